@@ -1,0 +1,346 @@
+"""The console chat of CONSOLE_PROTOCOL.md: JSON lines or an interactive prompt."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TextIO
+
+from bot.app import App
+from bot.clock import VirtualClock
+from bot.messages import ChatKind, ChatRef, Envelope, EventKind, Incoming, UserRef
+
+PLATFORM = "console"
+log = logging.getLogger(__name__)
+
+
+class InputError(Exception):
+    """A bad input line; the message says what is wrong."""
+
+
+@dataclass
+class Group:
+    """A declared group chat."""
+
+    title: str
+    admins: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Sent:
+    """A bot message the console printed, kept so its buttons can be pressed."""
+
+    chat: str | None
+    to: str | None
+    buttons: list[list[tuple[str, str]]]
+
+
+class ConsoleChat:
+    """Turns protocol events into Incoming, runs them, and renders the answers."""
+
+    def __init__(self, app: App, clock: VirtualClock, style: str = "buttons") -> None:
+        if style not in ("buttons", "text"):
+            raise ValueError("style is buttons or text")
+        self.app = app
+        self.clock = clock
+        self.style = style
+        self.groups: dict[str, Group] = {}
+        self.names: dict[str, str] = {}
+        self.sent: dict[int, Sent] = {}
+        self.last_id = 0
+
+    def process(self, event: Any) -> list[dict[str, Any]]:
+        """Handle one protocol event; raises InputError for a bad one."""
+        if not isinstance(event, dict):
+            raise InputError("expected a JSON object")
+        if "clock" in event:
+            return self._clock(_text(event, "clock"))
+        if "press" in event:
+            return self._press(event)
+        if "joined" in event or "left" in event:
+            return self._membership(event)
+        if "from" in event:
+            return self._message(event)
+        if "chat" in event:
+            self._declare(event)
+            return []
+        raise InputError("unknown event: expected chat, from, press, joined, left or clock")
+
+    def _declare(self, event: dict[str, Any]) -> None:
+        chat = _text(event, "chat")
+        group = self.groups.setdefault(chat, Group(title=chat))
+        if "title" in event:
+            group.title = _text(event, "title", allow_empty=True)
+        if "admins" in event:
+            admins = event["admins"]
+            if not isinstance(admins, list) or not all(isinstance(a, str) and a for a in admins):
+                raise InputError("admins must be a list of user ids")
+            group.admins = set(admins)
+
+    def _user(self, event: dict[str, Any], key: str) -> UserRef:
+        user_id = _text(event, key)
+        if "name" in event:
+            self.names[user_id] = _text(event, "name", allow_empty=True)
+        return UserRef(PLATFORM, user_id, self.names.get(user_id, user_id))
+
+    def _chat(self, event: dict[str, Any], user: UserRef) -> tuple[ChatRef, bool]:
+        if "chat" not in event:
+            return ChatRef(PLATFORM, user.user_id, ChatKind.PRIVATE), False
+        chat_id = _text(event, "chat")
+        group = self.groups.setdefault(chat_id, Group(title=chat_id))
+        return (
+            ChatRef(PLATFORM, chat_id, ChatKind.GROUP, group.title),
+            user.user_id in group.admins,
+        )
+
+    def _message(self, event: dict[str, Any]) -> list[dict[str, Any]]:
+        user = self._user(event, "from")
+        text = event.get("text")
+        if not isinstance(text, str):
+            raise InputError("a message needs text (a string)")
+        chat, admin = self._chat(event, user)
+        return self._run(Incoming(chat, user, EventKind.MESSAGE, text, is_platform_admin=admin))
+
+    def _membership(self, event: dict[str, Any]) -> list[dict[str, Any]]:
+        if "chat" not in event:
+            raise InputError("joined and left need a chat")
+        kind = EventKind.JOINED if "joined" in event else EventKind.LEFT
+        user = self._user(event, "joined" if kind == EventKind.JOINED else "left")
+        chat, admin = self._chat(event, user)
+        return self._run(Incoming(chat, user, kind, is_platform_admin=admin, subject=user))
+
+    def _press(self, event: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.style == "text":
+            raise InputError("there are no buttons in text style; type the answer instead")
+        press = event["press"]
+        if (
+            not isinstance(press, list)
+            or len(press) != 2
+            or not isinstance(press[0], int)
+            or not isinstance(press[1], str)
+        ):
+            raise InputError('press must be [message id, "button label"]')
+        user = self._user(event, "from")
+        message = self.sent.get(press[0])
+        chat_id = event.get("chat")
+        if (
+            message is None
+            or (message.chat or None) != chat_id
+            or (message.to is not None and message.to != user.user_id)
+        ):
+            raise InputError(f"no message {press[0]} with buttons in that chat")
+        command = next(
+            (cmd for row in message.buttons for label, cmd in row if label == press[1]), None
+        )
+        if command is None:
+            raise InputError(f"message {press[0]} has no button labelled {press[1]!r}")
+        chat, admin = self._chat(event, user)
+        return self._run(Incoming(chat, user, EventKind.PRESS, command, is_platform_admin=admin))
+
+    def _clock(self, value: str) -> list[dict[str, Any]]:
+        try:
+            when = datetime.fromisoformat(value)
+        except ValueError:
+            raise InputError(f"clock: not an ISO-8601 time: {value[:40]!r}") from None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=self.app.dispatcher.zone)
+        if when < self.clock.now():
+            raise InputError("clock: the clock cannot go back")
+        out: list[dict[str, Any]] = []
+        for at, envelopes in self.app.scheduler.run_until(self.clock.now(), when, self.clock.set):
+            out.extend(self._render(envelopes, at))
+        return out
+
+    def _run(self, incoming: Incoming) -> list[dict[str, Any]]:
+        return self._render(self.app.dispatcher.handle(incoming))
+
+    def _render(
+        self, envelopes: Iterable[Envelope], when: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        at = (when or self.clock.now()).astimezone(self.app.dispatcher.zone).isoformat()
+        out: list[dict[str, Any]] = []
+        for envelope in envelopes:
+            rendered = self.app.renderer.render(
+                envelope.reply,
+                envelope.language,
+                html_mode=False,
+                buttons=self.style == "buttons",
+            )
+            if envelope.toast:
+                out.append({"toast": rendered.text, "to": envelope.to_user, "at": at})
+                continue
+            self.last_id += 1
+            private = envelope.target.kind == ChatKind.PRIVATE
+            line: dict[str, Any] = {"id": self.last_id}
+            line["to" if private else "chat"] = envelope.target.chat_id
+            if envelope.reply.image is not None:
+                line["image"] = str(envelope.reply.image.resolve())
+                line["caption"] = rendered.text
+            else:
+                line["text"] = rendered.text
+            if rendered.buttons:
+                line["buttons"] = [[c.label for c in row] for row in rendered.buttons]
+                self.sent[self.last_id] = Sent(
+                    chat=None if private else envelope.target.chat_id,
+                    to=envelope.target.chat_id if private else None,
+                    buttons=[[(c.label, c.command) for c in row] for row in rendered.buttons],
+                )
+            line["at"] = at
+            out.append(line)
+        return out
+
+
+def _text(event: dict[str, Any], key: str, allow_empty: bool = False) -> str:
+    value = event.get(key)
+    if not isinstance(value, str) or (not value and not allow_empty):
+        raise InputError(f"{key} must be a non-empty string")
+    return value
+
+
+def run_jsonl(chat: ConsoleChat, lines: Iterable[str], out: TextIO) -> None:
+    """The --jsonl loop: one JSON object in, JSON objects out, flushed per line."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            results = chat.process(json.loads(line))
+        except json.JSONDecodeError as exc:
+            results = [{"error": f"line {number}: not JSON ({exc.msg})"}]
+        except InputError as exc:
+            results = [{"error": f"line {number}: {exc}"}]
+        except Exception:
+            log.exception("line %d could not be handled", number)
+            results = [{"error": f"line {number}: internal error (details in the log)"}]
+        for result in results:
+            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        out.flush()
+
+
+def read_stdin() -> Iterator[str]:
+    """Standard input, line by line, without read-ahead buffering delays."""
+    yield from iter(sys.stdin.readline, "")
+
+
+INTERACTIVE_HELP = """\
+Type a message to send it as the current user in the current chat.
+  :user ID [NAME]     act as another user (NAME is their display name)
+  :chat ID [TITLE]    go to a group chat (declared on first use)
+  :private            go to your private chat with the bot
+  :admins ID ...      set the platform admins of the current group
+  :joined ID [NAME]   someone joins the current group;  :left ID  someone leaves
+  :press N LABEL      press the button LABEL (or its number) on bot message N
+  :clock ISO-TIME     move the virtual clock forward, e.g. :clock 2026-11-24T08:00
+  :now                show the virtual time
+  :help  :quit"""
+
+
+class Interactive:
+    """A human-friendly prompt over ConsoleChat."""
+
+    def __init__(self, chat: ConsoleChat, out: TextIO, user: str = "u1", name: str = "") -> None:
+        self.chat = chat
+        self.out = out
+        self.user = user
+        self.group: str | None = None
+        if name:
+            chat.names[user] = name
+
+    def prompt(self) -> str:
+        """The prompt: where I am and who I am."""
+        where = "私聊 private"
+        if self.group:
+            where = f"{self.group} {self.chat.groups[self.group].title}"
+        return f"[{where}] {self.chat.names.get(self.user, self.user)}> "
+
+    def handle(self, line: str) -> bool:
+        """Handle one typed line; False when the user wants to quit."""
+        line = line.strip()
+        if not line:
+            return True
+        try:
+            if line.startswith(":"):
+                return self._meta(line)
+            event: dict[str, Any] = {"from": self.user, "text": line}
+            if self.group:
+                event["chat"] = self.group
+            self.show(self.chat.process(event))
+        except InputError as exc:
+            self.out.write(f"! {exc}\n")
+        return True
+
+    def _meta(self, line: str) -> bool:
+        word, _, rest = line[1:].partition(" ")
+        args = rest.split()
+        base: dict[str, Any] = {"chat": self.group} if self.group else {}
+        if word in ("quit", "exit", "q"):
+            return False
+        if word == "help":
+            self.out.write(INTERACTIVE_HELP + "\n")
+        elif word == "user" and args:
+            self.user = args[0]
+            if len(args) > 1:
+                self.chat.names[self.user] = " ".join(args[1:])
+        elif word == "chat" and args:
+            self.group = args[0]
+            declare: dict[str, Any] = {"chat": args[0]}
+            if len(args) > 1:
+                declare["title"] = " ".join(args[1:])
+            self.chat.process(declare)
+        elif word == "private":
+            self.group = None
+        elif word == "admins" and self.group:
+            self.chat.process({"chat": self.group, "admins": args})
+        elif word in ("joined", "left") and self.group and args:
+            event = {**base, word: args[0]}
+            if len(args) > 1:
+                event["name"] = " ".join(args[1:])
+            self.show(self.chat.process(event))
+        elif word == "press" and len(args) >= 2 and args[0].isdigit():
+            label = " ".join(args[1:])
+            sent = self.chat.sent.get(int(args[0]))
+            if sent and label.isdigit():
+                flat = [lbl for row in sent.buttons for lbl, _ in row]
+                if 1 <= int(label) <= len(flat):
+                    label = flat[int(label) - 1]
+            self.show(
+                self.chat.process({**base, "from": self.user, "press": [int(args[0]), label]})
+            )
+        elif word == "clock" and args:
+            self.show(self.chat.process({"clock": args[0]}))
+        elif word == "now":
+            zone = self.chat.app.dispatcher.zone
+            self.out.write(self.chat.clock.now().astimezone(zone).isoformat() + "\n")
+        else:
+            self.out.write("? unknown or incomplete; :help lists the commands\n")
+        return True
+
+    def show(self, results: list[dict[str, Any]]) -> None:
+        """Print bot messages for a person to read."""
+        for item in results:
+            if "toast" in item:
+                self.out.write(f"  (toast to {item['to']}) {item['toast']}\n")
+                continue
+            where = f"private → {item['to']}" if "to" in item else item["chat"]
+            body = item.get("text") or f"[image {item.get('image')}] {item.get('caption', '')}"
+            self.out.write(f"\n#{item['id']} [{where}] {item['at'][11:16]}\n{body}\n")
+            for row in item.get("buttons", []):
+                self.out.write("  " + "  ".join(f"[{label}]" for label in row) + "\n")
+        self.out.write("\n" if results else "")
+
+
+def run_interactive(chat: ConsoleChat, banner: str, out: TextIO = sys.stdout) -> None:
+    """Read lines from the terminal until end of input or :quit."""
+    session = Interactive(chat, out)
+    out.write(banner + "\n" + INTERACTIVE_HELP + "\n")
+    while True:
+        try:
+            line = input(session.prompt())
+        except (EOFError, KeyboardInterrupt):
+            out.write("\n")
+            return
+        if not session.handle(line):
+            return

@@ -1,0 +1,77 @@
+"""The one wiring site: settings and a clock in, a ready application out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot import migrate
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db import Database, is_sqlite
+from bot.dispatcher import Dispatcher
+from bot.rendering import Renderer
+from bot.routing import Router
+from bot.scheduler import DueWork, Scheduler
+from handlers.registry import COMMANDS, EVENTS, SEEN
+
+DUE_WORK: list[DueWork] = []
+
+
+@dataclass
+class App:
+    """Everything a platform adapter needs."""
+
+    settings: Settings
+    clock: Clock
+    db: Database
+    router: Router
+    renderer: Renderer
+    dispatcher: Dispatcher
+    scheduler: Scheduler
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.db.dispose()
+
+
+def prepare_database(url: str) -> Database:
+    """Open the database; SQLite migrates itself, any other must already be migrated."""
+    db = Database(url)
+    if is_sqlite(url):
+        migrate.upgrade(db.engine)
+    else:
+        migrate.ensure_current(db.engine)
+    return db
+
+
+def bootstrap(
+    settings: Settings,
+    clock: Clock,
+    *,
+    db: Database | None = None,
+    default_language: str | None = None,
+    private_always_open: frozenset[str] = frozenset({"console", "wechat"}),
+    work: list[DueWork] | None = None,
+) -> App:
+    """Wire the database, router, renderer, dispatcher and scheduler."""
+    database = db or prepare_database(settings.database.url)
+    router = Router(COMMANDS)
+    dispatcher = Dispatcher(
+        database,
+        clock,
+        router,
+        EVENTS,
+        SEEN,
+        zone_name=settings.general.timezone,
+        default_language=default_language or settings.general.default_language,
+        private_always_open=private_always_open,
+    )
+    return App(
+        settings=settings,
+        clock=clock,
+        db=database,
+        router=router,
+        renderer=Renderer(router),
+        dispatcher=dispatcher,
+        scheduler=Scheduler(database, DUE_WORK if work is None else work),
+    )

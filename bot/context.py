@@ -1,0 +1,72 @@
+"""What a handler knows about the event in hand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from bot.errors import DomainError
+from bot.messages import ChatKind, EventKind, Incoming
+from bot.routing import Router
+from models import Circle, CircleChat, Identity, Resident
+
+
+@dataclass
+class Context:
+    """The session, the clock's reading, the sender and the circle of one event."""
+
+    session: Session
+    now: datetime
+    zone: ZoneInfo
+    incoming: Incoming
+    identity: Identity | None
+    binding: CircleChat | None
+    router: Router
+    default_language: str
+
+    @property
+    def is_group(self) -> bool:
+        """True in a group chat."""
+        return self.incoming.chat.kind == ChatKind.GROUP
+
+    @property
+    def pressed(self) -> bool:
+        """True when the event is a button press."""
+        return self.incoming.event == EventKind.PRESS
+
+    @property
+    def circle(self) -> Circle | None:
+        """The circle this chat is bound to, if any."""
+        return self.binding.circle if self.binding else None
+
+    @property
+    def resident(self) -> Resident:
+        """The sender, as a resident."""
+        if self.identity is None:
+            raise DomainError("core.no_sender")
+        return self.identity.resident
+
+    def require_circle(self) -> Circle:
+        """The bound circle of this group; a clear error elsewhere."""
+        if not self.is_group:
+            raise DomainError("core.group_only")
+        if self.circle is None:
+            raise DomainError("circles.not_bound")
+        return self.circle
+
+    def personal_language(self) -> str:
+        """The sender's language for private answers."""
+        if self.identity is not None and self.identity.resident.language:
+            return self.identity.resident.language
+        return self.default_language
+
+    def chat_language(self) -> str:
+        """The language of answers in this chat."""
+        if not self.is_group:
+            return self.personal_language()
+        if self.circle is not None and self.circle.language:
+            return self.circle.language
+        return self.default_language

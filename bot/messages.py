@@ -1,0 +1,111 @@
+"""The neutral types every adapter speaks: Incoming in, Reply out."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class ChatKind(enum.StrEnum):
+    """A private chat with the bot, or a group chat."""
+
+    PRIVATE = "private"
+    GROUP = "group"
+
+
+class EventKind(enum.StrEnum):
+    """What happened in a chat."""
+
+    MESSAGE = "message"
+    PRESS = "press"
+    JOINED = "joined"
+    LEFT = "left"
+    BOT_ADDED = "bot_added"
+    BOT_REMOVED = "bot_removed"
+
+
+@dataclass(frozen=True)
+class ChatRef:
+    """A chat on a platform; chat ids are strings."""
+
+    platform: str
+    chat_id: str
+    kind: ChatKind
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class UserRef:
+    """A platform account; user ids are strings."""
+
+    platform: str
+    user_id: str
+    display_name: str = ""
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One event from a platform, in neutral form."""
+
+    chat: ChatRef
+    user: UserRef | None
+    event: EventKind = EventKind.MESSAGE
+    text: str = ""
+    is_platform_admin: bool = False
+    mentions: tuple[UserRef, ...] = ()
+    reply_to: UserRef | None = None
+    subject: UserRef | None = None
+    bot_username: str = ""
+
+
+class Audience(enum.StrEnum):
+    """Where a reply goes."""
+
+    HERE = "here"
+    PRIVATE = "private"
+    TOAST = "toast"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button, or a numbered line where there are no buttons; pressing runs `command`.
+
+    With `translated`, `label` is a template key rendered in the reader's language.
+    """
+
+    label: str
+    command: str
+    translated: bool = False
+
+
+@dataclass
+class Reply:
+    """What a handler answers: a template, its data and the choices offered."""
+
+    template: str
+    data: dict[str, Any] = field(default_factory=dict)
+    choices: list[list[Choice]] = field(default_factory=list)
+    audience: Audience = Audience.HERE
+    image: Path | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """A resolved destination: a chat, or a user's private chat."""
+
+    platform: str
+    chat_id: str
+    kind: ChatKind
+
+
+@dataclass
+class Envelope:
+    """A reply with its destination and language, ready for an adapter to render."""
+
+    target: Target
+    reply: Reply
+    language: str
+    to_user: str | None = None
+    toast: bool = False

@@ -1,0 +1,89 @@
+"""Rendering replies from Jinja2 templates: HTML for Telegram, plain text elsewhere."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from bot.config import LANGUAGES
+from bot.messages import Choice, Reply
+from bot.routing import Router
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+_TAG = re.compile(r"</?(?:b|i|u|s|code|pre)>")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+@dataclass
+class Rendered:
+    """A reply as text, with its buttons (label, command) where the style has them."""
+
+    text: str
+    buttons: list[list[Choice]] = field(default_factory=list)
+
+
+class Renderer:
+    """One Jinja2 environment per language; each feature's messages are macros of one file."""
+
+    def __init__(self, router: Router, templates_dir: Path = TEMPLATES_DIR) -> None:
+        self.router = router
+        self._environments = {
+            language: Environment(
+                loader=FileSystemLoader(templates_dir / language),
+                autoescape=select_autoescape(default=True, default_for_string=True),
+                undefined=StrictUndefined,
+                trim_blocks=True,
+                lstrip_blocks=True,
+                keep_trailing_newline=False,
+            )
+            for language in LANGUAGES
+        }
+
+    def markup(self, key: str, data: dict[str, Any], language: str) -> str:
+        """The reply text as Telegram-safe HTML (user content escaped)."""
+        feature, _, name = key.partition(".")
+        environment = self._environments.get(language) or self._environments["zh-Hans"]  # type: ignore[call-overload]
+        module = environment.get_template(f"{feature}.j2").module
+        macro = getattr(module, name)
+        text = str(macro(**data))
+        return _BLANK_RUNS.sub("\n\n", text.strip())
+
+    def render(self, reply: Reply, language: str, *, html_mode: bool, buttons: bool) -> Rendered:
+        """Render `reply` for a platform: HTML or plain, buttons or numbered lines."""
+        text = self.markup(reply.template, reply.data, language)
+        rows = [
+            [Choice(self._label(choice, language), choice.command) for choice in row]
+            for row in reply.choices
+        ]
+        if rows and not buttons:
+            lines = [
+                self.markup(
+                    "core.choice_line",
+                    {
+                        "number": number,
+                        "label": choice.label,
+                        "typed": self.router.typed_form(choice.command, language),
+                    },
+                    language,
+                )
+                for number, choice in enumerate((c for row in rows for c in row), start=1)
+            ]
+            text = text + "\n" + "\n".join(lines)
+        if not html_mode:
+            text = to_plain(text)
+        return Rendered(text, rows if buttons else [])
+
+    def _label(self, choice: Choice, language: str) -> str:
+        if not choice.translated:
+            return choice.label
+        return to_plain(self.markup(choice.label, {}, language))
+
+
+def to_plain(markup: str) -> str:
+    """Drop the few formatting tags templates use and unescape entities."""
+    return html.unescape(_TAG.sub("", markup))

@@ -1,0 +1,94 @@
+"""Command routing: slash commands and Chinese keywords, after NFKC normalisation."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.context import Context
+    from bot.messages import Reply
+
+_SLASH = re.compile(r"^/([A-Za-z][A-Za-z0-9_]*)(?:@([A-Za-z0-9_]+))?(?=$|\s)(.*)$", re.DOTALL)
+_SEPARATORS = " :：,，"
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command: its slash name, keywords, handler, and who sees it in /help.
+
+    `keywords[0]` is the simplified-Chinese form shown to zh-Hans users and
+    `keywords[1]` the traditional form shown to zh-Hant users.
+    """
+
+    name: str
+    keywords: tuple[str, ...]
+    handler: Callable[[Context, str], Reply | list[Reply]]
+    visible: Callable[[Context], bool] = field(default=lambda ctx: True)
+    help_key: str = ""
+
+
+@dataclass(frozen=True)
+class Route:
+    """A matched command and the text after it."""
+
+    command: Command
+    args: str
+
+
+def normalise(text: str) -> str:
+    """NFKC-fold text (full-width digits, spaces and colons become plain)."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+class Router:
+    """Finds the command a text invokes, if any."""
+
+    def __init__(self, commands: Iterable[Command]) -> None:
+        self.commands = list(commands)
+        self._by_name = {c.name: c for c in self.commands}
+        pairs = [(normalise(k), c) for c in self.commands for k in c.keywords]
+        # Longest keyword first, so 取消报名 wins over 取消.
+        self._keywords = sorted(pairs, key=lambda pair: -len(pair[0]))
+
+    def command(self, name: str) -> Command | None:
+        """The command with this slash name."""
+        return self._by_name.get(name)
+
+    def route(self, text: str, bot_username: str = "") -> Route | None:
+        """The command `text` invokes; None for plain chat or a command meant for another bot."""
+        cleaned = normalise(text)
+        slash = _SLASH.match(cleaned)
+        if slash:
+            name, target, rest = slash.groups()
+            if target and bot_username and target.lower() != bot_username.lower():
+                return None
+            found = self._by_name.get(name.lower())
+            return Route(found, rest.strip()) if found else Route(UNKNOWN, name)
+        for keyword, command in self._keywords:
+            if cleaned.startswith(keyword):
+                rest = cleaned[len(keyword) :]
+                if not rest or rest[0] in _SEPARATORS or rest[0].isdigit() or rest[0] == "@":
+                    return Route(command, rest.lstrip(_SEPARATORS))
+        return None
+
+    def typed_form(self, command_line: str, language: str) -> str:
+        """What a user types for a slash command line where there are no buttons."""
+        match = _SLASH.match(command_line)
+        found = self._by_name.get(match.group(1)) if match else None
+        if match is None or found is None or not found.keywords or language == "en":
+            return command_line
+        keyword = found.keywords[1 if language == "zh-Hant" and len(found.keywords) > 1 else 0]
+        return f"{keyword} {match.group(3).strip()}".strip()
+
+
+def _unknown(ctx: Context, args: str) -> Reply:
+    from bot.messages import Reply
+
+    return Reply("core.unknown_command", {"name": args[:32]})
+
+
+UNKNOWN = Command(name="", keywords=(), handler=_unknown)

@@ -1,0 +1,92 @@
+"""The scheduler's heart: tick(now) does what is due; APScheduler or the console drives it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from bot.db import Database
+from bot.messages import Envelope
+
+log = logging.getLogger(__name__)
+
+
+class DueWork(Protocol):
+    """One kind of scheduled work (reminders, deadlines, notices), kept as rows."""
+
+    name: str
+
+    def next_due(self, session: Session, after: datetime) -> datetime | None:
+        """When this work next falls due at or after `after`, from an indexed query."""
+        ...
+
+    def run_due(self, session: Session, now: datetime) -> list[Envelope]:
+        """Do what is due at `now` and mark it done, in the caller's transaction."""
+        ...
+
+
+@dataclass
+class Scheduler:
+    """Runs each kind of due work in its own transaction, so a crash repeats nothing."""
+
+    db: Database
+    work: Sequence[DueWork]
+
+    def tick(self, now: datetime) -> list[Envelope]:
+        """Everything due at `now`; each kind commits with its deliveries marked."""
+        sent: list[Envelope] = []
+        for item in self.work:
+            with self.db.transaction() as session:
+                sent.extend(item.run_due(session, now))
+        return sent
+
+    def next_due(self, after: datetime) -> datetime | None:
+        """The earliest time anything falls due at or after `after`."""
+        with self.db.transaction() as session:
+            times = [t for w in self.work if (t := w.next_due(session, after)) is not None]
+        return min(times) if times else None
+
+    def run_until(
+        self, start: datetime, end: datetime, advance: Callable[[datetime], None]
+    ) -> list[tuple[datetime, list[Envelope]]]:
+        """Tick at every due time from `start` to `end` in order, moving the clock each time."""
+        batches = []
+        cursor = start
+        while (due := self.next_due(cursor)) is not None and due <= end:
+            due = max(due, cursor)
+            advance(due)
+            batches.append((due, self.tick(due)))
+            if self.next_due(due) == due:
+                raise RuntimeError("scheduled work stayed due after its tick")
+            cursor = due
+        advance(end)
+        batches.append((end, self.tick(end)))
+        return [(at, envelopes) for at, envelopes in batches if envelopes]
+
+
+def start_live(
+    scheduler: Scheduler,
+    now: Callable[[], datetime],
+    every_seconds: float,
+    deliver: Callable[[list[Envelope]], None],
+) -> object:
+    """Start APScheduler's background thread ticking every `every_seconds`."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    def _tick() -> None:
+        try:
+            deliver(scheduler.tick(now()))
+        except Exception:
+            log.exception("scheduler tick failed; it will run again at the next interval")
+
+    background = BackgroundScheduler()
+    background.add_job(
+        _tick, "interval", seconds=every_seconds, max_instances=1, coalesce=True, id="linli-tick"
+    )
+    background.start()
+    return background

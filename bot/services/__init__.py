@@ -1,0 +1,1 @@
+"""Services: the rules of Linli, on plain values and a session."""

@@ -1,0 +1,312 @@
+"""Circles: binding chats to places, registering households, members."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.errors import DomainError
+from bot.services import audit, roles
+from bot.services.grid import (
+    ancestor_of_kind,
+    ensure_household,
+    full_name,
+    locate_household,
+    normalise,
+    parse_address,
+    resolve_place,
+)
+from models import Circle, CircleChat, CircleKind, Membership, PlaceKind, Resident, Role
+
+CIRCLE_KINDS: dict[str, CircleKind] = {
+    "邻里圈": CircleKind.NEIGHBOUR,
+    "鄰里圈": CircleKind.NEIGHBOUR,
+    "邻里": CircleKind.NEIGHBOUR,
+    "党员圈": CircleKind.PARTY,
+    "黨員圈": CircleKind.PARTY,
+    "党员": CircleKind.PARTY,
+    "社团圈": CircleKind.ASSOCIATION,
+    "社團圈": CircleKind.ASSOCIATION,
+    "社团": CircleKind.ASSOCIATION,
+    "服务圈": CircleKind.SERVICE,
+    "服務圈": CircleKind.SERVICE,
+    "服务": CircleKind.SERVICE,
+    **{kind.value: kind for kind in CircleKind},
+}
+MAX_CIRCLE_NAME = 64
+
+
+def bound_chat(session: Session, platform: str, chat_id: str) -> CircleChat | None:
+    """The active binding of a chat, if any."""
+    return session.scalar(
+        select(CircleChat).where(
+            CircleChat.platform == platform, CircleChat.chat_id == chat_id, CircleChat.active
+        )
+    )
+
+
+def parse_bind_args(args: list[str]) -> tuple[str, CircleKind, str]:
+    """`<place> [kind] [name]`: the place query, the circle kind and an optional name."""
+    if not args:
+        raise DomainError("circles.bind_usage")
+    place, rest = args[0], args[1:]
+    kind = CircleKind.NEIGHBOUR
+    if rest and rest[0].lower() in CIRCLE_KINDS:
+        kind = CIRCLE_KINDS[rest[0].lower()]
+        rest = rest[1:]
+    elif rest and kind == CircleKind.NEIGHBOUR and len(rest) == 1 and rest[0].endswith("圈"):
+        raise DomainError("circles.unknown_kind", text=rest[0][:20])
+    name = " ".join(rest)
+    if len(name) > MAX_CIRCLE_NAME:
+        raise DomainError("circles.name_too_long", limit=MAX_CIRCLE_NAME)
+    return place, kind, name
+
+
+@dataclass(frozen=True)
+class BindResult:
+    """The outcome of /bind."""
+
+    circle: Circle
+    changed: bool
+
+
+def bind(
+    session: Session,
+    now: datetime,
+    *,
+    actor: Resident,
+    platform_admin: bool,
+    platform: str,
+    chat_id: str,
+    chat_title: str,
+    place_query: str,
+    kind: CircleKind,
+    name: str = "",
+) -> BindResult:
+    """Bind a group chat to a circle at a place; platform admins become its first admins."""
+    place = resolve_place(session, place_query)
+    if place.kind in (PlaceKind.STREET, PlaceKind.HOUSEHOLD):
+        raise DomainError("circles.bind_level", place=place.name)
+    secretary = roles.is_secretary_for(session, actor.id, place)
+    if not (platform_admin or secretary):
+        raise DomainError("circles.bind_not_allowed")
+    current = bound_chat(session, platform, chat_id)
+    if current is not None:
+        same = current.circle
+        if same.place_id == place.id and same.kind == kind and same.name == name:
+            return BindResult(same, changed=False)
+        if not (platform_admin or roles.is_secretary_for(session, actor.id, same.place)):
+            raise DomainError("circles.bind_not_allowed")
+    circle = session.scalar(
+        select(Circle).where(Circle.place_id == place.id, Circle.kind == kind, Circle.name == name)
+    )
+    if circle is None:
+        circle = Circle(place=place, kind=kind, name=name, created_at=now)
+        session.add(circle)
+        session.flush()
+    binding = session.scalar(
+        select(CircleChat).where(CircleChat.platform == platform, CircleChat.chat_id == chat_id)
+    )
+    if binding is None:
+        binding = CircleChat(platform=platform, chat_id=chat_id, bound_at=now, circle=circle)
+        session.add(binding)
+    binding.circle = circle
+    binding.title = chat_title[:128]
+    binding.active = True
+    binding.bound_at = now
+    session.flush()
+    audit.record(
+        session,
+        now,
+        "circle.bind",
+        actor_id=actor.id,
+        place_id=place.id,
+        circle_id=circle.id,
+        platform=platform,
+        chat_id=chat_id,
+        kind=kind.value,
+    )
+    if platform_admin and not roles.is_circle_admin(session, actor.id, circle):
+        roles.grant(
+            session, now, actor, Role.CIRCLE_ADMIN, roles.Scope(circle=circle), roles.OPERATOR
+        )
+    return BindResult(circle, changed=True)
+
+
+def unbind_chat(session: Session, now: datetime, platform: str, chat_id: str) -> None:
+    """Mark a chat's binding inactive (the bot was removed or blocked)."""
+    binding = bound_chat(session, platform, chat_id)
+    if binding is not None:
+        binding.active = False
+        audit.record(
+            session,
+            now,
+            "circle.unbind",
+            actor_id=None,
+            circle_id=binding.circle_id,
+            platform=platform,
+            chat_id=chat_id,
+        )
+
+
+def touch_member(session: Session, now: datetime, circle: Circle, resident: Resident) -> None:
+    """Note that a resident was seen in a circle's chat."""
+    membership = session.scalar(
+        select(Membership).where(
+            Membership.circle_id == circle.id, Membership.resident_id == resident.id
+        )
+    )
+    if membership is None:
+        session.add(
+            Membership(circle=circle, resident=resident, first_seen_at=now, last_seen_at=now)
+        )
+    else:
+        membership.last_seen_at = now
+        membership.left_at = None
+    session.flush()
+
+
+def member_left(session: Session, now: datetime, circle: Circle, resident: Resident) -> None:
+    """Note that a resident left a circle's chat."""
+    membership = session.scalar(
+        select(Membership).where(
+            Membership.circle_id == circle.id, Membership.resident_id == resident.id
+        )
+    )
+    if membership is not None:
+        membership.left_at = now
+
+
+class JoinOutcome(enum.StrEnum):
+    """What /join did."""
+
+    NEEDS_CONSENT = "needs_consent"
+    REGISTERED = "registered"
+    ALREADY = "already"
+    NEEDS_MOVE = "needs_move"
+
+
+CONSENT_WORDS = frozenset({"同意", "agree", "yes", "确认", "確認"})
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    """The outcome of /join or /move, with the address in its canonical form."""
+
+    outcome: JoinOutcome
+    address: str
+    household: str
+
+
+def register(
+    session: Session,
+    now: datetime,
+    resident: Resident,
+    circle: Circle,
+    address_text: str,
+    *,
+    consent: bool,
+    move: bool = False,
+) -> JoinResult:
+    """Register a resident's household inside the circle's estate.
+
+    Registration needs the resident's consent once; moving to another household
+    must be confirmed (`move=True`), never done by a second /join.
+    """
+    address = parse_address(address_text)
+    spot = locate_household(session, circle.place, address)
+    shown = "/".join([full_name(session, spot.holder, below=PlaceKind.COMMUNITY), spot.room])
+    result = JoinResult(JoinOutcome.REGISTERED, str(address), shown)
+    if spot.household is not None and resident.household_id == spot.household.id:
+        return JoinResult(JoinOutcome.ALREADY, str(address), shown)
+    if resident.consent_at is None and not consent:
+        return JoinResult(JoinOutcome.NEEDS_CONSENT, str(address), shown)
+    if resident.household_id is not None and not move:
+        return JoinResult(JoinOutcome.NEEDS_MOVE, str(address), shown)
+    previous = resident.household_id
+    household = ensure_household(session, spot)
+    if resident.consent_at is None:
+        resident.consent_at = now
+    resident.household_id = household.id
+    resident.household = household
+    resident.registered_at = now
+    touch_member(session, now, circle, resident)
+    audit.record(
+        session,
+        now,
+        "resident.move" if previous else "resident.register",
+        actor_id=resident.id,
+        target_id=resident.id,
+        place_id=household.id,
+        circle_id=circle.id,
+    )
+    return result
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """One line of /members."""
+
+    name: str
+    address: str
+
+
+def members(
+    session: Session, actor: Resident, circle: Circle, platform_admin: bool
+) -> tuple[list[MemberRow], list[MemberRow]]:
+    """Registered members of the circle, and those who spoke without registering."""
+    if not roles.is_circle_admin(session, actor.id, circle, platform_admin):
+        raise DomainError("circles.admins_only")
+    rows = session.execute(
+        select(Resident)
+        .join(Membership, Membership.resident_id == Resident.id)
+        .where(Membership.circle_id == circle.id, Membership.left_at.is_(None))
+        .order_by(Resident.display_name, Resident.id)
+    ).scalars()
+    registered: list[MemberRow] = []
+    unregistered: list[MemberRow] = []
+    for resident in rows:
+        home = resident.household
+        if home is not None and circle.place.contains(home):
+            address = full_name(session, home, below=PlaceKind.ESTATE)
+            registered.append(MemberRow(resident.display_name, address))
+        else:
+            unregistered.append(MemberRow(resident.display_name, ""))
+    return registered, unregistered
+
+
+def find_member_by_name(session: Session, circle: Circle, name: str) -> Resident:
+    """The one member of the circle with this display name."""
+    wanted = normalise(name).lstrip("@")
+    found = session.scalars(
+        select(Resident)
+        .join(Membership, Membership.resident_id == Resident.id)
+        .where(Membership.circle_id == circle.id, Resident.display_name == wanted)
+    ).all()
+    if not found:
+        raise DomainError("circles.no_such_member", name=wanted[:30])
+    if len(found) > 1:
+        raise DomainError("circles.ambiguous_member", name=wanted[:30])
+    return found[0]
+
+
+def community_of(session: Session, circle: Circle) -> str:
+    """The name of the community a circle lies in."""
+    community = ancestor_of_kind(session, circle.place, PlaceKind.COMMUNITY)
+    return community.name if community else ""
+
+
+def circles_of(session: Session, resident: Resident) -> list[Circle]:
+    """The circles a resident belongs to."""
+    return list(
+        session.scalars(
+            select(Circle)
+            .join(Membership, Membership.circle_id == Circle.id)
+            .where(Membership.resident_id == resident.id, Membership.left_at.is_(None))
+            .order_by(Circle.id)
+        )
+    )

@@ -1,0 +1,235 @@
+"""The grid: creating places by path, finding them, and reading addresses."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.errors import DomainError
+from models import Place, PlaceKind
+
+LEVELS: tuple[PlaceKind, ...] = (
+    PlaceKind.STREET,
+    PlaceKind.COMMUNITY,
+    PlaceKind.ESTATE,
+    PlaceKind.BUILDING,
+    PlaceKind.UNIT,
+    PlaceKind.HOUSEHOLD,
+)
+MAX_NAME = 100
+_NUMBER = re.compile(r"\d+")
+_ADDRESS_DASHED = re.compile(r"^(\d+)-(\d+)-(\d+[A-Za-z]?)$")
+_ADDRESS_DASHED_NO_UNIT = re.compile(r"^(\d+)-(\d+[A-Za-z]?)$")
+_ADDRESS_WORDS = re.compile(
+    r"^(\d+)\s*(?:号楼|號樓|栋|棟|幢|号|號|楼|樓)\s*(?:(\d+)\s*(?:单元|單元))?\s*(\d+[A-Za-z]?)\s*(?:室|号|號)?$"
+)
+
+
+def normalise(text: str) -> str:
+    """NFKC-fold and trim, so full-width digits and spaces compare equal."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def number_in(name: str) -> int | None:
+    """The first number in a place's name (3号楼 -> 3), used to match addresses."""
+    match = _NUMBER.search(normalise(name))
+    return int(match.group()) if match else None
+
+
+def split_path(path: str) -> list[str]:
+    """Split `a/b/c` (half- or full-width slashes) into clean names."""
+    return [part for part in (normalise(p) for p in normalise(path).split("/")) if part]
+
+
+def add_path(session: Session, path: str | list[str]) -> Place:
+    """Create the place at `path` and every missing level above it; returns the deepest."""
+    names = split_path(path) if isinstance(path, str) else [normalise(n) for n in path]
+    if not names:
+        raise DomainError("grid.empty_path")
+    if len(names) > len(LEVELS):
+        raise DomainError("grid.too_deep", levels=len(LEVELS))
+    parent: Place | None = None
+    for depth, name in enumerate(names):
+        if not name or len(name) > MAX_NAME or "/" in name:
+            raise DomainError("grid.bad_name", name=name[:40])
+        parent = _child(session, parent, LEVELS[depth], name)
+    assert parent is not None
+    return parent
+
+
+def _child(session: Session, parent: Place | None, kind: PlaceKind, name: str) -> Place:
+    parent_id = parent.id if parent else None
+    found = session.scalar(
+        select(Place).where(
+            Place.parent_id.is_(parent_id) if parent_id is None else Place.parent_id == parent_id,
+            Place.name == name,
+        )
+    )
+    if found is not None:
+        return found
+    place = Place(parent_id=parent_id, kind=kind, name=name, number=number_in(name))
+    session.add(place)
+    session.flush()
+    place.path = f"{parent.path if parent else '/'}{place.id}/"
+    return place
+
+
+def ancestors(session: Session, place: Place) -> list[Place]:
+    """The places from the street down to `place`, inclusive."""
+    ids = [int(part) for part in place.path.strip("/").split("/") if part]
+    by_id = {p.id: p for p in session.scalars(select(Place).where(Place.id.in_(ids)))}
+    return [by_id[i] for i in ids]
+
+
+def ancestor_of_kind(session: Session, place: Place, kind: PlaceKind) -> Place | None:
+    """The ancestor of `place` (or itself) at level `kind`."""
+    return next((p for p in ancestors(session, place) if p.kind == kind), None)
+
+
+def full_name(session: Session, place: Place, below: PlaceKind | None = None) -> str:
+    """A readable path such as 红旗里社区/1号院/3号楼, from the level under `below`."""
+    chain = ancestors(session, place)
+    if below is not None:
+        chain = [p for p in chain if p.kind.depth > below.depth]
+    return "/".join(p.name for p in chain)
+
+
+def find_places(session: Session, query: str) -> list[Place]:
+    """Places whose path ends with the names in `query` (e.g. 1号院/3号楼)."""
+    names = split_path(query)
+    if not names:
+        return []
+    candidates = session.scalars(select(Place).where(Place.name == names[-1])).all()
+    matches = []
+    for place in candidates:
+        chain = [p.name for p in ancestors(session, place)]
+        if chain[-len(names) :] == names:
+            matches.append(place)
+    return sorted(matches, key=lambda p: p.path)
+
+
+def resolve_place(session: Session, query: str) -> Place:
+    """Exactly one place matching `query`, or a DomainError saying why not."""
+    matches = find_places(session, query)
+    if not matches:
+        raise DomainError("grid.place_not_found", query=query[:60])
+    if len(matches) > 1:
+        names = [full_name(session, p) for p in matches[:5]]
+        raise DomainError("grid.place_ambiguous", query=query[:60], candidates=names)
+    return matches[0]
+
+
+@dataclass(frozen=True)
+class Address:
+    """A household address as residents type it: building, unit and room."""
+
+    building: int
+    unit: int | None
+    room: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.building}-{self.unit}-{self.room}"
+            if self.unit
+            else (f"{self.building}-{self.room}")
+        )
+
+
+def parse_address(text: str) -> Address:
+    """Read 3-2-301, 3栋2单元301, 3号楼2单元301室 (or 3-301 without a unit)."""
+    cleaned = normalise(text).replace("—", "-").replace("－", "-").replace(" ", "")
+    for pattern in (_ADDRESS_DASHED, _ADDRESS_WORDS):
+        match = pattern.match(cleaned)
+        if match:
+            building, unit, room = match.groups()
+            return Address(int(building), int(unit) if unit else None, room.upper())
+    match = _ADDRESS_DASHED_NO_UNIT.match(cleaned)
+    if match:
+        return Address(int(match.group(1)), None, match.group(2).upper())
+    raise DomainError("grid.bad_address", text=text[:40])
+
+
+def children(session: Session, parent: Place) -> list[Place]:
+    """The places directly under `parent`."""
+    return list(
+        session.scalars(select(Place).where(Place.parent_id == parent.id).order_by(Place.id))
+    )
+
+
+@dataclass(frozen=True)
+class HouseholdSpot:
+    """Where an address lands: its household if it exists, else the unit and room to create."""
+
+    holder: Place
+    room: str
+    household: Place | None
+
+
+def locate_household(session: Session, within: Place, address: Address) -> HouseholdSpot:
+    """Find `address` inside `within` (an estate, building or unit) without changing anything.
+
+    Buildings and units must exist in the grid. Where the operator listed a unit's
+    rooms, the room must be one of them; otherwise it is created on registration.
+    """
+    estate = within if within.kind == PlaceKind.ESTATE else None
+    estate = estate or ancestor_of_kind(session, within, PlaceKind.ESTATE)
+    if estate is None:
+        raise DomainError("circles.join_needs_estate")
+    outside = DomainError("grid.outside_estate", address=str(address), estate=estate.name)
+    building = _numbered_child(session, estate, address.building)
+    if building is None:
+        raise outside
+    holder = building
+    if address.unit is not None:
+        unit = _numbered_child(session, building, address.unit)
+        if unit is None:
+            raise outside
+        holder = unit
+    elif any(c.kind == PlaceKind.UNIT for c in children(session, building)):
+        raise DomainError("grid.unit_needed", address=str(address))
+    if not holder.contains(within) and not within.contains(holder):
+        raise outside
+    rooms = [c for c in children(session, holder) if c.kind == PlaceKind.HOUSEHOLD]
+    room = next((r for r in rooms if normalise(r.name).removesuffix("室") == address.room), None)
+    if room is None and any(r.listed for r in rooms):
+        raise DomainError("grid.no_such_room", address=str(address))
+    return HouseholdSpot(holder, address.room, room)
+
+
+def ensure_household(session: Session, spot: HouseholdSpot) -> Place:
+    """The household of `spot`, created (unlisted) when it does not exist yet."""
+    if spot.household is not None:
+        return spot.household
+    place = _child(session, spot.holder, PlaceKind.HOUSEHOLD, spot.room)
+    place.listed = False
+    return place
+
+
+def _numbered_child(session: Session, parent: Place, number: int) -> Place | None:
+    matches = [c for c in children(session, parent) if c.number == number]
+    return matches[0] if len(matches) == 1 else None
+
+
+def render_tree(session: Session, query: str | None = None) -> list[str]:
+    """The grid (or the part under `query`) as indented lines."""
+    roots = (
+        [resolve_place(session, query)]
+        if query
+        else list(
+            session.scalars(select(Place).where(Place.parent_id.is_(None)).order_by(Place.id))
+        )
+    )
+    lines: list[str] = []
+
+    def walk(place: Place, depth: int) -> None:
+        lines.append(f"{'  ' * depth}{place.name}  [{place.kind.value}]")
+        for child in children(session, place):
+            walk(child, depth + 1)
+
+    for root in roots:
+        walk(root, 0)
+    return lines

@@ -1,0 +1,241 @@
+"""Binding, registration, members, roles and membership events."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.errors import DomainError
+from bot.messages import Audience, Choice, Reply
+from bot.services import circles, roles
+from bot.services.circles import CONSENT_WORDS, JoinOutcome
+from bot.services.grid import full_name
+from bot.services.people import ensure_identity
+from models import PlaceKind, Resident
+
+MAX_ARGUMENT = 200
+
+
+def _words(args: str, limit: int) -> list[str]:
+    if len(args) > MAX_ARGUMENT:
+        raise DomainError("core.argument_too_long", limit=MAX_ARGUMENT)
+    words = args.split()
+    if len(words) > limit:
+        raise DomainError("core.extra_arguments", extra=" ".join(words[limit:])[:40])
+    return words
+
+
+def bind(ctx: Context, args: str) -> Reply:
+    """Bind this group to a place as a circle."""
+    if not ctx.is_group:
+        raise DomainError("core.group_only")
+    place, kind, name = circles.parse_bind_args(_words(args, 3))
+    result = circles.bind(
+        ctx.session,
+        ctx.now,
+        actor=ctx.resident,
+        platform_admin=ctx.incoming.is_platform_admin,
+        platform=ctx.incoming.chat.platform,
+        chat_id=ctx.incoming.chat.chat_id,
+        chat_title=ctx.incoming.chat.title,
+        place_query=place,
+        kind=kind,
+        name=name,
+    )
+    circle = result.circle
+    ctx.binding = circles.bound_chat(
+        ctx.session, ctx.incoming.chat.platform, ctx.incoming.chat.chat_id
+    )
+    return Reply(
+        "circles.bound" if result.changed else "circles.already_bound",
+        {
+            "place": full_name(ctx.session, circle.place, below=PlaceKind.STREET),
+            "kind": circle.kind.value,
+            "name": circle.name,
+        },
+    )
+
+
+def join(ctx: Context, args: str) -> Reply:
+    """Register my household in this circle's estate (asks for consent the first time)."""
+    circle = ctx.require_circle()
+    words = _words(args, 2)
+    if not words:
+        raise DomainError("circles.join_usage")
+    consent = len(words) == 2 and words[1].lower() in CONSENT_WORDS
+    if len(words) == 2 and not consent:
+        raise DomainError("core.extra_arguments", extra=words[1][:40])
+    result = circles.register(ctx.session, ctx.now, ctx.resident, circle, words[0], consent=consent)
+    data = {
+        "name": ctx.resident.display_name,
+        "address": result.address,
+        "household": result.household,
+    }
+    if result.outcome == JoinOutcome.NEEDS_CONSENT:
+        return Reply(
+            "circles.consent",
+            data,
+            choices=[
+                [
+                    Choice("circles.consent_yes", f"/join {result.address} 同意", translated=True),
+                ]
+            ],
+        )
+    if result.outcome == JoinOutcome.NEEDS_MOVE:
+        current = ctx.resident.household
+        data["current"] = full_name(ctx.session, current, PlaceKind.COMMUNITY) if current else ""
+        return Reply(
+            "circles.confirm_move",
+            data,
+            choices=[[Choice("circles.move_yes", f"/move {result.address}", translated=True)]],
+        )
+    if result.outcome == JoinOutcome.ALREADY:
+        return Reply("circles.already_registered", data)
+    return Reply("circles.registered", data)
+
+
+def move(ctx: Context, args: str) -> Reply:
+    """Confirm moving my registration to another household."""
+    circle = ctx.require_circle()
+    words = _words(args, 1)
+    if not words:
+        raise DomainError("circles.move_usage")
+    result = circles.register(
+        ctx.session, ctx.now, ctx.resident, circle, words[0], consent=False, move=True
+    )
+    data = {
+        "name": ctx.resident.display_name,
+        "address": result.address,
+        "household": result.household,
+    }
+    if result.outcome == JoinOutcome.NEEDS_CONSENT:
+        raise DomainError("circles.move_needs_join", address=result.address)
+    if result.outcome == JoinOutcome.ALREADY:
+        return Reply("circles.already_registered", data)
+    return Reply("circles.moved", data)
+
+
+def me(ctx: Context, args: str) -> Reply:
+    """My address, roles and circles, answered privately."""
+    _words(args, 0)
+    resident = ctx.resident
+    session = ctx.session
+    household = resident.household
+    seen = circles.circles_of(session, resident)
+    return Reply(
+        "circles.me",
+        {
+            "name": resident.display_name,
+            "address": full_name(session, household, PlaceKind.STREET) if household else "",
+            "roles": roles.describe(session, roles.active_grants(session, resident.id)),
+            "circles": [(roles.circle_title(session, c), c.kind.value) for c in seen],
+        },
+        audience=Audience.PRIVATE,
+    )
+
+
+def members(ctx: Context, args: str) -> Reply:
+    """Registered members, and who spoke here without registering (admins)."""
+    _words(args, 0)
+    circle = ctx.require_circle()
+    registered, unregistered = circles.members(
+        ctx.session, ctx.resident, circle, ctx.incoming.is_platform_admin
+    )
+    return Reply(
+        "circles.members",
+        {
+            "circle": roles.circle_title(ctx.session, circle),
+            "registered": [(m.name, m.address) for m in registered],
+            "unregistered": [m.name for m in unregistered],
+        },
+    )
+
+
+def role(ctx: Context, args: str) -> Reply:
+    """Grant (`/role @name 楼长`) or revoke (`/role @name -楼长`) a role."""
+    circle = ctx.require_circle()
+    if len(args) > MAX_ARGUMENT:
+        raise DomainError("core.argument_too_long", limit=MAX_ARGUMENT)
+    words = args.split()
+    if not words:
+        raise DomainError("circles.role_usage")
+    role_word = words[-1]
+    revoking = role_word.startswith("-")
+    wanted = roles.parse_role(role_word.lstrip("-"))
+    target = _target(ctx, " ".join(words[:-1]))
+    scope = roles.scope_for(ctx.session, wanted, circle, target)
+    change = roles.revoke if revoking else roles.grant
+    change(
+        ctx.session,
+        ctx.now,
+        target,
+        wanted,
+        scope,
+        roles.Grantor(ctx.resident.id, circle, ctx.incoming.is_platform_admin),
+    )
+    where = roles.describe_scope(ctx.session, scope)
+    return Reply(
+        "circles.role_revoked" if revoking else "circles.role_granted",
+        {"name": target.display_name, "role": wanted.value, "where": where},
+    )
+
+
+def _target(ctx: Context, named: str) -> Resident:
+    incoming = ctx.incoming
+    user = incoming.mentions[0] if incoming.mentions else incoming.reply_to
+    if user is not None:
+        return ensure_identity(
+            ctx.session, user.platform, user.user_id, user.display_name, ctx.now
+        ).resident
+    if not named.startswith("@") or len(named) < 2:
+        raise DomainError("circles.role_usage")
+    return circles.find_member_by_name(ctx.session, ctx.require_circle(), named[1:])
+
+
+def seen(ctx: Context) -> None:
+    """Every message in a bound group counts the sender as seen in its circle."""
+    if ctx.circle is not None and ctx.identity is not None:
+        circles.touch_member(ctx.session, ctx.now, ctx.circle, ctx.resident)
+
+
+def on_joined(ctx: Context) -> list[Reply]:
+    """Welcome a newcomer to a bound group and prompt them to register."""
+    subject = ctx.incoming.subject or ctx.incoming.user
+    if ctx.circle is None or subject is None:
+        return []
+    resident = ensure_identity(
+        ctx.session, subject.platform, subject.user_id, subject.display_name, ctx.now
+    ).resident
+    circles.touch_member(ctx.session, ctx.now, ctx.circle, resident)
+    return [
+        Reply(
+            "circles.welcome",
+            {
+                "name": resident.display_name,
+                "circle": roles.circle_title(ctx.session, ctx.circle),
+                "registered": resident.household_id is not None,
+            },
+        )
+    ]
+
+
+def on_left(ctx: Context) -> list[Reply]:
+    """Note that someone left a bound group."""
+    subject = ctx.incoming.subject or ctx.incoming.user
+    if ctx.circle is not None and subject is not None:
+        resident = ensure_identity(
+            ctx.session, subject.platform, subject.user_id, subject.display_name, ctx.now
+        ).resident
+        circles.member_left(ctx.session, ctx.now, ctx.circle, resident)
+    return []
+
+
+def on_bot_added(ctx: Context) -> list[Reply]:
+    """Greet a group the bot was added to, and ask an admin to bind it."""
+    if ctx.circle is not None:
+        return [Reply("circles.bot_back", {"circle": roles.circle_title(ctx.session, ctx.circle)})]
+    return [Reply("circles.bot_added")]
+
+
+def on_bot_removed(ctx: Context) -> list[Reply]:
+    """Mark the group's binding inactive; nothing can be sent there any more."""
+    circles.unbind_chat(ctx.session, ctx.now, ctx.incoming.chat.platform, ctx.incoming.chat.chat_id)
+    return []

@@ -1,0 +1,61 @@
+"""Start, help and language."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.errors import DomainError
+from bot.messages import Choice, Reply
+from bot.services import roles
+from bot.services.people import parse_language, set_language
+
+LANGUAGE_CHOICES = [
+    [Choice("简体中文", "/lang zh-Hans"), Choice("繁體中文", "/lang zh-Hant")],
+    [Choice("English", "/lang en")],
+]
+
+
+def start(ctx: Context, args: str) -> Reply:
+    """Welcome in a private chat, and how to register."""
+    if ctx.is_group:
+        return Reply("core.start_group")
+    return Reply("core.start", {"name": ctx.resident.display_name})
+
+
+def help_(ctx: Context, args: str) -> Reply:
+    """The commands this person may use in this chat."""
+    visible = [c.help_key for c in ctx.router.commands if c.help_key and c.visible(ctx)]
+    return Reply("core.help", {"keys": visible, "group": ctx.is_group})
+
+
+def lang(ctx: Context, args: str) -> Reply:
+    """Set my language (private) or the circle's (admins, in a group)."""
+    if not args.strip():
+        return Reply("core.lang_choose", choices=LANGUAGE_CHOICES)
+    parts = args.split()
+    if len(parts) > 1:
+        raise DomainError("core.lang_usage")
+    language = parse_language(parts[0])
+    if not ctx.is_group:
+        set_language(ctx.session, ctx.resident, language)
+        return Reply("core.lang_mine", {"language": language})
+    circle = ctx.require_circle()
+    admin = roles.is_circle_admin(
+        ctx.session, ctx.resident.id, circle, ctx.incoming.is_platform_admin
+    )
+    if not admin:
+        raise DomainError("core.lang_admins_only")
+    circle.language = language
+    return Reply("core.lang_circle", {"language": language})
+
+
+def hidden_unless_private(ctx: Context) -> bool:
+    """Visible in private chats only."""
+    return not ctx.is_group
+
+
+def admin_here(ctx: Context) -> bool:
+    """True for admins of this chat's circle."""
+    circle = ctx.circle
+    return circle is not None and roles.is_circle_admin(
+        ctx.session, ctx.resident.id, circle, ctx.incoming.is_platform_admin
+    )

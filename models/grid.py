@@ -1,0 +1,56 @@
+"""The community grid: street, community, estate, building, unit and household."""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base
+
+
+class PlaceKind(enum.StrEnum):
+    """The levels of the grid, widest first."""
+
+    STREET = "street"
+    COMMUNITY = "community"
+    ESTATE = "estate"
+    BUILDING = "building"
+    UNIT = "unit"
+    HOUSEHOLD = "household"
+
+    @property
+    def depth(self) -> int:
+        """Zero for a street, five for a household."""
+        return list(PlaceKind).index(self)
+
+
+class Place(Base):
+    """One node of the grid; `path` lists ancestor ids for prefix queries by scope.
+
+    `listed` is false for households that a resident's registration created, true
+    for places the operator put in the grid.
+    """
+
+    __tablename__ = "places"
+    __table_args__ = (
+        UniqueConstraint("parent_id", "name"),
+        Index("ix_places_path", "path"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("places.id", ondelete="RESTRICT"))
+    kind: Mapped[PlaceKind] = mapped_column(
+        Enum(PlaceKind, name="place_kind", values_callable=lambda e: [m.value for m in e])
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    number: Mapped[int | None] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(String(200), default="")
+    listed: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    parent: Mapped[Place | None] = relationship(remote_side=[id])
+
+    def contains(self, other: Place) -> bool:
+        """True when `other` is this place or lies inside it."""
+        return other.path.startswith(self.path)
