@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,6 +38,8 @@ CIRCLE_KINDS: dict[str, CircleKind] = {
     **{kind.value: kind for kind in CircleKind},
 }
 MAX_CIRCLE_NAME = 64
+# Last-seen times are kept to the quarter hour, so ordinary chat does not write on every message.
+SEEN_GRANULARITY = timedelta(minutes=15)
 
 
 def bound_chat(session: Session, platform: str, chat_id: str) -> CircleChat | None:
@@ -164,7 +166,7 @@ def touch_member(session: Session, now: datetime, circle: Circle, resident: Resi
         session.add(
             Membership(circle=circle, resident=resident, first_seen_at=now, last_seen_at=now)
         )
-    else:
+    elif membership.left_at is not None or now - membership.last_seen_at > SEEN_GRANULARITY:
         membership.last_seen_at = now
         membership.left_at = None
     session.flush()
