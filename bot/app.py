@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot import migrate
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database, is_sqlite
+from bot.delivery import PostOffice
 from bot.dispatcher import Dispatcher
+from bot.messages import PlatformTraits
 from bot.rendering import Renderer
 from bot.routing import Router
 from bot.scheduler import DueWork, Scheduler
 from handlers.registry import COMMANDS, EVENTS, SEEN
 
 DUE_WORK: list[DueWork] = []
+PLATFORMS: dict[str, PlatformTraits] = {
+    "console": PlatformTraits(buttons=True, durable=False, private_always_open=True),
+    "telegram": PlatformTraits(buttons=True, durable=True, private_always_open=False),
+    "wechat": PlatformTraits(buttons=False, durable=True, private_always_open=True),
+}
 
 
 @dataclass
@@ -26,6 +34,7 @@ class App:
     db: Database
     router: Router
     renderer: Renderer
+    post_office: PostOffice
     dispatcher: Dispatcher
     scheduler: Scheduler
 
@@ -50,21 +59,22 @@ def bootstrap(
     *,
     db: Database | None = None,
     default_language: str | None = None,
-    private_always_open: frozenset[str] = frozenset({"console", "wechat"}),
+    platforms: Mapping[str, PlatformTraits] | None = None,
     work: list[DueWork] | None = None,
 ) -> App:
     """Wire the database, router, renderer, dispatcher and scheduler."""
     database = db or prepare_database(settings.database.url)
     router = Router(COMMANDS)
+    post_office = PostOffice({**PLATFORMS, **(platforms or {})})
     dispatcher = Dispatcher(
         database,
         clock,
         router,
         EVENTS,
         SEEN,
+        post_office,
         zone_name=settings.general.timezone,
         default_language=default_language or settings.general.default_language,
-        private_always_open=private_always_open,
     )
     return App(
         settings=settings,
@@ -72,6 +82,7 @@ def bootstrap(
         db=database,
         router=router,
         renderer=Renderer(router),
+        post_office=post_office,
         dispatcher=dispatcher,
-        scheduler=Scheduler(database, DUE_WORK if work is None else work),
+        scheduler=Scheduler(database, post_office, DUE_WORK if work is None else work),
     )

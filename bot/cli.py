@@ -13,7 +13,14 @@ from typing import Any, TypeVar
 import click
 
 from bot import demo, migrate
-from bot.app import App, bootstrap, prepare_database
+from bot.adapters.console import (
+    ConsoleChat,
+    console_platform,
+    read_stdin,
+    run_interactive,
+    run_jsonl,
+)
+from bot.app import bootstrap, prepare_database
 from bot.clock import SystemClock, VirtualClock
 from bot.config import LANGUAGES, ConfigError, Settings, load_settings
 from bot.db import Database, make_engine
@@ -247,12 +254,9 @@ def console(
     jsonl: bool, now: str | None, lang: str | None, style: str, config: str | None, db: str | None
 ) -> None:
     """Chat with the bot in the terminal, on a virtual clock."""
-    from bot.adapters.console import ConsoleChat, read_stdin, run_interactive, run_jsonl
-
     settings, database = _open(config, db)
-    clock = VirtualClock(_start_time(now, settings))
-    app = bootstrap(settings, clock, db=database, default_language=lang)
-    chat = ConsoleChat(app, clock, style)
+    chat = _console_chat(settings, database, lang, _start_time(now, settings), style)
+    app = chat.app
     try:
         if jsonl:
             run_jsonl(chat, read_stdin(), sys.stdout)
@@ -262,11 +266,14 @@ def console(
         app.close()
 
 
-def _app_for(
-    settings: Settings, database: Database, lang: str | None, now: datetime
-) -> tuple[App, VirtualClock]:
+def _console_chat(
+    settings: Settings, database: Database, lang: str | None, now: datetime, style: str
+) -> ConsoleChat:
     clock = VirtualClock(now)
-    return bootstrap(settings, clock, db=database, default_language=lang), clock
+    app = bootstrap(
+        settings, clock, db=database, default_language=lang, platforms=console_platform(style)
+    )
+    return ConsoleChat(app, clock, style)
 
 
 @main.command("demo")
@@ -304,8 +311,6 @@ def demo_command(
     config: str | None,
 ) -> None:
     """Seed a small demo street into its own SQLite file and chat with it in the console."""
-    from bot.adapters.console import ConsoleChat, run_interactive
-
     try:
         settings = _settings(config, demo.sqlite_url(file))
     except ConfigError as exc:
@@ -325,8 +330,8 @@ def demo_command(
     click.echo(demo.GUIDE)
     if no_console:
         return
-    app, clock = _app_for(settings, prepare_database(settings.database.url), lang, start)
-    chat = ConsoleChat(app, clock, style)
+    chat = _console_chat(settings, prepare_database(settings.database.url), lang, start, style)
+    app = chat.app
     demo.prepare_chat(chat)
     try:
         run_interactive(chat, f"\nLinli demo on {file} ({style} style)")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.context import Context
 from bot.db import Database
+from bot.delivery import PostOffice, first_delivery, resolve_button
 from bot.errors import DomainError
 from bot.messages import Audience, ChatKind, Envelope, EventKind, Incoming, Reply, Target
 from bot.routing import Router
@@ -31,21 +33,19 @@ class Dispatcher:
         router: Router,
         events: Mapping[EventKind, EventHandler],
         seen: Callable[[Context], None],
+        post_office: PostOffice,
         *,
         zone_name: str,
         default_language: str,
-        private_always_open: frozenset[str] = frozenset(),
     ) -> None:
-        from zoneinfo import ZoneInfo
-
         self.db = db
         self.clock = clock
         self.router = router
         self.events = events
         self.seen = seen
+        self.post_office = post_office
         self.zone = ZoneInfo(zone_name)
         self.default_language = default_language
-        self.private_always_open = private_always_open
 
     def handle(self, incoming: Incoming) -> list[Envelope]:
         """Handle one event; errors roll its changes back and explain themselves."""
@@ -56,25 +56,38 @@ class Dispatcher:
             if incoming.event not in (EventKind.MESSAGE, EventKind.PRESS):
                 return []
             here = Target(incoming.chat.platform, incoming.chat.chat_id, incoming.chat.kind)
-            return [Envelope(here, Reply("core.internal_error"), self.default_language)]
+            toast = incoming.event == EventKind.PRESS
+            user = incoming.user.user_id if incoming.user else None
+            reply = Reply("core.internal_error")
+            return [Envelope(here, reply, self.default_language, user, toast=toast)]
 
     def _handle(self, incoming: Incoming) -> list[Envelope]:
         with self.db.transaction() as session:
+            now = self.clock.now()
+            if incoming.delivery_key and not first_delivery(session, incoming.delivery_key, now):
+                log.info("skipped a redelivered %s", incoming.event)
+                return []
             ctx = self._context(session, incoming)
             try:
                 with session.begin_nested():
                     replies = self._run(ctx)
             except DomainError as error:
-                replies = [Reply(error.key, error.data)]
+                audience = Audience.TOAST if ctx.pressed else Audience.HERE
+                replies = [Reply(error.key, error.data, audience=audience)]
                 session.expire_all()
-            return [self._address(ctx, reply) for reply in replies]
+            envelopes = [self._address(ctx, reply) for reply in replies]
+            owner = incoming.user.user_id if incoming.user else None
+            self.post_office.prepare(session, envelopes, now, owner)
+            return envelopes
 
     def _context(self, session: Session, incoming: Incoming) -> Context:
         now = self.clock.now()
         identity = None
         if incoming.user is not None:
             user = incoming.user
-            identity = ensure_identity(session, user.platform, user.user_id, user.display_name, now)
+            identity = ensure_identity(
+                session, user.platform, user.user_id, user.display_name, now, user.username
+            )
             if incoming.chat.kind == ChatKind.PRIVATE and incoming.event != EventKind.BOT_REMOVED:
                 identity.private_chat_open = True
         binding = None
@@ -101,12 +114,16 @@ class Dispatcher:
     def _command(self, ctx: Context) -> list[Reply]:
         incoming = ctx.incoming
         self.seen(ctx)
-        route = self.router.route(incoming.text, incoming.bot_username)
+        text = incoming.text
+        if incoming.event == EventKind.PRESS:
+            user_id = incoming.user.user_id if incoming.user else ""
+            text = resolve_button(
+                ctx.session, incoming.chat.platform, incoming.chat.chat_id, user_id, text
+            )
+        route = self.router.route(text, incoming.bot_username)
         if route is None:
-            if incoming.event == EventKind.PRESS:
-                raise DomainError("core.stale_button")
             return [] if ctx.is_group else [Reply("core.private_hint")]
-        if len(incoming.text) > MAX_COMMAND_TEXT:
+        if len(text) > MAX_COMMAND_TEXT:
             raise DomainError("core.too_long", limit=MAX_COMMAND_TEXT)
         result = route.command.handler(ctx, route.args)
         return result if isinstance(result, list) else [result]
@@ -114,20 +131,21 @@ class Dispatcher:
     def _address(self, ctx: Context, reply: Reply) -> Envelope:
         incoming = ctx.incoming
         here = Target(incoming.chat.platform, incoming.chat.chat_id, incoming.chat.kind)
+        user_id = incoming.user.user_id if incoming.user else None
         audience = reply.audience
-        if audience == Audience.TOAST and incoming.event != EventKind.PRESS:
+        if audience == Audience.TOAST and not ctx.pressed:
             audience = Audience.PRIVATE if ctx.is_group else Audience.HERE
-        if audience == Audience.PRIVATE and ctx.is_group and incoming.user is not None:
-            identity = ctx.identity
-            can_write = incoming.chat.platform in self.private_always_open or (
-                identity is not None and identity.private_chat_open
-            )
-            if not can_write and identity is not None:
-                pointer = Reply("core.open_private", {"name": identity.display_name})
-                return Envelope(here, pointer, ctx.chat_language())
-            private = Target(incoming.chat.platform, incoming.user.user_id, ChatKind.PRIVATE)
-            return Envelope(private, reply, ctx.personal_language(), incoming.user.user_id)
         if audience == Audience.TOAST:
-            user_id = incoming.user.user_id if incoming.user else None
             return Envelope(here, reply, ctx.personal_language(), user_id, toast=True)
+        if audience == Audience.PRIVATE and ctx.is_group and user_id is not None:
+            identity = ctx.identity
+            always = self.post_office.of(incoming.chat.platform).private_always_open
+            if not always and identity is not None and not identity.private_chat_open:
+                pointer = Reply(
+                    "core.open_private",
+                    {"name": identity.display_name, "link": incoming.private_link},
+                )
+                return Envelope(here, pointer, ctx.chat_language())
+            private = Target(incoming.chat.platform, user_id, ChatKind.PRIVATE)
+            return Envelope(private, reply, ctx.personal_language(), user_id)
         return Envelope(here, reply, ctx.chat_language())

@@ -24,6 +24,7 @@ class EventKind(enum.StrEnum):
     LEFT = "left"
     BOT_ADDED = "bot_added"
     BOT_REMOVED = "bot_removed"
+    MIGRATED = "migrated"
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,16 @@ class UserRef:
     platform: str
     user_id: str
     display_name: str = ""
+    username: str = ""
 
 
 @dataclass(frozen=True)
 class Incoming:
-    """One event from a platform, in neutral form."""
+    """One event from a platform, in neutral form.
+
+    For a press, `text` is the button's token; for a migration, the chat's new id.
+    `delivery_key` identifies a platform delivery, so a redelivered update is skipped.
+    """
 
     chat: ChatRef
     user: UserRef | None
@@ -58,6 +64,8 @@ class Incoming:
     reply_to: UserRef | None = None
     subject: UserRef | None = None
     bot_username: str = ""
+    delivery_key: str = ""
+    private_link: str = ""
 
 
 class Audience(enum.StrEnum):
@@ -73,11 +81,15 @@ class Choice:
     """A button, or a numbered line where there are no buttons; pressing runs `command`.
 
     With `translated`, `label` is a template key rendered in the reader's language.
+    A `personal` button may be pressed only by the person the reply answers. `token`
+    is the short id a platform carries for it (Telegram's callback data).
     """
 
     label: str
     command: str
     translated: bool = False
+    personal: bool = False
+    token: str = ""
 
 
 @dataclass
@@ -109,3 +121,13 @@ class Envelope:
     language: str
     to_user: str | None = None
     toast: bool = False
+    outbox_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PlatformTraits:
+    """What a platform can do: buttons, durable sending, writing privately at will."""
+
+    buttons: bool = True
+    durable: bool = False
+    private_always_open: bool = False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,10 @@ class Renderer:
         """Render `reply` for a platform: HTML or plain, buttons or numbered lines."""
         text = self.markup(reply.template, reply.data, language)
         rows = [
-            [Choice(self._label(choice, language), choice.command) for choice in row]
+            [
+                replace(choice, label=self._label(choice, language), translated=False)
+                for choice in row
+            ]
             for row in reply.choices
         ]
         if rows and not buttons:

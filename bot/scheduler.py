@@ -11,6 +11,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from bot.db import Database
+from bot.delivery import PostOffice
 from bot.messages import Envelope
 
 log = logging.getLogger(__name__)
@@ -35,14 +36,17 @@ class Scheduler:
     """Runs each kind of due work in its own transaction, so a crash repeats nothing."""
 
     db: Database
+    post_office: PostOffice
     work: Sequence[DueWork]
 
     def tick(self, now: datetime) -> list[Envelope]:
-        """Everything due at `now`; each kind commits with its deliveries marked."""
+        """Everything due at `now`; each kind commits together with its staged messages."""
         sent: list[Envelope] = []
         for item in self.work:
             with self.db.transaction() as session:
-                sent.extend(item.run_due(session, now))
+                envelopes = item.run_due(session, now)
+                self.post_office.prepare(session, envelopes, now, None)
+                sent.extend(envelopes)
         return sent
 
     def next_due(self, after: datetime) -> datetime | None:

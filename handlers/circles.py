@@ -75,7 +75,12 @@ def join(ctx: Context, args: str) -> Reply:
             data,
             choices=[
                 [
-                    Choice("circles.consent_yes", f"/join {result.address} 同意", translated=True),
+                    Choice(
+                        "circles.consent_yes",
+                        f"/join {result.address} 同意",
+                        translated=True,
+                        personal=True,
+                    ),
                 ]
             ],
         )
@@ -85,7 +90,16 @@ def join(ctx: Context, args: str) -> Reply:
         return Reply(
             "circles.confirm_move",
             data,
-            choices=[[Choice("circles.move_yes", f"/move {result.address}", translated=True)]],
+            choices=[
+                [
+                    Choice(
+                        "circles.move_yes",
+                        f"/move {result.address}",
+                        translated=True,
+                        personal=True,
+                    )
+                ]
+            ],
         )
     if result.outcome == JoinOutcome.ALREADY:
         return Reply("circles.already_registered", data)
@@ -236,6 +250,17 @@ def on_bot_added(ctx: Context) -> list[Reply]:
 
 
 def on_bot_removed(ctx: Context) -> list[Reply]:
-    """Mark the group's binding inactive; nothing can be sent there any more."""
+    """A group's binding becomes inactive; a private chat is closed until they write again."""
+    if not ctx.is_group:
+        if ctx.identity is not None:
+            ctx.identity.private_chat_open = False
+        return []
     circles.unbind_chat(ctx.session, ctx.now, ctx.incoming.chat.platform, ctx.incoming.chat.chat_id)
+    return []
+
+
+def on_migrated(ctx: Context) -> list[Reply]:
+    """The group became a supergroup with a new id: its circle follows it."""
+    chat = ctx.incoming.chat
+    circles.move_chat(ctx.session, ctx.now, chat.platform, chat.chat_id, ctx.incoming.text)
     return []

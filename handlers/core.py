@@ -18,6 +18,11 @@ def start(ctx: Context, args: str) -> Reply:
     """Welcome in a private chat, and how to register."""
     if ctx.is_group:
         return Reply("core.start_group")
+    if args.strip() == "me":
+        # The deep link a group's pointer carries: open the private chat and answer /me.
+        from handlers.circles import me
+
+        return me(ctx, "")
     return Reply("core.start", {"name": ctx.resident.display_name})
 
 

@@ -38,7 +38,9 @@ def forget_me(ctx: Context, args: str) -> Reply:
     if not word:
         return Reply(
             "privacy.confirm_forget",
-            choices=[[Choice("privacy.forget_yes", "/forget 确认", translated=True)]],
+            choices=[
+                [Choice("privacy.forget_yes", "/forget 确认", translated=True, personal=True)]
+            ],
             audience=Audience.PRIVATE,
         )
     if word not in CONFIRM_WORDS:

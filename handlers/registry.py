@@ -52,6 +52,7 @@ EVENTS: dict[EventKind, EventHandler] = {
     EventKind.LEFT: circles.on_left,
     EventKind.BOT_ADDED: circles.on_bot_added,
     EventKind.BOT_REMOVED: circles.on_bot_removed,
+    EventKind.MIGRATED: circles.on_migrated,
 }
 
 SEEN = circles.seen

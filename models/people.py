@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UtcDateTime
@@ -34,7 +34,10 @@ class Identity(Base):
     """One platform account (platform + external id, both strings) of a resident."""
 
     __tablename__ = "identities"
-    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("platform", "external_id"),
+        Index("ix_identities_platform_username", "platform", "username"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     resident_id: Mapped[int] = mapped_column(
@@ -43,6 +46,7 @@ class Identity(Base):
     platform: Mapped[str] = mapped_column(String(16))
     external_id: Mapped[str] = mapped_column(String(128))
     display_name: Mapped[str] = mapped_column(String(64))
+    username: Mapped[str | None] = mapped_column(String(64))
     private_chat_open: Mapped[bool] = mapped_column(Boolean, default=False)
 
     resident: Mapped[Resident] = relationship(back_populates="identities")

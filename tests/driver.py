@@ -15,6 +15,8 @@ from bot.services.people import ensure_identity
 from models import Place, Resident
 
 PLATFORM = "console"
+# Bookkeeping of getting messages out, not domain state.
+DELIVERY_TABLES = frozenset({"alembic_version", "buttons", "outbox", "processed_updates"})
 GRID = [
     "文化路街道/红旗里社区/1号院/3号楼/1单元",
     "文化路街道/红旗里社区/1号院/3号楼/2单元",
@@ -32,6 +34,7 @@ class Sent:
     private: bool
     text: str
     buttons: list[list[tuple[str, str]]] = field(default_factory=list)
+    tokens: dict[str, str] = field(default_factory=dict)
     toast: bool = False
 
 
@@ -104,11 +107,16 @@ class Driver:
                     private=envelope.target.kind == ChatKind.PRIVATE,
                     text=rendered.text,
                     buttons=[[(c.label, c.command) for c in row] for row in rendered.buttons],
+                    tokens={c.label: c.token for row in rendered.buttons for c in row},
                     toast=envelope.toast,
                 )
             )
         self.sent.extend(out)
         return out
+
+    def press(self, user: str, message: Sent, label: str, chat: str | None = None) -> Sent:
+        """`user` presses the button labelled `label` on a message the bot sent."""
+        return self.one(user, message.tokens[label], chat, event=EventKind.PRESS)
 
     def one(self, user: str, message: str, chat: str | None = None, **kw: Any) -> Sent:
         """Like say(), for an action answered by exactly one message."""
@@ -136,17 +144,17 @@ class Driver:
             return place.name if place else None
 
     def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
-        """Every row of every table (but last-seen times), to prove nothing changed."""
+        """Every row of every domain table (but last-seen times), to prove nothing changed."""
         result: dict[str, list[tuple[Any, ...]]] = {}
         with self.app.db.engine.connect() as connection:
             for table in inspect(connection).get_table_names():
-                if table == "alembic_version":
+                if table in DELIVERY_TABLES:
                     continue
                 columns = [
                     c["name"]
                     for c in inspect(connection).get_columns(table)
                     if c["name"] != "last_seen_at"
                 ]
-                query = f"SELECT {', '.join(columns)} FROM {table} ORDER BY id"
+                query = f"SELECT {', '.join(columns)} FROM {table} ORDER BY {columns[0]}"
                 result[table] = [tuple(row) for row in connection.execute(text(query))]
         return result

@@ -48,9 +48,8 @@ def test_slash_commands_take_the_bots_name_and_ignore_other_bots(chat: Driver) -
 def test_registration_with_consent_by_button_and_full_width_text(chat: Driver) -> None:
     ask = chat.one("u1", "登记：３－２－３０１", "g1", name="李四")
     assert "请您确认" in ask.text and ask.buttons
-    label, command = ask.buttons[0][0]
-    assert label == "同意并登记"
-    done = chat.one("u1", command, "g1", event=EventKind.PRESS)
+    assert ask.buttons == [[("同意并登记", "/join 3-2-301 同意")]]
+    done = chat.press("u1", ask, "同意并登记", "g1")
     assert "登记好了" in done.text
     assert chat.household_of("u1") == "301"
 
@@ -179,7 +178,7 @@ def test_a_second_join_to_another_household_asks_to_confirm_the_move(chat: Drive
     ask = chat.one("u1", "登记 3-1-101", "g1")
     assert "要改为" in ask.text and ask.buttons[0][0] == ("确认搬迁", "/move 3-1-101")
     assert chat.snapshot() == before
-    moved = chat.one("u1", "/move 3-1-101", "g1", event=EventKind.PRESS)
+    moved = chat.press("u1", ask, "确认搬迁", "g1")
     assert "已改为" in moved.text and chat.household_of("u1") == "101"
 
 
@@ -206,16 +205,36 @@ def test_odd_names_are_stored_cleanly_and_shown_safely(chat: Driver, name: str) 
 
 def test_a_press_on_a_button_by_someone_not_allowed_is_refused(chat: Driver) -> None:
     ask = chat.one("owner", "/lang", "g1")
-    command = ask.buttons[0][1][1]
     chat.say("u5", "你好", "g1")
     before = chat.snapshot()
-    refused = chat.one("u5", command, "g1", event=EventKind.PRESS)
-    assert "只有群管理员" in refused.text
+    refused = chat.press("u5", ask, "繁體中文", "g1")
+    assert refused.toast and "只有群管理员" in refused.text
     assert chat.snapshot() == before
 
 
 def test_a_press_with_unknown_data_is_a_stale_button(chat: Driver) -> None:
-    assert "失效" in chat.one("u1", "not a command", "g1", event=EventKind.PRESS).text
+    stale = chat.one("u1", "not-a-token", "g1", event=EventKind.PRESS)
+    assert stale.toast and "失效" in stale.text
+
+
+def test_a_button_from_another_chat_is_stale_and_changes_nothing(chat: Driver) -> None:
+    ask = chat.one("u1", "登记 3-2-301", "g1")
+    chat.group("g2", admins=("owner",))
+    chat.say("u1", "在", "g2")
+    before = chat.snapshot()
+    foreign = chat.press("u1", ask, "同意并登记", "g2")
+    assert foreign.toast and "失效" in foreign.text
+    assert chat.snapshot() == before
+
+
+def test_someone_elses_personal_button_is_refused(chat: Driver) -> None:
+    ask = chat.one("u1", "登记 3-2-301", "g1", name="李四")
+    chat.say("u2", "在", "g1", name="王五")
+    before = chat.snapshot()
+    refused = chat.press("u2", ask, "同意并登记", "g1")
+    assert refused.toast and "给别人的" in refused.text
+    assert chat.snapshot() == before
+    assert "登记好了" in chat.press("u1", ask, "同意并登记", "g1").text
 
 
 def test_mydata_shows_everything_stored_privately(chat: Driver) -> None:
@@ -241,7 +260,7 @@ def test_forget_asks_then_erases_the_resident_and_everything_hanging_off_them(
     chat.one("owner", "/role @李四 楼长", "g1")
     ask = chat.one("u1", "注销")
     assert ask.buttons == [[("确认注销", "/forget 确认")]]
-    done = chat.one("u1", "/forget 确认", event=EventKind.PRESS)
+    done = chat.press("u1", ask, "确认注销")
     assert "已删除" in done.text
     rows = chat.snapshot()
     assert not any("李四" in str(row) for table in rows.values() for row in table)

@@ -12,6 +12,7 @@ from bot.app import bootstrap
 from bot.clock import VirtualClock
 from bot.config import Settings
 from bot.db import Database
+from bot.delivery import PostOffice
 from bot.messages import ChatKind, Envelope, Reply, Target
 from bot.scheduler import Scheduler, start_live
 from tests.conftest import START
@@ -40,8 +41,8 @@ class Alarms:
 
 
 def test_a_tick_with_nothing_due_does_nothing(db: Database) -> None:
-    assert Scheduler(db, []).tick(START) == []
-    assert Scheduler(db, []).next_due(START) is None
+    assert Scheduler(db, PostOffice({}), []).tick(START) == []
+    assert Scheduler(db, PostOffice({}), []).next_due(START) is None
 
 
 def test_the_console_clock_runs_due_work_in_time_order_each_at_its_own_time(db: Database) -> None:
@@ -65,7 +66,7 @@ def test_apscheduler_drives_tick_in_live_mode(db: Database) -> None:
         if envelopes:
             ticked.set()
 
-    live = start_live(Scheduler(db, [alarms]), lambda: START, 0.05, deliver)
+    live = start_live(Scheduler(db, PostOffice({}), [alarms]), lambda: START, 0.05, deliver)
     try:
         assert ticked.wait(10)
     finally:

@@ -12,10 +12,15 @@ from typing import Any, TextIO
 
 from bot.app import App
 from bot.clock import VirtualClock
-from bot.messages import ChatKind, ChatRef, Envelope, EventKind, Incoming, UserRef
+from bot.messages import ChatKind, ChatRef, Envelope, EventKind, Incoming, PlatformTraits, UserRef
 
 PLATFORM = "console"
 log = logging.getLogger(__name__)
+
+
+def console_platform(style: str) -> dict[str, PlatformTraits]:
+    """The console's traits: buttons in buttons style, none in text style (like WeChat)."""
+    return {PLATFORM: PlatformTraits(buttons=style == "buttons", private_always_open=True)}
 
 
 class InputError(Exception):
@@ -37,6 +42,7 @@ class Sent:
     chat: str | None
     to: str | None
     buttons: list[list[tuple[str, str]]]
+    """Rows of (label, token)."""
 
 
 class ConsoleChat:
@@ -45,6 +51,8 @@ class ConsoleChat:
     def __init__(self, app: App, clock: VirtualClock, style: str = "buttons") -> None:
         if style not in ("buttons", "text"):
             raise ValueError("style is buttons or text")
+        if app.post_office.of(PLATFORM).buttons != (style == "buttons"):
+            raise ValueError("bootstrap the app with console_platform(style)")
         self.app = app
         self.clock = clock
         self.style = style
@@ -133,13 +141,13 @@ class ConsoleChat:
             or (message.to is not None and message.to != user.user_id)
         ):
             raise InputError(f"no message {press[0]} with buttons in that chat")
-        command = next(
-            (cmd for row in message.buttons for label, cmd in row if label == press[1]), None
+        token = next(
+            (tok for row in message.buttons for label, tok in row if label == press[1]), None
         )
-        if command is None:
+        if token is None:
             raise InputError(f"message {press[0]} has no button labelled {press[1]!r}")
         chat, admin = self._chat(event, user)
-        return self._run(Incoming(chat, user, EventKind.PRESS, command, is_platform_admin=admin))
+        return self._run(Incoming(chat, user, EventKind.PRESS, token, is_platform_admin=admin))
 
     def _clock(self, value: str) -> list[dict[str, Any]]:
         try:
@@ -187,7 +195,7 @@ class ConsoleChat:
                 self.sent[self.last_id] = Sent(
                     chat=None if private else envelope.target.chat_id,
                     to=envelope.target.chat_id if private else None,
-                    buttons=[[(c.label, c.command) for c in row] for row in rendered.buttons],
+                    buttons=[[(c.label, c.token) for c in row] for row in rendered.buttons],
                 )
             line["at"] = at
             out.append(line)

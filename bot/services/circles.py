@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
@@ -20,7 +20,16 @@ from bot.services.grid import (
     parse_address,
     resolve_place,
 )
-from models import Circle, CircleChat, CircleKind, Membership, PlaceKind, Resident, Role
+from models import (
+    Circle,
+    CircleChat,
+    CircleKind,
+    Identity,
+    Membership,
+    PlaceKind,
+    Resident,
+    Role,
+)
 
 CIRCLE_KINDS: dict[str, CircleKind] = {
     "邻里圈": CircleKind.NEIGHBOUR,
@@ -155,6 +164,29 @@ def unbind_chat(session: Session, now: datetime, platform: str, chat_id: str) ->
         )
 
 
+def move_chat(session: Session, now: datetime, platform: str, old_id: str, new_id: str) -> None:
+    """A chat got a new id (a Telegram group upgraded to a supergroup): its binding follows."""
+    binding = session.scalar(
+        select(CircleChat).where(CircleChat.platform == platform, CircleChat.chat_id == old_id)
+    )
+    taken = session.scalar(
+        select(CircleChat).where(CircleChat.platform == platform, CircleChat.chat_id == new_id)
+    )
+    if binding is None or taken is not None or not new_id:
+        return
+    binding.chat_id = new_id
+    audit.record(
+        session,
+        now,
+        "circle.chat_moved",
+        actor_id=None,
+        circle_id=binding.circle_id,
+        platform=platform,
+        old=old_id,
+        new=new_id,
+    )
+
+
 def touch_member(session: Session, now: datetime, circle: Circle, resident: Resident) -> None:
     """Note that a resident was seen in a circle's chat."""
     membership = session.scalar(
@@ -287,7 +319,14 @@ def find_member_by_name(session: Session, circle: Circle, name: str) -> Resident
     found = session.scalars(
         select(Resident)
         .join(Membership, Membership.resident_id == Resident.id)
-        .where(Membership.circle_id == circle.id, Resident.display_name == wanted)
+        .where(
+            Membership.circle_id == circle.id,
+            or_(
+                Resident.display_name == wanted,
+                Resident.id.in_(select(Identity.resident_id).where(Identity.username == wanted)),
+            ),
+        )
+        .distinct()
     ).all()
     if not found:
         raise DomainError("circles.no_such_member", name=wanted[:30])

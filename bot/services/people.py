@@ -35,21 +35,34 @@ def find_identity(session: Session, platform: str, external_id: str) -> Identity
 
 
 def ensure_identity(
-    session: Session, platform: str, external_id: str, display_name: str, now: datetime
+    session: Session,
+    platform: str,
+    external_id: str,
+    display_name: str,
+    now: datetime,
+    username: str = "",
 ) -> Identity:
     """The identity of a platform account, created with its resident on first sight."""
     name = clean_name(display_name)
+    handle = clean_name(username).lstrip("@") or None
     identity = find_identity(session, platform, external_id)
     if identity is None:
         resident = Resident(display_name=name, created_at=now)
         identity = Identity(
-            resident=resident, platform=platform, external_id=external_id, display_name=name
+            resident=resident,
+            platform=platform,
+            external_id=external_id,
+            display_name=name,
+            username=handle,
         )
         session.add_all([resident, identity])
         session.flush()
-    elif name and identity.display_name != name:
+        return identity
+    if name and identity.display_name != name:
         identity.display_name = name
         identity.resident.display_name = name
+    if handle and identity.username != handle:
+        identity.username = handle
     return identity
 
 

@@ -1,0 +1,138 @@
+"""Getting replies out: button tokens, the durable outbox, and redelivery guards."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.errors import DomainError
+from bot.messages import ChatKind, Choice, Envelope, PlatformTraits, Reply, Target
+from models import Button, OutboxMessage, ProcessedUpdate
+
+TOKEN_ALPHABET = string.ascii_letters + string.digits
+TOKEN_LENGTH = 10
+DEFAULT_TRAITS = PlatformTraits()
+
+
+def new_token() -> str:
+    """A short, unguessable button token (well inside Telegram's 64-byte callback data)."""
+    return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
+
+
+def resolve_button(session: Session, platform: str, chat_id: str, user_id: str, token: str) -> str:
+    """The command behind a pressed button; stale, foreign or someone else's buttons refuse."""
+    button = session.get(Button, token[:16]) if token else None
+    if button is None or button.platform != platform or button.chat_id != chat_id:
+        raise DomainError("core.stale_button")
+    if button.owner_user_id is not None and button.owner_user_id != user_id:
+        raise DomainError("core.not_your_button")
+    return button.command
+
+
+def first_delivery(session: Session, key: str, now: datetime) -> bool:
+    """Record a platform delivery; False when it was already handled."""
+    if session.get(ProcessedUpdate, key) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(ProcessedUpdate(key=key, processed_at=now))
+    except IntegrityError:
+        return False
+    return True
+
+
+class PostOffice:
+    """Prepares envelopes in the caller's transaction: tokens for buttons, rows for durability."""
+
+    def __init__(self, traits: Mapping[str, PlatformTraits]) -> None:
+        self.traits = dict(traits)
+
+    def of(self, platform: str) -> PlatformTraits:
+        """The traits of a platform."""
+        return self.traits.get(platform, DEFAULT_TRAITS)
+
+    def prepare(
+        self, session: Session, envelopes: list[Envelope], now: datetime, owner: str | None
+    ) -> None:
+        """Issue button tokens where the platform shows buttons; stage durable envelopes."""
+        for envelope in envelopes:
+            traits = self.of(envelope.target.platform)
+            if envelope.reply.choices and traits.buttons and not envelope.toast:
+                envelope.reply.choices = [
+                    [self._issue(session, envelope.target, choice, owner, now) for choice in row]
+                    for row in envelope.reply.choices
+                ]
+            if traits.durable and not envelope.toast:
+                envelope.outbox_id = stage(session, envelope, now)
+
+    @staticmethod
+    def _issue(
+        session: Session, target: Target, choice: Choice, owner: str | None, now: datetime
+    ) -> Choice:
+        token = new_token()
+        session.add(
+            Button(
+                token=token,
+                platform=target.platform,
+                chat_id=target.chat_id,
+                owner_user_id=owner if choice.personal else None,
+                command=choice.command,
+                created_at=now,
+            )
+        )
+        return replace(choice, token=token)
+
+
+def stage(session: Session, envelope: Envelope, now: datetime) -> int:
+    """Put an envelope in the outbox; it is rendered and sent by the platform's worker."""
+    reply = envelope.reply
+    row = OutboxMessage(
+        platform=envelope.target.platform,
+        chat_id=envelope.target.chat_id,
+        chat_kind=envelope.target.kind.value,
+        template=reply.template,
+        data=reply.data,
+        choices=[[_choice_json(c) for c in row] for row in reply.choices],
+        language=envelope.language,
+        image=str(reply.image) if reply.image else None,
+        created_at=now,
+        not_before=now,
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def _choice_json(choice: Choice) -> dict[str, Any]:
+    return {
+        "label": choice.label,
+        "command": choice.command,
+        "translated": choice.translated,
+        "token": choice.token,
+    }
+
+
+def envelope_of(row: OutboxMessage) -> Envelope:
+    """The envelope an outbox row stands for."""
+    reply = Reply(
+        template=row.template,
+        data=dict(row.data),
+        choices=[
+            [
+                Choice(c["label"], c["command"], translated=c["translated"], token=c["token"])
+                for c in choice_row
+            ]
+            for choice_row in row.choices
+        ],
+        image=Path(row.image) if row.image else None,
+    )
+    target = Target(row.platform, row.chat_id, ChatKind(row.chat_kind))
+    return Envelope(target, reply, row.language, outbox_id=row.id)

@@ -1,0 +1,69 @@
+"""Delivery: the durable outbox, button tokens, and processed platform updates."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Enum, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, UtcDateTime
+
+
+class OutboxState(enum.StrEnum):
+    """Where an outgoing message is in its life."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(Base):
+    """A reply waiting to be sent (or sent), rendered only when it goes out."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "platform", "state", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    chat_kind: Mapped[str] = mapped_column(String(8))
+    template: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    choices: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    language: Mapped[str] = mapped_column(String(8))
+    image: Mapped[str | None] = mapped_column(String(500))
+    state: Mapped[OutboxState] = mapped_column(
+        Enum(OutboxState, name="outbox_state", values_callable=lambda e: [m.value for m in e]),
+        default=OutboxState.PENDING,
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    not_before: Mapped[datetime] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sent_message_id: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(String(300))
+
+
+class Button(Base):
+    """A button shown in a chat: its short token stands for the command it runs."""
+
+    __tablename__ = "buttons"
+
+    token: Mapped[str] = mapped_column(String(16), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    owner_user_id: Mapped[str | None] = mapped_column(String(128))
+    command: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class ProcessedUpdate(Base):
+    """A platform update already handled, so a redelivery has no second effect."""
+
+    __tablename__ = "processed_updates"
+
+    key: Mapped[str] = mapped_column(String(96), primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
