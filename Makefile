@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,wechat]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -25,3 +25,6 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.core_throughput
+	$(BIN)/python -m bench.votes
+	$(BIN)/python -m bench.telegram_throughput
+	$(BIN)/python -m bench.scheduler_tick

@@ -121,8 +121,10 @@ def groups() -> list[Group]:
     ]
 
 
-def seed(database: Database) -> None:
-    """Create the grid and bind every group to its estate, in one transaction."""
+def seed(
+    database: Database, platform_name: str = PLATFORM, chat_ids: dict[str, str] | None = None
+) -> None:
+    """Create the grid and bind every group (or its id in `chat_ids`) to its estate."""
     with database.transaction() as session:
         for group in groups():
             for building in range(1, BUILDINGS + 1):
@@ -134,8 +136,8 @@ def seed(database: Database) -> None:
                 START,
                 actor=admin.resident,
                 platform_admin=True,
-                platform=PLATFORM,
-                chat_id=group.chat_id,
+                platform=platform_name,
+                chat_id=(chat_ids or {}).get(group.chat_id, group.chat_id),
                 chat_title=group.title,
                 place_query=group.estate,
                 kind=CircleKind.NEIGHBOUR,

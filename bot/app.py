@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bot import migrate
@@ -15,13 +15,28 @@ from bot.messages import PlatformTraits
 from bot.rendering import Renderer
 from bot.routing import Router
 from bot.scheduler import DueWork, Scheduler
+from bot.services.deliberation_schedule import (
+    ClosePolls,
+    RefreshTallies,
+    RemindFollowUps,
+    RemindVoters,
+)
+from bot.services.duty_schedule import DutyReminders, RosterReposts
 from handlers.registry import COMMANDS, EVENTS, SEEN
 
-DUE_WORK: list[DueWork] = []
+# Each kind of scheduled work, made from the settings and the default language.
+DUE_WORK: list[Callable[[Settings, str], DueWork]] = [
+    ClosePolls,
+    RemindVoters,
+    RefreshTallies,
+    RemindFollowUps,
+    DutyReminders,
+    lambda settings, language: RosterReposts(settings, language, PLATFORMS),
+]
 PLATFORMS: dict[str, PlatformTraits] = {
     "console": PlatformTraits(buttons=True, durable=False, private_always_open=True),
-    "telegram": PlatformTraits(buttons=True, durable=True, private_always_open=False),
-    "wechat": PlatformTraits(buttons=False, durable=True, private_always_open=True),
+    "telegram": PlatformTraits(buttons=True, durable=True, private_always_open=False, edits=True),
+    "wechat": PlatformTraits(buttons=False, durable=True, private_always_open=True, edits=False),
 }
 
 
@@ -64,6 +79,7 @@ def bootstrap(
 ) -> App:
     """Wire the database, router, renderer, dispatcher and scheduler."""
     database = db or prepare_database(settings.database.url)
+    language = default_language or settings.general.default_language
     router = Router(COMMANDS)
     post_office = PostOffice({**PLATFORMS, **(platforms or {})})
     dispatcher = Dispatcher(
@@ -74,7 +90,8 @@ def bootstrap(
         SEEN,
         post_office,
         zone_name=settings.general.timezone,
-        default_language=default_language or settings.general.default_language,
+        default_language=language,
+        settings=settings,
     )
     return App(
         settings=settings,
@@ -84,5 +101,9 @@ def bootstrap(
         renderer=Renderer(router),
         post_office=post_office,
         dispatcher=dispatcher,
-        scheduler=Scheduler(database, post_office, DUE_WORK if work is None else work),
+        scheduler=Scheduler(
+            database,
+            post_office,
+            [make(settings, language) for make in DUE_WORK] if work is None else work,
+        ),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sys
@@ -12,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from bot import demo, migrate
+from bot import demo, migrate, runner
 from bot.adapters.console import (
     ConsoleChat,
     console_platform,
@@ -274,6 +275,24 @@ def _console_chat(
         settings, clock, db=database, default_language=lang, platforms=console_platform(style)
     )
     return ConsoleChat(app, clock, style)
+
+
+@main.command("run")
+@click.option(
+    "--platform",
+    type=click.Choice(runner.PLATFORM_CHOICES),
+    default="telegram",
+    show_default=True,
+    help="Where to serve: telegram, wechat, or all (both at once, over one database).",
+)
+@common
+def run_command(platform: str, config: str | None, db: str | None) -> None:
+    """Run the bot live until SIGTERM or Ctrl-C (log lines: linli -v run)."""
+    settings, database = _open(config, db)
+    try:
+        asyncio.run(runner.run(settings, database, platform))
+    except runner.StartError as exc:
+        _fail(str(exc))
 
 
 @main.command("demo")

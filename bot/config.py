@@ -10,10 +10,13 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy.engine import make_url
 
 Language = Literal["zh-Hans", "zh-Hant", "en"]
 LANGUAGES: tuple[Language, ...] = ("zh-Hans", "zh-Hant", "en")
 DEFAULT_DATABASE_URL = "sqlite:///linli.db"
+# Used when no secret is configured: fine for the console and tests, never for production.
+DEVELOPMENT_SECRET = "linli-development-secret-not-for-production"
 
 
 class ConfigError(Exception):
@@ -29,6 +32,7 @@ class GeneralSettings(_Section):
 
     timezone: str = "Asia/Shanghai"
     default_language: Language = "zh-Hans"
+    data_dir: str = ""
 
     @field_validator("timezone")
     @classmethod
@@ -58,6 +62,30 @@ class TelegramSettings(_Section):
 
     token: str = ""
     base_url: str = ""
+    webhook_url: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret: str = ""
+    admin_cache_seconds: float = Field(default=300.0, ge=0)
+    poll_interval: float = Field(default=0.0, ge=0, le=60)
+
+
+class WeChatSettings(_Section):
+    """The WeChat account, reached through a Wechaty puppet service; cautious sending."""
+
+    endpoint: str = ""
+    token: str = ""
+    min_seconds_per_room: float = Field(default=3.0, ge=0, le=3600)
+    max_per_minute: int = Field(default=20, ge=1, le=600)
+    jitter_seconds: float = Field(default=1.0, ge=0, le=60)
+
+    @field_validator("endpoint")
+    @classmethod
+    def _host_and_port(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if value and not (host and port.isdigit() and 0 < int(port) < 65536):
+            raise ValueError("host:port, such as 127.0.0.1:8788")
+        return value
 
 
 class SchedulerSettings(_Section):
@@ -66,25 +94,93 @@ class SchedulerSettings(_Section):
     tick_seconds: float = Field(default=20.0, gt=0, le=3600)
 
 
+class SecuritySettings(_Section):
+    """Secrets the server keeps."""
+
+    secret: str = ""
+
+
+class DeliberationSettings(_Section):
+    """Topics and polls."""
+
+    seconds_needed: int = Field(default=5, ge=1, le=1000)
+    default_poll_days: int = Field(default=7, ge=1, le=365)
+    reminder_hours: float = Field(default=24.0, ge=0, le=24 * 30)
+    live_edit_seconds: float = Field(default=10.0, ge=1, le=3600)
+    follow_up_repeat_days: int = Field(default=7, ge=1, le=365)
+
+
+def _clock_time(value: str) -> str:
+    hour, colon, minute = value.partition(":")
+    if value and not (
+        colon and hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60
+    ):
+        raise ValueError("a time of day such as 19:00, or empty for none")
+    return value
+
+
+class VolunteeringSettings(_Section):
+    """Volunteer duty: every community's defaults, which a secretary may change with /dutyrules."""
+
+    day_before_at: str = "19:00"
+    hour_before_minutes: int = Field(default=60, ge=0, le=24 * 60)
+    morning_roster_at: str = "07:00"
+    short_alert_hours: float = Field(default=24.0, ge=0, le=24 * 14)
+    cancel_hours: float = Field(default=2.0, ge=0, le=24 * 14)
+    checkin_minutes: int = Field(default=30, ge=0, le=24 * 60)
+    noshow_limit: int = Field(default=0, ge=0, le=100)
+    noshow_days: int = Field(default=30, ge=1, le=365)
+    grace_minutes: int = Field(default=120, ge=0, le=7 * 24 * 60)
+    roster_repost_seconds: float = Field(default=60.0, ge=0, le=3600)
+
+    _times = field_validator("day_before_at", "morning_roster_at")(_clock_time)
+
+
 class Settings(_Section):
     """Every setting of Linli."""
 
     general: GeneralSettings = GeneralSettings()
     database: DatabaseSettings = DatabaseSettings()
     telegram: TelegramSettings = TelegramSettings()
+    wechat: WeChatSettings = WeChatSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
+    security: SecuritySettings = SecuritySettings()
+    deliberation: DeliberationSettings = DeliberationSettings()
+    volunteering: VolunteeringSettings = VolunteeringSettings()
 
     @property
     def zone(self) -> ZoneInfo:
         """The community's time zone."""
         return ZoneInfo(self.general.timezone)
 
+    @property
+    def secret(self) -> bytes:
+        """The server's secret (keys anonymous ballots); a fixed development value when unset."""
+        return (self.security.secret or DEVELOPMENT_SECRET).encode()
+
+    @property
+    def data_path(self) -> Path:
+        """Where files (result charts) go: data_dir, else linli-data beside the SQLite file."""
+        if self.general.data_dir:
+            return Path(self.general.data_dir)
+        url = make_url(self.database.url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            return Path(url.database).parent / "linli-data"
+        return Path("linli-data")
+
 
 ENVIRONMENT_OVERRIDES: dict[str, tuple[str, str]] = {
     "LINLI_DATABASE_URL": ("database", "url"),
     "LINLI_TELEGRAM_TOKEN": ("telegram", "token"),
     "LINLI_TELEGRAM_BASE_URL": ("telegram", "base_url"),
+    "LINLI_TELEGRAM_WEBHOOK_SECRET": ("telegram", "webhook_secret"),
+    # The Wechaty standard names first, so that Linli's own names win when both are set.
+    "WECHATY_PUPPET_SERVICE_ENDPOINT": ("wechat", "endpoint"),
+    "WECHATY_PUPPET_SERVICE_TOKEN": ("wechat", "token"),
+    "LINLI_WECHAT_ENDPOINT": ("wechat", "endpoint"),
+    "LINLI_WECHAT_TOKEN": ("wechat", "token"),
     "LINLI_TIMEZONE": ("general", "timezone"),
+    "LINLI_SECRET": ("security", "secret"),
 }
 
 

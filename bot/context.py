@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.config import Settings
 from bot.errors import DomainError
 from bot.messages import ChatKind, EventKind, Incoming
 from bot.routing import Router
@@ -16,7 +17,7 @@ from models import Circle, CircleChat, Identity, Resident
 
 @dataclass
 class Context:
-    """The session, the clock's reading, the sender and the circle of one event."""
+    """The session, the clock's reading, the sender, the circle and the settings of one event."""
 
     session: Session
     now: datetime
@@ -26,6 +27,7 @@ class Context:
     binding: CircleChat | None
     router: Router
     default_language: str
+    settings: Settings
 
     @property
     def is_group(self) -> bool:

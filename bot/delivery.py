@@ -10,12 +10,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
 from bot.messages import ChatKind, Choice, Envelope, PlatformTraits, Reply, Target
-from models import Button, OutboxMessage, ProcessedUpdate
+from models import Button, Identity, OutboxMessage, ProcessedUpdate
 
 TOKEN_ALPHABET = string.ascii_letters + string.digits
 TOKEN_LENGTH = 10
@@ -61,9 +62,14 @@ class PostOffice:
 
     def prepare(
         self, session: Session, envelopes: list[Envelope], now: datetime, owner: str | None
-    ) -> None:
-        """Issue button tokens where the platform shows buttons; stage durable envelopes."""
-        for envelope in envelopes:
+    ) -> list[Envelope]:
+        """The envelopes that can go out, with button tokens issued and durable ones staged.
+
+        Edits are dropped where the platform cannot edit, and private messages where
+        the platform lets the bot write only to people who opened a chat with it.
+        """
+        kept = [e for e in envelopes if self._deliverable(session, e)]
+        for envelope in kept:
             traits = self.of(envelope.target.platform)
             if envelope.reply.choices and traits.buttons and not envelope.toast:
                 envelope.reply.choices = [
@@ -72,6 +78,23 @@ class PostOffice:
                 ]
             if traits.durable and not envelope.toast:
                 envelope.outbox_id = stage(session, envelope, now)
+        return kept
+
+    def _deliverable(self, session: Session, envelope: Envelope) -> bool:
+        traits = self.of(envelope.target.platform)
+        if envelope.edit and not traits.edits:
+            return False
+        if envelope.toast or envelope.target.kind != ChatKind.PRIVATE:
+            return True
+        if traits.private_always_open:
+            return True
+        identity = session.scalar(
+            select(Identity).where(
+                Identity.platform == envelope.target.platform,
+                Identity.external_id == envelope.target.chat_id,
+            )
+        )
+        return identity is not None and identity.private_chat_open
 
     @staticmethod
     def _issue(
@@ -105,6 +128,8 @@ def stage(session: Session, envelope: Envelope, now: datetime) -> int:
         image=str(reply.image) if reply.image else None,
         created_at=now,
         not_before=now,
+        key=envelope.key or None,
+        edit=envelope.edit,
     )
     session.add(row)
     session.flush()
@@ -120,8 +145,8 @@ def _choice_json(choice: Choice) -> dict[str, Any]:
     }
 
 
-def envelope_of(row: OutboxMessage) -> Envelope:
-    """The envelope an outbox row stands for."""
+def envelope_of(row: OutboxMessage, message_id: str | None = None) -> Envelope:
+    """The envelope an outbox row stands for; an edit carries the id of the message it edits."""
     reply = Reply(
         template=row.template,
         data=dict(row.data),
@@ -135,4 +160,12 @@ def envelope_of(row: OutboxMessage) -> Envelope:
         image=Path(row.image) if row.image else None,
     )
     target = Target(row.platform, row.chat_id, ChatKind(row.chat_kind))
-    return Envelope(target, reply, row.language, outbox_id=row.id)
+    return Envelope(
+        target,
+        reply,
+        row.language,
+        outbox_id=row.id,
+        key=row.key or "",
+        edit=row.edit,
+        message_id=message_id,
+    )

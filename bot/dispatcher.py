@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.config import Settings
 from bot.context import Context
 from bot.db import Database
 from bot.delivery import PostOffice, first_delivery, resolve_button
@@ -37,6 +38,7 @@ class Dispatcher:
         *,
         zone_name: str,
         default_language: str,
+        settings: Settings | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -46,6 +48,7 @@ class Dispatcher:
         self.post_office = post_office
         self.zone = ZoneInfo(zone_name)
         self.default_language = default_language
+        self.settings = settings or Settings()
 
     def handle(self, incoming: Incoming) -> list[Envelope]:
         """Handle one event; errors roll its changes back and explain themselves."""
@@ -77,8 +80,7 @@ class Dispatcher:
                 session.expire_all()
             envelopes = [self._address(ctx, reply) for reply in replies]
             owner = incoming.user.user_id if incoming.user else None
-            self.post_office.prepare(session, envelopes, now, owner)
-            return envelopes
+            return self.post_office.prepare(session, envelopes, now, owner)
 
     def _context(self, session: Session, incoming: Incoming) -> Context:
         now = self.clock.now()
@@ -102,16 +104,17 @@ class Dispatcher:
             binding=binding,
             router=self.router,
             default_language=self.default_language,
+            settings=self.settings,
         )
 
-    def _run(self, ctx: Context) -> list[Reply]:
+    def _run(self, ctx: Context) -> list[Reply | Envelope]:
         event = ctx.incoming.event
         if event in (EventKind.MESSAGE, EventKind.PRESS):
             return self._command(ctx)
         handler = self.events.get(event)
-        return handler(ctx) if handler else []
+        return list(handler(ctx)) if handler else []
 
-    def _command(self, ctx: Context) -> list[Reply]:
+    def _command(self, ctx: Context) -> list[Reply | Envelope]:
         incoming = ctx.incoming
         self.seen(ctx)
         text = incoming.text
@@ -126,9 +129,11 @@ class Dispatcher:
         if len(text) > MAX_COMMAND_TEXT:
             raise DomainError("core.too_long", limit=MAX_COMMAND_TEXT)
         result = route.command.handler(ctx, route.args)
-        return result if isinstance(result, list) else [result]
+        return [result] if isinstance(result, Reply) else list(result)
 
-    def _address(self, ctx: Context, reply: Reply) -> Envelope:
+    def _address(self, ctx: Context, reply: Reply | Envelope) -> Envelope:
+        if isinstance(reply, Envelope):
+            return reply
         incoming = ctx.incoming
         here = Target(incoming.chat.platform, incoming.chat.chat_id, incoming.chat.kind)
         user_id = incoming.user.user_id if incoming.user else None

@@ -114,7 +114,13 @@ class Target:
 
 @dataclass
 class Envelope:
-    """A reply with its destination and language, ready for an adapter to render."""
+    """A reply with its destination and language, ready for an adapter to render.
+
+    A `key` names the message in its chat (e.g. `poll:12`) so that it can be edited
+    later. An `edit` envelope replaces the text and buttons of the message with the
+    same key in the same chat instead of sending a new one; `message_id` is the
+    platform's id of that message, where the outbox knows it.
+    """
 
     target: Target
     reply: Reply
@@ -122,12 +128,16 @@ class Envelope:
     to_user: str | None = None
     toast: bool = False
     outbox_id: int | None = None
+    key: str = ""
+    edit: bool = False
+    message_id: str | None = None
 
 
 @dataclass(frozen=True)
 class PlatformTraits:
-    """What a platform can do: buttons, durable sending, writing privately at will."""
+    """What a platform can do: buttons, durable sending, writing privately, editing."""
 
     buttons: bool = True
     durable: bool = False
     private_always_open: bool = False
+    edits: bool = True

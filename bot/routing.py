@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.context import Context
-    from bot.messages import Reply
+    from bot.messages import Envelope, Reply
 
 _SLASH = re.compile(r"^/([A-Za-z][A-Za-z0-9_]*)(?:@([A-Za-z0-9_]+))?(?=$|\s)(.*)$", re.DOTALL)
 _SEPARATORS = " :：,，"
@@ -21,14 +21,16 @@ class Command:
     """A command: its slash name, keywords, handler, and who sees it in /help.
 
     `keywords[0]` is the simplified-Chinese form shown to zh-Hans users and
-    `keywords[1]` the traditional form shown to zh-Hant users.
+    `keywords[1]` the traditional form shown to zh-Hant users. `menus` names the
+    platform command menus ("private", "group") that list it.
     """
 
     name: str
     keywords: tuple[str, ...]
-    handler: Callable[[Context, str], Reply | list[Reply]]
+    handler: Callable[[Context, str], Reply | Sequence[Reply | Envelope]]
     visible: Callable[[Context], bool] = field(default=lambda ctx: True)
     help_key: str = ""
+    menus: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

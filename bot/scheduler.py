@@ -45,8 +45,7 @@ class Scheduler:
         for item in self.work:
             with self.db.transaction() as session:
                 envelopes = item.run_due(session, now)
-                self.post_office.prepare(session, envelopes, now, None)
-                sent.extend(envelopes)
+                sent.extend(self.post_office.prepare(session, envelopes, now, None))
         return sent
 
     def next_due(self, after: datetime) -> datetime | None:

@@ -3,26 +3,78 @@
 from models.audit import AuditEntry
 from models.base import Base
 from models.circles import Circle, CircleChat, CircleKind, Membership
+from models.deliberation import (
+    Ballot,
+    BallotMark,
+    Decision,
+    DeliberationRules,
+    Poll,
+    PollKind,
+    PollOption,
+    PollPosting,
+    PollStatus,
+    ProgressNote,
+    Topic,
+    TopicSecond,
+    TopicStatus,
+)
 from models.delivery import Button, OutboxMessage, OutboxState, ProcessedUpdate
 from models.grid import Place, PlaceKind
 from models.people import Identity, Resident
 from models.roles import Role, RoleGrant
+from models.volunteering import (
+    DutyReminder,
+    HoursSource,
+    ReminderKind,
+    RosterPost,
+    Shift,
+    ShiftStatus,
+    SignUp,
+    SignUpStatus,
+    VolunteerHours,
+    VolunteerProject,
+    VolunteerRules,
+)
 
 __all__ = [
     "AuditEntry",
+    "Ballot",
+    "BallotMark",
     "Base",
     "Button",
     "Circle",
     "CircleChat",
     "CircleKind",
+    "Decision",
+    "DeliberationRules",
+    "DutyReminder",
+    "HoursSource",
     "Identity",
     "Membership",
     "OutboxMessage",
     "OutboxState",
     "Place",
     "PlaceKind",
+    "Poll",
+    "PollKind",
+    "PollOption",
+    "PollPosting",
+    "PollStatus",
     "ProcessedUpdate",
+    "ProgressNote",
+    "ReminderKind",
     "Resident",
     "Role",
     "RoleGrant",
+    "RosterPost",
+    "Shift",
+    "ShiftStatus",
+    "SignUp",
+    "SignUpStatus",
+    "Topic",
+    "TopicSecond",
+    "TopicStatus",
+    "VolunteerHours",
+    "VolunteerProject",
+    "VolunteerRules",
 ]

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Enum, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UtcDateTime
@@ -21,10 +21,17 @@ class OutboxState(enum.StrEnum):
 
 
 class OutboxMessage(Base):
-    """A reply waiting to be sent (or sent), rendered only when it goes out."""
+    """A reply waiting to be sent (or sent), rendered only when it goes out.
+
+    A message with a `key` can be edited later: an `edit` row with the same
+    platform, chat and key replaces its text and buttons.
+    """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "platform", "state", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "platform", "state", "not_before"),
+        Index("ix_outbox_key", "platform", "chat_id", "key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))
@@ -45,6 +52,8 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     sent_message_id: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(String(300))
+    key: Mapped[str | None] = mapped_column(String(64))
+    edit: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Button(Base):

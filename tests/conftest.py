@@ -14,7 +14,7 @@ import pytest
 from bot import migrate
 from bot.app import App, bootstrap
 from bot.clock import VirtualClock
-from bot.config import Settings
+from bot.config import GeneralSettings, Settings
 from bot.db import Database
 from tests.postgres_server import PostgresServer, PostgresUnavailable
 
@@ -77,9 +77,10 @@ def clock() -> VirtualClock:
 
 
 @pytest.fixture
-def app(db: Database, clock: VirtualClock) -> Iterator[App]:
+def app(db: Database, clock: VirtualClock, tmp_path: Path) -> Iterator[App]:
     """The wired application on a migrated database and the virtual clock."""
-    application = bootstrap(Settings(), clock, db=db)
+    settings = Settings(general=GeneralSettings(data_dir=str(tmp_path / "data")))
+    application = bootstrap(settings, clock, db=db)
     yield application
     application.close()
 

@@ -59,6 +59,7 @@ class ConsoleChat:
         self.groups: dict[str, Group] = {}
         self.names: dict[str, str] = {}
         self.sent: dict[int, Sent] = {}
+        self.keyed: dict[tuple[str, str], int] = {}
         self.last_id = 0
 
     def process(self, event: Any) -> list[dict[str, Any]]:
@@ -181,18 +182,25 @@ class ConsoleChat:
             if envelope.toast:
                 out.append({"toast": rendered.text, "to": envelope.to_user, "at": at})
                 continue
-            self.last_id += 1
             private = envelope.target.kind == ChatKind.PRIVATE
-            line: dict[str, Any] = {"id": self.last_id}
+            named = (envelope.target.chat_id, envelope.key)
+            edited = self.keyed.get(named) if envelope.edit else None
+            if edited is None:
+                self.last_id += 1
+            number = edited or self.last_id
+            if envelope.key:
+                self.keyed[named] = number
+            line: dict[str, Any] = {"edit" if edited else "id": number}
             line["to" if private else "chat"] = envelope.target.chat_id
             if envelope.reply.image is not None:
                 line["image"] = str(envelope.reply.image.resolve())
                 line["caption"] = rendered.text
             else:
                 line["text"] = rendered.text
+            self.sent.pop(number, None)
             if rendered.buttons:
                 line["buttons"] = [[c.label for c in row] for row in rendered.buttons]
-                self.sent[self.last_id] = Sent(
+                self.sent[number] = Sent(
                     chat=None if private else envelope.target.chat_id,
                     to=envelope.target.chat_id if private else None,
                     buttons=[[(c.label, c.token) for c in row] for row in rendered.buttons],
@@ -334,7 +342,8 @@ class Interactive:
                 continue
             where = f"private → {item['to']}" if "to" in item else item["chat"]
             body = item.get("text") or f"[image {item.get('image')}] {item.get('caption', '')}"
-            self.out.write(f"\n#{item['id']} [{where}] {item['at'][11:16]}\n{body}\n")
+            number = f"#{item['id']}" if "id" in item else f"#{item['edit']} (edited)"
+            self.out.write(f"\n{number} [{where}] {item['at'][11:16]}\n{body}\n")
             for row in item.get("buttons", []):
                 self.out.write("  " + "  ".join(f"[{label}]" for label in row) + "\n")
         self.out.write("\n" if results else "")

@@ -66,6 +66,13 @@ def ensure_identity(
     return identity
 
 
+def close_private_chat(session: Session, platform: str, external_id: str) -> None:
+    """The user blocked the bot: personal answers go back to pointers until they write again."""
+    identity = find_identity(session, platform, external_id)
+    if identity is not None:
+        identity.private_chat_open = False
+
+
 def parse_language(text: str) -> str:
     """A language code from what people type (zh-Hant, 繁体, English, ...)."""
     key = text.strip().lower().replace("_", "-")

@@ -1,0 +1,92 @@
+"""`linli run`: the live bot on Telegram, WeChat or both, in one process over one database."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from bot.app import App, bootstrap
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.db import Database
+from bot.messages import Envelope
+from bot.scheduler import start_live
+from handlers.registry import COMMANDS
+
+PLATFORM_CHOICES = ("telegram", "wechat", "all")
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class StartError(Exception):
+    """A platform cannot start; the message is one line for the operator."""
+
+
+async def run(settings: Settings, database: Database, platform: str) -> None:
+    """Serve `platform` (telegram, wechat or all) until SIGTERM or SIGINT."""
+    app = bootstrap(settings, SystemClock(), db=database)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await serve(app, settings, platform, stop)
+    finally:
+        for signum in STOP_SIGNALS:
+            loop.remove_signal_handler(signum)
+        app.close()
+
+
+async def serve(app: App, settings: Settings, platform: str, stop: asyncio.Event) -> None:
+    """Run the platforms and the live scheduler until `stop`; when one platform ends, all do."""
+    wakers: list[Callable[[], None]] = []
+    jobs: list[Coroutine[Any, Any, None]] = []
+    if platform in ("wechat", "all"):
+        from bot.adapters.wechat import WeChatStartError, wechat_adapter
+
+        try:
+            adapter = wechat_adapter(app, settings.wechat)
+        except WeChatStartError as error:
+            raise StartError(str(error)) from None
+        wakers.append(adapter.worker.wake)
+        jobs.append(adapter.run(stop))
+    if platform in ("telegram", "all"):
+        jobs.append(_telegram(app, settings, stop))
+    loop = asyncio.get_running_loop()
+
+    def after_tick(envelopes: list[Envelope]) -> None:
+        # Runs in APScheduler's thread: new outbox rows are waiting, so wake the senders.
+        if envelopes:
+            for wake in wakers:
+                loop.call_soon_threadsafe(wake)
+
+    ticker: Any = start_live(
+        app.scheduler, app.clock.now, settings.scheduler.tick_seconds, after_tick
+    )
+    tasks = [asyncio.create_task(_then_stop(job, stop)) for job in jobs]
+    try:
+        await asyncio.wait(tasks)
+    finally:
+        ticker.shutdown(wait=False)
+    for task in tasks:
+        task.result()
+
+
+async def _then_stop(job: Coroutine[Any, Any, None], stop: asyncio.Event) -> None:
+    try:
+        await job
+    finally:
+        stop.set()
+
+
+# The one place where the Telegram adapter plugs in.
+async def _telegram(app: App, settings: Settings, stop: asyncio.Event) -> None:
+    try:
+        from bot.adapters.telegram import TelegramStartError, run_telegram
+    except ImportError as error:
+        raise StartError(f"Telegram is not available in this build ({error})") from None
+    try:
+        await run_telegram(app, settings.telegram, stop, COMMANDS)
+    except TelegramStartError as error:
+        raise StartError(str(error)) from None

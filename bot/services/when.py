@@ -1,0 +1,178 @@
+"""Reading times as people type them: 3天, 明天 18:00, 12月1日 18:00, 2026-12-01 18:00, 3d."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from bot.errors import DomainError
+
+DayPart = Literal["start", "end"]
+
+_UNITS: dict[str, timedelta] = {
+    **dict.fromkeys(
+        ("周", "週", "星期", "个星期", "個星期", "w", "week", "weeks"), timedelta(weeks=1)
+    ),
+    **dict.fromkeys(("天", "d", "day", "days"), timedelta(days=1)),
+    **dict.fromkeys(
+        ("小时", "小時", "个小时", "個小時", "钟头", "鐘頭", "h", "hr", "hrs", "hour", "hours"),
+        timedelta(hours=1),
+    ),
+    **dict.fromkeys(
+        ("分钟", "分鐘", "分", "m", "min", "mins", "minute", "minutes"), timedelta(minutes=1)
+    ),
+}
+_UNIT_PATTERN = "|".join(sorted((re.escape(u) for u in _UNITS), key=len, reverse=True))
+_DURATION_PART = re.compile(rf"(\d+)\s*({_UNIT_PATTERN})")
+_DURATION = re.compile(rf"^(?:(?:\d+)\s*(?:{_UNIT_PATTERN})\s*)+$")
+_DAY_WORDS: dict[str, int] = {
+    "今天": 0,
+    "今日": 0,
+    "today": 0,
+    "明天": 1,
+    "明日": 1,
+    "tomorrow": 1,
+    "后天": 2,
+    "後天": 2,
+    "大后天": 3,
+    "大後天": 3,
+}
+_DAY_WORD = re.compile(
+    "^(" + "|".join(sorted(_DAY_WORDS, key=len, reverse=True)) + r")(?:\s*(.*))?$"
+)
+_FULL_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号號]?(.*)$")
+_MONTH_DAY = re.compile(r"^(\d{1,2})\s*月\s*(\d{1,2})\s*[日号號](.*)$|^(\d{1,2})[-/](\d{1,2})(.*)$")
+_PERIODS: dict[str, int] = {
+    "凌晨": 0,
+    "早上": 0,
+    "早晨": 0,
+    "上午": 0,
+    "am": 0,
+    "中午": 12,
+    "下午": 12,
+    "傍晚": 12,
+    "晚上": 12,
+    "夜里": 12,
+    "夜裡": 12,
+    "pm": 12,
+}
+_PERIOD = "|".join(sorted(_PERIODS, key=len, reverse=True))
+_CLOCK = re.compile(
+    rf"^(?:({_PERIOD})\s*)?(\d{{1,2}})(?:\s*[:：]\s*(\d{{2}})|\s*[点點时時]\s*(?:(半)|(\d{{1,2}})\s*分?)?)"
+    rf"?\s*({_PERIOD})?$"
+)
+_TRAILING = ("之前", "以前", "前", "为止", "為止", "截止")
+
+
+def parse_when(text: str, now: datetime, zone: ZoneInfo, *, date_only: DayPart = "end") -> datetime:
+    """The moment `text` names, read in `zone` relative to `now`, as an aware UTC datetime.
+
+    A date without a time means the end of that day (23:59), or its start with
+    `date_only="start"`; a month and day without a year mean their next occurrence;
+    a time alone means its next occurrence.
+    """
+    cleaned = _clean(text)
+    if not cleaned:
+        raise DomainError("when.unreadable", text=text[:40])
+    duration = parse_duration(cleaned)
+    if duration is not None:
+        return now.astimezone(UTC) + duration
+    local_now = now.astimezone(zone)
+    found = _absolute(cleaned, local_now, zone, date_only)
+    if found is None:
+        raise DomainError("when.unreadable", text=text[:40])
+    return found.astimezone(UTC)
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """A span such as 3天, 2小时30分钟, 1d12h or 30 minutes; None if `text` is not one."""
+    cleaned = _clean(text)
+    if not _DURATION.match(cleaned):
+        return None
+    total = sum(
+        (int(amount) * _UNITS[unit] for amount, unit in _DURATION_PART.findall(cleaned)),
+        timedelta(),
+    )
+    return total if total > timedelta() else None
+
+
+def local_text(moment: datetime, zone: ZoneInfo) -> str:
+    """A moment as people read it in `zone`: 2026-12-01 18:00."""
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _clean(text: str) -> str:
+    cleaned = " ".join(unicodedata.normalize("NFKC", text).lower().split())
+    for word in _TRAILING:
+        cleaned = cleaned.removesuffix(word).strip()
+    return cleaned
+
+
+def _absolute(text: str, now: datetime, zone: ZoneInfo, date_only: DayPart) -> datetime | None:
+    day_word = _DAY_WORD.match(text)
+    if day_word:
+        day = now.date() + timedelta(days=_DAY_WORDS[day_word.group(1)])
+        return _on(day, day_word.group(2) or "", zone, date_only)
+    full = _FULL_DATE.match(text)
+    if full:
+        year, month, day_number, rest = full.groups()
+        found = _date(int(year), int(month), int(day_number))
+        return _on(found, rest, zone, date_only) if found else None
+    month_day = _MONTH_DAY.match(text)
+    if month_day:
+        groups = month_day.groups()
+        month, day_number, rest = groups[:3] if groups[0] else groups[3:]
+        for year in (now.year, now.year + 1):
+            found = _date(year, int(month), int(day_number))
+            moment = _on(found, rest, zone, date_only) if found else None
+            if moment is not None and moment > now:
+                return moment
+        return None
+    clock = _clock(text)
+    if clock is None:
+        return None
+    today = datetime.combine(now.date(), clock, zone)
+    return today if today > now else datetime.combine(now.date() + timedelta(days=1), clock, zone)
+
+
+def _on(day: date, rest: str, zone: ZoneInfo, date_only: DayPart) -> datetime | None:
+    rest = rest.strip().removeprefix("t").strip()
+    if not rest:
+        moment = time(23, 59) if date_only == "end" else time(0, 0)
+        return datetime.combine(day, moment, zone)
+    clock = _clock(rest)
+    return datetime.combine(day, clock, zone) if clock is not None else None
+
+
+def _clock(text: str) -> time | None:
+    match = _CLOCK.match(text.strip())
+    if match is None:
+        return None
+    before, hour_text, colon_minutes, half, word_minutes, after = match.groups()
+    bare = colon_minutes is None and half is None and word_minutes is None
+    if bare and not (before or after) and not re.search(r"[点點时時]", text):
+        # A bare number is not a time: "18" could be anything.
+        return None
+    hour = int(hour_text)
+    minute = int(colon_minutes or word_minutes or (30 if half else 0))
+    period = before or after
+    if period is not None:
+        if hour > 12:
+            return None
+        if _PERIODS[period] == 12 and hour < 12 and not (period == "中午" and hour >= 11):
+            hour += 12
+        elif _PERIODS[period] == 0 and hour == 12 and period in ("am", "凌晨"):
+            hour = 0
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+def _date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None

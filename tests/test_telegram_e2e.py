@@ -1,0 +1,255 @@
+"""End to end over real HTTP: Linli long-polls a strict Bot API emulator on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.adapters.telegram import TelegramStartError, run_telegram
+from bot.app import App, bootstrap, prepare_database
+from bot.clock import SystemClock
+from bot.config import Settings, TelegramSettings
+from bot.services.grid import add_path
+from handlers.registry import COMMANDS
+from models import CircleChat
+from tests.driver import GRID
+from tests.telegram_emulator import DEFAULT_TOKEN, RateLimit, TelegramEmulator
+
+OWNER, RESIDENT, OTHER = 2001, 2002, 2003
+GROUP = -4100
+NEW_SUPERGROUP = -1_004_100_000_001
+
+
+class RunningBot:
+    """Linli's Telegram adapter running in its own thread and event loop."""
+
+    def __init__(self, app: App, settings: TelegramSettings) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.stop = asyncio.Event()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._main, args=(app, settings), daemon=True)
+        self.thread.start()
+
+    def _main(self, app: App, settings: TelegramSettings) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_until_complete(run_telegram(app, settings, self.stop, COMMANDS))
+        except BaseException as error:
+            self.error = error
+
+    def shutdown(self) -> None:
+        """Ask the bot to stop, as SIGTERM does, and wait for it."""
+        self.loop.call_soon_threadsafe(self.stop.set)
+        self.thread.join(timeout=30)
+        assert not self.thread.is_alive(), "the bot did not stop"
+        assert self.error is None, self.error
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[tuple[TelegramEmulator, App]]:
+    """The emulator with a group and three people, and Linli polling it."""
+    emulator = TelegramEmulator(DEFAULT_TOKEN, rate_limits=False).start()
+    emulator.declare_user(OWNER, "群主")
+    emulator.declare_user(RESIDENT, "李四", username="lisi")
+    emulator.declare_user(OTHER, "<b>&王五")
+    emulator.declare_group(GROUP, "1号院邻里圈", admins=[OWNER])
+    database = prepare_database(f"sqlite:///{tmp_path / 'e2e.db'}")
+    with database.transaction() as session:
+        for path in GRID:
+            add_path(session, path)
+    app = bootstrap(Settings(), SystemClock(), db=database)
+    settings = TelegramSettings(
+        token=DEFAULT_TOKEN, base_url=emulator.url, poll_interval=0.05, admin_cache_seconds=0
+    )
+    running = RunningBot(app, settings)
+    try:
+        yield emulator, app
+    finally:
+        running.shutdown()
+        app.close()
+        emulator.stop()
+
+
+def said(emulator: TelegramEmulator, chat: int, fragment: str) -> str:
+    """Wait until the bot has sent `fragment` to `chat`; return that message's plain text."""
+    emulator.wait_for(lambda e: any(fragment in m["plain"] for m in e.sent(chat)))
+    return next(m["plain"] for m in reversed(emulator.sent(chat)) if fragment in m["plain"])
+
+
+def test_residents_bind_register_change_language_and_are_refused(
+    world: tuple[TelegramEmulator, App],
+) -> None:
+    emulator, app = world
+    emulator.send_text(OTHER, "/bind 1号院", GROUP)
+    said(emulator, GROUP, "只有本群的群主")
+    emulator.send_text(OWNER, "/bind@LinliBot 1号院", GROUP)
+    said(emulator, GROUP, "已绑定")
+    emulator.send_text(RESIDENT, "登记 3-2-301", GROUP)
+    said(emulator, GROUP, "请您确认")
+    ask = next(m for m in emulator.sent(GROUP) if "请您确认" in m["plain"])
+    emulator.press(OTHER, ask["message_id"], "同意并登记")
+    emulator.wait_for(lambda e: any("给别人的" in (a["text"] or "") for a in e.answers()))
+    emulator.press(RESIDENT, ask["message_id"], "同意并登记")
+    said(emulator, GROUP, "登记好了")
+    emulator.send_text(RESIDENT, "/me", GROUP)
+    pointer = said(emulator, GROUP, "t.me/LinliBot?start=me")
+    assert "李四" in pointer
+    emulator.send_text(RESIDENT, "/start me")
+    assert "3号楼/2单元/301" in said(emulator, RESIDENT, "3号楼/2单元/301")
+    emulator.send_text(RESIDENT, "/lang en")
+    said(emulator, RESIDENT, "I will speak English")
+    emulator.send_text(RESIDENT, "/me", GROUP)
+    said(emulator, RESIDENT, "Address:")
+    emulator.send_text(OTHER, "登记 3-2-302 同意", GROUP)
+    registered = said(emulator, GROUP, "登记好了：1号院/3号楼/2单元/302")
+    assert "<b>&王五" in registered
+    raw = next(m for m in emulator.sent(GROUP) if "302" in m["plain"])["text"]
+    assert "&lt;b&gt;&amp;王五" in raw
+    assert {key[0] for key in emulator.commands()} >= {"all_private_chats", "all_group_chats"}
+    del app
+
+
+def test_the_bot_survives_dropped_connections_and_flood_control(
+    world: tuple[TelegramEmulator, App],
+) -> None:
+    emulator, _app = world
+    emulator.send_text(OWNER, "/bind 1号院", GROUP)
+    said(emulator, GROUP, "已绑定")
+    emulator.drop_connections(3)
+    emulator.send_text(OWNER, "/members", GROUP)
+    said(emulator, GROUP, "成员")
+    emulator.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    emulator.send_text(OWNER, "/help", GROUP)
+    said(emulator, GROUP, "您在本群可以使用")
+    assert any(name == "sendMessage" for name, _ in emulator.calls())
+    emulator.rate_limits = True
+    emulator.group_limit = RateLimit(1, 2.0)
+    emulator.send_text(OWNER, "/me", GROUP)
+    emulator.send_text(OWNER, "成员", GROUP)
+    said(emulator, GROUP, "已登记 0 人")
+
+
+def test_removal_migration_and_injected_updates_reach_the_core(
+    world: tuple[TelegramEmulator, App],
+) -> None:
+    emulator, app = world
+    emulator.declare_group(-4200, "新群", admins=[OWNER])
+    emulator.bot_added(-4200, OWNER)
+    said(emulator, -4200, "绑定")
+    mine = emulator.send_text(OWNER, "/bind 1号院", GROUP)
+    said(emulator, GROUP, "已绑定")
+    emulator.member_joins(GROUP, OTHER)
+    said(emulator, GROUP, "欢迎")
+    before = len(emulator.sent(GROUP))
+    emulator.edit_text(OWNER, GROUP, mine, "/members")
+    emulator.send_text(OWNER, "/help", GROUP)
+    said(emulator, GROUP, "您在本群可以使用")
+    assert len(emulator.sent(GROUP)) == before + 1
+    emulator.migrate_to_supergroup(GROUP, NEW_SUPERGROUP)
+    emulator.send_text(RESIDENT, "/join 3-2-301 同意", NEW_SUPERGROUP)
+    said(emulator, NEW_SUPERGROUP, "登记好了")
+    emulator.kick_bot(NEW_SUPERGROUP)
+
+    def unbound(_e: TelegramEmulator) -> bool:
+        with app.db.transaction() as session:
+            binding = session.scalar(
+                select(CircleChat).where(CircleChat.chat_id == str(NEW_SUPERGROUP))
+            )
+            return binding is not None and not binding.active
+
+    emulator.wait_for(unbound)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_webhook_mode_checks_the_secret_on_every_request(tmp_path: Path) -> None:
+    import json
+    import urllib.error
+    import urllib.request
+
+    emulator = TelegramEmulator(DEFAULT_TOKEN, rate_limits=False).start()
+    emulator.declare_user(RESIDENT, "李四")
+    app = bootstrap(
+        Settings(), SystemClock(), db=prepare_database(f"sqlite:///{tmp_path / 'hook.db'}")
+    )
+    port = _free_port()
+    settings = TelegramSettings(
+        token=DEFAULT_TOKEN,
+        base_url=emulator.url,
+        webhook_url="https://linli.example/telegram",
+        webhook_listen="127.0.0.1",
+        webhook_port=port,
+        webhook_secret="s3cret-value",
+    )
+    running = RunningBot(app, settings)
+    try:
+        emulator.wait_for(lambda e: bool(e.calls("setWebhook")))
+        assert emulator.calls("setWebhook")[0][1]["secret_token"] == "s3cret-value"
+        update = {
+            "update_id": 77,
+            "message": {
+                "message_id": 5,
+                "date": 1_795_000_000,
+                "text": "/start",
+                "chat": {"id": RESIDENT, "type": "private", "first_name": "李四"},
+                "from": {"id": RESIDENT, "is_bot": False, "first_name": "李四"},
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            },
+        }
+
+        def post(secret: str) -> int:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/telegram",
+                data=json.dumps(update).encode(),
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Telegram-Bot-Api-Secret-Token": secret,
+                },
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as answer:
+                    return int(answer.status)
+            except urllib.error.HTTPError as refused:
+                return int(refused.code)
+
+        def accepting(_e: TelegramEmulator) -> bool:
+            try:
+                return post("wrong") == 403
+            except OSError:
+                return False
+
+        emulator.wait_for(accepting)
+        assert emulator.calls("sendMessage") == []
+        assert post("s3cret-value") == 200
+        emulator.wait_for(
+            lambda e: any("邻里小助手" in str(p.get("text")) for _, p in e.calls("sendMessage"))
+        )
+    finally:
+        running.shutdown()
+        app.close()
+        emulator.stop()
+
+
+def test_a_token_telegram_rejects_stops_with_one_clear_line(tmp_path: Path) -> None:
+    emulator = TelegramEmulator(DEFAULT_TOKEN, rate_limits=False).start()
+    app = bootstrap(
+        Settings(), SystemClock(), db=prepare_database(f"sqlite:///{tmp_path / 'bad.db'}")
+    )
+    settings = TelegramSettings(token="999999:NOT-the-right-token", base_url=emulator.url)
+    try:
+        with pytest.raises(TelegramStartError, match="Telegram rejected the token"):
+            asyncio.run(run_telegram(app, settings, asyncio.Event()))
+    finally:
+        app.close()
+        emulator.stop()
