@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import platform
 import random
-import subprocess
 import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bench import report
 from bot import migrate
 from bot.app import App, bootstrap
 from bot.clock import VirtualClock
@@ -26,7 +24,6 @@ from bot.services import circles
 from bot.services.grid import add_path
 from bot.services.people import ensure_identity
 from models import CircleKind
-from tests.postgres_server import PostgresServer, PostgresUnavailable
 
 PLATFORM = "console"
 SEED = 20261123
@@ -237,18 +234,11 @@ def run_sqlite(messages: list[Incoming]) -> Result:
 def run_postgresql(messages: list[Incoming]) -> Result | str:
     """The benchmark on a temporary PostgreSQL server, or why it was skipped."""
     try:
-        server = PostgresServer()
-    except PostgresUnavailable as exc:
-        return str(exc)
-    try:
-        try:
-            server.start()
+        with report.postgres() as server:
             server.execute("CREATE DATABASE linli_bench")
-        except (subprocess.CalledProcessError, RuntimeError, OSError) as exc:
-            return f"the temporary server did not start ({str(exc).splitlines()[0][:120]})"
-        return run("postgresql", server.url("linli_bench"), messages)
-    finally:
-        server.stop()
+            return run("postgresql", server.url("linli_bench"), messages)
+    except report.Unavailable as why:
+        return str(why)
 
 
 def main() -> None:
@@ -266,10 +256,7 @@ def main() -> None:
         f"{USERS:,} users in {len(groups())} groups bound to estates; dispatcher.handle + "
         f"render per message, after {WARMUP} warm-up messages"
     )
-    print(
-        f"Python {platform.python_version()} · {os.cpu_count()} cores · "
-        f"{platform.machine()} · {date.today().isoformat()}\n"
-    )
+    print(report.environment())
     results: list[Result] = []
     skipped: list[str] = []
     if options.backend in ("sqlite", "both"):
@@ -292,14 +279,7 @@ def main() -> None:
         )
         for r in results
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    for row in rows:
-        print(
-            "  ".join(
-                cell.ljust(w) if i < 2 else cell.rjust(w)
-                for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-            )
-        )
+    report.print_table(rows, left=2)
     for line in skipped:
         print(line)
     print(

@@ -4,10 +4,7 @@
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -20,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from bench import report
 from bot import migrate
 from bot.app import App, bootstrap
 from bot.clock import VirtualClock
@@ -40,7 +38,6 @@ from models import (
     SignUpStatus,
     VolunteerProject,
 )
-from tests.postgres_server import PostgresServer, PostgresUnavailable
 
 ZONE = ZoneInfo("Asia/Shanghai")
 # The moment the 1,000 reminders fall due: each is an hour-before reminder of a shift at 09:00.
@@ -309,21 +306,14 @@ def run_sqlite(shifts: int) -> Figures:
 def run_postgresql(shifts: list[int]) -> list[Figures] | str:
     """The measurements on a temporary PostgreSQL server, or why they were skipped."""
     try:
-        server = PostgresServer()
-    except PostgresUnavailable as exc:
-        return str(exc)
-    try:
-        try:
-            server.start()
-        except (subprocess.CalledProcessError, RuntimeError, OSError) as exc:
-            return f"the temporary server did not start ({str(exc).splitlines()[0][:120]})"
-        found = []
-        for size in shifts:
-            server.execute(f"CREATE DATABASE tick_{size}")
-            found.append(measure("postgresql", server.url(f"tick_{size}"), size))
-        return found
-    finally:
-        server.stop()
+        with report.postgres() as server:
+            found = []
+            for size in shifts:
+                server.execute(f"CREATE DATABASE tick_{size}")
+                found.append(measure("postgresql", server.url(f"tick_{size}"), size))
+            return found
+    except report.Unavailable as why:
+        return str(why)
 
 
 def main() -> None:
@@ -341,10 +331,7 @@ def main() -> None:
         f" due ({EMPTY_RUNS} runs) and with {DUE_COUNT:,} hour-before reminders due ({DUE_RUNS}"
         " runs); every shift has two volunteers and all five of its reminders."
     )
-    print(
-        f"Python {platform.python_version()} · {os.cpu_count()} cores · "
-        f"{platform.machine()} · {date.today().isoformat()}\n"
-    )
+    print(report.environment())
     results: list[Figures] = []
     skipped = ""
     if options.backend in ("sqlite", "both"):
@@ -367,14 +354,7 @@ def main() -> None:
         )
         for r in results
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    for row in rows:
-        print(
-            "  ".join(
-                cell.ljust(w) if i == 0 else cell.rjust(w)
-                for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-            )
-        )
+    report.print_table(rows, left=1)
     if skipped:
         print(skipped)
     sizes = " ".join(str(size) for size in options.sizes)

@@ -5,17 +5,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from telegram import Bot, Update
 from telegram.ext import Application, ApplicationBuilder, CommandHandler, ContextTypes, TypeHandler
 
+from bench import report
 from bench.core_throughput import START, groups, household, seed
 from bot import migrate
 from bot.adapters.telegram import TelegramAdapter
@@ -124,24 +124,14 @@ def main() -> None:
         f"Telegram adapter throughput: {count:,} updates per workload, in-process, offline "
         "request object, SQLite"
     )
-    print(
-        f"Python {platform.python_version()} · {os.cpu_count()} cores · "
-        f"{platform.machine()} · {date.today().isoformat()}\n"
-    )
+    print(report.environment())
     rows = [
         ("workload", "updates/s", "vs bare"),
         ("bare python-telegram-bot echo", f"{bare:,.0f}", "1.00"),
         ("Linli /me (private)", f"{me:,.0f}", f"{me / bare:.3f}"),
         ("Linli registration (/join, group)", f"{joins:,.0f}", f"{joins / bare:.3f}"),
     ]
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    for row in rows:
-        print(
-            "  ".join(
-                c.ljust(w) if i == 0 else c.rjust(w)
-                for i, (c, w) in enumerate(zip(row, widths, strict=True))
-            )
-        )
+    report.print_table(rows, left=1)
     print(f"\nreproduce: .venv/bin/python -m bench.telegram_throughput --updates {count}")
 
 

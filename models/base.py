@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 
@@ -21,6 +23,13 @@ class Base(DeclarativeBase):
     """Base class of every Linli model."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def str_enum(kind: type[enum.StrEnum], name: str, **options: Any) -> Enum:
+    """A database enum type storing a StrEnum's values (not its member names)."""
+    return Enum(
+        kind, name=name, values_callable=lambda members: [m.value for m in members], **options
+    )
 
 
 class UtcDateTime(TypeDecorator[datetime]):

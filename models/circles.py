@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, UtcDateTime
+from models.base import Base, UtcDateTime, str_enum
 from models.grid import Place
 from models.people import Resident
 
@@ -30,9 +30,7 @@ class Circle(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="RESTRICT"), index=True)
-    kind: Mapped[CircleKind] = mapped_column(
-        Enum(CircleKind, name="circle_kind", values_callable=lambda e: [m.value for m in e])
-    )
+    kind: Mapped[CircleKind] = mapped_column(str_enum(CircleKind, "circle_kind"))
     name: Mapped[str] = mapped_column(String(64), default="")
     language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

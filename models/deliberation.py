@@ -7,7 +7,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     Boolean,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -16,14 +15,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, UtcDateTime
+from models.base import Base, UtcDateTime, str_enum
 from models.circles import Circle
 from models.grid import Place
 from models.people import Resident
-
-
-def _values(members: type[enum.StrEnum]) -> list[str]:
-    return [member.value for member in members]
 
 
 class TopicStatus(enum.StrEnum):
@@ -83,7 +78,7 @@ class Topic(Base):
     title: Mapped[str] = mapped_column(String(200))
     proposer_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"))
     status: Mapped[TopicStatus] = mapped_column(
-        Enum(TopicStatus, name="topic_status", values_callable=_values),
+        str_enum(TopicStatus, "topic_status"),
         default=TopicStatus.RAISED,
     )
     hot: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -176,9 +171,7 @@ class Poll(Base):
     )
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"))
     question: Mapped[str] = mapped_column(String(300))
-    kind: Mapped[PollKind] = mapped_column(
-        Enum(PollKind, name="poll_kind", values_callable=_values)
-    )
+    kind: Mapped[PollKind] = mapped_column(str_enum(PollKind, "poll_kind"))
     max_choices: Mapped[int] = mapped_column(Integer, default=1)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -187,7 +180,7 @@ class Poll(Base):
     scope_place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id", ondelete="RESTRICT"))
     quorum_percent: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[PollStatus] = mapped_column(
-        Enum(PollStatus, name="poll_status", values_callable=_values), default=PollStatus.OPEN
+        str_enum(PollStatus, "poll_status"), default=PollStatus.OPEN
     )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     opens_at: Mapped[datetime] = mapped_column(UtcDateTime)

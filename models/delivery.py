@@ -6,10 +6,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Enum, Index, Integer, String, false
+from sqlalchemy import JSON, Boolean, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, UtcDateTime
+from models.base import Base, UtcDateTime, str_enum
 
 
 class OutboxState(enum.StrEnum):
@@ -43,7 +43,7 @@ class OutboxMessage(Base):
     language: Mapped[str] = mapped_column(String(8))
     image: Mapped[str | None] = mapped_column(String(500))
     state: Mapped[OutboxState] = mapped_column(
-        Enum(OutboxState, name="outbox_state", values_callable=lambda e: [m.value for m in e]),
+        str_enum(OutboxState, "outbox_state"),
         default=OutboxState.PENDING,
     )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

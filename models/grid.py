@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base
+from models.base import Base, str_enum
 
 
 class PlaceKind(enum.StrEnum):
@@ -41,9 +41,7 @@ class Place(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("places.id", ondelete="RESTRICT"))
-    kind: Mapped[PlaceKind] = mapped_column(
-        Enum(PlaceKind, name="place_kind", values_callable=lambda e: [m.value for m in e])
-    )
+    kind: Mapped[PlaceKind] = mapped_column(str_enum(PlaceKind, "place_kind"))
     name: Mapped[str] = mapped_column(String(100))
     number: Mapped[int | None] = mapped_column(Integer)
     path: Mapped[str] = mapped_column(String(200), default="")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index
+from sqlalchemy import ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, UtcDateTime
+from models.base import Base, UtcDateTime, str_enum
 from models.circles import Circle
 from models.grid import Place
 from models.people import Resident
@@ -34,9 +34,7 @@ class RoleGrant(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"))
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, name="role", values_callable=lambda e: [m.value for m in e])
-    )
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
     place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"))
     circle_id: Mapped[int | None] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
     granted_by_id: Mapped[int | None] = mapped_column(

@@ -7,7 +7,6 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     Date,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -17,14 +16,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, UtcDateTime
+from models.base import Base, UtcDateTime, str_enum
 from models.circles import Circle
 from models.people import Resident
 from models.roles import Role
-
-
-def _values(members: type[enum.StrEnum]) -> list[str]:
-    return [member.value for member in members]
 
 
 class ShiftStatus(enum.StrEnum):
@@ -100,18 +95,12 @@ class Shift(Base):
     capacity: Mapped[int] = mapped_column(Integer)
     waitlist_limit: Mapped[int | None] = mapped_column(Integer)
     required_role: Mapped[Role | None] = mapped_column(
-        Enum(
-            Role,
-            name="volunteer_required_role",
-            native_enum=False,
-            length=16,
-            values_callable=_values,
-        )
+        str_enum(Role, "volunteer_required_role", native_enum=False, length=16)
     )
     signup_until: Mapped[datetime] = mapped_column(UtcDateTime)
     cancel_until: Mapped[datetime] = mapped_column(UtcDateTime)
     status: Mapped[ShiftStatus] = mapped_column(
-        Enum(ShiftStatus, name="volunteer_shift_status", values_callable=_values),
+        str_enum(ShiftStatus, "volunteer_shift_status"),
         default=ShiftStatus.OPEN,
     )
     created_by_id: Mapped[int | None] = mapped_column(
@@ -139,9 +128,7 @@ class SignUp(Base):
     resident_id: Mapped[int] = mapped_column(
         ForeignKey("residents.id", ondelete="CASCADE"), index=True
     )
-    status: Mapped[SignUpStatus] = mapped_column(
-        Enum(SignUpStatus, name="volunteer_signup_status", values_callable=_values)
-    )
+    status: Mapped[SignUpStatus] = mapped_column(str_enum(SignUpStatus, "volunteer_signup_status"))
     queued_at: Mapped[datetime] = mapped_column(UtcDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -181,9 +168,7 @@ class VolunteerHours(Base):
     )
     served_at: Mapped[datetime] = mapped_column(UtcDateTime)
     minutes: Mapped[int] = mapped_column(Integer)
-    source: Mapped[HoursSource] = mapped_column(
-        Enum(HoursSource, name="volunteer_hours_source", values_callable=_values)
-    )
+    source: Mapped[HoursSource] = mapped_column(str_enum(HoursSource, "volunteer_hours_source"))
     confirmed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     confirmed_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("residents.id", ondelete="SET NULL")
@@ -214,9 +199,7 @@ class DutyReminder(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[ReminderKind] = mapped_column(
-        Enum(ReminderKind, name="volunteer_reminder_kind", values_callable=_values)
-    )
+    kind: Mapped[ReminderKind] = mapped_column(str_enum(ReminderKind, "volunteer_reminder_kind"))
     key: Mapped[str] = mapped_column(String(64))
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     shift_id: Mapped[int | None] = mapped_column(
