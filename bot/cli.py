@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import sys
 from collections.abc import Callable
@@ -13,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from bot import demo, migrate, runner
+from bot import demo, logs, migrate, runner
 from bot.adapters.console import (
     ConsoleChat,
     console_platform,
@@ -81,11 +80,7 @@ def _explain(error: DomainError) -> str:
 @click.option("-v", "--verbose", is_flag=True, help="Log more.")
 def main(verbose: bool) -> None:
     """Linli (邻里): neighbourhood circles on Telegram, WeChat and the console."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logs.configure(verbose)
 
 
 @main.group()

@@ -52,7 +52,7 @@ async def serve(app: App, settings: Settings, platform: str, stop: asyncio.Event
         wakers.append(adapter.worker.wake)
         jobs.append(adapter.run(stop))
     if platform in ("telegram", "all"):
-        jobs.append(_telegram(app, settings, stop))
+        jobs.append(_telegram(app, settings, stop, wakers))
     loop = asyncio.get_running_loop()
 
     def after_tick(envelopes: list[Envelope]) -> None:
@@ -80,13 +80,12 @@ async def _then_stop(job: Coroutine[Any, Any, None], stop: asyncio.Event) -> Non
         stop.set()
 
 
-# The one place where the Telegram adapter plugs in.
-async def _telegram(app: App, settings: Settings, stop: asyncio.Event) -> None:
+async def _telegram(
+    app: App, settings: Settings, stop: asyncio.Event, wakers: list[Callable[[], None]]
+) -> None:
+    from bot.adapters.telegram import TelegramStartError, run_telegram
+
     try:
-        from bot.adapters.telegram import TelegramStartError, run_telegram
-    except ImportError as error:
-        raise StartError(f"Telegram is not available in this build ({error})") from None
-    try:
-        await run_telegram(app, settings.telegram, stop, COMMANDS)
+        await run_telegram(app, settings.telegram, stop, COMMANDS, wakers)
     except TelegramStartError as error:
         raise StartError(str(error)) from None

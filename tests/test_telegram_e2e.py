@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -253,3 +257,86 @@ def test_a_token_telegram_rejects_stops_with_one_clear_line(tmp_path: Path) -> N
     finally:
         app.close()
         emulator.stop()
+
+
+def test_linli_run_serves_telegram_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    emulator = TelegramEmulator(DEFAULT_TOKEN, rate_limits=False).start()
+    emulator.declare_user(RESIDENT, "李四")
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[telegram]\nbase_url = "{emulator.url}"\npoll_interval = 0.05\n\n'
+        "[scheduler]\ntick_seconds = 0.5\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "LINLI_TELEGRAM_TOKEN": DEFAULT_TOKEN}
+    command = [
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "-v",
+        "run",
+        "--platform",
+        "telegram",
+        "--db",
+        f"sqlite:///{tmp_path / 'run.db'}",
+        "--config",
+        str(config),
+    ]
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        emulator.wait_for(lambda e: bool(e.calls("getUpdates")), timeout=60)
+        emulator.send_text(RESIDENT, "/start")
+        said(emulator, RESIDENT, "邻里小助手")
+        process.send_signal(signal.SIGTERM)
+        _out, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        emulator.stop()
+    assert process.returncode == 0, stderr
+    assert "is running" in stderr and DEFAULT_TOKEN not in stderr
+
+
+@pytest.mark.parametrize(
+    ("token", "expected"), [("", "no Telegram token"), ("12345", "token is malformed")]
+)
+def test_linli_run_without_a_usable_token_stops_with_one_line(
+    tmp_path: Path, token: str, expected: str
+) -> None:
+    env = {**os.environ, "LINLI_TELEGRAM_TOKEN": token}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run", "--db", f"sqlite:///{tmp_path / 'x.db'}"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert expected in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_log_lines_never_carry_a_bot_token() -> None:
+    import logging
+
+    from bot.logs import RedactTokens
+
+    record = logging.LogRecord(
+        "httpx",
+        logging.INFO,
+        __file__,
+        1,
+        "POST %s",
+        ("http://x/bot123456:AAbbCC_dd-eeff/getMe",),
+        None,
+    )
+    assert RedactTokens().filter(record)
+    assert record.getMessage() == "POST http://x/bot<token>/getMe"

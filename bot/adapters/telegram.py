@@ -7,7 +7,7 @@ import logging
 import re
 import time
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -411,7 +411,11 @@ def build_application(settings: TelegramSettings) -> Application[Any, Any, Any, 
 
 
 async def run_telegram(
-    app: App, settings: TelegramSettings, stop: asyncio.Event, commands: Iterable[Command] = ()
+    app: App,
+    settings: TelegramSettings,
+    stop: asyncio.Event,
+    commands: Iterable[Command] = (),
+    wakers: list[Callable[[], None]] | None = None,
 ) -> None:
     """Run the bot (long polling, or a webhook when a public URL is set) until `stop`."""
     check_token(settings.token)
@@ -428,6 +432,8 @@ async def run_telegram(
     except InvalidToken as error:
         raise TelegramStartError(f"Telegram rejected the token ({error.message})") from error
     await adapter.set_menus(commands)
+    if wakers is not None:
+        wakers.append(adapter.worker.wake)
     worker = asyncio.create_task(adapter.worker.run(stop))
     await application.start()
     assert application.updater is not None
