@@ -22,7 +22,7 @@ from bot.services.deliberation_schedule import (
     RemindVoters,
 )
 from bot.services.duty_schedule import DutyReminders, RosterReposts
-from handlers.registry import COMMANDS, EVENTS, SEEN
+from handlers.registry import COMMANDS, DIALOG, EVENTS, SEEN
 
 # Each kind of scheduled work, made from the settings and the default language.
 DUE_WORK: list[Callable[[Settings, str], DueWork]] = [
@@ -92,6 +92,7 @@ def bootstrap(
         zone_name=settings.general.timezone,
         default_language=language,
         settings=settings,
+        dialog=DIALOG,
     )
     return App(
         settings=settings,

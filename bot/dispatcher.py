@@ -22,6 +22,8 @@ from bot.services.people import ensure_identity
 log = logging.getLogger(__name__)
 MAX_COMMAND_TEXT = 4096
 EventHandler = Callable[[Context], list[Reply]]
+# Answers plain text that belongs to the sender's open dialog; None when there is none.
+DialogHandler = Callable[[Context, str], list[Reply | Envelope] | None]
 
 
 class Dispatcher:
@@ -39,6 +41,7 @@ class Dispatcher:
         zone_name: str,
         default_language: str,
         settings: Settings | None = None,
+        dialog: DialogHandler | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -49,6 +52,7 @@ class Dispatcher:
         self.zone = ZoneInfo(zone_name)
         self.default_language = default_language
         self.settings = settings or Settings()
+        self.dialog = dialog
 
     def handle(self, incoming: Incoming) -> list[Envelope]:
         """Handle one event; errors roll its changes back and explain themselves."""
@@ -124,6 +128,10 @@ class Dispatcher:
                 ctx.session, incoming.chat.platform, incoming.chat.chat_id, user_id, text
             )
         route = self.router.route(text, incoming.bot_username)
+        if route is None and self.dialog is not None:
+            answered = self.dialog(ctx, text)
+            if answered is not None:
+                return answered
         if route is None:
             return [] if ctx.is_group else [Reply("core.private_hint")]
         if len(text) > MAX_COMMAND_TEXT:

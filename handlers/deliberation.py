@@ -31,9 +31,9 @@ from bot.services.outreach import (
     to_person,
 )
 from bot.services.people import ensure_identity
-from bot.services.poll_spec import parse_poll, parse_settings, split_items
+from bot.services.poll_spec import PollSpec, parse_poll, parse_settings, split_items
 from bot.services.when import local_text, parse_when
-from models import Place, Poll, Resident, Topic
+from models import Circle, Place, Poll, Resident, Topic
 
 MAX_ARGUMENT = 1000
 _NUMBER = re.compile(r"#?(\d{1,6})")
@@ -336,10 +336,11 @@ def figures(ctx: Context, args: str) -> Reply:
 def poll(ctx: Context, args: str) -> list[Reply | Envelope]:
     """Open a poll: `/poll 问题 | 选项 | 选项 | 截止 3天 | 匿名`."""
     circle = ctx.require_circle()
-    text = _limit(args)
-    if not text:
-        raise DomainError("deliberation.poll_usage")
-    spec = parse_poll(text, ctx.now, ctx.zone)
+    return post_poll(ctx, circle, parse_poll(_limit(args), ctx.now, ctx.zone))
+
+
+def post_poll(ctx: Context, circle: Circle, spec: PollSpec) -> list[Reply | Envelope]:
+    """Open the poll `spec` describes from `circle` and post it wherever it belongs."""
     rules = ctx.settings.deliberation
     opened = polls.open_poll(
         ctx.session,

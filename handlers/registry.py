@@ -7,7 +7,7 @@ from bot.dispatcher import EventHandler
 from bot.messages import EventKind
 from bot.routing import Command
 from bot.services import roles
-from handlers import circles, core, deliberation, privacy, volunteering
+from handlers import circles, core, deliberation, poll_dialog, privacy, volunteering
 from models import Role
 
 
@@ -55,7 +55,7 @@ COMMANDS: list[Command] = [
     Command("propose", ("提议", "提議"), deliberation.propose, _in_circle, "propose", GROUP),
     Command("second", ("附议", "附議"), deliberation.second, _in_circle, "second", GROUP),
     Command("topics", ("议题", "議題"), deliberation.list_topics, help_key="topics", menus=BOTH),
-    Command("poll", ("发起投票", "發起投票"), deliberation.poll, core.admin_here, "poll", GROUP),
+    Command("poll", ("发起投票", "發起投票"), poll_dialog.poll, core.admin_here, "poll", GROUP),
     Command("vote", ("投票", "投票"), deliberation.vote, help_key="vote", menus=BOTH),
     Command("result", ("结果", "結果"), deliberation.result, help_key="result", menus=BOTH),
     Command("close", ("结束投票", "結束投票"), deliberation.close, core.admin_here, "close", GROUP),
@@ -178,3 +178,4 @@ EVENTS: dict[EventKind, EventHandler] = {
 }
 
 SEEN = circles.seen
+DIALOG = poll_dialog.answer

@@ -19,6 +19,7 @@ from models.deliberation import (
     TopicStatus,
 )
 from models.delivery import Button, OutboxMessage, OutboxState, ProcessedUpdate
+from models.dialogs import Dialog
 from models.grid import Place, PlaceKind
 from models.people import Identity, Resident
 from models.roles import Role, RoleGrant
@@ -47,6 +48,7 @@ __all__ = [
     "CircleKind",
     "Decision",
     "DeliberationRules",
+    "Dialog",
     "DutyReminder",
     "HoursSource",
     "Identity",

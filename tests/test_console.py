@@ -199,3 +199,9 @@ def test_the_interactive_console_speaks_as_users_in_chats_and_presses_buttons(
     assert "登记好了" in shown and "[private → u2]" in shown
     assert "? unknown or incomplete" in shown
     app.close()
+
+
+def test_a_user_without_a_name_keeps_the_name_the_database_knows(db_url: str) -> None:
+    run_console(db_url, [{"from": "u2", "name": "李四", "text": "/start"}])
+    out = run_console(db_url, [{"from": "u2", "text": "/me"}, {"from": "u9", "text": "/me"}])
+    assert out[0]["text"].startswith("李四") and out[1]["text"].startswith("u9")

@@ -94,7 +94,8 @@ class ConsoleChat:
         user_id = _text(event, key)
         if "name" in event:
             self.names[user_id] = _text(event, "name", allow_empty=True)
-        return UserRef(PLATFORM, user_id, self.names.get(user_id, user_id))
+        # An unnamed user keeps the name the database knows (the id for a newcomer).
+        return UserRef(PLATFORM, user_id, self.names.get(user_id, ""))
 
     def _chat(self, event: dict[str, Any], user: UserRef) -> tuple[ChatRef, bool]:
         if "chat" not in event:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import LANGUAGES
 from bot.errors import DomainError
-from models import Identity, Resident
+from models import Dialog, Identity, Resident
 
 MAX_NAME = 64
 _KEEP_FORMAT = {"\u200d"}  # zero-width joiner, which emoji sequences need
@@ -47,6 +47,7 @@ def ensure_identity(
     handle = clean_name(username).lstrip("@") or None
     identity = find_identity(session, platform, external_id)
     if identity is None:
+        name = name or clean_name(external_id)
         resident = Resident(display_name=name, created_at=now)
         identity = Identity(
             resident=resident,
@@ -143,6 +144,13 @@ def forget(session: Session, now: datetime, resident: Resident) -> None:
 
     audit.record(session, now, "resident.forget", actor_id=None)
     session.flush()
+    # Unfinished dialogs are keyed by platform account, not by resident: erase them too.
+    for identity in resident.identities:
+        session.execute(
+            delete(Dialog).where(
+                Dialog.platform == identity.platform, Dialog.user_id == identity.external_id
+            )
+        )
     # The database cascades to identities, memberships and grants, and blanks audit links.
     gone = [resident, *resident.identities]
     session.execute(delete(Resident).where(Resident.id == resident.id))
