@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
 from bot.messages import ChatKind, Envelope, Reply, Target
 from bot.services import roles
 from bot.services.grid import ancestor_of_kind
-from models import Circle, CircleChat, Place, PlaceKind, Resident, Role, RoleGrant
+from models import Circle, CircleChat, Identity, Place, PlaceKind, Resident, Role, RoleGrant
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,13 @@ def to_person(resident: Resident, reply: Reply, default_language: str) -> list[E
     The post office drops those the platform would refuse (a Telegram user who never
     opened a chat with the bot).
     """
+    return to_identities(resident, resident.identities, reply, default_language)
+
+
+def to_identities(
+    resident: Resident, identities: Iterable[Identity], reply: Reply, default_language: str
+) -> list[Envelope]:
+    """A private envelope to each of the given platform accounts of a resident."""
     return [
         Envelope(
             Target(identity.platform, identity.external_id, ChatKind.PRIVATE),
@@ -98,37 +106,26 @@ def to_person(resident: Resident, reply: Reply, default_language: str) -> list[E
             resident.language or default_language,
             to_user=identity.external_id,
         )
-        for identity in resident.identities
+        for identity in identities
     ]
 
 
 def circle_admins(session: Session, circle: Circle) -> list[Resident]:
     """The residents granted admin of a circle."""
-    return list(
-        session.scalars(
-            select(Resident)
-            .join(RoleGrant, RoleGrant.resident_id == Resident.id)
-            .where(
-                RoleGrant.role == Role.CIRCLE_ADMIN,
-                RoleGrant.circle_id == circle.id,
-                RoleGrant.revoked_at.is_(None),
-            )
-            .order_by(Resident.id)
-        ).unique()
-    )
+    return _holders(session, Role.CIRCLE_ADMIN, RoleGrant.circle_id == circle.id)
 
 
 def secretaries(session: Session, community: Place) -> list[Resident]:
     """The secretaries of a community."""
+    return _holders(session, Role.SECRETARY, RoleGrant.place_id == community.id)
+
+
+def _holders(session: Session, role: Role, where: ColumnElement[bool]) -> list[Resident]:
     return list(
         session.scalars(
             select(Resident)
             .join(RoleGrant, RoleGrant.resident_id == Resident.id)
-            .where(
-                RoleGrant.role == Role.SECRETARY,
-                RoleGrant.place_id == community.id,
-                RoleGrant.revoked_at.is_(None),
-            )
+            .where(RoleGrant.role == role, where, RoleGrant.revoked_at.is_(None))
             .order_by(Resident.id)
         ).unique()
     )

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.messages import ChatKind, Envelope, Reply, Target
-from bot.services.outreach import active_chats
+from bot.services.outreach import active_chats, to_identities
 from bot.services.volunteering import ShiftView, listed, shifts_on, views, waitlist
 from models import Circle, CircleChat, Resident, RosterPost, Shift
 
@@ -195,12 +195,4 @@ def to_platforms(
 ) -> list[Envelope]:
     """A private message to someone on these platforms, or on all theirs where they have none."""
     identities = [i for i in resident.identities if i.platform in platforms]
-    return [
-        Envelope(
-            Target(identity.platform, identity.external_id, ChatKind.PRIVATE),
-            replace(reply),
-            resident.language or language,
-            to_user=identity.external_id,
-        )
-        for identity in identities or resident.identities
-    ]
+    return to_identities(resident, identities or resident.identities, reply, language)
