@@ -22,7 +22,7 @@ from bot.adapters.console import (
 )
 from bot.app import bootstrap, prepare_database
 from bot.clock import SystemClock, VirtualClock
-from bot.config import LANGUAGES, ConfigError, Settings, load_settings
+from bot.config import DEVELOPMENT_SECRET, LANGUAGES, ConfigError, Settings, load_settings
 from bot.db import Database, make_engine
 from bot.errors import DomainError
 from bot.rendering import Renderer, to_plain
@@ -272,6 +272,20 @@ def _console_chat(
     return ConsoleChat(app, clock, style)
 
 
+def _require_secret(config: str | None, db: str | None) -> None:
+    """Stop `linli run` unless a real secret keys the anonymous ballots."""
+    try:
+        secret = _settings(config, db).security.secret
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
+    if not secret or secret == DEVELOPMENT_SECRET:
+        _fail(
+            "no LINLI_SECRET: set it to a long random string before `linli run` "
+            "(only the console and the demo may use the development secret)"
+        )
+
+
 @main.command("run")
 @click.option(
     "--platform",
@@ -283,6 +297,7 @@ def _console_chat(
 @common
 def run_command(platform: str, config: str | None, db: str | None) -> None:
     """Run the bot live until SIGTERM or Ctrl-C (log lines: linli -v run)."""
+    _require_secret(config, db)
     settings, database = _open(config, db)
     try:
         asyncio.run(runner.run(settings, database, platform))

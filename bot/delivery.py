@@ -10,16 +10,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
 from bot.messages import ChatKind, Choice, Envelope, PlatformTraits, Reply, Target
-from models import Button, Identity, OutboxMessage, ProcessedUpdate
+from models import Button, Identity, OutboxMessage, OutboxState, ProcessedUpdate
 
 TOKEN_ALPHABET = string.ascii_letters + string.digits
 TOKEN_LENGTH = 10
+# What an erased person's name (or address) becomes in messages still waiting to go out.
+ERASED = "—"
 DEFAULT_TRAITS = PlatformTraits()
 
 
@@ -86,7 +88,7 @@ class PostOffice:
             return False
         if envelope.toast or envelope.target.kind != ChatKind.PRIVATE:
             return True
-        if traits.private_always_open:
+        if traits.private_always_open or envelope.chat_open:
             return True
         identity = session.scalar(
             select(Identity).where(
@@ -134,6 +136,71 @@ def stage(session: Session, envelope: Envelope, now: datetime) -> int:
     session.add(row)
     session.flush()
     return row.id
+
+
+def scrub(session: Session, row: OutboxMessage) -> None:
+    """Forget what a sent message said; later edits need only its ids, key and state.
+
+    A private message to someone no longer known (they erased themselves) goes entirely.
+    """
+    row.data = {}
+    row.choices = []
+    if row.chat_kind == ChatKind.PRIVATE and not _known(session, row.platform, row.chat_id):
+        session.delete(row)
+
+
+def _known(session: Session, platform: str, external_id: str) -> bool:
+    return (
+        session.scalar(
+            select(Identity.id).where(
+                Identity.platform == platform, Identity.external_id == external_id
+            )
+        )
+        is not None
+    )
+
+
+def erase_person(
+    session: Session, accounts: list[tuple[str, str]], names: set[str], addresses: set[str]
+) -> None:
+    """Forget someone in the outbox and in buttons: what was addressed to them goes, and
+    messages still to be sent that name them lose their names and address."""
+    for platform, external_id in accounts:
+        session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.platform == platform,
+                OutboxMessage.chat_kind == ChatKind.PRIVATE.value,
+                OutboxMessage.chat_id == external_id,
+            )
+        )
+        session.execute(
+            delete(Button).where(
+                Button.platform == platform,
+                or_(Button.owner_user_id == external_id, Button.chat_id == external_id),
+            )
+        )
+    words = names | {external_id for _, external_id in accounts}
+    unsent = select(OutboxMessage).where(OutboxMessage.state != OutboxState.SENT)
+    for row in session.scalars(unsent):
+        if _strings(row.data) & words:
+            row.data = _replaced(row.data, words | addresses)
+
+
+def _strings(value: Any) -> set[str]:
+    if isinstance(value, str):
+        return {value}
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    return set().union(*(_strings(item) for item in items))
+
+
+def _replaced(value: Any, words: set[str]) -> Any:
+    if isinstance(value, str):
+        return ERASED if value in words else value
+    if isinstance(value, dict):
+        return {key: _replaced(item, words) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_replaced(item, words) for item in value]
+    return value
 
 
 def _choice_json(choice: Choice) -> dict[str, Any]:

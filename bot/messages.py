@@ -119,7 +119,9 @@ class Envelope:
     A `key` names the message in its chat (e.g. `poll:12`) so that it can be edited
     later. An `edit` envelope replaces the text and buttons of the message with the
     same key in the same chat instead of sending a new one; `message_id` is the
-    platform's id of that message, where the outbox knows it.
+    platform's id of that message, where the outbox knows it. `chat_open` says the
+    person just wrote from this private chat, so it is open even if they are no longer
+    known (the answer to erasing oneself).
     """
 
     target: Target
@@ -131,6 +133,7 @@ class Envelope:
     key: str = ""
     edit: bool = False
     message_id: str | None = None
+    chat_open: bool = False
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.db import Database
-from bot.delivery import envelope_of
+from bot.delivery import envelope_of, scrub
 from bot.messages import ChatKind, Envelope
 from bot.services.circles import move_chat, unbind_chat
 from bot.services.people import close_private_chat
@@ -200,6 +200,7 @@ class OutboxWorker:
             row.sent_at = self.clock.now()
             row.sent_message_id = message_id
             row.attempts += 1
+            scrub(session, row)
 
     def _postpone(self, row_id: int, retry: RetryLater) -> None:
         with self.db.transaction() as session:

@@ -390,6 +390,7 @@ def vote(ctx: Context, args: str) -> Reply:
         target,
         picks,
         refresh_every=timedelta(seconds=ctx.settings.deliberation.live_edit_seconds),
+        batch_every=timedelta(minutes=ctx.settings.deliberation.anonymous_tally_minutes),
     )
     voted = done_vote.poll
     data: dict[str, Any] = {

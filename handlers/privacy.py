@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.errors import DomainError
-from bot.messages import Audience, Choice, Reply
+from bot.messages import Audience, ChatKind, Choice, Envelope, Reply, Target
+from bot.services import volunteering
+from bot.services.duty_rules import rules_for
 from bot.services.people import forget, stored_data
+from handlers.volunteering import promotions, rosters
 
 CONFIRM_WORDS = frozenset({"确认", "確認", "confirm"})
 
@@ -32,19 +35,45 @@ def mydata(ctx: Context, args: str) -> Reply:
     )
 
 
-def forget_me(ctx: Context, args: str) -> Reply:
-    """Erase what is stored about me, after a confirmation."""
+def forget_me(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """Erase what is stored about me, after a confirmation; my duty places go to the waitlists."""
     word = args.strip().lower()
     if not word:
-        return Reply(
-            "privacy.confirm_forget",
-            choices=[
-                [Choice("privacy.forget_yes", "/forget 确认", translated=True, personal=True)]
-            ],
-            audience=Audience.PRIVATE,
-        )
+        return [
+            Reply(
+                "privacy.confirm_forget",
+                choices=[
+                    [Choice("privacy.forget_yes", "/forget 确认", translated=True, personal=True)]
+                ],
+                audience=Audience.PRIVATE,
+            )
+        ]
     if word not in CONFIRM_WORDS:
         raise DomainError("core.extra_arguments", extra=args.strip()[:40])
+    answer = _goodbye(ctx)
+    released = volunteering.release_all(
+        ctx.session,
+        ctx.now,
+        ctx.zone,
+        ctx.resident,
+        lambda community: rules_for(ctx.session, community, ctx.settings.volunteering),
+    )
     forget(ctx.session, ctx.now, ctx.resident)
     ctx.identity = None
-    return Reply("privacy.forgotten", audience=Audience.PRIVATE)
+    promoted = [signup for gone in released for signup in gone.promoted]
+    shifts = [gone.signup.shift for gone in released]
+    return [answer, *promotions(ctx, promoted), *rosters(ctx, shifts, create=False)]
+
+
+def _goodbye(ctx: Context) -> Envelope:
+    """The confirmation, addressed while the person is still known: in private, unless
+    asked in a group of a platform where they never opened a private chat with the bot."""
+    incoming = ctx.incoming
+    here = Target(incoming.chat.platform, incoming.chat.chat_id, incoming.chat.kind)
+    identity = ctx.identity
+    # A platform that gives a link to open a private chat needs it opened first.
+    opened = identity is not None and (identity.private_chat_open or not incoming.private_link)
+    if ctx.is_group and identity is not None and opened:
+        here = Target(incoming.chat.platform, identity.external_id, ChatKind.PRIVATE)
+    reply = Reply("privacy.forgotten")
+    return Envelope(here, reply, ctx.personal_language(), chat_open=True)

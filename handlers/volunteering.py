@@ -82,7 +82,7 @@ def _repost_after(ctx: Context) -> timedelta:
     return timedelta(seconds=ctx.settings.volunteering.roster_repost_seconds)
 
 
-def _rosters(
+def rosters(
     ctx: Context, shifts: list[Shift], *, create: bool, also: Iterable[date] = ()
 ) -> list[Envelope]:
     """The roster messages of these shifts' days (and `also` those days) in their circles."""
@@ -114,7 +114,7 @@ def _tell(ctx: Context, signup: SignUp, template: str, **extra: object) -> list[
     )
 
 
-def _promotions(ctx: Context, promoted: list[SignUp]) -> list[Envelope]:
+def promotions(ctx: Context, promoted: list[SignUp]) -> list[Envelope]:
     envelopes: list[Envelope] = []
     for signup in promoted:
         if signup.status == SignUpStatus.PENDING:
@@ -223,7 +223,7 @@ def edit_shift(ctx: Context, args: str) -> list[Reply | Envelope]:
     told: list[Envelope] = []
     for signup in edited.told:
         told += _tell(ctx, signup, "volunteering.shift_changed", changed=edited.changed)
-    told += _promotions(ctx, edited.promoted)
+    told += promotions(ctx, edited.promoted)
     reply = Reply(
         "volunteering.shifts_edited",
         {
@@ -232,7 +232,7 @@ def edit_shift(ctx: Context, args: str) -> list[Reply | Envelope]:
             "told": len({s.resident_id for s in edited.told}),
         },
     )
-    return [reply, *told, *_rosters(ctx, edited.shifts, create=False, also=edited.days)]
+    return [reply, *told, *rosters(ctx, edited.shifts, create=False, also=edited.days)]
 
 
 def cancel_shift(ctx: Context, args: str) -> list[Reply | Envelope]:
@@ -251,7 +251,7 @@ def cancel_shift(ctx: Context, args: str) -> list[Reply | Envelope]:
             "told": len({s.resident_id for s in cancelled.told}),
         },
     )
-    return [reply, *told, *_rosters(ctx, cancelled.shifts, create=False)]
+    return [reply, *told, *rosters(ctx, cancelled.shifts, create=False)]
 
 
 def _person(ctx: Context, args: str, usage: str) -> tuple[Shift, SignUp]:
@@ -283,7 +283,7 @@ def attend(ctx: Context, args: str) -> list[Reply | Envelope]:
         about(ctx.session, shift, ctx.zone)
         | {"people": [[s.signup.resident.display_name, s.hours.minutes] for s in served]},
     )
-    return [reply, *_rosters(ctx, [shift], create=False)]
+    return [reply, *rosters(ctx, [shift], create=False)]
 
 
 def noshow(ctx: Context, args: str) -> list[Reply | Envelope]:
@@ -294,7 +294,7 @@ def noshow(ctx: Context, args: str) -> list[Reply | Envelope]:
         "volunteering.noshow_marked",
         about(ctx.session, shift, ctx.zone) | {"name": signup.resident.display_name},
     )
-    return [reply, *_rosters(ctx, [shift], create=False)]
+    return [reply, *rosters(ctx, [shift], create=False)]
 
 
 def approve(ctx: Context, args: str) -> list[Reply | Envelope]:
@@ -322,8 +322,8 @@ def _decide(ctx: Context, args: str, approved: bool) -> list[Reply | Envelope]:
     return [
         Reply("volunteering.decided", data),
         *told,
-        *_promotions(ctx, decided.promoted),
-        *_rosters(ctx, [shift], create=False),
+        *promotions(ctx, decided.promoted),
+        *rosters(ctx, [shift], create=False),
     ]
 
 
@@ -468,7 +468,7 @@ def signup(ctx: Context, args: str) -> list[Reply | Envelope]:
         )
         if joined.signup.status == SignUpStatus.PENDING:
             notices += _approval_requests(ctx, joined.signup)
-    return [*replies, *notices, *_rosters(ctx, shifts, create=True)]
+    return [*replies, *notices, *rosters(ctx, shifts, create=True)]
 
 
 def cancel(ctx: Context, args: str) -> list[Reply | Envelope]:
@@ -496,8 +496,8 @@ def cancel(ctx: Context, args: str) -> list[Reply | Envelope]:
                 },
             )
         )
-        notices += _promotions(ctx, gone.promoted)
-    return [*replies, *notices, *_rosters(ctx, shifts, create=True)]
+        notices += promotions(ctx, gone.promoted)
+    return [*replies, *notices, *rosters(ctx, shifts, create=True)]
 
 
 # Volunteers on duty: attendance and hours -------------------------------------------------
@@ -520,7 +520,7 @@ def checkin(ctx: Context, args: str) -> list[Reply | Envelope]:
         "name": resident.display_name,
         "at": local_text(ctx.now, ctx.zone)[-5:],
     }
-    return [Reply("volunteering.checked_in", data), *_rosters(ctx, [signup.shift], create=False)]
+    return [Reply("volunteering.checked_in", data), *rosters(ctx, [signup.shift], create=False)]
 
 
 def checkout(ctx: Context, args: str) -> list[Reply | Envelope]:
@@ -535,7 +535,7 @@ def checkout(ctx: Context, args: str) -> list[Reply | Envelope]:
     }
     return [
         Reply("volunteering.checked_out", data),
-        *_rosters(ctx, [served.signup.shift], create=False),
+        *rosters(ctx, [served.signup.shift], create=False),
     ]
 
 

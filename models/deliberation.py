@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     ForeignKey,
     Index,
@@ -154,6 +155,8 @@ class Poll(Base):
     Without `scope_place_id`, the registered members of the circles it is posted in
     may vote; with it, the registered residents of that place. `remind_at` and
     `refresh_at` are when its reminder and its next live-count edit fall due.
+    `unpublished` holds, for an anonymous poll, an unlinkable token of each ballot
+    changed since its count was last shown (at most a batch's worth).
     """
 
     __tablename__ = "polls"
@@ -192,6 +195,7 @@ class Poll(Base):
     remind_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     refresh_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     refreshed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    unpublished: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     eligible_households: Mapped[int | None] = mapped_column(Integer)
     voted_households: Mapped[int | None] = mapped_column(Integer)
     chart: Mapped[str | None] = mapped_column(String(500))

@@ -71,9 +71,8 @@ def test_a_poll_runs_to_its_deadline_with_buttons_reminders_and_a_chart(db_url: 
         "at": "2026-11-23T10:00:00+08:00",
     }
     assert out[6]["to"] == "u3" and "没有人能看到您的选择" in out[6]["text"]
-    live = out[7]
-    assert live["edit"] == 5 and live["at"] == "2026-11-23T10:00:00+08:00"
-    assert "已投 2 户" in live["text"] and live["buttons"] == poll["buttons"]
+    # Two votes on an anonymous poll are too few for the live count to change.
+    assert [o["at"] for o in out if o.get("edit") == 5] == ["2026-11-24T18:00:00+08:00"]
     reminded = [o for o in out if o.get("at") == "2026-11-23T18:00:00+08:00"]
     assert [o.get("to") or o.get("chat") for o in reminded] == ["u4", "g1"]
     assert "还有 1 户未投票" in reminded[1]["text"] and "赵六" not in reminded[1]["text"]

@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.config import DEVELOPMENT_SECRET
 from tests.wechat_service import free_port
 
 UNSET = {
@@ -19,14 +21,23 @@ UNSET = {
         "LINLI_WECHAT_ENDPOINT",
         "WECHATY_PUPPET_SERVICE_TOKEN",
         "WECHATY_PUPPET_SERVICE_ENDPOINT",
+        "LINLI_SECRET",
     )
 }
+SECRET = {"LINLI_SECRET": "a-test-secret-for-linli-run"}
 
 
 def _run(tmp_path: Path, *args: str, **env: str) -> tuple[int, str]:
     url = f"sqlite:///{tmp_path / 'run.db'}"
-    result = CliRunner().invoke(main, ["run", *args, "--db", url], env={**UNSET, **env})
+    result = CliRunner().invoke(main, ["run", *args, "--db", url], env={**UNSET, **SECRET, **env})
     return result.exit_code, result.stderr
+
+
+@pytest.mark.parametrize("secret", ["", DEVELOPMENT_SECRET])
+def test_linli_run_without_a_secret_stops_with_one_line(tmp_path: Path, secret: str) -> None:
+    code, err = _run(tmp_path, LINLI_TELEGRAM_TOKEN="123456789:AAbbCCddEE", LINLI_SECRET=secret)
+    assert code == 2 and err.startswith("linli: no LINLI_SECRET") and err.count("\n") == 1
+    assert not (tmp_path / "run.db").exists()
 
 
 def test_wechat_without_a_puppet_service_stops_with_one_line(tmp_path: Path) -> None:

@@ -268,7 +268,7 @@ def test_linli_run_serves_telegram_and_stops_cleanly_on_sigterm(tmp_path: Path) 
         "[scheduler]\ntick_seconds = 0.5\n",
         encoding="utf-8",
     )
-    env = {**os.environ, "LINLI_TELEGRAM_TOKEN": DEFAULT_TOKEN}
+    env = {**os.environ, "LINLI_TELEGRAM_TOKEN": DEFAULT_TOKEN, "LINLI_SECRET": "e2e-secret"}
     command = [
         sys.executable,
         "-m",
@@ -310,7 +310,7 @@ def test_linli_run_serves_telegram_and_stops_cleanly_on_sigterm(tmp_path: Path) 
 def test_linli_run_without_a_usable_token_stops_with_one_line(
     tmp_path: Path, token: str, expected: str
 ) -> None:
-    env = {**os.environ, "LINLI_TELEGRAM_TOKEN": token}
+    env = {**os.environ, "LINLI_TELEGRAM_TOKEN": token, "LINLI_SECRET": "e2e-secret"}
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "run", "--db", f"sqlite:///{tmp_path / 'x.db'}"],
         stdin=subprocess.DEVNULL,

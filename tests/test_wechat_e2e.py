@@ -369,7 +369,7 @@ def test_linli_run_serves_wechat_and_stops_cleanly_on_sigterm(
         "jitter_seconds = 0\n\n[scheduler]\ntick_seconds = 0.5\n",
         encoding="utf-8",
     )
-    env = {**os.environ, "LINLI_WECHAT_TOKEN": TOKEN}
+    env = {**os.environ, "LINLI_WECHAT_TOKEN": TOKEN, "LINLI_SECRET": "e2e-secret"}
     process = subprocess.Popen(
         [
             sys.executable,

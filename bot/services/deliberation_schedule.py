@@ -26,7 +26,7 @@ from bot.services.poll_views import (
     to_postings,
     waiting_reply,
 )
-from bot.services.polls import finish, turnout
+from bot.services.polls import finish, tally_at, turnout
 from bot.services.topics import FOLLOWED_UP
 from bot.services.when import local_text
 from models import Decision, Poll, PollStatus, Resident
@@ -41,6 +41,7 @@ class _Work:
         self.data_path: Path = settings.data_path
         self.language = language
         self.repeat = timedelta(days=settings.deliberation.follow_up_repeat_days)
+        self.batch = timedelta(minutes=settings.deliberation.anonymous_tally_minutes)
 
 
 def closing_envelopes(
@@ -125,7 +126,8 @@ class RemindVoters(_Work):
 
 class RefreshTallies(_Work):
     """Edits a poll's messages with its live count, at most once per interval: votes only
-    mark the poll, and this merges all the votes since the last edit into one."""
+    mark the poll, and this merges all the votes since the last edit into one. An
+    anonymous poll's count waits for a batch of changed ballots (see `tally_at`)."""
 
     name = "refresh-tallies"
 
@@ -136,9 +138,15 @@ class RefreshTallies(_Work):
     def run_due(self, session: Session, now: datetime) -> list[Envelope]:
         """Edit the messages of every poll whose refresh is due."""
         envelopes: list[Envelope] = []
-        for poll in session.scalars(select(Poll).where(Poll.refresh_at <= now)).all():
+        due = select(Poll).where(Poll.refresh_at <= now).order_by(Poll.id).with_for_update()
+        for poll in session.scalars(due).all():
+            if poll.anonymous and poll.status == PollStatus.OPEN:
+                poll.refresh_at = tally_at(poll, now, self.batch)
+                if poll.refresh_at is None or poll.refresh_at > now:
+                    continue
             poll.refresh_at = None
             poll.refreshed_at = now
+            poll.unpublished = []
             if poll.status == PollStatus.OPEN:
                 reply = poll_reply(session, poll, self.zone, now)
                 envelopes += to_postings(

@@ -6,12 +6,13 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.config import LANGUAGES
+from bot.delivery import erase_person
 from bot.errors import DomainError
-from models import Dialog, Identity, Resident
+from models import AuditEntry, Ballot, Decision, Dialog, Identity, PlaceKind, Resident
 
 MAX_NAME = 64
 _KEEP_FORMAT = {"\u200d"}  # zero-width joiner, which emoji sequences need
@@ -139,20 +140,64 @@ def stored_data(session: Session, resident: Resident) -> StoredData:
 
 
 def forget(session: Session, now: datetime, resident: Resident) -> None:
-    """Erase a resident: identities, memberships and roles go with them; audit keeps no name."""
+    """Erase a resident: every row that names or addresses them goes or loses them.
+
+    Identities, memberships, grants and sign-ups go with the resident (the database
+    cascades); ballots, decisions, hours and the audit log keep their counts without them.
+    """
     from bot.services import audit
 
-    audit.record(session, now, "resident.forget", actor_id=None)
-    session.flush()
-    # Unfinished dialogs are keyed by platform account, not by resident: erase them too.
-    for identity in resident.identities:
+    accounts = [(i.platform, i.external_id) for i in resident.identities]
+    names = {resident.display_name} | {i.display_name for i in resident.identities}
+    names |= {i.username for i in resident.identities if i.username}
+    names |= {"@" + name for name in names}
+    erase_person(session, accounts, names, _addresses(session, resident))
+    for platform, external_id in accounts:
         session.execute(
             delete(Dialog).where(
-                Dialog.platform == identity.platform, Dialog.user_id == identity.external_id
+                Dialog.platform == platform,
+                or_(Dialog.user_id == external_id, Dialog.chat_id == external_id),
             )
         )
-    # The database cascades to identities, memberships and grants, and blanks audit links.
+    _unlink(session, resident)
+    audit.record(session, now, "resident.forget", actor_id=None)
+    session.flush()
     gone = [resident, *resident.identities]
     session.execute(delete(Resident).where(Resident.id == resident.id))
     for item in gone:
         session.expunge(item)
+
+
+def _addresses(session: Session, resident: Resident) -> set[str]:
+    """A household's address in every form messages show it (from the street down)."""
+    from bot.services.grid import full_name
+
+    household = resident.household
+    if household is None:
+        return set()
+    levels = (None, PlaceKind.STREET, PlaceKind.COMMUNITY, PlaceKind.ESTATE)
+    return {full_name(session, household, below) for below in levels}
+
+
+def _unlink(session: Session, resident: Resident) -> None:
+    """Records that outlive a resident keep no trace of them (their rows hold only counts)."""
+    session.execute(
+        update(Ballot)
+        .where(Ballot.resident_id == resident.id)
+        .values(resident_id=None, household_id=None, cast_at=None)
+    )
+    session.execute(update(Decision).where(Decision.owner_id == resident.id).values(owner_name=""))
+    if resident.household_id is not None:
+        session.execute(
+            update(AuditEntry)
+            .where(
+                or_(AuditEntry.actor_id == resident.id, AuditEntry.target_id == resident.id),
+                AuditEntry.place_id == resident.household_id,
+            )
+            .values(place_id=None)
+        )
+    for entry in session.scalars(select(AuditEntry).where(AuditEntry.action == "shift.confirm")):
+        confirmed = entry.details.get("confirmed", [])
+        if resident.id in confirmed:
+            kept = [other for other in confirmed if other != resident.id]
+            entry.details = entry.details | {"confirmed": kept}

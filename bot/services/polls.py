@@ -46,6 +46,9 @@ MIN_OPTIONS = 2
 MAX_OPTIONS = 10
 MAX_QUESTION = 300
 MAX_LABEL = 60
+# An anonymous poll's live count changes only once this many ballots changed, so that
+# the difference between two counts never shows what fewer voters chose.
+TALLY_BATCH = 3
 YES_NO_LABELS = ("yes", "no", "abstain")
 RATING_LABELS = ("1", "2", "3", "4", "5")
 
@@ -382,6 +385,7 @@ def cast(
     picks: list[int],
     *,
     refresh_every: timedelta,
+    batch_every: timedelta = timedelta(minutes=5),
 ) -> Vote:
     """Record a vote.
 
@@ -424,11 +428,32 @@ def cast(
         changed = True
         if not chosen:
             session.delete(ballot)
-    if poll.refresh_at is None:
+    if poll.anonymous:
+        _unpublished(secret, poll, key)
+        poll.refresh_at = poll.refresh_at or tally_at(poll, now, batch_every)
+    elif poll.refresh_at is None:
         last = poll.refreshed_at
         poll.refresh_at = max(now, last + refresh_every) if last else now
     session.flush()
     return Vote(poll, [options[n] for n in chosen], changed)
+
+
+def _unpublished(secret: bytes, poll: Poll, key: str) -> None:
+    token = hmac.new(secret, f"change:{poll.id}:{key}".encode(), hashlib.sha256).hexdigest()
+    changed = list(poll.unpublished)
+    if len(changed) < TALLY_BATCH and token[:16] not in changed:
+        poll.unpublished = [*changed, token[:16]]
+
+
+def tally_at(poll: Poll, now: datetime, every: timedelta) -> datetime | None:
+    """When an anonymous poll's live count may be shown again: at once when no ballot
+    changed since, else once a batch changed, at most once per `every`; None till then."""
+    if not poll.unpublished:
+        return now
+    if len(poll.unpublished) < TALLY_BATCH:
+        return None
+    last = poll.refreshed_at
+    return max(now, last + every) if last else now
 
 
 def _lock(session: Session, poll: Poll) -> Poll:
@@ -658,6 +683,7 @@ def finish(
     poll.voted_households = counted.voted_households
     poll.remind_at = None
     poll.refresh_at = None
+    poll.unpublished = []
     if poll.topic is not None and poll.topic.status == TopicStatus.VOTING:
         poll.topic.status = TopicStatus.DELIBERATION
     audit.record(

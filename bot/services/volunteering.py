@@ -9,6 +9,7 @@ holds two overlapping shifts.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -594,18 +595,50 @@ def withdraw(
         raise DomainError("volunteering.not_signed_up", number=shift.number)
     if now >= shift.starts_at:
         raise DomainError("volunteering.shift_started", number=shift.number)
-    was = mine.status
-    if was in HOLDING and now >= shift.cancel_until:
+    if mine.status in HOLDING and now >= shift.cancel_until:
         raise DomainError(
             "volunteering.cancel_closed",
             number=shift.number,
             at=local_text(shift.cancel_until, zone),
         )
+    return _release(session, now, zone, mine, rules)
+
+
+def _release(
+    session: Session, now: datetime, zone: ZoneInfo, mine: SignUp, rules: DutyRules
+) -> Withdrawn:
+    was = mine.status
     mine.status, mine.cancelled_at = SignUpStatus.CANCELLED, now
     skip_signup(session, now, mine, "cancelled")
     session.flush()
-    promoted = promote(session, now, zone, shift, rules) if was in HOLDING else []
+    promoted = promote(session, now, zone, mine.shift, rules) if was in HOLDING else []
     return Withdrawn(mine, was, promoted)
+
+
+def release_all(
+    session: Session,
+    now: datetime,
+    zone: ZoneInfo,
+    resident: Resident,
+    rules_of: Callable[[int], DutyRules],
+) -> list[Withdrawn]:
+    """Give up every place and waitlist spot of someone erasing themselves, whatever the
+    cutoff (a person who is gone cannot serve); the waitlists move up."""
+    held = session.scalars(
+        select(SignUp)
+        .join(Shift, Shift.id == SignUp.shift_id)
+        .where(
+            SignUp.resident_id == resident.id,
+            SignUp.status.in_(ACTIVE),
+            Shift.starts_at > now,
+        )
+        .order_by(SignUp.id)
+    ).all()
+    released = []
+    for mine in held:
+        shift = _lock(session, mine.shift)
+        released.append(_release(session, now, zone, mine, rules_of(shift.community_id)))
+    return released
 
 
 def promote(
