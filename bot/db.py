@@ -21,9 +21,14 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("", "psycopg2"):
         parsed = parsed.set(drivername="postgresql+psycopg")
+    # Statement parameters hold residents' text, names and ids: keep them out of errors and logs.
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_pre_ping=True)
-    engine = create_engine(parsed, connect_args={"timeout": 30, "check_same_thread": False})
+        return create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(
+        parsed,
+        connect_args={"timeout": 30, "check_same_thread": False},
+        hide_parameters=True,
+    )
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)
     return engine

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Callable, Mapping
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from bot.context import Context
 from bot.db import Database
 from bot.delivery import PostOffice, first_delivery, resolve_button
 from bot.errors import DomainError
+from bot.logs import log_failure
 from bot.messages import Audience, ChatKind, Envelope, EventKind, Incoming, Reply, Target
 from bot.routing import Router
 from bot.services.circles import bound_chat
@@ -21,9 +23,17 @@ from bot.services.people import ensure_identity
 
 log = logging.getLogger(__name__)
 MAX_COMMAND_TEXT = 4096
+# Control characters and lone surrogates, but for the line breaks and tabs people type.
+_UNSTORABLE = frozenset({"Cc", "Cs"})
+_ALLOWED = frozenset("\t\n\r")
 EventHandler = Callable[[Context], list[Reply]]
 # Answers plain text that belongs to the sender's open dialog; None when there is none.
 DialogHandler = Callable[[Context, str], list[Reply | Envelope] | None]
+
+
+def has_control_characters(text: str) -> bool:
+    """True when `text` holds characters no database should store (NUL, other controls)."""
+    return any(unicodedata.category(ch) in _UNSTORABLE and ch not in _ALLOWED for ch in text)
 
 
 class Dispatcher:
@@ -59,7 +69,7 @@ class Dispatcher:
         try:
             return self._handle(incoming)
         except Exception:
-            log.exception("event %s in a %s chat failed", incoming.event, incoming.chat.kind)
+            log_failure(log, "event %s in a %s chat failed", incoming.event, incoming.chat.kind)
             if incoming.event not in (EventKind.MESSAGE, EventKind.PRESS):
                 return []
             here = Target(incoming.chat.platform, incoming.chat.chat_id, incoming.chat.kind)
@@ -128,6 +138,11 @@ class Dispatcher:
                 ctx.session, incoming.chat.platform, incoming.chat.chat_id, user_id, text
             )
         route = self.router.route(text, incoming.bot_username)
+        if has_control_characters(text):
+            # Plain chat in a group is left alone, garbled or not.
+            if route is None and ctx.is_group:
+                return []
+            raise DomainError("core.control_characters")
         if route is None and self.dialog is not None:
             answered = self.dialog(ctx, text)
             if answered is not None:

@@ -124,6 +124,28 @@ def test_bad_lines_are_reported_and_the_run_goes_on(db_url: str) -> None:
     assert "您在私聊中可以使用" in out[-1]["text"]
 
 
+def test_lone_surrogates_and_control_characters_in_ids_are_bad_lines(db_url: str) -> None:
+    out = run_console(
+        db_url,
+        [
+            r'{"chat":"g1","from":"u1","text":"\ud800"}',
+            r'{"from":"u\udc00","text":"/help"}',
+            r'{"from":"u1","text":"/help","name":"\ud83d"}',
+            {"from": "u\u0000", "text": "/help"},
+            {"chat": "g\u0007", "from": "u1", "text": "/help"},
+            {"from": "u" * 129, "text": "/help"},
+            {"from": "u1", "text": "/help"},
+        ],
+    )
+    errors = [o.get("error", "") for o in out[:6]]
+    assert [e.split(":")[0] for e in errors] == [f"line {n}" for n in range(1, 7)]
+    assert all("lone surrogate" in e for e in errors[:3])
+    assert "from must not hold control characters" in errors[3]
+    assert "chat must not hold control characters" in errors[4]
+    assert "at most 128 characters" in errors[5]
+    assert len(out) == 7 and "您在私聊中可以使用" in out[6]["text"]
+
+
 def test_a_press_on_a_missing_button_label_is_an_error_that_changes_nothing(db_url: str) -> None:
     out = run_console(
         db_url,

@@ -104,3 +104,28 @@ def test_durations_are_recognised_alone() -> None:
 
 def test_local_text_shows_a_moment_in_the_zone() -> None:
     assert local_text(NOW.astimezone(ZoneInfo("UTC")), SHANGHAI) == "2026-11-23 10:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "zone"),
+    [
+        ("100000000000000000000天", SHANGHAI),
+        ("9999-12-31 23:59", ZoneInfo("America/New_York")),
+        ("400天", SHANGHAI),
+        ("2027-11-25", SHANGHAI),
+        ("0001-01-01 00:00", SHANGHAI),
+    ],
+)
+def test_a_time_beyond_a_year_or_out_of_range_is_refused(text: str, zone: ZoneInfo) -> None:
+    with pytest.raises(DomainError) as raised:
+        parse_when(text, NOW, zone)
+    assert raised.value.key == "when.too_far"
+
+
+def test_a_span_beyond_a_year_is_refused() -> None:
+    for text in ("100000000000000000000天", "367天", "53周", "9999999999m"):
+        with pytest.raises(DomainError) as raised:
+            parse_duration(text)
+        assert raised.value.key == "when.too_far"
+    assert parse_duration("366天") == timedelta(days=366)
+    assert parse_when("2027-11-23 10:00", NOW, SHANGHAI) == NOW + timedelta(days=365)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import sys
@@ -12,9 +13,13 @@ from typing import Any, TextIO
 
 from bot.app import App
 from bot.clock import VirtualClock
+from bot.dispatcher import has_control_characters
+from bot.logs import log_failure
 from bot.messages import ChatKind, ChatRef, Envelope, EventKind, Incoming, PlatformTraits, UserRef
 
 PLATFORM = "console"
+# Chat and user ids (and chat titles) are stored in columns of this width.
+MAX_FIELD = 128
 log = logging.getLogger(__name__)
 
 
@@ -66,6 +71,8 @@ class ConsoleChat:
         """Handle one protocol event; raises InputError for a bad one."""
         if not isinstance(event, dict):
             raise InputError("expected a JSON object")
+        if any(_has_surrogate(value) for value in _strings(event)):
+            raise InputError("not valid Unicode (a lone surrogate)")
         if "clock" in event:
             return self._clock(_text(event, "clock"))
         if "press" in event:
@@ -215,7 +222,28 @@ def _text(event: dict[str, Any], key: str, allow_empty: bool = False) -> str:
     value = event.get(key)
     if not isinstance(value, str) or (not value and not allow_empty):
         raise InputError(f"{key} must be a non-empty string")
+    if has_control_characters(value):
+        raise InputError(f"{key} must not hold control characters")
+    if len(value) > MAX_FIELD:
+        raise InputError(f"{key} must be at most {MAX_FIELD} characters")
     return value
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in a decoded JSON value, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
 
 
 def run_jsonl(chat: ConsoleChat, lines: Iterable[str], out: TextIO) -> None:
@@ -230,7 +258,7 @@ def run_jsonl(chat: ConsoleChat, lines: Iterable[str], out: TextIO) -> None:
         except InputError as exc:
             results = [{"error": f"line {number}: {exc}"}]
         except Exception:
-            log.exception("line %d could not be handled", number)
+            log_failure(log, "line %d could not be handled", number)
             results = [{"error": f"line {number}: internal error (details in the log)"}]
         for result in results:
             out.write(json.dumps(result, ensure_ascii=False) + "\n")
@@ -238,7 +266,12 @@ def run_jsonl(chat: ConsoleChat, lines: Iterable[str], out: TextIO) -> None:
 
 
 def read_stdin() -> Iterator[str]:
-    """Standard input, line by line, without read-ahead buffering delays."""
+    """Standard input, line by line, without read-ahead buffering delays.
+
+    Bytes that are not UTF-8 become lone surrogates, so their line is reported, not fatal.
+    """
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="surrogateescape")
     yield from iter(sys.stdin.readline, "")
 
 

@@ -21,6 +21,10 @@ LEVELS: tuple[PlaceKind, ...] = (
     PlaceKind.HOUSEHOLD,
 )
 MAX_NAME = 100
+# Building, unit and room numbers as residents write them: 3, 2, 1502A.
+MAX_ADDRESS_PART = 6
+# Place numbers are stored as 32-bit integers; longer numbers are not addresses.
+_MAX_NUMBER_DIGITS = 9
 _NUMBER = re.compile(r"\d+")
 _ADDRESS_DASHED = re.compile(r"^(\d+)-(\d+)-(\d+[A-Za-z]?)$")
 _ADDRESS_DASHED_NO_UNIT = re.compile(r"^(\d+)-(\d+[A-Za-z]?)$")
@@ -37,7 +41,9 @@ def normalise(text: str) -> str:
 def number_in(name: str) -> int | None:
     """The first number in a place's name (3号楼 -> 3), used to match addresses."""
     match = _NUMBER.search(normalise(name))
-    return int(match.group()) if match else None
+    if match is None or len(match.group().lstrip("0")) > _MAX_NUMBER_DIGITS:
+        return None
+    return int(match.group())
 
 
 def split_path(path: str) -> list[str]:
@@ -146,11 +152,17 @@ def parse_address(text: str) -> Address:
         match = pattern.match(cleaned)
         if match:
             building, unit, room = match.groups()
-            return Address(int(building), int(unit) if unit else None, room.upper())
+            return _address(building, unit, room)
     match = _ADDRESS_DASHED_NO_UNIT.match(cleaned)
     if match:
-        return Address(int(match.group(1)), None, match.group(2).upper())
+        return _address(match.group(1), None, match.group(2))
     raise DomainError("grid.bad_address", text=text[:40])
+
+
+def _address(building: str, unit: str | None, room: str) -> Address:
+    if any(len(part) > MAX_ADDRESS_PART for part in (building, unit or "", room)):
+        raise DomainError("grid.address_too_long", limit=MAX_ADDRESS_PART)
+    return Address(int(building), int(unit) if unit else None, room.upper())
 
 
 def children(session: Session, parent: Place) -> list[Place]:

@@ -121,8 +121,9 @@ def read_setting(item: str, now: datetime, zone: ZoneInfo, settings: PollSetting
     name = VALUED[word]
     try:
         parsed = _value(name, value, now, zone)
-    except DomainError:
-        if spaced:
+    except DomainError as error:
+        # A time read but too far off is a deadline all the same, not an option.
+        if spaced or error.key == "when.too_far":
             raise
         return False
     setattr(settings, name, parsed)

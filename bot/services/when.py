@@ -11,6 +11,10 @@ from zoneinfo import ZoneInfo
 from bot.errors import DomainError
 
 DayPart = Literal["start", "end"]
+# Deadlines and spans reach at most a year ahead (a leap year's worth).
+MAX_AHEAD = timedelta(days=366)
+# A longer amount is over a year in any unit (a year is 527,040 minutes).
+_MAX_DIGITS = 6
 
 _UNITS: dict[str, timedelta] = {
     **dict.fromkeys(
@@ -72,7 +76,7 @@ def parse_when(text: str, now: datetime, zone: ZoneInfo, *, date_only: DayPart =
 
     A date without a time means the end of that day (23:59), or its start with
     `date_only="start"`; a month and day without a year mean their next occurrence;
-    a time alone means its next occurrence.
+    a time alone means its next occurrence. A moment over a year ahead is refused.
     """
     cleaned = _clean(text)
     if not cleaned:
@@ -84,18 +88,29 @@ def parse_when(text: str, now: datetime, zone: ZoneInfo, *, date_only: DayPart =
     found = _absolute(cleaned, local_now, zone, date_only)
     if found is None:
         raise DomainError("when.unreadable", text=text[:40])
-    return found.astimezone(UTC)
+    if found - local_now > MAX_AHEAD:
+        raise DomainError("when.too_far")
+    try:
+        return found.astimezone(UTC)
+    except OverflowError:
+        # The year 1 east of Greenwich falls before the first moment Python knows.
+        raise DomainError("when.too_far") from None
 
 
 def parse_duration(text: str) -> timedelta | None:
-    """A span such as 3天, 2小时30分钟, 1d12h or 30 minutes; None if `text` is not one."""
+    """A span such as 3天, 2小时30分钟, 1d12h or 30 minutes; None if `text` is not one.
+
+    A span over a year is refused.
+    """
     cleaned = _clean(text)
     if not _DURATION.match(cleaned):
         return None
-    total = sum(
-        (int(amount) * _UNITS[unit] for amount, unit in _DURATION_PART.findall(cleaned)),
-        timedelta(),
-    )
+    parts = _DURATION_PART.findall(cleaned)
+    if any(len(amount.lstrip("0")) > _MAX_DIGITS for amount, _ in parts):
+        raise DomainError("when.too_far")
+    total = sum((int(amount) * _UNITS[unit] for amount, unit in parts), timedelta())
+    if total > MAX_AHEAD:
+        raise DomainError("when.too_far")
     return total if total > timedelta() else None
 
 
