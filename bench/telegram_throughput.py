@@ -16,7 +16,7 @@ from telegram import Bot, Update
 from telegram.ext import Application, ApplicationBuilder, CommandHandler, ContextTypes, TypeHandler
 
 from bench import report
-from bench.core_throughput import START, groups, household, seed
+from bench.core_throughput import BUILDINGS, START, UNITS, groups, seed
 from bot import migrate
 from bot.adapters.telegram import TelegramAdapter
 from bot.app import bootstrap
@@ -54,12 +54,15 @@ def me_updates(count: int) -> list[Raw]:
 
 
 def join_updates(count: int) -> list[Raw]:
-    """`count` registrations, each a new user joining a household in their estate's group."""
+    """`count` registrations, each a new user registering an empty room in their estate's group.
+
+    Rooms are never shared: joining an occupied household would wait for its residents.
+    """
     chats = [group(-5000 - n, g.title) for n, g in enumerate(groups())]
     return [
         message_update(
             user(20_000 + n, f"新邻居{n}"),
-            f"/join {household(n)} 同意",
+            f"/join {n // 10 % BUILDINGS + 1}-{n // 60 % UNITS + 1}-{10_000 + n} 同意",
             chats[n % len(chats)],
         )
         for n in range(count)

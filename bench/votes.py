@@ -258,7 +258,7 @@ def main() -> None:
     for r in results:
         print(
             f"{r.backend}: tally {r.tally} (cast {r.expected}); "
-            f"turnout {r.turnout[0]:,} of {r.turnout[1]:,} households"
+            f"turnout {r.turnout[0]:,} of {r.turnout[1]:,} residents (one vote each)"
         )
     for line in skipped:
         print(line)

@@ -74,8 +74,10 @@ class PostOffice:
         for envelope in kept:
             traits = self.of(envelope.target.platform)
             if envelope.reply.choices and traits.buttons and not envelope.toast:
+                # A personal button belongs to the person the envelope is for.
+                holder = envelope.to_user or owner
                 envelope.reply.choices = [
-                    [self._issue(session, envelope.target, choice, owner, now) for choice in row]
+                    [self._issue(session, envelope.target, choice, holder, now) for choice in row]
                     for row in envelope.reply.choices
                 ]
             if traits.durable and not envelope.toast:

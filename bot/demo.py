@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.adapters.console import PLATFORM, ConsoleChat
 from bot.app import prepare_database
-from bot.services import audit, circles, roles
+from bot.services import audit, circles, households, roles
 from bot.services.grid import add_path, resolve_place
 from bot.services.people import ensure_identity
 from models import Circle, CircleKind, Identity, Resident, Role
@@ -238,9 +238,13 @@ def seed(session: Session, now: datetime) -> None:
                 roles.OPERATOR,
             )
     for user, _name, estate, address in PEOPLE:
-        circles.register(
+        joined = circles.register(
             session, now, people[user], bound[ESTATE_GROUPS[estate]], address, consent=True
         )
+        if joined.request is not None:
+            # Families share a household: the one registered first agrees.
+            family = households.occupants(session, joined.request.household)[0]
+            circles.decide_join(session, now, family, joined.request.id, agree=True)
     community = resolve_place(session, f"{STREET}/{COMMUNITY}")
     for user, role, below in ROLES:
         place = resolve_place(session, f"{COMMUNITY}/{below}") if below else community

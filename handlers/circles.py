@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.errors import DomainError
-from bot.messages import Audience, Choice, Reply
-from bot.services import circles, roles
-from bot.services.circles import CONSENT_WORDS, JoinOutcome
+from bot.messages import Audience, Choice, Envelope, Reply
+from bot.services import circles, households, roles
+from bot.services.circles import CONSENT_WORDS, JoinOutcome, JoinResult
 from bot.services.grid import full_name
+from bot.services.outreach import to_person
 from bot.services.people import ensure_identity
 from models import PlaceKind, Resident
 
@@ -54,7 +55,7 @@ def bind(ctx: Context, args: str) -> Reply:
     )
 
 
-def join(ctx: Context, args: str) -> Reply:
+def join(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
     """Register my household in this circle's estate (asks for consent the first time)."""
     circle = ctx.require_circle()
     words = _words(args, 2)
@@ -103,10 +104,10 @@ def join(ctx: Context, args: str) -> Reply:
         )
     if result.outcome == JoinOutcome.ALREADY:
         return Reply("circles.already_registered", data)
-    return Reply("circles.registered", data)
+    return _settled(ctx, result, data, "circles.registered")
 
 
-def move(ctx: Context, args: str) -> Reply:
+def move(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
     """Confirm moving my registration to another household."""
     circle = ctx.require_circle()
     words = _words(args, 1)
@@ -124,7 +125,35 @@ def move(ctx: Context, args: str) -> Reply:
         raise DomainError("circles.move_needs_join", address=result.address)
     if result.outcome == JoinOutcome.ALREADY:
         return Reply("circles.already_registered", data)
-    return Reply("circles.moved", data)
+    return _settled(ctx, result, data, "circles.moved")
+
+
+def _settled(
+    ctx: Context, result: JoinResult, data: dict[str, str], template: str
+) -> Reply | list[Reply | Envelope]:
+    """Registered (perhaps awaiting verification), or waiting for the household to agree."""
+    if result.request is None:
+        if not result.unverified:
+            return Reply(template, data)
+        return [Reply(template, data), Reply("households.awaits_verification", data)]
+    number = result.request.id
+    waiting = Reply("households.join_waiting", data | {"number": number})
+    ask = Reply(
+        "households.join_request",
+        data | {"number": number},
+        choices=[
+            [
+                Choice(
+                    "households.join_yes", f"/confirmjoin {number}", translated=True, personal=True
+                ),
+                Choice(
+                    "households.join_no", f"/refusejoin {number}", translated=True, personal=True
+                ),
+            ]
+        ],
+    )
+    members = households.occupants(ctx.session, result.request.household, besides=ctx.resident)
+    return [waiting, *(e for m in members for e in to_person(m, ask, ctx.default_language))]
 
 
 def me(ctx: Context, args: str) -> Reply:

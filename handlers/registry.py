@@ -7,7 +7,7 @@ from bot.dispatcher import EventHandler
 from bot.messages import EventKind
 from bot.routing import Command
 from bot.services import roles
-from handlers import circles, core, deliberation, poll_dialog, privacy, volunteering
+from handlers import circles, core, deliberation, households, poll_dialog, privacy, volunteering
 from models import Role
 
 
@@ -40,6 +40,14 @@ COMMANDS: list[Command] = [
     Command("join", ("登记", "登記"), circles.join, _in_circle, "join", GROUP),
     Command("move", ("搬迁", "搬遷", "搬家"), circles.move),
     Command("me", ("我的", "我的"), circles.me, help_key="me", menus=BOTH),
+    Command(
+        "confirmjoin", ("确认入户", "確認入戶", "同意入户", "同意入戶"), households.confirm_join
+    ),
+    Command(
+        "refusejoin", ("拒绝入户", "拒絕入戶", "不同意入户", "不同意入戶"), households.refuse_join
+    ),
+    Command("verify", ("核验", "核驗"), households.verify),
+    Command("verifyrule", ("户核验", "戶核驗"), households.verify_rule),
     Command("members", ("成员", "成員"), circles.members, core.admin_here, "members", GROUP),
     Command("role", ("设角色", "設角色"), circles.role, _role_visible, "role", GROUP),
     Command(

@@ -6,6 +6,7 @@ from models.circles import Circle, CircleChat, CircleKind, Membership
 from models.deliberation import (
     Ballot,
     BallotMark,
+    BallotVoter,
     Decision,
     DeliberationRules,
     Poll,
@@ -21,6 +22,7 @@ from models.deliberation import (
 from models.delivery import Button, OutboxMessage, OutboxState, ProcessedUpdate
 from models.dialogs import Dialog
 from models.grid import Place, PlaceKind
+from models.households import HouseholdRules, JoinRequest, JoinStatus
 from models.people import Identity, Resident
 from models.roles import Role, RoleGrant
 from models.volunteering import (
@@ -41,6 +43,7 @@ __all__ = [
     "AuditEntry",
     "Ballot",
     "BallotMark",
+    "BallotVoter",
     "Base",
     "Button",
     "Circle",
@@ -51,7 +54,10 @@ __all__ = [
     "Dialog",
     "DutyReminder",
     "HoursSource",
+    "HouseholdRules",
     "Identity",
+    "JoinRequest",
+    "JoinStatus",
     "Membership",
     "OutboxMessage",
     "OutboxState",

@@ -96,10 +96,13 @@ class Topic(Base):
 
 
 class TopicSecond(Base):
-    """A household's support (附议) for a topic: one per household."""
+    """A household's support (附议) for a topic: one per household, and one per person."""
 
     __tablename__ = "topic_seconds"
-    __table_args__ = (UniqueConstraint("topic_id", "household_id"),)
+    __table_args__ = (
+        UniqueConstraint("topic_id", "household_id"),
+        UniqueConstraint("topic_id", "resident_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"))
@@ -157,6 +160,10 @@ class Poll(Base):
     `refresh_at` are when its reminder and its next live-count edit fall due.
     `unpublished` holds, for an anonymous poll, an unlinkable token of each ballot
     changed since its count was last shown (at most a batch's worth).
+    With `verified_only` (a one-vote-per-household poll opened while the community
+    verifies households) only verified households vote. `eligible_households` and
+    `voted_households` keep the final turnout in the poll's unit: households, or
+    residents on a one-vote-per-person poll.
     """
 
     __tablename__ = "polls"
@@ -180,6 +187,7 @@ class Poll(Base):
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     per_household: Mapped[bool] = mapped_column(Boolean, default=True)
     changeable: Mapped[bool] = mapped_column(Boolean, default=False)
+    verified_only: Mapped[bool] = mapped_column(Boolean, default=False)
     scope_place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id", ondelete="RESTRICT"))
     quorum_percent: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[PollStatus] = mapped_column(
@@ -276,3 +284,19 @@ class BallotMark(Base):
         ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True
     )
     mark: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class BallotVoter(Base):
+    """That a person cast or changed the ballot under `voter_key`, as HMACs of both.
+
+    One row per person and poll, so a person touches at most one ballot however often
+    they move; no id, resident or time, so without the secret it names nobody.
+    """
+
+    __tablename__ = "ballot_voters"
+
+    poll_id: Mapped[int] = mapped_column(
+        ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    voter_key: Mapped[str] = mapped_column(String(64))

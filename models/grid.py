@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, str_enum
+from models.base import Base, UtcDateTime, str_enum
 
 
 class PlaceKind(enum.StrEnum):
@@ -30,7 +31,8 @@ class Place(Base):
     """One node of the grid; `path` lists ancestor ids for prefix queries by scope.
 
     `listed` is false for households that a resident's registration created, true
-    for places the operator put in the grid.
+    for places the operator put in the grid. A household is verified when listed, or
+    once a building head, unit head or grid worker confirmed it (`verified_at`).
     """
 
     __tablename__ = "places"
@@ -46,9 +48,15 @@ class Place(Base):
     number: Mapped[int | None] = mapped_column(Integer)
     path: Mapped[str] = mapped_column(String(200), default="")
     listed: Mapped[bool] = mapped_column(Boolean, default=True)
+    verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     parent: Mapped[Place | None] = relationship(remote_side=[id])
 
     def contains(self, other: Place) -> bool:
         """True when `other` is this place or lies inside it."""
         return other.path.startswith(self.path)
+
+    @property
+    def verified(self) -> bool:
+        """Grid households count as verified; registered ones once someone confirmed them."""
+        return self.listed or self.verified_at is not None

@@ -238,9 +238,14 @@ def test_two_hundred_voters_of_one_household_voting_at_once_record_one_vote(
     users = [f"kin{n}" for n in range(200)]
     with session_of(app) as session:
         home = circle(session, "g1")
-        for user in users:
-            person = ensure_identity(session, "console", user, user, app.clock.now()).resident
-            circles.register(session, app.clock.now(), person, home, "3-1-101", consent=True)
+        now = app.clock.now()
+        first = ensure_identity(session, "console", users[0], users[0], now).resident
+        circles.register(session, now, first, home, "3-1-101", consent=True)
+        for user in users[1:]:
+            person = ensure_identity(session, "console", user, user, now).resident
+            asked = circles.register(session, now, person, home, "3-1-101", consent=True)
+            assert asked.request is not None
+            circles.decide_join(session, now, first, asked.request.id, agree=True)
     open_poll(app, "问题 | 甲 | 乙")
     start = threading.Barrier(len(users))
     outcomes: list[str] = []

@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
-from bot.services import audit, roles
+from bot.services import audit, households, roles
 from bot.services.grid import (
     ancestor_of_kind,
     ensure_household,
@@ -25,7 +25,10 @@ from models import (
     CircleChat,
     CircleKind,
     Identity,
+    JoinRequest,
+    JoinStatus,
     Membership,
+    Place,
     PlaceKind,
     Resident,
     Role,
@@ -222,6 +225,7 @@ class JoinOutcome(enum.StrEnum):
     REGISTERED = "registered"
     ALREADY = "already"
     NEEDS_MOVE = "needs_move"
+    NEEDS_CONFIRMATION = "needs_confirmation"
 
 
 CONSENT_WORDS = frozenset({"同意", "agree", "yes", "确认", "確認"})
@@ -229,11 +233,17 @@ CONSENT_WORDS = frozenset({"同意", "agree", "yes", "确认", "確認"})
 
 @dataclass(frozen=True)
 class JoinResult:
-    """The outcome of /join or /move, with the address in its canonical form."""
+    """The outcome of /join or /move, with the address in its canonical form.
+
+    `request` is the join request waiting for the household's consent; `unverified`
+    says a new household awaits verification before it votes per household.
+    """
 
     outcome: JoinOutcome
     address: str
     household: str
+    request: JoinRequest | None = None
+    unverified: bool = False
 
 
 def register(
@@ -249,26 +259,41 @@ def register(
     """Register a resident's household inside the circle's estate.
 
     Registration needs the resident's consent once; moving to another household
-    must be confirmed (`move=True`), never done by a second /join.
+    must be confirmed (`move=True`), never done by a second /join. Joining a household
+    that already has registered members waits for one of them to agree.
     """
     address = parse_address(address_text)
     spot = locate_household(session, circle.place, address)
     shown = "/".join([full_name(session, spot.holder, below=PlaceKind.COMMUNITY), spot.room])
-    result = JoinResult(JoinOutcome.REGISTERED, str(address), shown)
     if spot.household is not None and resident.household_id == spot.household.id:
         return JoinResult(JoinOutcome.ALREADY, str(address), shown)
     if resident.consent_at is None and not consent:
         return JoinResult(JoinOutcome.NEEDS_CONSENT, str(address), shown)
     if resident.household_id is not None and not move:
         return JoinResult(JoinOutcome.NEEDS_MOVE, str(address), shown)
-    previous = resident.household_id
-    household = ensure_household(session, spot)
     if resident.consent_at is None:
         resident.consent_at = now
+    if spot.household is not None and households.occupants(
+        session, spot.household, besides=resident
+    ):
+        request = _ask_to_join(session, now, resident, spot.household, circle)
+        return JoinResult(JoinOutcome.NEEDS_CONFIRMATION, str(address), shown, request)
+    household = ensure_household(session, spot)
+    settle(session, now, resident, household, circle)
+    unverified = not household.verified and households.verifying(session, household)
+    return JoinResult(JoinOutcome.REGISTERED, str(address), shown, unverified=unverified)
+
+
+def settle(
+    session: Session, now: datetime, resident: Resident, household: Place, circle: Circle | None
+) -> None:
+    """Register a resident in a household (a first registration or a move)."""
+    previous = resident.household_id
     resident.household_id = household.id
     resident.household = household
     resident.registered_at = now
-    touch_member(session, now, circle, resident)
+    if circle is not None:
+        touch_member(session, now, circle, resident)
     audit.record(
         session,
         now,
@@ -276,9 +301,56 @@ def register(
         actor_id=resident.id,
         target_id=resident.id,
         place_id=household.id,
-        circle_id=circle.id,
+        circle_id=circle.id if circle else None,
     )
-    return result
+
+
+def _ask_to_join(
+    session: Session, now: datetime, resident: Resident, household: Place, circle: Circle
+) -> JoinRequest:
+    pending = session.scalars(
+        select(JoinRequest).where(
+            JoinRequest.resident_id == resident.id, JoinRequest.status == JoinStatus.PENDING
+        )
+    ).all()
+    for older in pending:
+        if older.household_id == household.id:
+            return older
+        # Asking for another household withdraws the earlier request.
+        session.delete(older)
+    request = JoinRequest(resident=resident, household=household, circle=circle, asked_at=now)
+    request.status = JoinStatus.PENDING
+    session.add(request)
+    session.flush()
+    audit.record(session, now, "household.join_asked", actor_id=resident.id, place_id=household.id)
+    return request
+
+
+def decide_join(
+    session: Session, now: datetime, actor: Resident, number: int, agree: bool
+) -> JoinRequest:
+    """A member of the household, or someone who checks households there, decides a request."""
+    request = session.get(JoinRequest, number)
+    if request is None or request.status != JoinStatus.PENDING:
+        raise DomainError("households.no_such_request", number=number)
+    household = request.household
+    member = actor.household_id == household.id
+    if not member and not households.checks(session, actor, household):
+        raise DomainError("households.not_allowed", number=number)
+    request.status = JoinStatus.APPROVED if agree else JoinStatus.REFUSED
+    request.decided_at = now
+    request.decided_by_id = actor.id
+    if agree:
+        settle(session, now, request.resident, household, request.circle)
+    audit.record(
+        session,
+        now,
+        "household.join_agreed" if agree else "household.join_refused",
+        actor_id=actor.id,
+        target_id=request.resident_id,
+        place_id=household.id,
+    )
+    return request
 
 
 @dataclass(frozen=True)

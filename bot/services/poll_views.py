@@ -31,6 +31,7 @@ def _basics(poll: Poll, zone: ZoneInfo) -> dict[str, Any]:
         "kind": poll.kind.value,
         "choose": poll.max_choices,
         "per_household": poll.per_household,
+        "verified": poll.verified_only,
         "anonymous": poll.anonymous,
         "hidden": poll.hidden,
         "changeable": poll.changeable,
@@ -85,6 +86,7 @@ def result_reply(
     data = _basics(poll, zone) | {
         "options": [[o.position, o.label, o.votes, o.percent] for o in counted.options],
         "ballots": counted.ballots,
+        "choices": sum(o.votes for o in counted.options),
         "average": counted.average,
         "eligible": eligible,
         "voted": voted,

@@ -2,10 +2,12 @@
 
 Every ballot is stored under a voter key, an HMAC of the poll and the household (or
 resident) under the server's secret, so one vote per voter is a unique constraint.
-Choices are counted on the options; where a voter may later change or add to a
-ballot, each choice is also kept as a mark, an HMAC of the voter key and the option.
-An anonymous ballot keeps no resident, household or time, so without the secret
-nothing in the database ties a voter to a choice.
+Whoever casts or changes a ballot is kept as a person key, an HMAC of the poll and the
+resident, tied to that ballot's voter key: one person touches one ballot per poll,
+however often they move. Choices are counted on the options; where a voter may later
+change or add to a ballot, each choice is also kept as a mark, an HMAC of the voter key
+and the option. An anonymous ballot keeps no resident, household or time, so without
+the secret nothing in the database ties a voter to a choice.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
-from bot.services import audit
+from bot.services import audit, households
 from bot.services.grid import resolve_place
 from bot.services.outreach import Actor, active_chats, circles_within, community_of, manages
 from bot.services.poll_spec import PollSettings, PollSpec
@@ -29,6 +31,7 @@ from bot.services.topics import UNDECIDED, find, next_number
 from models import (
     Ballot,
     BallotMark,
+    BallotVoter,
     Circle,
     Membership,
     Place,
@@ -65,6 +68,16 @@ def _voter_id(poll: Poll, resident: Resident) -> int:
 
 def _key(secret: bytes, poll_id: int, per_household: bool, voter: int) -> str:
     message = f"voter:{poll_id}:{'h' if per_household else 'r'}:{voter}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
+def person_key(secret: bytes, poll: Poll, resident: Resident) -> str:
+    """The key of one person on a poll, whatever household they are registered in."""
+    return _person(secret, poll.id, resident.id)
+
+
+def _person(secret: bytes, poll_id: int, resident_id: int) -> str:
+    message = f"person:{poll_id}:{resident_id}".encode()
     return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
@@ -130,6 +143,8 @@ def open_poll(
         anonymous=bool(settings.anonymous),
         hidden=bool(settings.hidden),
         per_household=settings.per_household is not False,
+        verified_only=settings.per_household is not False
+        and households.verifying(session, community),
         changeable=bool(settings.changeable),
         scope_place=scope,
         quorum_percent=quorum,
@@ -255,6 +270,8 @@ def change_settings(
         poll.hidden = settings.hidden
     if settings.per_household is not None:
         poll.per_household = settings.per_household
+        community = session.get_one(Place, poll.community_id)
+        poll.verified_only = poll.per_household and households.verifying(session, community)
     if settings.changeable is not None:
         poll.changeable = settings.changeable
     if "quorum_percent" in settings.given:
@@ -327,12 +344,14 @@ def posted_circles(session: Session, poll: Poll) -> list[Circle]:
 
 def eligible(session: Session, poll: Poll) -> list[tuple[int, int]]:
     """(resident id, household id) of everyone who may vote on a poll."""
-    query = select(Resident.id, Resident.household_id).where(Resident.household_id.is_not(None))
+    query = select(Resident.id, Resident.household_id).join(
+        Place, Place.id == Resident.household_id
+    )
+    if poll.verified_only:
+        query = query.where(households.verified_clause())
     scope = poll.scope_place
     if scope is not None:
-        query = query.join(Place, Place.id == Resident.household_id).where(
-            Place.path.startswith(scope.path)
-        )
+        query = query.where(Place.path.startswith(scope.path))
     else:
         circles = select(PollPosting.circle_id).where(PollPosting.poll_id == poll.id)
         members = select(Membership.resident_id).where(
@@ -401,6 +420,8 @@ def cast(
         raise DomainError("deliberation.register_first")
     if not may_vote(session, poll, resident):
         raise DomainError("deliberation.not_eligible", number=poll.number)
+    if poll.verified_only and resident.household is not None and not resident.household.verified:
+        raise DomainError("deliberation.household_unverified", number=poll.number)
     options = {option.position: option for option in poll.options}
     wanted = list(dict.fromkeys(picks))
     missing = [n for n in wanted if n not in options]
@@ -415,6 +436,11 @@ def cast(
     if len(wanted) > limit:
         raise DomainError("deliberation.too_many_choices", number=poll.number, limit=limit)
     key = voter_key(secret, poll, resident)
+    person = person_key(secret, poll, resident)
+    mine = session.get(BallotVoter, (poll.id, person))
+    if mine is not None and mine.voter_key != key:
+        # Their ballot was cast for the household they lived in then: moving frees none.
+        raise DomainError("deliberation.voted_before_move", number=poll.number)
     ballot = session.scalar(
         select(Ballot).where(Ballot.poll_id == poll.id, Ballot.voter_key == key)
     )
@@ -428,6 +454,8 @@ def cast(
         changed = True
         if not chosen:
             session.delete(ballot)
+    if mine is None:
+        session.add(BallotVoter(poll_id=poll.id, person_key=person, voter_key=key))
     if poll.anonymous:
         _unpublished(secret, poll, key)
         poll.refresh_at = poll.refresh_at or tally_at(poll, now, batch_every)
@@ -573,7 +601,9 @@ def ballot_count(session: Session, poll: Poll) -> int:
 
 @dataclass(frozen=True)
 class Turnout:
-    """Who voted: households of the eligible ones, and the voters who did not yet."""
+    """Voters in the poll's unit (households, or residents on a one-vote-per-person poll):
+    how many may vote, how many voted (always the number of ballots), and who has not yet.
+    """
 
     eligible_households: int
     voted_households: int
@@ -582,21 +612,29 @@ class Turnout:
 
 
 def turnout(session: Session, secret: bytes, poll: Poll) -> Turnout:
-    """Households eligible and voted, worked out through voter keys (so anonymous too)."""
+    """Voters eligible and voted, worked out through voter keys (so anonymous too).
+
+    Every ballot counts as voted; one cast by a voter who since left the poll's reach
+    (moved away, left the circle) counts among the eligible too, so turnout and tally agree.
+    """
     keys = set(session.scalars(select(Ballot.voter_key).where(Ballot.poll_id == poll.id)))
+    persons = set(
+        session.scalars(select(BallotVoter.person_key).where(BallotVoter.poll_id == poll.id))
+    )
     people = eligible(session, poll)
-    households = {household for _, household in people}
-    voted_households: set[int] = set()
-    waiting: list[tuple[int, int]] = []
-    for resident, household in people:
-        voter = household if poll.per_household else resident
-        if _key(secret, poll.id, poll.per_household, voter) in keys:
-            voted_households.add(household)
-        else:
-            waiting.append((resident, household))
-    if poll.per_household:
-        waiting = [(r, h) for r, h in waiting if h not in voted_households]
-    return Turnout(len(households), len(voted_households), waiting)
+    voter_keys = {
+        (resident, household): _key(
+            secret, poll.id, poll.per_household, household if poll.per_household else resident
+        )
+        for resident, household in people
+    }
+    within = set(voter_keys.values())
+    waiting = [
+        pair
+        for pair, key in voter_keys.items()
+        if key not in keys and _person(secret, poll.id, pair[0]) not in persons
+    ]
+    return Turnout(len(within | keys), len(keys), waiting)
 
 
 @dataclass(frozen=True)

@@ -115,11 +115,18 @@ def propose(
 def second(
     session: Session, now: datetime, resident: Resident, topic: Topic, default: int
 ) -> Support:
-    """A household supports a topic (附议); one per household."""
+    """A household supports a topic (附议); one per household, and one per person."""
     community = session.get_one(Place, topic.community_id)
     household = _household_in(session, resident, community)
     if topic.status not in OPEN_FOR_SUPPORT:
         raise DomainError("deliberation.support_closed", number=topic.number, status=topic.status)
+    before = session.scalar(
+        select(TopicSecond.household_id).where(
+            TopicSecond.topic_id == topic.id, TopicSecond.resident_id == resident.id
+        )
+    )
+    if before is not None and before != household.id:
+        raise DomainError("deliberation.seconded_before_move", number=topic.number)
     taken = session.scalar(
         select(TopicSecond.id).where(
             TopicSecond.topic_id == topic.id, TopicSecond.household_id == household.id

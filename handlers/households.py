@@ -1,0 +1,71 @@
+"""Household consent and checks: agreeing to a join, verifying households, the community rule."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.errors import DomainError
+from bot.messages import Envelope, Reply
+from bot.services import circles, households
+from bot.services.grid import full_name
+from bot.services.outreach import community_of, to_person
+from handlers.circles import _words
+from models import PlaceKind
+
+ON_WORDS = frozenset({"开", "開", "开启", "開啟", "on"})
+OFF_WORDS = frozenset({"关", "關", "关闭", "關閉", "off"})
+
+
+def confirm_join(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """A household member agrees that someone joins it: `确认入户 5`."""
+    return _decide(ctx, args, agree=True)
+
+
+def refuse_join(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """A household member refuses a join request: `拒绝入户 5`."""
+    return _decide(ctx, args, agree=False)
+
+
+def _decide(ctx: Context, args: str, *, agree: bool) -> list[Reply | Envelope]:
+    words = _words(args, 1)
+    if not words or not words[0].isdigit():
+        raise DomainError("households.confirm_usage")
+    request = circles.decide_join(ctx.session, ctx.now, ctx.resident, int(words[0]), agree)
+    data = {
+        "name": request.resident.display_name,
+        "household": full_name(ctx.session, request.household, PlaceKind.COMMUNITY),
+    }
+    told = Reply("households.join_agreed" if agree else "households.join_refused", data)
+    notice = Reply("households.agreed_notice" if agree else "households.refused_notice", data)
+    return [told, *to_person(request.resident, notice, ctx.default_language)]
+
+
+def verify(ctx: Context, args: str) -> Reply:
+    """A building head, unit head or grid worker verifies a household: `核验 3-2-301`."""
+    circle = ctx.require_circle()
+    words = _words(args, 1)
+    if not words:
+        raise DomainError("households.verify_usage")
+    household = households.verify(ctx.session, ctx.now, ctx.resident, circle, words[0])
+    return Reply(
+        "households.verified",
+        {"household": full_name(ctx.session, household, PlaceKind.COMMUNITY)},
+    )
+
+
+def verify_rule(ctx: Context, args: str) -> Reply:
+    """A secretary switches household verification: `户核验 开` / `户核验 关`."""
+    circle = ctx.require_circle()
+    community = community_of(ctx.session, circle.place)
+    words = [w.lower() for w in _words(args, 1)]
+    if not words:
+        on = households.verifying(ctx.session, community)
+        waiting = households.unverified(ctx.session, community)
+    elif words[0] in ON_WORDS | OFF_WORDS:
+        on = words[0] in ON_WORDS
+        waiting = households.set_verifying(ctx.session, ctx.now, ctx.resident, community, on)
+    else:
+        raise DomainError("households.rule_usage")
+    return Reply(
+        "households.rule",
+        {"community": community.name, "on": on, "waiting": waiting, "changed": bool(words)},
+    )
