@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -159,7 +160,9 @@ class Poll(Base):
     may vote; with it, the registered residents of that place. `remind_at` and
     `refresh_at` are when its reminder and its next live-count edit fall due.
     `unpublished` holds, for an anonymous poll, an unlinkable token of each ballot
-    changed since its count was last shown (at most a batch's worth).
+    changed since its count was last shown (at most a batch's worth), and `published` the
+    counts last shown (`votes` per option in order, `ballots`): what chats see until the
+    next batch.
     With `verified_only` (a one-vote-per-household poll opened while the community
     verifies households) only verified households vote. `eligible_households` and
     `voted_households` keep the final turnout in the poll's unit: households, or
@@ -204,6 +207,7 @@ class Poll(Base):
     refresh_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     refreshed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     unpublished: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    published: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     eligible_households: Mapped[int | None] = mapped_column(Integer)
     voted_households: Mapped[int | None] = mapped_column(Integer)
     chart: Mapped[str | None] = mapped_column(String(500))

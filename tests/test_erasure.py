@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import inspect
 
-from bot.app import App
+from bot import migrate
+from bot.app import App, bootstrap
+from bot.clock import VirtualClock
+from bot.config import GeneralSettings, Settings
+from bot.db import Database
 from bot.services.grid import full_name, resolve_place
 from bot.services.people import find_identity
 from models import PlaceKind
@@ -86,3 +93,40 @@ def test_forget_leaves_no_trace_tells_the_person_and_moves_the_waitlist_up(town:
     assert roster.edit and "王五" in str(roster.reply.data) and "李四" not in str(roster.reply.data)
     members = next(env for _, env in town.recorder.sent if env.reply.template == "circles.members")
     assert "王五" in str(members.reply.data)
+
+
+@pytest.fixture
+def sqlite_town(tmp_path: Path, clock: VirtualClock) -> Iterator[Town]:
+    """The same town on a SQLite file, for reading the file's bytes."""
+    database = Database(f"sqlite:///{tmp_path / 'town.db'}")
+    migrate.upgrade(database.engine)
+    settings = Settings(general=GeneralSettings(data_dir=str(tmp_path / "data")))
+    application = bootstrap(settings, clock, db=database)
+    place = Town(application, {GONE: "李四", STAYS: "王五"})
+    for user, room in ((GONE, "301"), (STAYS, "302")):
+        place.say(user, f"登记 3-2-{room} 同意", GROUP)
+        place.say(user, "/start")
+    yield place
+    application.close()
+
+
+def test_a_copy_of_the_sqlite_file_holds_no_trace_of_a_forgotten_person(
+    sqlite_town: Town, tmp_path: Path
+) -> None:
+    town = sqlite_town
+    town.say(GONE, "提议 修路灯", GROUP)
+    town.say(OWNER, "成员", GROUP, admin=True)
+    file = tmp_path / "town.db"
+
+    def raw() -> bytes:
+        connection = sqlite3.connect(file, isolation_level=None)
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.close()
+        return file.read_bytes()
+
+    traces = [t.encode() for t in _traces(town) if not t.isdigit()]
+    assert any(trace in raw() for trace in traces), "the file names the person before"
+    town.say(GONE, "/forget 确认")
+    town.deliver()
+    copy = raw()
+    assert [trace.decode() for trace in traces if trace in copy] == []

@@ -26,7 +26,7 @@ from bot.services.poll_views import (
     to_postings,
     waiting_reply,
 )
-from bot.services.polls import finish, tally_at, turnout
+from bot.services.polls import finish, publish, tally_at, turnout
 from bot.services.topics import FOLLOWED_UP
 from bot.services.when import local_text
 from models import Decision, Poll, PollStatus, Resident
@@ -146,7 +146,7 @@ class RefreshTallies(_Work):
                     continue
             poll.refresh_at = None
             poll.refreshed_at = now
-            poll.unpublished = []
+            publish(session, poll)
             if poll.status == PollStatus.OPEN:
                 reply = poll_reply(session, poll, self.zone, now)
                 envelopes += to_postings(

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.messages import ChatKind, Choice, Envelope, Reply, Target
 from bot.services import charts
-from bot.services.polls import Standing, Turnout, quorum_met, standing, turnout
+from bot.services.polls import Standing, Turnout, quorum_met, shown_standing, standing, turnout
 from bot.services.when import local_text
 from models import CircleChat, Poll, PollKind, PollPosting, PollStatus
 
@@ -44,7 +44,7 @@ def _basics(poll: Poll, zone: ZoneInfo) -> dict[str, Any]:
 
 def poll_reply(session: Session, poll: Poll, zone: ZoneInfo, now: datetime) -> Reply:
     """The poll message: question, options (with counts unless hidden), settings, buttons."""
-    counted = standing(session, poll)
+    counted = shown_standing(session, poll)
     shown = not poll.hidden or poll.status == PollStatus.CLOSED
     data = _basics(poll, zone) | {
         "options": [
@@ -76,7 +76,7 @@ def result_reply(
     session: Session, poll: Poll, zone: ZoneInfo, secret: bytes, image: Path | None = None
 ) -> Reply:
     """The standing so far, or the final result of a closed poll (with its chart)."""
-    counted = standing(session, poll)
+    counted = shown_standing(session, poll)
     closed = poll.status == PollStatus.CLOSED
     if closed:
         eligible, voted = poll.eligible_households or 0, poll.voted_households or 0

@@ -261,6 +261,7 @@ def change_settings(
     if settings.anonymous is not None:
         poll.anonymous = settings.anonymous
         if poll.anonymous:
+            publish(session, poll)
             session.execute(
                 update(Ballot)
                 .where(Ballot.poll_id == poll.id)
@@ -658,16 +659,38 @@ class Standing:
 
 def standing(session: Session, poll: Poll) -> Standing:
     """Counts and shares per option; the average score of a rating."""
-    ballots = ballot_count(session, poll)
-    rows = session.execute(
-        select(PollOption.position, PollOption.label, PollOption.votes)
-        .where(PollOption.poll_id == poll.id)
-        .order_by(PollOption.position)
-    ).all()
-    options = [
-        OptionCount(position, label, votes, 100.0 * votes / ballots if ballots else 0.0)
-        for position, label, votes in rows
-    ]
+    votes = dict(
+        session.execute(
+            select(PollOption.position, PollOption.votes).where(PollOption.poll_id == poll.id)
+        ).all()
+    )
+    return _standing(poll, votes, ballot_count(session, poll))
+
+
+def shown_standing(session: Session, poll: Poll) -> Standing:
+    """What chats may see now: the exact count, or an open anonymous poll's last batch."""
+    if not poll.anonymous or poll.status == PollStatus.CLOSED:
+        return standing(session, poll)
+    published = poll.published or {}
+    positions = sorted(o.position for o in poll.options)
+    # Before the first batch nothing was published: every option shows 0.
+    votes = dict(zip(positions, published.get("votes", [0] * len(positions)), strict=True))
+    return _standing(poll, votes, published.get("ballots", 0))
+
+
+def publish(session: Session, poll: Poll) -> None:
+    """Make the exact count the one chats see (an anonymous poll's batch is complete)."""
+    counted = standing(session, poll)
+    poll.published = {"votes": [o.votes for o in counted.options], "ballots": counted.ballots}
+    poll.unpublished = []
+
+
+def _standing(poll: Poll, votes: dict[int, int], ballots: int) -> Standing:
+    options = []
+    for option in sorted(poll.options, key=lambda o: o.position):
+        count = votes.get(option.position, 0)
+        share = 100.0 * count / ballots if ballots else 0.0
+        options.append(OptionCount(option.position, option.label, count, share))
     average = None
     if poll.kind == PollKind.RATING:
         total = sum(o.votes for o in options)
