@@ -2,6 +2,7 @@
 
 from models.audit import AuditEntry
 from models.base import Base
+from models.binding import BindingRequest, BindingStatus
 from models.circles import Circle, CircleChat, CircleKind, Membership
 from models.deliberation import (
     Ballot,
@@ -42,6 +43,8 @@ __all__ = [
     "Ballot",
     "BallotMark",
     "Base",
+    "BindingRequest",
+    "BindingStatus",
     "Button",
     "Circle",
     "CircleChat",
