@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.messages import ChatKind, ChatRef, EventKind, Incoming, UserRef
 from bot.services import circles
-from bot.services.grid import add_path
+from bot.services.grid import add_path, resolve_place
 from bot.services.people import ensure_identity
 from models import CircleKind
 
@@ -128,16 +128,17 @@ def seed(
                 for unit in range(1, UNITS + 1):
                     add_path(session, f"{group.estate}/{building}号楼/{unit}单元")
             admin = ensure_identity(session, PLATFORM, f"admin-{group.chat_id}", "管理员", START)
-            circles.bind(
+            circles.attach_chat(
                 session,
                 START,
-                actor=admin.resident,
-                platform_admin=True,
-                platform=platform_name,
-                chat_id=(chat_ids or {}).get(group.chat_id, group.chat_id),
-                chat_title=group.title,
-                place_query=group.estate,
-                kind=CircleKind.NEIGHBOUR,
+                circles.ChatSpec(
+                    platform_name, (chat_ids or {}).get(group.chat_id, group.chat_id), group.title
+                ),
+                resolve_place(session, group.estate),
+                CircleKind.NEIGHBOUR,
+                "",
+                actor_id=None,
+                admin=admin.resident,
             )
 
 

@@ -84,17 +84,16 @@ def seed(db: Database, shifts: int) -> int:
         community = estate.parent
         assert community is not None
         admin = ensure_identity(session, "console", "admin", "管理员", start).resident
-        circle = circles.bind(
+        circle = circles.attach_chat(
             session,
             start,
-            actor=admin,
-            platform_admin=True,
-            platform="console",
-            chat_id="g1",
-            chat_title="1号院邻里圈",
-            place_query="1号院",
-            kind=CircleKind.NEIGHBOUR,
-        ).circle
+            circles.ChatSpec("console", "g1", "1号院邻里圈"),
+            estate,
+            CircleKind.NEIGHBOUR,
+            "",
+            actor_id=None,
+            admin=admin,
+        )
         session.execute(
             insert(Resident),
             [{"display_name": f"志愿者{n}", "created_at": start} for n in range(VOLUNTEERS)],

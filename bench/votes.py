@@ -71,16 +71,15 @@ def seed(database: Database, households: int) -> list[str]:
             for u in range(1, UNITS + 1)
         ]
         admin = ensure_identity(session, PLATFORM, "admin", "管理员", START)
-        circles.bind(
+        circles.attach_chat(
             session,
             START,
-            actor=admin.resident,
-            platform_admin=True,
-            platform=PLATFORM,
-            chat_id=CHAT.chat_id,
-            chat_title=CHAT.title,
-            place_query="幸福家园",
-            kind=CircleKind.NEIGHBOUR,
+            circles.ChatSpec(PLATFORM, CHAT.chat_id, CHAT.title),
+            resolve_place(session, "幸福家园"),
+            CircleKind.NEIGHBOUR,
+            "",
+            actor_id=None,
+            admin=admin.resident,
         )
         circle = circles.bound_chat(session, PLATFORM, CHAT.chat_id)
         assert circle is not None

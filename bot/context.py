@@ -45,6 +45,15 @@ class Context:
         return self.binding.circle if self.binding else None
 
     @property
+    def platform_admin(self) -> bool:
+        """The sender administers this chat on its platform, and the circle was created for it.
+
+        Platform admins of a chat that joined an existing circle are not its admins.
+        """
+        founder = self.binding is not None and self.binding.founder
+        return self.incoming.is_platform_admin and founder
+
+    @property
     def resident(self) -> Resident:
         """The sender, as a resident."""
         if self.identity is None:

@@ -217,17 +217,16 @@ def seed(session: Session, now: datetime) -> None:
     bound: dict[str, Circle] = {}
     for group in GROUPS:
         first, *others = group.admins
-        bound[group.chat_id] = circles.bind(
+        bound[group.chat_id] = circles.attach_chat(
             session,
             now,
-            actor=people[first],
-            platform_admin=True,
-            platform=PLATFORM,
-            chat_id=group.chat_id,
-            chat_title=group.title,
-            place_query=group.place,
-            kind=group.kind,
-        ).circle
+            circles.ChatSpec(PLATFORM, group.chat_id, group.title),
+            resolve_place(session, group.place),
+            group.kind,
+            "",
+            actor_id=None,
+            admin=people[first],
+        )
         for admin in others:
             roles.grant(
                 session,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.errors import DomainError
-from bot.messages import Audience, Choice, Envelope, Reply
-from bot.services import circles, households, roles
-from bot.services.circles import CONSENT_WORDS, JoinOutcome, JoinResult
+from bot.messages import Audience, ChatKind, Choice, Envelope, Reply, Target
+from bot.services import binding, circles, households, outreach, roles
+from bot.services.binding import BindOutcome
+from bot.services.circles import CONSENT_WORDS, ChatSpec, JoinOutcome, JoinResult
 from bot.services.grid import full_name
 from bot.services.outreach import to_person
 from bot.services.people import ensure_identity
-from models import PlaceKind, Resident
+from models import BindingRequest, Circle, PlaceKind, Resident
 
 MAX_ARGUMENT = 200
 
@@ -24,34 +25,111 @@ def _words(args: str, limit: int) -> list[str]:
     return words
 
 
-def bind(ctx: Context, args: str) -> Reply:
-    """Bind this group to a place as a circle."""
+def bind(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """Bind this group to a place (secretaries, grid workers), or ask them to (group admins)."""
     if not ctx.is_group:
         raise DomainError("core.group_only")
     place, kind, name = circles.parse_bind_args(_words(args, 3))
-    result = circles.bind(
+    chat = ctx.incoming.chat
+    result = binding.bind(
         ctx.session,
         ctx.now,
         actor=ctx.resident,
         platform_admin=ctx.incoming.is_platform_admin,
-        platform=ctx.incoming.chat.platform,
-        chat_id=ctx.incoming.chat.chat_id,
-        chat_title=ctx.incoming.chat.title,
+        chat=ChatSpec(chat.platform, chat.chat_id, chat.title),
         place_query=place,
         kind=kind,
         name=name,
     )
-    circle = result.circle
-    ctx.binding = circles.bound_chat(
-        ctx.session, ctx.incoming.chat.platform, ctx.incoming.chat.chat_id
-    )
+    if result.request is not None:
+        data = _request_data(ctx, result.request)
+        if result.outcome == BindOutcome.WAITING:
+            return [Reply("circles.bind_request_waiting", data)]
+        notice = Reply("circles.bind_request_notice", data, choices=_decide_choices(result.request))
+        told = [
+            e
+            for person in result.deciders
+            for e in outreach.to_person(person, notice, ctx.default_language)
+        ]
+        return [Reply("circles.bind_requested", data), *told]
+    assert result.circle is not None
+    ctx.binding = circles.bound_chat(ctx.session, chat.platform, chat.chat_id)
+    changed = result.outcome == BindOutcome.BOUND
+    return [
+        Reply(
+            "circles.bound" if changed else "circles.already_bound",
+            _circle_data(ctx, result.circle),
+        )
+    ]
+
+
+def _circle_data(ctx: Context, circle: Circle) -> dict[str, str]:
+    return {
+        "place": full_name(ctx.session, circle.place, below=PlaceKind.STREET),
+        "kind": circle.kind.value,
+        "name": circle.name,
+    }
+
+
+def _request_data(ctx: Context, request: BindingRequest) -> dict[str, object]:
+    return {
+        "number": request.id,
+        "title": request.chat_title,
+        "place": full_name(ctx.session, request.place, below=PlaceKind.STREET),
+        "kind": request.kind.value,
+        "name": request.name,
+        "requester": request.requester.display_name if request.requester else "",
+    }
+
+
+def _decide_choices(request: BindingRequest) -> list[list[Choice]]:
+    return [
+        [
+            Choice("circles.approve_bind_button", f"/approvebind {request.id}", translated=True),
+            Choice("circles.reject_bind_button", f"/rejectbind {request.id}", translated=True),
+        ]
+    ]
+
+
+def approve_bind(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """Approve a group's binding request (secretaries, grid workers)."""
+    return _decide_bind(ctx, args, approve=True)
+
+
+def reject_bind(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """Reject a group's binding request (secretaries, grid workers)."""
+    return _decide_bind(ctx, args, approve=False)
+
+
+def _decide_bind(ctx: Context, args: str, *, approve: bool) -> list[Reply | Envelope]:
+    words = _words(args, 1)
+    number = words[0].lstrip("#") if words else ""
+    if not number.isdigit() or len(number) > 9:
+        raise DomainError("circles.bind_decide_usage")
+    decided = binding.decide(ctx.session, ctx.now, ctx.resident, int(number), approve=approve)
+    data = _request_data(ctx, decided.request)
+    if decided.circle is None:
+        request = decided.request
+        group = Target(request.platform, request.chat_id, ChatKind.GROUP)
+        told = Envelope(group, Reply("circles.bind_request_rejected", data), ctx.default_language)
+        return [Reply("circles.bind_rejected", data), told]
+    chat = circles.bound_chat(ctx.session, decided.request.platform, decided.request.chat_id)
+    assert chat is not None
+    bound = Reply("circles.bound", _circle_data(ctx, decided.circle))
+    return [
+        Reply("circles.bind_approved", data),
+        outreach.to_chat(chat, bound, ctx.default_language),
+    ]
+
+
+def bind_requests(ctx: Context, args: str) -> Reply:
+    """The binding requests waiting for my decision (secretaries, grid workers)."""
+    _words(args, 0)
+    waiting = binding.waiting_for(ctx.session, ctx.resident)
     return Reply(
-        "circles.bound" if result.changed else "circles.already_bound",
-        {
-            "place": full_name(ctx.session, circle.place, below=PlaceKind.STREET),
-            "kind": circle.kind.value,
-            "name": circle.name,
-        },
+        "circles.bind_requests",
+        {"requests": [_request_data(ctx, r) for r in waiting]},
+        audience=Audience.PRIVATE,
     )
 
 
@@ -175,21 +253,29 @@ def me(ctx: Context, args: str) -> Reply:
     )
 
 
-def members(ctx: Context, args: str) -> Reply:
-    """Registered members, and who spoke here without registering (admins)."""
+def members(ctx: Context, args: str) -> list[Reply]:
+    """Counts in the group; names with addresses privately to the admin who asked."""
     _words(args, 0)
     circle = ctx.require_circle()
     registered, unregistered = circles.members(
-        ctx.session, ctx.resident, circle, ctx.incoming.is_platform_admin
+        ctx.session, ctx.resident, circle, ctx.platform_admin
     )
-    return Reply(
-        "circles.members",
-        {
-            "circle": roles.circle_title(ctx.session, circle),
-            "registered": [(m.name, m.address) for m in registered],
-            "unregistered": [m.name for m in unregistered],
-        },
-    )
+    title = roles.circle_title(ctx.session, circle)
+    counts = {
+        "circle": title,
+        "households": len({m.household for m in registered}),
+        "people": len(registered),
+        "unregistered": len(unregistered),
+    }
+    roster = {
+        "circle": title,
+        "registered": [(m.name, m.address) for m in registered],
+        "unregistered": [m.name for m in unregistered],
+    }
+    return [
+        Reply("circles.member_counts", counts),
+        Reply("circles.members", roster, audience=Audience.PRIVATE),
+    ]
 
 
 def role(ctx: Context, args: str) -> Reply:
@@ -212,7 +298,7 @@ def role(ctx: Context, args: str) -> Reply:
         target,
         wanted,
         scope,
-        roles.Grantor(ctx.resident.id, circle, ctx.incoming.is_platform_admin),
+        roles.Grantor(ctx.resident.id, circle, ctx.platform_admin),
     )
     where = roles.describe_scope(ctx.session, scope)
     return Reply(

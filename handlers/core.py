@@ -44,9 +44,7 @@ def lang(ctx: Context, args: str) -> Reply:
         set_language(ctx.session, ctx.resident, language)
         return Reply("core.lang_mine", {"language": language})
     circle = ctx.require_circle()
-    admin = roles.is_circle_admin(
-        ctx.session, ctx.resident.id, circle, ctx.incoming.is_platform_admin
-    )
+    admin = roles.is_circle_admin(ctx.session, ctx.resident.id, circle, ctx.platform_admin)
     if not admin:
         raise DomainError("core.lang_admins_only")
     circle.language = language
@@ -62,5 +60,5 @@ def admin_here(ctx: Context) -> bool:
     """True for admins of this chat's circle."""
     circle = ctx.circle
     return circle is not None and roles.is_circle_admin(
-        ctx.session, ctx.resident.id, circle, ctx.incoming.is_platform_admin
+        ctx.session, ctx.resident.id, circle, ctx.platform_admin
     )

@@ -31,7 +31,7 @@ def poll(ctx: Context, args: str) -> list[Reply | Envelope]:
     if args.strip():
         return deliberation.poll(ctx, args)
     circle = ctx.require_circle()
-    actor = Actor(ctx.resident, circle, ctx.incoming.is_platform_admin)
+    actor = Actor(ctx.resident, circle, ctx.platform_admin)
     if not manages(ctx.session, actor, circle, community_of(ctx.session, circle.place)):
         raise DomainError("deliberation.poll_admins_only")
     dialogs.start(ctx.session, ctx.now, ctx.incoming, KIND, "question")

@@ -11,13 +11,13 @@ from handlers import circles, core, deliberation, households, poll_dialog, priva
 from models import Role
 
 
-def _bind_visible(ctx: Context) -> bool:
-    if not ctx.is_group:
-        return False
-    if ctx.incoming.is_platform_admin:
-        return True
+def _binder(ctx: Context) -> bool:
     grants = roles.active_grants(ctx.session, ctx.resident.id)
-    return any(g.role == Role.SECRETARY for g in grants)
+    return any(g.role in (Role.SECRETARY, Role.GRID_WORKER) for g in grants)
+
+
+def _bind_visible(ctx: Context) -> bool:
+    return ctx.is_group and (ctx.incoming.is_platform_admin or _binder(ctx))
 
 
 def _in_circle(ctx: Context) -> bool:
@@ -37,6 +37,16 @@ COMMANDS: list[Command] = [
     Command("help", ("帮助", "幫助"), core.help_, help_key="help", menus=BOTH),
     Command("lang", ("语言", "語言"), core.lang, help_key="lang", menus=BOTH),
     Command("bind", ("绑定", "綁定"), circles.bind, _bind_visible, "bind", GROUP),
+    Command(
+        "bindings",
+        ("绑定申请", "綁定申請"),
+        circles.bind_requests,
+        _binder,
+        "bindings",
+        PRIVATE,
+    ),
+    Command("approvebind", ("批准绑定", "批准綁定"), circles.approve_bind),
+    Command("rejectbind", ("拒绝绑定", "拒絕綁定"), circles.reject_bind),
     Command("join", ("登记", "登記"), circles.join, _in_circle, "join", GROUP),
     Command("move", ("搬迁", "搬遷", "搬家"), circles.move),
     Command("me", ("我的", "我的"), circles.me, help_key="me", menus=BOTH),

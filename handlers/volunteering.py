@@ -67,7 +67,7 @@ def _number_and_rest(args: str, usage: str) -> tuple[int, str]:
 
 
 def _actor(ctx: Context) -> Actor:
-    return Actor(ctx.resident, ctx.circle, ctx.incoming.is_platform_admin)
+    return Actor(ctx.resident, ctx.circle, ctx.platform_admin)
 
 
 def _community(ctx: Context) -> Place:

@@ -2,6 +2,7 @@
 
 from models.audit import AuditEntry
 from models.base import Base
+from models.binding import BindingRequest, BindingStatus
 from models.circles import Circle, CircleChat, CircleKind, Membership
 from models.deliberation import (
     Ballot,
@@ -45,6 +46,8 @@ __all__ = [
     "BallotMark",
     "BallotVoter",
     "Base",
+    "BindingRequest",
+    "BindingStatus",
     "Button",
     "Circle",
     "CircleChat",

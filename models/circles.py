@@ -51,6 +51,8 @@ class CircleChat(Base):
     chat_id: Mapped[str] = mapped_column(String(128))
     title: Mapped[str] = mapped_column(String(128), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The circle was created for this chat: its platform admins count as the circle's admins.
+    founder: Mapped[bool] = mapped_column(Boolean, default=False)
     bound_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     circle: Mapped[Circle] = relationship(back_populates="chats")

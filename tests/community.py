@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.app import App
 from bot.messages import ChatKind, ChatRef, EventKind, Incoming, UserRef
 from bot.services import polls
+from bot.services.binding import pending_request
 from bot.services.circles import bound_chat
 from bot.services.grid import resolve_place
 from bot.services.outreach import Actor
@@ -29,12 +30,12 @@ def build(app: App, buttons: bool = True) -> Driver:
     """g1 (1号院, admin `owner`), g2 (2号院, admin `owner2`), secretary `sec`, households r1..r4."""
     driver = Driver(app, buttons=buttons)
     driver.seed_grid()
-    driver.group("g1", "1号院邻里圈", admins=("owner",))
-    driver.one("owner", "/bind 1号院", "g1", name="群主")
-    driver.group("g2", "2号院邻里圈", admins=("owner2",))
-    driver.one("owner2", "/bind 2号院", "g2", name="二院群主")
     driver.grant("sec", "书记", COMMUNITY)
     driver.say("sec", "/start", name="王书记")
+    driver.group("g1", "1号院邻里圈", admins=("owner",))
+    bind_approved(driver, "owner", "g1", "1号院", name="群主")
+    driver.group("g2", "2号院邻里圈", admins=("owner2",))
+    bind_approved(driver, "owner2", "g2", "2号院", name="二院群主")
     for user, room in HOUSEHOLDS:
         if user == "r1b":
             # r1 is registered there already and agrees that r1b lives with them.
@@ -43,6 +44,25 @@ def build(app: App, buttons: bool = True) -> Driver:
         else:
             register(driver, user, f"3-2-{room}")
     return driver
+
+
+def bind_approved(
+    driver: Driver,
+    admin: str,
+    chat: str,
+    place: str,
+    name: str | None = None,
+    secretary: str = "sec",
+) -> None:
+    """The group's platform admin asks to bind it and the secretary approves privately."""
+    asked = driver.say(admin, f"/bind {place}", chat, name=name)
+    assert any(s.private and s.chat == secretary for s in asked), asked
+    with session_of(driver.app) as session:
+        request = pending_request(session, PLATFORM, chat)
+        assert request is not None
+        number = request.id
+    told = driver.say(secretary, f"批准绑定 {number}")
+    assert any(s.chat == chat and "已绑定" in s.text for s in told), told
 
 
 def register(driver: Driver, user: str, address: str, chat: str = "g1") -> None:
@@ -123,7 +143,7 @@ def counts(app: App, number: int) -> list[int]:
 
 
 def bind_elsewhere(app: App, platform: str, chat: str, place: str, admin: str) -> None:
-    """Bind a chat on another platform, as its platform admin would."""
+    """Bind a chat on another platform: its platform admin asks and the secretary approves."""
     incoming = Incoming(
         chat=ChatRef(platform, chat, ChatKind.GROUP, chat),
         user=UserRef(platform, admin, admin),
@@ -132,3 +152,15 @@ def bind_elsewhere(app: App, platform: str, chat: str, place: str, admin: str) -
         is_platform_admin=True,
     )
     app.dispatcher.handle(incoming)
+    with session_of(app) as session:
+        request = pending_request(session, platform, chat)
+        assert request is not None
+        number = request.id
+    approval = Incoming(
+        chat=ChatRef(PLATFORM, "sec", ChatKind.PRIVATE),
+        user=UserRef(PLATFORM, "sec", "王书记"),
+        text=f"批准绑定 {number}",
+    )
+    app.dispatcher.handle(approval)
+    with session_of(app) as session:
+        assert bound_chat(session, platform, chat) is not None

@@ -60,10 +60,10 @@ class Driver:
         self.titles[chat] = title or chat
         self.admins[chat] = set(admins)
 
-    def grant(self, user: str, role: str, place: str) -> None:
+    def grant(self, user: str, role: str, place: str, platform: str = PLATFORM) -> None:
         """Grant a role as the operator would (`linli role grant`)."""
         with self.app.db.transaction() as session:
-            target = ensure_identity(session, PLATFORM, user, user, self.app.clock.now()).resident
+            target = ensure_identity(session, platform, user, user, self.app.clock.now()).resident
             scope = roles.Scope(place=resolve_place(session, place))
             roles.grant(
                 session, self.app.clock.now(), target, roles.parse_role(role), scope, roles.OPERATOR

@@ -13,6 +13,10 @@ from bot.app import App
 from bot.clock import VirtualClock
 from bot.messages import ChatKind, ChatRef, Envelope, EventKind, Incoming, UserRef
 from bot.outbox import OutboxWorker
+from bot.services.circles import ChatSpec, attach_chat
+from bot.services.grid import resolve_place
+from bot.services.people import ensure_identity
+from models import CircleKind
 from tests.driver import Driver
 
 PLATFORM = "telegram"
@@ -43,7 +47,14 @@ class Town:
         self.recorder = Recorder(self.clock)
         self.hold = False
         Driver(app).seed_grid()
-        self.say(OWNER, "/bind 1号院", GROUP, admin=True)
+        with app.db.transaction() as session:
+            now = self.clock.now()
+            owner = ensure_identity(session, PLATFORM, OWNER, "群主", now).resident
+            place = resolve_place(session, "1号院")
+            chat = ChatSpec(PLATFORM, GROUP, "1号院邻里圈")
+            attach_chat(
+                session, now, chat, place, CircleKind.NEIGHBOUR, "", actor_id=None, admin=owner
+            )
 
     def say(
         self,

@@ -7,11 +7,12 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.errors import DomainError
-from bot.services import circles, roles
-from bot.services.circles import JoinOutcome
+from bot.services import binding, circles, roles
+from bot.services.binding import BindOutcome
+from bot.services.circles import ChatSpec, JoinOutcome
 from bot.services.grid import add_path, parse_address, resolve_place
-from bot.services.people import clean_name, ensure_identity
-from models import Circle, CircleChat, CircleKind, Place, PlaceKind, Resident
+from bot.services.people import clean_name, ensure_identity, find_identity
+from models import BindingRequest, Circle, CircleChat, CircleKind, Place, PlaceKind, Resident
 from tests.driver import Driver
 
 
@@ -32,20 +33,28 @@ def _bind(
     kind: CircleKind = CircleKind.NEIGHBOUR,
     platform: str = "console",
 ) -> Circle:
+    """`actor` binds the chat; a platform admin's request is approved by the secretary."""
     with app.db.transaction() as session:
-        who = session.get(Resident, actor.id)
-        assert who is not None
-        return circles.bind(
+        who = session.get_one(Resident, actor.id)
+        result = binding.bind(
             session,
             app.clock.now(),
             actor=who,
             platform_admin=admin,
-            platform=platform,
-            chat_id=chat,
-            chat_title=chat,
+            chat=ChatSpec(platform, chat, chat),
             place_query=place,
             kind=kind,
-        ).circle
+        )
+        if result.request is None:
+            assert result.circle is not None
+            return result.circle
+        approver = find_identity(session, "console", "approver")
+        assert approver is not None
+        decided = binding.decide(
+            session, app.clock.now(), approver.resident, result.request.id, approve=True
+        )
+        assert decided.circle is not None
+        return decided.circle
 
 
 def _join(
@@ -67,7 +76,10 @@ def _join(
 
 @pytest.fixture
 def grid(app: App) -> App:
-    Driver(app).seed_grid()
+    """The test grid, with `approver` the secretary of 红旗里社区."""
+    driver = Driver(app)
+    driver.seed_grid()
+    driver.grant("approver", "secretary", "红旗里社区")
     return app
 
 
@@ -82,10 +94,11 @@ def test_a_platform_admin_binds_and_becomes_circle_admin(grid: App) -> None:
 
 
 def test_a_secretary_binds_without_being_platform_admin(grid: App) -> None:
-    (secretary,) = _people(grid, "sec")
-    Driver(grid).grant("sec", "secretary", "红旗里社区")
+    (secretary,) = _people(grid, "approver")
     circle = _bind(grid, secretary, "g1", "红旗里社区", admin=False, kind=CircleKind.PARTY)
     assert circle.kind == CircleKind.PARTY
+    with grid.db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(BindingRequest)) == 0
 
 
 def test_anyone_else_cannot_bind_and_nothing_is_stored(grid: App) -> None:
@@ -108,20 +121,16 @@ def test_binding_again_to_the_same_place_changes_nothing(grid: App) -> None:
     (owner,) = _people(grid, "owner")
     _bind(grid, owner, "g1", "1号院")
     with grid.db.transaction() as session:
-        who = session.get_one(Resident, owner.id)
-        assert who is not None
-        again = circles.bind(
+        again = binding.bind(
             session,
             grid.clock.now(),
-            actor=who,
+            actor=session.get_one(Resident, owner.id),
             platform_admin=True,
-            platform="console",
-            chat_id="g1",
-            chat_title="g1",
+            chat=ChatSpec("console", "g1", "g1"),
             place_query="1号院",
             kind=CircleKind.NEIGHBOUR,
         )
-    assert not again.changed
+    assert again.outcome == BindOutcome.ALREADY
 
 
 def test_binding_needs_an_unambiguous_place_at_a_bindable_level(grid: App) -> None:

@@ -17,7 +17,10 @@ from bot.app import bootstrap, prepare_database
 from bot.clock import VirtualClock
 from bot.config import Settings
 from bot.db import Database
-from bot.services.grid import add_path
+from bot.services import roles
+from bot.services.grid import add_path, resolve_place
+from bot.services.people import ensure_identity
+from models import Role
 from tests.driver import GRID
 
 NOW = "2026-11-23T10:00:00+08:00"
@@ -25,12 +28,16 @@ NOW = "2026-11-23T10:00:00+08:00"
 
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:
-    """A SQLite file with the test grid in it."""
+    """A SQLite file with the test grid in it, and u1 the secretary of 红旗里社区."""
     url = f"sqlite:///{tmp_path / 'console.db'}"
     database: Database = prepare_database(url)
     with database.transaction() as session:
         for path in GRID:
             add_path(session, path)
+        now = datetime.fromisoformat(NOW)
+        secretary = ensure_identity(session, "console", "u1", "张三", now).resident
+        scope = roles.Scope(place=resolve_place(session, "红旗里社区"))
+        roles.grant(session, now, secretary, Role.SECRETARY, scope, roles.OPERATOR)
     database.dispose()
     return url
 
@@ -156,7 +163,8 @@ def test_a_press_on_a_missing_button_label_is_an_error_that_changes_nothing(db_u
         ],
     )
     assert "has no button labelled" in out[2]["error"]
-    assert "已登记 0 人" in out[3]["text"]
+    assert "已登记 0 户、0 人" in out[3]["text"]
+    assert "还没有人登记" in out[4]["text"] and out[4]["to"] == "u1"
 
 
 def test_the_clock_moves_forward_and_language_flag_sets_the_default(db_url: str) -> None:
@@ -184,7 +192,8 @@ def test_membership_events_welcome_and_leave(db_url: str) -> None:
         ],
     )
     assert "欢迎 王五" in out[1]["text"]
-    assert "王五" not in out[2]["text"]
+    assert out[3]["to"] == "u1" and "张三" in out[3]["text"]
+    assert not any("王五" in o["text"] for o in out[2:])
 
 
 def test_restarting_on_the_same_database_keeps_everything(db_url: str) -> None:
@@ -192,7 +201,7 @@ def test_restarting_on_the_same_database_keeps_everything(db_url: str) -> None:
     out = run_console(
         db_url, [{"chat": "g1", "admins": ["u1"]}, {"chat": "g1", "from": "u1", "text": "成员"}]
     )
-    assert "李四（3号楼/2单元/301）" in out[0]["text"]
+    assert out[1]["to"] == "u1" and "李四（3号楼/2单元/301）" in out[1]["text"]
 
 
 def test_the_interactive_console_speaks_as_users_in_chats_and_presses_buttons(

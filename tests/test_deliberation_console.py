@@ -35,18 +35,27 @@ SETUP: list[dict[str, Any]] = [
 ]
 
 
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    """A SQLite file with the test grid and a secretary of 红旗里社区."""
-    url = f"sqlite:///{tmp_path / 'console.db'}"
+def seed(url: str) -> None:
+    """The test grid, a secretary of 红旗里社区, and u1 the grid worker of 1号院 (binds g1)."""
     database = prepare_database(url)
     with database.transaction() as session:
         for path in GRID:
             add_path(session, path)
-        secretary = ensure_identity(session, "console", "sec", "王书记", START).resident
-        scope = roles.Scope(place=resolve_place(session, "红旗里社区"))
-        roles.grant(session, START, secretary, Role.SECRETARY, scope, roles.OPERATOR)
+        for user, name, role, place in (
+            ("sec", "王书记", Role.SECRETARY, "红旗里社区"),
+            ("u1", "张三", Role.GRID_WORKER, "红旗里社区/1号院"),
+        ):
+            holder = ensure_identity(session, "console", user, name, START).resident
+            scope = roles.Scope(place=resolve_place(session, place))
+            roles.grant(session, START, holder, role, scope, roles.OPERATOR)
     database.dispose()
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    """A seeded SQLite file."""
+    url = f"sqlite:///{tmp_path / 'console.db'}"
+    seed(url)
     return url
 
 

@@ -174,6 +174,7 @@ def test_the_secretary_lists_members_through_the_jsonl_console(tmp_path: Path) -
         check=True,
     )
     replies = [json.loads(line) for line in done.stdout.splitlines()]
-    assert len(replies) == 1 and replies[0]["chat"] == "g1"
-    assert "刘建国" in replies[0]["text"]
-    assert "马文博" in replies[0]["text"]
+    assert len(replies) == 2 and replies[0]["chat"] == "g1" and replies[1]["to"] == "sec"
+    assert "刘建国" not in replies[0]["text"] and "已登记" in replies[0]["text"]
+    assert "刘建国" in replies[1]["text"]
+    assert "马文博" in replies[1]["text"]

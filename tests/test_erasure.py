@@ -70,8 +70,9 @@ def test_forget_leaves_no_trace_tells_the_person_and_moves_the_waitlist_up(town:
     town.say(OWNER, "排班 巡逻 | 2026-11-24 08:00-10:00 | 1人 | 候补 3", GROUP, admin=True)
     town.say(GONE, "报名 1", GROUP)
     town.say(STAYS, "报名 1", GROUP)
+    town.say(OWNER, "/start")
     town.hold = True
-    town.say(OWNER, "成员", GROUP, admin=True)  # waits in the outbox, naming 李四
+    town.say(OWNER, "成员", GROUP, admin=True)  # the list waits in the outbox, naming 李四
     traces = _traces(town)
     with town.app.db.transaction() as session:
         identity = find_identity(session, "telegram", GONE)

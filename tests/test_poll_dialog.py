@@ -9,14 +9,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.app import App, bootstrap, prepare_database
+from bot.app import App, bootstrap
 from bot.clock import VirtualClock
-from bot.services.grid import add_path
 from models import Dialog, Poll, PollOption
 from tests.community import build, session_of
-from tests.driver import GRID, Driver
+from tests.driver import Driver
 from tests.test_console import run_console
-from tests.test_deliberation_console import SETUP
+from tests.test_deliberation_console import SETUP, seed
 
 
 @pytest.fixture
@@ -152,11 +151,7 @@ def test_a_dialog_survives_a_restart(town: Driver) -> None:
 
 def test_the_console_in_text_style_walks_through_the_dialog(tmp_path: Path) -> None:
     db_url = f"sqlite:///{tmp_path / 'console.db'}"
-    database = prepare_database(db_url)
-    with database.transaction() as session:
-        for path in GRID:
-            add_path(session, path)
-    database.dispose()
+    seed(db_url)
     steps = ["发起投票", "晚上几点锁门？", "22:00", "23:00", "完成", "3天", "完成"]
     out = run_console(
         db_url,

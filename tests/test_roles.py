@@ -38,22 +38,21 @@ def _setup(app: App) -> tuple[Circle, Resident, Resident]:
     with app.db.transaction() as session:
         grantor = ensure_identity(session, "console", "g", "授权人", now).resident
         target = ensure_identity(session, "console", "t", "对象", now).resident
-        bound = circles.bind(
+        bound = circles.attach_chat(
             session,
             now,
-            actor=grantor,
-            platform_admin=True,
-            platform="console",
-            chat_id="g1",
-            chat_title="1号院邻里圈",
-            place_query="1号院",
-            kind=CircleKind.NEIGHBOUR,
+            circles.ChatSpec("console", "g1", "1号院邻里圈"),
+            resolve_place(session, "1号院"),
+            CircleKind.NEIGHBOUR,
+            "",
+            actor_id=None,
+            admin=grantor,
         )
         # The binding made the grantor a circle admin; tests grant what they need.
         for held in roles.active_grants(session, grantor.id):
             held.revoked_at = now
-        circles.register(session, now, target, bound.circle, "3-2-301", consent=True)
-        return bound.circle, grantor, target
+        circles.register(session, now, target, bound, "3-2-301", consent=True)
+        return bound, grantor, target
 
 
 def _give(app: App, grantor: Resident, circle: Circle, kind: str) -> None:
@@ -142,29 +141,27 @@ def test_a_circle_admin_cannot_reach_beyond_the_circles_place(app: App) -> None:
     with app.db.transaction() as session:
         admin = ensure_identity(session, "console", "a", "楼群管理员", now).resident
         target = ensure_identity(session, "console", "t", "四号楼住户", now).resident
-        estate = circles.bind(
+        estate = circles.attach_chat(
             session,
             now,
-            actor=admin,
-            platform_admin=True,
-            platform="console",
-            chat_id="e",
-            chat_title="",
-            place_query="1号院",
-            kind=CircleKind.NEIGHBOUR,
-        ).circle
+            circles.ChatSpec("console", "e", ""),
+            resolve_place(session, "1号院"),
+            CircleKind.NEIGHBOUR,
+            "",
+            actor_id=None,
+            admin=admin,
+        )
         circles.register(session, now, target, estate, "4-101", consent=True)
-        building = circles.bind(
+        building = circles.attach_chat(
             session,
             now,
-            actor=admin,
-            platform_admin=True,
-            platform="console",
-            chat_id="b",
-            chat_title="",
-            place_query="1号院/3号楼",
-            kind=CircleKind.NEIGHBOUR,
-        ).circle
+            circles.ChatSpec("console", "b", ""),
+            resolve_place(session, "1号院/3号楼"),
+            CircleKind.NEIGHBOUR,
+            "",
+            actor_id=None,
+            admin=admin,
+        )
         scope = roles.Scope(place=resolve_place(session, "1号院/4号楼"))
         assert not roles.can_grant(session, admin.id, Role.BUILDING_HEAD, scope, building)
         assert roles.can_grant(session, admin.id, Role.BUILDING_HEAD, scope, estate)

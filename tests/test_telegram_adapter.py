@@ -85,8 +85,10 @@ class Harness:
 
 @pytest.fixture
 def tg(app: App) -> Iterator[Harness]:
-    """A harness on a seeded grid with a bound group."""
-    Driver(app).seed_grid()
+    """A harness on a seeded grid with a group bound by its owner, the community's secretary."""
+    driver = Driver(app)
+    driver.seed_grid()
+    driver.grant(str(OWNER["id"]), "书记", "红旗里社区", platform="telegram")
     harness = Harness(app)
     assert "已绑定" in harness.text(message_update(OWNER, "/bind 1号院", group(GROUP)))
     yield harness
@@ -178,7 +180,7 @@ def test_private_answers_go_privately_or_point_to_a_deep_link(tg: Harness) -> No
 
 
 def test_admins_come_from_telegram_and_are_cached(tg: Harness) -> None:
-    assert "只有本群的群主" in tg.text(message_update(OTHER, "/bind 2号院", group(GROUP)))
+    assert "只有社区书记或网格员" in tg.text(message_update(OTHER, "/bind 2号院", group(GROUP)))
     tg.feed(message_update(OWNER, "/members", group(GROUP)))
     assert len(tg.request.sent("getChatAdministrators")) == 1
 
@@ -224,7 +226,7 @@ def test_flood_control_postpones_and_the_message_still_goes_out(tg: Harness) -> 
         "parameters": {"retry_after": 7},
     }
     tg.request.fail_next("sendMessage", Failure(429, body))
-    assert tg.feed(message_update(OWNER, "/members", group(GROUP))) == []
+    assert tg.feed(message_update(OWNER, "/help", group(GROUP))) == []
     with tg.app.db.transaction() as session:
         row = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
         assert row is not None and row.state == OutboxState.PENDING
@@ -235,7 +237,7 @@ def test_flood_control_postpones_and_the_message_still_goes_out(tg: Harness) -> 
 
 def test_network_errors_are_retried_with_backoff(tg: Harness) -> None:
     tg.request.fail_next("sendMessage", Failure(0))
-    assert tg.feed(message_update(OWNER, "/members", group(GROUP))) == []
+    assert tg.feed(message_update(OWNER, "/help", group(GROUP))) == []
     tg.app.clock.set(tg.app.clock.now() + timedelta(seconds=2))  # type: ignore[attr-defined]
     assert tg.run(tg.adapter.worker.drain) == 1
 
@@ -247,7 +249,7 @@ def test_a_group_that_removed_the_bot_is_unbound_when_a_send_is_forbidden(tg: Ha
         "description": "Forbidden: bot was kicked from the group chat",
     }
     tg.request.fail_next("sendMessage", Failure(403, body))
-    assert tg.feed(message_update(OWNER, "/members", group(GROUP))) == []
+    assert tg.feed(message_update(OWNER, "/help", group(GROUP))) == []
     with tg.app.db.transaction() as session:
         row = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
         assert row is not None and row.state == OutboxState.FAILED and "kicked" in (row.error or "")

@@ -21,7 +21,7 @@ from bot.config import Settings, TelegramSettings
 from bot.services.grid import add_path
 from handlers.registry import COMMANDS
 from models import CircleChat
-from tests.driver import GRID
+from tests.driver import GRID, Driver
 from tests.telegram_emulator import DEFAULT_TOKEN, RateLimit, TelegramEmulator
 
 OWNER, RESIDENT, OTHER = 2001, 2002, 2003
@@ -56,7 +56,7 @@ class RunningBot:
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[tuple[TelegramEmulator, App]]:
-    """The emulator with a group and three people, and Linli polling it."""
+    """The emulator with a group and three people, and Linli polling it; the owner is secretary."""
     emulator = TelegramEmulator(DEFAULT_TOKEN, rate_limits=False).start()
     emulator.declare_user(OWNER, "群主")
     emulator.declare_user(RESIDENT, "李四", username="lisi")
@@ -67,6 +67,7 @@ def world(tmp_path: Path) -> Iterator[tuple[TelegramEmulator, App]]:
         for path in GRID:
             add_path(session, path)
     app = bootstrap(Settings(), SystemClock(), db=database)
+    Driver(app).grant(str(OWNER), "书记", "红旗里社区", platform="telegram")
     settings = TelegramSettings(
         token=DEFAULT_TOKEN, base_url=emulator.url, poll_interval=0.05, admin_cache_seconds=0
     )
@@ -90,7 +91,7 @@ def test_residents_bind_register_change_language_and_are_refused(
 ) -> None:
     emulator, app = world
     emulator.send_text(OTHER, "/bind 1号院", GROUP)
-    said(emulator, GROUP, "只有本群的群主")
+    said(emulator, GROUP, "只有社区书记或网格员")
     emulator.send_text(OWNER, "/bind@LinliBot 1号院", GROUP)
     said(emulator, GROUP, "已绑定")
     emulator.send_text(RESIDENT, "登记 3-2-301", GROUP)
@@ -126,7 +127,7 @@ def test_the_bot_survives_dropped_connections_and_flood_control(
     said(emulator, GROUP, "已绑定")
     emulator.drop_connections(3)
     emulator.send_text(OWNER, "/members", GROUP)
-    said(emulator, GROUP, "成员")
+    said(emulator, GROUP, "已登记 0 户、0 人")
     emulator.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
     emulator.send_text(OWNER, "/help", GROUP)
     said(emulator, GROUP, "您在本群可以使用")
@@ -135,7 +136,7 @@ def test_the_bot_survives_dropped_connections_and_flood_control(
     emulator.group_limit = RateLimit(1, 2.0)
     emulator.send_text(OWNER, "/me", GROUP)
     emulator.send_text(OWNER, "成员", GROUP)
-    said(emulator, GROUP, "已登记 0 人")
+    said(emulator, GROUP, "已登记 0 户、0 人")
 
 
 def test_removal_migration_and_injected_updates_reach_the_core(

@@ -14,7 +14,16 @@ from bot.messages import ChatKind
 from bot.services import topics
 from bot.services.outreach import Actor
 from models import Topic, TopicStatus
-from tests.community import build, circle, community, open_poll, register, resident, session_of
+from tests.community import (
+    bind_approved,
+    build,
+    circle,
+    community,
+    open_poll,
+    register,
+    resident,
+    session_of,
+)
 from tests.driver import Driver
 
 NEEDED = 3
@@ -89,7 +98,8 @@ def test_unregistered_or_outside_residents_cannot_propose_or_second(town: Driver
     with _refused("deliberation.register_first"):
         _second(town.app, "stranger")
     town.group("g3", "幸福家园", admins=("owner3",))
-    town.one("owner3", "/bind 幸福家园", "g3")
+    town.grant("sec3", "书记", "幸福社区")
+    bind_approved(town, "owner3", "g3", "幸福家园", secretary="sec3")
     register(town, "far", "1-1-101", chat="g3")
     with _refused("deliberation.outside_community"):
         _second(town.app, "far")

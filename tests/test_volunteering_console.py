@@ -11,7 +11,11 @@ from typing import Any
 import pytest
 
 from bot.app import prepare_database
-from bot.services.grid import add_path
+from bot.services import roles
+from bot.services.grid import add_path, resolve_place
+from bot.services.people import ensure_identity
+from models import Role
+from tests.conftest import START as NOW
 from tests.driver import GRID
 
 START = "2026-11-23T10:00:00+08:00"
@@ -32,6 +36,10 @@ def db_url(tmp_path: Path) -> str:
     with database.transaction() as session:
         for path in GRID:
             add_path(session, path)
+        # u1 binds g1 directly, as the estate's grid worker.
+        worker = ensure_identity(session, "console", "u1", "张三", NOW).resident
+        estate = roles.Scope(place=resolve_place(session, "红旗里社区/1号院"))
+        roles.grant(session, NOW, worker, Role.GRID_WORKER, estate, roles.OPERATOR)
     database.dispose()
     return url
 

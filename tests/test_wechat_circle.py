@@ -15,7 +15,7 @@ from bot.db import Database
 from bot.messages import ChatKind, ChatRef, Envelope, Incoming, UserRef
 from bot.outbox import OutboxWorker
 from bot.services.grid import add_path
-from tests.driver import GRID
+from tests.driver import GRID, Driver
 from tests.wechat_fakes import FakeWeChat, until
 
 GROUP = "-100123"
@@ -24,11 +24,12 @@ ROOM = RoomInfo("room1@chatroom", "1号院微信群", "wx-owner")
 
 @pytest.fixture
 def live_app(db: Database) -> Iterator[App]:
-    """The application on the wall clock, with the test grid."""
+    """The application on the wall clock, with the test grid; tg-zhang is the secretary."""
     application = bootstrap(Settings(), SystemClock(), db=db)
     with application.db.transaction() as session:
         for path in GRID:
             add_path(session, path)
+    Driver(application).grant("tg-zhang", "书记", "红旗里社区", platform="telegram")
     yield application
     application.close()
 
@@ -77,7 +78,9 @@ def test_a_poll_reaches_both_chats_of_a_circle_and_votes_from_both_count_togethe
         running = asyncio.create_task(adapter.run(stop))
         await until(lambda: adapter.online)
         assert "已绑定" in await in_telegram("tg-zhang", "张三", "/bind 1号院", admin=True)
-        assert "已绑定" in await in_wechat("wx-owner", "绑定 1号院")
+        assert "已提交绑定申请" in await in_wechat("wx-owner", "绑定 1号院")
+        assert "已批准" in await in_telegram("tg-zhang", "张三", "批准绑定 1")
+        await until(lambda: "本群已绑定为" in wechat.sent[-1][1])
         assert "登记好了" in await in_telegram("tg-zhang", "张三", "/join 3-2-301 同意")
         assert "登记好了" in await in_wechat("wx-li", "登记 3-2-302 同意")
 
@@ -94,8 +97,16 @@ def test_a_poll_reaches_both_chats_of_a_circle_and_votes_from_both_count_togethe
         result = await in_telegram("tg-zhang", "张三", "/result")
         assert "1. 赞成 —— 2 票" in result and "2 户中 2 户投票" in result
 
-        members = await in_wechat("wx-owner", "成员")
-        assert "张三（3号楼/2单元/301）" in members and "李四（3号楼/2单元/302）" in members
+        assert "只有本圈管理员" in await in_wechat("wx-owner", "成员")
+        assert "可以使用" in await in_wechat("wx-owner", "帮助")
+        assert "已设 王芳" in await in_telegram("tg-zhang", "张三", "设角色 @王芳 管理员")
+        before = len(wechat.sent)
+        wechat.say("wx-owner", "成员", ROOM.room_id)
+        await until(lambda: len(wechat.sent) == before + 2)
+        (counts,) = [text for chat, text in wechat.sent[before:] if chat == ROOM.room_id]
+        (roster,) = [text for chat, text in wechat.sent[before:] if chat == "wx-owner"]
+        assert "已登记 2 户、2 人" in counts and "301" not in counts
+        assert "张三（3号楼/2单元/301）" in roster and "李四（3号楼/2单元/302）" in roster
         stop.set()
         await running
 

@@ -29,9 +29,11 @@ from bot.clock import SystemClock
 from bot.config import Settings, TelegramSettings, WeChatSettings
 from bot.delivery import stage
 from bot.messages import ChatKind, Envelope, Reply, Target
-from bot.services.grid import add_path
-from models import Identity, OutboxMessage, OutboxState
-from tests.conftest import IN_CI
+from bot.services import roles
+from bot.services.grid import add_path, resolve_place
+from bot.services.people import ensure_identity
+from models import Identity, OutboxMessage, OutboxState, Role
+from tests.conftest import IN_CI, START
 from tests.driver import GRID
 from tests.wechat_service import (
     BOT,
@@ -73,12 +75,15 @@ def wechat_ready() -> None:
 
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:
-    """A SQLite file with the test grid in it."""
+    """A SQLite file with the test grid in it; the room's owner is the community's secretary."""
     url = f"sqlite:///{tmp_path / 'wechat.db'}"
     database = prepare_database(url)
     with database.transaction() as session:
         for path in GRID:
             add_path(session, path)
+        secretary = ensure_identity(session, "wechat", OWNER, "王芳", START).resident
+        scope = roles.Scope(place=resolve_place(session, "红旗里社区"))
+        roles.grant(session, START, secretary, Role.SECRETARY, scope, roles.OPERATOR)
     database.dispose()
     return url
 
@@ -188,7 +193,7 @@ def test_residents_in_a_wechat_room_bind_register_and_get_private_answers(
     service: WeChatService, bot: RunningBot
 ) -> None:
     refusal = answer(service, LI, "绑定 1号院", ROOM)
-    assert "只有本群的群主、群管理员或社区书记可以绑定本群" in refusal
+    assert "只有社区书记或网格员可以绑定本群" in refusal
 
     bound = answer(service, OWNER, "绑定 1号院", ROOM)
     assert bound.startswith("本群已绑定为 红旗里社区/1号院 的邻里圈") and "<b>" not in bound
@@ -228,8 +233,12 @@ def test_keywords_mentions_and_membership_in_a_room(
     assert welcome["text"].startswith("欢迎 新邻居 加入1号院！")
     answer(service, ZHAO, "登记 3-2-302", ROOM)
     service.leave(ROOM, [ZHAO], by=OWNER)
-    members = answer(service, OWNER, "成员", ROOM)
-    assert "新邻居" in members and "王芳" in members and "赵六" not in members
+    since = service.say(OWNER, "成员", ROOM)
+    [counts] = service.wait_sent(to(ROOM), since=since)
+    [roster] = service.wait_sent(to(OWNER), since=since)
+    assert "已登记 0 户" in counts["text"] and "新邻居" not in counts["text"]
+    assert "新邻居" in roster["text"] and "王芳" in roster["text"]
+    assert "赵六" not in roster["text"]
 
     with bot.app.db.transaction() as session:
         accounts = session.scalars(
@@ -462,7 +471,11 @@ def test_one_process_serves_a_telegram_group_and_a_wechat_room_of_one_circle(
         return next(m["plain"] for m in emulator.sent(tg_group)[before:] if fragment in m["plain"])
 
     try:
-        assert "已绑定" in telegram(tg_owner, "/bind 1号院", "已绑定")
+        since = len(service.sent)
+        telegram(tg_owner, "/bind 1号院", "已提交绑定申请")
+        service.wait_sent(lambda sent: "绑定申请第 1 号" in sent["text"], since=since)
+        assert answer(service, OWNER, "批准绑定 1").startswith("已批准第 1 号申请")
+        emulator.wait_for(lambda e: any("已绑定" in m["plain"] for m in e.sent(tg_group)), 20)
         assert "已绑定" in answer(service, OWNER, "绑定 1号院", ROOM)
         telegram(tg_resident, "登记 3-2-301 同意", "登记好了")
         assert "登记好了" in answer(service, LI, "登记 3-2-302 同意", ROOM)

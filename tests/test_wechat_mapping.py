@@ -40,7 +40,7 @@ from bot.delivery import stage
 from bot.messages import ChatKind, ChatRef, Envelope, EventKind, Reply, Target, UserRef
 from bot.services.grid import add_path
 from models import OutboxMessage, OutboxState
-from tests.driver import GRID
+from tests.driver import GRID, Driver
 from tests.wechat_fakes import BOT_ID, BOT_NAME, FakeWeChat, until
 
 ME = Account(BOT_ID, BOT_NAME)
@@ -258,6 +258,8 @@ def fake(live_app: App) -> FakeWeChat:
 def test_the_adapter_answers_in_the_room_and_privately_through_the_outbox(
     live_app: App, fake: FakeWeChat
 ) -> None:
+    Driver(live_app).grant("owner", "书记", "红旗里社区", platform="wechat")
+
     async def scenario(adapter: WeChatAdapter) -> None:
         fake.say("owner", "绑定 1号院", ROOM.room_id)
         fake.say("li", "我的", ROOM.room_id)

@@ -18,7 +18,6 @@ from bot.services.grid import (
     locate_household,
     normalise,
     parse_address,
-    resolve_place,
 )
 from models import (
     Circle,
@@ -81,40 +80,30 @@ def parse_bind_args(args: list[str]) -> tuple[str, CircleKind, str]:
 
 
 @dataclass(frozen=True)
-class BindResult:
-    """The outcome of /bind."""
+class ChatSpec:
+    """A group chat to bind: its platform, id and title."""
 
-    circle: Circle
-    changed: bool
+    platform: str
+    chat_id: str
+    title: str
 
 
-def bind(
+def attach_chat(
     session: Session,
     now: datetime,
-    *,
-    actor: Resident,
-    platform_admin: bool,
-    platform: str,
-    chat_id: str,
-    chat_title: str,
-    place_query: str,
+    chat: ChatSpec,
+    place: Place,
     kind: CircleKind,
-    name: str = "",
-) -> BindResult:
-    """Bind a group chat to a circle at a place; platform admins become its first admins."""
-    place = resolve_place(session, place_query)
-    if place.kind in (PlaceKind.STREET, PlaceKind.HOUSEHOLD):
-        raise DomainError("circles.bind_level", place=place.name)
-    secretary = roles.is_secretary_for(session, actor.id, place)
-    if not (platform_admin or secretary):
-        raise DomainError("circles.bind_not_allowed")
-    current = bound_chat(session, platform, chat_id)
-    if current is not None:
-        same = current.circle
-        if same.place_id == place.id and same.kind == kind and same.name == name:
-            return BindResult(same, changed=False)
-        if not (platform_admin or roles.is_secretary_for(session, actor.id, same.place)):
-            raise DomainError("circles.bind_not_allowed")
+    name: str,
+    *,
+    actor_id: int | None,
+    admin: Resident | None,
+) -> Circle:
+    """Bind a chat to the circle of a kind at a place, creating the circle if needed.
+
+    Permission is the caller's business (a secretary, an approval, the operator).
+    `admin` becomes circle admin only of a circle created for this chat.
+    """
     circle = session.scalar(
         select(Circle).where(Circle.place_id == place.id, Circle.kind == kind, Circle.name == name)
     )
@@ -122,14 +111,24 @@ def bind(
         circle = Circle(place=place, kind=kind, name=name, created_at=now)
         session.add(circle)
         session.flush()
+    others = select(CircleChat.id).where(
+        CircleChat.circle_id == circle.id,
+        (CircleChat.platform != chat.platform) | (CircleChat.chat_id != chat.chat_id),
+    )
+    founder = session.scalar(others.limit(1)) is None
     binding = session.scalar(
-        select(CircleChat).where(CircleChat.platform == platform, CircleChat.chat_id == chat_id)
+        select(CircleChat).where(
+            CircleChat.platform == chat.platform, CircleChat.chat_id == chat.chat_id
+        )
     )
     if binding is None:
-        binding = CircleChat(platform=platform, chat_id=chat_id, bound_at=now, circle=circle)
+        binding = CircleChat(
+            platform=chat.platform, chat_id=chat.chat_id, circle=circle, bound_at=now
+        )
         session.add(binding)
+    binding.founder = founder
     binding.circle = circle
-    binding.title = chat_title[:128]
+    binding.title = chat.title[:128]
     binding.active = True
     binding.bound_at = now
     session.flush()
@@ -137,18 +136,22 @@ def bind(
         session,
         now,
         "circle.bind",
-        actor_id=actor.id,
+        actor_id=actor_id,
         place_id=place.id,
         circle_id=circle.id,
-        platform=platform,
-        chat_id=chat_id,
+        platform=chat.platform,
+        chat_id=chat.chat_id,
         kind=kind.value,
     )
-    if platform_admin and not roles.is_circle_admin(session, actor.id, circle):
+    if (
+        admin is not None
+        and binding.founder
+        and not roles.is_circle_admin(session, admin.id, circle)
+    ):
         roles.grant(
-            session, now, actor, Role.CIRCLE_ADMIN, roles.Scope(circle=circle), roles.OPERATOR
+            session, now, admin, Role.CIRCLE_ADMIN, roles.Scope(circle=circle), roles.OPERATOR
         )
-    return BindResult(circle, changed=True)
+    return circle
 
 
 def unbind_chat(session: Session, now: datetime, platform: str, chat_id: str) -> None:
@@ -355,10 +358,11 @@ def decide_join(
 
 @dataclass(frozen=True)
 class MemberRow:
-    """One line of /members."""
+    """One line of /members; `household` is the household's id for counting."""
 
     name: str
     address: str
+    household: int | None = None
 
 
 def members(
@@ -379,7 +383,7 @@ def members(
         home = resident.household
         if home is not None and circle.place.contains(home):
             address = full_name(session, home, below=PlaceKind.ESTATE)
-            registered.append(MemberRow(resident.display_name, address))
+            registered.append(MemberRow(resident.display_name, address, home.id))
         else:
             unregistered.append(MemberRow(resident.display_name, ""))
     return registered, unregistered

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.messages import ChatKind, Envelope, Reply, Target
 from bot.services import roles
-from bot.services.grid import ancestor_of_kind
+from bot.services.grid import ancestor_of_kind, ancestors
 from models import Circle, CircleChat, Identity, Place, PlaceKind, Resident, Role, RoleGrant
 
 
@@ -118,6 +118,13 @@ def circle_admins(session: Session, circle: Circle) -> list[Resident]:
 def secretaries(session: Session, community: Place) -> list[Resident]:
     """The secretaries of a community."""
     return _holders(session, Role.SECRETARY, RoleGrant.place_id == community.id)
+
+
+def deciders(session: Session, place: Place) -> list[Resident]:
+    """The secretaries and grid workers whose area holds `place`."""
+    above = RoleGrant.place_id.in_([p.id for p in ancestors(session, place)])
+    found = _holders(session, Role.SECRETARY, above) + _holders(session, Role.GRID_WORKER, above)
+    return list({resident.id: resident for resident in found}.values())
 
 
 def _holders(session: Session, role: Role, where: ColumnElement[bool]) -> list[Resident]:

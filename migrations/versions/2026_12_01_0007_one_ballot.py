@@ -1,7 +1,7 @@
 """one ballot: per-person ballot keys, join requests, household verification
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-01 20:30:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from models.base import UtcDateTime
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
