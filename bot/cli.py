@@ -236,7 +236,7 @@ def _start_time(now: str | None, settings: Settings) -> datetime:
 
 
 @main.command()
-@click.option("--jsonl", is_flag=True, help="JSON lines on stdin/stdout (CONSOLE_PROTOCOL.md).")
+@click.option("--jsonl", is_flag=True, help="JSON lines on stdin/stdout (docs/console-protocol.md)")
 @click.option("--now", help="The virtual clock's start (ISO-8601); default: now.")
 @click.option("--lang", type=click.Choice(LANGUAGES), default=None, help="Default language.")
 @click.option(

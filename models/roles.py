@@ -15,7 +15,7 @@ from models.people import Resident
 
 
 class Role(enum.StrEnum):
-    """The roles of COMMANDS.md."""
+    """The roles of docs/commands.md."""
 
     SECRETARY = "secretary"
     GRID_WORKER = "grid-worker"

@@ -1,4 +1,4 @@
-"""Role grants: allowed and refused for every role pair in COMMANDS.md's rules."""
+"""Role grants: allowed and refused for every role pair in docs/commands.md's rules."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from tests.driver import Driver
 
 ALL_ROLES = list(Role)
 CIRCLE_ADMIN_MAY = {Role.BUILDING_HEAD, Role.UNIT_HEAD, Role.VOLUNTEER}
-# Grantor -> the roles they may grant inside the circle of 1号院 (COMMANDS.md).
+# Grantor -> the roles they may grant inside the circle of 1号院 (docs/commands.md).
 EXPECTED: dict[str, set[Role]] = {
     "secretary": set(ALL_ROLES),
     "circle-admin": CIRCLE_ADMIN_MAY,

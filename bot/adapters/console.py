@@ -1,4 +1,4 @@
-"""The console chat of CONSOLE_PROTOCOL.md: JSON lines or an interactive prompt."""
+"""The console chat of docs/console-protocol.md: JSON lines or an interactive prompt."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ ROLE_NAMES: dict[str, Role] = {
     "志愿者": Role.VOLUNTEER,
     "志願者": Role.VOLUNTEER,
 }
-# The level of the grid at which each role is held (COMMANDS.md); circle admins hold a circle.
+# The level of the grid at which each role is held (docs/commands.md); circle admins hold a circle.
 ROLE_LEVELS: dict[Role, tuple[PlaceKind, ...]] = {
     Role.SECRETARY: (PlaceKind.COMMUNITY,),
     Role.GRID_WORKER: (PlaceKind.COMMUNITY, PlaceKind.ESTATE),
@@ -131,7 +131,7 @@ def scope_at(session: Session, role: Role, place: Place) -> Scope:
 
 
 def scope_for(session: Session, role: Role, circle: Circle, target: Resident) -> Scope:
-    """The scope a grant made in `circle` gets, by the role's level (COMMANDS.md)."""
+    """The scope a grant made in `circle` gets, by the role's level (docs/commands.md)."""
     if role == Role.CIRCLE_ADMIN:
         return Scope(circle=circle)
     if role in (Role.BUILDING_HEAD, Role.UNIT_HEAD):
@@ -158,7 +158,7 @@ def can_grant(
     circle: Circle | None,
     platform_admin: bool = False,
 ) -> bool:
-    """COMMANDS.md's rules: secretaries inside their community; circle admins a few roles."""
+    """docs/commands.md's rules: secretaries inside their community; circle admins a few roles."""
     if is_secretary_for(session, actor_id, scope.place_of()):
         return True
     if role not in CIRCLE_ADMIN_GRANTS or circle is None:
