@@ -12,6 +12,7 @@ from bot.db import Database, is_sqlite
 from bot.delivery import PostOffice
 from bot.dispatcher import Dispatcher
 from bot.messages import PlatformTraits
+from bot.pruning import PruneDelivery
 from bot.rendering import Renderer
 from bot.routing import Router
 from bot.scheduler import DueWork, Scheduler
@@ -32,6 +33,7 @@ DUE_WORK: list[Callable[[Settings, str], DueWork]] = [
     RemindFollowUps,
     DutyReminders,
     lambda settings, language: RosterReposts(settings, language, PLATFORMS),
+    PruneDelivery,
 ]
 PLATFORMS: dict[str, PlatformTraits] = {
     "console": PlatformTraits(buttons=True, durable=False, private_always_open=True),

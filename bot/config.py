@@ -94,6 +94,15 @@ class SchedulerSettings(_Section):
     tick_seconds: float = Field(default=20.0, gt=0, le=3600)
 
 
+class DeliverySettings(_Section):
+    """What the database keeps of delivery: handled updates, sent messages, buttons."""
+
+    # Telegram redelivers unconfirmed updates within a day; a week covers any restart.
+    keep_updates_days: int = Field(default=7, ge=2, le=3650)
+    keep_sent_days: int = Field(default=30, ge=1, le=3650)
+    keep_buttons_days: int = Field(default=90, ge=1, le=3650)
+
+
 class SecuritySettings(_Section):
     """Secrets the server keeps."""
 
@@ -145,6 +154,7 @@ class Settings(_Section):
     telegram: TelegramSettings = TelegramSettings()
     wechat: WeChatSettings = WeChatSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
+    delivery: DeliverySettings = DeliverySettings()
     security: SecuritySettings = SecuritySettings()
     deliberation: DeliberationSettings = DeliberationSettings()
     volunteering: VolunteeringSettings = VolunteeringSettings()

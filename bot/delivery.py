@@ -141,7 +141,7 @@ def stage(session: Session, envelope: Envelope, now: datetime) -> int:
 
 
 def scrub(session: Session, row: OutboxMessage) -> None:
-    """Forget what a sent message said; later edits need only its ids, key and state.
+    """Forget what a sent (or failed) message said; edits need only its ids, key and state.
 
     A private message to someone no longer known (they erased themselves) goes entirely.
     """

@@ -7,8 +7,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -21,6 +22,9 @@ from models import OutboxMessage, OutboxState
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 300.0
+# How long a claim on a row being sent holds; a claim left by a process that died
+# mid-send lapses after this, and the row goes out again.
+CLAIM_SECONDS = 300.0
 
 
 class RetryLater(Exception):
@@ -66,9 +70,11 @@ class OutboxWorker:
     batch: int = 20
     max_attempts: int = 8
     idle_seconds: float = 5.0
+    claim_seconds: float = CLAIM_SECONDS
 
     def __post_init__(self) -> None:
         self._wake = asyncio.Event()
+        self._stop: asyncio.Event | None = None
 
     def wake(self) -> None:
         """Ask the worker to look for new messages now (call from its event loop)."""
@@ -76,6 +82,7 @@ class OutboxWorker:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until `stop` is set; sleeps until woken or the next retry falls due."""
+        self._stop = stop
         while not stop.is_set():
             try:
                 await self.drain()
@@ -91,36 +98,54 @@ class OutboxWorker:
             stopper.cancel()
 
     async def drain(self) -> int:
-        """Send every message due now, oldest first; returns how many went out."""
+        """Send every message due now, oldest first, until told to stop; how many went out."""
         sent = 0
-        while True:
+        while not self._stopping():
             fetched, rows = await asyncio.to_thread(self._due)
             for row_id, envelope in rows:
+                if self._stopping():
+                    break
                 if await self._deliver(row_id, envelope):
                     sent += 1
             if fetched < self.batch:
                 break
         return sent
 
+    def _stopping(self) -> bool:
+        return self._stop is not None and self._stop.is_set()
+
     def _due(self) -> tuple[int, list[tuple[int, Envelope]]]:
+        now = self.clock.now()
         with self.db.transaction() as session:
             rows = session.scalars(
                 select(OutboxMessage)
                 .where(
                     OutboxMessage.platform == self.platform,
                     OutboxMessage.state == OutboxState.PENDING,
-                    OutboxMessage.not_before <= self.clock.now(),
+                    OutboxMessage.not_before <= now,
+                    or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
                 )
                 .order_by(OutboxMessage.id)
                 .limit(self.batch)
             ).all()
             ready: list[tuple[int, Envelope]] = []
             for row in rows:
-                if not row.edit:
-                    ready.append((row.id, envelope_of(row)))
-                elif (message_id := self._edited(session, row)) is not None:
-                    ready.append((row.id, envelope_of(row, message_id)))
+                try:
+                    envelope = self._envelope(session, row)
+                except Exception as error:
+                    self._log_failure(row.id, error, None)
+                    row.state, row.error = OutboxState.FAILED, _describe(error)[:300]
+                    scrub(session, row)
+                    continue
+                if envelope is not None:
+                    ready.append((row.id, envelope))
             return len(rows), ready
+
+    def _envelope(self, session: Session, row: OutboxMessage) -> Envelope | None:
+        if not row.edit:
+            return envelope_of(row)
+        message_id = self._edited(session, row)
+        return None if message_id is None else envelope_of(row, message_id)
 
     def _edited(self, session: Session, row: OutboxMessage) -> str | None:
         """The platform's id of the message an edit row edits; None when it cannot go now.
@@ -165,62 +190,97 @@ class OutboxWorker:
         if original is None or original.sent_message_id is None:
             row.state = OutboxState.FAILED
             row.error = "no sent message to edit"
+            scrub(session, row)
             return None
         return original.sent_message_id
 
     async def _deliver(self, row_id: int, envelope: Envelope) -> bool:
+        """Claim a row, send it, and record the outcome; any failure is this row's alone."""
+        if not await asyncio.to_thread(self._claim, row_id):
+            return False
         try:
             message_id = await self.send(envelope)
-        except RetryLater as retry:
-            log.warning(
-                "%s outbox: message %d delayed %.0fs (%s)",
-                self.platform,
-                row_id,
-                retry.delay,
-                retry.reason,
-            )
-            await asyncio.to_thread(self._postpone, row_id, retry)
-            return False
         except ChatMoved as moved:
             await asyncio.to_thread(self._follow, row_id, envelope, moved.new_chat_id)
-            return False
         except Undeliverable as refused:
-            log.warning(
-                "%s outbox: message %d undeliverable (%s)", self.platform, row_id, refused.reason
-            )
+            self._log_failure(row_id, refused, None)
             await asyncio.to_thread(self._give_up, row_id, envelope, refused)
-            return False
-        await asyncio.to_thread(self._mark_sent, row_id, message_id)
-        return True
+        except RetryLater as retry:
+            await self._retry(row_id, retry, retry)
+        except Exception as error:
+            # A missing picture, a template whose data lacks a key, a renderer's bug...
+            await self._retry(row_id, RetryLater(0, _describe(error)), error)
+        except BaseException:
+            # Stopping mid-send: the row goes out again after the restart.
+            self._release(row_id)
+            raise
+        else:
+            await asyncio.to_thread(self._mark_sent, row_id, message_id)
+            return True
+        return False
+
+    def _claim(self, row_id: int) -> bool:
+        """Take the row for sending; False when another worker holds it or it went out."""
+        now = self.clock.now()
+        with self.db.transaction() as session:
+            claimed = session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == row_id,
+                    OutboxMessage.state == OutboxState.PENDING,
+                    or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
+                )
+                .values(claimed_until=now + timedelta(seconds=self.claim_seconds))
+                .execution_options(synchronize_session=False)
+            )
+            return cast(CursorResult[Any], claimed).rowcount == 1
+
+    def _release(self, row_id: int) -> None:
+        with self.db.transaction() as session:
+            session.get_one(OutboxMessage, row_id).claimed_until = None
+
+    def _settle(self, session: Session, row_id: int) -> OutboxMessage:
+        """The claimed row, its claim released and this attempt counted."""
+        row = session.get_one(OutboxMessage, row_id)
+        row.claimed_until = None
+        row.attempts += 1
+        return row
 
     def _mark_sent(self, row_id: int, message_id: str | None) -> None:
         with self.db.transaction() as session:
-            row = session.get_one(OutboxMessage, row_id)
+            row = self._settle(session, row_id)
             row.state = OutboxState.SENT
             row.sent_at = self.clock.now()
             row.sent_message_id = message_id
-            row.attempts += 1
             scrub(session, row)
 
-    def _postpone(self, row_id: int, retry: RetryLater) -> None:
+    async def _retry(self, row_id: int, retry: RetryLater, cause: Exception) -> None:
+        delay = await asyncio.to_thread(self._postpone, row_id, retry)
+        self._log_failure(row_id, cause, delay)
+
+    def _postpone(self, row_id: int, retry: RetryLater) -> float | None:
+        """Try the row again later (the delay in seconds), or None when it failed for good."""
         with self.db.transaction() as session:
-            row = session.get_one(OutboxMessage, row_id)
-            row.attempts += 1
+            row = self._settle(session, row_id)
             row.error = retry.reason[:300]
             if row.attempts >= self.max_attempts:
                 row.state = OutboxState.FAILED
-                log.error(
-                    "%s outbox: message %d failed after %d attempts",
-                    self.platform,
-                    row_id,
-                    row.attempts,
-                )
-            else:
-                delay = retry.delay or min(MAX_BACKOFF, 2.0**row.attempts)
-                row.not_before = self.clock.now() + timedelta(seconds=delay)
+                scrub(session, row)
+                return None
+            delay = retry.delay or min(MAX_BACKOFF, 2.0**row.attempts)
+            row.not_before = self.clock.now() + timedelta(seconds=delay)
+            return delay
+
+    def _log_failure(self, row_id: int, error: Exception, delay: float | None) -> None:
+        """One line per failure, naming the row and the error, never the message's content."""
+        outcome = "failed for good" if delay is None else f"will be tried again in {delay:.0f}s"
+        log.warning(
+            "%s outbox: message %d %s (%s)", self.platform, row_id, outcome, _describe(error)
+        )
 
     def _follow(self, row_id: int, envelope: Envelope, new_chat_id: str) -> None:
         with self.db.transaction() as session:
+            session.get_one(OutboxMessage, row_id).claimed_until = None
             old = envelope.target.chat_id
             move_chat(session, self.clock.now(), self.platform, old, new_chat_id)
             for row in session.scalars(
@@ -235,11 +295,19 @@ class OutboxWorker:
 
     def _give_up(self, row_id: int, envelope: Envelope, refused: Undeliverable) -> None:
         with self.db.transaction() as session:
-            row = session.get_one(OutboxMessage, row_id)
+            row = self._settle(session, row_id)
             row.state = OutboxState.FAILED
-            row.attempts += 1
             row.error = refused.reason[:300]
+            scrub(session, row)
             if refused.chat_gone and envelope.target.kind == ChatKind.PRIVATE:
                 close_private_chat(session, self.platform, envelope.target.chat_id)
             elif refused.chat_gone:
                 unbind_chat(session, self.clock.now(), self.platform, envelope.target.chat_id)
+
+
+def _describe(error: Exception) -> str:
+    """An error as one short line: the outbox's own reason, else its type and message."""
+    if isinstance(error, RetryLater | Undeliverable):
+        return error.reason[:200]
+    first = str(error).strip().split("\n", 1)[0]
+    return f"{type(error).__name__}: {first}"[:200]

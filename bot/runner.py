@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
+import os
 import signal
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from bot.app import App, bootstrap
 from bot.clock import SystemClock
 from bot.config import Settings
-from bot.db import Database
+from bot.db import Database, is_sqlite
 from bot.messages import Envelope
 from bot.scheduler import start_live
 from handlers.registry import COMMANDS
 
 PLATFORM_CHOICES = ("telegram", "wechat", "all")
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+ALREADY_SERVING = "another linli run is already serving this database"
+# The PostgreSQL advisory lock one `linli run` holds per database ("linli" in ASCII).
+RUN_LOCK_KEY = 0x6C696E6C69
 
 
 class StartError(Exception):
@@ -24,7 +33,12 @@ class StartError(Exception):
 
 
 async def run(settings: Settings, database: Database, platform: str) -> None:
-    """Serve `platform` (telegram, wechat or all) until SIGTERM or SIGINT."""
+    """Serve `platform` (telegram, wechat or all) until SIGTERM or SIGINT, alone on its database."""
+    with single_instance(database):
+        await _run(settings, database, platform)
+
+
+async def _run(settings: Settings, database: Database, platform: str) -> None:
     app = bootstrap(settings, SystemClock(), db=database)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -36,6 +50,45 @@ async def run(settings: Settings, database: Database, platform: str) -> None:
         for signum in STOP_SIGNALS:
             loop.remove_signal_handler(signum)
         app.close()
+
+
+@contextlib.contextmanager
+def single_instance(database: Database) -> Iterator[None]:
+    """Hold the database's `linli run` lock while serving; StartError when another holds it.
+
+    Until several workers are supported, two processes sending one outbox would race.
+    """
+    if is_sqlite(database.url):
+        with _lock_file(make_url(database.url).database):
+            yield
+        return
+    with database.engine.connect() as connection:
+        locked = connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": RUN_LOCK_KEY})
+        connection.commit()
+        if not locked:
+            raise StartError(ALREADY_SERVING)
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": RUN_LOCK_KEY})
+            connection.commit()
+
+
+@contextlib.contextmanager
+def _lock_file(path: str | None) -> Iterator[None]:
+    """An exclusive lock on a file next to the SQLite database (none for one in memory)."""
+    if path in (None, "", ":memory:"):
+        yield
+        return
+    descriptor = os.open(f"{path}.run-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StartError(ALREADY_SERVING) from None
+        yield
+    finally:
+        os.close(descriptor)
 
 
 async def serve(app: App, settings: Settings, platform: str, stop: asyncio.Event) -> None:

@@ -24,13 +24,15 @@ class OutboxMessage(Base):
     """A reply waiting to be sent (or sent), rendered only when it goes out.
 
     A message with a `key` can be edited later: an `edit` row with the same
-    platform, chat and key replaces its text and buttons.
+    platform, chat and key replaces its text and buttons. A worker claims a row
+    (`claimed_until`) before sending it, so that two workers never send it twice.
     """
 
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_due", "platform", "state", "not_before"),
         Index("ix_outbox_key", "platform", "chat_id", "key"),
+        Index("ix_outbox_sent_at", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,6 +56,7 @@ class OutboxMessage(Base):
     error: Mapped[str | None] = mapped_column(String(300))
     key: Mapped[str | None] = mapped_column(String(64))
     edit: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Button(Base):

@@ -10,8 +10,17 @@ from typing import Any
 from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
+from tests.telegram_emulator import parse_html
+
 BOT_ID = 424242
 TOKEN = f"{BOT_ID}:TEST-token-abcdefghij"
+# Telegram's limits on the visible text, counted in UTF-16 code units as Telegram counts.
+LIMITS = {
+    "sendMessage": ("text", 4096, "message is too long"),
+    "editMessageText": ("text", 4096, "message is too long"),
+    "sendPhoto": ("caption", 1024, "message caption is too long"),
+    "editMessageCaption": ("caption", 1024, "message caption is too long"),
+}
 
 
 @dataclass
@@ -70,6 +79,9 @@ class RecordingRequest(BaseRequest):
                 raise NetworkError("connection reset")
             self.calls.append((name + "!", params))
             return failure.status, json.dumps(failure.body).encode()
+        if (refusal := _too_long(name, params)) is not None:
+            self.calls.append((name + "!", params))
+            return 400, json.dumps(refusal).encode()
         self.calls.append((name, params))
         return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
 
@@ -101,6 +113,17 @@ class RecordingRequest(BaseRequest):
                 for user in self.admins.get(int(params["chat_id"]), [])
             ]
         return True
+
+
+def _too_long(name: str, params: dict[str, Any]) -> dict[str, Any] | None:
+    """Telegram's answer to a text or caption over its limit, else None."""
+    if name not in LIMITS:
+        return None
+    field_name, limit, description = LIMITS[name]
+    visible = parse_html(str(params.get(field_name) or ""))[0].strip()
+    if len(visible.encode("utf-16-le")) // 2 <= limit:
+        return None
+    return {"ok": False, "error_code": 400, "description": f"Bad Request: {description}"}
 
 
 def user(user_id: int, name: str, username: str | None = None) -> dict[str, Any]:

@@ -10,6 +10,8 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.config import DEVELOPMENT_SECRET
+from bot.db import Database
+from bot.runner import StartError, single_instance
 from tests.wechat_service import free_port
 
 UNSET = {
@@ -69,3 +71,16 @@ def test_all_platforms_stop_together_when_telegram_cannot_start(tmp_path: Path) 
 def test_the_platform_is_one_of_telegram_wechat_and_all(tmp_path: Path) -> None:
     code, err = _run(tmp_path, "--platform", "qq")
     assert code == 2 and "'telegram', 'wechat', 'all'" in err
+
+
+def test_a_second_linli_run_on_one_database_refuses_with_one_line(db: Database) -> None:
+    with single_instance(db):
+        result = CliRunner().invoke(
+            main, ["run", "--db", db.url], env={**UNSET, **SECRET, "LINLI_TELEGRAM_TOKEN": "1:x"}
+        )
+        assert result.exit_code == 2
+        assert result.stderr == "linli: another linli run is already serving this database\n"
+        with pytest.raises(StartError), single_instance(db):
+            pass
+    with single_instance(db):
+        pass

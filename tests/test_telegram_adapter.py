@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,10 +19,13 @@ from bot.adapters.telegram import (
     check_token,
     run_telegram,
     split_text,
+    utf16_length,
+    visible_length,
 )
 from bot.app import App
 from bot.config import TelegramSettings
 from bot.messages import ChatKind, Envelope, Reply, Target
+from bot.outbox import OutboxWorker
 from bot.rendering import to_plain
 from handlers.registry import COMMANDS
 from models import CircleChat, OutboxMessage, OutboxState
@@ -342,3 +347,165 @@ def test_edits_replace_the_text_of_a_sent_message_and_an_unchanged_edit_is_fine(
     }
     tg.request.fail_next("editMessageText", Failure(400, same))
     assert tg.run(lambda: tg.adapter.send(edit)) == "321"
+
+
+def _stage(tg: Harness, *envelopes: Envelope) -> list[int]:
+    """Put envelopes in the outbox as a handler's replies would be; their row ids."""
+    with tg.app.db.transaction() as session:
+        tg.app.post_office.prepare(session, list(envelopes), tg.app.clock.now(), None)
+    return [e.outbox_id or 0 for e in envelopes]
+
+
+def _row(tg: Harness, row_id: int) -> OutboxMessage:
+    with tg.app.db.transaction() as session:
+        return session.get_one(OutboxMessage, row_id)
+
+
+def _to_group(reply: Reply, language: str = "zh-Hans") -> Envelope:
+    return Envelope(Target("telegram", str(GROUP), ChatKind.GROUP), reply, language)
+
+
+def _not_found(tg: Harness) -> None:
+    body = {"ok": False, "error_code": 404, "description": "Not Found"}
+    tg.request.fail_next("sendMessage", Failure(404, body))
+
+
+def _conflict(tg: Harness) -> None:
+    body = {"ok": False, "error_code": 409, "description": "Conflict: terminated by other request"}
+    tg.request.fail_next("sendMessage", Failure(409, body))
+
+
+BAD_ROWS: dict[str, tuple[Callable[[Path], Reply], Callable[[Harness], None] | None, str]] = {
+    "a missing picture": (
+        lambda folder: Reply("core.start_group", image=folder / "gone.png"),
+        None,
+        "FileNotFoundError",
+    ),
+    "data lacking a key": (lambda _: Reply("deliberation.closed", {}), None, "UndefinedError"),
+    "the renderer's TypeError": (
+        lambda _: Reply("deliberation.closed", {"number": 1, "surplus": 2}),
+        None,
+        "TypeError",
+    ),
+    "Telegram's 404": (lambda _: Reply("core.start_group"), _not_found, "InvalidToken"),
+    "Telegram's 409": (lambda _: Reply("core.start_group"), _conflict, "Conflict"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_ROWS))
+def test_a_message_that_cannot_go_never_stops_the_ones_after_it(
+    tg: Harness, tmp_path: Path, caplog: pytest.LogCaptureFixture, case: str
+) -> None:
+    make, script, error = BAD_ROWS[case]
+    bad, good = _stage(
+        tg, _to_group(make(tmp_path)), _to_group(Reply("deliberation.closed", {"number": 7}))
+    )
+    if script is not None:
+        script(tg)
+    before = len(tg.request.sent())
+    with caplog.at_level(logging.WARNING, logger="bot.outbox"):
+        assert tg.run(tg.adapter.worker.drain) == 1
+        assert tg.run(tg.adapter.worker.drain) == 0
+    assert [p["text"] for p in tg.request.sent()[before:]] == ["投票 #7 已结束。"]
+    row = _row(tg, bad)
+    assert row.state == OutboxState.PENDING and row.attempts == 1 and error in (row.error or "")
+    assert row.not_before > tg.app.clock.now() and row.claimed_until is None
+    assert _row(tg, good).state == OutboxState.SENT
+    [line] = [r for r in caplog.records if f"message {bad} " in r.getMessage()]
+    assert line.exc_info is None and "\n" not in line.getMessage() and error in line.getMessage()
+
+
+def test_a_message_that_keeps_failing_is_marked_failed_with_its_reason(tg: Harness) -> None:
+    [bad] = _stage(tg, _to_group(Reply("deliberation.closed", {})))
+    worker = OutboxWorker(tg.app.db, tg.app.clock, "telegram", tg.adapter.send, max_attempts=3)
+    for _ in range(3):
+        tg.run(worker.drain)
+        tg.app.clock.set(tg.app.clock.now() + timedelta(minutes=10))  # type: ignore[attr-defined]
+    row = _row(tg, bad)
+    assert row.state == OutboxState.FAILED and row.attempts == 3
+    assert (row.error or "").startswith("UndefinedError")
+
+
+def test_a_long_member_list_with_emoji_goes_out_in_pieces_telegram_accepts(
+    tg: Harness,
+) -> None:
+    members = [(f"👵🏻王奶奶{n:03d}🌸", "3号楼/2单元/301") for n in range(400)]
+    reply = Reply("circles.members", {"circle": "1号院", "registered": members, "unregistered": []})
+    [row_id] = _stage(tg, _to_group(reply))
+    before = len(tg.request.calls)
+    tg.run(tg.adapter.worker.drain)
+    calls = tg.request.calls[before:]
+    assert [name for name, _ in calls if name.endswith("!")] == []
+    pieces = [params["text"] for _, params in calls]
+    assert len(pieces) >= 4 and all(visible_length(p) <= 4096 for p in pieces)
+    text = "\n".join(pieces)
+    assert [text.index(f"王奶奶{n:03d}") for n in range(400)] == sorted(
+        text.index(f"王奶奶{n:03d}") for n in range(400)
+    )
+    assert _row(tg, row_id).state == OutboxState.SENT
+
+
+def test_utf16_counts_an_emoji_as_Telegram_does() -> None:
+    assert utf16_length("王") == 1 and utf16_length("👵🏻") == 4
+    pieces = split_text("👵" * 3000, 4096)
+    assert [utf16_length(p) for p in pieces] == [4096, 1904]
+
+
+def _result(options: int, label_length: int) -> Reply:
+    data = {
+        "number": 3,
+        "question": "Where should the new bicycle shed go?",
+        "kind": "single",
+        "choose": 1,
+        "per_household": True,
+        "anonymous": False,
+        "hidden": False,
+        "changeable": False,
+        "quorum": None,
+        "scope": "",
+        "deadline": "12-01 20:00",
+        "topic": None,
+        "options": [
+            [n, f"Option {n} " + "🚲" * label_length, 10 - n, 10.0] for n in range(1, options + 1)
+        ],
+        "ballots": 45,
+        "average": None,
+        "eligible": 60,
+        "voted": 45,
+        "turnout": 75.0,
+        "quorum_met": None,
+        "final": True,
+    }
+    return Reply("deliberation.result", data)
+
+
+def test_a_result_too_long_for_a_caption_goes_as_the_picture_then_the_whole_text(
+    tg: Harness, tmp_path: Path
+) -> None:
+    chart = tmp_path / "chart.png"
+    chart.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
+    reply = _result(10, 60)
+    reply.image = chart
+    [row_id] = _stage(tg, _to_group(reply, "en"))
+    before = len(tg.request.calls)
+    tg.run(tg.adapter.worker.drain)
+    calls = tg.request.calls[before:]
+    assert [name for name, _ in calls] == ["sendPhoto", "sendMessage"]
+    caption, text = calls[0][1]["caption"], calls[1][1]["text"]
+    assert caption == "<b>Poll #3, final result</b>: Where should the new bicycle shed go?"
+    assert "Option 10" in text and "Turnout: 45 of 60 households (75%)" in text
+    assert _row(tg, row_id).state == OutboxState.SENT
+
+
+def test_a_result_that_fits_keeps_its_whole_text_as_the_caption(
+    tg: Harness, tmp_path: Path
+) -> None:
+    chart = tmp_path / "chart.png"
+    chart.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
+    reply = _result(3, 2)
+    reply.image = chart
+    _stage(tg, _to_group(reply, "en"))
+    before = len(tg.request.calls)
+    tg.run(tg.adapter.worker.drain)
+    [(name, params)] = tg.request.calls[before:]
+    assert name == "sendPhoto" and "Turnout: 45 of 60" in params["caption"]

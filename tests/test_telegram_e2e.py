@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.adapters.telegram import TelegramStartError, run_telegram
 from bot.app import App, bootstrap, prepare_database
 from bot.clock import SystemClock
 from bot.config import Settings, TelegramSettings
+from bot.db import Database
 from bot.services.grid import add_path
 from handlers.registry import COMMANDS
-from models import CircleChat
+from models import CircleChat, OutboxMessage, ProcessedUpdate
 from tests.driver import GRID, Driver
 from tests.telegram_emulator import DEFAULT_TOKEN, RateLimit, TelegramEmulator
 
@@ -32,17 +35,23 @@ NEW_SUPERGROUP = -1_004_100_000_001
 class RunningBot:
     """Linli's Telegram adapter running in its own thread and event loop."""
 
-    def __init__(self, app: App, settings: TelegramSettings) -> None:
+    def __init__(
+        self, app: App, settings: TelegramSettings, backoff: tuple[float, float] = (1.0, 60.0)
+    ) -> None:
         self.loop = asyncio.new_event_loop()
         self.stop = asyncio.Event()
         self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._main, args=(app, settings), daemon=True)
+        self.thread = threading.Thread(
+            target=self._main, args=(app, settings, backoff), daemon=True
+        )
         self.thread.start()
 
-    def _main(self, app: App, settings: TelegramSettings) -> None:
+    def _main(self, app: App, settings: TelegramSettings, backoff: tuple[float, float]) -> None:
         asyncio.set_event_loop(self.loop)
         try:
-            self.loop.run_until_complete(run_telegram(app, settings, self.stop, COMMANDS))
+            self.loop.run_until_complete(
+                run_telegram(app, settings, self.stop, COMMANDS, backoff=backoff)
+            )
         except BaseException as error:
             self.error = error
 
@@ -341,3 +350,126 @@ def test_log_lines_never_carry_a_bot_token() -> None:
     )
     assert RedactTokens().filter(record)
     assert record.getMessage() == "POST http://x/bot<token>/getMe"
+
+
+def _one_line_warnings(caplog: pytest.LogCaptureFixture, fragment: str) -> list[str]:
+    """The adapter's warnings containing `fragment`; each must be one line, without traceback."""
+    found = [r for r in caplog.records if fragment in r.getMessage()]
+    assert all(r.exc_info is None and "\n" not in r.getMessage() for r in found)
+    return [r.getMessage() for r in found]
+
+
+def test_telegram_out_of_reach_at_start_is_retried_with_one_line_each(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator = TelegramEmulator(DEFAULT_TOKEN, rate_limits=False).start()
+    emulator.declare_user(RESIDENT, "李四")
+    emulator.drop_connections(3)
+    app = bootstrap(
+        Settings(), SystemClock(), db=prepare_database(f"sqlite:///{tmp_path / 'x.db'}")
+    )
+    where = emulator.url
+    settings = TelegramSettings(token=DEFAULT_TOKEN, base_url=where, poll_interval=0.05)
+    try:
+        with caplog.at_level(logging.WARNING, logger="bot.adapters.telegram"):
+            running = RunningBot(app, settings, backoff=(0.05, 0.2))
+            emulator.send_text(RESIDENT, "/start")
+            said(emulator, RESIDENT, "邻里小助手")
+            running.shutdown()
+    finally:
+        app.close()
+        emulator.stop()
+    lines = _one_line_warnings(caplog, "getMe")
+    assert len(lines) == 3 and all(where in line for line in lines)
+
+
+def test_a_bot_that_never_reaches_telegram_still_stops_cleanly(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = bootstrap(
+        Settings(), SystemClock(), db=prepare_database(f"sqlite:///{tmp_path / 'x.db'}")
+    )
+    settings = TelegramSettings(token=DEFAULT_TOKEN, base_url=f"http://127.0.0.1:{_free_port()}")
+    try:
+        with caplog.at_level(logging.WARNING, logger="bot.adapters.telegram"):
+            running = RunningBot(app, settings, backoff=(0.05, 0.1))
+            for _ in range(600):
+                if len(_one_line_warnings(caplog, "getMe")) >= 3 or not running.thread.is_alive():
+                    break
+                time.sleep(0.05)
+            running.shutdown()
+    finally:
+        app.close()
+    assert len(_one_line_warnings(caplog, "getMe")) >= 3
+
+
+def _linli_run(tmp_path: Path, emulator: TelegramEmulator, log: str) -> subprocess.Popen[str]:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[telegram]\nbase_url = "{emulator.url}"\npoll_interval = 0.05\n'
+        "\n[scheduler]\ntick_seconds = 0.5\n",
+        encoding="utf-8",
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "-v",
+        "run",
+        "--db",
+        f"sqlite:///{tmp_path / 'run.db'}",
+    ]
+    return subprocess.Popen(
+        [*command, "--config", str(config)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / log).open("w"),
+        text=True,
+        env={**os.environ, "LINLI_TELEGRAM_TOKEN": DEFAULT_TOKEN, "LINLI_SECRET": "e2e-secret"},
+    )
+
+
+def _stopped_by_sigterm(process: subprocess.Popen[str]) -> int:
+    """SIGTERM, then the exit code; a process still running after 15 s fails the test."""
+    process.send_signal(signal.SIGTERM)
+    return process.wait(timeout=15)
+
+
+def test_sigterm_with_updates_queued_stops_promptly_and_a_restart_handles_the_rest(
+    tmp_path: Path,
+) -> None:
+    people = range(3000, 3200)
+    emulator = TelegramEmulator(DEFAULT_TOKEN, rate_limits=False).start()
+    emulator.declare_user(OWNER, "群主")
+    emulator.declare_group(GROUP, "1号院邻里圈", admins=[OWNER])
+    for person in people:
+        emulator.declare_user(person, f"居民{person}")
+        emulator.send_text(person, "/help", GROUP)
+    database = Database(f"sqlite:///{tmp_path / 'run.db'}")
+
+    def handled(_e: TelegramEmulator | None = None) -> int:
+        with database.transaction() as session:
+            return session.scalar(select(func.count()).select_from(ProcessedUpdate)) or 0
+
+    runs: list[subprocess.Popen[str]] = []
+    try:
+        runs.append(_linli_run(tmp_path, emulator, "first.log"))
+        # A generous bound for start-up on a loaded machine: the point is what follows.
+        emulator.wait_for(
+            lambda e: any("您在本群可以使用" in m["plain"] for m in e.sent(GROUP)), 60
+        )
+        assert _stopped_by_sigterm(runs[0]) == 0
+        assert handled() < len(people)
+        runs.append(_linli_run(tmp_path, emulator, "second.log"))
+        emulator.wait_for(lambda e: handled(e) == len(people), timeout=120)
+        assert _stopped_by_sigterm(runs[1]) == 0
+        with database.transaction() as session:
+            replies = session.scalar(select(func.count()).select_from(OutboxMessage))
+        assert replies == len(people)
+    finally:
+        for run in runs:
+            if run.poll() is None:
+                run.kill()
+                run.wait()
+        database.dispose()
+        emulator.stop()

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from telegram import (
     Bot,
@@ -47,11 +49,19 @@ from bot.rendering import to_plain
 from bot.routing import Command
 
 PLATFORM = "telegram"
+# Telegram's limits, in UTF-16 code units of the visible text (an emoji may count 2 or more).
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
+MAX_TOAST = 200
 TOKEN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{10,}$")
 MENU_LANGUAGES = {"zh-Hans": "", "en": "en"}
+# A tag, an HTML entity, or one character: the pieces a line may be cut between.
+_ATOM = re.compile(r"<[^>]*>|&#?\w+;|.", re.DOTALL)
+LONG_POLL_SECONDS = 10
+# On stop, a message being sent may finish for this long; then it is left for the restart.
+STOP_GRACE_SECONDS = 3.0
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class TelegramStartError(Exception):
@@ -71,36 +81,62 @@ def check_token(token: str) -> None:
         )
 
 
+def utf16_length(text: str) -> int:
+    """The length Telegram counts: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def visible_length(markup: str) -> int:
+    """The length Telegram counts of an HTML text: its visible text, in UTF-16 code units."""
+    return utf16_length(to_plain(markup))
+
+
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Split at line boundaries into pieces of at most `limit` characters of visible text."""
+    """Split at line boundaries into pieces of at most `limit` units of visible text."""
     pieces: list[str] = []
     current: list[str] = []
     size = 0
     for line in text.split("\n"):
         for part in _hard_split(line, limit):
-            length = len(to_plain(part))
+            length = visible_length(part)
             if current and size + 1 + length > limit:
                 pieces.append("\n".join(current))
                 current, size = [], 0
+            size += length + (1 if current else 0)
             current.append(part)
-            size += length + (1 if size else 0)
     if current:
         pieces.append("\n".join(current))
     return pieces or [""]
 
 
 def _hard_split(line: str, limit: int) -> Iterable[str]:
-    """Cut a single over-long line without breaking an HTML entity or tag."""
-    while len(to_plain(line)) > limit:
-        cut = limit
-        while cut > 0 and (
-            line.rfind("&", 0, cut) > line.rfind(";", 0, cut)
-            or line.rfind("<", 0, cut) > line.rfind(">", 0, cut)
-        ):
-            cut -= 1
-        yield line[:cut]
-        line = line[cut:]
-    yield line
+    """Cut a single over-long line between characters, never inside an HTML entity or tag."""
+    part: list[str] = []
+    size = 0
+    for atom in _ATOM.findall(line):
+        width = visible_length(atom)
+        if part and size + width > limit:
+            yield "".join(part)
+            part, size = [], 0
+        part.append(atom)
+        size += width
+    yield "".join(part)
+
+
+def caption_and_rest(text: str) -> tuple[str, list[str]]:
+    """A picture's caption, and the messages to follow it when the text is too long for one.
+
+    A caption that does not fit becomes the text's first line (its title), and the
+    whole text follows as messages, so that nothing of it is cut.
+    """
+    if visible_length(text) <= MAX_CAPTION:
+        return text, []
+    return split_text(text.split("\n", 1)[0], MAX_CAPTION)[0], split_text(text)
+
+
+def utf16_prefix(text: str, limit: int) -> str:
+    """The start of a plain text, at most `limit` UTF-16 code units (no half emoji)."""
+    return text.encode("utf-16-le")[: 2 * limit].decode("utf-16-le", errors="ignore")
 
 
 def keyboard(rows: list[list[Choice]]) -> InlineKeyboardMarkup | None:
@@ -277,7 +313,7 @@ class TelegramAdapter:
         text = self.app.renderer.render(
             envelope.reply, envelope.language, html_mode=False, buttons=False
         ).text
-        return await self._answer(query, text[:200])
+        return await self._answer(query, utf16_prefix(text, MAX_TOAST))
 
     @staticmethod
     async def _answer(query: CallbackQuery, text: str | None) -> bool:
@@ -307,23 +343,37 @@ class TelegramAdapter:
             raise Undeliverable(error.message) from error
         except NetworkError as error:
             raise RetryLater(0, f"network: {error.message}") from error
+        except TelegramError as error:
+            # 401/404 (the token was revoked), 409 and whatever else Telegram may answer.
+            raise RetryLater(0, f"{type(error).__name__}: {error.message}") from error
 
     async def _post(
         self, envelope: Envelope, text: str, markup: InlineKeyboardMarkup | None
     ) -> str:
-        """A new message, split to Telegram's length with the buttons on the last piece."""
+        """A new message, split to Telegram's length with the buttons on the last piece.
+
+        A picture goes first; when its text is too long for a caption, the text follows it.
+        """
         chat_id = int(envelope.target.chat_id)
-        if envelope.reply.image is not None:
-            with envelope.reply.image.open("rb") as picture:
-                sent = await self.bot.send_photo(
-                    chat_id,
-                    picture,
-                    caption=split_text(text, MAX_CAPTION)[0],
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                )
-            return str(sent.message_id)
-        pieces = split_text(text)
+        if envelope.reply.image is None:
+            return await self._texts(chat_id, split_text(text), markup)
+        caption, rest = caption_and_rest(text)
+        with envelope.reply.image.open("rb") as picture:
+            sent = await self.bot.send_photo(
+                chat_id,
+                picture,
+                caption=caption,
+                parse_mode=ParseMode.HTML,
+                reply_markup=None if rest else markup,
+            )
+        if rest:
+            await self._texts(chat_id, rest, markup)
+        return str(sent.message_id)
+
+    async def _texts(
+        self, chat_id: int, pieces: list[str], markup: InlineKeyboardMarkup | None
+    ) -> str:
+        """Send the pieces of a text in order; the id of the last, which carries the buttons."""
         for number, piece in enumerate(pieces, start=1):
             sent = await self.bot.send_message(
                 chat_id,
@@ -345,7 +395,7 @@ class TelegramAdapter:
                 await self.bot.edit_message_caption(
                     chat_id,
                     message_id,
-                    caption=split_text(text, MAX_CAPTION)[0],
+                    caption=caption_and_rest(text)[0],
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup,
                 )
@@ -416,8 +466,14 @@ async def run_telegram(
     stop: asyncio.Event,
     commands: Iterable[Command] = (),
     wakers: list[Callable[[], None]] | None = None,
+    *,
+    backoff: tuple[float, float] = (1.0, 60.0),
 ) -> None:
-    """Run the bot (long polling, or a webhook when a public URL is set) until `stop`."""
+    """Run the bot (long polling, or a webhook when a public URL is set) until `stop`.
+
+    Telegram out of reach, at the start or later, is retried with growing waits (`backoff`,
+    in seconds), one log line each; a token Telegram rejects stops the bot.
+    """
     check_token(settings.token)
     if settings.webhook_url and not settings.webhook_secret:
         raise TelegramStartError(
@@ -427,34 +483,183 @@ async def run_telegram(
     application = build_application(settings)
     adapter = TelegramAdapter(app, application.bot, settings)
     application.add_handler(TypeHandler(Update, adapter.on_update))
+    retry = _Retry(backoff, settings.base_url or "api.telegram.org")
     try:
-        await application.initialize()
+        await _reach(stop, retry, "getMe", application.initialize)
+        await adapter.set_menus(commands)
+        if wakers is not None:
+            wakers.append(adapter.worker.wake)
+        await _serve(application, adapter, settings, stop, retry)
     except InvalidToken as error:
         raise TelegramStartError(f"Telegram rejected the token ({error.message})") from error
-    await adapter.set_menus(commands)
-    if wakers is not None:
-        wakers.append(adapter.worker.wake)
+    except _Stopped:
+        pass
+
+
+async def _serve(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    adapter: TelegramAdapter,
+    settings: TelegramSettings,
+    stop: asyncio.Event,
+    retry: _Retry,
+) -> None:
+    """Receive updates and send the outbox until `stop`; then stop promptly."""
     worker = asyncio.create_task(adapter.worker.run(stop))
     await application.start()
-    assert application.updater is not None
-    if settings.webhook_url:
-        await application.updater.start_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path="telegram",
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret or None,
-            allowed_updates=Update.ALL_TYPES,
-        )
-    else:
-        await application.updater.start_polling(
-            poll_interval=settings.poll_interval, allowed_updates=Update.ALL_TYPES
-        )
     log.info("Telegram bot @%s is running", application.bot.username)
+    try:
+        if settings.webhook_url:
+            await _serve_webhook(application, settings, stop)
+        else:
+            await poll(adapter, settings, stop, retry)
+    finally:
+        stop.set()
+        await _finish(worker)
+        await application.stop()
+        await application.shutdown()
+
+
+class _Stopped(Exception):
+    """`stop` was set while waiting for something else."""
+
+
+async def _unless_stopped(stop: asyncio.Event, awaitable: Awaitable[T]) -> T:
+    """Await `awaitable`, or cancel it and raise _Stopped when `stop` comes first."""
+    task = asyncio.ensure_future(awaitable)
+    stopper = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopper.cancel()
+        if not task.done():
+            task.cancel()
+            await asyncio.wait({task})
+    if task.cancelled():
+        raise _Stopped
+    return task.result()
+
+
+class _Retry:
+    """Growing waits between attempts to reach Telegram, with one log line each."""
+
+    def __init__(self, backoff: tuple[float, float], where: str) -> None:
+        self.first, self.longest = backoff
+        self.where = where
+        self.delay = 0.0
+
+    async def wait(self, stop: asyncio.Event, action: str, error: TelegramError) -> None:
+        """Log the failure in one line and wait the next, longer delay (raises _Stopped)."""
+        self.delay = min(self.delay * 2, self.longest) if self.delay else self.first
+        log.warning(
+            "Telegram: %s at %s failed (%s: %s); trying again in %.3g s",
+            action,
+            self.where,
+            type(error).__name__,
+            error.message[:200],
+            self.delay,
+        )
+        await _unless_stopped(stop, asyncio.sleep(self.delay))
+
+    def reset(self) -> None:
+        """Telegram answered: the next failure waits the shortest delay again."""
+        if self.delay:
+            log.warning("Telegram: %s answers again", self.where)
+        self.delay = 0.0
+
+
+async def _reach(
+    stop: asyncio.Event, retry: _Retry, action: str, call: Callable[[], Awaitable[T]]
+) -> T:
+    """Call the Bot API until it answers; a rejected token is raised, `stop` raises _Stopped."""
+    while True:
+        try:
+            result = await _unless_stopped(stop, call())
+        except InvalidToken:
+            raise
+        except TelegramError as error:
+            await retry.wait(stop, action, error)
+        else:
+            retry.reset()
+            return result
+
+
+async def poll(
+    adapter: TelegramAdapter, settings: TelegramSettings, stop: asyncio.Event, retry: _Retry
+) -> None:
+    """Long-poll and handle updates in order until `stop`, finishing the update in hand.
+
+    An update is confirmed to Telegram (the next offset) only once handled: those fetched
+    but not handled when `stop` comes are delivered again after a restart.
+    """
+    bot = adapter.bot
+    offset = 0
+    try:
+        await _reach(stop, retry, "deleteWebhook", bot.delete_webhook)
+        while not stop.is_set():
+            updates = await _reach(
+                stop,
+                retry,
+                "getUpdates",
+                partial(
+                    bot.get_updates,
+                    offset=offset or None,
+                    timeout=timedelta(seconds=LONG_POLL_SECONDS),
+                    allowed_updates=Update.ALL_TYPES,
+                ),
+            )
+            for update in updates:
+                if stop.is_set():
+                    break
+                await _handle(adapter, update)
+                offset = update.update_id + 1
+            if settings.poll_interval:
+                await _unless_stopped(stop, asyncio.sleep(settings.poll_interval))
+    except _Stopped:
+        pass
+    if offset:
+        await _confirm(bot, offset)
+
+
+async def _handle(adapter: TelegramAdapter, update: Update) -> None:
+    try:
+        await adapter.handle(update)
+    except Exception:
+        log.exception("Telegram: update %d could not be handled", update.update_id)
+
+
+async def _confirm(bot: Bot, offset: int) -> None:
+    """Tell Telegram that the updates before `offset` are handled (best effort, briefly)."""
+    with contextlib.suppress(TelegramError, TimeoutError):
+        await asyncio.wait_for(
+            bot.get_updates(offset=offset, limit=1, timeout=timedelta(0)), STOP_GRACE_SECONDS
+        )
+
+
+async def _serve_webhook(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    settings: TelegramSettings,
+    stop: asyncio.Event,
+) -> None:
+    updater = application.updater
+    assert updater is not None
+    await updater.start_webhook(
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
+        url_path="telegram",
+        webhook_url=settings.webhook_url,
+        secret_token=settings.webhook_secret or None,
+        allowed_updates=Update.ALL_TYPES,
+    )
     try:
         await stop.wait()
     finally:
-        await application.updater.stop()
-        await application.stop()
-        await application.shutdown()
-        await worker
+        await updater.stop()
+
+
+async def _finish(worker: asyncio.Task[None]) -> None:
+    """Let the outbox worker finish the message in hand, briefly; a send still waiting
+    (for the flood limits) is cancelled and its message left for the restart."""
+    await asyncio.wait({worker}, timeout=STOP_GRACE_SECONDS)
+    if not worker.done():
+        worker.cancel()
+        await asyncio.wait({worker})

@@ -1,0 +1,129 @@
+"""Claims on outbox rows: two workers on one database never send a message twice."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import Counter
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from bot.clock import VirtualClock
+from bot.db import Database
+from bot.delivery import PostOffice
+from bot.messages import ChatKind, Envelope, PlatformTraits, Reply, Target
+from bot.outbox import OutboxWorker
+from models import OutboxMessage, OutboxState
+from tests.conftest import START
+
+OFFICE = PostOffice({"telegram": PlatformTraits(durable=True)})
+ROWS = 100
+
+
+class SlowSender:
+    """Records every number it sends, taking a moment over each, as a network would."""
+
+    def __init__(self) -> None:
+        self.sent: list[int] = []
+        self.lock = threading.Lock()
+
+    async def __call__(self, envelope: Envelope) -> str | None:
+        await asyncio.sleep(0.002)
+        with self.lock:
+            self.sent.append(int(envelope.reply.data["number"]))
+        return "1"
+
+
+def _stage(db: Database, clock: VirtualClock, count: int) -> None:
+    envelopes = [
+        Envelope(
+            Target("telegram", f"-{100 + n % 7}", ChatKind.GROUP),
+            Reply("deliberation.closed", {"number": n}),
+            "zh-Hans",
+        )
+        for n in range(count)
+    ]
+    with db.transaction() as session:
+        OFFICE.prepare(session, envelopes, clock.now(), None)
+
+
+def _states(db: Database) -> Counter[OutboxState]:
+    with db.transaction() as session:
+        return Counter(session.scalars(select(OutboxMessage.state)))
+
+
+def test_two_workers_racing_on_one_database_send_each_message_once(db: Database) -> None:
+    clock = VirtualClock(START)
+    _stage(db, clock, ROWS)
+    sender = SlowSender()
+    other = Database(db.url)
+    workers = [
+        OutboxWorker(db, clock, "telegram", sender, batch=10),
+        OutboxWorker(other, clock, "telegram", sender, batch=10),
+    ]
+    start = threading.Barrier(len(workers))
+
+    def work(worker: OutboxWorker) -> None:
+        start.wait()
+        asyncio.run(worker.drain())
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    other.dispose()
+    assert sorted(sender.sent) == list(range(ROWS))
+    assert _states(db) == Counter({OutboxState.SENT: ROWS})
+
+
+def test_a_claim_left_by_a_dead_process_lapses_and_the_message_goes_out(db: Database) -> None:
+    clock = VirtualClock(START)
+    _stage(db, clock, 2)
+    with db.transaction() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id
+                == select(OutboxMessage.id).order_by(OutboxMessage.id).limit(1).scalar_subquery()
+            )
+            .values(claimed_until=clock.now() + timedelta(seconds=300))
+        )
+    sender = SlowSender()
+    worker = OutboxWorker(db, clock, "telegram", sender)
+    assert asyncio.run(worker.drain()) == 1
+    assert sender.sent == [1]
+    clock.set(clock.now() + timedelta(seconds=300))
+    assert asyncio.run(worker.drain()) == 1
+    assert sender.sent == [1, 0]
+    assert _states(db) == Counter({OutboxState.SENT: 2})
+
+
+def test_a_send_cut_short_by_a_stop_releases_its_claim(db: Database) -> None:
+    clock = VirtualClock(START)
+    _stage(db, clock, 1)
+
+    async def stop_mid_send() -> None:
+        started = asyncio.Event()
+
+        async def never_answers(envelope: Envelope) -> str | None:
+            with db.transaction() as session:
+                assert session.scalars(select(OutboxMessage.claimed_until)).one() is not None
+            started.set()
+            await asyncio.Event().wait()
+            return None
+
+        worker = OutboxWorker(db, clock, "telegram", never_answers)
+        sending = asyncio.create_task(worker.drain())
+        await started.wait()
+        sending.cancel()
+        await asyncio.wait({sending})
+
+    asyncio.run(stop_mid_send())
+    with db.transaction() as session:
+        row = session.scalars(select(OutboxMessage)).one()
+        assert row.state == OutboxState.PENDING and row.claimed_until is None
+    sender = SlowSender()
+    assert asyncio.run(OutboxWorker(db, clock, "telegram", sender).drain()) == 1
+    assert sender.sent == [0]
