@@ -20,9 +20,9 @@ from bot.clock import VirtualClock
 from bot.config import Settings
 from bot.db import Database
 from bot.messages import ChatKind, ChatRef, EventKind, Incoming, UserRef
-from bot.services import circles
-from bot.services.grid import add_path, resolve_place
-from bot.services.people import ensure_identity
+from bot.services.community import circles
+from bot.services.community.grid import add_path, resolve_place
+from bot.services.community.people import ensure_identity
 from models import CircleKind
 
 PLATFORM = "console"

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 
-from tests.postgres_server import PostgresServer, PostgresUnavailable
+from tests.support.postgres_server import PostgresServer, PostgresUnavailable
 
 
 class Unavailable(Exception):

@@ -23,9 +23,9 @@ from bot.app import App, bootstrap
 from bot.clock import VirtualClock
 from bot.config import Settings
 from bot.db import Database
-from bot.services import circles
-from bot.services.grid import add_path
-from bot.services.people import ensure_identity
+from bot.services.community import circles
+from bot.services.community.grid import add_path
+from bot.services.community.people import ensure_identity
 from models import (
     CircleKind,
     DutyReminder,

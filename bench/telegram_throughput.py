@@ -23,7 +23,7 @@ from bot.app import bootstrap
 from bot.clock import VirtualClock
 from bot.config import Settings, TelegramSettings
 from bot.db import Database
-from tests.telegram_fakes import TOKEN, RecordingRequest, group, message_update, user
+from tests.support.telegram_fakes import TOKEN, RecordingRequest, group, message_update, user
 
 Raw = dict[str, Any]
 

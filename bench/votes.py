@@ -20,9 +20,10 @@ from bot.clock import VirtualClock
 from bot.config import GeneralSettings, Settings
 from bot.db import Database
 from bot.messages import ChatKind, ChatRef, EventKind, Incoming, UserRef
-from bot.services import circles, polls
-from bot.services.grid import add_path, resolve_place
-from bot.services.people import ensure_identity
+from bot.services.community import circles
+from bot.services.community.grid import add_path, resolve_place
+from bot.services.community.people import ensure_identity
+from bot.services.deliberation import polls
 from models import CircleKind, Identity, Membership, Place, PlaceKind, Resident
 
 PLATFORM = "console"

@@ -16,13 +16,13 @@ from bot.pruning import PruneDelivery
 from bot.rendering import Renderer
 from bot.routing import Router
 from bot.scheduler import DueWork, Scheduler
-from bot.services.deliberation_schedule import (
+from bot.services.deliberation.schedule import (
     ClosePolls,
     RefreshTallies,
     RemindFollowUps,
     RemindVoters,
 )
-from bot.services.duty_schedule import DutyReminders, RosterReposts
+from bot.services.volunteering.schedule import DutyReminders, RosterReposts
 from handlers.registry import COMMANDS, DIALOG, EVENTS, SEEN
 
 # Each kind of scheduled work, made from the settings and the default language.

@@ -113,7 +113,7 @@ def grid() -> None:
 @common
 def grid_add(path: str, config: str | None, db: str | None) -> None:
     """Create a place and every missing level above it (street/community/estate/...)."""
-    from bot.services.grid import add_path, full_name
+    from bot.services.community.grid import add_path, full_name
 
     _, database = _open(config, db)
     try:
@@ -130,7 +130,12 @@ def grid_add(path: str, config: str | None, db: str | None) -> None:
 @common
 def grid_import(file: Path, skip_bad: bool, config: str | None, db: str | None) -> None:
     """Import places (and optionally households) from a CSV or XLSX FILE, one row per unit."""
-    from bot.services.grid_import import BadRows, GridFileError, import_grid, read_grid_file
+    from bot.services.community.grid_import import (
+        BadRows,
+        GridFileError,
+        import_grid,
+        read_grid_file,
+    )
 
     try:
         grid_file = read_grid_file(file)
@@ -159,7 +164,7 @@ def grid_import(file: Path, skip_bad: bool, config: str | None, db: str | None) 
 @common
 def grid_show(path: str | None, config: str | None, db: str | None) -> None:
     """Print the grid as a tree, or the part under PATH."""
-    from bot.services.grid import render_tree
+    from bot.services.community.grid import render_tree
 
     _, database = _open(config, db)
     try:
@@ -178,9 +183,9 @@ def role() -> None:
 def _change_role(
     grant: bool, identity: str, role_name: str, path: str, config: str | None, db: str | None
 ) -> None:
-    from bot.services import roles
-    from bot.services.grid import resolve_place
-    from bot.services.people import ensure_identity
+    from bot.services.community import roles
+    from bot.services.community.grid import resolve_place
+    from bot.services.community.people import ensure_identity
 
     platform, _, external = identity.partition(":")
     if platform not in ("telegram", "wechat", "console") or not external:

@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from bot.adapters.console import PLATFORM, ConsoleChat
 from bot.app import prepare_database
-from bot.services import audit, circles, households, roles
-from bot.services.grid import add_path, resolve_place
-from bot.services.people import ensure_identity
+from bot.services.common import audit
+from bot.services.community import circles, households, roles
+from bot.services.community.grid import add_path, resolve_place
+from bot.services.community.people import ensure_identity
 from models import Circle, CircleKind, Identity, Resident, Role
 
 DEFAULT_FILE = "linli-demo.db"

@@ -18,8 +18,8 @@ from bot.errors import DomainError
 from bot.logs import log_failure
 from bot.messages import Audience, ChatKind, Envelope, EventKind, Incoming, Reply, Target
 from bot.routing import Router
-from bot.services.circles import bound_chat
-from bot.services.people import ensure_identity
+from bot.services.community.circles import bound_chat
+from bot.services.community.people import ensure_identity
 
 log = logging.getLogger(__name__)
 MAX_COMMAND_TEXT = 4096

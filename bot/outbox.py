@@ -16,8 +16,8 @@ from bot.clock import Clock
 from bot.db import Database
 from bot.delivery import envelope_of, scrub
 from bot.messages import ChatKind, Envelope
-from bot.services.circles import move_chat, unbind_chat
-from bot.services.people import close_private_chat
+from bot.services.community.circles import move_chat, unbind_chat
+from bot.services.community.people import close_private_chat
 from models import OutboxMessage, OutboxState
 
 log = logging.getLogger(__name__)

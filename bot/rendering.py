@@ -28,27 +28,25 @@ class Rendered:
 
 
 class Renderer:
-    """One Jinja2 environment per language; each feature's messages are macros of one file."""
+    """Each feature's messages are macros of one file per language: `<feature>/<language>.j2`."""
 
     def __init__(self, router: Router, templates_dir: Path = TEMPLATES_DIR) -> None:
         self.router = router
-        self._environments = {
-            language: Environment(
-                loader=FileSystemLoader(templates_dir / language),
-                autoescape=select_autoescape(default=True, default_for_string=True),
-                undefined=StrictUndefined,
-                trim_blocks=True,
-                lstrip_blocks=True,
-                keep_trailing_newline=False,
-            )
-            for language in LANGUAGES
-        }
+        self._environment = Environment(
+            loader=FileSystemLoader(templates_dir),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
 
     def markup(self, key: str, data: dict[str, Any], language: str) -> str:
         """The reply text as Telegram-safe HTML (user content escaped)."""
         feature, _, name = key.partition(".")
-        environment = self._environments.get(language) or self._environments["zh-Hans"]  # type: ignore[call-overload]
-        module = environment.get_template(f"{feature}.j2").module
+        if language not in LANGUAGES:
+            language = LANGUAGES[0]
+        module = self._environment.get_template(f"{feature}/{language}.j2").module
         macro = getattr(module, name)
         text = str(macro(**data))
         return _BLANK_RUNS.sub("\n\n", text.strip())

@@ -5,12 +5,13 @@ from __future__ import annotations
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, ChatKind, Choice, Envelope, Reply, Target
-from bot.services import binding, circles, households, outreach, roles
-from bot.services.binding import BindOutcome
-from bot.services.circles import CONSENT_WORDS, ChatSpec, JoinOutcome, JoinResult
-from bot.services.grid import full_name
-from bot.services.outreach import to_person
-from bot.services.people import ensure_identity
+from bot.services.common import outreach
+from bot.services.common.outreach import to_person
+from bot.services.community import binding, circles, households, roles
+from bot.services.community.binding import BindOutcome
+from bot.services.community.circles import CONSENT_WORDS, ChatSpec, JoinOutcome, JoinResult
+from bot.services.community.grid import full_name
+from bot.services.community.people import ensure_identity
 from models import BindingRequest, Circle, PlaceKind, Resident
 
 MAX_ARGUMENT = 200

@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Choice, Reply
-from bot.services import roles
-from bot.services.people import parse_language, set_language
+from bot.services.community import roles
+from bot.services.community.people import parse_language, set_language
 
 LANGUAGE_CHOICES = [
     [Choice("简体中文", "/lang zh-Hans"), Choice("繁體中文", "/lang zh-Hant")],

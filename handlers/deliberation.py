@@ -18,9 +18,7 @@ from sqlalchemy import select
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Choice, Envelope, Reply
-from bot.services import circles, poll_views, polls, roles, topics
-from bot.services.deliberation_schedule import closing_envelopes
-from bot.services.outreach import (
+from bot.services.common.outreach import (
     Actor,
     circle_admins,
     circles_within,
@@ -30,9 +28,12 @@ from bot.services.outreach import (
     to_circle,
     to_person,
 )
-from bot.services.people import ensure_identity
-from bot.services.poll_spec import PollSpec, parse_poll, parse_settings, split_items
-from bot.services.when import local_text, parse_when
+from bot.services.common.when import local_text, parse_when
+from bot.services.community import circles, roles
+from bot.services.community.people import ensure_identity
+from bot.services.deliberation import poll_views, polls, topics
+from bot.services.deliberation.poll_spec import PollSpec, parse_poll, parse_settings, split_items
+from bot.services.deliberation.schedule import closing_envelopes
 from models import Circle, Place, Poll, Resident, Topic
 
 MAX_ARGUMENT = 1000

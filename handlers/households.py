@@ -5,9 +5,9 @@ from __future__ import annotations
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Envelope, Reply
-from bot.services import circles, households
-from bot.services.grid import full_name
-from bot.services.outreach import community_of, to_person
+from bot.services.common.outreach import community_of, to_person
+from bot.services.community import circles, households
+from bot.services.community.grid import full_name
 from handlers.circles import _words
 from models import PlaceKind
 

@@ -12,10 +12,17 @@ from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Envelope, Reply
 from bot.routing import normalise
-from bot.services import dialogs, polls
-from bot.services.outreach import Actor, community_of, manages
-from bot.services.poll_spec import FLAGS, PollSettings, PollSpec, read_setting, split_items
-from bot.services.when import local_text, parse_when
+from bot.services.common import dialogs
+from bot.services.common.outreach import Actor, community_of, manages
+from bot.services.common.when import local_text, parse_when
+from bot.services.deliberation import polls
+from bot.services.deliberation.poll_spec import (
+    FLAGS,
+    PollSettings,
+    PollSpec,
+    read_setting,
+    split_items,
+)
 from handlers import deliberation
 from models import Dialog, PollKind
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, ChatKind, Choice, Envelope, Reply, Target
-from bot.services import volunteering
-from bot.services.duty_rules import rules_for
-from bot.services.people import forget, stored_data
+from bot.services.community.people import forget, stored_data
+from bot.services.volunteering import shifts as volunteering
+from bot.services.volunteering.rules import rules_for
 from handlers.volunteering import promotions, rosters
 
 CONFIRM_WORDS = frozenset({"确认", "確認", "confirm"})

@@ -6,7 +6,7 @@ from bot.context import Context
 from bot.dispatcher import EventHandler
 from bot.messages import EventKind
 from bot.routing import Command
-from bot.services import roles
+from bot.services.community import roles
 from handlers import circles, core, deliberation, households, poll_dialog, privacy, volunteering
 from models import Role
 

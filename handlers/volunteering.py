@@ -15,15 +15,30 @@ from datetime import date, timedelta
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Choice, Envelope, Reply
-from bot.services import attendance, duty_rules, roles, volunteering
-from bot.services.duty_reminders import local_day
-from bot.services.duty_rules import DutyRules
-from bot.services.outreach import Actor, circle_admins, secretaries
-from bot.services.people import ensure_identity
-from bot.services.rosters import about, refresh_rosters, roster_reply, shift_data, to_volunteer
-from bot.services.shift_spec import clean, parse_day, parse_items, parse_shift, split_items
-from bot.services.volunteering import ShiftView
-from bot.services.when import local_text
+from bot.services.common.outreach import Actor, circle_admins, secretaries
+from bot.services.common.when import local_text
+from bot.services.community import roles
+from bot.services.community.people import ensure_identity
+from bot.services.volunteering import attendance
+from bot.services.volunteering import rules as duty_rules
+from bot.services.volunteering import shifts as volunteering
+from bot.services.volunteering.reminders import local_day
+from bot.services.volunteering.rosters import (
+    about,
+    refresh_rosters,
+    roster_reply,
+    shift_data,
+    to_volunteer,
+)
+from bot.services.volunteering.rules import DutyRules
+from bot.services.volunteering.shift_spec import (
+    clean,
+    parse_day,
+    parse_items,
+    parse_shift,
+    split_items,
+)
+from bot.services.volunteering.shifts import ShiftView
 from handlers import core
 from models import Place, Resident, Shift, ShiftStatus, SignUp, SignUpStatus, VolunteerHours
 

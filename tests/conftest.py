@@ -16,7 +16,7 @@ from bot.app import App, bootstrap
 from bot.clock import VirtualClock
 from bot.config import GeneralSettings, Settings
 from bot.db import Database
-from tests.postgres_server import PostgresServer, PostgresUnavailable
+from tests.support.postgres_server import PostgresServer, PostgresUnavailable
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 START = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

@@ -1,0 +1,430 @@
+"""Circles: binding chats to places, registering households, members."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from bot.errors import DomainError
+from bot.services.common import audit
+from bot.services.community import households, roles
+from bot.services.community.grid import (
+    ancestor_of_kind,
+    ensure_household,
+    full_name,
+    locate_household,
+    normalise,
+    parse_address,
+)
+from models import (
+    Circle,
+    CircleChat,
+    CircleKind,
+    Identity,
+    JoinRequest,
+    JoinStatus,
+    Membership,
+    Place,
+    PlaceKind,
+    Resident,
+    Role,
+)
+
+CIRCLE_KINDS: dict[str, CircleKind] = {
+    "邻里圈": CircleKind.NEIGHBOUR,
+    "鄰里圈": CircleKind.NEIGHBOUR,
+    "邻里": CircleKind.NEIGHBOUR,
+    "党员圈": CircleKind.PARTY,
+    "黨員圈": CircleKind.PARTY,
+    "党员": CircleKind.PARTY,
+    "社团圈": CircleKind.ASSOCIATION,
+    "社團圈": CircleKind.ASSOCIATION,
+    "社团": CircleKind.ASSOCIATION,
+    "服务圈": CircleKind.SERVICE,
+    "服務圈": CircleKind.SERVICE,
+    "服务": CircleKind.SERVICE,
+    **{kind.value: kind for kind in CircleKind},
+}
+MAX_CIRCLE_NAME = 64
+# Last-seen times are kept to the quarter hour, so ordinary chat does not write on every message.
+SEEN_GRANULARITY = timedelta(minutes=15)
+
+
+def bound_chat(session: Session, platform: str, chat_id: str) -> CircleChat | None:
+    """The active binding of a chat, if any."""
+    return session.scalar(
+        select(CircleChat).where(
+            CircleChat.platform == platform, CircleChat.chat_id == chat_id, CircleChat.active
+        )
+    )
+
+
+def parse_bind_args(args: list[str]) -> tuple[str, CircleKind, str]:
+    """`<place> [kind] [name]`: the place query, the circle kind and an optional name."""
+    if not args:
+        raise DomainError("circles.bind_usage")
+    place, rest = args[0], args[1:]
+    kind = CircleKind.NEIGHBOUR
+    if rest and rest[0].lower() in CIRCLE_KINDS:
+        kind = CIRCLE_KINDS[rest[0].lower()]
+        rest = rest[1:]
+    elif rest and kind == CircleKind.NEIGHBOUR and len(rest) == 1 and rest[0].endswith("圈"):
+        raise DomainError("circles.unknown_kind", text=rest[0][:20])
+    name = " ".join(rest)
+    if len(name) > MAX_CIRCLE_NAME:
+        raise DomainError("circles.name_too_long", limit=MAX_CIRCLE_NAME)
+    return place, kind, name
+
+
+@dataclass(frozen=True)
+class ChatSpec:
+    """A group chat to bind: its platform, id and title."""
+
+    platform: str
+    chat_id: str
+    title: str
+
+
+def attach_chat(
+    session: Session,
+    now: datetime,
+    chat: ChatSpec,
+    place: Place,
+    kind: CircleKind,
+    name: str,
+    *,
+    actor_id: int | None,
+    admin: Resident | None,
+) -> Circle:
+    """Bind a chat to the circle of a kind at a place, creating the circle if needed.
+
+    Permission is the caller's business (a secretary, an approval, the operator).
+    `admin` becomes circle admin only of a circle created for this chat.
+    """
+    circle = session.scalar(
+        select(Circle).where(Circle.place_id == place.id, Circle.kind == kind, Circle.name == name)
+    )
+    if circle is None:
+        circle = Circle(place=place, kind=kind, name=name, created_at=now)
+        session.add(circle)
+        session.flush()
+    others = select(CircleChat.id).where(
+        CircleChat.circle_id == circle.id,
+        (CircleChat.platform != chat.platform) | (CircleChat.chat_id != chat.chat_id),
+    )
+    founder = session.scalar(others.limit(1)) is None
+    binding = session.scalar(
+        select(CircleChat).where(
+            CircleChat.platform == chat.platform, CircleChat.chat_id == chat.chat_id
+        )
+    )
+    if binding is None:
+        binding = CircleChat(
+            platform=chat.platform, chat_id=chat.chat_id, circle=circle, bound_at=now
+        )
+        session.add(binding)
+    binding.founder = founder
+    binding.circle = circle
+    binding.title = chat.title[:128]
+    binding.active = True
+    binding.bound_at = now
+    session.flush()
+    audit.record(
+        session,
+        now,
+        "circle.bind",
+        actor_id=actor_id,
+        place_id=place.id,
+        circle_id=circle.id,
+        platform=chat.platform,
+        chat_id=chat.chat_id,
+        kind=kind.value,
+    )
+    if (
+        admin is not None
+        and binding.founder
+        and not roles.is_circle_admin(session, admin.id, circle)
+    ):
+        roles.grant(
+            session, now, admin, Role.CIRCLE_ADMIN, roles.Scope(circle=circle), roles.OPERATOR
+        )
+    return circle
+
+
+def unbind_chat(session: Session, now: datetime, platform: str, chat_id: str) -> None:
+    """Mark a chat's binding inactive (the bot was removed or blocked)."""
+    binding = bound_chat(session, platform, chat_id)
+    if binding is not None:
+        binding.active = False
+        audit.record(
+            session,
+            now,
+            "circle.unbind",
+            actor_id=None,
+            circle_id=binding.circle_id,
+            platform=platform,
+            chat_id=chat_id,
+        )
+
+
+def move_chat(session: Session, now: datetime, platform: str, old_id: str, new_id: str) -> None:
+    """A chat got a new id (a Telegram group upgraded to a supergroup): its binding follows."""
+    binding = session.scalar(
+        select(CircleChat).where(CircleChat.platform == platform, CircleChat.chat_id == old_id)
+    )
+    taken = session.scalar(
+        select(CircleChat).where(CircleChat.platform == platform, CircleChat.chat_id == new_id)
+    )
+    if binding is None or taken is not None or not new_id:
+        return
+    binding.chat_id = new_id
+    audit.record(
+        session,
+        now,
+        "circle.chat_moved",
+        actor_id=None,
+        circle_id=binding.circle_id,
+        platform=platform,
+        old=old_id,
+        new=new_id,
+    )
+
+
+def touch_member(session: Session, now: datetime, circle: Circle, resident: Resident) -> None:
+    """Note that a resident was seen in a circle's chat."""
+    membership = session.scalar(
+        select(Membership).where(
+            Membership.circle_id == circle.id, Membership.resident_id == resident.id
+        )
+    )
+    if membership is None:
+        session.add(
+            Membership(circle=circle, resident=resident, first_seen_at=now, last_seen_at=now)
+        )
+    elif membership.left_at is not None or now - membership.last_seen_at > SEEN_GRANULARITY:
+        membership.last_seen_at = now
+        membership.left_at = None
+    session.flush()
+
+
+def member_left(session: Session, now: datetime, circle: Circle, resident: Resident) -> None:
+    """Note that a resident left a circle's chat."""
+    membership = session.scalar(
+        select(Membership).where(
+            Membership.circle_id == circle.id, Membership.resident_id == resident.id
+        )
+    )
+    if membership is not None:
+        membership.left_at = now
+
+
+class JoinOutcome(enum.StrEnum):
+    """What /join did."""
+
+    NEEDS_CONSENT = "needs_consent"
+    REGISTERED = "registered"
+    ALREADY = "already"
+    NEEDS_MOVE = "needs_move"
+    NEEDS_CONFIRMATION = "needs_confirmation"
+
+
+CONSENT_WORDS = frozenset({"同意", "agree", "yes", "确认", "確認"})
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    """The outcome of /join or /move, with the address in its canonical form.
+
+    `request` is the join request waiting for the household's consent; `unverified`
+    says a new household awaits verification before it votes per household.
+    """
+
+    outcome: JoinOutcome
+    address: str
+    household: str
+    request: JoinRequest | None = None
+    unverified: bool = False
+
+
+def register(
+    session: Session,
+    now: datetime,
+    resident: Resident,
+    circle: Circle,
+    address_text: str,
+    *,
+    consent: bool,
+    move: bool = False,
+) -> JoinResult:
+    """Register a resident's household inside the circle's estate.
+
+    Registration needs the resident's consent once; moving to another household
+    must be confirmed (`move=True`), never done by a second /join. Joining a household
+    that already has registered members waits for one of them to agree.
+    """
+    address = parse_address(address_text)
+    spot = locate_household(session, circle.place, address)
+    shown = "/".join([full_name(session, spot.holder, below=PlaceKind.COMMUNITY), spot.room])
+    if spot.household is not None and resident.household_id == spot.household.id:
+        return JoinResult(JoinOutcome.ALREADY, str(address), shown)
+    if resident.consent_at is None and not consent:
+        return JoinResult(JoinOutcome.NEEDS_CONSENT, str(address), shown)
+    if resident.household_id is not None and not move:
+        return JoinResult(JoinOutcome.NEEDS_MOVE, str(address), shown)
+    if resident.consent_at is None:
+        resident.consent_at = now
+    if spot.household is not None and households.occupants(
+        session, spot.household, besides=resident
+    ):
+        request = _ask_to_join(session, now, resident, spot.household, circle)
+        return JoinResult(JoinOutcome.NEEDS_CONFIRMATION, str(address), shown, request)
+    household = ensure_household(session, spot)
+    settle(session, now, resident, household, circle)
+    unverified = not household.verified and households.verifying(session, household)
+    return JoinResult(JoinOutcome.REGISTERED, str(address), shown, unverified=unverified)
+
+
+def settle(
+    session: Session, now: datetime, resident: Resident, household: Place, circle: Circle | None
+) -> None:
+    """Register a resident in a household (a first registration or a move)."""
+    previous = resident.household_id
+    resident.household_id = household.id
+    resident.household = household
+    resident.registered_at = now
+    if circle is not None:
+        touch_member(session, now, circle, resident)
+    audit.record(
+        session,
+        now,
+        "resident.move" if previous else "resident.register",
+        actor_id=resident.id,
+        target_id=resident.id,
+        place_id=household.id,
+        circle_id=circle.id if circle else None,
+    )
+
+
+def _ask_to_join(
+    session: Session, now: datetime, resident: Resident, household: Place, circle: Circle
+) -> JoinRequest:
+    pending = session.scalars(
+        select(JoinRequest).where(
+            JoinRequest.resident_id == resident.id, JoinRequest.status == JoinStatus.PENDING
+        )
+    ).all()
+    for older in pending:
+        if older.household_id == household.id:
+            return older
+        # Asking for another household withdraws the earlier request.
+        session.delete(older)
+    request = JoinRequest(resident=resident, household=household, circle=circle, asked_at=now)
+    request.status = JoinStatus.PENDING
+    session.add(request)
+    session.flush()
+    audit.record(session, now, "household.join_asked", actor_id=resident.id, place_id=household.id)
+    return request
+
+
+def decide_join(
+    session: Session, now: datetime, actor: Resident, number: int, agree: bool
+) -> JoinRequest:
+    """A member of the household, or someone who checks households there, decides a request."""
+    request = session.get(JoinRequest, number)
+    if request is None or request.status != JoinStatus.PENDING:
+        raise DomainError("households.no_such_request", number=number)
+    household = request.household
+    member = actor.household_id == household.id
+    if not member and not households.checks(session, actor, household):
+        raise DomainError("households.not_allowed", number=number)
+    request.status = JoinStatus.APPROVED if agree else JoinStatus.REFUSED
+    request.decided_at = now
+    request.decided_by_id = actor.id
+    if agree:
+        settle(session, now, request.resident, household, request.circle)
+    audit.record(
+        session,
+        now,
+        "household.join_agreed" if agree else "household.join_refused",
+        actor_id=actor.id,
+        target_id=request.resident_id,
+        place_id=household.id,
+    )
+    return request
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """One line of /members; `household` is the household's id for counting."""
+
+    name: str
+    address: str
+    household: int | None = None
+
+
+def members(
+    session: Session, actor: Resident, circle: Circle, platform_admin: bool
+) -> tuple[list[MemberRow], list[MemberRow]]:
+    """Registered members of the circle, and those who spoke without registering."""
+    if not roles.is_circle_admin(session, actor.id, circle, platform_admin):
+        raise DomainError("circles.admins_only")
+    rows = session.execute(
+        select(Resident)
+        .join(Membership, Membership.resident_id == Resident.id)
+        .where(Membership.circle_id == circle.id, Membership.left_at.is_(None))
+        .order_by(Resident.display_name, Resident.id)
+    ).scalars()
+    registered: list[MemberRow] = []
+    unregistered: list[MemberRow] = []
+    for resident in rows:
+        home = resident.household
+        if home is not None and circle.place.contains(home):
+            address = full_name(session, home, below=PlaceKind.ESTATE)
+            registered.append(MemberRow(resident.display_name, address, home.id))
+        else:
+            unregistered.append(MemberRow(resident.display_name, ""))
+    return registered, unregistered
+
+
+def find_member_by_name(session: Session, circle: Circle, name: str) -> Resident:
+    """The one member of the circle with this display name."""
+    wanted = normalise(name).lstrip("@")
+    found = session.scalars(
+        select(Resident)
+        .join(Membership, Membership.resident_id == Resident.id)
+        .where(
+            Membership.circle_id == circle.id,
+            or_(
+                Resident.display_name == wanted,
+                Resident.id.in_(select(Identity.resident_id).where(Identity.username == wanted)),
+            ),
+        )
+        .distinct()
+    ).all()
+    if not found:
+        raise DomainError("circles.no_such_member", name=wanted[:30])
+    if len(found) > 1:
+        raise DomainError("circles.ambiguous_member", name=wanted[:30])
+    return found[0]
+
+
+def community_of(session: Session, circle: Circle) -> str:
+    """The name of the community a circle lies in."""
+    community = ancestor_of_kind(session, circle.place, PlaceKind.COMMUNITY)
+    return community.name if community else ""
+
+
+def circles_of(session: Session, resident: Resident) -> list[Circle]:
+    """The circles a resident belongs to."""
+    return list(
+        session.scalars(
+            select(Circle)
+            .join(Membership, Membership.circle_id == Circle.id)
+            .where(Membership.resident_id == resident.id, Membership.left_at.is_(None))
+            .order_by(Circle.id)
+        )
+    )

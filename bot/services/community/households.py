@@ -1,0 +1,87 @@
+"""Households: who lives there, who may vouch for them, and a community's verification rule."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session
+
+from bot.errors import DomainError
+from bot.services.common import audit
+from bot.services.community import roles
+from bot.services.community.grid import ancestor_of_kind, locate_household, parse_address
+from models import Circle, HouseholdRules, Place, PlaceKind, Resident, Role
+
+# Who vouches for a household they do not live in: the people who know the building.
+CHECKERS = (Role.BUILDING_HEAD, Role.UNIT_HEAD, Role.GRID_WORKER)
+
+
+def occupants(
+    session: Session, household: Place, *, besides: Resident | None = None
+) -> list[Resident]:
+    """The residents registered in a household (but `besides`)."""
+    query = select(Resident).where(Resident.household_id == household.id)
+    if besides is not None:
+        query = query.where(Resident.id != besides.id)
+    return list(session.scalars(query.order_by(Resident.id)))
+
+
+def checks(session: Session, resident: Resident, household: Place) -> bool:
+    """True for a building head, unit head or grid worker whose place holds the household."""
+    return any(roles.holds(session, resident.id, role, household) for role in CHECKERS)
+
+
+def verifying(session: Session, place: Place) -> bool:
+    """Whether the community of `place` counts only verified households per household."""
+    community = ancestor_of_kind(session, place, PlaceKind.COMMUNITY)
+    rules = session.get(HouseholdRules, community.id) if community is not None else None
+    return rules is not None and rules.verify
+
+
+def unverified(session: Session, community: Place) -> int:
+    """How many registered households of a community still wait for verification."""
+    query = (
+        select(func.count(func.distinct(Place.id)))
+        .join(Resident, Resident.household_id == Place.id)
+        .where(Place.path.startswith(community.path), ~Place.listed, Place.verified_at.is_(None))
+    )
+    return session.scalar(query) or 0
+
+
+def set_verifying(
+    session: Session, now: datetime, actor: Resident, community: Place, on: bool
+) -> int:
+    """A secretary switches household verification; returns the households still unverified."""
+    if not roles.is_secretary_for(session, actor.id, community):
+        raise DomainError("households.secretary_only")
+    rules = session.get(HouseholdRules, community.id)
+    if rules is None:
+        rules = HouseholdRules(community_id=community.id, verify=on, updated_at=now)
+        session.add(rules)
+    rules.verify = on
+    rules.updated_at = now
+    audit.record(
+        session, now, "household.verify_rule", actor_id=actor.id, place_id=community.id, on=on
+    )
+    return unverified(session, community)
+
+
+def verify(session: Session, now: datetime, actor: Resident, circle: Circle, address: str) -> Place:
+    """A building head, unit head or grid worker confirms a registered household is real."""
+    spot = locate_household(session, circle.place, parse_address(address))
+    household = spot.household
+    if household is None or not occupants(session, household):
+        raise DomainError("households.nobody_there", address=address[:40])
+    if not checks(session, actor, household):
+        raise DomainError("households.checkers_only")
+    if household.verified:
+        raise DomainError("households.already_verified", address=address[:40])
+    household.verified_at = now
+    audit.record(session, now, "household.verify", actor_id=actor.id, place_id=household.id)
+    return household
+
+
+def verified_clause() -> ColumnElement[bool]:
+    """The SQL condition of a verified household (on `Place`)."""
+    return or_(Place.listed, Place.verified_at.is_not(None))

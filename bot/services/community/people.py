@@ -1,0 +1,203 @@
+"""Residents and their platform identities."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from bot.config import LANGUAGES
+from bot.delivery import erase_person
+from bot.errors import DomainError
+from models import AuditEntry, Ballot, Decision, Dialog, Identity, PlaceKind, Resident
+
+MAX_NAME = 64
+_KEEP_FORMAT = {"\u200d"}  # zero-width joiner, which emoji sequences need
+
+
+def clean_name(name: str) -> str:
+    """A display name without control or bidi-override characters, at most 64 long."""
+    kept = "".join(
+        ch
+        for ch in unicodedata.normalize("NFC", name)
+        if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn") or ch in _KEEP_FORMAT
+    )
+    return " ".join(kept.split())[:MAX_NAME]
+
+
+def find_identity(session: Session, platform: str, external_id: str) -> Identity | None:
+    """The identity of a platform account, if known."""
+    return session.scalar(
+        select(Identity).where(Identity.platform == platform, Identity.external_id == external_id)
+    )
+
+
+def ensure_identity(
+    session: Session,
+    platform: str,
+    external_id: str,
+    display_name: str,
+    now: datetime,
+    username: str = "",
+) -> Identity:
+    """The identity of a platform account, created with its resident on first sight."""
+    name = clean_name(display_name)
+    handle = clean_name(username).lstrip("@") or None
+    identity = find_identity(session, platform, external_id)
+    if identity is None:
+        name = name or clean_name(external_id)
+        resident = Resident(display_name=name, created_at=now)
+        identity = Identity(
+            resident=resident,
+            platform=platform,
+            external_id=external_id,
+            display_name=name,
+            username=handle,
+        )
+        session.add_all([resident, identity])
+        session.flush()
+        return identity
+    if name and identity.display_name != name:
+        identity.display_name = name
+        identity.resident.display_name = name
+    if handle and identity.username != handle:
+        identity.username = handle
+    return identity
+
+
+def close_private_chat(session: Session, platform: str, external_id: str) -> None:
+    """The user blocked the bot: personal answers go back to pointers until they write again."""
+    identity = find_identity(session, platform, external_id)
+    if identity is not None:
+        identity.private_chat_open = False
+
+
+def parse_language(text: str) -> str:
+    """A language code from what people type (zh-Hant, 繁体, English, ...)."""
+    key = text.strip().lower().replace("_", "-")
+    aliases = {
+        "zh-hans": "zh-Hans",
+        "zh-cn": "zh-Hans",
+        "zh": "zh-Hans",
+        "简体": "zh-Hans",
+        "简体中文": "zh-Hans",
+        "簡體": "zh-Hans",
+        "簡體中文": "zh-Hans",
+        "中文": "zh-Hans",
+        "zh-hant": "zh-Hant",
+        "zh-tw": "zh-Hant",
+        "zh-hk": "zh-Hant",
+        "繁体": "zh-Hant",
+        "繁體": "zh-Hant",
+        "繁体中文": "zh-Hant",
+        "繁體中文": "zh-Hant",
+        "en": "en",
+        "english": "en",
+        "英文": "en",
+        "英语": "en",
+        "英語": "en",
+    }
+    language = aliases.get(key)
+    if language is None or language not in LANGUAGES:
+        raise DomainError("people.bad_language", text=text[:20])
+    return language
+
+
+def set_language(session: Session, resident: Resident, language: str) -> None:
+    """Remember a resident's language."""
+    resident.language = language
+
+
+@dataclass(frozen=True)
+class StoredData:
+    """Everything Linli stores about one resident, for /mydata."""
+
+    name: str
+    accounts: list[str]
+    household: str
+    consent_at: datetime | None
+    roles: list[tuple[str, str]]
+    circles: list[str]
+
+
+def stored_data(session: Session, resident: Resident) -> StoredData:
+    """Collect what is stored about `resident`."""
+    from bot.services.community import circles, roles
+    from bot.services.community.grid import full_name
+
+    household = resident.household
+    return StoredData(
+        name=resident.display_name,
+        accounts=[f"{i.platform}:{i.external_id}" for i in resident.identities],
+        household=full_name(session, household) if household else "",
+        consent_at=resident.consent_at,
+        roles=roles.describe(session, roles.active_grants(session, resident.id)),
+        circles=[roles.circle_title(session, c) for c in circles.circles_of(session, resident)],
+    )
+
+
+def forget(session: Session, now: datetime, resident: Resident) -> None:
+    """Erase a resident: every row that names or addresses them goes or loses them.
+
+    Identities, memberships, grants and sign-ups go with the resident (the database
+    cascades); ballots, decisions, hours and the audit log keep their counts without them.
+    """
+    from bot.services.common import audit
+
+    accounts = [(i.platform, i.external_id) for i in resident.identities]
+    names = {resident.display_name} | {i.display_name for i in resident.identities}
+    names |= {i.username for i in resident.identities if i.username}
+    names |= {"@" + name for name in names}
+    erase_person(session, accounts, names, _addresses(session, resident))
+    for platform, external_id in accounts:
+        session.execute(
+            delete(Dialog).where(
+                Dialog.platform == platform,
+                or_(Dialog.user_id == external_id, Dialog.chat_id == external_id),
+            )
+        )
+    _unlink(session, resident)
+    audit.record(session, now, "resident.forget", actor_id=None)
+    session.flush()
+    gone = [resident, *resident.identities]
+    session.execute(delete(Resident).where(Resident.id == resident.id))
+    for item in gone:
+        session.expunge(item)
+
+
+def _addresses(session: Session, resident: Resident) -> set[str]:
+    """A household's address in every form messages show it (from the street down)."""
+    from bot.services.community.grid import full_name
+
+    household = resident.household
+    if household is None:
+        return set()
+    levels = (None, PlaceKind.STREET, PlaceKind.COMMUNITY, PlaceKind.ESTATE)
+    return {full_name(session, household, below) for below in levels}
+
+
+def _unlink(session: Session, resident: Resident) -> None:
+    """Records that outlive a resident keep no trace of them (their rows hold only counts)."""
+    session.execute(
+        update(Ballot)
+        .where(Ballot.resident_id == resident.id)
+        .values(resident_id=None, household_id=None, cast_at=None)
+    )
+    session.execute(update(Decision).where(Decision.owner_id == resident.id).values(owner_name=""))
+    if resident.household_id is not None:
+        session.execute(
+            update(AuditEntry)
+            .where(
+                or_(AuditEntry.actor_id == resident.id, AuditEntry.target_id == resident.id),
+                AuditEntry.place_id == resident.household_id,
+            )
+            .values(place_id=None)
+        )
+    for entry in session.scalars(select(AuditEntry).where(AuditEntry.action == "shift.confirm")):
+        confirmed = entry.details.get("confirmed", [])
+        if resident.id in confirmed:
+            kept = [other for other in confirmed if other != resident.id]
+            entry.details = entry.details | {"confirmed": kept}

@@ -1,0 +1,148 @@
+"""Reading /poll: the question, its options, and the settings that trail them."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.errors import DomainError
+from bot.services.common.when import parse_when
+from models import PollKind
+
+_ITEM_SEPARATOR = re.compile(r"\s*\|\s*")
+_VALUE_SEPARATOR = re.compile(r"^[\s:：]+")
+# Settings that stand alone, and the (field, value) each sets.
+FLAGS: dict[str, tuple[str, object]] = {
+    **dict.fromkeys(("匿名", "anonymous"), ("anonymous", True)),
+    **dict.fromkeys(("实名", "實名", "记名", "記名", "named"), ("anonymous", False)),
+    **dict.fromkeys(("每户一票", "每戶一票", "per household"), ("per_household", True)),
+    **dict.fromkeys(("每人一票", "per person", "per resident"), ("per_household", False)),
+    **dict.fromkeys(("结束后公布", "結束後公布", "hidden"), ("hidden", True)),
+    **dict.fromkeys(("即时公布", "即時公布", "公开结果", "公開結果", "visible"), ("hidden", False)),
+    **dict.fromkeys(("可改票", "changeable"), ("changeable", True)),
+    **dict.fromkeys(("不可改票", "final"), ("changeable", False)),
+    **dict.fromkeys(("评分", "評分", "满意度", "滿意度", "rating"), ("kind", PollKind.RATING)),
+    **dict.fromkeys(
+        ("表决", "表決", "赞成反对", "贊成反對", "yes/no", "yes-no", "yesno"),
+        ("kind", PollKind.YES_NO),
+    ),
+    **dict.fromkeys(("单选", "單選", "single"), ("kind", PollKind.SINGLE)),
+}
+# Settings followed by a value.
+VALUED: dict[str, str] = {
+    **dict.fromkeys(("截止时间", "截止時間", "截止", "deadline", "until"), "closes_at"),
+    **dict.fromkeys(("开始时间", "開始時間", "开始", "開始", "opens", "start"), "opens_at"),
+    **dict.fromkeys(("多选", "多選", "choose"), "max_choices"),
+    **dict.fromkeys(("法定", "quorum"), "quorum_percent"),
+    **dict.fromkeys(("范围", "範圍", "scope"), "scope"),
+    **dict.fromkeys(("议题", "議題", "topic"), "topic_number"),
+}
+_VALUED_WORDS = sorted(VALUED, key=len, reverse=True)
+
+
+@dataclass
+class PollSettings:
+    """Settings given with /poll or /pollset; None means not given."""
+
+    closes_at: datetime | None = None
+    opens_at: datetime | None = None
+    anonymous: bool | None = None
+    hidden: bool | None = None
+    per_household: bool | None = None
+    changeable: bool | None = None
+    kind: PollKind | None = None
+    max_choices: int | None = None
+    quorum_percent: int | None = None
+    scope: str | None = None
+    topic_number: int | None = None
+    given: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PollSpec:
+    """A poll as typed: its question, options and settings."""
+
+    question: str
+    options: list[str]
+    settings: PollSettings
+
+
+def split_items(text: str) -> list[str]:
+    """`a | b | c` (half- or full-width bars) as clean items."""
+    folded = unicodedata.normalize("NFKC", text)
+    return [" ".join(item.split()) for item in _ITEM_SEPARATOR.split(folded.strip())]
+
+
+def parse_poll(text: str, now: datetime, zone: ZoneInfo) -> PollSpec:
+    """`question | option | option | setting …`: trailing items that are settings are settings."""
+    items = [item for item in split_items(text) if item]
+    if not items:
+        raise DomainError("deliberation.poll_usage")
+    settings = PollSettings()
+    while len(items) > 1 and read_setting(items[-1], now, zone, settings):
+        items.pop()
+    question, options = items[0], items[1:]
+    if read_setting(question, now, zone, PollSettings()):
+        raise DomainError("deliberation.poll_usage")
+    return PollSpec(question, options, settings)
+
+
+def parse_settings(items: list[str], now: datetime, zone: ZoneInfo) -> PollSettings:
+    """Every item must be a setting (for /pollset)."""
+    settings = PollSettings()
+    for item in items:
+        if not read_setting(item, now, zone, settings):
+            raise DomainError("deliberation.unknown_setting", text=item[:30])
+    return settings
+
+
+def read_setting(item: str, now: datetime, zone: ZoneInfo, settings: PollSettings) -> bool:
+    """Apply `item` to `settings` if it is a setting; a setting with a bad value is an error.
+
+    A valued setting written without a space (开始施工) counts only if its value reads,
+    so options that merely begin with a setting's word stay options.
+    """
+    lowered = item.lower()
+    flag = FLAGS.get(lowered)
+    if flag is not None:
+        name, value = flag
+        setattr(settings, name, value)
+        settings.given.append(name)
+        return True
+    word = next((w for w in _VALUED_WORDS if lowered.startswith(w)), None)
+    if word is None:
+        return False
+    rest = item[len(word) :]
+    spaced = not rest or bool(_VALUE_SEPARATOR.match(rest))
+    value = _VALUE_SEPARATOR.sub("", rest)
+    name = VALUED[word]
+    try:
+        parsed = _value(name, value, now, zone)
+    except DomainError as error:
+        # A time read but too far off is a deadline all the same, not an option.
+        if spaced or error.key == "when.too_far":
+            raise
+        return False
+    setattr(settings, name, parsed)
+    if name == "max_choices":
+        settings.kind = PollKind.MULTIPLE
+    settings.given.append(name)
+    return True
+
+
+def _value(name: str, value: str, now: datetime, zone: ZoneInfo) -> object:
+    if not value:
+        raise DomainError("deliberation.setting_needs_value", setting=name)
+    if name == "closes_at":
+        return parse_when(value, now, zone, date_only="end")
+    if name == "opens_at":
+        return parse_when(value, now, zone, date_only="start")
+    if name == "scope":
+        return value
+    number = re.fullmatch(r"#?(\d{1,4})\s*%?", value)
+    if number is None:
+        raise DomainError("deliberation.setting_needs_number", setting=name, text=value[:20])
+    return int(number.group(1))

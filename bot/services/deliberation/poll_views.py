@@ -1,0 +1,158 @@
+"""What polls look like in chats: the poll message, results, reminders and their envelopes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.messages import ChatKind, Choice, Envelope, Reply, Target
+from bot.services.common.when import local_text
+from bot.services.deliberation import charts
+from bot.services.deliberation.polls import (
+    Standing,
+    Turnout,
+    quorum_met,
+    shown_standing,
+    standing,
+    turnout,
+)
+from models import CircleChat, Poll, PollKind, PollPosting, PollStatus
+
+
+def message_key(poll: Poll) -> str:
+    """The name of a poll's message in each chat it is posted in, for later edits."""
+    return f"poll:{poll.id}"
+
+
+def _basics(poll: Poll, zone: ZoneInfo) -> dict[str, Any]:
+    topic = poll.topic
+    return {
+        "number": poll.number,
+        "question": poll.question,
+        "kind": poll.kind.value,
+        "choose": poll.max_choices,
+        "per_household": poll.per_household,
+        "verified": poll.verified_only,
+        "anonymous": poll.anonymous,
+        "hidden": poll.hidden,
+        "changeable": poll.changeable,
+        "quorum": poll.quorum_percent,
+        "scope": poll.scope_place.name if poll.scope_place else "",
+        "deadline": local_text(poll.closes_at, zone),
+        "topic": [topic.number, topic.title] if topic else None,
+    }
+
+
+def poll_reply(session: Session, poll: Poll, zone: ZoneInfo, now: datetime) -> Reply:
+    """The poll message: question, options (with counts unless hidden), settings, buttons."""
+    counted = shown_standing(session, poll)
+    shown = not poll.hidden or poll.status == PollStatus.CLOSED
+    data = _basics(poll, zone) | {
+        "options": [
+            [o.position, o.label, o.votes if shown else None, o.percent if shown else None]
+            for o in counted.options
+        ],
+        "ballots": counted.ballots,
+        "opens": local_text(poll.opens_at, zone) if poll.opens_at > now else "",
+        "closed": poll.status == PollStatus.CLOSED,
+    }
+    return Reply("deliberation.poll", data, choices=_buttons(poll) if not data["closed"] else [])
+
+
+def _buttons(poll: Poll) -> list[list[Choice]]:
+    command = f"/vote {poll.number} "
+    if poll.kind == PollKind.YES_NO:
+        return [
+            [
+                Choice(f"deliberation.option_{o.label}", command + str(o.position), translated=True)
+                for o in poll.options
+            ]
+        ]
+    if poll.kind == PollKind.RATING:
+        return [[Choice(o.label, command + str(o.position)) for o in poll.options]]
+    return [[Choice(o.label, command + str(o.position))] for o in poll.options]
+
+
+def result_reply(
+    session: Session, poll: Poll, zone: ZoneInfo, secret: bytes, image: Path | None = None
+) -> Reply:
+    """The standing so far, or the final result of a closed poll (with its chart)."""
+    counted = shown_standing(session, poll)
+    closed = poll.status == PollStatus.CLOSED
+    if closed:
+        eligible, voted = poll.eligible_households or 0, poll.voted_households or 0
+    else:
+        live = turnout(session, secret, poll)
+        eligible, voted = live.eligible_households, live.voted_households
+    data = _basics(poll, zone) | {
+        "options": [[o.position, o.label, o.votes, o.percent] for o in counted.options],
+        "ballots": counted.ballots,
+        "choices": sum(o.votes for o in counted.options),
+        "average": counted.average,
+        "eligible": eligible,
+        "voted": voted,
+        "turnout": 100.0 * voted / eligible if eligible else 0.0,
+        "quorum_met": quorum_met(poll) if closed else None,
+        "final": closed,
+    }
+    return Reply("deliberation.result", data, image=image)
+
+
+def draw_chart(session: Session, poll: Poll, folder: Path) -> Path:
+    """The result chart of a poll, drawn into `folder`."""
+    counted: Standing = standing(session, poll)
+    if poll.kind == PollKind.RATING and counted.average is not None:
+        title = f"#{poll.number}  n={counted.ballots}  avg {counted.average:.1f}"
+    else:
+        title = f"#{poll.number}  n={counted.ballots}"
+    path = folder / "charts" / f"poll-{poll.id}.png"
+    return charts.draw(counted, poll.kind == PollKind.RATING, title, path)
+
+
+def reminder_reply(poll: Poll, zone: ZoneInfo) -> Reply:
+    """The private reminder to someone who has not voted."""
+    return Reply("deliberation.remind_voter", _basics(poll, zone))
+
+
+def waiting_reply(poll: Poll, zone: ZoneInfo, counted: Turnout) -> Reply:
+    """The count of who has not voted yet, for the circles (nobody is named)."""
+    waiting = len({h if poll.per_household else r for r, h in counted.waiting})
+    return Reply("deliberation.remind_circle", _basics(poll, zone) | {"waiting": waiting})
+
+
+def to_postings(
+    session: Session,
+    poll: Poll,
+    reply: Reply,
+    default_language: str,
+    *,
+    key: str = "",
+    edit: bool = False,
+) -> list[Envelope]:
+    """An envelope for every chat a poll was posted in that is still bound."""
+    chats = session.scalars(
+        select(CircleChat)
+        .join(
+            PollPosting,
+            (PollPosting.platform == CircleChat.platform)
+            & (PollPosting.chat_id == CircleChat.chat_id),
+        )
+        .where(PollPosting.poll_id == poll.id, CircleChat.active)
+        .order_by(PollPosting.id)
+    )
+    return [
+        Envelope(
+            Target(chat.platform, chat.chat_id, ChatKind.GROUP),
+            replace(reply),
+            chat.circle.language or default_language,
+            key=key,
+            edit=edit,
+        )
+        for chat in chats
+    ]

@@ -1,0 +1,190 @@
+"""Scheduled deliberation work: closing polls, reminding voters, live counts, follow-ups.
+
+Each kind finds what is due with an indexed query and marks it done in the
+scheduler's transaction, together with the messages it stages, so a restart that
+spans a deadline closes the poll once and repeats nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from bot.config import Settings
+from bot.messages import Envelope, Reply
+from bot.services.common.outreach import to_person
+from bot.services.common.when import local_text
+from bot.services.deliberation.poll_views import (
+    draw_chart,
+    message_key,
+    poll_reply,
+    reminder_reply,
+    result_reply,
+    to_postings,
+    waiting_reply,
+)
+from bot.services.deliberation.polls import finish, publish, tally_at, turnout
+from bot.services.deliberation.topics import FOLLOWED_UP
+from models import Decision, Poll, PollStatus, Resident
+
+
+class _Work:
+    """What every kind of deliberation work needs from the settings."""
+
+    def __init__(self, settings: Settings, language: str) -> None:
+        self.secret = settings.secret
+        self.zone: ZoneInfo = settings.zone
+        self.data_path: Path = settings.data_path
+        self.language = language
+        self.repeat = timedelta(days=settings.deliberation.follow_up_repeat_days)
+        self.batch = timedelta(minutes=settings.deliberation.anonymous_tally_minutes)
+
+
+def closing_envelopes(
+    session: Session,
+    now: datetime,
+    poll: Poll,
+    secret: bytes,
+    zone: ZoneInfo,
+    folder: Path,
+    language: str,
+) -> list[Envelope]:
+    """A closed poll's messages: its final state in place, and the result with its chart."""
+    image = draw_chart(session, poll, folder)
+    poll.chart = str(image)
+    final = poll_reply(session, poll, zone, now)
+    result = result_reply(session, poll, zone, secret, image)
+    return to_postings(session, poll, final, language, key=message_key(poll), edit=True) + (
+        to_postings(session, poll, result, language)
+    )
+
+
+class ClosePolls(_Work):
+    """Closes each poll at its deadline and posts the result wherever it was posted."""
+
+    name = "close-polls"
+
+    def next_due(self, session: Session, after: datetime) -> datetime | None:
+        """The earliest deadline of an open poll."""
+        return session.scalar(
+            select(func.min(Poll.closes_at)).where(Poll.status == PollStatus.OPEN)
+        )
+
+    def run_due(self, session: Session, now: datetime) -> list[Envelope]:
+        """Close every open poll whose deadline has passed."""
+        due = session.scalars(
+            select(Poll)
+            .where(Poll.status == PollStatus.OPEN, Poll.closes_at <= now)
+            .order_by(Poll.closes_at, Poll.id)
+            .with_for_update()
+        ).all()
+        envelopes: list[Envelope] = []
+        for poll in due:
+            finish(session, now, poll, self.secret)
+            envelopes += closing_envelopes(
+                session, now, poll, self.secret, self.zone, self.data_path, self.language
+            )
+        return envelopes
+
+
+class RemindVoters(_Work):
+    """Before a deadline, reminds each eligible voter who has not voted, and tells the
+    circles how many have not, naming nobody."""
+
+    name = "remind-voters"
+
+    def next_due(self, session: Session, after: datetime) -> datetime | None:
+        """The earliest pending reminder."""
+        return session.scalar(select(func.min(Poll.remind_at)))
+
+    def run_due(self, session: Session, now: datetime) -> list[Envelope]:
+        """Send every reminder due now."""
+        envelopes: list[Envelope] = []
+        for poll in session.scalars(select(Poll).where(Poll.remind_at <= now)).all():
+            poll.remind_at = None
+            if poll.status != PollStatus.OPEN:
+                continue
+            counted = turnout(session, self.secret, poll)
+            reminder = reminder_reply(poll, self.zone)
+            waiting = [resident for resident, _ in counted.waiting]
+            for resident in session.scalars(
+                select(Resident)
+                .where(Resident.id.in_(waiting))
+                .options(selectinload(Resident.identities))
+                .order_by(Resident.id)
+            ):
+                envelopes += to_person(resident, reminder, self.language)
+            envelopes += to_postings(
+                session, poll, waiting_reply(poll, self.zone, counted), self.language
+            )
+        return envelopes
+
+
+class RefreshTallies(_Work):
+    """Edits a poll's messages with its live count, at most once per interval: votes only
+    mark the poll, and this merges all the votes since the last edit into one. An
+    anonymous poll's count waits for a batch of changed ballots (see `tally_at`)."""
+
+    name = "refresh-tallies"
+
+    def next_due(self, session: Session, after: datetime) -> datetime | None:
+        """The earliest pending refresh."""
+        return session.scalar(select(func.min(Poll.refresh_at)))
+
+    def run_due(self, session: Session, now: datetime) -> list[Envelope]:
+        """Edit the messages of every poll whose refresh is due."""
+        envelopes: list[Envelope] = []
+        due = select(Poll).where(Poll.refresh_at <= now).order_by(Poll.id).with_for_update()
+        for poll in session.scalars(due).all():
+            if poll.anonymous and poll.status == PollStatus.OPEN:
+                poll.refresh_at = tally_at(poll, now, self.batch)
+                if poll.refresh_at is None or poll.refresh_at > now:
+                    continue
+            poll.refresh_at = None
+            poll.refreshed_at = now
+            publish(session, poll)
+            if poll.status == PollStatus.OPEN:
+                reply = poll_reply(session, poll, self.zone, now)
+                envelopes += to_postings(
+                    session, poll, reply, self.language, key=message_key(poll), edit=True
+                )
+        return envelopes
+
+
+class RemindFollowUps(_Work):
+    """Reminds whoever answers for an overdue decision, again every few days until solved."""
+
+    name = "remind-follow-ups"
+
+    def next_due(self, session: Session, after: datetime) -> datetime | None:
+        """The earliest pending follow-up reminder."""
+        return session.scalar(select(func.min(Decision.remind_at)))
+
+    def run_due(self, session: Session, now: datetime) -> list[Envelope]:
+        """Remind the owners of every decision overdue now."""
+        envelopes: list[Envelope] = []
+        for decision in session.scalars(select(Decision).where(Decision.remind_at <= now)).all():
+            topic = decision.topic
+            if topic.status not in FOLLOWED_UP:
+                decision.remind_at = None
+                continue
+            decision.remind_at = now + self.repeat
+            owner = decision.owner or decision.decided_by
+            if owner is None:
+                continue
+            reply = Reply(
+                "deliberation.follow_up_overdue",
+                {
+                    "number": topic.number,
+                    "title": topic.title,
+                    "decision": decision.text,
+                    "owner": decision.owner_name,
+                    "due": local_text(decision.due_at or now, self.zone),
+                },
+            )
+            envelopes += to_person(owner, reply, self.language)
+        return envelopes

@@ -1,0 +1,409 @@
+"""Topics (议题): raising, seconding, the agenda, decisions, follow-up and the figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.errors import DomainError
+from bot.services.common import audit
+from bot.services.common.outreach import Actor, community_of, home_community, manages
+from bot.services.community import roles
+from models import (
+    Circle,
+    Decision,
+    DeliberationRules,
+    Place,
+    Poll,
+    ProgressNote,
+    Resident,
+    Topic,
+    TopicSecond,
+    TopicStatus,
+)
+
+MAX_TITLE = 200
+MAX_NOTE = 500
+MAX_REASON = 300
+MAX_OWNER = 64
+LISTED = 20
+# Statuses in which a topic still gathers support, can be voted on, or decided.
+OPEN_FOR_SUPPORT = (TopicStatus.RAISED, TopicStatus.AGENDA)
+UNDECIDED = (TopicStatus.RAISED, TopicStatus.AGENDA, TopicStatus.DELIBERATION)
+FOLLOWED_UP = (TopicStatus.DECIDED, TopicStatus.IN_PROGRESS)
+
+
+def seconds_needed(session: Session, community: Place, default: int) -> int:
+    """How many households must support a topic in `community` to put it on the agenda."""
+    rules = session.get(DeliberationRules, community.id)
+    return rules.seconds_needed if rules is not None else default
+
+
+def set_seconds_needed(
+    session: Session, now: datetime, actor: Resident, community: Place, needed: int
+) -> None:
+    """A secretary sets their community's threshold."""
+    if not roles.is_secretary_for(session, actor.id, community):
+        raise DomainError("deliberation.secretary_only")
+    if not 1 <= needed <= 1000:
+        raise DomainError("deliberation.bad_threshold")
+    rules = session.get(DeliberationRules, community.id)
+    if rules is None:
+        rules = DeliberationRules(community_id=community.id, seconds_needed=needed, updated_at=now)
+        session.add(rules)
+    rules.seconds_needed = needed
+    rules.updated_at = now
+    audit.record(
+        session, now, "topic.threshold", actor_id=actor.id, place_id=community.id, needed=needed
+    )
+
+
+def next_number(session: Session, model: type[Topic] | type[Poll], community: Place) -> int:
+    """The next number of a topic or poll in a community (the community row is locked)."""
+    session.scalar(select(Place.id).where(Place.id == community.id).with_for_update())
+    latest = session.scalar(
+        select(func.max(model.number)).where(model.community_id == community.id)
+    )
+    return (latest or 0) + 1
+
+
+@dataclass(frozen=True)
+class Support:
+    """A topic's support after a change: households so far, needed, and whether it just
+    reached the agenda."""
+
+    topic: Topic
+    count: int
+    needed: int
+    reached: bool
+
+
+def propose(
+    session: Session, now: datetime, resident: Resident, circle: Circle, title: str, default: int
+) -> Support:
+    """Raise a topic in a circle; the proposer's household is its first supporter."""
+    title = " ".join(title.split())
+    if not title:
+        raise DomainError("deliberation.propose_usage")
+    if len(title) > MAX_TITLE:
+        raise DomainError("deliberation.title_too_long", limit=MAX_TITLE)
+    community = community_of(session, circle.place)
+    household = _household_in(session, resident, community)
+    topic = Topic(
+        community_id=community.id,
+        number=next_number(session, Topic, community),
+        circle=circle,
+        place_id=circle.place_id,
+        title=title,
+        proposer=resident,
+        status=TopicStatus.RAISED,
+        hot=False,
+        raised_at=now,
+    )
+    session.add(topic)
+    session.flush()
+    session.add(
+        TopicSecond(topic_id=topic.id, household_id=household.id, resident_id=resident.id, at=now)
+    )
+    session.flush()
+    return _after_support(session, now, topic, community, default)
+
+
+def second(
+    session: Session, now: datetime, resident: Resident, topic: Topic, default: int
+) -> Support:
+    """A household supports a topic (附议); one per household, and one per person."""
+    community = session.get_one(Place, topic.community_id)
+    household = _household_in(session, resident, community)
+    if topic.status not in OPEN_FOR_SUPPORT:
+        raise DomainError("deliberation.support_closed", number=topic.number, status=topic.status)
+    before = session.scalar(
+        select(TopicSecond.household_id).where(
+            TopicSecond.topic_id == topic.id, TopicSecond.resident_id == resident.id
+        )
+    )
+    if before is not None and before != household.id:
+        raise DomainError("deliberation.seconded_before_move", number=topic.number)
+    taken = session.scalar(
+        select(TopicSecond.id).where(
+            TopicSecond.topic_id == topic.id, TopicSecond.household_id == household.id
+        )
+    )
+    if taken is not None:
+        raise DomainError("deliberation.already_seconded", number=topic.number)
+    try:
+        with session.begin_nested():
+            session.add(
+                TopicSecond(
+                    topic_id=topic.id, household_id=household.id, resident_id=resident.id, at=now
+                )
+            )
+    except IntegrityError:
+        raise DomainError("deliberation.already_seconded", number=topic.number) from None
+    return _after_support(session, now, topic, community, default)
+
+
+def _after_support(
+    session: Session, now: datetime, topic: Topic, community: Place, default: int
+) -> Support:
+    count = support(session, topic)
+    needed = seconds_needed(session, community, default)
+    reached = topic.status == TopicStatus.RAISED and count >= needed
+    if reached:
+        topic.status = TopicStatus.AGENDA
+        topic.agenda_at = now
+    return Support(topic, count, needed, reached)
+
+
+def _household_in(session: Session, resident: Resident, community: Place) -> Place:
+    household = resident.household
+    if household is None:
+        raise DomainError("deliberation.register_first")
+    if not community.contains(household):
+        raise DomainError("deliberation.outside_community")
+    return household
+
+
+def support(session: Session, topic: Topic) -> int:
+    """How many households support a topic."""
+    return (
+        session.scalar(
+            select(func.count()).select_from(TopicSecond).where(TopicSecond.topic_id == topic.id)
+        )
+        or 0
+    )
+
+
+def find(session: Session, community: Place, number: int) -> Topic:
+    """Topic `number` of a community."""
+    topic = session.scalar(
+        select(Topic).where(Topic.community_id == community.id, Topic.number == number)
+    )
+    if topic is None:
+        raise DomainError("deliberation.no_such_topic", number=number)
+    return topic
+
+
+def listed(session: Session, community: Place, circle: Circle | None) -> list[Topic]:
+    """The newest topics raised in `circle` or pushed to the whole community."""
+    query = select(Topic).where(Topic.community_id == community.id)
+    if circle is not None:
+        query = query.where(or_(Topic.circle_id == circle.id, Topic.hot))
+    return list(session.scalars(query.order_by(Topic.number.desc()).limit(LISTED)))
+
+
+def community_for(session: Session, resident: Resident, circle: Circle | None) -> Place:
+    """The community an event speaks of: the circle's, else the sender's household's."""
+    if circle is not None:
+        return community_of(session, circle.place)
+    return home_community(session, resident)
+
+
+def _require_manager(session: Session, actor: Actor, topic: Topic) -> Place:
+    community = session.get_one(Place, topic.community_id)
+    if not manages(session, actor, topic.circle, community):
+        raise DomainError("deliberation.topic_admins_only", number=topic.number)
+    return community
+
+
+def push_hot(session: Session, now: datetime, actor: Resident, topic: Topic) -> Place:
+    """A secretary makes a topic the community's hot topic, on the agenda of every circle."""
+    community = session.get_one(Place, topic.community_id)
+    if not roles.is_secretary_for(session, actor.id, community):
+        raise DomainError("deliberation.secretary_only")
+    if topic.status in (TopicStatus.SOLVED, TopicStatus.REJECTED):
+        raise DomainError("deliberation.topic_finished", number=topic.number, status=topic.status)
+    topic.hot = True
+    if topic.status == TopicStatus.RAISED:
+        topic.status = TopicStatus.AGENDA
+        topic.agenda_at = now
+    audit.record(
+        session, now, "topic.hot", actor_id=actor.id, place_id=community.id, topic=topic.number
+    )
+    return community
+
+
+def decide(
+    session: Session,
+    now: datetime,
+    actor: Actor,
+    topic: Topic,
+    text: str,
+    *,
+    owner_name: str = "",
+    owner: Resident | None = None,
+    due_at: datetime | None = None,
+) -> Decision:
+    """Record the outcome of a topic: what, who answers for it, and by when."""
+    community = _require_manager(session, actor, topic)
+    text = " ".join(text.split())
+    if not text:
+        raise DomainError("deliberation.decide_usage")
+    if len(text) > MAX_NOTE:
+        raise DomainError("deliberation.note_too_long", limit=MAX_NOTE)
+    if len(owner_name) > MAX_OWNER:
+        raise DomainError("deliberation.owner_too_long", limit=MAX_OWNER)
+    if topic.status == TopicStatus.VOTING:
+        raise DomainError("deliberation.still_voting", number=topic.number)
+    if topic.status not in UNDECIDED:
+        raise DomainError("deliberation.already_decided", number=topic.number, status=topic.status)
+    if due_at is not None and due_at <= now:
+        raise DomainError("deliberation.due_in_past")
+    decision = Decision(
+        topic=topic,
+        text=text,
+        owner_name=owner.display_name if owner is not None else owner_name,
+        owner=owner,
+        due_at=due_at,
+        decided_by=actor.resident,
+        decided_at=now,
+        remind_at=due_at,
+    )
+    session.add(decision)
+    topic.status = TopicStatus.DECIDED
+    topic.decided_at = now
+    session.flush()
+    audit.record(
+        session,
+        now,
+        "topic.decide",
+        actor_id=actor.resident.id,
+        target_id=owner.id if owner else None,
+        place_id=community.id,
+        topic=topic.number,
+    )
+    return decision
+
+
+def reject(session: Session, now: datetime, actor: Actor, topic: Topic, reason: str) -> None:
+    """Close a topic without action, saying why."""
+    community = _require_manager(session, actor, topic)
+    reason = " ".join(reason.split())
+    if not reason:
+        raise DomainError("deliberation.reject_usage")
+    if len(reason) > MAX_REASON:
+        raise DomainError("deliberation.note_too_long", limit=MAX_REASON)
+    if topic.status == TopicStatus.VOTING:
+        raise DomainError("deliberation.still_voting", number=topic.number)
+    if topic.status not in UNDECIDED:
+        raise DomainError("deliberation.already_decided", number=topic.number, status=topic.status)
+    topic.status = TopicStatus.REJECTED
+    topic.reason = reason
+    topic.rejected_at = now
+    audit.record(
+        session,
+        now,
+        "topic.reject",
+        actor_id=actor.resident.id,
+        place_id=community.id,
+        topic=topic.number,
+    )
+
+
+def decision_of(session: Session, topic: Topic) -> Decision | None:
+    """The decision recorded for a topic, if any."""
+    return session.scalar(select(Decision).where(Decision.topic_id == topic.id))
+
+
+def add_progress(
+    session: Session, now: datetime, actor: Actor, topic: Topic, text: str
+) -> ProgressNote:
+    """A follow-up note: deliberation before a decision, progress after it.
+
+    Admins may always add one; the person answering for a decision may add them too.
+    """
+    community = session.get_one(Place, topic.community_id)
+    decision = decision_of(session, topic)
+    is_owner = decision is not None and decision.owner_id == actor.resident.id
+    if not is_owner and not manages(session, actor, topic.circle, community):
+        raise DomainError("deliberation.topic_admins_only", number=topic.number)
+    text = " ".join(text.split())
+    if not text:
+        raise DomainError("deliberation.progress_usage")
+    if len(text) > MAX_NOTE:
+        raise DomainError("deliberation.note_too_long", limit=MAX_NOTE)
+    if topic.status in (TopicStatus.SOLVED, TopicStatus.REJECTED):
+        raise DomainError("deliberation.topic_finished", number=topic.number, status=topic.status)
+    if topic.status in (TopicStatus.RAISED, TopicStatus.AGENDA):
+        topic.status = TopicStatus.DELIBERATION
+    elif topic.status == TopicStatus.DECIDED:
+        topic.status = TopicStatus.IN_PROGRESS
+    note = ProgressNote(topic_id=topic.id, author=actor.resident, text=text, at=now)
+    session.add(note)
+    session.flush()
+    return note
+
+
+def notes_of(session: Session, topic: Topic, limit: int = 5) -> list[ProgressNote]:
+    """The newest notes on a topic, oldest first."""
+    newest = session.scalars(
+        select(ProgressNote)
+        .where(ProgressNote.topic_id == topic.id)
+        .order_by(ProgressNote.id.desc())
+        .limit(limit)
+    )
+    return list(reversed(list(newest)))
+
+
+def solve(session: Session, now: datetime, actor: Actor, topic: Topic) -> list[Resident]:
+    """Mark a decided topic solved; returns the proposer and seconders to tell."""
+    community = _require_manager(session, actor, topic)
+    if topic.status not in FOLLOWED_UP:
+        if topic.status in (TopicStatus.SOLVED, TopicStatus.REJECTED):
+            raise DomainError(
+                "deliberation.topic_finished", number=topic.number, status=topic.status
+            )
+        raise DomainError("deliberation.decide_first", number=topic.number)
+    topic.status = TopicStatus.SOLVED
+    topic.solved_at = now
+    decision = decision_of(session, topic)
+    if decision is not None:
+        decision.remind_at = None
+    audit.record(
+        session,
+        now,
+        "topic.solve",
+        actor_id=actor.resident.id,
+        place_id=community.id,
+        topic=topic.number,
+    )
+    supporters = session.scalars(
+        select(Resident)
+        .join(TopicSecond, TopicSecond.resident_id == Resident.id)
+        .where(TopicSecond.topic_id == topic.id)
+        .order_by(TopicSecond.id)
+    ).all()
+    told = [topic.proposer] if topic.proposer is not None else []
+    return told + [r for r in supporters if r not in told]
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A community's deliberation figures."""
+
+    raised: int
+    decided: int
+    solved: int
+    rejected: int
+    average_days: float | None
+
+
+def figures(session: Session, community: Place) -> Figures:
+    """Topics raised, decided, solved and rejected, and the average days from raised to solved."""
+    topics = session.scalars(select(Topic).where(Topic.community_id == community.id)).all()
+    solved = [t for t in topics if t.solved_at is not None]
+    durations = [(t.solved_at - t.raised_at) for t in solved if t.solved_at is not None]
+    average = (
+        sum(durations, timedelta()) / len(durations) / timedelta(days=1) if durations else None
+    )
+    return Figures(
+        raised=len(topics),
+        decided=sum(1 for t in topics if t.decided_at is not None),
+        solved=len(solved),
+        rejected=sum(1 for t in topics if t.status == TopicStatus.REJECTED),
+        average_days=average,
+    )

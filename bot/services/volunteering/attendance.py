@@ -1,0 +1,298 @@
+"""Attendance and hours: check-in and check-out, admins' confirmations and no-shows, totals.
+
+Only confirmed time counts. A volunteer confirms their own time by checking in and
+out inside the shift's window (the time between, within the shift); an admin confirms
+a whole shift for those on it. Each confirmation is one `volunteer_hours` row, never
+changed afterwards, which the points ledger can reference by its id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, distinct, func, select
+from sqlalchemy.orm import Session
+
+from bot.errors import DomainError
+from bot.services.common import audit
+from bot.services.common.outreach import Actor, manages
+from bot.services.common.when import local_text
+from bot.services.volunteering.rules import DutyRules
+from bot.services.volunteering.shifts import day_bounds, listed
+from models import (
+    HoursSource,
+    Place,
+    Resident,
+    Shift,
+    ShiftStatus,
+    SignUp,
+    SignUpStatus,
+    VolunteerHours,
+    VolunteerProject,
+)
+
+TOP = 10
+
+
+def _minutes(span: timedelta) -> int:
+    return max(int(span.total_seconds() // 60), 0)
+
+
+def _candidates(session: Session, resident: Resident, number: int | None) -> list[SignUp]:
+    where = [
+        SignUp.resident_id == resident.id,
+        SignUp.status == SignUpStatus.SIGNED_UP,
+        Shift.status == ShiftStatus.OPEN,
+    ]
+    if number is not None:
+        where.append(Shift.number == number)
+    return list(
+        session.scalars(
+            select(SignUp)
+            .join(Shift, Shift.id == SignUp.shift_id)
+            .where(*where)
+            .order_by(Shift.starts_at)
+        )
+    )
+
+
+def check_in(
+    session: Session,
+    now: datetime,
+    zone: ZoneInfo,
+    resident: Resident,
+    rules: DutyRules,
+    number: int | None = None,
+) -> SignUp:
+    """Check in to my shift, from `checkin_tolerance` before its start until its end."""
+    early = rules.checkin_tolerance
+    mine = _candidates(session, resident, number)
+    open_now = [
+        s
+        for s in mine
+        if s.shift.starts_at - early <= now < s.shift.ends_at and not s.checked_in_at
+    ]
+    if not open_now:
+        if any(s.checked_in_at and now < s.shift.ends_at for s in mine):
+            raise DomainError("volunteering.already_checked_in")
+        upcoming = [s for s in mine if now < s.shift.starts_at - early]
+        raise DomainError(
+            "volunteering.checkin_outside",
+            minutes=_minutes(early),
+            number=upcoming[0].shift.number if upcoming else None,
+            at=local_text(upcoming[0].shift.starts_at - early, zone) if upcoming else "",
+        )
+    signup = open_now[0]
+    signup.checked_in_at = now
+    return signup
+
+
+@dataclass(frozen=True)
+class Served:
+    """Confirmed time: the hours row and the sign-up it confirms."""
+
+    signup: SignUp
+    hours: VolunteerHours
+
+
+def check_out(
+    session: Session, now: datetime, resident: Resident, rules: DutyRules, number: int | None = None
+) -> Served:
+    """Check out of the shift I checked in to, until `checkin_tolerance` after its end."""
+    late = rules.checkin_tolerance
+    mine = [
+        s
+        for s in _candidates(session, resident, number)
+        if s.checked_in_at is not None and s.checked_out_at is None
+    ]
+    if not mine:
+        raise DomainError("volunteering.not_checked_in")
+    signup = mine[0]
+    shift = signup.shift
+    if now < shift.starts_at:
+        raise DomainError("volunteering.checkout_early", number=shift.number)
+    if now > shift.ends_at + late:
+        raise DomainError("volunteering.checkout_late", number=shift.number, minutes=_minutes(late))
+    assert signup.checked_in_at is not None
+    signup.checked_out_at = now
+    served = min(now, shift.ends_at) - max(signup.checked_in_at, shift.starts_at)
+    hours = _record(session, now, signup, _minutes(served), HoursSource.CHECKOUT, resident.id)
+    return Served(signup, hours)
+
+
+def _record(
+    session: Session,
+    now: datetime,
+    signup: SignUp,
+    minutes: int,
+    source: HoursSource,
+    confirmed_by: int,
+) -> VolunteerHours:
+    shift = signup.shift
+    signup.status = SignUpStatus.ATTENDED
+    hours = VolunteerHours(
+        resident_id=signup.resident_id,
+        shift_id=shift.id,
+        project_id=shift.project_id,
+        community_id=shift.community_id,
+        circle_id=shift.circle_id,
+        served_at=shift.starts_at,
+        minutes=minutes,
+        source=source,
+        confirmed_at=now,
+        confirmed_by_id=confirmed_by,
+    )
+    session.add(hours)
+    session.flush()
+    return hours
+
+
+def _started(session: Session, actor: Actor, shift: Shift, now: datetime) -> Place:
+    community = session.get_one(Place, shift.community_id)
+    if not manages(session, actor, shift.circle, community):
+        raise DomainError("volunteering.admins_only")
+    if shift.status == ShiftStatus.CANCELLED:
+        raise DomainError("volunteering.shift_cancelled", number=shift.number)
+    if now < shift.starts_at:
+        raise DomainError("volunteering.not_started", number=shift.number)
+    return community
+
+
+def confirm(
+    session: Session, now: datetime, actor: Actor, shift: Shift, signup: SignUp | None = None
+) -> list[Served]:
+    """An admin confirms the whole of a started shift for everyone on it, or for one person."""
+    # Everyone means those not marked absent; one person may be, to correct a mistake.
+    community = _started(session, actor, shift, now)
+    people = [signup] if signup is not None else listed(session, shift)
+    confirmable = {SignUpStatus.SIGNED_UP} | (
+        {SignUpStatus.NO_SHOW} if signup is not None else set()
+    )
+    if signup is not None and signup.status not in (*confirmable, SignUpStatus.ATTENDED):
+        raise DomainError(
+            "volunteering.not_on_shift", number=shift.number, name=signup.resident.display_name
+        )
+    done = set(
+        session.scalars(
+            select(VolunteerHours.resident_id).where(VolunteerHours.shift_id == shift.id)
+        )
+    )
+    served = []
+    for person in people:
+        if person.status not in confirmable or person.resident_id in done:
+            continue
+        minutes = _minutes(shift.ends_at - shift.starts_at)
+        hours = _record(session, now, person, minutes, HoursSource.ADMIN, actor.resident.id)
+        served.append(Served(person, hours))
+    if signup is not None and not served:
+        raise DomainError(
+            "volunteering.already_confirmed", number=shift.number, name=signup.resident.display_name
+        )
+    audit.record(
+        session,
+        now,
+        "shift.confirm",
+        actor_id=actor.resident.id,
+        place_id=community.id,
+        shift=shift.number,
+        confirmed=[s.signup.resident_id for s in served],
+    )
+    return served
+
+
+def mark_noshow(
+    session: Session, now: datetime, actor: Actor, shift: Shift, signup: SignUp
+) -> None:
+    """An admin marks someone on a started shift as absent; confirmed time cannot be."""
+    community = _started(session, actor, shift, now)
+    if signup.status == SignUpStatus.ATTENDED:
+        raise DomainError(
+            "volunteering.already_confirmed", number=shift.number, name=signup.resident.display_name
+        )
+    if signup.status != SignUpStatus.SIGNED_UP:
+        raise DomainError(
+            "volunteering.not_on_shift", number=shift.number, name=signup.resident.display_name
+        )
+    signup.status = SignUpStatus.NO_SHOW
+    signup.decided_by_id = actor.resident.id
+    audit.record(
+        session,
+        now,
+        "shift.noshow",
+        actor_id=actor.resident.id,
+        target_id=signup.resident_id,
+        place_id=community.id,
+        shift=shift.number,
+    )
+
+
+# Totals ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MyHours:
+    """A volunteer's confirmed minutes: in all, this month, and by project."""
+
+    total: int
+    month: int
+    shifts: int
+    projects: list[tuple[str, int]]
+
+
+def my_hours(session: Session, now: datetime, zone: ZoneInfo, resident: Resident) -> MyHours:
+    """My confirmed time."""
+    mine = VolunteerHours.resident_id == resident.id
+    today = now.astimezone(zone).date()
+    month_start, _ = day_bounds(date(today.year, today.month, 1), zone)
+    total, shifts = session.execute(
+        select(func.coalesce(func.sum(VolunteerHours.minutes), 0), func.count()).where(mine)
+    ).one()
+    month = session.scalar(
+        select(func.coalesce(func.sum(VolunteerHours.minutes), 0)).where(
+            mine, VolunteerHours.served_at >= month_start
+        )
+    )
+    projects = session.execute(
+        select(VolunteerProject.title, func.sum(VolunteerHours.minutes))
+        .join(VolunteerProject, VolunteerProject.id == VolunteerHours.project_id)
+        .where(mine)
+        .group_by(VolunteerProject.title)
+        .order_by(func.sum(VolunteerHours.minutes).desc(), VolunteerProject.title)
+    ).all()
+    return MyHours(int(total), int(month or 0), int(shifts), [(t, int(m)) for t, m in projects])
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Confirmed minutes, projects and volunteers of a circle or a community."""
+
+    minutes: int
+    projects: int
+    volunteers: int
+
+
+def totals(session: Session, where: ColumnElement[bool]) -> Totals:
+    """Totals of the hours rows matching `where`."""
+    minutes, projects, volunteers = session.execute(
+        select(
+            func.coalesce(func.sum(VolunteerHours.minutes), 0),
+            func.count(distinct(VolunteerHours.project_id)),
+            func.count(distinct(VolunteerHours.resident_id)),
+        ).where(where)
+    ).one()
+    return Totals(int(minutes), int(projects), int(volunteers))
+
+
+def top_volunteers(session: Session, community: Place, limit: int = TOP) -> list[tuple[str, int]]:
+    """The community's volunteers with the most confirmed time."""
+    rows = session.execute(
+        select(Resident.display_name, func.sum(VolunteerHours.minutes).label("minutes"))
+        .join(Resident, Resident.id == VolunteerHours.resident_id)
+        .where(VolunteerHours.community_id == community.id)
+        .group_by(Resident.id, Resident.display_name)
+        .order_by(func.sum(VolunteerHours.minutes).desc(), Resident.id)
+        .limit(limit)
+    ).all()
+    return [(name, int(minutes)) for name, minutes in rows]

@@ -1,0 +1,198 @@
+"""How duty looks in chats: shift lines, the day's 接龙 roster, and the envelopes that carry them.
+
+A circle's roster of a day is one message per chat, named `roster:<circle>:<day>`.
+Where the platform edits messages, every change edits it in place; where it cannot
+(WeChat), changes mark it, and a fresh copy is posted once they settle (RosterReposts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.messages import ChatKind, Envelope, Reply, Target
+from bot.services.common.outreach import active_chats, to_identities
+from bot.services.volunteering.shifts import ShiftView, listed, shifts_on, views, waitlist
+from models import Circle, CircleChat, Resident, RosterPost, Shift
+
+
+def when_data(shift: Shift, zone: ZoneInfo) -> dict[str, Any]:
+    """A shift's day and hours as templates show them; an end at midnight reads 24:00."""
+    start = shift.starts_at.astimezone(zone)
+    end = shift.ends_at.astimezone(zone)
+    midnight = end.time() == time(0) and end.date() == start.date() + timedelta(days=1)
+    return {
+        "date": [start.year, start.month, start.day, start.weekday()],
+        "start": start.strftime("%H:%M"),
+        "end": "24:00" if midnight else end.strftime("%H:%M"),
+        "next_day": end.date() != start.date() and not midnight,
+    }
+
+
+def shift_data(view: ShiftView, zone: ZoneInfo) -> dict[str, Any]:
+    """Everything a template shows about a shift."""
+    shift = view.shift
+    return when_data(shift, zone) | {
+        "number": shift.number,
+        "title": shift.project.title,
+        "place": shift.place,
+        "capacity": shift.capacity,
+        "taken": view.taken,
+        "left": view.left,
+        "waiting": view.waiting,
+        "waitlist": shift.waitlist_limit,
+        "role": shift.required_role.value if shift.required_role else "",
+        "cancelled": shift.status.value == "cancelled",
+    }
+
+
+def about(session: Session, shift: Shift, zone: ZoneInfo) -> dict[str, Any]:
+    """Template data about one shift, counted now, under the name `shift`."""
+    return {"shift": shift_data(views(session, [shift])[0], zone)}
+
+
+def roster_key(circle_id: int, day: date) -> str:
+    """The name of a circle's roster message of a day."""
+    return f"roster:{circle_id}:{day.isoformat()}"
+
+
+def roster_reply(session: Session, circle: Circle, day: date, zone: ZoneInfo) -> Reply:
+    """The day's 接龙 roster of a circle: each shift with its numbered list and waitlist."""
+    shifts = []
+    for view in views(session, shifts_on(session, circle, day, zone)):
+        people = [
+            [n, s.resident.display_name, s.status.value]
+            for n, s in enumerate(listed(session, view.shift), start=1)
+        ]
+        waiting = [s.resident.display_name for s in waitlist(session, view.shift)]
+        shifts.append(shift_data(view, zone) | {"people": people, "waiting_names": waiting})
+    return Reply(
+        "volunteering.roster",
+        {"date": [day.year, day.month, day.day, day.weekday()], "shifts": shifts},
+    )
+
+
+def _envelope(chat: CircleChat, reply: Reply, language: str, key: str, edit: bool) -> Envelope:
+    target = Target(chat.platform, chat.chat_id, ChatKind.GROUP)
+    return Envelope(target, replace(reply), chat.circle.language or language, key=key, edit=edit)
+
+
+def refresh_rosters(
+    session: Session,
+    now: datetime,
+    zone: ZoneInfo,
+    circle: Circle | None,
+    days: Iterable[date],
+    language: str,
+    repost_after: timedelta,
+    *,
+    create: bool,
+) -> list[Envelope]:
+    """Edit a circle's roster messages of these days; with `create`, post missing ones."""
+    # Every edited message is also marked for a re-post: RosterReposts posts a fresh copy
+    # where the platform cannot edit, and lets the mark go elsewhere.
+    if circle is None:
+        return []
+    envelopes: list[Envelope] = []
+    chats = active_chats(session, circle)
+    for day in sorted(set(days)):
+        reply = roster_reply(session, circle, day, zone)
+        key = roster_key(circle.id, day)
+        for chat in chats:
+            post = _post(session, circle, chat, day)
+            if post is not None:
+                post.repost_at = post.repost_at or now + repost_after
+                envelopes.append(_envelope(chat, reply, language, key, edit=True))
+            elif create and reply.data["shifts"]:
+                session.add(
+                    RosterPost(
+                        circle_id=circle.id,
+                        platform=chat.platform,
+                        chat_id=chat.chat_id,
+                        day=day,
+                        posted_at=now,
+                    )
+                )
+                envelopes.append(_envelope(chat, reply, language, key, edit=False))
+    session.flush()
+    return envelopes
+
+
+def post_rosters(
+    session: Session, now: datetime, zone: ZoneInfo, circle: Circle, day: date, language: str
+) -> list[Envelope]:
+    """Post a circle's roster of a day afresh in every chat (the morning roster)."""
+    reply = roster_reply(session, circle, day, zone)
+    if not reply.data["shifts"]:
+        return []
+    envelopes = []
+    for chat in active_chats(session, circle):
+        post = _post(session, circle, chat, day)
+        if post is None:
+            post = RosterPost(
+                circle_id=circle.id,
+                platform=chat.platform,
+                chat_id=chat.chat_id,
+                day=day,
+                posted_at=now,
+            )
+            session.add(post)
+        post.posted_at, post.repost_at = now, None
+        envelopes.append(_envelope(chat, reply, language, roster_key(circle.id, day), False))
+    session.flush()
+    return envelopes
+
+
+def repost(session: Session, post: RosterPost, zone: ZoneInfo, language: str) -> list[Envelope]:
+    """A fresh copy of a roster message where the platform cannot edit the old one."""
+    chat = session.scalar(
+        select(CircleChat).where(
+            CircleChat.platform == post.platform,
+            CircleChat.chat_id == post.chat_id,
+            CircleChat.circle_id == post.circle_id,
+            CircleChat.active,
+        )
+    )
+    if chat is None:
+        return []
+    reply = roster_reply(session, chat.circle, post.day, zone)
+    return [_envelope(chat, reply, language, roster_key(post.circle_id, post.day), edit=False)]
+
+
+def _post(session: Session, circle: Circle, chat: CircleChat, day: date) -> RosterPost | None:
+    return session.scalar(
+        select(RosterPost).where(
+            RosterPost.circle_id == circle.id,
+            RosterPost.platform == chat.platform,
+            RosterPost.chat_id == chat.chat_id,
+            RosterPost.day == day,
+        )
+    )
+
+
+def circle_platforms(session: Session, circle: Circle | None) -> frozenset[str]:
+    """The platforms a circle is reachable on now."""
+    if circle is None:
+        return frozenset()
+    return frozenset(chat.platform for chat in active_chats(session, circle))
+
+
+def to_volunteer(
+    session: Session, resident: Resident, circle: Circle | None, reply: Reply, language: str
+) -> list[Envelope]:
+    """A private message to a volunteer on the platforms of the shift's circle (else on all)."""
+    return to_platforms(resident, circle_platforms(session, circle), reply, language)
+
+
+def to_platforms(
+    resident: Resident, platforms: frozenset[str], reply: Reply, language: str
+) -> list[Envelope]:
+    """A private message to someone on these platforms, or on all theirs where they have none."""
+    identities = [i for i in resident.identities if i.platform in platforms]
+    return to_identities(resident, identities or resident.identities, reply, language)

@@ -1,0 +1,180 @@
+"""Each community's duty rules: the settings' defaults, and what its secretary changed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from sqlalchemy.orm import Session
+
+from bot.config import VolunteeringSettings
+from bot.errors import DomainError
+from bot.services.common import audit
+from bot.services.common.when import parse_duration
+from bot.services.community import roles
+from bot.services.volunteering.shift_spec import clean, split_items
+from models import Place, Resident, VolunteerRules
+
+MAX_NOSHOW_LIMIT = 100
+MAX_BEFORE = timedelta(days=14)
+_OFF = frozenset({"关", "關", "关闭", "關閉", "不提醒", "off", "none", "0"})
+_DAY_BEFORE = re.compile(r"^(?:前一天|前一日|day before)\s*[:：]?\s*(.+)$")
+_HOUR_BEFORE = re.compile(r"^(?:提前|开始前|開始前|before)\s*[:：]?\s*(.+)$")
+_CANCEL = re.compile(r"^(?:取消截止|取消|cancel)\s*[:：]?\s*(.+)$")
+_NOSHOW = re.compile(r"^(?:缺勤|no-?shows?)\s*[:：]?\s*(.+?)\s*(?:次|times)?$")
+_CLOCK = re.compile(r"^(\d{1,2})\s*[:：]\s*(\d{2})$")
+
+
+@dataclass(frozen=True)
+class DutyRules:
+    """When reminders go, when withdrawing closes, check-in tolerance and the no-show rule.
+
+    A rule that is None is off: no such reminder, or no approval after no-shows.
+    """
+
+    day_before_at: time | None
+    hour_before: timedelta | None
+    morning_roster_at: time | None
+    short_alert: timedelta | None
+    cancel_before: timedelta
+    checkin_tolerance: timedelta
+    noshow_limit: int | None
+    noshow_window: timedelta
+
+
+def _clock(text: str) -> time | None:
+    if not text:
+        return None
+    hour, minute = text.split(":")
+    return time(int(hour), int(minute))
+
+
+def defaults(settings: VolunteeringSettings) -> DutyRules:
+    """The rules of a community whose secretary changed nothing."""
+    return DutyRules(
+        day_before_at=_clock(settings.day_before_at),
+        hour_before=timedelta(minutes=settings.hour_before_minutes) or None,
+        morning_roster_at=_clock(settings.morning_roster_at),
+        short_alert=timedelta(hours=settings.short_alert_hours) or None,
+        cancel_before=timedelta(hours=settings.cancel_hours),
+        checkin_tolerance=timedelta(minutes=settings.checkin_minutes),
+        noshow_limit=settings.noshow_limit or None,
+        noshow_window=timedelta(days=settings.noshow_days),
+    )
+
+
+def rules_for(session: Session, community_id: int, settings: VolunteeringSettings) -> DutyRules:
+    """A community's rules: its own where its secretary set them, else the defaults."""
+    base = defaults(settings)
+    own = session.get(VolunteerRules, community_id)
+    if own is None:
+        return base
+    return DutyRules(
+        day_before_at=(
+            _clock(own.day_before_at) if own.day_before_at is not None else base.day_before_at
+        ),
+        hour_before=(
+            timedelta(minutes=own.hour_before_minutes) or None
+            if own.hour_before_minutes is not None
+            else base.hour_before
+        ),
+        morning_roster_at=base.morning_roster_at,
+        short_alert=base.short_alert,
+        cancel_before=(
+            timedelta(minutes=own.cancel_minutes)
+            if own.cancel_minutes is not None
+            else base.cancel_before
+        ),
+        checkin_tolerance=base.checkin_tolerance,
+        noshow_limit=(
+            own.noshow_limit or None if own.noshow_limit is not None else base.noshow_limit
+        ),
+        noshow_window=base.noshow_window,
+    )
+
+
+@dataclass
+class RuleChanges:
+    """What /dutyrules changes; None means unchanged, "" or 0 means off."""
+
+    day_before_at: str | None = None
+    hour_before_minutes: int | None = None
+    cancel_minutes: int | None = None
+    noshow_limit: int | None = None
+
+    @property
+    def reminders(self) -> bool:
+        """True when a private reminder's time changes."""
+        return self.day_before_at is not None or self.hour_before_minutes is not None
+
+
+def parse_rules(text: str) -> RuleChanges:
+    """`前一天 19:00 | 提前 1小时 | 取消截止 2小时 | 缺勤 3次` (any of them; 关 turns one off)."""
+    changes = RuleChanges()
+    for item in split_items(text):
+        folded = clean(item)
+        if match := _DAY_BEFORE.match(folded):
+            changes.day_before_at = _day_before(match.group(1))
+        elif match := _HOUR_BEFORE.match(folded):
+            changes.hour_before_minutes = _minutes(match.group(1), allow_off=True)
+        elif match := _CANCEL.match(folded):
+            changes.cancel_minutes = _minutes(match.group(1), allow_off=False)
+        elif match := _NOSHOW.match(folded):
+            changes.noshow_limit = _count(match.group(1))
+        else:
+            raise DomainError("volunteering.rules_usage")
+    return changes
+
+
+def _day_before(text: str) -> str:
+    if text in _OFF:
+        return ""
+    clock = _CLOCK.match(text)
+    if clock is None or int(clock.group(1)) > 23 or int(clock.group(2)) > 59:
+        raise DomainError("volunteering.rules_bad_value", text=text[:20])
+    return f"{int(clock.group(1)):02d}:{clock.group(2)}"
+
+
+def _minutes(text: str, allow_off: bool) -> int:
+    if allow_off and text in _OFF:
+        return 0
+    span = parse_duration(text)
+    if span is None or span > MAX_BEFORE:
+        raise DomainError("volunteering.rules_bad_value", text=text[:20])
+    return int(span.total_seconds() // 60)
+
+
+def _count(text: str) -> int:
+    if text in _OFF:
+        return 0
+    if not text.isdigit() or not 1 <= int(text) <= MAX_NOSHOW_LIMIT:
+        raise DomainError("volunteering.rules_bad_value", text=text[:20])
+    return int(text)
+
+
+def change_rules(
+    session: Session, now: datetime, actor: Resident, community: Place, changes: RuleChanges
+) -> None:
+    """A community's secretary changes its duty rules."""
+    if not roles.is_secretary_for(session, actor.id, community):
+        raise DomainError("volunteering.secretary_only")
+    own = session.get(VolunteerRules, community.id)
+    if own is None:
+        own = VolunteerRules(community_id=community.id, updated_at=now)
+        session.add(own)
+    for name in ("day_before_at", "hour_before_minutes", "cancel_minutes", "noshow_limit"):
+        value = getattr(changes, name)
+        if value is not None:
+            setattr(own, name, value)
+    own.updated_at = now
+    own.updated_by_id = actor.id
+    session.flush()
+    audit.record(
+        session,
+        now,
+        "duty.rules",
+        actor_id=actor.id,
+        place_id=community.id,
+        **{k: v for k, v in vars(changes).items() if v is not None},
+    )

@@ -1,0 +1,200 @@
+"""Scheduled duty work: reminders, morning rosters, short-of-people alerts and roster re-posts.
+
+Reminders are rows. A tick takes the pending rows due now with one indexed query,
+marks them sent and returns their messages in the scheduler's transaction, which
+also stages the messages in the outbox: a crash before the commit leaves them pending
+and they go at the next tick; after it, they never go again. Rows overdue by more
+than the grace window (the bot was down) are skipped and logged instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from bot.config import Settings
+from bot.messages import Envelope, PlatformTraits, Reply
+from bot.services.common.outreach import circle_admins, community_of, secretaries
+from bot.services.common.when import local_text
+from bot.services.volunteering.reminders import PENDING, PERSONAL
+from bot.services.volunteering.rosters import (
+    circle_platforms,
+    post_rosters,
+    repost,
+    shift_data,
+    to_platforms,
+    to_volunteer,
+)
+from bot.services.volunteering.shifts import ShiftView, views
+from models import (
+    Circle,
+    DutyReminder,
+    ReminderKind,
+    Resident,
+    RosterPost,
+    Shift,
+    ShiftStatus,
+    SignUp,
+    SignUpStatus,
+)
+
+log = logging.getLogger(__name__)
+
+
+class DutyReminders:
+    """Sends every duty reminder due: private reminders, morning rosters and alerts."""
+
+    name = "duty-reminders"
+
+    def __init__(self, settings: Settings, language: str) -> None:
+        self.zone = settings.zone
+        self.language = language
+        self.grace = timedelta(minutes=settings.volunteering.grace_minutes)
+
+    def next_due(self, session: Session, after: datetime) -> datetime | None:
+        """The earliest pending reminder."""
+        return session.scalar(select(func.min(DutyReminder.due_at)).where(*PENDING))
+
+    def run_due(self, session: Session, now: datetime) -> list[Envelope]:
+        """Skip what is too late, then send what is due and mark it sent."""
+        self._skip_late(session, now)
+        due = session.scalars(
+            select(DutyReminder)
+            .where(*PENDING, DutyReminder.due_at <= now)
+            .order_by(DutyReminder.due_at, DutyReminder.id)
+            .with_for_update()
+            .options(
+                selectinload(DutyReminder.shift).selectinload(Shift.project),
+                selectinload(DutyReminder.signup)
+                .selectinload(SignUp.resident)
+                .selectinload(Resident.identities),
+            )
+        ).all()
+        personal: dict[tuple[ReminderKind, int], list[SignUp]] = defaultdict(list)
+        short: dict[int, list[Shift]] = defaultdict(list)
+        envelopes: list[Envelope] = []
+        for row in due:
+            if row.kind in PERSONAL:
+                signup = row.signup
+                if signup is None or not _on_duty(signup):
+                    row.skipped_at, row.skip_reason = now, "stale"
+                    continue
+                personal[(row.kind, signup.resident_id)].append(signup)
+            elif row.kind == ReminderKind.MORNING_ROSTER:
+                assert row.circle is not None and row.day is not None
+                envelopes += post_rosters(
+                    session, now, self.zone, row.circle, row.day, self.language
+                )
+            elif row.shift is not None and row.shift.circle_id is not None:
+                short[row.shift.circle_id].append(row.shift)
+            row.sent_at = now
+        lines = {
+            view.shift.id: _shift_line(view, self.zone)
+            for view in views(session, list({s.shift for g in personal.values() for s in g}))
+        }
+        reach: dict[int | None, frozenset[str]] = {}
+        for (kind, _), signups in personal.items():
+            circle = signups[0].shift.circle
+            key = circle.id if circle else None
+            if key not in reach:
+                reach[key] = circle_platforms(session, circle)
+            envelopes += self._remind(kind, signups, lines, reach[key])
+        for circle_id, shifts in short.items():
+            envelopes += self._alert(session, session.get_one(Circle, circle_id), shifts)
+        return envelopes
+
+    def _skip_late(self, session: Session, now: datetime) -> None:
+        skipped = session.execute(
+            update(DutyReminder)
+            .where(*PENDING, DutyReminder.due_at < now - self.grace)
+            .values(skipped_at=now, skip_reason="late")
+            .returning(DutyReminder.kind)
+            .execution_options(synchronize_session=False)
+        ).scalars()
+        late = Counter(kind.value for kind in skipped)
+        if late:
+            log.warning(
+                "skipped %d duty reminders overdue by more than %s (%s)",
+                sum(late.values()),
+                self.grace,
+                ", ".join(f"{kind} {count}" for kind, count in sorted(late.items())),
+            )
+
+    def _remind(
+        self,
+        kind: ReminderKind,
+        signups: list[SignUp],
+        lines: dict[int, dict[str, Any]],
+        platforms: frozenset[str],
+    ) -> list[Envelope]:
+        volunteer = signups[0].resident
+        reply = Reply(
+            "volunteering.remind_day_before"
+            if kind == ReminderKind.DAY_BEFORE
+            else "volunteering.remind_hour_before",
+            {"name": volunteer.display_name, "shifts": [lines[s.shift_id] for s in signups]},
+        )
+        return to_platforms(volunteer, platforms, reply, self.language)
+
+    def _alert(self, session: Session, circle: Circle, shifts: list[Shift]) -> list[Envelope]:
+        lacking = [
+            _shift_line(view, self.zone)
+            for view in views(session, shifts)
+            if view.shift.status == ShiftStatus.OPEN and view.left > 0
+        ]
+        if not lacking:
+            return []
+        admins = circle_admins(session, circle) or secretaries(
+            session, community_of(session, circle.place)
+        )
+        reply = Reply("volunteering.short_alert", {"shifts": lacking})
+        return [
+            e
+            for admin in admins
+            for e in to_volunteer(session, admin, circle, reply, self.language)
+        ]
+
+
+def _on_duty(signup: SignUp) -> bool:
+    return signup.status == SignUpStatus.SIGNED_UP and signup.shift.status == ShiftStatus.OPEN
+
+
+def _shift_line(view: ShiftView, zone: ZoneInfo) -> dict[str, Any]:
+    shift = view.shift
+    return shift_data(view, zone) | {"cancel_until": local_text(shift.cancel_until, zone)}
+
+
+class RosterReposts:
+    """Re-posts changed rosters where platforms cannot edit, one copy per debounce interval."""
+
+    name = "roster-reposts"
+
+    def __init__(
+        self, settings: Settings, language: str, traits: Mapping[str, PlatformTraits]
+    ) -> None:
+        self.zone = settings.zone
+        self.language = language
+        self.reposting = frozenset(p for p, t in traits.items() if not t.edits)
+
+    def next_due(self, session: Session, after: datetime) -> datetime | None:
+        """The earliest pending re-post."""
+        return session.scalar(select(func.min(RosterPost.repost_at)))
+
+    def run_due(self, session: Session, now: datetime) -> list[Envelope]:
+        """Re-post every roster due now where editing is impossible; elsewhere it was edited."""
+        envelopes: list[Envelope] = []
+        for post in session.scalars(
+            select(RosterPost).where(RosterPost.repost_at <= now).order_by(RosterPost.id)
+        ).all():
+            post.repost_at = None
+            if post.platform in self.reposting:
+                post.posted_at = now
+                envelopes += repost(session, post, self.zone, self.language)
+        return envelopes

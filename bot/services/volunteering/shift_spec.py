@@ -1,0 +1,455 @@
+"""Reading /shift and /editshift: dates, daily time windows cut into slots, and shift items.
+
+A time item names one or more days and a time window on each: `2026-11-24 08:00-10:00`,
+`明天 8点-10点`, `2026-11-24 至 2026-12-07 08:00-20:00 每2小时` (one shift per slot per
+day), `每周六 08:00-12:00 共4周`, `20:00-次日08:00` (overnight). Every other item is
+recognised by its shape: `2人` (capacity), `仅党员` (a required role), `截止 2小时` (sign-up
+cutoff before each start, or a moment), `候补 3` / `不候补` (waitlist), and one free text,
+the place.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.errors import DomainError
+from bot.services.common.when import parse_duration, parse_when
+from bot.services.community import roles
+from models import Role
+
+MAX_SLOTS = 500
+MAX_DAYS = 366
+MAX_TITLE = 60
+MAX_PLACE = 60
+MAX_CAPACITY = 500
+MIN_STEP = timedelta(minutes=15)
+DEFAULT_WEEKS = 4
+MAX_WEEKS = 52
+
+_ITEM_SEPARATOR = re.compile(r"\s*\|\s*")
+_WEEKDAY_CHARS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+_WEEKDAY_WORDS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+_WEEK = r"(?:周|週|星期|礼拜|禮拜)"
+_PERIODS = {"上午": 0, "早上": 0, "早晨": 0, "凌晨": 0, "am": 0}
+_PERIODS |= {"中午": 12, "下午": 12, "傍晚": 12, "晚上": 12, "夜里": 12, "夜裡": 12, "pm": 12}
+_PERIOD = "|".join(sorted(_PERIODS, key=len, reverse=True))
+_CLOCK = (
+    rf"(?:({_PERIOD})\s*)?(\d{{1,2}})(?:\s*[:：]\s*(\d{{2}})|\s*[点點时時]\s*(?:(半)|(\d{{1,2}})\s*分?)?)"
+    rf"(?:\s*({_PERIOD}))?"
+)
+_NEXT_DAY = r"(?:次日|翌日|第二天|next day\s*)"
+_RANGE = r"\s*(?:-|–|—|~|～|至|到|to)\s*"
+# Each token of a time item, tried in this order at the current position.
+_TOKENS: list[tuple[str, re.Pattern[str]]] = [
+    ("window", re.compile(rf"{_CLOCK}{_RANGE}({_NEXT_DAY})?\s*{_CLOCK}")),
+    ("full_date", re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号號]?")),
+    ("month_day", re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号號]?|(\d{1,2})/(\d{1,2})")),
+    ("day_word", re.compile(r"(今天|今日|明天|明日|后天|後天|today|tomorrow)")),
+    ("daily", re.compile(r"(每天|每日|daily|every day)")),
+    ("weekly", re.compile(rf"(?:每\s*{_WEEK}|every\s+)([^\s\d]+)")),
+    ("weekend", re.compile(r"(周末|週末|weekends?|工作日|weekdays?)")),
+    ("step", re.compile(r"(?:每|every)\s*(半\s*(?:小时|小時)|\d+\s*[^\s\d]+)")),
+    ("weeks", re.compile(rf"(?:共|for)?\s*(\d+)\s*(?:{_WEEK}|weeks?)")),
+    ("one_weekday", re.compile(rf"(?:(下|本|这|這)\s*(?:个|個)?)?{_WEEK}([一二三四五六日天])")),
+    ("range", re.compile(r"-|–|—|~|～|至|到|to")),
+]
+_CAPACITY = re.compile(
+    r"^(?:(\d+)\s*(?:人|名|位|个人|個人|people|persons?)|(?:名额|名額|人数|人數|capacity|people)\s*(\d+))$"
+)
+_ROLE = re.compile(r"^(?:仅|僅|只限|only)\s*(.+?)$|^(.+?)\s+only$")
+_OPEN_TO_ALL = frozenset({"不限", "不限身份", "所有人", "anyone", "everyone"})
+_CUTOFF = re.compile(r"^(?:报名截止|報名截止|截止|deadline|cutoff)\s*[:：]?\s*(.+)$")
+_NO_WAITLIST = frozenset({"不候补", "不候補", "无候补", "無候補", "no waitlist"})
+_WAITLIST = re.compile(r"^(?:候补|候補|waitlist)\s*[:：]?\s*(\d+|不限|unlimited)?$")
+_PARTY_ONLY = frozenset({"party members", "party member", "party"})
+
+
+def clean(text: str) -> str:
+    """NFKC-fold, lower-case and collapse spaces, so full-width input reads the same."""
+    return " ".join(unicodedata.normalize("NFKC", text).lower().split())
+
+
+def split_items(text: str) -> list[str]:
+    """The `|`-separated items (half- or full-width), trimmed; empty items dropped."""
+    folded = unicodedata.normalize("NFKC", text)
+    return [item for item in _ITEM_SEPARATOR.split(folded.strip()) if item]
+
+
+@dataclass(frozen=True)
+class TimeSpec:
+    """Days, and a time window on each, cut into slots of `step` (one slot when None)."""
+
+    days: tuple[date, ...]
+    start: time
+    end: time
+    overnight: bool
+    step: timedelta | None
+    dated: bool
+
+    def window(self, day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+        """The window on `day`, as aware UTC datetimes."""
+        begins = datetime.combine(day, self.start, zone)
+        ends = datetime.combine(day + timedelta(days=1 if self.overnight else 0), self.end, zone)
+        return begins.astimezone(UTC), ends.astimezone(UTC)
+
+    def per_day(self) -> int:
+        """How many slots each day's window holds (a short last slot counts)."""
+        length = _minutes(self.end) - _minutes(self.start) + (24 * 60 if self.overnight else 0)
+        if self.step is None:
+            return 1
+        step = int(self.step.total_seconds() // 60)
+        return -(-length // step)
+
+    def count(self) -> int:
+        """How many slots in all."""
+        return len(self.days) * self.per_day()
+
+    def slots(self, zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
+        """Every slot as (start, end), aware UTC, in time order."""
+        found = []
+        for day in self.days:
+            begins, ends = self.window(day, zone)
+            if self.step is None:
+                found.append((begins, ends))
+                continue
+            cursor = begins
+            while cursor < ends:
+                found.append((cursor, min(cursor + self.step, ends)))
+                cursor += self.step
+        return found
+
+
+@dataclass(frozen=True)
+class Cutoff:
+    """When sign-ups close: a span before each shift's start, or one moment for all."""
+
+    before: timedelta | None = None
+    at: datetime | None = None
+
+    def for_start(self, starts_at: datetime) -> datetime:
+        """The sign-up cutoff of a shift starting at `starts_at` (never after its start)."""
+        if self.before is not None:
+            return starts_at - self.before
+        assert self.at is not None
+        return min(self.at, starts_at)
+
+
+@dataclass
+class ShiftItems:
+    """What /shift or /editshift gave; None means not given.
+
+    `role_given` and `waitlist_given` tell "not given" from "none": `不限身份` clears a
+    required role, and an unlimited waitlist has no limit.
+    """
+
+    title: str = ""
+    times: TimeSpec | None = None
+    capacity: int | None = None
+    place: str | None = None
+    role: Role | None = None
+    role_given: bool = False
+    cutoff: Cutoff | None = None
+    waitlist: int | None = None
+    waitlist_given: bool = False
+    unknown: list[str] = field(default_factory=list)
+
+
+def parse_shift(text: str, now: datetime, zone: ZoneInfo) -> ShiftItems:
+    """`/shift <title> | <when> | <n>人 | <place> | options`: a shift or a rota to create."""
+    items = split_items(text)
+    if not items:
+        raise DomainError("volunteering.shift_usage")
+    title = " ".join(items[0].split())
+    if len(title) > MAX_TITLE:
+        raise DomainError("volunteering.title_too_long", limit=MAX_TITLE)
+    found = parse_items(items[1:], now, zone)
+    found.title = title
+    if found.times is None:
+        raise DomainError("volunteering.shift_needs_time")
+    if not found.times.dated:
+        raise DomainError("volunteering.shift_needs_date")
+    if found.capacity is None:
+        raise DomainError("volunteering.shift_needs_capacity")
+    return found
+
+
+def parse_items(items: list[str], now: datetime, zone: ZoneInfo) -> ShiftItems:
+    """Recognise each item by its shape; one free text is the place."""
+    found = ShiftItems()
+    for item in items:
+        _read_item(found, item, now, zone)
+    if found.unknown:
+        raise DomainError("volunteering.unknown_item", text=found.unknown[0][:40])
+    return found
+
+
+def _read_item(found: ShiftItems, item: str, now: datetime, zone: ZoneInfo) -> None:
+    text = clean(item)
+    capacity = _CAPACITY.match(text)
+    if capacity:
+        number = int(capacity.group(1) or capacity.group(2))
+        if not 1 <= number <= MAX_CAPACITY:
+            raise DomainError("volunteering.bad_capacity", limit=MAX_CAPACITY)
+        found.capacity = number
+        return
+    if text in _OPEN_TO_ALL:
+        found.role, found.role_given = None, True
+        return
+    role = _ROLE.match(text)
+    if role:
+        found.role, found.role_given = _role(role.group(1) or role.group(2)), True
+        return
+    cutoff = _CUTOFF.match(text)
+    if cutoff:
+        found.cutoff = _cutoff(cutoff.group(1), now, zone)
+        return
+    if text in _NO_WAITLIST:
+        found.waitlist, found.waitlist_given = 0, True
+        return
+    waitlist = _WAITLIST.match(text)
+    if waitlist:
+        limit = waitlist.group(1)
+        found.waitlist = int(limit) if limit and limit.isdigit() else None
+        found.waitlist_given = True
+        return
+    times = parse_times(text, now, zone)
+    if times is not None:
+        if found.times is not None:
+            raise DomainError("volunteering.two_times")
+        found.times = times
+        return
+    place = " ".join(item.split())
+    if found.place is not None:
+        found.unknown.append(place)
+        return
+    if len(place) > MAX_PLACE:
+        raise DomainError("volunteering.place_too_long", limit=MAX_PLACE)
+    found.place = place
+
+
+def _role(text: str) -> Role:
+    if text.strip() in _PARTY_ONLY:
+        return Role.PARTY_MEMBER
+    return roles.parse_role(text.removesuffix("s").replace(" ", "-"))
+
+
+def _cutoff(text: str, now: datetime, zone: ZoneInfo) -> Cutoff:
+    span = re.sub(r"^(?:开始前|開始前|before start)\s*", "", text).removesuffix("前").strip()
+    before = parse_duration(span)
+    if before is not None:
+        return Cutoff(before=before)
+    return Cutoff(at=parse_when(text, now, zone))
+
+
+@dataclass
+class _Tokens:
+    dates: list[date] = field(default_factory=list)
+    ranged: bool = False
+    weekdays: set[int] | None = None
+    window: re.Match[str] | None = None
+    step: timedelta | None = None
+    weeks: int | None = None
+
+
+def parse_times(text: str, now: datetime, zone: ZoneInfo) -> TimeSpec | None:
+    """The days and time window a time item names; None when the item is not a time."""
+    tokens = _tokenise(clean(text), now.astimezone(zone).date())
+    if tokens is None or tokens.window is None:
+        return None
+    start, end, overnight = _window(tokens.window)
+    today = now.astimezone(zone).date()
+    days = _days(tokens, today)
+    spec = TimeSpec(
+        days=tuple(days),
+        start=start,
+        end=end,
+        overnight=overnight,
+        step=tokens.step,
+        dated=bool(tokens.dates) or tokens.weekdays is not None or tokens.weeks is not None,
+    )
+    length = timedelta(minutes=_minutes(end) - _minutes(start) + (24 * 60 if overnight else 0))
+    if length <= timedelta():
+        raise DomainError("volunteering.ends_before_start")
+    if spec.step is not None and not MIN_STEP <= spec.step <= length:
+        raise DomainError("volunteering.bad_step", minimum=int(MIN_STEP.total_seconds() // 60))
+    if spec.count() > MAX_SLOTS:
+        raise DomainError("volunteering.too_many_slots", count=spec.count(), limit=MAX_SLOTS)
+    if not days:
+        raise DomainError("volunteering.no_days")
+    return spec
+
+
+def _tokenise(text: str, today: date) -> _Tokens | None:
+    tokens = _Tokens()
+    position = 0
+    while position < len(text):
+        if text[position] in " ,，、":
+            position += 1
+            continue
+        for name, pattern in _TOKENS:
+            match = pattern.match(text, position)
+            if match and match.end() > position:
+                _take(tokens, name, match, today)
+                position = match.end()
+                break
+        else:
+            return None
+    return tokens
+
+
+def _take(tokens: _Tokens, name: str, match: re.Match[str], today: date) -> None:
+    if name == "window":
+        if tokens.window is not None:
+            raise DomainError("volunteering.two_times")
+        tokens.window = match
+    elif name == "full_date":
+        year, month, day = (int(g) for g in match.groups())
+        tokens.dates.append(_date(year, month, day))
+    elif name == "month_day":
+        groups = match.groups()
+        month, day = (int(g) for g in (groups[:2] if groups[0] else groups[2:]))
+        tokens.dates.append(
+            _month_day(month, day, today, tokens.dates[-1] if tokens.dates else None)
+        )
+    elif name == "day_word":
+        offset = {"今天": 0, "今日": 0, "today": 0, "明天": 1, "明日": 1, "tomorrow": 1}
+        tokens.dates.append(today + timedelta(days=offset.get(match.group(1), 2)))
+    elif name in ("weekly", "weekend"):
+        tokens.weekdays = _weekdays(match.group(1))
+    elif name == "step":
+        step = parse_duration(
+            match.group(1).replace("半小时", "30分钟").replace("半小時", "30分钟")
+        )
+        if step is None:
+            raise DomainError("volunteering.bad_step", minimum=int(MIN_STEP.total_seconds() // 60))
+        tokens.step = step
+    elif name == "weeks":
+        tokens.weeks = int(match.group(1))
+        if not 1 <= tokens.weeks <= MAX_WEEKS:
+            raise DomainError("volunteering.bad_weeks", limit=MAX_WEEKS)
+    elif name == "one_weekday":
+        weekday = _WEEKDAY_CHARS[match.group(2)]
+        if match.group(1) == "下":
+            tokens.dates.append(today + timedelta(days=7 - today.weekday() + weekday))
+        else:
+            tokens.dates.append(today + timedelta(days=(weekday - today.weekday()) % 7))
+    elif name == "range":
+        if len(tokens.dates) != 1 or tokens.ranged:
+            raise DomainError("volunteering.bad_date_range")
+        tokens.ranged = True
+
+
+def _weekdays(text: str) -> set[int]:
+    if text in ("周末", "週末", "weekend", "weekends"):
+        return {5, 6}
+    if text in ("工作日", "weekday", "weekdays"):
+        return {0, 1, 2, 3, 4}
+    chars = re.sub(rf"{_WEEK}|[、,，和及]", "", text)
+    span = re.fullmatch(r"([一二三四五六日天])[至到~-]([一二三四五六日天])", chars)
+    if span:
+        first, last = _WEEKDAY_CHARS[span.group(1)], _WEEKDAY_CHARS[span.group(2)]
+        return {day % 7 for day in range(first, last + (7 if last < first else 0) + 1)}
+    english = re.fullmatch(r"([a-z]{3})[a-z]*(?:-([a-z]{3})[a-z]*)?", chars)
+    if english and english.group(1) in _WEEKDAY_WORDS:
+        first = _WEEKDAY_WORDS[english.group(1)]
+        if english.group(2) not in (None, *_WEEKDAY_WORDS):
+            raise DomainError("volunteering.bad_weekdays", text=text[:20])
+        last = _WEEKDAY_WORDS[english.group(2) or english.group(1)]
+        return {day % 7 for day in range(first, last + (7 if last < first else 0) + 1)}
+    if not chars or any(ch not in _WEEKDAY_CHARS for ch in chars):
+        raise DomainError("volunteering.bad_weekdays", text=text[:20])
+    return {_WEEKDAY_CHARS[ch] for ch in chars}
+
+
+def _days(tokens: _Tokens, today: date) -> list[date]:
+    if len(tokens.dates) > 2 or (len(tokens.dates) == 2 and not tokens.ranged):
+        raise DomainError("volunteering.bad_date_range")
+    if tokens.ranged and len(tokens.dates) != 2:
+        raise DomainError("volunteering.bad_date_range")
+    if len(tokens.dates) == 2:
+        first, last = tokens.dates
+        if tokens.weeks is not None:
+            raise DomainError("volunteering.bad_date_range")
+    else:
+        first = tokens.dates[0] if tokens.dates else today
+        if tokens.weekdays is None and tokens.weeks is None:
+            return [first]
+        last = first + timedelta(weeks=tokens.weeks or DEFAULT_WEEKS, days=-1)
+    if last < first:
+        raise DomainError("volunteering.range_backwards")
+    if (last - first).days >= MAX_DAYS:
+        raise DomainError("volunteering.range_too_long", limit=MAX_DAYS)
+    every = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    if tokens.weekdays is None:
+        return every
+    return [day for day in every if day.weekday() in tokens.weekdays]
+
+
+def _window(match: re.Match[str]) -> tuple[time, time, bool]:
+    groups = match.groups()
+    first, next_day, second = groups[:6], groups[6], groups[7:]
+    overnight = next_day is not None
+    start_period = first[0] or first[5]
+    # 下午2点-4点: an afternoon or evening start carries over to an end without its own.
+    carried = start_period if start_period and _PERIODS[start_period] == 12 else None
+    start = _clock(first, None)
+    end = _clock(second, None if overnight else carried)
+    # An end at midnight (24:00 or 00:00) is the end of the day.
+    if end == time(0) and not overnight:
+        overnight = True
+    return start, end, overnight
+
+
+def _clock(groups: tuple[str | None, ...], carried: str | None) -> time:
+    before, hour_text, colon, half, word_minutes, after = groups
+    assert hour_text is not None
+    hour, minute = int(hour_text), int(colon or word_minutes or (30 if half else 0))
+    period = before or after or carried
+    if period is not None and hour <= 12:
+        if _PERIODS[period] == 12 and hour < 12 and not (period == "中午" and hour >= 11):
+            hour += 12
+        elif _PERIODS[period] == 0 and hour == 12 and period in ("am", "凌晨"):
+            hour = 0
+    if hour == 24 and minute == 0:
+        return time(0)
+    if hour > 23 or minute > 59:
+        raise DomainError("volunteering.bad_clock", hour=hour, minute=minute)
+    return time(hour, minute)
+
+
+def _minutes(moment: time) -> int:
+    return moment.hour * 60 + moment.minute
+
+
+def _date(year: int, month: int, day: int) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise DomainError("volunteering.bad_date", text=f"{year}-{month}-{day}") from None
+
+
+def _month_day(month: int, day: int, today: date, start: date | None) -> date:
+    """A month and day without a year: the first on or after a rota's start, else this year's."""
+    # A single date more than half a year back means next year's (12月 typing 1月5日).
+    after = start or today - timedelta(days=183)
+    for year in (after.year, after.year + 1):
+        try:
+            found = date(year, month, day)
+        except ValueError:
+            continue
+        if found >= after:
+            return found
+    raise DomainError("volunteering.bad_date", text=f"{month}-{day}")
+
+
+def parse_day(text: str, now: datetime, zone: ZoneInfo) -> date | None:
+    """One day named alone (明天, 周六, 11月25日, 2026-11-25); None when `text` is not one."""
+    today = now.astimezone(zone).date()
+    tokens = _tokenise(clean(text), today)
+    if tokens is None or tokens.window or tokens.weekdays or tokens.step or tokens.ranged:
+        return None
+    return tokens.dates[0] if len(tokens.dates) == 1 else None

@@ -1,0 +1,511 @@
+"""The Telegram adapter in-process: updates in, Bot API calls out, through a recording request."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from telegram import Bot, Update
+
+from bot.adapters.telegram import (
+    TelegramAdapter,
+    TelegramStartError,
+    check_token,
+    run_telegram,
+    split_text,
+    utf16_length,
+    visible_length,
+)
+from bot.app import App
+from bot.config import TelegramSettings
+from bot.messages import ChatKind, Envelope, Reply, Target
+from bot.outbox import OutboxWorker
+from bot.rendering import to_plain
+from handlers.registry import COMMANDS
+from models import CircleChat, OutboxMessage, OutboxState
+from tests.support.driver import Driver
+from tests.support.telegram_fakes import (
+    BOT_ID,
+    TOKEN,
+    Failure,
+    RecordingRequest,
+    bot_membership_update,
+    group,
+    message_update,
+    press_update,
+    service_update,
+    user,
+)
+
+GROUP = -4001
+OWNER = user(1001, "群主")
+RESIDENT = user(1002, "李四", "lisi")
+OTHER = user(1003, "王五")
+
+
+class Harness:
+    """An adapter on a recording bot, with helpers to feed updates and drain the outbox."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.request = RecordingRequest(admins={GROUP: [OWNER["id"]]})
+        self.bot = Bot(TOKEN, request=self.request, get_updates_request=RecordingRequest())
+        self.adapter = TelegramAdapter(app, self.bot, TelegramSettings(admin_cache_seconds=60))
+        self.loop = asyncio.new_event_loop()
+        self.loop.run_until_complete(self.bot.initialize())
+
+    def run(self, step: Callable[[], Awaitable[Any]]) -> Any:
+        """Run a coroutine on the harness's loop."""
+        return self.loop.run_until_complete(step())
+
+    def feed(self, raw: dict[str, Any]) -> list[dict[str, Any]]:
+        """Handle one raw update, drain the outbox, and return the messages sent by it."""
+        before = len(self.request.calls)
+        update = Update.de_json(raw, self.bot)
+        self.run(lambda: self.adapter.handle(update))
+        self.run(self.adapter.worker.drain)
+        return [params for name, params in self.request.calls[before:] if name == "sendMessage"]
+
+    def text(self, raw: dict[str, Any]) -> str:
+        """The one message sent in answer to an update."""
+        sent = self.feed(raw)
+        assert len(sent) == 1, sent
+        return str(sent[0]["text"])
+
+    def toasts(self) -> list[Any]:
+        """Texts of every callback answer."""
+        return [params.get("text") for params in self.request.sent("answerCallbackQuery")]
+
+    def close(self) -> None:
+        """Close the loop."""
+        self.loop.run_until_complete(self.bot.shutdown())
+        self.loop.close()
+
+
+@pytest.fixture
+def tg(app: App) -> Iterator[Harness]:
+    """A harness on a seeded grid with a group bound by its owner, the community's secretary."""
+    driver = Driver(app)
+    driver.seed_grid()
+    driver.grant(str(OWNER["id"]), "书记", "红旗里社区", platform="telegram")
+    harness = Harness(app)
+    assert "已绑定" in harness.text(message_update(OWNER, "/bind 1号院", group(GROUP)))
+    yield harness
+    harness.close()
+
+
+def _keyboard(params: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    rows: list[list[dict[str, Any]]] = params["reply_markup"]["inline_keyboard"]
+    return rows
+
+
+def test_replies_are_html_with_user_content_escaped(tg: Harness) -> None:
+    sent = tg.feed(message_update(user(1009, "<b>&"), "/join 3-2-301 同意", group(GROUP)))
+    assert sent[0]["parse_mode"] == "HTML"
+    assert "&lt;b&gt;&amp;" in sent[0]["text"] and "<b>1号院/3号楼/2单元/301</b>" in sent[0]["text"]
+
+
+def test_buttons_carry_short_tokens_and_a_press_runs_the_command(tg: Harness) -> None:
+    ask = tg.feed(message_update(RESIDENT, "登记 3-2-301", group(GROUP)))[0]
+    [[button]] = _keyboard(ask)
+    assert button["text"] == "同意并登记"
+    assert len(button["callback_data"].encode()) <= 64 and "登记" not in button["callback_data"]
+    done = tg.text(press_update(RESIDENT, group(GROUP), 100, button["callback_data"]))
+    assert "登记好了" in done
+    assert tg.toasts() == [None]
+
+
+def test_stale_foreign_and_forbidden_presses_answer_with_a_toast_and_change_nothing(
+    tg: Harness,
+) -> None:
+    ask = tg.feed(message_update(RESIDENT, "登记 3-2-301", group(GROUP)))[0]
+    token = _keyboard(ask)[0][0]["callback_data"]
+    assert tg.feed(press_update(OTHER, group(GROUP), 100, token)) == []
+    assert tg.feed(press_update(RESIDENT, group(GROUP), 100, "unknown-data")) == []
+    assert tg.feed(press_update(RESIDENT, group(-4999, "别的群"), 100, token)) == []
+    choose = tg.feed(message_update(OWNER, "/lang", group(GROUP)))[0]
+    english = _keyboard(choose)[1][0]["callback_data"]
+    assert tg.feed(press_update(OTHER, group(GROUP), 101, english)) == []
+    toasts = tg.toasts()
+    assert "给别人的" in toasts[0] and "失效" in toasts[1] and "失效" in toasts[2]
+    assert "只有群管理员" in toasts[3]
+    assert Driver(tg.app).household_of("1003") is None
+
+
+def test_long_texts_are_split_on_line_boundaries_within_telegrams_limit(tg: Harness) -> None:
+    members = [(f"居民{n:04d}" + "长" * 30, "3号楼/2单元/301") for n in range(300)]
+    reply = Reply("circles.members", {"circle": "1号院", "registered": members, "unregistered": []})
+    target = Target("telegram", str(GROUP), ChatKind.GROUP)
+    before = len(tg.request.sent())
+    tg.run(lambda: tg.adapter.send(Envelope(target, reply, "zh-Hans")))
+    pieces = tg.request.sent()[before:]
+    assert len(pieces) >= 3
+    assert all(len(to_plain(p["text"])) <= 4096 for p in pieces)
+    assert "居民0000" in pieces[0]["text"] and "居民0299" in pieces[-1]["text"]
+    assert all(not p["text"].startswith("\n") for p in pieces)
+
+
+@pytest.mark.parametrize("size", [4097, 20_000])
+def test_split_text_never_exceeds_the_limit_nor_cuts_an_entity(size: int) -> None:
+    text = ("&amp;" * 7 + "x" * 13 + "\n") * (size // 21) + "y" * size
+    pieces = split_text(text)
+    assert all(len(to_plain(p)) <= 4096 for p in pieces)
+    assert "".join(to_plain(p).replace("\n", "") for p in pieces) == to_plain(text).replace(
+        "\n", ""
+    )
+    assert all(p.count("&") == p.count(";") for p in pieces)
+
+
+def test_long_incoming_messages_get_a_polite_reply_or_are_ignored(tg: Harness) -> None:
+    assert "消息太长了" in tg.text(message_update(RESIDENT, "/join " + "3" * 4097, group(GROUP)))
+    assert tg.feed(message_update(RESIDENT, "啊" * 20_000, group(GROUP))) == []
+
+
+def test_an_update_delivered_twice_has_one_effect(tg: Harness) -> None:
+    raw = message_update(RESIDENT, "/join 3-2-301 同意", group(GROUP))
+    assert "登记好了" in tg.text(raw)
+    assert tg.feed(raw) == []
+    with tg.app.db.transaction() as session:
+        assert session.query(OutboxMessage).count() == 2
+
+
+def test_private_answers_go_privately_or_point_to_a_deep_link(tg: Harness) -> None:
+    pointer = tg.feed(message_update(RESIDENT, "/me", group(GROUP)))[0]
+    assert pointer["chat_id"] == GROUP and "https://t.me/LinliBot?start=me" in pointer["text"]
+    answer = tg.feed(message_update(RESIDENT, "/start me"))[0]
+    assert answer["chat_id"] == RESIDENT["id"] and "还没有登记" in answer["text"]
+    again = tg.feed(message_update(RESIDENT, "/me", group(GROUP)))[0]
+    assert again["chat_id"] == RESIDENT["id"]
+
+
+def test_admins_come_from_telegram_and_are_cached(tg: Harness) -> None:
+    assert "只有社区书记或网格员" in tg.text(message_update(OTHER, "/bind 2号院", group(GROUP)))
+    tg.feed(message_update(OWNER, "/members", group(GROUP)))
+    assert len(tg.request.sent("getChatAdministrators")) == 1
+
+
+def test_members_joining_leaving_and_the_bot_added_or_removed(tg: Harness) -> None:
+    welcome = tg.text(service_update(group(GROUP), OTHER, new_chat_members=[OTHER]))
+    assert "欢迎 王五" in welcome
+    assert tg.feed(service_update(group(GROUP), OTHER, left_chat_member=OTHER)) == []
+    greeting = tg.text(bot_membership_update(group(-4002, "新群"), OWNER, "left", "member"))
+    assert "绑定" in greeting
+    assert tg.feed(bot_membership_update(group(GROUP), OWNER, "member", "kicked")) == []
+    with tg.app.db.transaction() as session:
+        binding = session.scalar(select(CircleChat).where(CircleChat.chat_id == str(GROUP)))
+        assert binding is not None and not binding.active
+
+
+def test_a_supergroup_migration_moves_the_circle_to_the_new_chat_id(tg: Harness) -> None:
+    tg.feed(service_update(group(GROUP), OWNER, migrate_to_chat_id=-1_001_234_567_890))
+    new_chat = group(-1_001_234_567_890, kind="supergroup")
+    tg.request.admins[-1_001_234_567_890] = [OWNER["id"]]
+    answer = tg.text(message_update(RESIDENT, "/join 3-2-301 同意", new_chat))
+    assert "登记好了" in answer
+
+
+def test_a_send_to_an_upgraded_group_follows_it(tg: Harness) -> None:
+    moved = {
+        "ok": False,
+        "error_code": 400,
+        "description": "Bad Request: group chat was upgraded to a supergroup chat",
+        "parameters": {"migrate_to_chat_id": -1_009},
+    }
+    tg.request.fail_next("sendMessage", Failure(400, moved))
+    tg.feed(message_update(OWNER, "/members", group(GROUP)))
+    tg.run(tg.adapter.worker.drain)
+    assert tg.request.sent()[-1]["chat_id"] == -1_009
+
+
+def test_flood_control_postpones_and_the_message_still_goes_out(tg: Harness) -> None:
+    body = {
+        "ok": False,
+        "error_code": 429,
+        "description": "Too Many Requests: retry after 7",
+        "parameters": {"retry_after": 7},
+    }
+    tg.request.fail_next("sendMessage", Failure(429, body))
+    assert tg.feed(message_update(OWNER, "/help", group(GROUP))) == []
+    with tg.app.db.transaction() as session:
+        row = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+        assert row is not None and row.state == OutboxState.PENDING
+        assert row.not_before == tg.app.clock.now() + timedelta(seconds=7)
+    tg.app.clock.set(tg.app.clock.now() + timedelta(seconds=7))  # type: ignore[attr-defined]
+    assert tg.run(tg.adapter.worker.drain) == 1
+
+
+def test_network_errors_are_retried_with_backoff(tg: Harness) -> None:
+    tg.request.fail_next("sendMessage", Failure(0))
+    assert tg.feed(message_update(OWNER, "/help", group(GROUP))) == []
+    tg.app.clock.set(tg.app.clock.now() + timedelta(seconds=2))  # type: ignore[attr-defined]
+    assert tg.run(tg.adapter.worker.drain) == 1
+
+
+def test_a_group_that_removed_the_bot_is_unbound_when_a_send_is_forbidden(tg: Harness) -> None:
+    body = {
+        "ok": False,
+        "error_code": 403,
+        "description": "Forbidden: bot was kicked from the group chat",
+    }
+    tg.request.fail_next("sendMessage", Failure(403, body))
+    assert tg.feed(message_update(OWNER, "/help", group(GROUP))) == []
+    with tg.app.db.transaction() as session:
+        row = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+        assert row is not None and row.state == OutboxState.FAILED and "kicked" in (row.error or "")
+        binding = session.scalar(select(CircleChat).where(CircleChat.chat_id == str(GROUP)))
+        assert binding is not None and not binding.active
+
+
+def test_edited_messages_and_channel_posts_are_ignored(tg: Harness) -> None:
+    before = len(tg.request.calls)
+    edited = message_update(OWNER, "/members", group(GROUP))
+    edited["edited_message"] = edited.pop("message")
+    tg.feed(edited)
+    post = message_update(OWNER, "/members", {"id": -100777, "type": "channel", "title": "c"})
+    post["channel_post"] = post.pop("message")
+    tg.feed(post)
+    assert tg.request.calls[before:] == []
+
+
+def test_mentions_by_text_mention_and_by_username_name_a_person(tg: Harness) -> None:
+    tg.feed(message_update(RESIDENT, "/join 3-2-301 同意", group(GROUP)))
+    by_username = tg.text(message_update(OWNER, "/role @lisi 志愿者", group(GROUP)))
+    assert "李四" in by_username and "志愿者" in by_username
+    entity = {"type": "text_mention", "offset": 6, "length": 3, "user": RESIDENT}
+    raw = message_update(OWNER, "/role @李四 楼长", group(GROUP))
+    raw["message"]["entities"].append(entity)
+    assert "楼长" in tg.text(raw)
+
+
+def test_command_menus_are_set_per_language_and_scope(tg: Harness) -> None:
+    tg.run(lambda: tg.adapter.set_menus(COMMANDS))
+    menus = {
+        (params["scope"]["type"], params.get("language_code")): [
+            c["command"] for c in params["commands"]
+        ]
+        for params in tg.request.sent("setMyCommands")
+    }
+    assert set(menus) == {
+        ("all_private_chats", None),
+        ("all_group_chats", None),
+        ("all_private_chats", "en"),
+        ("all_group_chats", "en"),
+    }
+    assert (
+        "join" in menus[("all_group_chats", None)]
+        and "join" not in menus[("all_private_chats", None)]
+    )
+    assert "start" in menus[("all_private_chats", "en")]
+
+
+@pytest.mark.parametrize(
+    ("token", "expected"),
+    [("", "no Telegram token"), ("not-a-token", "malformed"), ("123:short", "malformed")],
+)
+def test_a_missing_or_malformed_token_stops_with_one_line(token: str, expected: str) -> None:
+    with pytest.raises(TelegramStartError, match=expected):
+        check_token(token)
+
+
+def test_webhook_mode_refuses_to_start_without_a_secret(app: App) -> None:
+    settings = TelegramSettings(token=TOKEN, webhook_url="https://example.org/telegram")
+    with pytest.raises(TelegramStartError, match="needs a secret"):
+        asyncio.run(run_telegram(app, settings, asyncio.Event()))
+    assert int(TOKEN.split(":")[0]) == BOT_ID
+
+
+def test_names_with_emoji_and_control_characters_are_cleaned_and_sent_safely(
+    tg: Harness,
+) -> None:
+    odd = user(1010, "👨\u200d👩\u200d👧王\u202e奶奶\x07<i>")
+    sent = tg.feed(message_update(odd, "/join 3-2-303 同意", group(GROUP)))[0]
+    assert "👨\u200d👩\u200d👧王奶奶&lt;i&gt;" in sent["text"]
+    assert "\u202e" not in sent["text"] and "\x07" not in sent["text"]
+
+
+def test_edits_replace_the_text_of_a_sent_message_and_an_unchanged_edit_is_fine(
+    tg: Harness,
+) -> None:
+    target = Target("telegram", str(GROUP), ChatKind.GROUP)
+    reply = Reply("core.start_group")
+    edit = Envelope(target, reply, "zh-Hans", key="poll:1", edit=True, message_id="321")
+    assert tg.run(lambda: tg.adapter.send(edit)) == "321"
+    params = tg.request.sent("editMessageText")[-1]
+    assert params["message_id"] == 321 and params["chat_id"] == GROUP
+    assert params["parse_mode"] == "HTML" and "帮助" in params["text"]
+    same = {
+        "ok": False,
+        "error_code": 400,
+        "description": "Bad Request: message is not modified: specified new message content "
+        "and reply markup are exactly the same",
+    }
+    tg.request.fail_next("editMessageText", Failure(400, same))
+    assert tg.run(lambda: tg.adapter.send(edit)) == "321"
+
+
+def _stage(tg: Harness, *envelopes: Envelope) -> list[int]:
+    """Put envelopes in the outbox as a handler's replies would be; their row ids."""
+    with tg.app.db.transaction() as session:
+        tg.app.post_office.prepare(session, list(envelopes), tg.app.clock.now(), None)
+    return [e.outbox_id or 0 for e in envelopes]
+
+
+def _row(tg: Harness, row_id: int) -> OutboxMessage:
+    with tg.app.db.transaction() as session:
+        return session.get_one(OutboxMessage, row_id)
+
+
+def _to_group(reply: Reply, language: str = "zh-Hans") -> Envelope:
+    return Envelope(Target("telegram", str(GROUP), ChatKind.GROUP), reply, language)
+
+
+def _not_found(tg: Harness) -> None:
+    body = {"ok": False, "error_code": 404, "description": "Not Found"}
+    tg.request.fail_next("sendMessage", Failure(404, body))
+
+
+def _conflict(tg: Harness) -> None:
+    body = {"ok": False, "error_code": 409, "description": "Conflict: terminated by other request"}
+    tg.request.fail_next("sendMessage", Failure(409, body))
+
+
+BAD_ROWS: dict[str, tuple[Callable[[Path], Reply], Callable[[Harness], None] | None, str]] = {
+    "a missing picture": (
+        lambda folder: Reply("core.start_group", image=folder / "gone.png"),
+        None,
+        "FileNotFoundError",
+    ),
+    "data lacking a key": (lambda _: Reply("deliberation.closed", {}), None, "UndefinedError"),
+    "the renderer's TypeError": (
+        lambda _: Reply("deliberation.closed", {"number": 1, "surplus": 2}),
+        None,
+        "TypeError",
+    ),
+    "Telegram's 404": (lambda _: Reply("core.start_group"), _not_found, "InvalidToken"),
+    "Telegram's 409": (lambda _: Reply("core.start_group"), _conflict, "Conflict"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_ROWS))
+def test_a_message_that_cannot_go_never_stops_the_ones_after_it(
+    tg: Harness, tmp_path: Path, caplog: pytest.LogCaptureFixture, case: str
+) -> None:
+    make, script, error = BAD_ROWS[case]
+    bad, good = _stage(
+        tg, _to_group(make(tmp_path)), _to_group(Reply("deliberation.closed", {"number": 7}))
+    )
+    if script is not None:
+        script(tg)
+    before = len(tg.request.sent())
+    with caplog.at_level(logging.WARNING, logger="bot.outbox"):
+        assert tg.run(tg.adapter.worker.drain) == 1
+        assert tg.run(tg.adapter.worker.drain) == 0
+    assert [p["text"] for p in tg.request.sent()[before:]] == ["投票 #7 已结束。"]
+    row = _row(tg, bad)
+    assert row.state == OutboxState.PENDING and row.attempts == 1 and error in (row.error or "")
+    assert row.not_before > tg.app.clock.now() and row.claimed_until is None
+    assert _row(tg, good).state == OutboxState.SENT
+    [line] = [r for r in caplog.records if f"message {bad} " in r.getMessage()]
+    assert line.exc_info is None and "\n" not in line.getMessage() and error in line.getMessage()
+
+
+def test_a_message_that_keeps_failing_is_marked_failed_with_its_reason(tg: Harness) -> None:
+    [bad] = _stage(tg, _to_group(Reply("deliberation.closed", {})))
+    worker = OutboxWorker(tg.app.db, tg.app.clock, "telegram", tg.adapter.send, max_attempts=3)
+    for _ in range(3):
+        tg.run(worker.drain)
+        tg.app.clock.set(tg.app.clock.now() + timedelta(minutes=10))  # type: ignore[attr-defined]
+    row = _row(tg, bad)
+    assert row.state == OutboxState.FAILED and row.attempts == 3
+    assert (row.error or "").startswith("UndefinedError")
+
+
+def test_a_long_member_list_with_emoji_goes_out_in_pieces_telegram_accepts(
+    tg: Harness,
+) -> None:
+    members = [(f"👵🏻王奶奶{n:03d}🌸", "3号楼/2单元/301") for n in range(400)]
+    reply = Reply("circles.members", {"circle": "1号院", "registered": members, "unregistered": []})
+    [row_id] = _stage(tg, _to_group(reply))
+    before = len(tg.request.calls)
+    tg.run(tg.adapter.worker.drain)
+    calls = tg.request.calls[before:]
+    assert [name for name, _ in calls if name.endswith("!")] == []
+    pieces = [params["text"] for _, params in calls]
+    assert len(pieces) >= 4 and all(visible_length(p) <= 4096 for p in pieces)
+    text = "\n".join(pieces)
+    assert [text.index(f"王奶奶{n:03d}") for n in range(400)] == sorted(
+        text.index(f"王奶奶{n:03d}") for n in range(400)
+    )
+    assert _row(tg, row_id).state == OutboxState.SENT
+
+
+def test_utf16_counts_an_emoji_as_Telegram_does() -> None:
+    assert utf16_length("王") == 1 and utf16_length("👵🏻") == 4
+    pieces = split_text("👵" * 3000, 4096)
+    assert [utf16_length(p) for p in pieces] == [4096, 1904]
+
+
+def _result(options: int, label_length: int) -> Reply:
+    data = {
+        "number": 3,
+        "question": "Where should the new bicycle shed go?",
+        "kind": "single",
+        "choose": 1,
+        "per_household": True,
+        "anonymous": False,
+        "hidden": False,
+        "changeable": False,
+        "quorum": None,
+        "scope": "",
+        "deadline": "12-01 20:00",
+        "topic": None,
+        "options": [
+            [n, f"Option {n} " + "🚲" * label_length, 10 - n, 10.0] for n in range(1, options + 1)
+        ],
+        "ballots": 45,
+        "average": None,
+        "eligible": 60,
+        "voted": 45,
+        "turnout": 75.0,
+        "quorum_met": None,
+        "final": True,
+    }
+    return Reply("deliberation.result", data)
+
+
+def test_a_result_too_long_for_a_caption_goes_as_the_picture_then_the_whole_text(
+    tg: Harness, tmp_path: Path
+) -> None:
+    chart = tmp_path / "chart.png"
+    chart.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
+    reply = _result(10, 60)
+    reply.image = chart
+    [row_id] = _stage(tg, _to_group(reply, "en"))
+    before = len(tg.request.calls)
+    tg.run(tg.adapter.worker.drain)
+    calls = tg.request.calls[before:]
+    assert [name for name, _ in calls] == ["sendPhoto", "sendMessage"]
+    caption, text = calls[0][1]["caption"], calls[1][1]["text"]
+    assert caption == "<b>Poll #3, final result</b>: Where should the new bicycle shed go?"
+    assert "Option 10" in text and "Turnout: 45 of 60 households (75%)" in text
+    assert _row(tg, row_id).state == OutboxState.SENT
+
+
+def test_a_result_that_fits_keeps_its_whole_text_as_the_caption(
+    tg: Harness, tmp_path: Path
+) -> None:
+    chart = tmp_path / "chart.png"
+    chart.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
+    reply = _result(3, 2)
+    reply.image = chart
+    _stage(tg, _to_group(reply, "en"))
+    before = len(tg.request.calls)
+    tg.run(tg.adapter.worker.drain)
+    [(name, params)] = tg.request.calls[before:]
+    assert name == "sendPhoto" and "Turnout: 45 of 60" in params["caption"]

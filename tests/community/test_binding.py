@@ -1,0 +1,230 @@
+"""Binding a chat needs the community's say, and the roster stays private (issue #9, 1 and 8)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot import demo
+from bot.app import App
+from bot.messages import EventKind
+from bot.services.community import roles
+from bot.services.community.binding import pending_request
+from bot.services.community.circles import bound_chat
+from bot.services.community.grid import resolve_place
+from models import BindingRequest, BindingStatus, Role
+from tests.support.community import build, resident, session_of
+from tests.support.driver import PLATFORM, Driver, Sent
+
+ATTACK = "红旗里社区/1号院"
+POLL = "发起投票 修路吗 | 同意 | 不同意"
+
+
+@pytest.fixture
+def street(app: App) -> Driver:
+    """The demo street: g1..g4 bound, secretary `sec`, building head u1 (刘建国) of 1号院/3号楼."""
+    with session_of(app) as session:
+        demo.seed(session, app.clock.now())
+    driver = Driver(app)
+    for group in demo.GROUPS:
+        driver.group(group.chat_id, group.title, admins=group.admins)
+    driver.group("g99", "新群", admins=("u99",))
+    return driver
+
+
+@pytest.fixture
+def town(app: App) -> Driver:
+    """tests/community.py's g1 and g2 with secretary `sec` and households r1..r4."""
+    return build(app)
+
+
+def _private(sent: list[Sent], user: str) -> list[Sent]:
+    return [s for s in sent if s.private and s.chat == user]
+
+
+def _in(sent: list[Sent], chat: str) -> list[Sent]:
+    return [s for s in sent if s.chat == chat and not s.private]
+
+
+def _head_of_building_3(app: App) -> bool:
+    with session_of(app) as session:
+        place = resolve_place(session, "1号院/3号楼")
+        return roles.holds(session, resident(session, "u1").id, Role.BUILDING_HEAD, place)
+
+
+def _requests(app: App) -> list[tuple[str, BindingStatus]]:
+    with session_of(app) as session:
+        rows = session.scalars(select(BindingRequest).order_by(BindingRequest.id))
+        return [(r.chat_id, r.status) for r in rows]
+
+
+def test_a_strangers_group_asking_for_an_estate_gets_no_circle_data(street: Driver) -> None:
+    asked = street.say("u99", f"/bind {ATTACK}", "g99", name="陌生人")
+    assert "已提交绑定申请" in _in(asked, "g99")[0].text
+    members = street.one("u99", "成员", "g99")
+    assert "还没有绑定" in members.text and "3号楼" not in members.text
+    poll = street.say("u99", POLL, "g99")
+    assert [s.chat for s in poll] == ["g99"] and "还没有绑定" in poll[0].text
+    revoke = street.one("u99", "设角色 @刘建国 -楼长", "g99")
+    assert "还没有绑定" in revoke.text
+    assert _head_of_building_3(street.app)
+    with session_of(street.app) as session:
+        assert bound_chat(session, PLATFORM, "g99") is None
+        assert roles.active_grants(session, resident(session, "u99").id) == []
+
+
+def test_a_strangers_group_asking_for_the_party_circle_lists_nobody(street: Driver) -> None:
+    street.say("u99", "/bind 红旗里社区 党员圈", "g99", name="陌生人")
+    members = street.say("u99", "成员", "g99")
+    assert len(members) == 1 and "还没有绑定" in members[0].text
+    assert not any("1号楼" in s.text or "刘建国" in s.text for s in members)
+
+
+def test_a_chat_approved_into_an_existing_circle_gives_its_admin_nothing(
+    street: Driver,
+) -> None:
+    asked = street.say("u99", f"/bind {ATTACK}", "g99", name="陌生人")
+    notice = _private(asked, "sec")[0]
+    assert "陌生人" in notice.text and "新群" in notice.text and "1号院" in notice.text
+    assert [label for row in notice.buttons for label, _ in row] == ["批准", "拒绝"]
+    approved = street.say("sec", notice.tokens["批准"], event=EventKind.PRESS)
+    assert "已批准" in _private(approved, "sec")[0].text
+    assert "已绑定" in _in(approved, "g99")[0].text
+    assert "只有本圈管理员" in street.one("u99", "成员", "g99").text
+    poll = street.say("u99", POLL, "g99")
+    assert [s.chat for s in poll] == ["g99"] and "管理员" in poll[0].text
+    street.say("u99", "设角色 @刘建国 -楼长", "g99")
+    assert _head_of_building_3(street.app)
+    with session_of(street.app) as session:
+        assert roles.active_grants(session, resident(session, "u99").id) == []
+
+
+def test_a_chat_approved_into_a_new_circle_makes_its_asker_the_admin(street: Driver) -> None:
+    asked = street.say("u99", "绑定 红旗里社区/1号院/3号楼", "g99", name="陌生人")
+    number = _number(street.app, "g99")
+    assert f"批准绑定 {number}" in _private(asked, "sec")[0].text
+    approved = street.say("sec", f"批准绑定 {number}")
+    assert "已绑定" in _in(approved, "g99")[0].text
+    members = street.say("u99", "成员", "g99")
+    assert "已登记" in _in(members, "g99")[0].text and _private(members, "u99")
+    assert _requests(street.app) == [("g99", BindingStatus.APPROVED)]
+
+
+def test_a_rejected_request_binds_nothing_and_the_group_is_told(street: Driver) -> None:
+    asked = street.say("u99", f"/bind {ATTACK}", "g99", name="陌生人")
+    rejected = street.say("sec", _private(asked, "sec")[0].tokens["拒绝"], event=EventKind.PRESS)
+    assert "已拒绝" in _private(rejected, "sec")[0].text
+    assert "没有批准" in _in(rejected, "g99")[0].text
+    again = street.one("sec", f"批准绑定 {_requests_ids(street.app)[0]}")
+    assert "已经拒绝了" in again.text
+    assert "还没有绑定" in street.one("u99", "成员", "g99").text
+    assert _requests(street.app) == [("g99", BindingStatus.REJECTED)]
+
+
+def test_only_the_communitys_secretaries_and_grid_workers_decide(street: Driver) -> None:
+    street.say("u99", f"/bind {ATTACK}", "g99", name="陌生人")
+    number = _number(street.app, "g99")
+    for user in ("u1", "u3", "u99"):
+        assert "没有等您批准" in street.one(user, f"批准绑定 {number}").text
+    assert "没有等您批准" in street.one("u1", f"/rejectbind {number}").text
+    assert "用法" in street.one("sec", "批准绑定 五").text
+    assert _requests(street.app) == [("g99", BindingStatus.PENDING)]
+    listed = street.one("u36", "绑定申请")
+    assert f"第 {number} 号" in listed.text and "新群" in listed.text
+    assert "已批准" in _private(street.say("u36", f"批准绑定 {number}"), "u36")[0].text
+
+
+def test_asking_again_is_not_duplicated_and_a_new_place_replaces_the_request(
+    street: Driver,
+) -> None:
+    street.say("u99", f"/bind {ATTACK}", "g99", name="陌生人")
+    first = _number(street.app, "g99")
+    again = street.say("u99", f"/bind {ATTACK}", "g99")
+    assert len(again) == 1 and "还在等" in again[0].text
+    moved = street.say("u99", "/bind 红旗里社区/2号院", "g99")
+    assert _private(moved, "sec")
+    assert _requests(street.app) == [
+        ("g99", BindingStatus.WITHDRAWN),
+        ("g99", BindingStatus.PENDING),
+    ]
+    assert "已被新的申请" in street.one("sec", f"批准绑定 {first}").text
+
+
+def test_nobody_to_approve_is_said_and_nothing_is_stored(app: App) -> None:
+    driver = Driver(app)
+    driver.seed_grid()
+    driver.group("g5", "幸福家园群", admins=("owner",))
+    answer = driver.one("owner", "/bind 幸福家园", "g5")
+    assert "还没有社区书记" in answer.text and "linli role grant" in answer.text
+    assert _requests(app) == []
+
+
+def test_a_member_without_platform_admin_cannot_even_ask(street: Driver) -> None:
+    answer = street.one("u98", f"/bind {ATTACK}", "g99")
+    assert "只有社区书记或网格员" in answer.text
+    assert _requests(street.app) == []
+
+
+def test_secretaries_and_grid_workers_bind_directly(town: Driver) -> None:
+    town.group("g6", "3号楼群")
+    bound = town.say("sec", "/bind 1号院/3号楼", "g6")
+    assert len(bound) == 1 and "已绑定" in bound[0].text
+    town.grant("gw", "网格员", "红旗里社区/2号院")
+    town.group("g7", "2号院1号楼群")
+    assert "已绑定" in town.one("gw", "/bind 2号院/1号楼", "g7").text
+    town.group("g8", "1号院群")
+    assert "只有社区书记或网格员" in town.one("gw", "/bind 1号院/4号楼", "g8").text
+
+
+def test_moving_a_bound_chat_needs_both_communities(town: Driver) -> None:
+    town.grant("sec3", "书记", "幸福社区")
+    before = town.snapshot()
+    assert "改绑" in town.one("owner", "/bind 2号院", "g1").text
+    assert "改绑" in town.one("sec", "/bind 幸福家园", "g1").text
+    assert "改绑" in town.one("sec3", "/bind 幸福家园", "g1").text
+    assert _unchanged(before, town.snapshot())
+    town.grant("sec", "书记", "幸福社区")
+    assert "已绑定" in town.one("sec", "/bind 幸福家园", "g1").text
+
+
+def test_the_group_gets_counts_and_the_admin_gets_the_names_privately(town: Driver) -> None:
+    town.say("talker", "大家好", "g1", name="路人")
+    answers = town.say("owner", "成员", "g1")
+    group = _in(answers, "g1")
+    assert len(group) == 1
+    assert "已登记 4 户、5 人" in group[0].text and "未登记 2 人" in group[0].text
+    for word in ("301", "3号楼", "r1", "路人"):
+        assert not any(word in s.text for s in group), word
+    (roster,) = _private(answers, "owner")
+    assert "r1（3号楼/2单元/301）" in roster.text and "路人" in roster.text
+
+
+def test_a_pending_chat_sees_no_topics_polls_or_shifts(town: Driver) -> None:
+    town.one("r1", "提议 修车棚", "g1")
+    town.say("owner", POLL, "g1")
+    town.group("g99", "新群", admins=("u99",))
+    town.say("u99", "/bind 1号院", "g99")
+    for command in ("议题", "结果", "值班表", "议事统计", "时长"):
+        for answer in town.say("u99", command, "g99"):
+            assert "修车棚" not in answer.text and "修路" not in answer.text, command
+
+
+def _number(app: App, chat: str) -> int:
+    with session_of(app) as session:
+        request = pending_request(session, PLATFORM, chat)
+        assert request is not None
+        return request.id
+
+
+def _requests_ids(app: App) -> list[int]:
+    with session_of(app) as session:
+        return list(session.scalars(select(BindingRequest.id).order_by(BindingRequest.id)))
+
+
+def _unchanged(
+    before: dict[str, list[tuple[object, ...]]], after: dict[str, list[tuple[object, ...]]]
+) -> bool:
+    ignored = {"audit_log", "identities", "residents", "memberships"}
+    return {k: v for k, v in before.items() if k not in ignored} == {
+        k: v for k, v in after.items() if k not in ignored
+    }

@@ -1,0 +1,253 @@
+"""Binding groups to places and registering households, at the service level."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import App
+from bot.errors import DomainError
+from bot.services.community import binding, circles, roles
+from bot.services.community.binding import BindOutcome
+from bot.services.community.circles import ChatSpec, JoinOutcome
+from bot.services.community.grid import add_path, parse_address, resolve_place
+from bot.services.community.people import clean_name, ensure_identity, find_identity
+from models import BindingRequest, Circle, CircleChat, CircleKind, Place, PlaceKind, Resident
+from tests.support.driver import Driver
+
+
+def _people(app: App, *names: str) -> list[Resident]:
+    with app.db.transaction() as session:
+        return [
+            ensure_identity(session, "console", name, name, app.clock.now()).resident
+            for name in names
+        ]
+
+
+def _bind(
+    app: App,
+    actor: Resident,
+    chat: str,
+    place: str,
+    admin: bool = True,
+    kind: CircleKind = CircleKind.NEIGHBOUR,
+    platform: str = "console",
+) -> Circle:
+    """`actor` binds the chat; a platform admin's request is approved by the secretary."""
+    with app.db.transaction() as session:
+        who = session.get_one(Resident, actor.id)
+        result = binding.bind(
+            session,
+            app.clock.now(),
+            actor=who,
+            platform_admin=admin,
+            chat=ChatSpec(platform, chat, chat),
+            place_query=place,
+            kind=kind,
+        )
+        if result.request is None:
+            assert result.circle is not None
+            return result.circle
+        approver = find_identity(session, "console", "approver")
+        assert approver is not None
+        decided = binding.decide(
+            session, app.clock.now(), approver.resident, result.request.id, approve=True
+        )
+        assert decided.circle is not None
+        return decided.circle
+
+
+def _join(
+    app: App,
+    resident: Resident,
+    circle: Circle,
+    address: str,
+    consent: bool = True,
+    move: bool = False,
+) -> JoinOutcome:
+    with app.db.transaction() as session:
+        who = session.get(Resident, resident.id)
+        here = session.get(Circle, circle.id)
+        assert who is not None and here is not None
+        return circles.register(
+            session, app.clock.now(), who, here, address, consent=consent, move=move
+        ).outcome
+
+
+@pytest.fixture
+def grid(app: App) -> App:
+    """The test grid, with `approver` the secretary of 红旗里社区."""
+    driver = Driver(app)
+    driver.seed_grid()
+    driver.grant("approver", "secretary", "红旗里社区")
+    return app
+
+
+def test_a_platform_admin_binds_and_becomes_circle_admin(grid: App) -> None:
+    (owner,) = _people(grid, "owner")
+    circle = _bind(grid, owner, "g1", "1号院")
+    with grid.db.transaction() as session:
+        here = session.get(Circle, circle.id)
+        assert here is not None
+        assert here.place.name == "1号院"
+        assert roles.is_circle_admin(session, owner.id, here)
+
+
+def test_a_secretary_binds_without_being_platform_admin(grid: App) -> None:
+    (secretary,) = _people(grid, "approver")
+    circle = _bind(grid, secretary, "g1", "红旗里社区", admin=False, kind=CircleKind.PARTY)
+    assert circle.kind == CircleKind.PARTY
+    with grid.db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(BindingRequest)) == 0
+
+
+def test_anyone_else_cannot_bind_and_nothing_is_stored(grid: App) -> None:
+    (someone,) = _people(grid, "someone")
+    Driver(grid).grant("someone", "secretary", "幸福社区")
+    with pytest.raises(DomainError, match=r"circles\.bind_not_allowed"):
+        _bind(grid, someone, "g1", "1号院", admin=False)
+    with grid.db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(CircleChat)) == 0
+
+
+def test_two_chats_on_two_platforms_share_one_circle(grid: App) -> None:
+    (owner,) = _people(grid, "owner")
+    telegram = _bind(grid, owner, "-1001", "1号院", platform="telegram")
+    wechat = _bind(grid, owner, "room1@chatroom", "1号院", platform="wechat")
+    assert telegram.id == wechat.id
+
+
+def test_binding_again_to_the_same_place_changes_nothing(grid: App) -> None:
+    (owner,) = _people(grid, "owner")
+    _bind(grid, owner, "g1", "1号院")
+    with grid.db.transaction() as session:
+        again = binding.bind(
+            session,
+            grid.clock.now(),
+            actor=session.get_one(Resident, owner.id),
+            platform_admin=True,
+            chat=ChatSpec("console", "g1", "g1"),
+            place_query="1号院",
+            kind=CircleKind.NEIGHBOUR,
+        )
+    assert again.outcome == BindOutcome.ALREADY
+
+
+def test_binding_needs_an_unambiguous_place_at_a_bindable_level(grid: App) -> None:
+    (owner,) = _people(grid, "owner")
+    with pytest.raises(DomainError, match=r"grid\.place_ambiguous"):
+        _bind(grid, owner, "g1", "1号楼")
+    with pytest.raises(DomainError, match=r"circles\.bind_level"):
+        _bind(grid, owner, "g1", "文化路街道")
+    with pytest.raises(DomainError, match=r"grid\.place_not_found"):
+        _bind(grid, owner, "g1", "不存在小区")
+    assert _bind(grid, owner, "g1", "2号院/1号楼").place.kind == PlaceKind.BUILDING
+
+
+@pytest.mark.parametrize("address", ["3-2-301", "3栋2单元301", "3号楼2单元301室", "３－２－３０１"])
+def test_every_address_form_registers_the_same_household(grid: App, address: str) -> None:
+    owner, resident = _people(grid, "owner", "r")
+    circle = _bind(grid, owner, "g1", "1号院")
+    assert _join(grid, resident, circle, address) == JoinOutcome.REGISTERED
+    assert Driver(grid).household_of("r") == "301"
+
+
+def test_registration_asks_for_consent_first_and_stores_nothing_until_given(grid: App) -> None:
+    owner, resident = _people(grid, "owner", "r")
+    circle = _bind(grid, owner, "g1", "1号院")
+    assert _join(grid, resident, circle, "3-2-301", consent=False) == JoinOutcome.NEEDS_CONSENT
+    with grid.db.transaction() as session:
+        households = select(func.count()).where(Place.kind == PlaceKind.HOUSEHOLD)
+        assert session.scalar(households) == 0
+        who = session.get(Resident, resident.id)
+        assert who is not None and who.household_id is None and who.consent_at is None
+    assert _join(grid, resident, circle, "3-2-301", consent=True) == JoinOutcome.REGISTERED
+    with grid.db.transaction() as session:
+        who = session.get(Resident, resident.id)
+        assert who is not None and who.consent_at is not None
+
+
+def test_a_second_join_elsewhere_asks_to_confirm_a_move(grid: App) -> None:
+    owner, resident = _people(grid, "owner", "r")
+    circle = _bind(grid, owner, "g1", "1号院")
+    _join(grid, resident, circle, "3-2-301")
+    assert _join(grid, resident, circle, "3-1-101") == JoinOutcome.NEEDS_MOVE
+    assert Driver(grid).household_of("r") == "301"
+    assert _join(grid, resident, circle, "3-2-301") == JoinOutcome.ALREADY
+    assert _join(grid, resident, circle, "3-1-101", move=True) == JoinOutcome.REGISTERED
+    assert Driver(grid).household_of("r") == "101"
+
+
+@pytest.mark.parametrize(
+    ("address", "key"),
+    [
+        ("99-9-999", "grid.outside_estate"),
+        ("3-7-301", "grid.outside_estate"),
+        ("3-301", "grid.unit_needed"),
+        ("楼上那家", "grid.bad_address"),
+    ],
+)
+def test_addresses_outside_the_circle_are_refused(grid: App, address: str, key: str) -> None:
+    owner, resident = _people(grid, "owner", "r")
+    circle = _bind(grid, owner, "g1", "1号院")
+    with pytest.raises(DomainError) as refused:
+        _join(grid, resident, circle, address)
+    assert refused.value.key == key
+
+
+def test_a_building_circle_only_takes_its_own_building(grid: App) -> None:
+    owner, resident = _people(grid, "owner", "r")
+    circle = _bind(grid, owner, "g1", "1号院/3号楼")
+    with pytest.raises(DomainError, match=r"grid\.outside_estate"):
+        _join(grid, resident, circle, "4-101")
+    assert _join(grid, resident, circle, "3-1-101") == JoinOutcome.REGISTERED
+    assert _join(grid, _people(grid, "s")[0], _bind(grid, owner, "g2", "1号院"), "4-101") == (
+        JoinOutcome.REGISTERED
+    )
+
+
+def test_listed_rooms_are_the_only_rooms(grid: App) -> None:
+    with grid.db.transaction() as session:
+        add_path(session, "文化路街道/红旗里社区/2号院/1号楼/1单元/101")
+    owner, resident = _people(grid, "owner", "r")
+    circle = _bind(grid, owner, "g1", "2号院")
+    with pytest.raises(DomainError, match=r"grid\.no_such_room"):
+        _join(grid, resident, circle, "1-1-999")
+    assert _join(grid, resident, circle, "1-1-101") == JoinOutcome.REGISTERED
+
+
+def test_the_members_list_is_for_admins_and_splits_registered_from_not(grid: App) -> None:
+    owner, registered, talker = _people(grid, "owner", "reg", "talk")
+    circle = _bind(grid, owner, "g1", "1号院")
+    _join(grid, registered, circle, "3-2-301")
+    with grid.db.transaction() as session:
+        here = session.get(Circle, circle.id)
+        assert here is not None
+        circles.touch_member(session, grid.clock.now(), here, session.get_one(Resident, talker.id))
+        listed, unlisted = circles.members(
+            session, session.get_one(Resident, owner.id), here, False
+        )
+        assert [(m.name, m.address) for m in listed] == [("reg", "3号楼/2单元/301")]
+        assert [m.name for m in unlisted] == ["talk"]
+        with pytest.raises(DomainError, match=r"circles\.admins_only"):
+            circles.members(session, session.get_one(Resident, talker.id), here, False)
+
+
+def test_names_lose_control_and_bidi_characters_but_keep_emoji() -> None:
+    assert clean_name("王\u202e五\x00\x07") == "王五"
+    assert clean_name("👨\u200d👩\u200d👧 张") == "👨\u200d👩\u200d👧 张"
+    assert clean_name("مرحبا") == "مرحبا"
+    assert len(clean_name("长" * 500)) == 64
+
+
+def test_parse_address_reads_the_usual_forms() -> None:
+    assert str(parse_address("3-2-301")) == "3-2-301"
+    assert str(parse_address("3幢2单元301")) == "3-2-301"
+    assert str(parse_address("4-101")) == "4-101"
+    assert str(parse_address("3号楼2单元1201室")) == "3-2-1201"
+
+
+def test_resolve_place_takes_partial_paths(grid: App) -> None:
+    with grid.db.transaction() as session:
+        assert resolve_place(session, "红旗里社区/1号院/3号楼").kind == PlaceKind.BUILDING
+        assert resolve_place(session, "幸福家园").kind == PlaceKind.ESTATE

@@ -1,0 +1,304 @@
+"""Deliberation through the dispatcher: commands, buttons, numbered lines, two platforms."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import App, bootstrap
+from bot.clock import VirtualClock
+from bot.config import DeliberationSettings, GeneralSettings, Settings
+from bot.db import Database
+from bot.messages import ChatKind, ChatRef, EventKind, Incoming, PlatformTraits, UserRef
+from models import OutboxMessage
+from tests.support.community import bind_elsewhere, build, counts, poll_of, register, session_of
+from tests.support.driver import Driver
+
+
+@pytest.fixture
+def town(app: App) -> Driver:
+    """The test community with households r1 (two people), r2, r3 and r4 in 1号院."""
+    return build(app)
+
+
+def _texts(answers: list[object]) -> str:
+    return "\n".join(getattr(a, "text", "") for a in answers)
+
+
+def test_a_topic_is_raised_seconded_by_button_and_its_admins_are_told(town: Driver) -> None:
+    town.say("owner", "/start")
+    raised = town.one("r1", "提议 在2号门增设充电桩", "g1")
+    assert "已提出议题 #1" in raised.text and "满 5 户列入议程" in raised.text
+    assert raised.buttons == [[("附议", "/second 1")]]
+    for user in ("r2", "r3", "r4"):
+        assert "附议" in town.press(user, raised, "附议", "g1").text
+    refused = town.press("r1b", raised, "附议", "g1")
+    assert "您家已经支持过议题 #1" in refused.text
+    register(town, "r5", "3-1-101")
+    answers = town.say("r5", "附议 1", "g1")
+    assert "列入议程" in answers[0].text and answers[0].chat == "g1"
+    told = sorted(a.chat for a in answers[1:])
+    assert told == ["owner", "sec"] and all(a.private for a in answers[1:])
+    listing = town.one("r2", "议题", "g1").text
+    assert "#1 在2号门增设充电桩 —— 已列入议程" in listing
+
+
+def test_a_poll_with_buttons_counts_presses_and_answers_with_a_toast(town: Driver) -> None:
+    posted = town.one(
+        "owner", "发起投票 是否同意增设充电桩？ | 同意 | 不同意 | 弃权 | 截止 3天", "g1"
+    )
+    assert "投票 #1" in posted.text and "截止：2026-11-26 10:00" in posted.text
+    assert posted.buttons == [
+        [("同意", "/vote 1 1")],
+        [("不同意", "/vote 1 2")],
+        [("弃权", "/vote 1 3")],
+    ]
+    toast = town.press("r2", posted, "同意", "g1")
+    assert toast.toast and "已投票（#1）：同意" in toast.text
+    typed = town.one("r3", "投票 2", "g1")
+    assert typed.private and typed.chat == "r3" and "不同意" in typed.text
+    assert counts(town.app, 1) == [1, 1, 0]
+    standing = town.one("r4", "结果", "g1").text
+    assert "1. 同意 —— 1 票（50.0%）" in standing and "4 户中 2 户投票（50%）" in standing
+
+
+def test_an_anonymous_vote_is_never_echoed(town: Driver) -> None:
+    posted = town.one("owner", "发起投票 换物业吗 | 表决 | 匿名", "g1")
+    assert [label for row in posted.buttons for label, _ in row] == ["同意", "反对", "弃权"]
+    assert "私聊我" in posted.text
+    toast = town.press("r2", posted, "反对", "g1")
+    typed = town.one("r3", "投票 1", "g1")
+    in_private = town.one("r4", "投票 1 3")
+    for answer in (toast, typed, in_private):
+        assert "匿名投票" in answer.text
+        assert not any(word in answer.text for word in ("同意", "反对", "弃权"))
+    assert typed.private and in_private.private
+    assert counts(town.app, 1) == [1, 1, 1]
+
+
+def test_without_buttons_the_options_are_numbered_lines_to_type(app: App) -> None:
+    town = build(app, buttons=False)
+    posted = town.one("owner", "发起投票 哪天打扫 | 周六 | 周日 | 多选 2", "g1")
+    assert posted.buttons == []
+    assert "1. 周六 —— 回复「投票 1 1」" in posted.text
+    assert "2. 周日 —— 回复「投票 1 2」" in posted.text
+    assert "已投票（#1）：周六、周日" in town.one("r2", "投票 1 1 2", "g1").text
+
+
+def test_one_number_votes_in_the_only_open_poll_and_several_open_polls_ask_which(
+    town: Driver,
+) -> None:
+    town.one("owner", "发起投票 问题一 | 甲 | 乙", "g1")
+    assert "已投票（#1）：乙" in town.one("r2", "投票 2", "g1").text
+    town.one("owner", "发起投票 问题二 | 甲 | 乙", "g1")
+    asked = town.one("r3", "投票 1", "g1").text
+    assert "本群有 2 个进行中的投票" in asked and "#2 问题二" in asked
+    assert "已投票（#2）：甲" in town.one("r3", "投票 2 1", "g1").text
+
+
+def test_the_same_poll_in_two_circles_on_two_platforms_has_one_tally(
+    db: Database, clock: VirtualClock, tmp_path: Path
+) -> None:
+    settings = Settings(general=GeneralSettings(data_dir=str(tmp_path)))
+    editing = {"telegram": PlatformTraits(durable=True, edits=True)}
+    app = bootstrap(settings, clock, db=db, platforms=editing)
+    town = build(app)
+    bind_elsewhere(app, "telegram", "-100200", "2号院", "tg-admin")
+    register(town, "r8", "1-1-101", chat="g2")
+    answers = town.say("sec", "发起投票 社区议事厅 | 赞成 | 反对 | 范围 红旗里社区", "g1")
+    assert sorted(a.chat for a in answers if a.text.startswith("投票 #1：")) == [
+        "-100200",
+        "g1",
+        "g2",
+    ]
+    assert "已发布到 3 个群" in answers[-1].text
+    with session_of(app) as session:
+        staged = session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.platform == "telegram", OutboxMessage.key.is_not(None)
+            )
+        ).one()
+        assert (staged.chat_id, staged.key, staged.template) == (
+            "-100200",
+            "poll:1",
+            "deliberation.poll",
+        )
+        button = staged.choices[0][0]
+    tg_user = UserRef("telegram", "555", "电报居民")
+    chat = ChatRef("telegram", "-100200", ChatKind.GROUP, "2号院")
+    join = Incoming(chat, tg_user, EventKind.MESSAGE, "/join 1-1-102 同意")
+    assert app.dispatcher.handle(join)[0].reply.template == "circles.registered"
+    press = Incoming(chat, tg_user, EventKind.PRESS, button["token"])
+    toast = app.dispatcher.handle(press)[0]
+    assert toast.toast and toast.reply.template == "deliberation.voted"
+    town.one("r2", "投票 1 2", "g1")
+    town.one("r8", "投票 1 1", "g2")
+    assert counts(app, 1) == [2, 1]
+    edits = app.scheduler.tick(app.clock.now())
+    assert sorted((e.target.platform, e.target.chat_id) for e in edits) == [
+        ("console", "g1"),
+        ("console", "g2"),
+        ("telegram", "-100200"),
+    ]
+    with session_of(app) as session:
+        edit = session.scalars(select(OutboxMessage).where(OutboxMessage.edit)).one()
+        assert edit.key == "poll:1" and edit.data["ballots"] == 3
+    app.close()
+
+
+def test_closing_early_posts_the_result_with_a_chart_where_the_poll_was_posted(
+    town: Driver,
+) -> None:
+    town.one("owner", "发起投票 问题 | 甲 | 乙", "g1")
+    town.one("r2", "投票 1 1", "g1")
+    refused = town.one("r2", "结束投票 1", "g1")
+    assert "只有发起人或管理员" in refused.text
+    closed = town.say("owner", "结束投票", "g1")
+    result = next(a for a in closed if "最终结果" in a.text)
+    assert result.chat == "g1" and "1. 甲 —— 1 票（100.0%）" in result.text
+    image = town.app.settings.data_path / "charts"
+    assert [p.name for p in image.iterdir()] == ["poll-1.png"]
+    assert "已经截止" in town.one("r3", "投票 1 1", "g1").text
+
+
+def test_a_closed_polls_result_comes_with_its_chart(town: Driver) -> None:
+    town.one("owner", "发起投票 问题 | 甲 | 乙 | 截止 1天", "g1")
+    town.one("r2", "投票 1 1", "g1")
+    clock = town.app.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(clock.now() + timedelta(days=1))
+    town.app.scheduler.tick(clock.now())
+    envelopes = town.app.dispatcher.handle(
+        Incoming(
+            ChatRef("console", "g1", ChatKind.GROUP),
+            UserRef("console", "r3", "r3"),
+            text="结果 1",
+        )
+    )
+    assert [e.reply.template for e in envelopes] == ["deliberation.result"]
+    image = envelopes[0].reply.image
+    assert image is not None and image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_decisions_follow_up_and_solving_tell_the_right_people(town: Driver) -> None:
+    for user in ("r1", "r2", "r4"):
+        town.say(user, "/start")
+    town.one("r1", "提议 路灯坏了", "g1")
+    town.one("r2", "附议 1", "g1")
+    decided = town.say(
+        "owner", "决议 1 更换路灯 | 负责 @r4 | 期限 12月31日", "g1", mentions=("r4",)
+    )
+    assert "负责：r4" in decided[0].text and "期限：2026-12-31 23:59" in decided[0].text
+    assert decided[1].private and decided[1].chat == "r4" and "您被指定负责" in decided[1].text
+    assert "落实中" in town.one("r4", "进展 1 灯已买好", "g1").text
+    detail = town.one("r3", "议题 1", "g1").text
+    assert "决议：更换路灯" in detail and "灯已买好" in detail
+    solved = town.say("owner", "办结 1", "g1")
+    assert "已告知提议人和附议的 2 位居民" in solved[0].text
+    assert sorted(a.chat for a in solved[1:]) == ["r1", "r2"]
+    figures = town.one("r3", "议事统计", "g1").text
+    assert "提出议题：1 个" in figures and "已经办结：1 个" in figures
+
+
+def test_a_rejected_topic_tells_its_proposer_why(town: Driver) -> None:
+    town.say("r1", "/start")
+    town.one("r1", "提议 拆掉凉亭", "g1")
+    answers = town.say("owner", "驳回 1 凉亭是文物", "g1")
+    assert "未采纳。理由：凉亭是文物" in answers[0].text
+    assert answers[1].chat == "r1" and "凉亭是文物" in answers[1].text
+
+
+def test_a_secretary_pushes_a_hot_topic_to_every_circle_and_sets_the_threshold(
+    town: Driver,
+) -> None:
+    town.one("r1", "提议 垃圾房选址", "g1")
+    assert "只有社区书记" in town.one("owner", "热点议题 1", "g1").text
+    pushed = town.say("sec", "热点议题 1", "g1")
+    assert "推送到 2 个群" in pushed[0].text
+    assert sorted(a.chat for a in pushed[1:]) == ["g1", "g2"]
+    assert "热点" in town.one("r8", "议题", "g2").text
+    assert "满 2 户附议" in town.one("sec", "附议门槛 2", "g1").text
+    assert "满 2 户列入议程" in town.one("r2", "提议 增设座椅", "g1").text
+
+
+def test_the_settings_set_the_threshold_and_the_reminder_lead(
+    db: Database, clock: VirtualClock, tmp_path: Path
+) -> None:
+    settings = Settings(
+        general=GeneralSettings(data_dir=str(tmp_path)),
+        deliberation=DeliberationSettings(seconds_needed=2, reminder_hours=6),
+    )
+    app = bootstrap(settings, clock, db=db)
+    town = build(app)
+    assert "满 2 户列入议程" in town.one("r1", "提议 增设座椅", "g1").text
+    town.one("owner", "发起投票 问题 | 甲 | 乙 | 截止 1天", "g1")
+    with session_of(app) as session:
+        poll = poll_of(session, 1)
+        assert poll.remind_at == poll.closes_at - timedelta(hours=6)
+    app.close()
+
+
+def test_help_lists_deliberation_commands_by_role(town: Driver) -> None:
+    resident = town.one("r2", "帮助", "g1").text
+    admin = town.one("owner", "帮助", "g1").text
+    secretary = town.one("sec", "帮助", "g1").text
+    assert "/propose" in resident and "/vote" in resident and "/poll" not in resident
+    assert "/poll" in admin and "/decide" in admin and "/hot" not in admin
+    assert "/hot" in secretary and "/threshold" in secretary
+
+
+# Bad input: a clear reply, and nothing changes.
+BAD_INPUT = [
+    ("r2", "投票 4 1", "g1", "投票 #4 已经截止了"),
+    ("r2", "投票 2 1", "g1", "投票 #2 还没开始"),
+    ("r1", "投票 1 2", "g1", "您家已经在投票 #1 投过票了"),
+    ("r1b", "投票 1 2", "g1", "您家已经在投票 #1 投过票了"),
+    ("r8", "投票 9", "g2", "投票 #6 没有第 9 项"),
+    ("r9", "投票 3 1", "g1", "您不在投票 #3 的范围内"),
+    ("r2", "投票 1", "g1", "请说明投哪一个"),
+    ("r2", "投票", "g1", "用法：「投票 1」"),
+    ("r2", "投票 甲", "g1", "用法：「投票 1」"),
+    ("owner", "发起投票 问题 | 甲 | 乙 | 截止 2020-01-01 10:00", "g1", "截止时间已经过去了"),
+    ("owner", "发起投票 问题 | 甲 | 乙 | 截止 下辈子", "g1", "看不懂时间「下辈子」"),
+    ("owner", "发起投票 问题 | 只有一个", "g1", "您写了 1 个"),
+    ("owner", "发起投票 问题 | " + " | ".join("ABCDEFGHIJK"), "g1", "您写了 11 个"),
+    ("owner", "发起投票 |", "g1", "用法：「发起投票 问题"),
+    ("r2", "发起投票 问题 | 甲 | 乙", "g1", "只有本圈管理员或社区书记可以发起投票"),
+    ("r2", "结束投票 1", "g1", "只有发起人或管理员可以结束投票 #1"),
+    ("owner", "决议 1 同意", "g1", "议题 #1 还在投票表决中"),
+    ("r2", "结果 5", "g1", "结果截止后才公布"),
+    ("owner", "投票设置 1 实名", "g1", "匿名的承诺不能取消"),
+    ("r2", "附议 99", "g1", "没有议题 #99"),
+    ("r2", "提议", "g1", "用法：「提议 议题内容」"),
+    ("r2", "办结 1", "g1", "只有本圈管理员或社区书记可以处理议题 #1"),
+    ("owner", "办结 1", "g1", "还没有决议"),
+    ("stranger", "投票 1 1", "g1", "请先登记您家"),
+]
+
+
+@pytest.mark.parametrize(("user", "text", "where", "expected"), BAD_INPUT)
+def test_bad_input_gets_a_clear_reply_and_changes_nothing(
+    town: Driver, clock: VirtualClock, user: str, text: str, where: str, expected: str
+) -> None:
+    register(town, "r9", "4-101")
+    register(town, "r8", "1-1-101", chat="g2")
+    town.say("stranger", "你好", "g1")
+    town.one("r1", "提议 充电桩", "g1")
+    for poll in (
+        "问题一 | 甲 | 乙 | 丙 | 匿名",
+        "问题二 | 甲 | 乙 | 开始 明天 8:00",
+        "三号楼 | 甲 | 乙 | 范围 1号院/3号楼",
+        "快截止 | 甲 | 乙 | 截止 1小时",
+        "隐藏 | 甲 | 乙 | 结束后公布 | 议题 1",
+    ):
+        town.one("owner", f"发起投票 {poll}", "g1")
+    town.one("owner2", "发起投票 二院 | 甲 | 乙", "g2")
+    town.one("r1", "投票 1 1", "g1")
+    clock.set(clock.now() + timedelta(hours=2))
+    before = town.snapshot()
+    answer = town.one(user, text, where)
+    assert expected in answer.text, answer.text
+    assert town.snapshot() == before

@@ -1,0 +1,182 @@
+"""The guided /poll: step by step to the same poll as the one-line command."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import App, bootstrap
+from bot.clock import VirtualClock
+from models import Dialog, Poll, PollOption
+from tests.deliberation.test_deliberation_console import SETUP, seed
+from tests.support.community import build, session_of
+from tests.support.console import run_console
+from tests.support.driver import Driver
+
+
+@pytest.fixture
+def town(app: App) -> Driver:
+    """The test community: g1 with admin `owner`, households r1..r4."""
+    return build(app)
+
+
+def _poll(app: App, number: int) -> tuple[Any, ...]:
+    with session_of(app) as session:
+        found = session.scalars(select(Poll).where(Poll.number == number)).one()
+        labels = session.scalars(
+            select(PollOption.label)
+            .where(PollOption.poll_id == found.id)
+            .order_by(PollOption.position)
+        ).all()
+        return (
+            found.question,
+            found.kind,
+            tuple(labels),
+            found.closes_at,
+            found.anonymous,
+            found.hidden,
+            found.per_household,
+        )
+
+
+def _dialogs(app: App) -> int:
+    with session_of(app) as session:
+        return len(session.scalars(select(Dialog)).all())
+
+
+def test_a_full_dialog_opens_the_same_poll_as_the_one_line_command(town: Driver) -> None:
+    assert "请发送投票的问题" in town.one("owner", "/poll", "g1").text
+    assert "请发送选项" in town.one("owner", "是否同意增设充电桩？", "g1").text
+    assert "1. 同意" in town.one("owner", "同意", "g1").text
+    listed = town.one("owner", "不同意 | 弃权", "g1").text
+    assert "2. 不同意" in listed and "3. 弃权" in listed
+    assert "什么时候截止" in town.one("owner", "完成", "g1").text
+    assert "截止：2026-11-24 18:00" in town.one("owner", "明天 18:00", "g1").text
+    assert "匿名" in town.one("owner", "匿名，每人一票", "g1").text
+    posted = town.one("owner", "完成", "g1")
+    assert "投票 #1" in posted.text and "截止：2026-11-24 18:00" in posted.text
+    assert _dialogs(town.app) == 0
+    town.one(
+        "owner",
+        "发起投票 是否同意增设充电桩？ | 同意 | 不同意 | 弃权 | 截止 明天 18:00 | 匿名 | 每人一票",
+        "g1",
+    )
+    assert _poll(town.app, 1) == _poll(town.app, 2)
+
+
+@pytest.mark.parametrize(("word", "labels"), [("评分", 5), ("表决", 3)])
+def test_rating_and_yes_no_polls_need_no_options(town: Driver, word: str, labels: int) -> None:
+    for text in ("发起投票", "物业服务怎么样？", word):
+        town.one("owner", text, "g1")
+    assert "还要什么设置" in town.one("owner", "跳过", "g1").text
+    town.one("owner", "完成", "g1")
+    question, kind, options, closes_at, *_ = _poll(town.app, 1)
+    assert question == "物业服务怎么样?" and len(options) == labels
+    assert kind == ("rating" if word == "评分" else "yes_no")
+    assert closes_at == town.app.clock.now() + timedelta(days=7)
+
+
+def test_cancel_changes_nothing(town: Driver) -> None:
+    town.say("owner", "大家好", "g1")
+    before = town.snapshot()
+    for text in ("/poll", "问题", "甲", "乙", "完成"):
+        town.one("owner", text, "g1")
+    assert "已取消" in town.one("owner", "取消", "g1").text
+    assert town.snapshot() == before
+    assert town.say("owner", "完成", "g1") == []
+
+
+def test_bad_answers_keep_the_step_and_change_nothing(town: Driver) -> None:
+    for text in ("/poll", "问题"):
+        town.one("owner", text, "g1")
+    assert "至少需要 2 个选项" in town.one("owner", "完成", "g1").text
+    town.one("owner", "甲 | 乙 | 丙 | 丁 | 戊 | 己 | 庚 | 辛 | 壬 | 癸", "g1")
+    assert "最多 10 个选项" in town.one("owner", "子", "g1").text
+    assert "什么时候截止" in town.one("owner", "完成", "g1").text
+    before = town.snapshot()
+    assert "看不懂时间「下辈子」" in town.one("owner", "下辈子", "g1").text
+    assert "已经过去了" in town.one("owner", "2020-01-01", "g1").text
+    assert town.snapshot() == before
+    assert "截止：2026-11-26" in town.one("owner", "3天", "g1").text
+    assert "随便" in town.one("owner", "随便", "g1").text
+    assert "投票 #1" in town.one("owner", "完成", "g1").text
+
+
+def test_a_dialog_expires_after_30_minutes_of_silence(town: Driver) -> None:
+    town.one("owner", "/poll", "g1")
+    clock = town.app.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(clock.now() + timedelta(minutes=29))
+    town.one("owner", "问题", "g1")
+    clock.set(clock.now() + timedelta(minutes=31))
+    assert town.say("owner", "甲", "g1") == []
+    assert _dialogs(town.app) == 0
+    town.one("owner", "/poll", "g1")
+    clock.set(clock.now() + timedelta(minutes=30))
+    town.one("owner2", "/poll", "g2")
+    assert _dialogs(town.app) == 1
+
+
+def test_only_those_who_may_open_a_poll_can_start_one(town: Driver) -> None:
+    refused = town.one("r2", "/poll", "g1").text
+    assert "管理员" in refused
+    assert _dialogs(town.app) == 0
+    assert town.say("r2", "问题", "g1") == []
+
+
+def test_other_peoples_chat_and_commands_are_not_captured(town: Driver) -> None:
+    town.one("owner", "/poll", "g1")
+    assert town.say("r2", "大家好", "g1") == []
+    assert "议题" in town.one("owner", "议题", "g1").text
+    assert "请发送选项" in town.one("owner", "问题", "g1").text
+
+
+def test_a_dialog_survives_a_restart(town: Driver) -> None:
+    for text in ("/poll", "问题", "甲", "乙"):
+        town.one("owner", text, "g1")
+    app = town.app
+    app.close()
+    restarted = Driver(bootstrap(app.settings, app.clock, db=app.db))
+    restarted.admins, restarted.titles = town.admins, town.titles
+    assert "丙" in restarted.one("owner", "丙", "g1").text
+    for text in ("完成", "跳过"):
+        restarted.one("owner", text, "g1")
+    assert "投票 #1" in restarted.one("owner", "完成", "g1").text
+    restarted.app.close()
+
+
+def test_the_console_in_text_style_walks_through_the_dialog(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'console.db'}"
+    seed(db_url)
+    steps = ["发起投票", "晚上几点锁门？", "22:00", "23:00", "完成", "3天", "完成"]
+    out = run_console(
+        db_url,
+        [*SETUP[:-1], *({"chat": "g1", "from": "u1", "text": text} for text in steps)],
+        "--style",
+        "text",
+    )
+    posted = out[-1]
+    assert "投票 #1" in posted["text"] and "22:00" in posted["text"]
+    assert "buttons" not in posted
+
+
+def test_english_words_work_too(town: Driver) -> None:
+    for text in ("/poll", "How is the cleaning?", "rating", "skip"):
+        town.one("owner", text, "g1")
+    assert "投票 #1" in town.one("owner", "done", "g1").text
+    for text in ("/poll", "Paint the gate?", "yes"):
+        town.one("owner", text, "g1")
+    assert "已取消" in town.one("owner", "cancel", "g1").text
+    assert _poll(town.app, 1)[1] == "rating"
+
+
+def test_forgetting_a_resident_erases_their_unfinished_dialog(town: Driver) -> None:
+    town.one("owner", "发起投票", "g1")
+    town.one("owner", "私密的问题？", "g1")
+    assert _dialogs(town.app) == 1
+    town.one("owner", "/forget 确认")
+    assert _dialogs(town.app) == 0

@@ -1,0 +1,80 @@
+"""Reading /poll: question, options and trailing settings, in Chinese and English."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.errors import DomainError
+from bot.services.deliberation.poll_spec import parse_poll, parse_settings
+from models import PollKind
+
+ZONE = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=ZONE)
+
+
+def test_the_documented_example_reads_question_options_and_settings() -> None:
+    spec = parse_poll(
+        "是否同意在2号门增设充电桩？ | 同意 | 不同意 | 弃权 | 截止 3天 | 匿名 | 每户一票", NOW, ZONE
+    )
+    assert spec.question == "是否同意在2号门增设充电桩?"
+    assert spec.options == ["同意", "不同意", "弃权"]
+    assert spec.settings.closes_at == NOW + timedelta(days=3)
+    assert spec.settings.anonymous is True and spec.settings.per_household is True
+
+
+def test_full_width_bars_and_english_settings_work() -> None:
+    spec = parse_poll(
+        "Gate hours｜6am｜7am｜8am｜choose 2｜hidden｜quorum 40%｜scope 1号院｜deadline 2d",
+        NOW,
+        ZONE,
+    )
+    settings = spec.settings
+    assert spec.options == ["6am", "7am", "8am"]
+    assert settings.kind == PollKind.MULTIPLE and settings.max_choices == 2
+    assert settings.hidden and settings.quorum_percent == 40 and settings.scope == "1号院"
+    assert settings.closes_at == NOW + timedelta(days=2)
+
+
+def test_a_rating_needs_no_options_and_a_yes_no_vote_neither() -> None:
+    assert parse_poll("满意度测评 | 评分", NOW, ZONE).settings.kind == PollKind.RATING
+    assert parse_poll("加装电梯 | 表决 | 议题 3", NOW, ZONE).settings.topic_number == 3
+
+
+def test_only_trailing_items_are_settings() -> None:
+    spec = parse_poll("选哪天 | 匿名 | 周六 | 截止 3天", NOW, ZONE)
+    assert spec.options == ["匿名", "周六"] and spec.settings.anonymous is None
+
+
+def test_an_option_that_only_begins_with_a_settings_word_stays_an_option() -> None:
+    assert parse_poll("何时动工 | 暂缓 | 开始施工", NOW, ZONE).options == ["暂缓", "开始施工"]
+
+
+def test_a_setting_without_a_space_counts_when_its_value_reads() -> None:
+    spec = parse_poll("问题 | 甲 | 乙 | 截止3天", NOW, ZONE)
+    assert spec.options == ["甲", "乙"] and spec.settings.closes_at == NOW + timedelta(days=3)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("问题 | 甲 | 乙 | 截止 明年", "when.unreadable"),
+        ("问题 | 甲 | 乙 | 多选 两个", "deliberation.setting_needs_number"),
+        ("问题 | 甲 | 乙 | 法定", "deliberation.setting_needs_value"),
+        ("匿名", "deliberation.poll_usage"),
+    ],
+)
+def test_a_recognised_setting_with_a_bad_value_is_refused(text: str, key: str) -> None:
+    with pytest.raises(DomainError) as raised:
+        parse_poll(text, NOW, ZONE)
+    assert raised.value.key == key
+
+
+def test_pollset_accepts_only_settings() -> None:
+    settings = parse_settings(["截止 5天", "结束后公布"], NOW, ZONE)
+    assert settings.closes_at == NOW + timedelta(days=5) and settings.hidden is True
+    with pytest.raises(DomainError) as raised:
+        parse_settings(["改个名字"], NOW, ZONE)
+    assert raised.value.key == "deliberation.unknown_setting"

@@ -1,0 +1,283 @@
+"""Handlers through the dispatcher: a fake clock, a recording driver, every bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.app import App
+from bot.messages import EventKind
+from tests.support.community import bind_approved
+from tests.support.driver import Driver
+
+
+@pytest.fixture
+def chat(app: App) -> Driver:
+    """A grid, a group g1 whose platform admin is `owner`, bound to 1号院 with `sec`'s approval."""
+    driver = Driver(app)
+    driver.seed_grid()
+    driver.grant("sec", "书记", "红旗里社区")
+    driver.group("g1", "1号院邻里圈", admins=("owner",))
+    bind_approved(driver, "owner", "g1", "1号院", name="群主")
+    return driver
+
+
+def _roster(chat: Driver) -> str:
+    """The member list `成员` sends the admin `owner` privately."""
+    answers = chat.say("owner", "成员", "g1")
+    return next(a.text for a in answers if a.private and a.chat == "owner")
+
+
+def _register(chat: Driver, user: str, address: str, name: str = "") -> None:
+    answer = chat.one(user, f"登记 {address} 同意", "g1", name=name or user)
+    assert "登记好了" in answer.text, answer.text
+
+
+def test_start_in_private_welcomes_and_explains_registration(chat: Driver) -> None:
+    answer = chat.one("u1", "/start", name="张三")
+    assert answer.private and "张三" in answer.text and "登记 3-2-301" in answer.text
+
+
+def test_help_lists_only_what_this_person_may_use_here(chat: Driver) -> None:
+    resident_help = chat.one("u1", "帮助", "g1").text
+    admin_help = chat.one("owner", "/help", "g1").text
+    assert "/members" not in resident_help and "/role" not in resident_help
+    assert "/join" in resident_help and "/me" in resident_help
+    assert "/members" in admin_help and "/role" in admin_help and "/bind" in admin_help
+    private_help = chat.one("u1", "/help").text
+    assert "/start" in private_help and "/join" not in private_help
+
+
+def test_slash_commands_take_the_bots_name_and_ignore_other_bots(chat: Driver) -> None:
+    chat.app.dispatcher.router.route("/help@LinliBot", "LinliBot")
+    assert chat.app.dispatcher.router.route("/help@LinliBot", "LinliBot") is not None
+    assert chat.app.dispatcher.router.route("/help@OtherBot", "LinliBot") is None
+
+
+def test_registration_with_consent_by_button_and_full_width_text(chat: Driver) -> None:
+    ask = chat.one("u1", "登记：３－２－３０１", "g1", name="李四")
+    assert "请您确认" in ask.text and ask.buttons
+    assert ask.buttons == [[("同意并登记", "/join 3-2-301 同意")]]
+    done = chat.press("u1", ask, "同意并登记", "g1")
+    assert "登记好了" in done.text
+    assert chat.household_of("u1") == "301"
+
+
+def test_me_answers_privately_with_address_roles_and_circles(chat: Driver) -> None:
+    _register(chat, "u1", "3-2-301", "李四")
+    chat.one("owner", "/role @李四 楼长", "g1")
+    answer = chat.one("u1", "我的", "g1")
+    assert answer.private and answer.chat == "u1"
+    assert "3号楼/2单元/301" in answer.text and "楼长" in answer.text and "1号院" in answer.text
+
+
+def test_members_shows_registered_and_silent_speakers(chat: Driver) -> None:
+    _register(chat, "u1", "3-2-301", "李四")
+    assert chat.say("u2", "大家好", "g1", name="王五") == []
+    text = _roster(chat)
+    assert "李四（3号楼/2单元/301）" in text and "王五" in text
+
+
+def test_role_by_mention_and_by_name_then_revoke(chat: Driver) -> None:
+    _register(chat, "u1", "3-2-301", "李四")
+    granted = chat.one("owner", "设角色 @李四 单元长", "g1")
+    assert "单元长" in granted.text and "2单元" in granted.text
+    by_mention = chat.one("owner", "/role @someone 志愿者", "g1", mentions=("u1",))
+    assert "志愿者" in by_mention.text
+    revoked = chat.one("owner", "/role @李四 -单元长", "g1")
+    assert "已撤销" in revoked.text
+
+
+def test_language_per_person_and_per_circle(chat: Driver) -> None:
+    chat.one("u1", "/lang zh-Hant")
+    assert "幫助" in chat.one("u1", "hello").text
+    assert "Done" in chat.one("owner", "/lang en", "g1").text
+    assert "there is no command" in chat.one("u3", "/nope", "g1").text
+    refused = chat.one("u3", "/lang zh-Hans", "g1")
+    assert "Only the circle's admins" in refused.text
+
+
+def test_lang_without_argument_offers_choices(chat: Driver) -> None:
+    answer = chat.one("u1", "/lang")
+    assert [label for row in answer.buttons for label, _ in row] == [
+        "简体中文",
+        "繁體中文",
+        "English",
+    ]
+
+
+def test_without_buttons_choices_become_numbered_lines_to_type(app: App) -> None:
+    driver = Driver(app, buttons=False)
+    driver.seed_grid()
+    driver.grant("sec", "书记", "红旗里社区")
+    driver.group("g1")
+    driver.one("sec", "/bind 1号院", "g1")
+    ask = driver.one("u1", "登记 3-2-301", "g1")
+    assert ask.buttons == []
+    assert "1. 同意并登记 —— 回复「登记 3-2-301 同意」" in ask.text
+
+
+def test_joining_a_bound_group_gets_a_welcome_with_a_registration_prompt(chat: Driver) -> None:
+    welcome = chat.one("u9", "", "g1", name="赵六", event=EventKind.JOINED)
+    assert "欢迎 赵六" in welcome.text and "登记" in welcome.text
+    assert chat.say("u9", "", "g1", event=EventKind.LEFT) == []
+    assert "赵六" not in _roster(chat)
+
+
+def test_the_bot_added_to_a_group_asks_for_binding_and_removal_unbinds(chat: Driver) -> None:
+    chat.group("g2", "新群", admins=("owner",))
+    assert "绑定" in chat.one("owner", "", "g2", event=EventKind.BOT_ADDED).text
+    assert chat.say("owner", "", "g1", event=EventKind.BOT_REMOVED) == []
+    assert "还没有绑定" in chat.one("u1", "登记 3-2-301", "g1").text
+
+
+def test_plain_chat_in_groups_is_ignored_and_private_gets_a_hint(chat: Driver) -> None:
+    assert chat.say("u1", "今天天气不错", "g1") == []
+    assert chat.say("u1", "我的天啊", "g1") == []
+    assert "帮助" in chat.one("u1", "今天天气不错").text
+
+
+# Bad input: each gets a clear reply in the user's language, and nothing changes.
+BAD_INPUT = [
+    ("u1", "/frobnicate", "g1", "没有「/frobnicate」这个命令"),
+    ("u1", "/join", "g1", "用法：「登记 楼号-单元-房号」"),
+    ("u1", "/join 3-2-301 同意 多余", "g1", "多了"),
+    ("u1", "/join 99-9-999", "g1", "不在本群的范围"),
+    ("u1", "/join 3-2-301 马上", "g1", "多了「马上」"),
+    ("u1", "/bind 2号院", "g1", "只有社区书记或网格员"),
+    ("u1", "/role @李四 楼长", "g1", "您不能授予或撤销楼长"),
+    ("owner", "/role @查无此人 楼长", "g1", "没找到「查无此人」"),
+    ("owner", "/role @李四 国王", "g1", "没有「国王」这个角色"),
+    ("owner", "/role", "g1", "用法：「设角色 @某人 楼长」"),
+    ("owner", "/me 多余", "g1", "多了「多余」"),
+    ("u1", "/lang 火星文", None, "不认识「火星文」这种语言"),
+    ("u1", "/members", "g1", "只有本圈管理员"),
+    ("u1", "/join 3-2-301", None, "请在邻里圈的群里发送"),
+    ("u1", "/bind " + "长" * 300, "g1", "内容太长了"),
+    ("u1", "/join " + "3" * 10_000, "g1", "消息太长了"),
+]
+
+
+@pytest.mark.parametrize(("user", "text", "where", "expected"), BAD_INPUT)
+def test_bad_input_gets_a_clear_reply_and_changes_nothing(
+    chat: Driver, user: str, text: str, where: str | None, expected: str
+) -> None:
+    _register(chat, "u2", "3-2-302", "李四")
+    chat.say("u1", "我在", "g1", name="张三")
+    chat.say("u1", "/start")
+    chat.say("owner", "我在", "g1")
+    before = chat.snapshot()
+    answer = chat.one(user, text, where)
+    assert expected in answer.text, answer.text
+    assert chat.snapshot() == before
+
+
+def test_a_building_head_cannot_make_someone_a_secretary(chat: Driver) -> None:
+    _register(chat, "u1", "3-2-301", "张三")
+    _register(chat, "u2", "3-2-302", "李四")
+    chat.one("owner", "/role @张三 楼长", "g1")
+    before = chat.snapshot()
+    refused = chat.one("u1", "/role @李四 书记", "g1")
+    assert "您不能授予或撤销书记" in refused.text
+    assert chat.snapshot() == before
+
+
+def test_a_second_join_to_another_household_asks_to_confirm_the_move(chat: Driver) -> None:
+    _register(chat, "u1", "3-2-301", "张三")
+    before = chat.snapshot()
+    ask = chat.one("u1", "登记 3-1-101", "g1")
+    assert "要改为" in ask.text and ask.buttons[0][0] == ("确认搬迁", "/move 3-1-101")
+    assert chat.snapshot() == before
+    moved = chat.press("u1", ask, "确认搬迁", "g1")
+    assert "已改为" in moved.text and chat.household_of("u1") == "101"
+
+
+def test_a_long_plain_message_in_a_group_is_ignored(chat: Driver) -> None:
+    chat.say("u1", "在吗", "g1")
+    before = chat.snapshot()
+    assert chat.say("u1", "啊" * 10_000, "g1") == []
+    after = chat.snapshot()
+    assert after == before
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["👨‍👩‍👧 王奶奶🌸", "مريم", "\u202eevil\u202c", "坏\x00\x1b[31m名字", "<b>&</b>"],
+)
+def test_odd_names_are_stored_cleanly_and_shown_safely(chat: Driver, name: str) -> None:
+    answer = chat.one("u7", "登记 3-2-303 同意", "g1", name=name)
+    assert "登记好了" in answer.text
+    stored = chat.resident("u7").display_name
+    assert not any(ch in stored for ch in "\x00\x1b\u202e\u202c")
+    assert stored in answer.text
+    assert stored in _roster(chat)
+
+
+def test_a_press_on_a_button_by_someone_not_allowed_is_refused(chat: Driver) -> None:
+    ask = chat.one("owner", "/lang", "g1")
+    chat.say("u5", "你好", "g1")
+    before = chat.snapshot()
+    refused = chat.press("u5", ask, "繁體中文", "g1")
+    assert refused.toast and "只有群管理员" in refused.text
+    assert chat.snapshot() == before
+
+
+def test_a_press_with_unknown_data_is_a_stale_button(chat: Driver) -> None:
+    stale = chat.one("u1", "not-a-token", "g1", event=EventKind.PRESS)
+    assert stale.toast and "失效" in stale.text
+
+
+def test_a_button_from_another_chat_is_stale_and_changes_nothing(chat: Driver) -> None:
+    ask = chat.one("u1", "登记 3-2-301", "g1")
+    chat.group("g2", admins=("owner",))
+    chat.say("u1", "在", "g2")
+    before = chat.snapshot()
+    foreign = chat.press("u1", ask, "同意并登记", "g2")
+    assert foreign.toast and "失效" in foreign.text
+    assert chat.snapshot() == before
+
+
+def test_someone_elses_personal_button_is_refused(chat: Driver) -> None:
+    ask = chat.one("u1", "登记 3-2-301", "g1", name="李四")
+    chat.say("u2", "在", "g1", name="王五")
+    before = chat.snapshot()
+    refused = chat.press("u2", ask, "同意并登记", "g1")
+    assert refused.toast and "给别人的" in refused.text
+    assert chat.snapshot() == before
+    assert "登记好了" in chat.press("u1", ask, "同意并登记", "g1").text
+
+
+def test_mydata_shows_everything_stored_privately(chat: Driver) -> None:
+    _register(chat, "u1", "3-2-301", "李四")
+    chat.one("owner", "/role @李四 楼长", "g1")
+    answer = chat.one("u1", "我的数据", "g1")
+    assert answer.private
+    for part in (
+        "李四",
+        "console:u1",
+        "红旗里社区/1号院/3号楼/2单元/301",
+        "2026-11-23 10:00",
+        "楼长",
+        "1号院",
+    ):
+        assert part in answer.text
+
+
+def test_forget_asks_then_erases_the_resident_and_everything_hanging_off_them(
+    chat: Driver,
+) -> None:
+    _register(chat, "u1", "3-2-301", "李四")
+    chat.one("owner", "/role @李四 楼长", "g1")
+    ask = chat.one("u1", "注销")
+    assert ask.buttons == [[("确认注销", "/forget 确认")]]
+    done = chat.press("u1", ask, "确认注销")
+    assert "已删除" in done.text
+    rows = chat.snapshot()
+    assert not any("李四" in str(row) for table in rows.values() for row in table)
+    assert "李四" not in _roster(chat)
+    assert "登记好了" in chat.one("u1", "登记 3-2-301 同意", "g1", name="李四").text
+
+
+def test_forget_from_a_group_answers_in_private(chat: Driver) -> None:
+    chat.say("u1", "在", "g1", name="王五")
+    answer = chat.one("u1", "/forget confirm", "g1")
+    assert answer.private and "已删除" in answer.text

@@ -1,0 +1,67 @@
+"""Migrations: up from empty, down to base and up again, and no drift from the models."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+
+import models
+from bot import migrate
+from bot.app import prepare_database
+from bot.db import Database
+
+
+def _tables(db: Database) -> set[str]:
+    return set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+
+
+def test_upgrade_from_empty_reaches_head_with_every_table(database_url: str) -> None:
+    db = Database(database_url)
+    migrate.upgrade(db.engine)
+    assert migrate.current_revision(db.engine) == migrate.head_revision()
+    assert _tables(db) == set(models.Base.metadata.tables)
+    db.dispose()
+
+
+def test_every_revision_downgrades_and_upgrades_again(database_url: str) -> None:
+    db = Database(database_url)
+    script = ScriptDirectory(str(migrate.MIGRATIONS_DIR))
+    revisions = [r.revision for r in reversed(list(script.walk_revisions()))]
+    for revision in revisions:
+        migrate.upgrade(db.engine, revision)
+        migrate.downgrade(db.engine, "-1")
+        migrate.upgrade(db.engine, revision)
+    migrate.downgrade(db.engine, "base")
+    assert _tables(db) == set()
+    migrate.upgrade(db.engine)
+    assert _tables(db) == set(models.Base.metadata.tables)
+    db.dispose()
+
+
+def test_the_migrated_schema_matches_the_models(database_url: str) -> None:
+    db = Database(database_url)
+    migrate.upgrade(db.engine)
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, models.Base.metadata)
+    assert differences == []
+    db.dispose()
+
+
+def test_sqlite_migrates_itself_at_start(tmp_path: object) -> None:
+    db = prepare_database(f"sqlite:///{tmp_path}/fresh.db")
+    assert migrate.current_revision(db.engine) == migrate.head_revision()
+    db.dispose()
+
+
+@pytest.mark.postgres
+def test_another_database_refuses_an_unmigrated_schema(postgres_server: object) -> None:
+    from tests.support.postgres_server import PostgresServer
+
+    assert isinstance(postgres_server, PostgresServer)
+    postgres_server.execute("CREATE DATABASE linli_unmigrated")
+    with pytest.raises(migrate.SchemaNotMigrated):
+        prepare_database(postgres_server.url("linli_unmigrated"))

@@ -1,0 +1,86 @@
+"""`linli run`: choosing platforms, and one clear line when one cannot start."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+from bot.config import DEVELOPMENT_SECRET
+from bot.db import Database
+from bot.runner import StartError, single_instance
+from tests.support.wechat_service import free_port
+
+UNSET = {
+    name: None
+    for name in (
+        "LINLI_CONFIG",
+        "LINLI_TELEGRAM_TOKEN",
+        "LINLI_WECHAT_TOKEN",
+        "LINLI_WECHAT_ENDPOINT",
+        "WECHATY_PUPPET_SERVICE_TOKEN",
+        "WECHATY_PUPPET_SERVICE_ENDPOINT",
+        "LINLI_SECRET",
+    )
+}
+SECRET = {"LINLI_SECRET": "a-test-secret-for-linli-run"}
+
+
+def _run(tmp_path: Path, *args: str, **env: str) -> tuple[int, str]:
+    url = f"sqlite:///{tmp_path / 'run.db'}"
+    result = CliRunner().invoke(main, ["run", *args, "--db", url], env={**UNSET, **SECRET, **env})
+    return result.exit_code, result.stderr
+
+
+@pytest.mark.parametrize("secret", ["", DEVELOPMENT_SECRET])
+def test_linli_run_without_a_secret_stops_with_one_line(tmp_path: Path, secret: str) -> None:
+    code, err = _run(tmp_path, LINLI_TELEGRAM_TOKEN="123456789:AAbbCCddEE", LINLI_SECRET=secret)
+    assert code == 2 and err.startswith("linli: no LINLI_SECRET") and err.count("\n") == 1
+    assert not (tmp_path / "run.db").exists()
+
+
+def test_wechat_without_a_puppet_service_stops_with_one_line(tmp_path: Path) -> None:
+    code, err = _run(tmp_path, "--platform", "wechat")
+    assert code == 2
+    assert err == (
+        "linli: no WeChat puppet service: set [wechat] endpoint (host:port) in the config, "
+        "or WECHATY_PUPPET_SERVICE_ENDPOINT\n"
+    )
+    code, err = _run(
+        tmp_path, "--platform", "wechat", WECHATY_PUPPET_SERVICE_ENDPOINT="127.0.0.1:8788"
+    )
+    assert code == 2 and err.startswith("linli: no WeChat puppet service token")
+
+
+def test_all_platforms_stop_together_when_telegram_cannot_start(tmp_path: Path) -> None:
+    started = time.monotonic()
+    code, err = _run(
+        tmp_path,
+        "--platform",
+        "all",
+        LINLI_WECHAT_ENDPOINT=f"127.0.0.1:{free_port()}",
+        LINLI_WECHAT_TOKEN="secret-token",
+    )
+    assert code == 2 and err.startswith("linli: no Telegram token") and err.count("\n") == 1
+    assert time.monotonic() - started < 20
+
+
+def test_the_platform_is_one_of_telegram_wechat_and_all(tmp_path: Path) -> None:
+    code, err = _run(tmp_path, "--platform", "qq")
+    assert code == 2 and "'telegram', 'wechat', 'all'" in err
+
+
+def test_a_second_linli_run_on_one_database_refuses_with_one_line(db: Database) -> None:
+    with single_instance(db):
+        result = CliRunner().invoke(
+            main, ["run", "--db", db.url], env={**UNSET, **SECRET, "LINLI_TELEGRAM_TOKEN": "1:x"}
+        )
+        assert result.exit_code == 2
+        assert result.stderr == "linli: another linli run is already serving this database\n"
+        with pytest.raises(StartError), single_instance(db):
+            pass
+    with single_instance(db):
+        pass

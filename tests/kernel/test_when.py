@@ -1,0 +1,131 @@
+"""Reading times as people type them, always in the community's time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.errors import DomainError
+from bot.services.common.when import local_text, parse_duration, parse_when
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
+
+
+def _local(text: str, **kw: object) -> str:
+    found = parse_when(text, NOW, SHANGHAI, **kw)  # type: ignore[arg-type]
+    assert found.utcoffset() == timedelta(0)
+    return found.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3天", "2026-11-26 10:00"),
+        ("2小时", "2026-11-23 12:00"),
+        ("2小時", "2026-11-23 12:00"),
+        ("30分钟", "2026-11-23 10:30"),
+        ("30分鐘", "2026-11-23 10:30"),
+        ("3d", "2026-11-26 10:00"),
+        ("2h", "2026-11-23 12:00"),
+        ("30m", "2026-11-23 10:30"),
+        ("1天2小时", "2026-11-24 12:00"),
+        ("2h30m", "2026-11-23 12:30"),
+        ("3 days", "2026-11-26 10:00"),
+        ("1周", "2026-11-30 10:00"),
+        ("２天", "2026-11-25 10:00"),
+        ("明天 18:00", "2026-11-24 18:00"),
+        ("明天18:00", "2026-11-24 18:00"),
+        ("明天下午6点", "2026-11-24 18:00"),
+        ("后天 9点半", "2026-11-25 09:30"),
+        ("今天 晚上8点30分", "2026-11-23 20:30"),
+        ("tomorrow 6pm", "2026-11-24 18:00"),
+        ("2026-12-01 18:00", "2026-12-01 18:00"),
+        ("2026-12-01T18:00", "2026-12-01 18:00"),
+        ("2026/12/01 18:00", "2026-12-01 18:00"),
+        ("2026年12月1日18点", "2026-12-01 18:00"),
+        ("12月1日 18:00", "2026-12-01 18:00"),
+        ("12月1号 18:00", "2026-12-01 18:00"),
+        ("12-01 18:00", "2026-12-01 18:00"),
+        ("１２月１日　１８：００", "2026-12-01 18:00"),
+        ("18:00", "2026-11-23 18:00"),
+        ("中午12点", "2026-11-23 12:00"),
+        ("12月1日18:00前", "2026-12-01 18:00"),
+    ],
+)
+def test_every_documented_form_reads_in_the_communitys_time_zone(text: str, expected: str) -> None:
+    assert _local(text) == expected
+
+
+def test_a_time_that_has_passed_today_means_tomorrow() -> None:
+    assert _local("8:00") == "2026-11-24 08:00"
+
+
+def test_a_month_and_day_that_have_passed_mean_next_year() -> None:
+    assert _local("1月5日 9:00") == "2027-01-05 09:00"
+    assert _local("11月1日") == "2027-11-01 23:59"
+
+
+def test_a_date_alone_is_the_end_of_that_day_or_its_start_when_asked() -> None:
+    assert _local("2026-12-01") == "2026-12-01 23:59"
+    assert _local("明天") == "2026-11-24 23:59"
+    assert _local("12月1日", date_only="start") == "2026-12-01 00:00"
+
+
+def test_the_result_is_utc_and_follows_the_given_zone() -> None:
+    london = ZoneInfo("Europe/London")
+    found = parse_when("2026-12-01 18:00", NOW, london)
+    assert found == datetime(2026, 12, 1, 18, 0, tzinfo=london)
+    assert found.tzinfo is not None and found.utcoffset() == timedelta(0)
+
+
+def test_a_past_absolute_time_is_returned_for_the_caller_to_refuse() -> None:
+    assert parse_when("2020-01-01 10:00", NOW, SHANGHAI) < NOW
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "明年", "25:00", "13月1日", "2026-02-30 10:00", "18", "abc", "0天", "下午13点", "3日"],
+)
+def test_unreadable_times_are_a_domain_error_naming_the_text(text: str) -> None:
+    with pytest.raises(DomainError) as raised:
+        parse_when(text, NOW, SHANGHAI)
+    assert raised.value.key == "when.unreadable"
+    assert raised.value.data == {"text": text}
+
+
+def test_durations_are_recognised_alone() -> None:
+    assert parse_duration("1d12h") == timedelta(days=1, hours=12)
+    assert parse_duration("明天") is None
+    assert parse_duration("0m") is None
+
+
+def test_local_text_shows_a_moment_in_the_zone() -> None:
+    assert local_text(NOW.astimezone(ZoneInfo("UTC")), SHANGHAI) == "2026-11-23 10:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "zone"),
+    [
+        ("100000000000000000000天", SHANGHAI),
+        ("9999-12-31 23:59", ZoneInfo("America/New_York")),
+        ("400天", SHANGHAI),
+        ("2027-11-25", SHANGHAI),
+        ("0001-01-01 00:00", SHANGHAI),
+    ],
+)
+def test_a_time_beyond_a_year_or_out_of_range_is_refused(text: str, zone: ZoneInfo) -> None:
+    with pytest.raises(DomainError) as raised:
+        parse_when(text, NOW, zone)
+    assert raised.value.key == "when.too_far"
+
+
+def test_a_span_beyond_a_year_is_refused() -> None:
+    for text in ("100000000000000000000天", "367天", "53周", "9999999999m"):
+        with pytest.raises(DomainError) as raised:
+            parse_duration(text)
+        assert raised.value.key == "when.too_far"
+    assert parse_duration("366天") == timedelta(days=366)
+    assert parse_when("2027-11-23 10:00", NOW, SHANGHAI) == NOW + timedelta(days=365)

@@ -1,0 +1,1 @@
+"""What the tests share: drivers, emulators, fakes, servers."""

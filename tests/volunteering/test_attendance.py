@@ -1,0 +1,265 @@
+"""Attendance and hours: check-in windows, confirmed time only, no-shows, totals."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.app import App
+from bot.errors import DomainError
+from bot.services.common.outreach import Actor
+from bot.services.community.people import forget
+from bot.services.volunteering import attendance
+from bot.services.volunteering import shifts as volunteering
+from bot.services.volunteering.rules import rules_for
+from models import HoursSource, SignUpStatus, VolunteerHours
+from tests.support.community import build, circle, community, resident, session_of
+from tests.support.driver import Driver
+from tests.support.volunteers import advance, create, join, statuses
+
+# 2026-11-23 10:00 is now; the shift runs 11:00-13:00 today.
+TODAY = "2026-11-23 11:00-13:00"
+
+
+@pytest.fixture
+def town(app: App) -> Driver:
+    """The test community, with r2 and r3 on shift #1 (11:00-13:00 today)."""
+    driver = build(app)
+    create(app, f"门岗 | {TODAY} | 3人")
+    join(app, "r2", 1)
+    join(app, "r3", 1)
+    return driver
+
+
+def _refused(key: str) -> pytest.RaisesExc[DomainError]:
+    return pytest.raises(DomainError, match=f"^{re.escape(key)}$")
+
+
+def _in(app: App, user: str) -> None:
+    with session_of(app) as session:
+        attendance.check_in(
+            session,
+            app.clock.now(),
+            app.settings.zone,
+            resident(session, user),
+            rules_for(session, community(session).id, app.settings.volunteering),
+        )
+
+
+def _out(app: App, user: str) -> tuple[int, int]:
+    """`user` checks out; the hours row's id and minutes."""
+    with session_of(app) as session:
+        served = attendance.check_out(
+            session,
+            app.clock.now(),
+            resident(session, user),
+            rules_for(session, community(session).id, app.settings.volunteering),
+        )
+        return served.hours.id, served.hours.minutes
+
+
+def _admin(session: Session) -> Actor:
+    return Actor(resident(session, "owner"), circle(session, "g1"), platform_admin=True)
+
+
+def _confirm(app: App, reference: str = "") -> list[tuple[str, int]]:
+    with session_of(app) as session:
+        shift = volunteering.find_shift(session, community(session), 1)
+        one = volunteering.person_on(session, shift, reference, None) if reference else None
+        served = attendance.confirm(session, app.clock.now(), _admin(session), shift, one)
+        return [(s.signup.resident.display_name, s.hours.minutes) for s in served]
+
+
+def _noshow(app: App, reference: str) -> None:
+    with session_of(app) as session:
+        shift = volunteering.find_shift(session, community(session), 1)
+        one = volunteering.person_on(session, shift, reference, None)
+        attendance.mark_noshow(session, app.clock.now(), _admin(session), shift, one)
+
+
+def _mine(app: App, user: str) -> attendance.MyHours:
+    with session_of(app) as session:
+        return attendance.my_hours(
+            session, app.clock.now(), app.settings.zone, resident(session, user)
+        )
+
+
+def test_checking_in_opens_half_an_hour_before_the_start(town: Driver) -> None:
+    app = town.app
+    advance(app, minutes=29)
+    before = town.snapshot()
+    with _refused("volunteering.checkin_outside"):
+        _in(app, "r2")
+    assert town.snapshot() == before
+    advance(app, minutes=1)
+    _in(app, "r2")
+    with _refused("volunteering.already_checked_in"):
+        _in(app, "r2")
+
+
+def test_checking_in_after_the_shift_ended_is_refused(town: Driver) -> None:
+    app = town.app
+    advance(app, hours=3)
+    with _refused("volunteering.checkin_outside"):
+        _in(app, "r2")
+
+
+def test_checking_in_with_no_shift_of_mine_is_refused(town: Driver) -> None:
+    advance(town.app, hours=1)
+    with _refused("volunteering.checkin_outside"):
+        _in(town.app, "r4")
+
+
+def test_checking_out_records_the_time_between_within_the_shift(town: Driver) -> None:
+    app = town.app
+    advance(app, minutes=45)
+    _in(app, "r2")
+    advance(app, hours=2, minutes=30)
+    hours_id, minutes = _out(app, "r2")
+    assert minutes == 120
+    assert statuses(app, 1)["r2"] == SignUpStatus.ATTENDED
+    with session_of(app) as session:
+        row = session.get_one(VolunteerHours, hours_id)
+        assert (row.source, row.minutes, row.confirmed_by_id) == (
+            HoursSource.CHECKOUT,
+            120,
+            resident(session, "r2").id,
+        )
+
+
+def test_a_late_arrival_counts_from_check_in_and_an_early_leaver_until_check_out(
+    town: Driver,
+) -> None:
+    app = town.app
+    advance(app, hours=1, minutes=20)
+    _in(app, "r2")
+    advance(app, minutes=70)
+    assert _out(app, "r2")[1] == 70
+
+
+@pytest.mark.parametrize(
+    ("check_in", "wait", "key"),
+    [
+        (False, 90, "volunteering.not_checked_in"),
+        (True, 10, "volunteering.checkout_early"),
+        (True, 220, "volunteering.checkout_late"),
+    ],
+)
+def test_checking_out_outside_the_window_is_refused_and_changes_nothing(
+    town: Driver, check_in: bool, wait: int, key: str
+) -> None:
+    app = town.app
+    advance(app, minutes=40)
+    if check_in:
+        _in(app, "r2")
+    advance(app, minutes=wait)
+    before = town.snapshot()
+    with _refused(key):
+        _out(app, "r2")
+    assert town.snapshot() == before
+
+
+def test_an_admin_confirms_the_whole_shift_for_those_not_yet_confirmed(town: Driver) -> None:
+    app = town.app
+    advance(app, minutes=50)
+    _in(app, "r2")
+    advance(app, hours=1, minutes=10)
+    _out(app, "r2")
+    assert _confirm(app) == [("r3", 120)]
+    assert _confirm(app) == []
+    assert [_mine(app, u).total for u in ("r2", "r3")] == [60, 120]
+
+
+def test_an_admin_confirms_one_person_by_their_number_on_the_list(town: Driver) -> None:
+    app = town.app
+    advance(app, hours=3)
+    assert _confirm(app, "2") == [("r3", 120)]
+    with _refused("volunteering.already_confirmed"):
+        _confirm(app, "2")
+
+
+def test_attendance_cannot_be_confirmed_before_the_shift_starts(town: Driver) -> None:
+    with _refused("volunteering.not_started"):
+        _confirm(town.app)
+
+
+def test_a_no_show_is_recorded_and_an_admin_may_correct_it(town: Driver) -> None:
+    app = town.app
+    advance(app, hours=3)
+    _noshow(app, "1")
+    assert statuses(app, 1)["r2"] == SignUpStatus.NO_SHOW
+    assert _confirm(app) == [("r3", 120)]
+    assert _confirm(app, "1") == [("r2", 120)]
+
+
+def test_confirmed_time_cannot_be_marked_as_a_no_show(town: Driver) -> None:
+    app = town.app
+    advance(app, hours=3)
+    _confirm(app)
+    before = town.snapshot()
+    with _refused("volunteering.already_confirmed"):
+        _noshow(app, "1")
+    assert town.snapshot() == before
+
+
+def test_only_confirmed_time_counts_in_my_hours(town: Driver) -> None:
+    app = town.app
+    advance(app, minutes=40)
+    _in(app, "r2")
+    advance(app, hours=3)
+    assert _mine(app, "r2") == attendance.MyHours(0, 0, 0, [])
+
+
+def test_my_hours_add_up_in_all_this_month_and_by_project(town: Driver) -> None:
+    app = town.app
+    create(app, "守桶 | 2026-11-30 至 2026-12-01 18:00-19:30 | 2人")
+    join(app, "r2", 2)
+    join(app, "r2", 3)
+    advance(app, days=9)
+    _confirm(app)
+    with session_of(app) as session:
+        actor = _admin(session)
+        for number in (2, 3):
+            shift = volunteering.find_shift(session, community(session), number)
+            attendance.confirm(session, app.clock.now(), actor, shift)
+    mine = _mine(app, "r2")
+    assert (mine.total, mine.month, mine.shifts) == (300, 90, 3)
+    assert mine.projects == [("守桶", 180), ("门岗", 120)]
+
+
+def test_circle_and_community_totals_and_the_top_list(town: Driver) -> None:
+    app = town.app
+    create(app, "守桶 | 2026-11-23 15:00-16:00 | 2人", user="owner2", chat="g2")
+    join(app, "r4", 2)
+    advance(app, hours=7)
+    _confirm(app)
+    with session_of(app) as session:
+        actor = Actor(resident(session, "owner2"), circle(session, "g2"), platform_admin=True)
+        attendance.confirm(
+            session, app.clock.now(), actor, volunteering.find_shift(session, community(session), 2)
+        )
+        home = circle(session, "g1")
+        here = attendance.totals(session, VolunteerHours.circle_id == home.id)
+        whole = attendance.totals(session, VolunteerHours.community_id == community(session).id)
+        top = attendance.top_volunteers(session, community(session))
+    assert here == attendance.Totals(240, 1, 2)
+    assert whole == attendance.Totals(300, 2, 3)
+    assert top == [("r2", 120), ("r3", 120), ("r4", 60)]
+
+
+def test_hours_stay_in_the_communitys_totals_when_a_volunteer_is_erased(town: Driver) -> None:
+    app = town.app
+    advance(app, hours=3)
+    _confirm(app)
+    with session_of(app) as session:
+        ids = sorted(session.scalars(select(VolunteerHours.id)))
+        forget(session, app.clock.now(), resident(session, "r2"))
+    with session_of(app) as session:
+        rows = session.scalars(select(VolunteerHours).order_by(VolunteerHours.id)).all()
+        assert [row.id for row in rows] == ids
+        assert sorted(row.resident_id is None for row in rows) == [False, True]
+        whole = attendance.totals(session, VolunteerHours.community_id == community(session).id)
+        assert whole.minutes == 240

@@ -1,0 +1,226 @@
+"""Reading /shift: days, time windows cut into slots, and the items around them."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.errors import DomainError
+from bot.services.volunteering.shift_spec import (
+    MAX_SLOTS,
+    Cutoff,
+    parse_day,
+    parse_items,
+    parse_shift,
+    parse_times,
+    split_items,
+)
+from models import Role
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# A Monday.
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
+
+
+def _slots(text: str) -> list[str]:
+    spec = parse_times(text, NOW, SHANGHAI)
+    assert spec is not None, text
+    return [
+        f"{start.astimezone(SHANGHAI):%m-%d %H:%M}–{end.astimezone(SHANGHAI):%m-%d %H:%M}"
+        for start, end in spec.slots(SHANGHAI)
+    ]
+
+
+def _refused(key: str) -> pytest.RaisesExc[DomainError]:
+    return pytest.raises(DomainError, match=f"^{re.escape(key)}$")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-11-24 08:00-10:00", ["11-24 08:00–11-24 10:00"]),
+        ("２０２６－１１－２４　０８：００－１０：００", ["11-24 08:00–11-24 10:00"]),
+        ("2026年11月24日 8:00~10:00", ["11-24 08:00–11-24 10:00"]),
+        ("11月24日 8点-10点半", ["11-24 08:00–11-24 10:30"]),
+        ("11/24 8:00-10:00", ["11-24 08:00–11-24 10:00"]),
+        ("明天 8点-10点", ["11-24 08:00–11-24 10:00"]),
+        ("tomorrow 8:00 to 10:00", ["11-24 08:00–11-24 10:00"]),
+        ("11月24日 下午2点-4点", ["11-24 14:00–11-24 16:00"]),
+        ("周六 8:00-9:00", ["11-28 08:00–11-28 09:00"]),
+        ("下周一 8:00-9:00", ["11-30 08:00–11-30 09:00"]),
+        ("2026-11-24 20:00-次日08:00", ["11-24 20:00–11-25 08:00"]),
+        ("2026-11-24 20:00-24:00", ["11-24 20:00–11-25 00:00"]),
+        ("2026-11-24 晚上8点-次日6点", ["11-24 20:00–11-25 06:00"]),
+        ("2026-11-24 20:00-next day 06:00", ["11-24 20:00–11-25 06:00"]),
+    ],
+)
+def test_a_single_shift_is_read_in_the_community_time_zone(text: str, expected: list[str]) -> None:
+    assert _slots(text) == expected
+
+
+def test_a_rota_makes_one_shift_per_slot_per_day() -> None:
+    slots = _slots("2026-11-24 至 2026-12-07 08:00-20:00 每2小时")
+    assert len(slots) == 14 * 6
+    assert slots[:2] == ["11-24 08:00–11-24 10:00", "11-24 10:00–11-24 12:00"]
+    assert slots[-1] == "12-07 18:00–12-07 20:00"
+
+
+def test_a_rota_end_date_without_a_year_follows_its_start() -> None:
+    assert len(_slots("12月30日至1月2日 08:00-10:00")) == 4
+
+
+def test_a_window_that_does_not_divide_evenly_ends_with_a_shorter_slot() -> None:
+    assert _slots("2026-11-24 08:00-20:00 每5小时") == [
+        "11-24 08:00–11-24 13:00",
+        "11-24 13:00–11-24 18:00",
+        "11-24 18:00–11-24 20:00",
+    ]
+
+
+def test_half_hour_slots_are_allowed() -> None:
+    assert len(_slots("2026-11-24 08:00-10:00 每半小时")) == 4
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "count"),
+    [
+        ("每周六 08:00-12:00 共4周", "11-28", 4),
+        ("2026-11-28 至 2026-12-26 每周六 08:00-12:00", "11-28", 5),
+        ("每周六日 08:00-12:00", "11-28", 8),
+        ("每周一三五 08:00-09:00 共2周", "11-23", 6),
+        ("每周一至周五 18:00-20:00 共1周", "11-23", 5),
+        ("周末 9:00-11:00 共2周", "11-28", 4),
+        ("工作日 9:00-11:00 共1周", "11-23", 5),
+        ("every sat 08:00-12:00", "11-28", 4),
+        ("every mon-fri 08:00-09:00 for 1 weeks", "11-23", 5),
+    ],
+)
+def test_weekly_patterns_pick_their_weekdays(text: str, first: str, count: int) -> None:
+    slots = _slots(text)
+    assert slots[0].startswith(first) and len(slots) == count
+
+
+def test_a_time_without_a_date_is_read_but_marked_undated() -> None:
+    spec = parse_times("09:00-11:00", NOW, SHANGHAI)
+    assert spec is not None and not spec.dated
+
+
+@pytest.mark.parametrize("text", ["2号门", "2026-11-24", "活动室 3", "1/2号门"])
+def test_text_that_holds_no_time_window_is_not_a_time(text: str) -> None:
+    assert parse_times(text, NOW, SHANGHAI) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("2026-11-24 10:00-08:00", "volunteering.ends_before_start"),
+        ("2026-11-24 08:00-08:00", "volunteering.ends_before_start"),
+        ("2026-01-01 至 2026-12-31 00:00-24:00 每1小时", "volunteering.too_many_slots"),
+        ("2026-11-24 08:00-10:00 每10分钟", "volunteering.bad_step"),
+        ("2026-11-24 08:00-10:00 每3小时", "volunteering.bad_step"),
+        ("2026-02-30 08:00-10:00", "volunteering.bad_date"),
+        ("2026-11-24 25:00-26:00", "volunteering.bad_clock"),
+        ("2026-12-07 至 2026-11-24 08:00-10:00", "volunteering.range_backwards"),
+        ("2026-11-24 至 2028-11-24 08:00-10:00", "volunteering.range_too_long"),
+        ("每周八 08:00-10:00", "volunteering.bad_weekdays"),
+        ("每周六 08:00-10:00 共99周", "volunteering.bad_weeks"),
+        ("2026-11-24 2026-11-25 08:00-10:00", "volunteering.bad_date_range"),
+        ("2026-11-24 08:00-10:00 09:00-11:00", "volunteering.two_times"),
+    ],
+)
+def test_impossible_times_are_refused_with_a_reason(text: str, key: str) -> None:
+    with _refused(key):
+        parse_times(text, NOW, SHANGHAI)
+
+
+def test_a_rota_of_ten_thousand_slots_is_refused_before_it_is_made() -> None:
+    with pytest.raises(DomainError) as refused:
+        parse_times("2026-11-24 至 2027-11-23 00:00-24:00 每1小时", NOW, SHANGHAI)
+    assert refused.value.data == {"count": 365 * 24, "limit": MAX_SLOTS}
+
+
+def test_a_shift_command_names_title_time_capacity_and_place_in_any_order() -> None:
+    found = parse_shift("门岗值守 | 2号门 | 2人 | 2026-11-24 08:00-10:00", NOW, SHANGHAI)
+    assert (found.title, found.capacity, found.place) == ("门岗值守", 2, "2号门")
+    assert found.times is not None and found.times.count() == 1
+    assert found.role is None and found.cutoff is None and not found.waitlist_given
+
+
+def test_full_width_bars_separate_items_and_options_are_recognised() -> None:
+    found = parse_shift(
+        "门岗值守｜2026-11-24 至 2026-12-07 08:00-20:00 每2小时｜2人｜2号门"
+        "｜仅党员｜截止 2小时｜候补 3",
+        NOW,
+        SHANGHAI,
+    )
+    assert found.role == Role.PARTY_MEMBER and found.role_given
+    assert found.cutoff == Cutoff(before=timedelta(hours=2))
+    assert (found.waitlist, found.waitlist_given) == (3, True)
+    assert found.times is not None and found.times.count() == 84
+
+
+@pytest.mark.parametrize(
+    ("item", "field", "value"),
+    [
+        ("不候补", "waitlist", 0),
+        ("no waitlist", "waitlist", 0),
+        ("候补", "waitlist", None),
+        ("名额 5", "capacity", 5),
+        ("5 people", "capacity", 5),
+        ("party members only", "role", Role.PARTY_MEMBER),
+        ("僅黨員", "role", Role.PARTY_MEMBER),
+        ("仅志愿者", "role", Role.VOLUNTEER),
+        ("不限身份", "role", None),
+    ],
+)
+def test_each_option_is_read_in_chinese_and_english(item: str, field: str, value: object) -> None:
+    assert getattr(parse_items([item], NOW, SHANGHAI), field) == value
+
+
+def test_a_cutoff_is_a_span_before_each_start_or_one_moment() -> None:
+    start = datetime(2026, 11, 25, 8, 0, tzinfo=SHANGHAI)
+    before = parse_items(["截止 开始前1天"], NOW, SHANGHAI).cutoff
+    moment = parse_items(["截止 明天 18:00"], NOW, SHANGHAI).cutoff
+    assert before is not None and before.for_start(start) == start - timedelta(days=1)
+    assert moment is not None and moment.for_start(start) == datetime(
+        2026, 11, 24, 18, 0, tzinfo=SHANGHAI
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("", "volunteering.shift_usage"),
+        ("标题" * 40 + " | 2026-11-24 08:00-10:00 | 2人", "volunteering.title_too_long"),
+        ("门岗 | 2人 | 2号门", "volunteering.shift_needs_time"),
+        ("门岗 | 08:00-10:00 | 2人", "volunteering.shift_needs_date"),
+        ("门岗 | 2026-11-24 08:00-10:00 | 2号门", "volunteering.shift_needs_capacity"),
+        ("门岗 | 2026-11-24 08:00-10:00 | 0人", "volunteering.bad_capacity"),
+        ("门岗 | 2026-11-24 08:00-10:00 | 2人 | 2号门 | 3号门", "volunteering.unknown_item"),
+        ("门岗 | 2026-11-24 08:00-10:00 | 2人 | 仅火星人", "roles.unknown_role"),
+    ],
+)
+def test_a_shift_command_missing_or_garbling_an_item_is_refused(text: str, key: str) -> None:
+    with _refused(key):
+        parse_shift(text, NOW, SHANGHAI)
+
+
+def test_items_split_on_half_and_full_width_bars() -> None:
+    assert split_items("甲 | 乙｜丙 ||") == ["甲", "乙", "丙"]
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [("明天", "11-24"), ("周六", "11-28"), ("11月25日", "11-25"), ("2026-12-01", "12-01")],
+)
+def test_a_day_named_alone_is_read_for_the_list(text: str, day: str) -> None:
+    found = parse_day(text, NOW, SHANGHAI)
+    assert found is not None and f"{found:%m-%d}" == day
+
+
+@pytest.mark.parametrize("text", ["我的", "2026-11-24 08:00-10:00", "每周六"])
+def test_anything_but_one_day_is_not_a_day(text: str) -> None:
+    assert parse_day(text, NOW, SHANGHAI) is None

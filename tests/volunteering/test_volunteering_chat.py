@@ -1,0 +1,248 @@
+"""Volunteer duty through the chat: commands, replies, rosters, and every bad input."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.app import App
+from bot.clock import VirtualClock
+from bot.messages import EventKind
+from tests.support.community import build
+from tests.support.driver import Driver, Sent
+from tests.support.volunteers import advance
+
+SHIFT = "排班 门岗值守 | 2026-11-24 08:00-10:00 | 2人 | 2号门"
+
+
+@pytest.fixture
+def town(app: App) -> Driver:
+    """The test community with shift #1 tomorrow 08:00-10:00 (2 places) in g1."""
+    driver = build(app)
+    assert "已排班" in driver.one("owner", SHIFT, "g1").text
+    return driver
+
+
+def test_help_shows_duty_commands_to_everyone_and_arranging_them_to_admins(
+    town: Driver,
+) -> None:
+    resident_help = town.one("r2", "帮助", "g1").text
+    admin_help = town.one("owner", "帮助", "g1").text
+    assert "/shifts" in resident_help and "/signup" in resident_help and "/hours" in resident_help
+    assert "/shift " not in resident_help and "/noshow" not in resident_help
+    assert "/shift " in admin_help and "/editshift" in admin_help and "/attend" in admin_help
+    assert "/dutyrules" in town.one("sec", "帮助", "g1").text
+
+
+def test_a_rota_is_created_in_one_command_and_listed_with_places_left(town: Driver) -> None:
+    made = town.one(
+        "owner", "/shift 巡逻 | 2026-11-25 至 2026-11-26 18:00-22:00 每2小时 | 2人", "g1"
+    )
+    assert "共 4 个班次 #2–#5" in made.text and made.buttons == [[("查看值班表", "/shifts")]]
+    listed = town.one("r2", "值班表", "g1").text
+    assert "#1 门岗值守 · 2号门" in listed and "还缺 2 人" in listed and "#5 巡逻" in listed
+
+
+def test_signing_up_answers_here_and_posts_then_edits_the_days_roster(town: Driver) -> None:
+    first = town.say("r2", "报名 1", "g1", name="李四")
+    assert "李四 报名成功" in first[0].text and "接龙第 1 位" in first[0].text
+    assert "【值班接龙】11月24日 周二" in first[1].text and "1. 李四" in first[1].text
+    second = town.say("r3", "报名：１", "g1", name="王五")
+    assert "2. 王五" in second[1].text and "已满" in second[1].text
+
+
+def test_a_full_shift_waitlists_and_a_withdrawal_tells_the_promoted_privately(
+    town: Driver,
+) -> None:
+    for user in ("r1", "r2", "r3"):
+        town.say(user, "报名 1", "g1")
+    waiting = town.say("r3", "值班表 1", "g1")[0].text
+    assert "候补：r3" in waiting
+    gone = town.say("r1", "取消报名 1", "g1")
+    assert "已由候补的 r3 补上" in gone[0].text
+    assert gone[1].private and gone[1].chat == "r3" and "从候补转为正式报名" in gone[1].text
+    assert "2. r3" in gone[2].text and "候补" not in gone[2].text.split("\n")[-2]
+
+
+def test_my_shifts_are_answered_privately(town: Driver) -> None:
+    town.say("r2", "报名 1", "g1")
+    mine = town.one("r2", "值班表 我的", "g1")
+    assert mine.private and "#1 门岗值守" in mine.text
+
+
+def test_signing_up_from_a_private_chat_uses_my_home_community(town: Driver) -> None:
+    answer = town.say("r2", "/signup 1")
+    assert "报名成功" in answer[0].text and answer[0].private
+    assert any(s.chat == "g1" and "值班接龙" in s.text for s in answer)
+
+
+def test_traditional_and_english_forms_work(town: Driver) -> None:
+    town.one("r2", "/lang en")
+    assert "r2 is signed up: #1" in town.say("r2", "/signup 1")[0].text
+    town.one("owner", "/lang zh-Hant", "g1")
+    signed = town.say("r3", "報名 1", "g1")
+    assert "r3 報名成功" in signed[0].text and "【值班接龍】11月24日 週二" in signed[1].text
+    assert "r2's shifts" in town.one("r2", "/shifts mine").text
+
+
+def test_the_shift_detail_offers_buttons_and_text_style_numbered_lines(app: App) -> None:
+    driver = build(app, buttons=False)
+    driver.one("owner", SHIFT, "g1")
+    detail = driver.one("r2", "值班表 1", "g1")
+    assert detail.buttons == []
+    assert "1. 报名 —— 回复「报名 1」" in detail.text
+    assert "2. 取消报名 —— 回复「取消报名 1」" in detail.text
+
+
+def test_pressing_the_sign_up_button_signs_up(town: Driver) -> None:
+    detail = town.one("r2", "值班表 1", "g1")
+    pressed = town.say("r2", detail.tokens["报名"], "g1", event=EventKind.PRESS)
+    assert "报名成功" in pressed[0].text
+
+
+@pytest.mark.parametrize(
+    ("user", "text", "answer"),
+    [
+        ("r2", "报名", "用法：「报名 12」"),
+        ("r2", "报名 abc", "用法：「报名 12」"),
+        ("r2", "报名 99", "没有 #99 号班次"),
+        ("r2", "报名 1-50", "一次最多 10 个班次"),
+        ("r2", "取消报名 1", "您没有报名 #1 号班次"),
+        ("r2", "排班 门岗 | 2026-11-24 08:00-10:00 | 2人", None),
+        ("owner", "排班 门岗 | 2026-11-24 至 2027-11-23 00:00-24:00 每1小时 | 2人", "最多 500 个"),
+        ("owner", "排班 门岗 | 2026-11-24 10:00-08:00 | 2人", "结束时间早于开始时间"),
+        ("owner", "排班 门岗 | 2026-11-24 08:00-10:00", "需要几个人"),
+        ("owner", "修改班次 1 | 0人", "人数要在 1 到 500 之间"),
+        ("owner", "修改班次 1", "用法：「修改班次 12 | 3人」"),
+        ("owner", "取消班次 abc", "用法：「取消班次 12」"),
+        ("owner", "缺勤 1 1", "#1 的接龙名单上没有第 1 位"),
+        ("owner", "确认出勤 1", "#1 号班次还没开始"),
+        ("owner", "批准 1", "用法：「批准 12 @张三」"),
+        ("r2", "签到", "现在不在您的值班时间内"),
+        ("r2", "签退", "您还没有签到"),
+        ("r2", "时长 很多", "用法：「时长」"),
+        ("r2", "值班表 后年", "用法：「值班表」"),
+        ("r2", "值班设置 缺勤 3次", "只有社区书记能修改值班规则"),
+        ("sec", "值班设置 缺勤 很多次", "看不懂「很多」"),
+    ],
+)
+def test_bad_input_gets_a_clear_reply_and_changes_nothing(
+    town: Driver, user: str, text: str, answer: str | None
+) -> None:
+    before = town.snapshot()
+    replies = town.say(user, text, "g1")
+    if answer is None:
+        assert "只有本圈管理员和社区书记能安排值班" in replies[0].text
+    else:
+        assert len(replies) == 1 and answer in replies[0].text, replies
+    assert town.snapshot() == before
+
+
+def test_admins_edit_and_cancel_shifts_and_the_volunteers_are_told(town: Driver) -> None:
+    town.say("r2", "报名 1", "g1")
+    edited = town.say("owner", "修改班次 1 | 09:00-11:00 | 3号门", "g1")
+    assert "已修改班次 #1的时间、地点，已通知 1 位志愿者" in edited[0].text
+    assert edited[1].chat == "r2" and "09:00–11:00" in edited[1].text
+    assert "#1 门岗值守 · 3号门 09:00–11:00" in edited[2].text
+    cancelled = town.say("owner", "取消班次 1", "g1")
+    assert "已取消班次 #1，已通知 1 位志愿者" in cancelled[0].text
+    assert cancelled[1].chat == "r2" and "已取消，不用来了" in cancelled[1].text
+    assert "这一天的值班已全部取消" in cancelled[2].text
+    detail = town.one("r2", "值班表 1", "g1")
+    assert detail.text.startswith("#1 门岗值守 · 3号门（已取消）\n") and detail.buttons == []
+
+
+def test_attendance_by_check_in_and_out_then_hours_for_me_and_for_admins(town: Driver) -> None:
+    town.say("r2", "报名 1", "g1")
+    town.say("r3", "报名 1", "g1")
+    advance(town.app, hours=21, minutes=45)
+    assert "已签到" in town.say("r2", "签到", "g1")[0].text
+    advance(town.app, hours=2, minutes=15)
+    assert "记志愿服务时长 2 小时" in town.say("r2", "签退", "g1")[0].text
+    confirmed = town.say("owner", "确认出勤 1", "g1")[0].text
+    assert "r3 2 小时" in confirmed and "r2" not in confirmed
+    mine = town.one("r2", "时长", "g1")
+    assert mine.private and "共 2 小时" in mine.text and "门岗值守 2 小时" in mine.text
+    circle = town.one("owner", "时长", "g1").text
+    assert "红旗里社区：志愿服务时长 4 小时，项目 1 个，志愿者 2 人" in circle
+    assert "1. r2 2 小时" in circle
+
+
+def test_an_admin_marks_a_no_show_by_the_number_on_the_list(town: Driver) -> None:
+    town.say("r2", "报名 1", "g1")
+    advance(town.app, hours=23)
+    marked = town.say("owner", "缺勤 1 1", "g1")
+    assert "已记录 r2 在 #1 门岗值守 · 2号门" in marked[0].text
+    assert "1. r2（缺勤）" in marked[1].text
+
+
+def test_a_sign_up_after_no_shows_asks_the_admins_who_approve_with_a_button(
+    town: Driver,
+) -> None:
+    town.one("sec", "值班设置 缺勤 1次", "g1")
+    town.say("r2", "报名 1", "g1")
+    advance(town.app, hours=23)
+    town.say("owner", "缺勤 1 1", "g1")
+    town.one("owner", "排班 门岗值守 | 2026-11-25 08:00-10:00 | 2人 | 2号门", "g1")
+    asked = town.say("r2", "报名 2", "g1")
+    assert "需要管理员批准" in asked[0].text
+    request = next(s for s in asked if s.private and s.chat == "owner")
+    assert "近 30 天缺勤 1 次" in request.text
+    assert request.buttons == [[("批准", "/approve 2 @r2"), ("不批准", "/decline 2 @r2")]]
+    approved = town.say("owner", request.tokens["批准"], event=EventKind.PRESS)
+    assert "已批准 r2 报名 #2" in approved[0].text
+    assert approved[1].chat == "r2" and "管理员批准了您报名 #2" in approved[1].text
+
+
+def test_a_secretary_reads_and_changes_the_duty_rules(town: Driver) -> None:
+    shown = town.one("r2", "值班设置", "g1").text
+    assert "前一天提醒：19:00" in shown and "缺勤审批：不启用" in shown
+    changed = town.one("sec", "值班设置 前一天 20:00 | 提前 30分钟 | 取消截止 3小时", "g1").text
+    assert "已更新" in changed and "前一天提醒：20:00" in changed
+    assert "提前 30 分钟" in changed and "开始前 180 分钟" in changed
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", ("is signed up", "Duty roster", "good news", "your duty starts soon")),
+        ("zh-Hant", ("報名成功", "【值班接龍】", "好消息", "您的值班快開始了")),
+    ],
+)
+def test_every_duty_message_reads_in_each_language(
+    town: Driver, language: str, words: tuple[str, ...]
+) -> None:
+    town.one("owner", f"/lang {language}", "g1")
+    for user in ("owner", "r1", "r2", "r3", "r4", "sec"):
+        town.one(user, f"/lang {language}")
+    town.one("owner", "/shift 巡逻 | 2026-11-24 20:00-次日02:00 每3小时 | 1人 | 仅党员", "g1")
+    town.grant("r4", "党员", "红旗里社区")
+    sent = [
+        *town.say("r2", "/signup 1", "g1"),
+        *town.say("r3", "/signup 1", "g1"),
+        *town.say("r1", "/signup 1", "g1"),
+        *town.say("r4", "/signup 2 3", "g1"),
+        *town.say("r2", "/cancel 1", "g1"),
+        *town.say("r2", "/shifts", "g1"),
+        *town.say("r2", "/shifts 1", "g1"),
+        *town.say("r2", "/shifts mine", "g1"),
+        *town.say("r2", "/signup 2", "g1"),
+        *town.say("sec", "/dutyrules", "g1"),
+        *town.say("owner", "/editshift 1 | 3 people", "g1"),
+    ]
+    clock = town.app.clock
+    assert isinstance(clock, VirtualClock)
+    for _, envelopes in town.app.scheduler.run_until(
+        clock.now(),
+        clock.now() + timedelta(days=2),
+        clock.set,
+    ):
+        for envelope in envelopes:
+            rendered = town.app.renderer.render(
+                envelope.reply, envelope.language, html_mode=True, buttons=True
+            )
+            sent.append(Sent(envelope.target.chat_id, True, rendered.text))
+    sent += town.say("r3", "/checkin", "g1") + town.say("owner", "/hours", "g1")
+    text = "\n".join(s.text for s in sent)
+    assert all(word in text for word in words), text
