@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot import migrate
@@ -12,34 +12,11 @@ from bot.db import Database, is_sqlite
 from bot.delivery import PostOffice
 from bot.dispatcher import Dispatcher
 from bot.messages import PlatformTraits
-from bot.pruning import PruneDelivery
+from bot.platforms import PLATFORMS
 from bot.rendering import Renderer
 from bot.routing import Router
 from bot.scheduler import DueWork, Scheduler
-from bot.services.deliberation.schedule import (
-    ClosePolls,
-    RefreshTallies,
-    RemindFollowUps,
-    RemindVoters,
-)
-from bot.services.volunteering.schedule import DutyReminders, RosterReposts
-from handlers.registry import COMMANDS, DIALOG, EVENTS, SEEN
-
-# Each kind of scheduled work, made from the settings and the default language.
-DUE_WORK: list[Callable[[Settings, str], DueWork]] = [
-    ClosePolls,
-    RemindVoters,
-    RefreshTallies,
-    RemindFollowUps,
-    DutyReminders,
-    lambda settings, language: RosterReposts(settings, language, PLATFORMS),
-    PruneDelivery,
-]
-PLATFORMS: dict[str, PlatformTraits] = {
-    "console": PlatformTraits(buttons=True, durable=False, private_always_open=True),
-    "telegram": PlatformTraits(buttons=True, durable=True, private_always_open=False, edits=True),
-    "wechat": PlatformTraits(buttons=False, durable=True, private_always_open=True, edits=False),
-}
+from handlers.registry import COMMANDS, DIALOG, EVENTS, SCHEDULED, SEEN
 
 
 @dataclass
@@ -107,6 +84,6 @@ def bootstrap(
         scheduler=Scheduler(
             database,
             post_office,
-            [make(settings, language) for make in DUE_WORK] if work is None else work,
+            [make(settings, language) for make in SCHEDULED] if work is None else work,
         ),
     )

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from bot.config import Settings
 from bot.db import Database
 from bot.delivery import PostOffice
 from bot.messages import Envelope
@@ -29,6 +30,10 @@ class DueWork(Protocol):
     def run_due(self, session: Session, now: datetime) -> list[Envelope]:
         """Do what is due at `now` and mark it done, in the caller's transaction."""
         ...
+
+
+# Makes one kind of due work from the settings and the default language.
+WorkFactory = Callable[[Settings, str], DueWork]
 
 
 @dataclass

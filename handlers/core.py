@@ -5,8 +5,10 @@ from __future__ import annotations
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Choice, Reply
+from bot.routing import Command
 from bot.services.community import roles
 from bot.services.community.people import parse_language, set_language
+from handlers import visibility
 
 LANGUAGE_CHOICES = [
     [Choice("简体中文", "/lang zh-Hans"), Choice("繁體中文", "/lang zh-Hant")],
@@ -20,7 +22,7 @@ def start(ctx: Context, args: str) -> Reply:
         return Reply("core.start_group")
     if args.strip() == "me":
         # The deep link a group's pointer carries: open the private chat and answer /me.
-        from handlers.circles import me
+        from handlers.community.circles import me
 
         return me(ctx, "")
     return Reply("core.start", {"name": ctx.resident.display_name})
@@ -51,14 +53,15 @@ def lang(ctx: Context, args: str) -> Reply:
     return Reply("core.lang_circle", {"language": language})
 
 
-def hidden_unless_private(ctx: Context) -> bool:
-    """Visible in private chats only."""
-    return not ctx.is_group
-
-
-def admin_here(ctx: Context) -> bool:
-    """True for admins of this chat's circle."""
-    circle = ctx.circle
-    return circle is not None and roles.is_circle_admin(
-        ctx.session, ctx.resident.id, circle, ctx.platform_admin
-    )
+COMMANDS: list[Command] = [
+    Command(
+        "start",
+        ("开始", "開始"),
+        start,
+        visibility.hidden_unless_private,
+        "start",
+        visibility.PRIVATE,
+    ),
+    Command("help", ("帮助", "幫助"), help_, help_key="help", menus=visibility.BOTH),
+    Command("lang", ("语言", "語言"), lang, help_key="lang", menus=visibility.BOTH),
+]

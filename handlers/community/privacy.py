@@ -8,7 +8,7 @@ from bot.messages import Audience, ChatKind, Choice, Envelope, Reply, Target
 from bot.services.community.people import forget, stored_data
 from bot.services.volunteering import shifts as volunteering
 from bot.services.volunteering.rules import rules_for
-from handlers.volunteering import promotions, rosters
+from handlers.volunteering.common import promotions, rosters
 
 CONFIRM_WORDS = frozenset({"确认", "確認", "confirm"})
 

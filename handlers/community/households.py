@@ -8,7 +8,7 @@ from bot.messages import Envelope, Reply
 from bot.services.common.outreach import community_of, to_person
 from bot.services.community import circles, households
 from bot.services.community.grid import full_name
-from handlers.circles import _words
+from handlers.community.circles import split_words
 from models import PlaceKind
 
 ON_WORDS = frozenset({"开", "開", "开启", "開啟", "on"})
@@ -26,7 +26,7 @@ def refuse_join(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 
 def _decide(ctx: Context, args: str, *, agree: bool) -> list[Reply | Envelope]:
-    words = _words(args, 1)
+    words = split_words(args, 1)
     if not words or not words[0].isdigit():
         raise DomainError("households.confirm_usage")
     request = circles.decide_join(ctx.session, ctx.now, ctx.resident, int(words[0]), agree)
@@ -42,7 +42,7 @@ def _decide(ctx: Context, args: str, *, agree: bool) -> list[Reply | Envelope]:
 def verify(ctx: Context, args: str) -> Reply:
     """A building head, unit head or grid worker verifies a household: `核验 3-2-301`."""
     circle = ctx.require_circle()
-    words = _words(args, 1)
+    words = split_words(args, 1)
     if not words:
         raise DomainError("households.verify_usage")
     household = households.verify(ctx.session, ctx.now, ctx.resident, circle, words[0])
@@ -56,7 +56,7 @@ def verify_rule(ctx: Context, args: str) -> Reply:
     """A secretary switches household verification: `户核验 开` / `户核验 关`."""
     circle = ctx.require_circle()
     community = community_of(ctx.session, circle.place)
-    words = [w.lower() for w in _words(args, 1)]
+    words = [w.lower() for w in split_words(args, 1)]
     if not words:
         on = households.verifying(ctx.session, community)
         waiting = households.unverified(ctx.session, community)

@@ -23,7 +23,8 @@ from bot.services.deliberation.poll_spec import (
     read_setting,
     split_items,
 )
-from handlers import deliberation
+from handlers.deliberation import parsing
+from handlers.deliberation import polls as poll_commands
 from models import Dialog, PollKind
 
 KIND = "poll"
@@ -36,7 +37,7 @@ _SETTING_SEPARATORS = ("，", ",", "、", ";", "；")
 def poll(ctx: Context, args: str) -> list[Reply | Envelope]:
     """`/poll question | A | B | settings…` opens a poll; `/poll` alone starts the guided dialog."""
     if args.strip():
-        return deliberation.poll(ctx, args)
+        return poll_commands.poll(ctx, args)
     circle = ctx.require_circle()
     actor = Actor(ctx.resident, circle, ctx.platform_admin)
     if not manages(ctx.session, actor, circle, community_of(ctx.session, circle.place)):
@@ -54,8 +55,8 @@ def answer(ctx: Context, text: str) -> list[Reply | Envelope] | None:
     if cleaned.lower() in CANCEL:
         dialogs.end(ctx.session, dialog)
         return [Reply("dialogs.cancelled")]
-    if len(cleaned) > deliberation.MAX_ARGUMENT:
-        raise DomainError("core.argument_too_long", limit=deliberation.MAX_ARGUMENT)
+    if len(cleaned) > parsing.MAX_ARGUMENT:
+        raise DomainError("core.argument_too_long", limit=parsing.MAX_ARGUMENT)
     step = {
         "question": _question,
         "options": _options,
@@ -123,7 +124,7 @@ def _settings(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]
         circle = ctx.require_circle()
         spec = _spec(ctx, dialog)
         dialogs.end(ctx.session, dialog)
-        return deliberation.post_poll(ctx, circle, spec)
+        return poll_commands.post_poll(ctx, circle, spec)
     for separator in _SETTING_SEPARATORS:
         text = text.replace(separator, "|")
     items = [item for item in split_items(text) if item]

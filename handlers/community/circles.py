@@ -17,7 +17,8 @@ from models import BindingRequest, Circle, PlaceKind, Resident
 MAX_ARGUMENT = 200
 
 
-def _words(args: str, limit: int) -> list[str]:
+def split_words(args: str, limit: int) -> list[str]:
+    """The words of a command's arguments, at most `limit` of them."""
     if len(args) > MAX_ARGUMENT:
         raise DomainError("core.argument_too_long", limit=MAX_ARGUMENT)
     words = args.split()
@@ -30,7 +31,7 @@ def bind(ctx: Context, args: str) -> list[Reply | Envelope]:
     """Bind this group to a place (secretaries, grid workers), or ask them to (group admins)."""
     if not ctx.is_group:
         raise DomainError("core.group_only")
-    place, kind, name = circles.parse_bind_args(_words(args, 3))
+    place, kind, name = circles.parse_bind_args(split_words(args, 3))
     chat = ctx.incoming.chat
     result = binding.bind(
         ctx.session,
@@ -103,7 +104,7 @@ def reject_bind(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 
 def _decide_bind(ctx: Context, args: str, *, approve: bool) -> list[Reply | Envelope]:
-    words = _words(args, 1)
+    words = split_words(args, 1)
     number = words[0].lstrip("#") if words else ""
     if not number.isdigit() or len(number) > 9:
         raise DomainError("circles.bind_decide_usage")
@@ -125,7 +126,7 @@ def _decide_bind(ctx: Context, args: str, *, approve: bool) -> list[Reply | Enve
 
 def bind_requests(ctx: Context, args: str) -> Reply:
     """The binding requests waiting for my decision (secretaries, grid workers)."""
-    _words(args, 0)
+    split_words(args, 0)
     waiting = binding.waiting_for(ctx.session, ctx.resident)
     return Reply(
         "circles.bind_requests",
@@ -137,7 +138,7 @@ def bind_requests(ctx: Context, args: str) -> Reply:
 def join(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
     """Register my household in this circle's estate (asks for consent the first time)."""
     circle = ctx.require_circle()
-    words = _words(args, 2)
+    words = split_words(args, 2)
     if not words:
         raise DomainError("circles.join_usage")
     consent = len(words) == 2 and words[1].lower() in CONSENT_WORDS
@@ -189,7 +190,7 @@ def join(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
 def move(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
     """Confirm moving my registration to another household."""
     circle = ctx.require_circle()
-    words = _words(args, 1)
+    words = split_words(args, 1)
     if not words:
         raise DomainError("circles.move_usage")
     result = circles.register(
@@ -237,7 +238,7 @@ def _settled(
 
 def me(ctx: Context, args: str) -> Reply:
     """My address, roles and circles, answered privately."""
-    _words(args, 0)
+    split_words(args, 0)
     resident = ctx.resident
     session = ctx.session
     household = resident.household
@@ -256,7 +257,7 @@ def me(ctx: Context, args: str) -> Reply:
 
 def members(ctx: Context, args: str) -> list[Reply]:
     """Counts in the group; names with addresses privately to the admin who asked."""
-    _words(args, 0)
+    split_words(args, 0)
     circle = ctx.require_circle()
     registered, unregistered = circles.members(
         ctx.session, ctx.resident, circle, ctx.platform_admin

@@ -1,0 +1,168 @@
+"""What the duty commands share: reading numbers, the actor's community, telling volunteers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from bot.context import Context
+from bot.errors import DomainError
+from bot.messages import Choice, Envelope, Reply
+from bot.services.common.outreach import Actor, circle_admins, secretaries
+from bot.services.common.when import local_text
+from bot.services.volunteering import rules as duty_rules
+from bot.services.volunteering import shifts as volunteering
+from bot.services.volunteering.reminders import local_day
+from bot.services.volunteering.rosters import about, refresh_rosters, to_volunteer
+from bot.services.volunteering.rules import DutyRules
+from bot.services.volunteering.shift_spec import clean
+from models import Place, Shift, SignUp, SignUpStatus
+
+MAX_ARGUMENT = 500
+
+
+NUMBERS = re.compile(r"^#?(\d{1,6})(?:\s*[-~至到]\s*#?(\d{1,6}))?$")
+
+
+SEPARATORS = re.compile(r"[\s,，、;；]+")
+
+
+def bounded(args: str) -> str:
+    """The arguments, stripped; too long ones are refused."""
+    if len(args) > MAX_ARGUMENT:
+        raise DomainError("core.argument_too_long", limit=MAX_ARGUMENT)
+    return args.strip()
+
+
+def numbers_in(text: str, usage: str, limit: int = volunteering.MAX_NUMBERS) -> list[int]:
+    """Shift numbers and ranges (`12 13`, `12-20`), at most `limit` of them."""
+    found: list[int] = []
+    for word in (w for w in SEPARATORS.split(clean(text)) if w):
+        match = NUMBERS.match(word)
+        if match is None:
+            raise DomainError(usage)
+        first, last = int(match.group(1)), int(match.group(2) or match.group(1))
+        if last < first or last - first >= limit:
+            raise DomainError("volunteering.too_many_numbers", limit=limit)
+        found += range(first, last + 1)
+    if not found:
+        raise DomainError(usage)
+    if len(found) > limit:
+        raise DomainError("volunteering.too_many_numbers", limit=limit)
+    return list(dict.fromkeys(found))
+
+
+def number_and_rest(args: str, usage: str) -> tuple[int, str]:
+    """A leading shift number and the text after it."""
+    head, _, rest = clean(bounded(args)).partition(" ")
+    match = NUMBERS.match(head)
+    if match is None or match.group(2):
+        raise DomainError(usage)
+    return int(match.group(1)), rest.strip()
+
+
+def actor_of(ctx: Context) -> Actor:
+    """The sender, the circle they speak in and whether the platform made them admin."""
+    return Actor(ctx.resident, ctx.circle, ctx.platform_admin)
+
+
+def community_here(ctx: Context) -> Place:
+    """The community a duty command acts in."""
+    return volunteering.community_for(ctx.session, ctx.resident, ctx.circle)
+
+
+def rules_here(ctx: Context, community: Place) -> DutyRules:
+    """The duty rules of a community."""
+    return duty_rules.rules_for(ctx.session, community.id, ctx.settings.volunteering)
+
+
+def repost_after(ctx: Context) -> timedelta:
+    """How long a changed roster waits before it is re-posted where edits are impossible."""
+    return timedelta(seconds=ctx.settings.volunteering.roster_repost_seconds)
+
+
+def rosters(
+    ctx: Context, shifts: list[Shift], *, create: bool, also: Iterable[date] = ()
+) -> list[Envelope]:
+    """The roster messages of these shifts' days (and `also` those days) in their circles."""
+    envelopes: list[Envelope] = []
+    by_circle: dict[int, list[Shift]] = {}
+    for shift in shifts:
+        if shift.circle is not None:
+            by_circle.setdefault(shift.circle.id, []).append(shift)
+    for group in by_circle.values():
+        days = [local_day(s.starts_at, ctx.zone) for s in group] + list(also)
+        envelopes += refresh_rosters(
+            ctx.session,
+            ctx.now,
+            ctx.zone,
+            group[0].circle,
+            days,
+            ctx.default_language,
+            repost_after(ctx),
+            create=create,
+        )
+    return envelopes
+
+
+def tell(ctx: Context, signup: SignUp, template: str, **extra: object) -> list[Envelope]:
+    """A private message to a volunteer about their sign-up."""
+    data = about(ctx.session, signup.shift, ctx.zone) | {"name": signup.resident.display_name}
+    reply = Reply(template, data | extra)
+    return to_volunteer(
+        ctx.session, signup.resident, signup.shift.circle, reply, ctx.default_language
+    )
+
+
+def promotions(ctx: Context, promoted: list[SignUp]) -> list[Envelope]:
+    """Tell each volunteer moved up from a waitlist."""
+    envelopes: list[Envelope] = []
+    for signup in promoted:
+        if signup.status == SignUpStatus.PENDING:
+            envelopes += approval_requests(ctx, signup)
+        else:
+            cutoff = local_text(signup.shift.cancel_until, ctx.zone)
+            envelopes += tell(ctx, signup, "volunteering.promoted", cancel_until=cutoff)
+    return envelopes
+
+
+def approval_requests(ctx: Context, signup: SignUp) -> list[Envelope]:
+    """Ask the circle's admins privately to approve a held sign-up."""
+    shift = signup.shift
+    community = ctx.session.get_one(Place, shift.community_id)
+    deciders = (circle_admins(ctx.session, shift.circle) if shift.circle else []) or secretaries(
+        ctx.session, community
+    )
+    rules_now = rules_here(ctx, community)
+    name = signup.resident.display_name
+    reply = Reply(
+        "volunteering.approval_request",
+        about(ctx.session, shift, ctx.zone)
+        | {
+            "name": name,
+            "noshows": volunteering.recent_noshows(
+                ctx.session, ctx.now, signup.resident, community, rules_now
+            ),
+            "days": rules_now.noshow_window.days,
+        },
+        choices=[
+            [
+                Choice(
+                    "volunteering.approve_button",
+                    f"/approve {shift.number} @{name}",
+                    translated=True,
+                ),
+                Choice(
+                    "volunteering.decline_button",
+                    f"/decline {shift.number} @{name}",
+                    translated=True,
+                ),
+            ]
+        ],
+    )
+    return [
+        e
+        for person in deciders
+        for e in to_volunteer(ctx.session, person, shift.circle, reply, ctx.default_language)
+    ]

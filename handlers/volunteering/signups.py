@@ -1,0 +1,254 @@
+"""Sign-up for residents: the shift list, 接龙, withdrawing, check-in and hours."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.context import Context
+from bot.errors import DomainError
+from bot.messages import Audience, Choice, Envelope, Reply
+from bot.services.common.when import local_text
+from bot.services.community import roles
+from bot.services.volunteering import attendance
+from bot.services.volunteering import shifts as volunteering
+from bot.services.volunteering.reminders import local_day
+from bot.services.volunteering.rosters import about, roster_reply, shift_data
+from bot.services.volunteering.shift_spec import clean, parse_day
+from handlers import visibility
+from handlers.volunteering.common import (
+    NUMBERS,
+    approval_requests,
+    bounded,
+    community_here,
+    numbers_in,
+    promotions,
+    rosters,
+    rules_here,
+)
+from models import Shift, ShiftStatus, SignUpStatus, VolunteerHours
+
+MAX_SIGNUPS = 10
+
+
+LIST_LIMIT = 12
+
+
+_MINE = frozenset({"我的", "我", "mine", "me", "my"})
+
+
+def list_shifts(ctx: Context, args: str) -> Reply:
+    """Upcoming shifts with places left; `值班表 12` one shift's list, `值班表 明天` a day."""
+    text = clean(bounded(args))
+    if text in _MINE:
+        return _mine(ctx)
+    community = community_here(ctx)
+    number = NUMBERS.match(text)
+    if number and number.group(2) is None:
+        shift = volunteering.find_shift(ctx.session, community, int(number.group(1)))
+        return _detail(ctx, shift)
+    since = until = None
+    day: date | None = None
+    if text:
+        day = parse_day(text, ctx.now, ctx.zone)
+        if day is None:
+            raise DomainError("volunteering.list_usage")
+        since, until = volunteering.day_bounds(day, ctx.zone)
+    found, total = volunteering.upcoming(
+        ctx.session,
+        ctx.now,
+        community,
+        circle=ctx.circle,
+        since=since,
+        until=until,
+        limit=LIST_LIMIT,
+    )
+    return Reply(
+        "volunteering.shift_list",
+        {
+            "where": roles.circle_title(ctx.session, ctx.circle) if ctx.circle else community.name,
+            "shifts": [shift_data(view, ctx.zone) for view in found],
+            "more": total - len(found),
+            "day": [day.year, day.month, day.day, day.weekday()] if day else None,
+        },
+    )
+
+
+def _detail(ctx: Context, shift: Shift) -> Reply:
+    circle = shift.circle
+    day = local_day(shift.starts_at, ctx.zone)
+    roster = roster_reply(ctx.session, circle, day, ctx.zone) if circle else None
+    entry = next(
+        (s for s in (roster.data["shifts"] if roster else []) if s["number"] == shift.number),
+        about(ctx.session, shift, ctx.zone)["shift"] | {"people": [], "waiting_names": []},
+    )
+    data = {
+        "shift": entry,
+        "signup_until": local_text(shift.signup_until, ctx.zone),
+        "cancel_until": local_text(shift.cancel_until, ctx.zone),
+    }
+    if shift.status == ShiftStatus.CANCELLED or shift.starts_at <= ctx.now:
+        return Reply("volunteering.shift_detail", data)
+    return Reply(
+        "volunteering.shift_detail",
+        data,
+        choices=[
+            [
+                Choice("volunteering.signup_button", f"/signup {shift.number}", translated=True),
+                Choice("volunteering.cancel_button", f"/cancel {shift.number}", translated=True),
+            ]
+        ],
+    )
+
+
+def _mine(ctx: Context) -> Reply:
+    mine = volunteering.my_signups(ctx.session, ctx.now, ctx.resident)
+    views = volunteering.views(ctx.session, [s.shift for s in mine])
+    return Reply(
+        "volunteering.my_shifts",
+        {
+            "name": ctx.resident.display_name,
+            "shifts": [
+                shift_data(view, ctx.zone) | {"status": signup.status.value}
+                for view, signup in zip(views, mine, strict=True)
+            ],
+        },
+        audience=Audience.PRIVATE,
+    )
+
+
+def signup(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """Sign up for shifts (`报名 12`, `报名 12 13`); a full shift puts me on its waitlist."""
+    numbers = numbers_in(bounded(args), "volunteering.signup_usage", MAX_SIGNUPS)
+    community = community_here(ctx)
+    rules_now = rules_here(ctx, community)
+    replies: list[Reply | Envelope] = []
+    notices: list[Envelope] = []
+    shifts = []
+    for number in numbers:
+        wanted = volunteering.find_shift(ctx.session, community, number)
+        joined = volunteering.sign_up(
+            ctx.session, ctx.now, ctx.zone, ctx.resident, wanted, rules_now
+        )
+        shift = joined.signup.shift
+        shifts.append(shift)
+        replies.append(
+            Reply(
+                "volunteering.signed_up",
+                about(ctx.session, shift, ctx.zone)
+                | {
+                    "name": ctx.resident.display_name,
+                    "status": joined.signup.status.value,
+                    "position": joined.position,
+                    "cancel_until": local_text(shift.cancel_until, ctx.zone),
+                    "noshows": joined.noshows,
+                    "days": rules_now.noshow_window.days,
+                },
+            )
+        )
+        if joined.signup.status == SignUpStatus.PENDING:
+            notices += approval_requests(ctx, joined.signup)
+    return [*replies, *notices, *rosters(ctx, shifts, create=True)]
+
+
+def cancel(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """Withdraw from a shift (`取消报名 12`), before its cutoff; the waitlist moves up."""
+    numbers = numbers_in(bounded(args), "volunteering.cancel_usage", MAX_SIGNUPS)
+    community = community_here(ctx)
+    rules_now = rules_here(ctx, community)
+    replies: list[Reply | Envelope] = []
+    notices: list[Envelope] = []
+    shifts = []
+    for number in numbers:
+        wanted = volunteering.find_shift(ctx.session, community, number)
+        gone = volunteering.withdraw(
+            ctx.session, ctx.now, ctx.zone, ctx.resident, wanted, rules_now
+        )
+        shifts.append(gone.signup.shift)
+        replies.append(
+            Reply(
+                "volunteering.withdrawn",
+                about(ctx.session, gone.signup.shift, ctx.zone)
+                | {
+                    "name": ctx.resident.display_name,
+                    "was": gone.was.value,
+                    "promoted": [s.resident.display_name for s in gone.promoted],
+                },
+            )
+        )
+        notices += promotions(ctx, gone.promoted)
+    return [*replies, *notices, *rosters(ctx, shifts, create=True)]
+
+
+def _optional_number(args: str, usage: str) -> int | None:
+    text = clean(bounded(args))
+    return numbers_in(text, usage, 1)[0] if text else None
+
+
+def checkin(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """Check in to my shift (`签到`, or `签到 12`)."""
+    number = _optional_number(args, "volunteering.checkin_usage")
+    resident = ctx.resident
+    community = community_here(ctx)
+    signup = attendance.check_in(
+        ctx.session, ctx.now, ctx.zone, resident, rules_here(ctx, community), number
+    )
+    data = about(ctx.session, signup.shift, ctx.zone) | {
+        "name": resident.display_name,
+        "at": local_text(ctx.now, ctx.zone)[-5:],
+    }
+    return [Reply("volunteering.checked_in", data), *rosters(ctx, [signup.shift], create=False)]
+
+
+def checkout(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """Check out of my shift (`签退`); the time since check-in, within the shift, counts."""
+    number = _optional_number(args, "volunteering.checkout_usage")
+    resident = ctx.resident
+    community = community_here(ctx)
+    served = attendance.check_out(
+        ctx.session, ctx.now, resident, rules_here(ctx, community), number
+    )
+    data = about(ctx.session, served.signup.shift, ctx.zone) | {
+        "name": resident.display_name,
+        "minutes": served.hours.minutes,
+    }
+    return [
+        Reply("volunteering.checked_out", data),
+        *rosters(ctx, [served.signup.shift], create=False),
+    ]
+
+
+def hours(ctx: Context, args: str) -> Reply:
+    """My confirmed hours; circle admins in their group see the circle's and community's."""
+    if clean(bounded(args)) not in ("", *_MINE):
+        raise DomainError("volunteering.hours_usage")
+    if visibility.admin_here(ctx) and not clean(args):
+        return _circle_hours(ctx)
+    mine = attendance.my_hours(ctx.session, ctx.now, ctx.zone, ctx.resident)
+    return Reply(
+        "volunteering.my_hours",
+        {
+            "name": ctx.resident.display_name,
+            "total": mine.total,
+            "month": mine.month,
+            "shifts": mine.shifts,
+            "projects": mine.projects,
+        },
+        audience=Audience.PRIVATE,
+    )
+
+
+def _circle_hours(ctx: Context) -> Reply:
+    circle = ctx.require_circle()
+    community = community_here(ctx)
+    here = attendance.totals(ctx.session, VolunteerHours.circle_id == circle.id)
+    whole = attendance.totals(ctx.session, VolunteerHours.community_id == community.id)
+    return Reply(
+        "volunteering.circle_hours",
+        {
+            "circle": roles.circle_title(ctx.session, circle),
+            "community": community.name,
+            "here": [here.minutes, here.projects, here.volunteers],
+            "whole": [whole.minutes, whole.projects, whole.volunteers],
+            "top": attendance.top_volunteers(ctx.session, community),
+        },
+    )
