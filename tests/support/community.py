@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -164,3 +164,14 @@ def bind_elsewhere(app: App, platform: str, chat: str, place: str, admin: str) -
     app.dispatcher.handle(approval)
     with session_of(app) as session:
         assert bound_chat(session, platform, chat) is not None
+
+
+def due_besides_housekeeping(app: App, after: datetime) -> datetime | None:
+    """When the app's own work next falls due, leaving the pruning of old delivery rows aside."""
+    with app.db.transaction() as session:
+        times = [
+            due
+            for work in app.scheduler.work
+            if work.name != "prune-delivery" and (due := work.next_due(session, after)) is not None
+        ]
+    return min(times) if times else None
