@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
 from bot.services import audit, outreach, roles
-from bot.services.circles import ChatSpec, attach_chat, bound_chat
+from bot.services.circles import ChatSpec, attach_chat, bound_chat, clean_title
 from bot.services.grid import resolve_place
 from models import (
     BindingRequest,
@@ -130,7 +130,7 @@ def _request(
     request = BindingRequest(
         platform=chat.platform,
         chat_id=chat.chat_id,
-        chat_title=chat.title[:128],
+        chat_title=clean_title(chat.title),
         place=place,
         kind=kind,
         name=name,
