@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
 
@@ -57,6 +57,27 @@ class ChatMoved(Exception):
 
 
 Sender = Callable[[Envelope], Awaitable[str | None]]
+
+
+@dataclass
+class PartsSent:
+    """How far each outbox row's message of several parts got, so that a retry resumes there."""
+
+    rows: dict[int, tuple[int, str | None]] = field(default_factory=dict)
+
+    def resume(self, row: int | None) -> tuple[int, str | None]:
+        """How many parts of the row went out, and the id it is to return (0 and None at first)."""
+        return self.rows.get(row, (0, None)) if row is not None else (0, None)
+
+    def record(self, row: int | None, parts: int, message_id: str | None) -> None:
+        """Note that the row's first `parts` parts went out."""
+        if row is not None:
+            self.rows[row] = (parts, message_id)
+
+    def forget(self, row: int | None) -> None:
+        """The row is done (sent or failed for good): nothing to resume."""
+        if row is not None:
+            self.rows.pop(row, None)
 
 
 @dataclass

@@ -9,9 +9,10 @@ import re
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any, TypeVar
 
 from telegram import (
@@ -44,7 +45,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from bot.app import App
 from bot.config import TelegramSettings
 from bot.messages import ChatKind, ChatRef, Choice, Envelope, EventKind, Incoming, UserRef
-from bot.outbox import ChatMoved, OutboxWorker, RetryLater, Undeliverable
+from bot.outbox import ChatMoved, OutboxWorker, PartsSent, RetryLater, Undeliverable
 from bot.rendering import to_plain
 from bot.routing import Command
 
@@ -132,6 +133,26 @@ def caption_and_rest(text: str) -> tuple[str, list[str]]:
     if visible_length(text) <= MAX_CAPTION:
         return text, []
     return split_text(text.split("\n", 1)[0], MAX_CAPTION)[0], split_text(text)
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """One message of a reply: a text, or a picture with `text` as its caption."""
+
+    text: str
+    image: Path | None = None
+    markup: InlineKeyboardMarkup | None = None
+
+
+def _pieces(text: str, image: Path | None, markup: InlineKeyboardMarkup | None) -> list[_Piece]:
+    """A reply's messages in order: its picture first, if any, and the buttons on the last."""
+    if image is None:
+        pieces = [_Piece(piece) for piece in split_text(text)]
+    else:
+        caption, rest = caption_and_rest(text)
+        pieces = [_Piece(caption, image)] + [_Piece(piece) for piece in rest]
+    pieces[-1] = replace(pieces[-1], markup=markup)
+    return pieces
 
 
 def utf16_prefix(text: str, limit: int) -> str:
@@ -274,6 +295,7 @@ class TelegramAdapter:
         self.settings = settings
         self.worker = OutboxWorker(app.db, app.clock, PLATFORM, self.send, idle_seconds=2.0)
         self._admins: dict[str, tuple[float, frozenset[str]]] = {}
+        self._parts = PartsSent()
 
     async def on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """Handle one update: map it, dispatch it in a worker thread, answer presses."""
@@ -349,38 +371,41 @@ class TelegramAdapter:
 
     async def _post(
         self, envelope: Envelope, text: str, markup: InlineKeyboardMarkup | None
-    ) -> str:
-        """A new message, split to Telegram's length with the buttons on the last piece.
+    ) -> str | None:
+        """A new message in pieces, resuming after the pieces a failed try already sent.
 
-        A picture goes first; when its text is too long for a caption, the text follows it.
+        The row's id is the picture's when there is one, else the last text's.
         """
-        chat_id = int(envelope.target.chat_id)
-        if envelope.reply.image is None:
-            return await self._texts(chat_id, split_text(text), markup)
-        caption, rest = caption_and_rest(text)
-        with envelope.reply.image.open("rb") as picture:
-            sent = await self.bot.send_photo(
-                chat_id,
-                picture,
-                caption=caption,
-                parse_mode=ParseMode.HTML,
-                reply_markup=None if rest else markup,
-            )
-        if rest:
-            await self._texts(chat_id, rest, markup)
-        return str(sent.message_id)
+        chat_id, row = int(envelope.target.chat_id), envelope.outbox_id
+        pieces = _pieces(text, envelope.reply.image, markup)
+        done, message_id = self._parts.resume(row)
+        try:
+            for number in range(done, len(pieces)):
+                sent = await self._piece(chat_id, pieces[number])
+                if number == 0 or pieces[0].image is None:
+                    message_id = sent
+                self._parts.record(row, number + 1, message_id)
+        except (BadRequest, Forbidden):
+            self._parts.forget(row)  # refused for good: the row fails, nothing to resume
+            raise
+        self._parts.forget(row)
+        return message_id
 
-    async def _texts(
-        self, chat_id: int, pieces: list[str], markup: InlineKeyboardMarkup | None
-    ) -> str:
-        """Send the pieces of a text in order; the id of the last, which carries the buttons."""
-        for number, piece in enumerate(pieces, start=1):
+    async def _piece(self, chat_id: int, piece: _Piece) -> str:
+        """Send one piece of a message; its id."""
+        if piece.image is None:
             sent = await self.bot.send_message(
-                chat_id,
-                piece,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup if number == len(pieces) else None,
+                chat_id, piece.text, parse_mode=ParseMode.HTML, reply_markup=piece.markup
             )
+        else:
+            with piece.image.open("rb") as picture:
+                sent = await self.bot.send_photo(
+                    chat_id,
+                    picture,
+                    caption=piece.text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=piece.markup,
+                )
         return str(sent.message_id)
 
     async def _edit(

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from bot.app import App
 from bot.config import WeChatSettings
 from bot.messages import ChatKind, ChatRef, Envelope, EventKind, Incoming, UserRef
-from bot.outbox import OutboxWorker, RetryLater
+from bot.outbox import OutboxWorker, PartsSent, RetryLater
 
 if TYPE_CHECKING:
     from wechaty_puppet_service import PuppetService
@@ -355,7 +355,7 @@ class WeChatAdapter:
         self._online = asyncio.Event()
         self._stop = asyncio.Event()
         self._events: asyncio.Queue[Event] = asyncio.Queue()
-        self._progress: dict[int, int] = {}
+        self._parts = PartsSent()
 
     @property
     def online(self) -> bool:
@@ -492,16 +492,15 @@ class WeChatAdapter:
             envelope.reply, envelope.language, html_mode=False, buttons=False
         )
         parts = outgoing_parts(rendered.text, envelope.reply.image)
-        row = envelope.outbox_id or 0
-        chat = envelope.target.chat_id
-        message_id: str | None = None
-        for number in range(self._progress.get(row, 0), len(parts)):
+        row, chat = envelope.outbox_id, envelope.target.chat_id
+        done, message_id = self._parts.resume(row)
+        for number in range(done, len(parts)):
             await self._interruptible(self._online.wait())
             await self._interruptible(asyncio.sleep(self.pacer.delay(chat)))
             await self._interruptible(self._online.wait())
             message_id = await self._transmit(chat, parts[number])
-            self._progress[row] = number + 1
-        self._progress.pop(row, None)
+            self._parts.record(row, number + 1, message_id)
+        self._parts.forget(row)
         return message_id
 
     async def _transmit(self, chat: str, part: Part) -> str:

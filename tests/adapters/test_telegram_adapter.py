@@ -24,7 +24,7 @@ from bot.adapters.telegram import (
 )
 from bot.app import App
 from bot.config import TelegramSettings
-from bot.messages import ChatKind, Envelope, Reply, Target
+from bot.messages import ChatKind, Choice, Envelope, Reply, Target
 from bot.outbox import OutboxWorker
 from bot.rendering import to_plain
 from handlers.registry import COMMANDS
@@ -509,3 +509,59 @@ def test_a_result_that_fits_keeps_its_whole_text_as_the_caption(
     tg.run(tg.adapter.worker.drain)
     [(name, params)] = tg.request.calls[before:]
     assert name == "sendPhoto" and "Turnout: 45 of 60" in params["caption"]
+
+
+FLOOD = {
+    "ok": False,
+    "error_code": 429,
+    "description": "Too Many Requests: retry after 7",
+    "parameters": {"retry_after": 7},
+}
+
+
+def _send_with_one_flood_wait(tg: Harness, reply: Reply, language: str) -> list[tuple[str, Any]]:
+    """Stage the reply, flood-stop its second text piece once, retry; what went out."""
+    [row_id] = _stage(tg, _to_group(reply, language))
+    tg.request.fail_next("sendMessage", Failure(429, FLOOD, after=1))
+    before, ids = len(tg.request.calls), len(tg.request.message_ids)
+    assert tg.run(tg.adapter.worker.drain) == 0
+    assert _row(tg, row_id).state == OutboxState.PENDING
+    tg.app.clock.set(tg.app.clock.now() + timedelta(seconds=7))  # type: ignore[attr-defined]
+    assert tg.run(tg.adapter.worker.drain) == 1
+    row = _row(tg, row_id)
+    sent = [(n, p) for n, p in tg.request.calls[before:] if not n.endswith("!")]
+    first, last = tg.request.message_ids[ids], tg.request.message_ids[-1]
+    expected = first if reply.image is not None else last
+    assert row.state == OutboxState.SENT and row.sent_message_id == str(expected)
+    assert [p.get("reply_markup") is not None for _, p in sent] == [False] * (len(sent) - 1) + [
+        True
+    ]
+    return sent
+
+
+def test_a_long_reply_cut_by_a_flood_wait_resumes_and_sends_each_piece_once(
+    tg: Harness,
+) -> None:
+    members = [(f"王奶奶{n:03d}" + "🌸" * 40, "3号楼/2单元/301") for n in range(80)]
+    data = {"circle": "1号院", "registered": members, "unregistered": []}
+    reply = Reply("circles.members", data, [[Choice("帮助", "/help")]])
+    sent = _send_with_one_flood_wait(tg, reply, "zh-Hans")
+    assert [name for name, _ in sent] == ["sendMessage"] * 3
+    text = "\n".join(p["text"] for _, p in sent)
+    assert [text.count(f"王奶奶{n:03d}") for n in range(80)] == [1] * 80
+    assert [text.index(f"王奶奶{n:03d}") for n in range(80)] == sorted(
+        text.index(f"王奶奶{n:03d}") for n in range(80)
+    )
+
+
+def test_a_picture_and_its_text_cut_by_a_flood_wait_resume_without_repeats(
+    tg: Harness, tmp_path: Path
+) -> None:
+    chart = tmp_path / "chart.png"
+    chart.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
+    reply = _result(40, 60)
+    reply.image, reply.choices = chart, [[Choice("Help", "/help")]]
+    sent = _send_with_one_flood_wait(tg, reply, "en")
+    assert [name for name, _ in sent] == ["sendPhoto", "sendMessage", "sendMessage"]
+    text = "\n".join(p["text"] for _, p in sent[1:])
+    assert [text.count(f"{n}. Option {n} ") for n in range(1, 41)] == [1] * 40

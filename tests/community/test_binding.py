@@ -209,6 +209,37 @@ def test_a_pending_chat_sees_no_topics_polls_or_shifts(town: Driver) -> None:
             assert "修车棚" not in answer.text and "修路" not in answer.text, command
 
 
+# A group title holding NUL, other control characters and bidi controls, and too long.
+GARBLED_TITLE = "3号\x00楼\u202e群\x07\u2066友\u2069\n邻" + "长" * 200
+CLEAN_TITLE = ("3号楼群友邻" + "长" * 200)[:128]
+
+
+def _bound_title(app: App, chat: str) -> str:
+    with session_of(app) as session:
+        binding = bound_chat(session, PLATFORM, chat)
+        assert binding is not None
+        return binding.title
+
+
+def test_a_garbled_group_title_is_stored_clean_when_bound(town: Driver) -> None:
+    town.group("g6", GARBLED_TITLE)
+    bound = town.say("sec", "/bind 1号院/3号楼", "g6")
+    assert len(bound) == 1 and "已绑定" in bound[0].text
+    assert _bound_title(town.app, "g6") == CLEAN_TITLE
+
+
+def test_a_garbled_group_title_is_stored_clean_when_asked_and_approved(street: Driver) -> None:
+    street.group("g98", GARBLED_TITLE, admins=("u99",))
+    asked = street.say("u99", f"/bind {ATTACK}", "g98", name="陌生人")
+    notice = _private(asked, "sec")[0]
+    assert "3号楼群友邻" in notice.text and "\u202e" not in notice.text
+    with session_of(street.app) as session:
+        request = pending_request(session, PLATFORM, "g98")
+        assert request is not None and request.chat_title == CLEAN_TITLE
+    street.say("sec", notice.tokens["批准"], event=EventKind.PRESS)
+    assert _bound_title(street.app, "g98") == CLEAN_TITLE
+
+
 def _number(app: App, chat: str) -> int:
     with session_of(app) as session:
         request = pending_request(session, PLATFORM, chat)

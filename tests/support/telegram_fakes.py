@@ -29,6 +29,7 @@ class Failure:
 
     status: int
     body: dict[str, Any] | None = None
+    after: int = 0  # calls of the method to let through first
 
 
 @dataclass
@@ -38,6 +39,7 @@ class RecordingRequest(BaseRequest):
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     admins: dict[int, list[int]] = field(default_factory=dict)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
+    message_ids: list[int] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(100))
 
     @property
@@ -52,7 +54,7 @@ class RecordingRequest(BaseRequest):
         """Nothing to close."""
 
     def fail_next(self, method: str, failure: Failure) -> None:
-        """Make the next call of `method` fail as scripted."""
+        """Make the next call of `method` (or a later one, by `after`) fail as scripted."""
         self.failures.setdefault(method, []).append(failure)
 
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
@@ -73,7 +75,9 @@ class RecordingRequest(BaseRequest):
         name = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         pending = self.failures.get(name)
-        if pending:
+        if pending and pending[0].after:
+            pending[0].after -= 1
+        elif pending:
             failure = pending.pop(0)
             if failure.status == 0:
                 raise NetworkError("connection reset")
@@ -90,8 +94,9 @@ class RecordingRequest(BaseRequest):
             return {"id": BOT_ID, "is_bot": True, "first_name": "Linli", "username": "LinliBot"}
         if name in ("sendMessage", "sendPhoto"):
             chat = int(params["chat_id"])
+            self.message_ids.append(next(self._ids))
             message: dict[str, Any] = {
-                "message_id": next(self._ids),
+                "message_id": self.message_ids[-1],
                 "date": 1_795_000_000,
                 "chat": {"id": chat, "type": "private" if chat > 0 else "group"},
                 "from": {"id": BOT_ID, "is_bot": True, "first_name": "Linli"},

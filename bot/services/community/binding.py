@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.services.common import audit, outreach
 from bot.services.community import roles
-from bot.services.community.circles import ChatSpec, attach_chat, bound_chat
+from bot.services.community.circles import ChatSpec, attach_chat, bound_chat, clean_title
 from bot.services.community.grid import resolve_place
 from models import (
     BindingRequest,
@@ -131,7 +131,7 @@ def _request(
     request = BindingRequest(
         platform=chat.platform,
         chat_id=chat.chat_id,
-        chat_title=chat.title[:128],
+        chat_title=clean_title(chat.title),
         place=place,
         kind=kind,
         name=name,

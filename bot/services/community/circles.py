@@ -20,6 +20,7 @@ from bot.services.community.grid import (
     normalise,
     parse_address,
 )
+from bot.services.community.people import clean_name
 from models import (
     Circle,
     CircleChat,
@@ -50,6 +51,7 @@ CIRCLE_KINDS: dict[str, CircleKind] = {
     **{kind.value: kind for kind in CircleKind},
 }
 MAX_CIRCLE_NAME = 64
+MAX_CHAT_TITLE = 128
 # Last-seen times are kept to the quarter hour, so ordinary chat does not write on every message.
 SEEN_GRANULARITY = timedelta(minutes=15)
 
@@ -87,6 +89,11 @@ class ChatSpec:
     platform: str
     chat_id: str
     title: str
+
+
+def clean_title(title: str) -> str:
+    """A chat's title as stored: cleaned like a display name, at most 128 long."""
+    return clean_name(title, MAX_CHAT_TITLE)
 
 
 def attach_chat(
@@ -129,7 +136,7 @@ def attach_chat(
         session.add(binding)
     binding.founder = founder
     binding.circle = circle
-    binding.title = chat.title[:128]
+    binding.title = clean_title(chat.title)
     binding.active = True
     binding.bound_at = now
     session.flush()

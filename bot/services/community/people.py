@@ -18,14 +18,14 @@ MAX_NAME = 64
 _KEEP_FORMAT = {"\u200d"}  # zero-width joiner, which emoji sequences need
 
 
-def clean_name(name: str) -> str:
-    """A display name without control or bidi-override characters, at most 64 long."""
+def clean_name(name: str, limit: int = MAX_NAME) -> str:
+    """A name without control or bidi-override characters, at most `limit` long."""
     kept = "".join(
         ch
         for ch in unicodedata.normalize("NFC", name)
         if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn") or ch in _KEEP_FORMAT
     )
-    return " ".join(kept.split())[:MAX_NAME]
+    return " ".join(kept.split())[:limit]
 
 
 def find_identity(session: Session, platform: str, external_id: str) -> Identity | None:
