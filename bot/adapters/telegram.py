@@ -42,6 +42,7 @@ from telegram.error import (
 )
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
+from bot.adapters.stopping import Stopped, unless_stopped
 from bot.app import App
 from bot.config import TelegramSettings
 from bot.messages import ChatKind, ChatRef, Choice, Envelope, EventKind, Incoming, UserRef
@@ -517,7 +518,7 @@ async def run_telegram(
         await _serve(application, adapter, settings, stop, retry)
     except InvalidToken as error:
         raise TelegramStartError(f"Telegram rejected the token ({error.message})") from error
-    except _Stopped:
+    except Stopped:
         pass
 
 
@@ -544,26 +545,6 @@ async def _serve(
         await application.shutdown()
 
 
-class _Stopped(Exception):
-    """`stop` was set while waiting for something else."""
-
-
-async def _unless_stopped(stop: asyncio.Event, awaitable: Awaitable[T]) -> T:
-    """Await `awaitable`, or cancel it and raise _Stopped when `stop` comes first."""
-    task = asyncio.ensure_future(awaitable)
-    stopper = asyncio.ensure_future(stop.wait())
-    try:
-        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        stopper.cancel()
-        if not task.done():
-            task.cancel()
-            await asyncio.wait({task})
-    if task.cancelled():
-        raise _Stopped
-    return task.result()
-
-
 class _Retry:
     """Growing waits between attempts to reach Telegram, with one log line each."""
 
@@ -573,7 +554,7 @@ class _Retry:
         self.delay = 0.0
 
     async def wait(self, stop: asyncio.Event, action: str, error: TelegramError) -> None:
-        """Log the failure in one line and wait the next, longer delay (raises _Stopped)."""
+        """Log the failure in one line and wait the next, longer delay (raises Stopped)."""
         self.delay = min(self.delay * 2, self.longest) if self.delay else self.first
         log.warning(
             "Telegram: %s at %s failed (%s: %s); trying again in %.3g s",
@@ -583,7 +564,7 @@ class _Retry:
             error.message[:200],
             self.delay,
         )
-        await _unless_stopped(stop, asyncio.sleep(self.delay))
+        await unless_stopped(stop, asyncio.sleep(self.delay))
 
     def reset(self) -> None:
         """Telegram answered: the next failure waits the shortest delay again."""
@@ -595,10 +576,10 @@ class _Retry:
 async def _reach(
     stop: asyncio.Event, retry: _Retry, action: str, call: Callable[[], Awaitable[T]]
 ) -> T:
-    """Call the Bot API until it answers; a rejected token is raised, `stop` raises _Stopped."""
+    """Call the Bot API until it answers; a rejected token is raised, `stop` raises Stopped."""
     while True:
         try:
-            result = await _unless_stopped(stop, call())
+            result = await unless_stopped(stop, call())
         except InvalidToken:
             raise
         except TelegramError as error:
@@ -638,8 +619,8 @@ async def poll(
                 await _handle(adapter, update)
                 offset = update.update_id + 1
             if settings.poll_interval:
-                await _unless_stopped(stop, asyncio.sleep(settings.poll_interval))
-    except _Stopped:
+                await unless_stopped(stop, asyncio.sleep(settings.poll_interval))
+    except Stopped:
         pass
     if offset:
         await _confirm(bot, offset)

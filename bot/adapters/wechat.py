@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from bot.adapters.stopping import Stopped, unless_stopped
 from bot.app import App
 from bot.config import WeChatSettings
 from bot.messages import ChatKind, ChatRef, Envelope, EventKind, Incoming, UserRef
@@ -51,10 +52,6 @@ class ServiceError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.connection = connection
-
-
-class _Shutdown(BaseException):
-    """Leave the outbox worker at a point where nothing is half sent."""
 
 
 @dataclass(frozen=True)
@@ -371,7 +368,7 @@ class WeChatAdapter:
             await self._stay_connected()
         finally:
             stop.set()
-            with contextlib.suppress(_Shutdown):
+            with contextlib.suppress(Stopped):
                 await worker
             consumer.cancel()
             await asyncio.wait({consumer})
@@ -388,7 +385,7 @@ class WeChatAdapter:
             try:
                 await self._interruptible(client.serve(self._events.put_nowait))
                 reason = "the service ended the connection"
-            except _Shutdown:
+            except Stopped:
                 return  # the connection stays open until the outbox worker has stopped
             except Exception as error:
                 reason = str(error) or type(error).__name__
@@ -405,24 +402,13 @@ class WeChatAdapter:
             )
             try:
                 await self._interruptible(asyncio.sleep(delay))
-            except _Shutdown:
+            except Stopped:
                 return
             delay = min(delay * 2, self.backoff[1])
 
     async def _interruptible(self, awaitable: Awaitable[Any]) -> Any:
-        """Await `awaitable` unless `stop` comes first, which raises _Shutdown."""
-        task = asyncio.ensure_future(awaitable)
-        stopper = asyncio.ensure_future(self._stop.wait())
-        try:
-            await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            stopper.cancel()
-            if not task.done():
-                task.cancel()
-                await asyncio.wait({task})
-        if task.cancelled():
-            raise _Shutdown
-        return task.result()
+        """Await `awaitable` unless `stop` comes first, which raises Stopped."""
+        return await unless_stopped(self._stop, awaitable)
 
     async def _consume(self) -> None:
         while True:
