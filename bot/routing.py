@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from bot.services.common.keywords import normalise
 
 if TYPE_CHECKING:
     from bot.context import Context
@@ -39,11 +40,6 @@ class Route:
 
     command: Command
     args: str
-
-
-def normalise(text: str) -> str:
-    """NFKC-fold text (full-width digits, spaces and colons become plain)."""
-    return unicodedata.normalize("NFKC", text).strip()
 
 
 class Router:

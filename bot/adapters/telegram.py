@@ -43,6 +43,7 @@ from telegram.error import (
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.adapters.stopping import Stopped, unless_stopped
+from bot.adapters.text import HTML_ATOM, split_text
 from bot.app import App
 from bot.config import TelegramSettings
 from bot.messages import ChatKind, ChatRef, Choice, Envelope, EventKind, Incoming, UserRef
@@ -57,8 +58,6 @@ MAX_CAPTION = 1024
 MAX_TOAST = 200
 TOKEN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{10,}$")
 MENU_LANGUAGES = {"zh-Hans": "", "en": "en"}
-# A tag, an HTML entity, or one character: the pieces a line may be cut between.
-_ATOM = re.compile(r"<[^>]*>|&#?\w+;|.", re.DOTALL)
 LONG_POLL_SECONDS = 10
 # On stop, a message being sent may finish for this long; then it is left for the restart.
 STOP_GRACE_SECONDS = 3.0
@@ -93,36 +92,12 @@ def visible_length(markup: str) -> int:
     return utf16_length(to_plain(markup))
 
 
-def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Split at line boundaries into pieces of at most `limit` units of visible text."""
-    pieces: list[str] = []
-    current: list[str] = []
-    size = 0
-    for line in text.split("\n"):
-        for part in _hard_split(line, limit):
-            length = visible_length(part)
-            if current and size + 1 + length > limit:
-                pieces.append("\n".join(current))
-                current, size = [], 0
-            size += length + (1 if current else 0)
-            current.append(part)
-    if current:
-        pieces.append("\n".join(current))
-    return pieces or [""]
+def html_pieces(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """An HTML text as pieces of at most `limit` units of visible text, never cutting a tag.
 
-
-def _hard_split(line: str, limit: int) -> Iterable[str]:
-    """Cut a single over-long line between characters, never inside an HTML entity or tag."""
-    part: list[str] = []
-    size = 0
-    for atom in _ATOM.findall(line):
-        width = visible_length(atom)
-        if part and size + width > limit:
-            yield "".join(part)
-            part, size = [], 0
-        part.append(atom)
-        size += width
-    yield "".join(part)
+    An empty text stays one empty piece: Telegram refuses it, which marks the message failed.
+    """
+    return split_text(text, limit, visible_length, HTML_ATOM) or [""]
 
 
 def caption_and_rest(text: str) -> tuple[str, list[str]]:
@@ -133,7 +108,7 @@ def caption_and_rest(text: str) -> tuple[str, list[str]]:
     """
     if visible_length(text) <= MAX_CAPTION:
         return text, []
-    return split_text(text.split("\n", 1)[0], MAX_CAPTION)[0], split_text(text)
+    return html_pieces(text.split("\n", 1)[0], MAX_CAPTION)[0], html_pieces(text)
 
 
 @dataclass(frozen=True)
@@ -148,7 +123,7 @@ class _Piece:
 def _pieces(text: str, image: Path | None, markup: InlineKeyboardMarkup | None) -> list[_Piece]:
     """A reply's messages in order: its picture first, if any, and the buttons on the last."""
     if image is None:
-        pieces = [_Piece(piece) for piece in split_text(text)]
+        pieces = [_Piece(piece) for piece in html_pieces(text)]
     else:
         caption, rest = caption_and_rest(text)
         pieces = [_Piece(caption, image)] + [_Piece(piece) for piece in rest]
@@ -427,7 +402,7 @@ class TelegramAdapter:
                 )
             else:
                 await self.bot.edit_message_text(
-                    split_text(text)[0],
+                    html_pieces(text)[0],
                     chat_id,
                     message_id,
                     parse_mode=ParseMode.HTML,

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.adapters.stopping import Stopped, unless_stopped
+from bot.adapters.text import split_text
 from bot.app import App
 from bot.config import WeChatSettings
 from bot.messages import ChatKind, ChatRef, Envelope, EventKind, Incoming, UserRef
@@ -235,22 +236,6 @@ def membership_incoming(
             )
         )
     return out
-
-
-def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Pieces of at most `limit` characters, cut at line ends unless a line is too long."""
-    pieces: list[str] = []
-    lines: list[str] = []
-    size = 0
-    for line in text.split("\n"):
-        for chunk in [line[i : i + limit] for i in range(0, len(line), limit)] or [""]:
-            if lines and size + 1 + len(chunk) > limit:
-                pieces.append("\n".join(lines))
-                lines, size = [], 0
-            size += len(chunk) + (1 if lines else 0)
-            lines.append(chunk)
-    pieces.append("\n".join(lines))
-    return [piece.strip("\n") for piece in pieces if piece.strip()]
 
 
 class Pacer:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, ChatKind, Choice, Envelope, Reply, Target
 from bot.services.common import outreach
+from bot.services.common.arguments import bounded, words_in
 from bot.services.common.outreach import to_person
 from bot.services.community import binding, circles, households, roles
 from bot.services.community.binding import BindOutcome
@@ -16,15 +19,7 @@ from models import BindingRequest, Circle, PlaceKind, Resident
 
 MAX_ARGUMENT = 200
 
-
-def split_words(args: str, limit: int) -> list[str]:
-    """The words of a command's arguments, at most `limit` of them."""
-    if len(args) > MAX_ARGUMENT:
-        raise DomainError("core.argument_too_long", limit=MAX_ARGUMENT)
-    words = args.split()
-    if len(words) > limit:
-        raise DomainError("core.extra_arguments", extra=" ".join(words[limit:])[:40])
-    return words
+split_words = partial(words_in, limit=MAX_ARGUMENT)
 
 
 def bind(ctx: Context, args: str) -> list[Reply | Envelope]:
@@ -283,9 +278,7 @@ def members(ctx: Context, args: str) -> list[Reply]:
 def role(ctx: Context, args: str) -> Reply:
     """Grant (`/role @name 楼长`) or revoke (`/role @name -楼长`) a role."""
     circle = ctx.require_circle()
-    if len(args) > MAX_ARGUMENT:
-        raise DomainError("core.argument_too_long", limit=MAX_ARGUMENT)
-    words = args.split()
+    words = bounded(args, MAX_ARGUMENT).split()
     if not words:
         raise DomainError("circles.role_usage")
     role_word = words[-1]

@@ -11,8 +11,9 @@ from datetime import datetime
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Envelope, Reply
-from bot.routing import normalise
 from bot.services.common import dialogs
+from bot.services.common.arguments import split_items
+from bot.services.common.keywords import normalise
 from bot.services.common.outreach import Actor, community_of, manages
 from bot.services.common.when import local_text, parse_when
 from bot.services.deliberation import polls
@@ -21,7 +22,6 @@ from bot.services.deliberation.poll_spec import (
     PollSettings,
     PollSpec,
     read_setting,
-    split_items,
 )
 from handlers.deliberation import parsing
 from handlers.deliberation import polls as poll_commands
@@ -55,8 +55,7 @@ def answer(ctx: Context, text: str) -> list[Reply | Envelope] | None:
     if cleaned.lower() in CANCEL:
         dialogs.end(ctx.session, dialog)
         return [Reply("dialogs.cancelled")]
-    if len(cleaned) > parsing.MAX_ARGUMENT:
-        raise DomainError("core.argument_too_long", limit=parsing.MAX_ARGUMENT)
+    parsing.bounded(cleaned)
     step = {
         "question": _question,
         "options": _options,
@@ -86,7 +85,7 @@ def _options(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]:
     flag = FLAGS.get(word)
     if not options and flag is not None and flag[1] in (PollKind.RATING, PollKind.YES_NO):
         return _ask_deadline(ctx, dialog, word)
-    added = [item for item in split_items(text) if item]
+    added = split_items(text)
     if any(len(label) > polls.MAX_LABEL for label in added):
         raise DomainError("deliberation.option_too_long", limit=polls.MAX_LABEL)
     everything = [*options, *added]
@@ -127,7 +126,7 @@ def _settings(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]
         return poll_commands.post_poll(ctx, circle, spec)
     for separator in _SETTING_SEPARATORS:
         text = text.replace(separator, "|")
-    items = [item for item in split_items(text) if item]
+    items = split_items(text)
     for item in items:
         if not read_setting(item, ctx.now, ctx.zone, PollSettings()):
             raise DomainError("deliberation.unknown_setting", text=item[:30])

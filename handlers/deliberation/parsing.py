@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
+from functools import partial
 
 from bot.context import Context
 from bot.errors import DomainError
+from bot.services.common import arguments
+from bot.services.common.arguments import numbers_in
 from bot.services.common.outreach import Actor
 from bot.services.common.when import local_text
 from bot.services.deliberation import topics
@@ -14,47 +16,15 @@ from models import Place, Topic
 
 MAX_ARGUMENT = 1000
 
-
-NUMBER = re.compile(r"#?(\d{1,6})")
-
-
-LIST_SEPARATORS = re.compile(r"[\s,，、;；]+")
-
-
-def bounded(args: str) -> str:
-    """The arguments, stripped; too long ones are refused."""
-    if len(args) > MAX_ARGUMENT:
-        raise DomainError("core.argument_too_long", limit=MAX_ARGUMENT)
-    return args.strip()
-
-
-def numbers_in(args: str, usage: str) -> list[int]:
-    """Item numbers (`2`, `#2`, `2 3`), with the usage text when there is another word."""
-    words = [w for w in LIST_SEPARATORS.split(bounded(args)) if w]
-    found = []
-    for word in words:
-        match = NUMBER.fullmatch(word)
-        if match is None:
-            raise DomainError(usage)
-        found.append(int(match.group(1)))
-    return found
+bounded = partial(arguments.bounded, limit=MAX_ARGUMENT)
 
 
 def one_number(args: str, usage: str) -> int:
     """Exactly one item number."""
-    numbers = numbers_in(args, usage)
+    numbers = numbers_in(bounded(args), usage)
     if len(numbers) != 1:
         raise DomainError(usage)
     return numbers[0]
-
-
-def number_and_text(args: str, usage: str) -> tuple[int, str]:
-    """A leading item number and the text after it."""
-    head, _, rest = bounded(args).partition(" ")
-    match = NUMBER.fullmatch(head)
-    if match is None:
-        raise DomainError(usage)
-    return int(match.group(1)), rest.strip()
 
 
 def actor_of(ctx: Context) -> Actor:

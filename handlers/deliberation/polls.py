@@ -9,11 +9,12 @@ from typing import Any
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Envelope, Reply
+from bot.services.common.arguments import number_and_rest, numbers_in, split_items
 from bot.services.common.outreach import community_of, home_community
 from bot.services.deliberation import poll_views, polls
-from bot.services.deliberation.poll_spec import PollSpec, parse_poll, parse_settings, split_items
+from bot.services.deliberation.poll_spec import PollSpec, parse_poll, parse_settings
 from bot.services.deliberation.schedule import closing_envelopes
-from handlers.deliberation.parsing import actor_of, bounded, number_and_text, numbers_in, when_text
+from handlers.deliberation.parsing import actor_of, bounded, when_text
 from models import Circle, Poll
 
 
@@ -59,7 +60,7 @@ def _poll_here(ctx: Context) -> Poll:
 
 def vote(ctx: Context, args: str) -> Reply:
     """Vote: `投票 1` (option 1 of this circle's open poll) or `投票 2 1 3` (poll 2)."""
-    numbers = numbers_in(args, "deliberation.vote_usage")
+    numbers = numbers_in(bounded(args), "deliberation.vote_usage")
     if not numbers:
         raise DomainError("deliberation.vote_usage")
     if len(numbers) == 1:
@@ -92,7 +93,7 @@ def vote(ctx: Context, args: str) -> Reply:
 
 def result(ctx: Context, args: str) -> Reply:
     """Results so far, or final: `/result 2`, or the latest poll of this circle."""
-    numbers = numbers_in(args, "deliberation.result_usage")
+    numbers = numbers_in(bounded(args), "deliberation.result_usage")
     if len(numbers) > 1:
         raise DomainError("deliberation.result_usage")
     if numbers:
@@ -112,7 +113,7 @@ def result(ctx: Context, args: str) -> Reply:
 
 def close(ctx: Context, args: str) -> list[Reply | Envelope]:
     """Close a poll early (its owner, or an admin); the result goes where it was posted."""
-    numbers = numbers_in(args, "deliberation.close_usage")
+    numbers = numbers_in(bounded(args), "deliberation.close_usage")
     if len(numbers) > 1:
         raise DomainError("deliberation.close_usage")
     target = _poll(ctx, numbers[0]) if numbers else _poll_here(ctx)
@@ -132,8 +133,8 @@ def close(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 def pollset(ctx: Context, args: str) -> Reply:
     """Change an open poll's settings: `/pollset 2 截止 5天 | 匿名`."""
-    number, rest = number_and_text(args, "deliberation.pollset_usage")
-    items = [item for item in split_items(rest) if item]
+    number, rest = number_and_rest(bounded(args), "deliberation.pollset_usage")
+    items = split_items(rest)
     if not items:
         raise DomainError("deliberation.pollset_usage")
     target = _poll(ctx, number)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Choice, Envelope, Reply
+from bot.services.common.arguments import number_and_rest, numbers_in, split_items
 from bot.services.common.outreach import (
     circle_admins,
     circles_within,
@@ -18,13 +19,10 @@ from bot.services.common.when import parse_when
 from bot.services.community import circles, roles
 from bot.services.community.people import ensure_identity
 from bot.services.deliberation import topics
-from bot.services.deliberation.poll_spec import split_items
 from handlers.deliberation.parsing import (
     actor_of,
     bounded,
     community_here,
-    number_and_text,
-    numbers_in,
     one_number,
     topic_numbered,
     when_text,
@@ -89,7 +87,7 @@ def _agenda_notices(ctx: Context, support: topics.Support) -> list[Envelope]:
 
 def list_topics(ctx: Context, args: str) -> Reply:
     """Topics and their status; `/topics 3` shows one topic in full."""
-    numbers = numbers_in(args, "deliberation.topics_usage")
+    numbers = numbers_in(bounded(args), "deliberation.topics_usage")
     if len(numbers) > 1:
         raise DomainError("deliberation.topics_usage")
     session = ctx.session
@@ -174,8 +172,8 @@ def threshold(ctx: Context, args: str) -> Reply:
 
 def decide(ctx: Context, args: str) -> list[Reply | Envelope]:
     """Record a topic's outcome: `/decide 3 <decision> | 负责 物业 | 期限 12月31日`."""
-    items = split_items(bounded(args))
-    number, text = number_and_text(items[0], "deliberation.decide_usage")
+    items = split_items(bounded(args)) or [""]
+    number, text = number_and_rest(items[0], "deliberation.decide_usage")
     owner_name, owner, due_at = "", None, None
     for item in items[1:]:
         owner_word = next((w for w in _OWNER_WORDS if item.lower().startswith(w)), None)
@@ -225,7 +223,7 @@ def _person(ctx: Context, named: str) -> Resident | None:
 
 def progress(ctx: Context, args: str) -> Reply:
     """Add a follow-up note to a topic."""
-    number, text = number_and_text(args, "deliberation.progress_usage")
+    number, text = number_and_rest(bounded(args), "deliberation.progress_usage")
     topic = topic_numbered(ctx, number)
     topics.add_progress(ctx.session, ctx.now, actor_of(ctx), topic, text)
     return Reply(
@@ -246,7 +244,7 @@ def done(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 def reject(ctx: Context, args: str) -> list[Reply | Envelope]:
     """Close a topic without action, with the reason; its proposer is told."""
-    number, reason = number_and_text(args, "deliberation.reject_usage")
+    number, reason = number_and_rest(bounded(args), "deliberation.reject_usage")
     topic = topic_numbered(ctx, number)
     topics.reject(ctx.session, ctx.now, actor_of(ctx), topic, reason)
     data = {"number": topic.number, "title": topic.title, "reason": topic.reason or ""}

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import date, timedelta
+from functools import partial
 
 from bot.context import Context
-from bot.errors import DomainError
 from bot.messages import Choice, Envelope, Reply
+from bot.services.common import arguments
+from bot.services.common.arguments import numbers_and_ranges
 from bot.services.common.outreach import Actor, circle_admins, secretaries
 from bot.services.common.when import local_text
 from bot.services.volunteering import rules as duty_rules
@@ -16,50 +17,16 @@ from bot.services.volunteering import shifts as volunteering
 from bot.services.volunteering.reminders import local_day
 from bot.services.volunteering.rosters import about, refresh_rosters, to_volunteer
 from bot.services.volunteering.rules import DutyRules
-from bot.services.volunteering.shift_spec import clean
 from models import Place, Shift, SignUp, SignUpStatus
 
 MAX_ARGUMENT = 500
 
-
-NUMBERS = re.compile(r"^#?(\d{1,6})(?:\s*[-~至到]\s*#?(\d{1,6}))?$")
-
-
-SEPARATORS = re.compile(r"[\s,，、;；]+")
+bounded = partial(arguments.bounded, limit=MAX_ARGUMENT)
 
 
-def bounded(args: str) -> str:
-    """The arguments, stripped; too long ones are refused."""
-    if len(args) > MAX_ARGUMENT:
-        raise DomainError("core.argument_too_long", limit=MAX_ARGUMENT)
-    return args.strip()
-
-
-def numbers_in(text: str, usage: str, limit: int = volunteering.MAX_NUMBERS) -> list[int]:
-    """Shift numbers and ranges (`12 13`, `12-20`), at most `limit` of them."""
-    found: list[int] = []
-    for word in (w for w in SEPARATORS.split(clean(text)) if w):
-        match = NUMBERS.match(word)
-        if match is None:
-            raise DomainError(usage)
-        first, last = int(match.group(1)), int(match.group(2) or match.group(1))
-        if last < first or last - first >= limit:
-            raise DomainError("volunteering.too_many_numbers", limit=limit)
-        found += range(first, last + 1)
-    if not found:
-        raise DomainError(usage)
-    if len(found) > limit:
-        raise DomainError("volunteering.too_many_numbers", limit=limit)
-    return list(dict.fromkeys(found))
-
-
-def number_and_rest(args: str, usage: str) -> tuple[int, str]:
-    """A leading shift number and the text after it."""
-    head, _, rest = clean(bounded(args)).partition(" ")
-    match = NUMBERS.match(head)
-    if match is None or match.group(2):
-        raise DomainError(usage)
-    return int(match.group(1)), rest.strip()
+def shift_numbers(text: str, usage: str, limit: int = volunteering.MAX_NUMBERS) -> list[int]:
+    """Shift numbers and ranges (`12 13`, `12-20`), each once, at most `limit` of them."""
+    return numbers_and_ranges(text, usage, limit, too_many="volunteering.too_many_numbers")
 
 
 def actor_of(ctx: Context) -> Actor:

@@ -5,23 +5,23 @@ from __future__ import annotations
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Choice, Envelope, Reply
+from bot.services.common.arguments import number_and_rest, split_items
 from bot.services.common.when import local_text
 from bot.services.community.people import ensure_identity
 from bot.services.volunteering import attendance
 from bot.services.volunteering import rules as duty_rules
 from bot.services.volunteering import shifts as volunteering
 from bot.services.volunteering.rosters import about, shift_data
-from bot.services.volunteering.shift_spec import parse_items, parse_shift, split_items
+from bot.services.volunteering.shift_spec import parse_items, parse_shift
 from bot.services.volunteering.shifts import ShiftView
 from handlers.volunteering.common import (
     actor_of,
     bounded,
     community_here,
-    number_and_rest,
-    numbers_in,
     promotions,
     rosters,
     rules_here,
+    shift_numbers,
     tell,
 )
 from models import Place, Resident, Shift, SignUp
@@ -66,7 +66,7 @@ def edit_shift(ctx: Context, args: str) -> list[Reply | Envelope]:
     items = split_items(bounded(args))
     if len(items) < 2:
         raise DomainError("volunteering.edit_usage")
-    numbers = numbers_in(items[0], "volunteering.edit_usage")
+    numbers = shift_numbers(items[0], "volunteering.edit_usage")
     community = community_here(ctx)
     changes = parse_items(items[1:], ctx.now, ctx.zone)
     edited = volunteering.edit_shifts(
@@ -96,7 +96,7 @@ def edit_shift(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 def cancel_shift(ctx: Context, args: str) -> list[Reply | Envelope]:
     """Cancel shifts that have not started: `/cancelshift 12`, `/cancelshift 12-20` (admins)."""
-    numbers = numbers_in(bounded(args), "volunteering.cancel_shift_usage")
+    numbers = shift_numbers(bounded(args), "volunteering.cancel_shift_usage")
     cancelled = volunteering.cancel_shifts(
         ctx.session, ctx.now, actor_of(ctx), community_here(ctx), numbers
     )
@@ -114,7 +114,7 @@ def cancel_shift(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 
 def _person(ctx: Context, args: str, usage: str) -> tuple[Shift, SignUp]:
-    number, rest = number_and_rest(args, usage)
+    number, rest = number_and_rest(bounded(args), usage)
     shift = volunteering.find_shift(ctx.session, community_here(ctx), number)
     named: Resident | None = None
     if ctx.incoming.mentions:
@@ -130,7 +130,7 @@ def _person(ctx: Context, args: str, usage: str) -> tuple[Shift, SignUp]:
 
 def attend(ctx: Context, args: str) -> list[Reply | Envelope]:
     """Confirm attendance: everyone on shift 12 (`/attend 12`) or one (`/attend 12 2`) (admins)."""
-    number, rest = number_and_rest(args, "volunteering.attend_usage")
+    number, rest = number_and_rest(bounded(args), "volunteering.attend_usage")
     community = community_here(ctx)
     shift = volunteering.find_shift(ctx.session, community, number)
     signup = None

@@ -7,23 +7,24 @@ from datetime import date
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Choice, Envelope, Reply
+from bot.services.common.arguments import as_number
+from bot.services.common.keywords import folded
 from bot.services.common.when import local_text
 from bot.services.community import roles
 from bot.services.volunteering import attendance
 from bot.services.volunteering import shifts as volunteering
 from bot.services.volunteering.reminders import local_day
 from bot.services.volunteering.rosters import about, roster_reply, shift_data
-from bot.services.volunteering.shift_spec import clean, parse_day
+from bot.services.volunteering.shift_spec import parse_day
 from handlers import visibility
 from handlers.volunteering.common import (
-    NUMBERS,
     approval_requests,
     bounded,
     community_here,
-    numbers_in,
     promotions,
     rosters,
     rules_here,
+    shift_numbers,
 )
 from models import Shift, ShiftStatus, SignUpStatus, VolunteerHours
 
@@ -38,13 +39,13 @@ _MINE = frozenset({"我的", "我", "mine", "me", "my"})
 
 def list_shifts(ctx: Context, args: str) -> Reply:
     """Upcoming shifts with places left; `值班表 12` one shift's list, `值班表 明天` a day."""
-    text = clean(bounded(args))
+    text = folded(bounded(args))
     if text in _MINE:
         return _mine(ctx)
     community = community_here(ctx)
-    number = NUMBERS.match(text)
-    if number and number.group(2) is None:
-        shift = volunteering.find_shift(ctx.session, community, int(number.group(1)))
+    number = as_number(text)
+    if number is not None:
+        shift = volunteering.find_shift(ctx.session, community, number)
         return _detail(ctx, shift)
     since = until = None
     day: date | None = None
@@ -118,7 +119,7 @@ def _mine(ctx: Context) -> Reply:
 
 def signup(ctx: Context, args: str) -> list[Reply | Envelope]:
     """Sign up for shifts (`报名 12`, `报名 12 13`); a full shift puts me on its waitlist."""
-    numbers = numbers_in(bounded(args), "volunteering.signup_usage", MAX_SIGNUPS)
+    numbers = shift_numbers(bounded(args), "volunteering.signup_usage", MAX_SIGNUPS)
     community = community_here(ctx)
     rules_now = rules_here(ctx, community)
     replies: list[Reply | Envelope] = []
@@ -152,7 +153,7 @@ def signup(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 def cancel(ctx: Context, args: str) -> list[Reply | Envelope]:
     """Withdraw from a shift (`取消报名 12`), before its cutoff; the waitlist moves up."""
-    numbers = numbers_in(bounded(args), "volunteering.cancel_usage", MAX_SIGNUPS)
+    numbers = shift_numbers(bounded(args), "volunteering.cancel_usage", MAX_SIGNUPS)
     community = community_here(ctx)
     rules_now = rules_here(ctx, community)
     replies: list[Reply | Envelope] = []
@@ -180,8 +181,8 @@ def cancel(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 
 def _optional_number(args: str, usage: str) -> int | None:
-    text = clean(bounded(args))
-    return numbers_in(text, usage, 1)[0] if text else None
+    text = bounded(args)
+    return shift_numbers(text, usage, 1)[0] if text else None
 
 
 def checkin(ctx: Context, args: str) -> list[Reply | Envelope]:
@@ -219,9 +220,9 @@ def checkout(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 def hours(ctx: Context, args: str) -> Reply:
     """My confirmed hours; circle admins in their group see the circle's and community's."""
-    if clean(bounded(args)) not in ("", *_MINE):
+    if folded(bounded(args)) not in ("", *_MINE):
         raise DomainError("volunteering.hours_usage")
-    if visibility.admin_here(ctx) and not clean(args):
+    if visibility.admin_here(ctx) and not folded(args):
         return _circle_hours(ctx)
     mine = attendance.my_hours(ctx.session, ctx.now, ctx.zone, ctx.resident)
     return Reply(

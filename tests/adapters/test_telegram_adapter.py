@@ -18,7 +18,6 @@ from bot.adapters.telegram import (
     TelegramStartError,
     check_token,
     run_telegram,
-    split_text,
     utf16_length,
     visible_length,
 )
@@ -149,17 +148,6 @@ def test_long_texts_are_split_on_line_boundaries_within_telegrams_limit(tg: Harn
     assert all(len(to_plain(p["text"])) <= 4096 for p in pieces)
     assert "居民0000" in pieces[0]["text"] and "居民0299" in pieces[-1]["text"]
     assert all(not p["text"].startswith("\n") for p in pieces)
-
-
-@pytest.mark.parametrize("size", [4097, 20_000])
-def test_split_text_never_exceeds_the_limit_nor_cuts_an_entity(size: int) -> None:
-    text = ("&amp;" * 7 + "x" * 13 + "\n") * (size // 21) + "y" * size
-    pieces = split_text(text)
-    assert all(len(to_plain(p)) <= 4096 for p in pieces)
-    assert "".join(to_plain(p).replace("\n", "") for p in pieces) == to_plain(text).replace(
-        "\n", ""
-    )
-    assert all(p.count("&") == p.count(";") for p in pieces)
 
 
 def test_long_incoming_messages_get_a_polite_reply_or_are_ignored(tg: Harness) -> None:
@@ -447,8 +435,6 @@ def test_a_long_member_list_with_emoji_goes_out_in_pieces_telegram_accepts(
 
 def test_utf16_counts_an_emoji_as_Telegram_does() -> None:
     assert utf16_length("王") == 1 and utf16_length("👵🏻") == 4
-    pieces = split_text("👵" * 3000, 4096)
-    assert [utf16_length(p) for p in pieces] == [4096, 1904]
 
 
 def _result(options: int, label_length: int) -> Reply:

@@ -10,13 +10,10 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.adapters.wechat import (
     MAX_FILE_BYTES,
-    MAX_TEXT,
     Account,
     MessageInfo,
     Pacer,
@@ -29,7 +26,6 @@ from bot.adapters.wechat import (
     membership_incoming,
     message_incoming,
     outgoing_parts,
-    split_text,
     wechat_adapter,
 )
 from bot.app import App, bootstrap
@@ -127,23 +123,6 @@ def test_delivery_keys_fit_their_column_whatever_the_message_id() -> None:
     long = delivery_key("x" * 500)
     assert long.startswith("wechat:sha256:") and len(long) <= 96
     assert long != delivery_key("x" * 499 + "y")
-
-
-@given(st.text(alphabet=st.sampled_from("好ab \n😀"), max_size=400), st.integers(1, 40))
-def test_split_text_keeps_every_character_in_pieces_within_the_limit(text: str, limit: int) -> None:
-    pieces = split_text(text, limit)
-    assert all(0 < len(piece) <= limit and piece.strip() for piece in pieces)
-    assert "".join("".join(pieces).split()) == "".join(text.split())
-
-
-def test_split_text_cuts_at_line_ends_and_cuts_a_20000_character_line() -> None:
-    lines = [f"第{n}行" + "字" * 96 for n in range(40)]
-    pieces = split_text("\n".join(lines), 500)
-    assert all(len(p) <= 500 for p in pieces)
-    assert [line for p in pieces for line in p.split("\n")] == lines
-    long = split_text("长" * 20_000)
-    assert [len(p) for p in long] == [MAX_TEXT] * 13 + [20_000 - 13 * MAX_TEXT]
-    assert split_text("") == [] and split_text("\n\n") == []
 
 
 class FakeTime:

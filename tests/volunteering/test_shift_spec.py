@@ -16,7 +16,6 @@ from bot.services.volunteering.shift_spec import (
     parse_items,
     parse_shift,
     parse_times,
-    split_items,
 )
 from models import Role
 
@@ -206,10 +205,6 @@ def test_a_cutoff_is_a_span_before_each_start_or_one_moment() -> None:
 def test_a_shift_command_missing_or_garbling_an_item_is_refused(text: str, key: str) -> None:
     with _refused(key):
         parse_shift(text, NOW, SHANGHAI)
-
-
-def test_items_split_on_half_and_full_width_bars() -> None:
-    assert split_items("甲 | 乙｜丙 ||") == ["甲", "乙", "丙"]
 
 
 @pytest.mark.parametrize(

@@ -177,6 +177,14 @@ def test_an_admin_marks_a_no_show_by_the_number_on_the_list(town: Driver) -> Non
     assert "1. r2（缺勤）" in marked[1].text
 
 
+def test_an_admin_marks_a_no_show_by_a_name_written_in_capitals(town: Driver) -> None:
+    town.say("r2", "报名 1", "g1", name="Alice")
+    advance(town.app, hours=23)
+    marked = town.say("owner", "缺勤 1 @Alice", "g1")
+    assert "已记录 Alice 在 #1 门岗值守 · 2号门" in marked[0].text
+    assert "1. Alice（缺勤）" in marked[1].text
+
+
 def test_a_sign_up_after_no_shows_asks_the_admins_who_approve_with_a_button(
     town: Driver,
 ) -> None:

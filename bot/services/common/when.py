@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.errors import DomainError
+from bot.services.common.keywords import folded
 
 DayPart = Literal["start", "end"]
 # Deadlines and spans reach at most a year ahead (a leap year's worth).
@@ -120,7 +120,7 @@ def local_text(moment: datetime, zone: ZoneInfo) -> str:
 
 
 def _clean(text: str) -> str:
-    cleaned = " ".join(unicodedata.normalize("NFKC", text).lower().split())
+    cleaned = folded(text)
     for word in _TRAILING:
         cleaned = cleaned.removesuffix(word).strip()
     return cleaned

@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
 from bot.services.common import audit
+from bot.services.common.keywords import normalise
 from bot.services.community import households, roles
 from bot.services.community.grid import (
     ancestor_of_kind,
     ensure_household,
     full_name,
     locate_household,
-    normalise,
     parse_address,
 )
 from bot.services.community.people import clean_name

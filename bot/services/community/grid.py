@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
+from bot.services.common.keywords import normalise
 from models import Place, PlaceKind
 
 LEVELS: tuple[PlaceKind, ...] = (
@@ -31,11 +31,6 @@ _ADDRESS_DASHED_NO_UNIT = re.compile(r"^(\d+)-(\d+[A-Za-z]?)$")
 _ADDRESS_WORDS = re.compile(
     r"^(\d+)\s*(?:号楼|號樓|栋|棟|幢|号|號|楼|樓)\s*(?:(\d+)\s*(?:单元|單元))?\s*(\d+[A-Za-z]?)\s*(?:室|号|號)?$"
 )
-
-
-def normalise(text: str) -> str:
-    """NFKC-fold and trim, so full-width digits and spaces compare equal."""
-    return unicodedata.normalize("NFKC", text).strip()
 
 
 def number_in(name: str) -> int | None:

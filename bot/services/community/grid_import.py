@@ -17,7 +17,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.services.community.grid import LEVELS, MAX_NAME, add_path, children, normalise, number_in
+from bot.services.common.keywords import normalise
+from bot.services.community.grid import LEVELS, MAX_NAME, add_path, children, number_in
 from models import Place, PlaceKind
 
 REQUIRED = ("street", "community", "estate", "building")

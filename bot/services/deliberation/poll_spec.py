@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.errors import DomainError
+from bot.services.common.arguments import split_items
 from bot.services.common.when import parse_when
 from models import PollKind
 
-_ITEM_SEPARATOR = re.compile(r"\s*\|\s*")
 _VALUE_SEPARATOR = re.compile(r"^[\s:：]+")
 # Settings that stand alone, and the (field, value) each sets.
 FLAGS: dict[str, tuple[str, object]] = {
@@ -70,15 +69,9 @@ class PollSpec:
     settings: PollSettings
 
 
-def split_items(text: str) -> list[str]:
-    """`a | b | c` (half- or full-width bars) as clean items."""
-    folded = unicodedata.normalize("NFKC", text)
-    return [" ".join(item.split()) for item in _ITEM_SEPARATOR.split(folded.strip())]
-
-
 def parse_poll(text: str, now: datetime, zone: ZoneInfo) -> PollSpec:
     """`question | option | option | setting …`: trailing items that are settings are settings."""
-    items = [item for item in split_items(text) if item]
+    items = split_items(text)
     if not items:
         raise DomainError("deliberation.poll_usage")
     settings = PollSettings()

@@ -24,11 +24,12 @@ from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
 from bot.services.common import audit
+from bot.services.common.numbering import next_number
 from bot.services.common.outreach import Actor, active_chats, circles_within, community_of, manages
 from bot.services.community import households
 from bot.services.community.grid import resolve_place
 from bot.services.deliberation.poll_spec import PollSettings, PollSpec
-from bot.services.deliberation.topics import UNDECIDED, find, next_number
+from bot.services.deliberation.topics import UNDECIDED, find
 from models import (
     Ballot,
     BallotMark,

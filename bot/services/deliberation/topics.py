@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
 from bot.services.common import audit
+from bot.services.common.numbering import next_number
 from bot.services.common.outreach import Actor, community_of, home_community, manages
 from bot.services.community import roles
 from models import (
@@ -18,7 +19,6 @@ from models import (
     Decision,
     DeliberationRules,
     Place,
-    Poll,
     ProgressNote,
     Resident,
     Topic,
@@ -60,15 +60,6 @@ def set_seconds_needed(
     audit.record(
         session, now, "topic.threshold", actor_id=actor.id, place_id=community.id, needed=needed
     )
-
-
-def next_number(session: Session, model: type[Topic] | type[Poll], community: Place) -> int:
-    """The next number of a topic or poll in a community (the community row is locked)."""
-    session.scalar(select(Place.id).where(Place.id == community.id).with_for_update())
-    latest = session.scalar(
-        select(func.max(model.number)).where(model.community_id == community.id)
-    )
-    return (latest or 0) + 1
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from bot.config import VolunteeringSettings
 from bot.errors import DomainError
 from bot.services.common import audit
+from bot.services.common.arguments import split_items
+from bot.services.common.keywords import folded
 from bot.services.common.when import parse_duration
 from bot.services.community import roles
-from bot.services.volunteering.shift_spec import clean, split_items
 from models import Place, Resident, VolunteerRules
 
 MAX_NOSHOW_LIMIT = 100
@@ -113,14 +114,14 @@ def parse_rules(text: str) -> RuleChanges:
     """`前一天 19:00 | 提前 1小时 | 取消截止 2小时 | 缺勤 3次` (any of them; 关 turns one off)."""
     changes = RuleChanges()
     for item in split_items(text):
-        folded = clean(item)
-        if match := _DAY_BEFORE.match(folded):
+        word = folded(item)
+        if match := _DAY_BEFORE.match(word):
             changes.day_before_at = _day_before(match.group(1))
-        elif match := _HOUR_BEFORE.match(folded):
+        elif match := _HOUR_BEFORE.match(word):
             changes.hour_before_minutes = _minutes(match.group(1), allow_off=True)
-        elif match := _CANCEL.match(folded):
+        elif match := _CANCEL.match(word):
             changes.cancel_minutes = _minutes(match.group(1), allow_off=False)
-        elif match := _NOSHOW.match(folded):
+        elif match := _NOSHOW.match(word):
             changes.noshow_limit = _count(match.group(1))
         else:
             raise DomainError("volunteering.rules_usage")

@@ -11,12 +11,13 @@ the place.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.errors import DomainError
+from bot.services.common.arguments import split_items
+from bot.services.common.keywords import folded
 from bot.services.common.when import parse_duration, parse_when
 from bot.services.community import roles
 from models import Role
@@ -30,7 +31,6 @@ MIN_STEP = timedelta(minutes=15)
 DEFAULT_WEEKS = 4
 MAX_WEEKS = 52
 
-_ITEM_SEPARATOR = re.compile(r"\s*\|\s*")
 _WEEKDAY_CHARS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 _WEEKDAY_WORDS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 _WEEK = r"(?:周|週|星期|礼拜|禮拜)"
@@ -66,17 +66,6 @@ _CUTOFF = re.compile(r"^(?:报名截止|報名截止|截止|deadline|cutoff)\s*[
 _NO_WAITLIST = frozenset({"不候补", "不候補", "无候补", "無候補", "no waitlist"})
 _WAITLIST = re.compile(r"^(?:候补|候補|waitlist)\s*[:：]?\s*(\d+|不限|unlimited)?$")
 _PARTY_ONLY = frozenset({"party members", "party member", "party"})
-
-
-def clean(text: str) -> str:
-    """NFKC-fold, lower-case and collapse spaces, so full-width input reads the same."""
-    return " ".join(unicodedata.normalize("NFKC", text).lower().split())
-
-
-def split_items(text: str) -> list[str]:
-    """The `|`-separated items (half- or full-width), trimmed; empty items dropped."""
-    folded = unicodedata.normalize("NFKC", text)
-    return [item for item in _ITEM_SEPARATOR.split(folded.strip()) if item]
 
 
 @dataclass(frozen=True)
@@ -188,7 +177,7 @@ def parse_items(items: list[str], now: datetime, zone: ZoneInfo) -> ShiftItems:
 
 
 def _read_item(found: ShiftItems, item: str, now: datetime, zone: ZoneInfo) -> None:
-    text = clean(item)
+    text = folded(item)
     capacity = _CAPACITY.match(text)
     if capacity:
         number = int(capacity.group(1) or capacity.group(2))
@@ -257,7 +246,7 @@ class _Tokens:
 
 def parse_times(text: str, now: datetime, zone: ZoneInfo) -> TimeSpec | None:
     """The days and time window a time item names; None when the item is not a time."""
-    tokens = _tokenise(clean(text), now.astimezone(zone).date())
+    tokens = _tokenise(folded(text), now.astimezone(zone).date())
     if tokens is None or tokens.window is None:
         return None
     start, end, overnight = _window(tokens.window)
@@ -449,7 +438,7 @@ def _month_day(month: int, day: int, today: date, start: date | None) -> date:
 def parse_day(text: str, now: datetime, zone: ZoneInfo) -> date | None:
     """One day named alone (明天, 周六, 11月25日, 2026-11-25); None when `text` is not one."""
     today = now.astimezone(zone).date()
-    tokens = _tokenise(clean(text), today)
+    tokens = _tokenise(folded(text), today)
     if tokens is None or tokens.window or tokens.weekdays or tokens.step or tokens.ranged:
         return None
     return tokens.dates[0] if len(tokens.dates) == 1 else None

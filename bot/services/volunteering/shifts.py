@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
 from bot.services.common import audit
+from bot.services.common.numbering import next_number
 from bot.services.common.outreach import Actor, community_of, manages
 from bot.services.common.when import local_text
 from bot.services.community import roles
@@ -183,7 +184,7 @@ def create_shifts(
     project = _project(session, now, community, items.title)
     place = items.place or ""
     _refuse_duplicates(session, project, place, [start for start, _ in future])
-    number = _next_number(session, community)
+    number = next_number(session, Shift, community)
     made = []
     for offset, (start, end) in enumerate(future):
         signup_until = cutoff.for_start(start) if cutoff else start
@@ -255,15 +256,6 @@ def _refuse_duplicates(
     )
     if twin is not None:
         raise DomainError("volunteering.duplicate_shift", number=twin)
-
-
-def _next_number(session: Session, community: Place) -> int:
-    """The next shift number of a community (the community's row is locked)."""
-    session.scalar(select(Place.id).where(Place.id == community.id).with_for_update())
-    latest = session.scalar(
-        select(func.max(Shift.number)).where(Shift.community_id == community.id)
-    )
-    return (latest or 0) + 1
 
 
 def _managed(session: Session, actor: Actor, community: Place, numbers: list[int]) -> list[Shift]:

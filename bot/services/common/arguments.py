@@ -1,0 +1,84 @@
+"""Reading command arguments: their length, words, item numbers and ranges, `|` items."""
+
+from __future__ import annotations
+
+import re
+
+from bot.errors import DomainError
+from bot.services.common.keywords import normalise
+
+_WORD_SEPARATORS = re.compile(r"[\s,，、;；]+")
+_ITEM_SEPARATOR = re.compile(r"\s*\|\s*")
+_NUMBER_OR_RANGE = re.compile(r"#?(\d{1,6})(?:[-~至到]#?(\d{1,6}))?")
+
+
+def bounded(args: str, limit: int) -> str:
+    """The arguments, stripped; longer than `limit` characters they are refused."""
+    if len(args) > limit:
+        raise DomainError("core.argument_too_long", limit=limit)
+    return args.strip()
+
+
+def words_in(args: str, most: int, limit: int) -> list[str]:
+    """The space-separated words of at most `limit` characters of arguments, at most `most`."""
+    words = bounded(args, limit).split()
+    if len(words) > most:
+        raise DomainError("core.extra_arguments", extra=" ".join(words[most:])[:40])
+    return words
+
+
+def as_number(word: str) -> int | None:
+    """`12` or `#12` as a number; None for any other word."""
+    match = _NUMBER_OR_RANGE.fullmatch(word)
+    return int(match.group(1)) if match and match.group(2) is None else None
+
+
+def numbers_in(text: str, usage: str) -> list[int]:
+    """Item numbers in the order typed (`2`, `#2`, `2 1 3`); any other word gets `usage`."""
+    found = []
+    for word in _words(text):
+        number = as_number(word)
+        if number is None:
+            raise DomainError(usage)
+        found.append(number)
+    return found
+
+
+def numbers_and_ranges(text: str, usage: str, limit: int, *, too_many: str) -> list[int]:
+    """Numbers and ranges (`12 13`, `12-20`), each once: at least one, at most `limit`."""
+    found: list[int] = []
+    for word in _words(text):
+        match = _NUMBER_OR_RANGE.fullmatch(word)
+        if match is None:
+            raise DomainError(usage)
+        first, last = int(match.group(1)), int(match.group(2) or match.group(1))
+        if last < first or last - first >= limit:
+            raise DomainError(too_many, limit=limit)
+        found += range(first, last + 1)
+    if not found:
+        raise DomainError(usage)
+    if len(found) > limit:
+        raise DomainError(too_many, limit=limit)
+    return list(dict.fromkeys(found))
+
+
+def number_and_rest(text: str, usage: str) -> tuple[int, str]:
+    """A leading item number (`3`, `#3`) and the text after it, as typed."""
+    head, *rest = normalise(text).split(maxsplit=1) or [""]
+    number = as_number(head)
+    if number is None:
+        raise DomainError(usage)
+    return number, rest[0] if rest else ""
+
+
+def split_items(text: str) -> list[str]:
+    """The `|`-separated items (half- or full-width), each trimmed with single spaces.
+
+    Empty items are dropped: a doubled or trailing bar is a slip, never a missing value.
+    """
+    items = (" ".join(item.split()) for item in _ITEM_SEPARATOR.split(normalise(text)))
+    return [item for item in items if item]
+
+
+def _words(text: str) -> list[str]:
+    return [word for word in _WORD_SEPARATORS.split(normalise(text)) if word]

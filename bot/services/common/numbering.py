@@ -1,0 +1,17 @@
+"""Numbering items per community: topics, polls and shifts each count 1, 2, 3 … in theirs."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import Place, Poll, Shift, Topic
+
+Numbered = type[Topic] | type[Poll] | type[Shift]
+
+
+def next_number(session: Session, kind: Numbered, community: Place) -> int:
+    """The next number of an item kind in a community (the community's row is locked)."""
+    session.scalar(select(Place.id).where(Place.id == community.id).with_for_update())
+    latest = session.scalar(select(func.max(kind.number)).where(kind.community_id == community.id))
+    return (latest or 0) + 1
