@@ -6,11 +6,9 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from bot.context import Context
-    from bot.messages import Envelope, Reply
+from bot.context import Context
+from bot.messages import Envelope, Reply
 
 _SLASH = re.compile(r"^/([A-Za-z][A-Za-z0-9_]*)(?:@([A-Za-z0-9_]+))?(?=$|\s)(.*)$", re.DOTALL)
 _SEPARATORS = " :：,，"
@@ -88,8 +86,6 @@ class Router:
 
 
 def _unknown(ctx: Context, args: str) -> Reply:
-    from bot.messages import Reply
-
     return Reply("core.unknown_command", {"name": args[:32]})
 
 
