@@ -27,6 +27,10 @@ from bot.db import Database, make_engine
 from bot.errors import DomainError
 from bot.rendering import Renderer, to_plain
 from bot.routing import Router
+from bot.services.community import roles
+from bot.services.community.grid import add_path, full_name, render_tree, resolve_place
+from bot.services.community.grid_import import BadRows, GridFileError, import_grid, read_grid_file
+from bot.services.community.people import ensure_identity
 from handlers.registry import COMMANDS
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -113,8 +117,6 @@ def grid() -> None:
 @common
 def grid_add(path: str, config: str | None, db: str | None) -> None:
     """Create a place and every missing level above it (street/community/estate/...)."""
-    from bot.services.community.grid import add_path, full_name
-
     _, database = _open(config, db)
     try:
         with database.transaction() as session:
@@ -130,13 +132,6 @@ def grid_add(path: str, config: str | None, db: str | None) -> None:
 @common
 def grid_import(file: Path, skip_bad: bool, config: str | None, db: str | None) -> None:
     """Import places (and optionally households) from a CSV or XLSX FILE, one row per unit."""
-    from bot.services.community.grid_import import (
-        BadRows,
-        GridFileError,
-        import_grid,
-        read_grid_file,
-    )
-
     try:
         grid_file = read_grid_file(file)
     except GridFileError as exc:
@@ -164,8 +159,6 @@ def grid_import(file: Path, skip_bad: bool, config: str | None, db: str | None) 
 @common
 def grid_show(path: str | None, config: str | None, db: str | None) -> None:
     """Print the grid as a tree, or the part under PATH."""
-    from bot.services.community.grid import render_tree
-
     _, database = _open(config, db)
     try:
         with database.transaction() as session:
@@ -183,10 +176,6 @@ def role() -> None:
 def _change_role(
     grant: bool, identity: str, role_name: str, path: str, config: str | None, db: str | None
 ) -> None:
-    from bot.services.community import roles
-    from bot.services.community.grid import resolve_place
-    from bot.services.community.people import ensure_identity
-
     platform, _, external = identity.partition(":")
     if platform not in ("telegram", "wechat", "console") or not external:
         _fail("identity must be telegram:<id>, wechat:<id> or console:<id>")

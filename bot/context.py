@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -11,8 +13,19 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.messages import ChatKind, EventKind, Incoming
-from bot.routing import Router
 from models import Circle, CircleChat, Identity, Resident
+
+
+class Listed(Protocol):
+    """A command as /help sees it: its help key and who may see it."""
+
+    @property
+    def help_key(self) -> str:
+        """The message naming the command in /help; empty when it is not listed."""
+
+    @property
+    def visible(self) -> Callable[[Context], bool]:
+        """Whether the sender of an event may see the command."""
 
 
 @dataclass
@@ -25,7 +38,7 @@ class Context:
     incoming: Incoming
     identity: Identity | None
     binding: CircleChat | None
-    router: Router
+    commands: Sequence[Listed]
     default_language: str
     settings: Settings
 

@@ -116,7 +116,7 @@ class Dispatcher:
             incoming=incoming,
             identity=identity,
             binding=binding,
-            router=self.router,
+            commands=self.router.commands,
             default_language=self.default_language,
             settings=self.settings,
         )

@@ -5,13 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from bot.context import Context
+from bot.messages import Envelope, Reply
 from bot.services.common.keywords import normalise
-
-if TYPE_CHECKING:
-    from bot.context import Context
-    from bot.messages import Envelope, Reply
 
 _SLASH = re.compile(r"^/([A-Za-z][A-Za-z0-9_]*)(?:@([A-Za-z0-9_]+))?(?=$|\s)(.*)$", re.DOTALL)
 _SEPARATORS = " :：,，"
@@ -84,8 +81,6 @@ class Router:
 
 
 def _unknown(ctx: Context, args: str) -> Reply:
-    from bot.messages import Reply
-
     return Reply("core.unknown_command", {"name": args[:32]})
 
 

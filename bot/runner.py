@@ -96,6 +96,7 @@ async def serve(app: App, settings: Settings, platform: str, stop: asyncio.Event
     wakers: list[Callable[[], None]] = []
     jobs: list[Coroutine[Any, Any, None]] = []
     if platform in ("wechat", "all"):
+        # The wechat extra is optional: only a run that serves WeChat may need it.
         from bot.adapters.wechat import WeChatStartError, wechat_adapter
 
         try:
@@ -136,6 +137,7 @@ async def _then_stop(job: Coroutine[Any, Any, None], stop: asyncio.Event) -> Non
 async def _telegram(
     app: App, settings: Settings, stop: asyncio.Event, wakers: list[Callable[[], None]]
 ) -> None:
+    # python-telegram-bot takes a second to import; only a run that serves Telegram needs it.
     from bot.adapters.telegram import TelegramStartError, run_telegram
 
     try:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -84,7 +85,6 @@ def start_live(
     deliver: Callable[[list[Envelope]], None],
 ) -> object:
     """Start APScheduler's background thread ticking every `every_seconds`."""
-    from apscheduler.schedulers.background import BackgroundScheduler
 
     def _tick() -> None:
         try:

@@ -9,6 +9,7 @@ from bot.routing import Command
 from bot.services.community import roles
 from bot.services.community.people import parse_language, set_language
 from handlers import visibility
+from handlers.community.circles import me
 
 LANGUAGE_CHOICES = [
     [Choice("简体中文", "/lang zh-Hans"), Choice("繁體中文", "/lang zh-Hant")],
@@ -22,15 +23,13 @@ def start(ctx: Context, args: str) -> Reply:
         return Reply("core.start_group")
     if args.strip() == "me":
         # The deep link a group's pointer carries: open the private chat and answer /me.
-        from handlers.community.circles import me
-
         return me(ctx, "")
     return Reply("core.start", {"name": ctx.resident.display_name})
 
 
 def help_(ctx: Context, args: str) -> Reply:
     """The commands this person may use in this chat."""
-    visible = [c.help_key for c in ctx.router.commands if c.help_key and c.visible(ctx)]
+    visible = [c.help_key for c in ctx.commands if c.help_key and c.visible(ctx)]
     return Reply("core.help", {"keys": visible, "group": ctx.is_group})
 
 

@@ -497,6 +497,7 @@ class PuppetServiceClient:
     """One connection to a Wechaty puppet service through python-wechaty's gRPC client."""
 
     def __init__(self, endpoint: str, token: str) -> None:
+        # The wechat extra is optional, so its SDK is imported only where it is used.
         from wechaty_puppet import PuppetOptions
         from wechaty_puppet_service import PuppetService
 
@@ -525,6 +526,7 @@ class PuppetServiceClient:
 
     async def _reachable(self) -> None:
         # The SDK probes the port with a blocking socket; probe it here first, without blocking.
+        # The wechat extra is optional, so its SDK is imported only where it is used.
         from wechaty_puppet_service.utils import extract_host_and_port
 
         host, port = extract_host_and_port(self.endpoint)
@@ -536,6 +538,7 @@ class PuppetServiceClient:
 
     async def message(self, message_id: str) -> MessageInfo:
         """A received message."""
+        # The wechat extra is optional, so its SDK is imported only where it is used.
         from wechaty_puppet import MessageType
 
         payload = await self._call(self._puppet.message_payload(message_id))
@@ -564,6 +567,7 @@ class PuppetServiceClient:
 
     async def send_file(self, conversation_id: str, path: Path) -> str:
         """Send a file; pictures show as pictures."""
+        # The wechat extra is optional, so its SDK is imported only where it is used.
         from wechaty_puppet import FileBox
 
         box = FileBox.from_file(str(path), name=path.name)
@@ -579,6 +583,7 @@ class PuppetServiceClient:
     @staticmethod
     async def _call(call: Awaitable[Any]) -> Any:
         """Await an SDK call; its failures become ServiceError."""
+        # The wechat extra is optional, so its SDK is imported only where it is used.
         from grpclib.exceptions import GRPCError, StreamTerminatedError
         from wechaty_puppet.exceptions import WechatyPuppetError
 
@@ -613,6 +618,7 @@ def wechat_adapter(app: App, settings: WeChatSettings) -> WeChatAdapter:
             "no WeChat puppet service token: set LINLI_WECHAT_TOKEN or WECHATY_PUPPET_SERVICE_TOKEN"
         )
     try:
+        # The wechat extra is optional, so its SDK is imported only where it is used.
         import wechaty_puppet_service  # noqa: F401
     except ImportError:
         raise WeChatStartError(

@@ -7,11 +7,12 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.errors import DomainError
+from bot.services.common.names import clean_name
 from bot.services.community import binding, circles, roles
 from bot.services.community.binding import BindOutcome
 from bot.services.community.circles import ChatSpec, JoinOutcome
 from bot.services.community.grid import add_path, parse_address, resolve_place
-from bot.services.community.people import clean_name, ensure_identity, find_identity
+from bot.services.community.people import ensure_identity, find_identity
 from models import BindingRequest, Circle, CircleChat, CircleKind, Place, PlaceKind, Resident
 from tests.support.driver import Driver
 

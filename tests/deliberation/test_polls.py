@@ -444,11 +444,15 @@ def _close(app: App, user: str, platform_admin: bool) -> None:
 def test_only_the_owner_or_an_admin_closes_a_poll_early(town: Driver) -> None:
     app = town.app
     open_poll(app, "问题 | 甲 | 乙")
+    before = town.snapshot()
     with _refused("deliberation.close_not_allowed"):
         _close(app, "r2", False)
+    assert town.snapshot() == before
     _close(app, "sec", False)
+    closed = town.snapshot()
     with _refused("deliberation.poll_closed"):
         _close(app, "owner", True)
+    assert town.snapshot() == closed
     with session_of(app) as session:
         assert poll_of(session, 1).status == PollStatus.CLOSED
 

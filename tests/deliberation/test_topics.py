@@ -147,10 +147,12 @@ def test_a_topic_being_voted_on_cannot_be_decided(town: Driver) -> None:
 
 def test_only_admins_and_the_secretary_decide_and_residents_are_refused(town: Driver) -> None:
     _propose(town.app, "r1")
+    before = town.snapshot()
     with _refused("deliberation.topic_admins_only"):
         _as(town.app, "r2", "decide", "我说了算")
     with _refused("deliberation.topic_admins_only"):
         _as(town.app, "r2", "solve")
+    assert town.snapshot() == before
     _as(town.app, "sec", "decide", "书记决定")
     assert _status(town.app) == TopicStatus.DECIDED
 
@@ -169,10 +171,12 @@ def test_the_owner_of_a_decision_may_add_progress(town: Driver) -> None:
 
 def test_solving_needs_a_decision_and_a_rejection_needs_a_reason(town: Driver) -> None:
     _propose(town.app, "r1")
+    before = town.snapshot()
     with _refused("deliberation.decide_first"):
         _as(town.app, "owner", "solve")
     with _refused("deliberation.reject_usage"):
         _as(town.app, "owner", "reject", "  ")
+    assert town.snapshot() == before
     _as(town.app, "owner", "reject", "不在社区职责范围")
     assert _status(town.app) == TopicStatus.REJECTED
     with _refused("deliberation.support_closed"):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.app import App
-from bot.messages import EventKind
+from bot.messages import ChatKind, ChatRef, EventKind, Incoming, UserRef
 from tests.support.community import bind_approved
-from tests.support.driver import Driver
+from tests.support.driver import PLATFORM, Driver
 
 
 @pytest.fixture
@@ -48,9 +48,19 @@ def test_help_lists_only_what_this_person_may_use_here(chat: Driver) -> None:
 
 
 def test_slash_commands_take_the_bots_name_and_ignore_other_bots(chat: Driver) -> None:
-    chat.app.dispatcher.router.route("/help@LinliBot", "LinliBot")
-    assert chat.app.dispatcher.router.route("/help@LinliBot", "LinliBot") is not None
-    assert chat.app.dispatcher.router.route("/help@OtherBot", "LinliBot") is None
+    def answer(text: str) -> list[str]:
+        incoming = Incoming(
+            ChatRef(PLATFORM, "g1", ChatKind.GROUP, "1号院邻里圈"),
+            UserRef(PLATFORM, "u1", "张三"),
+            text=text,
+            bot_username="LinliBot",
+        )
+        return [envelope.reply.template for envelope in chat.app.dispatcher.handle(incoming)]
+
+    assert answer("/help@LinliBot") == answer("/help@linlibot") == ["core.help"]
+    before = chat.snapshot()
+    assert answer("/help@OtherBot") == answer("/join@OtherBot 3-2-301 同意") == []
+    assert chat.snapshot() == before
 
 
 def test_registration_with_consent_by_button_and_full_width_text(chat: Driver) -> None:

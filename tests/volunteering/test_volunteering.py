@@ -436,13 +436,17 @@ def test_an_edit_that_breaks_a_rule_is_refused_and_changes_nothing(
 def test_a_started_shift_cannot_be_edited_or_cancelled(town: Driver) -> None:
     app = town.app
     create(app, "门岗 | 2026-11-23 11:00-12:00 | 2人")
+    join(app, "r1", 1)
     advance(app, hours=1, minutes=30)
+    before = town.snapshot()
     with _refused("volunteering.shift_started"):
         _edit(app, [1], "3人")
     with session_of(app) as session, _refused("volunteering.shift_started"):
         volunteering.cancel_shifts(
             session, app.clock.now(), _admin(session), community(session), [1]
         )
+    assert town.snapshot() == before
+    assert statuses(app, 1) == {"r1": SignUpStatus.SIGNED_UP}
 
 
 def test_cancelling_shifts_releases_and_lists_their_volunteers_and_skips_reminders(
@@ -467,10 +471,14 @@ def test_cancelling_shifts_releases_and_lists_their_volunteers_and_skips_reminde
 def test_only_admins_of_the_shifts_circle_edit_it(town: Driver) -> None:
     app = town.app
     create(app, f"门岗 | {TOMORROW} | 2人")
+    join(app, "r1", 1)
+    before = town.snapshot()
     with session_of(app) as session:
         other = Actor(resident(session, "owner2"), circle(session, "g2"), platform_admin=True)
         with _refused("volunteering.admins_only"):
             volunteering.cancel_shifts(session, app.clock.now(), other, community(session), [1])
+    assert town.snapshot() == before
+    assert _shift(app, 1).status == ShiftStatus.OPEN
 
 
 # No-shows and approval ----------------------------------------------------------------------------
@@ -556,6 +564,7 @@ def test_only_pending_sign_ups_are_approved(town: Driver) -> None:
     app = town.app
     create(app, f"门岗 | {TOMORROW} | 2人")
     joined = join(app, "r2", 1)
+    before = town.snapshot()
     with session_of(app) as session:
         signup = session.get_one(SignUp, joined.signup.id)
         with _refused("volunteering.not_pending"):
@@ -568,6 +577,8 @@ def test_only_pending_sign_ups_are_approved(town: Driver) -> None:
                 True,
                 _rules(app, session),
             )
+    assert town.snapshot() == before
+    assert statuses(app, 1) == {"r2": SignUpStatus.SIGNED_UP}
 
 
 # Finding people and shifts ---------------------------------------------------------------------

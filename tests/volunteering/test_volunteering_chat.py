@@ -10,9 +10,28 @@ from bot.app import App
 from bot.clock import VirtualClock
 from bot.messages import EventKind
 from tests.support.community import build
-from tests.support.driver import Driver, Sent
+from tests.support.driver import Driver
+from tests.support.scenarios import Recorder
 from tests.support.volunteers import advance
 
+# What the language test below sends, from sign-up to reminders and hours.
+DUTY_MESSAGES = {
+    "volunteering.signed_up",
+    "volunteering.roster",
+    "volunteering.promoted",
+    "volunteering.withdrawn",
+    "volunteering.role_required",
+    "volunteering.shift_list",
+    "volunteering.shift_detail",
+    "volunteering.my_shifts",
+    "volunteering.rota_created",
+    "volunteering.rules",
+    "volunteering.shifts_edited",
+    "volunteering.remind_day_before",
+    "volunteering.remind_hour_before",
+    "volunteering.checkin_outside",
+    "volunteering.circle_hours",
+}
 SHIFT = "排班 门岗值守 | 2026-11-24 08:00-10:00 | 2人 | 2号门"
 
 
@@ -211,34 +230,28 @@ def test_a_secretary_reads_and_changes_the_duty_rules(town: Driver) -> None:
     assert "提前 30 分钟" in changed and "开始前 180 分钟" in changed
 
 
-@pytest.mark.parametrize(
-    ("language", "words"),
-    [
-        ("en", ("is signed up", "Duty roster", "good news", "your duty starts soon")),
-        ("zh-Hant", ("報名成功", "【值班接龍】", "好消息", "您的值班快開始了")),
-    ],
-)
-def test_every_duty_message_reads_in_each_language(
-    town: Driver, language: str, words: tuple[str, ...]
-) -> None:
+@pytest.mark.parametrize("language", ["en", "zh-Hant"])
+def test_every_duty_message_reads_in_each_language(town: Driver, language: str) -> None:
     town.one("owner", f"/lang {language}", "g1")
     for user in ("owner", "r1", "r2", "r3", "r4", "sec"):
         town.one(user, f"/lang {language}")
+    recorder = Recorder(town.app.renderer)
     town.one("owner", "/shift 巡逻 | 2026-11-24 20:00-次日02:00 每3小时 | 1人 | 仅党员", "g1")
     town.grant("r4", "党员", "红旗里社区")
-    sent = [
-        *town.say("r2", "/signup 1", "g1"),
-        *town.say("r3", "/signup 1", "g1"),
-        *town.say("r1", "/signup 1", "g1"),
-        *town.say("r4", "/signup 2 3", "g1"),
-        *town.say("r2", "/cancel 1", "g1"),
-        *town.say("r2", "/shifts", "g1"),
-        *town.say("r2", "/shifts 1", "g1"),
-        *town.say("r2", "/shifts mine", "g1"),
-        *town.say("r2", "/signup 2", "g1"),
-        *town.say("sec", "/dutyrules", "g1"),
-        *town.say("owner", "/editshift 1 | 3 people", "g1"),
-    ]
+    for user, text in [
+        ("r2", "/signup 1"),
+        ("r3", "/signup 1"),
+        ("r1", "/signup 1"),
+        ("r4", "/signup 2 3"),
+        ("r2", "/cancel 1"),
+        ("r2", "/shifts"),
+        ("r2", "/shifts 1"),
+        ("r2", "/shifts mine"),
+        ("r2", "/signup 2"),
+        ("sec", "/dutyrules"),
+        ("owner", "/editshift 1 | 3 people"),
+    ]:
+        assert town.say(user, text, "g1"), text
     clock = town.app.clock
     assert isinstance(clock, VirtualClock)
     for _, envelopes in town.app.scheduler.run_until(
@@ -247,10 +260,10 @@ def test_every_duty_message_reads_in_each_language(
         clock.set,
     ):
         for envelope in envelopes:
-            rendered = town.app.renderer.render(
+            town.app.renderer.render(
                 envelope.reply, envelope.language, html_mode=True, buttons=True
             )
-            sent.append(Sent(envelope.target.chat_id, True, rendered.text))
-    sent += town.say("r3", "/checkin", "g1") + town.say("owner", "/hours", "g1")
-    text = "\n".join(s.text for s in sent)
-    assert all(word in text for word in words), text
+    town.say("r3", "/checkin", "g1")
+    town.say("owner", "/hours", "g1")
+    assert {used for _, _, used in recorder.seen} == {language}
+    assert {key for key, _, _ in recorder.seen} >= DUTY_MESSAGES

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.services.common import audit
 from bot.services.common.keywords import normalise
+from bot.services.common.names import clean_name
 from bot.services.community import households, roles
 from bot.services.community.grid import (
     ancestor_of_kind,
@@ -20,7 +21,6 @@ from bot.services.community.grid import (
     locate_household,
     parse_address,
 )
-from bot.services.community.people import clean_name
 from models import (
     Circle,
     CircleChat,

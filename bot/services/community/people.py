@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,20 +11,11 @@ from sqlalchemy.orm import Session
 from bot.config import LANGUAGES
 from bot.delivery import erase_person
 from bot.errors import DomainError
+from bot.services.common import audit
+from bot.services.common.names import clean_name
+from bot.services.community import circles, roles
+from bot.services.community.grid import full_name
 from models import AuditEntry, Ballot, Decision, Dialog, Identity, PlaceKind, Resident
-
-MAX_NAME = 64
-_KEEP_FORMAT = {"\u200d"}  # zero-width joiner, which emoji sequences need
-
-
-def clean_name(name: str, limit: int = MAX_NAME) -> str:
-    """A name without control or bidi-override characters, at most `limit` long."""
-    kept = "".join(
-        ch
-        for ch in unicodedata.normalize("NFC", name)
-        if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn") or ch in _KEEP_FORMAT
-    )
-    return " ".join(kept.split())[:limit]
 
 
 def find_identity(session: Session, platform: str, external_id: str) -> Identity | None:
@@ -125,9 +115,6 @@ class StoredData:
 
 def stored_data(session: Session, resident: Resident) -> StoredData:
     """Collect what is stored about `resident`."""
-    from bot.services.community import circles, roles
-    from bot.services.community.grid import full_name
-
     household = resident.household
     return StoredData(
         name=resident.display_name,
@@ -145,8 +132,6 @@ def forget(session: Session, now: datetime, resident: Resident) -> None:
     Identities, memberships, grants and sign-ups go with the resident (the database
     cascades); ballots, decisions, hours and the audit log keep their counts without them.
     """
-    from bot.services.common import audit
-
     accounts = [(i.platform, i.external_id) for i in resident.identities]
     names = {resident.display_name} | {i.display_name for i in resident.identities}
     names |= {i.username for i in resident.identities if i.username}
@@ -170,8 +155,6 @@ def forget(session: Session, now: datetime, resident: Resident) -> None:
 
 def _addresses(session: Session, resident: Resident) -> set[str]:
     """A household's address in every form messages show it (from the street down)."""
-    from bot.services.community.grid import full_name
-
     household = resident.household
     if household is None:
         return set()

@@ -17,6 +17,7 @@ DPI = 100
 
 def draw(standing: Standing, rating: bool, title: str, path: Path) -> Path:
     """Draw `standing` into a PNG at `path` (its folder is created) and return the path."""
+    # matplotlib takes about a second to import; only a poll's result needs it.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator

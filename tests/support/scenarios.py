@@ -1,0 +1,368 @@
+"""Scenarios of every feature through the console driver, recording each message rendered."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from bot.app import App
+from bot.clock import VirtualClock
+from bot.messages import EventKind
+from bot.rendering import Renderer
+from handlers.registry import COMMANDS
+from tests.support.community import build
+from tests.support.driver import Driver
+
+# (user, text, chat); None is the user's private chat.
+Line = tuple[str, str, str | None]
+
+CORE: list[Line] = [
+    ("r1", "/start", None),
+    ("r1", "/start", "g1"),
+    ("r1", "/start me", None),
+    ("r1", "帮助", None),
+    ("r1", "帮助", "g1"),
+    ("r1", "/nosuchcommand", None),
+    ("r1", "语言", None),
+    ("r1", "语言 火星文", None),
+    ("r1", "/lang en", None),
+    ("r1", "/lang zh-Hans", None),
+    ("r2", "/lang en", "g1"),
+    ("owner", "/lang zh-Hant", "g1"),
+    ("owner", "/lang zh-Hans", "g1"),
+    ("r1", "登记 3-2-301\x00", "g1"),
+    ("r1", "语言 en zh", None),
+    ("r1", "你好", None),
+    ("r3", "我的", "g1"),
+    ("r1", "提议 " + "长" * 5000, "g1"),
+    ("r1", "登记 " + "3" * 300, "g1"),
+]
+COMMUNITY: list[Line] = [
+    ("r1", "我的", "g1"),
+    ("r1", "我的数据", None),
+    ("owner", "成员", "g1"),
+    ("r2", "成员", "g1"),
+    ("n1", "登记 3-2-305", "g1"),
+    ("n1", "登记 3-2-305 同意", "g1"),
+    ("n2", "登记 3-2-301 同意", "g1"),
+    ("r1", "拒绝入户 1", None),
+    ("n3", "登记 9-9-999 同意", "g1"),
+    ("n3", "登记 天上人间", "g1"),
+    ("r3", "登记 3-1-101 同意", "g1"),
+    ("r3", "搬迁 3-1-101", "g1"),
+    ("sec", "设角色 @r2 楼长", "g1"),
+    ("sec", "设角色 @r2 -楼长", "g1"),
+    ("sec", "设角色 @nobody 楼长", "g1"),
+    ("r4", "设角色 @r2 楼长", "g1"),
+    ("sec", "设角色 @r2 皇帝", "g1"),
+    ("sec", "核验 3-2-302", None),
+    ("r4", "核验 3-2-302", None),
+    ("r1", "户核验", "g1"),
+    ("sec", "户核验 开", "g1"),
+    ("sec", "户核验 关", "g1"),
+    ("owner3", "绑定 红旗里社区/1号院/3号楼", "g3"),
+    ("owner3", "绑定 红旗里社区/1号院/3号楼", "g3"),
+    ("sec", "绑定申请", None),
+    ("sec", "拒绝绑定 3", None),
+    ("sec", "绑定 红旗里社区/1号院/4号楼 党员圈 先锋", "g4"),
+    ("sec", "绑定 红旗里社区/1号院/4号楼", "g4"),
+    ("sec", "绑定 火星", "g5"),
+    ("sec", "绑定 1号楼", "g5"),
+    ("sec", "批准绑定 99", None),
+    ("sec", "批准绑定 1", None),
+    ("r1", "登记 3-2-301 同意", "g1"),
+    ("r1", "成员", "g5"),
+    ("sec", "绑定 红旗里社区/1号院", "g1"),
+    ("sec", "绑定 红旗里社区/1号院/3号楼/2单元", "g5"),
+    ("sec", "绑定 红旗里社区/2号院/1号楼 奇怪圈", "g5"),
+    ("sec", "绑定 红旗里社区/2号院/1号楼 邻里圈 " + "长" * 70, "g5"),
+    ("sec", "绑定 3号楼", "g5"),
+    ("r2", "绑定 红旗里社区/2号院", "g5"),
+    ("owner2", "绑定 红旗里社区/1号院", "g2"),
+    ("owner6", "绑定 幸福社区/幸福家园", "g6"),
+    ("n5", "登记 3-2-306 同意", None),
+    ("n6", "登记 3-2 同意", "g1"),
+    ("n6", "登记 3-9-101 同意", "g1"),
+    ("n6", "登记 3-2-" + "9" * 40 + " 同意", "g1"),
+    ("r2", "搬迁 3-2-303", "g1"),
+    ("sec", "设角色 @r2 楼长", "g1"),
+    ("sec", "设角色 @r2 楼长", "g1"),
+    ("sec", "设角色 @r3 -楼长", "g1"),
+    ("sec", "设角色 @r2 管理员", None),
+    ("sec", "设角色 @n5 楼长", "g1"),
+    ("r2", "核验 3-2-304", "g1"),
+    ("r2", "核验 3-2-304", "g1"),
+    ("r2", "核验 3-2-309", "g1"),
+    ("r1", "核验 3-2-304", "g1"),
+    ("r1", "户核验 开", "g1"),
+    ("n7", "登记 3-2-310 同意", "g1"),
+    ("n8", "登记 3-2-302 同意", "g1"),
+    ("r2", "拒绝入户 2", None),
+    ("r3", "确认入户 2", None),
+    ("r4", "注销", None),
+    ("r4", "注销 确认", None),
+]
+DELIBERATION: list[Line] = [
+    ("r1", "提议 在2号门增设充电桩", "g1"),
+    ("r2", "附议 1", "g1"),
+    ("r2", "附议 1", "g1"),
+    ("owner", "发起投票 充电桩 | 表决 | 议题 1 | 法定 50% | 截止 2天", "g1"),
+    ("owner", "发起投票 满意度 | 评分 | 匿名 | 结束后公布", "g1"),
+    ("owner", "发起投票 哪天 | 周六 | 周日 | 周一 | 多选 2 | 可改票", "g1"),
+    ("owner", "发起投票 以后 | 甲 | 乙 | 开始 明天 | 截止 3天", "g1"),
+    ("r2", "投票 1 1", "g1"),
+    ("r2", "投票 1 2", "g1"),
+    ("r3", "投票 2 4", "g1"),
+    ("r3", "投票 3 1 2", "g1"),
+    ("r3", "投票 3 1 2 3", "g1"),
+    ("r2", "投票 1", "g1"),
+    ("r2", "投票 2 9", "g1"),
+    ("r2", "投票 4 1", "g1"),
+    ("r2", "结果 1", "g1"),
+    ("r2", "结果 2", "g1"),
+    ("r2", "结果", "g1"),
+    ("owner", "投票设置 3 截止 5天", "g1"),
+    ("owner", "投票设置 3 匿名", "g1"),
+    ("owner", "发起投票 问题 | 甲 | 乙 | 截止 昨天", "g1"),
+    ("owner", "发起投票", "g1"),
+    ("owner", "发起投票 只有一个 | 甲", "g1"),
+    ("r2", "议题", "g1"),
+    ("r2", "议题 1", "g1"),
+    ("r2", "议题 9", "g1"),
+    ("sec", "热点议题 1", "g1"),
+    ("sec", "附议门槛 2", "g1"),
+    ("sec", "附议门槛 零", "g1"),
+    ("sec", "附议门槛 0", "g1"),
+    ("r1", "提议 修路灯", "g1"),
+    ("r3", "附议 2", "g1"),
+    ("r1", "提议 " + "长" * 201, "g1"),
+    ("r1", "提议 修水管", "g1"),
+    ("owner", "发起投票 问 | 表决 | 议题 4", "g1"),
+    ("owner", "决议 1 增设", "g1"),
+    ("owner", "办结 2", "g1"),
+    ("r3", "投票 2 3", "g1"),
+    ("r2", "结果 2", "g1"),
+    ("r2", "投票 1", "g2"),
+    ("owner", "发起投票 问 | 甲 | 乙 | 多选 5", "g1"),
+    ("owner", "发起投票 问 | 甲 | 乙 | 范围 红旗里社区", "g1"),
+    ("owner", "发起投票 问 | 甲 | 乙 | 法定 200%", "g1"),
+    ("owner", "发起投票 问 | 甲 | 甲", "g1"),
+    ("owner", "发起投票 问 | 评分 | 甲 | 乙", "g1"),
+    ("owner", "发起投票 问 | 甲 | 乙 | 开始 5天后 | 截止 2天", "g1"),
+    ("owner", "发起投票 问 | " + "长" * 200 + " | 乙", "g1"),
+    ("owner", "发起投票 " + "长" * 301 + " | 甲 | 乙", "g1"),
+    ("owner", "发起投票 问 | 甲 | 乙 | 多选 很多", "g1"),
+    ("owner", "发起投票 问 | 甲 | 乙 | 截止", "g1"),
+    ("owner", "发起投票 问 | 甲 | 乙 | 截止 2026-11-20", "g1"),
+    ("owner", "投票设置 2 实名", "g1"),
+    ("owner", "投票设置 3 多选 1", "g1"),
+    ("owner", "投票设置 1 可改票", "g1"),
+    ("owner", "投票设置 3 乱设", "g1"),
+    ("owner", "发起投票", "g1"),
+    ("owner", "问题", "g1"),
+    ("owner", "完成", "g1"),
+    ("owner", "甲 | 乙 | 丙 | 丁 | 戊 | 己 | 庚 | 辛 | 壬 | 癸 | 子", "g1"),
+    ("owner", "甲，甲", "g1"),
+    ("owner", "甲，乙", "g1"),
+    ("owner", "完成", "g1"),
+    ("owner", "昨天", "g1"),
+    ("owner", "3天", "g1"),
+    ("owner", "乱设", "g1"),
+    ("owner", "匿名", "g1"),
+    ("owner", "完成", "g1"),
+    ("owner", "发起投票", "g1"),
+    ("owner", "取消", "g1"),
+    ("owner", "驳回 2 预算不够", "g1"),
+    ("owner", "结束投票 3", "g1"),
+    ("r2", "投票 3 1", "g1"),
+    ("r3", "附议 2", "g1"),
+    ("r2", "结束投票 2", "g1"),
+    ("r2", "议事统计", "g1"),
+]
+DELIBERATION_LATER: list[Line] = [
+    ("owner", "决议 1 增设 | 负责 物业 | 期限 2026-11-20", "g1"),
+    ("owner", "决议 1 增设 | 负责 " + "长" * 100 + " | 期限 3天", "g1"),
+    ("owner", "决议 1 增设 | 负责 物业 | 期限 3天", "g1"),
+    ("owner", "决议 1 增设 | 负责 物业 | 期限 3天", "g1"),
+    ("owner", "进展 1 开工", "g1"),
+    ("owner", "进展 1 " + "长" * 501, "g1"),
+    ("r2", "进展 1 开工", "g1"),
+]
+DELIBERATION_DONE: list[Line] = [
+    ("owner", "办结 1", "g1"),
+    ("owner", "办结 1", "g1"),
+    ("r2", "议事统计", "g1"),
+]
+VOLUNTEERING: list[Line] = [
+    ("owner", "排班 门岗值守 | 明天 08:00-10:00 | 2人 | 2号门", "g1"),
+    ("owner", "排班 门岗值守 | 明天 08:00-10:00 | 2人 | 2号门", "g1"),
+    ("owner", "/shift 巡逻 | 后天 18:00-22:00 每2小时 | 1人", "g1"),
+    ("r2", "值班表", "g1"),
+    ("r2", "值班表 1", "g1"),
+    ("r2", "值班表 明天", "g1"),
+    ("r2", "报名 1", "g1"),
+    ("r3", "报名 1", "g1"),
+    ("r1", "报名 1", "g1"),
+    ("r1", "报名 2 3", "g1"),
+    ("r2", "报名 2", None),
+    ("r2", "值班表 我的", "g1"),
+    ("r3", "取消报名 1", "g1"),
+    ("owner", "修改班次 1 | 3人", "g1"),
+    ("owner", "修改班次 3 | 09:00-11:00", "g1"),
+    ("owner", "取消班次 3", "g1"),
+    ("sec", "值班设置", "g1"),
+    ("sec", "值班设置 前一天 19:00 | 提前 1小时 | 取消截止 2小时 | 缺勤 3次", "g1"),
+    ("r2", "时长", "g1"),
+    ("owner", "时长", "g1"),
+    ("owner", "确认出勤 1", "g1"),
+    ("r2", "报名 1", "g1"),
+    ("stranger", "报名 1", "g1"),
+    ("r2", "报名 3", "g1"),
+    ("r2", "报名 5-2", "g1"),
+    ("r2", "报名 1-50", "g1"),
+    ("r2", "值班表 2026-11-24 至 2027-11-24", "g1"),
+    ("r2", "值班设置 缺勤 3次", "g1"),
+    ("sec", "值班设置 缺勤 很多次", "g1"),
+    ("owner", "修改班次 1 | 1人", "g1"),
+    ("r2", "修改班次 1 | 3人", "g1"),
+    ("owner", "修改班次 2-4 | 09:00-11:00", "g1"),
+    ("owner", "修改班次 1 | 取消截止 昨天", "g1"),
+    ("owner", "缺勤 1 9", "g1"),
+    ("owner", "批准 1", "g1"),
+    ("owner", "批准 1 @r4", "g1"),
+    ("owner", "排班 门岗二 | 明天 08:00-10:00 | 2人", "g1"),
+    ("r2", "报名 4", "g1"),
+    ("owner", "排班 门岗值守 | 明天 08:00-10:00 | 2人 | 2号门", "g1"),
+    ("owner", "排班 门岗 | 明天 08:00-10:00 | 0人", "g1"),
+    ("owner", "排班 门岗 | 明天 25:00-26:00 | 2人", "g1"),
+    ("owner", "排班 门岗 | 2027-02-30 08:00-10:00 | 2人", "g1"),
+    ("owner", "排班 门岗 | 2026-11-30 至 2026-11-25 08:00-10:00 | 2人", "g1"),
+    ("owner", "排班 门岗 | 明天 08:00-10:00 每1分钟 | 2人", "g1"),
+    ("owner", "排班 门岗 | 每周八 08:00-10:00 | 2人", "g1"),
+    ("owner", "排班 门岗 | 2026-11-24 10:00-08:00 | 2人", "g1"),
+    ("owner", "排班 门岗 | 2026-11-24 08:00-10:00", "g1"),
+    ("owner", "排班 门岗 | 2人", "g1"),
+    ("owner", "排班 " + "长" * 100 + " | 明天 08:00-10:00 | 2人", "g1"),
+    ("owner", "排班 门岗 | 明天 08:00-10:00 | 2人 | " + "长" * 200, "g1"),
+    ("owner", "排班 门岗 | 2026-11-24 至 2027-11-23 00:00-24:00 每1小时 | 2人", "g1"),
+    ("owner", "排班 门岗 | 明天 08:00-10:00 09:00-11:00 | 2人", "g1"),
+    ("owner", "排班 门岗 | 明天 08:00-10:00 | 2人 | 2号门 | 乱七八糟 | 更乱", "g1"),
+    ("owner", "排班 门岗 | 今天 08:00-09:00 | 2人", "g1"),
+    ("owner", "排班 门岗 | 2099-01-01 08:00-10:00 | 2人", "g1"),
+    ("owner", "排班 门岗 | 每周一 08:00-10:00 共100周 | 2人", "g1"),
+    ("owner", "排班 门岗 | 2026-11-24 至 2028-11-24 每周一 08:00-10:00 | 2人", "g1"),
+    ("owner", "排班 党员岗 | 明天 12:00-13:00 | 2人 | 仅党员", "g1"),
+    ("r2", "报名 7", "g1"),
+]
+VOLUNTEERING_ON_DUTY: list[Line] = [
+    ("r2", "签到", "g1"),
+    ("r2", "签到 1", "g1"),
+    ("r2", "签退", "g1"),
+    ("r1", "签退 1", "g1"),
+    ("r3", "报名 1", "g1"),
+    ("r1", "取消报名 1", "g1"),
+    ("owner", "确认出勤 1", "g1"),
+    ("owner", "确认出勤 1 1", "g1"),
+    ("owner", "缺勤 1 2", "g1"),
+    ("owner", "批准 1 @r1", "g1"),
+    ("owner", "不批准 1 @r1", "g1"),
+    ("r2", "时长", None),
+    ("owner", "时长", "g1"),
+]
+# Arguments every command is tried with, from people of every standing.
+PROBE_ARGUMENTS = ("", " 99", " 乱七八糟")
+PROBE_USERS = ("stranger", "r2", "owner")
+
+
+@dataclass
+class Recorder:
+    """Every macro rendered, with the names of the data it was given and the language."""
+
+    renderer: Renderer
+    seen: list[tuple[str, frozenset[str], str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        markup = self.renderer.markup
+
+        def recording(key: str, data: dict[str, Any], language: str) -> str:
+            self.seen.append((key, frozenset(data), language))
+            return markup(key, data, language)
+
+        self.renderer.markup = recording  # type: ignore[method-assign]
+
+
+def play(driver: Driver, lines: list[Line]) -> None:
+    """Say each line; every answer is rendered by the driver."""
+    for user, text, chat in lines:
+        driver.say(user, text, chat)
+
+
+def later(driver: Driver, delta: timedelta) -> None:
+    """Move the clock and render what the scheduler sends meanwhile, hour by hour."""
+    clock = driver.app.clock
+    assert isinstance(clock, VirtualClock)
+    end = clock.now() + delta
+    while clock.now() < end:
+        clock.set(min(end, clock.now() + timedelta(hours=1)))
+        for envelope in driver.app.scheduler.tick(clock.now()):
+            driver.app.renderer.render(
+                envelope.reply, envelope.language, html_mode=True, buttons=False
+            )
+
+
+def probe(driver: Driver) -> None:
+    """Every command, with no, small, unknown and unreadable arguments, in a group and privately."""
+    for command in COMMANDS:
+        for user in PROBE_USERS:
+            for chat in ("g1", None):
+                for arguments in PROBE_ARGUMENTS:
+                    driver.say(user, f"/{command.name}{arguments}", chat)
+
+
+def community(driver: Driver) -> None:
+    """Start, help, languages, households, roles, binding, erasure, joins and buttons."""
+    driver.group("g3", "3号楼群", admins=("owner3",))
+    driver.group("g4", "党员群")
+    driver.group("g5", "别处群")
+    driver.group("g6", "幸福家园群", admins=("owner6",))
+    play(driver, CORE + COMMUNITY)
+    driver.say("n9", "", "g1", event=EventKind.JOINED)
+    driver.say("r2", "", "g1", event=EventKind.JOINED)
+    driver.say("owner", "", "g1", event=EventKind.BOT_ADDED)
+    driver.say("owner5", "", "g5", event=EventKind.BOT_ADDED)
+    pressing = Driver(driver.app, buttons=True)
+    pressing.say("r1", "zzzzzzzzzz", "g1", event=EventKind.PRESS)
+    menu = pressing.say("r2", "语言", None)[0]
+    pressing.say("r3", next(iter(menu.tokens.values())), None, event=EventKind.PRESS)
+
+
+def deliberation(driver: Driver) -> None:
+    """Topics, polls of every kind, reminders, results, decisions and their follow-up."""
+    play(driver, DELIBERATION)
+    later(driver, timedelta(days=3))
+    play(driver, DELIBERATION_LATER)
+    later(driver, timedelta(days=5))
+    play(driver, DELIBERATION_DONE)
+
+
+def volunteering(driver: Driver) -> None:
+    """Shifts, sign-ups, waitlists, reminders, attendance and hours."""
+    play(driver, VOLUNTEERING)
+    later(driver, timedelta(hours=22))
+    play(driver, VOLUNTEERING_ON_DUTY)
+    later(driver, timedelta(hours=3))
+    play(driver, VOLUNTEERING_ON_DUTY)
+
+
+SCENARIOS: list[Callable[[Driver], None]] = [community, deliberation, volunteering, probe]
+
+
+def record_every_feature(app: App) -> Recorder:
+    """Play every scenario in the test community, numbered lines for choices, recording."""
+    recorder = Recorder(app.renderer)
+    driver = build(app, buttons=False)
+    for scenario in SCENARIOS:
+        scenario(driver)
+    return recorder
