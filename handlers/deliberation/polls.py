@@ -9,11 +9,12 @@ from typing import Any
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Envelope, Reply
-from bot.services.common.outreach import community_of, home_community
+from bot.services.common.access import community_of, home_community
 from bot.services.deliberation import poll_views, polls
 from bot.services.deliberation.poll_spec import PollSpec, parse_poll, parse_settings, split_items
 from bot.services.deliberation.schedule import closing_envelopes
-from handlers.deliberation.parsing import actor_of, bounded, number_and_text, numbers_in, when_text
+from handlers.access import actor_of
+from handlers.deliberation.parsing import bounded, number_and_text, numbers_in, when_text
 from models import Circle, Poll
 
 

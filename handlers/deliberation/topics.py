@@ -19,10 +19,9 @@ from bot.services.community import circles, roles
 from bot.services.community.people import ensure_identity
 from bot.services.deliberation import topics
 from bot.services.deliberation.poll_spec import split_items
+from handlers.access import actor_of, community_here
 from handlers.deliberation.parsing import (
-    actor_of,
     bounded,
-    community_here,
     number_and_text,
     numbers_in,
     one_number,

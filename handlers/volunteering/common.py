@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Choice, Envelope, Reply
-from bot.services.common.outreach import Actor, circle_admins, secretaries
+from bot.services.common.outreach import circle_admins, secretaries
 from bot.services.common.when import local_text
 from bot.services.volunteering import rules as duty_rules
 from bot.services.volunteering import shifts as volunteering
@@ -60,16 +60,6 @@ def number_and_rest(args: str, usage: str) -> tuple[int, str]:
     if match is None or match.group(2):
         raise DomainError(usage)
     return int(match.group(1)), rest.strip()
-
-
-def actor_of(ctx: Context) -> Actor:
-    """The sender, the circle they speak in and whether the platform made them admin."""
-    return Actor(ctx.resident, ctx.circle, ctx.platform_admin)
-
-
-def community_here(ctx: Context) -> Place:
-    """The community a duty command acts in."""
-    return volunteering.community_for(ctx.session, ctx.resident, ctx.circle)
 
 
 def rules_here(ctx: Context, community: Place) -> DutyRules:

@@ -13,10 +13,9 @@ from bot.services.volunteering import shifts as volunteering
 from bot.services.volunteering.rosters import about, shift_data
 from bot.services.volunteering.shift_spec import parse_items, parse_shift, split_items
 from bot.services.volunteering.shifts import ShiftView
+from handlers.access import actor_of, community_here
 from handlers.volunteering.common import (
-    actor_of,
     bounded,
-    community_here,
     number_and_rest,
     numbers_in,
     promotions,

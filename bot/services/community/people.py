@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot.config import LANGUAGES
 from bot.delivery import erase_person
 from bot.errors import DomainError
+from bot.services.common import access
 from models import AuditEntry, Ballot, Decision, Dialog, Identity, PlaceKind, Resident
 
 MAX_NAME = 64
@@ -134,7 +135,7 @@ def stored_data(session: Session, resident: Resident) -> StoredData:
         accounts=[f"{i.platform}:{i.external_id}" for i in resident.identities],
         household=full_name(session, household) if household else "",
         consent_at=resident.consent_at,
-        roles=roles.describe(session, roles.active_grants(session, resident.id)),
+        roles=roles.describe(session, access.active_grants(session, resident.id)),
         circles=[roles.circle_title(session, c) for c in circles.circles_of(session, resident)],
     )
 
