@@ -6,9 +6,8 @@ from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Choice, Reply
 from bot.routing import Command
-from bot.services.community import roles
 from bot.services.community.people import parse_language, set_language
-from handlers import visibility
+from handlers import access
 from handlers.community.circles import me
 
 LANGUAGE_CHOICES = [
@@ -45,8 +44,7 @@ def lang(ctx: Context, args: str) -> Reply:
         set_language(ctx.session, ctx.resident, language)
         return Reply("core.lang_mine", {"language": language})
     circle = ctx.require_circle()
-    admin = roles.is_circle_admin(ctx.session, ctx.resident.id, circle, ctx.platform_admin)
-    if not admin:
+    if not access.admin_here(ctx):
         raise DomainError("core.lang_admins_only")
     circle.language = language
     return Reply("core.lang_circle", {"language": language})
@@ -57,10 +55,10 @@ COMMANDS: list[Command] = [
         "start",
         ("开始", "開始"),
         start,
-        visibility.hidden_unless_private,
+        access.hidden_unless_private,
         "start",
-        visibility.PRIVATE,
+        access.PRIVATE,
     ),
-    Command("help", ("帮助", "幫助"), help_, help_key="help", menus=visibility.BOTH),
-    Command("lang", ("语言", "語言"), lang, help_key="lang", menus=visibility.BOTH),
+    Command("help", ("帮助", "幫助"), help_, help_key="help", menus=access.BOTH),
+    Command("lang", ("语言", "語言"), lang, help_key="lang", menus=access.BOTH),
 ]

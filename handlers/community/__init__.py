@@ -5,26 +5,24 @@ from __future__ import annotations
 from bot.dispatcher import EventHandler
 from bot.messages import EventKind
 from bot.routing import Command
-from handlers import visibility
+from handlers import access
 from handlers.community import circles, households, privacy
 
 COMMANDS: list[Command] = [
-    Command(
-        "bind", ("绑定", "綁定"), circles.bind, visibility.bind_visible, "bind", visibility.GROUP
-    ),
+    Command("bind", ("绑定", "綁定"), circles.bind, access.bind_visible, "bind", access.GROUP),
     Command(
         "bindings",
         ("绑定申请", "綁定申請"),
         circles.bind_requests,
-        visibility.binder,
+        access.binder,
         "bindings",
-        visibility.PRIVATE,
+        access.PRIVATE,
     ),
     Command("approvebind", ("批准绑定", "批准綁定"), circles.approve_bind),
     Command("rejectbind", ("拒绝绑定", "拒絕綁定"), circles.reject_bind),
-    Command("join", ("登记", "登記"), circles.join, visibility.in_circle, "join", visibility.GROUP),
+    Command("join", ("登记", "登記"), circles.join, access.in_circle, "join", access.GROUP),
     Command("move", ("搬迁", "搬遷", "搬家"), circles.move),
-    Command("me", ("我的", "我的"), circles.me, help_key="me", menus=visibility.BOTH),
+    Command("me", ("我的", "我的"), circles.me, help_key="me", menus=access.BOTH),
     Command(
         "confirmjoin", ("确认入户", "確認入戶", "同意入户", "同意入戶"), households.confirm_join
     ),
@@ -37,31 +35,31 @@ COMMANDS: list[Command] = [
         "members",
         ("成员", "成員"),
         circles.members,
-        visibility.admin_here,
+        access.admin_here,
         "members",
-        visibility.GROUP,
+        access.GROUP,
     ),
     Command(
         "role",
         ("设角色", "設角色"),
         circles.role,
-        visibility.role_visible,
+        access.admin_here,
         "role",
-        visibility.GROUP,
+        access.GROUP,
     ),
     Command(
         "mydata",
         ("我的数据", "我的數據", "我的资料", "我的資料"),
         privacy.mydata,
         help_key="mydata",
-        menus=visibility.PRIVATE,
+        menus=access.PRIVATE,
     ),
     Command(
         "forget",
         ("注销", "註銷", "注銷"),
         privacy.forget_me,
         help_key="forget",
-        menus=visibility.PRIVATE,
+        menus=access.PRIVATE,
     ),
 ]
 

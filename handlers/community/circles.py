@@ -7,7 +7,7 @@ from functools import partial
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, ChatKind, Choice, Envelope, Reply, Target
-from bot.services.common import outreach
+from bot.services.common import access, outreach
 from bot.services.common.arguments import bounded, words_in
 from bot.services.common.outreach import to_person
 from bot.services.community import binding, circles, households, roles
@@ -243,7 +243,7 @@ def me(ctx: Context, args: str) -> Reply:
         {
             "name": resident.display_name,
             "address": full_name(session, household, PlaceKind.STREET) if household else "",
-            "roles": roles.describe(session, roles.active_grants(session, resident.id)),
+            "roles": roles.describe(session, access.active_grants(session, resident.id)),
             "circles": [(roles.circle_title(session, c), c.kind.value) for c in seen],
         },
         audience=Audience.PRIVATE,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Envelope, Reply
-from bot.services.common.outreach import community_of, to_person
+from bot.services.common.access import community_of
+from bot.services.common.outreach import to_person
 from bot.services.community import circles, households
 from bot.services.community.grid import full_name
 from handlers.community.circles import split_words

@@ -16,7 +16,7 @@ from bot.services.deliberation.schedule import (
     RemindFollowUps,
     RemindVoters,
 )
-from handlers import visibility
+from handlers import access
 from handlers.deliberation import dialog, polls, topics
 
 COMMANDS: list[Command] = [
@@ -24,76 +24,66 @@ COMMANDS: list[Command] = [
         "propose",
         ("提议", "提議"),
         topics.propose,
-        visibility.in_circle,
+        access.in_circle,
         "propose",
-        visibility.GROUP,
+        access.GROUP,
     ),
-    Command(
-        "second", ("附议", "附議"), topics.second, visibility.in_circle, "second", visibility.GROUP
-    ),
-    Command(
-        "topics", ("议题", "議題"), topics.list_topics, help_key="topics", menus=visibility.BOTH
-    ),
+    Command("second", ("附议", "附議"), topics.second, access.in_circle, "second", access.GROUP),
+    Command("topics", ("议题", "議題"), topics.list_topics, help_key="topics", menus=access.BOTH),
     Command(
         "poll",
         ("发起投票", "發起投票"),
         dialog.poll,
-        visibility.admin_here,
+        access.admin_here,
         "poll",
-        visibility.GROUP,
+        access.GROUP,
     ),
-    Command("vote", ("投票", "投票"), polls.vote, help_key="vote", menus=visibility.BOTH),
-    Command("result", ("结果", "結果"), polls.result, help_key="result", menus=visibility.BOTH),
+    Command("vote", ("投票", "投票"), polls.vote, help_key="vote", menus=access.BOTH),
+    Command("result", ("结果", "結果"), polls.result, help_key="result", menus=access.BOTH),
     Command(
         "close",
         ("结束投票", "結束投票"),
         polls.close,
-        visibility.admin_here,
+        access.admin_here,
         "close",
-        visibility.GROUP,
+        access.GROUP,
     ),
     Command(
         "pollset",
         ("投票设置", "投票設置", "修改投票"),
         polls.pollset,
-        visibility.admin_here,
+        access.admin_here,
         "pollset",
-        visibility.GROUP,
+        access.GROUP,
     ),
-    Command(
-        "decide", ("决议", "決議"), topics.decide, visibility.admin_here, "decide", visibility.GROUP
-    ),
+    Command("decide", ("决议", "決議"), topics.decide, access.admin_here, "decide", access.GROUP),
     Command(
         "progress",
         ("进展", "進展"),
         topics.progress,
-        visibility.admin_here,
+        access.admin_here,
         "progress",
-        visibility.GROUP,
+        access.GROUP,
     ),
-    Command("done", ("办结", "辦結"), topics.done, visibility.admin_here, "done", visibility.GROUP),
-    Command(
-        "reject", ("驳回", "駁回"), topics.reject, visibility.admin_here, "reject", visibility.GROUP
-    ),
+    Command("done", ("办结", "辦結"), topics.done, access.admin_here, "done", access.GROUP),
+    Command("reject", ("驳回", "駁回"), topics.reject, access.admin_here, "reject", access.GROUP),
     Command(
         "hot",
         ("热点议题", "熱點議題"),
         topics.hot,
-        visibility.secretary_here,
+        access.secretary_here,
         "hot",
-        visibility.GROUP,
+        access.GROUP,
     ),
     Command(
         "threshold",
         ("附议门槛", "附議門檻"),
         topics.threshold,
-        visibility.secretary_here,
+        access.secretary_here,
         "threshold",
-        visibility.GROUP,
+        access.GROUP,
     ),
-    Command(
-        "stats", ("议事统计", "議事統計"), topics.figures, help_key="stats", menus=visibility.BOTH
-    ),
+    Command("stats", ("议事统计", "議事統計"), topics.figures, help_key="stats", menus=access.BOTH),
 ]
 
 SCHEDULED: list[WorkFactory] = [ClosePolls, RemindVoters, RefreshTallies, RemindFollowUps]

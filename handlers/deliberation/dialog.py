@@ -11,10 +11,9 @@ from datetime import datetime
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Envelope, Reply
-from bot.services.common import dialogs
+from bot.services.common import access, dialogs
 from bot.services.common.arguments import split_items
 from bot.services.common.keywords import normalise
-from bot.services.common.outreach import Actor, community_of, manages
 from bot.services.common.when import local_text, parse_when
 from bot.services.deliberation import polls
 from bot.services.deliberation.poll_spec import (
@@ -23,6 +22,7 @@ from bot.services.deliberation.poll_spec import (
     PollSpec,
     read_setting,
 )
+from handlers.access import actor_of
 from handlers.deliberation import parsing
 from handlers.deliberation import polls as poll_commands
 from models import Dialog, PollKind
@@ -39,8 +39,8 @@ def poll(ctx: Context, args: str) -> list[Reply | Envelope]:
     if args.strip():
         return poll_commands.poll(ctx, args)
     circle = ctx.require_circle()
-    actor = Actor(ctx.resident, circle, ctx.platform_admin)
-    if not manages(ctx.session, actor, circle, community_of(ctx.session, circle.place)):
+    community = access.community_of(ctx.session, circle.place)
+    if not access.manages(ctx.session, actor_of(ctx), circle, community):
         raise DomainError("deliberation.poll_admins_only")
     dialogs.start(ctx.session, ctx.now, ctx.incoming, KIND, "question")
     return [Reply("dialogs.ask_question")]

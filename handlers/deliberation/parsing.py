@@ -9,10 +9,10 @@ from bot.context import Context
 from bot.errors import DomainError
 from bot.services.common import arguments
 from bot.services.common.arguments import numbers_in
-from bot.services.common.outreach import Actor
 from bot.services.common.when import local_text
 from bot.services.deliberation import topics
-from models import Place, Topic
+from handlers.access import community_here
+from models import Topic
 
 MAX_ARGUMENT = 1000
 
@@ -25,16 +25,6 @@ def one_number(args: str, usage: str) -> int:
     if len(numbers) != 1:
         raise DomainError(usage)
     return numbers[0]
-
-
-def actor_of(ctx: Context) -> Actor:
-    """The sender, the circle they speak in and whether the platform made them admin."""
-    return Actor(ctx.resident, ctx.circle, ctx.platform_admin)
-
-
-def community_here(ctx: Context) -> Place:
-    """The community a deliberation command acts in."""
-    return topics.community_for(ctx.session, ctx.resident, ctx.circle)
 
 
 def topic_numbered(ctx: Context, number: int) -> Topic:

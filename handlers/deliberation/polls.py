@@ -9,12 +9,13 @@ from typing import Any
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Envelope, Reply
+from bot.services.common.access import community_of, home_community
 from bot.services.common.arguments import number_and_rest, numbers_in, split_items
-from bot.services.common.outreach import community_of, home_community
 from bot.services.deliberation import poll_views, polls
 from bot.services.deliberation.poll_spec import PollSpec, parse_poll, parse_settings
 from bot.services.deliberation.schedule import closing_envelopes
-from handlers.deliberation.parsing import actor_of, bounded, when_text
+from handlers.access import actor_of
+from handlers.deliberation.parsing import bounded, when_text
 from models import Circle, Poll
 
 

@@ -19,10 +19,9 @@ from bot.services.common.when import parse_when
 from bot.services.community import circles, roles
 from bot.services.community.people import ensure_identity
 from bot.services.deliberation import topics
+from handlers.access import actor_of, community_here
 from handlers.deliberation.parsing import (
-    actor_of,
     bounded,
-    community_here,
     one_number,
     topic_numbered,
     when_text,

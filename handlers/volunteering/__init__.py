@@ -13,92 +13,86 @@ from bot.platforms import PLATFORMS
 from bot.routing import Command
 from bot.scheduler import DueWork, WorkFactory
 from bot.services.volunteering.schedule import DutyReminders, RosterReposts
-from handlers import visibility
+from handlers import access
 from handlers.volunteering import shifts, signups
 
 COMMANDS: list[Command] = [
-    Command("shift", ("排班",), shifts.shift, visibility.admin_here, "shift", visibility.GROUP),
+    Command("shift", ("排班",), shifts.shift, access.admin_here, "shift", access.GROUP),
     Command("rota", ("新建班次",), shifts.shift),
     Command(
         "shifts",
         ("值班表", "值班表", "接龙", "接龍", "班次"),
         signups.list_shifts,
         help_key="shifts",
-        menus=visibility.BOTH,
+        menus=access.BOTH,
     ),
     Command("roster", ("值班", "值班"), signups.list_shifts),
-    Command("signup", ("报名", "報名"), signups.signup, help_key="signup", menus=visibility.BOTH),
+    Command("signup", ("报名", "報名"), signups.signup, help_key="signup", menus=access.BOTH),
     Command(
         "cancel",
         ("取消报名", "取消報名"),
         signups.cancel,
         help_key="cancel",
-        menus=visibility.BOTH,
+        menus=access.BOTH,
     ),
     Command("withdraw", ("退出报名", "退出報名"), signups.cancel),
-    Command(
-        "checkin", ("签到", "簽到"), signups.checkin, help_key="checkin", menus=visibility.BOTH
-    ),
-    Command(
-        "checkout", ("签退", "簽退"), signups.checkout, help_key="checkout", menus=visibility.BOTH
-    ),
+    Command("checkin", ("签到", "簽到"), signups.checkin, help_key="checkin", menus=access.BOTH),
+    Command("checkout", ("签退", "簽退"), signups.checkout, help_key="checkout", menus=access.BOTH),
     Command(
         "hours",
         ("时长", "時長", "志愿时长", "志願時長"),
         signups.hours,
         help_key="hours",
-        menus=visibility.BOTH,
+        menus=access.BOTH,
     ),
     Command(
         "editshift",
         ("修改班次", "修改班次", "改班"),
         shifts.edit_shift,
-        visibility.admin_here,
+        access.admin_here,
         "editshift",
-        visibility.GROUP,
+        access.GROUP,
     ),
     Command(
         "cancelshift",
         ("取消班次", "取消班次", "撤班"),
         shifts.cancel_shift,
-        visibility.admin_here,
+        access.admin_here,
         "cancelshift",
-        visibility.GROUP,
+        access.GROUP,
     ),
     Command(
         "attend",
         ("确认出勤", "確認出勤"),
         shifts.attend,
-        visibility.admin_here,
+        access.admin_here,
         "attend",
-        visibility.GROUP,
+        access.GROUP,
     ),
-    Command(
-        "noshow", ("缺勤", "缺勤"), shifts.noshow, visibility.admin_here, "noshow", visibility.GROUP
-    ),
+    Command("noshow", ("缺勤", "缺勤"), shifts.noshow, access.admin_here, "noshow", access.GROUP),
     Command(
         "approve",
         ("批准报名", "批准報名", "批准"),
         shifts.approve,
-        visibility.admin_here,
+        access.admin_here,
         "approve",
-        visibility.GROUP,
+        access.GROUP,
     ),
     Command(
         "decline",
         ("不批准", "不批准"),
         shifts.decline,
-        visibility.admin_here,
+        access.admin_here,
         "decline",
-        visibility.GROUP,
+        access.GROUP,
     ),
     Command(
         "dutyrules",
         ("值班设置", "值班設置"),
         shifts.dutyrules,
-        visibility.secretary_here,
+        access.secretary_here,
         "dutyrules",
-        visibility.GROUP,
+        access.GROUP,
     ),
 ]
 

@@ -10,7 +10,7 @@ from bot.context import Context
 from bot.messages import Choice, Envelope, Reply
 from bot.services.common import arguments
 from bot.services.common.arguments import numbers_and_ranges
-from bot.services.common.outreach import Actor, circle_admins, secretaries
+from bot.services.common.outreach import circle_admins, secretaries
 from bot.services.common.when import local_text
 from bot.services.volunteering import rules as duty_rules
 from bot.services.volunteering import shifts as volunteering
@@ -27,16 +27,6 @@ bounded = partial(arguments.bounded, limit=MAX_ARGUMENT)
 def shift_numbers(text: str, usage: str, limit: int = volunteering.MAX_NUMBERS) -> list[int]:
     """Shift numbers and ranges (`12 13`, `12-20`), each once, at most `limit` of them."""
     return numbers_and_ranges(text, usage, limit, too_many="volunteering.too_many_numbers")
-
-
-def actor_of(ctx: Context) -> Actor:
-    """The sender, the circle they speak in and whether the platform made them admin."""
-    return Actor(ctx.resident, ctx.circle, ctx.platform_admin)
-
-
-def community_here(ctx: Context) -> Place:
-    """The community a duty command acts in."""
-    return volunteering.community_for(ctx.session, ctx.resident, ctx.circle)
 
 
 def rules_here(ctx: Context, community: Place) -> DutyRules:

@@ -14,10 +14,9 @@ from bot.services.volunteering import shifts as volunteering
 from bot.services.volunteering.rosters import about, shift_data
 from bot.services.volunteering.shift_spec import parse_items, parse_shift
 from bot.services.volunteering.shifts import ShiftView
+from handlers.access import actor_of, community_here
 from handlers.volunteering.common import (
-    actor_of,
     bounded,
-    community_here,
     promotions,
     rosters,
     rules_here,

@@ -16,11 +16,11 @@ from bot.services.volunteering import shifts as volunteering
 from bot.services.volunteering.reminders import local_day
 from bot.services.volunteering.rosters import about, roster_reply, shift_data
 from bot.services.volunteering.shift_spec import parse_day
-from handlers import visibility
+from handlers import access
+from handlers.access import community_here
 from handlers.volunteering.common import (
     approval_requests,
     bounded,
-    community_here,
     promotions,
     rosters,
     rules_here,
@@ -222,7 +222,7 @@ def hours(ctx: Context, args: str) -> Reply:
     """My confirmed hours; circle admins in their group see the circle's and community's."""
     if folded(bounded(args)) not in ("", *_MINE):
         raise DomainError("volunteering.hours_usage")
-    if visibility.admin_here(ctx) and not folded(args):
+    if access.admin_here(ctx) and not folded(args):
         return _circle_hours(ctx)
     mine = attendance.my_hours(ctx.session, ctx.now, ctx.zone, ctx.resident)
     return Reply(

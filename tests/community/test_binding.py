@@ -8,7 +8,7 @@ from sqlalchemy import select
 from bot import demo
 from bot.app import App
 from bot.messages import EventKind
-from bot.services.community import roles
+from bot.services.common import access
 from bot.services.community.binding import pending_request
 from bot.services.community.circles import bound_chat
 from bot.services.community.grid import resolve_place
@@ -49,7 +49,7 @@ def _in(sent: list[Sent], chat: str) -> list[Sent]:
 def _head_of_building_3(app: App) -> bool:
     with session_of(app) as session:
         place = resolve_place(session, "1号院/3号楼")
-        return roles.holds(session, resident(session, "u1").id, Role.BUILDING_HEAD, place)
+        return access.holds(session, resident(session, "u1").id, Role.BUILDING_HEAD, place)
 
 
 def _requests(app: App) -> list[tuple[str, BindingStatus]]:
@@ -70,7 +70,7 @@ def test_a_strangers_group_asking_for_an_estate_gets_no_circle_data(street: Driv
     assert _head_of_building_3(street.app)
     with session_of(street.app) as session:
         assert bound_chat(session, PLATFORM, "g99") is None
-        assert roles.active_grants(session, resident(session, "u99").id) == []
+        assert access.active_grants(session, resident(session, "u99").id) == []
 
 
 def test_a_strangers_group_asking_for_the_party_circle_lists_nobody(street: Driver) -> None:
@@ -96,7 +96,7 @@ def test_a_chat_approved_into_an_existing_circle_gives_its_admin_nothing(
     street.say("u99", "设角色 @刘建国 -楼长", "g99")
     assert _head_of_building_3(street.app)
     with session_of(street.app) as session:
-        assert roles.active_grants(session, resident(session, "u99").id) == []
+        assert access.active_grants(session, resident(session, "u99").id) == []
 
 
 def test_a_chat_approved_into_a_new_circle_makes_its_asker_the_admin(street: Driver) -> None:

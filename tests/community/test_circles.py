@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.errors import DomainError
+from bot.services.common import access
 from bot.services.common.names import clean_name
-from bot.services.community import binding, circles, roles
+from bot.services.community import binding, circles
 from bot.services.community.binding import BindOutcome
 from bot.services.community.circles import ChatSpec, JoinOutcome
 from bot.services.community.grid import add_path, parse_address, resolve_place
@@ -91,7 +92,7 @@ def test_a_platform_admin_binds_and_becomes_circle_admin(grid: App) -> None:
         here = session.get(Circle, circle.id)
         assert here is not None
         assert here.place.name == "1号院"
-        assert roles.is_circle_admin(session, owner.id, here)
+        assert access.is_circle_admin(session, owner.id, here)
 
 
 def test_a_secretary_binds_without_being_platform_admin(grid: App) -> None:

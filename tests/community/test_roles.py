@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.errors import DomainError
+from bot.services.common import access
 from bot.services.community import circles, roles
 from bot.services.community.grid import resolve_place
 from bot.services.community.people import ensure_identity
@@ -49,7 +50,7 @@ def _setup(app: App) -> tuple[Circle, Resident, Resident]:
             admin=grantor,
         )
         # The binding made the grantor a circle admin; tests grant what they need.
-        for held in roles.active_grants(session, grantor.id):
+        for held in access.active_grants(session, grantor.id):
             held.revoked_at = now
         circles.register(session, now, target, bound, "3-2-301", consent=True)
         return bound, grantor, target

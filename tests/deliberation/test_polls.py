@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.errors import DomainError
 from bot.messages import ChatKind
-from bot.services.common.outreach import Actor
+from bot.services.common.access import Actor
 from bot.services.community import circles
 from bot.services.community.people import ensure_identity
 from bot.services.deliberation import polls

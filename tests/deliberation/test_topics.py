@@ -11,7 +11,7 @@ from bot.app import App
 from bot.clock import VirtualClock
 from bot.errors import DomainError
 from bot.messages import ChatKind
-from bot.services.common.outreach import Actor
+from bot.services.common.access import Actor
 from bot.services.deliberation import topics
 from models import Topic, TopicStatus
 from tests.support.community import (

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.app import App
 from bot.messages import ChatKind, ChatRef, EventKind, Incoming, UserRef
-from bot.services.common.outreach import Actor
+from bot.services.common.access import Actor
 from bot.services.community.binding import pending_request
 from bot.services.community.circles import bound_chat
 from bot.services.community.grid import resolve_place

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import inspect, select, text
 
 from bot.app import App
-from bot.messages import ChatKind, ChatRef, EventKind, Incoming, UserRef
+from bot.messages import ChatKind, ChatRef, Envelope, EventKind, Incoming, UserRef
 from bot.services.community import roles
 from bot.services.community.grid import add_path, resolve_place
 from bot.services.community.people import ensure_identity
@@ -45,6 +45,8 @@ class Driver:
         self.app = app
         self.buttons = buttons
         self.sent: list[Sent] = []
+        # The latest answers unrendered, for tests that read their templates and data.
+        self.answers: list[Envelope] = []
         self.admins: dict[str, set[str]] = {}
         self.titles: dict[str, str] = {}
         self.names: dict[str, str] = {}
@@ -97,7 +99,8 @@ class Driver:
             subject=UserRef(PLATFORM, user, name),
         )
         out = []
-        for envelope in self.app.dispatcher.handle(incoming):
+        self.answers = self.app.dispatcher.handle(incoming)
+        for envelope in self.answers:
             rendered = self.app.renderer.render(
                 envelope.reply, envelope.language, html_mode=False, buttons=self.buttons
             )

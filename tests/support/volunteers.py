@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.clock import VirtualClock
-from bot.services.common.outreach import Actor
+from bot.services.common.access import Actor
 from bot.services.volunteering import shifts as volunteering
 from bot.services.volunteering.rules import DutyRules, rules_for
 from bot.services.volunteering.shift_spec import parse_shift

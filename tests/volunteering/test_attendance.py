@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.app import App
 from bot.errors import DomainError
-from bot.services.common.outreach import Actor
+from bot.services.common.access import Actor
 from bot.services.community.people import forget
 from bot.services.volunteering import attendance
 from bot.services.volunteering import shifts as volunteering

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.app import App
 from bot.errors import DomainError
-from bot.services.common.outreach import Actor
+from bot.services.common.access import Actor
 from bot.services.community import circles
 from bot.services.community.people import ensure_identity
 from bot.services.volunteering import attendance

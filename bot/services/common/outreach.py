@@ -1,52 +1,16 @@
-"""Reaching people and chats beyond the one an event came from."""
+"""Reaching people and chats beyond the one an event came from, and who is there to reach."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from bot.errors import DomainError
 from bot.messages import ChatKind, Envelope, Reply, Target
-from bot.services.community import roles
-from bot.services.community.grid import ancestor_of_kind, ancestors
-from models import Circle, CircleChat, Identity, Place, PlaceKind, Resident, Role, RoleGrant
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts, from which circle's chat, and whether the platform made them its admin."""
-
-    resident: Resident
-    circle: Circle | None = None
-    platform_admin: bool = False
-
-
-def community_of(session: Session, place: Place) -> Place:
-    """The community a place lies in; a clear error above the community level."""
-    community = ancestor_of_kind(session, place, PlaceKind.COMMUNITY)
-    if community is None:
-        raise DomainError("deliberation.no_community")
-    return community
-
-
-def home_community(session: Session, resident: Resident) -> Place:
-    """The community of a resident's registered household."""
-    if resident.household is None:
-        raise DomainError("deliberation.register_first")
-    return community_of(session, resident.household)
-
-
-def manages(session: Session, actor: Actor, circle: Circle | None, community: Place) -> bool:
-    """True for the admins of `circle` and the secretaries of `community`."""
-    if roles.is_secretary_for(session, actor.resident.id, community):
-        return True
-    if circle is None:
-        return False
-    here = actor.platform_admin and actor.circle is not None and actor.circle.id == circle.id
-    return roles.is_circle_admin(session, actor.resident.id, circle, here)
+from bot.services.community.grid import ancestors
+from models import Circle, CircleChat, Identity, Place, Resident, Role, RoleGrant
 
 
 def active_chats(session: Session, circle: Circle) -> list[CircleChat]:

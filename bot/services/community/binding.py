@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
-from bot.services.common import audit, outreach
+from bot.services.common import access, audit, outreach
 from bot.services.community import roles
 from bot.services.community.circles import ChatSpec, attach_chat, bound_chat, clean_title
 from bot.services.community.grid import resolve_place
@@ -23,15 +23,7 @@ from models import (
     Place,
     PlaceKind,
     Resident,
-    Role,
 )
-
-
-def may_bind(session: Session, resident_id: int, place: Place) -> bool:
-    """Secretaries and grid workers whose area holds `place` bind chats to it directly."""
-    return roles.is_secretary_for(session, resident_id, place) or roles.holds(
-        session, resident_id, Role.GRID_WORKER, place
-    )
 
 
 class BindOutcome(enum.StrEnum):
@@ -77,15 +69,15 @@ def bind(
         same = current.circle
         if same.place_id == place.id and same.kind == kind and same.name == name:
             return BindResult(BindOutcome.ALREADY, circle=same)
-    if may_bind(session, actor.id, place):
-        if current is not None and not may_bind(session, actor.id, current.circle.place):
+    if access.may_bind(session, actor.id, place):
+        if current is not None and not access.may_bind(session, actor.id, current.circle.place):
             raise _move_refused(session, current)
         _withdraw(session, now, chat, actor)
         admin = actor if platform_admin else None
         circle = attach_chat(session, now, chat, place, kind, name, actor_id=actor.id, admin=admin)
         return BindResult(BindOutcome.BOUND, circle=circle)
     if current is not None and (
-        platform_admin or may_bind(session, actor.id, current.circle.place)
+        platform_admin or access.may_bind(session, actor.id, current.circle.place)
     ):
         raise _move_refused(session, current)
     if not platform_admin:
@@ -125,7 +117,7 @@ def _request(
         return BindResult(BindOutcome.WAITING, request=pending)
     deciders = outreach.deciders(session, place)
     if not deciders:
-        community = outreach.community_of(session, place)
+        community = access.community_of(session, place)
         raise DomainError("circles.bind_nobody_to_approve", community=community.name)
     _withdraw(session, now, chat, actor)
     request = BindingRequest(
@@ -178,7 +170,7 @@ def decide(
 ) -> Decision:
     """A secretary or grid worker approves or rejects request `number`."""
     request = session.get(BindingRequest, number)
-    if request is None or not may_bind(session, actor.id, request.place):
+    if request is None or not access.may_bind(session, actor.id, request.place):
         raise DomainError("circles.no_such_bind_request", number=number)
     if request.status != BindingStatus.PENDING:
         raise DomainError("circles.bind_request_closed", number=number, status=request.status.value)
@@ -186,7 +178,7 @@ def decide(
     circle = None
     if approve:
         current = bound_chat(session, chat.platform, chat.chat_id)
-        if current is not None and not may_bind(session, actor.id, current.circle.place):
+        if current is not None and not access.may_bind(session, actor.id, current.circle.place):
             raise _move_refused(session, current)
         circle = attach_chat(
             session,
@@ -220,4 +212,4 @@ def waiting_for(session: Session, actor: Resident) -> list[BindingRequest]:
         .where(BindingRequest.status == BindingStatus.PENDING)
         .order_by(BindingRequest.id)
     )
-    return [r for r in pending if may_bind(session, actor.id, r.place)]
+    return [r for r in pending if access.may_bind(session, actor.id, r.place)]

@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
-from bot.services.common import audit
+from bot.services.common import access, audit
 from bot.services.common.keywords import normalise
 from bot.services.common.names import clean_name
 from bot.services.community import households, roles
@@ -154,7 +154,7 @@ def attach_chat(
     if (
         admin is not None
         and binding.founder
-        and not roles.is_circle_admin(session, admin.id, circle)
+        and not access.is_circle_admin(session, admin.id, circle)
     ):
         roles.grant(
             session, now, admin, Role.CIRCLE_ADMIN, roles.Scope(circle=circle), roles.OPERATOR
@@ -346,7 +346,7 @@ def decide_join(
         raise DomainError("households.no_such_request", number=number)
     household = request.household
     member = actor.household_id == household.id
-    if not member and not households.checks(session, actor, household):
+    if not member and not access.checks_household(session, actor, household):
         raise DomainError("households.not_allowed", number=number)
     request.status = JoinStatus.APPROVED if agree else JoinStatus.REFUSED
     request.decided_at = now
@@ -377,7 +377,7 @@ def members(
     session: Session, actor: Resident, circle: Circle, platform_admin: bool
 ) -> tuple[list[MemberRow], list[MemberRow]]:
     """Registered members of the circle, and those who spoke without registering."""
-    if not roles.is_circle_admin(session, actor.id, circle, platform_admin):
+    if not access.is_circle_admin(session, actor.id, circle, platform_admin):
         raise DomainError("circles.admins_only")
     rows = session.execute(
         select(Resident)

@@ -8,13 +8,9 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
-from bot.services.common import audit
-from bot.services.community import roles
+from bot.services.common import access, audit
 from bot.services.community.grid import ancestor_of_kind, locate_household, parse_address
-from models import Circle, HouseholdRules, Place, PlaceKind, Resident, Role
-
-# Who vouches for a household they do not live in: the people who know the building.
-CHECKERS = (Role.BUILDING_HEAD, Role.UNIT_HEAD, Role.GRID_WORKER)
+from models import Circle, HouseholdRules, Place, PlaceKind, Resident
 
 
 def occupants(
@@ -25,11 +21,6 @@ def occupants(
     if besides is not None:
         query = query.where(Resident.id != besides.id)
     return list(session.scalars(query.order_by(Resident.id)))
-
-
-def checks(session: Session, resident: Resident, household: Place) -> bool:
-    """True for a building head, unit head or grid worker whose place holds the household."""
-    return any(roles.holds(session, resident.id, role, household) for role in CHECKERS)
 
 
 def verifying(session: Session, place: Place) -> bool:
@@ -53,7 +44,7 @@ def set_verifying(
     session: Session, now: datetime, actor: Resident, community: Place, on: bool
 ) -> int:
     """A secretary switches household verification; returns the households still unverified."""
-    if not roles.is_secretary_for(session, actor.id, community):
+    if not access.is_secretary_for(session, actor.id, community):
         raise DomainError("households.secretary_only")
     rules = session.get(HouseholdRules, community.id)
     if rules is None:
@@ -73,7 +64,7 @@ def verify(session: Session, now: datetime, actor: Resident, circle: Circle, add
     household = spot.household
     if household is None or not occupants(session, household):
         raise DomainError("households.nobody_there", address=address[:40])
-    if not checks(session, actor, household):
+    if not access.checks_household(session, actor, household):
         raise DomainError("households.checkers_only")
     if household.verified:
         raise DomainError("households.already_verified", address=address[:40])

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.config import LANGUAGES
 from bot.delivery import erase_person
 from bot.errors import DomainError
-from bot.services.common import audit
+from bot.services.common import access, audit
 from bot.services.common.names import clean_name
 from bot.services.community import circles, roles
 from bot.services.community.grid import full_name
@@ -121,7 +121,7 @@ def stored_data(session: Session, resident: Resident) -> StoredData:
         accounts=[f"{i.platform}:{i.external_id}" for i in resident.identities],
         household=full_name(session, household) if household else "",
         consent_at=resident.consent_at,
-        roles=roles.describe(session, roles.active_grants(session, resident.id)),
+        roles=roles.describe(session, access.active_grants(session, resident.id)),
         circles=[roles.circle_title(session, c) for c in circles.circles_of(session, resident)],
     )
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
-from bot.services.common import audit
+from bot.services.common import access, audit
 from bot.services.community.grid import ancestor_of_kind, ancestors
 from models import Circle, Place, PlaceKind, Resident, Role, RoleGrant
 
@@ -74,44 +74,6 @@ class Scope:
         return self.place
 
 
-def active_grants(session: Session, resident_id: int) -> list[RoleGrant]:
-    """A resident's grants that have not been revoked."""
-    return list(
-        session.scalars(
-            select(RoleGrant)
-            .where(RoleGrant.resident_id == resident_id, RoleGrant.revoked_at.is_(None))
-            .order_by(RoleGrant.id)
-        )
-    )
-
-
-def holds(session: Session, resident_id: int, role: Role, place: Place) -> bool:
-    """True when the resident holds `role` at `place` or at a place containing it."""
-    return any(
-        g.role == role and g.place is not None and g.place.contains(place)
-        for g in active_grants(session, resident_id)
-    )
-
-
-def is_secretary_for(session: Session, resident_id: int, place: Place) -> bool:
-    """True for a secretary of the community that `place` lies in."""
-    return holds(session, resident_id, Role.SECRETARY, place)
-
-
-def is_circle_admin(
-    session: Session, resident_id: int, circle: Circle, platform_admin: bool = False
-) -> bool:
-    """Platform admins of its chats, its circle admins and its community's secretaries."""
-    if platform_admin:
-        return True
-    for grant in active_grants(session, resident_id):
-        if grant.role == Role.CIRCLE_ADMIN and grant.circle_id == circle.id:
-            return True
-        if grant.role == Role.SECRETARY and grant.place and grant.place.contains(circle.place):
-            return True
-    return False
-
-
 def scope_at(session: Session, role: Role, place: Place) -> Scope:
     """The scope of `role` held at `place` (for circle admins: the one circle bound there)."""
     if role == Role.CIRCLE_ADMIN:
@@ -159,11 +121,11 @@ def can_grant(
     platform_admin: bool = False,
 ) -> bool:
     """docs/commands.md's rules: secretaries inside their community; circle admins a few roles."""
-    if is_secretary_for(session, actor_id, scope.place_of()):
+    if access.is_secretary_for(session, actor_id, scope.place_of()):
         return True
     if role not in CIRCLE_ADMIN_GRANTS or circle is None:
         return False
-    if not is_circle_admin(session, actor_id, circle, platform_admin):
+    if not access.is_circle_admin(session, actor_id, circle, platform_admin):
         return False
     if role == Role.VOLUNTEER:
         community = ancestor_of_kind(session, circle.place, PlaceKind.COMMUNITY)
@@ -174,7 +136,7 @@ def can_grant(
 def _matching(session: Session, target_id: int, role: Role, scope: Scope) -> list[RoleGrant]:
     return [
         g
-        for g in active_grants(session, target_id)
+        for g in access.active_grants(session, target_id)
         if g.role == role
         and (g.circle_id == scope.circle.id if scope.circle else g.place_id == scope.place_of().id)
     ]

@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
 from bot.services.common import audit
+from bot.services.common.access import Actor, community_of, manages
 from bot.services.common.numbering import next_number
-from bot.services.common.outreach import Actor, active_chats, circles_within, community_of, manages
+from bot.services.common.outreach import active_chats, circles_within
 from bot.services.community import households
 from bot.services.community.grid import resolve_place
 from bot.services.deliberation.poll_spec import PollSettings, PollSpec

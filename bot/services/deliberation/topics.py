@@ -11,9 +11,8 @@ from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
 from bot.services.common import audit
+from bot.services.common.access import Actor, community_of, is_secretary_for, manages
 from bot.services.common.numbering import next_number
-from bot.services.common.outreach import Actor, community_of, home_community, manages
-from bot.services.community import roles
 from models import (
     Circle,
     Decision,
@@ -47,7 +46,7 @@ def set_seconds_needed(
     session: Session, now: datetime, actor: Resident, community: Place, needed: int
 ) -> None:
     """A secretary sets their community's threshold."""
-    if not roles.is_secretary_for(session, actor.id, community):
+    if not is_secretary_for(session, actor.id, community):
         raise DomainError("deliberation.secretary_only")
     if not 1 <= needed <= 1000:
         raise DomainError("deliberation.bad_threshold")
@@ -187,13 +186,6 @@ def listed(session: Session, community: Place, circle: Circle | None) -> list[To
     return list(session.scalars(query.order_by(Topic.number.desc()).limit(LISTED)))
 
 
-def community_for(session: Session, resident: Resident, circle: Circle | None) -> Place:
-    """The community an event speaks of: the circle's, else the sender's household's."""
-    if circle is not None:
-        return community_of(session, circle.place)
-    return home_community(session, resident)
-
-
 def _require_manager(session: Session, actor: Actor, topic: Topic) -> Place:
     community = session.get_one(Place, topic.community_id)
     if not manages(session, actor, topic.circle, community):
@@ -204,7 +196,7 @@ def _require_manager(session: Session, actor: Actor, topic: Topic) -> Place:
 def push_hot(session: Session, now: datetime, actor: Resident, topic: Topic) -> Place:
     """A secretary makes a topic the community's hot topic, on the agenda of every circle."""
     community = session.get_one(Place, topic.community_id)
-    if not roles.is_secretary_for(session, actor.id, community):
+    if not is_secretary_for(session, actor.id, community):
         raise DomainError("deliberation.secretary_only")
     if topic.status in (TopicStatus.SOLVED, TopicStatus.REJECTED):
         raise DomainError("deliberation.topic_finished", number=topic.number, status=topic.status)

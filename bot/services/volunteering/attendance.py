@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
 from bot.services.common import audit
-from bot.services.common.outreach import Actor, manages
+from bot.services.common.access import Actor, manages
 from bot.services.common.when import local_text
 from bot.services.volunteering.rules import DutyRules
 from bot.services.volunteering.shifts import day_bounds, listed

@@ -10,11 +10,10 @@ from sqlalchemy.orm import Session
 
 from bot.config import VolunteeringSettings
 from bot.errors import DomainError
-from bot.services.common import audit
+from bot.services.common import access, audit
 from bot.services.common.arguments import split_items
 from bot.services.common.keywords import folded
 from bot.services.common.when import parse_duration
-from bot.services.community import roles
 from models import Place, Resident, VolunteerRules
 
 MAX_NOSHOW_LIMIT = 100
@@ -158,7 +157,7 @@ def change_rules(
     session: Session, now: datetime, actor: Resident, community: Place, changes: RuleChanges
 ) -> None:
     """A community's secretary changes its duty rules."""
-    if not roles.is_secretary_for(session, actor.id, community):
+    if not access.is_secretary_for(session, actor.id, community):
         raise DomainError("volunteering.secretary_only")
     own = session.get(VolunteerRules, community.id)
     if own is None:

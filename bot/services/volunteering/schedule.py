@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.config import Settings
 from bot.messages import Envelope, PlatformTraits, Reply
-from bot.services.common.outreach import circle_admins, community_of, secretaries
+from bot.services.common.access import community_of
+from bot.services.common.outreach import circle_admins, secretaries
 from bot.services.common.when import local_text
 from bot.services.volunteering.reminders import PENDING, PERSONAL
 from bot.services.volunteering.rosters import (

@@ -19,10 +19,9 @@ from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
 from bot.services.common import audit
+from bot.services.common.access import Actor, community_of, holds, holds_any_role_around, manages
 from bot.services.common.numbering import next_number
-from bot.services.common.outreach import Actor, community_of, manages
 from bot.services.common.when import local_text
-from bot.services.community import roles
 from bot.services.volunteering.reminders import (
     local_day,
     reschedule_signups,
@@ -37,7 +36,6 @@ from models import (
     Circle,
     Place,
     Resident,
-    RoleGrant,
     Shift,
     ShiftStatus,
     SignUp,
@@ -60,26 +58,6 @@ MAX_NUMBERS = 100
 
 
 # Finding things -----------------------------------------------------------------------
-
-
-def community_for(session: Session, resident: Resident, circle: Circle | None) -> Place:
-    """The community an event speaks of: the circle's, else the sender's home or role's."""
-    if circle is not None:
-        return community_of(session, circle.place)
-    if resident.household is not None:
-        return community_of(session, resident.household)
-    for grant in roles.active_grants(session, resident.id):
-        where = grant.circle.place if grant.circle is not None else grant.place
-        if where is not None and (found := _community_or_none(session, where)) is not None:
-            return found
-    raise DomainError("volunteering.which_community")
-
-
-def _community_or_none(session: Session, place: Place) -> Place | None:
-    try:
-        return community_of(session, place)
-    except DomainError:
-        return None
 
 
 def find_shift(session: Session, community: Place, number: int) -> Shift:
@@ -495,23 +473,11 @@ def sign_up(
 def _eligible(session: Session, resident: Resident, shift: Shift, community: Place) -> None:
     home = resident.household
     member = home is not None and community.contains(home)
-    if not member and not _holds_role_in(session, resident, community):
+    if not member and not holds_any_role_around(session, resident.id, community):
         raise DomainError("volunteering.register_first")
     role = shift.required_role
-    if role is not None and not roles.holds(session, resident.id, role, community):
+    if role is not None and not holds(session, resident.id, role, community):
         raise DomainError("volunteering.role_required", number=shift.number, role=role.value)
-
-
-def _holds_role_in(session: Session, resident: Resident, community: Place) -> bool:
-    for grant in session.scalars(
-        select(RoleGrant).where(
-            RoleGrant.resident_id == resident.id, RoleGrant.revoked_at.is_(None)
-        )
-    ):
-        where = grant.circle.place if grant.circle is not None else grant.place
-        if where is not None and (community.contains(where) or where.contains(community)):
-            return True
-    return False
 
 
 def _refuse_overlap(session: Session, resident: Resident, shift: Shift, zone: ZoneInfo) -> None:

@@ -1,0 +1,156 @@
+"""Who may do what, where: the actor, the community they act in, and every role check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.errors import DomainError
+from bot.services.community.grid import ancestor_of_kind
+from models import Circle, Place, PlaceKind, Resident, Role, RoleGrant
+
+# Who vouches for a household they do not live in: the people who know the building.
+HOUSEHOLD_CHECKERS = (Role.BUILDING_HEAD, Role.UNIT_HEAD, Role.GRID_WORKER)
+# Who binds chats to places and decides binding requests, inside their area.
+BINDERS = (Role.SECRETARY, Role.GRID_WORKER)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, from which circle's chat, and whether the platform made them its admin."""
+
+    resident: Resident
+    circle: Circle | None = None
+    platform_admin: bool = False
+
+
+def community_of(session: Session, place: Place) -> Place:
+    """The community a place lies in; a clear error above the community level."""
+    community = ancestor_of_kind(session, place, PlaceKind.COMMUNITY)
+    if community is None:
+        raise DomainError("deliberation.no_community")
+    return community
+
+
+def home_community(session: Session, resident: Resident) -> Place:
+    """The community of a resident's registered household."""
+    if resident.household is None:
+        raise DomainError("deliberation.register_first")
+    return community_of(session, resident.household)
+
+
+def community_for(session: Session, resident: Resident, circle: Circle | None) -> Place:
+    """The community a command acts in: the circle's, else the sender's home's, else a role's."""
+    if circle is not None:
+        return community_of(session, circle.place)
+    if resident.household is not None:
+        return community_of(session, resident.household)
+    for grant in active_grants(session, resident.id):
+        where = _place_of(grant)
+        community = ancestor_of_kind(session, where, PlaceKind.COMMUNITY) if where else None
+        if community is not None:
+            return community
+    raise DomainError("core.which_community")
+
+
+def active_grants(session: Session, resident_id: int) -> list[RoleGrant]:
+    """A resident's grants that have not been revoked."""
+    return list(
+        session.scalars(
+            select(RoleGrant)
+            .where(RoleGrant.resident_id == resident_id, RoleGrant.revoked_at.is_(None))
+            .order_by(RoleGrant.id)
+        )
+    )
+
+
+def holds(session: Session, resident_id: int, role: Role, place: Place) -> bool:
+    """True when the resident holds `role` at `place` or at a place containing it."""
+    return any(
+        g.role == role and g.place is not None and g.place.contains(place)
+        for g in active_grants(session, resident_id)
+    )
+
+
+def holds_any_role_around(session: Session, resident_id: int, community: Place) -> bool:
+    """True for holders of any role at, above or inside `community`."""
+    for grant in active_grants(session, resident_id):
+        where = _place_of(grant)
+        if where is not None and (community.contains(where) or where.contains(community)):
+            return True
+    return False
+
+
+def is_secretary_for(session: Session, resident_id: int, place: Place) -> bool:
+    """True for a secretary of the community that `place` lies in."""
+    return holds(session, resident_id, Role.SECRETARY, place)
+
+
+def is_circle_admin(
+    session: Session, resident_id: int, circle: Circle, platform_admin: bool = False
+) -> bool:
+    """Platform admins of its chats, its circle admins and its community's secretaries."""
+    if platform_admin:
+        return True
+    for grant in active_grants(session, resident_id):
+        if grant.role == Role.CIRCLE_ADMIN and grant.circle_id == circle.id:
+            return True
+        if grant.role == Role.SECRETARY and grant.place and grant.place.contains(circle.place):
+            return True
+    return False
+
+
+def may_bind(session: Session, resident_id: int, place: Place) -> bool:
+    """Secretaries and grid workers whose area holds `place` bind chats to it directly."""
+    return any(holds(session, resident_id, role, place) for role in BINDERS)
+
+
+def binds_somewhere(session: Session, resident_id: int) -> bool:
+    """True for secretaries and grid workers of any area."""
+    return any(g.role in BINDERS for g in active_grants(session, resident_id))
+
+
+def may_use_bind(session: Session, actor: Actor, group_admin: bool) -> bool:
+    """In a bound chat, binders of its place (who may move it); elsewhere also group admins."""
+    if actor.circle is not None:
+        return may_bind(session, actor.resident.id, actor.circle.place)
+    return group_admin or binds_somewhere(session, actor.resident.id)
+
+
+def checks_household(session: Session, resident: Resident, household: Place) -> bool:
+    """True for a building head, unit head or grid worker whose place holds the household."""
+    return any(holds(session, resident.id, role, household) for role in HOUSEHOLD_CHECKERS)
+
+
+def manages(session: Session, actor: Actor, circle: Circle | None, community: Place) -> bool:
+    """True for the admins of `circle` and the secretaries of `community`."""
+    if is_secretary_for(session, actor.resident.id, community):
+        return True
+    if circle is None:
+        return False
+    return is_circle_admin(session, actor.resident.id, circle, _platform_admin_of(actor, circle))
+
+
+def admin_here(session: Session, actor: Actor) -> bool:
+    """True for admins of the circle the actor speaks in."""
+    circle = actor.circle
+    return circle is not None and is_circle_admin(
+        session, actor.resident.id, circle, actor.platform_admin
+    )
+
+
+def secretary_here(session: Session, actor: Actor) -> bool:
+    """True for a secretary of the community of the circle the actor speaks in."""
+    circle = actor.circle
+    return circle is not None and is_secretary_for(session, actor.resident.id, circle.place)
+
+
+def _place_of(grant: RoleGrant) -> Place | None:
+    return grant.circle.place if grant.circle is not None else grant.place
+
+
+def _platform_admin_of(actor: Actor, circle: Circle) -> bool:
+    # The platform's admin rights count only in the circle whose chat they come from.
+    return actor.platform_admin and actor.circle is not None and actor.circle.id == circle.id

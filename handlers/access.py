@@ -1,0 +1,54 @@
+"""Who may do what here, seen from a handler: the actor, their community, /help and the menus."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.services.common import access
+from bot.services.common.access import Actor
+from models import Place
+
+PRIVATE = ("private",)
+GROUP = ("group",)
+BOTH = ("private", "group")
+
+
+def actor_of(ctx: Context) -> Actor:
+    """The sender, the circle they speak in and whether the platform made them admin."""
+    return Actor(ctx.resident, ctx.circle, ctx.platform_admin)
+
+
+def community_here(ctx: Context) -> Place:
+    """The community a command acts in."""
+    return access.community_for(ctx.session, ctx.resident, ctx.circle)
+
+
+def hidden_unless_private(ctx: Context) -> bool:
+    """Visible in private chats only."""
+    return not ctx.is_group
+
+
+def in_circle(ctx: Context) -> bool:
+    """Visible in a bound circle's chat."""
+    return ctx.circle is not None
+
+
+def admin_here(ctx: Context) -> bool:
+    """True for admins of this chat's circle."""
+    return access.admin_here(ctx.session, actor_of(ctx))
+
+
+def secretary_here(ctx: Context) -> bool:
+    """True for a secretary of this circle's community."""
+    return access.secretary_here(ctx.session, actor_of(ctx))
+
+
+def binder(ctx: Context) -> bool:
+    """Secretaries and grid workers, who bind groups and decide binding requests."""
+    return access.binds_somewhere(ctx.session, ctx.resident.id)
+
+
+def bind_visible(ctx: Context) -> bool:
+    """In a group: those who may bind it, move it, or ask to bind it."""
+    return ctx.is_group and access.may_use_bind(
+        ctx.session, actor_of(ctx), ctx.incoming.is_platform_admin
+    )
