@@ -155,8 +155,7 @@ class OutboxWorker:
                     envelope = self._envelope(session, row)
                 except Exception as error:
                     self._log_failure(row.id, error, None)
-                    row.state, row.error = OutboxState.FAILED, _describe(error)[:300]
-                    scrub(session, row)
+                    _fail(session, row, _describe(error))
                     continue
                 if envelope is not None:
                     ready.append((row.id, envelope))
@@ -209,9 +208,7 @@ class OutboxWorker:
             row.not_before = max(row.not_before, original.not_before)
             return None
         if original is None or original.sent_message_id is None:
-            row.state = OutboxState.FAILED
-            row.error = "no sent message to edit"
-            scrub(session, row)
+            _fail(session, row, "no sent message to edit")
             return None
         return original.sent_message_id
 
@@ -285,8 +282,7 @@ class OutboxWorker:
             row = self._settle(session, row_id)
             row.error = retry.reason[:300]
             if row.attempts >= self.max_attempts:
-                row.state = OutboxState.FAILED
-                scrub(session, row)
+                _fail(session, row, retry.reason)
                 return None
             delay = retry.delay or min(MAX_BACKOFF, 2.0**row.attempts)
             row.not_before = self.clock.now() + timedelta(seconds=delay)
@@ -317,13 +313,18 @@ class OutboxWorker:
     def _give_up(self, row_id: int, envelope: Envelope, refused: Undeliverable) -> None:
         with self.db.transaction() as session:
             row = self._settle(session, row_id)
-            row.state = OutboxState.FAILED
-            row.error = refused.reason[:300]
-            scrub(session, row)
+            _fail(session, row, refused.reason)
             if refused.chat_gone and envelope.target.kind == ChatKind.PRIVATE:
                 close_private_chat(session, self.platform, envelope.target.chat_id)
             elif refused.chat_gone:
                 unbind_chat(session, self.clock.now(), self.platform, envelope.target.chat_id)
+
+
+def _fail(session: Session, row: OutboxMessage, reason: str) -> None:
+    """Give a row up for good with its reason; what it said is of no further use."""
+    row.state = OutboxState.FAILED
+    row.error = reason[:300]
+    scrub(session, row)
 
 
 def _describe(error: Exception) -> str:
