@@ -5,13 +5,14 @@ from __future__ import annotations
 from bot.pruning import PruneDelivery
 from bot.routing import Command
 from bot.scheduler import WorkFactory
-from handlers import community, core, deliberation, volunteering
+from handlers import community, core, deliberation, points, volunteering
 
 COMMANDS: list[Command] = [
     *core.COMMANDS,
     *community.COMMANDS,
     *deliberation.COMMANDS,
     *volunteering.COMMANDS,
+    *points.COMMANDS,
 ]
 EVENTS = community.EVENTS
 SEEN = community.SEEN

@@ -25,6 +25,18 @@ from models.dialogs import Dialog
 from models.grid import Place, PlaceKind
 from models.households import HouseholdRules, JoinRequest, JoinStatus
 from models.people import Identity, Resident
+from models.points import (
+    Expiry,
+    GrantKind,
+    PointsAccount,
+    PointsCategory,
+    PointsEntry,
+    PointsGrant,
+    PointsProgramme,
+    PointsRules,
+    PointsSource,
+    RecyclingRecord,
+)
 from models.roles import Role, RoleGrant
 from models.volunteering import (
     DutyReminder,
@@ -56,6 +68,8 @@ __all__ = [
     "DeliberationRules",
     "Dialog",
     "DutyReminder",
+    "Expiry",
+    "GrantKind",
     "HoursSource",
     "HouseholdRules",
     "Identity",
@@ -66,6 +80,13 @@ __all__ = [
     "OutboxState",
     "Place",
     "PlaceKind",
+    "PointsAccount",
+    "PointsCategory",
+    "PointsEntry",
+    "PointsGrant",
+    "PointsProgramme",
+    "PointsRules",
+    "PointsSource",
     "Poll",
     "PollKind",
     "PollOption",
@@ -73,6 +94,7 @@ __all__ = [
     "PollStatus",
     "ProcessedUpdate",
     "ProgressNote",
+    "RecyclingRecord",
     "ReminderKind",
     "Resident",
     "Role",

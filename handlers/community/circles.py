@@ -7,6 +7,7 @@ from functools import partial
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, ChatKind, Choice, Envelope, Reply, Target
+from bot.services import points
 from bot.services.common import access, outreach
 from bot.services.common.arguments import bounded, words_in
 from bot.services.common.outreach import to_person
@@ -15,6 +16,7 @@ from bot.services.community.binding import BindOutcome
 from bot.services.community.circles import CONSENT_WORDS, ChatSpec, JoinOutcome, JoinResult
 from bot.services.community.grid import full_name
 from bot.services.community.people import ensure_identity
+from handlers.points.commands import balance_data
 from models import BindingRequest, Circle, PlaceKind, Resident
 
 MAX_ARGUMENT = 200
@@ -245,6 +247,9 @@ def me(ctx: Context, args: str) -> Reply:
             "address": full_name(session, household, PlaceKind.STREET) if household else "",
             "roles": roles.describe(session, access.active_grants(session, resident.id)),
             "circles": [(roles.circle_title(session, c), c.kind.value) for c in seen],
+            "points": [
+                balance_data(b) for b in points.summary(session, ctx.now, ctx.zone, resident)
+            ],
         },
         audience=Audience.PRIVATE,
     )

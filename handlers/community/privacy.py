@@ -5,9 +5,11 @@ from __future__ import annotations
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, ChatKind, Choice, Envelope, Reply, Target
+from bot.services import points
 from bot.services.community.people import forget, stored_data
 from bot.services.volunteering import shifts as volunteering
 from bot.services.volunteering.rules import rules_for
+from handlers.points.commands import entry_data
 from handlers.volunteering.common import promotions, rosters
 
 CONFIRM_WORDS = frozenset({"确认", "確認", "confirm"})
@@ -30,6 +32,7 @@ def mydata(ctx: Context, args: str) -> Reply:
             else "",
             "roles": data.roles,
             "circles": data.circles,
+            "points": [entry_data(ctx, e) for e in points.my_entries(ctx.session, ctx.resident)],
         },
         audience=Audience.PRIVATE,
     )
@@ -58,6 +61,7 @@ def forget_me(ctx: Context, args: str) -> list[Reply | Envelope]:
         ctx.resident,
         lambda community: rules_for(ctx.session, community, ctx.settings.volunteering),
     )
+    points.forget_member(ctx.session, ctx.resident)
     forget(ctx.session, ctx.now, ctx.resident)
     ctx.identity = None
     promoted = [signup for gone in released for signup in gone.promoted]

@@ -271,6 +271,53 @@ VOLUNTEERING_ON_DUTY: list[Line] = [
     ("r2", "时长", None),
     ("owner", "时长", "g1"),
 ]
+POINTS: list[Line] = [
+    ("sec", "积分规则", "g1"),
+    ("sec", "积分规则 值守 2/小时", "g1"),
+    ("sec", "积分规则 电池 2", "g1"),
+    ("sec", "积分规则 分类回收 1", "g1"),
+    ("sec", "积分规则 每日上限 3", "g1"),
+    ("sec", "积分规则 党员积分 每年清零 12-31", "g1"),
+    ("sec", "积分规则 乱写", "g1"),
+    ("r2", "积分规则 值守 5/小时", "g1"),
+    ("sec", "积分授权 @r3 守桶", "g1"),
+    ("r2", "积分授权 @r3 守桶", "g1"),
+    ("sec", "积分授权 @r3 乱", "g1"),
+    ("sec", "积分授权 @r3 管理员 火星积分", "g1"),
+    ("r3", "回收 @r2 电池", "g1"),
+    ("r3", "回收 @r2 大件", "g1"),
+    ("r3", "回收 @r2 沙发", "g1"),
+    ("r3", "回收 3-2-302 纸板", "g1"),
+    ("r3", "回收 3-2-301 电池", "g1"),
+    ("r3", "回收 9-9-999 电池", "g1"),
+    ("r3", "回收 @r2 金子", "g1"),
+    ("r4", "回收 @r2 电池", "g1"),
+    ("sec", "积分规则 按户 开", "g1"),
+    ("r3", "回收 3-2-301 电池", "g1"),
+    ("sec", "积分规则 按户 关", "g1"),
+    ("sec", "加分 @r2 5 巡逻 夜间", "g1"),
+    ("sec", "加分 @r2 -3 调整", "g1"),
+    ("sec", "加分 @r2 -500 调整", "g1"),
+    ("sec", "加分 @r2 abc", "g1"),
+    ("sec", "加分 @r2 1.5", "g1"),
+    ("sec", "加分 @r2 0", "g1"),
+    ("sec", "加分 @r2 99999", "g1"),
+    ("r4", "加分 @r2 5", "g1"),
+    ("sec", "加分 @nobody 5", None),
+    ("sec", "加分 @n9 5", "g1"),
+    ("sec", "加分", "g1"),
+    ("sec", "加分 班次 1 5 值守", "g1"),
+    ("sec", "加分 班次 99 5", "g1"),
+    ("sec", "加分 班次 7 5", "g1"),
+    ("r2", "积分", "g1"),
+    ("r2", "积分", None),
+    ("r1", "积分", None),
+    ("r2", "积分 @r3", None),
+    ("sec", "积分 @r2", None),
+    ("r2", "积分 @r3 @r4", None),
+    ("r2", "我的", None),
+    ("r2", "我的数据", None),
+]
 # Arguments every command is tried with, from people of every standing.
 PROBE_ARGUMENTS = ("", " 99", " 乱七八糟")
 PROBE_USERS = ("stranger", "r2", "owner")
@@ -356,7 +403,13 @@ def volunteering(driver: Driver) -> None:
     play(driver, VOLUNTEERING_ON_DUTY)
 
 
-SCENARIOS: list[Callable[[Driver], None]] = [community, deliberation, volunteering, probe]
+def points(driver: Driver) -> None:
+    """Rules, duties, recycling, awards and their refusals, balances, /me and /mydata."""
+    play(driver, POINTS)
+    driver.say("sec", "加分 @n9 5", "g1", mentions=("n9",))
+
+
+SCENARIOS: list[Callable[[Driver], None]] = [community, deliberation, volunteering, points, probe]
 
 
 def record_every_feature(app: App) -> Recorder:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
 from bot.services.community.grid import ancestor_of_kind
-from models import Circle, Place, PlaceKind, Resident, Role, RoleGrant
+from models import Circle, GrantKind, Place, PlaceKind, PointsGrant, Resident, Role, RoleGrant
 
 # Who vouches for a household they do not live in: the people who know the building.
 HOUSEHOLD_CHECKERS = (Role.BUILDING_HEAD, Role.UNIT_HEAD, Role.GRID_WORKER)
@@ -145,6 +145,47 @@ def secretary_here(session: Session, actor: Actor) -> bool:
     """True for a secretary of the community of the circle the actor speaks in."""
     circle = actor.circle
     return circle is not None and is_secretary_for(session, actor.resident.id, circle.place)
+
+
+def _points_grant(
+    session: Session, resident_id: int, community: Place, kind: GrantKind, programme_id: int | None
+) -> bool:
+    where = [
+        PointsGrant.resident_id == resident_id,
+        PointsGrant.community_id == community.id,
+        PointsGrant.kind == kind,
+        PointsGrant.revoked_at.is_(None),
+    ]
+    if programme_id is not None:
+        # A grant without a programme covers every programme of the community.
+        where.append(
+            (PointsGrant.programme_id == programme_id) | PointsGrant.programme_id.is_(None)
+        )
+    return session.scalar(select(PointsGrant.id).where(*where).limit(1)) is not None
+
+
+def is_points_admin(
+    session: Session, resident_id: int, community: Place, programme_id: int | None = None
+) -> bool:
+    """The community's secretaries, and those they made points admin (of the programme)."""
+    return is_secretary_for(session, resident_id, community) or _points_grant(
+        session, resident_id, community, GrantKind.ADMIN, programme_id
+    )
+
+
+def records_recycling(session: Session, resident_id: int, community: Place) -> bool:
+    """Points admins, and volunteers the secretary put on bin duty (守桶)."""
+    return is_points_admin(session, resident_id, community) or _points_grant(
+        session, resident_id, community, GrantKind.BIN_DUTY, None
+    )
+
+
+def sees_points_of(
+    session: Session, viewer_id: int, member_id: int, community: Place, programme_id: int
+) -> bool:
+    """A member sees their own points; the community's secretaries and the programme's
+    points admins see everyone's."""
+    return viewer_id == member_id or is_points_admin(session, viewer_id, community, programme_id)
 
 
 def _place_of(grant: RoleGrant) -> Place | None:

@@ -19,6 +19,7 @@ from bot.errors import DomainError
 from bot.services.common import audit
 from bot.services.common.access import Actor, manages
 from bot.services.common.when import local_text
+from bot.services.points import earn_for_hours
 from bot.services.volunteering.rules import DutyRules
 from bot.services.volunteering.shifts import day_bounds, listed
 from models import (
@@ -146,6 +147,7 @@ def _record(
     )
     session.add(hours)
     session.flush()
+    earn_for_hours(session, now, hours)
     return hours
 
 

@@ -1,0 +1,46 @@
+"""Points (积分): an append-only ledger with running balances, earned, awarded and shown.
+
+The verbs the rest of Linli calls are exported here; `earn_for_hours` is the one call
+volunteering makes when it confirms hours.
+"""
+
+from bot.services.points.awards import Award, Awarded, award, member_named, shift_attendees
+from bot.services.points.earning import Recycled, correct_hours, earn_for_hours, recycle
+from bot.services.points.grants import grant_duty
+from bot.services.points.ledger import entries_sum, programmes
+from bot.services.points.rules import PointsSettings, change_rule, programme_code, settings_of
+from bot.services.points.views import (
+    Balance,
+    EntryLine,
+    PointsView,
+    forget_member,
+    my_entries,
+    points_of,
+    summary,
+)
+
+__all__ = [
+    "Award",
+    "Awarded",
+    "Balance",
+    "EntryLine",
+    "PointsSettings",
+    "PointsView",
+    "Recycled",
+    "award",
+    "change_rule",
+    "correct_hours",
+    "earn_for_hours",
+    "entries_sum",
+    "forget_member",
+    "grant_duty",
+    "member_named",
+    "my_entries",
+    "points_of",
+    "programme_code",
+    "programmes",
+    "recycle",
+    "settings_of",
+    "shift_attendees",
+    "summary",
+]

@@ -1,0 +1,160 @@
+"""Awards and deductions (加分) by points admins: to members, or to everyone on a shift."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.errors import DomainError
+from bot.services.common import access, audit
+from bot.services.common.keywords import normalise
+from bot.services.community.circles import find_member_by_name
+from bot.services.points import ledger
+from bot.services.points.earning import programme_for
+from bot.services.points.ledger import Posting
+from bot.services.points.rules import CATEGORY_WORDS, PROGRAMME_WORDS, settings_of
+from models import (
+    Circle,
+    Place,
+    PointsCategory,
+    PointsSource,
+    Resident,
+    Shift,
+    VolunteerHours,
+)
+
+_WHOLE = re.compile(r"^[+-]?\d{1,9}$")
+_FRACTION = re.compile(r"^[+-]?\d*[.．]\d+$")
+MAX_SHIFT_AWARD = 200
+
+
+def member_named(session: Session, community: Place, circle: Circle | None, name: str) -> Resident:
+    """The member called `name` (without its @): in this circle, else in the community."""
+    if circle is not None:
+        return find_member_by_name(session, circle, name)
+    wanted = normalise(name).lstrip("@")
+    found = [
+        r
+        for r in session.scalars(select(Resident).where(Resident.display_name == wanted).limit(5))
+        if r.household is not None and community.contains(r.household)
+    ]
+    if len(found) != 1:
+        raise DomainError("points.no_such_member", name=wanted[:30])
+    return found[0]
+
+
+def parse_amount(text: str, cap: int) -> int:
+    """A whole, non-zero number of points no larger than the community's cap per award."""
+    word = normalise(text).replace("＋", "+").replace("－", "-")
+    if _FRACTION.match(word):
+        raise DomainError("points.whole_points", text=word[:12])
+    if not _WHOLE.match(word):
+        raise DomainError("points.bad_amount", text=word[:12])
+    amount = int(word)
+    if amount == 0:
+        raise DomainError("points.zero_amount")
+    if abs(amount) > cap:
+        raise DomainError("points.over_cap", cap=cap)
+    return amount
+
+
+@dataclass(frozen=True)
+class Award:
+    """What a points admin typed: how much, and the reason (its first word may be a category)."""
+
+    amount_text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Awarded:
+    """The entries an award made: to whom, how much, in which category, and their balances."""
+
+    names: list[str]
+    amount: int
+    category: PointsCategory
+    reason: str
+    balances: list[int]
+
+
+def _category(reason: str, amount: int) -> tuple[PointsCategory, str]:
+    head, _, rest = reason.partition(" ")
+    if head in CATEGORY_WORDS:
+        return CATEGORY_WORDS[head], rest
+    return (PointsCategory.SERVICE if amount > 0 else PointsCategory.ADJUSTMENT), reason
+
+
+def _in_community(session: Session, member: Resident, community: Place) -> bool:
+    try:
+        return access.community_for(session, member, None).id == community.id
+    except DomainError:
+        return False
+
+
+def award(
+    session: Session,
+    now: datetime,
+    actor: Resident,
+    community: Place,
+    members: list[Resident],
+    typed: Award,
+) -> Awarded:
+    """Award (or, negative, deduct) points to members of the community, each audited."""
+    rules = settings_of(session, community)
+    if not access.is_points_admin(session, actor.id, community):
+        raise DomainError("points.admins_only")
+    amount = parse_amount(typed.amount_text, rules.award_cap)
+    reason = normalise(typed.reason)[:60]
+    wanted = PROGRAMME_WORDS.get(reason.partition(" ")[0])
+    if wanted is not None:
+        reason = reason.partition(" ")[2]
+    category, reason = _category(reason, amount)
+    balances = []
+    for member in members:
+        if not _in_community(session, member, community):
+            raise DomainError("points.outside_community", name=member.display_name)
+        code = wanted or programme_for(session, member, community)
+        programme = ledger.programme(session, now, community, code)
+        if not access.is_points_admin(session, actor.id, community, programme.id):
+            raise DomainError("points.admins_only")
+        account = ledger.account_of(session, programme, resident=member)
+        posting = Posting(amount, category, PointsSource.AWARD, reason=reason)
+        ledger.post(session, now, account, posting, actor.id, allow_negative=rules.allow_negative)
+        balances.append(account.balance)
+        audit.record(
+            session,
+            now,
+            "points_award",
+            actor_id=actor.id,
+            target_id=member.id,
+            place_id=community.id,
+            amount=amount,
+            programme=code,
+            category=category.value,
+        )
+    return Awarded([m.display_name for m in members], amount, category, reason, balances)
+
+
+def shift_attendees(session: Session, community: Place, number: int) -> list[Resident]:
+    """Everyone whose time on shift `number` of the community was confirmed."""
+    shift = session.scalar(
+        select(Shift).where(Shift.community_id == community.id, Shift.number == number)
+    )
+    if shift is None:
+        raise DomainError("points.no_such_shift", number=number)
+    people = list(
+        session.scalars(
+            select(Resident)
+            .join(VolunteerHours, VolunteerHours.resident_id == Resident.id)
+            .where(VolunteerHours.shift_id == shift.id)
+            .order_by(VolunteerHours.id)
+            .limit(MAX_SHIFT_AWARD)
+        )
+    )
+    if not people:
+        raise DomainError("points.nobody_attended", number=number)
+    return people

@@ -1,0 +1,171 @@
+"""The ledger: programmes, accounts, append-only entries and running balances.
+
+An account's `balance` is the sum of its entries: every entry is posted together with
+one conditional UPDATE of the balance in the same transaction, so reading a balance
+costs one row however long the ledger grows, and two postings cannot overspend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from bot.errors import DomainError
+from models import (
+    Place,
+    PointsAccount,
+    PointsCategory,
+    PointsEntry,
+    PointsProgramme,
+    PointsSource,
+    Resident,
+)
+
+PARTY = "party"
+RESIDENT = "resident"
+# Every community starts with these two; a community may add its own.
+DEFAULT_PROGRAMMES = ((PARTY, "党员积分"), (RESIDENT, "居民积分"))
+# Points earned automatically, which the daily cap limits.
+AUTOMATIC = (PointsSource.HOURS, PointsSource.RECYCLING)
+CAP_WINDOW = timedelta(days=1)
+
+
+def programmes(session: Session, now: datetime, community: Place) -> list[PointsProgramme]:
+    """The community's programmes, the two defaults made on first use."""
+    found = list(
+        session.scalars(
+            select(PointsProgramme)
+            .where(PointsProgramme.community_id == community.id)
+            .order_by(PointsProgramme.id)
+        )
+    )
+    if found:
+        return found
+    made = [
+        PointsProgramme(community_id=community.id, code=code, title=title, created_at=now)
+        for code, title in DEFAULT_PROGRAMMES
+    ]
+    session.add_all(made)
+    session.flush()
+    return made
+
+
+def programme(session: Session, now: datetime, community: Place, code: str) -> PointsProgramme:
+    """One programme of the community by its code."""
+    for found in programmes(session, now, community):
+        if found.code == code:
+            return found
+    raise DomainError("points.no_such_programme", name=code[:20])
+
+
+def account_of(
+    session: Session,
+    programme: PointsProgramme,
+    *,
+    resident: Resident | None = None,
+    household: Place | None = None,
+) -> PointsAccount:
+    """The account of a member (or a household) in a programme, opened on first use."""
+    owner = (
+        PointsAccount.resident_id == resident.id
+        if resident is not None
+        else PointsAccount.household_id == (household.id if household else None)
+    )
+    found = session.scalar(
+        select(PointsAccount).where(PointsAccount.programme_id == programme.id, owner)
+    )
+    if found is not None:
+        return found
+    account = PointsAccount(
+        programme_id=programme.id,
+        community_id=programme.community_id,
+        resident_id=resident.id if resident else None,
+        household_id=household.id if household else None,
+        balance=0,
+        held=0,
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+@dataclass(frozen=True)
+class Posting:
+    """What one entry says: how much, for what, from which row, and why."""
+
+    amount: int
+    category: PointsCategory
+    source: PointsSource
+    source_id: int | None = None
+    reason: str = ""
+
+
+def post(
+    session: Session,
+    now: datetime,
+    account: PointsAccount,
+    posting: Posting,
+    by_id: int | None,
+    *,
+    allow_negative: bool = False,
+) -> PointsEntry:
+    """Append an entry and move the balance with it; a deduction below zero is refused.
+
+    What pending redemptions hold counts as spent, so a deduction cannot take it away.
+    """
+    change = update(PointsAccount).where(PointsAccount.id == account.id)
+    if posting.amount < 0 and not allow_negative:
+        change = change.where(PointsAccount.balance - PointsAccount.held + posting.amount >= 0)
+    balance = session.execute(
+        change.values(balance=PointsAccount.balance + posting.amount)
+        .returning(PointsAccount.balance)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if balance is None:
+        raise DomainError("points.below_zero", balance=account.balance - account.held)
+    set_committed_value(account, "balance", balance)
+    entry = PointsEntry(
+        account_id=account.id,
+        community_id=account.community_id,
+        amount=posting.amount,
+        category=posting.category,
+        source=posting.source,
+        source_id=posting.source_id,
+        reason=posting.reason[:60],
+        recorded_by_id=by_id,
+        recorded_at=now,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def room_under_cap(
+    session: Session, now: datetime, account: PointsAccount, cap: int | None
+) -> int | None:
+    """How many automatic points the account may still earn in the last day; None: no cap."""
+    if cap is None:
+        return None
+    earned = session.scalar(
+        select(func.coalesce(func.sum(PointsEntry.amount), 0)).where(
+            PointsEntry.account_id == account.id,
+            PointsEntry.source.in_(AUTOMATIC),
+            PointsEntry.recorded_at > now - CAP_WINDOW,
+            PointsEntry.amount > 0,
+        )
+    )
+    return max(cap - int(earned or 0), 0)
+
+
+def entries_sum(session: Session, account_id: int) -> int:
+    """The sum of an account's entries (what its running balance must equal)."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(PointsEntry.amount), 0)).where(
+            PointsEntry.account_id == account_id
+        )
+    )
+    return int(total or 0)

@@ -1,0 +1,158 @@
+"""What members see of their points: balances, recent entries, what expires soon."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from bot.errors import DomainError
+from bot.services.common import access
+from bot.services.points import ledger
+from models import Expiry, Place, PointsAccount, PointsEntry, PointsProgramme, Resident
+
+RECENT = 10
+MYDATA_LIMIT = 500
+EXPIRY_NOTICE = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Balance:
+    """One programme's balance, what pending redemptions hold, and when it next lapses."""
+
+    code: str
+    title: str
+    balance: int
+    held: int
+    household: bool
+    expires_on: date | None
+
+
+@dataclass(frozen=True)
+class EntryLine:
+    """One ledger entry as its member sees it."""
+
+    at: datetime
+    amount: int
+    category: str
+    reason: str
+    code: str
+
+
+@dataclass(frozen=True)
+class PointsView:
+    """A member's points: balances, the latest entries, and what expires within a month."""
+
+    name: str
+    balances: list[Balance]
+    recent: list[EntryLine]
+
+
+def next_expiry(programme: PointsProgramme, today: date) -> date | None:
+    """The next day a programme's points are cleared, after `today`; None when they never are."""
+    if programme.expiry == Expiry.YEARLY and programme.expiry_day:
+        month, day = (int(part) for part in programme.expiry_day.split("-"))
+        this_year = date(today.year, month, day)
+        return this_year if this_year > today else date(today.year + 1, month, day)
+    if programme.expiry == Expiry.QUARTERLY:
+        # Points roll over at each quarter's end: cleared on its last day.
+        quarter_end_month = (today.month - 1) // 3 * 3 + 3
+        first_after = date(today.year + quarter_end_month // 12, quarter_end_month % 12 + 1, 1)
+        return first_after - timedelta(days=1)
+    return None
+
+
+def _accounts(session: Session, member: Resident) -> list[PointsAccount]:
+    owners = [PointsAccount.resident_id == member.id]
+    if member.household_id is not None:
+        owners.append(PointsAccount.household_id == member.household_id)
+    return list(
+        session.scalars(select(PointsAccount).where(or_(*owners)).order_by(PointsAccount.id))
+    )
+
+
+def _balance(account: PointsAccount, today: date) -> Balance:
+    expires = next_expiry(account.programme, today)
+    soon = expires is not None and expires - today <= EXPIRY_NOTICE
+    return Balance(
+        account.programme.code,
+        account.programme.title,
+        account.balance,
+        account.held,
+        account.household_id is not None,
+        expires if soon and account.balance > 0 else None,
+    )
+
+
+def _lines(session: Session, accounts: list[PointsAccount], limit: int) -> list[EntryLine]:
+    if not accounts:
+        return []
+    codes = {a.id: a.programme.code for a in accounts}
+    entries = session.scalars(
+        select(PointsEntry)
+        .where(PointsEntry.account_id.in_(codes))
+        .order_by(PointsEntry.id.desc())
+        .limit(limit)
+    )
+    return [
+        EntryLine(e.recorded_at, e.amount, e.category.value, e.reason, codes[e.account_id])
+        for e in entries
+    ]
+
+
+def points_of(
+    session: Session,
+    now: datetime,
+    zone: ZoneInfo,
+    viewer: Resident,
+    community: Place,
+    member: Resident | None = None,
+) -> PointsView:
+    """A member's points as `viewer` may see them: their own, or for points admins anyone's."""
+    member = member or viewer
+    ledger.programmes(session, now, community)
+    accounts = [
+        a
+        for a in _accounts(session, member)
+        if a.community_id == community.id
+        and access.sees_points_of(session, viewer.id, member.id, community, a.programme_id)
+    ]
+    if member.id != viewer.id and not (
+        accounts or access.is_points_admin(session, viewer.id, community)
+    ):
+        raise DomainError("points.not_yours")
+    today = now.astimezone(zone).date()
+    return PointsView(
+        member.display_name,
+        [_balance(a, today) for a in accounts],
+        _lines(session, accounts, RECENT),
+    )
+
+
+def summary(session: Session, now: datetime, zone: ZoneInfo, member: Resident) -> list[Balance]:
+    """A member's balances in every programme, for /me."""
+    today = now.astimezone(zone).date()
+    return [_balance(a, today) for a in _accounts(session, member)]
+
+
+def my_entries(session: Session, member: Resident) -> list[EntryLine]:
+    """A member's own ledger entries, newest first, for /mydata."""
+    owned = list(
+        session.scalars(select(PointsAccount).where(PointsAccount.resident_id == member.id))
+    )
+    return _lines(session, owned, MYDATA_LIMIT)
+
+
+def forget_member(session: Session, member: Resident) -> None:
+    """Before a member is erased: their entries keep their amounts (every balance stays) but
+    lose the words that could name them; the account itself loses its owner with the row."""
+    owned = select(PointsAccount.id).where(PointsAccount.resident_id == member.id)
+    session.execute(
+        update(PointsEntry)
+        .where(PointsEntry.account_id.in_(owned))
+        .values(reason="")
+        .execution_options(synchronize_session=False)
+    )

@@ -1,0 +1,159 @@
+"""Points commands: my points, awards, recycling records, rules and duties."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.errors import DomainError
+from bot.messages import Audience, Reply
+from bot.services import points
+from bot.services.common.arguments import as_number, bounded
+from bot.services.community.people import ensure_identity
+from handlers.access import community_here
+from models import Place, Resident
+
+MAX_ARGUMENT = 200
+SHIFT_WORDS = frozenset({"班次", "shift"})
+
+
+def _people(ctx: Context, community: Place, words: list[str]) -> tuple[list[Resident], list[str]]:
+    """The people a command names (mentions, a reply, or leading `@name` words) and the rest."""
+    named = [w for w in words if w.startswith("@") and len(w) > 1]
+    rest = words[len(named) :] if words[: len(named)] == named else words
+    incoming = ctx.incoming
+    users = list(incoming.mentions) or ([incoming.reply_to] if incoming.reply_to else [])
+    if users:
+        people = [
+            ensure_identity(ctx.session, u.platform, u.user_id, u.display_name, ctx.now).resident
+            for u in users
+        ]
+        return people, rest
+    people = [points.member_named(ctx.session, community, ctx.circle, n[1:]) for n in named]
+    return people, rest
+
+
+def show(ctx: Context, args: str) -> Reply:
+    """My balances, recent entries and what expires soon (or a member's, for those allowed)."""
+    community = community_here(ctx)
+    people, rest = _people(ctx, community, bounded(args, MAX_ARGUMENT).split())
+    if rest or len(people) > 1:
+        raise DomainError("points.show_usage")
+    view = points.points_of(
+        ctx.session, ctx.now, ctx.zone, ctx.resident, community, people[0] if people else None
+    )
+    return Reply(
+        "points.view",
+        {
+            "name": view.name,
+            "own": not people or people[0].id == ctx.resident.id,
+            "balances": [balance_data(b) for b in view.balances],
+            "recent": [entry_data(ctx, e) for e in view.recent],
+        },
+        audience=Audience.PRIVATE,
+    )
+
+
+def balance_data(balance: points.Balance) -> dict[str, object]:
+    expires = balance.expires_on
+    return {
+        "code": balance.code,
+        "title": balance.title,
+        "balance": balance.balance,
+        "held": balance.held,
+        "household": balance.household,
+        "expires": [expires.month, expires.day] if expires else None,
+    }
+
+
+def entry_data(ctx: Context, entry: points.EntryLine) -> dict[str, object]:
+    local = entry.at.astimezone(ctx.zone)
+    return {
+        "date": [local.month, local.day],
+        "amount": entry.amount,
+        "category": entry.category,
+        "reason": entry.reason,
+        "code": entry.code,
+    }
+
+
+def award(ctx: Context, args: str) -> Reply:
+    """`加分 @张三 5 巡逻` (negative deducts), or `加分 班次 3 5 值守` for everyone on shift 3."""
+    community = community_here(ctx)
+    words = bounded(args, MAX_ARGUMENT).split()
+    if words[:1] and words[0].lower() in SHIFT_WORDS:
+        number = as_number(words[1]) if len(words) > 1 else None
+        if number is None or len(words) < 3:
+            raise DomainError("points.award_usage")
+        people, rest = points.shift_attendees(ctx.session, community, number), words[2:]
+    else:
+        people, rest = _people(ctx, community, words)
+    if not people or not rest:
+        raise DomainError("points.award_usage")
+    typed = points.Award(rest[0], " ".join(rest[1:]))
+    done = points.award(ctx.session, ctx.now, ctx.resident, community, people, typed)
+    return Reply(
+        "points.awarded",
+        {
+            "names": done.names,
+            "amount": done.amount,
+            "category": done.category.value,
+            "reason": done.reason,
+        },
+    )
+
+
+def recycle(ctx: Context, args: str) -> Reply:
+    """`回收 @张三 电池` or `回收 3-2-301 大件`: recorded by bin duty or a points admin."""
+    community = community_here(ctx)
+    words = bounded(args, MAX_ARGUMENT).split()
+    people, rest = _people(ctx, community, words)
+    if len(people) > 1 or len(rest) != (1 if people else 2):
+        raise DomainError("points.recycle_usage")
+    member = people[0] if people else None
+    address = "" if people else rest[0]
+    done = points.recycle(ctx.session, ctx.now, ctx.resident, community, member, address, rest[-1])
+    return Reply(
+        "points.recycled",
+        {"name": done.name, "kind": done.kind, "points": done.points, "capped": done.capped},
+    )
+
+
+def rules(ctx: Context, args: str) -> Reply:
+    """Show the community's points rules; points admins change one (`积分规则 值守 2/小时`)."""
+    community = community_here(ctx)
+    text = bounded(args, MAX_ARGUMENT)
+    if text:
+        points.change_rule(ctx.session, ctx.now, ctx.resident, community, text)
+    current = points.settings_of(ctx.session, community)
+    return Reply(
+        "points.rules",
+        {
+            "community": community.name,
+            "per_hour": current.per_hour,
+            "per_recycling": current.per_recycling,
+            "daily_cap": current.daily_cap or 0,
+            "award_cap": current.award_cap,
+            "allow_negative": current.allow_negative,
+            "by_household": current.by_household,
+            "programmes": [
+                {"code": p.code, "title": p.title, "expiry": p.expiry.value, "day": p.expiry_day}
+                for p in points.programmes(ctx.session, ctx.now, community)
+            ],
+            "changed": bool(text),
+        },
+    )
+
+
+def duty(ctx: Context, args: str) -> Reply:
+    """The secretary grants `积分授权 @张三 守桶` / `管理员 [党员积分]`, or revokes `-守桶`."""
+    community = community_here(ctx)
+    people, rest = _people(ctx, community, bounded(args, MAX_ARGUMENT).split())
+    if len(people) != 1 or not 1 <= len(rest) <= 2:
+        raise DomainError("points.grant_usage")
+    code = points.programme_code(rest[1]) if len(rest) == 2 else None
+    kind = points.grant_duty(
+        ctx.session, ctx.now, ctx.resident, community, people[0], rest[0], code
+    )
+    return Reply(
+        "points.duty_changed",
+        {"name": people[0].display_name, "duty": kind.value, "revoked": rest[0].startswith("-")},
+    )
