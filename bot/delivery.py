@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
 from bot.messages import ChatKind, Choice, Envelope, PlatformTraits, Reply, Target
-from models import Button, Identity, OutboxMessage, OutboxState, ProcessedUpdate
+from bot.services.common import menus
+from models import Button, Identity, Menu, OutboxMessage, OutboxState, ProcessedUpdate
 
 TOKEN_ALPHABET = string.ascii_letters + string.digits
 TOKEN_LENGTH = 10
@@ -69,10 +70,16 @@ class PostOffice:
 
         Edits are dropped where the platform cannot edit, and private messages where
         the platform lets the bot write only to people who opened a chat with it.
+        Numbered choices sent to a private chat without buttons are remembered there.
         """
         kept = [e for e in envelopes if self._deliverable(session, e)]
         for envelope in kept:
             traits = self.of(envelope.target.platform)
+            if envelope.reply.choices and not traits.buttons and _new_private(envelope):
+                target = envelope.target
+                commands = [c.command for row in envelope.reply.choices for c in row]
+                where = (target.platform, target.chat_id, envelope.to_user or target.chat_id)
+                menus.remember(session, now, where, commands)
             if envelope.reply.choices and traits.buttons and not envelope.toast:
                 # A personal button belongs to the person the envelope is for.
                 holder = envelope.to_user or owner
@@ -116,6 +123,11 @@ class PostOffice:
             )
         )
         return replace(choice, token=token)
+
+
+def _new_private(envelope: Envelope) -> bool:
+    kind = envelope.target.kind
+    return kind == ChatKind.PRIVATE and not envelope.toast and not envelope.edit
 
 
 def stage(session: Session, envelope: Envelope, now: datetime) -> int:
@@ -165,7 +177,7 @@ def _known(session: Session, platform: str, external_id: str) -> bool:
 def erase_person(
     session: Session, accounts: list[tuple[str, str]], names: set[str], addresses: set[str]
 ) -> None:
-    """Forget someone in the outbox and in buttons: what was addressed to them goes, and
+    """Forget someone in the outbox, buttons and menus: what was addressed to them goes, and
     messages still to be sent that name them lose their names and address."""
     for platform, external_id in accounts:
         session.execute(
@@ -179,6 +191,12 @@ def erase_person(
             delete(Button).where(
                 Button.platform == platform,
                 or_(Button.owner_user_id == external_id, Button.chat_id == external_id),
+            )
+        )
+        session.execute(
+            delete(Menu).where(
+                Menu.platform == platform,
+                or_(Menu.user_id == external_id, Menu.chat_id == external_id),
             )
         )
     words = names | {external_id for _, external_id in accounts}

@@ -17,7 +17,8 @@ from bot.delivery import PostOffice, first_delivery, resolve_button
 from bot.errors import DomainError
 from bot.logs import log_failure
 from bot.messages import Audience, ChatKind, Envelope, EventKind, Incoming, Reply, Target
-from bot.routing import Router
+from bot.routing import Route, Router
+from bot.services.common import menus
 from bot.services.community.circles import bound_chat
 from bot.services.community.people import ensure_identity
 
@@ -143,6 +144,8 @@ class Dispatcher:
             if route is None and ctx.is_group:
                 return []
             raise DomainError("core.control_characters")
+        if not ctx.is_group:
+            route = self._private_route(ctx, route, text)
         if route is None and self.dialog is not None:
             answered = self.dialog(ctx, text)
             if answered is not None:
@@ -153,6 +156,18 @@ class Dispatcher:
             raise DomainError("core.too_long", limit=MAX_COMMAND_TEXT)
         result = route.command.handler(ctx, route.args)
         return [result] if isinstance(result, Reply) else list(result)
+
+    def _private_route(self, ctx: Context, route: Route | None, text: str) -> Route | None:
+        """A private chat's command: typed, or picked by a bare number from the last menu.
+
+        Any command used forgets the menu; its answer may show a new one.
+        """
+        if route is None:
+            command = menus.picked(ctx.session, ctx.now, ctx.incoming, text)
+            route = self.router.route(command) if command is not None else None
+        if route is not None:
+            menus.forget(ctx.session, ctx.incoming)
+        return route
 
     def _address(self, ctx: Context, reply: Reply | Envelope) -> Envelope:
         if isinstance(reply, Envelope):

@@ -41,19 +41,25 @@ class Renderer:
             keep_trailing_newline=False,
         )
 
-    def markup(self, key: str, data: dict[str, Any], language: str) -> str:
-        """The reply text as Telegram-safe HTML (user content escaped)."""
+    def markup(self, key: str, data: dict[str, Any], language: str, *, buttons: bool = True) -> str:
+        """The reply text as Telegram-safe HTML (user content escaped).
+
+        A message with a `buttons` parameter is told whether the reader has buttons,
+        so that where there are none it says what to type instead.
+        """
         feature, _, name = key.partition(".")
         if language not in LANGUAGES:
             language = LANGUAGES[0]
         module = self._environment.get_template(f"{feature}/{language}.j2").module
         macro = getattr(module, name)
+        if "buttons" in macro.arguments:
+            data = {**data, "buttons": buttons}
         text = str(macro(**data))
         return _BLANK_RUNS.sub("\n\n", text.strip())
 
     def render(self, reply: Reply, language: str, *, html_mode: bool, buttons: bool) -> Rendered:
         """Render `reply` for a platform: HTML or plain, buttons or numbered lines."""
-        text = self.markup(reply.template, reply.data, language)
+        text = self.markup(reply.template, reply.data, language, buttons=buttons)
         rows = [
             [
                 replace(choice, label=self._label(choice, language), translated=False)

@@ -1,14 +1,18 @@
-"""Command routing: slash commands and Chinese keywords, after NFKC normalisation."""
+"""Command routing: slash commands and Chinese keywords, after NFKC normalisation.
+
+Commands are recognised in the folded text; the arguments go to handlers as typed.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from bot.context import Context
 from bot.messages import Envelope, Reply
-from bot.services.common.keywords import normalise
+from bot.services.common.keywords import normalise, starts_with_number
 
 _SLASH = re.compile(r"^/([A-Za-z][A-Za-z0-9_]*)(?:@([A-Za-z0-9_]+))?(?=$|\s)(.*)$", re.DOTALL)
 _SEPARATORS = " :：,，"
@@ -33,7 +37,7 @@ class Command:
 
 @dataclass(frozen=True)
 class Route:
-    """A matched command and the text after it."""
+    """A matched command and the text after it, as typed."""
 
     command: Command
     args: str
@@ -62,12 +66,14 @@ class Router:
             if target and bot_username and target.lower() != bot_username.lower():
                 return None
             found = self._by_name.get(name.lower())
-            return Route(found, rest.strip()) if found else Route(UNKNOWN, name)
+            if found is None:
+                return Route(UNKNOWN, name)
+            return Route(found, _typed_after(text, len(cleaned) - len(rest)))
         for keyword, command in self._keywords:
             if cleaned.startswith(keyword):
                 rest = cleaned[len(keyword) :]
-                if not rest or rest[0] in _SEPARATORS or rest[0].isdigit() or rest[0] == "@":
-                    return Route(command, rest.lstrip(_SEPARATORS))
+                if not rest or rest[0] in _SEPARATORS + "@" or starts_with_number(rest):
+                    return Route(command, _typed_after(text, len(keyword)))
         return None
 
     def typed_form(self, command_line: str, language: str) -> str:
@@ -78,6 +84,19 @@ class Router:
             return command_line
         keyword = found.keywords[1 if language == "zh-Hant" and len(found.keywords) > 1 else 0]
         return f"{keyword} {match.group(3).strip()}".strip()
+
+
+def _typed_after(text: str, folded_length: int) -> str:
+    """What follows, in `text` as typed, the part whose folded form is `folded_length` long."""
+    typed = text.strip()
+    index = length = 0
+    while index < len(typed) and length < folded_length:
+        length += len(unicodedata.normalize("NFKC", typed[index]))
+        index += 1
+    rest = typed[index:]
+    while rest and (rest[0].isspace() or normalise(rest[0]) in _SEPARATORS):
+        rest = rest[1:]
+    return rest.strip()
 
 
 def _unknown(ctx: Context, args: str) -> Reply:

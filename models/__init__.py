@@ -21,7 +21,7 @@ from models.deliberation import (
     TopicStatus,
 )
 from models.delivery import Button, OutboxMessage, OutboxState, ProcessedUpdate
-from models.dialogs import Dialog
+from models.dialogs import Dialog, Menu
 from models.grid import Place, PlaceKind
 from models.households import HouseholdRules, JoinRequest, JoinStatus
 from models.people import Identity, Resident
@@ -76,6 +76,7 @@ __all__ = [
     "JoinRequest",
     "JoinStatus",
     "Membership",
+    "Menu",
     "OutboxMessage",
     "OutboxState",
     "Place",

@@ -1,4 +1,4 @@
-"""Guided dialogs: one person's unfinished step-by-step conversation in one chat."""
+"""Guided dialogs and numbered menus: what one person was last asked in one chat."""
 
 from __future__ import annotations
 
@@ -24,4 +24,21 @@ class Dialog(Base):
     kind: Mapped[str] = mapped_column(String(16))
     step: Mapped[str] = mapped_column(String(16))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class Menu(Base):
+    """The numbered choices last shown to a person in a private chat without buttons.
+
+    A bare number typed there picks one of `commands`, until `expires_at`.
+    """
+
+    __tablename__ = "menus"
+    __table_args__ = (UniqueConstraint("platform", "chat_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    user_id: Mapped[str] = mapped_column(String(128))
+    commands: Mapped[list[str]] = mapped_column(JSON)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

@@ -9,7 +9,7 @@ from bot.errors import DomainError
 from bot.messages import Audience, ChatKind, Choice, Envelope, Reply, Target
 from bot.services import points
 from bot.services.common import access, outreach
-from bot.services.common.arguments import bounded, words_in
+from bot.services.common.arguments import as_number, bounded, words_in
 from bot.services.common.outreach import to_person
 from bot.services.community import binding, circles, households, roles
 from bot.services.community.binding import BindOutcome
@@ -102,10 +102,10 @@ def reject_bind(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 def _decide_bind(ctx: Context, args: str, *, approve: bool) -> list[Reply | Envelope]:
     words = split_words(args, 1)
-    number = words[0].lstrip("#") if words else ""
-    if not number.isdigit() or len(number) > 9:
+    number = as_number(words[0]) if words else None
+    if number is None:
         raise DomainError("circles.bind_decide_usage")
-    decided = binding.decide(ctx.session, ctx.now, ctx.resident, int(number), approve=approve)
+    decided = binding.decide(ctx.session, ctx.now, ctx.resident, number, approve=approve)
     data = _request_data(ctx, decided.request)
     if decided.circle is None:
         request = decided.request

@@ -6,6 +6,7 @@ from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Envelope, Reply
 from bot.services.common.access import community_of
+from bot.services.common.arguments import as_number
 from bot.services.common.outreach import to_person
 from bot.services.community import circles, households
 from bot.services.community.grid import full_name
@@ -28,9 +29,10 @@ def refuse_join(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 def _decide(ctx: Context, args: str, *, agree: bool) -> list[Reply | Envelope]:
     words = split_words(args, 1)
-    if not words or not words[0].isdigit():
+    number = as_number(words[0]) if words else None
+    if number is None:
         raise DomainError("households.confirm_usage")
-    request = circles.decide_join(ctx.session, ctx.now, ctx.resident, int(words[0]), agree)
+    request = circles.decide_join(ctx.session, ctx.now, ctx.resident, number, agree)
     data = {
         "name": request.resident.display_name,
         "household": full_name(ctx.session, request.household, PlaceKind.COMMUNITY),

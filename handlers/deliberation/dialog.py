@@ -13,7 +13,7 @@ from bot.errors import DomainError
 from bot.messages import Envelope, Reply
 from bot.services.common import access, dialogs
 from bot.services.common.arguments import split_items
-from bot.services.common.keywords import normalise
+from bot.services.common.keywords import folded
 from bot.services.common.when import local_text, parse_when
 from bot.services.deliberation import polls
 from bot.services.deliberation.poll_spec import (
@@ -51,18 +51,18 @@ def answer(ctx: Context, text: str) -> list[Reply | Envelope] | None:
     dialog = dialogs.active(ctx.session, ctx.now, ctx.incoming)
     if dialog is None or dialog.kind != KIND:
         return None
-    cleaned = normalise(text)
-    if cleaned.lower() in CANCEL:
+    typed = text.strip()
+    if folded(typed) in CANCEL:
         dialogs.end(ctx.session, dialog)
         return [Reply("dialogs.cancelled")]
-    parsing.bounded(cleaned)
+    parsing.bounded(typed)
     step = {
         "question": _question,
         "options": _options,
         "deadline": _deadline,
         "settings": _settings,
     }[dialog.step]
-    return step(ctx, dialog, cleaned)
+    return step(ctx, dialog, typed)
 
 
 def _question(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]:
@@ -77,7 +77,7 @@ def _question(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]
 
 def _options(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]:
     options: list[str] = dialog.data["options"]
-    word = text.lower()
+    word = folded(text)
     if word in DONE:
         if len(options) < polls.MIN_OPTIONS:
             raise DomainError("dialogs.too_few_options", count=len(options))
@@ -105,7 +105,7 @@ def _ask_deadline(ctx: Context, dialog: Dialog, kind: str) -> list[Reply | Envel
 
 def _deadline(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]:
     closes_at: datetime | None = None
-    if text.lower() not in SKIP:
+    if folded(text) not in SKIP:
         given = PollSettings()
         if not read_setting(text, ctx.now, ctx.zone, given) or given.closes_at is None:
             given.closes_at = parse_when(text, ctx.now, ctx.zone, date_only="end")
@@ -119,7 +119,7 @@ def _deadline(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]
 
 
 def _settings(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]:
-    if text.lower() in DONE:
+    if folded(text) in DONE:
         circle = ctx.require_circle()
         spec = _spec(ctx, dialog)
         dialogs.end(ctx.session, dialog)

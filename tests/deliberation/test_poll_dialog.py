@@ -75,7 +75,7 @@ def test_rating_and_yes_no_polls_need_no_options(town: Driver, word: str, labels
     assert "还要什么设置" in town.one("owner", "跳过", "g1").text
     town.one("owner", "完成", "g1")
     question, kind, options, closes_at, *_ = _poll(town.app, 1)
-    assert question == "物业服务怎么样?" and len(options) == labels
+    assert question == "物业服务怎么样？" and len(options) == labels
     assert kind == ("rating" if word == "评分" else "yes_no")
     assert closes_at == town.app.clock.now() + timedelta(days=7)
 

@@ -19,7 +19,7 @@ def test_the_documented_example_reads_question_options_and_settings() -> None:
     spec = parse_poll(
         "是否同意在2号门增设充电桩？ | 同意 | 不同意 | 弃权 | 截止 3天 | 匿名 | 每户一票", NOW, ZONE
     )
-    assert spec.question == "是否同意在2号门增设充电桩?"
+    assert spec.question == "是否同意在2号门增设充电桩？"
     assert spec.options == ["同意", "不同意", "弃权"]
     assert spec.settings.closes_at == NOW + timedelta(days=3)
     assert spec.settings.anonymous is True and spec.settings.per_household is True

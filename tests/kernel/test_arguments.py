@@ -16,7 +16,7 @@ from bot.services.common.arguments import (
     split_items,
     words_in,
 )
-from bot.services.common.keywords import folded, normalise
+from bot.services.common.keywords import folded, normalise, with_digits
 
 USAGE = "test.usage"
 TOO_MANY = "test.too_many"
@@ -45,7 +45,8 @@ def test_keywords_fold(text: str, folded_text: str, normalised: str) -> None:
     ("text", "items"),
     [
         ("甲 | 乙｜丙 ||", ["甲", "乙", "丙"]),
-        ("  装充电桩吗？ | 同意  以后 | 不同意 ", ["装充电桩吗?", "同意 以后", "不同意"]),
+        ("  装充电桩吗？ | 同意  以后 | 不同意 ", ["装充电桩吗？", "同意 以后", "不同意"]),
+        ("３号楼，门口 ｜ ＡＢ", ["３号楼，门口", "ＡＢ"]),
         ("| |", []),
         ("", []),
         ("3 修好了 | | 负责 物业", ["3 修好了", "负责 物业"]),
@@ -64,13 +65,19 @@ def test_items_split_on_bars_and_drop_empty_ones(text: str, items: list[str]) ->
         ("2 1 3", [2, 1, 3]),
         ("1，1、#3;4", [1, 1, 3, 4]),
         ("１２", [12]),
+        ("二", [2]),
+        ("#三 十二", [3, 12]),
+        ("1号 2号班 三号", [1, 2, 3]),
+        ("两", [2]),
     ],
 )
 def test_numbers_in_the_order_typed(text: str, numbers: list[int]) -> None:
     assert numbers_in(text, USAGE) == numbers
 
 
-@pytest.mark.parametrize("text", ["a", "2 b", "1-3", "1234567", "#"])
+@pytest.mark.parametrize(
+    "text", ["a", "2 b", "1-3", "1234567", "#", "一起", "一下", "万一", "单一", "1号楼"]
+)
 def test_numbers_with_another_word_get_the_usage(text: str) -> None:
     assert _key(lambda: numbers_in(text, USAGE)) == USAGE
 
@@ -83,6 +90,9 @@ def test_numbers_with_another_word_get_the_usage(text: str) -> None:
         ("#12~#13 12", 5, [12, 13]),
         ("12至13，15到16", 5, [12, 13, 15, 16]),
         ("１２－１４", 3, [12, 13, 14]),
+        ("三至五", 5, [3, 4, 5]),
+        ("1-3号", 5, [1, 2, 3]),
+        ("十二号班", 5, [12]),
     ],
 )
 def test_numbers_and_ranges(text: str, limit: int, numbers: list[int]) -> None:
@@ -111,6 +121,8 @@ def test_numbers_and_ranges_refused(text: str, limit: int, key: str) -> None:
         ("#3 修好了  路灯", (3, "修好了  路灯")),
         ("12 @Alice", (12, "@Alice")),
         ("12\n2", (12, "2")),
+        ("三 预算不够，下次吧！", (3, "预算不够，下次吧！")),
+        ("２ ＡＢ", (2, "ＡＢ")),
     ],
 )
 def test_number_and_rest_keeps_the_rest_as_typed(text: str, result: tuple[int, str]) -> None:
@@ -122,7 +134,9 @@ def test_number_and_rest_needs_a_leading_number(text: str) -> None:
     assert _key(lambda: number_and_rest(text, USAGE)) == USAGE
 
 
-@pytest.mark.parametrize(("word", "number"), [("7", 7), ("#7", 7), ("7-8", None), ("七", None)])
+@pytest.mark.parametrize(
+    ("word", "number"), [("7", 7), ("#7", 7), ("7-8", None), ("七", 7), ("7号", 7), ("一起", None)]
+)
 def test_as_number(word: str, number: int | None) -> None:
     assert as_number(word) == number
 
@@ -133,3 +147,17 @@ def test_bounded_arguments_and_words() -> None:
     assert words_in(" 红旗里 estate  1号院 ", 3, 200) == ["红旗里", "estate", "1号院"]
     assert _key(lambda: words_in("a b c", 2, 200)) == "core.extra_arguments"
     assert _key(lambda: words_in("a" * 201, 2, 200)) == "core.argument_too_long"
+
+
+@pytest.mark.parametrize(
+    ("text", "digits"),
+    [
+        ("三号楼二单元301", "3号楼2单元301"),
+        ("三-二-三零一", "3-2-301"),
+        ("截止 三天", "截止 3天"),
+        ("十二月一日 下午三点半", "12月1日 下午3点半"),
+        ("一起 一下 万一 单一 第一 星期一", "一起 一下 万一 单一 第一 星期一"),
+    ],
+)
+def test_chinese_numerals_become_digits_only_where_numbers_are(text: str, digits: str) -> None:
+    assert with_digits(text) == digits

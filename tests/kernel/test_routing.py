@@ -1,4 +1,4 @@
-"""Routing: slash commands and Chinese keywords, after NFKC normalisation."""
+"""Routing: slash commands and Chinese keywords, after NFKC normalisation; arguments as typed."""
 
 from __future__ import annotations
 
@@ -18,7 +18,16 @@ ROUTER = Router(COMMANDS)
         ("/join@LinliBot 3-2-301", "join", "3-2-301"),
         ("登记 3-2-301", "join", "3-2-301"),
         ("登记：3-2-301", "join", "3-2-301"),
-        ("登记３－２－３０１", "join", "3-2-301"),
+        ("登记３－２－３０１", "join", "３－２－３０１"),
+        ("登记　３－２－３０１", "join", "３－２－３０１"),
+        ("／ｊｏｉｎ　3-2-301", "join", "3-2-301"),
+        ("报名1号", "signup", "1号"),
+        ("报名 1号班", "signup", "1号班"),
+        ("报名二", "signup", "二"),
+        ("报名三号", "signup", "三号"),
+        ("登记三号楼二单元301", "join", "三号楼二单元301"),
+        ("提议：3号楼门口路灯坏了，晚上看不见？", "propose", "3号楼门口路灯坏了，晚上看不见？"),
+        ("/propose ＡＢ，？", "propose", "ＡＢ，？"),
         ("登記 3-2-301", "join", "3-2-301"),
         ("　帮助　", "help", ""),
         ("設角色 @王五 樓長", "role", "@王五 樓長"),
@@ -31,7 +40,17 @@ def test_commands_are_found_in_every_form(text: str, name: str, args: str) -> No
 
 
 @pytest.mark.parametrize(
-    "text", ["我的天啊", "帮助我一下", "登记处在哪", "hello", "", "/join@OtherBot 1"]
+    "text",
+    [
+        "我的天啊",
+        "帮助我一下",
+        "登记处在哪",
+        "hello",
+        "",
+        "/join@OtherBot 1",
+        "登记一下",
+        "提议一起去",
+    ],
 )
 def test_plain_chat_and_other_bots_commands_are_not_commands(text: str) -> None:
     assert ROUTER.route(text, "LinliBot") is None

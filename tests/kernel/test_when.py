@@ -53,6 +53,13 @@ def _local(text: str, **kw: object) -> str:
         ("18:00", "2026-11-23 18:00"),
         ("中午12点", "2026-11-23 12:00"),
         ("12月1日18:00前", "2026-12-01 18:00"),
+        ("三天", "2026-11-26 10:00"),
+        ("两小时三十分钟", "2026-11-23 12:30"),
+        ("一个星期", "2026-11-30 10:00"),
+        ("明天下午六点", "2026-11-24 18:00"),
+        ("后天 九点半", "2026-11-25 09:30"),
+        ("十二月一日 十八点", "2026-12-01 18:00"),
+        ("十二月一号", "2026-12-01 23:59"),
     ],
 )
 def test_every_documented_form_reads_in_the_communitys_time_zone(text: str, expected: str) -> None:
@@ -87,7 +94,20 @@ def test_a_past_absolute_time_is_returned_for_the_caller_to_refuse() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "明年", "25:00", "13月1日", "2026-02-30 10:00", "18", "abc", "0天", "下午13点", "3日"],
+    [
+        "",
+        "明年",
+        "25:00",
+        "13月1日",
+        "2026-02-30 10:00",
+        "18",
+        "abc",
+        "0天",
+        "下午13点",
+        "3日",
+        "十八",
+        "一下",
+    ],
 )
 def test_unreadable_times_are_a_domain_error_naming_the_text(text: str) -> None:
     with pytest.raises(DomainError) as raised:

@@ -16,7 +16,7 @@ from models import Place, Resident
 
 PLATFORM = "console"
 # Bookkeeping of getting messages out, not domain state.
-DELIVERY_TABLES = frozenset({"alembic_version", "buttons", "outbox", "processed_updates"})
+DELIVERY_TABLES = frozenset({"alembic_version", "buttons", "menus", "outbox", "processed_updates"})
 GRID = [
     "文化路街道/红旗里社区/1号院/3号楼/1单元",
     "文化路街道/红旗里社区/1号院/3号楼/2单元",

@@ -333,9 +333,9 @@ class Recorder:
     def __post_init__(self) -> None:
         markup = self.renderer.markup
 
-        def recording(key: str, data: dict[str, Any], language: str) -> str:
+        def recording(key: str, data: dict[str, Any], language: str, **options: bool) -> str:
             self.seen.append((key, frozenset(data), language))
-            return markup(key, data, language)
+            return markup(key, data, language, **options)
 
         self.renderer.markup = recording  # type: ignore[method-assign]
 

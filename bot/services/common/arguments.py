@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 
 from bot.errors import DomainError
-from bot.services.common.keywords import normalise
+from bot.services.common.keywords import normalise, with_digits
 
 _WORD_SEPARATORS = re.compile(r"[\s,，、;；]+")
-_ITEM_SEPARATOR = re.compile(r"\s*\|\s*")
-_NUMBER_OR_RANGE = re.compile(r"#?(\d{1,6})(?:[-~至到]#?(\d{1,6}))?")
+_ITEM_SEPARATOR = re.compile(r"\s*[|｜]\s*")
+# An item number as people write it: 12, #12, 12号, 12号班, 十二; or a range, 12-20号.
+_NUMBER = r"#?(\d{1,6})(?:号班|號班|号|號|班)?"
+_NUMBER_OR_RANGE = re.compile(rf"{_NUMBER}(?:[-~至到]{_NUMBER})?")
 
 
 def bounded(args: str, limit: int) -> str:
@@ -28,8 +30,8 @@ def words_in(args: str, most: int, limit: int) -> list[str]:
 
 
 def as_number(word: str) -> int | None:
-    """`12` or `#12` as a number; None for any other word."""
-    match = _NUMBER_OR_RANGE.fullmatch(word)
+    """`12`, `#12`, `12号`, `十二` as a number; None for any other word."""
+    match = _number_or_range(word)
     return int(match.group(1)) if match and match.group(2) is None else None
 
 
@@ -45,10 +47,10 @@ def numbers_in(text: str, usage: str) -> list[int]:
 
 
 def numbers_and_ranges(text: str, usage: str, limit: int, *, too_many: str) -> list[int]:
-    """Numbers and ranges (`12 13`, `12-20`), each once: at least one, at most `limit`."""
+    """Numbers and ranges (`12 13`, `12-20`, `三至五`), each once: at least one, at most `limit`."""
     found: list[int] = []
     for word in _words(text):
-        match = _NUMBER_OR_RANGE.fullmatch(word)
+        match = _number_or_range(word)
         if match is None:
             raise DomainError(usage)
         first, last = int(match.group(1)), int(match.group(2) or match.group(1))
@@ -63,8 +65,8 @@ def numbers_and_ranges(text: str, usage: str, limit: int, *, too_many: str) -> l
 
 
 def number_and_rest(text: str, usage: str) -> tuple[int, str]:
-    """A leading item number (`3`, `#3`) and the text after it, as typed."""
-    head, *rest = normalise(text).split(maxsplit=1) or [""]
+    """A leading item number (`3`, `#3`, `三`) and the text after it, as typed."""
+    head, *rest = text.split(maxsplit=1) or [""]
     number = as_number(head)
     if number is None:
         raise DomainError(usage)
@@ -72,12 +74,16 @@ def number_and_rest(text: str, usage: str) -> tuple[int, str]:
 
 
 def split_items(text: str) -> list[str]:
-    """The `|`-separated items (half- or full-width), each trimmed with single spaces.
+    """The `|`-separated items (half- or full-width) as typed, each trimmed with single spaces.
 
     Empty items are dropped: a doubled or trailing bar is a slip, never a missing value.
     """
-    items = (" ".join(item.split()) for item in _ITEM_SEPARATOR.split(normalise(text)))
+    items = (" ".join(item.split()) for item in _ITEM_SEPARATOR.split(text))
     return [item for item in items if item]
+
+
+def _number_or_range(word: str) -> re.Match[str] | None:
+    return _NUMBER_OR_RANGE.fullmatch(with_digits(normalise(word)))
 
 
 def _words(text: str) -> list[str]:

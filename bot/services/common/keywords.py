@@ -2,7 +2,26 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+import cn2an  # type: ignore[import-untyped]
+
+# The characters of Chinese numerals people type: 三, 十二, 两, 三零一, 廿一, 一万.
+_NUMERAL = "零〇一二两兩三四五六七八九十廿百千万萬"
+# A numeral standing alone between these (or the text's ends) is a number: 报名 二, 三-二-三零一.
+_APART = r"\s#\-~至到,，、;；:：|/"
+# A numeral right before one of these counts something: 三号楼, 二单元, 三天, 下午三点, 两人.
+_COUNTED = (
+    "号|號|楼|樓|栋|棟|幢|单元|單元|室|户|戶|层|層|班|天|日|周|週|星期|个|個|小时|小時|钟|鐘"
+    "|分|秒|月|年|点|點|时|時|人|次|项|項|票|名|位|%"
+)
+_NUMERAL_RUN = re.compile(
+    rf"(?:(?<=^)|(?<=[{_APART}]))([{_NUMERAL}]+)(?=$|[{_APART}])"
+    rf"|(?<![{_NUMERAL}])([{_NUMERAL}]+)(?={_COUNTED})"
+)
+# Text that opens with a number: 2, 二, 三号, 一号班 (but not 一下 or 一起).
+_LEADING_NUMBER = re.compile(rf"\d|[{_NUMERAL}]+(?:$|[{_APART}]|号|號|班)")
 
 
 def normalise(text: str) -> str:
@@ -13,3 +32,36 @@ def normalise(text: str) -> str:
 def folded(text: str) -> str:
     """Normalised, lower-cased, with each run of spaces as one: the form keywords match in."""
     return " ".join(normalise(text).lower().split())
+
+
+def numeral_value(word: str) -> int | None:
+    """A whole number written in digits or Chinese numerals (12, 十二, 两, 三零一); else None."""
+    if word.isascii() and word.isdigit():
+        return int(word)
+    if not word or any(ch not in _NUMERAL for ch in word):
+        return None
+    try:
+        value = cn2an.cn2an(word.replace("萬", "万"), "normal")
+    except ValueError:
+        return None
+    return value if isinstance(value, int) else None
+
+
+def starts_with_number(text: str) -> bool:
+    """True when `text` opens with a number in digits or Chinese numerals."""
+    return _LEADING_NUMBER.match(text) is not None
+
+
+def with_digits(text: str) -> str:
+    """`text` with the Chinese numerals in number positions as digits: 三号楼二单元 -> 3号楼2单元.
+
+    Only a numeral standing alone or counting something is a number, so 一起, 一下,
+    万一 and 单一 stay words.
+    """
+
+    def digits(match: re.Match[str]) -> str:
+        run = match.group(0)
+        value = numeral_value(run)
+        return run if value is None else str(value)
+
+    return _NUMERAL_RUN.sub(digits, text)

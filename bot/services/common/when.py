@@ -1,4 +1,4 @@
-"""Reading times as people type them: 3天, 明天 18:00, 12月1日 18:00, 2026-12-01 18:00, 3d."""
+"""Reading times as people type them: 3天, 三天, 明天 18:00, 12月1日 18:00, 2026-12-01, 3d."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.errors import DomainError
-from bot.services.common.keywords import folded
+from bot.services.common.keywords import folded, with_digits
 
 DayPart = Literal["start", "end"]
 # Deadlines and spans reach at most a year ahead (a leap year's worth).
@@ -120,7 +120,7 @@ def local_text(moment: datetime, zone: ZoneInfo) -> str:
 
 
 def _clean(text: str) -> str:
-    cleaned = folded(text)
+    cleaned = with_digits(folded(text))
     for word in _TRAILING:
         cleaned = cleaned.removesuffix(word).strip()
     return cleaned

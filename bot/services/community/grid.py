@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
-from bot.services.common.keywords import normalise
+from bot.services.common.keywords import normalise, with_digits
 from models import Place, PlaceKind
 
 LEVELS: tuple[PlaceKind, ...] = (
@@ -141,8 +141,8 @@ class Address:
 
 
 def parse_address(text: str) -> Address:
-    """Read 3-2-301, 3栋2单元301, 3号楼2单元301室 (or 3-301 without a unit)."""
-    cleaned = normalise(text).replace("—", "-").replace("－", "-").replace(" ", "")
+    """Read 3-2-301, 3栋2单元301, 三号楼二单元301室 (or 3-301 without a unit)."""
+    cleaned = with_digits(normalise(text)).replace("—", "-").replace("－", "-").replace(" ", "")
     for pattern in (_ADDRESS_DASHED, _ADDRESS_WORDS):
         match = pattern.match(cleaned)
         if match:

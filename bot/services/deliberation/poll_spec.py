@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.errors import DomainError
 from bot.services.common.arguments import split_items
+from bot.services.common.keywords import normalise, with_digits
 from bot.services.common.when import parse_when
 from models import PollKind
 
@@ -98,6 +99,7 @@ def read_setting(item: str, now: datetime, zone: ZoneInfo, settings: PollSetting
     A valued setting written without a space (开始施工) counts only if its value reads,
     so options that merely begin with a setting's word stay options.
     """
+    item = normalise(item)
     lowered = item.lower()
     flag = FLAGS.get(lowered)
     if flag is not None:
@@ -135,7 +137,7 @@ def _value(name: str, value: str, now: datetime, zone: ZoneInfo) -> object:
         return parse_when(value, now, zone, date_only="start")
     if name == "scope":
         return value
-    number = re.fullmatch(r"#?(\d{1,4})\s*%?", value)
+    number = re.fullmatch(r"#?(\d{1,4})\s*%?", with_digits(value))
     if number is None:
         raise DomainError("deliberation.setting_needs_number", setting=name, text=value[:20])
     return int(number.group(1))

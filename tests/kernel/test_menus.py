@@ -1,0 +1,109 @@
+"""A bare number after a numbered menu in a private chat answers that menu (text style)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.adapters.console import console_platform
+from bot.app import App, bootstrap
+from bot.clock import VirtualClock
+from bot.config import GeneralSettings, Settings
+from bot.db import Database
+from models import Menu
+from tests.support.community import build, session_of
+from tests.support.driver import Driver
+
+HINT = "没看懂您的意思"
+
+
+def _text_app(db: Database, clock: VirtualClock, tmp_path: Path) -> App:
+    settings = Settings(general=GeneralSettings(data_dir=str(tmp_path / "data")))
+    return bootstrap(settings, clock, db=db, platforms=console_platform("text"))
+
+
+@pytest.fixture
+def text_app(db: Database, clock: VirtualClock, tmp_path: Path) -> Iterator[App]:
+    """The wired application for a chat without buttons, like WeChat."""
+    application = _text_app(db, clock, tmp_path)
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def driver(text_app: App) -> Driver:
+    """The test community, answered in text style."""
+    return build(text_app, buttons=False)
+
+
+def _language(driver: Driver, user: str) -> str | None:
+    return driver.resident(user).language
+
+
+def test_a_bare_number_answers_the_menu_just_shown(driver: Driver) -> None:
+    menu = driver.one("r1", "语言")
+    assert "1. 简体中文" in menu.text and "2. 繁體中文" in menu.text
+    answer = driver.one("r1", "2")
+    assert "繁體中文" in answer.text and HINT not in answer.text
+    assert _language(driver, "r1") == "zh-Hant"
+
+
+def test_a_chinese_numeral_answers_it_too(driver: Driver) -> None:
+    driver.one("r1", "语言")
+    driver.one("r1", "三")
+    assert _language(driver, "r1") == "en"
+
+
+def test_a_number_the_menu_lacks_is_refused_and_changes_nothing(driver: Driver) -> None:
+    driver.one("r1", "语言")
+    before = driver.snapshot()
+    answer = driver.one("r1", "9")
+    assert "没有第 9 项" in answer.text and "1 到 3" in answer.text
+    assert driver.snapshot() == before
+    driver.one("r1", "1")
+    assert _language(driver, "r1") == "zh-Hans"
+
+
+def test_the_menu_is_forgotten_after_another_command(driver: Driver) -> None:
+    driver.one("r1", "语言")
+    driver.one("r1", "帮助")
+    assert HINT in driver.one("r1", "2").text
+    assert _language(driver, "r1") is None
+
+
+def test_the_menu_expires_after_thirty_minutes(driver: Driver, clock: VirtualClock) -> None:
+    driver.one("r1", "语言")
+    clock.set(clock.now() + timedelta(minutes=31))
+    assert HINT in driver.one("r1", "2").text
+    assert _language(driver, "r1") is None
+
+
+def test_the_menu_survives_a_restart(
+    driver: Driver, db: Database, clock: VirtualClock, tmp_path: Path
+) -> None:
+    driver.one("r1", "语言")
+    again = _text_app(db, clock, tmp_path)
+    try:
+        Driver(again, buttons=False).one("r1", "2")
+    finally:
+        again.close()
+    assert _language(driver, "r1") == "zh-Hant"
+
+
+def test_the_menu_is_the_persons_own(driver: Driver) -> None:
+    driver.one("r1", "语言")
+    assert HINT in driver.one("r2", "2").text
+    assert _language(driver, "r2") is None
+    with session_of(driver.app) as session:
+        assert [m.user_id for m in session.scalars(select(Menu))] == ["r1"]
+
+
+def test_in_a_group_a_bare_number_stays_chat(driver: Driver) -> None:
+    driver.say("owner", "语言", "g1")
+    assert driver.say("owner", "2", "g1") == []
+    with session_of(driver.app) as session:
+        assert session.scalars(select(Menu)).all() == []

@@ -1,0 +1,99 @@
+"""Residents' words as they type them: Chinese numerals, glued numbers, text kept as typed."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import App
+from models import Poll, PollOption, SignUpStatus, Topic
+from tests.support.community import build, session_of
+from tests.support.driver import Driver
+from tests.support.volunteers import statuses
+
+TOPIC = "3号楼门口路灯坏了，晚上看不见？"
+SHIFT = "排班 门岗值守 | 明天 08:00-10:00 | 2人 | 2号门"
+
+
+@pytest.fixture
+def driver(app: App) -> Driver:
+    """The test community, with buttons."""
+    return build(app)
+
+
+def _topics(driver: Driver) -> list[str]:
+    with session_of(driver.app) as session:
+        return list(session.scalars(select(Topic.title).order_by(Topic.id)))
+
+
+def test_chinese_numerals_register_an_address(driver: Driver) -> None:
+    answer = driver.one("n1", "登记 三号楼二单元305 同意", "g1", name="n1")
+    assert "登记好了" in answer.text
+    assert driver.household_of("n1") == "305"
+
+
+def test_chinese_numerals_glued_to_the_keyword_register_too(driver: Driver) -> None:
+    driver.one("n1", "登记三-二-三零五 同意", "g1", name="n1")
+    assert driver.household_of("n1") == "305"
+
+
+@pytest.mark.parametrize("typed", ["报名 二", "报名二", "报名2号", "报名 2号班", "报名 #二"])
+def test_a_shift_number_as_people_type_it(driver: Driver, typed: str) -> None:
+    driver.say("owner", SHIFT, "g1")
+    driver.say("owner", SHIFT.replace("门岗值守", "巡逻"), "g1")
+    answer = driver.say("r2", typed, "g1")[0]
+    assert "报名成功" in answer.text and "#2" in answer.text
+    assert statuses(driver.app, 2) == {"r2": SignUpStatus.SIGNED_UP}
+
+
+@pytest.mark.parametrize("typed", ["报名 一起", "报名一下", "报名 万一"])
+def test_words_with_numeral_characters_are_not_numbers(driver: Driver, typed: str) -> None:
+    driver.say("owner", SHIFT, "g1")
+    before = driver.snapshot()
+    answers = driver.say("r2", typed, "g1")
+    assert all("报名成功" not in a.text for a in answers)
+    assert driver.snapshot() == before
+
+
+def test_a_deadline_in_chinese_numerals(driver: Driver) -> None:
+    answer = driver.one("owner", "发起投票 修灯吗 | 修 | 不修 | 截止 三天", "g1")
+    assert "截止：2026-11-26 10:00" in answer.text
+
+
+def test_a_vote_and_a_topic_number_in_chinese_numerals(driver: Driver) -> None:
+    driver.say("r1", "提议 修灯", "g1")
+    assert "目前 2/5 户支持" in driver.one("r2", "附议 一", "g1").text
+    driver.say("owner", "发起投票 修灯吗 | 修 | 不修", "g1")
+    assert "不修" in driver.one("r3", "投票 一 二", "g1").text
+
+
+def test_a_topic_is_kept_and_shown_as_typed(driver: Driver) -> None:
+    answer = driver.say("r1", f"提议 {TOPIC}", "g1")[0]
+    assert f"已提出议题 #1：{TOPIC}" in answer.text
+    assert _topics(driver) == [TOPIC]
+    assert TOPIC in driver.one("r1", "议题 1", "g1").text
+
+
+def test_a_topic_glued_to_its_keyword_keeps_its_leading_number(driver: Driver) -> None:
+    driver.say("r1", f"提议{TOPIC}", "g1")
+    driver.say("r1", f"提议：{TOPIC}", "g1")
+    assert _topics(driver) == [TOPIC, TOPIC]
+
+
+def test_poll_questions_options_and_reasons_are_kept_as_typed(driver: Driver) -> None:
+    driver.say("owner", "发起投票 ３号楼装灯吗？ | 装，要亮！ | 不装（太贵） | 截止 ３天", "g1")
+    driver.say("r1", "提议 修灯", "g1")
+    rejected = driver.say("owner", "驳回 １ 预算不够，下次吧！", "g1")[0]
+    assert "理由：预算不够，下次吧！" in rejected.text
+    with session_of(driver.app) as session:
+        poll = session.scalars(select(Poll)).one()
+        labels = session.scalars(select(PollOption.label).order_by(PollOption.position))
+        assert (poll.question, list(labels)) == ("３号楼装灯吗？", ["装，要亮！", "不装（太贵）"])
+        assert session.scalars(select(Topic.reason)).one() == "预算不够，下次吧！"
+
+
+def test_the_guided_poll_keeps_the_question_as_typed(driver: Driver) -> None:
+    driver.say("owner", "发起投票", "g1")
+    assert "问题：３号楼装灯吗？" in driver.one("owner", "３号楼装灯吗？", "g1").text
+    assert "装，要亮！" in driver.one("owner", "装，要亮！｜不装", "g1").text
+    assert "截止" in driver.one("owner", "完成", "g1").text
