@@ -187,7 +187,7 @@ def _reminder_rows(
         yield _reminder(
             ReminderKind.SHORT_ALERT,
             f"short_alert:shift:{shift_id}",
-            begins - timedelta(hours=24),
+            begins - timedelta(hours=2),
             sent if number <= DUE_COUNT else None,
             shift_id=shift_id,
         )

@@ -135,7 +135,8 @@ class VolunteeringSettings(_Section):
     day_before_at: str = "19:00"
     hour_before_minutes: int = Field(default=60, ge=0, le=24 * 60)
     morning_roster_at: str = "07:00"
-    short_alert_hours: float = Field(default=24.0, ge=0, le=24 * 14)
+    short_digest_at: str = "07:30"
+    short_alert_hours: float = Field(default=2.0, ge=0, le=24 * 14)
     cancel_hours: float = Field(default=2.0, ge=0, le=24 * 14)
     checkin_minutes: int = Field(default=30, ge=0, le=24 * 60)
     noshow_limit: int = Field(default=0, ge=0, le=100)
@@ -143,7 +144,7 @@ class VolunteeringSettings(_Section):
     grace_minutes: int = Field(default=120, ge=0, le=7 * 24 * 60)
     roster_repost_seconds: float = Field(default=60.0, ge=0, le=3600)
 
-    _times = field_validator("day_before_at", "morning_roster_at")(_clock_time)
+    _times = field_validator("day_before_at", "morning_roster_at", "short_digest_at")(_clock_time)
 
 
 class Settings(_Section):

@@ -54,6 +54,7 @@ class ReminderKind(enum.StrEnum):
     HOUR_BEFORE = "hour_before"
     MORNING_ROSTER = "morning_roster"
     SHORT_ALERT = "short_alert"
+    SHORT_DIGEST = "short_digest"
 
 
 class VolunteerProject(Base):

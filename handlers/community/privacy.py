@@ -7,10 +7,9 @@ from bot.errors import DomainError
 from bot.messages import Audience, ChatKind, Choice, Envelope, Reply, Target
 from bot.services import points
 from bot.services.community.people import forget, stored_data
-from bot.services.volunteering import shifts as volunteering
-from bot.services.volunteering.rules import rules_for
+from bot.services.volunteering.signups import release_all
 from handlers.points.commands import entry_data
-from handlers.volunteering.common import promotions, rosters
+from handlers.volunteering.common import duty
 
 CONFIRM_WORDS = frozenset({"确认", "確認", "confirm"})
 
@@ -54,19 +53,13 @@ def forget_me(ctx: Context, args: str) -> list[Reply | Envelope]:
     if word not in CONFIRM_WORDS:
         raise DomainError("core.extra_arguments", extra=args.strip()[:40])
     answer = _goodbye(ctx)
-    released = volunteering.release_all(
-        ctx.session,
-        ctx.now,
-        ctx.zone,
-        ctx.resident,
-        lambda community: rules_for(ctx.session, community, ctx.settings.volunteering),
+    released = release_all(
+        ctx.session, ctx.now, ctx.resident, lambda community: duty(ctx, community)
     )
     points.forget_member(ctx.session, ctx.resident)
     forget(ctx.session, ctx.now, ctx.resident)
     ctx.identity = None
-    promoted = [signup for gone in released for signup in gone.promoted]
-    shifts = [gone.signup.shift for gone in released]
-    return [answer, *promotions(ctx, promoted), *rosters(ctx, shifts, create=False)]
+    return [answer, *released.notices]
 
 
 def _goodbye(ctx: Context) -> Envelope:

@@ -71,6 +71,14 @@ COMMANDS: list[Command] = [
     ),
     Command("noshow", ("缺勤", "缺勤"), shifts.noshow, access.admin_here, "noshow", access.GROUP),
     Command(
+        "undocheckin",
+        ("撤销签到", "撤銷簽到"),
+        shifts.undo_checkin,
+        access.admin_here,
+        "undocheckin",
+        access.GROUP,
+    ),
+    Command(
         "approve",
         ("批准报名", "批准報名", "批准"),
         shifts.approve,

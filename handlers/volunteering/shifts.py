@@ -5,34 +5,28 @@ from __future__ import annotations
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Choice, Envelope, Reply
-from bot.services.common.arguments import number_and_rest, split_items
-from bot.services.common.when import local_text
-from bot.services.community.people import ensure_identity
-from bot.services.volunteering import attendance
+from bot.services.common.arguments import split_items
+from bot.services.volunteering import arranging, attendance, reminders, signups
 from bot.services.volunteering import rules as duty_rules
-from bot.services.volunteering import shifts as volunteering
 from bot.services.volunteering.rosters import about, shift_data
 from bot.services.volunteering.shift_spec import parse_items, parse_shift
 from bot.services.volunteering.shifts import ShiftView
 from handlers.access import actor_of, community_here
 from handlers.volunteering.common import (
     bounded,
-    promotions,
-    rosters,
-    rules_here,
+    duty,
+    shift_and_person,
+    shift_and_someone,
     shift_numbers,
-    tell,
 )
-from models import Place, Resident, Shift, SignUp
 
 
 def shift(ctx: Context, args: str) -> Reply:
     """Create a shift, or a rota of shifts, in this circle (admins)."""
     circle = ctx.require_circle()
     items = parse_shift(bounded(args), ctx.now, ctx.zone)
-    community = community_here(ctx)
-    created = volunteering.create_shifts(
-        ctx.session, ctx.now, ctx.zone, actor_of(ctx), circle, items, rules_here(ctx, community)
+    created = arranging.create_shifts(
+        ctx.session, duty(ctx, community_here(ctx)), actor_of(ctx), circle, items
     )
     shifts = created.shifts
     if len(shifts) == 1:
@@ -68,20 +62,9 @@ def edit_shift(ctx: Context, args: str) -> list[Reply | Envelope]:
     numbers = shift_numbers(items[0], "volunteering.edit_usage")
     community = community_here(ctx)
     changes = parse_items(items[1:], ctx.now, ctx.zone)
-    edited = volunteering.edit_shifts(
-        ctx.session,
-        ctx.now,
-        ctx.zone,
-        actor_of(ctx),
-        community,
-        numbers,
-        changes,
-        rules_here(ctx, community),
+    edited = arranging.edit_shifts(
+        ctx.session, duty(ctx, community), actor_of(ctx), community, numbers, changes
     )
-    told: list[Envelope] = []
-    for signup in edited.told:
-        told += tell(ctx, signup, "volunteering.shift_changed", changed=edited.changed)
-    told += promotions(ctx, edited.promoted)
     reply = Reply(
         "volunteering.shifts_edited",
         {
@@ -90,18 +73,16 @@ def edit_shift(ctx: Context, args: str) -> list[Reply | Envelope]:
             "told": len({s.resident_id for s in edited.told}),
         },
     )
-    return [reply, *told, *rosters(ctx, edited.shifts, create=False, also=edited.days)]
+    return [reply, *edited.notices]
 
 
 def cancel_shift(ctx: Context, args: str) -> list[Reply | Envelope]:
     """Cancel shifts that have not started: `/cancelshift 12`, `/cancelshift 12-20` (admins)."""
     numbers = shift_numbers(bounded(args), "volunteering.cancel_shift_usage")
-    cancelled = volunteering.cancel_shifts(
-        ctx.session, ctx.now, actor_of(ctx), community_here(ctx), numbers
+    community = community_here(ctx)
+    cancelled = arranging.cancel_shifts(
+        ctx.session, duty(ctx, community), actor_of(ctx), community, numbers
     )
-    told: list[Envelope] = []
-    for signup in cancelled.told:
-        told += tell(ctx, signup, "volunteering.shift_cancelled_notice")
     reply = Reply(
         "volunteering.shifts_cancelled",
         {
@@ -109,50 +90,47 @@ def cancel_shift(ctx: Context, args: str) -> list[Reply | Envelope]:
             "told": len({s.resident_id for s in cancelled.told}),
         },
     )
-    return [reply, *told, *rosters(ctx, cancelled.shifts, create=False)]
-
-
-def _person(ctx: Context, args: str, usage: str) -> tuple[Shift, SignUp]:
-    number, rest = number_and_rest(bounded(args), usage)
-    shift = volunteering.find_shift(ctx.session, community_here(ctx), number)
-    named: Resident | None = None
-    if ctx.incoming.mentions:
-        user = ctx.incoming.mentions[0]
-        identity = ensure_identity(
-            ctx.session, user.platform, user.user_id, user.display_name, ctx.now
-        )
-        named = identity.resident
-    elif not rest:
-        raise DomainError(usage)
-    return shift, volunteering.person_on(ctx.session, shift, rest, named)
+    return [reply, *cancelled.notices]
 
 
 def attend(ctx: Context, args: str) -> list[Reply | Envelope]:
     """Confirm attendance: everyone on shift 12 (`/attend 12`) or one (`/attend 12 2`) (admins)."""
-    number, rest = number_and_rest(bounded(args), "volunteering.attend_usage")
+    number, who = shift_and_person(ctx, args, "volunteering.attend_usage")
     community = community_here(ctx)
-    shift = volunteering.find_shift(ctx.session, community, number)
-    signup = None
-    if rest or ctx.incoming.mentions:
-        shift, signup = _person(ctx, args, "volunteering.attend_usage")
-    served = attendance.confirm(ctx.session, ctx.now, actor_of(ctx), shift, signup)
+    confirmed = attendance.confirm_attendance(
+        ctx.session, duty(ctx, community), actor_of(ctx), community, number, who
+    )
     reply = Reply(
         "volunteering.attendance_confirmed",
-        about(ctx.session, shift, ctx.zone)
-        | {"people": [[s.signup.resident.display_name, s.hours.minutes] for s in served]},
+        about(ctx.session, confirmed.shift, ctx.zone)
+        | {"people": [[s.signup.resident.display_name, s.hours.minutes] for s in confirmed.served]},
     )
-    return [reply, *rosters(ctx, [shift], create=False)]
+    return [reply, *confirmed.notices]
 
 
 def noshow(ctx: Context, args: str) -> list[Reply | Envelope]:
     """Mark someone on a started shift absent: `/noshow 12 2` or `/noshow 12 @张三` (admins)."""
-    shift, signup = _person(ctx, args, "volunteering.noshow_usage")
-    attendance.mark_noshow(ctx.session, ctx.now, actor_of(ctx), shift, signup)
-    reply = Reply(
-        "volunteering.noshow_marked",
-        about(ctx.session, shift, ctx.zone) | {"name": signup.resident.display_name},
+    number, who = shift_and_someone(ctx, args, "volunteering.noshow_usage")
+    community = community_here(ctx)
+    marked = attendance.mark_absent(
+        ctx.session, duty(ctx, community), actor_of(ctx), community, number, who
     )
-    return [reply, *rosters(ctx, [shift], create=False)]
+    return [_about_person(ctx, "volunteering.noshow_marked", marked), *marked.notices]
+
+
+def undo_checkin(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """Undo someone's check-in: `/undocheckin 12 @张三` (admins), before marking them absent."""
+    number, who = shift_and_someone(ctx, args, "volunteering.undo_checkin_usage")
+    community = community_here(ctx)
+    undone = attendance.undo_check_in_of(
+        ctx.session, duty(ctx, community), actor_of(ctx), community, number, who
+    )
+    return [_about_person(ctx, "volunteering.checkin_undone", undone), *undone.notices]
+
+
+def _about_person(ctx: Context, template: str, marked: attendance.Marked) -> Reply:
+    name = marked.signup.resident.display_name
+    return Reply(template, about(ctx.session, marked.shift, ctx.zone) | {"name": name})
 
 
 def approve(ctx: Context, args: str) -> list[Reply | Envelope]:
@@ -166,34 +144,31 @@ def decline(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 
 def _decide(ctx: Context, args: str, approved: bool) -> list[Reply | Envelope]:
-    shift, signup = _person(ctx, args, "volunteering.approve_usage")
-    community = ctx.session.get_one(Place, shift.community_id)
-    decided = volunteering.decide(
-        ctx.session, ctx.now, ctx.zone, actor_of(ctx), signup, approved, rules_here(ctx, community)
+    number, who = shift_and_someone(ctx, args, "volunteering.approve_usage")
+    community = community_here(ctx)
+    decided = signups.decide(
+        ctx.session, duty(ctx, community), actor_of(ctx), community, number, who, approved
     )
-    name = signup.resident.display_name
-    data = about(ctx.session, shift, ctx.zone) | {"name": name, "approved": approved}
-    cutoff = local_text(shift.cancel_until, ctx.zone)
-    told = tell(ctx, signup, "volunteering.decision_notice", approved=approved, cancel_until=cutoff)
-    return [
-        Reply("volunteering.decided", data),
-        *told,
-        *promotions(ctx, decided.promoted),
-        *rosters(ctx, [shift], create=False),
-    ]
+    name = decided.signup.resident.display_name
+    data = about(ctx.session, decided.signup.shift, ctx.zone) | {"name": name, "approved": approved}
+    return [Reply("volunteering.decided", data), *decided.notices]
 
 
 def dutyrules(ctx: Context, args: str) -> Reply:
     """Show, or change (secretaries), the community's duty reminders, cutoff and no-show rule."""
     community = community_here(ctx)
     if bounded(args):
-        changes = duty_rules.parse_rules(args)
-        duty_rules.change_rules(ctx.session, ctx.now, ctx.resident, community, changes)
-        if changes.reminders:
-            volunteering.reschedule_community(
-                ctx.session, ctx.now, ctx.zone, community, rules_here(ctx, community)
-            )
-    current = rules_here(ctx, community)
+        current = reminders.set_rules(
+            ctx.session,
+            ctx.now,
+            ctx.zone,
+            ctx.resident,
+            community,
+            duty_rules.parse_rules(args),
+            ctx.settings.volunteering,
+        )
+    else:
+        current = duty_rules.rules_for(ctx.session, community.id, ctx.settings.volunteering)
     return Reply(
         "volunteering.rules",
         {

@@ -11,22 +11,17 @@ from bot.services.common.arguments import as_number
 from bot.services.common.keywords import folded
 from bot.services.common.when import local_text
 from bot.services.community import roles
-from bot.services.volunteering import attendance
+from bot.services.volunteering import attendance, signups
 from bot.services.volunteering import shifts as volunteering
+from bot.services.volunteering.notices import Duty
 from bot.services.volunteering.reminders import local_day
 from bot.services.volunteering.rosters import about, roster_reply, shift_data
 from bot.services.volunteering.shift_spec import parse_day
+from bot.services.volunteering.signups import Refused
 from handlers import access
 from handlers.access import community_here
-from handlers.volunteering.common import (
-    approval_requests,
-    bounded,
-    promotions,
-    rosters,
-    rules_here,
-    shift_numbers,
-)
-from models import Shift, ShiftStatus, SignUpStatus, VolunteerHours
+from handlers.volunteering.common import bounded, duty, refusal, shift_numbers
+from models import Shift, ShiftStatus
 
 MAX_SIGNUPS = 10
 
@@ -102,15 +97,14 @@ def _detail(ctx: Context, shift: Shift) -> Reply:
 
 
 def _mine(ctx: Context) -> Reply:
-    mine = volunteering.my_signups(ctx.session, ctx.now, ctx.resident)
-    views = volunteering.views(ctx.session, [s.shift for s in mine])
+    mine = volunteering.my_shifts(ctx.session, ctx.now, ctx.resident)
     return Reply(
         "volunteering.my_shifts",
         {
             "name": ctx.resident.display_name,
             "shifts": [
                 shift_data(view, ctx.zone) | {"status": signup.status.value}
-                for view, signup in zip(views, mine, strict=True)
+                for view, signup in mine
             ],
         },
         audience=Audience.PRIVATE,
@@ -121,63 +115,55 @@ def signup(ctx: Context, args: str) -> list[Reply | Envelope]:
     """Sign up for shifts (`报名 12`, `报名 12 13`); a full shift puts me on its waitlist."""
     numbers = shift_numbers(bounded(args), "volunteering.signup_usage", MAX_SIGNUPS)
     community = community_here(ctx)
-    rules_now = rules_here(ctx, community)
-    replies: list[Reply | Envelope] = []
-    notices: list[Envelope] = []
-    shifts = []
-    for number in numbers:
-        wanted = volunteering.find_shift(ctx.session, community, number)
-        joined = volunteering.sign_up(
-            ctx.session, ctx.now, ctx.zone, ctx.resident, wanted, rules_now
-        )
-        shift = joined.signup.shift
-        shifts.append(shift)
-        replies.append(
-            Reply(
-                "volunteering.signed_up",
-                about(ctx.session, shift, ctx.zone)
-                | {
-                    "name": ctx.resident.display_name,
-                    "status": joined.signup.status.value,
-                    "position": joined.position,
-                    "cancel_until": local_text(shift.cancel_until, ctx.zone),
-                    "noshows": joined.noshows,
-                    "days": rules_now.noshow_window.days,
-                },
-            )
-        )
-        if joined.signup.status == SignUpStatus.PENDING:
-            notices += approval_requests(ctx, joined.signup)
-    return [*replies, *notices, *rosters(ctx, shifts, create=True)]
+    here = duty(ctx, community)
+    done = signups.sign_up_for(ctx.session, here, ctx.resident, community, numbers)
+    replies: list[Reply | Envelope] = [
+        refusal(outcome) if isinstance(outcome, Refused) else _joined(ctx, here, outcome)
+        for outcome in done.outcomes
+    ]
+    return [*replies, *done.notices]
+
+
+def _joined(ctx: Context, here: Duty, joined: signups.Joined) -> Reply:
+    shift = joined.signup.shift
+    return Reply(
+        "volunteering.signed_up",
+        about(ctx.session, shift, ctx.zone)
+        | {
+            "name": ctx.resident.display_name,
+            "status": joined.signup.status.value,
+            "position": joined.position,
+            "cancel_until": local_text(shift.cancel_until, ctx.zone),
+            "noshows": joined.noshows,
+            "days": here.rules.noshow_window.days,
+        },
+    )
 
 
 def cancel(ctx: Context, args: str) -> list[Reply | Envelope]:
-    """Withdraw from a shift (`取消报名 12`), before its cutoff; the waitlist moves up."""
+    """Withdraw from shifts (`取消报名 12`), before their cutoff; the waitlists move up."""
     numbers = shift_numbers(bounded(args), "volunteering.cancel_usage", MAX_SIGNUPS)
     community = community_here(ctx)
-    rules_now = rules_here(ctx, community)
-    replies: list[Reply | Envelope] = []
-    notices: list[Envelope] = []
-    shifts = []
-    for number in numbers:
-        wanted = volunteering.find_shift(ctx.session, community, number)
-        gone = volunteering.withdraw(
-            ctx.session, ctx.now, ctx.zone, ctx.resident, wanted, rules_now
-        )
-        shifts.append(gone.signup.shift)
-        replies.append(
-            Reply(
-                "volunteering.withdrawn",
-                about(ctx.session, gone.signup.shift, ctx.zone)
-                | {
-                    "name": ctx.resident.display_name,
-                    "was": gone.was.value,
-                    "promoted": [s.resident.display_name for s in gone.promoted],
-                },
-            )
-        )
-        notices += promotions(ctx, gone.promoted)
-    return [*replies, *notices, *rosters(ctx, shifts, create=True)]
+    done = signups.withdraw_from(
+        ctx.session, duty(ctx, community), ctx.resident, community, numbers
+    )
+    replies: list[Reply | Envelope] = [
+        refusal(outcome) if isinstance(outcome, Refused) else _withdrawn(ctx, outcome)
+        for outcome in done.outcomes
+    ]
+    return [*replies, *done.notices]
+
+
+def _withdrawn(ctx: Context, gone: signups.Withdrawn) -> Reply:
+    return Reply(
+        "volunteering.withdrawn",
+        about(ctx.session, gone.signup.shift, ctx.zone)
+        | {
+            "name": ctx.resident.display_name,
+            "was": gone.was.value,
+            "promoted": [s.resident.display_name for s in gone.promoted],
+        },
+    )
 
 
 def _optional_number(args: str, usage: str) -> int | None:
@@ -189,33 +175,24 @@ def checkin(ctx: Context, args: str) -> list[Reply | Envelope]:
     """Check in to my shift (`签到`, or `签到 12`)."""
     number = _optional_number(args, "volunteering.checkin_usage")
     resident = ctx.resident
-    community = community_here(ctx)
-    signup = attendance.check_in(
-        ctx.session, ctx.now, ctx.zone, resident, rules_here(ctx, community), number
-    )
-    data = about(ctx.session, signup.shift, ctx.zone) | {
+    done = attendance.check_in(ctx.session, duty(ctx, community_here(ctx)), resident, number)
+    data = about(ctx.session, done.signup.shift, ctx.zone) | {
         "name": resident.display_name,
         "at": local_text(ctx.now, ctx.zone)[-5:],
     }
-    return [Reply("volunteering.checked_in", data), *rosters(ctx, [signup.shift], create=False)]
+    return [Reply("volunteering.checked_in", data), *done.notices]
 
 
 def checkout(ctx: Context, args: str) -> list[Reply | Envelope]:
     """Check out of my shift (`签退`); the time since check-in, within the shift, counts."""
     number = _optional_number(args, "volunteering.checkout_usage")
     resident = ctx.resident
-    community = community_here(ctx)
-    served = attendance.check_out(
-        ctx.session, ctx.now, resident, rules_here(ctx, community), number
-    )
-    data = about(ctx.session, served.signup.shift, ctx.zone) | {
+    done = attendance.check_out(ctx.session, duty(ctx, community_here(ctx)), resident, number)
+    data = about(ctx.session, done.served.signup.shift, ctx.zone) | {
         "name": resident.display_name,
-        "minutes": served.hours.minutes,
+        "minutes": done.served.hours.minutes,
     }
-    return [
-        Reply("volunteering.checked_out", data),
-        *rosters(ctx, [served.signup.shift], create=False),
-    ]
+    return [Reply("volunteering.checked_out", data), *done.notices]
 
 
 def hours(ctx: Context, args: str) -> Reply:
@@ -241,8 +218,8 @@ def hours(ctx: Context, args: str) -> Reply:
 def _circle_hours(ctx: Context) -> Reply:
     circle = ctx.require_circle()
     community = community_here(ctx)
-    here = attendance.totals(ctx.session, VolunteerHours.circle_id == circle.id)
-    whole = attendance.totals(ctx.session, VolunteerHours.community_id == community.id)
+    found = attendance.circle_hours(ctx.session, circle, community)
+    here, whole = found.here, found.whole
     return Reply(
         "volunteering.circle_hours",
         {
@@ -250,6 +227,6 @@ def _circle_hours(ctx: Context) -> Reply:
             "community": community.name,
             "here": [here.minutes, here.projects, here.volunteers],
             "whole": [whole.minutes, whole.projects, whole.volunteers],
-            "top": attendance.top_volunteers(ctx.session, community),
+            "top": found.top,
         },
     )

@@ -1,7 +1,7 @@
 """menus: the numbered choices a bare number answers in a private chat
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-08 10:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from models.base import UtcDateTime
 
 revision = "0013"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

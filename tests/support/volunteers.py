@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.app import App
 from bot.clock import VirtualClock
 from bot.services.common.access import Actor
+from bot.services.volunteering import arranging, signups
 from bot.services.volunteering import shifts as volunteering
+from bot.services.volunteering.notices import Duty
 from bot.services.volunteering.rules import DutyRules, rules_for
 from bot.services.volunteering.shift_spec import parse_shift
 from models import DutyReminder, SignUp, SignUpStatus
@@ -22,28 +25,37 @@ def rules(app: App) -> DutyRules:
         return rules_for(session, community(session).id, app.settings.volunteering)
 
 
+def duty(app: App, session: Session) -> Duty:
+    """The test community's duty now, as a command in it would act."""
+    settings = app.settings.volunteering
+    return Duty(
+        now=app.clock.now(),
+        zone=app.settings.zone,
+        rules=rules_for(session, community(session).id, settings),
+        language="zh-Hans",
+        repost_after=timedelta(seconds=settings.roster_repost_seconds),
+    )
+
+
 def create(app: App, text: str, user: str = "owner", chat: str = "g1") -> list[int]:
     """An admin creates shifts through the service; returns their numbers."""
     now = app.clock.now()
-    zone = app.settings.zone
     with session_of(app) as session:
         home = circle(session, chat)
-        made = volunteering.create_shifts(
+        made = arranging.create_shifts(
             session,
-            now,
-            zone,
+            duty(app, session),
             Actor(resident(session, user), home, platform_admin=True),
             home,
-            parse_shift(text, now, zone),
-            rules_for(session, community(session).id, app.settings.volunteering),
+            parse_shift(text, now, app.settings.zone),
         )
         return [shift.number for shift in made.shifts]
 
 
-def join(app: App, user: str, number: int) -> volunteering.Joined:
+def join(app: App, user: str, number: int) -> signups.Joined:
     """`user` signs up for shift `number` through the service, in their own transaction."""
     with session_of(app) as session:
-        return volunteering.sign_up(
+        return signups.sign_up(
             session,
             app.clock.now(),
             app.settings.zone,
@@ -53,10 +65,10 @@ def join(app: App, user: str, number: int) -> volunteering.Joined:
         )
 
 
-def leave(app: App, user: str, number: int) -> volunteering.Withdrawn:
+def leave(app: App, user: str, number: int) -> signups.Withdrawn:
     """`user` withdraws from shift `number` through the service."""
     with session_of(app) as session:
-        return volunteering.withdraw(
+        return signups.withdraw(
             session,
             app.clock.now(),
             app.settings.zone,

@@ -14,11 +14,10 @@ from bot.services.common.access import Actor
 from bot.services.community.people import forget
 from bot.services.volunteering import attendance
 from bot.services.volunteering import shifts as volunteering
-from bot.services.volunteering.rules import rules_for
 from models import HoursSource, SignUpStatus, VolunteerHours
 from tests.support.community import build, circle, community, resident, session_of
 from tests.support.driver import Driver
-from tests.support.volunteers import advance, create, join, statuses
+from tests.support.volunteers import advance, create, duty, join, statuses
 
 # 2026-11-23 10:00 is now; the shift runs 11:00-13:00 today.
 TODAY = "2026-11-23 11:00-13:00"
@@ -40,24 +39,13 @@ def _refused(key: str) -> pytest.RaisesExc[DomainError]:
 
 def _in(app: App, user: str) -> None:
     with session_of(app) as session:
-        attendance.check_in(
-            session,
-            app.clock.now(),
-            app.settings.zone,
-            resident(session, user),
-            rules_for(session, community(session).id, app.settings.volunteering),
-        )
+        attendance.check_in(session, duty(app, session), resident(session, user))
 
 
 def _out(app: App, user: str) -> tuple[int, int]:
     """`user` checks out; the hours row's id and minutes."""
     with session_of(app) as session:
-        served = attendance.check_out(
-            session,
-            app.clock.now(),
-            resident(session, user),
-            rules_for(session, community(session).id, app.settings.volunteering),
-        )
+        served = attendance.check_out(session, duty(app, session), resident(session, user)).served
         return served.hours.id, served.hours.minutes
 
 
@@ -241,10 +229,8 @@ def test_circle_and_community_totals_and_the_top_list(town: Driver) -> None:
         attendance.confirm(
             session, app.clock.now(), actor, volunteering.find_shift(session, community(session), 2)
         )
-        home = circle(session, "g1")
-        here = attendance.totals(session, VolunteerHours.circle_id == home.id)
-        whole = attendance.totals(session, VolunteerHours.community_id == community(session).id)
-        top = attendance.top_volunteers(session, community(session))
+        found = attendance.circle_hours(session, circle(session, "g1"), community(session))
+        here, whole, top = found.here, found.whole, found.top
     assert here == attendance.Totals(240, 1, 2)
     assert whole == attendance.Totals(300, 2, 3)
     assert top == [("r2", 120), ("r3", 120), ("r4", 60)]
@@ -261,5 +247,5 @@ def test_hours_stay_in_the_communitys_totals_when_a_volunteer_is_erased(town: Dr
         rows = session.scalars(select(VolunteerHours).order_by(VolunteerHours.id)).all()
         assert [row.id for row in rows] == ids
         assert sorted(row.resident_id is None for row in rows) == [False, True]
-        whole = attendance.totals(session, VolunteerHours.community_id == community(session).id)
-        assert whole.minutes == 240
+        found = attendance.circle_hours(session, circle(session, "g1"), community(session))
+        assert found.whole.minutes == 240

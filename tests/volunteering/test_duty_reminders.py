@@ -67,7 +67,7 @@ def test_each_reminder_arrives_at_its_minute_exactly_once(town: Driver) -> None:
     join(app, "r3", 1)
     sent = _run(app, _at(app, "2026-11-26 00:00"))
     assert sent == [
-        ("11-24 08:00", "to console:owner", "volunteering.short_alert"),
+        ("11-24 07:30", "to console:owner", "volunteering.short_digest"),
         ("11-24 19:00", "to console:r2", "volunteering.remind_day_before"),
         ("11-24 19:00", "to console:r3", "volunteering.remind_day_before"),
         ("11-25 07:00", "console:g1", "volunteering.roster"),
@@ -93,13 +93,13 @@ def test_a_full_shift_raises_no_alert_and_a_withdrawal_cancels_its_reminders(
     ]
 
 
-def test_shifts_short_at_the_same_time_make_one_alert_per_admin(town: Driver) -> None:
+def test_shifts_short_on_the_same_days_make_one_message_per_admin(town: Driver) -> None:
     app = town.app
     town.grant("owner", "管理员", "1号院")
     create(app, "门岗 | 2026-11-25 08:00-10:00 | 2人 | 2号门")
     create(app, "门岗 | 2026-11-25 08:00-10:00 | 2人 | 3号门")
     alerts = [s for s in _run(app, _at(app, "2026-11-24 09:00")) if "short" in s[2]]
-    assert alerts == [("11-24 08:00", "to console:owner", "volunteering.short_alert")]
+    assert alerts == [("11-24 07:30", "to console:owner", "volunteering.short_digest")]
 
 
 def test_a_volunteer_with_two_shifts_tomorrow_gets_one_reminder_listing_both(
@@ -127,6 +127,7 @@ def test_reminders_missed_while_down_go_inside_the_grace_window_and_older_ones_a
     assert sorted(e.reply.template for e in first) == [
         "volunteering.remind_hour_before",
         "volunteering.roster",
+        "volunteering.short_alert",
     ]
     assert "skipped 1 duty reminders" in caplog.text and "day_before 1" in caplog.text
     assert restarted.scheduler.tick(clock.now()) == []
@@ -168,11 +169,12 @@ def test_a_crash_in_the_middle_of_a_tick_loses_nothing_and_repeats_nothing(
     with pytest.raises(RuntimeError):
         scheduler.tick(morning)
     assert _outbox(app.db) == staged
-    assert len(pending_reminders(app)) == 3
+    assert len(pending_reminders(app)) == 4
     sent = scheduler.tick(morning)
     assert sorted(_where(e) for e in sent) == [
         "console:g1",
         "telegram:-100777",
+        "to console:owner",
         "to console:r2",
     ]
     assert _outbox(app.db) == staged + 1
@@ -238,5 +240,5 @@ def test_private_reminders_go_on_the_platforms_of_the_shifts_circle(town: Driver
     assert [where for _, where, _ in evening] == ["to console:r2"]
     bind_elsewhere(app, "telegram", "-100777", "1号院", "tg-owner")
     morning = _run(app, _at(app, "2026-11-24 07:30"))
-    personal = sorted(where for _, where, _ in morning if where.startswith("to "))
+    personal = sorted(where for _, where, kind in morning if kind.endswith("hour_before"))
     assert personal == ["to console:r2", "to telegram:777"]

@@ -15,15 +15,23 @@ from bot.errors import DomainError
 from bot.services.common.access import Actor
 from bot.services.community import circles
 from bot.services.community.people import ensure_identity
-from bot.services.volunteering import attendance
+from bot.services.volunteering import arranging, attendance, signups
 from bot.services.volunteering import rules as duty_rules
 from bot.services.volunteering import shifts as volunteering
-from bot.services.volunteering.rules import DutyRules, rules_for
 from bot.services.volunteering.shift_spec import parse_items
+from bot.services.volunteering.shifts import Who
 from models import Shift, ShiftStatus, SignUp, SignUpStatus
 from tests.support.community import build, circle, community, resident, session_of
 from tests.support.driver import PLATFORM, Driver
-from tests.support.volunteers import advance, create, join, leave, pending_reminders, statuses
+from tests.support.volunteers import (
+    advance,
+    create,
+    duty,
+    join,
+    leave,
+    pending_reminders,
+    statuses,
+)
 
 SIGNED = SignUpStatus.SIGNED_UP
 WAITING = SignUpStatus.WAITLISTED
@@ -51,10 +59,6 @@ def _shift(app: App, number: int) -> Shift:
 
 def _admin(session: Session, user: str = "owner", chat: str = "g1") -> Actor:
     return Actor(resident(session, user), circle(session, chat), platform_admin=True)
-
-
-def _rules(app: App, session: Session) -> DutyRules:
-    return rules_for(session, community(session).id, app.settings.volunteering)
 
 
 # Creating shifts ---------------------------------------------------------------------------
@@ -93,16 +97,22 @@ def test_slots_that_have_started_are_left_out_of_a_rota_made_today(town: Driver)
     assert _local(app, _shift(app, 1).starts_at) == "11-23 12:00"
 
 
-def test_a_shift_and_its_circle_day_get_their_alert_and_morning_roster(town: Driver) -> None:
+def test_a_shift_and_its_circle_day_get_their_alert_digests_and_morning_roster(
+    town: Driver,
+) -> None:
     app = town.app
     create(app, "门岗值守 | 2026-11-25 08:00-10:00 | 2人")
     create(app, "门岗值守 | 2026-11-25 10:00-12:00 | 2人")
     with session_of(app) as session:
         home = circle(session, "g1").id
+    # The morning of the day before lists both; the day's own lists the one starting late
+    # enough; each has its alert two hours ahead, for when no digest listed it.
     assert pending_reminders(app) == [
-        ("short_alert:shift:1", "11-24 08:00"),
-        ("short_alert:shift:2", "11-24 10:00"),
+        ("short_digest:2026-11-24", "11-24 07:30"),
+        ("short_alert:shift:1", "11-25 06:00"),
         (f"morning_roster:{home}:2026-11-25", "11-25 07:00"),
+        ("short_digest:2026-11-25", "11-25 07:30"),
+        ("short_alert:shift:2", "11-25 08:00"),
     ]
 
 
@@ -114,15 +124,7 @@ def test_a_resident_cannot_create_shifts(town: Driver) -> None:
         items = parse_items([TOMORROW, "2人"], app.clock.now(), app.settings.zone)
         items.title = "门岗"
         with _refused("volunteering.admins_only"):
-            volunteering.create_shifts(
-                session,
-                app.clock.now(),
-                app.settings.zone,
-                outsider,
-                home,
-                items,
-                _rules(app, session),
-            )
+            arranging.create_shifts(session, duty(app, session), outsider, home, items)
 
 
 @pytest.mark.parametrize(
@@ -268,8 +270,8 @@ def _bad_signup_setup(town: Driver, case: str) -> tuple[str, int]:
         return "r2", 2
     create(app, f"门岗 | {TOMORROW} | 2人")
     with session_of(app) as session:
-        volunteering.cancel_shifts(
-            session, app.clock.now(), _admin(session), community(session), [1]
+        arranging.cancel_shifts(
+            session, duty(app, session), _admin(session), community(session), [1]
         )
     return "r2", 1
 
@@ -369,15 +371,13 @@ def _edit(app: App, numbers: list[int], *items: str) -> tuple[list[str], list[st
     """What changed, who was told, who moved up."""
     now = app.clock.now()
     with session_of(app) as session:
-        edited = volunteering.edit_shifts(
+        edited = arranging.edit_shifts(
             session,
-            now,
-            app.settings.zone,
+            duty(app, session),
             _admin(session),
             community(session),
             numbers,
             parse_items(list(items), now, app.settings.zone),
-            _rules(app, session),
         )
         told = [s.resident.display_name for s in edited.told]
         return edited.changed, told, [s.resident.display_name for s in edited.promoted]
@@ -401,7 +401,7 @@ def test_moving_a_shift_re_times_its_reminders_and_tells_its_volunteers(town: Dr
     assert _local(app, moved.signup_until) == "11-25 13:00"
     assert (f"hour_before:signup:{signup}", "11-25 13:00") in pending_reminders(app)
     assert (f"day_before:signup:{signup}", "11-24 19:00") in pending_reminders(app)
-    assert ("short_alert:shift:1", "11-24 14:00") in pending_reminders(app)
+    assert ("short_alert:shift:1", "11-25 12:00") in pending_reminders(app)
 
 
 def test_several_shifts_move_to_new_hours_on_their_own_days(town: Driver) -> None:
@@ -442,8 +442,8 @@ def test_a_started_shift_cannot_be_edited_or_cancelled(town: Driver) -> None:
     with _refused("volunteering.shift_started"):
         _edit(app, [1], "3人")
     with session_of(app) as session, _refused("volunteering.shift_started"):
-        volunteering.cancel_shifts(
-            session, app.clock.now(), _admin(session), community(session), [1]
+        arranging.cancel_shifts(
+            session, duty(app, session), _admin(session), community(session), [1]
         )
     assert town.snapshot() == before
     assert statuses(app, 1) == {"r1": SignUpStatus.SIGNED_UP}
@@ -457,8 +457,8 @@ def test_cancelling_shifts_releases_and_lists_their_volunteers_and_skips_reminde
     join(app, "r1", 1)
     join(app, "r2", 1)
     with session_of(app) as session:
-        cancelled = volunteering.cancel_shifts(
-            session, app.clock.now(), _admin(session), community(session), [1]
+        cancelled = arranging.cancel_shifts(
+            session, duty(app, session), _admin(session), community(session), [1]
         )
         told = [s.resident.display_name for s in cancelled.told]
     assert told == ["r1", "r2"]
@@ -476,7 +476,7 @@ def test_only_admins_of_the_shifts_circle_edit_it(town: Driver) -> None:
     with session_of(app) as session:
         other = Actor(resident(session, "owner2"), circle(session, "g2"), platform_admin=True)
         with _refused("volunteering.admins_only"):
-            volunteering.cancel_shifts(session, app.clock.now(), other, community(session), [1])
+            arranging.cancel_shifts(session, duty(app, session), other, community(session), [1])
     assert town.snapshot() == before
     assert _shift(app, 1).status == ShiftStatus.OPEN
 
@@ -513,15 +513,8 @@ def test_after_too_many_no_shows_a_sign_up_waits_for_approval(town: Driver) -> N
     assert (joined.signup.status, joined.noshows) == (SignUpStatus.PENDING, 1)
     assert not any(key.endswith(f":signup:{joined.signup.id}") for key, _ in pending_reminders(app))
     with session_of(app) as session:
-        signup = session.get_one(SignUp, joined.signup.id)
-        decided = volunteering.decide(
-            session,
-            app.clock.now(),
-            app.settings.zone,
-            _admin(session),
-            signup,
-            True,
-            _rules(app, session),
+        decided = signups.decide(
+            session, duty(app, session), _admin(session), community(session), 2, Who("@r2"), True
         )
         assert decided.signup.status == SIGNED
     assert any(key == f"hour_before:signup:{joined.signup.id}" for key, _ in pending_reminders(app))
@@ -532,18 +525,11 @@ def test_a_declined_sign_up_frees_its_place_for_the_waitlist(town: Driver) -> No
     _limit(town, 1)
     _no_show(town, "r2")
     create(app, f"门岗 | {TOMORROW} | 1人")
-    pending = join(app, "r2", 2).signup.id
+    join(app, "r2", 2)
     join(app, "r3", 2)
     with session_of(app) as session:
-        signup = session.get_one(SignUp, pending)
-        decided = volunteering.decide(
-            session,
-            app.clock.now(),
-            app.settings.zone,
-            _admin(session),
-            signup,
-            False,
-            _rules(app, session),
+        decided = signups.decide(
+            session, duty(app, session), _admin(session), community(session), 2, Who("@r2"), False
         )
         assert [s.resident.display_name for s in decided.promoted] == ["r3"]
     assert statuses(app, 2) == {"r2": SignUpStatus.CANCELLED, "r3": SIGNED}
@@ -563,20 +549,18 @@ def test_no_shows_need_no_approval_by_default_nor_once_thirty_days_old(town: Dri
 def test_only_pending_sign_ups_are_approved(town: Driver) -> None:
     app = town.app
     create(app, f"门岗 | {TOMORROW} | 2人")
-    joined = join(app, "r2", 1)
+    join(app, "r2", 1)
     before = town.snapshot()
-    with session_of(app) as session:
-        signup = session.get_one(SignUp, joined.signup.id)
-        with _refused("volunteering.not_pending"):
-            volunteering.decide(
-                session,
-                app.clock.now(),
-                app.settings.zone,
-                _admin(session),
-                signup,
-                True,
-                _rules(app, session),
-            )
+    with session_of(app) as session, _refused("volunteering.not_pending"):
+        signups.decide(
+            session,
+            duty(app, session),
+            _admin(session),
+            community(session),
+            1,
+            Who("@r2"),
+            True,
+        )
     assert town.snapshot() == before
     assert statuses(app, 1) == {"r2": SignUpStatus.SIGNED_UP}
 

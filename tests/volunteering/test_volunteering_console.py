@@ -84,7 +84,8 @@ def reminders(out: list[Any]) -> list[tuple[str, str, str]]:
     kinds = {
         "提醒您明天值班": "day_before",
         "您的值班快开始了": "hour_before",
-        "以下值班还缺人": "short_alert",
+        "还缺人，请尽快安排": "short_alert",
+        "今天和明天还缺人的值班": "short_digest",
         "【值班接龙】": "roster",
     }
     found = []
@@ -132,9 +133,8 @@ def test_a_rota_sign_ups_a_waitlist_promotion_and_reminders_on_the_virtual_clock
         ("g1", "11-24T07:00", "roster"),
         ("u3", "11-24T07:00", "hour_before"),
         ("u4", "11-24T07:00", "hour_before"),
-        ("u1", "11-24T08:00", "short_alert"),
+        ("u1", "11-24T07:30", "short_digest"),
         ("u5", "11-24T09:00", "hour_before"),
-        ("u1", "11-24T10:00", "short_alert"),
     ]
     morning = said(out, "【值班接龙】11月24日 周二")[-1]
     assert "id" in morning and morning["id"] != roster_id
@@ -176,11 +176,12 @@ def test_text_style_and_two_restarts_lose_nothing_and_repeat_nothing(db_url: str
     )
     assert reminders(second) == [
         ("g1", "11-24T07:30", "roster"),
+        ("u1", "11-24T07:30", "short_digest"),
         ("u2", "11-24T07:30", "hour_before"),
-        ("u1", "11-24T08:00", "short_alert"),
+        ("u1", "11-24T07:30", "short_alert"),
     ]
     assert said(second, "李四 已签到：#1")
-    # Down from 08:30 until 19:30: 09:00 and 10:00 are too late; 19:00 is not.
+    # Down from 08:30 until 19:30: 09:00 is too late; 19:00 is not.
     third, logged = console(
         db_url,
         "2026-11-24T19:30:00+08:00",
@@ -191,6 +192,7 @@ def test_text_style_and_two_restarts_lose_nothing_and_repeat_nothing(db_url: str
         ("u2", "11-24T19:30", "day_before"),
         ("g1", "11-25T07:00", "roster"),
         ("u2", "11-25T07:00", "hour_before"),
+        ("u1", "11-25T07:30", "short_digest"),
     ]
-    assert "skipped 2 duty reminders" in logged
-    assert "hour_before 1, short_alert 1" in logged
+    assert "skipped 1 duty reminders" in logged
+    assert "(hour_before 1)" in logged

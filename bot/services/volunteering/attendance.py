@@ -16,13 +16,15 @@ from sqlalchemy import ColumnElement, distinct, func, select
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
+from bot.messages import Envelope
 from bot.services.common import audit
 from bot.services.common.access import Actor, manages
 from bot.services.common.when import local_text
 from bot.services.points import earn_for_hours
-from bot.services.volunteering.rules import DutyRules
-from bot.services.volunteering.shifts import day_bounds, listed
+from bot.services.volunteering.notices import Duty, rosters
+from bot.services.volunteering.shifts import Who, day_bounds, find_shift, listed, someone_on
 from models import (
+    Circle,
     HoursSource,
     Place,
     Resident,
@@ -59,16 +61,19 @@ def _candidates(session: Session, resident: Resident, number: int | None) -> lis
     )
 
 
+@dataclass(frozen=True)
+class CheckedIn:
+    """A volunteer's check-in, and the roster messages showing it."""
+
+    signup: SignUp
+    notices: list[Envelope]
+
+
 def check_in(
-    session: Session,
-    now: datetime,
-    zone: ZoneInfo,
-    resident: Resident,
-    rules: DutyRules,
-    number: int | None = None,
-) -> SignUp:
+    session: Session, duty: Duty, resident: Resident, number: int | None = None
+) -> CheckedIn:
     """Check in to my shift, from `checkin_tolerance` before its start until its end."""
-    early = rules.checkin_tolerance
+    now, early = duty.now, duty.rules.checkin_tolerance
     mine = _candidates(session, resident, number)
     open_now = [
         s
@@ -83,11 +88,11 @@ def check_in(
             "volunteering.checkin_outside",
             minutes=_minutes(early),
             number=upcoming[0].shift.number if upcoming else None,
-            at=local_text(upcoming[0].shift.starts_at - early, zone) if upcoming else "",
+            at=local_text(upcoming[0].shift.starts_at - early, duty.zone) if upcoming else "",
         )
     signup = open_now[0]
     signup.checked_in_at = now
-    return signup
+    return CheckedIn(signup, rosters(session, duty, [signup.shift], create=False))
 
 
 @dataclass(frozen=True)
@@ -98,11 +103,19 @@ class Served:
     hours: VolunteerHours
 
 
+@dataclass(frozen=True)
+class CheckedOut:
+    """A volunteer's check-out with the time it confirmed, and the roster messages."""
+
+    served: Served
+    notices: list[Envelope]
+
+
 def check_out(
-    session: Session, now: datetime, resident: Resident, rules: DutyRules, number: int | None = None
-) -> Served:
+    session: Session, duty: Duty, resident: Resident, number: int | None = None
+) -> CheckedOut:
     """Check out of the shift I checked in to, until `checkin_tolerance` after its end."""
-    late = rules.checkin_tolerance
+    now, late = duty.now, duty.rules.checkin_tolerance
     mine = [
         s
         for s in _candidates(session, resident, number)
@@ -120,7 +133,8 @@ def check_out(
     signup.checked_out_at = now
     served = min(now, shift.ends_at) - max(signup.checked_in_at, shift.starts_at)
     hours = _record(session, now, signup, _minutes(served), HoursSource.CHECKOUT, resident.id)
-    return Served(signup, hours)
+    notices = rosters(session, duty, [shift], create=False)
+    return CheckedOut(Served(signup, hours), notices)
 
 
 def _record(
@@ -208,15 +222,15 @@ def mark_noshow(
     session: Session, now: datetime, actor: Actor, shift: Shift, signup: SignUp
 ) -> None:
     """An admin marks someone on a started shift as absent; confirmed time cannot be."""
+    # A check-in stands against a no-show: an admin who insists undoes it first.
     community = _started(session, actor, shift, now)
+    name = signup.resident.display_name
     if signup.status == SignUpStatus.ATTENDED:
-        raise DomainError(
-            "volunteering.already_confirmed", number=shift.number, name=signup.resident.display_name
-        )
+        raise DomainError("volunteering.already_confirmed", number=shift.number, name=name)
     if signup.status != SignUpStatus.SIGNED_UP:
-        raise DomainError(
-            "volunteering.not_on_shift", number=shift.number, name=signup.resident.display_name
-        )
+        raise DomainError("volunteering.not_on_shift", number=shift.number, name=name)
+    if signup.checked_in_at is not None:
+        raise DomainError("volunteering.checked_in_not_absent", number=shift.number, name=name)
     signup.status = SignUpStatus.NO_SHOW
     signup.decided_by_id = actor.resident.id
     audit.record(
@@ -228,6 +242,79 @@ def mark_noshow(
         place_id=community.id,
         shift=shift.number,
     )
+
+
+def undo_check_in(
+    session: Session, now: datetime, actor: Actor, shift: Shift, signup: SignUp
+) -> None:
+    """An admin undoes someone's check-in (before check-out), so they may be marked absent."""
+    community = _started(session, actor, shift, now)
+    name = signup.resident.display_name
+    if signup.status == SignUpStatus.ATTENDED:
+        raise DomainError("volunteering.already_confirmed", number=shift.number, name=name)
+    if signup.status != SignUpStatus.SIGNED_UP or signup.checked_in_at is None:
+        raise DomainError("volunteering.not_checked_in_person", number=shift.number, name=name)
+    signup.checked_in_at = None
+    audit.record(
+        session,
+        now,
+        "shift.undo_checkin",
+        actor_id=actor.resident.id,
+        target_id=signup.resident_id,
+        place_id=community.id,
+        shift=shift.number,
+    )
+
+
+# What admins do on a started shift, by number and person -----------------------------------
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    """Time an admin confirmed on a shift, and the roster messages showing it."""
+
+    shift: Shift
+    served: list[Served]
+    notices: list[Envelope]
+
+
+def confirm_attendance(
+    session: Session, duty: Duty, actor: Actor, community: Place, number: int, who: Who | None
+) -> Confirmed:
+    """An admin confirms a started shift for everyone on it, or for the one person named."""
+    shift = find_shift(session, community, number)
+    one = someone_on(session, duty.now, shift, who) if who is not None else None
+    served = confirm(session, duty.now, actor, shift, one)
+    return Confirmed(shift, served, rosters(session, duty, [shift], create=False))
+
+
+@dataclass(frozen=True)
+class Marked:
+    """The person an admin marked absent or whose check-in they undid, and the rosters."""
+
+    shift: Shift
+    signup: SignUp
+    notices: list[Envelope]
+
+
+def mark_absent(
+    session: Session, duty: Duty, actor: Actor, community: Place, number: int, who: Who
+) -> Marked:
+    """An admin marks the person named on a started shift absent."""
+    shift = find_shift(session, community, number)
+    signup = someone_on(session, duty.now, shift, who)
+    mark_noshow(session, duty.now, actor, shift, signup)
+    return Marked(shift, signup, rosters(session, duty, [shift], create=False))
+
+
+def undo_check_in_of(
+    session: Session, duty: Duty, actor: Actor, community: Place, number: int, who: Who
+) -> Marked:
+    """An admin undoes the check-in of the person named on a started shift."""
+    shift = find_shift(session, community, number)
+    signup = someone_on(session, duty.now, shift, who)
+    undo_check_in(session, duty.now, actor, shift, signup)
+    return Marked(shift, signup, rosters(session, duty, [shift], create=False))
 
 
 # Totals ----------------------------------------------------------------------------------
@@ -275,7 +362,7 @@ class Totals:
     volunteers: int
 
 
-def totals(session: Session, where: ColumnElement[bool]) -> Totals:
+def _totals(session: Session, where: ColumnElement[bool]) -> Totals:
     """Totals of the hours rows matching `where`."""
     minutes, projects, volunteers = session.execute(
         select(
@@ -285,6 +372,24 @@ def totals(session: Session, where: ColumnElement[bool]) -> Totals:
         ).where(where)
     ).one()
     return Totals(int(minutes), int(projects), int(volunteers))
+
+
+@dataclass(frozen=True)
+class CircleHours:
+    """A circle's and its community's confirmed time, and the community's top volunteers."""
+
+    here: Totals
+    whole: Totals
+    top: list[tuple[str, int]]
+
+
+def circle_hours(session: Session, circle: Circle, community: Place) -> CircleHours:
+    """The totals a circle admin sees: the circle's, the community's and the top list."""
+    return CircleHours(
+        _totals(session, VolunteerHours.circle_id == circle.id),
+        _totals(session, VolunteerHours.community_id == community.id),
+        top_volunteers(session, community),
+    )
 
 
 def top_volunteers(session: Session, community: Place, limit: int = TOP) -> list[tuple[str, int]]:

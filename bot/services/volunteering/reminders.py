@@ -7,14 +7,25 @@ however often its shift or sign-up changes; a change moves its due time instead.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.services.volunteering.rules import DutyRules
-from models import DutyReminder, ReminderKind, Shift, SignUp
+from bot.config import VolunteeringSettings
+from bot.services.volunteering import rules as duty_rules
+from bot.services.volunteering.rules import DutyRules, RuleChanges
+from models import (
+    DutyReminder,
+    Place,
+    ReminderKind,
+    Resident,
+    Shift,
+    ShiftStatus,
+    SignUp,
+    SignUpStatus,
+)
 
 PENDING = (DutyReminder.sent_at.is_(None), DutyReminder.skipped_at.is_(None))
 PERSONAL = (ReminderKind.DAY_BEFORE, ReminderKind.HOUR_BEFORE)
@@ -73,7 +84,7 @@ def schedule_signup(
 def schedule_shift(
     session: Session, now: datetime, zone: ZoneInfo, shift: Shift, rules: DutyRules
 ) -> None:
-    """A shift's short-of-people alert, and the morning roster of its day in its circle."""
+    """A shift's short-of-people alert and digests, and the morning roster of its day."""
     alert = shift.starts_at - rules.short_alert if rules.short_alert else None
     _upsert(
         session,
@@ -83,21 +94,49 @@ def schedule_shift(
         kind=ReminderKind.SHORT_ALERT,
         shift_id=shift.id,
     )
-    if shift.circle_id is None or rules.morning_roster_at is None:
-        return
     day = local_day(shift.starts_at, zone)
-    key = f"morning_roster:{shift.circle_id}:{day.isoformat()}"
-    made = session.scalar(select(DutyReminder).where(DutyReminder.key == key))
-    if made is None or made.skipped_at is not None:
-        _upsert(
+    for digest_day in digest_days(shift, rules, zone):
+        _once(
             session,
             now,
-            key,
-            datetime.combine(day, rules.morning_roster_at, zone),
-            kind=ReminderKind.MORNING_ROSTER,
-            circle_id=shift.circle_id,
-            day=day,
+            f"short_digest:{digest_day.isoformat()}",
+            datetime.combine(digest_day, rules.short_digest_at or time(), zone),
+            kind=ReminderKind.SHORT_DIGEST,
+            day=digest_day,
         )
+    if shift.circle_id is None or rules.morning_roster_at is None:
+        return
+    _once(
+        session,
+        now,
+        f"morning_roster:{shift.circle_id}:{day.isoformat()}",
+        datetime.combine(day, rules.morning_roster_at, zone),
+        kind=ReminderKind.MORNING_ROSTER,
+        circle_id=shift.circle_id,
+        day=day,
+    )
+
+
+def digest_days(shift: Shift, rules: DutyRules, zone: ZoneInfo) -> list[date]:
+    """The mornings whose short-of-people digest lists a shift, while it is short."""
+    # A digest lists today's and tomorrow's shifts, but not those starting within the
+    # alert's lead time, which their own alert covers.
+    if rules.short_digest_at is None:
+        return []
+    day = local_day(shift.starts_at, zone)
+    lead = rules.short_alert or timedelta()
+    return [
+        morning
+        for morning in (day - timedelta(days=1), day)
+        if datetime.combine(morning, rules.short_digest_at, zone) + lead < shift.starts_at
+    ]
+
+
+def _once(session: Session, now: datetime, key: str, due: datetime, **fields: object) -> None:
+    """Make the reminder named `key`, shared by many shifts, unless it is already made."""
+    made = session.scalar(select(DutyReminder).where(DutyReminder.key == key))
+    if made is None or made.skipped_at is not None:
+        _upsert(session, now, key, due, **fields)
 
 
 def skip_signup(session: Session, now: datetime, signup: SignUp, reason: str) -> None:
@@ -126,3 +165,37 @@ def reschedule_signups(
     """Re-time the private reminders of these volunteers (their shift or the rules changed)."""
     for signup in signups:
         schedule_signup(session, now, zone, signup, rules)
+
+
+def reschedule_community(
+    session: Session, now: datetime, zone: ZoneInfo, community: Place, rules: DutyRules
+) -> None:
+    """The community's reminder times changed: re-time every volunteer's pending reminders."""
+    holders = session.scalars(
+        select(SignUp)
+        .join(Shift, Shift.id == SignUp.shift_id)
+        .where(
+            Shift.community_id == community.id,
+            Shift.status == ShiftStatus.OPEN,
+            Shift.starts_at > now,
+            SignUp.status == SignUpStatus.SIGNED_UP,
+        )
+    )
+    reschedule_signups(session, now, zone, holders, rules)
+
+
+def set_rules(
+    session: Session,
+    now: datetime,
+    zone: ZoneInfo,
+    actor: Resident,
+    community: Place,
+    changes: RuleChanges,
+    settings: VolunteeringSettings,
+) -> DutyRules:
+    """A secretary changes the community's duty rules; pending reminders follow new times."""
+    duty_rules.change_rules(session, now, actor, community, changes)
+    current = duty_rules.rules_for(session, community.id, settings)
+    if changes.reminders:
+        reschedule_community(session, now, zone, community, current)
+    return current

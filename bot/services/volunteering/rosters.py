@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from bot.messages import ChatKind, Envelope, Reply, Target
 from bot.services.common.outreach import active_chats, to_identities
 from bot.services.volunteering.shifts import ShiftView, listed, shifts_on, views, waitlist
-from models import Circle, CircleChat, Resident, RosterPost, Shift
+from models import Circle, CircleChat, Resident, RosterPost, Shift, SignUp, SignUpStatus
 
 
 def when_data(shift: Shift, zone: ZoneInfo) -> dict[str, Any]:
@@ -67,7 +67,7 @@ def roster_reply(session: Session, circle: Circle, day: date, zone: ZoneInfo) ->
     shifts = []
     for view in views(session, shifts_on(session, circle, day, zone)):
         people = [
-            [n, s.resident.display_name, s.status.value]
+            [n, s.resident.display_name, _shown(s)]
             for n, s in enumerate(listed(session, view.shift), start=1)
         ]
         waiting = [s.resident.display_name for s in waitlist(session, view.shift)]
@@ -76,6 +76,13 @@ def roster_reply(session: Session, circle: Circle, day: date, zone: ZoneInfo) ->
         "volunteering.roster",
         {"date": [day.year, day.month, day.day, day.weekday()], "shifts": shifts},
     )
+
+
+def _shown(signup: SignUp) -> str:
+    """Where someone stands on a roster; a check-in shows until the time is confirmed."""
+    if signup.status == SignUpStatus.SIGNED_UP and signup.checked_in_at is not None:
+        return "checked_in"
+    return signup.status.value
 
 
 def _envelope(chat: CircleChat, reply: Reply, language: str, key: str, edit: bool) -> Envelope:

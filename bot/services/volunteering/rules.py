@@ -36,6 +36,7 @@ class DutyRules:
     day_before_at: time | None
     hour_before: timedelta | None
     morning_roster_at: time | None
+    short_digest_at: time | None
     short_alert: timedelta | None
     cancel_before: timedelta
     checkin_tolerance: timedelta
@@ -56,6 +57,7 @@ def defaults(settings: VolunteeringSettings) -> DutyRules:
         day_before_at=_clock(settings.day_before_at),
         hour_before=timedelta(minutes=settings.hour_before_minutes) or None,
         morning_roster_at=_clock(settings.morning_roster_at),
+        short_digest_at=_clock(settings.short_digest_at),
         short_alert=timedelta(hours=settings.short_alert_hours) or None,
         cancel_before=timedelta(hours=settings.cancel_hours),
         checkin_tolerance=timedelta(minutes=settings.checkin_minutes),
@@ -80,6 +82,7 @@ def rules_for(session: Session, community_id: int, settings: VolunteeringSetting
             else base.hour_before
         ),
         morning_roster_at=base.morning_roster_at,
+        short_digest_at=base.short_digest_at,
         short_alert=base.short_alert,
         cancel_before=(
             timedelta(minutes=own.cancel_minutes)

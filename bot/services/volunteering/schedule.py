@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,7 +33,8 @@ from bot.services.volunteering.rosters import (
     to_platforms,
     to_volunteer,
 )
-from bot.services.volunteering.shifts import ShiftView, views
+from bot.services.volunteering.rules import defaults
+from bot.services.volunteering.shifts import ShiftView, day_bounds, views
 from models import (
     Circle,
     DutyReminder,
@@ -58,6 +59,7 @@ class DutyReminders:
         self.zone = settings.zone
         self.language = language
         self.grace = timedelta(minutes=settings.volunteering.grace_minutes)
+        self.lead = defaults(settings.volunteering).short_alert or timedelta()
 
     def next_due(self, session: Session, after: datetime) -> datetime | None:
         """The earliest pending reminder."""
@@ -88,6 +90,9 @@ class DutyReminders:
                     row.skipped_at, row.skip_reason = now, "stale"
                     continue
                 personal[(row.kind, signup.resident_id)].append(signup)
+            elif row.kind == ReminderKind.SHORT_DIGEST:
+                assert row.day is not None
+                envelopes += self._digest(session, now, row.day)
             elif row.kind == ReminderKind.MORNING_ROSTER:
                 assert row.circle is not None and row.day is not None
                 envelopes += post_rosters(
@@ -152,15 +157,64 @@ class DutyReminders:
         ]
         if not lacking:
             return []
-        admins = circle_admins(session, circle) or secretaries(
-            session, community_of(session, circle.place)
-        )
         reply = Reply("volunteering.short_alert", {"shifts": lacking})
         return [
             e
-            for admin in admins
+            for admin in _deciders(session, circle)
             for e in to_volunteer(session, admin, circle, reply, self.language)
         ]
+
+    def _digest(self, session: Session, now: datetime, day: date) -> list[Envelope]:
+        """One message to each admin listing their shifts of today and tomorrow still short."""
+        # Shifts starting within the alert's lead time are left to their own alerts; the
+        # shifts a digest lists get no alert of their own.
+        _, until = day_bounds(day + timedelta(days=1), self.zone)
+        shifts = session.scalars(
+            select(Shift)
+            .where(
+                Shift.status == ShiftStatus.OPEN,
+                Shift.circle_id.is_not(None),
+                Shift.starts_at > now + self.lead,
+                Shift.starts_at < until,
+            )
+            .order_by(Shift.starts_at, Shift.number)
+        ).all()
+        short = [view for view in views(session, list(shifts)) if view.left > 0]
+        per_admin: dict[int, tuple[Resident, Circle, list[dict[str, Any]]]] = {}
+        for view in short:
+            circle = view.shift.circle
+            assert circle is not None
+            for admin in _deciders(session, circle):
+                entry = per_admin.setdefault(admin.id, (admin, circle, []))
+                entry[2].append(_shift_line(view, self.zone))
+        session.execute(
+            update(DutyReminder)
+            .where(
+                DutyReminder.kind == ReminderKind.SHORT_ALERT,
+                DutyReminder.shift_id.in_([view.shift.id for view in short]),
+                *PENDING,
+            )
+            .values(skipped_at=now, skip_reason="digest")
+            .execution_options(synchronize_session=False)
+        )
+        return [
+            e
+            for admin, circle, lines in per_admin.values()
+            for e in to_volunteer(
+                session,
+                admin,
+                circle,
+                Reply("volunteering.short_digest", {"shifts": lines}),
+                self.language,
+            )
+        ]
+
+
+def _deciders(session: Session, circle: Circle) -> list[Resident]:
+    """Who arranges a circle's duty: its admins, else its community's secretaries."""
+    return circle_admins(session, circle) or secretaries(
+        session, community_of(session, circle.place)
+    )
 
 
 def _on_duty(signup: SignUp) -> bool:

@@ -32,6 +32,9 @@ DEFAULT_WEEKS = 4
 MAX_WEEKS = 52
 
 _WEEKDAY_CHARS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+# Days named by a word, as days from today; past ones are read so that they can be refused.
+_DAY_WORDS = {"今天": 0, "今日": 0, "today": 0, "明天": 1, "明日": 1, "tomorrow": 1}
+_DAY_WORDS |= {"后天": 2, "後天": 2, "昨天": -1, "昨日": -1, "yesterday": -1, "前天": -2}
 _WEEKDAY_WORDS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 _WEEK = r"(?:周|週|星期|礼拜|禮拜)"
 _PERIODS = {"上午": 0, "早上": 0, "早晨": 0, "凌晨": 0, "am": 0}
@@ -48,7 +51,10 @@ _TOKENS: list[tuple[str, re.Pattern[str]]] = [
     ("window", re.compile(rf"{_CLOCK}{_RANGE}({_NEXT_DAY})?\s*{_CLOCK}")),
     ("full_date", re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号號]?")),
     ("month_day", re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号號]?|(\d{1,2})/(\d{1,2})")),
-    ("day_word", re.compile(r"(今天|今日|明天|明日|后天|後天|today|tomorrow)")),
+    (
+        "day_word",
+        re.compile(r"(今天|今日|明天|明日|后天|後天|昨天|昨日|前天|today|tomorrow|yesterday)"),
+    ),
     ("daily", re.compile(r"(每天|每日|daily|every day)")),
     ("weekly", re.compile(rf"(?:每\s*{_WEEK}|every\s+)([^\s\d]+)")),
     ("weekend", re.compile(r"(周末|週末|weekends?|工作日|weekdays?)")),
@@ -161,6 +167,8 @@ def parse_shift(text: str, now: datetime, zone: ZoneInfo) -> ShiftItems:
         raise DomainError("volunteering.shift_needs_time")
     if not found.times.dated:
         raise DomainError("volunteering.shift_needs_date")
+    if all(start <= now for start, _ in found.times.slots(zone)):
+        raise DomainError("volunteering.time_past")
     if found.capacity is None:
         raise DomainError("volunteering.shift_needs_capacity")
     return found
@@ -305,8 +313,7 @@ def _take(tokens: _Tokens, name: str, match: re.Match[str], today: date) -> None
             _month_day(month, day, today, tokens.dates[-1] if tokens.dates else None)
         )
     elif name == "day_word":
-        offset = {"今天": 0, "今日": 0, "today": 0, "明天": 1, "明日": 1, "tomorrow": 1}
-        tokens.dates.append(today + timedelta(days=offset.get(match.group(1), 2)))
+        tokens.dates.append(today + timedelta(days=_DAY_WORDS[match.group(1)]))
     elif name in ("weekly", "weekend"):
         tokens.weekdays = _weekdays(match.group(1))
     elif name == "step":
