@@ -341,7 +341,7 @@ def demo_command(
         return
     start = _start_time(now, settings)
     try:
-        seeded = demo.open_demo(file, start, reset=reset)
+        seeded = demo.open_demo(file, start, reset=reset, zone=settings.zone)
     except demo.NotADemo as exc:
         _fail(str(exc))
         return

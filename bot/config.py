@@ -1,4 +1,4 @@
-"""Settings: a TOML file, overridden by the environment, validated at start."""
+"""Settings: a TOML file, overridden by the environment, validated at start; composes features'."""
 
 from __future__ import annotations
 
@@ -9,8 +9,12 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 from sqlalchemy.engine import make_url
+
+from bot.services.common.settings import Section
+from bot.services.deliberation.settings import DeliberationSettings as DeliberationSettings
+from bot.services.volunteering.settings import VolunteeringSettings as VolunteeringSettings
 
 Language = Literal["zh-Hans", "zh-Hant", "en"]
 LANGUAGES: tuple[Language, ...] = ("zh-Hans", "zh-Hant", "en")
@@ -23,11 +27,7 @@ class ConfigError(Exception):
     """A setting is missing or wrong; the message is one line for the operator."""
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class GeneralSettings(_Section):
+class GeneralSettings(Section):
     """Settings that apply everywhere."""
 
     timezone: str = "Asia/Shanghai"
@@ -44,7 +44,7 @@ class GeneralSettings(_Section):
         return value
 
 
-class DatabaseSettings(_Section):
+class DatabaseSettings(Section):
     """Where the data lives."""
 
     url: str = DEFAULT_DATABASE_URL
@@ -57,7 +57,7 @@ class DatabaseSettings(_Section):
         return value
 
 
-class TelegramSettings(_Section):
+class TelegramSettings(Section):
     """The Telegram bot."""
 
     token: str = ""
@@ -70,7 +70,7 @@ class TelegramSettings(_Section):
     poll_interval: float = Field(default=0.0, ge=0, le=60)
 
 
-class WeChatSettings(_Section):
+class WeChatSettings(Section):
     """The WeChat account, reached through a Wechaty puppet service; cautious sending."""
 
     endpoint: str = ""
@@ -88,13 +88,13 @@ class WeChatSettings(_Section):
         return value
 
 
-class SchedulerSettings(_Section):
+class SchedulerSettings(Section):
     """The live scheduler."""
 
     tick_seconds: float = Field(default=20.0, gt=0, le=3600)
 
 
-class DeliverySettings(_Section):
+class DeliverySettings(Section):
     """What the database keeps of delivery: handled updates, sent messages, buttons."""
 
     # Telegram redelivers unconfirmed updates within a day; a week covers any restart.
@@ -103,51 +103,13 @@ class DeliverySettings(_Section):
     keep_buttons_days: int = Field(default=90, ge=1, le=3650)
 
 
-class SecuritySettings(_Section):
+class SecuritySettings(Section):
     """Secrets the server keeps."""
 
     secret: str = ""
 
 
-class DeliberationSettings(_Section):
-    """Topics and polls."""
-
-    seconds_needed: int = Field(default=5, ge=1, le=1000)
-    default_poll_days: int = Field(default=7, ge=1, le=365)
-    reminder_hours: float = Field(default=24.0, ge=0, le=24 * 30)
-    live_edit_seconds: float = Field(default=10.0, ge=1, le=3600)
-    anonymous_tally_minutes: float = Field(default=5.0, ge=0, le=24 * 60)
-    follow_up_repeat_days: int = Field(default=7, ge=1, le=365)
-
-
-def _clock_time(value: str) -> str:
-    hour, colon, minute = value.partition(":")
-    if value and not (
-        colon and hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60
-    ):
-        raise ValueError("a time of day such as 19:00, or empty for none")
-    return value
-
-
-class VolunteeringSettings(_Section):
-    """Volunteer duty: every community's defaults, which a secretary may change with /dutyrules."""
-
-    day_before_at: str = "19:00"
-    hour_before_minutes: int = Field(default=60, ge=0, le=24 * 60)
-    morning_roster_at: str = "07:00"
-    short_digest_at: str = "07:30"
-    short_alert_hours: float = Field(default=2.0, ge=0, le=24 * 14)
-    cancel_hours: float = Field(default=2.0, ge=0, le=24 * 14)
-    checkin_minutes: int = Field(default=30, ge=0, le=24 * 60)
-    noshow_limit: int = Field(default=0, ge=0, le=100)
-    noshow_days: int = Field(default=30, ge=1, le=365)
-    grace_minutes: int = Field(default=120, ge=0, le=7 * 24 * 60)
-    roster_repost_seconds: float = Field(default=60.0, ge=0, le=3600)
-
-    _times = field_validator("day_before_at", "morning_roster_at", "short_digest_at")(_clock_time)
-
-
-class Settings(_Section):
+class Settings(Section):
     """Every setting of Linli."""
 
     general: GeneralSettings = GeneralSettings()

@@ -6,8 +6,9 @@ import os
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,15 +16,30 @@ from sqlalchemy.orm import Session
 from bot.adapters.console import PLATFORM, ConsoleChat
 from bot.app import prepare_database
 from bot.services.common import audit
+from bot.services.common.access import Actor
 from bot.services.community import circles, households, roles
 from bot.services.community.grid import add_path, resolve_place
 from bot.services.community.people import ensure_identity
-from models import Circle, CircleKind, Identity, Resident, Role
+from bot.services.deliberation import polls
+from bot.services.deliberation.poll_spec import parse_poll
+from bot.services.volunteering.arranging import create_shifts
+from bot.services.volunteering.notices import Duty
+from bot.services.volunteering.rules import rules_for
+from bot.services.volunteering.settings import VolunteeringSettings
+from bot.services.volunteering.shift_spec import parse_shift
+from bot.services.volunteering.signups import sign_up
+from models import Circle, CircleKind, Identity, Place, Resident, Role
 
 DEFAULT_FILE = "linli-demo.db"
 DEMO_ACTION = "demo.seed"
 DEMO_MARKER = "linli-demo"
 STREET = "文化路街道"
+# The demo street's own time zone, unless the operator's settings name another.
+DEMO_ZONE = ZoneInfo("Asia/Shanghai")
+DEMO_ROTA = "门岗值守 | 明天 08:00-12:00 每2小时 | 2人 | 2号门"
+# (index of the rota's shift, volunteer)
+DEMO_SIGNUPS = ((0, "u3"), (0, "u7"), (1, "u8"))
+DEMO_POLL = "在2号门装电动车充电桩吗？ | 同意 | 不同意 | 截止 3天"
 COMMUNITY = "红旗里社区"
 
 # Estate -> building -> number of units; 幸福家园 skips building 4, as many estates do.
@@ -135,6 +151,8 @@ Try first 先试试:
   成员                 ...and see who is registered here (/members)
   :user u3             become the circle admin...
   /role @王德明 楼长   ...and make 王德明 building head of his building
+  值班表               the duty rota of 1号院 (报名 2 signs up)
+  投票 1 1             vote 同意 in the open poll on a charging point
   :user u40 小陈       become a newcomer named 小陈...
   登记 3-2-301         ...and register 3号楼2单元301 (then 登记 3-2-301 同意)
 
@@ -172,7 +190,9 @@ def is_demo(path: Path) -> bool:
         return False
 
 
-def open_demo(path: Path, now: datetime, *, reset: bool = False) -> bool:
+def open_demo(
+    path: Path, now: datetime, *, reset: bool = False, zone: ZoneInfo = DEMO_ZONE
+) -> bool:
     """Make `path` a seeded demo database; True when seeded now, False when reused.
 
     A file that exists without the demo marker raises NotADemo and is left untouched.
@@ -192,7 +212,7 @@ def open_demo(path: Path, now: datetime, *, reset: bool = False) -> bool:
     database = prepare_database(sqlite_url(staging))
     try:
         with database.transaction() as session:
-            seed(session, now)
+            seed(session, now, zone)
     finally:
         database.dispose()
     _remove(path)
@@ -205,8 +225,8 @@ def _remove(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def seed(session: Session, now: datetime) -> None:
-    """Create the demo street, residents, circles and roles, and mark the database a demo."""
+def seed(session: Session, now: datetime, zone: ZoneInfo = DEMO_ZONE) -> None:
+    """Create the demo street, residents, circles, roles, a rota and a poll; mark it a demo."""
     for estate, buildings in ESTATES.items():
         for building, units in buildings.items():
             for unit in range(1, units + 1):
@@ -251,9 +271,30 @@ def seed(session: Session, now: datetime) -> None:
         roles.grant(session, now, people[user], role, roles.Scope(place=place), roles.OPERATOR)
         if role == Role.PARTY_MEMBER:
             circles.touch_member(session, now, bound[PARTY_GROUP], people[user])
+    _seed_activity(session, now, zone, people, bound["g1"], community)
     audit.record(
         session, now, DEMO_ACTION, actor_id=None, place_id=community.id, marker=DEMO_MARKER
     )
+
+
+def _seed_activity(
+    session: Session,
+    now: datetime,
+    zone: ZoneInfo,
+    people: dict[str, Resident],
+    circle: Circle,
+    community: Place,
+) -> None:
+    """A rota with volunteers signed up and an open poll: the first look shows a living circle."""
+    secretary = Actor(people["sec"], circle)
+    settings = VolunteeringSettings()
+    rules = rules_for(session, community.id, settings)
+    duty = Duty(now, zone, rules, "zh-Hans", timedelta(seconds=settings.roster_repost_seconds))
+    rota = create_shifts(session, duty, secretary, circle, parse_shift(DEMO_ROTA, now, zone))
+    for number, user in DEMO_SIGNUPS:
+        sign_up(session, now, zone, people[user], rota.shifts[number], rules)
+    spec = parse_poll(DEMO_POLL, now, zone)
+    polls.open_poll(session, now, secretary, circle, spec, default_days=7, reminder_hours=24)
 
 
 def prepare_chat(chat: ConsoleChat) -> None:

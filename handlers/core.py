@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.errors import DomainError
-from bot.messages import Choice, Reply
+from bot.messages import Audience, Choice, Reply
 from bot.routing import Command
+from bot.services.community.circles import set_language as set_circle_language
 from bot.services.community.people import parse_language, set_language
 from handlers import access
 from handlers.community.circles import me
 
+ALL_WORDS = frozenset({"全部", "所有", "all"})
+# A group's 帮助 fits a phone screen: what residents and admins there do most, in this order.
+GROUP_EVERYDAY = ("join", "vote", "propose", "second", "shifts", "signup", "poll", "shift", "me")
+GROUP_LINES = 8
 LANGUAGE_CHOICES = [
     [Choice("简体中文", "/lang zh-Hans"), Choice("繁體中文", "/lang zh-Hant")],
     [Choice("English", "/lang en")],
@@ -27,9 +32,18 @@ def start(ctx: Context, args: str) -> Reply:
 
 
 def help_(ctx: Context, args: str) -> Reply:
-    """The commands this person may use in this chat."""
+    """The commands this person may use here: in a group the everyday ones, all on request."""
+    word = args.strip().lower()
+    if word and word not in ALL_WORDS:
+        raise DomainError("core.extra_arguments", extra=word[:40])
     visible = [c.help_key for c in ctx.commands if c.help_key and c.visible(ctx)]
-    return Reply("core.help", {"keys": visible, "group": ctx.is_group})
+    data = {"keys": visible, "group": ctx.is_group, "short": False}
+    if word:
+        return Reply("core.help", data, audience=Audience.PRIVATE)
+    if not ctx.is_group:
+        return Reply("core.help", data)
+    everyday = [key for key in GROUP_EVERYDAY if key in visible][:GROUP_LINES]
+    return Reply("core.help", data | {"keys": everyday, "short": True})
 
 
 def lang(ctx: Context, args: str) -> Reply:
@@ -43,10 +57,8 @@ def lang(ctx: Context, args: str) -> Reply:
     if not ctx.is_group:
         set_language(ctx.session, ctx.resident, language)
         return Reply("core.lang_mine", {"language": language})
-    circle = ctx.require_circle()
-    if not access.admin_here(ctx):
-        raise DomainError("core.lang_admins_only")
-    circle.language = language
+    ctx.require_circle()
+    set_circle_language(ctx.session, access.actor_of(ctx), language)
     return Reply("core.lang_circle", {"language": language})
 
 

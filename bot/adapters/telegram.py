@@ -180,18 +180,21 @@ def to_incoming(update: Update, bot_id: int, bot_username: str) -> list[Incoming
     chat = _chat(message.chat)
     if chat is None:
         return []
-    sender = _user(message.from_user)
+    return _message_events(message, chat, _user(message.from_user), bot_id, key, common)
+
+
+def _message_events(
+    message: Message,
+    chat: ChatRef,
+    sender: UserRef,
+    bot_id: int,
+    key: str,
+    common: dict[str, Any],
+) -> list[Incoming]:
+    """A message's events: a migration, joins, a leave, or text."""
     if message.migrate_to_chat_id is not None:
-        return [
-            Incoming(
-                chat,
-                sender,
-                EventKind.MIGRATED,
-                str(message.migrate_to_chat_id),
-                delivery_key=key,
-                **common,
-            )
-        ]
+        migrated = str(message.migrate_to_chat_id)
+        return [Incoming(chat, sender, EventKind.MIGRATED, migrated, delivery_key=key, **common)]
     if message.new_chat_members:
         return [
             Incoming(

@@ -8,10 +8,10 @@ from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, ChatKind, Choice, Envelope, Reply, Target
 from bot.services import points
-from bot.services.common import access, outreach
+from bot.services.common import outreach
 from bot.services.common.arguments import as_number, bounded, words_in
 from bot.services.common.outreach import to_person
-from bot.services.community import binding, circles, households, roles
+from bot.services.community import binding, circles, roles
 from bot.services.community.binding import BindOutcome
 from bot.services.community.circles import CONSENT_WORDS, ChatSpec, JoinOutcome, JoinResult
 from bot.services.community.grid import full_name
@@ -142,46 +142,7 @@ def join(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
     if len(words) == 2 and not consent:
         raise DomainError("core.extra_arguments", extra=words[1][:40])
     result = circles.register(ctx.session, ctx.now, ctx.resident, circle, words[0], consent=consent)
-    data = {
-        "name": ctx.resident.display_name,
-        "address": result.address,
-        "household": result.household,
-    }
-    if result.outcome == JoinOutcome.NEEDS_CONSENT:
-        return Reply(
-            "circles.consent",
-            data,
-            choices=[
-                [
-                    Choice(
-                        "circles.consent_yes",
-                        f"/join {result.address} 同意",
-                        translated=True,
-                        personal=True,
-                    ),
-                ]
-            ],
-        )
-    if result.outcome == JoinOutcome.NEEDS_MOVE:
-        current = ctx.resident.household
-        data["current"] = full_name(ctx.session, current, PlaceKind.COMMUNITY) if current else ""
-        return Reply(
-            "circles.confirm_move",
-            data,
-            choices=[
-                [
-                    Choice(
-                        "circles.move_yes",
-                        f"/move {result.address}",
-                        translated=True,
-                        personal=True,
-                    )
-                ]
-            ],
-        )
-    if result.outcome == JoinOutcome.ALREADY:
-        return Reply("circles.already_registered", data)
-    return _settled(ctx, result, data, "circles.registered")
+    return _joined(ctx, result, "circles.registered")
 
 
 def move(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
@@ -193,26 +154,25 @@ def move(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
     result = circles.register(
         ctx.session, ctx.now, ctx.resident, circle, words[0], consent=False, move=True
     )
-    data = {
-        "name": ctx.resident.display_name,
-        "address": result.address,
-        "household": result.household,
-    }
+    return _joined(ctx, result, "circles.moved")
+
+
+def _joined(ctx: Context, result: JoinResult, done: str) -> Reply | list[Reply | Envelope]:
+    """The answer to /join or /move: a question, or the registration and who must agree."""
+    data = {"name": result.name, "address": result.address, "household": result.household}
     if result.outcome == JoinOutcome.NEEDS_CONSENT:
-        raise DomainError("circles.move_needs_join", address=result.address)
+        command = f"/join {result.address} 同意"
+        return Reply("circles.consent", data, choices=[[_mine("circles.consent_yes", command)]])
+    if result.outcome == JoinOutcome.NEEDS_MOVE:
+        command = f"/move {result.address}"
+        data["current"] = result.current
+        return Reply("circles.confirm_move", data, choices=[[_mine("circles.move_yes", command)]])
     if result.outcome == JoinOutcome.ALREADY:
         return Reply("circles.already_registered", data)
-    return _settled(ctx, result, data, "circles.moved")
-
-
-def _settled(
-    ctx: Context, result: JoinResult, data: dict[str, str], template: str
-) -> Reply | list[Reply | Envelope]:
-    """Registered (perhaps awaiting verification), or waiting for the household to agree."""
     if result.request is None:
         if not result.unverified:
-            return Reply(template, data)
-        return [Reply(template, data), Reply("households.awaits_verification", data)]
+            return Reply(done, data)
+        return [Reply(done, data), Reply("households.awaits_verification", data)]
     number = result.request.id
     waiting = Reply("households.join_waiting", data | {"number": number})
     ask = Reply(
@@ -220,35 +180,33 @@ def _settled(
         data | {"number": number},
         choices=[
             [
-                Choice(
-                    "households.join_yes", f"/confirmjoin {number}", translated=True, personal=True
-                ),
-                Choice(
-                    "households.join_no", f"/refusejoin {number}", translated=True, personal=True
-                ),
+                _mine("households.join_yes", f"/confirmjoin {number}"),
+                _mine("households.join_no", f"/refusejoin {number}"),
             ]
         ],
     )
-    members = households.occupants(ctx.session, result.request.household, besides=ctx.resident)
-    return [waiting, *(e for m in members for e in to_person(m, ask, ctx.default_language))]
+    return [waiting, *(e for m in result.ask for e in to_person(m, ask, ctx.default_language))]
+
+
+def _mine(label: str, command: str) -> Choice:
+    """A translated button only the person asked may press."""
+    return Choice(label, command, translated=True, personal=True)
 
 
 def me(ctx: Context, args: str) -> Reply:
     """My address, roles and circles, answered privately."""
     split_words(args, 0)
-    resident = ctx.resident
-    session = ctx.session
-    household = resident.household
-    seen = circles.circles_of(session, resident)
+    mine = circles.profile(ctx.session, ctx.resident)
     return Reply(
         "circles.me",
         {
-            "name": resident.display_name,
-            "address": full_name(session, household, PlaceKind.STREET) if household else "",
-            "roles": roles.describe(session, access.active_grants(session, resident.id)),
-            "circles": [(roles.circle_title(session, c), c.kind.value) for c in seen],
+            "name": mine.name,
+            "address": mine.address,
+            "roles": mine.roles,
+            "circles": mine.circles,
             "points": [
-                balance_data(b) for b in points.summary(session, ctx.now, ctx.zone, resident)
+                balance_data(b)
+                for b in points.summary(ctx.session, ctx.now, ctx.zone, ctx.resident)
             ],
         },
         audience=Audience.PRIVATE,
@@ -259,24 +217,21 @@ def members(ctx: Context, args: str) -> list[Reply]:
     """Counts in the group; names with addresses privately to the admin who asked."""
     split_words(args, 0)
     circle = ctx.require_circle()
-    registered, unregistered = circles.members(
-        ctx.session, ctx.resident, circle, ctx.platform_admin
-    )
-    title = roles.circle_title(ctx.session, circle)
+    roster = circles.members(ctx.session, ctx.resident, circle, ctx.platform_admin)
     counts = {
-        "circle": title,
-        "households": len({m.household for m in registered}),
-        "people": len(registered),
-        "unregistered": len(unregistered),
+        "circle": roster.circle,
+        "households": len({m.household for m in roster.registered}),
+        "people": len(roster.registered),
+        "unregistered": len(roster.unregistered),
     }
-    roster = {
-        "circle": title,
-        "registered": [(m.name, m.address) for m in registered],
-        "unregistered": [m.name for m in unregistered],
+    names = {
+        "circle": roster.circle,
+        "registered": [(m.name, m.address) for m in roster.registered],
+        "unregistered": [m.name for m in roster.unregistered],
     }
     return [
         Reply("circles.member_counts", counts),
-        Reply("circles.members", roster, audience=Audience.PRIVATE),
+        Reply("circles.members", names, audience=Audience.PRIVATE),
     ]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Envelope, Reply
-from bot.services.common.access import community_of
 from bot.services.common.arguments import as_number
 from bot.services.common.outreach import to_person
 from bot.services.community import circles, households
@@ -58,17 +57,17 @@ def verify(ctx: Context, args: str) -> Reply:
 def verify_rule(ctx: Context, args: str) -> Reply:
     """A secretary switches household verification: `户核验 开` / `户核验 关`."""
     circle = ctx.require_circle()
-    community = community_of(ctx.session, circle.place)
     words = [w.lower() for w in split_words(args, 1)]
-    if not words:
-        on = households.verifying(ctx.session, community)
-        waiting = households.unverified(ctx.session, community)
-    elif words[0] in ON_WORDS | OFF_WORDS:
-        on = words[0] in ON_WORDS
-        waiting = households.set_verifying(ctx.session, ctx.now, ctx.resident, community, on)
-    else:
+    if words and words[0] not in ON_WORDS | OFF_WORDS:
         raise DomainError("households.rule_usage")
+    on = words[0] in ON_WORDS if words else None
+    rule = households.verify_rule(ctx.session, ctx.now, ctx.resident, circle, on)
     return Reply(
         "households.rule",
-        {"community": community.name, "on": on, "waiting": waiting, "changed": bool(words)},
+        {
+            "community": rule.community,
+            "on": rule.on,
+            "waiting": rule.waiting,
+            "changed": rule.changed,
+        },
     )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, ChatKind, Choice, Envelope, Reply, Target
 from bot.services import points
-from bot.services.community.people import forget, stored_data
-from bot.services.volunteering.signups import release_all
+from bot.services.community import privacy
 from handlers.points.commands import entry_data
 from handlers.volunteering.common import duty
 
@@ -18,7 +20,7 @@ def mydata(ctx: Context, args: str) -> Reply:
     """Everything stored about me, answered privately."""
     if args.strip():
         raise DomainError("core.extra_arguments", extra=args.strip()[:40])
-    data = stored_data(ctx.session, ctx.resident)
+    data = privacy.stored_data(ctx.session, ctx.resident)
     zone = ctx.zone
     return Reply(
         "privacy.mydata",
@@ -26,15 +28,24 @@ def mydata(ctx: Context, args: str) -> Reply:
             "name": data.name,
             "accounts": data.accounts,
             "household": data.household,
-            "consent": data.consent_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-            if data.consent_at
-            else "",
+            "consent": _when(data.consent_at, zone) if data.consent_at else "",
             "roles": data.roles,
             "circles": data.circles,
+            "signups": [
+                (s.number, s.project, _when(s.starts_at, zone), s.status) for s in data.signups
+            ],
+            "hours": f"{data.minutes / 60:.1f}".removesuffix(".0"),
+            "votes": data.votes,
+            "topics": data.topics,
+            "seconded": data.seconded,
             "points": [entry_data(ctx, e) for e in points.my_entries(ctx.session, ctx.resident)],
         },
         audience=Audience.PRIVATE,
     )
+
+
+def _when(at: datetime, zone: ZoneInfo) -> str:
+    return at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def forget_me(ctx: Context, args: str) -> list[Reply | Envelope]:
@@ -53,11 +64,9 @@ def forget_me(ctx: Context, args: str) -> list[Reply | Envelope]:
     if word not in CONFIRM_WORDS:
         raise DomainError("core.extra_arguments", extra=args.strip()[:40])
     answer = _goodbye(ctx)
-    released = release_all(
+    released = privacy.erase(
         ctx.session, ctx.now, ctx.resident, lambda community: duty(ctx, community)
     )
-    points.forget_member(ctx.session, ctx.resident)
-    forget(ctx.session, ctx.now, ctx.resident)
     ctx.identity = None
     return [answer, *released.notices]
 

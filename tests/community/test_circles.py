@@ -226,11 +226,9 @@ def test_the_members_list_is_for_admins_and_splits_registered_from_not(grid: App
         here = session.get(Circle, circle.id)
         assert here is not None
         circles.touch_member(session, grid.clock.now(), here, session.get_one(Resident, talker.id))
-        listed, unlisted = circles.members(
-            session, session.get_one(Resident, owner.id), here, False
-        )
-        assert [(m.name, m.address) for m in listed] == [("reg", "3号楼/2单元/301")]
-        assert [m.name for m in unlisted] == ["talk"]
+        roster = circles.members(session, session.get_one(Resident, owner.id), here, False)
+        assert [(m.name, m.address) for m in roster.registered] == [("reg", "3号楼/2单元/301")]
+        assert [m.name for m in roster.unregistered] == ["talk"]
         with pytest.raises(DomainError, match=r"circles\.admins_only"):
             circles.members(session, session.get_one(Resident, talker.id), here, False)
 

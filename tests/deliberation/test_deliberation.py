@@ -242,9 +242,9 @@ def test_the_settings_set_the_threshold_and_the_reminder_lead(
 
 
 def test_help_lists_deliberation_commands_by_role(town: Driver) -> None:
-    resident = town.one("r2", "帮助", "g1").text
-    admin = town.one("owner", "帮助", "g1").text
-    secretary = town.one("sec", "帮助", "g1").text
+    resident = town.one("r2", "帮助 全部", "g1").text
+    admin = town.one("owner", "帮助 全部", "g1").text
+    secretary = town.one("sec", "帮助 全部", "g1").text
     assert "/propose" in resident and "/vote" in resident and "/poll" not in resident
     assert "/poll" in admin and "/decide" in admin and "/hot" not in admin
     assert "/hot" in secretary and "/threshold" in secretary

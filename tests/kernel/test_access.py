@@ -195,7 +195,7 @@ def test_who_may_do_what_where(app: App, role: str) -> None:
     wrong = []
     for scope in SCOPES:
         chat = _chat(role, scope)
-        driver.say(user, "/help", chat)
+        driver.say(user, "/help 全部", chat)
         (shown,) = driver.answers
         visible = set(shown.reply.data["keys"])
         for case in _cases():

@@ -28,9 +28,13 @@ from models import (
     Identity,
     Place,
     PlaceKind,
+    Poll,
+    PollStatus,
     Resident,
     Role,
     RoleGrant,
+    Shift,
+    SignUp,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -178,3 +182,19 @@ def test_the_secretary_lists_members_through_the_jsonl_console(tmp_path: Path) -
     assert "刘建国" not in replies[0]["text"] and "已登记" in replies[0]["text"]
     assert "刘建国" in replies[1]["text"]
     assert "马文博" in replies[1]["text"]
+
+
+def test_the_demo_shows_a_living_circle_with_shifts_and_an_open_poll(tmp_path: Path) -> None:
+    path = tmp_path / "demo.db"
+    demo.open_demo(path, NOW)
+    database = Database(demo.sqlite_url(path))
+    try:
+        with database.transaction() as session:
+            shifts = session.scalars(select(Shift)).all()
+            signed = session.scalars(select(SignUp)).all()
+            open_polls = session.scalars(select(Poll).where(Poll.status == PollStatus.OPEN)).all()
+            assert len(shifts) >= 2 and all(s.starts_at > NOW for s in shifts)
+            assert len(signed) >= 2
+            assert len(open_polls) == 1 and open_polls[0].closes_at > NOW
+    finally:
+        database.dispose()

@@ -39,12 +39,12 @@ def test_start_in_private_welcomes_and_explains_registration(chat: Driver) -> No
 
 def test_help_lists_only_what_this_person_may_use_here(chat: Driver) -> None:
     resident_help = chat.one("u1", "帮助", "g1").text
-    admin_help = chat.one("owner", "/help", "g1").text
+    admin_help = chat.one("owner", "/help all", "g1").text
     assert "/members" not in resident_help and "/role" not in resident_help
     assert "/join" in resident_help and "/me" in resident_help
     assert "/members" in admin_help and "/role" in admin_help
     # A bound group is moved only by a secretary or grid worker of its place.
-    assert "/bind" not in admin_help and "/bind" in chat.one("sec", "/help", "g1").text
+    assert "/bind" not in admin_help and "/bind" in chat.one("sec", "/help all", "g1").text
     private_help = chat.one("u1", "/help").text
     assert "/start" in private_help and "/join" not in private_help
 

@@ -7,11 +7,18 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.app import App
 from bot.clock import VirtualClock
-from bot.messages import EventKind
+from bot.errors import DomainError
+from bot.messages import EventKind, Reply
 from bot.rendering import Renderer
+from bot.services.community import roles
+from bot.services.community.grid import LEVELS, add_path, resolve_place
+from bot.services.community.people import ensure_identity
 from handlers.registry import COMMANDS
+from models import Circle, JoinRequest, Role
 from tests.support.community import build
 from tests.support.driver import Driver
 
@@ -414,7 +421,79 @@ def points(driver: Driver) -> None:
     driver.say("sec", "加分 @n9 5", "g1", mentions=("n9",))
 
 
-SCENARIOS: list[Callable[[Driver], None]] = [community, deliberation, volunteering, points, probe]
+STAGED: list[Line] = [
+    ("dup1", "大家好", "g1"),
+    ("dup2", "大家好", "g1"),
+    ("sec", "设角色 @老王 楼长", "g1"),
+    ("sec", "绑定 文化路街道", "g7"),
+    ("sec", "绑定 红旗里社区", "g8"),
+    ("n10", "登记 3-2-301", "g8"),
+    ("n10", "搬迁 3-2-301", "g1"),
+    ("n10", "登记 3-1-999 同意", "g1"),
+    ("sec", "户核验 开", "g1"),
+    ("n11", "登记 3-2-311 同意", "g1"),
+    ("sec", "户核验 关", "g1"),
+    ("n12", "登记 3-2-311 同意", "g1"),
+    ("n13", "你好", "g1"),
+    ("sec", "设角色 @n13 楼长", "g1"),
+]
+
+
+def staged(driver: Driver) -> None:
+    """Rarer situations: same names, odd places, listed rooms, verification, foreign buttons."""
+    driver.names.update({"dup1": "老王", "dup2": "老王"})
+    driver.group("g7", "街道群")
+    driver.group("g8", "社区群")
+    with driver.app.db.transaction() as session:
+        add_path(session, "文化路街道/红旗里社区/1号院/3号楼/1单元/101").listed = True
+    play(driver, STAGED)
+    with driver.app.db.transaction() as session:
+        request = session.scalars(select(JoinRequest).where(JoinRequest.status == "pending")).one()
+        number = request.id
+    driver.say("r3", f"确认入户 {number}")
+    driver.say("owner7", "", "g7", event=EventKind.BOT_ADDED)
+    pressing = Driver(driver.app, buttons=True)
+    asked = pressing.say("n14", "登记 3-2-312", "g1")[0]
+    pressing.say("r1", next(iter(asked.tokens.values())), "g1", event=EventKind.PRESS)
+    _render_refusals(driver)
+
+
+def _render_refusals(driver: Driver) -> None:
+    """What the operator's command line and non-console platforms meet, rendered as they are."""
+    render = driver.app.renderer.render
+    with driver.app.db.transaction() as session:
+        street = resolve_place(session, "文化路街道")
+        community = resolve_place(session, "红旗里社区")
+        unit = resolve_place(session, "红旗里社区/1号院/3号楼/1单元")
+        someone = ensure_identity(session, "console", "r1", "r1", driver.app.clock.now()).resident
+        refusals: list[Callable[[], object]] = [
+            lambda: add_path(session, ""),
+            lambda: add_path(session, "/".join("甲乙丙丁戊己庚"[: len(LEVELS) + 1])),
+            lambda: add_path(session, ["文化路街道", ""]),
+            lambda: roles.scope_at(session, Role.CIRCLE_ADMIN, unit),
+            lambda: roles.scope_at(session, Role.BUILDING_HEAD, community),
+            lambda: roles.scope_for(session, Role.SECRETARY, Circle(place=street), someone),
+        ]
+        for refusal in refusals:
+            try:
+                refusal()
+            except DomainError as refused:
+                render(Reply(refused.key, refused.data), "zh-Hans", html_mode=True, buttons=False)
+            else:
+                raise AssertionError(f"refusal {refusals.index(refusal)} was not refused")
+        session.rollback()
+    pointer = Reply("core.open_private", {"name": "r1", "link": "https://t.me/linli_bot?start=me"})
+    render(pointer, "zh-Hans", html_mode=True, buttons=True)
+
+
+SCENARIOS: list[Callable[[Driver], None]] = [
+    community,
+    staged,
+    deliberation,
+    volunteering,
+    points,
+    probe,
+]
 
 
 def record_every_feature(app: App) -> Recorder:

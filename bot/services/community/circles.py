@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
@@ -112,6 +112,34 @@ def attach_chat(
     Permission is the caller's business (a secretary, an approval, the operator).
     `admin` becomes circle admin only of a circle created for this chat.
     """
+    circle = _circle_at(session, now, place, kind, name)
+    binding = _bind(session, now, circle, chat)
+    audit.record(
+        session,
+        now,
+        "circle.bind",
+        actor_id=actor_id,
+        place_id=place.id,
+        circle_id=circle.id,
+        platform=chat.platform,
+        chat_id=chat.chat_id,
+        kind=kind.value,
+    )
+    if (
+        admin is not None
+        and binding.founder
+        and not access.is_circle_admin(session, admin.id, circle)
+    ):
+        roles.grant(
+            session, now, admin, Role.CIRCLE_ADMIN, roles.Scope(circle=circle), roles.OPERATOR
+        )
+    return circle
+
+
+def _circle_at(
+    session: Session, now: datetime, place: Place, kind: CircleKind, name: str
+) -> Circle:
+    """The circle of a kind and name at a place, created if there is none."""
     circle = session.scalar(
         select(Circle).where(Circle.place_id == place.id, Circle.kind == kind, Circle.name == name)
     )
@@ -119,6 +147,11 @@ def attach_chat(
         circle = Circle(place=place, kind=kind, name=name, created_at=now)
         session.add(circle)
         session.flush()
+    return circle
+
+
+def _bind(session: Session, now: datetime, circle: Circle, chat: ChatSpec) -> CircleChat:
+    """Point the chat's binding (new or old) at the circle; founder when no other chat has it."""
     others = select(CircleChat.id).where(
         CircleChat.circle_id == circle.id,
         (CircleChat.platform != chat.platform) | (CircleChat.chat_id != chat.chat_id),
@@ -140,26 +173,7 @@ def attach_chat(
     binding.active = True
     binding.bound_at = now
     session.flush()
-    audit.record(
-        session,
-        now,
-        "circle.bind",
-        actor_id=actor_id,
-        place_id=place.id,
-        circle_id=circle.id,
-        platform=chat.platform,
-        chat_id=chat.chat_id,
-        kind=kind.value,
-    )
-    if (
-        admin is not None
-        and binding.founder
-        and not access.is_circle_admin(session, admin.id, circle)
-    ):
-        roles.grant(
-            session, now, admin, Role.CIRCLE_ADMIN, roles.Scope(circle=circle), roles.OPERATOR
-        )
-    return circle
+    return binding
 
 
 def unbind_chat(session: Session, now: datetime, platform: str, chat_id: str) -> None:
@@ -246,15 +260,20 @@ CONSENT_WORDS = frozenset({"同意", "agree", "yes", "确认", "確認"})
 class JoinResult:
     """The outcome of /join or /move, with the address in its canonical form.
 
-    `request` is the join request waiting for the household's consent; `unverified`
-    says a new household awaits verification before it votes per household.
+    `request` is the join request waiting for the household's consent, and `ask` the
+    household's members who may give it; `unverified` says a new household awaits
+    verification before it votes per household; `current` is the household of someone
+    who must confirm a move.
     """
 
     outcome: JoinOutcome
+    name: str
     address: str
     household: str
     request: JoinRequest | None = None
+    ask: tuple[Resident, ...] = ()
     unverified: bool = False
+    current: str = ""
 
 
 def register(
@@ -276,23 +295,28 @@ def register(
     address = parse_address(address_text)
     spot = locate_household(session, circle.place, address)
     shown = "/".join([full_name(session, spot.holder, below=PlaceKind.COMMUNITY), spot.room])
+    said = JoinResult(JoinOutcome.ALREADY, resident.display_name, str(address), shown)
     if spot.household is not None and resident.household_id == spot.household.id:
-        return JoinResult(JoinOutcome.ALREADY, str(address), shown)
+        return said
     if resident.consent_at is None and not consent:
-        return JoinResult(JoinOutcome.NEEDS_CONSENT, str(address), shown)
-    if resident.household_id is not None and not move:
-        return JoinResult(JoinOutcome.NEEDS_MOVE, str(address), shown)
+        if move:
+            raise DomainError("circles.move_needs_join", address=str(address))
+        return replace(said, outcome=JoinOutcome.NEEDS_CONSENT)
+    if resident.household is not None and not move:
+        current = full_name(session, resident.household, PlaceKind.COMMUNITY)
+        return replace(said, outcome=JoinOutcome.NEEDS_MOVE, current=current)
     if resident.consent_at is None:
         resident.consent_at = now
-    if spot.household is not None and households.occupants(
-        session, spot.household, besides=resident
-    ):
+    ask = households.occupants(session, spot.household, besides=resident) if spot.household else []
+    if spot.household is not None and ask:
         request = _ask_to_join(session, now, resident, spot.household, circle)
-        return JoinResult(JoinOutcome.NEEDS_CONFIRMATION, str(address), shown, request)
+        return replace(
+            said, outcome=JoinOutcome.NEEDS_CONFIRMATION, request=request, ask=tuple(ask)
+        )
     household = ensure_household(session, spot)
     settle(session, now, resident, household, circle)
     unverified = not household.verified and households.verifying(session, household)
-    return JoinResult(JoinOutcome.REGISTERED, str(address), shown, unverified=unverified)
+    return replace(said, outcome=JoinOutcome.REGISTERED, unverified=unverified)
 
 
 def settle(
@@ -373,10 +397,17 @@ class MemberRow:
     household: int | None = None
 
 
-def members(
-    session: Session, actor: Resident, circle: Circle, platform_admin: bool
-) -> tuple[list[MemberRow], list[MemberRow]]:
-    """Registered members of the circle, and those who spoke without registering."""
+@dataclass(frozen=True)
+class Roster:
+    """A circle's members: registered, and in the chat without registering."""
+
+    circle: str
+    registered: list[MemberRow]
+    unregistered: list[MemberRow]
+
+
+def members(session: Session, actor: Resident, circle: Circle, platform_admin: bool) -> Roster:
+    """Registered members of the circle, and those in its chat without registering."""
     if not access.is_circle_admin(session, actor.id, circle, platform_admin):
         raise DomainError("circles.admins_only")
     rows = session.execute(
@@ -394,7 +425,39 @@ def members(
             registered.append(MemberRow(resident.display_name, address, home.id))
         else:
             unregistered.append(MemberRow(resident.display_name, ""))
-    return registered, unregistered
+    return Roster(roles.circle_title(session, circle), registered, unregistered)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What /me shows: name, address, roles and circles (title, kind)."""
+
+    name: str
+    address: str
+    roles: list[tuple[str, str]]
+    circles: list[tuple[str, str]]
+
+
+def profile(session: Session, resident: Resident) -> Profile:
+    """A resident's address, roles and circles."""
+    household = resident.household
+    return Profile(
+        name=resident.display_name,
+        address=full_name(session, household, PlaceKind.STREET) if household else "",
+        roles=roles.describe(session, access.active_grants(session, resident.id)),
+        circles=[
+            (roles.circle_title(session, c), c.kind.value) for c in circles_of(session, resident)
+        ],
+    )
+
+
+def set_language(session: Session, actor: access.Actor, language: str) -> None:
+    """An admin of the circle the actor speaks in sets the circle's language."""
+    if actor.circle is None:
+        raise DomainError("circles.not_bound")
+    if not access.admin_here(session, actor):
+        raise DomainError("core.lang_admins_only")
+    actor.circle.language = language
 
 
 def find_member_by_name(session: Session, circle: Circle, name: str) -> Resident:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, or_, select
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
 from bot.services.common import access, audit
+from bot.services.common.rules import set_community_rules
 from bot.services.community.grid import ancestor_of_kind, locate_household, parse_address
 from models import Circle, HouseholdRules, Place, PlaceKind, Resident
 
@@ -40,20 +42,43 @@ def unverified(session: Session, community: Place) -> int:
     return session.scalar(query) or 0
 
 
+@dataclass(frozen=True)
+class VerifyRule:
+    """A community's verification rule after /verifyrule: on, households waiting, changed."""
+
+    community: str
+    on: bool
+    waiting: int
+    changed: bool
+
+
+def verify_rule(
+    session: Session, now: datetime, actor: Resident, circle: Circle, on: bool | None
+) -> VerifyRule:
+    """The rule of the circle's community, switched on or off by a secretary when `on` is set."""
+    community = access.community_of(session, circle.place)
+    if on is None:
+        waiting = unverified(session, community)
+        return VerifyRule(community.name, verifying(session, community), waiting, False)
+    waiting = set_verifying(session, now, actor, community, on)
+    return VerifyRule(community.name, on, waiting, True)
+
+
 def set_verifying(
     session: Session, now: datetime, actor: Resident, community: Place, on: bool
 ) -> int:
     """A secretary switches household verification; returns the households still unverified."""
     if not access.is_secretary_for(session, actor.id, community):
         raise DomainError("households.secretary_only")
-    rules = session.get(HouseholdRules, community.id)
-    if rules is None:
-        rules = HouseholdRules(community_id=community.id, verify=on, updated_at=now)
-        session.add(rules)
-    rules.verify = on
-    rules.updated_at = now
-    audit.record(
-        session, now, "household.verify_rule", actor_id=actor.id, place_id=community.id, on=on
+    set_community_rules(
+        session,
+        now,
+        HouseholdRules,
+        community,
+        "household.verify_rule",
+        actor_id=actor.id,
+        values={"verify": on},
+        on=on,
     )
     return unverified(session, community)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, or_, select, update
@@ -11,9 +10,8 @@ from sqlalchemy.orm import Session
 from bot.config import LANGUAGES
 from bot.delivery import erase_person
 from bot.errors import DomainError
-from bot.services.common import access, audit
+from bot.services.common import audit
 from bot.services.common.names import clean_name
-from bot.services.community import circles, roles
 from bot.services.community.grid import full_name
 from models import AuditEntry, Ballot, Decision, Dialog, Identity, PlaceKind, Resident
 
@@ -99,31 +97,6 @@ def parse_language(text: str) -> str:
 def set_language(session: Session, resident: Resident, language: str) -> None:
     """Remember a resident's language."""
     resident.language = language
-
-
-@dataclass(frozen=True)
-class StoredData:
-    """Everything Linli stores about one resident, for /mydata."""
-
-    name: str
-    accounts: list[str]
-    household: str
-    consent_at: datetime | None
-    roles: list[tuple[str, str]]
-    circles: list[str]
-
-
-def stored_data(session: Session, resident: Resident) -> StoredData:
-    """Collect what is stored about `resident`."""
-    household = resident.household
-    return StoredData(
-        name=resident.display_name,
-        accounts=[f"{i.platform}:{i.external_id}" for i in resident.identities],
-        household=full_name(session, household) if household else "",
-        consent_at=resident.consent_at,
-        roles=roles.describe(session, access.active_grants(session, resident.id)),
-        circles=[roles.circle_title(session, c) for c in circles.circles_of(session, resident)],
-    )
 
 
 def forget(session: Session, now: datetime, resident: Resident) -> None:

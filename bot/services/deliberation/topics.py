@@ -13,6 +13,7 @@ from bot.errors import DomainError
 from bot.services.common import audit
 from bot.services.common.access import Actor, community_of, is_secretary_for, manages
 from bot.services.common.numbering import next_number
+from bot.services.common.rules import set_community_rules
 from models import (
     Circle,
     Decision,
@@ -50,14 +51,15 @@ def set_seconds_needed(
         raise DomainError("deliberation.secretary_only")
     if not 1 <= needed <= 1000:
         raise DomainError("deliberation.bad_threshold")
-    rules = session.get(DeliberationRules, community.id)
-    if rules is None:
-        rules = DeliberationRules(community_id=community.id, seconds_needed=needed, updated_at=now)
-        session.add(rules)
-    rules.seconds_needed = needed
-    rules.updated_at = now
-    audit.record(
-        session, now, "topic.threshold", actor_id=actor.id, place_id=community.id, needed=needed
+    set_community_rules(
+        session,
+        now,
+        DeliberationRules,
+        community,
+        "topic.threshold",
+        actor_id=actor.id,
+        values={"seconds_needed": needed},
+        needed=needed,
     )
 
 

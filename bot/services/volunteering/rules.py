@@ -8,12 +8,13 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.config import VolunteeringSettings
 from bot.errors import DomainError
-from bot.services.common import access, audit
+from bot.services.common import access
 from bot.services.common.arguments import split_items
 from bot.services.common.keywords import folded
+from bot.services.common.rules import set_community_rules
 from bot.services.common.when import parse_duration
+from bot.services.volunteering.settings import VolunteeringSettings
 from models import Place, Resident, VolunteerRules
 
 MAX_NOSHOW_LIMIT = 100
@@ -162,22 +163,14 @@ def change_rules(
     """A community's secretary changes its duty rules."""
     if not access.is_secretary_for(session, actor.id, community):
         raise DomainError("volunteering.secretary_only")
-    own = session.get(VolunteerRules, community.id)
-    if own is None:
-        own = VolunteerRules(community_id=community.id, updated_at=now)
-        session.add(own)
-    for name in ("day_before_at", "hour_before_minutes", "cancel_minutes", "noshow_limit"):
-        value = getattr(changes, name)
-        if value is not None:
-            setattr(own, name, value)
-    own.updated_at = now
-    own.updated_by_id = actor.id
-    session.flush()
-    audit.record(
+    changed = {k: v for k, v in vars(changes).items() if v is not None}
+    set_community_rules(
         session,
         now,
+        VolunteerRules,
+        community,
         "duty.rules",
         actor_id=actor.id,
-        place_id=community.id,
-        **{k: v for k, v in vars(changes).items() if v is not None},
+        values=changed | {"updated_by_id": actor.id},
+        **changed,
     )

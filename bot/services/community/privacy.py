@@ -1,0 +1,124 @@
+"""What is stored about a resident, shown to them, and erasing them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from bot.services import points
+from bot.services.common import access
+from bot.services.community import circles, people, roles
+from bot.services.community.grid import full_name
+from bot.services.volunteering.notices import Duty
+from bot.services.volunteering.signups import Released, release_all
+from models import (
+    Ballot,
+    Poll,
+    Resident,
+    Shift,
+    SignUp,
+    Topic,
+    TopicSecond,
+    VolunteerHours,
+    VolunteerProject,
+)
+
+
+@dataclass(frozen=True)
+class DutySignUp:
+    """One of my duty sign-ups: the shift's number, project, start and my standing."""
+
+    number: int
+    project: str
+    starts_at: datetime
+    status: str
+
+
+@dataclass(frozen=True)
+class StoredData:
+    """Everything Linli stores about one resident, for /mydata.
+
+    `votes` are the polls voted in by name; anonymous polls keep nothing that names the voter.
+    """
+
+    name: str
+    accounts: list[str]
+    household: str
+    consent_at: datetime | None
+    roles: list[tuple[str, str]]
+    circles: list[str]
+    signups: list[DutySignUp]
+    minutes: int
+    votes: list[tuple[int, str]]
+    topics: list[tuple[int, str]]
+    seconded: list[tuple[int, str]]
+
+
+def stored_data(session: Session, resident: Resident) -> StoredData:
+    """Collect what is stored about `resident`."""
+    household = resident.household
+    return StoredData(
+        name=resident.display_name,
+        accounts=[f"{i.platform}:{i.external_id}" for i in resident.identities],
+        household=full_name(session, household) if household else "",
+        consent_at=resident.consent_at,
+        roles=roles.describe(session, access.active_grants(session, resident.id)),
+        circles=[roles.circle_title(session, c) for c in circles.circles_of(session, resident)],
+        signups=_signups(session, resident),
+        minutes=session.scalar(
+            select(func.coalesce(func.sum(VolunteerHours.minutes), 0)).where(
+                VolunteerHours.resident_id == resident.id
+            )
+        )
+        or 0,
+        votes=_numbered(
+            session,
+            select(Poll.number, Poll.question)
+            .join(Ballot, Ballot.poll_id == Poll.id)
+            .where(Ballot.resident_id == resident.id, ~Poll.anonymous)
+            .order_by(Poll.id),
+        ),
+        topics=_numbered(
+            session,
+            select(Topic.number, Topic.title)
+            .where(Topic.proposer_id == resident.id)
+            .order_by(Topic.id),
+        ),
+        seconded=_numbered(
+            session,
+            select(Topic.number, Topic.title)
+            .join(TopicSecond, TopicSecond.topic_id == Topic.id)
+            .where(TopicSecond.resident_id == resident.id)
+            .order_by(Topic.id),
+        ),
+    )
+
+
+def _signups(session: Session, resident: Resident) -> list[DutySignUp]:
+    rows = session.execute(
+        select(Shift.number, VolunteerProject.title, Shift.starts_at, SignUp.status)
+        .join(Shift, Shift.id == SignUp.shift_id)
+        .join(VolunteerProject, VolunteerProject.id == Shift.project_id)
+        .where(SignUp.resident_id == resident.id)
+        .order_by(Shift.starts_at, Shift.id)
+    )
+    return [DutySignUp(number, title, at, status.value) for number, title, at, status in rows]
+
+
+def _numbered(session: Session, query: Select[int, str]) -> list[tuple[int, str]]:
+    return [(number, text) for number, text in session.execute(query)]
+
+
+def erase(
+    session: Session, now: datetime, resident: Resident, duty_of: Callable[[int], Duty]
+) -> Released:
+    """Erase a resident after giving up their duty places (the waitlists move up) and
+    anonymising their points entries."""
+    released = release_all(session, now, resident, duty_of)
+    points.forget_member(session, resident)
+    people.forget(session, now, resident)
+    return released

@@ -1,0 +1,54 @@
+"""Residents' issue: true promises, truthful member lists, short group help, complete /mydata."""
+
+from __future__ import annotations
+
+from bot.app import App
+from bot.messages import EventKind
+from tests.support.community import build, open_poll
+
+
+def test_start_and_consent_promise_only_what_the_bot_does(app: App) -> None:
+    driver = build(app)
+    started = driver.one("newcomer", "/start")
+    consent = driver.one("newcomer", "登记 3-2-305", "g1")
+    assert "议事投票" in started.text and "通知" not in started.text
+    assert "议事投票" in consent.text and "通知" not in consent.text
+
+
+def test_someone_who_only_joined_the_group_is_not_said_to_have_spoken(app: App) -> None:
+    driver = build(app)
+    driver.say("quiet", "", "g1", name="老李", event=EventKind.JOINED)
+    counts, roster = driver.say("owner", "成员", "g1")
+    assert "进群未登记 2 人" in counts.text and "发过言" not in counts.text
+    assert roster.private and "进群未登记 2 人：" in roster.text and "老李" in roster.text
+    assert "发过言" not in roster.text
+
+
+def test_help_in_a_group_fits_a_phone_and_the_rest_comes_privately(app: App) -> None:
+    driver = build(app)
+    short = driver.one("sec", "帮助", "g1")
+    assert not short.private and len(short.text.splitlines()) <= 10
+    assert "帮助 全部" in short.text and "登记" in short.text and "投票" in short.text
+    resident = driver.one("r2", "帮助", "g1")
+    assert len(resident.text.splitlines()) <= 10 and "排班" not in resident.text
+    everything = driver.one("sec", "帮助 全部", "g1")
+    assert everything.private and everything.chat == "sec"
+    assert len(everything.text.splitlines()) > 20 and "户核验" not in short.text
+    assert "乱七八糟" in driver.one("sec", "帮助 乱七八糟", "g1").text
+
+
+def test_mydata_lists_duty_hours_named_votes_and_topics_but_no_anonymous_poll(app: App) -> None:
+    driver = build(app)
+    driver.say("owner", "排班 门岗值守 | 明天 08:00-10:00 | 2人", "g1")
+    assert "报名成功" in driver.say("r2", "报名 1", "g1")[0].text
+    driver.say("r2", "提议 修路灯", "g1")
+    open_poll(app, "装充电桩吗 | 同意 | 不同意")
+    open_poll(app, "物业满意吗 | 满意 | 不满意 | 匿名")
+    driver.say("r2", "投票 1 1", "g1")
+    driver.say("r2", "投票 2 1", "g1")
+    mine = driver.one("r2", "我的数据")
+    assert mine.private
+    assert "门岗值守" in mine.text and "已报名" in mine.text
+    assert "志愿服务时长：0 小时" in mine.text
+    assert "装充电桩吗" in mine.text and "物业满意吗" not in mine.text
+    assert "修路灯" in mine.text
