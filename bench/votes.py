@@ -23,7 +23,7 @@ from bot.messages import ChatKind, ChatRef, EventKind, Incoming, UserRef
 from bot.services.community import circles
 from bot.services.community.grid import add_path, resolve_place
 from bot.services.community.people import ensure_identity
-from bot.services.deliberation import polls
+from bot.services.deliberation import polls, standings
 from models import CircleKind, Identity, Membership, Place, PlaceKind, Resident
 
 PLATFORM = "console"
@@ -160,7 +160,7 @@ def cast_all(app: App, clock: VirtualClock, users: list[str], rng: random.Random
     assert any(e.reply.image is not None for e in sent), "no chart was posted"
     with app.db.transaction() as session:
         poll = polls.find_poll(session, resolve_place(session, "红旗里社区"), 1)
-        tally = [o.votes for o in polls.standing(session, poll).options]
+        tally = [o.votes for o in standings.standing(session, poll).options]
         turnout = (poll.voted_households or 0, poll.eligible_households or 0)
     return Result(
         backend="",

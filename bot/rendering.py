@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.runtime import Macro
 
 from bot.config import LANGUAGES
 from bot.messages import Choice, Reply
@@ -41,25 +42,33 @@ class Renderer:
             keep_trailing_newline=False,
         )
 
+    def _macro(self, key: str, language: str) -> Macro:
+        feature, _, name = key.partition(".")
+        if language not in LANGUAGES:
+            language = LANGUAGES[0]
+        module = self._environment.get_template(f"{feature}/{language}.j2").module
+        macro: Macro = getattr(module, name)
+        return macro
+
     def markup(self, key: str, data: dict[str, Any], language: str, *, buttons: bool = True) -> str:
         """The reply text as Telegram-safe HTML (user content escaped).
 
         A message with a `buttons` parameter is told whether the reader has buttons,
         so that where there are none it says what to type instead.
         """
-        feature, _, name = key.partition(".")
-        if language not in LANGUAGES:
-            language = LANGUAGES[0]
-        module = self._environment.get_template(f"{feature}/{language}.j2").module
-        macro = getattr(module, name)
+        macro = self._macro(key, language)
         if "buttons" in macro.arguments:
             data = {**data, "buttons": buttons}
         text = str(macro(**data))
         return _BLANK_RUNS.sub("\n\n", text.strip())
 
     def render(self, reply: Reply, language: str, *, html_mode: bool, buttons: bool) -> Rendered:
-        """Render `reply` for a platform: HTML or plain, buttons or numbered lines."""
-        text = self.markup(reply.template, reply.data, language, buttons=buttons)
+        """Render `reply` for a platform: HTML or plain, buttons or numbered lines.
+
+        A message whose macro takes `typed` lists its choices itself: without buttons it
+        gets what to type for each choice, in order (with buttons, nothing), and no
+        numbered lines are added.
+        """
         rows = [
             [
                 replace(choice, label=self._label(choice, language), translated=False)
@@ -67,7 +76,13 @@ class Renderer:
             ]
             for row in reply.choices
         ]
-        if rows and not buttons:
+        data = reply.data
+        listed = "typed" in self._macro(reply.template, language).arguments
+        if listed:
+            typed = [self.router.typed_form(c.command, language) for row in rows for c in row]
+            data = data | {"typed": [] if buttons else typed}
+        text = self.markup(reply.template, data, language, buttons=buttons)
+        if rows and not buttons and not listed:
             lines = [
                 self.markup(
                     "core.choice_line",

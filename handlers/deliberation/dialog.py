@@ -11,7 +11,7 @@ from datetime import datetime
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Envelope, Reply
-from bot.services.common import access, dialogs
+from bot.services.common import dialogs
 from bot.services.common.arguments import split_items
 from bot.services.common.keywords import folded
 from bot.services.common.when import local_text, parse_when
@@ -22,9 +22,9 @@ from bot.services.deliberation.poll_spec import (
     PollSpec,
     read_setting,
 )
-from handlers.access import actor_of
 from handlers.deliberation import parsing
 from handlers.deliberation import polls as poll_commands
+from handlers.deliberation.parsing import where
 from models import Dialog, PollKind
 
 KIND = "poll"
@@ -38,11 +38,8 @@ def poll(ctx: Context, args: str) -> list[Reply | Envelope]:
     """`/poll question | A | B | settings…` opens a poll; `/poll` alone starts the guided dialog."""
     if args.strip():
         return poll_commands.poll(ctx, args)
-    circle = ctx.require_circle()
-    community = access.community_of(ctx.session, circle.place)
-    if not access.manages(ctx.session, actor_of(ctx), circle, community):
-        raise DomainError("deliberation.poll_admins_only")
-    dialogs.start(ctx.session, ctx.now, ctx.incoming, KIND, "question")
+    ctx.require_circle()
+    polls.start_guided(ctx.session, where(ctx), ctx.incoming, KIND)
     return [Reply("dialogs.ask_question")]
 
 
@@ -120,10 +117,10 @@ def _deadline(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]
 
 def _settings(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]:
     if folded(text) in DONE:
-        circle = ctx.require_circle()
+        ctx.require_circle()
         spec = _spec(ctx, dialog)
         dialogs.end(ctx.session, dialog)
-        return poll_commands.post_poll(ctx, circle, spec)
+        return poll_commands.post_poll(ctx, spec)
     for separator in _SETTING_SEPARATORS:
         text = text.replace(separator, "|")
     items = split_items(text)

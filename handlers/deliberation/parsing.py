@@ -1,4 +1,4 @@
-"""Reading deliberation commands' arguments: numbers, people, places, times."""
+"""Reading deliberation commands' arguments, and where a command came from."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from bot.errors import DomainError
 from bot.services.common import arguments
 from bot.services.common.arguments import numbers_in
 from bot.services.common.when import local_text
-from bot.services.deliberation import topics
-from handlers.access import community_here
-from models import Topic
+from bot.services.deliberation.where import Where
+from handlers.access import actor_of
 
 MAX_ARGUMENT = 1000
 
@@ -27,9 +26,17 @@ def one_number(args: str, usage: str) -> int:
     return numbers[0]
 
 
-def topic_numbered(ctx: Context, number: int) -> Topic:
-    """The community's topic with this number."""
-    return topics.find(ctx.session, community_here(ctx), number)
+def at_most_one_number(args: str, usage: str) -> int | None:
+    """One item number, or none."""
+    numbers = numbers_in(bounded(args), usage)
+    if len(numbers) > 1:
+        raise DomainError(usage)
+    return numbers[0] if numbers else None
+
+
+def where(ctx: Context) -> Where:
+    """The sender, their circle, the time, and the language of messages sent elsewhere."""
+    return Where(actor_of(ctx), ctx.now, ctx.zone, ctx.default_language)
 
 
 def when_text(ctx: Context, moment: datetime | None) -> str:

@@ -13,7 +13,7 @@ from bot.app import App
 from bot.errors import DomainError
 from bot.messages import EventKind
 from bot.services.community.grid import add_path
-from bot.services.deliberation import polls
+from bot.services.deliberation import standings
 from models import Ballot, TopicSecond
 from tests.support.community import build, cast, open_poll, poll_of, resident, session_of
 from tests.support.driver import Driver, Sent
@@ -207,8 +207,8 @@ def test_tally_and_turnout_agree_after_any_votes_and_moves(town: Driver, setting
             cast(app, user, number, *rng.sample([1, 2, 3], rng.choice([1, 1, 2])))
         with session_of(app) as session:
             poll = poll_of(session, number)
-            counted = polls.standing(session, poll)
-            live = polls.turnout(session, app.settings.secret, poll)
+            counted = standings.standing(session, poll)
+            live = standings.turnout(session, app.settings.secret, poll)
             assert live.voted_households == counted.ballots <= live.eligible_households, step
             total = sum(o.votes for o in counted.options)
             assert counted.ballots <= total <= counted.ballots * poll.max_choices, step

@@ -106,8 +106,8 @@ def test_text_style_votes_by_typing_and_restarting_across_the_deadline_closes_on
     )
     poll = first[4]
     assert "buttons" not in poll
-    assert "1. 同意 —— 回复「投票 1 1」" in poll["text"]
-    assert "3. 弃权 —— 回复「投票 1 3」" in poll["text"]
+    assert "1. 同意 —— 0 票（0%）—— 回复「投票 1 1」" in poll["text"]
+    assert "3. 弃权 —— 0 票（0%）—— 回复「投票 1 3」" in poll["text"]
     assert first[5]["to"] == "u2"
     again = [{"chat": "g1", "admins": ["u1"]}, {"clock": "2026-11-30T08:00:00+08:00"}]
     after = run_console(db_url, again, "--style", "text", "--now", "2026-11-30T08:00:00+08:00")
@@ -168,3 +168,107 @@ def test_the_interactive_console_shows_edits_of_earlier_messages(db_url: str) ->
     shown = out.getvalue()
     assert "(toast to u2) 已投票（#1）：甲" in shown
     assert "#3 (edited) [g1] 10:00" in shown and "1. 甲 —— 1 票（100%）" in shown
+
+
+RESIDENTS = SETUP[:4]
+CHOOSE_TWO = {
+    "chat": "g1",
+    "from": "u1",
+    "text": "发起投票 充电桩装在哪？ | 东门 | 西门 | 南门 | 多选 2",
+}
+
+
+def test_a_full_multiple_choice_ballot_says_so_in_text_style(db_url: str) -> None:
+    typed = [{"chat": "g1", "from": "u2", "text": f"投票 {n}"} for n in (1, 2, 3)]
+    out = run_console(db_url, [*RESIDENTS, CHOOSE_TWO, *typed], "--style", "text")
+    full = out[-1]
+    assert full["chat"] == "g1" and "您已选满 2 项" in full["text"]
+    assert "每户一票" not in full["text"] and "不能改" in full["text"]
+
+
+def test_a_full_multiple_choice_ballot_says_how_to_change_with_buttons(db_url: str) -> None:
+    changeable = dict(CHOOSE_TWO, text=CHOOSE_TWO["text"] + " | 可改票")
+    presses = [
+        {"chat": "g1", "from": "u2", "press": [4, label]} for label in ("东门", "西门", "南门")
+    ]
+    out = run_console(db_url, [*RESIDENTS, changeable, *presses])
+    full = out[-1]
+    assert full["to"] == "u2" and "您已选满 2 项" in full["toast"]
+    assert "再点一下" in full["toast"]
+
+
+def test_text_style_lists_each_option_once_with_its_count_and_what_to_type(db_url: str) -> None:
+    polls = [
+        {"chat": "g1", "from": "u1", "text": "发起投票 装在哪？ | 东门 | 西门"},
+        {"chat": "g1", "from": "u1", "text": "发起投票 物业服务满意吗 | 评分"},
+    ]
+    text = run_console(db_url, [*RESIDENTS, *polls], "--style", "text")
+    choice, rating = text[3]["text"], text[4]["text"]
+    assert "1. 东门 —— 0 票（0%）—— 回复「投票 1 1」" in choice
+    assert choice.count("东门") == 1 and choice.count("「投票 1 2」") == 1
+    assert "1. 1 分 —— 0 票（0%）—— 回复「投票 2 1」" in rating
+    assert "1. 1 —— " not in rating and rating.count("「投票 2 5」") == 1
+
+
+def test_buttons_style_lists_the_options_without_what_to_type(db_url: str) -> None:
+    poll = {"chat": "g1", "from": "u1", "text": "发起投票 装在哪？ | 东门 | 西门"}
+    shown = run_console(db_url, [*RESIDENTS, poll])[3]
+    assert "1. 东门 —— 0 票（0%）\n" in shown["text"] and "回复" not in shown["text"]
+    assert shown["buttons"] == [["东门"], ["西门"]]
+
+
+def test_a_vote_may_name_the_option_in_words(db_url: str) -> None:
+    events = [
+        *RESIDENTS,
+        {"chat": "g1", "from": "u1", "text": "发起投票 装在哪？ | 东门充电桩 | 西门充电桩 | 南门"},
+        {"chat": "g1", "from": "u2", "text": "投票 南门"},
+        {"chat": "g1", "from": "u3", "text": "投票 充电桩"},
+        {"chat": "g1", "from": "u3", "text": "投票 北门"},
+        {"chat": "g1", "from": "u1", "text": "结束投票 1"},
+        {"chat": "g1", "from": "u1", "text": "发起投票 装充电桩吗 | 表决"},
+        {"chat": "g1", "from": "u3", "text": "投票 同意"},
+    ]
+    out = run_console(db_url, events)
+    assert out[4] == {"id": 5, "to": "u2", "text": "已投票（#1）：南门。", "at": out[4]["at"]}
+    ambiguous, unknown = out[5]["text"], out[6]["text"]
+    assert "「充电桩」" in ambiguous and "「投票 1 1」" in ambiguous and "「投票 1 2」" in ambiguous
+    assert "「投票 1 3」" not in ambiguous
+    assert "「北门」" in unknown and "3. 南门" in unknown
+    assert out[-1]["to"] == "u3" and out[-1]["text"] == "已投票（#2）：同意。"
+
+
+def test_seconding_edits_the_topic_message_instead_of_posting_a_new_one(db_url: str) -> None:
+    events = [
+        *RESIDENTS,
+        {"chat": "g1", "from": "u4", "name": "赵六", "text": "登记 3-2-303 同意"},
+        {"chat": "g1", "from": "sec", "text": "/threshold 3"},
+        {"chat": "g1", "from": "u2", "text": "提议 修路灯"},
+        {"chat": "g1", "from": "u3", "press": [6, "附议"]},
+        {"chat": "g1", "from": "u4", "press": [6, "附议"]},
+    ]
+    out = run_console(db_url, events)
+    assert out[5]["id"] == 6 and out[5]["buttons"] == [["附议"]]
+    pressed = out[6:]
+    assert pressed[0]["to"] == "u3" and "2/3" in pressed[0]["toast"]
+    assert pressed[1]["edit"] == 6 and "目前 2 户支持" in pressed[1]["text"]
+    assert pressed[1]["buttons"] == [["附议"]]
+    assert [o.get("edit") for o in out if "id" not in o and "toast" not in o] == [6, 6]
+    last = next(o for o in out[8:] if o.get("edit") == 6)
+    assert "列入议程" in last["text"] and "buttons" not in last
+    assert not [o for o in out[6:] if o.get("chat") == "g1" and "id" in o and "附议" in str(o)]
+
+
+def test_typed_seconding_in_text_style_answers_in_one_line_and_edits_the_topic(
+    db_url: str,
+) -> None:
+    events = [
+        *RESIDENTS,
+        {"chat": "g1", "from": "sec", "text": "/threshold 3"},
+        {"chat": "g1", "from": "u2", "text": "提议 修路灯"},
+        {"chat": "g1", "from": "u3", "text": "附议 1"},
+    ]
+    out = run_console(db_url, events, "--style", "text")
+    assert out[4]["id"] == 5 and "「附议 1」" in out[4]["text"]
+    answer, edit = out[5], out[6]
+    assert answer["chat"] == "g1" and "2/3" in answer["text"] and "回复" not in answer["text"]
+    assert edit["edit"] == 5 and "目前 2 户支持" in edit["text"]

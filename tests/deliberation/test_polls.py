@@ -19,7 +19,7 @@ from bot.messages import ChatKind
 from bot.services.common.access import Actor
 from bot.services.community import circles
 from bot.services.community.people import ensure_identity
-from bot.services.deliberation import polls
+from bot.services.deliberation import ballots, polls, standings
 from bot.services.deliberation.poll_spec import parse_settings
 from models import AuditEntry, Ballot, BallotMark, Base, PollPosting, PollStatus, TopicStatus
 from tests.conftest import START
@@ -210,7 +210,7 @@ def test_multiple_choice_adds_options_one_at_a_time_up_to_k(town: Driver) -> Non
     open_poll(app, "问题 | 甲 | 乙 | 丙 | 多选 2")
     cast(app, "r2", 1, 1)
     assert [o.position for o in cast(app, "r2", 1, 3).chosen] == [1, 3]
-    with _refused("deliberation.household_voted"):
+    with _refused("deliberation.ballot_full"):
         cast(app, "r2", 1, 2)
     with _refused("deliberation.household_voted"):
         cast(app, "r2", 1, 1, 2)
@@ -317,10 +317,10 @@ def test_anonymous_choices_that_may_change_are_kept_only_as_marks_needing_the_se
         poll = poll_of(session, 1)
         marks = set(session.scalars(select(BallotMark.mark)))
         voter = resident(session, "r2")
-        key = polls.voter_key(app.settings.secret, poll, voter)
-        assert marks == {polls._mark(app.settings.secret, poll.id, key, 2)}
-        other_key = polls.voter_key(b"another secret", poll, voter)
-        guesses = {polls._mark(b"another secret", poll.id, other_key, n) for n in (1, 2)}
+        key = ballots.voter_key(app.settings.secret, poll, voter)
+        assert marks == {ballots._mark(app.settings.secret, poll.id, key, 2)}
+        other_key = ballots.voter_key(b"another secret", poll, voter)
+        guesses = {ballots._mark(b"another secret", poll.id, other_key, n) for n in (1, 2)}
         assert not marks & guesses
         ballot = session.scalars(select(Ballot)).one()
         assert ballot.voter_key == key and ballot.resident_id is None
@@ -406,7 +406,7 @@ def test_closing_keeps_turnout_and_judges_the_quorum(town: Driver) -> None:
     with session_of(app) as session:
         valid, invalid = poll_of(session, 1), poll_of(session, 2)
         assert (valid.eligible_households, valid.voted_households) == (4, 2)
-        assert polls.quorum_met(valid) is True and polls.quorum_met(invalid) is False
+        assert standings.quorum_met(valid) is True and standings.quorum_met(invalid) is False
 
 
 def test_the_scheduler_closes_a_poll_exactly_once_also_after_a_restart(town: Driver) -> None:
@@ -477,7 +477,7 @@ def test_a_rating_poll_reports_its_average(town: Driver) -> None:
     cast(app, "r2", 1, 4)
     cast(app, "r3", 1, 3)
     with session_of(app) as session:
-        standing = polls.standing(session, poll_of(session, 1))
+        standing = standings.standing(session, poll_of(session, 1))
         assert standing.average == 4.0 and [o.votes for o in standing.options] == [0, 0, 1, 1, 1]
 
 

@@ -40,7 +40,6 @@ NOT_RENDERED = {
     "deliberation.already_chosen": NOT_STAGED,
     "deliberation.already_voted": NOT_STAGED,
     "deliberation.bad_scope": NOT_STAGED,
-    "deliberation.ballot_full": NOT_STAGED,
     "deliberation.closed": NOT_STAGED,
     "deliberation.household_unverified": NOT_STAGED,
     "deliberation.no_community": NOT_STAGED,

@@ -15,7 +15,7 @@ from bot.services.community.binding import pending_request
 from bot.services.community.circles import bound_chat
 from bot.services.community.grid import resolve_place
 from bot.services.community.people import find_identity
-from bot.services.deliberation import polls
+from bot.services.deliberation import ballots, polls, standings
 from bot.services.deliberation.poll_spec import parse_poll
 from models import Circle, Place, Poll, Resident
 from tests.support.driver import PLATFORM, Driver
@@ -122,10 +122,10 @@ def open_poll(
         return opened.number
 
 
-def cast(app: App, user: str, number: int, *picks: int) -> polls.Vote:
+def cast(app: App, user: str, number: int, *picks: int) -> ballots.Vote:
     """`user` votes through the service."""
     with session_of(app) as session:
-        return polls.cast(
+        return ballots.cast(
             session,
             app.clock.now(),
             app.settings.secret,
@@ -139,7 +139,7 @@ def cast(app: App, user: str, number: int, *picks: int) -> polls.Vote:
 def counts(app: App, number: int) -> list[int]:
     """Votes per option of a poll."""
     with session_of(app) as session:
-        return [o.votes for o in polls.standing(session, poll_of(session, number)).options]
+        return [o.votes for o in standings.standing(session, poll_of(session, number)).options]
 
 
 def bind_elsewhere(app: App, platform: str, chat: str, place: str, admin: str) -> None:

@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session
 from bot.messages import ChatKind, Choice, Envelope, Reply, Target
 from bot.services.common.when import local_text
 from bot.services.deliberation import charts
-from bot.services.deliberation.polls import (
-    Standing,
+from bot.services.deliberation.standings import (
     Turnout,
     quorum_met,
     shown_standing,
@@ -105,14 +104,17 @@ def result_reply(
 
 
 def draw_chart(session: Session, poll: Poll, folder: Path) -> Path:
-    """The result chart of a poll, drawn into `folder`."""
-    counted: Standing = standing(session, poll)
+    """The result chart of a poll, drawn into `folder`; bars carry the options' own words
+    (a yes/no poll's, named by the templates in each reader's language, carry numbers)."""
+    counted = standing(session, poll)
     if poll.kind == PollKind.RATING and counted.average is not None:
         title = f"#{poll.number}  n={counted.ballots}  avg {counted.average:.1f}"
     else:
         title = f"#{poll.number}  n={counted.ballots}"
     path = folder / "charts" / f"poll-{poll.id}.png"
-    return charts.draw(counted, poll.kind == PollKind.RATING, title, path)
+    rating = poll.kind == PollKind.RATING
+    named = poll.kind in (PollKind.SINGLE, PollKind.MULTIPLE)
+    return charts.draw(counted, title, path, rating=rating, named=named).path
 
 
 def reminder_reply(poll: Poll, zone: ZoneInfo) -> Reply:
@@ -156,3 +158,22 @@ def to_postings(
         )
         for chat in chats
     ]
+
+
+def closing_envelopes(
+    session: Session,
+    now: datetime,
+    poll: Poll,
+    secret: bytes,
+    zone: ZoneInfo,
+    folder: Path,
+    language: str,
+) -> list[Envelope]:
+    """A closed poll's messages: its final state in place, and the result with its chart."""
+    image = draw_chart(session, poll, folder)
+    poll.chart = str(image)
+    final = poll_reply(session, poll, zone, now)
+    result = result_reply(session, poll, zone, secret, image)
+    return to_postings(session, poll, final, language, key=message_key(poll), edit=True) + (
+        to_postings(session, poll, result, language)
+    )

@@ -1,42 +1,37 @@
-"""Polls: opening, voting, standings, reminders and closing, with anonymous ballots.
+"""Polls: opening, settings, finding and closing, and the verbs the poll commands call.
 
-Every ballot is stored under a voter key, an HMAC of the poll and the household (or
-resident) under the server's secret, so one vote per voter is a unique constraint.
-Whoever casts or changes a ballot is kept as a person key, an HMAC of the poll and the
-resident, tied to that ballot's voter key: one person touches one ballot per poll,
-however often they move. Choices are counted on the options; where a voter may later
-change or add to a ballot, each choice is also kept as a mark, an HMAC of the voter key
-and the option. An anonymous ballot keeps no resident, household or time, so without
-the secret nothing in the database ties a voter to a choice.
+How ballots are kept (and kept anonymous) is in `ballots`; counts and turnout in
+`standings`; what polls look like in chats in `poll_views`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.config import DeliberationSettings
 from bot.errors import DomainError
-from bot.services.common import audit
-from bot.services.common.access import Actor, community_of, manages
+from bot.messages import Envelope, Incoming, Reply
+from bot.services.common import audit, dialogs
+from bot.services.common.access import Actor, community_of, home_community, manages
+from bot.services.common.keywords import folded
 from bot.services.common.numbering import next_number
 from bot.services.common.outreach import active_chats, circles_within
 from bot.services.community import households
 from bot.services.community.grid import resolve_place
+from bot.services.deliberation import poll_views
+from bot.services.deliberation.ballots import Vote, ballot_count, cast, lock
 from bot.services.deliberation.poll_spec import PollSettings, PollSpec
+from bot.services.deliberation.standings import publish, require_visible, turnout
 from bot.services.deliberation.topics import UNDECIDED, find
+from bot.services.deliberation.where import Where
 from models import (
     Ballot,
-    BallotMark,
-    BallotVoter,
     Circle,
-    Membership,
     Place,
     PlaceKind,
     Poll,
@@ -45,6 +40,7 @@ from models import (
     PollPosting,
     PollStatus,
     Resident,
+    Topic,
     TopicStatus,
 )
 
@@ -52,49 +48,29 @@ MIN_OPTIONS = 2
 MAX_OPTIONS = 10
 MAX_QUESTION = 300
 MAX_LABEL = 60
-# An anonymous poll's live count changes only once this many ballots changed, so that
-# the difference between two counts never shows what fewer voters chose.
-TALLY_BATCH = 3
 YES_NO_LABELS = ("yes", "no", "abstain")
 RATING_LABELS = ("1", "2", "3", "4", "5")
-
-
-def voter_key(secret: bytes, poll: Poll, resident: Resident) -> str:
-    """The key one voter's ballot is stored under: per household or per resident."""
-    return _key(secret, poll.id, poll.per_household, _voter_id(poll, resident))
-
-
-def _voter_id(poll: Poll, resident: Resident) -> int:
-    assert resident.household_id is not None
-    return resident.household_id if poll.per_household else resident.id
-
-
-def _key(secret: bytes, poll_id: int, per_household: bool, voter: int) -> str:
-    message = f"voter:{poll_id}:{'h' if per_household else 'r'}:{voter}".encode()
-    return hmac.new(secret, message, hashlib.sha256).hexdigest()
-
-
-def person_key(secret: bytes, poll: Poll, resident: Resident) -> str:
-    """The key of one person on a poll, whatever household they are registered in."""
-    return _person(secret, poll.id, resident.id)
-
-
-def _person(secret: bytes, poll_id: int, resident_id: int) -> str:
-    message = f"person:{poll_id}:{resident_id}".encode()
-    return hmac.new(secret, message, hashlib.sha256).hexdigest()
-
-
-def _mark(secret: bytes, poll_id: int, key: str, position: int) -> str:
-    message = f"mark:{poll_id}:{key}:{position}".encode()
-    return hmac.new(secret, message, hashlib.sha256).hexdigest()
-
-
-def keeps_marks(poll: Poll) -> bool:
-    """Whether a voter may change or add to a ballot, so its choices must be recoverable."""
-    return poll.changeable or poll.kind == PollKind.MULTIPLE
+# The words people type for the options of a yes/no poll, in every language.
+YES_NO_WORDS = {
+    "yes": ("同意", "赞成", "贊成", "yes"),
+    "no": ("反对", "反對", "不同意", "no"),
+    "abstain": ("弃权", "棄權", "abstain"),
+}
 
 
 # Opening ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A poll's spec once every rule about it holds."""
+
+    kind: PollKind
+    labels: list[str]
+    opens_at: datetime
+    closes_at: datetime
+    scope: Place | None
+    topic: Topic | None
 
 
 def open_poll(
@@ -111,13 +87,60 @@ def open_poll(
     community = community_of(session, circle.place)
     if not manages(session, actor, circle, community):
         raise DomainError("deliberation.poll_admins_only")
+    checked = _check(session, now, actor, circle, community, spec, default_days)
+    settings = spec.settings
+    per_household = settings.per_household is not False
+    poll = Poll(
+        community_id=community.id,
+        number=next_number(session, Poll, community),
+        circle=circle,
+        topic=checked.topic,
+        owner=actor.resident,
+        question=spec.question,
+        kind=checked.kind,
+        max_choices=settings.max_choices or 1,
+        anonymous=bool(settings.anonymous),
+        hidden=bool(settings.hidden),
+        per_household=per_household,
+        verified_only=per_household and households.verifying(session, community),
+        changeable=bool(settings.changeable),
+        scope_place=checked.scope,
+        quorum_percent=settings.quorum_percent,
+        status=PollStatus.OPEN,
+        created_at=now,
+        opens_at=checked.opens_at,
+        closes_at=checked.closes_at,
+        remind_at=_remind_at(checked.opens_at, checked.closes_at, reminder_hours),
+    )
+    _add(session, poll, checked, circle)
+    audit.record(
+        session,
+        now,
+        "poll.open",
+        actor_id=actor.resident.id,
+        place_id=community.id,
+        circle_id=circle.id,
+        poll=poll.number,
+        anonymous=poll.anonymous,
+    )
+    return poll
+
+
+def _check(
+    session: Session,
+    now: datetime,
+    actor: Actor,
+    circle: Circle,
+    community: Place,
+    spec: PollSpec,
+    default_days: int,
+) -> _Checked:
     settings = spec.settings
     kind = settings.kind or PollKind.SINGLE
     labels = _labels(kind, spec.options, settings)
-    question = spec.question
-    if not question:
+    if not spec.question:
         raise DomainError("deliberation.poll_usage")
-    if len(question) > MAX_QUESTION:
+    if len(spec.question) > MAX_QUESTION:
         raise DomainError("deliberation.question_too_long", limit=MAX_QUESTION)
     closes_at = settings.closes_at or now + timedelta(days=default_days)
     opens_at = max(settings.opens_at or now, now)
@@ -134,63 +157,7 @@ def open_poll(
         topic = find(session, community, settings.topic_number)
         if topic.status not in UNDECIDED:
             raise DomainError("deliberation.topic_not_votable", number=topic.number)
-    poll = Poll(
-        community_id=community.id,
-        number=next_number(session, Poll, community),
-        circle=circle,
-        topic=topic,
-        owner=actor.resident,
-        question=question,
-        kind=kind,
-        max_choices=settings.max_choices or 1,
-        anonymous=bool(settings.anonymous),
-        hidden=bool(settings.hidden),
-        per_household=settings.per_household is not False,
-        verified_only=settings.per_household is not False
-        and households.verifying(session, community),
-        changeable=bool(settings.changeable),
-        scope_place=scope,
-        quorum_percent=quorum,
-        status=PollStatus.OPEN,
-        created_at=now,
-        opens_at=opens_at,
-        closes_at=closes_at,
-        remind_at=_remind_at(opens_at, closes_at, reminder_hours),
-    )
-    session.add(poll)
-    session.flush()
-    session.add_all(
-        PollOption(poll_id=poll.id, position=n, label=label, votes=0)
-        for n, label in enumerate(labels, start=1)
-    )
-    posted = [circle] + [
-        c for c in (circles_within(session, scope) if scope else []) if c != circle
-    ]
-    for where in posted:
-        for chat in active_chats(session, where):
-            session.add(
-                PollPosting(
-                    poll_id=poll.id,
-                    circle_id=where.id,
-                    platform=chat.platform,
-                    chat_id=chat.chat_id,
-                )
-            )
-    if topic is not None:
-        topic.status = TopicStatus.VOTING
-    session.flush()
-    session.refresh(poll)
-    audit.record(
-        session,
-        now,
-        "poll.open",
-        actor_id=actor.resident.id,
-        place_id=community.id,
-        circle_id=circle.id,
-        poll=poll.number,
-        anonymous=poll.anonymous,
-    )
-    return poll
+    return _Checked(kind, labels, opens_at, closes_at, scope, topic)
 
 
 def _labels(kind: PollKind, options: list[str], settings: PollSettings) -> list[str]:
@@ -225,11 +192,39 @@ def _scope(
     return place
 
 
+def _add(session: Session, poll: Poll, checked: _Checked, circle: Circle) -> None:
+    """Store a new poll with its options and postings; a topic it decides goes to a vote."""
+    session.add(poll)
+    session.flush()
+    session.add_all(
+        PollOption(poll_id=poll.id, position=n, label=label, votes=0)
+        for n, label in enumerate(checked.labels, start=1)
+    )
+    scope = checked.scope
+    posted = [circle] + [
+        c for c in (circles_within(session, scope) if scope else []) if c != circle
+    ]
+    session.add_all(
+        PollPosting(
+            poll_id=poll.id, circle_id=where.id, platform=chat.platform, chat_id=chat.chat_id
+        )
+        for where in posted
+        for chat in active_chats(session, where)
+    )
+    if checked.topic is not None:
+        checked.topic.status = TopicStatus.VOTING
+    session.flush()
+    session.refresh(poll)
+
+
 def _remind_at(opens_at: datetime, closes_at: datetime, hours: float) -> datetime | None:
     if hours <= 0:
         return None
     at = closes_at - timedelta(hours=hours)
     return at if at > opens_at else None
+
+
+# Settings ---------------------------------------------------------------------------
 
 
 def change_settings(
@@ -250,26 +245,14 @@ def change_settings(
     if given & {"kind", "max_choices", "scope", "topic_number", "opens_at"}:
         raise DomainError("deliberation.set_at_opening")
     if ballot_count(session, poll) > 0:
-        if settings.anonymous is False and poll.anonymous:
-            raise DomainError("deliberation.promise_kept", number=poll.number, setting="anonymous")
-        if settings.hidden is False and poll.hidden:
-            raise DomainError("deliberation.promise_kept", number=poll.number, setting="hidden")
-        if given - {"closes_at", "anonymous", "hidden"}:
-            raise DomainError("deliberation.votes_exist", number=poll.number)
+        _keep_promises(poll, settings, given)
     if settings.closes_at is not None:
         if settings.closes_at <= now:
             raise DomainError("deliberation.deadline_past")
         poll.closes_at = settings.closes_at
         poll.remind_at = _remind_at(max(poll.opens_at, now), poll.closes_at, reminder_hours)
     if settings.anonymous is not None:
-        poll.anonymous = settings.anonymous
-        if poll.anonymous:
-            publish(session, poll)
-            session.execute(
-                update(Ballot)
-                .where(Ballot.poll_id == poll.id)
-                .values(resident_id=None, household_id=None, cast_at=None)
-            )
+        _set_anonymous(session, poll, settings.anonymous)
     if settings.hidden is not None:
         poll.hidden = settings.hidden
     if settings.per_household is not None:
@@ -278,7 +261,7 @@ def change_settings(
         poll.verified_only = poll.per_household and households.verifying(session, community)
     if settings.changeable is not None:
         poll.changeable = settings.changeable
-    if "quorum_percent" in settings.given:
+    if "quorum_percent" in given:
         quorum = settings.quorum_percent
         if quorum is not None and not 0 <= quorum <= 100:
             raise DomainError("deliberation.bad_quorum")
@@ -290,8 +273,28 @@ def change_settings(
         actor_id=actor.resident.id,
         place_id=poll.community_id,
         poll=poll.number,
-        changed=sorted(set(settings.given)),
+        changed=sorted(given),
     )
+
+
+def _keep_promises(poll: Poll, settings: PollSettings, given: set[str]) -> None:
+    if settings.anonymous is False and poll.anonymous:
+        raise DomainError("deliberation.promise_kept", number=poll.number, setting="anonymous")
+    if settings.hidden is False and poll.hidden:
+        raise DomainError("deliberation.promise_kept", number=poll.number, setting="hidden")
+    if given - {"closes_at", "anonymous", "hidden"}:
+        raise DomainError("deliberation.votes_exist", number=poll.number)
+
+
+def _set_anonymous(session: Session, poll: Poll, anonymous: bool) -> None:
+    poll.anonymous = anonymous
+    if anonymous:
+        publish(session, poll)
+        session.execute(
+            update(Ballot)
+            .where(Ballot.poll_id == poll.id)
+            .values(resident_id=None, household_id=None, cast_at=None)
+        )
 
 
 # Finding ----------------------------------------------------------------------------
@@ -331,389 +334,45 @@ def only_open_poll(session: Session, circle: Circle) -> Poll:
     return found[0]
 
 
-def posted_circles(session: Session, poll: Poll) -> list[Circle]:
-    """The circles a poll was posted in."""
-    return list(
-        session.scalars(
-            select(Circle)
-            .join(PollPosting, PollPosting.circle_id == Circle.id)
-            .where(PollPosting.poll_id == poll.id)
-            .order_by(Circle.id)
-        ).unique()
-    )
+def _numbered(session: Session, circle: Circle | None, resident: Resident, number: int) -> Poll:
+    """Poll `number` of this circle's community, or in a private chat of the sender's."""
+    if circle is not None:
+        return find_poll(session, community_of(session, circle.place), number)
+    return find_poll(session, home_community(session, resident), number)
 
 
-# Eligibility ------------------------------------------------------------------------
+def _named(session: Session, circle: Circle | None, resident: Resident, number: int | None) -> Poll:
+    if number is not None:
+        return _numbered(session, circle, resident, number)
+    if circle is None:
+        raise DomainError("deliberation.poll_number_needed")
+    return only_open_poll(session, circle)
 
 
-def eligible(session: Session, poll: Poll) -> list[tuple[int, int]]:
-    """(resident id, household id) of everyone who may vote on a poll."""
-    query = select(Resident.id, Resident.household_id).join(
-        Place, Place.id == Resident.household_id
-    )
-    if poll.verified_only:
-        query = query.where(households.verified_clause())
-    scope = poll.scope_place
-    if scope is not None:
-        query = query.where(Place.path.startswith(scope.path))
-    else:
-        circles = select(PollPosting.circle_id).where(PollPosting.poll_id == poll.id)
-        members = select(Membership.resident_id).where(
-            Membership.circle_id.in_(circles), Membership.left_at.is_(None)
-        )
-        query = query.where(Resident.id.in_(members))
-    return [(resident, household) for resident, household in session.execute(query) if household]
-
-
-def may_vote(session: Session, poll: Poll, resident: Resident) -> bool:
-    """Whether a registered resident is inside the poll's scope."""
-    household = resident.household
-    if household is None:
-        return False
-    if poll.scope_place is not None:
-        return poll.scope_place.contains(household)
-    circles = select(PollPosting.circle_id).where(PollPosting.poll_id == poll.id)
-    return (
-        session.scalar(
-            select(Membership.id)
-            .where(
-                Membership.resident_id == resident.id,
-                Membership.circle_id.in_(circles),
-                Membership.left_at.is_(None),
-            )
-            .limit(1)
-        )
-        is not None
-    )
-
-
-# Voting -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Vote:
-    """What a vote did: the options now on the voter's ballot, and whether it changed one."""
-
-    poll: Poll
-    chosen: list[PollOption]
-    changed: bool
-
-
-def cast(
-    session: Session,
-    now: datetime,
-    secret: bytes,
-    resident: Resident,
-    poll: Poll,
-    picks: list[int],
-    *,
-    refresh_every: timedelta,
-    batch_every: timedelta = timedelta(minutes=5),
-) -> Vote:
-    """Record a vote.
-
-    Naming one option of a multiple-choice poll adds it to the voter's ballot (or,
-    where votes may change, takes it off again); naming several casts the whole ballot.
-    """
-    poll = _lock(session, poll)
-    if poll.status == PollStatus.CLOSED or now >= poll.closes_at:
-        raise DomainError("deliberation.poll_closed", number=poll.number)
-    if now < poll.opens_at:
-        raise DomainError("deliberation.poll_not_open", number=poll.number)
-    if resident.household_id is None:
-        raise DomainError("deliberation.register_first")
-    if not may_vote(session, poll, resident):
-        raise DomainError("deliberation.not_eligible", number=poll.number)
-    if poll.verified_only and resident.household is not None and not resident.household.verified:
-        raise DomainError("deliberation.household_unverified", number=poll.number)
-    options = {option.position: option for option in poll.options}
-    wanted = list(dict.fromkeys(picks))
-    missing = [n for n in wanted if n not in options]
-    if missing or not wanted:
-        raise DomainError(
-            "deliberation.no_such_option",
-            number=poll.number,
-            option=(missing or [0])[0],
-            count=len(options),
-        )
-    limit = poll.max_choices if poll.kind == PollKind.MULTIPLE else 1
-    if len(wanted) > limit:
-        raise DomainError("deliberation.too_many_choices", number=poll.number, limit=limit)
-    key = voter_key(secret, poll, resident)
-    person = person_key(secret, poll, resident)
-    mine = session.get(BallotVoter, (poll.id, person))
-    if mine is not None and mine.voter_key != key:
-        # Their ballot was cast for the household they lived in then: moving frees none.
-        raise DomainError("deliberation.voted_before_move", number=poll.number)
-    ballot = session.scalar(
-        select(Ballot).where(Ballot.poll_id == poll.id, Ballot.voter_key == key)
-    )
-    if ballot is None:
-        _new_ballot(session, now, secret, poll, resident, key, wanted)
-        chosen, changed = wanted, False
-    else:
-        held = _held(session, secret, poll, key, options) if keeps_marks(poll) else []
-        chosen = _revise(poll, held, wanted, limit)
-        _replace_marks(session, secret, poll, key, held, chosen)
-        changed = True
-        if not chosen:
-            session.delete(ballot)
-    if mine is None:
-        session.add(BallotVoter(poll_id=poll.id, person_key=person, voter_key=key))
-    if poll.anonymous:
-        _unpublished(secret, poll, key)
-        poll.refresh_at = poll.refresh_at or tally_at(poll, now, batch_every)
-    elif poll.refresh_at is None:
-        last = poll.refreshed_at
-        poll.refresh_at = max(now, last + refresh_every) if last else now
-    session.flush()
-    return Vote(poll, [options[n] for n in chosen], changed)
-
-
-def _unpublished(secret: bytes, poll: Poll, key: str) -> None:
-    token = hmac.new(secret, f"change:{poll.id}:{key}".encode(), hashlib.sha256).hexdigest()
-    changed = list(poll.unpublished)
-    if len(changed) < TALLY_BATCH and token[:16] not in changed:
-        poll.unpublished = [*changed, token[:16]]
-
-
-def tally_at(poll: Poll, now: datetime, every: timedelta) -> datetime | None:
-    """When an anonymous poll's live count may be shown again: at once when no ballot
-    changed since, else once a batch changed, at most once per `every`; None till then."""
-    if not poll.unpublished:
-        return now
-    if len(poll.unpublished) < TALLY_BATCH:
-        return None
-    last = poll.refreshed_at
-    return max(now, last + every) if last else now
-
-
-def _lock(session: Session, poll: Poll) -> Poll:
-    # Votes on one poll queue behind each other (and behind its closing), so counts
-    # and the changed-vote bookkeeping never race.
-    locked = session.scalar(
-        select(Poll)
-        .where(Poll.id == poll.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    assert locked is not None
-    return locked
-
-
-def _already(poll: Poll) -> DomainError:
-    key = "deliberation.household_voted" if poll.per_household else "deliberation.already_voted"
-    return DomainError(key, number=poll.number)
-
-
-def _revise(poll: Poll, held: list[int], wanted: list[int], limit: int) -> list[int]:
-    if poll.kind != PollKind.MULTIPLE or len(wanted) > 1:
-        if not poll.changeable:
-            raise _already(poll)
-        return wanted
-    pick = wanted[0]
-    if pick in held:
-        if not poll.changeable:
-            raise DomainError("deliberation.already_chosen", number=poll.number)
-        return [n for n in held if n != pick]
-    if len(held) >= limit:
-        if not poll.changeable:
-            raise _already(poll)
-        raise DomainError("deliberation.ballot_full", number=poll.number, limit=limit)
-    return [*held, pick]
-
-
-def _new_ballot(
-    session: Session,
-    now: datetime,
-    secret: bytes,
-    poll: Poll,
-    resident: Resident,
-    key: str,
-    picks: list[int],
-) -> None:
-    named = not poll.anonymous
-    try:
-        with session.begin_nested():
-            session.add(
-                Ballot(
-                    poll_id=poll.id,
-                    voter_key=key,
-                    resident_id=resident.id if named else None,
-                    household_id=resident.household_id if named else None,
-                    cast_at=now if named else None,
-                )
-            )
-    except IntegrityError:
-        raise _already(poll) from None
-    _replace_marks(session, secret, poll, key, [], picks)
-
-
-def _held(
-    session: Session, secret: bytes, poll: Poll, key: str, options: dict[int, PollOption]
-) -> list[int]:
-    marks = {_mark(secret, poll.id, key, n): n for n in options}
-    found = session.scalars(
-        select(BallotMark.mark).where(BallotMark.poll_id == poll.id, BallotMark.mark.in_(marks))
-    )
-    return sorted(marks[mark] for mark in found)
-
-
-def _replace_marks(
-    session: Session, secret: bytes, poll: Poll, key: str, held: list[int], chosen: list[int]
-) -> None:
-    dropped = [n for n in held if n not in chosen]
-    added = [n for n in chosen if n not in held]
-    _count(session, poll, dropped, -1)
-    _count(session, poll, added, +1)
-    if not keeps_marks(poll):
-        return
-    if dropped:
-        session.execute(
-            delete(BallotMark).where(
-                BallotMark.poll_id == poll.id,
-                BallotMark.mark.in_([_mark(secret, poll.id, key, n) for n in dropped]),
-            )
-        )
-    session.add_all(BallotMark(poll_id=poll.id, mark=_mark(secret, poll.id, key, n)) for n in added)
-
-
-def _count(session: Session, poll: Poll, positions: Iterable[int], step: int) -> None:
-    wanted = list(positions)
-    if wanted:
-        session.execute(
-            update(PollOption)
-            .where(PollOption.poll_id == poll.id, PollOption.position.in_(wanted))
-            .values(votes=PollOption.votes + step)
-            .execution_options(synchronize_session=False)
-        )
-        for option in poll.options:
-            if option.position in wanted:
-                session.expire(option, ["votes"])
-
-
-def ballot_count(session: Session, poll: Poll) -> int:
-    """How many ballots a poll holds (households, or residents, that voted)."""
-    return (
-        session.scalar(select(func.count()).select_from(Ballot).where(Ballot.poll_id == poll.id))
-        or 0
-    )
-
-
-# Standings --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Turnout:
-    """Voters in the poll's unit (households, or residents on a one-vote-per-person poll):
-    how many may vote, how many voted (always the number of ballots), and who has not yet.
-    """
-
-    eligible_households: int
-    voted_households: int
-    waiting: list[tuple[int, int]]
-    """(resident id, household id) of eligible voters who have not voted."""
-
-
-def turnout(session: Session, secret: bytes, poll: Poll) -> Turnout:
-    """Voters eligible and voted, worked out through voter keys (so anonymous too).
-
-    Every ballot counts as voted; one cast by a voter who since left the poll's reach
-    (moved away, left the circle) counts among the eligible too, so turnout and tally agree.
-    """
-    keys = set(session.scalars(select(Ballot.voter_key).where(Ballot.poll_id == poll.id)))
-    persons = set(
-        session.scalars(select(BallotVoter.person_key).where(BallotVoter.poll_id == poll.id))
-    )
-    people = eligible(session, poll)
-    voter_keys = {
-        (resident, household): _key(
-            secret, poll.id, poll.per_household, household if poll.per_household else resident
-        )
-        for resident, household in people
-    }
-    within = set(voter_keys.values())
-    waiting = [
-        pair
-        for pair, key in voter_keys.items()
-        if key not in keys and _person(secret, poll.id, pair[0]) not in persons
-    ]
-    return Turnout(len(within | keys), len(keys), waiting)
-
-
-@dataclass(frozen=True)
-class OptionCount:
-    """One option's votes and share of the ballots."""
-
-    position: int
-    label: str
-    votes: int
-    percent: float
-
-
-@dataclass(frozen=True)
-class Standing:
-    """A poll's counts so far, or final."""
-
-    options: list[OptionCount]
-    ballots: int
-    average: float | None
-
-
-def standing(session: Session, poll: Poll) -> Standing:
-    """Counts and shares per option; the average score of a rating."""
-    votes = dict(
-        session.execute(
-            select(PollOption.position, PollOption.votes).where(PollOption.poll_id == poll.id)
-        ).all()
-    )
-    return _standing(poll, votes, ballot_count(session, poll))
-
-
-def shown_standing(session: Session, poll: Poll) -> Standing:
-    """What chats may see now: the exact count, or an open anonymous poll's last batch."""
-    if not poll.anonymous or poll.status == PollStatus.CLOSED:
-        return standing(session, poll)
-    published = poll.published or {}
-    positions = sorted(o.position for o in poll.options)
-    # Before the first batch nothing was published: every option shows 0.
-    votes = dict(zip(positions, published.get("votes", [0] * len(positions)), strict=True))
-    return _standing(poll, votes, published.get("ballots", 0))
-
-
-def publish(session: Session, poll: Poll) -> None:
-    """Make the exact count the one chats see (an anonymous poll's batch is complete)."""
-    counted = standing(session, poll)
-    poll.published = {"votes": [o.votes for o in counted.options], "ballots": counted.ballots}
-    poll.unpublished = []
-
-
-def _standing(poll: Poll, votes: dict[int, int], ballots: int) -> Standing:
-    options = []
-    for option in sorted(poll.options, key=lambda o: o.position):
-        count = votes.get(option.position, 0)
-        share = 100.0 * count / ballots if ballots else 0.0
-        options.append(OptionCount(option.position, option.label, count, share))
-    average = None
+def _option_names(poll: Poll, option: PollOption) -> list[str]:
+    if poll.kind == PollKind.YES_NO:
+        return list(YES_NO_WORDS[option.label])
     if poll.kind == PollKind.RATING:
-        total = sum(o.votes for o in options)
-        average = sum(int(o.label) * o.votes for o in options) / total if total else None
-    return Standing(options, ballots, average)
+        return [f"{option.label}分", f"{option.label} 分"]
+    return [folded(option.label)]
 
 
-def quorum_met(poll: Poll) -> bool | None:
-    """Whether a closed poll's turnout reached its quorum; None without a quorum."""
-    if poll.quorum_percent is None:
-        return None
-    eligible_households = poll.eligible_households or 0
-    voted = poll.voted_households or 0
-    return eligible_households > 0 and voted * 100 >= poll.quorum_percent * eligible_households
-
-
-def require_visible(poll: Poll) -> None:
-    """Hidden results stay hidden from everyone, the owner included, until the poll closes."""
-    if poll.hidden and poll.status == PollStatus.OPEN:
-        raise DomainError("deliberation.results_hidden", number=poll.number)
+def option_named(poll: Poll, words: str) -> int:
+    """The position of the one option `words` name: exactly, else as part of its text."""
+    wanted = folded(words)
+    options = sorted(poll.options, key=lambda o: o.position)
+    exact = [o for o in options if wanted in _option_names(poll, o)]
+    found = exact or [o for o in options if any(wanted in n for n in _option_names(poll, o))]
+    if len(found) == 1:
+        return found[0].position
+    key = "deliberation.option_ambiguous" if found else "deliberation.no_option_named"
+    raise DomainError(
+        key,
+        number=poll.number,
+        text=words[:30],
+        kind=poll.kind.value,
+        options=[[o.position, o.label] for o in (found or options)],
+    )
 
 
 # Closing ----------------------------------------------------------------------------
@@ -729,7 +388,7 @@ def _require_owner_or_admin(session: Session, actor: Actor, poll: Poll) -> None:
 def close_early(session: Session, now: datetime, actor: Actor, poll: Poll, secret: bytes) -> Poll:
     """The owner or an admin closes a poll before its deadline."""
     _require_owner_or_admin(session, actor, poll)
-    poll = _lock(session, poll)
+    poll = lock(session, poll)
     if poll.status == PollStatus.CLOSED:
         raise DomainError("deliberation.poll_closed", number=poll.number)
     return finish(session, now, poll, secret, actor.resident)
@@ -759,3 +418,150 @@ def finish(
         poll=poll.number,
     )
     return poll
+
+
+# What the poll commands do ----------------------------------------------------------
+
+
+def start_guided(session: Session, where: Where, incoming: Incoming, kind: str) -> None:
+    """Start the guided poll dialog for someone who may open a poll in this circle."""
+    circle = where.circle
+    if circle is None:
+        raise DomainError("core.group_only")
+    if not manages(session, where.actor, circle, community_of(session, circle.place)):
+        raise DomainError("deliberation.poll_admins_only")
+    dialogs.start(session, where.now, incoming, kind, "question")
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A poll just opened, and its message for every chat it is posted in."""
+
+    number: int
+    envelopes: list[Envelope]
+
+
+def post(session: Session, where: Where, spec: PollSpec, rules: DeliberationSettings) -> Posted:
+    """Open a poll from this circle and post it wherever it belongs."""
+    if where.circle is None:
+        raise DomainError("core.group_only")
+    opened = open_poll(
+        session,
+        where.now,
+        where.actor,
+        where.circle,
+        spec,
+        default_days=rules.default_poll_days,
+        reminder_hours=rules.reminder_hours,
+    )
+    reply = poll_views.poll_reply(session, opened, where.zone, where.now)
+    key = poll_views.message_key(opened)
+    return Posted(
+        opened.number, poll_views.to_postings(session, opened, reply, where.language, key=key)
+    )
+
+
+@dataclass(frozen=True)
+class VoteRequest:
+    """A vote as typed: the poll (None for this circle's one open poll) and the options,
+    by number or in words."""
+
+    number: int | None
+    picks: list[int]
+    words: str = ""
+
+
+def vote(
+    session: Session,
+    where: Where,
+    secret: bytes,
+    request: VoteRequest,
+    rules: DeliberationSettings,
+) -> Vote:
+    """Find the poll and the options a vote names, and cast it."""
+    poll = _named(session, where.circle, where.resident, request.number)
+    picks = request.picks or [option_named(poll, request.words)]
+    return cast(
+        session,
+        where.now,
+        secret,
+        where.resident,
+        poll,
+        picks,
+        refresh_every=timedelta(seconds=rules.live_edit_seconds),
+        batch_every=timedelta(minutes=rules.anonymous_tally_minutes),
+    )
+
+
+def result(session: Session, where: Where, secret: bytes, number: int | None) -> Reply:
+    """The result of poll `number`, or of this circle's latest poll, with its chart."""
+    if number is not None:
+        shown = _numbered(session, where.circle, where.resident, number)
+    elif where.circle is not None:
+        found = polls_here(session, where.circle, open_only=False)
+        if not found:
+            raise DomainError("deliberation.no_poll_here")
+        shown = found[0]
+    else:
+        raise DomainError("deliberation.poll_number_needed")
+    require_visible(shown)
+    chart = Path(shown.chart) if shown.chart else None
+    image = chart if chart is not None and chart.exists() else None
+    return poll_views.result_reply(session, shown, where.zone, secret, image)
+
+
+@dataclass(frozen=True)
+class Closed:
+    """A poll closed early, and its final messages wherever it was posted."""
+
+    number: int
+    envelopes: list[Envelope]
+
+
+def close(
+    session: Session, where: Where, secret: bytes, number: int | None, folder: Path
+) -> Closed:
+    """Close poll `number` (or this circle's one open poll) before its deadline."""
+    target = _named(session, where.circle, where.resident, number)
+    closed = close_early(session, where.now, where.actor, target, secret)
+    envelopes = poll_views.closing_envelopes(
+        session, where.now, closed, secret, where.zone, folder, where.language
+    )
+    return Closed(closed.number, envelopes)
+
+
+@dataclass(frozen=True)
+class PollState:
+    """A poll's settings after a change."""
+
+    number: int
+    closes_at: datetime
+    anonymous: bool
+    hidden: bool
+    per_household: bool
+    changeable: bool
+    quorum: int | None
+
+
+def change(
+    session: Session,
+    where: Where,
+    number: int,
+    settings: PollSettings,
+    rules: DeliberationSettings,
+) -> PollState:
+    """Change poll `number`'s settings; its messages show them at the next refresh."""
+    target = _numbered(session, where.circle, where.resident, number)
+    change_settings(
+        session, where.now, where.actor, target, settings, reminder_hours=rules.reminder_hours
+    )
+    target.refresh_at = where.now
+    return PollState(
+        target.number,
+        target.closes_at,
+        target.anonymous,
+        target.hidden,
+        target.per_household,
+        target.changeable,
+        target.quorum_percent,
+    )

@@ -18,16 +18,17 @@ from bot.config import Settings
 from bot.messages import Envelope, Reply
 from bot.services.common.outreach import to_person
 from bot.services.common.when import local_text
+from bot.services.deliberation.ballots import tally_at
 from bot.services.deliberation.poll_views import (
-    draw_chart,
+    closing_envelopes,
     message_key,
     poll_reply,
     reminder_reply,
-    result_reply,
     to_postings,
     waiting_reply,
 )
-from bot.services.deliberation.polls import finish, publish, tally_at, turnout
+from bot.services.deliberation.polls import finish
+from bot.services.deliberation.standings import publish, turnout
 from bot.services.deliberation.topics import FOLLOWED_UP
 from models import Decision, Poll, PollStatus, Resident
 
@@ -42,25 +43,6 @@ class _Work:
         self.language = language
         self.repeat = timedelta(days=settings.deliberation.follow_up_repeat_days)
         self.batch = timedelta(minutes=settings.deliberation.anonymous_tally_minutes)
-
-
-def closing_envelopes(
-    session: Session,
-    now: datetime,
-    poll: Poll,
-    secret: bytes,
-    zone: ZoneInfo,
-    folder: Path,
-    language: str,
-) -> list[Envelope]:
-    """A closed poll's messages: its final state in place, and the result with its chart."""
-    image = draw_chart(session, poll, folder)
-    poll.chart = str(image)
-    final = poll_reply(session, poll, zone, now)
-    result = result_reply(session, poll, zone, secret, image)
-    return to_postings(session, poll, final, language, key=message_key(poll), edit=True) + (
-        to_postings(session, poll, result, language)
-    )
 
 
 class ClosePolls(_Work):

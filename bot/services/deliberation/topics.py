@@ -4,21 +4,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
+from bot.messages import Envelope, Reply, UserRef
 from bot.services.common import audit
 from bot.services.common.access import Actor, community_of, is_secretary_for, manages
 from bot.services.common.numbering import next_number
+from bot.services.common.outreach import circles_within, to_circle, to_person
 from bot.services.common.rules import set_community_rules
+from bot.services.common.when import local_text
+from bot.services.community import circles
+from bot.services.community.people import ensure_identity
+from bot.services.deliberation import topic_views
+from bot.services.deliberation.where import Where
 from models import (
     Circle,
     Decision,
     DeliberationRules,
     Place,
+    Poll,
     ProgressNote,
     Resident,
     Topic,
@@ -392,3 +402,217 @@ def figures(session: Session, community: Place) -> Figures:
         rejected=sum(1 for t in topics if t.status == TopicStatus.REJECTED),
         average_days=average,
     )
+
+
+# What the topic commands do ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Supported:
+    """A topic's support after a proposal or a 附议, and the messages it causes: the
+    topic's message (posted, or edited in place) and, on reaching the agenda, notices."""
+
+    support: Support
+    envelopes: list[Envelope]
+
+
+def raise_topic(session: Session, where: Where, title: str, default: int) -> Supported:
+    """Raise a topic in this circle and post its message in the circle's chats."""
+    if where.circle is None:
+        raise DomainError("core.group_only")
+    done = propose(session, where.now, where.resident, where.circle, title, default)
+    return _supported(session, where, done, edit=False)
+
+
+def support_topic(session: Session, where: Where, number: int, default: int) -> Supported:
+    """Second topic `number`; its message's count is edited in place."""
+    topic = find(session, where.community(session), number)
+    done = second(session, where.now, where.resident, topic, default)
+    return _supported(session, where, done, edit=True)
+
+
+def _supported(session: Session, where: Where, done: Support, *, edit: bool) -> Supported:
+    topic = done.topic
+    message = topic_views.topic_message(topic, done.count, done.needed)
+    envelopes = topic_views.in_circle(session, topic, message, where.language, edit=edit)
+    if done.reached:
+        envelopes += topic_views.agenda_notices(session, topic, done.count, where.language)
+    return Supported(done, envelopes)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """The newest topics of a community, each with the households supporting it."""
+
+    community: str
+    needed: int
+    topics: list[tuple[Topic, int]]
+
+
+def topic_list(session: Session, where: Where, default: int) -> Listed:
+    """The topics raised in this circle or pushed to the whole community, newest first."""
+    community = where.community(session)
+    shown = listed(session, community, where.circle)
+    return Listed(
+        community.name,
+        seconds_needed(session, community, default),
+        [(topic, support(session, topic)) for topic in shown],
+    )
+
+
+@dataclass(frozen=True)
+class Detail:
+    """One topic in full: support, decision, polls held on it and the newest notes."""
+
+    topic: Topic
+    count: int
+    needed: int
+    decision: Decision | None
+    polls: list[tuple[int, str]]
+    notes: list[ProgressNote]
+
+
+def topic_detail(session: Session, where: Where, number: int, default: int) -> Detail:
+    """Topic `number` of this community in full."""
+    community = where.community(session)
+    topic = find(session, community, number)
+    held = session.scalars(select(Poll).where(Poll.topic_id == topic.id).order_by(Poll.number))
+    return Detail(
+        topic,
+        support(session, topic),
+        seconds_needed(session, community, default),
+        decision_of(session, topic),
+        [(poll.number, poll.status.value) for poll in held],
+        notes_of(session, topic),
+    )
+
+
+@dataclass(frozen=True)
+class Told:
+    """A topic after a change, and the messages telling people and chats about it."""
+
+    topic: Topic
+    told: int
+    envelopes: list[Envelope]
+
+
+def make_hot(session: Session, where: Where, number: int) -> Told:
+    """Push topic `number` to every circle of the community as its hot topic."""
+    topic = find(session, where.community(session), number)
+    community = push_hot(session, where.now, where.resident, topic)
+    notice = Reply(
+        "deliberation.hot_topic",
+        {"number": topic.number, "title": topic.title, "community": community.name},
+    )
+    envelopes = [
+        e
+        for circle in circles_within(session, community)
+        for e in to_circle(session, circle, notice, where.language)
+    ]
+    return Told(topic, len(envelopes), envelopes)
+
+
+def set_threshold(session: Session, where: Where, needed: int) -> Place:
+    """Set this community's threshold; returns the community."""
+    community = where.community(session)
+    set_seconds_needed(session, where.now, where.resident, community, needed)
+    return community
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who answers for a decision, as typed: a name, and the person mentioned, if any."""
+
+    name: str
+    mention: UserRef | None = None
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A recorded decision, and the message telling the person who answers for it."""
+
+    topic: Topic
+    decision: Decision
+    envelopes: list[Envelope]
+
+
+def decide_topic(
+    session: Session,
+    where: Where,
+    number: int,
+    text: str,
+    owner: Owner,
+    due_at: datetime | None,
+) -> Decided:
+    """Record topic `number`'s decision; the person answering for it (if known) is told."""
+    topic = find(session, where.community(session), number)
+    person = _owner(session, where, owner)
+    decision = decide(
+        session,
+        where.now,
+        where.actor,
+        topic,
+        text,
+        owner_name=owner.name,
+        owner=person,
+        due_at=due_at,
+    )
+    notice = Reply("deliberation.you_own", decision_data(topic, decision, where.zone))
+    envelopes = to_person(person, notice, where.language) if person is not None else []
+    return Decided(topic, decision, envelopes)
+
+
+def _owner(session: Session, where: Where, owner: Owner) -> Resident | None:
+    if owner.mention is not None:
+        user = owner.mention
+        return ensure_identity(
+            session, user.platform, user.user_id, user.display_name, where.now
+        ).resident
+    named = owner.name
+    if named.startswith("@") and len(named) > 1 and where.circle is not None:
+        return circles.find_member_by_name(session, where.circle, named[1:])
+    return None
+
+
+def decision_data(topic: Topic, decision: Decision, zone: ZoneInfo) -> dict[str, Any]:
+    """What templates show about a decision."""
+    return {
+        "number": topic.number,
+        "title": topic.title,
+        "decision": decision.text,
+        "owner": decision.owner_name,
+        "due": local_text(decision.due_at, zone) if decision.due_at else "",
+    }
+
+
+def note_progress(session: Session, where: Where, number: int, text: str) -> Topic:
+    """Add a follow-up note to topic `number`."""
+    topic = find(session, where.community(session), number)
+    add_progress(session, where.now, where.actor, topic, text)
+    return topic
+
+
+def solve_topic(session: Session, where: Where, number: int) -> Told:
+    """Mark topic `number` solved and tell its proposer and seconders."""
+    topic = find(session, where.community(session), number)
+    told = solve(session, where.now, where.actor, topic)
+    notice = Reply("deliberation.solved_notice", {"number": topic.number, "title": topic.title})
+    envelopes = [e for person in told for e in to_person(person, notice, where.language)]
+    return Told(topic, len(told), envelopes)
+
+
+def reject_topic(session: Session, where: Where, number: int, reason: str) -> Told:
+    """Close topic `number` without action; its proposer is told why."""
+    topic = find(session, where.community(session), number)
+    reject(session, where.now, where.actor, topic, reason)
+    data = {"number": topic.number, "title": topic.title, "reason": topic.reason or ""}
+    notice = Reply("deliberation.rejected_notice", data)
+    proposer = topic.proposer
+    envelopes = to_person(proposer, notice, where.language) if proposer is not None else []
+    return Told(topic, 1 if proposer is not None else 0, envelopes)
+
+
+def community_figures(session: Session, where: Where) -> tuple[Place, Figures]:
+    """This community and its deliberation figures."""
+    community = where.community(session)
+    return community, figures(session, community)
