@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -94,6 +95,18 @@ class SchedulerSettings(_Section):
     tick_seconds: float = Field(default=20.0, gt=0, le=3600)
 
 
+_QUIET_SPAN = re.compile(r"((?:[01]\d|2[0-3]):[0-5]\d)-((?:[01]\d|2[0-3]):[0-5]\d)")
+
+
+def _clock_time(value: str) -> str:
+    hour, colon, minute = value.partition(":")
+    if value and not (
+        colon and hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60
+    ):
+        raise ValueError("a time of day such as 19:00, or empty for none")
+    return value
+
+
 class DeliverySettings(_Section):
     """What the database keeps of delivery: handled updates, sent messages, buttons."""
 
@@ -101,6 +114,16 @@ class DeliverySettings(_Section):
     keep_updates_days: int = Field(default=7, ge=2, le=3650)
     keep_sent_days: int = Field(default=30, ge=1, le=3650)
     keep_buttons_days: int = Field(default=90, ge=1, le=3650)
+    # Private pushes wait out these hours (in the community's time zone); "" for none.
+    quiet_hours: str = "21:30-07:30"
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_span(cls, value: str) -> str:
+        span = _QUIET_SPAN.fullmatch(value)
+        if value and (span is None or span.group(1) == span.group(2)):
+            raise ValueError('two different times of day such as "21:30-07:30", or "" for none')
+        return value
 
 
 class SecuritySettings(_Section):
@@ -118,15 +141,6 @@ class DeliberationSettings(_Section):
     live_edit_seconds: float = Field(default=10.0, ge=1, le=3600)
     anonymous_tally_minutes: float = Field(default=5.0, ge=0, le=24 * 60)
     follow_up_repeat_days: int = Field(default=7, ge=1, le=365)
-
-
-def _clock_time(value: str) -> str:
-    hour, colon, minute = value.partition(":")
-    if value and not (
-        colon and hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60
-    ):
-        raise ValueError("a time of day such as 19:00, or empty for none")
-    return value
 
 
 class VolunteeringSettings(_Section):

@@ -11,6 +11,7 @@ from bot.errors import DomainError
 from bot.messages import Audience, Envelope, Reply
 from bot.services.common.access import community_of, home_community
 from bot.services.common.arguments import number_and_rest, numbers_in, split_items
+from bot.services.common.quiet import default_quiet
 from bot.services.deliberation import poll_views, polls
 from bot.services.deliberation.poll_spec import PollSpec, parse_poll, parse_settings
 from bot.services.deliberation.schedule import closing_envelopes
@@ -36,6 +37,7 @@ def post_poll(ctx: Context, circle: Circle, spec: PollSpec) -> list[Reply | Enve
         spec,
         default_days=rules.default_poll_days,
         reminder_hours=rules.reminder_hours,
+        quiet=default_quiet(ctx.settings),
     )
     reply = poll_views.poll_reply(ctx.session, opened, ctx.zone, ctx.now)
     envelopes = poll_views.to_postings(
@@ -147,6 +149,7 @@ def pollset(ctx: Context, args: str) -> Reply:
         target,
         changes,
         reminder_hours=ctx.settings.deliberation.reminder_hours,
+        quiet=default_quiet(ctx.settings),
     )
     target.refresh_at = ctx.now
     return Reply(

@@ -27,6 +27,7 @@ from bot.services.common import audit
 from bot.services.common.access import Actor, community_of, manages
 from bot.services.common.numbering import next_number
 from bot.services.common.outreach import active_chats, circles_within
+from bot.services.common.quiet import QuietHours, quiet_hours
 from bot.services.community import households
 from bot.services.community.grid import resolve_place
 from bot.services.deliberation.poll_spec import PollSettings, PollSpec
@@ -106,6 +107,7 @@ def open_poll(
     *,
     default_days: int,
     reminder_hours: float,
+    quiet: QuietHours,
 ) -> Poll:
     """Open a poll from `circle`, posted there and, with a scope, in every circle inside it."""
     community = community_of(session, circle.place)
@@ -155,7 +157,10 @@ def open_poll(
         created_at=now,
         opens_at=opens_at,
         closes_at=closes_at,
-        remind_at=_remind_at(opens_at, closes_at, reminder_hours),
+        remind_at=_remind_at(
+            opens_at, closes_at, reminder_hours, quiet_hours(session, community.id, quiet)
+        ),
+        night_results=bool(settings.night_results),
     )
     session.add(poll)
     session.flush()
@@ -225,10 +230,14 @@ def _scope(
     return place
 
 
-def _remind_at(opens_at: datetime, closes_at: datetime, hours: float) -> datetime | None:
+def _remind_at(
+    opens_at: datetime, closes_at: datetime, hours: float, quiet: QuietHours
+) -> datetime | None:
+    """`hours` before the deadline, moved out of the community's quiet hours (a date-only
+    deadline closes at 23:59, and its reminder goes in the morning)."""
     if hours <= 0:
         return None
-    at = closes_at - timedelta(hours=hours)
+    at = quiet.daytime_before(closes_at - timedelta(hours=hours), closes_at)
     return at if at > opens_at else None
 
 
@@ -240,6 +249,7 @@ def change_settings(
     settings: PollSettings,
     *,
     reminder_hours: float,
+    quiet: QuietHours,
 ) -> None:
     """Change an open poll's settings; once votes exist only the deadline and stronger
     promises (anonymous, hidden results) may change, and those promises never weaken."""
@@ -254,13 +264,18 @@ def change_settings(
             raise DomainError("deliberation.promise_kept", number=poll.number, setting="anonymous")
         if settings.hidden is False and poll.hidden:
             raise DomainError("deliberation.promise_kept", number=poll.number, setting="hidden")
-        if given - {"closes_at", "anonymous", "hidden"}:
+        if given - {"closes_at", "anonymous", "hidden", "night_results"}:
             raise DomainError("deliberation.votes_exist", number=poll.number)
     if settings.closes_at is not None:
         if settings.closes_at <= now:
             raise DomainError("deliberation.deadline_past")
         poll.closes_at = settings.closes_at
-        poll.remind_at = _remind_at(max(poll.opens_at, now), poll.closes_at, reminder_hours)
+        poll.remind_at = _remind_at(
+            max(poll.opens_at, now),
+            poll.closes_at,
+            reminder_hours,
+            quiet_hours(session, poll.community_id, quiet),
+        )
     if settings.anonymous is not None:
         poll.anonymous = settings.anonymous
         if poll.anonymous:
@@ -278,6 +293,8 @@ def change_settings(
         poll.verified_only = poll.per_household and households.verifying(session, community)
     if settings.changeable is not None:
         poll.changeable = settings.changeable
+    if settings.night_results is not None:
+        poll.night_results = settings.night_results
     if "quorum_percent" in settings.given:
         quorum = settings.quorum_percent
         if quorum is not None and not 0 <= quorum <= 100:
