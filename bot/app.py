@@ -16,6 +16,7 @@ from bot.platforms import PLATFORMS
 from bot.rendering import Renderer
 from bot.routing import Router
 from bot.scheduler import DueWork, Scheduler
+from bot.services.common.quiet import default_quiet
 from handlers.registry import COMMANDS, DIALOG, EVENTS, SCHEDULED, SEEN
 
 
@@ -60,7 +61,7 @@ def bootstrap(
     database = db or prepare_database(settings.database.url)
     language = default_language or settings.general.default_language
     router = Router(COMMANDS)
-    post_office = PostOffice({**PLATFORMS, **(platforms or {})})
+    post_office = PostOffice({**PLATFORMS, **(platforms or {})}, default_quiet(settings))
     dispatcher = Dispatcher(
         database,
         clock,

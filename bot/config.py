@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -94,6 +95,9 @@ class SchedulerSettings(Section):
     tick_seconds: float = Field(default=20.0, gt=0, le=3600)
 
 
+_QUIET_SPAN = re.compile(r"((?:[01]\d|2[0-3]):[0-5]\d)-((?:[01]\d|2[0-3]):[0-5]\d)")
+
+
 class DeliverySettings(Section):
     """What the database keeps of delivery: handled updates, sent messages, buttons."""
 
@@ -101,6 +105,16 @@ class DeliverySettings(Section):
     keep_updates_days: int = Field(default=7, ge=2, le=3650)
     keep_sent_days: int = Field(default=30, ge=1, le=3650)
     keep_buttons_days: int = Field(default=90, ge=1, le=3650)
+    # Private pushes wait out these hours (in the community's time zone); "" for none.
+    quiet_hours: str = "21:30-07:30"
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_span(cls, value: str) -> str:
+        span = _QUIET_SPAN.fullmatch(value)
+        if value and (span is None or span.group(1) == span.group(2)):
+            raise ValueError('two different times of day such as "21:30-07:30", or "" for none')
+        return value
 
 
 class SecuritySettings(Section):

@@ -1,4 +1,4 @@
-"""Getting replies out: button tokens, the durable outbox, and redelivery guards."""
+"""Getting replies out: button tokens, the durable outbox, quiet hours, redelivery guards."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
 from bot.messages import ChatKind, Choice, Envelope, PlatformTraits, Reply, Target
 from bot.services.common import menus
+from bot.services.common.quiet import QuietHours, recipient_quiet
 from models import Button, Identity, Menu, OutboxMessage, OutboxState, ProcessedUpdate
 
 TOKEN_ALPHABET = string.ascii_letters + string.digits
@@ -54,10 +55,18 @@ def first_delivery(session: Session, key: str, now: datetime) -> bool:
 
 
 class PostOffice:
-    """Prepares envelopes in the caller's transaction: tokens for buttons, rows for durability."""
+    """Prepares envelopes in the caller's transaction: tokens for buttons, rows for durability.
 
-    def __init__(self, traits: Mapping[str, PlatformTraits]) -> None:
+    With `quiet` (the default quiet hours), a private push (anything private not meant
+    for the person who just wrote) that falls in its recipient's quiet hours is held:
+    staged with the end of those hours as its time, and left out of what goes now.
+    """
+
+    def __init__(
+        self, traits: Mapping[str, PlatformTraits], quiet: QuietHours | None = None
+    ) -> None:
         self.traits = dict(traits)
+        self.quiet = quiet
 
     def of(self, platform: str) -> PlatformTraits:
         """The traits of a platform."""
@@ -72,8 +81,8 @@ class PostOffice:
         the platform lets the bot write only to people who opened a chat with it.
         Numbered choices sent to a private chat without buttons are remembered there.
         """
-        kept = [e for e in envelopes if self._deliverable(session, e)]
-        for envelope in kept:
+        kept = []
+        for envelope in (e for e in envelopes if self._deliverable(session, e)):
             traits = self.of(envelope.target.platform)
             if envelope.reply.choices and not traits.buttons and _new_private(envelope):
                 target = envelope.target
@@ -87,9 +96,56 @@ class PostOffice:
                     [self._issue(session, envelope.target, choice, holder, now) for choice in row]
                     for row in envelope.reply.choices
                 ]
+            held = self._held_until(session, envelope, now, owner)
+            if held is not None:
+                envelope.outbox_id = stage(session, envelope, now, held)
+                continue
             if traits.durable and not envelope.toast:
                 envelope.outbox_id = stage(session, envelope, now)
+            kept.append(envelope)
         return kept
+
+    def release(self, session: Session, now: datetime) -> list[Envelope]:
+        """Held messages due by `now` for platforms that send without an outbox worker;
+        they are marked sent in the caller's transaction."""
+        envelopes = []
+        for row in session.scalars(
+            select(OutboxMessage)
+            .where(*self._held_here(), OutboxMessage.not_before <= now)
+            .order_by(OutboxMessage.not_before, OutboxMessage.id)
+        ).all():
+            envelopes.append(envelope_of(row))
+            row.state, row.sent_at = OutboxState.SENT, now
+            scrub(session, row)
+        return envelopes
+
+    def next_release(self, session: Session) -> datetime | None:
+        """When the next held message for a platform without an outbox worker falls due."""
+        return session.scalar(select(func.min(OutboxMessage.not_before)).where(*self._held_here()))
+
+    def _held_here(self) -> tuple[ColumnElement[bool], ...]:
+        durable = [name for name, traits in self.traits.items() if traits.durable]
+        return (
+            OutboxMessage.platform.not_in(durable),
+            OutboxMessage.state == OutboxState.PENDING,
+        )
+
+    def _held_until(
+        self, session: Session, envelope: Envelope, now: datetime, owner: str | None
+    ) -> datetime | None:
+        """The end of the recipient's quiet hours, for a private push that falls in them."""
+        recipient = envelope.to_user or envelope.target.chat_id
+        if (
+            self.quiet is None
+            or envelope.target.kind != ChatKind.PRIVATE
+            or envelope.toast
+            or envelope.edit
+            or envelope.urgent
+            or recipient == owner
+        ):
+            return None
+        quiet = recipient_quiet(session, envelope.target.platform, recipient, self.quiet)
+        return quiet.over(now) if quiet.holds(now) else None
 
     def _deliverable(self, session: Session, envelope: Envelope) -> bool:
         traits = self.of(envelope.target.platform)
@@ -130,8 +186,11 @@ def _new_private(envelope: Envelope) -> bool:
     return kind == ChatKind.PRIVATE and not envelope.toast and not envelope.edit
 
 
-def stage(session: Session, envelope: Envelope, now: datetime) -> int:
-    """Put an envelope in the outbox; it is rendered and sent by the platform's worker."""
+def stage(
+    session: Session, envelope: Envelope, now: datetime, not_before: datetime | None = None
+) -> int:
+    """Put an envelope in the outbox, to go at `not_before` (else now); it is rendered
+    and sent by the platform's worker, or released by the scheduler where there is none."""
     reply = envelope.reply
     row = OutboxMessage(
         platform=envelope.target.platform,
@@ -143,7 +202,7 @@ def stage(session: Session, envelope: Envelope, now: datetime) -> int:
         language=envelope.language,
         image=str(reply.image) if reply.image else None,
         created_at=now,
-        not_before=now,
+        not_before=not_before or now,
         key=envelope.key or None,
         edit=envelope.edit,
     )

@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session
 
 from bot.adapters.console import PLATFORM, ConsoleChat
 from bot.app import prepare_database
+from bot.config import DeliverySettings
 from bot.services.common import audit
 from bot.services.common.access import Actor
+from bot.services.common.quiet import QuietHours, span_of
 from bot.services.community import circles, households, roles
 from bot.services.community.grid import add_path, resolve_place
 from bot.services.community.people import ensure_identity
@@ -294,7 +296,10 @@ def _seed_activity(
     for number, user in DEMO_SIGNUPS:
         sign_up(session, now, zone, people[user], rota.shifts[number], rules)
     spec = parse_poll(DEMO_POLL, now, zone)
-    polls.open_poll(session, now, secretary, circle, spec, default_days=7, reminder_hours=24)
+    quiet = QuietHours(zone, span_of(DeliverySettings().quiet_hours))
+    polls.open_poll(
+        session, now, secretary, circle, spec, default_days=7, reminder_hours=24, quiet=quiet
+    )
 
 
 def prepare_chat(chat: ConsoleChat) -> None:

@@ -121,7 +121,8 @@ class Envelope:
     same key in the same chat instead of sending a new one; `message_id` is the
     platform's id of that message, where the outbox knows it. `chat_open` says the
     person just wrote from this private chat, so it is open even if they are no longer
-    known (the answer to erasing oneself).
+    known (the answer to erasing oneself). An `urgent` private push goes out even in
+    the recipient's quiet hours (a reminder of duty that starts before they end).
     """
 
     target: Target
@@ -134,6 +135,7 @@ class Envelope:
     edit: bool = False
     message_id: str | None = None
     chat_open: bool = False
+    urgent: bool = False
 
 
 @dataclass(frozen=True)

@@ -46,8 +46,12 @@ class Scheduler:
     work: Sequence[DueWork]
 
     def tick(self, now: datetime) -> list[Envelope]:
-        """Everything due at `now`; each kind commits together with its staged messages."""
-        sent: list[Envelope] = []
+        """Everything due at `now`; each kind commits together with its staged messages.
+
+        First go the messages held through quiet hours, where no outbox worker sends them.
+        """
+        with self.db.transaction() as session:
+            sent = self.post_office.release(session, now)
         for item in self.work:
             with self.db.transaction() as session:
                 envelopes = item.run_due(session, now)
@@ -58,6 +62,8 @@ class Scheduler:
         """The earliest time anything falls due at or after `after`."""
         with self.db.transaction() as session:
             times = [t for w in self.work if (t := w.next_due(session, after)) is not None]
+            held = self.post_office.next_release(session)
+        times += [held] if held is not None else []
         return min(times) if times else None
 
     def run_until(

@@ -1,4 +1,4 @@
-"""Start, help and language."""
+"""Start, help, language and quiet hours."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Choice, Reply
 from bot.routing import Command
+from bot.services.common.arguments import bounded
+from bot.services.common.quiet import default_quiet, quiet_setting
 from bot.services.community.circles import set_language as set_circle_language
 from bot.services.community.people import parse_language, set_language
 from handlers import access
@@ -15,6 +17,7 @@ ALL_WORDS = frozenset({"全部", "所有", "all"})
 # A group's 帮助 fits a phone screen: what residents and admins there do most, in this order.
 GROUP_EVERYDAY = ("join", "vote", "propose", "second", "shifts", "signup", "poll", "shift", "me")
 GROUP_LINES = 8
+QUIET_ARGUMENT = 40
 LANGUAGE_CHOICES = [
     [Choice("简体中文", "/lang zh-Hans"), Choice("繁體中文", "/lang zh-Hant")],
     [Choice("English", "/lang en")],
@@ -62,6 +65,22 @@ def lang(ctx: Context, args: str) -> Reply:
     return Reply("core.lang_circle", {"language": language})
 
 
+def quiet(ctx: Context, args: str) -> Reply:
+    """The community's quiet hours; a secretary changes them: `免打扰 21:30-07:30`, `免打扰 关`."""
+    setting = quiet_setting(
+        ctx.session,
+        ctx.now,
+        ctx.resident,
+        access.community_here(ctx),
+        bounded(args, QUIET_ARGUMENT),
+        default_quiet(ctx.settings),
+    )
+    return Reply(
+        "quiet.setting",
+        {"community": setting.community, "span": setting.span, "changed": setting.changed},
+    )
+
+
 COMMANDS: list[Command] = [
     Command(
         "start",
@@ -73,4 +92,5 @@ COMMANDS: list[Command] = [
     ),
     Command("help", ("帮助", "幫助"), help_, help_key="help", menus=access.BOTH),
     Command("lang", ("语言", "語言"), lang, help_key="lang", menus=access.BOTH),
+    Command("quiet", ("免打扰", "免打擾"), quiet, access.secretary_here, "quiet"),
 ]

@@ -20,7 +20,7 @@ from models.deliberation import (
     TopicSecond,
     TopicStatus,
 )
-from models.delivery import Button, OutboxMessage, OutboxState, ProcessedUpdate
+from models.delivery import Button, DeliveryRules, OutboxMessage, OutboxState, ProcessedUpdate
 from models.dialogs import Dialog, Menu
 from models.grid import Place, PlaceKind
 from models.households import HouseholdRules, JoinRequest, JoinStatus
@@ -66,6 +66,7 @@ __all__ = [
     "CircleKind",
     "Decision",
     "DeliberationRules",
+    "DeliveryRules",
     "Dialog",
     "DutyReminder",
     "Expiry",

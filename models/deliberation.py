@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -166,7 +167,9 @@ class Poll(Base):
     With `verified_only` (a one-vote-per-household poll opened while the community
     verifies households) only verified households vote. `eligible_households` and
     `voted_households` keep the final turnout in the poll's unit: households, or
-    residents on a one-vote-per-person poll.
+    residents on a one-vote-per-person poll. `results_at` is when the result of a poll
+    that closed in quiet hours is posted (the morning), unless `night_results` asked
+    for it at once.
     """
 
     __tablename__ = "polls"
@@ -211,6 +214,8 @@ class Poll(Base):
     eligible_households: Mapped[int | None] = mapped_column(Integer)
     voted_households: Mapped[int | None] = mapped_column(Integer)
     chart: Mapped[str | None] = mapped_column(String(500))
+    night_results: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    results_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
 
     circle: Mapped[Circle | None] = relationship()
     topic: Mapped[Topic | None] = relationship()

@@ -1,4 +1,4 @@
-"""Delivery: the durable outbox, button tokens, and processed platform updates."""
+"""Delivery: the durable outbox, button tokens, processed updates, and quiet hours."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Index, Integer, String, false
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UtcDateTime, str_enum
@@ -79,3 +79,18 @@ class ProcessedUpdate(Base):
 
     key: Mapped[str] = mapped_column(String(96), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class DeliveryRules(Base):
+    """A community's own quiet hours ("21:30-07:30", "" for none); NULL means the default."""
+
+    __tablename__ = "delivery_rules"
+
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("places.id", ondelete="CASCADE"), primary_key=True
+    )
+    quiet_hours: Mapped[str | None] = mapped_column(String(11))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="SET NULL")
+    )

@@ -12,6 +12,7 @@ from bot.routing import Command
 from bot.scheduler import WorkFactory
 from bot.services.deliberation.schedule import (
     ClosePolls,
+    PostResults,
     RefreshTallies,
     RemindFollowUps,
     RemindVoters,
@@ -86,5 +87,11 @@ COMMANDS: list[Command] = [
     Command("stats", ("议事统计", "議事統計"), topics.figures, help_key="stats", menus=access.BOTH),
 ]
 
-SCHEDULED: list[WorkFactory] = [ClosePolls, RemindVoters, RefreshTallies, RemindFollowUps]
+SCHEDULED: list[WorkFactory] = [
+    ClosePolls,
+    PostResults,
+    RemindVoters,
+    RefreshTallies,
+    RemindFollowUps,
+]
 DIALOG = dialog.answer

@@ -8,6 +8,7 @@ from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Envelope, Reply
 from bot.services.common.arguments import number_and_rest, numbers_in, split_items
+from bot.services.common.quiet import default_quiet
 from bot.services.deliberation import polls
 from bot.services.deliberation.poll_spec import PollSpec, parse_poll, parse_settings
 from handlers.deliberation.parsing import at_most_one_number, bounded, when_text, where
@@ -21,7 +22,9 @@ def poll(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 def post_poll(ctx: Context, spec: PollSpec) -> list[Reply | Envelope]:
     """Open the poll `spec` describes from this circle and post it wherever it belongs."""
-    posted = polls.post(ctx.session, where(ctx), spec, ctx.settings.deliberation)
+    posted = polls.post(
+        ctx.session, where(ctx), spec, ctx.settings.deliberation, default_quiet(ctx.settings)
+    )
     if len(posted.envelopes) <= 1:
         return list(posted.envelopes)
     chats = len(posted.envelopes)
@@ -86,7 +89,14 @@ def pollset(ctx: Context, args: str) -> Reply:
     if not items:
         raise DomainError("deliberation.pollset_usage")
     changes = parse_settings(items, ctx.now, ctx.zone)
-    state = polls.change(ctx.session, where(ctx), number, changes, ctx.settings.deliberation)
+    state = polls.change(
+        ctx.session,
+        where(ctx),
+        number,
+        changes,
+        ctx.settings.deliberation,
+        default_quiet(ctx.settings),
+    )
     return Reply(
         "deliberation.settings_changed",
         {

@@ -1,7 +1,7 @@
 """points: programmes, accounts with running balances, the ledger, recycling, rules, grants
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-01 23:09:42.706708
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from models.base import UtcDateTime
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from bot.adapters.telegram import TelegramStartError, run_telegram
 from bot.app import App, bootstrap, prepare_database
 from bot.clock import SystemClock
-from bot.config import Settings, TelegramSettings
+from bot.config import DeliverySettings, Settings, TelegramSettings
 from bot.db import Database
 from bot.services.community.grid import add_path
 from handlers.registry import COMMANDS
@@ -28,6 +28,8 @@ from tests.support.driver import GRID, Driver
 from tests.support.telegram_emulator import DEFAULT_TOKEN, RateLimit, TelegramEmulator
 
 OWNER, RESIDENT, OTHER = 2001, 2002, 2003
+# The wall clock drives these tests: no quiet hours, whatever the hour they run at.
+AROUND_THE_CLOCK = DeliverySettings(quiet_hours="")
 GROUP = -4100
 NEW_SUPERGROUP = -1_004_100_000_001
 
@@ -75,7 +77,7 @@ def world(tmp_path: Path) -> Iterator[tuple[TelegramEmulator, App]]:
     with database.transaction() as session:
         for path in GRID:
             add_path(session, path)
-    app = bootstrap(Settings(), SystemClock(), db=database)
+    app = bootstrap(Settings(delivery=AROUND_THE_CLOCK), SystemClock(), db=database)
     Driver(app).grant(str(OWNER), "书记", "红旗里社区", platform="telegram")
     settings = TelegramSettings(
         token=DEFAULT_TOKEN, base_url=emulator.url, poll_interval=0.05, admin_cache_seconds=0

@@ -10,7 +10,7 @@ import pytest
 from bot.adapters.wechat import RoomInfo, WeChatAdapter
 from bot.app import App, bootstrap
 from bot.clock import SystemClock
-from bot.config import Settings, WeChatSettings
+from bot.config import DeliverySettings, Settings, WeChatSettings
 from bot.db import Database
 from bot.messages import ChatKind, ChatRef, Envelope, Incoming, UserRef
 from bot.outbox import OutboxWorker
@@ -25,7 +25,9 @@ ROOM = RoomInfo("room1@chatroom", "1号院微信群", "wx-owner")
 @pytest.fixture
 def live_app(db: Database) -> Iterator[App]:
     """The application on the wall clock, with the test grid; tg-zhang is the secretary."""
-    application = bootstrap(Settings(), SystemClock(), db=db)
+    # The wall clock: no quiet hours, whatever the hour the test runs at.
+    quiet = DeliverySettings(quiet_hours="")
+    application = bootstrap(Settings(delivery=quiet), SystemClock(), db=db)
     with application.db.transaction() as session:
         for path in GRID:
             add_path(session, path)

@@ -26,7 +26,7 @@ from bot import runner
 from bot.adapters.wechat import MAX_FILE_BYTES, PuppetServiceClient, WeChatAdapter
 from bot.app import App, bootstrap, prepare_database
 from bot.clock import SystemClock
-from bot.config import Settings, TelegramSettings, WeChatSettings
+from bot.config import DeliverySettings, Settings, TelegramSettings, WeChatSettings
 from bot.delivery import stage
 from bot.messages import ChatKind, Envelope, Reply, Target
 from bot.services.community import roles
@@ -96,18 +96,23 @@ def service(wechat_ready: None, tmp_path: Path) -> Iterator[WeChatService]:
     running.stop()
 
 
+# The wall clock drives these tests: no quiet hours, whatever the hour they run at.
+AROUND_THE_CLOCK = DeliverySettings(quiet_hours="")
+
+
 class RunningBot:
     """Linli's WeChat adapter in its own thread and event loop, as `linli run` runs it."""
 
     def __init__(self, url: str, endpoint: str, per_room: float = 0.3) -> None:
         settings = Settings(
+            delivery=AROUND_THE_CLOCK,
             wechat=WeChatSettings(
                 endpoint=endpoint,
                 token=TOKEN,
                 min_seconds_per_room=per_room,
                 max_per_minute=600,
                 jitter_seconds=0,
-            )
+            ),
         )
         self.app: App = bootstrap(settings, SystemClock(), db=prepare_database(url))
         self.adapter = WeChatAdapter(
@@ -441,6 +446,7 @@ def test_one_process_serves_a_telegram_group_and_a_wechat_room_of_one_circle(
     emulator.declare_user(tg_resident, "张三")
     emulator.declare_group(tg_group, "1号院电报群", admins=[tg_owner])
     settings = Settings(
+        delivery=AROUND_THE_CLOCK,
         telegram=TelegramSettings(
             token=DEFAULT_TOKEN, base_url=emulator.url, poll_interval=0.05, admin_cache_seconds=0
         ),

@@ -30,7 +30,7 @@ from bot.adapters.wechat import (
 )
 from bot.app import App, bootstrap
 from bot.clock import SystemClock
-from bot.config import ConfigError, Settings, WeChatSettings, load_settings
+from bot.config import ConfigError, DeliverySettings, Settings, WeChatSettings, load_settings
 from bot.db import Database
 from bot.delivery import stage
 from bot.messages import ChatKind, ChatRef, Envelope, EventKind, Reply, Target, UserRef
@@ -218,7 +218,9 @@ def run_with(
 @pytest.fixture
 def live_app(db: Database) -> Iterator[App]:
     """The wired application on the wall clock, so that the outbox's retries fall due."""
-    application = bootstrap(Settings(), SystemClock(), db=db)
+    # The wall clock: no quiet hours, whatever the hour the test runs at.
+    quiet = DeliverySettings(quiet_hours="")
+    application = bootstrap(Settings(delivery=quiet), SystemClock(), db=db)
     yield application
     application.close()
 

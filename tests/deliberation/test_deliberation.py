@@ -237,7 +237,7 @@ def test_the_settings_set_the_threshold_and_the_reminder_lead(
     app = bootstrap(settings, clock, db=db)
     town = build(app)
     assert "满 2 户列入议程" in town.one("r1", "提议 增设座椅", "g1").text
-    town.one("owner", "发起投票 问题 | 甲 | 乙 | 截止 1天", "g1")
+    town.one("owner", "发起投票 问题 | 甲 | 乙 | 截止 明天 18:00", "g1")
     with session_of(app) as session:
         poll = poll_of(session, 1)
         assert poll.remind_at == poll.closes_at - timedelta(hours=6)

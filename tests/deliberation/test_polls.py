@@ -17,6 +17,7 @@ from bot.db import Database
 from bot.errors import DomainError
 from bot.messages import ChatKind
 from bot.services.common.access import Actor
+from bot.services.common.quiet import default_quiet
 from bot.services.community import circles
 from bot.services.community.people import ensure_identity
 from bot.services.deliberation import ballots, polls, standings
@@ -343,7 +344,13 @@ def _change(app: App, *items: str, user: str = "owner") -> None:
         settings = parse_settings(list(items), app.clock.now(), app.dispatcher.zone)
         actor = Actor(resident(session, user), circle(session, "g1"), True)
         polls.change_settings(
-            session, app.clock.now(), actor, poll_of(session, 1), settings, reminder_hours=24
+            session,
+            app.clock.now(),
+            actor,
+            poll_of(session, 1),
+            settings,
+            reminder_hours=24,
+            quiet=default_quiet(app.settings),
         )
 
 

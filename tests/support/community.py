@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.app import App
 from bot.messages import ChatKind, ChatRef, EventKind, Incoming, UserRef
 from bot.services.common.access import Actor
+from bot.services.common.quiet import default_quiet
 from bot.services.community.binding import pending_request
 from bot.services.community.circles import bound_chat
 from bot.services.community.grid import resolve_place
@@ -117,7 +118,14 @@ def open_poll(
         spec = parse_poll(text, now, app.dispatcher.zone)
         actor = Actor(resident(session, user), home, platform_admin)
         opened = polls.open_poll(
-            session, now, actor, home, spec, default_days=7, reminder_hours=reminder_hours
+            session,
+            now,
+            actor,
+            home,
+            spec,
+            default_days=7,
+            reminder_hours=reminder_hours,
+            quiet=default_quiet(app.settings),
         )
         return opened.number
 

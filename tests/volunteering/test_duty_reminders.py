@@ -71,8 +71,9 @@ def test_each_reminder_arrives_at_its_minute_exactly_once(town: Driver) -> None:
         ("11-24 19:00", "to console:r2", "volunteering.remind_day_before"),
         ("11-24 19:00", "to console:r3", "volunteering.remind_day_before"),
         ("11-25 07:00", "console:g1", "volunteering.roster"),
-        ("11-25 07:00", "to console:r2", "volunteering.remind_hour_before"),
-        ("11-25 07:00", "to console:r3", "volunteering.remind_hour_before"),
+        # Due at 07:00, in quiet hours: they wait until 07:30.
+        ("11-25 07:30", "to console:r2", "volunteering.remind_hour_before"),
+        ("11-25 07:30", "to console:r3", "volunteering.remind_hour_before"),
     ]
     assert _run(app, _at(app, "2026-11-30 00:00")) == []
     assert pending_reminders(app) == []
@@ -89,7 +90,7 @@ def test_a_full_shift_raises_no_alert_and_a_withdrawal_cancels_its_reminders(
     sent = _run(app, _at(app, "2026-11-26 00:00"))
     assert [(at, where) for at, where, template in sent if template != "volunteering.roster"] == [
         ("11-24 19:00", "to console:r3"),
-        ("11-25 07:00", "to console:r3"),
+        ("11-25 07:30", "to console:r3"),
     ]
 
 
@@ -234,7 +235,7 @@ def test_private_reminders_go_on_the_platforms_of_the_shifts_circle(town: Driver
         telegram = ensure_identity(session, "telegram", "777", "李四", app.clock.now())
         telegram.resident_id = console_self.id
         telegram.private_chat_open = True
-    create(app, "门岗 | 2026-11-24 08:00-10:00 | 2人")
+    create(app, "门岗 | 2026-11-24 09:00-11:00 | 2人")
     join(app, "r2", 1)
     evening = _run(app, _at(app, "2026-11-23 20:00"))
     assert [where for _, where, _ in evening] == ["to console:r2"]

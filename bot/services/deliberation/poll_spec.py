@@ -22,6 +22,7 @@ FLAGS: dict[str, tuple[str, object]] = {
     **dict.fromkeys(("每人一票", "per person", "per resident"), ("per_household", False)),
     **dict.fromkeys(("结束后公布", "結束後公布", "hidden"), ("hidden", True)),
     **dict.fromkeys(("即时公布", "即時公布", "公开结果", "公開結果", "visible"), ("hidden", False)),
+    **dict.fromkeys(("夜间也公布", "夜間也公布", "results at night"), ("night_results", True)),
     **dict.fromkeys(("可改票", "changeable"), ("changeable", True)),
     **dict.fromkeys(("不可改票", "final"), ("changeable", False)),
     **dict.fromkeys(("评分", "評分", "满意度", "滿意度", "rating"), ("kind", PollKind.RATING)),
@@ -53,6 +54,7 @@ class PollSettings:
     hidden: bool | None = None
     per_household: bool | None = None
     changeable: bool | None = None
+    night_results: bool | None = None
     kind: PollKind | None = None
     max_choices: int | None = None
     quorum_percent: int | None = None

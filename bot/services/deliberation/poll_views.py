@@ -170,10 +170,17 @@ def closing_envelopes(
     language: str,
 ) -> list[Envelope]:
     """A closed poll's messages: its final state in place, and the result with its chart."""
+    final = poll_reply(session, poll, zone, now)
+    return to_postings(
+        session, poll, final, language, key=message_key(poll), edit=True
+    ) + result_envelopes(session, poll, secret, zone, folder, language)
+
+
+def result_envelopes(
+    session: Session, poll: Poll, secret: bytes, zone: ZoneInfo, folder: Path, language: str
+) -> list[Envelope]:
+    """A closed poll's result with its chart, wherever the poll was posted."""
     image = draw_chart(session, poll, folder)
     poll.chart = str(image)
-    final = poll_reply(session, poll, zone, now)
     result = result_reply(session, poll, zone, secret, image)
-    return to_postings(session, poll, final, language, key=message_key(poll), edit=True) + (
-        to_postings(session, poll, result, language)
-    )
+    return to_postings(session, poll, result, language)

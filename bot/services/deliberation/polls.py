@@ -21,6 +21,7 @@ from bot.services.common.access import Actor, community_of, home_community, mana
 from bot.services.common.keywords import folded
 from bot.services.common.numbering import next_number
 from bot.services.common.outreach import active_chats, circles_within
+from bot.services.common.quiet import QuietHours, quiet_hours
 from bot.services.community import households
 from bot.services.community.grid import resolve_place
 from bot.services.deliberation import poll_views
@@ -82,6 +83,7 @@ def open_poll(
     *,
     default_days: int,
     reminder_hours: float,
+    quiet: QuietHours,
 ) -> Poll:
     """Open a poll from `circle`, posted there and, with a scope, in every circle inside it."""
     community = community_of(session, circle.place)
@@ -110,7 +112,13 @@ def open_poll(
         created_at=now,
         opens_at=checked.opens_at,
         closes_at=checked.closes_at,
-        remind_at=_remind_at(checked.opens_at, checked.closes_at, reminder_hours),
+        remind_at=_remind_at(
+            checked.opens_at,
+            checked.closes_at,
+            reminder_hours,
+            quiet_hours(session, community.id, quiet),
+        ),
+        night_results=bool(settings.night_results),
     )
     _add(session, poll, checked, circle)
     audit.record(
@@ -217,10 +225,14 @@ def _add(session: Session, poll: Poll, checked: _Checked, circle: Circle) -> Non
     session.refresh(poll)
 
 
-def _remind_at(opens_at: datetime, closes_at: datetime, hours: float) -> datetime | None:
+def _remind_at(
+    opens_at: datetime, closes_at: datetime, hours: float, quiet: QuietHours
+) -> datetime | None:
+    """`hours` before the deadline, moved out of the community's quiet hours (a date-only
+    deadline closes at 23:59, and its reminder goes in the morning)."""
     if hours <= 0:
         return None
-    at = closes_at - timedelta(hours=hours)
+    at = quiet.daytime_before(closes_at - timedelta(hours=hours), closes_at)
     return at if at > opens_at else None
 
 
@@ -235,6 +247,7 @@ def change_settings(
     settings: PollSettings,
     *,
     reminder_hours: float,
+    quiet: QuietHours,
 ) -> None:
     """Change an open poll's settings; once votes exist only the deadline and stronger
     promises (anonymous, hidden results) may change, and those promises never weaken."""
@@ -250,7 +263,12 @@ def change_settings(
         if settings.closes_at <= now:
             raise DomainError("deliberation.deadline_past")
         poll.closes_at = settings.closes_at
-        poll.remind_at = _remind_at(max(poll.opens_at, now), poll.closes_at, reminder_hours)
+        poll.remind_at = _remind_at(
+            max(poll.opens_at, now),
+            poll.closes_at,
+            reminder_hours,
+            quiet_hours(session, poll.community_id, quiet),
+        )
     if settings.anonymous is not None:
         _set_anonymous(session, poll, settings.anonymous)
     if settings.hidden is not None:
@@ -261,6 +279,8 @@ def change_settings(
         poll.verified_only = poll.per_household and households.verifying(session, community)
     if settings.changeable is not None:
         poll.changeable = settings.changeable
+    if settings.night_results is not None:
+        poll.night_results = settings.night_results
     if "quorum_percent" in given:
         quorum = settings.quorum_percent
         if quorum is not None and not 0 <= quorum <= 100:
@@ -282,7 +302,7 @@ def _keep_promises(poll: Poll, settings: PollSettings, given: set[str]) -> None:
         raise DomainError("deliberation.promise_kept", number=poll.number, setting="anonymous")
     if settings.hidden is False and poll.hidden:
         raise DomainError("deliberation.promise_kept", number=poll.number, setting="hidden")
-    if given - {"closes_at", "anonymous", "hidden"}:
+    if given - {"closes_at", "anonymous", "hidden", "night_results"}:
         raise DomainError("deliberation.votes_exist", number=poll.number)
 
 
@@ -441,7 +461,9 @@ class Posted:
     envelopes: list[Envelope]
 
 
-def post(session: Session, where: Where, spec: PollSpec, rules: DeliberationSettings) -> Posted:
+def post(
+    session: Session, where: Where, spec: PollSpec, rules: DeliberationSettings, quiet: QuietHours
+) -> Posted:
     """Open a poll from this circle and post it wherever it belongs."""
     if where.circle is None:
         raise DomainError("core.group_only")
@@ -453,6 +475,7 @@ def post(session: Session, where: Where, spec: PollSpec, rules: DeliberationSett
         spec,
         default_days=rules.default_poll_days,
         reminder_hours=rules.reminder_hours,
+        quiet=quiet,
     )
     reply = poll_views.poll_reply(session, opened, where.zone, where.now)
     key = poll_views.message_key(opened)
@@ -549,11 +572,18 @@ def change(
     number: int,
     settings: PollSettings,
     rules: DeliberationSettings,
+    quiet: QuietHours,
 ) -> PollState:
     """Change poll `number`'s settings; its messages show them at the next refresh."""
     target = _numbered(session, where.circle, where.resident, number)
     change_settings(
-        session, where.now, where.actor, target, settings, reminder_hours=rules.reminder_hours
+        session,
+        where.now,
+        where.actor,
+        target,
+        settings,
+        reminder_hours=rules.reminder_hours,
+        quiet=quiet,
     )
     target.refresh_at = where.now
     return PollState(

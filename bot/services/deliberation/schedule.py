@@ -1,8 +1,10 @@
-"""Scheduled deliberation work: closing polls, reminding voters, live counts, follow-ups.
+"""Scheduled deliberation work: closing polls, posting results, reminding voters, live
+counts, follow-ups.
 
 Each kind finds what is due with an indexed query and marks it done in the
 scheduler's transaction, together with the messages it stages, so a restart that
-spans a deadline closes the poll once and repeats nothing.
+spans a deadline closes the poll once and repeats nothing. In a community's quiet
+hours, voters' reminders and the results of a poll that closed wait for the morning.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.config import Settings
 from bot.messages import Envelope, Reply
 from bot.services.common.outreach import to_person
+from bot.services.common.quiet import QuietHours, default_quiet, quiet_hours
 from bot.services.common.when import local_text
 from bot.services.deliberation.ballots import tally_at
 from bot.services.deliberation.poll_views import (
@@ -24,6 +27,7 @@ from bot.services.deliberation.poll_views import (
     message_key,
     poll_reply,
     reminder_reply,
+    result_envelopes,
     to_postings,
     waiting_reply,
 )
@@ -43,10 +47,17 @@ class _Work:
         self.language = language
         self.repeat = timedelta(days=settings.deliberation.follow_up_repeat_days)
         self.batch = timedelta(minutes=settings.deliberation.anonymous_tally_minutes)
+        self.quiet = default_quiet(settings)
+
+    def quiet_of(self, session: Session, poll: Poll) -> QuietHours:
+        """The quiet hours of a poll's community."""
+        return quiet_hours(session, poll.community_id, self.quiet)
 
 
 class ClosePolls(_Work):
-    """Closes each poll at its deadline and posts the result wherever it was posted."""
+    """Closes each poll at its deadline and posts the result wherever it was posted; a poll
+    that closes in quiet hours shows it has ended at once, and its result in the morning
+    (unless it asked for its result at night too)."""
 
     name = "close-polls"
 
@@ -67,8 +78,37 @@ class ClosePolls(_Work):
         envelopes: list[Envelope] = []
         for poll in due:
             finish(session, now, poll, self.secret)
-            envelopes += closing_envelopes(
-                session, now, poll, self.secret, self.zone, self.data_path, self.language
+            quiet = self.quiet_of(session, poll)
+            if poll.night_results or not quiet.holds(now):
+                envelopes += closing_envelopes(
+                    session, now, poll, self.secret, self.zone, self.data_path, self.language
+                )
+                continue
+            poll.results_at = quiet.over(now)
+            final = poll_reply(session, poll, self.zone, now)
+            envelopes += to_postings(
+                session, poll, final, self.language, key=message_key(poll), edit=True
+            )
+        return envelopes
+
+
+class PostResults(_Work):
+    """Posts, once quiet hours are over, the result of a poll that closed in them."""
+
+    name = "post-results"
+
+    def next_due(self, session: Session, after: datetime) -> datetime | None:
+        """The earliest result waiting for the morning."""
+        return session.scalar(select(func.min(Poll.results_at)))
+
+    def run_due(self, session: Session, now: datetime) -> list[Envelope]:
+        """Post every result whose morning has come."""
+        envelopes: list[Envelope] = []
+        due = select(Poll).where(Poll.results_at <= now).order_by(Poll.results_at, Poll.id)
+        for poll in session.scalars(due.with_for_update()).all():
+            poll.results_at = None
+            envelopes += result_envelopes(
+                session, poll, self.secret, self.zone, self.data_path, self.language
             )
         return envelopes
 
@@ -89,6 +129,11 @@ class RemindVoters(_Work):
         for poll in session.scalars(select(Poll).where(Poll.remind_at <= now)).all():
             poll.remind_at = None
             if poll.status != PollStatus.OPEN:
+                continue
+            quiet = self.quiet_of(session, poll)
+            if quiet.holds(now):
+                # Reminded in the morning, counting who has voted by then.
+                poll.remind_at = quiet.over(now)
                 continue
             counted = turnout(session, self.secret, poll)
             reminder = reminder_reply(poll, self.zone)

@@ -4,7 +4,9 @@ Reminders are rows. A tick takes the pending rows due now with one indexed query
 marks them sent and returns their messages in the scheduler's transaction, which
 also stages the messages in the outbox: a crash before the commit leaves them pending
 and they go at the next tick; after it, they never go again. Rows overdue by more
-than the grace window (the bot was down) are skipped and logged instead.
+than the grace window (the bot was down) are skipped and logged instead. Private
+reminders that fall in quiet hours wait for the morning in the outbox, except those
+of duty that starts before the morning: the volunteer is up for it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from bot.config import Settings
 from bot.messages import Envelope, PlatformTraits, Reply
 from bot.services.common.access import community_of
 from bot.services.common.outreach import circle_admins, secretaries
+from bot.services.common.quiet import default_quiet, quiet_hours
 from bot.services.common.when import local_text
 from bot.services.volunteering.reminders import PENDING, PERSONAL
 from bot.services.volunteering.rosters import (
@@ -60,6 +63,7 @@ class DutyReminders:
         self.language = language
         self.grace = timedelta(minutes=settings.volunteering.grace_minutes)
         self.lead = defaults(settings.volunteering).short_alert or timedelta()
+        self.quiet = default_quiet(settings)
 
     def next_due(self, session: Session, after: datetime) -> datetime | None:
         """The earliest pending reminder."""
@@ -111,9 +115,21 @@ class DutyReminders:
             key = circle.id if circle else None
             if key not in reach:
                 reach[key] = circle_platforms(session, circle)
-            envelopes += self._remind(kind, signups, lines, reach[key])
+            reminders = self._remind(kind, signups, lines, reach[key])
+            envelopes += self._urgent(session, now, [s.shift for s in signups], reminders)
         for circle_id, shifts in short.items():
-            envelopes += self._alert(session, session.get_one(Circle, circle_id), shifts)
+            alerts = self._alert(session, session.get_one(Circle, circle_id), shifts)
+            envelopes += self._urgent(session, now, shifts, alerts)
+        return envelopes
+
+    def _urgent(
+        self, session: Session, now: datetime, shifts: list[Shift], envelopes: list[Envelope]
+    ) -> list[Envelope]:
+        """The envelopes, marked to go even in quiet hours when a shift starts before they end."""
+        quiet = quiet_hours(session, shifts[0].community_id, self.quiet)
+        if min(shift.starts_at for shift in shifts) <= quiet.over(now):
+            for envelope in envelopes:
+                envelope.urgent = True
         return envelopes
 
     def _skip_late(self, session: Session, now: datetime) -> None:
