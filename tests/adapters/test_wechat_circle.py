@@ -89,9 +89,12 @@ def test_a_poll_reaches_both_chats_of_a_circle_and_votes_from_both_count_togethe
         posted = await in_telegram("tg-zhang", "张三", "/poll 装电梯吗 | 赞成 | 反对")
         assert "投票 #1：装电梯吗" in posted and "已发布到 2 个群" in posted
         await until(lambda: "装电梯吗" in wechat.sent[-1][1])
-        assert wechat.sent[-1][1].endswith(
-            "1. 赞成 —— 回复「投票 1 1」\n2. 反对 —— 回复「投票 1 2」"
+        listed = wechat.sent[-1][1]
+        assert (
+            "1. 赞成 —— 0 票（0%）—— 回复「投票 1 1」\n2. 反对 —— 0 票（0%）—— 回复「投票 1 2」"
+            in listed
         )
+        assert listed.count("赞成") == 1
 
         wechat.say("wx-li", "投票 1", ROOM.room_id)
         await until(lambda: wechat.sent[-1] == ("wx-li", "已投票（#1）：赞成。"))
