@@ -38,6 +38,8 @@ BALANCE_HEADER = ("积分 programme", "成员 member", "户 household", "余额 
 CATEGORY_NAMES = {category.value: word for word, category in reversed(CATEGORY_WORDS.items())}
 FORMATS = (".csv", ".xlsx")
 BATCH = 5000
+# A worksheet holds 1,048,576 rows; a longer ledger continues on the next sheet.
+SHEET_ROWS = 1_048_575
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,9 @@ def _write_xlsx(
         sheet.append(header)
         count = 0
         for row in rows:
+            if count and count % SHEET_ROWS == 0:
+                sheet = book.create_sheet(f"{title} {count // SHEET_ROWS + 1}")
+                sheet.append(header)
             sheet.append(row)
             count += 1
         counts.append(count)
