@@ -31,7 +31,9 @@ from bot.services.community import roles
 from bot.services.community.grid import add_path, full_name, render_tree, resolve_place
 from bot.services.community.grid_import import BadRows, GridFileError, import_grid, read_grid_file
 from bot.services.community.people import ensure_identity
+from bot.services.points import export as points_files
 from handlers.registry import COMMANDS
+from models import PlaceKind
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -166,6 +168,39 @@ def grid_show(path: str | None, config: str | None, db: str | None) -> None:
                 click.echo(line)
     except DomainError as exc:
         _fail(_explain(exc))
+
+
+@main.group()
+def points() -> None:
+    """Points (积分) of a community."""
+
+
+@points.command("export")
+@click.option("--community", "community", required=True, help="The community's name or path.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="FILE.xlsx (ledger and balances sheets) or FILE.csv (the ledger; balances beside it).",
+)
+@common
+def export_points(community: str, out: Path, config: str | None, db: str | None) -> None:
+    """Write a community's points ledger and balances to FILE, as its extension says."""
+    if out.suffix.lower() not in points_files.FORMATS:
+        _fail(f"{out.name}: the file must end in .csv or .xlsx")
+    settings, database = _open(config, db)
+    try:
+        with database.transaction() as session:
+            place = resolve_place(session, community)
+            if place.kind != PlaceKind.COMMUNITY:
+                _fail(f"{full_name(session, place)} is a {place.kind.value}, not a community")
+            done = points_files.write(session, place, settings.zone, out)
+    except DomainError as exc:
+        _fail(_explain(exc))
+        return
+    files = ", ".join(str(path) for path in done.files)
+    click.echo(f"{done.entries} entries and {done.accounts} accounts written to {files}")
 
 
 @main.group()

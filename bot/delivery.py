@@ -201,6 +201,7 @@ def stage(
         choices=[[_choice_json(c) for c in row] for row in reply.choices],
         language=envelope.language,
         image=str(reply.image) if reply.image else None,
+        document=str(reply.document) if reply.document else None,
         created_at=now,
         not_before=not_before or now,
         key=envelope.key or None,
@@ -304,6 +305,7 @@ def envelope_of(row: OutboxMessage, message_id: str | None = None) -> Envelope:
             for choice_row in row.choices
         ],
         image=Path(row.image) if row.image else None,
+        document=Path(row.document) if row.document else None,
     )
     target = Target(row.platform, row.chat_id, ChatKind(row.chat_kind))
     return Envelope(

@@ -94,13 +94,17 @@ class Choice:
 
 @dataclass
 class Reply:
-    """What a handler answers: a template, its data and the choices offered."""
+    """What a handler answers: a template, its data and the choices offered.
+
+    An `image` goes as a picture with the text; a `document` as a file sent after it.
+    """
 
     template: str
     data: dict[str, Any] = field(default_factory=dict)
     choices: list[list[Choice]] = field(default_factory=list)
     audience: Audience = Audience.HERE
     image: Path | None = None
+    document: Path | None = None
 
 
 @dataclass(frozen=True)

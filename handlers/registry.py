@@ -21,5 +21,6 @@ DIALOG = deliberation.DIALOG
 SCHEDULED: list[WorkFactory] = [
     *deliberation.SCHEDULED,
     *volunteering.SCHEDULED,
+    *points.SCHEDULED,
     PruneDelivery,
 ]

@@ -44,6 +44,7 @@ class OutboxMessage(Base):
     choices: Mapped[list[Any]] = mapped_column(JSON, default=list)
     language: Mapped[str] = mapped_column(String(8))
     image: Mapped[str | None] = mapped_column(String(500))
+    document: Mapped[str | None] = mapped_column(String(500))
     state: Mapped[OutboxState] = mapped_column(
         str_enum(OutboxState, "outbox_state"),
         default=OutboxState.PENDING,

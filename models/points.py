@@ -50,6 +50,7 @@ class PointsSource(enum.StrEnum):
     RECYCLING = "recycling"
     REDEMPTION = "redemption"
     AWARD = "award"
+    EXPIRY = "expiry"
 
 
 class GrantKind(enum.StrEnum):
@@ -73,6 +74,7 @@ class PointsProgramme(Base):
         str_enum(Expiry, "points_expiry", native_enum=False, length=16), default=Expiry.NEVER
     )
     expiry_day: Mapped[str | None] = mapped_column(String(5))
+    ranked: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -203,3 +205,108 @@ class PointsRules(Base):
     updated_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("residents.id", ondelete="SET NULL")
     )
+
+
+class RedemptionStatus(enum.StrEnum):
+    """A redemption waits for its handover, was handed over, or was rejected."""
+
+    PENDING = "pending"
+    HANDED_OVER = "handed_over"
+    REJECTED = "rejected"
+
+
+class PointsItem(Base):
+    """An item of a community's points shop (兑换目录): what it costs and how many are left.
+
+    `held` is how many pending redemptions have set aside; `stock - held` are free.
+    """
+
+    __tablename__ = "points_items"
+    __table_args__ = (
+        UniqueConstraint("community_id", "number"),
+        CheckConstraint("held >= 0 AND held <= stock", name="held_within_stock"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="RESTRICT"))
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("points_programmes.id", ondelete="RESTRICT")
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(30))
+    cost: Mapped[int] = mapped_column(Integer)
+    stock: Mapped[int] = mapped_column(Integer)
+    held: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    programme: Mapped[PointsProgramme] = relationship()
+
+
+class PointsRedemption(Base):
+    """A member's request to redeem an item, holding its points until a points admin decides."""
+
+    __tablename__ = "points_redemptions"
+    __table_args__ = (
+        UniqueConstraint("community_id", "number"),
+        Index("ix_points_redemptions_community_id_status", "community_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="RESTRICT"))
+    number: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[int] = mapped_column(ForeignKey("points_items.id", ondelete="RESTRICT"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("points_accounts.id", ondelete="RESTRICT"))
+    resident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="SET NULL"), index=True
+    )
+    cost: Mapped[int] = mapped_column(Integer)
+    status: Mapped[RedemptionStatus] = mapped_column(
+        str_enum(RedemptionStatus, "points_redemption_status", native_enum=False, length=16),
+        default=RedemptionStatus.PENDING,
+    )
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="SET NULL")
+    )
+    reason: Mapped[str] = mapped_column(String(60), default="")
+
+    item: Mapped[PointsItem] = relationship()
+    account: Mapped[PointsAccount] = relationship()
+    resident: Mapped[Resident | None] = relationship(foreign_keys=[resident_id])
+
+
+class PointsJobKind(enum.StrEnum):
+    """Scheduled points work: the monthly statements, and a programme's expiry."""
+
+    STATEMENTS = "statements"
+    EXPIRY = "expiry"
+
+
+class PointsJob(Base):
+    """One piece of scheduled points work, due at a time and marked done in its transaction."""
+
+    __tablename__ = "points_jobs"
+    __table_args__ = (Index("ix_points_jobs_kind_done_at_due_at", "kind", "done_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[PointsJobKind] = mapped_column(
+        str_enum(PointsJobKind, "points_job_kind", native_enum=False, length=16)
+    )
+    programme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("points_programmes.id", ondelete="CASCADE")
+    )
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class RankOptOut(Base):
+    """A member who asked not to be named on points boards (积分榜 不显示我)."""
+
+    __tablename__ = "points_rank_optouts"
+
+    resident_id: Mapped[int] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), primary_key=True
+    )
+    since: Mapped[datetime] = mapped_column(UtcDateTime)

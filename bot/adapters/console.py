@@ -203,6 +203,9 @@ class ConsoleChat:
             if envelope.reply.image is not None:
                 line["image"] = str(envelope.reply.image.resolve())
                 line["caption"] = rendered.text
+            elif envelope.reply.document is not None:
+                line["file"] = str(envelope.reply.document.resolve())
+                line["caption"] = rendered.text
             else:
                 line["text"] = rendered.text
             self.sent.pop(number, None)
@@ -375,7 +378,10 @@ class Interactive:
                 self.out.write(f"  (toast to {item['to']}) {item['toast']}\n")
                 continue
             where = f"private → {item['to']}" if "to" in item else item["chat"]
-            body = item.get("text") or f"[image {item.get('image')}] {item.get('caption', '')}"
+            attached = (
+                f"[image {item['image']}]" if "image" in item else f"[file {item.get('file')}]"
+            )
+            body = item.get("text") or f"{attached} {item.get('caption', '')}"
             number = f"#{item['id']}" if "id" in item else f"#{item['edit']} (edited)"
             self.out.write(f"\n{number} [{where}] {item['at'][11:16]}\n{body}\n")
             for row in item.get("buttons", []):

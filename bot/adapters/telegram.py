@@ -113,22 +113,29 @@ def caption_and_rest(text: str) -> tuple[str, list[str]]:
 
 @dataclass(frozen=True)
 class _Piece:
-    """One message of a reply: a text, or a picture with `text` as its caption."""
+    """One message of a reply: a text, a picture with `text` as its caption, or a file."""
 
     text: str
     image: Path | None = None
     markup: InlineKeyboardMarkup | None = None
+    document: Path | None = None
 
 
-def _pieces(text: str, image: Path | None, markup: InlineKeyboardMarkup | None) -> list[_Piece]:
-    """A reply's messages in order: its picture first, if any, and the buttons on the last."""
+def _pieces(
+    text: str,
+    image: Path | None,
+    markup: InlineKeyboardMarkup | None,
+    document: Path | None = None,
+) -> list[_Piece]:
+    """A reply's messages in order: its picture first, if any, the buttons on the last text,
+    then its file."""
     if image is None:
         pieces = [_Piece(piece) for piece in html_pieces(text)]
     else:
         caption, rest = caption_and_rest(text)
         pieces = [_Piece(caption, image)] + [_Piece(piece) for piece in rest]
     pieces[-1] = replace(pieces[-1], markup=markup)
-    return pieces
+    return pieces + ([_Piece("", document=document)] if document is not None else [])
 
 
 def utf16_prefix(text: str, limit: int) -> str:
@@ -356,12 +363,12 @@ class TelegramAdapter:
         The row's id is the picture's when there is one, else the last text's.
         """
         chat_id, row = int(envelope.target.chat_id), envelope.outbox_id
-        pieces = _pieces(text, envelope.reply.image, markup)
+        pieces = _pieces(text, envelope.reply.image, markup, envelope.reply.document)
         done, message_id = self._parts.resume(row)
         try:
             for number in range(done, len(pieces)):
                 sent = await self._piece(chat_id, pieces[number])
-                if number == 0 or pieces[0].image is None:
+                if pieces[number].document is None and (number == 0 or pieces[0].image is None):
                     message_id = sent
                 self._parts.record(row, number + 1, message_id)
         except (BadRequest, Forbidden):
@@ -372,7 +379,10 @@ class TelegramAdapter:
 
     async def _piece(self, chat_id: int, piece: _Piece) -> str:
         """Send one piece of a message; its id."""
-        if piece.image is None:
+        if piece.document is not None:
+            with piece.document.open("rb") as file:
+                sent = await self.bot.send_document(chat_id, file, filename=piece.document.name)
+        elif piece.image is None:
             sent = await self.bot.send_message(
                 chat_id, piece.text, parse_mode=ParseMode.HTML, reply_markup=piece.markup
             )

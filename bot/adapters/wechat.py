@@ -288,20 +288,26 @@ class Part:
     file: Path | None = None
 
 
-def outgoing_parts(text: str, image: Path | None, limit: int = MAX_TEXT) -> list[Part]:
-    """The WeChat messages an envelope becomes: its picture (if it can go), then its text."""
-    parts: list[Part] = []
-    if image is not None:
-        size = image.stat().st_size if image.is_file() else -1
-        if 0 <= size <= MAX_FILE_BYTES:
-            parts.append(Part(file=image))
-        else:
-            log.warning(
-                "WeChat: a picture was left out (%s); its text goes alone",
-                "missing" if size < 0 else f"{size:,} bytes, over the {MAX_FILE_BYTES:,} limit",
-            )
+def _file_part(path: Path, what: str) -> list[Part]:
+    """A file as a message of its own, or nothing (with a log line) when it cannot go."""
+    size = path.stat().st_size if path.is_file() else -1
+    if 0 <= size <= MAX_FILE_BYTES:
+        return [Part(file=path)]
+    log.warning(
+        "WeChat: a %s was left out (%s); its text goes alone",
+        what,
+        "missing" if size < 0 else f"{size:,} bytes, over the {MAX_FILE_BYTES:,} limit",
+    )
+    return []
+
+
+def outgoing_parts(
+    text: str, image: Path | None, limit: int = MAX_TEXT, document: Path | None = None
+) -> list[Part]:
+    """The WeChat messages an envelope becomes: its picture (if it can go), its text, its file."""
+    parts = _file_part(image, "picture") if image is not None else []
     parts.extend(Part(text=piece) for piece in split_text(text, limit))
-    return parts
+    return parts + (_file_part(document, "file") if document is not None else [])
 
 
 class WeChatAdapter:
@@ -462,7 +468,9 @@ class WeChatAdapter:
         rendered = self.app.renderer.render(
             envelope.reply, envelope.language, html_mode=False, buttons=False
         )
-        parts = outgoing_parts(rendered.text, envelope.reply.image)
+        parts = outgoing_parts(
+            rendered.text, envelope.reply.image, document=envelope.reply.document
+        )
         row, chat = envelope.outbox_id, envelope.target.chat_id
         done, message_id = self._parts.resume(row)
         for number in range(done, len(parts)):

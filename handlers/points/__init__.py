@@ -1,12 +1,15 @@
-"""Points commands (积分): balances privately, awards, recycling records, rules and duties."""
+"""Points commands (积分): balances privately, awards, recycling records, rules and duties,
+the shop (兑换目录, 兑换, 发放), boards (积分榜), exports; monthly statements and expiry."""
 
 from __future__ import annotations
 
 from bot.context import Context
 from bot.routing import Command
+from bot.scheduler import WorkFactory
 from bot.services.common.access import is_points_admin, records_recycling
+from bot.services.points import ExpirePoints, MonthlyStatements
 from handlers import access
-from handlers.points import commands
+from handlers.points import commands, shop
 
 
 def _points_admin(ctx: Context) -> bool:
@@ -49,4 +52,34 @@ COMMANDS: list[Command] = [
         "pointduty",
         access.GROUP,
     ),
+    Command(
+        "rewards",
+        ("兑换目录", "兌換目錄", "积分商城", "積分商城"),
+        shop.rewards,
+        help_key="rewards",
+        menus=access.BOTH,
+    ),
+    Command("stock", ("上架", "上架"), shop.stock, _points_admin, "stock", access.GROUP),
+    Command("unstock", ("下架", "下架"), shop.unstock),
+    Command("redeem", ("兑换", "兌換"), shop.redeem, help_key="redeem", menus=access.BOTH),
+    Command(
+        "redemptions",
+        ("兑换单", "兌換單"),
+        shop.redemptions,
+        _points_admin,
+        "redemptions",
+        access.GROUP,
+    ),
+    Command("handover", ("发放", "發放"), shop.handover, _points_admin, "handover", access.GROUP),
+    Command("rejectredeem", ("拒绝兑换", "拒絕兌換"), shop.reject),
+    Command("rank", ("积分榜", "積分榜"), commands.rank, help_key="rank", menus=access.BOTH),
+    Command(
+        "pointexport",
+        ("积分导出", "積分導出"),
+        commands.export,
+        access.secretary_here,
+        "pointexport",
+        access.GROUP,
+    ),
 ]
+SCHEDULED: list[WorkFactory] = [MonthlyStatements, ExpirePoints]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.errors import DomainError
-from bot.messages import Audience, Reply
+from bot.messages import Audience, Envelope, Reply
 from bot.services import points
 from bot.services.common.arguments import as_number, bounded
+from bot.services.common.outreach import to_person
 from bot.services.community.people import ensure_identity
 from handlers.access import community_here
 from models import Place, Resident
@@ -72,10 +73,11 @@ def entry_data(ctx: Context, entry: points.EntryLine) -> dict[str, object]:
         "category": entry.category,
         "reason": entry.reason,
         "code": entry.code,
+        "expired": entry.source == "expiry",
     }
 
 
-def award(ctx: Context, args: str) -> Reply:
+def award(ctx: Context, args: str) -> list[Reply | Envelope]:
     """`加分 @张三 5 巡逻` (negative deducts), or `加分 班次 3 5 值守` for everyone on shift 3."""
     community = community_here(ctx)
     words = bounded(args, MAX_ARGUMENT).split()
@@ -90,15 +92,13 @@ def award(ctx: Context, args: str) -> Reply:
         raise DomainError("points.award_usage")
     typed = points.Award(rest[0], " ".join(rest[1:]))
     done = points.award(ctx.session, ctx.now, ctx.resident, community, people, typed)
-    return Reply(
-        "points.awarded",
-        {
-            "names": done.names,
-            "amount": done.amount,
-            "category": done.category.value,
-            "reason": done.reason,
-        },
-    )
+    data = {"amount": done.amount, "category": done.category.value, "reason": done.reason}
+    told: list[Reply | Envelope] = [Reply("points.awarded", {"names": done.names, **data})]
+    for member, balance in zip(people, done.balances, strict=True):
+        if member.id != ctx.resident.id:
+            notice = Reply("points.awarded_you", {"balance": balance, **data})
+            told += to_person(member, notice, ctx.default_language)
+    return told
 
 
 def recycle(ctx: Context, args: str) -> Reply:
@@ -122,7 +122,7 @@ def rules(ctx: Context, args: str) -> Reply:
     community = community_here(ctx)
     text = bounded(args, MAX_ARGUMENT)
     if text:
-        points.change_rule(ctx.session, ctx.now, ctx.resident, community, text)
+        points.change_rule(ctx.session, ctx.now, ctx.zone, ctx.resident, community, text)
     current = points.settings_of(ctx.session, community)
     return Reply(
         "points.rules",
@@ -135,7 +135,13 @@ def rules(ctx: Context, args: str) -> Reply:
             "allow_negative": current.allow_negative,
             "by_household": current.by_household,
             "programmes": [
-                {"code": p.code, "title": p.title, "expiry": p.expiry.value, "day": p.expiry_day}
+                {
+                    "code": p.code,
+                    "title": p.title,
+                    "expiry": p.expiry.value,
+                    "day": p.expiry_day,
+                    "ranked": p.ranked,
+                }
                 for p in points.programmes(ctx.session, ctx.now, community)
             ],
             "changed": bool(text),
@@ -157,3 +163,44 @@ def duty(ctx: Context, args: str) -> Reply:
         "points.duty_changed",
         {"name": people[0].display_name, "duty": kind.value, "revoked": rest[0].startswith("-")},
     )
+
+
+NOT_SHOWN = frozenset({"不显示我", "不顯示我", "hide me"})
+SHOWN = frozenset({"显示我", "顯示我", "show me"})
+
+
+def rank(ctx: Context, args: str) -> Reply:
+    """`积分榜 [居民积分]`: the boards the community posts; `积分榜 不显示我` opts out of them."""
+    text = bounded(args, MAX_ARGUMENT)
+    if text.lower() in NOT_SHOWN | SHOWN:
+        shown = text.lower() in SHOWN
+        points.show_me(ctx.session, ctx.now, ctx.resident, shown)
+        return Reply("points.rank_named", {"shown": shown}, audience=Audience.PRIVATE)
+    if len(text.split()) > 1:
+        raise DomainError("points.rank_usage")
+    code = points.programme_code(text) if text else None
+    boards = points.standings(ctx.session, ctx.now, community_here(ctx), code)
+    return Reply(
+        "points.board",
+        {"boards": [{"code": b.code, "title": b.title, "lines": b.lines} for b in boards]},
+    )
+
+
+def export(ctx: Context, args: str) -> list[Reply]:
+    """`积分导出`: the community's ledger and balances, as XLSX and CSV files, privately."""
+    if bounded(args, MAX_ARGUMENT):
+        raise DomainError("points.export_usage")
+    folder = ctx.settings.data_path / "exports"
+    done = points.export_for(
+        ctx.session, ctx.now, ctx.zone, ctx.resident, community_here(ctx), folder
+    )
+    data = {"entries": done.entries, "accounts": done.accounts}
+    return [
+        Reply(
+            "points.exported" if n == 0 else "points.exported_file",
+            data | {"file": path.name},
+            audience=Audience.PRIVATE,
+            document=path,
+        )
+        for n, path in enumerate(done.files)
+    ]

@@ -497,6 +497,20 @@ def test_a_result_that_fits_keeps_its_whole_text_as_the_caption(
     assert name == "sendPhoto" and "Turnout: 45 of 60" in params["caption"]
 
 
+def test_a_document_goes_after_its_text_as_a_file(tg: Harness, tmp_path: Path) -> None:
+    ledger = tmp_path / "points.csv"
+    ledger.write_text("id,amount\n1,5\n", encoding="utf-8")
+    reply = Reply("points.exported_file", {"entries": 1, "accounts": 1, "file": ledger.name})
+    reply.document = ledger
+    [row_id] = _stage(tg, _to_group(reply, "en"))
+    before = len(tg.request.calls)
+    tg.run(tg.adapter.worker.drain)
+    calls = tg.request.calls[before:]
+    assert [name for name, _ in calls] == ["sendMessage", "sendDocument"]
+    assert calls[0][1]["text"] == "The same as CSV: points.csv"
+    assert _row(tg, row_id).state == OutboxState.SENT
+
+
 FLOOD = {
     "ok": False,
     "error_code": 429,

@@ -169,6 +169,14 @@ def test_a_picture_goes_first_and_one_too_big_for_the_service_is_left_out(
     assert "over the 3,000,000 limit" in caplog.text and "missing" in caplog.text
 
 
+def test_a_document_goes_after_its_text(tmp_path: Path) -> None:
+    ledger = tmp_path / "points.xlsx"
+    ledger.write_bytes(b"PK" + bytes(100))
+    assert outgoing_parts("导出", None, document=ledger) == [Part(text="导出"), Part(file=ledger)]
+    gone = tmp_path / "gone.xlsx"
+    assert outgoing_parts("导出", None, document=gone) == [Part(text="导出")]
+
+
 def test_wechat_needs_an_endpoint_and_a_token(app: App) -> None:
     with pytest.raises(WeChatStartError, match="set \\[wechat\\] endpoint"):
         wechat_adapter(app, WeChatSettings())

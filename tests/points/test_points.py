@@ -8,32 +8,13 @@ from bot.app import App
 from bot.services import points
 from models import AuditEntry, PointsAccount, PointsEntry, PointsSource, VolunteerHours
 from tests.support.community import build, session_of
-from tests.support.driver import Driver
+from tests.support.points import balances, consistent, set_rules
 from tests.support.volunteers import advance, create, join
-
-
-def _rules(driver: Driver) -> None:
-    for rule in ("值守 2/小时", "电池 2", "大件 5", "每日上限 6"):
-        driver.say("sec", f"积分规则 {rule}", "g1")
-    driver.say("sec", "积分授权 @r3 守桶", "g1")
-
-
-def _balances(app: App) -> list[tuple[int, int]]:
-    """Every account's running balance beside the sum of its entries."""
-    with session_of(app) as session:
-        return [
-            (a.balance, points.entries_sum(session, a.id))
-            for a in session.scalars(select(PointsAccount).order_by(PointsAccount.id))
-        ]
-
-
-def _consistent(app: App) -> None:
-    assert all(balance == total for balance, total in _balances(app))
 
 
 def test_confirmed_hours_earn_points_once_in_the_same_transaction(app: App) -> None:
     driver = build(app)
-    _rules(driver)
+    set_rules(driver)
     (number,) = create(app, "门岗值守 | 明天 08:00-10:00 | 2人")
     join(app, "r2", number)
     advance(app, hours=23)
@@ -44,12 +25,12 @@ def test_confirmed_hours_earn_points_once_in_the_same_transaction(app: App) -> N
     assert answer.reply.template == "points.view"
     assert [b["balance"] for b in answer.reply.data["balances"]] == [4]
     assert [(e["amount"], e["category"]) for e in answer.reply.data["recent"]] == [(4, "duty")]
-    _consistent(app)
+    consistent(app)
 
 
 def test_a_correction_of_hours_posts_the_correcting_entry(app: App) -> None:
     driver = build(app)
-    _rules(driver)
+    set_rules(driver)
     (number,) = create(app, "夜间巡逻 | 明天 08:00-11:00 | 2人")
     driver.say("sec", "积分规则 巡逻 2/小时", "g1")
     join(app, "r2", number)
@@ -64,12 +45,12 @@ def test_a_correction_of_hours_posts_the_correcting_entry(app: App) -> None:
     with session_of(app) as session:
         amounts = session.scalars(select(PointsEntry.amount).order_by(PointsEntry.id)).all()
     assert amounts == [6, -4]
-    _consistent(app)
+    consistent(app)
 
 
 def test_recycling_earns_the_kinds_points_up_to_the_daily_cap(app: App) -> None:
     driver = build(app)
-    _rules(driver)
+    set_rules(driver)
     assert "得 2 分" in driver.one("r3", "回收 @r2 电池", "g1").text
     assert "得 4 分" in driver.one("r3", "回收 3-2-302 大件", "g1").text
     assert "上限" in driver.one("r3", "回收 @r2 电池", "g1").text
@@ -80,30 +61,32 @@ def test_recycling_earns_the_kinds_points_up_to_the_daily_cap(app: App) -> None:
             select(PointsEntry.source).where(PointsEntry.source == PointsSource.RECYCLING)
         ).all()
     assert len(records) == 3
-    _consistent(app)
+    consistent(app)
 
 
 def test_awards_to_a_whole_shift_and_deductions_are_audited(app: App) -> None:
     driver = build(app)
-    _rules(driver)
+    set_rules(driver)
     (number,) = create(app, "门岗值守 | 明天 08:00-10:00 | 2人")
     join(app, "r2", number)
     join(app, "r4", number)
     advance(app, hours=23)
     driver.say("owner", f"确认出勤 {number}", "g1")
-    assert "r2、r4 加 5 分" in driver.one("sec", f"加分 班次 {number} 5 值守", "g1").text
-    assert "扣 3 分" in driver.one("sec", "加分 @r2 -3 迟到", "g1").text
+    shift = driver.say("sec", f"加分 班次 {number} 5 值守", "g1")
+    assert "r2、r4 加 5 分" in shift[0].text
+    assert [s.chat for s in shift[1:]] == ["r2", "r4"] and all(s.private for s in shift[1:])
+    assert "扣 3 分" in driver.say("sec", "加分 @r2 -3 迟到", "g1")[0].text
     with session_of(app) as session:
         audited = session.scalars(
             select(AuditEntry).where(AuditEntry.action == "points_award")
         ).all()
     assert [e.details["amount"] for e in audited] == [5, 5, -3]
-    _consistent(app)
+    consistent(app)
 
 
 def test_bad_input_gets_a_clear_reply_and_changes_nothing(app: App) -> None:
     driver = build(app)
-    _rules(driver)
+    set_rules(driver)
     driver.say("sec", "加分 @r2 5", "g1")
     driver.say("r3", "你好", "g1")
     driver.say("r2", "/help")  # the first private message opens the private chat
@@ -133,7 +116,7 @@ def test_bad_input_gets_a_clear_reply_and_changes_nothing(app: App) -> None:
 
 def test_points_are_answered_privately_and_secretaries_see_a_members(app: App) -> None:
     driver = build(app)
-    _rules(driver)
+    set_rules(driver)
     driver.say("sec", "加分 @r2 7 巡逻", "g1")
     in_group = driver.say("r2", "积分", "g1")
     assert all(s.private for s in in_group) and "7 分" in in_group[0].text
@@ -144,11 +127,11 @@ def test_points_are_answered_privately_and_secretaries_see_a_members(app: App) -
 
 def test_forgetting_a_member_keeps_every_balance_and_drops_their_words(app: App) -> None:
     driver = build(app)
-    _rules(driver)
+    set_rules(driver)
     driver.say("sec", "加分 @r2 7 巡逻 帮王阿姨搬家", "g1")
-    before = _balances(app)
+    before = balances(app)
     driver.say("r2", "注销 确认")
-    assert _balances(app) == before
+    assert balances(app) == before
     with session_of(app) as session:
         account = session.scalars(select(PointsAccount)).one()
         entry = session.scalars(select(PointsEntry)).one()

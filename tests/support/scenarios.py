@@ -343,6 +343,46 @@ POINTS: list[Line] = [
     ("r2", "我的", None),
     ("r2", "我的数据", None),
 ]
+POINTS_SHOP: list[Line] = [
+    ("sec", "加分 @r2 20 服务", "g1"),
+    ("r2", "兑换目录", "g1"),
+    ("sec", "上架 大米 5分 2件", "g1"),
+    ("sec", "上架 油 50分 1件 党员积分", "g1"),
+    ("sec", "上架 毛巾 1分 0件", "g1"),
+    ("sec", "上架 1 6分", "g1"),
+    ("sec", "上架", "g1"),
+    ("sec", "上架 大米", "g1"),
+    ("sec", "上架 9 3分", "g1"),
+    ("r2", "上架 肥皂 1分 1件", "g1"),
+    ("r2", "兑换目录", "g1"),
+    ("r2", "兑换 1", "g1"),
+    ("r2", "兑换 2", "g1"),
+    ("r2", "兑换 3", "g1"),
+    ("r2", "兑换 9", "g1"),
+    ("r2", "兑换 乱", "g1"),
+    ("sec", "上架 1 0件", "g1"),
+    ("r2", "兑换单", "g1"),
+    ("sec", "兑换单", "g1"),
+    ("sec", "发放 1", "g1"),
+    ("sec", "发放 1", "g1"),
+    ("sec", "发放 9", "g1"),
+    ("sec", "发放 乱", "g1"),
+    ("r2", "兑换 1", "g1"),
+    ("sec", "拒绝兑换 2 已经换完", "g1"),
+    ("sec", "兑换单", "g1"),
+    ("sec", "下架 3", "g1"),
+    ("sec", "下架", "g1"),
+    ("r2", "积分榜", "g1"),
+    ("sec", "积分规则 居民积分 积分榜 开", "g1"),
+    ("r2", "积分榜", "g1"),
+    ("r2", "积分榜 不显示我", "g1"),
+    ("r3", "积分榜 居民积分", "g1"),
+    ("r2", "积分榜 显示我", None),
+    ("r2", "积分榜 乱 七", None),
+    ("r2", "积分导出", "g1"),
+    ("sec", "积分导出 乱", "g1"),
+    ("sec", "积分导出", "g1"),
+]
 # Arguments every command is tried with, from people of every standing.
 PROBE_ARGUMENTS = ("", " 99", " 乱七八糟")
 PROBE_USERS = ("stranger", "r2", "owner")
@@ -432,6 +472,21 @@ def points(driver: Driver) -> None:
     """Rules, duties, recycling, awards and their refusals, balances, /me and /mydata."""
     play(driver, POINTS)
     driver.say("sec", "加分 @n9 5", "g1", mentions=("n9",))
+    play(driver, POINTS_SHOP)
+    # The first tick after points are in use schedules the monthly statements.
+    later(driver, timedelta(hours=1))
+    until_due(driver, timedelta(days=31))
+
+
+def until_due(driver: Driver, delta: timedelta) -> None:
+    """Run the scheduler at each due time within `delta` and render what it sends."""
+    clock = driver.app.clock
+    assert isinstance(clock, VirtualClock)
+    for _, envelopes in driver.app.scheduler.run_until(clock.now(), clock.now() + delta, clock.set):
+        for envelope in envelopes:
+            driver.app.renderer.render(
+                envelope.reply, envelope.language, html_mode=True, buttons=False
+            )
 
 
 STAGED: list[Line] = [

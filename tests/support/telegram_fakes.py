@@ -92,7 +92,7 @@ class RecordingRequest(BaseRequest):
     def _result(self, name: str, params: dict[str, Any]) -> Any:
         if name == "getMe":
             return {"id": BOT_ID, "is_bot": True, "first_name": "Linli", "username": "LinliBot"}
-        if name in ("sendMessage", "sendPhoto"):
+        if name in ("sendMessage", "sendPhoto", "sendDocument"):
             chat = int(params["chat_id"])
             self.message_ids.append(next(self._ids))
             message: dict[str, Any] = {
@@ -103,6 +103,8 @@ class RecordingRequest(BaseRequest):
             }
             if name == "sendMessage":
                 message["text"] = params["text"]
+            elif name == "sendDocument":
+                message["document"] = {"file_id": "d", "file_unique_id": "v"}
             else:
                 message["photo"] = [
                     {"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}

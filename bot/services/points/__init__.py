@@ -6,9 +6,12 @@ volunteering makes when it confirms hours.
 
 from bot.services.points.awards import Award, Awarded, award, member_named, shift_attendees
 from bot.services.points.earning import Recycled, correct_hours, earn_for_hours, recycle
+from bot.services.points.export import Exported, export_for
 from bot.services.points.grants import grant_duty
 from bot.services.points.ledger import entries_sum, programmes
 from bot.services.points.rules import PointsSettings, change_rule, programme_code, settings_of
+from bot.services.points.schedule import ExpirePoints, MonthlyStatements
+from bot.services.points.standings import Board, show_me, standings
 from bot.services.points.views import (
     Balance,
     EntryLine,
@@ -23,7 +26,11 @@ __all__ = [
     "Award",
     "Awarded",
     "Balance",
+    "Board",
     "EntryLine",
+    "ExpirePoints",
+    "Exported",
+    "MonthlyStatements",
     "PointsSettings",
     "PointsView",
     "Recycled",
@@ -32,6 +39,7 @@ __all__ = [
     "correct_hours",
     "earn_for_hours",
     "entries_sum",
+    "export_for",
     "forget_member",
     "grant_duty",
     "member_named",
@@ -42,5 +50,7 @@ __all__ = [
     "recycle",
     "settings_of",
     "shift_attendees",
+    "show_me",
+    "standings",
     "summary",
 ]

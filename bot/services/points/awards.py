@@ -88,7 +88,8 @@ def _category(reason: str, amount: int) -> tuple[PointsCategory, str]:
     return (PointsCategory.SERVICE if amount > 0 else PointsCategory.ADJUSTMENT), reason
 
 
-def _in_community(session: Session, member: Resident, community: Place) -> bool:
+def in_community(session: Session, member: Resident, community: Place) -> bool:
+    """The member lives in the community (or, without a home, holds a role there)."""
     try:
         return access.community_for(session, member, None).id == community.id
     except DomainError:
@@ -115,7 +116,7 @@ def award(
     category, reason = _category(reason, amount)
     balances = []
     for member in members:
-        if not _in_community(session, member, community):
+        if not in_community(session, member, community):
             raise DomainError("points.outside_community", name=member.display_name)
         code = wanted or programme_for(session, member, community)
         programme = ledger.programme(session, now, community, code)

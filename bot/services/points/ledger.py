@@ -112,22 +112,28 @@ def post(
     by_id: int | None,
     *,
     allow_negative: bool = False,
+    release: int = 0,
 ) -> PointsEntry:
     """Append an entry and move the balance with it; a deduction below zero is refused.
 
-    What pending redemptions hold counts as spent, so a deduction cannot take it away.
+    What pending redemptions hold counts as spent, so a deduction cannot take it away;
+    `release` frees that much of the hold in the same statement (a redemption handed over).
     """
     change = update(PointsAccount).where(PointsAccount.id == account.id)
     if posting.amount < 0 and not allow_negative:
-        change = change.where(PointsAccount.balance - PointsAccount.held + posting.amount >= 0)
-    balance = session.execute(
-        change.values(balance=PointsAccount.balance + posting.amount)
-        .returning(PointsAccount.balance)
+        free = PointsAccount.balance - PointsAccount.held + release
+        change = change.where(free + posting.amount >= 0)
+    moved = session.execute(
+        change.values(
+            balance=PointsAccount.balance + posting.amount, held=PointsAccount.held - release
+        )
+        .returning(PointsAccount.balance, PointsAccount.held)
         .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
-    if balance is None:
+    ).one_or_none()
+    if moved is None:
         raise DomainError("points.below_zero", balance=account.balance - account.held)
-    set_committed_value(account, "balance", balance)
+    set_committed_value(account, "balance", moved.balance)
+    set_committed_value(account, "held", moved.held)
     entry = PointsEntry(
         account_id=account.id,
         community_id=account.community_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -12,6 +13,7 @@ from bot.errors import DomainError
 from bot.services.common import access, audit
 from bot.services.common.keywords import folded
 from bot.services.points import ledger
+from bot.services.points.schedule import schedule_expiry
 from models import Expiry, Place, PointsCategory, PointsRules, Resident
 
 # Without a cap of its own, a single award or deduction beyond this is a typing slip.
@@ -138,9 +140,10 @@ def programme_code(word: str) -> str:
 
 
 def change_rule(
-    session: Session, now: datetime, actor: Resident, community: Place, text: str
+    session: Session, now: datetime, zone: ZoneInfo, actor: Resident, community: Place, text: str
 ) -> None:
-    """A points admin changes one rule: `值守 2/小时`, `电池 2`, `每日上限 10`, `允许负分 开` ..."""
+    """A points admin changes one rule: `值守 2/小时`, `电池 2`, `每日上限 10`, `允许负分 开`,
+    `居民积分 积分榜 开` ..."""
     if not access.is_points_admin(session, actor.id, community):
         raise DomainError("points.admins_only")
     head, _, rest = folded(text).partition(" ")
@@ -148,7 +151,7 @@ def change_rule(
         community_id=community.id, per_hour={}, per_recycling={}
     )
     if head in PROGRAMME_WORDS:
-        _change_expiry(session, now, community, PROGRAMME_WORDS[head], rest)
+        _change_programme(session, now, zone, community, PROGRAMME_WORDS[head], rest)
     elif CATEGORY_WORDS.get(head) in DUTY_CATEGORIES:
         row.per_hour = row.per_hour | {CATEGORY_WORDS[head].value: _number(rest) or 0}
     elif head in ("分类回收", "分類回收", "回收"):
@@ -171,9 +174,14 @@ def change_rule(
     audit.record(session, now, "points_rules", actor_id=actor.id, place_id=community.id, rule=text)
 
 
-def _change_expiry(session: Session, now: datetime, community: Place, code: str, text: str) -> None:
+def _change_programme(
+    session: Session, now: datetime, zone: ZoneInfo, community: Place, code: str, text: str
+) -> None:
     programme = ledger.programme(session, now, community, code)
     words = text.split()
+    if words[:1] in (["积分榜"], ["積分榜"], ["公示"]) and len(words) == 2:
+        programme.ranked = _switch(words[1])
+        return
     if words[:1] in (["永不过期"], ["永不過期"], ["不过期"], ["不過期"]):
         programme.expiry, programme.expiry_day = Expiry.NEVER, None
     elif words[:1] in (["每季清零"], ["每季"]):
@@ -182,6 +190,7 @@ def _change_expiry(session: Session, now: datetime, community: Place, code: str,
         programme.expiry, programme.expiry_day = Expiry.YEARLY, _month_day(words[1])
     else:
         raise DomainError("points.rule_usage")
+    schedule_expiry(session, now, zone, programme)
 
 
 def _month_day(text: str) -> str:

@@ -40,6 +40,7 @@ class EntryLine:
     category: str
     reason: str
     code: str
+    source: str
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,14 @@ def _lines(session: Session, accounts: list[PointsAccount], limit: int) -> list[
         .limit(limit)
     )
     return [
-        EntryLine(e.recorded_at, e.amount, e.category.value, e.reason, codes[e.account_id])
+        EntryLine(
+            e.recorded_at,
+            e.amount,
+            e.category.value,
+            e.reason,
+            codes[e.account_id],
+            e.source.value,
+        )
         for e in entries
     ]
 

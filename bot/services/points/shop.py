@@ -1,0 +1,391 @@
+"""The points shop (兑换目录): items with cost and stock, redemptions held, handed over or rejected.
+
+A redemption holds its points (`points_accounts.held`) and one piece of its item
+(`points_items.held`) with two conditional UPDATEs, so two members can neither spend the
+same points twice nor take the same last piece. Handing over moves points and stock in
+one transaction; rejecting only releases what was held.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.errors import DomainError
+from bot.services.common import access, audit
+from bot.services.common.arguments import as_number
+from bot.services.common.keywords import normalise
+from bot.services.common.names import clean_name
+from bot.services.common.numbering import next_number
+from bot.services.points import ledger
+from bot.services.points.awards import in_community
+from bot.services.points.ledger import Posting
+from bot.services.points.rules import PROGRAMME_WORDS, settings_of
+from models import (
+    Place,
+    PointsAccount,
+    PointsCategory,
+    PointsItem,
+    PointsRedemption,
+    PointsSource,
+    RedemptionStatus,
+    Resident,
+)
+
+MAX_COST = 100_000
+MAX_STOCK = 10_000
+MAX_ITEM_NAME = 30
+MAX_LISTED = 50
+_COST = re.compile(r"^(\d{1,6})分$")
+_STOCK = re.compile(r"^(\d{1,5})(?:件|个|個|份|袋|桶|瓶|盒|箱|张|張|本)$")
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    """An item as the catalogue shows it: how many points, how many left to ask for."""
+
+    number: int
+    name: str
+    cost: int
+    left: int
+    code: str
+    title: str
+
+
+@dataclass(frozen=True)
+class RedemptionLine:
+    """A redemption as members and points admins see it."""
+
+    number: int
+    item: str
+    cost: int
+    name: str
+    status: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A redemption handed over or rejected, and the member to tell (None once erased)."""
+
+    redemption: RedemptionLine
+    member: Resident | None
+    balance: int
+    reason: str
+
+
+def _item_line(item: PointsItem) -> ItemLine:
+    programme = item.programme
+    return ItemLine(
+        item.number, item.name, item.cost, item.stock - item.held, programme.code, programme.title
+    )
+
+
+def _redemption_line(row: PointsRedemption) -> RedemptionLine:
+    name = row.resident.display_name if row.resident is not None else ""
+    return RedemptionLine(
+        row.number, row.item.name, row.cost, name, row.status.value, row.requested_at
+    )
+
+
+def catalogue(session: Session, now: datetime, community: Place) -> list[ItemLine]:
+    """The community's items on offer, by number."""
+    ledger.programmes(session, now, community)
+    items = session.scalars(
+        select(PointsItem)
+        .where(PointsItem.community_id == community.id, PointsItem.removed_at.is_(None))
+        .order_by(PointsItem.number)
+        .limit(MAX_LISTED)
+    )
+    return [_item_line(item) for item in items]
+
+
+def _item(session: Session, community: Place, number: int) -> PointsItem:
+    item = session.scalar(
+        select(PointsItem).where(
+            PointsItem.community_id == community.id,
+            PointsItem.number == number,
+            PointsItem.removed_at.is_(None),
+        )
+    )
+    if item is None:
+        raise DomainError("points.no_such_item", number=number)
+    return item
+
+
+@dataclass(frozen=True)
+class _Typed:
+    """What `上架` was given: the item (by number or name), cost, stock, programme."""
+
+    number: int | None
+    name: str
+    cost: int | None
+    stock: int | None
+    code: str | None
+
+
+def _parse_item(text: str) -> _Typed:
+    words = normalise(text).split()
+    number = as_number(words[0]) if words else None
+    cost = stock = None
+    code = None
+    name: list[str] = []
+    for word in words[1:] if number is not None else words:
+        if (found := _COST.match(word)) is not None:
+            cost = int(found.group(1))
+        elif (found := _STOCK.match(word)) is not None:
+            stock = int(found.group(1))
+        elif word in PROGRAMME_WORDS:
+            code = PROGRAMME_WORDS[word]
+        else:
+            name.append(word)
+    if (number is None) == (not name) or (cost is not None and not 1 <= cost <= MAX_COST):
+        raise DomainError("points.item_usage")
+    if stock is not None and stock > MAX_STOCK:
+        raise DomainError("points.item_usage")
+    return _Typed(number, clean_name(" ".join(name), MAX_ITEM_NAME), cost, stock, code)
+
+
+def stock_item(
+    session: Session, now: datetime, actor: Resident, community: Place, text: str
+) -> tuple[ItemLine, bool]:
+    """A points admin adds an item (`大米 100分 10件`) or changes one (`1 120分 20件`)."""
+    typed = _parse_item(text)
+    code = typed.code or ledger.RESIDENT
+    if typed.number is None:
+        if typed.cost is None or typed.stock is None:
+            raise DomainError("points.item_usage")
+        programme = ledger.programme(session, now, community, code)
+        item = PointsItem(
+            community_id=community.id,
+            programme_id=programme.id,
+            number=next_number(session, PointsItem, community),
+            name=typed.name,
+            cost=typed.cost,
+            stock=typed.stock,
+            held=0,
+            created_at=now,
+        )
+    else:
+        item = _item(session, community, typed.number)
+        if typed.cost is None and typed.stock is None:
+            raise DomainError("points.item_usage")
+        if typed.stock is not None and typed.stock < item.held:
+            raise DomainError("points.stock_below_held", held=item.held)
+        item.cost = typed.cost if typed.cost is not None else item.cost
+        item.stock = typed.stock if typed.stock is not None else item.stock
+    if not access.is_points_admin(session, actor.id, community, item.programme_id):
+        raise DomainError("points.admins_only")
+    session.add(item)
+    session.flush()
+    session.refresh(item, ["programme"])
+    audit.record(
+        session, now, "points_item", actor_id=actor.id, place_id=community.id, item=text[:60]
+    )
+    return _item_line(item), typed.number is None
+
+
+def remove_item(
+    session: Session, now: datetime, actor: Resident, community: Place, number: int
+) -> ItemLine:
+    """A points admin takes an item off the catalogue; pending redemptions of it still stand."""
+    item = _item(session, community, number)
+    if not access.is_points_admin(session, actor.id, community, item.programme_id):
+        raise DomainError("points.admins_only")
+    item.removed_at = now
+    audit.record(
+        session, now, "points_item_removed", actor_id=actor.id, place_id=community.id, item=number
+    )
+    return _item_line(item)
+
+
+def _spending_account(
+    session: Session, member: Resident, community: Place, item: PointsItem
+) -> PointsAccount:
+    """Where the member's points for the item are: their own, or their household's where the
+    community counts recycling by household."""
+    programme = item.programme
+    household = member.household
+    shared = settings_of(session, community).by_household and programme.code == ledger.RESIDENT
+    if shared and household is not None:
+        return ledger.account_of(session, programme, household=household)
+    return ledger.account_of(session, programme, resident=member)
+
+
+def _hold(session: Session, account: PointsAccount, item: PointsItem) -> None:
+    points = session.execute(
+        update(PointsAccount)
+        .where(
+            PointsAccount.id == account.id,
+            PointsAccount.balance - PointsAccount.held >= item.cost,
+        )
+        .values(held=PointsAccount.held + item.cost)
+        .returning(PointsAccount.id)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if points is None:
+        raise DomainError("points.too_few_points", cost=item.cost)
+    piece = session.execute(
+        update(PointsItem)
+        .where(
+            PointsItem.id == item.id,
+            PointsItem.removed_at.is_(None),
+            PointsItem.stock - PointsItem.held >= 1,
+        )
+        .values(held=PointsItem.held + 1)
+        .returning(PointsItem.id)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if piece is None:
+        raise DomainError("points.out_of_stock", name=item.name)
+
+
+def redeem(
+    session: Session, now: datetime, member: Resident, community: Place, number: int
+) -> RedemptionLine:
+    """A member asks for an item: its points and one piece are held until a points admin
+    decides."""
+    if not in_community(session, member, community):
+        raise DomainError("points.outside_community", name=member.display_name)
+    item = _item(session, community, number)
+    account = _spending_account(session, member, community, item)
+    redemption_number = next_number(session, PointsRedemption, community)
+    _hold(session, account, item)
+    row = PointsRedemption(
+        community_id=community.id,
+        number=redemption_number,
+        item_id=item.id,
+        account_id=account.id,
+        resident_id=member.id,
+        cost=item.cost,
+        status=RedemptionStatus.PENDING,
+        requested_at=now,
+        reason="",
+    )
+    session.add(row)
+    session.flush()
+    session.refresh(row, ["item", "resident"])
+    audit.record(
+        session,
+        now,
+        "points_redeem",
+        actor_id=member.id,
+        place_id=community.id,
+        redemption=row.number,
+        item=item.number,
+        cost=item.cost,
+    )
+    return _redemption_line(row)
+
+
+def pending(session: Session, actor: Resident, community: Place) -> list[RedemptionLine]:
+    """The community's redemptions waiting for a handover, oldest first, for points admins."""
+    if not access.is_points_admin(session, actor.id, community):
+        raise DomainError("points.admins_only")
+    rows = session.scalars(
+        select(PointsRedemption)
+        .where(
+            PointsRedemption.community_id == community.id,
+            PointsRedemption.status == RedemptionStatus.PENDING,
+        )
+        .order_by(PointsRedemption.number)
+        .limit(MAX_LISTED)
+    )
+    return [_redemption_line(row) for row in rows]
+
+
+def _decide(
+    session: Session,
+    now: datetime,
+    actor: Resident,
+    community: Place,
+    number: int,
+    status: RedemptionStatus,
+) -> PointsRedemption:
+    """Mark a pending redemption decided, once: a second decision finds it decided."""
+    row = session.scalar(
+        select(PointsRedemption).where(
+            PointsRedemption.community_id == community.id, PointsRedemption.number == number
+        )
+    )
+    if row is None:
+        raise DomainError("points.no_such_redemption", number=number)
+    if not access.is_points_admin(session, actor.id, community, row.item.programme_id):
+        raise DomainError("points.admins_only")
+    decided = session.execute(
+        update(PointsRedemption)
+        .where(
+            PointsRedemption.id == row.id,
+            PointsRedemption.status == RedemptionStatus.PENDING,
+        )
+        .values(status=status, decided_at=now, decided_by_id=actor.id)
+        .returning(PointsRedemption.id)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if decided is None:
+        session.refresh(row)
+        raise DomainError("points.already_decided", number=number, status=row.status.value)
+    session.refresh(row)
+    return row
+
+
+def hand_over(
+    session: Session, now: datetime, actor: Resident, community: Place, number: int
+) -> Decided:
+    """A points admin hands the item over: points and stock go down together."""
+    row = _decide(session, now, actor, community, number, RedemptionStatus.HANDED_OVER)
+    session.execute(
+        update(PointsItem)
+        .where(PointsItem.id == row.item_id)
+        .values(stock=PointsItem.stock - 1, held=PointsItem.held - 1)
+        .execution_options(synchronize_session=False)
+    )
+    posting = Posting(
+        -row.cost, PointsCategory.REDEMPTION, PointsSource.REDEMPTION, row.id, row.item.name
+    )
+    ledger.post(session, now, row.account, posting, actor.id, release=row.cost)
+    session.refresh(row.item)
+    _audit(session, now, actor, community, row)
+    return Decided(_redemption_line(row), row.resident, row.account.balance, "")
+
+
+def reject(
+    session: Session, now: datetime, actor: Resident, community: Place, number: int, why: str
+) -> Decided:
+    """A points admin rejects a redemption: what it held is free again, nothing else changes."""
+    row = _decide(session, now, actor, community, number, RedemptionStatus.REJECTED)
+    row.reason = clean_name(why, 60)
+    session.execute(
+        update(PointsItem)
+        .where(PointsItem.id == row.item_id)
+        .values(held=PointsItem.held - 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(PointsAccount)
+        .where(PointsAccount.id == row.account_id)
+        .values(held=PointsAccount.held - row.cost)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(row.account)
+    _audit(session, now, actor, community, row)
+    return Decided(_redemption_line(row), row.resident, row.account.balance, row.reason)
+
+
+def _audit(
+    session: Session, now: datetime, actor: Resident, community: Place, row: PointsRedemption
+) -> None:
+    audit.record(
+        session,
+        now,
+        "points_redemption_decided",
+        actor_id=actor.id,
+        target_id=row.resident_id,
+        place_id=community.id,
+        redemption=row.number,
+        status=row.status.value,
+    )

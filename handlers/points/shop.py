@@ -1,0 +1,112 @@
+"""The points shop: the catalogue, redemptions, and their handover or rejection."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.errors import DomainError
+from bot.messages import Audience, Envelope, Reply
+from bot.services.common.arguments import bounded, number_and_rest, words_in
+from bot.services.common.outreach import to_person
+from bot.services.points import shop
+from handlers.access import community_here
+
+MAX_ARGUMENT = 200
+
+
+def item_data(item: shop.ItemLine) -> dict[str, object]:
+    return {
+        "number": item.number,
+        "name": item.name,
+        "cost": item.cost,
+        "left": item.left,
+        "code": item.code,
+        "title": item.title,
+    }
+
+
+def redemption_data(ctx: Context, row: shop.RedemptionLine) -> dict[str, object]:
+    local = row.at.astimezone(ctx.zone)
+    return {
+        "number": row.number,
+        "item": row.item,
+        "cost": row.cost,
+        "name": row.name,
+        "status": row.status,
+        "date": [local.month, local.day],
+    }
+
+
+def rewards(ctx: Context, args: str) -> Reply:
+    """What points buy here (兑换目录)."""
+    words_in(args, 0, MAX_ARGUMENT)
+    items = shop.catalogue(ctx.session, ctx.now, community_here(ctx))
+    return Reply("points.catalogue", {"items": [item_data(i) for i in items]})
+
+
+def stock(ctx: Context, args: str) -> Reply:
+    """`上架 大米 100分 10件` adds an item; `上架 1 120分 20件` changes item 1."""
+    text = bounded(args, MAX_ARGUMENT)
+    if not text:
+        raise DomainError("points.item_usage")
+    item, added = shop.stock_item(ctx.session, ctx.now, ctx.resident, community_here(ctx), text)
+    return Reply("points.item_stocked", {"item": item_data(item), "added": added})
+
+
+def unstock(ctx: Context, args: str) -> Reply:
+    """`下架 1` takes item 1 off the catalogue."""
+    number, rest = number_and_rest(bounded(args, MAX_ARGUMENT), "points.unstock_usage")
+    if rest:
+        raise DomainError("points.unstock_usage")
+    item = shop.remove_item(ctx.session, ctx.now, ctx.resident, community_here(ctx), number)
+    return Reply("points.item_removed", {"item": item_data(item)})
+
+
+def redeem(ctx: Context, args: str) -> Reply:
+    """`兑换 1`: ask for item 1; its points are held until a points admin hands it over."""
+    number, rest = number_and_rest(bounded(args, MAX_ARGUMENT), "points.redeem_usage")
+    if rest:
+        raise DomainError("points.redeem_usage")
+    row = shop.redeem(ctx.session, ctx.now, ctx.resident, community_here(ctx), number)
+    return Reply(
+        "points.redeemed", {"redemption": redemption_data(ctx, row)}, audience=Audience.PRIVATE
+    )
+
+
+def redemptions(ctx: Context, args: str) -> Reply:
+    """Pending redemptions, privately for a points admin (兑换单)."""
+    words_in(args, 0, MAX_ARGUMENT)
+    rows = shop.pending(ctx.session, ctx.resident, community_here(ctx))
+    return Reply(
+        "points.redemptions",
+        {"redemptions": [redemption_data(ctx, r) for r in rows]},
+        audience=Audience.PRIVATE,
+    )
+
+
+def _told(ctx: Context, decided: shop.Decided, answer: str, notice: str) -> list[Reply | Envelope]:
+    """The admin's confirmation (privately) and the member's private notice."""
+    data = {
+        "redemption": redemption_data(ctx, decided.redemption),
+        "balance": decided.balance,
+        "reason": decided.reason,
+    }
+    told: list[Reply | Envelope] = [Reply(answer, data, audience=Audience.PRIVATE)]
+    if decided.member is not None:
+        told += to_person(decided.member, Reply(notice, data), ctx.default_language)
+    return told
+
+
+def handover(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """`发放 4`: redemption 4 was handed over; points and stock go down together."""
+    number, rest = number_and_rest(bounded(args, MAX_ARGUMENT), "points.decide_usage")
+    if rest:
+        raise DomainError("points.decide_usage")
+    decided = shop.hand_over(ctx.session, ctx.now, ctx.resident, community_here(ctx), number)
+    return _told(ctx, decided, "points.handed_over", "points.told_handed_over")
+
+
+def reject(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """`拒绝兑换 4 理由`: redemption 4 is turned down; its points are free again."""
+    number, why = number_and_rest(bounded(args, MAX_ARGUMENT), "points.decide_usage")
+    decided = shop.reject(ctx.session, ctx.now, ctx.resident, community_here(ctx), number, why)
+    return _told(ctx, decided, "points.rejected", "points.told_rejected")

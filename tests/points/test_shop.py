@@ -1,0 +1,144 @@
+"""The points shop: redeem → hand over or reject, every refusal, and races for the last piece."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import App
+from bot.errors import DomainError
+from bot.services.community.grid import resolve_place
+from bot.services.points import shop
+from models import PointsEntry, PointsItem, PointsSource
+from tests.support.community import build, community, resident, session_of
+from tests.support.driver import Driver
+from tests.support.points import consistent, held
+
+
+def _shop(driver: Driver, *items: str) -> None:
+    """r2 has 10 resident points and r4 has 6; the secretary stocks the items."""
+    driver.say("sec", "加分 @r2 10", "g1")
+    driver.say("sec", "加分 @r4 6", "g1")
+    for item in items:
+        assert "已上架" in driver.one("sec", f"上架 {item}", "g1").text
+
+
+def test_redeem_then_handover_moves_points_and_stock_together(app: App) -> None:
+    driver = build(app)
+    _shop(driver, "大米 6分 2件")
+    assert "#1 大米：6 分，还有 2 件" in driver.one("r2", "兑换目录", "g1").text
+    asked = driver.one("r2", "兑换 1", "g1")
+    assert asked.private and "兑换单 #1" in asked.text
+    assert "其中 6 分兑换中" in driver.one("r2", "积分").text
+    assert held(app) == ([(10, 6), (6, 0)], [(2, 1)])
+    assert "#1 11月23日 r2：大米，6 分" in driver.one("sec", "兑换单", "g1").text
+    told = driver.say("sec", "发放 1", "g1")
+    assert [(s.chat, s.private) for s in told] == [("sec", True), ("r2", True)]
+    assert "扣 6 分，现有 4 分" in told[1].text
+    assert held(app) == ([(4, 0), (6, 0)], [(1, 0)])
+    with session_of(app) as session:
+        entry = session.scalars(select(PointsEntry).order_by(PointsEntry.id.desc())).first()
+        assert entry is not None
+        assert (entry.amount, entry.source, entry.reason) == (-6, PointsSource.REDEMPTION, "大米")
+    consistent(app)
+
+
+def test_a_rejected_redemption_changes_nothing_and_the_member_is_told(app: App) -> None:
+    driver = build(app)
+    _shop(driver, "大米 6分 1件")
+    before = held(app)
+    driver.say("r2", "兑换 1", "g1")
+    told = driver.say("sec", "拒绝兑换 1 今天没货", "g1")
+    assert [(s.chat, s.private) for s in told] == [("sec", True), ("r2", True)]
+    assert "没有通过（今天没货）" in told[1].text and "现有 10 分" in told[1].text
+    assert held(app) == before
+    assert "还有 1 件" in driver.one("r4", "兑换目录", "g1").text
+    consistent(app)
+
+
+def test_bad_redemptions_get_a_clear_reply_and_change_nothing(app: App) -> None:
+    driver = build(app)
+    _shop(driver, "大米 6分 1件", "油 50分 3件", "毛巾 1分 0件")
+    driver.say("r2", "兑换 1", "g1")
+    driver.say("sec", "发放 1", "g1")
+    cases = [
+        ("r4", "兑换 2", "points.too_few_points"),
+        ("r4", "兑换 3", "points.out_of_stock"),
+        ("r4", "兑换 1", "points.out_of_stock"),
+        ("r4", "兑换 9", "points.no_such_item"),
+        ("r4", "兑换 大米", "points.redeem_usage"),
+        ("sec", "发放 1", "points.already_decided"),
+        ("sec", "拒绝兑换 1", "points.already_decided"),
+        ("sec", "发放 7", "points.no_such_redemption"),
+        ("r4", "发放 1", "points.admins_only"),
+        ("r4", "上架 肥皂 1分 5件", "points.admins_only"),
+        ("sec", "上架 肥皂 5件", "points.item_usage"),
+        ("sec", "上架 肥皂 0分 5件", "points.item_usage"),
+    ]
+    for user, text, template in cases:
+        before = driver.snapshot()
+        driver.say(user, text, "g1")
+        assert [a.reply.template for a in driver.answers] == [template], text
+        assert driver.snapshot() == before, text
+
+
+def test_items_of_another_community_and_members_of_another_cannot_be_redeemed(app: App) -> None:
+    build(app)
+    now = app.clock.now()
+    with session_of(app) as session:
+        elsewhere = resolve_place(session, "幸福社区")
+        item = shop.stock_item(
+            session, now, resident(session, "sec"), community(session), "灯泡 1分 1件"
+        )
+        assert item[0].number == 1
+        with pytest.raises(DomainError) as outside:
+            shop.redeem(session, now, resident(session, "r2"), elsewhere, 1)
+        assert outside.value.key == "points.outside_community"
+        with pytest.raises(DomainError) as refused:
+            shop.stock_item(session, now, resident(session, "sec"), elsewhere, "灯泡 1分 1件")
+        assert refused.value.key == "points.admins_only"
+
+
+def _race(app: App, users: list[str], numbers: list[int]) -> list[str]:
+    """Each user redeems their item at the same moment, in their own transaction."""
+    start = threading.Barrier(len(users))
+    outcomes: list[str] = []
+
+    def redeem(user: str, number: int) -> None:
+        start.wait()
+        try:
+            with session_of(app) as session:
+                member = resident(session, user)
+                shop.redeem(session, app.clock.now(), member, community(session), number)
+            outcomes.append("asked")
+        except DomainError as error:
+            outcomes.append(error.key)
+
+    threads = [
+        threading.Thread(target=redeem, args=pair) for pair in zip(users, numbers, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(outcomes)
+
+
+def test_two_members_racing_for_the_last_piece_one_wins_the_other_is_told(app: App) -> None:
+    driver = build(app)
+    _shop(driver, "大米 5分 1件")
+    assert _race(app, ["r2", "r4"], [1, 1]) == ["asked", "points.out_of_stock"]
+    accounts, items = held(app)
+    assert items == [(1, 1)] and sorted(h for _, h in accounts) == [0, 5]
+    with session_of(app) as session:
+        assert session.scalars(select(PointsItem.held)).one() == 1
+
+
+def test_one_members_points_cannot_be_held_twice_by_racing_redemptions(app: App) -> None:
+    driver = build(app)
+    _shop(driver, "大米 6分 5件", "油 6分 5件")
+    assert _race(app, ["r2", "r2"], [1, 2]) == ["asked", "points.too_few_points"]
+    accounts, items = held(app)
+    assert accounts[0] == (10, 6) and sorted(items) == [(5, 0), (5, 1)]
