@@ -1,13 +1,13 @@
-"""Numbering items per community: topics, polls and shifts each count 1, 2, 3 … in theirs."""
+"""Numbering items per community: topics, polls, shifts and notices count 1, 2, 3 … in theirs."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Place, Poll, Shift, Topic
+from models import Notice, Place, Poll, Shift, Topic
 
-Numbered = type[Topic] | type[Poll] | type[Shift]
+Numbered = type[Topic] | type[Poll] | type[Shift] | type[Notice]
 
 
 def next_number(session: Session, kind: Numbered, community: Place) -> int:
