@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.pruning import PruneDelivery
 from bot.routing import Command
 from bot.scheduler import WorkFactory
-from handlers import community, core, deliberation, points, volunteering
+from handlers import community, core, deliberation, notices, points, volunteering
 
 COMMANDS: list[Command] = [
     *core.COMMANDS,
@@ -13,6 +13,7 @@ COMMANDS: list[Command] = [
     *deliberation.COMMANDS,
     *volunteering.COMMANDS,
     *points.COMMANDS,
+    *notices.COMMANDS,
 ]
 EVENTS = community.EVENTS
 SEEN = community.SEEN
@@ -22,5 +23,6 @@ SCHEDULED: list[WorkFactory] = [
     *deliberation.SCHEDULED,
     *volunteering.SCHEDULED,
     *points.SCHEDULED,
+    *notices.SCHEDULED,
     PruneDelivery,
 ]

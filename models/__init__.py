@@ -24,6 +24,7 @@ from models.delivery import Button, DeliveryRules, OutboxMessage, OutboxState, P
 from models.dialogs import Dialog, Menu
 from models.grid import Place, PlaceKind
 from models.households import HouseholdRules, JoinRequest, JoinStatus
+from models.notices import Notice, NoticeChat, NoticeCircle, NoticeReceipt, NoticeStatus
 from models.people import Identity, Resident
 from models.points import (
     Expiry,
@@ -84,6 +85,11 @@ __all__ = [
     "JoinStatus",
     "Membership",
     "Menu",
+    "Notice",
+    "NoticeChat",
+    "NoticeCircle",
+    "NoticeReceipt",
+    "NoticeStatus",
     "OutboxMessage",
     "OutboxState",
     "Place",

@@ -489,6 +489,51 @@ def until_due(driver: Driver, delta: timedelta) -> None:
             )
 
 
+NOTICES: list[Line] = [
+    ("sec", "回执", None),
+    ("sec", "通知 协会圈 | 学习", None),
+    ("sec", "通知 全部 | 明天上午停水 | 回执 截止 3小时", None),
+    ("sec", "确认发送 1", None),
+    ("sec", "确认发送 1", None),
+    ("r1", "收到", "g1"),
+    ("r1", "收到了", "g1"),
+    ("r2", "已收到", None),
+    ("n9", "收到", None),
+    ("sec", "回执", None),
+    ("r2", "回执 1", None),
+    ("sec", "通知列表", None),
+    ("sec", "通知 1号院 | 明早停电 | 定时 2小时", None),
+    ("sec", "确认发送 2", "g1"),
+    ("sec", "取消通知 2", None),
+    ("sec", "取消通知 2", None),
+    ("sec", "取消通知 1", None),
+    ("sec", "通知 全部 | 周末义诊", None),
+    ("sec", "回执 3", None),
+    ("sec", "确认发送 99", None),
+    ("sec", "确认发送", None),
+    ("sec", "取消通知", None),
+    ("sec", "回执 乱", None),
+    ("sec", "收到 乱", "g1"),
+    ("sec", "通知", None),
+    ("sec", "通知 全部 |", None),
+    ("sec", "通知 全部 | 停水 | 乱写", None),
+    ("sec", "通知 火星 | 停水", None),
+    ("sec", "通知 全部 | 停水 | 定时 2026-01-01 08:00", None),
+    ("sec", "通知 全部 | 停水 | 回执 截止 1小时 | 定时 2小时", None),
+    ("bh", "通知 2号院 | 楼道清理", None),
+    ("bh", "确认发送 4", None),
+    ("bh", "取消通知 1", None),
+    ("r3", "通知 全部 | 停水", None),
+]
+
+
+def notices(driver: Driver) -> None:
+    """A notice with receipts, a scheduled one cancelled, refusals, and the deadline's lists."""
+    driver.grant("bh", "楼长", "红旗里社区/1号院/3号楼")
+    play(driver, NOTICES)
+    later(driver, timedelta(hours=4))
+
+
 STAGED: list[Line] = [
     ("dup1", "大家好", "g1"),
     ("dup2", "大家好", "g1"),
@@ -560,6 +605,7 @@ SCENARIOS: list[Callable[[Driver], None]] = [
     deliberation,
     volunteering,
     points,
+    notices,
     probe,
 ]
 

@@ -188,6 +188,42 @@ def sees_points_of(
     return viewer_id == member_id or is_points_admin(session, viewer_id, community, programme_id)
 
 
+def sends_notices(session: Session, resident_id: int, community: Place) -> bool:
+    """Secretaries of the community, and building heads of a building in it."""
+    for grant in active_grants(session, resident_id):
+        where = _place_of(grant)
+        if where is None:
+            continue
+        if grant.role == Role.SECRETARY and where.contains(community):
+            return True
+        if grant.role == Role.BUILDING_HEAD and community.contains(where):
+            return True
+    return False
+
+
+def may_notify(session: Session, resident_id: int, place: Place) -> bool:
+    """A secretary anywhere in their community; a building head within their own building."""
+    return holds(session, resident_id, Role.SECRETARY, place) or holds(
+        session, resident_id, Role.BUILDING_HEAD, place
+    )
+
+
+def receipt_areas(
+    session: Session, resident_id: int, community: Place, sender_id: int | None
+) -> list[Place]:
+    """Where a viewer sees a notice's receipts: all of it for its sender and the community's
+    secretaries, their own buildings for building heads, nowhere for anyone else."""
+    if resident_id == sender_id or is_secretary_for(session, resident_id, community):
+        return [community]
+    return [
+        grant.place
+        for grant in active_grants(session, resident_id)
+        if grant.role == Role.BUILDING_HEAD
+        and grant.place is not None
+        and community.contains(grant.place)
+    ]
+
+
 def _place_of(grant: RoleGrant) -> Place | None:
     return grant.circle.place if grant.circle is not None else grant.place
 

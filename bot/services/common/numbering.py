@@ -1,14 +1,21 @@
-"""Numbering items per community: topics, polls, shifts, shop items and redemptions each count
-1, 2, 3 … in theirs."""
+"""Numbering items per community: topics, polls, shifts, notices, shop items and
+redemptions each count 1, 2, 3 … in theirs."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Place, PointsItem, PointsRedemption, Poll, Shift, Topic
+from models import Notice, Place, PointsItem, PointsRedemption, Poll, Shift, Topic
 
-Numbered = type[Topic] | type[Poll] | type[Shift] | type[PointsItem] | type[PointsRedemption]
+Numbered = (
+    type[Topic]
+    | type[Poll]
+    | type[Shift]
+    | type[Notice]
+    | type[PointsItem]
+    | type[PointsRedemption]
+)
 
 
 def next_number(session: Session, kind: Numbered, community: Place) -> int:

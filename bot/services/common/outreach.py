@@ -91,6 +91,11 @@ def deciders(session: Session, place: Place) -> list[Resident]:
     return list({resident.id: resident for resident in found}.values())
 
 
+def holders_at(session: Session, role: Role, place: Place) -> list[Resident]:
+    """The residents granted `role` at exactly `place` (the building heads of a building)."""
+    return _holders(session, role, RoleGrant.place_id == place.id)
+
+
 def _holders(session: Session, role: Role, where: ColumnElement[bool]) -> list[Resident]:
     return list(
         session.scalars(

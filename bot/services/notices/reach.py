@@ -1,0 +1,124 @@
+"""Whom a notice reaches: the circles of its scope, their chats, and the households counted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.errors import DomainError
+from bot.services.common import access
+from bot.services.common.outreach import active_chats, circles_within
+from bot.services.community.grid import ancestors, find_places
+from models import Circle, CircleKind, Place, PlaceKind, Resident
+
+ALL_WORDS = frozenset({"全部", "全社区", "全社區", "all"})
+KIND_WORDS = {
+    "党员圈": CircleKind.PARTY,
+    "黨員圈": CircleKind.PARTY,
+    "邻里圈": CircleKind.NEIGHBOUR,
+    "鄰里圈": CircleKind.NEIGHBOUR,
+    "协会圈": CircleKind.ASSOCIATION,
+    "協會圈": CircleKind.ASSOCIATION,
+    "服务圈": CircleKind.SERVICE,
+    "服務圈": CircleKind.SERVICE,
+}
+# Telegram sends at most 30 messages a second overall (one to each group at a time).
+TELEGRAM_PER_SECOND = 30.0
+
+
+@dataclass(frozen=True)
+class Reached:
+    """A circle a notice goes to, and the place whose households it counts there."""
+
+    circle: Circle
+    place: Place
+
+
+def resolve_scope(
+    session: Session, resident: Resident, community: Place, words: tuple[str, ...]
+) -> list[Reached]:
+    """The circles the scope words name, each checked against the sender's authority."""
+    found: dict[int, Reached] = {}
+    for word in words:
+        for reached in _word(session, resident, community, word):
+            known = found.get(reached.circle.id)
+            if known is None or reached.place.contains(known.place):
+                found[reached.circle.id] = reached
+    if not found:
+        raise DomainError("notices.no_circles", scope=" ".join(words)[:60])
+    return sorted(found.values(), key=lambda r: r.circle.id)
+
+
+def _word(session: Session, resident: Resident, community: Place, word: str) -> list[Reached]:
+    if word.lower() in ALL_WORDS:
+        return _at(session, resident, community, word)
+    kind = KIND_WORDS.get(word)
+    if kind is not None:
+        _allowed(session, resident, community, word)
+        return [Reached(c, c.place) for c in circles_within(session, community) if c.kind == kind]
+    places = [p for p in find_places(session, word) if community.contains(p)]
+    if len(places) == 1 and places[0].kind != PlaceKind.HOUSEHOLD:
+        return _at(session, resident, places[0], word)
+    named = [c for c in circles_within(session, community) if c.name == word]
+    if len(named) == 1:
+        _allowed(session, resident, named[0].place, word)
+        return [Reached(named[0], named[0].place)]
+    raise DomainError("notices.unknown_scope", word=word[:30])
+
+
+def _at(session: Session, resident: Resident, place: Place, word: str) -> list[Reached]:
+    """The circles inside `place`; where there are none, the nearest neighbour circles above it."""
+    _allowed(session, resident, place, word)
+    inside = circles_within(session, place)
+    if inside:
+        return [Reached(c, c.place) for c in inside]
+    for above in reversed(ancestors(session, place)[:-1]):
+        circles = session.scalars(
+            select(Circle)
+            .where(Circle.place_id == above.id, Circle.kind == CircleKind.NEIGHBOUR)
+            .order_by(Circle.id)
+        ).all()
+        if circles:
+            return [Reached(c, place) for c in circles]
+    return []
+
+
+def _allowed(session: Session, resident: Resident, place: Place, word: str) -> None:
+    if not access.may_notify(session, resident.id, place):
+        raise DomainError("notices.scope_not_yours", scope=word[:30])
+
+
+def chats_per_platform(session: Session, circles: list[Circle]) -> dict[str, int]:
+    """How many distinct active chats the circles have on each platform."""
+    chats = {(c.platform, c.chat_id) for circle in circles for c in active_chats(session, circle)}
+    counts: dict[str, int] = {}
+    for platform, _ in sorted(chats):
+        counts[platform] = counts.get(platform, 0) + 1
+    return counts
+
+
+def sending_seconds(chats: dict[str, int], settings: Settings) -> int:
+    """How long sending one message to each chat takes at the platforms' limits (they run
+    side by side): Telegram 30 a second; WeChat at the adapter's cautious pace."""
+    per_second = {
+        "telegram": TELEGRAM_PER_SECOND,
+        "wechat": settings.wechat.max_per_minute / 60.0,
+    }
+    spans = [count / per_second[p] for p, count in chats.items() if p in per_second]
+    return round(max(spans, default=0.0))
+
+
+def registered_households(session: Session, place: Place) -> list[Place]:
+    """The households inside `place` where someone is registered."""
+    return list(
+        session.scalars(
+            select(Place)
+            .join(Resident, Resident.household_id == Place.id)
+            .where(Resident.registered_at.is_not(None), Place.path.startswith(place.path))
+            .order_by(Place.path)
+            .distinct()
+        )
+    )

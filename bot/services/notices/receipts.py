@@ -1,0 +1,248 @@
+"""Receipts (回执): residents' 收到, the figures per circle, and the lists at the deadline."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.errors import DomainError
+from bot.messages import Envelope, Reply
+from bot.services.common import access
+from bot.services.common.outreach import holders_at, to_person
+from bot.services.community.grid import ancestor_of_kind, full_name
+from bot.services.notices.compose import find_notice
+from bot.services.notices.reach import registered_households
+from models import (
+    Circle,
+    Notice,
+    NoticeCircle,
+    NoticeReceipt,
+    NoticeStatus,
+    Place,
+    PlaceKind,
+    Resident,
+    Role,
+)
+
+
+@dataclass(frozen=True)
+class Acked:
+    """A receipt recorded: the notice's number and who acknowledged it."""
+
+    number: int
+    name: str
+
+
+@dataclass(frozen=True)
+class CircleFigures:
+    """Households that acknowledged, of those registered, in one circle."""
+
+    title: str
+    acked: int
+    households: int
+
+
+@dataclass(frozen=True)
+class ReceiptView:
+    """A notice's receipts as one viewer may see them, and the households still silent."""
+
+    number: int
+    text: str
+    circles: list[CircleFigures]
+    silent: list[str]
+    deadline: datetime | None
+
+
+def _open(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    return (
+        Notice.status == NoticeStatus.SENT,
+        Notice.receipts.is_(True),
+        or_(Notice.deadline_at.is_(None), Notice.deadline_at > now),
+    )
+
+
+def acknowledge(
+    session: Session, now: datetime, resident: Resident, circle: Circle | None, number: int | None
+) -> Acked | None:
+    """Record a 收到 to the latest open notice here (or notice `number`); None where a group
+    has no open notice, for then 收到 is only chat."""
+    notice = _acknowledged(session, now, resident, circle, number)
+    if notice is None:
+        if circle is not None and number is None:
+            return None
+        raise DomainError("notices.nothing_to_ack")
+    known = session.scalar(
+        select(NoticeReceipt.id).where(
+            NoticeReceipt.notice_id == notice.id, NoticeReceipt.resident_id == resident.id
+        )
+    )
+    if known is not None:
+        raise DomainError("notices.already_acked", number=notice.number)
+    session.add(
+        NoticeReceipt(
+            notice_id=notice.id, resident_id=resident.id, household_id=resident.household_id, at=now
+        )
+    )
+    return Acked(notice.number, resident.display_name)
+
+
+def _acknowledged(
+    session: Session, now: datetime, resident: Resident, circle: Circle | None, number: int | None
+) -> Notice | None:
+    """The open notice a 收到 answers: in a group, one that reached the group's circle;
+    privately, one that reached a place holding the resident's household."""
+    query = (
+        select(Notice)
+        .join(NoticeCircle, NoticeCircle.notice_id == Notice.id)
+        .where(*_open(now))
+        .order_by(Notice.sent_at.desc(), Notice.id.desc())
+    )
+    if number is not None:
+        query = query.where(Notice.number == number)
+    if circle is not None:
+        query = query.where(NoticeCircle.circle_id == circle.id)
+        return session.scalars(query.limit(1)).first()
+    home = resident.household
+    if home is None:
+        return None
+    for notice in session.scalars(query.limit(50)).unique():
+        if any(reached.place.contains(home) for reached in notice.circles):
+            return notice
+    return None
+
+
+def receipts(
+    session: Session, now: datetime, resident: Resident, community: Place, number: int | None
+) -> ReceiptView:
+    """Per circle, how many registered households acknowledged, and which have not,
+    within what the viewer may see (their own buildings for a building head)."""
+    notice = find_notice(session, community, number) if number else _latest(session, community)
+    if not notice.receipts:
+        raise DomainError("notices.no_receipts_asked", number=notice.number)
+    areas = access.receipt_areas(session, resident.id, community, notice.sender_id)
+    if not areas:
+        raise DomainError("notices.receipts_not_yours")
+    acked = _acked_households(session, notice)
+    figures: list[CircleFigures] = []
+    silent: dict[int, Place] = {}
+    for reached in notice.circles:
+        homes = [
+            h
+            for h in registered_households(session, reached.place)
+            if any(a.contains(h) for a in areas)
+        ]
+        figures.append(
+            CircleFigures(_title(reached.circle), sum(h.id in acked for h in homes), len(homes))
+        )
+        silent.update({h.id: h for h in homes if h.id not in acked})
+    names = [full_name(session, h, below=PlaceKind.ESTATE) for h in silent.values()]
+    return ReceiptView(notice.number, notice.text, figures, sorted(names), notice.deadline_at)
+
+
+def _latest(session: Session, community: Place) -> Notice:
+    notice = session.scalar(
+        select(Notice)
+        .where(Notice.community_id == community.id, Notice.receipts)
+        .where(Notice.status == NoticeStatus.SENT)
+        .order_by(Notice.sent_at.desc(), Notice.id.desc())
+        .limit(1)
+    )
+    if notice is None:
+        raise DomainError("notices.none_with_receipts")
+    return notice
+
+
+def _acked_households(session: Session, notice: Notice) -> set[int]:
+    return {
+        h
+        for h in session.scalars(
+            select(NoticeReceipt.household_id).where(NoticeReceipt.notice_id == notice.id)
+        )
+        if h is not None
+    }
+
+
+def _title(circle: Circle) -> str:
+    return circle.name or circle.place.name
+
+
+def household_figures(session: Session, notice: Notice) -> tuple[int, int]:
+    """Households that acknowledged, and registered households the notice reached."""
+    homes = {h.id for r in notice.circles for h in registered_households(session, r.place)}
+    return len(homes & _acked_households(session, notice)), len(homes)
+
+
+class NoticeDeadlines:
+    """At a notice's receipt deadline, each building head privately gets the households of
+    their building that have not acknowledged, and the sender gets the figures."""
+
+    name = "notices-deadlines"
+
+    def __init__(self, settings: Settings, language: str) -> None:
+        self.language = language
+
+    def next_due(self, session: Session, after: datetime) -> datetime | None:
+        """The earliest deadline not yet passed on."""
+        return session.scalar(select(func.min(Notice.deadline_at)).where(*_due_clause()))
+
+    def run_due(self, session: Session, now: datetime) -> list[Envelope]:
+        """Send the lists of every deadline come, once."""
+        due = session.scalars(
+            select(Notice)
+            .where(*_due_clause(), Notice.deadline_at <= now)
+            .order_by(Notice.deadline_at, Notice.id)
+            .with_for_update()
+        ).all()
+        envelopes: list[Envelope] = []
+        for notice in due:
+            notice.deadline_done_at = now
+            envelopes += self._lists(session, notice)
+        return envelopes
+
+    def _lists(self, session: Session, notice: Notice) -> list[Envelope]:
+        acked = _acked_households(session, notice)
+        homes = {h.id: h for r in notice.circles for h in registered_households(session, r.place)}
+        by_building: dict[int, list[Place]] = defaultdict(list)
+        buildings: dict[int, Place] = {}
+        for home in homes.values():
+            building = ancestor_of_kind(session, home, PlaceKind.BUILDING)
+            if building is not None and home.id not in acked:
+                buildings[building.id] = building
+                by_building[building.id].append(home)
+        envelopes: list[Envelope] = []
+        for building_id, silent in by_building.items():
+            building = buildings[building_id]
+            reply = Reply(
+                "notices.deadline_list",
+                {
+                    "number": notice.number,
+                    "building": full_name(session, building, below=PlaceKind.COMMUNITY),
+                    "households": [full_name(session, h, below=PlaceKind.BUILDING) for h in silent],
+                },
+            )
+            for head in holders_at(session, Role.BUILDING_HEAD, building):
+                envelopes += to_person(head, reply, self.language)
+        if notice.sender is not None:
+            figures = {
+                "number": notice.number,
+                "acked": len(acked & homes.keys()),
+                "households": len(homes),
+            }
+            envelopes += to_person(
+                notice.sender, Reply("notices.deadline_report", figures), self.language
+            )
+        return envelopes
+
+
+def _due_clause() -> tuple[ColumnElement[bool], ...]:
+    return (
+        Notice.status == NoticeStatus.SENT,
+        Notice.receipts.is_(True),
+        Notice.deadline_at.is_not(None),
+        Notice.deadline_done_at.is_(None),
+    )

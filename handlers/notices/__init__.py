@@ -1,0 +1,38 @@
+"""Notices commands (通知): compose and confirm, 收到, receipts, the list; scheduled sending."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.errors import DomainError
+from bot.routing import Command
+from bot.scheduler import WorkFactory
+from bot.services.common.access import sends_notices
+from bot.services.notices import NoticeDeadlines, SendNotices
+from handlers import access
+from handlers.notices import commands
+
+
+def _sender(ctx: Context) -> bool:
+    """Visible to secretaries and building heads of the community."""
+    try:
+        community = access.community_here(ctx)
+    except DomainError:
+        return False
+    return sends_notices(ctx.session, ctx.resident.id, community)
+
+
+COMMANDS: list[Command] = [
+    Command("notice", ("通知", "通知"), commands.compose, _sender, "notice", access.BOTH),
+    Command("sendnotice", ("确认发送", "確認發送"), commands.confirm, _sender),
+    Command("cancelnotice", ("取消通知", "取消通知"), commands.cancel, _sender),
+    Command(
+        "ack",
+        ("收到", "收到", "收到了", "已收到", "好的收到", "好的,收到"),
+        commands.ack,
+        help_key="ack",
+        menus=access.GROUP,
+    ),
+    Command("receipts", ("回执", "回執"), commands.receipts, _sender, "receipts", access.BOTH),
+    Command("notices", ("通知列表", "通知列表"), commands.listing, _sender, "notices", access.BOTH),
+]
+SCHEDULED: list[WorkFactory] = [SendNotices, NoticeDeadlines]

@@ -1,0 +1,135 @@
+"""Notices commands: compose, confirm, cancel, 收到, receipts and the list."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.errors import DomainError
+from bot.messages import Audience, Choice, Envelope, Reply
+from bot.services import notices
+from bot.services.common.arguments import as_number, bounded
+from bot.services.common.when import local_text
+from handlers.access import community_here
+
+MAX_ARGUMENT = 1200
+
+
+def _number(args: str, usage: str) -> int | None:
+    """The notice number typed, or None when none was; a clear error for anything else."""
+    word = args.strip()
+    if not word:
+        return None
+    number = as_number(word)
+    if number is None:
+        raise DomainError(usage)
+    return number
+
+
+def compose(ctx: Context, args: str) -> Reply:
+    """`通知 1号院 | 明天停水 | 回执 截止 明天18:00 | 定时 明天 8:00`: a preview to confirm."""
+    spec = notices.parse_notice(bounded(args, MAX_ARGUMENT))
+    preview = notices.compose(
+        ctx.session, ctx.now, ctx.settings, ctx.resident, community_here(ctx), spec
+    )
+    number = preview.number
+    return Reply(
+        "notices.preview",
+        {
+            "number": number,
+            "text": preview.text,
+            "circles": preview.circles,
+            "chats": preview.chats,
+            "seconds": preview.seconds,
+            "send_at": preview.send_at,
+            "receipts": preview.receipts,
+            "deadline": preview.deadline,
+        },
+        [
+            [
+                Choice("notices.confirm_button", f"/sendnotice {number}", True, True),
+                Choice("notices.cancel_button", f"/cancelnotice {number}", True, True),
+            ]
+        ],
+    )
+
+
+def confirm(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """`确认发送 3`: the draft goes out now, or is scheduled."""
+    number = _number(args, "notices.confirm_usage")
+    if number is None:
+        raise DomainError("notices.confirm_usage")
+    done = notices.confirm(
+        ctx.session,
+        ctx.now,
+        ctx.zone,
+        ctx.resident,
+        community_here(ctx),
+        number,
+        ctx.default_language,
+    )
+    data = {"number": done.number, "chats": done.chats, "send_at": done.send_at}
+    return [Reply("notices.confirmed", data), *done.envelopes]
+
+
+def cancel(ctx: Context, args: str) -> Reply:
+    """`取消通知 3`: a draft or scheduled notice is not sent."""
+    number = _number(args, "notices.cancel_usage")
+    if number is None:
+        raise DomainError("notices.cancel_usage")
+    done = notices.cancel(ctx.session, ctx.now, ctx.resident, community_here(ctx), number)
+    return Reply("notices.cancelled", {"number": done})
+
+
+def ack(ctx: Context, args: str) -> list[Reply]:
+    """`收到`: a receipt for the latest open notice here; chat where none is open."""
+    number = _number(args, "notices.ack_usage")
+    done = notices.acknowledge(ctx.session, ctx.now, ctx.resident, ctx.circle, number)
+    if done is None:
+        return []
+    audience = Audience.TOAST if ctx.pressed else Audience.HERE
+    return [Reply("notices.acked", {"number": done.number, "name": done.name}, audience=audience)]
+
+
+def receipts(ctx: Context, args: str) -> list[Reply]:
+    """`回执 [3]`: figures per circle here, and privately the households not yet answered."""
+    number = _number(args, "notices.receipts_usage")
+    view = notices.receipts(ctx.session, ctx.now, ctx.resident, community_here(ctx), number)
+    deadline = local_text(view.deadline, ctx.zone) if view.deadline else None
+    figures = [
+        {"title": c.title, "acked": c.acked, "households": c.households} for c in view.circles
+    ]
+    summary = Reply(
+        "notices.receipts",
+        {"number": view.number, "text": view.text, "circles": figures, "deadline": deadline},
+    )
+    silent = Reply(
+        "notices.silent",
+        {"number": view.number, "households": view.silent},
+        audience=Audience.PRIVATE,
+    )
+    return [summary, silent] if view.silent else [summary]
+
+
+def listing(ctx: Context, args: str) -> Reply:
+    """`通知列表`: recent and scheduled notices with their figures."""
+    lines = notices.notices_of(ctx.session, ctx.resident, community_here(ctx))
+    return Reply(
+        "notices.listing",
+        {
+            "notices": [
+                {
+                    "number": n.number,
+                    "status": n.status,
+                    "text": n.text[:30],
+                    "at": local_text(n.at, ctx.zone) if n.at else None,
+                    "chats": n.chats,
+                    "failed": n.failed,
+                    "pending": n.pending,
+                    "receipts": n.receipts,
+                    "acked": n.acked,
+                    "households": n.households,
+                }
+                for n in lines
+            ]
+        },
+        audience=Audience.PRIVATE,
+    )

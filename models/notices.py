@@ -1,0 +1,106 @@
+"""Notices (通知): what a sender broadcast, the circles and chats it reached, and receipts."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, UtcDateTime, str_enum
+from models.circles import Circle
+from models.grid import Place
+from models.people import Resident
+
+
+class NoticeStatus(enum.StrEnum):
+    """A draft waits for the sender's confirmation; a scheduled notice for its time."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+
+
+class Notice(Base):
+    """A notice numbered in its community, sent now or at `send_at`, perhaps asking receipts."""
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        UniqueConstraint("community_id", "number"),
+        Index("ix_notices_status_send_at", "status", "send_at"),
+        Index("ix_notices_deadline_at", "deadline_at", "deadline_done_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"))
+    scope: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(String(1000))
+    status: Mapped[NoticeStatus] = mapped_column(
+        str_enum(NoticeStatus, "notice_status", native_enum=False, length=16)
+    )
+    receipts: Mapped[bool] = mapped_column(Boolean, default=False)
+    deadline_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    deadline_done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    send_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    community: Mapped[Place] = relationship()
+    sender: Mapped[Resident | None] = relationship()
+    circles: Mapped[list[NoticeCircle]] = relationship(
+        back_populates="notice", order_by="NoticeCircle.id"
+    )
+
+
+class NoticeCircle(Base):
+    """A circle a notice reaches; its households are counted within `place` (the narrower
+    of the circle's place and the notice's scope)."""
+
+    __tablename__ = "notice_circles"
+    __table_args__ = (UniqueConstraint("notice_id", "circle_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"))
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"), index=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"))
+
+    notice: Mapped[Notice] = relationship(back_populates="circles")
+    circle: Mapped[Circle] = relationship()
+    place: Mapped[Place] = relationship()
+
+
+class NoticeChat(Base):
+    """A chat a notice was staged for: one row, and one outbox row, per chat, never two."""
+
+    __tablename__ = "notice_chats"
+    __table_args__ = (UniqueConstraint("notice_id", "platform", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"))
+    circle_id: Mapped[int | None] = mapped_column(
+        ForeignKey("circles.id", ondelete="SET NULL"), index=True
+    )
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    title: Mapped[str] = mapped_column(String(128), default="")
+    staged_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class NoticeReceipt(Base):
+    """One resident's 收到 to a notice; households are counted through `household_id`."""
+
+    __tablename__ = "notice_receipts"
+    __table_args__ = (UniqueConstraint("notice_id", "resident_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"))
+    resident_id: Mapped[int] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), index=True
+    )
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("places.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)

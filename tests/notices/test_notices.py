@@ -1,0 +1,193 @@
+"""Notices: compose with a preview, confirm, schedule, receipts, deadline lists and refusals."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import App
+from bot.clock import VirtualClock
+from bot.errors import DomainError
+from bot.messages import EventKind
+from bot.services.notices import parse_notice
+from models import NoticeChat, NoticeReceipt, NoticeStatus
+from tests.support.community import build, session_of
+from tests.support.driver import Driver, Sent
+
+
+def _tick(app: App, **delta: float) -> list[tuple[str, str]]:
+    """Move the virtual clock, run what falls due, and return (chat, text) of what went out."""
+    clock = app.clock
+    assert isinstance(clock, VirtualClock)
+    end = clock.now() + timedelta(**delta)
+    sent = [e for _, batch in app.scheduler.run_until(clock.now(), end, clock.set) for e in batch]
+    return [
+        (
+            e.target.chat_id,
+            app.renderer.render(e.reply, e.language, html_mode=False, buttons=False).text,
+        )
+        for e in sent
+    ]
+
+
+def _confirm(driver: Driver, user: str, preview: Sent) -> list[Sent]:
+    """The sender presses 确认发送 on a preview; the confirmation comes first."""
+    return driver.say(user, preview.tokens["确认发送"], event=EventKind.PRESS)
+
+
+def _send(driver: Driver, text: str, user: str = "sec") -> None:
+    preview = driver.one(user, text)
+    assert "还没发送" in preview.text, preview.text
+    _confirm(driver, user, preview)
+
+
+def _chats(app: App) -> int:
+    with session_of(app) as session:
+        return session.scalar(select(func.count()).select_from(NoticeChat)) or 0
+
+
+def test_parse_reads_scope_text_and_settings() -> None:
+    spec = parse_notice("1号院 3号楼 | 明天停水 | 回执 截止 明天18:00 | 定时 明天 8:00")
+    assert spec.scope == ("1号院", "3号楼")
+    assert spec.text == "明天停水"
+    assert (spec.receipts, spec.deadline, spec.send_at) == (True, "明天18:00", "明天 8:00")
+    assert parse_notice("全部 今晚开会").text == "今晚开会"
+    for bad, key in (("全部 |", "notices.empty"), ("全部 | x | 乱写", "notices.bad_setting")):
+        with pytest.raises(DomainError) as refused:
+            parse_notice(bad)
+        assert refused.value.key == key
+
+
+def test_preview_names_circles_and_chats_and_nothing_goes_before_confirmation(app: App) -> None:
+    driver = build(app)
+    preview = driver.one("sec", "通知 全部 | 明天上午停水")
+    assert "2 个圈" in preview.text and "控制台 2 个群" in preview.text
+    assert _chats(app) == 0
+    sent = _confirm(driver, "sec", preview)
+    assert "2 个群" in sent[0].text and len(sent) == 3
+    chats = [s.chat for s in driver.say("sec", "确认发送 1")]
+    assert chats == ["sec"] and "已经确认过" in driver.sent[-1].text
+    assert _chats(app) == 2
+
+
+def test_confirmation_sends_one_message_to_each_chat_with_a_receipt_button(app: App) -> None:
+    driver = build(app)
+    driver.one("sec", "通知 全部 | 明天上午停水 | 回执 截止 明天18:00")
+    answers = driver.say("sec", "确认发送 1")
+    posted = {s.chat: s for s in answers if not s.private}
+    assert set(posted) == {"g1", "g2"}
+    assert posted["g1"].buttons == [[("收到", "/ack 1")]]
+    assert "明天上午停水" in posted["g1"].text
+
+
+def test_receipts_are_one_per_person_counted_per_household(app: App) -> None:
+    driver = build(app)
+    _send(driver, "通知 全部 | 明天上午停水 | 回执 截止 明天18:00")
+    posted = next(s for s in driver.sent if s.chat == "g1" and s.buttons)
+    assert "已收到您的回执" in driver.press("r1", posted, "收到", "g1").text
+    assert "已收到您的回执" in driver.one("r1b", "收到了", "g1").text
+    assert "已经回执过" in driver.one("r1", "收到", "g1").text
+    assert "已收到您的回执" in driver.one("r2", "已收到").text
+    figures, silent = driver.say("sec", "回执")
+    assert "1号院：2/4 户已回执" in figures.text
+    assert silent.private and silent.chat == "sec"
+    assert "303" in silent.text and "304" in silent.text and "301" not in silent.text
+    with session_of(app) as session:
+        assert session.scalar(select(func.count()).select_from(NoticeReceipt)) == 3
+
+
+def test_without_an_open_notice_shou_dao_is_chat_in_a_group_and_a_hint_privately(app: App) -> None:
+    driver = build(app)
+    assert driver.say("r1", "收到", "g1") == []
+    assert "没有需要回执" in driver.one("r1", "收到").text
+    _send(driver, "通知 全部 | 今晚开会")
+    assert driver.say("r1", "好的收到", "g1") == []
+
+
+def test_a_scheduled_notice_goes_once_at_its_time_and_can_be_cancelled(app: App) -> None:
+    driver = build(app)
+    preview = driver.one("sec", "通知 1号院 | 明早停电 | 定时 2小时")
+    assert "定时" in preview.text
+    assert "将在" in _confirm(driver, "sec", preview)[0].text
+    assert _tick(app, hours=1) == []
+    went = _tick(app, hours=2)
+    assert [chat for chat, _ in went] == ["g1"] and "明早停电" in went[0][1]
+    assert _tick(app, hours=5) == []
+    _send(driver, "通知 全部 | 周末义诊 | 定时 1天")
+    assert "已取消" in driver.one("sec", "取消通知 2").text
+    assert _tick(app, days=2) == []
+    assert "已经发出" in driver.one("sec", "取消通知 1").text
+    listing = driver.one("sec", "通知列表").text
+    assert "[已取消" in listing and "送达 1/1 个群" in listing
+
+
+def test_at_the_deadline_building_heads_get_their_silent_households_privately(app: App) -> None:
+    driver = build(app)
+    driver.grant("bh", "楼长", "红旗里社区/1号院/3号楼")
+    _send(driver, "通知 全部 | 明天上午停水 | 回执 截止 3小时")
+    driver.say("r1", "收到", "g1")
+    driver.say("r3", "收到", "g1")
+    went = _tick(app, hours=4)
+    by_chat = dict(went)
+    assert set(by_chat) == {"bh", "sec"}
+    assert "2单元/302" in by_chat["bh"] and "2单元/304" in by_chat["bh"]
+    assert "301" not in by_chat["bh"]
+    assert "2/4 户已回执" in by_chat["sec"]
+    assert _tick(app, hours=4) == []
+    assert driver.say("r2", "收到", "g1") == []
+
+
+def test_text_style_offers_the_typed_forms(app: App) -> None:
+    driver = build(app, buttons=False)
+    preview = driver.one("sec", "通知 全部 | 明天上午停水 | 回执")
+    assert "确认发送 1" in preview.text
+    posted = {s.chat: s.text for s in driver.say("sec", "确认发送 1")}
+    assert "收到" in posted["g1"]
+    assert "已收到您的回执" in driver.one("r2", "收到", "g1").text
+
+
+def test_a_building_head_notifies_their_building_only(app: App) -> None:
+    driver = build(app)
+    driver.grant("bh", "楼长", "红旗里社区/1号院/3号楼")
+    preview = driver.one("bh", "通知 1号院/3号楼 | 楼道清理 | 回执")
+    assert "1 个圈" in preview.text
+    _confirm(driver, "bh", preview)
+    assert "不能给「2号院」发通知" in driver.one("bh", "通知 2号院 | 楼道清理").text
+    assert "不能给「全部」" in driver.one("bh", "通知 全部 | 楼道清理").text
+    driver.say("r1", "收到", "g1")
+    figures, _ = driver.say("bh", "回执")
+    assert "1/4 户" in figures.text
+
+
+@pytest.mark.parametrize(
+    ("user", "text", "answer"),
+    [
+        ("r3", "通知 全部 | 停水", "只有社区书记和楼长"),
+        ("sec", "通知 全部 |", "通知内容是空的"),
+        ("sec", "通知 火星 | 停水", "找不到「火星」"),
+        ("sec", "通知 幸福家园 | 停水", "找不到「幸福家园」"),
+        ("sec", "通知 全部 | 停水 | 定时 2026-11-22 08:00", "已经过去"),
+        ("sec", "通知 全部 | 停水 | 定时 乱七八糟", "乱七八糟"),
+        ("sec", "通知 全部 | 停水 | 回执 截止 1小时 | 定时 2小时", "截止时间要在发送之后"),
+    ],
+)
+def test_bad_input_gets_a_clear_reply_and_nothing_is_kept(
+    app: App, user: str, text: str, answer: str
+) -> None:
+    driver = build(app)
+    driver.say(user, "帮助")
+    before = driver.snapshot()
+    reply = driver.one(user, text)
+    assert answer in reply.text, reply.text
+    assert driver.snapshot() == before
+
+
+def test_drafts_left_unconfirmed_never_go_out(app: App) -> None:
+    driver = build(app)
+    driver.one("sec", "通知 全部 | 停水 | 定时 1小时")
+    assert _tick(app, hours=3) == []
+    with session_of(app) as session:
+        assert session.scalar(select(func.count()).select_from(NoticeChat)) == 0
+    assert NoticeStatus.DRAFT.value == "draft"
