@@ -28,19 +28,31 @@ class Rendered:
     buttons: list[list[Choice]] = field(default_factory=list)
 
 
+def template_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
+    """The Jinja2 environment of the templates.
+
+    English counts use Jinja2's i18n extension with null translations:
+    `ngettext("%(num)d household", "%(num)d households", n)` picks the form for n.
+    """
+    environment = Environment(
+        loader=FileSystemLoader(templates_dir),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        extensions=["jinja2.ext.i18n"],
+    )
+    environment.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    return environment
+
+
 class Renderer:
     """Each feature's messages are macros of one file per language: `<feature>/<language>.j2`."""
 
     def __init__(self, router: Router, templates_dir: Path = TEMPLATES_DIR) -> None:
         self.router = router
-        self._environment = Environment(
-            loader=FileSystemLoader(templates_dir),
-            autoescape=select_autoescape(default=True, default_for_string=True),
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=False,
-        )
+        self._environment = template_environment(templates_dir)
 
     def _macro(self, key: str, language: str) -> Macro:
         feature, _, name = key.partition(".")

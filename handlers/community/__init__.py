@@ -49,7 +49,7 @@ COMMANDS: list[Command] = [
     ),
     Command(
         "mydata",
-        ("我的数据", "我的數據", "我的资料", "我的資料"),
+        ("我的数据", "我的資料", "我的數據", "我的资料"),
         privacy.mydata,
         help_key="mydata",
         menus=access.PRIVATE,

@@ -51,7 +51,7 @@ COMMANDS: list[Command] = [
     ),
     Command(
         "pollset",
-        ("投票设置", "投票設置", "修改投票"),
+        ("投票设置", "投票設定", "投票設置", "修改投票"),
         polls.pollset,
         access.admin_here,
         "pollset",

@@ -23,7 +23,7 @@ def _sender(ctx: Context) -> bool:
 
 COMMANDS: list[Command] = [
     Command("notice", ("通知", "通知"), commands.compose, _sender, "notice", access.BOTH),
-    Command("sendnotice", ("确认发送", "確認發送"), commands.confirm, _sender),
+    Command("sendnotice", ("确认发送", "確認傳送", "確認發送"), commands.confirm, _sender),
     Command("cancelnotice", ("取消通知", "取消通知"), commands.cancel, _sender),
     Command(
         "ack",

@@ -75,7 +75,7 @@ COMMANDS: list[Command] = [
     Command("rank", ("积分榜", "積分榜"), commands.rank, help_key="rank", menus=access.BOTH),
     Command(
         "pointexport",
-        ("积分导出", "積分導出"),
+        ("积分导出", "積分匯出", "積分導出"),
         commands.export,
         access.secretary_here,
         "pointexport",

@@ -96,7 +96,7 @@ COMMANDS: list[Command] = [
     ),
     Command(
         "dutyrules",
-        ("值班设置", "值班設置"),
+        ("值班设置", "值班設定", "值班設置"),
         shifts.dutyrules,
         access.secretary_here,
         "dutyrules",

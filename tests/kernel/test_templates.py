@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from jinja2 import Environment, FileSystemLoader, nodes
+from jinja2 import nodes
 
 from bot.app import App
 from bot.config import LANGUAGES
 from bot.messages import Choice, Reply
-from bot.rendering import TEMPLATES_DIR, Renderer
+from bot.rendering import TEMPLATES_DIR, Renderer, template_environment
 from bot.routing import Router
 from bot.services.deliberation.polls import YES_NO_LABELS
 from handlers.registry import COMMANDS
@@ -92,7 +92,7 @@ class Macro:
 
 
 def _macros(language: str) -> dict[str, Macro]:
-    environment = Environment(loader=FileSystemLoader(TEMPLATES_DIR))
+    environment = template_environment()
     found: dict[str, Macro] = {}
     for feature in FEATURES:
         tree = environment.parse((TEMPLATES_DIR / feature / f"{language}.j2").read_text("utf-8"))
@@ -104,7 +104,7 @@ def _macros(language: str) -> dict[str, Macro]:
 
 def _called_within_templates() -> set[str]:
     """Macros that other macros call (`names.kind(...)`, or a macro of the same file)."""
-    environment = Environment(loader=FileSystemLoader(TEMPLATES_DIR))
+    environment = template_environment()
     called: set[str] = set()
     for feature in FEATURES:
         tree = environment.parse((TEMPLATES_DIR / feature / "zh-Hans.j2").read_text("utf-8"))

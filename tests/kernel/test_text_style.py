@@ -43,9 +43,9 @@ def test_no_text_style_reply_asks_for_a_button(app: App) -> None:
 @pytest.mark.parametrize(
     ("line", "with_buttons", "typed"),
     [
-        ("提议 修灯", "支持请点「附议」，或发送「附议", "支持请发送「附议"),
-        ("发起投票 修灯吗 | 修 | 不修", "点下面的按钮投票", "投票请发送「投票"),
-        ("发起投票 哪天 | 六 | 日 | 多选 2", "点选项逐个加入", "请一次发送「投票"),
+        ("提议 修灯", "支持请点「附议」，或发送「附议", "支持请回复「附议"),
+        ("发起投票 修灯吗 | 修 | 不修", "点下面的按钮投票", "照选项后面写的回复"),
+        ("发起投票 哪天 | 六 | 日 | 多选 2", "点选项逐个加入", "逐项回复，加入您的选择"),
     ],
 )
 def test_group_replies_differ_by_style(app: App, line: str, with_buttons: str, typed: str) -> None:

@@ -62,7 +62,8 @@ def test_a_deadline_in_chinese_numerals(driver: Driver) -> None:
 
 def test_a_vote_and_a_topic_number_in_chinese_numerals(driver: Driver) -> None:
     driver.say("r1", "提议 修灯", "g1")
-    assert "目前 2/5 户支持" in driver.one("r2", "附议 一", "g1").text
+    seconded, proposal = driver.say("r2", "附议 一", "g1")
+    assert "目前 2/5 户支持" in seconded.text and "目前 2 户支持" in proposal.text
     driver.say("owner", "发起投票 修灯吗 | 修 | 不修", "g1")
     assert "不修" in driver.one("r3", "投票 一 二", "g1").text
 
