@@ -141,8 +141,9 @@ def test_a_short_staffed_rota_sends_one_digest_a_morning_and_alerts_only_what_no
     assert "共 18 个班次 #4–#21" in made.text
     sent = _admin_messages(town, "2026-11-28 00:00")
     assert sent == [
-        ("11-24 06:00", "volunteering.short_alert", 1),
-        ("11-24 07:00", "volunteering.short_alert", 1),
+        # The alerts for the 08:00 and 09:00 shifts fall in quiet hours and wait for 07:30.
+        ("11-24 07:30", "volunteering.short_alert", 1),
+        ("11-24 07:30", "volunteering.short_alert", 1),
         ("11-24 07:30", "volunteering.short_digest", 7),
         ("11-25 07:30", "volunteering.short_digest", 11),
         ("11-26 07:30", "volunteering.short_digest", 11),

@@ -240,6 +240,6 @@ def test_private_reminders_go_on_the_platforms_of_the_shifts_circle(town: Driver
     evening = _run(app, _at(app, "2026-11-23 20:00"))
     assert [where for _, where, _ in evening] == ["to console:r2"]
     bind_elsewhere(app, "telegram", "-100777", "1号院", "tg-owner")
-    morning = _run(app, _at(app, "2026-11-24 07:30"))
+    morning = _run(app, _at(app, "2026-11-24 08:30"))
     personal = sorted(where for _, where, kind in morning if kind.endswith("hour_before"))
     assert personal == ["to console:r2", "to telegram:777"]
