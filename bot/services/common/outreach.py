@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from bot.messages import ChatKind, Envelope, Reply, Target
+from bot.services.common.access import LEADERS
 from bot.services.community.grid import ancestors
 from models import Circle, CircleChat, Identity, Place, Resident, Role, RoleGrant
 
@@ -88,6 +89,13 @@ def deciders(session: Session, place: Place) -> list[Resident]:
     """The secretaries and grid workers whose area holds `place`."""
     above = RoleGrant.place_id.in_([p.id for p in ancestors(session, place)])
     found = _holders(session, Role.SECRETARY, above) + _holders(session, Role.GRID_WORKER, above)
+    return list({resident.id: resident for resident in found}.values())
+
+
+def leaders(session: Session, place: Place) -> list[Resident]:
+    """The building heads and unit heads whose building or unit holds `place`."""
+    above = RoleGrant.place_id.in_([p.id for p in ancestors(session, place)])
+    found = [resident for role in LEADERS for resident in _holders(session, role, above)]
     return list({resident.id: resident for resident in found}.values())
 
 
