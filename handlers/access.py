@@ -37,6 +37,12 @@ def admin_here(ctx: Context) -> bool:
     return access.admin_here(ctx.session, actor_of(ctx))
 
 
+def organiser_here(ctx: Context) -> bool:
+    """True for those who arrange shifts and polls in this circle: its admins, and the heads
+    of its building or unit."""
+    return access.organiser_here(ctx.session, actor_of(ctx))
+
+
 def secretary_here(ctx: Context) -> bool:
     """True for a secretary of this circle's community."""
     return access.secretary_here(ctx.session, actor_of(ctx))

@@ -17,7 +17,7 @@ from handlers import access
 from handlers.volunteering import shifts, signups
 
 COMMANDS: list[Command] = [
-    Command("shift", ("排班",), shifts.shift, access.admin_here, "shift", access.GROUP),
+    Command("shift", ("排班",), shifts.shift, access.organiser_here, "shift", access.GROUP),
     Command("rota", ("新建班次",), shifts.shift),
     Command(
         "shifts",
@@ -49,7 +49,7 @@ COMMANDS: list[Command] = [
         "editshift",
         ("修改班次", "修改班次", "改班"),
         shifts.edit_shift,
-        access.admin_here,
+        access.organiser_here,
         "editshift",
         access.GROUP,
     ),
@@ -57,7 +57,7 @@ COMMANDS: list[Command] = [
         "cancelshift",
         ("取消班次", "取消班次", "撤班"),
         shifts.cancel_shift,
-        access.admin_here,
+        access.organiser_here,
         "cancelshift",
         access.GROUP,
     ),
@@ -82,7 +82,7 @@ COMMANDS: list[Command] = [
         "approve",
         ("批准报名", "批准報名", "批准"),
         shifts.approve,
-        access.admin_here,
+        access.organiser_here,
         "approve",
         access.GROUP,
     ),
@@ -90,7 +90,7 @@ COMMANDS: list[Command] = [
         "decline",
         ("不批准", "不批准"),
         shifts.decline,
-        access.admin_here,
+        access.organiser_here,
         "decline",
         access.GROUP,
     ),

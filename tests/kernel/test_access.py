@@ -25,8 +25,10 @@ from tests.support.driver import PLATFORM, Driver
 from tests.support.volunteers import create
 
 HERE, OTHER_CIRCLE, OTHER_COMMUNITY = "this circle", "another circle", "another community"
-SCOPES = (HERE, OTHER_CIRCLE, OTHER_COMMUNITY)
-# Roles sit relative to g1 (1号院, 红旗里社区); g2 is 2号院 there, g3 幸福家园 in 幸福社区.
+BUILDING = "a circle of building 3"
+SCOPES = (HERE, OTHER_CIRCLE, OTHER_COMMUNITY, BUILDING)
+# Roles sit relative to g1 (1号院, 红旗里社区); g2 is 2号院 there, g3 幸福家园 in 幸福社区,
+# g4 the circle of 1号院/3号楼, whose building head is `bh` (and `uh` heads its unit 2 only).
 USERS = {
     "resident": "r1",
     "volunteer": "vol",
@@ -49,14 +51,25 @@ GRANTS = [
     ("gw", "网格员", "红旗里社区"),
 ]
 CIRCLE_ADMINS = [("ca1", "1号院"), ("ca2", "2号院")]
-CHATS = {HERE: "g1", OTHER_CIRCLE: "g2", OTHER_COMMUNITY: "g3"}
+CHATS = {HERE: "g1", OTHER_CIRCLE: "g2", OTHER_COMMUNITY: "g3", BUILDING: "g4"}
 # What each scope's commands name: a sub-place to bind to, a household, a binding request's place.
-SUB_PLACES = {HERE: "1号院/3号楼", OTHER_CIRCLE: "2号院/1号楼", OTHER_COMMUNITY: "幸福家园/1号楼"}
-HOUSEHOLDS = {HERE: "3-2-302", OTHER_CIRCLE: "1-1-101", OTHER_COMMUNITY: "1-1-101"}
+SUB_PLACES = {
+    HERE: "1号院/3号楼",
+    OTHER_CIRCLE: "2号院/1号楼",
+    OTHER_COMMUNITY: "幸福家园/1号楼",
+    BUILDING: "1号院/3号楼/1单元",
+}
+HOUSEHOLDS = {
+    HERE: "3-2-302",
+    OTHER_CIRCLE: "1-1-101",
+    OTHER_COMMUNITY: "1-1-101",
+    BUILDING: "3-1-101",
+}
 REQUESTED = {
     HERE: ("n1", "1号院"),
     OTHER_CIRCLE: ("n2", "2号院"),
     OTHER_COMMUNITY: ("n3", "幸福家园"),
+    BUILDING: ("n4", "1号院/4号楼"),
 }
 
 Allowed = dict[str, set[str]]
@@ -68,21 +81,27 @@ ADMINS: Allowed = {
     },
     OTHER_CIRCLE: {"circle admin of another circle", "secretary of this community"},
     OTHER_COMMUNITY: {"secretary of another community"},
+    BUILDING: {"secretary of this community"},
 }
+# Shifts and polls: also the heads of the circle's building or unit, never of a wider circle.
+ORGANISERS: Allowed = ADMINS | {BUILDING: ADMINS[BUILDING] | {"building head"}}
 SECRETARIES: Allowed = {
     HERE: {"secretary of this community"},
     OTHER_CIRCLE: {"secretary of this community"},
     OTHER_COMMUNITY: {"secretary of another community"},
+    BUILDING: {"secretary of this community"},
 }
 BINDERS: Allowed = {
     HERE: {"secretary of this community", "grid worker"},
     OTHER_CIRCLE: {"secretary of this community", "grid worker"},
     OTHER_COMMUNITY: {"secretary of another community"},
+    BUILDING: {"secretary of this community", "grid worker"},
 }
 CHECKERS: Allowed = {
     HERE: {"building head", "unit head", "grid worker"},
     OTHER_CIRCLE: {"grid worker"},
     OTHER_COMMUNITY: set(),
+    BUILDING: {"building head", "grid worker"},
 }
 
 
@@ -102,19 +121,22 @@ def _cases() -> list[Case]:
         return Case(name, text, allowed, frozenset(refusals), private=name == "approvebind")
 
     admins_only = "volunteering.admins_only"
+    shift_refusals = (admins_only, "volunteering.lead_own_area")
+    poll_refusals = ("deliberation.poll_admins_only", "deliberation.lead_own_area")
+    close_refusals = ("deliberation.close_not_allowed", "deliberation.lead_own_area")
     return [
         case("members", "成员", ADMINS, "circles.admins_only"),
         case("role", "设角色 @tgt 志愿者", ADMINS, "roles.not_allowed"),
-        case(
-            "poll", "发起投票 装路灯吗？ | 同意 | 不同意", ADMINS, "deliberation.poll_admins_only"
-        ),
-        case("close", "结束投票 {poll}", ADMINS, "deliberation.close_not_allowed"),
+        case("poll", "发起投票 装路灯吗？ | 同意 | 不同意", ORGANISERS, *poll_refusals),
+        case("pollset", "投票设置 {poll} 截止 5天", ORGANISERS, *close_refusals),
+        case("close", "结束投票 {poll}", ORGANISERS, *close_refusals),
         case("decide", "决议 {topic} 修好路灯", ADMINS, "deliberation.topic_admins_only"),
         case("hot", "热点议题 {topic}", SECRETARIES, "deliberation.secretary_only"),
         case("threshold", "附议门槛 5", SECRETARIES, "deliberation.secretary_only"),
-        case("shift", "排班 巡逻 | 2026-11-26 08:00-10:00 | 2人", ADMINS, admins_only),
-        case("editshift", "修改班次 {shift} | 3人", ADMINS, admins_only),
+        case("shift", "排班 巡逻 | 2026-11-26 08:00-10:00 | 2人", ORGANISERS, *shift_refusals),
+        case("editshift", "修改班次 {shift} | 3人", ORGANISERS, *shift_refusals),
         case("attend", "确认出勤 {shift}", ADMINS, admins_only),
+        case("cancelshift", "取消班次 {shift}", ORGANISERS, *shift_refusals),
         case("dutyrules", "值班设置 缺勤 3次", SECRETARIES, "volunteering.secretary_only"),
         case("verify", "核验 {household}", CHECKERS, "households.checkers_only"),
         case("verifyrule", "户核验 开", SECRETARIES, "households.secretary_only"),
@@ -127,16 +149,19 @@ def _cases() -> list[Case]:
 
 
 def _town(app: App) -> tuple[Driver, dict[str, dict[str, object]]]:
-    """Three circles in two communities, a joined chat, every role, and something to act on."""
+    """Four circles in two communities, a joined chat, every role, and something to act on."""
     driver = build(app)
     driver.grant("sec2", "书记", "幸福社区")
     driver.group("g3", "幸福家园邻里圈", admins=("owner3",))
     bind_approved(driver, "owner3", "g3", "幸福家园", secretary="sec2")
     driver.group("gj", "1号院二群", admins=("jowner", "jadmin"))
     bind_approved(driver, "jowner", "gj", "1号院")
+    driver.group("g4", "3号楼邻里圈", admins=("owner4",))
+    bind_approved(driver, "owner4", "g4", "1号院/3号楼")
     driver.admins["g1"].add("padmin")
     register(driver, "r5", "1-1-101", chat="g2")
     register(driver, "r6", "1-1-101", chat="g3")
+    register(driver, "r7", "3-1-101")
     driver.say("tgt", "你好", "g1")
     for user, role, place in GRANTS:
         driver.grant(user, role, place)
@@ -147,7 +172,7 @@ def _town(app: App) -> tuple[Driver, dict[str, dict[str, object]]]:
             roles.grant(session, app.clock.now(), admin, Role.CIRCLE_ADMIN, held, roles.OPERATOR)
     numbers: dict[str, dict[str, object]] = {}
     for scope, proposer, owner in zip(
-        SCOPES, ("r1", "r5", "r6"), ("owner", "owner2", "owner3"), strict=True
+        SCOPES, ("r1", "r5", "r6", "r3"), ("owner", "owner2", "owner3", "owner4"), strict=True
     ):
         chat = CHATS[scope]
         driver.say(proposer, "提议 修路灯", chat)

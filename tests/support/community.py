@@ -47,6 +47,17 @@ def build(app: App, buttons: bool = True) -> Driver:
     return driver
 
 
+def building_circles(driver: Driver) -> None:
+    """g4 bound to 1号院/3号楼 (admin `owner4`), g5 to 1号院/4号楼 (`owner5`), g6 to its unit 2
+    (`owner6`); `bh` heads 3号楼 and `uh` its unit 2."""
+    for chat, place in (("g4", "1号院/3号楼"), ("g5", "1号院/4号楼"), ("g6", "1号院/3号楼/2单元")):
+        owner = f"owner{chat[1:]}"
+        driver.group(chat, f"{place}邻里圈", admins=(owner,))
+        bind_approved(driver, owner, chat, place)
+    driver.grant("bh", "楼长", "1号院/3号楼")
+    driver.grant("uh", "单元长", "1号院/3号楼/2单元")
+
+
 def bind_approved(
     driver: Driver,
     admin: str,

@@ -8,13 +8,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
-from bot.services.community.grid import ancestor_of_kind
+from bot.services.community.grid import ancestor_of_kind, full_name
 from models import Circle, GrantKind, Place, PlaceKind, PointsGrant, Resident, Role, RoleGrant
 
 # Who vouches for a household they do not live in: the people who know the building.
 HOUSEHOLD_CHECKERS = (Role.BUILDING_HEAD, Role.UNIT_HEAD, Role.GRID_WORKER)
 # Who binds chats to places and decides binding requests, inside their area.
 BINDERS = (Role.SECRETARY, Role.GRID_WORKER)
+# Who leads duty and polls in the circles of their own building or unit, besides the admins.
+LEADERS = (Role.BUILDING_HEAD, Role.UNIT_HEAD)
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,50 @@ def manages(session: Session, actor: Actor, circle: Circle | None, community: Pl
     if circle is None:
         return False
     return is_circle_admin(session, actor.resident.id, circle, _platform_admin_of(actor, circle))
+
+
+def leads(session: Session, resident_id: int, place: Place) -> bool:
+    """True for a building head or unit head whose building or unit holds `place`."""
+    return any(holds(session, resident_id, role, place) for role in LEADERS)
+
+
+def organises(session: Session, actor: Actor, circle: Circle | None, community: Place) -> bool:
+    """Who arranges shifts and polls in `circle`: its managers, and the heads of its building
+    or unit (never of a wider place: an estate's or community's circle is the admins')."""
+    if manages(session, actor, circle, community):
+        return True
+    return circle is not None and leads(session, actor.resident.id, circle.place)
+
+
+def require_organiser(
+    session: Session,
+    actor: Actor,
+    circle: Circle | None,
+    community: Place,
+    refusals: tuple[str, str],
+    **data: object,
+) -> None:
+    """Refuse unless the actor organises `circle`: with the first key (and `data`), or, for a
+    building or unit head, with the second, naming the buildings and units they lead."""
+    if organises(session, actor, circle, community):
+        return
+    refusal, heads_refusal = refusals
+    led = [
+        full_name(session, g.place, below=PlaceKind.COMMUNITY)
+        for g in active_grants(session, actor.resident.id)
+        if g.role in LEADERS and g.place is not None
+    ]
+    if led:
+        raise DomainError(heads_refusal, places=led, **data)
+    raise DomainError(refusal, **data)
+
+
+def organiser_here(session: Session, actor: Actor) -> bool:
+    """True for those who arrange shifts and polls in the circle the actor speaks in."""
+    circle = actor.circle
+    return circle is not None and (
+        admin_here(session, actor) or leads(session, actor.resident.id, circle.place)
+    )
 
 
 def admin_here(session: Session, actor: Actor) -> bool:

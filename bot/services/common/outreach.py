@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from bot.messages import ChatKind, Envelope, Reply, Target
+from bot.services.common.access import LEADERS
 from bot.services.community.grid import ancestors
 from models import Circle, CircleChat, Identity, Place, Resident, Role, RoleGrant
 
@@ -94,6 +95,13 @@ def deciders(session: Session, place: Place) -> list[Resident]:
 def holders_at(session: Session, role: Role, place: Place) -> list[Resident]:
     """The residents granted `role` at exactly `place` (the building heads of a building)."""
     return _holders(session, role, RoleGrant.place_id == place.id)
+
+
+def leaders(session: Session, place: Place) -> list[Resident]:
+    """The building heads and unit heads whose building or unit holds `place`."""
+    above = RoleGrant.place_id.in_([p.id for p in ancestors(session, place)])
+    found = [resident for role in LEADERS for resident in _holders(session, role, above)]
+    return list({resident.id: resident for resident in found}.values())
 
 
 def _holders(session: Session, role: Role, where: ColumnElement[bool]) -> list[Resident]:

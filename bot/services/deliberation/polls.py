@@ -17,7 +17,13 @@ from bot.config import DeliberationSettings
 from bot.errors import DomainError
 from bot.messages import Envelope, Incoming, Reply
 from bot.services.common import audit, dialogs
-from bot.services.common.access import Actor, community_of, home_community, manages
+from bot.services.common.access import (
+    Actor,
+    community_of,
+    home_community,
+    manages,
+    require_organiser,
+)
 from bot.services.common.keywords import folded
 from bot.services.common.numbering import next_number
 from bot.services.common.outreach import active_chats, circles_within
@@ -57,6 +63,10 @@ YES_NO_WORDS = {
     "no": ("反对", "反對", "不同意", "no"),
     "abstain": ("弃权", "棄權", "abstain"),
 }
+# How those who may not open a poll are refused: everyone, and building or unit heads.
+ORGANISERS_ONLY = ("deliberation.poll_admins_only", "deliberation.lead_own_area")
+# How those who may not close or change someone else's poll are refused.
+CLOSERS_ONLY = ("deliberation.close_not_allowed", "deliberation.lead_own_area")
 
 
 # Opening ----------------------------------------------------------------------------
@@ -85,10 +95,10 @@ def open_poll(
     reminder_hours: float,
     quiet: QuietHours,
 ) -> Poll:
-    """Open a poll from `circle`, posted there and, with a scope, in every circle inside it."""
+    """Open a poll from `circle`, posted there and, with a scope, in every circle inside it;
+    its admins and the heads of its building or unit may."""
     community = community_of(session, circle.place)
-    if not manages(session, actor, circle, community):
-        raise DomainError("deliberation.poll_admins_only")
+    require_organiser(session, actor, circle, community, ORGANISERS_ONLY)
     checked = _check(session, now, actor, circle, community, spec, default_days)
     settings = spec.settings
     per_household = settings.per_household is not False
@@ -400,9 +410,9 @@ def option_named(poll: Poll, words: str) -> int:
 
 def _require_owner_or_admin(session: Session, actor: Actor, poll: Poll) -> None:
     community = session.get_one(Place, poll.community_id)
-    owner = poll.owner_id == actor.resident.id
-    if not owner and not manages(session, actor, poll.circle, community):
-        raise DomainError("deliberation.close_not_allowed", number=poll.number)
+    if poll.owner_id == actor.resident.id:
+        return
+    require_organiser(session, actor, poll.circle, community, CLOSERS_ONLY, number=poll.number)
 
 
 def close_early(session: Session, now: datetime, actor: Actor, poll: Poll, secret: bytes) -> Poll:
@@ -448,8 +458,8 @@ def start_guided(session: Session, where: Where, incoming: Incoming, kind: str) 
     circle = where.circle
     if circle is None:
         raise DomainError("core.group_only")
-    if not manages(session, where.actor, circle, community_of(session, circle.place)):
-        raise DomainError("deliberation.poll_admins_only")
+    community = community_of(session, circle.place)
+    require_organiser(session, where.actor, circle, community, ORGANISERS_ONLY)
     dialogs.start(session, where.now, incoming, kind, "question")
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.messages import Envelope
 from bot.services.common import audit
-from bot.services.common.access import Actor, community_of, manages
+from bot.services.common.access import Actor, community_of, require_organiser
 from bot.services.common.numbering import next_number
 from bot.services.common.when import local_text
 from bot.services.volunteering.notices import Duty, promotions, rosters, tell_each
@@ -25,6 +25,7 @@ from bot.services.volunteering.shift_spec import ShiftItems
 from bot.services.volunteering.shifts import (
     ACTIVE,
     MAX_NUMBERS,
+    ORGANISERS_ONLY,
     counts,
     find_shift,
     lock,
@@ -55,10 +56,10 @@ class Created:
 def create_shifts(
     session: Session, duty: Duty, actor: Actor, circle: Circle, items: ShiftItems
 ) -> Created:
-    """An admin creates one shift, or a rota of them, in a circle."""
+    """An admin, or a head of the circle's building or unit, creates one shift, or a rota
+    of them, in a circle."""
     community = community_of(session, circle.place)
-    if not manages(session, actor, circle, community):
-        raise DomainError("volunteering.admins_only")
+    require_organiser(session, actor, circle, community, ORGANISERS_ONLY)
     assert items.times is not None
     slots = items.times.slots(duty.zone)
     future = _future(duty, items, slots)
@@ -166,14 +167,13 @@ def _refuse_duplicates(
 
 
 def _managed(session: Session, actor: Actor, community: Place, numbers: list[int]) -> list[Shift]:
-    """The open shifts an admin names, locked."""
+    """The open shifts an organiser names, locked."""
     if len(numbers) > MAX_NUMBERS:
         raise DomainError("volunteering.too_many_numbers", limit=MAX_NUMBERS)
     shifts = []
     for number in sorted(set(numbers)):
         shift = lock(session, find_shift(session, community, number))
-        if not manages(session, actor, shift.circle, community):
-            raise DomainError("volunteering.admins_only")
+        require_organiser(session, actor, shift.circle, community, ORGANISERS_ONLY)
         if shift.status == ShiftStatus.CANCELLED:
             raise DomainError("volunteering.shift_cancelled", number=number)
         shifts.append(shift)

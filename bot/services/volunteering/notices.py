@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.messages import Choice, Envelope, Reply
-from bot.services.common.outreach import circle_admins, secretaries
+from bot.services.common.outreach import circle_admins, leaders, secretaries
 from bot.services.common.when import local_text
 from bot.services.volunteering.reminders import local_day
 from bot.services.volunteering.rosters import about, refresh_rosters, to_volunteer
@@ -88,12 +88,13 @@ def promotions(session: Session, duty: Duty, promoted: list[SignUp]) -> list[Env
 
 
 def approval_requests(session: Session, duty: Duty, signup: SignUp) -> list[Envelope]:
-    """Ask the circle's admins (else the secretaries) privately to approve a held sign-up."""
+    """Ask the circle's admins and the heads of its building or unit (else the secretaries)
+    privately to approve a held sign-up."""
     shift = signup.shift
     community = session.get_one(Place, shift.community_id)
-    deciders = (circle_admins(session, shift.circle) if shift.circle else []) or secretaries(
-        session, community
-    )
+    here = shift.circle
+    local = circle_admins(session, here) + leaders(session, here.place) if here else []
+    deciders = list({r.id: r for r in local}.values()) or secretaries(session, community)
     name = signup.resident.display_name
     noshows = recent_noshows(session, duty.now, signup.resident, community, duty.rules)
     reply = Reply(

@@ -42,6 +42,8 @@ LISTED = (
     SignUpStatus.NO_SHOW,
 )
 MAX_NUMBERS = 100
+# How those who may not arrange a shift are refused: everyone, and building or unit heads.
+ORGANISERS_ONLY = ("volunteering.admins_only", "volunteering.lead_own_area")
 # Finding things -----------------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.messages import Envelope
 from bot.services.common import audit
-from bot.services.common.access import Actor, holds, holds_any_role_around, manages
+from bot.services.common.access import Actor, holds, holds_any_role_around, require_organiser
 from bot.services.common.when import local_text
 from bot.services.volunteering.notices import (
     Duty,
@@ -33,6 +33,7 @@ from bot.services.volunteering.rules import DutyRules
 from bot.services.volunteering.shifts import (
     ACTIVE,
     HOLDING,
+    ORGANISERS_ONLY,
     Who,
     counts,
     find_shift,
@@ -374,11 +375,11 @@ def decide(
     who: Who,
     approved: bool,
 ) -> Decided:
-    """An admin approves or declines a sign-up that waits for approval."""
+    """An admin or the head of the shift's building or unit approves or declines a sign-up
+    that waits for approval."""
     shift = lock(session, find_shift(session, community, number))
+    require_organiser(session, actor, shift.circle, community, ORGANISERS_ONLY)
     signup = someone_on(session, duty.now, shift, who)
-    if not manages(session, actor, shift.circle, community):
-        raise DomainError("volunteering.admins_only")
     if signup.status != SignUpStatus.PENDING:
         raise DomainError(
             "volunteering.not_pending", number=shift.number, name=signup.resident.display_name
