@@ -7,18 +7,19 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.app import App
 from bot.clock import VirtualClock
 from bot.errors import DomainError
 from bot.messages import EventKind, Reply
 from bot.rendering import Renderer
+from bot.services.common.access import community_of
 from bot.services.community import roles
 from bot.services.community.grid import LEVELS, add_path, resolve_place
 from bot.services.community.people import ensure_identity
 from handlers.registry import COMMANDS
-from models import Circle, JoinRequest, Role
+from models import Circle, JoinRequest, Poll, Role, Shift, Topic
 from tests.support.community import build
 from tests.support.driver import Driver
 
@@ -536,6 +537,78 @@ def notices(driver: Driver) -> None:
     later(driver, timedelta(hours=4))
 
 
+RARER_VOTES: list[Line] = [
+    ("dup1", "登记 3-2-314 同意", "g1"),
+    ("dup2", "登记 3-2-315 同意", "g1"),
+    ("owner", "发起投票 午饭 | 甲 | 乙 | 每人一票", "g1"),
+    ("r2", "投票 {poll} 1", "g1"),
+    ("r2", "投票 {poll} 2", "g1"),
+    ("owner", "发起投票 周末 | 甲 | 乙 | 丙 | 多选 2", "g1"),
+    ("r2", "投票 {poll} 1", "g1"),
+    ("r2", "投票 {poll} 1", "g1"),
+    ("r2", "投票 {poll} 1 2 3", "g1"),
+    ("owner", "发起投票 隐藏 | 甲 | 乙 | 匿名 | 结束后公布", "g1"),
+    ("r2", "结果 {poll}", "g1"),
+    ("r2", "投票 {poll} 1", "g1"),
+    ("owner", "投票设置 {poll} 实名", "g1"),
+    ("owner", "发起投票 问 | 甲 | 乙 | 表决", "g1"),
+    ("owner", "发起投票 问 | 甲 | 乙 | 开始 3天 | 截止 2天", "g1"),
+    ("owner", "发起投票 问 | 甲 | 乙 | 截止 2099-01-01", "g1"),
+    ("owner", "发起投票 问 | 甲 | 乙 | 范围 幸福社区", "g1"),
+    ("owner", "发起投票 问 | 表决 | 议题 1", "g1"),
+    ("owner", "发起投票 单元 | 甲 | 乙 | 范围 红旗里社区/1号院/3号楼/2单元", "g1"),
+    ("r3", "投票 {poll} 1", "g1"),
+    ("sec", "发起投票 全院 | 甲 | 乙 | 范围 红旗里社区/1号院", "g1"),
+    ("sec", "结果", "g5"),
+    ("sec", "结果", "g6"),
+    ("sec", "结果", "g8"),
+    ("sec", "户核验 开", "g1"),
+    ("owner", "发起投票 核验 | 表决", "g1"),
+    ("dup1", "投票 {poll} 1", "g1"),
+    ("sec", "户核验 关", "g1"),
+    ("r1", "提议 修围墙", "g1"),
+    ("dup1", "附议 {topic}", "g1"),
+    ("owner", "发起投票 围墙 | 甲 | 乙", "g1"),
+    ("dup1", "投票 {poll} 1", "g1"),
+    ("dup1", "搬迁 3-2-316", "g1"),
+    ("dup1", "附议 {topic}", "g1"),
+    ("dup1", "投票 {poll} 2", "g1"),
+    ("owner", "决议 {topic} 修好 | 负责 @r2 | 期限 3天", "g1"),
+]
+RARER_SHIFTS: list[Line] = [
+    ("owner", "排班 一人岗 | 明天 08:00-10:00 | 1人 | 不候补", "g1"),
+    ("r2", "报名 {shift}", "g1"),
+    ("r3", "报名 {shift}", "g1"),
+    ("owner", "排班 门岗 | 08:00-10:00 | 2人", "g1"),
+    ("owner", "排班 门岗 | 明天 至 后天 至 大后天 08:00-10:00 | 2人", "g1"),
+    ("owner", "排班 门岗 | 明天 08:00-10:00 | 2人 | 截止 2天", "g1"),
+    ("owner", "排班 门岗 | 明天 08:00-10:00 | 2人 | 截止 2099-01-01", "g1"),
+    ("owner", "排班 门岗 | 明天 至 后天 每周三 08:00-10:00 | 2人", "g1"),
+    ("owner", "修改班次 {shift} | 明天 至 后天 09:00-11:00", "g1"),
+    ("owner", "缺勤 {shift} @", "g1"),
+    ("owner", "排班 早岗 | 明天 08:00-10:00 | 2人 | 截止 3小时 | 取消截止 10小时", "g1"),
+    ("dup1", "报名 {shift}", "g1"),
+    ("dup2", "报名 {shift}", "g1"),
+    ("owner", "缺勤 {shift} @老王", "g1"),
+]
+RARER_ON_DUTY: list[Line] = [
+    ("dup1", "取消报名 {shift}", "g1"),
+    ("r3", "报名 {shift}", "g1"),
+]
+RARER_STARTING: list[Line] = [
+    ("dup2", "签到 {shift}", "g1"),
+    ("dup2", "签退 {shift}", "g1"),
+]
+RARER_AFTER: list[Line] = [
+    ("owner", "缺勤 {shift} 1", "g1"),
+    ("dup2", "签退 {shift}", "g1"),
+    ("sec", "值班设置 缺勤 1次", "g1"),
+    ("owner", "排班 补岗 | 明天 08:00-10:00 | 2人", "g1"),
+    ("dup1", "报名 {shift}", "g1"),
+    ("owner", "批准 {shift} 1", "g1"),
+    ("sec", "值班设置 缺勤 3次", "g1"),
+]
+
 STAGED: list[Line] = [
     ("dup1", "大家好", "g1"),
     ("dup2", "大家好", "g1"),
@@ -588,6 +661,7 @@ def _render_refusals(driver: Driver) -> None:
             lambda: roles.scope_at(session, Role.CIRCLE_ADMIN, unit),
             lambda: roles.scope_at(session, Role.BUILDING_HEAD, community),
             lambda: roles.scope_for(session, Role.SECRETARY, Circle(place=street), someone),
+            lambda: community_of(session, street),
         ]
         for refusal in refusals:
             try:
@@ -601,6 +675,33 @@ def _render_refusals(driver: Driver) -> None:
     render(pointer, "zh-Hans", html_mode=True, buttons=True)
 
 
+def play_newest(driver: Driver, lines: list[Line]) -> None:
+    """Say each line, with {poll}, {topic} and {shift} the newest of each at that moment."""
+    for user, text, chat in lines:
+        with driver.app.db.transaction() as session:
+            newest = {
+                name: session.scalar(select(func.max(model.number))) or 0
+                for name, model in (("poll", Poll), ("topic", Topic), ("shift", Shift))
+            }
+        driver.say(user, text.format(**newest), chat)
+
+
+def rarer(driver: Driver) -> None:
+    """Votes, polls and shifts meeting their rarer refusals, and held sign-ups decided."""
+    play_newest(driver, RARER_VOTES)
+    # A poll whose only group unbinds itself closes with nowhere to post the result.
+    driver.say("sec", "发起投票 党员 | 甲 | 乙", "g4")
+    driver.say("sec", "", "g4", event=EventKind.BOT_REMOVED)
+    play_newest(driver, [("sec", "结束投票 {poll}", "g1")])
+    play_newest(driver, RARER_SHIFTS)
+    later(driver, timedelta(hours=14))
+    play_newest(driver, RARER_ON_DUTY)
+    later(driver, timedelta(hours=1, minutes=45))
+    play_newest(driver, RARER_STARTING)
+    later(driver, timedelta(hours=6))
+    play_newest(driver, RARER_AFTER)
+
+
 SCENARIOS: list[Callable[[Driver], None]] = [
     community,
     staged,
@@ -608,6 +709,7 @@ SCENARIOS: list[Callable[[Driver], None]] = [
     volunteering,
     points,
     notices,
+    rarer,
     probe,
 ]
 
