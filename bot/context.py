@@ -17,7 +17,11 @@ from models import Circle, CircleChat, Identity, Resident
 
 
 class Listed(Protocol):
-    """A command as /help sees it: its help key and who may see it."""
+    """A command as /help sees it: its name, help key and who may see it."""
+
+    @property
+    def name(self) -> str:
+        """The command's slash name."""
 
     @property
     def help_key(self) -> str:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.runtime import Macro
+from markupsafe import Markup
 
 from bot.config import LANGUAGES
 from bot.messages import Choice, Reply
@@ -66,13 +68,24 @@ class Renderer:
         """The reply text as Telegram-safe HTML (user content escaped).
 
         A message with a `buttons` parameter is told whether the reader has buttons,
-        so that where there are none it says what to type instead.
+        so that where there are none it says what to type instead; one with a `say`
+        parameter gets a function that renders another message (`say(key, **data)`).
         """
         macro = self._macro(key, language)
         if "buttons" in macro.arguments:
             data = {**data, "buttons": buttons}
+        if "say" in macro.arguments:
+            data = {**data, "say": self._sayer(language)}
         text = str(macro(**data))
         return _BLANK_RUNS.sub("\n\n", text.strip())
+
+    def _sayer(self, language: str) -> Callable[..., Markup]:
+        """A function rendering another message, in `language`, inside the one being rendered."""
+
+        def say(key: str, /, **data: Any) -> Markup:
+            return Markup(self.markup(key, data, language))
+
+        return say
 
     def render(self, reply: Reply, language: str, *, html_mode: bool, buttons: bool) -> Rendered:
         """Render `reply` for a platform: HTML or plain, buttons or numbered lines.

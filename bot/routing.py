@@ -23,7 +23,8 @@ class Command:
     """A command: its slash name, keywords, handler, and who sees it in /help.
 
     `keywords[0]` is the simplified-Chinese form shown to zh-Hans users and
-    `keywords[1]` the traditional form shown to zh-Hant users. `menus` names the
+    `keywords[1]` the traditional form shown to zh-Hant users. `listed_in` names the
+    templates whose `help_line` describes it in /help and in menus; `menus` names the
     platform command menus ("private", "group") that list it.
     """
 
@@ -31,8 +32,13 @@ class Command:
     keywords: tuple[str, ...]
     handler: Callable[[Context, str], Reply | Sequence[Reply | Envelope]]
     visible: Callable[[Context], bool] = field(default=lambda ctx: True)
-    help_key: str = ""
+    listed_in: str = ""
     menus: tuple[str, ...] = ()
+
+    @property
+    def help_key(self) -> str:
+        """Where /help finds its line: `<templates>.<name>`; empty when it is not listed."""
+        return f"{self.listed_in}.{self.name}" if self.listed_in else ""
 
 
 @dataclass(frozen=True)

@@ -39,13 +39,13 @@ def help_(ctx: Context, args: str) -> Reply:
     word = args.strip().lower()
     if word and word not in ALL_WORDS:
         raise DomainError("core.extra_arguments", extra=word[:40])
-    visible = [c.help_key for c in ctx.commands if c.help_key and c.visible(ctx)]
-    data = {"keys": visible, "group": ctx.is_group, "short": False}
+    visible = {c.name: c.help_key for c in ctx.commands if c.help_key and c.visible(ctx)}
+    data = {"keys": list(visible.values()), "group": ctx.is_group, "short": False}
     if word:
         return Reply("core.help", data, audience=Audience.PRIVATE)
     if not ctx.is_group:
         return Reply("core.help", data)
-    everyday = [key for key in GROUP_EVERYDAY if key in visible][:GROUP_LINES]
+    everyday = [visible[name] for name in GROUP_EVERYDAY if name in visible][:GROUP_LINES]
     return Reply("core.help", data | {"keys": everyday, "short": True})
 
 
@@ -87,10 +87,10 @@ COMMANDS: list[Command] = [
         ("开始", "開始"),
         start,
         access.hidden_unless_private,
-        "start",
+        "core",
         access.PRIVATE,
     ),
-    Command("help", ("帮助", "幫助"), help_, help_key="help", menus=access.BOTH),
-    Command("lang", ("语言", "語言"), lang, help_key="lang", menus=access.BOTH),
-    Command("quiet", ("免打扰", "免打擾"), quiet, access.secretary_here, "quiet"),
+    Command("help", ("帮助", "幫助"), help_, listed_in="core", menus=access.BOTH),
+    Command("lang", ("语言", "語言"), lang, listed_in="core", menus=access.BOTH),
+    Command("quiet", ("免打扰", "免打擾"), quiet, access.secretary_here, "core"),
 ]

@@ -438,7 +438,10 @@ class TelegramAdapter:
             for menu, scope in scopes.items():
                 entries = [
                     BotCommand(
-                        c.name, self.app.renderer.markup("names.menu", {"name": c.name}, language)
+                        c.name,
+                        self.app.renderer.markup(
+                            f"{c.listed_in}.help_line", {"key": c.name, "menu": True}, language
+                        ),
                     )
                     for c in listed
                     if menu in c.menus

@@ -9,20 +9,20 @@ from handlers import access
 from handlers.community import circles, households, privacy
 
 COMMANDS: list[Command] = [
-    Command("bind", ("绑定", "綁定"), circles.bind, access.bind_visible, "bind", access.GROUP),
+    Command("bind", ("绑定", "綁定"), circles.bind, access.bind_visible, "circles", access.GROUP),
     Command(
         "bindings",
         ("绑定申请", "綁定申請"),
         circles.bind_requests,
         access.binder,
-        "bindings",
+        "circles",
         access.PRIVATE,
     ),
     Command("approvebind", ("批准绑定", "批准綁定"), circles.approve_bind),
     Command("rejectbind", ("拒绝绑定", "拒絕綁定"), circles.reject_bind),
-    Command("join", ("登记", "登記"), circles.join, access.in_circle, "join", access.GROUP),
+    Command("join", ("登记", "登記"), circles.join, access.in_circle, "circles", access.GROUP),
     Command("move", ("搬迁", "搬遷", "搬家"), circles.move),
-    Command("me", ("我的", "我的"), circles.me, help_key="me", menus=access.BOTH),
+    Command("me", ("我的", "我的"), circles.me, listed_in="circles", menus=access.BOTH),
     Command(
         "confirmjoin", ("确认入户", "確認入戶", "同意入户", "同意入戶"), households.confirm_join
     ),
@@ -36,7 +36,7 @@ COMMANDS: list[Command] = [
         ("成员", "成員"),
         circles.members,
         access.admin_here,
-        "members",
+        "circles",
         access.GROUP,
     ),
     Command(
@@ -44,21 +44,21 @@ COMMANDS: list[Command] = [
         ("设角色", "設角色"),
         circles.role,
         access.admin_here,
-        "role",
+        "circles",
         access.GROUP,
     ),
     Command(
         "mydata",
         ("我的数据", "我的資料", "我的數據", "我的资料"),
         privacy.mydata,
-        help_key="mydata",
+        listed_in="privacy",
         menus=access.PRIVATE,
     ),
     Command(
         "forget",
         ("注销", "註銷", "注銷"),
         privacy.forget_me,
-        help_key="forget",
+        listed_in="privacy",
         menus=access.PRIVATE,
     ),
 ]

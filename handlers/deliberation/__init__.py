@@ -26,27 +26,31 @@ COMMANDS: list[Command] = [
         ("提议", "提議"),
         topics.propose,
         access.in_circle,
-        "propose",
+        "deliberation",
         access.GROUP,
     ),
-    Command("second", ("附议", "附議"), topics.second, access.in_circle, "second", access.GROUP),
-    Command("topics", ("议题", "議題"), topics.list_topics, help_key="topics", menus=access.BOTH),
+    Command(
+        "second", ("附议", "附議"), topics.second, access.in_circle, "deliberation", access.GROUP
+    ),
+    Command(
+        "topics", ("议题", "議題"), topics.list_topics, listed_in="deliberation", menus=access.BOTH
+    ),
     Command(
         "poll",
         ("发起投票", "發起投票"),
         dialog.poll,
         access.organiser_here,
-        "poll",
+        "deliberation",
         access.GROUP,
     ),
-    Command("vote", ("投票", "投票"), polls.vote, help_key="vote", menus=access.BOTH),
-    Command("result", ("结果", "結果"), polls.result, help_key="result", menus=access.BOTH),
+    Command("vote", ("投票", "投票"), polls.vote, listed_in="deliberation", menus=access.BOTH),
+    Command("result", ("结果", "結果"), polls.result, listed_in="deliberation", menus=access.BOTH),
     Command(
         "close",
         ("结束投票", "結束投票"),
         polls.close,
         access.organiser_here,
-        "close",
+        "deliberation",
         access.GROUP,
     ),
     Command(
@@ -54,26 +58,30 @@ COMMANDS: list[Command] = [
         ("投票设置", "投票設定", "投票設置", "修改投票"),
         polls.pollset,
         access.organiser_here,
-        "pollset",
+        "deliberation",
         access.GROUP,
     ),
-    Command("decide", ("决议", "決議"), topics.decide, access.admin_here, "decide", access.GROUP),
+    Command(
+        "decide", ("决议", "決議"), topics.decide, access.admin_here, "deliberation", access.GROUP
+    ),
     Command(
         "progress",
         ("进展", "進展"),
         topics.progress,
         access.admin_here,
-        "progress",
+        "deliberation",
         access.GROUP,
     ),
-    Command("done", ("办结", "辦結"), topics.done, access.admin_here, "done", access.GROUP),
-    Command("reject", ("驳回", "駁回"), topics.reject, access.admin_here, "reject", access.GROUP),
+    Command("done", ("办结", "辦結"), topics.done, access.admin_here, "deliberation", access.GROUP),
+    Command(
+        "reject", ("驳回", "駁回"), topics.reject, access.admin_here, "deliberation", access.GROUP
+    ),
     Command(
         "hot",
         ("热点议题", "熱點議題"),
         topics.hot,
         access.secretary_here,
-        "hot",
+        "deliberation",
         access.GROUP,
     ),
     Command(
@@ -81,10 +89,16 @@ COMMANDS: list[Command] = [
         ("附议门槛", "附議門檻"),
         topics.threshold,
         access.secretary_here,
-        "threshold",
+        "deliberation",
         access.GROUP,
     ),
-    Command("stats", ("议事统计", "議事統計"), topics.figures, help_key="stats", menus=access.BOTH),
+    Command(
+        "stats",
+        ("议事统计", "議事統計"),
+        topics.figures,
+        listed_in="deliberation",
+        menus=access.BOTH,
+    ),
 ]
 
 SCHEDULED: list[WorkFactory] = [

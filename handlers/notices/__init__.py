@@ -22,17 +22,17 @@ def _sender(ctx: Context) -> bool:
 
 
 COMMANDS: list[Command] = [
-    Command("notice", ("通知", "通知"), commands.compose, _sender, "notice", access.BOTH),
+    Command("notice", ("通知", "通知"), commands.compose, _sender, "notices", access.BOTH),
     Command("sendnotice", ("确认发送", "確認傳送", "確認發送"), commands.confirm, _sender),
     Command("cancelnotice", ("取消通知", "取消通知"), commands.cancel, _sender),
     Command(
         "ack",
         ("收到", "收到", "收到了", "已收到", "好的收到", "好的,收到"),
         commands.ack,
-        help_key="ack",
+        listed_in="notices",
         menus=access.GROUP,
     ),
-    Command("receipts", ("回执", "回執"), commands.receipts, _sender, "receipts", access.BOTH),
+    Command("receipts", ("回执", "回執"), commands.receipts, _sender, "notices", access.BOTH),
     Command("notices", ("通知列表", "通知列表"), commands.listing, _sender, "notices", access.BOTH),
 ]
 SCHEDULED: list[WorkFactory] = [SendNotices, NoticeDeadlines]

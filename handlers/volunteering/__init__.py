@@ -17,32 +17,38 @@ from handlers import access
 from handlers.volunteering import shifts, signups
 
 COMMANDS: list[Command] = [
-    Command("shift", ("排班",), shifts.shift, access.organiser_here, "shift", access.GROUP),
+    Command("shift", ("排班",), shifts.shift, access.organiser_here, "volunteering", access.GROUP),
     Command("rota", ("新建班次",), shifts.shift),
     Command(
         "shifts",
         ("值班表", "值班表", "接龙", "接龍", "班次"),
         signups.list_shifts,
-        help_key="shifts",
+        listed_in="volunteering",
         menus=access.BOTH,
     ),
     Command("roster", ("值班", "值班"), signups.list_shifts),
-    Command("signup", ("报名", "報名"), signups.signup, help_key="signup", menus=access.BOTH),
+    Command(
+        "signup", ("报名", "報名"), signups.signup, listed_in="volunteering", menus=access.BOTH
+    ),
     Command(
         "cancel",
         ("取消报名", "取消報名"),
         signups.cancel,
-        help_key="cancel",
+        listed_in="volunteering",
         menus=access.BOTH,
     ),
     Command("withdraw", ("退出报名", "退出報名"), signups.cancel),
-    Command("checkin", ("签到", "簽到"), signups.checkin, help_key="checkin", menus=access.BOTH),
-    Command("checkout", ("签退", "簽退"), signups.checkout, help_key="checkout", menus=access.BOTH),
+    Command(
+        "checkin", ("签到", "簽到"), signups.checkin, listed_in="volunteering", menus=access.BOTH
+    ),
+    Command(
+        "checkout", ("签退", "簽退"), signups.checkout, listed_in="volunteering", menus=access.BOTH
+    ),
     Command(
         "hours",
         ("时长", "時長", "志愿时长", "志願時長"),
         signups.hours,
-        help_key="hours",
+        listed_in="volunteering",
         menus=access.BOTH,
     ),
     Command(
@@ -50,7 +56,7 @@ COMMANDS: list[Command] = [
         ("修改班次", "修改班次", "改班"),
         shifts.edit_shift,
         access.organiser_here,
-        "editshift",
+        "volunteering",
         access.GROUP,
     ),
     Command(
@@ -58,7 +64,7 @@ COMMANDS: list[Command] = [
         ("取消班次", "取消班次", "撤班"),
         shifts.cancel_shift,
         access.organiser_here,
-        "cancelshift",
+        "volunteering",
         access.GROUP,
     ),
     Command(
@@ -66,16 +72,18 @@ COMMANDS: list[Command] = [
         ("确认出勤", "確認出勤"),
         shifts.attend,
         access.admin_here,
-        "attend",
+        "volunteering",
         access.GROUP,
     ),
-    Command("noshow", ("缺勤", "缺勤"), shifts.noshow, access.admin_here, "noshow", access.GROUP),
+    Command(
+        "noshow", ("缺勤", "缺勤"), shifts.noshow, access.admin_here, "volunteering", access.GROUP
+    ),
     Command(
         "undocheckin",
         ("撤销签到", "撤銷簽到"),
         shifts.undo_checkin,
         access.admin_here,
-        "undocheckin",
+        "volunteering",
         access.GROUP,
     ),
     Command(
@@ -83,7 +91,7 @@ COMMANDS: list[Command] = [
         ("批准报名", "批准報名", "批准"),
         shifts.approve,
         access.organiser_here,
-        "approve",
+        "volunteering",
         access.GROUP,
     ),
     Command(
@@ -91,7 +99,7 @@ COMMANDS: list[Command] = [
         ("不批准", "不批准"),
         shifts.decline,
         access.organiser_here,
-        "decline",
+        "volunteering",
         access.GROUP,
     ),
     Command(
@@ -99,7 +107,7 @@ COMMANDS: list[Command] = [
         ("值班设置", "值班設定", "值班設置"),
         shifts.dutyrules,
         access.secretary_here,
-        "dutyrules",
+        "volunteering",
         access.GROUP,
     ),
 ]

@@ -29,7 +29,6 @@ COMPUTED = {"deliberation.option_": YES_NO_LABELS}
 # Why a macro is in NOT_RENDERED.
 ONLY_ON_A_BUG = "the answer to a handler's unexpected failure"
 NO_SENDER = "an event without a sender, which no adapter makes"
-TELEGRAM_MENUS = "rendered by the Telegram adapter for its command menus, not in a chat"
 NOT_STAGED = "a situation the scenarios do not stage yet (issue #10 follow-up)"
 TEXT_MENUS = "a menu's answer where there are no buttons; the scenarios' app has them (test_menus)"
 # Macros no console scenario renders, each with the reason.
@@ -38,7 +37,6 @@ NOT_RENDERED = {
     "core.no_sender": NO_SENDER,
     "core.no_such_choice": TEXT_MENUS,
     "deliberation.outside_community": NOT_STAGED,
-    "names.menu": TELEGRAM_MENUS,
 }
 
 
@@ -177,3 +175,20 @@ def test_choices_become_numbered_lines_typed_in_the_readers_language(
     button_style = renderer.render(reply, language, html_mode=False, buttons=True)
     assert button_style.buttons[0][0].command == "/join 3-2-301 同意"
     assert "\n1. " not in button_style.text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_listed_command_has_its_help_line_and_menu_name_with_its_feature(
+    language: str,
+) -> None:
+    renderer = Renderer(Router(COMMANDS))
+    for command in COMMANDS:
+        if not command.listed_in:
+            assert command.menus == (), command.name
+            continue
+        key = f"{command.listed_in}.help_line"
+        line = renderer.markup(key, {"key": command.name}, language)
+        assert f"/{command.name}" in line, (command.name, line)
+        if command.menus:
+            name = renderer.markup(key, {"key": command.name, "menu": True}, language)
+            assert name and "/" not in name and len(name) <= 256, (command.name, name)
