@@ -62,6 +62,9 @@ def guess(text: str) -> RequestCategory:
 
 def category_and_text(typed: str) -> tuple[RequestCategory, str]:
     """A leading category word and the text after it; else the guessed category and all."""
+    alone = named_category(typed)
+    if alone is not None:
+        return alone, ""
     match = _LEADING.match(typed.strip())
     if match is not None:
         named = named_category(match.group(1))

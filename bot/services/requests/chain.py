@@ -123,6 +123,13 @@ def link_over(
     _keeper(session, actor, community)
     below = next(low for low, high in OVER.items() if high == layer)
     top = _node(session, now, community, head, layer)
+    heads = session.scalars(
+        select(ChainNode).where(
+            ChainNode.community_id == community.id, ChainNode.resident_id == head.id
+        )
+    )
+    # The head and everyone over them anywhere in the chain: none of them may go under.
+    higher = {n.resident_id for node in heads for n in access.chain_up(node)}
     for person in under:
         child = session.scalar(
             select(ChainNode).where(
@@ -133,7 +140,7 @@ def link_over(
         )
         if child is None:
             raise DomainError(GAPS[below], name=person.display_name)
-        if any(node.resident_id == person.id for node in access.chain_up(top)):
+        if person.id in higher:
             raise DomainError("requests.chain_loop", name=person.display_name)
         child.parent = top
     audit.record(session, now, f"request.{layer.value}", actor_id=actor.id, target_id=head.id)

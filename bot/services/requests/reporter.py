@@ -12,7 +12,15 @@ from bot.messages import Reply
 from bot.services.common.keywords import numeral_value
 from bot.services.common.outreach import to_person
 from bot.services.requests import chain
-from bot.services.requests.desk import Acted, assign, find_request, owner_name, step, to_owner
+from bot.services.requests.desk import (
+    FINISHED,
+    Acted,
+    assign,
+    find_request,
+    owner_name,
+    step,
+    to_owner,
+)
 from models import Place, Request, RequestStatus, Resident, StepKind
 
 MAX_REASON = 500
@@ -26,6 +34,8 @@ def _mine(session: Session, community: Place, number: int, reporter: Resident) -
 
 
 def _resolved(request: Request) -> None:
+    if request.status in FINISHED:
+        raise DomainError("requests.finished", number=request.number, state=request.status.value)
     if request.status != RequestStatus.RESOLVED:
         raise DomainError("requests.not_resolved", number=request.number)
 
