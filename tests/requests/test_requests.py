@@ -87,6 +87,8 @@ def test_routing_by_category_the_grid_worker_and_the_secretary_when_nobody_cover
     town.grant("gw", "网格员", "红旗里社区/1号院")
     town.say("gw", "/start", name="孙网格员")
     assert "物业 3 天" in town.one("sec", "诉求规则").text
+    assert "白天 6 小时内" in town.one("sec", "诉求规则 接单 6小时").text
+    assert "治安 2 天" in town.one("sec", "诉求规则 治安 两天").text
     assert "直接交网格员：治安" in town.one("sec", "诉求规则 治安 网格员").text
     security = town.say("r1", "求助 楼道里有陌生人转悠")
     assert "治安" in _to(security, "r1") and "孙网格员" in _to(security, "r1")
@@ -203,6 +205,7 @@ def test_bad_input_is_refused_with_a_clear_reply_and_changes_nothing(town: Drive
         ("r1", "评价 1", "请写编号和分数"),
         ("sec", "联系 3号楼", "请写党员和地方"),
         ("sec", "诉求规则 治安 很快", "请这样写"),
+        ("sec", "诉求规则 接单 3天", "请这样写"),
         ("r1", "诉求规则 治安 1天", "只有社区书记"),
     ]:
         answer = town.one(user, text)

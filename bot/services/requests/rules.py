@@ -31,6 +31,8 @@ ACCEPT_WORDS = frozenset({"接单", "接單", "accept"})
 GRID_WORDS = frozenset({"网格员", "網格員", "grid"})
 CHAIN_WORDS = frozenset({"逐级", "逐級", "chain"})
 _AMOUNT = re.compile(r"^(\d{1,3})\s*(小时|小時|h|天|d)?$")
+HOUR_UNITS = frozenset({None, "小时", "小時", "h"})
+DAY_UNITS = frozenset({None, "天", "d"})
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def _change(session: Session, now: datetime, actor: Resident, community: Place, 
         own = RequestRules(community_id=community.id, solve_days={}, routes={}, updated_at=now)
         session.add(own)
     if what in ACCEPT_WORDS:
-        own.accept_hours = _amount(value, MAX_HOURS)
+        own.accept_hours = _amount(value, MAX_HOURS, HOUR_UNITS)
     else:
         category = named_category(what)
         if category is None:
@@ -87,14 +89,16 @@ def _change(session: Session, now: datetime, actor: Resident, community: Place, 
                 {category.value: route} if route else {}
             )
         else:
-            own.solve_days = dict(own.solve_days) | {category.value: _amount(value, MAX_DAYS)}
+            own.solve_days = dict(own.solve_days) | {
+                category.value: _amount(value, MAX_DAYS, DAY_UNITS)
+            }
     own.updated_at, own.updated_by_id = now, actor.id
     session.flush()
     audit.record(session, now, "request.rules", actor_id=actor.id, place_id=community.id)
 
 
-def _amount(word: str, most: int) -> int:
+def _amount(word: str, most: int, units: frozenset[str | None]) -> int:
     match = _AMOUNT.match(with_digits(word))
-    if match is None or not 1 <= int(match.group(1)) <= most:
+    if match is None or match.group(2) not in units or not 1 <= int(match.group(1)) <= most:
         raise DomainError("requests.rules_usage")
     return int(match.group(1))
