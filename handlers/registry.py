@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.pruning import PruneDelivery
 from bot.routing import Command
 from bot.scheduler import WorkFactory
-from handlers import community, core, deliberation, notices, points, volunteering
+from handlers import community, core, deliberation, notices, points, requests, volunteering
 
 COMMANDS: list[Command] = [
     *core.COMMANDS,
@@ -14,6 +14,7 @@ COMMANDS: list[Command] = [
     *volunteering.COMMANDS,
     *points.COMMANDS,
     *notices.COMMANDS,
+    *requests.COMMANDS,
 ]
 EVENTS = community.EVENTS
 SEEN = community.SEEN
@@ -24,5 +25,6 @@ SCHEDULED: list[WorkFactory] = [
     *volunteering.SCHEDULED,
     *points.SCHEDULED,
     *notices.SCHEDULED,
+    *requests.SCHEDULED,
     PruneDelivery,
 ]

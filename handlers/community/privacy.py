@@ -39,6 +39,7 @@ def mydata(ctx: Context, args: str) -> Reply:
             "topics": data.topics,
             "seconded": data.seconded,
             "points": [entry_data(ctx, e) for e in points.my_entries(ctx.session, ctx.resident)],
+            "requests": data.requests,
         },
         audience=Audience.PRIVATE,
     )

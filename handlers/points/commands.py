@@ -16,7 +16,9 @@ MAX_ARGUMENT = 200
 SHIFT_WORDS = frozenset({"班次", "shift"})
 
 
-def _people(ctx: Context, community: Place, words: list[str]) -> tuple[list[Resident], list[str]]:
+def people_named(
+    ctx: Context, community: Place, words: list[str]
+) -> tuple[list[Resident], list[str]]:
     """The people a command names (mentions, a reply, or leading `@name` words) and the rest."""
     named = [w for w in words if w.startswith("@") and len(w) > 1]
     rest = words[len(named) :] if words[: len(named)] == named else words
@@ -35,7 +37,7 @@ def _people(ctx: Context, community: Place, words: list[str]) -> tuple[list[Resi
 def show(ctx: Context, args: str) -> Reply:
     """My balances, recent entries and what expires soon (or a member's, for those allowed)."""
     community = community_here(ctx)
-    people, rest = _people(ctx, community, bounded(args, MAX_ARGUMENT).split())
+    people, rest = people_named(ctx, community, bounded(args, MAX_ARGUMENT).split())
     if rest or len(people) > 1:
         raise DomainError("points.show_usage")
     view = points.points_of(
@@ -87,7 +89,7 @@ def award(ctx: Context, args: str) -> list[Reply | Envelope]:
             raise DomainError("points.award_usage")
         people, rest = points.shift_attendees(ctx.session, community, number), words[2:]
     else:
-        people, rest = _people(ctx, community, words)
+        people, rest = people_named(ctx, community, words)
     if not people or not rest:
         raise DomainError("points.award_usage")
     typed = points.Award(rest[0], " ".join(rest[1:]))
@@ -105,7 +107,7 @@ def recycle(ctx: Context, args: str) -> Reply:
     """`回收 @张三 电池` or `回收 3-2-301 大件`: recorded by bin duty or a points admin."""
     community = community_here(ctx)
     words = bounded(args, MAX_ARGUMENT).split()
-    people, rest = _people(ctx, community, words)
+    people, rest = people_named(ctx, community, words)
     if len(people) > 1 or len(rest) != (1 if people else 2):
         raise DomainError("points.recycle_usage")
     member = people[0] if people else None
@@ -152,7 +154,7 @@ def rules(ctx: Context, args: str) -> Reply:
 def duty(ctx: Context, args: str) -> Reply:
     """The secretary grants `积分授权 @张三 守桶` / `管理员 [党员积分]`, or revokes `-守桶`."""
     community = community_here(ctx)
-    people, rest = _people(ctx, community, bounded(args, MAX_ARGUMENT).split())
+    people, rest = people_named(ctx, community, bounded(args, MAX_ARGUMENT).split())
     if len(people) != 1 or not 1 <= len(rest) <= 2:
         raise DomainError("points.grant_usage")
     code = points.programme_code(rest[1]) if len(rest) == 2 else None

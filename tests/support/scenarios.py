@@ -537,6 +537,73 @@ def notices(driver: Driver) -> None:
     later(driver, timedelta(hours=4))
 
 
+# (user, text, chat, mentions): the chain set up and refused, then requests through every verb.
+REQUESTS: list[tuple[str, str, str | None, tuple[str, ...]]] = [
+    ("sec", "联系 @李党员 1号院/3号楼", None, ("pm1",)),
+    ("sec", "中心户 @王中心户 @李党员", None, ("pm2", "pm1")),
+    ("sec", "支部 @张书记 @王中心户", None, ("pm3", "pm2")),
+    ("sec", "中心户 @王中心户 @张书记", None, ("pm2", "pm3")),
+    ("sec", "支部 @张书记 @李党员", None, ("pm3", "pm1")),
+    ("sec", "中心户 @李党员 @李党员", None, ("pm1", "pm1")),
+    ("sec", "联系 @李党员 9号楼", None, ("pm1",)),
+    ("sec", "联系 @李党员 1单元", None, ("pm1",)),
+    ("r2", "联系 @李党员 3号楼", None, ("pm1",)),
+    ("sec", "联系 3号楼", None, ()),
+    ("sec", "中心户 @王中心户", None, ("pm2",)),
+    ("sec", "支部 @张书记", None, ("pm3",)),
+    ("r1", "报修", "g1", ()),
+    ("r1", "报修 3号楼门口路灯坏了", "g1", ()),
+    ("pm1", "诉求", None, ()),
+    ("pm1", "接单 1", None, ()),
+    ("pm1", "接单 1", None, ()),
+    ("pm1", "回复 1 明天来修", None, ()),
+    ("pm1", "上报 1 要换灯杆", None, ()),
+    ("pm1", "办结诉求 1 好了", None, ()),
+    ("pm2", "接单 1", None, ()),
+    ("pm2", "办结诉求 1 换好了", None, ()),
+    ("pm2", "办结诉求 1 换好了", None, ()),
+    ("r1", "重新办理 1 还是不亮", None, ()),
+    ("pm2", "接单 1", None, ()),
+    ("pm2", "办结诉求 1 换了线路", None, ()),
+    ("pm2", "评价 1 5", None, ()),
+    ("r1", "评价 1 9", None, ()),
+    ("r1", "确认解决 1", None, ()),
+    ("r1", "评价 1 5", None, ()),
+    ("r1", "评价 1 4", None, ()),
+    ("r1", "确认解决 1", None, ()),
+    ("r2", "接单 1", None, ()),
+    ("r2", "报修 小区门口有陌生人", None, ()),
+    ("r2", "确认解决 2", None, ()),
+    ("pm1", "退回 2 不归我们管", None, ()),
+    ("r3", "报修 垃圾没人清理", None, ()),
+    ("rq9", "登记 1-1-101 同意", "g2", ()),
+    ("rq9", "报修 下水道堵塞", "g2", ()),
+    ("sec", "上报 4 办不了", None, ()),
+    ("sec", "接单", None, ()),
+    ("sec", "回复 1", None, ()),
+    ("sec", "上报 3", None, ()),
+    ("sec", "办结诉求 3", None, ()),
+    ("sec", "退回 3", None, ()),
+    ("r1", "确认解决", None, ()),
+    ("r1", "重新办理", None, ()),
+    ("r1", "评价 1", None, ()),
+    ("sec", "诉求规则", None, ()),
+    ("sec", "诉求规则 治安 网格员", None, ()),
+    ("sec", "诉求规则 乱", None, ()),
+    ("r1", "诉求规则 治安 1天", None, ()),
+]
+
+
+def requests(driver: Driver) -> None:
+    """The request chain and its refusals, every verb, and deadlines that climb the chain."""
+    for user, name in (("pm1", "李党员"), ("pm2", "王中心户"), ("pm3", "张书记")):
+        driver.say(user, "/start", name=name)
+    for user, text, chat, mentions in REQUESTS:
+        driver.say(user, text, chat, mentions=mentions)
+    later(driver, timedelta(days=3))
+    play(driver, [("sec", "诉求", None)])
+
+
 RARER_VOTES: list[Line] = [
     ("dup1", "登记 3-2-314 同意", "g1"),
     ("dup2", "登记 3-2-315 同意", "g1"),
@@ -710,6 +777,7 @@ SCENARIOS: list[Callable[[Driver], None]] = [
     points,
     notices,
     rarer,
+    requests,
     probe,
 ]
 

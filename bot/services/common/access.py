@@ -9,7 +9,20 @@ from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
 from bot.services.community.grid import ancestor_of_kind, full_name
-from models import Circle, GrantKind, Place, PlaceKind, PointsGrant, Resident, Role, RoleGrant
+from models import (
+    ChainNode,
+    Circle,
+    GrantKind,
+    Layer,
+    Place,
+    PlaceKind,
+    PointsGrant,
+    Request,
+    RequestStep,
+    Resident,
+    Role,
+    RoleGrant,
+)
 
 # Who vouches for a household they do not live in: the people who know the building.
 HOUSEHOLD_CHECKERS = (Role.BUILDING_HEAD, Role.UNIT_HEAD, Role.GRID_WORKER)
@@ -17,6 +30,8 @@ HOUSEHOLD_CHECKERS = (Role.BUILDING_HEAD, Role.UNIT_HEAD, Role.GRID_WORKER)
 BINDERS = (Role.SECRETARY, Role.GRID_WORKER)
 # Who leads duty and polls in the circles of their own building or unit, besides the admins.
 LEADERS = (Role.BUILDING_HEAD, Role.UNIT_HEAD)
+# Who links the request chain (联系, 中心户, 支部) of their community.
+CHAIN_KEEPERS = (Role.SECRETARY, Role.GRID_WORKER)
 
 
 @dataclass(frozen=True)
@@ -44,7 +59,8 @@ def home_community(session: Session, resident: Resident) -> Place:
 
 
 def community_for(session: Session, resident: Resident, circle: Circle | None) -> Place:
-    """The community a command acts in: the circle's, else the sender's home's, else a role's."""
+    """The community a command acts in: the circle's, else the sender's home's, else a role's,
+    else that of their place in the request chain."""
     if circle is not None:
         return community_of(session, circle.place)
     if resident.household is not None:
@@ -54,6 +70,12 @@ def community_for(session: Session, resident: Resident, circle: Circle | None) -
         community = ancestor_of_kind(session, where, PlaceKind.COMMUNITY) if where else None
         if community is not None:
             return community
+    # A party member in the request chain acts in its community, registered or not.
+    linked = session.scalar(
+        select(ChainNode).where(ChainNode.resident_id == resident.id).order_by(ChainNode.id)
+    )
+    if linked is not None:
+        return session.get_one(Place, linked.community_id)
     raise DomainError("core.which_community")
 
 
@@ -230,8 +252,12 @@ def sees_points_of(
     session: Session, viewer_id: int, member_id: int, community: Place, programme_id: int
 ) -> bool:
     """A member sees their own points; the community's secretaries and the programme's
-    points admins see everyone's."""
-    return viewer_id == member_id or is_points_admin(session, viewer_id, community, programme_id)
+    points admins see everyone's; a branch secretary sees the party members under the branch."""
+    return (
+        viewer_id == member_id
+        or is_points_admin(session, viewer_id, community, programme_id)
+        or is_branch_over(session, viewer_id, member_id, community)
+    )
 
 
 def sends_notices(session: Session, resident_id: int, community: Place) -> bool:
@@ -268,6 +294,70 @@ def receipt_areas(
         and grant.place is not None
         and community.contains(grant.place)
     ]
+
+
+def keeps_chain(session: Session, resident_id: int, community: Place) -> bool:
+    """Secretaries of the community, and grid workers of it or of an estate in it."""
+    for grant in active_grants(session, resident_id):
+        where = _place_of(grant)
+        if grant.role not in CHAIN_KEEPERS or where is None:
+            continue
+        if where.contains(community) or community.contains(where):
+            return True
+    return False
+
+
+def handles_requests(session: Session, resident_id: int, community: Place) -> bool:
+    """Those in the community's request chain, its secretaries and grid workers."""
+    linked = session.scalar(
+        select(ChainNode.id)
+        .where(ChainNode.community_id == community.id, ChainNode.resident_id == resident_id)
+        .limit(1)
+    )
+    return linked is not None or keeps_chain(session, resident_id, community)
+
+
+def chain_up(node: ChainNode | None) -> list[ChainNode]:
+    """A chain node and every node above it, lowest first."""
+    found: list[ChainNode] = []
+    while node is not None and node not in found:
+        found.append(node)
+        node = node.parent
+    return found
+
+
+def is_branch_over(session: Session, branch_id: int, member_id: int, community: Place) -> bool:
+    """True when `branch_id` holds a party branch (支部) above `member_id` in the chain."""
+    nodes = session.scalars(
+        select(ChainNode).where(
+            ChainNode.community_id == community.id, ChainNode.resident_id == member_id
+        )
+    )
+    return any(
+        above.layer == Layer.BRANCH and above.resident_id == branch_id
+        for node in nodes
+        for above in chain_up(node.parent)
+    )
+
+
+def sees_request(session: Session, viewer_id: int, request: Request) -> bool:
+    """Its reporter, whoever owned it, the chain above where it was routed, and the
+    community's secretaries: nobody else learns who reported what."""
+    if viewer_id in (request.reporter_id, request.owner_id):
+        return True
+    if is_secretary_for(session, viewer_id, request.community):
+        return True
+    if any(node.resident_id == viewer_id for node in chain_up(request.first_node)):
+        return True
+    owned = select(RequestStep.id).where(
+        RequestStep.request_id == request.id, RequestStep.owner_id == viewer_id
+    )
+    return session.scalar(owned.limit(1)) is not None
+
+
+def acts_on_request(session: Session, actor_id: int, request: Request) -> bool:
+    """Its owner, and the community's secretaries (who may step in at any layer)."""
+    return actor_id == request.owner_id or is_secretary_for(session, actor_id, request.community)
 
 
 def _place_of(grant: RoleGrant) -> Place | None:

@@ -1,12 +1,12 @@
-"""Numbering items per community: topics, polls, shifts, notices, shop items and
-redemptions each count 1, 2, 3 … in theirs."""
+"""Numbering items per community: topics, polls, shifts, notices, shop items, redemptions
+and requests each count 1, 2, 3 … in theirs."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Notice, Place, PointsItem, PointsRedemption, Poll, Shift, Topic
+from models import Notice, Place, PointsItem, PointsRedemption, Poll, Request, Shift, Topic
 
 Numbered = (
     type[Topic]
@@ -15,6 +15,7 @@ Numbered = (
     | type[Notice]
     | type[PointsItem]
     | type[PointsRedemption]
+    | type[Request]
 )
 
 

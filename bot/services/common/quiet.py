@@ -61,6 +61,22 @@ class QuietHours:
             began = datetime.combine(local.date() - DAY, self.span[0], self.zone)
         return (began - BEFORE_QUIET).astimezone(UTC)
 
+    def daytime_after(self, start: datetime, length: timedelta) -> datetime:
+        """When `length` of daytime (outside quiet hours) has passed since `start`."""
+        moment = self.over(start)
+        if self.span is None:
+            return moment + length
+        left = length
+        while True:
+            local = moment.astimezone(self.zone)
+            night = datetime.combine(local.date(), self.span[0], self.zone)
+            if night <= local:
+                night = datetime.combine(local.date() + DAY, self.span[0], self.zone)
+            if moment + left <= night:
+                return (moment + left).astimezone(UTC)
+            left -= night - moment
+            moment = self.over(night)
+
     @property
     def text(self) -> str:
         """The span as stored and shown: 21:30-07:30, or "" for none."""

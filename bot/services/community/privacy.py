@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from bot.services import points
+from bot.services import points, requests
 from bot.services.common import access
 from bot.services.community import circles, people, roles
 from bot.services.community.grid import full_name
@@ -56,6 +56,7 @@ class StoredData:
     votes: list[tuple[int, str]]
     topics: list[tuple[int, str]]
     seconded: list[tuple[int, str]]
+    requests: list[tuple[int, str, str]]
 
 
 def stored_data(session: Session, resident: Resident) -> StoredData:
@@ -95,6 +96,7 @@ def stored_data(session: Session, resident: Resident) -> StoredData:
             .where(TopicSecond.resident_id == resident.id)
             .order_by(Topic.id),
         ),
+        requests=requests.reported_by(session, resident),
     )
 
 
@@ -117,8 +119,9 @@ def erase(
     session: Session, now: datetime, resident: Resident, duty_of: Callable[[int], Duty]
 ) -> Released:
     """Erase a resident after giving up their duty places (the waitlists move up) and
-    anonymising their points entries."""
+    anonymising their points entries and requests."""
     released = release_all(session, now, resident, duty_of)
     points.forget_member(session, resident)
+    requests.forget_reporter(session, now, resident)
     people.forget(session, now, resident)
     return released

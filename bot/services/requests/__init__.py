@@ -1,0 +1,35 @@
+"""Requests (接诉即办): report, the chain that owns them, deadlines and escalation, replies."""
+
+from bot.services.requests.chain import Linked, link_over, link_place
+from bot.services.requests.desk import Acted
+from bot.services.requests.handling import escalate, reply, resolve, send_back, take
+from bot.services.requests.reporter import confirm, rate, reopen
+from bot.services.requests.reports import report
+from bot.services.requests.rules import Rules, request_rules, rules_of
+from bot.services.requests.schedule import RequestDeadlines
+from bot.services.requests.views import Line, Listing, forget_reporter, listing, reported_by
+
+__all__ = [
+    "Acted",
+    "Line",
+    "Linked",
+    "Listing",
+    "RequestDeadlines",
+    "Rules",
+    "confirm",
+    "escalate",
+    "forget_reporter",
+    "link_over",
+    "link_place",
+    "listing",
+    "rate",
+    "reopen",
+    "reply",
+    "report",
+    "reported_by",
+    "request_rules",
+    "resolve",
+    "rules_of",
+    "send_back",
+    "take",
+]

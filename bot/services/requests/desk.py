@@ -1,0 +1,134 @@
+"""What every request verb shares: finding a request one may see, owners, steps and notes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.errors import DomainError
+from bot.messages import Choice, Envelope, Reply
+from bot.services.common import access
+from bot.services.common.outreach import to_person
+from bot.services.common.quiet import default_quiet, quiet_hours
+from bot.services.common.when import local_text
+from bot.services.community.grid import full_name
+from bot.services.requests.chain import Owner
+from bot.services.requests.rules import rules_of
+from models import Place, PlaceKind, Request, RequestStatus, RequestStep, Resident, StepKind
+
+# A request in one of these is finished: nobody acts on it any more.
+FINISHED = (RequestStatus.CLOSED, RequestStatus.SENT_BACK, RequestStatus.WITHDRAWN)
+
+
+@dataclass(frozen=True)
+class Acted:
+    """A verb done on request `number`: who owns it now, at which layer, its next deadline,
+    the private messages it sends, and its category."""
+
+    number: int
+    owner: str = ""
+    layer: str = ""
+    due_at: datetime | None = None
+    envelopes: list[Envelope] = field(default_factory=list)
+    category: str = ""
+
+
+def find_request(session: Session, community: Place, number: int, viewer: Resident) -> Request:
+    """Request `number` of the community, if the viewer may see it; else as if there were none."""
+    request = session.scalar(
+        select(Request).where(Request.community_id == community.id, Request.number == number)
+    )
+    if request is None or not access.sees_request(session, viewer.id, request):
+        raise DomainError("requests.not_found", number=number)
+    return request
+
+
+def owned(session: Session, community: Place, number: int, actor: Resident) -> Request:
+    """Request `number`, for its owner (or a secretary) to act on while it is not finished."""
+    request = find_request(session, community, number, actor)
+    if not access.acts_on_request(session, actor.id, request):
+        raise DomainError("requests.not_yours", number=number)
+    if request.status in FINISHED:
+        raise DomainError("requests.finished", number=number, state=request.status.value)
+    return request
+
+
+def step(
+    session: Session,
+    now: datetime,
+    request: Request,
+    kind: StepKind,
+    actor: Resident | None,
+    text: str = "",
+) -> None:
+    """Record what happened, with the layer and owner after it."""
+    session.add(
+        RequestStep(
+            request_id=request.id,
+            at=now,
+            kind=kind,
+            actor_id=actor.id if actor else None,
+            layer=request.layer,
+            owner_id=request.owner_id,
+            text=text[:500],
+        )
+    )
+
+
+def assign(
+    session: Session, now: datetime, settings: Settings, request: Request, owner: Owner
+) -> None:
+    """Hand the request to `owner`, open, to be taken within the community's daytime hours."""
+    request.layer, request.node, request.owner = owner.layer, owner.node, owner.resident
+    if owner.node is not None and request.first_node_id is None:
+        request.first_node = owner.node
+    request.status = RequestStatus.OPEN
+    hours = rules_of(session, request.community).accept_hours
+    quiet = quiet_hours(session, request.community_id, default_quiet(settings))
+    request.due_at = quiet.daytime_after(now, timedelta(hours=hours))
+    session.flush()
+
+
+def owner_name(request: Request) -> str:
+    """The owner's name, or "" where the community has nobody at that layer."""
+    return request.owner.display_name if request.owner is not None else ""
+
+
+def details(session: Session, request: Request, settings: Settings) -> dict[str, object]:
+    """What the owners up the chain see of a request, the reporter's name and address too."""
+    place = request.place
+    return {
+        "number": request.number,
+        "category": request.category.value,
+        "text": request.text,
+        "reporter": request.reporter.display_name if request.reporter else "",
+        "address": full_name(session, place, below=PlaceKind.COMMUNITY) if place else "",
+        "layer": request.layer.value,
+        "due": local_text(request.due_at, settings.zone) if request.due_at else "",
+    }
+
+
+def to_owner(
+    session: Session,
+    request: Request,
+    settings: Settings,
+    language: str,
+    cause: StepKind = StepKind.ROUTED,
+    why: str = "",
+) -> list[Envelope]:
+    """The request's details, privately to its (new) owner, with a 接单 button; `cause` says
+    why it came (reported, escalated, overdue below, reopened) and `why` in whose words."""
+    if request.owner is None:
+        return []
+    data = details(session, request, settings) | {"cause": cause.value, "why": why}
+    choices = [[Choice("requests.take_button", f"/take {request.number}", True, True)]]
+    return to_person(request.owner, Reply("requests.assigned", data, choices), language)
+
+
+def to_reporter(request: Request, reply: Reply, language: str) -> list[Envelope]:
+    """A private message to the reporter, where they are still known."""
+    return to_person(request.reporter, reply, language) if request.reporter else []

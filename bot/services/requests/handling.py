@@ -1,0 +1,152 @@
+"""Owners' verbs: take (接单), reply (回复), escalate (上报), resolve (办结诉求), send back."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.errors import DomainError
+from bot.messages import Choice, Reply
+from bot.services.common import audit
+from bot.services.common.when import local_text
+from bot.services.requests import chain
+from bot.services.requests.desk import Acted, assign, owned, owner_name, step, to_owner, to_reporter
+from bot.services.requests.rules import CONFIRM_WITHIN, rules_of
+from models import Place, RequestStatus, Resident, StepKind
+
+MAX_TEXT = 500
+
+
+def _said(text: str, usage: str) -> str:
+    words = text.strip()
+    if not words:
+        raise DomainError(usage)
+    if len(words) > MAX_TEXT:
+        raise DomainError("core.argument_too_long", limit=MAX_TEXT)
+    return words
+
+
+def take(
+    session: Session,
+    now: datetime,
+    settings: Settings,
+    actor: Resident,
+    community: Place,
+    number: int,
+    language: str,
+) -> Acted:
+    """The owner (or a secretary stepping in) takes an open request; the solving clock starts."""
+    request = owned(session, community, number, actor)
+    if request.status != RequestStatus.OPEN:
+        raise DomainError("requests.not_open", number=number, state=request.status.value)
+    days = rules_of(session, community).solve_days[request.category]
+    request.status, request.taken_at, request.owner = RequestStatus.TAKEN, now, actor
+    request.due_at, request.overdue = now + timedelta(days=days), False
+    session.flush()
+    step(session, now, request, StepKind.TAKEN, actor)
+    due = local_text(request.due_at, settings.zone)
+    notice = Reply(
+        "requests.taken_notice", {"number": number, "name": actor.display_name, "due": due}
+    )
+    envelopes = to_reporter(request, notice, language)
+    return Acted(number, actor.display_name, request.layer.value, request.due_at, envelopes)
+
+
+def reply(
+    session: Session,
+    now: datetime,
+    actor: Resident,
+    community: Place,
+    number: int,
+    text: str,
+    language: str,
+) -> Acted:
+    """The owner's words go privately to the reporter."""
+    words = _said(text, "requests.reply_usage")
+    request = owned(session, community, number, actor)
+    step(session, now, request, StepKind.REPLIED, actor, words)
+    notice = Reply(
+        "requests.reply_notice", {"number": number, "name": actor.display_name, "text": words}
+    )
+    return Acted(number, envelopes=to_reporter(request, notice, language))
+
+
+def escalate(
+    session: Session,
+    now: datetime,
+    settings: Settings,
+    actor: Resident,
+    community: Place,
+    number: int,
+    why: str,
+    language: str,
+) -> Acted:
+    """The owner hands it one layer up, saying why; the new owner and the reporter are told."""
+    words = _said(why, "requests.escalate_usage")
+    request = owned(session, community, number, actor)
+    higher = chain.above(session, community, chain.Owner(request.layer, request.node, actor))
+    if higher is None:
+        raise DomainError("requests.top_layer", number=number)
+    assign(session, now, settings, request, higher)
+    step(session, now, request, StepKind.ESCALATED, actor, words)
+    envelopes = to_owner(session, request, settings, language, StepKind.ESCALATED, words)
+    notice = escalated_notice(request.number, request.layer.value, owner_name(request), False)
+    envelopes += to_reporter(request, notice, language)
+    return Acted(number, owner_name(request), request.layer.value, request.due_at, envelopes)
+
+
+def escalated_notice(number: int, layer: str, owner: str, overdue: bool) -> Reply:
+    """What the reporter hears when their request goes up a layer."""
+    data = {"number": number, "layer": layer, "owner": owner, "overdue": overdue}
+    return Reply("requests.escalated_notice", data)
+
+
+def resolve(
+    session: Session,
+    now: datetime,
+    actor: Resident,
+    community: Place,
+    number: int,
+    how: str,
+    language: str,
+) -> Acted:
+    """The owner says how it was solved; the reporter confirms or reopens within 3 days."""
+    words = _said(how, "requests.resolve_usage")
+    request = owned(session, community, number, actor)
+    if request.status == RequestStatus.RESOLVED:
+        raise DomainError("requests.already_resolved", number=number)
+    request.status, request.resolved_at, request.resolution = RequestStatus.RESOLVED, now, words
+    request.due_at = now + CONFIRM_WITHIN
+    session.flush()
+    step(session, now, request, StepKind.RESOLVED, actor, words)
+    choices = [
+        [
+            Choice("requests.confirm_button", f"/solved {number}", True, True),
+            Choice("requests.reopen_button", f"/reopen {number}", True, True),
+        ]
+    ]
+    data = {"number": number, "name": actor.display_name, "how": words, "days": CONFIRM_WITHIN.days}
+    notice = Reply("requests.resolved_notice", data, choices)
+    return Acted(number, envelopes=to_reporter(request, notice, language))
+
+
+def send_back(
+    session: Session,
+    now: datetime,
+    actor: Resident,
+    community: Place,
+    number: int,
+    why: str,
+    language: str,
+) -> Acted:
+    """The owner sends it back (not ours, a duplicate), saying why; the reporter is told."""
+    words = _said(why, "requests.sendback_usage")
+    request = owned(session, community, number, actor)
+    request.status, request.closed_at, request.due_at = RequestStatus.SENT_BACK, now, None
+    session.flush()
+    step(session, now, request, StepKind.SENT_BACK, actor, words)
+    audit.record(session, now, "request.send_back", actor_id=actor.id, place_id=community.id)
+    notice = Reply("requests.sent_back_notice", {"number": number, "why": words})
+    return Acted(number, envelopes=to_reporter(request, notice, language))

@@ -1,0 +1,70 @@
+"""Reporting (反映, 报修, 求助): a numbered request, routed to its first owner at once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.errors import DomainError
+from bot.services.common import access
+from bot.services.common.numbering import next_number
+from bot.services.requests import chain
+from bot.services.requests.categories import category_and_text
+from bot.services.requests.desk import Acted, assign, owner_name, step, to_owner
+from bot.services.requests.rules import rules_of
+from models import Circle, Layer, Place, Request, RequestStatus, Resident, StepKind
+
+MAX_TEXT = 500
+
+
+def report(
+    session: Session,
+    now: datetime,
+    settings: Settings,
+    reporter: Resident,
+    circle: Circle | None,
+    typed: str,
+    language: str,
+) -> Acted:
+    """Keep the request, route it by the reporter's place and its category, tell its owner."""
+    category, text = category_and_text(typed)
+    if not text:
+        raise DomainError("requests.empty")
+    if len(text) > MAX_TEXT:
+        raise DomainError("core.argument_too_long", limit=MAX_TEXT)
+    community = access.community_for(session, reporter, circle)
+    place = _where(reporter, circle, community)
+    request = Request(
+        community_id=community.id,
+        number=next_number(session, Request, community),
+        reporter_id=reporter.id,
+        place_id=place.id,
+        category=category,
+        text=text,
+        status=RequestStatus.OPEN,
+        layer=Layer.COMMUNITY,
+        created_at=now,
+    )
+    session.add(request)
+    session.flush()
+    grid = category in rules_of(session, community).grid
+    assign(session, now, settings, request, chain.route(session, community, place, category, grid))
+    step(session, now, request, StepKind.ROUTED, reporter)
+    return Acted(
+        request.number,
+        owner_name(request),
+        request.layer.value,
+        request.due_at,
+        to_owner(session, request, settings, language),
+        category.value,
+    )
+
+
+def _where(reporter: Resident, circle: Circle | None, community: Place) -> Place:
+    """The reporter's household where it lies in the community, else the circle's place."""
+    home = reporter.household
+    if home is not None and community.contains(home):
+        return home
+    return circle.place if circle is not None else community

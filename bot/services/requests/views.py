@@ -1,0 +1,115 @@
+"""What people see of requests (诉求): mine, my layer's, overdue; /mydata; erasing a reporter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.orm import Session
+
+from bot.services.common import access
+from bot.services.community.grid import ancestor_of_kind
+from models import ChainNode, Place, PlaceKind, Request, RequestStatus, RequestStep, Resident
+
+SHOWN = 20
+ACTIVE = (RequestStatus.OPEN, RequestStatus.TAKEN, RequestStatus.RESOLVED)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One request in a list: no reporter, only what it is and where it stands."""
+
+    number: int
+    category: str
+    text: str
+    status: str
+    layer: str
+    owner: str
+    due_at: datetime | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class Listing:
+    """My requests, those I handle, those at the layers under me, and the overdue among them."""
+
+    mine: list[Line]
+    handling: list[Line]
+    below: list[Line]
+    overdue: list[Line]
+
+
+def _lines(session: Session, *where: ColumnElement[bool]) -> list[Line]:
+    found = session.scalars(
+        select(Request).where(*where).order_by(Request.number.desc()).limit(SHOWN)
+    )
+    return [
+        Line(
+            r.number,
+            r.category.value,
+            r.text,
+            r.status.value,
+            r.layer.value,
+            r.owner.display_name if r.owner else "",
+            r.due_at,
+            r.overdue,
+        )
+        for r in found
+    ]
+
+
+def listing(session: Session, viewer: Resident, community: Place) -> Listing:
+    """`诉求`: what the viewer reported, owns, and may see below them in the chain."""
+    here = Request.community_id == community.id
+    active = Request.status.in_(ACTIVE)
+    mine = _lines(session, here, Request.reporter_id == viewer.id)
+    handling = _lines(session, here, active, Request.owner_id == viewer.id)
+    if access.is_secretary_for(session, viewer.id, community):
+        below = _lines(session, here, active, Request.owner_id.is_distinct_from(viewer.id))
+    else:
+        nodes = _nodes_below(session, viewer, community)
+        below = _lines(session, here, active, Request.node_id.in_(nodes)) if nodes else []
+    below = [line for line in below if line not in handling]
+    overdue = [line for line in handling + below if line.overdue]
+    return Listing(mine, handling, below, overdue)
+
+
+def _nodes_below(session: Session, viewer: Resident, community: Place) -> list[int]:
+    """The chain nodes under the viewer's own (their members, central households ...)."""
+    nodes = list(session.scalars(select(ChainNode).where(ChainNode.community_id == community.id)))
+    mine = {n.id for n in nodes if n.resident_id == viewer.id}
+    return [
+        n.id
+        for n in nodes
+        if n.id not in mine and any(up.id in mine for up in access.chain_up(n.parent))
+    ]
+
+
+def reported_by(session: Session, resident: Resident) -> list[tuple[int, str, str]]:
+    """A resident's requests for /mydata: number, text and status."""
+    rows = session.execute(
+        select(Request.number, Request.text, Request.status)
+        .where(Request.reporter_id == resident.id)
+        .order_by(Request.id)
+    )
+    return [(number, text, status.value) for number, text, status in rows]
+
+
+def forget_reporter(session: Session, now: datetime, resident: Resident) -> None:
+    """Before a resident is erased: their requests lose their words and their household
+    (the building stays, for the figures); the unfinished ones are withdrawn."""
+    for request in session.scalars(select(Request).where(Request.reporter_id == resident.id)):
+        place = request.place
+        if place is not None and place.kind == PlaceKind.HOUSEHOLD:
+            building = ancestor_of_kind(session, place, PlaceKind.BUILDING)
+            request.place_id = building.id if building else None
+        if request.status in ACTIVE:
+            request.status, request.closed_at, request.due_at = RequestStatus.WITHDRAWN, now, None
+        request.text, request.reporter_id = "", None
+    session.execute(
+        update(RequestStep)
+        .where(RequestStep.actor_id == resident.id)
+        .values(actor_id=None, text="")
+        .execution_options(synchronize_session=False)
+    )

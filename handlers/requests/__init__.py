@@ -1,0 +1,58 @@
+"""Requests commands (接诉即办): report, the lists, owners' and reporters' verbs, the chain;
+deadlines that move requests up the chain."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.errors import DomainError
+from bot.routing import Command
+from bot.scheduler import WorkFactory
+from bot.services.common.access import handles_requests, keeps_chain
+from bot.services.requests import RequestDeadlines
+from handlers import access
+from handlers.requests import commands
+
+
+def _handler(ctx: Context) -> bool:
+    """Visible to the chain, the secretaries and the grid workers of the community."""
+    try:
+        community = access.community_here(ctx)
+    except DomainError:
+        return False
+    return handles_requests(ctx.session, ctx.resident.id, community)
+
+
+def _keeper(ctx: Context) -> bool:
+    """Visible to the secretaries and grid workers of the community."""
+    try:
+        community = access.community_here(ctx)
+    except DomainError:
+        return False
+    return keeps_chain(ctx.session, ctx.resident.id, community)
+
+
+COMMANDS: list[Command] = [
+    Command(
+        "report",
+        ("反映", "反映", "报修", "報修", "求助"),
+        commands.report,
+        listed_in="requests",
+        menus=access.BOTH,
+    ),
+    Command(
+        "requests", ("诉求", "訴求"), commands.listing, listed_in="requests", menus=access.BOTH
+    ),
+    Command("take", ("接单", "接單"), commands.take, _handler, "requests"),
+    Command("reply", ("回复", "回覆"), commands.reply, _handler, "requests"),
+    Command("escalate", ("上报", "上報"), commands.escalate, _handler, "requests"),
+    Command("resolve", ("办结诉求", "辦結訴求"), commands.resolve, _handler, "requests"),
+    Command("sendback", ("退回", "退回"), commands.send_back, _handler, "requests"),
+    Command("solved", ("确认解决", "確認解決"), commands.solved, listed_in="requests"),
+    Command("reopen", ("重新办理", "重新辦理"), commands.reopen, listed_in="requests"),
+    Command("rate", ("评价", "評價"), commands.rate, listed_in="requests"),
+    Command("link", ("联系", "聯絡", "聯繫"), commands.link, _keeper, "requests"),
+    Command("central", ("中心户", "中心戶"), commands.central, _keeper, "requests"),
+    Command("branch", ("支部", "支部"), commands.branch, _keeper, "requests"),
+    Command("requestrules", ("诉求规则", "訴求規則"), commands.rules, _keeper, "requests"),
+]
+SCHEDULED: list[WorkFactory] = [RequestDeadlines]

@@ -1,0 +1,225 @@
+"""Requests commands: report, the lists, owners' and reporters' verbs, the chain, the rules."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.errors import DomainError
+from bot.messages import Audience, Envelope, Reply
+from bot.services import requests
+from bot.services.common.arguments import bounded, number_and_rest
+from bot.services.common.when import local_text
+from handlers.access import community_here
+from handlers.points.commands import people_named
+from models import Layer
+
+MAX_ARGUMENT = 600
+
+
+def _due(ctx: Context, done: requests.Acted) -> str:
+    return local_text(done.due_at, ctx.zone) if done.due_at else ""
+
+
+def report(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """`报修 3号楼门口路灯坏了`: the number and who handles it; in a group, details privately."""
+    done = requests.report(
+        ctx.session,
+        ctx.now,
+        ctx.settings,
+        ctx.resident,
+        ctx.circle,
+        bounded(args, MAX_ARGUMENT),
+        ctx.default_language,
+    )
+    data = {
+        "number": done.number,
+        "category": done.category,
+        "owner": done.owner,
+        "layer": done.layer,
+        "due": _due(ctx, done),
+    }
+    answer = Reply("requests.reported", data, audience=Audience.PRIVATE)
+    if not ctx.is_group:
+        return [answer, *done.envelopes]
+    line = Reply(
+        "requests.reported_here", {"number": done.number, "name": ctx.resident.display_name}
+    )
+    return [line, answer, *done.envelopes]
+
+
+def _line(ctx: Context, line: requests.Line) -> dict[str, object]:
+    return {
+        "number": line.number,
+        "category": line.category,
+        "text": line.text,
+        "status": line.status,
+        "layer": line.layer,
+        "owner": line.owner,
+        "due": local_text(line.due_at, ctx.zone) if line.due_at else "",
+        "overdue": line.overdue,
+    }
+
+
+def listing(ctx: Context, args: str) -> Reply:
+    """`诉求`: mine, those I handle, my layer's, and the overdue; privately."""
+    if args.strip():
+        raise DomainError("core.extra_arguments", extra=args.strip()[:40])
+    seen = requests.listing(ctx.session, ctx.resident, community_here(ctx))
+    data = {
+        "mine": [_line(ctx, x) for x in seen.mine],
+        "handling": [_line(ctx, x) for x in seen.handling],
+        "below": [_line(ctx, x) for x in seen.below],
+        "overdue": [_line(ctx, x) for x in seen.overdue],
+    }
+    return Reply("requests.listing", data, audience=Audience.PRIVATE)
+
+
+def _number(args: str, usage: str) -> tuple[int, str]:
+    return number_and_rest(bounded(args, MAX_ARGUMENT), usage)
+
+
+def take(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """`接单 3`: I handle request 3; the reporter is told."""
+    number, rest = _number(args, "requests.take_usage")
+    if rest:
+        raise DomainError("requests.take_usage")
+    done = requests.take(
+        ctx.session,
+        ctx.now,
+        ctx.settings,
+        ctx.resident,
+        community_here(ctx),
+        number,
+        ctx.default_language,
+    )
+    taken = Reply("requests.taken", {"number": number, "due": _due(ctx, done)})
+    return [taken, *done.envelopes]
+
+
+def reply(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """`回复 3 明天上午来修`: my words go privately to the reporter."""
+    number, text = _number(args, "requests.reply_usage")
+    done = requests.reply(
+        ctx.session, ctx.now, ctx.resident, community_here(ctx), number, text, ctx.default_language
+    )
+    return [Reply("requests.replied", {"number": number}), *done.envelopes]
+
+
+def escalate(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """`上报 3 需要物业出面`: one layer up; the new owner and the reporter are told."""
+    number, why = _number(args, "requests.escalate_usage")
+    done = requests.escalate(
+        ctx.session,
+        ctx.now,
+        ctx.settings,
+        ctx.resident,
+        community_here(ctx),
+        number,
+        why,
+        ctx.default_language,
+    )
+    data = {"number": number, "owner": done.owner, "layer": done.layer}
+    return [Reply("requests.escalated", data), *done.envelopes]
+
+
+def resolve(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """`办结诉求 3 路灯已换新`: solved; the reporter confirms or reopens."""
+    number, how = _number(args, "requests.resolve_usage")
+    done = requests.resolve(
+        ctx.session, ctx.now, ctx.resident, community_here(ctx), number, how, ctx.default_language
+    )
+    return [Reply("requests.resolved", {"number": number}), *done.envelopes]
+
+
+def send_back(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """`退回 3 重复了，见 2 号`: not ours or a duplicate; the reporter is told why."""
+    number, why = _number(args, "requests.sendback_usage")
+    done = requests.send_back(
+        ctx.session, ctx.now, ctx.resident, community_here(ctx), number, why, ctx.default_language
+    )
+    return [Reply("requests.sent_back", {"number": number}), *done.envelopes]
+
+
+def solved(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """`确认解决 3`: the reporter confirms; the request closes."""
+    number, rest = _number(args, "requests.solved_usage")
+    if rest:
+        raise DomainError("requests.solved_usage")
+    done = requests.confirm(
+        ctx.session, ctx.now, ctx.resident, community_here(ctx), number, ctx.default_language
+    )
+    return [Reply("requests.confirmed", {"number": number}), *done.envelopes]
+
+
+def reopen(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """`重新办理 3 灯还是不亮`: back to its owner, to be taken again."""
+    number, why = _number(args, "requests.reopen_usage")
+    done = requests.reopen(
+        ctx.session,
+        ctx.now,
+        ctx.settings,
+        ctx.resident,
+        community_here(ctx),
+        number,
+        why,
+        ctx.default_language,
+    )
+    data = {"number": number, "owner": done.owner, "layer": done.layer}
+    return [Reply("requests.reopened", data), *done.envelopes]
+
+
+def rate(ctx: Context, args: str) -> Reply:
+    """`评价 3 5`: how satisfied I am, 1 to 5."""
+    number, stars = _number(args, "requests.rate_usage")
+    if not stars.strip():
+        raise DomainError("requests.rate_usage")
+    given = requests.rate(ctx.session, ctx.now, ctx.resident, community_here(ctx), number, stars)
+    return Reply("requests.rated", {"number": number, "stars": given})
+
+
+def link(ctx: Context, args: str) -> Reply:
+    """`联系 @李党员 3号楼` (or 3-2-301): the party member covers that place."""
+    community = community_here(ctx)
+    people, rest = people_named(ctx, community, bounded(args, MAX_ARGUMENT).split())
+    if len(people) != 1 or not rest:
+        raise DomainError("requests.link_usage")
+    within = ctx.circle.place if ctx.circle else community
+    done = requests.link_place(
+        ctx.session, ctx.now, ctx.resident, community, within, people[0], " ".join(rest)
+    )
+    return Reply("requests.linked", {"name": done.name, "covered": done.covered, "level": "member"})
+
+
+def _over(ctx: Context, args: str, layer: Layer, usage: str) -> Reply:
+    community = community_here(ctx)
+    people, rest = people_named(ctx, community, bounded(args, MAX_ARGUMENT).split())
+    if len(people) < 2 or rest:
+        raise DomainError(usage)
+    done = requests.link_over(
+        ctx.session, ctx.now, ctx.resident, community, layer, people[0], people[1:]
+    )
+    data = {"name": done.name, "covered": done.covered, "level": layer.value}
+    return Reply("requests.linked", data)
+
+
+def central(ctx: Context, args: str) -> Reply:
+    """`中心户 @王 @李党员 @赵党员`: a central household over party members."""
+    return _over(ctx, args, Layer.CENTRAL, "requests.central_usage")
+
+
+def branch(ctx: Context, args: str) -> Reply:
+    """`支部 @张书记 @王`: a party branch over central households."""
+    return _over(ctx, args, Layer.BRANCH, "requests.branch_usage")
+
+
+def rules(ctx: Context, args: str) -> Reply:
+    """`诉求规则`: the community's deadlines and routes; the secretary changes one."""
+    community = community_here(ctx)
+    text = bounded(args, MAX_ARGUMENT)
+    current = requests.request_rules(ctx.session, ctx.now, ctx.resident, community, text)
+    data = {
+        "accept_hours": current.accept_hours,
+        "solve_days": {c.value: d for c, d in current.solve_days.items()},
+        "grid": sorted(c.value for c in current.grid),
+        "changed": bool(text),
+    }
+    return Reply("requests.rules", data)

@@ -1,0 +1,188 @@
+"""Requests (接诉即办): residents' reports, the party-member chain that owns them, each step."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, UtcDateTime, str_enum
+from models.grid import Place
+from models.people import Resident
+
+
+class RequestCategory(enum.StrEnum):
+    """What a request is about."""
+
+    FACILITIES = "facilities"
+    SANITATION = "sanitation"
+    SECURITY = "security"
+    DISPUTE = "dispute"
+    PROPERTY = "property"
+    OTHER = "other"
+
+
+class Layer(enum.StrEnum):
+    """A layer of the chain, lowest first; the grid worker is a route of its own."""
+
+    MEMBER = "member"
+    CENTRAL = "central"
+    BRANCH = "branch"
+    GRID = "grid"
+    COMMUNITY = "community"
+
+
+class RequestStatus(enum.StrEnum):
+    """Open waits to be taken; resolved waits for the reporter; the rest are finished."""
+
+    OPEN = "open"
+    TAKEN = "taken"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    SENT_BACK = "sent_back"
+    WITHDRAWN = "withdrawn"
+
+
+class StepKind(enum.StrEnum):
+    """What happened to a request."""
+
+    ROUTED = "routed"
+    TAKEN = "taken"
+    REPLIED = "replied"
+    ESCALATED = "escalated"
+    OVERDUE = "overdue"
+    RESOLVED = "resolved"
+    SENT_BACK = "sent_back"
+    CONFIRMED = "confirmed"
+    REOPENED = "reopened"
+    RATED = "rated"
+    CLOSED = "closed"
+
+
+class ChainNode(Base):
+    """One person at one layer of a community's chain, under the node `parent_id`."""
+
+    __tablename__ = "request_chain"
+    __table_args__ = (UniqueConstraint("community_id", "resident_id", "layer"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"))
+    resident_id: Mapped[int] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), index=True
+    )
+    layer: Mapped[Layer] = mapped_column(
+        str_enum(Layer, "chain_layer", native_enum=False, length=16)
+    )
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("request_chain.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    resident: Mapped[Resident] = relationship()
+    parent: Mapped[ChainNode | None] = relationship(remote_side=[id])
+
+
+class ChainCover(Base):
+    """A building, unit or household a party member covers."""
+
+    __tablename__ = "request_covers"
+    __table_args__ = (UniqueConstraint("node_id", "place_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("request_chain.id", ondelete="CASCADE"))
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"), index=True)
+
+    node: Mapped[ChainNode] = relationship()
+    place: Mapped[Place] = relationship()
+
+
+class RequestRules(Base):
+    """A community's own request rules: hours to accept, days to solve, categories routed."""
+
+    __tablename__ = "request_rules"
+
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("places.id", ondelete="CASCADE"), primary_key=True
+    )
+    accept_hours: Mapped[int | None] = mapped_column(Integer)
+    solve_days: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    routes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="SET NULL")
+    )
+
+
+class Request(Base):
+    """A resident's request, numbered in its community, with its owner and next deadline."""
+
+    __tablename__ = "requests"
+    __table_args__ = (
+        UniqueConstraint("community_id", "number"),
+        Index("ix_requests_due_at", "due_at"),
+        Index("ix_requests_owner_status", "owner_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    reporter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="SET NULL"), index=True
+    )
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id", ondelete="SET NULL"))
+    category: Mapped[RequestCategory] = mapped_column(
+        str_enum(RequestCategory, "request_category", native_enum=False, length=16)
+    )
+    text: Mapped[str] = mapped_column(String(500))
+    status: Mapped[RequestStatus] = mapped_column(
+        str_enum(RequestStatus, "request_status", native_enum=False, length=16)
+    )
+    layer: Mapped[Layer] = mapped_column(
+        str_enum(Layer, "chain_layer", native_enum=False, length=16)
+    )
+    node_id: Mapped[int | None] = mapped_column(ForeignKey("request_chain.id", ondelete="SET NULL"))
+    first_node_id: Mapped[int | None] = mapped_column(
+        ForeignKey("request_chain.id", ondelete="SET NULL")
+    )
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"))
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    resolution: Mapped[str] = mapped_column(String(500), default="")
+    rating: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    taken_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    community: Mapped[Place] = relationship(foreign_keys=[community_id])
+    place: Mapped[Place | None] = relationship(foreign_keys=[place_id])
+    reporter: Mapped[Resident | None] = relationship(foreign_keys=[reporter_id])
+    owner: Mapped[Resident | None] = relationship(foreign_keys=[owner_id])
+    node: Mapped[ChainNode | None] = relationship(foreign_keys=[node_id])
+    first_node: Mapped[ChainNode | None] = relationship(foreign_keys=[first_node_id])
+
+
+class RequestStep(Base):
+    """One step of a request: who did what, at which layer, and who owned it after."""
+
+    __tablename__ = "request_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    kind: Mapped[StepKind] = mapped_column(
+        str_enum(StepKind, "request_step_kind", native_enum=False, length=16)
+    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"))
+    layer: Mapped[Layer] = mapped_column(
+        str_enum(Layer, "chain_layer", native_enum=False, length=16)
+    )
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="SET NULL"), index=True
+    )
+    text: Mapped[str] = mapped_column(String(500), default="")
