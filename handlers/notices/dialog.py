@@ -28,7 +28,7 @@ from handlers.notices import commands
 from models import Dialog
 
 CANCEL = frozenset({"取消", "cancel"})
-YES = frozenset({"要", "是", "需要", "要回执", "要回執", "yes"})
+YES = frozenset({"要", "是", "需要", "要回执", "要回執", "回执", "回執", "yes"})
 NO = frozenset({"不要", "不", "否", "不用", "不要回执", "不要回執", "no"})
 NOW = frozenset({"现在", "現在", "马上", "馬上", "立即", "立刻", "现在发送", "現在傳送", "now"})
 
