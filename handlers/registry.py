@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.context import Context
+from bot.messages import Envelope, Reply
 from bot.pruning import PruneDelivery
 from bot.routing import Command
 from bot.scheduler import WorkFactory
@@ -18,7 +20,19 @@ COMMANDS: list[Command] = [
 ]
 EVENTS = community.EVENTS
 SEEN = community.SEEN
-DIALOG = deliberation.DIALOG
+DIALOGS = [deliberation.DIALOG, notices.DIALOG]
+
+
+def answer_dialog(ctx: Context, text: str) -> list[Reply | Envelope] | None:
+    """The answer of whichever feature's dialog the sender has open here, if any."""
+    for dialog in DIALOGS:
+        answered = dialog(ctx, text)
+        if answered is not None:
+            return answered
+    return None
+
+
+DIALOG = answer_dialog
 # Each kind of scheduled work, made from the settings and the default language.
 SCHEDULED: list[WorkFactory] = [
     *deliberation.SCHEDULED,

@@ -15,20 +15,28 @@ from models.people import Resident
 
 
 class NoticeStatus(enum.StrEnum):
-    """A draft waits for the sender's confirmation; a scheduled notice for its time."""
+    """A draft waits for the sender's confirmation; a scheduled notice for its time; a
+    recurring one sends a notice of its own at each occurrence until it is stopped."""
 
     DRAFT = "draft"
     SCHEDULED = "scheduled"
+    RECURRING = "recurring"
     SENT = "sent"
     CANCELLED = "cancelled"
+    STOPPED = "stopped"
 
 
 class Notice(Base):
-    """A notice numbered in its community, sent now or at `send_at`, perhaps asking receipts."""
+    """A notice numbered in its community, sent now or at `send_at`, perhaps asking receipts.
+
+    A recurring notice (`repeat`, e.g. `weekly 1 08:00`) keeps its next occurrence in
+    `send_at`; each occurrence is a notice of its own (`series_id`), at most one per time.
+    """
 
     __tablename__ = "notices"
     __table_args__ = (
         UniqueConstraint("community_id", "number"),
+        UniqueConstraint("series_id", "send_at"),
         Index("ix_notices_status_send_at", "status", "send_at"),
         Index("ix_notices_deadline_at", "deadline_at", "deadline_done_at"),
     )
@@ -48,6 +56,11 @@ class Notice(Base):
     send_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    repeat: Mapped[str | None] = mapped_column(String(32))
+    deadline_minutes: Mapped[int | None] = mapped_column(Integer)
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id", ondelete="SET NULL"))
+    image: Mapped[str | None] = mapped_column(String(500))
+    document: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     community: Mapped[Place] = relationship()

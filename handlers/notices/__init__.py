@@ -1,4 +1,5 @@
-"""Notices commands (通知): compose and confirm, 收到, receipts, the list; scheduled sending."""
+"""Notices commands (通知): compose (also guided) and confirm, cancel or stop, 收到, receipts,
+the list; scheduled and recurring sending; the guided notice's dialog."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from bot.errors import DomainError
 from bot.routing import Command
 from bot.scheduler import WorkFactory
 from bot.services.common.access import sends_notices
-from bot.services.notices import NoticeDeadlines, SendNotices
+from bot.services.notices import NoticeDeadlines, SendNotices, SendRecurring
 from handlers import access
-from handlers.notices import commands
+from handlers.notices import commands, dialog
 
 
 def _sender(ctx: Context) -> bool:
@@ -22,9 +23,13 @@ def _sender(ctx: Context) -> bool:
 
 
 COMMANDS: list[Command] = [
-    Command("notice", ("通知", "通知"), commands.compose, _sender, "notices", access.BOTH),
+    Command("notice", ("通知", "通知"), dialog.notice, _sender, "notices", access.BOTH),
+    Command("noticestep", ("通知步骤", "通知步驟"), dialog.step, lambda ctx: False),
     Command("sendnotice", ("确认发送", "確認傳送", "確認發送"), commands.confirm, _sender),
     Command("cancelnotice", ("取消通知", "取消通知"), commands.cancel, _sender),
+    Command(
+        "stopnotice", ("停止通知", "停止通知"), commands.cancel, _sender, "notices", access.BOTH
+    ),
     Command(
         "ack",
         ("收到", "收到", "收到了", "已收到", "好的收到", "好的,收到"),
@@ -35,4 +40,5 @@ COMMANDS: list[Command] = [
     Command("receipts", ("回执", "回執"), commands.receipts, _sender, "notices", access.BOTH),
     Command("notices", ("通知列表", "通知列表"), commands.listing, _sender, "notices", access.BOTH),
 ]
-SCHEDULED: list[WorkFactory] = [SendNotices, NoticeDeadlines]
+SCHEDULED: list[WorkFactory] = [SendNotices, SendRecurring, NoticeDeadlines]
+DIALOG = dialog.answer

@@ -26,9 +26,19 @@ def _number(args: str, usage: str) -> int | None:
 
 def compose(ctx: Context, args: str) -> Reply:
     """`通知 1号院 | 明天停水 | 回执 截止 明天18:00 | 定时 明天 8:00`: a preview to confirm."""
-    spec = notices.parse_notice(bounded(args, MAX_ARGUMENT))
+    return post(ctx, notices.parse_notice(bounded(args, MAX_ARGUMENT)))
+
+
+def post(ctx: Context, spec: notices.NoticeSpec) -> Reply:
+    """Keep the notice as a draft and answer with its preview and the confirm buttons."""
     preview = notices.compose(
-        ctx.session, ctx.now, ctx.settings, ctx.resident, community_here(ctx), spec
+        ctx.session,
+        ctx.now,
+        ctx.settings,
+        ctx.resident,
+        community_here(ctx),
+        spec,
+        ctx.incoming.chat.platform,
     )
     number = preview.number
     return Reply(
@@ -42,6 +52,9 @@ def compose(ctx: Context, args: str) -> Reply:
             "send_at": preview.send_at,
             "receipts": preview.receipts,
             "deadline": preview.deadline,
+            "repeat": preview.repeat,
+            "deadline_minutes": preview.deadline_minutes,
+            "attachment": preview.attachment,
         },
         [
             [
@@ -66,17 +79,29 @@ def confirm(ctx: Context, args: str) -> list[Reply | Envelope]:
         number,
         ctx.default_language,
     )
-    data = {"number": done.number, "chats": done.chats, "send_at": done.send_at}
+    data = {
+        "number": done.number,
+        "chats": done.chats,
+        "send_at": done.send_at,
+        "repeat": done.repeat,
+    }
     return [Reply("notices.confirmed", data), *done.envelopes]
 
 
 def cancel(ctx: Context, args: str) -> Reply:
-    """`取消通知 3`: a draft or scheduled notice is not sent."""
+    """`取消通知 3` / `停止通知 3`: a notice not sent, a recurring one stopped, or what a
+    running one has not sent yet withdrawn."""
     number = _number(args, "notices.cancel_usage")
     if number is None:
         raise DomainError("notices.cancel_usage")
     done = notices.cancel(ctx.session, ctx.now, ctx.resident, community_here(ctx), number)
-    return Reply("notices.cancelled", {"number": done})
+    data = {
+        "number": done.number,
+        "stopped": done.stopped,
+        "delivered": done.delivered,
+        "withdrawn": done.withdrawn,
+    }
+    return Reply("notices.cancelled", data)
 
 
 def ack(ctx: Context, args: str) -> list[Reply]:
@@ -127,6 +152,7 @@ def listing(ctx: Context, args: str) -> Reply:
                     "receipts": n.receipts,
                     "acked": n.acked,
                     "households": n.households,
+                    "repeat": n.repeat,
                 }
                 for n in lines
             ]

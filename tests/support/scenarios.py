@@ -19,7 +19,7 @@ from bot.services.community import roles
 from bot.services.community.grid import LEVELS, add_path, resolve_place
 from bot.services.community.people import ensure_identity
 from handlers.registry import COMMANDS
-from models import Circle, JoinRequest, Poll, Role, Shift, Topic
+from models import Circle, JoinRequest, Notice, Poll, Role, Shift, Topic
 from tests.support.community import build
 from tests.support.driver import Driver
 
@@ -530,11 +530,30 @@ NOTICES: list[Line] = [
 ]
 
 
+NOTICES_GUIDED: list[Line] = [
+    ("sec", "通知", None),
+    ("sec", "全部", None),
+    ("sec", "停水", None),
+    ("sec", "不要", None),
+    ("sec", "每周一 8:00", None),
+    ("sec", "确认发送 {notice}", None),
+    ("sec", "通知列表", None),
+    ("sec", "停止通知 {notice}", None),
+    ("sec", "/noticestep 全部", None),
+    ("sec", "通知 全部 | 垃圾分类 | 每天 9:00 | 回执 截止 3小时", None),
+    ("sec", "通知 全部 | 停水 | 每周八 8:00", None),
+    ("sec", "通知 全部 | 停水 | 每天 23:00", None),
+    ("sec", "通知 全部 | 停水 | 附件 /nonexistent/leaflet.pdf", None),
+]
+
+
 def notices(driver: Driver) -> None:
-    """A notice with receipts, a scheduled one cancelled, refusals, and the deadline's lists."""
+    """A notice with receipts, a scheduled one cancelled, refusals, and the deadline's lists;
+    the guided notice made recurring, then stopped."""
     driver.grant("bh", "楼长", "红旗里社区/1号院/3号楼")
     play(driver, NOTICES)
     later(driver, timedelta(hours=4))
+    play_newest(driver, NOTICES_GUIDED)
 
 
 # (user, text, chat, mentions): the chain set up and refused, then requests through every verb.
@@ -743,12 +762,17 @@ def _render_refusals(driver: Driver) -> None:
 
 
 def play_newest(driver: Driver, lines: list[Line]) -> None:
-    """Say each line, with {poll}, {topic} and {shift} the newest of each at that moment."""
+    """Say each line, with {poll}, {topic}, {shift} and {notice} the newest of each then."""
     for user, text, chat in lines:
         with driver.app.db.transaction() as session:
             newest = {
                 name: session.scalar(select(func.max(model.number))) or 0
-                for name, model in (("poll", Poll), ("topic", Topic), ("shift", Shift))
+                for name, model in (
+                    ("poll", Poll),
+                    ("topic", Topic),
+                    ("shift", Shift),
+                    ("notice", Notice),
+                )
             }
         driver.say(user, text.format(**newest), chat)
 

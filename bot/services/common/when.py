@@ -114,6 +114,12 @@ def parse_duration(text: str) -> timedelta | None:
     return total if total > timedelta() else None
 
 
+def parse_clock(text: str) -> time | None:
+    """A time of day as typed (8:00, 早上8点, 下午3点半); None if `text` is not one."""
+    cleaned = _clean(text)
+    return _clock(cleaned) if cleaned else None
+
+
 def local_text(moment: datetime, zone: ZoneInfo) -> str:
     """A moment as people read it in `zone`: 2026-12-01 18:00."""
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")

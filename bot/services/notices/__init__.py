@@ -1,25 +1,34 @@
-"""Notices (通知): compose with a preview, confirm, send now or at a time, receipts, lists."""
+"""Notices (通知): compose with a preview, confirm, send now, at a time or recurring,
+cancel or stop, receipts, lists, and the guided dialog."""
 
-from bot.services.notices.compose import Confirmed, Preview, cancel, compose, confirm
+from bot.services.notices.compose import Cancelled, Confirmed, Preview, cancel, compose, confirm
+from bot.services.notices.guided import begin, check_scope
 from bot.services.notices.receipts import Acked, NoticeDeadlines, ReceiptView, acknowledge, receipts
+from bot.services.notices.recurring import Repeat, SendRecurring, parse_repeat
 from bot.services.notices.sending import SendNotices
 from bot.services.notices.spec import NoticeSpec, parse_notice
 from bot.services.notices.views import NoticeLine, notices_of
 
 __all__ = [
     "Acked",
+    "Cancelled",
     "Confirmed",
     "NoticeDeadlines",
     "NoticeLine",
     "NoticeSpec",
     "Preview",
     "ReceiptView",
+    "Repeat",
     "SendNotices",
+    "SendRecurring",
     "acknowledge",
+    "begin",
     "cancel",
+    "check_scope",
     "compose",
     "confirm",
     "notices_of",
     "parse_notice",
+    "parse_repeat",
     "receipts",
 ]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -14,11 +16,29 @@ from bot.errors import DomainError
 from bot.messages import Envelope
 from bot.services.common import access, audit
 from bot.services.common.numbering import next_number
-from bot.services.common.when import local_text, parse_when
-from bot.services.notices.reach import chats_per_platform, resolve_scope, sending_seconds
-from bot.services.notices.sending import broadcast
+from bot.services.common.quiet import default_quiet, quiet_hours
+from bot.services.common.when import local_text, parse_duration, parse_when
+from bot.services.notices.attachments import attachment
+from bot.services.notices.reach import (
+    chats_per_platform,
+    circle_title,
+    resolve_scope,
+    sending_seconds,
+)
+from bot.services.notices.recurring import Repeat
+from bot.services.notices.sending import broadcast, notice_key
 from bot.services.notices.spec import NoticeSpec
-from models import Notice, NoticeCircle, NoticeStatus, Place, Resident
+from models import (
+    Circle,
+    Notice,
+    NoticeChat,
+    NoticeCircle,
+    NoticeStatus,
+    OutboxMessage,
+    OutboxState,
+    Place,
+    Resident,
+)
 
 
 @dataclass(frozen=True)
@@ -33,16 +53,41 @@ class Preview:
     send_at: str | None
     receipts: bool
     deadline: str | None
+    repeat: dict[str, Any] | None = None
+    deadline_minutes: int | None = None
+    attachment: str | None = None
 
 
 @dataclass(frozen=True)
 class Confirmed:
-    """A notice sent now (its messages) or scheduled (its time)."""
+    """A notice sent now (its messages), scheduled (its time), or recurring (its rule)."""
 
     number: int
     chats: int
     send_at: str | None
     envelopes: list[Envelope]
+    repeat: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    """A notice cancelled (or a recurring one stopped); the circles that already had it,
+    and how many chats' messages were withdrawn before they went."""
+
+    number: int
+    stopped: bool
+    delivered: list[str]
+    withdrawn: int
+
+
+@dataclass(frozen=True)
+class Timing:
+    """When a notice goes (the first time, when recurring) and its receipts' deadline."""
+
+    send_at: datetime | None
+    deadline: datetime | None
+    repeat: Repeat | None = None
+    deadline_minutes: int | None = None
 
 
 def compose(
@@ -52,15 +97,15 @@ def compose(
     resident: Resident,
     community: Place,
     spec: NoticeSpec,
+    platform: str,
 ) -> Preview:
-    """Check the scope and times, keep the notice as a draft and say what it will reach."""
+    """Check the scope, times and file, keep the notice as a draft and say what it will reach."""
     if not access.sends_notices(session, resident.id, community):
         raise DomainError("notices.senders_only")
     reached = resolve_scope(session, resident, community, spec.scope)
-    send_at = _future(spec.send_at, now, settings.zone)
-    deadline = _future(spec.deadline, now, settings.zone)
-    if deadline is not None and deadline <= (send_at or now):
-        raise DomainError("notices.deadline_before_sending")
+    timing = _timing(session, now, settings, community, spec)
+    chats = chats_per_platform(session, [r.circle for r in reached])
+    image, document = attachment(spec.attachment, platform, chats)
     notice = Notice(
         community_id=community.id,
         number=next_number(session, Notice, community),
@@ -69,25 +114,68 @@ def compose(
         text=spec.text,
         status=NoticeStatus.DRAFT,
         receipts=spec.receipts,
-        deadline_at=deadline,
-        send_at=send_at,
+        deadline_at=timing.deadline,
+        send_at=timing.send_at,
+        repeat=timing.repeat.code if timing.repeat else None,
+        deadline_minutes=timing.deadline_minutes,
+        image=image,
+        document=document,
         created_at=now,
     )
     session.add(notice)
     session.flush()
     for r in reached:
         session.add(NoticeCircle(notice_id=notice.id, circle_id=r.circle.id, place_id=r.place.id))
-    chats = chats_per_platform(session, [r.circle for r in reached])
+    zone = settings.zone
     return Preview(
         number=notice.number,
         text=notice.text,
         circles=len(reached),
         chats=chats,
         seconds=sending_seconds(chats, settings),
-        send_at=local_text(send_at, settings.zone) if send_at else None,
+        send_at=local_text(timing.send_at, zone) if timing.send_at else None,
         receipts=notice.receipts,
-        deadline=local_text(deadline, settings.zone) if deadline else None,
+        deadline=local_text(timing.deadline, zone) if timing.deadline else None,
+        repeat=timing.repeat.shown if timing.repeat else None,
+        deadline_minutes=timing.deadline_minutes,
+        attachment=_file_name(image or document),
     )
+
+
+def _file_name(path: str | None) -> str | None:
+    return Path(path).name if path else None
+
+
+def _timing(
+    session: Session, now: datetime, settings: Settings, community: Place, spec: NoticeSpec
+) -> Timing:
+    """The sending time and deadline typed; for a recurring notice its first occurrence
+    (outside the community's quiet hours) and the deadline as a span after each one."""
+    zone = settings.zone
+    send_at = _future(spec.send_at, now, zone)
+    if spec.repeat is None:
+        deadline = _future(spec.deadline, now, zone)
+        if deadline is not None and deadline <= (send_at or now):
+            raise DomainError("notices.deadline_before_sending")
+        return Timing(send_at, deadline)
+    first = spec.repeat.after(send_at or now, zone)
+    quiet = quiet_hours(session, community.id, default_quiet(settings))
+    if quiet.holds(first):
+        raise DomainError("notices.repeat_at_night", at=spec.repeat.shown["at"], quiet=quiet.text)
+    return Timing(first, None, spec.repeat, _span(spec.deadline, first, now, zone))
+
+
+def _span(typed: str | None, first: datetime, now: datetime, zone: ZoneInfo) -> int | None:
+    """A recurring notice's deadline in minutes after each occurrence: a span as typed
+    (截止 3小时), or the time from the first occurrence to the moment typed."""
+    if typed is None:
+        return None
+    span = parse_duration(typed)
+    if span is None:
+        span = parse_when(typed, now, zone) - first
+    if span <= timedelta():
+        raise DomainError("notices.deadline_before_sending")
+    return max(1, round(span.total_seconds() / 60))
 
 
 def _future(typed: str | None, now: datetime, zone: ZoneInfo) -> datetime | None:
@@ -118,13 +206,19 @@ def confirm(
     number: int,
     language: str,
 ) -> Confirmed:
-    """The sender confirms a draft: it goes out now, or waits for its time."""
+    """The sender confirms a draft: it goes out now, waits for its time, or starts recurring."""
     notice = find_notice(session, community, number)
     if notice.sender_id != resident.id:
         raise DomainError("notices.not_yours", number=number)
     if notice.status != NoticeStatus.DRAFT:
         raise DomainError("notices.not_draft", number=number)
     audit.record(session, now, "notice.confirm", actor_id=resident.id, place_id=community.id)
+    if notice.repeat is not None:
+        repeat = Repeat.of(notice.repeat)
+        if notice.send_at is None or notice.send_at <= now:
+            notice.send_at = repeat.after(now, zone)
+        notice.status = NoticeStatus.RECURRING
+        return Confirmed(number, 0, local_text(notice.send_at, zone), [], repeat.shown)
     if notice.send_at is not None and notice.send_at > now:
         notice.status = NoticeStatus.SCHEDULED
         return Confirmed(number, 0, local_text(notice.send_at, zone), [])
@@ -134,17 +228,45 @@ def confirm(
 
 def cancel(
     session: Session, now: datetime, resident: Resident, community: Place, number: int
-) -> int:
-    """Cancel a draft or scheduled notice (its sender or a secretary); a sent one stays."""
+) -> Cancelled:
+    """Cancel a draft or scheduled notice, stop a recurring one, or withdraw what a running
+    notice has not yet sent (its sender or a secretary); a notice fully sent stays."""
     notice = find_notice(session, community, number)
     mine = notice.sender_id == resident.id
     if not mine and not access.is_secretary_for(session, resident.id, community):
         raise DomainError("notices.not_yours", number=number)
-    if notice.status == NoticeStatus.SENT:
-        raise DomainError("notices.already_sent", number=number)
-    if notice.status == NoticeStatus.CANCELLED:
+    if notice.status in (NoticeStatus.CANCELLED, NoticeStatus.STOPPED):
         raise DomainError("notices.already_cancelled", number=number)
-    notice.status = NoticeStatus.CANCELLED
+    done = Cancelled(number, notice.status == NoticeStatus.RECURRING, [], 0)
+    if notice.status == NoticeStatus.SENT:
+        done = _withdraw(session, now, notice)
+    notice.status = NoticeStatus.STOPPED if done.stopped else NoticeStatus.CANCELLED
     notice.cancelled_at = now
     audit.record(session, now, "notice.cancel", actor_id=resident.id, place_id=community.id)
-    return number
+    return done
+
+
+def _withdraw(session: Session, now: datetime, notice: Notice) -> Cancelled:
+    """Withdraw a running notice's messages not yet sent (nor being sent); the circles
+    whose chats already had it are named."""
+    outbox = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.key == notice_key(notice), OutboxMessage.edit.is_(False)
+        )
+    ).all()
+    waiting = [
+        row
+        for row in outbox
+        if row.state == OutboxState.PENDING
+        and (row.claimed_until is None or row.claimed_until <= now)
+    ]
+    if not waiting:
+        raise DomainError("notices.already_sent", number=notice.number)
+    missed = {(r.platform, r.chat_id) for r in outbox if r.state == OutboxState.FAILED}
+    missed |= {(r.platform, r.chat_id) for r in waiting}
+    for row in waiting:
+        session.delete(row)
+    chats = session.scalars(select(NoticeChat).where(NoticeChat.notice_id == notice.id)).all()
+    had = {c.circle_id for c in chats if (c.platform, c.chat_id) not in missed}
+    circles = session.scalars(select(Circle).where(Circle.id.in_(had)).order_by(Circle.id))
+    return Cancelled(notice.number, False, [circle_title(c) for c in circles], len(waiting))

@@ -91,6 +91,11 @@ def _allowed(session: Session, resident: Resident, place: Place, word: str) -> N
         raise DomainError("notices.scope_not_yours", scope=word[:30])
 
 
+def circle_title(circle: Circle) -> str:
+    """A circle as senders know it: its name, else its place's."""
+    return circle.name or circle.place.name
+
+
 def chats_per_platform(session: Session, circles: list[Circle]) -> dict[str, int]:
     """How many distinct active chats the circles have on each platform."""
     chats = {(c.platform, c.chat_id) for circle in circles for c in active_chats(session, circle)}

@@ -16,7 +16,7 @@ from bot.services.common import access
 from bot.services.common.outreach import holders_at, to_person
 from bot.services.community.grid import ancestor_of_kind, full_name
 from bot.services.notices.compose import find_notice
-from bot.services.notices.reach import registered_households
+from bot.services.notices.reach import circle_title, registered_households
 from models import (
     Circle,
     Notice,
@@ -137,7 +137,9 @@ def receipts(
             if any(a.contains(h) for a in areas)
         ]
         figures.append(
-            CircleFigures(_title(reached.circle), sum(h.id in acked for h in homes), len(homes))
+            CircleFigures(
+                circle_title(reached.circle), sum(h.id in acked for h in homes), len(homes)
+            )
         )
         silent.update({h.id: h for h in homes if h.id not in acked})
     names = [full_name(session, h, below=PlaceKind.ESTATE) for h in silent.values()]
@@ -165,10 +167,6 @@ def _acked_households(session: Session, notice: Notice) -> set[int]:
         )
         if h is not None
     }
-
-
-def _title(circle: Circle) -> str:
-    return circle.name or circle.place.name
 
 
 def household_figures(session: Session, notice: Notice) -> tuple[int, int]:

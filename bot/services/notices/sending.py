@@ -8,6 +8,7 @@ before the commit leaves it to send again, after it nothing is sent twice.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -42,7 +43,9 @@ def notice_reply(notice: Notice, zone: ZoneInfo) -> Reply:
         "receipts": notice.receipts,
         "deadline": deadline,
     }
-    return Reply("notices.notice", data, choices)
+    image = Path(notice.image) if notice.image else None
+    document = Path(notice.document) if notice.document else None
+    return Reply("notices.notice", data, choices, image=image, document=document)
 
 
 def broadcast(

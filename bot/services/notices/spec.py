@@ -1,13 +1,15 @@
-"""Reading a notice as typed: `<scope> | <text> [| 回执 截止 <when>] [| 定时 <when>]`."""
+"""Reading a notice as typed: `<scope> | <text> [| 回执 截止 <when>] [| 定时 <when>]
+[| 每周一 8:00] [| 附件 <file>]`."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.errors import DomainError
 from bot.services.common.arguments import split_items
 from bot.services.common.keywords import folded
+from bot.services.notices.recurring import Repeat, parse_repeat
 
 MAX_TEXT = 1000
 MAX_SCOPE_WORDS = 10
@@ -15,17 +17,21 @@ _SCOPE_SEPARATORS = re.compile(r"[\s,，、;；]+")
 RECEIPT_WORDS = ("回执", "回執", "receipts", "receipt")
 DEADLINE_WORDS = ("截止", "deadline")
 AT_WORDS = ("定时", "定時", "at")
+FILE_WORDS = ("附件", "图片", "圖片", "文件", "檔案", "file", "image")
 
 
 @dataclass(frozen=True)
 class NoticeSpec:
-    """The scope words, the text, whether receipts are asked (and by when), and when to send."""
+    """The scope words, the text, whether receipts are asked (and by when), when to send,
+    how often, and a file to send with it (a path on the bot's machine)."""
 
     scope: tuple[str, ...]
     text: str
     receipts: bool = False
     deadline: str | None = None
     send_at: str | None = None
+    repeat: Repeat | None = None
+    attachment: str | None = None
 
 
 def parse_notice(args: str) -> NoticeSpec:
@@ -36,35 +42,54 @@ def parse_notice(args: str) -> NoticeSpec:
         items = [scope, text]
     if not items or not items[0]:
         raise DomainError("notices.usage")
-    scope_words = tuple(w for w in _SCOPE_SEPARATORS.split(items[0]) if w)
-    if len(scope_words) > MAX_SCOPE_WORDS:
+    spec = NoticeSpec(scope_words(items[0]), notice_text(items[1] if len(items) > 1 else ""))
+    for item in items[2:]:
+        spec = _setting(spec, item)
+    return spec
+
+
+def scope_words(typed: str) -> tuple[str, ...]:
+    """The words of a typed scope (1号院 3号楼, 1号院、2号院)."""
+    words = tuple(w for w in _SCOPE_SEPARATORS.split(typed.strip()) if w)
+    if not words or len(words) > MAX_SCOPE_WORDS:
         raise DomainError("notices.usage")
-    text = items[1].strip() if len(items) > 1 else ""
+    return words
+
+
+def notice_text(typed: str) -> str:
+    """The text of a notice as typed; an empty or overlong one is refused."""
+    text = typed.strip()
     if not text:
         raise DomainError("notices.empty")
     if len(text) > MAX_TEXT:
         raise DomainError("core.argument_too_long", limit=MAX_TEXT)
-    receipts, deadline, send_at = False, None, None
-    for item in items[2:]:
-        word, rest = _leading(item, RECEIPT_WORDS)
-        if word:
-            receipts = True
-            item = rest
-            if not item:
-                continue
-        word, rest = _leading(item, DEADLINE_WORDS)
-        if word and rest:
-            receipts, deadline = True, rest
-            continue
-        word, rest = _leading(item, AT_WORDS)
-        if word and rest:
-            send_at = rest
-            continue
-        raise DomainError("notices.bad_setting", item=item[:30])
-    return NoticeSpec(scope_words, text, receipts, deadline, send_at)
+    return text
 
 
-def _leading(item: str, words: tuple[str, ...]) -> tuple[str, str]:
+def _setting(spec: NoticeSpec, item: str) -> NoticeSpec:
+    """`spec` with one typed setting added."""
+    word, rest = leading_word(item, RECEIPT_WORDS)
+    if word:
+        spec = replace(spec, receipts=True)
+        item = rest
+        if not item:
+            return spec
+    word, rest = leading_word(item, DEADLINE_WORDS)
+    if word and rest:
+        return replace(spec, receipts=True, deadline=rest)
+    word, rest = leading_word(item, AT_WORDS)
+    if word and rest:
+        return replace(spec, send_at=rest)
+    word, _ = leading_word(item, FILE_WORDS)
+    if word and item.strip()[len(word) :].strip():
+        return replace(spec, attachment=item.strip()[len(word) :].strip())
+    repeat = parse_repeat(item)
+    if repeat is not None:
+        return replace(spec, repeat=repeat)
+    raise DomainError("notices.bad_setting", item=item[:30])
+
+
+def leading_word(item: str, words: tuple[str, ...]) -> tuple[str, str]:
     """The setting word `item` starts with (if any) and what follows it."""
     lowered = folded(item)
     for word in words:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.services.common import access
 from bot.services.notices.receipts import household_figures
+from bot.services.notices.recurring import Repeat
 from bot.services.notices.sending import notice_key
 from models import Notice, NoticeChat, NoticeStatus, OutboxMessage, OutboxState, Place, Resident
 
@@ -31,6 +33,7 @@ class NoticeLine:
     receipts: bool
     acked: int
     households: int
+    repeat: dict[str, Any] | None
 
 
 def notices_of(session: Session, resident: Resident, community: Place) -> list[NoticeLine]:
@@ -61,11 +64,19 @@ def _line(session: Session, notice: Notice) -> NoticeLine:
         number=notice.number,
         status=notice.status.value,
         text=notice.text,
-        at=notice.sent_at or notice.send_at or notice.cancelled_at,
+        at=_when(notice),
         chats=chats or 0,
         failed=states.get(OutboxState.FAILED, 0),
         pending=states.get(OutboxState.PENDING, 0),
         receipts=notice.receipts,
         acked=acked,
         households=households,
+        repeat=Repeat.of(notice.repeat).shown if notice.repeat else None,
     )
+
+
+def _when(notice: Notice) -> datetime | None:
+    """When it was sent, cancelled or stopped; else when it (next) goes."""
+    if notice.status in (NoticeStatus.CANCELLED, NoticeStatus.STOPPED):
+        return notice.cancelled_at
+    return notice.sent_at or notice.send_at

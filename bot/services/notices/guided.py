@@ -1,0 +1,33 @@
+"""The guided `/notice`: who may start it, and each answer checked as it is given."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.errors import DomainError
+from bot.messages import Incoming
+from bot.services.common import access, dialogs
+from bot.services.notices.reach import resolve_scope
+from models import Place, Resident
+
+KIND = "notice"
+
+
+def begin(
+    session: Session, now: datetime, resident: Resident, community: Place, incoming: Incoming
+) -> None:
+    """Start the guided notice for a sender, at its first question (the scope)."""
+    if not access.sends_notices(session, resident.id, community):
+        raise DomainError("notices.senders_only")
+    dialogs.start(session, now, incoming, KIND, "scope")
+
+
+def check_scope(
+    session: Session, resident: Resident, community: Place, words: tuple[str, ...]
+) -> int:
+    """How many circles the scope reaches; an error when the sender may not notify it."""
+    if not access.sends_notices(session, resident.id, community):
+        raise DomainError("notices.senders_only")
+    return len(resolve_scope(session, resident, community, words))

@@ -1,0 +1,107 @@
+"""The guided /notice: scope, text, receipts, when; then the same preview as the one-line form.
+
+Each step checks its answer at once; buttons answer through `/noticestep <answer>`, and
+the same answers may be typed.
+"""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.errors import DomainError
+from bot.messages import Choice, Envelope, Reply
+from bot.services import notices
+from bot.services.common import dialogs
+from bot.services.common.arguments import bounded
+from bot.services.common.keywords import folded
+from bot.services.common.when import parse_duration, parse_when
+from bot.services.notices.guided import KIND
+from bot.services.notices.spec import (
+    AT_WORDS,
+    DEADLINE_WORDS,
+    RECEIPT_WORDS,
+    leading_word,
+    notice_text,
+    scope_words,
+)
+from handlers.access import community_here
+from handlers.notices import commands
+from models import Dialog
+
+CANCEL = frozenset({"取消", "cancel"})
+YES = frozenset({"要", "是", "需要", "要回执", "要回執", "回执", "回執", "yes"})
+NO = frozenset({"不要", "不", "否", "不用", "不要回执", "不要回執", "no"})
+NOW = frozenset({"现在", "現在", "马上", "馬上", "立即", "立刻", "现在发送", "現在傳送", "now"})
+
+
+def notice(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
+    """`通知 scope | text …` composes at once; `通知` alone starts the guided dialog."""
+    if args.strip():
+        return commands.compose(ctx, args)
+    notices.begin(ctx.session, ctx.now, ctx.resident, community_here(ctx), ctx.incoming)
+    return [_ask("notices.ask_scope", [("notices.all_button", "全部")])]
+
+
+def step(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """A button of the guided notice: its answer, as if typed."""
+    answered = answer(ctx, args)
+    if answered is None:
+        raise DomainError("notices.dialog_over")
+    return answered
+
+
+def answer(ctx: Context, text: str) -> list[Reply | Envelope] | None:
+    """Take the sender's plain text as the next answer of their guided notice, if any."""
+    dialog = dialogs.active(ctx.session, ctx.now, ctx.incoming)
+    if dialog is None or dialog.kind != KIND:
+        return None
+    typed = bounded(text, commands.MAX_ARGUMENT)
+    if folded(typed) in CANCEL:
+        dialogs.end(ctx.session, dialog)
+        return [Reply("dialogs.cancelled")]
+    step_of = {"scope": _scope, "text": _text, "receipts": _receipts, "when": _when}
+    return step_of[dialog.step](ctx, dialog, typed)
+
+
+def _ask(template: str, buttons: list[tuple[str, str]], **data: object) -> Reply:
+    choices = [Choice(label, f"/noticestep {word}", True, True) for label, word in buttons]
+    return Reply(template, dict(data), [choices] if choices else [])
+
+
+def _scope(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]:
+    words = scope_words(text)
+    circles = notices.check_scope(ctx.session, ctx.resident, community_here(ctx), words)
+    dialogs.advance(dialog, ctx.now, "text", scope=list(words))
+    return [_ask("notices.ask_text", [], scope=" ".join(words), circles=circles)]
+
+
+def _text(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]:
+    dialogs.advance(dialog, ctx.now, "receipts", text=notice_text(text))
+    buttons = [("notices.yes_receipts_button", "要"), ("notices.no_receipts_button", "不要")]
+    return [_ask("notices.ask_receipts", buttons)]
+
+
+def _receipts(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]:
+    word = folded(text)
+    deadline: str | None = None
+    if word not in YES | NO:
+        _, rest = leading_word(text, RECEIPT_WORDS)
+        _, deadline = leading_word(rest, DEADLINE_WORDS)
+        if parse_duration(deadline) is None and parse_when(deadline, ctx.now, ctx.zone) <= ctx.now:
+            raise DomainError("notices.in_past", when=deadline[:30])
+    dialogs.advance(dialog, ctx.now, "when", receipts=word not in NO, deadline=deadline)
+    return [_ask("notices.ask_when", [("notices.now_button", "现在")])]
+
+
+def _when(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]:
+    data = dialog.data
+    spec = notices.NoticeSpec(
+        tuple(data["scope"]), data["text"], data["receipts"], data["deadline"]
+    )
+    if folded(text) not in NOW:
+        repeat = notices.parse_repeat(text)
+        _, send_at = leading_word(text, AT_WORDS)
+        spec = notices.NoticeSpec(
+            spec.scope, spec.text, spec.receipts, spec.deadline, None if repeat else send_at, repeat
+        )
+    dialogs.end(ctx.session, dialog)
+    return [commands.post(ctx, spec)]

@@ -1,0 +1,111 @@
+"""The guided /notice (buttons and typed answers), and files sent with a notice."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from bot.errors import DomainError
+from bot.services.notices.attachments import MB, attachment
+from tests.notices.test_notices import _confirm
+from tests.support.community import bind_elsewhere, build
+
+
+def test_the_guided_notice_with_buttons_ends_in_the_same_preview(app: App) -> None:
+    driver = build(app)
+    asked = driver.one("sec", "通知")
+    assert "发给谁" in asked.text and asked.buttons[0][0][0] == "全部"
+    asked = driver.press("sec", asked, "全部")
+    assert "发给：全部（2 个圈）" in asked.text
+    asked = driver.one("sec", "明天上午停水，请提前储水")
+    assert "回复「收到」" in asked.text
+    asked = driver.press("sec", asked, "要回执")
+    assert "什么时候发" in asked.text
+    preview = driver.press("sec", asked, "现在发送")
+    assert "还没发送" in preview.text and "要求回执" in preview.text
+    posted = {s.chat: s for s in _confirm(driver, "sec", preview) if not s.private}
+    assert set(posted) == {"g1", "g2"} and "请提前储水" in posted["g1"].text
+    assert posted["g1"].buttons == [[("收到", "/ack 1")]]
+    assert "没看懂" in driver.one("sec", "全部").text, "the dialog is over"
+
+
+def test_the_guided_notice_typed_in_text_style_can_recur(app: App) -> None:
+    driver = build(app, buttons=False)
+    asked = driver.one("sec", "通知")
+    assert "1. 全部" in asked.text, asked.text
+    assert "1 个圈" in driver.one("sec", "1号院").text
+    driver.one("sec", "楼道清理")
+    driver.one("sec", "截止 3小时")
+    preview = driver.one("sec", "每周一 8:00")
+    assert "定期：每周一 08:00 发送" in preview.text
+    assert "要求回执，每次发出后 3 小时内" in preview.text
+    assert "确认发送 1" in preview.text
+
+
+def test_a_wrong_answer_is_explained_and_the_same_question_stays(app: App) -> None:
+    driver = build(app)
+    driver.one("sec", "通知")
+    assert "找不到「火星」" in driver.one("sec", "火星").text
+    driver.one("sec", "1号院")
+    driver.one("sec", "停水")
+    assert "看不懂" in driver.one("sec", "乱七八糟").text
+    driver.one("sec", "不要")
+    assert "已经过去" in driver.one("sec", "2026-11-22 08:00").text
+    assert "还没发送" in driver.one("sec", "明天 8:00").text
+
+
+def test_cancel_leaves_the_dialog_and_a_resident_cannot_start_one(app: App) -> None:
+    driver = build(app)
+    driver.one("sec", "通知")
+    driver.one("sec", "全部")
+    assert "取消" in driver.one("sec", "取消").text
+    before = driver.snapshot()
+    assert "停水" not in driver.one("sec", "停水").text
+    assert "只有社区书记和楼长" in driver.one("r1", "通知").text
+    assert "重新发送「通知」" in driver.one("sec", "/noticestep 全部").text
+    assert driver.snapshot() == before
+
+
+def test_a_file_goes_with_the_notice(app: App, tmp_path: Path) -> None:
+    driver = build(app)
+    leaflet = tmp_path / "垃圾分类.pdf"
+    leaflet.write_bytes(b"%PDF-1.4 leaflet")
+    preview = driver.one("sec", f"通知 全部 | 垃圾分类宣传 | 附件 {leaflet}")
+    assert "附件：垃圾分类.pdf" in preview.text
+    _confirm(driver, "sec", preview)
+    posted = [e for e in driver.answers if e.target.chat_id in ("g1", "g2")]
+    assert len(posted) == 2 and all(e.reply.document == leaflet for e in posted)
+    assert "找不到文件" in driver.one("sec", f"通知 全部 | 停水 | 附件 {tmp_path / 'no.pdf'}").text
+
+
+def test_a_file_over_a_platform_limit_is_refused_and_nothing_kept(app: App, tmp_path: Path) -> None:
+    driver = build(app)
+    bind_elsewhere(app, "wechat", "room1", "1号院", "wx-owner")
+    big = tmp_path / "video.mp4"
+    with big.open("wb") as out:
+        out.truncate(30 * MB)
+    before = driver.snapshot()
+    answer = driver.one("sec", f"通知 全部 | 宣传片 | 附件 {big}").text
+    assert "太大了：微信 最多能发 25 MB" in answer, answer
+    assert driver.snapshot() == before
+
+
+def test_the_platform_limits_decide_picture_or_file_and_paths_only_at_the_console(
+    tmp_path: Path,
+) -> None:
+    photo = tmp_path / "poster.jpg"
+    with photo.open("wb") as out:
+        out.truncate(12 * MB)
+    assert attachment(str(photo), "console", {"console": 2}) == (str(photo.resolve()), None)
+    # Over Telegram's 10 MB for photos, it goes as a file (up to 50 MB).
+    assert attachment(str(photo), "console", {"telegram": 2}) == (None, str(photo.resolve()))
+    os.truncate(photo, 51 * MB)
+    with pytest.raises(DomainError) as refused:
+        attachment(str(photo), "console", {"telegram": 2})
+    assert refused.value.key == "notices.file_too_big"
+    with pytest.raises(DomainError) as refused:
+        attachment(str(photo), "telegram", {"telegram": 2})
+    assert refused.value.key == "notices.file_console_only"
