@@ -30,14 +30,12 @@ COMPUTED = {"deliberation.option_": YES_NO_LABELS}
 ONLY_ON_A_BUG = "the answer to a handler's unexpected failure"
 NO_SENDER = "an event without a sender, which no adapter makes"
 TELEGRAM_MENUS = "rendered by the Telegram adapter for its command menus, not in a chat"
-NOT_STAGED = "a situation the scenarios do not stage yet (issue #10 follow-up)"
 TEXT_MENUS = "a menu's answer where there are no buttons; the scenarios' app has them (test_menus)"
 # Macros no console scenario renders, each with the reason.
 NOT_RENDERED = {
     "core.internal_error": ONLY_ON_A_BUG,
     "core.no_sender": NO_SENDER,
     "core.no_such_choice": TEXT_MENUS,
-    "deliberation.outside_community": NOT_STAGED,
     "names.menu": TELEGRAM_MENUS,
 }
 

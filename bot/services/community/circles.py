@@ -6,12 +6,11 @@ import enum
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
 from bot.services.common import access, audit
-from bot.services.common.keywords import normalise
 from bot.services.common.names import clean_name
 from bot.services.community import households, roles
 from bot.services.community.grid import (
@@ -25,7 +24,6 @@ from models import (
     Circle,
     CircleChat,
     CircleKind,
-    Identity,
     JoinRequest,
     JoinStatus,
     Membership,
@@ -458,28 +456,6 @@ def set_language(session: Session, actor: access.Actor, language: str) -> None:
     if not access.admin_here(session, actor):
         raise DomainError("core.lang_admins_only")
     actor.circle.language = language
-
-
-def find_member_by_name(session: Session, circle: Circle, name: str) -> Resident:
-    """The one member of the circle with this display name."""
-    wanted = normalise(name).lstrip("@")
-    found = session.scalars(
-        select(Resident)
-        .join(Membership, Membership.resident_id == Resident.id)
-        .where(
-            Membership.circle_id == circle.id,
-            or_(
-                Resident.display_name == wanted,
-                Resident.id.in_(select(Identity.resident_id).where(Identity.username == wanted)),
-            ),
-        )
-        .distinct()
-    ).all()
-    if not found:
-        raise DomainError("circles.no_such_member", name=wanted[:30])
-    if len(found) > 1:
-        raise DomainError("circles.ambiguous_member", name=wanted[:30])
-    return found[0]
 
 
 def community_of(session: Session, circle: Circle) -> str:
