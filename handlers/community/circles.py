@@ -8,14 +8,12 @@ from functools import partial
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, ChatKind, Choice, Envelope, Reply, Target
-from bot.services import points
 from bot.services.common import outreach
 from bot.services.common.arguments import as_number, bounded, words_in
 from bot.services.common.outreach import to_person
-from bot.services.community import binding, circles, roles
+from bot.services.community import binding, circles, privacy, roles
 from bot.services.community.binding import BindOutcome, RequestView
 from bot.services.community.circles import CONSENT_WORDS, ChatSpec, JoinOutcome, JoinResult
-from bot.services.community.people import ensure_identity
 from handlers.points.commands import balance_data
 
 MAX_ARGUMENT = 200
@@ -181,18 +179,15 @@ def _mine(label: str, command: str) -> Choice:
 def me(ctx: Context, args: str) -> Reply:
     """My address, roles and circles, answered privately."""
     split_words(args, 0)
-    mine = circles.profile(ctx.session, ctx.resident)
+    mine = privacy.about_me(ctx.session, ctx.now, ctx.zone, ctx.resident)
     return Reply(
         "circles.me",
         {
-            "name": mine.name,
-            "address": mine.address,
-            "roles": mine.roles,
-            "circles": mine.circles,
-            "points": [
-                balance_data(b)
-                for b in points.summary(ctx.session, ctx.now, ctx.zone, ctx.resident)
-            ],
+            "name": mine.profile.name,
+            "address": mine.profile.address,
+            "roles": mine.profile.roles,
+            "circles": mine.profile.circles,
+            "points": [balance_data(b) for b in mine.balances],
         },
         audience=Audience.PRIVATE,
     )
@@ -257,30 +252,15 @@ def on_joined(ctx: Context) -> list[Reply]:
     subject = ctx.incoming.subject or ctx.incoming.user
     if ctx.circle is None or subject is None:
         return []
-    resident = ensure_identity(
-        ctx.session, subject.platform, subject.user_id, subject.display_name, ctx.now
-    ).resident
-    circles.touch_member(ctx.session, ctx.now, ctx.circle, resident)
-    return [
-        Reply(
-            "circles.welcome",
-            {
-                "name": resident.display_name,
-                "circle": roles.circle_title(ctx.session, ctx.circle),
-                "registered": resident.household_id is not None,
-            },
-        )
-    ]
+    welcome = circles.newcomer(ctx.session, ctx.now, ctx.circle, subject)
+    return [Reply("circles.welcome", asdict(welcome))]
 
 
 def on_left(ctx: Context) -> list[Reply]:
     """Note that someone left a bound group."""
     subject = ctx.incoming.subject or ctx.incoming.user
     if ctx.circle is not None and subject is not None:
-        resident = ensure_identity(
-            ctx.session, subject.platform, subject.user_id, subject.display_name, ctx.now
-        ).resident
-        circles.member_left(ctx.session, ctx.now, ctx.circle, resident)
+        circles.member_left(ctx.session, ctx.now, ctx.circle, subject)
     return []
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -56,6 +57,20 @@ class StoredData:
     votes: list[tuple[int, str]]
     topics: list[tuple[int, str]]
     seconded: list[tuple[int, str]]
+    points: list[points.EntryLine]
+
+
+@dataclass(frozen=True)
+class AboutMe:
+    """What /me shows: my address, roles and circles, and my points balances."""
+
+    profile: circles.Profile
+    balances: list[points.Balance]
+
+
+def about_me(session: Session, now: datetime, zone: ZoneInfo, resident: Resident) -> AboutMe:
+    """My profile and my balances in every points programme."""
+    return AboutMe(circles.profile(session, resident), points.summary(session, now, zone, resident))
 
 
 def stored_data(session: Session, resident: Resident) -> StoredData:
@@ -95,6 +110,7 @@ def stored_data(session: Session, resident: Resident) -> StoredData:
             .where(TopicSecond.resident_id == resident.id)
             .order_by(Topic.id),
         ),
+        points=points.my_entries(session, resident),
     )
 
 
