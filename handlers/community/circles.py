@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from functools import partial
 
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, ChatKind, Choice, Envelope, Reply, Target
-from bot.services import points
 from bot.services.common import outreach
 from bot.services.common.arguments import as_number, bounded, words_in
 from bot.services.common.outreach import to_person
-from bot.services.community import binding, circles, roles
-from bot.services.community.binding import BindOutcome
+from bot.services.community import binding, circles, privacy, roles
+from bot.services.community.binding import BindOutcome, RequestView
 from bot.services.community.circles import CONSENT_WORDS, ChatSpec, JoinOutcome, JoinResult
-from bot.services.community.grid import full_name
-from bot.services.community.people import ensure_identity
 from handlers.points.commands import balance_data
-from models import BindingRequest, Circle, PlaceKind, Resident
 
 MAX_ARGUMENT = 200
 
@@ -41,7 +38,7 @@ def bind(ctx: Context, args: str) -> list[Reply | Envelope]:
         name=name,
     )
     if result.request is not None:
-        data = _request_data(ctx, result.request)
+        data = _request_data(result.request)
         if result.outcome == BindOutcome.WAITING:
             return [Reply("circles.bind_request_waiting", data)]
         notice = Reply("circles.bind_request_notice", data, choices=_decide_choices(result.request))
@@ -52,40 +49,29 @@ def bind(ctx: Context, args: str) -> list[Reply | Envelope]:
         ]
         return [Reply("circles.bind_requested", data), *told]
     assert result.circle is not None
-    ctx.binding = circles.bound_chat(ctx.session, chat.platform, chat.chat_id)
+    ctx.binding = result.binding
     changed = result.outcome == BindOutcome.BOUND
-    return [
-        Reply(
-            "circles.bound" if changed else "circles.already_bound",
-            _circle_data(ctx, result.circle),
-        )
-    ]
+    return [Reply("circles.bound" if changed else "circles.already_bound", asdict(result.circle))]
 
 
-def _circle_data(ctx: Context, circle: Circle) -> dict[str, str]:
+def _request_data(request: RequestView) -> dict[str, object]:
     return {
-        "place": full_name(ctx.session, circle.place, below=PlaceKind.STREET),
-        "kind": circle.kind.value,
-        "name": circle.name,
-    }
-
-
-def _request_data(ctx: Context, request: BindingRequest) -> dict[str, object]:
-    return {
-        "number": request.id,
-        "title": request.chat_title,
-        "place": full_name(ctx.session, request.place, below=PlaceKind.STREET),
-        "kind": request.kind.value,
+        "number": request.number,
+        "title": request.title,
+        "place": request.place,
+        "kind": request.kind,
         "name": request.name,
-        "requester": request.requester.display_name if request.requester else "",
+        "requester": request.requester,
     }
 
 
-def _decide_choices(request: BindingRequest) -> list[list[Choice]]:
+def _decide_choices(request: RequestView) -> list[list[Choice]]:
     return [
         [
-            Choice("circles.approve_bind_button", f"/approvebind {request.id}", translated=True),
-            Choice("circles.reject_bind_button", f"/rejectbind {request.id}", translated=True),
+            Choice(
+                "circles.approve_bind_button", f"/approvebind {request.number}", translated=True
+            ),
+            Choice("circles.reject_bind_button", f"/rejectbind {request.number}", translated=True),
         ]
     ]
 
@@ -106,18 +92,15 @@ def _decide_bind(ctx: Context, args: str, *, approve: bool) -> list[Reply | Enve
     if number is None:
         raise DomainError("circles.bind_decide_usage")
     decided = binding.decide(ctx.session, ctx.now, ctx.resident, number, approve=approve)
-    data = _request_data(ctx, decided.request)
-    if decided.circle is None:
-        request = decided.request
-        group = Target(request.platform, request.chat_id, ChatKind.GROUP)
+    data = _request_data(decided.request)
+    if decided.binding is None or decided.circle is None:
+        group = Target(decided.request.platform, decided.request.chat_id, ChatKind.GROUP)
         told = Envelope(group, Reply("circles.bind_request_rejected", data), ctx.default_language)
         return [Reply("circles.bind_rejected", data), told]
-    chat = circles.bound_chat(ctx.session, decided.request.platform, decided.request.chat_id)
-    assert chat is not None
-    bound = Reply("circles.bound", _circle_data(ctx, decided.circle))
+    bound = Reply("circles.bound", asdict(decided.circle))
     return [
         Reply("circles.bind_approved", data),
-        outreach.to_chat(chat, bound, ctx.default_language),
+        outreach.to_chat(decided.binding, bound, ctx.default_language),
     ]
 
 
@@ -127,7 +110,7 @@ def bind_requests(ctx: Context, args: str) -> Reply:
     waiting = binding.waiting_for(ctx.session, ctx.resident)
     return Reply(
         "circles.bind_requests",
-        {"requests": [_request_data(ctx, r) for r in waiting]},
+        {"requests": [_request_data(r) for r in waiting]},
         audience=Audience.PRIVATE,
     )
 
@@ -196,18 +179,15 @@ def _mine(label: str, command: str) -> Choice:
 def me(ctx: Context, args: str) -> Reply:
     """My address, roles and circles, answered privately."""
     split_words(args, 0)
-    mine = circles.profile(ctx.session, ctx.resident)
+    mine = privacy.about_me(ctx.session, ctx.now, ctx.zone, ctx.resident)
     return Reply(
         "circles.me",
         {
-            "name": mine.name,
-            "address": mine.address,
-            "roles": mine.roles,
-            "circles": mine.circles,
-            "points": [
-                balance_data(b)
-                for b in points.summary(ctx.session, ctx.now, ctx.zone, ctx.resident)
-            ],
+            "name": mine.profile.name,
+            "address": mine.profile.address,
+            "roles": mine.profile.roles,
+            "circles": mine.profile.circles,
+            "points": [balance_data(b) for b in mine.balances],
         },
         audience=Audience.PRIVATE,
     )
@@ -244,34 +224,21 @@ def role(ctx: Context, args: str) -> Reply:
     role_word = words[-1]
     revoking = role_word.startswith("-")
     wanted = roles.parse_role(role_word.lstrip("-"))
-    target = _target(ctx, " ".join(words[:-1]))
-    scope = roles.scope_for(ctx.session, wanted, circle, target)
-    change = roles.revoke if revoking else roles.grant
-    change(
+    incoming = ctx.incoming
+    changed = roles.change_in_circle(
         ctx.session,
         ctx.now,
-        target,
-        wanted,
-        scope,
         roles.Grantor(ctx.resident.id, circle, ctx.platform_admin),
+        circle,
+        wanted,
+        revoking=revoking,
+        mention=incoming.mentions[0] if incoming.mentions else incoming.reply_to,
+        named=" ".join(words[:-1]),
     )
-    where = roles.describe_scope(ctx.session, scope)
     return Reply(
-        "circles.role_revoked" if revoking else "circles.role_granted",
-        {"name": target.display_name, "role": wanted.value, "where": where},
+        "circles.role_revoked" if changed.revoked else "circles.role_granted",
+        {"name": changed.name, "role": changed.role, "where": changed.where},
     )
-
-
-def _target(ctx: Context, named: str) -> Resident:
-    incoming = ctx.incoming
-    user = incoming.mentions[0] if incoming.mentions else incoming.reply_to
-    if user is not None:
-        return ensure_identity(
-            ctx.session, user.platform, user.user_id, user.display_name, ctx.now
-        ).resident
-    if not named.startswith("@") or len(named) < 2:
-        raise DomainError("circles.role_usage")
-    return circles.find_member_by_name(ctx.session, ctx.require_circle(), named[1:])
 
 
 def seen(ctx: Context) -> None:
@@ -285,30 +252,15 @@ def on_joined(ctx: Context) -> list[Reply]:
     subject = ctx.incoming.subject or ctx.incoming.user
     if ctx.circle is None or subject is None:
         return []
-    resident = ensure_identity(
-        ctx.session, subject.platform, subject.user_id, subject.display_name, ctx.now
-    ).resident
-    circles.touch_member(ctx.session, ctx.now, ctx.circle, resident)
-    return [
-        Reply(
-            "circles.welcome",
-            {
-                "name": resident.display_name,
-                "circle": roles.circle_title(ctx.session, ctx.circle),
-                "registered": resident.household_id is not None,
-            },
-        )
-    ]
+    welcome = circles.newcomer(ctx.session, ctx.now, ctx.circle, subject)
+    return [Reply("circles.welcome", asdict(welcome))]
 
 
 def on_left(ctx: Context) -> list[Reply]:
     """Note that someone left a bound group."""
     subject = ctx.incoming.subject or ctx.incoming.user
     if ctx.circle is not None and subject is not None:
-        resident = ensure_identity(
-            ctx.session, subject.platform, subject.user_id, subject.display_name, ctx.now
-        ).resident
-        circles.member_left(ctx.session, ctx.now, ctx.circle, resident)
+        circles.member_left(ctx.session, ctx.now, ctx.circle, subject)
     return []
 
 

@@ -8,9 +8,7 @@ from bot.messages import Envelope, Reply
 from bot.services.common.arguments import as_number
 from bot.services.common.outreach import to_person
 from bot.services.community import circles, households
-from bot.services.community.grid import full_name
 from handlers.community.circles import split_words
-from models import PlaceKind
 
 ON_WORDS = frozenset({"开", "開", "开启", "開啟", "on"})
 OFF_WORDS = frozenset({"关", "關", "关闭", "關閉", "off"})
@@ -31,14 +29,11 @@ def _decide(ctx: Context, args: str, *, agree: bool) -> list[Reply | Envelope]:
     number = as_number(words[0]) if words else None
     if number is None:
         raise DomainError("households.confirm_usage")
-    request = circles.decide_join(ctx.session, ctx.now, ctx.resident, number, agree)
-    data = {
-        "name": request.resident.display_name,
-        "household": full_name(ctx.session, request.household, PlaceKind.COMMUNITY),
-    }
+    decided = circles.decide_join(ctx.session, ctx.now, ctx.resident, number, agree)
+    data = {"name": decided.name, "household": decided.household}
     told = Reply("households.join_agreed" if agree else "households.join_refused", data)
     notice = Reply("households.agreed_notice" if agree else "households.refused_notice", data)
-    return [told, *to_person(request.resident, notice, ctx.default_language)]
+    return [told, *to_person(decided.resident, notice, ctx.default_language)]
 
 
 def verify(ctx: Context, args: str) -> Reply:
@@ -48,10 +43,7 @@ def verify(ctx: Context, args: str) -> Reply:
     if not words:
         raise DomainError("households.verify_usage")
     household = households.verify(ctx.session, ctx.now, ctx.resident, circle, words[0])
-    return Reply(
-        "households.verified",
-        {"household": full_name(ctx.session, household, PlaceKind.COMMUNITY)},
-    )
+    return Reply("households.verified", {"household": household})
 
 
 def verify_rule(ctx: Context, args: str) -> Reply:

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, ChatKind, Choice, Envelope, Reply, Target
-from bot.services import points
 from bot.services.community import privacy
 from handlers.points.commands import entry_data
 from handlers.volunteering.common import duty
@@ -38,7 +37,7 @@ def mydata(ctx: Context, args: str) -> Reply:
             "votes": data.votes,
             "topics": data.topics,
             "seconded": data.seconded,
-            "points": [entry_data(ctx, e) for e in points.my_entries(ctx.session, ctx.resident)],
+            "points": [entry_data(ctx, e) for e in data.points],
             "requests": data.requests,
         },
         audience=Audience.PRIVATE,

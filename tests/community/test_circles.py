@@ -48,15 +48,15 @@ def _bind(
             kind=kind,
         )
         if result.request is None:
-            assert result.circle is not None
-            return result.circle
+            assert result.binding is not None
+            return result.binding.circle
         approver = find_identity(session, "console", "approver")
         assert approver is not None
         decided = binding.decide(
-            session, app.clock.now(), approver.resident, result.request.id, approve=True
+            session, app.clock.now(), approver.resident, result.request.number, approve=True
         )
-        assert decided.circle is not None
-        return decided.circle
+        assert decided.binding is not None
+        return decided.binding.circle
 
 
 def _join(
@@ -143,7 +143,9 @@ def test_binding_needs_an_unambiguous_place_at_a_bindable_level(grid: App) -> No
         _bind(grid, owner, "g1", "文化路街道")
     with pytest.raises(DomainError, match=r"grid\.place_not_found"):
         _bind(grid, owner, "g1", "不存在小区")
-    assert _bind(grid, owner, "g1", "2号院/1号楼").place.kind == PlaceKind.BUILDING
+    bound = _bind(grid, owner, "g1", "2号院/1号楼")
+    with grid.db.transaction() as session:
+        assert session.get_one(Circle, bound.id).place.kind == PlaceKind.BUILDING
 
 
 @pytest.mark.parametrize("address", ["3-2-301", "3栋2单元301", "3号楼2单元301室", "３－２－３０１"])

@@ -29,7 +29,6 @@ COMPUTED = {"deliberation.option_": YES_NO_LABELS}
 # Why a macro is in NOT_RENDERED.
 ONLY_ON_A_BUG = "the answer to a handler's unexpected failure"
 NO_SENDER = "an event without a sender, which no adapter makes"
-NOT_STAGED = "a situation the scenarios do not stage yet (issue #10 follow-up)"
 OTHER_PLATFORM = "needs a Telegram or WeChat chat, which the scenarios lack (tests/notices has it)"
 TEXT_MENUS = "a menu's answer where there are no buttons; the scenarios' app has them (test_menus)"
 # Macros no console scenario renders, each with the reason.
@@ -37,7 +36,6 @@ NOT_RENDERED = {
     "core.internal_error": ONLY_ON_A_BUG,
     "core.no_sender": NO_SENDER,
     "core.no_such_choice": TEXT_MENUS,
-    "deliberation.outside_community": NOT_STAGED,
     "notices.file_console_only": OTHER_PLATFORM,
     "notices.file_too_big": OTHER_PLATFORM,
 }

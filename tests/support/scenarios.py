@@ -20,7 +20,7 @@ from bot.services.community.grid import LEVELS, add_path, resolve_place
 from bot.services.community.people import ensure_identity
 from handlers.registry import COMMANDS
 from models import Circle, JoinRequest, Notice, Poll, Role, Shift, Topic
-from tests.support.community import build
+from tests.support.community import bind_approved, build, register
 from tests.support.driver import Driver
 
 # (user, text, chat); None is the user's private chat.
@@ -793,6 +793,14 @@ def rarer(driver: Driver) -> None:
     play_newest(driver, RARER_AFTER)
 
 
+def outsider(driver: Driver) -> None:
+    """A resident of another community tries to second and to propose in 1号院's circle."""
+    driver.grant("sec6", "书记", "幸福社区")
+    bind_approved(driver, "owner6", "g6", "幸福社区/幸福家园", secretary="sec6")
+    register(driver, "far", "1-1-101", chat="g6")
+    play_newest(driver, [("far", "附议 {topic}", "g1"), ("far", "提议 修路", "g1")])
+
+
 SCENARIOS: list[Callable[[Driver], None]] = [
     community,
     staged,
@@ -802,6 +810,7 @@ SCENARIOS: list[Callable[[Driver], None]] = [
     notices,
     rarer,
     requests,
+    outsider,
     probe,
 ]
 

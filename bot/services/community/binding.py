@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from bot.errors import DomainError
 from bot.services.common import access, audit, outreach
 from bot.services.community import roles
 from bot.services.community.circles import ChatSpec, attach_chat, bound_chat, clean_title
-from bot.services.community.grid import resolve_place
+from bot.services.community.grid import full_name, resolve_place
 from models import (
     BindingRequest,
     BindingStatus,
@@ -36,13 +36,57 @@ class BindOutcome(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class CircleView:
+    """A circle as messages name it: its place below the street, its kind and its own name."""
+
+    place: str
+    kind: str
+    name: str
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """A binding request as messages show it, and the chat that asked."""
+
+    number: int
+    title: str
+    place: str
+    kind: str
+    name: str
+    requester: str
+    platform: str
+    chat_id: str
+
+
+@dataclass(frozen=True)
 class BindResult:
-    """The outcome of /bind: the circle, or the request and whom to ask."""
+    """The outcome of /bind: the circle and the chat's binding, or the request and whom to ask."""
 
     outcome: BindOutcome
-    circle: Circle | None = None
-    request: BindingRequest | None = None
-    deciders: list[Resident] = field(default_factory=list)
+    circle: CircleView | None = None
+    binding: CircleChat | None = None
+    request: RequestView | None = None
+    deciders: tuple[Resident, ...] = ()
+
+
+def circle_view(session: Session, circle: Circle) -> CircleView:
+    """How messages name a circle."""
+    place = full_name(session, circle.place, below=PlaceKind.STREET)
+    return CircleView(place, circle.kind.value, circle.name)
+
+
+def request_view(session: Session, request: BindingRequest) -> RequestView:
+    """How messages show a binding request."""
+    return RequestView(
+        number=request.id,
+        title=request.chat_title,
+        place=full_name(session, request.place, below=PlaceKind.STREET),
+        kind=request.kind.value,
+        name=request.name,
+        requester=request.requester.display_name if request.requester else "",
+        platform=request.platform,
+        chat_id=request.chat_id,
+    )
 
 
 def bind(
@@ -68,14 +112,15 @@ def bind(
     if current is not None:
         same = current.circle
         if same.place_id == place.id and same.kind == kind and same.name == name:
-            return BindResult(BindOutcome.ALREADY, circle=same)
+            return BindResult(BindOutcome.ALREADY, circle_view(session, same), current)
     if access.may_bind(session, actor.id, place):
         if current is not None and not access.may_bind(session, actor.id, current.circle.place):
             raise _move_refused(session, current)
         _withdraw(session, now, chat, actor)
         admin = actor if platform_admin else None
         circle = attach_chat(session, now, chat, place, kind, name, actor_id=actor.id, admin=admin)
-        return BindResult(BindOutcome.BOUND, circle=circle)
+        bound = bound_chat(session, chat.platform, chat.chat_id)
+        return BindResult(BindOutcome.BOUND, circle_view(session, circle), bound)
     if current is not None and (
         platform_admin or access.may_bind(session, actor.id, current.circle.place)
     ):
@@ -114,7 +159,7 @@ def _request(
     """File a request for the chat; a new target replaces the chat's pending request."""
     pending = pending_request(session, chat.platform, chat.chat_id)
     if pending and (pending.place_id, pending.kind, pending.name) == (place.id, kind, name):
-        return BindResult(BindOutcome.WAITING, request=pending)
+        return BindResult(BindOutcome.WAITING, request=request_view(session, pending))
     deciders = outreach.deciders(session, place)
     if not deciders:
         community = access.community_of(session, place)
@@ -144,7 +189,9 @@ def _request(
         chat_id=chat.chat_id,
         kind=kind.value,
     )
-    return BindResult(BindOutcome.REQUESTED, request=request, deciders=deciders)
+    return BindResult(
+        BindOutcome.REQUESTED, request=request_view(session, request), deciders=tuple(deciders)
+    )
 
 
 def _withdraw(session: Session, now: datetime, chat: ChatSpec, actor: Resident) -> None:
@@ -159,10 +206,11 @@ def _withdraw(session: Session, now: datetime, chat: ChatSpec, actor: Resident) 
 
 @dataclass(frozen=True)
 class Decision:
-    """A decided request, and the circle the chat joined when approved."""
+    """A decided request; when approved, the circle the chat joined and its binding there."""
 
-    request: BindingRequest
-    circle: Circle | None
+    request: RequestView
+    circle: CircleView | None = None
+    binding: CircleChat | None = None
 
 
 def decide(
@@ -175,7 +223,7 @@ def decide(
     if request.status != BindingStatus.PENDING:
         raise DomainError("circles.bind_request_closed", number=number, status=request.status.value)
     chat = ChatSpec(request.platform, request.chat_id, request.chat_title)
-    circle = None
+    circle: Circle | None = None
     if approve:
         current = bound_chat(session, chat.platform, chat.chat_id)
         if current is not None and not access.may_bind(session, actor.id, current.circle.place):
@@ -202,14 +250,19 @@ def decide(
         place_id=request.place_id,
         request=request.id,
     )
-    return Decision(request, circle)
+    if circle is None:
+        return Decision(request_view(session, request))
+    bound = bound_chat(session, chat.platform, chat.chat_id)
+    return Decision(request_view(session, request), circle_view(session, circle), bound)
 
 
-def waiting_for(session: Session, actor: Resident) -> list[BindingRequest]:
+def waiting_for(session: Session, actor: Resident) -> list[RequestView]:
     """The pending requests this secretary or grid worker may decide, oldest first."""
     pending = session.scalars(
         select(BindingRequest)
         .where(BindingRequest.status == BindingStatus.PENDING)
         .order_by(BindingRequest.id)
     )
-    return [r for r in pending if access.may_bind(session, actor.id, r.place)]
+    return [
+        request_view(session, r) for r in pending if access.may_bind(session, actor.id, r.place)
+    ]

@@ -6,12 +6,12 @@ import enum
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
+from bot.messages import UserRef
 from bot.services.common import access, audit
-from bot.services.common.keywords import normalise
 from bot.services.common.names import clean_name
 from bot.services.community import households, roles
 from bot.services.community.grid import (
@@ -21,11 +21,11 @@ from bot.services.community.grid import (
     locate_household,
     parse_address,
 )
+from bot.services.community.people import mentioned
 from models import (
     Circle,
     CircleChat,
     CircleKind,
-    Identity,
     JoinRequest,
     JoinStatus,
     Membership,
@@ -232,8 +232,26 @@ def touch_member(session: Session, now: datetime, circle: Circle, resident: Resi
     session.flush()
 
 
-def member_left(session: Session, now: datetime, circle: Circle, resident: Resident) -> None:
-    """Note that a resident left a circle's chat."""
+@dataclass(frozen=True)
+class Welcome:
+    """Whom a group welcomes, in which circle, and whether they are registered already."""
+
+    name: str
+    circle: str
+    registered: bool
+
+
+def newcomer(session: Session, now: datetime, circle: Circle, user: UserRef) -> Welcome:
+    """Someone joined a circle's chat: they are a member from now on."""
+    resident = mentioned(session, now, user)
+    touch_member(session, now, circle, resident)
+    title = roles.circle_title(session, circle)
+    return Welcome(resident.display_name, title, resident.household_id is not None)
+
+
+def member_left(session: Session, now: datetime, circle: Circle, user: UserRef) -> None:
+    """Note that someone left a circle's chat."""
+    resident = mentioned(session, now, user)
     membership = session.scalar(
         select(Membership).where(
             Membership.circle_id == circle.id, Membership.resident_id == resident.id
@@ -361,9 +379,18 @@ def _ask_to_join(
     return request
 
 
+@dataclass(frozen=True)
+class JoinDecision:
+    """A decided join request: who asked to join, and the household named below the community."""
+
+    resident: Resident
+    name: str
+    household: str
+
+
 def decide_join(
     session: Session, now: datetime, actor: Resident, number: int, agree: bool
-) -> JoinRequest:
+) -> JoinDecision:
     """A member of the household, or someone who checks households there, decides a request."""
     request = session.get(JoinRequest, number)
     if request is None or request.status != JoinStatus.PENDING:
@@ -385,7 +412,8 @@ def decide_join(
         target_id=request.resident_id,
         place_id=household.id,
     )
-    return request
+    shown = full_name(session, household, PlaceKind.COMMUNITY)
+    return JoinDecision(request.resident, request.resident.display_name, shown)
 
 
 @dataclass(frozen=True)
@@ -458,28 +486,6 @@ def set_language(session: Session, actor: access.Actor, language: str) -> None:
     if not access.admin_here(session, actor):
         raise DomainError("core.lang_admins_only")
     actor.circle.language = language
-
-
-def find_member_by_name(session: Session, circle: Circle, name: str) -> Resident:
-    """The one member of the circle with this display name."""
-    wanted = normalise(name).lstrip("@")
-    found = session.scalars(
-        select(Resident)
-        .join(Membership, Membership.resident_id == Resident.id)
-        .where(
-            Membership.circle_id == circle.id,
-            or_(
-                Resident.display_name == wanted,
-                Resident.id.in_(select(Identity.resident_id).where(Identity.username == wanted)),
-            ),
-        )
-        .distinct()
-    ).all()
-    if not found:
-        raise DomainError("circles.no_such_member", name=wanted[:30])
-    if len(found) > 1:
-        raise DomainError("circles.ambiguous_member", name=wanted[:30])
-    return found[0]
 
 
 def community_of(session: Session, circle: Circle) -> str:

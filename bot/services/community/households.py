@@ -11,7 +11,12 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.services.common import access, audit
 from bot.services.common.rules import set_community_rules
-from bot.services.community.grid import ancestor_of_kind, locate_household, parse_address
+from bot.services.community.grid import (
+    ancestor_of_kind,
+    full_name,
+    locate_household,
+    parse_address,
+)
 from models import Circle, HouseholdRules, Place, PlaceKind, Resident
 
 
@@ -83,8 +88,9 @@ def set_verifying(
     return unverified(session, community)
 
 
-def verify(session: Session, now: datetime, actor: Resident, circle: Circle, address: str) -> Place:
-    """A building head, unit head or grid worker confirms a registered household is real."""
+def verify(session: Session, now: datetime, actor: Resident, circle: Circle, address: str) -> str:
+    """A building head, unit head or grid worker confirms a registered household is real;
+    returns the household's name below the community."""
     spot = locate_household(session, circle.place, parse_address(address))
     household = spot.household
     if household is None or not occupants(session, household):
@@ -95,7 +101,7 @@ def verify(session: Session, now: datetime, actor: Resident, circle: Circle, add
         raise DomainError("households.already_verified", address=address[:40])
     household.verified_at = now
     audit.record(session, now, "household.verify", actor_id=actor.id, place_id=household.id)
-    return household
+    return full_name(session, household, PlaceKind.COMMUNITY)
 
 
 def verified_clause() -> ColumnElement[bool]:

@@ -10,10 +10,22 @@ from sqlalchemy.orm import Session
 from bot.config import LANGUAGES
 from bot.delivery import erase_person
 from bot.errors import DomainError
+from bot.messages import UserRef
 from bot.services.common import audit
+from bot.services.common.keywords import normalise
 from bot.services.common.names import clean_name
 from bot.services.community.grid import full_name
-from models import AuditEntry, Ballot, Decision, Dialog, Identity, PlaceKind, Resident
+from models import (
+    AuditEntry,
+    Ballot,
+    Circle,
+    Decision,
+    Dialog,
+    Identity,
+    Membership,
+    PlaceKind,
+    Resident,
+)
 
 
 def find_identity(session: Session, platform: str, external_id: str) -> Identity | None:
@@ -54,6 +66,11 @@ def ensure_identity(
     if handle and identity.username != handle:
         identity.username = handle
     return identity
+
+
+def mentioned(session: Session, now: datetime, user: UserRef) -> Resident:
+    """The resident behind an account someone mentioned or replied to, known from now on."""
+    return ensure_identity(session, user.platform, user.user_id, user.display_name, now).resident
 
 
 def close_private_chat(session: Session, platform: str, external_id: str) -> None:
@@ -157,3 +174,25 @@ def _unlink(session: Session, resident: Resident) -> None:
         if resident.id in confirmed:
             kept = [other for other in confirmed if other != resident.id]
             entry.details = entry.details | {"confirmed": kept}
+
+
+def find_member_by_name(session: Session, circle: Circle, name: str) -> Resident:
+    """The one member of the circle with this display name."""
+    wanted = normalise(name).lstrip("@")
+    found = session.scalars(
+        select(Resident)
+        .join(Membership, Membership.resident_id == Resident.id)
+        .where(
+            Membership.circle_id == circle.id,
+            or_(
+                Resident.display_name == wanted,
+                Resident.id.in_(select(Identity.resident_id).where(Identity.username == wanted)),
+            ),
+        )
+        .distinct()
+    ).all()
+    if not found:
+        raise DomainError("circles.no_such_member", name=wanted[:30])
+    if len(found) > 1:
+        raise DomainError("circles.ambiguous_member", name=wanted[:30])
+    return found[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -57,6 +58,20 @@ class StoredData:
     topics: list[tuple[int, str]]
     seconded: list[tuple[int, str]]
     requests: list[tuple[int, str, str]]
+    points: list[points.EntryLine]
+
+
+@dataclass(frozen=True)
+class AboutMe:
+    """What /me shows: my address, roles and circles, and my points balances."""
+
+    profile: circles.Profile
+    balances: list[points.Balance]
+
+
+def about_me(session: Session, now: datetime, zone: ZoneInfo, resident: Resident) -> AboutMe:
+    """My profile and my balances in every points programme."""
+    return AboutMe(circles.profile(session, resident), points.summary(session, now, zone, resident))
 
 
 def stored_data(session: Session, resident: Resident) -> StoredData:
@@ -96,6 +111,7 @@ def stored_data(session: Session, resident: Resident) -> StoredData:
             .where(TopicSecond.resident_id == resident.id)
             .order_by(Topic.id),
         ),
+        points=points.my_entries(session, resident),
         requests=requests.reported_by(session, resident),
     )
 

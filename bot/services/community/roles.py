@@ -9,8 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
+from bot.messages import UserRef
 from bot.services.common import access, audit
 from bot.services.community.grid import ancestor_of_kind, ancestors
+from bot.services.community.people import find_member_by_name, mentioned
 from models import Circle, Place, PlaceKind, Resident, Role, RoleGrant
 
 ROLE_NAMES: dict[str, Role] = {
@@ -212,6 +214,40 @@ def revoke(
         circle_id=scope.circle.id if scope.circle else None,
         role=role.value,
     )
+
+
+@dataclass(frozen=True)
+class RoleChange:
+    """A role granted or revoked in a circle: to whom, and where it applies."""
+
+    name: str
+    role: str
+    where: str
+    revoked: bool
+
+
+def change_in_circle(
+    session: Session,
+    now: datetime,
+    by: Grantor,
+    circle: Circle,
+    role: Role,
+    *,
+    revoking: bool,
+    mention: UserRef | None,
+    named: str,
+) -> RoleChange:
+    """/role: grant or revoke `role` for the person mentioned (or `@named`) at its scope there."""
+    if mention is not None:
+        target = mentioned(session, now, mention)
+    elif named.startswith("@") and len(named) > 1:
+        target = find_member_by_name(session, circle, named[1:])
+    else:
+        raise DomainError("circles.role_usage")
+    scope = scope_for(session, role, circle, target)
+    (revoke if revoking else grant)(session, now, target, role, scope, by)
+    where = describe_scope(session, scope)
+    return RoleChange(target.display_name, role.value, where, revoking)
 
 
 def describe(session: Session, grants: list[RoleGrant]) -> list[tuple[str, str]]:

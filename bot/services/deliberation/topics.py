@@ -19,8 +19,7 @@ from bot.services.common.numbering import next_number
 from bot.services.common.outreach import circles_within, to_circle, to_person
 from bot.services.common.rules import set_community_rules
 from bot.services.common.when import local_text
-from bot.services.community import circles
-from bot.services.community.people import ensure_identity
+from bot.services.community.people import find_member_by_name, mentioned
 from bot.services.deliberation import topic_views
 from bot.services.deliberation.where import Where
 from models import (
@@ -564,13 +563,10 @@ def decide_topic(
 
 def _owner(session: Session, where: Where, owner: Owner) -> Resident | None:
     if owner.mention is not None:
-        user = owner.mention
-        return ensure_identity(
-            session, user.platform, user.user_id, user.display_name, where.now
-        ).resident
+        return mentioned(session, where.now, owner.mention)
     named = owner.name
     if named.startswith("@") and len(named) > 1 and where.circle is not None:
-        return circles.find_member_by_name(session, where.circle, named[1:])
+        return find_member_by_name(session, where.circle, named[1:])
     return None
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.services.common import access, audit
 from bot.services.common.keywords import normalise
-from bot.services.community.circles import find_member_by_name
+from bot.services.community.people import find_member_by_name
 from bot.services.points import ledger
 from bot.services.points.earning import programme_for
 from bot.services.points.ledger import Posting

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
 from bot.messages import UserRef
-from bot.services.community.people import ensure_identity
+from bot.services.community.people import mentioned
 from bot.services.volunteering.rules import DutyRules
 from models import (
     Circle,
@@ -286,8 +286,5 @@ def someone_on(session: Session, now: datetime, shift: Shift, who: Who) -> SignU
     """The sign-up of the person an admin names on a shift."""
     named: Resident | None = None
     if who.mention is not None:
-        user = who.mention
-        named = ensure_identity(
-            session, user.platform, user.user_id, user.display_name, now
-        ).resident
+        named = mentioned(session, now, who.mention)
     return person_on(session, shift, who.reference, named)
