@@ -124,6 +124,7 @@ class Request(Base):
         UniqueConstraint("community_id", "number"),
         Index("ix_requests_due_at", "due_at"),
         Index("ix_requests_owner_status", "owner_id", "status"),
+        Index("ix_requests_community_created", "community_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -186,3 +187,14 @@ class RequestStep(Base):
         ForeignKey("residents.id", ondelete="SET NULL"), index=True
     )
     text: Mapped[str] = mapped_column(String(500), default="")
+
+
+class RequestDigest(Base):
+    """When a community's secretaries next get the list of overdue requests."""
+
+    __tablename__ = "request_digests"
+
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("places.id", ondelete="CASCADE"), primary_key=True
+    )
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

@@ -8,7 +8,7 @@ from bot.errors import DomainError
 from bot.routing import Command
 from bot.scheduler import WorkFactory
 from bot.services.common.access import handles_requests, keeps_chain
-from bot.services.requests import RequestDeadlines
+from bot.services.requests import OverdueDigest, RequestDeadlines
 from handlers import access
 from handlers.requests import commands
 
@@ -54,5 +54,7 @@ COMMANDS: list[Command] = [
     Command("central", ("中心户", "中心戶"), commands.central, _keeper, "requests"),
     Command("branch", ("支部", "支部"), commands.branch, _keeper, "requests"),
     Command("requestrules", ("诉求规则", "訴求規則"), commands.rules, _keeper, "requests"),
+    Command("requeststats", ("诉求统计", "訴求統計"), commands.stats, listed_in="requests"),
 ]
-SCHEDULED: list[WorkFactory] = [RequestDeadlines]
+# The deadlines first, so a morning's overdue list holds what fell overdue that tick.
+SCHEDULED: list[WorkFactory] = [RequestDeadlines, OverdueDigest]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Envelope, Reply
@@ -46,29 +48,16 @@ def report(ctx: Context, args: str) -> list[Reply | Envelope]:
     return [line, answer, *done.envelopes]
 
 
-def _line(ctx: Context, line: requests.Line) -> dict[str, object]:
-    return {
-        "number": line.number,
-        "category": line.category,
-        "text": line.text,
-        "status": line.status,
-        "layer": line.layer,
-        "owner": line.owner,
-        "due": local_text(line.due_at, ctx.zone) if line.due_at else "",
-        "overdue": line.overdue,
-    }
-
-
 def listing(ctx: Context, args: str) -> Reply:
     """`诉求`: mine, those I handle, my layer's, and the overdue; privately."""
     if args.strip():
         raise DomainError("core.extra_arguments", extra=args.strip()[:40])
     seen = requests.listing(ctx.session, ctx.resident, community_here(ctx))
     data = {
-        "mine": [_line(ctx, x) for x in seen.mine],
-        "handling": [_line(ctx, x) for x in seen.handling],
-        "below": [_line(ctx, x) for x in seen.below],
-        "overdue": [_line(ctx, x) for x in seen.overdue],
+        "mine": [requests.line_data(x, ctx.zone) for x in seen.mine],
+        "handling": [requests.line_data(x, ctx.zone) for x in seen.handling],
+        "below": [requests.line_data(x, ctx.zone) for x in seen.below],
+        "overdue": [requests.line_data(x, ctx.zone) for x in seen.overdue],
     }
     return Reply("requests.listing", data, audience=Audience.PRIVATE)
 
@@ -223,3 +212,23 @@ def rules(ctx: Context, args: str) -> Reply:
         "changed": bool(text),
     }
     return Reply("requests.rules", data)
+
+
+def stats(ctx: Context, args: str) -> list[Reply]:
+    """`诉求统计`: this month's counts; the secretaries' and grid workers' figures privately."""
+    if args.strip():
+        raise DomainError("core.extra_arguments", extra=args.strip()[:40])
+    seen = requests.figures(ctx.session, ctx.now, ctx.zone, ctx.resident, community_here(ctx))
+    when = {"community": seen.community, "year": seen.year, "month": seen.month}
+    counts = Reply(
+        "requests.counts", when | {"received": seen.total.received, "solved": seen.total.solved}
+    )
+    if not seen.full:
+        return [counts]
+    data = when | {
+        "total": asdict(seen.total),
+        "layers": [asdict(t) for t in seen.layers],
+        "overdue": seen.overdue,
+    }
+    full = Reply("requests.figures", data, audience=Audience.PRIVATE)
+    return [counts, full] if ctx.is_group else [full]

@@ -610,6 +610,10 @@ REQUESTS: list[tuple[str, str, str | None, tuple[str, ...]]] = [
     ("sec", "诉求规则 治安 网格员", None, ()),
     ("sec", "诉求规则 乱", None, ()),
     ("r1", "诉求规则 治安 1天", None, ()),
+    ("sec", "诉求统计", None, ()),
+    ("sec", "诉求统计", "g1", ()),
+    ("r1", "诉求统计", "g1", ()),
+    ("r1", "诉求统计 全部", None, ()),
 ]
 
 

@@ -2,23 +2,37 @@
 
 from bot.services.requests.chain import Linked, link_over, link_place
 from bot.services.requests.desk import Acted
+from bot.services.requests.digest import OverdueDigest
+from bot.services.requests.figures import Figures, Tally, figures
 from bot.services.requests.handling import escalate, reply, resolve, send_back, take
 from bot.services.requests.reporter import confirm, rate, reopen
 from bot.services.requests.reports import report
 from bot.services.requests.rules import Rules, request_rules, rules_of
 from bot.services.requests.schedule import RequestDeadlines
-from bot.services.requests.views import Line, Listing, forget_reporter, listing, reported_by
+from bot.services.requests.views import (
+    Line,
+    Listing,
+    forget_reporter,
+    line_data,
+    listing,
+    reported_by,
+)
 
 __all__ = [
     "Acted",
+    "Figures",
     "Line",
     "Linked",
     "Listing",
+    "OverdueDigest",
     "RequestDeadlines",
     "Rules",
+    "Tally",
     "confirm",
     "escalate",
+    "figures",
     "forget_reporter",
+    "line_data",
     "link_over",
     "link_place",
     "listing",

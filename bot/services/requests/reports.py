@@ -13,6 +13,7 @@ from bot.services.common.numbering import next_number
 from bot.services.requests import chain
 from bot.services.requests.categories import category_and_text
 from bot.services.requests.desk import Acted, assign, owner_name, step, to_owner
+from bot.services.requests.digest import keep_digest
 from bot.services.requests.rules import rules_of
 from models import Circle, Layer, Place, Request, RequestStatus, Resident, StepKind
 
@@ -52,6 +53,7 @@ def report(
     grid = category in rules_of(session, community).grid
     assign(session, now, settings, request, chain.route(session, community, place, category, grid))
     step(session, now, request, StepKind.ROUTED, reporter)
+    keep_digest(session, now, settings.zone, community)
     return Acted(
         request.number,
         owner_name(request),

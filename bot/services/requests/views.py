@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from bot.services.common import access
+from bot.services.common.when import local_text
 from bot.services.community.grid import ancestor_of_kind
 from models import ChainNode, Place, PlaceKind, Request, RequestStatus, RequestStep, Resident
 
@@ -40,7 +42,8 @@ class Listing:
     overdue: list[Line]
 
 
-def _lines(session: Session, *where: ColumnElement[bool]) -> list[Line]:
+def lines(session: Session, *where: ColumnElement[bool]) -> list[Line]:
+    """The newest requests matching `where`, at most SHOWN."""
     found = session.scalars(
         select(Request).where(*where).order_by(Request.number.desc()).limit(SHOWN)
     )
@@ -59,17 +62,31 @@ def _lines(session: Session, *where: ColumnElement[bool]) -> list[Line]:
     ]
 
 
+def line_data(line: Line, zone: ZoneInfo) -> dict[str, object]:
+    """A line as the templates take it, its deadline in local time."""
+    return {
+        "number": line.number,
+        "category": line.category,
+        "text": line.text,
+        "status": line.status,
+        "layer": line.layer,
+        "owner": line.owner,
+        "due": local_text(line.due_at, zone) if line.due_at else "",
+        "overdue": line.overdue,
+    }
+
+
 def listing(session: Session, viewer: Resident, community: Place) -> Listing:
     """`诉求`: what the viewer reported, owns, and may see below them in the chain."""
     here = Request.community_id == community.id
     active = Request.status.in_(ACTIVE)
-    mine = _lines(session, here, Request.reporter_id == viewer.id)
-    handling = _lines(session, here, active, Request.owner_id == viewer.id)
+    mine = lines(session, here, Request.reporter_id == viewer.id)
+    handling = lines(session, here, active, Request.owner_id == viewer.id)
     if access.is_secretary_for(session, viewer.id, community):
-        below = _lines(session, here, active, Request.owner_id.is_distinct_from(viewer.id))
+        below = lines(session, here, active, Request.owner_id.is_distinct_from(viewer.id))
     else:
         nodes = _nodes_below(session, viewer, community)
-        below = _lines(session, here, active, Request.node_id.in_(nodes)) if nodes else []
+        below = lines(session, here, active, Request.node_id.in_(nodes)) if nodes else []
     below = [line for line in below if line not in handling]
     overdue = [line for line in handling + below if line.overdue]
     return Listing(mine, handling, below, overdue)
