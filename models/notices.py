@@ -31,6 +31,7 @@ class Notice(Base):
         UniqueConstraint("community_id", "number"),
         Index("ix_notices_status_send_at", "status", "send_at"),
         Index("ix_notices_deadline_at", "deadline_at", "deadline_done_at"),
+        Index("ix_notices_progress_due_at", "progress_due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,6 +50,12 @@ class Notice(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # While it is being delivered: when to look at its progress next, when it was last
+    # looked at, and how many chats the sender's progress message shows (None: no message).
+    progress_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    progress_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    progress_shown: Mapped[int | None] = mapped_column(Integer)
+    reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     community: Mapped[Place] = relationship()
     sender: Mapped[Resident | None] = relationship()

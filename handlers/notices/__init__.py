@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from bot.config import Settings
 from bot.context import Context
 from bot.errors import DomainError
+from bot.platforms import PLATFORMS
 from bot.routing import Command
-from bot.scheduler import WorkFactory
+from bot.scheduler import DueWork, WorkFactory
 from bot.services.common.access import sends_notices
-from bot.services.notices import NoticeDeadlines, SendNotices
+from bot.services.notices import NoticeDeadlines, NoticeProgress, SendNotices
 from handlers import access
 from handlers.notices import commands
 
@@ -35,4 +37,10 @@ COMMANDS: list[Command] = [
     Command("receipts", ("回执", "回執"), commands.receipts, _sender, "receipts", access.BOTH),
     Command("notices", ("通知列表", "通知列表"), commands.listing, _sender, "notices", access.BOTH),
 ]
-SCHEDULED: list[WorkFactory] = [SendNotices, NoticeDeadlines]
+
+
+def _progress(settings: Settings, language: str) -> DueWork:
+    return NoticeProgress(settings, language, PLATFORMS)
+
+
+SCHEDULED: list[WorkFactory] = [SendNotices, NoticeDeadlines, _progress]

@@ -32,6 +32,9 @@ NO_SENDER = "an event without a sender, which no adapter makes"
 TELEGRAM_MENUS = "rendered by the Telegram adapter for its command menus, not in a chat"
 NOT_STAGED = "a situation the scenarios do not stage yet (issue #10 follow-up)"
 TEXT_MENUS = "a menu's answer where there are no buttons; the scenarios' app has them (test_menus)"
+EDITED_IN_PLACE = (
+    "shown only where the outbox sends and edits (Telegram): tests/notices/test_broadcast.py"
+)
 # Macros no console scenario renders, each with the reason.
 NOT_RENDERED = {
     "core.internal_error": ONLY_ON_A_BUG,
@@ -39,6 +42,7 @@ NOT_RENDERED = {
     "core.no_such_choice": TEXT_MENUS,
     "deliberation.outside_community": NOT_STAGED,
     "names.menu": TELEGRAM_MENUS,
+    "notices.progress": EDITED_IN_PLACE,
 }
 
 

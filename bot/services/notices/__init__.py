@@ -1,6 +1,7 @@
 """Notices (通知): compose with a preview, confirm, send now or at a time, receipts, lists."""
 
 from bot.services.notices.compose import Confirmed, Preview, cancel, compose, confirm
+from bot.services.notices.delivery import NoticeProgress
 from bot.services.notices.receipts import Acked, NoticeDeadlines, ReceiptView, acknowledge, receipts
 from bot.services.notices.sending import SendNotices
 from bot.services.notices.spec import NoticeSpec, parse_notice
@@ -11,6 +12,7 @@ __all__ = [
     "Confirmed",
     "NoticeDeadlines",
     "NoticeLine",
+    "NoticeProgress",
     "NoticeSpec",
     "Preview",
     "ReceiptView",
