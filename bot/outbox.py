@@ -108,6 +108,8 @@ class OutboxWorker:
         self._stop: asyncio.Event | None = None
         self._nudged = 0.0
         self._settled = False
+        self._marks: list[tuple[int, str | None, asyncio.Future[None]]] = []
+        self._marking: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         """Ask the worker to look for new messages now (call from its event loop)."""
@@ -135,35 +137,40 @@ class OutboxWorker:
             stopper.cancel()
 
     async def drain(self) -> int:
-        """Send every message due now until told to stop; how many went out."""
+        """Send every message due now until told to stop; how many went out.
+
+        Free places are filled a few at a time (a quarter of `concurrency`), so that a
+        steady stream costs few queries, while a reply still waits a moment at most.
+        """
         sent = 0
         flight: dict[asyncio.Task[bool], str] = {}
+        refill = max(1, self.concurrency // 4)
         try:
             while True:
                 free = self.concurrency - len(flight)
-                rows: list[tuple[int, Envelope]] = []
-                if free > 0 and not self._stopping():
+                if free >= refill and not self._stopping():
                     self._wake.clear()
                     rows = await asyncio.to_thread(self._due, set(flight.values()), free)
-                for row_id, envelope in rows:
-                    task = asyncio.create_task(self._deliver(row_id, envelope))
-                    flight[task] = envelope.target.chat_id
+                    for row_id, envelope in rows:
+                        task = asyncio.create_task(self._deliver(row_id, envelope))
+                        flight[task] = envelope.target.chat_id
                 if not flight:
                     break
-                if rows and len(flight) < self.concurrency:
-                    continue
-                sent += await self._settle_some(flight)
+                listen = self.concurrency - len(flight) >= refill
+                sent += await self._settle_some(flight, listen)
         finally:
             for task in flight:
                 task.cancel()
             if flight:
                 await asyncio.wait(flight)
+            if self._marking is not None:
+                await asyncio.wait({self._marking})
             self._nudge(force=True)
         return sent
 
-    async def _settle_some(self, flight: dict[asyncio.Task[bool], str]) -> int:
-        """Wait for a message in flight to settle (or for new rows); how many were sent."""
-        waker = asyncio.ensure_future(self._wake.wait())
+    async def _settle_some(self, flight: dict[asyncio.Task[bool], str], listen: bool) -> int:
+        """Wait for a message in flight to settle (or, when `listen`, for new rows to send)."""
+        waker = asyncio.ensure_future(self._wake.wait() if listen else asyncio.Event().wait())
         done, _ = await asyncio.wait({*flight, waker}, return_when=asyncio.FIRST_COMPLETED)
         waker.cancel()
         sent = 0
@@ -171,6 +178,26 @@ class OutboxWorker:
             del flight[task]
             sent += task.result()
         return sent
+
+    async def _record_sent(self, row_id: int, message_id: str | None) -> None:
+        """Mark a row sent, in one transaction with the others settling at the same time."""
+        done = asyncio.get_running_loop().create_future()
+        self._marks.append((row_id, message_id, done))
+        if self._marking is None or self._marking.done():
+            self._marking = asyncio.create_task(self._mark_batches())
+        await asyncio.shield(done)
+
+    async def _mark_batches(self) -> None:
+        while self._marks:
+            batch, self._marks = self._marks, []
+            try:
+                await asyncio.to_thread(self._mark_sent, [(row, sent) for row, sent, _ in batch])
+            except Exception as error:
+                for _, _, done in batch:
+                    done.set_exception(error)
+            else:
+                for _, _, done in batch:
+                    done.set_result(None)
 
     def _stopping(self) -> bool:
         return self._stop is not None and self._stop.is_set()
@@ -302,7 +329,7 @@ class OutboxWorker:
             self._release(row_id)
             raise
         else:
-            await asyncio.to_thread(self._mark_sent, row_id, message_id)
+            await self._record_sent(row_id, message_id)
             return True
         finally:
             if envelope.bulk:
@@ -321,13 +348,14 @@ class OutboxWorker:
         row.attempts += 1
         return row
 
-    def _mark_sent(self, row_id: int, message_id: str | None) -> None:
+    def _mark_sent(self, sent: list[tuple[int, str | None]]) -> None:
         with self.db.transaction() as session:
-            row = self._settle(session, row_id)
-            row.state = OutboxState.SENT
-            row.sent_at = self.clock.now()
-            row.sent_message_id = message_id
-            scrub(session, row)
+            for row_id, message_id in sent:
+                row = self._settle(session, row_id)
+                row.state = OutboxState.SENT
+                row.sent_at = self.clock.now()
+                row.sent_message_id = message_id
+                scrub(session, row)
 
     async def _retry(self, row_id: int, retry: RetryLater, cause: Exception) -> None:
         delay = await asyncio.to_thread(self._postpone, row_id, retry)

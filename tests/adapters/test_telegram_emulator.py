@@ -206,9 +206,7 @@ def test_flood_limits_answer_retry_after() -> None:
             errors.append(overall.value)
             return errors
 
-        private, same_second, group, overall = [
-            _retry_seconds(e) for e in run(emulator, scenario)
-        ]
+        private, same_second, group, overall = [_retry_seconds(e) for e in run(emulator, scenario)]
         assert private == same_second == 1
         assert 55 <= group <= 60
         assert 55 <= overall <= 60

@@ -70,11 +70,6 @@ def per_group(emulator: TelegramEmulator, fragment: str) -> Counter[int]:
     )
 
 
-def throttled(emulator: TelegramEmulator) -> int:
-    """How many sends the emulator refused with 429."""
-    return emulator.throttled
-
-
 class RunningBot:
     """Linli's Telegram adapter against the emulator, in its own thread and event loop."""
 
@@ -94,6 +89,12 @@ class RunningBot:
             self.loop.run_until_complete(run_telegram(app, settings, self.stop, COMMANDS))
         except BaseException as error:
             self.error = error
+
+    def kill(self) -> None:
+        """Stop dead, as a crash would: nothing is finished, released or confirmed."""
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=30)
+        assert not self.thread.is_alive(), "the bot did not stop"
 
     def shutdown(self) -> None:
         """Stop as SIGTERM does and wait."""
