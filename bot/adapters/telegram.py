@@ -9,6 +9,7 @@ import re
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Iterable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
@@ -386,8 +387,8 @@ class TelegramAdapter:
         done, message_id = self._parts.resume(row)
         try:
             for number in range(done, len(pieces)):
-                await self._turn(envelope)
-                sent = await self._piece(chat_id, pieces[number])
+                async with self._turn(envelope):
+                    sent = await self._piece(chat_id, pieces[number])
                 if pieces[number].document is None and (number == 0 or pieces[0].image is None):
                     message_id = sent
                 self._parts.record(row, number + 1, message_id)
@@ -397,10 +398,10 @@ class TelegramAdapter:
         self._parts.forget(row)
         return message_id
 
-    async def _turn(self, envelope: Envelope) -> None:
-        """Wait until Telegram's flood limits let one more request go to the envelope's chat."""
+    def _turn(self, envelope: Envelope) -> AbstractAsyncContextManager[None]:
+        """One request to the envelope's chat, when Telegram's flood limits let it go."""
         group = envelope.target.kind == ChatKind.GROUP
-        await self.limits.acquire(envelope.target.chat_id, group, envelope.bulk)
+        return self.limits.turn(envelope.target.chat_id, group, envelope.bulk)
 
     async def _piece(self, chat_id: int, piece: _Piece) -> str:
         """Send one piece of a message; its id."""
@@ -429,24 +430,24 @@ class TelegramAdapter:
         if envelope.message_id is None:
             raise Undeliverable("no sent message to edit")
         chat_id, message_id = int(envelope.target.chat_id), int(envelope.message_id)
-        await self._turn(envelope)
         try:
-            if envelope.reply.image is not None:
-                await self.bot.edit_message_caption(
-                    chat_id,
-                    message_id,
-                    caption=caption_and_rest(text)[0],
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                )
-            else:
-                await self.bot.edit_message_text(
-                    html_pieces(text)[0],
-                    chat_id,
-                    message_id,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                )
+            async with self._turn(envelope):
+                if envelope.reply.image is not None:
+                    await self.bot.edit_message_caption(
+                        chat_id,
+                        message_id,
+                        caption=caption_and_rest(text)[0],
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=markup,
+                    )
+                else:
+                    await self.bot.edit_message_text(
+                        html_pieces(text)[0],
+                        chat_id,
+                        message_id,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=markup,
+                    )
         except BadRequest as error:
             # Telegram refuses an edit that changes nothing; the message already shows it.
             if "not modified" not in error.message.lower():
