@@ -143,9 +143,7 @@ def _request(n: int, count: int, people: int, first: int, node: tuple[int, int],
     return row, steps
 
 
-def _requests(
-    database: Database, first: int, people: int, community_id: int, count: int
-) -> None:
+def _requests(database: Database, first: int, people: int, community_id: int, count: int) -> None:
     """`count` requests over the past year from random residents, owned by random members."""
     rng = random.Random(SEED)
     nodes = _chain(database, first, community_id)

@@ -206,6 +206,7 @@ def stage(
         not_before=not_before or now,
         key=envelope.key or None,
         edit=envelope.edit,
+        bulk=envelope.bulk,
     )
     session.add(row)
     session.flush()
@@ -316,4 +317,5 @@ def envelope_of(row: OutboxMessage, message_id: str | None = None) -> Envelope:
         key=row.key or "",
         edit=row.edit,
         message_id=message_id,
+        bulk=row.bulk,
     )

@@ -140,6 +140,7 @@ class Envelope:
     message_id: str | None = None
     chat_open: bool = False
     urgent: bool = False
+    bulk: bool = False
 
 
 @dataclass(frozen=True)

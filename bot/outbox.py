@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -25,6 +25,8 @@ MAX_BACKOFF = 300.0
 # How long a claim on a row being sent holds; a claim left by a process that died
 # mid-send lapses after this, and the row goes out again.
 CLAIM_SECONDS = 300.0
+# While bulk messages settle, those following them are nudged at most this often.
+NUDGE_SECONDS = 2.0
 
 
 class RetryLater(Exception):
@@ -82,7 +84,13 @@ class PartsSent:
 
 @dataclass
 class OutboxWorker:
-    """Drains one platform's outbox; every send is marked in the database as it happens."""
+    """Drains one platform's outbox; every send is marked in the database as it happens.
+
+    Up to `concurrency` messages are in flight at once, never two to one chat (so each
+    chat gets its messages in order), replies before bulk messages (a notice to many
+    groups). `nudge` is called every few seconds while bulk messages settle, so that
+    whoever follows them (a notice's progress) can look.
+    """
 
     db: Database
     clock: Clock
@@ -92,18 +100,28 @@ class OutboxWorker:
     max_attempts: int = 8
     idle_seconds: float = 5.0
     claim_seconds: float = CLAIM_SECONDS
+    concurrency: int = 1
+    nudge: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
         self._wake = asyncio.Event()
         self._stop: asyncio.Event | None = None
+        self._nudged = 0.0
+        self._settled = False
+        self._marks: list[tuple[int, str | None, asyncio.Future[None]]] = []
+        self._marking: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         """Ask the worker to look for new messages now (call from its event loop)."""
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Send until `stop` is set; sleeps until woken or the next retry falls due."""
+        """Send until `stop` is set; sleeps until woken or the next retry falls due.
+
+        Claims left by an earlier run are taken back first: one process serves a database.
+        """
         self._stop = stop
+        await asyncio.to_thread(self._release_all)
         while not stop.is_set():
             try:
                 await self.drain()
@@ -119,38 +137,103 @@ class OutboxWorker:
             stopper.cancel()
 
     async def drain(self) -> int:
-        """Send every message due now, oldest first, until told to stop; how many went out."""
+        """Send every message due now until told to stop; how many went out.
+
+        Free places are filled a few at a time (a quarter of `concurrency`), so that a
+        steady stream costs few queries, while a reply still waits a moment at most.
+        """
         sent = 0
-        while not self._stopping():
-            fetched, rows = await asyncio.to_thread(self._due)
-            for row_id, envelope in rows:
-                if self._stopping():
+        flight: dict[asyncio.Task[bool], str] = {}
+        refill = max(1, self.concurrency // 4)
+        try:
+            while True:
+                free = self.concurrency - len(flight)
+                if free >= refill and not self._stopping():
+                    self._wake.clear()
+                    rows = await asyncio.to_thread(self._due, set(flight.values()), free)
+                    for row_id, envelope in rows:
+                        task = asyncio.create_task(self._deliver(row_id, envelope))
+                        flight[task] = envelope.target.chat_id
+                if not flight:
                     break
-                if await self._deliver(row_id, envelope):
-                    sent += 1
-            if fetched < self.batch:
-                break
+                listen = self.concurrency - len(flight) >= refill
+                sent += await self._settle_some(flight, listen)
+        finally:
+            for task in flight:
+                task.cancel()
+            if flight:
+                await asyncio.wait(flight)
+            if self._marking is not None:
+                await asyncio.wait({self._marking})
+            self._nudge(force=True)
         return sent
+
+    async def _settle_some(self, flight: dict[asyncio.Task[bool], str], listen: bool) -> int:
+        """Wait for a message in flight to settle (or, when `listen`, for new rows to send)."""
+        waker = asyncio.ensure_future(self._wake.wait() if listen else asyncio.Event().wait())
+        done, _ = await asyncio.wait({*flight, waker}, return_when=asyncio.FIRST_COMPLETED)
+        waker.cancel()
+        sent = 0
+        for task in done - {waker}:
+            del flight[task]
+            sent += task.result()
+        return sent
+
+    async def _record_sent(self, row_id: int, message_id: str | None) -> None:
+        """Mark a row sent, in one transaction with the others settling at the same time."""
+        done = asyncio.get_running_loop().create_future()
+        self._marks.append((row_id, message_id, done))
+        if self._marking is None or self._marking.done():
+            self._marking = asyncio.create_task(self._mark_batches())
+        await asyncio.shield(done)
+
+    async def _mark_batches(self) -> None:
+        while self._marks:
+            batch, self._marks = self._marks, []
+            try:
+                await asyncio.to_thread(self._mark_sent, [(row, sent) for row, sent, _ in batch])
+            except Exception as error:
+                for _, _, done in batch:
+                    done.set_exception(error)
+            else:
+                for _, _, done in batch:
+                    done.set_result(None)
 
     def _stopping(self) -> bool:
         return self._stop is not None and self._stop.is_set()
 
-    def _due(self) -> tuple[int, list[tuple[int, Envelope]]]:
+    def _nudge(self, force: bool = False) -> None:
+        """Tell whoever follows bulk messages that some settled (at most every few seconds)."""
+        if self.nudge is None or not self._settled:
+            return
+        now = time.monotonic()
+        if force or now - self._nudged >= NUDGE_SECONDS:
+            self._nudged, self._settled = now, False
+            self.nudge()
+
+    def _due(self, busy: set[str], free: int) -> list[tuple[int, Envelope]]:
+        """Claim up to `free` due rows, the oldest reply first, one per chat not in `busy`."""
         now = self.clock.now()
+        query = (
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.platform == self.platform,
+                OutboxMessage.state == OutboxState.PENDING,
+                OutboxMessage.not_before <= now,
+                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
+            )
+            .order_by(OutboxMessage.bulk, OutboxMessage.id)
+            .limit(max(self.batch, 4 * free))
+            .with_for_update(skip_locked=True)
+        )
+        if busy:
+            query = query.where(OutboxMessage.chat_id.not_in(busy))
+        ready: list[tuple[int, Envelope]] = []
+        chats = set(busy)
         with self.db.transaction() as session:
-            rows = session.scalars(
-                select(OutboxMessage)
-                .where(
-                    OutboxMessage.platform == self.platform,
-                    OutboxMessage.state == OutboxState.PENDING,
-                    OutboxMessage.not_before <= now,
-                    or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
-                )
-                .order_by(OutboxMessage.id)
-                .limit(self.batch)
-            ).all()
-            ready: list[tuple[int, Envelope]] = []
-            for row in rows:
+            for row in session.scalars(query).all():
+                if len(ready) >= free or row.chat_id in chats:
+                    continue
                 try:
                     envelope = self._envelope(session, row)
                 except Exception as error:
@@ -158,8 +241,23 @@ class OutboxWorker:
                     _fail(session, row, _describe(error))
                     continue
                 if envelope is not None:
+                    row.claimed_until = now + timedelta(seconds=self.claim_seconds)
+                    chats.add(row.chat_id)
                     ready.append((row.id, envelope))
-            return len(rows), ready
+        return ready
+
+    def _release_all(self) -> None:
+        with self.db.transaction() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.platform == self.platform,
+                    OutboxMessage.state == OutboxState.PENDING,
+                    OutboxMessage.claimed_until.is_not(None),
+                )
+                .values(claimed_until=None)
+                .execution_options(synchronize_session=False)
+            )
 
     def _envelope(self, session: Session, row: OutboxMessage) -> Envelope | None:
         if not row.edit:
@@ -213,9 +311,7 @@ class OutboxWorker:
         return original.sent_message_id
 
     async def _deliver(self, row_id: int, envelope: Envelope) -> bool:
-        """Claim a row, send it, and record the outcome; any failure is this row's alone."""
-        if not await asyncio.to_thread(self._claim, row_id):
-            return False
+        """Send a claimed row and record the outcome; any failure is this row's alone."""
         try:
             message_id = await self.send(envelope)
         except ChatMoved as moved:
@@ -233,25 +329,13 @@ class OutboxWorker:
             self._release(row_id)
             raise
         else:
-            await asyncio.to_thread(self._mark_sent, row_id, message_id)
+            await self._record_sent(row_id, message_id)
             return True
+        finally:
+            if envelope.bulk:
+                self._settled = True
+                self._nudge()
         return False
-
-    def _claim(self, row_id: int) -> bool:
-        """Take the row for sending; False when another worker holds it or it went out."""
-        now = self.clock.now()
-        with self.db.transaction() as session:
-            claimed = session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == row_id,
-                    OutboxMessage.state == OutboxState.PENDING,
-                    or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
-                )
-                .values(claimed_until=now + timedelta(seconds=self.claim_seconds))
-                .execution_options(synchronize_session=False)
-            )
-            return cast(CursorResult[Any], claimed).rowcount == 1
 
     def _release(self, row_id: int) -> None:
         with self.db.transaction() as session:
@@ -264,13 +348,14 @@ class OutboxWorker:
         row.attempts += 1
         return row
 
-    def _mark_sent(self, row_id: int, message_id: str | None) -> None:
+    def _mark_sent(self, sent: list[tuple[int, str | None]]) -> None:
         with self.db.transaction() as session:
-            row = self._settle(session, row_id)
-            row.state = OutboxState.SENT
-            row.sent_at = self.clock.now()
-            row.sent_message_id = message_id
-            scrub(session, row)
+            for row_id, message_id in sent:
+                row = self._settle(session, row_id)
+                row.state = OutboxState.SENT
+                row.sent_at = self.clock.now()
+                row.sent_message_id = message_id
+                scrub(session, row)
 
     async def _retry(self, row_id: int, retry: RetryLater, cause: Exception) -> None:
         delay = await asyncio.to_thread(self._postpone, row_id, retry)
@@ -314,6 +399,8 @@ class OutboxWorker:
         with self.db.transaction() as session:
             row = self._settle(session, row_id)
             _fail(session, row, refused.reason)
+            if refused.chat_gone:
+                _fail_chat(session, self.platform, envelope.target.chat_id, refused.reason)
             if refused.chat_gone and envelope.target.kind == ChatKind.PRIVATE:
                 close_private_chat(session, self.platform, envelope.target.chat_id)
             elif refused.chat_gone:
@@ -325,6 +412,18 @@ def _fail(session: Session, row: OutboxMessage, reason: str) -> None:
     row.state = OutboxState.FAILED
     row.error = reason[:300]
     scrub(session, row)
+
+
+def _fail_chat(session: Session, platform: str, chat_id: str, reason: str) -> None:
+    """A chat the bot lost: what still waits for it fails now, rather than being tried."""
+    for row in session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.platform == platform,
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.state == OutboxState.PENDING,
+        )
+    ):
+        _fail(session, row, reason)
 
 
 def _describe(error: Exception) -> str:

@@ -8,6 +8,7 @@ import fcntl
 import os
 import signal
 from collections.abc import Callable, Coroutine, Iterator
+from functools import partial
 from typing import Any
 
 from sqlalchemy import text
@@ -18,7 +19,7 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.db import Database, is_sqlite
 from bot.messages import Envelope
-from bot.scheduler import start_live
+from bot.scheduler import start_live, tick_soon
 from handlers.registry import COMMANDS
 
 PLATFORM_CHOICES = ("telegram", "wechat", "all")
@@ -105,8 +106,6 @@ async def serve(app: App, settings: Settings, platform: str, stop: asyncio.Event
             raise StartError(str(error)) from None
         wakers.append(adapter.worker.wake)
         jobs.append(adapter.run(stop))
-    if platform in ("telegram", "all"):
-        jobs.append(_telegram(app, settings, stop, wakers))
     loop = asyncio.get_running_loop()
 
     def after_tick(envelopes: list[Envelope]) -> None:
@@ -115,9 +114,9 @@ async def serve(app: App, settings: Settings, platform: str, stop: asyncio.Event
             for wake in wakers:
                 loop.call_soon_threadsafe(wake)
 
-    ticker: Any = start_live(
-        app.scheduler, app.clock.now, settings.scheduler.tick_seconds, after_tick
-    )
+    ticker = start_live(app.scheduler, app.clock.now, settings.scheduler.tick_seconds, after_tick)
+    if platform in ("telegram", "all"):
+        jobs.append(_telegram(app, settings, stop, wakers, partial(tick_soon, ticker)))
     tasks = [asyncio.create_task(_then_stop(job, stop)) for job in jobs]
     try:
         await asyncio.wait(tasks)
@@ -135,12 +134,16 @@ async def _then_stop(job: Coroutine[Any, Any, None], stop: asyncio.Event) -> Non
 
 
 async def _telegram(
-    app: App, settings: Settings, stop: asyncio.Event, wakers: list[Callable[[], None]]
+    app: App,
+    settings: Settings,
+    stop: asyncio.Event,
+    wakers: list[Callable[[], None]],
+    nudge: Callable[[], None],
 ) -> None:
     # python-telegram-bot takes a second to import; only a run that serves Telegram needs it.
     from bot.adapters.telegram import TelegramStartError, run_telegram
 
     try:
-        await run_telegram(app, settings.telegram, stop, COMMANDS, wakers)
+        await run_telegram(app, settings.telegram, stop, COMMANDS, wakers, nudge=nudge)
     except TelegramStartError as error:
         raise StartError(str(error)) from None

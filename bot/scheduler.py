@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -17,6 +17,7 @@ from bot.delivery import PostOffice
 from bot.messages import Envelope
 
 log = logging.getLogger(__name__)
+TICK_JOB = "linli-tick"
 
 
 class DueWork(Protocol):
@@ -89,7 +90,7 @@ def start_live(
     now: Callable[[], datetime],
     every_seconds: float,
     deliver: Callable[[list[Envelope]], None],
-) -> object:
+) -> BackgroundScheduler:
     """Start APScheduler's background thread ticking every `every_seconds`."""
 
     def _tick() -> None:
@@ -100,7 +101,12 @@ def start_live(
 
     background = BackgroundScheduler()
     background.add_job(
-        _tick, "interval", seconds=every_seconds, max_instances=1, coalesce=True, id="linli-tick"
+        _tick, "interval", seconds=every_seconds, max_instances=1, coalesce=True, id=TICK_JOB
     )
     background.start()
     return background
+
+
+def tick_soon(ticker: BackgroundScheduler) -> None:
+    """Make the live scheduler tick now rather than at its next interval (thread-safe)."""
+    ticker.modify_job(TICK_JOB, next_run_time=datetime.now(UTC))

@@ -58,6 +58,8 @@ class OutboxMessage(Base):
     key: Mapped[str | None] = mapped_column(String(64))
     edit: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # One of many messages of a broadcast: replies to residents go before it.
+    bulk: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Button(Base):

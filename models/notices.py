@@ -39,6 +39,7 @@ class Notice(Base):
         UniqueConstraint("series_id", "send_at"),
         Index("ix_notices_status_send_at", "status", "send_at"),
         Index("ix_notices_deadline_at", "deadline_at", "deadline_done_at"),
+        Index("ix_notices_progress_due_at", "progress_due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,6 +63,12 @@ class Notice(Base):
     image: Mapped[str | None] = mapped_column(String(500))
     document: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # While it is being delivered: when to look at its progress next, when it was last
+    # looked at, and how many chats the sender's progress message shows (None: no message).
+    progress_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    progress_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    progress_shown: Mapped[int | None] = mapped_column(Integer)
+    reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     community: Mapped[Place] = relationship()
     sender: Mapped[Resident | None] = relationship()

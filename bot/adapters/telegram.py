@@ -9,6 +9,7 @@ import re
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Iterable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
@@ -40,7 +41,7 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.adapters.stopping import Stopped, unless_stopped
 from bot.adapters.text import HTML_ATOM, split_text
@@ -48,6 +49,7 @@ from bot.app import App
 from bot.config import TelegramSettings
 from bot.messages import ChatKind, ChatRef, Choice, Envelope, EventKind, Incoming, UserRef
 from bot.outbox import ChatMoved, OutboxWorker, PartsSent, RetryLater, Undeliverable
+from bot.pacing import FloodLimits
 from bot.rendering import to_plain
 from bot.routing import Command
 
@@ -61,6 +63,8 @@ MENU_LANGUAGES = {"zh-Hans": "", "en": "en"}
 LONG_POLL_SECONDS = 10
 # On stop, a message being sent may finish for this long; then it is left for the restart.
 STOP_GRACE_SECONDS = 3.0
+# Messages in flight at once: enough to keep Telegram's 30 a second going on a slow network.
+CONCURRENCY = 30
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -275,11 +279,26 @@ def _retry_seconds(error: RetryAfter) -> float:
 class TelegramAdapter:
     """Feeds updates to the dispatcher and sends the outbox through the Bot API."""
 
-    def __init__(self, app: App, bot: Bot, settings: TelegramSettings) -> None:
+    def __init__(
+        self,
+        app: App,
+        bot: Bot,
+        settings: TelegramSettings,
+        nudge: Callable[[], None] | None = None,
+    ) -> None:
         self.app = app
         self.bot = bot
         self.settings = settings
-        self.worker = OutboxWorker(app.db, app.clock, PLATFORM, self.send, idle_seconds=2.0)
+        self.limits = FloodLimits()
+        self.worker = OutboxWorker(
+            app.db,
+            app.clock,
+            PLATFORM,
+            self.send,
+            idle_seconds=2.0,
+            concurrency=CONCURRENCY,
+            nudge=nudge,
+        )
         self._admins: dict[str, tuple[float, frozenset[str]]] = {}
         self._parts = PartsSent()
 
@@ -342,6 +361,7 @@ class TelegramAdapter:
                 return await self._edit(envelope, rendered.text, keyboard(rendered.buttons))
             return await self._post(envelope, rendered.text, keyboard(rendered.buttons))
         except RetryAfter as error:
+            self.limits.hold(envelope.target.chat_id, _retry_seconds(error))
             raise RetryLater(_retry_seconds(error), "flood control") from error
         except ChatMigrated as error:
             raise ChatMoved(str(error.new_chat_id)) from error
@@ -367,7 +387,8 @@ class TelegramAdapter:
         done, message_id = self._parts.resume(row)
         try:
             for number in range(done, len(pieces)):
-                sent = await self._piece(chat_id, pieces[number])
+                async with self._turn(envelope):
+                    sent = await self._piece(chat_id, pieces[number])
                 if pieces[number].document is None and (number == 0 or pieces[0].image is None):
                     message_id = sent
                 self._parts.record(row, number + 1, message_id)
@@ -376,6 +397,11 @@ class TelegramAdapter:
             raise
         self._parts.forget(row)
         return message_id
+
+    def _turn(self, envelope: Envelope) -> AbstractAsyncContextManager[None]:
+        """One request to the envelope's chat, when Telegram's flood limits let it go."""
+        group = envelope.target.kind == ChatKind.GROUP
+        return self.limits.turn(envelope.target.chat_id, group, envelope.bulk)
 
     async def _piece(self, chat_id: int, piece: _Piece) -> str:
         """Send one piece of a message; its id."""
@@ -405,22 +431,23 @@ class TelegramAdapter:
             raise Undeliverable("no sent message to edit")
         chat_id, message_id = int(envelope.target.chat_id), int(envelope.message_id)
         try:
-            if envelope.reply.image is not None:
-                await self.bot.edit_message_caption(
-                    chat_id,
-                    message_id,
-                    caption=caption_and_rest(text)[0],
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                )
-            else:
-                await self.bot.edit_message_text(
-                    html_pieces(text)[0],
-                    chat_id,
-                    message_id,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                )
+            async with self._turn(envelope):
+                if envelope.reply.image is not None:
+                    await self.bot.edit_message_caption(
+                        chat_id,
+                        message_id,
+                        caption=caption_and_rest(text)[0],
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=markup,
+                    )
+                else:
+                    await self.bot.edit_message_text(
+                        html_pieces(text)[0],
+                        chat_id,
+                        message_id,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=markup,
+                    )
         except BadRequest as error:
             # Telegram refuses an edit that changes nothing; the message already shows it.
             if "not modified" not in error.message.lower():
@@ -457,20 +484,8 @@ def _with_admin(incoming: Incoming, admin: bool) -> Incoming:
 
 
 def build_application(settings: TelegramSettings) -> Application[Any, Any, Any, Any, Any, Any]:
-    """A python-telegram-bot Application with Telegram's flood limits respected."""
-    builder = (
-        ApplicationBuilder()
-        .token(settings.token)
-        .rate_limiter(
-            AIORateLimiter(
-                overall_max_rate=30,
-                overall_time_period=1,
-                group_max_rate=20,
-                group_time_period=60,
-                max_retries=2,
-            )
-        )
-    )
+    """A python-telegram-bot Application; the adapter keeps Telegram's flood limits itself."""
+    builder = ApplicationBuilder().token(settings.token).connection_pool_size(CONCURRENCY + 8)
     if settings.base_url:
         base = settings.base_url.rstrip("/")
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
@@ -485,11 +500,13 @@ async def run_telegram(
     wakers: list[Callable[[], None]] | None = None,
     *,
     backoff: tuple[float, float] = (1.0, 60.0),
+    nudge: Callable[[], None] | None = None,
 ) -> None:
     """Run the bot (long polling, or a webhook when a public URL is set) until `stop`.
 
     Telegram out of reach, at the start or later, is retried with growing waits (`backoff`,
-    in seconds), one log line each; a token Telegram rejects stops the bot.
+    in seconds), one log line each; a token Telegram rejects stops the bot. `nudge` asks
+    the scheduler to tick soon (a broadcast's progress to show).
     """
     check_token(settings.token)
     if settings.webhook_url and not settings.webhook_secret:
@@ -498,7 +515,7 @@ async def run_telegram(
             "(Telegram sends it with every request, and others cannot)"
         )
     application = build_application(settings)
-    adapter = TelegramAdapter(app, application.bot, settings)
+    adapter = TelegramAdapter(app, application.bot, settings, nudge)
     application.add_handler(TypeHandler(Update, adapter.on_update))
     retry = _Retry(backoff, settings.base_url or "api.telegram.org")
     try:

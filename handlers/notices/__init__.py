@@ -3,12 +3,14 @@ the list; scheduled and recurring sending; the guided notice's dialog."""
 
 from __future__ import annotations
 
+from bot.config import Settings
 from bot.context import Context
 from bot.errors import DomainError
+from bot.platforms import PLATFORMS
 from bot.routing import Command
-from bot.scheduler import WorkFactory
+from bot.scheduler import DueWork, WorkFactory
 from bot.services.common.access import sends_notices
-from bot.services.notices import NoticeDeadlines, SendNotices, SendRecurring
+from bot.services.notices import NoticeDeadlines, NoticeProgress, SendNotices, SendRecurring
 from handlers import access
 from handlers.notices import commands, dialog
 
@@ -40,5 +42,12 @@ COMMANDS: list[Command] = [
     Command("receipts", ("回执", "回執"), commands.receipts, _sender, "notices", access.BOTH),
     Command("notices", ("通知列表", "通知列表"), commands.listing, _sender, "notices", access.BOTH),
 ]
-SCHEDULED: list[WorkFactory] = [SendNotices, SendRecurring, NoticeDeadlines]
+
+
+def _progress(settings: Settings, language: str) -> DueWork:
+    """The progress reports of running notices, on every platform."""
+    return NoticeProgress(settings, language, PLATFORMS)
+
+
+SCHEDULED: list[WorkFactory] = [SendNotices, SendRecurring, NoticeDeadlines, _progress]
 DIALOG = dialog.answer

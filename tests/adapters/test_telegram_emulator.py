@@ -192,6 +192,10 @@ def test_flood_limits_answer_retry_after() -> None:
                 await bot.send_message(ALICE, "two")
             errors.append(private.value)
             await bot.send_message(GROUP, "a")
+            with pytest.raises(RetryAfter) as same_second:
+                await bot.send_message(GROUP, "too soon")
+            errors.append(same_second.value)
+            emulator.chat_limit = RateLimit(10, 1.0)
             await bot.send_message(GROUP, "b")
             with pytest.raises(RetryAfter) as group:
                 await bot.send_message(GROUP, "c")
@@ -202,8 +206,8 @@ def test_flood_limits_answer_retry_after() -> None:
             errors.append(overall.value)
             return errors
 
-        private, group, overall = [_retry_seconds(e) for e in run(emulator, scenario)]
-        assert private == 1
+        private, same_second, group, overall = [_retry_seconds(e) for e in run(emulator, scenario)]
+        assert private == same_second == 1
         assert 55 <= group <= 60
         assert 55 <= overall <= 60
         assert [r["plain"] for r in emulator.sent()] == ["one", "a", "b"]

@@ -70,5 +70,5 @@ def test_apscheduler_drives_tick_in_live_mode(db: Database) -> None:
     try:
         assert ticked.wait(10)
     finally:
-        live.shutdown()  # type: ignore[attr-defined]
+        live.shutdown()
     assert len(delivered) == 1 and alarms.fired == [START]

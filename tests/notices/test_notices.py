@@ -113,7 +113,8 @@ def test_a_scheduled_notice_goes_once_at_its_time_and_can_be_cancelled(app: App)
     assert "将在" in _confirm(driver, "sec", preview)[0].text
     assert _tick(app, hours=1) == []
     went = _tick(app, hours=2)
-    assert [chat for chat, _ in went] == ["g1"] and "明早停电" in went[0][1]
+    assert [chat for chat, _ in went] == ["g1", "sec"] and "明早停电" in went[0][1]
+    assert went[1][1] == "通知 1：已送达 1/1 个群。"
     assert _tick(app, hours=5) == []
     _send(driver, "通知 全部 | 周末义诊 | 定时 1天")
     assert "已取消" in driver.one("sec", "取消通知 2").text

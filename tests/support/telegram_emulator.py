@@ -604,6 +604,7 @@ class TelegramEmulator:
         username: str = "LinliBot",
         first_name: str = "Linli",
         rate_limits: bool = True,
+        latency: float = 0.0,
     ) -> None:
         if not _TOKEN_RE.fullmatch(token):
             raise ValueError(f"{token!r} does not look like a bot token (<digits>:<secret>)")
@@ -613,9 +614,16 @@ class TelegramEmulator:
         self.first_name = first_name
         self.rate_limits = rate_limits
         self.global_limit = RateLimit(30, 1.0)
-        self.private_limit = RateLimit(1, 1.0)
+        # One message a second in any one chat, private or group; 20 a minute in a group.
+        self.chat_limit = RateLimit(1, 1.0)
         self.group_limit = RateLimit(20, 60.0)
         self.callback_timeout = 15.0
+        # Seconds every request takes on the way, as a network would add.
+        self.latency = latency
+        # Sends refused with 429 for breaking a flood limit.
+        self.throttled = 0
+        # While offline, every request is dropped unanswered (and unseen), as a dead link would.
+        self.offline = False
         self._cond = threading.Condition(threading.RLock())
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -640,6 +648,7 @@ class TelegramEmulator:
         self._drops = 0
         self._global_sends: deque[float] = deque()
         self._chat_sends: dict[int, deque[float]] = {}
+        self._group_sends: dict[int, deque[float]] = {}
         self._message_ids = itertools.count(1)
         self._update_ids = itertools.count(100_000_001)
         self._file_ids = itertools.count(1)
@@ -965,7 +974,11 @@ class TelegramEmulator:
 
     def respond(self, target: str, content_type: str, body: bytes) -> tuple[int, bytes] | None:
         """The status and JSON body answering one request, or None to drop the connection."""
+        if self.latency:
+            time.sleep(self.latency)
         with self._cond:
+            if self.offline:
+                return None
             if self._drops:
                 self._drops -= 1
                 return None
@@ -1361,11 +1374,12 @@ class TelegramEmulator:
         if not self.rate_limits:
             return
         now = time.monotonic()
-        per_chat = self.private_limit if chat_id > 0 else self.group_limit
-        windows = (
+        windows = [
             (self._global_sends, self.global_limit),
-            (self._chat_sends.setdefault(chat_id, deque()), per_chat),
-        )
+            (self._chat_sends.setdefault(chat_id, deque()), self.chat_limit),
+        ]
+        if chat_id < 0:
+            windows.append((self._group_sends.setdefault(chat_id, deque()), self.group_limit))
         wait = 0.0
         for times, limit in windows:
             while times and times[0] <= now - limit.seconds:
@@ -1373,6 +1387,7 @@ class TelegramEmulator:
             if len(times) >= limit.count:
                 wait = max(wait, times[-limit.count] + limit.seconds - now)
         if wait > 0:
+            self.throttled += 1
             seconds = max(1, math.ceil(wait))
             raise _ApiError(
                 429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds}

@@ -1,7 +1,7 @@
-"""Notices (通知): compose with a preview, confirm, send now, at a time or recurring,
-cancel or stop, receipts, lists, and the guided dialog."""
+"""Notices (通知): compose, preview and confirm, send now, later or recurring, receipts, lists."""
 
 from bot.services.notices.compose import Cancelled, Confirmed, Preview, cancel, compose, confirm
+from bot.services.notices.delivery import NoticeProgress
 from bot.services.notices.guided import begin, check_scope
 from bot.services.notices.receipts import Acked, NoticeDeadlines, ReceiptView, acknowledge, receipts
 from bot.services.notices.recurring import Repeat, SendRecurring, parse_repeat
@@ -15,6 +15,7 @@ __all__ = [
     "Confirmed",
     "NoticeDeadlines",
     "NoticeLine",
+    "NoticeProgress",
     "NoticeSpec",
     "Preview",
     "ReceiptView",

@@ -51,9 +51,11 @@ def notice_reply(notice: Notice, zone: ZoneInfo) -> Reply:
 def broadcast(
     session: Session, now: datetime, zone: ZoneInfo, notice: Notice, language: str
 ) -> list[Envelope]:
-    """Mark the notice sent and address it to every active chat of its circles, once each."""
+    """Mark the notice sent and address it to every active chat of its circles, once each,
+    as bulk messages (replies to residents go first); its progress is followed from now."""
     notice.status = NoticeStatus.SENT
     notice.sent_at = now
+    notice.progress_due_at = now
     reply = notice_reply(notice, zone)
     envelopes: list[Envelope] = []
     seen: set[tuple[str, str]] = set()
@@ -72,7 +74,9 @@ def broadcast(
                     staged_at=now,
                 )
             )
-            envelopes.append(to_chat(chat, reply, language, key=notice_key(notice)))
+            envelope = to_chat(chat, reply, language, key=notice_key(notice))
+            envelope.bulk = True
+            envelopes.append(envelope)
     session.flush()
     return envelopes
 
