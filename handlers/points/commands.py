@@ -2,52 +2,43 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Envelope, Reply
 from bot.services import points
 from bot.services.common.arguments import as_number, bounded
 from bot.services.common.outreach import to_person
-from bot.services.community.people import ensure_identity
 from handlers.access import community_here
-from models import Place, Resident
 
 MAX_ARGUMENT = 200
 SHIFT_WORDS = frozenset({"班次", "shift"})
 
 
-def people_named(
-    ctx: Context, community: Place, words: list[str]
-) -> tuple[list[Resident], list[str]]:
-    """The people a command names (mentions, a reply, or leading `@name` words) and the rest."""
+def named_in(ctx: Context, args: str) -> points.Named:
+    """Whom a command names (mentions, a reply, or leading `@name` words), and the rest."""
+    words = bounded(args, MAX_ARGUMENT).split()
     named = [w for w in words if w.startswith("@") and len(w) > 1]
-    rest = words[len(named) :] if words[: len(named)] == named else words
+    rest = tuple(words[len(named) :] if words[: len(named)] == named else words)
     incoming = ctx.incoming
-    users = list(incoming.mentions) or ([incoming.reply_to] if incoming.reply_to else [])
+    users = tuple(incoming.mentions) or ((incoming.reply_to,) if incoming.reply_to else ())
     if users:
-        people = [
-            ensure_identity(ctx.session, u.platform, u.user_id, u.display_name, ctx.now).resident
-            for u in users
-        ]
-        return people, rest
-    people = [points.member_named(ctx.session, community, ctx.circle, n[1:]) for n in named]
-    return people, rest
+        return points.Named(users=users, rest=rest)
+    return points.Named(names=tuple(n[1:] for n in named), rest=rest)
 
 
 def show(ctx: Context, args: str) -> Reply:
     """My balances, recent entries and what expires soon (or a member's, for those allowed)."""
     community = community_here(ctx)
-    people, rest = people_named(ctx, community, bounded(args, MAX_ARGUMENT).split())
-    if rest or len(people) > 1:
-        raise DomainError("points.show_usage")
     view = points.points_of(
-        ctx.session, ctx.now, ctx.zone, ctx.resident, community, people[0] if people else None
+        ctx.session, ctx.now, ctx.zone, ctx.resident, community, ctx.circle, named_in(ctx, args)
     )
     return Reply(
         "points.view",
         {
             "name": view.name,
-            "own": not people or people[0].id == ctx.resident.id,
+            "own": view.own,
             "balances": [balance_data(b) for b in view.balances],
             "recent": [entry_data(ctx, e) for e in view.recent],
         },
@@ -87,16 +78,14 @@ def award(ctx: Context, args: str) -> list[Reply | Envelope]:
         number = as_number(words[1]) if len(words) > 1 else None
         if number is None or len(words) < 3:
             raise DomainError("points.award_usage")
-        people, rest = points.shift_attendees(ctx.session, community, number), words[2:]
+        typed = points.Award(words[2], " ".join(words[3:]), shift=number)
     else:
-        people, rest = people_named(ctx, community, words)
-    if not people or not rest:
-        raise DomainError("points.award_usage")
-    typed = points.Award(rest[0], " ".join(rest[1:]))
-    done = points.award(ctx.session, ctx.now, ctx.resident, community, people, typed)
+        named = named_in(ctx, args)
+        typed = points.Award(" ".join(named.rest[:1]), " ".join(named.rest[1:]), named)
+    done = points.award_named(ctx.session, ctx.now, ctx.resident, community, ctx.circle, typed)
     data = {"amount": done.amount, "category": done.category.value, "reason": done.reason}
     told: list[Reply | Envelope] = [Reply("points.awarded", {"names": done.names, **data})]
-    for member, balance in zip(people, done.balances, strict=True):
+    for member, balance in zip(done.members, done.balances, strict=True):
         if member.id != ctx.resident.id:
             notice = Reply("points.awarded_you", {"balance": balance, **data})
             told += to_person(member, notice, ctx.default_language)
@@ -106,13 +95,8 @@ def award(ctx: Context, args: str) -> list[Reply | Envelope]:
 def recycle(ctx: Context, args: str) -> Reply:
     """`回收 @张三 电池` or `回收 3-2-301 大件`: recorded by bin duty or a points admin."""
     community = community_here(ctx)
-    words = bounded(args, MAX_ARGUMENT).split()
-    people, rest = people_named(ctx, community, words)
-    if len(people) > 1 or len(rest) != (1 if people else 2):
-        raise DomainError("points.recycle_usage")
-    member = people[0] if people else None
-    address = "" if people else rest[0]
-    done = points.recycle(ctx.session, ctx.now, ctx.resident, community, member, address, rest[-1])
+    named = named_in(ctx, args)
+    done = points.recycle(ctx.session, ctx.now, ctx.resident, community, ctx.circle, named)
     return Reply(
         "points.recycled",
         {"name": done.name, "kind": done.kind, "points": done.points, "capped": done.capped},
@@ -121,32 +105,21 @@ def recycle(ctx: Context, args: str) -> Reply:
 
 def rules(ctx: Context, args: str) -> Reply:
     """Show the community's points rules; points admins change one (`积分规则 值守 2/小时`)."""
-    community = community_here(ctx)
     text = bounded(args, MAX_ARGUMENT)
-    if text:
-        points.change_rule(ctx.session, ctx.now, ctx.zone, ctx.resident, community, text)
-    current = points.settings_of(ctx.session, community)
+    view = points.rules_of(ctx.session, ctx.now, ctx.zone, ctx.resident, community_here(ctx), text)
+    current = view.settings
     return Reply(
         "points.rules",
         {
-            "community": community.name,
+            "community": view.community,
             "per_hour": current.per_hour,
             "per_recycling": current.per_recycling,
             "daily_cap": current.daily_cap or 0,
             "award_cap": current.award_cap,
             "allow_negative": current.allow_negative,
             "by_household": current.by_household,
-            "programmes": [
-                {
-                    "code": p.code,
-                    "title": p.title,
-                    "expiry": p.expiry.value,
-                    "day": p.expiry_day,
-                    "ranked": p.ranked,
-                }
-                for p in points.programmes(ctx.session, ctx.now, community)
-            ],
-            "changed": bool(text),
+            "programmes": [asdict(p) for p in view.programmes],
+            "changed": view.changed,
         },
     )
 
@@ -154,17 +127,9 @@ def rules(ctx: Context, args: str) -> Reply:
 def duty(ctx: Context, args: str) -> Reply:
     """The secretary grants `积分授权 @张三 守桶` / `管理员 [党员积分]`, or revokes `-守桶`."""
     community = community_here(ctx)
-    people, rest = people_named(ctx, community, bounded(args, MAX_ARGUMENT).split())
-    if len(people) != 1 or not 1 <= len(rest) <= 2:
-        raise DomainError("points.grant_usage")
-    code = points.programme_code(rest[1]) if len(rest) == 2 else None
-    kind = points.grant_duty(
-        ctx.session, ctx.now, ctx.resident, community, people[0], rest[0], code
-    )
-    return Reply(
-        "points.duty_changed",
-        {"name": people[0].display_name, "duty": kind.value, "revoked": rest[0].startswith("-")},
-    )
+    named = named_in(ctx, args)
+    changed = points.grant_duty(ctx.session, ctx.now, ctx.resident, community, ctx.circle, named)
+    return Reply("points.duty_changed", asdict(changed))
 
 
 NOT_SHOWN = frozenset({"不显示我", "不顯示我", "hide me"})

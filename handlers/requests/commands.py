@@ -7,11 +7,11 @@ from dataclasses import asdict
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Envelope, Reply
-from bot.services import requests
+from bot.services import points, requests
 from bot.services.common.arguments import bounded, number_and_rest
 from bot.services.common.when import local_text
 from handlers.access import community_here
-from handlers.points.commands import people_named
+from handlers.points.commands import named_in
 from models import Layer
 
 MAX_ARGUMENT = 600
@@ -168,7 +168,11 @@ def rate(ctx: Context, args: str) -> Reply:
 def link(ctx: Context, args: str) -> Reply:
     """`联系 @李党员 3号楼` (or 3-2-301): the party member covers that place."""
     community = community_here(ctx)
-    people, rest = people_named(ctx, community, bounded(args, MAX_ARGUMENT).split())
+    named = named_in(ctx, args)
+    people, rest = (
+        points.people_named(ctx.session, ctx.now, community, ctx.circle, named),
+        named.rest,
+    )
     if len(people) != 1 or not rest:
         raise DomainError("requests.link_usage")
     within = ctx.circle.place if ctx.circle else community
@@ -180,7 +184,11 @@ def link(ctx: Context, args: str) -> Reply:
 
 def _over(ctx: Context, args: str, layer: Layer, usage: str) -> Reply:
     community = community_here(ctx)
-    people, rest = people_named(ctx, community, bounded(args, MAX_ARGUMENT).split())
+    named = named_in(ctx, args)
+    people, rest = (
+        points.people_named(ctx.session, ctx.now, community, ctx.circle, named),
+        named.rest,
+    )
     if len(people) < 2 or rest:
         raise DomainError(usage)
     done = requests.link_over(

@@ -7,7 +7,6 @@ from bot.errors import DomainError
 from bot.messages import Choice, Envelope, Reply
 from bot.services.common.arguments import split_items
 from bot.services.volunteering import arranging, attendance, reminders, signups
-from bot.services.volunteering import rules as duty_rules
 from bot.services.volunteering.rosters import about, shift_data
 from bot.services.volunteering.shift_spec import parse_items, parse_shift
 from bot.services.volunteering.shifts import ShiftView
@@ -156,23 +155,20 @@ def _decide(ctx: Context, args: str, approved: bool) -> list[Reply | Envelope]:
 
 def dutyrules(ctx: Context, args: str) -> Reply:
     """Show, or change (secretaries), the community's duty reminders, cutoff and no-show rule."""
-    community = community_here(ctx)
-    if bounded(args):
-        current = reminders.set_rules(
-            ctx.session,
-            ctx.now,
-            ctx.zone,
-            ctx.resident,
-            community,
-            duty_rules.parse_rules(args),
-            ctx.settings.volunteering,
-        )
-    else:
-        current = duty_rules.rules_for(ctx.session, community.id, ctx.settings.volunteering)
+    shown = reminders.rules_shown(
+        ctx.session,
+        ctx.now,
+        ctx.zone,
+        ctx.resident,
+        community_here(ctx),
+        bounded(args),
+        ctx.settings.volunteering,
+    )
+    current = shown.rules
     return Reply(
         "volunteering.rules",
         {
-            "community": community.name,
+            "community": shown.community,
             "day_before": current.day_before_at.strftime("%H:%M") if current.day_before_at else "",
             "hour_before": int(current.hour_before.total_seconds() // 60)
             if current.hour_before
@@ -180,6 +176,6 @@ def dutyrules(ctx: Context, args: str) -> Reply:
             "cancel": int(current.cancel_before.total_seconds() // 60),
             "noshow_limit": current.noshow_limit or 0,
             "noshow_days": current.noshow_window.days,
-            "changed": bool(args.strip()),
+            "changed": shown.changed,
         },
     )

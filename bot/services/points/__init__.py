@@ -4,12 +4,13 @@ The verbs the rest of Linli calls are exported here; `earn_for_hours` is the one
 volunteering makes when it confirms hours.
 """
 
-from bot.services.points.awards import Award, Awarded, award, member_named, shift_attendees
+from bot.services.points.awards import Award, Awarded, award, award_named
 from bot.services.points.earning import Recycled, correct_hours, earn_for_hours, recycle
 from bot.services.points.export import Exported, export_for
-from bot.services.points.grants import grant_duty
+from bot.services.points.grants import DutyChanged, grant_duty
 from bot.services.points.ledger import entries_sum, programmes
-from bot.services.points.rules import PointsSettings, change_rule, programme_code, settings_of
+from bot.services.points.naming import Named, people_named
+from bot.services.points.rules import PointsSettings, RulesView, programme_code, rules_of
 from bot.services.points.schedule import ExpirePoints, MonthlyStatements
 from bot.services.points.standings import Board, show_me, standings
 from bot.services.points.views import (
@@ -27,29 +28,31 @@ __all__ = [
     "Awarded",
     "Balance",
     "Board",
+    "DutyChanged",
     "EntryLine",
     "ExpirePoints",
     "Exported",
     "MonthlyStatements",
+    "Named",
     "PointsSettings",
     "PointsView",
     "Recycled",
+    "RulesView",
     "award",
-    "change_rule",
+    "award_named",
     "correct_hours",
     "earn_for_hours",
     "entries_sum",
     "export_for",
     "forget_member",
     "grant_duty",
-    "member_named",
     "my_entries",
+    "people_named",
     "points_of",
     "programme_code",
     "programmes",
     "recycle",
-    "settings_of",
-    "shift_attendees",
+    "rules_of",
     "show_me",
     "standings",
     "summary",

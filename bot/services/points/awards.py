@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.services.common import access, audit
 from bot.services.common.keywords import normalise
-from bot.services.community.people import find_member_by_name
 from bot.services.points import ledger
 from bot.services.points.earning import programme_for
 from bot.services.points.ledger import Posting
+from bot.services.points.naming import Named, people_named
 from bot.services.points.rules import CATEGORY_WORDS, PROGRAMME_WORDS, settings_of
 from models import (
     Circle,
@@ -30,21 +30,6 @@ from models import (
 _WHOLE = re.compile(r"^[+-]?\d{1,9}$")
 _FRACTION = re.compile(r"^[+-]?\d*[.．]\d+$")
 MAX_SHIFT_AWARD = 200
-
-
-def member_named(session: Session, community: Place, circle: Circle | None, name: str) -> Resident:
-    """The member called `name` (without its @): in this circle, else in the community."""
-    if circle is not None:
-        return find_member_by_name(session, circle, name)
-    wanted = normalise(name).lstrip("@")
-    found = [
-        r
-        for r in session.scalars(select(Resident).where(Resident.display_name == wanted).limit(5))
-        if r.household is not None and community.contains(r.household)
-    ]
-    if len(found) != 1:
-        raise DomainError("points.no_such_member", name=wanted[:30])
-    return found[0]
 
 
 def parse_amount(text: str, cap: int) -> int:
@@ -64,10 +49,13 @@ def parse_amount(text: str, cap: int) -> int:
 
 @dataclass(frozen=True)
 class Award:
-    """What a points admin typed: how much, and the reason (its first word may be a category)."""
+    """What a points admin typed: how much, the reason (its first word may be a category), and
+    to whom: the members named, or everyone on shift number `shift`."""
 
     amount_text: str
     reason: str
+    named: Named = field(default_factory=Named)
+    shift: int | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +67,7 @@ class Awarded:
     category: PointsCategory
     reason: str
     balances: list[int]
+    members: list[Resident]
 
 
 def _category(reason: str, amount: int) -> tuple[PointsCategory, str]:
@@ -137,7 +126,26 @@ def award(
             programme=code,
             category=category.value,
         )
-    return Awarded([m.display_name for m in members], amount, category, reason, balances)
+    names = [m.display_name for m in members]
+    return Awarded(names, amount, category, reason, balances, members)
+
+
+def award_named(
+    session: Session,
+    now: datetime,
+    actor: Resident,
+    community: Place,
+    circle: Circle | None,
+    typed: Award,
+) -> Awarded:
+    """加分: award to the members named, or to everyone whose time on a shift was confirmed."""
+    if typed.shift is not None:
+        members = shift_attendees(session, community, typed.shift)
+    else:
+        members = people_named(session, now, community, circle, typed.named)
+    if not members or not typed.amount_text:
+        raise DomainError("points.award_usage")
+    return award(session, now, actor, community, members, typed)
 
 
 def shift_attendees(session: Session, community: Place, number: int) -> list[Resident]:

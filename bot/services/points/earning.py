@@ -14,8 +14,10 @@ from bot.services.community.grid import locate_household, parse_address
 from bot.services.community.households import occupants
 from bot.services.points import ledger
 from bot.services.points.ledger import Posting
+from bot.services.points.naming import Named, people_named
 from bot.services.points.rules import CATEGORY_WORDS, RECYCLING_WORDS, settings_of
 from models import (
+    Circle,
     Place,
     PlaceKind,
     PointsAccount,
@@ -115,11 +117,16 @@ def recycle(
     now: datetime,
     actor: Resident,
     community: Place,
-    member: Resident | None,
-    address: str,
-    word: str,
+    circle: Circle | None,
+    named: Named,
 ) -> Recycled:
-    """Record a resident's (or a household's) sorted waste, earning that kind's points."""
+    """Record a resident's (`@张三 电池`) or a household's (`3-2-301 大件`) sorted waste,
+    earning that kind's points."""
+    people = people_named(session, now, community, circle, named)
+    if len(people) > 1 or len(named.rest) != (1 if people else 2):
+        raise DomainError("points.recycle_usage")
+    member = people[0] if people else None
+    address, word = ("", named.rest[0]) if people else named.rest
     if not access.records_recycling(session, actor.id, community):
         raise DomainError("points.bin_duty_only")
     kind = RECYCLING_WORDS.get(word)

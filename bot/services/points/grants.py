@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -10,7 +11,9 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.services.common import access, audit
 from bot.services.points import ledger
-from models import GrantKind, Place, PointsGrant, Resident
+from bot.services.points.naming import Named, people_named
+from bot.services.points.rules import programme_code
+from models import Circle, GrantKind, Place, PointsGrant, Resident
 
 DUTY_WORDS = {
     "管理员": GrantKind.ADMIN,
@@ -23,24 +26,36 @@ DUTY_WORDS = {
 }
 
 
+@dataclass(frozen=True)
+class DutyChanged:
+    """Whose points duty changed, which duty, and whether it was taken away."""
+
+    name: str
+    duty: str
+    revoked: bool
+
+
 def grant_duty(
     session: Session,
     now: datetime,
     actor: Resident,
     community: Place,
-    member: Resident,
-    word: str,
-    programme_code: str | None = None,
-) -> GrantKind:
-    """The secretary grants (`管理员`, `守桶`) or revokes (`-守桶`) a points duty."""
+    circle: Circle | None,
+    named: Named,
+) -> DutyChanged:
+    """The secretary grants (`管理员 [党员积分]`, `守桶`) or revokes (`-守桶`) a points duty of
+    the one member named."""
+    people = people_named(session, now, community, circle, named)
+    if len(people) != 1 or not 1 <= len(named.rest) <= 2:
+        raise DomainError("points.grant_usage")
+    member, word = people[0], named.rest[0]
+    code = programme_code(named.rest[1]) if len(named.rest) == 2 else None
     if not access.is_secretary_for(session, actor.id, community):
         raise DomainError("points.secretary_only")
     kind = DUTY_WORDS.get(word.lstrip("-"))
     if kind is None:
         raise DomainError("points.grant_usage")
-    programme = (
-        ledger.programme(session, now, community, programme_code) if programme_code else None
-    )
+    programme = ledger.programme(session, now, community, code) if code else None
     held = session.scalars(
         select(PointsGrant).where(
             PointsGrant.resident_id == member.id,
@@ -73,4 +88,4 @@ def grant_duty(
         place_id=community.id,
         duty=word,
     )
-    return kind
+    return DutyChanged(member.display_name, kind.value, word.startswith("-"))

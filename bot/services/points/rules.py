@@ -115,6 +115,40 @@ def settings_of(session: Session, community: Place) -> PointsSettings:
     )
 
 
+@dataclass(frozen=True)
+class ProgrammeLine:
+    """One programme as the rules show it: its expiry, and whether it has a public board."""
+
+    code: str
+    title: str
+    expiry: str
+    day: str | None
+    ranked: bool
+
+
+@dataclass(frozen=True)
+class RulesView:
+    """积分规则: the community's rules and programmes, and whether a rule was just changed."""
+
+    community: str
+    settings: PointsSettings
+    programmes: list[ProgrammeLine]
+    changed: bool
+
+
+def rules_of(
+    session: Session, now: datetime, zone: ZoneInfo, actor: Resident, community: Place, text: str
+) -> RulesView:
+    """The community's points rules, after a points admin changes the one `text` names."""
+    if text:
+        change_rule(session, now, zone, actor, community, text)
+    programmes = [
+        ProgrammeLine(p.code, p.title, p.expiry.value, p.expiry_day, p.ranked)
+        for p in ledger.programmes(session, now, community)
+    ]
+    return RulesView(community.name, settings_of(session, community), programmes, bool(text))
+
+
 def _number(text: str) -> int | None:
     if folded(text) in _OFF:
         return None

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.services.common import access
 from bot.services.points import ledger
-from models import Expiry, Place, PointsAccount, PointsEntry, PointsProgramme, Resident
+from bot.services.points.naming import Named, people_named
+from models import Circle, Expiry, Place, PointsAccount, PointsEntry, PointsProgramme, Resident
 
 RECENT = 10
 MYDATA_LIMIT = 500
@@ -48,6 +49,7 @@ class PointsView:
     """A member's points: balances, the latest entries, and what expires within a month."""
 
     name: str
+    own: bool
     balances: list[Balance]
     recent: list[EntryLine]
 
@@ -117,10 +119,15 @@ def points_of(
     zone: ZoneInfo,
     viewer: Resident,
     community: Place,
-    member: Resident | None = None,
+    circle: Circle | None,
+    named: Named,
 ) -> PointsView:
-    """A member's points as `viewer` may see them: their own, or for points admins anyone's."""
-    member = member or viewer
+    """A member's points as `viewer` may see them: their own, or for points admins anyone's
+    (the one member `named`)."""
+    people = people_named(session, now, community, circle, named)
+    if named.rest or len(people) > 1:
+        raise DomainError("points.show_usage")
+    member = people[0] if people else viewer
     ledger.programmes(session, now, community)
     accounts = [
         a
@@ -135,6 +142,7 @@ def points_of(
     today = now.astimezone(zone).date()
     return PointsView(
         member.display_name,
+        member.id == viewer.id,
         [_balance(a, today) for a in accounts],
         _lines(session, accounts, RECENT),
     )

@@ -7,6 +7,7 @@ however often its shift or sign-up changes; a change moves its due time instead.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -182,6 +183,33 @@ def reschedule_community(
         )
     )
     reschedule_signups(session, now, zone, holders, rules)
+
+
+@dataclass(frozen=True)
+class RulesShown:
+    """/dutyrules: the community's duty rules, and whether they were just changed."""
+
+    community: str
+    rules: DutyRules
+    changed: bool
+
+
+def rules_shown(
+    session: Session,
+    now: datetime,
+    zone: ZoneInfo,
+    actor: Resident,
+    community: Place,
+    text: str,
+    settings: VolunteeringSettings,
+) -> RulesShown:
+    """The community's duty rules, after a secretary changes those `text` names (if any)."""
+    if text:
+        changes = duty_rules.parse_rules(text)
+        current = set_rules(session, now, zone, actor, community, changes, settings)
+    else:
+        current = duty_rules.rules_for(session, community.id, settings)
+    return RulesShown(community.name, current, bool(text))
 
 
 def set_rules(
