@@ -198,3 +198,39 @@ class RequestDigest(Base):
         ForeignKey("places.id", ondelete="CASCADE"), primary_key=True
     )
     due_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class MediationStatus(enum.StrEnum):
+    """Open while the parties talk; agreed with an outcome, or ended without one."""
+
+    OPEN = "open"
+    AGREED = "agreed"
+    ENDED = "ended"
+
+
+class Mediation(Base):
+    """A neighbours' dispute (邻里纠纷) mediated: the other party and the mediator; the
+    reporter is the request's. Relayed messages are never stored."""
+
+    __tablename__ = "request_mediations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), unique=True
+    )
+    other_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="SET NULL"), index=True
+    )
+    mediator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[MediationStatus] = mapped_column(
+        str_enum(MediationStatus, "mediation_status", native_enum=False, length=16)
+    )
+    outcome: Mapped[str] = mapped_column(String(500), default="")
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    request: Mapped[Request] = relationship()
+    other: Mapped[Resident | None] = relationship(foreign_keys=[other_id])
+    mediator: Mapped[Resident | None] = relationship(foreign_keys=[mediator_id])

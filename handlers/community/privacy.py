@@ -39,6 +39,7 @@ def mydata(ctx: Context, args: str) -> Reply:
             "seconded": data.seconded,
             "points": [entry_data(ctx, e) for e in data.points],
             "requests": data.requests,
+            "mediations": data.mediations,
         },
         audience=Audience.PRIVATE,
     )

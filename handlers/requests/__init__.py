@@ -50,6 +50,7 @@ COMMANDS: list[Command] = [
     Command("solved", ("确认解决", "確認解決"), commands.solved, listed_in="requests"),
     Command("reopen", ("重新办理", "重新辦理"), commands.reopen, listed_in="requests"),
     Command("rate", ("评价", "評價"), commands.rate, listed_in="requests"),
+    Command("mediate", ("调解", "調解"), commands.mediate, listed_in="requests"),
     Command("link", ("联系", "聯絡", "聯繫"), commands.link, _keeper, "requests"),
     Command("central", ("中心户", "中心戶"), commands.central, _keeper, "requests"),
     Command("branch", ("支部", "支部"), commands.branch, _keeper, "requests"),

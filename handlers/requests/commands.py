@@ -12,7 +12,7 @@ from bot.services.common.arguments import bounded, number_and_rest
 from bot.services.common.when import local_text
 from handlers.access import community_here
 from handlers.points.commands import named_in
-from models import Layer
+from models import Layer, Place
 
 MAX_ARGUMENT = 600
 
@@ -240,3 +240,57 @@ def stats(ctx: Context, args: str) -> list[Reply]:
     }
     full = Reply("requests.figures", data, audience=Audience.PRIVATE)
     return [counts, full] if ctx.is_group else [full]
+
+
+# The words after `调解 n` that relay, record the agreed outcome, or end a mediation.
+SAY = ("说", "說", "say")
+OUTCOME = ("结果", "結果", "outcome")
+END = ("结束", "結束", "end")
+
+
+def mediate(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """`调解 3 @对方 [@调解员]`, `调解 3 说 …`, `调解 3 结果 …`, `调解 3 结束`: privately."""
+    number, rest = _number(args, "requests.mediate_usage")
+    word, _, text = rest.strip().partition(" ")
+    community, language = community_here(ctx), ctx.default_language
+    if word.lower() in SAY:
+        done = requests.relay(ctx.session, ctx.resident, community, number, text, language)
+        answer = "requests.mediation_relayed"
+    elif word.lower() in OUTCOME:
+        done = requests.agree(ctx.session, ctx.now, ctx.resident, community, number, text, language)
+        answer = "requests.mediation_recorded"
+    elif word.lower() in END:
+        if text.strip():
+            raise DomainError("requests.mediate_usage")
+        done = requests.end(
+            ctx.session, ctx.now, ctx.settings, ctx.resident, community, number, language
+        )
+        answer = "requests.mediation_ended"
+    else:
+        done = _open_mediation(ctx, community, number, rest)
+        answer = "requests.mediation_opened"
+    data: dict[str, object] = {"number": number}
+    if answer == "requests.mediation_relayed":
+        data["role"] = done.role
+    if answer == "requests.mediation_opened":
+        data |= {"role": done.role, "mediator": done.mediator}
+    return [Reply(answer, data, audience=Audience.PRIVATE), *done.envelopes]
+
+
+def _open_mediation(ctx: Context, community: Place, number: int, rest: str) -> requests.Mediated:
+    named = named_in(ctx, rest)
+    people = points.people_named(ctx.session, ctx.now, community, ctx.circle, named)
+    words = named.rest
+    if not 1 <= len(people) <= 2 or words:
+        raise DomainError("requests.mediate_usage")
+    mediator = people[1] if len(people) == 2 else None
+    return requests.open_mediation(
+        ctx.session,
+        ctx.now,
+        ctx.resident,
+        community,
+        number,
+        people[0],
+        mediator,
+        ctx.default_language,
+    )

@@ -616,12 +616,34 @@ REQUESTS: list[tuple[str, str, str | None, tuple[str, ...]]] = [
     ("r1", "诉求统计 全部", None, ()),
 ]
 
+# A neighbours' dispute (request 5) mediated: refusals, relaying, ending, agreeing.
+MEDIATION: list[tuple[str, str, str | None, tuple[str, ...]]] = [
+    ("r1", "反映 邻里纠纷 楼上半夜装修", None, ()),
+    ("pm1", "调解 3 @r2", None, ("r2",)),
+    ("pm1", "调解 5 @r1", None, ("r1",)),
+    ("pm1", "调解 5 @r2 @r3", None, ("r2", "r3")),
+    ("pm1", "调解 5", None, ()),
+    ("r2", "调解 5 说 你好", None, ()),
+    ("sec", "调解 5 @r2 @李党员", None, ("r2", "pm1")),
+    ("pm1", "调解 5 @r2", None, ("r2",)),
+    ("r1", "调解 5 说", None, ()),
+    ("r1", "调解 5 说 请晚上别装修", None, ()),
+    ("sec", "调解 5 说 你们好", None, ()),
+    ("r2", "调解 5 结果 好", None, ()),
+    ("pm1", "调解 5 结果", None, ()),
+    ("sec", "调解 5 结束", None, ()),
+    ("r1", "调解 5 说 再谈谈", None, ()),
+    ("pm1", "调解 5 @r2", None, ("r2",)),
+    ("pm1", "调解 5 结果 晚上十点后不装修", None, ()),
+    ("r1", "/mydata", None, ()),
+]
+
 
 def requests(driver: Driver) -> None:
     """The request chain and its refusals, every verb, and deadlines that climb the chain."""
     for user, name in (("pm1", "李党员"), ("pm2", "王中心户"), ("pm3", "张书记")):
         driver.say(user, "/start", name=name)
-    for user, text, chat, mentions in REQUESTS:
+    for user, text, chat, mentions in REQUESTS + MEDIATION:
         driver.say(user, text, chat, mentions=mentions)
     later(driver, timedelta(days=3))
     play(driver, [("sec", "诉求", None)])

@@ -14,6 +14,7 @@ from models import (
     Circle,
     GrantKind,
     Layer,
+    Mediation,
     Place,
     PlaceKind,
     PointsGrant,
@@ -358,6 +359,37 @@ def sees_request(session: Session, viewer_id: int, request: Request) -> bool:
 def acts_on_request(session: Session, actor_id: int, request: Request) -> bool:
     """Its owner, and the community's secretaries (who may step in at any layer)."""
     return actor_id == request.owner_id or is_secretary_for(session, actor_id, request.community)
+
+
+def may_mediate(session: Session, resident_id: int, community: Place) -> bool:
+    """A mediator: a party member (in the community's chain or holding the role) or a
+    secretary of the community."""
+    in_chain = session.scalar(
+        select(ChainNode.id)
+        .where(ChainNode.community_id == community.id, ChainNode.resident_id == resident_id)
+        .limit(1)
+    )
+    return (
+        in_chain is not None
+        or holds(session, resident_id, Role.PARTY_MEMBER, community)
+        or is_secretary_for(session, resident_id, community)
+    )
+
+
+def mediation_role(mediation: Mediation, resident_id: int) -> str:
+    """ "reporter", "other" or "mediator" for the three people of a mediation, else ""."""
+    if resident_id == mediation.mediator_id:
+        return "mediator"
+    if resident_id == mediation.request.reporter_id:
+        return "reporter"
+    return "other" if resident_id == mediation.other_id else ""
+
+
+def sees_mediation(session: Session, viewer_id: int, mediation: Mediation) -> bool:
+    """Only its three people and the community's secretaries."""
+    if mediation_role(mediation, viewer_id):
+        return True
+    return is_secretary_for(session, viewer_id, mediation.request.community)
 
 
 def _place_of(grant: RoleGrant) -> Place | None:

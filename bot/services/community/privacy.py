@@ -58,6 +58,7 @@ class StoredData:
     topics: list[tuple[int, str]]
     seconded: list[tuple[int, str]]
     requests: list[tuple[int, str, str]]
+    mediations: list[tuple[int, str, str]]
     points: list[points.EntryLine]
 
 
@@ -113,6 +114,7 @@ def stored_data(session: Session, resident: Resident) -> StoredData:
         ),
         points=points.my_entries(session, resident),
         requests=requests.reported_by(session, resident),
+        mediations=requests.mediations_of(session, resident),
     )
 
 
@@ -138,6 +140,7 @@ def erase(
     anonymising their points entries and requests."""
     released = release_all(session, now, resident, duty_of)
     points.forget_member(session, resident)
+    requests.forget_mediations(session, now, resident)
     requests.forget_reporter(session, now, resident)
     people.forget(session, now, resident)
     return released

@@ -5,6 +5,15 @@ from bot.services.requests.desk import Acted
 from bot.services.requests.digest import OverdueDigest
 from bot.services.requests.figures import Figures, Tally, figures
 from bot.services.requests.handling import escalate, reply, resolve, send_back, take
+from bot.services.requests.mediation import (
+    Mediated,
+    agree,
+    end,
+    forget_mediations,
+    mediations_of,
+    open_mediation,
+    relay,
+)
 from bot.services.requests.reporter import confirm, rate, reopen
 from bot.services.requests.reports import report
 from bot.services.requests.rules import Rules, request_rules, rules_of
@@ -24,19 +33,26 @@ __all__ = [
     "Line",
     "Linked",
     "Listing",
+    "Mediated",
     "OverdueDigest",
     "RequestDeadlines",
     "Rules",
     "Tally",
+    "agree",
     "confirm",
+    "end",
     "escalate",
     "figures",
+    "forget_mediations",
     "forget_reporter",
     "line_data",
     "link_over",
     "link_place",
     "listing",
+    "mediations_of",
+    "open_mediation",
     "rate",
+    "relay",
     "reopen",
     "reply",
     "report",

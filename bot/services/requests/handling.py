@@ -8,18 +8,19 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.errors import DomainError
-from bot.messages import Choice, Reply
+from bot.messages import Choice, Envelope, Reply
 from bot.services.common import audit
 from bot.services.common.when import local_text
 from bot.services.requests import chain
 from bot.services.requests.desk import Acted, assign, owned, owner_name, step, to_owner, to_reporter
 from bot.services.requests.rules import CONFIRM_WITHIN, rules_of
-from models import Place, RequestStatus, Resident, StepKind
+from models import Place, Request, RequestStatus, Resident, StepKind
 
 MAX_TEXT = 500
 
 
-def _said(text: str, usage: str) -> str:
+def said(text: str, usage: str) -> str:
+    """The words typed, trimmed: the usage reply when there are none, a limit when too many."""
     words = text.strip()
     if not words:
         raise DomainError(usage)
@@ -64,7 +65,7 @@ def reply(
     language: str,
 ) -> Acted:
     """The owner's words go privately to the reporter."""
-    words = _said(text, "requests.reply_usage")
+    words = said(text, "requests.reply_usage")
     request = owned(session, community, number, actor)
     step(session, now, request, StepKind.REPLIED, actor, words)
     notice = Reply(
@@ -84,7 +85,7 @@ def escalate(
     language: str,
 ) -> Acted:
     """The owner hands it one layer up, saying why; the new owner and the reporter are told."""
-    words = _said(why, "requests.escalate_usage")
+    words = said(why, "requests.escalate_usage")
     request = owned(session, community, number, actor)
     higher = chain.above(session, community, chain.Owner(request.layer, request.node, actor))
     if higher is None:
@@ -113,8 +114,16 @@ def resolve(
     language: str,
 ) -> Acted:
     """The owner says how it was solved; the reporter confirms or reopens within 3 days."""
-    words = _said(how, "requests.resolve_usage")
+    words = said(how, "requests.resolve_usage")
     request = owned(session, community, number, actor)
+    return Acted(number, envelopes=mark_resolved(session, now, request, actor, words, language))
+
+
+def mark_resolved(
+    session: Session, now: datetime, request: Request, actor: Resident, how: str, language: str
+) -> list[Envelope]:
+    """Record how it was solved; the reporter is asked to confirm or reopen, and to rate."""
+    number, words = request.number, how
     if request.status == RequestStatus.RESOLVED:
         raise DomainError("requests.already_resolved", number=number)
     request.status, request.resolved_at, request.resolution = RequestStatus.RESOLVED, now, words
@@ -129,7 +138,7 @@ def resolve(
     ]
     data = {"number": number, "name": actor.display_name, "how": words, "days": CONFIRM_WITHIN.days}
     notice = Reply("requests.resolved_notice", data, choices)
-    return Acted(number, envelopes=to_reporter(request, notice, language))
+    return to_reporter(request, notice, language)
 
 
 def send_back(
@@ -142,7 +151,7 @@ def send_back(
     language: str,
 ) -> Acted:
     """The owner sends it back (not ours, a duplicate), saying why; the reporter is told."""
-    words = _said(why, "requests.sendback_usage")
+    words = said(why, "requests.sendback_usage")
     request = owned(session, community, number, actor)
     request.status, request.closed_at, request.due_at = RequestStatus.SENT_BACK, now, None
     session.flush()
