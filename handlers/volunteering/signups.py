@@ -13,7 +13,6 @@ from bot.services.common.when import local_text
 from bot.services.community import roles
 from bot.services.volunteering import attendance, signups
 from bot.services.volunteering import shifts as volunteering
-from bot.services.volunteering.notices import Duty
 from bot.services.volunteering.reminders import local_day
 from bot.services.volunteering.rosters import about, roster_reply, shift_data
 from bot.services.volunteering.shift_spec import parse_day
@@ -115,27 +114,26 @@ def signup(ctx: Context, args: str) -> list[Reply | Envelope]:
     """Sign up for shifts (`报名 12`, `报名 12 13`); a full shift puts me on its waitlist."""
     numbers = shift_numbers(bounded(args), "volunteering.signup_usage", MAX_SIGNUPS)
     community = community_here(ctx)
-    here = duty(ctx, community)
-    done = signups.sign_up_for(ctx.session, here, ctx.resident, community, numbers)
+    done = signups.sign_up_for(ctx.session, duty(ctx), ctx.resident, community, numbers)
     replies: list[Reply | Envelope] = [
-        refusal(outcome) if isinstance(outcome, Refused) else _joined(ctx, here, outcome)
+        refusal(outcome) if isinstance(outcome, Refused) else _joined(ctx, done.days, outcome)
         for outcome in done.outcomes
     ]
     return [*replies, *done.notices]
 
 
-def _joined(ctx: Context, here: Duty, joined: signups.Joined) -> Reply:
+def _joined(ctx: Context, days: int, joined: signups.Joined) -> Reply:
     shift = joined.signup.shift
     return Reply(
         "volunteering.signed_up",
-        about(ctx.session, shift, ctx.zone)
+        joined.shown
         | {
             "name": ctx.resident.display_name,
             "status": joined.signup.status.value,
             "position": joined.position,
             "cancel_until": local_text(shift.cancel_until, ctx.zone),
             "noshows": joined.noshows,
-            "days": here.rules.noshow_window.days,
+            "days": days,
         },
     )
 
@@ -144,9 +142,7 @@ def cancel(ctx: Context, args: str) -> list[Reply | Envelope]:
     """Withdraw from shifts (`取消报名 12`), before their cutoff; the waitlists move up."""
     numbers = shift_numbers(bounded(args), "volunteering.cancel_usage", MAX_SIGNUPS)
     community = community_here(ctx)
-    done = signups.withdraw_from(
-        ctx.session, duty(ctx, community), ctx.resident, community, numbers
-    )
+    done = signups.withdraw_from(ctx.session, duty(ctx), ctx.resident, community, numbers)
     replies: list[Reply | Envelope] = [
         refusal(outcome) if isinstance(outcome, Refused) else _withdrawn(ctx, outcome)
         for outcome in done.outcomes
@@ -157,7 +153,7 @@ def cancel(ctx: Context, args: str) -> list[Reply | Envelope]:
 def _withdrawn(ctx: Context, gone: signups.Withdrawn) -> Reply:
     return Reply(
         "volunteering.withdrawn",
-        about(ctx.session, gone.signup.shift, ctx.zone)
+        gone.shown
         | {
             "name": ctx.resident.display_name,
             "was": gone.was.value,
@@ -175,8 +171,10 @@ def checkin(ctx: Context, args: str) -> list[Reply | Envelope]:
     """Check in to my shift (`签到`, or `签到 12`)."""
     number = _optional_number(args, "volunteering.checkin_usage")
     resident = ctx.resident
-    done = attendance.check_in(ctx.session, duty(ctx, community_here(ctx)), resident, number)
-    data = about(ctx.session, done.signup.shift, ctx.zone) | {
+    # Like every duty command, said only where a community is known.
+    community_here(ctx)
+    done = attendance.check_in(ctx.session, duty(ctx), resident, number)
+    data = done.shown | {
         "name": resident.display_name,
         "at": local_text(ctx.now, ctx.zone)[-5:],
     }
@@ -187,8 +185,10 @@ def checkout(ctx: Context, args: str) -> list[Reply | Envelope]:
     """Check out of my shift (`签退`); the time since check-in, within the shift, counts."""
     number = _optional_number(args, "volunteering.checkout_usage")
     resident = ctx.resident
-    done = attendance.check_out(ctx.session, duty(ctx, community_here(ctx)), resident, number)
-    data = about(ctx.session, done.served.signup.shift, ctx.zone) | {
+    # Like every duty command, said only where a community is known.
+    community_here(ctx)
+    done = attendance.check_out(ctx.session, duty(ctx), resident, number)
+    data = done.shown | {
         "name": resident.display_name,
         "minutes": done.served.hours.minutes,
     }
