@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.messages import Envelope
 from bot.services.common import audit
-from bot.services.common.access import Actor, manages
+from bot.services.common.access import Actor, admin_here, community_for, manages
 from bot.services.common.when import local_text
+from bot.services.community.roles import circle_title
 from bot.services.points import earn_for_hours
 from bot.services.volunteering.notices import Duty, rosters
 from bot.services.volunteering.rosters import about
@@ -389,8 +390,11 @@ def _totals(session: Session, where: ColumnElement[bool]) -> Totals:
 
 @dataclass(frozen=True)
 class CircleHours:
-    """A circle's and its community's confirmed time, and the community's top volunteers."""
+    """A circle's and its community's names and confirmed time, and the community's top
+    volunteers."""
 
+    circle: str
+    community: str
     here: Totals
     whole: Totals
     top: list[tuple[str, int]]
@@ -399,10 +403,23 @@ class CircleHours:
 def circle_hours(session: Session, circle: Circle, community: Place) -> CircleHours:
     """The totals a circle admin sees: the circle's, the community's and the top list."""
     return CircleHours(
+        circle_title(session, circle),
+        community.name,
         _totals(session, VolunteerHours.circle_id == circle.id),
         _totals(session, VolunteerHours.community_id == community.id),
         top_volunteers(session, community),
     )
+
+
+def hours_shown(
+    session: Session, now: datetime, zone: ZoneInfo, actor: Actor, mine: bool
+) -> MyHours | CircleHours:
+    """/hours: my confirmed time; a circle's admins in its chat see the circle's and the
+    community's unless they ask for their own."""
+    circle = actor.circle
+    if mine or circle is None or not admin_here(session, actor):
+        return my_hours(session, now, zone, actor.resident)
+    return circle_hours(session, circle, community_for(session, actor.resident, circle))
 
 
 def top_volunteers(session: Session, community: Place, limit: int = TOP) -> list[tuple[str, int]]:
