@@ -291,7 +291,7 @@ def _seed_activity(
     secretary = Actor(people["sec"], circle)
     settings = VolunteeringSettings()
     rules = rules_for(session, community.id, settings)
-    duty = Duty(now, zone, rules, "zh-Hans", timedelta(seconds=settings.roster_repost_seconds))
+    duty = Duty(now, zone, settings, "zh-Hans", timedelta(seconds=settings.roster_repost_seconds))
     rota = create_shifts(session, duty, secretary, circle, parse_shift(DEMO_ROTA, now, zone))
     for number, user in DEMO_SIGNUPS:
         sign_up(session, now, zone, people[user], rota.shifts[number], rules)

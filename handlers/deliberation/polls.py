@@ -25,6 +25,11 @@ def post_poll(ctx: Context, spec: PollSpec) -> list[Reply | Envelope]:
     posted = polls.post(
         ctx.session, where(ctx), spec, ctx.settings.deliberation, default_quiet(ctx.settings)
     )
+    return posted_replies(posted)
+
+
+def posted_replies(posted: polls.Posted) -> list[Reply | Envelope]:
+    """A poll's messages, and a note of how many chats it went to when it is more than one."""
     if len(posted.envelopes) <= 1:
         return list(posted.envelopes)
     chats = len(posted.envelopes)

@@ -10,11 +10,9 @@ from bot.errors import DomainError
 from bot.messages import Reply
 from bot.services.common import arguments
 from bot.services.common.arguments import number_and_rest, numbers_and_ranges
-from bot.services.volunteering import rules as duty_rules
 from bot.services.volunteering.notices import Duty
 from bot.services.volunteering.shifts import MAX_NUMBERS, Who
 from bot.services.volunteering.signups import Refused
-from models import Place
 
 MAX_ARGUMENT = 500
 
@@ -26,13 +24,12 @@ def shift_numbers(text: str, usage: str, limit: int = MAX_NUMBERS) -> list[int]:
     return numbers_and_ranges(text, usage, limit, too_many="volunteering.too_many_numbers")
 
 
-def duty(ctx: Context, community: Place | int) -> Duty:
-    """The duty a command acts in: now, the zone, the community's rules, how messages go."""
-    community_id = community if isinstance(community, int) else community.id
+def duty(ctx: Context) -> Duty:
+    """The duty a command acts in: now, the zone, the duty settings, how messages go."""
     return Duty(
         now=ctx.now,
         zone=ctx.zone,
-        rules=duty_rules.rules_for(ctx.session, community_id, ctx.settings.volunteering),
+        settings=ctx.settings.volunteering,
         language=ctx.default_language,
         repost_after=timedelta(seconds=ctx.settings.volunteering.roster_repost_seconds),
     )

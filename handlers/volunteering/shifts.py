@@ -7,9 +7,7 @@ from bot.errors import DomainError
 from bot.messages import Choice, Envelope, Reply
 from bot.services.common.arguments import split_items
 from bot.services.volunteering import arranging, attendance, reminders, signups
-from bot.services.volunteering.rosters import about, shift_data
 from bot.services.volunteering.shift_spec import parse_items, parse_shift
-from bot.services.volunteering.shifts import ShiftView
 from handlers.access import actor_of, community_here
 from handlers.volunteering.common import (
     bounded,
@@ -24,19 +22,15 @@ def shift(ctx: Context, args: str) -> Reply:
     """Create a shift, or a rota of shifts, in this circle (admins)."""
     circle = ctx.require_circle()
     items = parse_shift(bounded(args), ctx.now, ctx.zone)
-    created = arranging.create_shifts(
-        ctx.session, duty(ctx, community_here(ctx)), actor_of(ctx), circle, items
-    )
-    shifts = created.shifts
+    created = arranging.create_shifts(ctx.session, duty(ctx), actor_of(ctx), circle, items)
+    shifts, first = created.shifts, created.first
     if len(shifts) == 1:
         number = shifts[0].number
         return Reply(
             "volunteering.shift_created",
-            about(ctx.session, shifts[0], ctx.zone) | {"started": created.started},
+            {"shift": first, "started": created.started},
             choices=[[Choice("volunteering.signup_button", f"/signup {number}", translated=True)]],
         )
-    first = shift_data(ShiftView(shifts[0], 0, 0), ctx.zone)
-    last = shift_data(ShiftView(shifts[-1], 0, 0), ctx.zone)
     return Reply(
         "volunteering.rota_created",
         {
@@ -44,7 +38,7 @@ def shift(ctx: Context, args: str) -> Reply:
             "place": shifts[0].place,
             "count": len(shifts),
             "first": first,
-            "last": last,
+            "last": created.last,
             "capacity": shifts[0].capacity,
             "role": first["role"],
             "started": created.started,
@@ -62,7 +56,7 @@ def edit_shift(ctx: Context, args: str) -> list[Reply | Envelope]:
     community = community_here(ctx)
     changes = parse_items(items[1:], ctx.now, ctx.zone)
     edited = arranging.edit_shifts(
-        ctx.session, duty(ctx, community), actor_of(ctx), community, numbers, changes
+        ctx.session, duty(ctx), actor_of(ctx), community, numbers, changes
     )
     reply = Reply(
         "volunteering.shifts_edited",
@@ -79,9 +73,7 @@ def cancel_shift(ctx: Context, args: str) -> list[Reply | Envelope]:
     """Cancel shifts that have not started: `/cancelshift 12`, `/cancelshift 12-20` (admins)."""
     numbers = shift_numbers(bounded(args), "volunteering.cancel_shift_usage")
     community = community_here(ctx)
-    cancelled = arranging.cancel_shifts(
-        ctx.session, duty(ctx, community), actor_of(ctx), community, numbers
-    )
+    cancelled = arranging.cancel_shifts(ctx.session, duty(ctx), actor_of(ctx), community, numbers)
     reply = Reply(
         "volunteering.shifts_cancelled",
         {
@@ -97,11 +89,11 @@ def attend(ctx: Context, args: str) -> list[Reply | Envelope]:
     number, who = shift_and_person(ctx, args, "volunteering.attend_usage")
     community = community_here(ctx)
     confirmed = attendance.confirm_attendance(
-        ctx.session, duty(ctx, community), actor_of(ctx), community, number, who
+        ctx.session, duty(ctx), actor_of(ctx), community, number, who
     )
     reply = Reply(
         "volunteering.attendance_confirmed",
-        about(ctx.session, confirmed.shift, ctx.zone)
+        confirmed.shown
         | {"people": [[s.signup.resident.display_name, s.hours.minutes] for s in confirmed.served]},
     )
     return [reply, *confirmed.notices]
@@ -111,10 +103,8 @@ def noshow(ctx: Context, args: str) -> list[Reply | Envelope]:
     """Mark someone on a started shift absent: `/noshow 12 2` or `/noshow 12 @张三` (admins)."""
     number, who = shift_and_someone(ctx, args, "volunteering.noshow_usage")
     community = community_here(ctx)
-    marked = attendance.mark_absent(
-        ctx.session, duty(ctx, community), actor_of(ctx), community, number, who
-    )
-    return [_about_person(ctx, "volunteering.noshow_marked", marked), *marked.notices]
+    marked = attendance.mark_absent(ctx.session, duty(ctx), actor_of(ctx), community, number, who)
+    return [_about_person("volunteering.noshow_marked", marked), *marked.notices]
 
 
 def undo_checkin(ctx: Context, args: str) -> list[Reply | Envelope]:
@@ -122,14 +112,13 @@ def undo_checkin(ctx: Context, args: str) -> list[Reply | Envelope]:
     number, who = shift_and_someone(ctx, args, "volunteering.undo_checkin_usage")
     community = community_here(ctx)
     undone = attendance.undo_check_in_of(
-        ctx.session, duty(ctx, community), actor_of(ctx), community, number, who
+        ctx.session, duty(ctx), actor_of(ctx), community, number, who
     )
-    return [_about_person(ctx, "volunteering.checkin_undone", undone), *undone.notices]
+    return [_about_person("volunteering.checkin_undone", undone), *undone.notices]
 
 
-def _about_person(ctx: Context, template: str, marked: attendance.Marked) -> Reply:
-    name = marked.signup.resident.display_name
-    return Reply(template, about(ctx.session, marked.shift, ctx.zone) | {"name": name})
+def _about_person(template: str, marked: attendance.Marked) -> Reply:
+    return Reply(template, marked.shown | {"name": marked.signup.resident.display_name})
 
 
 def approve(ctx: Context, args: str) -> list[Reply | Envelope]:
@@ -146,10 +135,10 @@ def _decide(ctx: Context, args: str, approved: bool) -> list[Reply | Envelope]:
     number, who = shift_and_someone(ctx, args, "volunteering.approve_usage")
     community = community_here(ctx)
     decided = signups.decide(
-        ctx.session, duty(ctx, community), actor_of(ctx), community, number, who, approved
+        ctx.session, duty(ctx), actor_of(ctx), community, number, who, approved
     )
     name = decided.signup.resident.display_name
-    data = about(ctx.session, decided.signup.shift, ctx.zone) | {"name": name, "approved": approved}
+    data = decided.shown | {"name": name, "approved": approved}
     return [Reply("volunteering.decided", data), *decided.notices]
 
 

@@ -31,7 +31,7 @@ def duty(app: App, session: Session) -> Duty:
     return Duty(
         now=app.clock.now(),
         zone=app.settings.zone,
-        rules=rules_for(session, community(session).id, settings),
+        settings=settings,
         language="zh-Hans",
         repost_after=timedelta(seconds=settings.roster_repost_seconds),
     )

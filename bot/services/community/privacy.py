@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -133,14 +132,12 @@ def _numbered(session: Session, query: Select[int, str]) -> list[tuple[int, str]
     return [(number, text) for number, text in session.execute(query)]
 
 
-def erase(
-    session: Session, now: datetime, resident: Resident, duty_of: Callable[[int], Duty]
-) -> Released:
+def erase(session: Session, duty: Duty, resident: Resident) -> Released:
     """Erase a resident after giving up their duty places (the waitlists move up) and
     anonymising their points entries and requests."""
-    released = release_all(session, now, resident, duty_of)
+    released = release_all(session, duty, resident)
     points.forget_member(session, resident)
-    requests.forget_mediations(session, now, resident)
-    requests.forget_reporter(session, now, resident)
-    people.forget(session, now, resident)
+    requests.forget_mediations(session, duty.now, resident)
+    requests.forget_reporter(session, duty.now, resident)
+    people.forget(session, duty.now, resident)
     return released

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,11 +22,14 @@ from bot.services.volunteering.reminders import (
     schedule_shift,
     skip_shifts,
 )
+from bot.services.volunteering.rosters import shift_data
+from bot.services.volunteering.rules import DutyRules, rules_for
 from bot.services.volunteering.shift_spec import ShiftItems
 from bot.services.volunteering.shifts import (
     ACTIVE,
     MAX_NUMBERS,
     ORGANISERS_ONLY,
+    ShiftView,
     counts,
     find_shift,
     lock,
@@ -47,9 +51,12 @@ Slot = tuple[datetime, datetime]
 
 @dataclass(frozen=True)
 class Created:
-    """Shifts made by one /shift, and how many slots were dropped for having started."""
+    """Shifts made by one /shift, the first and last as templates show them, and how many
+    slots were dropped for having started."""
 
     shifts: list[Shift]
+    first: dict[str, Any]
+    last: dict[str, Any]
     started: int
 
 
@@ -67,14 +74,15 @@ def create_shifts(
     place = items.place or ""
     _refuse_duplicates(session, project, place, [start for start, _ in future])
     first = next_number(session, Shift, community)
+    rules = rules_for(session, community.id, duty.settings)
     made = [
-        _shift(duty, actor, circle, project, items, first + offset, slot)
+        _shift(duty, rules, actor, circle, project, items, first + offset, slot)
         for offset, slot in enumerate(future)
     ]
     session.add_all(made)
     session.flush()
     for shift in made:
-        schedule_shift(session, duty.now, duty.zone, shift, duty.rules)
+        schedule_shift(session, duty.now, duty.zone, shift, rules)
     audit.record(
         session,
         duty.now,
@@ -86,7 +94,9 @@ def create_shifts(
         last=made[-1].number,
         project=project.title,
     )
-    return Created(made, len(slots) - len(future))
+    # New shifts have no one on them yet.
+    shown = [shift_data(ShiftView(s, 0, 0), duty.zone) for s in (made[0], made[-1])]
+    return Created(made, shown[0], shown[-1], len(slots) - len(future))
 
 
 def _future(duty: Duty, items: ShiftItems, slots: list[Slot]) -> list[Slot]:
@@ -103,6 +113,7 @@ def _future(duty: Duty, items: ShiftItems, slots: list[Slot]) -> list[Slot]:
 
 def _shift(
     duty: Duty,
+    rules: DutyRules,
     actor: Actor,
     circle: Circle,
     project: VolunteerProject,
@@ -126,7 +137,7 @@ def _shift(
         waitlist_limit=items.waitlist,
         required_role=items.role,
         signup_until=signup_until,
-        cancel_until=min(signup_until, start - duty.rules.cancel_before),
+        cancel_until=min(signup_until, start - rules.cancel_before),
         status=ShiftStatus.OPEN,
         created_by_id=actor.resident.id,
         created_at=duty.now,
@@ -212,6 +223,7 @@ def edit_shifts(
     """An admin changes the time, capacity, place, required role, cutoff or waitlist of shifts."""
     shifts = _managed(session, actor, community, numbers)
     changed = _changes(items)
+    rules = rules_for(session, community.id, duty.settings)
     if (
         items.times is not None
         and items.times.dated
@@ -228,9 +240,9 @@ def edit_shifts(
                 number=shift.number,
                 taken=taken(tallies[shift.id]),
             )
-        _apply(shift, items, duty)
+        _apply(shift, items, duty, rules)
     session.flush()
-    told, promoted = _after_edit(session, duty, shifts, items)
+    told, promoted = _after_edit(session, duty, rules, shifts, items)
     audit.record(
         session,
         duty.now,
@@ -269,7 +281,7 @@ def _changes(items: ShiftItems) -> list[str]:
 
 
 def _after_edit(
-    session: Session, duty: Duty, shifts: list[Shift], items: ShiftItems
+    session: Session, duty: Duty, rules: DutyRules, shifts: list[Shift], items: ShiftItems
 ) -> tuple[list[SignUp], list[SignUp]]:
     """Re-time what moved and fill freed places: who is told of a change, and who moved up."""
     told: list[SignUp] = []
@@ -285,14 +297,14 @@ def _after_edit(
         if items.times is not None or items.place is not None:
             told += active
         if items.times is not None:
-            schedule_shift(session, duty.now, duty.zone, shift, duty.rules)
+            schedule_shift(session, duty.now, duty.zone, shift, rules)
             holders = [s for s in active if s.status == SignUpStatus.SIGNED_UP]
-            reschedule_signups(session, duty.now, duty.zone, holders, duty.rules)
-        promoted += promote(session, duty.now, duty.zone, shift, duty.rules)
+            reschedule_signups(session, duty.now, duty.zone, holders, rules)
+        promoted += promote(session, duty.now, duty.zone, shift, rules)
     return told, promoted
 
 
-def _apply(shift: Shift, items: ShiftItems, duty: Duty) -> None:
+def _apply(shift: Shift, items: ShiftItems, duty: Duty, rules: DutyRules) -> None:
     zone = duty.zone
     if items.times is not None:
         if items.times.dated:
@@ -315,7 +327,7 @@ def _apply(shift: Shift, items: ShiftItems, duty: Duty) -> None:
         shift.waitlist_limit = items.waitlist
     if items.cutoff is not None:
         shift.signup_until = items.cutoff.for_start(shift.starts_at)
-        shift.cancel_until = min(shift.signup_until, shift.starts_at - duty.rules.cancel_before)
+        shift.cancel_until = min(shift.signup_until, shift.starts_at - rules.cancel_before)
 
 
 # Cancelling ------------------------------------------------------------------------------

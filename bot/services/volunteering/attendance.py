@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, distinct, func, select
@@ -18,10 +19,13 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.messages import Envelope
 from bot.services.common import audit
-from bot.services.common.access import Actor, manages
+from bot.services.common.access import Actor, admin_here, community_for, manages
 from bot.services.common.when import local_text
+from bot.services.community.roles import circle_title
 from bot.services.points import earn_for_hours
 from bot.services.volunteering.notices import Duty, rosters
+from bot.services.volunteering.rosters import about
+from bot.services.volunteering.rules import defaults
 from bot.services.volunteering.shifts import Who, day_bounds, find_shift, listed, someone_on
 from models import (
     Circle,
@@ -63,9 +67,10 @@ def _candidates(session: Session, resident: Resident, number: int | None) -> lis
 
 @dataclass(frozen=True)
 class CheckedIn:
-    """A volunteer's check-in, and the roster messages showing it."""
+    """A volunteer's check-in, the shift as it now shows, and the roster messages."""
 
     signup: SignUp
+    shown: dict[str, Any]
     notices: list[Envelope]
 
 
@@ -73,7 +78,7 @@ def check_in(
     session: Session, duty: Duty, resident: Resident, number: int | None = None
 ) -> CheckedIn:
     """Check in to my shift, from `checkin_tolerance` before its start until its end."""
-    now, early = duty.now, duty.rules.checkin_tolerance
+    now, early = duty.now, defaults(duty.settings).checkin_tolerance
     mine = _candidates(session, resident, number)
     open_now = [
         s
@@ -92,7 +97,8 @@ def check_in(
         )
     signup = open_now[0]
     signup.checked_in_at = now
-    return CheckedIn(signup, rosters(session, duty, [signup.shift], create=False))
+    notices = rosters(session, duty, [signup.shift], create=False)
+    return CheckedIn(signup, about(session, signup.shift, duty.zone), notices)
 
 
 @dataclass(frozen=True)
@@ -105,9 +111,11 @@ class Served:
 
 @dataclass(frozen=True)
 class CheckedOut:
-    """A volunteer's check-out with the time it confirmed, and the roster messages."""
+    """A volunteer's check-out with the time it confirmed, the shift as it now shows,
+    and the roster messages."""
 
     served: Served
+    shown: dict[str, Any]
     notices: list[Envelope]
 
 
@@ -115,7 +123,7 @@ def check_out(
     session: Session, duty: Duty, resident: Resident, number: int | None = None
 ) -> CheckedOut:
     """Check out of the shift I checked in to, until `checkin_tolerance` after its end."""
-    now, late = duty.now, duty.rules.checkin_tolerance
+    now, late = duty.now, defaults(duty.settings).checkin_tolerance
     mine = [
         s
         for s in _candidates(session, resident, number)
@@ -134,7 +142,7 @@ def check_out(
     served = min(now, shift.ends_at) - max(signup.checked_in_at, shift.starts_at)
     hours = _record(session, now, signup, _minutes(served), HoursSource.CHECKOUT, resident.id)
     notices = rosters(session, duty, [shift], create=False)
-    return CheckedOut(Served(signup, hours), notices)
+    return CheckedOut(Served(signup, hours), about(session, shift, duty.zone), notices)
 
 
 def _record(
@@ -271,9 +279,10 @@ def undo_check_in(
 
 @dataclass(frozen=True)
 class Confirmed:
-    """Time an admin confirmed on a shift, and the roster messages showing it."""
+    """Time an admin confirmed on a shift, the shift as it now shows, and the rosters."""
 
     shift: Shift
+    shown: dict[str, Any]
     served: list[Served]
     notices: list[Envelope]
 
@@ -285,14 +294,17 @@ def confirm_attendance(
     shift = find_shift(session, community, number)
     one = someone_on(session, duty.now, shift, who) if who is not None else None
     served = confirm(session, duty.now, actor, shift, one)
-    return Confirmed(shift, served, rosters(session, duty, [shift], create=False))
+    notices = rosters(session, duty, [shift], create=False)
+    return Confirmed(shift, about(session, shift, duty.zone), served, notices)
 
 
 @dataclass(frozen=True)
 class Marked:
-    """The person an admin marked absent or whose check-in they undid, and the rosters."""
+    """The person an admin marked absent or whose check-in they undid, the shift as it
+    now shows, and the rosters."""
 
     shift: Shift
+    shown: dict[str, Any]
     signup: SignUp
     notices: list[Envelope]
 
@@ -304,7 +316,8 @@ def mark_absent(
     shift = find_shift(session, community, number)
     signup = someone_on(session, duty.now, shift, who)
     mark_noshow(session, duty.now, actor, shift, signup)
-    return Marked(shift, signup, rosters(session, duty, [shift], create=False))
+    notices = rosters(session, duty, [shift], create=False)
+    return Marked(shift, about(session, shift, duty.zone), signup, notices)
 
 
 def undo_check_in_of(
@@ -314,7 +327,8 @@ def undo_check_in_of(
     shift = find_shift(session, community, number)
     signup = someone_on(session, duty.now, shift, who)
     undo_check_in(session, duty.now, actor, shift, signup)
-    return Marked(shift, signup, rosters(session, duty, [shift], create=False))
+    notices = rosters(session, duty, [shift], create=False)
+    return Marked(shift, about(session, shift, duty.zone), signup, notices)
 
 
 # Totals ----------------------------------------------------------------------------------
@@ -376,8 +390,11 @@ def _totals(session: Session, where: ColumnElement[bool]) -> Totals:
 
 @dataclass(frozen=True)
 class CircleHours:
-    """A circle's and its community's confirmed time, and the community's top volunteers."""
+    """A circle's and its community's names and confirmed time, and the community's top
+    volunteers."""
 
+    circle: str
+    community: str
     here: Totals
     whole: Totals
     top: list[tuple[str, int]]
@@ -386,10 +403,23 @@ class CircleHours:
 def circle_hours(session: Session, circle: Circle, community: Place) -> CircleHours:
     """The totals a circle admin sees: the circle's, the community's and the top list."""
     return CircleHours(
+        circle_title(session, circle),
+        community.name,
         _totals(session, VolunteerHours.circle_id == circle.id),
         _totals(session, VolunteerHours.community_id == community.id),
         top_volunteers(session, community),
     )
+
+
+def hours_shown(
+    session: Session, now: datetime, zone: ZoneInfo, actor: Actor, mine: bool
+) -> MyHours | CircleHours:
+    """/hours: my confirmed time; a circle's admins in its chat see the circle's and the
+    community's unless they ask for their own."""
+    circle = actor.circle
+    if mine or circle is None or not admin_here(session, actor):
+        return my_hours(session, now, zone, actor.resident)
+    return circle_hours(session, circle, community_for(session, actor.resident, circle))
 
 
 def top_volunteers(session: Session, community: Place, limit: int = TOP) -> list[tuple[str, int]]:

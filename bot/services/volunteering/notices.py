@@ -18,19 +18,21 @@ from bot.services.common.outreach import circle_admins, leaders, secretaries
 from bot.services.common.when import local_text
 from bot.services.volunteering.reminders import local_day
 from bot.services.volunteering.rosters import about, refresh_rosters, to_volunteer
-from bot.services.volunteering.rules import DutyRules
+from bot.services.volunteering.rules import rules_for
+from bot.services.volunteering.settings import VolunteeringSettings
 from bot.services.volunteering.shifts import recent_noshows
 from models import Place, Shift, SignUp, SignUpStatus
 
 
 @dataclass(frozen=True)
 class Duty:
-    """What a duty verb works with: the moment, the community's zone and rules, and how
-    its messages go out (the default language, the re-post delay of changed rosters)."""
+    """What a duty verb works with: the moment, the zone, the settings whose defaults each
+    community's rules start from, and how its messages go out (the default language, the
+    re-post delay of changed rosters)."""
 
     now: datetime
     zone: ZoneInfo
-    rules: DutyRules
+    settings: VolunteeringSettings
     language: str
     repost_after: timedelta
 
@@ -96,11 +98,12 @@ def approval_requests(session: Session, duty: Duty, signup: SignUp) -> list[Enve
     local = circle_admins(session, here) + leaders(session, here.place) if here else []
     deciders = list({r.id: r for r in local}.values()) or secretaries(session, community)
     name = signup.resident.display_name
-    noshows = recent_noshows(session, duty.now, signup.resident, community, duty.rules)
+    rules = rules_for(session, community.id, duty.settings)
+    noshows = recent_noshows(session, duty.now, signup.resident, community, rules)
     reply = Reply(
         "volunteering.approval_request",
         about(session, shift, duty.zone)
-        | {"name": name, "noshows": noshows, "days": duty.rules.noshow_window.days},
+        | {"name": name, "noshows": noshows, "days": rules.noshow_window.days},
         choices=[
             [
                 Choice(

@@ -8,7 +8,7 @@ Where the platform edits messages, every change edits it in place; where it cann
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,8 +18,30 @@ from sqlalchemy.orm import Session
 
 from bot.messages import ChatKind, Envelope, Reply, Target
 from bot.services.common.outreach import active_chats, to_identities
-from bot.services.volunteering.shifts import ShiftView, listed, shifts_on, views, waitlist
-from models import Circle, CircleChat, Resident, RosterPost, Shift, SignUp, SignUpStatus
+from bot.services.common.when import local_text
+from bot.services.community.roles import circle_title
+from bot.services.volunteering.reminders import local_day
+from bot.services.volunteering.shifts import (
+    ShiftView,
+    day_bounds,
+    find_shift,
+    listed,
+    shifts_on,
+    upcoming,
+    views,
+    waitlist,
+)
+from models import (
+    Circle,
+    CircleChat,
+    Place,
+    Resident,
+    RosterPost,
+    Shift,
+    ShiftStatus,
+    SignUp,
+    SignUpStatus,
+)
 
 
 def when_data(shift: Shift, zone: ZoneInfo) -> dict[str, Any]:
@@ -55,6 +77,67 @@ def shift_data(view: ShiftView, zone: ZoneInfo) -> dict[str, Any]:
 def about(session: Session, shift: Shift, zone: ZoneInfo) -> dict[str, Any]:
     """Template data about one shift, counted now, under the name `shift`."""
     return {"shift": shift_data(views(session, [shift])[0], zone)}
+
+
+@dataclass(frozen=True)
+class ShiftList:
+    """Upcoming shifts as templates show them: where, the first ones, and how many more."""
+
+    where: str
+    shifts: list[dict[str, Any]]
+    more: int
+
+
+def shift_list(
+    session: Session,
+    now: datetime,
+    zone: ZoneInfo,
+    community: Place,
+    circle: Circle | None,
+    day: date | None,
+    limit: int,
+) -> ShiftList:
+    """Open shifts that have not started, of the circle (else the community), on `day` if
+    given, soonest first, at most `limit` of them."""
+    since, until = day_bounds(day, zone) if day else (None, None)
+    found, total = upcoming(
+        session, now, community, circle=circle, since=since, until=until, limit=limit
+    )
+    where = circle_title(session, circle) if circle else community.name
+    return ShiftList(where, [shift_data(view, zone) for view in found], total - len(found))
+
+
+@dataclass(frozen=True)
+class ShiftDetail:
+    """One shift as templates show it, with its 接龙 list, cutoffs and whether it is open."""
+
+    number: int
+    shown: dict[str, Any]
+    signup_until: str
+    cancel_until: str
+    open: bool
+
+
+def shift_detail(
+    session: Session, now: datetime, zone: ZoneInfo, community: Place, number: int
+) -> ShiftDetail:
+    """Shift `number` of a community as its roster shows it (the bare shift off any roster)."""
+    shift = find_shift(session, community, number)
+    circle = shift.circle
+    roster = (
+        roster_reply(session, circle, local_day(shift.starts_at, zone), zone) if circle else None
+    )
+    entry = next(
+        (s for s in (roster.data["shifts"] if roster else []) if s["number"] == shift.number),
+        about(session, shift, zone)["shift"] | {"people": [], "waiting_names": []},
+    )
+    return ShiftDetail(
+        shift.number,
+        entry,
+        local_text(shift.signup_until, zone),
+        local_text(shift.cancel_until, zone),
+        shift.status != ShiftStatus.CANCELLED and shift.starts_at > now,
+    )
 
 
 def roster_key(circle_id: int, day: date) -> str:

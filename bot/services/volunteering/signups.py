@@ -29,7 +29,8 @@ from bot.services.volunteering.notices import (
     tell,
 )
 from bot.services.volunteering.reminders import schedule_signup, skip_signup
-from bot.services.volunteering.rules import DutyRules
+from bot.services.volunteering.rosters import about
+from bot.services.volunteering.rules import DutyRules, rules_for
 from bot.services.volunteering.shifts import (
     ACTIVE,
     HOLDING,
@@ -85,18 +86,22 @@ def each_number(
 
 @dataclass(frozen=True)
 class Joined:
-    """A sign-up, its position on the list or waitlist, and the volunteer's recent no-shows."""
+    """A sign-up, its position on the list or waitlist, the volunteer's recent no-shows,
+    and the shift as it now shows."""
 
     signup: SignUp
     position: int
     noshows: int
+    shown: dict[str, Any]
 
 
 @dataclass(frozen=True)
 class SignedUp:
-    """What `报名 2 3 4` did for each number, in order, and the messages it sends."""
+    """What `报名 2 3 4` did for each number, in order, the days no-shows count for, and
+    the messages it sends."""
 
     outcomes: list[Joined | Refused]
+    days: int
     notices: list[Envelope]
 
 
@@ -104,10 +109,11 @@ def sign_up_for(
     session: Session, duty: Duty, resident: Resident, community: Place, numbers: list[int]
 ) -> SignedUp:
     """Sign up for each of these shifts that will take me; held sign-ups ask for approval."""
+    rules = rules_for(session, community.id, duty.settings)
 
     def join(number: int) -> Joined:
         shift = find_shift(session, community, number)
-        return sign_up(session, duty.now, duty.zone, resident, shift, duty.rules)
+        return sign_up(session, duty.now, duty.zone, resident, shift, rules)
 
     outcomes = each_number(session, numbers, join)
     joined = [o for o in outcomes if isinstance(o, Joined)]
@@ -118,7 +124,8 @@ def sign_up_for(
         for e in approval_requests(session, duty, j.signup)
     ]
     shifts = [j.signup.shift for j in joined]
-    return SignedUp(outcomes, [*notices, *rosters(session, duty, shifts, create=True)])
+    notices += rosters(session, duty, shifts, create=True)
+    return SignedUp(outcomes, rules.noshow_window.days, notices)
 
 
 def sign_up(
@@ -154,7 +161,7 @@ def sign_up(
     session.flush()
     if status == SignUpStatus.SIGNED_UP:
         schedule_signup(session, now, zone, mine, rules)
-    return Joined(mine, position, noshows)
+    return Joined(mine, position, noshows, about(session, shift, zone))
 
 
 def _open_for_signup(shift: Shift, now: datetime, zone: ZoneInfo) -> None:
@@ -229,10 +236,11 @@ def withdraw_from(
     session: Session, duty: Duty, resident: Resident, community: Place, numbers: list[int]
 ) -> WithdrewFrom:
     """Withdraw from each of these shifts that allows it; the waitlists move up."""
+    rules = rules_for(session, community.id, duty.settings)
 
     def leave(number: int) -> Withdrawn:
         shift = find_shift(session, community, number)
-        return withdraw(session, duty.now, duty.zone, resident, shift, duty.rules)
+        return withdraw(session, duty.now, duty.zone, resident, shift, rules)
 
     outcomes = each_number(session, numbers, leave)
     gone = [o for o in outcomes if isinstance(o, Withdrawn)]
@@ -247,11 +255,13 @@ def withdraw_from(
 
 @dataclass(frozen=True)
 class Withdrawn:
-    """A withdrawal, and whoever moved up from the waitlist into the freed place."""
+    """A withdrawal, whoever moved up from the waitlist into the freed place, and the
+    shift as it now shows."""
 
     signup: SignUp
     was: SignUpStatus
     promoted: list[SignUp]
+    shown: dict[str, Any]
 
 
 def withdraw(
@@ -292,7 +302,7 @@ def _release(
     skip_signup(session, now, mine, "cancelled")
     session.flush()
     promoted = promote(session, now, zone, mine.shift, rules) if was in HOLDING else []
-    return Withdrawn(mine, was, promoted)
+    return Withdrawn(mine, was, promoted, about(session, mine.shift, zone))
 
 
 @dataclass(frozen=True)
@@ -303,9 +313,7 @@ class Released:
     notices: list[Envelope]
 
 
-def release_all(
-    session: Session, now: datetime, resident: Resident, duty_of: Callable[[int], Duty]
-) -> Released:
+def release_all(session: Session, duty: Duty, resident: Resident) -> Released:
     """Give up every place and waitlist spot of someone erasing themselves, whatever the
     cutoff (a person who is gone cannot serve); the waitlists move up."""
     held = session.scalars(
@@ -314,18 +322,19 @@ def release_all(
         .where(
             SignUp.resident_id == resident.id,
             SignUp.status.in_(ACTIVE),
-            Shift.starts_at > now,
+            Shift.starts_at > duty.now,
         )
         .order_by(SignUp.id)
     ).all()
     released: list[Withdrawn] = []
-    duties: dict[int, Duty] = {}
+    rules: dict[int, DutyRules] = {}
     for mine in held:
         shift = lock(session, mine.shift)
-        duty = duties.setdefault(shift.community_id, duty_of(shift.community_id))
-        released.append(_release(session, duty.now, duty.zone, mine, duty.rules))
+        if shift.community_id not in rules:
+            rules[shift.community_id] = rules_for(session, shift.community_id, duty.settings)
+        released.append(_release(session, duty.now, duty.zone, mine, rules[shift.community_id]))
     notices: list[Envelope] = []
-    for community_id, duty in duties.items():
+    for community_id in rules:
         gone = [g for g in released if g.signup.shift.community_id == community_id]
         notices += promotions(session, duty, [s for g in gone for s in g.promoted])
         notices += rosters(session, duty, [g.signup.shift for g in gone], create=False)
@@ -358,11 +367,13 @@ def promote(
 
 @dataclass(frozen=True)
 class Decided:
-    """An admin's decision on a sign-up waiting for approval, and the messages it sends."""
+    """An admin's decision on a sign-up waiting for approval, the shift as it now shows,
+    and the messages it sends."""
 
     signup: SignUp
     approved: bool
     promoted: list[SignUp]
+    shown: dict[str, Any]
     notices: list[Envelope]
 
 
@@ -385,14 +396,15 @@ def decide(
             "volunteering.not_pending", number=shift.number, name=signup.resident.display_name
         )
     signup.decided_by_id = actor.resident.id
+    rules = rules_for(session, community.id, duty.settings)
     promoted: list[SignUp] = []
     if approved:
         signup.status = SignUpStatus.SIGNED_UP
-        schedule_signup(session, duty.now, duty.zone, signup, duty.rules)
+        schedule_signup(session, duty.now, duty.zone, signup, rules)
     else:
         signup.status, signup.cancelled_at = SignUpStatus.CANCELLED, duty.now
         session.flush()
-        promoted = promote(session, duty.now, duty.zone, shift, duty.rules)
+        promoted = promote(session, duty.now, duty.zone, shift, rules)
     audit.record(
         session,
         duty.now,
@@ -415,4 +427,4 @@ def decide(
         *promotions(session, duty, promoted),
         *rosters(session, duty, [shift], create=False),
     ]
-    return Decided(signup, approved, promoted, notices)
+    return Decided(signup, approved, promoted, about(session, shift, duty.zone), notices)

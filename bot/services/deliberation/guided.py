@@ -1,0 +1,171 @@
+"""The guided /poll: question, options, deadline and settings, one message at a time.
+
+Each step checks its answer at once; the last opens the poll through the same spec
+and service as the one-line `/poll question | A | B | settings…`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from bot.config import DeliberationSettings
+from bot.errors import DomainError
+from bot.messages import Incoming
+from bot.services.common import dialogs
+from bot.services.common.arguments import bounded, split_items
+from bot.services.common.keywords import folded
+from bot.services.common.quiet import QuietHours
+from bot.services.common.when import local_text, parse_when
+from bot.services.deliberation import polls
+from bot.services.deliberation.poll_spec import FLAGS, PollSettings, PollSpec, read_setting
+from bot.services.deliberation.where import Where
+from models import Dialog, PollKind
+
+KIND = "poll"
+CANCEL = frozenset({"取消", "cancel"})
+DONE = frozenset({"完成", "done"})
+SKIP = frozenset({"跳过", "跳過", "skip"})
+MAX_ANSWER = 1000
+_SETTING_SEPARATORS = ("，", ",", "、", ";", "；")
+
+
+@dataclass(frozen=True)
+class Answered:
+    """What one answer did: the next question's template and data, or the poll it opened."""
+
+    key: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    posted: polls.Posted | None = None
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One answer in its dialog: when, and who (None for a sender no longer known)."""
+
+    session: Session
+    now: datetime
+    zone: ZoneInfo
+    where: Where | None
+    dialog: Dialog
+    rules: DeliberationSettings
+    quiet: QuietHours
+
+
+def answer(
+    session: Session,
+    now: datetime,
+    zone: ZoneInfo,
+    incoming: Incoming,
+    text: str,
+    where: Where | None,
+    rules: DeliberationSettings,
+    quiet: QuietHours,
+) -> Answered | None:
+    """Take the sender's plain text as the next answer of their open guided poll, if any;
+    `where` (the sender, None when unknown) opens the poll at the last step."""
+    dialog = dialogs.active(session, now, incoming)
+    if dialog is None or dialog.kind != KIND:
+        return None
+    typed = text.strip()
+    if folded(typed) in CANCEL:
+        dialogs.end(session, dialog)
+        return Answered("dialogs.cancelled")
+    bounded(typed, MAX_ANSWER)
+    step = {
+        "question": _question,
+        "options": _options,
+        "deadline": _deadline,
+        "settings": _settings,
+    }[dialog.step]
+    return step(_Step(session, now, zone, where, dialog, rules, quiet), typed)
+
+
+def _question(step: _Step, text: str) -> Answered:
+    question = " ".join(text.split())
+    if not question:
+        raise DomainError("dialogs.ask_question")
+    if len(question) > polls.MAX_QUESTION:
+        raise DomainError("deliberation.question_too_long", limit=polls.MAX_QUESTION)
+    dialogs.advance(step.dialog, step.now, "options", question=question, options=[])
+    return Answered("dialogs.ask_options", {"question": question})
+
+
+def _options(step: _Step, text: str) -> Answered:
+    options: list[str] = step.dialog.data["options"]
+    word = folded(text)
+    if word in DONE:
+        if len(options) < polls.MIN_OPTIONS:
+            raise DomainError("dialogs.too_few_options", count=len(options))
+        return _ask_deadline(step, "")
+    flag = FLAGS.get(word)
+    if not options and flag is not None and flag[1] in (PollKind.RATING, PollKind.YES_NO):
+        return _ask_deadline(step, word)
+    added = split_items(text)
+    if any(len(label) > polls.MAX_LABEL for label in added):
+        raise DomainError("deliberation.option_too_long", limit=polls.MAX_LABEL)
+    everything = [*options, *added]
+    if len(set(everything)) != len(everything):
+        raise DomainError("deliberation.duplicate_option")
+    if len(everything) > polls.MAX_OPTIONS:
+        raise DomainError("dialogs.too_many_options", limit=polls.MAX_OPTIONS)
+    dialogs.advance(step.dialog, step.now, "options", options=everything)
+    return Answered("dialogs.options_so_far", {"options": everything})
+
+
+def _ask_deadline(step: _Step, kind: str) -> Answered:
+    dialogs.advance(step.dialog, step.now, "deadline", kind=kind)
+    return Answered("dialogs.ask_deadline", {"days": step.rules.default_poll_days})
+
+
+def _deadline(step: _Step, text: str) -> Answered:
+    now, zone = step.now, step.zone
+    closes_at: datetime | None = None
+    if folded(text) not in SKIP:
+        given = PollSettings()
+        if not read_setting(text, now, zone, given) or given.closes_at is None:
+            given.closes_at = parse_when(text, now, zone, date_only="end")
+        closes_at = given.closes_at
+        if closes_at <= now:
+            raise DomainError("deliberation.deadline_past")
+    deadline = closes_at.isoformat() if closes_at else ""
+    dialogs.advance(step.dialog, now, "settings", closes_at=deadline, settings=[])
+    shown = local_text(closes_at, zone) if closes_at else ""
+    return Answered("dialogs.ask_settings", {"deadline": shown})
+
+
+def _settings(step: _Step, text: str) -> Answered:
+    where = step.where
+    if folded(text) in DONE:
+        if where is None:
+            raise DomainError("core.no_sender")
+        if where.circle is None:
+            raise DomainError("circles.not_bound")
+        spec = _spec(where, step.dialog)
+        dialogs.end(step.session, step.dialog)
+        return Answered(posted=polls.post(step.session, where, spec, step.rules, step.quiet))
+    for separator in _SETTING_SEPARATORS:
+        text = text.replace(separator, "|")
+    items = split_items(text)
+    for item in items:
+        if not read_setting(item, step.now, step.zone, PollSettings()):
+            raise DomainError("deliberation.unknown_setting", text=item[:30])
+    chosen = [*step.dialog.data["settings"], *items]
+    dialogs.advance(step.dialog, step.now, "settings", settings=chosen)
+    return Answered("dialogs.settings_so_far", {"settings": chosen})
+
+
+def _spec(where: Where, dialog: Dialog) -> PollSpec:
+    data = dialog.data
+    settings = PollSettings()
+    kind = [data["kind"]] if data["kind"] else []
+    for item in [*kind, *data["settings"]]:
+        read_setting(item, where.now, where.zone, settings)
+    if data["closes_at"] and "closes_at" not in settings.given:
+        settings.closes_at = datetime.fromisoformat(data["closes_at"])
+        settings.given.append("closes_at")
+    return PollSpec(data["question"], list(data["options"]), settings)
