@@ -305,14 +305,9 @@ def _seed_activity(
 def prepare_chat(chat: ConsoleChat) -> None:
     """Declare the seeded groups and everyone's display name to the console chat."""
     with chat.app.db.transaction() as session:
-        chat.names.update(
-            session.execute(
-                select(Identity.external_id, Identity.display_name).where(
-                    Identity.platform == PLATFORM
-                )
-            )
-            .tuples()
-            .all()
+        rows = session.execute(
+            select(Identity.external_id, Identity.display_name).where(Identity.platform == PLATFORM)
         )
+        chat.names.update((external_id, name) for external_id, name in rows)
     for group in GROUPS:
         chat.process({"chat": group.chat_id, "title": group.title, "admins": list(group.admins)})

@@ -114,6 +114,9 @@ class NoticeProgress:
         started = notice.sent_at or now
         if found.pending == 0 or now - started >= GIVE_UP:
             notice.progress_due_at, notice.reported_at = None, now
+            if notice.series_id is not None and found.delivered == found.total:
+                # A recurring notice's occurrence is reported only when a chat missed it.
+                return []
             shown = [] if notice.progress_shown is None else self._progress(notice, done, found)
             return shown + self._report(notice, found)
         moved = done != notice.progress_shown
@@ -125,7 +128,8 @@ class NoticeProgress:
     def _progress(self, notice: Notice, done: int, found: Outcome) -> list[Envelope]:
         """The sender's progress message: sent the first time, edited in place after."""
         sender = notice.sender
-        if sender is None:
+        # The sender follows what they just sent, not each occurrence of a recurring notice.
+        if sender is None or notice.series_id is not None:
             return []
         first = notice.progress_shown is None
         notice.progress_shown = done
