@@ -12,7 +12,7 @@ from bot.services.common.arguments import bounded, number_and_rest
 from bot.services.common.when import local_text
 from handlers.access import community_here
 from handlers.points.commands import named_in
-from models import Layer, Place
+from models import Layer, Place, Resident
 
 MAX_ARGUMENT = 600
 
@@ -165,14 +165,16 @@ def rate(ctx: Context, args: str) -> Reply:
     return Reply("requests.rated", {"number": number, "stars": given})
 
 
+def _people(ctx: Context, community: Place, args: str) -> tuple[list[Resident], tuple[str, ...]]:
+    """The people a chain or mediation command names, and the words after them."""
+    named = named_in(ctx, args)
+    return points.people_named(ctx.session, ctx.now, community, ctx.circle, named), named.rest
+
+
 def link(ctx: Context, args: str) -> Reply:
     """`联系 @李党员 3号楼` (or 3-2-301): the party member covers that place."""
     community = community_here(ctx)
-    named = named_in(ctx, args)
-    people, rest = (
-        points.people_named(ctx.session, ctx.now, community, ctx.circle, named),
-        named.rest,
-    )
+    people, rest = _people(ctx, community, args)
     if len(people) != 1 or not rest:
         raise DomainError("requests.link_usage")
     within = ctx.circle.place if ctx.circle else community
@@ -184,11 +186,7 @@ def link(ctx: Context, args: str) -> Reply:
 
 def _over(ctx: Context, args: str, layer: Layer, usage: str) -> Reply:
     community = community_here(ctx)
-    named = named_in(ctx, args)
-    people, rest = (
-        points.people_named(ctx.session, ctx.now, community, ctx.circle, named),
-        named.rest,
-    )
+    people, rest = _people(ctx, community, args)
     if len(people) < 2 or rest:
         raise DomainError(usage)
     done = requests.link_over(
@@ -278,9 +276,7 @@ def mediate(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 
 def _open_mediation(ctx: Context, community: Place, number: int, rest: str) -> requests.Mediated:
-    named = named_in(ctx, rest)
-    people = points.people_named(ctx.session, ctx.now, community, ctx.circle, named)
-    words = named.rest
+    people, words = _people(ctx, community, rest)
     if not 1 <= len(people) <= 2 or words:
         raise DomainError("requests.mediate_usage")
     mediator = people[1] if len(people) == 2 else None
