@@ -10,13 +10,14 @@ from bot.messages import Audience, Envelope, Reply
 from bot.services import points
 from bot.services.common.arguments import as_number, bounded
 from bot.services.common.outreach import to_person
+from bot.services.community.people import Named
 from handlers.access import community_here
 
 MAX_ARGUMENT = 200
 SHIFT_WORDS = frozenset({"班次", "shift"})
 
 
-def named_in(ctx: Context, args: str) -> points.Named:
+def named_in(ctx: Context, args: str) -> Named:
     """Whom a command names (mentions, a reply, or leading `@name` words), and the rest."""
     words = bounded(args, MAX_ARGUMENT).split()
     named = [w for w in words if w.startswith("@") and len(w) > 1]
@@ -24,8 +25,8 @@ def named_in(ctx: Context, args: str) -> points.Named:
     incoming = ctx.incoming
     users = tuple(incoming.mentions) or ((incoming.reply_to,) if incoming.reply_to else ())
     if users:
-        return points.Named(users=users, rest=rest)
-    return points.Named(names=tuple(n[1:] for n in named), rest=rest)
+        return Named(users=users, rest=rest)
+    return Named(names=tuple(n[1:] for n in named), rest=rest)
 
 
 def show(ctx: Context, args: str) -> Reply:

@@ -7,12 +7,12 @@ from dataclasses import asdict
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Envelope, Reply
-from bot.services import points, requests
+from bot.services import requests
 from bot.services.common.arguments import bounded, number_and_rest
 from bot.services.common.when import local_text
 from handlers.access import community_here
 from handlers.points.commands import named_in
-from models import Layer, Place, Resident
+from models import Layer, Place
 
 MAX_ARGUMENT = 600
 
@@ -165,32 +165,19 @@ def rate(ctx: Context, args: str) -> Reply:
     return Reply("requests.rated", {"number": number, "stars": given})
 
 
-def _people(ctx: Context, community: Place, args: str) -> tuple[list[Resident], tuple[str, ...]]:
-    """The people a chain or mediation command names, and the words after them."""
-    named = named_in(ctx, args)
-    return points.people_named(ctx.session, ctx.now, community, ctx.circle, named), named.rest
-
-
 def link(ctx: Context, args: str) -> Reply:
     """`联系 @李党员 3号楼` (or 3-2-301): the party member covers that place."""
-    community = community_here(ctx)
-    people, rest = _people(ctx, community, args)
-    if len(people) != 1 or not rest:
-        raise DomainError("requests.link_usage")
-    within = ctx.circle.place if ctx.circle else community
     done = requests.link_place(
-        ctx.session, ctx.now, ctx.resident, community, within, people[0], " ".join(rest)
+        ctx.session, ctx.now, ctx.resident, community_here(ctx), ctx.circle, named_in(ctx, args)
     )
     return Reply("requests.linked", {"name": done.name, "covered": done.covered, "level": "member"})
 
 
-def _over(ctx: Context, args: str, layer: Layer, usage: str) -> Reply:
+def _over(ctx: Context, args: str, layer: Layer) -> Reply:
     community = community_here(ctx)
-    people, rest = _people(ctx, community, args)
-    if len(people) < 2 or rest:
-        raise DomainError(usage)
+    named = named_in(ctx, args)
     done = requests.link_over(
-        ctx.session, ctx.now, ctx.resident, community, layer, people[0], people[1:]
+        ctx.session, ctx.now, ctx.resident, community, ctx.circle, layer, named
     )
     data = {"name": done.name, "covered": done.covered, "level": layer.value}
     return Reply("requests.linked", data)
@@ -198,12 +185,42 @@ def _over(ctx: Context, args: str, layer: Layer, usage: str) -> Reply:
 
 def central(ctx: Context, args: str) -> Reply:
     """`中心户 @王 @李党员 @赵党员`: a central household over party members."""
-    return _over(ctx, args, Layer.CENTRAL, "requests.central_usage")
+    return _over(ctx, args, Layer.CENTRAL)
 
 
 def branch(ctx: Context, args: str) -> Reply:
     """`支部 @张书记 @王`: a party branch over central households."""
-    return _over(ctx, args, Layer.BRANCH, "requests.branch_usage")
+    return _over(ctx, args, Layer.BRANCH)
+
+
+def chain(ctx: Context, args: str) -> Reply:
+    """`联系列表`: the community's chain as a tree, privately."""
+    if args.strip():
+        raise DomainError("core.extra_arguments", extra=args.strip()[:40])
+    seen = requests.chain_view(ctx.session, ctx.resident, community_here(ctx))
+    data = {
+        "community": seen.community,
+        "secretary": seen.secretary,
+        "rows": [asdict(row) for row in seen.rows],
+        "more": seen.more,
+    }
+    return Reply("requests.chain", data, audience=Audience.PRIVATE)
+
+
+def unlink(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """`取消联系 @李党员 [3号楼]`: a link removed; what they handled goes up, its owner told."""
+    done = requests.unlink(
+        ctx.session,
+        ctx.now,
+        ctx.settings,
+        ctx.resident,
+        community_here(ctx),
+        ctx.circle,
+        named_in(ctx, args),
+        ctx.default_language,
+    )
+    data = {"name": done.name, "places": done.places, "moved": [asdict(m) for m in done.moved]}
+    return [Reply("requests.unlinked", data, audience=Audience.PRIVATE), *done.envelopes]
 
 
 def rules(ctx: Context, args: str) -> Reply:
@@ -276,17 +293,13 @@ def mediate(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 
 def _open_mediation(ctx: Context, community: Place, number: int, rest: str) -> requests.Mediated:
-    people, words = _people(ctx, community, rest)
-    if not 1 <= len(people) <= 2 or words:
-        raise DomainError("requests.mediate_usage")
-    mediator = people[1] if len(people) == 2 else None
     return requests.open_mediation(
         ctx.session,
         ctx.now,
         ctx.resident,
         community,
+        ctx.circle,
         number,
-        people[0],
-        mediator,
+        named_in(ctx, rest),
         ctx.default_language,
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.app import App, bootstrap
 from bot.clock import VirtualClock
-from tests.requests.test_requests import _tick, _to, town
+from tests.requests.test_requests import _tick, town
+from tests.support.chain import to as _to
 from tests.support.driver import Driver
 
 __all__ = ["town"]

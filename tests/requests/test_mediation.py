@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.services import requests
-from bot.services.community.people import find_identity
+from bot.services.community.people import Named, find_identity
 from models import Mediation, MediationStatus, Request, RequestStatus, Resident
 from tests.support.community import build, session_of
 from tests.support.driver import PLATFORM, Driver, Sent
@@ -151,7 +151,8 @@ def test_relaying_names_parties_only_to_the_mediator(dispute: Driver) -> None:
     with session_of(app) as session:
         community = session.get_one(Request, 1).community
         actor, other = session.merge(li), session.merge(r2)
-        opened = requests.open_mediation(session, now, actor, community, 1, other, None, "zh-Hans")
+        named = Named(names=(other.display_name,))
+        opened = requests.open_mediation(session, now, actor, community, None, 1, named, "zh-Hans")
         assert opened.mediator == "李党员" and {e.target.chat_id for e in opened.envelopes} == {
             "r1",
             "r2",

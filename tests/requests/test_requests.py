@@ -10,43 +10,15 @@ from sqlalchemy import func, select
 from bot.app import App, bootstrap
 from bot.clock import VirtualClock
 from models import Request, RequestStatus, RequestStep, StepKind
-from tests.support.community import build, register, session_of
-from tests.support.driver import Driver, Sent
-
-# (user, name): a party member over 3号楼, her central household, their branch, and a
-# party member over 4号楼 with a central household of his own.
-PEOPLE = [
-    ("li", "李党员"),
-    ("wang", "王中心户"),
-    ("zhang", "张书记"),
-    ("zhao", "赵党员"),
-    ("qian", "钱中心户"),
-]
+from tests.support.chain import chain_town, keeper, to
+from tests.support.community import register, session_of
+from tests.support.driver import Driver
 
 
 @pytest.fixture
 def town(app: App) -> Driver:
-    """The test community with the chain li → wang → zhang → the secretary over 3号楼,
-    and zhao → qian over 4号楼."""
-    driver = build(app)
-    for user, name in PEOPLE:
-        driver.say(user, "/start", name=name)
-    _keeper(driver, "联系 @李党员 3号楼", "li")
-    _keeper(driver, "联系 @赵党员 4号楼", "zhao")
-    _keeper(driver, "中心户 @王中心户 @李党员", "wang", "li")
-    _keeper(driver, "中心户 @钱中心户 @赵党员", "qian", "zhao")
-    _keeper(driver, "支部 @张书记 @王中心户", "zhang", "wang")
-    return driver
-
-
-def _keeper(driver: Driver, text: str, *mentions: str) -> Sent:
-    answer = driver.one("sec", text, mentions=mentions)
-    assert "好的" in answer.text, answer.text
-    return answer
-
-
-def _to(answers: list[Sent], user: str) -> str:
-    return "\n".join(s.text for s in answers if s.chat == user)
+    """The test community with its request chain (see tests/support/chain.py)."""
+    return chain_town(app)
 
 
 def _tick(app: App, **delta: float) -> list[tuple[str, str]]:
@@ -74,9 +46,9 @@ def test_a_report_in_a_circle_goes_to_the_member_covering_the_building(town: Dri
     answers = town.say("r1", "报修 3号楼门口路灯坏了", "g1")
     group = [s for s in answers if s.chat == "g1"]
     assert len(group) == 1 and "编号 1" in group[0].text and "路灯" not in group[0].text
-    assert "公共设施" in _to(answers, "r1") and "李党员" in _to(answers, "r1")
-    assert "14:00 前接单" in _to(answers, "r1")
-    assigned = _to(answers, "li")
+    assert "公共设施" in to(answers, "r1") and "李党员" in to(answers, "r1")
+    assert "14:00 前接单" in to(answers, "r1")
+    assigned = to(answers, "li")
     assert "3号楼门口路灯坏了" in assigned and "r1，1号院/3号楼/2单元/301" in assigned
     assert {s.chat for s in answers} == {"g1", "r1", "li"}
 
@@ -91,17 +63,17 @@ def test_routing_by_category_the_grid_worker_and_the_secretary_when_nobody_cover
     assert "治安 2 天" in town.one("sec", "诉求规则 治安 两天").text
     assert "直接交网格员：治安" in town.one("sec", "诉求规则 治安 网格员").text
     security = town.say("r1", "求助 楼道里有陌生人转悠")
-    assert "治安" in _to(security, "r1") and "孙网格员" in _to(security, "r1")
-    assert "陌生人" in _to(security, "gw") and _to(security, "li") == ""
+    assert "治安" in to(security, "r1") and "孙网格员" in to(security, "r1")
+    assert "陌生人" in to(security, "gw") and to(security, "li") == ""
     named = town.say("r2", "反映 物业 小区门口的路灯不亮")
-    assert "（物业）" in _to(named, "r2") and "李党员" in _to(named, "r2")
+    assert "（物业）" in to(named, "r2") and "李党员" in to(named, "r2")
     register(town, "r9", "1-1-101", chat="g2")
     nobody = town.say("r9", "报修 下水道堵塞十二年了", "g2")
-    assert "环境卫生" in _to(nobody, "r9") and "社区王书记" in _to(nobody, "r9")
-    assert "下水道" in _to(nobody, "sec")
+    assert "环境卫生" in to(nobody, "r9") and "社区王书记" in to(nobody, "r9")
+    assert "下水道" in to(nobody, "sec")
     assert "逐级" not in town.one("sec", "诉求规则 治安 逐级").text.split("修改")[0]
     after = town.say("r1", "报修 楼道里有陌生人转悠")
-    assert "李党员" in _to(after, "r1")
+    assert "李党员" in to(after, "r1")
 
 
 def test_unanswered_requests_climb_every_layer_once_across_a_restart(town: Driver) -> None:
@@ -137,18 +109,18 @@ def test_unanswered_requests_climb_every_layer_once_across_a_restart(town: Drive
 def test_owners_take_reply_escalate_and_solve_and_the_reporter_hears_each(town: Driver) -> None:
     town.say("r1", "报修 3号楼门口路灯坏了", "g1")
     taken = town.say("li", "接单 1")
-    assert "2026-11-26 10:00 前办结" in taken[0].text and "李党员接单" in _to(taken, "r1")
-    assert "明天来修" in _to(town.say("li", "回复 1 明天来修"), "r1")
+    assert "2026-11-26 10:00 前办结" in taken[0].text and "李党员接单" in to(taken, "r1")
+    assert "明天来修" in to(town.say("li", "回复 1 明天来修"), "r1")
     up = town.say("li", "上报 1 要换灯杆，得物业出面")
-    assert "王中心户" in up[0].text and "得物业出面" in _to(up, "wang")
-    assert "王中心户" in _to(up, "r1")
+    assert "王中心户" in up[0].text and "得物业出面" in to(up, "wang")
+    assert "王中心户" in to(up, "r1")
     assert "不归您办理" in town.one("li", "办结诉求 1 好了").text
     town.say("wang", "接单 1")
     solved = town.say("wang", "办结诉求 1 灯杆换好了")
-    assert "灯杆换好了" in _to(solved, "r1") and "确认解决 1" in _to(solved, "r1")
+    assert "灯杆换好了" in to(solved, "r1") and "确认解决 1" in to(solved, "r1")
     assert "已经办结过了" in town.one("wang", "办结诉求 1 又换了").text
     back = town.say("sec", "退回 1 和 2 号重复")
-    assert "已退回" in back[0].text and "和 2 号重复" in _to(back, "r1")
+    assert "已退回" in back[0].text and "和 2 号重复" in to(back, "r1")
     assert "已退回，不用再办了" in town.one("wang", "回复 1 好的").text
 
 
@@ -158,11 +130,11 @@ def test_the_reporter_reopens_then_confirms_and_rates_once(town: Driver) -> None
     town.say("li", "接单 1")
     town.say("li", "办结诉求 1 换了灯泡")
     again = town.say("r1", "重新办理 1 还是不亮")
-    assert "重新办理" in again[0].text and "还是不亮" in _to(again, "li")
+    assert "重新办理" in again[0].text and "还是不亮" in to(again, "li")
     assert "还没办结" in town.one("r1", "评价 1 5").text
     town.say("li", "接单 1")
     town.say("li", "办结诉求 1 换了线路")
-    assert "反映人已确认诉求 1 解决了" in _to(town.say("r1", "确认解决 1"), "li")
+    assert "反映人已确认诉求 1 解决了" in to(town.say("r1", "确认解决 1"), "li")
     assert "已办结，不用再办了" in town.one("r1", "重新办理 1").text
     assert "5 分" in town.one("r1", "评价 1 五").text
     assert "打过 5 分" in town.one("r1", "评价 1 3").text
@@ -231,19 +203,19 @@ def test_a_chain_with_a_loop_or_a_gap_is_refused(town: Driver) -> None:
     place = town.one("sec", "联系 @李党员 9号楼", mentions=("li",))
     assert "没有找到「9号楼」" in place.text
     assert town.snapshot() == before
-    _keeper(town, "联系 @张书记 3-2-302", "zhang")
+    keeper(town, "联系 @张书记 3-2-302", "zhang")
     # 张 is over 王, who is over 李: 李 cannot be over 张.
     loop = town.one("sec", "中心户 @李党员 @张书记", mentions=("li", "zhang"))
     assert "张书记 已经在这条线的上面" in loop.text
     loop = town.one("sec", "支部 @李党员 @王中心户", mentions=("li", "wang"))
     assert "王中心户 已经在这条线的上面" in loop.text
-    _keeper(town, "中心户 @钱中心户 @张书记", "qian", "zhang")
+    keeper(town, "中心户 @钱中心户 @张书记", "qian", "zhang")
 
 
 def test_a_household_link_is_closer_than_the_building(town: Driver) -> None:
-    _keeper(town, "联系 @赵党员 3-2-302", "zhao")
-    assert "赵党员" in _to(town.say("r2", "报修 家门口的灯坏了"), "r2")
-    assert "李党员" in _to(town.say("r3", "报修 家门口的灯坏了"), "r3")
+    keeper(town, "联系 @赵党员 3-2-302", "zhao")
+    assert "赵党员" in to(town.say("r2", "报修 家门口的灯坏了"), "r2")
+    assert "李党员" in to(town.say("r3", "报修 家门口的灯坏了"), "r3")
 
 
 def test_mydata_lists_my_requests_and_forget_anonymises_them(town: Driver) -> None:

@@ -638,12 +638,26 @@ MEDIATION: list[tuple[str, str, str | None, tuple[str, ...]]] = [
     ("r1", "/mydata", None, ()),
 ]
 
+# The chain shown and links removed: refusals, a central household with a member under it,
+# and a member's building whose open request goes up to the central household.
+CHAIN: list[tuple[str, str, str | None, tuple[str, ...]]] = [
+    ("sec", "联系列表", "g1", ()),
+    ("r1", "联系列表", None, ()),
+    ("sec", "取消联系", None, ()),
+    ("sec", "取消联系 @r3", None, ("r3",)),
+    ("sec", "取消联系 @王中心户 1号院/3号楼", None, ("pm2",)),
+    ("sec", "取消联系 @王中心户", None, ("pm2",)),
+    ("r1", "报修 楼道灯不亮", None, ()),
+    ("sec", "取消联系 @李党员 1号院/3号楼", None, ("pm1",)),
+    ("sec", "联系列表", None, ()),
+]
+
 
 def requests(driver: Driver) -> None:
     """The request chain and its refusals, every verb, and deadlines that climb the chain."""
     for user, name in (("pm1", "李党员"), ("pm2", "王中心户"), ("pm3", "张书记")):
         driver.say(user, "/start", name=name)
-    for user, text, chat, mentions in REQUESTS + MEDIATION:
+    for user, text, chat, mentions in REQUESTS + MEDIATION + CHAIN:
         driver.say(user, text, chat, mentions=mentions)
     later(driver, timedelta(days=3))
     play(driver, [("sec", "诉求", None)])

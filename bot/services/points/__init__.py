@@ -9,7 +9,6 @@ from bot.services.points.earning import Recycled, correct_hours, earn_for_hours,
 from bot.services.points.export import Exported, export_for
 from bot.services.points.grants import DutyChanged, grant_duty
 from bot.services.points.ledger import entries_sum, programmes
-from bot.services.points.naming import Named, people_named
 from bot.services.points.rules import PointsSettings, RulesView, programme_code, rules_of
 from bot.services.points.schedule import ExpirePoints, MonthlyStatements
 from bot.services.points.standings import Board, show_me, standings
@@ -33,7 +32,6 @@ __all__ = [
     "ExpirePoints",
     "Exported",
     "MonthlyStatements",
-    "Named",
     "PointsSettings",
     "PointsView",
     "Recycled",
@@ -47,7 +45,6 @@ __all__ = [
     "forget_member",
     "grant_duty",
     "my_entries",
-    "people_named",
     "points_of",
     "programme_code",
     "programmes",

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.services.common import access, audit
 from bot.services.common.keywords import normalise
+from bot.services.community.people import Named, people_named
 from bot.services.points import ledger
 from bot.services.points.earning import programme_for
 from bot.services.points.ledger import Posting
-from bot.services.points.naming import Named, people_named
 from bot.services.points.rules import CATEGORY_WORDS, PROGRAMME_WORDS, settings_of
 from models import (
     Circle,

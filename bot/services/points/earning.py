@@ -12,9 +12,9 @@ from bot.errors import DomainError
 from bot.services.common import access
 from bot.services.community.grid import locate_household, parse_address
 from bot.services.community.households import occupants
+from bot.services.community.people import Named, people_named
 from bot.services.points import ledger
 from bot.services.points.ledger import Posting
-from bot.services.points.naming import Named, people_named
 from bot.services.points.rules import CATEGORY_WORDS, RECYCLING_WORDS, settings_of
 from models import (
     Circle,

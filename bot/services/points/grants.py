@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
 from bot.services.common import access, audit
+from bot.services.community.people import Named, people_named
 from bot.services.points import ledger
-from bot.services.points.naming import Named, people_named
 from bot.services.points.rules import programme_code
 from models import Circle, GrantKind, Place, PointsGrant, Resident
 

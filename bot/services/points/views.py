@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
 from bot.services.common import access
+from bot.services.community.people import Named, people_named
 from bot.services.points import ledger
-from bot.services.points.naming import Named, people_named
 from models import Circle, Expiry, Place, PointsAccount, PointsEntry, PointsProgramme, Resident
 
 RECENT = 10

@@ -5,6 +5,7 @@ from bot.services.requests.desk import Acted
 from bot.services.requests.digest import OverdueDigest
 from bot.services.requests.figures import Figures, Tally, figures
 from bot.services.requests.handling import escalate, reply, resolve, send_back, take
+from bot.services.requests.links import ChainRow, ChainView, Moved, Unlinked, chain_view, unlink
 from bot.services.requests.mediation import (
     Mediated,
     agree,
@@ -29,16 +30,21 @@ from bot.services.requests.views import (
 
 __all__ = [
     "Acted",
+    "ChainRow",
+    "ChainView",
     "Figures",
     "Line",
     "Linked",
     "Listing",
     "Mediated",
+    "Moved",
     "OverdueDigest",
     "RequestDeadlines",
     "Rules",
     "Tally",
+    "Unlinked",
     "agree",
+    "chain_view",
     "confirm",
     "end",
     "escalate",
@@ -62,4 +68,5 @@ __all__ = [
     "rules_of",
     "send_back",
     "take",
+    "unlink",
 ]

@@ -28,9 +28,11 @@ from bot.services.community.grid import (
     locate_household,
     parse_address,
 )
+from bot.services.community.people import Named, people_named
 from models import (
     ChainCover,
     ChainNode,
+    Circle,
     Layer,
     Place,
     PlaceKind,
@@ -43,6 +45,7 @@ from models import (
 OVER = {Layer.MEMBER: Layer.CENTRAL, Layer.CENTRAL: Layer.BRANCH}
 # The refusal when someone named is not yet linked at the layer below.
 GAPS = {Layer.MEMBER: "requests.gap_member", Layer.CENTRAL: "requests.gap_central"}
+USAGES = {Layer.CENTRAL: "requests.central_usage", Layer.BRANCH: "requests.branch_usage"}
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,8 @@ class Linked:
     covered: list[str]
 
 
-def _keeper(session: Session, actor: Resident, community: Place) -> None:
+def keeper(session: Session, actor: Resident, community: Place) -> None:
+    """Only the community's secretaries and grid workers keep its chain."""
     if not access.keeps_chain(session, actor.id, community):
         raise DomainError("requests.keepers_only")
 
@@ -90,13 +94,16 @@ def link_place(
     now: datetime,
     actor: Resident,
     community: Place,
-    within: Place,
-    member: Resident,
-    where: str,
+    circle: Circle | None,
+    named: Named,
 ) -> Linked:
     """`联系 @李党员 3号楼`: the party member covers a building, unit or household."""
-    _keeper(session, actor, community)
-    place = _place(session, community, within, where)
+    keeper(session, actor, community)
+    if named.count != 1 or not named.rest:
+        raise DomainError("requests.link_usage")
+    member = people_named(session, now, community, circle, named)[0]
+    within = circle.place if circle is not None else community
+    place = find_place(session, community, within, " ".join(named.rest), create=True)
     node = _node(session, now, community, member, Layer.MEMBER)
     known = session.scalar(
         select(ChainCover.id).where(ChainCover.node_id == node.id, ChainCover.place_id == place.id)
@@ -114,13 +121,16 @@ def link_over(
     now: datetime,
     actor: Resident,
     community: Place,
+    circle: Circle | None,
     layer: Layer,
-    head: Resident,
-    under: list[Resident],
+    named: Named,
 ) -> Linked:
-    """`中心户 @王 @李党员` or `支部 @张书记 @王`: `head` at `layer` over the people named,
+    """`中心户 @王 @李党员` or `支部 @张书记 @王`: the first named at `layer` over the others,
     each already linked one layer below; a loop or a gap is refused."""
-    _keeper(session, actor, community)
+    keeper(session, actor, community)
+    if named.count < 2 or named.rest:
+        raise DomainError(USAGES[layer])
+    head, *under = people_named(session, now, community, circle, named)
     below = next(low for low, high in OVER.items() if high == layer)
     top = _node(session, now, community, head, layer)
     heads = session.scalars(
@@ -147,8 +157,11 @@ def link_over(
     return Linked(head.display_name, [p.display_name for p in under])
 
 
-def _place(session: Session, community: Place, within: Place, where: str) -> Place:
-    """A building, unit or household of the community, by path (3号楼) or address (3-2-301)."""
+def find_place(
+    session: Session, community: Place, within: Place, where: str, create: bool
+) -> Place:
+    """A building, unit or household of the community, by path (3号楼) or address (3-2-301);
+    a household not yet in the grid is made only when `create`."""
     try:
         address = parse_address(where)
     except DomainError:
@@ -161,9 +174,11 @@ def _place(session: Session, community: Place, within: Place, where: str) -> Pla
         )
         for estate in estates:
             try:
-                return ensure_household(session, locate_household(session, estate, address))
+                spot = locate_household(session, estate, address)
             except DomainError:
                 continue
+            if create or spot.household is not None:
+                return ensure_household(session, spot)
     found = [
         p
         for p in find_places(session, where)

@@ -117,14 +117,15 @@ def to_owner(
     request: Request,
     settings: Settings,
     language: str,
-    cause: StepKind = StepKind.ROUTED,
+    cause: str = StepKind.ROUTED,
     why: str = "",
 ) -> list[Envelope]:
     """The request's details, privately to its (new) owner, with a 接单 button; `cause` says
-    why it came (reported, escalated, overdue below, reopened) and `why` in whose words."""
+    why it came (reported, escalated, overdue below, reopened, its link removed) and `why`
+    in whose words."""
     if request.owner is None:
         return []
-    data = details(session, request, settings) | {"cause": cause.value, "why": why}
+    data = details(session, request, settings) | {"cause": str(cause), "why": why}
     choices = [[Choice("requests.take_button", f"/take {request.number}", True, True)]]
     return to_person(request.owner, Reply("requests.assigned", data, choices), language)
 

@@ -14,10 +14,12 @@ from bot.errors import DomainError
 from bot.messages import Choice, Envelope, Reply
 from bot.services.common import access
 from bot.services.common.outreach import to_person
+from bot.services.community.people import Named, people_named
 from bot.services.requests import chain
 from bot.services.requests.desk import assign, owned
 from bot.services.requests.handling import mark_resolved, said
 from models import (
+    Circle,
     Mediation,
     MediationStatus,
     Place,
@@ -44,19 +46,22 @@ def open_mediation(
     now: datetime,
     actor: Resident,
     community: Place,
+    circle: Circle | None,
     number: int,
-    other: Resident,
-    mediator: Resident | None,
+    named: Named,
     language: str,
 ) -> Mediated:
     """`调解 3 @对方 [@调解员]`: the owner or a secretary opens a mediation of a dispute;
     the mediator is the opener unless named; the clock stops while they talk."""
+    if not 1 <= named.count <= 2 or named.rest:
+        raise DomainError("requests.mediate_usage")
+    other, *named_mediator = people_named(session, now, community, circle, named)
     request = owned(session, community, number, actor)
     if request.category != RequestCategory.DISPUTE:
         raise DomainError("requests.not_dispute", number=number)
     if request.status == RequestStatus.RESOLVED:
         raise DomainError("requests.already_resolved", number=number)
-    chosen = mediator or actor
+    chosen = named_mediator[0] if named_mediator else actor
     if len({request.reporter_id, other.id, chosen.id}) < 3:
         raise DomainError("requests.mediate_self")
     if not access.may_mediate(session, chosen.id, community):
