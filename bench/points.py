@@ -80,10 +80,15 @@ class Result:
 
 
 def _members(
-    database: Database, members: int, unit_path: str = UNIT, secretary: str | None = "sec"
+    database: Database,
+    members: int,
+    unit_path: str = UNIT,
+    secretary: str | None = "sec",
+    homes: int | None = None,
 ) -> tuple[int, int]:
-    """Households under one unit and registered residents with console identities, the
-    `secretary` (if any) granted the community; (first resident id, community id)."""
+    """Households (`homes`, else four members each) under one unit and registered residents
+    with console identities, the `secretary` (if any) granted the community; (first
+    resident id, community id)."""
     with database.transaction() as session:
         unit = add_path(session, unit_path)
         community = resolve_place(session, unit_path.split("/")[1])
@@ -97,7 +102,7 @@ def _members(
                 roles.OPERATOR,
             )
         base = (session.scalar(select(Place.id).order_by(Place.id.desc()).limit(1)) or 0) + 1
-        homes = math.ceil(members / PER_HOUSEHOLD)
+        homes = homes or math.ceil(members / PER_HOUSEHOLD)
         session.execute(
             insert(Place),
             [
@@ -119,7 +124,7 @@ def _members(
                 {
                     "id": i,
                     "display_name": f"m{i}",
-                    "household_id": base + (i - first) // PER_HOUSEHOLD,
+                    "household_id": base + (i - first) * homes // members,
                     "registered_at": START,
                     "consent_at": START,
                     "created_at": START,
@@ -140,6 +145,7 @@ def _members(
                     for i in ids
                 ],
             )
+        report.advance_ids(session, "places", "residents")
         return first, community.id
 
 

@@ -166,6 +166,7 @@ def _requests(
             with database.transaction() as session:
                 session.execute(insert(Request), rows)
                 session.execute(insert(RequestStep), steps)
+                report.advance_ids(session, "requests")
             rows, steps = [], []
 
 
