@@ -79,22 +79,30 @@ class Result:
         return ordered[max(0, math.ceil(share * len(ordered)) - 1)] / 1e6
 
 
-def _members(database: Database, members: int) -> tuple[int, int]:
-    """Households and registered residents with console identities; (first id, community id)."""
+def _members(
+    database: Database,
+    members: int,
+    unit_path: str = UNIT,
+    secretary: str | None = "sec",
+    homes: int | None = None,
+) -> tuple[int, int]:
+    """Households (`homes`, else four members each) under one unit and registered residents
+    with console identities, the `secretary` (if any) granted the community; (first
+    resident id, community id)."""
     with database.transaction() as session:
-        unit = add_path(session, UNIT)
-        community = resolve_place(session, "红旗里社区")
-        secretary = ensure_identity(session, PLATFORM, "sec", "书记", START).resident
-        roles.grant(
-            session,
-            START,
-            secretary,
-            Role.SECRETARY,
-            roles.Scope(place=community),
-            roles.OPERATOR,
-        )
+        unit = add_path(session, unit_path)
+        community = resolve_place(session, unit_path.split("/")[1])
+        if secretary is not None:
+            roles.grant(
+                session,
+                START,
+                ensure_identity(session, PLATFORM, secretary, "书记", START).resident,
+                Role.SECRETARY,
+                roles.Scope(place=community),
+                roles.OPERATOR,
+            )
         base = (session.scalar(select(Place.id).order_by(Place.id.desc()).limit(1)) or 0) + 1
-        homes = math.ceil(members / PER_HOUSEHOLD)
+        homes = homes or math.ceil(members / PER_HOUSEHOLD)
         session.execute(
             insert(Place),
             [
@@ -116,7 +124,7 @@ def _members(database: Database, members: int) -> tuple[int, int]:
                 {
                     "id": i,
                     "display_name": f"m{i}",
-                    "household_id": base + (i - first) // PER_HOUSEHOLD,
+                    "household_id": base + (i - first) * homes // members,
                     "registered_at": START,
                     "consent_at": START,
                     "created_at": START,
@@ -137,6 +145,7 @@ def _members(database: Database, members: int) -> tuple[int, int]:
                     for i in ids
                 ],
             )
+        report.advance_ids(session, "places", "residents")
         return first, community.id
 
 

@@ -9,6 +9,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
 from tests.support.postgres_server import PostgresServer, PostgresUnavailable
 
 
@@ -52,3 +55,17 @@ def postgres() -> Iterator[PostgresServer]:
         yield server
     finally:
         server.stop()
+
+
+def advance_ids(session: Session, *tables: str) -> None:
+    """After rows were inserted with their ids given, move PostgreSQL's id sequences past them."""
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    for table in tables:
+        session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
+            )
+        )

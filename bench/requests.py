@@ -143,17 +143,22 @@ def _request(n: int, count: int, people: int, first: int, node: tuple[int, int],
     return row, steps
 
 
-def _requests(database: Database, first: int, people: int, community_id: int, count: int) -> None:
-    """`count` requests over the past year from random residents, owned by random members."""
+def _requests(
+    database: Database, first: int, people: int, community_id: int, count: int, offset: int = 0
+) -> None:
+    """`count` requests over the past year from random residents, owned by random members;
+    their ids and numbers after `offset`."""
     rng = random.Random(SEED)
     nodes = _chain(database, first, community_id)
     rows: list[dict[str, Any]] = []
     steps: list[dict[str, Any]] = []
     for n in range(count):
         row, made = _request(n, count, people, first, rng.choice(nodes), rng)
-        rows.append(row | {"community_id": community_id})
+        rows.append(
+            row | {"community_id": community_id, "id": offset + n + 1, "number": offset + n + 1}
+        )
         steps += [
-            {"request_id": n + 1, "at": at, "kind": kind, "actor_id": None}
+            {"request_id": offset + n + 1, "at": at, "kind": kind, "actor_id": None}
             | {"layer": Layer.MEMBER, "owner_id": row["owner_id"], "text": ""}
             for kind, at in made
         ]
@@ -161,6 +166,7 @@ def _requests(database: Database, first: int, people: int, community_id: int, co
             with database.transaction() as session:
                 session.execute(insert(Request), rows)
                 session.execute(insert(RequestStep), steps)
+                report.advance_ids(session, "requests")
             rows, steps = [], []
 
 

@@ -20,6 +20,8 @@ from bot.services.common import menus
 from bot.services.common.quiet import QuietHours, recipient_quiet
 from models import Button, Identity, Menu, OutboxMessage, OutboxState, ProcessedUpdate
 
+UNSENT = (OutboxState.PENDING, OutboxState.FAILED)
+
 TOKEN_ALPHABET = string.ascii_letters + string.digits
 TOKEN_LENGTH = 10
 # What an erased person's name (or address) becomes in messages still waiting to go out.
@@ -261,7 +263,7 @@ def erase_person(
             )
         )
     words = names | {external_id for _, external_id in accounts}
-    unsent = select(OutboxMessage).where(OutboxMessage.state != OutboxState.SENT)
+    unsent = select(OutboxMessage).where(OutboxMessage.state.in_(UNSENT))
     for row in session.scalars(unsent):
         if _strings(row.data) & words:
             row.data = _replaced(row.data, words | addresses)

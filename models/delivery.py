@@ -33,6 +33,7 @@ class OutboxMessage(Base):
         Index("ix_outbox_due", "platform", "state", "not_before"),
         Index("ix_outbox_key", "platform", "chat_id", "key"),
         Index("ix_outbox_sent_at", "sent_at"),
+        Index("ix_outbox_state", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -17,7 +17,7 @@ class Resident(Base):
     __tablename__ = "residents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    display_name: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(64), index=True)
     language: Mapped[str | None] = mapped_column(String(8))
     household_id: Mapped[int | None] = mapped_column(
         ForeignKey("places.id", ondelete="SET NULL"), index=True

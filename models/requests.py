@@ -123,16 +123,17 @@ class Request(Base):
     __table_args__ = (
         UniqueConstraint("community_id", "number"),
         Index("ix_requests_due_at", "due_at"),
-        Index("ix_requests_owner_status", "owner_id", "status"),
+        Index("ix_requests_owner_community_status", "owner_id", "community_id", "status"),
         Index("ix_requests_community_created", "community_id", "created_at"),
+        Index("ix_requests_community_status", "community_id", "status"),
+        Index("ix_requests_node_community_status", "node_id", "community_id", "status"),
+        Index("ix_requests_reporter_community_number", "reporter_id", "community_id", "number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
-    reporter_id: Mapped[int | None] = mapped_column(
-        ForeignKey("residents.id", ondelete="SET NULL"), index=True
-    )
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"))
     place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id", ondelete="SET NULL"))
     category: Mapped[RequestCategory] = mapped_column(
         str_enum(RequestCategory, "request_category", native_enum=False, length=16)
@@ -179,7 +180,9 @@ class RequestStep(Base):
     kind: Mapped[StepKind] = mapped_column(
         str_enum(StepKind, "request_step_kind", native_enum=False, length=16)
     )
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"))
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="SET NULL"), index=True
+    )
     layer: Mapped[Layer] = mapped_column(
         str_enum(Layer, "chain_layer", native_enum=False, length=16)
     )

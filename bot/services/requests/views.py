@@ -44,9 +44,10 @@ class Listing:
 
 def lines(session: Session, *where: ColumnElement[bool]) -> list[Line]:
     """The newest requests matching `where`, at most SHOWN."""
-    found = session.scalars(
-        select(Request).where(*where).order_by(Request.number.desc()).limit(SHOWN)
-    )
+    # Ordered by an expression, not the bare number: else SQLite (without statistics) walks
+    # the community's whole numbering backwards to skip sorting the few rows it wants.
+    newest = (Request.number + 0).desc()
+    found = session.scalars(select(Request).where(*where).order_by(newest).limit(SHOWN))
     return [
         Line(
             r.number,
