@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.db import Database
 from bot.delivery import envelope_of, scrub
+from bot.election import serve_elected
 from bot.messages import ChatKind, Envelope
 from bot.services.community.circles import move_chat, unbind_chat
 from bot.services.community.people import close_private_chat
@@ -116,9 +117,18 @@ class OutboxWorker:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Send until `stop` is set; on PostgreSQL only while elected the platform's sender.
+
+        Several workers may serve one PostgreSQL: one of them, elected, sends each
+        platform's outbox (so the platform's rate limits hold across all of them); when it
+        dies, another is elected within seconds and finishes what it left.
+        """
+        await serve_elected(self.db, f"outbox:{self.platform}", stop, self._send_until)
+
+    async def _send_until(self, stop: asyncio.Event) -> None:
         """Send until `stop` is set; sleeps until woken or the next retry falls due.
 
-        Claims left by an earlier run are taken back first: one process serves a database.
+        Claims left by an earlier sender are taken back first: only the elected one sends.
         """
         self._stop = stop
         await asyncio.to_thread(self._release_all)
