@@ -7,22 +7,37 @@ import contextlib
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any, cast
 
+import psycopg
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from bot.db import Database, is_sqlite
 
 log = logging.getLogger(__name__)
-# How often a worker that is not elected tries again, and the elected one checks its lock.
+# How often a worker that is not elected tries again, and how long the elected one waits
+# for a nudge at a time (the longest a stop waits for it).
 RETRY_SECONDS = 1.0
-CHECK_SECONDS = 2.0
+LISTEN_SECONDS = 0.5
 
 
 def lock_key(name: str) -> int:
     """A stable signed 64-bit advisory lock key for `name` (the same in every process)."""
     digest = hashlib.sha256(f"linli:{name}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def channel(name: str) -> str:
+    """The LISTEN/NOTIFY channel on which other workers nudge `name`'s elected worker."""
+    return f"linli_{lock_key(name) & 0xFFFFFFFF:08x}"
+
+
+def nudge(db: Database, name: str) -> None:
+    """Tell `name`'s elected worker (in whichever process) that there is work for it."""
+    with db.engine.connect() as connection:
+        connection.execute(text("SELECT pg_notify(:channel, '')"), {"channel": channel(name)})
+        connection.commit()
 
 
 def work_once(session: Session, name: str) -> None:
@@ -46,6 +61,7 @@ class SessionLock:
         self.db = db
         self.name = name
         self.key = lock_key(name)
+        self.nudged = False
         self._connection: Connection | None = None
 
     @property
@@ -65,20 +81,27 @@ class SessionLock:
         if not taken:
             connection.close()
             return False
+        connection.execute(text(f"LISTEN {channel(self.name)}"))
         self._connection = connection
         return True
 
-    def check(self) -> bool:
-        """Whether the lock is still held: its connection still answers."""
+    def listen(self, seconds: float) -> bool:
+        """Wait up to `seconds` for a nudge (see `nudge`); False when the lock is lost.
+
+        A worker that dies takes its connection with it; then this raises inside psycopg,
+        and the lock is known to be gone.
+        """
         if self._connection is None:
             return False
         try:
-            self._connection.execute(text("SELECT 1"))
+            driver = cast(psycopg.Connection[Any], self._connection.connection.driver_connection)
+            for _ in driver.notifies(timeout=seconds, stop_after=1):
+                self.nudged = True
+            return True
         except Exception:
             log.warning("lost the connection holding the %s lock", self.name)
             self._drop()
             return False
-        return True
 
     def release(self) -> None:
         """Give the lock up (closing its connection, so nothing of it stays in the pool)."""
@@ -103,12 +126,13 @@ async def serve_elected(
     serve: Serve,
     *,
     retry_seconds: float = RETRY_SECONDS,
-    check_seconds: float = CHECK_SECONDS,
+    wake: Callable[[], None] | None = None,
 ) -> None:
     """Run `serve(until)` while this process is `name`'s elected worker, until `stop`.
 
     `until` is set when `stop` is, or when the lock is lost; then this process waits to be
-    elected again. On SQLite (one process) `serve(stop)` runs at once.
+    elected again. While elected, `wake` is called when another worker nudges it. On
+    SQLite (one process) `serve(stop)` runs at once.
     """
     if is_sqlite(db.url):
         await serve(stop)
@@ -125,21 +149,30 @@ async def serve_elected(
             continue
         log.info("this worker is elected for %s", name)
         until = asyncio.Event()
-        watch = asyncio.create_task(_watch(lock, stop, until, check_seconds))
+        watch = asyncio.create_task(_watch(lock, until, wake))
+        link = asyncio.create_task(_link(stop, until))
         try:
             await serve(until)
         finally:
-            watch.cancel()
+            until.set()
+            link.cancel()
+            await asyncio.wait({watch})
             await asyncio.to_thread(lock.release)
 
 
-async def _watch(
-    lock: SessionLock, stop: asyncio.Event, until: asyncio.Event, every: float
-) -> None:
-    """Set `until` when `stop` is set or the lock's connection stops answering."""
-    while not await _pause(stop, every):
-        if not await asyncio.to_thread(lock.check):
+async def _watch(lock: SessionLock, until: asyncio.Event, wake: Callable[[], None] | None) -> None:
+    """Until `until`, pass nudges on to `wake`; set `until` when the lock is lost."""
+    while not until.is_set():
+        if not await asyncio.to_thread(lock.listen, LISTEN_SECONDS):
             break
+        if lock.nudged and wake is not None:
+            lock.nudged = False
+            wake()
+    until.set()
+
+
+async def _link(stop: asyncio.Event, until: asyncio.Event) -> None:
+    await stop.wait()
     until.set()
 
 

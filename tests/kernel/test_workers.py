@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.clock import VirtualClock
 from bot.db import Database
 from bot.delivery import PostOffice
-from bot.election import Serve, SessionLock, serve_elected
+from bot.election import Serve, SessionLock, nudge, serve_elected
 from bot.messages import ChatKind, Envelope, PlatformTraits, Reply, Target
 from bot.outbox import OutboxWorker
 from bot.scheduler import Scheduler
@@ -185,7 +185,8 @@ def test_the_sender_election_hands_over_when_the_holder_goes(pg: Database) -> No
     assert first.try_take() and first.held
     assert not second.try_take() and not second.held
     _terminate_sender(pg)
-    assert not first.check() and not first.held
+    _until(lambda: not first.listen(0.01))
+    assert not first.held
     assert second.try_take()
     assert not SessionLock(pg, SENDER).try_take()
     second.release()
