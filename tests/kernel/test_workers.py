@@ -184,6 +184,8 @@ def test_the_sender_election_hands_over_when_the_holder_goes(pg: Database) -> No
     first, second = SessionLock(pg, SENDER), SessionLock(pg, SENDER)
     assert first.try_take() and first.held
     assert not second.try_take() and not second.held
+    nudge(pg, SENDER)
+    _until(lambda: first.listen(0.01) and first.nudged)
     _terminate_sender(pg)
     _until(lambda: not first.listen(0.01))
     assert not first.held
