@@ -126,9 +126,8 @@ class Worker:
                 self.cpu += float(value)
 
     def go(self) -> None:
-        """Let it start handling (after everyone is ready)."""
+        """Let it start handling as soon as it is ready (the line waits in its stdin)."""
         assert self.process is not None and self.process.stdin is not None
-        self.ready.wait()
         self.process.stdin.write("go\n")
         self.process.stdin.flush()
 
@@ -193,6 +192,8 @@ def replay(
     url = server.url(name)
     sent_log = folder / f"{name}.sent"
     workers = _spawn(url, load, count, folder, sent_log)
+    for worker in workers:
+        worker.ready.wait()
     began = time.perf_counter()
     for worker in workers:
         worker.go()
