@@ -162,6 +162,9 @@ ENVIRONMENT_OVERRIDES: dict[str, tuple[str, str]] = {
     "LINLI_TELEGRAM_TOKEN": ("telegram", "token"),
     "LINLI_TELEGRAM_BASE_URL": ("telegram", "base_url"),
     "LINLI_TELEGRAM_WEBHOOK_SECRET": ("telegram", "webhook_secret"),
+    # Several workers behind one proxy: each listens on a port of its own.
+    "LINLI_TELEGRAM_WEBHOOK_URL": ("telegram", "webhook_url"),
+    "LINLI_TELEGRAM_WEBHOOK_PORT": ("telegram", "webhook_port"),
     # The Wechaty standard names first, so that Linli's own names win when both are set.
     "WECHATY_PUPPET_SERVICE_ENDPOINT": ("wechat", "endpoint"),
     "WECHATY_PUPPET_SERVICE_TOKEN": ("wechat", "token"),

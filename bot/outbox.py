@@ -13,8 +13,9 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.db import Database
+from bot.db import Database, is_sqlite
 from bot.delivery import envelope_of, scrub
+from bot.election import nudge, serve_elected
 from bot.messages import ChatKind, Envelope
 from bot.services.community.circles import move_chat, unbind_chat
 from bot.services.community.people import close_private_chat
@@ -110,31 +111,73 @@ class OutboxWorker:
         self._settled = False
         self._marks: list[tuple[int, str | None, asyncio.Future[None]]] = []
         self._marking: asyncio.Task[None] | None = None
+        self._role = f"outbox:{self.platform}"
+        self._elected = False
+        # SQLite serves one process, so this worker is always its platform's sender.
+        self._alone = is_sqlite(self.db.url)
+        self._nudging: asyncio.Future[None] | None = None
+        self._nudge_again = False
 
     def wake(self) -> None:
-        """Ask the worker to look for new messages now (call from its event loop)."""
+        """Ask the platform's sender to look for new messages now (call from its event loop).
+
+        When another worker is the elected sender, it is nudged through the database.
+        """
         self._wake.set()
+        if self._elected or self._alone:
+            return
+        if self._nudging is not None and not self._nudging.done():
+            self._nudge_again = True
+            return
+        self._nudging = asyncio.ensure_future(self._nudge_sender())
+
+    async def _nudge_sender(self) -> None:
+        """Nudge the elected sender, once more if woken again meanwhile; a failure only logs."""
+        self._nudge_again = True
+        while self._nudge_again:
+            self._nudge_again = False
+            try:
+                await asyncio.to_thread(nudge, self.db, self._role)
+            except Exception:
+                log.warning("%s outbox: could not nudge the elected sender", self.platform)
+                return
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Send until `stop` is set; on PostgreSQL only while elected the platform's sender.
+
+        Several workers may serve one PostgreSQL: one of them, elected, sends each
+        platform's outbox (so the platform's rate limits hold across all of them); when it
+        dies, another is elected within seconds and finishes what it left.
+        """
+        await serve_elected(self.db, self._role, stop, self._send_until, wake=self._wake.set)
+
+    async def _send_until(self, stop: asyncio.Event) -> None:
         """Send until `stop` is set; sleeps until woken or the next retry falls due.
 
-        Claims left by an earlier run are taken back first: one process serves a database.
+        Claims left by an earlier sender are taken back first: only the elected one sends.
         """
         self._stop = stop
-        await asyncio.to_thread(self._release_all)
-        while not stop.is_set():
-            try:
-                await self.drain()
-            except Exception:
-                log.exception("%s outbox: draining failed; retrying shortly", self.platform)
-            self._wake.clear()
-            waiter = asyncio.ensure_future(self._wake.wait())
-            stopper = asyncio.ensure_future(stop.wait())
-            await asyncio.wait(
-                {waiter, stopper}, timeout=self.idle_seconds, return_when=asyncio.FIRST_COMPLETED
-            )
-            waiter.cancel()
-            stopper.cancel()
+        self._elected = True
+        try:
+            await asyncio.to_thread(self._release_all)
+            while not stop.is_set():
+                await self._drain_then_idle(stop)
+        finally:
+            self._elected = False
+
+    async def _drain_then_idle(self, stop: asyncio.Event) -> None:
+        try:
+            await self.drain()
+        except Exception:
+            log.exception("%s outbox: draining failed; retrying shortly", self.platform)
+        self._wake.clear()
+        waiter = asyncio.ensure_future(self._wake.wait())
+        stopper = asyncio.ensure_future(stop.wait())
+        await asyncio.wait(
+            {waiter, stopper}, timeout=self.idle_seconds, return_when=asyncio.FIRST_COMPLETED
+        )
+        waiter.cancel()
+        stopper.cancel()
 
     async def drain(self) -> int:
         """Send every message due now until told to stop; how many went out.

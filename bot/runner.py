@@ -1,4 +1,4 @@
-"""`linli run`: the live bot on Telegram, WeChat or both, in one process over one database."""
+"""`linli run`: the live bot on Telegram, WeChat or both (several workers on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -11,22 +11,23 @@ from collections.abc import Callable, Coroutine, Iterator
 from functools import partial
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.app import App, bootstrap
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.db import Database, is_sqlite
+from bot.election import serve_elected
 from bot.messages import Envelope
 from bot.scheduler import start_live, tick_soon
 from handlers.registry import COMMANDS
 
 PLATFORM_CHOICES = ("telegram", "wechat", "all")
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
-ALREADY_SERVING = "another linli run is already serving this database"
-# The PostgreSQL advisory lock one `linli run` holds per database ("linli" in ASCII).
-RUN_LOCK_KEY = 0x6C696E6C69
+ALREADY_SERVING = (
+    "another linli run is already serving this SQLite database "
+    "(SQLite serves one process; use PostgreSQL for several workers)"
+)
 
 
 class StartError(Exception):
@@ -34,7 +35,7 @@ class StartError(Exception):
 
 
 async def run(settings: Settings, database: Database, platform: str) -> None:
-    """Serve `platform` (telegram, wechat or all) until SIGTERM or SIGINT, alone on its database."""
+    """Serve `platform` (telegram, wechat or all) until SIGTERM or SIGINT."""
     with single_instance(database):
         await _run(settings, database, platform)
 
@@ -55,24 +56,16 @@ async def _run(settings: Settings, database: Database, platform: str) -> None:
 
 @contextlib.contextmanager
 def single_instance(database: Database) -> Iterator[None]:
-    """Hold the database's `linli run` lock while serving; StartError when another holds it.
+    """On SQLite, hold the file's `linli run` lock while serving; StartError when another holds it.
 
-    Until several workers are supported, two processes sending one outbox would race.
+    SQLite serves one process. Several workers may serve one PostgreSQL: they share the
+    outbox and the due work through row claims and advisory locks (bot/election.py).
     """
-    if is_sqlite(database.url):
-        with _lock_file(make_url(database.url).database):
-            yield
+    if not is_sqlite(database.url):
+        yield
         return
-    with database.engine.connect() as connection:
-        locked = connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": RUN_LOCK_KEY})
-        connection.commit()
-        if not locked:
-            raise StartError(ALREADY_SERVING)
-        try:
-            yield
-        finally:
-            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": RUN_LOCK_KEY})
-            connection.commit()
+    with _lock_file(make_url(database.url).database):
+        yield
 
 
 @contextlib.contextmanager
@@ -105,7 +98,8 @@ async def serve(app: App, settings: Settings, platform: str, stop: asyncio.Event
         except WeChatStartError as error:
             raise StartError(str(error)) from None
         wakers.append(adapter.worker.wake)
-        jobs.append(adapter.run(stop))
+        # One puppet-service connection: only the worker elected for WeChat runs it.
+        jobs.append(serve_elected(app.db, "wechat", stop, adapter.run))
     loop = asyncio.get_running_loop()
 
     def after_tick(envelopes: list[Envelope]) -> None:

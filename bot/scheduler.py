@@ -14,10 +14,12 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.db import Database
 from bot.delivery import PostOffice
+from bot.election import work_once
 from bot.messages import Envelope
 
 log = logging.getLogger(__name__)
 TICK_JOB = "linli-tick"
+HELD_MESSAGES = "due:held-messages"
 
 
 class DueWork(Protocol):
@@ -50,11 +52,15 @@ class Scheduler:
         """Everything due at `now`; each kind commits together with its staged messages.
 
         First go the messages held through quiet hours, where no outbox worker sends them.
+        Several workers may tick at once on one PostgreSQL: each kind of work is done by
+        one at a time, and the next reads what the one before it did, so nothing twice.
         """
         with self.db.transaction() as session:
+            work_once(session, HELD_MESSAGES)
             sent = self.post_office.release(session, now)
         for item in self.work:
             with self.db.transaction() as session:
+                work_once(session, f"due:{item.name}")
                 envelopes = item.run_due(session, now)
                 sent.extend(self.post_office.prepare(session, envelopes, now, None))
         return sent

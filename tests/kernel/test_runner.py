@@ -11,6 +11,8 @@ from bot.cli import main
 from bot.config import DEVELOPMENT_SECRET
 from bot.db import Database
 from bot.runner import StartError, single_instance
+from tests.conftest import _fresh_postgres
+from tests.support.postgres_server import PostgresServer
 from tests.support.wechat_service import free_port
 
 UNSET = {
@@ -75,14 +77,25 @@ def test_the_platform_is_one_of_telegram_wechat_and_all(tmp_path: Path) -> None:
     assert code == 2 and "'telegram', 'wechat', 'all'" in err
 
 
-def test_a_second_linli_run_on_one_database_refuses_with_one_line(db: Database) -> None:
-    with single_instance(db):
-        result = CliRunner().invoke(
-            main, ["run", "--db", db.url], env={**UNSET, **SECRET, "LINLI_TELEGRAM_TOKEN": "1:x"}
+def test_a_second_linli_run_on_one_sqlite_database_refuses_with_one_line(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'run.db'}")
+    with single_instance(database):
+        code, err = _run(tmp_path, LINLI_TELEGRAM_TOKEN="1:x")
+        assert code == 2
+        assert err == (
+            "linli: another linli run is already serving this SQLite database "
+            "(SQLite serves one process; use PostgreSQL for several workers)\n"
         )
-        assert result.exit_code == 2
-        assert result.stderr == "linli: another linli run is already serving this database\n"
-        with pytest.raises(StartError), single_instance(db):
+        with pytest.raises(StartError), single_instance(database):
             pass
-    with single_instance(db):
+    with single_instance(database):
         pass
+    database.dispose()
+
+
+@pytest.mark.postgres
+def test_several_linli_runs_may_serve_one_postgresql(postgres_server: PostgresServer) -> None:
+    database = Database(_fresh_postgres(postgres_server, "linli_template"))
+    with single_instance(database), single_instance(database):
+        assert database.engine.dialect.name == "postgresql"
+    database.dispose()

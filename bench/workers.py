@@ -1,0 +1,301 @@
+"""One worker against two on one PostgreSQL, and kill -9 of one of two: replies lost or doubled.
+
+Each worker is a separate `linli`-like process: the real dispatcher and outbox worker (elected
+sender, claims, nudges) on one PostgreSQL, fed directly in-process (no HTTP) with its share of a
+replayed load, split by user as a sticky proxy would; sending is a stand-in that takes 10 ms and
+logs each outbox row it sends. Throughput counts from the first update until every reply is
+recorded sent. The kill experiment kills a random worker at random moments, restarts it (as
+systemd would) and redelivers what it had not confirmed (as Telegram does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import pickle
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from sqlalchemy import func, select, text
+
+from bench import report
+from bench.core_throughput import MIX, SEED, seed, workload
+from bot import migrate
+from bot.app import bootstrap
+from bot.clock import SystemClock
+from bot.config import DeliverySettings, Settings
+from bot.db import Database
+from bot.messages import ChatRef, Envelope, Incoming, UserRef
+from bot.outbox import OutboxWorker
+from models import OutboxMessage, OutboxState
+from models.base import Base
+from tests.support.postgres_server import PostgresServer
+
+PLATFORM = "telegram"
+SEND_SECONDS = 0.01
+KILL_UPDATES = 2_000
+
+
+def telegram_load(count: int) -> list[tuple[int, Incoming]]:
+    """The core benchmark's mix as Telegram updates: (user number, update) with delivery keys."""
+    messages, _ = workload(count, random.Random(SEED))
+    load = []
+    for number, incoming in enumerate(messages):
+        assert incoming.user is not None
+        chat: ChatRef = replace(incoming.chat, platform=PLATFORM)
+        user: UserRef = replace(incoming.user, platform=PLATFORM)
+        keyed = replace(incoming, chat=chat, user=user, delivery_key=f"bench:{number}")
+        load.append((int(user.user_id[1:]), keyed))
+    return load
+
+
+async def child(url: str, inbox: Path, first: int, sent_log: Path) -> None:
+    """A worker: handle the inbox from `first` on, send as elected, until SIGTERM."""
+    updates: list[Incoming] = pickle.loads(inbox.read_bytes())
+    settings = Settings(delivery=DeliverySettings(quiet_hours=""))
+    app = bootstrap(settings, SystemClock(), db=Database(url))
+    log = sent_log.open("a", buffering=1)
+
+    async def send(envelope: Envelope) -> str:
+        await asyncio.sleep(SEND_SECONDS)
+        log.write(f"{envelope.outbox_id}\n")
+        return "1"
+
+    worker = OutboxWorker(app.db, app.clock, PLATFORM, send, concurrency=30, idle_seconds=0.5)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    sending = asyncio.create_task(worker.run(stop))
+    print("ready", flush=True)
+    await asyncio.to_thread(sys.stdin.readline)
+    cpu = time.process_time()
+    for number in range(first, len(updates)):
+        await asyncio.to_thread(app.dispatcher.handle, updates[number])
+        worker.wake()
+        print(f"ack {number}", flush=True)
+    print("done", flush=True)
+    await stop.wait()
+    await sending
+    print(f"cpu {time.process_time() - cpu:.3f}", flush=True)
+    app.close()
+
+
+@dataclass
+class Worker:
+    """A worker process seen from the parent: what it confirmed, and whether it finished."""
+
+    inbox: Path
+    total: int
+    acked: int = -1
+    done: threading.Event = field(default_factory=threading.Event)
+    ready: threading.Event = field(default_factory=threading.Event)
+    cpu: float = 0.0
+    process: subprocess.Popen[str] | None = None
+
+    def start(self, url: str, sent_log: Path) -> None:
+        """Start the process, delivering from the first update it has not confirmed."""
+        self.done.clear()
+        self.ready.clear()
+        command = [sys.executable, "-m", "bench.workers", "--child", url, str(self.inbox)]
+        self.process = subprocess.Popen(
+            [*command, str(self.acked + 1), str(sent_log)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+        )
+        threading.Thread(target=self._read, args=(self.process,), daemon=True).start()
+
+    def _read(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            word, _, value = line.strip().partition(" ")
+            if word == "ack":
+                self.acked = int(value)
+            elif word in ("ready", "done"):
+                getattr(self, word).set()
+            elif word == "cpu":
+                self.cpu += float(value)
+
+    def go(self) -> None:
+        """Let it start handling as soon as it is ready (the line waits in its stdin)."""
+        assert self.process is not None and self.process.stdin is not None
+        self.process.stdin.write("go\n")
+        self.process.stdin.flush()
+
+    def stop(self) -> None:
+        """SIGTERM, and wait for its CPU line."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait()
+
+
+def _pending(database: Database) -> int:
+    with database.transaction() as session:
+        return (
+            session.scalar(select(func.count()).where(OutboxMessage.state == OutboxState.PENDING))
+            or 0
+        )
+
+
+def _settle(database: Database, workers: list[Worker]) -> None:
+    """Wait until every worker handled its share and every reply is recorded sent."""
+    for worker in workers:
+        worker.done.wait()
+    while _pending(database):
+        time.sleep(0.02)
+
+
+def _spawn(
+    url: str, load: list[tuple[int, Incoming]], count: int, folder: Path, sent_log: Path
+) -> list[Worker]:
+    workers = []
+    for index in range(count):
+        share = [incoming for number, incoming in load if number % count == index]
+        inbox = folder / f"inbox-{count}-{index}.pickle"
+        inbox.write_bytes(pickle.dumps(share))
+        workers.append(Worker(inbox, len(share)))
+        workers[-1].start(url, sent_log)
+    return workers
+
+
+@dataclass(frozen=True)
+class Run:
+    """One replay: its rate, each worker's CPU seconds, what the sends log shows."""
+
+    workers: int
+    updates: int
+    seconds: float
+    cpu: list[float]
+    sends: Counter[int]
+    tables: dict[str, int]
+
+
+def replay(
+    server: PostgresServer,
+    name: str,
+    load: list[tuple[int, Incoming]],
+    count: int,
+    folder: Path,
+    kills: int = 0,
+) -> Run:
+    """Replay `load` into `count` workers on a fresh copy of the seeded database."""
+    server.execute(f"CREATE DATABASE {name} TEMPLATE linli_seed")
+    url = server.url(name)
+    sent_log = folder / f"{name}.sent"
+    workers = _spawn(url, load, count, folder, sent_log)
+    for worker in workers:
+        worker.ready.wait()
+    began = time.perf_counter()
+    for worker in workers:
+        worker.go()
+    killer = random.Random(SEED + kills)
+    for _ in range(kills):
+        time.sleep(killer.uniform(0.2, 1.2))
+        victim = killer.choice(workers)
+        assert victim.process is not None
+        victim.process.kill()
+        victim.process.wait()
+        victim.start(url, sent_log)
+        victim.go()
+    database = Database(url)
+    _settle(database, workers)
+    seconds = time.perf_counter() - began
+    for worker in workers:
+        worker.stop()
+    sends = Counter(int(line) for line in sent_log.read_text().split())
+    tables = _counts(database)
+    database.dispose()
+    return Run(count, len(load), seconds, [w.cpu for w in workers], sends, tables)
+
+
+def _counts(database: Database) -> dict[str, int]:
+    """Rows in every table: the effects of the load."""
+    with database.engine.connect() as connection:
+        return {
+            table.name: connection.scalar(text(f"SELECT count(*) FROM {table.name}")) or 0
+            for table in Base.metadata.sorted_tables
+        }
+
+
+def _kill_figures(calm: Run, killed: Run) -> tuple[int, int, int]:
+    """Lost replies, duplicated effects and duplicated sends of the kill run, against a calm one."""
+    outbox = OutboxMessage.__tablename__
+    never_sent = killed.tables[outbox] - len(killed.sends)
+    lost = never_sent + max(0, calm.tables[outbox] - killed.tables[outbox])
+    doubled = sum(max(0, killed.tables[name] - calm.tables[name]) for name in calm.tables)
+    resent = sum(times - 1 for times in killed.sends.values())
+    return lost, doubled, resent
+
+
+def _print_rates(one: Run, two: Run) -> None:
+    rows = [["workers", "updates", "seconds", "updates/s", "CPU s per worker", "replies sent"]]
+    for run in (one, two):
+        rows.append(
+            [
+                str(run.workers),
+                f"{run.updates:,}",
+                f"{run.seconds:.1f}",
+                f"{run.updates / run.seconds:,.0f}",
+                " + ".join(f"{cpu:.1f}" for cpu in run.cpu),
+                f"{sum(run.sends.values()):,}",
+            ]
+        )
+    report.print_table(rows)
+    print(f"two workers / one: {one.seconds / two.seconds:.2f}x\n")
+
+
+def measure(server: PostgresServer, updates: int, kill_updates: int, kills: int) -> None:
+    """The whole benchmark on `server`: the rates, then the kill experiment."""
+    server.execute("CREATE DATABASE linli_seed")
+    database = Database(server.url("linli_seed"))
+    migrate.upgrade(database.engine)
+    seed(database, PLATFORM)
+    database.dispose()
+    with tempfile.TemporaryDirectory(prefix="linli-workers-") as directory:
+        folder = Path(directory)
+        load = telegram_load(updates)
+        _print_rates(replay(server, "one", load, 1, folder), replay(server, "two", load, 2, folder))
+        small = telegram_load(kill_updates)
+        calm = replay(server, "calm", small, 2, folder)
+        killed = replay(server, "killed", small, 2, folder, kills)
+    lost, doubled, resent = _kill_figures(calm, killed)
+    print(
+        f"kill -9 of one of two workers at {kills} random moments, {kill_updates:,} updates "
+        f"({killed.seconds:.1f} s): {lost} lost replies, {doubled} duplicated effects, "
+        f"{resent} duplicated sends (of {len(killed.sends):,} replies)"
+    )
+
+
+def main() -> None:
+    """Parse the options; run the benchmark, or be one worker (--child)."""
+    parser = argparse.ArgumentParser(prog="python -m bench.workers", description=__doc__)
+    parser.add_argument("--updates", type=int, default=10_000, help="updates in the rate runs")
+    parser.add_argument("--kill-updates", type=int, default=KILL_UPDATES, help="in the kill run")
+    parser.add_argument("--kills", type=int, default=20, help="kill -9 moments")
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.child:
+        url, inbox, first, sent_log = options.child
+        asyncio.run(child(url, Path(inbox), int(first), Path(sent_log)))
+        return
+    mix = ", ".join(kind for _share, kind in MIX)
+    print(f"Linli workers on one PostgreSQL: {options.updates:,} updates ({mix}), split by user")
+    print(report.environment())
+    try:
+        with report.postgres() as server:
+            measure(server, options.updates, options.kill_updates, options.kills)
+    except report.Unavailable as why:
+        print(f"PostgreSQL: skipped ({why})")
+
+
+if __name__ == "__main__":
+    main()
