@@ -243,7 +243,8 @@ def main() -> None:
     postgresql = on_postgresql(count, latency_count, chat_ids)
     print(
         f"Telegram adapter: {count:,} updates per workload, in-process, offline request "
-        "object, Telegram's flood limits lifted; p99 latency of {latency_count:,} /me offered at {RATE}/s (open loop)"
+        "object, Telegram's flood limits lifted;\n"
+        f"p99 latency of {latency_count:,} /me offered at {RATE}/s (open loop)"
     )
     print(report.environment())
     rows = [("workload", "SQLite", "vs bare", "PostgreSQL", "vs bare")]
