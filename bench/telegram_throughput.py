@@ -4,42 +4,65 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from telegram import Bot, Update
+from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, CommandHandler, ContextTypes, TypeHandler
 
 from bench import report
 from bench.core_throughput import BUILDINGS, START, UNITS, groups, seed
 from bot import migrate
 from bot.adapters.telegram import TelegramAdapter
-from bot.app import bootstrap
+from bot.app import App, bootstrap
 from bot.clock import VirtualClock
 from bot.config import Settings, TelegramSettings
 from bot.db import Database
+from bot.pacing import FloodLimits
 from tests.support.telegram_fakes import TOKEN, RecordingRequest, group, message_update, user
 
 Raw = dict[str, Any]
+# Updates in hand at once in the throughput runs, about a getUpdates batch.
+WINDOW = 100
+# Updates a second offered in the latency runs.
+RATE = 200
 
 
-def offline_application(handler: Any) -> Application[Any, Any, Any, Any, Any, Any]:
+def offline_application(
+    handler: Any, request: RecordingRequest | None = None
+) -> Application[Any, Any, Any, Any, Any, Any]:
     """An Application whose requests never leave the process."""
     application = (
         ApplicationBuilder()
         .token(TOKEN)
-        .request(RecordingRequest())
+        .request(request or RecordingRequest())
         .get_updates_request(RecordingRequest())
         .updater(None)
         .build()
     )
     application.add_handler(handler)
     return application
+
+
+@dataclass
+class TimedRequest(RecordingRequest):
+    """Notes when each message is sent, per chat, in order."""
+
+    sends: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))
+
+    async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> Any:
+        """Note a sendMessage's time, then answer as Telegram would."""
+        data = kwargs.get("request_data", args[0] if args else None)
+        if url.endswith("/sendMessage") and data is not None:
+            self.sends[int(data.parameters["chat_id"])].append(time.perf_counter())
+        return await super().do_request(url, method, *args, **kwargs)
 
 
 async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -87,55 +110,159 @@ async def measure(
     return len(parsed) / seconds
 
 
-async def linli_rate(workdir: Path, updates: list[Raw], groups_by_chat: dict[str, str]) -> float:
-    """Linli's adapter on SQLite: dispatch, stage in the outbox, and send, per update."""
-    database = Database(f"sqlite:///{workdir / f'tg-{len(os.listdir(workdir))}.db'}")
+@dataclass
+class Linli:
+    """Linli's Telegram adapter on a seeded database, its outbox worker running."""
+
+    app: App
+    adapter: TelegramAdapter
+    clock: VirtualClock
+    request: TimedRequest
+
+    async def feed(self, update: Update) -> asyncio.Task[None]:
+        """Hand an update to the adapter as polling does (each chat in order); its task."""
+        self.clock.set(self.clock.now() + timedelta(seconds=1))
+        return self.adapter.submit(update)
+
+    async def settled(self, tasks: list[asyncio.Task[None]]) -> None:
+        """Wait until the updates are handled and every reply they staged is sent."""
+        await asyncio.wait(tasks)
+        while not self.adapter.worker.settled():
+            await asyncio.sleep(0.001)
+
+
+@asynccontextmanager
+async def linli(url: str, groups_by_chat: dict[str, str]) -> AsyncIterator[Linli]:
+    """A fresh Linli on `url` with its outbox worker running, stopped afterwards."""
+    database = Database(url)
     migrate.upgrade(database.engine)
     seed(database, platform_name="telegram", chat_ids=groups_by_chat)
     clock = VirtualClock(START)
     app = bootstrap(Settings(), clock, db=database)
-    holder: dict[str, TelegramAdapter] = {}
+    request = TimedRequest()
+    bot = offline_application(TypeHandler(Update, echo), request).bot
+    await bot.initialize()
+    adapter = TelegramAdapter(app, bot, TelegramSettings(admin_cache_seconds=3600))
+    # Telegram's flood limits (30 messages a second) would measure Telegram, not Linli.
+    adapter.limits = FloodLimits(per_second=10**9, chat_seconds=0.0, group_per_minute=10**9)
+    stop = asyncio.Event()
+    worker = asyncio.create_task(adapter.worker.run(stop))
+    try:
+        yield Linli(app, adapter, clock, request)
+    finally:
+        stop.set()
+        await worker
+        await bot.shutdown()
+        app.close()
 
-    async def handle(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        clock.set(clock.now() + timedelta(seconds=1))
-        await holder["adapter"].handle(update)
 
-    application = offline_application(TypeHandler(Update, handle))
-    bot: Bot = application.bot
-    holder["adapter"] = TelegramAdapter(app, bot, TelegramSettings(admin_cache_seconds=3600))
-    rate = await measure(application, updates, holder["adapter"].worker.drain)
-    app.close()
-    return rate
+async def linli_rate(url: str, updates: list[Raw], groups_by_chat: dict[str, str]) -> float:
+    """Updates per second, each dispatched, staged in the outbox and sent; at most WINDOW
+    in hand at once (as a getUpdates batch would give)."""
+    async with linli(url, groups_by_chat) as bot:
+        parsed = [Update.de_json(raw, bot.adapter.bot) for raw in updates]
+        window = asyncio.Semaphore(WINDOW)
+        tasks = []
+        began = time.perf_counter()
+        for update in parsed:
+            await window.acquire()
+            task = await bot.feed(update)
+            task.add_done_callback(lambda _: window.release())
+            tasks.append(task)
+        await bot.settled(tasks)
+        return len(parsed) / (time.perf_counter() - began)
+
+
+async def linli_latency(url: str, updates: list[Raw], groups_by_chat: dict[str, str]) -> float:
+    """The 99th percentile of reply latency in ms, updates offered at RATE a second
+    (open loop: on a schedule, whether or not earlier ones are done)."""
+    async with linli(url, groups_by_chat) as bot:
+        parsed = [Update.de_json(raw, bot.adapter.bot) for raw in updates]
+        arrivals: dict[int, list[float]] = defaultdict(list)
+        tasks = []
+        began = time.perf_counter()
+        for number, update in enumerate(parsed):
+            due = began + number / RATE
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            assert update.effective_chat is not None
+            arrivals[update.effective_chat.id].append(due)
+            tasks.append(await bot.feed(update))
+        await bot.settled(tasks)
+        latencies = sorted(
+            sent - arrived
+            for chat, times in arrivals.items()
+            for arrived, sent in zip(times, bot.request.sends[chat], strict=True)
+        )
+        return 1000 * latencies[int(0.99 * (len(latencies) - 1))]
+
+
+def run_backend(
+    url: Callable[[str], str], count: int, latency_count: int, chat_ids: dict[str, str]
+) -> tuple[float, float, float]:
+    """/me and registration rates and /me's p99 latency, each on a fresh database."""
+    me = asyncio.run(linli_rate(url("me"), me_updates(count), chat_ids))
+    joins = asyncio.run(linli_rate(url("join"), join_updates(count), chat_ids))
+    p99 = asyncio.run(linli_latency(url("latency"), me_updates(latency_count), chat_ids))
+    return me, joins, p99
+
+
+def on_postgresql(
+    count: int, latency_count: int, chat_ids: dict[str, str]
+) -> tuple[float, float, float] | str:
+    """The Linli figures on a temporary PostgreSQL server, or why they were skipped."""
+    try:
+        with report.postgres() as server:
+
+            def url(name: str) -> str:
+                server.execute(f"CREATE DATABASE linli_{name}")
+                return server.url(f"linli_{name}")
+
+            return run_backend(url, count, latency_count, chat_ids)
+    except report.Unavailable as why:
+        return str(why)
 
 
 def main() -> None:
-    """Run the three workloads and print updates per second and the ratios."""
+    """Run the workloads on SQLite and PostgreSQL and print rates, ratios and latency."""
     parser = argparse.ArgumentParser(
         prog="python -m bench.telegram_throughput", description=__doc__
     )
-    parser.add_argument("--updates", type=int, default=10_000, help="updates per workload")
+    parser.add_argument("--updates", type=int, default=2_000, help="updates per workload")
+    parser.add_argument(
+        "--latency-updates", type=int, default=2_000, help=f"/me offered at {RATE}/s"
+    )
     options = parser.parse_args()
-    count = options.updates
+    count, latency_count = options.updates, options.latency_updates
     chat_ids = {g.chat_id: str(-5000 - n) for n, g in enumerate(groups())}
+    echo_updates = [message_update(user(1, "echo"), f"/echo {n}") for n in range(count)]
+    bare = asyncio.run(measure(offline_application(CommandHandler("echo", echo)), echo_updates))
     with tempfile.TemporaryDirectory(prefix="linli-bench-") as folder:
-        workdir = Path(folder)
-        echo_updates = [message_update(user(1, "echo"), f"/echo {n}") for n in range(count)]
-        bare = asyncio.run(measure(offline_application(CommandHandler("echo", echo)), echo_updates))
-        me = asyncio.run(linli_rate(workdir, me_updates(count), chat_ids))
-        joins = asyncio.run(linli_rate(workdir, join_updates(count), chat_ids))
+        sqlite = run_backend(
+            lambda name: f"sqlite:///{Path(folder) / name}.db", count, latency_count, chat_ids
+        )
+    postgresql = on_postgresql(count, latency_count, chat_ids)
     print(
-        f"Telegram adapter throughput: {count:,} updates per workload, in-process, offline "
-        "request object, SQLite"
+        f"Telegram adapter: {count:,} updates per workload, in-process, offline request "
+        "object, Telegram's flood limits lifted;\n"
+        f"p99 latency of {latency_count:,} /me offered at {RATE}/s (open loop)"
     )
     print(report.environment())
-    rows = [
-        ("workload", "updates/s", "vs bare"),
-        ("bare python-telegram-bot echo", f"{bare:,.0f}", "1.00"),
-        ("Linli /me (private)", f"{me:,.0f}", f"{me / bare:.3f}"),
-        ("Linli registration (/join, group)", f"{joins:,.0f}", f"{joins / bare:.3f}"),
-    ]
+    rows = [("workload", "SQLite", "vs bare", "PostgreSQL", "vs bare")]
+    pg = postgresql if isinstance(postgresql, tuple) else (0.0, 0.0, 0.0)
+    rows.append(("bare python-telegram-bot echo, updates/s", f"{bare:,.0f}", "1.00", "", ""))
+    names = ("Linli /me (private), updates/s", "Linli registration (/join, group), updates/s")
+    for name, mine, theirs in zip(names, sqlite, pg, strict=False):
+        rows.append(
+            (name, f"{mine:,.0f}", f"{mine / bare:.3f}", f"{theirs:,.0f}", f"{theirs / bare:.3f}")
+        )
+    rows.append(("Linli /me p99 reply latency, ms", f"{sqlite[2]:.1f}", "", f"{pg[2]:.1f}", ""))
     report.print_table(rows, left=1)
-    print(f"\nreproduce: .venv/bin/python -m bench.telegram_throughput --updates {count}")
+    if isinstance(postgresql, str):
+        print(f"PostgreSQL: skipped, {postgresql}")
+    print(
+        "\nreproduce: .venv/bin/python -m bench.telegram_throughput "
+        f"--updates {count} --latency-updates {latency_count}"
+    )
 
 
 if __name__ == "__main__":

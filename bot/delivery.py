@@ -6,7 +6,7 @@ import secrets
 import string
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -75,9 +75,17 @@ class PostOffice:
         return self.traits.get(platform, DEFAULT_TRAITS)
 
     def prepare(
-        self, session: Session, envelopes: list[Envelope], now: datetime, owner: str | None
+        self,
+        session: Session,
+        envelopes: list[Envelope],
+        now: datetime,
+        owner: str | None,
+        claim: timedelta | None = None,
     ) -> list[Envelope]:
         """The envelopes that can go out, with button tokens issued and durable ones staged.
+
+        With `claim`, the staged rows the caller will hand its outbox worker (see
+        `handed`) are claimed for that long, so that no query for due rows takes them.
 
         Edits are dropped where the platform cannot edit, and private messages where
         the platform lets the bot write only to people who opened a chat with it.
@@ -103,7 +111,8 @@ class PostOffice:
                 envelope.outbox_id = stage(session, envelope, now, held)
                 continue
             if traits.durable and not envelope.toast:
-                envelope.outbox_id = stage(session, envelope, now)
+                until = now + claim if claim is not None and _handable(envelope) else None
+                envelope.outbox_id = stage(session, envelope, now, claimed_until=until)
             kept.append(envelope)
         return kept
 
@@ -183,16 +192,32 @@ class PostOffice:
         return replace(choice, token=token)
 
 
+def _handable(envelope: Envelope) -> bool:
+    """An envelope that can go straight to the worker: neither an edit (it needs the id
+    of the message it edits) nor a bulk message (replies go first)."""
+    return not envelope.edit and not envelope.bulk
+
+
+def handed(envelopes: list[Envelope]) -> list[Envelope]:
+    """The envelopes `prepare` staged and claimed for the worker to be handed."""
+    return [e for e in envelopes if e.outbox_id is not None and _handable(e)]
+
+
 def _new_private(envelope: Envelope) -> bool:
     kind = envelope.target.kind
     return kind == ChatKind.PRIVATE and not envelope.toast and not envelope.edit
 
 
 def stage(
-    session: Session, envelope: Envelope, now: datetime, not_before: datetime | None = None
+    session: Session,
+    envelope: Envelope,
+    now: datetime,
+    not_before: datetime | None = None,
+    claimed_until: datetime | None = None,
 ) -> int:
     """Put an envelope in the outbox, to go at `not_before` (else now); it is rendered
-    and sent by the platform's worker, or released by the scheduler where there is none."""
+    and sent by the platform's worker, or released by the scheduler where there is none.
+    A row `claimed_until` a time is the worker's it is handed to, not its query's."""
     reply = envelope.reply
     row = OutboxMessage(
         platform=envelope.target.platform,
@@ -209,6 +234,7 @@ def stage(
         key=envelope.key or None,
         edit=envelope.edit,
         bulk=envelope.bulk,
+        claimed_until=claimed_until,
     )
     session.add(row)
     session.flush()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -65,10 +66,14 @@ class Dispatcher:
         self.settings = settings or Settings()
         self.dialog = dialog
 
-    def handle(self, incoming: Incoming) -> list[Envelope]:
-        """Handle one event; errors roll its changes back and explain themselves."""
+    def handle(self, incoming: Incoming, claim: timedelta | None = None) -> list[Envelope]:
+        """Handle one event; errors roll its changes back and explain themselves.
+
+        With `claim`, the replies staged for the caller to hand its outbox worker are
+        claimed for that long (see PostOffice.prepare).
+        """
         try:
-            return self._handle(incoming)
+            return self._handle(incoming, claim)
         except Exception:
             log_failure(log, "event %s in a %s chat failed", incoming.event, incoming.chat.kind)
             if incoming.event not in (EventKind.MESSAGE, EventKind.PRESS):
@@ -79,7 +84,7 @@ class Dispatcher:
             reply = Reply("core.internal_error")
             return [Envelope(here, reply, self.default_language, user, toast=toast)]
 
-    def _handle(self, incoming: Incoming) -> list[Envelope]:
+    def _handle(self, incoming: Incoming, claim: timedelta | None) -> list[Envelope]:
         with self.db.transaction() as session:
             now = self.clock.now()
             if incoming.delivery_key and not first_delivery(session, incoming.delivery_key, now):
@@ -95,7 +100,7 @@ class Dispatcher:
                 session.expire_all()
             envelopes = [self._address(ctx, reply) for reply in replies]
             owner = incoming.user.user_id if incoming.user else None
-            return self.post_office.prepare(session, envelopes, now, owner)
+            return self.post_office.prepare(session, envelopes, now, owner, claim)
 
     def _context(self, session: Session, incoming: Incoming) -> Context:
         now = self.clock.now()

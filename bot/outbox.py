@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from sqlalchemy import func, or_, select, update
@@ -105,7 +105,12 @@ class OutboxWorker:
     nudge: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
-        self._wake = asyncio.Event()
+        self._ring = asyncio.Event()
+        self._look = True
+        self._looked_at = 0.0
+        self._recheck: set[str] = set()
+        self._handed: list[tuple[int, Envelope]] = []
+        self._handed_ids: set[int] = set()
         self._stop: asyncio.Event | None = None
         self._nudged = 0.0
         self._settled = False
@@ -123,13 +128,35 @@ class OutboxWorker:
 
         When another worker is the elected sender, it is nudged through the database.
         """
-        self._wake.set()
-        if self._elected or self._alone:
+        self._look = True
+        self._ring.set()
+        if self.sending:
             return
         if self._nudging is not None and not self._nudging.done():
             self._nudge_again = True
             return
         self._nudging = asyncio.ensure_future(self._nudge_sender())
+
+    @property
+    def sending(self) -> bool:
+        """True when this worker sends its platform's outbox (alone, or elected)."""
+        return self._elected or self._alone
+
+    def hand(self, envelopes: list[Envelope]) -> None:
+        """Send rows just staged and claimed for this worker, without looking them up.
+
+        Each chat's rows go in the order handed, after its rows already in flight.
+        """
+        for envelope in envelopes:
+            assert envelope.outbox_id is not None
+            self._handed.append((envelope.outbox_id, envelope))
+            self._handed_ids.add(envelope.outbox_id)
+        if envelopes:
+            self._ring.set()
+
+    def settled(self) -> bool:
+        """True when every row handed to the worker has been sent or given up for now."""
+        return not self._handed_ids
 
     async def _nudge_sender(self) -> None:
         """Nudge the elected sender, once more if woken again meanwhile; a failure only logs."""
@@ -149,14 +176,17 @@ class OutboxWorker:
         platform's outbox (so the platform's rate limits hold across all of them); when it
         dies, another is elected within seconds and finishes what it left.
         """
-        await serve_elected(self.db, self._role, stop, self._send_until, wake=self._wake.set)
+        await serve_elected(self.db, self._role, stop, self._send_until, wake=self.wake)
 
     async def _send_until(self, stop: asyncio.Event) -> None:
-        """Send until `stop` is set; sleeps until woken or the next retry falls due.
+        """Send until `stop` is set; sleeps until woken, handed rows or the next retry falls due.
 
         Claims left by an earlier sender are taken back first: only the elected one sends.
         """
         self._stop = stop
+        # Rows handed while another worker sent are released below and found by the query.
+        self._handed.clear()
+        self._handed_ids.clear()
         self._elected = True
         try:
             await asyncio.to_thread(self._release_all)
@@ -167,40 +197,41 @@ class OutboxWorker:
 
     async def _drain_then_idle(self, stop: asyncio.Event) -> None:
         try:
-            await self.drain()
+            await self.drain(look=False)
         except Exception:
             log.exception("%s outbox: draining failed; retrying shortly", self.platform)
-        self._wake.clear()
-        waiter = asyncio.ensure_future(self._wake.wait())
+            self._ring.clear()
+        waiter = asyncio.ensure_future(self._ring.wait())
         stopper = asyncio.ensure_future(stop.wait())
-        await asyncio.wait(
+        done, _ = await asyncio.wait(
             {waiter, stopper}, timeout=self.idle_seconds, return_when=asyncio.FIRST_COMPLETED
         )
         waiter.cancel()
         stopper.cancel()
+        self._look = self._look or not done
 
-    async def drain(self) -> int:
-        """Send every message due now until told to stop; how many went out.
+    async def drain(self, look: bool = True) -> int:
+        """Send what was handed, and (when `look`, woken, or a while since) every message
+        due now, until told to stop; how many went out.
 
-        Free places are filled a few at a time (a quarter of `concurrency`), so that a
-        steady stream costs few queries, while a reply still waits a moment at most.
+        Free places are filled from the database a few at a time (a quarter of
+        `concurrency`), so that a steady stream costs few queries.
         """
         sent = 0
         flight: dict[asyncio.Task[bool], str] = {}
         refill = max(1, self.concurrency // 4)
+        self._look = self._look or look
         try:
             while True:
+                self._ring.clear()
+                self._start_handed(flight)
                 free = self.concurrency - len(flight)
-                if free >= refill and not self._stopping():
-                    self._wake.clear()
-                    rows = await asyncio.to_thread(self._due, set(flight.values()), free)
-                    for row_id, envelope in rows:
-                        task = asyncio.create_task(self._deliver(row_id, envelope))
-                        flight[task] = envelope.target.chat_id
+                if self._looking() and free >= refill and not self._stopping():
+                    flight.update(await self._claim_due(flight, free))
+                    continue
                 if not flight:
                     break
-                listen = self.concurrency - len(flight) >= refill
-                sent += await self._settle_some(flight, listen)
+                sent += await self._settle_some(flight)
         finally:
             for task in flight:
                 task.cancel()
@@ -211,15 +242,51 @@ class OutboxWorker:
             self._nudge(force=True)
         return sent
 
-    async def _settle_some(self, flight: dict[asyncio.Task[bool], str], listen: bool) -> int:
-        """Wait for a message in flight to settle (or, when `listen`, for new rows to send)."""
-        waker = asyncio.ensure_future(self._wake.wait() if listen else asyncio.Event().wait())
+    def _looking(self) -> bool:
+        return self._look or time.monotonic() - self._looked_at >= self.idle_seconds
+
+    def _start_handed(self, flight: dict[asyncio.Task[bool], str]) -> None:
+        """Put handed rows in flight, at most one per chat, in the order they were handed."""
+        if self._stopping() or not self._handed:
+            return
+        busy = set(flight.values())
+        waiting = []
+        for row_id, envelope in self._handed:
+            chat = envelope.target.chat_id
+            if chat in busy or len(flight) >= self.concurrency:
+                waiting.append((row_id, envelope))
+            else:
+                flight[asyncio.create_task(self._deliver(row_id, envelope))] = chat
+            busy.add(chat)
+        self._handed = waiting
+
+    async def _claim_due(
+        self, flight: dict[asyncio.Task[bool], str], free: int
+    ) -> dict[asyncio.Task[bool], str]:
+        """Claim due rows from the database and start them; a row handed meanwhile is skipped."""
+        busy = set(flight.values())
+        handed = set(self._handed_ids)
+        self._look, self._looked_at = False, time.monotonic()
+        rows = await asyncio.to_thread(self._due, busy, free)
+        self._look = self._look or len(rows) >= free
+        self._recheck = busy | {envelope.target.chat_id for _, envelope in rows}
+        return {
+            asyncio.create_task(self._deliver(row_id, envelope)): envelope.target.chat_id
+            for row_id, envelope in rows
+            if row_id not in handed and row_id not in self._handed_ids
+        }
+
+    async def _settle_some(self, flight: dict[asyncio.Task[bool], str]) -> int:
+        """Wait for a message in flight to settle, or for rows handed or a wake."""
+        waker = asyncio.ensure_future(self._ring.wait())
         done, _ = await asyncio.wait({*flight, waker}, return_when=asyncio.FIRST_COMPLETED)
         waker.cancel()
         sent = 0
         for task in done - {waker}:
-            del flight[task]
+            chat = flight.pop(task)
             sent += task.result()
+            if chat in self._recheck:
+                self._look = True
         return sent
 
     async def _record_sent(self, row_id: int, message_id: str | None) -> None:
@@ -359,6 +426,7 @@ class OutboxWorker:
             message_id = await self.send(envelope)
         except ChatMoved as moved:
             await asyncio.to_thread(self._follow, row_id, envelope, moved.new_chat_id)
+            self._follow_handed(envelope.target.chat_id, moved.new_chat_id)
         except Undeliverable as refused:
             self._log_failure(row_id, refused, None)
             await asyncio.to_thread(self._give_up, row_id, envelope, refused)
@@ -375,6 +443,7 @@ class OutboxWorker:
             await self._record_sent(row_id, message_id)
             return True
         finally:
+            self._handed_ids.discard(row_id)
             if envelope.bulk:
                 self._settled = True
                 self._nudge()
@@ -422,6 +491,16 @@ class OutboxWorker:
         log.warning(
             "%s outbox: message %d %s (%s)", self.platform, row_id, outcome, _describe(error)
         )
+
+    def _follow_handed(self, old: str, new: str) -> None:
+        """Rows handed for a chat that moved go to its new id; the moved row is looked up."""
+        self._handed = [
+            (row_id, replace(e, target=replace(e.target, chat_id=new)))
+            if e.target.chat_id == old
+            else (row_id, e)
+            for row_id, e in self._handed
+        ]
+        self._look = True
 
     def _follow(self, row_id: int, envelope: Envelope, new_chat_id: str) -> None:
         with self.db.transaction() as session:

@@ -43,10 +43,12 @@ from telegram.error import (
 )
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
+from bot.adapters.ordering import ChatQueues
 from bot.adapters.stopping import Stopped, unless_stopped
 from bot.adapters.text import HTML_ATOM, split_text
 from bot.app import App
 from bot.config import TelegramSettings
+from bot.delivery import handed
 from bot.messages import ChatKind, ChatRef, Choice, Envelope, EventKind, Incoming, UserRef
 from bot.outbox import ChatMoved, OutboxWorker, PartsSent, RetryLater, Undeliverable
 from bot.pacing import FloodLimits
@@ -65,6 +67,8 @@ LONG_POLL_SECONDS = 10
 STOP_GRACE_SECONDS = 3.0
 # Messages in flight at once: enough to keep Telegram's 30 a second going on a slow network.
 CONCURRENCY = 30
+# Updates handled at once (a webhook's); each chat's still one after another.
+CONCURRENT_UPDATES = 64
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -301,25 +305,36 @@ class TelegramAdapter:
         )
         self._admins: dict[str, tuple[float, frozenset[str]]] = {}
         self._parts = PartsSent()
+        self.queues = ChatQueues()
 
     async def on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Handle one update: map it, dispatch it in a worker thread, answer presses."""
-        await self.handle(update)
+        """Handle one update after the earlier ones from its chat (see `submit`)."""
+        await self.submit(update)
+
+    def submit(self, update: Update) -> asyncio.Task[None]:
+        """Handle an update once its chat's earlier updates are handled; chats run at once."""
+        chat = update.effective_chat or update.effective_user
+        return self.queues.submit(str(chat.id) if chat else "", partial(_handle, self, update))
 
     async def handle(self, update: Update) -> None:
-        """Map, dispatch and answer one update."""
+        """Map, dispatch and answer one update; its staged replies go straight to the worker."""
         answered = False
+        # Only the worker sending this platform's outbox takes its replies straight from here.
+        claim = timedelta(seconds=self.worker.claim_seconds) if self.worker.sending else None
         for incoming in to_incoming(update, self.bot.id, self.bot.username or ""):
             if incoming.chat.kind == ChatKind.GROUP and incoming.user is not None:
                 admins = await self.admins(incoming.chat.chat_id)
                 incoming = _with_admin(incoming, incoming.user.user_id in admins)
-            envelopes = await asyncio.to_thread(self.app.dispatcher.handle, incoming)
+            envelopes = await asyncio.to_thread(self.app.dispatcher.handle, incoming, claim)
+            ready = handed(envelopes) if claim is not None else []
+            self.worker.hand(ready)
+            if len(ready) < sum(e.outbox_id is not None for e in envelopes):
+                self.worker.wake()
             for envelope in envelopes:
                 if envelope.toast and update.callback_query is not None:
                     answered = await self._toast(update.callback_query, envelope)
         if update.callback_query is not None and not answered:
             await self._answer(update.callback_query, None)
-        self.worker.wake()
 
     async def admins(self, chat_id: str) -> frozenset[str]:
         """The group's owner and admins, from getChatAdministrators, cached briefly."""
@@ -485,7 +500,12 @@ def _with_admin(incoming: Incoming, admin: bool) -> Incoming:
 
 def build_application(settings: TelegramSettings) -> Application[Any, Any, Any, Any, Any, Any]:
     """A python-telegram-bot Application; the adapter keeps Telegram's flood limits itself."""
-    builder = ApplicationBuilder().token(settings.token).connection_pool_size(CONCURRENCY + 8)
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .connection_pool_size(CONCURRENCY + 8)
+        .concurrent_updates(CONCURRENT_UPDATES)
+    )
     if settings.base_url:
         base = settings.base_url.rstrip("/")
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
@@ -600,9 +620,10 @@ async def _reach(
 async def poll(
     adapter: TelegramAdapter, settings: TelegramSettings, stop: asyncio.Event, retry: _Retry
 ) -> None:
-    """Long-poll and handle updates in order until `stop`, finishing the update in hand.
+    """Long-poll and handle updates until `stop`, finishing the updates in hand.
 
-    An update is confirmed to Telegram (the next offset) only once handled: those fetched
+    Each chat's updates are handled in order, different chats' at the same time. An
+    update is confirmed to Telegram (the next offset) only once handled: those fetched
     but not handled when `stop` comes are delivered again after a restart.
     """
     bot = adapter.bot
@@ -621,11 +642,14 @@ async def poll(
                     allowed_updates=Update.ALL_TYPES,
                 ),
             )
+            handling = []
             for update in updates:
                 if stop.is_set():
                     break
-                await _handle(adapter, update)
+                handling.append(adapter.submit(update))
                 offset = update.update_id + 1
+            if handling:
+                await asyncio.wait(handling)
             if settings.poll_interval:
                 await unless_stopped(stop, asyncio.sleep(settings.poll_interval))
     except Stopped:

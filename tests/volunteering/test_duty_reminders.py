@@ -141,10 +141,15 @@ class _CrashOnce(PostOffice):
     crashed = False
 
     def prepare(
-        self, session: Session, envelopes: list[Envelope], now: datetime, owner: str | None
+        self,
+        session: Session,
+        envelopes: list[Envelope],
+        now: datetime,
+        owner: str | None,
+        claim: timedelta | None = None,
     ) -> list[Envelope]:
         """Stage the envelopes, then crash the first time."""
-        staged = super().prepare(session, envelopes, now, owner)
+        staged = super().prepare(session, envelopes, now, owner, claim)
         if not self.crashed:
             self.crashed = True
             raise RuntimeError("crash in the middle of a tick")
