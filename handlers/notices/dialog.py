@@ -6,9 +6,11 @@ the same answers may be typed.
 
 from __future__ import annotations
 
+from dataclasses import asdict, replace
+
 from bot.context import Context
 from bot.errors import DomainError
-from bot.messages import Choice, Envelope, Reply
+from bot.messages import Choice, Envelope, Media, MediaKind, Reply
 from bot.services import notices
 from bot.services.common import dialogs
 from bot.services.common.arguments import bounded
@@ -75,7 +77,10 @@ def _scope(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]:
 
 
 def _text(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]:
-    dialogs.advance(dialog, ctx.now, "receipts", text=notice_text(text))
+    """The notice's words; a picture or file sent with them (as its caption) goes along."""
+    media = ctx.incoming.media
+    kept = asdict(media) if media else None
+    dialogs.advance(dialog, ctx.now, "receipts", text=notice_text(text), media=kept)
     buttons = [("notices.yes_receipts_button", "要"), ("notices.no_receipts_button", "不要")]
     return [_ask("notices.ask_receipts", buttons)]
 
@@ -94,14 +99,17 @@ def _receipts(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]
 
 def _when(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]:
     data = dialog.data
+    kept = data.get("media")
     spec = notices.NoticeSpec(
-        tuple(data["scope"]), data["text"], data["receipts"], data["deadline"]
+        tuple(data["scope"]),
+        data["text"],
+        data["receipts"],
+        data["deadline"],
+        media=Media(**kept | {"kind": MediaKind(kept["kind"])}) if kept else None,
     )
     if folded(text) not in NOW:
         repeat = notices.parse_repeat(text)
         _, send_at = leading_word(text, AT_WORDS)
-        spec = notices.NoticeSpec(
-            spec.scope, spec.text, spec.receipts, spec.deadline, None if repeat else send_at, repeat
-        )
+        spec = replace(spec, send_at=None if repeat else send_at, repeat=repeat)
     dialogs.end(ctx.session, dialog)
     return [commands.post(ctx, spec)]

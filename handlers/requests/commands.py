@@ -31,6 +31,7 @@ def report(ctx: Context, args: str) -> list[Reply | Envelope]:
         ctx.circle,
         bounded(args, MAX_ARGUMENT),
         ctx.default_language,
+        ctx.incoming.media,
     )
     data = {
         "number": done.number,
@@ -46,6 +47,13 @@ def report(ctx: Context, args: str) -> list[Reply | Envelope]:
         "requests.reported_here", {"number": done.number, "name": ctx.resident.display_name}
     )
     return [line, answer, *done.envelopes]
+
+
+def photo_only(ctx: Context, text: str) -> list[Reply | Envelope] | None:
+    """A picture or file sent privately with no words: ask what is wrong (nothing kept)."""
+    if ctx.incoming.media is None or text.strip() or ctx.is_group:
+        return None
+    return [Reply("requests.photo_needs_words")]
 
 
 def listing(ctx: Context, args: str) -> Reply:

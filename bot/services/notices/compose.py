@@ -56,6 +56,7 @@ class Preview:
     repeat: dict[str, Any] | None = None
     deadline_minutes: int | None = None
     attachment: str | None = None
+    photo: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def compose(
     reached = resolve_scope(session, resident, community, spec.scope)
     timing = _timing(session, now, settings, community, spec)
     chats = chats_per_platform(session, [r.circle for r in reached])
-    image, document = attachment(spec.attachment, platform, chats)
+    image, document = attachment(spec.attachment, platform, chats, spec.media)
     notice = Notice(
         community_id=community.id,
         number=next_number(session, Notice, community),
@@ -138,11 +139,15 @@ def compose(
         deadline=local_text(timing.deadline, zone) if timing.deadline else None,
         repeat=timing.repeat.shown if timing.repeat else None,
         deadline_minutes=timing.deadline_minutes,
-        attachment=_file_name(image or document),
+        attachment=_file_name(spec, image or document),
+        photo=image is not None,
     )
 
 
-def _file_name(path: str | None) -> str | None:
+def _file_name(spec: NoticeSpec, path: str | None) -> str | None:
+    """The name of the file sent along, as the sender knows it."""
+    if spec.media is not None:
+        return spec.media.name or None
     return Path(path).name if path else None
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.errors import DomainError
-from bot.messages import Choice, Envelope, Reply
+from bot.messages import Choice, Envelope, Reply, carried
 from bot.services.common import access
 from bot.services.common.outreach import to_person
 from bot.services.common.quiet import default_quiet, quiet_hours
@@ -126,7 +126,12 @@ def to_owner(
         return []
     data = details(session, request, settings) | {"cause": cause.value, "why": why}
     choices = [[Choice("requests.take_button", f"/take {request.number}", True, True)]]
-    return to_person(request.owner, Reply("requests.assigned", data, choices), language)
+    envelopes = to_person(request.owner, Reply("requests.assigned", data, choices), language)
+    for envelope in envelopes:
+        platform = envelope.target.platform
+        image, document = carried(request.image, platform), carried(request.document, platform)
+        envelope.reply = replace(envelope.reply, image=image, document=document)
+    return envelopes
 
 
 def to_reporter(request: Request, reply: Reply, language: str) -> list[Envelope]:

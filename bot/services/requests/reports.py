@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.errors import DomainError
+from bot.messages import Media, MediaKind
 from bot.services.common import access
 from bot.services.common.numbering import next_number
 from bot.services.requests import chain
@@ -28,11 +29,13 @@ def report(
     circle: Circle | None,
     typed: str,
     language: str,
+    media: Media | None = None,
 ) -> Acted:
-    """Keep the request, route it by the reporter's place and its category, tell its owner."""
+    """Keep the request (with the picture or file sent along, for its owners only), route it
+    by the reporter's place and its category, tell its owner."""
     category, text = category_and_text(typed)
     if not text:
-        raise DomainError("requests.empty")
+        raise DomainError("requests.photo_needs_words" if media else "requests.empty")
     if len(text) > MAX_TEXT:
         raise DomainError("core.argument_too_long", limit=MAX_TEXT)
     community = access.community_for(session, reporter, circle)
@@ -48,6 +51,11 @@ def report(
         layer=Layer.COMMUNITY,
         created_at=now,
     )
+    if media is not None:
+        stored = str(media.as_path())
+        request.image, request.document = (
+            (stored, None) if media.kind == MediaKind.PHOTO else (None, stored)
+        )
     session.add(request)
     session.flush()
     grid = category in rules_of(session, community).grid
