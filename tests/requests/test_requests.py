@@ -26,6 +26,11 @@ PEOPLE = [
 
 @pytest.fixture
 def town(app: App) -> Driver:
+    """The community of `chained`."""
+    return chained(app)
+
+
+def chained(app: App) -> Driver:
     """The test community with the chain li → wang → zhang → the secretary over 3号楼,
     and zhao → qian over 4号楼."""
     driver = build(app)

@@ -1,0 +1,71 @@
+"""A photo sent with `报修 …`: kept with the request for its owners only, never in a group."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import App
+from bot.clock import VirtualClock
+from bot.messages import Media, MediaKind
+from models import Request
+from tests.requests.test_requests import chained
+from tests.support.community import session_of
+from tests.support.driver import Driver
+
+
+@pytest.fixture
+def town(app: App) -> Driver:
+    """The community with its chain of owners over 3号楼."""
+    return chained(app)
+
+
+PHOTO = Media(MediaKind.PHOTO, "console", "/tmp/路灯.jpg", "路灯.jpg", 80_000, saved=True)
+
+
+def _kept(app: App) -> tuple[str | None, str | None]:
+    with session_of(app) as session:
+        request = session.scalars(select(Request)).one()
+        return request.image, request.document
+
+
+def test_a_photo_goes_privately_to_the_owner_and_never_to_the_group(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1", media=PHOTO)
+    assert _kept(town.app) == ("/tmp/路灯.jpg", None)
+    by_chat = {e.target.chat_id: e.reply for e in town.answers}
+    assert by_chat["li"].image == Path("/tmp/路灯.jpg")
+    assert by_chat["g1"].image is None and by_chat["r1"].image is None
+
+
+def test_the_photo_goes_up_the_chain_with_the_request(town: Driver, app: App) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1", media=PHOTO)
+    clock = app.clock
+    assert isinstance(clock, VirtualClock)
+    end = clock.now() + timedelta(hours=5)
+    batches = app.scheduler.run_until(clock.now(), end, clock.set)
+    sent = [e for _, batch in batches for e in batch if e.target.chat_id == "wang"]
+    assert sent and sent[0].reply.image == Path("/tmp/路灯.jpg")
+
+
+def test_a_file_is_kept_as_a_file(town: Driver) -> None:
+    sheet = Media(MediaKind.FILE, "console", "/tmp/清单.xlsx", "清单.xlsx", 9_000, saved=True)
+    town.say("r1", "报修 楼道堆物清单见附件", "g1", media=sheet)
+    assert _kept(town.app) == (None, "/tmp/清单.xlsx")
+
+
+def test_a_photo_without_words_gets_a_clear_reply_and_nothing_is_kept(town: Driver) -> None:
+    before = town.snapshot()
+    for text, chat in (("报修", "g1"), ("报修", None), ("", None)):
+        answers = town.say("r1", text, chat, media=PHOTO)
+        assert len(answers) == 1 and "请在照片的说明里写上" in answers[0].text, answers
+    assert town.say("r1", "", "g1", media=PHOTO) == []
+    assert town.snapshot() == before
+
+
+def test_forget_drops_the_photo_with_the_words(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1", media=PHOTO)
+    town.say("r1", "注销 确认")
+    assert _kept(town.app) == (None, None)
