@@ -43,6 +43,11 @@ def post(ctx: Context, spec: notices.NoticeSpec) -> Reply:
         spec,
         ctx.incoming.chat.platform,
     )
+    return preview_reply(preview)
+
+
+def preview_reply(preview: notices.Preview) -> Reply:
+    """A draft's preview with the confirm and cancel buttons."""
     number = preview.number
     return Reply(
         "notices.preview",

@@ -55,13 +55,23 @@ def answer(ctx: Context, text: str) -> list[Reply | Envelope] | None:
     """Take the sender's plain text as the next answer of their guided notice, if any."""
     dialog = dialogs.active(ctx.session, ctx.now, ctx.incoming)
     if dialog is None or dialog.kind != KIND:
-        return None
+        return _attached(ctx, text)
     typed = bounded(text, commands.MAX_ARGUMENT)
     if folded(typed) in CANCEL:
         dialogs.end(ctx.session, dialog)
         return [Reply("dialogs.cancelled")]
     step_of = {"scope": _scope, "text": _text, "receipts": _receipts, "when": _when}
     return step_of[dialog.step](ctx, dialog, typed)
+
+
+def _attached(ctx: Context, text: str) -> list[Reply | Envelope] | None:
+    """A picture or file sent with no words just after a draft (as on WeChat, where
+    pictures have no caption): the draft's preview again, now with it; else None."""
+    media = ctx.incoming.media
+    if media is None or text.strip():
+        return None
+    preview = notices.attach_later(ctx.session, ctx.now, ctx.settings, ctx.resident, media)
+    return [commands.preview_reply(preview)] if preview is not None else None
 
 
 def _ask(template: str, buttons: list[tuple[str, str]], **data: object) -> Reply:

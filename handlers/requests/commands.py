@@ -50,10 +50,18 @@ def report(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 
 def photo_only(ctx: Context, text: str) -> list[Reply | Envelope] | None:
-    """A picture or file sent privately with no words: ask what is wrong (nothing kept)."""
-    if ctx.incoming.media is None or text.strip() or ctx.is_group:
+    """A picture or file with no words: it goes with the sender's report of a moment ago
+    (WeChat pictures have no caption); else, privately, a question what is wrong."""
+    media = ctx.incoming.media
+    if media is None or text.strip():
         return None
-    return [Reply("requests.photo_needs_words")]
+    added = requests.attach_later(
+        ctx.session, ctx.now, ctx.settings, ctx.resident, media, ctx.default_language
+    )
+    if added is not None:
+        kept = Reply("requests.photo_added", {"number": added.number}, audience=Audience.PRIVATE)
+        return [kept, *added.envelopes]
+    return None if ctx.is_group else [Reply("requests.photo_needs_words")]
 
 
 def listing(ctx: Context, args: str) -> Reply:

@@ -601,5 +601,5 @@ def test_a_photo_without_words_is_asked_about_privately_and_left_alone_in_a_grou
     tg: Harness,
 ) -> None:
     assert tg.feed(photo_update(RESIDENT, "", group(GROUP))) == []
-    assert "请在照片的说明里写上" in tg.text(photo_update(RESIDENT))
-    assert "请在照片的说明里写上" in tg.text(photo_update(RESIDENT, "/report", group(GROUP)))
+    assert "请用文字说一下是哪里" in tg.text(photo_update(RESIDENT))
+    assert "请用文字说一下是哪里" in tg.text(photo_update(RESIDENT, "/report", group(GROUP)))

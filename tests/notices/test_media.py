@@ -68,3 +68,15 @@ def test_the_guided_notice_takes_a_photo_with_its_text(app: App, tmp_path: Path)
     _confirm(driver, "sec", preview)
     posted = [e for e in driver.answers if e.target.chat_id in ("g1", "g2")]
     assert len(posted) == 2 and all(e.reply.image == Path(photo.ref) for e in posted)
+
+
+def test_a_photo_sent_soon_after_a_draft_joins_it(app: App, tmp_path: Path) -> None:
+    driver = build(app)
+    assert "附件" not in driver.one("sec", "通知 全部 | 明天上午停水").text
+    photo = _photo(tmp_path)
+    preview = driver.one("sec", "", media=photo)
+    assert "附件：一张图片（停水通知.jpg）" in preview.text and "通知 1" in preview.text
+    _confirm(driver, "sec", preview)
+    posted = [e for e in driver.answers if e.target.chat_id in ("g1", "g2")]
+    assert len(posted) == 2 and all(e.reply.image == Path(photo.ref) for e in posted)
+    assert "请用文字说一下是哪里" in driver.one("sec", "", media=photo).text

@@ -60,7 +60,7 @@ def test_a_photo_without_words_gets_a_clear_reply_and_nothing_is_kept(town: Driv
     before = town.snapshot()
     for text, chat in (("报修", "g1"), ("报修", None), ("", None)):
         answers = town.say("r1", text, chat, media=PHOTO)
-        assert len(answers) == 1 and "请在照片的说明里写上" in answers[0].text, answers
+        assert len(answers) == 1 and "请用文字说一下是哪里" in answers[0].text, answers
     assert town.say("r1", "", "g1", media=PHOTO) == []
     assert town.snapshot() == before
 
@@ -69,3 +69,22 @@ def test_forget_drops_the_photo_with_the_words(town: Driver) -> None:
     town.say("r1", "报修 3号楼门口路灯坏了", "g1", media=PHOTO)
     town.say("r1", "注销 确认")
     assert _kept(town.app) == (None, None)
+
+
+def test_a_photo_sent_soon_after_a_report_goes_with_it(town: Driver, app: App) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    answers = town.say("r1", "", "g1", media=PHOTO)
+    assert [(s.chat, "已经加到" in s.text) for s in answers if s.chat != "li"] == [("r1", True)]
+    assert [e.reply.image for e in town.answers if e.target.chat_id == "li"] == [PHOTO.as_path()]
+    assert _kept(app) == ("/tmp/路灯.jpg", None)
+    second = town.one("r1", "", media=PHOTO)
+    assert "请用文字说一下是哪里" in second.text
+
+
+def test_a_photo_long_after_the_report_is_not_added(town: Driver, app: App) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    clock = app.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(clock.now() + timedelta(minutes=6))
+    assert town.say("r1", "", "g1", media=PHOTO) == []
+    assert _kept(app) == (None, None)

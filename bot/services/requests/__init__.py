@@ -15,7 +15,7 @@ from bot.services.requests.mediation import (
     relay,
 )
 from bot.services.requests.reporter import confirm, rate, reopen
-from bot.services.requests.reports import report
+from bot.services.requests.reports import Attached, attach_later, report
 from bot.services.requests.rules import Rules, request_rules, rules_of
 from bot.services.requests.schedule import RequestDeadlines
 from bot.services.requests.views import (
@@ -29,6 +29,7 @@ from bot.services.requests.views import (
 
 __all__ = [
     "Acted",
+    "Attached",
     "Figures",
     "Line",
     "Linked",
@@ -39,6 +40,7 @@ __all__ = [
     "Rules",
     "Tally",
     "agree",
+    "attach_later",
     "confirm",
     "end",
     "escalate",
