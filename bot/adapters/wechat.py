@@ -43,6 +43,8 @@ PLATFORM = "wechat"
 MAX_TEXT = 1500
 # A file travels base64-encoded in one gRPC message, whose default limit is 4 MiB.
 MAX_FILE_BYTES = 3_000_000
+# The largest received file kept (Telegram's limit for files a bot sends).
+MAX_RECEIVED_BYTES = 50 * 1024 * 1024
 SEND_TIMEOUT = 30.0
 MAX_DELIVERY_KEY = 96
 # The SDK's loggers (one logs the token at WARNING), and hpack's, which logs gRPC headers
@@ -476,7 +478,7 @@ class WeChatAdapter:
             return None
         try:
             path = await client.save_file(message.message_id, self.media_folder)
-        except ServiceError as error:
+        except (ServiceError, OSError) as error:
             log.warning("wechat: a received file could not be saved (%s)", error)
             return None
         kind = MediaKind(message.media_kind)
@@ -603,12 +605,24 @@ class PuppetServiceClient:
 
     async def save_file(self, message_id: str, folder: Path) -> Path:
         """Save a received picture or file into `folder`, named by its message."""
-        box = await self._call(self._puppet.message_file(message_id))
+        name, data = await self._call(self._download(message_id))
         folder.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256(message_id.encode()).hexdigest()[:16]
-        path = folder / f"{digest}{Path(str(box.name or '')).suffix[:10]}"
-        await self._call(box.to_file(str(path), overwrite=True))
+        path = folder / f"{digest}{Path(name).suffix[:10]}"
+        path.write_bytes(data)
         return path
+
+    async def _download(self, message_id: str) -> tuple[str, bytes]:
+        """A received file's name and bytes, streamed (the SDK cannot read every FileBox
+        a service sends, but every service streams them)."""
+        name, data = "", bytearray()
+        async for response in self._puppet.puppet_stub.message_file_stream(id=message_id):
+            chunk = response.file_box_chunk
+            name = chunk.name or name
+            data.extend(chunk.data)
+            if len(data) > MAX_RECEIVED_BYTES:
+                raise ServiceError("a received file is over the size Linli keeps", False)
+        return name, bytes(data)
 
     async def room(self, room_id: str) -> RoomInfo:
         """A room's topic, owner and admins."""
