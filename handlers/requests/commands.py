@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from bot.context import Context
 from bot.errors import DomainError
-from bot.messages import Audience, Envelope, Reply
+from bot.messages import Audience, Envelope, Reply, carried
 from bot.services import points, requests
 from bot.services.common.arguments import bounded, number_and_rest
 from bot.services.common.when import local_text
@@ -65,9 +65,10 @@ def photo_only(ctx: Context, text: str) -> list[Reply | Envelope] | None:
 
 
 def listing(ctx: Context, args: str) -> Reply:
-    """`诉求`: mine, those I handle, my layer's, and the overdue; privately."""
+    """`诉求`: mine, those I handle, my layer's, and the overdue; `诉求 3` shows one, with
+    its photo; privately."""
     if args.strip():
-        raise DomainError("core.extra_arguments", extra=args.strip()[:40])
+        return _one(ctx, args)
     seen = requests.listing(ctx.session, ctx.resident, community_here(ctx))
     data = {
         "mine": [requests.line_data(x, ctx.zone) for x in seen.mine],
@@ -76,6 +77,25 @@ def listing(ctx: Context, args: str) -> Reply:
         "overdue": [requests.line_data(x, ctx.zone) for x in seen.overdue],
     }
     return Reply("requests.listing", data, audience=Audience.PRIVATE)
+
+
+def _one(ctx: Context, args: str) -> Reply:
+    """`诉求 3`: request 3 in full, its photo with it where this platform can send it."""
+    number, rest = _number(args, "requests.show_usage")
+    if rest:
+        raise DomainError("core.extra_arguments", extra=rest[:40])
+    community = community_here(ctx)
+    data, image, document = requests.shown(
+        ctx.session, ctx.settings, ctx.resident, community, number
+    )
+    platform = ctx.incoming.chat.platform
+    return Reply(
+        "requests.shown",
+        data,
+        audience=Audience.PRIVATE,
+        image=carried(image, platform),
+        document=carried(document, platform),
+    )
 
 
 def _number(args: str, usage: str) -> tuple[int, str]:

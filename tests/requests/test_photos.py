@@ -88,3 +88,13 @@ def test_a_photo_long_after_the_report_is_not_added(town: Driver, app: App) -> N
     clock.set(clock.now() + timedelta(minutes=6))
     assert town.say("r1", "", "g1", media=PHOTO) == []
     assert _kept(app) == (None, None)
+
+
+def test_one_request_shows_with_its_photo_to_those_who_may_see_it(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1", media=PHOTO)
+    shown = town.one("li", "诉求 1")
+    assert "诉求 1（公共设施）：待接单" in shown.text and "3号楼门口路灯坏了" in shown.text
+    assert town.answers[0].reply.image == PHOTO.as_path()
+    assert "没有找到您能查看的诉求 1" in town.one("zhao", "诉求 1").text
+    assert town.answers[0].reply.image is None
+    assert "请写编号" in town.one("li", "诉求 几").text

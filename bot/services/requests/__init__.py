@@ -1,7 +1,7 @@
 """Requests (接诉即办): report, the chain that owns them, deadlines and escalation, replies."""
 
 from bot.services.requests.chain import Linked, link_over, link_place
-from bot.services.requests.desk import Acted
+from bot.services.requests.desk import Acted, shown
 from bot.services.requests.digest import OverdueDigest
 from bot.services.requests.figures import Figures, Tally, figures
 from bot.services.requests.handling import escalate, reply, resolve, send_back, take
@@ -63,5 +63,6 @@ __all__ = [
     "resolve",
     "rules_of",
     "send_back",
+    "shown",
     "take",
 ]

@@ -134,6 +134,19 @@ def to_owner(
     return envelopes
 
 
+def shown(
+    session: Session, settings: Settings, viewer: Resident, community: Place, number: int
+) -> tuple[dict[str, object], str | None, str | None]:
+    """`诉求 3`: one request's details, status and owner, with the picture or file kept with
+    it (image, document), for those who may see it."""
+    request = find_request(session, community, number, viewer)
+    data = details(session, request, settings) | {
+        "state": request.status.value,
+        "owner": owner_name(request),
+    }
+    return data, request.image, request.document
+
+
 def to_reporter(request: Request, reply: Reply, language: str) -> list[Envelope]:
     """A private message to the reporter, where they are still known."""
     return to_person(request.reporter, reply, language) if request.reporter else []
