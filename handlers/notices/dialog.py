@@ -65,10 +65,11 @@ def answer(ctx: Context, text: str) -> list[Reply | Envelope] | None:
 
 
 def _attached(ctx: Context, text: str) -> list[Reply | Envelope] | None:
-    """A picture or file sent with no words just after a draft (as on WeChat, where
-    pictures have no caption): the draft's preview again, now with it; else None."""
+    """A picture or file sent privately with no words just after a draft (as on WeChat,
+    where pictures have no caption): the draft's preview again, now with it; else None."""
     media = ctx.incoming.media
-    if media is None or text.strip():
+    # Pictures in a group are the group's own; a draft takes only one sent to the bot.
+    if media is None or text.strip() or ctx.is_group:
         return None
     preview = notices.attach_later(ctx.session, ctx.now, ctx.settings, ctx.resident, media)
     return [commands.preview_reply(preview)] if preview is not None else None

@@ -74,6 +74,7 @@ def test_a_photo_sent_soon_after_a_draft_joins_it(app: App, tmp_path: Path) -> N
     driver = build(app)
     assert "附件" not in driver.one("sec", "通知 全部 | 明天上午停水").text
     photo = _photo(tmp_path)
+    assert driver.say("sec", "", "g1", media=photo) == []
     preview = driver.one("sec", "", media=photo)
     assert "附件：一张图片（停水通知.jpg）" in preview.text and "通知 1" in preview.text
     _confirm(driver, "sec", preview)
