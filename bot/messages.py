@@ -47,12 +47,58 @@ class UserRef:
     username: str = ""
 
 
+class MediaKind(enum.StrEnum):
+    """A picture, or any other file."""
+
+    PHOTO = "photo"
+    FILE = "file"
+
+
+# A platform's own reference to a file it keeps (Telegram's file_id), written as a path.
+PLATFORM_FILE = "platform-file:"
+
+
+@dataclass(frozen=True)
+class Media:
+    """A picture or file someone sent: `ref` is the platform's id for it (Telegram's
+    file_id), or, where `saved`, the path of the copy kept on this machine."""
+
+    kind: MediaKind
+    platform: str
+    ref: str
+    name: str = ""
+    size: int = 0
+    saved: bool = False
+
+    def as_path(self) -> Path:
+        """The media as a Reply carries it: its saved copy, or the platform's reference."""
+        return Path(self.ref) if self.saved else Path(f"{PLATFORM_FILE}{self.platform}:{self.ref}")
+
+
+def platform_file(path: Path, platform: str) -> str | None:
+    """The platform's own id of a file a Reply carries, when it is one of `platform`'s."""
+    prefix = f"{PLATFORM_FILE}{platform}:"
+    text = str(path)
+    return text[len(prefix) :] if text.startswith(prefix) else None
+
+
+def carried(stored: str | None, platform: str) -> Path | None:
+    """A stored picture or file as a Reply carries it, where `platform` can send it: a
+    file on this machine goes anywhere, a platform's own only back to that platform."""
+    if stored is None:
+        return None
+    path = Path(stored)
+    mine = platform_file(path, platform) is not None
+    return path if mine or not stored.startswith(PLATFORM_FILE) else None
+
+
 @dataclass(frozen=True)
 class Incoming:
     """One event from a platform, in neutral form.
 
     For a press, `text` is the button's token; for a migration, the chat's new id.
     `delivery_key` identifies a platform delivery, so a redelivered update is skipped.
+    `media` is a picture or file sent with the message (its caption is the text).
     """
 
     chat: ChatRef
@@ -66,6 +112,7 @@ class Incoming:
     bot_username: str = ""
     delivery_key: str = ""
     private_link: str = ""
+    media: Media | None = None
 
 
 class Audience(enum.StrEnum):

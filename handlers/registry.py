@@ -20,7 +20,7 @@ COMMANDS: list[Command] = [
 ]
 EVENTS = community.EVENTS
 SEEN = community.SEEN
-DIALOGS = [deliberation.DIALOG, notices.DIALOG]
+DIALOGS = [deliberation.DIALOG, notices.DIALOG, requests.DIALOG]
 
 
 def answer_dialog(ctx: Context, text: str) -> list[Reply | Envelope] | None:

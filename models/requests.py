@@ -153,6 +153,9 @@ class Request(Base):
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     overdue: Mapped[bool] = mapped_column(Boolean, default=False)
     resolution: Mapped[str] = mapped_column(String(500), default="")
+    # The picture (or file) sent with the report, as a Reply carries it; only owners see it.
+    image: Mapped[str | None] = mapped_column(String(500))
+    document: Mapped[str | None] = mapped_column(String(500))
     rating: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     taken_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

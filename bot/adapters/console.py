@@ -7,15 +7,26 @@ import json
 import logging
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 from bot.app import App
 from bot.clock import VirtualClock
 from bot.dispatcher import has_control_characters
 from bot.logs import log_failure
-from bot.messages import ChatKind, ChatRef, Envelope, EventKind, Incoming, PlatformTraits, UserRef
+from bot.messages import (
+    ChatKind,
+    ChatRef,
+    Envelope,
+    EventKind,
+    Incoming,
+    Media,
+    MediaKind,
+    PlatformTraits,
+    UserRef,
+)
 
 PLATFORM = "console"
 # Chat and user ids (and chat titles) are stored in columns of this width.
@@ -116,11 +127,13 @@ class ConsoleChat:
 
     def _message(self, event: dict[str, Any]) -> list[dict[str, Any]]:
         user = self._user(event, "from")
-        text = event.get("text")
+        media = _media(event)
+        text = event.get("text", "" if media else None)
         if not isinstance(text, str):
             raise InputError("a message needs text (a string)")
         chat, admin = self._chat(event, user)
-        return self._run(Incoming(chat, user, EventKind.MESSAGE, text, is_platform_admin=admin))
+        incoming = Incoming(chat, user, EventKind.MESSAGE, text, is_platform_admin=admin)
+        return self._run(replace(incoming, media=media))
 
     def _membership(self, event: dict[str, Any]) -> list[dict[str, Any]]:
         if "chat" not in event:
@@ -219,6 +232,18 @@ class ConsoleChat:
             line["at"] = at
             out.append(line)
         return out
+
+
+def _media(event: dict[str, Any]) -> Media | None:
+    """The picture (`image`) or file (`file`) a message sends: a file on this machine."""
+    for key, kind in (("image", MediaKind.PHOTO), ("file", MediaKind.FILE)):
+        if key in event:
+            path = Path(_text(event, key)).expanduser()
+            if not path.is_file():
+                raise InputError(f"{key}: no such file")
+            size = path.stat().st_size
+            return Media(kind, PLATFORM, str(path.resolve()), path.name, size, saved=True)
+    return None
 
 
 def _text(event: dict[str, Any], key: str, allow_empty: bool = False) -> str:

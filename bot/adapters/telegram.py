@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from telegram import (
     Bot,
@@ -49,7 +49,18 @@ from bot.adapters.text import HTML_ATOM, split_text
 from bot.app import App
 from bot.config import TelegramSettings
 from bot.delivery import handed
-from bot.messages import ChatKind, ChatRef, Choice, Envelope, EventKind, Incoming, UserRef
+from bot.messages import (
+    ChatKind,
+    ChatRef,
+    Choice,
+    Envelope,
+    EventKind,
+    Incoming,
+    Media,
+    MediaKind,
+    UserRef,
+    platform_file,
+)
 from bot.outbox import ChatMoved, OutboxWorker, PartsSent, RetryLater, Undeliverable
 from bot.pacing import FloodLimits
 from bot.rendering import to_plain
@@ -160,6 +171,12 @@ def keyboard(rows: list[list[Choice]]) -> InlineKeyboardMarkup | None:
     )
 
 
+def _file(path: Path, files: contextlib.ExitStack) -> str | BinaryIO:
+    """A file Telegram already keeps, by its id (no upload); else the local file, opened."""
+    file_id = platform_file(path, PLATFORM)
+    return file_id if file_id is not None else files.enter_context(path.open("rb"))
+
+
 def _user(user: User) -> UserRef:
     return UserRef(PLATFORM, str(user.id), user.full_name, user.username or "")
 
@@ -178,6 +195,18 @@ def _mentions(message: Message) -> tuple[UserRef, ...]:
         for entity in message.entities
         if entity.type == MessageEntity.TEXT_MENTION and entity.user is not None
     )
+
+
+def _media(message: Message) -> Media | None:
+    """The picture (its largest size) or file sent with a message, by Telegram's file_id."""
+    if message.photo:
+        largest = max(message.photo, key=lambda size: size.width * size.height)
+        return Media(MediaKind.PHOTO, PLATFORM, largest.file_id, "", largest.file_size or 0)
+    document = message.document
+    if document is not None:
+        name = document.file_name or ""
+        return Media(MediaKind.FILE, PLATFORM, document.file_id, name, document.file_size or 0)
+    return None
 
 
 def to_incoming(update: Update, bot_id: int, bot_username: str) -> list[Incoming]:
@@ -229,7 +258,8 @@ def _message_events(
         gone = _user(message.left_chat_member)
         return [Incoming(chat, gone, EventKind.LEFT, subject=gone, delivery_key=key, **common)]
     text = message.text or message.caption or ""
-    if not text:
+    media = _media(message)
+    if not text and media is None:
         return []
     reply_to = message.reply_to_message
     return [
@@ -241,6 +271,7 @@ def _message_events(
             mentions=_mentions(message),
             reply_to=_user(reply_to.from_user) if reply_to and reply_to.from_user else None,
             delivery_key=key,
+            media=media,
             **common,
         )
     ]
@@ -420,18 +451,18 @@ class TelegramAdapter:
 
     async def _piece(self, chat_id: int, piece: _Piece) -> str:
         """Send one piece of a message; its id."""
-        if piece.document is not None:
-            with piece.document.open("rb") as file:
-                sent = await self.bot.send_document(chat_id, file, filename=piece.document.name)
-        elif piece.image is None:
-            sent = await self.bot.send_message(
-                chat_id, piece.text, parse_mode=ParseMode.HTML, reply_markup=piece.markup
-            )
-        else:
-            with piece.image.open("rb") as picture:
+        with contextlib.ExitStack() as files:
+            if piece.document is not None:
+                document = _file(piece.document, files)
+                sent = await self.bot.send_document(chat_id, document, filename=piece.document.name)
+            elif piece.image is None:
+                sent = await self.bot.send_message(
+                    chat_id, piece.text, parse_mode=ParseMode.HTML, reply_markup=piece.markup
+                )
+            else:
                 sent = await self.bot.send_photo(
                     chat_id,
-                    picture,
+                    _file(piece.image, files),
                     caption=piece.text,
                     parse_mode=ParseMode.HTML,
                     reply_markup=piece.markup,

@@ -23,7 +23,16 @@ from bot.adapters.stopping import Stopped, unless_stopped
 from bot.adapters.text import split_text
 from bot.app import App
 from bot.config import WeChatSettings
-from bot.messages import ChatKind, ChatRef, Envelope, EventKind, Incoming, UserRef
+from bot.messages import (
+    ChatKind,
+    ChatRef,
+    Envelope,
+    EventKind,
+    Incoming,
+    Media,
+    MediaKind,
+    UserRef,
+)
 from bot.outbox import OutboxWorker, PartsSent, RetryLater
 
 if TYPE_CHECKING:
@@ -34,6 +43,8 @@ PLATFORM = "wechat"
 MAX_TEXT = 1500
 # A file travels base64-encoded in one gRPC message, whose default limit is 4 MiB.
 MAX_FILE_BYTES = 3_000_000
+# The largest received file kept (Telegram's limit for files a bot sends).
+MAX_RECEIVED_BYTES = 50 * 1024 * 1024
 SEND_TIMEOUT = 30.0
 MAX_DELIVERY_KEY = 96
 # The SDK's loggers (one logs the token at WARNING), and hpack's, which logs gRPC headers
@@ -79,6 +90,8 @@ class MessageInfo:
     text: str
     mention_ids: tuple[str, ...] = ()
     is_text: bool = True
+    # A picture ("photo") or another file ("file") that can be saved; else empty.
+    media_kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -148,6 +161,10 @@ class WeChatClient(Protocol):
         """A contact's display name."""
         ...
 
+    async def save_file(self, message_id: str, folder: Path) -> Path:
+        """Save a received picture or file (its FileBox) into `folder`; its path."""
+        ...
+
     async def send_text(self, conversation_id: str, text: str) -> str:
         """Send text to a room or a contact; the new message's id."""
         ...
@@ -182,9 +199,14 @@ def delivery_key(message_id: str) -> str:
 
 
 def message_incoming(
-    message: MessageInfo, room: RoomInfo | None, names: Mapping[str, str], me: Account
+    message: MessageInfo,
+    room: RoomInfo | None,
+    names: Mapping[str, str],
+    me: Account,
+    media: Media | None = None,
 ) -> Incoming | None:
-    """A received message as Incoming; None for the bot's own messages."""
+    """A received message as Incoming, with the picture or file saved from it; None for the
+    bot's own messages."""
     talker = message.talker_id
     if not talker or talker == me.contact_id:
         return None
@@ -202,11 +224,12 @@ def message_incoming(
         chat=chat,
         user=user,
         event=EventKind.MESSAGE,
-        # Pictures, voice and files carry no command: they only count the sender as seen.
+        # Pictures, voice and files carry no command (WeChat has no captions).
         text=strip_bot_mention(message.text, me.name) if message.is_text else "",
         is_platform_admin=room is not None and room.is_admin(talker),
         mentions=mentions,
         delivery_key=delivery_key(message.message_id),
+        media=media,
     )
 
 
@@ -338,6 +361,7 @@ class WeChatAdapter:
         self.worker = OutboxWorker(
             app.db, app.clock, PLATFORM, self.send, idle_seconds=min(retry_seconds, 1.0)
         )
+        self.media_folder = app.settings.data_path / "wechat-files"
         self.me: Account | None = None
         self._client: WeChatClient | None = None
         self._online = asyncio.Event()
@@ -439,12 +463,27 @@ class WeChatAdapter:
                 return
             room = await client.room(message.room_id) if message.room_id else None
             names = await self._names(client, [message.talker_id, *message.mention_ids])
-            incoming = message_incoming(message, room, names, me)
+            media = await self._media(client, message)
+            incoming = message_incoming(message, room, names, me, media)
             await self._dispatch([incoming] if incoming else [])
         elif isinstance(event, RoomChanged):
             room = await client.room(event.room_id)
             names = await self._names(client, [*event.contact_ids, event.actor_id])
             await self._dispatch(membership_incoming(event, room, names, me))
+
+    async def _media(self, client: WeChatClient, message: MessageInfo) -> Media | None:
+        """The picture or file of a message, saved into the data folder; None when there is
+        none or it cannot be fetched."""
+        if not message.media_kind:
+            return None
+        try:
+            path = await client.save_file(message.message_id, self.media_folder)
+        except (ServiceError, OSError) as error:
+            log.warning("wechat: a received file could not be saved (%s)", error)
+            return None
+        kind = MediaKind(message.media_kind)
+        name = path.name if kind == MediaKind.FILE else ""
+        return Media(kind, PLATFORM, str(path), name, path.stat().st_size, saved=True)
 
     async def _names(self, client: WeChatClient, contacts: Iterable[str]) -> dict[str, str]:
         return {c: await self._name(client, c) for c in dict.fromkeys(contacts) if c}
@@ -549,6 +588,10 @@ class PuppetServiceClient:
         # The wechat extra is optional, so its SDK is imported only where it is used.
         from wechaty_puppet import MessageType
 
+        kinds = {
+            MessageType.MESSAGE_TYPE_IMAGE: "photo",
+            MessageType.MESSAGE_TYPE_ATTACHMENT: "file",
+        }
         payload = await self._call(self._puppet.message_payload(message_id))
         return MessageInfo(
             message_id=payload.id or message_id,
@@ -557,7 +600,29 @@ class PuppetServiceClient:
             text=payload.text or "",
             mention_ids=tuple(payload.mention_ids),
             is_text=payload.type == MessageType.MESSAGE_TYPE_TEXT,
+            media_kind=kinds.get(payload.type, ""),
         )
+
+    async def save_file(self, message_id: str, folder: Path) -> Path:
+        """Save a received picture or file into `folder`, named by its message."""
+        name, data = await self._call(self._download(message_id))
+        folder.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256(message_id.encode()).hexdigest()[:16]
+        path = folder / f"{digest}{Path(name).suffix[:10]}"
+        path.write_bytes(data)
+        return path
+
+    async def _download(self, message_id: str) -> tuple[str, bytes]:
+        """A received file's name and bytes, streamed (the SDK cannot read every FileBox
+        a service sends, but every service streams them)."""
+        name, data = "", bytearray()
+        async for response in self._puppet.puppet_stub.message_file_stream(id=message_id):
+            chunk = response.file_box_chunk
+            name = chunk.name or name
+            data.extend(chunk.data)
+            if len(data) > MAX_RECEIVED_BYTES:
+                raise ServiceError("a received file is over the size Linli keeps", False)
+        return name, bytes(data)
 
     async def room(self, room_id: str) -> RoomInfo:
         """A room's topic, owner and admins."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Choice, Envelope, Reply
@@ -26,7 +28,8 @@ def _number(args: str, usage: str) -> int | None:
 
 def compose(ctx: Context, args: str) -> Reply:
     """`通知 1号院 | 明天停水 | 回执 截止 明天18:00 | 定时 明天 8:00`: a preview to confirm."""
-    return post(ctx, notices.parse_notice(bounded(args, MAX_ARGUMENT)))
+    spec = notices.parse_notice(bounded(args, MAX_ARGUMENT))
+    return post(ctx, replace(spec, media=ctx.incoming.media))
 
 
 def post(ctx: Context, spec: notices.NoticeSpec) -> Reply:
@@ -40,6 +43,11 @@ def post(ctx: Context, spec: notices.NoticeSpec) -> Reply:
         spec,
         ctx.incoming.chat.platform,
     )
+    return preview_reply(preview)
+
+
+def preview_reply(preview: notices.Preview) -> Reply:
+    """A draft's preview with the confirm and cancel buttons."""
     number = preview.number
     return Reply(
         "notices.preview",
@@ -55,6 +63,7 @@ def post(ctx: Context, spec: notices.NoticeSpec) -> Reply:
             "repeat": preview.repeat,
             "deadline_minutes": preview.deadline_minutes,
             "attachment": preview.attachment,
+            "photo": preview.photo,
         },
         [
             [

@@ -6,9 +6,11 @@ the same answers may be typed.
 
 from __future__ import annotations
 
+from dataclasses import asdict, replace
+
 from bot.context import Context
 from bot.errors import DomainError
-from bot.messages import Choice, Envelope, Reply
+from bot.messages import Choice, Envelope, Media, MediaKind, Reply
 from bot.services import notices
 from bot.services.common import dialogs
 from bot.services.common.arguments import bounded
@@ -53,13 +55,24 @@ def answer(ctx: Context, text: str) -> list[Reply | Envelope] | None:
     """Take the sender's plain text as the next answer of their guided notice, if any."""
     dialog = dialogs.active(ctx.session, ctx.now, ctx.incoming)
     if dialog is None or dialog.kind != KIND:
-        return None
+        return _attached(ctx, text)
     typed = bounded(text, commands.MAX_ARGUMENT)
     if folded(typed) in CANCEL:
         dialogs.end(ctx.session, dialog)
         return [Reply("dialogs.cancelled")]
     step_of = {"scope": _scope, "text": _text, "receipts": _receipts, "when": _when}
     return step_of[dialog.step](ctx, dialog, typed)
+
+
+def _attached(ctx: Context, text: str) -> list[Reply | Envelope] | None:
+    """A picture or file sent privately with no words just after a draft (as on WeChat,
+    where pictures have no caption): the draft's preview again, now with it; else None."""
+    media = ctx.incoming.media
+    # Pictures in a group are the group's own; a draft takes only one sent to the bot.
+    if media is None or text.strip() or ctx.is_group:
+        return None
+    preview = notices.attach_later(ctx.session, ctx.now, ctx.settings, ctx.resident, media)
+    return [commands.preview_reply(preview)] if preview is not None else None
 
 
 def _ask(template: str, buttons: list[tuple[str, str]], **data: object) -> Reply:
@@ -75,7 +88,10 @@ def _scope(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]:
 
 
 def _text(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]:
-    dialogs.advance(dialog, ctx.now, "receipts", text=notice_text(text))
+    """The notice's words; a picture or file sent with them (as its caption) goes along."""
+    media = ctx.incoming.media
+    kept = asdict(media) if media else None
+    dialogs.advance(dialog, ctx.now, "receipts", text=notice_text(text), media=kept)
     buttons = [("notices.yes_receipts_button", "要"), ("notices.no_receipts_button", "不要")]
     return [_ask("notices.ask_receipts", buttons)]
 
@@ -94,14 +110,17 @@ def _receipts(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]
 
 def _when(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]:
     data = dialog.data
+    kept = data.get("media")
     spec = notices.NoticeSpec(
-        tuple(data["scope"]), data["text"], data["receipts"], data["deadline"]
+        tuple(data["scope"]),
+        data["text"],
+        data["receipts"],
+        data["deadline"],
+        media=Media(**kept | {"kind": MediaKind(kept["kind"])}) if kept else None,
     )
     if folded(text) not in NOW:
         repeat = notices.parse_repeat(text)
         _, send_at = leading_word(text, AT_WORDS)
-        spec = notices.NoticeSpec(
-            spec.scope, spec.text, spec.receipts, spec.deadline, None if repeat else send_at, repeat
-        )
+        spec = replace(spec, send_at=None if repeat else send_at, repeat=repeat)
     dialogs.end(ctx.session, dialog)
     return [commands.post(ctx, spec)]

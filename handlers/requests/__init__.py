@@ -61,3 +61,5 @@ COMMANDS: list[Command] = [
 ]
 # The deadlines first, so a morning's overdue list holds what fell overdue that tick.
 SCHEDULED: list[WorkFactory] = [RequestDeadlines, OverdueDigest]
+# A picture sent privately with no words is answered (after any open dialog had its say).
+DIALOG = commands.photo_only

@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from bot.context import Context
 from bot.errors import DomainError
-from bot.messages import Audience, Envelope, Reply
+from bot.messages import Audience, Envelope, Reply, carried
 from bot.services import requests
 from bot.services.common.arguments import bounded, number_and_rest
 from bot.services.common.when import local_text
@@ -31,6 +31,7 @@ def report(ctx: Context, args: str) -> list[Reply | Envelope]:
         ctx.circle,
         bounded(args, MAX_ARGUMENT),
         ctx.default_language,
+        ctx.incoming.media,
     )
     data = {
         "number": done.number,
@@ -48,10 +49,26 @@ def report(ctx: Context, args: str) -> list[Reply | Envelope]:
     return [line, answer, *done.envelopes]
 
 
+def photo_only(ctx: Context, text: str) -> list[Reply | Envelope] | None:
+    """A picture or file with no words: it goes with the sender's report of a moment ago
+    (WeChat pictures have no caption); else, privately, a question what is wrong."""
+    media = ctx.incoming.media
+    if media is None or text.strip():
+        return None
+    added = requests.attach_later(
+        ctx.session, ctx.now, ctx.settings, ctx.resident, media, ctx.default_language
+    )
+    if added is not None:
+        kept = Reply("requests.photo_added", {"number": added.number}, audience=Audience.PRIVATE)
+        return [kept, *added.envelopes]
+    return None if ctx.is_group else [Reply("requests.photo_needs_words")]
+
+
 def listing(ctx: Context, args: str) -> Reply:
-    """`诉求`: mine, those I handle, my layer's, and the overdue; privately."""
+    """`诉求`: mine, those I handle, my layer's, and the overdue; `诉求 3` shows one, with
+    its photo; privately."""
     if args.strip():
-        raise DomainError("core.extra_arguments", extra=args.strip()[:40])
+        return _one(ctx, args)
     seen = requests.listing(ctx.session, ctx.resident, community_here(ctx))
     data = {
         "mine": [requests.line_data(x, ctx.zone) for x in seen.mine],
@@ -60,6 +77,25 @@ def listing(ctx: Context, args: str) -> Reply:
         "overdue": [requests.line_data(x, ctx.zone) for x in seen.overdue],
     }
     return Reply("requests.listing", data, audience=Audience.PRIVATE)
+
+
+def _one(ctx: Context, args: str) -> Reply:
+    """`诉求 3`: request 3 in full, its photo with it where this platform can send it."""
+    number, rest = _number(args, "requests.show_usage")
+    if rest:
+        raise DomainError("core.extra_arguments", extra=rest[:40])
+    community = community_here(ctx)
+    data, image, document = requests.shown(
+        ctx.session, ctx.settings, ctx.resident, community, number
+    )
+    platform = ctx.incoming.chat.platform
+    return Reply(
+        "requests.shown",
+        data,
+        audience=Audience.PRIVATE,
+        image=carried(image, platform),
+        document=carried(document, platform),
+    )
 
 
 def _number(args: str, usage: str) -> tuple[int, str]:

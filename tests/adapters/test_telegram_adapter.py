@@ -35,8 +35,10 @@ from tests.support.telegram_fakes import (
     Failure,
     RecordingRequest,
     bot_membership_update,
+    document_update,
     group,
     message_update,
+    photo_update,
     press_update,
     service_update,
     user,
@@ -565,3 +567,39 @@ def test_a_picture_and_its_text_cut_by_a_flood_wait_resume_without_repeats(
     assert [name for name, _ in sent] == ["sendPhoto", "sendMessage", "sendMessage"]
     text = "\n".join(p["text"] for _, p in sent[1:])
     assert [text.count(f"{n}. Option {n} ") for n in range(1, 41)] == [1] * 40
+
+
+def test_a_photo_captioned_as_a_notice_goes_to_the_groups_by_its_file_id(tg: Harness) -> None:
+    [preview] = tg.feed(photo_update(OWNER, "/notice 全部 | 明天上午停水"))
+    assert "附件：一张图片" in preview["text"], preview["text"]
+    before = len(tg.request.calls)
+    tg.feed(message_update(OWNER, "/sendnotice 1"))
+    photos = [p for name, p in tg.request.calls[before:] if name == "sendPhoto"]
+    assert [(p["chat_id"], p["photo"]) for p in photos] == [(GROUP, "photo-large")]
+    assert "明天上午停水" in photos[0]["caption"]
+
+
+def test_a_file_over_telegrams_limit_is_refused_and_nothing_goes(tg: Harness) -> None:
+    too_big = document_update(OWNER, "/notice 全部 | 宣传片", "宣传片.mp4", 60 * 1024 * 1024)
+    [answer] = tg.feed(too_big)
+    assert "太大了" in answer["text"] and "50 MB" in answer["text"], answer["text"]
+    assert not tg.request.sent("sendDocument") and not tg.request.sent("sendPhoto")
+
+
+def test_a_report_keeps_its_photo_for_the_owner_and_the_group_sees_one_line(
+    tg: Harness,
+) -> None:
+    tg.feed(message_update(OWNER, "/start"))
+    sent = tg.feed(photo_update(RESIDENT, "/report 3号楼门口路灯坏了", group(GROUP)))
+    assert any(p["chat_id"] == GROUP and "路灯" not in p["text"] for p in sent)
+    photos = tg.request.sent("sendPhoto")
+    assert [(p["chat_id"], p["photo"]) for p in photos] == [(OWNER["id"], "photo-large")]
+    assert "3号楼门口路灯坏了" in photos[0]["caption"]
+
+
+def test_a_photo_without_words_is_asked_about_privately_and_left_alone_in_a_group(
+    tg: Harness,
+) -> None:
+    assert tg.feed(photo_update(RESIDENT, "", group(GROUP))) == []
+    assert "请用文字说一下是哪里" in tg.text(photo_update(RESIDENT))
+    assert "请用文字说一下是哪里" in tg.text(photo_update(RESIDENT, "/report", group(GROUP)))

@@ -26,7 +26,13 @@ from bot import runner
 from bot.adapters.wechat import MAX_FILE_BYTES, PuppetServiceClient, WeChatAdapter
 from bot.app import App, bootstrap, prepare_database
 from bot.clock import SystemClock
-from bot.config import DeliverySettings, Settings, TelegramSettings, WeChatSettings
+from bot.config import (
+    DeliverySettings,
+    GeneralSettings,
+    Settings,
+    TelegramSettings,
+    WeChatSettings,
+)
 from bot.delivery import stage
 from bot.messages import ChatKind, Envelope, Reply, Target
 from bot.services.community import roles
@@ -103,8 +109,9 @@ AROUND_THE_CLOCK = DeliverySettings(quiet_hours="")
 class RunningBot:
     """Linli's WeChat adapter in its own thread and event loop, as `linli run` runs it."""
 
-    def __init__(self, url: str, endpoint: str, per_room: float = 0.3) -> None:
+    def __init__(self, url: str, endpoint: str, per_room: float = 0.3, data_dir: str = "") -> None:
         settings = Settings(
+            general=GeneralSettings(data_dir=data_dir),
             delivery=AROUND_THE_CLOCK,
             wechat=WeChatSettings(
                 endpoint=endpoint,
@@ -164,9 +171,9 @@ class RunningBot:
 
 
 @pytest.fixture
-def bot(service: WeChatService, db_url: str) -> Iterator[RunningBot]:
-    """Linli's adapter connected to the service."""
-    running = RunningBot(db_url, service.endpoint).start()
+def bot(service: WeChatService, db_url: str, tmp_path: Path) -> Iterator[RunningBot]:
+    """Linli's adapter connected to the service, keeping received files under tmp_path."""
+    running = RunningBot(db_url, service.endpoint, data_dir=str(tmp_path / "data")).start()
     running.wait_online()
     yield running
     running.stop()
@@ -264,7 +271,7 @@ def test_bad_input_from_residents_changes_nothing_and_crashes_nothing(
     service.send_file(LI, 30_000, "photo.jpg", ROOM)
     service.send_file(LI, 30_000, "photo.jpg")
     [hint] = service.wait_sent(lambda sent: True, since=since)
-    assert hint["to"] == LI and hint["text"] == "没看懂您的意思。发送「帮助」查看能用的命令。"
+    assert hint["to"] == LI and hint["text"].startswith("收到了您的照片。请用文字说一下")
 
     consent = answer(service, ZHAO, "登记 3-2-302", ROOM)
     assert consent.startswith("赵六😀，登记 1号院/3号楼/2单元/302")
@@ -506,3 +513,18 @@ def test_one_process_serves_a_telegram_group_and_a_wechat_room_of_one_circle(
         app.close()
         emulator.stop()
     assert not thread.is_alive() and not failures, failures
+
+
+def test_a_picture_sent_after_a_report_goes_privately_to_its_owner(
+    service: WeChatService, bot: RunningBot
+) -> None:
+    answer(service, OWNER, "绑定 1号院", ROOM)
+    since = service.say(LI, "报修 3号楼门口路灯坏了", ROOM)
+    service.wait_sent(to(OWNER), since=since)
+    since = len(service.sent)
+    service.send_file(LI, 30_000, "路灯.jpg", ROOM)
+    sent = service.wait_sent(lambda s: True, since=since, count=3)
+    pictures = [(s["to"], s.get("size")) for s in sent if "file" in s]
+    assert pictures == [(OWNER, 30_000)]
+    assert [s["text"][:9] for s in sent if s["to"] == LI] == ["照片已经加到您反映"]
+    assert not any(s["to"] == ROOM for s in sent)

@@ -30,7 +30,14 @@ from bot.adapters.wechat import (
 )
 from bot.app import App, bootstrap
 from bot.clock import SystemClock
-from bot.config import ConfigError, DeliverySettings, Settings, WeChatSettings, load_settings
+from bot.config import (
+    ConfigError,
+    DeliverySettings,
+    GeneralSettings,
+    Settings,
+    WeChatSettings,
+    load_settings,
+)
 from bot.db import Database
 from bot.delivery import stage
 from bot.messages import ChatKind, ChatRef, Envelope, EventKind, Reply, Target, UserRef
@@ -360,3 +367,39 @@ def test_an_unreachable_service_is_retried_with_growing_waits_and_a_clear_log_li
     assert lines[0].startswith("WeChat: cannot reach the puppet service at ")
     assert [line.rsplit("again in ", 1)[1] for line in lines] == ["0.01 s", "0.02 s", "0.04 s"]
     assert adapter.me == ME
+
+
+def test_a_picture_sent_after_a_report_goes_privately_to_its_owner(
+    db: Database, tmp_path: Path
+) -> None:
+    settings = Settings(
+        general=GeneralSettings(data_dir=str(tmp_path)), delivery=DeliverySettings(quiet_hours="")
+    )
+    app = bootstrap(settings, SystemClock(), db=db)
+    with app.db.transaction() as session:
+        for path in GRID:
+            add_path(session, path)
+    fake = FakeWeChat()
+    fake.add_room(ROOM, NAMES)
+    Driver(app).grant("owner", "书记", "红旗里社区", platform="wechat")
+
+    async def scenario(adapter: WeChatAdapter) -> None:
+        fake.say("owner", "绑定 1号院", ROOM.room_id)
+        fake.say("owner", "开始")
+        await until(lambda: len(fake.sent) == 2)
+        fake.send_picture("li", "路灯.jpg", b"\xff\xd8 jpeg", ROOM.room_id)
+        fake.say("li", "报修 3号楼门口路灯坏了", ROOM.room_id)
+        await until(lambda: any("路灯坏了" in what for chat, what in fake.sent if chat == "owner"))
+        fake.send_picture("li", "路灯.jpg", b"\xff\xd8 jpeg", ROOM.room_id)
+        await until(lambda: any("[file" in what for _, what in fake.sent))
+        await until(lambda: any("已经加到" in what for _, what in fake.sent))
+
+    try:
+        run_with(app, fake, scenario)
+    finally:
+        app.close()
+    to_owner = [what for chat, what in fake.sent if chat == "owner"]
+    assert any(w.startswith("[file ") and w.endswith("-路灯.jpg]") for w in to_owner), to_owner
+    assert not any("[file" in what for chat, what in fake.sent if chat == ROOM.room_id)
+    saved = list((tmp_path / "wechat-files").iterdir())
+    assert len(saved) == 2 and saved[0].read_bytes() == b"\xff\xd8 jpeg"

@@ -214,3 +214,25 @@ def test_a_user_without_a_name_keeps_the_name_the_database_knows(db_url: str) ->
     run_console(db_url, [{"from": "u2", "name": "李四", "text": "/start"}])
     out = run_console(db_url, [{"from": "u2", "text": "/me"}, {"from": "u9", "text": "/me"}])
     assert out[0]["text"].startswith("李四") and out[1]["text"].startswith("u9")
+
+
+def test_a_picture_goes_with_a_notice_and_a_missing_one_is_a_bad_line(
+    db_url: str, tmp_path: Path
+) -> None:
+    poster = tmp_path / "海报.jpg"
+    poster.write_bytes(b"\xff\xd8 jpeg")
+    out = run_console(
+        db_url,
+        [
+            *SETUP,
+            {"from": "u1", "image": str(tmp_path / "none.jpg"), "text": "通知 全部 | 义诊"},
+            {"from": "u1", "image": str(poster), "text": "通知 全部 | 周六义诊"},
+            {"from": "u2", "image": str(poster)},
+            {"from": "u1", "text": "确认发送 1"},
+        ],
+    )
+    assert [o["error"] for o in out if "error" in o] == ["line 4: image: no such file"]
+    assert any("附件：一张图片（海报.jpg）" in o.get("text", "") for o in out)
+    assert any("请用文字说一下是哪里" in o.get("text", "") for o in out if o.get("to") == "u2")
+    [posted] = [o for o in out if o.get("chat") == "g1" and "image" in o]
+    assert posted["image"] == str(poster.resolve()) and "周六义诊" in posted["caption"]

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import inspect, select, text
 
 from bot.app import App
-from bot.messages import ChatKind, ChatRef, Envelope, EventKind, Incoming, UserRef
+from bot.messages import ChatKind, ChatRef, Envelope, EventKind, Incoming, Media, UserRef
 from bot.services.community import roles
 from bot.services.community.grid import add_path, resolve_place
 from bot.services.community.people import ensure_identity
@@ -79,8 +79,10 @@ class Driver:
         name: str | None = None,
         event: EventKind = EventKind.MESSAGE,
         mentions: tuple[str, ...] = (),
+        media: Media | None = None,
     ) -> list[Sent]:
-        """`user` sends `message` in `chat` (private when None); returns the bot's answers."""
+        """`user` sends `message` in `chat` (private when None), with a picture or file as
+        `media` (the message its caption); returns the bot's answers."""
         if name is not None:
             self.names[user] = name
         name = self.names.get(user, user)
@@ -97,6 +99,7 @@ class Driver:
             is_platform_admin=chat is not None and user in self.admins.get(chat, set()),
             mentions=tuple(UserRef(PLATFORM, m, "") for m in mentions),
             subject=UserRef(PLATFORM, user, name),
+            media=media,
         )
         out = []
         self.answers = self.app.dispatcher.handle(incoming)

@@ -12,14 +12,14 @@ from sqlalchemy import func, select
 from bot.app import App
 from bot.clock import VirtualClock
 from bot.errors import DomainError
-from bot.messages import EventKind, Reply
+from bot.messages import EventKind, Media, MediaKind, Reply
 from bot.rendering import Renderer
 from bot.services.common.access import community_of
 from bot.services.community import roles
 from bot.services.community.grid import LEVELS, add_path, resolve_place
 from bot.services.community.people import ensure_identity
 from handlers.registry import COMMANDS
-from models import Circle, JoinRequest, Notice, Poll, Role, Shift, Topic
+from models import Circle, JoinRequest, Notice, Poll, Request, Role, Shift, Topic
 from tests.support.community import bind_approved, build, register
 from tests.support.driver import Driver
 
@@ -552,6 +552,9 @@ def notices(driver: Driver) -> None:
     the guided notice made recurring, then stopped."""
     driver.grant("bh", "楼长", "红旗里社区/1号院/3号楼")
     play(driver, NOTICES)
+    # A Telegram picture (kept by Telegram) cannot go to the console's groups.
+    kept = Media(MediaKind.PHOTO, "telegram", "AgACAgQAAx0", "", 120_000)
+    driver.say("sec", "通知 全部 | 明天上午停水", None, media=kept)
     later(driver, timedelta(hours=4))
     play_newest(driver, NOTICES_GUIDED)
 
@@ -661,6 +664,18 @@ def requests(driver: Driver) -> None:
         driver.say(user, text, chat, mentions=mentions)
     later(driver, timedelta(days=3))
     play(driver, [("sec", "诉求", None)])
+    request_photos(driver)
+
+
+def request_photos(driver: Driver) -> None:
+    """A photo without words, one just after a report joining it, and that request shown."""
+    photo = Media(MediaKind.PHOTO, "console", "/tmp/路灯.jpg", "路灯.jpg", 80_000, saved=True)
+    driver.say("r1", "", None, media=photo)
+    driver.say("r1", "报修 2号楼楼道灯坏了", "g1")
+    driver.say("r1", "", "g1", media=photo)
+    with driver.app.db.transaction() as session:
+        number = session.scalar(select(func.max(Request.number)))
+    driver.say("sec", f"诉求 {number}")
 
 
 RARER_VOTES: list[Line] = [

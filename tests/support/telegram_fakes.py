@@ -183,6 +183,48 @@ def service_update(chat: dict[str, Any], sender: dict[str, Any], **fields: Any) 
     }
 
 
+def photo_update(
+    sender: dict[str, Any],
+    caption: str = "",
+    chat: dict[str, Any] | None = None,
+    file_id: str = "photo-large",
+) -> dict[str, Any]:
+    """A user's photo (a small and a large size, as Telegram sends) with an optional caption."""
+    sizes = [
+        {"file_id": "photo-small", "file_unique_id": "s", "width": 90, "height": 67},
+        {"file_id": file_id, "file_unique_id": "l", "width": 1280, "height": 960},
+    ]
+    return _media_update(sender, caption, chat, photo=sizes)
+
+
+def document_update(
+    sender: dict[str, Any],
+    caption: str,
+    name: str,
+    size: int,
+    chat: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A user's file with a caption."""
+    document = {"file_id": "doc-1", "file_unique_id": "d", "file_name": name, "file_size": size}
+    return _media_update(sender, caption, chat, document=document)
+
+
+def _media_update(
+    sender: dict[str, Any], caption: str, chat: dict[str, Any] | None, **media: Any
+) -> dict[str, Any]:
+    where = chat or {"id": sender["id"], "type": "private", "first_name": sender["first_name"]}
+    message: dict[str, Any] = {
+        "message_id": next(_updates) + 10_000,
+        "date": 1_795_000_000,
+        "chat": where,
+        "from": sender,
+        **media,
+    }
+    if caption:
+        message["caption"] = caption
+    return {"update_id": next(_updates), "message": message}
+
+
 def press_update(
     sender: dict[str, Any], chat: dict[str, Any], message_id: int, data: str
 ) -> dict[str, Any]:

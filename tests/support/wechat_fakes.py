@@ -29,6 +29,7 @@ class FakeWeChat:
         self.names: dict[str, str] = {BOT_ID: BOT_NAME}
         self.rooms: dict[str, RoomInfo] = {}
         self.messages: dict[str, MessageInfo] = {}
+        self.files: dict[str, tuple[str, bytes]] = {}
         self.sent: list[tuple[str, str]] = []
         self.attempts = 0
         self.failing_attempts: set[int] = set()
@@ -54,6 +55,17 @@ class FakeWeChat:
         """A resident says something in a room, or privately to the bot."""
         number = f"m{next(self._numbers)}"
         self.messages[number] = MessageInfo(number, talker, room or "", text, mentions, is_text)
+        self._send_event(Received(number))
+
+    def send_picture(
+        self, talker: str, name: str, content: bytes, room: str | None = None, kind: str = "photo"
+    ) -> None:
+        """A resident sends a picture (or, with kind "file", a file): no text, no caption."""
+        number = f"m{next(self._numbers)}"
+        self.messages[number] = MessageInfo(
+            number, talker, room or "", "", is_text=False, media_kind=kind
+        )
+        self.files[number] = (name, content)
         self._send_event(Received(number))
 
     def join(self, room: str, contact: str, by: str) -> None:
@@ -94,6 +106,14 @@ class FakeWeChat:
         if contact_id not in self.names:
             raise ServiceError("the service answered NOT_FOUND", connection=False)
         return self.names[contact_id]
+
+    async def save_file(self, message_id: str, folder: Path) -> Path:
+        """Write a sent picture or file into `folder`, as its FileBox would be saved."""
+        name, content = self.files[message_id]
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{message_id}-{name}"
+        path.write_bytes(content)
+        return path
 
     async def send_text(self, conversation_id: str, text: str) -> str:
         """Record a text, unless this attempt is planned to fail."""

@@ -1,6 +1,14 @@
 """Notices (通知): compose, preview and confirm, send now, later or recurring, receipts, lists."""
 
-from bot.services.notices.compose import Cancelled, Confirmed, Preview, cancel, compose, confirm
+from bot.services.notices.compose import (
+    Cancelled,
+    Confirmed,
+    Preview,
+    attach_later,
+    cancel,
+    compose,
+    confirm,
+)
 from bot.services.notices.delivery import NoticeProgress
 from bot.services.notices.guided import begin, check_scope
 from bot.services.notices.receipts import Acked, NoticeDeadlines, ReceiptView, acknowledge, receipts
@@ -23,6 +31,7 @@ __all__ = [
     "SendNotices",
     "SendRecurring",
     "acknowledge",
+    "attach_later",
     "begin",
     "cancel",
     "check_scope",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.errors import DomainError
+from bot.messages import Media, MediaKind
 
 MB = 1024 * 1024
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp"})
@@ -17,10 +18,12 @@ LOCAL_PLATFORMS = frozenset({"console"})
 
 
 def attachment(
-    typed: str | None, platform: str, chats: dict[str, int]
+    typed: str | None, platform: str, chats: dict[str, int], media: Media | None = None
 ) -> tuple[str | None, str | None]:
-    """(image, document): the file typed, sent as a picture where it is one and fits, else as
-    a file; refused when it is missing or over a platform's limit."""
+    """(image, document): the picture or file sent with the notice, else the file typed;
+    refused when it is missing or over a platform's limit."""
+    if media is not None:
+        return sent_along(media, chats)
     if typed is None:
         return None, None
     if platform not in LOCAL_PLATFORMS:
@@ -32,10 +35,28 @@ def attachment(
     picture = path.suffix.lower() in IMAGE_SUFFIXES and all(
         size <= PHOTO_LIMITS.get(p, size) for p in chats
     )
+    _within_limits(path.name, size, chats)
+    return (str(path.resolve()), None) if picture else (None, str(path.resolve()))
+
+
+def sent_along(media: Media, chats: dict[str, int]) -> tuple[str | None, str | None]:
+    """(image, document) for a picture or file sent with the notice. One the platform keeps
+    (Telegram's file_id) goes again by its id, so only to that platform's chats."""
+    others = [p for p in chats if p != media.platform]
+    if not media.saved and others:
+        raise DomainError("notices.file_one_platform", where=others[0])
+    name = media.name or str(media.kind)
+    _within_limits(name, media.size, chats)
+    picture = media.kind == MediaKind.PHOTO and all(
+        media.size <= PHOTO_LIMITS.get(p, media.size) for p in chats
+    )
+    ref = str(media.as_path())
+    return (ref, None) if picture else (None, ref)
+
+
+def _within_limits(name: str, size: int, chats: dict[str, int]) -> None:
+    """Refuse a file over the limit of a platform it would go to."""
     for p in chats:
         limit = FILE_LIMITS.get(p)
         if limit is not None and size > limit:
-            raise DomainError(
-                "notices.file_too_big", name=path.name[:40], where=p, limit=limit // MB
-            )
-    return (str(path.resolve()), None) if picture else (None, str(path.resolve()))
+            raise DomainError("notices.file_too_big", name=name[:40], where=p, limit=limit // MB)

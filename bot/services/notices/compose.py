@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.errors import DomainError
-from bot.messages import Envelope
+from bot.messages import Envelope, Media
 from bot.services.common import access, audit
 from bot.services.common.numbering import next_number
 from bot.services.common.quiet import default_quiet, quiet_hours
 from bot.services.common.when import local_text, parse_duration, parse_when
-from bot.services.notices.attachments import attachment
+from bot.services.notices.attachments import attachment, sent_along
 from bot.services.notices.reach import (
     chats_per_platform,
     circle_title,
@@ -40,6 +40,9 @@ from models import (
     Resident,
 )
 
+# WeChat carries no caption: a picture sent this soon after a draft goes with it.
+ATTACH_WINDOW = timedelta(minutes=5)
+
 
 @dataclass(frozen=True)
 class Preview:
@@ -56,6 +59,7 @@ class Preview:
     repeat: dict[str, Any] | None = None
     deadline_minutes: int | None = None
     attachment: str | None = None
+    photo: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,7 @@ def compose(
     reached = resolve_scope(session, resident, community, spec.scope)
     timing = _timing(session, now, settings, community, spec)
     chats = chats_per_platform(session, [r.circle for r in reached])
-    image, document = attachment(spec.attachment, platform, chats)
+    image, document = attachment(spec.attachment, platform, chats, spec.media)
     notice = Notice(
         community_id=community.id,
         number=next_number(session, Notice, community),
@@ -126,20 +130,54 @@ def compose(
     session.flush()
     for r in reached:
         session.add(NoticeCircle(notice_id=notice.id, circle_id=r.circle.id, place_id=r.place.id))
+    name = spec.media.name if spec.media else _file_name(image or document)
+    return _preview(settings, notice, len(reached), chats, name)
+
+
+def _preview(
+    settings: Settings, notice: Notice, circles: int, chats: dict[str, int], name: str | None
+) -> Preview:
+    """What a draft will reach and when, for its sender to confirm."""
     zone = settings.zone
     return Preview(
         number=notice.number,
         text=notice.text,
-        circles=len(reached),
+        circles=circles,
         chats=chats,
         seconds=sending_seconds(chats, settings),
-        send_at=local_text(timing.send_at, zone) if timing.send_at else None,
+        send_at=local_text(notice.send_at, zone) if notice.send_at else None,
         receipts=notice.receipts,
-        deadline=local_text(timing.deadline, zone) if timing.deadline else None,
-        repeat=timing.repeat.shown if timing.repeat else None,
-        deadline_minutes=timing.deadline_minutes,
-        attachment=_file_name(image or document),
+        deadline=local_text(notice.deadline_at, zone) if notice.deadline_at else None,
+        repeat=Repeat.of(notice.repeat).shown if notice.repeat else None,
+        deadline_minutes=notice.deadline_minutes,
+        attachment=name or None,
+        photo=notice.image is not None,
     )
+
+
+def attach_later(
+    session: Session, now: datetime, settings: Settings, resident: Resident, media: Media
+) -> Preview | None:
+    """Add a picture or file sent just after a draft to it (WeChat has no captions) and
+    show the preview again; None when the sender has no fresh draft without one."""
+    notice = session.scalar(
+        select(Notice)
+        .where(
+            Notice.sender_id == resident.id,
+            Notice.status == NoticeStatus.DRAFT,
+            Notice.created_at >= now - ATTACH_WINDOW,
+            Notice.image.is_(None),
+            Notice.document.is_(None),
+        )
+        .order_by(Notice.id.desc())
+        .limit(1)
+    )
+    if notice is None:
+        return None
+    circles = [reached.circle for reached in notice.circles]
+    chats = chats_per_platform(session, circles)
+    notice.image, notice.document = sent_along(media, chats)
+    return _preview(settings, notice, len(circles), chats, media.name)
 
 
 def _file_name(path: str | None) -> str | None:

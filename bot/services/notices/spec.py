@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, replace
 
 from bot.errors import DomainError
+from bot.messages import Media
 from bot.services.common.arguments import split_items
 from bot.services.common.keywords import folded
 from bot.services.notices.recurring import Repeat, parse_repeat
@@ -23,7 +24,8 @@ FILE_WORDS = ("附件", "图片", "圖片", "文件", "檔案", "file", "image")
 @dataclass(frozen=True)
 class NoticeSpec:
     """The scope words, the text, whether receipts are asked (and by when), when to send,
-    how often, and a file to send with it (a path on the bot's machine)."""
+    how often, and a file to send with it: a path on the bot's machine, or `media`, the
+    picture or file the sender sent with the command."""
 
     scope: tuple[str, ...]
     text: str
@@ -32,6 +34,7 @@ class NoticeSpec:
     send_at: str | None = None
     repeat: Repeat | None = None
     attachment: str | None = None
+    media: Media | None = None
 
 
 def parse_notice(args: str) -> NoticeSpec:

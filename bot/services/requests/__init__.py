@@ -1,7 +1,7 @@
 """Requests (接诉即办): report, the chain that owns them, deadlines and escalation, replies."""
 
 from bot.services.requests.chain import Linked, link_over, link_place
-from bot.services.requests.desk import Acted
+from bot.services.requests.desk import Acted, shown
 from bot.services.requests.digest import OverdueDigest
 from bot.services.requests.figures import Figures, Tally, figures
 from bot.services.requests.handling import escalate, reply, resolve, send_back, take
@@ -16,7 +16,7 @@ from bot.services.requests.mediation import (
     relay,
 )
 from bot.services.requests.reporter import confirm, rate, reopen
-from bot.services.requests.reports import report
+from bot.services.requests.reports import Attached, attach_later, report
 from bot.services.requests.rules import Rules, request_rules, rules_of
 from bot.services.requests.schedule import RequestDeadlines
 from bot.services.requests.views import (
@@ -30,6 +30,7 @@ from bot.services.requests.views import (
 
 __all__ = [
     "Acted",
+    "Attached",
     "ChainRow",
     "ChainView",
     "Figures",
@@ -44,6 +45,7 @@ __all__ = [
     "Tally",
     "Unlinked",
     "agree",
+    "attach_later",
     "chain_view",
     "confirm",
     "end",
@@ -67,6 +69,7 @@ __all__ = [
     "resolve",
     "rules_of",
     "send_back",
+    "shown",
     "take",
     "unlink",
 ]

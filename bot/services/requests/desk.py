@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.errors import DomainError
-from bot.messages import Choice, Envelope, Reply
+from bot.messages import Choice, Envelope, Reply, carried
 from bot.services.common import access
 from bot.services.common.outreach import to_person
 from bot.services.common.quiet import default_quiet, quiet_hours
@@ -127,7 +127,25 @@ def to_owner(
         return []
     data = details(session, request, settings) | {"cause": str(cause), "why": why}
     choices = [[Choice("requests.take_button", f"/take {request.number}", True, True)]]
-    return to_person(request.owner, Reply("requests.assigned", data, choices), language)
+    envelopes = to_person(request.owner, Reply("requests.assigned", data, choices), language)
+    for envelope in envelopes:
+        platform = envelope.target.platform
+        image, document = carried(request.image, platform), carried(request.document, platform)
+        envelope.reply = replace(envelope.reply, image=image, document=document)
+    return envelopes
+
+
+def shown(
+    session: Session, settings: Settings, viewer: Resident, community: Place, number: int
+) -> tuple[dict[str, object], str | None, str | None]:
+    """`诉求 3`: one request's details, status and owner, with the picture or file kept with
+    it (image, document), for those who may see it."""
+    request = find_request(session, community, number, viewer)
+    data = details(session, request, settings) | {
+        "state": request.status.value,
+        "owner": owner_name(request),
+    }
+    return data, request.image, request.document
 
 
 def to_reporter(request: Request, reply: Reply, language: str) -> list[Envelope]:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.errors import DomainError
+from bot.messages import Envelope, Media, MediaKind
 from bot.services.common import access
 from bot.services.common.numbering import next_number
 from bot.services.requests import chain
@@ -15,9 +18,20 @@ from bot.services.requests.categories import category_and_text
 from bot.services.requests.desk import Acted, assign, owner_name, step, to_owner
 from bot.services.requests.digest import keep_digest
 from bot.services.requests.rules import rules_of
+from bot.services.requests.views import ACTIVE
 from models import Circle, Layer, Place, Request, RequestStatus, Resident, StepKind
 
 MAX_TEXT = 500
+# WeChat carries no caption: a picture sent this soon after a report goes with it.
+ATTACH_WINDOW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Attached:
+    """A picture or file added to request `number`, and its owner's message with it."""
+
+    number: int
+    envelopes: list[Envelope]
 
 
 def report(
@@ -28,11 +42,13 @@ def report(
     circle: Circle | None,
     typed: str,
     language: str,
+    media: Media | None = None,
 ) -> Acted:
-    """Keep the request, route it by the reporter's place and its category, tell its owner."""
+    """Keep the request (with the picture or file sent along, for its owners only), route it
+    by the reporter's place and its category, tell its owner."""
     category, text = category_and_text(typed)
     if not text:
-        raise DomainError("requests.empty")
+        raise DomainError("requests.photo_needs_words" if media else "requests.empty")
     if len(text) > MAX_TEXT:
         raise DomainError("core.argument_too_long", limit=MAX_TEXT)
     community = access.community_for(session, reporter, circle)
@@ -48,6 +64,8 @@ def report(
         layer=Layer.COMMUNITY,
         created_at=now,
     )
+    if media is not None:
+        _keep(request, media)
     session.add(request)
     session.flush()
     grid = category in rules_of(session, community).grid
@@ -61,6 +79,43 @@ def report(
         request.due_at,
         to_owner(session, request, settings, language),
         category.value,
+    )
+
+
+def attach_later(
+    session: Session,
+    now: datetime,
+    settings: Settings,
+    reporter: Resident,
+    media: Media,
+    language: str,
+) -> Attached | None:
+    """Add a picture or file sent just after a report (as on WeChat, where pictures have no
+    caption) to it, and send it to the owner; None when the reporter has no fresh report
+    still without one."""
+    request = session.scalar(
+        select(Request)
+        .where(
+            Request.reporter_id == reporter.id,
+            Request.created_at >= now - ATTACH_WINDOW,
+            Request.status.in_(ACTIVE),
+            Request.image.is_(None),
+            Request.document.is_(None),
+        )
+        .order_by(Request.id.desc())
+        .limit(1)
+    )
+    if request is None:
+        return None
+    _keep(request, media)
+    return Attached(request.number, to_owner(session, request, settings, language))
+
+
+def _keep(request: Request, media: Media) -> None:
+    """Keep the picture or file with the request, for its owners only."""
+    stored = str(media.as_path())
+    request.image, request.document = (
+        (stored, None) if media.kind == MediaKind.PHOTO else (None, stored)
     )
 
 

@@ -125,6 +125,7 @@ def forget_reporter(session: Session, now: datetime, resident: Resident) -> None
         if request.status in ACTIVE:
             request.status, request.closed_at, request.due_at = RequestStatus.WITHDRAWN, now, None
         request.text, request.reporter_id = "", None
+        request.image = request.document = None
     session.execute(
         update(RequestStep)
         .where(RequestStep.actor_id == resident.id)

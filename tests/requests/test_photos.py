@@ -1,0 +1,100 @@
+"""A photo sent with `报修 …`: kept with the request for its owners only, never in a group."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import App
+from bot.clock import VirtualClock
+from bot.messages import Media, MediaKind
+from models import Request
+from tests.support.chain import chain_town
+from tests.support.community import session_of
+from tests.support.driver import Driver
+
+
+@pytest.fixture
+def town(app: App) -> Driver:
+    """The community with its chain of owners over 3号楼."""
+    return chain_town(app)
+
+
+PHOTO = Media(MediaKind.PHOTO, "console", "/tmp/路灯.jpg", "路灯.jpg", 80_000, saved=True)
+
+
+def _kept(app: App) -> tuple[str | None, str | None]:
+    with session_of(app) as session:
+        request = session.scalars(select(Request)).one()
+        return request.image, request.document
+
+
+def test_a_photo_goes_privately_to_the_owner_and_never_to_the_group(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1", media=PHOTO)
+    assert _kept(town.app) == ("/tmp/路灯.jpg", None)
+    by_chat = {e.target.chat_id: e.reply for e in town.answers}
+    assert by_chat["li"].image == Path("/tmp/路灯.jpg")
+    assert by_chat["g1"].image is None and by_chat["r1"].image is None
+
+
+def test_the_photo_goes_up_the_chain_with_the_request(town: Driver, app: App) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1", media=PHOTO)
+    clock = app.clock
+    assert isinstance(clock, VirtualClock)
+    end = clock.now() + timedelta(hours=5)
+    batches = app.scheduler.run_until(clock.now(), end, clock.set)
+    sent = [e for _, batch in batches for e in batch if e.target.chat_id == "wang"]
+    assert sent and sent[0].reply.image == Path("/tmp/路灯.jpg")
+
+
+def test_a_file_is_kept_as_a_file(town: Driver) -> None:
+    sheet = Media(MediaKind.FILE, "console", "/tmp/清单.xlsx", "清单.xlsx", 9_000, saved=True)
+    town.say("r1", "报修 楼道堆物清单见附件", "g1", media=sheet)
+    assert _kept(town.app) == (None, "/tmp/清单.xlsx")
+
+
+def test_a_photo_without_words_gets_a_clear_reply_and_nothing_is_kept(town: Driver) -> None:
+    before = town.snapshot()
+    for text, chat in (("报修", "g1"), ("报修", None), ("", None)):
+        answers = town.say("r1", text, chat, media=PHOTO)
+        assert len(answers) == 1 and "请用文字说一下是哪里" in answers[0].text, answers
+    assert town.say("r1", "", "g1", media=PHOTO) == []
+    assert town.snapshot() == before
+
+
+def test_forget_drops_the_photo_with_the_words(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1", media=PHOTO)
+    town.say("r1", "注销 确认")
+    assert _kept(town.app) == (None, None)
+
+
+def test_a_photo_sent_soon_after_a_report_goes_with_it(town: Driver, app: App) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    answers = town.say("r1", "", "g1", media=PHOTO)
+    assert [(s.chat, "已经加到" in s.text) for s in answers if s.chat != "li"] == [("r1", True)]
+    assert [e.reply.image for e in town.answers if e.target.chat_id == "li"] == [PHOTO.as_path()]
+    assert _kept(app) == ("/tmp/路灯.jpg", None)
+    second = town.one("r1", "", media=PHOTO)
+    assert "请用文字说一下是哪里" in second.text
+
+
+def test_a_photo_long_after_the_report_is_not_added(town: Driver, app: App) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    clock = app.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(clock.now() + timedelta(minutes=6))
+    assert town.say("r1", "", "g1", media=PHOTO) == []
+    assert _kept(app) == (None, None)
+
+
+def test_one_request_shows_with_its_photo_to_those_who_may_see_it(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1", media=PHOTO)
+    shown = town.one("li", "诉求 1")
+    assert "诉求 1（公共设施）：待接单" in shown.text and "3号楼门口路灯坏了" in shown.text
+    assert town.answers[0].reply.image == PHOTO.as_path()
+    assert "没有找到您能查看的诉求 1" in town.one("zhao", "诉求 1").text
+    assert town.answers[0].reply.image is None
+    assert "请写编号" in town.one("li", "诉求 几").text
