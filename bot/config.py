@@ -156,6 +156,11 @@ class Settings(Section):
             return Path(url.database).parent / "linli-data"
         return Path("linli-data")
 
+    @property
+    def received_path(self) -> Path:
+        """Where pictures and files received from WeChat are kept (see PruneReceivedFiles)."""
+        return self.data_path / "wechat-files"
+
 
 ENVIRONMENT_OVERRIDES: dict[str, tuple[str, str]] = {
     "LINLI_DATABASE_URL": ("database", "url"),

@@ -1,10 +1,12 @@
-"""Pruning what delivery leaves behind: handled updates, sent messages and old buttons."""
+"""Pruning what delivery leaves behind: handled updates, sent messages, old buttons and
+received files nothing kept."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, true
@@ -12,7 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from bot.config import Settings
 from bot.messages import Envelope
-from models import Button, OutboxMessage, OutboxState, ProcessedUpdate
+from models import Button, Notice, OutboxMessage, OutboxState, ProcessedUpdate, Request
 
 HOUR = timedelta(hours=1)
 
@@ -99,3 +101,44 @@ class PruneDelivery:
                 .execution_options(synchronize_session=False)
             )
         return []
+
+
+class PruneReceivedFiles:
+    """Deletes pictures and files received from chats once a day old, unless a request or a
+    notice keeps them; a kept one goes too once its request is erased (/forget)."""
+
+    name = "prune-received-files"
+    keep = timedelta(days=1)
+
+    def __init__(self, settings: Settings, _language: str) -> None:
+        self.folder = settings.received_path
+
+    def next_due(self, session: Session, after: datetime) -> datetime | None:
+        """The hour when the oldest received file nothing keeps becomes a day old."""
+        unkept = self._unkept(session)
+        return _next_hour(min(unkept.values()) + self.keep) if unkept else None
+
+    def run_due(self, session: Session, now: datetime) -> list[Envelope]:
+        """Delete every received file a day old that nothing keeps; nobody is told."""
+        for path, received in self._unkept(session).items():
+            if received + self.keep <= now:
+                path.unlink(missing_ok=True)
+        return []
+
+    def _unkept(self, session: Session) -> dict[Path, datetime]:
+        """The received files no request or notice keeps, with when each came."""
+        if not self.folder.is_dir():
+            return {}
+        files = {
+            path: datetime.fromtimestamp(path.stat().st_mtime, UTC)
+            for path in self.folder.iterdir()
+            if path.is_file()
+        }
+        names = [str(path) for path in files]
+        kept: set[str] = set()
+        for column in (Request.image, Request.document, Notice.image, Notice.document):
+            for start in range(0, len(names), 500):
+                kept.update(
+                    session.scalars(select(column).where(column.in_(names[start : start + 500])))
+                )
+        return {path: came for path, came in files.items() if str(path) not in kept}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.messages import Envelope, Reply
-from bot.pruning import PruneDelivery
+from bot.pruning import PruneDelivery, PruneReceivedFiles
 from bot.routing import Command
 from bot.scheduler import WorkFactory
 from handlers import community, core, deliberation, notices, points, requests, volunteering
@@ -41,4 +41,5 @@ SCHEDULED: list[WorkFactory] = [
     *notices.SCHEDULED,
     *requests.SCHEDULED,
     PruneDelivery,
+    PruneReceivedFiles,
 ]

@@ -361,7 +361,7 @@ class WeChatAdapter:
         self.worker = OutboxWorker(
             app.db, app.clock, PLATFORM, self.send, idle_seconds=min(retry_seconds, 1.0)
         )
-        self.media_folder = app.settings.data_path / "wechat-files"
+        self.media_folder = app.settings.received_path
         self.me: Account | None = None
         self._client: WeChatClient | None = None
         self._online = asyncio.Event()

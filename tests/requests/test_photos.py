@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -98,3 +99,30 @@ def test_one_request_shows_with_its_photo_to_those_who_may_see_it(town: Driver) 
     assert "没有找到您能查看的诉求 1" in town.one("zhao", "诉求 1").text
     assert town.answers[0].reply.image is None
     assert "请写编号" in town.one("li", "诉求 几").text
+
+
+def _received(app: App, name: str) -> Media:
+    """A picture the WeChat adapter saved from a chat, received at the clock's time."""
+    folder = app.settings.received_path
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(b"jpeg")
+    stamp = app.clock.now().timestamp()
+    os.utime(path, (stamp, stamp))
+    return Media(MediaKind.PHOTO, "wechat", str(path), "", 4, saved=True)
+
+
+def test_received_files_nothing_kept_go_after_a_day_and_kept_ones_go_with_forget(
+    town: Driver, app: App
+) -> None:
+    kept = _received(app, "kept.jpg")
+    loose = _received(app, "loose.jpg")
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1", media=kept)
+    town.say("r2", "", "g1", media=loose)  # a picture in the group chat: nothing keeps it
+    clock = app.clock
+    assert isinstance(clock, VirtualClock)
+    app.scheduler.run_until(clock.now(), clock.now() + timedelta(days=1, hours=1), clock.set)
+    assert Path(kept.ref).exists() and not Path(loose.ref).exists()
+    town.say("r1", "注销 确认")
+    app.scheduler.run_until(clock.now(), clock.now() + timedelta(hours=1), clock.set)
+    assert not Path(kept.ref).exists()
