@@ -126,6 +126,7 @@ class Request(Base):
         Index("ix_requests_owner_community_status", "owner_id", "community_id", "status"),
         Index("ix_requests_community_created", "community_id", "created_at"),
         Index("ix_requests_community_status", "community_id", "status"),
+        Index("ix_requests_first_node_id", "first_node_id"),
         Index("ix_requests_node_community_status", "node_id", "community_id", "status"),
         Index("ix_requests_reporter_community_number", "reporter_id", "community_id", "number"),
     )

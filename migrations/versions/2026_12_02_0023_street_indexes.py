@@ -22,6 +22,7 @@ ADDED = [
     ("outbox", "ix_outbox_state", ["state"]),
     ("request_steps", "ix_request_steps_actor_id", ["actor_id"]),
     ("requests", "ix_requests_community_status", ["community_id", "status"]),
+    ("requests", "ix_requests_first_node_id", ["first_node_id"]),
     ("requests", "ix_requests_node_community_status", ["node_id", "community_id", "status"]),
     ("requests", "ix_requests_owner_community_status", ["owner_id", "community_id", "status"]),
     (

@@ -6,9 +6,12 @@ import asyncio
 import threading
 from collections import Counter
 
+from sqlalchemy import text
+
 from bot.adapters.telegram import run_telegram
 from bot.app import App
 from bot.config import TelegramSettings
+from bot.db import is_sqlite
 from bot.messages import ChatKind, ChatRef, EventKind, Incoming, UserRef
 from bot.services.community.circles import ChatSpec, attach_chat
 from bot.services.community.grid import add_path
@@ -19,6 +22,12 @@ from models import CircleKind, Role
 from tests.support.telegram_emulator import DEFAULT_TOKEN, TelegramEmulator
 
 SECRETARY = 3001
+# The connections holding advisory locks (the elected sender's) in this database, dropped.
+HOLDERS_GONE = """
+SELECT pg_terminate_backend(pid) FROM pg_locks
+WHERE locktype = 'advisory' AND pid <> pg_backend_pid()
+  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+"""
 RESIDENT = 3002
 COMMUNITY = "文化路街道/红旗里社区"
 FIRST_GROUP = -7000
@@ -80,6 +89,7 @@ class RunningBot:
         settings = TelegramSettings(
             token=DEFAULT_TOKEN, base_url=emulator.url, poll_interval=0.05, admin_cache_seconds=60
         )
+        self.app = app
         self.thread = threading.Thread(target=self._main, args=(app, settings), daemon=True)
         self.thread.start()
 
@@ -91,10 +101,17 @@ class RunningBot:
             self.error = error
 
     def kill(self) -> None:
-        """Stop dead, as a crash would: nothing is finished, released or confirmed."""
+        """Stop dead, as a crash would: nothing is finished, released or confirmed.
+
+        A dead process's connections close with it, and with them the sender's election
+        lock on PostgreSQL: the server drops them here as it would then.
+        """
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=30)
         assert not self.thread.is_alive(), "the bot did not stop"
+        if not is_sqlite(self.app.db.url):
+            with self.app.db.engine.connect() as connection:
+                connection.execute(text(HOLDERS_GONE))
 
     def shutdown(self) -> None:
         """Stop as SIGTERM does and wait."""
