@@ -92,6 +92,7 @@ class PostOffice:
         Numbered choices sent to a private chat without buttons are remembered there.
         """
         kept = []
+        staged: list[tuple[Envelope, OutboxMessage]] = []
         for envelope in (e for e in envelopes if self._deliverable(session, e)):
             traits = self.of(envelope.target.platform)
             if envelope.reply.choices and not traits.buttons and _new_private(envelope):
@@ -108,12 +109,16 @@ class PostOffice:
                 ]
             held = self._held_until(session, envelope, now, owner)
             if held is not None:
-                envelope.outbox_id = stage(session, envelope, now, held)
+                staged.append((envelope, stage_row(session, envelope, now, held)))
                 continue
             if traits.durable and not envelope.toast:
                 until = now + claim if claim is not None and _handable(envelope) else None
-                envelope.outbox_id = stage(session, envelope, now, claimed_until=until)
+                staged.append((envelope, stage_row(session, envelope, now, claimed_until=until)))
             kept.append(envelope)
+        # One flush for every row staged (a notice stages one per chat), then their ids.
+        session.flush()
+        for envelope, row in staged:
+            envelope.outbox_id = row.id
         return kept
 
     def release(self, session: Session, now: datetime) -> list[Envelope]:
@@ -215,9 +220,23 @@ def stage(
     not_before: datetime | None = None,
     claimed_until: datetime | None = None,
 ) -> int:
+    """Put an envelope in the outbox now (see `stage_row`); the row's id."""
+    row = stage_row(session, envelope, now, not_before, claimed_until)
+    session.flush()
+    return row.id
+
+
+def stage_row(
+    session: Session,
+    envelope: Envelope,
+    now: datetime,
+    not_before: datetime | None = None,
+    claimed_until: datetime | None = None,
+) -> OutboxMessage:
     """Put an envelope in the outbox, to go at `not_before` (else now); it is rendered
     and sent by the platform's worker, or released by the scheduler where there is none.
-    A row `claimed_until` a time is the worker's it is handed to, not its query's."""
+    A row `claimed_until` a time is the worker's it is handed to, not its query's.
+    The row has its id once the session is flushed (many rows are flushed at once)."""
     reply = envelope.reply
     row = OutboxMessage(
         platform=envelope.target.platform,
@@ -237,8 +256,7 @@ def stage(
         claimed_until=claimed_until,
     )
     session.add(row)
-    session.flush()
-    return row.id
+    return row
 
 
 def scrub(session: Session, row: OutboxMessage) -> None:

@@ -12,12 +12,18 @@ from dataclasses import dataclass, field
 
 # How often a request waiting for an earlier one's answer looks again.
 POLL_SECONDS = 0.005
+# How much the way back of two round trips may differ (see FloodLimits).
+MARGIN_SECONDS = 0.010
+# A request that went late lets the next few catch up, this far, rather than pushing
+# every later one back (the windows still bound them).
+CATCH_UP_SECONDS = 0.1
 
 
 @dataclass
 class _Request:
-    """One request counted against the limits; `answered` is when its answer came."""
+    """One request counted against the limits: when it was sent and when its answer came."""
 
+    sent: float
     answered: float = math.inf
 
 
@@ -26,17 +32,22 @@ class FloodLimits:
     """Telegram's limits: `per_second` messages overall, one a second in any chat, and
     `group_per_minute` in a group; a chat told to wait (RetryAfter) waits.
 
-    Windows are counted from when each earlier request was answered, never from when
-    it was sent: a request arrives between the two, so however the network delays it,
-    no window ever holds one request too many. Requests are also spaced evenly rather
-    than sent in bursts. A bulk message (a notice to many groups) gives way while a
-    reply is waiting.
+    A request arrives between its sending and its answer. Windows are counted from
+    each earlier request's answer less the fastest round trip seen (less `margin`):
+    the later request, however fast, spends at least that long on its way there unless
+    the ways back of two round trips differ by more than `margin`. So no window ever
+    holds one request too many, while a window costs only the round trip's jitter
+    rather than a whole round trip. Requests are also spaced evenly rather than sent
+    in bursts, though one that went late lets the next few catch up. A bulk message
+    (a notice to many groups) gives way while a reply is waiting.
     """
 
     per_second: int = 30
     chat_seconds: float = 1.0
     group_per_minute: int = 20
     now: Callable[[], float] = time.monotonic
+    margin: float = MARGIN_SECONDS
+    _fastest: float = math.inf
     _next: float = 0.0
     _recent: deque[_Request] = field(default_factory=deque)
     _chats: dict[str, _Request] = field(default_factory=dict)
@@ -46,7 +57,7 @@ class FloodLimits:
 
     def wait(self, chat_id: str, group: bool) -> float:
         """Seconds until a message to `chat_id` may go (0 when it may go now)."""
-        overall = _window_wait(self._recent, self.per_second, 1.0, self.now())
+        overall = _window_wait(self._recent, self.per_second, 1.0, self._earlier())
         return max(0.0, self._next - self.now(), overall, self._chat_wait(chat_id, group))
 
     def _chat_wait(self, chat_id: str, group: bool) -> float:
@@ -55,17 +66,27 @@ class FloodLimits:
         last = self._chats.get(chat_id)
         ready = self._held.get(chat_id, 0.0)
         if last is not None:
-            ready = max(ready, last.answered + self.chat_seconds)
+            ready = max(ready, last.answered + self.chat_seconds - self._lead())
         wait = ready - now
         if group and chat_id in self._groups:
-            wait = max(wait, _window_wait(self._groups[chat_id], self.group_per_minute, 60.0, now))
+            recent = self._groups[chat_id]
+            wait = max(wait, _window_wait(recent, self.group_per_minute, 60.0, self._earlier()))
         return max(0.0, wait)
+
+    def _lead(self) -> float:
+        """How long any request surely spends on its way: the fastest round trip less the
+        margin (nothing before the first answer)."""
+        return 0.0 if self._fastest == math.inf else max(0.0, self._fastest - self.margin)
+
+    def _earlier(self) -> float:
+        """Now, moved back by the lead: an earlier request's answer counts from there."""
+        return self.now() + self._lead()
 
     def take(self, chat_id: str, group: bool) -> _Request:
         """Count a message to `chat_id` going out now; mark it answered when it is."""
         now = self.now()
-        request = _Request()
-        self._next = max(self._next, now) + 1 / self.per_second
+        request = _Request(sent=now)
+        self._next = max(self._next, now - CATCH_UP_SECONDS) + 1 / self.per_second
         self._recent.append(request)
         if len(self._recent) > self.per_second:
             self._recent.popleft()
@@ -82,6 +103,7 @@ class FloodLimits:
     def answered(self, request: _Request) -> None:
         """The request's answer came (whatever it said)."""
         request.answered = self.now()
+        self._fastest = min(self._fastest, request.answered - request.sent)
 
     def hold(self, chat_id: str, seconds: float) -> None:
         """The platform asked us to wait `seconds` before writing to `chat_id` again."""
@@ -125,7 +147,8 @@ class FloodLimits:
 
 def _window_wait(recent: deque[_Request], count: int, seconds: float, now: float) -> float:
     """Seconds until one more request fits `count` in any `seconds`, counting each earlier
-    request from its answer; while the one that decides is unanswered, a moment."""
+    request from its answer (`now` moved by the lead); while the one that decides is
+    unanswered, a moment."""
     if len(recent) < count:
         return 0.0
     decisive = recent[-count]

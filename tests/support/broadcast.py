@@ -74,9 +74,7 @@ def say(app: App, user: int, text: str, chat: int | None = None) -> None:
 
 def per_group(emulator: TelegramEmulator, fragment: str) -> Counter[int]:
     """How many messages holding `fragment` each group got."""
-    return Counter(
-        m["chat_id"] for m in emulator.sent() if m["chat_id"] < 0 and fragment in m["plain"]
-    )
+    return emulator.tally(lambda m: m["chat_id"] < 0 and fragment in m["plain"])
 
 
 class RunningBot:

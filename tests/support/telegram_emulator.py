@@ -11,7 +11,7 @@ import socketserver
 import struct
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -940,6 +940,12 @@ class TelegramEmulator:
             return copy.deepcopy(
                 [r for r in self._sent if chat_id is None or r["chat_id"] == chat_id]
             )
+
+    def tally(self, match: Callable[[SentMessage], bool]) -> Counter[int]:
+        """How many of the bot's messages that `match` each chat got (nothing copied, so
+        that waiting on it costs the server little)."""
+        with self._cond:
+            return Counter(r["chat_id"] for r in self._sent if match(r))
 
     def calls(self, method: str | None = None) -> list[tuple[str, JSONDict]]:
         """Every answered API call as (method, decoded params), optionally of one method."""

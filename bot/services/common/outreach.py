@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from bot.messages import ChatKind, Envelope, Reply, Target
 from bot.services.common.access import LEADERS
@@ -23,6 +23,19 @@ def active_chats(session: Session, circle: Circle) -> list[CircleChat]:
             .order_by(CircleChat.id)
         )
     )
+
+
+def active_chats_of(session: Session, circle_ids: list[int]) -> dict[int, list[CircleChat]]:
+    """The chats each of many circles is reachable in now, with their circles, in one query."""
+    found: dict[int, list[CircleChat]] = {}
+    for chat in session.scalars(
+        select(CircleChat)
+        .where(CircleChat.circle_id.in_(circle_ids), CircleChat.active)
+        .options(joinedload(CircleChat.circle))
+        .order_by(CircleChat.id)
+    ):
+        found.setdefault(chat.circle_id, []).append(chat)
+    return found
 
 
 def circles_within(session: Session, place: Place) -> list[Circle]:

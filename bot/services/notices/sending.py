@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.messages import Choice, Envelope, Reply
-from bot.services.common.outreach import active_chats, to_chat
+from bot.services.common.outreach import active_chats_of, to_chat
 from bot.services.common.when import local_text
 from models import Notice, NoticeChat, NoticeStatus
 
@@ -59,8 +59,9 @@ def broadcast(
     reply = notice_reply(notice, zone)
     envelopes: list[Envelope] = []
     seen: set[tuple[str, str]] = set()
+    chats = active_chats_of(session, [reached.circle_id for reached in notice.circles])
     for reached in notice.circles:
-        for chat in active_chats(session, reached.circle):
+        for chat in chats.get(reached.circle_id, []):
             if (chat.platform, chat.chat_id) in seen:
                 continue
             seen.add((chat.platform, chat.chat_id))
