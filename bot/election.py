@@ -104,7 +104,14 @@ class SessionLock:
             return False
 
     def release(self) -> None:
-        """Give the lock up (closing its connection, so nothing of it stays in the pool)."""
+        """Give the lock up at once, then close its connection (nothing of it stays pooled).
+
+        Closing alone frees the lock only when the server has noticed the disconnection,
+        which may be a moment later; unlocking first makes it free before this returns.
+        """
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                self._connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
         self._drop()
 
     def _drop(self) -> None:
