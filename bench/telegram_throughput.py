@@ -26,6 +26,7 @@ from bot.clock import VirtualClock
 from bot.config import Settings, TelegramSettings
 from bot.db import Database
 from bot.pacing import FloodLimits
+from bot.services.community.people import ensure_identity
 from tests.support.telegram_fakes import TOKEN, RecordingRequest, group, message_update, user
 
 Raw = dict[str, Any]
@@ -33,6 +34,8 @@ Raw = dict[str, Any]
 WINDOW = 100
 # Updates a second offered in the latency runs.
 RATE = 200
+# The residents who ask /me, and the first of their Telegram ids.
+ASKERS, FIRST_ASKER = 1000, 10_000
 
 
 def offline_application(
@@ -72,8 +75,22 @@ async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def me_updates(count: int) -> list[Raw]:
-    """`count` private /me messages from 1,000 users."""
-    return [message_update(user(10_000 + n % 1000, f"居民{n % 1000}"), "/me") for n in range(count)]
+    """`count` private /me messages from the ASKERS (see `seed_askers`)."""
+    return [
+        message_update(user(FIRST_ASKER + n % ASKERS, f"居民{n % ASKERS}"), "/me")
+        for n in range(count)
+    ]
+
+
+def seed_askers(database: Database) -> None:
+    """The residents who ask /me, known to the bot: each wrote to it privately before."""
+    with database.transaction() as session:
+        for n in range(ASKERS):
+            asker = user(FIRST_ASKER + n, f"居民{n}")
+            identity = ensure_identity(
+                session, "telegram", str(asker["id"]), asker["first_name"], START
+            )
+            identity.private_chat_open = True
 
 
 def join_updates(count: int) -> list[Raw]:
@@ -137,6 +154,7 @@ async def linli(url: str, groups_by_chat: dict[str, str]) -> AsyncIterator[Linli
     database = Database(url)
     migrate.upgrade(database.engine)
     seed(database, platform_name="telegram", chat_ids=groups_by_chat)
+    seed_askers(database)
     clock = VirtualClock(START)
     app = bootstrap(Settings(), clock, db=database)
     request = TimedRequest()

@@ -6,9 +6,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+# The execution option that marks a connection as only reading (see `Database.reading`).
+READING = "linli_reading"
+# What a reading connection may send; anything else would change the database.
+_READS = ("SELECT", "BEGIN", "WITH")
+
+
+class WriteAttempted(Exception):
+    """Work done in `Database.reading` tried to change the database."""
 
 
 def is_sqlite(url: str) -> bool:
@@ -23,14 +32,16 @@ def make_engine(url: str) -> Engine:
         parsed = parsed.set(drivername="postgresql+psycopg")
     # Statement parameters hold residents' text, names and ids: keep them out of errors and logs.
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
-    engine = create_engine(
-        parsed,
-        connect_args={"timeout": 30, "check_same_thread": False},
-        hide_parameters=True,
-    )
-    event.listen(engine, "connect", _sqlite_connect)
-    event.listen(engine, "begin", _sqlite_begin)
+        engine = create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
+    else:
+        engine = create_engine(
+            parsed,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            hide_parameters=True,
+        )
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+    event.listen(engine, "before_cursor_execute", _refuse_writes_when_reading)
     return engine
 
 
@@ -47,9 +58,18 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin(connection: Any) -> None:
-    # Writers queue at BEGIN instead of failing at their first write.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(connection: Connection) -> None:
+    # Writers queue at BEGIN instead of failing at their first write; readers never wait.
+    reading = connection.get_execution_options().get(READING, False)
+    connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+def _refuse_writes_when_reading(
+    connection: Connection, _cursor: Any, statement: str, *_args: Any
+) -> None:
+    reading = connection.get_execution_options().get(READING, False)
+    if reading and not statement.lstrip()[:6].upper().startswith(_READS):
+        raise WriteAttempted(statement.split(None, 1)[0])
 
 
 class Database:
@@ -65,6 +85,19 @@ class Database:
         """A session whose work commits at the end, or rolls back on an exception."""
         with self._sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session that only reads: any write raises WriteAttempted; always rolled back.
+
+        On SQLite its transaction does not take the write lock, so it never waits for writers.
+        """
+        with self._sessions() as session:
+            session.connection(execution_options={READING: True})
+            try:
+                yield session
+            finally:
+                session.rollback()
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
@@ -45,15 +46,16 @@ def resolve_button(session: Session, platform: str, chat_id: str, user_id: str, 
 
 
 def first_delivery(session: Session, key: str, now: datetime) -> bool:
-    """Record a platform delivery; False when it was already handled."""
-    if session.get(ProcessedUpdate, key) is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(ProcessedUpdate(key=key, processed_at=now))
-    except IntegrityError:
-        return False
-    return True
+    """Record a platform delivery; False when it was already handled (one statement)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    recorded = session.scalar(
+        insert(ProcessedUpdate)
+        .values(key=key, processed_at=now)
+        .on_conflict_do_nothing(index_elements=[ProcessedUpdate.key])
+        .returning(ProcessedUpdate.key)
+    )
+    return recorded is not None
 
 
 class PostOffice:
@@ -81,11 +83,14 @@ class PostOffice:
         now: datetime,
         owner: str | None,
         claim: timedelta | None = None,
+        direct: bool = False,
     ) -> list[Envelope]:
         """The envelopes that can go out, with button tokens issued and durable ones staged.
 
         With `claim`, the staged rows the caller will hand its outbox worker (see
         `handed`) are claimed for that long, so that no query for due rows takes them.
+        With `direct`, those that would be staged are marked `direct` instead (an answer
+        to a command that only reads; see Dispatcher.handle).
 
         Edits are dropped where the platform cannot edit, and private messages where
         the platform lets the bot write only to people who opened a chat with it.
@@ -111,7 +116,9 @@ class PostOffice:
             if held is not None:
                 staged.append((envelope, stage_row(session, envelope, now, held)))
                 continue
-            if traits.durable and not envelope.toast:
+            if traits.durable and not envelope.toast and direct and _handable(envelope):
+                envelope.direct = True
+            elif traits.durable and not envelope.toast:
                 until = now + claim if claim is not None and _handable(envelope) else None
                 staged.append((envelope, stage_row(session, envelope, now, claimed_until=until)))
             kept.append(envelope)
@@ -204,8 +211,8 @@ def _handable(envelope: Envelope) -> bool:
 
 
 def handed(envelopes: list[Envelope]) -> list[Envelope]:
-    """The envelopes `prepare` staged and claimed for the worker to be handed."""
-    return [e for e in envelopes if e.outbox_id is not None and _handable(e)]
+    """The envelopes `prepare` staged and claimed, or marked direct, for the worker to be handed."""
+    return [e for e in envelopes if e.direct or (e.outbox_id is not None and _handable(e))]
 
 
 def _new_private(envelope: Envelope) -> bool:
@@ -264,21 +271,31 @@ def scrub(session: Session, row: OutboxMessage) -> None:
 
     A private message to someone no longer known (they erased themselves) goes entirely.
     """
-    row.data = {}
-    row.choices = []
-    if row.chat_kind == ChatKind.PRIVATE and not _known(session, row.platform, row.chat_id):
-        session.delete(row)
+    scrub_all(session, [row])
 
 
-def _known(session: Session, platform: str, external_id: str) -> bool:
-    return (
-        session.scalar(
-            select(Identity.id).where(
-                Identity.platform == platform, Identity.external_id == external_id
-            )
+def scrub_all(session: Session, rows: list[OutboxMessage]) -> None:
+    """`scrub` for many rows, with one query for which of their private chats are known."""
+    private = {(row.platform, row.chat_id) for row in rows if row.chat_kind == ChatKind.PRIVATE}
+    known = _known(session, private)
+    for row in rows:
+        row.data = {}
+        row.choices = []
+        if row.chat_kind == ChatKind.PRIVATE and (row.platform, row.chat_id) not in known:
+            session.delete(row)
+
+
+def _known(session: Session, chats: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of these (platform, private chat id) belong to someone still known."""
+    if not chats:
+        return set()
+    found = session.execute(
+        select(Identity.platform, Identity.external_id).where(
+            Identity.platform.in_({platform for platform, _ in chats}),
+            Identity.external_id.in_({chat for _, chat in chats}),
         )
-        is not None
     )
+    return {(platform, chat) for platform, chat in found} & chats
 
 
 def erase_person(

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context
-from bot.db import Database
+from bot.db import Database, WriteAttempted
 from bot.delivery import PostOffice, first_delivery, resolve_button
 from bot.errors import DomainError
 from bot.logs import log_failure
@@ -66,13 +66,23 @@ class Dispatcher:
         self.settings = settings or Settings()
         self.dialog = dialog
 
-    def handle(self, incoming: Incoming, claim: timedelta | None = None) -> list[Envelope]:
+    def handle(
+        self, incoming: Incoming, claim: timedelta | None = None, direct: bool = False
+    ) -> list[Envelope]:
         """Handle one event; errors roll its changes back and explain themselves.
 
         With `claim`, the replies staged for the caller to hand its outbox worker are
-        claimed for that long (see PostOffice.prepare).
+        claimed for that long (see PostOffice.prepare). With `direct`, a command that
+        only reads is answered in a transaction that writes nothing, its answers marked
+        `direct` for the caller's outbox worker to send without a row; if it turns out to
+        write (a new resident, a changed name), it is handled again the durable way.
         """
         try:
+            if direct and self._reads(incoming):
+                try:
+                    return self._answer(incoming)
+                except WriteAttempted:
+                    pass
             return self._handle(incoming, claim)
         except Exception:
             log_failure(log, "event %s in a %s chat failed", incoming.event, incoming.chat.kind)
@@ -84,23 +94,47 @@ class Dispatcher:
             reply = Reply("core.internal_error")
             return [Envelope(here, reply, self.default_language, user, toast=toast)]
 
+    def _reads(self, incoming: Incoming) -> bool:
+        """Whether the event is a message whose command only reads (see Command.reads)."""
+        if incoming.event != EventKind.MESSAGE:
+            return False
+        route = self.router.route(incoming.text, incoming.bot_username)
+        return route is not None and route.command.reads
+
     def _handle(self, incoming: Incoming, claim: timedelta | None) -> list[Envelope]:
         with self.db.transaction() as session:
             now = self.clock.now()
             if incoming.delivery_key and not first_delivery(session, incoming.delivery_key, now):
                 log.info("skipped a redelivered %s", incoming.event)
                 return []
-            ctx = self._context(session, incoming)
-            try:
+            return self._respond(session, incoming, claim)
+
+    def _answer(self, incoming: Incoming) -> list[Envelope]:
+        """A reading command's answers, from a session that refuses to write.
+
+        A redelivered reading command is answered again: harmless, and nothing is stored.
+        """
+        with self.db.reading() as session:
+            return self._respond(session, incoming, None, direct=True)
+
+    def _respond(
+        self, session: Session, incoming: Incoming, claim: timedelta | None, direct: bool = False
+    ) -> list[Envelope]:
+        now = self.clock.now()
+        ctx = self._context(session, incoming)
+        try:
+            if direct:
+                replies = self._run(ctx)
+            else:
                 with session.begin_nested():
                     replies = self._run(ctx)
-            except DomainError as error:
-                audience = Audience.TOAST if ctx.pressed else Audience.HERE
-                replies = [Reply(error.key, error.data, audience=audience)]
-                session.expire_all()
-            envelopes = [self._address(ctx, reply) for reply in replies]
-            owner = incoming.user.user_id if incoming.user else None
-            return self.post_office.prepare(session, envelopes, now, owner, claim)
+        except DomainError as error:
+            audience = Audience.TOAST if ctx.pressed else Audience.HERE
+            replies = [Reply(error.key, error.data, audience=audience)]
+            session.expire_all()
+        envelopes = [self._address(ctx, reply) for reply in replies]
+        owner = incoming.user.user_id if incoming.user else None
+        return self.post_office.prepare(session, envelopes, now, owner, claim, direct=direct)
 
     def _context(self, session: Session, incoming: Incoming) -> Context:
         now = self.clock.now()
@@ -195,5 +229,6 @@ class Dispatcher:
                 )
                 return Envelope(here, pointer, ctx.chat_language())
             private = Target(incoming.chat.platform, user_id, ChatKind.PRIVATE)
-            return Envelope(private, reply, ctx.personal_language(), user_id)
-        return Envelope(here, reply, ctx.chat_language())
+            known_open = identity is not None and identity.private_chat_open
+            return Envelope(private, reply, ctx.personal_language(), user_id, chat_open=known_open)
+        return Envelope(here, reply, ctx.chat_language(), chat_open=not ctx.is_group)

@@ -188,6 +188,7 @@ class Envelope:
     chat_open: bool = False
     urgent: bool = False
     bulk: bool = False
+    direct: bool = False
 
 
 @dataclass(frozen=True)

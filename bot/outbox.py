@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.db import Database, is_sqlite
-from bot.delivery import envelope_of, scrub
+from bot.delivery import envelope_of, scrub, scrub_all, stage_row
 from bot.election import nudge, serve_elected
 from bot.messages import ChatKind, Envelope
 from bot.services.community.circles import move_chat, unbind_chat
@@ -82,6 +83,11 @@ class PartsSent:
         if row is not None:
             self.rows.pop(row, None)
 
+    def move(self, old: int, new: int) -> None:
+        """A direct message that failed was stored as row `new`: its parts are that row's."""
+        if old in self.rows:
+            self.rows[new] = self.rows.pop(old)
+
 
 @dataclass
 class OutboxWorker:
@@ -103,6 +109,7 @@ class OutboxWorker:
     claim_seconds: float = CLAIM_SECONDS
     concurrency: int = 1
     nudge: Callable[[], None] | None = None
+    parts: PartsSent | None = None
 
     def __post_init__(self) -> None:
         self._ring = asyncio.Event()
@@ -122,6 +129,7 @@ class OutboxWorker:
         self._alone = is_sqlite(self.db.url)
         self._nudging: asyncio.Future[None] | None = None
         self._nudge_again = False
+        self._direct_ids = itertools.count(-1, -1)
 
     def wake(self) -> None:
         """Ask the platform's sender to look for new messages now (call from its event loop).
@@ -143,11 +151,14 @@ class OutboxWorker:
         return self._elected or self._alone
 
     def hand(self, envelopes: list[Envelope]) -> None:
-        """Send rows just staged and claimed for this worker, without looking them up.
+        """Send rows just staged and claimed for this worker, without looking them up, and
+        direct envelopes (which have no row until a failure stores them for a retry).
 
         Each chat's rows go in the order handed, after its rows already in flight.
         """
         for envelope in envelopes:
+            if envelope.direct:
+                envelope.outbox_id = next(self._direct_ids)
             assert envelope.outbox_id is not None
             self._handed.append((envelope.outbox_id, envelope))
             self._handed_ids.add(envelope.outbox_id)
@@ -421,33 +432,59 @@ class OutboxWorker:
         return original.sent_message_id
 
     async def _deliver(self, row_id: int, envelope: Envelope) -> bool:
-        """Send a claimed row and record the outcome; any failure is this row's alone."""
+        """Send a claimed row and record the outcome; any failure is this row's alone.
+
+        A direct envelope (a negative id) records nothing when it goes; when it fails it
+        is stored as a row first, and that row is retried or given up like any other.
+        """
+        handed_id = row_id
         try:
             message_id = await self.send(envelope)
-        except ChatMoved as moved:
-            await asyncio.to_thread(self._follow, row_id, envelope, moved.new_chat_id)
-            self._follow_handed(envelope.target.chat_id, moved.new_chat_id)
-        except Undeliverable as refused:
-            self._log_failure(row_id, refused, None)
-            await asyncio.to_thread(self._give_up, row_id, envelope, refused)
-        except RetryLater as retry:
-            await self._retry(row_id, retry, retry)
         except Exception as error:
-            # A missing picture, a template whose data lacks a key, a renderer's bug...
-            await self._retry(row_id, RetryLater(0, _describe(error)), error)
+            if row_id < 0:
+                row_id = await asyncio.to_thread(self._store, envelope)
+            await self._failed(row_id, envelope, error)
         except BaseException:
             # Stopping mid-send: the row goes out again after the restart.
-            self._release(row_id)
+            if row_id >= 0:
+                self._release(row_id)
             raise
         else:
-            await self._record_sent(row_id, message_id)
+            if row_id >= 0:
+                await self._record_sent(row_id, message_id)
             return True
         finally:
-            self._handed_ids.discard(row_id)
+            self._handed_ids.discard(handed_id)
             if envelope.bulk:
                 self._settled = True
                 self._nudge()
         return False
+
+    async def _failed(self, row_id: int, envelope: Envelope, error: Exception) -> None:
+        """What a failed send of a claimed row leads to: a move, a retry or giving up."""
+        if isinstance(error, ChatMoved):
+            await asyncio.to_thread(self._follow, row_id, envelope, error.new_chat_id)
+            self._follow_handed(envelope.target.chat_id, error.new_chat_id)
+        elif isinstance(error, Undeliverable):
+            self._log_failure(row_id, error, None)
+            await asyncio.to_thread(self._give_up, row_id, envelope, error)
+        elif isinstance(error, RetryLater):
+            await self._retry(row_id, error, error)
+        else:
+            # A missing picture, a template whose data lacks a key, a renderer's bug...
+            await self._retry(row_id, RetryLater(0, _describe(error)), error)
+
+    def _store(self, envelope: Envelope) -> int:
+        """Store a direct envelope that failed as a claimed row (its parts sent so far with it)."""
+        now = self.clock.now()
+        with self.db.transaction() as session:
+            until = now + timedelta(seconds=self.claim_seconds)
+            row = stage_row(session, replace(envelope, direct=False), now, claimed_until=until)
+            session.flush()
+            stored = row.id
+        if self.parts is not None and envelope.outbox_id is not None:
+            self.parts.move(envelope.outbox_id, stored)
+        return stored
 
     def _release(self, row_id: int) -> None:
         with self.db.transaction() as session:
@@ -455,19 +492,21 @@ class OutboxWorker:
 
     def _settle(self, session: Session, row_id: int) -> OutboxMessage:
         """The claimed row, its claim released and this attempt counted."""
-        row = session.get_one(OutboxMessage, row_id)
-        row.claimed_until = None
-        row.attempts += 1
-        return row
+        return _attempted(session.get_one(OutboxMessage, row_id))
 
     def _mark_sent(self, sent: list[tuple[int, str | None]]) -> None:
+        """Mark rows sent, reading them (and who is still known) with one query each."""
+        message_ids = dict(sent)
+        now = self.clock.now()
         with self.db.transaction() as session:
-            for row_id, message_id in sent:
-                row = self._settle(session, row_id)
+            rows = session.scalars(
+                select(OutboxMessage).where(OutboxMessage.id.in_(message_ids))
+            ).all()
+            for row in map(_attempted, rows):
                 row.state = OutboxState.SENT
-                row.sent_at = self.clock.now()
-                row.sent_message_id = message_id
-                scrub(session, row)
+                row.sent_at = now
+                row.sent_message_id = message_ids[row.id]
+            scrub_all(session, list(rows))
 
     async def _retry(self, row_id: int, retry: RetryLater, cause: Exception) -> None:
         delay = await asyncio.to_thread(self._postpone, row_id, retry)
@@ -527,6 +566,13 @@ class OutboxWorker:
                 close_private_chat(session, self.platform, envelope.target.chat_id)
             elif refused.chat_gone:
                 unbind_chat(session, self.clock.now(), self.platform, envelope.target.chat_id)
+
+
+def _attempted(row: OutboxMessage) -> OutboxMessage:
+    """The row with its claim released and this attempt counted."""
+    row.claimed_until = None
+    row.attempts += 1
+    return row
 
 
 def _fail(session: Session, row: OutboxMessage, reason: str) -> None:

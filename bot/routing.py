@@ -25,7 +25,9 @@ class Command:
     `keywords[0]` is the simplified-Chinese form shown to zh-Hans users and
     `keywords[1]` the traditional form shown to zh-Hant users. `listed_in` names the
     templates whose `help_line` describes it in /help and in menus; `menus` names the
-    platform command menus ("private", "group") that list it.
+    platform command menus ("private", "group") that list it. A command that `reads`
+    only may be answered without storing the answer first: losing it in a crash is
+    harmless (one asks again); if it writes after all, it is done again durably.
     """
 
     name: str
@@ -34,6 +36,7 @@ class Command:
     visible: Callable[[Context], bool] = field(default=lambda ctx: True)
     listed_in: str = ""
     menus: tuple[str, ...] = ()
+    reads: bool = False
 
     @property
     def help_key(self) -> str:
@@ -109,4 +112,4 @@ def _unknown(ctx: Context, args: str) -> Reply:
     return Reply("core.unknown_command", {"name": args[:32]})
 
 
-UNKNOWN = Command(name="", keywords=(), handler=_unknown)
+UNKNOWN = Command(name="", keywords=(), handler=_unknown, reads=True)

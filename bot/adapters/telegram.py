@@ -325,6 +325,7 @@ class TelegramAdapter:
         self.bot = bot
         self.settings = settings
         self.limits = FloodLimits()
+        self._parts = PartsSent()
         self.worker = OutboxWorker(
             app.db,
             app.clock,
@@ -333,9 +334,9 @@ class TelegramAdapter:
             idle_seconds=2.0,
             concurrency=CONCURRENCY,
             nudge=nudge,
+            parts=self._parts,
         )
         self._admins: dict[str, tuple[float, frozenset[str]]] = {}
-        self._parts = PartsSent()
         self.queues = ChatQueues()
 
     async def on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -348,15 +349,19 @@ class TelegramAdapter:
         return self.queues.submit(str(chat.id) if chat else "", partial(_handle, self, update))
 
     async def handle(self, update: Update) -> None:
-        """Map, dispatch and answer one update; its staged replies go straight to the worker."""
+        """Map, dispatch and answer one update; its staged replies go straight to the worker,
+        and so do answers to commands that only read (never stored; see Dispatcher.handle)."""
         answered = False
         # Only the worker sending this platform's outbox takes its replies straight from here.
-        claim = timedelta(seconds=self.worker.claim_seconds) if self.worker.sending else None
+        sending = self.worker.sending
+        claim = timedelta(seconds=self.worker.claim_seconds) if sending else None
         for incoming in to_incoming(update, self.bot.id, self.bot.username or ""):
             if incoming.chat.kind == ChatKind.GROUP and incoming.user is not None:
                 admins = await self.admins(incoming.chat.chat_id)
                 incoming = _with_admin(incoming, incoming.user.user_id in admins)
-            envelopes = await asyncio.to_thread(self.app.dispatcher.handle, incoming, claim)
+            envelopes = await asyncio.to_thread(
+                self.app.dispatcher.handle, incoming, claim, sending
+            )
             ready = handed(envelopes) if claim is not None else []
             self.worker.hand(ready)
             if len(ready) < sum(e.outbox_id is not None for e in envelopes):

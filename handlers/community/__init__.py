@@ -17,12 +17,13 @@ COMMANDS: list[Command] = [
         access.binder,
         "circles",
         access.PRIVATE,
+        reads=True,
     ),
     Command("approvebind", ("批准绑定", "批准綁定"), circles.approve_bind),
     Command("rejectbind", ("拒绝绑定", "拒絕綁定"), circles.reject_bind),
     Command("join", ("登记", "登記"), circles.join, access.in_circle, "circles", access.GROUP),
     Command("move", ("搬迁", "搬遷", "搬家"), circles.move),
-    Command("me", ("我的", "我的"), circles.me, listed_in="circles", menus=access.BOTH),
+    Command("me", ("我的", "我的"), circles.me, listed_in="circles", menus=access.BOTH, reads=True),
     Command(
         "confirmjoin", ("确认入户", "確認入戶", "同意入户", "同意入戶"), households.confirm_join
     ),
@@ -38,6 +39,7 @@ COMMANDS: list[Command] = [
         access.admin_here,
         "circles",
         access.GROUP,
+        reads=True,
     ),
     Command(
         "role",

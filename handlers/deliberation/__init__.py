@@ -33,7 +33,12 @@ COMMANDS: list[Command] = [
         "second", ("附议", "附議"), topics.second, access.in_circle, "deliberation", access.GROUP
     ),
     Command(
-        "topics", ("议题", "議題"), topics.list_topics, listed_in="deliberation", menus=access.BOTH
+        "topics",
+        ("议题", "議題"),
+        topics.list_topics,
+        listed_in="deliberation",
+        menus=access.BOTH,
+        reads=True,
     ),
     Command(
         "poll",
@@ -44,7 +49,14 @@ COMMANDS: list[Command] = [
         access.GROUP,
     ),
     Command("vote", ("投票", "投票"), polls.vote, listed_in="deliberation", menus=access.BOTH),
-    Command("result", ("结果", "結果"), polls.result, listed_in="deliberation", menus=access.BOTH),
+    Command(
+        "result",
+        ("结果", "結果"),
+        polls.result,
+        listed_in="deliberation",
+        menus=access.BOTH,
+        reads=True,
+    ),
     Command(
         "close",
         ("结束投票", "結束投票"),
@@ -83,6 +95,7 @@ COMMANDS: list[Command] = [
         access.secretary_here,
         "deliberation",
         access.GROUP,
+        reads=True,
     ),
     Command(
         "threshold",
@@ -98,6 +111,7 @@ COMMANDS: list[Command] = [
         topics.figures,
         listed_in="deliberation",
         menus=access.BOTH,
+        reads=True,
     ),
 ]
 

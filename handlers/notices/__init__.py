@@ -39,8 +39,18 @@ COMMANDS: list[Command] = [
         listed_in="notices",
         menus=access.GROUP,
     ),
-    Command("receipts", ("回执", "回執"), commands.receipts, _sender, "notices", access.BOTH),
-    Command("notices", ("通知列表", "通知列表"), commands.listing, _sender, "notices", access.BOTH),
+    Command(
+        "receipts", ("回执", "回執"), commands.receipts, _sender, "notices", access.BOTH, reads=True
+    ),
+    Command(
+        "notices",
+        ("通知列表", "通知列表"),
+        commands.listing,
+        _sender,
+        "notices",
+        access.BOTH,
+        reads=True,
+    ),
 ]
 
 

@@ -40,7 +40,12 @@ COMMANDS: list[Command] = [
         menus=access.BOTH,
     ),
     Command(
-        "requests", ("诉求", "訴求"), commands.listing, listed_in="requests", menus=access.BOTH
+        "requests",
+        ("诉求", "訴求"),
+        commands.listing,
+        listed_in="requests",
+        menus=access.BOTH,
+        reads=True,
     ),
     Command("take", ("接单", "接單"), commands.take, _handler, "requests"),
     Command("reply", ("回复", "回覆"), commands.reply, _handler, "requests"),
@@ -52,7 +57,7 @@ COMMANDS: list[Command] = [
     Command("rate", ("评价", "評價"), commands.rate, listed_in="requests"),
     Command("mediate", ("调解", "調解"), commands.mediate, listed_in="requests"),
     Command("link", ("联系", "聯絡", "聯繫"), commands.link, _keeper, "requests"),
-    Command("chain", ("联系列表", "聯絡列表"), commands.chain, _keeper, "requests"),
+    Command("chain", ("联系列表", "聯絡列表"), commands.chain, _keeper, "requests", reads=True),
     Command("unlink", ("取消联系", "取消聯絡", "取消聯繫"), commands.unlink, _keeper, "requests"),
     Command("central", ("中心户", "中心戶"), commands.central, _keeper, "requests"),
     Command("branch", ("支部", "支部"), commands.branch, _keeper, "requests"),

@@ -25,8 +25,9 @@ COMMANDS: list[Command] = [
         signups.list_shifts,
         listed_in="volunteering",
         menus=access.BOTH,
+        reads=True,
     ),
-    Command("roster", ("值班", "值班"), signups.list_shifts),
+    Command("roster", ("值班", "值班"), signups.list_shifts, reads=True),
     Command(
         "signup", ("报名", "報名"), signups.signup, listed_in="volunteering", menus=access.BOTH
     ),
@@ -50,6 +51,7 @@ COMMANDS: list[Command] = [
         signups.hours,
         listed_in="volunteering",
         menus=access.BOTH,
+        reads=True,
     ),
     Command(
         "editshift",

@@ -58,15 +58,12 @@ def picked(session: Session, now: datetime, incoming: Incoming, text: str) -> st
 
 
 def forget(session: Session, incoming: Incoming) -> None:
-    """Forget the sender's menu in this chat: they used a command."""
-    if incoming.user is not None:
-        session.execute(
-            delete(Menu).where(
-                Menu.platform == incoming.chat.platform,
-                Menu.chat_id == incoming.chat.chat_id,
-                Menu.user_id == incoming.user.user_id,
-            )
-        )
+    """Forget the sender's menu in this chat: they used a command (reads only if none)."""
+    if incoming.user is None:
+        return
+    menu = _menu(session, incoming.chat.platform, incoming.chat.chat_id, incoming.user.user_id)
+    if menu is not None:
+        session.delete(menu)
 
 
 def _menu(session: Session, platform: str, chat_id: str, user_id: str) -> Menu | None:

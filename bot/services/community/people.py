@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from bot.config import LANGUAGES
 from bot.delivery import erase_person
@@ -31,9 +31,11 @@ from models import (
 
 
 def find_identity(session: Session, platform: str, external_id: str) -> Identity | None:
-    """The identity of a platform account, if known."""
+    """The identity of a platform account, if known (its resident loaded with it)."""
     return session.scalar(
-        select(Identity).where(Identity.platform == platform, Identity.external_id == external_id)
+        select(Identity)
+        .where(Identity.platform == platform, Identity.external_id == external_id)
+        .options(joinedload(Identity.resident, innerjoin=True))
     )
 
 

@@ -1,0 +1,108 @@
+"""Answers to commands that only read go out without being stored; anything that writes,
+or a send that fails, is stored as before."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from telegram import Update
+
+from bot.outbox import OutboxWorker, PartsSent
+from bot.services.community.people import ensure_identity, find_identity
+from models import OutboxMessage, OutboxState, ProcessedUpdate
+from tests.adapters.test_telegram_adapter import Harness, tg
+from tests.support.telegram_fakes import Failure, message_update, user
+
+__all__ = ["tg"]
+ASKER = user(7001, "王阿姨")
+FLOOD = {
+    "ok": False,
+    "error_code": 429,
+    "description": "Too Many Requests: retry after 7",
+    "parameters": {"retry_after": 7},
+}
+
+
+def _known(tg: Harness, who: dict[str, Any]) -> None:
+    """A resident the bot knows, who has written to it privately before."""
+    with tg.app.db.transaction() as session:
+        identity = ensure_identity(
+            session, "telegram", str(who["id"]), who["first_name"], tg.app.clock.now()
+        )
+        identity.private_chat_open = True
+
+
+def _as_sender(tg: Harness, raw: dict[str, Any]) -> list[dict[str, Any]]:
+    """Handle one update while the adapter's worker is the platform's sender; what it sent."""
+    before = len(tg.request.calls)
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        running = asyncio.create_task(tg.adapter.worker.run(stop))
+        while not tg.adapter.worker.sending:
+            await asyncio.sleep(0.01)
+        await tg.adapter.handle(Update.de_json(raw, tg.bot))
+        while not tg.adapter.worker.settled():
+            await asyncio.sleep(0.01)
+        stop.set()
+        await running
+
+    tg.run(serve)
+    return [params for name, params in tg.request.calls[before:] if name == "sendMessage"]
+
+
+def _count(tg: Harness, model: type[OutboxMessage] | type[ProcessedUpdate]) -> int:
+    with tg.app.db.transaction() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_a_known_residents_me_is_answered_and_nothing_is_stored(tg: Harness) -> None:
+    _known(tg, ASKER)
+    stored = _count(tg, OutboxMessage), _count(tg, ProcessedUpdate)
+    sent = _as_sender(tg, message_update(ASKER, "/me"))
+    assert [params["chat_id"] for params in sent] == [ASKER["id"]]
+    assert "王阿姨" in str(sent[0]["text"])
+    assert (_count(tg, OutboxMessage), _count(tg, ProcessedUpdate)) == stored
+
+
+def test_a_newcomers_me_writes_so_its_answer_is_stored_like_any_change(tg: Harness) -> None:
+    newcomer = user(7002, "李大爷")
+    updates = _count(tg, ProcessedUpdate)
+    sent = _as_sender(tg, message_update(newcomer, "/me"))
+    assert [params["chat_id"] for params in sent] == [newcomer["id"]]
+    with tg.app.db.transaction() as session:
+        assert find_identity(session, "telegram", "7002") is not None
+        rows = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.chat_id == str(newcomer["id"]))
+        ).all()
+    assert [row.state for row in rows] == [OutboxState.SENT]
+    assert _count(tg, ProcessedUpdate) == updates + 1
+
+
+def test_a_direct_answer_refused_for_now_is_stored_and_sent_once_later(tg: Harness) -> None:
+    _known(tg, ASKER)
+    tg.request.fail_next("sendMessage", Failure(429, FLOOD))
+    assert _as_sender(tg, message_update(ASKER, "/me")) == []
+    with tg.app.db.transaction() as session:
+        row = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.chat_id == str(ASKER["id"]))
+        ).one()
+        assert row.state == OutboxState.PENDING
+        assert row.not_before == tg.app.clock.now() + timedelta(seconds=7)
+    tg.app.clock.set(tg.app.clock.now() + timedelta(seconds=7))  # type: ignore[attr-defined]
+    later = OutboxWorker(tg.app.db, tg.app.clock, "telegram", tg.adapter.send)
+    assert tg.run(later.drain) == 1
+    assert tg.run(later.drain) == 0
+    answers = [p for p in tg.request.sent() if p["chat_id"] == ASKER["id"]]
+    assert len(answers) == 1 and "王阿姨" in str(answers[0]["text"])
+
+
+def test_the_parts_a_direct_answer_sent_go_with_the_row_it_is_stored_as() -> None:
+    parts = PartsSent()
+    parts.record(-3, 1, "55")
+    parts.move(-3, 12)
+    assert parts.resume(12) == (1, "55")
+    assert parts.resume(-3) == (0, None)
