@@ -147,9 +147,10 @@ class _CrashOnce(PostOffice):
         now: datetime,
         owner: str | None,
         claim: timedelta | None = None,
+        direct: bool = False,
     ) -> list[Envelope]:
         """Stage the envelopes, then crash the first time."""
-        staged = super().prepare(session, envelopes, now, owner, claim)
+        staged = super().prepare(session, envelopes, now, owner, claim, direct)
         if not self.crashed:
             self.crashed = True
             raise RuntimeError("crash in the middle of a tick")
