@@ -28,6 +28,9 @@ MAX_BACKOFF = 300.0
 CLAIM_SECONDS = 300.0
 # While bulk messages settle, those following them are nudged at most this often.
 NUDGE_SECONDS = 2.0
+# A worker that is not the sender nudges it at most this often: a reply staged meanwhile
+# waits this long at most, and the sender is not asked to look once per reply.
+SENDER_NUDGE_SECONDS = 0.05
 
 
 class RetryLater(Exception):
@@ -159,7 +162,9 @@ class OutboxWorker:
         return not self._handed_ids
 
     async def _nudge_sender(self) -> None:
-        """Nudge the elected sender, once more if woken again meanwhile; a failure only logs."""
+        """Nudge the elected sender, once more if woken again meanwhile, at most once every
+        SENDER_NUDGE_SECONDS (one nudge carries every reply staged before it); a failure
+        only logs."""
         self._nudge_again = True
         while self._nudge_again:
             self._nudge_again = False
@@ -168,6 +173,7 @@ class OutboxWorker:
             except Exception:
                 log.warning("%s outbox: could not nudge the elected sender", self.platform)
                 return
+            await asyncio.sleep(SENDER_NUDGE_SECONDS)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until `stop` is set; on PostgreSQL only while elected the platform's sender.
@@ -461,7 +467,10 @@ class OutboxWorker:
         return row
 
     def _mark_sent(self, sent: list[tuple[int, str | None]]) -> None:
+        """Mark a batch sent, its rows loaded in one query (not one query per row)."""
         with self.db.transaction() as session:
+            ids = [row_id for row_id, _ in sent]
+            session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))).all()
             for row_id, message_id in sent:
                 row = self._settle(session, row_id)
                 row.state = OutboxState.SENT
