@@ -2,10 +2,12 @@
 
 Each worker is a separate `linli`-like process: the real dispatcher and outbox worker (elected
 sender, claims, nudges) on one PostgreSQL, fed directly in-process (no HTTP) with its share of a
-replayed load, split by user as a sticky proxy would; sending is a stand-in that takes 10 ms and
-logs each outbox row it sends. Throughput counts from the first update until every reply is
-recorded sent. The kill experiment kills a random worker at random moments, restarts it (as
-systemd would) and redelivers what it had not confirmed (as Telegram does).
+replayed load (each resident registers in their estate's group, then votes on its running poll,
+signs up for its shifts and asks `/me`), split by user as a sticky proxy would; sending is a
+stand-in that takes 10 ms and logs each outbox row it sends. Throughput counts from the first
+update until every reply is recorded sent. The kill experiment kills a random worker at random
+moments, restarts it (as systemd would) and redelivers what it had not confirmed (as Telegram
+does).
 """
 
 from __future__ import annotations
@@ -23,18 +25,19 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select, text
 
 from bench import report
-from bench.core_throughput import MIX, SEED, seed, workload
+from bench.core_throughput import SEED, USERS, groups, household, seed, user_ref
 from bot import migrate
 from bot.app import bootstrap
 from bot.clock import SystemClock
 from bot.config import DeliverySettings, Settings
 from bot.db import Database
-from bot.messages import ChatRef, Envelope, Incoming, UserRef
+from bot.messages import ChatKind, ChatRef, Envelope, EventKind, Incoming, UserRef
 from bot.outbox import OutboxWorker
 from models import OutboxMessage, OutboxState
 from models.base import Base
@@ -45,24 +48,109 @@ SEND_SECONDS = 0.01
 KILL_UPDATES = 2_000
 
 
-def telegram_load(count: int) -> list[tuple[int, Incoming]]:
-    """The core benchmark's mix as Telegram updates: (user number, update) with delivery keys."""
-    messages, _ = workload(count, random.Random(SEED))
-    load = []
-    for number, incoming in enumerate(messages):
-        assert incoming.user is not None
-        chat: ChatRef = replace(incoming.chat, platform=PLATFORM)
-        user: UserRef = replace(incoming.user, platform=PLATFORM)
-        keyed = replace(incoming, chat=chat, user=user, delivery_key=f"bench:{number}")
-        load.append((int(user.user_id[1:]), keyed))
-    return load
+# After a resident's registration, their later updates: (share, kind).
+MIX: tuple[tuple[float, str], ...] = ((0.3, "vote"), (0.3, "signup"), (0.4, "/me"))
+# The replies a sound load gets; anything else means the load (or Linli) is broken.
+EXPECTED = frozenset(
+    {
+        "circles.registered",
+        "circles.me",
+        "deliberation.voted",
+        "volunteering.signed_up",
+        "volunteering.roster",
+    }
+)
+SETUP_EXPECTED = frozenset({"deliberation.poll", "volunteering.rota_created"})
+POLL = "/poll 是否同意加装电梯？ | 同意 | 不同意 | 弃权 | 每人一票 | 截止 7天"
+
+
+@dataclass(frozen=True)
+class Open:
+    """What each group has running: its poll's number and its shifts' numbers."""
+
+    poll: int
+    shifts: list[int]
+
+
+def settings() -> Settings:
+    """A worker's settings: no quiet hours, so every reply goes at once."""
+    return Settings(delivery=DeliverySettings(quiet_hours=""))
+
+
+def open_activity(database: Database) -> dict[str, Open]:
+    """Open a poll and a rota of 12 two-hour shifts in each group, as its admin would."""
+    app = bootstrap(settings(), SystemClock(), db=database)
+    day = (app.clock.now() + timedelta(days=3)).astimezone(app.settings.zone)
+    running: dict[str, Open] = {}
+    for group in groups():
+        chat = ChatRef(PLATFORM, group.chat_id, ChatKind.GROUP, group.title)
+        admin = UserRef(PLATFORM, f"admin-{group.chat_id}", "管理员")
+        rota = (
+            f"/shift {group.title}门岗 | {day:%Y-%m-%d} 至 {day + timedelta(days=1):%Y-%m-%d} "
+            "08:00-20:00 每2小时 | 2人 | 大门"
+        )
+        data = {}
+        for command in (POLL, rota):
+            for envelope in app.dispatcher.handle(
+                Incoming(chat, admin, EventKind.MESSAGE, command, is_platform_admin=True)
+            ):
+                _expect(envelope.reply.template, SETUP_EXPECTED)
+                data[envelope.reply.template] = envelope.reply.data
+        shifts = data["volunteering.rota_created"]
+        first, last = shifts["first"]["number"], shifts["last"]["number"]
+        running[group.chat_id] = Open(
+            data["deliberation.poll"]["number"], [*range(first, last + 1)]
+        )
+    app.close()
+    return running
+
+
+def _expect(template: str, expected: frozenset[str]) -> None:
+    if template not in expected:
+        raise SystemExit(f"unexpected reply {template} (the load is broken)")
+
+
+def mixed_load(
+    count: int, running: dict[str, Open]
+) -> tuple[list[tuple[int, Incoming]], Counter[str]]:
+    """`count` Telegram updates, (user number, update): each resident registers in their
+    estate's group first, then votes once on its poll, signs up for its shifts one after
+    another (in the group) and asks `/me` (in private)."""
+    rng = random.Random(SEED)
+    chats = {g.chat_id: ChatRef(PLATFORM, g.chat_id, ChatKind.GROUP, g.title) for g in groups()}
+    shares, kinds = zip(*MIX, strict=True)
+    done: dict[int, Counter[str]] = {}
+    load: list[tuple[int, Incoming]] = []
+    tally: Counter[str] = Counter()
+    for number in range(count):
+        person = rng.randrange(USERS)
+        user = replace(user_ref(person), platform=PLATFORM)
+        group = chats[f"g{person % len(chats) + 1}"]
+        private = ChatRef(PLATFORM, user.user_id, ChatKind.PRIVATE, "")
+        opened = running[group.chat_id]
+        mine = done.setdefault(person, Counter())
+        kind = rng.choices(kinds, weights=shares)[0] if mine else "register"
+        if (kind == "vote" and mine["vote"]) or (
+            kind == "signup" and mine["signup"] >= len(opened.shifts)
+        ):
+            kind = "/me"
+        mine[kind] += 1
+        tally[kind] += 1
+        chat, words = {
+            "register": (group, f"/join {household(person)} 同意"),
+            "vote": (private, f"/vote {opened.poll} {rng.randint(1, 3)}"),
+            "signup": (group, f"/signup {opened.shifts[mine['signup'] - 1]}"),
+            "/me": (private, "/me"),
+        }[kind]
+        incoming = Incoming(chat, user, EventKind.MESSAGE, words, delivery_key=f"bench:{number}")
+        load.append((person, incoming))
+    return load, tally
 
 
 async def child(url: str, inbox: Path, first: int, sent_log: Path) -> None:
     """A worker: handle the inbox from `first` on, send as elected, until SIGTERM."""
     updates: list[Incoming] = pickle.loads(inbox.read_bytes())
-    settings = Settings(delivery=DeliverySettings(quiet_hours=""))
-    app = bootstrap(settings, SystemClock(), db=Database(url))
+    app = bootstrap(settings(), SystemClock(), db=Database(url))
     log = sent_log.open("a", buffering=1)
 
     async def send(envelope: Envelope) -> str:
@@ -78,7 +166,9 @@ async def child(url: str, inbox: Path, first: int, sent_log: Path) -> None:
     await asyncio.to_thread(sys.stdin.readline)
     cpu = time.process_time()
     for number in range(first, len(updates)):
-        await asyncio.to_thread(app.dispatcher.handle, updates[number])
+        for envelope in await asyncio.to_thread(app.dispatcher.handle, updates[number]):
+            if envelope.reply.template not in EXPECTED:
+                print(f"unexpected {envelope.reply.template} to {updates[number].text}", flush=True)
         worker.wake()
         print(f"ack {number}", flush=True)
     print("done", flush=True)
@@ -98,6 +188,7 @@ class Worker:
     done: threading.Event = field(default_factory=threading.Event)
     ready: threading.Event = field(default_factory=threading.Event)
     cpu: float = 0.0
+    unexpected: list[str] = field(default_factory=list)
     process: subprocess.Popen[str] | None = None
 
     def start(self, url: str, sent_log: Path) -> None:
@@ -124,6 +215,8 @@ class Worker:
                 getattr(self, word).set()
             elif word == "cpu":
                 self.cpu += float(value)
+            elif word == "unexpected":
+                self.unexpected.append(value)
 
     def go(self) -> None:
         """Let it start handling as soon as it is ready (the line waits in its stdin)."""
@@ -175,6 +268,7 @@ class Run:
     updates: int
     seconds: float
     cpu: list[float]
+    server_cpu: float
     sends: Counter[int]
     tables: dict[str, int]
 
@@ -194,6 +288,7 @@ def replay(
     workers = _spawn(url, load, count, folder, sent_log)
     for worker in workers:
         worker.ready.wait()
+    server_cpu = _server_cpu(server)
     began = time.perf_counter()
     for worker in workers:
         worker.go()
@@ -211,10 +306,33 @@ def replay(
     seconds = time.perf_counter() - began
     for worker in workers:
         worker.stop()
+    server_cpu = _server_cpu(server) - server_cpu
+    unexpected = [line for worker in workers for line in worker.unexpected]
+    if unexpected:
+        raise SystemExit(f"unexpected replies (the load is broken): {unexpected[:5]}")
     sends = Counter(int(line) for line in sent_log.read_text().split())
     tables = _counts(database)
     database.dispose()
-    return Run(count, len(load), seconds, [w.cpu for w in workers], sends, tables)
+    cpu = [w.cpu for w in workers]
+    return Run(count, len(load), seconds, cpu, server_cpu, sends, tables)
+
+
+def _server_cpu(server: PostgresServer) -> float:
+    """CPU seconds the PostgreSQL server used so far: the postmaster, the backends it
+    reaped and the processes it runs now."""
+    postmaster = (server.data / "postmaster.pid").read_text().split()[0]
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the name: state, ppid, ..., utime (12), stime (13), cutime (14), cstime (15).
+        if stat.parent.name == postmaster:
+            total += sum(int(value) for value in fields[11:15])
+        elif fields[1] == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _counts(database: Database) -> dict[str, int]:
@@ -237,7 +355,7 @@ def _kill_figures(calm: Run, killed: Run) -> tuple[int, int, int]:
 
 
 def _print_rates(one: Run, two: Run) -> None:
-    rows = [["workers", "updates", "seconds", "updates/s", "CPU s per worker", "replies sent"]]
+    rows = [["workers", "updates", "seconds", "updates/s", "CPU s per worker", "PostgreSQL CPU s"]]
     for run in (one, two):
         rows.append(
             [
@@ -246,11 +364,12 @@ def _print_rates(one: Run, two: Run) -> None:
                 f"{run.seconds:.1f}",
                 f"{run.updates / run.seconds:,.0f}",
                 " + ".join(f"{cpu:.1f}" for cpu in run.cpu),
-                f"{sum(run.sends.values()):,}",
+                f"{run.server_cpu:.1f}",
             ]
         )
     report.print_table(rows)
-    print(f"two workers / one: {one.seconds / two.seconds:.2f}x\n")
+    print(f"two workers / one: {one.seconds / two.seconds:.2f}x; replies sent: ", end="")
+    print(f"{sum(one.sends.values()):,} and {sum(two.sends.values()):,}\n")
 
 
 def measure(server: PostgresServer, updates: int, kill_updates: int, kills: int) -> None:
@@ -259,12 +378,14 @@ def measure(server: PostgresServer, updates: int, kill_updates: int, kills: int)
     database = Database(server.url("linli_seed"))
     migrate.upgrade(database.engine)
     seed(database, PLATFORM)
+    running = open_activity(database)
     database.dispose()
     with tempfile.TemporaryDirectory(prefix="linli-workers-") as directory:
         folder = Path(directory)
-        load = telegram_load(updates)
+        load, tally = mixed_load(updates, running)
+        print(", ".join(f"{tally[kind]:,} {kind}" for kind in ("register", *(k for _, k in MIX))))
         _print_rates(replay(server, "one", load, 1, folder), replay(server, "two", load, 2, folder))
-        small = telegram_load(kill_updates)
+        small, _ = mixed_load(kill_updates, running)
         calm = replay(server, "calm", small, 2, folder)
         killed = replay(server, "killed", small, 2, folder, kills)
     lost, doubled, resent = _kill_figures(calm, killed)
@@ -287,8 +408,10 @@ def main() -> None:
         url, inbox, first, sent_log = options.child
         asyncio.run(child(url, Path(inbox), int(first), Path(sent_log)))
         return
-    mix = ", ".join(kind for _share, kind in MIX)
-    print(f"Linli workers on one PostgreSQL: {options.updates:,} updates ({mix}), split by user")
+    print(
+        f"Linli workers on one PostgreSQL: {options.updates:,} updates (registrations, votes, "
+        f"sign-ups, /me) from {USERS:,} residents in {len(groups())} groups, split by user"
+    )
     print(report.environment())
     try:
         with report.postgres() as server:

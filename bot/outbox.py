@@ -29,6 +29,9 @@ MAX_BACKOFF = 300.0
 CLAIM_SECONDS = 300.0
 # While bulk messages settle, those following them are nudged at most this often.
 NUDGE_SECONDS = 2.0
+# A worker that is not the sender nudges it at most this often: a reply staged meanwhile
+# waits this long at most, and the sender is not asked to look once per reply.
+SENDER_NUDGE_SECONDS = 0.05
 
 
 class RetryLater(Exception):
@@ -170,7 +173,9 @@ class OutboxWorker:
         return not self._handed_ids
 
     async def _nudge_sender(self) -> None:
-        """Nudge the elected sender, once more if woken again meanwhile; a failure only logs."""
+        """Nudge the elected sender, once more if woken again meanwhile, at most once every
+        SENDER_NUDGE_SECONDS (one nudge carries every reply staged before it); a failure
+        only logs."""
         self._nudge_again = True
         while self._nudge_again:
             self._nudge_again = False
@@ -179,6 +184,7 @@ class OutboxWorker:
             except Exception:
                 log.warning("%s outbox: could not nudge the elected sender", self.platform)
                 return
+            await asyncio.sleep(SENDER_NUDGE_SECONDS)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until `stop` is set; on PostgreSQL only while elected the platform's sender.

@@ -278,3 +278,25 @@ def test_two_schedulers_ticking_at_once_do_each_due_job_once(pg: Database) -> No
     for thread in threads:
         thread.join()
     assert sorted(done) == [0, 5]
+
+
+def test_a_worker_that_is_not_the_sender_nudges_it_once_for_a_burst_of_replies(
+    pg: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nudged: list[str] = []
+    monkeypatch.setattr("bot.outbox.nudge", lambda db, role: nudged.append(role))
+    monkeypatch.setattr("bot.outbox.SENDER_NUDGE_SECONDS", 60.0)
+
+    async def burst() -> None:
+        worker = OutboxWorker(pg, VirtualClock(START), "telegram", _never_sent)
+        for _ in range(50):
+            worker.wake()
+            await asyncio.sleep(0)
+        await asyncio.sleep(0.1)
+
+    asyncio.run(burst())
+    assert nudged == ["outbox:telegram"]
+
+
+async def _never_sent(envelope: Envelope) -> str:
+    raise AssertionError("a worker that is not the sender sends nothing")
