@@ -12,20 +12,26 @@ class ChatQueues:
     def __init__(self) -> None:
         self._last: dict[str, asyncio.Task[None]] = {}
 
-    def submit(self, chat: str, work: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
-        """Run `work` after the chat's earlier work (its failure included); its task."""
-        before = self._last.get(chat)
+    def submit(
+        self, chat: str, work: Callable[[], Awaitable[None]], *also: str
+    ) -> asyncio.Task[None]:
+        """Run `work` after the earlier work of the chat and of the chats `also` names
+        (failures included), and before their later work; its task."""
+        chats = {chat, *also}
+        before = {task for name in chats if (task := self._last.get(name)) is not None}
         task = asyncio.create_task(_after(before, work))
-        self._last[chat] = task
-        task.add_done_callback(lambda done: self._forget(chat, done))
+        for name in chats:
+            self._last[name] = task
+        task.add_done_callback(lambda done: self._forget(chats, done))
         return task
 
-    def _forget(self, chat: str, task: asyncio.Task[None]) -> None:
-        if self._last.get(chat) is task:
-            del self._last[chat]
+    def _forget(self, chats: set[str], task: asyncio.Task[None]) -> None:
+        for chat in chats:
+            if self._last.get(chat) is task:
+                del self._last[chat]
 
 
-async def _after(before: asyncio.Task[None] | None, work: Callable[[], Awaitable[None]]) -> None:
-    if before is not None:
-        await asyncio.wait({before})
+async def _after(before: set[asyncio.Task[None]], work: Callable[[], Awaitable[None]]) -> None:
+    if before:
+        await asyncio.wait(before)
     await work()

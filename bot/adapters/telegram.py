@@ -344,9 +344,16 @@ class TelegramAdapter:
         await self.submit(update)
 
     def submit(self, update: Update) -> asyncio.Task[None]:
-        """Handle an update once its chat's earlier updates are handled; chats run at once."""
+        """Handle an update once its chat's earlier updates are handled; chats run at once.
+
+        A group's move to a supergroup also goes before anything later in the new chat.
+        """
         chat = update.effective_chat or update.effective_user
-        return self.queues.submit(str(chat.id) if chat else "", partial(_handle, self, update))
+        message = update.effective_message
+        moved = message.migrate_to_chat_id if message is not None else None
+        also = (str(moved),) if moved is not None else ()
+        key = str(chat.id) if chat else ""
+        return self.queues.submit(key, partial(_handle, self, update), *also)
 
     async def handle(self, update: Update) -> None:
         """Map, dispatch and answer one update; its staged replies go straight to the worker,

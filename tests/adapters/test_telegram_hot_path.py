@@ -17,7 +17,7 @@ from bot.services.community.grid import resolve_place
 from bot.services.community.people import ensure_identity
 from models import OutboxMessage, OutboxState
 from tests.adapters.test_telegram_adapter import GROUP, OWNER, Harness, tg
-from tests.support.telegram_fakes import group, message_update, user
+from tests.support.telegram_fakes import group, message_update, service_update, user
 
 __all__ = ["tg"]
 
@@ -126,3 +126,28 @@ def test_a_removed_binding_is_seen_by_the_next_command(tg: Harness) -> None:
         circles.unbind_chat(session, tg.app.clock.now(), "telegram", str(GROUP))
     sent = tg.feed(message_update(user(2101, "乙"), "/join 3-2-302 同意", group(GROUP)))
     assert not any("2单元/302" in str(params["text"]) for params in sent)
+
+
+def test_a_groups_move_is_handled_before_what_follows_in_the_new_supergroup(
+    tg: Harness,
+) -> None:
+    supergroup = -1_001_234_567_890
+    moved = service_update(group(GROUP), OWNER, migrate_to_chat_id=supergroup)
+    joined = message_update(
+        user(2200, "丙"), "/join 3-2-303 同意", group(supergroup, kind="supergroup")
+    )
+    updates = [Update.de_json(raw, tg.bot) for raw in (moved, joined)]
+
+    async def together() -> None:
+        # The old group's chat is busy a while, so the move is still waiting its turn.
+        busy = asyncio.Event()
+        hold = tg.adapter.queues.submit(str(GROUP), busy.wait)
+        tasks = [tg.adapter.submit(update) for update in updates]
+        await asyncio.sleep(0.05)
+        busy.set()
+        await asyncio.wait([hold, *tasks])
+        await tg.adapter.worker.drain()
+
+    tg.run(together)
+    answers = [str(p["text"]) for p in tg.request.sent() if p["chat_id"] == supergroup]
+    assert any("2单元/303" in answer for answer in answers), answers
