@@ -41,10 +41,10 @@ class App:
 def prepare_database(url: str) -> Database:
     """Open the database; SQLite migrates itself, any other must already be migrated."""
     db = Database(url)
-    if is_sqlite(url):
-        migrate.upgrade(db.engine)
-    else:
+    if not is_sqlite(url):
         migrate.ensure_current(db.engine)
+    elif not migrate.is_current(db.engine):
+        migrate.upgrade(db.engine)
     return db
 
 

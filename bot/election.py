@@ -7,13 +7,15 @@ import contextlib
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import psycopg
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from bot.db import Database, is_sqlite
+
+if TYPE_CHECKING:
+    import psycopg
 
 log = logging.getLogger(__name__)
 # How often a worker that is not elected tries again, and how long the elected one waits
@@ -94,7 +96,7 @@ class SessionLock:
         if self._connection is None:
             return False
         try:
-            driver = cast(psycopg.Connection[Any], self._connection.connection.driver_connection)
+            driver = cast("psycopg.Connection[Any]", self._connection.connection.driver_connection)
             for _ in driver.notifies(timeout=seconds, stop_after=1):
                 self.nudged = True
             return True

@@ -57,6 +57,32 @@ def test_sqlite_migrates_itself_at_start(tmp_path: object) -> None:
     db.dispose()
 
 
+def test_the_heads_read_as_text_are_alembics() -> None:
+    script = ScriptDirectory(str(migrate.MIGRATIONS_DIR))
+    assert migrate.heads_on_disk() == set(script.get_heads())
+
+
+def test_only_a_database_at_the_head_is_current(database_url: str) -> None:
+    db = Database(database_url)
+    assert not migrate.is_current(db.engine)
+    migrate.upgrade(db.engine)
+    assert migrate.is_current(db.engine)
+    migrate.downgrade(db.engine, "-1")
+    assert not migrate.is_current(db.engine)
+    db.dispose()
+
+
+def test_sqlite_a_revision_behind_migrates_itself_at_start(tmp_path: object) -> None:
+    url = f"sqlite:///{tmp_path}/behind.db"
+    behind = Database(url)
+    migrate.upgrade(behind.engine)
+    migrate.downgrade(behind.engine, "-1")
+    behind.dispose()
+    db = prepare_database(url)
+    assert migrate.current_revision(db.engine) == migrate.head_revision()
+    db.dispose()
+
+
 @pytest.mark.postgres
 def test_another_database_refuses_an_unmigrated_schema(postgres_server: object) -> None:
     from tests.support.postgres_server import PostgresServer

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import cn2an  # type: ignore[import-untyped]
-
 # The characters of Chinese numerals people type: 三, 十二, 两, 三零一, 廿一, 一万.
 _NUMERAL = "零〇一二两兩三四五六七八九十廿百千万萬"
 # A numeral standing alone between these (or the text's ends) is a number: 报名 二, 三-二-三零一.
@@ -40,6 +38,9 @@ def numeral_value(word: str) -> int | None:
         return int(word)
     if not word or any(ch not in _NUMERAL for ch in word):
         return None
+    # cn2an compiles its patterns on import (~0.2 s): only the first numeral pays for it.
+    import cn2an  # type: ignore[import-untyped]
+
     try:
         value = cn2an.cn2an(word.replace("萬", "万"), "normal")
     except ValueError:

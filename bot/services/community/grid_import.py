@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import date, time
 from pathlib import Path
 
-import openpyxl
-from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -141,6 +139,10 @@ def _csv_lines(path: Path) -> Iterator[tuple[int, Sequence[object]]]:
 
 
 def _xlsx_lines(path: Path) -> Generator[tuple[int, Sequence[object]]]:
+    # openpyxl takes ~0.2 s to import; only reading an XLSX file needs it.
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError) as exc:

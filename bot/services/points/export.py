@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import openpyxl
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
@@ -128,6 +127,9 @@ def _write_csv(path: Path, header: tuple[str, ...], rows: Iterator[tuple[Any, ..
 def _write_xlsx(
     path: Path, sheets: list[tuple[str, tuple[str, ...], Iterator[tuple[Any, ...]]]]
 ) -> list[int]:
+    # openpyxl takes ~0.2 s to import; only an XLSX export needs it, not a worker's start.
+    import openpyxl
+
     book = openpyxl.Workbook(write_only=True)
     counts = []
     for title, header, rows in sheets:
