@@ -141,7 +141,11 @@ def test_a_groups_move_is_handled_before_what_follows_in_the_new_supergroup(
     async def together() -> None:
         # The old group's chat is busy a while, so the move is still waiting its turn.
         busy = asyncio.Event()
-        hold = tg.adapter.queues.submit(str(GROUP), busy.wait)
+
+        async def hold_the_old_group() -> None:
+            await busy.wait()
+
+        hold = tg.adapter.queues.submit(str(GROUP), hold_the_old_group)
         tasks = [tg.adapter.submit(update) for update in updates]
         await asyncio.sleep(0.05)
         busy.set()
