@@ -9,6 +9,7 @@ import re
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -337,6 +338,9 @@ class TelegramAdapter:
             parts=self._parts,
         )
         self._admins: dict[str, tuple[float, frozenset[str]]] = {}
+        # Events are dispatched on one thread of their own: several threads only contend
+        # for the interpreter's lock with the event loop (measured: /me half as fast).
+        self._dispatching = ThreadPoolExecutor(1, thread_name_prefix="linli-dispatch")
         self.queues = ChatQueues()
 
     async def on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -366,8 +370,8 @@ class TelegramAdapter:
             if incoming.chat.kind == ChatKind.GROUP and incoming.user is not None:
                 admins = await self.admins(incoming.chat.chat_id)
                 incoming = _with_admin(incoming, incoming.user.user_id in admins)
-            envelopes = await asyncio.to_thread(
-                self.app.dispatcher.handle, incoming, claim, sending
+            envelopes = await asyncio.get_running_loop().run_in_executor(
+                self._dispatching, self.app.dispatcher.handle, incoming, claim, sending
             )
             ready = handed(envelopes) if claim is not None else []
             self.worker.hand(ready)
