@@ -112,14 +112,26 @@ class PruneReceivedFiles:
 
     def __init__(self, settings: Settings, _language: str) -> None:
         self.folder = settings.received_path
+        self._next_look: datetime | None = None
 
     def next_due(self, session: Session, after: datetime) -> datetime | None:
-        """The hour when the oldest received file nothing keeps becomes a day old."""
+        """The hour when the oldest received file nothing keeps becomes a day old (or the
+        next look at the folder, if that is later: see `run_due`)."""
         unkept = self._unkept(session)
-        return _next_hour(min(unkept.values()) + self.keep) if unkept else None
+        if not unkept:
+            return None
+        due = _next_hour(min(unkept.values()) + self.keep)
+        return max(due, self._next_look) if self._next_look is not None else due
 
     def run_due(self, session: Session, now: datetime) -> list[Envelope]:
-        """Delete every received file a day old that nothing keeps; nobody is told."""
+        """Delete every received file a day old that nothing keeps; nobody is told.
+
+        Files fall due on whole hours (see `next_due`), so the folder is read once an hour
+        of the clock, not at every tick.
+        """
+        if self._next_look is not None and now < self._next_look:
+            return []
+        self._next_look = now.replace(minute=0, second=0, microsecond=0) + HOUR
         for path, received in self._unkept(session).items():
             if received + self.keep <= now:
                 path.unlink(missing_ok=True)

@@ -126,3 +126,16 @@ def test_received_files_nothing_kept_go_after_a_day_and_kept_ones_go_with_forget
     town.say("r1", "注销 确认")
     app.scheduler.run_until(clock.now(), clock.now() + timedelta(hours=1), clock.set)
     assert not Path(kept.ref).exists()
+
+
+def test_the_received_folder_is_read_once_an_hour_not_at_every_tick(app: App) -> None:
+    clock = app.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(clock.now() + timedelta(minutes=30))
+    loose = _received(app, "loose.jpg")
+    next_day = clock.now() + timedelta(days=1)
+    app.scheduler.tick(next_day - timedelta(minutes=25))  # 10:05: a day old at 10:30
+    app.scheduler.tick(next_day + timedelta(minutes=10))  # 10:40: read at 10:05 already
+    assert Path(loose.ref).exists()
+    app.scheduler.tick(next_day + timedelta(minutes=30))  # 11:00: the next hour's look
+    assert not Path(loose.ref).exists()
