@@ -93,11 +93,9 @@ class Database:
         On SQLite its transaction does not take the write lock, so it never waits for writers.
         """
         with self._sessions() as session:
+            # Closing the session at the end rolls its transaction back.
             session.connection(execution_options={READING: True})
-            try:
-                yield session
-            finally:
-                session.rollback()
+            yield session
 
     def dispose(self) -> None:
         """Close every pooled connection."""

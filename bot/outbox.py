@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.db import Database, is_sqlite
-from bot.delivery import envelope_of, scrub, scrub_all, stage_row
+from bot.delivery import envelope_of, scrub, scrub_all, stage
 from bot.election import nudge, serve_elected
 from bot.messages import ChatKind, Envelope
 from bot.services.community.circles import move_chat, unbind_chat
@@ -483,11 +483,9 @@ class OutboxWorker:
     def _store(self, envelope: Envelope) -> int:
         """Store a direct envelope that failed as a claimed row (its parts sent so far with it)."""
         now = self.clock.now()
+        until = now + timedelta(seconds=self.claim_seconds)
         with self.db.transaction() as session:
-            until = now + timedelta(seconds=self.claim_seconds)
-            row = stage_row(session, replace(envelope, direct=False), now, claimed_until=until)
-            session.flush()
-            stored = row.id
+            stored = stage(session, replace(envelope, direct=False), now, claimed_until=until)
         if self.parts is not None and envelope.outbox_id is not None:
             self.parts.move(envelope.outbox_id, stored)
         return stored

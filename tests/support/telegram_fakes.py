@@ -153,24 +153,17 @@ def message_update(
     sender: dict[str, Any], text: str, chat: dict[str, Any] | None = None, **extra: Any
 ) -> dict[str, Any]:
     """An update carrying a user's message (private when no chat), with command entities."""
-    where = chat or {"id": sender["id"], "type": "private", "first_name": sender["first_name"]}
-    message: dict[str, Any] = {
-        "message_id": next(_updates) + 10_000,
-        "date": 1_795_000_000,
-        "chat": where,
-        "from": sender,
-        "text": text,
-        **extra,
-    }
+    fields: dict[str, Any] = {"text": text, **extra}
     if text.startswith("/"):
         command = text.split()[0]
         length = len(command.encode("utf-16-le")) // 2
-        message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-    return {"update_id": next(_updates), "message": message}
+        fields["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+    return service_update(_chat_of(sender, chat), sender, **fields)
 
 
 def service_update(chat: dict[str, Any], sender: dict[str, Any], **fields: Any) -> dict[str, Any]:
-    """An update carrying a service message (members joining, a migration, ...)."""
+    """An update carrying a message from `sender` in `chat` with `fields` (a service
+    message's, such as members joining or a migration, or another kind's)."""
     return {
         "update_id": next(_updates),
         "message": {
@@ -181,6 +174,11 @@ def service_update(chat: dict[str, Any], sender: dict[str, Any], **fields: Any) 
             **fields,
         },
     }
+
+
+def _chat_of(sender: dict[str, Any], chat: dict[str, Any] | None) -> dict[str, Any]:
+    """`chat`, or else the sender's private chat with the bot."""
+    return chat or {"id": sender["id"], "type": "private", "first_name": sender["first_name"]}
 
 
 def photo_update(
@@ -212,17 +210,8 @@ def document_update(
 def _media_update(
     sender: dict[str, Any], caption: str, chat: dict[str, Any] | None, **media: Any
 ) -> dict[str, Any]:
-    where = chat or {"id": sender["id"], "type": "private", "first_name": sender["first_name"]}
-    message: dict[str, Any] = {
-        "message_id": next(_updates) + 10_000,
-        "date": 1_795_000_000,
-        "chat": where,
-        "from": sender,
-        **media,
-    }
-    if caption:
-        message["caption"] = caption
-    return {"update_id": next(_updates), "message": message}
+    fields = {"caption": caption} if caption else {}
+    return service_update(_chat_of(sender, chat), sender, **media, **fields)
 
 
 def press_update(
