@@ -284,9 +284,8 @@ class OutboxWorker:
         busy = set(flight.values())
         handed = set(self._handed_ids)
         self._look, self._looked_at = False, time.monotonic()
-        rows = await asyncio.to_thread(self._due, busy, free)
+        rows, self._recheck = await asyncio.to_thread(self._due, busy, free)
         self._look = self._look or len(rows) >= free
-        self._recheck = busy | {envelope.target.chat_id for _, envelope in rows}
         return {
             asyncio.create_task(self._deliver(row_id, envelope)): envelope.target.chat_id
             for row_id, envelope in rows
@@ -338,28 +337,43 @@ class OutboxWorker:
             self._nudged, self._settled = now, False
             self.nudge()
 
-    def _due(self, busy: set[str], free: int) -> list[tuple[int, Envelope]]:
-        """Claim up to `free` due rows, the oldest reply first, one per chat not in `busy`."""
+    def _due(self, busy: set[str], free: int) -> tuple[list[tuple[int, Envelope]], set[str]]:
+        """Claim up to `free` due rows, the oldest reply first, one per chat not in `busy`;
+        also the chats left with due rows, to look again when their message settles.
+
+        A look that finds nothing claimable only reads, so it never waits for a writer.
+        """
         now = self.clock.now()
+        due = (
+            OutboxMessage.platform == self.platform,
+            OutboxMessage.state == OutboxState.PENDING,
+            OutboxMessage.not_before <= now,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
+        )
+        elsewhere = (OutboxMessage.chat_id.not_in(busy),) if busy else ()
+        with self.db.reading() as session:
+            waiting = set(
+                session.scalars(
+                    select(OutboxMessage.chat_id).where(*due, OutboxMessage.chat_id.in_(busy))
+                ).all()
+                if busy
+                else ()
+            )
+            if session.scalar(select(OutboxMessage.id).where(*due, *elsewhere).limit(1)) is None:
+                return [], waiting
         query = (
             select(OutboxMessage)
-            .where(
-                OutboxMessage.platform == self.platform,
-                OutboxMessage.state == OutboxState.PENDING,
-                OutboxMessage.not_before <= now,
-                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
-            )
+            .where(*due, *elsewhere)
             .order_by(OutboxMessage.bulk, OutboxMessage.id)
             .limit(max(self.batch, 4 * free))
             .with_for_update(skip_locked=True)
         )
-        if busy:
-            query = query.where(OutboxMessage.chat_id.not_in(busy))
         ready: list[tuple[int, Envelope]] = []
         chats = set(busy)
         with self.db.transaction() as session:
             for row in session.scalars(query).all():
                 if len(ready) >= free or row.chat_id in chats:
+                    waiting.add(row.chat_id)
                     continue
                 try:
                     envelope = self._envelope(session, row)
@@ -371,7 +385,7 @@ class OutboxWorker:
                     row.claimed_until = now + timedelta(seconds=self.claim_seconds)
                     chats.add(row.chat_id)
                     ready.append((row.id, envelope))
-        return ready
+        return ready, waiting
 
     def _release_all(self) -> None:
         with self.db.transaction() as session:

@@ -16,6 +16,7 @@ from bot.messages import ChatKind, Envelope, PlatformTraits, Reply, Target
 from bot.outbox import OutboxWorker
 from models import OutboxMessage, OutboxState
 from tests.conftest import START
+from tests.support.queries import captured
 
 OFFICE = PostOffice({"telegram": PlatformTraits(durable=True)})
 ROWS = 100
@@ -127,3 +128,38 @@ def test_a_send_cut_short_by_a_stop_releases_its_claim(db: Database) -> None:
     sender = SlowSender()
     assert asyncio.run(OutboxWorker(db, clock, "telegram", sender).drain()) == 1
     assert sender.sent == [0]
+
+
+def _stage_in(db: Database, clock: VirtualClock, chats: list[str], later: bool = False) -> None:
+    """One row for each chat named (a chat named twice gets two), due now or in an hour."""
+    envelopes = [
+        Envelope(
+            Target("telegram", chat, ChatKind.GROUP),
+            Reply("deliberation.closed", {"number": n}),
+            "zh-Hans",
+        )
+        for n, chat in enumerate(chats)
+    ]
+    with db.transaction() as session:
+        OFFICE.prepare(session, envelopes, clock.now() + timedelta(hours=int(later)), None)
+
+
+def test_a_look_that_finds_nothing_due_takes_no_write_lock(db: Database) -> None:
+    clock = VirtualClock(START)
+    _stage_in(db, clock, ["-1", "-2"], later=True)
+    worker = OutboxWorker(db, clock, "telegram", SlowSender())
+    with captured(db.engine) as statements:
+        assert worker._due(set(), 4) == ([], set())
+    assert statements
+    assert not [s for s in statements if "FOR UPDATE" in s or s.startswith("BEGIN IMMEDIATE")]
+
+
+def test_a_look_names_only_the_chats_left_with_due_messages(db: Database) -> None:
+    """Each chat gets one message at a time: a chat whose message is in flight, or that has
+    a second due, is looked at again when its message settles; no other chat is."""
+    clock = VirtualClock(START)
+    _stage_in(db, clock, ["-1", "-1", "-2", "-3"])
+    worker = OutboxWorker(db, clock, "telegram", SlowSender())
+    ready, waiting = worker._due({"-3", "-4"}, 10)
+    assert sorted(envelope.target.chat_id for _, envelope in ready) == ["-1", "-2"]
+    assert waiting == {"-1", "-3"}
