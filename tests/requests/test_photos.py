@@ -139,3 +139,11 @@ def test_the_received_folder_is_read_once_an_hour_not_at_every_tick(app: App) ->
     assert Path(loose.ref).exists()
     app.scheduler.tick(next_day + timedelta(minutes=30))  # 11:00: the next hour's look
     assert not Path(loose.ref).exists()
+
+
+def test_mydata_says_a_photo_is_kept_with_my_request(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1", media=PHOTO)
+    town.say("r1", "报修 5号楼楼道灯不亮", "g1")
+    mine = town.one("r1", "我的数据").text
+    assert "1 号「3号楼门口路灯坏了」（待接单，附照片或文件）" in mine
+    assert "2 号「5号楼楼道灯不亮」（待接单）" in mine

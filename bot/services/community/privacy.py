@@ -56,7 +56,7 @@ class StoredData:
     votes: list[tuple[int, str]]
     topics: list[tuple[int, str]]
     seconded: list[tuple[int, str]]
-    requests: list[tuple[int, str, str]]
+    requests: list[tuple[int, str, str, bool]]
     mediations: list[tuple[int, str, str]]
     points: list[points.EntryLine]
 

@@ -104,14 +104,18 @@ def _nodes_below(session: Session, viewer: Resident, community: Place) -> list[i
     ]
 
 
-def reported_by(session: Session, resident: Resident) -> list[tuple[int, str, str]]:
-    """A resident's requests for /mydata: number, text and status."""
+def reported_by(session: Session, resident: Resident) -> list[tuple[int, str, str, bool]]:
+    """A resident's requests for /mydata: number, text, status and whether a photo or file
+    is kept with it."""
     rows = session.execute(
-        select(Request.number, Request.text, Request.status)
+        select(Request.number, Request.text, Request.status, Request.image, Request.document)
         .where(Request.reporter_id == resident.id)
         .order_by(Request.id)
     )
-    return [(number, text, status.value) for number, text, status in rows]
+    return [
+        (number, text, status.value, image is not None or document is not None)
+        for number, text, status, image, document in rows
+    ]
 
 
 def forget_reporter(session: Session, now: datetime, resident: Resident) -> None:
