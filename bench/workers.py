@@ -38,7 +38,6 @@ from bot.app import bootstrap
 from bot.clock import SystemClock
 from bot.config import DeliverySettings, Settings
 from bot.db import Database
-from bot.delivery import handed
 from bot.messages import ChatKind, ChatRef, Envelope, EventKind, Incoming, UserRef
 from bot.outbox import OutboxWorker
 from models import OutboxMessage, OutboxState
@@ -171,15 +170,12 @@ async def child(url: str, inbox: Path, first: int, sent_log: Path) -> None:
     cpu = time.process_time()
     for number in range(first, len(updates)):
         # As the Telegram adapter does: the sender is handed the replies it staged claimed.
-        claim = timedelta(seconds=worker.claim_seconds) if worker.sending else None
+        claim = worker.hand_claim
         envelopes = await asyncio.to_thread(app.dispatcher.handle, updates[number], claim)
         for envelope in envelopes:
             if envelope.reply.template not in EXPECTED:
                 print(f"unexpected {envelope.reply.template} to {updates[number].text}", flush=True)
-        ready = handed(envelopes) if claim is not None else []
-        worker.hand(ready)
-        if len(ready) < len(envelopes):
-            worker.wake()
+        worker.take(envelopes, claimed=claim is not None)
         print(f"ack {number}", flush=True)
     print("done", flush=True)
     await stop.wait()
@@ -323,8 +319,9 @@ def replay(
         raise SystemExit(f"unexpected replies (the load is broken): {unexpected[:5]}")
     sends = Counter(int(line) for line in sent_log.read_text().split())
     tables = _counts(database)
-    with database.transaction() as session:
-        replies = set(session.scalars(select(OutboxMessage.id).where(~OutboxMessage.edit)))
+    with database.engine.connect() as connection:
+        replies = set(connection.scalars(select(OutboxMessage.id).where(~OutboxMessage.edit)))
+    tables[REPLIES] = len(replies)
     database.dispose()
     cpu = [w.cpu for w in workers]
     return Run(count, len(load), seconds, cpu, server_cpu, sends, tables, len(replies - set(sends)))
@@ -349,18 +346,15 @@ def _server_cpu(server: PostgresServer) -> float:
 
 
 def _counts(database: Database) -> dict[str, int]:
-    """Rows in every table (the effects of the load), the outbox without edits of a message
-    sent earlier: how many edits of a roster are superseded, and dropped unsent, depends on
-    timing."""
+    """Rows in every table but the outbox (the effects of the load). The outbox is counted
+    without edits of a message sent earlier (see `replay`): how many edits of a roster are
+    superseded, and dropped unsent, depends on timing."""
     with database.engine.connect() as connection:
-        counts = {
+        return {
             table.name: connection.scalar(text(f"SELECT count(*) FROM {table.name}")) or 0
             for table in Base.metadata.sorted_tables
             if table.name != OutboxMessage.__tablename__
         }
-        replies = select(func.count()).where(~OutboxMessage.edit)
-        counts[REPLIES] = connection.scalar(replies) or 0
-    return counts
 
 
 def _kill_figures(calm: Run, killed: Run) -> tuple[int, int, int]:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.db import Database, is_sqlite
-from bot.delivery import envelope_of, scrub, scrub_all, stage
+from bot.delivery import envelope_of, handed, scrub, scrub_all, stage
 from bot.election import nudge, serve_elected
 from bot.messages import ChatKind, Envelope
 from bot.services.community.circles import move_chat, unbind_chat
@@ -167,6 +167,21 @@ class OutboxWorker:
             self._handed_ids.add(envelope.outbox_id)
         if envelopes:
             self._ring.set()
+
+    @property
+    def hand_claim(self) -> timedelta | None:
+        """How long the replies staged for this worker to be handed are claimed (see `take`);
+        None when it does not send its platform's outbox."""
+        return timedelta(seconds=self.claim_seconds) if self.sending else None
+
+    def take(self, envelopes: list[Envelope], claimed: bool) -> None:
+        """Take the dispatcher's envelopes for one event: those staged claimed for this worker
+        (when `claimed`) or answered directly are handed to it; for the rest it, or the
+        elected sender, is woken to look."""
+        ready = handed(envelopes) if claimed else []
+        self.hand(ready)
+        if len(ready) < sum(e.outbox_id is not None for e in envelopes):
+            self.wake()
 
     def settled(self) -> bool:
         """True when every row handed to the worker has been sent or given up for now."""
@@ -351,14 +366,11 @@ class OutboxWorker:
             or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
         )
         elsewhere = (OutboxMessage.chat_id.not_in(busy),) if busy else ()
+        waiting: set[str] = set()
         with self.db.reading() as session:
-            waiting = set(
-                session.scalars(
-                    select(OutboxMessage.chat_id).where(*due, OutboxMessage.chat_id.in_(busy))
-                ).all()
-                if busy
-                else ()
-            )
+            if busy:
+                in_busy = OutboxMessage.chat_id.in_(busy)
+                waiting.update(session.scalars(select(OutboxMessage.chat_id).where(*due, in_busy)))
             if session.scalar(select(OutboxMessage.id).where(*due, *elsewhere).limit(1)) is None:
                 return [], waiting
         query = (

@@ -50,7 +50,6 @@ from bot.adapters.text import HTML_ATOM, split_text
 from bot.app import App
 from bot.config import TelegramSettings
 from bot.db import is_sqlite
-from bot.delivery import handed
 from bot.messages import (
     ChatKind,
     ChatRef,
@@ -369,8 +368,8 @@ class TelegramAdapter:
         and so do answers to commands that only read (never stored; see Dispatcher.handle)."""
         answered = False
         # Only the worker sending this platform's outbox takes its replies straight from here.
-        sending = self.worker.sending
-        claim = timedelta(seconds=self.worker.claim_seconds) if sending else None
+        claim = self.worker.hand_claim
+        sending = claim is not None
         for incoming in to_incoming(update, self.bot.id, self.bot.username or ""):
             if incoming.chat.kind == ChatKind.GROUP and incoming.user is not None:
                 admins = await self.admins(incoming.chat.chat_id)
@@ -378,10 +377,7 @@ class TelegramAdapter:
             envelopes = await asyncio.get_running_loop().run_in_executor(
                 self._dispatching, self.app.dispatcher.handle, incoming, claim, sending
             )
-            ready = handed(envelopes) if claim is not None else []
-            self.worker.hand(ready)
-            if len(ready) < sum(e.outbox_id is not None for e in envelopes):
-                self.worker.wake()
+            self.worker.take(envelopes, claimed=sending)
             for envelope in envelopes:
                 if envelope.toast and update.callback_query is not None:
                     answered = await self._toast(update.callback_query, envelope)

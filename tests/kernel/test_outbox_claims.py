@@ -37,16 +37,7 @@ class SlowSender:
 
 
 def _stage(db: Database, clock: VirtualClock, count: int) -> None:
-    envelopes = [
-        Envelope(
-            Target("telegram", f"-{100 + n % 7}", ChatKind.GROUP),
-            Reply("deliberation.closed", {"number": n}),
-            "zh-Hans",
-        )
-        for n in range(count)
-    ]
-    with db.transaction() as session:
-        OFFICE.prepare(session, envelopes, clock.now(), None)
+    _stage_in(db, clock, [f"-{100 + n % 7}" for n in range(count)])
 
 
 def _states(db: Database) -> Counter[OutboxState]:
