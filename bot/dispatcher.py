@@ -144,7 +144,9 @@ class Dispatcher:
             identity = ensure_identity(
                 session, user.platform, user.user_id, user.display_name, now, user.username
             )
-            if incoming.chat.kind == ChatKind.PRIVATE and incoming.event != EventKind.BOT_REMOVED:
+            # Set only when it changes: a changed attribute costs a flush before each query.
+            opened = incoming.chat.kind == ChatKind.PRIVATE and not identity.private_chat_open
+            if opened and incoming.event != EventKind.BOT_REMOVED:
                 identity.private_chat_open = True
         binding = None
         if incoming.chat.kind == ChatKind.GROUP:

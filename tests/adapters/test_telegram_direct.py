@@ -7,9 +7,11 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 from telegram import Update
 
+from bot.adapters.telegram import to_incoming
 from bot.outbox import OutboxWorker, PartsSent
 from bot.services.community.people import ensure_identity, find_identity
 from models import OutboxMessage, OutboxState, ProcessedUpdate
@@ -66,6 +68,25 @@ def test_a_known_residents_me_is_answered_and_nothing_is_stored(tg: Harness) -> 
     assert [params["chat_id"] for params in sent] == [ASKER["id"]]
     assert "王阿姨" in str(sent[0]["text"])
     assert (_count(tg, OutboxMessage), _count(tg, ProcessedUpdate)) == stored
+
+
+def test_a_known_residents_me_is_answered_without_a_flush(tg: Harness) -> None:
+    """Nothing changed, so nothing is flushed: a flush before each query cost a third of /me."""
+    _known(tg, ASKER)
+    update = Update.de_json(message_update(ASKER, "/me"), tg.bot)
+    [incoming] = to_incoming(update, tg.bot.id, "")
+    flushed: list[Session] = []
+
+    def note(session: Session, *_: object) -> None:
+        flushed.append(session)
+
+    event.listen(Session, "before_flush", note)
+    try:
+        envelopes = tg.app.dispatcher.handle(incoming, None, direct=True)
+    finally:
+        event.remove(Session, "before_flush", note)
+    assert [envelope.direct for envelope in envelopes] == [True]
+    assert flushed == []
 
 
 def test_a_newcomers_me_writes_so_its_answer_is_stored_like_any_change(tg: Harness) -> None:

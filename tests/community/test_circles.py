@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.app import App
 from bot.errors import DomainError
@@ -12,7 +12,7 @@ from bot.services.common.names import clean_name
 from bot.services.community import binding, circles
 from bot.services.community.binding import BindOutcome
 from bot.services.community.circles import ChatSpec, JoinOutcome
-from bot.services.community.grid import add_path, parse_address, resolve_place
+from bot.services.community.grid import add_path, locate_household, parse_address, resolve_place
 from bot.services.community.people import ensure_identity, find_identity
 from models import BindingRequest, Circle, CircleChat, CircleKind, Place, PlaceKind, Resident
 from tests.support.driver import Driver
@@ -218,6 +218,28 @@ def test_listed_rooms_are_the_only_rooms(grid: App) -> None:
     with pytest.raises(DomainError, match=r"grid\.no_such_room"):
         _join(grid, resident, circle, "1-1-999")
     assert _join(grid, resident, circle, "1-1-101") == JoinOutcome.REGISTERED
+
+
+def test_finding_an_address_loads_only_the_room_it_names(grid: App) -> None:
+    """A unit's other households are not read: an address costs the same in a full unit."""
+    with grid.db.transaction() as session:
+        for room in range(101, 131):
+            add_path(session, f"文化路街道/红旗里社区/2号院/1号楼/1单元/{room}室")
+    loaded: list[str] = []
+
+    def note(place: Place, _context: object) -> None:
+        if place.kind == PlaceKind.HOUSEHOLD:
+            loaded.append(place.name)
+
+    event.listen(Place, "load", note)
+    try:
+        with grid.db.transaction() as session:
+            estate = resolve_place(session, "2号院")
+            spot = locate_household(session, estate, parse_address("1-1-105"))
+            assert spot.household is not None and spot.household.name == "105室"
+    finally:
+        event.remove(Place, "load", note)
+    assert loaded == ["105室"]
 
 
 def test_the_members_list_is_for_admins_and_splits_registered_from_not(grid: App) -> None:

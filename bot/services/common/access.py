@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
@@ -80,15 +80,16 @@ def community_for(session: Session, resident: Resident, circle: Circle | None) -
     raise DomainError("core.which_community")
 
 
+_GRANTS = (
+    select(RoleGrant)
+    .where(RoleGrant.resident_id == bindparam("resident"), RoleGrant.revoked_at.is_(None))
+    .order_by(RoleGrant.id)
+)
+
+
 def active_grants(session: Session, resident_id: int) -> list[RoleGrant]:
     """A resident's grants that have not been revoked."""
-    return list(
-        session.scalars(
-            select(RoleGrant)
-            .where(RoleGrant.resident_id == resident_id, RoleGrant.revoked_at.is_(None))
-            .order_by(RoleGrant.id)
-        )
-    )
+    return list(session.scalars(_GRANTS, {"resident": resident_id}))
 
 
 def holds(session: Session, resident_id: int, role: Role, place: Place) -> bool:

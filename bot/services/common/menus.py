@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
@@ -66,9 +66,12 @@ def forget(session: Session, incoming: Incoming) -> None:
         session.delete(menu)
 
 
+_MENU = select(Menu).where(
+    Menu.platform == bindparam("platform"),
+    Menu.chat_id == bindparam("chat_id"),
+    Menu.user_id == bindparam("user_id"),
+)
+
+
 def _menu(session: Session, platform: str, chat_id: str, user_id: str) -> Menu | None:
-    return session.scalar(
-        select(Menu).where(
-            Menu.platform == platform, Menu.chat_id == chat_id, Menu.user_id == user_id
-        )
-    )
+    return session.scalar(_MENU, {"platform": platform, "chat_id": chat_id, "user_id": user_id})

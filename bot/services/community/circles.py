@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
@@ -56,13 +56,16 @@ MAX_CHAT_TITLE = 128
 SEEN_GRANULARITY = timedelta(minutes=15)
 
 
+_BOUND = select(CircleChat).where(
+    CircleChat.platform == bindparam("platform"),
+    CircleChat.chat_id == bindparam("chat_id"),
+    CircleChat.active,
+)
+
+
 def bound_chat(session: Session, platform: str, chat_id: str) -> CircleChat | None:
     """The active binding of a chat, if any."""
-    return session.scalar(
-        select(CircleChat).where(
-            CircleChat.platform == platform, CircleChat.chat_id == chat_id, CircleChat.active
-        )
-    )
+    return session.scalar(_BOUND, {"platform": platform, "chat_id": chat_id})
 
 
 def parse_bind_args(args: list[str]) -> tuple[str, CircleKind, str]:
@@ -215,13 +218,14 @@ def move_chat(session: Session, now: datetime, platform: str, old_id: str, new_i
     )
 
 
+_MEMBERSHIP = select(Membership).where(
+    Membership.circle_id == bindparam("circle"), Membership.resident_id == bindparam("resident")
+)
+
+
 def touch_member(session: Session, now: datetime, circle: Circle, resident: Resident) -> None:
     """Note that a resident was seen in a circle's chat."""
-    membership = session.scalar(
-        select(Membership).where(
-            Membership.circle_id == circle.id, Membership.resident_id == resident.id
-        )
-    )
+    membership = session.scalar(_MEMBERSHIP, {"circle": circle.id, "resident": resident.id})
     if membership is None:
         session.add(
             Membership(circle=circle, resident=resident, first_seen_at=now, last_seen_at=now)
@@ -229,6 +233,8 @@ def touch_member(session: Session, now: datetime, circle: Circle, resident: Resi
     elif membership.left_at is not None or now - membership.last_seen_at > SEEN_GRANULARITY:
         membership.last_seen_at = now
         membership.left_at = None
+    else:
+        return
     session.flush()
 
 
@@ -323,9 +329,9 @@ def register(
     if resident.household is not None and not move:
         current = full_name(session, resident.household, PlaceKind.COMMUNITY)
         return replace(said, outcome=JoinOutcome.NEEDS_MOVE, current=current)
+    ask = households.occupants(session, spot.household, besides=resident) if spot.household else []
     if resident.consent_at is None:
         resident.consent_at = now
-    ask = households.occupants(session, spot.household, besides=resident) if spot.household else []
     if spot.household is not None and ask:
         request = _ask_to_join(session, now, resident, spot.household, circle)
         return replace(
@@ -494,13 +500,14 @@ def community_of(session: Session, circle: Circle) -> str:
     return community.name if community else ""
 
 
+_CIRCLES_OF = (
+    select(Circle)
+    .join(Membership, Membership.circle_id == Circle.id)
+    .where(Membership.resident_id == bindparam("resident"), Membership.left_at.is_(None))
+    .order_by(Circle.id)
+)
+
+
 def circles_of(session: Session, resident: Resident) -> list[Circle]:
     """The circles a resident belongs to."""
-    return list(
-        session.scalars(
-            select(Circle)
-            .join(Membership, Membership.circle_id == Circle.id)
-            .where(Membership.resident_id == resident.id, Membership.left_at.is_(None))
-            .order_by(Circle.id)
-        )
-    )
+    return list(session.scalars(_CIRCLES_OF, {"resident": resident.id}))

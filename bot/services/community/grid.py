@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
@@ -62,14 +62,34 @@ def add_path(session: Session, path: str | list[str]) -> Place:
     return parent
 
 
+# Built once: registrations walk the grid, and building a statement cost as much as running it.
+_ROOT = select(Place).where(Place.parent_id.is_(None), Place.name == bindparam("name"))
+_NAMED_CHILD = select(Place).where(
+    Place.parent_id == bindparam("parent"), Place.name == bindparam("name")
+)
+_CHILDREN_KIND = select(Place).where(
+    Place.parent_id == bindparam("parent"), Place.kind == bindparam("kind")
+)
+_NUMBERED_CHILD = (
+    select(Place)
+    .where(Place.parent_id == bindparam("parent"), Place.number == bindparam("number"))
+    .limit(2)
+)
+_ROOMS_NAMED = _CHILDREN_KIND.where(Place.name.in_(bindparam("names"))).order_by(Place.id)
+_LISTED_ROOM = select(Place.id).where(
+    Place.parent_id == bindparam("parent"),
+    Place.kind == PlaceKind.HOUSEHOLD,
+    Place.listed,
+)
+_PLACES = select(Place).where(Place.id.in_(bindparam("ids")))
+
+
 def _child(session: Session, parent: Place | None, kind: PlaceKind, name: str) -> Place:
     parent_id = parent.id if parent else None
-    found = session.scalar(
-        select(Place).where(
-            Place.parent_id.is_(parent_id) if parent_id is None else Place.parent_id == parent_id,
-            Place.name == name,
-        )
-    )
+    if parent_id is None:
+        found = session.scalar(_ROOT, {"name": name})
+    else:
+        found = session.scalar(_NAMED_CHILD, {"parent": parent_id, "name": name})
     if found is not None:
         return found
     place = Place(parent_id=parent_id, kind=kind, name=name, number=number_in(name))
@@ -82,7 +102,7 @@ def _child(session: Session, parent: Place | None, kind: PlaceKind, name: str) -
 def ancestors(session: Session, place: Place) -> list[Place]:
     """The places from the street down to `place`, inclusive."""
     ids = [int(part) for part in place.path.strip("/").split("/") if part]
-    by_id = {p.id: p for p in session.scalars(select(Place).where(Place.id.in_(ids)))}
+    by_id = {p.id: p for p in session.scalars(_PLACES, {"ids": ids})}
     return [by_id[i] for i in ids]
 
 
@@ -196,15 +216,24 @@ def locate_household(session: Session, within: Place, address: Address) -> House
         if unit is None:
             raise outside
         holder = unit
-    elif any(c.kind == PlaceKind.UNIT for c in children(session, building)):
+    elif session.scalar(_CHILDREN_KIND.limit(1), {"parent": building.id, "kind": PlaceKind.UNIT}):
         raise DomainError("grid.unit_needed", address=str(address))
     if not holder.contains(within) and not within.contains(holder):
         raise outside
-    rooms = [c for c in children(session, holder) if c.kind == PlaceKind.HOUSEHOLD]
-    room = next((r for r in rooms if normalise(r.name).removesuffix("室") == address.room), None)
-    if room is None and any(r.listed for r in rooms):
+    room = _room(session, holder, address.room)
+    if room is None and session.scalar(_LISTED_ROOM.limit(1), {"parent": holder.id}):
         raise DomainError("grid.no_such_room", address=str(address))
     return HouseholdSpot(holder, address.room, room)
+
+
+def _room(session: Session, holder: Place, room: str) -> Place | None:
+    """The household `room` (3-2-301 finds 301 or 301室) directly under `holder`.
+
+    Place names are stored normalised, so only those two names can match.
+    """
+    names = {"parent": holder.id, "kind": PlaceKind.HOUSEHOLD, "names": [room, f"{room}室"]}
+    rooms = session.scalars(_ROOMS_NAMED, names)
+    return next((r for r in rooms if normalise(r.name).removesuffix("室") == room), None)
 
 
 def ensure_household(session: Session, spot: HouseholdSpot) -> Place:
@@ -217,7 +246,7 @@ def ensure_household(session: Session, spot: HouseholdSpot) -> Place:
 
 
 def _numbered_child(session: Session, parent: Place, number: int) -> Place | None:
-    matches = [c for c in children(session, parent) if c.number == number]
+    matches = list(session.scalars(_NUMBERED_CHILD, {"parent": parent.id, "number": number}))
     return matches[0] if len(matches) == 1 else None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from bot.config import LANGUAGES
@@ -29,14 +29,21 @@ from models import (
     Resident,
 )
 
+# Built once: every event looks up its sender, and building the statement cost as much
+# as running it.
+_IDENTITY = (
+    select(Identity)
+    .where(
+        Identity.platform == bindparam("platform"),
+        Identity.external_id == bindparam("external_id"),
+    )
+    .options(joinedload(Identity.resident, innerjoin=True))
+)
+
 
 def find_identity(session: Session, platform: str, external_id: str) -> Identity | None:
     """The identity of a platform account, if known (its resident loaded with it)."""
-    return session.scalar(
-        select(Identity)
-        .where(Identity.platform == platform, Identity.external_id == external_id)
-        .options(joinedload(Identity.resident, innerjoin=True))
-    )
+    return session.scalar(_IDENTITY, {"platform": platform, "external_id": external_id})
 
 
 def ensure_identity(

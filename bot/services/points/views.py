@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
@@ -68,13 +68,28 @@ def next_expiry(programme: PointsProgramme, today: date) -> date | None:
     return None
 
 
-def _accounts(session: Session, member: Resident) -> list[PointsAccount]:
-    owners = [PointsAccount.resident_id == member.id]
-    if member.household_id is not None:
-        owners.append(PointsAccount.household_id == member.household_id)
-    return list(
-        session.scalars(select(PointsAccount).where(or_(*owners)).order_by(PointsAccount.id))
+_OWN_ACCOUNTS = (
+    select(PointsAccount)
+    .where(PointsAccount.resident_id == bindparam("resident"))
+    .order_by(PointsAccount.id)
+)
+_ACCOUNTS = (
+    select(PointsAccount)
+    .where(
+        or_(
+            PointsAccount.resident_id == bindparam("resident"),
+            PointsAccount.household_id == bindparam("household"),
+        )
     )
+    .order_by(PointsAccount.id)
+)
+
+
+def _accounts(session: Session, member: Resident) -> list[PointsAccount]:
+    if member.household_id is None:
+        return list(session.scalars(_OWN_ACCOUNTS, {"resident": member.id}))
+    owners = {"resident": member.id, "household": member.household_id}
+    return list(session.scalars(_ACCOUNTS, owners))
 
 
 def _balance(account: PointsAccount, today: date) -> Balance:
