@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import event
 
 from bot.app import App
 from bot.clock import VirtualClock
 from bot.messages import EventKind
+from bot.services.community.circles import bound_chat
+from bot.services.volunteering.rosters import roster_reply
 from tests.support.community import build
-from tests.support.driver import Driver
+from tests.support.driver import PLATFORM, Driver
 from tests.support.scenarios import Recorder
 from tests.support.volunteers import advance
 
@@ -69,6 +72,34 @@ def test_signing_up_answers_here_and_posts_then_edits_the_days_roster(town: Driv
     assert "【值班接龙】11月24日 周二" in first[1].text and "1. 李四" in first[1].text
     second = town.say("r3", "报名：１", "g1", name="王五")
     assert "2. 王五" in second[1].text and "已满" in second[1].text
+
+
+def _roster_statements(app: App) -> int:
+    """How many statements reading g1's roster of shift #1's day takes."""
+    ran: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        ran.append(statement)
+
+    with app.db.transaction() as session:
+        binding = bound_chat(session, PLATFORM, "g1")
+        assert binding is not None
+        event.listen(app.db.engine, "before_cursor_execute", note)
+        try:
+            roster_reply(session, binding.circle, date(2026, 11, 24), app.settings.zone)
+        finally:
+            event.remove(app.db.engine, "before_cursor_execute", note)
+    return len(ran)
+
+
+def test_a_roster_takes_as_many_statements_for_four_people_as_for_one(
+    town: Driver, app: App
+) -> None:
+    town.say("r1", "报名 1", "g1")
+    one = _roster_statements(app)
+    for user in ("r2", "r3", "r4"):
+        town.say(user, "报名 1", "g1")
+    assert _roster_statements(app) == one
 
 
 def test_a_full_shift_waitlists_and_a_withdrawal_tells_the_promoted_privately(

@@ -22,14 +22,13 @@ from bot.services.common.when import local_text
 from bot.services.community.roles import circle_title
 from bot.services.volunteering.reminders import local_day
 from bot.services.volunteering.shifts import (
+    LISTED,
     ShiftView,
     day_bounds,
     find_shift,
-    listed,
     shifts_on,
     upcoming,
     views,
-    waitlist,
 )
 from models import (
     Circle,
@@ -147,25 +146,48 @@ def roster_key(circle_id: int, day: date) -> str:
 
 def roster_reply(session: Session, circle: Circle, day: date, zone: ZoneInfo) -> Reply:
     """The day's 接龙 roster of a circle: each shift with its numbered list and waitlist."""
-    shifts = []
-    for view in views(session, shifts_on(session, circle, day, zone)):
-        people = [
-            [n, s.resident.display_name, _shown(s)]
-            for n, s in enumerate(listed(session, view.shift), start=1)
-        ]
-        waiting = [s.resident.display_name for s in waitlist(session, view.shift)]
-        shifts.append(shift_data(view, zone) | {"people": people, "waiting_names": waiting})
+    day_views = views(session, shifts_on(session, circle, day, zone))
+    people = _people(session, [view.shift.id for view in day_views])
+    shifts = [
+        shift_data(view, zone)
+        | {"people": people[view.shift.id][0], "waiting_names": people[view.shift.id][1]}
+        for view in day_views
+    ]
     return Reply(
         "volunteering.roster",
         {"date": [day.year, day.month, day.day, day.weekday()], "shifts": shifts},
     )
 
 
-def _shown(signup: SignUp) -> str:
+def _people(session: Session, shift_ids: list[int]) -> dict[int, tuple[list[list[Any]], list[str]]]:
+    """Each shift's 接龙 list ([number, name, standing]) and waitlist names, in one query,
+    each in the order people took their places."""
+    found: dict[int, tuple[list[list[Any]], list[str]]] = {i: ([], []) for i in shift_ids}
+    if not shift_ids:
+        return found
+    rows = session.execute(
+        select(SignUp.shift_id, SignUp.status, SignUp.checked_in_at, Resident.display_name)
+        .join(Resident, Resident.id == SignUp.resident_id)
+        .where(
+            SignUp.shift_id.in_(shift_ids),
+            SignUp.status.in_((*LISTED, SignUpStatus.WAITLISTED)),
+        )
+        .order_by(SignUp.queued_at, SignUp.id)
+    )
+    for shift_id, status, checked_in_at, name in rows:
+        on_list, waiting = found[shift_id]
+        if status == SignUpStatus.WAITLISTED:
+            waiting.append(name)
+        else:
+            on_list.append([len(on_list) + 1, name, _shown(status, checked_in_at)])
+    return found
+
+
+def _shown(status: SignUpStatus, checked_in_at: datetime | None) -> str:
     """Where someone stands on a roster; a check-in shows until the time is confirmed."""
-    if signup.status == SignUpStatus.SIGNED_UP and signup.checked_in_at is not None:
+    if status == SignUpStatus.SIGNED_UP and checked_in_at is not None:
         return "checked_in"
-    return signup.status.value
+    return status.value
 
 
 def _envelope(chat: CircleChat, reply: Reply, language: str, key: str, edit: bool) -> Envelope:
