@@ -67,19 +67,31 @@ _ROOT = select(Place).where(Place.parent_id.is_(None), Place.name == bindparam("
 _NAMED_CHILD = select(Place).where(
     Place.parent_id == bindparam("parent"), Place.name == bindparam("name")
 )
-_CHILDREN_KIND = select(Place).where(
-    Place.parent_id == bindparam("parent"), Place.kind == bindparam("kind")
-)
 _NUMBERED_CHILD = (
     select(Place)
     .where(Place.parent_id == bindparam("parent"), Place.number == bindparam("number"))
     .limit(2)
 )
-_ROOMS_NAMED = _CHILDREN_KIND.where(Place.name.in_(bindparam("names"))).order_by(Place.id)
-_LISTED_ROOM = select(Place.id).where(
-    Place.parent_id == bindparam("parent"),
-    Place.kind == PlaceKind.HOUSEHOLD,
-    Place.listed,
+_A_UNIT = (
+    select(Place.id)
+    .where(Place.parent_id == bindparam("parent"), Place.kind == PlaceKind.UNIT)
+    .limit(1)
+)
+# Place names are stored normalised, so a room 301 is named 301 or 301室 (the first made).
+_ROOM = (
+    select(Place)
+    .where(
+        Place.parent_id == bindparam("parent"),
+        Place.kind == PlaceKind.HOUSEHOLD,
+        Place.name.in_(bindparam("names")),
+    )
+    .order_by(Place.id)
+    .limit(1)
+)
+_A_LISTED_ROOM = (
+    select(Place.id)
+    .where(Place.parent_id == bindparam("parent"), Place.kind == PlaceKind.HOUSEHOLD, Place.listed)
+    .limit(1)
 )
 _PLACES = select(Place).where(Place.id.in_(bindparam("ids")))
 
@@ -216,24 +228,15 @@ def locate_household(session: Session, within: Place, address: Address) -> House
         if unit is None:
             raise outside
         holder = unit
-    elif session.scalar(_CHILDREN_KIND.limit(1), {"parent": building.id, "kind": PlaceKind.UNIT}):
+    elif session.scalar(_A_UNIT, {"parent": building.id}) is not None:
         raise DomainError("grid.unit_needed", address=str(address))
     if not holder.contains(within) and not within.contains(holder):
         raise outside
-    room = _room(session, holder, address.room)
-    if room is None and session.scalar(_LISTED_ROOM.limit(1), {"parent": holder.id}):
+    names = [address.room, f"{address.room}室"]
+    room = session.scalar(_ROOM, {"parent": holder.id, "names": names})
+    if room is None and session.scalar(_A_LISTED_ROOM, {"parent": holder.id}) is not None:
         raise DomainError("grid.no_such_room", address=str(address))
     return HouseholdSpot(holder, address.room, room)
-
-
-def _room(session: Session, holder: Place, room: str) -> Place | None:
-    """The household `room` (3-2-301 finds 301 or 301室) directly under `holder`.
-
-    Place names are stored normalised, so only those two names can match.
-    """
-    names = {"parent": holder.id, "kind": PlaceKind.HOUSEHOLD, "names": [room, f"{room}室"]}
-    rooms = session.scalars(_ROOMS_NAMED, names)
-    return next((r for r in rooms if normalise(r.name).removesuffix("室") == room), None)
 
 
 def ensure_household(session: Session, spot: HouseholdSpot) -> Place:

@@ -68,11 +68,7 @@ def next_expiry(programme: PointsProgramme, today: date) -> date | None:
     return None
 
 
-_OWN_ACCOUNTS = (
-    select(PointsAccount)
-    .where(PointsAccount.resident_id == bindparam("resident"))
-    .order_by(PointsAccount.id)
-)
+# A member without a household has no household accounts: `household_id = NULL` is never true.
 _ACCOUNTS = (
     select(PointsAccount)
     .where(
@@ -86,8 +82,6 @@ _ACCOUNTS = (
 
 
 def _accounts(session: Session, member: Resident) -> list[PointsAccount]:
-    if member.household_id is None:
-        return list(session.scalars(_OWN_ACCOUNTS, {"resident": member.id}))
     owners = {"resident": member.id, "household": member.household_id}
     return list(session.scalars(_ACCOUNTS, owners))
 

@@ -148,11 +148,10 @@ def roster_reply(session: Session, circle: Circle, day: date, zone: ZoneInfo) ->
     """The day's 接龙 roster of a circle: each shift with its numbered list and waitlist."""
     day_views = views(session, shifts_on(session, circle, day, zone))
     people = _people(session, [view.shift.id for view in day_views])
-    shifts = [
-        shift_data(view, zone)
-        | {"people": people[view.shift.id][0], "waiting_names": people[view.shift.id][1]}
-        for view in day_views
-    ]
+    shifts = []
+    for view in day_views:
+        on_list, waiting = people[view.shift.id]
+        shifts.append(shift_data(view, zone) | {"people": on_list, "waiting_names": waiting})
     return Reply(
         "volunteering.roster",
         {"date": [day.year, day.month, day.day, day.weekday()], "shifts": shifts},
