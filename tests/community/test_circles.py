@@ -15,6 +15,7 @@ from bot.services.community.circles import ChatSpec, JoinOutcome
 from bot.services.community.grid import add_path, locate_household, parse_address, resolve_place
 from bot.services.community.people import ensure_identity, find_identity
 from models import BindingRequest, Circle, CircleChat, CircleKind, Place, PlaceKind, Resident
+from tests.support.community import build, register
 from tests.support.driver import Driver
 
 
@@ -240,6 +241,30 @@ def test_finding_an_address_loads_only_the_room_it_names(grid: App) -> None:
     finally:
         event.remove(Place, "load", note)
     assert loaded == ["105室"]
+
+
+def test_a_registration_reads_the_circle_with_its_chat_and_each_place_once(app: App) -> None:
+    """A /join reads no circle of its own, no place twice, and stores consent with the household."""
+    driver = build(app)
+    loaded: list[int] = []
+    statements: list[str] = []
+
+    def note_place(place: Place, _context: object) -> None:
+        loaded.append(place.id)
+
+    def note_statement(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(Place, "load", note_place)
+    event.listen(app.db.engine, "before_cursor_execute", note_statement)
+    try:
+        register(driver, "newcomer", "3-2-305")
+    finally:
+        event.remove(Place, "load", note_place)
+        event.remove(app.db.engine, "before_cursor_execute", note_statement)
+    assert loaded and len(loaded) == len(set(loaded))
+    assert not [s for s in statements if s.startswith("SELECT circles.")]
+    assert len([s for s in statements if s.startswith("UPDATE residents")]) == 1
 
 
 def test_the_members_list_is_for_admins_and_splits_registered_from_not(grid: App) -> None:

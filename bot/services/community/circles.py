@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from bot.errors import DomainError
 from bot.messages import UserRef
@@ -56,10 +56,15 @@ MAX_CHAT_TITLE = 128
 SEEN_GRANULARITY = timedelta(minutes=15)
 
 
-_BOUND = select(CircleChat).where(
-    CircleChat.platform == bindparam("platform"),
-    CircleChat.chat_id == bindparam("chat_id"),
-    CircleChat.active,
+# The circle and its place come with the binding: nearly every group command reads them.
+_BOUND = (
+    select(CircleChat)
+    .options(joinedload(CircleChat.circle, innerjoin=True).joinedload(Circle.place, innerjoin=True))
+    .where(
+        CircleChat.platform == bindparam("platform"),
+        CircleChat.chat_id == bindparam("chat_id"),
+        CircleChat.active,
+    )
 )
 
 
@@ -330,14 +335,17 @@ def register(
         current = full_name(session, resident.household, PlaceKind.COMMUNITY)
         return replace(said, outcome=JoinOutcome.NEEDS_MOVE, current=current)
     ask = households.occupants(session, spot.household, besides=resident) if spot.household else []
-    if resident.consent_at is None:
-        resident.consent_at = now
     if spot.household is not None and ask:
+        if resident.consent_at is None:
+            resident.consent_at = now
         request = _ask_to_join(session, now, resident, spot.household, circle)
         return replace(
             said, outcome=JoinOutcome.NEEDS_CONFIRMATION, request=request, ask=tuple(ask)
         )
     household = ensure_household(session, spot)
+    # Set after a new household's INSERT, so that one UPDATE stores it with the household.
+    if resident.consent_at is None:
+        resident.consent_at = now
     settle(session, now, resident, household, circle)
     unverified = not household.verified and households.verifying(session, household)
     return replace(said, outcome=JoinOutcome.REGISTERED, unverified=unverified)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from bot.errors import DomainError
 from bot.services.common.keywords import normalise, with_digits
@@ -94,6 +96,7 @@ _A_LISTED_ROOM = (
     .limit(1)
 )
 _PLACES = select(Place).where(Place.id.in_(bindparam("ids")))
+_KEPT = "places read by the grid"
 
 
 def _child(session: Session, parent: Place | None, kind: PlaceKind, name: str) -> Place:
@@ -102,9 +105,19 @@ def _child(session: Session, parent: Place | None, kind: PlaceKind, name: str) -
         found = session.scalar(_ROOT, {"name": name})
     else:
         found = session.scalar(_NAMED_CHILD, {"parent": parent_id, "name": name})
-    if found is not None:
-        return found
-    place = Place(parent_id=parent_id, kind=kind, name=name, number=number_in(name))
+    return found if found is not None else _new_child(session, parent, kind, name)
+
+
+def _new_child(
+    session: Session, parent: Place | None, kind: PlaceKind, name: str, listed: bool = True
+) -> Place:
+    place = Place(
+        parent_id=parent.id if parent else None,
+        kind=kind,
+        name=name,
+        number=number_in(name),
+        listed=listed,
+    )
     session.add(place)
     session.flush()
     place.path = f"{parent.path if parent else '/'}{place.id}/"
@@ -112,10 +125,27 @@ def _child(session: Session, parent: Place | None, kind: PlaceKind, name: str) -
 
 
 def ancestors(session: Session, place: Place) -> list[Place]:
-    """The places from the street down to `place`, inclusive."""
+    """The places from the street down to `place`, inclusive (those the session holds
+    already are not read again)."""
     ids = [int(part) for part in place.path.strip("/").split("/") if part]
-    by_id = {p.id: p for p in session.scalars(_PLACES, {"ids": ids})}
-    return [by_id[i] for i in ids]
+    held: dict[int, Place] = {}
+    for i in ids:
+        known = session.identity_map.get(identity_key(Place, i))
+        if known is not None:
+            held[i] = known
+    missing = [i for i in ids if i not in held]
+    if missing:
+        found = _kept(session, session.scalars(_PLACES, {"ids": missing}))
+        held.update((p.id, p) for p in found)
+    return [held[i] for i in ids]
+
+
+def _kept(session: Session, places: Iterable[Place]) -> list[Place]:
+    """`places`, kept for the event's later walks up the grid: the session holds what it
+    read only while something else does."""
+    found = list(places)
+    session.info.setdefault(_KEPT, []).extend(found)
+    return found
 
 
 def ancestor_of_kind(session: Session, place: Place, kind: PlaceKind) -> Place | None:
@@ -243,13 +273,13 @@ def ensure_household(session: Session, spot: HouseholdSpot) -> Place:
     """The household of `spot`, created (unlisted) when it does not exist yet."""
     if spot.household is not None:
         return spot.household
-    place = _child(session, spot.holder, PlaceKind.HOUSEHOLD, spot.room)
-    place.listed = False
-    return place
+    return _new_child(session, spot.holder, PlaceKind.HOUSEHOLD, spot.room, listed=False)
 
 
 def _numbered_child(session: Session, parent: Place, number: int) -> Place | None:
-    matches = list(session.scalars(_NUMBERED_CHILD, {"parent": parent.id, "number": number}))
+    matches = _kept(
+        session, session.scalars(_NUMBERED_CHILD, {"parent": parent.id, "number": number})
+    )
     return matches[0] if len(matches) == 1 else None
 
 
