@@ -35,9 +35,12 @@ def template_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
 
     English counts use Jinja2's i18n extension with null translations:
     `ngettext("%(num)d household", "%(num)d households", n)` picks the form for n.
+    Templates are read once: checking each file's time at every reply cost a tenth of
+    the event loop's time on `/me`.
     """
     environment = Environment(
         loader=FileSystemLoader(templates_dir),
+        auto_reload=False,
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
