@@ -24,7 +24,4 @@ test: $(STAMP)
 	$(BIN)/pytest -n 2 -q
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.core_throughput
-	$(BIN)/python -m bench.votes
-	$(BIN)/python -m bench.telegram_throughput
-	$(BIN)/python -m bench.scheduler_tick
+	$(BIN)/python -m bench

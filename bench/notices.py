@@ -1,6 +1,6 @@
-"""Broadcast one notice to 1,000 Telegram groups against the emulator enforcing Telegram's
-flood limits, with network latency on every request: time against the floor, duplicates,
-losses and 429 answers."""
+"""Broadcast one notice to 300 Telegram groups (`--groups`) against the emulator enforcing
+Telegram's flood limits, with network latency on every request: time against the floor,
+duplicates, losses and 429 answers."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def broadcast(groups: int, latency: float, folder: Path) -> list[str]:
 def main() -> None:
     """Parse the arguments, run the broadcast, print one table."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--groups", type=int, default=1000)
+    parser.add_argument("--groups", type=int, default=300)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per request")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)

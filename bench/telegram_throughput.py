@@ -158,6 +158,7 @@ async def linli(url: str, groups_by_chat: dict[str, str]) -> AsyncIterator[Linli
     migrate.upgrade(database.engine)
     seed(database, platform_name="telegram", chat_ids=groups_by_chat)
     seed_askers(database)
+    report.as_kept(database.engine)
     clock = VirtualClock(START)
     app = bootstrap(Settings(), clock, db=database)
     request = TimedRequest()
@@ -254,9 +255,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bench.telegram_throughput", description=__doc__
     )
-    parser.add_argument("--updates", type=int, default=2_000, help="updates per workload")
+    parser.add_argument("--updates", type=int, default=1_000, help="updates per workload")
     parser.add_argument(
-        "--latency-updates", type=int, default=2_000, help=f"/me offered at {RATE}/s"
+        "--latency-updates", type=int, default=1_000, help=f"/me offered at {RATE}/s"
     )
     options = parser.parse_args()
     count, latency_count = options.updates, options.latency_updates

@@ -1,4 +1,5 @@
-"""Cast 10,000 votes from 5,000 households on one poll; report throughput, latency and closing."""
+"""Cast two votes from each household (500 by default) on one poll; report throughput,
+latency and closing."""
 
 from __future__ import annotations
 
@@ -216,7 +217,7 @@ def run_postgresql(households: int) -> Result | str:
 def main() -> None:
     """Parse the options, run the chosen backends and print the table."""
     parser = argparse.ArgumentParser(prog="python -m bench.votes", description=__doc__)
-    parser.add_argument("--households", type=int, default=5_000, help="households (2 voters each)")
+    parser.add_argument("--households", type=int, default=500, help="households (2 voters each)")
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     options = parser.parse_args()
     if options.households < 1:
