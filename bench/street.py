@@ -105,10 +105,12 @@ def _estates(database: Database, size: Size) -> list[Estate]:
         with database.transaction() as session:
             place = resolve_place(session, f"{community}/{name}")
             out.append(Estate(community_id, place.id, f"g{n + 1}", first, people))
-            # Fresh statistics, as autovacuum keeps them over the months a street fills up:
-            # PostgreSQL plans the foreign-key checks of an insert from them, and on a grid
-            # it still thinks is tiny it scans the whole places table for each new resident.
-            session.execute(text("ANALYZE places"))
+            if session.get_bind().dialect.name == "postgresql":
+                # Fresh statistics, as autovacuum keeps them over the months a street fills
+                # up: PostgreSQL plans the foreign-key checks of an insert from them, and on
+                # a grid it still thinks is tiny it scans the whole places table for each
+                # new resident.
+                session.execute(text("ANALYZE places"))
     return out
 
 
