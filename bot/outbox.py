@@ -133,6 +133,7 @@ class OutboxWorker:
         self._nudging: asyncio.Future[None] | None = None
         self._nudge_again = False
         self._direct_ids = itertools.count(-1, -1)
+        self._passing: set[asyncio.Future[None]] = set()
 
     def wake(self) -> None:
         """Ask the platform's sender to look for new messages now (call from its event loop).
@@ -179,9 +180,41 @@ class OutboxWorker:
         (when `claimed`) or answered directly are handed to it; for the rest it, or the
         elected sender, is woken to look."""
         ready = handed(envelopes) if claimed else []
+        if ready and not self.sending:
+            # Dispatched while this worker was the sender; it has lost the election since.
+            passing = asyncio.ensure_future(self._pass_on(ready, wake=True))
+            self._passing.add(passing)
+            passing.add_done_callback(self._passing.discard)
+            return
         self.hand(ready)
         if len(ready) < sum(e.outbox_id is not None for e in envelopes):
             self.wake()
+
+    async def _pass_on(self, envelopes: list[Envelope], *, wake: bool) -> None:
+        """Leave envelopes handed to this worker, which no longer sends, to the elected
+        sender: their rows' claims are released and direct answers stored as rows, then
+        (when `wake`) the sender is nudged; a failure leaves the claims to lapse."""
+        try:
+            await asyncio.to_thread(self._let_go, envelopes)
+        except Exception:
+            log.exception("%s outbox: could not release handed messages", self.platform)
+            return
+        if wake:
+            self.wake()
+
+    def _let_go(self, envelopes: list[Envelope]) -> None:
+        now = self.clock.now()
+        rows = [e.outbox_id for e in envelopes if not e.direct]
+        with self.db.transaction() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(rows), OutboxMessage.state == OutboxState.PENDING)
+                .values(claimed_until=None)
+                .execution_options(synchronize_session=False)
+            )
+            for envelope in envelopes:
+                if envelope.direct:
+                    stage(session, replace(envelope, direct=False, outbox_id=None), now)
 
     def settled(self) -> bool:
         """True when every row handed to the worker has been sent or given up for now."""
@@ -216,9 +249,8 @@ class OutboxWorker:
         Claims left by an earlier sender are taken back first: only the elected one sends.
         """
         self._stop = stop
-        # Rows handed while another worker sent are released below and found by the query.
-        self._handed.clear()
-        self._handed_ids.clear()
+        # Envelopes handed before are this worker's to send (a worker that is not the
+        # sender passes them on; see `take`), and the query for due rows skips them.
         self._elected = True
         try:
             await asyncio.to_thread(self._release_all)
@@ -226,6 +258,12 @@ class OutboxWorker:
                 await self._drain_then_idle(stop)
         finally:
             self._elected = False
+            left = [envelope for _, envelope in self._handed]
+            self._handed.clear()
+            self._handed_ids.clear()
+            # Whoever sends next finds them at its next look (every idle_seconds at most).
+            if left:
+                await self._pass_on(left, wake=False)
 
     async def _drain_then_idle(self, stop: asyncio.Event) -> None:
         try:

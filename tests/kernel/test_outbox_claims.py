@@ -121,6 +121,46 @@ def test_a_send_cut_short_by_a_stop_releases_its_claim(db: Database) -> None:
     assert sender.sent == [0]
 
 
+def test_messages_still_in_hand_when_a_sender_stops_are_left_for_the_next(db: Database) -> None:
+    """A stop (or a lost election) cuts one send short: the messages handed after it
+    are released, and a direct answer is stored, for whoever sends next."""
+    clock = VirtualClock(START)
+    envelopes = [
+        Envelope(
+            Target("telegram", "-1", ChatKind.GROUP),
+            Reply("deliberation.closed", {"number": n}),
+            "zh-Hans",
+        )
+        for n in range(3)
+    ]
+    with db.transaction() as session:
+        staged = OFFICE.prepare(session, envelopes[:2], clock.now(), None, claim=timedelta(hours=1))
+        answered = OFFICE.prepare(session, envelopes[2:], clock.now(), None, direct=True)
+
+    async def stop_with_two_in_hand() -> None:
+        started = asyncio.Event()
+
+        async def never_answers(envelope: Envelope) -> str | None:
+            started.set()
+            await asyncio.Event().wait()
+            return None
+
+        worker = OutboxWorker(db, clock, "telegram", never_answers)
+        running = asyncio.create_task(worker.run(asyncio.Event()))
+        worker.take(staged + answered, claimed=True)
+        await started.wait()
+        running.cancel()
+        await asyncio.wait({running})
+
+    asyncio.run(stop_with_two_in_hand())
+    with db.transaction() as session:
+        claims = session.scalars(select(OutboxMessage.claimed_until)).all()
+    assert claims == [None, None, None]
+    sender = SlowSender()
+    assert asyncio.run(OutboxWorker(db, clock, "telegram", sender).drain()) == 3
+    assert sender.sent == [0, 1, 2]
+
+
 def _stage_in(db: Database, clock: VirtualClock, chats: list[str], later: bool = False) -> None:
     """One row for each chat named (a chat named twice gets two), due now or in an hour."""
     envelopes = [

@@ -300,3 +300,39 @@ def test_a_worker_that_is_not_the_sender_nudges_it_once_for_a_burst_of_replies(
 
 async def _never_sent(envelope: Envelope) -> str:
     raise AssertionError("a worker that is not the sender sends nothing")
+
+
+def test_replies_handed_to_a_worker_that_lost_the_election_go_out_through_the_sender(
+    pg: Database,
+) -> None:
+    """A worker hands over what it dispatched while it was the sender, and what it
+    answered directly, when it has lost the election since: nothing waits for a claim
+    to lapse (the clock never moves here)."""
+    sent: list[int] = []
+    one = Worker(pg.url, lambda envelope: sent.append(_number(envelope)))
+    envelopes = [
+        Envelope(
+            Target("telegram", f"-{n}", ChatKind.GROUP),
+            Reply("deliberation.closed", {"number": n}),
+            "zh-Hans",
+        )
+        for n in range(3)
+    ]
+    office = PostOffice({"telegram": PlatformTraits(durable=True)})
+    with pg.transaction() as session:
+        staged = office.prepare(session, envelopes[:2], START, None, claim=timedelta(minutes=5))
+        answered = office.prepare(session, envelopes[2:], START, None, direct=True)
+    assert all(e.outbox_id is not None for e in staged) and answered[0].direct
+
+    async def lost() -> None:
+        worker = OutboxWorker(pg, VirtualClock(START), "telegram", _never_sent)
+        worker.take(staged + answered, claimed=True)
+        while sorted(sent) != [0, 1, 2]:
+            await asyncio.sleep(0.01)
+
+    try:
+        asyncio.run(asyncio.wait_for(lost(), 30))
+        _until(lambda: _all_sent(pg))
+    finally:
+        one.finish()
+    assert sorted(sent) == [0, 1, 2]
