@@ -34,8 +34,8 @@ Raw = dict[str, Any]
 WINDOW = 100
 # Updates a second offered in the latency runs.
 RATE = 200
-# /me answered before the latency run's clock starts: a fresh process's first updates
-# compile its SQL and templates (a few hundred ms in all), which is start-up, not load.
+# Updates answered before a run's clock starts: a fresh process's first updates compile
+# its SQL and templates (a few hundred ms in all), which is start-up, not load.
 WARM_UP = 50
 # The residents who ask /me, and the first of their Telegram ids.
 ASKERS, FIRST_ASKER = 1000, 10_000
@@ -181,11 +181,15 @@ async def linli(url: str, groups_by_chat: dict[str, str]) -> AsyncIterator[Linli
         app.close()
 
 
-async def linli_rate(url: str, updates: list[Raw], groups_by_chat: dict[str, str]) -> float:
+async def linli_rate(
+    url: str, updates: list[Raw], groups_by_chat: dict[str, str], warm: list[Raw]
+) -> float:
     """Updates per second, each dispatched, staged in the outbox and sent; at most WINDOW
-    in hand at once (as a getUpdates batch would give)."""
+    in hand at once (as a getUpdates batch would give), after the `warm` ones are answered."""
     async with linli(url, groups_by_chat) as bot:
         parsed = [Update.de_json(raw, bot.adapter.bot) for raw in updates]
+        warmed = [Update.de_json(raw, bot.adapter.bot) for raw in warm]
+        await bot.settled([await bot.feed(update) for update in warmed])
         window = asyncio.Semaphore(WINDOW)
         tasks = []
         began = time.perf_counter()
@@ -228,8 +232,12 @@ def run_backend(
     url: Callable[[str], str], count: int, latency_count: int, chat_ids: dict[str, str]
 ) -> tuple[float, float, float]:
     """/me and registration rates and /me's p99 latency, each on a fresh database."""
-    me = asyncio.run(linli_rate(url("me"), me_updates(count), chat_ids))
-    joins = asyncio.run(linli_rate(url("join"), join_updates(count), chat_ids))
+    me = asyncio.run(linli_rate(url("me"), me_updates(count), chat_ids, me_updates(WARM_UP)))
+    # The warm-up registrations are of rooms of their own, after the measured ones.
+    registrations = join_updates(count + WARM_UP)
+    joins = asyncio.run(
+        linli_rate(url("join"), registrations[:count], chat_ids, registrations[count:])
+    )
     p99 = asyncio.run(linli_latency(url("latency"), me_updates(latency_count), chat_ids))
     return me, joins, p99
 

@@ -21,6 +21,9 @@ def split_text(
     The line break where a piece ends is not sent, nor are blank lines at either end of a
     piece, and a piece with nothing to show is left out: platforms refuse or trim them.
     """
+    if length(text) <= limit:
+        whole = text.strip("\n")
+        return [whole] if length(whole.strip()) else []
     pieces: list[str] = []
     lines: list[str] = []
     size = 0
@@ -41,6 +44,9 @@ def _cut(
     line: str, limit: int, length: Callable[[str], int], atom: re.Pattern[str]
 ) -> Iterable[str]:
     """A line as parts of at most `limit`, cut between atoms only."""
+    if length(line) <= limit:
+        yield line
+        return
     part: list[str] = []
     size = 0
     for piece in atom.findall(line):

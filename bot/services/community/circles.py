@@ -226,21 +226,30 @@ def move_chat(session: Session, now: datetime, platform: str, old_id: str, new_i
 _MEMBERSHIP = select(Membership).where(
     Membership.circle_id == bindparam("circle"), Membership.resident_id == bindparam("resident")
 )
+# The memberships a session touched: a second touch in one event (a registration after
+# the message that asked for it was seen) reads nothing.
+_TOUCHED = "memberships touched"
 
 
 def touch_member(session: Session, now: datetime, circle: Circle, resident: Resident) -> None:
     """Note that a resident was seen in a circle's chat."""
-    membership = session.scalar(_MEMBERSHIP, {"circle": circle.id, "resident": resident.id})
+    touched: dict[tuple[int, int], Membership] = session.info.setdefault(_TOUCHED, {})
+    membership = touched.get((circle.id, resident.id))
+    if membership is None or membership not in session:
+        membership = session.scalar(_MEMBERSHIP, {"circle": circle.id, "resident": resident.id})
     if membership is None:
-        session.add(
-            Membership(circle=circle, resident=resident, first_seen_at=now, last_seen_at=now)
+        membership = Membership(
+            circle=circle, resident=resident, first_seen_at=now, last_seen_at=now
         )
+        session.add(membership)
     elif membership.left_at is not None or now - membership.last_seen_at > SEEN_GRANULARITY:
         membership.last_seen_at = now
         membership.left_at = None
     else:
+        touched[circle.id, resident.id] = membership
         return
     session.flush()
+    touched[circle.id, resident.id] = membership
 
 
 @dataclass(frozen=True)
