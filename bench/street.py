@@ -25,7 +25,7 @@ from bench import report, scheduler_tick
 from bench.points import _ledger, _members
 from bench.requests import _requests
 from bot import migrate
-from bot.db import Database
+from bot.db import Database, is_sqlite
 from bot.services.community import circles
 from bot.services.community.grid import resolve_place
 from bot.services.community.people import ensure_identity
@@ -105,7 +105,7 @@ def _estates(database: Database, size: Size) -> list[Estate]:
         with database.transaction() as session:
             place = resolve_place(session, f"{community}/{name}")
             out.append(Estate(community_id, place.id, f"g{n + 1}", first, people))
-            if session.get_bind().dialect.name == "postgresql":
+            if not is_sqlite(database.url):
                 # Fresh statistics, as autovacuum keeps them over the months a street fills
                 # up: PostgreSQL plans the foreign-key checks of an insert from them, and on
                 # a grid it still thinks is tiny it scans the whole places table for each

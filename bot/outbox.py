@@ -206,12 +206,13 @@ class OutboxWorker:
         now = self.clock.now()
         rows = [e.outbox_id for e in envelopes if not e.direct]
         with self.db.transaction() as session:
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(rows), OutboxMessage.state == OutboxState.PENDING)
-                .values(claimed_until=None)
-                .execution_options(synchronize_session=False)
-            )
+            if rows:
+                session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(rows), OutboxMessage.state == OutboxState.PENDING)
+                    .values(claimed_until=None)
+                    .execution_options(synchronize_session=False)
+                )
             for envelope in envelopes:
                 if envelope.direct:
                     stage(session, replace(envelope, direct=False, outbox_id=None), now)

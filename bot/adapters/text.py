@@ -21,9 +21,15 @@ def split_text(
     The line break where a piece ends is not sent, nor are blank lines at either end of a
     piece, and a piece with nothing to show is left out: platforms refuse or trim them.
     """
-    if length(text) <= limit:
-        whole = text.strip("\n")
-        return [whole] if length(whole.strip()) else []
+    pieces = [text] if length(text) <= limit else _packed(text, limit, length, atom)
+    trimmed = (piece.strip("\n") for piece in pieces)
+    return [piece for piece in trimmed if length(piece.strip())]
+
+
+def _packed(
+    text: str, limit: int, length: Callable[[str], int], atom: re.Pattern[str]
+) -> list[str]:
+    """A text too long for one piece, its lines packed into pieces of at most `limit`."""
     pieces: list[str] = []
     lines: list[str] = []
     size = 0
@@ -36,8 +42,7 @@ def split_text(
             size += width + (1 if lines else 0)
             lines.append(part)
     pieces.append("\n".join(lines))
-    trimmed = (piece.strip("\n") for piece in pieces)
-    return [piece for piece in trimmed if length(piece.strip())]
+    return pieces
 
 
 def _cut(
