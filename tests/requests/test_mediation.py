@@ -92,6 +92,23 @@ def test_ending_without_agreement_hands_it_back_to_its_owner(dispute: Driver) ->
     assert "李党员" not in by_sec[0].text and "接单 1" in _to(by_sec, "li")
 
 
+def test_unlinking_the_owner_mid_mediation_keeps_the_clock_stopped(dispute: Driver) -> None:
+    """The request goes up to the next owner but stays in mediation: no deadline to take it
+    while the parties talk; ended without agreement, it is that new owner's to take."""
+    dispute.say("li", "调解 1 @r2", mentions=("r2",))
+    unlinked = dispute.say("sec", "取消联系 @李党员", mentions=("li",))
+    told = _to(unlinked, "sec")
+    assert "诉求 1 已转给" in told and "正在调解，调解员是李党员" in told
+    assert "前回复「接单 1」" not in told
+    assert _mediation(dispute.app) == (MediationStatus.OPEN, RequestStatus.TAKEN, False)
+    said = dispute.say("r1", "调解 1 说 还是很吵")
+    assert "对方说：还是很吵" in _to(said, "r2") and "反映人r1说：还是很吵" in _to(said, "li")
+    assert "没有谈成" in _to(dispute.say("sec", "调解 1 结束"), "r1")
+    assert _mediation(dispute.app) == (MediationStatus.ENDED, RequestStatus.OPEN, True)
+    assert "待我办理" in dispute.one("sec", "诉求").text
+    assert "好的" in _to(dispute.say("sec", "接单 1"), "sec")
+
+
 def test_bad_mediations_get_a_clear_reply_and_change_nothing(dispute: Driver) -> None:
     dispute.say("r1", "报修 3号楼门口路灯坏了")
     bad = [

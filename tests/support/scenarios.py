@@ -642,7 +642,8 @@ MEDIATION: list[tuple[str, str, str | None, tuple[str, ...]]] = [
 ]
 
 # The chain shown and links removed: refusals, a central household with a member under it,
-# and a member's building whose open request goes up to the central household.
+# and a member's building whose open request, and dispute in mediation, go up to the
+# central household.
 CHAIN: list[tuple[str, str, str | None, tuple[str, ...]]] = [
     ("sec", "联系列表", "g1", ()),
     ("r1", "联系列表", None, ()),
@@ -651,6 +652,8 @@ CHAIN: list[tuple[str, str, str | None, tuple[str, ...]]] = [
     ("sec", "取消联系 @王中心户 1号院/3号楼", None, ("pm2",)),
     ("sec", "取消联系 @王中心户", None, ("pm2",)),
     ("r1", "报修 楼道灯不亮", None, ()),
+    ("r1", "反映 邻里纠纷 楼上漏水", None, ()),
+    ("pm1", "调解 7 @r2", None, ("r2",)),
     ("sec", "取消联系 @李党员 1号院/3号楼", None, ("pm1",)),
     ("sec", "联系列表", None, ()),
 ]

@@ -83,14 +83,19 @@ def assign(
     session: Session, now: datetime, settings: Settings, request: Request, owner: Owner
 ) -> None:
     """Hand the request to `owner`, open, to be taken within the community's daytime hours."""
-    request.layer, request.node, request.owner = owner.layer, owner.node, owner.resident
-    if owner.node is not None and request.first_node_id is None:
-        request.first_node = owner.node
+    hand_to(request, owner)
     request.status = RequestStatus.OPEN
     hours = rules_of(session, request.community).accept_hours
     quiet = quiet_hours(session, request.community_id, default_quiet(settings))
     request.due_at = quiet.daytime_after(now, timedelta(hours=hours))
     session.flush()
+
+
+def hand_to(request: Request, owner: Owner) -> None:
+    """Make `owner` the request's owner, its status and deadline as they are."""
+    request.layer, request.node, request.owner = owner.layer, owner.node, owner.resident
+    if owner.node is not None and request.first_node_id is None:
+        request.first_node = owner.node
 
 
 def owner_name(request: Request) -> str:

@@ -21,8 +21,16 @@ from bot.services.common import audit
 from bot.services.community.grid import full_name
 from bot.services.community.people import Named, people_named
 from bot.services.requests import chain
-from bot.services.requests.desk import assign, owner_name, step, to_owner, to_reporter
+from bot.services.requests.desk import (
+    assign,
+    hand_to,
+    owner_name,
+    step,
+    to_owner,
+    to_reporter,
+)
 from bot.services.requests.handling import escalated_notice
+from bot.services.requests.mediation import in_progress, moved_notice
 from models import (
     ChainCover,
     ChainNode,
@@ -247,11 +255,19 @@ def _move(
     for request in requests:
         owner = chain.Owner(request.layer, request.node, request.owner)
         higher = chain.above(session, community, owner) or chain.top(session, community)
-        assign(session, now, settings, request, higher)
+        mediation = in_progress(session, request)
+        if mediation is None:
+            assign(session, now, settings, request, higher)
+            envelopes += to_owner(session, request, settings, language, RELINKED)
+        else:
+            # Mid-mediation the clock stays stopped; ended without agreement, the request
+            # comes back to this new owner to be taken.
+            hand_to(request, higher)
+            session.flush()
+            envelopes += moved_notice(mediation, language)
         step(session, now, request, StepKind.ROUTED, actor)
         name, layer = owner_name(request), request.layer.value
         moved.append(Moved(request.number, name, layer))
-        envelopes += to_owner(session, request, settings, language, RELINKED)
         notice = escalated_notice(request.number, layer, name, False)
         envelopes += to_reporter(request, notice, language)
     return tuple(moved), envelopes

@@ -158,6 +158,24 @@ def end(
     return Mediated(number, role, envelopes=envelopes)
 
 
+def in_progress(session: Session, request: Request) -> Mediation | None:
+    """The request's mediation while it is open; None otherwise."""
+    return session.scalar(
+        select(Mediation).where(
+            Mediation.request_id == request.id, Mediation.status == MediationStatus.OPEN
+        )
+    )
+
+
+def moved_notice(mediation: Mediation, language: str) -> list[Envelope]:
+    """Tell the request's new owner it came to them mid-mediation: nothing to take until the
+    mediation ends, and back to them if it ends without agreement."""
+    request = mediation.request
+    mediator = mediation.mediator.display_name if mediation.mediator is not None else ""
+    data = {"number": request.number, "text": request.text, "mediator": mediator}
+    return _to(request.owner, Reply("requests.mediation_moved", data), language)
+
+
 def mediations_of(session: Session, resident: Resident) -> list[tuple[int, str, str]]:
     """A resident's mediations for /mydata: number, their role and the state."""
     rows = session.scalars(
