@@ -84,13 +84,15 @@ class PostOffice:
         owner: str | None,
         claim: timedelta | None = None,
         direct: bool = False,
+        platform: str | None = None,
     ) -> list[Envelope]:
         """The envelopes that can go out, with button tokens issued and durable ones staged.
 
         With `claim`, the staged rows the caller will hand its outbox worker (see
         `handed`) are claimed for that long, so that no query for due rows takes them.
         With `direct`, those that would be staged are marked `direct` instead (an answer
-        to a command that only reads; see Dispatcher.handle).
+        to a command that only reads; see Dispatcher.handle). Both apply only to envelopes
+        to `platform`, the caller's: its worker cannot send another platform's.
 
         Edits are dropped where the platform cannot edit, and private messages where
         the platform lets the bot write only to people who opened a chat with it.
@@ -116,10 +118,11 @@ class PostOffice:
             if held is not None:
                 staged.append((envelope, stage_row(session, envelope, now, held)))
                 continue
-            if traits.durable and not envelope.toast and direct and _handable(envelope):
+            mine = envelope.target.platform == platform and _handable(envelope)
+            if traits.durable and not envelope.toast and direct and mine:
                 envelope.direct = True
             elif traits.durable and not envelope.toast:
-                until = now + claim if claim is not None and _handable(envelope) else None
+                until = now + claim if claim is not None and mine else None
                 staged.append((envelope, stage_row(session, envelope, now, claimed_until=until)))
             kept.append(envelope)
         # One flush for every row staged (a notice stages one per chat), then their ids.
@@ -210,9 +213,15 @@ def _handable(envelope: Envelope) -> bool:
     return not envelope.edit and not envelope.bulk
 
 
-def handed(envelopes: list[Envelope]) -> list[Envelope]:
-    """The envelopes `prepare` staged and claimed, or marked direct, for the worker to be handed."""
-    return [e for e in envelopes if e.direct or (e.outbox_id is not None and _handable(e))]
+def handed(envelopes: list[Envelope], platform: str) -> list[Envelope]:
+    """The envelopes `prepare` staged and claimed, or marked direct, for the worker of
+    `platform` to be handed."""
+    return [
+        e
+        for e in envelopes
+        if e.target.platform == platform
+        and (e.direct or (e.outbox_id is not None and _handable(e)))
+    ]
 
 
 def _new_private(envelope: Envelope) -> bool:

@@ -73,26 +73,44 @@ class Dispatcher:
 
         With `claim`, the replies staged for the caller to hand its outbox worker are
         claimed for that long (see PostOffice.prepare). With `direct`, a command that
-        only reads is answered in a transaction that writes nothing, its answers marked
-        `direct` for the caller's outbox worker to send without a row; if it turns out to
-        write (a new resident, a changed name), it is handled again the durable way.
+        only reads is answered first as `answer` does.
         """
+        answered = self.answer(incoming) if direct else None
+        if answered is not None:
+            return answered
         try:
-            if direct and self._reads(incoming):
-                try:
-                    return self._answer(incoming)
-                except WriteAttempted:
-                    pass
             return self._handle(incoming, claim)
         except Exception:
-            log_failure(log, "event %s in a %s chat failed", incoming.event, incoming.chat.kind)
-            if incoming.event not in (EventKind.MESSAGE, EventKind.PRESS):
-                return []
-            here = Target(incoming.chat.platform, incoming.chat.chat_id, incoming.chat.kind)
-            toast = incoming.event == EventKind.PRESS
-            user = incoming.user.user_id if incoming.user else None
-            reply = Reply("core.internal_error")
-            return [Envelope(here, reply, self.default_language, user, toast=toast)]
+            return self._failed(incoming)
+
+    def answer(self, incoming: Incoming) -> list[Envelope] | None:
+        """A reading command's answers, from a transaction that writes nothing; else None.
+
+        The answers are marked `direct`, for the caller's outbox worker to send without a
+        row. None means the event is no reading command, or turned out to write (a new
+        resident, a changed name): it is then for `handle`, the durable way. A redelivered
+        reading command is answered again: harmless, and nothing is stored.
+        """
+        if not self._reads(incoming):
+            return None
+        try:
+            with self.db.reading() as session:
+                return self._respond(session, incoming, None, direct=True)
+        except WriteAttempted:
+            return None
+        except Exception:
+            return self._failed(incoming)
+
+    def _failed(self, incoming: Incoming) -> list[Envelope]:
+        """The internal-error answer to a failed message or press; nothing for other events."""
+        log_failure(log, "event %s in a %s chat failed", incoming.event, incoming.chat.kind)
+        if incoming.event not in (EventKind.MESSAGE, EventKind.PRESS):
+            return []
+        here = Target(incoming.chat.platform, incoming.chat.chat_id, incoming.chat.kind)
+        toast = incoming.event == EventKind.PRESS
+        user = incoming.user.user_id if incoming.user else None
+        reply = Reply("core.internal_error")
+        return [Envelope(here, reply, self.default_language, user, toast=toast)]
 
     def _reads(self, incoming: Incoming) -> bool:
         """Whether the event is a message whose command only reads (see Command.reads)."""
@@ -108,14 +126,6 @@ class Dispatcher:
                 log.info("skipped a redelivered %s", incoming.event)
                 return []
             return self._respond(session, incoming, claim)
-
-    def _answer(self, incoming: Incoming) -> list[Envelope]:
-        """A reading command's answers, from a session that refuses to write.
-
-        A redelivered reading command is answered again: harmless, and nothing is stored.
-        """
-        with self.db.reading() as session:
-            return self._respond(session, incoming, None, direct=True)
 
     def _respond(
         self, session: Session, incoming: Incoming, claim: timedelta | None, direct: bool = False
@@ -134,7 +144,9 @@ class Dispatcher:
             session.expire_all()
         envelopes = [self._address(ctx, reply) for reply in replies]
         owner = incoming.user.user_id if incoming.user else None
-        return self.post_office.prepare(session, envelopes, now, owner, claim, direct=direct)
+        return self.post_office.prepare(
+            session, envelopes, now, owner, claim, direct=direct, platform=incoming.chat.platform
+        )
 
     def _context(self, session: Session, incoming: Incoming) -> Context:
         now = self.clock.now()
@@ -201,8 +213,12 @@ class Dispatcher:
     def _private_route(self, ctx: Context, route: Route | None, text: str) -> Route | None:
         """A private chat's command: typed, or picked by a bare number from the last menu.
 
-        Any command used forgets the menu; its answer may show a new one.
+        Any command used forgets the menu; its answer may show a new one. Menus are only
+        remembered where there are no buttons (see PostOffice.prepare): elsewhere there is
+        none to look for.
         """
+        if self.post_office.of(ctx.incoming.chat.platform).buttons:
+            return route
         if route is None:
             command = menus.picked(ctx.session, ctx.now, ctx.incoming, text)
             route = self.router.route(command) if command is not None else None

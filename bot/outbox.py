@@ -179,7 +179,7 @@ class OutboxWorker:
         """Take the dispatcher's envelopes for one event: those staged claimed for this worker
         (when `claimed`) or answered directly are handed to it; for the rest it, or the
         elected sender, is woken to look."""
-        ready = handed(envelopes) if claimed else []
+        ready = handed(envelopes, self.platform) if claimed else []
         if ready and not self.sending:
             # Dispatched while this worker was the sender; it has lost the election since.
             passing = asyncio.ensure_future(self._pass_on(ready, wake=True))

@@ -496,11 +496,15 @@ class WeChatAdapter:
             return ""
 
     async def _dispatch(self, incomings: Sequence[Incoming]) -> None:
-        staged = False
+        """Dispatch events in order; their replies go straight to the worker when it is the
+        platform's sender, and so do answers to commands that only read (never stored)."""
         for incoming in incomings:
-            staged = bool(await asyncio.to_thread(self.app.dispatcher.handle, incoming)) or staged
-        if staged:
-            self.worker.wake()
+            claim = self.worker.hand_claim
+            sending = claim is not None
+            envelopes = await asyncio.to_thread(
+                self.app.dispatcher.handle, incoming, claim, sending
+            )
+            self.worker.take(envelopes, claimed=sending)
 
     async def send(self, envelope: Envelope) -> str | None:
         """Send one envelope as plain text (and a file), paced; resumes where it stopped."""

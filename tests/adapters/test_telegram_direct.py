@@ -4,6 +4,7 @@ or a send that fails, is stored as before."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -87,6 +88,28 @@ def test_a_known_residents_me_is_answered_without_a_flush(tg: Harness) -> None:
         event.remove(Session, "before_flush", note)
     assert [envelope.direct for envelope in envelopes] == [True]
     assert flushed == []
+
+
+def test_a_reading_command_is_answered_while_a_dispatch_thread_is_held(tg: Harness) -> None:
+    """A change being handled (here: a thread held) does not hold up a /me behind it: on SQLite
+    a read is answered on the event loop itself, on PostgreSQL by another dispatch thread."""
+    _known(tg, ASKER)
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        held.set()
+        release.wait(30)
+
+    tg.adapter._dispatching.submit(hold)
+    assert held.wait(5)
+    try:
+        update = Update.de_json(message_update(ASKER, "/me"), tg.bot)
+        tg.run(lambda: asyncio.wait_for(tg.adapter.handle(update), timeout=10))
+    finally:
+        release.set()
+    tg.run(tg.adapter.worker.drain)
+    sent = [p for p in tg.request.sent() if p["chat_id"] == ASKER["id"]]
+    assert len(sent) == 1 and "王阿姨" in str(sent[0]["text"])
 
 
 def test_a_newcomers_me_writes_so_its_answer_is_stored_like_any_change(tg: Harness) -> None:

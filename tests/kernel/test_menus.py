@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.adapters.console import console_platform
 from bot.app import App, bootstrap
@@ -107,3 +107,20 @@ def test_in_a_group_a_bare_number_stays_chat(driver: Driver) -> None:
     assert driver.say("owner", "2", "g1") == []
     with session_of(driver.app) as session:
         assert session.scalars(select(Menu)).all() == []
+
+
+def test_where_there_are_buttons_a_command_looks_for_no_menu(app: App) -> None:
+    """Menus are remembered only where there are no buttons: elsewhere none is looked for."""
+    driver = build(app)
+    statements: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(app.db.engine, "before_cursor_execute", note)
+    try:
+        assert "住址" in driver.one("r1", "/me").text
+    finally:
+        event.remove(app.db.engine, "before_cursor_execute", note)
+    assert statements
+    assert not [s for s in statements if "menus" in s]

@@ -134,8 +134,11 @@ def test_messages_still_in_hand_when_a_sender_stops_are_left_for_the_next(db: Da
         for n in range(3)
     ]
     with db.transaction() as session:
-        staged = OFFICE.prepare(session, envelopes[:2], clock.now(), None, claim=timedelta(hours=1))
-        answered = OFFICE.prepare(session, envelopes[2:], clock.now(), None, direct=True)
+        now, hour = clock.now(), timedelta(hours=1)
+        staged = OFFICE.prepare(session, envelopes[:2], now, None, hour, platform="telegram")
+        answered = OFFICE.prepare(
+            session, envelopes[2:], now, None, direct=True, platform="telegram"
+        )
 
     async def stop_with_two_in_hand() -> None:
         started = asyncio.Event()
@@ -194,3 +197,46 @@ def test_a_look_names_only_the_chats_left_with_due_messages(db: Database) -> Non
     ready, waiting = worker._due({"-3", "-4"}, 10)
     assert sorted(envelope.target.chat_id for _, envelope in ready) == ["-1", "-2"]
     assert waiting == {"-1", "-3"}
+
+
+def test_a_reply_to_another_platform_is_left_to_that_platforms_worker(db: Database) -> None:
+    """A Telegram event may answer into a WeChat room of the same circle: that row is not
+    claimed for, nor handed to, the Telegram worker, which could not send it."""
+    clock = VirtualClock(START)
+    office = PostOffice(
+        {"telegram": PlatformTraits(durable=True), "wechat": PlatformTraits(durable=True)}
+    )
+    envelopes = [
+        Envelope(
+            Target(platform, chat, ChatKind.GROUP),
+            Reply("deliberation.closed", {"number": n}),
+            "zh-Hans",
+        )
+        for n, (platform, chat) in enumerate([("telegram", "-1"), ("wechat", "room@chatroom")])
+    ]
+    with db.transaction() as session:
+        staged = office.prepare(
+            session, envelopes, clock.now(), None, timedelta(hours=1), platform="telegram"
+        )
+    with db.transaction() as session:
+        query = select(OutboxMessage.platform, OutboxMessage.claimed_until)
+        claims = dict(session.execute(query).tuples().all())
+    assert claims["telegram"] is not None and claims["wechat"] is None
+
+    telegram, wechat = SlowSender(), SlowSender()
+
+    async def take_and_send() -> None:
+        worker, stop = OutboxWorker(db, clock, "telegram", telegram), asyncio.Event()
+        running = asyncio.create_task(worker.run(stop))
+        while not worker.sending:
+            await asyncio.sleep(0.01)
+        worker.take(staged, claimed=True)
+        while not worker.settled():
+            await asyncio.sleep(0.01)
+        stop.set()
+        await running
+
+    asyncio.run(take_and_send())
+    assert telegram.sent == [0]
+    assert asyncio.run(OutboxWorker(db, clock, "wechat", wechat).drain()) == 1
+    assert wechat.sent == [1]

@@ -320,8 +320,11 @@ def test_replies_handed_to_a_worker_that_lost_the_election_go_out_through_the_se
     ]
     office = PostOffice({"telegram": PlatformTraits(durable=True)})
     with pg.transaction() as session:
-        staged = office.prepare(session, envelopes[:2], START, None, claim=timedelta(minutes=5))
-        answered = office.prepare(session, envelopes[2:], START, None, direct=True)
+        claim = timedelta(minutes=5)
+        staged = office.prepare(session, envelopes[:2], START, None, claim, platform="telegram")
+        answered = office.prepare(
+            session, envelopes[2:], START, None, direct=True, platform="telegram"
+        )
     assert all(e.outbox_id is not None for e in staged) and answered[0].direct
 
     async def lost() -> None:

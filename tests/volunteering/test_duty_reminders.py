@@ -148,9 +148,10 @@ class _CrashOnce(PostOffice):
         owner: str | None,
         claim: timedelta | None = None,
         direct: bool = False,
+        platform: str | None = None,
     ) -> list[Envelope]:
         """Stage the envelopes, then crash the first time."""
-        staged = super().prepare(session, envelopes, now, owner, claim, direct)
+        staged = super().prepare(session, envelopes, now, owner, claim, direct, platform)
         if not self.crashed:
             self.crashed = True
             raise RuntimeError("crash in the middle of a tick")
