@@ -79,6 +79,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._reading: dict[str, object] = {READING: True}
+        if not is_sqlite(url):
+            self._reading["isolation_level"] = "AUTOCOMMIT"
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -91,10 +94,12 @@ class Database:
         """A session that only reads: any write raises WriteAttempted; always rolled back.
 
         On SQLite its transaction does not take the write lock, so it never waits for writers.
+        On PostgreSQL it runs without a transaction: at READ COMMITTED each statement sees a
+        snapshot of its own anyway, and BEGIN and ROLLBACK would be two more round trips.
         """
         with self._sessions() as session:
             # Closing the session at the end rolls its transaction back.
-            session.connection(execution_options={READING: True})
+            session.connection(execution_options=self._reading)
             yield session
 
     def dispose(self) -> None:

@@ -42,11 +42,12 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder
 
 from bot.adapters.ordering import ChatQueues
 from bot.adapters.stopping import Stopped, unless_stopped
 from bot.adapters.text import HTML_ATOM, split_text
+from bot.adapters.webhook import Webhook
 from bot.app import App
 from bot.config import TelegramSettings
 from bot.db import is_sqlite
@@ -79,8 +80,6 @@ LONG_POLL_SECONDS = 10
 STOP_GRACE_SECONDS = 3.0
 # Messages in flight at once: enough to keep Telegram's 30 a second going on a slow network.
 CONCURRENCY = 30
-# Updates handled at once (a webhook's); each chat's still one after another.
-CONCURRENT_UPDATES = 64
 # Threads that dispatch events at once on PostgreSQL (measured: /me 1.3-1.5x one).
 POSTGRES_DISPATCH_THREADS = 4
 log = logging.getLogger(__name__)
@@ -350,10 +349,6 @@ class TelegramAdapter:
         self._dispatching = ThreadPoolExecutor(threads, thread_name_prefix="linli-dispatch")
         self.queues = ChatQueues()
 
-    async def on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Handle one update after the earlier ones from its chat (see `submit`)."""
-        await self.submit(update)
-
     def submit(self, update: Update) -> asyncio.Task[None]:
         """Handle an update once its chat's earlier updates are handled; chats run at once.
 
@@ -562,7 +557,7 @@ def build_application(settings: TelegramSettings) -> Application[Any, Any, Any, 
         ApplicationBuilder()
         .token(settings.token)
         .connection_pool_size(CONCURRENCY + 8)
-        .concurrent_updates(CONCURRENT_UPDATES)
+        .updater(None)
     )
     if settings.base_url:
         base = settings.base_url.rstrip("/")
@@ -594,7 +589,6 @@ async def run_telegram(
         )
     application = build_application(settings)
     adapter = TelegramAdapter(app, application.bot, settings, nudge)
-    application.add_handler(TypeHandler(Update, adapter.on_update))
     retry = _Retry(backoff, settings.base_url or "api.telegram.org")
     try:
         await _reach(stop, retry, "getMe", application.initialize)
@@ -621,7 +615,7 @@ async def _serve(
     log.info("Telegram bot @%s is running", application.bot.username)
     try:
         if settings.webhook_url:
-            await _serve_webhook(application, settings, stop)
+            await _serve_webhook(adapter, settings, stop, retry)
         else:
             await poll(adapter, settings, stop, retry)
     finally:
@@ -732,24 +726,27 @@ async def _confirm(bot: Bot, offset: int) -> None:
 
 
 async def _serve_webhook(
-    application: Application[Any, Any, Any, Any, Any, Any],
-    settings: TelegramSettings,
-    stop: asyncio.Event,
+    adapter: TelegramAdapter, settings: TelegramSettings, stop: asyncio.Event, retry: _Retry
 ) -> None:
-    updater = application.updater
-    assert updater is not None
-    await updater.start_webhook(
-        listen=settings.webhook_listen,
-        port=settings.webhook_port,
-        url_path="telegram",
-        webhook_url=settings.webhook_url,
-        secret_token=settings.webhook_secret or None,
-        allowed_updates=Update.ALL_TYPES,
-    )
+    """Serve Telegram's webhook until `stop`, each request answered once its update is
+    handled (see bot/adapters/webhook.py)."""
+    webhook = Webhook(adapter.bot, settings.webhook_secret, adapter.submit)
+    webhook.listen(settings.webhook_port, settings.webhook_listen)
     try:
+        await _reach(
+            stop,
+            retry,
+            "setWebhook",
+            partial(
+                adapter.bot.set_webhook,
+                url=settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+            ),
+        )
         await stop.wait()
     finally:
-        await updater.stop()
+        await webhook.stop(STOP_GRACE_SECONDS)
 
 
 async def _finish(worker: asyncio.Task[None]) -> None:

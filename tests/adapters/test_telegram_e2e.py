@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -189,11 +190,54 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_webhook_mode_checks_the_secret_on_every_request(tmp_path: Path) -> None:
-    import json
-    import urllib.error
-    import urllib.request
+SECRET = "s3cret-value"
+START_UPDATE = {
+    "update_id": 77,
+    "message": {
+        "message_id": 5,
+        "date": 1_795_000_000,
+        "text": "/start",
+        "chat": {"id": RESIDENT, "type": "private", "first_name": "李四"},
+        "from": {"id": RESIDENT, "is_bot": False, "first_name": "李四"},
+        "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+    },
+}
 
+
+class Hooked:
+    """Linli in webhook mode against the emulator, and Telegram's requests to it."""
+
+    def __init__(self, emulator: TelegramEmulator, app: App, port: int) -> None:
+        self.emulator, self.app, self.port = emulator, app, port
+
+    def post(self, secret: str) -> int:
+        """Post the /start update as Telegram would; the status it is answered with."""
+        import json
+        import urllib.error
+        import urllib.request
+
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/telegram",
+            data=json.dumps(START_UPDATE).encode(),
+            headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                return int(answer.status)
+        except urllib.error.HTTPError as refused:
+            return int(refused.code)
+
+    def accepting(self, _e: TelegramEmulator) -> bool:
+        """The webhook answers (a wrong secret is refused)."""
+        try:
+            return self.post("wrong") == 403
+        except OSError:
+            return False
+
+
+@pytest.fixture
+def hooked(tmp_path: Path) -> Iterator[Hooked]:
+    """Linli serving a webhook (as behind a reverse proxy) once it has told Telegram where."""
     emulator = TelegramEmulator(DEFAULT_TOKEN, rate_limits=False).start()
     emulator.declare_user(RESIDENT, "李四")
     app = bootstrap(
@@ -206,55 +250,54 @@ def test_webhook_mode_checks_the_secret_on_every_request(tmp_path: Path) -> None
         webhook_url="https://linli.example/telegram",
         webhook_listen="127.0.0.1",
         webhook_port=port,
-        webhook_secret="s3cret-value",
+        webhook_secret=SECRET,
     )
+    hooked = Hooked(emulator, app, port)
     running = RunningBot(app, settings)
     try:
         emulator.wait_for(lambda e: bool(e.calls("setWebhook")))
-        assert emulator.calls("setWebhook")[0][1]["secret_token"] == "s3cret-value"
-        update = {
-            "update_id": 77,
-            "message": {
-                "message_id": 5,
-                "date": 1_795_000_000,
-                "text": "/start",
-                "chat": {"id": RESIDENT, "type": "private", "first_name": "李四"},
-                "from": {"id": RESIDENT, "is_bot": False, "first_name": "李四"},
-                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-            },
-        }
-
-        def post(secret: str) -> int:
-            request = urllib.request.Request(
-                f"http://127.0.0.1:{port}/telegram",
-                data=json.dumps(update).encode(),
-                headers={
-                    "Content-Type": "application/json",
-                    "X-Telegram-Bot-Api-Secret-Token": secret,
-                },
-            )
-            try:
-                with urllib.request.urlopen(request, timeout=10) as answer:
-                    return int(answer.status)
-            except urllib.error.HTTPError as refused:
-                return int(refused.code)
-
-        def accepting(_e: TelegramEmulator) -> bool:
-            try:
-                return post("wrong") == 403
-            except OSError:
-                return False
-
-        emulator.wait_for(accepting)
-        assert emulator.calls("sendMessage") == []
-        assert post("s3cret-value") == 200
-        emulator.wait_for(
-            lambda e: any("邻里小助手" in str(p.get("text")) for _, p in e.calls("sendMessage"))
-        )
+        emulator.wait_for(hooked.accepting)
+        yield hooked
     finally:
         running.shutdown()
         app.close()
         emulator.stop()
+
+
+def test_webhook_mode_checks_the_secret_on_every_request(hooked: Hooked) -> None:
+    emulator = hooked.emulator
+    assert emulator.calls("setWebhook")[0][1]["secret_token"] == SECRET
+    assert emulator.calls("sendMessage") == []
+    assert hooked.post(SECRET) == 200
+    emulator.wait_for(
+        lambda e: any("邻里小助手" in str(p.get("text")) for _, p in e.calls("sendMessage"))
+    )
+
+
+def test_the_webhook_answers_telegram_only_once_the_update_is_handled(hooked: Hooked) -> None:
+    """Answered before, an update a killed worker had in hand would never come again."""
+    held, release = threading.Event(), threading.Event()
+    handle = hooked.app.dispatcher.handle
+
+    def held_up(*args: Any, **kwargs: Any) -> Any:
+        held.set()
+        release.wait(30)
+        return handle(*args, **kwargs)
+
+    hooked.app.dispatcher.handle = held_up  # type: ignore[method-assign]
+    answers: list[int] = []
+    posting = threading.Thread(target=lambda: answers.append(hooked.post(SECRET)))
+    posting.start()
+    try:
+        assert held.wait(10)
+        posting.join(1.0)
+        assert answers == []
+    finally:
+        release.set()
+        posting.join(30)
+    assert answers == [200]
+    with hooked.app.db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 1
 
 
 def test_a_token_telegram_rejects_stops_with_one_clear_line(tmp_path: Path) -> None:
