@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -99,7 +99,7 @@ class PostOffice:
         Numbered choices sent to a private chat without buttons are remembered there.
         """
         kept = []
-        staged: list[tuple[Envelope, OutboxMessage]] = []
+        staged: list[tuple[Envelope, dict[str, Any]]] = []
         for envelope in (e for e in envelopes if self._deliverable(session, e)):
             traits = self.of(envelope.target.platform)
             if envelope.reply.choices and not traits.buttons and _new_private(envelope):
@@ -116,19 +116,19 @@ class PostOffice:
                 ]
             held = self._held_until(session, envelope, now, owner)
             if held is not None:
-                staged.append((envelope, stage_row(session, envelope, now, held)))
+                staged.append((envelope, outbox_row(envelope, now, held)))
                 continue
             mine = envelope.target.platform == platform and _handable(envelope)
             if traits.durable and not envelope.toast and direct and mine:
                 envelope.direct = True
             elif traits.durable and not envelope.toast:
                 until = now + claim if claim is not None and mine else None
-                staged.append((envelope, stage_row(session, envelope, now, claimed_until=until)))
+                staged.append((envelope, outbox_row(envelope, now, claimed_until=until)))
             kept.append(envelope)
-        # One flush for every row staged (a notice stages one per chat), then their ids.
-        session.flush()
-        for envelope, row in staged:
-            envelope.outbox_id = row.id
+        # Every row staged at once (a notice stages one per chat).
+        ids = stage_rows(session, [row for _, row in staged])
+        for (envelope, _), outbox_id in zip(staged, ids, strict=True):
+            envelope.outbox_id = outbox_id
         return kept
 
     def release(self, session: Session, now: datetime) -> list[Envelope]:
@@ -236,43 +236,52 @@ def stage(
     not_before: datetime | None = None,
     claimed_until: datetime | None = None,
 ) -> int:
-    """Put an envelope in the outbox now (see `stage_row`); the row's id."""
-    row = stage_row(session, envelope, now, not_before, claimed_until)
-    session.flush()
-    return row.id
+    """Put an envelope in the outbox now (see `outbox_row`); the row's id."""
+    return stage_rows(session, [outbox_row(envelope, now, not_before, claimed_until)])[0]
 
 
-def stage_row(
-    session: Session,
+def outbox_row(
     envelope: Envelope,
     now: datetime,
     not_before: datetime | None = None,
     claimed_until: datetime | None = None,
-) -> OutboxMessage:
-    """Put an envelope in the outbox, to go at `not_before` (else now); it is rendered
-    and sent by the platform's worker, or released by the scheduler where there is none.
-    A row `claimed_until` a time is the worker's it is handed to, not its query's.
-    The row has its id once the session is flushed (many rows are flushed at once)."""
+) -> dict[str, Any]:
+    """An envelope's outbox row, to go at `not_before` (else now); it is rendered and sent
+    by the platform's worker, or released by the scheduler where there is none.
+    A row `claimed_until` a time is the worker's it is handed to, not its query's."""
     reply = envelope.reply
-    row = OutboxMessage(
-        platform=envelope.target.platform,
-        chat_id=envelope.target.chat_id,
-        chat_kind=envelope.target.kind.value,
-        template=reply.template,
-        data=reply.data,
-        choices=[[_choice_json(c) for c in row] for row in reply.choices],
-        language=envelope.language,
-        image=str(reply.image) if reply.image else None,
-        document=str(reply.document) if reply.document else None,
-        created_at=now,
-        not_before=not_before or now,
-        key=envelope.key or None,
-        edit=envelope.edit,
-        bulk=envelope.bulk,
-        claimed_until=claimed_until,
-    )
-    session.add(row)
-    return row
+    return {
+        "platform": envelope.target.platform,
+        "chat_id": envelope.target.chat_id,
+        "chat_kind": envelope.target.kind.value,
+        "template": reply.template,
+        "data": reply.data,
+        "choices": [[_choice_json(c) for c in row] for row in reply.choices],
+        "language": envelope.language,
+        "image": str(reply.image) if reply.image else None,
+        "document": str(reply.document) if reply.document else None,
+        "created_at": now,
+        "not_before": not_before or now,
+        "key": envelope.key or None,
+        "edit": envelope.edit,
+        "bulk": envelope.bulk,
+        "claimed_until": claimed_until,
+    }
+
+
+_OUTBOX = OutboxMessage.metadata.tables[OutboxMessage.__tablename__]
+_STAGE = insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True)
+
+
+def stage_rows(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert outbox rows in the caller's transaction; their ids, in order.
+
+    A plain INSERT rather than the ORM's unit of work, which cost three times as much
+    for a row that refers to nothing.
+    """
+    if not rows:
+        return []
+    return list(session.scalars(_STAGE, rows))
 
 
 def scrub(session: Session, row: OutboxMessage) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from bot.app import App
 from bot.errors import DomainError
@@ -267,6 +268,27 @@ def test_a_registration_reads_the_circle_with_its_chat_and_each_place_once(app: 
     assert not [s for s in statements if s.startswith("SELECT circles.")]
     assert len([s for s in statements if s.startswith("UPDATE residents")]) == 1
     assert len([s for s in statements if s.startswith("SELECT memberships.")]) == 1
+
+
+def test_a_newcomers_registration_flushes_three_times(app: App) -> None:
+    """Their identity, then their new household with their membership, then the rest: each
+    flush of the unit of work costs about as much as all the registration's SELECTs."""
+    driver = build(app)
+    flushed: list[set[str]] = []
+
+    def note(session: Session, *_: object) -> None:
+        flushed.append({type(row).__name__ for row in [*session.new, *session.dirty]})
+
+    event.listen(Session, "before_flush", note)
+    try:
+        register(driver, "newcomer", "3-2-305")
+    finally:
+        event.remove(Session, "before_flush", note)
+    assert flushed == [
+        {"Identity", "Resident"},
+        {"Membership", "Place"},
+        {"AuditEntry", "Place", "Resident"},
+    ]
 
 
 def test_the_members_list_is_for_admins_and_splits_registered_from_not(grid: App) -> None:

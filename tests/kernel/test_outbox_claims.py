@@ -7,7 +7,8 @@ import threading
 from collections import Counter
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
 
 from bot.clock import VirtualClock
 from bot.db import Database
@@ -220,7 +221,7 @@ def test_a_reply_to_another_platform_is_left_to_that_platforms_worker(db: Databa
         )
     with db.transaction() as session:
         query = select(OutboxMessage.platform, OutboxMessage.claimed_until)
-        claims = dict(session.execute(query).tuples().all())
+        claims = {platform: until for platform, until in session.execute(query)}
     assert claims["telegram"] is not None and claims["wechat"] is None
 
     telegram, wechat = SlowSender(), SlowSender()
@@ -240,3 +241,28 @@ def test_a_reply_to_another_platform_is_left_to_that_platforms_worker(db: Databa
     assert telegram.sent == [0]
     assert asyncio.run(OutboxWorker(db, clock, "wechat", wechat).drain()) == 1
     assert wechat.sent == [1]
+
+
+def test_staged_rows_go_in_outside_the_unit_of_work(db: Database) -> None:
+    """A notice stages a row per chat: plain INSERTs, no flush of the unit of work (three
+    times the cost of the INSERT), and each envelope knows its own row."""
+    clock = VirtualClock(START)
+    envelopes = [
+        Envelope(Target("telegram", chat, ChatKind.GROUP), Reply("notices.notice", {}), "zh-Hans")
+        for chat in ["-7", "-3", "-5"]
+    ]
+    flushed: list[Session] = []
+
+    def note(session: Session, *_: object) -> None:
+        flushed.append(session)
+
+    event.listen(Session, "before_flush", note)
+    try:
+        with db.transaction() as session:
+            kept = OFFICE.prepare(session, envelopes, clock.now(), None)
+    finally:
+        event.remove(Session, "before_flush", note)
+    assert flushed == []
+    with db.transaction() as session:
+        chats = {row.id: row.chat_id for row in session.scalars(select(OutboxMessage))}
+    assert [chats[envelope.outbox_id or 0] for envelope in kept] == ["-7", "-3", "-5"]

@@ -248,7 +248,6 @@ def touch_member(session: Session, now: datetime, circle: Circle, resident: Resi
     else:
         touched[circle.id, resident.id] = membership
         return
-    session.flush()
     touched[circle.id, resident.id] = membership
 
 
@@ -331,8 +330,10 @@ def register(
     that already has registered members waits for one of them to agree.
     """
     address = parse_address(address_text)
-    spot = locate_household(session, circle.place, address)
-    shown = "/".join([full_name(session, spot.holder, below=PlaceKind.COMMUNITY), spot.room])
+    # Reading places needs nothing of this event's pending rows: they go in the next flush.
+    with session.no_autoflush:
+        spot = locate_household(session, circle.place, address)
+        shown = "/".join([full_name(session, spot.holder, below=PlaceKind.COMMUNITY), spot.room])
     said = JoinResult(JoinOutcome.ALREADY, resident.display_name, str(address), shown)
     if spot.household is not None and resident.household_id == spot.household.id:
         return said
@@ -351,12 +352,14 @@ def register(
         return replace(
             said, outcome=JoinOutcome.NEEDS_CONFIRMATION, request=request, ask=tuple(ask)
         )
+    fresh = spot.household is None or not spot.household.verified
+    with session.no_autoflush:
+        unverified = fresh and households.verifying(session, spot.holder)
     household = ensure_household(session, spot)
     # Set after a new household's INSERT, so that one UPDATE stores it with the household.
     if resident.consent_at is None:
         resident.consent_at = now
     settle(session, now, resident, household, circle)
-    unverified = not household.verified and households.verifying(session, household)
     return replace(said, outcome=JoinOutcome.REGISTERED, unverified=unverified)
 
 
