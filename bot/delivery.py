@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, or_, select
+from sqlalchemy import ColumnElement, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -28,6 +28,7 @@ TOKEN_LENGTH = 10
 # What an erased person's name (or address) becomes in messages still waiting to go out.
 ERASED = "—"
 DEFAULT_TRAITS = PlatformTraits()
+_OUTBOX = OutboxMessage.metadata.tables[OutboxMessage.__tablename__]
 
 
 def new_token() -> str:
@@ -269,7 +270,6 @@ def outbox_row(
     }
 
 
-_OUTBOX = OutboxMessage.metadata.tables[OutboxMessage.__tablename__]
 _STAGE = insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True)
 
 
@@ -289,18 +289,43 @@ def scrub(session: Session, row: OutboxMessage) -> None:
 
     A private message to someone no longer known (they erased themselves) goes entirely.
     """
-    scrub_all(session, [row])
+    row.data = {}
+    row.choices = []
+    chat = (row.platform, row.chat_id)
+    if row.chat_kind == ChatKind.PRIVATE and not _known(session, {chat}):
+        session.delete(row)
 
 
-def scrub_all(session: Session, rows: list[OutboxMessage]) -> None:
-    """`scrub` for many rows, with one query for which of their private chats are known."""
-    private = {(row.platform, row.chat_id) for row in rows if row.chat_kind == ChatKind.PRIVATE}
-    known = _known(session, private)
-    for row in rows:
-        row.data = {}
-        row.choices = []
-        if row.chat_kind == ChatKind.PRIVATE and (row.platform, row.chat_id) not in known:
-            session.delete(row)
+_MARK_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("row_id"))
+    .values(
+        state=OutboxState.SENT,
+        sent_at=bindparam("at"),
+        sent_message_id=bindparam("message_id"),
+        claimed_until=None,
+        attempts=_OUTBOX.c.attempts + 1,
+        data={},
+        choices=[],
+    )
+)
+_FORGET_UNKNOWN = delete(_OUTBOX).where(
+    _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+    _OUTBOX.c.chat_kind == ChatKind.PRIVATE.value,
+    ~exists().where(
+        Identity.platform == _OUTBOX.c.platform, Identity.external_id == _OUTBOX.c.chat_id
+    ),
+)
+
+
+def mark_sent(session: Session, now: datetime, sent: Mapping[int, str | None]) -> None:
+    """Mark rows sent (with the platform's message id) and `scrub` them, in two statements
+    that read no row into the session: the sender marks every reply of every worker."""
+    if not sent:
+        return
+    marks = [{"row_id": row, "at": now, "message_id": message} for row, message in sent.items()]
+    session.execute(_MARK_SENT, marks)
+    session.execute(_FORGET_UNKNOWN, {"ids": list(sent)})
 
 
 def _known(session: Session, chats: set[tuple[str, str]]) -> set[tuple[str, str]]:

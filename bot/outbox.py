@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.db import Database, is_sqlite
-from bot.delivery import envelope_of, handed, scrub, scrub_all, stage
+from bot.delivery import envelope_of, handed, mark_sent, scrub, stage
 from bot.election import nudge, serve_elected
 from bot.messages import ChatKind, Envelope
 from bot.services.community.circles import move_chat, unbind_chat
@@ -564,18 +564,9 @@ class OutboxWorker:
         return _attempted(session.get_one(OutboxMessage, row_id))
 
     def _mark_sent(self, sent: list[tuple[int, str | None]]) -> None:
-        """Mark rows sent, reading them (and who is still known) with one query each."""
-        message_ids = dict(sent)
-        now = self.clock.now()
+        """Mark rows sent, without reading them (see `mark_sent`)."""
         with self.db.transaction() as session:
-            rows = session.scalars(
-                select(OutboxMessage).where(OutboxMessage.id.in_(message_ids))
-            ).all()
-            for row in map(_attempted, rows):
-                row.state = OutboxState.SENT
-                row.sent_at = now
-                row.sent_message_id = message_ids[row.id]
-            scrub_all(session, list(rows))
+            mark_sent(session, self.clock.now(), dict(sent))
 
     async def _retry(self, row_id: int, retry: RetryLater, cause: Exception) -> None:
         delay = await asyncio.to_thread(self._postpone, row_id, retry)

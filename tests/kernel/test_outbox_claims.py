@@ -15,6 +15,7 @@ from bot.db import Database
 from bot.delivery import PostOffice
 from bot.messages import ChatKind, Envelope, PlatformTraits, Reply, Target
 from bot.outbox import OutboxWorker
+from bot.services.community.people import ensure_identity
 from models import OutboxMessage, OutboxState
 from tests.conftest import START
 from tests.support.queries import captured
@@ -266,3 +267,35 @@ def test_staged_rows_go_in_outside_the_unit_of_work(db: Database) -> None:
     with db.transaction() as session:
         chats = {row.id: row.chat_id for row in session.scalars(select(OutboxMessage))}
     assert [chats[envelope.outbox_id or 0] for envelope in kept] == ["-7", "-3", "-5"]
+
+
+def test_marking_sent_reads_no_row_and_forgets_what_was_said(db: Database) -> None:
+    """The sender marks every worker's replies: two statements for a batch, none reading a
+    row. Each row keeps its ids and state; a private one to someone unknown goes entirely."""
+    clock = VirtualClock(START)
+    with db.transaction() as session:
+        ensure_identity(session, "telegram", "555", "王阿姨", clock.now())
+    office = PostOffice({"telegram": PlatformTraits(durable=True, private_always_open=True)})
+    targets = [("-1", ChatKind.GROUP), ("555", ChatKind.PRIVATE), ("777", ChatKind.PRIVATE)]
+    envelopes = [
+        Envelope(Target("telegram", chat, kind), Reply("core.help", {"name": "王"}), "zh-Hans")
+        for chat, kind in targets
+    ]
+    with db.transaction() as session:
+        staged = office.prepare(session, envelopes, clock.now(), None)
+        ids = [envelope.outbox_id or 0 for envelope in staged]
+    assert len(ids) == 3
+    worker = OutboxWorker(db, clock, "telegram", SlowSender())
+    with captured(db.engine) as statements:
+        worker._mark_sent([(row, f"m{n}") for n, row in enumerate(ids)])
+    assert not [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    with db.transaction() as session:
+        rows = {row.id: row for row in session.scalars(select(OutboxMessage))}
+        kept = [
+            (r.chat_id, r.state, r.sent_message_id, r.attempts, r.data, r.choices)
+            for r in (rows[i] for i in ids if i in rows)
+        ]
+    assert kept == [
+        ("-1", OutboxState.SENT, "m0", 1, {}, []),
+        ("555", OutboxState.SENT, "m1", 1, {}, []),
+    ]
