@@ -10,7 +10,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Exists,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -291,9 +302,14 @@ def scrub(session: Session, row: OutboxMessage) -> None:
     """
     row.data = {}
     row.choices = []
-    chat = (row.platform, row.chat_id)
-    if row.chat_kind == ChatKind.PRIVATE and not _known(session, {chat}):
+    known = _someone_known(row.platform, row.chat_id)
+    if row.chat_kind == ChatKind.PRIVATE and not session.scalar(select(known)):
         session.delete(row)
+
+
+def _someone_known(platform: Any, chat_id: Any) -> Exists:
+    """Whether a (platform, private chat id) belongs to someone still known."""
+    return exists().where(Identity.platform == platform, Identity.external_id == chat_id)
 
 
 _MARK_SENT = (
@@ -312,9 +328,7 @@ _MARK_SENT = (
 _FORGET_UNKNOWN = delete(_OUTBOX).where(
     _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
     _OUTBOX.c.chat_kind == ChatKind.PRIVATE.value,
-    ~exists().where(
-        Identity.platform == _OUTBOX.c.platform, Identity.external_id == _OUTBOX.c.chat_id
-    ),
+    ~_someone_known(_OUTBOX.c.platform, _OUTBOX.c.chat_id),
 )
 
 
@@ -326,19 +340,6 @@ def mark_sent(session: Session, now: datetime, sent: Mapping[int, str | None]) -
     marks = [{"row_id": row, "at": now, "message_id": message} for row, message in sent.items()]
     session.execute(_MARK_SENT, marks)
     session.execute(_FORGET_UNKNOWN, {"ids": list(sent)})
-
-
-def _known(session: Session, chats: set[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Which of these (platform, private chat id) belong to someone still known."""
-    if not chats:
-        return set()
-    found = session.execute(
-        select(Identity.platform, Identity.external_id).where(
-            Identity.platform.in_({platform for platform, _ in chats}),
-            Identity.external_id.in_({chat for _, chat in chats}),
-        )
-    )
-    return {(platform, chat) for platform, chat in found} & chats
 
 
 def erase_person(

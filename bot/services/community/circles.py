@@ -245,9 +245,6 @@ def touch_member(session: Session, now: datetime, circle: Circle, resident: Resi
     elif membership.left_at is not None or now - membership.last_seen_at > SEEN_GRANULARITY:
         membership.last_seen_at = now
         membership.left_at = None
-    else:
-        touched[circle.id, resident.id] = membership
-        return
     touched[circle.id, resident.id] = membership
 
 
