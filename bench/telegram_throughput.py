@@ -26,6 +26,7 @@ from bot.clock import VirtualClock
 from bot.config import Settings, TelegramSettings
 from bot.db import Database
 from bot.pacing import FloodLimits
+from bot.runner import settle_heap
 from bot.services.community.people import ensure_identity
 from tests.support.telegram_fakes import TOKEN, RecordingRequest, group, message_update, user
 
@@ -172,6 +173,7 @@ async def linli(url: str, groups_by_chat: dict[str, str]) -> AsyncIterator[Linli
     # On PostgreSQL the worker sends once elected: until then replies wait in the outbox.
     while not adapter.worker.sending:
         await asyncio.sleep(0.01)
+    settle_heap()
     try:
         yield Linli(app, adapter, clock, request)
     finally:

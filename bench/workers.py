@@ -40,6 +40,7 @@ from bot.config import DeliverySettings, Settings
 from bot.db import Database
 from bot.messages import ChatKind, ChatRef, Envelope, EventKind, Incoming, UserRef
 from bot.outbox import OutboxWorker
+from bot.runner import settle_heap
 from models import OutboxMessage, OutboxState
 from models.base import Base
 from tests.support.postgres_server import PostgresServer
@@ -165,6 +166,7 @@ async def child(url: str, inbox: Path, first: int, sent_log: Path) -> None:
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     sending = asyncio.create_task(worker.run(stop))
+    settle_heap()
     print("ready", flush=True)
     await asyncio.to_thread(sys.stdin.readline)
     cpu = time.process_time()

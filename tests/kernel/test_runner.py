@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from bot import runner
 from bot.cli import main
 from bot.config import DEVELOPMENT_SECRET
 from bot.db import Database
@@ -99,3 +102,32 @@ def test_several_linli_runs_may_serve_one_postgresql(postgres_server: PostgresSe
     with single_instance(database), single_instance(database):
         assert database.engine.dialect.name == "postgresql"
     database.dispose()
+
+
+def test_linli_run_settles_the_heap_before_it_serves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settled: list[set[str]] = []
+    monkeypatch.setattr(runner, "settle_heap", lambda: settled.append(set(sys.modules)))
+    code, _ = _run(
+        tmp_path,
+        "--platform",
+        "all",
+        LINLI_WECHAT_ENDPOINT=f"127.0.0.1:{free_port()}",
+        LINLI_WECHAT_TOKEN="secret-token",
+    )
+    assert code == 2
+    # Once, with both platforms' libraries already loaded.
+    [loaded] = settled
+    assert {"telegram", "bot.adapters.telegram", "bot.adapters.wechat"} <= loaded
+
+
+def test_a_settled_heap_leaves_what_start_up_built_out_of_later_collections() -> None:
+    before = len(gc.get_objects())
+    try:
+        runner.settle_heap()
+        # A full collection now walks what came after start-up, not the modules and mappers.
+        assert gc.get_freeze_count() >= before // 2
+        assert len(gc.get_objects()) < before // 100
+    finally:
+        gc.unfreeze()
