@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Exists,
+    Row,
     bindparam,
     delete,
     exists,
@@ -332,6 +333,48 @@ _FORGET_UNKNOWN = delete(_OUTBOX).where(
 )
 
 
+def claim_due(
+    session: Session,
+    platform: str,
+    now: datetime,
+    until: datetime,
+    busy: Collection[str],
+    limit: int,
+) -> list[Row[Any]]:
+    """Claim up to `limit` due messages but edits, of chats not in `busy`, `until` a time:
+    replies before bulk, each chat's oldest first.
+
+    One UPDATE ... RETURNING that reads no row into the session; on PostgreSQL it skips
+    rows another worker is claiming at the same moment.
+    """
+    c = _OUTBOX.c
+    claimable = (
+        select(c.id)
+        .where(*due_rows(platform, now), ~c.edit, *((c.chat_id.not_in(busy),) if busy else ()))
+        .order_by(c.bulk, c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claim = (
+        update(_OUTBOX)
+        .where(c.id.in_(claimable.scalar_subquery()))
+        .values(claimed_until=until)
+        .returning(*_OUTBOX.c)
+    )
+    return sorted(session.execute(claim), key=lambda row: (row.bulk, row.id))
+
+
+def due_rows(platform: str, now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Pending rows of `platform` due at `now` that no worker holds a claim on."""
+    c = _OUTBOX.c
+    return (
+        c.platform == platform,
+        c.state == OutboxState.PENDING,
+        c.not_before <= now,
+        or_(c.claimed_until.is_(None), c.claimed_until <= now),
+    )
+
+
 def mark_sent(session: Session, now: datetime, sent: Mapping[int, str | None]) -> None:
     """Mark rows sent (with the platform's message id) and `scrub` them, in two statements
     that read no row into the session: the sender marks every reply of every worker."""
@@ -400,7 +443,7 @@ def _choice_json(choice: Choice) -> dict[str, Any]:
     }
 
 
-def envelope_of(row: OutboxMessage, message_id: str | None = None) -> Envelope:
+def envelope_of(row: OutboxMessage | Row[Any], message_id: str | None = None) -> Envelope:
     """The envelope an outbox row stands for; an edit carries the id of the message it edits."""
     reply = Reply(
         template=row.template,

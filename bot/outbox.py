@@ -8,14 +8,15 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Row, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.db import Database, is_sqlite
-from bot.delivery import envelope_of, handed, mark_sent, scrub, stage
+from bot.delivery import claim_due, due_rows, envelope_of, handed, mark_sent, scrub, stage
 from bot.election import nudge, serve_elected
 from bot.messages import ChatKind, Envelope
 from bot.services.community.circles import move_chat, unbind_chat
@@ -298,7 +299,7 @@ class OutboxWorker:
                 self._start_handed(flight)
                 free = self.concurrency - len(flight)
                 if self._looking() and free >= refill and not self._stopping():
-                    flight.update(await self._claim_due(flight, free))
+                    await self._claim_due(flight, free)
                     continue
                 if not flight:
                     break
@@ -322,29 +323,30 @@ class OutboxWorker:
             return
         busy = set(flight.values())
         waiting = []
-        for row_id, envelope in self._handed:
+        for index, (row_id, envelope) in enumerate(self._handed):
+            if len(flight) >= self.concurrency:
+                waiting += self._handed[index:]
+                break
             chat = envelope.target.chat_id
-            if chat in busy or len(flight) >= self.concurrency:
+            if chat in busy:
                 waiting.append((row_id, envelope))
             else:
                 flight[asyncio.create_task(self._deliver(row_id, envelope))] = chat
-            busy.add(chat)
+                busy.add(chat)
         self._handed = waiting
 
-    async def _claim_due(
-        self, flight: dict[asyncio.Task[bool], str], free: int
-    ) -> dict[asyncio.Task[bool], str]:
-        """Claim due rows from the database and start them; a row handed meanwhile is skipped."""
-        busy = set(flight.values())
+    async def _claim_due(self, flight: dict[asyncio.Task[bool], str], free: int) -> None:
+        """Claim due rows from the database, queued behind the handed ones in chats of their
+        own; a row handed meanwhile is skipped."""
+        busy = set(flight.values()) | {envelope.target.chat_id for _, envelope in self._handed}
         handed = set(self._handed_ids)
         self._look, self._looked_at = False, time.monotonic()
         rows, self._recheck = await asyncio.to_thread(self._due, busy, free)
         self._look = self._look or len(rows) >= free
-        return {
-            asyncio.create_task(self._deliver(row_id, envelope)): envelope.target.chat_id
-            for row_id, envelope in rows
-            if row_id not in handed and row_id not in self._handed_ids
-        }
+        for row_id, envelope in rows:
+            if row_id not in handed and row_id not in self._handed_ids:
+                self._handed.append((row_id, envelope))
+                self._handed_ids.add(row_id)
 
     async def _settle_some(self, flight: dict[asyncio.Task[bool], str]) -> int:
         """Wait for a message in flight to settle, or for rows handed or a wake."""
@@ -392,51 +394,91 @@ class OutboxWorker:
             self.nudge()
 
     def _due(self, busy: set[str], free: int) -> tuple[list[tuple[int, Envelope]], set[str]]:
-        """Claim up to `free` due rows, the oldest reply first, one per chat not in `busy`;
-        also the chats left with due rows, to look again when their message settles.
+        """Claim up to `free` due rows of chats not in `busy`, replies before bulk, each
+        chat's in order; also the chats left with due rows, to look again when their
+        message settles.
 
         A look that finds nothing claimable only reads, so it never waits for a writer.
+        Edits go first, each alone in its chat, as each waits for the message it edits (see
+        `_edited`); then messages, claimed by one statement (see `claim_due`).
         """
         now = self.clock.now()
-        due = (
-            OutboxMessage.platform == self.platform,
-            OutboxMessage.state == OutboxState.PENDING,
-            OutboxMessage.not_before <= now,
-            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
-        )
+        due = due_rows(self.platform, now)
         elsewhere = (OutboxMessage.chat_id.not_in(busy),) if busy else ()
         waiting: set[str] = set()
         with self.db.reading() as session:
             if busy:
                 in_busy = OutboxMessage.chat_id.in_(busy)
                 waiting.update(session.scalars(select(OutboxMessage.chat_id).where(*due, in_busy)))
-            if session.scalar(select(OutboxMessage.id).where(*due, *elsewhere).limit(1)) is None:
-                return [], waiting
+            messages, edits = session.execute(
+                select(
+                    exists().where(*due, *elsewhere, ~OutboxMessage.edit),
+                    exists().where(*due, *elsewhere, OutboxMessage.edit),
+                )
+            ).one()
+        if not (messages or edits):
+            return [], waiting
+        ready: list[tuple[int, Envelope]] = []
+        with self.db.transaction() as session:
+            if edits:
+                ready = self._claim_edits(session, now, busy, free, waiting)
+            if messages and len(ready) < free:
+                # A chat with an edit in hand is looked at again once it settles.
+                taken = {envelope.target.chat_id for _, envelope in ready}
+                waiting |= taken
+                until = now + timedelta(seconds=self.claim_seconds)
+                claimed = claim_due(
+                    session, self.platform, now, until, busy | taken, free - len(ready)
+                )
+                ready += self._envelopes(session, claimed)
+        return ready, waiting
+
+    def _envelopes(self, session: Session, rows: list[Row[Any]]) -> list[tuple[int, Envelope]]:
+        """The claimed rows' envelopes; a row that cannot make one fails for good."""
+        ready = []
+        for row in rows:
+            try:
+                ready.append((row.id, envelope_of(row)))
+            except Exception as error:
+                self._log_failure(row.id, error, None)
+                _fail(session, session.get_one(OutboxMessage, row.id), _describe(error))
+        return ready
+
+    def _claim_edits(
+        self, session: Session, now: datetime, busy: set[str], free: int, waiting: set[str]
+    ) -> list[tuple[int, Envelope]]:
+        """Claim up to `free` due edits, one per chat not `busy`; chats with due edits left
+        (or an edit that waits for its message) join `waiting`."""
         query = (
             select(OutboxMessage)
-            .where(*due, *elsewhere)
+            .where(
+                *due_rows(self.platform, now),
+                OutboxMessage.edit,
+                *((OutboxMessage.chat_id.not_in(busy),) if busy else ()),
+            )
             .order_by(OutboxMessage.bulk, OutboxMessage.id)
             .limit(max(self.batch, 4 * free))
             .with_for_update(skip_locked=True)
         )
         ready: list[tuple[int, Envelope]] = []
-        chats = set(busy)
-        with self.db.transaction() as session:
-            for row in session.scalars(query).all():
-                if len(ready) >= free or row.chat_id in chats:
-                    waiting.add(row.chat_id)
-                    continue
-                try:
-                    envelope = self._envelope(session, row)
-                except Exception as error:
-                    self._log_failure(row.id, error, None)
-                    _fail(session, row, _describe(error))
-                    continue
-                if envelope is not None:
-                    row.claimed_until = now + timedelta(seconds=self.claim_seconds)
-                    chats.add(row.chat_id)
-                    ready.append((row.id, envelope))
-        return ready, waiting
+        chats: set[str] = set()
+        for row in session.scalars(query).all():
+            if len(ready) >= free or row.chat_id in chats:
+                waiting.add(row.chat_id)
+                continue
+            try:
+                message_id = self._edited(session, row)
+            except Exception as error:
+                self._log_failure(row.id, error, None)
+                _fail(session, row, _describe(error))
+                continue
+            if message_id is None:
+                waiting.add(row.chat_id)
+                continue
+            row.claimed_until = now + timedelta(seconds=self.claim_seconds)
+            chats.add(row.chat_id)
+            ready.append((row.id, envelope_of(row, message_id)))
+        return ready
 
     def _release_all(self) -> None:
         with self.db.transaction() as session:
@@ -450,12 +492,6 @@ class OutboxWorker:
                 .values(claimed_until=None)
                 .execution_options(synchronize_session=False)
             )
-
-    def _envelope(self, session: Session, row: OutboxMessage) -> Envelope | None:
-        if not row.edit:
-            return envelope_of(row)
-        message_id = self._edited(session, row)
-        return None if message_id is None else envelope_of(row, message_id)
 
     def _edited(self, session: Session, row: OutboxMessage) -> str | None:
         """The platform's id of the message an edit row edits; None when it cannot go now.

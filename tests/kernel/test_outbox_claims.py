@@ -191,14 +191,52 @@ def test_a_look_that_finds_nothing_due_takes_no_write_lock(db: Database) -> None
 
 
 def test_a_look_names_only_the_chats_left_with_due_messages(db: Database) -> None:
-    """Each chat gets one message at a time: a chat whose message is in flight, or that has
-    a second due, is looked at again when its message settles; no other chat is."""
+    """A chat whose message is in flight (or queued) is looked at again when its message
+    settles; no other chat is. A free chat's due messages are claimed together, in order."""
     clock = VirtualClock(START)
-    _stage_in(db, clock, ["-1", "-1", "-2", "-3"])
+    _stage_in(db, clock, ["-1", "-2", "-1", "-3"])
     worker = OutboxWorker(db, clock, "telegram", SlowSender())
     ready, waiting = worker._due({"-3", "-4"}, 10)
-    assert sorted(envelope.target.chat_id for _, envelope in ready) == ["-1", "-2"]
-    assert waiting == {"-1", "-3"}
+    assert [(e.target.chat_id, e.reply.data["number"]) for _, e in ready] == [
+        ("-1", 0),
+        ("-2", 1),
+        ("-1", 2),
+    ]
+    assert waiting == {"-3"}
+
+
+def test_a_look_claims_messages_in_one_statement_that_loads_no_row(db: Database) -> None:
+    """The elected sender claims every other worker's replies: one UPDATE ... RETURNING, no
+    row loaded into the session, each claimed row held by the sender from then on."""
+    clock = VirtualClock(START)
+    _stage_in(db, clock, ["-1", "-2", "-1", "-3", "-4"])
+    worker = OutboxWorker(db, clock, "telegram", SlowSender())
+    loaded: list[object] = []
+
+    def note(target: object, *_: object) -> None:
+        loaded.append(target)
+
+    event.listen(OutboxMessage, "load", note)
+    try:
+        with captured(db.engine) as statements:
+            ready, _ = worker._due(set(), 4)
+    finally:
+        event.remove(OutboxMessage, "load", note)
+    assert [e.reply.data["number"] for _, e in ready] == [0, 1, 2, 3]
+    assert not loaded
+    writes = [s for s in statements if not s.lstrip().upper().startswith(("SELECT", "BEGIN"))]
+    assert len(writes) == 1 and writes[0].lstrip().upper().startswith("UPDATE")
+    with db.transaction() as session:
+        claims = session.execute(
+            select(OutboxMessage.chat_id, OutboxMessage.claimed_until).order_by(OutboxMessage.id)
+        ).all()
+    assert [(chat, until is not None) for chat, until in claims] == [
+        ("-1", True),
+        ("-2", True),
+        ("-1", True),
+        ("-3", True),
+        ("-4", False),
+    ]
 
 
 def test_a_reply_to_another_platform_is_left_to_that_platforms_worker(db: Database) -> None:
