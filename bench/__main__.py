@@ -20,6 +20,7 @@ BENCHMARKS = (
     "notices",
     "street",
     "workers",
+    "claims",
 )
 
 
