@@ -350,7 +350,7 @@ def claim_due(
     c = _OUTBOX.c
     claimable = (
         select(c.id)
-        .where(*due_rows(platform, now), ~c.edit, *((c.chat_id.not_in(busy),) if busy else ()))
+        .where(*due_rows(platform, now, busy), ~c.edit)
         .order_by(c.bulk, c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -364,14 +364,18 @@ def claim_due(
     return sorted(session.execute(claim), key=lambda row: (row.bulk, row.id))
 
 
-def due_rows(platform: str, now: datetime) -> tuple[ColumnElement[bool], ...]:
-    """Pending rows of `platform` due at `now` that no worker holds a claim on."""
+def due_rows(
+    platform: str, now: datetime, busy: Collection[str] = ()
+) -> tuple[ColumnElement[bool], ...]:
+    """Pending rows of `platform` due at `now` that no worker holds a claim on, of chats
+    not in `busy`."""
     c = _OUTBOX.c
     return (
         c.platform == platform,
         c.state == OutboxState.PENDING,
         c.not_before <= now,
         or_(c.claimed_until.is_(None), c.claimed_until <= now),
+        *((c.chat_id.not_in(busy),) if busy else ()),
     )
 
 

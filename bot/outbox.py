@@ -404,7 +404,7 @@ class OutboxWorker:
         """
         now = self.clock.now()
         due = due_rows(self.platform, now)
-        elsewhere = (OutboxMessage.chat_id.not_in(busy),) if busy else ()
+        elsewhere = due_rows(self.platform, now, busy)
         waiting: set[str] = set()
         with self.db.reading() as session:
             if busy:
@@ -412,21 +412,21 @@ class OutboxWorker:
                 waiting.update(session.scalars(select(OutboxMessage.chat_id).where(*due, in_busy)))
             messages, edits = session.execute(
                 select(
-                    exists().where(*due, *elsewhere, ~OutboxMessage.edit),
-                    exists().where(*due, *elsewhere, OutboxMessage.edit),
+                    exists().where(*elsewhere, ~OutboxMessage.edit),
+                    exists().where(*elsewhere, OutboxMessage.edit),
                 )
             ).one()
         if not (messages or edits):
             return [], waiting
+        until = now + timedelta(seconds=self.claim_seconds)
         ready: list[tuple[int, Envelope]] = []
         with self.db.transaction() as session:
             if edits:
-                ready = self._claim_edits(session, now, busy, free, waiting)
+                ready = self._claim_edits(session, now, until, busy, free, waiting)
             if messages and len(ready) < free:
                 # A chat with an edit in hand is looked at again once it settles.
                 taken = {envelope.target.chat_id for _, envelope in ready}
                 waiting |= taken
-                until = now + timedelta(seconds=self.claim_seconds)
                 claimed = claim_due(
                     session, self.platform, now, until, busy | taken, free - len(ready)
                 )
@@ -445,17 +445,19 @@ class OutboxWorker:
         return ready
 
     def _claim_edits(
-        self, session: Session, now: datetime, busy: set[str], free: int, waiting: set[str]
+        self,
+        session: Session,
+        now: datetime,
+        until: datetime,
+        busy: set[str],
+        free: int,
+        waiting: set[str],
     ) -> list[tuple[int, Envelope]]:
         """Claim up to `free` due edits, one per chat not `busy`; chats with due edits left
         (or an edit that waits for its message) join `waiting`."""
         query = (
             select(OutboxMessage)
-            .where(
-                *due_rows(self.platform, now),
-                OutboxMessage.edit,
-                *((OutboxMessage.chat_id.not_in(busy),) if busy else ()),
-            )
+            .where(*due_rows(self.platform, now, busy), OutboxMessage.edit)
             .order_by(OutboxMessage.bulk, OutboxMessage.id)
             .limit(max(self.batch, 4 * free))
             .with_for_update(skip_locked=True)
@@ -475,7 +477,7 @@ class OutboxWorker:
             if message_id is None:
                 waiting.add(row.chat_id)
                 continue
-            row.claimed_until = now + timedelta(seconds=self.claim_seconds)
+            row.claimed_until = until
             chats.add(row.chat_id)
             ready.append((row.id, envelope_of(row, message_id)))
         return ready
