@@ -9,12 +9,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
+from bot.db import rows
 from bot.errors import DomainError
 from bot.messages import UserRef
 from bot.services.common import access, audit
 from bot.services.common.names import clean_name
 from bot.services.community import households, roles
 from bot.services.community.grid import (
+    address_of,
     ancestor_of_kind,
     ensure_household,
     full_name,
@@ -490,15 +492,13 @@ class Profile:
 
 
 def profile(session: Session, resident: Resident) -> Profile:
-    """A resident's address, roles and circles."""
-    household = resident.household
+    """A resident's address, roles and circles, read as rows."""
+    household = resident.household_id
     return Profile(
         name=resident.display_name,
-        address=full_name(session, household, PlaceKind.STREET) if household else "",
-        roles=roles.describe(session, access.active_grants(session, resident.id)),
-        circles=[
-            (roles.circle_title(session, c), c.kind.value) for c in circles_of(session, resident)
-        ],
+        address=address_of(session, household, PlaceKind.STREET) if household else "",
+        roles=roles.describe(session, resident.id),
+        circles=[(title, kind.value) for title, kind in titles_of(session, resident.id)],
     )
 
 
@@ -518,13 +518,18 @@ def community_of(session: Session, circle: Circle) -> str:
 
 
 _CIRCLES_OF = (
-    select(Circle)
-    .join(Membership, Membership.circle_id == Circle.id)
+    select(Place.name.label("place"), Circle.name, Circle.kind)
+    .select_from(Membership)
+    .join(Circle, Circle.id == Membership.circle_id)
+    .join(Place, Place.id == Circle.place_id)
     .where(Membership.resident_id == bindparam("resident"), Membership.left_at.is_(None))
     .order_by(Circle.id)
 )
 
 
-def circles_of(session: Session, resident: Resident) -> list[Circle]:
-    """The circles a resident belongs to."""
-    return list(session.scalars(_CIRCLES_OF, {"resident": resident.id}))
+def titles_of(session: Session, resident_id: int) -> list[tuple[str, CircleKind]]:
+    """The titles and kinds of the circles a resident belongs to, read as rows."""
+    return [
+        (roles.titled(row.place, row.name), row.kind)
+        for row in rows(session, _CIRCLES_OF, {"resident": resident_id})
+    ]

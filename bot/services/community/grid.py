@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
+from bot.db import rows
 from bot.errors import DomainError
 from bot.services.common.keywords import normalise, with_digits
 from models import Place, PlaceKind
@@ -96,6 +97,8 @@ _A_LISTED_ROOM = (
     .limit(1)
 )
 _PLACES = select(Place).where(Place.id.in_(bindparam("ids")))
+_NAMES = select(Place.id, Place.kind, Place.name).where(Place.id.in_(bindparam("ids")))
+_PATH = select(Place.path).where(Place.id == bindparam("id"))
 _KEPT = "places read by the grid"
 
 
@@ -127,7 +130,7 @@ def _new_child(
 def ancestors(session: Session, place: Place) -> list[Place]:
     """The places from the street down to `place`, inclusive (those the session holds
     already are not read again)."""
-    ids = [int(part) for part in place.path.strip("/").split("/") if part]
+    ids = _ids(place.path)
     held: dict[int, Place] = {}
     for i in ids:
         known = session.identity_map.get(identity_key(Place, i))
@@ -138,6 +141,10 @@ def ancestors(session: Session, place: Place) -> list[Place]:
         found = _kept(session, session.scalars(_PLACES, {"ids": missing}))
         held.update((p.id, p) for p in found)
     return [held[i] for i in ids]
+
+
+def _ids(path: str) -> list[int]:
+    return [int(part) for part in path.strip("/").split("/") if part]
 
 
 def _kept(session: Session, places: Iterable[Place]) -> list[Place]:
@@ -155,10 +162,26 @@ def ancestor_of_kind(session: Session, place: Place, kind: PlaceKind) -> Place |
 
 def full_name(session: Session, place: Place, below: PlaceKind | None = None) -> str:
     """A readable path such as 红旗里社区/1号院/3号楼, from the level under `below`."""
-    chain = ancestors(session, place)
-    if below is not None:
-        chain = [p for p in chain if p.kind.depth > below.depth]
-    return "/".join(p.name for p in chain)
+    return _joined([(p.kind, p.name) for p in ancestors(session, place)], below)
+
+
+def full_names(session: Session, paths: Sequence[str], below: PlaceKind | None = None) -> list[str]:
+    """The readable name of each place `path`, as `full_name` gives it, from one query of rows."""
+    wanted = {i for path in paths for i in _ids(path)}
+    if not wanted:
+        return ["" for _ in paths]
+    named = {row.id: (row.kind, row.name) for row in rows(session, _NAMES, {"ids": sorted(wanted)})}
+    return [_joined([named[i] for i in _ids(path)], below) for path in paths]
+
+
+def address_of(session: Session, household_id: int, below: PlaceKind | None = None) -> str:
+    """A household's readable address, from two queries of rows (see `full_name`)."""
+    path = rows(session, _PATH, {"id": household_id})[0].path
+    return full_names(session, [path], below)[0]
+
+
+def _joined(chain: list[tuple[PlaceKind, str]], below: PlaceKind | None) -> str:
+    return "/".join(name for kind, name in chain if below is None or kind.depth > below.depth)
 
 
 def find_places(session: Session, query: str) -> list[Place]:

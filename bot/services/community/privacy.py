@@ -10,7 +10,6 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from bot.services import points, requests
-from bot.services.common import access
 from bot.services.community import circles, people, roles
 from bot.services.community.grid import full_name
 from bot.services.volunteering.notices import Duty
@@ -82,8 +81,8 @@ def stored_data(session: Session, resident: Resident) -> StoredData:
         accounts=[f"{i.platform}:{i.external_id}" for i in resident.identities],
         household=full_name(session, household) if household else "",
         consent_at=resident.consent_at,
-        roles=roles.describe(session, access.active_grants(session, resident.id)),
-        circles=[roles.circle_title(session, c) for c in circles.circles_of(session, resident)],
+        roles=roles.describe(session, resident.id),
+        circles=[title for title, _ in circles.titles_of(session, resident.id)],
         signups=_signups(session, resident),
         minutes=session.scalar(
             select(func.coalesce(func.sum(VolunteerHours.minutes), 0)).where(

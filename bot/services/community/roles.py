@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, aliased
 
+from bot.db import rows
 from bot.errors import DomainError
 from bot.messages import UserRef
 from bot.services.common import access, audit
-from bot.services.community.grid import ancestor_of_kind, ancestors
+from bot.services.community.grid import ancestor_of_kind, ancestors, full_names
 from bot.services.community.people import find_member_by_name, mentioned
 from models import Circle, Place, PlaceKind, Resident, Role, RoleGrant
 
@@ -250,24 +251,48 @@ def change_in_circle(
     return RoleChange(target.display_name, role.value, where, revoking)
 
 
-def describe(session: Session, grants: list[RoleGrant]) -> list[tuple[str, str]]:
-    """(role, where) pairs for showing a resident's roles."""
-    shown = []
-    for held in grants:
-        if held.circle is not None:
-            where = circle_title(session, held.circle)
-        elif held.place is not None:
-            where = "/".join(p.name for p in ancestors(session, held.place)[1:])
-        else:
-            where = ""
-        shown.append((held.role.value, where))
-    return shown
+_CIRCLE_PLACE = aliased(Place)
+# A grant is held at a place or in a circle: the place's path, or the circle's names.
+_HELD = (
+    select(
+        RoleGrant.role,
+        Place.path,
+        _CIRCLE_PLACE.name.label("place_name"),
+        Circle.name.label("circle_name"),
+    )
+    .select_from(RoleGrant)
+    .outerjoin(Place, Place.id == RoleGrant.place_id)
+    .outerjoin(Circle, Circle.id == RoleGrant.circle_id)
+    .outerjoin(_CIRCLE_PLACE, _CIRCLE_PLACE.id == Circle.place_id)
+    .where(RoleGrant.resident_id == bindparam("resident"), RoleGrant.revoked_at.is_(None))
+    .order_by(RoleGrant.id)
+)
+
+
+def describe(session: Session, resident_id: int) -> list[tuple[str, str]]:
+    """(role, where) pairs for showing a resident's roles, read as rows."""
+    held = rows(session, _HELD, {"resident": resident_id})
+    at_places = [h.path for h in held if h.place_name is None and h.path is not None]
+    places = dict(zip(at_places, full_names(session, at_places, PlaceKind.STREET), strict=True))
+    return [
+        (
+            grant.role.value,
+            titled(grant.place_name, grant.circle_name)
+            if grant.place_name is not None
+            else places.get(grant.path, ""),
+        )
+        for grant in held
+    ]
 
 
 def circle_title(session: Session, circle: Circle) -> str:
     """A circle's name as shown to people: its place, and its own name if any."""
-    title = circle.place.name
-    return f"{title}·{circle.name}" if circle.name else title
+    return titled(circle.place.name, circle.name)
+
+
+def titled(place_name: str, circle_name: str | None) -> str:
+    """A circle's title from its place's name and its own."""
+    return f"{place_name}·{circle_name}" if circle_name else place_name
 
 
 def describe_scope(session: Session, scope: Scope) -> str:

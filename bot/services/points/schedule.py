@@ -54,7 +54,7 @@ def schedule_expiry(
             *_pending(PointsJobKind.EXPIRY), PointsJob.programme_id == programme.id
         )
     )
-    last_day = next_expiry(programme, now.astimezone(zone).date())
+    last_day = next_expiry(programme.expiry, programme.expiry_day, now.astimezone(zone).date())
     if last_day is not None:
         due = datetime.combine(last_day + timedelta(days=1), time(0, 0), zone)
         session.add(PointsJob(kind=PointsJobKind.EXPIRY, programme_id=programme.id, due_at=due))
@@ -213,7 +213,7 @@ class MonthlyStatements(_Jobs):
 
 def _line(account: PointsAccount, moved: tuple[int, int], today: date) -> dict[str, Any]:
     programme = account.programme
-    expires = next_expiry(programme, today)
+    expires = next_expiry(programme.expiry, programme.expiry_day, today)
     soon = expires is not None and expires - today <= EXPIRY_NOTICE
     free = account.balance - account.held
     return {

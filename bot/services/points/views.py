@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Row, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.db import rows
 from bot.errors import DomainError
 from bot.services.common import access
 from bot.services.community.people import Named, people_named
@@ -54,13 +57,13 @@ class PointsView:
     recent: list[EntryLine]
 
 
-def next_expiry(programme: PointsProgramme, today: date) -> date | None:
+def next_expiry(expiry: Expiry, expiry_day: str | None, today: date) -> date | None:
     """The next day a programme's points are cleared, after `today`; None when they never are."""
-    if programme.expiry == Expiry.YEARLY and programme.expiry_day:
-        month, day = (int(part) for part in programme.expiry_day.split("-"))
+    if expiry == Expiry.YEARLY and expiry_day:
+        month, day = (int(part) for part in expiry_day.split("-"))
         this_year = date(today.year, month, day)
         return this_year if this_year > today else date(today.year + 1, month, day)
-    if programme.expiry == Expiry.QUARTERLY:
+    if expiry == Expiry.QUARTERLY:
         # Points roll over at each quarter's end: cleared on its last day.
         quarter_end_month = (today.month - 1) // 3 * 3 + 3
         first_after = date(today.year + quarter_end_month // 12, quarter_end_month % 12 + 1, 1)
@@ -68,30 +71,39 @@ def next_expiry(programme: PointsProgramme, today: date) -> date | None:
     return None
 
 
+_ACCOUNT_ROWS = select(
+    PointsAccount.id,
+    PointsAccount.community_id,
+    PointsAccount.programme_id,
+    PointsAccount.balance,
+    PointsAccount.held,
+    PointsAccount.household_id,
+    PointsProgramme.code,
+    PointsProgramme.title,
+    PointsProgramme.expiry,
+    PointsProgramme.expiry_day,
+).join_from(PointsAccount, PointsProgramme, PointsProgramme.id == PointsAccount.programme_id)
 # A member without a household has no household accounts: `household_id = NULL` is never true.
-_ACCOUNTS = (
-    select(PointsAccount)
-    .where(
-        or_(
-            PointsAccount.resident_id == bindparam("resident"),
-            PointsAccount.household_id == bindparam("household"),
-        )
+_ACCOUNTS = _ACCOUNT_ROWS.where(
+    or_(
+        PointsAccount.resident_id == bindparam("resident"),
+        PointsAccount.household_id == bindparam("household"),
     )
-    .order_by(PointsAccount.id)
-)
+).order_by(PointsAccount.id)
+_OWN_ACCOUNTS = _ACCOUNT_ROWS.where(PointsAccount.resident_id == bindparam("resident"))
 
 
-def _accounts(session: Session, member: Resident) -> list[PointsAccount]:
-    owners = {"resident": member.id, "household": member.household_id}
-    return list(session.scalars(_ACCOUNTS, owners))
+def _accounts(session: Session, member: Resident) -> Sequence[Row[Any]]:
+    """A member's accounts and their programmes', as rows."""
+    return rows(session, _ACCOUNTS, {"resident": member.id, "household": member.household_id})
 
 
-def _balance(account: PointsAccount, today: date) -> Balance:
-    expires = next_expiry(account.programme, today)
+def _balance(account: Row[Any], today: date) -> Balance:
+    expires = next_expiry(account.expiry, account.expiry_day, today)
     soon = expires is not None and expires - today <= EXPIRY_NOTICE
     return Balance(
-        account.programme.code,
-        account.programme.title,
+        account.code,
+        account.title,
         account.balance,
         account.held,
         account.household_id is not None,
@@ -99,10 +111,10 @@ def _balance(account: PointsAccount, today: date) -> Balance:
     )
 
 
-def _lines(session: Session, accounts: list[PointsAccount], limit: int) -> list[EntryLine]:
+def _lines(session: Session, accounts: Sequence[Row[Any]], limit: int) -> list[EntryLine]:
     if not accounts:
         return []
-    codes = {a.id: a.programme.code for a in accounts}
+    codes = {a.id: a.code for a in accounts}
     entries = session.scalars(
         select(PointsEntry)
         .where(PointsEntry.account_id.in_(codes))
@@ -165,9 +177,7 @@ def summary(session: Session, now: datetime, zone: ZoneInfo, member: Resident) -
 
 def my_entries(session: Session, member: Resident) -> list[EntryLine]:
     """A member's own ledger entries, newest first, for /mydata."""
-    owned = list(
-        session.scalars(select(PointsAccount).where(PointsAccount.resident_id == member.id))
-    )
+    owned = rows(session, _OWN_ACCOUNTS, {"resident": member.id})
     return _lines(session, owned, MYDATA_LIMIT)
 
 

@@ -1,0 +1,57 @@
+"""/me's profile: what it shows of a resident with an address, roles, circles and points."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from bot.app import App
+from bot.services.community import privacy
+from tests.support.community import build, building_circles, resident, session_of
+from tests.support.points import set_rules
+
+
+def _rich(app: App) -> None:
+    """r2 heads 3号楼 and administers g1's circle; points to r2 and to r2's household, lapsing
+    within the month."""
+    driver = build(app)
+    building_circles(driver)
+    driver.grant("r2", "楼长", "1号院/3号楼")
+    driver.say("sec", "/role @r2 圈管理员", "g1", mentions=("r2",))
+    set_rules(driver)
+    driver.say("sec", "积分规则 居民积分 每年清零 12-01", "g1")
+    driver.say("sec", "加分 @r2 7 巡逻", "g1")
+    driver.say("sec", "积分规则 按户 开", "g1")
+    driver.say("r3", "回收 @r2 电池", "g1", mentions=("r2",))
+
+
+def test_me_shows_address_roles_circles_and_every_balance(app: App) -> None:
+    _rich(app)
+    with session_of(app) as session:
+        me = resident(session, "r2")
+        mine = privacy.about_me(session, app.clock.now(), app.settings.zone, me)
+    profile = mine.profile
+    assert profile.name == "r2"
+    assert profile.address == "红旗里社区/1号院/3号楼/2单元/302"
+    assert profile.roles == [("building-head", "红旗里社区/1号院/3号楼"), ("circle-admin", "1号院")]
+    assert profile.circles == [("1号院", "neighbour")]
+    shown = [(b.code, b.balance, b.held, b.household, b.expires_on) for b in mine.balances]
+    lapses = date(2026, 12, 1)
+    assert shown == [("resident", 7, 0, False, lapses), ("resident", 2, 0, True, lapses)]
+
+
+def test_me_reads_rows_and_loads_no_object_beyond_the_sender(app: App) -> None:
+    _rich(app)
+    loaded: list[Any] = []
+
+    def note(_session: Session, instance: Any) -> None:
+        loaded.append(type(instance).__name__)
+
+    with session_of(app) as session:
+        me = resident(session, "r2")
+        event.listen(session, "loaded_as_persistent", note)
+        privacy.about_me(session, app.clock.now(), app.settings.zone, me)
+    assert loaded == []
