@@ -71,8 +71,11 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(connection: Connection) -> None:
     # Writers queue at BEGIN instead of failing at their first write; readers never wait.
-    reading = connection.get_execution_options().get(READING, False)
-    connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+    if connection.get_execution_options().get(READING, False):
+        # A deferred BEGIN never waits, so none of SQLAlchemy's handling is needed.
+        connection.connection.cursor().execute("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _refuse_writes_when_reading(
