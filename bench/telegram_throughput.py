@@ -138,7 +138,7 @@ class Linli:
     app: App
     adapter: TelegramAdapter
     clock: VirtualClock
-    request: TimedRequest
+    request: RecordingRequest
 
     async def feed(self, update: Update) -> asyncio.Task[None]:
         """Hand an update to the adapter as polling does (each chat in order); its task."""
@@ -153,8 +153,11 @@ class Linli:
 
 
 @asynccontextmanager
-async def linli(url: str, groups_by_chat: dict[str, str]) -> AsyncIterator[Linli]:
-    """A fresh Linli on `url` with its outbox worker running, stopped afterwards."""
+async def linli(
+    url: str, groups_by_chat: dict[str, str], timed: bool = False
+) -> AsyncIterator[Linli]:
+    """A fresh Linli on `url` with its outbox worker running, stopped afterwards; `timed`
+    notes when each message is sent (the latency runs), which the bare bot never pays for."""
     database = Database(url)
     migrate.upgrade(database.engine)
     seed(database, platform_name="telegram", chat_ids=groups_by_chat)
@@ -162,7 +165,7 @@ async def linli(url: str, groups_by_chat: dict[str, str]) -> AsyncIterator[Linli
     report.as_kept(database.engine)
     clock = VirtualClock(START)
     app = bootstrap(Settings(), clock, db=database)
-    request = TimedRequest()
+    request = TimedRequest() if timed else RecordingRequest()
     bot = offline_application(TypeHandler(Update, echo), request).bot
     await bot.initialize()
     adapter = TelegramAdapter(app, bot, TelegramSettings(admin_cache_seconds=3600))
@@ -207,11 +210,13 @@ async def linli_rate(
 async def linli_latency(url: str, updates: list[Raw], groups_by_chat: dict[str, str]) -> float:
     """The 99th percentile of reply latency in ms, updates offered at RATE a second
     (open loop: on a schedule, whether or not earlier ones are done), after WARM_UP."""
-    async with linli(url, groups_by_chat) as bot:
+    async with linli(url, groups_by_chat, timed=True) as bot:
+        assert isinstance(bot.request, TimedRequest)
+        sends = bot.request.sends
         parsed = [Update.de_json(raw, bot.adapter.bot) for raw in updates]
         warm = [Update.de_json(raw, bot.adapter.bot) for raw in me_updates(WARM_UP)]
         await bot.settled([await bot.feed(update) for update in warm])
-        bot.request.sends.clear()
+        sends.clear()
         arrivals: dict[int, list[float]] = defaultdict(list)
         tasks = []
         began = time.perf_counter()
@@ -225,7 +230,7 @@ async def linli_latency(url: str, updates: list[Raw], groups_by_chat: dict[str, 
         latencies = sorted(
             sent - arrived
             for chat, times in arrivals.items()
-            for arrived, sent in zip(times, bot.request.sends[chat], strict=True)
+            for arrived, sent in zip(times, sends[chat], strict=True)
         )
         return 1000 * latencies[int(0.99 * (len(latencies) - 1))]
 
