@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from bot.app import App, bootstrap
 from bot.clock import VirtualClock
+from bot.services import requests
+from bot.services.community.grid import resolve_place
 from models import Request, RequestStatus, RequestStep, StepKind
 from tests.support.chain import chain_town, keeper, to
-from tests.support.community import register, session_of
+from tests.support.community import COMMUNITY, register, resident, session_of
 from tests.support.driver import Driver
 
 
@@ -189,6 +193,24 @@ def test_bad_input_is_refused_with_a_clear_reply_and_changes_nothing(town: Drive
     refused = town.one("r1", "联系 @李党员 3号楼", mentions=("li",))
     assert "只有社区书记或网格员" in refused.text
     assert town.snapshot() == before
+
+
+def test_the_list_reads_rows_and_walks_the_chain_down_from_the_viewer(town: Driver) -> None:
+    """No request, owner or chain node is loaded as an object: one lazy load of an owner a
+    line and every node of the community made 31 statements of the list on a street."""
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    loaded: list[str] = []
+
+    def note(_session: Session, instance: Any) -> None:
+        loaded.append(type(instance).__name__)
+
+    with session_of(town.app) as session:
+        viewer, community = resident(session, "wang"), resolve_place(session, COMMUNITY)
+        event.listen(session, "loaded_as_persistent", note)
+        seen = requests.listing(session, viewer, community)
+    assert [(line.number, line.owner) for line in seen.below] == [(1, "李党员")]
+    assert not {"Request", "ChainNode", "Resident"} & set(loaded)
 
 
 def test_a_chain_with_a_loop_or_a_gap_is_refused(town: Driver) -> None:

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from bot.db import rows
 from bot.services.common import access
 from bot.services.common.when import local_text
 from bot.services.community.grid import ancestor_of_kind
@@ -42,12 +43,24 @@ class Listing:
     overdue: list[Line]
 
 
+_LINE = select(
+    Request.number,
+    Request.category,
+    Request.text,
+    Request.status,
+    Request.layer,
+    Resident.display_name,
+    Request.due_at,
+    Request.overdue,
+).outerjoin(Resident, Resident.id == Request.owner_id)
+
+
 def lines(session: Session, *where: ColumnElement[bool]) -> list[Line]:
-    """The newest requests matching `where`, at most SHOWN."""
+    """The newest requests matching `where`, at most SHOWN, with their owners' names, as rows."""
     # Ordered by an expression, not the bare number: else SQLite (without statistics) walks
     # the community's whole numbering backwards to skip sorting the few rows it wants.
     newest = (Request.number + 0).desc()
-    found = session.scalars(select(Request).where(*where).order_by(newest).limit(SHOWN))
+    found = rows(session, _LINE.where(*where).order_by(newest).limit(SHOWN))
     return [
         Line(
             r.number,
@@ -55,7 +68,7 @@ def lines(session: Session, *where: ColumnElement[bool]) -> list[Line]:
             r.text,
             r.status.value,
             r.layer.value,
-            r.owner.display_name if r.owner else "",
+            r.display_name or "",
             r.due_at,
             r.overdue,
         )
@@ -93,15 +106,28 @@ def listing(session: Session, viewer: Resident, community: Place) -> Listing:
     return Listing(mine, handling, below, overdue)
 
 
+_MINE = select(ChainNode.id).where(
+    ChainNode.community_id == bindparam("community"), ChainNode.resident_id == bindparam("viewer")
+)
+_UNDER = (
+    select(ChainNode.id)
+    .where(ChainNode.community_id == bindparam("community"), ChainNode.parent_id.in_(_MINE))
+    .cte("under", recursive=True)
+)
+# UNION, not UNION ALL: a chain that loops back on itself ends when no new node turns up.
+_UNDER = _UNDER.union(
+    select(ChainNode.id)
+    .join(_UNDER, ChainNode.parent_id == _UNDER.c.id)
+    .where(ChainNode.community_id == bindparam("community"))
+)
+_BELOW = select(_UNDER.c.id).where(_UNDER.c.id.not_in(_MINE))
+
+
 def _nodes_below(session: Session, viewer: Resident, community: Place) -> list[int]:
-    """The chain nodes under the viewer's own (their members, central households ...)."""
-    nodes = list(session.scalars(select(ChainNode).where(ChainNode.community_id == community.id)))
-    mine = {n.id for n in nodes if n.resident_id == viewer.id}
-    return [
-        n.id
-        for n in nodes
-        if n.id not in mine and any(up.id in mine for up in access.chain_up(n.parent))
-    ]
+    """The chain nodes under the viewer's own (their members, central households ...), found
+    by walking down from the viewer's nodes only."""
+    found = rows(session, _BELOW, {"community": community.id, "viewer": viewer.id})
+    return [row.id for row in found]
 
 
 def reported_by(session: Session, resident: Resident) -> list[tuple[int, str, str, bool]]:
