@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
@@ -87,9 +87,26 @@ _GRANTS = (
 )
 
 
+_GRANTS_READ = "grants read this event"
+
+
 def active_grants(session: Session, resident_id: int) -> list[RoleGrant]:
-    """A resident's grants that have not been revoked."""
-    return list(session.scalars(_GRANTS, {"resident": resident_id}))
+    """A resident's grants that have not been revoked, read once an event (each command's
+    checks ask again and again; `forget_grants` after a change, and a rollback, drop them)."""
+    read: dict[int, list[RoleGrant]] = session.info.setdefault(_GRANTS_READ, {})
+    if resident_id not in read:
+        read[resident_id] = list(session.scalars(_GRANTS, {"resident": resident_id}))
+    return list(read[resident_id])
+
+
+def forget_grants(session: Session) -> None:
+    """Grants changed: the event's next check reads them again."""
+    session.info.pop(_GRANTS_READ, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_grants_rolled_back(session: Session, _previous: object) -> None:
+    forget_grants(session)
 
 
 def holds(session: Session, resident_id: int, role: Role, place: Place) -> bool:

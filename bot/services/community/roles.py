@@ -181,6 +181,7 @@ def grant(
     )
     session.add(made)
     session.flush()
+    access.forget_grants(session)
     audit.record(
         session,
         now,
@@ -205,6 +206,7 @@ def revoke(
     for held in grants:
         held.revoked_at = now
         held.revoked_by_id = by.actor_id
+    access.forget_grants(session)
     audit.record(
         session,
         now,
