@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from bot.app import App
 from bot.errors import DomainError
@@ -13,7 +14,6 @@ from bot.services.community.grid import resolve_place
 from bot.services.community.people import ensure_identity
 from models import AuditEntry, Circle, CircleKind, Resident, Role, RoleGrant
 from tests.support.driver import Driver
-from tests.support.queries import captured
 
 ALL_ROLES = list(Role)
 CIRCLE_ADMIN_MAY = {Role.BUILDING_HEAD, Role.UNIT_HEAD, Role.VOLUNTEER}
@@ -201,16 +201,29 @@ def test_scopes_follow_the_role_level(app: App) -> None:
     assert names[Role.PARTY_MEMBER] == "红旗里社区"
 
 
+def _head_of_building(app: App, session: Session) -> tuple[Resident, roles.Scope]:
+    """A resident, and 1号院/3号楼 as a scope to grant them a role at."""
+    head = ensure_identity(session, "console", "h", "楼长", app.clock.now()).resident
+    return head, roles.Scope(place=resolve_place(session, "1号院/3号楼"))
+
+
 def test_an_events_checks_read_the_grants_once_and_see_its_own_changes(app: App) -> None:
     Driver(app).seed_grid()
     now = app.clock.now()
+    reads: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        reads.append(statement)
+
     with app.db.transaction() as session:
-        head = ensure_identity(session, "console", "h", "楼长", now).resident
-        building = roles.Scope(place=resolve_place(session, "1号院/3号楼"))
-        with captured(app.db.engine) as statements:
+        head, building = _head_of_building(app, session)
+        event.listen(app.db.engine, "before_cursor_execute", note)
+        try:
             assert access.active_grants(session, head.id) == []
             assert access.active_grants(session, head.id) == []
-        assert len([s for s in statements if "FROM role_grants" in s]) == 1
+        finally:
+            event.remove(app.db.engine, "before_cursor_execute", note)
+        assert len([s for s in reads if "FROM role_grants" in s]) == 1
         roles.grant(session, now, head, Role.BUILDING_HEAD, building, roles.OPERATOR)
         assert [g.role for g in access.active_grants(session, head.id)] == [Role.BUILDING_HEAD]
         roles.revoke(session, now, head, Role.BUILDING_HEAD, building, roles.OPERATOR)
@@ -219,12 +232,12 @@ def test_an_events_checks_read_the_grants_once_and_see_its_own_changes(app: App)
 
 def test_a_grant_rolled_back_with_the_command_is_not_seen_afterwards(app: App) -> None:
     Driver(app).seed_grid()
-    now = app.clock.now()
     with app.db.transaction() as session:
-        head = ensure_identity(session, "console", "h", "楼长", now).resident
-        building = roles.Scope(place=resolve_place(session, "1号院/3号楼"))
+        head, building = _head_of_building(app, session)
         with pytest.raises(DomainError), session.begin_nested():
-            roles.grant(session, now, head, Role.BUILDING_HEAD, building, roles.OPERATOR)
+            roles.grant(
+                session, app.clock.now(), head, Role.BUILDING_HEAD, building, roles.OPERATOR
+            )
             assert len(access.active_grants(session, head.id)) == 1
             raise DomainError("core.no_sender")
         assert access.active_grants(session, head.id) == []
