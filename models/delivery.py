@@ -32,6 +32,8 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_due", "platform", "state", "not_before"),
         Index("ix_outbox_key", "platform", "chat_id", "key"),
+        # A notice's rows in every chat, for its sender's figures.
+        Index("ix_outbox_key_alone", "key"),
         Index("ix_outbox_sent_at", "sent_at"),
         Index("ix_outbox_state", "state"),
     )

@@ -176,3 +176,21 @@ def _private(user: str, text: str) -> Incoming:
         EventKind.MESSAGE,
         text,
     )
+
+
+def test_the_notices_list_finds_each_notices_replies_by_their_key(sqlite_app: App) -> None:
+    """Its figures count a notice's rows in the outbox: by the key, not the whole outbox."""
+    driver = build(sqlite_app, buttons=False)
+    notices(driver)
+    with captured(sqlite_app.db.engine) as statements:
+        assert "通知" in driver.one("sec", "通知列表").text
+    with sqlite_app.db.engine.connect() as connection:
+        plans = [
+            " ".join(
+                str(row[-1])
+                for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)
+            )
+            for statement, params in statements.items()
+            if "FROM outbox" in statement and "key" in statement
+        ]
+    assert plans and all("(key=?)" in plan for plan in plans)
