@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from bot.app import App
 from bot.clock import VirtualClock
 from bot.errors import DomainError
 from bot.messages import EventKind
 from bot.services.notices import parse_notice
-from models import NoticeChat, NoticeReceipt, NoticeStatus
+from bot.services.notices.receipts import household_figures
+from models import Notice, NoticeChat, NoticeReceipt, NoticeStatus
 from tests.support.community import build, session_of
 from tests.support.driver import Driver, Sent
 
@@ -138,6 +141,24 @@ def test_at_the_deadline_building_heads_get_their_silent_households_privately(ap
     assert "2/4 户已回执" in by_chat["sec"]
     assert _tick(app, hours=4) == []
     assert driver.say("r2", "收到", "g1") == []
+
+
+def test_a_notices_household_figures_are_counted_without_loading_a_household(app: App) -> None:
+    """The list of notices gives each one's figures: a community's notice reaches thousands
+    of households, which were loaded as objects to be counted."""
+    driver = build(app)
+    _send(driver, "通知 全部 | 明天上午停水 | 回执 截止 明天18:00")
+    driver.say("r1", "收到", "g1")
+    loaded: list[str] = []
+
+    def note(_session: Session, instance: Any) -> None:
+        loaded.append(type(instance).__name__)
+
+    with session_of(app) as session:
+        notice = session.scalars(select(Notice)).one()
+        event.listen(session, "loaded_as_persistent", note)
+        assert household_figures(session, notice) == (1, 4)
+    assert "Place" not in loaded
 
 
 def test_text_style_offers_the_typed_forms(app: App) -> None:

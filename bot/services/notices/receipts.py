@@ -6,10 +6,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, bindparam, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.db import rows
 from bot.errors import DomainError
 from bot.messages import Envelope, Reply
 from bot.services.common import access
@@ -169,10 +170,28 @@ def _acked_households(session: Session, notice: Notice) -> set[int]:
     }
 
 
+_REACHED_PLACES = (
+    select(Place.path)
+    .join(NoticeCircle, NoticeCircle.place_id == Place.id)
+    .where(NoticeCircle.notice_id == bindparam("notice"))
+)
+
+
 def household_figures(session: Session, notice: Notice) -> tuple[int, int]:
-    """Households that acknowledged, and registered households the notice reached."""
-    homes = {h.id for r in notice.circles for h in registered_households(session, r.place)}
-    return len(homes & _acked_households(session, notice)), len(homes)
+    """Households that acknowledged, and registered households the notice reached, counted
+    by the database (a community's notice reaches thousands)."""
+    paths = [row.path for row in rows(session, _REACHED_PLACES, {"notice": notice.id})]
+    if not paths:
+        return 0, 0
+    homes = (
+        select(func.count(distinct(Place.id)))
+        .join(Resident, Resident.household_id == Place.id)
+        .where(Resident.registered_at.is_not(None), or_(*(Place.path.startswith(p) for p in paths)))
+    )
+    acked = homes.where(
+        Place.id.in_(select(NoticeReceipt.household_id).where(NoticeReceipt.notice_id == notice.id))
+    )
+    return session.scalar(acked) or 0, session.scalar(homes) or 0
 
 
 class NoticeDeadlines:
