@@ -161,6 +161,28 @@ def test_a_notices_household_figures_are_counted_without_loading_a_household(app
     assert "Place" not in loaded
 
 
+def test_the_notices_list_reads_as_many_statements_for_three_notices_as_for_one(
+    app: App,
+) -> None:
+    driver = build(app)
+    statements: list[str] = []
+    counts = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        statements.append(statement)
+
+    for text in ("停水", "停电", "义诊"):
+        _send(driver, f"通知 全部 | 明天{text}")
+        statements.clear()
+        event.listen(app.db.engine, "before_cursor_execute", note)
+        try:
+            assert f"明天{text}" in driver.one("sec", "通知列表").text
+        finally:
+            event.remove(app.db.engine, "before_cursor_execute", note)
+        counts.append(len(statements))
+    assert counts[0] == counts[2]
+
+
 def test_text_style_offers_the_typed_forms(app: App) -> None:
     driver = build(app, buttons=False)
     preview = driver.one("sec", "通知 全部 | 明天上午停水 | 回执")

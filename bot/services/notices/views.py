@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.db import rows
 from bot.errors import DomainError
 from bot.services.common import access
 from bot.services.notices.receipts import household_figures
@@ -46,26 +47,46 @@ def notices_of(session: Session, resident: Resident, community: Place) -> list[N
     if not access.is_secretary_for(session, resident.id, community):
         query = query.where(Notice.sender_id == resident.id)
     notices = session.scalars(query.order_by(Notice.number.desc()).limit(RECENT)).all()
-    return [_line(session, notice) for notice in notices]
+    chats = _chats(session, [n.id for n in notices])
+    states = _states(session, [notice_key(n) for n in notices])
+    return [_line(session, n, chats.get(n.id, 0), states.get(notice_key(n), {})) for n in notices]
 
 
-def _line(session: Session, notice: Notice) -> NoticeLine:
-    chats = session.scalar(
-        select(func.count()).select_from(NoticeChat).where(NoticeChat.notice_id == notice.id)
+def _chats(session: Session, ids: list[int]) -> dict[int, int]:
+    """How many chats each notice went to, by notice id."""
+    counted = rows(
+        session,
+        select(NoticeChat.notice_id, func.count().label("chats"))
+        .where(NoticeChat.notice_id.in_(ids))
+        .group_by(NoticeChat.notice_id),
     )
-    rows = session.execute(
-        select(OutboxMessage.state, func.count())
-        .where(OutboxMessage.key == notice_key(notice), OutboxMessage.edit.is_(False))
-        .group_by(OutboxMessage.state)
+    return {row.notice_id: row.chats for row in counted}
+
+
+def _states(session: Session, keys: list[str]) -> dict[str, dict[OutboxState, int]]:
+    """How many of each notice's messages are in each state, by the messages' key."""
+    counted = rows(
+        session,
+        select(OutboxMessage.key, OutboxMessage.state, func.count().label("messages"))
+        .where(OutboxMessage.key.in_(keys), OutboxMessage.edit.is_(False))
+        .group_by(OutboxMessage.key, OutboxMessage.state),
     )
-    states: dict[OutboxState, int] = {state: count for state, count in rows}
+    states: dict[str, dict[OutboxState, int]] = {}
+    for row in counted:
+        states.setdefault(row.key, {})[row.state] = row.messages
+    return states
+
+
+def _line(
+    session: Session, notice: Notice, chats: int, states: dict[OutboxState, int]
+) -> NoticeLine:
     acked, households = household_figures(session, notice) if notice.receipts else (0, 0)
     return NoticeLine(
         number=notice.number,
         status=notice.status.value,
         text=notice.text,
         at=_when(notice),
-        chats=chats or 0,
+        chats=chats,
         failed=states.get(OutboxState.FAILED, 0),
         pending=states.get(OutboxState.PENDING, 0),
         receipts=notice.receipts,
