@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Executable, Row, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlalchemy.orm import Session, sessionmaker
 
 # The execution option that marks a connection as only reading (see `Database.reading`).
 READING = "linli_reading"
 # What a reading connection may send; anything else would change the database.
 _READS = ("SELECT", "BEGIN", "WITH")
+# A pooled PostgreSQL connection idle this long is pinged before use (a round trip of its
+# own); one in steady use is not, and if it died meanwhile the dispatcher runs its event once
+# more on a new one (see Dispatcher.handle).
+IDLE_PING_SECONDS = 1.0
+_LAST_USED = "linli_last_used"
 
 
 class WriteAttempted(Exception):
     """Work done in `Database.reading` tried to change the database."""
+
+
+def lost_connection(error: Exception) -> bool:
+    """True when a statement failed because the server dropped its connection (a restart):
+    the pool has let go of every connection older, and the work may run again at once."""
+    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 def is_sqlite(url: str) -> bool:
@@ -43,7 +56,10 @@ def make_engine(url: str) -> Engine:
         parsed = parsed.set(drivername="postgresql+psycopg")
     # Statement parameters hold residents' text, names and ids: keep them out of errors and logs.
     if parsed.get_backend_name() != "sqlite":
-        engine = create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
+        engine = create_engine(parsed, hide_parameters=True)
+        event.listen(engine, "connect", _note_use)
+        event.listen(engine, "checkin", _note_use)
+        event.listen(engine, "checkout", _ping_if_idle(engine))
     else:
         engine = create_engine(
             parsed,
@@ -54,6 +70,25 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
     event.listen(engine, "before_cursor_execute", _refuse_writes_when_reading)
     return engine
+
+
+def _note_use(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_LAST_USED] = time.monotonic()
+
+
+def _ping_if_idle(engine: Engine) -> Callable[[Any, Any, Any], None]:
+    """A checkout hook: a connection idle for IDLE_PING_SECONDS is pinged first, and the pool
+    let go of if the ping fails (the server restarted); one in steady use is not pinged."""
+
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get(_LAST_USED, 0.0) < IDLE_PING_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise InvalidatePoolError(str(error)) from error
+
+    return checkout
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

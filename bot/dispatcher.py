@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context
-from bot.db import Database, WriteAttempted
+from bot.db import Database, WriteAttempted, lost_connection
 from bot.delivery import PostOffice, first_delivery, resolve_button
 from bot.errors import DomainError
 from bot.logs import log_failure
@@ -79,7 +79,7 @@ class Dispatcher:
         if answered is not None:
             return answered
         try:
-            return self._handle(incoming, claim)
+            return self._once_more_if_disconnected(lambda: self._handle(incoming, claim))
         except Exception:
             return self._failed(incoming)
 
@@ -94,12 +94,28 @@ class Dispatcher:
         if not self._reads(incoming):
             return None
         try:
-            with self.db.reading() as session:
-                return self._respond(session, incoming, None, direct=True)
+            return self._once_more_if_disconnected(lambda: self._read(incoming))
         except WriteAttempted:
             return None
         except Exception:
             return self._failed(incoming)
+
+    def _read(self, incoming: Incoming) -> list[Envelope]:
+        with self.db.reading() as session:
+            return self._respond(session, incoming, None, direct=True)
+
+    @staticmethod
+    def _once_more_if_disconnected(work: Callable[[], list[Envelope]]) -> list[Envelope]:
+        """`work`, run again once if the server had dropped its connection: its transaction
+        was rolled back (or, if only the commit's answer was lost, the event is found handled
+        and skipped), and the pool now hands out new connections."""
+        try:
+            return work()
+        except Exception as error:
+            if not lost_connection(error):
+                raise
+            log.warning("the database connection was lost; handling the event once more")
+            return work()
 
     def _failed(self, incoming: Incoming) -> list[Envelope]:
         """The internal-error answer to a failed message or press; nothing for other events."""

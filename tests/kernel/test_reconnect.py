@@ -1,33 +1,58 @@
-"""PostgreSQL restarted or dropped the bot's connections: the next event is answered anyway."""
+"""PostgreSQL restarted or dropped the bot's connections: the next event is answered anyway,
+and a connection in steady use is not pinged before each event."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import make_url
 
+from bot import db as db_module
 from bot.app import App
 from bot.messages import ChatKind, ChatRef, EventKind, Incoming, UserRef
 from tests.support.postgres_server import PostgresServer
 
 pytestmark = pytest.mark.postgres
+ME = Incoming(
+    ChatRef("console", "u1", ChatKind.PRIVATE, ""),
+    UserRef("console", "u1", "老王"),
+    EventKind.MESSAGE,
+    "/me",
+)
 
 
-@pytest.mark.parametrize("db", ["postgresql"], indirect=True)
-def test_an_event_after_the_server_dropped_every_connection_is_answered(
-    app: App, postgres_server: PostgresServer
-) -> None:
-    """The pooled connections are dead; the event is handled once more on a new one."""
-    me = Incoming(
-        ChatRef("console", "u1", ChatKind.PRIVATE, ""),
-        UserRef("console", "u1", "老王"),
-        EventKind.MESSAGE,
-        "/me",
-    )
-    before = [e.reply.template for e in app.dispatcher.handle(me)]
+def _drop_connections(app: App, server: PostgresServer) -> None:
     name = make_url(app.db.url).database
-    postgres_server.execute(
+    server.execute(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
         f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"
     )
-    after = [e.reply.template for e in app.dispatcher.handle(me)]
+
+
+@pytest.mark.parametrize("db", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("direct", [False, True], ids=["stored", "read"])
+def test_an_event_after_the_server_dropped_every_connection_is_answered(
+    app: App, postgres_server: PostgresServer, direct: bool
+) -> None:
+    """The pooled connections are dead, and were used a moment ago (so not pinged); the
+    event is handled once more on a new one."""
+    before = [e.reply.template for e in app.dispatcher.handle(ME)]
+    _drop_connections(app, postgres_server)
+    after = [e.reply.template for e in app.dispatcher.handle(ME, direct=direct)]
     assert before == after == ["circles.me"]
+
+
+@pytest.mark.parametrize("db", ["postgresql"], indirect=True)
+def test_only_a_connection_left_idle_is_pinged_before_use(
+    app: App, postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pings: list[Any] = []
+    dialect = app.db.engine.dialect
+    monkeypatch.setattr(dialect, "do_ping", pings.append)
+    for _ in range(3):
+        app.dispatcher.handle(ME)
+    assert pings == []
+    monkeypatch.setattr(db_module, "IDLE_PING_SECONDS", 0.0)
+    app.dispatcher.handle(ME)
+    assert len(pings) == 1
