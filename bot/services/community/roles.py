@@ -12,7 +12,7 @@ from bot.db import rows
 from bot.errors import DomainError
 from bot.messages import UserRef
 from bot.services.common import access, audit
-from bot.services.community.grid import ancestor_of_kind, ancestors, full_names
+from bot.services.community.grid import ancestor_of_kind, full_name, full_names
 from bot.services.community.people import find_member_by_name, mentioned
 from models import Circle, Place, PlaceKind, Resident, Role, RoleGrant
 
@@ -302,4 +302,4 @@ def describe_scope(session: Session, scope: Scope) -> str:
     if scope.circle is not None:
         return circle_title(session, scope.circle)
     assert scope.place is not None
-    return "/".join(p.name for p in ancestors(session, scope.place)[1:])
+    return full_name(session, scope.place, PlaceKind.STREET)

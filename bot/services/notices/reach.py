@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVarTuple
 
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -25,6 +27,7 @@ KIND_WORDS = {
     "服务圈": CircleKind.SERVICE,
     "服務圈": CircleKind.SERVICE,
 }
+Ts = TypeVarTuple("Ts")
 # Telegram sends at most 30 messages a second overall (one to each group at a time).
 TELEGRAM_PER_SECOND = 30.0
 
@@ -116,14 +119,15 @@ def sending_seconds(chats: dict[str, int], settings: Settings) -> int:
     return round(max(spans, default=0.0))
 
 
+def registered_under(query: Select[*Ts], paths: Sequence[str]) -> Select[*Ts]:
+    """`query`, of places, narrowed to the households under any of `paths` where someone is
+    registered."""
+    return query.join(Resident, Resident.household_id == Place.id).where(
+        Resident.registered_at.is_not(None), or_(*(Place.path.startswith(p) for p in paths))
+    )
+
+
 def registered_households(session: Session, place: Place) -> list[Place]:
     """The households inside `place` where someone is registered."""
-    return list(
-        session.scalars(
-            select(Place)
-            .join(Resident, Resident.household_id == Place.id)
-            .where(Resident.registered_at.is_not(None), Place.path.startswith(place.path))
-            .order_by(Place.path)
-            .distinct()
-        )
-    )
+    query = registered_under(select(Place), [place.path])
+    return list(session.scalars(query.order_by(Place.path).distinct()))

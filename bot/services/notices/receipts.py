@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, bindparam, distinct, func, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -17,7 +17,7 @@ from bot.services.common import access
 from bot.services.common.outreach import holders_at, to_person
 from bot.services.community.grid import ancestor_of_kind, full_name
 from bot.services.notices.compose import find_notice
-from bot.services.notices.reach import circle_title, registered_households
+from bot.services.notices.reach import circle_title, registered_households, registered_under
 from models import (
     Circle,
     Notice,
@@ -160,14 +160,13 @@ def _latest(session: Session, community: Place) -> Notice:
     return notice
 
 
+def _acked(notice: Notice) -> Select[int | None]:
+    """The households that acknowledged `notice` (none for a receipt of no household)."""
+    return select(NoticeReceipt.household_id).where(NoticeReceipt.notice_id == notice.id)
+
+
 def _acked_households(session: Session, notice: Notice) -> set[int]:
-    return {
-        h
-        for h in session.scalars(
-            select(NoticeReceipt.household_id).where(NoticeReceipt.notice_id == notice.id)
-        )
-        if h is not None
-    }
+    return {h for h in session.scalars(_acked(notice)) if h is not None}
 
 
 _REACHED_PLACES = (
@@ -183,14 +182,8 @@ def household_figures(session: Session, notice: Notice) -> tuple[int, int]:
     paths = [row.path for row in rows(session, _REACHED_PLACES, {"notice": notice.id})]
     if not paths:
         return 0, 0
-    homes = (
-        select(func.count(distinct(Place.id)))
-        .join(Resident, Resident.household_id == Place.id)
-        .where(Resident.registered_at.is_not(None), or_(*(Place.path.startswith(p) for p in paths)))
-    )
-    acked = homes.where(
-        Place.id.in_(select(NoticeReceipt.household_id).where(NoticeReceipt.notice_id == notice.id))
-    )
+    homes = registered_under(select(func.count(distinct(Place.id))), paths)
+    acked = homes.where(Place.id.in_(_acked(notice)))
     return session.scalar(acked) or 0, session.scalar(homes) or 0
 
 
