@@ -27,10 +27,11 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bot.db import rows
 from bot.errors import DomainError
 from bot.messages import ChatKind, Choice, Envelope, PlatformTraits, Reply, Target
 from bot.services.common import menus
-from bot.services.common.quiet import QuietHours, recipient_quiet
+from bot.services.common.quiet import QuietHours, recipients_quiet
 from models import Button, Identity, Menu, OutboxMessage, OutboxState, ProcessedUpdate
 
 UNSENT = (OutboxState.PENDING, OutboxState.FAILED)
@@ -41,6 +42,8 @@ TOKEN_LENGTH = 10
 ERASED = "—"
 DEFAULT_TRAITS = PlatformTraits()
 _OUTBOX = OutboxMessage.metadata.tables[OutboxMessage.__tablename__]
+# Up to this many accounts are looked up in one statement (SQLite allows 32,766 parameters).
+_CHUNK = 500
 
 
 def new_token() -> str:
@@ -113,7 +116,9 @@ class PostOffice:
         """
         kept = []
         staged: list[tuple[Envelope, dict[str, Any]]] = []
-        for envelope in (e for e in envelopes if self._deliverable(session, e)):
+        deliverable = self._deliverable(session, envelopes)
+        quiet = self._quiet_hours(session, deliverable, owner)
+        for envelope in deliverable:
             traits = self.of(envelope.target.platform)
             if envelope.reply.choices and not traits.buttons and _new_private(envelope):
                 target = envelope.target
@@ -127,7 +132,7 @@ class PostOffice:
                     [self._issue(session, envelope.target, choice, holder, now) for choice in row]
                     for row in envelope.reply.choices
                 ]
-            held = self._held_until(session, envelope, now, owner)
+            held = self._held_until(envelope, now, owner, quiet)
             if held is not None:
                 staged.append((envelope, outbox_row(envelope, now, held)))
                 continue
@@ -169,38 +174,73 @@ class PostOffice:
             OutboxMessage.state == OutboxState.PENDING,
         )
 
-    def _held_until(
-        self, session: Session, envelope: Envelope, now: datetime, owner: str | None
-    ) -> datetime | None:
-        """The end of the recipient's quiet hours, for a private push that falls in them."""
-        recipient = envelope.to_user or envelope.target.chat_id
-        if (
+    def _pushed_at_night(self, envelope: Envelope, owner: str | None) -> bool:
+        """Whether quiet hours apply to an envelope: a private push to someone other than
+        the one whose message it answers (toasts, edits and urgent alerts never wait)."""
+        return not (
             self.quiet is None
             or envelope.target.kind != ChatKind.PRIVATE
             or envelope.toast
             or envelope.edit
             or envelope.urgent
-            or recipient == owner
-        ):
-            return None
-        quiet = recipient_quiet(session, envelope.target.platform, recipient, self.quiet)
-        return quiet.over(now) if quiet.holds(now) else None
-
-    def _deliverable(self, session: Session, envelope: Envelope) -> bool:
-        traits = self.of(envelope.target.platform)
-        if envelope.edit and not traits.edits:
-            return False
-        if envelope.toast or envelope.target.kind != ChatKind.PRIVATE:
-            return True
-        if traits.private_always_open or envelope.chat_open:
-            return True
-        identity = session.scalar(
-            select(Identity).where(
-                Identity.platform == envelope.target.platform,
-                Identity.external_id == envelope.target.chat_id,
-            )
+            or _recipient(envelope) == owner
         )
-        return identity is not None and identity.private_chat_open
+
+    def _quiet_hours(
+        self, session: Session, envelopes: list[Envelope], owner: str | None
+    ) -> dict[tuple[str, str], QuietHours]:
+        """The quiet hours of each recipient of a push, by platform and account."""
+        if self.quiet is None:
+            return {}
+        wanted: dict[str, set[str]] = {}
+        for envelope in envelopes:
+            if self._pushed_at_night(envelope, owner):
+                wanted.setdefault(envelope.target.platform, set()).add(_recipient(envelope))
+        return {
+            (platform, account): hours
+            for platform, accounts in wanted.items()
+            for account, hours in recipients_quiet(session, platform, accounts, self.quiet).items()
+        }
+
+    def _held_until(
+        self,
+        envelope: Envelope,
+        now: datetime,
+        owner: str | None,
+        quiet: Mapping[tuple[str, str], QuietHours],
+    ) -> datetime | None:
+        """The end of the recipient's quiet hours, for a private push that falls in them."""
+        if self.quiet is None or not self._pushed_at_night(envelope, owner):
+            return None
+        hours = quiet.get((envelope.target.platform, _recipient(envelope)), self.quiet)
+        return hours.over(now) if hours.holds(now) else None
+
+    def _deliverable(self, session: Session, envelopes: list[Envelope]) -> list[Envelope]:
+        """The envelopes that can go out: no edits where the platform cannot edit, and
+        private messages only to people who opened a chat where the platform needs that."""
+        asked: dict[str, set[str]] = {}
+        for envelope in envelopes:
+            if self._needs_open_chat(envelope):
+                asked.setdefault(envelope.target.platform, set()).add(envelope.target.chat_id)
+        opened = {
+            (platform, account)
+            for platform, accounts in asked.items()
+            for account in _open_chats(session, platform, accounts)
+        }
+        return [
+            envelope
+            for envelope in envelopes
+            if not (envelope.edit and not self.of(envelope.target.platform).edits)
+            and (
+                not self._needs_open_chat(envelope)
+                or (envelope.target.platform, envelope.target.chat_id) in opened
+            )
+        ]
+
+    def _needs_open_chat(self, envelope: Envelope) -> bool:
+        traits = self.of(envelope.target.platform)
+        private = envelope.target.kind == ChatKind.PRIVATE and not envelope.toast
+        return private and not traits.private_always_open and not envelope.chat_open
 
     @staticmethod
     def _issue(
@@ -218,6 +258,31 @@ class PostOffice:
             )
         )
         return replace(choice, token=token)
+
+
+def _recipient(envelope: Envelope) -> str:
+    """The account a private envelope is for."""
+    return envelope.to_user or envelope.target.chat_id
+
+
+_OPEN_CHATS = select(Identity.external_id).where(
+    Identity.platform == bindparam("platform"),
+    Identity.external_id.in_(bindparam("accounts", expanding=True)),
+    Identity.private_chat_open,
+)
+
+
+def _open_chats(session: Session, platform: str, accounts: Collection[str]) -> set[str]:
+    """Which of these accounts opened a private chat with the bot."""
+    wanted = sorted(accounts)
+    found: set[str] = set()
+    for low in range(0, len(wanted), _CHUNK):
+        chunk = wanted[low : low + _CHUNK]
+        found |= {
+            r.external_id
+            for r in rows(session, _OPEN_CHATS, {"platform": platform, "accounts": chunk})
+        }
+    return found
 
 
 def _handable(envelope: Envelope) -> bool:

@@ -6,16 +6,25 @@ from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.app import App, bootstrap
 from bot.clock import VirtualClock
 from bot.config import ConfigError, load_settings
 from bot.errors import DomainError
 from bot.messages import ChatKind, Envelope, EventKind, Reply, Target
-from bot.services.common.quiet import QuietHours, parse_span
-from models import OutboxMessage, OutboxState
-from tests.support.community import build, resident, session_of
+from bot.services.common import access
+from bot.services.common.quiet import (
+    QuietHours,
+    default_quiet,
+    parse_span,
+    quiet_hours,
+    recipients_quiet,
+)
+from bot.services.community.grid import resolve_place
+from bot.services.community.people import ensure_identity
+from models import ChainNode, DeliveryRules, Layer, OutboxMessage, OutboxState
+from tests.support.community import COMMUNITY, build, resident, session_of
 from tests.support.driver import Driver, Sent
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -175,3 +184,75 @@ def test_a_push_to_a_durable_platform_is_staged_for_the_morning(app: App, town: 
     _morning(app, "2026-11-24 09:00")
     with session_of(app) as session:
         assert session.scalars(select(OutboxMessage.state)).all() == [OutboxState.PENDING] * 2
+
+
+def test_each_recipient_gets_the_quiet_hours_of_the_community_they_are_found_in(
+    app: App, town: Driver
+) -> None:
+    """A home's community, else a role's, else the request chain's; else the default."""
+    now = local("2026-11-23 23:00").astimezone(UTC)
+    town.grant("far", "书记", "幸福社区")
+    default = default_quiet(app.settings)
+    with session_of(app) as session:
+        here, there = resolve_place(session, COMMUNITY), resolve_place(session, "幸福社区")
+        session.add_all(
+            [
+                DeliveryRules(community_id=here.id, quiet_hours="23:30-06:00", updated_at=now),
+                DeliveryRules(community_id=there.id, quiet_hours="", updated_at=now),
+            ]
+        )
+        linked = ensure_identity(session, "console", "linked", "党员", now).resident
+        ensure_identity(session, "console", "drifter", "路人", now)
+        session.add(
+            ChainNode(community_id=here.id, resident=linked, layer=Layer.MEMBER, created_at=now)
+        )
+    people = ["r1", "r2", "sec", "far", "linked", "drifter", "nobody"]
+    with session_of(app) as session:
+        found = recipients_quiet(session, "console", people, default)
+        spans = {account: hours.text for account, hours in found.items()}
+        assert spans == {
+            "r1": "23:30-06:00",
+            "r2": "23:30-06:00",
+            "sec": "23:30-06:00",
+            "far": "",
+            "linked": "23:30-06:00",
+            "drifter": default.text,
+        }
+        # The same as the community each is found in one at a time.
+        for account in people[:5]:
+            community = access.community_for(session, resident(session, account), None)
+            assert found[account] == quiet_hours(session, community.id, default)
+
+
+def test_pushes_to_many_people_cost_the_lookups_of_pushes_to_two(app: App) -> None:
+    """Whether each chat is open and each person's quiet hours are read for all at once."""
+    now = local("2026-11-23 23:00").astimezone(UTC)
+    people = [f"tg{n}" for n in range(12)]
+    with session_of(app) as session:
+        for account in people:
+            ensure_identity(session, "telegram", account, account, now).private_chat_open = True
+
+    def statements(accounts: list[str]) -> int:
+        pushes = [
+            Envelope(Target("telegram", a, ChatKind.PRIVATE), Reply("core.start_group"), "en")
+            for a in accounts
+        ]
+        ran: list[str] = []
+
+        def count(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+            if statement.startswith("SELECT"):
+                ran.append(statement)
+
+        with session_of(app) as session:
+            event.listen(app.db.engine, "before_cursor_execute", count)
+            try:
+                staged = app.post_office.prepare(session, pushes, now, None)
+            finally:
+                event.remove(app.db.engine, "before_cursor_execute", count)
+        assert staged == [] and len(ran) > 0
+        return len(ran)
+
+    assert statements(people) == statements(people[:2])
+    with session_of(app) as session:
+        held = session.scalars(select(OutboxMessage.not_before)).all()
+        assert held == [local("2026-11-24 07:30")] * 14

@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, aliased
 
 from bot.config import Settings
+from bot.db import rows
 from bot.errors import DomainError
 from bot.services.common import access, audit
 from bot.services.common.keywords import folded
-from models import DeliveryRules, Identity, Place, Resident
+from bot.services.community.grid import path_ids
+from models import (
+    ChainNode,
+    Circle,
+    DeliveryRules,
+    Identity,
+    Place,
+    PlaceKind,
+    Resident,
+    RoleGrant,
+)
 
 OFF_WORDS = frozenset({"关", "關", "关闭", "關閉", "不用", "off", "none"})
 _CLOCK = r"(\d{1,2})\s*[:：点點]\s*(\d{2})"
@@ -115,22 +127,89 @@ def quiet_hours(session: Session, community_id: int, default: QuietHours) -> Qui
     return replace(default, span=span_of(own.quiet_hours))
 
 
-def recipient_quiet(
-    session: Session, platform: str, external_id: str, default: QuietHours
-) -> QuietHours:
-    """The quiet hours of the community a platform account's resident belongs to."""
-    resident = session.scalar(
-        select(Resident)
-        .join(Identity, Identity.resident_id == Resident.id)
-        .where(Identity.platform == platform, Identity.external_id == external_id)
+# Up to this many accounts are looked up in one statement (SQLite allows 32,766 parameters).
+_CHUNK = 500
+_HOMES = (
+    select(Identity.external_id, Resident.id, Place.path)
+    .join(Resident, Resident.id == Identity.resident_id)
+    .outerjoin(Place, Place.id == Resident.household_id)
+    .where(
+        Identity.platform == bindparam("platform"),
+        Identity.external_id.in_(bindparam("accounts", expanding=True)),
     )
-    if resident is None:
-        return default
-    try:
-        community = access.community_for(session, resident, None)
-    except DomainError:
-        return default
-    return quiet_hours(session, community.id, default)
+)
+_GRANT_PLACE = aliased(Place)
+_CIRCLE_PLACE = aliased(Place)
+_GRANTED = (
+    select(RoleGrant.resident_id, _GRANT_PLACE.path, _CIRCLE_PLACE.path.label("circle_path"))
+    .outerjoin(_GRANT_PLACE, _GRANT_PLACE.id == RoleGrant.place_id)
+    .outerjoin(Circle, Circle.id == RoleGrant.circle_id)
+    .outerjoin(_CIRCLE_PLACE, _CIRCLE_PLACE.id == Circle.place_id)
+    .where(
+        RoleGrant.resident_id.in_(bindparam("residents", expanding=True)),
+        RoleGrant.revoked_at.is_(None),
+    )
+    .order_by(RoleGrant.id)
+)
+_LINKED = (
+    select(ChainNode.resident_id, ChainNode.community_id)
+    .where(ChainNode.resident_id.in_(bindparam("residents", expanding=True)))
+    .order_by(ChainNode.id)
+)
+_COMMUNITIES = select(Place.id).where(
+    Place.id.in_(bindparam("ids", expanding=True)), Place.kind == PlaceKind.COMMUNITY
+)
+_RULES = select(DeliveryRules.community_id, DeliveryRules.quiet_hours).where(
+    DeliveryRules.community_id.in_(bindparam("ids", expanding=True))
+)
+
+
+def recipients_quiet(
+    session: Session, platform: str, accounts: Collection[str], default: QuietHours
+) -> dict[str, QuietHours]:
+    """The quiet hours of the community each platform account's resident belongs to (as
+    `access.community_for` finds it outside a circle), from a few queries for them all."""
+    found: dict[str, QuietHours] = {}
+    wanted = sorted(set(accounts))
+    for low in range(0, len(wanted), _CHUNK):
+        found |= _quiet_of(session, platform, wanted[low : low + _CHUNK], default)
+    return found
+
+
+def _quiet_of(
+    session: Session, platform: str, accounts: list[str], default: QuietHours
+) -> dict[str, QuietHours]:
+    homes = rows(session, _HOMES, {"platform": platform, "accounts": accounts})
+    # The places that may name each resident's community, in the order community_for tries
+    # them: the home alone where there is one, else each role's place as granted.
+    tried = {home.id: [home.path] if home.path is not None else [] for home in homes}
+    linked: dict[int, int] = {}
+    homeless = [home.id for home in homes if home.path is None]
+    if homeless:
+        for grant in rows(session, _GRANTED, {"residents": homeless}):
+            where = grant.circle_path or grant.path
+            if where is not None:
+                tried[grant.resident_id].append(where)
+        # Then their first place in the request chain.
+        for node in rows(session, _LINKED, {"residents": homeless}):
+            linked.setdefault(node.resident_id, node.community_id)
+    ids = sorted({i for found in tried.values() for path in found for i in path_ids(path)})
+    communities = {row.id for row in rows(session, _COMMUNITIES, {"ids": ids})} if ids else set()
+    community: dict[int, int] = {}
+    for resident_id, found in tried.items():
+        named = (next((i for i in path_ids(p) if i in communities), None) for p in found)
+        first = next((c for c in named if c is not None), linked.get(resident_id))
+        if first is not None:
+            community[resident_id] = first
+    spans = {
+        row.community_id: row.quiet_hours
+        for row in rows(session, _RULES, {"ids": sorted(set(community.values()))})
+    }
+    quiet: dict[str, QuietHours] = {}
+    for home in homes:
+        span = spans.get(community[home.id]) if home.id in community else None
+        quiet[home.external_id] = default if span is None else replace(default, span=span_of(span))
+    return quiet
 
 
 def parse_span(text: str) -> str:

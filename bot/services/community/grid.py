@@ -130,7 +130,7 @@ def _new_child(
 def ancestors(session: Session, place: Place) -> list[Place]:
     """The places from the street down to `place`, inclusive (those the session holds
     already are not read again)."""
-    ids = _ids(place.path)
+    ids = path_ids(place.path)
     held: dict[int, Place] = {}
     for i in ids:
         known = session.identity_map.get(identity_key(Place, i))
@@ -143,7 +143,8 @@ def ancestors(session: Session, place: Place) -> list[Place]:
     return [held[i] for i in ids]
 
 
-def _ids(path: str) -> list[int]:
+def path_ids(path: str) -> list[int]:
+    """The ids of the places on a place's path, from the top down, itself last."""
     return [int(part) for part in path.strip("/").split("/") if part]
 
 
@@ -167,11 +168,11 @@ def full_name(session: Session, place: Place, below: PlaceKind | None = None) ->
 
 def full_names(session: Session, paths: Sequence[str], below: PlaceKind | None = None) -> list[str]:
     """The readable name of each place `path`, as `full_name` gives it, from one query of rows."""
-    wanted = {i for path in paths for i in _ids(path)}
+    wanted = {i for path in paths for i in path_ids(path)}
     if not wanted:
         return ["" for _ in paths]
     named = {row.id: (row.kind, row.name) for row in rows(session, _NAMES, {"ids": sorted(wanted)})}
-    return [_joined([named[i] for i in _ids(path)], below) for path in paths]
+    return [_joined([named[i] for i in path_ids(path)], below) for path in paths]
 
 
 def address_of(session: Session, household_id: int, below: PlaceKind | None = None) -> str:

@@ -25,7 +25,7 @@ from bot.config import Settings
 from bot.messages import Envelope, PlatformTraits, Reply
 from bot.services.common.access import community_of
 from bot.services.common.outreach import circle_admins, secretaries
-from bot.services.common.quiet import default_quiet, quiet_hours
+from bot.services.common.quiet import QuietHours, default_quiet, quiet_hours
 from bot.services.common.when import local_text
 from bot.services.volunteering.reminders import PENDING, PERSONAL
 from bot.services.volunteering.rosters import (
@@ -110,23 +110,34 @@ class DutyReminders:
             for view in views(session, list({s.shift for g in personal.values() for s in g}))
         }
         reach: dict[int | None, frozenset[str]] = {}
+        # Each community's quiet hours, read once for all its reminders.
+        nights: dict[int, QuietHours] = {}
         for (kind, _), signups in personal.items():
             circle = signups[0].shift.circle
             key = circle.id if circle else None
             if key not in reach:
                 reach[key] = circle_platforms(session, circle)
             reminders = self._remind(kind, signups, lines, reach[key])
-            envelopes += self._urgent(session, now, [s.shift for s in signups], reminders)
+            shifts = [s.shift for s in signups]
+            envelopes += self._urgent(session, now, shifts, reminders, nights)
         for circle_id, shifts in short.items():
             alerts = self._alert(session, session.get_one(Circle, circle_id), shifts)
-            envelopes += self._urgent(session, now, shifts, alerts)
+            envelopes += self._urgent(session, now, shifts, alerts, nights)
         return envelopes
 
     def _urgent(
-        self, session: Session, now: datetime, shifts: list[Shift], envelopes: list[Envelope]
+        self,
+        session: Session,
+        now: datetime,
+        shifts: list[Shift],
+        envelopes: list[Envelope],
+        nights: dict[int, QuietHours],
     ) -> list[Envelope]:
         """The envelopes, marked to go even in quiet hours when a shift starts before they end."""
-        quiet = quiet_hours(session, shifts[0].community_id, self.quiet)
+        community = shifts[0].community_id
+        if community not in nights:
+            nights[community] = quiet_hours(session, community, self.quiet)
+        quiet = nights[community]
         if min(shift.starts_at for shift in shifts) <= quiet.over(now):
             for envelope in envelopes:
                 envelope.urgent = True
