@@ -131,6 +131,28 @@ async def measure(
     return len(parsed) / seconds
 
 
+@dataclass(frozen=True)
+class Paired:
+    """A Linli rate and the bare bot's, measured around it."""
+
+    rate: float
+    bare: float
+
+    @property
+    def ratio(self) -> float:
+        """Linli's rate as a share of the bare bot's."""
+        return self.rate / self.bare
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One backend's figures: /me and registration beside the bare bot, /me's p99 in ms."""
+
+    me: Paired
+    join: Paired
+    p99: float
+
+
 @dataclass
 class Linli:
     """Linli's Telegram adapter on a seeded database, its outbox worker running."""
@@ -235,23 +257,44 @@ async def linli_latency(url: str, updates: list[Raw], groups_by_chat: dict[str, 
         return 1000 * latencies[int(0.99 * (len(latencies) - 1))]
 
 
+def bare_rate(count: int) -> float:
+    """The bare echo bot's updates per second on `count` /echo messages."""
+    updates = [message_update(user(1, "echo"), f"/echo {n}") for n in range(count)]
+    return asyncio.run(measure(offline_application(CommandHandler("echo", echo)), updates))
+
+
+def beside_bare(run: Callable[[], float], count: int) -> Paired:
+    """`run`'s rate, and the bare bot's just before and just after it: the machine's speed
+    drifts from one minute to the next, and a ratio should not take in the drift."""
+    before = bare_rate(count)
+    mine = run()
+    return Paired(mine, (before + bare_rate(count)) / 2)
+
+
 def run_backend(
     url: Callable[[str], str], count: int, latency_count: int, chat_ids: dict[str, str]
-) -> tuple[float, float, float]:
-    """/me and registration rates and /me's p99 latency, each on a fresh database."""
-    me = asyncio.run(linli_rate(url("me"), me_updates(count), chat_ids, me_updates(WARM_UP)))
+) -> Figures:
+    """/me and registration rates beside the bare bot's, and /me's p99 latency, each on a
+    fresh database."""
+    me = beside_bare(
+        lambda: asyncio.run(
+            linli_rate(url("me"), me_updates(count), chat_ids, me_updates(WARM_UP))
+        ),
+        count,
+    )
     # The warm-up registrations are of rooms of their own, after the measured ones.
     registrations = join_updates(count + WARM_UP)
-    joins = asyncio.run(
-        linli_rate(url("join"), registrations[:count], chat_ids, registrations[count:])
+    joins = beside_bare(
+        lambda: asyncio.run(
+            linli_rate(url("join"), registrations[:count], chat_ids, registrations[count:])
+        ),
+        count,
     )
     p99 = asyncio.run(linli_latency(url("latency"), me_updates(latency_count), chat_ids))
-    return me, joins, p99
+    return Figures(me, joins, p99)
 
 
-def on_postgresql(
-    count: int, latency_count: int, chat_ids: dict[str, str]
-) -> tuple[float, float, float] | str:
+def on_postgresql(count: int, latency_count: int, chat_ids: dict[str, str]) -> Figures | str:
     """The Linli figures on a temporary PostgreSQL server, or why they were skipped."""
     try:
         with report.postgres() as server:
@@ -277,8 +320,6 @@ def main() -> None:
     options = parser.parse_args()
     count, latency_count = options.updates, options.latency_updates
     chat_ids = {g.chat_id: str(-5000 - n) for n, g in enumerate(groups())}
-    echo_updates = [message_update(user(1, "echo"), f"/echo {n}") for n in range(count)]
-    bare = asyncio.run(measure(offline_application(CommandHandler("echo", echo)), echo_updates))
     with tempfile.TemporaryDirectory(prefix="linli-bench-") as folder:
         sqlite = run_backend(
             lambda name: f"sqlite:///{Path(folder) / name}.db", count, latency_count, chat_ids
@@ -287,19 +328,29 @@ def main() -> None:
     print(
         f"Telegram adapter: {count:,} updates per workload, in-process, offline request "
         "object, Telegram's flood limits lifted;\n"
+        "each Linli rate beside a bare python-telegram-bot echo's, measured just before and "
+        "just after it (their mean);\n"
         f"p99 latency of {latency_count:,} /me offered at {RATE}/s (open loop), "
         f"after {WARM_UP} answered to warm up"
     )
     print(report.environment())
-    rows = [("workload", "SQLite", "vs bare", "PostgreSQL", "vs bare")]
-    pg = postgresql if isinstance(postgresql, tuple) else (0.0, 0.0, 0.0)
-    rows.append(("bare python-telegram-bot echo, updates/s", f"{bare:,.0f}", "1.00", "", ""))
+    rows: list[tuple[str, ...]] = [
+        ("workload", "SQLite", "bare", "vs bare", "PostgreSQL", "bare", "vs bare")
+    ]
     names = ("Linli /me (private), updates/s", "Linli registration (/join, group), updates/s")
-    for name, mine, theirs in zip(names, sqlite, pg, strict=False):
-        rows.append(
-            (name, f"{mine:,.0f}", f"{mine / bare:.3f}", f"{theirs:,.0f}", f"{theirs / bare:.3f}")
+    pg = postgresql if isinstance(postgresql, Figures) else None
+    for name, mine, theirs in (
+        (names[0], sqlite.me, pg.me if pg else None),
+        (names[1], sqlite.join, pg.join if pg else None),
+    ):
+        shown = (
+            [f"{theirs.rate:,.0f}", f"{theirs.bare:,.0f}", f"{theirs.ratio:.3f}"]
+            if theirs
+            else ["", "", ""]
         )
-    rows.append(("Linli /me p99 reply latency, ms", f"{sqlite[2]:.1f}", "", f"{pg[2]:.1f}", ""))
+        rows.append((name, f"{mine.rate:,.0f}", f"{mine.bare:,.0f}", f"{mine.ratio:.3f}", *shown))
+    p99 = f"{pg.p99:.1f}" if pg else ""
+    rows.append(("Linli /me p99 reply latency, ms", f"{sqlite.p99:.1f}", "", "", p99, "", ""))
     report.print_table(rows, left=1)
     if isinstance(postgresql, str):
         print(f"PostgreSQL: skipped, {postgresql}")
