@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Executable, Row, create_engine, event
 from sqlalchemy.engine import make_url
@@ -21,6 +21,9 @@ _READS = ("SELECT", "BEGIN", "WITH")
 # more on a new one (see Dispatcher.handle).
 IDLE_PING_SECONDS = 1.0
 _LAST_USED = "linli_last_used"
+# Values in one statement's IN list at most: SQLite allows 32,766 parameters in all.
+IN_LIST = 500
+T = TypeVar("T")
 
 
 class WriteAttempted(Exception):
@@ -47,6 +50,12 @@ def rows(
     if session.autoflush:
         session.flush()
     return session.connection().execute(statement, params or {}).all()
+
+
+def in_slices(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """`values` in slices short enough for one statement's IN list."""
+    for start in range(0, len(values), IN_LIST):
+        yield values[start : start + IN_LIST]
 
 
 def make_engine(url: str) -> Engine:

@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot.db import rows
+from bot.db import in_slices, rows
 from bot.errors import DomainError
 from bot.messages import ChatKind, Choice, Envelope, PlatformTraits, Reply, Target
 from bot.services.common import menus
@@ -42,8 +42,6 @@ TOKEN_LENGTH = 10
 ERASED = "—"
 DEFAULT_TRAITS = PlatformTraits()
 _OUTBOX = OutboxMessage.metadata.tables[OutboxMessage.__tablename__]
-# Up to this many accounts are looked up in one statement (SQLite allows 32,766 parameters).
-_CHUNK = 500
 
 
 def new_token() -> str:
@@ -210,9 +208,9 @@ class PostOffice:
         quiet: Mapping[tuple[str, str], QuietHours],
     ) -> datetime | None:
         """The end of the recipient's quiet hours, for a private push that falls in them."""
-        if self.quiet is None or not self._pushed_at_night(envelope, owner):
+        if not self._pushed_at_night(envelope, owner):
             return None
-        hours = quiet.get((envelope.target.platform, _recipient(envelope)), self.quiet)
+        hours = quiet[(envelope.target.platform, _recipient(envelope))]
         return hours.over(now) if hours.holds(now) else None
 
     def _deliverable(self, session: Session, envelopes: list[Envelope]) -> list[Envelope]:
@@ -274,15 +272,11 @@ _OPEN_CHATS = select(Identity.external_id).where(
 
 def _open_chats(session: Session, platform: str, accounts: Collection[str]) -> set[str]:
     """Which of these accounts opened a private chat with the bot."""
-    wanted = sorted(accounts)
-    found: set[str] = set()
-    for low in range(0, len(wanted), _CHUNK):
-        chunk = wanted[low : low + _CHUNK]
-        found |= {
-            r.external_id
-            for r in rows(session, _OPEN_CHATS, {"platform": platform, "accounts": chunk})
-        }
-    return found
+    return {
+        r.external_id
+        for chunk in in_slices(sorted(accounts))
+        for r in rows(session, _OPEN_CHATS, {"platform": platform, "accounts": chunk})
+    }
 
 
 def _handable(envelope: Envelope) -> bool:

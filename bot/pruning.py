@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, t
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from bot.config import Settings
+from bot.db import in_slices
 from bot.messages import Envelope
 from models import Button, Notice, OutboxMessage, OutboxState, ProcessedUpdate, Request
 
@@ -149,8 +150,6 @@ class PruneReceivedFiles:
         names = [str(path) for path in files]
         kept: set[str] = set()
         for column in (Request.image, Request.document, Notice.image, Notice.document):
-            for start in range(0, len(names), 500):
-                kept.update(
-                    session.scalars(select(column).where(column.in_(names[start : start + 500])))
-                )
+            for chunk in in_slices(names):
+                kept.update(session.scalars(select(column).where(column.in_(chunk))))
         return {path: came for path, came in files.items() if str(path) not in kept}

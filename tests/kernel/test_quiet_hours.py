@@ -217,6 +217,7 @@ def test_each_recipient_gets_the_quiet_hours_of_the_community_they_are_found_in(
             "far": "",
             "linked": "23:30-06:00",
             "drifter": default.text,
+            "nobody": default.text,
         }
         # The same as the community each is found in one at a time.
         for account in people[:5]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.config import Settings
-from bot.db import rows
+from bot.db import in_slices, rows
 from bot.errors import DomainError
 from bot.services.common import access, audit
 from bot.services.common.keywords import folded
@@ -127,8 +127,6 @@ def quiet_hours(session: Session, community_id: int, default: QuietHours) -> Qui
     return replace(default, span=span_of(own.quiet_hours))
 
 
-# Up to this many accounts are looked up in one statement (SQLite allows 32,766 parameters).
-_CHUNK = 500
 _HOMES = (
     select(Identity.external_id, Resident.id, Place.path)
     .join(Resident, Resident.id == Identity.resident_id)
@@ -168,16 +166,16 @@ def recipients_quiet(
     session: Session, platform: str, accounts: Collection[str], default: QuietHours
 ) -> dict[str, QuietHours]:
     """The quiet hours of the community each platform account's resident belongs to (as
-    `access.community_for` finds it outside a circle), from a few queries for them all."""
-    found: dict[str, QuietHours] = {}
-    wanted = sorted(set(accounts))
-    for low in range(0, len(wanted), _CHUNK):
-        found |= _quiet_of(session, platform, wanted[low : low + _CHUNK], default)
+    `access.community_for` finds it outside a circle; `default` where there is none, or no
+    such account), from a few queries for them all."""
+    found = dict.fromkeys(accounts, default)
+    for chunk in in_slices(sorted(found)):
+        found |= _quiet_of(session, platform, chunk, default)
     return found
 
 
 def _quiet_of(
-    session: Session, platform: str, accounts: list[str], default: QuietHours
+    session: Session, platform: str, accounts: Sequence[str], default: QuietHours
 ) -> dict[str, QuietHours]:
     homes = rows(session, _HOMES, {"platform": platform, "accounts": accounts})
     # The places that may name each resident's community, in the order community_for tries
