@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.messages import ChatKind, EventKind, Incoming
+from bot.services.community.people import Sender, find_identity
 from models import Circle, CircleChat, Identity, Resident
 
 
@@ -34,17 +35,42 @@ class Listed(Protocol):
 
 @dataclass
 class Context:
-    """The session, the clock's reading, the sender, the circle and the settings of one event."""
+    """The session, the clock's reading, the sender, the circle and the settings of one event.
+
+    The sender comes as a row (`sender`); their identity and resident are loaded as objects
+    when first asked for (`identity`, `resident`), which an answer that only reads may not need.
+    """
 
     session: Session
     now: datetime
     zone: ZoneInfo
     incoming: Incoming
-    identity: Identity | None
+    sender: Sender | None
     binding: CircleChat | None
     commands: Sequence[Listed]
     default_language: str
     settings: Settings
+    loaded: Identity | None = field(default=None, repr=False)
+
+    @property
+    def identity(self) -> Identity | None:
+        """The sender's identity, their resident with it; None for events without a sender."""
+        user = self.incoming.user
+        if self.loaded is None and self.sender is not None and user is not None:
+            self.loaded = find_identity(self.session, user.platform, user.user_id)
+        return self.loaded
+
+    @identity.setter
+    def identity(self, identity: Identity | None) -> None:
+        self.loaded = identity
+        self.sender = Sender.of(identity) if identity is not None else None
+
+    @property
+    def chat_open(self) -> bool:
+        """Whether the sender has a private chat open with the bot, as it stands now."""
+        if self.loaded is not None:
+            return self.loaded.private_chat_open
+        return self.sender is not None and self.sender.private_chat_open
 
     @property
     def is_group(self) -> bool:
@@ -71,6 +97,13 @@ class Context:
         return self.incoming.is_platform_admin and founder
 
     @property
+    def member(self) -> Sender:
+        """The sender as a row, as they were when the event came; for answers that only read."""
+        if self.sender is None:
+            raise DomainError("core.no_sender")
+        return self.sender
+
+    @property
     def resident(self) -> Resident:
         """The sender, as a resident."""
         if self.identity is None:
@@ -86,10 +119,12 @@ class Context:
         return self.circle
 
     def personal_language(self) -> str:
-        """The sender's language for private answers."""
-        if self.identity is not None and self.identity.resident.language:
-            return self.identity.resident.language
-        return self.default_language
+        """The sender's language for private answers (as it stands now: /lang changes it)."""
+        if self.loaded is not None:
+            language = self.loaded.resident.language
+        else:
+            language = self.sender.language if self.sender is not None else None
+        return language or self.default_language
 
     def chat_language(self) -> str:
         """The language of answers in this chat."""

@@ -18,10 +18,10 @@ from bot.delivery import PostOffice, first_delivery, resolve_button
 from bot.errors import DomainError
 from bot.logs import log_failure
 from bot.messages import Audience, ChatKind, Envelope, EventKind, Incoming, Reply, Target
-from bot.routing import Route, Router
+from bot.routing import Command, Route, Router
 from bot.services.common import menus
 from bot.services.community.circles import bound_chat
-from bot.services.community.people import ensure_identity
+from bot.services.community.people import Sender, ensure_identity, find_sender, unchanged
 
 log = logging.getLogger(__name__)
 MAX_COMMAND_TEXT = 4096
@@ -91,18 +91,19 @@ class Dispatcher:
         resident, a changed name): it is then for `handle`, the durable way. A redelivered
         reading command is answered again: harmless, and nothing is stored.
         """
-        if not self._reads(incoming):
+        command = self._reading(incoming)
+        if command is None:
             return None
         try:
-            return self._once_more_if_disconnected(lambda: self._read(incoming))
+            return self._once_more_if_disconnected(lambda: self._read(incoming, command.by_row))
         except WriteAttempted:
             return None
         except Exception:
             return self._failed(incoming)
 
-    def _read(self, incoming: Incoming) -> list[Envelope]:
+    def _read(self, incoming: Incoming, by_row: bool) -> list[Envelope]:
         with self.db.reading() as session:
-            return self._respond(session, incoming, None, direct=True)
+            return self._respond(session, incoming, None, direct=True, by_row=by_row)
 
     @staticmethod
     def _once_more_if_disconnected(work: Callable[[], list[Envelope]]) -> list[Envelope]:
@@ -128,12 +129,12 @@ class Dispatcher:
         reply = Reply("core.internal_error")
         return [Envelope(here, reply, self.default_language, user, toast=toast)]
 
-    def _reads(self, incoming: Incoming) -> bool:
-        """Whether the event is a message whose command only reads (see Command.reads)."""
+    def _reading(self, incoming: Incoming) -> Command | None:
+        """The event's command if it is a message whose command only reads (see Command)."""
         if incoming.event != EventKind.MESSAGE:
-            return False
+            return None
         route = self.router.route(incoming.text, incoming.bot_username)
-        return route is not None and route.command.reads
+        return route.command if route is not None and route.command.reads else None
 
     def _handle(self, incoming: Incoming, claim: timedelta | None) -> list[Envelope]:
         with self.db.transaction() as session:
@@ -144,10 +145,15 @@ class Dispatcher:
             return self._respond(session, incoming, claim)
 
     def _respond(
-        self, session: Session, incoming: Incoming, claim: timedelta | None, direct: bool = False
+        self,
+        session: Session,
+        incoming: Incoming,
+        claim: timedelta | None,
+        direct: bool = False,
+        by_row: bool = False,
     ) -> list[Envelope]:
         now = self.clock.now()
-        ctx = self._context(session, incoming)
+        ctx = self._context(session, incoming, by_row)
         try:
             if direct:
                 replies = self._run(ctx)
@@ -164,18 +170,28 @@ class Dispatcher:
             session, envelopes, now, owner, claim, direct=direct, platform=incoming.chat.platform
         )
 
-    def _context(self, session: Session, incoming: Incoming) -> Context:
+    def _context(self, session: Session, incoming: Incoming, by_row: bool) -> Context:
+        """The event's context; `by_row` (a reading command's), its sender is read as a row,
+        and an event that would change them (a new account, a new name, a private chat
+        opened) is refused as a write."""
         now = self.clock.now()
-        identity = None
-        if incoming.user is not None:
-            user = incoming.user
+        identity, sender = None, None
+        user = incoming.user
+        opening = incoming.chat.kind == ChatKind.PRIVATE and incoming.event != EventKind.BOT_REMOVED
+        if user is not None and by_row:
+            sender = find_sender(session, user.platform, user.user_id)
+            if sender is None or not unchanged(sender, user.display_name, user.username):
+                raise WriteAttempted("a new or renamed sender")
+            if opening and not sender.private_chat_open:
+                raise WriteAttempted("a private chat opened")
+        elif user is not None:
             identity = ensure_identity(
                 session, user.platform, user.user_id, user.display_name, now, user.username
             )
             # Set only when it changes: a changed attribute costs a flush before each query.
-            opened = incoming.chat.kind == ChatKind.PRIVATE and not identity.private_chat_open
-            if opened and incoming.event != EventKind.BOT_REMOVED:
+            if opening and not identity.private_chat_open:
                 identity.private_chat_open = True
+            sender = Sender.of(identity)
         binding = None
         if incoming.chat.kind == ChatKind.GROUP:
             binding = bound_chat(session, incoming.chat.platform, incoming.chat.chat_id)
@@ -184,11 +200,12 @@ class Dispatcher:
             now=now,
             zone=self.zone,
             incoming=incoming,
-            identity=identity,
+            sender=sender,
             binding=binding,
             commands=self.router.commands,
             default_language=self.default_language,
             settings=self.settings,
+            loaded=identity,
         )
 
     def _run(self, ctx: Context) -> list[Reply | Envelope]:
@@ -254,15 +271,15 @@ class Dispatcher:
         if audience == Audience.TOAST:
             return Envelope(here, reply, ctx.personal_language(), user_id, toast=True)
         if audience == Audience.PRIVATE and ctx.is_group and user_id is not None:
-            identity = ctx.identity
+            sender = ctx.sender
             always = self.post_office.of(incoming.chat.platform).private_always_open
-            if not always and identity is not None and not identity.private_chat_open:
+            if not always and sender is not None and not ctx.chat_open:
                 pointer = Reply(
                     "core.open_private",
-                    {"name": identity.display_name, "link": incoming.private_link},
+                    {"name": sender.account_name, "link": incoming.private_link},
                 )
                 return Envelope(here, pointer, ctx.chat_language())
             private = Target(incoming.chat.platform, user_id, ChatKind.PRIVATE)
-            known_open = identity is not None and identity.private_chat_open
+            known_open = sender is not None and ctx.chat_open
             return Envelope(private, reply, ctx.personal_language(), user_id, chat_open=known_open)
         return Envelope(here, reply, ctx.chat_language(), chat_open=not ctx.is_group)

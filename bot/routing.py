@@ -27,7 +27,9 @@ class Command:
     templates whose `help_line` describes it in /help and in menus; `menus` names the
     platform command menus ("private", "group") that list it. A command that `reads`
     only may be answered without storing the answer first: losing it in a crash is
-    harmless (one asks again); if it writes after all, it is done again durably.
+    harmless (one asks again); if it writes after all, it is done again durably. Such a
+    command that needs only the sender's row (`Context.member`) says `by_row`: their
+    identity and resident are then read as one row rather than loaded as objects.
     """
 
     name: str
@@ -37,6 +39,7 @@ class Command:
     listed_in: str = ""
     menus: tuple[str, ...] = ()
     reads: bool = False
+    by_row: bool = False
 
     @property
     def help_key(self) -> str:

@@ -23,7 +23,15 @@ COMMANDS: list[Command] = [
     Command("rejectbind", ("拒绝绑定", "拒絕綁定"), circles.reject_bind),
     Command("join", ("登记", "登記"), circles.join, access.in_circle, "circles", access.GROUP),
     Command("move", ("搬迁", "搬遷", "搬家"), circles.move),
-    Command("me", ("我的", "我的"), circles.me, listed_in="circles", menus=access.BOTH, reads=True),
+    Command(
+        "me",
+        ("我的", "我的"),
+        circles.me,
+        listed_in="circles",
+        menus=access.BOTH,
+        reads=True,
+        by_row=True,
+    ),
     Command(
         "confirmjoin", ("确认入户", "確認入戶", "同意入户", "同意入戶"), households.confirm_join
     ),

@@ -179,7 +179,7 @@ def _mine(label: str, command: str) -> Choice:
 def me(ctx: Context, args: str) -> Reply:
     """My address, roles and circles, answered privately."""
     split_words(args, 0)
-    mine = privacy.about_me(ctx.session, ctx.now, ctx.zone, ctx.resident)
+    mine = privacy.about_me(ctx.session, ctx.now, ctx.zone, ctx.member)
     return Reply(
         "circles.me",
         {

@@ -8,6 +8,7 @@ import threading
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 from telegram import Update
@@ -15,7 +16,7 @@ from telegram import Update
 from bot.adapters.telegram import to_incoming
 from bot.outbox import OutboxWorker, PartsSent
 from bot.services.community.people import ensure_identity, find_identity
-from models import OutboxMessage, OutboxState, ProcessedUpdate
+from models import Identity, OutboxMessage, OutboxState, ProcessedUpdate, Resident
 from tests.adapters.test_telegram_adapter import Harness, tg
 from tests.support.telegram_fakes import Failure, message_update, user
 
@@ -88,6 +89,53 @@ def test_a_known_residents_me_is_answered_without_a_flush(tg: Harness) -> None:
         event.remove(Session, "before_flush", note)
     assert [envelope.direct for envelope in envelopes] == [True]
     assert flushed == []
+
+
+def test_a_known_residents_me_reads_its_sender_as_a_row_not_as_objects(tg: Harness) -> None:
+    """Loading the sender's identity and resident as objects cost a third of /me; /me only
+    needs their ids, name and household."""
+    _known(tg, ASKER)
+    update = Update.de_json(message_update(ASKER, "/me"), tg.bot)
+    [incoming] = to_incoming(update, tg.bot.id, "")
+    loaded: list[object] = []
+
+    def note(target: object, *_: object) -> None:
+        loaded.append(target)
+
+    for model in (Identity, Resident):
+        event.listen(model, "load", note)
+    try:
+        envelopes = tg.app.dispatcher.handle(incoming, None, direct=True)
+    finally:
+        for model in (Identity, Resident):
+            event.remove(model, "load", note)
+    assert [envelope.direct for envelope in envelopes] == [True]
+    assert envelopes[0].reply.data["name"] == "王阿姨"
+    assert loaded == []
+
+
+@pytest.mark.parametrize("renamed", [False, True])
+def test_a_me_that_changes_its_sender_is_handled_the_durable_way(
+    tg: Harness, renamed: bool
+) -> None:
+    """A new name, or a first private message (the chat is now open), is a change: /me is
+    then handled like any change, and the change is kept."""
+    _known(tg, ASKER)
+    if not renamed:
+        with tg.app.db.transaction() as session:
+            found = find_identity(session, "telegram", str(ASKER["id"]))
+            assert found is not None
+            found.private_chat_open = False
+    updates = _count(tg, ProcessedUpdate)
+    sent = _as_sender(
+        tg, message_update({**ASKER, "first_name": "王阿姨2"} if renamed else ASKER, "/me")
+    )
+    assert [params["chat_id"] for params in sent] == [ASKER["id"]]
+    assert _count(tg, ProcessedUpdate) == updates + 1
+    with tg.app.db.transaction() as session:
+        found = find_identity(session, "telegram", str(ASKER["id"]))
+        assert found is not None and found.private_chat_open
+        assert found.resident.display_name == ("王阿姨2" if renamed else "王阿姨")
 
 
 def test_a_reading_command_is_answered_while_a_dispatch_thread_is_held(tg: Harness) -> None:

@@ -23,7 +23,7 @@ from bot.services.community.grid import (
     locate_household,
     parse_address,
 )
-from bot.services.community.people import mentioned
+from bot.services.community.people import Member, mentioned
 from models import (
     Circle,
     CircleChat,
@@ -491,14 +491,14 @@ class Profile:
     circles: list[tuple[str, str]]
 
 
-def profile(session: Session, resident: Resident) -> Profile:
+def profile(session: Session, member: Member) -> Profile:
     """A resident's address, roles and circles, read as rows."""
-    household = resident.household_id
+    household = member.household_id
     return Profile(
-        name=resident.display_name,
+        name=member.display_name,
         address=address_of(session, household, PlaceKind.STREET) if household else "",
-        roles=roles.describe(session, resident.id),
-        circles=[(title, kind.value) for title, kind in titles_of(session, resident.id)],
+        roles=roles.describe(session, member.id),
+        circles=[(title, kind.value) for title, kind in titles_of(session, member.id)],
     )
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from bot.config import LANGUAGES
+from bot.db import rows
 from bot.delivery import erase_person
 from bot.errors import DomainError
 from bot.messages import UserRef
@@ -41,6 +43,88 @@ _IDENTITY = (
 )
 
 
+_SENDER = (
+    select(
+        Identity.id.label("identity_id"),
+        Identity.display_name.label("account_name"),
+        Identity.username,
+        Identity.private_chat_open,
+        Resident.id,
+        Resident.display_name,
+        Resident.household_id,
+        Resident.language,
+    )
+    .join(Resident, Resident.id == Identity.resident_id)
+    .where(
+        Identity.platform == bindparam("platform"),
+        Identity.external_id == bindparam("external_id"),
+    )
+)
+
+
+class Member(Protocol):
+    """What reading about a resident needs of them: a Resident, or a Sender."""
+
+    @property
+    def id(self) -> int:
+        """The resident's id."""
+
+    @property
+    def display_name(self) -> str:
+        """The resident's name."""
+
+    @property
+    def household_id(self) -> int | None:
+        """The household they registered in, if any."""
+
+
+@dataclass(frozen=True)
+class Sender:
+    """A platform account and its resident as one row: what an answer that only reads
+    needs of whoever asked, without loading them as objects."""
+
+    identity_id: int
+    account_name: str
+    username: str | None
+    private_chat_open: bool
+    id: int
+    display_name: str
+    household_id: int | None
+    language: str | None
+
+    @classmethod
+    def of(cls, identity: Identity) -> Sender:
+        """The sender as `identity` and its resident stand now."""
+        resident = identity.resident
+        return cls(
+            identity.id,
+            identity.display_name,
+            identity.username,
+            identity.private_chat_open,
+            resident.id,
+            resident.display_name,
+            resident.household_id,
+            resident.language,
+        )
+
+
+def find_sender(session: Session, platform: str, external_id: str) -> Sender | None:
+    """A known platform account and its resident, read as one row."""
+    found = rows(session, _SENDER, {"platform": platform, "external_id": external_id})
+    return Sender(**found[0]._mapping) if found else None
+
+
+def unchanged(sender: Sender, display_name: str, username: str = "") -> bool:
+    """Whether `ensure_identity` would leave the account as it is (see there)."""
+    name, handle = _cleaned(display_name, username)
+    return not (name and sender.account_name != name) and not (handle and sender.username != handle)
+
+
+def _cleaned(display_name: str, username: str) -> tuple[str, str | None]:
+    """The name and handle an account is known by, from what the platform says."""
+    return clean_name(display_name), clean_name(username).lstrip("@") or None
+
+
 def find_identity(session: Session, platform: str, external_id: str) -> Identity | None:
     """The identity of a platform account, if known (its resident loaded with it)."""
     return session.scalar(_IDENTITY, {"platform": platform, "external_id": external_id})
@@ -55,8 +139,7 @@ def ensure_identity(
     username: str = "",
 ) -> Identity:
     """The identity of a platform account, created with its resident on first sight."""
-    name = clean_name(display_name)
-    handle = clean_name(username).lstrip("@") or None
+    name, handle = _cleaned(display_name, username)
     identity = find_identity(session, platform, external_id)
     if identity is None:
         name = name or clean_name(external_id)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot.services import points, requests
 from bot.services.community import circles, people, roles
 from bot.services.community.grid import full_name
+from bot.services.community.people import Member
 from bot.services.volunteering.notices import Duty
 from bot.services.volunteering.signups import Released, release_all
 from models import (
@@ -68,9 +69,9 @@ class AboutMe:
     balances: list[points.Balance]
 
 
-def about_me(session: Session, now: datetime, zone: ZoneInfo, resident: Resident) -> AboutMe:
+def about_me(session: Session, now: datetime, zone: ZoneInfo, member: Member) -> AboutMe:
     """My profile and my balances in every points programme."""
-    return AboutMe(circles.profile(session, resident), points.summary(session, now, zone, resident))
+    return AboutMe(circles.profile(session, member), points.summary(session, now, zone, member))
 
 
 def stored_data(session: Session, resident: Resident) -> StoredData:

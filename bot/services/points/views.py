@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.db import rows
 from bot.errors import DomainError
 from bot.services.common import access
-from bot.services.community.people import Named, people_named
+from bot.services.community.people import Member, Named, people_named
 from bot.services.points import ledger
 from models import Circle, Expiry, Place, PointsAccount, PointsEntry, PointsProgramme, Resident
 
@@ -93,7 +93,7 @@ _ACCOUNTS = _ACCOUNT_ROWS.where(
 _OWN_ACCOUNTS = _ACCOUNT_ROWS.where(PointsAccount.resident_id == bindparam("resident"))
 
 
-def _accounts(session: Session, member: Resident) -> Sequence[Row[Any]]:
+def _accounts(session: Session, member: Member) -> Sequence[Row[Any]]:
     """A member's accounts and their programmes', as rows."""
     return rows(session, _ACCOUNTS, {"resident": member.id, "household": member.household_id})
 
@@ -169,7 +169,7 @@ def points_of(
     )
 
 
-def summary(session: Session, now: datetime, zone: ZoneInfo, member: Resident) -> list[Balance]:
+def summary(session: Session, now: datetime, zone: ZoneInfo, member: Member) -> list[Balance]:
     """A member's balances in every programme, for /me."""
     today = now.astimezone(zone).date()
     return [_balance(a, today) for a in _accounts(session, member)]
