@@ -412,7 +412,7 @@ def measure(server: PostgresServer, updates: int, kill_updates: int, kills: int)
 def main() -> None:
     """Parse the options; run the benchmark, or be one worker (--child)."""
     parser = argparse.ArgumentParser(prog="python -m bench.workers", description=__doc__)
-    parser.add_argument("--updates", type=int, default=3_000, help="updates in the rate runs")
+    parser.add_argument("--updates", type=int, default=2_000, help="updates in the rate runs")
     parser.add_argument("--kill-updates", type=int, default=KILL_UPDATES, help="in the kill run")
     parser.add_argument("--kills", type=int, default=20, help="kill -9 moments")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)

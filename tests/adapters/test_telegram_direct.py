@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from telegram import Update
 
 from bot.adapters.telegram import to_incoming
+from bot.messages import Envelope
 from bot.outbox import OutboxWorker, PartsSent
 from bot.services.community.people import ensure_identity, find_identity
 from models import Identity, OutboxMessage, OutboxState, ProcessedUpdate, Resident
@@ -72,44 +73,38 @@ def test_a_known_residents_me_is_answered_and_nothing_is_stored(tg: Harness) -> 
     assert (_count(tg, OutboxMessage), _count(tg, ProcessedUpdate)) == stored
 
 
-def test_a_known_residents_me_is_answered_without_a_flush(tg: Harness) -> None:
-    """Nothing changed, so nothing is flushed: a flush before each query cost a third of /me."""
+def _my_direct_me(tg: Harness, watched: list[tuple[Any, str]]) -> tuple[list[Envelope], list[Any]]:
+    """A known resident's /me answered the reading way, and what fired of the `watched`
+    events (target, name) meanwhile."""
     _known(tg, ASKER)
     update = Update.de_json(message_update(ASKER, "/me"), tg.bot)
     [incoming] = to_incoming(update, tg.bot.id, "")
-    flushed: list[Session] = []
+    fired: list[Any] = []
 
-    def note(session: Session, *_: object) -> None:
-        flushed.append(session)
+    def note(target: Any, *_: object) -> None:
+        fired.append(target)
 
-    event.listen(Session, "before_flush", note)
+    for target, name in watched:
+        event.listen(target, name, note)
     try:
         envelopes = tg.app.dispatcher.handle(incoming, None, direct=True)
     finally:
-        event.remove(Session, "before_flush", note)
+        for target, name in watched:
+            event.remove(target, name, note)
     assert [envelope.direct for envelope in envelopes] == [True]
+    return envelopes, fired
+
+
+def test_a_known_residents_me_is_answered_without_a_flush(tg: Harness) -> None:
+    """Nothing changed, so nothing is flushed: a flush before each query cost a third of /me."""
+    _, flushed = _my_direct_me(tg, [(Session, "before_flush")])
     assert flushed == []
 
 
 def test_a_known_residents_me_reads_its_sender_as_a_row_not_as_objects(tg: Harness) -> None:
     """Loading the sender's identity and resident as objects cost a third of /me; /me only
     needs their ids, name and household."""
-    _known(tg, ASKER)
-    update = Update.de_json(message_update(ASKER, "/me"), tg.bot)
-    [incoming] = to_incoming(update, tg.bot.id, "")
-    loaded: list[object] = []
-
-    def note(target: object, *_: object) -> None:
-        loaded.append(target)
-
-    for model in (Identity, Resident):
-        event.listen(model, "load", note)
-    try:
-        envelopes = tg.app.dispatcher.handle(incoming, None, direct=True)
-    finally:
-        for model in (Identity, Resident):
-            event.remove(model, "load", note)
-    assert [envelope.direct for envelope in envelopes] == [True]
+    envelopes, loaded = _my_direct_me(tg, [(Identity, "load"), (Resident, "load")])
     assert envelopes[0].reply.data["name"] == "王阿姨"
     assert loaded == []
 
