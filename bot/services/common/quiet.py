@@ -122,9 +122,12 @@ def default_quiet(settings: Settings) -> QuietHours:
 def quiet_hours(session: Session, community_id: int, default: QuietHours) -> QuietHours:
     """A community's quiet hours: its own where its secretary set them, else the default."""
     own = session.get(DeliveryRules, community_id)
-    if own is None or own.quiet_hours is None:
-        return default
-    return replace(default, span=span_of(own.quiet_hours))
+    return _stored_or(default, own.quiet_hours if own is not None else None)
+
+
+def _stored_or(default: QuietHours, stored: str | None) -> QuietHours:
+    """The quiet hours a secretary stored (None: they changed nothing, so the default)."""
+    return default if stored is None else replace(default, span=span_of(stored))
 
 
 _HOMES = (
@@ -206,7 +209,7 @@ def _quiet_of(
     quiet: dict[str, QuietHours] = {}
     for home in homes:
         span = spans.get(community[home.id]) if home.id in community else None
-        quiet[home.external_id] = default if span is None else replace(default, span=span_of(span))
+        quiet[home.external_id] = _stored_or(default, span)
     return quiet
 
 
