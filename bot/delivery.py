@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Exists,
+    Integer,
     Row,
     bindparam,
     delete,
@@ -392,6 +393,57 @@ _FORGET_UNKNOWN = delete(_OUTBOX).where(
 )
 
 
+# The statements of a look for due rows (see `due` for what they bind), built once so
+# that a look only binds its values.
+_DUE = (
+    _OUTBOX.c.platform == bindparam("of_platform"),
+    _OUTBOX.c.state == OutboxState.PENDING,
+    _OUTBOX.c.not_before <= bindparam("due_at"),
+    or_(_OUTBOX.c.claimed_until.is_(None), _OUTBOX.c.claimed_until <= bindparam("due_at")),
+)
+_NOT_BUSY = _OUTBOX.c.chat_id.not_in(bindparam("busy_chats", expanding=True))
+DUE_IN_BUSY = (
+    select(_OUTBOX.c.chat_id)
+    .where(*_DUE, _OUTBOX.c.chat_id.in_(bindparam("busy_chats", expanding=True)))
+    .distinct()
+)
+# Whether chats not busy have due messages, and due edits.
+DUE_KINDS = select(
+    exists().where(*_DUE, _NOT_BUSY, ~_OUTBOX.c.edit),
+    exists().where(*_DUE, _NOT_BUSY, _OUTBOX.c.edit),
+)
+# Up to :limit due edits, locked: replies before bulk, oldest first.
+DUE_EDITS = (
+    select(OutboxMessage)
+    .where(*_DUE, _NOT_BUSY, OutboxMessage.edit)
+    .order_by(OutboxMessage.bulk, OutboxMessage.id)
+    .limit(bindparam("at_most", type_=Integer()))
+    .with_for_update(skip_locked=True)
+)
+_CLAIM = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id.in_(
+            select(_OUTBOX.c.id)
+            .where(*_DUE, _NOT_BUSY, ~_OUTBOX.c.edit)
+            .order_by(_OUTBOX.c.bulk, _OUTBOX.c.id)
+            .limit(bindparam("at_most", type_=Integer()))
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+    )
+    .values(claimed_until=bindparam("claim_until"))
+    .returning(*_OUTBOX.c)
+)
+
+
+def due(platform: str, now: datetime, busy: Collection[str] = ()) -> dict[str, Any]:
+    """The values the statements for due rows (DUE_IN_BUSY, DUE_KINDS, DUE_EDITS) bind:
+    pending rows of `platform` due at `now` that no worker holds a claim on, of chats not
+    in `busy` (DUE_IN_BUSY: of chats in `busy`)."""
+    return {"of_platform": platform, "due_at": now, "busy_chats": list(busy)}
+
+
 def claim_due(
     session: Session,
     platform: str,
@@ -406,36 +458,8 @@ def claim_due(
     One UPDATE ... RETURNING that reads no row into the session; on PostgreSQL it skips
     rows another worker is claiming at the same moment.
     """
-    c = _OUTBOX.c
-    claimable = (
-        select(c.id)
-        .where(*due_rows(platform, now, busy), ~c.edit)
-        .order_by(c.bulk, c.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    claim = (
-        update(_OUTBOX)
-        .where(c.id.in_(claimable.scalar_subquery()))
-        .values(claimed_until=until)
-        .returning(*_OUTBOX.c)
-    )
-    return sorted(session.execute(claim), key=lambda row: (row.bulk, row.id))
-
-
-def due_rows(
-    platform: str, now: datetime, busy: Collection[str] = ()
-) -> tuple[ColumnElement[bool], ...]:
-    """Pending rows of `platform` due at `now` that no worker holds a claim on, of chats
-    not in `busy`."""
-    c = _OUTBOX.c
-    return (
-        c.platform == platform,
-        c.state == OutboxState.PENDING,
-        c.not_before <= now,
-        or_(c.claimed_until.is_(None), c.claimed_until <= now),
-        *((c.chat_id.not_in(busy),) if busy else ()),
-    )
+    values = {**due(platform, now, busy), "claim_until": until, "at_most": limit}
+    return sorted(session.execute(_CLAIM, values), key=lambda row: (row.bulk, row.id))
 
 
 def mark_sent(session: Session, now: datetime, sent: Mapping[int, str | None]) -> None:

@@ -11,12 +11,23 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, exists, func, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.db import Database, is_sqlite
-from bot.delivery import claim_due, due_rows, envelope_of, handed, mark_sent, scrub, stage
+from bot.delivery import (
+    DUE_EDITS,
+    DUE_IN_BUSY,
+    DUE_KINDS,
+    claim_due,
+    due,
+    envelope_of,
+    handed,
+    mark_sent,
+    scrub,
+    stage,
+)
 from bot.election import nudge, serve_elected
 from bot.messages import ChatKind, Envelope
 from bot.services.community.circles import move_chat, unbind_chat
@@ -403,19 +414,12 @@ class OutboxWorker:
         `_edited`); then messages, claimed by one statement (see `claim_due`).
         """
         now = self.clock.now()
-        due = due_rows(self.platform, now)
-        elsewhere = due_rows(self.platform, now, busy)
+        values = due(self.platform, now, busy)
         waiting: set[str] = set()
         with self.db.reading() as session:
             if busy:
-                in_busy = OutboxMessage.chat_id.in_(busy)
-                waiting.update(session.scalars(select(OutboxMessage.chat_id).where(*due, in_busy)))
-            messages, edits = session.execute(
-                select(
-                    exists().where(*elsewhere, ~OutboxMessage.edit),
-                    exists().where(*elsewhere, OutboxMessage.edit),
-                )
-            ).one()
+                waiting.update(session.scalars(DUE_IN_BUSY, values))
+            messages, edits = session.execute(DUE_KINDS, values).one()
         if not (messages or edits):
             return [], waiting
         until = now + timedelta(seconds=self.claim_seconds)
@@ -455,16 +459,10 @@ class OutboxWorker:
     ) -> list[tuple[int, Envelope]]:
         """Claim up to `free` due edits, one per chat not `busy`; chats with due edits left
         (or an edit that waits for its message) join `waiting`."""
-        query = (
-            select(OutboxMessage)
-            .where(*due_rows(self.platform, now, busy), OutboxMessage.edit)
-            .order_by(OutboxMessage.bulk, OutboxMessage.id)
-            .limit(max(self.batch, 4 * free))
-            .with_for_update(skip_locked=True)
-        )
+        values = {**due(self.platform, now, busy), "at_most": max(self.batch, 4 * free)}
         ready: list[tuple[int, Envelope]] = []
         chats: set[str] = set()
-        for row in session.scalars(query).all():
+        for row in session.scalars(DUE_EDITS, values).all():
             if len(ready) >= free or row.chat_id in chats:
                 waiting.add(row.chat_id)
                 continue
