@@ -15,6 +15,7 @@ from sqlalchemy import (
     Exists,
     Integer,
     Row,
+    ScalarSelect,
     bindparam,
     delete,
     exists,
@@ -434,6 +435,38 @@ _CLAIM = (
     )
     .values(claimed_until=bindparam("claim_until"))
     .returning(*_OUTBOX.c)
+)
+
+# The rows of one message (:of_platform, :in_chat, :with_key) besides the edit :edit_id.
+_SAME_MESSAGE = (
+    _OUTBOX.c.platform == bindparam("of_platform"),
+    _OUTBOX.c.chat_id == bindparam("in_chat"),
+    _OUTBOX.c.key == bindparam("with_key"),
+)
+_BEFORE_EDIT = _OUTBOX.c.id < bindparam("edit_id")
+
+
+def _original(column: ColumnElement[Any]) -> ScalarSelect[Any]:
+    """A column of the message the edit edits: its newest row that is no edit."""
+    return (
+        select(column)
+        .where(*_SAME_MESSAGE, ~_OUTBOX.c.edit, _BEFORE_EDIT)
+        .order_by(_OUTBOX.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+# What an edit waits for, in one statement: a newer edit of its message, the latest time an
+# older edit still waits for, and the state, time and sent id of the message it edits.
+EDIT_STATE = select(
+    exists().where(*_SAME_MESSAGE, _OUTBOX.c.edit, _OUTBOX.c.id > bindparam("edit_id")),
+    select(func.max(_OUTBOX.c.not_before))
+    .where(*_SAME_MESSAGE, _OUTBOX.c.edit, _OUTBOX.c.state == OutboxState.PENDING, _BEFORE_EDIT)
+    .scalar_subquery(),
+    _original(_OUTBOX.c.state),
+    _original(_OUTBOX.c.not_before),
+    _original(_OUTBOX.c.sent_message_id),
 )
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -20,6 +20,7 @@ from bot.delivery import (
     DUE_EDITS,
     DUE_IN_BUSY,
     DUE_KINDS,
+    EDIT_STATE,
     claim_due,
     due,
     envelope_of,
@@ -500,43 +501,26 @@ class OutboxWorker:
         one waits out the flood wait of an older one, so a flood wait delays the
         message's final state but never loses it.
         """
-        same_message = (
-            OutboxMessage.platform == row.platform,
-            OutboxMessage.chat_id == row.chat_id,
-            OutboxMessage.key == row.key,
-        )
-        newer = session.scalar(
-            select(OutboxMessage.id)
-            .where(*same_message, OutboxMessage.edit, OutboxMessage.id > row.id)
-            .limit(1)
-        )
-        if newer is not None:
+        values = {
+            "of_platform": row.platform,
+            "in_chat": row.chat_id,
+            "with_key": row.key,
+            "edit_id": row.id,
+        }
+        newer, waiting, state, due_at, message_id = session.execute(EDIT_STATE, values).one()
+        if newer:
             session.delete(row)
             return None
-        waiting = session.scalar(
-            select(func.max(OutboxMessage.not_before)).where(
-                *same_message,
-                OutboxMessage.edit,
-                OutboxMessage.state == OutboxState.PENDING,
-                OutboxMessage.id < row.id,
-            )
-        )
         if waiting is not None and waiting > row.not_before:
             row.not_before = waiting
             return None
-        original = session.scalar(
-            select(OutboxMessage)
-            .where(*same_message, OutboxMessage.edit.is_(False), OutboxMessage.id < row.id)
-            .order_by(OutboxMessage.id.desc())
-            .limit(1)
-        )
-        if original is not None and original.state == OutboxState.PENDING:
-            row.not_before = max(row.not_before, original.not_before)
+        if state == OutboxState.PENDING:
+            row.not_before = max(row.not_before, due_at)
             return None
-        if original is None or original.sent_message_id is None:
+        if state is None or message_id is None:
             _fail(session, row, "no sent message to edit")
             return None
-        return original.sent_message_id
+        return str(message_id)
 
     async def _deliver(self, row_id: int, envelope: Envelope) -> bool:
         """Send a claimed row and record the outcome; any failure is this row's alone.
