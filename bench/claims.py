@@ -1,4 +1,4 @@
-"""The elected sender's look for other workers' replies: CPU to claim a batch of due rows."""
+"""The elected sender's look for other workers' replies: CPU to claim one due row, and a batch."""
 
 from __future__ import annotations
 
@@ -62,29 +62,36 @@ def look_cost(url: str, rows: int, looks: int) -> float:
 def main() -> None:
     """Time the look on SQLite and on a temporary PostgreSQL server; print the figures."""
     parser = argparse.ArgumentParser(prog="python -m bench.claims", description=__doc__)
-    parser.add_argument("--rows", type=int, default=30, help="due replies a look claims")
+    parser.add_argument(
+        "--rows", type=int, nargs="+", default=[1, 30], help="due replies a look claims"
+    )
     parser.add_argument("--looks", type=int, default=300, help="looks timed")
     options = parser.parse_args()
-    rows, looks = options.rows, options.looks
-    with tempfile.TemporaryDirectory(prefix="linli-bench-") as folder:
-        sqlite = look_cost(f"sqlite:///{Path(folder) / 'claims.db'}", rows, looks)
-    postgresql: float | str
-    try:
-        with report.postgres() as server:
-            server.execute("CREATE DATABASE linli_claims")
-            postgresql = look_cost(server.url("linli_claims"), rows, looks)
-    except report.Unavailable as why:
-        postgresql = f"skipped ({why})"
-    print(f"One look of the elected sender claiming {rows} due replies, {looks} looks timed")
+    looks = options.looks
+    costs: dict[int, tuple[float, float | str]] = {}
+    for rows in options.rows:
+        with tempfile.TemporaryDirectory(prefix="linli-bench-") as folder:
+            sqlite = look_cost(f"sqlite:///{Path(folder) / 'claims.db'}", rows, looks)
+        postgresql: float | str
+        try:
+            with report.postgres() as server:
+                server.execute("CREATE DATABASE linli_claims")
+                postgresql = look_cost(server.url("linli_claims"), rows, looks)
+        except report.Unavailable as why:
+            postgresql = f"skipped ({why})"
+        costs[rows] = (sqlite, postgresql)
+    print(f"One look of the elected sender claiming due replies, {looks} looks timed")
     print(report.environment())
-    table = [("backend", "ms of CPU a look", "per row")]
-    for name, cost in (("SQLite", sqlite), ("PostgreSQL", postgresql)):
-        if isinstance(cost, str):
-            table.append((name, cost, ""))
-        else:
-            table.append((name, f"{cost:.2f}", f"{cost / rows:.3f}"))
-    report.print_table(table, left=1)
-    print(f"\nreproduce: .venv/bin/python -m bench.claims --rows {rows} --looks {looks}")
+    table = [("replies", "backend", "ms of CPU a look", "per row")]
+    for rows, (sqlite, postgresql) in costs.items():
+        for name, cost in (("SQLite", sqlite), ("PostgreSQL", postgresql)):
+            if isinstance(cost, str):
+                table.append((str(rows), name, cost, ""))
+            else:
+                table.append((str(rows), name, f"{cost:.2f}", f"{cost / rows:.3f}"))
+    report.print_table(table, left=2)
+    rows_given = " ".join(str(rows) for rows in options.rows)
+    print(f"\nreproduce: .venv/bin/python -m bench.claims --rows {rows_given} --looks {looks}")
 
 
 if __name__ == "__main__":
