@@ -8,7 +8,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -495,14 +495,26 @@ def claim_due(
     return sorted(session.execute(_CLAIM, values), key=lambda row: (row.bulk, row.id))
 
 
-def mark_sent(session: Session, now: datetime, sent: Mapping[int, str | None]) -> None:
-    """Mark rows sent (with the platform's message id) and `scrub` them, in two statements
-    that read no row into the session: the sender marks every reply of every worker."""
+class Sent(NamedTuple):
+    """An outbox row that went out: its id, the platform's id of the message, and whether
+    it went to a private chat."""
+
+    row_id: int
+    message_id: str | None
+    private: bool
+
+
+def mark_sent(session: Session, now: datetime, sent: Collection[Sent]) -> None:
+    """Mark rows sent (with the platform's message id) and `scrub` them, reading no row into
+    the session: one statement, and a second when some went to private chats (such a row
+    goes entirely when its person is no longer known). The sender marks every worker's."""
     if not sent:
         return
-    marks = [{"row_id": row, "at": now, "message_id": message} for row, message in sent.items()]
+    marks = [{"row_id": row.row_id, "at": now, "message_id": row.message_id} for row in sent]
     session.execute(_MARK_SENT, marks)
-    session.execute(_FORGET_UNKNOWN, {"ids": list(sent)})
+    private = [row.row_id for row in sent if row.private]
+    if private:
+        session.execute(_FORGET_UNKNOWN, {"ids": private})
 
 
 def erase_person(

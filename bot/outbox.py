@@ -21,6 +21,7 @@ from bot.delivery import (
     DUE_IN_BUSY,
     DUE_KINDS,
     EDIT_STATE,
+    Sent,
     claim_due,
     due,
     envelope_of,
@@ -137,7 +138,7 @@ class OutboxWorker:
         self._stop: asyncio.Event | None = None
         self._nudged = 0.0
         self._settled = False
-        self._marks: list[tuple[int, str | None, asyncio.Future[None]]] = []
+        self._marks: list[tuple[Sent, asyncio.Future[None]]] = []
         self._marking: asyncio.Task[None] | None = None
         self._role = f"outbox:{self.platform}"
         self._elected = False
@@ -373,10 +374,10 @@ class OutboxWorker:
                 self._look = True
         return sent
 
-    async def _record_sent(self, row_id: int, message_id: str | None) -> None:
+    async def _record_sent(self, sent: Sent) -> None:
         """Mark a row sent, in one transaction with the others settling at the same time."""
         done = asyncio.get_running_loop().create_future()
-        self._marks.append((row_id, message_id, done))
+        self._marks.append((sent, done))
         if self._marking is None or self._marking.done():
             self._marking = asyncio.create_task(self._mark_batches())
         await asyncio.shield(done)
@@ -385,12 +386,12 @@ class OutboxWorker:
         while self._marks:
             batch, self._marks = self._marks, []
             try:
-                await asyncio.to_thread(self._mark_sent, [(row, sent) for row, sent, _ in batch])
+                await asyncio.to_thread(self._mark_sent, [sent for sent, _ in batch])
             except Exception as error:
-                for _, _, done in batch:
+                for _, done in batch:
                     done.set_exception(error)
             else:
-                for _, _, done in batch:
+                for _, done in batch:
                     done.set_result(None)
 
     def _stopping(self) -> bool:
@@ -542,7 +543,8 @@ class OutboxWorker:
             raise
         else:
             if row_id >= 0:
-                await self._record_sent(row_id, message_id)
+                private = envelope.target.kind == ChatKind.PRIVATE
+                await self._record_sent(Sent(row_id, message_id, private))
             return True
         finally:
             self._handed_ids.discard(handed_id)
@@ -583,10 +585,10 @@ class OutboxWorker:
         """The claimed row, its claim released and this attempt counted."""
         return _attempted(session.get_one(OutboxMessage, row_id))
 
-    def _mark_sent(self, sent: list[tuple[int, str | None]]) -> None:
+    def _mark_sent(self, sent: list[Sent]) -> None:
         """Mark rows sent, without reading them (see `mark_sent`)."""
         with self.db.transaction() as session:
-            mark_sent(session, self.clock.now(), dict(sent))
+            mark_sent(session, self.clock.now(), sent)
 
     async def _retry(self, row_id: int, retry: RetryLater, cause: Exception) -> None:
         delay = await asyncio.to_thread(self._postpone, row_id, retry)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import VirtualClock
 from bot.db import Database
-from bot.delivery import PostOffice
+from bot.delivery import PostOffice, Sent
 from bot.messages import ChatKind, Envelope, PlatformTraits, Reply, Target
 from bot.outbox import OutboxWorker
 from bot.services.community.people import ensure_identity
@@ -324,8 +324,12 @@ def test_marking_sent_reads_no_row_and_forgets_what_was_said(db: Database) -> No
         ids = [envelope.outbox_id or 0 for envelope in staged]
     assert len(ids) == 3
     worker = OutboxWorker(db, clock, "telegram", SlowSender())
+    sent = [
+        Sent(row, f"m{n}", kind == ChatKind.PRIVATE)
+        for n, (row, (_, kind)) in enumerate(zip(ids, targets, strict=True))
+    ]
     with captured(db.engine) as statements:
-        worker._mark_sent([(row, f"m{n}") for n, row in enumerate(ids)])
+        worker._mark_sent(sent)
     assert not [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     with db.transaction() as session:
         rows = {row.id: row for row in session.scalars(select(OutboxMessage))}
@@ -337,3 +341,22 @@ def test_marking_sent_reads_no_row_and_forgets_what_was_said(db: Database) -> No
         ("-1", OutboxState.SENT, "m0", 1, {}, []),
         ("555", OutboxState.SENT, "m1", 1, {}, []),
     ]
+
+
+def test_marking_replies_to_groups_alone_costs_one_statement(db: Database) -> None:
+    """Only a batch with a private reply asks whether its person is still known."""
+    clock = VirtualClock(START)
+    office = PostOffice({"telegram": PlatformTraits(durable=True)})
+    envelopes = [
+        Envelope(Target("telegram", chat, ChatKind.GROUP), Reply("core.help", {}), "zh-Hans")
+        for chat in ("-1", "-2")
+    ]
+    with db.transaction() as session:
+        ids = [e.outbox_id or 0 for e in office.prepare(session, envelopes, clock.now(), None)]
+    worker = OutboxWorker(db, clock, "telegram", SlowSender())
+    with captured(db.engine) as statements:
+        worker._mark_sent([Sent(row, "m", False) for row in ids])
+    assert [s.split()[0].upper() for s in statements if "outbox" in s] == ["UPDATE"]
+    with db.transaction() as session:
+        states = session.scalars(select(OutboxMessage.state).order_by(OutboxMessage.id)).all()
+    assert states == [OutboxState.SENT, OutboxState.SENT]
