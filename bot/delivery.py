@@ -413,7 +413,7 @@ DUE_KINDS = select(
     exists().where(*_DUE, _NOT_BUSY, ~_OUTBOX.c.edit),
     exists().where(*_DUE, _NOT_BUSY, _OUTBOX.c.edit),
 )
-# Up to :limit due edits, locked: replies before bulk, oldest first.
+# Up to :at_most due edits, locked: replies before bulk, oldest first.
 DUE_EDITS = (
     select(OutboxMessage)
     .where(*_DUE, _NOT_BUSY, OutboxMessage.edit)
