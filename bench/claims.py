@@ -68,23 +68,23 @@ def main() -> None:
     parser.add_argument("--looks", type=int, default=300, help="looks timed")
     options = parser.parse_args()
     looks = options.looks
-    costs: dict[int, tuple[float, float | str]] = {}
-    for rows in options.rows:
-        with tempfile.TemporaryDirectory(prefix="linli-bench-") as folder:
-            sqlite = look_cost(f"sqlite:///{Path(folder) / 'claims.db'}", rows, looks)
-        postgresql: float | str
-        try:
-            with report.postgres() as server:
-                server.execute("CREATE DATABASE linli_claims")
-                postgresql = look_cost(server.url("linli_claims"), rows, looks)
-        except report.Unavailable as why:
-            postgresql = f"skipped ({why})"
-        costs[rows] = (sqlite, postgresql)
+    sqlite: dict[int, float] = {}
+    with tempfile.TemporaryDirectory(prefix="linli-bench-") as folder:
+        for rows in options.rows:
+            sqlite[rows] = look_cost(f"sqlite:///{Path(folder) / f'claims{rows}.db'}", rows, looks)
+    postgresql: dict[int, float | str] = {}
+    try:
+        with report.postgres() as server:
+            for rows in options.rows:
+                server.execute(f"CREATE DATABASE linli_claims{rows}")
+                postgresql[rows] = look_cost(server.url(f"linli_claims{rows}"), rows, looks)
+    except report.Unavailable as why:
+        postgresql = {rows: f"skipped ({why})" for rows in options.rows}
     print(f"One look of the elected sender claiming due replies, {looks} looks timed")
     print(report.environment())
     table = [("replies", "backend", "ms of CPU a look", "per row")]
-    for rows, (sqlite, postgresql) in costs.items():
-        for name, cost in (("SQLite", sqlite), ("PostgreSQL", postgresql)):
+    for rows in options.rows:
+        for name, cost in (("SQLite", sqlite[rows]), ("PostgreSQL", postgresql[rows])):
             if isinstance(cost, str):
                 table.append((str(rows), name, cost, ""))
             else:
