@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -133,10 +134,20 @@ class PostgresServer:
     def stop(self) -> None:
         """Stop the server and remove its files."""
         if self.process is not None:
-            self.process.terminate()
+            self._shut_down()
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
         shutil.rmtree(self.root, ignore_errors=True)
+
+    def _shut_down(self) -> None:
+        """Ask the postmaster itself for a fast shutdown. `runuser`, told to stop, would stop
+        it too, but only after sleeping two seconds, and then kill it."""
+        assert self.process is not None
+        try:
+            postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+            os.kill(postmaster, signal.SIGINT)
+        except (OSError, ValueError, IndexError):
+            self.process.terminate()
