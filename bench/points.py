@@ -204,7 +204,13 @@ def _ledger(database: Database, first: int, members: int, community_id: int, cou
                 for n in range(members)
             ],
         )
-        accounts = list(session.scalars(select(PointsAccount.id).order_by(PointsAccount.id)))
+        accounts = list(
+            session.scalars(
+                select(PointsAccount.id)
+                .where(PointsAccount.programme_id == programme.id)
+                .order_by(PointsAccount.id)
+            )
+        )
     rows = _entries(accounts, community_id, count, rng)
     if database.engine.dialect.name == "postgresql":
         _copy(database, rows)
@@ -212,8 +218,9 @@ def _ledger(database: Database, first: int, members: int, community_id: int, cou
         _executemany(database, rows)
     with database.engine.begin() as connection:
         connection.exec_driver_sql(
-            "UPDATE points_accounts SET balance = (SELECT COALESCE(SUM(amount), 0) "
-            "FROM points_entries WHERE points_entries.account_id = points_accounts.id)"
+            "UPDATE points_accounts SET balance = sums.total FROM (SELECT account_id, "
+            "SUM(amount) AS total FROM points_entries GROUP BY account_id) AS sums "
+            "WHERE sums.account_id = points_accounts.id"
         )
 
 
