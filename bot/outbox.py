@@ -178,6 +178,9 @@ class OutboxWorker:
             if envelope.direct:
                 envelope.outbox_id = next(self._direct_ids)
             assert envelope.outbox_id is not None
+            # A row a look claimed first is already on its way.
+            if envelope.outbox_id in self._handed_ids:
+                continue
             self._handed.append((envelope.outbox_id, envelope))
             self._handed_ids.add(envelope.outbox_id)
         if envelopes:
@@ -261,14 +264,14 @@ class OutboxWorker:
     async def _send_until(self, stop: asyncio.Event) -> None:
         """Send until `stop` is set; sleeps until woken, handed rows or the next retry falls due.
 
-        Claims left by an earlier sender are taken back first: only the elected one sends.
+        Claims left by an earlier sender are taken back before this worker counts as the
+        sender, so none of the replies claimed for it to be handed is taken back, found by
+        a look and sent twice.
         """
         self._stop = stop
-        # Envelopes handed before are this worker's to send (a worker that is not the
-        # sender passes them on; see `take`), and the query for due rows skips them.
-        self._elected = True
         try:
             await asyncio.to_thread(self._release_all)
+            self._elected = True
             while not stop.is_set():
                 await self._drain_then_idle(stop)
         finally:

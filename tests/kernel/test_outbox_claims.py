@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections import Counter
 from datetime import timedelta
@@ -254,32 +255,80 @@ def test_a_reply_to_another_platform_is_left_to_that_platforms_worker(db: Databa
         )
         for n, (platform, chat) in enumerate([("telegram", "-1"), ("wechat", "room@chatroom")])
     ]
-    with db.transaction() as session:
-        staged = office.prepare(
-            session, envelopes, clock.now(), None, timedelta(hours=1), platform="telegram"
-        )
-    with db.transaction() as session:
-        query = select(OutboxMessage.platform, OutboxMessage.claimed_until)
-        claims = {platform: until for platform, until in session.execute(query)}
-    assert claims["telegram"] is not None and claims["wechat"] is None
-
     telegram, wechat = SlowSender(), SlowSender()
 
-    async def take_and_send() -> None:
+    async def stage_take_and_send() -> None:
         worker, stop = OutboxWorker(db, clock, "telegram", telegram), asyncio.Event()
         running = asyncio.create_task(worker.run(stop))
         while not worker.sending:
             await asyncio.sleep(0.01)
+        # As the adapter does: claimed for the worker only once it is the sender.
+        with db.transaction() as session:
+            staged = office.prepare(
+                session, envelopes, clock.now(), None, timedelta(hours=1), platform="telegram"
+            )
+        with db.transaction() as session:
+            query = select(OutboxMessage.platform, OutboxMessage.claimed_until)
+            claims = {platform: until for platform, until in session.execute(query)}
+        assert claims["telegram"] is not None and claims["wechat"] is None
         worker.take(staged, claimed=True)
         while not worker.settled():
             await asyncio.sleep(0.01)
         stop.set()
         await running
 
-    asyncio.run(take_and_send())
+    asyncio.run(stage_take_and_send())
     assert telegram.sent == [0]
     assert asyncio.run(OutboxWorker(db, clock, "wechat", wechat).drain()) == 1
     assert wechat.sent == [1]
+
+
+def test_a_reply_handed_while_a_look_is_sending_it_goes_once(db: Database) -> None:
+    """On SQLite the one worker sends from the start, and at start it takes back the
+    claims a crashed run left: a reply claimed for it at that moment may be found by a
+    look and be on its way when it is handed. It is not sent a second time."""
+    clock = VirtualClock(START)
+    taking_back, on_its_way = threading.Event(), asyncio.Event()
+    sent: list[int] = []
+
+    class Watched(OutboxWorker):
+        def _release_all(self) -> None:
+            taking_back.wait(0.5)
+            super()._release_all()
+
+    async def send(envelope: Envelope) -> str | None:
+        on_its_way.set()
+        await asyncio.sleep(0.2)
+        sent.append(int(envelope.reply.data["number"]))
+        return "1"
+
+    envelope = Envelope(
+        Target("telegram", "-1", ChatKind.GROUP),
+        Reply("deliberation.closed", {"number": 3}),
+        "zh-Hans",
+    )
+
+    async def start() -> None:
+        worker, stop = Watched(db, clock, "telegram", send), asyncio.Event()
+        running = asyncio.create_task(worker.run(stop))
+        while not worker.sending:
+            await asyncio.sleep(0.005)
+        with db.transaction() as session:
+            claim = worker.hand_claim
+            staged = OFFICE.prepare(
+                session, [envelope], clock.now(), None, claim, platform="telegram"
+            )
+        taking_back.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(on_its_way.wait(), 0.5)
+        worker.take(staged, claimed=True)
+        while not worker.settled():
+            await asyncio.sleep(0.01)
+        stop.set()
+        await running
+
+    asyncio.run(asyncio.wait_for(start(), 30))
+    assert sent == [3]
 
 
 def test_staged_rows_go_in_outside_the_unit_of_work(db: Database) -> None:

@@ -302,6 +302,57 @@ async def _never_sent(envelope: Envelope) -> str:
     raise AssertionError("a worker that is not the sender sends nothing")
 
 
+def test_a_reply_claimed_for_a_newly_elected_sender_is_sent_once(pg: Database) -> None:
+    """A worker just elected takes back the claims an earlier sender left. A reply claimed
+    for the new sender is never among them: else a look could claim and send it before
+    the worker is handed it, and then it would be sent again."""
+    sent: list[int] = []
+    taking_back = threading.Event()
+
+    class Watched(OutboxWorker):
+        def _release_all(self) -> None:
+            # Give a reply staged at this moment the time to commit first.
+            taking_back.wait(0.5)
+            super()._release_all()
+
+    async def send(envelope: Envelope) -> str | None:
+        sent.append(_number(envelope))
+        return "1"
+
+    envelope = Envelope(
+        Target("telegram", "-1", ChatKind.GROUP),
+        Reply("deliberation.closed", {"number": 7}),
+        "zh-Hans",
+    )
+    office = PostOffice({"telegram": PlatformTraits(durable=True)})
+    clock = VirtualClock(START)
+
+    async def elected() -> None:
+        worker, stop = Watched(pg, clock, "telegram", send), asyncio.Event()
+        running = asyncio.create_task(worker.run(stop))
+        while not worker.sending:
+            await asyncio.sleep(0.005)
+        with pg.transaction() as session:
+            claim = worker.hand_claim
+            staged = office.prepare(
+                session, [envelope], clock.now(), None, claim, platform="telegram"
+            )
+        taking_back.set()
+        # The adapter hands the reply over as soon as it is staged; here a look has every
+        # chance to find it first.
+        for _ in range(50):
+            await asyncio.sleep(0.01)
+        worker.take(staged, claimed=True)
+        while not worker.settled():
+            await asyncio.sleep(0.01)
+        stop.set()
+        await running
+
+    asyncio.run(asyncio.wait_for(elected(), 30))
+    assert sent == [7]
+    assert _all_sent(pg)
+
+
 def test_replies_handed_to_a_worker_that_lost_the_election_go_out_through_the_sender(
     pg: Database,
 ) -> None:
