@@ -19,6 +19,7 @@ from bot.outbox import OutboxWorker
 from bot.services.community.people import ensure_identity
 from models import OutboxMessage, OutboxState
 from tests.conftest import START
+from tests.support.outbox import as_sender, stage_for, taking_back_late
 from tests.support.queries import captured
 
 OFFICE = PostOffice({"telegram": PlatformTraits(durable=True)})
@@ -258,24 +259,14 @@ def test_a_reply_to_another_platform_is_left_to_that_platforms_worker(db: Databa
     telegram, wechat = SlowSender(), SlowSender()
 
     async def stage_take_and_send() -> None:
-        worker, stop = OutboxWorker(db, clock, "telegram", telegram), asyncio.Event()
-        running = asyncio.create_task(worker.run(stop))
-        while not worker.sending:
-            await asyncio.sleep(0.01)
-        # As the adapter does: claimed for the worker only once it is the sender.
-        with db.transaction() as session:
-            staged = office.prepare(
-                session, envelopes, clock.now(), None, timedelta(hours=1), platform="telegram"
-            )
-        with db.transaction() as session:
-            query = select(OutboxMessage.platform, OutboxMessage.claimed_until)
-            claims = {platform: until for platform, until in session.execute(query)}
-        assert claims["telegram"] is not None and claims["wechat"] is None
-        worker.take(staged, claimed=True)
-        while not worker.settled():
-            await asyncio.sleep(0.01)
-        stop.set()
-        await running
+        worker = OutboxWorker(db, clock, "telegram", telegram)
+        async with as_sender(worker):
+            staged = stage_for(db, worker, office, envelopes, clock.now())
+            with db.transaction() as session:
+                query = select(OutboxMessage.platform, OutboxMessage.claimed_until)
+                claims = {platform: until for platform, until in session.execute(query)}
+            assert claims["telegram"] is not None and claims["wechat"] is None
+            worker.take(staged, claimed=True)
 
     asyncio.run(stage_take_and_send())
     assert telegram.sent == [0]
@@ -291,11 +282,6 @@ def test_a_reply_handed_while_a_look_is_sending_it_goes_once(db: Database) -> No
     taking_back, on_its_way = threading.Event(), asyncio.Event()
     sent: list[int] = []
 
-    class Watched(OutboxWorker):
-        def _release_all(self) -> None:
-            taking_back.wait(0.5)
-            super()._release_all()
-
     async def send(envelope: Envelope) -> str | None:
         on_its_way.set()
         await asyncio.sleep(0.2)
@@ -309,23 +295,13 @@ def test_a_reply_handed_while_a_look_is_sending_it_goes_once(db: Database) -> No
     )
 
     async def start() -> None:
-        worker, stop = Watched(db, clock, "telegram", send), asyncio.Event()
-        running = asyncio.create_task(worker.run(stop))
-        while not worker.sending:
-            await asyncio.sleep(0.005)
-        with db.transaction() as session:
-            claim = worker.hand_claim
-            staged = OFFICE.prepare(
-                session, [envelope], clock.now(), None, claim, platform="telegram"
-            )
-        taking_back.set()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(on_its_way.wait(), 0.5)
-        worker.take(staged, claimed=True)
-        while not worker.settled():
-            await asyncio.sleep(0.01)
-        stop.set()
-        await running
+        worker = taking_back_late(taking_back)(db, clock, "telegram", send)
+        async with as_sender(worker):
+            staged = stage_for(db, worker, OFFICE, [envelope], clock.now())
+            taking_back.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(on_its_way.wait(), 0.5)
+            worker.take(staged, claimed=True)
 
     asyncio.run(asyncio.wait_for(start(), 30))
     assert sent == [3]

@@ -23,6 +23,7 @@ from bot.outbox import OutboxWorker
 from bot.scheduler import Scheduler
 from models import OutboxMessage, OutboxState
 from tests.conftest import START, _fresh_postgres
+from tests.support.outbox import as_sender, stage_for, taking_back_late
 from tests.support.postgres_server import PostgresServer
 
 ROWS = 12
@@ -309,12 +310,6 @@ def test_a_reply_claimed_for_a_newly_elected_sender_is_sent_once(pg: Database) -
     sent: list[int] = []
     taking_back = threading.Event()
 
-    class Watched(OutboxWorker):
-        def _release_all(self) -> None:
-            # Give a reply staged at this moment the time to commit first.
-            taking_back.wait(0.5)
-            super()._release_all()
-
     async def send(envelope: Envelope) -> str | None:
         sent.append(_number(envelope))
         return "1"
@@ -328,25 +323,14 @@ def test_a_reply_claimed_for_a_newly_elected_sender_is_sent_once(pg: Database) -
     clock = VirtualClock(START)
 
     async def elected() -> None:
-        worker, stop = Watched(pg, clock, "telegram", send), asyncio.Event()
-        running = asyncio.create_task(worker.run(stop))
-        while not worker.sending:
-            await asyncio.sleep(0.005)
-        with pg.transaction() as session:
-            claim = worker.hand_claim
-            staged = office.prepare(
-                session, [envelope], clock.now(), None, claim, platform="telegram"
-            )
-        taking_back.set()
-        # The adapter hands the reply over as soon as it is staged; here a look has every
-        # chance to find it first.
-        for _ in range(50):
-            await asyncio.sleep(0.01)
-        worker.take(staged, claimed=True)
-        while not worker.settled():
-            await asyncio.sleep(0.01)
-        stop.set()
-        await running
+        worker = taking_back_late(taking_back)(pg, clock, "telegram", send)
+        async with as_sender(worker):
+            staged = stage_for(pg, worker, office, [envelope], clock.now())
+            taking_back.set()
+            # The adapter hands a reply over as soon as it is staged; here a look has
+            # every chance to find it first.
+            await asyncio.sleep(0.5)
+            worker.take(staged, claimed=True)
 
     asyncio.run(asyncio.wait_for(elected(), 30))
     assert sent == [7]
