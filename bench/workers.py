@@ -332,7 +332,7 @@ def replay(
 def _server_cpu(server: PostgresServer) -> float:
     """CPU seconds the PostgreSQL server used so far: the postmaster, the backends it
     reaped and the processes it runs now."""
-    postmaster = (server.data / "postmaster.pid").read_text().split()[0]
+    postmaster = str(server.postmaster_pid())
     total = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:

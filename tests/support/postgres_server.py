@@ -147,7 +147,10 @@ class PostgresServer:
         it too, but only after sleeping two seconds, and then kill it."""
         assert self.process is not None
         try:
-            postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
-            os.kill(postmaster, signal.SIGINT)
+            os.kill(self.postmaster_pid(), signal.SIGINT)
         except (OSError, ValueError, IndexError):
             self.process.terminate()
+
+    def postmaster_pid(self) -> int:
+        """The running server's postmaster, as it wrote itself down in its data directory."""
+        return int((self.data / "postmaster.pid").read_text().split()[0])
