@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 from bot.db import rows
 from bot.errors import DomainError
 from bot.messages import UserRef
+from bot.queries import Query
 from bot.services.common import access, audit
 from bot.services.common.names import clean_name
 from bot.services.community import households, roles
@@ -517,7 +518,7 @@ def community_of(session: Session, circle: Circle) -> str:
     return community.name if community else ""
 
 
-_CIRCLES_OF = (
+_CIRCLES_OF = Query(
     select(Place.name.label("place"), Circle.name, Circle.kind)
     .select_from(Membership)
     .join(Circle, Circle.id == Membership.circle_id)

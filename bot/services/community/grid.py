@@ -12,6 +12,7 @@ from sqlalchemy.orm.util import identity_key
 
 from bot.db import rows
 from bot.errors import DomainError
+from bot.queries import Query
 from bot.services.common.keywords import normalise, with_digits
 from models import Place, PlaceKind
 
@@ -98,7 +99,7 @@ _A_LISTED_ROOM = (
 )
 _PLACES = select(Place).where(Place.id.in_(bindparam("ids")))
 _NAMES = select(Place.id, Place.kind, Place.name).where(Place.id.in_(bindparam("ids")))
-_PATH = select(Place.path).where(Place.id == bindparam("id"))
+_PATH = Query(select(Place.path).where(Place.id == bindparam("id")))
 _KEPT = "places read by the grid"
 
 

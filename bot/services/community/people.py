@@ -14,6 +14,7 @@ from bot.db import rows
 from bot.delivery import erase_person
 from bot.errors import DomainError
 from bot.messages import UserRef
+from bot.queries import Query
 from bot.services.common import audit
 from bot.services.common.keywords import normalise
 from bot.services.common.names import clean_name
@@ -43,7 +44,7 @@ _IDENTITY = (
 )
 
 
-_SENDER = (
+_SENDER = Query(
     select(
         Identity.id.label("identity_id"),
         Identity.display_name.label("account_name"),
@@ -111,7 +112,7 @@ class Sender:
 def find_sender(session: Session, platform: str, external_id: str) -> Sender | None:
     """A known platform account and its resident, read as one row."""
     found = rows(session, _SENDER, {"platform": platform, "external_id": external_id})
-    return Sender(**found[0]._mapping) if found else None
+    return Sender(**found[0]._asdict()) if found else None
 
 
 def unchanged(sender: Sender, display_name: str, username: str = "") -> bool:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, aliased
 from bot.db import rows
 from bot.errors import DomainError
 from bot.messages import UserRef
+from bot.queries import Query
 from bot.services.common import access, audit
 from bot.services.community.grid import ancestor_of_kind, full_name, full_names
 from bot.services.community.people import find_member_by_name, mentioned
@@ -255,7 +256,7 @@ def change_in_circle(
 
 _CIRCLE_PLACE = aliased(Place)
 # A grant is held at a place or in a circle: the place's path, or the circle's names.
-_HELD = (
+_HELD = Query(
     select(
         RoleGrant.role,
         Place.path,

@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.db import rows
 from bot.errors import DomainError
 from bot.messages import Envelope, Reply
+from bot.queries import Query
 from bot.services.common import access
 from bot.services.common.outreach import holders_at, to_person
 from bot.services.community.grid import ancestor_of_kind, full_name
@@ -169,7 +170,7 @@ def _acked_households(session: Session, notice: Notice) -> set[int]:
     return {h for h in session.scalars(_acked(notice)) if h is not None}
 
 
-_REACHED_PLACES = (
+_REACHED_PLACES = Query(
     select(Place.path)
     .join(NoticeCircle, NoticeCircle.place_id == Place.id)
     .where(NoticeCircle.notice_id == bindparam("notice"))

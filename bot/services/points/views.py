@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.db import rows
 from bot.errors import DomainError
+from bot.queries import Query
 from bot.services.common import access
 from bot.services.community.people import Member, Named, people_named
 from bot.services.points import ledger
@@ -84,13 +85,15 @@ _ACCOUNT_ROWS = select(
     PointsProgramme.expiry_day,
 ).join_from(PointsAccount, PointsProgramme, PointsProgramme.id == PointsAccount.programme_id)
 # A member without a household has no household accounts: `household_id = NULL` is never true.
-_ACCOUNTS = _ACCOUNT_ROWS.where(
-    or_(
-        PointsAccount.resident_id == bindparam("resident"),
-        PointsAccount.household_id == bindparam("household"),
-    )
-).order_by(PointsAccount.id)
-_OWN_ACCOUNTS = _ACCOUNT_ROWS.where(PointsAccount.resident_id == bindparam("resident"))
+_ACCOUNTS = Query(
+    _ACCOUNT_ROWS.where(
+        or_(
+            PointsAccount.resident_id == bindparam("resident"),
+            PointsAccount.household_id == bindparam("household"),
+        )
+    ).order_by(PointsAccount.id)
+)
+_OWN_ACCOUNTS = Query(_ACCOUNT_ROWS.where(PointsAccount.resident_id == bindparam("resident")))
 
 
 def _accounts(session: Session, member: Member) -> Sequence[Row[Any]]:

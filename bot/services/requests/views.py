@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import rows
+from bot.queries import Query
 from bot.services.common import access
 from bot.services.common.when import local_text
 from bot.services.community.grid import ancestor_of_kind
@@ -120,7 +121,7 @@ _UNDER = _UNDER.union(
     .join(_UNDER, ChainNode.parent_id == _UNDER.c.id)
     .where(ChainNode.community_id == bindparam("community"))
 )
-_BELOW = select(_UNDER.c.id).where(_UNDER.c.id.not_in(_MINE))
+_BELOW = Query(select(_UNDER.c.id).where(_UNDER.c.id.not_in(_MINE)))
 
 
 def _nodes_below(session: Session, viewer: Resident, community: Place) -> list[int]:

@@ -1,0 +1,95 @@
+"""A constant Query reads what SQLAlchemy's own execution reads, on each backend."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import bindparam, column, or_, select, table
+from sqlalchemy.exc import DBAPIError
+
+from bot.db import Database, rows
+from bot.queries import Query
+from models import Place, PlaceKind
+from tests.conftest import START as T0
+from tests.support.queries import captured
+
+# A literal (the kind), a parameter used twice (the name), a converted parameter (the time),
+# and columns SQLAlchemy converts on the way out: an enum, a boolean and an aware datetime.
+_ESTATES = (
+    select(Place.id, Place.kind, Place.name, Place.number, Place.listed, Place.verified_at)
+    .where(
+        Place.kind == PlaceKind.ESTATE,
+        or_(Place.verified_at >= bindparam("since"), Place.name == bindparam("name")),
+        Place.path != bindparam("name"),
+    )
+    .order_by(Place.id)
+)
+_PARAMS = {"since": T0, "name": "东苑"}
+
+
+def _seed(db: Database) -> None:
+    with db.transaction() as session:
+        session.add_all(
+            [
+                Place(kind=PlaceKind.ESTATE, name="东苑", path="1", listed=False),
+                Place(kind=PlaceKind.ESTATE, name="西苑", path="2", number=7, verified_at=T0),
+                Place(kind=PlaceKind.ESTATE, name="南苑", path="3", verified_at=T0 - timedelta(1)),
+                Place(kind=PlaceKind.COMMUNITY, name="东苑", path="4"),
+            ]
+        )
+
+
+def _ordinary(db: Database) -> list[Any]:
+    with db.reading() as session:
+        return list(session.connection().execute(_ESTATES, _PARAMS).all())
+
+
+def test_a_query_reads_the_same_values_of_the_same_types(db: Database) -> None:
+    _seed(db)
+    query = Query(_ESTATES)
+    with db.reading() as session:
+        found = rows(session, query, _PARAMS)
+        again = rows(session, query, _PARAMS)
+    expected = _ordinary(db)
+    assert [r.name for r in expected] == ["东苑", "西苑"]
+    assert found == again == expected
+    assert [[type(v) for v in r] for r in found] == [[type(v) for v in r] for r in expected]
+    east, west = found
+    assert east.kind is PlaceKind.ESTATE and east.listed is False and east.verified_at is None
+    assert west.listed is True and west.number == 7 and west.verified_at == T0
+    assert west.verified_at.tzinfo == UTC
+
+
+def test_a_querys_statement_is_seen_by_the_engines_cursor_events(db: Database) -> None:
+    """What tests and the query-plan check watch for, a Query runs in sight of."""
+    _seed(db)
+    with captured(db.engine) as seen, db.reading() as session:
+        rows(session, Query(_ESTATES), _PARAMS)
+    assert [s for s in seen if "FROM places" in s] == [str(_ESTATES.compile(db.engine))]
+
+
+def test_a_query_sees_what_its_own_transaction_has_not_yet_flushed(db: Database) -> None:
+    with db.transaction() as session:
+        session.add(Place(kind=PlaceKind.ESTATE, name="东苑", path="1"))
+        assert [r.name for r in rows(session, Query(_ESTATES), _PARAMS)] == ["东苑"]
+
+
+def test_a_query_wants_every_parameter_it_names(db: Database) -> None:
+    with pytest.raises(KeyError), db.reading() as session:
+        rows(session, Query(_ESTATES), {"since": T0})
+
+
+def test_a_query_refuses_a_list_of_values(db: Database) -> None:
+    """An IN list is rendered anew for each length: no SQL to compile once."""
+    listed = Query(select(Place.id).where(Place.id.in_(bindparam("ids", expanding=True))))
+    with pytest.raises(ValueError), db.reading() as session:
+        rows(session, listed, {"ids": [1]})
+
+
+def test_a_failing_query_raises_as_sqlalchemy_does(db: Database) -> None:
+    """A driver's error comes wrapped, as the dispatcher's reconnecting expects."""
+    nowhere = Query(select(column("id")).select_from(table("nowhere")))
+    with pytest.raises(DBAPIError), db.reading() as session:
+        rows(session, nowhere)
