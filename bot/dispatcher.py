@@ -102,7 +102,7 @@ class Dispatcher:
             return self._failed(incoming)
 
     def _read(self, incoming: Incoming, by_row: bool) -> list[Envelope]:
-        with self.db.reading() as session:
+        with self.db.reading(held=True) as session:
             return self._respond(session, incoming, None, direct=True, by_row=by_row)
 
     @staticmethod

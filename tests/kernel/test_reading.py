@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import psycopg
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bot.db import Database, WriteAttempted, is_sqlite
 from models import ProcessedUpdate
@@ -50,3 +53,58 @@ def test_a_reading_session_is_one_snapshot_on_sqlite_and_no_transaction_on_postg
         else:
             assert isinstance(driver, psycopg.Connection)
             assert driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+
+
+def _driver(session: Session) -> Any:
+    return session.connection().connection.driver_connection
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_a_held_reading_keeps_its_threads_connection_but_no_snapshot(db: Database) -> None:
+    """On SQLite a thread answering reading commands keeps one connection: each reading sees
+    what was committed since the last, and between readings holds no transaction open (an
+    open one would keep the write-ahead log from being checkpointed)."""
+    with db.reading(held=True) as session:
+        first = _driver(session)
+        assert session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 0
+    assert not first.in_transaction
+    with db.transaction() as session:
+        session.add(ProcessedUpdate(key="tg:1", processed_at=T0))
+    with db.reading(held=True) as session:
+        assert _driver(session) is first
+        assert session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 1
+    with ThreadPoolExecutor(1) as other:
+        assert other.submit(_held_driver, db).result() is not first
+    with db.reading() as session:
+        assert _driver(session) is not first
+
+
+def _held_driver(db: Database) -> Any:
+    with db.reading(held=True) as session:
+        return _driver(session)
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_a_held_reading_refuses_writes_and_is_whole_again_after_a_failure(db: Database) -> None:
+    with pytest.raises(WriteAttempted), db.reading(held=True) as session:
+        session.add(ProcessedUpdate(key="tg:1", processed_at=T0))
+        session.flush()
+    with pytest.raises(ZeroDivisionError), db.reading(held=True) as session:
+        session.scalar(select(func.count()).select_from(ProcessedUpdate))
+        _ = 1 / 0
+    with db.transaction() as session:
+        session.add(ProcessedUpdate(key="tg:2", processed_at=T0))
+    with db.reading(held=True) as session:
+        assert session.scalar(select(ProcessedUpdate.key)) == "tg:2"
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_disposing_closes_the_connections_threads_hold(db: Database) -> None:
+    with db.reading(held=True) as session:
+        first = _driver(session)
+    db.dispose()
+    with pytest.raises(sqlite3.ProgrammingError):
+        first.execute("SELECT 1")
+    with db.reading(held=True) as session:
+        assert _driver(session) is not first
+        assert session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 0
