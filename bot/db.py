@@ -24,6 +24,9 @@ _READS = ("SELECT", "BEGIN", "WITH")
 # more on a new one (see Dispatcher.handle).
 IDLE_PING_SECONDS = 1.0
 _LAST_USED = "linli_last_used"
+# Threads that may each keep a connection for reading (see `Database.reading`), at most: each
+# is one fewer for the pool to lend, 15 at once.
+HOLDING_THREADS = 2
 # Values in one statement's IN list at most: SQLite allows 32,766 parameters in all.
 IN_LIST = 500
 T = TypeVar("T")
@@ -164,13 +167,15 @@ class Database:
         On SQLite its transaction does not take the write lock, so it never waits for writers.
         On PostgreSQL it runs without a transaction: at READ COMMITTED each statement sees a
         snapshot of its own anyway, and BEGIN and ROLLBACK would be two more round trips.
-        With `held`, on SQLite, it runs on a connection the calling thread keeps for reading:
-        taking one from the pool and giving it back costs as much as a one-row query twice.
+        With `held`, on SQLite, it runs on a connection the calling thread keeps for reading
+        (if no more than HOLDING_THREADS do): taking one from the pool and giving it back
+        costs as much as a one-row query twice.
         """
-        if held and self._sqlite:
+        connection = self._held_connection() if held and self._sqlite else None
+        if connection is not None:
             # The session begins on the connection and, closing, rolls back: no snapshot is
             # kept between readings.
-            with self._sessions(bind=self._held_connection()) as session:
+            with self._sessions(bind=connection) as session:
                 session.connection()
                 yield session
             return
@@ -179,13 +184,16 @@ class Database:
             session.connection(execution_options=self._reading)
             yield session
 
-    def _held_connection(self) -> Connection:
+    def _held_connection(self) -> Connection | None:
+        """This thread's connection for reading; None when HOLDING_THREADS others keep one."""
         connection: Connection | None = getattr(self._held, "connection", None)
         if connection is None or connection.closed:
-            connection = self.engine.connect().execution_options(**self._reading)
-            self._held.connection = connection
             with self._holding_lock:
+                if len(self._holding) >= HOLDING_THREADS:
+                    return None
+                connection = self.engine.connect().execution_options(**self._reading)
                 self._holding.append(connection)
+            self._held.connection = connection
         return connection
 
     def dispose(self) -> None:

@@ -10,8 +10,9 @@ import psycopg
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import QueuePool
 
-from bot.db import Database, WriteAttempted, is_sqlite
+from bot.db import HOLDING_THREADS, Database, WriteAttempted, is_sqlite
 from models import ProcessedUpdate
 from tests.conftest import START as T0
 
@@ -108,3 +109,19 @@ def test_disposing_closes_the_connections_threads_hold(db: Database) -> None:
     with db.reading(held=True) as session:
         assert _driver(session) is not first
         assert session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 0
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_no_more_than_two_threads_keep_a_connection_from_the_pool(db: Database) -> None:
+    """Each connection kept is one fewer for the pool to lend to writers."""
+    assert HOLDING_THREADS == 2
+    with ThreadPoolExecutor(1) as first, ThreadPoolExecutor(1) as second:
+        kept = {first.submit(_held_driver, db).result(), second.submit(_held_driver, db).result()}
+        assert len(kept) == 2
+        assert {first.submit(_held_driver, db).result()} < kept
+    pool = db.engine.pool
+    assert isinstance(pool, QueuePool) and pool.checkedout() == 2
+    with db.reading(held=True) as session:
+        assert _driver(session) not in kept and pool.checkedout() == 3
+        assert session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 0
+    assert pool.checkedout() == 2
