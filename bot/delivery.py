@@ -61,17 +61,21 @@ def resolve_button(session: Session, platform: str, chat_id: str, user_id: str, 
     return button.command
 
 
+# Each backend's INSERT that records a delivery unless it is recorded already, built once.
+_FIRST_DELIVERY = {
+    name: dialect_insert(ProcessedUpdate)
+    .values(key=bindparam("delivery"), processed_at=bindparam("at"))
+    .on_conflict_do_nothing(index_elements=[ProcessedUpdate.key])
+    .returning(ProcessedUpdate.key)
+    for name, dialect_insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}
+
+
 def first_delivery(session: Session, key: str, now: datetime) -> bool:
     """Record a platform delivery; False when it was already handled (one statement)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    recorded = session.scalar(
-        insert(ProcessedUpdate)
-        .values(key=key, processed_at=now)
-        .on_conflict_do_nothing(index_elements=[ProcessedUpdate.key])
-        .returning(ProcessedUpdate.key)
-    )
-    return recorded is not None
+    connection = session.connection()
+    statement = _FIRST_DELIVERY[connection.dialect.name]
+    return connection.execute(statement, {"delivery": key, "at": now}).first() is not None
 
 
 class PostOffice:

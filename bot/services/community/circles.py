@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
-from bot.db import rows
+from bot.db import inserted, rows, updated
 from bot.errors import DomainError
 from bot.messages import UserRef
 from bot.queries import Query
@@ -241,10 +241,10 @@ def touch_member(session: Session, now: datetime, circle: Circle, resident: Resi
     if membership is None or membership not in session:
         membership = session.scalar(_MEMBERSHIP, {"circle": circle.id, "resident": resident.id})
     if membership is None:
-        membership = Membership(
-            circle=circle, resident=resident, first_seen_at=now, last_seen_at=now
+        values = {"first_seen_at": now, "last_seen_at": now}
+        membership = inserted(
+            session, Membership, {"circle_id": circle.id, "resident_id": resident.id, **values}
         )
-        session.add(membership)
     elif membership.left_at is not None or now - membership.last_seen_at > SEEN_GRANULARITY:
         membership.last_seen_at = now
         membership.left_at = None
@@ -356,9 +356,6 @@ def register(
     with session.no_autoflush:
         unverified = fresh and households.verifying(session, spot.holder)
     household = ensure_household(session, spot)
-    # Set after a new household's INSERT, so that one UPDATE stores it with the household.
-    if resident.consent_at is None:
-        resident.consent_at = now
     settle(session, now, resident, household, circle)
     return replace(said, outcome=JoinOutcome.REGISTERED, unverified=unverified)
 
@@ -366,11 +363,11 @@ def register(
 def settle(
     session: Session, now: datetime, resident: Resident, household: Place, circle: Circle | None
 ) -> None:
-    """Register a resident in a household (a first registration or a move)."""
+    """Register a resident in a household (a first registration or a move); registering
+    is consenting, if they had not yet."""
     previous = resident.household_id
-    resident.household_id = household.id
-    resident.household = household
-    resident.registered_at = now
+    changes = {"household_id": household.id, "household": household, "registered_at": now}
+    updated(session, resident, changes | {"consent_at": resident.consent_at or now})
     if circle is not None:
         touch_member(session, now, circle, resident)
     audit.record(

@@ -6,11 +6,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from bot.db import rows
+from bot.db import inserted, rows
 from bot.errors import DomainError
 from bot.queries import Query
 from bot.services.common.keywords import normalise, with_digits
@@ -100,6 +101,7 @@ _A_LISTED_ROOM = (
 _PLACES = select(Place).where(Place.id.in_(bindparam("ids")))
 _NAMES = select(Place.id, Place.kind, Place.name).where(Place.id.in_(bindparam("ids")))
 _PATH = Query(select(Place.path).where(Place.id == bindparam("id")))
+_SET_PATH = update(Place).where(Place.id == bindparam("place")).values(path=bindparam("to"))
 _KEPT = "places read by the grid"
 
 
@@ -115,16 +117,17 @@ def _child(session: Session, parent: Place | None, kind: PlaceKind, name: str) -
 def _new_child(
     session: Session, parent: Place | None, kind: PlaceKind, name: str, listed: bool = True
 ) -> Place:
-    place = Place(
-        parent_id=parent.id if parent else None,
-        kind=kind,
-        name=name,
-        number=number_in(name),
-        listed=listed,
-    )
-    session.add(place)
-    session.flush()
-    place.path = f"{parent.path if parent else '/'}{place.id}/"
+    values = {
+        "parent_id": parent.id if parent else None,
+        "kind": kind,
+        "name": name,
+        "number": number_in(name),
+        "listed": listed,
+    }
+    place = inserted(session, Place, values)
+    path = f"{parent.path if parent else '/'}{place.id}/"
+    session.connection().execute(_SET_PATH, {"place": place.id, "to": path})
+    set_committed_value(place, "path", path)
     return place
 
 

@@ -8,9 +8,10 @@ from typing import Protocol
 
 from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.config import LANGUAGES
-from bot.db import rows
+from bot.db import inserted, rows
 from bot.delivery import erase_person
 from bot.errors import DomainError
 from bot.messages import UserRef
@@ -144,16 +145,21 @@ def ensure_identity(
     identity = find_identity(session, platform, external_id)
     if identity is None:
         name = name or clean_name(external_id)
-        resident = Resident(display_name=name, created_at=now)
-        identity = Identity(
-            resident=resident,
-            platform=platform,
-            external_id=external_id,
-            display_name=name,
-            username=handle,
+        resident = inserted(session, Resident, {"display_name": name, "created_at": now})
+        identity = inserted(
+            session,
+            Identity,
+            {
+                "resident_id": resident.id,
+                "platform": platform,
+                "external_id": external_id,
+                "display_name": name,
+                "username": handle,
+            },
         )
-        session.add_all([resident, identity])
-        session.flush()
+        # The identity holds its resident, which the session alone would let go of.
+        set_committed_value(identity, "resident", resident)
+        set_committed_value(resident, "identities", [identity])
         return identity
     if name and identity.display_name != name:
         identity.display_name = name
