@@ -21,6 +21,7 @@ from bench import report
 from bench.core_throughput import BUILDINGS, START, UNITS, groups, seed
 from bot import migrate
 from bot.adapters.telegram import TelegramAdapter
+from bot.affinity import one_cpu
 from bot.app import App, bootstrap
 from bot.clock import VirtualClock
 from bot.config import Settings, TelegramSettings
@@ -179,7 +180,16 @@ async def linli(
     url: str, groups_by_chat: dict[str, str], timed: bool = False
 ) -> AsyncIterator[Linli]:
     """A fresh Linli on `url` with its outbox worker running, stopped afterwards; `timed`
-    notes when each message is sent (the latency runs), which the bare bot never pays for."""
+    notes when each message is sent (the latency runs), which the bare bot never pays for.
+    As `linli run` does, it runs on one CPU (see bot/affinity.py)."""
+    with one_cpu():
+        async with _linli(url, groups_by_chat, timed) as bot:
+            yield bot
+
+
+@asynccontextmanager
+async def _linli(url: str, groups_by_chat: dict[str, str], timed: bool) -> AsyncIterator[Linli]:
+    """`linli` on the CPUs it is given."""
     database = Database(url)
     migrate.upgrade(database.engine)
     seed(database, platform_name="telegram", chat_ids=groups_by_chat)

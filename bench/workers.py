@@ -34,6 +34,7 @@ from sqlalchemy import func, select, text
 from bench import report
 from bench.core_throughput import SEED, USERS, groups, household, seed, user_ref
 from bot import migrate
+from bot.affinity import one_cpu
 from bot.app import bootstrap
 from bot.clock import SystemClock
 from bot.config import DeliverySettings, Settings
@@ -419,7 +420,9 @@ def main() -> None:
     options = parser.parse_args()
     if options.child:
         url, inbox, first, sent_log = options.child
-        asyncio.run(child(url, Path(inbox), int(first), Path(sent_log)))
+        # As `linli run` does: each worker on a CPU of its own.
+        with one_cpu():
+            asyncio.run(child(url, Path(inbox), int(first), Path(sent_log)))
         return
     print(
         f"Linli workers on one PostgreSQL: {options.updates:,} updates (registrations, votes, "

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from bot.affinity import one_cpu
 from bot.app import App, bootstrap
 from bot.clock import SystemClock
 from bot.config import Settings
@@ -37,7 +38,7 @@ class StartError(Exception):
 
 async def run(settings: Settings, database: Database, platform: str) -> None:
     """Serve `platform` (telegram, wechat or all) until SIGTERM or SIGINT."""
-    with single_instance(database):
+    with single_instance(database), one_cpu():
         await _run(settings, database, platform)
 
 

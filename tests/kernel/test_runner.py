@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from pathlib import Path
 
@@ -120,6 +121,23 @@ def test_linli_run_settles_the_heap_before_it_serves(
     # Once, with both platforms' libraries already loaded.
     [loaded] = settled
     assert {"telegram", "bot.adapters.telegram", "bot.adapters.wechat"} <= loaded
+
+
+def test_linli_run_serves_on_one_cpu_and_gives_the_others_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    allowed = os.sched_getaffinity(0)
+    serving: list[set[int]] = []
+
+    async def serve(*_args: object) -> None:
+        serving.append(os.sched_getaffinity(0))
+
+    monkeypatch.setattr(runner, "_run", serve)
+    code, _ = _run(tmp_path, "--platform", "telegram")
+    assert code == 0
+    [cpus] = serving
+    assert len(cpus) == 1 and cpus <= allowed
+    assert os.sched_getaffinity(0) == allowed
 
 
 def test_a_settled_heap_leaves_what_start_up_built_out_of_later_collections() -> None:
