@@ -23,7 +23,8 @@ def one_cpu(locks: Path = LOCKS) -> Iterator[int | None]:
     hand-over moves the work to a core whose caches hold none of it: measured, a worker on
     PostgreSQL answered /me 1.7 times as fast on one CPU, and registration 1.3 times.
     """
-    allowed = os.sched_getaffinity(0)
+    # Only Linux lets a process choose its CPUs this way.
+    allowed = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
     if len(allowed) < 2:
         yield None
         return

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError
-from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detached, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.queries import Query
@@ -48,6 +48,8 @@ T = TypeVar("T")
 M = TypeVar("M", bound=Base)
 _INSERTS: dict[type[Base], Insert] = {}
 _UPDATES: dict[tuple[type[Base], tuple[str, ...]], Update] = {}
+# What `inserted` made in a session, with the transaction it was made in.
+_INSERTED = "linli_inserted"
 
 
 class WriteAttempted(Exception):
@@ -92,7 +94,31 @@ def inserted(session: Session, model: type[M], values: Mapping[str, Any]) -> M:
     made = model(**row._asdict())
     make_transient_to_detached(made)
     session.add(made)
+    current = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_INSERTED, []).append((current, made))
     return made
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back_inserts(session: Session, rolled_back: SessionTransaction) -> None:
+    """Let go of what `inserted` made inside a transaction rolled back, as the session lets
+    go of what it flushed there: its rows are gone."""
+    kept = []
+    for made_in, made in session.info.get(_INSERTED, []):
+        if _within(made_in, rolled_back):
+            if made in session:
+                session.expunge(made)
+        else:
+            kept.append((made_in, made))
+    session.info[_INSERTED] = kept
+
+
+def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 def updated(session: Session, loaded: Base, values: Mapping[str, Any]) -> None:

@@ -49,6 +49,20 @@ def test_an_inserted_row_goes_with_a_rolled_back_transaction(db: Database) -> No
         assert session.scalars(select(Resident)).all() == []
 
 
+def test_what_was_inserted_in_a_rolled_back_savepoint_is_let_go_of(db: Database) -> None:
+    with db.transaction() as session:
+        kept = inserted(session, Place, {"kind": PlaceKind.ESTATE, "name": "东苑"})
+        savepoint = session.begin_nested()
+        inner = session.begin_nested()
+        gone = inserted(session, Place, {"kind": PlaceKind.ESTATE, "name": "西苑"})
+        inner.commit()
+        savepoint.rollback()
+        assert kept in session and gone not in session
+        assert session.get(Place, gone.id) is None
+        names = session.scalars(select(Place.name)).all()
+    assert names == ["东苑"]
+
+
 def test_an_update_is_written_at_once_and_held_with_its_relationship(db: Database) -> None:
     with db.transaction() as session:
         home = inserted(session, Place, {"kind": PlaceKind.HOUSEHOLD, "name": "301"})
