@@ -6,12 +6,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from bot.db import inserted, rows
+from bot.db import inserted, rows, updated
 from bot.errors import DomainError
 from bot.queries import Query
 from bot.services.common.keywords import normalise, with_digits
@@ -101,7 +100,6 @@ _A_LISTED_ROOM = (
 _PLACES = select(Place).where(Place.id.in_(bindparam("ids")))
 _NAMES = select(Place.id, Place.kind, Place.name).where(Place.id.in_(bindparam("ids")))
 _PATH = Query(select(Place.path).where(Place.id == bindparam("id")))
-_SET_PATH = update(Place).where(Place.id == bindparam("place")).values(path=bindparam("to"))
 _KEPT = "places read by the grid"
 
 
@@ -125,9 +123,7 @@ def _new_child(
         "listed": listed,
     }
     place = inserted(session, Place, values)
-    path = f"{parent.path if parent else '/'}{place.id}/"
-    session.connection().execute(_SET_PATH, {"place": place.id, "to": path})
-    set_committed_value(place, "path", path)
+    updated(session, place, {"path": f"{parent.path if parent else '/'}{place.id}/"})
     return place
 
 
