@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from bot.filelock import exclusive
 
 # The lock files by which workers on one machine take different CPUs.
 LOCKS = Path(tempfile.gettempdir()) / "linli-cpu"
@@ -46,15 +47,9 @@ def _take(path: Path) -> int | None:
     """An exclusive lock on `path` (released when the process ends); None when held."""
     try:
         path.parent.mkdir(mode=0o700, exist_ok=True)
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        return exclusive(path)
     except OSError:
         return None
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        os.close(descriptor)
-        return None
-    return descriptor
 
 
 def _pin(cpus: set[int]) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import gc
 import os
 import signal
@@ -20,6 +19,7 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.db import Database, is_sqlite
 from bot.election import serve_elected
+from bot.filelock import exclusive
 from bot.messages import Envelope
 from bot.scheduler import start_live, tick_soon
 from handlers.registry import COMMANDS
@@ -76,12 +76,10 @@ def _lock_file(path: str | None) -> Iterator[None]:
     if path in (None, "", ":memory:"):
         yield
         return
-    descriptor = os.open(f"{path}.run-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    descriptor = exclusive(f"{path}.run-lock")
+    if descriptor is None:
+        raise StartError(ALREADY_SERVING)
     try:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise StartError(ALREADY_SERVING) from None
         yield
     finally:
         os.close(descriptor)
