@@ -103,8 +103,11 @@ def inserted(session: Session, model: type[M], values: Mapping[str, Any]) -> M:
 def _forget_rolled_back_inserts(session: Session, rolled_back: SessionTransaction) -> None:
     """Let go of what `inserted` made inside a transaction rolled back, as the session lets
     go of what it flushed there: its rows are gone."""
+    inserts = session.info.get(_INSERTED)
+    if not inserts:
+        return
     kept = []
-    for made_in, made in session.info.get(_INSERTED, []):
+    for made_in, made in inserts:
         if _within(made_in, rolled_back):
             if made in session:
                 session.expunge(made)
