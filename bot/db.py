@@ -1,4 +1,4 @@
-"""Engines and sessions: one transaction per incoming event."""
+"""Engines and sessions: one transaction per incoming event, or batch of them."""
 
 from __future__ import annotations
 

@@ -1,11 +1,12 @@
-"""Incoming -> identity -> handler -> envelopes; one transaction per event."""
+"""Incoming -> identity -> handler -> envelopes; one transaction per event or batch."""
 
 from __future__ import annotations
 
 import logging
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -28,6 +29,9 @@ MAX_COMMAND_TEXT = 4096
 # Control characters and lone surrogates, but for the line breaks and tabs people type.
 _UNSTORABLE = frozenset({"Cc", "Cs"})
 _ALLOWED = frozenset("\t\n\r")
+T = TypeVar("T")
+# An event to handle, with the claim and the choice to answer directly (see `handle`).
+Handling = tuple[Incoming, timedelta | None, bool]
 EventHandler = Callable[[Context], list[Reply]]
 # Answers plain text that belongs to the sender's open dialog; None when there is none.
 DialogHandler = Callable[[Context, str], list[Reply | Envelope] | None]
@@ -39,7 +43,7 @@ def has_control_characters(text: str) -> bool:
 
 
 class Dispatcher:
-    """Runs each incoming event in its own transaction and answers with envelopes."""
+    """Runs each incoming event, or batch of them, in one transaction; answers with envelopes."""
 
     def __init__(
         self,
@@ -83,6 +87,29 @@ class Dispatcher:
         except Exception:
             return self._failed(incoming)
 
+    def handle_batch(self, batch: Sequence[Handling]) -> list[list[Envelope]]:
+        """Each event's envelopes, as `handle` gives them, from one transaction for all.
+
+        Events that arrived together share one commit, the dearest step of most. Should one
+        of them fail (a refusal, a DomainError, is no failure), none is kept and each is
+        handled again in a transaction of its own.
+        """
+        if len(batch) == 1:
+            return [self.handle(*batch[0])]
+        answered = [self.answer(incoming) if direct else None for incoming, _, direct in batch]
+        durable = [
+            (incoming, claim)
+            for (incoming, claim, _), answer in zip(batch, answered, strict=True)
+            if answer is None
+        ]
+        try:
+            handled = self._once_more_if_disconnected(lambda: self._handle_all(durable))
+        except Exception:
+            log.warning("%d events handled together failed; handling each alone", len(durable))
+            handled = [self.handle(incoming, claim) for incoming, claim in durable]
+        left = iter(handled)
+        return [a if a is not None else next(left) for a in answered]
+
     def answer(self, incoming: Incoming) -> list[Envelope] | None:
         """A reading command's answers, from a transaction that writes nothing; else None.
 
@@ -106,7 +133,7 @@ class Dispatcher:
             return self._respond(session, incoming, None, direct=True, by_row=by_row)
 
     @staticmethod
-    def _once_more_if_disconnected(work: Callable[[], list[Envelope]]) -> list[Envelope]:
+    def _once_more_if_disconnected(work: Callable[[], T]) -> T:
         """`work`, run again once if the server had dropped its connection: its transaction
         was rolled back (or, if only the commit's answer was lost, the event is found handled
         and skipped), and the pool now hands out new connections."""
@@ -138,11 +165,24 @@ class Dispatcher:
 
     def _handle(self, incoming: Incoming, claim: timedelta | None) -> list[Envelope]:
         with self.db.transaction() as session:
-            now = self.clock.now()
-            if incoming.delivery_key and not first_delivery(session, incoming.delivery_key, now):
-                log.info("skipped a redelivered %s", incoming.event)
-                return []
-            return self._respond(session, incoming, claim)
+            return self._handled(session, incoming, claim)
+
+    def _handle_all(
+        self, batch: Sequence[tuple[Incoming, timedelta | None]]
+    ) -> list[list[Envelope]]:
+        with self.db.transaction() as session:
+            return [self._handled(session, incoming, claim) for incoming, claim in batch]
+
+    def _handled(
+        self, session: Session, incoming: Incoming, claim: timedelta | None
+    ) -> list[Envelope]:
+        # What services keep for the length of one event goes with it.
+        session.info.clear()
+        now = self.clock.now()
+        if incoming.delivery_key and not first_delivery(session, incoming.delivery_key, now):
+            log.info("skipped a redelivered %s", incoming.event)
+            return []
+        return self._respond(session, incoming, claim)
 
     def _respond(
         self,

@@ -9,7 +9,6 @@ import re
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -49,6 +48,7 @@ from bot.adapters.stopping import Stopped, unless_stopped
 from bot.adapters.text import HTML_ATOM, split_text
 from bot.adapters.webhook import Webhook
 from bot.app import App
+from bot.batching import Batches
 from bot.config import TelegramSettings
 from bot.db import is_sqlite
 from bot.messages import (
@@ -346,7 +346,7 @@ class TelegramAdapter:
         # mostly waits for the server, so a few overlap.
         self._read_on_loop = is_sqlite(app.db.url)
         threads = 1 if self._read_on_loop else POSTGRES_DISPATCH_THREADS
-        self._dispatching = ThreadPoolExecutor(threads, thread_name_prefix="linli-dispatch")
+        self.batches = Batches(app.dispatcher, threads)
         self.queues = ChatQueues()
 
     def submit(self, update: Update) -> asyncio.Task[None]:
@@ -375,13 +375,7 @@ class TelegramAdapter:
             here = sending and self._read_on_loop
             envelopes = self.app.dispatcher.answer(incoming) if here else None
             if envelopes is None:
-                envelopes = await asyncio.get_running_loop().run_in_executor(
-                    self._dispatching,
-                    self.app.dispatcher.handle,
-                    incoming,
-                    claim,
-                    sending and not here,
-                )
+                envelopes = await self.batches.handle(incoming, claim, sending and not here)
             self.worker.take(envelopes, claimed=sending)
             for envelope in envelopes:
                 if envelope.toast and update.callback_query is not None:

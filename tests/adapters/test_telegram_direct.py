@@ -143,7 +143,7 @@ def test_a_reading_command_is_answered_while_a_dispatch_thread_is_held(tg: Harne
         held.set()
         release.wait(30)
 
-    tg.adapter._dispatching.submit(hold)
+    tg.adapter.batches.executor.submit(hold)
     assert held.wait(5)
     try:
         update = Update.de_json(message_update(ASKER, "/me"), tg.bot)

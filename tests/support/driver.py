@@ -83,6 +83,20 @@ class Driver:
     ) -> list[Sent]:
         """`user` sends `message` in `chat` (private when None), with a picture or file as
         `media` (the message its caption); returns the bot's answers."""
+        incoming = self.incoming(user, message, chat, name, event, mentions, media)
+        return self.received(self.app.dispatcher.handle(incoming))
+
+    def incoming(
+        self,
+        user: str,
+        message: str,
+        chat: str | None = None,
+        name: str | None = None,
+        event: EventKind = EventKind.MESSAGE,
+        mentions: tuple[str, ...] = (),
+        media: Media | None = None,
+    ) -> Incoming:
+        """The event of `user` sending `message` in `chat`, as `say` hands it on."""
         if name is not None:
             self.names[user] = name
         name = self.names.get(user, user)
@@ -91,7 +105,7 @@ class Driver:
             if chat
             else ChatRef(PLATFORM, user, ChatKind.PRIVATE)
         )
-        incoming = Incoming(
+        return Incoming(
             chat=ref,
             user=UserRef(PLATFORM, user, name),
             event=event,
@@ -101,9 +115,17 @@ class Driver:
             subject=UserRef(PLATFORM, user, name),
             media=media,
         )
+
+    def together(self, *events: Incoming) -> list[list[Sent]]:
+        """The bot's answers to each of `events`, handled in one batch."""
+        handled = self.app.dispatcher.handle_batch([(event, None, False) for event in events])
+        return [self.received(envelopes) for envelopes in handled]
+
+    def received(self, envelopes: list[Envelope]) -> list[Sent]:
+        """The envelopes as users would see them, recorded as sent."""
         out = []
-        self.answers = self.app.dispatcher.handle(incoming)
-        for envelope in self.answers:
+        self.answers = envelopes
+        for envelope in envelopes:
             rendered = self.app.renderer.render(
                 envelope.reply, envelope.language, html_mode=False, buttons=self.buttons
             )

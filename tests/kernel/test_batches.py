@@ -1,0 +1,153 @@
+"""Events that arrive together are handled in one transaction, each as if alone."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select
+
+from bot.app import App
+from bot.batching import MAX_BATCH, Batches
+from bot.messages import Envelope, Incoming
+from bot.services.community import circles
+from models import Identity, ProcessedUpdate, Resident
+from tests.support.community import build, session_of
+from tests.support.driver import PLATFORM, Driver
+
+ROOMS = ("311", "312", "313")
+
+
+@pytest.fixture
+def town(app: App) -> Driver:
+    return build(app)
+
+
+@pytest.fixture
+def commits(app: App) -> Iterator[list[object]]:
+    seen: list[object] = []
+
+    def committed(connection: object) -> None:
+        seen.append(connection)
+
+    event.listen(app.db.engine, "commit", committed)
+    yield seen
+    event.remove(app.db.engine, "commit", committed)
+
+
+def _joins(town: Driver, *rooms: str) -> list[Incoming]:
+    return [
+        town.incoming(f"n{room}", f"登记 3-2-{room} 同意", "g1", name=f"n{room}") for room in rooms
+    ]
+
+
+def _household(app: App, user: str) -> int | None:
+    with session_of(app) as session:
+        identity = session.scalar(
+            select(Identity).where(Identity.platform == PLATFORM, Identity.external_id == user)
+        )
+        return None if identity is None else identity.resident.household_id
+
+
+def test_events_handled_together_share_one_commit_and_each_gets_its_answer(
+    town: Driver, commits: list[object]
+) -> None:
+    me = town.incoming("r1", "/me")
+    answers = town.together(*_joins(town, *ROOMS), me)
+    assert len(commits) == 1
+    for room, answered in zip(ROOMS, answers, strict=False):
+        assert len(answered) == 1 and "登记好了" in answered[0].text and room in answered[0].text
+        assert _household(town.app, f"n{room}") is not None
+    assert [s.chat for s in answers[-1]] == ["r1"] and "r1" in answers[-1][0].text
+
+
+def test_a_refusal_among_events_handled_together_keeps_the_others(
+    town: Driver, commits: list[object]
+) -> None:
+    wrong = town.incoming("n999", "登记 9-9-999 同意", "g1", name="n999")
+    first, refused, last = town.together(*_joins(town, "311"), wrong, *_joins(town, "312"))
+    assert len(commits) == 1
+    assert "登记好了" in first[0].text and "登记好了" in last[0].text
+    assert len(refused) == 1 and "登记好了" not in refused[0].text
+    assert _household(town.app, "n311") and _household(town.app, "n312")
+    assert _household(town.app, "n999") is None
+
+
+def test_a_failure_among_events_handled_together_costs_only_its_own(
+    town: Driver, commits: list[object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    register = circles.register
+
+    def failing_for_one(session: Any, now: Any, resident: Resident, *args: Any, **kw: Any) -> Any:
+        if resident.display_name == "n312":
+            raise RuntimeError("a bug")
+        return register(session, now, resident, *args, **kw)
+
+    monkeypatch.setattr(circles, "register", failing_for_one)
+    with session_of(town.app) as session:
+        residents = session.scalar(select(func.count()).select_from(Resident)) or 0
+    before = len(commits)
+    first, failed, last = town.together(*_joins(town, *ROOMS))
+    # The batch was rolled back, then each event had a transaction of its own.
+    assert len(commits) == before + 2
+    assert "登记好了" in first[0].text and "登记好了" in last[0].text
+    assert len(failed) == 1 and "出了点问题，刚才的操作没有生效" in failed[0].text
+    assert _household(town.app, "n311") and _household(town.app, "n313")
+    assert _household(town.app, "n312") is None
+    with session_of(town.app) as session:
+        assert session.scalar(select(func.count()).select_from(Resident)) == residents + 2
+
+
+def test_a_delivery_handled_twice_in_one_batch_counts_once(
+    town: Driver, commits: list[object]
+) -> None:
+    (join,) = _joins(town, "311")
+    delivered = Incoming(**{**join.__dict__, "delivery_key": "console:1"})
+    first, second = town.together(delivered, delivered)
+    assert "登记好了" in first[0].text and second == [] and len(commits) == 1
+    with session_of(town.app) as session:
+        keys = session.scalars(select(ProcessedUpdate.key)).all()
+    assert list(keys).count("console:1") == 1
+
+
+def _batched(app: App, monkeypatch: pytest.MonkeyPatch, gate: threading.Event) -> list[int]:
+    """The size of each batch handed to the dispatcher; the first waits for `gate`."""
+    sizes: list[int] = []
+    handle_batch = app.dispatcher.handle_batch
+
+    def recorded(batch: list[Any]) -> list[list[Envelope]]:
+        sizes.append(len(batch))
+        if len(sizes) == 1:
+            assert gate.wait(30)
+        return handle_batch(batch)
+
+    monkeypatch.setattr(app.dispatcher, "handle_batch", recorded)
+    return sizes
+
+
+def test_events_that_come_while_the_thread_is_busy_wait_and_go_together(
+    town: Driver, monkeypatch: pytest.MonkeyPatch, commits: list[object]
+) -> None:
+    gate = threading.Event()
+    sizes = _batched(town.app, monkeypatch, gate)
+    rooms = [str(320 + n) for n in range(MAX_BATCH + 3)]
+    batches = Batches(town.app.dispatcher, 1)
+
+    async def scenario() -> list[list[Envelope]]:
+        waiting = [
+            asyncio.ensure_future(batches.handle(e, None, False)) for e in _joins(town, *rooms)
+        ]
+        await asyncio.sleep(0.1)
+        assert not any(task.done() for task in waiting)
+        gate.set()
+        return await asyncio.wait_for(asyncio.gather(*waiting), 30)
+
+    answers = asyncio.run(scenario())
+    # The first found the thread free; the rest came while it was busy.
+    assert sizes == [1, MAX_BATCH, 2] and len(commits) == 3
+    for room, envelopes in zip(rooms, answers, strict=True):
+        (sent,) = town.received(envelopes)
+        assert "登记好了" in sent.text and room in sent.text
