@@ -31,6 +31,7 @@ from bot.delivery import (
     stage,
 )
 from bot.election import nudge, serve_elected
+from bot.handing import Handed
 from bot.messages import ChatKind, Envelope
 from bot.services.community.circles import move_chat, unbind_chat
 from bot.services.community.people import close_private_chat
@@ -133,7 +134,7 @@ class OutboxWorker:
         self._look = True
         self._looked_at = 0.0
         self._recheck: set[str] = set()
-        self._handed: list[tuple[int, Envelope]] = []
+        self._handed = Handed()
         self._handed_ids: set[int] = set()
         self._stop: asyncio.Event | None = None
         self._nudged = 0.0
@@ -181,7 +182,7 @@ class OutboxWorker:
             # A row a look claimed first is already on its way.
             if envelope.outbox_id in self._handed_ids:
                 continue
-            self._handed.append((envelope.outbox_id, envelope))
+            self._handed.add(envelope.outbox_id, envelope)
             self._handed_ids.add(envelope.outbox_id)
         if envelopes:
             self._ring.set()
@@ -276,8 +277,7 @@ class OutboxWorker:
                 await self._drain_then_idle(stop)
         finally:
             self._elected = False
-            left = [envelope for _, envelope in self._handed]
-            self._handed.clear()
+            left = self._handed.take_all()
             self._handed_ids.clear()
             # Whoever sends next finds them at its next look (every idle_seconds at most).
             if left:
@@ -337,31 +337,21 @@ class OutboxWorker:
         """Put handed rows in flight, at most one per chat, in the order they were handed."""
         if self._stopping() or not self._handed:
             return
-        busy = set(flight.values())
-        waiting = []
-        for index, (row_id, envelope) in enumerate(self._handed):
-            if len(flight) >= self.concurrency:
-                waiting += self._handed[index:]
-                break
-            chat = envelope.target.chat_id
-            if chat in busy:
-                waiting.append((row_id, envelope))
-            else:
-                flight[asyncio.create_task(self._deliver(row_id, envelope))] = chat
-                busy.add(chat)
-        self._handed = waiting
+        room = self.concurrency - len(flight)
+        for row_id, envelope in self._handed.next_up(flight.values(), room):
+            flight[asyncio.create_task(self._deliver(row_id, envelope))] = envelope.target.chat_id
 
     async def _claim_due(self, flight: dict[asyncio.Task[bool], str], free: int) -> None:
         """Claim due rows from the database, queued behind the handed ones in chats of their
         own; a row handed meanwhile is skipped."""
-        busy = set(flight.values()) | {envelope.target.chat_id for _, envelope in self._handed}
+        busy = set(flight.values()) | self._handed.chats()
         handed = set(self._handed_ids)
         self._look, self._looked_at = False, time.monotonic()
         rows, self._recheck = await asyncio.to_thread(self._due, busy, free)
         self._look = self._look or len(rows) >= free
         for row_id, envelope in rows:
             if row_id not in handed and row_id not in self._handed_ids:
-                self._handed.append((row_id, envelope))
+                self._handed.add(row_id, envelope)
                 self._handed_ids.add(row_id)
 
     async def _settle_some(self, flight: dict[asyncio.Task[bool], str]) -> int:
@@ -618,12 +608,7 @@ class OutboxWorker:
 
     def _follow_handed(self, old: str, new: str) -> None:
         """Rows handed for a chat that moved go to its new id; the moved row is looked up."""
-        self._handed = [
-            (row_id, replace(e, target=replace(e.target, chat_id=new)))
-            if e.target.chat_id == old
-            else (row_id, e)
-            for row_id, e in self._handed
-        ]
+        self._handed.follow(old, new)
         self._look = True
 
     def _follow(self, row_id: int, envelope: Envelope, new_chat_id: str) -> None:
