@@ -12,9 +12,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Executable,
-    Insert,
     Row,
-    Update,
     bindparam,
     create_engine,
     event,
@@ -26,6 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detached, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from bot.queries import Query
 from models.base import Base
@@ -46,8 +45,9 @@ HOLDING_THREADS = 2
 IN_LIST = 500
 T = TypeVar("T")
 M = TypeVar("M", bound=Base)
-_INSERTS: dict[type[Base], Insert] = {}
-_UPDATES: dict[tuple[type[Base], tuple[str, ...]], Update] = {}
+_INSERTS: dict[tuple[type[Base], tuple[str, ...]], Query] = {}
+_UPDATES: dict[tuple[type[Base], tuple[str, ...]], Query] = {}
+_DEFAULTS: dict[type[Base], dict[str, Any]] = {}
 # What `inserted` made in a session, with the transaction it was made in.
 _INSERTED = "linli_inserted"
 
@@ -87,16 +87,35 @@ def inserted(session: Session, model: type[M], values: Mapping[str, Any]) -> M:
 
     `values` must not refer to objects still pending: their ids are not known yet.
     """
-    statement = _INSERTS.get(model)
+    given = {**_defaults(model), **values}
+    keys = tuple(sorted(given))
+    statement = _INSERTS.get((model, keys))
     if statement is None:
-        statement = _INSERTS[model] = insert(model).returning(*model.__table__.c)
-    row = session.connection().execute(statement, values).one()
+        statement = _INSERTS[model, keys] = Query(
+            insert(model)
+            .values({key: bindparam(key) for key in keys})
+            .returning(*model.__table__.c)
+        )
+    (row,) = statement.run(session.connection(), given)
     made = model(**row._asdict())
     make_transient_to_detached(made)
     session.add(made)
     current = session.get_nested_transaction() or session.get_transaction()
     session.info.setdefault(_INSERTED, []).append((current, made))
     return made
+
+
+def _defaults(model: type[Base]) -> dict[str, Any]:
+    """The values a model's columns default to in Python, which an INSERT of `inserted`
+    must give itself."""
+    found = _DEFAULTS.get(model)
+    if found is None:
+        found = _DEFAULTS[model] = {
+            column.key: column.default.arg
+            for column in model.__table__.c
+            if isinstance(column.default, ScalarElementColumnDefault)
+        }
+    return found
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -136,13 +155,13 @@ def updated(session: Session, loaded: Base, values: Mapping[str, Any]) -> None:
     statement = _UPDATES.get((type(loaded), columns))
     if statement is None:
         (key,) = state.mapper.primary_key
-        statement = _UPDATES[type(loaded), columns] = (
+        statement = _UPDATES[type(loaded), columns] = Query(
             update(type(loaded))
             .where(key == bindparam("row_key"))
             .values({name: bindparam(f"new_{name}") for name in columns})
         )
     params = {f"new_{name}": values[name] for name in columns}
-    session.connection().execute(statement, params | {"row_key": identity})
+    statement.run(session.connection(), params | {"row_key": identity})
     for name, value in values.items():
         set_committed_value(loaded, name, value)
 

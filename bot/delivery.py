@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from bot.db import in_slices, rows
 from bot.errors import DomainError
 from bot.messages import ChatKind, Choice, Envelope, PlatformTraits, Reply, Target
+from bot.queries import Query
 from bot.services.common import menus
 from bot.services.common.quiet import QuietHours, recipients_quiet
 from models import Button, Identity, Menu, OutboxMessage, OutboxState, ProcessedUpdate
@@ -63,10 +64,12 @@ def resolve_button(session: Session, platform: str, chat_id: str, user_id: str, 
 
 # Each backend's INSERT that records a delivery unless it is recorded already, built once.
 _FIRST_DELIVERY = {
-    name: dialect_insert(ProcessedUpdate)
-    .values(key=bindparam("delivery"), processed_at=bindparam("at"))
-    .on_conflict_do_nothing(index_elements=[ProcessedUpdate.key])
-    .returning(ProcessedUpdate.key)
+    name: Query(
+        dialect_insert(ProcessedUpdate)
+        .values(key=bindparam("delivery"), processed_at=bindparam("at"))
+        .on_conflict_do_nothing(index_elements=[ProcessedUpdate.key])
+        .returning(ProcessedUpdate.key)
+    )
     for name, dialect_insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
 }
 
@@ -75,7 +78,7 @@ def first_delivery(session: Session, key: str, now: datetime) -> bool:
     """Record a platform delivery; False when it was already handled (one statement)."""
     connection = session.connection()
     statement = _FIRST_DELIVERY[connection.dialect.name]
-    return connection.execute(statement, {"delivery": key, "at": now}).first() is not None
+    return bool(statement.run(connection, {"delivery": key, "at": now}))
 
 
 class PostOffice:

@@ -6,10 +6,10 @@ from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, column, event, or_, select, table
+from sqlalchemy import bindparam, column, event, insert, or_, select, table, update
 from sqlalchemy.exc import DBAPIError
 
-from bot.db import Database, rows
+from bot.db import Database, inserted, rows
 from bot.queries import Query
 from models import Place, PlaceKind
 from tests.conftest import START as T0
@@ -129,3 +129,45 @@ def test_a_new_connection_gets_a_cursor_of_its_own(db: Database) -> None:
     (after,) = _cursors_of(db, 1)
     assert after is not before
     assert after.connection is not before.connection
+
+
+_ADD = Query(
+    insert(Place)
+    .values(
+        kind=bindparam("kind"),
+        name=bindparam("name"),
+        path=bindparam("path"),
+        listed=bindparam("listed"),
+        verified_at=bindparam("at"),
+    )
+    .returning(Place.id, Place.kind, Place.listed, Place.verified_at)
+)
+_RENAME = Query(update(Place).where(Place.id == bindparam("key")).values(name=bindparam("new")))
+
+
+def test_an_insert_returns_and_an_update_changes_with_values_converted(db: Database) -> None:
+    with db.transaction() as session:
+        values = {"kind": PlaceKind.ESTATE, "name": "北苑", "path": "/", "listed": False, "at": T0}
+        (added,) = _ADD.run(session.connection(), values)
+        assert added.kind == PlaceKind.ESTATE and added.listed is False
+        assert added.verified_at == T0 and added.verified_at.tzinfo is not None
+        assert _RENAME.run(session.connection(), {"key": added.id, "new": "北苑二期"}) == []
+    with db.transaction() as session:
+        place = session.get_one(Place, added.id)
+        assert (place.name, place.kind, place.verified_at) == ("北苑二期", PlaceKind.ESTATE, T0)
+
+
+def test_an_insert_that_leaves_a_default_to_python_is_refused(db: Database) -> None:
+    # Place.listed defaults to True in Python: the Query would have to make the value.
+    short = Query(insert(Place).values(kind=bindparam("kind"), name=bindparam("name")))
+    with db.transaction() as session, pytest.raises(ValueError):
+        short.run(session.connection(), {"kind": PlaceKind.ESTATE, "name": "北苑"})
+
+
+def test_inserted_gives_the_defaults_python_would_have_given(db: Database) -> None:
+    with db.transaction() as session:
+        made = inserted(session, Place, {"kind": PlaceKind.ESTATE, "name": "北苑"})
+        assert made.path == "" and made.listed is True and made in session
+    with db.transaction() as session:
+        place = session.get_one(Place, made.id)
+        assert (place.path, place.listed) == ("", True)

@@ -5,14 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, bindparam, insert
 from sqlalchemy.orm import Session
 
+from bot.queries import Query
 from models import AuditEntry
 
+_COLUMNS = ("at", "action", "actor_id", "target_id", "place_id", "circle_id", "details")
 # Entries are only appended, and name what they concern by id: a plain INSERT, run at once,
 # costs a third of an object the session would carry to its next flush.
-_APPEND = insert(cast(Table, AuditEntry.__table__))
+_APPEND = Query(
+    insert(cast(Table, AuditEntry.__table__))
+    .values({c: bindparam(c) for c in _COLUMNS})
+    # No RETURNING of the new id, which PostgreSQL's INSERT would have otherwise.
+    .inline()
+)
 
 
 def record(
@@ -27,8 +34,8 @@ def record(
     **details: Any,
 ) -> None:
     """Append one entry to the audit log, in the caller's transaction."""
-    session.connection().execute(
-        _APPEND,
+    _APPEND.run(
+        session.connection(),
         {
             "at": now,
             "action": action,
