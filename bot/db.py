@@ -45,7 +45,7 @@ HOLDING_THREADS = 2
 IN_LIST = 500
 T = TypeVar("T")
 M = TypeVar("M", bound=Base)
-_INSERTS: dict[tuple[type[Base], tuple[str, ...]], Query] = {}
+_INSERTS: dict[tuple[type[Base], tuple[str, ...], tuple[str, ...]], Query] = {}
 _UPDATES: dict[tuple[type[Base], tuple[str, ...]], Query] = {}
 _DEFAULTS: dict[type[Base], dict[str, Any]] = {}
 # What `inserted` made in a session, with the transaction it was made in.
@@ -87,16 +87,7 @@ def inserted(session: Session, model: type[M], values: Mapping[str, Any]) -> M:
 
     `values` must not refer to objects still pending: their ids are not known yet.
     """
-    given = {**_defaults(model), **values}
-    keys = tuple(sorted(given))
-    statement = _INSERTS.get((model, keys))
-    if statement is None:
-        statement = _INSERTS[model, keys] = Query(
-            insert(model)
-            .values({key: bindparam(key) for key in keys})
-            .returning(*model.__table__.c)
-        )
-    (row,) = statement.run(session.connection(), given)
+    row = insert_row(session, model, values, *model.__table__.c.keys())
     made = model(**row._asdict())
     make_transient_to_detached(made)
     session.add(made)
@@ -105,9 +96,27 @@ def inserted(session: Session, model: type[M], values: Mapping[str, Any]) -> M:
     return made
 
 
+def insert_row(
+    session: Session, model: type[Base], values: Mapping[str, Any], *returning: str
+) -> Any:
+    """INSERT one `model` row at once on the driver's cursor (see Query), with the defaults
+    its columns leave to Python; the columns named in `returning`, as a named tuple."""
+    given = {**_defaults(model), **values}
+    keys = tuple(sorted(given))
+    statement = _INSERTS.get((model, keys, returning))
+    if statement is None:
+        table = model.__table__.c
+        statement = _INSERTS[model, keys, returning] = Query(
+            insert(model)
+            .values({key: bindparam(key) for key in keys})
+            .returning(*(table[name] for name in returning))
+        )
+    (row,) = statement.run(session.connection(), given)
+    return row
+
+
 def _defaults(model: type[Base]) -> dict[str, Any]:
-    """The values a model's columns default to in Python, which an INSERT of `inserted`
-    must give itself."""
+    """The values a model's columns default to in Python, which `insert_row` gives."""
     found = _DEFAULTS.get(model)
     if found is None:
         found = _DEFAULTS[model] = {

@@ -29,7 +29,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot.db import in_slices, rows
+from bot.db import in_slices, insert_row, rows
 from bot.errors import DomainError
 from bot.messages import ChatKind, Choice, Envelope, PlatformTraits, Reply, Target
 from bot.queries import Query
@@ -361,6 +361,9 @@ def stage_rows(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """
     if not rows:
         return []
+    if len(rows) == 1:
+        # A reply: one row, on the driver's cursor (see Query).
+        return [insert_row(session, OutboxMessage, rows[0], "id").id]
     return list(session.scalars(_STAGE, rows))
 
 

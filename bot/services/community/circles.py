@@ -24,7 +24,7 @@ from bot.services.community.grid import (
     locate_household,
     parse_address,
 )
-from bot.services.community.people import Member, mentioned
+from bot.services.community.people import Member, made_now, mentioned
 from models import (
     Circle,
     CircleChat,
@@ -238,7 +238,9 @@ def touch_member(session: Session, now: datetime, circle: Circle, resident: Resi
     """Note that a resident was seen in a circle's chat."""
     touched: dict[tuple[int, int], Membership] = session.info.setdefault(_TOUCHED, {})
     membership = touched.get((circle.id, resident.id))
-    if membership is None or membership not in session:
+    if membership is not None and membership not in session:
+        membership = None
+    if membership is None and not made_now(session, resident):
         membership = session.scalar(_MEMBERSHIP, {"circle": circle.id, "resident": resident.id})
     if membership is None:
         values = {"first_seen_at": now, "last_seen_at": now}

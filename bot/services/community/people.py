@@ -110,6 +110,10 @@ class Sender:
         )
 
 
+# The residents an event made, by id (see `made_now`).
+_MADE = "residents made this event"
+
+
 def find_sender(session: Session, platform: str, external_id: str) -> Sender | None:
     """A known platform account and its resident, read as one row."""
     found = rows(session, _SENDER, {"platform": platform, "external_id": external_id})
@@ -130,6 +134,12 @@ def _cleaned(display_name: str, username: str) -> tuple[str, str | None]:
 def find_identity(session: Session, platform: str, external_id: str) -> Identity | None:
     """The identity of a platform account, if known (its resident loaded with it)."""
     return session.scalar(_IDENTITY, {"platform": platform, "external_id": external_id})
+
+
+def made_now(session: Session, resident: Resident) -> bool:
+    """Whether `resident` was first seen in the session's event (see `ensure_identity`): a
+    newcomer has no rows of their own yet but those the event made."""
+    return resident.id in session.info.get(_MADE, ())
 
 
 def ensure_identity(
@@ -157,6 +167,7 @@ def ensure_identity(
                 "username": handle,
             },
         )
+        session.info.setdefault(_MADE, set()).add(resident.id)
         # The identity holds its resident, which the session alone would let go of.
         set_committed_value(identity, "resident", resident)
         set_committed_value(resident, "identities", [identity])
