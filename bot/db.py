@@ -39,8 +39,8 @@ _READS = ("SELECT", "BEGIN", "WITH")
 IDLE_PING_SECONDS = 1.0
 _LAST_USED = "linli_last_used"
 # Threads that may each keep a connection for reading (see `Database.reading`), at most: each
-# is one fewer for the pool to lend, 15 at once.
-HOLDING_THREADS = 2
+# is one fewer for the pool to lend, 15 at once. Enough for the dispatch threads on PostgreSQL.
+HOLDING_THREADS = 4
 # Values in one statement's IN list at most: SQLite allows 32,766 parameters in all.
 IN_LIST = 500
 T = TypeVar("T")
@@ -281,11 +281,11 @@ class Database:
         On SQLite its transaction does not take the write lock, so it never waits for writers.
         On PostgreSQL it runs without a transaction: at READ COMMITTED each statement sees a
         snapshot of its own anyway, and BEGIN and ROLLBACK would be two more round trips.
-        With `held`, on SQLite, it runs on a connection the calling thread keeps for reading
-        (if no more than HOLDING_THREADS do): taking one from the pool and giving it back
-        costs as much as a one-row query twice.
+        With `held` it runs on a connection the calling thread keeps for reading (if no more
+        than HOLDING_THREADS do): taking one from the pool and giving it back costs as much
+        as a one-row query twice, and on PostgreSQL switching it to autocommit and back more.
         """
-        connection = self._held_connection() if held and self._sqlite else None
+        connection = self._held_connection() if held else None
         if connection is not None:
             # The session begins on the connection and, closing, rolls back: no snapshot is
             # kept between readings.
@@ -299,9 +299,18 @@ class Database:
             yield session
 
     def _held_connection(self) -> Connection | None:
-        """This thread's connection for reading; None when HOLDING_THREADS others keep one."""
+        """This thread's connection for reading; None when HOLDING_THREADS others keep one.
+
+        One the server dropped is replaced: reconnecting in place would not be in autocommit.
+        """
         connection: Connection | None = getattr(self._held, "connection", None)
-        if connection is None or connection.closed:
+        if connection is not None and (connection.closed or connection.invalidated):
+            with self._holding_lock:
+                if connection in self._holding:
+                    self._holding.remove(connection)
+            connection.close()
+            connection = None
+        if connection is None:
             with self._holding_lock:
                 if len(self._holding) >= HOLDING_THREADS:
                     return None

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
+from bot.adapters.telegram import POSTGRES_DISPATCH_THREADS
 from bot.db import HOLDING_THREADS, Database, WriteAttempted, is_sqlite
 from models import ProcessedUpdate
 from tests.conftest import START as T0
@@ -60,15 +61,20 @@ def _driver(session: Session) -> Any:
     return session.connection().connection.driver_connection
 
 
-@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def _in_transaction(driver: Any) -> bool:
+    if isinstance(driver, sqlite3.Connection):
+        return driver.in_transaction
+    return bool(driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE)
+
+
 def test_a_held_reading_keeps_its_threads_connection_but_no_snapshot(db: Database) -> None:
-    """On SQLite a thread answering reading commands keeps one connection: each reading sees
-    what was committed since the last, and between readings holds no transaction open (an
+    """A thread answering reading commands keeps one connection: each reading sees what was
+    committed since the last, and between readings holds no transaction open (on SQLite an
     open one would keep the write-ahead log from being checkpointed)."""
     with db.reading(held=True) as session:
         first = _driver(session)
         assert session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 0
-    assert not first.in_transaction
+    assert not _in_transaction(first)
     with db.transaction() as session:
         session.add(ProcessedUpdate(key="tg:1", processed_at=T0))
     with db.reading(held=True) as session:
@@ -85,7 +91,6 @@ def _held_driver(db: Database) -> Any:
         return _driver(session)
 
 
-@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 def test_a_held_reading_refuses_writes_and_is_whole_again_after_a_failure(db: Database) -> None:
     with pytest.raises(WriteAttempted), db.reading(held=True) as session:
         session.add(ProcessedUpdate(key="tg:1", processed_at=T0))
@@ -99,29 +104,42 @@ def test_a_held_reading_refuses_writes_and_is_whole_again_after_a_failure(db: Da
         assert session.scalar(select(ProcessedUpdate.key)) == "tg:2"
 
 
-@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def _closed(driver: Any) -> bool:
+    if isinstance(driver, sqlite3.Connection):
+        try:
+            driver.execute("SELECT 1")
+        except sqlite3.ProgrammingError:
+            return True
+        return False
+    return bool(driver.closed)
+
+
 def test_disposing_closes_the_connections_threads_hold(db: Database) -> None:
     with db.reading(held=True) as session:
         first = _driver(session)
     db.dispose()
-    with pytest.raises(sqlite3.ProgrammingError):
-        first.execute("SELECT 1")
+    assert _closed(first)
     with db.reading(held=True) as session:
         assert _driver(session) is not first
         assert session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 0
 
 
-@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
-def test_no_more_than_two_threads_keep_a_connection_from_the_pool(db: Database) -> None:
+def test_no_more_threads_than_dispatch_on_postgresql_keep_a_connection_from_the_pool(
+    db: Database,
+) -> None:
     """Each connection kept is one fewer for the pool to lend to writers."""
-    assert HOLDING_THREADS == 2
-    with ThreadPoolExecutor(1) as first, ThreadPoolExecutor(1) as second:
-        kept = {first.submit(_held_driver, db).result(), second.submit(_held_driver, db).result()}
-        assert len(kept) == 2
-        assert {first.submit(_held_driver, db).result()} < kept
+    assert HOLDING_THREADS == POSTGRES_DISPATCH_THREADS
+    workers = [ThreadPoolExecutor(1) for _ in range(HOLDING_THREADS)]
+    try:
+        kept = {worker.submit(_held_driver, db).result() for worker in workers}
+        assert len(kept) == HOLDING_THREADS
+        assert {workers[0].submit(_held_driver, db).result()} < kept
+    finally:
+        for worker in workers:
+            worker.shutdown()
     pool = db.engine.pool
-    assert isinstance(pool, QueuePool) and pool.checkedout() == 2
+    assert isinstance(pool, QueuePool) and pool.checkedout() == HOLDING_THREADS
     with db.reading(held=True) as session:
-        assert _driver(session) not in kept and pool.checkedout() == 3
+        assert _driver(session) not in kept and pool.checkedout() == HOLDING_THREADS + 1
         assert session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 0
-    assert pool.checkedout() == 2
+    assert pool.checkedout() == HOLDING_THREADS

@@ -56,3 +56,24 @@ def test_only_a_connection_left_idle_is_pinged_before_use(
     monkeypatch.setattr(db_module, "IDLE_PING_SECONDS", 0.0)
     app.dispatcher.handle(ME)
     assert len(pings) == 1
+
+
+def _held_driver(app: App) -> Any:
+    with app.db.reading(held=True) as session:
+        return session.connection().connection.driver_connection
+
+
+@pytest.mark.parametrize("db", ["postgresql"], indirect=True)
+def test_a_held_reading_connection_the_server_dropped_is_replaced_in_autocommit(
+    app: App, postgres_server: PostgresServer
+) -> None:
+    """A reading command's thread keeps its connection; once the server drops it, the
+    command is answered on a new one that reads outside a transaction, as the old did."""
+    app.dispatcher.handle(ME, direct=True)
+    before = _held_driver(app)
+    assert before.autocommit
+    _drop_connections(app, postgres_server)
+    answered = app.dispatcher.handle(ME, direct=True)
+    assert [e.reply.template for e in answered] == ["circles.me"]
+    after = _held_driver(app)
+    assert after is not before and after.autocommit and not after.closed
