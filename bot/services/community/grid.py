@@ -76,7 +76,7 @@ _NUMBERED_CHILD = (
     .where(Place.parent_id == bindparam("parent"), Place.number == bindparam("number"))
     .limit(2)
 )
-_A_UNIT = (
+_A_UNIT = Query(
     select(Place.id)
     .where(Place.parent_id == bindparam("parent"), Place.kind == PlaceKind.UNIT)
     .limit(1)
@@ -92,7 +92,7 @@ _ROOM = (
     .order_by(Place.id)
     .limit(1)
 )
-_A_LISTED_ROOM = (
+_A_LISTED_ROOM = Query(
     select(Place.id)
     .where(Place.parent_id == bindparam("parent"), Place.kind == PlaceKind.HOUSEHOLD, Place.listed)
     .limit(1)
@@ -282,13 +282,13 @@ def locate_household(session: Session, within: Place, address: Address) -> House
         if unit is None:
             raise outside
         holder = unit
-    elif session.scalar(_A_UNIT, {"parent": building.id}) is not None:
+    elif rows(session, _A_UNIT, {"parent": building.id}):
         raise DomainError("grid.unit_needed", address=str(address))
     if not holder.contains(within) and not within.contains(holder):
         raise outside
     names = [address.room, f"{address.room}室"]
     room = session.scalar(_ROOM, {"parent": holder.id, "names": names})
-    if room is None and session.scalar(_A_LISTED_ROOM, {"parent": holder.id}) is not None:
+    if room is None and rows(session, _A_LISTED_ROOM, {"parent": holder.id}):
         raise DomainError("grid.no_such_room", address=str(address))
     return HouseholdSpot(holder, address.room, room)
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.db import rows
 from bot.errors import DomainError
+from bot.queries import Query
 from bot.services.common import access, audit
 from bot.services.common.rules import set_community_rules
 from bot.services.community.grid import (
@@ -30,11 +32,18 @@ def occupants(
     return list(session.scalars(query.order_by(Resident.id)))
 
 
+_VERIFY = Query(
+    select(HouseholdRules.verify).where(HouseholdRules.community_id == bindparam("community"))
+)
+
+
 def verifying(session: Session, place: Place) -> bool:
     """Whether the community of `place` counts only verified households per household."""
     community = ancestor_of_kind(session, place, PlaceKind.COMMUNITY)
-    rules = session.get(HouseholdRules, community.id) if community is not None else None
-    return rules is not None and rules.verify
+    if community is None:
+        return False
+    found = rows(session, _VERIFY, {"community": community.id})
+    return bool(found) and found[0].verify
 
 
 def unverified(session: Session, community: Place) -> int:
