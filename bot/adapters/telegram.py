@@ -80,7 +80,7 @@ MENU_LANGUAGES = {"zh-Hans": "", "en": "en"}
 LONG_POLL_SECONDS = 10
 # On stop, a message being sent may finish for this long; then it is left for the restart.
 STOP_GRACE_SECONDS = 3.0
-# The adapter sends text by do_api_request (see TelegramAdapter._piece), which PTB frowns on.
+# The adapter sends text by do_api_request (see TelegramAdapter._text), which PTB frowns on.
 warnings.filterwarnings("ignore", "Please use 'Bot.sendMessage'", PTBUserWarning)
 # Messages in flight at once: enough to keep Telegram's 30 a second going on a slow network.
 CONCURRENCY = 30
