@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detached, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from bot.queries import Query
@@ -50,6 +51,8 @@ _UPDATES: dict[tuple[type[Base], tuple[str, ...]], Query] = {}
 _DEFAULTS: dict[type[Base], dict[str, Any]] = {}
 # What `inserted` made in a session, with the transaction it was made in.
 _INSERTED = "linli_inserted"
+# The connection of a session's transaction, with that transaction (see `connection_of`).
+_CONNECTION = "linli_connection"
 
 
 class WriteAttempted(Exception):
@@ -67,6 +70,23 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def connection_of(session: Session) -> Connection:
+    """The connection `session.connection()` gives, kept while the session's innermost
+    transaction lasts: asking the session each time costs as much as a one-row Query."""
+    transaction = _innermost(session)
+    kept = session.info.get(_CONNECTION)
+    if kept is not None and kept[0] is transaction and transaction and transaction.is_active:
+        return kept[1]  # type: ignore[no-any-return]
+    # Asking the session is what begins a savepoint it has opened: the SAVEPOINT is sent now.
+    connection = session.connection()
+    session.info[_CONNECTION] = (_innermost(session), connection)
+    return connection
+
+
+def _innermost(session: Session) -> SessionTransaction | None:
+    return session.get_nested_transaction() or session.get_transaction()
+
+
 def rows(
     session: Session, statement: Executable | Query, params: Mapping[str, Any] | None = None
 ) -> Sequence[Row[Any]]:
@@ -77,8 +97,8 @@ def rows(
     if session.autoflush:
         session.flush()
     if isinstance(statement, Query):
-        return statement.run(session.connection(), params or {})
-    return session.connection().execute(statement, params or {}).all()
+        return statement.run(connection_of(session), params or {})
+    return connection_of(session).execute(statement, params or {}).all()
 
 
 def inserted(session: Session, model: type[M], values: Mapping[str, Any]) -> M:
@@ -91,9 +111,35 @@ def inserted(session: Session, model: type[M], values: Mapping[str, Any]) -> M:
     made = model(**row._asdict())
     make_transient_to_detached(made)
     session.add(made)
-    current = session.get_nested_transaction() or session.get_transaction()
+    current = _innermost(session)
     session.info.setdefault(_INSERTED, []).append((current, made))
     return made
+
+
+def loaded(session: Session, model: type[M], values: Sequence[Any]) -> M:
+    """The `model` object for a row of its table's columns in order, read with a Query: the one
+    the session holds, else one made as if the ORM had loaded it, at a fifth of the cost of
+    selecting it through the ORM."""
+    fields = dict(zip(model.__table__.c.keys(), values, strict=True))
+    ident = tuple(fields[str(column.key)] for column in model.__mapper__.primary_key)
+    held = session.identity_map.get(identity_key(model, ident))
+    if held is not None:
+        return held
+    made = model(**fields)
+    make_transient_to_detached(made)
+    session.add(made)
+    state = inspect(made)
+    # What listens to the ORM's loads sees this one too.
+    if state.manager.dispatch.load:
+        state.manager.dispatch.load(state, None)
+    return made
+
+
+def loaded_with(owner: Base, name: str, value: Base) -> None:
+    """Hold `value` as `owner`'s relationship `name`, as if read with it by the ORM, unless
+    the owner holds one already."""
+    if name in inspect(owner).unloaded:
+        set_committed_value(owner, name, value)
 
 
 def insert_row(
@@ -111,7 +157,7 @@ def insert_row(
             .values({key: bindparam(key) for key in keys})
             .returning(*(table[name] for name in returning))
         )
-    (row,) = statement.run(session.connection(), given)
+    (row,) = statement.run(connection_of(session), given)
     return row
 
 
@@ -170,7 +216,7 @@ def updated(session: Session, loaded: Base, values: Mapping[str, Any]) -> None:
             .values({name: bindparam(f"new_{name}") for name in columns})
         )
     params = {f"new_{name}": values[name] for name in columns}
-    statement.run(session.connection(), params | {"row_key": identity})
+    statement.run(connection_of(session), params | {"row_key": identity})
     for name, value in values.items():
         set_committed_value(loaded, name, value)
 

@@ -29,7 +29,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot.db import in_slices, insert_row, rows
+from bot.db import connection_of, in_slices, insert_row, rows
 from bot.errors import DomainError
 from bot.messages import ChatKind, Choice, Envelope, PlatformTraits, Reply, Target
 from bot.queries import Query
@@ -76,7 +76,7 @@ _FIRST_DELIVERY = {
 
 def first_delivery(session: Session, key: str, now: datetime) -> bool:
     """Record a platform delivery; False when it was already handled (one statement)."""
-    connection = session.connection()
+    connection = connection_of(session)
     statement = _FIRST_DELIVERY[connection.dialect.name]
     return bool(statement.run(connection, {"delivery": key, "at": now}))
 

@@ -8,6 +8,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert
 from sqlalchemy.orm import Session
 
+from bot.db import connection_of
 from bot.queries import Query
 from models import AuditEntry
 
@@ -35,7 +36,7 @@ def record(
 ) -> None:
     """Append one entry to the audit log, in the caller's transaction."""
     _APPEND.run(
-        session.connection(),
+        connection_of(session),
         {
             "at": now,
             "action": action,

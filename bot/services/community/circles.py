@@ -6,10 +6,10 @@ import enum
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import LABEL_STYLE_TABLENAME_PLUS_COL, bindparam, select
+from sqlalchemy.orm import Session
 
-from bot.db import inserted, rows, updated
+from bot.db import inserted, loaded, loaded_with, rows, updated
 from bot.errors import DomainError
 from bot.messages import UserRef
 from bot.queries import Query
@@ -60,20 +60,33 @@ SEEN_GRANULARITY = timedelta(minutes=15)
 
 
 # The circle and its place come with the binding: nearly every group command reads them.
-_BOUND = (
-    select(CircleChat)
-    .options(joinedload(CircleChat.circle, innerjoin=True).joinedload(Circle.place, innerjoin=True))
+_BOUND = Query(
+    select(*CircleChat.__table__.c, *Circle.__table__.c, *Place.__table__.c)
+    .join(Circle, Circle.id == CircleChat.circle_id)
+    .join(Place, Place.id == Circle.place_id)
     .where(
         CircleChat.platform == bindparam("platform"),
         CircleChat.chat_id == bindparam("chat_id"),
         CircleChat.active,
     )
+    .set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
 )
+_CHAT_COLUMNS = len(CircleChat.__table__.c)
+_CIRCLE_COLUMNS = len(Circle.__table__.c)
 
 
 def bound_chat(session: Session, platform: str, chat_id: str) -> CircleChat | None:
     """The active binding of a chat, if any."""
-    return session.scalar(_BOUND, {"platform": platform, "chat_id": chat_id})
+    found = rows(session, _BOUND, {"platform": platform, "chat_id": chat_id})
+    if not found:
+        return None
+    row, middle = found[0], _CHAT_COLUMNS + _CIRCLE_COLUMNS
+    chat = loaded(session, CircleChat, row[:_CHAT_COLUMNS])
+    circle = loaded(session, Circle, row[_CHAT_COLUMNS:middle])
+    place = loaded(session, Place, row[middle:])
+    loaded_with(chat, "circle", circle)
+    loaded_with(circle, "place", place)
+    return chat
 
 
 def parse_bind_args(args: list[str]) -> tuple[str, CircleKind, str]:

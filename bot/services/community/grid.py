@@ -6,11 +6,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from bot.db import inserted, rows, updated
+from bot.db import inserted, loaded, rows, updated
 from bot.errors import DomainError
 from bot.queries import Query
 from bot.services.common.keywords import normalise, with_digits
@@ -71,8 +71,8 @@ _ROOT = select(Place).where(Place.parent_id.is_(None), Place.name == bindparam("
 _NAMED_CHILD = select(Place).where(
     Place.parent_id == bindparam("parent"), Place.name == bindparam("name")
 )
-_NUMBERED_CHILD = (
-    select(Place)
+_NUMBERED_CHILD = Query(
+    select(*Place.__table__.c)
     .where(Place.parent_id == bindparam("parent"), Place.number == bindparam("number"))
     .limit(2)
 )
@@ -82,12 +82,12 @@ _A_UNIT = Query(
     .limit(1)
 )
 # Place names are stored normalised, so a room 301 is named 301 or 301室 (the first made).
-_ROOM = (
-    select(Place)
+_ROOM = Query(
+    select(*Place.__table__.c)
     .where(
         Place.parent_id == bindparam("parent"),
         Place.kind == PlaceKind.HOUSEHOLD,
-        Place.name.in_(bindparam("names")),
+        or_(Place.name == bindparam("room"), Place.name == bindparam("suffixed")),
     )
     .order_by(Place.id)
     .limit(1)
@@ -97,7 +97,11 @@ _A_LISTED_ROOM = Query(
     .where(Place.parent_id == bindparam("parent"), Place.kind == PlaceKind.HOUSEHOLD, Place.listed)
     .limit(1)
 )
-_PLACES = select(Place).where(Place.id.in_(bindparam("ids")))
+# Places by id, a grid's depth at a time (a street down to a household).
+_BY_ID = len(PlaceKind)
+_PLACES = Query(
+    select(*Place.__table__.c).where(Place.id.in_([bindparam(f"id{i}") for i in range(_BY_ID)]))
+)
 _NAMES = select(Place.id, Place.kind, Place.name).where(Place.id.in_(bindparam("ids")))
 _PATH = Query(select(Place.path).where(Place.id == bindparam("id")))
 _KEPT = "places read by the grid"
@@ -137,8 +141,13 @@ def ancestors(session: Session, place: Place) -> list[Place]:
         if known is not None:
             held[i] = known
     missing = [i for i in ids if i not in held]
-    if missing:
-        found = _kept(session, session.scalars(_PLACES, {"ids": missing}))
+    for start in range(0, len(missing), _BY_ID):
+        some = missing[start : start + _BY_ID]
+        # The list is padded with its first id: the statement has a fixed number of them.
+        wanted = {f"id{n}": some[n] if n < len(some) else some[0] for n in range(_BY_ID)}
+        found = _kept(
+            session, [loaded(session, Place, row) for row in rows(session, _PLACES, wanted)]
+        )
         held.update((p.id, p) for p in found)
     return [held[i] for i in ids]
 
@@ -286,8 +295,10 @@ def locate_household(session: Session, within: Place, address: Address) -> House
         raise DomainError("grid.unit_needed", address=str(address))
     if not holder.contains(within) and not within.contains(holder):
         raise outside
-    names = [address.room, f"{address.room}室"]
-    room = session.scalar(_ROOM, {"parent": holder.id, "names": names})
+    found = rows(
+        session, _ROOM, {"parent": holder.id, "room": address.room, "suffixed": f"{address.room}室"}
+    )
+    room = loaded(session, Place, found[0]) if found else None
     if room is None and rows(session, _A_LISTED_ROOM, {"parent": holder.id}):
         raise DomainError("grid.no_such_room", address=str(address))
     return HouseholdSpot(holder, address.room, room)
@@ -301,9 +312,8 @@ def ensure_household(session: Session, spot: HouseholdSpot) -> Place:
 
 
 def _numbered_child(session: Session, parent: Place, number: int) -> Place | None:
-    matches = _kept(
-        session, session.scalars(_NUMBERED_CHILD, {"parent": parent.id, "number": number})
-    )
+    found = rows(session, _NUMBERED_CHILD, {"parent": parent.id, "number": number})
+    matches = _kept(session, [loaded(session, Place, row) for row in found])
     return matches[0] if len(matches) == 1 else None
 
 

@@ -6,12 +6,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import bindparam, delete, or_, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import (
+    LABEL_STYLE_TABLENAME_PLUS_COL,
+    bindparam,
+    delete,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.config import LANGUAGES
-from bot.db import inserted, rows
+from bot.db import inserted, loaded, loaded_with, rows
 from bot.delivery import erase_person
 from bot.errors import DomainError
 from bot.messages import UserRef
@@ -35,14 +42,16 @@ from models import (
 
 # Built once: every event looks up its sender, and building the statement cost as much
 # as running it.
-_IDENTITY = (
-    select(Identity)
+_IDENTITY = Query(
+    select(*Identity.__table__.c, *Resident.__table__.c)
+    .join(Resident, Resident.id == Identity.resident_id)
     .where(
         Identity.platform == bindparam("platform"),
         Identity.external_id == bindparam("external_id"),
     )
-    .options(joinedload(Identity.resident, innerjoin=True))
+    .set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
 )
+_IDENTITY_COLUMNS = len(Identity.__table__.c)
 
 
 _SENDER = Query(
@@ -133,7 +142,14 @@ def _cleaned(display_name: str, username: str) -> tuple[str, str | None]:
 
 def find_identity(session: Session, platform: str, external_id: str) -> Identity | None:
     """The identity of a platform account, if known (its resident loaded with it)."""
-    return session.scalar(_IDENTITY, {"platform": platform, "external_id": external_id})
+    found = rows(session, _IDENTITY, {"platform": platform, "external_id": external_id})
+    if not found:
+        return None
+    row = found[0]
+    identity = loaded(session, Identity, row[:_IDENTITY_COLUMNS])
+    resident = loaded(session, Resident, row[_IDENTITY_COLUMNS:])
+    loaded_with(identity, "resident", resident)
+    return identity
 
 
 def made_now(session: Session, resident: Resident) -> bool:
