@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, case, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -82,19 +82,16 @@ _A_UNIT = Query(
     .limit(1)
 )
 # Place names are stored normalised, so a room 301 is named 301 or 301室 (the first made).
+_NAMED_ROOM = or_(Place.name == bindparam("room"), Place.name == bindparam("suffixed"))
+# The room named, else a room the operator listed: then no other room may be registered.
 _ROOM = Query(
     select(*Place.__table__.c)
     .where(
         Place.parent_id == bindparam("parent"),
         Place.kind == PlaceKind.HOUSEHOLD,
-        or_(Place.name == bindparam("room"), Place.name == bindparam("suffixed")),
+        or_(_NAMED_ROOM, Place.listed),
     )
-    .order_by(Place.id)
-    .limit(1)
-)
-_A_LISTED_ROOM = Query(
-    select(Place.id)
-    .where(Place.parent_id == bindparam("parent"), Place.kind == PlaceKind.HOUSEHOLD, Place.listed)
+    .order_by(case((_NAMED_ROOM, 0), else_=1), Place.id)
     .limit(1)
 )
 # Places by id, a grid's depth at a time (a street down to a household).
@@ -295,11 +292,10 @@ def locate_household(session: Session, within: Place, address: Address) -> House
         raise DomainError("grid.unit_needed", address=str(address))
     if not holder.contains(within) and not within.contains(holder):
         raise outside
-    found = rows(
-        session, _ROOM, {"parent": holder.id, "room": address.room, "suffixed": f"{address.room}室"}
-    )
-    room = loaded(session, Place, found[0]) if found else None
-    if room is None and rows(session, _A_LISTED_ROOM, {"parent": holder.id}):
+    names = {"room": address.room, "suffixed": f"{address.room}室"}
+    found = rows(session, _ROOM, {"parent": holder.id, **names})
+    room = loaded(session, Place, found[0]) if found and found[0].name in names.values() else None
+    if room is None and found:
         raise DomainError("grid.no_such_room", address=str(address))
     return HouseholdSpot(holder, address.room, room)
 
