@@ -135,6 +135,19 @@ def loaded(session: Session, model: type[M], values: Sequence[Any]) -> M:
     return made
 
 
+def loaded_together(session: Session, row: Sequence[Any], *models: type[Base]) -> list[Any]:
+    """The objects of `models` read as one row, each model's table columns in order after the
+    one before's (see `loaded`)."""
+    if len(row) != sum(len(model.__table__.c) for model in models):
+        raise ValueError("the row is not the columns of these models")
+    made, start = [], 0
+    for model in models:
+        end = start + len(model.__table__.c)
+        made.append(loaded(session, model, row[start:end]))
+        start = end
+    return made
+
+
 def loaded_with(owner: Base, name: str, value: Base) -> None:
     """Hold `value` as `owner`'s relationship `name`, as if read with it by the ORM, unless
     the owner holds one already."""

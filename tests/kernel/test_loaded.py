@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import bindparam, event, select
+from sqlalchemy import LABEL_STYLE_TABLENAME_PLUS_COL, bindparam, event, select
 from sqlalchemy.orm import Session
 
-from bot.db import Database, connection_of, insert_row, loaded, loaded_with, rows
+from bot.db import Database, connection_of, insert_row, loaded, loaded_together, loaded_with, rows
 from bot.queries import Query
 from models import Place, PlaceKind
 from tests.support.queries import captured
 
 _PLACE = Query(select(*Place.__table__.c).where(Place.id == bindparam("id")))
+_PARENT = Place.__table__.alias("parent")
 
 
 def _place(db: Database, name: str, parent: int | None = None) -> int:
@@ -82,6 +83,26 @@ def test_a_relationship_read_with_its_owner_is_held_unless_the_owner_holds_one(
         assert statements == {}
         loaded_with(child, "parent", _read(session, other))
         assert child.parent is parent
+
+
+_PLACE_AND_PARENT = Query(
+    select(*Place.__table__.c, *_PARENT.c)
+    .join(_PARENT, _PARENT.c.id == Place.parent_id)
+    .where(Place.id == bindparam("id"))
+    .set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
+)
+
+
+def test_one_row_of_two_tables_gives_each_its_object(db: Database) -> None:
+    estate = _place(db, "东苑")
+    building = _place(db, "1号楼", parent=estate)
+    with db.transaction() as session:
+        (row,) = rows(session, _PLACE_AND_PARENT, {"id": building})
+        child, parent = loaded_together(session, row, Place, Place)
+        assert (child.id, child.name, parent.id, parent.name) == (building, "1号楼", estate, "东苑")
+        assert session.get(Place, estate) is parent
+        with pytest.raises(ValueError):
+            loaded_together(session, row, Place)
 
 
 def test_a_savepoint_begun_after_a_read_still_undoes_what_was_written_in_it(

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import LABEL_STYLE_TABLENAME_PLUS_COL, bindparam, select
 from sqlalchemy.orm import Session
 
-from bot.db import inserted, loaded, loaded_with, rows, updated
+from bot.db import inserted, loaded_together, loaded_with, rows, updated
 from bot.errors import DomainError
 from bot.messages import UserRef
 from bot.queries import Query
@@ -71,8 +71,6 @@ _BOUND = Query(
     )
     .set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
 )
-_CHAT_COLUMNS = len(CircleChat.__table__.c)
-_CIRCLE_COLUMNS = len(Circle.__table__.c)
 
 
 def bound_chat(session: Session, platform: str, chat_id: str) -> CircleChat | None:
@@ -80,10 +78,8 @@ def bound_chat(session: Session, platform: str, chat_id: str) -> CircleChat | No
     found = rows(session, _BOUND, {"platform": platform, "chat_id": chat_id})
     if not found:
         return None
-    row, middle = found[0], _CHAT_COLUMNS + _CIRCLE_COLUMNS
-    chat = loaded(session, CircleChat, row[:_CHAT_COLUMNS])
-    circle = loaded(session, Circle, row[_CHAT_COLUMNS:middle])
-    place = loaded(session, Place, row[middle:])
+    chat: CircleChat
+    chat, circle, place = loaded_together(session, found[0], CircleChat, Circle, Place)
     loaded_with(chat, "circle", circle)
     loaded_with(circle, "place", place)
     return chat

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.config import LANGUAGES
-from bot.db import inserted, loaded, loaded_with, rows
+from bot.db import inserted, loaded_together, loaded_with, rows
 from bot.delivery import erase_person
 from bot.errors import DomainError
 from bot.messages import UserRef
@@ -51,7 +51,6 @@ _IDENTITY = Query(
     )
     .set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
 )
-_IDENTITY_COLUMNS = len(Identity.__table__.c)
 
 
 _SENDER = Query(
@@ -145,9 +144,8 @@ def find_identity(session: Session, platform: str, external_id: str) -> Identity
     found = rows(session, _IDENTITY, {"platform": platform, "external_id": external_id})
     if not found:
         return None
-    row = found[0]
-    identity = loaded(session, Identity, row[:_IDENTITY_COLUMNS])
-    resident = loaded(session, Resident, row[_IDENTITY_COLUMNS:])
+    identity: Identity
+    identity, resident = loaded_together(session, found[0], Identity, Resident)
     loaded_with(identity, "resident", resident)
     return identity
 
