@@ -24,7 +24,10 @@ class PlaceKind(enum.StrEnum):
     @property
     def depth(self) -> int:
         """Zero for a street, five for a household."""
-        return list(PlaceKind).index(self)
+        return _DEPTHS[self]
+
+
+_DEPTHS = {kind: depth for depth, kind in enumerate(PlaceKind)}
 
 
 class Place(Base):

@@ -210,6 +210,16 @@ def test_addresses_outside_the_circle_are_refused(grid: App, address: str, key: 
     assert refused.value.key == key
 
 
+@pytest.mark.parametrize("twin", ["3栋", "3号楼/2号单元"])
+def test_a_number_two_buildings_or_units_share_is_not_guessed(grid: App, twin: str) -> None:
+    with grid.db.transaction() as session:
+        add_path(session, f"文化路街道/红旗里社区/1号院/{twin}")
+    owner, resident = _people(grid, "owner", "r")
+    circle = _bind(grid, owner, "g1", "1号院")
+    with pytest.raises(DomainError, match=r"grid\.outside_estate"):
+        _join(grid, resident, circle, "3-2-301")
+
+
 def test_a_building_circle_only_takes_its_own_building(grid: App) -> None:
     owner, resident = _people(grid, "owner", "r")
     circle = _bind(grid, owner, "g1", "1号院/3号楼")
@@ -277,6 +287,32 @@ def test_a_registration_reads_the_circle_with_its_chat_and_each_place_once(app: 
     assert not [s for s in statements if s.startswith("SELECT circles.")]
     assert len([s for s in statements if s.startswith("UPDATE residents")]) == 1
     assert not [s for s in statements if s.startswith("SELECT memberships.")]
+
+
+def test_a_registration_reads_its_address_in_one_statement_and_nothing_above_the_estate(
+    app: App,
+) -> None:
+    """Building, unit and room come in one row; the street and community above the circle's
+    estate are not read, as the reply names the household below them."""
+    driver = build(app)
+    kinds: list[PlaceKind] = []
+    statements: list[str] = []
+
+    def note_place(place: Place, _context: object) -> None:
+        kinds.append(place.kind)
+
+    def note_statement(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(Place, "load", note_place)
+    event.listen(app.db.engine, "before_cursor_execute", note_statement)
+    try:
+        register(driver, "newcomer", "3-2-305")
+    finally:
+        event.remove(Place, "load", note_place)
+        event.remove(app.db.engine, "before_cursor_execute", note_statement)
+    assert len([s for s in statements if "FROM places" in s]) == 1
+    assert PlaceKind.STREET not in kinds and PlaceKind.COMMUNITY not in kinds
 
 
 def test_a_newcomers_registration_runs_no_flush(app: App) -> None:

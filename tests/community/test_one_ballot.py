@@ -173,6 +173,15 @@ def test_with_verification_on_only_verified_households_vote_and_are_counted(town
     assert _turnout(result) == (2, 2) and "仅计已核验住户" in result
 
 
+def test_a_new_household_hears_it_awaits_verification_only_where_the_rule_is_on(
+    town: Driver,
+) -> None:
+    assert "只计已核验住户" not in _text(town.say("r6", "登记 3-2-306 同意", "g1", name="r6"))
+    town.one("sec", "户核验 开", "g1")
+    answers = _text(town.say("r7", "登记 3-2-307 同意", "g1", name="r7"))
+    assert "登记好了" in answers and "核验 3-2-307" in answers
+
+
 def test_a_poll_opened_with_verification_off_counts_every_household(town: Driver) -> None:
     town.one("owner", "发起投票 问题 | 甲 | 乙", "g1")
     town.one("sec", "户核验 开", "g1")

@@ -5,10 +5,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import bindparam, case, or_, select
+from sqlalchemy import (
+    LABEL_STYLE_TABLENAME_PLUS_COL,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
+from sqlalchemy.sql.elements import BindParameter
 
 from bot.db import inserted, loaded, rows, updated
 from bot.errors import DomainError
@@ -83,22 +94,56 @@ _A_UNIT = Query(
 )
 # Place names are stored normalised, so a room 301 is named 301 or 301室 (the first made).
 _NAMED_ROOM = or_(Place.name == bindparam("room"), Place.name == bindparam("suffixed"))
-# The room named, else a room the operator listed: then no other room may be registered.
-_ROOM = Query(
-    select(*Place.__table__.c)
-    .where(
-        Place.parent_id == bindparam("parent"),
-        Place.kind == PlaceKind.HOUSEHOLD,
-        or_(_NAMED_ROOM, Place.listed),
+
+
+def _first_room(parent: ColumnElement[int], *columns: Any) -> Select[Any]:
+    """The room named, else a room the operator listed: then no other room may be registered."""
+    return (
+        select(*columns)
+        .where(
+            Place.parent_id == parent,
+            Place.kind == PlaceKind.HOUSEHOLD,
+            or_(_NAMED_ROOM, Place.listed),
+        )
+        .order_by(case((_NAMED_ROOM, 0), else_=1), Place.id)
+        .limit(1)
     )
-    .order_by(case((_NAMED_ROOM, 0), else_=1), Place.id)
-    .limit(1)
+
+
+_ROOM = Query(_first_room(bindparam("parent"), *Place.__table__.c))
+_NAME_AT = Place.__table__.c.keys().index("name")
+_BUILDING, _UNIT, _IN_UNIT = (Place.__table__.alias(name) for name in ("building", "unit", "room"))
+# An address's building, unit and room (each NULL where missing) in one row, the room as
+# _ROOM finds it; a second row says the building, or the unit, is not one place.
+_BUILDING_UNIT_ROOM = Query(
+    select(*_BUILDING.c, *_UNIT.c, *_IN_UNIT.c)
+    .select_from(
+        _BUILDING.outerjoin(
+            _UNIT, and_(_UNIT.c.parent_id == _BUILDING.c.id, _UNIT.c.number == bindparam("unit"))
+        ).outerjoin(_IN_UNIT, _IN_UNIT.c.id == _first_room(_UNIT.c.id, Place.id).scalar_subquery())
+    )
+    .where(_BUILDING.c.parent_id == bindparam("parent"), _BUILDING.c.number == bindparam("number"))
+    .limit(2)
+    .set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
 )
-# Places by id, a grid's depth at a time (a street down to a household).
-_BY_ID = len(PlaceKind)
-_PLACES = Query(
-    select(*Place.__table__.c).where(Place.id.in_([bindparam(f"id{i}") for i in range(_BY_ID)]))
-)
+# A place's path holds one id per level at most, from a street down to a household.
+PATH_LENGTH = len(PlaceKind)
+
+
+def path_binds() -> list[BindParameter[int]]:
+    """The parameters of an IN list of a path's ids (see `path_values`)."""
+    return [bindparam(f"id{n}") for n in range(PATH_LENGTH)]
+
+
+def path_values(ids: Sequence[int]) -> dict[str, int]:
+    """A path's ids as the values of `path_binds`, padded with the first id: a statement
+    with a fixed number of parameters is built once."""
+    if not ids or len(ids) > PATH_LENGTH:
+        raise ValueError("a path has one to PATH_LENGTH ids")
+    return {f"id{n}": ids[n] if n < len(ids) else ids[0] for n in range(PATH_LENGTH)}
+
+
+_PLACES = Query(select(*Place.__table__.c).where(Place.id.in_(path_binds())))
 _NAMES = select(Place.id, Place.kind, Place.name).where(Place.id.in_(bindparam("ids")))
 _PATH = Query(select(Place.path).where(Place.id == bindparam("id")))
 _KEPT = "places read by the grid"
@@ -128,25 +173,28 @@ def _new_child(
     return place
 
 
-def ancestors(session: Session, place: Place) -> list[Place]:
-    """The places from the street down to `place`, inclusive (those the session holds
-    already are not read again)."""
+def ancestors(session: Session, place: Place, below: PlaceKind | None = None) -> list[Place]:
+    """The places from the street down to `place`, inclusive, or only those under the level
+    `below`; those the session holds already are not read again."""
     ids = path_ids(place.path)
     held: dict[int, Place] = {}
     for i in ids:
         known = session.identity_map.get(identity_key(Place, i))
         if known is not None:
             held[i] = known
+    if below is not None:
+        # Each place lies under its parent's level: above one just under `below`, none is.
+        for index in range(len(ids) - 1, -1, -1):
+            known = held.get(ids[index])
+            if known is not None and known.kind.depth <= below.depth + 1:
+                ids = ids[index:]
+                break
     missing = [i for i in ids if i not in held]
-    for start in range(0, len(missing), _BY_ID):
-        some = missing[start : start + _BY_ID]
-        # The list is padded with its first id: the statement has a fixed number of them.
-        wanted = {f"id{n}": some[n] if n < len(some) else some[0] for n in range(_BY_ID)}
-        found = _kept(
-            session, [loaded(session, Place, row) for row in rows(session, _PLACES, wanted)]
-        )
-        held.update((p.id, p) for p in found)
-    return [held[i] for i in ids]
+    if missing:
+        found = rows(session, _PLACES, path_values(missing))
+        held.update((p.id, p) for p in _kept(session, [loaded(session, Place, r) for r in found]))
+    chain = [held[i] for i in ids]
+    return chain if below is None else [p for p in chain if p.kind.depth > below.depth]
 
 
 def path_ids(path: str) -> list[int]:
@@ -169,7 +217,7 @@ def ancestor_of_kind(session: Session, place: Place, kind: PlaceKind) -> Place |
 
 def full_name(session: Session, place: Place, below: PlaceKind | None = None) -> str:
     """A readable path such as 红旗里社区/1号院/3号楼, from the level under `below`."""
-    return _joined([(p.kind, p.name) for p in ancestors(session, place)], below)
+    return _joined([(p.kind, p.name) for p in ancestors(session, place, below)], below)
 
 
 def full_names(session: Session, paths: Sequence[str], below: PlaceKind | None = None) -> list[str]:
@@ -279,25 +327,44 @@ def locate_household(session: Session, within: Place, address: Address) -> House
     if estate is None:
         raise DomainError("circles.join_needs_estate")
     outside = DomainError("grid.outside_estate", address=str(address), estate=estate.name)
-    building = _numbered_child(session, estate, address.building)
-    if building is None:
-        raise outside
-    holder = building
+    names = {"room": address.room, "suffixed": f"{address.room}室"}
     if address.unit is not None:
-        unit = _numbered_child(session, building, address.unit)
-        if unit is None:
+        holder, found = _unit_and_room(session, estate, address, names)
+        if holder is None:
             raise outside
-        holder = unit
-    elif rows(session, _A_UNIT, {"parent": building.id}):
-        raise DomainError("grid.unit_needed", address=str(address))
+    else:
+        building = _numbered_child(session, estate, address.building)
+        if building is None:
+            raise outside
+        if rows(session, _A_UNIT, {"parent": building.id}):
+            raise DomainError("grid.unit_needed", address=str(address))
+        holder = building
+        found = list(rows(session, _ROOM, {"parent": holder.id, **names}))
     if not holder.contains(within) and not within.contains(holder):
         raise outside
-    names = {"room": address.room, "suffixed": f"{address.room}室"}
-    found = rows(session, _ROOM, {"parent": holder.id, **names})
-    room = loaded(session, Place, found[0]) if found and found[0].name in names.values() else None
+    room = (
+        loaded(session, Place, found[0]) if found and found[0][_NAME_AT] in names.values() else None
+    )
     if room is None and found:
         raise DomainError("grid.no_such_room", address=str(address))
     return HouseholdSpot(holder, address.room, room)
+
+
+def _unit_and_room(
+    session: Session, estate: Place, address: Address, names: dict[str, str]
+) -> tuple[Place | None, list[Sequence[Any]]]:
+    """The address's unit, if its building and unit are each one place, and the row of its
+    room as _ROOM finds it (none or one)."""
+    values = {"parent": estate.id, "number": address.building, "unit": address.unit, **names}
+    found = rows(session, _BUILDING_UNIT_ROOM, values)
+    width = len(Place.__table__.c)
+    if len(found) != 1 or found[0][width] is None:
+        return None, []
+    row = found[0]
+    building, unit = (loaded(session, Place, row[start : start + width]) for start in (0, width))
+    _kept(session, [building, unit])
+    room = row[2 * width :]
+    return unit, [room] if room[0] is not None else []
 
 
 def ensure_household(session: Session, spot: HouseholdSpot) -> Place:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.db import rows
@@ -14,10 +14,12 @@ from bot.queries import Query
 from bot.services.common import access, audit
 from bot.services.common.rules import set_community_rules
 from bot.services.community.grid import (
-    ancestor_of_kind,
     full_name,
     locate_household,
     parse_address,
+    path_binds,
+    path_ids,
+    path_values,
 )
 from models import Circle, HouseholdRules, Place, PlaceKind, Resident
 
@@ -32,17 +34,13 @@ def occupants(
     return list(session.scalars(query.order_by(Resident.id)))
 
 
-_VERIFY = Query(
-    select(HouseholdRules.verify).where(HouseholdRules.community_id == bindparam("community"))
-)
+# Only a community has rules, so the rule of a place's community is the one on its path.
+_VERIFY = Query(select(HouseholdRules.verify).where(HouseholdRules.community_id.in_(path_binds())))
 
 
 def verifying(session: Session, place: Place) -> bool:
     """Whether the community of `place` counts only verified households per household."""
-    community = ancestor_of_kind(session, place, PlaceKind.COMMUNITY)
-    if community is None:
-        return False
-    found = rows(session, _VERIFY, {"community": community.id})
+    found = rows(session, _VERIFY, path_values(path_ids(place.path)))
     return bool(found) and found[0].verify
 
 
