@@ -27,6 +27,8 @@ class Batches:
     """Hands events to the dispatcher on `threads` threads. An event that finds a thread
     free starts at once; those that come while all are busy wait, and the next thread free
     takes them all (up to MAX_BATCH) into one transaction (see Dispatcher.handle_batch).
+    With no threads, the events that came in one turn of the event loop are handled on the
+    loop itself at the end of that turn, together.
 
     Under a steady load this spends one commit on many events; an event alone waits for
     nothing. Order between events is the caller's to keep (see ChatQueues).
@@ -35,9 +37,12 @@ class Batches:
     def __init__(self, dispatcher: Dispatcher, threads: int) -> None:
         self.dispatcher = dispatcher
         self.threads = threads
-        self.executor = ThreadPoolExecutor(threads, thread_name_prefix="linli-dispatch")
+        self.executor = (
+            ThreadPoolExecutor(threads, thread_name_prefix="linli-dispatch") if threads else None
+        )
         self._waiting: list[_Waiting] = []
         self._running = 0
+        self._soon = False
 
     async def handle(
         self, incoming: Incoming, claim: timedelta | None, direct: bool
@@ -50,12 +55,36 @@ class Batches:
 
     def _start(self) -> None:
         loop = asyncio.get_running_loop()
+        if self.executor is None:
+            if self._waiting and not self._soon:
+                self._soon = True
+                loop.call_soon(self._handle_here)
+            return
         while self._waiting and self._running < self.threads:
-            batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+            batch = self._next()
             self._running += 1
             work = [(w.incoming, w.claim, w.direct) for w in batch]
             running = loop.run_in_executor(self.executor, self.dispatcher.handle_batch, work)
             running.add_done_callback(partial(self._done, batch))
+
+    def _next(self) -> list[_Waiting]:
+        batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+        return batch
+
+    def _handle_here(self) -> None:
+        """Handle every waiting event on the loop, a batch at a time."""
+        self._soon = False
+        while self._waiting:
+            batch = self._next()
+            handled: asyncio.Future[list[list[Envelope]]] = asyncio.Future()
+            try:
+                handled.set_result(
+                    self.dispatcher.handle_batch([(w.incoming, w.claim, w.direct) for w in batch])
+                )
+            except Exception as error:
+                handled.set_exception(error)
+            self._running += 1
+            self._done(batch, handled)
 
     def _done(self, batch: list[_Waiting], running: asyncio.Future[list[list[Envelope]]]) -> None:
         self._running -= 1

@@ -209,3 +209,56 @@ def test_events_that_come_while_the_thread_is_busy_wait_and_go_together(
     for room, envelopes in zip(rooms, answers, strict=True):
         (sent,) = town.received(envelopes)
         assert "登记好了" in sent.text and room in sent.text
+
+
+def test_with_no_threads_the_events_of_one_loop_turn_go_together_on_the_loop(
+    town: Driver, monkeypatch: pytest.MonkeyPatch, commits: list[object]
+) -> None:
+    threads: list[threading.Thread] = []
+    handle_batch = town.app.dispatcher.handle_batch
+
+    def noted(batch: list[Any]) -> list[list[Envelope]]:
+        threads.append(threading.current_thread())
+        return handle_batch(batch)
+
+    monkeypatch.setattr(town.app.dispatcher, "handle_batch", noted)
+    rooms = [str(330 + n) for n in range(MAX_BATCH + 2)]
+    batches = Batches(town.app.dispatcher, 0)
+
+    async def scenario() -> list[list[Envelope]]:
+        first = [asyncio.ensure_future(batches.handle(e, None, False)) for e in _joins(town, "329")]
+        await asyncio.wait_for(asyncio.gather(*first), 30)
+        rest = [asyncio.ensure_future(batches.handle(e, None, False)) for e in _joins(town, *rooms)]
+        return await asyncio.wait_for(asyncio.gather(*first, *rest), 30)
+
+    answers = asyncio.run(scenario())
+    assert threads == [threading.main_thread()] * 3 and len(commits) == 3
+    for room, envelopes in zip(["329", *rooms], answers, strict=True):
+        (sent,) = town.received(envelopes)
+        assert "登记好了" in sent.text and room in sent.text
+
+
+def test_with_no_threads_a_failed_batch_fails_only_its_own_events(
+    town: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handle_batch = town.app.dispatcher.handle_batch
+    calls: list[int] = []
+
+    def failing_once(batch: list[Any]) -> list[list[Envelope]]:
+        calls.append(len(batch))
+        if len(calls) == 1:
+            raise RuntimeError("the database went away")
+        return handle_batch(batch)
+
+    monkeypatch.setattr(town.app.dispatcher, "handle_batch", failing_once)
+    batches = Batches(town.app.dispatcher, 0)
+
+    async def scenario() -> tuple[object, list[Envelope]]:
+        first, later = _joins(town, "341", "342")
+        (failed,) = await asyncio.gather(batches.handle(first, None, False), return_exceptions=True)
+        return failed, await asyncio.wait_for(batches.handle(later, None, False), 30)
+
+    failed, envelopes = asyncio.run(scenario())
+    assert isinstance(failed, RuntimeError) and calls == [1, 1]
+    (sent,) = town.received(envelopes)
+    assert "登记好了" in sent.text and _household(town.app, "n341") is None
