@@ -24,7 +24,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
-from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from bot.queries import Query
@@ -49,6 +48,7 @@ M = TypeVar("M", bound=Base)
 _INSERTS: dict[tuple[type[Base], tuple[str, ...], tuple[str, ...]], Query] = {}
 _UPDATES: dict[tuple[type[Base], tuple[str, ...]], Query] = {}
 _DEFAULTS: dict[type[Base], dict[str, Any]] = {}
+_SHAPES: dict[type[Base], tuple[tuple[str, ...], tuple[str, ...]]] = {}
 # What `inserted` made in a session, with the transaction it was made in.
 _INSERTED = "linli_inserted"
 # The connection of a session's transaction, with that transaction (see `connection_of`).
@@ -107,7 +107,7 @@ def inserted(session: Session, model: type[M], values: Mapping[str, Any]) -> M:
 
     `values` must not refer to objects still pending: their ids are not known yet.
     """
-    row = insert_row(session, model, values, *model.__table__.c.keys())
+    row = insert_row(session, model, values, *_shape(model)[0])
     made = _held(session, model, row._asdict())
     current = _innermost(session)
     session.info.setdefault(_INSERTED, []).append((current, made))
@@ -118,11 +118,13 @@ def loaded(session: Session, model: type[M], values: Sequence[Any]) -> M:
     """The `model` object for a row of its table's columns in order, read with a Query: the one
     the session holds, else one made as if the ORM had loaded it, at a fifth of the cost of
     selecting it through the ORM."""
-    fields = dict(zip(model.__table__.c.keys(), values, strict=True))
-    held: M | None = session.identity_map.get(_key_of(model, fields))
+    columns, key_columns = _shape(model)
+    fields = dict(zip(columns, values, strict=True))
+    key = model.__mapper__.identity_key_from_primary_key(tuple(fields[k] for k in key_columns))
+    held: M | None = session.identity_map.get(key)
     if held is not None:
         return held
-    made = _held(session, model, fields)
+    made = _held(session, model, fields, key)
     state = instance_state(made)
     # What listens to the ORM's loads sees this one too.
     if state.manager.dispatch.load:
@@ -130,32 +132,42 @@ def loaded(session: Session, model: type[M], values: Sequence[Any]) -> M:
     return made
 
 
-def _key_of(model: type[M], fields: Mapping[str, Any]) -> Any:
-    return identity_key(model, tuple(fields[str(c.key)] for c in model.__mapper__.primary_key))
+def _shape(model: type[Base]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A model's column names in order, and those of its primary key."""
+    found = _SHAPES.get(model)
+    if found is None:
+        found = _SHAPES[model] = (
+            tuple(model.__table__.c.keys()),
+            tuple(str(column.key) for column in model.__mapper__.primary_key),
+        )
+    return found
 
 
-def _held(session: Session, model: type[M], fields: Mapping[str, Any]) -> M:
+def _held(session: Session, model: type[M], fields: Mapping[str, Any], key: Any = None) -> M:
     """A `model` object of a row's columns, persistent in `session`, made as the ORM's own
     loading makes one: building it with its constructor and adding it costs three times as
     much, in attribute events and cascades that an unchanged object does not need."""
-    made: M = model.__mapper__.class_manager.new_instance()
+    mapper = model.__mapper__
+    if key is None:
+        key = mapper.identity_key_from_primary_key(tuple(fields[k] for k in _shape(model)[1]))
+    made: M = mapper.class_manager.new_instance()
     state = instance_state(made)
     state.dict.update(fields)
-    state.key = _key_of(model, fields)
+    state.key = key
     state.identity_token = None
     state.session_id = session.hash_key
-    session.identity_map._add_unpresent(state, state.key)
+    session.identity_map._add_unpresent(state, key)
     return made
 
 
 def loaded_together(session: Session, row: Sequence[Any], *models: type[Base]) -> list[Any]:
     """The objects of `models` read as one row, each model's table columns in order after the
     one before's (see `loaded`)."""
-    if len(row) != sum(len(model.__table__.c) for model in models):
+    if len(row) != sum(len(_shape(model)[0]) for model in models):
         raise ValueError("the row is not the columns of these models")
     made, start = [], 0
     for model in models:
-        end = start + len(model.__table__.c)
+        end = start + len(_shape(model)[0])
         made.append(loaded(session, model, row[start:end]))
         start = end
     return made

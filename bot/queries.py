@@ -24,7 +24,9 @@ class _Compiled:
     # Each parameter's name, whether the caller must give it, its value when the caller
     # gives none, and its conversion.
     binds: tuple[tuple[str, bool, Any, Processor], ...]
-    results: tuple[Processor, ...]
+    # Each result column's conversion, by position, for the columns that have one.
+    results: tuple[tuple[int, Callable[[Any], Any]], ...]
+    returns: bool
     row: type[tuple[Any, ...]]
 
 
@@ -56,16 +58,18 @@ class Query:
             for listener in connection.dispatch.before_cursor_execute:
                 listener(connection, cursor, compiled.sql, args, None, False)
             cursor.execute(compiled.sql, args)
-            fetched = cursor.fetchall() if compiled.results else []
+            fetched = cursor.fetchall() if compiled.returns else []
         except dialect.loaded_dbapi.Error:
             # SQLAlchemy's way wraps the error, and lets go of a connection the server dropped.
             result = connection.execute(self.statement, params)
             return list(result.all()) if result.returns_rows else []
-        results, row = compiled.results, compiled.row
-        return [
-            row(*(v if p is None else p(v) for v, p in zip(raw, results, strict=True)))
-            for raw in fetched
-        ]
+        found = []
+        for raw in fetched:
+            converted = list(raw)
+            for at, process in compiled.results:
+                converted[at] = process(converted[at])
+            found.append(compiled.row(*converted))
+        return found
 
     def _compile(self, dialect: Dialect) -> _Compiled:
         compiled = self.statement.compile(dialect=dialect)
@@ -87,8 +91,11 @@ class Query:
                 for name, bind in compiled.binds.items()
             ),
             results=tuple(
-                c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
+                (at, process)
+                for at, column in enumerate(columns)
+                if (process := column.type.dialect_impl(dialect).result_processor(dialect, None))
             ),
+            returns=len(columns) > 0,
             row=namedtuple("QueryRow", cast(list[str], columns.keys())),
         )
         self._compiled[dialect.name] = found
