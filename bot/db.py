@@ -107,7 +107,17 @@ def inserted(session: Session, model: type[M], values: Mapping[str, Any]) -> M:
 
     `values` must not refer to objects still pending: their ids are not known yet.
     """
-    row = insert_row(session, model, values, *_shape(model)[0])
+    return _held_inserted(session, model, insert_row(session, model, values, *_shape(model)[0]))
+
+
+def inserted_by(session: Session, model: type[M], statement: Query, values: Mapping[str, Any]) -> M:
+    """A new `model` row INSERTed by `statement` (RETURNING all its table's columns), held
+    as `inserted` holds one."""
+    (row,) = statement.run(connection_of(session), values)
+    return _held_inserted(session, model, row)
+
+
+def _held_inserted(session: Session, model: type[M], row: Any) -> M:
     made = _held(session, model, row._asdict())
     current = _innermost(session)
     session.info.setdefault(_INSERTED, []).append((current, made))

@@ -10,18 +10,24 @@ from typing import Any
 from sqlalchemy import (
     LABEL_STYLE_TABLENAME_PLUS_COL,
     ColumnElement,
+    Integer,
     Select,
+    String,
     and_,
     bindparam,
     case,
+    cast,
+    insert,
     or_,
     select,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.functions import FunctionElement
 
-from bot.db import inserted, loaded, rows, updated
+from bot.db import inserted_by, loaded, rows
 from bot.errors import DomainError
 from bot.queries import Query
 from bot.services.common.keywords import normalise, with_digits
@@ -144,6 +150,44 @@ def path_values(ids: Sequence[int]) -> dict[str, int]:
 
 
 _PLACES = Query(select(*Place.__table__.c).where(Place.id.in_(path_binds())))
+
+
+class _NextPlaceId(FunctionElement[int]):
+    """The id the next place gets: taken here, its path can name it in the same INSERT."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(_NextPlaceId)
+def _next_place_id(_element: _NextPlaceId, _compiler: Any, **_: Any) -> str:
+    # Under SQLite's write lock nobody else adds a row meanwhile.
+    return "(SELECT coalesce(max(places.id), 0) + 1 FROM places)"
+
+
+@compiles(_NextPlaceId, "postgresql")
+def _next_place_id_pg(_element: _NextPlaceId, _compiler: Any, **_: Any) -> str:
+    return "nextval(pg_get_serial_sequence('places', 'id'))"
+
+
+_NEW_ID = select(_NextPlaceId().label("id")).subquery("taken")
+_COLUMNS = Place.__table__.c
+# A place, its path ending with its own id, in one statement.
+_NEW_PLACE = Query(
+    insert(Place)
+    .from_select(
+        ["id", "parent_id", "kind", "name", "number", "listed", "path"],
+        select(
+            _NEW_ID.c.id,
+            *(
+                bindparam(name, type_=_COLUMNS[name].type)
+                for name in ("parent_id", "kind", "name", "number", "listed")
+            ),
+            bindparam("parent_path", type_=String()) + cast(_NEW_ID.c.id, String()) + "/",
+        ),
+    )
+    .returning(*_COLUMNS)
+)
 _NAMES = select(Place.id, Place.kind, Place.name).where(Place.id.in_(bindparam("ids")))
 _PATH = Query(select(Place.path).where(Place.id == bindparam("id")))
 _KEPT = "places read by the grid"
@@ -163,14 +207,13 @@ def _new_child(
 ) -> Place:
     values = {
         "parent_id": parent.id if parent else None,
+        "parent_path": parent.path if parent else "/",
         "kind": kind,
         "name": name,
         "number": number_in(name),
         "listed": listed,
     }
-    place = inserted(session, Place, values)
-    updated(session, place, {"path": f"{parent.path if parent else '/'}{place.id}/"})
-    return place
+    return inserted_by(session, Place, _NEW_PLACE, values)
 
 
 def ancestors(session: Session, place: Place, below: PlaceKind | None = None) -> list[Place]:
