@@ -263,15 +263,14 @@ def test_finding_an_address_loads_only_the_room_it_names(grid: App) -> None:
     assert loaded == ["105室"]
 
 
-def test_a_registration_reads_the_circle_with_its_chat_and_each_place_once(app: App) -> None:
-    """A newcomer's /join reads no circle of its own, no place twice, no membership (they
-    have none yet), and stores consent with the household."""
+def _newcomer_registers(app: App) -> tuple[list[Place], list[str]]:
+    """A newcomer registers 3-2-305: the places loaded, and the statements run."""
     driver = build(app)
-    loaded: list[int] = []
+    loaded: list[Place] = []
     statements: list[str] = []
 
     def note_place(place: Place, _context: object) -> None:
-        loaded.append(place.id)
+        loaded.append(place)
 
     def note_statement(*args: object) -> None:
         statements.append(str(args[2]))
@@ -283,7 +282,15 @@ def test_a_registration_reads_the_circle_with_its_chat_and_each_place_once(app: 
     finally:
         event.remove(Place, "load", note_place)
         event.remove(app.db.engine, "before_cursor_execute", note_statement)
-    assert loaded and len(loaded) == len(set(loaded))
+    return loaded, statements
+
+
+def test_a_registration_reads_the_circle_with_its_chat_and_each_place_once(app: App) -> None:
+    """A newcomer's /join reads no circle of its own, no place twice, no membership (they
+    have none yet), and stores consent with the household."""
+    loaded, statements = _newcomer_registers(app)
+    ids = [place.id for place in loaded]
+    assert ids and len(ids) == len(set(ids))
     assert not [s for s in statements if s.startswith("SELECT circles.")]
     assert len([s for s in statements if s.startswith("UPDATE residents")]) == 1
     assert not [s for s in statements if s.startswith("SELECT memberships.")]
@@ -295,26 +302,11 @@ def test_a_registration_reads_its_address_in_one_statement_and_nothing_above_the
     """Building, unit and room come in one row; the street and community above the circle's
     estate are not read, as the reply names the household below them; the household is
     INSERTed with its path."""
-    driver = build(app)
-    kinds: list[PlaceKind] = []
-    statements: list[str] = []
-
-    def note_place(place: Place, _context: object) -> None:
-        kinds.append(place.kind)
-
-    def note_statement(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    event.listen(Place, "load", note_place)
-    event.listen(app.db.engine, "before_cursor_execute", note_statement)
-    try:
-        register(driver, "newcomer", "3-2-305")
-    finally:
-        event.remove(Place, "load", note_place)
-        event.remove(app.db.engine, "before_cursor_execute", note_statement)
+    loaded, statements = _newcomer_registers(app)
     assert len([s for s in statements if s.startswith("SELECT") and "FROM places" in s]) == 1
     # The new household's path names its own id from the one INSERT.
     assert not [s for s in statements if s.startswith("UPDATE places")]
+    kinds = {place.kind for place in loaded}
     assert PlaceKind.STREET not in kinds and PlaceKind.COMMUNITY not in kinds
 
 
