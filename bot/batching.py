@@ -63,8 +63,9 @@ class Batches:
         while self._waiting and self._running < self.threads:
             batch = self._next()
             self._running += 1
-            work = [(w.incoming, w.claim, w.direct) for w in batch]
-            running = loop.run_in_executor(self.executor, self.dispatcher.handle_batch, work)
+            running = loop.run_in_executor(
+                self.executor, self.dispatcher.handle_batch, _work(batch)
+            )
             running.add_done_callback(partial(self._done, batch))
 
     def _next(self) -> list[_Waiting]:
@@ -78,24 +79,30 @@ class Batches:
             batch = self._next()
             handled: asyncio.Future[list[list[Envelope]]] = asyncio.Future()
             try:
-                handled.set_result(
-                    self.dispatcher.handle_batch([(w.incoming, w.claim, w.direct) for w in batch])
-                )
+                handled.set_result(self.dispatcher.handle_batch(_work(batch)))
             except Exception as error:
                 handled.set_exception(error)
-            self._running += 1
-            self._done(batch, handled)
+            self._answer(batch, handled)
 
     def _done(self, batch: list[_Waiting], running: asyncio.Future[list[list[Envelope]]]) -> None:
         self._running -= 1
-        error = None if running.cancelled() else running.exception()
+        self._answer(batch, running)
+        self._start()
+
+    @staticmethod
+    def _answer(batch: list[_Waiting], handled: asyncio.Future[list[list[Envelope]]]) -> None:
+        """Give each waiting event its envelopes, or the batch's failure."""
+        error = None if handled.cancelled() else handled.exception()
         for position, waiting in enumerate(batch):
             if waiting.answered.done():
                 continue
-            if running.cancelled():
+            if handled.cancelled():
                 waiting.answered.cancel()
             elif error is not None:
                 waiting.answered.set_exception(error)
             else:
-                waiting.answered.set_result(running.result()[position])
-        self._start()
+                waiting.answered.set_result(handled.result()[position])
+
+
+def _work(batch: list[_Waiting]) -> list[tuple[Incoming, timedelta | None, bool]]:
+    return [(w.incoming, w.claim, w.direct) for w in batch]
