@@ -31,6 +31,8 @@ from models.base import Base
 
 # The execution option that marks a connection as only reading (see `Database.reading`).
 READING = "linli_reading"
+# A connection whose every statement commits as it runs (see `Database.at_once`).
+_AT_ONCE = {"isolation_level": "AUTOCOMMIT"}
 # What a reading connection may send; anything else would change the database.
 _READS = ("SELECT", "BEGIN", "WITH")
 # A pooled PostgreSQL connection idle this long is pinged before use (a round trip of its
@@ -269,10 +271,10 @@ def updated(session: Session, loaded: Base, values: Mapping[str, Any]) -> None:
         set_committed_value(loaded, name, value)
 
 
-def in_slices(values: Sequence[T]) -> Iterator[Sequence[T]]:
-    """`values` in slices short enough for one statement's IN list."""
-    for start in range(0, len(values), IN_LIST):
-        yield values[start : start + IN_LIST]
+def in_slices(values: Sequence[T], size: int = IN_LIST) -> Iterator[Sequence[T]]:
+    """`values` in slices short enough for one statement's IN list (or of `size`)."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def make_engine(url: str) -> Engine:
@@ -359,6 +361,9 @@ class Database:
         if not self._sqlite:
             self._reading["isolation_level"] = "AUTOCOMMIT"
         self._held = threading.local()
+        self._at_once: Connection | None = None
+        self._at_once_used = 0.0
+        self._at_once_lock = threading.Lock()
         self._holding: list[Connection] = []
         self._holding_lock = threading.Lock()
 
@@ -367,6 +372,47 @@ class Database:
         """A session whose work commits at the end, or rolls back on an exception."""
         with self._sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def at_once(self) -> Iterator[Session]:
+        """A session for a single statement (one `executemany` counts as one), which commits
+        as it runs. On PostgreSQL that needs no BEGIN and COMMIT, two round trips of three;
+        elsewhere it is a `transaction`."""
+        if self._sqlite:
+            with self.transaction() as session:
+                yield session
+            return
+        if not self._at_once_lock.acquire(blocking=False):
+            with self._sessions() as session:
+                session.connection(execution_options=_AT_ONCE)
+                yield session
+            return
+        try:
+            with self._sessions(bind=self._kept_at_once()) as session:
+                yield session
+        finally:
+            self._at_once_used = time.monotonic()
+            self._at_once_lock.release()
+
+    def _kept_at_once(self) -> Connection:
+        """The connection kept in autocommit (switching one there and back costs psycopg as
+        much as the statement), pinged as the pool pings one idle for IDLE_PING_SECONDS, and
+        replaced if the server dropped it."""
+        connection = self._at_once
+        if connection is not None and not (connection.closed or connection.invalidated):
+            if time.monotonic() - self._at_once_used < IDLE_PING_SECONDS:
+                return connection
+            driver = connection.connection.dbapi_connection
+            try:
+                if driver is not None and self.engine.dialect.do_ping(driver):
+                    return connection
+            except Exception:
+                pass  # dropped by the server: another is taken below
+            connection.invalidate()
+        if connection is not None:
+            connection.close()
+        self._at_once = self.engine.connect().execution_options(**_AT_ONCE)
+        return self._at_once
 
     @contextmanager
     def reading(self, held: bool = False) -> Iterator[Session]:
@@ -417,6 +463,10 @@ class Database:
         """Close every pooled connection, and those threads keep for reading."""
         with self._holding_lock:
             holding, self._holding = self._holding, []
+        with self._at_once_lock:
+            if self._at_once is not None:
+                holding.append(self._at_once)
+                self._at_once = None
         for connection in holding:
             connection.close()
         self.engine.dispose()

@@ -16,7 +16,9 @@ from sqlalchemy import (
     Integer,
     Row,
     ScalarSelect,
+    String,
     bindparam,
+    case,
     delete,
     exists,
     func,
@@ -384,19 +386,37 @@ def _someone_known(platform: Any, chat_id: Any) -> Exists:
     return exists().where(Identity.platform == platform, Identity.external_id == chat_id)
 
 
-_MARK_SENT = (
-    update(_OUTBOX)
-    .where(_OUTBOX.c.id == bindparam("row_id"))
-    .values(
-        state=OutboxState.SENT,
-        sent_at=bindparam("at"),
-        sent_message_id=bindparam("message_id"),
-        claimed_until=None,
-        attempts=_OUTBOX.c.attempts + 1,
-        data={},
-        choices=[],
-    )
-)
+# Rows marked sent by one statement at most: each count has a statement of its own.
+MARKED_TOGETHER = 16
+_MARKING: dict[int, Query] = {}
+
+
+def _marking(count: int) -> Query:
+    """The UPDATE marking `count` rows sent: one statement, where an executemany costs
+    psycopg a pipeline of its own, four times a one-row UPDATE."""
+    found = _MARKING.get(count)
+    if found is None:
+        ids = [bindparam(f"row_{at}", type_=Integer) for at in range(count)]
+        whens = [
+            (_OUTBOX.c.id == key, bindparam(f"message_{at}", type_=String))
+            for at, key in enumerate(ids)
+        ]
+        found = _MARKING[count] = Query(
+            update(_OUTBOX)
+            .where(_OUTBOX.c.id.in_(ids))
+            .values(
+                state=OutboxState.SENT,
+                sent_at=bindparam("at"),
+                sent_message_id=case(*whens),
+                claimed_until=None,
+                attempts=_OUTBOX.c.attempts + 1,
+                data={},
+                choices=[],
+            )
+        )
+    return found
+
+
 _FORGET_UNKNOWN = delete(_OUTBOX).where(
     _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
     _OUTBOX.c.chat_kind == ChatKind.PRIVATE.value,
@@ -520,8 +540,13 @@ def mark_sent(session: Session, now: datetime, sent: Collection[Sent]) -> None:
     goes entirely when its person is no longer known). The sender marks every worker's."""
     if not sent:
         return
-    marks = [{"row_id": row.row_id, "at": now, "message_id": row.message_id} for row in sent]
-    session.execute(_MARK_SENT, marks)
+    connection = connection_of(session)
+    for chunk in in_slices(list(sent), MARKED_TOGETHER):
+        marks: dict[str, Any] = {"at": now}
+        for at, row in enumerate(chunk):
+            marks[f"row_{at}"] = row.row_id
+            marks[f"message_{at}"] = row.message_id
+        _marking(len(chunk)).run(connection, marks)
     private = [row.row_id for row in sent if row.private]
     if private:
         session.execute(_FORGET_UNKNOWN, {"ids": private})

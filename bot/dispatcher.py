@@ -18,11 +18,28 @@ from bot.db import Database, WriteAttempted, lost_connection
 from bot.delivery import PostOffice, first_delivery, resolve_button
 from bot.errors import DomainError
 from bot.logs import log_failure
-from bot.messages import Audience, ChatKind, Envelope, EventKind, Incoming, Reply, Target
+from bot.messages import (
+    Audience,
+    ChatKind,
+    ChatRef,
+    Envelope,
+    EventKind,
+    Incoming,
+    Reply,
+    Target,
+    UserRef,
+)
 from bot.routing import Command, Route, Router
 from bot.services.common import menus
-from bot.services.community.circles import bound_chat
-from bot.services.community.people import Sender, ensure_identity, find_sender, unchanged
+from bot.services.community.circles import bound_chat, sender_and_binding
+from bot.services.community.people import (
+    Sender,
+    find_identity,
+    find_sender,
+    settle_identity,
+    unchanged,
+)
+from models import CircleChat, Identity
 
 log = logging.getLogger(__name__)
 MAX_COMMAND_TEXT = 4096
@@ -232,7 +249,7 @@ class Dispatcher:
         and an event that would change them (a new account, a new name, a private chat
         opened) is refused as a write."""
         now = self.clock.now()
-        identity, sender = None, None
+        identity, sender, binding = None, None, None
         user = incoming.user
         opening = incoming.chat.kind == ChatKind.PRIVATE and incoming.event != EventKind.BOT_REMOVED
         if user is not None and by_row:
@@ -242,15 +259,15 @@ class Dispatcher:
             if opening and not sender.private_chat_open:
                 raise WriteAttempted("a private chat opened")
         elif user is not None:
-            identity = ensure_identity(
-                session, user.platform, user.user_id, user.display_name, now, user.username
+            found, binding = self._sender_and_binding(session, incoming.chat, user)
+            identity = settle_identity(
+                session, found, user.platform, user.user_id, user.display_name, now, user.username
             )
             # Set only when it changes: a changed attribute costs a flush before each query.
             if opening and not identity.private_chat_open:
                 identity.private_chat_open = True
             sender = Sender.of(identity)
-        binding = None
-        if incoming.chat.kind == ChatKind.GROUP:
+        if incoming.chat.kind == ChatKind.GROUP and identity is None:
             binding = bound_chat(session, incoming.chat.platform, incoming.chat.chat_id)
         return Context(
             session=session,
@@ -264,6 +281,15 @@ class Dispatcher:
             settings=self.settings,
             loaded=identity,
         )
+
+    @staticmethod
+    def _sender_and_binding(
+        session: Session, chat: ChatRef, user: UserRef
+    ) -> tuple[Identity | None, CircleChat | None]:
+        """The sender's identity, and the chat's binding if it is a group, read together."""
+        if chat.kind != ChatKind.GROUP:
+            return find_identity(session, user.platform, user.user_id), None
+        return sender_and_binding(session, chat.platform, user.user_id, chat.chat_id)
 
     def _run(self, ctx: Context) -> list[Reply | Envelope]:
         event = ctx.incoming.event

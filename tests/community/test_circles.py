@@ -310,6 +310,18 @@ def test_a_registration_reads_its_address_in_one_statement_and_nothing_above_the
     assert PlaceKind.STREET not in kinds and PlaceKind.COMMUNITY not in kinds
 
 
+def test_a_group_event_reads_its_sender_and_the_chats_binding_in_one_statement(
+    app: App,
+) -> None:
+    """Who wrote and what the group is bound to come in one row: every group event needs
+    both, and each statement costs a round trip to PostgreSQL."""
+    _, statements = _newcomer_registers(app)
+    reads = [s for s in statements if s.startswith("SELECT")]
+    touching = [s for s in reads if "identities" in s or "circle_chats" in s]
+    assert len(touching) == 1
+    assert "FROM identities" in touching[0] and "FROM circle_chats" in touching[0]
+
+
 def test_a_newcomers_registration_runs_no_flush(app: App) -> None:
     """Their resident, identity, membership and household are INSERTed, and their resident
     UPDATEd, at once: a flush of the unit of work costs several times those statements."""

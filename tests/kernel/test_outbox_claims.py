@@ -7,6 +7,7 @@ import contextlib
 import threading
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
@@ -385,3 +386,37 @@ def test_marking_replies_to_groups_alone_costs_one_statement(db: Database) -> No
     with db.transaction() as session:
         states = session.scalars(select(OutboxMessage.state).order_by(OutboxMessage.id)).all()
     assert states == [OutboxState.SENT, OutboxState.SENT]
+
+
+def test_marking_many_replies_sent_runs_sixteen_a_statement_each_committing_as_it_runs(
+    db: Database,
+) -> None:
+    """Each row keeps its own message id. On PostgreSQL the UPDATEs run in autocommit: a
+    transaction of its own would cost two more round trips (BEGIN and COMMIT) than each."""
+    clock = VirtualClock(START)
+    office = PostOffice({"telegram": PlatformTraits(durable=True)})
+    envelopes = [
+        Envelope(Target("telegram", f"-{n}", ChatKind.GROUP), Reply("core.help", {}), "zh-Hans")
+        for n in range(20)
+    ]
+    with db.transaction() as session:
+        ids = [e.outbox_id or 0 for e in office.prepare(session, envelopes, clock.now(), None)]
+    runs: list[tuple[bool, bool]] = []
+
+    def note(_c: object, cursor: Any, statement: str, _p: object, _x: object, many: bool) -> None:
+        if statement.startswith("UPDATE outbox"):
+            autocommit = bool(getattr(cursor.connection, "autocommit", False))
+            runs.append((many, autocommit))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        OutboxWorker(db, clock, "telegram", SlowSender())._mark_sent(
+            [Sent(row, f"m{row}", False) for row in ids]
+        )
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    postgres = db.engine.dialect.name == "postgresql"
+    assert runs == [(False, postgres), (False, postgres)]
+    with db.transaction() as session:
+        marked = session.execute(select(OutboxMessage.id, OutboxMessage.sent_message_id)).all()
+    assert sorted(marked) == [(row, f"m{row}") for row in sorted(ids)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot import db as db_module
@@ -77,3 +78,20 @@ def test_a_held_reading_connection_the_server_dropped_is_replaced_in_autocommit(
     assert [e.reply.template for e in answered] == ["circles.me"]
     after = _held_driver(app)
     assert after is not before and after.autocommit and not after.closed
+
+
+@pytest.mark.parametrize("db", ["postgresql"], indirect=True)
+def test_rows_are_marked_sent_after_the_server_dropped_the_autocommit_connection(
+    app: App, postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connection kept for statements that commit as they run is pinged once idle, as
+    pooled ones are, and replaced by one in autocommit again: a mark that failed would let
+    a sent message go twice."""
+    with app.db.at_once() as session:
+        before = session.connection().connection.driver_connection
+    _drop_connections(app, postgres_server)
+    monkeypatch.setattr(db_module, "IDLE_PING_SECONDS", 0.0)
+    with app.db.at_once() as session:
+        assert session.execute(text("SELECT 1")).scalar() == 1
+        after = session.connection().connection.driver_connection
+    assert after is not None and after is not before and after.autocommit

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import (
     LABEL_STYLE_TABLENAME_PLUS_COL,
@@ -42,7 +43,7 @@ from models import (
 
 # Built once: every event looks up its sender, and building the statement cost as much
 # as running it.
-_IDENTITY = Query(
+IDENTITY_ROW = (
     select(*Identity.__table__.c, *Resident.__table__.c)
     .join(Resident, Resident.id == Identity.resident_id)
     .where(
@@ -51,6 +52,7 @@ _IDENTITY = Query(
     )
     .set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
 )
+_IDENTITY = Query(IDENTITY_ROW)
 
 
 _SENDER = Query(
@@ -142,12 +144,7 @@ def _cleaned(display_name: str, username: str) -> tuple[str, str | None]:
 def find_identity(session: Session, platform: str, external_id: str) -> Identity | None:
     """The identity of a platform account, if known (its resident loaded with it)."""
     found = rows(session, _IDENTITY, {"platform": platform, "external_id": external_id})
-    if not found:
-        return None
-    identity: Identity
-    identity, resident = loaded_together(session, found[0], Identity, Resident)
-    loaded_with(identity, "resident", resident)
-    return identity
+    return identity_of(session, found[0]) if found else None
 
 
 def made_now(session: Session, resident: Resident) -> bool:
@@ -165,8 +162,32 @@ def ensure_identity(
     username: str = "",
 ) -> Identity:
     """The identity of a platform account, created with its resident on first sight."""
+    found = find_identity(session, platform, external_id)
+    return settle_identity(session, found, platform, external_id, display_name, now, username)
+
+
+def identity_of(session: Session, row: Sequence[Any]) -> Identity | None:
+    """The identity and resident read as `IDENTITY_ROW`'s columns, or None for a row of NULLs."""
+    if row[0] is None:
+        return None
+    identity: Identity
+    identity, resident = loaded_together(session, row, Identity, Resident)
+    loaded_with(identity, "resident", resident)
+    return identity
+
+
+def settle_identity(
+    session: Session,
+    identity: Identity | None,
+    platform: str,
+    external_id: str,
+    display_name: str,
+    now: datetime,
+    username: str = "",
+) -> Identity:
+    """`identity`, as `find_identity` found it, kept up to date with the account's name; a
+    new one with its resident if it was None."""
     name, handle = _cleaned(display_name, username)
-    identity = find_identity(session, platform, external_id)
     if identity is None:
         name = name or clean_name(external_id)
         resident = inserted(session, Resident, {"display_name": name, "created_at": now})
