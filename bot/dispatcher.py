@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.arrival import Arrival, arrive
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context
@@ -27,19 +28,11 @@ from bot.messages import (
     Incoming,
     Reply,
     Target,
-    UserRef,
 )
 from bot.routing import Command, Route, Router
 from bot.services.common import menus
-from bot.services.community.circles import bound_chat, sender_and_binding
-from bot.services.community.people import (
-    Sender,
-    find_identity,
-    find_sender,
-    settle_identity,
-    unchanged,
-)
-from models import CircleChat, Identity
+from bot.services.community.circles import bound_chat
+from bot.services.community.people import Sender, find_sender, settle_identity, unchanged
 
 log = logging.getLogger(__name__)
 MAX_COMMAND_TEXT = 4096
@@ -207,10 +200,18 @@ class Dispatcher:
         # What services keep for the length of one event goes with it.
         session.info.clear()
         now = self.clock.now()
-        if incoming.delivery_key and not first_delivery(session, incoming.delivery_key, now):
+        user, key = incoming.user, incoming.delivery_key
+        arrival = None
+        if user is not None:
+            group = _group_id(incoming.chat)
+            arrival = arrive(session, now, user.platform, user.user_id, group, key)
+            fresh = arrival.fresh
+        else:
+            fresh = not key or first_delivery(session, key, now)
+        if not fresh:
             log.info("skipped a redelivered %s", incoming.event)
             return []
-        return self._respond(session, incoming, claim, careful=careful)
+        return self._respond(session, incoming, claim, careful=careful, arrival=arrival)
 
     def _respond(
         self,
@@ -221,11 +222,13 @@ class Dispatcher:
         careful: bool = False,
         direct: bool = False,
         by_row: bool = False,
+        arrival: Arrival | None = None,
     ) -> list[Envelope]:
         """The event's envelopes; a handler's refusal is answered, unless it may have changed
-        rows with no savepoint to undo them (neither `careful` nor `direct`): see _Refused."""
+        rows with no savepoint to undo them (neither `careful` nor `direct`): see _Refused.
+        `arrival` is what was read of a stored event's sender and binding already."""
         now = self.clock.now()
-        ctx = self._context(session, incoming, by_row)
+        ctx = self._context(session, incoming, by_row, arrival)
         try:
             if careful:
                 with session.begin_nested():
@@ -244,7 +247,9 @@ class Dispatcher:
             session, envelopes, now, owner, claim, direct=direct, platform=incoming.chat.platform
         )
 
-    def _context(self, session: Session, incoming: Incoming, by_row: bool) -> Context:
+    def _context(
+        self, session: Session, incoming: Incoming, by_row: bool, arrival: Arrival | None
+    ) -> Context:
         """The event's context; `by_row` (a reading command's), its sender is read as a row,
         and an event that would change them (a new account, a new name, a private chat
         opened) is refused as a write."""
@@ -259,9 +264,18 @@ class Dispatcher:
             if opening and not sender.private_chat_open:
                 raise WriteAttempted("a private chat opened")
         elif user is not None:
-            found, binding = self._sender_and_binding(session, incoming.chat, user)
+            if arrival is None:
+                group = _group_id(incoming.chat)
+                arrival = arrive(session, now, user.platform, user.user_id, group, "")
+            binding = arrival.binding
             identity = settle_identity(
-                session, found, user.platform, user.user_id, user.display_name, now, user.username
+                session,
+                arrival.identity,
+                user.platform,
+                user.user_id,
+                user.display_name,
+                now,
+                user.username,
             )
             # Set only when it changes: a changed attribute costs a flush before each query.
             if opening and not identity.private_chat_open:
@@ -281,15 +295,6 @@ class Dispatcher:
             settings=self.settings,
             loaded=identity,
         )
-
-    @staticmethod
-    def _sender_and_binding(
-        session: Session, chat: ChatRef, user: UserRef
-    ) -> tuple[Identity | None, CircleChat | None]:
-        """The sender's identity, and the chat's binding if it is a group, read together."""
-        if chat.kind != ChatKind.GROUP:
-            return find_identity(session, user.platform, user.user_id), None
-        return sender_and_binding(session, chat.platform, user.user_id, chat.chat_id)
 
     def _run(self, ctx: Context) -> list[Reply | Envelope]:
         event = ctx.incoming.event
@@ -366,3 +371,8 @@ class Dispatcher:
             known_open = sender is not None and ctx.chat_open
             return Envelope(private, reply, ctx.personal_language(), user_id, chat_open=known_open)
         return Envelope(here, reply, ctx.chat_language(), chat_open=not ctx.is_group)
+
+
+def _group_id(chat: ChatRef) -> str | None:
+    """The chat's id if it is a group (whose binding an event reads), else None."""
+    return chat.chat_id if chat.kind == ChatKind.GROUP else None

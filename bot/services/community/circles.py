@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import LABEL_STYLE_TABLENAME_PLUS_COL, bindparam, literal, select, true
+from sqlalchemy import LABEL_STYLE_TABLENAME_PLUS_COL, bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.db import inserted, loaded_together, loaded_with, rows, updated
@@ -26,12 +26,11 @@ from bot.services.community.grid import (
     locate_household,
     parse_address,
 )
-from bot.services.community.people import IDENTITY_ROW, Member, identity_of, made_now, mentioned
+from bot.services.community.people import Member, made_now, mentioned
 from models import (
     Circle,
     CircleChat,
     CircleKind,
-    Identity,
     JoinRequest,
     JoinStatus,
     Membership,
@@ -63,7 +62,7 @@ SEEN_GRANULARITY = timedelta(minutes=15)
 
 
 # The circle and its place come with the binding: nearly every group command reads them.
-_BOUND_ROW = (
+BOUND_ROW = (
     select(*CircleChat.__table__.c, *Circle.__table__.c, *Place.__table__.c)
     .join(Circle, Circle.id == CircleChat.circle_id)
     .join(Place, Place.id == Circle.place_id)
@@ -74,38 +73,17 @@ _BOUND_ROW = (
     )
     .set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
 )
-_BOUND = Query(_BOUND_ROW)
-# A group event's sender and binding, in one statement: each is one row or none.
-_KNOWN = IDENTITY_ROW.subquery("known")
-_BINDING = _BOUND_ROW.subquery("binding")
-_SENDER_AND_BINDING = Query(
-    select(*_KNOWN.c, *_BINDING.c)
-    .select_from(select(literal(1).label("one")).subquery("one"))
-    .outerjoin(_KNOWN, true())
-    .outerjoin(_BINDING, true())
-)
-_SENDER_COLUMNS = len(_KNOWN.c)
+_BOUND = Query(BOUND_ROW)
 
 
 def bound_chat(session: Session, platform: str, chat_id: str) -> CircleChat | None:
     """The active binding of a chat, if any."""
     found = rows(session, _BOUND, {"platform": platform, "chat_id": chat_id})
-    return _binding_of(session, found[0]) if found else None
+    return binding_of(session, found[0]) if found else None
 
 
-def sender_and_binding(
-    session: Session, platform: str, external_id: str, chat_id: str
-) -> tuple[Identity | None, CircleChat | None]:
-    """The identity of an account (as `find_identity`) and the active binding of the chat
-    it wrote in (as `bound_chat`), read together."""
-    params = {"platform": platform, "external_id": external_id, "chat_id": chat_id}
-    (row,) = rows(session, _SENDER_AND_BINDING, params)
-    sender = identity_of(session, row[:_SENDER_COLUMNS])
-    return sender, _binding_of(session, row[_SENDER_COLUMNS:])
-
-
-def _binding_of(session: Session, row: Sequence[Any]) -> CircleChat | None:
-    """The binding, circle and place read as `_BOUND_ROW`'s columns, or None for a row of NULLs."""
+def binding_of(session: Session, row: Sequence[Any]) -> CircleChat | None:
+    """The binding, circle and place read as `BOUND_ROW`'s columns, or None for a row of NULLs."""
     if row[0] is None:
         return None
     chat: CircleChat

@@ -1,0 +1,87 @@
+"""What a stored event reads first, in one statement: whether its delivery is new (on
+PostgreSQL), who sent it, and what the group it came from is bound to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import FromClause, Select, bindparam, literal, select, true
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.orm import Session
+
+from bot.db import connection_of, rows
+from bot.delivery import first_delivery
+from bot.queries import Query
+from bot.services.community.circles import BOUND_ROW, binding_of
+from bot.services.community.people import IDENTITY_ROW, identity_of
+from models import CircleChat, Identity, ProcessedUpdate
+
+_KNOWN = IDENTITY_ROW.subquery("known")
+_BINDING = BOUND_ROW.subquery("binding")
+# PostgreSQL records the delivery in the same statement; a redelivery adds no row and
+# returns no key. Each statement costs a round trip to the server.
+_RECORDED = (
+    postgresql_insert(ProcessedUpdate)
+    .values(key=bindparam("delivery"), processed_at=bindparam("at"))
+    .on_conflict_do_nothing(index_elements=[ProcessedUpdate.key])
+    .returning(ProcessedUpdate.key)
+    .cte("recorded")
+)
+_READS: dict[tuple[bool, bool], Query] = {}
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A stored event's first reading: `fresh` is False for a delivery handled before (then
+    nothing else is read); the sender's identity, if known; the group's binding, if any."""
+
+    fresh: bool
+    identity: Identity | None = None
+    binding: CircleChat | None = None
+
+
+def arrive(
+    session: Session,
+    now: datetime,
+    platform: str,
+    user_id: str,
+    chat_id: str | None,
+    delivery: str,
+) -> Arrival:
+    """Record `delivery` (if any), and read the account `user_id` and, for a group's
+    `chat_id`, its binding, as one row."""
+    recording = bool(delivery) and connection_of(session).dialect.name == "postgresql"
+    if delivery and not recording and not first_delivery(session, delivery, now):
+        return Arrival(fresh=False)
+    group = chat_id is not None
+    params: dict[str, object] = {"platform": platform, "external_id": user_id, "chat_id": chat_id}
+    if recording:
+        params |= {"delivery": delivery, "at": now}
+    (found,) = rows(session, _read(group, recording), params)
+    if recording and found[0] is None:
+        return Arrival(fresh=False)
+    row = tuple(found[1:] if recording else found)
+    identity = identity_of(session, row[: len(_KNOWN.c)])
+    binding = binding_of(session, row[len(_KNOWN.c) :]) if group else None
+    return Arrival(True, identity, binding)
+
+
+def _read(group: bool, recording: bool) -> Query:
+    """The statement for an event in a group or not, recording its delivery or not."""
+    found = _READS.get((group, recording))
+    if found is None:
+        found = _READS[group, recording] = Query(_statement(group, recording))
+    return found
+
+
+def _statement(group: bool, recording: bool) -> Select[tuple[object, ...]]:
+    # Each part is one row or none: LEFT JOINs on a row of its own give exactly one row.
+    parts: list[FromClause] = [_RECORDED] if recording else []
+    parts += [_KNOWN, _BINDING] if group else [_KNOWN]
+    joined: FromClause = select(literal(1).label("one")).subquery("one")
+    columns = []
+    for part in parts:
+        joined = joined.outerjoin(part, true())
+        columns += list(part.c)
+    return select(*columns).select_from(joined)

@@ -1,0 +1,67 @@
+"""What a stored event reads first: its delivery recorded (with its sender and binding in
+one statement on PostgreSQL), a redelivery skipped with nothing changed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import event, func, select
+
+from bot.app import App
+from bot.messages import Incoming
+from models import Identity, ProcessedUpdate, Resident
+from tests.support.community import build
+
+
+def _statements(app: App, incoming: Incoming) -> tuple[list[str], int]:
+    """The statements handling `incoming` ran, and how many envelopes it gave."""
+    statements: list[str] = []
+
+    def note(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(app.db.engine, "before_cursor_execute", note)
+    try:
+        answered = app.dispatcher.handle(incoming)
+    finally:
+        event.remove(app.db.engine, "before_cursor_execute", note)
+    return statements, len(answered)
+
+
+def _counts(app: App) -> tuple[int, int, int]:
+    with app.db.transaction() as session:
+        return (
+            session.scalar(select(func.count()).select_from(Resident)) or 0,
+            session.scalar(select(func.count()).select_from(Identity)) or 0,
+            session.scalar(select(func.count()).select_from(ProcessedUpdate)) or 0,
+        )
+
+
+def test_a_group_events_delivery_sender_and_binding_are_one_statement_on_postgresql(
+    app: App,
+) -> None:
+    """PostgreSQL records the delivery in the statement that reads who wrote and what the
+    group is bound to (a round trip fewer for each event); SQLite records it first."""
+    driver = build(app)
+    incoming = replace(driver.incoming("newcomer", "/join 3-2-305 同意", "g1"), delivery_key="u1")
+    statements, answered = _statements(app, incoming)
+    assert answered == 1
+    recording = [s for s in statements if "processed_updates" in s]
+    assert len(recording) == 1
+    together = "FROM identities" in recording[0] and "FROM circle_chats" in recording[0]
+    assert together == (app.db.engine.dialect.name == "postgresql")
+
+
+def test_a_redelivered_event_from_a_newcomer_is_skipped_and_changes_nothing(app: App) -> None:
+    """The first delivery makes the newcomer; the second is found recorded, and neither
+    makes another resident nor answers again."""
+    driver = build(app)
+    incoming = replace(driver.incoming("newcomer", "大家好", "g1"), delivery_key="u2")
+    before = _counts(app)
+    _, first = _statements(app, incoming)
+    after_first = _counts(app)
+    statements, again = _statements(app, incoming)
+    assert first == again == 0
+    assert after_first == (before[0] + 1, before[1] + 1, before[2] + 1)
+    assert _counts(app) == after_first
+    assert not [s for s in statements if s.lstrip().upper().startswith(("UPDATE", "DELETE"))]
