@@ -1,21 +1,31 @@
 """What a stored event reads first, in one statement: whether its delivery is new (on
-PostgreSQL), who sent it, and what the group it came from is bound to."""
+PostgreSQL), who sent it, what the group it came from is bound to, and the sender's
+membership of that group's circle."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import FromClause, Select, bindparam, literal, select, true
+from sqlalchemy import (
+    LABEL_STYLE_TABLENAME_PLUS_COL,
+    FromClause,
+    Select,
+    and_,
+    bindparam,
+    literal,
+    select,
+    true,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.orm import Session
 
 from bot.db import connection_of, rows
 from bot.delivery import first_delivery
 from bot.queries import Query
-from bot.services.community.circles import BOUND_ROW, binding_of
+from bot.services.community.circles import BOUND_ROW, binding_of, member_read
 from bot.services.community.people import IDENTITY_ROW, identity_of
-from models import CircleChat, Identity, ProcessedUpdate
+from models import CircleChat, Identity, Membership, ProcessedUpdate
 
 _KNOWN = IDENTITY_ROW.subquery("known")
 _BINDING = BOUND_ROW.subquery("binding")
@@ -27,6 +37,11 @@ _RECORDED = (
     .on_conflict_do_nothing(index_elements=[ProcessedUpdate.key])
     .returning(ProcessedUpdate.key)
     .cte("recorded")
+)
+# The sender's membership of the group's circle: nearly every group event touches it.
+_MEMBER = Membership.__table__
+_MEMBER_OF_SENDER = and_(
+    _MEMBER.c.circle_id == _BINDING.c.circles_id, _MEMBER.c.resident_id == _KNOWN.c.residents_id
 )
 _READS: dict[tuple[bool, bool], Query] = {}
 
@@ -62,8 +77,12 @@ def arrive(
     if recording and found[0] is None:
         return Arrival(fresh=False)
     row = tuple(found[1:] if recording else found)
-    identity = identity_of(session, row[: len(_KNOWN.c)])
-    binding = binding_of(session, row[len(_KNOWN.c) :]) if group else None
+    known, bound = len(_KNOWN.c), len(_KNOWN.c) + len(_BINDING.c)
+    identity = identity_of(session, row[:known])
+    if not group:
+        return Arrival(True, identity)
+    binding = binding_of(session, row[known:bound])
+    member_read(session, row[bound:])
     return Arrival(True, identity, binding)
 
 
@@ -84,4 +103,7 @@ def _statement(group: bool, recording: bool) -> Select[tuple[object, ...]]:
     for part in parts:
         joined = joined.outerjoin(part, true())
         columns += list(part.c)
-    return select(*columns).select_from(joined)
+    if group:
+        joined = joined.outerjoin(_MEMBER, _MEMBER_OF_SENDER)
+        columns += list(_MEMBER.c)
+    return select(*columns).select_from(joined).set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)

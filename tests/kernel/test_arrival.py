@@ -1,16 +1,19 @@
 """What a stored event reads first: its delivery recorded (with its sender and binding in
-one statement on PostgreSQL), a redelivery skipped with nothing changed."""
+one statement on PostgreSQL), a redelivery skipped with nothing changed; a member's
+membership read with them; a plain message's dialog looked for once."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from sqlalchemy import event, func, select
 
 from bot.app import App
+from bot.clock import VirtualClock
 from bot.messages import Incoming
-from models import Identity, ProcessedUpdate, Resident
-from tests.support.community import build
+from models import Identity, Membership, ProcessedUpdate, Resident
+from tests.support.community import build, resident
 
 
 def _statements(app: App, incoming: Incoming) -> tuple[list[str], int]:
@@ -65,3 +68,32 @@ def test_a_redelivered_event_from_a_newcomer_is_skipped_and_changes_nothing(app:
     assert after_first == (before[0] + 1, before[1] + 1, before[2] + 1)
     assert _counts(app) == after_first
     assert not [s for s in statements if s.lstrip().upper().startswith(("UPDATE", "DELETE"))]
+
+
+def _last_seen(app: App, user: str) -> object:
+    with app.db.transaction() as session:
+        member = resident(session, user)
+        found = session.scalar(select(Membership).where(Membership.resident_id == member.id))
+        assert found is not None
+        return found.last_seen_at
+
+
+def test_a_members_message_reads_their_membership_with_them(app: App, clock: VirtualClock) -> None:
+    """Nearly every group event touches its sender's membership: it comes in the first row,
+    and is still kept up to date (a quarter of an hour on, the message is noted)."""
+    driver = build(app)
+    driver.say("r1", "早上好", "g1")
+    seen = _last_seen(app, "r1")
+    clock.set(clock.now() + timedelta(minutes=20))
+    statements, _ = _statements(app, driver.incoming("r1", "大家好", "g1"))
+    assert not [s for s in statements if s.startswith("SELECT memberships.")]
+    assert [s for s in statements if "JOIN memberships" in s]
+    assert _last_seen(app, "r1") != seen
+
+
+def test_a_plain_message_looks_for_the_senders_dialog_once(app: App) -> None:
+    """Two guided dialogs (a poll's, a notice's) each ask whether the message continues
+    theirs; the second is told by the first's finding none."""
+    driver = build(app)
+    statements, _ = _statements(app, driver.incoming("r1", "大家好", "g1"))
+    assert len([s for s in statements if "FROM dialogs" in s]) == 1

@@ -12,6 +12,9 @@ from bot.messages import Incoming
 from models import Dialog
 
 SILENCE = timedelta(minutes=30)
+# The sender and chat an event found without a dialog: each guided dialog asks whether a
+# plain message continues one, and most plain messages continue none.
+_NONE_FOR = "no dialog for"
 
 
 def _where(incoming: Incoming) -> tuple[str, str, str] | None:
@@ -25,6 +28,8 @@ def active(session: Session, now: datetime, incoming: Incoming) -> Dialog | None
     where = _where(incoming)
     if where is None:
         return None
+    if session.info.get(_NONE_FOR) == where:
+        return None
     platform, chat_id, user_id = where
     found = session.scalar(
         select(Dialog).where(
@@ -34,7 +39,9 @@ def active(session: Session, now: datetime, incoming: Incoming) -> Dialog | None
     if found is not None and found.expires_at <= now:
         session.delete(found)
         session.flush()
-        return None
+        found = None
+    if found is None:
+        session.info[_NONE_FOR] = where
     return found
 
 
@@ -59,6 +66,7 @@ def start(session: Session, now: datetime, incoming: Incoming, kind: str, step: 
     )
     session.add(dialog)
     session.flush()
+    session.info.pop(_NONE_FOR, None)
     return dialog
 
 

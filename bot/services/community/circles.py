@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import LABEL_STYLE_TABLENAME_PLUS_COL, bindparam, select
 from sqlalchemy.orm import Session
 
-from bot.db import inserted, loaded_together, loaded_with, rows, updated
+from bot.db import inserted, loaded, loaded_together, loaded_with, rows, updated
 from bot.errors import DomainError
 from bot.messages import UserRef
 from bot.queries import Query
@@ -246,9 +246,20 @@ def move_chat(session: Session, now: datetime, platform: str, old_id: str, new_i
 _MEMBERSHIP = select(Membership).where(
     Membership.circle_id == bindparam("circle"), Membership.resident_id == bindparam("resident")
 )
-# The memberships a session touched: a second touch in one event (a registration after
-# the message that asked for it was seen) reads nothing.
+# The memberships an event touched or read with its sender (see `member_read`): a second
+# touch in one event (a registration after the message that asked for it was seen) reads
+# nothing, nor does the first of one read already.
 _TOUCHED = "memberships touched"
+
+
+def member_read(session: Session, row: Sequence[Any]) -> None:
+    """Hold a membership read as its table's columns (none if they are NULLs), for
+    `touch_member` in this event to find without reading it again."""
+    if row[0] is None:
+        return
+    membership = loaded(session, Membership, row)
+    key = (membership.circle_id, membership.resident_id)
+    session.info.setdefault(_TOUCHED, {})[key] = membership
 
 
 def touch_member(session: Session, now: datetime, circle: Circle, resident: Resident) -> None:
