@@ -24,7 +24,13 @@ from bot.db import connection_of, rows
 from bot.delivery import first_delivery
 from bot.queries import Query
 from bot.services.community.circles import BOUND_ROW, binding_of, member_read
-from bot.services.community.people import IDENTITY_ROW, identity_of
+from bot.services.community.people import (
+    IDENTITY_ROW,
+    SENDER_ROW,
+    Sender,
+    identity_of,
+    sender_of,
+)
 from models import CircleChat, Identity, Membership, ProcessedUpdate
 
 _KNOWN = IDENTITY_ROW.subquery("known")
@@ -44,6 +50,18 @@ _MEMBER_OF_SENDER = and_(
     _MEMBER.c.circle_id == _BINDING.c.circles_id, _MEMBER.c.resident_id == _KNOWN.c.residents_id
 )
 _READS: dict[tuple[bool, bool], Query] = {}
+# A reading command in a group: its sender as a row, and the group's binding.
+_SENDER = SENDER_ROW.subquery("sender")
+_READING_IN_GROUP = Query(
+    select(*_SENDER.c, *_BINDING.c)
+    .select_from(
+        select(literal(1).label("one"))
+        .subquery("one")
+        .outerjoin(_SENDER, true())
+        .outerjoin(_BINDING, true())
+    )
+    .set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
+)
 
 
 @dataclass(frozen=True)
@@ -84,6 +102,17 @@ def arrive(
     binding = binding_of(session, row[known:bound])
     member_read(session, row[bound:])
     return Arrival(True, identity, binding)
+
+
+def reading_in_group(
+    session: Session, platform: str, user_id: str, chat_id: str
+) -> tuple[Sender | None, CircleChat | None]:
+    """For a reading command in a group: its sender as a row (see `find_sender`), and the
+    group's binding, read together."""
+    params = {"platform": platform, "external_id": user_id, "chat_id": chat_id}
+    (row,) = rows(session, _READING_IN_GROUP, params)
+    sender = sender_of(row[: len(_SENDER.c)])
+    return sender, binding_of(session, row[len(_SENDER.c) :])
 
 
 def _read(group: bool, recording: bool) -> Query:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.arrival import Arrival, arrive
+from bot.arrival import Arrival, arrive, reading_in_group
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context
@@ -256,16 +256,19 @@ class Dispatcher:
         now = self.clock.now()
         identity, sender, binding = None, None, None
         user = incoming.user
+        group = _group_id(incoming.chat)
         opening = incoming.chat.kind == ChatKind.PRIVATE and incoming.event != EventKind.BOT_REMOVED
         if user is not None and by_row:
-            sender = find_sender(session, user.platform, user.user_id)
+            if group is None:
+                sender = find_sender(session, user.platform, user.user_id)
+            else:
+                sender, binding = reading_in_group(session, user.platform, user.user_id, group)
             if sender is None or not unchanged(sender, user.display_name, user.username):
                 raise WriteAttempted("a new or renamed sender")
             if opening and not sender.private_chat_open:
                 raise WriteAttempted("a private chat opened")
         elif user is not None:
             if arrival is None:
-                group = _group_id(incoming.chat)
                 arrival = arrive(session, now, user.platform, user.user_id, group, "")
             binding = arrival.binding
             identity = settle_identity(
@@ -281,8 +284,8 @@ class Dispatcher:
             if opening and not identity.private_chat_open:
                 identity.private_chat_open = True
             sender = Sender.of(identity)
-        if incoming.chat.kind == ChatKind.GROUP and identity is None:
-            binding = bound_chat(session, incoming.chat.platform, incoming.chat.chat_id)
+        if group is not None and user is None:
+            binding = bound_chat(session, incoming.chat.platform, group)
         return Context(
             session=session,
             now=now,

@@ -97,3 +97,24 @@ def test_a_plain_message_looks_for_the_senders_dialog_once(app: App) -> None:
     driver = build(app)
     statements, _ = _statements(app, driver.incoming("r1", "大家好", "g1"))
     assert len([s for s in statements if "FROM dialogs" in s]) == 1
+
+
+def test_a_reading_command_in_a_group_reads_its_sender_and_binding_in_one_statement(
+    app: App,
+) -> None:
+    """`/me` in a group is answered from rows, without a transaction that writes: who asked
+    and what the group is bound to come together."""
+    driver = build(app)
+    statements: list[str] = []
+
+    def note(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(app.db.engine, "before_cursor_execute", note)
+    try:
+        answered = app.dispatcher.answer(driver.incoming("r1", "/me", "g1"))
+    finally:
+        event.remove(app.db.engine, "before_cursor_execute", note)
+    assert answered
+    binding_reads = [s for s in statements if "circle_chats" in s]
+    assert len(binding_reads) == 1 and "FROM identities" in binding_reads[0]

@@ -55,7 +55,7 @@ IDENTITY_ROW = (
 _IDENTITY = Query(IDENTITY_ROW)
 
 
-_SENDER = Query(
+SENDER_ROW = (
     select(
         Identity.id.label("identity_id"),
         Identity.display_name.label("account_name"),
@@ -72,6 +72,7 @@ _SENDER = Query(
         Identity.external_id == bindparam("external_id"),
     )
 )
+_SENDER = Query(SENDER_ROW)
 
 
 class Member(Protocol):
@@ -127,7 +128,12 @@ _MADE = "residents made this event"
 def find_sender(session: Session, platform: str, external_id: str) -> Sender | None:
     """A known platform account and its resident, read as one row."""
     found = rows(session, _SENDER, {"platform": platform, "external_id": external_id})
-    return Sender(**found[0]._asdict()) if found else None
+    return sender_of(found[0]) if found else None
+
+
+def sender_of(row: Sequence[Any]) -> Sender | None:
+    """The sender read as `SENDER_ROW`'s columns, or None for a row of NULLs."""
+    return Sender(*row) if row[0] is not None else None
 
 
 def unchanged(sender: Sender, display_name: str, username: str = "") -> bool:
