@@ -109,18 +109,33 @@ def inserted(session: Session, model: type[M], values: Mapping[str, Any]) -> M:
 
     `values` must not refer to objects still pending: their ids are not known yet.
     """
-    return _held_inserted(session, model, insert_row(session, model, values, *_shape(model)[0]))
+    row = insert_row(session, model, values, *_shape(model)[0])
+    return _held_inserted(session, model, row._asdict())
 
 
 def inserted_by(session: Session, model: type[M], statement: Query, values: Mapping[str, Any]) -> M:
     """A new `model` row INSERTed by `statement` (RETURNING all its table's columns), held
     as `inserted` holds one."""
     (row,) = statement.run(connection_of(session), values)
-    return _held_inserted(session, model, row)
+    return _held_inserted(session, model, row._asdict())
 
 
-def _held_inserted(session: Session, model: type[M], row: Any) -> M:
-    made = _held(session, model, row._asdict())
+def inserted_together(session: Session, row: Sequence[Any], *models: type[Base]) -> list[Any]:
+    """The new rows of `models` one statement INSERTed and returned as one row, each model's
+    table columns in order after the one before's; held as `inserted` holds one."""
+    made, start = [], 0
+    for model in models:
+        columns = _shape(model)[0]
+        end = start + len(columns)
+        made.append(_held_inserted(session, model, dict(zip(columns, row[start:end], strict=True))))
+        start = end
+    if start != len(row):
+        raise ValueError("the row is not the columns of these models")
+    return made
+
+
+def _held_inserted(session: Session, model: type[M], fields: Mapping[str, Any]) -> M:
+    made = _held(session, model, fields)
     current = _innermost(session)
     session.info.setdefault(_INSERTED, []).append((current, made))
     return made

@@ -322,6 +322,19 @@ def test_a_group_event_reads_its_sender_and_the_chats_binding_in_one_statement(
     assert "FROM identities" in touching[0] and "FROM circle_chats" in touching[0]
 
 
+def test_a_newcomers_resident_and_identity_are_one_insert_on_postgresql(app: App) -> None:
+    """A new account costs PostgreSQL one statement for both rows (SQLite, which has no
+    INSERT inside a WITH, two); the identity names its resident either way."""
+    _, statements = _newcomer_registers(app)
+    making = [
+        s for s in statements if "INSERT INTO residents" in s or "INSERT INTO identities" in s
+    ]
+    assert len(making) == (1 if app.db.engine.dialect.name == "postgresql" else 2)
+    with app.db.reading() as session:
+        identity = find_identity(session, "console", "newcomer")
+        assert identity is not None and identity.resident.display_name == "newcomer"
+
+
 def test_a_newcomers_registration_runs_no_flush(app: App) -> None:
     """Their resident, identity, membership and household are INSERTed, and their resident
     UPDATEd, at once: a flush of the unit of work costs several times those statements."""

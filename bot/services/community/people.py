@@ -9,8 +9,11 @@ from typing import Any, Protocol
 
 from sqlalchemy import (
     LABEL_STYLE_TABLENAME_PLUS_COL,
+    String,
     bindparam,
     delete,
+    false,
+    insert,
     or_,
     select,
     update,
@@ -19,7 +22,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.config import LANGUAGES
-from bot.db import inserted, loaded_together, loaded_with, rows
+from bot.db import (
+    connection_of,
+    inserted,
+    inserted_together,
+    loaded_together,
+    loaded_with,
+    rows,
+)
 from bot.delivery import erase_person
 from bot.errors import DomainError
 from bot.messages import UserRef
@@ -73,6 +83,34 @@ SENDER_ROW = (
     )
 )
 _SENDER = Query(SENDER_ROW)
+
+# A new account's resident and identity in one statement on PostgreSQL, a round trip fewer
+# for each (SQLite has no INSERT inside a WITH).
+_MADE_RESIDENT = (
+    insert(Resident)
+    .values(display_name=bindparam("name", type_=String), created_at=bindparam("now"))
+    .returning(*Resident.__table__.c)
+    .cte("made_resident")
+)
+_MADE_IDENTITY = (
+    insert(Identity)
+    .from_select(
+        ["resident_id", "platform", "external_id", "display_name", "username", "private_chat_open"],
+        select(
+            _MADE_RESIDENT.c.id,
+            bindparam("platform", type_=String),
+            bindparam("external_id", type_=String),
+            bindparam("name", type_=String),
+            bindparam("username", type_=String),
+            false(),
+        ),
+    )
+    .returning(*Identity.__table__.c)
+    .cte("made_identity")
+)
+_NEWCOMER = Query(
+    select(*_MADE_RESIDENT.c, *_MADE_IDENTITY.c).set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
+)
 
 
 class Member(Protocol):
@@ -196,18 +234,7 @@ def settle_identity(
     name, handle = _cleaned(display_name, username)
     if identity is None:
         name = name or clean_name(external_id)
-        resident = inserted(session, Resident, {"display_name": name, "created_at": now})
-        identity = inserted(
-            session,
-            Identity,
-            {
-                "resident_id": resident.id,
-                "platform": platform,
-                "external_id": external_id,
-                "display_name": name,
-                "username": handle,
-            },
-        )
+        resident, identity = _newcomer(session, now, platform, external_id, name, handle)
         session.info.setdefault(_MADE, set()).add(resident.id)
         # The identity holds its resident, which the session alone would let go of.
         set_committed_value(identity, "resident", resident)
@@ -219,6 +246,24 @@ def settle_identity(
     if handle and identity.username != handle:
         identity.username = handle
     return identity
+
+
+def _newcomer(
+    session: Session, now: datetime, platform: str, external_id: str, name: str, handle: str | None
+) -> tuple[Resident, Identity]:
+    """A new account's resident and identity, INSERTed at once."""
+    values = {"name": name, "now": now, "platform": platform, "external_id": external_id}
+    connection = connection_of(session)
+    if connection.dialect.name == "postgresql":
+        (row,) = _NEWCOMER.run(connection, values | {"username": handle})
+        resident, identity = inserted_together(session, row, Resident, Identity)
+        return resident, identity
+    resident = inserted(session, Resident, {"display_name": name, "created_at": now})
+    made = {"resident_id": resident.id, "display_name": name, "username": handle}
+    identity = inserted(
+        session, Identity, made | {"platform": platform, "external_id": external_id}
+    )
+    return resident, identity
 
 
 def mentioned(session: Session, now: datetime, user: UserRef) -> Resident:
