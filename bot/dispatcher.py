@@ -271,15 +271,7 @@ class Dispatcher:
             if arrival is None:
                 arrival = arrive(session, now, user.platform, user.user_id, group, "")
             binding = arrival.binding
-            identity = settle_identity(
-                session,
-                arrival.identity,
-                user.platform,
-                user.user_id,
-                user.display_name,
-                now,
-                user.username,
-            )
+            identity = settle_identity(session, arrival.identity, user, now)
             # Set only when it changes: a changed attribute costs a flush before each query.
             if opening and not identity.private_chat_open:
                 identity.private_chat_open = True

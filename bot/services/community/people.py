@@ -207,7 +207,9 @@ def ensure_identity(
 ) -> Identity:
     """The identity of a platform account, created with its resident on first sight."""
     found = find_identity(session, platform, external_id)
-    return settle_identity(session, found, platform, external_id, display_name, now, username)
+    return settle_identity(
+        session, found, UserRef(platform, external_id, display_name, username), now
+    )
 
 
 def identity_of(session: Session, row: Sequence[Any]) -> Identity | None:
@@ -221,18 +223,13 @@ def identity_of(session: Session, row: Sequence[Any]) -> Identity | None:
 
 
 def settle_identity(
-    session: Session,
-    identity: Identity | None,
-    platform: str,
-    external_id: str,
-    display_name: str,
-    now: datetime,
-    username: str = "",
+    session: Session, identity: Identity | None, account: UserRef, now: datetime
 ) -> Identity:
-    """`identity`, as `find_identity` found it, kept up to date with the account's name; a
-    new one with its resident if it was None."""
-    name, handle = _cleaned(display_name, username)
+    """`identity`, as `find_identity` found `account`'s, kept up to date with the account's
+    name; a new one with its resident if it was None."""
+    name, handle = _cleaned(account.display_name, account.username)
     if identity is None:
+        platform, external_id = account.platform, account.user_id
         name = name or clean_name(external_id)
         resident, identity = _newcomer(session, now, platform, external_id, name, handle)
         session.info.setdefault(_MADE, set()).add(resident.id)
