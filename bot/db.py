@@ -123,15 +123,10 @@ def inserted_by(session: Session, model: type[M], statement: Query, values: Mapp
 def inserted_together(session: Session, row: Sequence[Any], *models: type[Base]) -> list[Any]:
     """The new rows of `models` one statement INSERTed and returned as one row, each model's
     table columns in order after the one before's; held as `inserted` holds one."""
-    made, start = [], 0
-    for model in models:
-        columns = _shape(model)[0]
-        end = start + len(columns)
-        made.append(_held_inserted(session, model, dict(zip(columns, row[start:end], strict=True))))
-        start = end
-    if start != len(row):
-        raise ValueError("the row is not the columns of these models")
-    return made
+    return [
+        _held_inserted(session, model, dict(zip(_shape(model)[0], values, strict=True)))
+        for model, values in _each_model(row, models)
+    ]
 
 
 def _held_inserted(session: Session, model: type[M], fields: Mapping[str, Any]) -> M:
@@ -190,14 +185,21 @@ def _held(session: Session, model: type[M], fields: Mapping[str, Any], key: Any 
 def loaded_together(session: Session, row: Sequence[Any], *models: type[Base]) -> list[Any]:
     """The objects of `models` read as one row, each model's table columns in order after the
     one before's (see `loaded`)."""
+    return [loaded(session, model, values) for model, values in _each_model(row, models)]
+
+
+def _each_model(
+    row: Sequence[Any], models: Sequence[type[Base]]
+) -> list[tuple[type[Base], Sequence[Any]]]:
+    """Each model with its part of a row of their table columns, one model's after another's."""
     if len(row) != sum(len(_shape(model)[0]) for model in models):
         raise ValueError("the row is not the columns of these models")
-    made, start = [], 0
+    parts, start = [], 0
     for model in models:
         end = start + len(_shape(model)[0])
-        made.append(loaded(session, model, row[start:end]))
+        parts.append((model, row[start:end]))
         start = end
-    return made
+    return parts
 
 
 def loaded_with(owner: Base, name: str, value: Base) -> None:

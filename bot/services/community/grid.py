@@ -27,7 +27,7 @@ from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.functions import FunctionElement
 
-from bot.db import inserted_by, loaded, rows
+from bot.db import inserted_by, loaded, loaded_together, rows
 from bot.errors import DomainError
 from bot.queries import Query
 from bot.services.common.keywords import normalise, with_digits
@@ -404,8 +404,7 @@ def _unit_and_room(
     if len(found) != 1 or found[0][width] is None:
         return None, []
     row = found[0]
-    building, unit = (loaded(session, Place, row[start : start + width]) for start in (0, width))
-    _kept(session, [building, unit])
+    _, unit = _kept(session, loaded_together(session, row[: 2 * width], Place, Place))
     room = row[2 * width :]
     return unit, [room] if room[0] is not None else []
 
