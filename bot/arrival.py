@@ -33,6 +33,17 @@ from bot.services.community.people import (
 )
 from models import CircleChat, Identity, Membership, ProcessedUpdate
 
+
+def _one_row(*parts: FromClause) -> Select[tuple[object, ...]]:
+    """The columns of `parts`, each one row or none, as exactly one row: LEFT JOINs on a row
+    of its own."""
+    joined: FromClause = select(literal(1).label("one")).subquery("one")
+    for part in parts:
+        joined = joined.outerjoin(part, true())
+    columns = [column for part in parts for column in part.c]
+    return select(*columns).select_from(joined).set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
+
+
 _KNOWN = IDENTITY_ROW.subquery("known")
 _BINDING = BOUND_ROW.subquery("binding")
 # PostgreSQL records the delivery in the same statement; a redelivery adds no row and
@@ -52,16 +63,7 @@ _MEMBER_OF_SENDER = and_(
 _READS: dict[tuple[bool, bool], Query] = {}
 # A reading command in a group: its sender as a row, and the group's binding.
 _SENDER = SENDER_ROW.subquery("sender")
-_READING_IN_GROUP = Query(
-    select(*_SENDER.c, *_BINDING.c)
-    .select_from(
-        select(literal(1).label("one"))
-        .subquery("one")
-        .outerjoin(_SENDER, true())
-        .outerjoin(_BINDING, true())
-    )
-    .set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
-)
+_READING_IN_GROUP = Query(_one_row(_SENDER, _BINDING))
 
 
 @dataclass(frozen=True)
@@ -124,15 +126,8 @@ def _read(group: bool, recording: bool) -> Query:
 
 
 def _statement(group: bool, recording: bool) -> Select[tuple[object, ...]]:
-    # Each part is one row or none: LEFT JOINs on a row of its own give exactly one row.
     parts: list[FromClause] = [_RECORDED] if recording else []
     parts += [_KNOWN, _BINDING] if group else [_KNOWN]
-    joined: FromClause = select(literal(1).label("one")).subquery("one")
-    columns = []
-    for part in parts:
-        joined = joined.outerjoin(part, true())
-        columns += list(part.c)
-    if group:
-        joined = joined.outerjoin(_MEMBER, _MEMBER_OF_SENDER)
-        columns += list(_MEMBER.c)
-    return select(*columns).select_from(joined).set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
+    if not group:
+        return _one_row(*parts)
+    return _one_row(*parts).outerjoin(_MEMBER, _MEMBER_OF_SENDER).add_columns(*_MEMBER.c)

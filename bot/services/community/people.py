@@ -249,17 +249,15 @@ def _newcomer(
     session: Session, now: datetime, platform: str, external_id: str, name: str, handle: str | None
 ) -> tuple[Resident, Identity]:
     """A new account's resident and identity, INSERTed at once."""
-    values = {"name": name, "now": now, "platform": platform, "external_id": external_id}
+    account = {"platform": platform, "external_id": external_id, "username": handle}
     connection = connection_of(session)
     if connection.dialect.name == "postgresql":
-        (row,) = _NEWCOMER.run(connection, values | {"username": handle})
+        (row,) = _NEWCOMER.run(connection, account | {"name": name, "now": now})
         resident, identity = inserted_together(session, row, Resident, Identity)
         return resident, identity
     resident = inserted(session, Resident, {"display_name": name, "created_at": now})
-    made = {"resident_id": resident.id, "display_name": name, "username": handle}
-    identity = inserted(
-        session, Identity, made | {"platform": platform, "external_id": external_id}
-    )
+    made = {"resident_id": resident.id, "display_name": name}
+    identity = inserted(session, Identity, account | made)
     return resident, identity
 
 
