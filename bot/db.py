@@ -392,9 +392,9 @@ class Database:
 
     @contextmanager
     def at_once(self) -> Iterator[Session]:
-        """A session for a single statement (one `executemany` counts as one), which commits
-        as it runs. On PostgreSQL that needs no BEGIN and COMMIT, two round trips of three;
-        elsewhere it is a `transaction`."""
+        """A session for statements that each stand alone (one `executemany` counts as one):
+        each commits as it runs. On PostgreSQL that needs no BEGIN and COMMIT, two round trips
+        of three for a single statement; elsewhere it is a `transaction`."""
         if self._sqlite:
             with self.transaction() as session:
                 yield session

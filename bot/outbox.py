@@ -585,8 +585,8 @@ class OutboxWorker:
 
     def _mark_sent(self, sent: list[Sent]) -> None:
         """Mark rows sent, without reading them (see `mark_sent`)."""
-        # Marking rows sent to groups is one statement; one to a private chat takes two,
-        # which must hold together.
+        # Each UPDATE marking rows sent stands alone; a row to a private chat adds a DELETE
+        # that must hold together with its UPDATE.
         alone = not any(row.private for row in sent)
         with self.db.at_once() if alone else self.db.transaction() as session:
             mark_sent(session, self.clock.now(), sent)
