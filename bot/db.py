@@ -304,7 +304,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(parsed, hide_parameters=True)
         event.listen(engine, "connect", _note_use)
         event.listen(engine, "checkin", _note_use)
-        event.listen(engine, "checkout", _ping_if_idle(engine))
+        event.listen(engine, "checkout", _checkout_ping(engine))
     else:
         engine = create_engine(
             parsed,
@@ -321,15 +321,20 @@ def _note_use(_dbapi_connection: Any, record: Any) -> None:
     record.info[_LAST_USED] = time.monotonic()
 
 
-def _ping_if_idle(engine: Engine) -> Callable[[Any, Any, Any], None]:
-    """A checkout hook: a connection idle for IDLE_PING_SECONDS is pinged first, and the pool
-    let go of if the ping fails (the server restarted); one in steady use is not pinged."""
+def _ping_if_idle(engine: Engine, driver: Any, last_used: float) -> None:
+    """Ping a driver connection idle for IDLE_PING_SECONDS (one in steady use is not); the
+    driver's error is raised if the server dropped it."""
+    if time.monotonic() - last_used >= IDLE_PING_SECONDS:
+        engine.dialect.do_ping(driver)
+
+
+def _checkout_ping(engine: Engine) -> Callable[[Any, Any, Any], None]:
+    """A checkout hook: the pool lets go of a connection whose ping fails (the server
+    restarted) and takes another."""
 
     def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        if time.monotonic() - record.info.get(_LAST_USED, 0.0) < IDLE_PING_SECONDS:
-            return
         try:
-            engine.dialect.do_ping(dbapi_connection)
+            _ping_if_idle(engine, dbapi_connection, record.info.get(_LAST_USED, 0.0))
         except Exception as error:
             raise InvalidatePoolError(str(error)) from error
 
@@ -413,19 +418,17 @@ class Database:
 
     def _kept_at_once(self) -> Connection:
         """The connection kept in autocommit (switching one there and back costs psycopg as
-        much as the statement), pinged as the pool pings one idle for IDLE_PING_SECONDS, and
-        replaced if the server dropped it."""
+        much as the statement), pinged when idle as pooled ones are, and replaced if the server
+        dropped it."""
         connection = self._at_once
         if connection is not None and not (connection.closed or connection.invalidated):
-            if time.monotonic() - self._at_once_used < IDLE_PING_SECONDS:
-                return connection
-            driver = connection.connection.dbapi_connection
             try:
-                if driver is not None and self.engine.dialect.do_ping(driver):
-                    return connection
+                _ping_if_idle(
+                    self.engine, connection.connection.dbapi_connection, self._at_once_used
+                )
+                return connection
             except Exception:
-                pass  # dropped by the server: another is taken below
-            connection.invalidate()
+                connection.invalidate()  # dropped by the server: another is taken below
         if connection is not None:
             connection.close()
         self._at_once = self.engine.connect().execution_options(**_AT_ONCE)
