@@ -57,6 +57,21 @@ def test_a_report_in_a_circle_goes_to_the_member_covering_the_building(town: Dri
     assert {s.chat for s in answers} == {"g1", "r1", "li"}
 
 
+@pytest.mark.parametrize(
+    ("typed", "category"),
+    [
+        ("楼道灯坏了三天了", "公共设施"),
+        ("樓道燈不亮", "公共设施"),
+        ("二单元声控灯晚上不亮", "公共设施"),
+        ("家里暖气不热", "物业"),
+    ],
+)
+def test_common_complaints_are_sorted_without_a_category_named(
+    town: Driver, typed: str, category: str
+) -> None:
+    assert f"（{category}）" in to(town.say("r1", f"报修 {typed}"), "r1")
+
+
 def test_routing_by_category_the_grid_worker_and_the_secretary_when_nobody_covers(
     town: Driver,
 ) -> None:
