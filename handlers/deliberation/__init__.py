@@ -51,7 +51,7 @@ COMMANDS: list[Command] = [
     Command("vote", ("投票", "投票"), polls.vote, listed_in="deliberation", menus=access.BOTH),
     Command(
         "result",
-        ("结果", "結果"),
+        ("结果", "結果", "投票结果", "投票結果"),
         polls.result,
         listed_in="deliberation",
         menus=access.BOTH,
