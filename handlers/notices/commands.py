@@ -47,7 +47,8 @@ def post(ctx: Context, spec: notices.NoticeSpec) -> Reply:
 
 
 def preview_reply(preview: notices.Preview) -> Reply:
-    """A draft's preview with the confirm and cancel buttons."""
+    """A draft's preview with the confirm and cancel buttons, for the sender only: typed in a
+    group, it goes privately, so residents see a notice once, when it is sent."""
     number = preview.number
     return Reply(
         "notices.preview",
@@ -71,6 +72,7 @@ def preview_reply(preview: notices.Preview) -> Reply:
                 Choice("notices.cancel_button", f"/cancelnotice {number}", True, True),
             ]
         ],
+        audience=Audience.PRIVATE,
     )
 
 

@@ -75,6 +75,14 @@ def test_preview_names_circles_and_chats_and_nothing_goes_before_confirmation(ap
     assert _chats(app) == 2
 
 
+def test_a_notice_typed_in_a_group_is_previewed_privately(app: App) -> None:
+    driver = build(app)
+    answers = driver.say("sec", "通知 全部 | 明天上午停水", "g1")
+    assert [s.chat for s in answers] == ["sec"] and "还没发送" in answers[0].text
+    sent = _confirm(driver, "sec", answers[0])
+    assert {s.chat for s in sent} == {"sec", "g1", "g2"} and _chats(app) == 2
+
+
 def test_confirmation_sends_one_message_to_each_chat_with_a_receipt_button(app: App) -> None:
     driver = build(app)
     driver.one("sec", "通知 全部 | 明天上午停水 | 回执 截止 明天18:00")
