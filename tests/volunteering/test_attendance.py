@@ -37,9 +37,9 @@ def _refused(key: str) -> pytest.RaisesExc[DomainError]:
     return pytest.raises(DomainError, match=f"^{re.escape(key)}$")
 
 
-def _in(app: App, user: str) -> None:
+def _in(app: App, user: str, number: int | None = None) -> None:
     with session_of(app) as session:
-        attendance.check_in(session, duty(app, session), resident(session, user))
+        attendance.check_in(session, duty(app, session), resident(session, user), number)
 
 
 def _out(app: App, user: str) -> tuple[int, int]:
@@ -95,10 +95,15 @@ def test_checking_in_after_the_shift_ended_is_refused(town: Driver) -> None:
         _in(app, "r2")
 
 
-def test_checking_in_with_no_shift_of_mine_is_refused(town: Driver) -> None:
+def test_checking_in_with_no_shift_of_mine_is_refused_as_not_signed_up(town: Driver) -> None:
     advance(town.app, hours=1)
-    with _refused("volunteering.checkin_outside"):
+    before = town.snapshot()
+    with _refused("volunteering.checkin_none"):
         _in(town.app, "r4")
+    with _refused("volunteering.not_signed_up"):
+        _in(town.app, "r4", 1)
+    assert "您没有报名 #1 号班次" in town.one("r4", "签到 1", "g1").text
+    assert town.snapshot() == before
 
 
 def test_checking_out_records_the_time_between_within_the_shift(town: Driver) -> None:

@@ -85,6 +85,10 @@ def check_in(
         for s in mine
         if s.shift.starts_at - early <= now < s.shift.ends_at and not s.checked_in_at
     ]
+    if not mine:
+        if number is not None:
+            raise DomainError("volunteering.not_signed_up", number=number)
+        raise DomainError("volunteering.checkin_none")
     if not open_now:
         if any(s.checked_in_at and now < s.shift.ends_at for s in mine):
             raise DomainError("volunteering.already_checked_in")
