@@ -74,7 +74,8 @@ def test_a_strangers_group_asking_for_an_estate_gets_no_circle_data(street: Driv
 
 
 def test_a_strangers_group_asking_for_the_party_circle_lists_nobody(street: Driver) -> None:
-    street.say("u99", "/bind 红旗里社区 党员圈", "g99", name="陌生人")
+    asked = street.say("u99", "/bind 红旗里社区 党员圈", "g99", name="陌生人")
+    assert "批准后，本群才成为党员圈" in _in(asked, "g99")[0].text
     members = street.say("u99", "成员", "g99")
     assert len(members) == 1 and "还没有绑定" in members[0].text
     assert not any("1号楼" in s.text or "刘建国" in s.text for s in members)

@@ -133,6 +133,9 @@ def test_a_scheduled_notice_goes_once_at_its_time_and_can_be_cancelled(app: App)
     assert "已经发出" in driver.one("sec", "取消通知 1").text
     listing = driver.one("sec", "通知列表").text
     assert "[已取消" in listing and "送达 1/1 个群" in listing
+    _send(driver, "通知 全部 | 今晚停水")
+    lines = driver.one("sec", "通知列表").text.splitlines()
+    assert sorted(line[:2] for line in lines if line[:1].isdigit()) == ["1.", "2.", "3."]
 
 
 def test_at_the_deadline_building_heads_get_their_silent_households_privately(app: App) -> None:
