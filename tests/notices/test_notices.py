@@ -13,10 +13,11 @@ from bot.app import App
 from bot.clock import VirtualClock
 from bot.errors import DomainError
 from bot.messages import EventKind
+from bot.services.community.grid import add_path
 from bot.services.notices import parse_notice
 from bot.services.notices.receipts import household_figures
 from models import Notice, NoticeChat, NoticeReceipt, NoticeStatus
-from tests.support.community import build, session_of
+from tests.support.community import build, register, session_of
 from tests.support.driver import Driver, Sent
 
 
@@ -107,6 +108,16 @@ def test_receipts_are_one_per_person_counted_per_household(app: App) -> None:
     assert "303" in silent.text and "304" in silent.text and "301" not in silent.text
     with session_of(app) as session:
         assert session.scalar(select(func.count()).select_from(NoticeReceipt)) == 3
+
+
+def test_silent_households_are_named_with_their_estate(app: App) -> None:
+    driver = build(app)
+    with app.db.transaction() as session:
+        add_path(session, "文化路街道/红旗里社区/2号院/3号楼/2单元")
+    register(driver, "r9", "3-2-303", chat="g2")
+    _send(driver, "通知 全部 | 明天上午停水 | 回执 截止 明天18:00")
+    _, silent = driver.say("sec", "回执")
+    assert "1号院/3号楼/2单元/303" in silent.text and "2号院/3号楼/2单元/303" in silent.text
 
 
 def test_without_an_open_notice_shou_dao_is_chat_in_a_group_and_a_hint_privately(app: App) -> None:

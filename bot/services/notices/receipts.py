@@ -144,7 +144,7 @@ def receipts(
             )
         )
         silent.update({h.id: h for h in homes if h.id not in acked})
-    names = [full_name(session, h, below=PlaceKind.ESTATE) for h in silent.values()]
+    names = [full_name(session, h, below=PlaceKind.COMMUNITY) for h in silent.values()]
     return ReceiptView(notice.number, notice.text, figures, sorted(names), notice.deadline_at)
 
 
