@@ -159,7 +159,10 @@ def test_binding_needs_an_unambiguous_place_at_a_bindable_level(grid: App) -> No
         assert session.get_one(Circle, bound.id).place.kind == PlaceKind.BUILDING
 
 
-@pytest.mark.parametrize("address", ["3-2-301", "3栋2单元301", "3号楼2单元301室", "３－２－３０１"])
+@pytest.mark.parametrize(
+    "address",
+    ["3-2-301", "3栋2单元301", "3号楼2单元301室", "３－２－３０１", "3-2-0301", "03-2-0301"],
+)
 def test_every_address_form_registers_the_same_household(grid: App, address: str) -> None:
     owner, resident = _people(grid, "owner", "r")
     circle = _bind(grid, owner, "g1", "1号院")
@@ -388,6 +391,7 @@ def test_parse_address_reads_the_usual_forms() -> None:
     assert str(parse_address("3幢2单元301")) == "3-2-301"
     assert str(parse_address("4-101")) == "4-101"
     assert str(parse_address("3号楼2单元1201室")) == "3-2-1201"
+    assert str(parse_address("3-2-0301")) == "3-2-301" and str(parse_address("3-2-0")) == "3-2-0"
 
 
 def test_resolve_place_takes_partial_paths(grid: App) -> None:

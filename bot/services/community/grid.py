@@ -340,7 +340,9 @@ def parse_address(text: str) -> Address:
 def _address(building: str, unit: str | None, room: str) -> Address:
     if any(len(part) > MAX_ADDRESS_PART for part in (building, unit or "", room)):
         raise DomainError("grid.address_too_long", limit=MAX_ADDRESS_PART)
-    return Address(int(building), int(unit) if unit else None, room.upper())
+    # 0301 is room 301, as 03 is building 3: one flat must not register as two households.
+    room = str(int(room)) if room.isdecimal() else room.upper()
+    return Address(int(building), int(unit) if unit else None, room)
 
 
 def children(session: Session, parent: Place) -> list[Place]:
