@@ -141,12 +141,14 @@ def test_receipts_are_asked_anew_at_each_occurrence(app: App) -> None:
     [
         ("通知 全部 | 停水 | 每天 23:00", "免打扰时间（21:30-07:30）"),
         ("通知 全部 | 停水 | 每天 6:30", "免打扰时间"),
+        ("通知 全部 | 停水 | 定时 今天 23:00", "定时通知请选一个白天的时间"),
+        ("通知 全部 | 停水 | 定时 明天 6:00", "要马上发，就不写定时"),
         ("通知 全部 | 停水 | 每周八 8:00", "每周一 8:00"),
         ("通知 全部 | 停水 | 每天", "看不懂「每天」"),
         ("通知 全部 | 停水 | 每天 8:00 | 回执 截止 2026-11-22 08:00", "截止时间要在发送之后"),
     ],
 )
-def test_a_recurring_notice_at_night_or_unreadable_is_refused(
+def test_a_notice_set_for_the_night_or_unreadable_is_refused(
     app: App, text: str, answer: str
 ) -> None:
     driver = build(app)

@@ -543,6 +543,7 @@ NOTICES_GUIDED: list[Line] = [
     ("sec", "通知 全部 | 垃圾分类 | 每天 9:00 | 回执 截止 3小时", None),
     ("sec", "通知 全部 | 停水 | 每周八 8:00", None),
     ("sec", "通知 全部 | 停水 | 每天 23:00", None),
+    ("sec", "通知 全部 | 停水 | 定时 今天 23:00", None),
     ("sec", "通知 全部 | 停水 | 附件 /nonexistent/leaflet.pdf", None),
 ]
 

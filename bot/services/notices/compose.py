@@ -191,13 +191,17 @@ def _timing(
     (outside the community's quiet hours) and the deadline as a span after each one."""
     zone = settings.zone
     send_at = _future(spec.send_at, now, zone)
+    quiet = quiet_hours(session, community.id, default_quiet(settings))
     if spec.repeat is None:
+        # A notice sent now is the sender's own act; one set for later must not wake people.
+        if send_at is not None and quiet.holds(send_at):
+            at = local_text(send_at, zone)
+            raise DomainError("notices.scheduled_at_night", at=at, quiet=quiet.text)
         deadline = _future(spec.deadline, now, zone)
         if deadline is not None and deadline <= (send_at or now):
             raise DomainError("notices.deadline_before_sending")
         return Timing(send_at, deadline)
     first = spec.repeat.after(send_at or now, zone)
-    quiet = quiet_hours(session, community.id, default_quiet(settings))
     if quiet.holds(first):
         raise DomainError("notices.repeat_at_night", at=spec.repeat.shown["at"], quiet=quiet.text)
     return Timing(first, None, spec.repeat, _span(spec.deadline, first, now, zone))
