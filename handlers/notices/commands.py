@@ -115,9 +115,26 @@ def cancel(ctx: Context, args: str) -> Reply:
     return Reply("notices.cancelled", data)
 
 
+# Words that go with a 收到 and change nothing: 收到了，谢谢！ is a plain 收到.
+_COURTESY = (
+    "收到", "已阅", "已閱", "谢谢", "謝謝", "多谢", "多謝", "辛苦了", "辛苦", "好的", "了", "啦",
+)  # fmt: skip
+_ACK_WORDS = ("收到", "已阅", "已閱")
+
+
+def acknowledging(text: str) -> bool:
+    """Plain text that is a 收到 in other words (收到！, 收到收到, 已阅, 收到👌): courtesy words,
+    punctuation, emoji and spaces only."""
+    rest = text
+    for word in _COURTESY:
+        rest = rest.replace(word, "")
+    return any(word in text for word in _ACK_WORDS) and not any(ch.isalnum() for ch in rest)
+
+
 def ack(ctx: Context, args: str) -> list[Reply]:
-    """`收到`: a receipt for the latest open notice here; chat where none is open."""
-    number = _number(args, "notices.ack_usage")
+    """`收到`: a receipt for the latest open notice here (`收到 3` for notice 3); chat where none
+    is open. Words after it are the resident's own (收到，我明天不去了), not a mistake."""
+    number = as_number(args.strip())
     done = notices.acknowledge(ctx.session, ctx.now, ctx.resident, ctx.circle, number)
     if done is None:
         return []

@@ -55,11 +55,13 @@ def answer(ctx: Context, text: str) -> list[Reply | Envelope] | None:
     """Take the sender's plain text as the next answer of their guided notice, if any."""
     dialog = dialogs.active(ctx.session, ctx.now, ctx.incoming)
     if dialog is None or dialog.kind != KIND:
+        if commands.acknowledging(text):
+            return [*commands.ack(ctx, "")]
         return _attached(ctx, text)
     typed = bounded(text, commands.MAX_ARGUMENT)
     if folded(typed) in CANCEL:
         dialogs.end(ctx.session, dialog)
-        return [Reply("dialogs.cancelled")]
+        return [Reply("notices.dialog_cancelled")]
     step_of = {"scope": _scope, "text": _text, "receipts": _receipts, "when": _when}
     return step_of[dialog.step](ctx, dialog, typed)
 

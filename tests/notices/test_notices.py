@@ -120,12 +120,32 @@ def test_silent_households_are_named_with_their_estate(app: App) -> None:
     assert "1号院/3号楼/2单元/303" in silent.text and "2号院/3号楼/2单元/303" in silent.text
 
 
+@pytest.mark.parametrize(
+    "typed",
+    ["收到！", "收到。", "收到收到", "收到👌", "已阅", "收到了，谢谢", "收到 谢谢", "好的收到!"],
+)
+def test_shou_dao_with_thanks_punctuation_or_emoji_is_a_receipt(app: App, typed: str) -> None:
+    driver = build(app)
+    _send(driver, "通知 全部 | 明天上午停水 | 回执 截止 明天18:00")
+    assert "已收到您的回执" in driver.one("r2", typed, "g1").text
+    assert "1号院：1/4 户已回执" in driver.say("sec", "回执")[0].text
+
+
+def test_a_notice_dialog_cancelled_says_no_notice_was_sent(app: App) -> None:
+    driver = build(app)
+    driver.one("sec", "通知")
+    assert driver.one("sec", "取消").text == "已取消，通知没有发送。"
+
+
 def test_without_an_open_notice_shou_dao_is_chat_in_a_group_and_a_hint_privately(app: App) -> None:
     driver = build(app)
-    assert driver.say("r1", "收到", "g1") == []
+    assert driver.say("r1", "收到", "g1") == [] and driver.say("r1", "收到！谢谢", "g1") == []
+    assert driver.say("r1", "收到，我明天不去了", "g1") == []
     assert "没有需要回执" in driver.one("r1", "收到").text
     _send(driver, "通知 全部 | 今晚开会")
     assert driver.say("r1", "好的收到", "g1") == []
+    _send(driver, "通知 全部 | 周六大扫除 | 回执 截止 明天18:00")
+    assert "已收到您的回执" in driver.one("r2", "收到，我明天不去了", "g1").text
 
 
 def test_a_scheduled_notice_goes_once_at_its_time_and_can_be_cancelled(app: App) -> None:

@@ -518,6 +518,7 @@ NOTICES: list[Line] = [
     ("sec", "回执 乱", None),
     ("sec", "收到 乱", "g1"),
     ("sec", "通知", None),
+    ("sec", "取消", None),
     ("sec", "通知 全部 |", None),
     ("sec", "通知 全部 | 停水 | 乱写", None),
     ("sec", "通知 火星 | 停水", None),
