@@ -124,6 +124,12 @@ def test_joining_an_occupied_household_waits_for_a_member_to_agree(town: Driver)
     assert "已投票" in _text(town.say("r5", "投票 1", "g1"))
 
 
+def test_asking_again_tells_the_household_once(town: Driver) -> None:
+    first, asked = _ask_to_join(town, "r5", "3-2-302")
+    again, asked_again = _ask_to_join(town, "r5", "3-2-302")
+    assert len(asked) == 1 and asked_again == [] and again.text == first.text
+
+
 def test_a_refused_join_registers_nobody_and_tells_the_asker(town: Driver) -> None:
     _, asked = _ask_to_join(town, "r5", "3-2-302")
     refused = town.say("r2", asked[0].tokens["不同意"], None, event=EventKind.PRESS)

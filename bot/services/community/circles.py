@@ -328,9 +328,9 @@ class JoinResult:
     """The outcome of /join or /move, with the address in its canonical form.
 
     `request` is the join request waiting for the household's consent, and `ask` the
-    household's members who may give it; `unverified` says a new household awaits
-    verification before it votes per household; `current` is the household of someone
-    who must confirm a move.
+    household's members to ask for it (none when they were asked before); `unverified`
+    says a new household awaits verification before it votes per household; `current` is
+    the household of someone who must confirm a move.
     """
 
     outcome: JoinOutcome
@@ -378,10 +378,10 @@ def register(
     if spot.household is not None and ask:
         if resident.consent_at is None:
             resident.consent_at = now
-        request = _ask_to_join(session, now, resident, spot.household, circle)
-        return replace(
-            said, outcome=JoinOutcome.NEEDS_CONFIRMATION, request=request, ask=tuple(ask)
-        )
+        request, new = _ask_to_join(session, now, resident, spot.household, circle)
+        # The household was asked once: asking again (a second press) must not nag them.
+        asked = tuple(ask) if new else ()
+        return replace(said, outcome=JoinOutcome.NEEDS_CONFIRMATION, request=request, ask=asked)
     fresh = spot.household is None or not spot.household.verified
     with session.no_autoflush:
         unverified = fresh and households.verifying(session, spot.holder)
@@ -413,7 +413,8 @@ def settle(
 
 def _ask_to_join(
     session: Session, now: datetime, resident: Resident, household: Place, circle: Circle
-) -> JoinRequest:
+) -> tuple[JoinRequest, bool]:
+    """The resident's request to join the household, and whether it is new."""
     pending = session.scalars(
         select(JoinRequest).where(
             JoinRequest.resident_id == resident.id, JoinRequest.status == JoinStatus.PENDING
@@ -421,7 +422,7 @@ def _ask_to_join(
     ).all()
     for older in pending:
         if older.household_id == household.id:
-            return older
+            return older, False
         # Asking for another household withdraws the earlier request.
         session.delete(older)
     request = JoinRequest(resident=resident, household=household, circle=circle, asked_at=now)
@@ -429,7 +430,7 @@ def _ask_to_join(
     session.add(request)
     session.flush()
     audit.record(session, now, "household.join_asked", actor_id=resident.id, place_id=household.id)
-    return request
+    return request, True
 
 
 @dataclass(frozen=True)
