@@ -95,6 +95,7 @@ def test_one_request_shows_with_its_photo_to_those_who_may_see_it(town: Driver) 
     town.say("r1", "报修 3号楼门口路灯坏了", "g1", media=PHOTO)
     shown = town.one("li", "诉求 1")
     assert "诉求 1（公共设施）：待接单" in shown.text and "3号楼门口路灯坏了" in shown.text
+    assert "/301\n办理：联系党员李党员" in shown.text
     assert town.answers[0].reply.image == PHOTO.as_path()
     assert "没有找到您能查看的诉求 1" in town.one("zhao", "诉求 1").text
     assert town.answers[0].reply.image is None

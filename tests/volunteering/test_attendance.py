@@ -114,6 +114,8 @@ def test_checking_out_records_the_time_between_within_the_shift(town: Driver) ->
     hours_id, minutes = _out(app, "r2")
     assert minutes == 120
     assert statuses(app, 1)["r2"] == SignUpStatus.ATTENDED
+    assert "您已经签退了（#1）" in town.one("r2", "签退", "g1").text
+    assert "您还没有签到" in town.one("r3", "签退", "g1").text
     with session_of(app) as session:
         row = session.get_one(VolunteerHours, hours_id)
         assert (row.source, row.minutes, row.confirmed_by_id) == (

@@ -134,6 +134,9 @@ def check_out(
         if s.checked_in_at is not None and s.checked_out_at is None
     ]
     if not mine:
+        left = _checked_out_lately(session, resident, number, now - late)
+        if left is not None:
+            raise DomainError("volunteering.already_checked_out", number=left)
         raise DomainError("volunteering.not_checked_in")
     signup = mine[0]
     shift = signup.shift
@@ -147,6 +150,22 @@ def check_out(
     hours = _record(session, now, signup, _minutes(served), HoursSource.CHECKOUT, resident.id)
     notices = rosters(session, duty, [shift], create=False)
     return CheckedOut(Served(signup, hours), about(session, shift, duty.zone), notices)
+
+
+def _checked_out_lately(
+    session: Session, resident: Resident, number: int | None, since: datetime
+) -> int | None:
+    """The number of a shift the resident checked out of and that ended after `since`."""
+    where = [SignUp.resident_id == resident.id, SignUp.checked_out_at.is_not(None)]
+    if number is not None:
+        where.append(Shift.number == number)
+    return session.scalar(
+        select(Shift.number)
+        .join(SignUp, SignUp.shift_id == Shift.id)
+        .where(*where, Shift.ends_at > since)
+        .order_by(Shift.ends_at.desc())
+        .limit(1)
+    )
 
 
 def _record(
