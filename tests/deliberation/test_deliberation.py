@@ -67,6 +67,7 @@ def test_a_poll_with_buttons_counts_presses_and_answers_with_a_toast(town: Drive
     standing = town.one("r4", "结果", "g1").text
     assert "1. 同意 —— 1 票（50.0%）" in standing and "4 户中 2 户投票（50%）" in standing
     assert town.one("r4", "投票结果 1", "g1").text == standing
+    assert "例如「结果 2」" in town.one("r4", "结果").text
 
 
 def test_an_anonymous_vote_is_never_echoed(town: Driver) -> None:

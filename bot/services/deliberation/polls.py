@@ -536,7 +536,7 @@ def result(session: Session, where: Where, secret: bytes, number: int | None) ->
             raise DomainError("deliberation.no_poll_here")
         shown = found[0]
     else:
-        raise DomainError("deliberation.poll_number_needed")
+        raise DomainError("deliberation.result_number_needed")
     require_visible(shown)
     chart = Path(shown.chart) if shown.chart else None
     image = chart if chart is not None and chart.exists() else None
