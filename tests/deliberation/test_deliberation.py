@@ -70,6 +70,14 @@ def test_a_poll_with_buttons_counts_presses_and_answers_with_a_toast(town: Drive
     assert "例如「结果 2」" in town.one("r4", "结果").text
 
 
+def test_an_open_anonymous_polls_result_says_its_counts_come_in_batches(town: Driver) -> None:
+    town.say("owner", "发起投票 装哪种充电桩？ | 快充 | 慢充 | 匿名", "g1")
+    town.say("r2", "投票 1 1", "g1")
+    town.say("r3", "投票 1 2", "g1")
+    shown = town.one("r4", "结果 1", "g1").text
+    assert "4 户中 2 户投票" in shown and "上面只算了前 0 票" in shown
+
+
 def test_an_anonymous_vote_is_never_echoed(town: Driver) -> None:
     posted = town.one("owner", "发起投票 换物业吗 | 表决 | 匿名", "g1")
     assert [label for row in posted.buttons for label, _ in row] == ["同意", "反对", "弃权"]
