@@ -1,4 +1,4 @@
-"""Reading times as people type them: 3天, 三天, 明天 18:00, 12月1日 18:00, 2026-12-01, 3d."""
+"""Reading times as people type them: 3天, 三天, 明天 18:00, 周五 18:00, 12月1日 18:00, 3d."""
 
 from __future__ import annotations
 
@@ -47,6 +47,13 @@ _DAY_WORDS: dict[str, int] = {
 _DAY_WORD = re.compile(
     "^(" + "|".join(sorted(_DAY_WORDS, key=len, reverse=True)) + r")(?:\s*(.*))?$"
 )
+# 周五 is the next Friday (today, if the time named is still to come); 下周五 the Friday of
+# next week, Monday to Sunday; 这周五 or 本周五 the Friday of this week, even if it is past.
+_WEEKDAY = re.compile(
+    r"^(下|这|這|本)?\s*(?:周|週|星期|礼拜|禮拜)\s*([一二三四五六日天1-7])(?:\s*(.*))?$"
+)
+_WEEKDAY_NUMBERS = {day: n for n, day in enumerate("一二三四五六")} | {"日": 6, "天": 6}
+_WEEKDAY_NUMBERS |= {str(n + 1): n for n in range(7)}
 _FULL_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号號]?(.*)$")
 _MONTH_DAY = re.compile(r"^(\d{1,2})\s*月\s*(\d{1,2})\s*[日号號](.*)$|^(\d{1,2})[-/](\d{1,2})(.*)$")
 _PERIODS: dict[str, int] = {
@@ -137,6 +144,9 @@ def _absolute(text: str, now: datetime, zone: ZoneInfo, date_only: DayPart) -> d
     if day_word:
         day = now.date() + timedelta(days=_DAY_WORDS[day_word.group(1)])
         return _on(day, day_word.group(2) or "", zone, date_only)
+    weekday = _WEEKDAY.match(text)
+    if weekday:
+        return _on_weekday(weekday, now, zone, date_only)
     full = _FULL_DATE.match(text)
     if full:
         year, month, day_number, rest = full.groups()
@@ -157,6 +167,23 @@ def _absolute(text: str, now: datetime, zone: ZoneInfo, date_only: DayPart) -> d
         return None
     today = datetime.combine(now.date(), clock, zone)
     return today if today > now else datetime.combine(now.date() + timedelta(days=1), clock, zone)
+
+
+def _on_weekday(
+    match: re.Match[str], now: datetime, zone: ZoneInfo, date_only: DayPart
+) -> datetime | None:
+    which, day_text, rest = match.groups()
+    today, rest = now.date(), rest or ""
+    monday = today - timedelta(days=today.weekday())
+    wanted = timedelta(days=_WEEKDAY_NUMBERS[day_text])
+    if which == "下":
+        return _on(monday + timedelta(weeks=1) + wanted, rest, zone, date_only)
+    if which:
+        return _on(monday + wanted, rest, zone, date_only)
+    moment = _on(monday + wanted, rest, zone, date_only)
+    if moment is not None and moment <= now:
+        moment = _on(monday + timedelta(weeks=1) + wanted, rest, zone, date_only)
+    return moment
 
 
 def _on(day: date, rest: str, zone: ZoneInfo, date_only: DayPart) -> datetime | None:
