@@ -41,12 +41,14 @@ def report(ctx: Context, args: str) -> list[Reply | Envelope]:
         "due": _due(ctx, done),
     }
     answer = Reply("requests.reported", data, audience=Audience.PRIVATE)
+    # Danger comes first: the numbers to call, where the resident wrote.
+    urgent = [Reply("requests.emergency")] if requests.emergency(args) else []
     if not ctx.is_group:
-        return [answer, *done.envelopes]
+        return [*urgent, answer, *done.envelopes]
     line = Reply(
         "requests.reported_here", {"number": done.number, "name": ctx.resident.display_name}
     )
-    return [line, answer, *done.envelopes]
+    return [*urgent, line, answer, *done.envelopes]
 
 
 def photo_only(ctx: Context, text: str) -> list[Reply | Envelope] | None:

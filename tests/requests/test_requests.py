@@ -72,6 +72,15 @@ def test_common_complaints_are_sorted_without_a_category_named(
     assert f"（{category}）" in to(town.say("r1", f"报修 {typed}"), "r1")
 
 
+def test_a_report_of_danger_gives_the_emergency_numbers_first(town: Driver) -> None:
+    answers = town.say("r1", "求助 3号楼着火了", "g1")
+    assert answers[0].chat == "g1" and "着火打 119" in answers[0].text
+    assert "编号 1" in answers[1].text
+    private = town.say("r2", "求助：我家老人摔倒了")
+    assert private[0].chat == "r2" and "急病、受伤打 120" in private[0].text
+    assert all("119" not in s.text for s in town.say("r3", "报修 楼道灯坏了", "g1"))
+
+
 def test_routing_by_category_the_grid_worker_and_the_secretary_when_nobody_covers(
     town: Driver,
 ) -> None:

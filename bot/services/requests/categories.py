@@ -41,6 +41,13 @@ HINTS: dict[RequestCategory, tuple[str, ...]] = {
         "收費", "暖气", "暖氣", "供暖",
     ),
 }  # fmt: skip
+# Words of danger to life or limb: the resident is told the emergency numbers at once.
+EMERGENCY = (
+    "着火", "著火", "失火", "火灾", "火災", "起火", "冒烟", "冒煙", "煤气", "煤氣", "燃气",
+    "燃氣", "漏气", "漏氣", "摔倒", "跌倒", "晕倒", "暈倒", "昏倒", "昏迷", "不省人事",
+    "喘不上气", "喘不上氣", "心脏病", "心臟病", "中风", "中風", "流血", "救命", "打人", "持刀",
+    "砍人", "抢劫", "搶劫", "触电", "觸電", "溺水",
+)  # fmt: skip
 _LEADING = re.compile(r"^(\S+?)[\s:：,，]+(.*)$", re.DOTALL)
 
 
@@ -72,3 +79,8 @@ def category_and_text(typed: str) -> tuple[RequestCategory, str]:
         if named is not None:
             return named, match.group(2).strip()
     return guess(typed), typed.strip()
+
+
+def emergency(text: str) -> bool:
+    """Whether `text` tells of danger to someone's life or health (着火, 摔倒, 救命)."""
+    return any(word in text for word in EMERGENCY)
