@@ -13,7 +13,7 @@ from bot.services.common.arguments import as_number, bounded, words_in
 from bot.services.common.outreach import to_person
 from bot.services.community import binding, circles, privacy, roles
 from bot.services.community.binding import BindOutcome, RequestView
-from bot.services.community.circles import CONSENT_WORDS, ChatSpec, JoinOutcome, JoinResult
+from bot.services.community.circles import ChatSpec, JoinOutcome, JoinResult
 from handlers.points.commands import balance_data
 
 MAX_ARGUMENT = 200
@@ -118,12 +118,10 @@ def bind_requests(ctx: Context, args: str) -> Reply:
 def join(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
     """Register my household in this circle's estate (asks for consent the first time)."""
     circle = ctx.require_circle()
-    words = split_words(args, 2)
+    address, consent = circles.consent_in(args)
+    words = split_words(address, 1)
     if not words:
         raise DomainError("circles.join_usage")
-    consent = len(words) == 2 and words[1].lower() in CONSENT_WORDS
-    if len(words) == 2 and not consent:
-        raise DomainError("core.extra_arguments", extra=words[1][:40])
     result = circles.register(ctx.session, ctx.now, ctx.resident, circle, words[0], consent=consent)
     return _joined(ctx, result, "circles.registered")
 

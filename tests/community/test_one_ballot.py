@@ -151,6 +151,22 @@ def test_only_members_or_building_people_confirm_a_join(town: Driver) -> None:
     assert town.household_of("r5") == "302"
 
 
+@pytest.mark.parametrize(
+    "typed",
+    ["登记 3-2-305，同意", "登记3-2-305同意", "登记 3-2-305 我同意。", "登记 3-2-305 同意登记"],
+)
+def test_consent_written_onto_the_address_registers(town: Driver, typed: str) -> None:
+    assert "登记好了" in _text(town.say("r5", typed, "g1", name="r5"))
+    assert town.household_of("r5") == "305"
+
+
+def test_other_words_after_the_address_are_refused_and_change_nothing(town: Driver) -> None:
+    town.say("r5", "你好", "g1", name="r5")
+    before = town.snapshot()
+    assert "多了「乱写」" in _text(town.say("r5", "登记 3-2-305 乱写", "g1", name="r5"))
+    assert town.snapshot() == before
+
+
 def test_an_empty_room_is_registered_at_once(town: Driver) -> None:
     answers = town.say("r5", "登记 3-2-305 同意", "g1", name="r5")
     assert "登记好了" in _text(answers) and town.household_of("r5") == "305"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -320,7 +321,19 @@ class JoinOutcome(enum.StrEnum):
     NEEDS_CONFIRMATION = "needs_confirmation"
 
 
-CONSENT_WORDS = frozenset({"同意", "agree", "yes", "确认", "確認"})
+# A consent written onto the address (3-2-301同意, 3-2-301，我同意。): said, not a mistake.
+_CONSENT_AT_END = re.compile(
+    r"^(.*?)[\s,，.。!！、]*(?:我)?(?:同意|确认|確認|agree|yes)(?:登记|登記)?[\s,，.。!！]*$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def consent_in(text: str) -> tuple[str, bool]:
+    """The address typed to /join, and whether consent was written with it."""
+    found = _CONSENT_AT_END.match(text.strip())
+    if found is None or not found.group(1).strip():
+        return text.strip(), False
+    return found.group(1).strip(), True
 
 
 @dataclass(frozen=True)
