@@ -213,6 +213,8 @@ def test_attendance_by_check_in_and_out_then_hours_for_me_and_for_admins(town: D
     assert "记志愿服务时长 2 小时" in town.say("r2", "签退", "g1")[0].text
     confirmed = town.say("owner", "确认出勤 1", "g1")[0].text
     assert "r3 2 小时" in confirmed and "r2" not in confirmed
+    again = town.say("owner", "确认出勤 1", "g1")[0].text
+    assert "没有需要确认出勤的人" in again and "已确认" not in again
     mine = town.one("r2", "时长", "g1")
     assert mine.private and "共 2 小时" in mine.text and "门岗值守 2 小时" in mine.text
     circle = town.one("owner", "时长", "g1").text
