@@ -117,7 +117,7 @@ def test_joining_an_occupied_household_waits_for_a_member_to_agree(town: Driver)
     assert [a.chat for a in asked] == ["r2"] and "r5" in asked[0].text
     assert town.household_of("r5") is None
     town.one("owner", "发起投票 问题 | 甲 | 乙 | 每人一票", "g1")
-    assert "登记" in _text(town.say("r5", "投票 1", "g1"))
+    assert "还在等家里人确认（申请号" in _text(town.say("r5", "投票 1", "g1"))
     agreed = town.say("r2", asked[0].tokens["同意"], None, event=EventKind.PRESS)
     assert town.household_of("r5") == "302"
     assert any(a.chat == "r5" and "登记好了" in a.text for a in agreed)

@@ -13,6 +13,8 @@ from models import (
     ChainNode,
     Circle,
     GrantKind,
+    JoinRequest,
+    JoinStatus,
     Layer,
     Mediation,
     Place,
@@ -55,8 +57,21 @@ def community_of(session: Session, place: Place) -> Place:
 def home_community(session: Session, resident: Resident) -> Place:
     """The community of a resident's registered household."""
     if resident.household is None:
-        raise DomainError("deliberation.register_first")
+        raise unregistered(session, resident, "deliberation.register_first")
     return community_of(session, resident.household)
+
+
+def unregistered(session: Session, resident: Resident, key: str) -> DomainError:
+    """Why someone without a household may not act: their request to join one waits for the
+    household's answer, or (`key`) they must register first."""
+    waiting = session.scalar(
+        select(JoinRequest.id).where(
+            JoinRequest.resident_id == resident.id, JoinRequest.status == JoinStatus.PENDING
+        )
+    )
+    if waiting is not None:
+        return DomainError("households.join_pending", number=waiting)
+    return DomainError(key)
 
 
 def community_for(session: Session, resident: Resident, circle: Circle | None) -> Place:

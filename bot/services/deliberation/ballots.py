@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
+from bot.services.common.access import unregistered
 from bot.services.community import households
 from models import (
     Ballot,
@@ -184,7 +185,7 @@ def _require_voter(session: Session, now: datetime, poll: Poll, resident: Reside
     if now < poll.opens_at:
         raise DomainError("deliberation.poll_not_open", number=poll.number)
     if resident.household_id is None:
-        raise DomainError("deliberation.register_first")
+        raise unregistered(session, resident, "deliberation.register_first")
     if not may_vote(session, poll, resident):
         raise DomainError("deliberation.not_eligible", number=poll.number)
     if poll.verified_only and resident.household is not None and not resident.household.verified:

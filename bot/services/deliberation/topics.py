@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.messages import Envelope, Reply, UserRef
 from bot.services.common import audit
-from bot.services.common.access import Actor, community_of, is_secretary_for, manages
+from bot.services.common.access import (
+    Actor,
+    community_of,
+    is_secretary_for,
+    manages,
+    unregistered,
+)
 from bot.services.common.numbering import next_number
 from bot.services.common.outreach import circles_within, to_circle, to_person
 from bot.services.common.rules import set_community_rules
@@ -163,7 +169,7 @@ def _after_support(
 def _household_in(session: Session, resident: Resident, community: Place) -> Place:
     household = resident.household
     if household is None:
-        raise DomainError("deliberation.register_first")
+        raise unregistered(session, resident, "deliberation.register_first")
     if not community.contains(household):
         raise DomainError("deliberation.outside_community")
     return household

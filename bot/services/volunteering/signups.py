@@ -19,7 +19,13 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.messages import Envelope
 from bot.services.common import audit
-from bot.services.common.access import Actor, holds, holds_any_role_around, require_organiser
+from bot.services.common.access import (
+    Actor,
+    holds,
+    holds_any_role_around,
+    require_organiser,
+    unregistered,
+)
 from bot.services.common.when import local_text
 from bot.services.volunteering.notices import (
     Duty,
@@ -191,7 +197,7 @@ def _eligible(session: Session, resident: Resident, shift: Shift, community: Pla
     home = resident.household
     member = home is not None and community.contains(home)
     if not member and not holds_any_role_around(session, resident.id, community):
-        raise DomainError("volunteering.register_first")
+        raise unregistered(session, resident, "volunteering.register_first")
     role = shift.required_role
     if role is not None and not holds(session, resident.id, role, community):
         raise DomainError("volunteering.role_required", number=shift.number, role=role.value)
