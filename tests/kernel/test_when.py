@@ -71,6 +71,8 @@ def _local(text: str, **kw: object) -> str:
         ("下星期三", "2026-12-02 23:59"),
         ("这周日", "2026-11-29 23:59"),
         ("本周一 8:00", "2026-11-23 08:00"),
+        ("昨天 18:00", "2026-11-22 18:00"),
+        ("前天", "2026-11-21 23:59"),
     ],
 )
 def test_every_documented_form_reads_in_the_communitys_time_zone(text: str, expected: str) -> None:

@@ -33,6 +33,11 @@ _UNIT_PATTERN = "|".join(sorted((re.escape(u) for u in _UNITS), key=len, reverse
 _DURATION_PART = re.compile(rf"(\d+)\s*({_UNIT_PATTERN})")
 _DURATION = re.compile(rf"^(?:(?:\d+)\s*(?:{_UNIT_PATTERN})\s*)+$")
 _DAY_WORDS: dict[str, int] = {
+    # A day past is read too, so that the caller can say it has passed.
+    "前天": -2,
+    "昨天": -1,
+    "昨日": -1,
+    "yesterday": -1,
     "今天": 0,
     "今日": 0,
     "today": 0,
