@@ -42,7 +42,7 @@ def report(ctx: Context, args: str) -> list[Reply | Envelope]:
     }
     answer = Reply("requests.reported", data, audience=Audience.PRIVATE)
     # Danger comes first: the numbers to call, where the resident wrote.
-    urgent = [Reply("requests.emergency")] if requests.emergency(args) else []
+    urgent = [Reply("requests.emergency")] if done.emergency else []
     if not ctx.is_group:
         return [*urgent, answer, *done.envelopes]
     line = Reply(

@@ -1,6 +1,5 @@
 """Requests (接诉即办): report, the chain that owns them, deadlines and escalation, replies."""
 
-from bot.services.requests.categories import emergency
 from bot.services.requests.chain import Linked, link_over, link_place
 from bot.services.requests.desk import Acted, shown
 from bot.services.requests.digest import OverdueDigest
@@ -49,7 +48,6 @@ __all__ = [
     "attach_later",
     "chain_view",
     "confirm",
-    "emergency",
     "end",
     "escalate",
     "figures",

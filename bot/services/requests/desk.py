@@ -27,7 +27,8 @@ FINISHED = (RequestStatus.CLOSED, RequestStatus.SENT_BACK, RequestStatus.WITHDRA
 @dataclass(frozen=True)
 class Acted:
     """A verb done on request `number`: who owns it now, at which layer, its next deadline,
-    the private messages it sends, and its category."""
+    the private messages it sends, its category, and whether it tells of danger to life or
+    health."""
 
     number: int
     owner: str = ""
@@ -35,6 +36,7 @@ class Acted:
     due_at: datetime | None = None
     envelopes: list[Envelope] = field(default_factory=list)
     category: str = ""
+    emergency: bool = False
 
 
 def find_request(session: Session, community: Place, number: int, viewer: Resident) -> Request:

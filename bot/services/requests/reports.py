@@ -14,7 +14,7 @@ from bot.messages import Envelope, Media, MediaKind
 from bot.services.common import access
 from bot.services.common.numbering import next_number
 from bot.services.requests import chain
-from bot.services.requests.categories import category_and_text
+from bot.services.requests.categories import category_and_text, emergency
 from bot.services.requests.desk import Acted, assign, owner_name, step, to_owner
 from bot.services.requests.digest import keep_digest
 from bot.services.requests.rules import rules_of
@@ -79,6 +79,7 @@ def report(
         request.due_at,
         to_owner(session, request, settings, language),
         category.value,
+        emergency(text),
     )
 
 
