@@ -229,9 +229,8 @@ def settle_identity(
     name; a new one with its resident if it was None."""
     name, handle = _cleaned(account.display_name, account.username)
     if identity is None:
-        platform, external_id = account.platform, account.user_id
-        name = name or clean_name(external_id)
-        resident, identity = _newcomer(session, now, platform, external_id, name, handle)
+        name = name or clean_name(account.user_id)
+        resident, identity = _newcomer(session, now, account, name, handle)
         session.info.setdefault(_MADE, set()).add(resident.id)
         # The identity holds its resident, which the session alone would let go of.
         set_committed_value(identity, "resident", resident)
@@ -246,18 +245,18 @@ def settle_identity(
 
 
 def _newcomer(
-    session: Session, now: datetime, platform: str, external_id: str, name: str, handle: str | None
+    session: Session, now: datetime, account: UserRef, name: str, handle: str | None
 ) -> tuple[Resident, Identity]:
-    """A new account's resident and identity, INSERTed at once."""
-    account = {"platform": platform, "external_id": external_id, "username": handle}
+    """A new account's resident and identity, INSERTed at once (named `name` and `handle`)."""
+    values = {"platform": account.platform, "external_id": account.user_id, "username": handle}
     connection = connection_of(session)
     if connection.dialect.name == "postgresql":
-        (row,) = _NEWCOMER.run(connection, account | {"name": name, "now": now})
+        (row,) = _NEWCOMER.run(connection, values | {"name": name, "now": now})
         resident, identity = inserted_together(session, row, Resident, Identity)
         return resident, identity
     resident = inserted(session, Resident, {"display_name": name, "created_at": now})
     made = {"resident_id": resident.id, "display_name": name}
-    identity = inserted(session, Identity, account | made)
+    identity = inserted(session, Identity, values | made)
     return resident, identity
 
 
