@@ -152,6 +152,26 @@ def test_owners_take_reply_escalate_and_solve_and_the_reporter_hears_each(town: 
     assert "已退回，不用再办了" in town.one("wang", "回复 1 好的").text
 
 
+def test_a_late_request_passed_up_by_hand_is_not_overdue_at_the_new_layer(
+    town: Driver,
+) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    assert "王中心户" in dict(_tick(town.app, hours=4, minutes=1))["r1"]
+    assert "超时" in town.one("wang", "诉求").text
+    up = town.say("wang", "上报 1 要换灯杆，得支部出面")
+    assert "党支部张书记" in up[0].text and "2026-11-23 18:01 前回复" in to(up, "zhang")
+    for viewer in ("zhang", "sec", "r1"):
+        listed = town.one(viewer, "诉求").text
+        assert "2026-11-23 18:01 前）" in listed and "超时" not in listed, (viewer, listed)
+    assert "现在超时未办：0 件" in town.one("sec", "诉求统计").text
+    with session_of(town.app) as session:
+        request = session.scalars(select(Request)).one()
+        assert (request.status, request.overdue) == (RequestStatus.OPEN, False)
+    # Missing the new layer's deadline flags it again.
+    assert "下一层超时未办" in dict(_tick(town.app, hours=4))["sec"]
+    assert "超时的：" in town.one("sec", "诉求").text
+
+
 def test_the_reporter_reopens_then_confirms_and_rates_once(town: Driver) -> None:
     town.say("r1", "报修 3号楼门口路灯坏了", "g1")
     assert "还没办结" in town.one("r1", "确认解决 1").text

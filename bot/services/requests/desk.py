@@ -84,9 +84,10 @@ def step(
 def assign(
     session: Session, now: datetime, settings: Settings, request: Request, owner: Owner
 ) -> None:
-    """Hand the request to `owner`, open, to be taken within the community's daytime hours."""
+    """Hand the request to `owner`, open, to be taken within the community's daytime hours:
+    a fresh deadline, not yet missed."""
     hand_to(request, owner)
-    request.status = RequestStatus.OPEN
+    request.status, request.overdue = RequestStatus.OPEN, False
     hours = rules_of(session, request.community).accept_hours
     quiet = quiet_hours(session, request.community_id, default_quiet(settings))
     request.due_at = quiet.daytime_after(now, timedelta(hours=hours))

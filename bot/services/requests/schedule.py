@@ -60,9 +60,8 @@ class RequestDeadlines:
         community = request.community
         current = chain.Owner(request.layer, request.node, request.owner)
         higher = chain.above(session, community, current)
-        request.overdue = True
         if higher is None:
-            request.due_at = None
+            request.due_at, request.overdue = None, True
             step(session, now, request, StepKind.OVERDUE, None)
             reply = Reply("requests.overdue_notice", {"number": request.number})
             return [
@@ -71,6 +70,8 @@ class RequestDeadlines:
                 for e in to_person(s, reply, self.language)
             ]
         assign(session, now, self.settings, request, higher)
+        # Come late, it stays flagged until its new owner takes it or passes it on.
+        request.overdue = True
         step(session, now, request, StepKind.ESCALATED, None)
         notice = escalated_notice(request.number, request.layer.value, owner_name(request), True)
         return to_owner(
