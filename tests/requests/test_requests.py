@@ -172,6 +172,16 @@ def test_a_late_request_passed_up_by_hand_is_not_overdue_at_the_new_layer(
     assert "超时的：" in town.one("sec", "诉求").text
 
 
+def test_a_late_request_solved_leaves_the_overdue_list(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    _tick(town.app, hours=4, minutes=1)
+    town.say("wang", "办结诉求 1 换了灯泡")
+    listed = town.one("wang", "诉求").text
+    assert "（已办结，待确认）" in listed and "超时" not in listed
+    with session_of(town.app) as session:
+        assert session.scalars(select(Request)).one().overdue is False
+
+
 def test_the_reporter_reopens_then_confirms_and_rates_once(town: Driver) -> None:
     town.say("r1", "报修 3号楼门口路灯坏了", "g1")
     assert "还没办结" in town.one("r1", "确认解决 1").text

@@ -127,7 +127,7 @@ def mark_resolved(
     if request.status == RequestStatus.RESOLVED:
         raise DomainError("requests.already_resolved", number=number)
     request.status, request.resolved_at, request.resolution = RequestStatus.RESOLVED, now, words
-    request.due_at = now + CONFIRM_WITHIN
+    request.due_at, request.overdue = now + CONFIRM_WITHIN, False
     session.flush()
     step(session, now, request, StepKind.RESOLVED, actor, words)
     choices = [
