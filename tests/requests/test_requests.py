@@ -182,6 +182,17 @@ def test_a_late_request_solved_leaves_the_overdue_list(town: Driver) -> None:
         assert session.scalars(select(Request)).one().overdue is False
 
 
+def test_a_solved_request_waiting_for_the_reporter_is_not_passed_up(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    town.say("li", "办结诉求 1 换了灯泡")
+    before = town.snapshot()
+    for user in ("li", "sec"):
+        answers = town.say(user, "上报 1 还是交给上面吧")
+        assert len(answers) == 1 and "在等反映人确认" in answers[0].text
+    assert town.snapshot() == before
+
+
 def test_the_reporter_reopens_then_confirms_and_rates_once(town: Driver) -> None:
     town.say("r1", "报修 3号楼门口路灯坏了", "g1")
     assert "还没办结" in town.one("r1", "确认解决 1").text

@@ -84,9 +84,12 @@ def escalate(
     why: str,
     language: str,
 ) -> Acted:
-    """The owner hands it one layer up, saying why; the new owner and the reporter are told."""
+    """The owner hands it one layer up, saying why; the new owner and the reporter are told.
+    A solved one waits for its reporter to confirm or reopen it."""
     words = said(why, "requests.escalate_usage")
     request = owned(session, community, number, actor)
+    if request.status == RequestStatus.RESOLVED:
+        raise DomainError("requests.already_resolved", number=number)
     higher = chain.above(session, community, chain.Owner(request.layer, request.node, actor))
     if higher is None:
         raise DomainError("requests.top_layer", number=number)
