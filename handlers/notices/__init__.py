@@ -40,7 +40,7 @@ COMMANDS: list[Command] = [
         menus=access.GROUP,
     ),
     Command(
-        "receipts", ("回执", "回執"), commands.receipts, _sender, "notices", access.BOTH, reads=True
+        "receipts", ("回执", "回執"), dialog.receipts, _sender, "notices", access.BOTH, reads=True
     ),
     Command(
         "notices",

@@ -36,11 +36,33 @@ NOW = frozenset({"现在", "現在", "马上", "馬上", "立即", "立刻", "�
 
 
 def notice(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
-    """`通知 scope | text …` composes at once; `通知` alone starts the guided dialog."""
+    """`通知 scope | text …` composes at once; `通知` alone starts the guided dialog; while the
+    guided notice asks for its text, `通知：明天停水` is that text."""
     if args.strip():
-        return commands.compose(ctx, args)
+        answered = _claimed(ctx, "text", ctx.incoming.text)
+        return answered if answered is not None else commands.compose(ctx, args)
     notices.begin(ctx.session, ctx.now, ctx.resident, community_here(ctx), ctx.incoming)
     return [_ask("notices.ask_scope", [("notices.all_button", "全部")])]
+
+
+def receipts(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """`回执 [3]`; while the guided notice asks about receipts, `回执 截止 明天18:00` answers it."""
+    answered = _claimed(ctx, "receipts", f"{RECEIPT_WORDS[0]} {args}")
+    return answered if answered is not None else [*commands.receipts(ctx, args)]
+
+
+def _claimed(ctx: Context, step: str, text: str) -> list[Reply | Envelope] | None:
+    """Words typed to the sender's guided notice waiting at `step`, though they begin with a
+    command's keyword, as its answer; None for a slash command or a button."""
+    if ctx.pressed or ctx.incoming.text.lstrip().startswith("/"):
+        return None
+    dialog = dialogs.active(ctx.session, ctx.now, ctx.incoming)
+    if dialog is None or dialog.kind != KIND or dialog.step != step:
+        return None
+    answered = _answered(ctx, dialog, text)
+    # Stored at once: 回执 only reads, and a reading command that writes is done again durably.
+    ctx.session.flush()
+    return answered
 
 
 def step(ctx: Context, args: str) -> list[Reply | Envelope]:
@@ -58,6 +80,11 @@ def answer(ctx: Context, text: str) -> list[Reply | Envelope] | None:
         if commands.acknowledging(text):
             return [*commands.ack(ctx, "")]
         return _attached(ctx, text)
+    return _answered(ctx, dialog, text)
+
+
+def _answered(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]:
+    """`text` as the answer to the guided notice's step; a cancelling word ends it."""
     typed = bounded(text, commands.MAX_ARGUMENT)
     if folded(typed) in CANCEL:
         dialogs.end(ctx.session, dialog)

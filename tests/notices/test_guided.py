@@ -109,3 +109,32 @@ def test_the_platform_limits_decide_picture_or_file_and_paths_only_at_the_consol
     with pytest.raises(DomainError) as refused:
         attachment(str(photo), "telegram", {"telegram": 2})
     assert refused.value.key == "notices.file_console_only"
+
+
+def test_answers_beginning_with_a_command_word_answer_the_step_they_were_asked(
+    app: App,
+) -> None:
+    driver = build(app)
+    driver.one("sec", "通知")
+    driver.one("sec", "全部")
+    assert "回复「收到」" in driver.one("sec", "通知：明天上午停水，请提前储水").text
+    # A reading command is answered without a write first; an answer is stored, so it is
+    # handled the durable way.
+    typed = driver.incoming("sec", "回执 截止 明天18:00")
+    assert app.dispatcher.answer(typed) is None
+    assert "什么时候发" in driver.one("sec", "回执 截止 明天18:00").text
+    preview = driver.one("sec", "现在").text
+    assert "通知：明天上午停水，请提前储水" in preview
+    assert "要求回执，截止 2026-11-24 18:00" in preview
+    driver.one("sec", "通知")
+    driver.one("sec", "1号院")
+    driver.one("sec", "楼道清理")
+    assert "什么时候发" in driver.one("sec", "回执").text
+    assert "要求回执。" in driver.one("sec", "现在").text
+    # Slash commands stay commands, and so does 回执 when no dialog waits for it.
+    driver.one("sec", "通知")
+    driver.one("sec", "全部")
+    driver.one("sec", "停电")
+    assert "还没有要求回执的通知" in driver.one("sec", "/receipts").text
+    assert "取消" in driver.one("sec", "取消").text
+    assert "还没有要求回执的通知" in driver.one("sec", "回执").text
