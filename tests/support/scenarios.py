@@ -119,6 +119,7 @@ COMMUNITY: list[Line] = [
     ("r3", "确认入户 2", None),
     ("r4", "注销", None),
     ("r4", "注销 确认", None),
+    ("sec", "设角色 @r2", "g1"),
 ]
 DELIBERATION: list[Line] = [
     ("r1", "提议 在2号门增设充电桩", "g1"),
