@@ -155,6 +155,11 @@ def _joined(ctx: Context, result: JoinResult, done: str) -> Reply | list[Reply |
             return Reply(done, data)
         return [Reply(done, data), Reply("households.awaits_verification", data)]
     number = result.request.id
+    if result.again:
+        # Asked before: only the asker hears it is still waiting, the group is not told again.
+        return Reply(
+            "households.join_still_waiting", data | {"number": number}, audience=Audience.TOAST
+        )
     waiting = Reply("households.join_waiting", data | {"number": number})
     ask = Reply(
         "households.join_request",
