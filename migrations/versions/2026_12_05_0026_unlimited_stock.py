@@ -2,7 +2,7 @@
 
 Revision ID: 0026
 Revises: 0025
-Create Date: 2026-12-03 15:00:00.000000
+Create Date: 2026-12-05 05:30:00.000000
 """
 
 from __future__ import annotations
