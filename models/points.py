@@ -218,7 +218,8 @@ class RedemptionStatus(enum.StrEnum):
 class PointsItem(Base):
     """An item of a community's points shop (兑换目录): what it costs and how many are left.
 
-    `held` is how many pending redemptions have set aside; `stock - held` are free.
+    `held` is how many pending redemptions have set aside; `stock - held` are free. A NULL
+    stock has no limit (the check passes on NULL).
     """
 
     __tablename__ = "points_items"
@@ -235,7 +236,7 @@ class PointsItem(Base):
     number: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(30))
     cost: Mapped[int] = mapped_column(Integer)
-    stock: Mapped[int] = mapped_column(Integer)
+    stock: Mapped[int | None] = mapped_column(Integer)
     held: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     removed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

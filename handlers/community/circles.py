@@ -155,6 +155,11 @@ def _joined(ctx: Context, result: JoinResult, done: str) -> Reply | list[Reply |
             return Reply(done, data)
         return [Reply(done, data), Reply("households.awaits_verification", data)]
     number = result.request.id
+    if result.again:
+        # Asked before: only the asker hears it is still waiting, the group is not told again.
+        return Reply(
+            "households.join_still_waiting", data | {"number": number}, audience=Audience.TOAST
+        )
     waiting = Reply("households.join_waiting", data | {"number": number})
     ask = Reply(
         "households.join_request",
@@ -217,12 +222,24 @@ def role(ctx: Context, args: str) -> Reply:
     """Grant (`/role @name 楼长`) or revoke (`/role @name -楼长`) a role."""
     circle = ctx.require_circle()
     words = bounded(args, MAX_ARGUMENT).split()
-    if not words:
-        raise DomainError("circles.role_usage")
+    incoming = ctx.incoming
+    person = incoming.mentions[0] if incoming.mentions else incoming.reply_to
+    if not words or words[-1].startswith("@"):
+        if not words and person is None:
+            raise DomainError("circles.role_usage")
+        grantor = roles.Grantor(ctx.resident.id, circle, ctx.platform_admin)
+        named = " ".join(word.lstrip("@") for word in words)
+        return Reply(
+            "circles.role_choices",
+            {
+                "name": named or (person.display_name if person else ""),
+                "by_name": bool(named),
+                "roles": [role.value for role in roles.grantable_in(ctx.session, grantor, circle)],
+            },
+        )
     role_word = words[-1]
     revoking = role_word.startswith("-")
     wanted = roles.parse_role(role_word.lstrip("-"))
-    incoming = ctx.incoming
     changed = roles.change_in_circle(
         ctx.session,
         ctx.now,
@@ -230,7 +247,7 @@ def role(ctx: Context, args: str) -> Reply:
         circle,
         wanted,
         revoking=revoking,
-        mention=incoming.mentions[0] if incoming.mentions else incoming.reply_to,
+        mention=person,
         named=" ".join(words[:-1]),
     )
     return Reply(

@@ -33,6 +33,7 @@ def redemption_data(ctx: Context, row: shop.RedemptionLine) -> dict[str, object]
         "name": row.name,
         "status": row.status,
         "date": [local.month, local.day],
+        "limited": row.limited,
     }
 
 

@@ -99,6 +99,37 @@ def test_role_by_mention_and_by_name_then_revoke(chat: Driver) -> None:
     assert "已撤销" in revoked.text
 
 
+def test_a_role_command_naming_no_role_lists_the_roles_i_may_give_and_changes_nothing(
+    chat: Driver,
+) -> None:
+    _register(chat, "u1", "3-2-301", "李四")
+    chat.say("owner", "我在", "g1")
+    chat.say("sec", "我在", "g1")
+    before = chat.snapshot()
+    assert chat.one("owner", "设角色 @李四", "g1").text == (
+        "要给 李四 设什么角色？您在这里可以设：楼长、单元长、志愿者。例如「设角色 @李四 楼长」。"
+    )
+    everything = "书记、网格员、圈管理员、楼长、单元长、党员、志愿者"
+    assert everything in chat.one("sec", "设角色 @李四", "g1").text
+    replied = Incoming(
+        ChatRef(PLATFORM, "g1", ChatKind.GROUP, "1号院邻里圈"),
+        UserRef(PLATFORM, "owner", "群主"),
+        text="设角色",
+        is_platform_admin=True,
+        reply_to=UserRef(PLATFORM, "u1", "李四"),
+    )
+    assert chat.received(chat.app.dispatcher.handle(replied))[0].text == (
+        "要给 李四 设什么角色？您在这里可以设：楼长、单元长、志愿者。"
+        "例如回复那个人的消息再发「设角色 楼长」。"
+    )
+    assert chat.snapshot() == before
+    chat.one("owner", "/lang en", "g1")
+    assert chat.one("owner", "/role @李四", "g1").text == (
+        "Which role for 李四? Here you may give: building-head, unit-head, volunteer. "
+        'For example "/role @李四 building-head".'
+    )
+
+
 def test_language_per_person_and_per_circle(chat: Driver) -> None:
     chat.one("u1", "/lang zh-Hant")
     assert "幫助" in chat.one("u1", "hello").text

@@ -84,6 +84,22 @@ def test_bad_redemptions_get_a_clear_reply_and_change_nothing(app: App) -> None:
         assert driver.snapshot() == before, text
 
 
+def test_an_item_listed_without_a_quantity_has_no_stock_limit(app: App) -> None:
+    driver = build(app)
+    _shop(driver)
+    assert driver.one("sec", "上架 食用油 5分", "g1").text == "已上架：#1 食用油：5 分，不限量。"
+    assert held(app)[1] == [(None, 0)]
+    for number in (1, 2):
+        assert f"兑换单 #{number}" in driver.one("r2", "兑换 1", "g1").text
+        assert driver.say("sec", f"发放 {number}", "g1")[0].text.endswith("5 分。已扣积分。")
+    assert held(app) == ([(0, 0), (6, 0)], [(None, 0)])
+    assert "#1 食用油：5 分，不限量" in driver.one("r4", "兑换目录", "g1").text
+    assert driver.one("sec", "上架 1 3件", "g1").text == "已修改：#1 食用油：5 分，还有 3 件。"
+    assert driver.one("sec", "上架 1 不限量", "g1").text == "已修改：#1 食用油：5 分，不限量。"
+    assert held(app)[1] == [(None, 0)]
+    consistent(app)
+
+
 def test_items_of_another_community_and_members_of_another_cannot_be_redeemed(app: App) -> None:
     build(app)
     now = app.clock.now()

@@ -32,8 +32,8 @@ def consistent(app: App) -> None:
     assert all(balance == total for balance, total in balances(app))
 
 
-def held(app: App) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    """(balance, held) of every account and (stock, held) of every shop item."""
+def held(app: App) -> tuple[list[tuple[int, int]], list[tuple[int | None, int]]]:
+    """(balance, held) of every account and (stock, held) of every shop item (None: no limit)."""
     with session_of(app) as session:
         accounts = session.execute(
             select(PointsAccount.balance, PointsAccount.held).order_by(PointsAccount.id)

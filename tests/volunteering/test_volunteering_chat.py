@@ -12,7 +12,8 @@ from bot.clock import VirtualClock
 from bot.messages import EventKind
 from bot.services.community.circles import bound_chat
 from bot.services.volunteering.rosters import roster_reply
-from tests.support.community import build
+from bot.services.volunteering.shifts import find_shift
+from tests.support.community import build, community, session_of
 from tests.support.driver import PLATFORM, Driver
 from tests.support.scenarios import Recorder
 from tests.support.volunteers import advance
@@ -163,6 +164,8 @@ def test_pressing_the_sign_up_button_signs_up(town: Driver) -> None:
         ("owner", "排班 门岗 | 2026-11-24 至 2027-11-23 00:00-24:00 每1小时 | 2人", "最多 500 个"),
         ("owner", "排班 门岗 | 2026-11-24 10:00-08:00 | 2人", "结束时间早于开始时间"),
         ("owner", "排班 门岗 | 2026-11-24 08:00-10:00", "需要几个人"),
+        ("owner", "排班 门岗 | 2026-11-24 08:00-10:00 | 好几人", "需要几个人"),
+        ("owner", "排班 门岗 | 2026-11-24 08:00-10:00 | 零人 | 2号门", "人数要在 1 到 500 之间"),
         ("owner", "修改班次 1 | 0人", "人数要在 1 到 500 之间"),
         ("owner", "修改班次 1", "用法：「修改班次 12 | 3人」"),
         ("owner", "取消班次 abc", "用法：「取消班次 12」"),
@@ -188,6 +191,27 @@ def test_bad_input_gets_a_clear_reply_and_changes_nothing(
     else:
         assert len(replies) == 1 and answer in replies[0].text, replies
     assert town.snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("written", "places"),
+    [("两人", 2), ("三人", 3), ("十个人", 10), ("2人", 2), ("两名", 2), ("名额 十二", 12)],
+)
+def test_a_capacity_in_chinese_numerals_is_read_as_the_number(
+    town: Driver, written: str, places: int
+) -> None:
+    made = town.one("owner", f"排班 巡逻 | 2026-11-25 18:00-20:00 | {written} | 3号门", "g1")
+    assert made.text.startswith("已排班 #2 巡逻 · 3号门\n") and f"，{places}人" in made.text
+    with session_of(town.app) as session:
+        assert find_shift(session, community(session), 2).capacity == places
+
+
+def test_an_edit_reads_a_capacity_and_a_waitlist_in_chinese_numerals(town: Driver) -> None:
+    edited = town.say("owner", "修改班次 1 | 三人 | 候补 两", "g1")
+    assert "已修改班次 #1的人数、候补" in edited[0].text
+    with session_of(town.app) as session:
+        shift = find_shift(session, community(session), 1)
+        assert (shift.capacity, shift.waitlist_limit) == (3, 2)
 
 
 def test_admins_edit_and_cancel_shifts_and_the_volunteers_are_told(town: Driver) -> None:

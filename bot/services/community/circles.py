@@ -341,7 +341,8 @@ class JoinResult:
     """The outcome of /join or /move, with the address in its canonical form.
 
     `request` is the join request waiting for the household's consent, and `ask` the
-    household's members to ask for it (none when they were asked before); `unverified`
+    household's members to ask for it; `again` says it was asked before, so nobody is asked
+    and the group is not told again; `unverified`
     says a new household awaits verification before it votes per household; `current` is
     the household of someone who must confirm a move.
     """
@@ -352,6 +353,7 @@ class JoinResult:
     household: str
     request: JoinRequest | None = None
     ask: tuple[Resident, ...] = ()
+    again: bool = False
     unverified: bool = False
     current: str = ""
 
@@ -394,7 +396,13 @@ def register(
         request, new = _ask_to_join(session, now, resident, spot.household, circle)
         # The household was asked once: asking again (a second press) must not nag them.
         asked = tuple(ask) if new else ()
-        return replace(said, outcome=JoinOutcome.NEEDS_CONFIRMATION, request=request, ask=asked)
+        return replace(
+            said,
+            outcome=JoinOutcome.NEEDS_CONFIRMATION,
+            request=request,
+            ask=asked,
+            again=not new,
+        )
     fresh = spot.household is None or not spot.household.verified
     with session.no_autoflush:
         unverified = fresh and households.verifying(session, spot.holder)

@@ -137,6 +137,14 @@ def can_grant(
     return circle.place.contains(scope.place_of())
 
 
+def grantable_in(session: Session, by: Grantor, circle: Circle) -> list[Role]:
+    """The roles `by` may give in `circle`: any for its community's secretary, else the few
+    a circle admin gives."""
+    if by.actor_id is None or access.is_secretary_for(session, by.actor_id, circle.place):
+        return list(Role)
+    return [role for role in Role if role in CIRCLE_ADMIN_GRANTS]
+
+
 def _matching(session: Session, target_id: int, role: Role, scope: Scope) -> list[RoleGrant]:
     return [
         g

@@ -1,5 +1,7 @@
 """The points shop (兑换目录): items with cost and stock, redemptions held, handed over or rejected.
 
+An item listed without a quantity (`上架 食用油 50分`) has no stock limit: its stock is NULL.
+
 A redemption holds its points (`points_accounts.held`) and one piece of its item
 (`points_items.held`) with two conditional UPDATEs, so two members can neither spend the
 same points twice nor take the same last piece. Handing over moves points and stock in
@@ -12,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
@@ -42,23 +44,25 @@ MAX_ITEM_NAME = 30
 MAX_LISTED = 50
 _COST = re.compile(r"^(\d{1,6})分$")
 _STOCK = re.compile(r"^(\d{1,5})(?:件|个|個|份|袋|桶|瓶|盒|箱|张|張|本)$")
+_UNLIMITED = frozenset({"不限量", "不限", "unlimited"})
 
 
 @dataclass(frozen=True)
 class ItemLine:
-    """An item as the catalogue shows it: how many points, how many left to ask for."""
+    """An item as the catalogue shows it: how many points, how many left to ask for (None: no
+    limit)."""
 
     number: int
     name: str
     cost: int
-    left: int
+    left: int | None
     code: str
     title: str
 
 
 @dataclass(frozen=True)
 class RedemptionLine:
-    """A redemption as members and points admins see it."""
+    """A redemption as members and points admins see it; `limited` when its item has a stock."""
 
     number: int
     item: str
@@ -66,6 +70,7 @@ class RedemptionLine:
     name: str
     status: str
     at: datetime
+    limited: bool
 
 
 @dataclass(frozen=True)
@@ -80,15 +85,20 @@ class Decided:
 
 def _item_line(item: PointsItem) -> ItemLine:
     programme = item.programme
-    return ItemLine(
-        item.number, item.name, item.cost, item.stock - item.held, programme.code, programme.title
-    )
+    left = None if item.stock is None else item.stock - item.held
+    return ItemLine(item.number, item.name, item.cost, left, programme.code, programme.title)
 
 
 def _redemption_line(row: PointsRedemption) -> RedemptionLine:
     name = row.resident.display_name if row.resident is not None else ""
     return RedemptionLine(
-        row.number, row.item.name, row.cost, name, row.status.value, row.requested_at
+        row.number,
+        row.item.name,
+        row.cost,
+        name,
+        row.status.value,
+        row.requested_at,
+        row.item.stock is not None,
     )
 
 
@@ -119,12 +129,13 @@ def _item(session: Session, community: Place, number: int) -> PointsItem:
 
 @dataclass(frozen=True)
 class _Typed:
-    """What `上架` was given: the item (by number or name), cost, stock, programme."""
+    """What `上架` was given: the item (by number or name), cost, stock or `不限量`, programme."""
 
     number: int | None
     name: str
     cost: int | None
     stock: int | None
+    unlimited: bool
     code: str | None
 
 
@@ -132,6 +143,7 @@ def _parse_item(text: str) -> _Typed:
     words = normalise(text).split()
     number = as_number(words[0]) if words else None
     cost = stock = None
+    unlimited = False
     code = None
     name: list[str] = []
     for word in words[1:] if number is not None else words:
@@ -139,25 +151,28 @@ def _parse_item(text: str) -> _Typed:
             cost = int(found.group(1))
         elif (found := _STOCK.match(word)) is not None:
             stock = int(found.group(1))
+        elif word in _UNLIMITED:
+            unlimited = True
         elif word in PROGRAMME_WORDS:
             code = PROGRAMME_WORDS[word]
         else:
             name.append(word)
     if (number is None) == (not name) or (cost is not None and not 1 <= cost <= MAX_COST):
         raise DomainError("points.item_usage")
-    if stock is not None and stock > MAX_STOCK:
+    if (stock is not None and stock > MAX_STOCK) or (stock is not None and unlimited):
         raise DomainError("points.item_usage")
-    return _Typed(number, clean_name(" ".join(name), MAX_ITEM_NAME), cost, stock, code)
+    return _Typed(number, clean_name(" ".join(name), MAX_ITEM_NAME), cost, stock, unlimited, code)
 
 
 def stock_item(
     session: Session, now: datetime, actor: Resident, community: Place, text: str
 ) -> tuple[ItemLine, bool]:
-    """A points admin adds an item (`大米 100分 10件`) or changes one (`1 120分 20件`)."""
+    """A points admin adds an item (`大米 100分 10件`, or `油 50分` with no stock limit) or
+    changes one (`1 120分 20件`, `1 不限量`)."""
     typed = _parse_item(text)
     code = typed.code or ledger.RESIDENT
     if typed.number is None:
-        if typed.cost is None or typed.stock is None:
+        if typed.cost is None:
             raise DomainError("points.item_usage")
         programme = ledger.programme(session, now, community, code)
         item = PointsItem(
@@ -172,12 +187,13 @@ def stock_item(
         )
     else:
         item = _item(session, community, typed.number)
-        if typed.cost is None and typed.stock is None:
+        if typed.cost is None and typed.stock is None and not typed.unlimited:
             raise DomainError("points.item_usage")
         if typed.stock is not None and typed.stock < item.held:
             raise DomainError("points.stock_below_held", held=item.held)
         item.cost = typed.cost if typed.cost is not None else item.cost
-        item.stock = typed.stock if typed.stock is not None else item.stock
+        if typed.unlimited or typed.stock is not None:
+            item.stock = typed.stock
     if not access.is_points_admin(session, actor.id, community, item.programme_id):
         raise DomainError("points.admins_only")
     session.add(item)
@@ -234,7 +250,7 @@ def _hold(session: Session, account: PointsAccount, item: PointsItem) -> None:
         .where(
             PointsItem.id == item.id,
             PointsItem.removed_at.is_(None),
-            PointsItem.stock - PointsItem.held >= 1,
+            or_(PointsItem.stock.is_(None), PointsItem.stock - PointsItem.held >= 1),
         )
         .values(held=PointsItem.held + 1)
         .returning(PointsItem.id)

@@ -5,7 +5,7 @@ A time item names one or more days and a time window on each: `2026-11-24 08:00-
 day), `每周六 08:00-12:00 共4周`, `20:00-次日08:00` (overnight). Every other item is
 recognised by its shape: `2人` (capacity), `仅党员` (a required role), `截止 2小时` (sign-up
 cutoff before each start, or a moment), `候补 3` / `不候补` (waitlist), and one free text,
-the place.
+the place. Counts may be written in Chinese numerals: `两人`, `十个人`, `候补 三`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot.errors import DomainError
 from bot.services.common.arguments import split_items
-from bot.services.common.keywords import folded
+from bot.services.common.keywords import folded, with_digits
 from bot.services.common.when import parse_duration, parse_when
 from bot.services.community import roles
 from models import Role
@@ -186,7 +186,8 @@ def parse_items(items: list[str], now: datetime, zone: ZoneInfo) -> ShiftItems:
 
 def _read_item(found: ShiftItems, item: str, now: datetime, zone: ZoneInfo) -> None:
     text = folded(item)
-    capacity = _CAPACITY.match(text)
+    counted = with_digits(text)
+    capacity = _CAPACITY.match(counted)
     if capacity:
         number = int(capacity.group(1) or capacity.group(2))
         if not 1 <= number <= MAX_CAPACITY:
@@ -207,7 +208,7 @@ def _read_item(found: ShiftItems, item: str, now: datetime, zone: ZoneInfo) -> N
     if text in _NO_WAITLIST:
         found.waitlist, found.waitlist_given = 0, True
         return
-    waitlist = _WAITLIST.match(text)
+    waitlist = _WAITLIST.match(counted)
     if waitlist:
         limit = waitlist.group(1)
         found.waitlist = int(limit) if limit and limit.isdigit() else None
