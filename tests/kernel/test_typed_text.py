@@ -98,3 +98,30 @@ def test_the_guided_poll_keeps_the_question_as_typed(driver: Driver) -> None:
     assert "问题：３号楼装灯吗？" in driver.one("owner", "３号楼装灯吗？", "g1").text
     assert "装，要亮！" in driver.one("owner", "装，要亮！｜不装", "g1").text
     assert "截止" in driver.one("owner", "完成", "g1").text
+
+
+def test_i_want_before_a_keyword_does_what_the_keyword_does(driver: Driver) -> None:
+    driver.say("owner", SHIFT, "g1")
+    driver.say("owner", SHIFT.replace("门岗值守", "巡逻"), "g1")
+    answer = driver.say("r2", "我要报名2号班", "g1")[0]
+    assert "报名成功" in answer.text and "#2" in answer.text and answer.chat == "g1"
+    assert statuses(driver.app, 2) == {"r2": SignUpStatus.SIGNED_UP}
+    assert "登记好了" in driver.one("n1", "我想登记 3-2-305 同意", "g1", name="n1").text
+    assert driver.household_of("n1") == "305"
+    assert "报名成功" in driver.say("r3", "帮我报名 2")[0].text
+    assert statuses(driver.app, 2)["r3"] == SignUpStatus.SIGNED_UP
+
+
+def test_a_private_answer_to_please_look_up_stays_private(driver: Driver) -> None:
+    bare = driver.one("r2", "积分", "g1")
+    asked = driver.one("r2", "请帮我查积分", "g1")
+    assert asked.private and asked.chat == "r2" and asked.text == bare.text
+
+
+@pytest.mark.parametrize("typed", ["我想说两句", "我要去买菜", "请帮我一下", "我要登记一下"])
+def test_i_want_before_plain_words_stays_chat(driver: Driver, typed: str) -> None:
+    driver.say("r2", "/start")
+    before = driver.snapshot()
+    assert driver.say("r2", typed, "g1") == []
+    assert "没看懂您的意思" in driver.one("r2", typed).text
+    assert driver.snapshot() == before
