@@ -16,6 +16,8 @@ from bot.services.common.keywords import normalise, starts_with_number
 
 _SLASH = re.compile(r"^/([A-Za-z][A-Za-z0-9_]*)(?:@([A-Za-z0-9_]+))?(?=$|\s)(.*)$", re.DOTALL)
 _SEPARATORS = " :：,，"
+# A command's English name typed without its slash, then what the slash form would take.
+_NAMED = re.compile(r"^([A-Za-z]+)[.!?。！？]*(?=$|\s)(.*)$", re.DOTALL)
 # What people say before a keyword: 我要报名 2, 请帮我登记 3-2-301.
 _ASKING = re.compile(r"(?:(?:我想要|我要|我想|帮我|幫我|请|請)[\s,，]*)+")
 # A look-up verb, before a command that only reads: 查积分, 看看值班表.
@@ -97,6 +99,15 @@ class Router:
             return None
         command, end = matched
         return Route(command, _typed_after(text, end))
+
+    def named(self, text: str) -> Route | None:
+        """The command whose English name `text` opens with, typed without the slash: `help`."""
+        cleaned = normalise(text)
+        match = _NAMED.match(cleaned)
+        found = self._by_name.get(match.group(1).lower()) if match else None
+        if match is None or found is None:
+            return None
+        return Route(found, _typed_after(text, len(cleaned) - len(match.group(2))))
 
     def _keyword(
         self, cleaned: str, start: int, reading: bool = False

@@ -94,6 +94,28 @@ def test_i_want_or_please_before_anything_else_is_plain_chat(text: str) -> None:
     assert ROUTER.route(text, "LinliBot") is None
 
 
+@pytest.mark.parametrize(
+    ("text", "name", "args"),
+    [
+        ("help", "help", ""),
+        ("Help!", "help", ""),
+        ("ＭＥ。", "me", ""),
+        ("join 3-2-301 同意", "join", "3-2-301 同意"),
+        ("Vote  2 1", "vote", "2 1"),
+    ],
+)
+def test_an_english_command_name_is_found_without_its_slash(
+    text: str, name: str, args: str
+) -> None:
+    route = ROUTER.named(text)
+    assert route is not None and route.command.name == name and route.args == args
+
+
+@pytest.mark.parametrize("text", ["hello", "helpme", "help-me", "/help", "帮助", "2"])
+def test_other_words_are_no_english_command_name(text: str) -> None:
+    assert ROUTER.named(text) is None
+
+
 def test_an_unknown_slash_command_is_routed_to_the_unknown_reply() -> None:
     route = ROUTER.route("/frobnicate now")
     assert route is not None and route.command.name == "" and route.args == "frobnicate"

@@ -125,3 +125,33 @@ def test_i_want_before_plain_words_stays_chat(driver: Driver, typed: str) -> Non
     assert driver.say("r2", typed, "g1") == []
     assert "没看懂您的意思" in driver.one("r2", typed).text
     assert driver.snapshot() == before
+
+
+def test_an_english_command_word_works_without_its_slash_in_a_private_chat(
+    driver: Driver,
+) -> None:
+    driver.say("owner", SHIFT, "g1")
+    driver.say("r2", "/lang en")
+    helped = driver.one("r2", "/help").text
+    assert "/signup" in helped
+    assert driver.one("r2", "help").text == helped
+    assert driver.one("r2", "Help!").text == helped
+    assert driver.one("r2", "ＭＥ").text == driver.one("r2", "/me").text
+    assert "r2 is signed up: #1" in driver.say("r2", "signup 1")[0].text
+    assert statuses(driver.app, 1) == {"r2": SignUpStatus.SIGNED_UP}
+    assert driver.one("r3", "help").text == driver.one("r3", "/help").text
+    assert "/help" in driver.one("r2", "hello").text
+
+
+def test_an_english_command_word_in_a_group_stays_chat(driver: Driver) -> None:
+    driver.say("owner", SHIFT, "g1")
+    driver.say("r2", "/lang en")
+    before = driver.snapshot()
+    for typed in ("help", "me", "signup 1", "Start."):
+        assert driver.say("r2", typed, "g1") == []
+    assert driver.snapshot() == before
+
+
+def test_an_open_dialogs_own_words_come_before_english_command_words(driver: Driver) -> None:
+    assert "发给谁" in driver.one("sec", "通知").text
+    assert "已取消" in driver.one("sec", "cancel").text
