@@ -55,10 +55,12 @@ class Command:
 
 @dataclass(frozen=True)
 class Route:
-    """A matched command and the text after it, as typed."""
+    """A matched command and the text after it, as typed; `prefixed` when words such as
+    我要 or 请 came before its keyword."""
 
     command: Command
     args: str
+    prefixed: bool = False
 
 
 class Router:
@@ -88,17 +90,18 @@ class Router:
                 return Route(UNKNOWN, name)
             return Route(found, _typed_after(text, len(cleaned) - len(rest)))
         matched = self._keyword(cleaned, 0)
+        if matched is not None:
+            return Route(matched[0], _typed_after(text, matched[1]))
         # After 我要 or 请 only a keyword makes a command: 我要去买菜 stays chat.
         asked = _ASKING.match(cleaned)
-        if matched is None and asked is not None:
+        if asked is not None:
             matched = self._keyword(cleaned, asked.end())
         looking = _LOOKING.match(cleaned, asked.end() if asked else 0)
         if matched is None and looking is not None:
             matched = self._keyword(cleaned, looking.end(), reading=True)
         if matched is None:
             return None
-        command, end = matched
-        return Route(command, _typed_after(text, end))
+        return Route(matched[0], _typed_after(text, matched[1]), prefixed=True)
 
     def named(self, text: str) -> Route | None:
         """The command whose English name `text` opens with, typed without the slash: `help`."""

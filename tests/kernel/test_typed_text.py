@@ -155,3 +155,19 @@ def test_an_english_command_word_in_a_group_stays_chat(driver: Driver) -> None:
 def test_an_open_dialogs_own_words_come_before_english_command_words(driver: Driver) -> None:
     assert "发给谁" in driver.one("sec", "通知").text
     assert "已取消" in driver.one("sec", "cancel").text
+
+
+def test_an_open_dialog_takes_its_answer_though_a_keyword_follows_please(
+    driver: Driver,
+) -> None:
+    driver.one("sec", "通知")
+    driver.one("sec", "全部")
+    typed = driver.incoming("sec", "请帮我查积分")
+    answers = driver.received(driver.app.dispatcher.handle(typed, direct=True))
+    assert len(answers) == 1 and "回复「收到」" in answers[0].text
+    driver.one("sec", "不要")
+    preview = driver.one("sec", "现在").text
+    assert "还没发送" in preview and "请帮我查积分" in preview
+    driver.say("owner", "发起投票", "g1")
+    question = "请报名 2号班的志愿者明早七点到"
+    assert f"问题：{question}" in driver.one("owner", question, "g1").text
