@@ -171,11 +171,14 @@ class Dispatcher:
         return [Envelope(here, reply, self.default_language, user, toast=toast)]
 
     def _reading(self, incoming: Incoming) -> Command | None:
-        """The event's command if it is a message whose command only reads (see Command)."""
+        """The event's command if it is a message whose command only reads (see Command); not
+        one after words such as 请, which an open dialog may take as its answer."""
         if incoming.event != EventKind.MESSAGE:
             return None
         route = self.router.route(incoming.text, incoming.bot_username)
-        return route.command if route is not None and route.command.reads else None
+        if route is None or route.prefixed or not route.command.reads:
+            return None
+        return route.command
 
     def _handle(self, incoming: Incoming, claim: timedelta | None) -> list[Envelope]:
         return self._handle_all([(incoming, claim)])[0]
@@ -315,10 +318,17 @@ class Dispatcher:
             raise DomainError("core.control_characters")
         if not ctx.is_group:
             route = self._private_route(ctx, route, text)
-        if route is None and self.dialog is not None:
+        # Words before a keyword (请报名 …) may answer an open dialog: it reads them first.
+        if (route is None or route.prefixed) and self.dialog is not None:
             answered = self.dialog(ctx, text)
             if answered is not None:
                 return answered
+        if route is None and not ctx.is_group:
+            # All said in private is for the bot, so an English command name needs no slash;
+            # an open dialog reads its own words (done, cancel) first.
+            named = self.router.named(text)
+            if named is not None:
+                route = self._private_route(ctx, named, text)
         if route is None:
             return [] if ctx.is_group else [Reply("core.private_hint")]
         if len(text) > MAX_COMMAND_TEXT:

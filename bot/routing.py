@@ -16,6 +16,12 @@ from bot.services.common.keywords import normalise, starts_with_number
 
 _SLASH = re.compile(r"^/([A-Za-z][A-Za-z0-9_]*)(?:@([A-Za-z0-9_]+))?(?=$|\s)(.*)$", re.DOTALL)
 _SEPARATORS = " :：,，"
+# A command's English name typed without its slash, then what the slash form would take.
+_NAMED = re.compile(r"^([A-Za-z]+)[.!?。！？]*(?=$|\s)(.*)$", re.DOTALL)
+# What people say before a keyword: 我要报名 2, 请帮我登记 3-2-301.
+_ASKING = re.compile(r"(?:(?:我想要|我要|我想|帮我|幫我|请|請)[\s,，]*)+")
+# A look-up verb, before a command that only reads: 查积分, 看看值班表.
+_LOOKING = re.compile(r"(?:查一下|看一下|查看|看看|查|看)\s*")
 
 
 @dataclass(frozen=True)
@@ -49,10 +55,12 @@ class Command:
 
 @dataclass(frozen=True)
 class Route:
-    """A matched command and the text after it, as typed."""
+    """A matched command and the text after it, as typed; `prefixed` when words such as
+    我要 or 请 came before its keyword."""
 
     command: Command
     args: str
+    prefixed: bool = False
 
 
 class Router:
@@ -81,11 +89,39 @@ class Router:
             if found is None:
                 return Route(UNKNOWN, name)
             return Route(found, _typed_after(text, len(cleaned) - len(rest)))
+        matched = self._keyword(cleaned, 0)
+        if matched is not None:
+            return Route(matched[0], _typed_after(text, matched[1]))
+        # After 我要 or 请 only a keyword makes a command: 我要去买菜 stays chat.
+        asked = _ASKING.match(cleaned)
+        if asked is not None:
+            matched = self._keyword(cleaned, asked.end())
+        looking = _LOOKING.match(cleaned, asked.end() if asked else 0)
+        if matched is None and looking is not None:
+            matched = self._keyword(cleaned, looking.end(), reading=True)
+        if matched is None:
+            return None
+        return Route(matched[0], _typed_after(text, matched[1]), prefixed=True)
+
+    def named(self, text: str) -> Route | None:
+        """The command whose English name `text` opens with, typed without the slash: `help`."""
+        cleaned = normalise(text)
+        match = _NAMED.match(cleaned)
+        found = self._by_name.get(match.group(1).lower()) if match else None
+        if match is None or found is None:
+            return None
+        return Route(found, _typed_after(text, len(cleaned) - len(match.group(2))))
+
+    def _keyword(
+        self, cleaned: str, start: int, reading: bool = False
+    ) -> tuple[Command, int] | None:
+        """The command whose keyword `cleaned` has at `start`, and where the keyword ends."""
         for keyword, command in self._keywords:
-            if cleaned.startswith(keyword):
-                rest = cleaned[len(keyword) :]
+            if cleaned.startswith(keyword, start) and (command.reads or not reading):
+                end = start + len(keyword)
+                rest = cleaned[end:]
                 if not rest or rest[0] in _SEPARATORS + "@" or starts_with_number(rest):
-                    return Route(command, _typed_after(text, len(keyword)))
+                    return command, end
         return None
 
     def typed_form(self, command_line: str, language: str) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Envelope, Reply
-from bot.services.common.arguments import number_and_rest, numbers_in, split_items
+from bot.services.common.arguments import as_number, number_and_rest, numbers_in, split_items
 from bot.services.common.quiet import default_quiet
 from bot.services.deliberation import polls
 from bot.services.deliberation.poll_spec import PollSpec, parse_poll, parse_settings
@@ -46,15 +46,24 @@ def _request(args: str) -> polls.VoteRequest:
     try:
         numbers = numbers_in(text, "deliberation.vote_usage")
     except DomainError:
-        return polls.VoteRequest(None, [], text)
+        return _in_words(text)
     if len(numbers) == 1:
         return polls.VoteRequest(None, numbers)
     return polls.VoteRequest(numbers[0], numbers[1:])
 
 
+def _in_words(text: str) -> polls.VoteRequest:
+    """An option in words: `同意` in this circle's open poll, or `2 同意` in poll 2."""
+    head, *rest = text.split(maxsplit=1)
+    number = as_number(head)
+    if number is not None and rest:
+        return polls.VoteRequest(number, [], rest[0])
+    return polls.VoteRequest(None, [], text)
+
+
 def vote(ctx: Context, args: str) -> Reply:
     """Vote: `投票 1` (option 1 of this circle's open poll), `投票 同意` (the option's words)
-    or `投票 2 1 3` (poll 2)."""
+    or `投票 2 1 3` and `投票 2 同意` (poll 2)."""
     request = _request(args)
     done = polls.vote(
         ctx.session, where(ctx), ctx.settings.secret, request, ctx.settings.deliberation

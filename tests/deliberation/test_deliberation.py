@@ -112,6 +112,37 @@ def test_one_number_votes_in_the_only_open_poll_and_several_open_polls_ask_which
     assert "已投票（#2）：甲" in town.one("r3", "投票 2 1", "g1").text
 
 
+def test_a_poll_number_then_an_options_words_votes_as_its_number_would(town: Driver) -> None:
+    town.one("owner", "发起投票 装充电桩吗 | 表决", "g1")
+    town.one("owner", "发起投票 装在哪 | 东门 充电桩 | 西门充电桩 | 南门", "g1")
+    town.one("owner", "发起投票 要不要 | 要 | 不要", "g1")
+    assert "已投票（#1）：同意" in town.one("r2", "投票 1 同意", "g1").text
+    assert "已投票（#1）：同意" in town.one("r3", "投票 1 同").text, "a prefix of one option"
+    assert "已投票（#1）：反对" in town.one("r4", "投票 1 ＮＯ").text
+    assert "已投票（#3）：要" in town.one("r2", "投票 3 要", "g1").text
+    assert "已投票（#2）：东门 充电桩" in town.one("r3", "投票 2 东门充电桩", "g1").text
+    assert (counts(town.app, 1), counts(town.app, 2), counts(town.app, 3)) == (
+        [2, 1, 0],
+        [1, 0, 0],
+        [1, 0],
+    )
+
+
+def test_a_poll_number_then_words_fitting_several_options_or_none_asks_which(
+    town: Driver,
+) -> None:
+    town.one("owner", "发起投票 装在哪 | 东门充电桩 | 西门充电桩 | 南门", "g1")
+    town.one("owner", "发起投票 要不要 | 要 | 不要", "g1")
+    before = town.snapshot()
+    ambiguous = town.one("r2", "投票 1 充电", "g1").text
+    assert "「充电」对得上投票 #1 的好几项" in ambiguous
+    assert "「投票 1 1」" in ambiguous and "「投票 1 2」" in ambiguous
+    assert "「投票 1 3」" not in ambiguous
+    unknown = town.one("r2", "投票 1 北门", "g1").text
+    assert "投票 #1 没有「北门」这一项" in unknown and "3. 南门 —— 发送「投票 1 3」" in unknown
+    assert town.snapshot() == before
+
+
 def test_the_same_poll_in_two_circles_on_two_platforms_has_one_tally(
     db: Database, clock: VirtualClock, tmp_path: Path
 ) -> None:
@@ -274,6 +305,7 @@ BAD_INPUT = [
     ("r2", "投票 1", "g1", "请说明投哪一个"),
     ("r2", "投票", "g1", "用法：「投票 1」"),
     ("r8", "投票 不存在的项", "g2", "投票 #6 没有「不存在的项」这一项"),
+    ("r2", "投票 1 丁", "g1", "投票 #1 没有「丁」这一项"),
     ("owner", "发起投票 问题 | 甲 | 乙 | 截止 2020-01-01 10:00", "g1", "截止时间已经过去了"),
     ("owner", "发起投票 问题 | 甲 | 乙 | 截止 下辈子", "g1", "看不懂时间「下辈子」"),
     ("owner", "发起投票 问题 | 只有一个", "g1", "您写了 1 个"),

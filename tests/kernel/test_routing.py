@@ -56,6 +56,66 @@ def test_plain_chat_and_other_bots_commands_are_not_commands(text: str) -> None:
     assert ROUTER.route(text, "LinliBot") is None
 
 
+@pytest.mark.parametrize(
+    ("text", "name", "args"),
+    [
+        ("我要报名2号班", "signup", "2号班"),
+        ("我想登记 3-2-301 同意", "join", "3-2-301 同意"),
+        ("我想要 报名 二", "signup", "二"),
+        ("我要投票", "vote", ""),
+        ("帮我报名 2", "signup", "2"),
+        ("請幫我登記 3-2-301", "join", "3-2-301"),
+        ("请帮我查积分", "points", ""),
+        ("帮我查一下我的积分", "points", ""),
+        ("我想看看值班表", "shifts", ""),
+        ("查积分", "points", ""),
+    ],
+)
+def test_a_keyword_after_i_want_or_please_is_found(text: str, name: str, args: str) -> None:
+    route = ROUTER.route(text, "LinliBot")
+    assert route is not None and route.command.name == name and route.args == args
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我想说两句",
+        "我要去买菜",
+        "请帮我一下",
+        "我要登记一下",
+        "我想帮助他",
+        "请",
+        "我要",
+        "查登记 3-2-301",
+        "我想查报名 2",
+    ],
+)
+def test_i_want_or_please_before_anything_else_is_plain_chat(text: str) -> None:
+    assert ROUTER.route(text, "LinliBot") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "args"),
+    [
+        ("help", "help", ""),
+        ("Help!", "help", ""),
+        ("ＭＥ。", "me", ""),
+        ("join 3-2-301 同意", "join", "3-2-301 同意"),
+        ("Vote  2 1", "vote", "2 1"),
+    ],
+)
+def test_an_english_command_name_is_found_without_its_slash(
+    text: str, name: str, args: str
+) -> None:
+    route = ROUTER.named(text)
+    assert route is not None and route.command.name == name and route.args == args
+
+
+@pytest.mark.parametrize("text", ["hello", "helpme", "help-me", "/help", "帮助", "2"])
+def test_other_words_are_no_english_command_name(text: str) -> None:
+    assert ROUTER.named(text) is None
+
+
 def test_an_unknown_slash_command_is_routed_to_the_unknown_reply() -> None:
     route = ROUTER.route("/frobnicate now")
     assert route is not None and route.command.name == "" and route.args == "frobnicate"

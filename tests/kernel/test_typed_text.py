@@ -98,3 +98,76 @@ def test_the_guided_poll_keeps_the_question_as_typed(driver: Driver) -> None:
     assert "问题：３号楼装灯吗？" in driver.one("owner", "３号楼装灯吗？", "g1").text
     assert "装，要亮！" in driver.one("owner", "装，要亮！｜不装", "g1").text
     assert "截止" in driver.one("owner", "完成", "g1").text
+
+
+def test_i_want_before_a_keyword_does_what_the_keyword_does(driver: Driver) -> None:
+    driver.say("owner", SHIFT, "g1")
+    driver.say("owner", SHIFT.replace("门岗值守", "巡逻"), "g1")
+    answer = driver.say("r2", "我要报名2号班", "g1")[0]
+    assert "报名成功" in answer.text and "#2" in answer.text and answer.chat == "g1"
+    assert statuses(driver.app, 2) == {"r2": SignUpStatus.SIGNED_UP}
+    assert "登记好了" in driver.one("n1", "我想登记 3-2-305 同意", "g1", name="n1").text
+    assert driver.household_of("n1") == "305"
+    assert "报名成功" in driver.say("r3", "帮我报名 2")[0].text
+    assert statuses(driver.app, 2)["r3"] == SignUpStatus.SIGNED_UP
+
+
+def test_a_private_answer_to_please_look_up_stays_private(driver: Driver) -> None:
+    bare = driver.one("r2", "积分", "g1")
+    asked = driver.one("r2", "请帮我查积分", "g1")
+    assert asked.private and asked.chat == "r2" and asked.text == bare.text
+
+
+@pytest.mark.parametrize("typed", ["我想说两句", "我要去买菜", "请帮我一下", "我要登记一下"])
+def test_i_want_before_plain_words_stays_chat(driver: Driver, typed: str) -> None:
+    driver.say("r2", "/start")
+    before = driver.snapshot()
+    assert driver.say("r2", typed, "g1") == []
+    assert "没看懂您的意思" in driver.one("r2", typed).text
+    assert driver.snapshot() == before
+
+
+def test_an_english_command_word_works_without_its_slash_in_a_private_chat(
+    driver: Driver,
+) -> None:
+    driver.say("owner", SHIFT, "g1")
+    driver.say("r2", "/lang en")
+    helped = driver.one("r2", "/help").text
+    assert "/signup" in helped
+    assert driver.one("r2", "help").text == helped
+    assert driver.one("r2", "Help!").text == helped
+    assert driver.one("r2", "ＭＥ").text == driver.one("r2", "/me").text
+    assert "r2 is signed up: #1" in driver.say("r2", "signup 1")[0].text
+    assert statuses(driver.app, 1) == {"r2": SignUpStatus.SIGNED_UP}
+    assert driver.one("r3", "help").text == driver.one("r3", "/help").text
+    assert "/help" in driver.one("r2", "hello").text
+
+
+def test_an_english_command_word_in_a_group_stays_chat(driver: Driver) -> None:
+    driver.say("owner", SHIFT, "g1")
+    driver.say("r2", "/lang en")
+    before = driver.snapshot()
+    for typed in ("help", "me", "signup 1", "Start."):
+        assert driver.say("r2", typed, "g1") == []
+    assert driver.snapshot() == before
+
+
+def test_an_open_dialogs_own_words_come_before_english_command_words(driver: Driver) -> None:
+    assert "发给谁" in driver.one("sec", "通知").text
+    assert "已取消" in driver.one("sec", "cancel").text
+
+
+def test_an_open_dialog_takes_its_answer_though_a_keyword_follows_please(
+    driver: Driver,
+) -> None:
+    driver.one("sec", "通知")
+    driver.one("sec", "全部")
+    typed = driver.incoming("sec", "请帮我查积分")
+    answers = driver.received(driver.app.dispatcher.handle(typed, direct=True))
+    assert len(answers) == 1 and "回复「收到」" in answers[0].text
+    driver.one("sec", "不要")
+    preview = driver.one("sec", "现在").text
+    assert "还没发送" in preview and "请帮我查积分" in preview
+    driver.say("owner", "发起投票", "g1")
+    question = "请报名 2号班的志愿者明早七点到"
+    assert f"问题：{question}" in driver.one("owner", question, "g1").text

@@ -6,6 +6,7 @@ How ballots are kept (and kept anonymous) is in `ballots`; counts and turnout in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -63,6 +64,8 @@ YES_NO_WORDS = {
     "no": ("反对", "反對", "不同意", "no"),
     "abstain": ("弃权", "棄權", "abstain"),
 }
+# How typed words name an option, most exact first: all of it, its start, a part of it.
+_FITS: tuple[Callable[[str, str], bool], ...] = (str.__eq__, str.startswith, str.__contains__)
 # How those who may not open a poll are refused: everyone, and building or unit heads.
 ORGANISERS_ONLY = ("deliberation.poll_admins_only", "deliberation.lead_own_area")
 # How those who may not close or change someone else's poll are refused.
@@ -381,18 +384,29 @@ def _named(session: Session, circle: Circle | None, resident: Resident, number: 
 
 def _option_names(poll: Poll, option: PollOption) -> list[str]:
     if poll.kind == PollKind.YES_NO:
-        return list(YES_NO_WORDS[option.label])
-    if poll.kind == PollKind.RATING:
-        return [f"{option.label}分", f"{option.label} 分"]
-    return [folded(option.label)]
+        names = list(YES_NO_WORDS[option.label])
+    elif poll.kind == PollKind.RATING:
+        names = [f"{option.label}分"]
+    else:
+        names = [option.label]
+    return [_squeezed(name) for name in names]
+
+
+def _squeezed(text: str) -> str:
+    """Folded and without spaces: how option names are compared, 东门 充电桩 as 东门充电桩."""
+    return "".join(folded(text).split())
 
 
 def option_named(poll: Poll, words: str) -> int:
-    """The position of the one option `words` name: exactly, else as part of its text."""
-    wanted = folded(words)
+    """The position of the one option `words` name: exactly, else by its start, else by a part."""
+    wanted = _squeezed(words)
     options = sorted(poll.options, key=lambda o: o.position)
-    exact = [o for o in options if wanted in _option_names(poll, o)]
-    found = exact or [o for o in options if any(wanted in n for n in _option_names(poll, o))]
+    named = [(o, _option_names(poll, o)) for o in options]
+    found: list[PollOption] = []
+    for fits in _FITS:
+        found = [o for o, names in named if any(fits(name, wanted) for name in names)]
+        if found:
+            break
     if len(found) == 1:
         return found[0].position
     key = "deliberation.option_ambiguous" if found else "deliberation.no_option_named"
