@@ -146,8 +146,10 @@ def _joined(ctx: Context, result: JoinResult, done: str) -> Reply | list[Reply |
         return Reply("circles.consent", data, choices=[[_mine("circles.consent_yes", command)]])
     if result.outcome == JoinOutcome.NEEDS_MOVE:
         command = f"/move {result.address}"
-        data["current"] = result.current
-        return Reply("circles.confirm_move", data, choices=[[_mine("circles.move_yes", command)]])
+        ask = Reply("circles.confirm_move", data, choices=[[_mine("circles.move_yes", command)]])
+        # Where someone is registered now is told to them alone, never to the group.
+        now = data | {"current": result.current}
+        return [ask, Reply("circles.registered_now", now, audience=Audience.PRIVATE)]
     if result.outcome == JoinOutcome.ALREADY:
         return Reply("circles.already_registered", data)
     if result.request is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.errors import DomainError
-from bot.messages import Envelope, Reply
+from bot.messages import Audience, Envelope, Reply
 from bot.services.common.arguments import as_number
 from bot.services.common.outreach import to_person
 from bot.services.community import circles, households
@@ -31,7 +31,9 @@ def _decide(ctx: Context, args: str, *, agree: bool) -> list[Reply | Envelope]:
         raise DomainError("households.confirm_usage")
     decided = circles.decide_join(ctx.session, ctx.now, ctx.resident, number, agree)
     data = {"name": decided.name, "household": decided.household}
-    told = Reply("households.join_agreed" if agree else "households.join_refused", data)
+    # Typed in a group, the answer names a person and a home: it goes to the one who decided.
+    answer = "households.join_agreed" if agree else "households.join_refused"
+    told = Reply(answer, data, audience=Audience.PRIVATE)
     notice = Reply("households.agreed_notice" if agree else "households.refused_notice", data)
     return [told, *to_person(decided.resident, notice, ctx.default_language)]
 

@@ -85,7 +85,9 @@ def award(ctx: Context, args: str) -> list[Reply | Envelope]:
         typed = points.Award(" ".join(named.rest[:1]), " ".join(named.rest[1:]), named)
     done = points.award_named(ctx.session, ctx.now, ctx.resident, community, ctx.circle, typed)
     data = {"amount": done.amount, "category": done.category.value, "reason": done.reason}
-    told: list[Reply | Envelope] = [Reply("points.awarded", {"names": done.names, **data})]
+    awarded = Reply("points.awarded", {"names": done.names, **data})
+    # An award may be praised in the group; a deduction and its reason are private.
+    told: list[Reply | Envelope] = [awarded] if done.amount > 0 else privately(ctx, awarded)
     for member, balance in zip(done.members, done.balances, strict=True):
         if member.id != ctx.resident.id:
             notice = Reply("points.awarded_you", {"balance": balance, **data})
@@ -93,15 +95,25 @@ def award(ctx: Context, args: str) -> list[Reply | Envelope]:
     return told
 
 
-def recycle(ctx: Context, args: str) -> Reply:
+def recycle(ctx: Context, args: str) -> list[Reply | Envelope]:
     """`回收 @张三 电池` or `回收 3-2-301 大件`: recorded by bin duty or a points admin."""
     community = community_here(ctx)
     named = named_in(ctx, args)
     done = points.recycle(ctx.session, ctx.now, ctx.resident, community, ctx.circle, named)
-    return Reply(
+    recycled = Reply(
         "points.recycled",
         {"name": done.name, "kind": done.kind, "points": done.points, "capped": done.capped},
     )
+    # Who lives at an address typed in a group is not the group's to learn.
+    return [recycled] if named.count else privately(ctx, recycled)
+
+
+def privately(ctx: Context, reply: Reply) -> list[Reply | Envelope]:
+    """`reply` for the sender alone; in a group, the group sees only that it is recorded."""
+    reply.audience = Audience.PRIVATE
+    if not ctx.is_group:
+        return [reply]
+    return [Reply("points.recorded_here", {"name": ctx.resident.display_name}), reply]
 
 
 def rules(ctx: Context, args: str) -> Reply:

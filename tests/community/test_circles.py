@@ -196,6 +196,20 @@ def test_a_second_join_elsewhere_asks_to_confirm_a_move(grid: App) -> None:
     assert Driver(grid).household_of("r") == "101"
 
 
+def test_a_second_join_in_a_group_tells_the_stored_address_only_privately(app: App) -> None:
+    driver = build(app)
+    told = driver.say("r2", "登记 3-2-305", "g1")
+    (question,) = [s for s in told if not s.private]
+    assert "302" not in question.text and "1号院/3号楼/2单元/305" in question.text
+    moving = "要改为 1号院/3号楼/2单元/305，请在群里确认；不改就不用理会。"
+    assert [(s.chat, s.text) for s in told if s.private] == [
+        ("r2", f"您现在登记在 1号院/3号楼/2单元/302。{moving}")
+    ]
+    assert driver.household_of("r2") == "302"
+    assert "已改为" in driver.press("r2", question, "确认搬迁", "g1").text
+    assert driver.household_of("r2") == "305"
+
+
 @pytest.mark.parametrize(
     ("address", "key"),
     [

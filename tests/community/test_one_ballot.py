@@ -164,6 +164,25 @@ def test_only_members_or_building_people_confirm_a_join(town: Driver) -> None:
     assert town.household_of("r5") == "302"
 
 
+def test_a_join_decided_in_a_group_is_told_only_privately(town: Driver) -> None:
+    waiting, _ = _ask_to_join(town, "r5", "3-2-302")
+    number = re.findall(r"申请号 (\d+)", waiting.text)[0]
+    town.grant("head", "楼长", "1号院/3号楼")
+    refused = town.say("head", f"拒绝入户 {number}", "g2", name="楼长老李")
+    assert [a for a in refused if not a.private] == []
+    assert [(a.chat, a.text) for a in refused] == [
+        ("head", "好的，r5 没有登记到 1号院/3号楼/2单元/302。"),
+        ("r5", "r5，您登记到 1号院/3号楼/2单元/302 的申请没有通过。如有疑问，请找楼长或网格员。"),
+    ]
+    assert town.household_of("r5") is None
+    waiting, _ = _ask_to_join(town, "r6", "3-2-302")
+    number = re.findall(r"申请号 (\d+)", waiting.text)[0]
+    agreed = town.say("r2", f"确认入户 {number}", "g1")
+    assert [(a.chat, a.private) for a in agreed] == [("r2", True), ("r6", True)]
+    assert "r6 已登记到 1号院/3号楼/2单元/302" in agreed[0].text
+    assert town.household_of("r6") == "302"
+
+
 @pytest.mark.parametrize(
     "typed",
     ["登记 3-2-305，同意", "登记3-2-305同意", "登记 3-2-305 我同意。", "登记 3-2-305 同意登记"],

@@ -20,7 +20,8 @@ def test_members_are_told_privately_of_an_award_or_deduction(app: App) -> None:
     assert [(s.chat, s.private) for s in told] == [("g1", False), ("r2", True)]
     assert told[1].text == "您得到 5 分（巡逻：夜间），现有 5 分。"
     told = driver.say("sec", "加分 @r2 -2 调整", "g1")
-    assert told[1].text == "您被扣 2 分（调整），现有 3 分。"
+    assert [(s.chat, s.private) for s in told] == [("g1", False), ("sec", True), ("r2", True)]
+    assert told[2].text == "您被扣 2 分（调整），现有 3 分。"
 
 
 def _board(driver: Driver) -> None:

@@ -52,7 +52,7 @@ def test_recycling_earns_the_kinds_points_up_to_the_daily_cap(app: App) -> None:
     driver = build(app)
     set_rules(driver)
     assert "得 2 分" in driver.one("r3", "回收 @r2 电池", "g1").text
-    assert "得 4 分" in driver.one("r3", "回收 3-2-302 大件", "g1").text
+    assert "得 4 分" in driver.say("r3", "回收 3-2-302 大件", "g1")[-1].text
     assert "上限" in driver.one("r3", "回收 @r2 电池", "g1").text
     advance(app, days=1)
     assert "得 2 分" in driver.one("r3", "回收 @r2 电池", "g1").text
@@ -75,13 +75,45 @@ def test_awards_to_a_whole_shift_and_deductions_are_audited(app: App) -> None:
     shift = driver.say("sec", f"加分 班次 {number} 5 值守", "g1")
     assert "r2、r4 加 5 分" in shift[0].text
     assert [s.chat for s in shift[1:]] == ["r2", "r4"] and all(s.private for s in shift[1:])
-    assert "扣 3 分" in driver.say("sec", "加分 @r2 -3 迟到", "g1")[0].text
+    deducted = driver.say("sec", "加分 @r2 -3 迟到", "g1")
+    assert [(s.chat, s.private) for s in deducted] == [("g1", False), ("sec", True), ("r2", True)]
+    assert "扣 3 分" in deducted[1].text and "扣" not in deducted[0].text
     with session_of(app) as session:
         audited = session.scalars(
             select(AuditEntry).where(AuditEntry.action == "points_award")
         ).all()
     assert [e.details["amount"] for e in audited] == [5, 5, -3]
     consistent(app)
+
+
+def test_a_deduction_typed_in_a_group_is_told_privately(app: App) -> None:
+    driver = build(app)
+    set_rules(driver)
+    awarded = driver.say("sec", "加分 @r2 5 巡逻", "g1")
+    assert [(s.chat, s.private) for s in awarded] == [("g1", False), ("r2", True)]
+    assert "r2 加 5 分（巡逻）" in awarded[0].text
+    told = driver.say("sec", "加分 @r2 -3 值班迟到早退", "g1")
+    group = [s for s in told if not s.private]
+    assert [s.text for s in group] == ["王书记，已记下，详情已私信发给您。"]
+    private = {s.chat: s.text for s in told if s.private}
+    assert private == {
+        "sec": "已给 r2 扣 3 分（调整：值班迟到早退）。",
+        "r2": "您被扣 3 分（调整：值班迟到早退），现有 2 分。",
+    }
+    assert balances(app) == [(2, 2)]
+
+
+def test_recycling_by_address_in_a_group_names_nobody_there(app: App) -> None:
+    driver = build(app)
+    set_rules(driver)
+    told = driver.say("r3", "回收 3-2-302 电池", "g1")
+    assert [s.text for s in told if not s.private] == ["r3，已记下，详情已私信发给您。"]
+    assert [(s.chat, s.text) for s in told if s.private] == [
+        ("r3", "已记录：r2 交来电池，得 2 分。谢谢！")
+    ]
+    assert balances(app) == [(2, 2)]
+    named = driver.one("r3", "回收 @r2 电池", "g1")
+    assert not named.private and "r2 交来电池" in named.text
 
 
 def test_bad_input_gets_a_clear_reply_and_changes_nothing(app: App) -> None:
