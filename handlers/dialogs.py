@@ -22,6 +22,6 @@ def claimed(ctx: Context, kind: str, step: str, answer: Callable[[Dialog], T]) -
     if dialog is None or dialog.kind != kind or dialog.step != step:
         return None
     answered = answer(dialog)
-    # Stored at once: a reading command (回执) that writes is done again durably.
+    # Stored at once: a reading command (回执, 议题) that writes is done again durably.
     ctx.session.flush()
     return answered
