@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.errors import DomainError
-from bot.messages import Audience, Choice, Reply
+from bot.messages import Audience, Choice, Envelope, Reply
 from bot.routing import Command
 from bot.services.common.arguments import bounded
 from bot.services.common.quiet import default_quiet, quiet_setting
@@ -12,6 +12,7 @@ from bot.services.community.circles import set_language as set_circle_language
 from bot.services.community.people import parse_language, set_language
 from handlers import access
 from handlers.community.circles import me
+from handlers.deliberation import dialog as poll_dialog
 
 ALL_WORDS = frozenset({"全部", "所有", "all"})
 # A group's 帮助 fits a phone screen: what residents and admins there do most, in this order.
@@ -24,10 +25,12 @@ LANGUAGE_CHOICES = [
 ]
 
 
-def start(ctx: Context, args: str) -> Reply:
-    """Welcome in a private chat, and how to register."""
+def start(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
+    """Welcome in a private chat, and how to register; in a group, `开始 明天` typed to a guided
+    poll asking for its settings is one of them."""
     if ctx.is_group:
-        return Reply("core.start_group")
+        answered = poll_dialog.setting(ctx, args)
+        return answered if answered is not None else Reply("core.start_group")
     if args.strip() == "me":
         # The deep link a group's pointer carries: open the private chat and answer /me.
         return me(ctx, "")

@@ -35,7 +35,7 @@ COMMANDS: list[Command] = [
     Command(
         "topics",
         ("议题", "議題"),
-        topics.list_topics,
+        dialog.topics,
         listed_in="deliberation",
         menus=access.BOTH,
         reads=True,
@@ -48,7 +48,7 @@ COMMANDS: list[Command] = [
         "deliberation",
         access.GROUP,
     ),
-    Command("vote", ("投票", "投票"), polls.vote, listed_in="deliberation", menus=access.BOTH),
+    Command("vote", ("投票", "投票"), dialog.vote, listed_in="deliberation", menus=access.BOTH),
     Command(
         "result",
         ("结果", "結果", "投票结果", "投票結果"),

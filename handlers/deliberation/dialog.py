@@ -4,19 +4,49 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.messages import Envelope, Reply
+from bot.services.common.arguments import split_items
 from bot.services.common.quiet import default_quiet
 from bot.services.deliberation import guided, polls
 from handlers.deliberation import polls as poll_commands
+from handlers.deliberation import topics as topic_commands
 from handlers.deliberation.parsing import where
+from handlers.dialogs import claimed
 
 
 def poll(ctx: Context, args: str) -> list[Reply | Envelope]:
-    """`/poll question | A | B | settings…` opens a poll; `/poll` alone starts the guided dialog."""
+    """`/poll question | A | B | settings…` opens a poll; `/poll` alone starts the guided dialog;
+    while the guided poll asks for its question, `发起投票：要不要装充电桩` is that question."""
     if args.strip():
-        return poll_commands.poll(ctx, args)
+        # A question alone is no one-line poll: that needs options.
+        answered = _claimed(ctx, "question", args) if len(split_items(args)) == 1 else None
+        return answered if answered is not None else poll_commands.poll(ctx, args)
     ctx.require_circle()
     polls.start_guided(ctx.session, where(ctx), ctx.incoming, guided.KIND)
     return [Reply("dialogs.ask_question")]
+
+
+def vote(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
+    """`投票 1`, `投票 同意`; while the guided poll asks for its question, `投票：要不要装充电桩`
+    is that question (a vote by numbers stays a vote)."""
+    in_words = bool(args.strip()) and bool(poll_commands.vote_request(args).words)
+    answered = _claimed(ctx, "question", args) if in_words else None
+    return answered if answered is not None else poll_commands.vote(ctx, args)
+
+
+def topics(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
+    """`议题 [3]`; while the guided poll asks for its settings, `议题 3` is one of them."""
+    answered = setting(ctx, args)
+    return answered if answered is not None else topic_commands.list_topics(ctx, args)
+
+
+def setting(ctx: Context, args: str) -> list[Reply | Envelope] | None:
+    """A setting that begins with a command's keyword (`议题 3`, `开始 明天`) typed to the
+    sender's guided poll asking for its settings, answered; else None."""
+    return _claimed(ctx, "settings", ctx.incoming.text) if args.strip() else None
+
+
+def _claimed(ctx: Context, step: str, text: str) -> list[Reply | Envelope] | None:
+    return claimed(ctx, guided.KIND, step, lambda _: answer(ctx, text))
 
 
 def answer(ctx: Context, text: str) -> list[Reply | Envelope] | None:

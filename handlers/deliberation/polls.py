@@ -39,7 +39,8 @@ def posted_replies(posted: polls.Posted) -> list[Reply | Envelope]:
     ]
 
 
-def _request(args: str) -> polls.VoteRequest:
+def vote_request(args: str) -> polls.VoteRequest:
+    """A vote as typed: by numbers, or in words."""
     text = bounded(args)
     if not text:
         raise DomainError("deliberation.vote_usage")
@@ -64,7 +65,7 @@ def _in_words(text: str) -> polls.VoteRequest:
 def vote(ctx: Context, args: str) -> Reply:
     """Vote: `投票 1` (option 1 of this circle's open poll), `投票 同意` (the option's words)
     or `投票 2 1 3` and `投票 2 同意` (poll 2)."""
-    request = _request(args)
+    request = vote_request(args)
     done = polls.vote(
         ctx.session, where(ctx), ctx.settings.secret, request, ctx.settings.deliberation
     )

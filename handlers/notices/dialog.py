@@ -26,6 +26,7 @@ from bot.services.notices.spec import (
     scope_words,
 )
 from handlers.access import community_here
+from handlers.dialogs import claimed
 from handlers.notices import commands
 from models import Dialog
 
@@ -52,17 +53,8 @@ def receipts(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 
 def _claimed(ctx: Context, step: str, text: str) -> list[Reply | Envelope] | None:
-    """Words typed to the sender's guided notice waiting at `step`, though they begin with a
-    command's keyword, as its answer; None for a slash command or a button."""
-    if ctx.pressed or ctx.incoming.text.lstrip().startswith("/"):
-        return None
-    dialog = dialogs.active(ctx.session, ctx.now, ctx.incoming)
-    if dialog is None or dialog.kind != KIND or dialog.step != step:
-        return None
-    answered = _answered(ctx, dialog, text)
-    # Stored at once: 回执 only reads, and a reading command that writes is done again durably.
-    ctx.session.flush()
-    return answered
+    """`text` as the answer of the sender's guided notice waiting at `step`, if it is."""
+    return claimed(ctx, KIND, step, lambda dialog: _answered(ctx, dialog, text))
 
 
 def step(ctx: Context, args: str) -> list[Reply | Envelope]:

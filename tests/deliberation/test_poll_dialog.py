@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -179,4 +179,38 @@ def test_forgetting_a_resident_erases_their_unfinished_dialog(town: Driver) -> N
     town.one("owner", "私密的问题？", "g1")
     assert _dialogs(town.app) == 1
     town.one("owner", "/forget 确认")
+    assert _dialogs(town.app) == 0
+
+
+def test_answers_beginning_with_a_command_word_answer_the_step_they_were_asked(
+    town: Driver,
+) -> None:
+    town.one("r1", "提议 在3号楼装充电桩", "g1")
+    town.one("owner", "发起投票", "g1")
+    asked = town.one("owner", "投票：要不要在3号楼装充电桩", "g1").text
+    assert "问题：要不要在3号楼装充电桩" in asked
+    for text in ("装 | 不装", "完成", "3天"):
+        town.one("owner", text, "g1")
+    # 议题 only reads, so it is answered without a write first; an answer is stored, so it is
+    # handled the durable way.
+    typed = town.incoming("owner", "议题 1，匿名", "g1")
+    assert town.app.dispatcher.answer(typed) is None
+    assert "已记下：议题 1、匿名" in town.one("owner", "议题 1，匿名", "g1").text
+    assert "开始 明天 8:00" in town.one("owner", "开始 明天 8:00", "g1").text
+    assert "投票 #1" in town.one("owner", "完成", "g1").text
+    with session_of(town.app) as session:
+        poll = session.scalars(select(Poll)).one()
+        assert poll.question == "要不要在3号楼装充电桩" and poll.anonymous
+        assert poll.topic is not None and poll.topic.number == 1
+        assert poll.opens_at == datetime(2026, 11, 24, 8, tzinfo=UTC) - timedelta(hours=8)
+    town.one("owner", "发起投票", "g1")
+    assert "问题：晚上几点锁门" in town.one("owner", "发起投票：晚上几点锁门", "g1").text
+    # Slash commands, votes by number, a one-line poll and the same words at other steps or
+    # with no dialog open stay commands; 取消 still cancels.
+    assert "没有「要不要」这一项" in town.one("owner", "/vote 要不要", "g1").text
+    assert "还没开始" in town.one("owner", "投票 1 1", "g1").text
+    assert "在3号楼装充电桩" in town.one("owner", "议题 1", "g1").text
+    assert "已取消" in town.one("owner", "取消", "g1").text
+    assert "投票 #2" in town.one("owner", "发起投票 几点锁门 | 22:00 | 23:00", "g1").text
+    assert "请说明投哪一个" in town.one("owner", "投票 几点锁门", "g1").text
     assert _dialogs(town.app) == 0
