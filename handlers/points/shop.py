@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Envelope, Reply
@@ -68,6 +70,9 @@ def redeem(ctx: Context, args: str) -> Reply:
     if rest:
         raise DomainError("points.redeem_usage")
     row = shop.redeem(ctx.session, ctx.now, ctx.resident, community_here(ctx), number)
+    if isinstance(row, shop.Shortfall):
+        # A member's balance is private, as `积分` is: the shortfall is told to them alone.
+        return Reply("points.too_few_points", asdict(row), audience=Audience.PRIVATE)
     return Reply(
         "points.redeemed", {"redemption": redemption_data(ctx, row)}, audience=Audience.PRIVATE
     )

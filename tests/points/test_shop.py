@@ -84,6 +84,41 @@ def test_bad_redemptions_get_a_clear_reply_and_change_nothing(app: App) -> None:
         assert driver.snapshot() == before, text
 
 
+def test_a_party_points_item_tells_a_resident_privately_it_takes_party_points(app: App) -> None:
+    driver = build(app)
+    _shop(driver, "油 5分 3件 党员积分")
+    listed = driver.one("r2", "兑换目录", "g1").text
+    assert "#1 油：5 分（党员积分），还有 3 件" in listed
+    assert "标「党员积分」的只能用党员积分兑换" in listed
+    before = driver.snapshot()
+    refused = driver.one("r2", "兑换 1", "g1")
+    assert refused.private
+    assert refused.text == "这件只能用党员积分兑换，要 5 分，您没有党员积分。"
+    assert driver.snapshot() == before
+    assert "加 3 分" in driver.say("sec", "加分 @r4 3 党员积分", "g1")[0].text
+    refused = driver.one("r4", "兑换 1", "g1")
+    assert refused.private
+    assert refused.text == "这件只能用党员积分兑换，要 5 分，您的党员积分现有 3 分。"
+    assert held(app) == ([(10, 0), (6, 0), (3, 0)], [(3, 0)])
+
+
+def test_too_few_points_are_told_privately_with_what_the_member_has(app: App) -> None:
+    driver = build(app)
+    _shop(driver, "大米 6分 5件", "油 8分 5件")
+    refused = driver.one("r4", "兑换 2", "g1")
+    assert refused.private
+    assert refused.text == "积分不够：这件要 8 分，您的居民积分现有 6 分。"
+    driver.say("r2", "兑换 1", "g1")
+    before = driver.snapshot()
+    refused = driver.one("r2", "兑换 1", "g1")
+    assert refused.private
+    assert refused.text == "积分不够：这件要 6 分，您的居民积分现有 10 分，其中 6 分兑换中。"
+    assert driver.snapshot() == before
+    driver.say("sec", "积分规则 按户 开", "g1")
+    refused = driver.one("r4", "兑换 2", "g1")
+    assert refused.private and refused.text == "积分不够：这件要 8 分，您家没有居民积分。"
+
+
 def test_an_item_listed_without_a_quantity_has_no_stock_limit(app: App) -> None:
     driver = build(app)
     _shop(driver)
@@ -127,8 +162,8 @@ def _race(app: App, users: list[str], numbers: list[int]) -> list[str]:
         try:
             with session_of(app) as session:
                 member = resident(session, user)
-                shop.redeem(session, app.clock.now(), member, community(session), number)
-            outcomes.append("asked")
+                row = shop.redeem(session, app.clock.now(), member, community(session), number)
+            outcomes.append("short" if isinstance(row, shop.Shortfall) else "asked")
         except DomainError as error:
             outcomes.append(error.key)
 
@@ -155,6 +190,6 @@ def test_two_members_racing_for_the_last_piece_one_wins_the_other_is_told(app: A
 def test_one_members_points_cannot_be_held_twice_by_racing_redemptions(app: App) -> None:
     driver = build(app)
     _shop(driver, "大米 6分 5件", "油 6分 5件")
-    assert _race(app, ["r2", "r2"], [1, 2]) == ["asked", "points.too_few_points"]
+    assert _race(app, ["r2", "r2"], [1, 2]) == ["asked", "short"]
     accounts, items = held(app)
     assert accounts[0] == (10, 6) and sorted(items) == [(5, 0), (5, 1)]

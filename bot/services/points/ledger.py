@@ -62,6 +62,24 @@ def programme(session: Session, now: datetime, community: Place, code: str) -> P
     raise DomainError("points.no_such_programme", name=code[:20])
 
 
+def find_account(
+    session: Session,
+    programme: PointsProgramme,
+    *,
+    resident: Resident | None = None,
+    household: Place | None = None,
+) -> PointsAccount | None:
+    """The account of a member (or a household) in a programme, if it was ever opened."""
+    owner = (
+        PointsAccount.resident_id == resident.id
+        if resident is not None
+        else PointsAccount.household_id == (household.id if household else None)
+    )
+    return session.scalar(
+        select(PointsAccount).where(PointsAccount.programme_id == programme.id, owner)
+    )
+
+
 def account_of(
     session: Session,
     programme: PointsProgramme,
@@ -70,14 +88,7 @@ def account_of(
     household: Place | None = None,
 ) -> PointsAccount:
     """The account of a member (or a household) in a programme, opened on first use."""
-    owner = (
-        PointsAccount.resident_id == resident.id
-        if resident is not None
-        else PointsAccount.household_id == (household.id if household else None)
-    )
-    found = session.scalar(
-        select(PointsAccount).where(PointsAccount.programme_id == programme.id, owner)
-    )
+    found = find_account(session, programme, resident=resident, household=household)
     if found is not None:
         return found
     account = PointsAccount(

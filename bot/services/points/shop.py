@@ -74,6 +74,19 @@ class RedemptionLine:
 
 
 @dataclass(frozen=True)
+class Shortfall:
+    """Why nothing was held: the item's cost and programme, and what the member's (or their
+    household's) account in that programme has, `held` of it kept for pending redemptions."""
+
+    cost: int
+    code: str
+    title: str
+    balance: int
+    held: int
+    household: bool
+
+
+@dataclass(frozen=True)
 class Decided:
     """A redemption handed over or rejected, and the member to tell (None once erased)."""
 
@@ -221,18 +234,20 @@ def remove_item(
 
 def _spending_account(
     session: Session, member: Resident, community: Place, item: PointsItem
-) -> PointsAccount:
-    """Where the member's points for the item are: their own, or their household's where the
-    community counts recycling by household."""
+) -> tuple[PointsAccount | None, bool]:
+    """Where the member's points for the item are (None: never opened, nothing to spend):
+    their own, or (True) their household's where the community counts recycling by household."""
     programme = item.programme
     household = member.household
     shared = settings_of(session, community).by_household and programme.code == ledger.RESIDENT
     if shared and household is not None:
-        return ledger.account_of(session, programme, household=household)
-    return ledger.account_of(session, programme, resident=member)
+        return ledger.find_account(session, programme, household=household), True
+    return ledger.find_account(session, programme, resident=member), False
 
 
-def _hold(session: Session, account: PointsAccount, item: PointsItem) -> None:
+def _hold(session: Session, account: PointsAccount, item: PointsItem) -> bool:
+    """Hold the item's points and one piece of it; False, holding nothing, when the points
+    are short."""
     points = session.execute(
         update(PointsAccount)
         .where(
@@ -244,7 +259,7 @@ def _hold(session: Session, account: PointsAccount, item: PointsItem) -> None:
         .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
     if points is None:
-        raise DomainError("points.too_few_points", cost=item.cost)
+        return False
     piece = session.execute(
         update(PointsItem)
         .where(
@@ -258,19 +273,31 @@ def _hold(session: Session, account: PointsAccount, item: PointsItem) -> None:
     ).scalar_one_or_none()
     if piece is None:
         raise DomainError("points.out_of_stock", name=item.name)
+    return True
+
+
+def _shortfall(
+    session: Session, item: PointsItem, account: PointsAccount | None, household: bool
+) -> Shortfall:
+    programme = item.programme
+    if account is not None:
+        session.refresh(account)
+    balance, held = (account.balance, account.held) if account is not None else (0, 0)
+    return Shortfall(item.cost, programme.code, programme.title, balance, held, household)
 
 
 def redeem(
     session: Session, now: datetime, member: Resident, community: Place, number: int
-) -> RedemptionLine:
+) -> RedemptionLine | Shortfall:
     """A member asks for an item: its points and one piece are held until a points admin
-    decides."""
+    decides. Too few points of the item's programme hold nothing and say what the member has."""
     if not in_community(session, member, community):
         raise DomainError("points.outside_community", name=member.display_name)
     item = _item(session, community, number)
-    account = _spending_account(session, member, community, item)
+    account, household = _spending_account(session, member, community, item)
     redemption_number = next_number(session, PointsRedemption, community)
-    _hold(session, account, item)
+    if account is None or not _hold(session, account, item):
+        return _shortfall(session, item, account, household)
     row = PointsRedemption(
         community_id=community.id,
         number=redemption_number,
