@@ -24,7 +24,7 @@ from bot.services.common.access import (
     manages,
     require_organiser,
 )
-from bot.services.common.keywords import folded
+from bot.services.common.keywords import folded, simplified
 from bot.services.common.numbering import next_number
 from bot.services.common.outreach import active_chats, circles_within
 from bot.services.common.quiet import QuietHours, quiet_hours
@@ -384,12 +384,12 @@ def _option_names(poll: Poll, option: PollOption) -> list[str]:
         return list(YES_NO_WORDS[option.label])
     if poll.kind == PollKind.RATING:
         return [f"{option.label}分", f"{option.label} 分"]
-    return [folded(option.label)]
+    return [simplified(folded(option.label))]
 
 
 def option_named(poll: Poll, words: str) -> int:
     """The position of the one option `words` name: exactly, else as part of its text."""
-    wanted = folded(words)
+    wanted = simplified(folded(words))
     options = sorted(poll.options, key=lambda o: o.position)
     exact = [o for o in options if wanted in _option_names(poll, o)]
     found = exact or [o for o in options if any(wanted in n for n in _option_names(poll, o))]
