@@ -38,7 +38,7 @@ def folded(text: str) -> str:
 def simplified(text: str) -> str:
     """Normalised, with traditional characters as simplified ones (1號院 -> 1号院): the form
     in which typed names, places and options are compared with stored ones."""
-    return _converter("t2s").convert(normalise(text))
+    return _converted("t2s", normalise(text))
 
 
 def spellings(text: str) -> list[str]:
@@ -46,8 +46,11 @@ def spellings(text: str) -> list[str]:
     characters: what an index is asked for before names are compared `simplified`."""
     typed = normalise(text)
     base = simplified(typed)
-    forms = {typed, base, *(_converter(c).convert(base) for c in ("s2t", "s2tw", "s2hk"))}
-    return sorted(forms)
+    return sorted({typed, base, *(_converted(c, base) for c in ("s2t", "s2tw", "s2hk"))})
+
+
+def _converted(config: str, text: str) -> str:
+    return str(_converter(config).convert(text))
 
 
 @cache
