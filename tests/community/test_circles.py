@@ -13,7 +13,13 @@ from bot.services.common.names import clean_name
 from bot.services.community import binding, circles
 from bot.services.community.binding import BindOutcome
 from bot.services.community.circles import ChatSpec, JoinOutcome
-from bot.services.community.grid import add_path, locate_household, parse_address, resolve_place
+from bot.services.community.grid import (
+    add_path,
+    full_name,
+    locate_household,
+    parse_address,
+    resolve_place,
+)
 from bot.services.community.people import ensure_identity, find_identity
 from models import (
     BindingRequest,
@@ -412,3 +418,14 @@ def test_resolve_place_takes_partial_paths(grid: App) -> None:
     with grid.db.transaction() as session:
         assert resolve_place(session, "红旗里社区/1号院/3号楼").kind == PlaceKind.BUILDING
         assert resolve_place(session, "幸福家园").kind == PlaceKind.ESTATE
+
+
+def test_places_typed_in_traditional_characters_find_the_stored_names(grid: App) -> None:
+    (owner,) = _people(grid, "owner")
+    bound = _bind(grid, owner, "g1", "紅旗里社區/1號院")
+    with grid.db.transaction() as session:
+        building = resolve_place(session, "１號院/3號樓")
+        assert (building.kind, building.name) == (PlaceKind.BUILDING, "3号楼")
+        assert full_name(session, session.get_one(Circle, bound.id).place) == (
+            "文化路街道/红旗里社区/1号院"
+        )

@@ -13,7 +13,7 @@ from bot.clock import VirtualClock
 from bot.config import DeliberationSettings, GeneralSettings, Settings
 from bot.db import Database
 from bot.messages import ChatKind, ChatRef, EventKind, Incoming, PlatformTraits, UserRef
-from models import OutboxMessage
+from models import OutboxMessage, Place, PlaceKind
 from tests.support.community import bind_elsewhere, build, counts, poll_of, register, session_of
 from tests.support.driver import Driver
 
@@ -99,6 +99,20 @@ def test_without_buttons_the_options_are_numbered_lines_to_type(app: App) -> Non
     assert "1. 周六 —— 0 票（0%）—— 回复「投票 1 1」" in posted.text
     assert "2. 周日 —— 0 票（0%）—— 回复「投票 1 2」" in posted.text
     assert "已投票（#1）：周六、周日" in town.one("r2", "投票 1 1 2", "g1").text
+
+
+def test_a_scope_typed_in_traditional_characters_finds_the_stored_place(town: Driver) -> None:
+    posted = town.one("owner", "发起投票 大门改造 | 南门扩建 | 东门新建 | 范围 1號院/3號樓", "g1")
+    assert "投票 #1" in posted.text, posted.text
+    with session_of(town.app) as session:
+        scope = session.get_one(Place, poll_of(session, 1).scope_place_id)
+        assert (scope.kind, scope.name) == (PlaceKind.BUILDING, "3号楼")
+
+
+def test_an_option_typed_in_traditional_characters_finds_the_stored_one(town: Driver) -> None:
+    town.one("owner", "发起投票 大门改造 | 南门扩建 | 东门新建", "g1")
+    assert "已投票（#1）：南门扩建" in town.one("r2", "投票 南門擴建", "g1").text
+    assert counts(town.app, 1) == [1, 0]
 
 
 def test_one_number_votes_in_the_only_open_poll_and_several_open_polls_ask_which(

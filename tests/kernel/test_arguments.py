@@ -16,7 +16,7 @@ from bot.services.common.arguments import (
     split_items,
     words_in,
 )
-from bot.services.common.keywords import folded, normalise, with_digits
+from bot.services.common.keywords import folded, normalise, simplified, spellings, with_digits
 
 USAGE = "test.usage"
 TOO_MANY = "test.too_many"
@@ -39,6 +39,12 @@ def _key(call: Callable[[], object]) -> str:
 )
 def test_keywords_fold(text: str, folded_text: str, normalised: str) -> None:
     assert normalise(text) == normalised and folded(text) == folded_text
+
+
+def test_names_compare_in_simplified_characters_and_are_looked_up_in_each_script() -> None:
+    assert simplified(" １號院/3號樓 ") == "1号院/3号楼" and simplified("马文博") == "马文博"
+    assert spellings("馬文博") == spellings("马文博") == ["馬文博", "马文博"]
+    assert "臺灣路" in spellings("台湾路") and "台灣路" in spellings("台湾路")
 
 
 @pytest.mark.parametrize(

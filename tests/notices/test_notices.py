@@ -76,6 +76,14 @@ def test_preview_names_circles_and_chats_and_nothing_goes_before_confirmation(ap
     assert _chats(app) == 2
 
 
+def test_a_scope_typed_in_traditional_characters_reaches_the_stored_place(app: App) -> None:
+    driver = build(app)
+    preview = driver.one("sec", "通知 1號院 | 週六停水")
+    assert "还没发送" in preview.text and "1 个圈" in preview.text, preview.text
+    sent = _confirm(driver, "sec", preview)
+    assert [s.chat for s in sent if not s.private] == ["g1"] and _chats(app) == 1
+
+
 def test_a_notice_typed_in_a_group_is_previewed_privately(app: App) -> None:
     driver = build(app)
     answers = driver.say("sec", "通知 全部 | 明天上午停水", "g1")

@@ -116,6 +116,17 @@ def test_recycling_by_address_in_a_group_names_nobody_there(app: App) -> None:
     assert not named.private and "r2 交来电池" in named.text
 
 
+def test_a_name_typed_in_traditional_characters_finds_the_member(app: App) -> None:
+    driver = build(app)
+    set_rules(driver)
+    driver.say("r2", "大家好", "g1", name="马文博")
+    told = driver.say("sec", "加分 @馬文博 5 巡逻", "g1")
+    assert [(s.chat, s.private) for s in told] == [("g1", False), ("r2", True)], told
+    assert "马文博 加 5 分" in told[0].text, told[0].text
+    assert balances(app) == [(5, 5)]
+    consistent(app)
+
+
 def test_bad_input_gets_a_clear_reply_and_changes_nothing(app: App) -> None:
     driver = build(app)
     set_rules(driver)

@@ -53,6 +53,16 @@ def test_a_keeper_sees_the_chain_as_a_tree_privately(town: Driver) -> None:
     assert f"{INDENT * 2}联系党员 赵党员：1号院/4号楼" in lines
 
 
+def test_a_name_and_place_typed_in_traditional_characters_link_the_stored_ones(
+    town: Driver,
+) -> None:
+    town.say("li", "大家好", "g1")
+    answer = town.one("sec", "聯繫 @李黨員 1號院/4號樓", "g1")
+    assert "李党员" in answer.text and "1号院/4号楼" in answer.text, answer.text
+    lines = town.one("sec", "联系列表").text.splitlines()
+    assert f"{INDENT * 3}联系党员 李党员：1号院/3号楼、1号院/4号楼" in lines, lines
+
+
 # Branches first, each with what is under it, then central households nobody is over.
 PEOPLE_ORDER = ["张书记", "王中心户", "李党员", "钱中心户", "赵党员"]
 

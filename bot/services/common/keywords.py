@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
+
+import opencc
 
 # The characters of Chinese numerals people type: 三, 十二, 两, 三零一, 廿一, 一万.
 _NUMERAL = "零〇一二两兩三四五六七八九十廿百千万萬"
@@ -30,6 +33,29 @@ def normalise(text: str) -> str:
 def folded(text: str) -> str:
     """Normalised, lower-cased, with each run of spaces as one: the form keywords match in."""
     return " ".join(normalise(text).lower().split())
+
+
+def simplified(text: str) -> str:
+    """Normalised, with traditional characters as simplified ones (1號院 -> 1号院): the form
+    in which typed names, places and options are compared with stored ones."""
+    return _converted("t2s", normalise(text))
+
+
+def spellings(text: str) -> list[str]:
+    """The name `text` as typed and in simplified, traditional, Taiwan and Hong Kong
+    characters: what an index is asked for before names are compared `simplified`."""
+    typed = normalise(text)
+    base = simplified(typed)
+    return sorted({typed, base, *(_converted(c, base) for c in ("s2t", "s2tw", "s2hk"))})
+
+
+def _converted(config: str, text: str) -> str:
+    return str(_converter(config).convert(text))
+
+
+@cache
+def _converter(config: str) -> opencc.OpenCC:
+    return opencc.OpenCC(config)
 
 
 def numeral_value(word: str) -> int | None:

@@ -30,7 +30,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from bot.db import inserted_by, loaded, loaded_together, rows
 from bot.errors import DomainError
 from bot.queries import Query
-from bot.services.common.keywords import normalise, with_digits
+from bot.services.common.keywords import normalise, simplified, spellings, with_digits
 from models import Place, PlaceKind
 
 LEVELS: tuple[PlaceKind, ...] = (
@@ -284,13 +284,15 @@ def _joined(chain: list[tuple[PlaceKind, str]], below: PlaceKind | None) -> str:
 
 def find_places(session: Session, query: str) -> list[Place]:
     """Places whose path ends with the names in `query` (e.g. 1号院/3号楼)."""
-    names = split_path(query)
-    if not names:
+    typed = split_path(query)
+    if not typed:
         return []
-    candidates = session.scalars(select(Place).where(Place.name == names[-1])).all()
+    # Names match whatever script they are typed in: 1號院 finds 1号院.
+    names = [simplified(name) for name in typed]
     matches = []
-    for place in candidates:
-        chain = [p.name for p in ancestors(session, place)]
+    named = select(Place).where(Place.name.in_(spellings(typed[-1])))
+    for place in session.scalars(named).all():
+        chain = [simplified(p.name) for p in ancestors(session, place)]
         if chain[-len(names) :] == names:
             matches.append(place)
     return sorted(matches, key=lambda p: p.path)

@@ -35,7 +35,7 @@ from bot.errors import DomainError
 from bot.messages import UserRef
 from bot.queries import Query
 from bot.services.common import audit
-from bot.services.common.keywords import normalise
+from bot.services.common.keywords import normalise, spellings
 from bot.services.common.names import clean_name
 from bot.services.community.grid import full_name
 from models import (
@@ -371,14 +371,16 @@ def _unlink(session: Session, resident: Resident) -> None:
 def find_member_by_name(session: Session, circle: Circle, name: str) -> Resident:
     """The one member of the circle with this display name."""
     wanted = normalise(name).lstrip("@")
+    # Names match whatever script they are typed in: @馬文博 finds 马文博.
+    forms = spellings(wanted)
     found = session.scalars(
         select(Resident)
         .join(Membership, Membership.resident_id == Resident.id)
         .where(
             Membership.circle_id == circle.id,
             or_(
-                Resident.display_name == wanted,
-                Resident.id.in_(select(Identity.resident_id).where(Identity.username == wanted)),
+                Resident.display_name.in_(forms),
+                Resident.id.in_(select(Identity.resident_id).where(Identity.username.in_(forms))),
             ),
         )
         .distinct()
@@ -412,7 +414,9 @@ def member_named(session: Session, community: Place, circle: Circle | None, name
     wanted = normalise(name).lstrip("@")
     found = [
         r
-        for r in session.scalars(select(Resident).where(Resident.display_name == wanted).limit(5))
+        for r in session.scalars(
+            select(Resident).where(Resident.display_name.in_(spellings(wanted))).limit(5)
+        )
         if r.household is not None and community.contains(r.household)
     ]
     if len(found) != 1:

@@ -25,7 +25,7 @@ from bot.services.common.access import (
     manages,
     require_organiser,
 )
-from bot.services.common.keywords import folded
+from bot.services.common.keywords import folded, simplified
 from bot.services.common.numbering import next_number
 from bot.services.common.outreach import active_chats, circles_within
 from bot.services.common.quiet import QuietHours, quiet_hours
@@ -394,7 +394,7 @@ def _option_names(poll: Poll, option: PollOption) -> list[str]:
 
 def _squeezed(text: str) -> str:
     """Folded and without spaces: how option names are compared, 东门 充电桩 as 东门充电桩."""
-    return "".join(folded(text).split())
+    return "".join(simplified(folded(text)).split())
 
 
 def option_named(poll: Poll, words: str) -> int:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.services.common import access
+from bot.services.common.keywords import simplified
 from bot.services.common.outreach import active_chats, circles_within
 from bot.services.community.grid import ancestors, find_places
 from models import Circle, CircleKind, Place, PlaceKind, Resident
@@ -65,7 +66,9 @@ def _word(session: Session, resident: Resident, community: Place, word: str) -> 
     places = [p for p in find_places(session, word) if community.contains(p)]
     if len(places) == 1 and places[0].kind != PlaceKind.HOUSEHOLD:
         return _at(session, resident, places[0], word)
-    named = [c for c in circles_within(session, community) if c.name == word]
+    named = [
+        c for c in circles_within(session, community) if simplified(c.name) == simplified(word)
+    ]
     if len(named) == 1:
         _allowed(session, resident, named[0].place, word)
         return [Reached(named[0], named[0].place)]
