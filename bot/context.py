@@ -51,6 +51,10 @@ class Context:
     default_language: str
     settings: Settings
     loaded: Identity | None = field(default=None, repr=False)
+    # The platform delivers private messages without the person opening a chat first.
+    private_always_open: bool = False
+    # Whether the command being answered only reads: its answer may be asked for again.
+    reading: bool = False
 
     @property
     def identity(self) -> Identity | None:
@@ -71,6 +75,11 @@ class Context:
         if self.loaded is not None:
             return self.loaded.private_chat_open
         return self.sender is not None and self.sender.private_chat_open
+
+    @property
+    def reaches_privately(self) -> bool:
+        """Whether a private answer reaches the sender now, rather than a pointer in the group."""
+        return self.private_always_open or self.chat_open
 
     @property
     def is_group(self) -> bool:

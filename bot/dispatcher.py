@@ -292,6 +292,7 @@ class Dispatcher:
             default_language=self.default_language,
             settings=self.settings,
             loaded=identity,
+            private_always_open=self.post_office.of(incoming.chat.platform).private_always_open,
         )
 
     def _run(self, ctx: Context) -> list[Reply | Envelope]:
@@ -333,6 +334,7 @@ class Dispatcher:
             return [] if ctx.is_group else [Reply("core.private_hint")]
         if len(text) > MAX_COMMAND_TEXT:
             raise DomainError("core.too_long", limit=MAX_COMMAND_TEXT)
+        ctx.reading = route.command.reads
         result = route.command.handler(ctx, route.args)
         return [result] if isinstance(result, Reply) else list(result)
 
@@ -365,12 +367,10 @@ class Dispatcher:
             return Envelope(here, reply, ctx.personal_language(), user_id, toast=True)
         if audience == Audience.PRIVATE and ctx.is_group and user_id is not None:
             sender = ctx.sender
-            always = self.post_office.of(incoming.chat.platform).private_always_open
-            if not always and sender is not None and not ctx.chat_open:
-                pointer = Reply(
-                    "core.open_private",
-                    {"name": sender.account_name, "link": incoming.private_link},
-                )
+            if sender is not None and not ctx.reaches_privately:
+                # Sending a command again is safe only where it changed nothing the first time.
+                data = {"name": sender.account_name, "link": incoming.private_link}
+                pointer = Reply("core.open_private", {**data, "again": ctx.reading})
                 return Envelope(here, pointer, ctx.chat_language())
             private = Target(incoming.chat.platform, user_id, ChatKind.PRIVATE)
             known_open = sender is not None and ctx.chat_open

@@ -113,7 +113,8 @@ def privately(ctx: Context, reply: Reply) -> list[Reply | Envelope]:
     reply.audience = Audience.PRIVATE
     if not ctx.is_group:
         return [reply]
-    return [Reply("points.recorded_here", {"name": ctx.resident.display_name}), reply]
+    here = {"name": ctx.resident.display_name, "sent": ctx.reaches_privately}
+    return [Reply("points.recorded_here", here), reply]
 
 
 def rules(ctx: Context, args: str) -> Reply:

@@ -45,9 +45,8 @@ def report(ctx: Context, args: str) -> list[Reply | Envelope]:
     urgent = [Reply("requests.emergency")] if done.emergency else []
     if not ctx.is_group:
         return [*urgent, answer, *done.envelopes]
-    line = Reply(
-        "requests.reported_here", {"number": done.number, "name": ctx.resident.display_name}
-    )
+    here = {"number": done.number, "name": ctx.resident.display_name}
+    line = Reply("requests.reported_here", {**here, "sent": ctx.reaches_privately})
     return [*urgent, line, answer, *done.envelopes]
 
 

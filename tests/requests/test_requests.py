@@ -17,6 +17,7 @@ from models import Request, RequestStatus, RequestStep, StepKind
 from tests.support.chain import chain_town, keeper, to
 from tests.support.community import COMMUNITY, register, resident, session_of
 from tests.support.driver import Driver
+from tests.support.telegram_town import GROUP, Town
 
 
 @pytest.fixture
@@ -324,3 +325,27 @@ def test_a_branch_secretary_sees_the_points_of_a_member_under_the_branch(town: D
     for outsider in ("wang", "qian"):
         refused = town.one(outsider, "积分 @李党员", mentions=("li",)).text
         assert "只能查看自己的积分" in refused
+
+
+def test_a_report_made_before_a_private_chat_is_never_asked_for_again(app: App) -> None:
+    place = Town(app, {"8001": "李四"})
+    place.say("8001", "登记 3-2-301 同意", GROUP)
+    place.recorder.sent.clear()
+    place.say("8001", "报修 楼道灯坏了", GROUP)
+    texts = [
+        app.renderer.render(e.reply, e.language, html_mode=False, buttons=False).text
+        for _, e in place.recorder.sent
+    ]
+    assert all(e.target.chat_id == GROUP for _, e in place.recorder.sent)
+    assert "已受理（编号 1）" in texts[0] and "私信发给您" not in texts[0]
+    assert "私聊我" in texts[1] and "再发一次" not in texts[1]
+    # A command that only reads is safe to send again, and says so.
+    place.recorder.sent.clear()
+    place.say("8001", "积分", GROUP)
+    [(_, pointer)] = place.recorder.sent
+    assert (
+        "再发一次"
+        in app.renderer.render(pointer.reply, "zh-Hans", html_mode=False, buttons=False).text
+    )
+    with session_of(app) as session:
+        assert session.scalar(select(func.count()).select_from(Request)) == 1

@@ -827,6 +827,12 @@ def _render_refusals(driver: Driver) -> None:
         session.rollback()
     pointer = Reply("core.open_private", {"name": "r1", "link": "https://t.me/linli_bot?start=me"})
     render(pointer, "zh-Hans", html_mode=True, buttons=True)
+    render(
+        Reply("core.open_private", {"name": "r1", "link": "", "again": False}),
+        "zh-Hans",
+        html_mode=True,
+        buttons=True,
+    )
 
 
 def play_newest(driver: Driver, lines: list[Line]) -> None:
