@@ -164,7 +164,7 @@ def receipts(ctx: Context, args: str) -> list[Reply]:
 
 def listing(ctx: Context, args: str) -> Reply:
     """`通知列表`: recent and scheduled notices with their figures."""
-    lines = notices.notices_of(ctx.session, ctx.resident, community_here(ctx))
+    listed = notices.notices_of(ctx.session, ctx.resident, community_here(ctx))
     return Reply(
         "notices.listing",
         {
@@ -181,9 +181,11 @@ def listing(ctx: Context, args: str) -> Reply:
                     "acked": n.acked,
                     "households": n.households,
                     "repeat": n.repeat,
+                    "sender": n.sender,
                 }
-                for n in lines
-            ]
+                for n in listed.lines
+            ],
+            "community": listed.community,
         },
         audience=Audience.PRIVATE,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,6 +31,9 @@ from models import (
     Resident,
     Role,
 )
+
+# How far back a bare 回执 looks for a notice the viewer may see.
+LATEST = 50
 
 
 @dataclass(frozen=True)
@@ -121,44 +125,67 @@ def _acknowledged(
 def receipts(
     session: Session, now: datetime, resident: Resident, community: Place, number: int | None
 ) -> ReceiptView:
-    """Per circle, how many registered households acknowledged, and which have not,
-    within what the viewer may see (their own buildings for a building head)."""
-    notice = find_notice(session, community, number) if number else _latest(session, community)
-    if not notice.receipts:
-        raise DomainError("notices.no_receipts_asked", number=notice.number)
-    areas = access.receipt_areas(session, resident.id, community, notice.sender_id)
-    if not areas:
-        raise DomainError("notices.receipts_not_yours")
+    """Per place it reached, how many registered households acknowledged, and which have not,
+    within what the viewer may see (their own buildings for a building head); without a
+    number, the latest notice with receipts the viewer may see."""
+    notices = [find_notice(session, community, number)] if number else _latest(session, community)
+    refusal = DomainError("notices.none_with_receipts")
+    for notice in notices:
+        if not notice.receipts:
+            raise DomainError("notices.no_receipts_asked", number=notice.number)
+        areas = access.receipt_areas(session, resident.id, community, notice.sender_id)
+        if not areas:
+            raise DomainError("notices.receipts_not_yours")
+        view = _view(session, notice, areas)
+        if view is not None:
+            return view
+        refusal = DomainError("notices.receipts_elsewhere", number=number)
+    raise refusal
+
+
+def _view(session: Session, notice: Notice, areas: list[Place]) -> ReceiptView | None:
+    """The notice's figures within `areas`, each named after the place it covers: a circle's
+    own place by the circle's title, a part of it (a building of an estate) by its own name;
+    None where the notice reached none of `areas`."""
     acked = _acked_households(session, notice)
-    figures: list[CircleFigures] = []
+    figures: dict[tuple[str, int], CircleFigures] = {}
     silent: dict[int, Place] = {}
     for reached in notice.circles:
-        homes = [
-            h
-            for h in registered_households(session, reached.place)
-            if any(a.contains(h) for a in areas)
-        ]
-        figures.append(
-            CircleFigures(
-                circle_title(reached.circle), sum(h.id in acked for h in homes), len(homes)
-            )
-        )
-        silent.update({h.id: h for h in homes if h.id not in acked})
+        for covered in _overlaps(reached.place, areas):
+            if covered.id == reached.circle.place_id:
+                key, title = ("circle", reached.circle.id), circle_title(reached.circle)
+            else:
+                key, title = ("place", covered.id), full_name(session, covered, PlaceKind.COMMUNITY)
+            if key in figures:
+                continue
+            homes = registered_households(session, covered)
+            figures[key] = CircleFigures(title, sum(h.id in acked for h in homes), len(homes))
+            silent.update({h.id: h for h in homes if h.id not in acked})
+    if not figures:
+        return None
     names = [full_name(session, h, below=PlaceKind.COMMUNITY) for h in silent.values()]
-    return ReceiptView(notice.number, notice.text, figures, sorted(names), notice.deadline_at)
-
-
-def _latest(session: Session, community: Place) -> Notice:
-    notice = session.scalar(
-        select(Notice)
-        .where(Notice.community_id == community.id, Notice.receipts)
-        .where(Notice.status == NoticeStatus.SENT)
-        .order_by(Notice.sent_at.desc(), Notice.id.desc())
-        .limit(1)
+    return ReceiptView(
+        notice.number, notice.text, list(figures.values()), sorted(names), notice.deadline_at
     )
-    if notice is None:
-        raise DomainError("notices.none_with_receipts")
-    return notice
+
+
+def _overlaps(place: Place, areas: Sequence[Place]) -> list[Place]:
+    """Where `place` and each of `areas` overlap: the narrower of the two, once each."""
+    found = {p.id: p for a in areas for p in (place, a) if place.contains(p) and a.contains(p)}
+    return list(found.values())
+
+
+def _latest(session: Session, community: Place) -> list[Notice]:
+    """The community's latest sent notices that ask for receipts, newest first."""
+    return list(
+        session.scalars(
+            select(Notice)
+            .where(Notice.community_id == community.id, Notice.receipts)
+            .where(Notice.status == NoticeStatus.SENT)
+            .order_by(Notice.sent_at.desc(), Notice.id.desc())
+            .limit(LATEST)
+        )
+    )
 
 
 def _acked(notice: Notice) -> Select[int | None]:
@@ -177,15 +204,23 @@ _REACHED_PLACES = Query(
 )
 
 
-def household_figures(session: Session, notice: Notice) -> tuple[int, int]:
-    """Households that acknowledged, and registered households the notice reached, counted
-    by the database (a community's notice reaches thousands)."""
-    paths = [row.path for row in rows(session, _REACHED_PLACES, {"notice": notice.id})]
+def household_figures(
+    session: Session, notice: Notice, areas: Sequence[Place] | None = None
+) -> tuple[int, int]:
+    """Households that acknowledged, and registered households the notice reached (within
+    `areas`, where given), counted by the database (a community's notice reaches thousands)."""
+    reached = [row.path for row in rows(session, _REACHED_PLACES, {"notice": notice.id})]
+    paths = reached if areas is None else _narrowed(reached, [a.path for a in areas])
     if not paths:
         return 0, 0
     homes = registered_under(select(func.count(distinct(Place.id))), paths)
     acked = homes.where(Place.id.in_(_acked(notice)))
     return session.scalar(acked) or 0, session.scalar(homes) or 0
+
+
+def _narrowed(paths: list[str], areas: list[str]) -> list[str]:
+    """Where each of `paths` overlaps each of `areas`, as the narrower path."""
+    return [max(p, a, key=len) for p in paths for a in areas if p.startswith(a) or a.startswith(p)]
 
 
 class NoticeDeadlines:
