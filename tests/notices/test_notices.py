@@ -329,3 +329,26 @@ def test_a_building_heads_list_holds_the_notices_that_reached_their_building(app
     assert "回执 1/5 户" in driver.one("sec", "通知列表").text
     with session_of(app) as session:
         assert session.scalar(select(func.count()).select_from(Notice)) == 2
+
+
+def test_a_bare_shou_dao_answers_the_newest_notice_not_yet_acknowledged(app: App) -> None:
+    driver = build(app)
+    _send(driver, "通知 全部 | 周六停水 | 回执")
+    _send(driver, "通知 全部 | 周日停电 | 回执")
+    first = driver.one("r2", "收到", "g1").text
+    assert first == "r2，已收到您的回执（通知 2）。谢谢！还有通知 1 等您回执，再回复「收到」就好。"
+    assert driver.one("r2", "收到", "g1").text == "r2，已收到您的回执（通知 1）。谢谢！"
+    assert "已经回执过通知 2" in driver.one("r2", "收到", "g1").text
+    assert "已经回执过通知 1" in driver.one("r2", "收到 1", "g1").text
+    assert "（通知 1）" in driver.one("r3", "收到 1", "g1").text
+    assert "（通知 2）" in driver.one("r3", "收到", "g1").text
+    assert "（通知 2）" in driver.one("r4", "收到").text
+    assert "（通知 1）" in driver.one("r4", "收到").text
+    with session_of(app) as session:
+        numbers = session.execute(
+            select(Notice.number, func.count())
+            .join(NoticeReceipt, NoticeReceipt.notice_id == Notice.id)
+            .group_by(Notice.number)
+            .order_by(Notice.number)
+        ).all()
+    assert [tuple(row) for row in numbers] == [(1, 3), (2, 3)]

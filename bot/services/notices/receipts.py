@@ -32,16 +32,18 @@ from models import (
     Role,
 )
 
-# How far back a bare 回执 looks for a notice the viewer may see.
+# How many of the newest notices a 收到 or a bare 回执 looks through.
 LATEST = 50
 
 
 @dataclass(frozen=True)
 class Acked:
-    """A receipt recorded: the notice's number and who acknowledged it."""
+    """A receipt recorded: the notice's number, who acknowledged it, and the numbers of the
+    other open notices still waiting for their receipt."""
 
     number: int
     name: str
+    waiting: list[int]
 
 
 @dataclass(frozen=True)
@@ -75,51 +77,57 @@ def _open(now: datetime) -> tuple[ColumnElement[bool], ...]:
 def acknowledge(
     session: Session, now: datetime, resident: Resident, circle: Circle | None, number: int | None
 ) -> Acked | None:
-    """Record a 收到 to the latest open notice here (or notice `number`); None where a group
-    has no open notice, for then 收到 is only chat."""
-    notice = _acknowledged(session, now, resident, circle, number)
-    if notice is None:
+    """Record a 收到 to notice `number`, or else to the newest open notice here this resident
+    has not acknowledged; None where a group has no open notice, for then 收到 is only chat."""
+    here = _open_here(session, now, resident, circle)
+    done = set(
+        session.scalars(
+            select(NoticeReceipt.notice_id).where(
+                NoticeReceipt.resident_id == resident.id,
+                NoticeReceipt.notice_id.in_([n.id for n in here]),
+            )
+        )
+    )
+    waiting = [n for n in here if n.id not in done]
+    if number is not None:
+        here = [n for n in here if n.number == number]
+    elif waiting:
+        # One 收到 is one notice read: the newest, as a notice long open may not have been seen.
+        here = waiting[:1]
+    if not here:
         if circle is not None and number is None:
             return None
         raise DomainError("notices.nothing_to_ack")
-    known = session.scalar(
-        select(NoticeReceipt.id).where(
-            NoticeReceipt.notice_id == notice.id, NoticeReceipt.resident_id == resident.id
-        )
-    )
-    if known is not None:
+    notice = here[0]
+    if notice.id in done:
         raise DomainError("notices.already_acked", number=notice.number)
     session.add(
         NoticeReceipt(
             notice_id=notice.id, resident_id=resident.id, household_id=resident.household_id, at=now
         )
     )
-    return Acked(notice.number, resident.display_name)
+    others = [n.number for n in waiting if n is not notice]
+    return Acked(notice.number, resident.display_name, sorted(others))
 
 
-def _acknowledged(
-    session: Session, now: datetime, resident: Resident, circle: Circle | None, number: int | None
-) -> Notice | None:
-    """The open notice a 收到 answers: in a group, one that reached the group's circle;
-    privately, one that reached a place holding the resident's household."""
+def _open_here(
+    session: Session, now: datetime, resident: Resident, circle: Circle | None
+) -> list[Notice]:
+    """The open notices a 收到 may answer, newest first: in a group, those that reached the
+    group's circle; privately, those that reached a place holding the resident's household."""
     query = (
         select(Notice)
         .join(NoticeCircle, NoticeCircle.notice_id == Notice.id)
         .where(*_open(now))
         .order_by(Notice.sent_at.desc(), Notice.id.desc())
     )
-    if number is not None:
-        query = query.where(Notice.number == number)
     if circle is not None:
-        query = query.where(NoticeCircle.circle_id == circle.id)
-        return session.scalars(query.limit(1)).first()
+        return list(session.scalars(query.where(NoticeCircle.circle_id == circle.id).limit(LATEST)))
     home = resident.household
     if home is None:
-        return None
-    for notice in session.scalars(query.limit(50)).unique():
-        if any(reached.place.contains(home) for reached in notice.circles):
-            return notice
-    return None
+        return []
+    notices = session.scalars(query.limit(LATEST)).unique()
+    return [n for n in notices if any(reached.place.contains(home) for reached in n.circles)]
 
 
 def receipts(
