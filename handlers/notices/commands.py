@@ -132,14 +132,16 @@ def acknowledging(text: str) -> bool:
 
 
 def ack(ctx: Context, args: str) -> list[Reply]:
-    """`收到`: a receipt for the latest open notice here (`收到 3` for notice 3); chat where none
-    is open. Words after it are the resident's own (收到，我明天不去了), not a mistake."""
+    """`收到`: a receipt for the newest open notice here not yet acknowledged (`收到 3` for
+    notice 3); chat where none is open. Words after it are the resident's own
+    (收到，我明天不去了), not a mistake."""
     number = as_number(args.strip())
     done = notices.acknowledge(ctx.session, ctx.now, ctx.resident, ctx.circle, number)
     if done is None:
         return []
     audience = Audience.TOAST if ctx.pressed else Audience.HERE
-    return [Reply("notices.acked", {"number": done.number, "name": done.name}, audience=audience)]
+    data = {"number": done.number, "name": done.name, "waiting": done.waiting}
+    return [Reply("notices.acked", data, audience=audience)]
 
 
 def receipts(ctx: Context, args: str) -> list[Reply]:
@@ -164,7 +166,7 @@ def receipts(ctx: Context, args: str) -> list[Reply]:
 
 def listing(ctx: Context, args: str) -> Reply:
     """`通知列表`: recent and scheduled notices with their figures."""
-    lines = notices.notices_of(ctx.session, ctx.resident, community_here(ctx))
+    listed = notices.notices_of(ctx.session, ctx.resident, community_here(ctx))
     return Reply(
         "notices.listing",
         {
@@ -181,9 +183,11 @@ def listing(ctx: Context, args: str) -> Reply:
                     "acked": n.acked,
                     "households": n.households,
                     "repeat": n.repeat,
+                    "sender": n.sender,
                 }
-                for n in lines
-            ]
+                for n in listed.lines
+            ],
+            "community": listed.community,
         },
         audience=Audience.PRIVATE,
     )

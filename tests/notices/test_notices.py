@@ -286,3 +286,77 @@ def test_drafts_left_unconfirmed_never_go_out(app: App) -> None:
     with session_of(app) as session:
         assert session.scalar(select(func.count()).select_from(NoticeChat)) == 0
     assert NoticeStatus.DRAFT.value == "draft"
+
+
+def test_a_building_heads_receipts_are_labelled_with_their_building_and_true(app: App) -> None:
+    """A building head sees only their building's households: each figure is named after the
+    place it covers, with no rows for circles outside it."""
+    driver = build(app)
+    driver.grant("bh", "楼长", "红旗里社区/1号院/3号楼")
+    with app.db.transaction() as session:
+        add_path(session, "文化路街道/红旗里社区/1号院/4号楼/1单元")
+    register(driver, "r8", "4-1-101")
+    register(driver, "r9", "1-1-101", chat="g2")
+    _send(driver, "通知 全部 | 明天上午停水 | 回执")
+    driver.say("r1", "收到", "g1")
+    driver.say("r8", "收到", "g1")
+    figures, silent = driver.say("bh", "回执", "g1")
+    assert figures.chat == "g1"
+    assert figures.text.splitlines()[2:] == ["1号院/3号楼：1/4 户已回执"]
+    assert silent.private and "4号楼" not in silent.text and "302" in silent.text
+    whole = driver.say("sec", "回执")[0].text.splitlines()[2:]
+    assert whole == ["1号院：2/5 户已回执", "2号院：0/1 户已回执"]
+    _send(driver, "通知 2号院 | 2号院停电 | 回执")
+    assert "通知 1 的回执" in driver.say("bh", "回执")[0].text
+    before = driver.snapshot()
+    assert driver.one("bh", "回执 2").text == "通知 2 没有发到您的楼，您看不到它的回执。"
+    assert driver.snapshot() == before
+
+
+def test_a_building_heads_own_notice_is_counted_under_their_building(app: App) -> None:
+    driver = build(app)
+    driver.grant("bh", "楼长", "红旗里社区/1号院/3号楼")
+    _send(driver, "通知 1号院/3号楼 | 楼道清理 | 回执", user="bh")
+    driver.say("r1", "收到", "g1")
+    assert driver.say("bh", "回执")[0].text.splitlines()[2:] == ["1号院/3号楼：1/4 户已回执"]
+
+
+def test_a_building_heads_list_holds_the_notices_that_reached_their_building(app: App) -> None:
+    driver = build(app)
+    driver.grant("bh", "楼长", "红旗里社区/1号院/3号楼")
+    register(driver, "r9", "1-1-101", chat="g2")
+    empty = driver.one("bh", "通知列表").text
+    assert empty.splitlines()[1:] == ["您还没有发过通知，也还没有发到您楼里的通知。"]
+    _send(driver, "通知 2号院 | 二院停电")
+    _send(driver, "通知 全部 | 明天上午停水 | 回执")
+    driver.say("r1", "收到", "g1")
+    listing = driver.one("bh", "通知列表")
+    assert listing.private and "二院停电" not in listing.text
+    assert "2. [已发" in listing.text and "明天上午停水（王书记发的）" in listing.text
+    assert "回执 1/4 户" in listing.text
+    assert "回执 1/5 户" in driver.one("sec", "通知列表").text
+    with session_of(app) as session:
+        assert session.scalar(select(func.count()).select_from(Notice)) == 2
+
+
+def test_a_bare_shou_dao_answers_the_newest_notice_not_yet_acknowledged(app: App) -> None:
+    driver = build(app)
+    _send(driver, "通知 全部 | 周六停水 | 回执")
+    _send(driver, "通知 全部 | 周日停电 | 回执")
+    first = driver.one("r2", "收到", "g1").text
+    assert first == "r2，已收到您的回执（通知 2）。谢谢！还有通知 1 等您回执，再回复「收到」就好。"
+    assert driver.one("r2", "收到", "g1").text == "r2，已收到您的回执（通知 1）。谢谢！"
+    assert "已经回执过通知 2" in driver.one("r2", "收到", "g1").text
+    assert "已经回执过通知 1" in driver.one("r2", "收到 1", "g1").text
+    assert "（通知 1）" in driver.one("r3", "收到 1", "g1").text
+    assert "（通知 2）" in driver.one("r3", "收到", "g1").text
+    assert "（通知 2）" in driver.one("r4", "收到").text
+    assert "（通知 1）" in driver.one("r4", "收到").text
+    with session_of(app) as session:
+        numbers = session.execute(
+            select(Notice.number, func.count())
+            .join(NoticeReceipt, NoticeReceipt.notice_id == Notice.id)
+            .group_by(Notice.number)
+            .order_by(Notice.number)
+        ).all()
+    assert [tuple(row) for row in numbers] == [(1, 3), (2, 3)]

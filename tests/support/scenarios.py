@@ -552,6 +552,15 @@ NOTICES_GUIDED: list[Line] = [
     ("sec", "通知 全部 | 停水 | 每天 23:00", None),
     ("sec", "通知 全部 | 停水 | 定时 今天 23:00", None),
     ("sec", "通知 全部 | 停水 | 附件 /nonexistent/leaflet.pdf", None),
+    ("sec", "通知 2号院 | 二院停电 | 回执", None),
+    ("sec", "确认发送 {notice}", None),
+    ("bh", "回执 {notice}", None),
+    ("sec", "通知 全部 | 周六停水 | 回执", None),
+    ("sec", "确认发送 {notice}", None),
+    ("sec", "通知 全部 | 周日停电 | 回执", None),
+    ("sec", "确认发送 {notice}", None),
+    ("r3", "收到", "g1"),
+    ("r3", "收到", "g1"),
 ]
 
 

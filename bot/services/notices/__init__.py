@@ -15,7 +15,7 @@ from bot.services.notices.receipts import Acked, NoticeDeadlines, ReceiptView, a
 from bot.services.notices.recurring import Repeat, SendRecurring, parse_repeat
 from bot.services.notices.sending import SendNotices
 from bot.services.notices.spec import NoticeSpec, parse_notice
-from bot.services.notices.views import NoticeLine, notices_of
+from bot.services.notices.views import NoticeLine, NoticeList, notices_of
 
 __all__ = [
     "Acked",
@@ -23,6 +23,7 @@ __all__ = [
     "Confirmed",
     "NoticeDeadlines",
     "NoticeLine",
+    "NoticeList",
     "NoticeProgress",
     "NoticeSpec",
     "Preview",

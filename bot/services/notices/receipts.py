@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,13 +32,18 @@ from models import (
     Role,
 )
 
+# How many of the newest notices a 收到 or a bare 回执 looks through.
+LATEST = 50
+
 
 @dataclass(frozen=True)
 class Acked:
-    """A receipt recorded: the notice's number and who acknowledged it."""
+    """A receipt recorded: the notice's number, who acknowledged it, and the numbers of the
+    other open notices still waiting for their receipt."""
 
     number: int
     name: str
+    waiting: list[int]
 
 
 @dataclass(frozen=True)
@@ -71,94 +77,123 @@ def _open(now: datetime) -> tuple[ColumnElement[bool], ...]:
 def acknowledge(
     session: Session, now: datetime, resident: Resident, circle: Circle | None, number: int | None
 ) -> Acked | None:
-    """Record a 收到 to the latest open notice here (or notice `number`); None where a group
-    has no open notice, for then 收到 is only chat."""
-    notice = _acknowledged(session, now, resident, circle, number)
-    if notice is None:
+    """Record a 收到 to notice `number`, or else to the newest open notice here this resident
+    has not acknowledged; None where a group has no open notice, for then 收到 is only chat."""
+    here = _open_here(session, now, resident, circle)
+    done = set(
+        session.scalars(
+            select(NoticeReceipt.notice_id).where(
+                NoticeReceipt.resident_id == resident.id,
+                NoticeReceipt.notice_id.in_([n.id for n in here]),
+            )
+        )
+    )
+    waiting = [n for n in here if n.id not in done]
+    if number is not None:
+        here = [n for n in here if n.number == number]
+    elif waiting:
+        # One 收到 is one notice read: the newest, as a notice long open may not have been seen.
+        here = waiting[:1]
+    if not here:
         if circle is not None and number is None:
             return None
         raise DomainError("notices.nothing_to_ack")
-    known = session.scalar(
-        select(NoticeReceipt.id).where(
-            NoticeReceipt.notice_id == notice.id, NoticeReceipt.resident_id == resident.id
-        )
-    )
-    if known is not None:
+    notice = here[0]
+    if notice.id in done:
         raise DomainError("notices.already_acked", number=notice.number)
     session.add(
         NoticeReceipt(
             notice_id=notice.id, resident_id=resident.id, household_id=resident.household_id, at=now
         )
     )
-    return Acked(notice.number, resident.display_name)
+    others = [n.number for n in waiting if n is not notice]
+    return Acked(notice.number, resident.display_name, sorted(others))
 
 
-def _acknowledged(
-    session: Session, now: datetime, resident: Resident, circle: Circle | None, number: int | None
-) -> Notice | None:
-    """The open notice a 收到 answers: in a group, one that reached the group's circle;
-    privately, one that reached a place holding the resident's household."""
+def _open_here(
+    session: Session, now: datetime, resident: Resident, circle: Circle | None
+) -> list[Notice]:
+    """The open notices a 收到 may answer, newest first: in a group, those that reached the
+    group's circle; privately, those that reached a place holding the resident's household."""
     query = (
         select(Notice)
         .join(NoticeCircle, NoticeCircle.notice_id == Notice.id)
         .where(*_open(now))
         .order_by(Notice.sent_at.desc(), Notice.id.desc())
     )
-    if number is not None:
-        query = query.where(Notice.number == number)
     if circle is not None:
-        query = query.where(NoticeCircle.circle_id == circle.id)
-        return session.scalars(query.limit(1)).first()
+        return list(session.scalars(query.where(NoticeCircle.circle_id == circle.id).limit(LATEST)))
     home = resident.household
     if home is None:
-        return None
-    for notice in session.scalars(query.limit(50)).unique():
-        if any(reached.place.contains(home) for reached in notice.circles):
-            return notice
-    return None
+        return []
+    notices = session.scalars(query.limit(LATEST)).unique()
+    return [n for n in notices if any(reached.place.contains(home) for reached in n.circles)]
 
 
 def receipts(
     session: Session, now: datetime, resident: Resident, community: Place, number: int | None
 ) -> ReceiptView:
-    """Per circle, how many registered households acknowledged, and which have not,
-    within what the viewer may see (their own buildings for a building head)."""
-    notice = find_notice(session, community, number) if number else _latest(session, community)
-    if not notice.receipts:
-        raise DomainError("notices.no_receipts_asked", number=notice.number)
-    areas = access.receipt_areas(session, resident.id, community, notice.sender_id)
-    if not areas:
-        raise DomainError("notices.receipts_not_yours")
+    """Per place it reached, how many registered households acknowledged, and which have not,
+    within what the viewer may see (their own buildings for a building head); without a
+    number, the latest notice with receipts the viewer may see."""
+    notices = [find_notice(session, community, number)] if number else _latest(session, community)
+    refusal = DomainError("notices.none_with_receipts")
+    for notice in notices:
+        if not notice.receipts:
+            raise DomainError("notices.no_receipts_asked", number=notice.number)
+        areas = access.receipt_areas(session, resident.id, community, notice.sender_id)
+        if not areas:
+            raise DomainError("notices.receipts_not_yours")
+        view = _view(session, notice, areas)
+        if view is not None:
+            return view
+        refusal = DomainError("notices.receipts_elsewhere", number=number)
+    raise refusal
+
+
+def _view(session: Session, notice: Notice, areas: list[Place]) -> ReceiptView | None:
+    """The notice's figures within `areas`, each named after the place it covers: a circle's
+    own place by the circle's title, a part of it (a building of an estate) by its own name;
+    None where the notice reached none of `areas`."""
     acked = _acked_households(session, notice)
-    figures: list[CircleFigures] = []
+    figures: dict[tuple[str, int], CircleFigures] = {}
     silent: dict[int, Place] = {}
     for reached in notice.circles:
-        homes = [
-            h
-            for h in registered_households(session, reached.place)
-            if any(a.contains(h) for a in areas)
-        ]
-        figures.append(
-            CircleFigures(
-                circle_title(reached.circle), sum(h.id in acked for h in homes), len(homes)
-            )
-        )
-        silent.update({h.id: h for h in homes if h.id not in acked})
+        for covered in _overlaps(reached.place, areas):
+            if covered.id == reached.circle.place_id:
+                key, title = ("circle", reached.circle.id), circle_title(reached.circle)
+            else:
+                key, title = ("place", covered.id), full_name(session, covered, PlaceKind.COMMUNITY)
+            if key in figures:
+                continue
+            homes = registered_households(session, covered)
+            figures[key] = CircleFigures(title, sum(h.id in acked for h in homes), len(homes))
+            silent.update({h.id: h for h in homes if h.id not in acked})
+    if not figures:
+        return None
     names = [full_name(session, h, below=PlaceKind.COMMUNITY) for h in silent.values()]
-    return ReceiptView(notice.number, notice.text, figures, sorted(names), notice.deadline_at)
-
-
-def _latest(session: Session, community: Place) -> Notice:
-    notice = session.scalar(
-        select(Notice)
-        .where(Notice.community_id == community.id, Notice.receipts)
-        .where(Notice.status == NoticeStatus.SENT)
-        .order_by(Notice.sent_at.desc(), Notice.id.desc())
-        .limit(1)
+    return ReceiptView(
+        notice.number, notice.text, list(figures.values()), sorted(names), notice.deadline_at
     )
-    if notice is None:
-        raise DomainError("notices.none_with_receipts")
-    return notice
+
+
+def _overlaps(place: Place, areas: Sequence[Place]) -> list[Place]:
+    """Where `place` and each of `areas` overlap: the narrower of the two, once each."""
+    found = {p.id: p for a in areas for p in (place, a) if place.contains(p) and a.contains(p)}
+    return list(found.values())
+
+
+def _latest(session: Session, community: Place) -> list[Notice]:
+    """The community's latest sent notices that ask for receipts, newest first."""
+    return list(
+        session.scalars(
+            select(Notice)
+            .where(Notice.community_id == community.id, Notice.receipts)
+            .where(Notice.status == NoticeStatus.SENT)
+            .order_by(Notice.sent_at.desc(), Notice.id.desc())
+            .limit(LATEST)
+        )
+    )
 
 
 def _acked(notice: Notice) -> Select[int | None]:
@@ -177,15 +212,23 @@ _REACHED_PLACES = Query(
 )
 
 
-def household_figures(session: Session, notice: Notice) -> tuple[int, int]:
-    """Households that acknowledged, and registered households the notice reached, counted
-    by the database (a community's notice reaches thousands)."""
-    paths = [row.path for row in rows(session, _REACHED_PLACES, {"notice": notice.id})]
+def household_figures(
+    session: Session, notice: Notice, areas: Sequence[Place] | None = None
+) -> tuple[int, int]:
+    """Households that acknowledged, and registered households the notice reached (within
+    `areas`, where given), counted by the database (a community's notice reaches thousands)."""
+    reached = [row.path for row in rows(session, _REACHED_PLACES, {"notice": notice.id})]
+    paths = reached if areas is None else _narrowed(reached, [a.path for a in areas])
     if not paths:
         return 0, 0
     homes = registered_under(select(func.count(distinct(Place.id))), paths)
     acked = homes.where(Place.id.in_(_acked(notice)))
     return session.scalar(acked) or 0, session.scalar(homes) or 0
+
+
+def _narrowed(paths: list[str], areas: list[str]) -> list[str]:
+    """Where each of `paths` overlaps each of `areas`, as the narrower path."""
+    return [max(p, a, key=len) for p in paths for a in areas if p.startswith(a) or a.startswith(p)]
 
 
 class NoticeDeadlines:

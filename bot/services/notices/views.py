@@ -6,23 +6,34 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.db import rows
 from bot.errors import DomainError
 from bot.services.common import access
+from bot.services.community.grid import path_ids
 from bot.services.notices.receipts import household_figures
 from bot.services.notices.recurring import Repeat
 from bot.services.notices.sending import notice_key
-from models import Notice, NoticeChat, NoticeStatus, OutboxMessage, OutboxState, Place, Resident
+from models import (
+    Notice,
+    NoticeChat,
+    NoticeCircle,
+    NoticeStatus,
+    OutboxMessage,
+    OutboxState,
+    Place,
+    Resident,
+)
 
 RECENT = 10
 
 
 @dataclass(frozen=True)
 class NoticeLine:
-    """One notice: its state, when, chats reached and failed, households acknowledged."""
+    """One notice: its state, when, chats reached and failed, households acknowledged, and
+    who sent it when the viewer did not ("" when the sender is gone)."""
 
     number: int
     status: str
@@ -35,21 +46,53 @@ class NoticeLine:
     acked: int
     households: int
     repeat: dict[str, Any] | None
+    sender: str | None
 
 
-def notices_of(session: Session, resident: Resident, community: Place) -> list[NoticeLine]:
-    """The latest notices of the community (a secretary's view) or of the sender."""
+@dataclass(frozen=True)
+class NoticeList:
+    """The notices a viewer sees, and whether they are the whole community's."""
+
+    lines: list[NoticeLine]
+    community: bool
+
+
+def notices_of(session: Session, resident: Resident, community: Place) -> NoticeList:
+    """The latest notices of the community (a secretary's view), or those a building head sent
+    or that reached their buildings, with the figures of the places the viewer may see."""
     if not access.sends_notices(session, resident.id, community):
         raise DomainError("notices.senders_only")
     query = select(Notice).where(
         Notice.community_id == community.id, Notice.status != NoticeStatus.DRAFT
     )
-    if not access.is_secretary_for(session, resident.id, community):
-        query = query.where(Notice.sender_id == resident.id)
+    whole = access.is_secretary_for(session, resident.id, community)
+    areas = access.receipt_areas(session, resident.id, community, None)
+    if not whole:
+        query = query.where(or_(Notice.sender_id == resident.id, Notice.id.in_(_reaching(areas))))
     notices = session.scalars(query.order_by(Notice.number.desc()).limit(RECENT)).all()
     chats = _chats(session, [n.id for n in notices])
     states = _states(session, [notice_key(n) for n in notices])
-    return [_line(session, n, chats.get(n.id, 0), states.get(notice_key(n), {})) for n in notices]
+    lines = [
+        _line(
+            session,
+            n,
+            None if n.sender_id == resident.id else areas,
+            chats.get(n.id, 0),
+            states.get(notice_key(n), {}),
+        )
+        for n in notices
+    ]
+    return NoticeList(lines, whole)
+
+
+def _reaching(areas: list[Place]) -> Select[int]:
+    """The notices that reached a place inside one of `areas` or holding it."""
+    overlap = [or_(Place.path.startswith(a.path), Place.id.in_(path_ids(a.path))) for a in areas]
+    return (
+        select(NoticeCircle.notice_id)
+        .join(Place, Place.id == NoticeCircle.place_id)
+        .where(or_(false(), *overlap))
+    )
 
 
 def _chats(session: Session, ids: list[int]) -> dict[int, int]:
@@ -78,9 +121,15 @@ def _states(session: Session, keys: list[str]) -> dict[str, dict[OutboxState, in
 
 
 def _line(
-    session: Session, notice: Notice, chats: int, states: dict[OutboxState, int]
+    session: Session,
+    notice: Notice,
+    areas: list[Place] | None,
+    chats: int,
+    states: dict[OutboxState, int],
 ) -> NoticeLine:
-    acked, households = household_figures(session, notice) if notice.receipts else (0, 0)
+    """A notice's line; `areas` narrow the figures of a notice the viewer did not send."""
+    acked, households = household_figures(session, notice, areas) if notice.receipts else (0, 0)
+    sender = None if areas is None else (notice.sender.display_name if notice.sender else "")
     return NoticeLine(
         number=notice.number,
         status=notice.status.value,
@@ -93,6 +142,7 @@ def _line(
         acked=acked,
         households=households,
         repeat=Repeat.of(notice.repeat).shown if notice.repeat else None,
+        sender=sender,
     )
 
 
