@@ -14,8 +14,16 @@ from bot.config import DeliberationSettings, GeneralSettings, Settings
 from bot.db import Database
 from bot.messages import ChatKind, ChatRef, EventKind, Incoming, PlatformTraits, UserRef
 from models import OutboxMessage, Place, PlaceKind
-from tests.support.community import bind_elsewhere, build, counts, poll_of, register, session_of
-from tests.support.driver import Driver
+from tests.support.community import (
+    bind_approved,
+    bind_elsewhere,
+    build,
+    counts,
+    poll_of,
+    register,
+    session_of,
+)
+from tests.support.driver import Driver, Sent
 
 
 @pytest.fixture
@@ -155,6 +163,58 @@ def test_a_poll_number_then_words_fitting_several_options_or_none_asks_which(
     unknown = town.one("r2", "投票 1 北门", "g1").text
     assert "投票 #1 没有「北门」这一项" in unknown and "3. 南门 —— 发送「投票 1 3」" in unknown
     assert town.snapshot() == before
+
+
+def _outsider_in_g1(town: Driver) -> Sent:
+    """r8 lives in 2号院 and joins 1号院's chat; g1 opens a poll; its message is returned."""
+    register(town, "r8", "1-1-101", chat="g2")
+    posted = town.one("owner", "发起投票 1号院停车位划线 | 同意 | 反对", "g1")
+    town.say("r8", "大家好", "g1")
+    return posted
+
+
+def test_an_outsider_s_vote_is_refused_politely_and_not_counted(town: Driver) -> None:
+    posted = _outsider_in_g1(town)
+    before = town.snapshot()
+    refused = "抱歉，投票 #1 只限1号院的住户参加。"
+    assert town.one("r8", "投票 1 2", "g1").text == refused
+    toast = town.press("r8", posted, "反对", "g1")
+    assert toast.toast and toast.text == refused
+    assert town.snapshot() == before and counts(town.app, 1) == [0, 0]
+
+
+def test_the_electorate_is_the_households_of_the_place_and_outsiders_do_not_grow_it(
+    town: Driver,
+) -> None:
+    _outsider_in_g1(town)
+    assert "已登记 4 户" in town.say("owner", "成员", "g1")[0].text
+    assert "投票率：4 户中 0 户投票" in town.one("r4", "结果 1", "g1").text
+    town.say("r8", "投票 1 2", "g1")
+    assert "投票率：4 户中 0 户投票" in town.one("r4", "结果 1", "g1").text
+
+
+def test_an_insider_still_votes_beside_an_outsider(town: Driver) -> None:
+    _outsider_in_g1(town)
+    town.say("r8", "投票 1 2", "g1")
+    assert "已投票（#1）：同意" in town.one("r2", "投票 1 1", "g1").text
+    assert counts(town.app, 1) == [1, 0]
+    assert "投票率：4 户中 1 户投票" in town.one("r4", "结果 1", "g1").text
+
+
+def test_a_party_circle_s_poll_is_for_its_members_living_in_its_place(town: Driver) -> None:
+    town.group("g7", "红旗里党员圈", admins=("owner7",))
+    bind_approved(town, "owner7", "g7", "红旗里社区 党员圈")
+    register(town, "r8", "1-1-101", chat="g2")
+    for member in ("r2", "r8"):
+        town.say(member, "到", "g7")
+    town.one("owner7", "发起投票 支部活动去哪 | 公园 | 展览馆", "g7")
+    assert "投票率：2 户中 0 户投票" in town.one("r2", "结果 1", "g7").text
+    town.say("r3", "/start")
+    before = town.snapshot()
+    refused = town.one("r3", "投票 1 1")
+    assert refused.text == "抱歉，投票 #1 只限红旗里社区党员圈的成员参加。"
+    assert town.snapshot() == before
+    assert "已投票" in town.one("r8", "投票 1 1", "g7").text
 
 
 def test_the_same_poll_in_two_circles_on_two_platforms_has_one_tally(
@@ -315,7 +375,7 @@ BAD_INPUT = [
     ("r1", "投票 1 2", "g1", "您家已经在投票 #1 投过票了"),
     ("r1b", "投票 1 2", "g1", "您家已经在投票 #1 投过票了"),
     ("r8", "投票 9", "g2", "投票 #6 没有第 9 项"),
-    ("r9", "投票 3 1", "g1", "您不在投票 #3 的范围内"),
+    ("r9", "投票 3 1", "g1", "抱歉，投票 #3 只限1号院/3号楼的住户参加。"),
     ("r2", "投票 1", "g1", "请说明投哪一个"),
     ("r2", "投票", "g1", "用法：「投票 1」"),
     ("r8", "投票 不存在的项", "g2", "投票 #6 没有「不存在的项」这一项"),

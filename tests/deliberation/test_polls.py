@@ -178,10 +178,13 @@ def test_only_residents_inside_the_scope_may_vote(town: Driver) -> None:
     cast(app, "r2", 1, 1)
 
 
-def test_without_a_scope_the_members_of_the_posting_circles_vote(town: Driver) -> None:
+def test_without_a_scope_the_posting_circles_members_living_in_its_place_vote(town: Driver) -> None:
     app = town.app
     register(town, "r8", "1-1-101", chat="g2")
     open_poll(app, "一号院的事 | 甲 | 乙")
+    with _refused("deliberation.not_eligible"):
+        cast(app, "r8", 1, 1)
+    town.say("r8", "你好", "g1")
     with _refused("deliberation.not_eligible"):
         cast(app, "r8", 1, 1)
     town.say("stranger", "你好", "g1")

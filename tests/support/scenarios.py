@@ -737,6 +737,8 @@ RARER_VOTES: list[Line] = [
     ("dup1", "附议 {topic}", "g1"),
     ("dup1", "投票 {poll} 2", "g1"),
     ("owner", "决议 {topic} 修好 | 负责 @r2 | 期限 3天", "g1"),
+    ("n15", "登记 3-2-320 同意", "g5"),
+    ("n15", "投票 {poll} 1", "g5"),
 ]
 RARER_SHIFTS: list[Line] = [
     ("owner", "排班 一人岗 | 明天 08:00-10:00 | 1人 | 不候补", "g1"),

@@ -17,9 +17,12 @@ from models import (
     JoinStatus,
     Layer,
     Mediation,
+    Membership,
     Place,
     PlaceKind,
     PointsGrant,
+    Poll,
+    PollPosting,
     Request,
     RequestStep,
     Resident,
@@ -247,6 +250,47 @@ def secretary_here(session: Session, actor: Actor) -> bool:
     """True for a secretary of the community of the circle the actor speaks in."""
     circle = actor.circle
     return circle is not None and is_secretary_for(session, actor.resident.id, circle.place)
+
+
+def require_voter(session: Session, resident: Resident, poll: Poll) -> None:
+    """Refuse unless a registered resident is within a poll's reach: with a scope, living in
+    it; without, a member of a circle it is posted in, living in that circle's place."""
+    household = resident.household
+    assert household is not None
+    scope = poll.scope_place
+    if scope is not None:
+        if not scope.contains(household):
+            raise _outside(session, poll, scope)
+        return
+    posted = select(PollPosting.circle_id).where(PollPosting.poll_id == poll.id)
+    joined = session.scalars(
+        select(Circle)
+        .join(Membership, Membership.circle_id == Circle.id)
+        .where(
+            Membership.resident_id == resident.id,
+            Membership.left_at.is_(None),
+            Circle.id.in_(posted),
+        )
+    )
+    # Joining a circle's chat from elsewhere gives no vote there: only its place's households.
+    if any(circle.place.contains(household) for circle in joined):
+        return
+    circle = poll.circle
+    if circle is None or not circle.place.contains(household):
+        home = circle.place if circle is not None else session.get_one(Place, poll.community_id)
+        raise _outside(session, poll, home)
+    raise DomainError(
+        "deliberation.circle_members_only",
+        number=poll.number,
+        place=circle.place.name,
+        kind=circle.kind.value,
+        name=circle.name,
+    )
+
+
+def _outside(session: Session, poll: Poll, place: Place) -> DomainError:
+    named = full_name(session, place, below=PlaceKind.COMMUNITY) or place.name
+    return DomainError("deliberation.not_eligible", number=poll.number, place=named)
 
 
 def _points_grant(

@@ -20,15 +20,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bot.errors import DomainError
-from bot.services.common.access import unregistered
+from bot.services.common.access import require_voter, unregistered
 from bot.services.community import households
 from models import (
     Ballot,
     BallotMark,
     BallotVoter,
+    Circle,
     Membership,
     Place,
     Poll,
@@ -82,7 +83,7 @@ def keeps_marks(poll: Poll) -> bool:
 
 
 def eligible(session: Session, poll: Poll) -> list[tuple[int, int]]:
-    """(resident id, household id) of everyone who may vote on a poll."""
+    """(resident id, household id) of everyone who may vote on a poll (see `require_voter`)."""
     query = select(Resident.id, Resident.household_id).join(
         Place, Place.id == Resident.household_id
     )
@@ -92,34 +93,21 @@ def eligible(session: Session, poll: Poll) -> list[tuple[int, int]]:
     if scope is not None:
         query = query.where(Place.path.startswith(scope.path))
     else:
-        circles = select(PollPosting.circle_id).where(PollPosting.poll_id == poll.id)
-        members = select(Membership.resident_id).where(
-            Membership.circle_id.in_(circles), Membership.left_at.is_(None)
-        )
-        query = query.where(Resident.id.in_(members))
-    return [(resident, household) for resident, household in session.execute(query) if household]
-
-
-def may_vote(session: Session, poll: Poll, resident: Resident) -> bool:
-    """Whether a registered resident is inside the poll's scope."""
-    household = resident.household
-    if household is None:
-        return False
-    if poll.scope_place is not None:
-        return poll.scope_place.contains(household)
-    circles = select(PollPosting.circle_id).where(PollPosting.poll_id == poll.id)
-    return (
-        session.scalar(
+        posted = select(PollPosting.circle_id).where(PollPosting.poll_id == poll.id)
+        home = aliased(Place)
+        member = (
             select(Membership.id)
+            .join(Circle, Circle.id == Membership.circle_id)
+            .join(home, home.id == Circle.place_id)
             .where(
-                Membership.resident_id == resident.id,
-                Membership.circle_id.in_(circles),
+                Membership.resident_id == Resident.id,
+                Membership.circle_id.in_(posted),
                 Membership.left_at.is_(None),
+                Place.path.startswith(home.path),
             )
-            .limit(1)
         )
-        is not None
-    )
+        query = query.where(member.exists())
+    return [(resident, household) for resident, household in session.execute(query) if household]
 
 
 # Voting -----------------------------------------------------------------------------
@@ -186,8 +174,7 @@ def _require_voter(session: Session, now: datetime, poll: Poll, resident: Reside
         raise DomainError("deliberation.poll_not_open", number=poll.number)
     if resident.household_id is None:
         raise unregistered(session, resident, "deliberation.register_first")
-    if not may_vote(session, poll, resident):
-        raise DomainError("deliberation.not_eligible", number=poll.number)
+    require_voter(session, resident, poll)
     if poll.verified_only and resident.household is not None and not resident.household.verified:
         raise DomainError("deliberation.household_unverified", number=poll.number)
 
