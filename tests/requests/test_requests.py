@@ -13,7 +13,7 @@ from bot.app import App, bootstrap
 from bot.clock import VirtualClock
 from bot.services import requests
 from bot.services.community.grid import resolve_place
-from models import Request, RequestStatus, RequestStep, StepKind
+from models import Request, RequestCategory, RequestStatus, RequestStep, StepKind
 from tests.support.chain import chain_town, keeper, to
 from tests.support.community import COMMUNITY, register, resident, session_of
 from tests.support.driver import Driver
@@ -70,6 +70,41 @@ def test_common_complaints_are_sorted_without_a_category_named(
     town: Driver, typed: str, category: str
 ) -> None:
     assert f"（{category}）" in to(town.say("r1", f"报修 {typed}"), "r1")
+
+
+@pytest.mark.parametrize(
+    ("typed", "category", "kept"),
+    [
+        (
+            "neighbour dispute: the family upstairs is noisy every night",
+            RequestCategory.DISPUTE,
+            "the family upstairs is noisy every night",
+        ),
+        (
+            "Public order strangers in the stairwell at night",
+            RequestCategory.SECURITY,
+            "strangers in the stairwell at night",
+        ),
+        ("property management: lift fees", RequestCategory.PROPERTY, "lift fees"),
+        ("鄰里糾紛 樓上很吵", RequestCategory.DISPUTE, "樓上很吵"),
+        ("the lift is broken", RequestCategory.FACILITIES, "the lift is broken"),
+        ("streetlight broken at gate 2", RequestCategory.FACILITIES, "streetlight broken"),
+        ("strangers in the stairwell at night", RequestCategory.SECURITY, "strangers"),
+        ("the family upstairs is noisy", RequestCategory.DISPUTE, "the family"),
+        ("Rubbish piling up by block 3", RequestCategory.SANITATION, "Rubbish"),
+        ("no heating in flat 201", RequestCategory.PROPERTY, "no heating"),
+        ("a flight of steps outdoors", RequestCategory.OTHER, "a flight"),
+    ],
+)
+def test_english_category_names_and_common_words_sort_a_report(
+    town: Driver, typed: str, category: RequestCategory, kept: str
+) -> None:
+    town.one("r1", "/lang en")
+    answers = town.say("r1", f"/report {typed}")
+    assert "We have your report, number 1" in to(answers, "r1")
+    with session_of(town.app) as session:
+        found = session.scalars(select(Request)).one()
+        assert found.category == category and found.text.startswith(kept)
 
 
 def test_a_report_of_danger_gives_the_emergency_numbers_first(town: Driver) -> None:
