@@ -13,7 +13,14 @@ from bot.app import App, bootstrap
 from bot.clock import VirtualClock
 from bot.services import requests
 from bot.services.community.grid import resolve_place
-from models import Request, RequestCategory, RequestStatus, RequestStep, StepKind
+from models import (
+    Request,
+    RequestCategory,
+    RequestRules,
+    RequestStatus,
+    RequestStep,
+    StepKind,
+)
 from tests.support.chain import chain_town, keeper, to
 from tests.support.community import COMMUNITY, register, resident, session_of
 from tests.support.driver import Driver
@@ -137,6 +144,21 @@ def test_routing_by_category_the_grid_worker_and_the_secretary_when_nobody_cover
     assert "逐级" not in town.one("sec", "诉求规则 治安 逐级").text.split("修改")[0]
     after = town.say("r1", "报修 楼道里有陌生人转悠")
     assert "李党员" in to(after, "r1")
+
+
+def test_request_rules_are_set_in_english_words(town: Driver) -> None:
+    town.one("sec", "/lang en")
+    assert "public order 2 days" in town.one("sec", "/requestrules public order 2 days").text
+    assert "6 daytime hours" in town.one("sec", "/requestrules accept 6 hours").text
+    grid = town.one("sec", "/requestrules neighbour dispute grid").text
+    assert "Straight to the grid worker: neighbour dispute" in grid
+    assert '"/requestrules public order 1 day"' in grid and "治安" not in grid
+    usage = town.one("sec", "/requestrules public order soon").text
+    assert '"/requestrules accept 4 hours"' in usage and "接单" not in usage
+    with session_of(town.app) as session:
+        rules = session.scalars(select(RequestRules)).one()
+        assert rules.accept_hours == 6 and rules.solve_days == {"security": 2}
+        assert rules.routes == {"dispute": "grid"}
 
 
 def test_unanswered_requests_climb_every_layer_once_across_a_restart(town: Driver) -> None:
