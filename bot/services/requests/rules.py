@@ -36,6 +36,7 @@ DAY_UNITS = frozenset({None, "天", "d", "day", "days"})
 # The rule's name, then its value: an amount with its unit, or a route.
 _RULE = re.compile(r"^(.+?)\s+(\d+\s*[^\d\s]*|\S+)$")
 
+
 @dataclass(frozen=True)
 class Rules:
     """Hours of daytime to accept, days to solve per category, categories sent to the grid."""
