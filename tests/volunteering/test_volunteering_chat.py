@@ -77,8 +77,7 @@ def test_shifts_are_made_and_listed_with_english_days_and_times(town: Driver) ->
         assert "Shift created" in town.one("owner", text, "g1").text, text
     with session_of(town.app) as session:
         starts = [
-            f"{find_shift(session, community(session), n).starts_at:%m-%d %H:%M}"
-            for n in (2, 3, 4)
+            f"{find_shift(session, community(session), n).starts_at:%m-%d %H:%M}" for n in (2, 3, 4)
         ]
     assert starts == ["11-28 01:00", "12-12 01:00", "11-24 01:00"]
     listed = town.one("r2", "/shifts saturday", "g1").text
