@@ -79,6 +79,30 @@ def test_every_documented_form_reads_in_the_communitys_time_zone(text: str, expe
     assert _local(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Friday 18:00", "2026-11-27 18:00"),
+        ("fri 6pm", "2026-11-27 18:00"),
+        ("Sunday", "2026-11-29 23:59"),
+        ("monday 9am", "2026-11-30 09:00"),
+        ("Monday 6 pm", "2026-11-23 18:00"),
+        ("next Monday 18:00", "2026-11-30 18:00"),
+        ("this Sunday", "2026-11-29 23:59"),
+        ("Wed", "2026-11-25 23:59"),
+        ("today 8pm", "2026-11-23 20:00"),
+        ("Tomorrow 9:30am", "2026-11-24 09:30"),
+        ("Dec 12 09:00", "2026-12-12 09:00"),
+        ("12 Dec 9am", "2026-12-12 09:00"),
+        ("December 1st", "2026-12-01 23:59"),
+        ("Jan 5 9:00", "2027-01-05 09:00"),
+        ("12pm", "2026-11-23 12:00"),
+    ],
+)
+def test_english_weekdays_months_and_am_pm_are_read(text: str, expected: str) -> None:
+    assert _local(text) == expected
+
+
 def test_a_time_that_has_passed_today_means_tomorrow() -> None:
     assert _local("8:00") == "2026-11-24 08:00"
 
@@ -120,6 +144,9 @@ def test_a_past_absolute_time_is_returned_for_the_caller_to_refuse() -> None:
         "3日",
         "十八",
         "一下",
+        "Fridays",
+        "Dec 32",
+        "may",
     ],
 )
 def test_unreadable_times_are_a_domain_error_naming_the_text(text: str) -> None:

@@ -118,6 +118,17 @@ def test_receipts_are_one_per_person_counted_per_household(app: App) -> None:
         assert session.scalar(select(func.count()).select_from(NoticeReceipt)) == 3
 
 
+def test_an_english_notice_asks_for_a_receipt_english_readers_can_type(app: App) -> None:
+    driver = build(app)
+    driver.one("owner", "/lang en", "g1")
+    _send(driver, "通知 全部 | 明天上午停水 | 回执")
+    posted = next(s for s in driver.sent if s.chat == "g1" and s.buttons)
+    assert 'Please reply "/ack"' in posted.text and "收到" not in posted.text
+    assert "receipt" in driver.one("r2", "/ack", "g1").text
+    with session_of(app) as session:
+        assert session.scalar(select(func.count()).select_from(NoticeReceipt)) == 1
+
+
 def test_silent_households_are_named_with_their_estate(app: App) -> None:
     driver = build(app)
     with app.db.transaction() as session:

@@ -6,7 +6,14 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.services import points
-from models import AuditEntry, PointsAccount, PointsEntry, PointsSource, VolunteerHours
+from models import (
+    AuditEntry,
+    PointsAccount,
+    PointsEntry,
+    PointsRules,
+    PointsSource,
+    VolunteerHours,
+)
 from tests.support.community import build, session_of
 from tests.support.points import balances, consistent, set_rules
 from tests.support.volunteers import advance, create, join
@@ -62,6 +69,22 @@ def test_recycling_earns_the_kinds_points_up_to_the_daily_cap(app: App) -> None:
         ).all()
     assert len(records) == 3
     consistent(app)
+
+
+def test_points_rules_are_set_and_shown_in_english_words(app: App) -> None:
+    driver = build(app)
+    driver.one("sec", "/lang en", "g1")
+    for rule in ("duty 2/hour", "patrol 3 per hour", "battery 2", "bulky 5", "daily cap 6"):
+        assert "Changed." in driver.one("sec", f"/pointrules {rule}", "g1").text, rule
+    shown = driver.one("sec", "/pointrules", "g1").text
+    assert "Points per hour: duty 2, patrol 3" in shown
+    assert '"/pointrules duty 2/hour"' in shown and "值守" not in shown
+    usage = driver.one("sec", "/pointrules battery lots", "g1").text
+    assert '"/pointrules battery 2"' in usage and "电池" not in usage
+    with session_of(app) as session:
+        rules = session.scalars(select(PointsRules)).one()
+        assert rules.per_hour == {"duty": 2, "patrol": 3} and rules.daily_cap == 6
+        assert rules.per_recycling == {"hazardous": 2, "bulky": 5}
 
 
 def test_awards_to_a_whole_shift_and_deductions_are_audited(app: App) -> None:

@@ -135,6 +135,25 @@ def test_an_item_listed_without_a_quantity_has_no_stock_limit(app: App) -> None:
     consistent(app)
 
 
+def test_items_are_stocked_in_english_words(app: App) -> None:
+    driver = build(app)
+    driver.one("sec", "/lang en", "g1")
+    stocked = driver.one("sec", "/stock rice 100 points 10 pieces", "g1").text
+    assert "#1 rice" in stocked and "10" in stocked
+    assert "#2 oil" in driver.one("sec", "/stock oil 50pts", "g1").text
+    assert "#3 soap" in driver.one("sec", "/stock soap 5 pts 3 pcs", "g1").text
+    assert "#1 rice" in driver.one("sec", "/stock 1 120 points unlimited", "g1").text
+    usage = driver.one("sec", "/stock rice lots", "g1").text
+    assert '"/stock rice 100 points 10 pieces"' in usage and "分" not in usage
+    with session_of(app) as session:
+        items = session.scalars(select(PointsItem).order_by(PointsItem.id)).all()
+        assert [(i.name, i.cost, i.stock) for i in items] == [
+            ("rice", 120, None),
+            ("oil", 50, None),
+            ("soap", 5, 3),
+        ]
+
+
 def test_items_of_another_community_and_members_of_another_cannot_be_redeemed(app: App) -> None:
     build(app)
     now = app.clock.now()

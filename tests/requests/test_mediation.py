@@ -109,6 +109,15 @@ def test_unlinking_the_owner_mid_mediation_keeps_the_clock_stopped(dispute: Driv
     assert "好的" in _to(dispute.say("sec", "接单 1"), "sec")
 
 
+def test_a_dispute_reported_in_english_can_be_mediated(dispute: Driver) -> None:
+    dispute.one("r1", "/lang en")
+    reported = _to(dispute.say("r1", "/report neighbour dispute: the dog upstairs barks"), "r1")
+    assert "number 2 (neighbour dispute)" in reported
+    opened = dispute.say("li", "调解 2 @r2", mentions=("r2",))
+    assert "转为调解，调解员：李党员" in _to(opened, "li")
+    assert _mediation(dispute.app) == (MediationStatus.OPEN, RequestStatus.TAKEN, False)
+
+
 def test_bad_mediations_get_a_clear_reply_and_change_nothing(dispute: Driver) -> None:
     dispute.say("r1", "报修 3号楼门口路灯坏了")
     bad = [

@@ -13,7 +13,14 @@ from bot.app import App, bootstrap
 from bot.clock import VirtualClock
 from bot.services import requests
 from bot.services.community.grid import resolve_place
-from models import Request, RequestStatus, RequestStep, StepKind
+from models import (
+    Request,
+    RequestCategory,
+    RequestRules,
+    RequestStatus,
+    RequestStep,
+    StepKind,
+)
 from tests.support.chain import chain_town, keeper, to
 from tests.support.community import COMMUNITY, register, resident, session_of
 from tests.support.driver import Driver
@@ -73,6 +80,41 @@ def test_common_complaints_are_sorted_without_a_category_named(
     assert f"（{category}）" in to(town.say("r1", f"报修 {typed}"), "r1")
 
 
+@pytest.mark.parametrize(
+    ("typed", "category", "kept"),
+    [
+        (
+            "neighbour dispute: the family upstairs is noisy every night",
+            RequestCategory.DISPUTE,
+            "the family upstairs is noisy every night",
+        ),
+        (
+            "Public order strangers in the stairwell at night",
+            RequestCategory.SECURITY,
+            "strangers in the stairwell at night",
+        ),
+        ("property management: lift fees", RequestCategory.PROPERTY, "lift fees"),
+        ("鄰里糾紛 樓上很吵", RequestCategory.DISPUTE, "樓上很吵"),
+        ("the lift is broken", RequestCategory.FACILITIES, "the lift is broken"),
+        ("streetlight broken at gate 2", RequestCategory.FACILITIES, "streetlight broken"),
+        ("strangers in the stairwell at night", RequestCategory.SECURITY, "strangers"),
+        ("the family upstairs is noisy", RequestCategory.DISPUTE, "the family"),
+        ("Rubbish piling up by block 3", RequestCategory.SANITATION, "Rubbish"),
+        ("no heating in flat 201", RequestCategory.PROPERTY, "no heating"),
+        ("a flight of steps outdoors", RequestCategory.OTHER, "a flight"),
+    ],
+)
+def test_english_category_names_and_common_words_sort_a_report(
+    town: Driver, typed: str, category: RequestCategory, kept: str
+) -> None:
+    town.one("r1", "/lang en")
+    answers = town.say("r1", f"/report {typed}")
+    assert "We have your report, number 1" in to(answers, "r1")
+    with session_of(town.app) as session:
+        found = session.scalars(select(Request)).one()
+        assert found.category == category and found.text.startswith(kept)
+
+
 def test_a_report_of_danger_gives_the_emergency_numbers_first(town: Driver) -> None:
     answers = town.say("r1", "求助 3号楼着火了", "g1")
     assert answers[0].chat == "g1" and "着火打 119" in answers[0].text
@@ -103,6 +145,21 @@ def test_routing_by_category_the_grid_worker_and_the_secretary_when_nobody_cover
     assert "逐级" not in town.one("sec", "诉求规则 治安 逐级").text.split("修改")[0]
     after = town.say("r1", "报修 楼道里有陌生人转悠")
     assert "李党员" in to(after, "r1")
+
+
+def test_request_rules_are_set_in_english_words(town: Driver) -> None:
+    town.one("sec", "/lang en")
+    assert "public order 2 days" in town.one("sec", "/requestrules public order 2 days").text
+    assert "6 daytime hours" in town.one("sec", "/requestrules accept 6 hours").text
+    grid = town.one("sec", "/requestrules neighbour dispute grid").text
+    assert "Straight to the grid worker: neighbour dispute" in grid
+    assert '"/requestrules public order 1 day"' in grid and "治安" not in grid
+    usage = town.one("sec", "/requestrules public order soon").text
+    assert '"/requestrules accept 4 hours"' in usage and "接单" not in usage
+    with session_of(town.app) as session:
+        rules = session.scalars(select(RequestRules)).one()
+        assert rules.accept_hours == 6 and rules.solve_days == {"security": 2}
+        assert rules.routes == {"dispute": "grid"}
 
 
 def test_unanswered_requests_climb_every_layer_once_across_a_restart(town: Driver) -> None:

@@ -54,10 +54,25 @@ def _refused(key: str) -> pytest.RaisesExc[DomainError]:
         ("2026-11-24 20:00-24:00", ["11-24 20:00–11-25 00:00"]),
         ("2026-11-24 晚上8点-次日6点", ["11-24 20:00–11-25 06:00"]),
         ("2026-11-24 20:00-next day 06:00", ["11-24 20:00–11-25 06:00"]),
+        ("saturday 9am-11am", ["11-28 09:00–11-28 11:00"]),
+        ("Sat 9 am - 11 am", ["11-28 09:00–11-28 11:00"]),
+        ("next Monday 8:00-9:00", ["11-30 08:00–11-30 09:00"]),
+        ("Dec 12 09:00-11:00", ["12-12 09:00–12-12 11:00"]),
+        ("12 December 2pm-4pm", ["12-12 14:00–12-12 16:00"]),
+        ("tomorrow 9am-11am", ["11-24 09:00–11-24 11:00"]),
+        ("tomorrow 8pm-next day 6am", ["11-24 20:00–11-25 06:00"]),
     ],
 )
 def test_a_single_shift_is_read_in_the_community_time_zone(text: str, expected: list[str]) -> None:
     assert _slots(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [("周一 8:00-9:00", "11-30"), ("monday 9am-11am", "11-30"), ("周一 18:00-19:00", "11-23")],
+)
+def test_todays_weekday_at_an_hour_gone_by_means_next_week(text: str, day: str) -> None:
+    assert _slots(text)[0].startswith(f"{day} ")
 
 
 def test_a_rota_makes_one_shift_per_slot_per_day() -> None:
@@ -209,7 +224,16 @@ def test_a_shift_command_missing_or_garbling_an_item_is_refused(text: str, key: 
 
 @pytest.mark.parametrize(
     ("text", "day"),
-    [("明天", "11-24"), ("周六", "11-28"), ("11月25日", "11-25"), ("2026-12-01", "12-01")],
+    [
+        ("明天", "11-24"),
+        ("周六", "11-28"),
+        ("11月25日", "11-25"),
+        ("2026-12-01", "12-01"),
+        ("sunday", "11-29"),
+        ("Sun", "11-29"),
+        ("Nov 30", "11-30"),
+        ("tomorrow", "11-24"),
+    ],
 )
 def test_a_day_named_alone_is_read_for_the_list(text: str, day: str) -> None:
     found = parse_day(text, NOW, SHANGHAI)

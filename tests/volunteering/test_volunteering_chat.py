@@ -67,6 +67,23 @@ def test_a_rota_is_created_in_one_command_and_listed_with_places_left(town: Driv
     assert "#1 门岗值守 · 2号门" in listed and "还缺 2 人" in listed and "#5 巡逻" in listed
 
 
+def test_shifts_are_made_and_listed_with_english_days_and_times(town: Driver) -> None:
+    town.one("owner", "/lang en", "g1")
+    for text in (
+        "/shift Patrol | Saturday 9am-11am | 3 people",
+        "/shift Patrol | Dec 12 09:00-11:00 | 3 people",
+        "/shift Patrol | tomorrow 9am-11am | 3 people",
+    ):
+        assert "Shift created" in town.one("owner", text, "g1").text, text
+    with session_of(town.app) as session:
+        starts = [
+            f"{find_shift(session, community(session), n).starts_at:%m-%d %H:%M}" for n in (2, 3, 4)
+        ]
+    assert starts == ["11-28 01:00", "12-12 01:00", "11-24 01:00"]
+    listed = town.one("r2", "/shifts saturday", "g1").text
+    assert "#2 Patrol" in listed and "#3" not in listed
+
+
 def test_signing_up_answers_here_and_posts_then_edits_the_days_roster(town: Driver) -> None:
     first = town.say("r2", "报名 1", "g1", name="李四")
     assert "李四 报名成功" in first[0].text and "接龙第 1 位" in first[0].text

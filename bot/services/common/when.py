@@ -59,6 +59,23 @@ _WEEKDAY = re.compile(
 )
 _WEEKDAY_NUMBERS = {day: n for n, day in enumerate("一二三四五六")} | {"日": 6, "天": 6}
 _WEEKDAY_NUMBERS |= {str(n + 1): n for n in range(7)}
+_ENGLISH_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_ENGLISH_WEEKDAY = re.compile(
+    r"(?<![a-z])(?:(next|this)\s+)?"
+    r"(mon|tue|wed|thu|fri|sat|sun)(?:day|sday|nesday|rsday|urday|s|rs)?(?![a-z])"
+)
+_ENGLISH_MONTHS = (
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+)  # fmt: skip
+_MONTH_NAME = (
+    r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+    r"(?:uary|ruary|ch|il|e|y|ust|t|tember|ober|ember)?\.?"
+)
+_ORDINAL = r"(\d{1,2})(?:st|nd|rd|th)?"
+_ENGLISH_DATE = re.compile(
+    rf"(?<![a-z\d]){_MONTH_NAME}\s*{_ORDINAL}(?![a-z\d])"
+    rf"|(?<![a-z\d]){_ORDINAL}\s*(?:of\s+)?{_MONTH_NAME}(?![a-z\d])"
+)
 _FULL_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号號]?(.*)$")
 _MONTH_DAY = re.compile(r"^(\d{1,2})\s*月\s*(\d{1,2})\s*[日号號](.*)$|^(\d{1,2})[-/](\d{1,2})(.*)$")
 _PERIODS: dict[str, int] = {
@@ -137,8 +154,23 @@ def local_text(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
+def english_dates(text: str) -> str:
+    """Folded `text` with English weekdays and dates in the Chinese forms read here:
+    "next Friday" as 下周五, "Dec 12" and "12 December" as 12月12日."""
+
+    def weekday(match: re.Match[str]) -> str:
+        which = {"next": "下", "this": "本"}.get(match.group(1) or "", "")
+        return f"{which}周{'一二三四五六日'[_ENGLISH_WEEKDAYS.index(match.group(2))]}"
+
+    def month_day(match: re.Match[str]) -> str:
+        month, day = match.group(1, 2) if match.group(1) else match.group(4, 3)
+        return f"{_ENGLISH_MONTHS.index(month) + 1}月{day}日"
+
+    return _ENGLISH_DATE.sub(month_day, _ENGLISH_WEEKDAY.sub(weekday, text))
+
+
 def _clean(text: str) -> str:
-    cleaned = with_digits(folded(text))
+    cleaned = english_dates(with_digits(folded(text)))
     for word in _TRAILING:
         cleaned = cleaned.removesuffix(word).strip()
     return cleaned

@@ -32,6 +32,13 @@ CATEGORY_WORDS = {
     "兌換": PointsCategory.REDEMPTION,
     "调整": PointsCategory.ADJUSTMENT,
     "調整": PointsCategory.ADJUSTMENT,
+    "duty": PointsCategory.DUTY,
+    "patrol": PointsCategory.PATROL,
+    "donation": PointsCategory.DONATION,
+    "service": PointsCategory.SERVICE,
+    "recycling": PointsCategory.RECYCLING,
+    "redemption": PointsCategory.REDEMPTION,
+    "adjustment": PointsCategory.ADJUSTMENT,
 }
 DUTY_CATEGORIES = (PointsCategory.DUTY, PointsCategory.PATROL, PointsCategory.SERVICE)
 HAZARDOUS, BULKY, RECYCLABLE, KITCHEN = "hazardous", "bulky", "recyclable", "kitchen"
@@ -63,6 +70,18 @@ RECYCLING_WORDS = {
     "紙板": RECYCLABLE,
     "厨余": KITCHEN,
     "廚餘": KITCHEN,
+    "hazardous": HAZARDOUS,
+    "battery": HAZARDOUS,
+    "batteries": HAZARDOUS,
+    "medicine": HAZARDOUS,
+    "paint": HAZARDOUS,
+    "bulky": BULKY,
+    "sofa": BULKY,
+    "furniture": BULKY,
+    "recyclable": RECYCLABLE,
+    "recyclables": RECYCLABLE,
+    "cardboard": RECYCLABLE,
+    "kitchen": KITCHEN,
 }
 PROGRAMME_WORDS = {
     "党员积分": ledger.PARTY,
@@ -73,10 +92,21 @@ PROGRAMME_WORDS = {
     "居民積分": ledger.RESIDENT,
     "居民": ledger.RESIDENT,
 }
+# English rule names of more than one word, read as the word they stand for.
+ENGLISH_PHRASES = {
+    "party points": "党员积分",
+    "resident points": "居民积分",
+    "daily cap": "每日上限",
+    "award cap": "单次上限",
+    "allow negative": "允许负分",
+    "by household": "按户",
+}
 MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _ON = frozenset({"开", "開", "是", "允许", "允許", "on", "yes"})
 _OFF = frozenset({"关", "關", "否", "不允许", "不允許", "off", "no", "无", "無", "none"})
-_NUMBER = re.compile(r"^(\d{1,5})\s*(?:分)?\s*(?:/\s*(?:小时|小時|h|hour))?$")
+_NUMBER = re.compile(
+    r"^(\d{1,5})\s*(?:分|points?|pts?)?\s*(?:(?:/|per)\s*(?:小时|小時|h|hr|hour))?$"
+)
 _DAY = re.compile(r"^(\d{1,2})[-/月](\d{1,2})日?$")
 
 
@@ -165,6 +195,13 @@ def _switch(text: str) -> bool:
     raise DomainError("points.rule_usage")
 
 
+def english_phrases(text: str) -> str:
+    """`text` with each English rule name of several words as its one word."""
+    for phrase, word in ENGLISH_PHRASES.items():
+        text = re.sub(rf"(?<!\S){phrase}(?!\S)", word, text, flags=re.IGNORECASE)
+    return text
+
+
 def programme_code(word: str) -> str:
     """The programme a word names (`党员积分`, `居民`); a clear error for any other word."""
     code = PROGRAMME_WORDS.get(folded(word))
@@ -180,7 +217,7 @@ def change_rule(
     `居民积分 积分榜 开` ..."""
     if not access.is_points_admin(session, actor.id, community):
         raise DomainError("points.admins_only")
-    head, _, rest = folded(text).partition(" ")
+    head, _, rest = english_phrases(folded(text)).partition(" ")
     row = session.get(PointsRules, community.id) or PointsRules(
         community_id=community.id, per_hour={}, per_recycling={}
     )
@@ -188,7 +225,7 @@ def change_rule(
         _change_programme(session, now, zone, community, PROGRAMME_WORDS[head], rest)
     elif CATEGORY_WORDS.get(head) in DUTY_CATEGORIES:
         row.per_hour = row.per_hour | {CATEGORY_WORDS[head].value: _number(rest) or 0}
-    elif head in ("分类回收", "分類回收", "回收"):
+    elif head in ("分类回收", "分類回收", "回收", "recycling"):
         row.per_recycling = row.per_recycling | {"*": _number(rest) or 0}
     elif head in RECYCLING_WORDS:
         row.per_recycling = row.per_recycling | {RECYCLING_WORDS[head]: _number(rest) or 0}
@@ -213,14 +250,14 @@ def _change_programme(
 ) -> None:
     programme = ledger.programme(session, now, community, code)
     words = text.split()
-    if words[:1] in (["积分榜"], ["積分榜"], ["公示"]) and len(words) == 2:
+    if words[:1] in (["积分榜"], ["積分榜"], ["公示"], ["board"]) and len(words) == 2:
         programme.ranked = _switch(words[1])
         return
-    if words[:1] in (["永不过期"], ["永不過期"], ["不过期"], ["不過期"]):
+    if words[:1] in (["永不过期"], ["永不過期"], ["不过期"], ["不過期"], ["never"]):
         programme.expiry, programme.expiry_day = Expiry.NEVER, None
-    elif words[:1] in (["每季清零"], ["每季"]):
+    elif words[:1] in (["每季清零"], ["每季"], ["quarterly"]):
         programme.expiry, programme.expiry_day = Expiry.QUARTERLY, None
-    elif words[:1] in (["每年清零"], ["每年"]) and len(words) == 2:
+    elif words[:1] in (["每年清零"], ["每年"], ["yearly"]) and len(words) == 2:
         programme.expiry, programme.expiry_day = Expiry.YEARLY, _month_day(words[1])
     else:
         raise DomainError("points.rule_usage")

@@ -26,7 +26,7 @@ from bot.services.common.numbering import next_number
 from bot.services.points import ledger
 from bot.services.points.awards import in_community
 from bot.services.points.ledger import Posting
-from bot.services.points.rules import PROGRAMME_WORDS, settings_of
+from bot.services.points.rules import PROGRAMME_WORDS, english_phrases, settings_of
 from models import (
     Place,
     PointsAccount,
@@ -42,8 +42,12 @@ MAX_COST = 100_000
 MAX_STOCK = 10_000
 MAX_ITEM_NAME = 30
 MAX_LISTED = 50
-_COST = re.compile(r"^(\d{1,6})分$")
-_STOCK = re.compile(r"^(\d{1,5})(?:件|个|個|份|袋|桶|瓶|盒|箱|张|張|本)$")
+_COST_UNITS = r"分|points?|pts?"
+_STOCK_UNITS = r"件|个|個|份|袋|桶|瓶|盒|箱|张|張|本|pieces?|pcs|items?|bags?|bottles?|box(?:es)?"
+_COST = re.compile(rf"^(\d{{1,6}})(?:{_COST_UNITS})$", re.IGNORECASE)
+_STOCK = re.compile(rf"^(\d{{1,5}})(?:{_STOCK_UNITS})$", re.IGNORECASE)
+# A number and its unit written apart (100 points, 10 pieces) read as one word.
+_APART = re.compile(rf"(\d)\s+({_COST_UNITS}|{_STOCK_UNITS})(?!\S)", re.IGNORECASE)
 _UNLIMITED = frozenset({"不限量", "不限", "unlimited"})
 
 
@@ -153,7 +157,7 @@ class _Typed:
 
 
 def _parse_item(text: str) -> _Typed:
-    words = normalise(text).split()
+    words = _APART.sub(r"\1\2", english_phrases(normalise(text))).split()
     number = as_number(words[0]) if words else None
     cost = stock = None
     unlimited = False
@@ -164,7 +168,7 @@ def _parse_item(text: str) -> _Typed:
             cost = int(found.group(1))
         elif (found := _STOCK.match(word)) is not None:
             stock = int(found.group(1))
-        elif word in _UNLIMITED:
+        elif word.lower() in _UNLIMITED:
             unlimited = True
         elif word in PROGRAMME_WORDS:
             code = PROGRAMME_WORDS[word]

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import re
 
-from bot.services.common.keywords import folded
+from bot.services.common.keywords import folded, normalise
 from models import RequestCategory
 
 # What a resident types to name a category (simplified, traditional, English).
 NAMES: dict[RequestCategory, tuple[str, ...]] = {
-    RequestCategory.FACILITIES: ("公共设施", "公共設施", "设施", "設施", "facilities"),
+    RequestCategory.FACILITIES: (
+        "公共设施", "公共設施", "设施", "設施", "public facilities", "facilities",
+    ),
     RequestCategory.SANITATION: ("环境卫生", "環境衛生", "卫生", "衛生", "sanitation"),
-    RequestCategory.SECURITY: ("治安", "安全", "security"),
-    RequestCategory.DISPUTE: ("邻里纠纷", "鄰里糾紛", "纠纷", "糾紛", "dispute"),
-    RequestCategory.PROPERTY: ("物业", "物業", "property"),
+    RequestCategory.SECURITY: ("治安", "安全", "public order", "security"),
+    RequestCategory.DISPUTE: (
+        "邻里纠纷", "鄰里糾紛", "纠纷", "糾紛", "neighbour dispute", "neighbor dispute", "dispute",
+    ),
+    RequestCategory.PROPERTY: ("物业", "物業", "property management", "property"),
     RequestCategory.OTHER: ("其他", "其它", "other"),
-}
+}  # fmt: skip
 # Words that give a request's category away when the resident names none.
 HINTS: dict[RequestCategory, tuple[str, ...]] = {
     RequestCategory.FACILITIES: (
@@ -41,6 +45,30 @@ HINTS: dict[RequestCategory, tuple[str, ...]] = {
         "收費", "暖气", "暖氣", "供暖",
     ),
 }  # fmt: skip
+# English hints match whole words, with a plural s: "lift" finds "lifts" but not "uplifting".
+ENGLISH_HINTS: dict[RequestCategory, tuple[str, ...]] = {
+    RequestCategory.FACILITIES: (
+        "streetlight", "street light", "light", "lamp", "lift", "elevator", "railing", "handrail",
+        "bench", "pavement", "door entry", "entry phone", "charging point", "water pipe", "pipe",
+        "power cut", "no water", "no power", "wall",
+    ),
+    RequestCategory.SANITATION: (
+        "rubbish", "garbage", "trash", "litter", "bin", "drain", "sewer", "blocked", "smell",
+        "stink", "rat", "mouse", "mice", "cockroach", "puddle", "leaves",
+    ),
+    RequestCategory.SECURITY: (
+        "stolen", "theft", "thief", "thieves", "burglar", "burglary", "stranger", "suspicious",
+        "fight", "scam", "fraud", "break-in", "fire safety",
+    ),
+    RequestCategory.DISPUTE: (
+        "neighbour", "neighbor", "noise", "noisy", "loud", "quarrel", "argument", "leak",
+        "leaking", "pet", "dog", "barking",
+    ),
+    RequestCategory.PROPERTY: (
+        "property", "parking", "car park", "security guard", "guard", "greenery", "fee",
+        "service charge", "heating", "radiator",
+    ),
+}  # fmt: skip
 # Words of danger to life or limb: the resident is told the emergency numbers at once.
 EMERGENCY = (
     "着火", "著火", "失火", "火灾", "火災", "起火", "冒烟", "冒煙", "煤气", "煤氣", "燃气",
@@ -48,7 +76,22 @@ EMERGENCY = (
     "喘不上气", "喘不上氣", "心脏病", "心臟病", "中风", "中風", "流血", "救命", "打人", "持刀",
     "砍人", "抢劫", "搶劫", "触电", "觸電", "溺水",
 )  # fmt: skip
-_LEADING = re.compile(r"^(\S+?)[\s:：,，]+(.*)$", re.DOTALL)
+# A category's name leading the text, alone or before a space, colon or comma.
+_LEADING = re.compile(
+    "^("
+    + "|".join(
+        re.escape(name).replace(r"\ ", r"\s+")
+        for name in sorted((n for names in NAMES.values() for n in names), key=len, reverse=True)
+    )
+    + r")(?:[\s:：,，]+|$)(.*)$",
+    re.DOTALL | re.IGNORECASE,
+)
+_ENGLISH_HINT = {
+    category: re.compile(
+        r"\b(?:" + "|".join(re.escape(hint) for hint in hints) + r")(?:e?s)?\b", re.IGNORECASE
+    )
+    for category, hints in ENGLISH_HINTS.items()
+}
 
 
 def named_category(word: str) -> RequestCategory | None:
@@ -65,15 +108,17 @@ def guess(text: str) -> RequestCategory:
         for hint in hints
         if hint in text
     ]
+    found += [
+        (match.start(), category)
+        for category, pattern in _ENGLISH_HINT.items()
+        if (match := pattern.search(text)) is not None
+    ]
     return min(found, key=lambda pair: pair[0])[1] if found else RequestCategory.OTHER
 
 
 def category_and_text(typed: str) -> tuple[RequestCategory, str]:
-    """A leading category word and the text after it; else the guessed category and all."""
-    alone = named_category(typed)
-    if alone is not None:
-        return alone, ""
-    match = _LEADING.match(typed.strip())
+    """A leading category name and the text after it; else the guessed category and all."""
+    match = _LEADING.match(normalise(typed))
     if match is not None:
         named = named_category(match.group(1))
         if named is not None:

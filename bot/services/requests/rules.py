@@ -27,12 +27,14 @@ DEFAULT_SOLVE_DAYS = {
 CONFIRM_WITHIN = timedelta(days=3)
 MAX_HOURS = 72
 MAX_DAYS = 60
-ACCEPT_WORDS = frozenset({"接单", "接單", "accept"})
+ACCEPT_WORDS = frozenset({"接单", "接單", "accept", "take"})
 GRID_WORDS = frozenset({"网格员", "網格員", "grid"})
 CHAIN_WORDS = frozenset({"逐级", "逐級", "chain"})
-_AMOUNT = re.compile(r"^(\d{1,3})\s*(小时|小時|h|天|d)?$")
-HOUR_UNITS = frozenset({None, "小时", "小時", "h"})
-DAY_UNITS = frozenset({None, "天", "d"})
+_AMOUNT = re.compile(r"^(\d{1,3})\s*(小时|小時|hours?|hrs?|h|天|days?|d)?$")
+HOUR_UNITS = frozenset({None, "小时", "小時", "h", "hr", "hrs", "hour", "hours"})
+DAY_UNITS = frozenset({None, "天", "d", "day", "days"})
+# The rule's name, then its value: an amount with its unit, or a route.
+_RULE = re.compile(r"^(.+?)\s+(\d+\s*[^\d\s]*|\S+)$")
 
 
 @dataclass(frozen=True)
@@ -69,10 +71,10 @@ def request_rules(
 def _change(session: Session, now: datetime, actor: Resident, community: Place, text: str) -> None:
     if not access.is_secretary_for(session, actor.id, community):
         raise DomainError("requests.secretary_only")
-    words = text.split()
-    if len(words) != 2:
+    rule = _RULE.match(folded(text))
+    if rule is None:
         raise DomainError("requests.rules_usage")
-    what, value = folded(words[0]), folded(words[1])
+    what, value = rule.groups()
     own = session.get(RequestRules, community.id)
     if own is None:
         own = RequestRules(community_id=community.id, solve_days={}, routes={}, updated_at=now)

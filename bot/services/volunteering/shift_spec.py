@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from bot.errors import DomainError
 from bot.services.common.arguments import split_items
 from bot.services.common.keywords import folded, with_digits
-from bot.services.common.when import parse_duration, parse_when
+from bot.services.common.when import english_dates, parse_duration, parse_when
 from bot.services.community import roles
 from models import Role
 
@@ -35,13 +35,13 @@ _WEEKDAY_CHARS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "�
 # Days named by a word, as days from today; past ones are read so that they can be refused.
 _DAY_WORDS = {"今天": 0, "今日": 0, "today": 0, "明天": 1, "明日": 1, "tomorrow": 1}
 _DAY_WORDS |= {"后天": 2, "後天": 2, "昨天": -1, "昨日": -1, "yesterday": -1, "前天": -2}
-_WEEKDAY_WORDS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 _WEEK = r"(?:周|週|星期|礼拜|禮拜)"
 _PERIODS = {"上午": 0, "早上": 0, "早晨": 0, "凌晨": 0, "am": 0}
 _PERIODS |= {"中午": 12, "下午": 12, "傍晚": 12, "晚上": 12, "夜里": 12, "夜裡": 12, "pm": 12}
 _PERIOD = "|".join(sorted(_PERIODS, key=len, reverse=True))
 _CLOCK = (
-    rf"(?:({_PERIOD})\s*)?(\d{{1,2}})(?:\s*[:：]\s*(\d{{2}})|\s*[点點时時]\s*(?:(半)|(\d{{1,2}})\s*分?)?)"
+    rf"(?:({_PERIOD})\s*)?(\d{{1,2}})"
+    rf"(?:\s*[:：]\s*(\d{{2}})|\s*[点點时時]\s*(?:(半)|(\d{{1,2}})\s*分?)?|(?=\s*[ap]m))"
     rf"(?:\s*({_PERIOD}))?"
 )
 _NEXT_DAY = r"(?:次日|翌日|第二天|next day\s*)"
@@ -251,16 +251,20 @@ class _Tokens:
     window: re.Match[str] | None = None
     step: timedelta | None = None
     weeks: int | None = None
+    weekday_today: bool = False
 
 
 def parse_times(text: str, now: datetime, zone: ZoneInfo) -> TimeSpec | None:
     """The days and time window a time item names; None when the item is not a time."""
-    tokens = _tokenise(folded(text), now.astimezone(zone).date())
+    tokens = _tokenise(english_dates(folded(text)), now.astimezone(zone).date())
     if tokens is None or tokens.window is None:
         return None
     start, end, overnight = _window(tokens.window)
     today = now.astimezone(zone).date()
     days = _days(tokens, today)
+    # 周六 named on a Saturday whose hour has gone by is next Saturday, as in when.py.
+    if tokens.weekday_today and days == [today] and datetime.combine(today, start, zone) <= now:
+        days = [today + timedelta(weeks=1)]
     spec = TimeSpec(
         days=tuple(days),
         start=start,
@@ -334,6 +338,7 @@ def _take(tokens: _Tokens, name: str, match: re.Match[str], today: date) -> None
             tokens.dates.append(today + timedelta(days=7 - today.weekday() + weekday))
         else:
             tokens.dates.append(today + timedelta(days=(weekday - today.weekday()) % 7))
+            tokens.weekday_today = match.group(1) is None and weekday == today.weekday()
     elif name == "range":
         if len(tokens.dates) != 1 or tokens.ranged:
             raise DomainError("volunteering.bad_date_range")
@@ -349,13 +354,6 @@ def _weekdays(text: str) -> set[int]:
     span = re.fullmatch(r"([一二三四五六日天])[至到~-]([一二三四五六日天])", chars)
     if span:
         first, last = _WEEKDAY_CHARS[span.group(1)], _WEEKDAY_CHARS[span.group(2)]
-        return {day % 7 for day in range(first, last + (7 if last < first else 0) + 1)}
-    english = re.fullmatch(r"([a-z]{3})[a-z]*(?:-([a-z]{3})[a-z]*)?", chars)
-    if english and english.group(1) in _WEEKDAY_WORDS:
-        first = _WEEKDAY_WORDS[english.group(1)]
-        if english.group(2) not in (None, *_WEEKDAY_WORDS):
-            raise DomainError("volunteering.bad_weekdays", text=text[:20])
-        last = _WEEKDAY_WORDS[english.group(2) or english.group(1)]
         return {day % 7 for day in range(first, last + (7 if last < first else 0) + 1)}
     if not chars or any(ch not in _WEEKDAY_CHARS for ch in chars):
         raise DomainError("volunteering.bad_weekdays", text=text[:20])
@@ -446,7 +444,7 @@ def _month_day(month: int, day: int, today: date, start: date | None) -> date:
 def parse_day(text: str, now: datetime, zone: ZoneInfo) -> date | None:
     """One day named alone (明天, 周六, 11月25日, 2026-11-25); None when `text` is not one."""
     today = now.astimezone(zone).date()
-    tokens = _tokenise(folded(text), today)
+    tokens = _tokenise(english_dates(folded(text)), today)
     if tokens is None or tokens.window or tokens.weekdays or tokens.step or tokens.ranged:
         return None
     return tokens.dates[0] if len(tokens.dates) == 1 else None
