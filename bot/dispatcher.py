@@ -325,11 +325,12 @@ class Dispatcher:
             if answered is not None:
                 return answered
         if route is None and not ctx.is_group:
-            # All said in private is for the bot, so an English command name needs no slash;
-            # an open dialog reads its own words (done, cancel) first.
-            named = self.router.named(text)
-            if named is not None:
-                route = self._private_route(ctx, named, text)
+            # All said in private is for the bot, so an English command name needs no slash
+            # and a keyword may run into its words (报修楼道灯坏了); an open dialog reads its
+            # own words (done, cancel) first.
+            said = self.router.named(text) or self.router.glued(text)
+            if said is not None:
+                route = self._private_route(ctx, said, text)
         if route is None:
             return [] if ctx.is_group else [Reply("core.private_hint")]
         if len(text) > MAX_COMMAND_TEXT:

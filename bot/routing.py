@@ -1,6 +1,8 @@
 """Command routing: slash commands and Chinese keywords, after NFKC normalisation.
 
-Commands are recognised in the folded text; the arguments go to handlers as typed.
+Commands are recognised in the folded text; the arguments go to handlers as typed. The
+sentence punctuation a message ends with (。！？) is no part of a keyword or of arguments
+that are read, only of a command's free text, kept as written.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass, field
 
 from bot.context import Context
 from bot.messages import Envelope, Reply
-from bot.services.common.keywords import normalise, starts_with_number
+from bot.services.common.keywords import normalise, starts_with_number, without_ending
 
 _SLASH = re.compile(r"^/([A-Za-z][A-Za-z0-9_]*)(?:@([A-Za-z0-9_]+))?(?=$|\s)(.*)$", re.DOTALL)
 _SEPARATORS = " :：,，"
@@ -22,6 +24,8 @@ _NAMED = re.compile(r"^([A-Za-z]+)[.!?。！？]*(?=$|\s)(.*)$", re.DOTALL)
 _ASKING = re.compile(r"(?:(?:我想要|我要|我想|帮我|幫我|请|請)[\s,，]*)+")
 # A look-up verb, before a command that only reads: 查积分, 看看值班表.
 _LOOKING = re.compile(r"(?:查一下|看一下|查看|看看|查|看)\s*")
+# Words that go on with a verb rather than start what is reported: 报修一下, 投诉过了.
+_PARTICLES = ("一下", "了", "过", "過", "吗", "嗎", "呢", "吧", "啊", "的")
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,10 @@ class Command:
     only may be answered without storing the answer first: losing it in a crash is
     harmless (one asks again); if it writes after all, it is done again durably. Such a
     command that needs only the sender's row (`Context.member`) says `by_row`: their
-    identity and resident are then read as one row rather than loaded as objects.
+    identity and resident are then read as one row rather than loaded as objects. A
+    command whose arguments end in the sender's own words (a report, a topic, a reply)
+    says `free_text`: punctuation ending them is kept. One whose arguments are all such
+    words says `glued` too: in a private chat its keyword may run straight into them.
     """
 
     name: str
@@ -46,6 +53,8 @@ class Command:
     menus: tuple[str, ...] = ()
     reads: bool = False
     by_row: bool = False
+    free_text: bool = False
+    glued: bool = False
 
     @property
     def help_key(self) -> str:
@@ -79,7 +88,7 @@ class Router:
 
     def route(self, text: str, bot_username: str = "") -> Route | None:
         """The command `text` invokes; None for plain chat or a command meant for another bot."""
-        cleaned = normalise(text)
+        cleaned = without_ending(normalise(text))
         slash = _SLASH.match(cleaned)
         if slash:
             name, target, rest = slash.groups()
@@ -88,10 +97,10 @@ class Router:
             found = self._by_name.get(name.lower())
             if found is None:
                 return Route(UNKNOWN, name)
-            return Route(found, _typed_after(text, len(cleaned) - len(rest)))
+            return _route(found, len(cleaned) - len(rest), text)
         matched = self._keyword(cleaned, 0)
         if matched is not None:
-            return Route(matched[0], _typed_after(text, matched[1]))
+            return _route(*matched, text)
         # After 我要 or 请 only a keyword makes a command: 我要去买菜 stays chat.
         asked = _ASKING.match(cleaned)
         if asked is not None:
@@ -101,16 +110,29 @@ class Router:
             matched = self._keyword(cleaned, looking.end(), reading=True)
         if matched is None:
             return None
-        return Route(matched[0], _typed_after(text, matched[1]), prefixed=True)
+        return _route(*matched, text, prefixed=True)
 
     def named(self, text: str) -> Route | None:
         """The command whose English name `text` opens with, typed without the slash: `help`."""
-        cleaned = normalise(text)
+        cleaned = without_ending(normalise(text))
         match = _NAMED.match(cleaned)
         found = self._by_name.get(match.group(1).lower()) if match else None
         if match is None or found is None:
             return None
-        return Route(found, _typed_after(text, len(cleaned) - len(match.group(2))))
+        return _route(found, len(cleaned) - len(match.group(2)), text)
+
+    def glued(self, text: str) -> Route | None:
+        """The command whose keyword `text` runs straight into its words: 报修楼道灯坏了."""
+        cleaned = without_ending(normalise(text))
+        asked = _ASKING.match(cleaned)
+        start = asked.end() if asked else 0
+        for keyword, command in self._keywords:
+            end = start + len(keyword)
+            if not command.glued or not cleaned.startswith(keyword, start):
+                continue
+            if end < len(cleaned) and not cleaned.startswith(_PARTICLES, end):
+                return _route(command, end, text, prefixed=asked is not None)
+        return None
 
     def _keyword(
         self, cleaned: str, start: int, reading: bool = False
@@ -132,6 +154,14 @@ class Router:
             return command_line
         keyword = found.keywords[1 if language == "zh-Hant" and len(found.keywords) > 1 else 0]
         return f"{keyword} {match.group(3).strip()}".strip()
+
+
+def _route(command: Command, folded_length: int, text: str, prefixed: bool = False) -> Route:
+    """`command` with what follows the first `folded_length` folded characters of `text`:
+    sentence punctuation ending it is dropped, but for free text."""
+    typed = _typed_after(text, folded_length)
+    bare = without_ending(typed)
+    return Route(command, typed if command.free_text and bare else bare, prefixed)
 
 
 def _typed_after(text: str, folded_length: int) -> str:

@@ -93,7 +93,14 @@ COMMANDS: list[Command] = [
         "core",
         access.PRIVATE,
     ),
-    Command("help", ("帮助", "幫助"), help_, listed_in="core", menus=access.BOTH, reads=True),
+    Command(
+        "help",
+        ("帮助", "幫助", "使用说明", "使用說明"),
+        help_,
+        listed_in="core",
+        menus=access.BOTH,
+        reads=True,
+    ),
     Command("lang", ("语言", "語言"), lang, listed_in="core", menus=access.BOTH),
     Command("quiet", ("免打扰", "免打擾"), quiet, access.secretary_here, "core"),
 ]

@@ -28,6 +28,8 @@ COMMANDS: list[Command] = [
         access.in_circle,
         "deliberation",
         access.GROUP,
+        free_text=True,
+        glued=True,
     ),
     Command(
         "second", ("附议", "附議"), topics.second, access.in_circle, "deliberation", access.GROUP
@@ -47,6 +49,7 @@ COMMANDS: list[Command] = [
         access.organiser_here,
         "deliberation",
         access.GROUP,
+        free_text=True,
     ),
     Command("vote", ("投票", "投票"), dialog.vote, listed_in="deliberation", menus=access.BOTH),
     Command(
@@ -74,7 +77,13 @@ COMMANDS: list[Command] = [
         access.GROUP,
     ),
     Command(
-        "decide", ("决议", "決議"), topics.decide, access.admin_here, "deliberation", access.GROUP
+        "decide",
+        ("决议", "決議"),
+        topics.decide,
+        access.admin_here,
+        "deliberation",
+        access.GROUP,
+        free_text=True,
     ),
     Command(
         "progress",
@@ -83,10 +92,17 @@ COMMANDS: list[Command] = [
         access.admin_here,
         "deliberation",
         access.GROUP,
+        free_text=True,
     ),
     Command("done", ("办结", "辦結"), topics.done, access.admin_here, "deliberation", access.GROUP),
     Command(
-        "reject", ("驳回", "駁回"), topics.reject, access.admin_here, "deliberation", access.GROUP
+        "reject",
+        ("驳回", "駁回"),
+        topics.reject,
+        access.admin_here,
+        "deliberation",
+        access.GROUP,
+        free_text=True,
     ),
     Command(
         "hot",

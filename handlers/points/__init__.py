@@ -73,10 +73,10 @@ COMMANDS: list[Command] = [
         access.GROUP,
     ),
     Command("handover", ("发放", "發放"), shop.handover, _points_admin, "points", access.GROUP),
-    Command("rejectredeem", ("拒绝兑换", "拒絕兌換"), shop.reject),
+    Command("rejectredeem", ("拒绝兑换", "拒絕兌換"), shop.reject, free_text=True),
     Command(
         "rank",
-        ("积分榜", "積分榜"),
+        ("积分榜", "積分榜", "排行榜"),
         commands.rank,
         listed_in="points",
         menus=access.BOTH,

@@ -28,6 +28,7 @@ COMMANDS: list[Command] = [
         reads=True,
     ),
     Command("roster", ("值班", "值班"), signups.list_shifts, reads=True),
+    Command("myshifts", ("我的报名", "我的報名"), signups.mine, reads=True),
     Command(
         "signup", ("报名", "報名"), signups.signup, listed_in="volunteering", menus=access.BOTH
     ),

@@ -74,6 +74,13 @@ def _detail(detail: ShiftDetail) -> Reply:
     )
 
 
+def mine(ctx: Context, args: str) -> Reply:
+    """`我的报名`: the shifts I signed up for, as `值班表 我的` shows them."""
+    if args.strip():
+        raise DomainError("core.extra_arguments", extra=args.strip()[:40])
+    return _mine(ctx)
+
+
 def _mine(ctx: Context) -> Reply:
     mine = volunteering.my_shifts(ctx.session, ctx.now, ctx.resident)
     return Reply(

@@ -129,6 +129,9 @@ def test_numbers_and_ranges_refused(text: str, limit: int, key: str) -> None:
         ("12\n2", (12, "2")),
         ("三 预算不够，下次吧！", (3, "预算不够，下次吧！")),
         ("２ ＡＢ", (2, "ＡＢ")),
+        ("3。", (3, "")),
+        ("#3！！", (3, "")),
+        ("3 修好了。", (3, "修好了。")),
     ],
 )
 def test_number_and_rest_keeps_the_rest_as_typed(text: str, result: tuple[int, str]) -> None:

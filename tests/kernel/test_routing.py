@@ -116,6 +116,105 @@ def test_other_words_are_no_english_command_name(text: str) -> None:
     assert ROUTER.named(text) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "name", "args"),
+    [
+        ("报名 2。", "signup", "2"),
+        ("報名 2。", "signup", "2"),
+        ("/signup 2.", "signup", "2"),
+        ("投票 1 1。", "vote", "1 1"),
+        ("積分。", "points", ""),
+        ("幫助。", "help", ""),
+        ("帮助！！", "help", ""),
+        ("/help!", "help", ""),
+        ("/help@LinliBot？", "help", ""),
+        ("登記 3-2-301。", "join", "3-2-301"),
+        ("登记 3-2-301 同意！", "join", "3-2-301 同意"),
+        ("已收到。", "ack", ""),
+        ("报名 2 ？！", "signup", "2"),
+        ("积分……", "points", ""),
+        ("我要报名2号班！", "signup", "2号班"),
+        ("查积分？", "points", ""),
+        ("反映。", "report", ""),
+    ],
+)
+def test_sentence_punctuation_ending_a_command_is_dropped(text: str, name: str, args: str) -> None:
+    route = ROUTER.route(text, "LinliBot")
+    assert route is not None and route.command.name == name and route.args == args
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "args"),
+    [
+        ("反映 楼道灯坏了！", "report", "楼道灯坏了！"),
+        ("報修：樓道燈壞了。", "report", "樓道燈壞了。"),
+        ("提议 周末打扫卫生吧。", "propose", "周末打扫卫生吧。"),
+        ("通知 全部 明天停水。", "notice", "全部 明天停水。"),
+        ("发起投票 装灯吗？ | 装 | 不装！", "poll", "装灯吗？ | 装 | 不装！"),
+        ("回复 3 明天上午来修。", "reply", "3 明天上午来修。"),
+        ("/reply 3 ok!", "reply", "3 ok!"),
+    ],
+)
+def test_free_text_keeps_the_punctuation_that_ends_it(text: str, name: str, args: str) -> None:
+    route = ROUTER.route(text, "LinliBot")
+    assert route is not None and route.command.name == name and route.args == args
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "args"),
+    [
+        ("投诉 楼下每天半夜噪音", "report", "楼下每天半夜噪音"),
+        ("投訴：樓下每天半夜噪音", "report", "樓下每天半夜噪音"),
+        ("举报 有人乱扔垃圾", "report", "有人乱扔垃圾"),
+        ("舉報 有人亂丟垃圾", "report", "有人亂丟垃圾"),
+        ("使用说明", "help", ""),
+        ("使用說明。", "help", ""),
+        ("我的报名", "myshifts", ""),
+        ("我的報名？", "myshifts", ""),
+        ("我的诉求", "requests", ""),
+        ("我的訴求", "requests", ""),
+        ("排行榜", "rank", ""),
+        ("查一下排行榜", "rank", ""),
+    ],
+)
+def test_common_words_for_commands_are_keywords(text: str, name: str, args: str) -> None:
+    route = ROUTER.route(text, "LinliBot")
+    assert route is not None and route.command.name == name and route.args == args
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["积分。谢谢", "帮助他。", "投诉有用吗", "报修楼道灯坏了", "我的报名表呢", "排行榜上有我"],
+)
+def test_punctuation_and_new_words_leave_chat_alone(text: str) -> None:
+    assert ROUTER.route(text, "LinliBot") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "args"),
+    [
+        ("报修楼道灯坏了", "report", "楼道灯坏了"),
+        ("報修樓道燈壞了！", "report", "樓道燈壞了！"),
+        ("投诉楼下每天半夜噪音", "report", "楼下每天半夜噪音"),
+        ("投訴樓下每天半夜噪音。", "report", "樓下每天半夜噪音。"),
+        ("反映3号楼电梯坏了", "report", "3号楼电梯坏了"),
+        ("提议周末打扫卫生", "propose", "周末打扫卫生"),
+        ("提議週末打掃衛生", "propose", "週末打掃衛生"),
+        ("我要投诉楼下噪音", "report", "楼下噪音"),
+    ],
+)
+def test_a_free_text_keyword_glued_to_its_words_is_found(text: str, name: str, args: str) -> None:
+    route = ROUTER.glued(text)
+    assert route is not None and route.command.name == name and route.args == args
+
+
+@pytest.mark.parametrize(
+    "text", ["报修一下", "投诉了好几次", "反映过了", "回复好的", "登记处在哪", "我的天啊", "报修"]
+)
+def test_other_words_are_no_glued_free_text(text: str) -> None:
+    assert ROUTER.glued(text) is None
+
+
 def test_an_unknown_slash_command_is_routed_to_the_unknown_reply() -> None:
     route = ROUTER.route("/frobnicate now")
     assert route is not None and route.command.name == "" and route.args == "frobnicate"

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import App
-from models import Poll, PollOption, SignUpStatus, Topic
+from models import Ballot, Poll, PollOption, Request, SignUpStatus, Topic
 from tests.support.community import build, session_of
 from tests.support.driver import Driver
 from tests.support.volunteers import statuses
@@ -171,3 +171,66 @@ def test_an_open_dialog_takes_its_answer_though_a_keyword_follows_please(
     driver.say("owner", "发起投票", "g1")
     question = "请报名 2号班的志愿者明早七点到"
     assert f"问题：{question}" in driver.one("owner", question, "g1").text
+
+
+def _requests(driver: Driver) -> list[str]:
+    with session_of(driver.app) as session:
+        return list(session.scalars(select(Request.text).order_by(Request.id)))
+
+
+def test_sentence_punctuation_ending_a_command_is_no_part_of_it(driver: Driver) -> None:
+    driver.say("owner", SHIFT, "g1")
+    driver.say("owner", SHIFT.replace("门岗值守", "巡逻"), "g1")
+    signed = driver.say("r2", "報名 2。", "g1")[0]
+    assert "报名成功" in signed.text and "#2" in signed.text
+    assert statuses(driver.app, 2) == {"r2": SignUpStatus.SIGNED_UP}
+    assert "报名成功" in driver.say("r3", "/signup 2.", "g1")[0].text
+    assert statuses(driver.app, 2)["r3"] == SignUpStatus.SIGNED_UP
+    driver.say("owner", "发起投票 修灯吗 | 修 | 不修", "g1")
+    assert "修" in driver.one("r1", "投票 1 1。", "g1").text
+    with session_of(driver.app) as session:
+        assert len(session.scalars(select(Ballot)).all()) == 1
+    assert "登记好了" in driver.one("n1", "登記 3-2-305 同意。", "g1", name="n1").text
+    assert driver.household_of("n1") == "305"
+    helped = driver.one("r2", "帮助", "g1").text
+    for typed in ("幫助。", "/help!", "帮助！！"):
+        assert driver.one("r2", typed, "g1").text == helped
+    assert driver.one("r2", "積分。", "g1").text == driver.one("r2", "积分", "g1").text
+    assert driver.one("r2", "帮助！").text == driver.one("r2", "帮助").text
+
+
+def test_free_text_keeps_the_punctuation_that_ends_it(driver: Driver) -> None:
+    driver.say("r1", "提议 周末打扫卫生吧！", "g1")
+    assert _topics(driver) == ["周末打扫卫生吧！"]
+    driver.say("r1", "反映 楼道灯坏了。", "g1")
+    assert _requests(driver) == ["楼道灯坏了。"]
+    before = driver.snapshot()
+    assert "写上哪里" in driver.one("r1", "反映。").text
+    assert driver.snapshot() == before
+
+
+def test_common_words_reach_their_commands(driver: Driver) -> None:
+    driver.say("owner", SHIFT, "g1")
+    driver.say("r2", "报名 1", "g1")
+    driver.say("r1", "投诉 楼下每天半夜噪音", "g1")
+    driver.say("r1", "舉報：有人亂丟垃圾", "g1")
+    assert _requests(driver) == ["楼下每天半夜噪音", "有人亂丟垃圾"]
+    assert driver.one("r2", "使用说明").text == driver.one("r2", "帮助").text
+    mine = driver.one("r2", "我的报名", "g1")
+    assert mine.private and mine.text == driver.one("r2", "值班表 我的").text
+    assert driver.one("r1", "我的訴求").text == driver.one("r1", "诉求").text
+    assert driver.one("r1", "排行榜").text == driver.one("r1", "积分榜").text
+    assert driver.one("r1", "查积分").text == driver.one("r1", "积分").text
+
+
+def test_a_free_text_keyword_glued_to_its_words_works_in_a_private_chat(driver: Driver) -> None:
+    driver.say("r1", "報修樓道燈壞了", "g1")
+    driver.say("r1", "投诉楼下每天半夜噪音", "g1")
+    assert _requests(driver) == []
+    reported = driver.say("r1", "報修樓道燈壞了")
+    assert "已收到您反映的问题，编号 1" in reported[0].text
+    driver.say("r1", "投诉楼下每天半夜噪音！")
+    assert _requests(driver) == ["樓道燈壞了", "楼下每天半夜噪音！"]
+    assert "群里" in driver.one("r1", "提议周末打扫卫生").text
+    assert "没看懂您的意思" in driver.one("r1", "报修一下").text
+    assert _requests(driver) == ["樓道燈壞了", "楼下每天半夜噪音！"]

@@ -141,13 +141,33 @@ def test_silent_households_are_named_with_their_estate(app: App) -> None:
 
 @pytest.mark.parametrize(
     "typed",
-    ["收到！", "收到。", "收到收到", "收到👌", "已阅", "收到了，谢谢", "收到 谢谢", "好的收到!"],
+    [
+        "收到！",
+        "收到。",
+        "收到收到",
+        "收到👌",
+        "已阅",
+        "收到了，谢谢",
+        "收到 谢谢",
+        "好的收到!",
+        "已收到。",
+        "已收到！！",
+    ],
 )
 def test_shou_dao_with_thanks_punctuation_or_emoji_is_a_receipt(app: App, typed: str) -> None:
     driver = build(app)
     _send(driver, "通知 全部 | 明天上午停水 | 回执 截止 明天18:00")
     assert "已收到您的回执" in driver.one("r2", typed, "g1").text
     assert "1号院：1/4 户已回执" in driver.say("sec", "回执")[0].text
+
+
+def test_a_second_shou_dao_ending_in_punctuation_is_told_it_was_counted(app: App) -> None:
+    driver = build(app)
+    _send(driver, "通知 全部 | 明天上午停水 | 回执 截止 明天18:00")
+    assert "已收到您的回执" in driver.one("r2", "已收到", "g1").text
+    assert "已经回执过" in driver.one("r2", "已收到。", "g1").text
+    with session_of(app) as session:
+        assert session.scalar(select(func.count()).select_from(NoticeReceipt)) == 1
 
 
 def test_a_notice_dialog_cancelled_says_no_notice_was_sent(app: App) -> None:

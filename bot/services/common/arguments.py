@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.errors import DomainError
-from bot.services.common.keywords import normalise, with_digits
+from bot.services.common.keywords import normalise, with_digits, without_ending
 
 _WORD_SEPARATORS = re.compile(r"[\s,，、;；]+")
 _ITEM_SEPARATOR = re.compile(r"\s*[|｜]\s*")
@@ -65,9 +65,10 @@ def numbers_and_ranges(text: str, usage: str, limit: int, *, too_many: str) -> l
 
 
 def number_and_rest(text: str, usage: str) -> tuple[int, str]:
-    """A leading item number (`3`, `#3`, `三`) and the text after it, as typed."""
+    """A leading item number (`3`, `#3`, `三`) and the text after it, as typed; a number
+    with nothing after it may end the sentence (`驳回 3。`)."""
     head, *rest = text.split(maxsplit=1) or [""]
-    number = as_number(head)
+    number = as_number(head if rest else without_ending(head))
     if number is None:
         raise DomainError(usage)
     return number, rest[0] if rest else ""

@@ -21,6 +21,8 @@ _NUMERAL_RUN = re.compile(
     rf"(?:(?<=^)|(?<=[{_APART}]))([{_NUMERAL}]+)(?=$|[{_APART}])"
     rf"|(?<![{_NUMERAL}])([{_NUMERAL}]+)(?={_COUNTED})"
 )
+# Sentence punctuation ending a message, as typed or folded: 。！？.!?… (repeated).
+_ENDING = frozenset(".!?。！？．｡…")
 # Text that opens with a number: 2, 二, 三号, 一号班 (but not 一下 or 一起).
 _LEADING_NUMBER = re.compile(rf"\d|[{_NUMERAL}]+(?:$|[{_APART}]|号|號|班)")
 
@@ -28,6 +30,14 @@ _LEADING_NUMBER = re.compile(rf"\d|[{_NUMERAL}]+(?:$|[{_APART}]|号|號|班)")
 def normalise(text: str) -> str:
     """NFKC-fold and trim, so full-width digits, spaces, colons and bars read as plain ones."""
     return unicodedata.normalize("NFKC", text).strip()
+
+
+def without_ending(text: str) -> str:
+    """`text` without the sentence punctuation and spaces it ends with: 报名 2。 -> 报名 2."""
+    end = len(text)
+    while end and (text[end - 1] in _ENDING or text[end - 1].isspace()):
+        end -= 1
+    return text[:end]
 
 
 def folded(text: str) -> str:
