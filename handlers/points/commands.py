@@ -86,8 +86,7 @@ def award(ctx: Context, args: str) -> list[Reply | Envelope]:
     done = points.award_named(ctx.session, ctx.now, ctx.resident, community, ctx.circle, typed)
     data = {"amount": done.amount, "category": done.category.value, "reason": done.reason}
     awarded = Reply("points.awarded", {"names": done.names, **data})
-    # An award may be praised in the group; a deduction and its reason are private.
-    told: list[Reply | Envelope] = [awarded] if done.amount > 0 else privately(ctx, awarded)
+    told: list[Reply | Envelope] = [awarded] if done.praised else privately(ctx, awarded)
     for member, balance in zip(done.members, done.balances, strict=True):
         if member.id != ctx.resident.id:
             notice = Reply("points.awarded_you", {"balance": balance, **data})

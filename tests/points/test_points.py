@@ -126,6 +126,19 @@ def test_a_deduction_typed_in_a_group_is_told_privately(app: App) -> None:
     assert balances(app) == [(2, 2)]
 
 
+def test_an_award_to_someone_off_the_boards_is_not_praised_in_the_group(app: App) -> None:
+    driver = build(app)
+    set_rules(driver)
+    driver.say("r2", "积分榜 不显示我")
+    told = driver.say("sec", "加分 @r2 5 巡逻", "g1")
+    assert [s.text for s in told if not s.private] == ["王书记，已记下，详情已私信发给您。"]
+    private = {s.chat: s.text for s in told if s.private}
+    assert private["sec"] == "已给 r2 加 5 分（巡逻）。" and "r2" in private
+    assert balances(app) == [(5, 5)]
+    driver.say("r2", "积分榜 显示我")
+    assert "r2 加 1 分（巡逻）" in driver.say("sec", "加分 @r2 1 巡逻", "g1")[0].text
+
+
 def test_recycling_by_address_in_a_group_names_nobody_there(app: App) -> None:
     driver = build(app)
     set_rules(driver)

@@ -22,6 +22,7 @@ from models import (
     Place,
     PointsCategory,
     PointsSource,
+    RankOptOut,
     Resident,
     Shift,
     VolunteerHours,
@@ -68,6 +69,9 @@ class Awarded:
     reason: str
     balances: list[int]
     members: list[Resident]
+    # Whether the group may hear it: an award (a deduction is private) to nobody who asked
+    # to be left off the boards.
+    praised: bool
 
 
 def _category(reason: str, amount: int) -> tuple[PointsCategory, str]:
@@ -127,7 +131,10 @@ def award(
             category=category.value,
         )
     names = [m.display_name for m in members]
-    return Awarded(names, amount, category, reason, balances, members)
+    ids = [m.id for m in members]
+    unnamed = session.scalar(select(RankOptOut.resident_id).where(RankOptOut.resident_id.in_(ids)))
+    praised = amount > 0 and unnamed is None
+    return Awarded(names, amount, category, reason, balances, members, praised)
 
 
 def award_named(
