@@ -64,6 +64,12 @@ def poll_reply(session: Session, poll: Poll, zone: ZoneInfo, now: datetime) -> R
     return Reply("deliberation.poll", data, choices=_buttons(poll) if not data["closed"] else [])
 
 
+def ballot_reply(poll: Poll, zone: ZoneInfo) -> Reply:
+    """A poll's question and options to pick from, with no counts (in a private chat)."""
+    data = _basics(poll, zone) | {"options": [[o.position, o.label] for o in poll.options]}
+    return Reply("deliberation.ballot", data, choices=_buttons(poll))
+
+
 def _buttons(poll: Poll) -> list[list[Choice]]:
     command = f"/vote {poll.number} "
     if poll.kind == PollKind.YES_NO:
