@@ -180,6 +180,41 @@ def test_a_polls_menu_is_shown_only_to_who_may_vote_in_it(
         assert session.scalars(select(Menu)).all() == []
 
 
+def test_a_reminder_lists_the_options_and_a_bare_number_then_votes(text_town: Driver) -> None:
+    town = text_town
+    long = "在南门外的空地上新建一排带雨棚的电动车充电桩"
+    town.one("owner", f"发起投票 装哪种充电桩 | 快充 | 慢充 | {long} | 截止 2天", "g1")
+    town.one("r3", "投票 1 1", "g1")
+    clock = town.app.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(clock.now() + timedelta(days=1, hours=1))
+    sent = town.received(town.app.scheduler.tick(clock.now()))
+    reminder = next(s for s in sent if s.chat == "r2")
+    assert "提醒：投票 #1「装哪种充电桩」" in reminder.text
+    assert "1. 快充 —— 回复「投票 1 1」" in reminder.text
+    assert "2. 慢充 —— 回复「投票 1 2」" in reminder.text
+    cut = "3. 在南门外的空地上新建一排带雨棚的电动车… —— 回复「投票 1 3」"
+    assert cut in reminder.text, "long options are cut short"
+    assert "在群里" not in reminder.text and len(reminder.text) < 150
+    assert "已投票（#1）：慢充" in town.one("r2", "2").text
+    assert counts(town.app, 1) == [1, 1, 0]
+
+
+def test_with_buttons_a_reminder_carries_the_options_as_buttons(town: Driver) -> None:
+    town.one("owner", "发起投票 换物业吗 | 表决 | 截止 2天", "g1")
+    clock = town.app.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(clock.now() + timedelta(days=1, hours=1))
+    sent = town.received(town.app.scheduler.tick(clock.now()))
+    reminder = next(s for s in sent if s.chat == "r2")
+    assert reminder.buttons == [
+        [("同意", "/vote 1 1"), ("反对", "/vote 1 2"), ("弃权", "/vote 1 3")]
+    ]
+    assert "点下面的按钮" in reminder.text
+    assert "已投票（#1）：弃权" in town.press("r2", reminder, "弃权").text
+    assert counts(town.app, 1) == [0, 0, 1]
+
+
 def test_a_scope_typed_in_traditional_characters_finds_the_stored_place(town: Driver) -> None:
     posted = town.one("owner", "发起投票 大门改造 | 南门扩建 | 东门新建 | 范围 1號院/3號樓", "g1")
     assert "投票 #1" in posted.text, posted.text

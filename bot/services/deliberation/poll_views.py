@@ -124,8 +124,9 @@ def draw_chart(session: Session, poll: Poll, folder: Path) -> Path:
 
 
 def reminder_reply(poll: Poll, zone: ZoneInfo) -> Reply:
-    """The private reminder to someone who has not voted."""
-    return Reply("deliberation.remind_voter", _basics(poll, zone))
+    """The private reminder to someone who has not voted, with the options to vote by."""
+    data = _basics(poll, zone) | {"options": [[o.position, o.label] for o in poll.options]}
+    return Reply("deliberation.remind_voter", data, choices=_buttons(poll))
 
 
 def waiting_reply(poll: Poll, zone: ZoneInfo, counted: Turnout) -> Reply:
