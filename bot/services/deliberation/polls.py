@@ -201,7 +201,7 @@ def _labels(kind: PollKind, options: list[str], settings: PollSettings) -> list[
     if kind == PollKind.MULTIPLE:
         k = settings.max_choices or 0
         if not 2 <= k <= len(options):
-            raise DomainError("deliberation.bad_choose", count=len(options))
+            raise DomainError("deliberation.bad_choose", count=len(options), choose=k)
     return options
 
 
