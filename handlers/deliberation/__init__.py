@@ -3,7 +3,8 @@
 Topics and polls are numbered within their community (议题 #3, 投票 #2), and those
 numbers are what people type. `投票 1` with a single number picks option 1 of the
 one open poll posted in this circle; with two or more numbers, the first is the
-poll and the rest are options: `投票 2 1 3`.
+poll and the rest are options: `投票 2 1 3`. In a private chat, where there is no
+circle, `投票 2` offers poll 2's options to pick from.
 """
 
 from __future__ import annotations

@@ -63,9 +63,12 @@ def _in_words(text: str) -> polls.VoteRequest:
 
 
 def vote(ctx: Context, args: str) -> Reply:
-    """Vote: `投票 1` (option 1 of this circle's open poll), `投票 同意` (the option's words)
-    or `投票 2 1 3` and `投票 2 同意` (poll 2)."""
+    """Vote: `投票 1` (option 1 of this circle's open poll), `投票 同意` (the option's words),
+    `投票 2 1 3` or `投票 2 同意` (poll 2); privately, `投票 2` offers poll 2's options."""
     request = vote_request(args)
+    if not ctx.is_group and request.number is None and request.picks:
+        # Without a circle, one number can only name the poll.
+        return polls.ballot(ctx.session, where(ctx), ctx.settings.secret, request.picks[0])
     done = polls.vote(
         ctx.session, where(ctx), ctx.settings.secret, request, ctx.settings.deliberation
     )

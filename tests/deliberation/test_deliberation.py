@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from bot.adapters.console import console_platform
 from bot.app import App, bootstrap
 from bot.clock import VirtualClock
 from bot.config import DeliberationSettings, GeneralSettings, Settings
 from bot.db import Database
 from bot.messages import ChatKind, ChatRef, EventKind, Incoming, PlatformTraits, UserRef
-from models import OutboxMessage, Place, PlaceKind
+from models import Menu, OutboxMessage, Place, PlaceKind
 from tests.support.community import (
     bind_approved,
     bind_elsewhere,
@@ -30,6 +32,15 @@ from tests.support.driver import Driver, Sent
 def town(app: App) -> Driver:
     """The test community with households r1 (two people), r2, r3 and r4 in 1号院."""
     return build(app)
+
+
+@pytest.fixture
+def text_town(db: Database, clock: VirtualClock, tmp_path: Path) -> Iterator[Driver]:
+    """The test community on a platform without buttons, like WeChat."""
+    settings = Settings(general=GeneralSettings(data_dir=str(tmp_path / "data")))
+    application = bootstrap(settings, clock, db=db, platforms=console_platform("text"))
+    yield build(application, buttons=False)
+    application.close()
 
 
 def _texts(answers: list[object]) -> str:
@@ -107,6 +118,109 @@ def test_without_buttons_the_options_are_numbered_lines_to_type(app: App) -> Non
     assert "1. 周六 —— 0 票（0%）—— 回复「投票 1 1」" in posted.text
     assert "2. 周日 —— 0 票（0%）—— 回复「投票 1 2」" in posted.text
     assert "已投票（#1）：周六、周日" in town.one("r2", "投票 1 1 2", "g1").text
+
+
+def test_in_private_a_polls_number_shows_its_options_and_a_bare_number_then_votes(
+    text_town: Driver,
+) -> None:
+    town = text_town
+    town.one("owner", "发起投票 装哪种充电桩 | 快充 | 慢充 | 截止 3天", "g1")
+    menu = town.one("r2", "投票 1")
+    assert menu.private and "投票 #1：装哪种充电桩" in menu.text
+    assert "1. 快充" in menu.text and "2. 慢充" in menu.text and "回复「1」" in menu.text
+    assert counts(town.app, 1) == [0, 0]
+    assert "已投票（#1）：慢充" in town.one("r2", "2").text
+    assert counts(town.app, 1) == [0, 1]
+    assert "没看懂" in town.one("r2", "1").text, "the menu is used up"
+    assert "已投票（#1）：快充" in town.one("r3", "投票 1", "g1").text, "in a group, an option"
+    town.one("r4", "/lang en")
+    english = town.one("r4", "/vote 1").text
+    assert "Poll #1" in english and "1. 快充" in english
+    assert counts(town.app, 1) == [1, 1]
+
+
+def test_with_buttons_a_polls_number_in_private_offers_its_options_as_buttons(
+    town: Driver,
+) -> None:
+    town.one("owner", "发起投票 换物业吗 | 表决 | 截止 3天", "g1")
+    menu = town.one("r2", "投票 1")
+    assert menu.buttons == [[("同意", "/vote 1 1"), ("反对", "/vote 1 2"), ("弃权", "/vote 1 3")]]
+    assert "已投票（#1）：反对" in town.press("r2", menu, "反对").text
+    assert counts(town.app, 1) == [0, 1, 0]
+
+
+def test_an_anonymous_vote_picked_from_the_private_menu_is_never_echoed(
+    text_town: Driver,
+) -> None:
+    town = text_town
+    town.one("owner", "发起投票 换物业吗 | 表决 | 匿名", "g1")
+    assert "匿名" in town.one("r2", "投票 1").text
+    voted = town.one("r2", "2").text
+    assert "匿名投票" in voted
+    assert not any(word in voted for word in ("同意", "反对", "弃权"))
+    assert counts(town.app, 1) == [0, 1, 0]
+    with session_of(town.app) as session:
+        assert session.scalars(select(Menu)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("user", "expected"),
+    [
+        ("r8", "您不在投票 #1 的范围内"),
+        ("r1b", "您家已经在投票 #1 投过票了"),
+        ("stranger", "请先登记您家"),
+    ],
+)
+def test_a_polls_menu_is_shown_only_to_who_may_vote_in_it(
+    text_town: Driver, user: str, expected: str
+) -> None:
+    town = text_town
+    register(town, "r8", "1-1-101", chat="g2")
+    town.say("stranger", "你好", "g1")
+    town.one("owner", "发起投票 院里的事 | 甲 | 乙", "g1")
+    town.one("r1", "投票 1 1", "g1")
+    town.one(user, "帮助")
+    before = town.snapshot()
+    answer = town.one(user, "投票 1").text
+    assert expected in answer and "院里的事" not in answer
+    assert town.snapshot() == before
+    with session_of(town.app) as session:
+        assert session.scalars(select(Menu)).all() == []
+
+
+def test_a_reminder_lists_the_options_and_a_bare_number_then_votes(text_town: Driver) -> None:
+    town = text_town
+    long = "在南门外的空地上新建一排带雨棚的电动车充电桩"
+    town.one("owner", f"发起投票 装哪种充电桩 | 快充 | 慢充 | {long} | 截止 2天", "g1")
+    town.one("r3", "投票 1 1", "g1")
+    clock = town.app.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(clock.now() + timedelta(days=1, hours=1))
+    sent = town.received(town.app.scheduler.tick(clock.now()))
+    reminder = next(s for s in sent if s.chat == "r2")
+    assert "提醒：投票 #1「装哪种充电桩」" in reminder.text
+    assert "1. 快充 —— 回复「投票 1 1」" in reminder.text
+    assert "2. 慢充 —— 回复「投票 1 2」" in reminder.text
+    cut = "3. 在南门外的空地上新建一排带雨棚的电动车… —— 回复「投票 1 3」"
+    assert cut in reminder.text, "long options are cut short"
+    assert "在群里" not in reminder.text and len(reminder.text) < 150
+    assert "已投票（#1）：慢充" in town.one("r2", "2").text
+    assert counts(town.app, 1) == [1, 1, 0]
+
+
+def test_with_buttons_a_reminder_carries_the_options_as_buttons(town: Driver) -> None:
+    town.one("owner", "发起投票 换物业吗 | 表决 | 截止 2天", "g1")
+    clock = town.app.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(clock.now() + timedelta(days=1, hours=1))
+    sent = town.received(town.app.scheduler.tick(clock.now()))
+    reminder = next(s for s in sent if s.chat == "r2")
+    assert reminder.buttons == [
+        [("同意", "/vote 1 1"), ("反对", "/vote 1 2"), ("弃权", "/vote 1 3")]
+    ]
+    assert "点下面的按钮" in reminder.text
+    assert "已投票（#1）：弃权" in town.press("r2", reminder, "弃权").text
+    assert counts(town.app, 1) == [0, 0, 1]
 
 
 def test_a_scope_typed_in_traditional_characters_finds_the_stored_place(town: Driver) -> None:
@@ -395,6 +509,8 @@ BAD_INPUT = [
     ("r2", "办结 1", "g1", "只有本圈管理员或社区书记可以处理议题 #1"),
     ("owner", "办结 1", "g1", "还没有决议"),
     ("stranger", "投票 1 1", "g1", "请先登记您家"),
+    ("owner", "发起投票 问题 | 甲 | 乙 | 多选 5", "g1", "只有 2 个选项，「多选」最多写 2"),
+    ("owner", "发起投票 问题 | 甲 | 乙 | 多选 1", "g1", "「多选」至少写 2"),
 ]
 
 

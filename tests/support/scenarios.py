@@ -207,6 +207,7 @@ DELIBERATION: list[Line] = [
     ("owner2", "发起投票 装在哪 | 东门口 | 西门口 | 南边", "g2"),
     ("owner2", "投票 门口", "g2"),
     ("owner2", "投票 北边", "g2"),
+    ("r3", "投票 1", None),
 ]
 DELIBERATION_LATER: list[Line] = [
     ("owner", "决议 1 增设 | 负责 物业 | 期限 2026-11-20", "g1"),

@@ -179,6 +179,21 @@ def _require_voter(session: Session, now: datetime, poll: Poll, resident: Reside
         raise DomainError("deliberation.household_unverified", number=poll.number)
 
 
+def require_ballot_open(
+    session: Session, now: datetime, secret: bytes, poll: Poll, resident: Resident
+) -> None:
+    """Refuse, as casting would, someone who may not vote in a poll now, or whose ballot
+    there is cast for good."""
+    _require_voter(session, now, poll, resident)
+    if poll.kind == PollKind.MULTIPLE or poll.changeable:
+        return
+    key = voter_key(secret, poll, resident)
+    if session.scalar(
+        select(Ballot.voter_key).where(Ballot.poll_id == poll.id, Ballot.voter_key == key)
+    ):
+        raise _already(poll)
+
+
 def choice_limit(poll: Poll) -> int:
     """How many options one ballot may hold."""
     return poll.max_choices if poll.kind == PollKind.MULTIPLE else 1

@@ -64,6 +64,12 @@ def poll_reply(session: Session, poll: Poll, zone: ZoneInfo, now: datetime) -> R
     return Reply("deliberation.poll", data, choices=_buttons(poll) if not data["closed"] else [])
 
 
+def ballot_reply(poll: Poll, zone: ZoneInfo) -> Reply:
+    """A poll's question and options to pick from, with no counts (in a private chat)."""
+    data = _basics(poll, zone) | {"options": [[o.position, o.label] for o in poll.options]}
+    return Reply("deliberation.ballot", data, choices=_buttons(poll))
+
+
 def _buttons(poll: Poll) -> list[list[Choice]]:
     command = f"/vote {poll.number} "
     if poll.kind == PollKind.YES_NO:
@@ -118,8 +124,9 @@ def draw_chart(session: Session, poll: Poll, folder: Path) -> Path:
 
 
 def reminder_reply(poll: Poll, zone: ZoneInfo) -> Reply:
-    """The private reminder to someone who has not voted."""
-    return Reply("deliberation.remind_voter", _basics(poll, zone))
+    """The private reminder to someone who has not voted, with the options to vote by."""
+    data = _basics(poll, zone) | {"options": [[o.position, o.label] for o in poll.options]}
+    return Reply("deliberation.remind_voter", data, choices=_buttons(poll))
 
 
 def waiting_reply(poll: Poll, zone: ZoneInfo, counted: Turnout) -> Reply:

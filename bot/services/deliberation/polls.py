@@ -32,7 +32,13 @@ from bot.services.common.quiet import QuietHours, quiet_hours
 from bot.services.community import households
 from bot.services.community.grid import resolve_place
 from bot.services.deliberation import poll_views
-from bot.services.deliberation.ballots import Vote, ballot_count, cast, lock
+from bot.services.deliberation.ballots import (
+    Vote,
+    ballot_count,
+    cast,
+    lock,
+    require_ballot_open,
+)
 from bot.services.deliberation.poll_spec import PollSettings, PollSpec
 from bot.services.deliberation.standings import publish, require_visible, turnout
 from bot.services.deliberation.topics import UNDECIDED, find
@@ -195,7 +201,7 @@ def _labels(kind: PollKind, options: list[str], settings: PollSettings) -> list[
     if kind == PollKind.MULTIPLE:
         k = settings.max_choices or 0
         if not 2 <= k <= len(options):
-            raise DomainError("deliberation.bad_choose", count=len(options))
+            raise DomainError("deliberation.bad_choose", count=len(options), choose=k)
     return options
 
 
@@ -538,6 +544,13 @@ def vote(
         refresh_every=timedelta(seconds=rules.live_edit_seconds),
         batch_every=timedelta(minutes=rules.anonymous_tally_minutes),
     )
+
+
+def ballot(session: Session, where: Where, secret: bytes, number: int) -> Reply:
+    """Poll `number`'s options to pick from, for someone who may vote in it now."""
+    shown = _numbered(session, where.circle, where.resident, number)
+    require_ballot_open(session, where.now, secret, shown, where.resident)
+    return poll_views.ballot_reply(shown, where.zone)
 
 
 def result(session: Session, where: Where, secret: bytes, number: int | None) -> Reply:
