@@ -22,7 +22,8 @@ def _due(ctx: Context, done: requests.Acted) -> str:
 
 
 def report(ctx: Context, args: str) -> list[Reply | Envelope]:
-    """`报修 3号楼门口路灯坏了`: the number and who handles it; in a group, details privately."""
+    """`报修 3号楼门口路灯坏了`: the number and who handles it; in a group, details privately;
+    sent again with a photo, the photo is added to it."""
     done = requests.report(
         ctx.session,
         ctx.now,
@@ -33,6 +34,9 @@ def report(ctx: Context, args: str) -> list[Reply | Envelope]:
         ctx.default_language,
         ctx.incoming.media,
     )
+    if isinstance(done, requests.Attached):
+        added = Reply("requests.photo_added", {"number": done.number}, audience=Audience.PRIVATE)
+        return [added, *done.envelopes]
     data = {
         "number": done.number,
         "category": done.category,

@@ -17,6 +17,7 @@ from bot.services.volunteering.shift_spec import parse_day
 from bot.services.volunteering.signups import Refused
 from handlers.access import actor_of, community_here
 from handlers.volunteering.common import bounded, duty, refusal, shift_numbers
+from models import SignUpStatus
 
 MAX_SIGNUPS = 10
 
@@ -101,27 +102,33 @@ def signup(ctx: Context, args: str) -> list[Reply | Envelope]:
     numbers = shift_numbers(bounded(args), "volunteering.signup_usage", MAX_SIGNUPS)
     community = community_here(ctx)
     done = signups.sign_up_for(ctx.session, duty(ctx), ctx.resident, community, numbers)
-    replies: list[Reply | Envelope] = [
-        refusal(outcome) if isinstance(outcome, Refused) else _joined(ctx, done.days, outcome)
-        for outcome in done.outcomes
-    ]
+    replies: list[Reply | Envelope] = []
+    for outcome in done.outcomes:
+        if isinstance(outcome, Refused):
+            replies.append(refusal(outcome))
+        else:
+            replies += _joined(ctx, done.days, outcome)
     return [*replies, *done.notices]
 
 
-def _joined(ctx: Context, days: int, joined: signups.Joined) -> Reply:
+def _joined(ctx: Context, days: int, joined: signups.Joined) -> list[Reply]:
+    """The sign-up answered; one held for approval is said plainly in a group, its reason
+    (the person's absences) only to them."""
     shift = joined.signup.shift
-    return Reply(
-        "volunteering.signed_up",
-        joined.shown
-        | {
-            "name": ctx.resident.display_name,
-            "status": joined.signup.status.value,
-            "position": joined.position,
-            "cancel_until": local_text(shift.cancel_until, ctx.zone),
-            "noshows": joined.noshows,
-            "days": days,
-        },
-    )
+    data = joined.shown | {
+        "name": ctx.resident.display_name,
+        "status": joined.signup.status.value,
+        "position": joined.position,
+        "cancel_until": local_text(shift.cancel_until, ctx.zone),
+        "noshows": joined.noshows,
+        "days": days,
+    }
+    if not ctx.is_group or joined.signup.status != SignUpStatus.PENDING:
+        return [Reply("volunteering.signed_up", data)]
+    return [
+        Reply("volunteering.signed_up", data | {"reason": False}),
+        Reply("volunteering.signed_up", data, audience=Audience.PRIVATE),
+    ]
 
 
 def cancel(ctx: Context, args: str) -> list[Reply | Envelope]:

@@ -391,3 +391,31 @@ def test_a_bare_shou_dao_answers_the_newest_notice_not_yet_acknowledged(app: App
             .order_by(Notice.number)
         ).all()
     assert [tuple(row) for row in numbers] == [(1, 3), (2, 3)]
+
+
+def test_a_shou_dao_typed_in_a_group_is_answered_privately_and_the_group_stays_quiet(
+    app: App,
+) -> None:
+    driver = build(app)
+    _send(driver, "通知 全部 | 周六停水 | 回执")
+    _send(driver, "通知 全部 | 周日停电 | 回执")
+    for user, typed, expected in [
+        (
+            "r2",
+            "收到",
+            "r2，已收到您的回执（通知 2）。谢谢！还有通知 1 等您回执，再回复「收到」就好。",
+        ),
+        (
+            "r3",
+            "收到！",
+            "r3，已收到您的回执（通知 2）。谢谢！还有通知 1 等您回执，再回复「收到」就好。",
+        ),
+        ("r2", "收到 2", "您已经回执过通知 2 了，不用再发。"),
+        ("r2", "收到 9", "现在没有需要回执的通知。"),
+    ]:
+        answers = driver.say(user, typed, "g1")
+        assert [(s.chat, s.private, s.text) for s in answers] == [(user, True, expected)]
+    # The follow-up line holds privately too: 收到 there answers notice 1.
+    assert driver.one("r2", "收到").text == "r2，已收到您的回执（通知 1）。谢谢！"
+    with session_of(app) as session:
+        assert session.scalar(select(func.count()).select_from(NoticeReceipt)) == 3

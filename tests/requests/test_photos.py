@@ -148,3 +148,14 @@ def test_mydata_says_a_photo_is_kept_with_my_request(town: Driver) -> None:
     mine = town.one("r1", "我的数据").text
     assert "1 号「3号楼门口路灯坏了」（待接单，附照片或文件）" in mine
     assert "2 号「5号楼楼道灯不亮」（待接单）" in mine
+
+
+def test_the_same_report_sent_again_with_a_photo_adds_the_photo(town: Driver, app: App) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    answers = town.say("r1", "报修 3号楼门口路灯坏了", "g1", media=PHOTO)
+    assert [(s.chat, "已经加到" in s.text) for s in answers if s.chat != "li"] == [("r1", True)]
+    assert [e.reply.image for e in town.answers if e.target.chat_id == "li"] == [PHOTO.as_path()]
+    assert _kept(app) == ("/tmp/路灯.jpg", None)
+    again = town.say("r1", "报修 3号楼门口路灯坏了", "g1", media=PHOTO)
+    assert [s.text for s in again] == ["您反映的问题已经受理过了（编号 1），不用再发。"]
+    assert _kept(app) == ("/tmp/路灯.jpg", None)

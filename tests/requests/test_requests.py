@@ -143,7 +143,7 @@ def test_routing_by_category_the_grid_worker_and_the_secretary_when_nobody_cover
     assert "环境卫生" in to(nobody, "r9") and "社区王书记" in to(nobody, "r9")
     assert "下水道" in to(nobody, "sec")
     assert "逐级" not in town.one("sec", "诉求规则 治安 逐级").text.split("修改")[0]
-    after = town.say("r1", "报修 楼道里有陌生人转悠")
+    after = town.say("r1", "报修 楼道里有陌生人敲门")
     assert "李党员" in to(after, "r1")
 
 
@@ -406,3 +406,37 @@ def test_a_report_made_before_a_private_chat_is_never_asked_for_again(app: App) 
     )
     with session_of(app) as session:
         assert session.scalar(select(func.count()).select_from(Request)) == 1
+
+
+def _requests(app: App) -> list[tuple[int, str]]:
+    with session_of(app) as session:
+        return [(r.number, r.text) for r in session.scalars(select(Request).order_by(Request.id))]
+
+
+def test_the_same_report_sent_again_is_not_filed_twice(town: Driver) -> None:
+    town.say("r1", "报修 楼道灯坏了", "g1")
+    for typed, chat in (
+        ("报修 楼道灯坏了", "g1"),
+        ("报修  楼道 灯坏了。", None),
+        ("反映 楼道灯坏了！", "g1"),
+    ):
+        answers = town.say("r1", typed, chat)
+        assert [s.text for s in answers] == ["您反映的问题已经受理过了（编号 1），不用再发。"]
+        assert answers[0].chat == (chat or "r1")
+    assert _requests(town.app) == [(1, "楼道灯坏了")]
+    # Someone else's report, or other words, is a request of its own.
+    assert "编号 2" in to(town.say("r2", "报修 楼道灯坏了"), "r2")
+    assert "编号 3" in to(town.say("r1", "报修 楼道灯坏了三天了"), "r1")
+    town.say("li", "接单 1")
+    town.say("li", "办结诉求 1 换了灯泡")
+    town.say("r1", "确认解决 1")
+    again = town.say("r1", "报修 楼道灯坏了")
+    assert "编号 4" in to(again, "r1") and "楼道灯坏了" in to(again, "li")
+
+
+def test_the_same_report_a_day_later_is_filed_again(town: Driver) -> None:
+    town.say("r1", "报修 楼道灯坏了", "g1")
+    _tick(town.app, hours=23)
+    assert "已经受理过了" in town.one("r1", "报修 楼道灯坏了").text
+    _tick(town.app, hours=1, minutes=1)
+    assert "编号 2" in to(town.say("r1", "报修 楼道灯坏了"), "r1")

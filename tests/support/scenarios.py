@@ -690,7 +690,7 @@ def requests(driver: Driver) -> None:
 
 def request_photos(driver: Driver) -> None:
     """A photo without words, one just after a report joining it, that request shown; then a
-    report of danger."""
+    report of danger, and the same sent again."""
     photo = Media(MediaKind.PHOTO, "console", "/tmp/路灯.jpg", "路灯.jpg", 80_000, saved=True)
     driver.say("r1", "", None, media=photo)
     driver.say("r1", "报修 2号楼楼道灯坏了", "g1")
@@ -699,6 +699,7 @@ def request_photos(driver: Driver) -> None:
         number = session.scalar(select(func.max(Request.number)))
     driver.say("sec", f"诉求 {number}")
     driver.say("r1", "求助 楼道里有人摔倒了", "g1")
+    driver.say("r1", "求助 楼道里有人摔倒了！", "g1")
 
 
 RARER_VOTES: list[Line] = [

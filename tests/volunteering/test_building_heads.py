@@ -84,11 +84,11 @@ def test_a_building_head_is_asked_to_approve_a_sign_up_for_their_building_s_shif
     town.say("bh", SHIFT.replace("2026-11-24", "2026-11-25"), "g4")
     town.say("owner", "排班 门岗 | 2026-11-25 14:00-16:00 | 2人", "g1")
     asked = town.say("r2", "报名 2", "g4")
-    assert "需要管理员批准" in asked[0].text
-    assert {s.chat for s in asked if s.private} == {"owner4", "bh"}
+    assert "等管理员批准" in asked[0].text
+    assert {s.chat for s in asked if s.private} == {"r2", "owner4", "bh"}
     assert "已批准 r2 报名 #2" in town.say("bh", "批准 2 @r2", "g4")[0].text
     assert statuses(town.app, 2) == {"r2": SignUpStatus.SIGNED_UP}
-    assert "需要管理员批准" in town.say("r2", "报名 3", "g1")[0].text
+    assert "等管理员批准" in town.say("r2", "报名 3", "g1")[0].text
     before = town.snapshot()
     assert town.one("bh", "批准 3 @r2", "g1").text == REFUSED
     assert town.snapshot() == before

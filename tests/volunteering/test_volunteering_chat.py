@@ -288,13 +288,33 @@ def test_a_sign_up_after_no_shows_asks_the_admins_who_approve_with_a_button(
     town.say("owner", "缺勤 1 1", "g1")
     town.one("owner", "排班 门岗值守 | 2026-11-25 08:00-10:00 | 2人 | 2号门", "g1")
     asked = town.say("r2", "报名 2", "g1")
-    assert "需要管理员批准" in asked[0].text
+    assert "等管理员批准" in asked[0].text
     request = next(s for s in asked if s.private and s.chat == "owner")
     assert "近 30 天缺勤 1 次" in request.text
     assert request.buttons == [[("批准", "/approve 2 @r2"), ("不批准", "/decline 2 @r2")]]
     approved = town.say("owner", request.tokens["批准"], event=EventKind.PRESS)
     assert "已批准 r2 报名 #2" in approved[0].text
     assert approved[1].chat == "r2" and "管理员批准了您报名 #2" in approved[1].text
+
+
+def test_a_held_sign_up_keeps_the_absences_out_of_the_group(town: Driver) -> None:
+    town.one("sec", "值班设置 缺勤 1次", "g1")
+    town.say("r2", "报名 1", "g1")
+    advance(town.app, hours=23)
+    town.say("owner", "缺勤 1 1", "g1")
+    town.one("owner", "排班 门岗值守 | 2026-11-25 08:00-10:00 | 2人 | 2号门", "g1")
+    town.one("owner", "排班 门岗值守 | 2026-11-26 08:00-10:00 | 2人 | 2号门", "g1")
+    asked = town.say("r2", "报名 2", "g1")
+    group = [s.text for s in asked if s.chat == "g1"]
+    shift = "#2 门岗值守 · 2号门（11月25日 周三 08:00–10:00）"
+    assert group[0] == f"r2 报名了 {shift}，等管理员批准，批准后会通知您。"
+    assert all("缺勤" not in text for text in group)
+    mine = [s.text for s in asked if s.chat == "r2"]
+    assert len(mine) == 1 and "因近 30 天缺勤 1 次，需要管理员批准" in mine[0]
+    assert "近 30 天缺勤 1 次" in next(s.text for s in asked if s.chat == "owner")
+    # Privately, the one answer gives the reason, as before.
+    alone = town.say("r2", "报名 3")
+    assert alone[0].chat == "r2" and "因近 30 天缺勤 1 次，需要管理员批准" in alone[0].text
 
 
 def test_a_secretary_reads_and_changes_the_duty_rules(town: Driver) -> None:

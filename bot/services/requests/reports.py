@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,6 +13,7 @@ from bot.config import Settings
 from bot.errors import DomainError
 from bot.messages import Envelope, Media, MediaKind
 from bot.services.common import access
+from bot.services.common.keywords import normalise
 from bot.services.common.numbering import next_number
 from bot.services.requests import chain
 from bot.services.requests.categories import category_and_text, emergency
@@ -24,6 +26,12 @@ from models import Circle, Layer, Place, Request, RequestStatus, Resident, StepK
 MAX_TEXT = 500
 # WeChat carries no caption: a picture sent this soon after a report goes with it.
 ATTACH_WINDOW = timedelta(minutes=5)
+# The same words again from the same reporter within a day, while the first is still being
+# handled, are a resend (the elderly send again when unsure it went), not a new problem.
+REPEAT_WINDOW = timedelta(days=1)
+_HANDLING = (RequestStatus.OPEN, RequestStatus.TAKEN)
+_SPACES = re.compile(r"\s+")
+_TRAILING = re.compile(r"[\s.,!?;:~…。，、！？；：～·]+$")
 
 
 @dataclass(frozen=True)
@@ -43,15 +51,22 @@ def report(
     typed: str,
     language: str,
     media: Media | None = None,
-) -> Acted:
+) -> Acted | Attached:
     """Keep the request (with the picture or file sent along, for its owners only), route it
-    by the reporter's place and its category, tell its owner."""
+    by the reporter's place and its category, tell its owner. The same report sent again is
+    not filed twice: its picture, if the first had none, goes with the first (Attached)."""
     category, text = category_and_text(typed)
     if not text:
         raise DomainError("requests.photo_needs_words" if media else "requests.empty")
     if len(text) > MAX_TEXT:
         raise DomainError("core.argument_too_long", limit=MAX_TEXT)
     community = access.community_for(session, reporter, circle)
+    earlier = _same_report(session, now, reporter, community, text)
+    if earlier is not None:
+        if media is None or earlier.image is not None or earlier.document is not None:
+            raise DomainError("requests.already_reported", number=earlier.number)
+        _keep(earlier, media)
+        return Attached(earlier.number, to_owner(session, earlier, settings, language))
     place = _where(reporter, circle, community)
     request = Request(
         community_id=community.id,
@@ -110,6 +125,27 @@ def attach_later(
         return None
     _keep(request, media)
     return Attached(request.number, to_owner(session, request, settings, language))
+
+
+def _same_report(
+    session: Session, now: datetime, reporter: Resident, community: Place, text: str
+) -> Request | None:
+    """The reporter's request of the last day, still being handled, in the same words."""
+    recent = session.scalars(
+        select(Request).where(
+            Request.community_id == community.id,
+            Request.reporter_id == reporter.id,
+            Request.created_at >= now - REPEAT_WINDOW,
+            Request.status.in_(_HANDLING),
+        )
+    )
+    wanted = _plain(text)
+    return next((request for request in recent if _plain(request.text) == wanted), None)
+
+
+def _plain(text: str) -> str:
+    """The words alone: full-width folded, no spaces, no punctuation at the end."""
+    return _TRAILING.sub("", _SPACES.sub("", normalise(text).lower()))
 
 
 def _keep(request: Request, media: Media) -> None:
