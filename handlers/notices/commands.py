@@ -135,17 +135,19 @@ def ack(ctx: Context, args: str) -> list[Reply]:
     """`收到`: a receipt for the newest open notice here not yet acknowledged (`收到 3` for
     notice 3); chat where none is open. Words after it are the resident's own
     (收到，我明天不去了), not a mistake. Typed in a group, the answer goes to the person
-    alone: a busy group's thirty 收到 would otherwise each get a public reply."""
+    alone: a busy group's thirty 收到 would otherwise each get a public reply. Where it
+    cannot reach them yet, the short answer beats a longer pointer in the group."""
     number = as_number(args.strip())
+    quiet = Audience.PRIVATE if ctx.reaches_privately else Audience.HERE
     try:
         done = notices.acknowledge(ctx.session, ctx.now, ctx.resident, ctx.circle, number)
     except DomainError as refusal:
         if ctx.pressed:
             raise
-        return [Reply(refusal.key, refusal.data, audience=Audience.PRIVATE)]
+        return [Reply(refusal.key, refusal.data, audience=quiet)]
     if done is None:
         return []
-    audience = Audience.TOAST if ctx.pressed else Audience.PRIVATE
+    audience = Audience.TOAST if ctx.pressed else quiet
     data = {"number": done.number, "name": done.name, "waiting": done.waiting}
     return [Reply("notices.acked", data, audience=audience)]
 
