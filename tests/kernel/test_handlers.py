@@ -227,8 +227,9 @@ def test_a_building_head_cannot_make_someone_a_secretary(chat: Driver) -> None:
 def test_a_second_join_to_another_household_asks_to_confirm_the_move(chat: Driver) -> None:
     _register(chat, "u1", "3-2-301", "张三")
     before = chat.snapshot()
-    ask = chat.one("u1", "登记 3-1-101", "g1")
+    ask, told = chat.say("u1", "登记 3-1-101", "g1")
     assert "要改为" in ask.text and ask.buttons[0][0] == ("确认搬迁", "/move 3-1-101")
+    assert "301" not in ask.text and told.private and "301" in told.text
     assert chat.snapshot() == before
     moved = chat.press("u1", ask, "确认搬迁", "g1")
     assert "已改为" in moved.text and chat.household_of("u1") == "101"
