@@ -139,6 +139,41 @@ def test_language_per_person_and_per_circle(chat: Driver) -> None:
     assert "Only the circle's admins" in refused.text
 
 
+@pytest.mark.parametrize(
+    ("word", "language", "done"),
+    [
+        ("正體", "zh-Hant", "好的，以後用繁體中文和您說話。"),
+        ("正体", "zh-Hant", "好的，以後用繁體中文和您說話。"),
+        ("繁體", "zh-Hant", "好的，以後用繁體中文和您說話。"),
+        ("繁体", "zh-Hant", "好的，以後用繁體中文和您說話。"),
+        ("中文繁體", "zh-Hant", "好的，以後用繁體中文和您說話。"),
+        ("台灣", "zh-Hant", "好的，以後用繁體中文和您說話。"),
+        ("台湾", "zh-Hant", "好的，以後用繁體中文和您說話。"),
+        ("香港", "zh-Hant", "好的，以後用繁體中文和您說話。"),
+        ("简体", "zh-Hans", "好的，以后用简体中文和您说话。"),
+        ("簡體", "zh-Hans", "好的，以后用简体中文和您说话。"),
+        ("简体中文", "zh-Hans", "好的，以后用简体中文和您说话。"),
+        ("中文简体", "zh-Hans", "好的，以后用简体中文和您说话。"),
+        ("中文", "zh-Hans", "好的，以后用简体中文和您说话。"),
+        ("英文", "en", "Done: I will speak English with you."),
+        ("English", "en", "Done: I will speak English with you."),
+        ("english", "en", "Done: I will speak English with you."),
+    ],
+)
+def test_lang_takes_the_names_people_type_and_answers_in_the_new_language(
+    chat: Driver, word: str, language: str, done: str
+) -> None:
+    start = "en" if language != "en" else "zh-Hant"
+    chat.one("u1", f"/lang {start}")
+    assert chat.one("u1", f"語言 {word}").text == done
+    assert chat.resident("u1").language == language
+
+
+def test_an_admin_sets_the_groups_language_by_its_name(chat: Driver) -> None:
+    assert chat.one("owner", "语言 正體", "g1").text == "好的，本群以後使用繁體中文。"
+    assert "幫助" in chat.one("u3", "/nope", "g1").text
+
+
 def test_lang_without_argument_offers_choices(chat: Driver) -> None:
     answer = chat.one("u1", "/lang")
     assert [label for row in answer.buttons for label, _ in row] == [
