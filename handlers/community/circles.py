@@ -14,6 +14,7 @@ from bot.services.common.outreach import to_person
 from bot.services.community import binding, circles, privacy, roles
 from bot.services.community.binding import BindOutcome, RequestView
 from bot.services.community.circles import ChatSpec, JoinOutcome, JoinResult
+from bot.services.community.grid import address_first
 from handlers.points.commands import balance_data
 
 MAX_ARGUMENT = 200
@@ -118,11 +119,13 @@ def bind_requests(ctx: Context, args: str) -> Reply:
 def join(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
     """Register my household in this circle's estate (asks for consent the first time)."""
     circle = ctx.require_circle()
-    address, consent = circles.consent_in(args)
-    words = split_words(address, 1)
-    if not words:
+    typed, consent = circles.consent_in(args)
+    address, extra = address_first(bounded(typed, MAX_ARGUMENT))
+    if extra:
+        raise DomainError("core.extra_arguments", extra=extra[:40])
+    if not address:
         raise DomainError("circles.join_usage")
-    result = circles.register(ctx.session, ctx.now, ctx.resident, circle, words[0], consent=consent)
+    result = circles.register(ctx.session, ctx.now, ctx.resident, circle, address, consent=consent)
     return _joined(ctx, result, "circles.registered")
 
 

@@ -167,7 +167,20 @@ def test_binding_needs_an_unambiguous_place_at_a_bindable_level(grid: App) -> No
 
 @pytest.mark.parametrize(
     "address",
-    ["3-2-301", "3栋2单元301", "3号楼2单元301室", "３－２－３０１", "3-2-0301", "03-2-0301"],
+    [
+        "3-2-301",
+        "3栋2单元301",
+        "3号楼2单元301室",
+        "３－２－３０１",
+        "3-2-0301",
+        "03-2-0301",
+        "3座2單元301",
+        "3 2 301",
+        "3　2　301",
+        "3幢2单元301室",
+        "3-2-301室",
+        "3 栋 2 单元 301 室",
+    ],
 )
 def test_every_address_form_registers_the_same_household(grid: App, address: str) -> None:
     owner, resident = _people(grid, "owner", "r")

@@ -74,6 +74,55 @@ def test_registration_with_consent_by_button_and_full_width_text(chat: Driver) -
     assert chat.household_of("u1") == "301"
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "登記 3座2單元301",
+        "登记 3 2 301",
+        "登记 3栋2单元301",
+        "登记 3幢2单元301室",
+        "登记 3号楼2单元301",
+        "登记 3-2-301室",
+        "登记 3栋 2单元 301",
+        "登记 3 2 0301",
+    ],
+)
+def test_addresses_typed_other_ways_ask_consent_for_the_same_room(chat: Driver, typed: str) -> None:
+    chat.say("u1", "我在", "g1", name="李四")
+    before = chat.snapshot()
+    ask = chat.one("u1", typed, "g1", name="李四")
+    assert ask.buttons == [[("同意并登记", "/join 3-2-301 同意")]]
+    assert chat.snapshot() == before
+    assert "登记好了" in chat.press("u1", ask, "同意并登记", "g1").text
+    assert chat.household_of("u1") == "301"
+
+
+@pytest.mark.parametrize(
+    "typed", ["登记 3 2 301 同意", "登记3 2 301同意", "登記 3座2單元301室 同意"]
+)
+def test_a_spaced_or_hong_kong_address_with_consent_registers(chat: Driver, typed: str) -> None:
+    assert "登记好了" in chat.one("u1", typed, "g1", name="李四").text
+    assert chat.household_of("u1") == "301"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("登记 3 2 301 马上", "多了「马上」"),
+        ("登记 3 2 301 同意 多余", "多了「同意 多余」"),
+        ("登记 3座2座301", "看不懂地址「3座2座301」"),
+        ("登记 3 2 3 01", "看不懂地址「3 2 3 01」"),
+    ],
+)
+def test_a_spaced_address_keeps_other_words_apart_and_bad_ones_change_nothing(
+    chat: Driver, typed: str, expected: str
+) -> None:
+    chat.say("u1", "我在", "g1", name="李四")
+    before = chat.snapshot()
+    assert expected in chat.one("u1", typed, "g1", name="李四").text
+    assert chat.snapshot() == before
+
+
 def test_me_answers_privately_with_address_roles_and_circles(chat: Driver) -> None:
     _register(chat, "u1", "3-2-301", "李四")
     chat.one("owner", "/role @李四 楼长", "g1")
@@ -137,6 +186,41 @@ def test_language_per_person_and_per_circle(chat: Driver) -> None:
     assert "there is no command" in chat.one("u3", "/nope", "g1").text
     refused = chat.one("u3", "/lang zh-Hans", "g1")
     assert "Only the circle's admins" in refused.text
+
+
+@pytest.mark.parametrize(
+    ("word", "language", "done"),
+    [
+        ("正體", "zh-Hant", "好的，以後用繁體中文和您說話。"),
+        ("正体", "zh-Hant", "好的，以後用繁體中文和您說話。"),
+        ("繁體", "zh-Hant", "好的，以後用繁體中文和您說話。"),
+        ("繁体", "zh-Hant", "好的，以後用繁體中文和您說話。"),
+        ("中文繁體", "zh-Hant", "好的，以後用繁體中文和您說話。"),
+        ("台灣", "zh-Hant", "好的，以後用繁體中文和您說話。"),
+        ("台湾", "zh-Hant", "好的，以後用繁體中文和您說話。"),
+        ("香港", "zh-Hant", "好的，以後用繁體中文和您說話。"),
+        ("简体", "zh-Hans", "好的，以后用简体中文和您说话。"),
+        ("簡體", "zh-Hans", "好的，以后用简体中文和您说话。"),
+        ("简体中文", "zh-Hans", "好的，以后用简体中文和您说话。"),
+        ("中文简体", "zh-Hans", "好的，以后用简体中文和您说话。"),
+        ("中文", "zh-Hans", "好的，以后用简体中文和您说话。"),
+        ("英文", "en", "Done: I will speak English with you."),
+        ("English", "en", "Done: I will speak English with you."),
+        ("english", "en", "Done: I will speak English with you."),
+    ],
+)
+def test_lang_takes_the_names_people_type_and_answers_in_the_new_language(
+    chat: Driver, word: str, language: str, done: str
+) -> None:
+    start = "en" if language != "en" else "zh-Hant"
+    chat.one("u1", f"/lang {start}")
+    assert chat.one("u1", f"語言 {word}").text == done
+    assert chat.resident("u1").language == language
+
+
+def test_an_admin_sets_the_groups_language_by_its_name(chat: Driver) -> None:
+    assert chat.one("owner", "语言 正體", "g1").text == "好的，本群以後使用繁體中文。"
+    assert "幫助" in chat.one("u3", "/nope", "g1").text
 
 
 def test_lang_without_argument_offers_choices(chat: Driver) -> None:

@@ -47,11 +47,17 @@ MAX_ADDRESS_PART = 6
 # Place numbers are stored as 32-bit integers; longer numbers are not addresses.
 _MAX_NUMBER_DIGITS = 9
 _NUMBER = re.compile(r"\d+")
-_ADDRESS_DASHED = re.compile(r"^(\d+)-(\d+)-(\d+[A-Za-z]?)$")
-_ADDRESS_DASHED_NO_UNIT = re.compile(r"^(\d+)-(\d+[A-Za-z]?)$")
+_TYPED_ROOM = r"(\d+[A-Za-z]?)(?:室|号|號)?"
+_ADDRESS_DASHED = re.compile(rf"^(\d+)-(\d+)-{_TYPED_ROOM}$")
+_ADDRESS_DASHED_NO_UNIT = re.compile(rf"^(\d+)-{_TYPED_ROOM}$")
+# 座 is Hong Kong's word for a building (3座2單元301).
 _ADDRESS_WORDS = re.compile(
-    r"^(\d+)\s*(?:号楼|號樓|栋|棟|幢|号|號|楼|樓)\s*(?:(\d+)\s*(?:单元|單元))?\s*(\d+[A-Za-z]?)\s*(?:室|号|號)?$"
+    rf"^(\d+)(?:号楼|號樓|栋|棟|幢|座|号|號|楼|樓)(?:(\d+)(?:单元|單元))?{_TYPED_ROOM}$"
 )
+# Numbers typed apart (3 2 301) are the parts of a dashed address.
+_SPACE_BETWEEN_NUMBERS = re.compile(r"(?<=\d)\s+(?=\d)")
+# A word that goes on an address typed with spaces: 2, 2单元, 301室, 栋.
+_ADDRESS_PART = re.compile(r"^(?:\d+[A-Za-z]?|[-—号號楼樓栋棟幢座室]|单元|單元)+$")
 
 
 def number_in(name: str) -> int | None:
@@ -325,9 +331,21 @@ class Address:
         )
 
 
+def address_first(text: str) -> tuple[str, str]:
+    """The address at the start of typed arguments, even with spaces in it (3 2 301,
+    3栋 2单元 301), and the words after it."""
+    words = text.split()
+    taken = 1
+    while taken < len(words) and _ADDRESS_PART.match(with_digits(normalise(words[taken]))):
+        taken += 1
+    return " ".join(words[:taken]), " ".join(words[taken:])
+
+
 def parse_address(text: str) -> Address:
-    """Read 3-2-301, 3栋2单元301, 三号楼二单元301室 (or 3-301 without a unit)."""
-    cleaned = with_digits(normalise(text)).replace("—", "-").replace("－", "-").replace(" ", "")
+    """Read 3-2-301, 3 2 301, 3栋2单元301, 3座2單元301, 三号楼二单元301室 (or 3-301 without
+    a unit)."""
+    spaced = with_digits(normalise(text)).replace("—", "-").replace("－", "-")
+    cleaned = re.sub(r"\s+", "", _SPACE_BETWEEN_NUMBERS.sub("-", spaced))
     for pattern in (_ADDRESS_DASHED, _ADDRESS_WORDS):
         match = pattern.match(cleaned)
         if match:
