@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, event, select
+from sqlalchemy import bindparam, event, or_, select
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
@@ -250,6 +250,43 @@ def secretary_here(session: Session, actor: Actor) -> bool:
     """True for a secretary of the community of the circle the actor speaks in."""
     circle = actor.circle
     return circle is not None and is_secretary_for(session, actor.resident.id, circle.place)
+
+
+def sees_poll(session: Session, actor: Actor, poll: Poll) -> bool:
+    """Those a poll is put to and those who run it: members of a circle it is posted in, the
+    households inside its scope, its owner, and whoever organises its circle."""
+    resident = actor.resident
+    if poll.owner_id == resident.id:
+        return True
+    scope, household = poll.scope_place, resident.household
+    if scope is not None and household is not None and scope.contains(household):
+        return True
+    posted = select(PollPosting.circle_id).where(PollPosting.poll_id == poll.id)
+    member = select(Membership.id).where(
+        Membership.resident_id == resident.id,
+        Membership.left_at.is_(None),
+        or_(Membership.circle_id.in_(posted), Membership.circle_id == poll.circle_id),
+    )
+    if session.scalar(member.limit(1)) is not None:
+        return True
+    community = session.get_one(Place, poll.community_id)
+    return organises(session, actor, poll.circle, community)
+
+
+def require_poll_seen(session: Session, actor: Actor, poll: Poll) -> None:
+    """Answer anyone who may not see a poll as if it did not exist."""
+    if not sees_poll(session, actor, poll):
+        raise DomainError("deliberation.no_such_poll", number=poll.number)
+
+
+def poll_shown_in(session: Session, poll: Poll, circle: Circle) -> bool:
+    """Whether a circle's chats see a poll: it was opened or posted in that circle."""
+    if poll.circle_id == circle.id:
+        return True
+    posted = select(PollPosting.id).where(
+        PollPosting.poll_id == poll.id, PollPosting.circle_id == circle.id
+    )
+    return session.scalar(posted.limit(1)) is not None
 
 
 def require_voter(session: Session, resident: Resident, poll: Poll) -> None:
