@@ -375,6 +375,27 @@ def test_a_poll_asked_for_in_a_group_it_was_not_put_to_is_answered_privately(
     assert answers[0].text.startswith("投票 #1 目前结果：支部活动去哪")
 
 
+def test_a_party_circle_s_topic_is_unknown_to_a_resident_outside_it(town: Driver) -> None:
+    _party_poll(town)
+    town.one("r2", "提议 支部换届", "g7")
+    before = town.snapshot()
+    for user, text, chat in (
+        ("r3", "议题 1", None),
+        ("r3", "议题 1", "g1"),
+        ("r3", "附议 1", "g1"),
+        ("owner", "发起投票 换届 | 甲 | 乙 | 议题 1", "g1"),
+    ):
+        assert town.one(user, text, chat).text.startswith("没有议题 #1。"), (text, chat)
+    assert "支部换届" not in town.one("r3", "议题").text
+    assert town.snapshot() == before
+    for user in ("r8", "sec"):
+        assert "支部换届" in town.one(user, "议题 1").text
+        assert "支部换届" in town.one(user, "议题").text
+    answers = town.say("r8", "议题 1", "g2")
+    assert [(a.chat, a.private) for a in answers] == [("r8", True)]
+    assert "支部换届" not in town.one("r8", "议题", "g2").text
+
+
 def test_the_same_poll_in_two_circles_on_two_platforms_has_one_tally(
     db: Database, clock: VirtualClock, tmp_path: Path
 ) -> None:

@@ -26,6 +26,7 @@ from bot.services.common.access import (
     poll_shown_in,
     require_organiser,
     require_poll_seen,
+    require_topic_seen,
     unregistered,
 )
 from bot.services.common.keywords import folded, simplified
@@ -185,6 +186,7 @@ def _check(
     topic = None
     if settings.topic_number is not None:
         topic = find(session, community, settings.topic_number)
+        require_topic_seen(session, actor, topic)
         if topic.status not in UNDECIDED:
             raise DomainError("deliberation.topic_not_votable", number=topic.number)
     return _Checked(kind, labels, opens_at, closes_at, scope, topic)
