@@ -46,7 +46,7 @@ def second(ctx: Context, args: str) -> list[Reply | Envelope]:
         "reached": support.reached,
     }
     # A press is answered to the presser alone: the topic's message shows the count.
-    audience = Audience.TOAST if ctx.pressed else Audience.HERE
+    audience = Audience.TOAST if ctx.pressed else Audience.HERE if done.here else Audience.PRIVATE
     return [Reply("deliberation.seconded", data, audience=audience), *done.envelopes]
 
 
@@ -69,7 +69,7 @@ def list_topics(ctx: Context, args: str) -> Reply:
 
 def _topic_detail(ctx: Context, detail: topics.Detail) -> Reply:
     topic, decision = detail.topic, detail.decision
-    return Reply(
+    reply = Reply(
         "deliberation.topic",
         {
             "number": topic.number,
@@ -92,6 +92,9 @@ def _topic_detail(ctx: Context, detail: topics.Detail) -> Reply:
             ],
         },
     )
+    if not detail.here:
+        reply.audience = Audience.PRIVATE
+    return reply
 
 
 def hot(ctx: Context, args: str) -> list[Reply | Envelope]:

@@ -867,6 +867,9 @@ def play_newest(driver: Driver, lines: list[Line]) -> None:
 def rarer(driver: Driver) -> None:
     """Votes, polls and shifts meeting their rarer refusals, and held sign-ups decided."""
     play_newest(driver, RARER_VOTES)
+    # A secretary at home in 1号院 but not in its circle sees its poll, yet votes only as a member.
+    driver.grant("n15", "书记", "红旗里社区")
+    play_newest(driver, [("n15", "投票 {poll} 1", None)])
     # A poll whose only group unbinds itself closes with nowhere to post the result.
     driver.say("sec", "发起投票 党员 | 甲 | 乙", "g4")
     driver.say("sec", "", "g4", event=EventKind.BOT_REMOVED)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, event, select
+from sqlalchemy import ColumnElement, bindparam, event, or_, select, true
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
@@ -12,6 +12,7 @@ from bot.services.community.grid import ancestor_of_kind, full_name
 from models import (
     ChainNode,
     Circle,
+    Decision,
     GrantKind,
     JoinRequest,
     JoinStatus,
@@ -28,6 +29,7 @@ from models import (
     Resident,
     Role,
     RoleGrant,
+    Topic,
 )
 
 # Who vouches for a household they do not live in: the people who know the building.
@@ -250,6 +252,88 @@ def secretary_here(session: Session, actor: Actor) -> bool:
     """True for a secretary of the community of the circle the actor speaks in."""
     circle = actor.circle
     return circle is not None and is_secretary_for(session, actor.resident.id, circle.place)
+
+
+def sees_poll(session: Session, actor: Actor, poll: Poll) -> bool:
+    """Those a poll is put to and those who run it: members of a circle it is posted in, the
+    households inside its scope, its owner, and whoever organises its circle."""
+    resident = actor.resident
+    if poll.owner_id == resident.id:
+        return True
+    scope, household = poll.scope_place, resident.household
+    if scope is not None and household is not None and scope.contains(household):
+        return True
+    posted = select(PollPosting.circle_id).where(PollPosting.poll_id == poll.id)
+    member = select(Membership.id).where(
+        Membership.resident_id == resident.id,
+        Membership.left_at.is_(None),
+        or_(Membership.circle_id.in_(posted), Membership.circle_id == poll.circle_id),
+    )
+    if session.scalar(member.limit(1)) is not None:
+        return True
+    community = session.get_one(Place, poll.community_id)
+    return organises(session, actor, poll.circle, community)
+
+
+def require_poll_seen(session: Session, actor: Actor, poll: Poll) -> None:
+    """Answer anyone who may not see a poll as if it did not exist."""
+    if not sees_poll(session, actor, poll):
+        raise DomainError("deliberation.no_such_poll", number=poll.number)
+
+
+def poll_shown_in(session: Session, poll: Poll, circle: Circle) -> bool:
+    """Whether a circle's chats see a poll: it was opened or posted in that circle."""
+    if poll.circle_id == circle.id:
+        return True
+    posted = select(PollPosting.id).where(
+        PollPosting.poll_id == poll.id, PollPosting.circle_id == circle.id
+    )
+    return session.scalar(posted.limit(1)) is not None
+
+
+def seen_topics(session: Session, actor: Actor, community: Place) -> ColumnElement[bool]:
+    """Which topics of `community` someone sees: the hot ones, those of circles they are in or
+    manage, those they raised or answer for; a secretary of the community sees them all."""
+    resident_id = actor.resident.id
+    if is_secretary_for(session, resident_id, community):
+        return true()
+    managed = [
+        g.circle_id
+        for g in active_grants(session, resident_id)
+        if g.role == Role.CIRCLE_ADMIN and g.circle_id is not None
+    ]
+    if actor.platform_admin and actor.circle is not None:
+        managed.append(actor.circle.id)
+    joined = select(Membership.circle_id).where(
+        Membership.resident_id == resident_id, Membership.left_at.is_(None)
+    )
+    owned = select(Decision.topic_id).where(Decision.owner_id == resident_id)
+    return or_(
+        Topic.hot,
+        Topic.circle_id.is_(None),
+        Topic.circle_id.in_(joined),
+        Topic.circle_id.in_(managed),
+        Topic.proposer_id == resident_id,
+        Topic.id.in_(owned),
+    )
+
+
+def require_topic_seen(session: Session, actor: Actor, topic: Topic) -> None:
+    """Answer anyone who may not see a topic as if it did not exist."""
+    community = session.get_one(Place, topic.community_id)
+    seen = select(Topic.id).where(Topic.id == topic.id, seen_topics(session, actor, community))
+    if session.scalar(seen) is None:
+        raise DomainError("deliberation.no_such_topic", number=topic.number)
+
+
+def topics_shown_in(circle: Circle) -> ColumnElement[bool]:
+    """Which topics a circle's chats see: its own, and the community's hot topics."""
+    return or_(Topic.circle_id == circle.id, Topic.hot)
+
+
+def topic_shown_in(topic: Topic, circle: Circle) -> bool:
+    """Whether a circle's chats see a topic (see `topics_shown_in`)."""
+    return topic.circle_id == circle.id or topic.hot
 
 
 def require_voter(session: Session, resident: Resident, poll: Poll) -> None:

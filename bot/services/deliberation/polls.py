@@ -16,14 +16,18 @@ from sqlalchemy.orm import Session
 
 from bot.config import DeliberationSettings
 from bot.errors import DomainError
-from bot.messages import Envelope, Incoming, Reply
+from bot.messages import Audience, Envelope, Incoming, Reply
 from bot.services.common import audit, dialogs
 from bot.services.common.access import (
     Actor,
+    active_grants,
     community_of,
-    home_community,
     manages,
+    poll_shown_in,
     require_organiser,
+    require_poll_seen,
+    require_topic_seen,
+    unregistered,
 )
 from bot.services.common.keywords import folded, simplified
 from bot.services.common.numbering import next_number
@@ -182,6 +186,7 @@ def _check(
     topic = None
     if settings.topic_number is not None:
         topic = find(session, community, settings.topic_number)
+        require_topic_seen(session, actor, topic)
         if topic.status not in UNDECIDED:
             raise DomainError("deliberation.topic_not_votable", number=topic.number)
     return _Checked(kind, labels, opens_at, closes_at, scope, topic)
@@ -373,19 +378,27 @@ def only_open_poll(session: Session, circle: Circle) -> Poll:
     return found[0]
 
 
-def _numbered(session: Session, circle: Circle | None, resident: Resident, number: int) -> Poll:
-    """Poll `number` of this circle's community, or in a private chat of the sender's."""
-    if circle is not None:
-        return find_poll(session, community_of(session, circle.place), number)
-    return find_poll(session, home_community(session, resident), number)
+def _numbered(session: Session, where: Where, number: int) -> Poll:
+    """Poll `number` of the community the sender acts in, if they may see it."""
+    resident = where.resident
+    # Privately, a secretary needs no home to read their community's polls; others register.
+    if (
+        where.circle is None
+        and resident.household is None
+        and not active_grants(session, resident.id)
+    ):
+        raise unregistered(session, resident, "deliberation.register_first")
+    poll = find_poll(session, where.community(session), number)
+    require_poll_seen(session, where.actor, poll)
+    return poll
 
 
-def _named(session: Session, circle: Circle | None, resident: Resident, number: int | None) -> Poll:
+def _named(session: Session, where: Where, number: int | None) -> Poll:
     if number is not None:
-        return _numbered(session, circle, resident, number)
-    if circle is None:
+        return _numbered(session, where, number)
+    if where.circle is None:
         raise DomainError("deliberation.poll_number_needed")
-    return only_open_poll(session, circle)
+    return only_open_poll(session, where.circle)
 
 
 def _option_names(poll: Poll, option: PollOption) -> list[str]:
@@ -532,7 +545,7 @@ def vote(
     rules: DeliberationSettings,
 ) -> Vote:
     """Find the poll and the options a vote names, and cast it."""
-    poll = _named(session, where.circle, where.resident, request.number)
+    poll = _named(session, where, request.number)
     picks = request.picks or [option_named(poll, request.words)]
     return cast(
         session,
@@ -548,7 +561,7 @@ def vote(
 
 def ballot(session: Session, where: Where, secret: bytes, number: int) -> Reply:
     """Poll `number`'s options to pick from, for someone who may vote in it now."""
-    shown = _numbered(session, where.circle, where.resident, number)
+    shown = _numbered(session, where, number)
     require_ballot_open(session, where.now, secret, shown, where.resident)
     return poll_views.ballot_reply(shown, where.zone)
 
@@ -556,7 +569,7 @@ def ballot(session: Session, where: Where, secret: bytes, number: int) -> Reply:
 def result(session: Session, where: Where, secret: bytes, number: int | None) -> Reply:
     """The result of poll `number`, or of this circle's latest poll, with its chart."""
     if number is not None:
-        shown = _numbered(session, where.circle, where.resident, number)
+        shown = _numbered(session, where, number)
     elif where.circle is not None:
         found = polls_here(session, where.circle, open_only=False)
         if not found:
@@ -567,7 +580,11 @@ def result(session: Session, where: Where, secret: bytes, number: int | None) ->
     require_visible(shown)
     chart = Path(shown.chart) if shown.chart else None
     image = chart if chart is not None and chart.exists() else None
-    return poll_views.result_reply(session, shown, where.zone, secret, image)
+    reply = poll_views.result_reply(session, shown, where.zone, secret, image)
+    if where.circle is not None and not poll_shown_in(session, shown, where.circle):
+        # A poll put to other circles is none of this chat's business: the sender alone reads it.
+        reply.audience = Audience.PRIVATE
+    return reply
 
 
 @dataclass(frozen=True)
@@ -582,7 +599,7 @@ def close(
     session: Session, where: Where, secret: bytes, number: int | None, folder: Path
 ) -> Closed:
     """Close poll `number` (or this circle's one open poll) before its deadline."""
-    target = _named(session, where.circle, where.resident, number)
+    target = _named(session, where, number)
     closed = close_early(session, where.now, where.actor, target, secret)
     envelopes = poll_views.closing_envelopes(
         session, where.now, closed, secret, where.zone, folder, where.language
@@ -612,7 +629,7 @@ def change(
     quiet: QuietHours,
 ) -> PollState:
     """Change poll `number`'s settings; its messages show them at the next refresh."""
-    target = _numbered(session, where.circle, where.resident, number)
+    target = _numbered(session, where, number)
     change_settings(
         session,
         where.now,

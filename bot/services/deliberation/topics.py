@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,10 @@ from bot.services.common.access import (
     community_of,
     is_secretary_for,
     manages,
+    require_topic_seen,
+    seen_topics,
+    topic_shown_in,
+    topics_shown_in,
     unregistered,
 )
 from bot.services.common.numbering import next_number
@@ -195,11 +199,21 @@ def find(session: Session, community: Place, number: int) -> Topic:
     return topic
 
 
-def listed(session: Session, community: Place, circle: Circle | None) -> list[Topic]:
-    """The newest topics raised in `circle` or pushed to the whole community."""
-    query = select(Topic).where(Topic.community_id == community.id)
-    if circle is not None:
-        query = query.where(or_(Topic.circle_id == circle.id, Topic.hot))
+def _seen(session: Session, where: Where, number: int) -> Topic:
+    """Topic `number` of the community the sender acts in, if they may see it."""
+    topic = find(session, where.community(session), number)
+    require_topic_seen(session, where.actor, topic)
+    return topic
+
+
+def _here(where: Where, topic: Topic) -> bool:
+    """Whether this chat sees the topic (a private chat is the sender's own)."""
+    return where.circle is None or topic_shown_in(topic, where.circle)
+
+
+def listed(session: Session, community: Place, shown: ColumnElement[bool]) -> list[Topic]:
+    """The newest topics of a community that `shown` lets a reader see."""
+    query = select(Topic).where(Topic.community_id == community.id, shown)
     return list(session.scalars(query.order_by(Topic.number.desc()).limit(LISTED)))
 
 
@@ -419,6 +433,8 @@ class Supported:
 
     support: Support
     envelopes: list[Envelope]
+    here: bool
+    """Whether the chat it was typed in sees the topic (else the sender alone is answered)."""
 
 
 def raise_topic(session: Session, where: Where, title: str, default: int) -> Supported:
@@ -431,7 +447,7 @@ def raise_topic(session: Session, where: Where, title: str, default: int) -> Sup
 
 def support_topic(session: Session, where: Where, number: int, default: int) -> Supported:
     """Second topic `number`; its message's count is edited in place."""
-    topic = find(session, where.community(session), number)
+    topic = _seen(session, where, number)
     done = second(session, where.now, where.resident, topic, default)
     return _supported(session, where, done, edit=True)
 
@@ -442,7 +458,7 @@ def _supported(session: Session, where: Where, done: Support, *, edit: bool) -> 
     envelopes = topic_views.in_circle(session, topic, message, where.language, edit=edit)
     if done.reached:
         envelopes += topic_views.agenda_notices(session, topic, done.count, where.language)
-    return Supported(done, envelopes)
+    return Supported(done, envelopes, _here(where, topic))
 
 
 @dataclass(frozen=True)
@@ -455,9 +471,13 @@ class Listed:
 
 
 def topic_list(session: Session, where: Where, default: int) -> Listed:
-    """The topics raised in this circle or pushed to the whole community, newest first."""
+    """The topics this chat sees (privately, those the sender sees), newest first."""
     community = where.community(session)
-    shown = listed(session, community, where.circle)
+    circle = where.circle
+    if circle is not None:
+        shown = listed(session, community, topics_shown_in(circle))
+    else:
+        shown = listed(session, community, seen_topics(session, where.actor, community))
     return Listed(
         community.name,
         seconds_needed(session, community, default),
@@ -475,12 +495,14 @@ class Detail:
     decision: Decision | None
     polls: list[tuple[int, str]]
     notes: list[ProgressNote]
+    here: bool
+    """Whether the chat it was asked in sees the topic (else the sender alone is answered)."""
 
 
 def topic_detail(session: Session, where: Where, number: int, default: int) -> Detail:
     """Topic `number` of this community in full."""
-    community = where.community(session)
-    topic = find(session, community, number)
+    topic = _seen(session, where, number)
+    community = session.get_one(Place, topic.community_id)
     held = session.scalars(select(Poll).where(Poll.topic_id == topic.id).order_by(Poll.number))
     return Detail(
         topic,
@@ -489,6 +511,7 @@ def topic_detail(session: Session, where: Where, number: int, default: int) -> D
         decision_of(session, topic),
         [(poll.number, poll.status.value) for poll in held],
         notes_of(session, topic),
+        _here(where, topic),
     )
 
 
@@ -503,7 +526,7 @@ class Told:
 
 def make_hot(session: Session, where: Where, number: int) -> Told:
     """Push topic `number` to every circle of the community as its hot topic."""
-    topic = find(session, where.community(session), number)
+    topic = _seen(session, where, number)
     community = push_hot(session, where.now, where.resident, topic)
     notice = Reply(
         "deliberation.hot_topic",
@@ -550,7 +573,7 @@ def decide_topic(
     due_at: datetime | None,
 ) -> Decided:
     """Record topic `number`'s decision; the person answering for it (if known) is told."""
-    topic = find(session, where.community(session), number)
+    topic = _seen(session, where, number)
     person = _owner(session, where, owner)
     decision = decide(
         session,
@@ -589,14 +612,14 @@ def decision_data(topic: Topic, decision: Decision, zone: ZoneInfo) -> dict[str,
 
 def note_progress(session: Session, where: Where, number: int, text: str) -> Topic:
     """Add a follow-up note to topic `number`."""
-    topic = find(session, where.community(session), number)
+    topic = _seen(session, where, number)
     add_progress(session, where.now, where.actor, topic, text)
     return topic
 
 
 def solve_topic(session: Session, where: Where, number: int) -> Told:
     """Mark topic `number` solved and tell its proposer and seconders."""
-    topic = find(session, where.community(session), number)
+    topic = _seen(session, where, number)
     told = solve(session, where.now, where.actor, topic)
     notice = Reply("deliberation.solved_notice", {"number": topic.number, "title": topic.title})
     envelopes = [e for person in told for e in to_person(person, notice, where.language)]
@@ -605,7 +628,7 @@ def solve_topic(session: Session, where: Where, number: int) -> Told:
 
 def reject_topic(session: Session, where: Where, number: int, reason: str) -> Told:
     """Close topic `number` without action; its proposer is told why."""
-    topic = find(session, where.community(session), number)
+    topic = _seen(session, where, number)
     reject(session, where.now, where.actor, topic, reason)
     data = {"number": topic.number, "title": topic.title, "reason": topic.reason or ""}
     notice = Reply("deliberation.rejected_notice", data)
