@@ -58,6 +58,14 @@ def test_a_chinese_numeral_answers_it_too(driver: Driver) -> None:
     assert _language(driver, "r1") == "en"
 
 
+@pytest.mark.parametrize("typed", ["2。", "2.", "２", "２．", "二！"])
+def test_a_number_ending_a_sentence_answers_it_too(driver: Driver, typed: str) -> None:
+    driver.one("r1", "语言")
+    answer = driver.one("r1", typed)
+    assert "繁體中文" in answer.text and HINT not in answer.text
+    assert _language(driver, "r1") == "zh-Hant"
+
+
 def test_a_number_the_menu_lacks_is_refused_and_changes_nothing(driver: Driver) -> None:
     driver.one("r1", "语言")
     before = driver.snapshot()

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.messages import Incoming
 from bot.services.common.arguments import as_number
+from bot.services.common.keywords import without_ending
 from models import Menu
 
 LIFE = timedelta(minutes=30)
@@ -42,11 +43,11 @@ def remember(
 
 
 def picked(session: Session, now: datetime, incoming: Incoming, text: str) -> str | None:
-    """The command a bare number picks from the sender's live menu here; None otherwise.
+    """The command a bare number (`2`, `2。`, `二`) picks from the sender's live menu here.
 
     A number the menu does not have is refused with the range it has.
     """
-    number = as_number(text.strip())
+    number = as_number(without_ending(text.strip()))
     if number is None or incoming.user is None:
         return None
     menu = _menu(session, incoming.chat.platform, incoming.chat.chat_id, incoming.user.user_id)
