@@ -9,6 +9,7 @@ from bot.errors import DomainError
 from bot.messages import Audience, Envelope, Reply, carried
 from bot.services import requests
 from bot.services.common.arguments import bounded, number_and_rest
+from bot.services.common.keywords import without_ending
 from bot.services.common.when import local_text
 from handlers.access import community_here
 from handlers.points.commands import named_in
@@ -305,7 +306,7 @@ END = ("结束", "結束", "end")
 
 
 def mediate(ctx: Context, args: str) -> list[Reply | Envelope]:
-    """`调解 3 @对方 [@调解员]`, `调解 3 说 …`, `调解 3 结果 …`, `调解 3 结束`: privately."""
+    """`调解 3 @对方 [@调解员]`, `调解 3 说 …`, `调解 3 结果 …`, `调解 3 结束。`: privately."""
     number, rest = _number(args, "requests.mediate_usage")
     word, _, text = rest.strip().partition(" ")
     community, language = community_here(ctx), ctx.default_language
@@ -315,8 +316,8 @@ def mediate(ctx: Context, args: str) -> list[Reply | Envelope]:
     elif word.lower() in OUTCOME:
         done = requests.agree(ctx.session, ctx.now, ctx.resident, community, number, text, language)
         answer = "requests.mediation_recorded"
-    elif word.lower() in END:
-        if text.strip():
+    elif without_ending(word).lower() in END:
+        if without_ending(text).strip():
             raise DomainError("requests.mediate_usage")
         done = requests.end(
             ctx.session, ctx.now, ctx.settings, ctx.resident, community, number, language

@@ -92,6 +92,23 @@ def test_ending_without_agreement_hands_it_back_to_its_owner(dispute: Driver) ->
     assert "李党员" not in by_sec[0].text and "接单 1" in _to(by_sec, "li")
 
 
+@pytest.mark.parametrize(
+    "typed", ["调解 1 结束。", "调解 1 结束 。", "调解 1 結束！", "调解 1 end."]
+)
+def test_the_end_word_may_end_a_sentence(dispute: Driver, typed: str) -> None:
+    dispute.say("li", "调解 1 @r2", mentions=("r2",))
+    ended = dispute.say("li", typed)
+    assert "已结束，诉求交回处理人" in _to(ended, "li") and "没有谈成" in _to(ended, "r2")
+    assert _mediation(dispute.app) == (MediationStatus.ENDED, RequestStatus.OPEN, True)
+
+
+def test_the_end_word_with_more_words_is_refused(dispute: Driver) -> None:
+    dispute.say("li", "调解 1 @r2", mentions=("r2",))
+    answers = dispute.say("li", "调解 1 结束。 谈不拢")
+    assert [s.chat for s in answers] == ["li"] and "请这样写" in answers[0].text
+    assert _mediation(dispute.app) == (MediationStatus.OPEN, RequestStatus.TAKEN, False)
+
+
 def test_unlinking_the_owner_mid_mediation_keeps_the_clock_stopped(dispute: Driver) -> None:
     """The request goes up to the next owner but stays in mediation: no deadline to take it
     while the parties talk; ended without agreement, it is that new owner's to take."""
