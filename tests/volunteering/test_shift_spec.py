@@ -61,6 +61,11 @@ def _refused(key: str) -> pytest.RaisesExc[DomainError]:
         ("12 December 2pm-4pm", ["12-12 14:00–12-12 16:00"]),
         ("tomorrow 9am-11am", ["11-24 09:00–11-24 11:00"]),
         ("tomorrow 8pm-next day 6am", ["11-24 20:00–11-25 06:00"]),
+        ("saturday 9-11am", ["11-28 09:00–11-28 11:00"]),
+        ("saturday 2-4 pm", ["11-28 14:00–11-28 16:00"]),
+        ("saturday 9:30-11:30am", ["11-28 09:30–11-28 11:30"]),
+        ("saturday 12-2pm", ["11-28 12:00–11-28 14:00"]),
+        ("saturday 11-1pm", ["11-28 11:00–11-28 13:00"]),
     ],
 )
 def test_a_single_shift_is_read_in_the_community_time_zone(text: str, expected: list[str]) -> None:

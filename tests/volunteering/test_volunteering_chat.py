@@ -73,13 +73,15 @@ def test_shifts_are_made_and_listed_with_english_days_and_times(town: Driver) ->
         "/shift Patrol | Saturday 9am-11am | 3 people",
         "/shift Patrol | Dec 12 09:00-11:00 | 3 people",
         "/shift Patrol | tomorrow 9am-11am | 3 people",
+        "/shift Litter pick | Saturday 9-11am | 3 people",
     ):
         assert "Shift created" in town.one("owner", text, "g1").text, text
     with session_of(town.app) as session:
         starts = [
-            f"{find_shift(session, community(session), n).starts_at:%m-%d %H:%M}" for n in (2, 3, 4)
+            f"{find_shift(session, community(session), n).starts_at:%m-%d %H:%M}"
+            for n in (2, 3, 4, 5)
         ]
-    assert starts == ["11-28 01:00", "12-12 01:00", "11-24 01:00"]
+    assert starts == ["11-28 01:00", "12-12 01:00", "11-24 01:00", "11-28 01:00"]
     listed = town.one("r2", "/shifts saturday", "g1").text
     assert "#2 Patrol" in listed and "#3" not in listed
 

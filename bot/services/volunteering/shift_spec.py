@@ -39,13 +39,15 @@ _WEEK = r"(?:周|週|星期|礼拜|禮拜)"
 _PERIODS = {"上午": 0, "早上": 0, "早晨": 0, "凌晨": 0, "am": 0}
 _PERIODS |= {"中午": 12, "下午": 12, "傍晚": 12, "晚上": 12, "夜里": 12, "夜裡": 12, "pm": 12}
 _PERIOD = "|".join(sorted(_PERIODS, key=len, reverse=True))
+_RANGE = r"\s*(?:-|–|—|~|～|至|到|to)\s*"
+# A bare hour is a time before am/pm (9am), or before a window's end that has one (9-11am).
+_BARE_HOUR = rf"(?=\s*[ap]m|{_RANGE}\d{{1,2}}(?:\s*[:：]\s*\d{{2}})?\s*[ap]m)"
 _CLOCK = (
     rf"(?:({_PERIOD})\s*)?(\d{{1,2}})"
-    rf"(?:\s*[:：]\s*(\d{{2}})|\s*[点點时時]\s*(?:(半)|(\d{{1,2}})\s*分?)?|(?=\s*[ap]m))"
+    rf"(?:\s*[:：]\s*(\d{{2}})|\s*[点點时時]\s*(?:(半)|(\d{{1,2}})\s*分?)?|{_BARE_HOUR})"
     rf"(?:\s*({_PERIOD}))?"
 )
 _NEXT_DAY = r"(?:次日|翌日|第二天|next day\s*)"
-_RANGE = r"\s*(?:-|–|—|~|～|至|到|to)\s*"
 # Each token of a time item, tried in this order at the current position.
 _TOKENS: list[tuple[str, re.Pattern[str]]] = [
     ("window", re.compile(rf"{_CLOCK}{_RANGE}({_NEXT_DAY})?\s*{_CLOCK}")),
@@ -388,11 +390,16 @@ def _window(match: re.Match[str]) -> tuple[time, time, bool]:
     groups = match.groups()
     first, next_day, second = groups[:6], groups[6], groups[7:]
     overnight = next_day is not None
-    start_period = first[0] or first[5]
+    start_period, end_period = first[0] or first[5], second[0] or second[5]
     # 下午2点-4点: an afternoon or evening start carries over to an end without its own.
     carried = start_period if start_period and _PERIODS[start_period] == 12 else None
     start = _clock(first, None)
     end = _clock(second, None if overnight else carried)
+    # 9-11am: a start without its own am/pm takes the end's when that puts it first.
+    if start_period is None and end_period in ("am", "pm") and not overnight:
+        taken = _clock(first, end_period)
+        if taken < end:
+            start = taken
     # An end at midnight (24:00 or 00:00) is the end of the day.
     if end == time(0) and not overnight:
         overnight = True
