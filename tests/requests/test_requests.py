@@ -124,6 +124,32 @@ def test_a_report_of_danger_gives_the_emergency_numbers_first(town: Driver) -> N
     assert all("119" not in s.text for s in town.say("r3", "报修 楼道灯坏了", "g1"))
 
 
+@pytest.mark.parametrize(
+    ("typed", "danger"),
+    [
+        ("my mother fell in the bathroom", True),
+        ("FIRE in the bin room of block 3", True),
+        ("thick smoke in the stairwell", True),
+        ("a gas leak in flat 201, it smells", True),
+        ("the old man upstairs has fallen", True),
+        ("Help me, my husband is unconscious", True),
+        ("a child is bleeding by the gate", True),
+        ("please help, the stair light is broken", False),
+        ("the fire door on floor 2 will not close", False),
+        ("fireworks every night after ten", False),
+    ],
+)
+def test_english_words_of_danger_give_the_emergency_numbers_first(
+    town: Driver, typed: str, danger: bool
+) -> None:
+    town.one("r1", "/lang en")
+    answers = town.say("r1", f"/report {typed}")
+    assert ("call now: 119" in answers[0].text) is danger
+    assert "We have your report, number 1" in to(answers, "r1")
+    with session_of(town.app) as session:
+        assert session.scalars(select(Request)).one().text == typed
+
+
 def test_routing_by_category_the_grid_worker_and_the_secretary_when_nobody_covers(
     town: Driver,
 ) -> None:

@@ -76,6 +76,13 @@ EMERGENCY = (
     "喘不上气", "喘不上氣", "心脏病", "心臟病", "中风", "中風", "流血", "救命", "打人", "持刀",
     "砍人", "抢劫", "搶劫", "触电", "觸電", "溺水",
 )  # fmt: skip
+# The same in English, as whole words in any case: "help" alone is no emergency, "help me" is.
+ENGLISH_EMERGENCY = (
+    "fire", "fires", "smoke", "gas leak", "gas leaking", "fell", "fallen", "help me", "bleeding",
+    "unconscious",
+)  # fmt: skip
+# A danger word before these names fire equipment: a broken fire door is a repair, no fire.
+_FIRE_EQUIPMENT = ("safety", "door", "exit", "escape", "extinguisher", "hydrant")
 # A category's name leading the text, alone or before a space, colon or comma.
 _LEADING = re.compile(
     "^("
@@ -92,6 +99,14 @@ _ENGLISH_HINT = {
     )
     for category, hints in ENGLISH_HINTS.items()
 }
+_ENGLISH_EMERGENCY = re.compile(
+    r"\b(?:"
+    + "|".join(re.escape(word).replace(r"\ ", r"\s+") for word in ENGLISH_EMERGENCY)
+    + r")\b(?!\s+(?:"
+    + "|".join(_FIRE_EQUIPMENT)
+    + r"))",
+    re.IGNORECASE,
+)
 
 
 def named_category(word: str) -> RequestCategory | None:
@@ -127,5 +142,7 @@ def category_and_text(typed: str) -> tuple[RequestCategory, str]:
 
 
 def emergency(text: str) -> bool:
-    """Whether `text` tells of danger to someone's life or health (着火, 摔倒, 救命)."""
-    return any(word in text for word in EMERGENCY)
+    """Whether `text` tells of danger to someone's life or health (着火, 摔倒, 救命, fell)."""
+    if any(word in text for word in EMERGENCY):
+        return True
+    return _ENGLISH_EMERGENCY.search(normalise(text)) is not None
