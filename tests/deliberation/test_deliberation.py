@@ -188,16 +188,21 @@ def test_a_polls_menu_is_shown_only_to_who_may_vote_in_it(
         assert session.scalars(select(Menu)).all() == []
 
 
+def _r2_reminded_a_day_later(town: Driver) -> Sent:
+    """A day and an hour on, the scheduler's private reminder to r2."""
+    clock = town.app.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(clock.now() + timedelta(days=1, hours=1))
+    sent = town.received(town.app.scheduler.tick(clock.now()))
+    return next(s for s in sent if s.chat == "r2")
+
+
 def test_a_reminder_lists_the_options_and_a_bare_number_then_votes(text_town: Driver) -> None:
     town = text_town
     long = "在南门外的空地上新建一排带雨棚的电动车充电桩"
     town.one("owner", f"发起投票 装哪种充电桩 | 快充 | 慢充 | {long} | 截止 2天", "g1")
     town.one("r3", "投票 1 1", "g1")
-    clock = town.app.clock
-    assert isinstance(clock, VirtualClock)
-    clock.set(clock.now() + timedelta(days=1, hours=1))
-    sent = town.received(town.app.scheduler.tick(clock.now()))
-    reminder = next(s for s in sent if s.chat == "r2")
+    reminder = _r2_reminded_a_day_later(town)
     assert "提醒：投票 #1「装哪种充电桩」" in reminder.text
     assert "1. 快充 —— 回复「投票 1 1」" in reminder.text
     assert "2. 慢充 —— 回复「投票 1 2」" in reminder.text
@@ -210,11 +215,7 @@ def test_a_reminder_lists_the_options_and_a_bare_number_then_votes(text_town: Dr
 
 def test_with_buttons_a_reminder_carries_the_options_as_buttons(town: Driver) -> None:
     town.one("owner", "发起投票 换物业吗 | 表决 | 截止 2天", "g1")
-    clock = town.app.clock
-    assert isinstance(clock, VirtualClock)
-    clock.set(clock.now() + timedelta(days=1, hours=1))
-    sent = town.received(town.app.scheduler.tick(clock.now()))
-    reminder = next(s for s in sent if s.chat == "r2")
+    reminder = _r2_reminded_a_day_later(town)
     assert reminder.buttons == [
         [("同意", "/vote 1 1"), ("反对", "/vote 1 2"), ("弃权", "/vote 1 3")]
     ]
