@@ -179,8 +179,9 @@ def _view(session: Session, notice: Notice, areas: list[Place]) -> ReceiptView |
 
 def _overlaps(place: Place, areas: Sequence[Place]) -> list[Place]:
     """Where `place` and each of `areas` overlap: the narrower of the two, once each."""
-    found = {p.id: p for a in areas for p in (place, a) if place.contains(p) and a.contains(p)}
-    return list(found.values())
+    by_path = {p.path: p for p in (place, *areas)}
+    narrowed = _narrowed([place.path], [a.path for a in areas])
+    return [by_path[path] for path in dict.fromkeys(narrowed)]
 
 
 def _latest(session: Session, community: Place) -> list[Notice]:
