@@ -35,6 +35,7 @@ from models import (
     CircleKind,
     Membership,
     Notice,
+    NoticeCircle,
     NoticeReceipt,
     NoticeStatus,
     Place,
@@ -239,6 +240,7 @@ def _notices(database: Database, estates: list[Estate], size: Size, rng: random.
             sender = session.scalar(
                 select(Resident.id).where(Resident.display_name == "书记").limit(1)
             )
+            reached = [(_circle(session, e.chat).id, e.place_id) for e in members]
             for number in range(1, size.notices + 1):
                 sent = YEAR_AGO + timedelta(days=365 * number / (size.notices + 1))
                 wants = number % 2 == 0
@@ -256,6 +258,13 @@ def _notices(database: Database, estates: list[Estate], size: Size, rng: random.
                 )
                 session.add(notice)
                 session.flush()
+                session.execute(
+                    insert(NoticeCircle),
+                    [
+                        {"notice_id": notice.id, "circle_id": circle, "place_id": place}
+                        for circle, place in reached
+                    ],
+                )
                 if not wants:
                     continue
                 readers = [p for p in people if rng.random() < size.receipt_share]
@@ -268,6 +277,10 @@ def _notices(database: Database, estates: list[Estate], size: Size, rng: random.
                         ],
                     )
                 given += len(readers)
+        with database.transaction() as session:
+            home = select(Resident.household_id).where(Resident.id == NoticeReceipt.resident_id)
+            filled = update(NoticeReceipt).where(NoticeReceipt.household_id.is_(None))
+            session.execute(filled.values(household_id=home.scalar_subquery()))
     return given
 
 
