@@ -164,12 +164,23 @@ def receipts(ctx: Context, args: str) -> list[Reply]:
         "notices.receipts",
         {"number": view.number, "text": view.text, "circles": figures, "deadline": deadline},
     )
-    silent = Reply(
-        "notices.silent",
-        {"number": view.number, "households": view.silent},
-        audience=Audience.PRIVATE,
-    )
-    return [summary, silent] if view.silent else [summary]
+    if not view.silent.count:
+        return [summary]
+    if view.silent.names:
+        silent = Reply(
+            "notices.silent",
+            {"number": view.number, "households": view.silent.names},
+            audience=Audience.PRIVATE,
+        )
+    else:
+        counts = {
+            "number": view.number,
+            "count": view.silent.count,
+            "buildings": view.silent.buildings,
+            "rest": view.silent.rest,
+        }
+        silent = Reply("notices.silent_buildings", counts, audience=Audience.PRIVATE)
+    return [summary, silent]
 
 
 def listing(ctx: Context, args: str) -> Reply:

@@ -143,6 +143,32 @@ def test_silent_households_are_named_with_their_estate(app: App) -> None:
     assert "1号院/3号楼/2单元/303" in silent.text and "2号院/3号楼/2单元/303" in silent.text
 
 
+def _crowd(driver: Driver, building: int, rooms: range) -> None:
+    """Register one resident at each room of `building`'s unit 1 in 1号院, through g1."""
+    for room in rooms:
+        register(driver, f"h{building}_{room}", f"{building}-1-{room}")
+
+
+def test_many_silent_households_are_counted_per_building_not_listed(app: App) -> None:
+    driver = build(app)
+    with app.db.transaction() as session:
+        add_path(session, "文化路街道/红旗里社区/1号院/5号楼/1单元")
+    _crowd(driver, 3, range(101, 121))
+    _crowd(driver, 5, range(101, 116))
+    driver.grant("bh", "楼长", "红旗里社区/1号院/5号楼")
+    _send(driver, "通知 全部 | 明天上午停水 | 回执 截止 明天18:00")
+    figures, silent = driver.say("sec", "回执")
+    assert "1号院：0/39 户已回执" in figures.text, figures.text
+    assert silent.private and "还没回执的有 39 户" in silent.text, silent.text
+    lines = silent.text.splitlines()
+    # The buildings with most silent households first; no household is named.
+    assert lines[1:3] == ["1号院/3号楼：24 户", "1号院/5号楼：15 户"], lines
+    assert "101" not in silent.text and "回执 1" in silent.text
+    # A building head still gets his own building's households one by one.
+    _, own = driver.say("bh", "回执 1")
+    assert "还没回执的 15 户" in own.text and "5号楼/1单元/115" in own.text, own.text
+
+
 @pytest.mark.parametrize(
     "typed",
     [

@@ -271,11 +271,30 @@ def full_name(session: Session, place: Place, below: PlaceKind | None = None) ->
 
 def full_names(session: Session, paths: Sequence[str], below: PlaceKind | None = None) -> list[str]:
     """The readable name of each place `path`, as `full_name` gives it, from one query of rows."""
-    wanted = {i for path in paths for i in path_ids(path)}
-    if not wanted:
-        return ["" for _ in paths]
-    named = {row.id: (row.kind, row.name) for row in rows(session, _NAMES, {"ids": sorted(wanted)})}
+    named = _names_on(session, paths)
     return [_joined([named[i] for i in path_ids(path)], below) for path in paths]
+
+
+def enclosing_names(
+    session: Session, paths: Sequence[str], kind: PlaceKind, below: PlaceKind | None = None
+) -> list[str]:
+    """The readable name of each place's ancestor at level `kind` (or of its parent where it
+    has none at that level), as `full_name` gives it, from one query of rows."""
+    named = _names_on(session, paths)
+    names = []
+    for path in paths:
+        ids = path_ids(path)
+        depth = next((n for n, i in enumerate(ids) if named[i][0] == kind), len(ids) - 2)
+        names.append(_joined([named[i] for i in ids[: depth + 1]], below))
+    return names
+
+
+def _names_on(session: Session, paths: Sequence[str]) -> dict[int, tuple[PlaceKind, str]]:
+    """The kind and name of every place on `paths`, by id."""
+    wanted = sorted({i for path in paths for i in path_ids(path)})
+    if not wanted:
+        return {}
+    return {row.id: (row.kind, row.name) for row in rows(session, _NAMES, {"ids": wanted})}
 
 
 def address_of(session: Session, household_id: int, below: PlaceKind | None = None) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +17,12 @@ from bot.messages import Envelope, Reply
 from bot.queries import Query
 from bot.services.common import access
 from bot.services.common.outreach import holders_at, to_person
-from bot.services.community.grid import ancestor_of_kind, full_name
+from bot.services.community.grid import (
+    ancestor_of_kind,
+    enclosing_names,
+    full_name,
+    full_names,
+)
 from bot.services.notices.compose import find_notice
 from bot.services.notices.reach import circle_title, registered_households, registered_under
 from models import (
@@ -34,6 +39,11 @@ from models import (
 
 # How many of the newest notices a 收到 or a bare 回执 looks through.
 LATEST = 50
+# Up to this many silent households are named one by one; more are counted per building,
+# for a list of thousands helps nobody, and building heads see their own buildings' lists.
+NAMED = 30
+# How many buildings a count per building names, those with the most silent households first.
+BUILDINGS_SHOWN = 20
 
 
 @dataclass(frozen=True)
@@ -56,13 +66,24 @@ class CircleFigures:
 
 
 @dataclass(frozen=True)
+class Silent:
+    """The households that have not acknowledged: named where few, else counted per building
+    (the buildings with most first; `rest` the households in buildings not shown)."""
+
+    count: int
+    names: list[str]
+    buildings: list[tuple[str, int]]
+    rest: int
+
+
+@dataclass(frozen=True)
 class ReceiptView:
     """A notice's receipts as one viewer may see them, and the households still silent."""
 
     number: int
     text: str
     circles: list[CircleFigures]
-    silent: list[str]
+    silent: Silent
     deadline: datetime | None
 
 
@@ -155,26 +176,42 @@ def _view(session: Session, notice: Notice, areas: list[Place]) -> ReceiptView |
     """The notice's figures within `areas`, each named after the place it covers: a circle's
     own place by the circle's title, a part of it (a building of an estate) by its own name;
     None where the notice reached none of `areas`."""
-    acked = _acked_households(session, notice)
-    figures: dict[tuple[str, int], CircleFigures] = {}
-    silent: dict[int, Place] = {}
+    covered: dict[tuple[str, int], tuple[str, Place]] = {}
     for reached in notice.circles:
-        for covered in _overlaps(reached.place, areas):
-            if covered.id == reached.circle.place_id:
+        for place in _overlaps(reached.place, areas):
+            if place.id == reached.circle.place_id:
                 key, title = ("circle", reached.circle.id), circle_title(reached.circle)
             else:
-                key, title = ("place", covered.id), full_name(session, covered, PlaceKind.COMMUNITY)
-            if key in figures:
-                continue
-            homes = registered_households(session, covered)
-            figures[key] = CircleFigures(title, sum(h.id in acked for h in homes), len(homes))
-            silent.update({h.id: h for h in homes if h.id not in acked})
-    if not figures:
+                key, title = ("place", place.id), full_name(session, place, PlaceKind.COMMUNITY)
+            covered.setdefault(key, (title, place))
+    if not covered:
         return None
-    names = [full_name(session, h, below=PlaceKind.COMMUNITY) for h in silent.values()]
+    acked = _acked_households(session, notice)
+    places = [place.path for _, place in covered.values()]
+    query = registered_under(select(Place.id, Place.path), places).order_by(Place.path)
+    homes = {row.id: row.path for row in session.execute(query.distinct())}
+    figures: list[CircleFigures] = []
+    for title, place in covered.values():
+        inside = {i for i, path in homes.items() if path.startswith(place.path)}
+        figures.append(CircleFigures(title, len(acked & inside), len(inside)))
+    silent = [path for i, path in homes.items() if i not in acked]
     return ReceiptView(
-        notice.number, notice.text, list(figures.values()), sorted(names), notice.deadline_at
+        notice.number,
+        notice.text,
+        figures,
+        _silent(session, silent),
+        notice.deadline_at,
     )
+
+
+def _silent(session: Session, paths: list[str]) -> Silent:
+    """The silent households at `paths`, named or counted per building."""
+    if len(paths) <= NAMED:
+        return Silent(len(paths), sorted(full_names(session, paths, PlaceKind.COMMUNITY)), [], 0)
+    per_building = Counter(enclosing_names(session, paths, PlaceKind.BUILDING, PlaceKind.COMMUNITY))
+    ranked = sorted(per_building.items(), key=lambda item: (-item[1], item[0]))
+    shown = ranked[:BUILDINGS_SHOWN]
+    return Silent(len(paths), [], shown, len(paths) - sum(count for _, count in shown))
 
 
 def _overlaps(place: Place, areas: Sequence[Place]) -> list[Place]:
@@ -214,17 +251,29 @@ _REACHED_PLACES = Query(
 
 
 def household_figures(
-    session: Session, notice: Notice, areas: Sequence[Place] | None = None
+    session: Session,
+    notice: Notice,
+    areas: Sequence[Place] | None = None,
+    counted: dict[tuple[str, ...], int] | None = None,
 ) -> tuple[int, int]:
     """Households that acknowledged, and registered households the notice reached (within
-    `areas`, where given), counted by the database (a community's notice reaches thousands)."""
+    `areas`, where given), counted by the database (a community's notice reaches thousands);
+    `counted` keeps the latter per set of places, for a list of notices reaching the same."""
     reached = [row.path for row in rows(session, _REACHED_PLACES, {"notice": notice.id})]
     paths = reached if areas is None else _narrowed(reached, [a.path for a in areas])
     if not paths:
         return 0, 0
-    homes = registered_under(select(func.count(distinct(Place.id))), paths)
-    acked = homes.where(Place.id.in_(_acked(notice)))
-    return session.scalar(acked) or 0, session.scalar(homes) or 0
+    # Counted from the notice's receipts, as a notice has far fewer than the place has homes.
+    answered = select(func.count(distinct(NoticeReceipt.household_id))).join(
+        Place, Place.id == NoticeReceipt.household_id
+    )
+    acked = registered_under(answered, paths).where(NoticeReceipt.notice_id == notice.id)
+    key = tuple(sorted(set(paths)))
+    counted = {} if counted is None else counted
+    if key not in counted:
+        homes = registered_under(select(func.count(distinct(Place.id))), paths)
+        counted[key] = session.scalar(homes) or 0
+    return session.scalar(acked) or 0, counted[key]
 
 
 def _narrowed(paths: list[str], areas: list[str]) -> list[str]:

@@ -72,13 +72,14 @@ def notices_of(session: Session, resident: Resident, community: Place) -> Notice
     notices = session.scalars(query.order_by(Notice.number.desc()).limit(RECENT)).all()
     chats = _chats(session, [n.id for n in notices])
     states = _states(session, [notice_key(n) for n in notices])
+    counted: dict[tuple[str, ...], int] = {}
     lines = [
         _line(
             session,
             n,
             None if n.sender_id == resident.id else areas,
-            chats.get(n.id, 0),
-            states.get(notice_key(n), {}),
+            (chats.get(n.id, 0), states.get(notice_key(n), {})),
+            counted,
         )
         for n in notices
     ]
@@ -124,11 +125,14 @@ def _line(
     session: Session,
     notice: Notice,
     areas: list[Place] | None,
-    chats: int,
-    states: dict[OutboxState, int],
+    sent: tuple[int, dict[OutboxState, int]],
+    counted: dict[tuple[str, ...], int],
 ) -> NoticeLine:
-    """A notice's line; `areas` narrow the figures of a notice the viewer did not send."""
-    acked, households = household_figures(session, notice, areas) if notice.receipts else (0, 0)
+    """A notice's line from its chats and their messages' states; `areas` narrow the figures
+    of a notice the viewer did not send; `counted` keeps household counts across lines."""
+    chats, states = sent
+    figures = household_figures(session, notice, areas, counted) if notice.receipts else (0, 0)
+    acked, households = figures
     sender = None if areas is None else (notice.sender.display_name if notice.sender else "")
     return NoticeLine(
         number=notice.number,
