@@ -391,6 +391,43 @@ def test_a_party_circle_s_topic_is_unknown_to_a_resident_outside_it(town: Driver
     assert "支部换届" not in town.one("r8", "议题", "g2").text
 
 
+def test_a_vote_refused_in_a_group_the_poll_was_not_put_to_is_answered_privately(
+    town: Driver,
+) -> None:
+    _party_poll(town)
+    before = town.snapshot()
+    for typed, shown in (
+        ("投票 1 9", "投票 #1 没有第 9 项，选项是 1 到 2。"),
+        ("投票 1 图书馆", "投票 #1 没有「图书馆」这一项。选项是：\n1. 公园"),
+        ("投票 1 1 2", "投票 #1 最多选 1 项。"),
+    ):
+        answers = town.say("r2", typed, "g1")
+        assert [(a.chat, a.private) for a in answers] == [("r2", True)], typed
+        assert answers[0].text.startswith(shown), typed
+    assert town.snapshot() == before and counts(town.app, 1) == [0, 0]
+    # In the poll's own circle the refusal is answered where it was typed.
+    answers = town.say("r2", "投票 1 9", "g7")
+    assert [(a.chat, a.private) for a in answers] == [("g7", False)]
+
+
+def test_a_vote_refused_elsewhere_without_a_private_chat_shows_no_option_in_the_group(
+    db: Database, clock: VirtualClock, tmp_path: Path
+) -> None:
+    settings = Settings(general=GeneralSettings(data_dir=str(tmp_path / "data")))
+    # Like Telegram: the bot may not write first to someone who never opened a private chat.
+    traits = {"console": PlatformTraits(buttons=True, private_always_open=False)}
+    app = bootstrap(settings, clock, db=db, platforms=traits)
+    town = build(app)
+    _party_poll(town)
+    before = town.snapshot()
+    answers = town.say("r8", "投票 1 图书馆", "g2")
+    assert [(a.chat, a.text) for a in answers] == [
+        ("g2", "r8，这条回复只发给您本人：请先私聊我，发送「开始」，再发一次命令。")
+    ]
+    assert town.snapshot() == before
+    app.close()
+
+
 def test_the_same_poll_in_two_circles_on_two_platforms_has_one_tally(
     db: Database, clock: VirtualClock, tmp_path: Path
 ) -> None:

@@ -393,6 +393,14 @@ def _numbered(session: Session, where: Where, number: int) -> Poll:
     return poll
 
 
+def shown_here(session: Session, where: Where, number: int | None) -> bool:
+    """Whether the chat a command on poll `number` comes from sees that poll (a private chat
+    is the sender's own; naming no poll, a command acts on this circle's)."""
+    if where.circle is None or number is None:
+        return True
+    return poll_shown_in(session, _numbered(session, where, number), where.circle)
+
+
 def _named(session: Session, where: Where, number: int | None) -> Poll:
     if number is not None:
         return _numbered(session, where, number)

@@ -1,0 +1,14 @@
+"""Answers about a poll or topic typed in a group whose circle does not see it."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.errors import DomainError
+from bot.messages import Audience, Reply
+
+
+def refused(ctx: Context, refusal: DomainError) -> Reply:
+    """A refusal about a poll or topic this chat does not see, for the sender alone."""
+    # It changed nothing: once their private chat is open, they may send it again.
+    ctx.reading = True
+    return Reply(refusal.key, refusal.data, audience=Audience.PRIVATE)
