@@ -461,6 +461,20 @@ def test_a_topic_handled_in_a_group_that_does_not_see_it_is_confirmed_privately(
     assert "已记录议题 #3「党员学习」的进展" in answers[0].text
 
 
+def test_a_poll_s_settings_changed_in_a_group_it_was_not_put_to_are_told_privately(
+    town: Driver,
+) -> None:
+    _party_poll(town)
+    answers = town.say("sec", "投票设置 1 截止 5天", "g1")
+    assert [(a.chat, a.private) for a in answers] == [("g1", False), ("sec", True)]
+    assert answers[0].text == "王书记，已记下，详情已私信发给您。"
+    assert answers[1].text.startswith("已修改投票 #1：截止")
+    with session_of(town.app) as session:
+        assert poll_of(session, 1).closes_at == town.app.clock.now() + timedelta(days=5)
+    answers = town.say("sec", "投票设置 1 截止 6天", "g7")
+    assert [(a.chat, a.private) for a in answers] == [("g7", False)]
+
+
 def test_a_topic_decided_elsewhere_without_a_private_chat_says_it_is_done(
     db: Database, clock: VirtualClock, tmp_path: Path
 ) -> None:

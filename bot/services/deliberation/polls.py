@@ -626,6 +626,8 @@ class PollState:
     per_household: bool
     changeable: bool
     quorum: int | None
+    here: bool
+    """Whether the chat it was changed from sees the poll (else the sender alone is answered)."""
 
 
 def change(
@@ -656,4 +658,5 @@ def change(
         target.per_household,
         target.changeable,
         target.quorum_percent,
+        where.circle is None or poll_shown_in(session, target, where.circle),
     )
