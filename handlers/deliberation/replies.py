@@ -18,7 +18,7 @@ def told(ctx: Context, reply: Reply, here: bool) -> list[Reply]:
 
 
 def refused(ctx: Context, refusal: DomainError) -> Reply:
-    """A refusal about a poll or topic this chat does not see, for the sender alone."""
+    """A refusal about a poll this chat does not see, for the sender alone."""
     # It changed nothing: once their private chat is open, they may send it again.
     ctx.reading = True
     return Reply(refusal.key, refusal.data, audience=Audience.PRIVATE)
