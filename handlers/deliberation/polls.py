@@ -12,6 +12,7 @@ from bot.services.common.quiet import default_quiet
 from bot.services.deliberation import polls
 from bot.services.deliberation.poll_spec import PollSpec, parse_poll, parse_settings
 from handlers.deliberation.parsing import at_most_one_number, bounded, when_text, where
+from handlers.deliberation.replies import refused, told
 
 
 def poll(ctx: Context, args: str) -> list[Reply | Envelope]:
@@ -69,9 +70,16 @@ def vote(ctx: Context, args: str) -> Reply:
     if not ctx.is_group and request.number is None and request.picks:
         # Without a circle, one number can only name the poll.
         return polls.ballot(ctx.session, where(ctx), ctx.settings.secret, request.picks[0])
-    done = polls.vote(
-        ctx.session, where(ctx), ctx.settings.secret, request, ctx.settings.deliberation
-    )
+    here = polls.shown_here(ctx.session, where(ctx), request.number)
+    try:
+        done = polls.vote(
+            ctx.session, where(ctx), ctx.settings.secret, request, ctx.settings.deliberation
+        )
+    except DomainError as refusal:
+        # A refusal may name the poll's options: a chat it was not put to does not see them.
+        if here:
+            raise
+        return refused(ctx, refusal)
     voted = done.poll
     data: dict[str, Any] = {
         "number": voted.number,
@@ -100,7 +108,7 @@ def close(ctx: Context, args: str) -> list[Reply | Envelope]:
     return list(closed.envelopes) or [Reply("deliberation.closed", {"number": closed.number})]
 
 
-def pollset(ctx: Context, args: str) -> Reply:
+def pollset(ctx: Context, args: str) -> list[Reply]:
     """Change an open poll's settings: `/pollset 2 截止 5天 | 匿名`."""
     number, rest = number_and_rest(bounded(args), "deliberation.pollset_usage")
     items = split_items(rest)
@@ -115,7 +123,7 @@ def pollset(ctx: Context, args: str) -> Reply:
         ctx.settings.deliberation,
         default_quiet(ctx.settings),
     )
-    return Reply(
+    changed = Reply(
         "deliberation.settings_changed",
         {
             "number": state.number,
@@ -127,3 +135,4 @@ def pollset(ctx: Context, args: str) -> Reply:
             "quorum": state.quorum,
         },
     )
+    return told(ctx, changed, state.here)

@@ -17,6 +17,7 @@ from handlers.deliberation.parsing import (
     when_text,
     where,
 )
+from handlers.deliberation.replies import told
 
 _OWNER_WORDS = ("负责人", "負責人", "负责", "負責", "owner")
 
@@ -121,7 +122,7 @@ def decide(ctx: Context, args: str) -> list[Reply | Envelope]:
     owner = topics.Owner(owner_name or "", mentioned if owner_name is not None else None)
     done = topics.decide_topic(ctx.session, where(ctx), number, text, owner, due_at)
     data = topics.decision_data(done.topic, done.decision, ctx.zone)
-    return [Reply("deliberation.decided", data), *done.envelopes]
+    return [*told(ctx, Reply("deliberation.decided", data), done.here), *done.envelopes]
 
 
 def _owner_and_due(ctx: Context, items: list[str]) -> tuple[str | None, datetime | None]:
@@ -139,14 +140,13 @@ def _owner_and_due(ctx: Context, items: list[str]) -> tuple[str | None, datetime
     return owner_name, due_at
 
 
-def progress(ctx: Context, args: str) -> Reply:
+def progress(ctx: Context, args: str) -> list[Reply]:
     """Add a follow-up note to a topic."""
     number, text = number_and_rest(bounded(args), "deliberation.progress_usage")
-    topic = topics.note_progress(ctx.session, where(ctx), number, text)
-    return Reply(
-        "deliberation.progress_added",
-        {"number": topic.number, "title": topic.title, "status": topic.status.value},
-    )
+    noted = topics.note_progress(ctx.session, where(ctx), number, text)
+    topic = noted.topic
+    data = {"number": topic.number, "title": topic.title, "status": topic.status.value}
+    return told(ctx, Reply("deliberation.progress_added", data), noted.here)
 
 
 def done(ctx: Context, args: str) -> list[Reply | Envelope]:
@@ -154,7 +154,7 @@ def done(ctx: Context, args: str) -> list[Reply | Envelope]:
     number = one_number(args, "deliberation.done_usage")
     solved = topics.solve_topic(ctx.session, where(ctx), number)
     data = {"number": solved.topic.number, "title": solved.topic.title, "told": solved.told}
-    return [Reply("deliberation.solved", data), *solved.envelopes]
+    return [*told(ctx, Reply("deliberation.solved", data), solved.here), *solved.envelopes]
 
 
 def reject(ctx: Context, args: str) -> list[Reply | Envelope]:
@@ -163,7 +163,7 @@ def reject(ctx: Context, args: str) -> list[Reply | Envelope]:
     rejected = topics.reject_topic(ctx.session, where(ctx), number, reason)
     topic = rejected.topic
     data = {"number": topic.number, "title": topic.title, "reason": topic.reason or ""}
-    return [Reply("deliberation.rejected", data), *rejected.envelopes]
+    return [*told(ctx, Reply("deliberation.rejected", data), rejected.here), *rejected.envelopes]
 
 
 def figures(ctx: Context, args: str) -> Reply:

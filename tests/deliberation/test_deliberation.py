@@ -15,7 +15,7 @@ from bot.clock import VirtualClock
 from bot.config import DeliberationSettings, GeneralSettings, Settings
 from bot.db import Database
 from bot.messages import ChatKind, ChatRef, EventKind, Incoming, PlatformTraits, UserRef
-from models import Menu, OutboxMessage, Place, PlaceKind
+from models import Menu, OutboxMessage, Place, PlaceKind, Topic, TopicStatus
 from tests.support.community import (
     bind_approved,
     bind_elsewhere,
@@ -389,6 +389,113 @@ def test_a_party_circle_s_topic_is_unknown_to_a_resident_outside_it(town: Driver
     answers = town.say("r8", "议题 1", "g2")
     assert [(a.chat, a.private) for a in answers] == [("r8", True)]
     assert "支部换届" not in town.one("r8", "议题", "g2").text
+
+
+def test_a_vote_refused_in_a_group_the_poll_was_not_put_to_is_answered_privately(
+    town: Driver,
+) -> None:
+    _party_poll(town)
+    before = town.snapshot()
+    for typed, shown in (
+        ("投票 1 9", "投票 #1 没有第 9 项，选项是 1 到 2。"),
+        ("投票 1 图书馆", "投票 #1 没有「图书馆」这一项。选项是：\n1. 公园"),
+        ("投票 1 1 2", "投票 #1 最多选 1 项。"),
+    ):
+        answers = town.say("r2", typed, "g1")
+        assert [(a.chat, a.private) for a in answers] == [("r2", True)], typed
+        assert answers[0].text.startswith(shown), typed
+    assert town.snapshot() == before and counts(town.app, 1) == [0, 0]
+    # In the poll's own circle the refusal is answered where it was typed.
+    answers = town.say("r2", "投票 1 9", "g7")
+    assert [(a.chat, a.private) for a in answers] == [("g7", False)]
+
+
+def test_a_vote_refused_elsewhere_without_a_private_chat_shows_no_option_in_the_group(
+    db: Database, clock: VirtualClock, tmp_path: Path
+) -> None:
+    settings = Settings(general=GeneralSettings(data_dir=str(tmp_path / "data")))
+    # Like Telegram: the bot may not write first to someone who never opened a private chat.
+    traits = {"console": PlatformTraits(buttons=True, private_always_open=False)}
+    app = bootstrap(settings, clock, db=db, platforms=traits)
+    town = build(app)
+    _party_poll(town)
+    before = town.snapshot()
+    answers = town.say("r8", "投票 1 图书馆", "g2")
+    assert [(a.chat, a.text) for a in answers] == [
+        ("g2", "r8，这条回复只发给您本人：请先私聊我，发送「开始」，再发一次命令。")
+    ]
+    assert town.snapshot() == before
+    app.close()
+
+
+def _party_topic(town: Driver) -> None:
+    """The party circle g7 (see `_party_poll`) with topics #1 and #2 raised by r2."""
+    _party_poll(town)
+    town.one("r2", "提议 支部换届", "g7")
+    town.one("r2", "提议 党员活动室", "g7")
+
+
+def test_a_topic_handled_in_a_group_that_does_not_see_it_is_confirmed_privately(
+    town: Driver,
+) -> None:
+    _party_topic(town)
+    noted = "王书记，已记下，详情已私信发给您。"
+    for typed, chat, shown, told in (
+        ("进展 1 下周开会商量", "g2", "已记录议题 #1「支部换届」的进展", ["sec"]),
+        ("决议 1 下月选举", "g1", "议题 #1「支部换届」已形成决议：\n下月选举", ["sec"]),
+        ("办结 1", "g2", "议题 #1「支部换届」已办结", ["sec", "r2"]),
+        ("驳回 2 暂无场地", "g1", "议题 #2「党员活动室」未采纳。理由：暂无场地", ["sec", "r2"]),
+    ):
+        answers = town.say("sec", typed, chat)
+        assert [a.text for a in answers if not a.private] == [noted], typed
+        # The proposer is still told, privately, when the topic is solved or rejected.
+        assert [a.chat for a in answers if a.private] == told, typed
+        assert answers[1].text.startswith(shown), typed
+    with session_of(town.app) as session:
+        statuses = session.scalars(select(Topic.status).order_by(Topic.number)).all()
+    assert statuses == [TopicStatus.SOLVED, TopicStatus.REJECTED]
+    # In the topic's own circle the confirmation stays in the group.
+    town.one("r2", "提议 党员学习", "g7")
+    answers = town.say("sec", "进展 3 周五学习", "g7")
+    assert [(a.chat, a.private) for a in answers] == [("g7", False)]
+    assert "已记录议题 #3「党员学习」的进展" in answers[0].text
+
+
+def test_a_poll_s_settings_changed_in_a_group_it_was_not_put_to_are_told_privately(
+    town: Driver,
+) -> None:
+    _party_poll(town)
+    answers = town.say("sec", "投票设置 1 截止 5天", "g1")
+    assert [(a.chat, a.private) for a in answers] == [("g1", False), ("sec", True)]
+    assert answers[0].text == "王书记，已记下，详情已私信发给您。"
+    assert answers[1].text.startswith("已修改投票 #1：截止")
+    with session_of(town.app) as session:
+        assert poll_of(session, 1).closes_at == town.app.clock.now() + timedelta(days=5)
+    answers = town.say("sec", "投票设置 1 截止 6天", "g7")
+    assert [(a.chat, a.private) for a in answers] == [("g7", False)]
+
+
+def test_a_topic_decided_elsewhere_without_a_private_chat_says_it_is_done(
+    db: Database, clock: VirtualClock, tmp_path: Path
+) -> None:
+    settings = Settings(general=GeneralSettings(data_dir=str(tmp_path / "data")))
+    traits = {"console": PlatformTraits(buttons=True, private_always_open=False)}
+    app = bootstrap(settings, clock, db=db, platforms=traits)
+    town = build(app)
+    _party_topic(town)
+    town.grant("sec2", "书记", "红旗里社区")
+    answers = town.say("sec2", "决议 1 下月选举", "g1")
+    assert [(a.chat, a.text) for a in answers] == [
+        ("g1", "sec2，已记下。"),
+        (
+            "g1",
+            "sec2，这条回复只发给您本人：请先私聊我，发送「开始」，以后就能收到。"
+            "刚才的事已办好，不用再发。",
+        ),
+    ]
+    with session_of(app) as session:
+        assert session.scalar(select(Topic.status).where(Topic.number == 1)) == TopicStatus.DECIDED
+    app.close()
 
 
 def test_the_same_poll_in_two_circles_on_two_platforms_has_one_tally(

@@ -393,6 +393,14 @@ def _numbered(session: Session, where: Where, number: int) -> Poll:
     return poll
 
 
+def shown_here(session: Session, where: Where, number: int | None) -> bool:
+    """Whether the chat a command on poll `number` comes from sees that poll (a private chat
+    is the sender's own; naming no poll, a command acts on this circle's)."""
+    if where.circle is None or number is None:
+        return True
+    return poll_shown_in(session, _numbered(session, where, number), where.circle)
+
+
 def _named(session: Session, where: Where, number: int | None) -> Poll:
     if number is not None:
         return _numbered(session, where, number)
@@ -618,6 +626,8 @@ class PollState:
     per_household: bool
     changeable: bool
     quorum: int | None
+    here: bool
+    """Whether the chat it was changed from sees the poll (else the sender alone is answered)."""
 
 
 def change(
@@ -648,4 +658,5 @@ def change(
         target.per_household,
         target.changeable,
         target.quorum_percent,
+        where.circle is None or poll_shown_in(session, target, where.circle),
     )

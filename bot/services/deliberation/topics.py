@@ -522,6 +522,8 @@ class Told:
     topic: Topic
     told: int
     envelopes: list[Envelope]
+    here: bool
+    """Whether the chat it was typed in sees the topic (else the sender alone is answered)."""
 
 
 def make_hot(session: Session, where: Where, number: int) -> Told:
@@ -537,7 +539,7 @@ def make_hot(session: Session, where: Where, number: int) -> Told:
         for circle in circles_within(session, community)
         for e in to_circle(session, circle, notice, where.language)
     ]
-    return Told(topic, len(envelopes), envelopes)
+    return Told(topic, len(envelopes), envelopes, _here(where, topic))
 
 
 def set_threshold(session: Session, where: Where, needed: int) -> Place:
@@ -562,6 +564,8 @@ class Decided:
     topic: Topic
     decision: Decision
     envelopes: list[Envelope]
+    here: bool
+    """Whether the chat it was typed in sees the topic (else the sender alone is answered)."""
 
 
 def decide_topic(
@@ -587,7 +591,7 @@ def decide_topic(
     )
     notice = Reply("deliberation.you_own", decision_data(topic, decision, where.zone))
     envelopes = to_person(person, notice, where.language) if person is not None else []
-    return Decided(topic, decision, envelopes)
+    return Decided(topic, decision, envelopes, _here(where, topic))
 
 
 def _owner(session: Session, where: Where, owner: Owner) -> Resident | None:
@@ -610,11 +614,20 @@ def decision_data(topic: Topic, decision: Decision, zone: ZoneInfo) -> dict[str,
     }
 
 
-def note_progress(session: Session, where: Where, number: int, text: str) -> Topic:
+@dataclass(frozen=True)
+class Noted:
+    """A topic with a new follow-up note."""
+
+    topic: Topic
+    here: bool
+    """Whether the chat it was typed in sees the topic (else the sender alone is answered)."""
+
+
+def note_progress(session: Session, where: Where, number: int, text: str) -> Noted:
     """Add a follow-up note to topic `number`."""
     topic = _seen(session, where, number)
     add_progress(session, where.now, where.actor, topic, text)
-    return topic
+    return Noted(topic, _here(where, topic))
 
 
 def solve_topic(session: Session, where: Where, number: int) -> Told:
@@ -623,7 +636,7 @@ def solve_topic(session: Session, where: Where, number: int) -> Told:
     told = solve(session, where.now, where.actor, topic)
     notice = Reply("deliberation.solved_notice", {"number": topic.number, "title": topic.title})
     envelopes = [e for person in told for e in to_person(person, notice, where.language)]
-    return Told(topic, len(told), envelopes)
+    return Told(topic, len(told), envelopes, _here(where, topic))
 
 
 def reject_topic(session: Session, where: Where, number: int, reason: str) -> Told:
@@ -634,7 +647,7 @@ def reject_topic(session: Session, where: Where, number: int, reason: str) -> To
     notice = Reply("deliberation.rejected_notice", data)
     proposer = topic.proposer
     envelopes = to_person(proposer, notice, where.language) if proposer is not None else []
-    return Told(topic, 1 if proposer is not None else 0, envelopes)
+    return Told(topic, 1 if proposer is not None else 0, envelopes, _here(where, topic))
 
 
 def community_figures(session: Session, where: Where) -> tuple[Place, Figures]:
