@@ -87,6 +87,30 @@ def test_points_rules_are_set_and_shown_in_english_words(app: App) -> None:
         assert rules.per_recycling == {"hazardous": 2, "bulky": 5}
 
 
+def test_award_and_recycling_usage_in_english_shows_english_commands(app: App) -> None:
+    driver = build(app)
+    set_rules(driver)
+    driver.one("sec", "/lang en", "g1")
+    driver.one("sec", "/lang en")
+    before = driver.snapshot()
+    replies = [
+        driver.one("sec", "/award @r2", "g1").text,
+        driver.one("sec", "/award @r2 abc", "g1").text,
+        driver.one("r3", "/recycle @r2 gold", "g1").text,
+        driver.one("sec", "/help all", "g1").text,
+    ]
+    assert driver.snapshot() == before
+    assert '"/award @Zhang 5 patrol"' in replies[0] and '"/award shift 3 5 duty"' in replies[0]
+    assert '"/award @Zhang 5 patrol"' in replies[1]
+    assert '"/recycle @Zhang battery"' in replies[2] and "Kinds: battery, medicine" in replies[2]
+    assert '"/award shift 3 5"' in replies[3] and '"/recycle 3-2-301 bulky"' in replies[3]
+    for text in replies:
+        for word in ("巡逻", "班次", "值守", "电池", "大件", "过期药", "厨余"):
+            assert word not in text, (word, text)
+    assert "Recorded" in driver.one("r3", "/recycle @r2 Battery", "g1").text
+    assert "shift" in driver.one("sec", "/award shift 42 5", "g1").text
+
+
 def test_awards_to_a_whole_shift_and_deductions_are_audited(app: App) -> None:
     driver = build(app)
     set_rules(driver)
