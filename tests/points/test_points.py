@@ -10,6 +10,7 @@ from models import (
     AuditEntry,
     PointsAccount,
     PointsEntry,
+    PointsGrant,
     PointsRules,
     PointsSource,
     VolunteerHours,
@@ -109,6 +110,30 @@ def test_award_and_recycling_usage_in_english_shows_english_commands(app: App) -
             assert word not in text, (word, text)
     assert "Recorded" in driver.one("r3", "/recycle @r2 Battery", "g1").text
     assert "shift" in driver.one("sec", "/award shift 42 5", "g1").text
+
+
+def test_points_duties_are_granted_in_english_words(app: App) -> None:
+    driver = build(app)
+    driver.one("sec", "/lang en", "g1")
+    usage = driver.one("sec", "/pointduty @r3 boss", "g1").text
+    assert '"/pointduty @Zhang bin duty"' in usage and '"-bin duty" revokes' in usage
+    assert "守桶" not in usage and "管理员" not in usage
+    driver.one("sec", "/lang en")
+    helped = driver.one("sec", "/help all", "g1").text
+    assert "/pointduty @someone bin duty —" in helped
+    assert "/stock rice 100 points 10 pieces —" in helped
+    assert driver.one("sec", "/pointduty @r3 bin duty", "g1").text == "r3 is now on bin duty."
+    admin = driver.one("sec", "/pointduty @r4 points admin party points", "g1").text
+    assert admin == "r4 is now a points admin."
+    assert driver.one("sec", "/pointduty @r3 -bin duty", "g1").text == (
+        "r3 is no longer on bin duty."
+    )
+    with session_of(app) as session:
+        grants = session.scalars(select(PointsGrant).order_by(PointsGrant.id)).all()
+        assert [(g.kind.value, g.programme_id is None, g.revoked_at is None) for g in grants] == [
+            ("bin", True, False),
+            ("admin", False, True),
+        ]
 
 
 def test_awards_to_a_whole_shift_and_deductions_are_audited(app: App) -> None:
