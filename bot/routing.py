@@ -43,6 +43,7 @@ class Command:
     command whose arguments end in the sender's own words (a report, a topic, a reply)
     says `free_text`: punctuation ending them is kept. One whose arguments are all such
     words says `glued` too: in a private chat its keyword may run straight into them.
+    `phrases` are whole private messages that ask for it alone (帮帮我 for help).
     """
 
     name: str
@@ -55,6 +56,7 @@ class Command:
     by_row: bool = False
     free_text: bool = False
     glued: bool = False
+    phrases: tuple[str, ...] = ()
 
     @property
     def help_key(self) -> str:
@@ -81,6 +83,7 @@ class Router:
         pairs = [(normalise(k), c) for c in self.commands for k in c.keywords]
         # Longest keyword first, so 取消报名 wins over 取消.
         self._keywords = sorted(pairs, key=lambda pair: -len(pair[0]))
+        self._phrases = {normalise(p): c for c in self.commands for p in c.phrases}
 
     def command(self, name: str) -> Command | None:
         """The command with this slash name."""
@@ -113,8 +116,13 @@ class Router:
         return _route(*matched, text, prefixed=True)
 
     def named(self, text: str) -> Route | None:
-        """The command whose English name `text` opens with, typed without the slash: `help`."""
+        """The command whose English name `text` opens with, typed without the slash: `help`;
+        or the one a whole phrase asks for: 帮帮我."""
         cleaned = without_ending(normalise(text))
+        asked = _ASKING.match(cleaned)
+        phrase = self._phrases.get(cleaned[asked.end() if asked else 0 :])
+        if phrase is not None:
+            return Route(phrase, "")
         match = _NAMED.match(cleaned)
         found = self._by_name.get(match.group(1).lower()) if match else None
         if match is None or found is None:

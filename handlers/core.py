@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Choice, Envelope, Reply
@@ -15,6 +17,10 @@ from handlers.community.circles import me
 from handlers.deliberation import dialog as poll_dialog
 
 ALL_WORDS = frozenset({"全部", "所有", "all"})
+# Polite words after help ask for nothing more: `help me`, `/help please`, `帮助 一下`.
+POLITE_WORDS = frozenset(
+    {"me", "please", "pls", "plz", "thanks", "我", "一下", "吧", "谢谢", "謝謝"}
+)
 # A group's 帮助 fits a phone screen: what residents and admins there do most, in this order.
 GROUP_EVERYDAY = ("join", "vote", "propose", "second", "shifts", "signup", "poll", "shift", "me")
 GROUP_LINES = 8
@@ -39,7 +45,8 @@ def start(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
 
 def help_(ctx: Context, args: str) -> Reply:
     """The commands this person may use here: in a group the everyday ones, all on request."""
-    word = args.strip().lower()
+    typed = [w for w in re.split(r"[\s,，]+", args.strip().lower()) if w]
+    word = " ".join(w for w in typed if w not in POLITE_WORDS)
     if word and word not in ALL_WORDS:
         raise DomainError("core.extra_arguments", extra=word[:40])
     visible = {c.name: c.help_key for c in ctx.commands if c.help_key and c.visible(ctx)}
@@ -100,6 +107,7 @@ COMMANDS: list[Command] = [
         listed_in="core",
         menus=access.BOTH,
         reads=True,
+        phrases=("帮帮我", "幫幫我", "帮助一下", "幫助一下"),
     ),
     Command("lang", ("语言", "語言"), lang, listed_in="core", menus=access.BOTH),
     Command("quiet", ("免打扰", "免打擾"), quiet, access.secretary_here, "core"),

@@ -140,7 +140,7 @@ def rules(ctx: Context, args: str) -> Reply:
 def duty(ctx: Context, args: str) -> Reply:
     """The secretary grants `积分授权 @张三 守桶` / `管理员 [党员积分]`, or revokes `-守桶`."""
     community = community_here(ctx)
-    named = named_in(ctx, args)
+    named = named_in(ctx, points.english_phrases(args))
     changed = points.grant_duty(ctx.session, ctx.now, ctx.resident, community, ctx.circle, named)
     return Reply("points.duty_changed", asdict(changed))
 
@@ -151,7 +151,7 @@ SHOWN = frozenset({"显示我", "顯示我", "show me"})
 
 def rank(ctx: Context, args: str) -> Reply:
     """`积分榜 [居民积分]`: the boards the community posts; `积分榜 不显示我` opts out of them."""
-    text = bounded(args, MAX_ARGUMENT)
+    text = points.english_phrases(bounded(args, MAX_ARGUMENT))
     if text.lower() in NOT_SHOWN | SHOWN:
         shown = text.lower() in SHOWN
         points.show_me(ctx.session, ctx.now, ctx.resident, shown)

@@ -139,6 +139,15 @@ def test_in_private_a_polls_number_shows_its_options_and_a_bare_number_then_vote
     assert counts(town.app, 1) == [1, 1]
 
 
+def test_an_english_poll_card_starts_its_lines_with_capitals(town: Driver) -> None:
+    town.one("owner", "/lang en", "g1")
+    card = town.one("owner", "/poll Paint the fence? | yes | no | deadline 3d | anonymous", "g1")
+    lines = card.text.splitlines()
+    assert "One vote per household · anonymous" in lines
+    assert any(line.startswith("Closes 20") for line in lines), card.text
+    assert counts(town.app, 1) == [0, 0]
+
+
 def test_with_buttons_a_polls_number_in_private_offers_its_options_as_buttons(
     town: Driver,
 ) -> None:

@@ -143,6 +143,22 @@ def test_an_english_command_word_works_without_its_slash_in_a_private_chat(
     assert "/help" in driver.one("r2", "hello").text
 
 
+def test_help_with_polite_words_after_it_shows_the_help(driver: Driver) -> None:
+    driver.say("r2", "/lang en")
+    driver.say("r3", "/start")
+    before = driver.snapshot()
+    helped = driver.one("r2", "/help").text
+    for typed in ("help me", "help please", "/help please", "Help me, please!", "help pls"):
+        assert driver.one("r2", typed).text == helped, typed
+    assert driver.one("r2", "/help me", "g1").text == driver.one("r2", "/help", "g1").text
+    assert 'I did not understand "voting"' in driver.one("r2", "help voting").text
+    chinese = driver.one("r3", "帮助").text
+    for typed in ("帮助一下", "帮助 一下", "帮帮我", "幫幫我。", "请帮帮我"):
+        assert driver.one("r3", typed).text == chinese, typed
+    assert driver.say("r3", "帮帮我", "g1") == []
+    assert driver.snapshot() == before
+
+
 def test_an_english_command_word_in_a_group_stays_chat(driver: Driver) -> None:
     driver.say("owner", SHIFT, "g1")
     driver.say("r2", "/lang en")

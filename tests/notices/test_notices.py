@@ -133,6 +133,50 @@ def test_an_english_notice_asks_for_a_receipt_english_readers_can_type(app: App)
         assert session.scalar(select(func.count()).select_from(NoticeReceipt)) == 1
 
 
+def test_notice_usage_in_english_shows_the_english_forms(app: App) -> None:
+    driver = build(app)
+    driver.one("sec", "/lang en")
+    before = driver.snapshot()
+    replies = {
+        typed: driver.one("sec", typed).text
+        for typed in (
+            "/notice all | No water | receipts by tomorrow",
+            "/notice all",
+            "/notice nowhere | No water",
+            "/notice all | No water | every week 8:00",
+        )
+    }
+    driver.say("sec", "/notice party | No water")
+    assert [a.reply.template for a in driver.answers] == ["notices.no_circles"]
+    assert 'Reply "all" (everyone)' in driver.one("sec", "/notice").text
+    driver.one("sec", "all")
+    driver.one("sec", "No water tomorrow")
+    replies["when"] = driver.one("sec", "no").text
+    driver.one("sec", "cancel")
+    assert driver.snapshot() == before
+    setting = replies["/notice all | No water | receipts by tomorrow"]
+    assert '"receipts deadline tomorrow 18:00"' in setting and '"every Monday 8:00"' in setting
+    assert '"/notice all | No water tomorrow morning"' in replies["/notice all"]
+    assert 'Write "all"' in replies["/notice nowhere | No water"]
+    assert '"every month 1 9:00"' in replies["/notice all | No water | every week 8:00"]
+    assert '"tomorrow 8:00"' in replies["when"]
+    for text in replies.values():
+        for word in ("回执", "截止", "明天", "定时", "每周", "每天", "每月", "全部", "党员圈"):
+            assert word not in text, (word, text)
+
+
+def test_an_english_reader_with_notices_still_waiting_is_told_to_send_ack(app: App) -> None:
+    driver = build(app)
+    _send(driver, "通知 全部 | 明天上午停水 | 回执")
+    _send(driver, "通知 全部 | 周六打扫楼道 | 回执")
+    driver.one("r2", "/lang en")
+    acked = driver.one("r2", "/ack", "g1").text
+    assert 'Notice 1 still waits for your receipt: send "/ack" again.' in acked
+    assert "收到" not in acked
+    with session_of(app) as session:
+        assert session.scalar(select(func.count()).select_from(NoticeReceipt)) == 1
+
+
 def test_silent_households_are_named_with_their_estate(app: App) -> None:
     driver = build(app)
     with app.db.transaction() as session:

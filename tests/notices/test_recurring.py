@@ -43,6 +43,9 @@ def test_the_forms_people_type_are_read_and_their_next_time_found() -> None:
         "每月1日 9:00": Repeat("month", 1, time(9, 0)),
         "每月十五号 9点": Repeat("month", 15, time(9, 0)),
         "every monday 8:00": Repeat("week", 1, time(8, 0)),
+        "every month 1 9:00": Repeat("month", 1, time(9, 0)),
+        "Every Monday at 8am": Repeat("week", 1, time(8, 0)),
+        "every day at 7:30": Repeat("day", 0, time(7, 30)),
     }
     for typed, rule in forms.items():
         assert parse_repeat(typed) == rule, typed

@@ -46,6 +46,20 @@ def test_the_board_shows_only_where_posted_and_opted_out_members_are_not_named(
     assert driver.one("r2", "积分榜 党员积分", "g1").text == "本社区没有公布积分榜。"
 
 
+def test_an_english_reader_names_a_board_in_english(app: App) -> None:
+    driver = build(app)
+    _board(driver)
+    driver.one("sec", "/lang en", "g1")
+    driver.say("sec", "/pointrules resident points board on", "g1")
+    assert "1. r3 8\n2. r2 5" in driver.one("r2", "/rank resident points", "g1").text
+    no_board = "This community does not post a points board."
+    assert driver.one("r2", "/rank Party Points", "g1").text == no_board
+    usage = driver.one("r2", "/rank who is first", "g1").text
+    assert '"/rank resident points"' in usage and "积分" not in usage
+    unknown = driver.one("r2", "/rank gold", "g1").text
+    assert '"party points" or "resident points"' in unknown and "积分" not in unknown
+
+
 def test_a_secretary_exports_the_ledger_and_balances_privately(app: App) -> None:
     driver = build(app)
     _board(driver)

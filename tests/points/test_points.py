@@ -10,6 +10,7 @@ from models import (
     AuditEntry,
     PointsAccount,
     PointsEntry,
+    PointsGrant,
     PointsRules,
     PointsSource,
     VolunteerHours,
@@ -85,6 +86,54 @@ def test_points_rules_are_set_and_shown_in_english_words(app: App) -> None:
         rules = session.scalars(select(PointsRules)).one()
         assert rules.per_hour == {"duty": 2, "patrol": 3} and rules.daily_cap == 6
         assert rules.per_recycling == {"hazardous": 2, "bulky": 5}
+
+
+def test_award_and_recycling_usage_in_english_shows_english_commands(app: App) -> None:
+    driver = build(app)
+    set_rules(driver)
+    driver.one("sec", "/lang en", "g1")
+    driver.one("sec", "/lang en")
+    before = driver.snapshot()
+    replies = [
+        driver.one("sec", "/award @r2", "g1").text,
+        driver.one("sec", "/award @r2 abc", "g1").text,
+        driver.one("r3", "/recycle @r2 gold", "g1").text,
+        driver.one("sec", "/help all", "g1").text,
+    ]
+    assert driver.snapshot() == before
+    assert '"/award @Zhang 5 patrol"' in replies[0] and '"/award shift 3 5 duty"' in replies[0]
+    assert '"/award @Zhang 5 patrol"' in replies[1]
+    assert '"/recycle @Zhang battery"' in replies[2] and "Kinds: battery, medicine" in replies[2]
+    assert '"/award shift 3 5"' in replies[3] and '"/recycle 3-2-301 bulky"' in replies[3]
+    for text in replies:
+        for word in ("巡逻", "班次", "值守", "电池", "大件", "过期药", "厨余"):
+            assert word not in text, (word, text)
+    assert "Recorded" in driver.one("r3", "/recycle @r2 Battery", "g1").text
+    assert "shift" in driver.one("sec", "/award shift 42 5", "g1").text
+
+
+def test_points_duties_are_granted_in_english_words(app: App) -> None:
+    driver = build(app)
+    driver.one("sec", "/lang en", "g1")
+    usage = driver.one("sec", "/pointduty @r3 boss", "g1").text
+    assert '"/pointduty @Zhang bin duty"' in usage and '"-bin duty" revokes' in usage
+    assert "守桶" not in usage and "管理员" not in usage
+    driver.one("sec", "/lang en")
+    helped = driver.one("sec", "/help all", "g1").text
+    assert "/pointduty @someone bin duty —" in helped
+    assert "/stock rice 100 points 10 pieces —" in helped
+    assert driver.one("sec", "/pointduty @r3 bin duty", "g1").text == "r3 is now on bin duty."
+    admin = driver.one("sec", "/pointduty @r4 points admin party points", "g1").text
+    assert admin == "r4 is now a points admin."
+    assert driver.one("sec", "/pointduty @r3 -bin duty", "g1").text == (
+        "r3 is no longer on bin duty."
+    )
+    with session_of(app) as session:
+        grants = session.scalars(select(PointsGrant).order_by(PointsGrant.id)).all()
+        assert [(g.kind.value, g.programme_id is None, g.revoked_at is None) for g in grants] == [
+            ("bin", True, False),
+            ("admin", False, True),
+        ]
 
 
 def test_awards_to_a_whole_shift_and_deductions_are_audited(app: App) -> None:

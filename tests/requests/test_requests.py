@@ -115,6 +115,13 @@ def test_english_category_names_and_common_words_sort_a_report(
         assert found.category == category and found.text.startswith(kept)
 
 
+def test_the_english_help_gives_an_english_report_example(town: Driver) -> None:
+    town.one("r1", "/lang en")
+    helped = town.one("r1", "/help").text
+    assert '/report text — report a problem, e.g. "/report the stair light in building 3' in helped
+    assert "报修" not in helped
+
+
 def test_a_report_of_danger_gives_the_emergency_numbers_first(town: Driver) -> None:
     answers = town.say("r1", "求助 3号楼着火了", "g1")
     assert answers[0].chat == "g1" and "着火打 119" in answers[0].text

@@ -27,6 +27,7 @@ KIND_WORDS = {
     "協會圈": CircleKind.ASSOCIATION,
     "服务圈": CircleKind.SERVICE,
     "服務圈": CircleKind.SERVICE,
+    "party": CircleKind.PARTY,
 }
 Ts = TypeVarTuple("Ts")
 # Telegram sends at most 30 messages a second overall (one to each group at a time).

@@ -43,8 +43,8 @@ _ENGLISH_WEEKDAY = "|".join(
 )
 _REPEAT = re.compile(
     r"^(?:每\s*|every\s+)(?:(天|日|day)"
-    rf"|(?:周|週|星期|礼拜|禮拜)\s*({_WEEKDAY})|({_ENGLISH_WEEKDAY})"
-    r"|月\s*(\d{1,2})\s*[日号號]?|month\s+(\d{1,2}))\s*(.*)$"
+    rf"|(?:周|週|星期|礼拜|禮拜)\s*({_WEEKDAY})|({_ENGLISH_WEEKDAY})\b"
+    r"|月\s*(\d{1,2})\s*[日号號]?|month\s+(\d{1,2}))\s*(?:at\s+)?(.*)$"
 )
 # Enough days to reach any day of the next month.
 _LOOKAHEAD = 63

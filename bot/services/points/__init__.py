@@ -9,7 +9,13 @@ from bot.services.points.earning import Recycled, correct_hours, earn_for_hours,
 from bot.services.points.export import Exported, export_for
 from bot.services.points.grants import DutyChanged, grant_duty
 from bot.services.points.ledger import entries_sum, programmes
-from bot.services.points.rules import PointsSettings, RulesView, programme_code, rules_of
+from bot.services.points.rules import (
+    PointsSettings,
+    RulesView,
+    english_phrases,
+    programme_code,
+    rules_of,
+)
 from bot.services.points.schedule import ExpirePoints, MonthlyStatements
 from bot.services.points.standings import Board, show_me, standings
 from bot.services.points.views import (
@@ -40,6 +46,7 @@ __all__ = [
     "award_named",
     "correct_hours",
     "earn_for_hours",
+    "english_phrases",
     "entries_sum",
     "export_for",
     "forget_member",

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
 from bot.services.common import access
+from bot.services.common.keywords import folded
 from bot.services.community.grid import locate_household, parse_address
 from bot.services.community.households import occupants
 from bot.services.community.people import Named, people_named
@@ -129,7 +130,7 @@ def recycle(
     address, word = ("", named.rest[0]) if people else named.rest
     if not access.records_recycling(session, actor.id, community):
         raise DomainError("points.bin_duty_only")
-    kind = RECYCLING_WORDS.get(word)
+    kind = RECYCLING_WORDS.get(folded(word))
     if kind is None:
         raise DomainError("points.recycle_usage")
     rules = settings_of(session, community)

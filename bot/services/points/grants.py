@@ -23,6 +23,7 @@ DUTY_WORDS = {
     "守桶": GrantKind.BIN_DUTY,
     "守桶员": GrantKind.BIN_DUTY,
     "守桶員": GrantKind.BIN_DUTY,
+    "admin": GrantKind.ADMIN,
 }
 
 

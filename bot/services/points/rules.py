@@ -92,7 +92,7 @@ PROGRAMME_WORDS = {
     "居民積分": ledger.RESIDENT,
     "居民": ledger.RESIDENT,
 }
-# English rule names of more than one word, read as the word they stand for.
+# English names of more than one word, read as the word they stand for.
 ENGLISH_PHRASES = {
     "party points": "党员积分",
     "resident points": "居民积分",
@@ -100,6 +100,8 @@ ENGLISH_PHRASES = {
     "award cap": "单次上限",
     "allow negative": "允许负分",
     "by household": "按户",
+    "bin duty": "守桶",
+    "points admin": "管理员",
 }
 MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _ON = frozenset({"开", "開", "是", "允许", "允許", "on", "yes"})
@@ -196,9 +198,9 @@ def _switch(text: str) -> bool:
 
 
 def english_phrases(text: str) -> str:
-    """`text` with each English rule name of several words as its one word."""
+    """`text` with each English name of several words as its one word (`-bin duty` too)."""
     for phrase, word in ENGLISH_PHRASES.items():
-        text = re.sub(rf"(?<!\S){phrase}(?!\S)", word, text, flags=re.IGNORECASE)
+        text = re.sub(rf"(?<![^\s-]){phrase}(?!\S)", word, text, flags=re.IGNORECASE)
     return text
 
 
