@@ -13,7 +13,7 @@ from bot.app import App, bootstrap
 from bot.clock import VirtualClock
 from models import Dialog, Poll, PollOption
 from tests.deliberation.test_deliberation_console import SETUP, seed
-from tests.support.community import build, session_of
+from tests.support.community import build, register, session_of
 from tests.support.console import run_console
 from tests.support.driver import Driver
 
@@ -214,3 +214,22 @@ def test_answers_beginning_with_a_command_word_answer_the_step_they_were_asked(
     assert "投票 #2" in town.one("owner", "发起投票 几点锁门 | 22:00 | 23:00", "g1").text
     assert "请说明投哪一个" in town.one("owner", "投票 几点锁门", "g1").text
     assert _dialogs(town.app) == 0
+
+
+def test_a_topic_among_the_settings_is_checked_at_that_step(town: Driver) -> None:
+    town.one("r1", "提议 在3号楼装充电桩", "g1")
+    register(town, "r9", "1-1-101", "g2")
+    town.one("r9", "提议 2号院换路灯", "g2")
+    for text in ("发起投票", "要不要装充电桩", "装 | 不装", "完成", "3天"):
+        town.one("owner", text, "g1")
+    before = town.snapshot()
+    # A topic that does not exist, or one of a circle the sender does not see, is refused at
+    # once and the dialog stays at its settings.
+    for typed, number in (("议题 99", 99), ("匿名，议题 2", 2)):
+        assert town.one("owner", typed, "g1").text.startswith(f"没有议题 #{number}。"), typed
+    assert town.snapshot() == before
+    assert "已记下：议题 1" in town.one("owner", "议题 1", "g1").text
+    assert "投票 #1" in town.one("owner", "完成", "g1").text
+    with session_of(town.app) as session:
+        poll = session.scalars(select(Poll)).one()
+        assert poll.topic is not None and poll.topic.number == 1

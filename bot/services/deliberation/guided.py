@@ -152,8 +152,12 @@ def _settings(step: _Step, text: str) -> Answered:
         text = text.replace(separator, "|")
     items = split_items(text)
     for item in items:
-        if not read_setting(item, step.now, step.zone, PollSettings()):
+        given = PollSettings()
+        if not read_setting(item, step.now, step.zone, given):
             raise DomainError("deliberation.unknown_setting", text=item[:30])
+        if given.topic_number is not None and where is not None:
+            community = where.community(step.session)
+            polls.topic_to_decide(step.session, where.actor, community, given.topic_number)
     chosen = [*step.dialog.data["settings"], *items]
     dialogs.advance(step.dialog, step.now, "settings", settings=chosen)
     return Answered("dialogs.settings_so_far", {"settings": chosen})
