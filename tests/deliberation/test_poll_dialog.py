@@ -233,3 +233,18 @@ def test_a_topic_among_the_settings_is_checked_at_that_step(town: Driver) -> Non
     with session_of(town.app) as session:
         poll = session.scalars(select(Poll)).one()
         assert poll.topic is not None and poll.topic.number == 1
+
+
+def test_options_may_come_in_one_message_as_people_write_lists(town: Driver) -> None:
+    for text in ("发起投票", "要不要装充电桩"):
+        town.one("owner", text, "g1")
+    listed = town.one("owner", "投票选项：装，不装", "g1").text
+    assert "1. 装\n2. 不装\n" in listed and "投票选项" not in listed
+    town.one("owner", "选项: 南门、北门；东门", "g1")
+    town.one("owner", "地下车库,楼下;\n小区外", "g1")
+    # With bars, as with the one-line poll, only they separate options.
+    town.one("owner", "晚上 8 点以后，周末也行 | 白天", "g1")
+    for text in ("完成", "3天", "完成"):
+        town.one("owner", text, "g1")
+    labels = ("装", "不装", "南门", "北门", "东门", "地下车库", "楼下", "小区外")
+    assert _poll(town.app, 1)[2] == (*labels, "晚上 8 点以后，周末也行", "白天")
