@@ -51,8 +51,16 @@ COMMANDS: list[Command] = [
         "deliberation",
         access.GROUP,
         free_text=True,
+        answers_dialog=True,
     ),
-    Command("vote", ("投票", "投票"), dialog.vote, listed_in="deliberation", menus=access.BOTH),
+    Command(
+        "vote",
+        ("投票", "投票"),
+        dialog.vote,
+        listed_in="deliberation",
+        menus=access.BOTH,
+        answers_dialog=True,
+    ),
     Command(
         "result",
         ("结果", "結果", "投票结果", "投票結果"),
@@ -140,3 +148,4 @@ SCHEDULED: list[WorkFactory] = [
     RemindFollowUps,
 ]
 DIALOG = dialog.answer
+OWN_WORDS = dialog.question

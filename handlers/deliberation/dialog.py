@@ -45,6 +45,12 @@ def setting(ctx: Context, args: str) -> list[Reply | Envelope] | None:
     return _claimed(ctx, "settings", ctx.incoming.text) if args.strip() else None
 
 
+def question(ctx: Context) -> list[Reply | Envelope] | None:
+    """The sender's words as the question their guided poll asks for, though a command's
+    keyword begins them (`报名：周六打扫楼道，大家来吗？`), whole; else None."""
+    return _claimed(ctx, "question", ctx.incoming.text)
+
+
 def _claimed(ctx: Context, step: str, text: str) -> list[Reply | Envelope] | None:
     return claimed(ctx, guided.KIND, step, lambda _: answer(ctx, text))
 

@@ -248,3 +248,23 @@ def test_options_may_come_in_one_message_as_people_write_lists(town: Driver) -> 
         town.one("owner", text, "g1")
     labels = ("装", "不装", "南门", "北门", "东门", "地下车库", "楼下", "小区外")
     assert _poll(town.app, 1)[2] == (*labels, "晚上 8 点以后，周末也行", "白天")
+
+
+def test_a_question_beginning_with_any_command_word_is_the_question(town: Driver) -> None:
+    town.one("owner", "发起投票", "g1")
+    # A keyword alone or with numbers stays its command, and the question is still asked.
+    assert "问题" not in town.one("owner", "积分", "g1").text
+    assert "问题" not in town.one("owner", "报名 2", "g1").text
+    asked = town.one("owner", "报名：周六上午打扫楼道，大家来吗？", "g1").text
+    assert "问题：报名：周六上午打扫楼道，大家来吗？" in asked
+    for text in ("来 | 不来", "完成", "跳过"):
+        town.one("owner", text, "g1")
+    assert "投票 #1" in town.one("owner", "完成", "g1").text
+    assert _poll(town.app, 1)[0] == "报名：周六上午打扫楼道，大家来吗？"
+    town.one("owner", "发起投票", "g1")
+    # 积分 only reads: the answer is stored, so it is handled the durable way.
+    question = "积分：这个月谁加分最多？"
+    assert town.app.dispatcher.answer(town.incoming("owner", question, "g1")) is None
+    assert f"问题：{question}" in town.one("owner", question, "g1").text
+    assert "已取消" in town.one("owner", "退出", "g1").text
+    assert _dialogs(town.app) == 0

@@ -28,7 +28,7 @@ from bot.services.deliberation.where import Where
 from models import Dialog, PollKind
 
 KIND = "poll"
-CANCEL = frozenset({"取消", "cancel"})
+CANCEL = frozenset({"取消", "退出", "cancel"})
 DONE = frozenset({"完成", "done"})
 SKIP = frozenset({"跳过", "跳過", "skip"})
 MAX_ANSWER = 1000
