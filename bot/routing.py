@@ -42,9 +42,7 @@ class Command:
     identity and resident are then read as one row rather than loaded as objects. A
     command whose arguments end in the sender's own words (a report, a topic, a reply)
     says `free_text`: punctuation ending them is kept. One whose arguments are all such
-    words says `glued` too: in a private chat its keyword may run straight into them. One
-    whose handler itself decides when its words answer the sender's guided dialog (see
-    handlers.dialogs.claimed) says `answers_dialog`: no dialog takes them before it.
+    words says `glued` too: in a private chat its keyword may run straight into them.
     """
 
     name: str
@@ -57,7 +55,6 @@ class Command:
     by_row: bool = False
     free_text: bool = False
     glued: bool = False
-    answers_dialog: bool = False
 
     @property
     def help_key(self) -> str:

@@ -41,10 +41,10 @@ DIALOG = answer_dialog
 def answer_own_words(ctx: Context, route: Route) -> list[Reply | Envelope] | None:
     """A command's words as the answer of the sender's dialog waiting for their own words,
     if one does; a keyword alone or with numbers (`积分`, `报名 2`) stays its command."""
-    if route.command.answers_dialog or only_numbers(route.args):
+    if only_numbers(route.args):
         return None
     for waiting in WAITING_FOR_WORDS:
-        answered = waiting(ctx)
+        answered = waiting(ctx, route)
         if answered is not None:
             return answered
     return None

@@ -51,16 +51,8 @@ COMMANDS: list[Command] = [
         "deliberation",
         access.GROUP,
         free_text=True,
-        answers_dialog=True,
     ),
-    Command(
-        "vote",
-        ("投票", "投票"),
-        dialog.vote,
-        listed_in="deliberation",
-        menus=access.BOTH,
-        answers_dialog=True,
-    ),
+    Command("vote", ("投票", "投票"), polls.vote, listed_in="deliberation", menus=access.BOTH),
     Command(
         "result",
         ("结果", "結果", "投票结果", "投票結果"),

@@ -11,6 +11,7 @@ from dataclasses import asdict, replace
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Choice, Envelope, Media, MediaKind, Reply
+from bot.routing import Route
 from bot.services import notices
 from bot.services.common import dialogs
 from bot.services.common.arguments import bounded
@@ -51,9 +52,9 @@ def receipts(ctx: Context, args: str) -> list[Reply | Envelope]:
     return answered if answered is not None else [*commands.receipts(ctx, args)]
 
 
-def own_text(ctx: Context) -> list[Reply | Envelope] | None:
-    """The sender's words as the text their guided notice asks for, though a command's keyword
-    begins them (`通知：明天停水`, `报名：周六上午打扫楼道`), whole; else None."""
+def own_text(ctx: Context, route: Route) -> list[Reply | Envelope] | None:
+    """The sender's words, whatever `route` their keyword makes, as the text their guided
+    notice asks for (`通知：明天停水`, `报名：周六上午打扫楼道`), whole; else None."""
     return _claimed(ctx, "text", ctx.incoming.text)
 
 

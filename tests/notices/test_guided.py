@@ -159,5 +159,6 @@ def test_a_text_beginning_with_any_command_word_is_the_notice_s_text(app: App) -
         assert session.scalars(select(Notice.text)).all() == [text]
     driver.one("sec", "通知")
     driver.one("sec", "全部")
+    assert "回复「收到」" in driver.one("sec", "投票：周二选业委会，请大家参加").text
     assert "已取消" in driver.one("sec", "退出").text
     assert "回复「收到」" not in driver.one("sec", "积分：本月加分名单").text
