@@ -45,6 +45,8 @@ Handling = tuple[Incoming, timedelta | None, bool]
 EventHandler = Callable[[Context], list[Reply]]
 # Answers plain text that belongs to the sender's open dialog; None when there is none.
 DialogHandler = Callable[[Context, str], list[Reply | Envelope] | None]
+# Answers a command's words typed to the sender's dialog waiting for their own words.
+OwnWordsHandler = Callable[[Context, Route], list[Reply | Envelope] | None]
 
 
 def has_control_characters(text: str) -> bool:
@@ -72,6 +74,7 @@ class Dispatcher:
         default_language: str,
         settings: Settings | None = None,
         dialog: DialogHandler | None = None,
+        own_words: OwnWordsHandler | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -83,6 +86,7 @@ class Dispatcher:
         self.default_language = default_language
         self.settings = settings or Settings()
         self.dialog = dialog
+        self.own_words = own_words
 
     def handle(
         self, incoming: Incoming, claim: timedelta | None = None, direct: bool = False
@@ -319,6 +323,12 @@ class Dispatcher:
             raise DomainError("core.control_characters")
         if not ctx.is_group:
             route = self._private_route(ctx, route, text)
+        # A dialog waiting for the sender's own words (a question, a notice) takes them, though
+        # they begin with a command's keyword.
+        if route is not None and not route.prefixed and self.own_words is not None:
+            answered = self.own_words(ctx, route)
+            if answered is not None:
+                return answered
         # Words before a keyword (请报名 …) may answer an open dialog: it reads them first.
         if (route is None or route.prefixed) and self.dialog is not None:
             answered = self.dialog(ctx, text)

@@ -52,7 +52,7 @@ COMMANDS: list[Command] = [
         access.GROUP,
         free_text=True,
     ),
-    Command("vote", ("投票", "投票"), dialog.vote, listed_in="deliberation", menus=access.BOTH),
+    Command("vote", ("投票", "投票"), polls.vote, listed_in="deliberation", menus=access.BOTH),
     Command(
         "result",
         ("结果", "結果", "投票结果", "投票結果"),
@@ -140,3 +140,4 @@ SCHEDULED: list[WorkFactory] = [
     RemindFollowUps,
 ]
 DIALOG = dialog.answer
+OWN_WORDS = dialog.question

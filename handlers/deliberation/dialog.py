@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.messages import Envelope, Reply
+from bot.routing import Route
 from bot.services.common.arguments import split_items
 from bot.services.common.quiet import default_quiet
 from bot.services.deliberation import guided, polls
@@ -14,23 +15,13 @@ from handlers.dialogs import claimed
 
 
 def poll(ctx: Context, args: str) -> list[Reply | Envelope]:
-    """`/poll question | A | B | settings…` opens a poll; `/poll` alone starts the guided dialog;
-    while the guided poll asks for its question, `发起投票：要不要装充电桩` is that question."""
+    """`/poll question | A | B | settings…` opens a poll; `/poll` alone starts the guided dialog
+    (while it asks for its question, `发起投票：要不要装充电桩` is that question: see question)."""
     if args.strip():
-        # A question alone is no one-line poll: that needs options.
-        answered = _claimed(ctx, "question", args) if len(split_items(args)) == 1 else None
-        return answered if answered is not None else poll_commands.poll(ctx, args)
+        return poll_commands.poll(ctx, args)
     ctx.require_circle()
     polls.start_guided(ctx.session, where(ctx), ctx.incoming, guided.KIND)
     return [Reply("dialogs.ask_question")]
-
-
-def vote(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
-    """`投票 1`, `投票 同意`; while the guided poll asks for its question, `投票：要不要装充电桩`
-    is that question (a vote by numbers stays a vote)."""
-    in_words = bool(args.strip()) and bool(poll_commands.vote_request(args).words)
-    answered = _claimed(ctx, "question", args) if in_words else None
-    return answered if answered is not None else poll_commands.vote(ctx, args)
 
 
 def topics(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
@@ -43,6 +34,17 @@ def setting(ctx: Context, args: str) -> list[Reply | Envelope] | None:
     """A setting that begins with a command's keyword (`议题 3`, `开始 明天`) typed to the
     sender's guided poll asking for its settings, answered; else None."""
     return _claimed(ctx, "settings", ctx.incoming.text) if args.strip() else None
+
+
+def question(ctx: Context, route: Route) -> list[Reply | Envelope] | None:
+    """The sender's words as the question their guided poll asks for, though a command's
+    keyword begins them (`报名：周六打扫楼道，大家来吗？`); after 投票 or 发起投票 only what
+    follows (`投票：要不要装充电桩`); else None."""
+    name = route.command.name
+    # A question alone is no one-line poll: that needs options.
+    if name == "poll" and len(split_items(route.args)) > 1:
+        return None
+    return _claimed(ctx, "question", route.args if name in ("poll", "vote") else ctx.incoming.text)
 
 
 def _claimed(ctx: Context, step: str, text: str) -> list[Reply | Envelope] | None:

@@ -63,3 +63,4 @@ def _progress(settings: Settings, language: str) -> DueWork:
 
 SCHEDULED: list[WorkFactory] = [SendNotices, SendRecurring, NoticeDeadlines, _progress]
 DIALOG = dialog.answer
+OWN_WORDS = dialog.own_text

@@ -11,6 +11,7 @@ from dataclasses import asdict, replace
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Choice, Envelope, Media, MediaKind, Reply
+from bot.routing import Route
 from bot.services import notices
 from bot.services.common import dialogs
 from bot.services.common.arguments import bounded
@@ -30,18 +31,17 @@ from handlers.dialogs import claimed
 from handlers.notices import commands
 from models import Dialog
 
-CANCEL = frozenset({"取消", "cancel"})
+CANCEL = frozenset({"取消", "退出", "cancel"})
 YES = frozenset({"要", "是", "需要", "要回执", "要回執", "回执", "回執", "yes"})
 NO = frozenset({"不要", "不", "否", "不用", "不要回执", "不要回執", "no"})
 NOW = frozenset({"现在", "現在", "马上", "馬上", "立即", "立刻", "现在发送", "現在傳送", "now"})
 
 
 def notice(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
-    """`通知 scope | text …` composes at once; `通知` alone starts the guided dialog; while the
-    guided notice asks for its text, `通知：明天停水` is that text."""
+    """`通知 scope | text …` composes at once; `通知` alone starts the guided dialog (while
+    it asks for its text, `通知：明天停水` is that text: see own_text)."""
     if args.strip():
-        answered = _claimed(ctx, "text", ctx.incoming.text)
-        return answered if answered is not None else commands.compose(ctx, args)
+        return commands.compose(ctx, args)
     notices.begin(ctx.session, ctx.now, ctx.resident, community_here(ctx), ctx.incoming)
     return [_ask("notices.ask_scope", [("notices.all_button", "全部")])]
 
@@ -50,6 +50,12 @@ def receipts(ctx: Context, args: str) -> list[Reply | Envelope]:
     """`回执 [3]`; while the guided notice asks about receipts, `回执 截止 明天18:00` answers it."""
     answered = _claimed(ctx, "receipts", f"{RECEIPT_WORDS[0]} {args}")
     return answered if answered is not None else [*commands.receipts(ctx, args)]
+
+
+def own_text(ctx: Context, route: Route) -> list[Reply | Envelope] | None:
+    """The sender's words, whatever `route` their keyword makes, as the text their guided
+    notice asks for (`通知：明天停水`, `报名：周六上午打扫楼道`), whole; else None."""
+    return _claimed(ctx, "text", ctx.incoming.text)
 
 
 def _claimed(ctx: Context, step: str, text: str) -> list[Reply | Envelope] | None:

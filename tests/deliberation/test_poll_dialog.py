@@ -13,7 +13,7 @@ from bot.app import App, bootstrap
 from bot.clock import VirtualClock
 from models import Dialog, Poll, PollOption
 from tests.deliberation.test_deliberation_console import SETUP, seed
-from tests.support.community import build, session_of
+from tests.support.community import build, register, session_of
 from tests.support.console import run_console
 from tests.support.driver import Driver
 
@@ -213,4 +213,58 @@ def test_answers_beginning_with_a_command_word_answer_the_step_they_were_asked(
     assert "已取消" in town.one("owner", "取消", "g1").text
     assert "投票 #2" in town.one("owner", "发起投票 几点锁门 | 22:00 | 23:00", "g1").text
     assert "请说明投哪一个" in town.one("owner", "投票 几点锁门", "g1").text
+    assert _dialogs(town.app) == 0
+
+
+def test_a_topic_among_the_settings_is_checked_at_that_step(town: Driver) -> None:
+    town.one("r1", "提议 在3号楼装充电桩", "g1")
+    register(town, "r9", "1-1-101", "g2")
+    town.one("r9", "提议 2号院换路灯", "g2")
+    for text in ("发起投票", "要不要装充电桩", "装 | 不装", "完成", "3天"):
+        town.one("owner", text, "g1")
+    before = town.snapshot()
+    # A topic that does not exist, or one of a circle the sender does not see, is refused at
+    # once and the dialog stays at its settings.
+    for typed, number in (("议题 99", 99), ("匿名，议题 2", 2)):
+        assert town.one("owner", typed, "g1").text.startswith(f"没有议题 #{number}。"), typed
+    assert town.snapshot() == before
+    assert "已记下：议题 1" in town.one("owner", "议题 1", "g1").text
+    assert "投票 #1" in town.one("owner", "完成", "g1").text
+    with session_of(town.app) as session:
+        poll = session.scalars(select(Poll)).one()
+        assert poll.topic is not None and poll.topic.number == 1
+
+
+def test_options_may_come_in_one_message_as_people_write_lists(town: Driver) -> None:
+    for text in ("发起投票", "要不要装充电桩"):
+        town.one("owner", text, "g1")
+    listed = town.one("owner", "投票选项：装，不装", "g1").text
+    assert "1. 装\n2. 不装\n" in listed and "投票选项" not in listed
+    town.one("owner", "选项: 南门、北门；东门", "g1")
+    town.one("owner", "地下车库,楼下;\n小区外", "g1")
+    # With bars, as with the one-line poll, only they separate options.
+    town.one("owner", "晚上 8 点以后，周末也行 | 白天", "g1")
+    for text in ("完成", "3天", "完成"):
+        town.one("owner", text, "g1")
+    labels = ("装", "不装", "南门", "北门", "东门", "地下车库", "楼下", "小区外")
+    assert _poll(town.app, 1)[2] == (*labels, "晚上 8 点以后，周末也行", "白天")
+
+
+def test_a_question_beginning_with_any_command_word_is_the_question(town: Driver) -> None:
+    town.one("owner", "发起投票", "g1")
+    # A keyword alone or with numbers stays its command, and the question is still asked.
+    assert "问题" not in town.one("owner", "积分", "g1").text
+    assert "问题" not in town.one("owner", "报名 2", "g1").text
+    asked = town.one("owner", "报名：周六上午打扫楼道，大家来吗？", "g1").text
+    assert "问题：报名：周六上午打扫楼道，大家来吗？" in asked
+    for text in ("来 | 不来", "完成", "跳过"):
+        town.one("owner", text, "g1")
+    assert "投票 #1" in town.one("owner", "完成", "g1").text
+    assert _poll(town.app, 1)[0] == "报名：周六上午打扫楼道，大家来吗？"
+    town.one("owner", "发起投票", "g1")
+    # 积分 only reads: the answer is stored, so it is handled the durable way.
+    question = "积分：这个月谁加分最多？"
+    assert town.app.dispatcher.answer(town.incoming("owner", question, "g1")) is None
+    assert f"问题：{question}" in town.one("owner", question, "g1").text
+    assert "已取消" in town.one("owner", "退出", "g1").text
     assert _dialogs(town.app) == 0

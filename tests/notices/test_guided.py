@@ -6,12 +6,14 @@ import os
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bot.app import App
 from bot.errors import DomainError
 from bot.services.notices.attachments import MB, attachment
+from models import Notice
 from tests.notices.test_notices import _confirm
-from tests.support.community import bind_elsewhere, build
+from tests.support.community import bind_elsewhere, build, session_of
 
 
 def test_the_guided_notice_with_buttons_ends_in_the_same_preview(app: App) -> None:
@@ -138,3 +140,25 @@ def test_answers_beginning_with_a_command_word_answer_the_step_they_were_asked(
     assert "还没有要求回执的通知" in driver.one("sec", "/receipts").text
     assert "取消" in driver.one("sec", "取消").text
     assert "还没有要求回执的通知" in driver.one("sec", "回执").text
+
+
+def test_a_text_beginning_with_any_command_word_is_the_notice_s_text(app: App) -> None:
+    driver = build(app)
+    driver.one("sec", "通知")
+    driver.one("sec", "全部")
+    # A keyword alone or with numbers stays its command, and the text is still asked for.
+    assert "回复「收到」" not in driver.one("sec", "积分").text
+    # 积分 only reads: the answer is stored, so it is handled the durable way.
+    typed = driver.incoming("sec", "积分：本月加分名单已贴在公告栏")
+    assert app.dispatcher.answer(typed) is None
+    text = "报名：周六上午打扫楼道，请到3号楼集合"
+    assert "回复「收到」" in driver.one("sec", text).text
+    driver.one("sec", "不要")
+    assert f"\n{text}\n" in driver.one("sec", "现在").text
+    with session_of(app) as session:
+        assert session.scalars(select(Notice.text)).all() == [text]
+    driver.one("sec", "通知")
+    driver.one("sec", "全部")
+    assert "回复「收到」" in driver.one("sec", "投票：周二选业委会，请大家参加").text
+    assert "已取消" in driver.one("sec", "退出").text
+    assert "回复「收到」" not in driver.one("sec", "积分：本月加分名单").text

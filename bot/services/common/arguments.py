@@ -35,6 +35,11 @@ def as_number(word: str) -> int | None:
     return int(match.group(1)) if match and match.group(2) is None else None
 
 
+def only_numbers(text: str) -> bool:
+    """True when `text` holds nothing but item numbers and ranges (`2`, `2 1 3`, `12-20号`)."""
+    return all(_number_or_range(word) for word in _words(text))
+
+
 def numbers_in(text: str, usage: str) -> list[int]:
     """Item numbers in the order typed (`2`, `#2`, `2 1 3`); any other word gets `usage`."""
     found = []

@@ -6,6 +6,7 @@ and service as the one-line `/poll question | A | B | settings…`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -27,11 +28,15 @@ from bot.services.deliberation.where import Where
 from models import Dialog, PollKind
 
 KIND = "poll"
-CANCEL = frozenset({"取消", "cancel"})
+CANCEL = frozenset({"取消", "退出", "cancel"})
 DONE = frozenset({"完成", "done"})
 SKIP = frozenset({"跳过", "跳過", "skip"})
 MAX_ANSWER = 1000
 _SETTING_SEPARATORS = ("，", ",", "、", ";", "；")
+# Options typed without `|` as people write lists: one a line, or between commas, 、 or ;
+# after a label such as 选项： or 投票选项：.
+_OPTION_SEPARATORS = re.compile(r"[\n,，、;；]")
+_OPTIONS_LABEL = re.compile(r"^(?:(?:投票)?(?:选项|選項)|options?)\s*[:：]", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -105,7 +110,7 @@ def _options(step: _Step, text: str) -> Answered:
     flag = FLAGS.get(word)
     if not options and flag is not None and flag[1] in (PollKind.RATING, PollKind.YES_NO):
         return _ask_deadline(step, word)
-    added = split_items(text)
+    added = _typed_options(text)
     if any(len(label) > polls.MAX_LABEL for label in added):
         raise DomainError("deliberation.option_too_long", limit=polls.MAX_LABEL)
     everything = [*options, *added]
@@ -115,6 +120,14 @@ def _options(step: _Step, text: str) -> Answered:
         raise DomainError("dialogs.too_many_options", limit=polls.MAX_OPTIONS)
     dialogs.advance(step.dialog, step.now, "options", options=everything)
     return Answered("dialogs.options_so_far", {"options": everything})
+
+
+def _typed_options(text: str) -> list[str]:
+    """The options in one message: `|`-separated, else as a list (see _OPTION_SEPARATORS)."""
+    listed = _OPTIONS_LABEL.sub("", text)
+    if "|" in listed or "｜" in listed:
+        return split_items(listed)
+    return split_items(_OPTION_SEPARATORS.sub("|", listed))
 
 
 def _ask_deadline(step: _Step, kind: str) -> Answered:
@@ -152,8 +165,12 @@ def _settings(step: _Step, text: str) -> Answered:
         text = text.replace(separator, "|")
     items = split_items(text)
     for item in items:
-        if not read_setting(item, step.now, step.zone, PollSettings()):
+        given = PollSettings()
+        if not read_setting(item, step.now, step.zone, given):
             raise DomainError("deliberation.unknown_setting", text=item[:30])
+        if given.topic_number is not None and where is not None:
+            community = where.community(step.session)
+            polls.topic_to_decide(step.session, where.actor, community, given.topic_number)
     chosen = [*step.dialog.data["settings"], *items]
     dialogs.advance(step.dialog, step.now, "settings", settings=chosen)
     return Answered("dialogs.settings_so_far", {"settings": chosen})

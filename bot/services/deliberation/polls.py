@@ -183,13 +183,18 @@ def _check(
     if quorum is not None and not 1 <= quorum <= 100:
         raise DomainError("deliberation.bad_quorum")
     scope = _scope(session, actor, circle, community, settings.scope)
-    topic = None
-    if settings.topic_number is not None:
-        topic = find(session, community, settings.topic_number)
-        require_topic_seen(session, actor, topic)
-        if topic.status not in UNDECIDED:
-            raise DomainError("deliberation.topic_not_votable", number=topic.number)
+    number = settings.topic_number
+    topic = None if number is None else topic_to_decide(session, actor, community, number)
     return _Checked(kind, labels, opens_at, closes_at, scope, topic)
+
+
+def topic_to_decide(session: Session, actor: Actor, community: Place, number: int) -> Topic:
+    """Topic `number` for a poll to decide: one the actor sees, not yet decided."""
+    topic = find(session, community, number)
+    require_topic_seen(session, actor, topic)
+    if topic.status not in UNDECIDED:
+        raise DomainError("deliberation.topic_not_votable", number=topic.number)
+    return topic
 
 
 def _labels(kind: PollKind, options: list[str], settings: PollSettings) -> list[str]:
