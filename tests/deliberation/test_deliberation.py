@@ -400,6 +400,18 @@ def test_a_party_circle_s_topic_is_unknown_to_a_resident_outside_it(town: Driver
     assert "支部换届" not in town.one("r8", "议题", "g2").text
 
 
+def test_a_poll_may_decide_only_a_topic_shown_in_its_own_circle(town: Driver) -> None:
+    _party_poll(town)
+    town.one("r2", "提议 支部换届", "g7")
+    before = town.snapshot()
+    # The secretary sees the party circle's topic, but a poll in 1号院 would show it there.
+    refused = town.one("sec", "发起投票 换届 | 甲 | 乙 | 议题 1", "g1")
+    assert refused.text == "议题 #1 是别的圈的，请到那个圈的群里发起表决。", refused.text
+    assert town.snapshot() == before
+    posted = town.say("sec", "发起投票 换届 | 甲 | 乙 | 议题 1", "g7")
+    assert any("支部换届" in a.text for a in posted if a.chat == "g7")
+
+
 def test_a_vote_refused_in_a_group_the_poll_was_not_put_to_is_answered_privately(
     town: Driver,
 ) -> None:

@@ -221,6 +221,7 @@ DELIBERATION_LATER: list[Line] = [
     ("r2", "进展 1 开工", "g1"),
     # 1号院's topic, followed up from 2号院's chat: the group sees only that it is recorded.
     ("sec", "进展 3 已报修", "g2"),
+    ("sec", "发起投票 换届 | 甲 | 乙 | 议题 3", "g2"),
 ]
 DELIBERATION_DONE: list[Line] = [
     ("owner", "办结 1", "g1"),

@@ -170,7 +170,8 @@ def _settings(step: _Step, text: str) -> Answered:
             raise DomainError("deliberation.unknown_setting", text=item[:30])
         if given.topic_number is not None and where is not None:
             community = where.community(step.session)
-            polls.topic_to_decide(step.session, where.actor, community, given.topic_number)
+            number = given.topic_number
+            polls.topic_to_decide(step.session, where.actor, community, number, where.circle)
     chosen = [*step.dialog.data["settings"], *items]
     dialogs.advance(step.dialog, step.now, "settings", settings=chosen)
     return Answered("dialogs.settings_so_far", {"settings": chosen})

@@ -27,6 +27,7 @@ from bot.services.common.access import (
     require_organiser,
     require_poll_seen,
     require_topic_seen,
+    topic_shown_in,
     unregistered,
 )
 from bot.services.common.keywords import folded, simplified
@@ -184,14 +185,19 @@ def _check(
         raise DomainError("deliberation.bad_quorum")
     scope = _scope(session, actor, circle, community, settings.scope)
     number = settings.topic_number
-    topic = None if number is None else topic_to_decide(session, actor, community, number)
+    topic = None if number is None else topic_to_decide(session, actor, community, number, circle)
     return _Checked(kind, labels, opens_at, closes_at, scope, topic)
 
 
-def topic_to_decide(session: Session, actor: Actor, community: Place, number: int) -> Topic:
-    """Topic `number` for a poll to decide: one the actor sees, not yet decided."""
+def topic_to_decide(
+    session: Session, actor: Actor, community: Place, number: int, circle: Circle | None
+) -> Topic:
+    """Topic `number` for a poll in `circle` to decide: one the actor sees, not yet decided,
+    and shown in the circle, for a poll posted there names the topic to all its members."""
     topic = find(session, community, number)
     require_topic_seen(session, actor, topic)
+    if circle is not None and not topic_shown_in(topic, circle):
+        raise DomainError("deliberation.topic_elsewhere", number=topic.number)
     if topic.status not in UNDECIDED:
         raise DomainError("deliberation.topic_not_votable", number=topic.number)
     return topic
