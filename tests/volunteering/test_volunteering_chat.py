@@ -13,10 +13,11 @@ from bot.messages import EventKind
 from bot.services.community.circles import bound_chat
 from bot.services.volunteering.rosters import roster_reply
 from bot.services.volunteering.shifts import find_shift
+from models import SignUpStatus
 from tests.support.community import build, community, session_of
 from tests.support.driver import PLATFORM, Driver
 from tests.support.scenarios import Recorder
-from tests.support.volunteers import advance
+from tests.support.volunteers import advance, statuses
 
 # What the language test below sends, from sign-up to reminders and hours.
 DUTY_MESSAGES = {
@@ -92,6 +93,25 @@ def test_signing_up_answers_here_and_posts_then_edits_the_days_roster(town: Driv
     assert "【值班接龙】11月24日 周二" in first[1].text and "1. 李四" in first[1].text
     second = town.say("r3", "报名：１", "g1", name="王五")
     assert "2. 王五" in second[1].text and "已满" in second[1].text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "「报名 1」",
+        "“报名 1”。",
+        "报名「1」",
+        "报名 1 谢谢",
+        "报名 1，谢谢您了！",
+        "报名第1个",
+        "报名 第一个",
+        "报名 1 号",
+    ],
+)
+def test_a_sign_up_typed_as_elderly_people_type_it_signs_up(town: Driver, text: str) -> None:
+    answer = town.say("r2", text, "g1", name="李四")
+    assert "李四 报名成功：#1" in answer[0].text
+    assert statuses(town.app, 1) == {"r2": SignUpStatus.SIGNED_UP}
 
 
 def _roster_statements(app: App) -> int:

@@ -23,8 +23,8 @@ _NUMERAL_RUN = re.compile(
 )
 # Sentence punctuation ending a message, as typed or folded: 。！？.!?… (repeated).
 _ENDING = frozenset(".!?。！？．｡…")
-# Text that opens with a number: 2, 二, 三号, 一号班 (but not 一下 or 一起).
-_LEADING_NUMBER = re.compile(rf"\d|[{_NUMERAL}]+(?:$|[{_APART}]|号|號|班)")
+# Text that opens with a number: 2, 二, 三号, 一号班, 第一个 (but not 一下, 一起 or 第一天).
+_LEADING_NUMBER = re.compile(rf"第?(?:\d|[{_NUMERAL}]+(?:$|[{_APART}]|号|號|班|个|個))")
 
 
 def normalise(text: str) -> str:
