@@ -298,6 +298,29 @@ def test_the_reporter_reopens_then_confirms_and_rates_once(town: Driver) -> None
         assert (request.status, request.rating) == (RequestStatus.CLOSED, 5)
 
 
+@pytest.mark.parametrize(
+    ("typed", "stars"), [("５", 5), ("4分", 4), ("５分", 5), ("3 分", 3), ("5分 谢谢", 5)]
+)
+def test_a_rating_in_full_width_digits_or_with_its_unit_is_read(
+    town: Driver, typed: str, stars: int
+) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    town.say("li", "办结诉求 1 换了灯泡")
+    assert f"{stars} 分" in town.one("r1", f"评价 1 {typed}").text
+    with session_of(town.app) as session:
+        assert session.scalars(select(Request)).one().rating == stars
+
+
+def test_a_bad_rating_is_shown_how_with_its_own_number(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    town.say("li", "办结诉求 1 换了灯泡")
+    assert "例如「评价 1 5」" in town.one("r1", "评价 1 很好").text
+    with session_of(town.app) as session:
+        assert session.scalars(select(Request)).one().rating is None
+
+
 def test_unconfirmed_solutions_close_after_three_days(town: Driver) -> None:
     town.say("r1", "报修 3号楼门口路灯坏了", "g1")
     town.say("li", "接单 1")
