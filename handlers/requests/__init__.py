@@ -43,7 +43,7 @@ COMMANDS: list[Command] = [
     ),
     Command(
         "requests",
-        ("诉求", "訴求", "我的诉求", "我的訴求"),
+        ("诉求", "訴求", "我的诉求", "我的訴求", "接诉即办", "接訴即辦"),
         commands.listing,
         listed_in="requests",
         menus=access.BOTH,

@@ -175,6 +175,14 @@ def test_free_text_keeps_the_punctuation_that_ends_it(text: str, name: str, args
         ("我的訴求", "requests", ""),
         ("排行榜", "rank", ""),
         ("查一下排行榜", "rank", ""),
+        ("我的时长", "hours", ""),
+        ("我的時長", "hours", ""),
+        ("我的值班", "myshifts", ""),
+        ("我的信息", "me", ""),
+        ("我的資料", "me", ""),
+        ("值班提醒", "dutyrules", ""),
+        ("奖励 @张三 5", "award", "@张三 5"),
+        ("接诉即办", "requests", ""),
     ],
 )
 def test_common_words_for_commands_are_keywords(text: str, name: str, args: str) -> None:
