@@ -155,6 +155,18 @@ def test_a_full_shift_waitlists_and_a_withdrawal_tells_the_promoted_privately(
     assert "2. r3" in gone[2].text and "候补" not in gone[2].text.split("\n")[-2]
 
 
+def test_a_full_waitlist_is_named_as_such_and_changes_nothing(town: Driver) -> None:
+    made = town.one("owner", "排班 讲座 | 2026-11-24 14:00-15:00 | 1人 | 候补1人", "g1")
+    assert "已排班 #2 讲座" in made.text
+    for user in ("r1", "r2"):
+        town.say(user, "报名 2", "g1")
+    before = town.snapshot()
+    refused = town.one("r3", "报名 2", "g1")
+    assert refused.text == "#2 号班次已经满了，候补也满了（1 人）。发送「值班表」看看别的班次。"
+    assert town.snapshot() == before
+    assert statuses(town.app, 2) == {"r1": SignUpStatus.SIGNED_UP, "r2": SignUpStatus.WAITLISTED}
+
+
 def test_my_shifts_are_answered_privately(town: Driver) -> None:
     town.say("r2", "报名 1", "g1")
     mine = town.one("r2", "值班表 我的", "g1")
