@@ -349,6 +349,9 @@ def test_bad_input_is_refused_with_a_clear_reply_and_changes_nothing(town: Drive
     for user, text, expected in [
         ("r1", "报修", "请用文字写上"),
         ("r1", "报修 治安", "请用文字写上"),
+        ("r1", "我要反映问题", "请用文字写上"),
+        ("r1", "报修 一个问题。", "请用文字写上"),
+        ("r1", "反映情況", "请用文字写上"),
         ("li", "接单", "请写编号"),
         ("li", "接单 99", "没有找到"),
         ("li", "回复 1", "请写编号和要说的话"),
