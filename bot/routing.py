@@ -22,8 +22,8 @@ _SEPARATORS = " :：,，"
 _NAMED = re.compile(r"^([A-Za-z]+)[.!?。！？]*(?=$|\s)(.*)$", re.DOTALL)
 # What people say before a keyword: 我要报名 2, 请帮我登记 3-2-301.
 _ASKING = re.compile(r"(?:(?:我想要|我要|我想|帮我|幫我|请|請)[\s,，]*)+")
-# A look-up verb, before a command that only reads: 查积分, 看看值班表.
-_LOOKING = re.compile(r"(?:查一下|看一下|查看|看看|查|看)\s*")
+# A look-up verb, before a command that only reads: 查积分, 看看值班表, 问一下我的诉求.
+_LOOKING = re.compile(r"(?:查一下|看一下|问一下|查看|看看|问问|查|看|问)\s*")
 # Words that go on with a verb rather than start what is reported: 报修一下, 投诉过了.
 _PARTICLES = ("一下", "了", "过", "過", "吗", "嗎", "呢", "吧", "啊", "的")
 # Quotes copied along with a command from a reply (发送「报名 3」), or put around its words.

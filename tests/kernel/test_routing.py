@@ -69,6 +69,8 @@ def test_plain_chat_and_other_bots_commands_are_not_commands(text: str) -> None:
         ("帮我查一下我的积分", "points", ""),
         ("我想看看值班表", "shifts", ""),
         ("查积分", "points", ""),
+        ("问一下积分", "points", ""),
+        ("我想问问我的诉求", "requests", ""),
     ],
 )
 def test_a_keyword_after_i_want_or_please_is_found(text: str, name: str, args: str) -> None:
