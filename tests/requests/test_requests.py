@@ -277,6 +277,17 @@ def test_a_solved_request_waiting_for_the_reporter_is_not_passed_up(town: Driver
     assert town.snapshot() == before
 
 
+def test_a_topics_done_typed_with_a_solution_points_to_solving_the_request(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    before = town.snapshot()
+    answer = town.one("li", "办结 1 换了灯泡")
+    assert "「办结诉求 1 怎么办的」" in answer.text
+    assert town.snapshot() == before
+    with session_of(town.app) as session:
+        assert session.scalars(select(Request)).one().status == RequestStatus.TAKEN
+
+
 def test_the_reporter_reopens_then_confirms_and_rates_once(town: Driver) -> None:
     town.say("r1", "报修 3号楼门口路灯坏了", "g1")
     assert "还没办结" in town.one("r1", "确认解决 1").text
