@@ -17,7 +17,7 @@ from bot.rendering import Renderer
 from bot.routing import Router
 from bot.scheduler import DueWork, Scheduler
 from bot.services.common.quiet import default_quiet
-from handlers.registry import COMMANDS, DIALOG, EVENTS, SCHEDULED, SEEN
+from handlers.registry import COMMANDS, DIALOG, EVENTS, SCHEDULED, SEEN, UNREAD
 
 
 @dataclass
@@ -73,6 +73,7 @@ def bootstrap(
         default_language=language,
         settings=settings,
         dialog=DIALOG,
+        unread=UNREAD,
     )
     return App(
         settings=settings,

@@ -45,6 +45,8 @@ Handling = tuple[Incoming, timedelta | None, bool]
 EventHandler = Callable[[Context], list[Reply]]
 # Answers plain text that belongs to the sender's open dialog; None when there is none.
 DialogHandler = Callable[[Context, str], list[Reply | Envelope] | None]
+# Answers what a private chat said that no command or dialog reads.
+UnreadHandler = Callable[[Context, str], list[Reply | Envelope]]
 
 
 def has_control_characters(text: str) -> bool:
@@ -72,6 +74,7 @@ class Dispatcher:
         default_language: str,
         settings: Settings | None = None,
         dialog: DialogHandler | None = None,
+        unread: UnreadHandler | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -83,6 +86,7 @@ class Dispatcher:
         self.default_language = default_language
         self.settings = settings or Settings()
         self.dialog = dialog
+        self.unread = unread
 
     def handle(
         self, incoming: Incoming, claim: timedelta | None = None, direct: bool = False
@@ -331,8 +335,10 @@ class Dispatcher:
             said = self.router.named(text) or self.router.glued(text)
             if said is not None:
                 route = self._private_route(ctx, said, text)
+        if route is None and ctx.is_group:
+            return []
         if route is None:
-            return [] if ctx.is_group else [Reply("core.private_hint")]
+            return self.unread(ctx, text) if self.unread else [Reply("core.private_hint")]
         if len(text) > MAX_COMMAND_TEXT:
             raise DomainError("core.too_long", limit=MAX_COMMAND_TEXT)
         ctx.reading = route.command.reads

@@ -277,6 +277,37 @@ def test_a_solved_request_waiting_for_the_reporter_is_not_passed_up(town: Driver
     assert town.snapshot() == before
 
 
+@pytest.mark.parametrize(
+    "said",
+    ["你好，我是3号楼的，我家楼里的电梯坏了好几天了，能不能派人来看看", "楼下的门坏了谁管一下"],
+)
+def test_a_problem_told_privately_without_a_keyword_is_shown_how_to_report_it(
+    town: Driver, said: str
+) -> None:
+    town.say("r1", "帮助")
+    before = town.snapshot()
+    answer = town.one("r1", said)
+    assert (
+        answer.text
+        == "没看懂您的意思。要反映问题，请在前面加上「报修」再发一次，例如「报修 3号楼电梯坏了」。"
+    )
+    assert town.snapshot() == before
+
+
+def test_danger_told_privately_without_a_keyword_gets_the_emergency_numbers_first(
+    town: Driver,
+) -> None:
+    town.say("r1", "帮助")
+    before = town.snapshot()
+    answers = town.say("r1", "我老伴摔倒了起不来")
+    assert "打 120" in answers[0].text and "「报修」" in answers[1].text
+    assert town.snapshot() == before
+
+
+def test_other_words_told_privately_get_the_plain_hint(town: Driver) -> None:
+    assert town.one("r1", "你好").text == "没看懂您的意思。发送「帮助」查看能用的命令。"
+
+
 def test_a_topics_done_typed_with_a_solution_points_to_solving_the_request(town: Driver) -> None:
     town.say("r1", "报修 3号楼门口路灯坏了", "g1")
     town.say("li", "接单 1")
