@@ -562,6 +562,8 @@ NOTICES_GUIDED: list[Line] = [
     ("sec", "确认发送 {notice}", None),
     ("r3", "收到", "g1"),
     ("r3", "收到", "g1"),
+    ("sec", "通知 全部 | 周一停电 | 回执", None),
+    ("sec", "回执 {notice}", None),
 ]
 
 
