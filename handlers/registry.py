@@ -33,7 +33,7 @@ def answer_dialog(ctx: Context, text: str) -> list[Reply | Envelope] | None:
 
 
 DIALOG = answer_dialog
-UNREAD = requests.UNREAD
+UNREAD = core.unread
 # Each kind of scheduled work, made from the settings and the default language.
 SCHEDULED: list[WorkFactory] = [
     *deliberation.SCHEDULED,

@@ -79,4 +79,3 @@ COMMANDS: list[Command] = [
 SCHEDULED: list[WorkFactory] = [RequestDeadlines, OverdueDigest]
 # A picture sent privately with no words is answered (after any open dialog had its say).
 DIALOG = commands.photo_only
-UNREAD = commands.unread
