@@ -14,6 +14,7 @@ from bot.clock import VirtualClock
 from bot.services import requests
 from bot.services.community.grid import resolve_place
 from models import (
+    Layer,
     Request,
     RequestCategory,
     RequestRules,
@@ -234,6 +235,15 @@ def test_owners_take_reply_escalate_and_solve_and_the_reporter_hears_each(town: 
     back = town.say("sec", "退回 1 和 2 号重复")
     assert "已退回" in back[0].text and "和 2 号重复" in to(back, "r1")
     assert "已退回，不用再办了" in town.one("wang", "回复 1 好的").text
+
+
+def test_passing_a_request_on_with_zhuanjiao_passes_it_up(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    up = town.say("li", "转交 1 要换灯杆，得物业出面")
+    assert "王中心户" in up[0].text and "得物业出面" in to(up, "wang")
+    with session_of(town.app) as session:
+        assert session.scalars(select(Request)).one().layer == Layer.CENTRAL
 
 
 def test_a_late_request_passed_up_by_hand_is_not_overdue_at_the_new_layer(
