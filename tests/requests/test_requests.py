@@ -266,6 +266,13 @@ def test_a_late_request_passed_up_by_hand_is_not_overdue_at_the_new_layer(
     assert "超时的：" in town.one("sec", "诉求").text
 
 
+def test_the_list_says_how_to_see_one_request(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    listed = town.one("r1", "我的诉求").text
+    assert listed.endswith("看详情请发送「诉求 编号」，例如「诉求 1」。")
+    assert "看详情" not in town.one("r2", "我的诉求").text
+
+
 def test_a_late_request_solved_leaves_the_overdue_list(town: Driver) -> None:
     town.say("r1", "报修 3号楼门口路灯坏了", "g1")
     _tick(town.app, hours=4, minutes=1)
