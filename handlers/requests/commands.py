@@ -207,12 +207,14 @@ def reopen(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 
 def rate(ctx: Context, args: str) -> Reply:
-    """`评价 3 5`: how satisfied I am, 1 to 5."""
+    """`评价 3 5`: how satisfied I am, 1 to 5; a score is the reporter's to tell, so a group
+    does not hear it."""
     number, stars = _number(args, "requests.rate_usage")
     if not stars.strip():
         raise DomainError("requests.rate_usage")
     given = requests.rate(ctx.session, ctx.now, ctx.resident, community_here(ctx), number, stars)
-    return Reply("requests.rated", {"number": number, "stars": given})
+    data = {"number": number, "stars": given}
+    return Reply("requests.rated", data, audience=Audience.PRIVATE)
 
 
 def link(ctx: Context, args: str) -> Reply:

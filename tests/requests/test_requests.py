@@ -371,6 +371,17 @@ def test_a_rating_in_full_width_digits_or_with_its_unit_is_read(
         assert session.scalars(select(Request)).one().rating == stars
 
 
+def test_a_rating_typed_in_a_group_is_answered_privately(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    town.say("li", "办结诉求 1 换了灯泡")
+    rated = town.say("r1", "评价 1 2", "g1")
+    assert [(s.chat, s.private) for s in rated] == [("r1", True)]
+    assert "2 分" in rated[0].text
+    with session_of(town.app) as session:
+        assert session.scalars(select(Request)).one().rating == 2
+
+
 def test_a_bad_rating_is_shown_how_with_its_own_number(town: Driver) -> None:
     town.say("r1", "报修 3号楼门口路灯坏了", "g1")
     town.say("li", "接单 1")
