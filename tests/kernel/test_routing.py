@@ -185,6 +185,10 @@ def test_free_text_keeps_the_punctuation_that_ends_it(text: str, name: str, args
         ("值班提醒", "dutyrules", ""),
         ("奖励 @张三 5", "award", "@张三 5"),
         ("接诉即办", "requests", ""),
+        ("谁没回执", "receipts", ""),
+        ("誰沒回執 2", "receipts", "2"),
+        ("值班安排", "shifts", ""),
+        ("排班表 明天", "shifts", "明天"),
     ],
 )
 def test_common_words_for_commands_are_keywords(text: str, name: str, args: str) -> None:
