@@ -17,7 +17,7 @@ from bot.rendering import Renderer
 from bot.routing import Router
 from bot.scheduler import DueWork, Scheduler
 from bot.services.common.quiet import default_quiet
-from handlers.registry import COMMANDS, DIALOG, EVENTS, OWN_WORDS, SCHEDULED, SEEN
+from handlers.registry import COMMANDS, DIALOG, EVENTS, OWN_WORDS, SCHEDULED, SEEN, UNREAD
 
 
 @dataclass
@@ -74,6 +74,7 @@ def bootstrap(
         settings=settings,
         dialog=DIALOG,
         own_words=OWN_WORDS,
+        unread=UNREAD,
     )
     return App(
         settings=settings,

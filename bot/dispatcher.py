@@ -47,6 +47,8 @@ EventHandler = Callable[[Context], list[Reply]]
 DialogHandler = Callable[[Context, str], list[Reply | Envelope] | None]
 # Answers a command's words typed to the sender's dialog waiting for their own words.
 OwnWordsHandler = Callable[[Context, Route], list[Reply | Envelope] | None]
+# Answers what a private chat said that no command or dialog reads.
+UnreadHandler = Callable[[Context, str], list[Reply | Envelope]]
 
 
 def has_control_characters(text: str) -> bool:
@@ -75,6 +77,7 @@ class Dispatcher:
         settings: Settings | None = None,
         dialog: DialogHandler | None = None,
         own_words: OwnWordsHandler | None = None,
+        unread: UnreadHandler | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -87,6 +90,7 @@ class Dispatcher:
         self.settings = settings or Settings()
         self.dialog = dialog
         self.own_words = own_words
+        self.unread = unread
 
     def handle(
         self, incoming: Incoming, claim: timedelta | None = None, direct: bool = False
@@ -341,8 +345,10 @@ class Dispatcher:
             said = self.router.named(text) or self.router.glued(text)
             if said is not None:
                 route = self._private_route(ctx, said, text)
+        if route is None and ctx.is_group:
+            return []
         if route is None:
-            return [] if ctx.is_group else [Reply("core.private_hint")]
+            return self.unread(ctx, text) if self.unread else [Reply("core.private_hint")]
         if len(text) > MAX_COMMAND_TEXT:
             raise DomainError("core.too_long", limit=MAX_COMMAND_TEXT)
         ctx.reading = route.command.reads

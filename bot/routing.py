@@ -22,10 +22,18 @@ _SEPARATORS = " :：,，"
 _NAMED = re.compile(r"^([A-Za-z]+)[.!?。！？]*(?=$|\s)(.*)$", re.DOTALL)
 # What people say before a keyword: 我要报名 2, 请帮我登记 3-2-301.
 _ASKING = re.compile(r"(?:(?:我想要|我要|我想|帮我|幫我|请|請)[\s,，]*)+")
-# A look-up verb, before a command that only reads: 查积分, 看看值班表.
-_LOOKING = re.compile(r"(?:查一下|看一下|查看|看看|查|看)\s*")
+# A look-up verb, before a command that only reads: 查积分, 看看值班表, 问一下我的诉求.
+_LOOKING = re.compile(r"(?:查一下|看一下|问一下|查看|看看|问问|查|看|问)\s*")
 # Words that go on with a verb rather than start what is reported: 报修一下, 投诉过了.
 _PARTICLES = ("一下", "了", "过", "過", "吗", "嗎", "呢", "吧", "啊", "的")
+# Quotes copied along with a command from a reply (发送「报名 3」), or put around its words.
+_PAIRS = {"「": "」", "『": "』", "“": "”", "‘": "’", '"': '"', "'": "'"}
+_AFTER_KEYWORD = _SEPARATORS + "@" + "".join(_PAIRS)
+_NO_QUOTES = str.maketrans("", "", "".join(_PAIRS) + "".join(_PAIRS.values()))
+# Thanks after a command (报名 2，谢谢您了！) is no part of what it reads.
+_THANKS = re.compile(
+    r"[\s,，、.。!！~～]*(?:(?:谢谢|謝謝|多谢|多謝)(?:你|您)?(?:了|啦)?|(?:麻烦|麻煩|辛苦)(?:你|您)?了)$"
+)
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,8 @@ class Router:
 
     def route(self, text: str, bot_username: str = "") -> Route | None:
         """The command `text` invokes; None for plain chat or a command meant for another bot."""
-        cleaned = without_ending(normalise(text))
+        text = _unquoted(text)
+        cleaned = _bare(normalise(text))
         slash = _SLASH.match(cleaned)
         if slash:
             name, target, rest = slash.groups()
@@ -118,7 +127,8 @@ class Router:
     def named(self, text: str) -> Route | None:
         """The command whose English name `text` opens with, typed without the slash: `help`;
         or the one a whole phrase asks for: 帮帮我."""
-        cleaned = without_ending(normalise(text))
+        text = _unquoted(text)
+        cleaned = _bare(normalise(text))
         asked = _ASKING.match(cleaned)
         phrase = self._phrases.get(cleaned[asked.end() if asked else 0 :])
         if phrase is not None:
@@ -131,7 +141,8 @@ class Router:
 
     def glued(self, text: str) -> Route | None:
         """The command whose keyword `text` runs straight into its words: 报修楼道灯坏了."""
-        cleaned = without_ending(normalise(text))
+        text = _unquoted(text)
+        cleaned = _bare(normalise(text))
         asked = _ASKING.match(cleaned)
         start = asked.end() if asked else 0
         for keyword, command in self._keywords:
@@ -150,7 +161,7 @@ class Router:
             if cleaned.startswith(keyword, start) and (command.reads or not reading):
                 end = start + len(keyword)
                 rest = cleaned[end:]
-                if not rest or rest[0] in _SEPARATORS + "@" or starts_with_number(rest):
+                if not rest or rest[0] in _AFTER_KEYWORD or starts_with_number(rest):
                     return command, end
         return None
 
@@ -166,10 +177,34 @@ class Router:
 
 def _route(command: Command, folded_length: int, text: str, prefixed: bool = False) -> Route:
     """`command` with what follows the first `folded_length` folded characters of `text`:
-    sentence punctuation ending it is dropped, but for free text."""
+    sentence punctuation, thanks and quotes are dropped, but for free text."""
     typed = _typed_after(text, folded_length)
-    bare = without_ending(typed)
-    return Route(command, typed if command.free_text and bare else bare, prefixed)
+    bare = _bare(typed)
+    if command.free_text and bare:
+        return Route(command, typed, prefixed)
+    return Route(command, bare.translate(_NO_QUOTES).strip(), prefixed)
+
+
+def _unquoted(text: str) -> str:
+    """`text` without a pair of quotes around all of it: 「报名 3」。 -> 报名 3。"""
+    typed = text.strip()
+    body = without_ending(typed)
+    if len(body) < 2:
+        return typed
+    opening, closing = normalise(body[0]), normalise(body[-1])
+    if _PAIRS.get(opening) != closing:
+        return typed
+    return body[1:-1] + typed[len(body) :]
+
+
+def _bare(text: str) -> str:
+    """`text` without the sentence punctuation, spaces and thanks it ends with."""
+    bare = without_ending(text)
+    thanks = _THANKS.search(bare)
+    while thanks is not None:
+        bare = without_ending(bare[: thanks.start()])
+        thanks = _THANKS.search(bare)
+    return bare
 
 
 def _typed_after(text: str, folded_length: int) -> str:

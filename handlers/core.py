@@ -9,12 +9,14 @@ from bot.errors import DomainError
 from bot.messages import Audience, Choice, Envelope, Reply
 from bot.routing import Command
 from bot.services.common.arguments import bounded
+from bot.services.common.keywords import courtesy
 from bot.services.common.quiet import default_quiet, quiet_setting
 from bot.services.community.circles import set_language as set_circle_language
 from bot.services.community.people import parse_language, set_language
 from handlers import access
 from handlers.community.circles import me
 from handlers.deliberation import dialog as poll_dialog
+from handlers.requests.commands import unread as unread_problem
 
 ALL_WORDS = frozenset({"全部", "所有", "all"})
 # Polite words after help ask for nothing more: `help me`, `/help please`, `帮助 一下`.
@@ -112,3 +114,12 @@ COMMANDS: list[Command] = [
     Command("lang", ("语言", "語言"), lang, listed_in="core", menus=access.BOTH),
     Command("quiet", ("免打扰", "免打擾"), quiet, access.secretary_here, "core"),
 ]
+
+
+def unread(ctx: Context, text: str) -> list[Reply | Envelope]:
+    """Private words no command reads: thanks are answered kindly and a plain 好的 not at all;
+    anything else gets a hint (how to report a problem they tell of)."""
+    said = courtesy(text)
+    if said:
+        return [Reply("core.welcome")] if said == "thanks" else []
+    return unread_problem(ctx, text)

@@ -51,6 +51,7 @@ def answer_own_words(ctx: Context, route: Route) -> list[Reply | Envelope] | Non
 
 
 OWN_WORDS = answer_own_words
+UNREAD = core.unread
 # Each kind of scheduled work, made from the settings and the default language.
 SCHEDULED: list[WorkFactory] = [
     *deliberation.SCHEDULED,

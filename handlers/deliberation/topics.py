@@ -150,8 +150,11 @@ def progress(ctx: Context, args: str) -> list[Reply]:
 
 
 def done(ctx: Context, args: str) -> list[Reply | Envelope]:
-    """Mark a decided topic solved and tell its proposer and seconders."""
-    number = one_number(args, "deliberation.done_usage")
+    """Mark a decided topic solved and tell its proposer and seconders. Words after the
+    number (办结 1 修好了) are how a request was solved: 办结诉求 is shown."""
+    number, how = number_and_rest(bounded(args), "deliberation.done_usage")
+    if how:
+        raise DomainError("deliberation.done_usage", number=number)
     solved = topics.solve_topic(ctx.session, where(ctx), number)
     data = {"number": solved.topic.number, "title": solved.topic.title, "told": solved.told}
     return [*told(ctx, Reply("deliberation.solved", data), solved.here), *solved.envelopes]

@@ -42,7 +42,13 @@ COMMANDS: list[Command] = [
         menus=access.GROUP,
     ),
     Command(
-        "receipts", ("回执", "回執"), dialog.receipts, _sender, "notices", access.BOTH, reads=True
+        "receipts",
+        ("回执", "回執", "谁没回执", "誰沒回執"),
+        dialog.receipts,
+        _sender,
+        "notices",
+        access.BOTH,
+        reads=True,
     ),
     Command(
         "notices",

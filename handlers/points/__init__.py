@@ -35,7 +35,14 @@ COMMANDS: list[Command] = [
         menus=access.BOTH,
         reads=True,
     ),
-    Command("award", ("加分", "加分"), commands.award, _points_admin, "points", access.GROUP),
+    Command(
+        "award",
+        ("加分", "加分", "奖励", "獎勵"),
+        commands.award,
+        _points_admin,
+        "points",
+        access.GROUP,
+    ),
     Command("recycle", ("回收", "回收"), commands.recycle, _bin_duty, "points", access.GROUP),
     Command(
         "pointrules",

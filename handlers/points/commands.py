@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 
 from bot.context import Context
@@ -9,6 +10,7 @@ from bot.errors import DomainError
 from bot.messages import Audience, Envelope, Reply
 from bot.services import points
 from bot.services.common.arguments import as_number, bounded
+from bot.services.common.keywords import normalise
 from bot.services.common.outreach import to_person
 from bot.services.community.people import Named
 from handlers.access import community_here
@@ -79,10 +81,10 @@ def award(ctx: Context, args: str) -> list[Reply | Envelope]:
         number = as_number(words[1]) if len(words) > 1 else None
         if number is None or len(words) < 3:
             raise DomainError("points.award_usage")
-        typed = points.Award(words[2], " ".join(words[3:]), shift=number)
+        typed = points.Award(*_amount_first(words[2:]), shift=number)
     else:
         named = named_in(ctx, args)
-        typed = points.Award(" ".join(named.rest[:1]), " ".join(named.rest[1:]), named)
+        typed = points.Award(*_amount_first(named.rest), named=named)
     done = points.award_named(ctx.session, ctx.now, ctx.resident, community, ctx.circle, typed)
     data = {"amount": done.amount, "category": done.category.value, "reason": done.reason}
     awarded = Reply("points.awarded", {"names": done.names, **data})
@@ -92,6 +94,13 @@ def award(ctx: Context, args: str) -> list[Reply | Envelope]:
             notice = Reply("points.awarded_you", {"balance": balance, **data})
             told += to_person(member, notice, ctx.default_language)
     return told
+
+
+def _amount_first(words: Sequence[str]) -> tuple[str, str]:
+    """The amount typed first and the reason after it; a 分 typed apart goes with the amount."""
+    if [normalise(word) for word in words[1:2]] == ["分"]:
+        words = [*words[:1], *words[2:]]
+    return " ".join(words[:1]), " ".join(words[1:])
 
 
 def recycle(ctx: Context, args: str) -> list[Reply | Envelope]:

@@ -65,7 +65,10 @@ def unstock(ctx: Context, args: str) -> Reply:
 
 
 def redeem(ctx: Context, args: str) -> Reply:
-    """`兑换 1`: ask for item 1; its points are held until a points admin hands it over."""
+    """`兑换 1`: ask for item 1; its points are held until a points admin hands it over.
+    `兑换` alone shows what there is to ask for."""
+    if not args.strip():
+        return rewards(ctx, args)
     number, rest = number_and_rest(bounded(args, MAX_ARGUMENT), "points.redeem_usage")
     if rest:
         raise DomainError("points.redeem_usage")

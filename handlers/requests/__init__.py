@@ -43,7 +43,7 @@ COMMANDS: list[Command] = [
     ),
     Command(
         "requests",
-        ("诉求", "訴求", "我的诉求", "我的訴求"),
+        ("诉求", "訴求", "我的诉求", "我的訴求", "接诉即办", "接訴即辦"),
         commands.listing,
         listed_in="requests",
         menus=access.BOTH,
@@ -51,7 +51,14 @@ COMMANDS: list[Command] = [
     ),
     Command("take", ("接单", "接單"), commands.take, _handler, "requests"),
     Command("reply", ("回复", "回覆"), commands.reply, _handler, "requests", free_text=True),
-    Command("escalate", ("上报", "上報"), commands.escalate, _handler, "requests", free_text=True),
+    Command(
+        "escalate",
+        ("上报", "上報", "转交", "轉交"),
+        commands.escalate,
+        _handler,
+        "requests",
+        free_text=True,
+    ),
     Command(
         "resolve",
         ("办结诉求", "辦結訴求"),

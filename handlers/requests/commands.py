@@ -11,6 +11,7 @@ from bot.services import requests
 from bot.services.common.arguments import bounded, number_and_rest
 from bot.services.common.keywords import without_ending
 from bot.services.common.when import local_text
+from bot.services.requests.categories import emergency, sounds_like_report
 from handlers.access import community_here
 from handlers.points.commands import named_in
 from models import Layer, Place
@@ -53,6 +54,13 @@ def report(ctx: Context, args: str) -> list[Reply | Envelope]:
     here = {"number": done.number, "name": ctx.resident.display_name}
     line = Reply("requests.reported_here", {**here, "sent": ctx.reaches_privately})
     return [*urgent, line, answer, *done.envelopes]
+
+
+def unread(ctx: Context, text: str) -> list[Reply | Envelope]:
+    """Private words no command reads: danger gets the emergency numbers first, and words
+    telling of a problem are shown how to report it."""
+    urgent = [Reply("requests.emergency")] if emergency(text) else []
+    return [*urgent, Reply("core.private_hint", {"report": sounds_like_report(text)})]
 
 
 def photo_only(ctx: Context, text: str) -> list[Reply | Envelope] | None:
@@ -199,12 +207,14 @@ def reopen(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 
 def rate(ctx: Context, args: str) -> Reply:
-    """`评价 3 5`: how satisfied I am, 1 to 5."""
+    """`评价 3 5`: how satisfied I am, 1 to 5; a score is the reporter's to tell, so a group
+    does not hear it."""
     number, stars = _number(args, "requests.rate_usage")
     if not stars.strip():
         raise DomainError("requests.rate_usage")
     given = requests.rate(ctx.session, ctx.now, ctx.resident, community_here(ctx), number, stars)
-    return Reply("requests.rated", {"number": number, "stars": given})
+    data = {"number": number, "stars": given}
+    return Reply("requests.rated", data, audience=Audience.PRIVATE)
 
 
 def link(ctx: Context, args: str) -> Reply:

@@ -21,14 +21,14 @@ COMMANDS: list[Command] = [
     Command("rota", ("新建班次",), shifts.shift),
     Command(
         "shifts",
-        ("值班表", "值班表", "接龙", "接龍", "班次"),
+        ("值班表", "值班表", "接龙", "接龍", "班次", "值班安排", "排班表"),
         signups.list_shifts,
         listed_in="volunteering",
         menus=access.BOTH,
         reads=True,
     ),
     Command("roster", ("值班", "值班"), signups.list_shifts, reads=True),
-    Command("myshifts", ("我的报名", "我的報名"), signups.mine, reads=True),
+    Command("myshifts", ("我的报名", "我的報名", "我的值班"), signups.mine, reads=True),
     Command(
         "signup", ("报名", "報名"), signups.signup, listed_in="volunteering", menus=access.BOTH
     ),
@@ -48,7 +48,7 @@ COMMANDS: list[Command] = [
     ),
     Command(
         "hours",
-        ("时长", "時長", "志愿时长", "志願時長"),
+        ("时长", "時長", "志愿时长", "志願時長", "我的时长", "我的時長"),
         signups.hours,
         listed_in="volunteering",
         menus=access.BOTH,
@@ -107,7 +107,7 @@ COMMANDS: list[Command] = [
     ),
     Command(
         "dutyrules",
-        ("值班设置", "值班設定", "值班設置"),
+        ("值班设置", "值班設定", "值班設置", "值班提醒"),
         shifts.dutyrules,
         access.secretary_here,
         "volunteering",

@@ -69,6 +69,8 @@ def test_plain_chat_and_other_bots_commands_are_not_commands(text: str) -> None:
         ("帮我查一下我的积分", "points", ""),
         ("我想看看值班表", "shifts", ""),
         ("查积分", "points", ""),
+        ("问一下积分", "points", ""),
+        ("我想问问我的诉求", "requests", ""),
     ],
 )
 def test_a_keyword_after_i_want_or_please_is_found(text: str, name: str, args: str) -> None:
@@ -175,6 +177,18 @@ def test_free_text_keeps_the_punctuation_that_ends_it(text: str, name: str, args
         ("我的訴求", "requests", ""),
         ("排行榜", "rank", ""),
         ("查一下排行榜", "rank", ""),
+        ("我的时长", "hours", ""),
+        ("我的時長", "hours", ""),
+        ("我的值班", "myshifts", ""),
+        ("我的信息", "me", ""),
+        ("我的資料", "me", ""),
+        ("值班提醒", "dutyrules", ""),
+        ("奖励 @张三 5", "award", "@张三 5"),
+        ("接诉即办", "requests", ""),
+        ("谁没回执", "receipts", ""),
+        ("誰沒回執 2", "receipts", "2"),
+        ("值班安排", "shifts", ""),
+        ("排班表 明天", "shifts", "明天"),
     ],
 )
 def test_common_words_for_commands_are_keywords(text: str, name: str, args: str) -> None:
@@ -184,7 +198,7 @@ def test_common_words_for_commands_are_keywords(text: str, name: str, args: str)
 
 @pytest.mark.parametrize(
     "text",
-    ["积分。谢谢", "帮助他。", "投诉有用吗", "报修楼道灯坏了", "我的报名表呢", "排行榜上有我"],
+    ["帮助他。", "投诉有用吗", "报修楼道灯坏了", "我的报名表呢", "排行榜上有我"],
 )
 def test_punctuation_and_new_words_leave_chat_alone(text: str) -> None:
     assert ROUTER.route(text, "LinliBot") is None
@@ -213,6 +227,49 @@ def test_a_free_text_keyword_glued_to_its_words_is_found(text: str, name: str, a
 )
 def test_other_words_are_no_glued_free_text(text: str) -> None:
     assert ROUTER.glued(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "args"),
+    [
+        ("「报名 2」", "signup", "2"),
+        ("“接单 1”。", "take", "1"),
+        ("『积分』", "points", ""),
+        ('"值班表 明天"', "shifts", "明天"),
+        ("报名「2」", "signup", "2"),
+        ("「报修 电梯坏了」", "report", "电梯坏了"),
+        ("报修「电梯坏了」", "report", "「电梯坏了」"),
+    ],
+)
+def test_quotes_copied_from_a_reply_are_no_part_of_the_command(
+    text: str, name: str, args: str
+) -> None:
+    route = ROUTER.route(text, "LinliBot")
+    assert route is not None and route.command.name == name and route.args == args
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "args"),
+    [
+        ("积分 谢谢", "points", ""),
+        ("积分。谢谢", "points", ""),
+        ("报名 2，谢谢了！", "signup", "2"),
+        ("评价 1 5分 谢谢您", "rate", "1 5分"),
+        ("取消报名 1 麻烦了", "cancel", "1"),
+        ("收到，辛苦了", "ack", ""),
+        ("报修 电梯坏了，谢谢", "report", "电梯坏了，谢谢"),
+    ],
+)
+def test_thanks_after_a_command_is_no_part_of_what_it_reads(
+    text: str, name: str, args: str
+) -> None:
+    route = ROUTER.route(text, "LinliBot")
+    assert route is not None and route.command.name == name and route.args == args
+
+
+@pytest.mark.parametrize("text", ["谢谢", "谢谢了！", "「谢谢」", "「」"])
+def test_thanks_alone_stays_chat(text: str) -> None:
+    assert ROUTER.route(text, "LinliBot") is None
 
 
 def test_an_unknown_slash_command_is_routed_to_the_unknown_reply() -> None:

@@ -127,6 +127,28 @@ def test_i_want_before_plain_words_stays_chat(driver: Driver, typed: str) -> Non
     assert driver.snapshot() == before
 
 
+@pytest.mark.parametrize(
+    ("typed", "answer"),
+    [
+        ("谢谢", ["不客气！"]),
+        ("谢谢！", ["不客气！"]),
+        ("好的，谢谢", ["不客气！"]),
+        ("辛苦了", ["不客气！"]),
+        ("謝謝您", ["不客气！"]),
+        ("好的👍", []),
+        ("嗯嗯，知道了", []),
+    ],
+)
+def test_thanks_in_a_private_chat_is_answered_kindly_not_as_misunderstood(
+    driver: Driver, typed: str, answer: list[str]
+) -> None:
+    driver.say("r2", "/start")
+    before = driver.snapshot()
+    assert [sent.text for sent in driver.say("r2", typed)] == answer
+    assert driver.say("r2", typed, "g1") == []
+    assert driver.snapshot() == before
+
+
 def test_an_english_command_word_works_without_its_slash_in_a_private_chat(
     driver: Driver,
 ) -> None:

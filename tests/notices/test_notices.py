@@ -121,6 +121,16 @@ def test_receipts_are_one_per_person_counted_per_household(app: App) -> None:
         assert session.scalar(select(func.count()).select_from(NoticeReceipt)) == 3
 
 
+def test_receipts_of_a_notice_not_yet_sent_say_so_rather_than_list_every_household(
+    app: App,
+) -> None:
+    driver = build(app)
+    driver.one("sec", "通知 全部 | 明天上午停水 | 回执 截止 明天18:00")
+    before = driver.snapshot()
+    assert driver.one("sec", "回执 1").text == "通知 1 还没有发出，发出后才有回执。"
+    assert driver.snapshot() == before
+
+
 def test_an_english_notice_asks_for_a_receipt_english_readers_can_type(app: App) -> None:
     driver = build(app)
     driver.one("owner", "/lang en", "g1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from bot.app import App
@@ -186,6 +187,17 @@ def test_an_award_to_someone_off_the_boards_is_not_praised_in_the_group(app: App
     assert balances(app) == [(5, 5)]
     driver.say("r2", "积分榜 显示我")
     assert "r2 加 1 分（巡逻）" in driver.say("sec", "加分 @r2 1 巡逻", "g1")[0].text
+
+
+@pytest.mark.parametrize(
+    "text", ["加分 @r2 5分 巡逻", "加分 @r2 ５分 巡逻", "奖励 @r2 5 巡逻", "獎勵 @r2 5 分 巡逻"]
+)
+def test_an_award_written_with_its_unit_or_as_a_reward_is_made(app: App, text: str) -> None:
+    driver = build(app)
+    set_rules(driver)
+    awarded = driver.say("sec", text, "g1")
+    assert "r2 加 5 分（巡逻）" in awarded[0].text
+    assert balances(app) == [(5, 5)]
 
 
 def test_recycling_by_address_in_a_group_names_nobody_there(app: App) -> None:

@@ -84,6 +84,15 @@ def test_bad_redemptions_get_a_clear_reply_and_change_nothing(app: App) -> None:
         assert driver.snapshot() == before, text
 
 
+def test_redeem_alone_shows_what_points_buy_and_changes_nothing(app: App) -> None:
+    driver = build(app)
+    _shop(driver, "大米 6分 2件")
+    before = driver.snapshot()
+    shown = driver.one("r2", "兑换", "g1")
+    assert "#1 大米：6 分，还有 2 件" in shown.text and "「兑换 1」" in shown.text
+    assert driver.snapshot() == before
+
+
 def test_a_party_points_item_tells_a_resident_privately_it_takes_party_points(app: App) -> None:
     driver = build(app)
     _shop(driver, "油 5分 3件 党员积分")

@@ -14,6 +14,7 @@ from bot.clock import VirtualClock
 from bot.services import requests
 from bot.services.community.grid import resolve_place
 from models import (
+    Layer,
     Request,
     RequestCategory,
     RequestRules,
@@ -243,6 +244,15 @@ def test_owners_take_reply_escalate_and_solve_and_the_reporter_hears_each(town: 
     assert "已退回，不用再办了" in town.one("wang", "回复 1 好的").text
 
 
+def test_passing_a_request_on_with_zhuanjiao_passes_it_up(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    up = town.say("li", "转交 1 要换灯杆，得物业出面")
+    assert "王中心户" in up[0].text and "得物业出面" in to(up, "wang")
+    with session_of(town.app) as session:
+        assert session.scalars(select(Request)).one().layer == Layer.CENTRAL
+
+
 def test_a_late_request_passed_up_by_hand_is_not_overdue_at_the_new_layer(
     town: Driver,
 ) -> None:
@@ -261,6 +271,13 @@ def test_a_late_request_passed_up_by_hand_is_not_overdue_at_the_new_layer(
     # Missing the new layer's deadline flags it again.
     assert "下一层超时未办" in dict(_tick(town.app, hours=4))["sec"]
     assert "超时的：" in town.one("sec", "诉求").text
+
+
+def test_the_list_says_how_to_see_one_request(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    listed = town.one("r1", "我的诉求").text
+    assert listed.endswith("看详情请发送「诉求 编号」，例如「诉求 1」。")
+    assert "看详情" not in town.one("r2", "我的诉求").text
 
 
 def test_a_late_request_solved_leaves_the_overdue_list(town: Driver) -> None:
@@ -284,6 +301,48 @@ def test_a_solved_request_waiting_for_the_reporter_is_not_passed_up(town: Driver
     assert town.snapshot() == before
 
 
+@pytest.mark.parametrize(
+    "said",
+    ["你好，我是3号楼的，我家楼里的电梯坏了好几天了，能不能派人来看看", "楼下的门坏了谁管一下"],
+)
+def test_a_problem_told_privately_without_a_keyword_is_shown_how_to_report_it(
+    town: Driver, said: str
+) -> None:
+    town.say("r1", "帮助")
+    before = town.snapshot()
+    answer = town.one("r1", said)
+    assert (
+        answer.text
+        == "没看懂您的意思。要反映问题，请在前面加上「报修」再发一次，例如「报修 3号楼电梯坏了」。"
+    )
+    assert town.snapshot() == before
+
+
+def test_danger_told_privately_without_a_keyword_gets_the_emergency_numbers_first(
+    town: Driver,
+) -> None:
+    town.say("r1", "帮助")
+    before = town.snapshot()
+    answers = town.say("r1", "我老伴摔倒了起不来")
+    assert "打 120" in answers[0].text and "「报修」" in answers[1].text
+    assert town.snapshot() == before
+
+
+def test_other_words_told_privately_get_the_plain_hint(town: Driver) -> None:
+    assert town.one("r1", "你好").text == "没看懂您的意思。发送「帮助」查看能用的命令。"
+
+
+def test_a_topics_done_typed_with_a_solution_points_to_solving_the_request(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    before = town.snapshot()
+    answer = town.one("li", "办结 1 换了灯泡")
+    assert "「办结诉求 1 怎么办的」" in answer.text
+    assert town.snapshot() == before
+    with session_of(town.app) as session:
+        assert session.scalars(select(Request)).one().status == RequestStatus.TAKEN
+
+
 def test_the_reporter_reopens_then_confirms_and_rates_once(town: Driver) -> None:
     town.say("r1", "报修 3号楼门口路灯坏了", "g1")
     assert "还没办结" in town.one("r1", "确认解决 1").text
@@ -303,6 +362,40 @@ def test_the_reporter_reopens_then_confirms_and_rates_once(town: Driver) -> None
     with session_of(town.app) as session:
         request = session.scalars(select(Request)).one()
         assert (request.status, request.rating) == (RequestStatus.CLOSED, 5)
+
+
+@pytest.mark.parametrize(
+    ("typed", "stars"), [("５", 5), ("4分", 4), ("５分", 5), ("3 分", 3), ("5分 谢谢", 5)]
+)
+def test_a_rating_in_full_width_digits_or_with_its_unit_is_read(
+    town: Driver, typed: str, stars: int
+) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    town.say("li", "办结诉求 1 换了灯泡")
+    assert f"{stars} 分" in town.one("r1", f"评价 1 {typed}").text
+    with session_of(town.app) as session:
+        assert session.scalars(select(Request)).one().rating == stars
+
+
+def test_a_rating_typed_in_a_group_is_answered_privately(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    town.say("li", "办结诉求 1 换了灯泡")
+    rated = town.say("r1", "评价 1 2", "g1")
+    assert [(s.chat, s.private) for s in rated] == [("r1", True)]
+    assert "2 分" in rated[0].text
+    with session_of(town.app) as session:
+        assert session.scalars(select(Request)).one().rating == 2
+
+
+def test_a_bad_rating_is_shown_how_with_its_own_number(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    town.say("li", "办结诉求 1 换了灯泡")
+    assert "例如「评价 1 5」" in town.one("r1", "评价 1 很好").text
+    with session_of(town.app) as session:
+        assert session.scalars(select(Request)).one().rating is None
 
 
 def test_unconfirmed_solutions_close_after_three_days(town: Driver) -> None:
@@ -333,6 +426,9 @@ def test_bad_input_is_refused_with_a_clear_reply_and_changes_nothing(town: Drive
     for user, text, expected in [
         ("r1", "报修", "请用文字写上"),
         ("r1", "报修 治安", "请用文字写上"),
+        ("r1", "我要反映问题", "请用文字写上"),
+        ("r1", "报修 一个问题。", "请用文字写上"),
+        ("r1", "反映情況", "请用文字写上"),
         ("li", "接单", "请写编号"),
         ("li", "接单 99", "没有找到"),
         ("li", "回复 1", "请写编号和要说的话"),

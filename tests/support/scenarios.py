@@ -46,6 +46,8 @@ CORE: list[Line] = [
     ("r3", "我的", "g1"),
     ("r1", "提议 " + "长" * 5000, "g1"),
     ("r1", "登记 " + "3" * 300, "g1"),
+    ("r1", "谢谢", None),
+    ("r1", "电梯坏了", None),
 ]
 COMMUNITY: list[Line] = [
     ("r1", "我的", "g1"),
@@ -567,6 +569,8 @@ NOTICES_GUIDED: list[Line] = [
     ("sec", "确认发送 {notice}", None),
     ("r3", "收到", "g1"),
     ("r3", "收到", "g1"),
+    ("sec", "通知 全部 | 周一停电 | 回执", None),
+    ("sec", "回执 {notice}", None),
 ]
 
 

@@ -13,10 +13,11 @@ from bot.messages import EventKind
 from bot.services.community.circles import bound_chat
 from bot.services.volunteering.rosters import roster_reply
 from bot.services.volunteering.shifts import find_shift
+from models import SignUpStatus
 from tests.support.community import build, community, session_of
 from tests.support.driver import PLATFORM, Driver
 from tests.support.scenarios import Recorder
-from tests.support.volunteers import advance
+from tests.support.volunteers import advance, statuses
 
 # What the language test below sends, from sign-up to reminders and hours.
 DUTY_MESSAGES = {
@@ -94,6 +95,25 @@ def test_signing_up_answers_here_and_posts_then_edits_the_days_roster(town: Driv
     assert "2. 王五" in second[1].text and "已满" in second[1].text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "「报名 1」",
+        "“报名 1”。",
+        "报名「1」",
+        "报名 1 谢谢",
+        "报名 1，谢谢您了！",
+        "报名第1个",
+        "报名 第一个",
+        "报名 1 号",
+    ],
+)
+def test_a_sign_up_typed_as_elderly_people_type_it_signs_up(town: Driver, text: str) -> None:
+    answer = town.say("r2", text, "g1", name="李四")
+    assert "李四 报名成功：#1" in answer[0].text
+    assert statuses(town.app, 1) == {"r2": SignUpStatus.SIGNED_UP}
+
+
 def _roster_statements(app: App) -> int:
     """How many statements reading g1's roster of shift #1's day takes."""
     ran: list[str] = []
@@ -133,6 +153,18 @@ def test_a_full_shift_waitlists_and_a_withdrawal_tells_the_promoted_privately(
     assert "已由候补的 r3 补上" in gone[0].text
     assert gone[1].private and gone[1].chat == "r3" and "从候补转为正式报名" in gone[1].text
     assert "2. r3" in gone[2].text and "候补" not in gone[2].text.split("\n")[-2]
+
+
+def test_a_full_waitlist_is_named_as_such_and_changes_nothing(town: Driver) -> None:
+    made = town.one("owner", "排班 讲座 | 2026-11-24 14:00-15:00 | 1人 | 候补1人", "g1")
+    assert "已排班 #2 讲座" in made.text
+    for user in ("r1", "r2"):
+        town.say(user, "报名 2", "g1")
+    before = town.snapshot()
+    refused = town.one("r3", "报名 2", "g1")
+    assert refused.text == "#2 号班次已经满了，候补也满了（1 人）。发送「值班表」看看别的班次。"
+    assert town.snapshot() == before
+    assert statuses(town.app, 2) == {"r1": SignUpStatus.SIGNED_UP, "r2": SignUpStatus.WAITLISTED}
 
 
 def test_my_shifts_are_answered_privately(town: Driver) -> None:

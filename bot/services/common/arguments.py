@@ -9,8 +9,10 @@ from bot.services.common.keywords import normalise, with_digits, without_ending
 
 _WORD_SEPARATORS = re.compile(r"[\s,，、;；]+")
 _ITEM_SEPARATOR = re.compile(r"\s*[|｜]\s*")
-# An item number as people write it: 12, #12, 12号, 12号班, 十二; or a range, 12-20号.
-_NUMBER = r"#?(\d{1,6})(?:号班|號班|号|號|班)?"
+# An item number as people write it: 12, #12, 12号, 12号班, 十二, 第12个; or a range, 12-20号.
+_NUMBER = r"#?第?(\d{1,6})(?:号班|號班|号|號|班|个|個)?"
+# A counting word typed apart from its number: 报名 2 号.
+_APART_COUNTER = re.compile(r"\s+(?=(?:号|號|个|個|班)(?:\s|$))")
 _NUMBER_OR_RANGE = re.compile(rf"{_NUMBER}(?:[-~至到]{_NUMBER})?")
 
 
@@ -93,4 +95,5 @@ def _number_or_range(word: str) -> re.Match[str] | None:
 
 
 def _words(text: str) -> list[str]:
-    return [word for word in _WORD_SEPARATORS.split(normalise(text)) if word]
+    joined = _APART_COUNTER.sub("", normalise(text))
+    return [word for word in _WORD_SEPARATORS.split(joined) if word]

@@ -23,8 +23,27 @@ _NUMERAL_RUN = re.compile(
 )
 # Sentence punctuation ending a message, as typed or folded: 。！？.!?… (repeated).
 _ENDING = frozenset(".!?。！？．｡…")
-# Text that opens with a number: 2, 二, 三号, 一号班 (but not 一下 or 一起).
-_LEADING_NUMBER = re.compile(rf"\d|[{_NUMERAL}]+(?:$|[{_APART}]|号|號|班)")
+# Text that opens with a number: 2, 二, 三号, 一号班, 第一个 (but not 一下, 一起 or 第一天).
+_LEADING_NUMBER = re.compile(rf"第?(?:\d|[{_NUMERAL}]+(?:$|[{_APART}]|号|號|班|个|個))")
+
+
+# Thanks, and assent, that ask nothing: 谢谢, 辛苦了; 好的, 知道了.
+_GRATITUDE = re.compile(
+    r"(?:谢谢|謝謝|多谢|多謝|感谢|感謝)(?:你们|您们|你們|您們|你|您)?|辛苦(?:你|您)?了?|麻烦(?:你|您)?了"
+    r"|麻煩(?:你|您)?了|thanks|thank you"
+)
+_ASSENT = re.compile(r"好的|知道了|明白了|嗯|啦|ok")
+
+
+def courtesy(text: str) -> str:
+    """What courtesy `text` is, punctuation, emoji and spaces aside: `thanks` (谢谢,
+    好的，辛苦了！), `assent` only (好的👍), or empty for anything else."""
+    folded_text = normalise(text).lower()
+    thanked = _GRATITUDE.sub("", folded_text)
+    rest = _ASSENT.sub("", thanked)
+    if rest == folded_text or any(ch.isalnum() for ch in rest):
+        return ""
+    return "thanks" if thanked != folded_text else "assent"
 
 
 def normalise(text: str) -> str:

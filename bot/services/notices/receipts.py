@@ -162,6 +162,8 @@ def receipts(
     for notice in notices:
         if not notice.receipts:
             raise DomainError("notices.no_receipts_asked", number=notice.number)
+        if notice.status in (NoticeStatus.DRAFT, NoticeStatus.SCHEDULED):
+            raise DomainError("notices.receipts_not_sent", number=notice.number)
         areas = access.receipt_areas(session, resident.id, community, notice.sender_id)
         if not areas:
             raise DomainError("notices.receipts_not_yours")

@@ -35,7 +35,7 @@ MAX_SHIFT_AWARD = 200
 
 def parse_amount(text: str, cap: int) -> int:
     """A whole, non-zero number of points no larger than the community's cap per award."""
-    word = normalise(text).replace("＋", "+").replace("－", "-")
+    word = normalise(text).removesuffix("分").replace("＋", "+").replace("－", "-")
     if _FRACTION.match(word):
         raise DomainError("points.whole_points", text=word[:12])
     if not _WHOLE.match(word):

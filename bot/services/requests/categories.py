@@ -76,6 +76,8 @@ EMERGENCY = (
     "喘不上气", "喘不上氣", "心脏病", "心臟病", "中风", "中風", "流血", "救命", "打人", "持刀",
     "砍人", "抢劫", "搶劫", "触电", "觸電", "溺水",
 )  # fmt: skip
+# Words that something is broken, whatever it is: 门坏了, 灯不亮了.
+BROKEN = ("坏了", "壞了", "坏掉", "壞掉", "不亮", "不能用", "不好用", "堵了", "漏了", "broken")
 # The same in English, as whole words in any case: "help" alone is no emergency, "help me" is.
 ENGLISH_EMERGENCY = (
     "fire", "fires", "smoke", "gas leak", "gas leaking", "fell", "fallen", "help me", "bleeding",
@@ -139,6 +141,11 @@ def category_and_text(typed: str) -> tuple[RequestCategory, str]:
         if named is not None:
             return named, match.group(2).strip()
     return guess(typed), typed.strip()
+
+
+def sounds_like_report(text: str) -> bool:
+    """Whether words typed without a keyword tell of a problem to report: 电梯坏了好几天了."""
+    return guess(text) != RequestCategory.OTHER or emergency(text) or any(w in text for w in BROKEN)
 
 
 def emergency(text: str) -> bool:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.messages import Reply
-from bot.services.common.keywords import numeral_value
+from bot.services.common.keywords import normalise, numeral_value
 from bot.services.common.outreach import to_person
 from bot.services.requests import chain
 from bot.services.requests.desk import (
@@ -90,9 +90,9 @@ def rate(
     request = _mine(session, community, number, reporter)
     if request.resolved_at is None:
         raise DomainError("requests.not_resolved", number=number)
-    value = numeral_value(stars.strip().removesuffix("分").removesuffix("星"))
+    value = numeral_value(normalise(stars).removesuffix("分").removesuffix("星").strip())
     if value is None or not 1 <= value <= 5:
-        raise DomainError("requests.bad_rating")
+        raise DomainError("requests.bad_rating", number=number)
     if request.rating is not None:
         raise DomainError("requests.already_rated", number=number, stars=request.rating)
     request.rating = value

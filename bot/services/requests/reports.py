@@ -32,6 +32,8 @@ REPEAT_WINDOW = timedelta(days=1)
 _HANDLING = (RequestStatus.OPEN, RequestStatus.TAKEN)
 _SPACES = re.compile(r"\s+")
 _TRAILING = re.compile(r"[\s.,!?;:~…。，、！？；：～·]+$")
+# Words that say there is a problem but not which: 我要反映问题, 报修 一个问题.
+_VAGUE = re.compile(r"(?:一|1)?(?:个|個|些|点|點)?(?:问题|問題|情况|情況|事情|事)")
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ def report(
     by the reporter's place and its category, tell its owner. The same report sent again is
     not filed twice: its picture, if the first had none, goes with the first (Attached)."""
     category, text = category_and_text(typed)
-    if not text:
+    if not text or _VAGUE.fullmatch(_TRAILING.sub("", normalise(text))):
         raise DomainError("requests.photo_needs_words" if media else "requests.empty")
     if len(text) > MAX_TEXT:
         raise DomainError("core.argument_too_long", limit=MAX_TEXT)

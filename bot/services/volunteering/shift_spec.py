@@ -72,7 +72,9 @@ _ROLE = re.compile(r"^(?:仅|僅|只限|only)\s*(.+?)$|^(.+?)\s+only$")
 _OPEN_TO_ALL = frozenset({"不限", "不限身份", "所有人", "anyone", "everyone"})
 _CUTOFF = re.compile(r"^(?:报名截止|報名截止|截止|deadline|cutoff)\s*[:：]?\s*(.+)$")
 _NO_WAITLIST = frozenset({"不候补", "不候補", "无候补", "無候補", "no waitlist"})
-_WAITLIST = re.compile(r"^(?:候补|候補|waitlist)\s*[:：]?\s*(\d+|不限|unlimited)?$")
+_WAITLIST = re.compile(
+    r"^(?:候补|候補|waitlist)\s*[:：]?\s*(\d+|不限|unlimited)?\s*(?:人|名|位|个|個|people)?$"
+)
 _PARTY_ONLY = frozenset({"party members", "party member", "party"})
 
 

@@ -190,7 +190,7 @@ def _place(session: Session, shift: Shift, held: bool) -> tuple[SignUpStatus, in
         return (SignUpStatus.PENDING if held else SignUpStatus.SIGNED_UP), taken(tally) + 1
     if shift.waitlist_limit is None or tally[SignUpStatus.WAITLISTED] < shift.waitlist_limit:
         return SignUpStatus.WAITLISTED, tally[SignUpStatus.WAITLISTED] + 1
-    raise DomainError("volunteering.shift_full", number=shift.number)
+    raise DomainError("volunteering.shift_full", number=shift.number, waitlist=shift.waitlist_limit)
 
 
 def _eligible(session: Session, resident: Resident, shift: Shift, community: Place) -> None:
