@@ -166,5 +166,6 @@ def dutyrules(ctx: Context, args: str) -> Reply:
             "noshow_limit": current.noshow_limit or 0,
             "noshow_days": current.noshow_window.days,
             "changed": shown.changed,
+            "editable": shown.editable,
         },
     )

@@ -259,7 +259,7 @@ def test_a_capacity_in_chinese_numerals_is_read_as_the_number(
 
 def test_an_edit_reads_a_capacity_and_a_waitlist_in_chinese_numerals(town: Driver) -> None:
     edited = town.say("owner", "修改班次 1 | 三人 | 候补 两", "g1")
-    assert "已修改班次 #1的人数、候补" in edited[0].text
+    assert "已修改班次 #1 的人数、候补" in edited[0].text
     with session_of(town.app) as session:
         shift = find_shift(session, community(session), 1)
         assert (shift.capacity, shift.waitlist_limit) == (3, 2)
@@ -268,7 +268,7 @@ def test_an_edit_reads_a_capacity_and_a_waitlist_in_chinese_numerals(town: Drive
 def test_admins_edit_and_cancel_shifts_and_the_volunteers_are_told(town: Driver) -> None:
     town.say("r2", "报名 1", "g1")
     edited = town.say("owner", "修改班次 1 | 09:00-11:00 | 3号门", "g1")
-    assert "已修改班次 #1的时间、地点，已通知 1 位志愿者" in edited[0].text
+    assert "已修改班次 #1 的时间、地点，已通知 1 位志愿者" in edited[0].text
     assert edited[1].chat == "r2" and "09:00–11:00" in edited[1].text
     assert "#1 门岗值守 · 3号门 09:00–11:00" in edited[2].text
     cancelled = town.say("owner", "取消班次 1", "g1")
@@ -357,6 +357,11 @@ def test_a_secretary_reads_and_changes_the_duty_rules(town: Driver) -> None:
     changed = town.one("sec", "值班设置 前一天 20:00 | 提前 30分钟 | 取消截止 3小时", "g1").text
     assert "已更新" in changed and "前一天提醒：20:00" in changed
     assert "提前 30 分钟" in changed and "开始前 180 分钟" in changed
+
+
+def test_only_who_may_change_the_duty_rules_is_told_how(town: Driver) -> None:
+    assert "修改" not in town.one("r2", "值班设置", "g1").text
+    assert "您可以修改，例如「值班设置" in town.one("sec", "值班设置", "g1").text
 
 
 @pytest.mark.parametrize("language", ["en", "zh-Hant"])

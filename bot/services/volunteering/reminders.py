@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.config import VolunteeringSettings
+from bot.services.common import access
 from bot.services.volunteering import rules as duty_rules
 from bot.services.volunteering.rules import DutyRules, RuleChanges
 from models import (
@@ -187,11 +188,13 @@ def reschedule_community(
 
 @dataclass(frozen=True)
 class RulesShown:
-    """/dutyrules: the community's duty rules, and whether they were just changed."""
+    """/dutyrules: the community's duty rules, whether they were just changed, and whether
+    the viewer may change them."""
 
     community: str
     rules: DutyRules
     changed: bool
+    editable: bool
 
 
 def rules_shown(
@@ -209,7 +212,8 @@ def rules_shown(
         current = set_rules(session, now, zone, actor, community, changes, settings)
     else:
         current = duty_rules.rules_for(session, community.id, settings)
-    return RulesShown(community.name, current, bool(text))
+    editable = access.is_secretary_for(session, actor.id, community)
+    return RulesShown(community.name, current, bool(text), editable)
 
 
 def set_rules(
