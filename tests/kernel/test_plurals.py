@@ -92,7 +92,7 @@ _POLL = {
     "changeable": False,
     "quorum": 0,
     "scope": "",
-    "deadline": "12-01 18:00",
+    "deadline": [2026, 12, 1, 1, "18:00", False],
     "topic": None,
 }
 _TOPIC = {
@@ -101,7 +101,7 @@ _TOPIC = {
     "status": "raised",
     "proposer": "Zhang",
     "place": "1号院",
-    "raised": "11-23",
+    "raised": [2026, 11, 23, 0, "10:00", False],
     "hot": False,
     "reason": "",
     "decision": "",

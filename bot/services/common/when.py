@@ -154,6 +154,14 @@ def local_text(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
+def moment_data(moment: datetime, zone: ZoneInfo, now: datetime) -> list[int | str]:
+    """A moment as templates show it (`when.at`): its day in `zone` as [year, month, day,
+    weekday], its time, and whether to say the year (it is not the year of `now`)."""
+    local = moment.astimezone(zone)
+    said = local.year != now.astimezone(zone).year
+    return [local.year, local.month, local.day, local.weekday(), f"{local:%H:%M}", said]
+
+
 def english_dates(text: str) -> str:
     """Folded `text` with English weekdays and dates in the Chinese forms read here:
     "next Friday" as 下周五, "Dec 12" and "12 December" as 12月12日."""
