@@ -106,7 +106,7 @@ _TOPIC = {
     "reason": "",
     "decision": "",
     "owner": "",
-    "due": "",
+    "due": None,
     "polls": [],
     "notes": [],
 }
@@ -263,7 +263,8 @@ def _cases(n: int) -> Iterator[tuple[str, dict[str, Any], str]]:
     sign_up = {"shift": _shift(), "name": "Zhang", "noshows": n, "days": n}
     yield (
         "volunteering.signed_up",
-        sign_up | {"status": "pending", "position": 1, "cancel_until": "11-24 06:00"},
+        sign_up
+        | {"status": "pending", "position": 1, "cancel_until": [2026, 11, 24, 1, "06:00", False]},
         f"After {n} no-show{s} in {n} day{s},",
     )
     yield "volunteering.approval_request", sign_up, f"After {n} no-show{s} in {n} day{s},"
