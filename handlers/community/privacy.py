@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, ChatKind, Choice, Envelope, Reply, Target
+from bot.services.common.when import moment_data
 from bot.services.community import privacy
 from handlers.points.commands import entry_data
 from handlers.volunteering.common import duty
@@ -27,11 +25,12 @@ def mydata(ctx: Context, args: str) -> Reply:
             "name": data.name,
             "accounts": data.accounts,
             "household": data.household,
-            "consent": _when(data.consent_at, zone) if data.consent_at else "",
+            "consent": moment_data(data.consent_at, zone, ctx.now) if data.consent_at else None,
             "roles": data.roles,
             "circles": data.circles,
             "signups": [
-                (s.number, s.project, _when(s.starts_at, zone), s.status) for s in data.signups
+                (s.number, s.project, moment_data(s.starts_at, zone, ctx.now), s.status)
+                for s in data.signups
             ],
             "hours": f"{data.minutes / 60:.1f}".removesuffix(".0"),
             "votes": data.votes,
@@ -43,10 +42,6 @@ def mydata(ctx: Context, args: str) -> Reply:
         },
         audience=Audience.PRIVATE,
     )
-
-
-def _when(at: datetime, zone: ZoneInfo) -> str:
-    return at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def forget_me(ctx: Context, args: str) -> list[Reply | Envelope]:

@@ -9,7 +9,7 @@ from bot.context import Context
 from bot.errors import DomainError
 from bot.services.common import arguments
 from bot.services.common.arguments import numbers_in
-from bot.services.common.when import local_text
+from bot.services.common.when import moment_data
 from bot.services.deliberation.where import Where
 from handlers.access import actor_of
 
@@ -39,6 +39,6 @@ def where(ctx: Context) -> Where:
     return Where(actor_of(ctx), ctx.now, ctx.zone, ctx.default_language)
 
 
-def when_text(ctx: Context, moment: datetime | None) -> str:
-    """A moment as the community reads it, or an empty string."""
-    return local_text(moment, ctx.zone) if moment else ""
+def when_shown(ctx: Context, moment: datetime | None) -> list[int | str] | None:
+    """A moment as templates show it in the community's zone (`when.at`), or None."""
+    return moment_data(moment, ctx.zone, ctx.now) if moment else None

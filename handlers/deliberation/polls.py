@@ -11,7 +11,7 @@ from bot.services.common.arguments import as_number, number_and_rest, numbers_in
 from bot.services.common.quiet import default_quiet
 from bot.services.deliberation import polls
 from bot.services.deliberation.poll_spec import PollSpec, parse_poll, parse_settings
-from handlers.deliberation.parsing import at_most_one_number, bounded, when_text, where
+from handlers.deliberation.parsing import at_most_one_number, bounded, when_shown, where
 from handlers.deliberation.replies import refused, told
 
 
@@ -89,7 +89,7 @@ def vote(ctx: Context, args: str) -> Reply:
         "changed": done.changed,
         # An anonymous choice is never echoed: a confirmation may be stored in an outbox.
         "chosen": [] if voted.anonymous else [[o.position, o.label] for o in done.chosen],
-        "deadline": when_text(ctx, voted.closes_at),
+        "deadline": when_shown(ctx, voted.closes_at),
     }
     return Reply("deliberation.voted", data, audience=Audience.TOAST)
 
@@ -127,7 +127,7 @@ def pollset(ctx: Context, args: str) -> list[Reply]:
         "deliberation.settings_changed",
         {
             "number": state.number,
-            "deadline": when_text(ctx, state.closes_at),
+            "deadline": when_shown(ctx, state.closes_at),
             "anonymous": state.anonymous,
             "hidden": state.hidden,
             "per_household": state.per_household,

@@ -14,7 +14,7 @@ from handlers.deliberation.parsing import (
     at_most_one_number,
     bounded,
     one_number,
-    when_text,
+    when_shown,
     where,
 )
 from handlers.deliberation.replies import told
@@ -78,17 +78,17 @@ def _topic_detail(ctx: Context, detail: topics.Detail) -> Reply:
             "status": topic.status.value,
             "proposer": topic.proposer.display_name if topic.proposer else "",
             "place": topic.place.name,
-            "raised": when_text(ctx, topic.raised_at),
+            "raised": when_shown(ctx, topic.raised_at),
             "count": detail.count,
             "needed": detail.needed,
             "hot": topic.hot,
             "reason": topic.reason or "",
             "decision": decision.text if decision else "",
             "owner": decision.owner_name if decision else "",
-            "due": when_text(ctx, decision.due_at) if decision else "",
+            "due": when_shown(ctx, decision.due_at) if decision else None,
             "polls": [list(poll) for poll in detail.polls],
             "notes": [
-                [when_text(ctx, n.at), n.author.display_name if n.author else "", n.text]
+                [when_shown(ctx, n.at), n.author.display_name if n.author else "", n.text]
                 for n in detail.notes
             ],
         },
@@ -121,7 +121,7 @@ def decide(ctx: Context, args: str) -> list[Reply | Envelope]:
     mentioned = ctx.incoming.mentions[0] if ctx.incoming.mentions else None
     owner = topics.Owner(owner_name or "", mentioned if owner_name is not None else None)
     done = topics.decide_topic(ctx.session, where(ctx), number, text, owner, due_at)
-    data = topics.decision_data(done.topic, done.decision, ctx.zone)
+    data = topics.decision_data(done.topic, done.decision, ctx.zone, ctx.now)
     return [*told(ctx, Reply("deliberation.decided", data), done.here), *done.envelopes]
 
 

@@ -9,7 +9,7 @@ from bot.errors import DomainError
 from bot.messages import Audience, Choice, Envelope, Reply
 from bot.services import notices
 from bot.services.common.arguments import as_number, bounded
-from bot.services.common.when import local_text
+from bot.services.common.when import moment_data
 from handlers.access import community_here
 
 MAX_ARGUMENT = 1200
@@ -156,7 +156,7 @@ def receipts(ctx: Context, args: str) -> list[Reply]:
     """`回执 [3]`: figures per circle here, and privately the households not yet answered."""
     number = _number(args, "notices.receipts_usage")
     view = notices.receipts(ctx.session, ctx.now, ctx.resident, community_here(ctx), number)
-    deadline = local_text(view.deadline, ctx.zone) if view.deadline else None
+    deadline = moment_data(view.deadline, ctx.zone, ctx.now) if view.deadline else None
     figures = [
         {"title": c.title, "acked": c.acked, "households": c.households} for c in view.circles
     ]
@@ -194,7 +194,7 @@ def listing(ctx: Context, args: str) -> Reply:
                     "number": n.number,
                     "status": n.status,
                     "text": n.text[:30],
-                    "at": local_text(n.at, ctx.zone) if n.at else None,
+                    "at": moment_data(n.at, ctx.zone, ctx.now) if n.at else None,
                     "chats": n.chats,
                     "failed": n.failed,
                     "pending": n.pending,

@@ -10,7 +10,7 @@ from bot.messages import Audience, Envelope, Reply, carried
 from bot.services import requests
 from bot.services.common.arguments import bounded, number_and_rest
 from bot.services.common.keywords import without_ending
-from bot.services.common.when import local_text
+from bot.services.common.when import moment_data
 from bot.services.requests.categories import emergency, sounds_like_report
 from handlers.access import community_here
 from handlers.points.commands import named_in
@@ -19,8 +19,8 @@ from models import Layer, Place
 MAX_ARGUMENT = 600
 
 
-def _due(ctx: Context, done: requests.Acted) -> str:
-    return local_text(done.due_at, ctx.zone) if done.due_at else ""
+def _due(ctx: Context, done: requests.Acted) -> list[int | str] | None:
+    return moment_data(done.due_at, ctx.zone, ctx.now) if done.due_at else None
 
 
 def report(ctx: Context, args: str) -> list[Reply | Envelope]:
@@ -85,10 +85,10 @@ def listing(ctx: Context, args: str) -> Reply:
         return _one(ctx, args)
     seen = requests.listing(ctx.session, ctx.resident, community_here(ctx))
     data = {
-        "mine": [requests.line_data(x, ctx.zone) for x in seen.mine],
-        "handling": [requests.line_data(x, ctx.zone) for x in seen.handling],
-        "below": [requests.line_data(x, ctx.zone) for x in seen.below],
-        "overdue": [requests.line_data(x, ctx.zone) for x in seen.overdue],
+        "mine": [requests.line_data(x, ctx.zone, ctx.now) for x in seen.mine],
+        "handling": [requests.line_data(x, ctx.zone, ctx.now) for x in seen.handling],
+        "below": [requests.line_data(x, ctx.zone, ctx.now) for x in seen.below],
+        "overdue": [requests.line_data(x, ctx.zone, ctx.now) for x in seen.overdue],
     }
     return Reply("requests.listing", data, audience=Audience.PRIVATE)
 
@@ -100,7 +100,7 @@ def _one(ctx: Context, args: str) -> Reply:
         raise DomainError("core.extra_arguments", extra=rest[:40])
     community = community_here(ctx)
     data, image, document = requests.shown(
-        ctx.session, ctx.settings, ctx.resident, community, number
+        ctx.session, ctx.now, ctx.settings, ctx.resident, community, number
     )
     platform = ctx.incoming.chat.platform
     return Reply(

@@ -9,7 +9,7 @@ from bot.errors import DomainError
 from bot.messages import Audience, Choice, Envelope, Reply
 from bot.services.common.arguments import as_number
 from bot.services.common.keywords import folded
-from bot.services.common.when import local_text
+from bot.services.common.when import moment_data
 from bot.services.volunteering import attendance, signups
 from bot.services.volunteering import shifts as volunteering
 from bot.services.volunteering.rosters import ShiftDetail, shift_data, shift_detail, shift_list
@@ -119,7 +119,7 @@ def _joined(ctx: Context, days: int, joined: signups.Joined) -> list[Reply]:
         "name": ctx.resident.display_name,
         "status": joined.signup.status.value,
         "position": joined.position,
-        "cancel_until": local_text(shift.cancel_until, ctx.zone),
+        "cancel_until": moment_data(shift.cancel_until, ctx.zone, ctx.now),
         "noshows": joined.noshows,
         "days": days,
     }
@@ -169,7 +169,7 @@ def checkin(ctx: Context, args: str) -> list[Reply | Envelope]:
     done = attendance.check_in(ctx.session, duty(ctx), resident, number)
     data = done.shown | {
         "name": resident.display_name,
-        "at": local_text(ctx.now, ctx.zone)[-5:],
+        "at": f"{ctx.now.astimezone(ctx.zone):%H:%M}",
     }
     return [Reply("volunteering.checked_in", data), *done.notices]
 

@@ -451,7 +451,7 @@ def _result(options: int, label_length: int) -> Reply:
         "changeable": False,
         "quorum": None,
         "scope": "",
-        "deadline": "12-01 20:00",
+        "deadline": [2026, 12, 1, 1, "20:00", False],
         "topic": None,
         "options": [
             [n, f"Option {n} " + "🚲" * label_length, 10 - n, 10.0] for n in range(1, options + 1)

@@ -49,7 +49,7 @@ def test_mydata_lists_duty_hours_named_votes_and_topics_but_no_anonymous_poll(ap
     driver.say("r2", "投票 2 1", "g1")
     mine = driver.one("r2", "我的数据")
     assert mine.private
-    assert "门岗值守" in mine.text and "已报名" in mine.text
+    assert "1 号 门岗值守 11月24日 周二 08:00（已报名）" in mine.text, mine.text
     assert "志愿服务时长：0 小时" in mine.text
     assert "装充电桩吗" in mine.text and "物业满意吗" not in mine.text
     assert "修路灯" in mine.text

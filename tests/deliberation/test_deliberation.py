@@ -16,6 +16,7 @@ from bot.config import DeliberationSettings, GeneralSettings, Settings
 from bot.db import Database
 from bot.messages import ChatKind, ChatRef, EventKind, Incoming, PlatformTraits, UserRef
 from models import Menu, OutboxMessage, Place, PlaceKind, Topic, TopicStatus
+from tests.conftest import START
 from tests.support.community import (
     bind_approved,
     bind_elsewhere,
@@ -72,7 +73,7 @@ def test_a_poll_with_buttons_counts_presses_and_answers_with_a_toast(town: Drive
     posted = town.one(
         "owner", "发起投票 是否同意增设充电桩？ | 同意 | 不同意 | 弃权 | 截止 3天", "g1"
     )
-    assert "投票 #1" in posted.text and "截止：2026-11-26 10:00" in posted.text
+    assert "投票 #1" in posted.text and "截止：11月26日 周四 10:00" in posted.text
     assert posted.buttons == [
         [("同意", "/vote 1 1")],
         [("不同意", "/vote 1 2")],
@@ -144,8 +145,29 @@ def test_an_english_poll_card_starts_its_lines_with_capitals(town: Driver) -> No
     card = town.one("owner", "/poll Paint the fence? | yes | no | deadline 3d | anonymous", "g1")
     lines = card.text.splitlines()
     assert "One vote per household · anonymous" in lines
-    assert any(line.startswith("Closes 20") for line in lines), card.text
+    assert "Closes Thu 26 Nov 10:00" in lines, card.text
     assert counts(town.app, 1) == [0, 0]
+
+
+@pytest.mark.parametrize(
+    ("language", "soon", "next_year"),
+    [
+        ("zh-Hans", "截止：11月26日 周四 10:00", "截止：2027年1月5日 周二 08:00"),
+        ("zh-Hant", "截止：11月26日 週四 10:00", "截止：2027年1月5日 週二 08:00"),
+        ("en", "Closes Thu 26 Nov 10:00", "Closes Tue 5 Jan 2027 08:00"),
+    ],
+)
+def test_a_poll_deadline_reads_as_a_day_and_time_with_the_year_only_when_not_this_one(
+    town: Driver, language: str, soon: str, next_year: str
+) -> None:
+    town.one("owner", f"/lang {language}", "g1")
+    card = town.one("owner", "/poll 换门禁？ | 1 | 2 | 截止 3天", "g1")
+    assert soon in card.text.splitlines(), card.text
+    card = town.one("owner", "/poll 修车棚？ | 1 | 2 | 截止 2027-01-05 08:00", "g1")
+    assert next_year in card.text.splitlines(), card.text
+    with session_of(town.app) as session:
+        closes = [poll_of(session, n).closes_at for n in (1, 2)]
+    assert closes == [START + timedelta(days=3), START.replace(2027, 1, 5, 8)]
 
 
 def test_with_buttons_a_polls_number_in_private_offers_its_options_as_buttons(
@@ -611,7 +633,7 @@ def test_decisions_follow_up_and_solving_tell_the_right_people(town: Driver) -> 
     decided = town.say(
         "owner", "决议 1 更换路灯 | 负责 @r4 | 期限 12月31日", "g1", mentions=("r4",)
     )
-    assert "负责：r4" in decided[0].text and "期限：2026-12-31 23:59" in decided[0].text
+    assert "负责：r4" in decided[0].text and "期限：12月31日 周四 23:59" in decided[0].text
     assert decided[1].private and decided[1].chat == "r4" and "您被指定负责" in decided[1].text
     assert "落实中" in town.one("r4", "进展 1 灯已买好", "g1").text
     detail = town.one("r3", "议题 1", "g1").text

@@ -73,7 +73,7 @@ def test_a_poll_runs_to_its_deadline_with_buttons_reminders_and_a_chart(db_url: 
     )
     poll = out[4]
     assert poll["id"] == 5 and poll["buttons"] == [["同意"], ["不同意"], ["弃权"]]
-    assert "截止：2026-11-24 18:00" in poll["text"]
+    assert "截止：11月24日 周二 18:00" in poll["text"]
     assert out[5] == {
         "toast": "已记录您的匿名投票（#1），没有人能看到您的选择。",
         "to": "u2",
@@ -139,9 +139,9 @@ def test_a_topic_goes_from_proposal_to_solved_in_english(db_url: str) -> None:
     assert "on the agenda" in texts[3]
     assert [o["to"] for o in out[4:6]] == ["u1", "sec"]
     assert all("please arrange its deliberation" in text for text in texts[4:6])
-    assert "Owner: 物业" in texts[6] and "Due: 2026-11-26 10:00" in texts[6]
+    assert "Owner: 物业" in texts[6] and "Due: Thu 26 Nov 10:00" in texts[6]
     overdue = next(o for o in out if o.get("at") == "2026-11-26T10:00:00+08:00")
-    assert overdue["to"] == "u1" and "was due 2026-11-26 10:00" in overdue["text"]
+    assert overdue["to"] == "u1" and "was due Thu 26 Nov 10:00" in overdue["text"]
     assert "is solved" in texts[-2] and "Solved: 1" in texts[-1]
     assert "4.0 days on average" in texts[-1]
 

@@ -55,10 +55,10 @@ def test_a_full_dialog_opens_the_same_poll_as_the_one_line_command(town: Driver)
     listed = town.one("owner", "不同意 | 弃权", "g1").text
     assert "2. 不同意" in listed and "3. 弃权" in listed
     assert "什么时候截止" in town.one("owner", "完成", "g1").text
-    assert "截止：2026-11-24 18:00" in town.one("owner", "明天 18:00", "g1").text
+    assert "截止：11月24日 周二 18:00" in town.one("owner", "明天 18:00", "g1").text
     assert "匿名" in town.one("owner", "匿名，每人一票", "g1").text
     posted = town.one("owner", "完成", "g1")
-    assert "投票 #1" in posted.text and "截止：2026-11-24 18:00" in posted.text
+    assert "投票 #1" in posted.text and "截止：11月24日 周二 18:00" in posted.text
     assert _dialogs(town.app) == 0
     town.one(
         "owner",
@@ -101,7 +101,7 @@ def test_bad_answers_keep_the_step_and_change_nothing(town: Driver) -> None:
     assert "看不懂时间「下辈子」" in town.one("owner", "下辈子", "g1").text
     assert "已经过去了" in town.one("owner", "2020-01-01", "g1").text
     assert town.snapshot() == before
-    assert "截止：2026-11-26" in town.one("owner", "3天", "g1").text
+    assert "截止：11月26日 周四 10:00" in town.one("owner", "3天", "g1").text
     assert "随便" in town.one("owner", "随便", "g1").text
     assert "投票 #1" in town.one("owner", "完成", "g1").text
 

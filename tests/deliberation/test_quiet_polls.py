@@ -43,7 +43,7 @@ def test_a_date_only_deadline_reminds_in_the_morning_and_posts_its_result_the_ne
     town: Driver,
 ) -> None:
     opened = town.say("owner", "发起投票 装充电桩吗？ | 同意 | 不同意 | 截止 后天", "g1")
-    assert "截止：2026-11-25 23:59" in opened[0].text
+    assert "截止：11月25日 周三 23:59" in opened[0].text
     town.say("r1", "投票 1", "g1")
     sent = _until(town.app, "11-26 09:00")
     reminders = [(at, chat) for at, chat, key in sent if key.startswith("deliberation.remind")]

@@ -383,7 +383,7 @@ def test_mydata_shows_everything_stored_privately(chat: Driver) -> None:
         "李四",
         "console:u1",
         "红旗里社区/1号院/3号楼/2单元/301",
-        "2026-11-23 10:00",
+        "同意时间：11月23日 周一 10:00",
         "楼长",
         "1号院",
     ):

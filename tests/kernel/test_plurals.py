@@ -92,7 +92,7 @@ _POLL = {
     "changeable": False,
     "quorum": 0,
     "scope": "",
-    "deadline": "12-01 18:00",
+    "deadline": [2026, 12, 1, 1, "18:00", False],
     "topic": None,
 }
 _TOPIC = {
@@ -101,12 +101,12 @@ _TOPIC = {
     "status": "raised",
     "proposer": "Zhang",
     "place": "1号院",
-    "raised": "11-23",
+    "raised": [2026, 11, 23, 0, "10:00", False],
     "hot": False,
     "reason": "",
     "decision": "",
     "owner": "",
-    "due": "",
+    "due": None,
     "polls": [],
     "notes": [],
 }
@@ -263,7 +263,8 @@ def _cases(n: int) -> Iterator[tuple[str, dict[str, Any], str]]:
     sign_up = {"shift": _shift(), "name": "Zhang", "noshows": n, "days": n}
     yield (
         "volunteering.signed_up",
-        sign_up | {"status": "pending", "position": 1, "cancel_until": "11-24 06:00"},
+        sign_up
+        | {"status": "pending", "position": 1, "cancel_until": [2026, 11, 24, 1, "06:00", False]},
         f"After {n} no-show{s} in {n} day{s},",
     )
     yield "volunteering.approval_request", sign_up, f"After {n} no-show{s} in {n} day{s},"

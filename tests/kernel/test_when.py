@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.errors import DomainError
-from bot.services.common.when import local_text, parse_duration, parse_when
+from bot.services.common.when import moment_data, parse_duration, parse_when
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
@@ -162,8 +162,14 @@ def test_durations_are_recognised_alone() -> None:
     assert parse_duration("0m") is None
 
 
-def test_local_text_shows_a_moment_in_the_zone() -> None:
-    assert local_text(NOW.astimezone(ZoneInfo("UTC")), SHANGHAI) == "2026-11-23 10:00"
+def test_a_moment_is_shown_in_the_zone_with_the_year_only_outside_the_year_of_now() -> None:
+    utc = ZoneInfo("UTC")
+    assert moment_data(NOW.astimezone(utc), SHANGHAI, NOW) == [2026, 11, 23, 0, "10:00", False]
+    # 20:00 UTC on New Year's Eve is already New Year's Day in Shanghai.
+    eve = datetime(2026, 12, 31, 20, 0, tzinfo=utc)
+    assert moment_data(eve, SHANGHAI, NOW) == [2027, 1, 1, 4, "04:00", True]
+    later = datetime(2027, 1, 2, 9, 0, tzinfo=SHANGHAI)
+    assert moment_data(NOW, SHANGHAI, later) == [2026, 11, 23, 0, "10:00", True]
 
 
 @pytest.mark.parametrize(

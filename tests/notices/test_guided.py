@@ -127,7 +127,7 @@ def test_answers_beginning_with_a_command_word_answer_the_step_they_were_asked(
     assert "什么时候发" in driver.one("sec", "回执 截止 明天18:00").text
     preview = driver.one("sec", "现在").text
     assert "通知：明天上午停水，请提前储水" in preview
-    assert "要求回执，截止 2026-11-24 18:00" in preview
+    assert "要求回执，截止 11月24日 周二 18:00" in preview
     driver.one("sec", "通知")
     driver.one("sec", "1号院")
     driver.one("sec", "楼道清理")

@@ -134,9 +134,10 @@ def test_receipts_of_a_notice_not_yet_sent_say_so_rather_than_list_every_househo
 def test_an_english_notice_asks_for_a_receipt_english_readers_can_type(app: App) -> None:
     driver = build(app)
     driver.one("owner", "/lang en", "g1")
-    _send(driver, "通知 全部 | 明天上午停水 | 回执")
+    _send(driver, "通知 全部 | 明天上午停水 | 回执 截止 明天 18:00")
     posted = next(s for s in driver.sent if s.chat == "g1" and s.buttons)
-    assert 'Please reply "/ack"' in posted.text and "收到" not in posted.text
+    assert 'Please reply "/ack" when you have read it, by Tue 24 Nov 18:00.' in posted.text
+    assert "收到" not in posted.text
     # The receipt is confirmed privately, in r2's own language.
     assert "已收到您的回执" in driver.one("r2", "/ack", "g1").text
     with session_of(app) as session:
@@ -275,7 +276,7 @@ def test_a_scheduled_notice_goes_once_at_its_time_and_can_be_cancelled(app: App)
     driver = build(app)
     preview = driver.one("sec", "通知 1号院 | 明早停电 | 定时 2小时")
     assert "定时" in preview.text
-    assert "将在" in _confirm(driver, "sec", preview)[0].text
+    assert "将在 11月23日 周一 12:00 发送" in _confirm(driver, "sec", preview)[0].text
     assert _tick(app, hours=1) == []
     went = _tick(app, hours=2)
     assert [chat for chat, _ in went] == ["g1", "sec"] and "明早停电" in went[0][1]

@@ -68,17 +68,17 @@ def test_the_forms_people_type_are_read_and_their_next_time_found() -> None:
 def test_a_weekly_notice_goes_once_each_monday_until_stopped(app: App) -> None:
     driver = build(app)
     preview = driver.one("sec", "通知 全部 | 垃圾分类宣传 | 每周一 8:00")
-    assert "定期：每周一 08:00 发送，第一次在 2026-11-30 08:00" in preview.text, preview.text
+    assert "定期：每周一 08:00 发送，第一次在 11月30日 周一 08:00" in preview.text, preview.text
     answer = _confirm(driver, "sec", preview)[0].text
-    assert "每周一 08:00 发送，下次在 2026-11-30 08:00" in answer and "停止通知 1" in answer
+    assert "每周一 08:00 发送，下次在 11月30日 周一 08:00" in answer and "停止通知 1" in answer
     assert _tick(app, days=6) == []
     went = _tick(app, days=1)
     assert sorted(chat for chat, _ in went) == ["g1", "g2"]
     assert all("垃圾分类宣传" in text for _, text in went)
     listing = driver.one("sec", "通知列表").text
     assert "1. [定期 每周一 08:00] 垃圾分类宣传" in listing, listing
-    assert "下次发送：2026-12-07 08:00" in listing
-    assert "2. [已发 2026-11-30 08:00]" in listing
+    assert "下次发送：12月7日 周一 08:00" in listing
+    assert "2. [已发 11月30日 周一 08:00]" in listing
     assert sorted(chat for chat, _ in _tick(app, days=7)) == ["g1", "g2"]
     assert _count(app, NoticeChat) == 4
     assert "定期通知 1 已停止" in driver.one("sec", "停止通知 1").text

@@ -229,7 +229,7 @@ def test_unanswered_requests_climb_every_layer_once_across_a_restart(town: Drive
 def test_owners_take_reply_escalate_and_solve_and_the_reporter_hears_each(town: Driver) -> None:
     town.say("r1", "报修 3号楼门口路灯坏了", "g1")
     taken = town.say("li", "接单 1")
-    assert "2026-11-26 10:00 前办结" in taken[0].text and "李党员接单" in to(taken, "r1")
+    assert "11月26日 周四 10:00 前办结" in taken[0].text and "李党员接单" in to(taken, "r1")
     assert "明天来修" in to(town.say("li", "回复 1 明天来修"), "r1")
     up = town.say("li", "上报 1 要换灯杆，得物业出面")
     assert "王中心户" in up[0].text and "得物业出面" in to(up, "wang")
@@ -260,10 +260,10 @@ def test_a_late_request_passed_up_by_hand_is_not_overdue_at_the_new_layer(
     assert "王中心户" in dict(_tick(town.app, hours=4, minutes=1))["r1"]
     assert "超时" in town.one("wang", "诉求").text
     up = town.say("wang", "上报 1 要换灯杆，得支部出面")
-    assert "党支部张书记" in up[0].text and "2026-11-23 18:01 前回复" in to(up, "zhang")
+    assert "党支部张书记" in up[0].text and "11月23日 周一 18:01 前回复" in to(up, "zhang")
     for viewer in ("zhang", "sec", "r1"):
         listed = town.one(viewer, "诉求").text
-        assert "2026-11-23 18:01 前）" in listed and "超时" not in listed, (viewer, listed)
+        assert "11月23日 周一 18:01 前）" in listed and "超时" not in listed, (viewer, listed)
     assert "现在超时未办：0 件" in town.one("sec", "诉求统计").text
     with session_of(town.app) as session:
         request = session.scalars(select(Request)).one()

@@ -59,7 +59,7 @@ def test_signing_up_for_several_shifts_takes_each_it_can_and_says_which_it_could
     answers = _here(town, "r2", "报名 1 2 3")
     assert len(answers) == 3
     assert "r2 报名成功：#1 门岗" in answers[0]
-    assert answers[1] == "#2 和您已报名的 #1（2026-11-24 08:00）时间重叠，不能同时报名。"
+    assert answers[1] == "#2 和您已报名的 #1（11月24日 周二 08:00）时间重叠，不能同时报名。"
     assert "r2 报名成功：#3 守桶" in answers[2]
     assert statuses(town.app, 1) == {"r2": SIGNED}
     assert statuses(town.app, 2) == {}

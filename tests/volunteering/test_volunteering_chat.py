@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from bot.app import App
 from bot.clock import VirtualClock
@@ -13,7 +13,7 @@ from bot.messages import EventKind
 from bot.services.community.circles import bound_chat
 from bot.services.volunteering.rosters import roster_reply
 from bot.services.volunteering.shifts import find_shift
-from models import SignUpStatus
+from models import SignUp, SignUpStatus
 from tests.support.community import build, community, session_of
 from tests.support.driver import PLATFORM, Driver
 from tests.support.scenarios import Recorder
@@ -186,6 +186,38 @@ def test_traditional_and_english_forms_work(town: Driver) -> None:
     signed = town.say("r3", "報名 1", "g1")
     assert "r3 報名成功" in signed[0].text and "【值班接龍】11月24日 週二" in signed[1].text
     assert "r2's shifts" in town.one("r2", "/shifts mine").text
+
+
+@pytest.mark.parametrize(
+    ("language", "cutoffs", "withdraw"),
+    [
+        (
+            "zh-Hans",
+            "报名截止：11月24日 周二 08:00；取消截止：11月24日 周二 06:00",
+            "在 11月24日 周二 06:00 前",
+        ),
+        (
+            "zh-Hant",
+            "報名截止：11月24日 週二 08:00；取消截止：11月24日 週二 06:00",
+            "在 11月24日 週二 06:00 前",
+        ),
+        (
+            "en",
+            "Sign-up closes Tue 24 Nov 08:00; withdrawing closes Tue 24 Nov 06:00.",
+            'send "/cancel 1" before Tue 24 Nov 06:00.',
+        ),
+    ],
+)
+def test_a_shifts_cutoffs_read_as_a_day_and_time_in_each_language(
+    town: Driver, language: str, cutoffs: str, withdraw: str
+) -> None:
+    town.one("r2", f"/lang {language}")
+    assert cutoffs in town.one("r2", "/shifts 1").text.splitlines()
+    assert withdraw in town.say("r2", "/signup 1")[0].text
+    with session_of(town.app) as session:
+        shift = find_shift(session, community(session), 1)
+        signed = session.scalars(select(SignUp).where(SignUp.shift_id == shift.id)).all()
+        assert [s.resident.display_name for s in signed] == ["r2"]
 
 
 def test_the_shift_detail_offers_buttons_and_text_style_numbered_lines(app: App) -> None:

@@ -149,9 +149,12 @@ def parse_clock(text: str) -> time | None:
     return _clock(cleaned) if cleaned else None
 
 
-def local_text(moment: datetime, zone: ZoneInfo) -> str:
-    """A moment as people read it in `zone`: 2026-12-01 18:00."""
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+def moment_data(moment: datetime, zone: ZoneInfo, now: datetime) -> list[int | str]:
+    """A moment as templates show it (`when.at`): its day in `zone` as [year, month, day,
+    weekday], its time, and whether to say the year (it is not the year of `now`)."""
+    local = moment.astimezone(zone)
+    said = local.year != now.astimezone(zone).year
+    return [local.year, local.month, local.day, local.weekday(), f"{local:%H:%M}", said]
 
 
 def english_dates(text: str) -> str:

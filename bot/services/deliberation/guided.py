@@ -21,7 +21,7 @@ from bot.services.common import dialogs
 from bot.services.common.arguments import bounded, split_items
 from bot.services.common.keywords import folded
 from bot.services.common.quiet import QuietHours
-from bot.services.common.when import local_text, parse_when
+from bot.services.common.when import moment_data, parse_when
 from bot.services.deliberation import polls
 from bot.services.deliberation.poll_spec import FLAGS, PollSettings, PollSpec, read_setting
 from bot.services.deliberation.where import Where
@@ -147,7 +147,7 @@ def _deadline(step: _Step, text: str) -> Answered:
             raise DomainError("deliberation.deadline_past")
     deadline = closes_at.isoformat() if closes_at else ""
     dialogs.advance(step.dialog, now, "settings", closes_at=deadline, settings=[])
-    shown = local_text(closes_at, zone) if closes_at else ""
+    shown = moment_data(closes_at, zone, now) if closes_at else None
     return Answered("dialogs.ask_settings", {"deadline": shown})
 
 

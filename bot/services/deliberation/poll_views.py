@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.messages import ChatKind, Choice, Envelope, Reply, Target
-from bot.services.common.when import local_text
+from bot.services.common.when import moment_data
 from bot.services.deliberation import charts
 from bot.services.deliberation.standings import (
     Turnout,
@@ -29,7 +29,7 @@ def message_key(poll: Poll) -> str:
     return f"poll:{poll.id}"
 
 
-def _basics(poll: Poll, zone: ZoneInfo) -> dict[str, Any]:
+def _basics(poll: Poll, zone: ZoneInfo, now: datetime) -> dict[str, Any]:
     topic = poll.topic
     return {
         "number": poll.number,
@@ -43,7 +43,7 @@ def _basics(poll: Poll, zone: ZoneInfo) -> dict[str, Any]:
         "changeable": poll.changeable,
         "quorum": poll.quorum_percent,
         "scope": poll.scope_place.name if poll.scope_place else "",
-        "deadline": local_text(poll.closes_at, zone),
+        "deadline": moment_data(poll.closes_at, zone, now),
         "topic": [topic.number, topic.title] if topic else None,
     }
 
@@ -52,21 +52,21 @@ def poll_reply(session: Session, poll: Poll, zone: ZoneInfo, now: datetime) -> R
     """The poll message: question, options (with counts unless hidden), settings, buttons."""
     counted = shown_standing(session, poll)
     shown = not poll.hidden or poll.status == PollStatus.CLOSED
-    data = _basics(poll, zone) | {
+    data = _basics(poll, zone, now) | {
         "options": [
             [o.position, o.label, o.votes if shown else None, o.percent if shown else None]
             for o in counted.options
         ],
         "ballots": counted.ballots,
-        "opens": local_text(poll.opens_at, zone) if poll.opens_at > now else "",
+        "opens": moment_data(poll.opens_at, zone, now) if poll.opens_at > now else None,
         "closed": poll.status == PollStatus.CLOSED,
     }
     return Reply("deliberation.poll", data, choices=_buttons(poll) if not data["closed"] else [])
 
 
-def ballot_reply(poll: Poll, zone: ZoneInfo) -> Reply:
+def ballot_reply(poll: Poll, zone: ZoneInfo, now: datetime) -> Reply:
     """A poll's question and options to pick from, with no counts (in a private chat)."""
-    data = _basics(poll, zone) | {"options": [[o.position, o.label] for o in poll.options]}
+    data = _basics(poll, zone, now) | {"options": [[o.position, o.label] for o in poll.options]}
     return Reply("deliberation.ballot", data, choices=_buttons(poll))
 
 
@@ -85,7 +85,12 @@ def _buttons(poll: Poll) -> list[list[Choice]]:
 
 
 def result_reply(
-    session: Session, poll: Poll, zone: ZoneInfo, secret: bytes, image: Path | None = None
+    session: Session,
+    poll: Poll,
+    zone: ZoneInfo,
+    now: datetime,
+    secret: bytes,
+    image: Path | None = None,
 ) -> Reply:
     """The standing so far, or the final result of a closed poll (with its chart)."""
     counted = shown_standing(session, poll)
@@ -95,7 +100,7 @@ def result_reply(
     else:
         live = turnout(session, secret, poll)
         eligible, voted = live.eligible_households, live.voted_households
-    data = _basics(poll, zone) | {
+    data = _basics(poll, zone, now) | {
         "options": [[o.position, o.label, o.votes, o.percent] for o in counted.options],
         "ballots": counted.ballots,
         "choices": sum(o.votes for o in counted.options),
@@ -123,16 +128,16 @@ def draw_chart(session: Session, poll: Poll, folder: Path) -> Path:
     return charts.draw(counted, title, path, rating=rating, named=named).path
 
 
-def reminder_reply(poll: Poll, zone: ZoneInfo) -> Reply:
+def reminder_reply(poll: Poll, zone: ZoneInfo, now: datetime) -> Reply:
     """The private reminder to someone who has not voted, with the options to vote by."""
-    data = _basics(poll, zone) | {"options": [[o.position, o.label] for o in poll.options]}
+    data = _basics(poll, zone, now) | {"options": [[o.position, o.label] for o in poll.options]}
     return Reply("deliberation.remind_voter", data, choices=_buttons(poll))
 
 
-def waiting_reply(poll: Poll, zone: ZoneInfo, counted: Turnout) -> Reply:
+def waiting_reply(poll: Poll, zone: ZoneInfo, now: datetime, counted: Turnout) -> Reply:
     """The count of who has not voted yet, for the circles (nobody is named)."""
     waiting = len({h if poll.per_household else r for r, h in counted.waiting})
-    return Reply("deliberation.remind_circle", _basics(poll, zone) | {"waiting": waiting})
+    return Reply("deliberation.remind_circle", _basics(poll, zone, now) | {"waiting": waiting})
 
 
 def to_postings(
@@ -180,14 +185,20 @@ def closing_envelopes(
     final = poll_reply(session, poll, zone, now)
     return to_postings(
         session, poll, final, language, key=message_key(poll), edit=True
-    ) + result_envelopes(session, poll, secret, zone, folder, language)
+    ) + result_envelopes(session, now, poll, secret, zone, folder, language)
 
 
 def result_envelopes(
-    session: Session, poll: Poll, secret: bytes, zone: ZoneInfo, folder: Path, language: str
+    session: Session,
+    now: datetime,
+    poll: Poll,
+    secret: bytes,
+    zone: ZoneInfo,
+    folder: Path,
+    language: str,
 ) -> list[Envelope]:
     """A closed poll's result with its chart, wherever the poll was posted."""
     image = draw_chart(session, poll, folder)
     poll.chart = str(image)
-    result = result_reply(session, poll, zone, secret, image)
+    result = result_reply(session, poll, zone, now, secret, image)
     return to_postings(session, poll, result, language)

@@ -582,7 +582,7 @@ def ballot(session: Session, where: Where, secret: bytes, number: int) -> Reply:
     """Poll `number`'s options to pick from, for someone who may vote in it now."""
     shown = _numbered(session, where, number)
     require_ballot_open(session, where.now, secret, shown, where.resident)
-    return poll_views.ballot_reply(shown, where.zone)
+    return poll_views.ballot_reply(shown, where.zone, where.now)
 
 
 def result(session: Session, where: Where, secret: bytes, number: int | None) -> Reply:
@@ -599,7 +599,7 @@ def result(session: Session, where: Where, secret: bytes, number: int | None) ->
     require_visible(shown)
     chart = Path(shown.chart) if shown.chart else None
     image = chart if chart is not None and chart.exists() else None
-    reply = poll_views.result_reply(session, shown, where.zone, secret, image)
+    reply = poll_views.result_reply(session, shown, where.zone, where.now, secret, image)
     if where.circle is not None and not poll_shown_in(session, shown, where.circle):
         # A poll put to other circles is none of this chat's business: the sender alone reads it.
         reply.audience = Audience.PRIVATE

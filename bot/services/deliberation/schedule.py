@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.messages import Envelope, Reply
 from bot.services.common.outreach import to_person
 from bot.services.common.quiet import QuietHours, default_quiet, quiet_hours
-from bot.services.common.when import local_text
+from bot.services.common.when import moment_data
 from bot.services.deliberation.ballots import tally_at
 from bot.services.deliberation.poll_views import (
     closing_envelopes,
@@ -108,7 +108,7 @@ class PostResults(_Work):
         for poll in session.scalars(due.with_for_update()).all():
             poll.results_at = None
             envelopes += result_envelopes(
-                session, poll, self.secret, self.zone, self.data_path, self.language
+                session, now, poll, self.secret, self.zone, self.data_path, self.language
             )
         return envelopes
 
@@ -136,7 +136,7 @@ class RemindVoters(_Work):
                 poll.remind_at = quiet.over(now)
                 continue
             counted = turnout(session, self.secret, poll)
-            reminder = reminder_reply(poll, self.zone)
+            reminder = reminder_reply(poll, self.zone, now)
             waiting = [resident for resident, _ in counted.waiting]
             for resident in session.scalars(
                 select(Resident)
@@ -146,7 +146,7 @@ class RemindVoters(_Work):
             ):
                 envelopes += to_person(resident, reminder, self.language)
             envelopes += to_postings(
-                session, poll, waiting_reply(poll, self.zone, counted), self.language
+                session, poll, waiting_reply(poll, self.zone, now, counted), self.language
             )
         return envelopes
 
@@ -210,7 +210,7 @@ class RemindFollowUps(_Work):
                     "title": topic.title,
                     "decision": decision.text,
                     "owner": decision.owner_name,
-                    "due": local_text(decision.due_at or now, self.zone),
+                    "due": moment_data(decision.due_at or now, self.zone, now),
                 },
             )
             envelopes += to_person(owner, reply, self.language)

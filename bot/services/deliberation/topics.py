@@ -28,7 +28,7 @@ from bot.services.common.access import (
 from bot.services.common.numbering import next_number
 from bot.services.common.outreach import circles_within, to_circle, to_person
 from bot.services.common.rules import set_community_rules
-from bot.services.common.when import local_text
+from bot.services.common.when import moment_data
 from bot.services.community.people import find_member_by_name, mentioned
 from bot.services.deliberation import topic_views
 from bot.services.deliberation.where import Where
@@ -589,7 +589,7 @@ def decide_topic(
         owner=person,
         due_at=due_at,
     )
-    notice = Reply("deliberation.you_own", decision_data(topic, decision, where.zone))
+    notice = Reply("deliberation.you_own", decision_data(topic, decision, where.zone, where.now))
     envelopes = to_person(person, notice, where.language) if person is not None else []
     return Decided(topic, decision, envelopes, _here(where, topic))
 
@@ -603,14 +603,16 @@ def _owner(session: Session, where: Where, owner: Owner) -> Resident | None:
     return None
 
 
-def decision_data(topic: Topic, decision: Decision, zone: ZoneInfo) -> dict[str, Any]:
+def decision_data(
+    topic: Topic, decision: Decision, zone: ZoneInfo, now: datetime
+) -> dict[str, Any]:
     """What templates show about a decision."""
     return {
         "number": topic.number,
         "title": topic.title,
         "decision": decision.text,
         "owner": decision.owner_name,
-        "due": local_text(decision.due_at, zone) if decision.due_at else "",
+        "due": moment_data(decision.due_at, zone, now) if decision.due_at else None,
     }
 
 

@@ -17,7 +17,7 @@ from bot.messages import Envelope, Media
 from bot.services.common import access, audit
 from bot.services.common.numbering import next_number
 from bot.services.common.quiet import default_quiet, quiet_hours
-from bot.services.common.when import local_text, parse_duration, parse_when
+from bot.services.common.when import moment_data, parse_duration, parse_when
 from bot.services.notices.attachments import attachment, sent_along
 from bot.services.notices.reach import (
     chats_per_platform,
@@ -53,9 +53,9 @@ class Preview:
     circles: int
     chats: dict[str, int]
     seconds: int
-    send_at: str | None
+    send_at: list[int | str] | None
     receipts: bool
-    deadline: str | None
+    deadline: list[int | str] | None
     repeat: dict[str, Any] | None = None
     deadline_minutes: int | None = None
     attachment: str | None = None
@@ -68,7 +68,7 @@ class Confirmed:
 
     number: int
     chats: int
-    send_at: str | None
+    send_at: list[int | str] | None
     envelopes: list[Envelope]
     repeat: dict[str, Any] | None = None
 
@@ -131,11 +131,16 @@ def compose(
     for r in reached:
         session.add(NoticeCircle(notice_id=notice.id, circle_id=r.circle.id, place_id=r.place.id))
     name = spec.media.name if spec.media else _file_name(image or document)
-    return _preview(settings, notice, len(reached), chats, name)
+    return _preview(settings, now, notice, len(reached), chats, name)
 
 
 def _preview(
-    settings: Settings, notice: Notice, circles: int, chats: dict[str, int], name: str | None
+    settings: Settings,
+    now: datetime,
+    notice: Notice,
+    circles: int,
+    chats: dict[str, int],
+    name: str | None,
 ) -> Preview:
     """What a draft will reach and when, for its sender to confirm."""
     zone = settings.zone
@@ -145,9 +150,9 @@ def _preview(
         circles=circles,
         chats=chats,
         seconds=sending_seconds(chats, settings),
-        send_at=local_text(notice.send_at, zone) if notice.send_at else None,
+        send_at=moment_data(notice.send_at, zone, now) if notice.send_at else None,
         receipts=notice.receipts,
-        deadline=local_text(notice.deadline_at, zone) if notice.deadline_at else None,
+        deadline=moment_data(notice.deadline_at, zone, now) if notice.deadline_at else None,
         repeat=Repeat.of(notice.repeat).shown if notice.repeat else None,
         deadline_minutes=notice.deadline_minutes,
         attachment=name or None,
@@ -177,7 +182,7 @@ def attach_later(
     circles = [reached.circle for reached in notice.circles]
     chats = chats_per_platform(session, circles)
     notice.image, notice.document = sent_along(media, chats)
-    return _preview(settings, notice, len(circles), chats, media.name)
+    return _preview(settings, now, notice, len(circles), chats, media.name)
 
 
 def _file_name(path: str | None) -> str | None:
@@ -195,7 +200,7 @@ def _timing(
     if spec.repeat is None:
         # A notice sent now is the sender's own act; one set for later must not wake people.
         if send_at is not None and quiet.holds(send_at):
-            at = local_text(send_at, zone)
+            at = moment_data(send_at, zone, now)
             raise DomainError("notices.scheduled_at_night", at=at, quiet=quiet.text)
         deadline = _future(spec.deadline, now, zone)
         if deadline is not None and deadline <= (send_at or now):
@@ -260,10 +265,10 @@ def confirm(
         if notice.send_at is None or notice.send_at <= now:
             notice.send_at = repeat.after(now, zone)
         notice.status = NoticeStatus.RECURRING
-        return Confirmed(number, 0, local_text(notice.send_at, zone), [], repeat.shown)
+        return Confirmed(number, 0, moment_data(notice.send_at, zone, now), [], repeat.shown)
     if notice.send_at is not None and notice.send_at > now:
         notice.status = NoticeStatus.SCHEDULED
-        return Confirmed(number, 0, local_text(notice.send_at, zone), [])
+        return Confirmed(number, 0, moment_data(notice.send_at, zone, now), [])
     envelopes = broadcast(session, now, zone, notice, language)
     return Confirmed(number, len(envelopes), None, envelopes)
 

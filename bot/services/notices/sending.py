@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.messages import Choice, Envelope, Reply
 from bot.services.common.outreach import active_chats_of, to_chat
-from bot.services.common.when import local_text
+from bot.services.common.when import moment_data
 from models import Notice, NoticeChat, NoticeStatus
 
 SCHEDULED = (Notice.status == NoticeStatus.SCHEDULED, Notice.send_at.is_not(None))
@@ -28,9 +28,9 @@ def notice_key(notice: Notice) -> str:
     return f"notice:{notice.id}"
 
 
-def notice_reply(notice: Notice, zone: ZoneInfo) -> Reply:
+def notice_reply(notice: Notice, zone: ZoneInfo, now: datetime) -> Reply:
     """The notice as residents see it, with a 收到 button when it asks for receipts."""
-    deadline = local_text(notice.deadline_at, zone) if notice.deadline_at else None
+    deadline = moment_data(notice.deadline_at, zone, now) if notice.deadline_at else None
     choices = (
         [[Choice("notices.ack_button", f"/ack {notice.number}", translated=True)]]
         if notice.receipts
@@ -56,7 +56,7 @@ def broadcast(
     notice.status = NoticeStatus.SENT
     notice.sent_at = now
     notice.progress_due_at = now
-    reply = notice_reply(notice, zone)
+    reply = notice_reply(notice, zone, now)
     envelopes: list[Envelope] = []
     seen: set[tuple[str, str]] = set()
     chats = active_chats_of(session, [reached.circle_id for reached in notice.circles])

@@ -14,7 +14,7 @@ from bot.messages import Choice, Envelope, Reply, carried
 from bot.services.common import access
 from bot.services.common.outreach import to_person
 from bot.services.common.quiet import default_quiet, quiet_hours
-from bot.services.common.when import local_text
+from bot.services.common.when import moment_data
 from bot.services.community.grid import full_name
 from bot.services.requests.chain import Owner
 from bot.services.requests.rules import rules_of
@@ -106,7 +106,9 @@ def owner_name(request: Request) -> str:
     return request.owner.display_name if request.owner is not None else ""
 
 
-def details(session: Session, request: Request, settings: Settings) -> dict[str, object]:
+def details(
+    session: Session, now: datetime, request: Request, settings: Settings
+) -> dict[str, object]:
     """What the owners up the chain see of a request, the reporter's name and address too."""
     place = request.place
     return {
@@ -116,12 +118,13 @@ def details(session: Session, request: Request, settings: Settings) -> dict[str,
         "reporter": request.reporter.display_name if request.reporter else "",
         "address": full_name(session, place, below=PlaceKind.COMMUNITY) if place else "",
         "layer": request.layer.value,
-        "due": local_text(request.due_at, settings.zone) if request.due_at else "",
+        "due": moment_data(request.due_at, settings.zone, now) if request.due_at else None,
     }
 
 
 def to_owner(
     session: Session,
+    now: datetime,
     request: Request,
     settings: Settings,
     language: str,
@@ -133,7 +136,7 @@ def to_owner(
     in whose words."""
     if request.owner is None:
         return []
-    data = details(session, request, settings) | {"cause": str(cause), "why": why}
+    data = details(session, now, request, settings) | {"cause": str(cause), "why": why}
     choices = [[Choice("requests.take_button", f"/take {request.number}", True, True)]]
     envelopes = to_person(request.owner, Reply("requests.assigned", data, choices), language)
     for envelope in envelopes:
@@ -144,12 +147,17 @@ def to_owner(
 
 
 def shown(
-    session: Session, settings: Settings, viewer: Resident, community: Place, number: int
+    session: Session,
+    now: datetime,
+    settings: Settings,
+    viewer: Resident,
+    community: Place,
+    number: int,
 ) -> tuple[dict[str, object], str | None, str | None]:
     """`诉求 3`: one request's details, status and owner, with the picture or file kept with
     it (image, document), for those who may see it."""
     request = find_request(session, community, number, viewer)
-    data = details(session, request, settings) | {
+    data = details(session, now, request, settings) | {
         "state": request.status.value,
         "owner": owner_name(request),
     }

@@ -76,16 +76,16 @@ class OverdueDigest:
             digest.due_at = next_morning(now, self.zone)
             community = session.get(Place, digest.community_id)
             if community is not None:
-                envelopes += self._overdue(session, community)
+                envelopes += self._overdue(session, now, community)
         return envelopes
 
-    def _overdue(self, session: Session, community: Place) -> list[Envelope]:
+    def _overdue(self, session: Session, now: datetime, community: Place) -> list[Envelope]:
         """The list to each secretary; nothing when nothing is overdue."""
         late = overdue_in(community)
         count = session.scalar(select(func.count()).where(*late)) or 0
         if not count:
             return []
-        shown = [line_data(line, self.zone) for line in lines(session, *late)]
+        shown = [line_data(line, self.zone, now) for line in lines(session, *late)]
         reply = Reply("requests.overdue_digest", {"count": count, "lines": shown})
         to = secretaries(session, community)
         return [e for s in to for e in to_person(s, reply, self.language)]

@@ -10,7 +10,7 @@ from bot.config import Settings
 from bot.errors import DomainError
 from bot.messages import Choice, Envelope, Reply
 from bot.services.common import audit
-from bot.services.common.when import local_text
+from bot.services.common.when import moment_data
 from bot.services.requests import chain
 from bot.services.requests.desk import Acted, assign, owned, owner_name, step, to_owner, to_reporter
 from bot.services.requests.rules import CONFIRM_WITHIN, rules_of
@@ -47,7 +47,7 @@ def take(
     request.due_at, request.overdue = now + timedelta(days=days), False
     session.flush()
     step(session, now, request, StepKind.TAKEN, actor)
-    due = local_text(request.due_at, settings.zone)
+    due = moment_data(request.due_at, settings.zone, now)
     notice = Reply(
         "requests.taken_notice", {"number": number, "name": actor.display_name, "due": due}
     )
@@ -95,7 +95,7 @@ def escalate(
         raise DomainError("requests.top_layer", number=number)
     assign(session, now, settings, request, higher)
     step(session, now, request, StepKind.ESCALATED, actor, words)
-    envelopes = to_owner(session, request, settings, language, StepKind.ESCALATED, words)
+    envelopes = to_owner(session, now, request, settings, language, StepKind.ESCALATED, words)
     notice = escalated_notice(request.number, request.layer.value, owner_name(request), False)
     envelopes += to_reporter(request, notice, language)
     return Acted(number, owner_name(request), request.layer.value, request.due_at, envelopes)

@@ -258,7 +258,7 @@ def _move(
         mediation = in_progress(session, request)
         if mediation is None:
             assign(session, now, settings, request, higher)
-            envelopes += to_owner(session, request, settings, language, RELINKED)
+            envelopes += to_owner(session, now, request, settings, language, RELINKED)
         else:
             # Mid-mediation the clock stays stopped; ended without agreement, the request
             # comes back to this new owner to be taken.

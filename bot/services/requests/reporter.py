@@ -79,7 +79,7 @@ def reopen(
         session, now, settings, request, same if same.resident else chain.top(session, community)
     )
     step(session, now, request, StepKind.REOPENED, reporter, words)
-    envelopes = to_owner(session, request, settings, language, StepKind.REOPENED, words)
+    envelopes = to_owner(session, now, request, settings, language, StepKind.REOPENED, words)
     return Acted(number, owner_name(request), request.layer.value, request.due_at, envelopes)
 
 

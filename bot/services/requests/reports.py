@@ -68,7 +68,7 @@ def report(
         if media is None or earlier.image is not None or earlier.document is not None:
             raise DomainError("requests.already_reported", number=earlier.number)
         _keep(earlier, media)
-        return Attached(earlier.number, to_owner(session, earlier, settings, language))
+        return Attached(earlier.number, to_owner(session, now, earlier, settings, language))
     place = _where(reporter, circle, community)
     request = Request(
         community_id=community.id,
@@ -94,7 +94,7 @@ def report(
         owner_name(request),
         request.layer.value,
         request.due_at,
-        to_owner(session, request, settings, language),
+        to_owner(session, now, request, settings, language),
         category.value,
         emergency(text),
     )
@@ -126,7 +126,7 @@ def attach_later(
     if request is None:
         return None
     _keep(request, media)
-    return Attached(request.number, to_owner(session, request, settings, language))
+    return Attached(request.number, to_owner(session, now, request, settings, language))
 
 
 def _same_report(

@@ -75,5 +75,5 @@ class RequestDeadlines:
         step(session, now, request, StepKind.ESCALATED, None)
         notice = escalated_notice(request.number, request.layer.value, owner_name(request), True)
         return to_owner(
-            session, request, self.settings, self.language, StepKind.OVERDUE
+            session, now, request, self.settings, self.language, StepKind.OVERDUE
         ) + to_reporter(request, notice, self.language)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.db import rows
 from bot.queries import Query
 from bot.services.common import access
-from bot.services.common.when import local_text
+from bot.services.common.when import moment_data
 from bot.services.community.grid import ancestor_of_kind
 from models import ChainNode, Place, PlaceKind, Request, RequestStatus, RequestStep, Resident
 
@@ -77,7 +77,7 @@ def lines(session: Session, *where: ColumnElement[bool]) -> list[Line]:
     ]
 
 
-def line_data(line: Line, zone: ZoneInfo) -> dict[str, object]:
+def line_data(line: Line, zone: ZoneInfo, now: datetime) -> dict[str, object]:
     """A line as the templates take it, its deadline in local time."""
     return {
         "number": line.number,
@@ -86,7 +86,7 @@ def line_data(line: Line, zone: ZoneInfo) -> dict[str, object]:
         "status": line.status,
         "layer": line.layer,
         "owner": line.owner,
-        "due": local_text(line.due_at, zone) if line.due_at else "",
+        "due": moment_data(line.due_at, zone, now) if line.due_at else None,
         "overdue": line.overdue,
     }
 

@@ -14,7 +14,7 @@ from bot.messages import Envelope
 from bot.services.common import audit
 from bot.services.common.access import Actor, community_of, require_organiser
 from bot.services.common.numbering import next_number
-from bot.services.common.when import local_text
+from bot.services.common.when import moment_data
 from bot.services.volunteering.notices import Duty, promotions, rosters, tell_each
 from bot.services.volunteering.reminders import (
     local_day,
@@ -107,7 +107,8 @@ def _future(duty: Duty, items: ShiftItems, slots: list[Slot]) -> list[Slot]:
     cutoff = items.cutoff
     first_cutoff = cutoff.for_start(future[0][0]) if cutoff else future[0][0]
     if first_cutoff <= duty.now:
-        raise DomainError("volunteering.cutoff_past", at=local_text(first_cutoff, duty.zone))
+        at = moment_data(first_cutoff, duty.zone, duty.now)
+        raise DomainError("volunteering.cutoff_past", at=at)
     return future
 
 

@@ -20,7 +20,7 @@ from bot.errors import DomainError
 from bot.messages import Envelope
 from bot.services.common import audit
 from bot.services.common.access import Actor, admin_here, community_for, manages
-from bot.services.common.when import local_text
+from bot.services.common.when import moment_data
 from bot.services.community.roles import circle_title
 from bot.services.points import earn_for_hours
 from bot.services.volunteering.notices import Duty, rosters
@@ -93,11 +93,12 @@ def check_in(
         if any(s.checked_in_at and now < s.shift.ends_at for s in mine):
             raise DomainError("volunteering.already_checked_in")
         upcoming = [s for s in mine if now < s.shift.starts_at - early]
+        first = upcoming[0].shift if upcoming else None
         raise DomainError(
             "volunteering.checkin_outside",
             minutes=_minutes(early),
-            number=upcoming[0].shift.number if upcoming else None,
-            at=local_text(upcoming[0].shift.starts_at - early, duty.zone) if upcoming else "",
+            number=first.number if first else None,
+            at=moment_data(first.starts_at - early, duty.zone, now) if first else None,
         )
     signup = open_now[0]
     signup.checked_in_at = now

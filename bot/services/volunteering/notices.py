@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.messages import Choice, Envelope, Reply
 from bot.services.common.outreach import circle_admins, leaders, secretaries
-from bot.services.common.when import local_text
+from bot.services.common.when import moment_data
 from bot.services.volunteering.reminders import local_day
 from bot.services.volunteering.rosters import about, refresh_rosters, to_volunteer
 from bot.services.volunteering.rules import rules_for
@@ -84,7 +84,7 @@ def promotions(session: Session, duty: Duty, promoted: list[SignUp]) -> list[Env
         if signup.status == SignUpStatus.PENDING:
             envelopes += approval_requests(session, duty, signup)
         else:
-            cutoff = local_text(signup.shift.cancel_until, duty.zone)
+            cutoff = moment_data(signup.shift.cancel_until, duty.zone, duty.now)
             envelopes += tell(session, duty, signup, "volunteering.promoted", cancel_until=cutoff)
     return envelopes
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.messages import ChatKind, Envelope, Reply, Target
 from bot.services.common.outreach import active_chats, to_identities
-from bot.services.common.when import local_text
+from bot.services.common.when import moment_data
 from bot.services.community.roles import circle_title
 from bot.services.volunteering.reminders import local_day
 from bot.services.volunteering.shifts import (
@@ -112,8 +112,8 @@ class ShiftDetail:
 
     number: int
     shown: dict[str, Any]
-    signup_until: str
-    cancel_until: str
+    signup_until: list[int | str]
+    cancel_until: list[int | str]
     open: bool
 
 
@@ -133,8 +133,8 @@ def shift_detail(
     return ShiftDetail(
         shift.number,
         entry,
-        local_text(shift.signup_until, zone),
-        local_text(shift.cancel_until, zone),
+        moment_data(shift.signup_until, zone, now),
+        moment_data(shift.cancel_until, zone, now),
         shift.status != ShiftStatus.CANCELLED and shift.starts_at > now,
     )
 

@@ -26,7 +26,7 @@ from bot.messages import Envelope, PlatformTraits, Reply
 from bot.services.common.access import community_of
 from bot.services.common.outreach import circle_admins, secretaries
 from bot.services.common.quiet import QuietHours, default_quiet, quiet_hours
-from bot.services.common.when import local_text
+from bot.services.common.when import moment_data
 from bot.services.volunteering.reminders import PENDING, PERSONAL
 from bot.services.volunteering.rosters import (
     circle_platforms,
@@ -106,7 +106,7 @@ class DutyReminders:
                 short[row.shift.circle_id].append(row.shift)
             row.sent_at = now
         lines = {
-            view.shift.id: _shift_line(view, self.zone)
+            view.shift.id: _shift_line(view, self.zone, now)
             for view in views(session, list({s.shift for g in personal.values() for s in g}))
         }
         reach: dict[int | None, frozenset[str]] = {}
@@ -121,7 +121,7 @@ class DutyReminders:
             shifts = [s.shift for s in signups]
             envelopes += self._urgent(session, now, shifts, reminders, nights)
         for circle_id, shifts in short.items():
-            alerts = self._alert(session, session.get_one(Circle, circle_id), shifts)
+            alerts = self._alert(session, now, session.get_one(Circle, circle_id), shifts)
             envelopes += self._urgent(session, now, shifts, alerts, nights)
         return envelopes
 
@@ -176,9 +176,11 @@ class DutyReminders:
         )
         return to_platforms(volunteer, platforms, reply, self.language)
 
-    def _alert(self, session: Session, circle: Circle, shifts: list[Shift]) -> list[Envelope]:
+    def _alert(
+        self, session: Session, now: datetime, circle: Circle, shifts: list[Shift]
+    ) -> list[Envelope]:
         lacking = [
-            _shift_line(view, self.zone)
+            _shift_line(view, self.zone, now)
             for view in views(session, shifts)
             if view.shift.status == ShiftStatus.OPEN and view.left > 0
         ]
@@ -213,7 +215,7 @@ class DutyReminders:
             assert circle is not None
             for admin in _deciders(session, circle):
                 entry = per_admin.setdefault(admin.id, (admin, circle, []))
-                entry[2].append(_shift_line(view, self.zone))
+                entry[2].append(_shift_line(view, self.zone, now))
         session.execute(
             update(DutyReminder)
             .where(
@@ -248,9 +250,9 @@ def _on_duty(signup: SignUp) -> bool:
     return signup.status == SignUpStatus.SIGNED_UP and signup.shift.status == ShiftStatus.OPEN
 
 
-def _shift_line(view: ShiftView, zone: ZoneInfo) -> dict[str, Any]:
+def _shift_line(view: ShiftView, zone: ZoneInfo, now: datetime) -> dict[str, Any]:
     shift = view.shift
-    return shift_data(view, zone) | {"cancel_until": local_text(shift.cancel_until, zone)}
+    return shift_data(view, zone) | {"cancel_until": moment_data(shift.cancel_until, zone, now)}
 
 
 class RosterReposts:

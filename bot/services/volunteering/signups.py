@@ -26,7 +26,7 @@ from bot.services.common.access import (
     require_organiser,
     unregistered,
 )
-from bot.services.common.when import local_text
+from bot.services.common.when import moment_data
 from bot.services.volunteering.notices import (
     Duty,
     approval_requests,
@@ -155,7 +155,7 @@ def sign_up(
             "volunteering.already_signed_up", number=shift.number, status=mine.status.value
         )
     _eligible(session, resident, shift, community)
-    _refuse_overlap(session, resident, shift, zone)
+    _refuse_overlap(session, now, resident, shift, zone)
     noshows = recent_noshows(session, now, resident, community, rules)
     held = rules.noshow_limit is not None and noshows >= rules.noshow_limit
     status, position = _place(session, shift, held)
@@ -179,7 +179,7 @@ def _open_for_signup(shift: Shift, now: datetime, zone: ZoneInfo) -> None:
         raise DomainError(
             "volunteering.signup_closed",
             number=shift.number,
-            at=local_text(shift.signup_until, zone),
+            at=moment_data(shift.signup_until, zone, now),
         )
 
 
@@ -203,7 +203,9 @@ def _eligible(session: Session, resident: Resident, shift: Shift, community: Pla
         raise DomainError("volunteering.role_required", number=shift.number, role=role.value)
 
 
-def _refuse_overlap(session: Session, resident: Resident, shift: Shift, zone: ZoneInfo) -> None:
+def _refuse_overlap(
+    session: Session, now: datetime, resident: Resident, shift: Shift, zone: ZoneInfo
+) -> None:
     other = session.scalar(
         select(Shift)
         .join(SignUp, SignUp.shift_id == Shift.id)
@@ -223,7 +225,7 @@ def _refuse_overlap(session: Session, resident: Resident, shift: Shift, zone: Zo
             "volunteering.overlap",
             number=shift.number,
             other=other.number,
-            at=local_text(other.starts_at, zone),
+            at=moment_data(other.starts_at, zone, now),
         )
 
 
@@ -295,7 +297,7 @@ def withdraw(
         raise DomainError(
             "volunteering.cancel_closed",
             number=shift.number,
-            at=local_text(shift.cancel_until, zone),
+            at=moment_data(shift.cancel_until, zone, now),
         )
     return _release(session, now, zone, mine, rules)
 
@@ -420,7 +422,7 @@ def decide(
         place_id=community.id,
         shift=shift.number,
     )
-    cutoff = local_text(shift.cancel_until, duty.zone)
+    cutoff = moment_data(shift.cancel_until, duty.zone, duty.now)
     notices = [
         *tell(
             session,
