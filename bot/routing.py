@@ -31,6 +31,7 @@ _PAIRS = {"「": "」", "『": "』", "“": "”", "‘": "’", '"': '"', "'":
 _AFTER_KEYWORD = _SEPARATORS + "@" + "".join(_PAIRS)
 _NO_QUOTES = str.maketrans("", "", "".join(_PAIRS) + "".join(_PAIRS.values()))
 # Thanks after a command (报名 2，谢谢您了！) is no part of what it reads.
+_APART = " ,，、.。!！~～"
 _THANKS = re.compile(
     r"[\s,，、.。!！~～]*(?:(?:谢谢|謝謝|多谢|多謝)(?:你|您)?(?:了|啦)?|(?:麻烦|麻煩|辛苦)(?:你|您)?了)$"
 )
@@ -201,10 +202,18 @@ def _bare(text: str) -> str:
     """`text` without the sentence punctuation, spaces and thanks it ends with."""
     bare = without_ending(text)
     thanks = _THANKS.search(bare)
-    while thanks is not None:
+    while thanks is not None and _apart(bare, thanks.start()):
         bare = without_ending(bare[: thanks.start()])
         thanks = _THANKS.search(bare)
     return bare
+
+
+def _apart(text: str, start: int) -> bool:
+    """Whether thanks starting at `start` stand apart from the words before them: after a
+    space, a mark, a number or a quote (报名 2 谢谢, 报名2谢谢), not run into a word, for
+    值班辛苦了 thanks those on duty and asks for nothing."""
+    before = text[start - 1] if start else ""
+    return not before or not before.isalpha() or text[start] in _APART
 
 
 def _typed_after(text: str, folded_length: int) -> str:

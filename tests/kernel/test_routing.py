@@ -272,6 +272,19 @@ def test_thanks_alone_stays_chat(text: str) -> None:
     assert ROUTER.route(text, "LinliBot") is None
 
 
+@pytest.mark.parametrize(
+    "text", ["值班辛苦了", "值班辛苦了！", "签到辛苦了", "投票辛苦了", "积分谢谢"]
+)
+def test_thanks_run_into_a_keyword_stay_chat(text: str) -> None:
+    # A group thanking those on duty asks for no duty list, and checks nobody in.
+    assert ROUTER.route(text, "LinliBot") is None
+
+
+def test_thanks_after_a_number_are_no_part_of_it() -> None:
+    route = ROUTER.route("报名2谢谢", "LinliBot")
+    assert route is not None and route.command.name == "signup" and route.args == "2"
+
+
 def test_an_unknown_slash_command_is_routed_to_the_unknown_reply() -> None:
     route = ROUTER.route("/frobnicate now")
     assert route is not None and route.command.name == "" and route.args == "frobnicate"
