@@ -114,6 +114,7 @@ _RULES = {
     "community": "红旗里社区",
     "day_before": "",
     "changed": False,
+    "editable": True,
 }
 
 
