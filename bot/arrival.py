@@ -13,6 +13,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    exists,
     literal,
     select,
     true,
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 from bot.db import connection_of, rows
 from bot.delivery import first_delivery
 from bot.queries import Query
+from bot.services.common import dialogs
 from bot.services.community.circles import BOUND_ROW, binding_of, member_read
 from bot.services.community.people import (
     IDENTITY_ROW,
@@ -31,7 +33,7 @@ from bot.services.community.people import (
     identity_of,
     sender_of,
 )
-from models import CircleChat, Identity, Membership, ProcessedUpdate
+from models import CircleChat, Dialog, Identity, Membership, ProcessedUpdate
 
 
 def _one_row(*parts: FromClause) -> Select[tuple[object, ...]]:
@@ -59,6 +61,17 @@ _RECORDED = (
 _MEMBER = Membership.__table__
 _MEMBER_OF_SENDER = and_(
     _MEMBER.c.circle_id == _BINDING.c.circles_id, _MEMBER.c.resident_id == _KNOWN.c.residents_id
+)
+# Whether the sender has a guided dialog open in the group: every command with words asks,
+# for a dialog waiting for the sender's own words takes them (see handlers/dialogs).
+_DIALOG_OPEN = (
+    exists()
+    .where(
+        Dialog.platform == bindparam("platform"),
+        Dialog.chat_id == bindparam("chat_id"),
+        Dialog.user_id == bindparam("external_id"),
+    )
+    .label("dialog_open")
 )
 _READS: dict[tuple[bool, bool], Query] = {}
 # A reading command in a group: its sender as a row, and the group's binding.
@@ -99,10 +112,12 @@ def arrive(
     row = tuple(found[1:] if recording else found)
     known, bound = len(_KNOWN.c), len(_KNOWN.c) + len(_BINDING.c)
     identity = identity_of(session, row[:known])
-    if not group:
+    if chat_id is None:
         return Arrival(True, identity)
     binding = binding_of(session, row[known:bound])
-    member_read(session, row[bound:])
+    member_read(session, row[bound:-1])
+    if not row[-1]:
+        dialogs.none_open(session, platform, chat_id, user_id)
     return Arrival(True, identity, binding)
 
 
@@ -130,4 +145,5 @@ def _statement(group: bool, recording: bool) -> Select[tuple[object, ...]]:
     parts += [_KNOWN, _BINDING] if group else [_KNOWN]
     if not group:
         return _one_row(*parts)
-    return _one_row(*parts).outerjoin(_MEMBER, _MEMBER_OF_SENDER).add_columns(*_MEMBER.c)
+    member = _one_row(*parts).outerjoin(_MEMBER, _MEMBER_OF_SENDER).add_columns(*_MEMBER.c)
+    return member.add_columns(_DIALOG_OPEN)

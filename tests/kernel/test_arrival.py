@@ -99,6 +99,19 @@ def test_a_plain_message_looks_for_the_senders_dialog_once(app: App) -> None:
     assert len([s for s in statements if "FROM dialogs" in s]) == 1
 
 
+def test_a_command_in_a_group_learns_there_is_no_dialog_from_its_first_read(app: App) -> None:
+    """A command with words asks whether a guided dialog waits for them; the statement that
+    reads the sender and the group already says none does, so no query of its own."""
+    driver = build(app)
+    for text in ("/join 3-2-305 同意", "登记 3-2-306 同意", "大家好"):
+        statements, _ = _statements(app, driver.incoming("newcomer", text, "g1"))
+        alone = [s for s in statements if "FROM dialogs" in s and "FROM identities" not in s]
+        assert alone == [], text
+    driver.one("owner", "发起投票", "g1")
+    answers = driver.say("owner", "报名：周六上午打扫楼道", "g1")
+    assert any("周六上午打扫楼道" in a.text for a in answers), [a.text for a in answers]
+
+
 def test_a_reading_command_in_a_group_reads_its_sender_and_binding_in_one_statement(
     app: App,
 ) -> None:

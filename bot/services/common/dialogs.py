@@ -23,6 +23,11 @@ def _where(incoming: Incoming) -> tuple[str, str, str] | None:
     return incoming.chat.platform, incoming.chat.chat_id, incoming.user.user_id
 
 
+def none_open(session: Session, platform: str, chat_id: str, user_id: str) -> None:
+    """Note that the sender has no dialog in this chat, as a read made anyway found."""
+    session.info[_NONE_FOR] = (platform, chat_id, user_id)
+
+
 def active(session: Session, now: datetime, incoming: Incoming) -> Dialog | None:
     """The sender's dialog in this chat; an expired one is removed and not returned."""
     where = _where(incoming)
