@@ -25,6 +25,7 @@ from tests.support.community import (
     poll_of,
     register,
     session_of,
+    without_private_chats,
 )
 from tests.support.driver import Driver, Sent
 
@@ -456,10 +457,7 @@ def test_a_vote_refused_in_a_group_the_poll_was_not_put_to_is_answered_privately
 def test_a_vote_refused_elsewhere_without_a_private_chat_shows_no_option_in_the_group(
     db: Database, clock: VirtualClock, tmp_path: Path
 ) -> None:
-    settings = Settings(general=GeneralSettings(data_dir=str(tmp_path / "data")))
-    # Like Telegram: the bot may not write first to someone who never opened a private chat.
-    traits = {"console": PlatformTraits(buttons=True, private_always_open=False)}
-    app = bootstrap(settings, clock, db=db, platforms=traits)
+    app = without_private_chats(db, clock, tmp_path)
     town = build(app)
     _party_poll(town)
     before = town.snapshot()
@@ -521,9 +519,7 @@ def test_a_poll_s_settings_changed_in_a_group_it_was_not_put_to_are_told_private
 def test_a_topic_decided_elsewhere_without_a_private_chat_says_it_is_done(
     db: Database, clock: VirtualClock, tmp_path: Path
 ) -> None:
-    settings = Settings(general=GeneralSettings(data_dir=str(tmp_path / "data")))
-    traits = {"console": PlatformTraits(buttons=True, private_always_open=False)}
-    app = bootstrap(settings, clock, db=db, platforms=traits)
+    app = without_private_chats(db, clock, tmp_path)
     town = build(app)
     _party_topic(town)
     town.grant("sec2", "书记", "红旗里社区")

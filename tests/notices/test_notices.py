@@ -10,17 +10,16 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from bot.app import App, bootstrap
+from bot.app import App
 from bot.clock import VirtualClock
-from bot.config import GeneralSettings, Settings
 from bot.db import Database
 from bot.errors import DomainError
-from bot.messages import EventKind, PlatformTraits
+from bot.messages import EventKind
 from bot.services.community.grid import add_path
 from bot.services.notices import parse_notice
 from bot.services.notices.receipts import household_figures
 from models import Notice, NoticeChat, NoticeReceipt, NoticeStatus
-from tests.support.community import build, register, session_of
+from tests.support.community import build, register, session_of, without_private_chats
 from tests.support.driver import Driver, Sent
 
 
@@ -509,10 +508,7 @@ def test_a_shou_dao_typed_in_a_group_is_answered_privately_and_the_group_stays_q
 def test_a_shou_dao_from_someone_without_a_private_chat_is_answered_in_the_group(
     db: Database, clock: VirtualClock, tmp_path: Path
 ) -> None:
-    settings = Settings(general=GeneralSettings(data_dir=str(tmp_path / "data")))
-    # Like Telegram: the bot may not write first to someone who never opened a private chat.
-    traits = {"console": PlatformTraits(buttons=True, private_always_open=False)}
-    app = bootstrap(settings, clock, db=db, platforms=traits)
+    app = without_private_chats(db, clock, tmp_path)
     driver = build(app)
     _send(driver, "通知 全部 | 周六停水 | 回执")
     answers = driver.say("r2", "收到", "g1")

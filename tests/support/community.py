@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from bot.app import App
-from bot.messages import ChatKind, ChatRef, EventKind, Incoming, UserRef
+from bot.app import App, bootstrap
+from bot.clock import VirtualClock
+from bot.config import GeneralSettings, Settings
+from bot.db import Database
+from bot.messages import ChatKind, ChatRef, EventKind, Incoming, PlatformTraits, UserRef
 from bot.services.common.access import Actor
 from bot.services.common.quiet import default_quiet
 from bot.services.community.binding import pending_request
@@ -45,6 +49,14 @@ def build(app: App, buttons: bool = True) -> Driver:
         else:
             register(driver, user, f"3-2-{room}")
     return driver
+
+
+def without_private_chats(db: Database, clock: VirtualClock, folder: Path) -> App:
+    """An app whose console, like Telegram, may not write first to someone who never opened
+    a private chat with the bot."""
+    settings = Settings(general=GeneralSettings(data_dir=str(folder / "data")))
+    traits = {PLATFORM: PlatformTraits(buttons=True, private_always_open=False)}
+    return bootstrap(settings, clock, db=db, platforms=traits)
 
 
 def building_circles(driver: Driver) -> None:
