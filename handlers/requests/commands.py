@@ -208,11 +208,20 @@ def reopen(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 def rate(ctx: Context, args: str) -> Reply:
     """`评价 3 5`: how satisfied I am, 1 to 5; a score is the reporter's to tell, so a group
-    does not hear it."""
-    number, stars = _number(args, "requests.rate_usage")
-    if not stars.strip():
-        raise DomainError("requests.rate_usage")
-    given = requests.rate(ctx.session, ctx.now, ctx.resident, community_here(ctx), number, stars)
+    does not hear it, nor why one was refused (rated already, not theirs)."""
+    try:
+        number, stars = _number(args, "requests.rate_usage")
+        if not stars.strip():
+            raise DomainError("requests.rate_usage")
+        given = requests.rate(
+            ctx.session, ctx.now, ctx.resident, community_here(ctx), number, stars
+        )
+    except DomainError as refusal:
+        if not ctx.is_group:
+            raise
+        # It changed nothing: once their private chat is open, they may send it again.
+        ctx.reading = True
+        return Reply(refusal.key, refusal.data, audience=Audience.PRIVATE)
     data = {"number": number, "stars": given}
     return Reply("requests.rated", data, audience=Audience.PRIVATE)
 
