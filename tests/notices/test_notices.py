@@ -265,6 +265,9 @@ def test_without_an_open_notice_shou_dao_is_chat_in_a_group_and_a_hint_privately
     assert driver.say("r1", "收到", "g1") == [] and driver.say("r1", "收到！谢谢", "g1") == []
     assert driver.say("r1", "收到，我明天不去了", "g1") == []
     assert "没有需要回执" in driver.one("r1", "收到").text
+    # /ack asks the bot, not the neighbours: it is answered, to the sender alone.
+    answers = driver.say("r1", "/ack", "g1")
+    assert [(a.chat, a.text) for a in answers] == [("r1", "现在没有需要回执的通知。")]
     _send(driver, "通知 全部 | 今晚开会")
     assert driver.say("r1", "好的收到", "g1") == []
     _send(driver, "通知 全部 | 周六大扫除 | 回执 截止 明天18:00")
