@@ -60,6 +60,9 @@ def test_parse_reads_scope_text_and_settings() -> None:
     assert spec.text == "明天停水"
     assert (spec.receipts, spec.deadline, spec.send_at) == (True, "明天18:00", "明天 8:00")
     assert parse_notice("全部 今晚开会").text == "今晚开会"
+    by_friday = ("全部 | 停水 | 回执 截至 周五18:00", "all | No water | receipts by Friday 18:00")
+    for typed in by_friday:
+        assert parse_notice(typed).deadline in ("周五18:00", "friday 18:00"), typed
     for bad, key in (("全部 |", "notices.empty"), ("全部 | x | 乱写", "notices.bad_setting")):
         with pytest.raises(DomainError) as refused:
             parse_notice(bad)
@@ -150,7 +153,7 @@ def test_notice_usage_in_english_shows_the_english_forms(app: App) -> None:
     replies = {
         typed: driver.one("sec", typed).text
         for typed in (
-            "/notice all | No water | receipts by tomorrow",
+            "/notice all | No water | receipts later",
             "/notice all",
             "/notice nowhere | No water",
             "/notice all | No water | every week 8:00",
@@ -164,7 +167,7 @@ def test_notice_usage_in_english_shows_the_english_forms(app: App) -> None:
     replies["when"] = driver.one("sec", "no").text
     driver.one("sec", "cancel")
     assert driver.snapshot() == before
-    setting = replies["/notice all | No water | receipts by tomorrow"]
+    setting = replies["/notice all | No water | receipts later"]
     assert '"receipts deadline tomorrow 18:00"' in setting and '"every Monday 8:00"' in setting
     assert '"/notice all | No water tomorrow morning"' in replies["/notice all"]
     assert 'Write "all"' in replies["/notice nowhere | No water"]

@@ -16,7 +16,8 @@ MAX_TEXT = 1000
 MAX_SCOPE_WORDS = 10
 _SCOPE_SEPARATORS = re.compile(r"[\s,，、;；]+")
 RECEIPT_WORDS = ("回执", "回執", "receipts", "receipt")
-DEADLINE_WORDS = ("截止", "deadline")
+# 截至 is the common slip for 截止; "by " reads "receipts by Friday 18:00".
+DEADLINE_WORDS = ("截止", "截至", "deadline", "by ")
 AT_WORDS = ("定时", "定時", "at")
 FILE_WORDS = ("附件", "图片", "圖片", "文件", "檔案", "file", "image")
 
