@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.messages import ChatKind, EventKind, Incoming
+from bot.services.common.keywords import normalise
 from bot.services.community.people import Sender, find_identity
 from models import Circle, CircleChat, Identity, Resident
 
@@ -90,6 +91,11 @@ class Context:
     def pressed(self) -> bool:
         """True when the event is a button press."""
         return self.incoming.event == EventKind.PRESS
+
+    @property
+    def slashed(self) -> bool:
+        """True when the message was typed as a slash command (/ack), not as a keyword."""
+        return normalise(self.incoming.text).startswith("/")
 
     @property
     def circle(self) -> Circle | None:

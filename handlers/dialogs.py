@@ -7,7 +7,6 @@ from typing import TypeVar
 
 from bot.context import Context
 from bot.services.common import dialogs
-from bot.services.common.keywords import normalise
 from models import Dialog
 
 T = TypeVar("T")
@@ -16,7 +15,7 @@ T = TypeVar("T")
 def claimed(ctx: Context, kind: str, step: str, answer: Callable[[Dialog], T]) -> T | None:
     """`answer` to the sender's guided dialog of `kind` waiting at `step`, for words typed to
     it though they begin with a command's keyword; None for a slash command or a button."""
-    if ctx.pressed or normalise(ctx.incoming.text).startswith("/"):
+    if ctx.pressed or ctx.slashed:
         return None
     dialog = dialogs.active(ctx.session, ctx.now, ctx.incoming)
     if dialog is None or dialog.kind != kind or dialog.step != step:

@@ -9,7 +9,6 @@ from bot.errors import DomainError
 from bot.messages import Audience, Choice, Envelope, Reply
 from bot.services import notices
 from bot.services.common.arguments import as_number, bounded
-from bot.services.common.keywords import normalise
 from bot.services.common.when import moment_data
 from handlers.access import community_here
 
@@ -148,8 +147,7 @@ def ack(ctx: Context, args: str) -> list[Reply]:
         return [Reply(refusal.key, refusal.data, audience=quiet)]
     if done is None:
         # 收到 in a group with no notice open is chat; /ack asked the bot, so it is answered.
-        asked = normalise(ctx.incoming.text).startswith("/")
-        return [Reply("notices.nothing_to_ack", audience=quiet)] if asked else []
+        return [Reply("notices.nothing_to_ack", audience=quiet)] if ctx.slashed else []
     audience = Audience.TOAST if ctx.pressed else quiet
     data = {"number": done.number, "name": done.name, "waiting": done.waiting}
     return [Reply("notices.acked", data, audience=audience)]
