@@ -29,7 +29,7 @@ _LEADING_NUMBER = re.compile(rf"第?(?:\d|[{_NUMERAL}]+(?:$|[{_APART}]|号|號|�
 
 # Thanks, and assent, that ask nothing: 谢谢, 辛苦了; 好的, 知道了.
 _GRATITUDE = re.compile(
-    r"(?:谢谢|謝謝|多谢|多謝|感谢|感謝)(?:你们|您们|你們|您們|你|您)?|辛苦(?:你|您)?了?|麻烦(?:你|您)?了"
+    r"(?:谢谢|謝謝|多谢|多謝|感谢|感謝)(?:你们|您们|你們|您們|你|您)?(?:了|啦)?|辛苦(?:你|您)?了?|麻烦(?:你|您)?了"
     r"|麻煩(?:你|您)?了|thanks|thank you"
 )
 _ASSENT = re.compile(r"好的|知道了|明白了|嗯|啦|ok")
