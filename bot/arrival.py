@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
-    LABEL_STYLE_TABLENAME_PLUS_COL,
+    LABEL_STYLE_DISAMBIGUATE_ONLY,
     FromClause,
     Select,
     and_,
@@ -38,12 +38,13 @@ from models import CircleChat, Dialog, Identity, Membership, ProcessedUpdate
 
 def _one_row(*parts: FromClause) -> Select[tuple[object, ...]]:
     """The columns of `parts`, each one row or none, as exactly one row: LEFT JOINs on a row
-    of its own."""
+    of its own. Its columns are read by place, so they carry no labels of their own:
+    psycopg converts a statement longer than 4,096 characters anew at every run."""
     joined: FromClause = select(literal(1).label("one")).subquery("one")
     for part in parts:
         joined = joined.outerjoin(part, true())
     columns = [column for part in parts for column in part.c]
-    return select(*columns).select_from(joined).set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
+    return select(*columns).select_from(joined).set_label_style(LABEL_STYLE_DISAMBIGUATE_ONLY)
 
 
 _KNOWN = IDENTITY_ROW.subquery("known")
