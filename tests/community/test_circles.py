@@ -346,6 +346,16 @@ def test_a_registration_reads_its_address_in_one_statement_and_nothing_above_the
     assert PlaceKind.STREET not in kinds and PlaceKind.COMMUNITY not in kinds
 
 
+def test_a_registration_reads_its_communitys_verification_rule_with_its_address(
+    app: App,
+) -> None:
+    """Whether a new household waits for verification is read in the row of its building,
+    unit and room: a statement of its own cost PostgreSQL a round trip."""
+    _, statements = _newcomer_registers(app)
+    rules = [s for s in statements if "household_rules" in s]
+    assert len(rules) == 1 and "FROM places AS building" in rules[0]
+
+
 def test_a_group_event_reads_its_sender_and_the_chats_binding_in_one_statement(
     app: App,
 ) -> None:

@@ -403,9 +403,7 @@ def register(
             ask=asked,
             again=not new,
         )
-    fresh = spot.household is None or not spot.household.verified
-    with session.no_autoflush:
-        unverified = fresh and households.verifying(session, spot.holder)
+    unverified = spot.verifying and (spot.household is None or not spot.household.verified)
     household = ensure_household(session, spot)
     settle(session, now, resident, household, circle)
     return replace(said, outcome=JoinOutcome.REGISTERED, unverified=unverified)

@@ -31,7 +31,7 @@ from bot.db import inserted_by, loaded, loaded_together, rows
 from bot.errors import DomainError
 from bot.queries import Query
 from bot.services.common.keywords import normalise, simplified, spellings, with_digits
-from models import Place, PlaceKind
+from models import HouseholdRules, Place, PlaceKind
 
 LEVELS: tuple[PlaceKind, ...] = (
     PlaceKind.STREET,
@@ -124,11 +124,31 @@ def _first_room(parent: ColumnElement[int], *columns: Any) -> Select[Any]:
 
 _ROOM = Query(_first_room(bindparam("parent"), *Place.__table__.c))
 _NAME_AT = Place.__table__.c.keys().index("name")
+# A place's path holds one id per level at most, from a street down to a household.
+PATH_LENGTH = len(PlaceKind)
+
+
+def path_binds() -> list[BindParameter[int]]:
+    """The parameters of an IN list of a path's ids (see `path_values`)."""
+    return [bindparam(f"id{n}") for n in range(PATH_LENGTH)]
+
+
+# Only a community has rules, so the rule of a place's community is the one on its path.
+_VERIFY_RULE = select(HouseholdRules.verify).where(HouseholdRules.community_id.in_(path_binds()))
+_VERIFY = Query(_VERIFY_RULE)
+
+
 _BUILDING, _UNIT, _IN_UNIT = (Place.__table__.alias(name) for name in ("building", "unit", "room"))
 # An address's building, unit and room (each NULL where missing) in one row, the room as
-# _ROOM finds it; a second row says the building, or the unit, is not one place.
+# _ROOM finds it, and the community's rule on verifying households; a second row says the
+# building, or the unit, is not one place.
 _BUILDING_UNIT_ROOM = Query(
-    select(*_BUILDING.c, *_UNIT.c, *_IN_UNIT.c)
+    select(
+        *_BUILDING.c,
+        *_UNIT.c,
+        *_IN_UNIT.c,
+        _VERIFY_RULE.limit(1).scalar_subquery().label("verifying"),
+    )
     .select_from(
         _BUILDING.outerjoin(
             _UNIT, and_(_UNIT.c.parent_id == _BUILDING.c.id, _UNIT.c.number == bindparam("unit"))
@@ -138,13 +158,6 @@ _BUILDING_UNIT_ROOM = Query(
     .limit(2)
     .set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
 )
-# A place's path holds one id per level at most, from a street down to a household.
-PATH_LENGTH = len(PlaceKind)
-
-
-def path_binds() -> list[BindParameter[int]]:
-    """The parameters of an IN list of a path's ids (see `path_values`)."""
-    return [bindparam(f"id{n}") for n in range(PATH_LENGTH)]
 
 
 def path_values(ids: Sequence[int]) -> dict[str, int]:
@@ -156,6 +169,12 @@ def path_values(ids: Sequence[int]) -> dict[str, int]:
 
 
 _PLACES = Query(select(*Place.__table__.c).where(Place.id.in_(path_binds())))
+
+
+def verifying(session: Session, place: Place) -> bool:
+    """Whether the community of `place` counts only verified households per household."""
+    found = rows(session, _VERIFY, path_values(path_ids(place.path)))
+    return bool(found) and found[0].verify
 
 
 class _NextPlaceId(FunctionElement[int]):
@@ -398,6 +417,8 @@ class HouseholdSpot:
     holder: Place
     room: str
     household: Place | None
+    # Whether the community counts only verified households (see `verifying`).
+    verifying: bool
 
 
 def locate_household(session: Session, within: Place, address: Address) -> HouseholdSpot:
@@ -413,7 +434,7 @@ def locate_household(session: Session, within: Place, address: Address) -> House
     outside = DomainError("grid.outside_estate", address=str(address), estate=estate.name)
     names = {"room": address.room, "suffixed": f"{address.room}室"}
     if address.unit is not None:
-        holder, found = _unit_and_room(session, estate, address, names)
+        holder, found, verified_only = _unit_and_room(session, estate, address, names)
         if holder is None:
             raise outside
     else:
@@ -424,6 +445,7 @@ def locate_household(session: Session, within: Place, address: Address) -> House
             raise DomainError("grid.unit_needed", address=str(address))
         holder = building
         found = list(rows(session, _ROOM, {"parent": holder.id, **names}))
+        verified_only = verifying(session, estate)
     if not holder.contains(within) and not within.contains(holder):
         raise outside
     room = (
@@ -431,23 +453,24 @@ def locate_household(session: Session, within: Place, address: Address) -> House
     )
     if room is None and found:
         raise DomainError("grid.no_such_room", address=str(address))
-    return HouseholdSpot(holder, address.room, room)
+    return HouseholdSpot(holder, address.room, room, verified_only)
 
 
 def _unit_and_room(
     session: Session, estate: Place, address: Address, names: dict[str, str]
-) -> tuple[Place | None, list[Sequence[Any]]]:
-    """The address's unit, if its building and unit are each one place, and the row of its
-    room as _ROOM finds it (none or one)."""
+) -> tuple[Place | None, list[Sequence[Any]], bool]:
+    """The address's unit, if its building and unit are each one place, the row of its
+    room as _ROOM finds it (none or one), and the community's rule (see `verifying`)."""
     values = {"parent": estate.id, "number": address.building, "unit": address.unit, **names}
+    values |= path_values(path_ids(estate.path))
     found = rows(session, _BUILDING_UNIT_ROOM, values)
     width = len(Place.__table__.c)
     if len(found) != 1 or found[0][width] is None:
-        return None, []
+        return None, [], False
     row = found[0]
     _, unit = _kept(session, loaded_together(session, row[: 2 * width], Place, Place))
-    room = row[2 * width :]
-    return unit, [room] if room[0] is not None else []
+    room = row[2 * width : -1]
+    return unit, [room] if room[0] is not None else [], bool(row[-1])
 
 
 def ensure_household(session: Session, spot: HouseholdSpot) -> Place:

@@ -8,18 +8,14 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.db import rows
 from bot.errors import DomainError
-from bot.queries import Query
 from bot.services.common import access, audit
 from bot.services.common.rules import set_community_rules
 from bot.services.community.grid import (
     full_name,
     locate_household,
     parse_address,
-    path_binds,
-    path_ids,
-    path_values,
+    verifying,
 )
 from models import Circle, HouseholdRules, Place, PlaceKind, Resident
 
@@ -32,16 +28,6 @@ def occupants(
     if besides is not None:
         query = query.where(Resident.id != besides.id)
     return list(session.scalars(query.order_by(Resident.id)))
-
-
-# Only a community has rules, so the rule of a place's community is the one on its path.
-_VERIFY = Query(select(HouseholdRules.verify).where(HouseholdRules.community_id.in_(path_binds())))
-
-
-def verifying(session: Session, place: Place) -> bool:
-    """Whether the community of `place` counts only verified households per household."""
-    found = rows(session, _VERIFY, path_values(path_ids(place.path)))
-    return bool(found) and found[0].verify
 
 
 def unverified(session: Session, community: Place) -> int:

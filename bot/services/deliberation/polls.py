@@ -34,8 +34,7 @@ from bot.services.common.keywords import folded, simplified
 from bot.services.common.numbering import next_number
 from bot.services.common.outreach import active_chats, circles_within
 from bot.services.common.quiet import QuietHours, quiet_hours
-from bot.services.community import households
-from bot.services.community.grid import resolve_place
+from bot.services.community.grid import resolve_place, verifying
 from bot.services.deliberation import poll_views
 from bot.services.deliberation.ballots import (
     Vote,
@@ -128,7 +127,7 @@ def open_poll(
         anonymous=bool(settings.anonymous),
         hidden=bool(settings.hidden),
         per_household=per_household,
-        verified_only=per_household and households.verifying(session, community),
+        verified_only=per_household and verifying(session, community),
         changeable=bool(settings.changeable),
         scope_place=checked.scope,
         quorum_percent=settings.quorum_percent,
@@ -311,7 +310,7 @@ def change_settings(
     if settings.per_household is not None:
         poll.per_household = settings.per_household
         community = session.get_one(Place, poll.community_id)
-        poll.verified_only = poll.per_household and households.verifying(session, community)
+        poll.verified_only = poll.per_household and verifying(session, community)
     if settings.changeable is not None:
         poll.changeable = settings.changeable
     if settings.night_results is not None:
