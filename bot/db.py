@@ -249,7 +249,7 @@ def _forget_rolled_back_inserts(session: Session, rolled_back: SessionTransactio
         return
     kept = []
     for made_in, made in inserts:
-        if _within(made_in, rolled_back):
+        if within(made_in, rolled_back):
             if made in session:
                 session.expunge(made)
         else:
@@ -257,7 +257,8 @@ def _forget_rolled_back_inserts(session: Session, rolled_back: SessionTransactio
     session.info[_INSERTED] = kept
 
 
-def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+def within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    """Whether `transaction` is `outer` or inside it."""
     while transaction is not None:
         if transaction is outer:
             return True

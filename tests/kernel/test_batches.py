@@ -262,3 +262,50 @@ def test_with_no_threads_a_failed_batch_fails_only_its_own_events(
     assert isinstance(failed, RuntimeError) and calls == [1, 1]
     (sent,) = town.received(envelopes)
     assert "登记好了" in sent.text and _household(town.app, "n341") is None
+
+
+def _audit_inserts(app: App) -> tuple[list[str], Any]:
+    """A list that collects each INSERT into the audit log run meanwhile, and its listener."""
+    found: list[str] = []
+
+    def note(*args: object) -> None:
+        if "INSERT INTO audit_log" in str(args[2]):
+            found.append(str(args[2]))
+
+    event.listen(app.db.engine, "before_cursor_execute", note)
+    return found, note
+
+
+def test_the_audit_entries_of_events_handled_together_are_one_insert(town: Driver) -> None:
+    """Each registration appends an entry to the audit log; written as it is recorded, each
+    cost a round trip. They wait for the commit, and go in one statement."""
+    registered = _registrations(town.app)
+    inserts, note = _audit_inserts(town.app)
+    try:
+        answers = town.together(*_joins(town, *ROOMS))
+    finally:
+        event.remove(town.app.db.engine, "before_cursor_execute", note)
+    assert all("登记好了" in answered[0].text for answered in answers)
+    assert len(inserts) == 1
+    assert _registrations(town.app) == registered + len(ROOMS)
+
+
+def test_an_entry_waiting_for_the_commit_is_unlinked_by_a_forget_handled_with_it(
+    town: Driver, commits: list[object]
+) -> None:
+    """/forget clears the household from the person's entries: an entry recorded earlier in
+    the same transaction is written first, so it is cleared too, and the events still share
+    their commit."""
+    (joined,) = town.say("n311", "登记 3-2-311 同意", "g1", name="n311")
+    assert "登记好了" in joined.text
+    town.say("n311", "/start")
+    moving = town.incoming("n311", "/move 3-2-312", "g1", name="n311")
+    before = len(commits)
+    moved, forgotten = town.together(moving, town.incoming("n311", "/forget 确认"))
+    assert "已改为" in moved[0].text and len(commits) == before + 1
+    assert "已删除" in forgotten[0].text
+    with session_of(town.app) as session:
+        kept = session.scalars(
+            select(AuditEntry.place_id).where(AuditEntry.action == "resident.move")
+        ).all()
+    assert kept == [None]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, cast
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Table, bindparam, insert
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, bindparam, event, insert
+from sqlalchemy.orm import Session, SessionTransaction
 
-from bot.db import connection_of
+from bot.db import READING, connection_of, within
 from bot.queries import Query
 from models import AuditEntry
 
@@ -34,16 +35,55 @@ def record(
     circle_id: int | None = None,
     **details: Any,
 ) -> None:
-    """Append one entry to the audit log, in the caller's transaction."""
-    _APPEND.run(
-        connection_of(session),
-        {
-            "at": now,
-            "action": action,
-            "actor_id": actor_id,
-            "target_id": target_id,
-            "place_id": place_id,
-            "circle_id": circle_id,
-            "details": details,
-        },
-    )
+    """Append one entry to the audit log, in the caller's transaction: at its commit, with
+    the others of that transaction in one statement (see `write_pending`)."""
+    entry = {
+        "at": now,
+        "action": action,
+        "actor_id": actor_id,
+        "target_id": target_id,
+        "place_id": place_id,
+        "circle_id": circle_id,
+        "details": details,
+    }
+    connection = connection_of(session)
+    options = connection.get_execution_options()
+    # A reading session must fail at the write, a savepoint may be rolled back alone, and a
+    # session without a transaction has no commit to wait for.
+    now_or_never = options.get(READING) or options.get("isolation_level") == "AUTOCOMMIT"
+    if now_or_never or session.in_nested_transaction():
+        _APPEND.run(connection, entry)
+        return
+    transaction = session.get_transaction()
+    assert transaction is not None  # connection_of began one
+    _PENDING.setdefault(session, []).append((transaction, entry))
+
+
+# Entries waiting for their transaction's commit; a commit costs a round trip anyway, and
+# the entries of many events handled together go in one more.
+_PENDING: WeakKeyDictionary[Session, list[tuple[SessionTransaction, dict[str, Any]]]] = (
+    WeakKeyDictionary()
+)
+
+
+@event.listens_for(Session, "before_commit")
+def write_pending(session: Session) -> None:
+    """Write the entries recorded in the session's transaction, before it commits (or before
+    anything reads or changes the log)."""
+    pending = _PENDING.pop(session, None)
+    if not pending:
+        return
+    connection = connection_of(session)
+    entries = [entry for _, entry in pending]
+    if len(entries) == 1:
+        _APPEND.run(connection, entries[0])
+    else:
+        connection.execute(insert(AuditEntry), entries)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, rolled_back: SessionTransaction) -> None:
+    """Entries recorded inside a transaction rolled back are gone with it."""
+    pending = _PENDING.get(session)
+    if pending:
+        pending[:] = [(made, entry) for made, entry in pending if not within(made, rolled_back)]

@@ -366,6 +366,7 @@ def _unlink(session: Session, resident: Resident) -> None:
         .values(resident_id=None, household_id=None, cast_at=None)
     )
     session.execute(update(Decision).where(Decision.owner_id == resident.id).values(owner_name=""))
+    audit.write_pending(session)
     if resident.household_id is not None:
         session.execute(
             update(AuditEntry)
