@@ -282,7 +282,10 @@ class Dispatcher:
             if arrival is None:
                 arrival = arrive(session, now, user.platform, user.user_id, group, "")
             binding = arrival.binding
-            identity = settle_identity(session, arrival.identity, user, now)
+            # Messages and presses count their sender as seen in the circle (see `_command`).
+            seen = binding is not None and incoming.event in (EventKind.MESSAGE, EventKind.PRESS)
+            circle_id = binding.circle_id if seen and binding else None
+            identity = settle_identity(session, arrival.identity, user, now, circle_id)
             # Set only when it changes: a changed attribute costs a flush before each query.
             if opening and not identity.private_chat_open:
                 identity.private_chat_open = True

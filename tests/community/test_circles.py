@@ -381,6 +381,24 @@ def test_a_newcomers_resident_and_identity_are_one_insert_on_postgresql(app: App
         assert identity is not None and identity.resident.display_name == "newcomer"
 
 
+def test_a_newcomers_membership_of_the_group_is_made_with_them_on_postgresql(app: App) -> None:
+    """Someone whose first words are in a circle's group is its member from then: PostgreSQL
+    makes the membership in the statement that makes them (SQLite, a statement each)."""
+    _, statements = _newcomer_registers(app)
+    making = [s for s in statements if s.startswith(("INSERT", "WITH")) and "memberships" in s]
+    assert len(making) == 1
+    alone = "INSERT INTO residents" not in making[0]
+    assert alone == (app.db.engine.dialect.name != "postgresql")
+    with app.db.reading() as session:
+        identity = find_identity(session, "console", "newcomer")
+        assert identity is not None
+        member = session.scalar(
+            select(Membership).where(Membership.resident_id == identity.resident_id)
+        )
+        assert member is not None and member.first_seen_at == member.last_seen_at
+        assert member.left_at is None
+
+
 def test_a_newcomers_registration_runs_no_flush(app: App) -> None:
     """Their resident, identity, membership and household are INSERTed, and their resident
     UPDATEd, at once: a flush of the unit of work costs several times those statements."""

@@ -27,7 +27,7 @@ from bot.services.community.grid import (
     locate_household,
     parse_address,
 )
-from bot.services.community.people import Member, made_now, mentioned
+from bot.services.community.people import Member, made_member, made_now, mentioned
 from models import (
     Circle,
     CircleChat,
@@ -269,7 +269,9 @@ def touch_member(session: Session, now: datetime, circle: Circle, resident: Resi
     membership = touched.get((circle.id, resident.id))
     if membership is not None and membership not in session:
         membership = None
-    if membership is None and not made_now(session, resident):
+    if membership is None and made_now(session, resident):
+        membership = made_member(session, resident, circle.id)
+    elif membership is None:
         membership = session.scalar(_MEMBERSHIP, {"circle": circle.id, "resident": resident.id})
     if membership is None:
         values = {"first_seen_at": now, "last_seen_at": now}
