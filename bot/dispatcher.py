@@ -336,8 +336,10 @@ class Dispatcher:
             answered = self.own_words(ctx, route)
             if answered is not None:
                 return answered
-        # Words before a keyword (请报名 …) may answer an open dialog: it reads them first.
-        if (route is None or route.prefixed) and self.dialog is not None:
+        # Words before a keyword (请报名 …), or a keyword of everyday chat (取消 2), may answer
+        # an open dialog: it reads them first.
+        chat = route is None or route.prefixed or route.command.everyday is not None
+        if chat and self.dialog is not None:
             answered = self.dialog(ctx, text)
             if answered is not None:
                 return answered

@@ -52,7 +52,9 @@ class Command:
     command whose arguments end in the sender's own words (a report, a topic, a reply)
     says `free_text`: punctuation ending them is kept. One whose arguments are all such
     words says `glued` too: in a private chat its keyword may run straight into them.
-    `phrases` are whole private messages that ask for it alone (帮帮我 for help).
+    `phrases` are whole private messages that ask for it alone (帮帮我 for help). One whose
+    keyword is everyday chat (取消, 我不去了) gives `everyday`: whether the words after it
+    make it a command (numbers, nothing); the sender's open dialog reads it first, as chat.
     """
 
     name: str
@@ -66,6 +68,7 @@ class Command:
     free_text: bool = False
     glued: bool = False
     phrases: tuple[str, ...] = ()
+    everyday: Callable[[str], bool] | None = None
 
     @property
     def help_key(self) -> str:
@@ -163,7 +166,9 @@ class Router:
                 end = start + len(keyword)
                 rest = cleaned[end:]
                 if not rest or rest[0] in _AFTER_KEYWORD or starts_with_number(rest):
-                    return command, end
+                    words = rest.lstrip(_SEPARATORS).translate(_NO_QUOTES)
+                    if command.everyday is None or command.everyday(words):
+                        return command, end
         return None
 
     def typed_form(self, command_line: str, language: str) -> str:

@@ -10,7 +10,7 @@ from bot.errors import DomainError
 from bot.messages import Audience, Envelope, Reply
 from bot.services import points
 from bot.services.common.arguments import as_number, bounded
-from bot.services.common.keywords import normalise
+from bot.services.common.keywords import normalise, starts_with_number
 from bot.services.common.outreach import to_person
 from bot.services.community.people import Named
 from handlers.access import community_here
@@ -29,6 +29,16 @@ def named_in(ctx: Context, args: str) -> Named:
     if users:
         return Named(users=users, rest=rest)
     return Named(names=tuple(n[1:] for n in named), rest=rest)
+
+
+def named_or_first(ctx: Context, args: str) -> Named:
+    """Whom a command names as `named_in` reads it; else its first word, unless a number, is a
+    name typed without the @ (`加分 马文博 5`)."""
+    named = named_in(ctx, args)
+    first = named.rest[0] if named.rest else ""
+    if named.count or not first or starts_with_number(normalise(first).lstrip("+-")):
+        return named
+    return Named(names=(first,), rest=named.rest[1:])
 
 
 def show(ctx: Context, args: str) -> Reply:
@@ -74,7 +84,8 @@ def entry_data(ctx: Context, entry: points.EntryLine) -> dict[str, object]:
 
 
 def award(ctx: Context, args: str) -> list[Reply | Envelope]:
-    """`加分 @张三 5 巡逻` (negative deducts), or `加分 班次 3 5 值守` for everyone on shift 3."""
+    """`加分 @张三 5 巡逻` or `加分 张三 5 巡逻` (negative deducts), or `加分 班次 3 5 值守` for
+    everyone on shift 3."""
     community = community_here(ctx)
     words = bounded(args, MAX_ARGUMENT).split()
     if words[:1] and words[0].lower() in SHIFT_WORDS:
@@ -83,7 +94,7 @@ def award(ctx: Context, args: str) -> list[Reply | Envelope]:
             raise DomainError("points.award_usage")
         typed = points.Award(*_amount_first(words[2:]), shift=number)
     else:
-        named = named_in(ctx, args)
+        named = named_or_first(ctx, args)
         typed = points.Award(*_amount_first(named.rest), named=named)
     done = points.award_named(ctx.session, ctx.now, ctx.resident, community, ctx.circle, typed)
     data = {"amount": done.amount, "category": done.category.value, "reason": done.reason}

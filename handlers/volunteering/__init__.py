@@ -40,6 +40,13 @@ COMMANDS: list[Command] = [
         menus=access.BOTH,
     ),
     Command("withdraw", ("退出报名", "退出報名"), signups.cancel),
+    Command("drop", ("取消",), signups.cancel, everyday=signups.numbers_alone),
+    Command(
+        "notgoing",
+        ("我不去了", "我不去了", "我去不了了", "不去了"),
+        signups.not_going,
+        everyday=signups.sorry_at_most,
+    ),
     Command(
         "checkin", ("签到", "簽到"), signups.checkin, listed_in="volunteering", menus=access.BOTH
     ),

@@ -7,7 +7,7 @@ from datetime import date
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Choice, Envelope, Reply
-from bot.services.common.arguments import as_number
+from bot.services.common.arguments import as_number, only_numbers
 from bot.services.common.keywords import folded
 from bot.services.common.when import moment_data
 from bot.services.volunteering import attendance, signups
@@ -17,7 +17,7 @@ from bot.services.volunteering.shift_spec import parse_day
 from bot.services.volunteering.signups import Refused
 from handlers.access import actor_of, community_here
 from handlers.volunteering.common import bounded, duty, refusal, shift_numbers
-from models import SignUpStatus
+from models import Place, SignUpStatus
 
 MAX_SIGNUPS = 10
 
@@ -26,6 +26,7 @@ LIST_LIMIT = 12
 
 
 _MINE = frozenset({"我的", "我", "mine", "me", "my"})
+_SORRY = frozenset({"", "不好意思", "抱歉", "对不起", "對不起", "sorry"})
 
 
 def list_shifts(ctx: Context, args: str) -> Reply:
@@ -134,7 +135,39 @@ def _joined(ctx: Context, days: int, joined: signups.Joined) -> list[Reply]:
 def cancel(ctx: Context, args: str) -> list[Reply | Envelope]:
     """Withdraw from shifts (`取消报名 12`), before their cutoff; the waitlists move up."""
     numbers = shift_numbers(bounded(args), "volunteering.cancel_usage", MAX_SIGNUPS)
+    return _withdraw(ctx, community_here(ctx), numbers)
+
+
+def numbers_alone(words: str) -> bool:
+    """Whether the words after 取消 make it a withdrawal: shift numbers alone (取消 2)."""
+    return bool(words) and only_numbers(words)
+
+
+def sorry_at_most(words: str) -> bool:
+    """Whether the words after 我不去了 keep it a withdrawal: none, or an apology."""
+    return folded(words) in _SORRY
+
+
+def not_going(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """`我不去了`: withdraw from the one shift I signed up for here, or say which of several
+    to name; with none it is chat in a group."""
+    if not sorry_at_most(bounded(args)):
+        raise DomainError("core.extra_arguments", extra=args.strip()[:40])
+    # What a group without a circle says is its own chat.
+    if ctx.is_group and ctx.circle is None:
+        return []
     community = community_here(ctx)
+    mine = volunteering.withdrawable(ctx.session, ctx.now, ctx.resident, community, ctx.circle)
+    if len(mine) == 1:
+        return _withdraw(ctx, community, [mine[0][0].shift.number])
+    if not mine:
+        return [] if ctx.is_group else [_mine(ctx)]
+    shown = [shift_data(view, ctx.zone) | {"status": s.status.value} for view, s in mine]
+    data = {"name": ctx.resident.display_name, "shifts": shown}
+    return [Reply("volunteering.which_to_withdraw", data)]
+
+
+def _withdraw(ctx: Context, community: Place, numbers: list[int]) -> list[Reply | Envelope]:
     done = signups.withdraw_from(ctx.session, duty(ctx), ctx.resident, community, numbers)
     replies: list[Reply | Envelope] = [
         refusal(outcome) if isinstance(outcome, Refused) else _withdrawn(ctx, outcome)

@@ -32,6 +32,10 @@ ROUTER = Router(COMMANDS)
         ("　帮助　", "help", ""),
         ("設角色 @王五 樓長", "role", "@王五 樓長"),
         ("设角色@王五 楼长", "role", "@王五 楼长"),
+        ("取消 2", "drop", "2"),
+        ("取消：第2个", "drop", "第2个"),
+        ("我不去了，不好意思。", "notgoing", "不好意思"),
+        ("不去了", "notgoing", ""),
     ],
 )
 def test_commands_are_found_in_every_form(text: str, name: str, args: str) -> None:
@@ -50,6 +54,10 @@ def test_commands_are_found_in_every_form(text: str, name: str, args: str) -> No
         "/join@OtherBot 1",
         "登记一下",
         "提议一起去",
+        "取消",
+        "取消 明天的活动",
+        "我不去了，你们去吧",
+        "不去了吗",
     ],
 )
 def test_plain_chat_and_other_bots_commands_are_not_commands(text: str) -> None:

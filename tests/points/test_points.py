@@ -224,6 +224,51 @@ def test_a_name_typed_in_traditional_characters_finds_the_member(app: App) -> No
     consistent(app)
 
 
+@pytest.mark.parametrize(
+    ("text", "shown", "balance"),
+    [
+        ("加分 马文博 5 巡逻", "马文博 加 5 分（巡逻）", 5),
+        ("奖励 馬文博 ５分", "马文博 加 5 分", 5),
+    ],
+)
+def test_an_award_names_a_member_of_the_circle_without_the_at_sign(
+    app: App, text: str, shown: str, balance: int
+) -> None:
+    driver = build(app)
+    set_rules(driver)
+    driver.say("r2", "大家好", "g1", name="马文博")
+    told = driver.say("sec", text, "g1")
+    assert [(s.chat, s.private) for s in told] == [("g1", False), ("r2", True)], told
+    assert shown in told[0].text, told[0].text
+    assert balances(app) == [(balance, balance)]
+    deducted = driver.say("sec", "加分 马文博 -2 迟到", "g1")
+    assert ("sec", "已给 马文博 扣 2 分（调整：迟到）。") in [(s.chat, s.text) for s in deducted]
+    assert balances(app) == [(balance - 2, balance - 2)]
+
+
+def test_an_award_to_a_name_shared_or_unknown_here_asks_and_changes_nothing(app: App) -> None:
+    driver = build(app)
+    set_rules(driver)
+    driver.say("r2", "大家好", "g1", name="马文博")
+    driver.say("r3", "你好", "g1", name="马文博")
+    cases = [
+        (
+            "加分 马文博 5",
+            "本群有不止一位「马文博」，请用 @ 选中要找的那一位，或回复那个人的消息再发命令。",
+        ),
+        (
+            "加分 张三丰 5",
+            "本群里没找到「张三丰」。请对方先在群里说句话，或者回复对方的消息再发命令。",
+        ),
+        ("加分 5 巡逻", "用法：「加分 @张三 5 巡逻」（负数为扣分），或「加分 班次 3 5 值守」。"),
+    ]
+    for text, answer in cases:
+        before = driver.snapshot()
+        assert driver.one("sec", text, "g1").text == answer
+        assert driver.snapshot() == before, text
+    assert balances(app) == []
+
+
 def test_bad_input_gets_a_clear_reply_and_changes_nothing(app: App) -> None:
     driver = build(app)
     set_rules(driver)

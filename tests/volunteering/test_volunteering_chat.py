@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, select
@@ -165,6 +165,105 @@ def test_a_full_waitlist_is_named_as_such_and_changes_nothing(town: Driver) -> N
     assert refused.text == "#2 号班次已经满了，候补也满了（1 人）。发送「值班表」看看别的班次。"
     assert town.snapshot() == before
     assert statuses(town.app, 2) == {"r1": SignUpStatus.SIGNED_UP, "r2": SignUpStatus.WAITLISTED}
+
+
+@pytest.mark.parametrize("text", ["取消 1", "取消：1", "取消 1，谢谢", "取消 第1个"])
+def test_cancel_with_a_number_withdraws_as_cancel_signup_does(town: Driver, text: str) -> None:
+    for user in ("r1", "r2", "r3"):
+        town.say(user, "报名 1", "g1")
+    gone = town.say("r1", text, "g1")
+    assert "r1 已取消报名：#1" in gone[0].text and "已由候补的 r3 补上" in gone[0].text
+    assert gone[1].private and gone[1].chat == "r3"
+    assert statuses(town.app, 1) == {
+        "r1": SignUpStatus.CANCELLED,
+        "r2": SignUpStatus.SIGNED_UP,
+        "r3": SignUpStatus.SIGNED_UP,
+    }
+
+
+@pytest.mark.parametrize(
+    "text", ["取消", "取消了", "取消 明天的活动", "取消3点的会", "取消 1 楼的"]
+)
+def test_cancel_without_a_number_alone_stays_chat_in_a_group(town: Driver, text: str) -> None:
+    town.say("r1", "报名 1", "g1")
+    before = town.snapshot()
+    assert town.say("r1", text, "g1") == []
+    assert town.snapshot() == before
+
+
+def test_cancel_with_a_number_answers_an_open_dialog_first(town: Driver) -> None:
+    town.say("owner", "报名 1", "g1")
+    town.one("owner", "发起投票", "g1")
+    asked = town.one("owner", "取消 1", "g1")
+    assert "问题：取消 1" in asked.text, asked.text
+    assert statuses(town.app, 1) == {"owner": SignUpStatus.SIGNED_UP}
+    assert "已取消" in town.one("owner", "取消", "g1").text
+    assert statuses(town.app, 1) == {"owner": SignUpStatus.SIGNED_UP}
+
+
+@pytest.mark.parametrize("text", ["我不去了", "我去不了了", "不去了", "我不去了，不好意思。"])
+def test_not_going_withdraws_the_one_shift_signed_up_for_in_this_circle(
+    town: Driver, text: str
+) -> None:
+    for user in ("r1", "r2", "r3"):
+        town.say(user, "报名 1", "g1")
+    gone = town.say("r2", text, "g1")
+    assert "r2 已取消报名：#1" in gone[0].text and "已由候补的 r3 补上" in gone[0].text
+    assert statuses(town.app, 1) == {
+        "r1": SignUpStatus.SIGNED_UP,
+        "r2": SignUpStatus.CANCELLED,
+        "r3": SignUpStatus.SIGNED_UP,
+    }
+
+
+def test_not_going_after_the_cutoff_is_refused_and_changes_nothing(town: Driver) -> None:
+    town.say("r2", "报名 1", "g1")
+    clock = town.app.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(datetime(2026, 11, 24, 7, 0, tzinfo=town.app.settings.zone))
+    before = town.snapshot()
+    refused = town.one("r2", "我不去了", "g1")
+    assert "取消截止时间（11月24日 周二 06:00）已过" in refused.text, refused.text
+    assert town.snapshot() == before
+
+
+def test_not_going_with_several_shifts_here_lists_them_and_changes_nothing(
+    town: Driver,
+) -> None:
+    town.one("owner", "排班 讲座 | 2026-11-24 14:00-15:00 | 3人", "g1")
+    town.say("r2", "报名 1 2", "g1")
+    before = town.snapshot()
+    listed = town.one("r2", "我不去了", "g1")
+    assert not listed.private
+    assert "#1 门岗值守" in listed.text and "#2 讲座" in listed.text
+    assert "取消报名 1" in listed.text
+    assert town.snapshot() == before
+
+
+@pytest.mark.parametrize("text", ["我不去了", "我不去了，你们去吧", "不去了吗"])
+def test_not_going_without_a_sign_up_here_is_chat(town: Driver, text: str) -> None:
+    before = town.snapshot()
+    assert town.say("r2", text, "g1") == []
+    assert town.snapshot() == before
+
+
+def test_not_going_with_more_words_after_it_is_chat_and_keeps_the_sign_up(
+    town: Driver,
+) -> None:
+    town.say("r2", "报名 1", "g1")
+    assert town.say("r2", "我不去了，你们去吧", "g1") == []
+    assert statuses(town.app, 1) == {"r2": SignUpStatus.SIGNED_UP}
+
+
+def test_not_going_in_a_private_chat_withdraws_from_my_one_shift_or_says_there_is_none(
+    town: Driver,
+) -> None:
+    empty = town.one("r2", "我不去了")
+    assert empty.private and "您还没有报名值班" in empty.text
+    town.say("r2", "报名 1", "g1")
+    gone = town.say("r2", "我不去了")
+    assert "r2 已取消报名：#1" in gone[0].text
+    assert statuses(town.app, 1) == {"r2": SignUpStatus.CANCELLED}
 
 
 def test_my_shifts_are_answered_privately(town: Driver) -> None:

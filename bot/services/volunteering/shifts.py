@@ -205,6 +205,31 @@ def my_signups(session: Session, now: datetime, resident: Resident) -> list[Sign
     )
 
 
+def withdrawable(
+    session: Session, now: datetime, resident: Resident, community: Place, circle: Circle | None
+) -> list[tuple[ShiftView, SignUp]]:
+    """A volunteer's sign-ups in play for shifts of the community (of `circle`, if given)
+    that have not started, with their shifts counted, soonest first."""
+    where = [
+        SignUp.resident_id == resident.id,
+        SignUp.status.in_(ACTIVE),
+        Shift.community_id == community.id,
+        Shift.status == ShiftStatus.OPEN,
+        Shift.starts_at > now,
+    ]
+    if circle is not None:
+        where.append(Shift.circle_id == circle.id)
+    mine = list(
+        session.scalars(
+            select(SignUp)
+            .join(Shift, Shift.id == SignUp.shift_id)
+            .where(*where)
+            .order_by(Shift.starts_at, Shift.number)
+        )
+    )
+    return list(zip(views(session, [s.shift for s in mine]), mine, strict=True))
+
+
 def my_shifts(
     session: Session, now: datetime, resident: Resident
 ) -> list[tuple[ShiftView, SignUp]]:
