@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, cast
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Table, bindparam, event, insert
+from sqlalchemy import Connection, Table, bindparam, event, insert
 from sqlalchemy.orm import Session, SessionTransaction
 
 from bot.db import READING, connection_of, within
@@ -16,12 +16,24 @@ from models import AuditEntry
 _COLUMNS = ("at", "action", "actor_id", "target_id", "place_id", "circle_id", "details")
 # Entries are only appended, and name what they concern by id: a plain INSERT, run at once,
 # costs a third of an object the session would carry to its next flush.
-_APPEND = Query(
-    insert(cast(Table, AuditEntry.__table__))
-    .values({c: bindparam(c) for c in _COLUMNS})
-    # No RETURNING of the new id, which PostgreSQL's INSERT would have otherwise.
-    .inline()
-)
+_TABLE = cast(Table, AuditEntry.__table__)
+# Entries written by one statement at most: each count has a statement of its own.
+APPENDED_TOGETHER = 16
+_APPENDING: dict[int, Query] = {}
+
+
+def _appending(count: int) -> Query:
+    """The INSERT of `count` entries, their values named `at_0`, `action_0`, `at_1`...: one
+    statement, where an executemany costs psycopg a pipeline of its own."""
+    found = _APPENDING.get(count)
+    if found is None:
+        rows = [
+            {c: bindparam(f"{c}_{n}", type_=_TABLE.c[c].type) for c in _COLUMNS}
+            for n in range(count)
+        ]
+        # No RETURNING of the new ids, which PostgreSQL's INSERT would have otherwise.
+        found = _APPENDING[count] = Query(insert(_TABLE).values(rows).inline())
+    return found
 
 
 def record(
@@ -52,7 +64,7 @@ def record(
     # session without a transaction has no commit to wait for.
     now_or_never = options.get(READING) or options.get("isolation_level") == "AUTOCOMMIT"
     if now_or_never or session.in_nested_transaction():
-        _APPEND.run(connection, entry)
+        _write(connection, [entry])
         return
     transaction = session.get_transaction()
     assert transaction is not None  # connection_of began one
@@ -73,12 +85,14 @@ def write_pending(session: Session) -> None:
     pending = _PENDING.pop(session, None)
     if not pending:
         return
-    connection = connection_of(session)
-    entries = [entry for _, entry in pending]
-    if len(entries) == 1:
-        _APPEND.run(connection, entries[0])
-    else:
-        connection.execute(insert(AuditEntry), entries)
+    _write(connection_of(session), [entry for _, entry in pending])
+
+
+def _write(connection: Connection, entries: list[dict[str, Any]]) -> None:
+    for start in range(0, len(entries), APPENDED_TOGETHER):
+        chunk = entries[start : start + APPENDED_TOGETHER]
+        values = {f"{c}_{n}": entry[c] for n, entry in enumerate(chunk) for c in _COLUMNS}
+        _appending(len(chunk)).run(connection, values)
 
 
 @event.listens_for(Session, "after_soft_rollback")
