@@ -1,5 +1,5 @@
 """Points commands (积分): balances privately, awards, recycling records, rules and duties,
-the shop (兑换目录, 兑换, 发放), boards (积分榜), exports; monthly statements and expiry."""
+the shop (兑换目录, 兑换, 兑换单, 发放), boards (积分榜), exports; monthly statements and expiry."""
 
 from __future__ import annotations
 
@@ -75,9 +75,15 @@ COMMANDS: list[Command] = [
         "redemptions",
         ("兑换单", "兌換單"),
         shop.redemptions,
-        _points_admin,
-        "points",
-        access.GROUP,
+        listed_in="points",
+        menus=access.BOTH,
+        reads=True,
+    ),
+    Command(
+        "myredemptions",
+        ("我的兑换", "我的兌換", "我的兑换单", "我的兌換單"),
+        shop.mine,
+        reads=True,
     ),
     Command("handover", ("发放", "發放"), shop.handover, _points_admin, "points", access.GROUP),
     Command("rejectredeem", ("拒绝兑换", "拒絕兌換"), shop.reject, free_text=True),

@@ -7,8 +7,10 @@ from dataclasses import asdict
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Envelope, Reply
+from bot.services.common.access import is_points_admin
 from bot.services.common.arguments import bounded, number_and_rest, words_in
 from bot.services.common.outreach import to_person
+from bot.services.common.when import moment_data
 from bot.services.points import shop
 from handlers.access import community_here
 
@@ -35,7 +37,9 @@ def redemption_data(ctx: Context, row: shop.RedemptionLine) -> dict[str, object]
         "name": row.name,
         "status": row.status,
         "date": [local.month, local.day],
+        "when": moment_data(row.at, ctx.zone, ctx.now),
         "limited": row.limited,
+        "reason": row.reason,
     }
 
 
@@ -82,12 +86,26 @@ def redeem(ctx: Context, args: str) -> Reply:
 
 
 def redemptions(ctx: Context, args: str) -> Reply:
-    """Pending redemptions, privately for a points admin (兑换单)."""
+    """兑换单: pending redemptions for a points admin; anyone else's own, as `我的兑换`."""
     words_in(args, 0, MAX_ARGUMENT)
-    rows = shop.pending(ctx.session, ctx.resident, community_here(ctx))
+    community = community_here(ctx)
+    if not is_points_admin(ctx.session, ctx.resident.id, community):
+        return mine(ctx, args)
+    rows = shop.pending(ctx.session, ctx.resident, community)
     return Reply(
         "points.redemptions",
         {"redemptions": [redemption_data(ctx, r) for r in rows]},
+        audience=Audience.PRIVATE,
+    )
+
+
+def mine(ctx: Context, args: str) -> Reply:
+    """My own redemptions and whether they were handed over, newest first, privately."""
+    words_in(args, 0, MAX_ARGUMENT)
+    rows, more = shop.own(ctx.session, ctx.resident)
+    return Reply(
+        "points.my_redemptions",
+        {"redemptions": [redemption_data(ctx, r) for r in rows], "more": more},
         audience=Audience.PRIVATE,
     )
 

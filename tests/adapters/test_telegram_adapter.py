@@ -454,13 +454,13 @@ def _result(options: int, label_length: int) -> Reply:
         "deadline": [2026, 12, 1, 1, "20:00", False],
         "topic": None,
         "options": [
-            [n, f"Option {n} " + "🚲" * label_length, 10 - n, 10.0] for n in range(1, options + 1)
+            [n, f"Option {n} " + "🚲" * label_length, 10 - n, "10"] for n in range(1, options + 1)
         ],
         "ballots": 45,
         "average": None,
         "eligible": 60,
         "voted": 45,
-        "turnout": 75.0,
+        "turnout": "75",
         "quorum_met": None,
         "final": True,
     }

@@ -12,10 +12,10 @@ from matplotlib import font_manager
 from matplotlib.ft2font import FT2Font
 
 from bot.services.deliberation import charts
-from bot.services.deliberation.standings import OptionCount, Standing
+from bot.services.deliberation.standings import OptionCount, Standing, shown_percent
 
 STANDING = Standing(
-    [OptionCount(1, "东门充电桩", 3, 60.0), OptionCount(2, "西門", 2, 40.0)], 5, None
+    [OptionCount(1, "东门充电桩", 3, "60"), OptionCount(2, "西門", 2, "40")], 5, None
 )
 
 
@@ -68,6 +68,8 @@ def test_without_a_cjk_font_bars_carry_numbers_and_one_line_is_logged(
 
 
 def test_a_rating_chart_keeps_its_scores_as_labels(tmp_path: Path) -> None:
-    scores = Standing([OptionCount(n, str(n), n, 100.0 * n / 15) for n in range(1, 6)], 15, 3.7)
+    scores = Standing(
+        [OptionCount(n, str(n), n, shown_percent(n, 15)) for n in range(1, 6)], 15, 3.7
+    )
     chart = charts.draw(scores, "#2", tmp_path / "r.png", rating=True, named=False)
     assert chart.labels == ["1", "2", "3", "4", "5"]

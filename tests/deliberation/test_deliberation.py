@@ -86,7 +86,7 @@ def test_a_poll_with_buttons_counts_presses_and_answers_with_a_toast(town: Drive
     assert typed.private and typed.chat == "r3" and "不同意" in typed.text
     assert counts(town.app, 1) == [1, 1, 0]
     standing = town.one("r4", "结果", "g1").text
-    assert "1. 同意 —— 1 票（50.0%）" in standing and "4 户中 2 户投票（50%）" in standing
+    assert "1. 同意 —— 1 票（50%）" in standing and "4 户中 2 户投票（50%）" in standing
     assert town.one("r4", "投票结果 1", "g1").text == standing
     assert "例如「结果 2」" in town.one("r4", "结果").text
 
@@ -596,7 +596,7 @@ def test_closing_early_posts_the_result_with_a_chart_where_the_poll_was_posted(
     assert "只有发起人或管理员" in refused.text
     closed = town.say("owner", "结束投票", "g1")
     result = next(a for a in closed if "最终结果" in a.text)
-    assert result.chat == "g1" and "1. 甲 —— 1 票（100.0%）" in result.text
+    assert result.chat == "g1" and "1. 甲 —— 1 票（100%）" in result.text
     image = town.app.settings.data_path / "charts"
     assert [p.name for p in image.iterdir()] == ["poll-1.png"]
     assert "已经截止" in town.one("r3", "投票 1 1", "g1").text

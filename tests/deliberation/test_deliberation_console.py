@@ -90,8 +90,8 @@ def test_a_poll_runs_to_its_deadline_with_buttons_reminders_and_a_chart(db_url: 
     assert "（已结束）" in closing[0]["text"]
     result = closing[1]
     assert Path(result["image"]).read_bytes()[:4] == b"\x89PNG"
-    assert "3 户中 2 户投票（67%）" in result["caption"]
-    assert "1. 同意 —— 1 票（50.0%）" in result["caption"]
+    assert "3 户中 2 户投票（66.7%）" in result["caption"]
+    assert "1. 同意 —— 1 票（50%）" in result["caption"]
     assert "no message 5 with buttons" in out[-1]["error"]
 
 

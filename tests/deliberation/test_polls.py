@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
@@ -20,7 +21,7 @@ from bot.services.common.access import Actor
 from bot.services.common.quiet import default_quiet
 from bot.services.community import circles
 from bot.services.community.people import ensure_identity
-from bot.services.deliberation import ballots, polls, standings
+from bot.services.deliberation import ballots, charts, polls, standings
 from bot.services.deliberation.poll_spec import parse_settings
 from models import AuditEntry, Ballot, BallotMark, Base, PollPosting, PollStatus, TopicStatus
 from tests.conftest import START
@@ -401,7 +402,7 @@ def test_hidden_results_stay_hidden_from_everyone_the_owner_included(town: Drive
     assert "结果截止后才公布" in town.one("sec", "结果 1", "g1").text
     _advance(app, days=8)
     app.scheduler.tick(app.clock.now())
-    assert "1. 甲 —— 1 票（100.0%）" in town.one("owner", "结果 1", "g1").text
+    assert "1. 甲 —— 1 票（100%）" in town.one("owner", "结果 1", "g1").text
 
 
 def test_closing_keeps_turnout_and_judges_the_quorum(town: Driver) -> None:
@@ -518,6 +519,32 @@ def test_the_reminder_lead_time_is_a_setting_and_zero_means_none(town: Driver) -
         timed, silent, short = (poll_of(session, n) for n in (1, 2, 3))
         assert timed.remind_at == timed.closes_at - timedelta(hours=2)
         assert silent.remind_at is None and short.remind_at is None
+
+
+def test_the_poll_message_the_result_and_the_chart_show_the_same_percentages(
+    town: Driver, tmp_path: Path
+) -> None:
+    app = town.app
+    open_poll(app, "问题 | 甲 | 乙")
+    for user, option in (("r1", 1), ("r2", 2), ("r3", 2)):
+        cast(app, user, 1, option)
+    [edit] = app.scheduler.tick(app.clock.now())
+    card = app.renderer.markup(edit.reply.template, edit.reply.data, "zh-Hans")
+    result = town.one("r4", "结果 1", "g1").text
+    for line in ("1. 甲 —— 1 票（33.3%）", "2. 乙 —— 2 票（66.7%）"):
+        assert line in card and line in result
+    assert "4 户中 3 户投票（75%）" in result
+    with session_of(app) as session:
+        counted = standings.standing(session, poll_of(session, 1))
+    chart = charts.draw(counted, "#1", tmp_path / "chart.png", rating=False, named=False)
+    assert chart.values == ["1 (33.3%)", "2 (66.7%)"]
+
+
+def test_a_share_is_shown_to_one_decimal_rounded_half_up_without_a_trailing_zero() -> None:
+    shown = standings.shown_percent
+    assert [shown(1, whole) for whole in (700, 2000, 2001)] == ["0.1", "0.1", "0"]
+    assert [shown(part, 8) for part in (0, 1, 4, 8)] == ["0", "12.5", "50", "100"]
+    assert shown(0, 0) == "0"
 
 
 def test_votes_are_merged_into_one_edit_per_interval(town: Driver) -> None:

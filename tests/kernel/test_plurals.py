@@ -170,7 +170,7 @@ def _cases(n: int) -> Iterator[tuple[str, dict[str, Any], str]]:
         poll | {"ballots": n, "per_household": False},
         f"Voted: {n} resident{s}",
     )
-    result = _POLL | {"options": [], "average": None, "turnout": 100.0, "quorum_met": None}
+    result = _POLL | {"options": [], "average": None, "turnout": "100", "quorum_met": None}
     yield (
         "deliberation.result",
         result | {"eligible": n, "voted": n, "choices": n, "final": True},

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from bot.app import App
+from bot.clock import VirtualClock
 from bot.errors import DomainError
 from bot.services.community.grid import resolve_place
 from bot.services.points import shop
@@ -56,6 +58,37 @@ def test_a_rejected_redemption_changes_nothing_and_the_member_is_told(app: App) 
     assert held(app) == before
     assert "还有 1 件" in driver.one("r4", "兑换目录", "g1").text
     consistent(app)
+
+
+def test_a_member_sees_their_own_redemptions_privately_newest_first(
+    app: App, clock: VirtualClock
+) -> None:
+    driver = build(app)
+    _shop(driver, "大米 3分 5件", "油 2分 5件")
+    for item in (1, 2, 2):
+        driver.say("r2", f"兑换 {item}", "g1")
+        clock.set(clock.now() + timedelta(days=1))
+    driver.say("r4", "兑换 1", "g1")
+    driver.say("sec", "发放 1", "g1")
+    driver.say("sec", "拒绝兑换 2 今天没货", "g1")
+    driver.say("r2", "积分")  # r2's private chat is open before the snapshot.
+    before = driver.snapshot()
+    mine = (
+        "我的兑换\n"
+        "#3 11月25日 周三 油，2 分：等待发放\n"
+        "#2 11月24日 周二 油，2 分：没有通过（今天没货）\n"
+        "#1 11月23日 周一 大米，3 分：已发放\n"
+        "等待发放的，积分先为您留着，领到东西时才扣。"
+    )
+    for text, chat in (("兑换单", "g1"), ("我的兑换", "g1"), ("/myredemptions", None)):
+        shown = driver.say("r2", text, chat)
+        assert [(s.chat, s.private, s.text) for s in shown] == [("r2", True, mine)], text
+    none_yet = driver.one("r1", "兑换单", "g1")
+    assert none_yet.private
+    assert none_yet.text == "您还没有兑换过东西。发送「兑换目录」看看积分能换什么。"
+    admin = driver.one("sec", "兑换单", "g1")
+    assert admin.private and "等待发放的兑换\n#3 11月25日 r2：油，2 分" in admin.text
+    assert driver.snapshot() == before
 
 
 def test_bad_redemptions_get_a_clear_reply_and_change_nothing(app: App) -> None:

@@ -400,6 +400,8 @@ POINTS_SHOP: list[Line] = [
     ("r2", "积分导出", "g1"),
     ("sec", "积分导出 乱", "g1"),
     ("sec", "积分导出", "g1"),
+    ("r2", "我的兑换", None),
+    ("r3", "兑换单", "g1"),
 ]
 # Arguments every command is tried with, from people of every standing.
 PROBE_ARGUMENTS = ("", " 99", " 乱七八糟")

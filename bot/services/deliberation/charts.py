@@ -36,10 +36,12 @@ PREFERRED = (
 
 @dataclass(frozen=True)
 class Chart:
-    """A drawn chart: where it is, the bars' labels, and the CJK font family used (if any)."""
+    """A drawn chart: where it is, the bars' labels and values (count and percent, in option
+    order), and the CJK font family used (if any)."""
 
     path: Path
     labels: list[str]
+    values: list[str]
     family: str | None
 
 
@@ -97,15 +99,18 @@ def draw(standing: Standing, title: str, path: Path, *, rating: bool, named: boo
         labels = [_label(o.position, o.label) for o in standing.options]
     else:
         labels = [str(o.position) for o in standing.options]
+    values = [f"{o.votes} ({o.percent}%)" for o in standing.options]
     if family is None:
-        _plot(standing, title, path, labels, rating)
+        _plot(standing, title, path, labels, values, rating)
     else:
         with rc_context({"font.family": "sans-serif", "font.sans-serif": [family, "DejaVu Sans"]}):
-            _plot(standing, title, path, labels, rating)
-    return Chart(path, labels, family)
+            _plot(standing, title, path, labels, values, rating)
+    return Chart(path, labels, values, family)
 
 
-def _plot(standing: Standing, title: str, path: Path, labels: list[str], rating: bool) -> None:
+def _plot(
+    standing: Standing, title: str, path: Path, labels: list[str], values: list[str], rating: bool
+) -> None:
     # matplotlib is imported late: about a second, and only a poll's result needs it.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -128,8 +133,6 @@ def _plot(standing: Standing, title: str, path: Path, labels: list[str], rating:
         bars = axes.barh(list(reversed(labels)), list(reversed(counts)), color=BAR)
         axes.set_xlim(0, top * 1.3)
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-    shares = [o.percent for o in standing.options]
-    values = [f"{c} ({p:.0f}%)" for c, p in zip(counts, shares, strict=True)]
     axes.bar_label(bars, labels=values if rating else list(reversed(values)), padding=3)
     axes.set_title(title)
     for side in ("top", "right"):

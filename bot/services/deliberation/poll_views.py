@@ -17,6 +17,7 @@ from bot.services.deliberation import charts
 from bot.services.deliberation.standings import (
     Turnout,
     quorum_met,
+    shown_percent,
     shown_standing,
     standing,
     turnout,
@@ -107,7 +108,7 @@ def result_reply(
         "average": counted.average,
         "eligible": eligible,
         "voted": voted,
-        "turnout": 100.0 * voted / eligible if eligible else 0.0,
+        "turnout": shown_percent(voted, eligible),
         "quorum_met": quorum_met(poll) if closed else None,
         "final": closed,
     }

@@ -52,12 +52,12 @@ def turnout(session: Session, secret: bytes, poll: Poll) -> Turnout:
 
 @dataclass(frozen=True)
 class OptionCount:
-    """One option's votes and share of the ballots."""
+    """One option's votes and share of the ballots, in percent as shown (`shown_percent`)."""
 
     position: int
     label: str
     votes: int
-    percent: float
+    percent: str
 
 
 @dataclass(frozen=True)
@@ -101,13 +101,24 @@ def _standing(poll: Poll, votes: dict[int, int], ballots: int) -> Standing:
     options = []
     for option in sorted(poll.options, key=lambda o: o.position):
         count = votes.get(option.position, 0)
-        share = 100.0 * count / ballots if ballots else 0.0
-        options.append(OptionCount(option.position, option.label, count, share))
+        options.append(
+            OptionCount(option.position, option.label, count, shown_percent(count, ballots))
+        )
     average = None
     if poll.kind == PollKind.RATING:
         total = sum(o.votes for o in options)
         average = sum(int(o.label) * o.votes for o in options) / total if total else None
     return Standing(options, ballots, average)
+
+
+def shown_percent(part: int, whole: int) -> str:
+    """`part` of `whole` in percent as poll messages, results and charts all show it: to one
+    decimal, rounded half up, without a trailing ".0" ("33.3", "50"); "0" of nothing."""
+    if not whole:
+        return "0"
+    tenths = (2000 * part + whole) // (2 * whole)
+    units, tenth = divmod(tenths, 10)
+    return f"{units}.{tenth}" if tenth else str(units)
 
 
 def quorum_met(poll: Poll) -> bool | None:

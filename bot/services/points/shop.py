@@ -42,6 +42,7 @@ MAX_COST = 100_000
 MAX_STOCK = 10_000
 MAX_ITEM_NAME = 30
 MAX_LISTED = 50
+MY_LISTED = 10
 _COST_UNITS = r"分|points?|pts?"
 _STOCK_UNITS = r"件|个|個|份|袋|桶|瓶|盒|箱|张|張|本|pieces?|pcs|items?|bags?|bottles?|box(?:es)?"
 _COST = re.compile(rf"^(\d{{1,6}})(?:{_COST_UNITS})$", re.IGNORECASE)
@@ -66,7 +67,8 @@ class ItemLine:
 
 @dataclass(frozen=True)
 class RedemptionLine:
-    """A redemption as members and points admins see it; `limited` when its item has a stock."""
+    """A redemption as members and points admins see it; `limited` when its item has a stock,
+    `reason` why it was rejected."""
 
     number: int
     item: str
@@ -75,6 +77,7 @@ class RedemptionLine:
     status: str
     at: datetime
     limited: bool
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,7 @@ def _redemption_line(row: PointsRedemption) -> RedemptionLine:
         row.status.value,
         row.requested_at,
         row.item.stock is not None,
+        row.reason,
     )
 
 
@@ -343,6 +347,17 @@ def pending(session: Session, actor: Resident, community: Place) -> list[Redempt
         .limit(MAX_LISTED)
     )
     return [_redemption_line(row) for row in rows]
+
+
+def own(session: Session, member: Resident) -> tuple[list[RedemptionLine], bool]:
+    """The member's own redemptions, newest first, and whether there are more than listed."""
+    rows = session.scalars(
+        select(PointsRedemption)
+        .where(PointsRedemption.resident_id == member.id)
+        .order_by(PointsRedemption.requested_at.desc(), PointsRedemption.id.desc())
+        .limit(MY_LISTED + 1)
+    ).all()
+    return [_redemption_line(row) for row in rows[:MY_LISTED]], len(rows) > MY_LISTED
 
 
 def _decide(
