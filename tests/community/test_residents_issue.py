@@ -53,3 +53,12 @@ def test_mydata_lists_duty_hours_named_votes_and_topics_but_no_anonymous_poll(ap
     assert "志愿服务时长：0 小时" in mine.text
     assert "装充电桩吗" in mine.text and "物业满意吗" not in mine.text
     assert "修路灯" in mine.text
+
+
+def test_my_data_typed_in_traditional_shows_what_is_stored_as_help_says(app: App) -> None:
+    driver = build(app)
+    driver.one("r2", "/lang zh-Hant")
+    assert "/mydata（我的資料）" in driver.one("r2", "幫助").text
+    mine = driver.one("r2", "我的資料")
+    assert mine.private and mine.text.startswith("我們儲存的關於您的資訊"), mine.text
+    assert "平臺帳號" in mine.text and driver.resident("r2").display_name in mine.text
