@@ -36,6 +36,17 @@ _THANKS = re.compile(
     r"[\s,，、.。!！~～]*(?:(?:谢谢|謝謝|多谢|多謝)(?:你|您)?(?:了|啦)?|(?:麻烦|麻煩|辛苦)(?:你|您)?了)$"
 )
 
+# Words that buttons' commands carry, as typed in traditional Chinese and in English; the
+# commands take every form.
+_TYPED_WORDS = {
+    "确认": {"zh-Hant": "確認", "en": "confirm"},
+    "现在": {"zh-Hant": "現在", "en": "now"},
+    "同意": {"en": "agree"},
+    "全部": {"en": "all"},
+    "要": {"en": "yes"},
+    "不要": {"en": "no"},
+}
+
 
 @dataclass(frozen=True)
 class Command:
@@ -167,13 +178,17 @@ class Router:
         return None
 
     def typed_form(self, command_line: str, language: str) -> str:
-        """What a user types for a slash command line where there are no buttons."""
+        """What a user types for a slash command line where there are no buttons, its words
+        (确认, 现在) in their language too."""
         match = _SLASH.match(command_line)
         found = self._by_name.get(match.group(1)) if match else None
-        if match is None or found is None or not found.keywords or language == "en":
+        if match is None or found is None:
             return command_line
+        args = " ".join(_TYPED_WORDS.get(w, {}).get(language, w) for w in match.group(3).split())
+        if not found.keywords or language == "en":
+            return f"/{found.name} {args}".strip()
         keyword = found.keywords[1 if language == "zh-Hant" and len(found.keywords) > 1 else 0]
-        return f"{keyword} {match.group(3).strip()}".strip()
+        return f"{keyword} {args}".strip()
 
 
 def _route(command: Command, folded_length: int, text: str, prefixed: bool = False) -> Route:

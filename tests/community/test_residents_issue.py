@@ -62,3 +62,17 @@ def test_my_data_typed_in_traditional_shows_what_is_stored_as_help_says(app: App
     mine = driver.one("r2", "我的資料")
     assert mine.private and mine.text.startswith("我們儲存的關於您的資訊"), mine.text
     assert "平臺帳號" in mine.text and driver.resident("r2").display_name in mine.text
+
+
+def test_text_style_choices_are_typed_in_the_readers_words(app: App) -> None:
+    driver = build(app, buttons=False)
+    driver.one("owner", "/lang en", "g1")
+    consent = driver.one("newcomer", "/join 3-2-305", "g1")
+    assert 'reply "/join 3-2-305 agree"' in consent.text and "同意" not in consent.text
+    assert "registered" in driver.one("newcomer", "/join 3-2-305 agree", "g1").text
+    assert driver.household_of("newcomer") == "305"
+    driver.one("r2", "/lang zh-Hant")
+    asked = driver.one("r2", "註銷")
+    assert "回覆「註銷 確認」" in asked.text and "确认" not in asked.text, asked.text
+    driver.one("r2", "註銷 確認")
+    assert driver.household_of("r2") is None
