@@ -20,8 +20,10 @@ _SLASH = re.compile(r"^/([A-Za-z][A-Za-z0-9_]*)(?:@([A-Za-z0-9_]+))?(?=$|\s)(.*)
 _SEPARATORS = " :：,，"
 # A command's English name typed without its slash, then what the slash form would take.
 _NAMED = re.compile(r"^([A-Za-z]+)[.!?。！？]*(?=$|\s)(.*)$", re.DOTALL)
-# What people say before a keyword: 我要报名 2, 请帮我登记 3-2-301.
-_ASKING = re.compile(r"(?:(?:我想要|我要|我想|帮我|幫我|请|請)[\s,，]*)+")
+# What people say before a keyword: 我要报名 2, 请帮我登记 3-2-301, 您好，报修 …, 麻烦您 报名 2.
+_ASKING = re.compile(
+    r"(?:(?:您好|你好|(?:麻烦|麻煩)(?:您|你)?|我想要|我要|我想|帮我|幫我|请|請)[\s,，、!！~～]*)+"
+)
 # A look-up verb, before a command that only reads: 查积分, 看看值班表, 问一下我的诉求.
 _LOOKING = re.compile(r"(?:查一下|看一下|问一下|查看|看看|问问|查|看|问)\s*")
 # Words that go on with a verb rather than start what is reported: 报修一下, 投诉过了.

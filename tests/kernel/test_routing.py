@@ -71,6 +71,10 @@ def test_plain_chat_and_other_bots_commands_are_not_commands(text: str) -> None:
         ("查积分", "points", ""),
         ("问一下积分", "points", ""),
         ("我想问问我的诉求", "requests", ""),
+        ("您好，報修 樓道燈壞了", "report", "樓道燈壞了"),
+        ("你好！我想看看我的積分", "points", ""),
+        ("麻烦您 报名 2", "signup", "2"),
+        ("您好 請幫我登記 3-2-301", "join", "3-2-301"),
     ],
 )
 def test_a_keyword_after_i_want_or_please_is_found(text: str, name: str, args: str) -> None:
@@ -90,6 +94,9 @@ def test_a_keyword_after_i_want_or_please_is_found(text: str, name: str, args: s
         "我要",
         "查登记 3-2-301",
         "我想查报名 2",
+        "你好",
+        "您好，大家好",
+        "麻烦了",
     ],
 )
 def test_i_want_or_please_before_anything_else_is_plain_chat(text: str) -> None:
