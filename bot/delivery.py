@@ -121,7 +121,8 @@ class PostOffice:
 
         Edits are dropped where the platform cannot edit, and private messages where
         the platform lets the bot write only to people who opened a chat with it.
-        Numbered choices sent to a private chat without buttons are remembered there.
+        Numbered choices sent without buttons to a private chat, or to a group for the
+        sender alone, are remembered there.
         """
         kept = []
         staged: list[tuple[Envelope, dict[str, Any]]] = []
@@ -129,11 +130,11 @@ class PostOffice:
         quiet = self._quiet_hours(session, deliverable, owner)
         for envelope in deliverable:
             traits = self.of(envelope.target.platform)
-            if envelope.reply.choices and not traits.buttons and _new_private(envelope):
+            reader = _menu_reader(envelope, owner)
+            if envelope.reply.choices and not traits.buttons and reader is not None:
                 target = envelope.target
                 commands = [c.command for row in envelope.reply.choices for c in row]
-                where = (target.platform, target.chat_id, envelope.to_user or target.chat_id)
-                menus.remember(session, now, where, commands)
+                menus.remember(session, now, (target.platform, target.chat_id, reader), commands)
             if envelope.reply.choices and traits.buttons and not envelope.toast:
                 # A personal button belongs to the person the envelope is for.
                 holder = envelope.to_user or owner
@@ -307,9 +308,16 @@ def handed(envelopes: list[Envelope], platform: str) -> list[Envelope]:
     ]
 
 
-def _new_private(envelope: Envelope) -> bool:
-    kind = envelope.target.kind
-    return kind == ChatKind.PRIVATE and not envelope.toast and not envelope.edit
+def _menu_reader(envelope: Envelope, owner: str | None) -> str | None:
+    """Who may pick a new message's numbered choices by number: the person in a private chat;
+    in a group, the sender it answers, when every choice is theirs alone (the consent)."""
+    if envelope.toast or envelope.edit:
+        return None
+    target = envelope.target
+    if target.kind == ChatKind.PRIVATE:
+        return envelope.to_user or target.chat_id
+    personal = all(c.personal for row in envelope.reply.choices for c in row)
+    return owner if personal and owner is not None else None
 
 
 def stage(

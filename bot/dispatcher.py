@@ -351,7 +351,9 @@ class Dispatcher:
             if said is not None:
                 route = self._private_route(ctx, said, text)
         if route is None and ctx.is_group:
-            return []
+            route = self._picked(ctx, text)
+            if route is None:
+                return []
         if route is None:
             return self.unread(ctx, text) if self.unread else [Reply("core.private_hint")]
         if len(text) > MAX_COMMAND_TEXT:
@@ -375,6 +377,17 @@ class Dispatcher:
         if route is not None:
             menus.forget(ctx.session, ctx.incoming)
         return route
+
+    def _picked(self, ctx: Context, text: str) -> Route | None:
+        """The choice a bare number picks from the menu a group reply offered the sender alone
+        where there are no buttons; else None, for a number in a group is mostly chat."""
+        if self.post_office.of(ctx.incoming.chat.platform).buttons:
+            return None
+        command = menus.picked(ctx.session, ctx.now, ctx.incoming, text)
+        if command is None:
+            return None
+        menus.forget(ctx.session, ctx.incoming)
+        return self.router.route(command)
 
     def _address(self, ctx: Context, reply: Reply | Envelope) -> Envelope:
         if isinstance(reply, Envelope):

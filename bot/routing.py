@@ -20,8 +20,10 @@ _SLASH = re.compile(r"^/([A-Za-z][A-Za-z0-9_]*)(?:@([A-Za-z0-9_]+))?(?=$|\s)(.*)
 _SEPARATORS = " :：,，"
 # A command's English name typed without its slash, then what the slash form would take.
 _NAMED = re.compile(r"^([A-Za-z]+)[.!?。！？]*(?=$|\s)(.*)$", re.DOTALL)
-# What people say before a keyword: 我要报名 2, 请帮我登记 3-2-301.
-_ASKING = re.compile(r"(?:(?:我想要|我要|我想|帮我|幫我|请|請)[\s,，]*)+")
+# What people say before a keyword: 我要报名 2, 请帮我登记 3-2-301, 您好，报修 …, 麻烦您 报名 2.
+_ASKING = re.compile(
+    r"(?:(?:您好|你好|(?:麻烦|麻煩)(?:您|你)?|我想要|我要|我想|帮我|幫我|请|請)[\s,，、!！~～]*)+"
+)
 # A look-up verb, before a command that only reads: 查积分, 看看值班表, 问一下我的诉求.
 _LOOKING = re.compile(r"(?:查一下|看一下|问一下|查看|看看|问问|查|看|问)\s*")
 # Words that go on with a verb rather than start what is reported: 报修一下, 投诉过了.
@@ -35,6 +37,17 @@ _APART = " ,，、.。!！~～"
 _THANKS = re.compile(
     r"[\s,，、.。!！~～]*(?:(?:谢谢|謝謝|多谢|多謝)(?:你|您)?(?:了|啦)?|(?:麻烦|麻煩|辛苦)(?:你|您)?了)$"
 )
+
+# Words that buttons' commands carry, as typed in traditional Chinese and in English; the
+# commands take every form.
+_TYPED_WORDS = {
+    "确认": {"zh-Hant": "確認", "en": "confirm"},
+    "现在": {"zh-Hant": "現在", "en": "now"},
+    "同意": {"en": "agree"},
+    "全部": {"en": "all"},
+    "要": {"en": "yes"},
+    "不要": {"en": "no"},
+}
 
 
 @dataclass(frozen=True)
@@ -172,13 +185,17 @@ class Router:
         return None
 
     def typed_form(self, command_line: str, language: str) -> str:
-        """What a user types for a slash command line where there are no buttons."""
+        """What a user types for a slash command line where there are no buttons, its words
+        (确认, 现在) in their language too."""
         match = _SLASH.match(command_line)
         found = self._by_name.get(match.group(1)) if match else None
-        if match is None or found is None or not found.keywords or language == "en":
+        if match is None or found is None:
             return command_line
+        args = " ".join(_TYPED_WORDS.get(w, {}).get(language, w) for w in match.group(3).split())
+        if not found.keywords or language == "en":
+            return f"/{found.name} {args}".strip()
         keyword = found.keywords[1 if language == "zh-Hant" and len(found.keywords) > 1 else 0]
-        return f"{keyword} {match.group(3).strip()}".strip()
+        return f"{keyword} {args}".strip()
 
 
 def _route(command: Command, folded_length: int, text: str, prefixed: bool = False) -> Route:

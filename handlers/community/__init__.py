@@ -25,7 +25,7 @@ COMMANDS: list[Command] = [
     Command("move", ("搬迁", "搬遷", "搬家"), circles.move),
     Command(
         "me",
-        ("我的", "我的", "我的信息", "我的資訊", "我的资料", "我的資料"),
+        ("我的", "我的", "我的信息", "我的資訊"),
         circles.me,
         listed_in="circles",
         menus=access.BOTH,

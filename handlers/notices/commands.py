@@ -150,7 +150,7 @@ def ack(ctx: Context, args: str) -> list[Reply]:
         return [Reply("notices.nothing_to_ack", audience=quiet)] if ctx.slashed else []
     audience = Audience.TOAST if ctx.pressed else quiet
     data = {"number": done.number, "name": done.name, "waiting": done.waiting}
-    return [Reply("notices.acked", data, audience=audience)]
+    return [Reply("notices.acked", data | {"counted": done.counted}, audience=audience)]
 
 
 def receipts(ctx: Context, args: str) -> list[Reply]:

@@ -53,3 +53,26 @@ def test_mydata_lists_duty_hours_named_votes_and_topics_but_no_anonymous_poll(ap
     assert "志愿服务时长：0 小时" in mine.text
     assert "装充电桩吗" in mine.text and "物业满意吗" not in mine.text
     assert "修路灯" in mine.text
+
+
+def test_my_data_typed_in_traditional_shows_what_is_stored_as_help_says(app: App) -> None:
+    driver = build(app)
+    driver.one("r2", "/lang zh-Hant")
+    assert "/mydata（我的資料）" in driver.one("r2", "幫助").text
+    mine = driver.one("r2", "我的資料")
+    assert mine.private and mine.text.startswith("我們儲存的關於您的資訊"), mine.text
+    assert "平臺帳號" in mine.text and driver.resident("r2").display_name in mine.text
+
+
+def test_text_style_choices_are_typed_in_the_readers_words(app: App) -> None:
+    driver = build(app, buttons=False)
+    driver.one("owner", "/lang en", "g1")
+    consent = driver.one("newcomer", "/join 3-2-305", "g1")
+    assert 'reply "/join 3-2-305 agree"' in consent.text and "同意" not in consent.text
+    assert "registered" in driver.one("newcomer", "/join 3-2-305 agree", "g1").text
+    assert driver.household_of("newcomer") == "305"
+    driver.one("r2", "/lang zh-Hant")
+    asked = driver.one("r2", "註銷")
+    assert "回覆「註銷 確認」" in asked.text and "确认" not in asked.text, asked.text
+    driver.one("r2", "註銷 確認")
+    assert driver.household_of("r2") is None

@@ -132,3 +132,15 @@ def test_where_there_are_buttons_a_command_looks_for_no_menu(app: App) -> None:
         event.remove(app.db.engine, "before_cursor_execute", note)
     assert statements
     assert not [s for s in statements if "menus" in s]
+
+
+def test_in_a_group_a_number_picks_the_choice_offered_to_its_sender_alone(driver: Driver) -> None:
+    consent = driver.one("n1", "登记 3-2-305", "g1", name="n1")
+    assert "1. 同意并登记 —— 回复「登记 3-2-305 同意」" in consent.text
+    assert driver.say("r1", "1", "g1") == [] and driver.household_of("n1") is None
+    done = driver.one("n1", "1", "g1", name="n1")
+    assert "登记好了" in done.text and not done.private
+    assert driver.household_of("n1") == "305"
+    assert driver.say("n1", "1", "g1") == []
+    with session_of(driver.app) as session:
+        assert session.scalars(select(Menu)).all() == []

@@ -79,6 +79,10 @@ def test_plain_chat_and_other_bots_commands_are_not_commands(text: str) -> None:
         ("查积分", "points", ""),
         ("问一下积分", "points", ""),
         ("我想问问我的诉求", "requests", ""),
+        ("您好，報修 樓道燈壞了", "report", "樓道燈壞了"),
+        ("你好！我想看看我的積分", "points", ""),
+        ("麻烦您 报名 2", "signup", "2"),
+        ("您好 請幫我登記 3-2-301", "join", "3-2-301"),
     ],
 )
 def test_a_keyword_after_i_want_or_please_is_found(text: str, name: str, args: str) -> None:
@@ -98,6 +102,9 @@ def test_a_keyword_after_i_want_or_please_is_found(text: str, name: str, args: s
         "我要",
         "查登记 3-2-301",
         "我想查报名 2",
+        "你好",
+        "您好，大家好",
+        "麻烦了",
     ],
 )
 def test_i_want_or_please_before_anything_else_is_plain_chat(text: str) -> None:
@@ -189,7 +196,9 @@ def test_free_text_keeps_the_punctuation_that_ends_it(text: str, name: str, args
         ("我的時長", "hours", ""),
         ("我的值班", "myshifts", ""),
         ("我的信息", "me", ""),
-        ("我的資料", "me", ""),
+        ("我的資訊", "me", ""),
+        ("我的資料", "mydata", ""),
+        ("我的资料", "mydata", ""),
         ("值班提醒", "dutyrules", ""),
         ("奖励 @张三 5", "award", "@张三 5"),
         ("接诉即办", "requests", ""),
@@ -301,4 +310,8 @@ def test_an_unknown_slash_command_is_routed_to_the_unknown_reply() -> None:
 def test_typed_forms_follow_the_readers_language() -> None:
     assert ROUTER.typed_form("/join 3-2-301 同意", "zh-Hans") == "登记 3-2-301 同意"
     assert ROUTER.typed_form("/join 3-2-301 同意", "zh-Hant") == "登記 3-2-301 同意"
-    assert ROUTER.typed_form("/join 3-2-301 同意", "en") == "/join 3-2-301 同意"
+    assert ROUTER.typed_form("/join 3-2-301 同意", "en") == "/join 3-2-301 agree"
+    assert ROUTER.typed_form("/forget 确认", "zh-Hant") == "註銷 確認"
+    assert ROUTER.typed_form("/forget 确认", "en") == "/forget confirm"
+    assert ROUTER.typed_form("/noticestep 现在", "zh-Hant") == "通知步驟 現在"
+    assert ROUTER.typed_form("/approve 3 @王秀兰", "zh-Hant") == "批准報名 3 @王秀兰"

@@ -163,7 +163,7 @@ def test_template_markup_survives_in_html_and_is_dropped_in_plain_text() -> None
     [
         ("zh-Hans", "登记 3-2-301 同意"),
         ("zh-Hant", "登記 3-2-301 同意"),
-        ("en", "/join 3-2-301 同意"),
+        ("en", "/join 3-2-301 agree"),
     ],
 )
 def test_choices_become_numbered_lines_typed_in_the_readers_language(

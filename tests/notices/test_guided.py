@@ -47,6 +47,27 @@ def test_the_guided_notice_typed_in_text_style_can_recur(app: App) -> None:
     assert "确认发送 1" in preview.text
 
 
+def test_text_style_choices_are_typed_in_the_readers_words(app: App) -> None:
+    driver = build(app, buttons=False)
+    driver.one("sec", "/lang en")
+    asked = driver.one("sec", "/notice")
+    assert 'reply "/noticestep all"' in asked.text, asked.text
+    driver.one("sec", "1号院")
+    asked = driver.one("sec", "Stairs are cleaned on Monday")
+    assert '"/noticestep yes"' in asked.text and '"/noticestep no"' in asked.text, asked.text
+    asked = driver.one("sec", "/noticestep no")
+    assert 'reply "/noticestep now"' in asked.text and "现在" not in asked.text, asked.text
+    preview = driver.one("sec", "/noticestep now")
+    assert "not sent yet" in preview.text and "Receipts" not in preview.text
+    driver.one("sec", "/lang zh-Hant")
+    driver.one("sec", "通知")
+    driver.one("sec", "1号院")
+    driver.one("sec", "週一清理樓道")
+    asked = driver.one("sec", "要")
+    assert "回覆「通知步驟 現在」" in asked.text, asked.text
+    assert "還沒傳送" in driver.one("sec", "通知步驟 現在").text
+
+
 def test_a_wrong_answer_is_explained_and_the_same_question_stays(app: App) -> None:
     driver = build(app)
     driver.one("sec", "通知")

@@ -123,6 +123,19 @@ def test_receipts_are_one_per_person_counted_per_household(app: App) -> None:
         assert session.scalar(select(func.count()).select_from(NoticeReceipt)) == 3
 
 
+def test_a_receipt_from_someone_not_registered_says_it_counts_for_no_household(app: App) -> None:
+    driver = build(app)
+    _send(driver, "通知 全部 | 明天上午停水 | 回执 截止 明天18:00")
+    driver.say("n1", "大家好", "g1", name="老李")
+    answer = driver.one("n1", "收到", "g1", name="老李")
+    assert answer.private and "已收到您的回执" in answer.text
+    assert "还没登记" in answer.text and "「登记 楼号-单元-房号」" in answer.text, answer.text
+    assert "还没登记" not in driver.one("r2", "收到", "g1").text
+    assert "1号院：1/4 户已回执" in driver.say("sec", "回执")[0].text
+    with session_of(app) as session:
+        assert session.scalar(select(func.count()).select_from(NoticeReceipt)) == 2
+
+
 def test_receipts_of_a_notice_not_yet_sent_say_so_rather_than_list_every_household(
     app: App,
 ) -> None:

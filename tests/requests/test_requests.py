@@ -328,6 +328,25 @@ def test_danger_told_privately_without_a_keyword_gets_the_emergency_numbers_firs
     assert town.snapshot() == before
 
 
+@pytest.mark.parametrize(
+    ("said", "chat", "text"),
+    [
+        ("您好，報修 樓道燈壞了，謝謝", "g1", "樓道燈壞了，謝謝"),
+        ("你好！麻烦您 报修 3号楼电梯坏了", "g1", "3号楼电梯坏了"),
+        ("您好，報修 樓道燈壞了", None, "樓道燈壞了"),
+        ("你好，报修楼道灯坏了。", None, "楼道灯坏了。"),
+    ],
+)
+def test_a_report_after_a_greeting_is_received(
+    town: Driver, said: str, chat: str | None, text: str
+) -> None:
+    town.say("r1", "帮助")
+    answers = town.say("r1", said, chat)
+    assert "已受理" in to(answers, "r1") or "已收到" in to(answers, "r1"), answers
+    with session_of(town.app) as session:
+        assert session.scalars(select(Request.text)).all() == [text]
+
+
 def test_other_words_told_privately_get_the_plain_hint(town: Driver) -> None:
     assert town.one("r1", "你好").text == "没看懂您的意思。发送「帮助」查看能用的命令。"
 

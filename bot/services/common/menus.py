@@ -1,4 +1,5 @@
-"""Numbered menus in private chats without buttons: a bare `2` picks the second choice.
+"""Numbered menus where there are no buttons: a bare `2` picks the second choice, in a
+private chat or, from a group reply whose choices are its reader's alone, in that group.
 
 The menu last shown to a person in a chat is remembered for 30 minutes, or until
 they use another command.

@@ -48,12 +48,14 @@ BUILDINGS_SHOWN = 20
 
 @dataclass(frozen=True)
 class Acked:
-    """A receipt recorded: the notice's number, who acknowledged it, and the numbers of the
-    other open notices still waiting for their receipt."""
+    """A receipt recorded: the notice's number, who acknowledged it, the numbers of the
+    other open notices still waiting for their receipt, and whether it counts for a household
+    (not for someone not yet registered)."""
 
     number: int
     name: str
     waiting: list[int]
+    counted: bool = True
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,9 @@ def acknowledge(
         )
     )
     others = [n.number for n in waiting if n is not notice]
-    return Acked(notice.number, resident.display_name, sorted(others))
+    return Acked(
+        notice.number, resident.display_name, sorted(others), resident.household_id is not None
+    )
 
 
 def _open_here(
