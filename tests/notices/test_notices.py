@@ -18,7 +18,7 @@ from bot.messages import EventKind
 from bot.services.community.grid import add_path
 from bot.services.notices import parse_notice
 from bot.services.notices.receipts import household_figures
-from models import Notice, NoticeChat, NoticeReceipt, NoticeStatus
+from models import Notice, NoticeChat, NoticeReceipt, NoticeStatus, Place, PlaceKind
 from tests.support.community import build, register, session_of, without_private_chats
 from tests.support.driver import Driver, Sent
 
@@ -325,6 +325,28 @@ def test_at_the_deadline_building_heads_get_their_silent_households_privately(ap
     assert "2/4 户已回执" in by_chat["sec"]
     assert _tick(app, hours=4) == []
     assert driver.say("r2", "收到", "g1") == []
+
+
+def test_at_the_deadline_the_lists_are_made_without_loading_a_household(app: App) -> None:
+    """A community's notice reaches thousands of households: the building heads' lists read
+    them as rows, as `回执` does, not one object (and one walk up the grid) each."""
+    driver = build(app)
+    driver.grant("bh", "楼长", "红旗里社区/1号院/3号楼")
+    _send(driver, "通知 全部 | 明天上午停水 | 回执 截止 3小时")
+    driver.say("r1", "收到", "g1")
+    loaded: list[Any] = []
+
+    def note(_session: Session, instance: Any) -> None:
+        loaded.append(instance)
+
+    event.listen(Session, "loaded_as_persistent", note)
+    try:
+        went = dict(_tick(app, hours=4))
+    finally:
+        event.remove(Session, "loaded_as_persistent", note)
+    assert "2单元/302" in went["bh"] and "1/4 户已回执" in went["sec"]
+    homes = [i for i in loaded if isinstance(i, Place) and i.kind == PlaceKind.HOUSEHOLD]
+    assert homes == []
 
 
 def test_a_notices_household_figures_are_counted_without_loading_a_household(app: App) -> None:

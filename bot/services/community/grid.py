@@ -308,6 +308,13 @@ def enclosing_names(
     return names
 
 
+def enclosing_ids(session: Session, paths: Sequence[str], kind: PlaceKind) -> list[int | None]:
+    """The id of each place's ancestor at level `kind` (itself if of that kind), None where
+    it has none, from one query of rows."""
+    named = _names_on(session, paths)
+    return [next((i for i in path_ids(p) if named[i][0] == kind), None) for p in paths]
+
+
 def _names_on(session: Session, paths: Sequence[str]) -> dict[int, tuple[PlaceKind, str]]:
     """The kind and name of every place on `paths`, by id."""
     wanted = sorted({i for path in paths for i in path_ids(path)})

@@ -129,9 +129,3 @@ def registered_under(query: Select[*Ts], paths: Sequence[str]) -> Select[*Ts]:
     return query.join(Resident, Resident.household_id == Place.id).where(
         Resident.registered_at.is_not(None), or_(*(Place.path.startswith(p) for p in paths))
     )
-
-
-def registered_households(session: Session, place: Place) -> list[Place]:
-    """The households inside `place` where someone is registered."""
-    query = registered_under(select(Place), [place.path])
-    return list(session.scalars(query.order_by(Place.path).distinct()))

@@ -18,13 +18,13 @@ from bot.queries import Query
 from bot.services.common import access
 from bot.services.common.outreach import holders_at, to_person
 from bot.services.community.grid import (
-    ancestor_of_kind,
+    enclosing_ids,
     enclosing_names,
     full_name,
     full_names,
 )
 from bot.services.notices.compose import find_notice
-from bot.services.notices.reach import circle_title, registered_households, registered_under
+from bot.services.notices.reach import circle_title, registered_under
 from models import (
     Circle,
     Notice,
@@ -316,23 +316,27 @@ class NoticeDeadlines:
 
     def _lists(self, session: Session, notice: Notice) -> list[Envelope]:
         acked = _acked_households(session, notice)
-        homes = {h.id: h for r in notice.circles for h in registered_households(session, r.place)}
-        by_building: dict[int, list[Place]] = defaultdict(list)
-        buildings: dict[int, Place] = {}
-        for home in homes.values():
-            building = ancestor_of_kind(session, home, PlaceKind.BUILDING)
-            if building is not None and home.id not in acked:
-                buildings[building.id] = building
-                by_building[building.id].append(home)
+        reached = [row.path for row in rows(session, _REACHED_PLACES, {"notice": notice.id})]
+        homes: dict[int, str] = {}
+        if reached:
+            query = registered_under(select(Place.id, Place.path), reached).order_by(Place.path)
+            homes = {row.id: row.path for row in session.execute(query.distinct())}
+        silent = [path for i, path in homes.items() if i not in acked]
+        by_building: dict[int, list[str]] = defaultdict(list)
+        enclosing = enclosing_ids(session, silent, PlaceKind.BUILDING)
+        for path, building_id in zip(silent, enclosing, strict=True):
+            if building_id is not None:
+                by_building[building_id].append(path)
+        buildings = session.scalars(select(Place).where(Place.id.in_(by_building))).all()
         envelopes: list[Envelope] = []
-        for building_id, silent in by_building.items():
-            building = buildings[building_id]
+        for building in sorted(buildings, key=lambda b: b.path):
+            paths = by_building[building.id]
             reply = Reply(
                 "notices.deadline_list",
                 {
                     "number": notice.number,
                     "building": full_name(session, building, below=PlaceKind.COMMUNITY),
-                    "households": [full_name(session, h, below=PlaceKind.BUILDING) for h in silent],
+                    "households": full_names(session, paths, PlaceKind.BUILDING),
                 },
             )
             for head in holders_at(session, Role.BUILDING_HEAD, building):
