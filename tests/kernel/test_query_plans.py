@@ -194,3 +194,28 @@ def test_the_notices_list_finds_each_notices_replies_by_their_key(sqlite_app: Ap
             if "FROM outbox" in statement and "key" in statement
         ]
     assert plans and all("(key=?)" in plan for plan in plans)
+
+
+def test_households_under_a_place_are_found_by_the_index_on_paths_on_sqlite(
+    sqlite_app: App,
+) -> None:
+    """The notices list and 回执 count a notice's registered households: SQLite's LIKE (which
+    ignores case) cannot search the index on paths, so each count read every resident, or
+    every place, of the street."""
+    driver = build(sqlite_app, buttons=False)
+    notices(driver)
+    with captured(sqlite_app.db.engine) as statements:
+        assert "通知" in driver.one("sec", "通知列表").text
+        assert "回执" in driver.say("sec", "回执 1")[0].text
+    with sqlite_app.db.engine.connect() as connection:
+        connection.exec_driver_sql("ANALYZE")
+        plans = [
+            " ".join(
+                str(row[-1])
+                for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)
+            )
+            for statement, params in statements.items()
+            if "places.path" in statement and "residents" in statement
+        ]
+    assert len(plans) >= 3
+    assert [plan for plan in plans if "SCAN residents" in plan or "SCAN places" in plan] == []

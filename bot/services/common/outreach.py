@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from bot.messages import ChatKind, Envelope, Reply, Target
 from bot.services.common.access import LEADERS
-from bot.services.community.grid import ancestors
+from bot.services.community.grid import ancestors, inside
 from models import Circle, CircleChat, Identity, Place, Resident, Role, RoleGrant
 
 
@@ -44,7 +44,7 @@ def circles_within(session: Session, place: Place) -> list[Circle]:
         session.scalars(
             select(Circle)
             .join(Place, Place.id == Circle.place_id)
-            .where(Place.path.startswith(place.path))
+            .where(inside(place.path))
             .order_by(Circle.id)
         )
     )

@@ -9,7 +9,9 @@ from typing import Any
 
 from sqlalchemy import (
     LABEL_STYLE_TABLENAME_PLUS_COL,
+    Boolean,
     ColumnElement,
+    Dialect,
     Integer,
     Select,
     String,
@@ -26,6 +28,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import TypeDecorator
 
 from bot.db import inserted_by, loaded, loaded_together, rows
 from bot.errors import DomainError
@@ -193,6 +196,47 @@ def _next_place_id(_element: _NextPlaceId, _compiler: Any, **_: Any) -> str:
 @compiles(_NextPlaceId, "postgresql")
 def _next_place_id_pg(_element: _NextPlaceId, _compiler: Any, **_: Any) -> str:
     return "nextval(pg_get_serial_sequence('places', 'id'))"
+
+
+class _Pattern(TypeDecorator[str]):
+    """A path bound as the pattern `inside` matches it with."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return value + ("*" if dialect.name == "sqlite" else "%")
+
+
+class _Inside(FunctionElement[bool]):
+    """See `inside`."""
+
+    type = Boolean()
+    inherit_cache = True
+    # A comparison, which a WHERE takes as it is (not `= 1`, which no index serves).
+    _is_implicitly_boolean = True
+
+
+@compiles(_Inside)
+def _like(element: _Inside, compiler: Any, **kw: Any) -> str:
+    column, pattern = element.clauses
+    return f"{compiler.process(column, **kw)} LIKE {compiler.process(pattern, **kw)}"
+
+
+@compiles(_Inside, "sqlite")
+def _glob(element: _Inside, compiler: Any, **kw: Any) -> str:
+    # SQLite's index on paths serves a GLOB of a prefix, and its LIKE (which ignores case)
+    # only where the index does too.
+    column, pattern = element.clauses
+    return f"{compiler.process(column, **kw)} GLOB {compiler.process(pattern, **kw)}"
+
+
+def inside(path: str) -> ColumnElement[bool]:
+    """Places at `path` or below it: a prefix of their paths, as the index on paths serves it.
+    Paths hold only digits and slashes, so nothing in one is a wildcard."""
+    return _Inside(Place.__table__.c.path, bindparam(None, path, type_=_Pattern()))
 
 
 _NEW_ID = select(_NextPlaceId().label("id")).subquery("taken")

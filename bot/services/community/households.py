@@ -13,6 +13,7 @@ from bot.services.common import access, audit
 from bot.services.common.rules import set_community_rules
 from bot.services.community.grid import (
     full_name,
+    inside,
     locate_household,
     parse_address,
     verifying,
@@ -35,7 +36,7 @@ def unverified(session: Session, community: Place) -> int:
     query = (
         select(func.count(func.distinct(Place.id)))
         .join(Resident, Resident.household_id == Place.id)
-        .where(Place.path.startswith(community.path), ~Place.listed, Place.verified_at.is_(None))
+        .where(inside(community.path), ~Place.listed, Place.verified_at.is_(None))
     )
     return session.scalar(query) or 0
 

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, aliased
 from bot.errors import DomainError
 from bot.services.common.access import require_voter, unregistered
 from bot.services.community import households
+from bot.services.community.grid import inside
 from models import (
     Ballot,
     BallotMark,
@@ -91,7 +92,7 @@ def eligible(session: Session, poll: Poll) -> list[tuple[int, int]]:
         query = query.where(households.verified_clause())
     scope = poll.scope_place
     if scope is not None:
-        query = query.where(Place.path.startswith(scope.path))
+        query = query.where(inside(scope.path))
     else:
         posted = select(PollPosting.circle_id).where(PollPosting.poll_id == poll.id)
         home = aliased(Place)

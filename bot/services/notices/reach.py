@@ -14,7 +14,7 @@ from bot.errors import DomainError
 from bot.services.common import access
 from bot.services.common.keywords import simplified
 from bot.services.common.outreach import active_chats, circles_within
-from bot.services.community.grid import ancestors, find_places
+from bot.services.community.grid import ancestors, find_places, inside
 from models import Circle, CircleKind, Place, PlaceKind, Resident
 
 ALL_WORDS = frozenset({"全部", "全社区", "全社區", "all"})
@@ -127,5 +127,5 @@ def registered_under(query: Select[*Ts], paths: Sequence[str]) -> Select[*Ts]:
     """`query`, of places, narrowed to the households under any of `paths` where someone is
     registered."""
     return query.join(Resident, Resident.household_id == Place.id).where(
-        Resident.registered_at.is_not(None), or_(*(Place.path.startswith(p) for p in paths))
+        Resident.registered_at.is_not(None), or_(*(inside(p) for p in paths))
     )

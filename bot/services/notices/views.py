@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.db import rows
 from bot.errors import DomainError
 from bot.services.common import access
-from bot.services.community.grid import path_ids
+from bot.services.community.grid import inside, path_ids
 from bot.services.notices.receipts import household_figures
 from bot.services.notices.recurring import Repeat
 from bot.services.notices.sending import notice_key
@@ -88,7 +88,7 @@ def notices_of(session: Session, resident: Resident, community: Place) -> Notice
 
 def _reaching(areas: list[Place]) -> Select[int]:
     """The notices that reached a place inside one of `areas` or holding it."""
-    overlap = [or_(Place.path.startswith(a.path), Place.id.in_(path_ids(a.path))) for a in areas]
+    overlap = [or_(inside(a.path), Place.id.in_(path_ids(a.path))) for a in areas]
     return (
         select(NoticeCircle.notice_id)
         .join(Place, Place.id == NoticeCircle.place_id)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.services.common import access
 from bot.services.common.keywords import folded
-from bot.services.community.grid import locate_household, parse_address
+from bot.services.community.grid import inside, locate_household, parse_address
 from bot.services.community.households import occupants
 from bot.services.community.people import Named, people_named
 from bot.services.points import ledger
@@ -184,7 +184,7 @@ def _estates(session: Session, community: Place) -> list[Place]:
     return list(
         session.scalars(
             select(Place)
-            .where(Place.path.startswith(community.path), Place.kind == PlaceKind.ESTATE)
+            .where(inside(community.path), Place.kind == PlaceKind.ESTATE)
             .order_by(Place.id)
         )
     )
