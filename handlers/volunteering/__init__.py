@@ -43,7 +43,7 @@ COMMANDS: list[Command] = [
     Command("drop", ("取消",), signups.cancel, everyday=signups.numbers_alone),
     Command(
         "notgoing",
-        ("我不去了", "我去不了了", "不去了"),
+        ("我不去了", "我不去了", "我去不了了", "不去了"),
         signups.not_going,
         everyday=signups.sorry_at_most,
     ),
