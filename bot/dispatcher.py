@@ -379,11 +379,14 @@ class Dispatcher:
         return route
 
     def _picked(self, ctx: Context, text: str) -> Route | None:
-        """The choice a bare number picks from the menu a group reply offered the sender alone
-        where there are no buttons; else None, for a number in a group is mostly chat."""
+        """The choice a bare number, or a bare 同意 its consent, picks from the menu a group
+        reply offered the sender alone where there are no buttons; else None, for a number or
+        a 同意 in a group is mostly chat."""
         if self.post_office.of(ctx.incoming.chat.platform).buttons:
             return None
-        command = menus.picked(ctx.session, ctx.now, ctx.incoming, text)
+        command = menus.picked(ctx.session, ctx.now, ctx.incoming, text) or menus.agreed(
+            ctx.session, ctx.now, ctx.incoming, text
+        )
         if command is None:
             return None
         menus.forget(ctx.session, ctx.incoming)

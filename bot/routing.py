@@ -24,8 +24,8 @@ _NAMED = re.compile(r"^([A-Za-z]+)[.!?。！？]*(?=$|\s)(.*)$", re.DOTALL)
 _ASKING = re.compile(
     r"(?:(?:您好|你好|(?:麻烦|麻煩)(?:您|你)?|我想要|我要|我想|帮我|幫我|请|請)[\s,，、!！~～]*)+"
 )
-# A look-up verb, before a command that only reads: 查积分, 看看值班表, 问一下我的诉求.
-_LOOKING = re.compile(r"(?:查一下|看一下|问一下|查看|看看|问问|查|看|问)\s*")
+# A look-up verb, before a command that only reads: 查积分, 看看值班表, 问一下我的诉求, 請問積分.
+_LOOKING = re.compile(r"(?:查一下|看一下|问一下|問一下|查看|看看|问问|問問|查|看|问|問)\s*")
 # Words that go on with a verb rather than start what is reported: 报修一下, 投诉过了.
 _PARTICLES = ("一下", "了", "过", "過", "吗", "嗎", "呢", "吧", "啊", "的")
 # Quotes copied along with a command from a reply (发送「报名 3」), or put around its words.

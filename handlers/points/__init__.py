@@ -29,11 +29,23 @@ def _bin_duty(ctx: Context) -> bool:
 COMMANDS: list[Command] = [
     Command(
         "points",
-        ("积分", "積分", "我的积分", "我的積分"),
+        (
+            "积分",
+            "積分",
+            "我的积分",
+            "我的積分",
+            "我有多少积分",
+            "我有多少積分",
+            "我还有多少积分",
+            "我還有多少積分",
+            "我的积分有多少",
+            "我的積分有多少",
+        ),
         commands.show,
         listed_in="points",
         menus=access.BOTH,
         reads=True,
+        phrases=("积分多少", "積分多少", "我还有几分", "我還有幾分"),
     ),
     Command(
         "award",

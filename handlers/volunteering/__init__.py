@@ -27,7 +27,13 @@ COMMANDS: list[Command] = [
         menus=access.BOTH,
         reads=True,
     ),
-    Command("roster", ("值班", "值班"), signups.list_shifts, reads=True),
+    Command(
+        "roster",
+        ("值班", "值班"),
+        signups.list_shifts,
+        reads=True,
+        phrases=("报名值班", "報名值班", "值班报名", "值班報名"),
+    ),
     Command("myshifts", ("我的报名", "我的報名", "我的值班"), signups.mine, reads=True),
     Command(
         "signup", ("报名", "報名"), signups.signup, listed_in="volunteering", menus=access.BOTH

@@ -144,3 +144,29 @@ def test_in_a_group_a_number_picks_the_choice_offered_to_its_sender_alone(driver
     assert driver.say("n1", "1", "g1") == []
     with session_of(driver.app) as session:
         assert session.scalars(select(Menu)).all() == []
+
+
+@pytest.mark.parametrize("typed", ["同意", "同意。", "确认", "確認", "Agree"])
+def test_in_a_group_agreeing_alone_accepts_the_consent_offered_to_its_sender(
+    driver: Driver, typed: str
+) -> None:
+    driver.one("n1", "登记 3-2-305", "g1", name="n1")
+    before = driver.snapshot()
+    assert driver.say("r1", typed, "g1") == []
+    assert driver.say("n1", "好的", "g1") == []
+    assert driver.snapshot() == before and driver.household_of("n1") is None
+    done = driver.one("n1", typed, "g1", name="n1")
+    assert "登记好了" in done.text and not done.private
+    assert driver.household_of("n1") == "305"
+    assert driver.say("n1", typed, "g1") == []
+    with session_of(driver.app) as session:
+        assert session.scalars(select(Menu)).all() == []
+
+
+def test_in_a_group_agreeing_picks_no_choice_but_a_consent(driver: Driver) -> None:
+    driver.one("n1", "登记 3-2-305 同意", "g1", name="n1")
+    move = driver.say("n1", "登记 3-1-101", "g1", name="n1")[0]
+    assert "1. 确认搬迁" in move.text
+    before = driver.snapshot()
+    assert driver.say("n1", "同意", "g1") == []
+    assert driver.snapshot() == before and driver.household_of("n1") == "305"

@@ -83,6 +83,10 @@ def test_plain_chat_and_other_bots_commands_are_not_commands(text: str) -> None:
         ("你好！我想看看我的積分", "points", ""),
         ("麻烦您 报名 2", "signup", "2"),
         ("您好 請幫我登記 3-2-301", "join", "3-2-301"),
+        ("请问一下积分", "points", ""),
+        ("請問一下積分", "points", ""),
+        ("請問我有多少積分？", "points", ""),
+        ("请问我的积分有多少", "points", ""),
     ],
 )
 def test_a_keyword_after_i_want_or_please_is_found(text: str, name: str, args: str) -> None:
@@ -126,6 +130,25 @@ def test_an_english_command_name_is_found_without_its_slash(
 ) -> None:
     route = ROUTER.named(text)
     assert route is not None and route.command.name == name and route.args == args
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("帮帮我", "help"),
+        ("积分多少", "points"),
+        ("積分多少？", "points"),
+        ("我还有几分", "points"),
+        ("我還有幾分", "points"),
+        ("我要报名值班", "roster"),
+        ("我想报名值班。", "roster"),
+        ("我想報名值班", "roster"),
+        ("值班报名", "roster"),
+    ],
+)
+def test_a_whole_private_phrase_asks_for_its_command(text: str, name: str) -> None:
+    route = ROUTER.named(text)
+    assert route is not None and route.command.name == name and route.args == ""
 
 
 @pytest.mark.parametrize("text", ["hello", "helpme", "help-me", "/help", "帮助", "2"])
@@ -206,6 +229,12 @@ def test_free_text_keeps_the_punctuation_that_ends_it(text: str, name: str, args
         ("誰沒回執 2", "receipts", "2"),
         ("值班安排", "shifts", ""),
         ("排班表 明天", "shifts", "明天"),
+        ("我有多少积分", "points", ""),
+        ("我有多少積分？", "points", ""),
+        ("我的积分有多少", "points", ""),
+        ("我的積分有多少。", "points", ""),
+        ("我还有多少积分", "points", ""),
+        ("我還有多少積分", "points", ""),
     ],
 )
 def test_common_words_for_commands_are_keywords(text: str, name: str, args: str) -> None:
@@ -215,7 +244,18 @@ def test_common_words_for_commands_are_keywords(text: str, name: str, args: str)
 
 @pytest.mark.parametrize(
     "text",
-    ["帮助他。", "投诉有用吗", "报修楼道灯坏了", "我的报名表呢", "排行榜上有我"],
+    [
+        "帮助他。",
+        "投诉有用吗",
+        "报修楼道灯坏了",
+        "我的报名表呢",
+        "排行榜上有我",
+        "今天积分活动真热闹",
+        "我有多少积分的事明天再说",
+        "积分多少",
+        "我还有几分",
+        "我要报名值班",
+    ],
 )
 def test_punctuation_and_new_words_leave_chat_alone(text: str) -> None:
     assert ROUTER.route(text, "LinliBot") is None

@@ -118,6 +118,42 @@ def test_a_private_answer_to_please_look_up_stays_private(driver: Driver) -> Non
     assert asked.private and asked.chat == "r2" and asked.text == bare.text
 
 
+def test_points_asked_as_a_sentence_are_shown_as_points_is(driver: Driver) -> None:
+    driver.say("sec", "加分 @r2 5 巡逻", "g1")
+    shown = driver.one("r2", "积分").text
+    assert "5" in shown
+    before = driver.snapshot()
+    for typed in (
+        "我有多少积分",
+        "积分多少",
+        "我的积分有多少",
+        "我有多少積分？",
+        "請問我有多少積分",
+        "我还有几分",
+        "请问一下积分",
+        "請問一下積分",
+    ):
+        assert driver.one("r2", typed).text == shown, typed
+    pointer = driver.one("r2", "积分", "g1")
+    for typed in ("我有多少积分", "我的积分有多少？", "請問我有多少積分"):
+        asked = driver.one("r2", typed, "g1")
+        assert asked.private and asked.chat == "r2" and asked.text == pointer.text, typed
+    for typed in ("积分多少", "我还有几分", "今天积分活动真热闹", "我有多少积分的事明天再说"):
+        assert driver.say("r2", typed, "g1") == [], typed
+    assert driver.snapshot() == before
+
+
+def test_i_want_to_sign_up_for_duty_shows_the_shifts_open(driver: Driver) -> None:
+    driver.say("owner", SHIFT, "g1")
+    listed = driver.one("r2", "值班").text
+    assert "#1" in listed and "报名" in listed
+    before = driver.snapshot()
+    for typed in ("我要报名值班", "我想报名值班。", "我想報名值班", "值班报名"):
+        assert driver.one("r2", typed).text == listed, typed
+    assert driver.say("r2", "我要报名值班", "g1") == []
+    assert driver.snapshot() == before
+
+
 @pytest.mark.parametrize("typed", ["我想说两句", "我要去买菜", "请帮我一下", "我要登记一下"])
 def test_i_want_before_plain_words_stays_chat(driver: Driver, typed: str) -> None:
     driver.say("r2", "/start")

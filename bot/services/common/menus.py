@@ -1,5 +1,6 @@
 """Numbered menus where there are no buttons: a bare `2` picks the second choice, in a
-private chat or, from a group reply whose choices are its reader's alone, in that group.
+private chat or, from a group reply whose choices are its reader's alone, in that group;
+there a bare 同意 accepts the consent such a reply asks for.
 
 The menu last shown to a person in a chat is remembered for 30 minutes, or until
 they use another command.
@@ -15,10 +16,13 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.messages import Incoming
 from bot.services.common.arguments import as_number
-from bot.services.common.keywords import without_ending
+from bot.services.common.keywords import folded, without_ending
 from models import Menu
 
 LIFE = timedelta(minutes=30)
+# Words that say yes on their own, and the last word of a command they accept (登记 … 同意).
+_AGREEING = frozenset({"同意", "agree", "确认", "確認", "confirm"})
+_CONSENTS = ("同意", "确认")
 
 
 def remember(
@@ -57,6 +61,18 @@ def picked(session: Session, now: datetime, incoming: Incoming, text: str) -> st
     if not 1 <= number <= len(menu.commands):
         raise DomainError("core.no_such_choice", number=number, count=len(menu.commands))
     return menu.commands[number - 1]
+
+
+def agreed(session: Session, now: datetime, incoming: Incoming, text: str) -> str | None:
+    """The consent a bare 同意 (确认, agree) accepts from the sender's live menu here: its one
+    choice that says yes to something (登记 3-2-301 同意); None when it has none."""
+    if folded(without_ending(text)) not in _AGREEING or incoming.user is None:
+        return None
+    menu = _menu(session, incoming.chat.platform, incoming.chat.chat_id, incoming.user.user_id)
+    if menu is None or menu.expires_at <= now:
+        return None
+    consents = [c for c in menu.commands if c.split()[-1] in _CONSENTS]
+    return consents[0] if len(consents) == 1 else None
 
 
 def forget(session: Session, incoming: Incoming) -> None:
