@@ -41,7 +41,9 @@ class Place(Base):
     __tablename__ = "places"
     __table_args__ = (
         UniqueConstraint("parent_id", "name"),
-        Index("ix_places_path", "path"),
+        # Paths are matched by prefix (LIKE 'prefix%'), which PostgreSQL searches an index
+        # for only in the C collation, or with this operator class.
+        Index("ix_places_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

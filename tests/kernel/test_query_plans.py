@@ -3,13 +3,14 @@ its cost follows the work, not the size of the street (PostgreSQL plans)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from bench.points import _ledger, _members
 from bench.requests import _requests
@@ -19,6 +20,8 @@ from bot.clock import VirtualClock
 from bot.config import GeneralSettings, Settings
 from bot.db import Database
 from bot.messages import ChatKind, ChatRef, EventKind, Incoming, UserRef
+from bot.services.community.grid import inside
+from models import Place
 from tests.conftest import START, _fresh_postgres
 from tests.support.community import build
 from tests.support.driver import PLATFORM
@@ -61,6 +64,7 @@ BIG = frozenset(
 TYPICAL = (community, staged, deliberation, volunteering, points, notices, requests)
 # Statements that read a whole table on purpose, never on a resident's command or a tick.
 WHOLE = ("SELECT 1", "pg_catalog", "alembic_version")
+_collated = itertools.count()
 
 
 @pytest.fixture
@@ -219,3 +223,36 @@ def test_households_under_a_place_are_found_by_the_index_on_paths_on_sqlite(
         ]
     assert len(plans) >= 3
     assert [plan for plan in plans if "SCAN residents" in plan or "SCAN places" in plan] == []
+
+
+@pytest.mark.postgres
+def test_places_under_a_path_are_searched_by_index_in_any_collation(
+    postgres_server: PostgresServer,
+) -> None:
+    """A cluster made with a locale (as most are) collates text by it, and then PostgreSQL
+    searches an ordinary index for LIKE 'prefix%' no more: every count of a place's
+    households read all the street's places."""
+    name = f"linli_collated_{next(_collated)}"
+    postgres_server.execute(
+        f"CREATE DATABASE {name} TEMPLATE template0 LC_COLLATE 'C.utf8' LC_CTYPE 'C.utf8'"
+    )
+    database = Database(postgres_server.url(name))
+    try:
+        migrate.upgrade(database.engine)
+        with database.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO places (id, parent_id, kind, name, number, listed, path) "
+                "SELECT g, NULL, 'household', 'h' || g, g, false, '/1/' || g / 100 || '/' || g "
+                "|| '/' FROM generate_series(1, 5000) AS g"
+            )
+            connection.exec_driver_sql("ANALYZE places")
+            query = select(func.count()).select_from(Place).where(inside("/1/7/"))
+            with captured(database.engine) as statements:
+                assert connection.execute(query).scalar_one() == 100
+            ((statement, parameters),) = statements.items()
+            plan = "\n".join(
+                row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+            )
+    finally:
+        database.dispose()
+    assert "Index Cond: (((path)::text ~>=~" in plan, plan
