@@ -197,7 +197,7 @@ def test_an_english_command_word_works_without_its_slash_in_a_private_chat(
     assert driver.one("r2", "help").text == helped
     assert driver.one("r2", "Help!").text == helped
     assert driver.one("r2", "ＭＥ").text == driver.one("r2", "/me").text
-    assert "r2 is signed up: #1" in driver.say("r2", "signup 1")[0].text
+    assert "r2, you are signed up: #1" in driver.say("r2", "signup 1")[0].text
     assert statuses(driver.app, 1) == {"r2": SignUpStatus.SIGNED_UP}
     assert driver.one("r3", "help").text == driver.one("r3", "/help").text
     assert "/help" in driver.one("r2", "hello").text

@@ -324,7 +324,24 @@ def test_at_the_deadline_building_heads_get_their_silent_households_privately(ap
     assert "301" not in by_chat["bh"]
     assert "2/4 户已回执" in by_chat["sec"]
     assert _tick(app, hours=4) == []
+
+
+def test_a_receipt_after_the_deadline_is_answered_privately_and_not_recorded(app: App) -> None:
+    driver = build(app)
+    _send(driver, "通知 全部 | 明天上午停水 | 回执 截止 3小时")
+    driver.say("r1", "收到", "g1")
+    _tick(app, hours=4)
+    late = "通知 1 的回执已经截止了，这次没有记上。谢谢您！"
+    for user, typed, chat in [("r2", "收到", "g1"), ("r3", "收到 1", "g1"), ("r4", "收到", None)]:
+        answers = driver.say(user, typed, chat)
+        assert [(s.chat, s.private, s.text) for s in answers] == [(user, True, late)], typed
+    assert "已经回执过通知 1" in driver.one("r1", "收到 1", "g1").text
+    assert driver.say("r1", "收到", "g1") == []
+    # Days later a 收到 in the group is someone's chat.
+    _tick(app, days=3)
     assert driver.say("r2", "收到", "g1") == []
+    with session_of(app) as session:
+        assert session.scalar(select(func.count()).select_from(NoticeReceipt)) == 1
 
 
 def test_at_the_deadline_the_lists_are_made_without_loading_a_household(app: App) -> None:

@@ -253,6 +253,24 @@ def test_passing_a_request_on_with_zhuanjiao_passes_it_up(town: Driver) -> None:
         assert session.scalars(select(Request)).one().layer == Layer.CENTRAL
 
 
+def test_a_secretary_whose_next_layer_up_is_herself_is_told_she_is_at_the_top(
+    town: Driver,
+) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "上报 1 要换灯杆")
+    town.say("wang", "上报 1 得支部出面")
+    town.say("sec", "接单 1")
+    before = town.snapshot()
+    refused = town.say("sec", "上报 1 太难了")
+    assert [s.chat for s in refused] == ["sec"]
+    assert "您已经在最上一层" in refused[0].text and "办结诉求 1" in refused[0].text
+    assert town.snapshot() == before
+    with session_of(town.app) as session:
+        request = session.scalars(select(Request)).one()
+        assert request.layer == Layer.BRANCH
+        assert request.owner is not None and request.owner.display_name == "王书记"
+
+
 def test_a_late_request_passed_up_by_hand_is_not_overdue_at_the_new_layer(
     town: Driver,
 ) -> None:

@@ -586,6 +586,8 @@ def notices(driver: Driver) -> None:
     kept = Media(MediaKind.PHOTO, "telegram", "AgACAgQAAx0", "", 120_000)
     driver.say("sec", "通知 全部 | 明天上午停水", None, media=kept)
     later(driver, timedelta(hours=4))
+    # A 收到 after notice 1's deadline.
+    play(driver, [("r3", "收到", "g1")])
     play_newest(driver, NOTICES_GUIDED)
     # More silent households than are named one by one: counted per building.
     for room in range(101, 132):

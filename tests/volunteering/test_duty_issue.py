@@ -58,14 +58,15 @@ def test_signing_up_for_several_shifts_takes_each_it_can_and_says_which_it_could
     town = styled_town
     answers = _here(town, "r2", "报名 1 2 3")
     assert len(answers) == 3
-    assert "r2 报名成功：#1 门岗" in answers[0]
+    assert "r2，您报名成功：#1 门岗" in answers[0]
     assert answers[1] == "#2 和您已报名的 #1（11月24日 周二 08:00）时间重叠，不能同时报名。"
-    assert "r2 报名成功：#3 守桶" in answers[2]
+    assert "r2，您报名成功：#3 守桶" in answers[2]
     assert statuses(town.app, 1) == {"r2": SIGNED}
     assert statuses(town.app, 2) == {}
     assert statuses(town.app, 3) == {"r2": SIGNED}
     # The place r2 was told they have is theirs: the next one waits.
-    assert "r3 排在候补第 1 位" in _here(town, "r3", "报名 1")[0]
+    waiting = _here(town, "r3", "报名 1")[0]
+    assert waiting.startswith("r3，#1 门岗") and "您排在候补第 1 位" in waiting
 
 
 def test_withdrawing_from_several_shifts_withdraws_each_it_can_and_says_which_it_could_not(

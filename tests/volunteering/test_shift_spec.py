@@ -221,6 +221,8 @@ def test_a_cutoff_is_a_span_before_each_start_or_one_moment() -> None:
         ("门岗 | 08:00-10:00 | 2人", "volunteering.shift_needs_date"),
         ("门岗 | 2026-11-24 08:00-10:00 | 2号门", "volunteering.shift_needs_capacity"),
         ("门岗 | 2026-11-24 08:00-10:00 | 0人", "volunteering.bad_capacity"),
+        ("门岗 | 2026-11-24 08:00-10:00 | -1人", "volunteering.bad_capacity"),
+        ("门岗 | 2026-11-24 08:00-10:00 | 名额 -3", "volunteering.bad_capacity"),
         ("门岗 | 2026-11-24 08:00-10:00 | 2人 | 2号门 | 3号门", "volunteering.unknown_item"),
         ("门岗 | 2026-11-24 08:00-10:00 | 2人 | 仅火星人", "roles.unknown_role"),
     ],

@@ -89,10 +89,33 @@ def test_shifts_are_made_and_listed_with_english_days_and_times(town: Driver) ->
 
 def test_signing_up_answers_here_and_posts_then_edits_the_days_roster(town: Driver) -> None:
     first = town.say("r2", "报名 1", "g1", name="李四")
-    assert "李四 报名成功" in first[0].text and "接龙第 1 位" in first[0].text
+    assert "李四，您报名成功" in first[0].text and "接龙第 1 位" in first[0].text
     assert "【值班接龙】11月24日 周二" in first[1].text and "1. 李四" in first[1].text
     second = town.say("r3", "报名：１", "g1", name="王五")
     assert "2. 王五" in second[1].text and "已满" in second[1].text
+
+
+def test_a_sign_up_reply_names_the_volunteer_once_and_then_says_you(town: Driver) -> None:
+    shift = "#1 门岗值守 · 2号门（11月24日 周二 08:00–10:00）"
+    town.say("r1", "报名 1", "g1")
+    town.say("r2", "报名 1", "g1")
+    waiting = town.say("r3", "报名 1", "g1", name="马文博")[0].text
+    assert waiting == (
+        f"马文博，{shift}已满，您排在候补第 1 位。有人取消时您会自动补上，并马上收到通知。"
+    )
+    town.one("owner", "/lang zh-Hant", "g1")
+    waiting = town.say("r4", "報名 1", "g1")[0].text
+    assert waiting.startswith("r4，#1 门岗值守") and "已滿，您排在候補第 2 位。" in waiting
+    town.one("owner", "/lang en", "g1")
+    town.one("r1b", "/lang en")
+    waiting = town.say("r1b", "/signup 1", "g1")[0].text
+    assert waiting.startswith("r1b, #1 门岗值守") and "is full; you are number 3 on" in waiting
+    assert town.one("r1b", "/shifts mine", "g1").text.startswith("r1b, your shifts:\n#1 ")
+    town.one("owner", "/lang en")
+    mine = town.one("owner", "/shifts mine", "g1")
+    assert mine.private and mine.text == (
+        "群主, you have not signed up for any shift. Send /shifts to see what is open."
+    )
 
 
 @pytest.mark.parametrize(
@@ -110,7 +133,7 @@ def test_signing_up_answers_here_and_posts_then_edits_the_days_roster(town: Driv
 )
 def test_a_sign_up_typed_as_elderly_people_type_it_signs_up(town: Driver, text: str) -> None:
     answer = town.say("r2", text, "g1", name="李四")
-    assert "李四 报名成功：#1" in answer[0].text
+    assert "李四，您报名成功：#1" in answer[0].text
     assert statuses(town.app, 1) == {"r2": SignUpStatus.SIGNED_UP}
 
 
@@ -280,11 +303,11 @@ def test_signing_up_from_a_private_chat_uses_my_home_community(town: Driver) -> 
 
 def test_traditional_and_english_forms_work(town: Driver) -> None:
     town.one("r2", "/lang en")
-    assert "r2 is signed up: #1" in town.say("r2", "/signup 1")[0].text
+    assert "r2, you are signed up: #1" in town.say("r2", "/signup 1")[0].text
     town.one("owner", "/lang zh-Hant", "g1")
     signed = town.say("r3", "報名 1", "g1")
-    assert "r3 報名成功" in signed[0].text and "【值班接龍】11月24日 週二" in signed[1].text
-    assert "r2's shifts" in town.one("r2", "/shifts mine").text
+    assert "r3，您報名成功" in signed[0].text and "【值班接龍】11月24日 週二" in signed[1].text
+    assert "r2, your shifts" in town.one("r2", "/shifts mine").text
 
 
 @pytest.mark.parametrize(
@@ -349,6 +372,8 @@ def test_pressing_the_sign_up_button_signs_up(town: Driver) -> None:
         ("owner", "排班 门岗 | 2026-11-24 08:00-10:00 | 好几人", "需要几个人"),
         ("owner", "排班 门岗 | 2026-11-24 08:00-10:00 | 零人 | 2号门", "人数要在 1 到 500 之间"),
         ("owner", "修改班次 1 | 0人", "人数要在 1 到 500 之间"),
+        ("owner", "修改班次 1 | -1人", "人数要在 1 到 500 之间"),
+        ("owner", "排班 门岗 | 2026-11-24 08:00-10:00 | -2 people", "人数要在 1 到 500 之间"),
         ("owner", "修改班次 1", "用法：「修改班次 12 | 3人」"),
         ("owner", "取消班次 abc", "用法：「取消班次 12」"),
         ("owner", "缺勤 1 1", "#1 的接龙名单上没有第 1 位"),
@@ -507,7 +532,7 @@ def test_a_held_sign_up_keeps_the_absences_out_of_the_group(town: Driver) -> Non
     asked = town.say("r2", "报名 2", "g1")
     group = [s.text for s in asked if s.chat == "g1"]
     shift = "#2 门岗值守 · 2号门（11月25日 周三 08:00–10:00）"
-    assert group[0] == f"r2 报名了 {shift}，等管理员批准，批准后会通知您。"
+    assert group[0] == f"r2，您报名了 {shift}，等管理员批准，批准后会通知您。"
     assert all("缺勤" not in text for text in group)
     mine = [s.text for s in asked if s.chat == "r2"]
     assert len(mine) == 1 and "因近 30 天缺勤 1 次，需要管理员批准" in mine[0]

@@ -121,8 +121,8 @@ def test_a_rota_sign_ups_a_waitlist_promotion_and_reminders_on_the_virtual_clock
     assert [o.get("edit") for o in said(out, "【值班接龙】11月24日 周二", "2. 王五")][:1] == [
         roster_id
     ]
-    assert said(out, "已满，赵六 排在候补第 1 位")
-    assert said(out, "钱七 报名成功：#2 门岗值守")
+    assert said(out, "赵六，#1 门岗值守", "已满，您排在候补第 1 位")
+    assert said(out, "钱七，您报名成功：#2 门岗值守")
     assert said(out, "李四 已取消报名", "已由候补的 赵六 补上")
     promoted = said(out, "赵六，好消息")
     assert [(o["to"], o["at"]) for o in promoted] == [("u4", START)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Select, bindparam, distinct, func, or_, select
 from sqlalchemy.orm import Session
@@ -39,6 +39,9 @@ from models import (
 
 # How many of the newest notices a 收到 or a bare 回执 looks through.
 LATEST = 50
+# A bare 收到 this soon after a notice's deadline is a late receipt, answered as such; later
+# on, in a group, it is chat about something else.
+LATE_ANSWERED = timedelta(days=3)
 # Up to this many silent households are named one by one; more are counted per building,
 # for a list of thousands helps nobody, and building heads see their own buildings' lists.
 NAMED = 30
@@ -118,6 +121,11 @@ def acknowledge(
         # One 收到 is one notice read: the newest, as a notice long open may not have been seen.
         here = waiting[:1]
     if not here:
+        late = _closed_here(session, now, resident, circle, number)
+        if late is not None and not _has_acked(session, late, resident):
+            raise DomainError("notices.ack_too_late", number=late.number)
+        if late is not None and number is not None:
+            raise DomainError("notices.already_acked", number=number)
         if circle is not None and number is None:
             return None
         raise DomainError("notices.nothing_to_ack")
@@ -135,15 +143,47 @@ def acknowledge(
     )
 
 
+def _closed_here(
+    session: Session, now: datetime, resident: Resident, circle: Circle | None, number: int | None
+) -> Notice | None:
+    """The notice a 收到 answers after its deadline: the one numbered, else the newest here
+    closed lately; None where there is none."""
+    closed = (
+        Notice.status == NoticeStatus.SENT,
+        Notice.receipts.is_(True),
+        Notice.deadline_at <= now,
+        Notice.number == number if number is not None else Notice.deadline_at > now - LATE_ANSWERED,
+    )
+    found = _reached_here(session, resident, circle, closed)
+    return found[0] if found else None
+
+
+def _has_acked(session: Session, notice: Notice, resident: Resident) -> bool:
+    query = select(NoticeReceipt.id).where(
+        NoticeReceipt.notice_id == notice.id, NoticeReceipt.resident_id == resident.id
+    )
+    return session.scalar(query) is not None
+
+
 def _open_here(
     session: Session, now: datetime, resident: Resident, circle: Circle | None
 ) -> list[Notice]:
-    """The open notices a 收到 may answer, newest first: in a group, those that reached the
-    group's circle; privately, those that reached a place holding the resident's household."""
+    """The open notices a 收到 may answer, newest first."""
+    return _reached_here(session, resident, circle, _open(now))
+
+
+def _reached_here(
+    session: Session,
+    resident: Resident,
+    circle: Circle | None,
+    conditions: Sequence[ColumnElement[bool]],
+) -> list[Notice]:
+    """Notices meeting `conditions`, newest first: in a group, those that reached the group's
+    circle; privately, those that reached a place holding the resident's household."""
     query = (
         select(Notice)
         .join(NoticeCircle, NoticeCircle.notice_id == Notice.id)
-        .where(*_open(now))
+        .where(*conditions)
         .order_by(Notice.sent_at.desc(), Notice.id.desc())
     )
     if circle is not None:

@@ -226,6 +226,16 @@ def above(session: Session, community: Place, owner: Owner) -> Owner | None:
     return top(session, community)
 
 
+def above_others(
+    session: Session, community: Place, owner: Owner, person: Resident
+) -> Owner | None:
+    """One layer up, past the layers `person` holds; None when nobody else is above them."""
+    higher = above(session, community, owner)
+    while higher is not None and higher.resident is not None and higher.resident.id == person.id:
+        higher = above(session, community, higher)
+    return higher
+
+
 def top(session: Session, community: Place) -> Owner:
     """The community layer: its first secretary."""
     found = secretaries(session, community)

@@ -90,7 +90,9 @@ def escalate(
     request = owned(session, community, number, actor)
     if request.status == RequestStatus.RESOLVED:
         raise DomainError("requests.already_resolved", number=number)
-    higher = chain.above(session, community, chain.Owner(request.layer, request.node, actor))
+    current = chain.Owner(request.layer, request.node, actor)
+    # Passing it to oneself would change nothing: the layers one holds are skipped.
+    higher = chain.above_others(session, community, current, actor)
     if higher is None:
         raise DomainError("requests.top_layer", number=number)
     assign(session, now, settings, request, higher)

@@ -65,8 +65,10 @@ _TOKENS: list[tuple[str, re.Pattern[str]]] = [
     ("one_weekday", re.compile(rf"(?:(下|本|这|這)\s*(?:个|個)?)?{_WEEK}([一二三四五六日天])")),
     ("range", re.compile(r"-|–|—|~|～|至|到|to")),
 ]
+# A sign is read so that a negative count is refused as a count, not taken for a date range.
 _CAPACITY = re.compile(
-    r"^(?:(\d+)\s*(?:人|名|位|个人|個人|people|persons?)|(?:名额|名額|人数|人數|capacity|people)\s*(\d+))$"
+    r"^(?:(-?\d+)\s*(?:人|名|位|个人|個人|people|persons?)"
+    r"|(?:名额|名額|人数|人數|capacity|people)\s*(-?\d+))$"
 )
 _ROLE = re.compile(r"^(?:仅|僅|只限|only)\s*(.+?)$|^(.+?)\s+only$")
 _OPEN_TO_ALL = frozenset({"不限", "不限身份", "所有人", "anyone", "everyone"})
