@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -182,21 +182,33 @@ def _private(user: str, text: str) -> Incoming:
     )
 
 
+def _sqlite_plans(
+    app: App, statements: dict[str, Any], keep: Callable[[str], bool], *, analyze: bool
+) -> list[str]:
+    """SQLite's plan, on one line, of each statement `keep` keeps; with statistics first when
+    `analyze`."""
+    with app.db.engine.connect() as connection:
+        if analyze:
+            connection.exec_driver_sql("ANALYZE")
+        return [
+            " ".join(
+                str(row[-1])
+                for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)
+            )
+            for statement, params in statements.items()
+            if keep(statement)
+        ]
+
+
 def test_the_notices_list_finds_each_notices_replies_by_their_key(sqlite_app: App) -> None:
     """Its figures count a notice's rows in the outbox: by the key, not the whole outbox."""
     driver = build(sqlite_app, buttons=False)
     notices(driver)
     with captured(sqlite_app.db.engine) as statements:
         assert "通知" in driver.one("sec", "通知列表").text
-    with sqlite_app.db.engine.connect() as connection:
-        plans = [
-            " ".join(
-                str(row[-1])
-                for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)
-            )
-            for statement, params in statements.items()
-            if "FROM outbox" in statement and "key" in statement
-        ]
+    plans = _sqlite_plans(
+        sqlite_app, statements, lambda s: "FROM outbox" in s and "key" in s, analyze=False
+    )
     assert plans and all("(key=?)" in plan for plan in plans)
 
 
@@ -211,16 +223,9 @@ def test_households_under_a_place_are_found_by_the_index_on_paths_on_sqlite(
     with captured(sqlite_app.db.engine) as statements:
         assert "通知" in driver.one("sec", "通知列表").text
         assert "回执" in driver.say("sec", "回执 1")[0].text
-    with sqlite_app.db.engine.connect() as connection:
-        connection.exec_driver_sql("ANALYZE")
-        plans = [
-            " ".join(
-                str(row[-1])
-                for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)
-            )
-            for statement, params in statements.items()
-            if "places.path" in statement and "residents" in statement
-        ]
+    plans = _sqlite_plans(
+        sqlite_app, statements, lambda s: "places.path" in s and "residents" in s, analyze=True
+    )
     assert len(plans) >= 3
     assert [plan for plan in plans if "SCAN residents" in plan or "SCAN places" in plan] == []
 
