@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from typing import Any, cast
 from weakref import WeakKeyDictionary
@@ -14,8 +15,8 @@ from bot.queries import Query
 from models import AuditEntry
 
 _COLUMNS = ("at", "action", "actor_id", "target_id", "place_id", "circle_id", "details")
-# Entries are only appended, and name what they concern by id: a plain INSERT, run at once,
-# costs a third of an object the session would carry to its next flush.
+# Entries are only appended, and name what they concern by id: plain INSERTs cost a third of
+# objects the session would carry to its next flush.
 _TABLE = cast(Table, AuditEntry.__table__)
 # Entries written by one statement at most: each count has a statement of its own.
 APPENDED_TOGETHER = 16
@@ -68,21 +69,25 @@ def record(
         return
     transaction = session.get_transaction()
     assert transaction is not None  # connection_of began one
-    _PENDING.setdefault(session, []).append((transaction, entry))
+    with _LOCK:
+        _PENDING.setdefault(session, []).append((transaction, entry))
 
 
 # Entries waiting for their transaction's commit; a commit costs a round trip anyway, and
-# the entries of many events handled together go in one more.
+# the entries of many events handled together go in one more. Sessions of several dispatch
+# threads share it.
 _PENDING: WeakKeyDictionary[Session, list[tuple[SessionTransaction, dict[str, Any]]]] = (
     WeakKeyDictionary()
 )
+_LOCK = threading.Lock()
 
 
 @event.listens_for(Session, "before_commit")
 def write_pending(session: Session) -> None:
     """Write the entries recorded in the session's transaction, before it commits (or before
     anything reads or changes the log)."""
-    pending = _PENDING.pop(session, None)
+    with _LOCK:
+        pending = _PENDING.pop(session, None)
     if not pending:
         return
     _write(connection_of(session), [entry for _, entry in pending])
@@ -98,6 +103,7 @@ def _write(connection: Connection, entries: list[dict[str, Any]]) -> None:
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_rolled_back(session: Session, rolled_back: SessionTransaction) -> None:
     """Entries recorded inside a transaction rolled back are gone with it."""
-    pending = _PENDING.get(session)
-    if pending:
-        pending[:] = [(made, entry) for made, entry in pending if not within(made, rolled_back)]
+    with _LOCK:
+        pending = _PENDING.get(session)
+        if pending:
+            pending[:] = [(made, e) for made, e in pending if not within(made, rolled_back)]
