@@ -379,9 +379,9 @@ class Dispatcher:
         return route
 
     def _picked(self, ctx: Context, text: str) -> Route | None:
-        """The choice a bare number, or a bare 同意 its consent, picks from the menu a group
-        reply offered the sender alone where there are no buttons; else None, for a number or
-        a 同意 in a group is mostly chat."""
+        """The choice a bare number, a bare 同意 its consent or a bare 确认 also its move, picks
+        from the menu a group reply offered the sender alone where there are no buttons; else
+        None, for a number or a 同意 in a group is mostly chat."""
         if self.post_office.of(ctx.incoming.chat.platform).buttons:
             return None
         command = menus.picked(ctx.session, ctx.now, ctx.incoming, text) or menus.agreed(

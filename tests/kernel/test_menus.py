@@ -170,3 +170,29 @@ def test_in_a_group_agreeing_picks_no_choice_but_a_consent(driver: Driver) -> No
     before = driver.snapshot()
     assert driver.say("n1", "同意", "g1") == []
     assert driver.snapshot() == before and driver.household_of("n1") == "305"
+
+
+@pytest.mark.parametrize("typed", ["确认", "確認。", "Confirm"])
+def test_in_a_group_confirming_alone_moves_the_sender_asked_to_confirm(
+    driver: Driver, typed: str
+) -> None:
+    driver.one("n1", "登记 3-2-305 同意", "g1", name="n1")
+    driver.say("n1", "登记 3-1-101", "g1", name="n1")
+    before = driver.snapshot()
+    assert driver.say("r1", typed, "g1") == []
+    assert driver.say("n1", "好的", "g1") == []
+    assert driver.snapshot() == before and driver.household_of("n1") == "305"
+    done = driver.one("n1", typed, "g1", name="n1")
+    assert "已改为" in done.text and "101" in done.text and not done.private
+    assert driver.household_of("n1") == "101"
+    assert driver.say("n1", typed, "g1") == []
+    with session_of(driver.app) as session:
+        assert session.scalars(select(Menu)).all() == []
+
+
+def test_in_a_private_chat_confirming_alone_erases_nothing(driver: Driver) -> None:
+    asked = driver.one("r1", "/forget")
+    assert "1. " in asked.text
+    before = driver.snapshot()
+    assert HINT in driver.one("r1", "确认").text
+    assert driver.snapshot() == before and driver.household_of("r1") is not None

@@ -271,6 +271,30 @@ def test_a_secretary_whose_next_layer_up_is_herself_is_told_she_is_at_the_top(
         assert request.owner is not None and request.owner.display_name == "王书记"
 
 
+def test_a_late_request_a_secretary_took_is_not_handed_back_to_her(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "上报 1 要换灯杆")
+    town.say("wang", "上报 1 得支部出面")
+    town.say("sec", "接单 1")
+    late = _tick(town.app, days=3, minutes=1)
+    assert late == [("sec", "诉求 1 已超时还没办好，请尽快处理。发送「诉求」查看。")]
+    with session_of(town.app) as session:
+        request = session.scalars(select(Request)).one()
+        assert (request.status, request.layer, request.overdue) == (
+            RequestStatus.TAKEN,
+            Layer.BRANCH,
+            True,
+        )
+        assert request.owner is not None and request.owner.display_name == "王书记"
+        assert request.due_at is None
+    assert _steps(town.app, StepKind.ESCALATED) == 2
+    assert _steps(town.app, StepKind.OVERDUE) == 1
+    # Only the weekday overdue list follows.
+    later = _tick(town.app, days=5)
+    assert later and all(chat == "sec" and "超时诉求 1 件" in text for chat, text in later)
+    assert _steps(town.app, StepKind.OVERDUE) == 1
+
+
 def test_a_late_request_passed_up_by_hand_is_not_overdue_at_the_new_layer(
     town: Driver,
 ) -> None:

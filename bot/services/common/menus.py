@@ -1,6 +1,7 @@
 """Numbered menus where there are no buttons: a bare `2` picks the second choice, in a
 private chat or, from a group reply whose choices are its reader's alone, in that group;
-there a bare 同意 accepts the consent such a reply asks for.
+there a bare 同意 accepts the consent such a reply asks for, and a bare 确认 that or the move
+it asks to confirm.
 
 The menu last shown to a person in a chat is remembered for 30 minutes, or until
 they use another command.
@@ -23,6 +24,9 @@ LIFE = timedelta(minutes=30)
 # Words that say yes on their own, and the last word of a command they accept (登记 … 同意).
 _AGREEING = frozenset({"同意", "agree", "确认", "確認", "confirm"})
 _CONSENTS = ("同意", "确认")
+# Words that confirm on their own, and the commands they confirm besides (/move 3-2-302).
+_CONFIRMING = frozenset({"确认", "確認", "confirm"})
+_CONFIRMS = ("/move",)
 
 
 def remember(
@@ -65,13 +69,19 @@ def picked(session: Session, now: datetime, incoming: Incoming, text: str) -> st
 
 def agreed(session: Session, now: datetime, incoming: Incoming, text: str) -> str | None:
     """The consent a bare 同意 (确认, agree) accepts from the sender's live menu here: its one
-    choice that says yes to something (登记 3-2-301 同意); None when it has none."""
-    if folded(without_ending(text)) not in _AGREEING or incoming.user is None:
+    choice that says yes to something (登记 3-2-301 同意), or for 确认 the move it asks to
+    confirm (搬迁 3-2-302); None when it has none."""
+    word = folded(without_ending(text))
+    if word not in _AGREEING or incoming.user is None:
         return None
     menu = _menu(session, incoming.chat.platform, incoming.chat.chat_id, incoming.user.user_id)
     if menu is None or menu.expires_at <= now:
         return None
-    consents = [c for c in menu.commands if c.split()[-1] in _CONSENTS]
+    consents = [
+        c
+        for c in menu.commands
+        if c.split()[-1] in _CONSENTS or (word in _CONFIRMING and c.split()[0] in _CONFIRMS)
+    ]
     return consents[0] if len(consents) == 1 else None
 
 

@@ -227,11 +227,16 @@ def above(session: Session, community: Place, owner: Owner) -> Owner | None:
 
 
 def above_others(
-    session: Session, community: Place, owner: Owner, person: Resident
+    session: Session, community: Place, owner: Owner, person: Resident | None
 ) -> Owner | None:
     """One layer up, past the layers `person` holds; None when nobody else is above them."""
     higher = above(session, community, owner)
-    while higher is not None and higher.resident is not None and higher.resident.id == person.id:
+    while (
+        higher is not None
+        and person is not None
+        and higher.resident is not None
+        and higher.resident.id == person.id
+    ):
         higher = above(session, community, higher)
     return higher
 

@@ -56,10 +56,12 @@ class RequestDeadlines:
         return envelopes
 
     def _late(self, session: Session, now: datetime, request: Request) -> list[Envelope]:
-        """Up one layer; at the community, flagged overdue and the secretaries told once."""
+        """Up past the layers its owner holds; with nobody else above, flagged overdue and the
+        secretaries told once."""
         community = request.community
         current = chain.Owner(request.layer, request.node, request.owner)
-        higher = chain.above(session, community, current)
+        # A secretary who took it below her layer is not handed her own request.
+        higher = chain.above_others(session, community, current, request.owner)
         if higher is None:
             request.due_at, request.overdue = None, True
             step(session, now, request, StepKind.OVERDUE, None)
