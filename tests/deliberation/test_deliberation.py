@@ -688,6 +688,16 @@ def test_help_lists_deliberation_commands_by_role(town: Driver) -> None:
     assert "/hot" in secretary and "/threshold" in secretary
 
 
+def test_an_empty_vote_in_a_private_chat_explains_voting_from_there(town: Driver) -> None:
+    town.one("owner", "发起投票 充电桩 | 同意 | 不同意", "g1")
+    assert "本群进行中" in town.one("r2", "我要投票", "g1").text
+    answer = town.one("r2", "我要投票")
+    assert answer.private and "在群里发「投票 1」" in answer.text, answer.text
+    assert "「投票 2」看第 2 号投票的选项" in answer.text
+    assert "投票 #1" in town.one("r2", "投票 1").text
+    assert counts(town.app, 1) == [0, 0]
+
+
 # Bad input: a clear reply, and nothing changes.
 BAD_INPUT = [
     ("r2", "投票 4 1", "g1", "投票 #4 已经截止了"),
