@@ -349,7 +349,7 @@ def test_danger_told_privately_without_a_keyword_gets_the_emergency_numbers_firs
 @pytest.mark.parametrize(
     ("said", "chat", "text"),
     [
-        ("您好，報修 樓道燈壞了，謝謝", "g1", "樓道燈壞了，謝謝"),
+        ("您好，報修 樓道燈壞了，謝謝", "g1", "樓道燈壞了"),
         ("你好！麻烦您 报修 3号楼电梯坏了", "g1", "3号楼电梯坏了"),
         ("您好，報修 樓道燈壞了", None, "樓道燈壞了"),
         ("你好，报修楼道灯坏了。", None, "楼道灯坏了。"),
