@@ -35,7 +35,9 @@ _NO_QUOTES = str.maketrans("", "", "".join(_PAIRS) + "".join(_PAIRS.values()))
 # Thanks after a command (报名 2，谢谢您了！) is no part of what it reads.
 _APART = " ,，、.。!！~～"
 _THANKS = re.compile(
-    r"[\s,，、.。!！~～]*(?:(?:谢谢|謝謝|多谢|多謝)(?:你|您)?(?:了|啦)?|(?:麻烦|麻煩|辛苦)(?:你|您)?了)$"
+    r"[\s,，、.。!！~～]*(?:(?:谢谢|謝謝|多谢|多謝)(?:你|您)?(?:了|啦)?|(?:麻烦|麻煩|辛苦)(?:你|您)?了"
+    r"|thanks|thank you)$",
+    re.IGNORECASE,
 )
 
 # Words that buttons' commands carry, as typed in traditional Chinese and in English; the
@@ -63,11 +65,13 @@ class Command:
     command that needs only the sender's row (`Context.member`) says `by_row`: their
     identity and resident are then read as one row rather than loaded as objects. A
     command whose arguments end in the sender's own words (a report, a topic, a reply)
-    says `free_text`: punctuation ending them is kept. One whose arguments are all such
-    words says `glued` too: in a private chat its keyword may run straight into them.
-    `phrases` are whole private messages that ask for it alone (帮帮我 for help). One whose
-    keyword is everyday chat (取消, 我不去了) gives `everyday`: whether the words after it
-    make it a command (numbers, nothing); the sender's open dialog reads it first, as chat.
+    says `free_text`: punctuation ending them is kept, and so are thanks, but for a `record`
+    (a report, a topic: thanks there are said to the bot, not words for others to read).
+    One whose arguments are all such words says `glued` too: in a private chat its keyword
+    may run straight into them. `phrases` are whole private messages that ask for it alone
+    (帮帮我 for help). One whose keyword is everyday chat (取消, 我不去了) gives `everyday`:
+    whether the words after it make it a command (numbers, nothing); the sender's open
+    dialog reads it first, as chat.
     """
 
     name: str
@@ -79,6 +83,7 @@ class Command:
     reads: bool = False
     by_row: bool = False
     free_text: bool = False
+    record: bool = False
     glued: bool = False
     phrases: tuple[str, ...] = ()
     everyday: Callable[[str], bool] | None = None
@@ -204,7 +209,8 @@ def _route(command: Command, folded_length: int, text: str, prefixed: bool = Fal
     typed = _typed_after(text, folded_length)
     bare = _bare(typed)
     if command.free_text and bare:
-        return Route(command, typed, prefixed)
+        kept = typed if not command.record or bare == without_ending(typed) else bare
+        return Route(command, kept, prefixed)
     return Route(command, bare.translate(_NO_QUOTES).strip(), prefixed)
 
 

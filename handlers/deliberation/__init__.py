@@ -30,6 +30,7 @@ COMMANDS: list[Command] = [
         "deliberation",
         access.GROUP,
         free_text=True,
+        record=True,
         glued=True,
     ),
     Command(

@@ -40,13 +40,13 @@ def posted_replies(posted: polls.Posted) -> list[Reply | Envelope]:
     ]
 
 
-def vote_request(args: str) -> polls.VoteRequest:
-    """A vote as typed: by numbers, or in words."""
+def vote_request(args: str, usage: str) -> polls.VoteRequest:
+    """A vote as typed: by numbers, or in words; `usage` answers an empty one."""
     text = bounded(args)
     if not text:
-        raise DomainError("deliberation.vote_usage")
+        raise DomainError(usage)
     try:
-        numbers = numbers_in(text, "deliberation.vote_usage")
+        numbers = numbers_in(text, usage)
     except DomainError:
         return _in_words(text)
     if len(numbers) == 1:
@@ -66,7 +66,8 @@ def _in_words(text: str) -> polls.VoteRequest:
 def vote(ctx: Context, args: str) -> Reply:
     """Vote: `投票 1` (option 1 of this circle's open poll), `投票 同意` (the option's words),
     `投票 2 1 3` or `投票 2 同意` (poll 2); privately, `投票 2` offers poll 2's options."""
-    request = vote_request(args)
+    usage = "deliberation.vote_usage" if ctx.is_group else "deliberation.vote_usage_private"
+    request = vote_request(args, usage)
     if not ctx.is_group and request.number is None and request.picks:
         # Without a circle, one number can only name the poll.
         return polls.ballot(ctx.session, where(ctx), ctx.settings.secret, request.picks[0])

@@ -194,7 +194,7 @@ def listing(ctx: Context, args: str) -> Reply:
                 {
                     "number": n.number,
                     "status": n.status,
-                    "text": n.text[:30],
+                    "text": n.text,
                     "at": moment_data(n.at, ctx.zone, ctx.now) if n.at else None,
                     "chats": n.chats,
                     "failed": n.failed,

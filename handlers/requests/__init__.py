@@ -39,6 +39,7 @@ COMMANDS: list[Command] = [
         listed_in="requests",
         menus=access.BOTH,
         free_text=True,
+        record=True,
         glued=True,
     ),
     Command(

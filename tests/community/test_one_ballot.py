@@ -128,14 +128,14 @@ def test_asking_again_tells_the_household_once_and_the_group_once(town: Driver) 
     question = town.one("r5", "登记 3-2-302", "g1", name="r5")
     agree = question.buttons[0][0][0]
     first = town.say("r5", question.tokens[agree], "g1", event=EventKind.PRESS)
-    assert [a.chat for a in first] == ["g1", "r2"] and "已私信告诉他们" in first[0].text
+    assert [a.chat for a in first] == ["g1", "r2"] and "已私聊告诉他们" in first[0].text
     number = re.findall(r"申请号 (\d+)", first[0].text)[0]
     town.say("r5", "/start")
     before = town.snapshot()
     pressed = town.say("r5", question.tokens[agree], "g1", event=EventKind.PRESS)
     assert [(a.chat, a.toast) for a in pressed] == [("g1", True)]
     assert pressed[0].text == (
-        f"您的登记还在等家里人确认（申请号 {number}），已经私信问过他们了，请耐心等待。"
+        f"您的登记还在等家里人确认（申请号 {number}），已经私聊问过他们了，请耐心等待。"
     )
     typed = town.say("r5", "登记 3-2-302 同意", "g1")
     assert [(a.chat, a.private) for a in typed] == [("r5", True)]

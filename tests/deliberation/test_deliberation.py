@@ -480,7 +480,7 @@ def test_a_topic_handled_in_a_group_that_does_not_see_it_is_confirmed_privately(
     town: Driver,
 ) -> None:
     _party_topic(town)
-    noted = "王书记，已记下，详情已私信发给您。"
+    noted = "王书记，已记下，详情已私聊发给您。"
     for typed, chat, shown, told in (
         ("进展 1 下周开会商量", "g2", "已记录议题 #1「支部换届」的进展", ["sec"]),
         ("决议 1 下月选举", "g1", "议题 #1「支部换届」已形成决议：\n下月选举", ["sec"]),
@@ -508,7 +508,7 @@ def test_a_poll_s_settings_changed_in_a_group_it_was_not_put_to_are_told_private
     _party_poll(town)
     answers = town.say("sec", "投票设置 1 截止 5天", "g1")
     assert [(a.chat, a.private) for a in answers] == [("g1", False), ("sec", True)]
-    assert answers[0].text == "王书记，已记下，详情已私信发给您。"
+    assert answers[0].text == "王书记，已记下，详情已私聊发给您。"
     assert answers[1].text.startswith("已修改投票 #1：截止")
     with session_of(town.app) as session:
         assert poll_of(session, 1).closes_at == town.app.clock.now() + timedelta(days=5)
@@ -686,6 +686,16 @@ def test_help_lists_deliberation_commands_by_role(town: Driver) -> None:
     assert "/propose" in resident and "/vote" in resident and "/poll" not in resident
     assert "/poll" in admin and "/decide" in admin and "/hot" not in admin
     assert "/hot" in secretary and "/threshold" in secretary
+
+
+def test_an_empty_vote_in_a_private_chat_explains_voting_from_there(town: Driver) -> None:
+    town.one("owner", "发起投票 充电桩 | 同意 | 不同意", "g1")
+    assert "本群进行中" in town.one("r2", "我要投票", "g1").text
+    answer = town.one("r2", "我要投票")
+    assert answer.private and "在群里发「投票 1」" in answer.text, answer.text
+    assert "「投票 2」看第 2 号投票的选项" in answer.text
+    assert "投票 #1" in town.one("r2", "投票 1").text
+    assert counts(town.app, 1) == [0, 0]
 
 
 # Bad input: a clear reply, and nothing changes.

@@ -314,7 +314,12 @@ def test_quotes_copied_from_a_reply_are_no_part_of_the_command(
         ("评价 1 5分 谢谢您", "rate", "1 5分"),
         ("取消报名 1 麻烦了", "cancel", "1"),
         ("收到，辛苦了", "ack", ""),
-        ("报修 电梯坏了，谢谢", "report", "电梯坏了，谢谢"),
+        ("报修 电梯坏了，谢谢", "report", "电梯坏了"),
+        ("/report The hall light is out. Thanks!", "report", "The hall light is out"),
+        ("提议 周末打扫卫生吧！谢谢您了", "propose", "周末打扫卫生吧"),
+        ("报修 师傅辛苦了", "report", "师傅辛苦了"),
+        ("通知 全部 明天停水，谢谢", "notice", "全部 明天停水，谢谢"),
+        ("回复 3 明天上午来修，麻烦了", "reply", "3 明天上午来修，麻烦了"),
     ],
 )
 def test_thanks_after_a_command_is_no_part_of_what_it_reads(

@@ -158,6 +158,16 @@ def test_template_markup_survives_in_html_and_is_dropped_in_plain_text() -> None
     assert "<b>" not in renderer.render(reply, "zh-Hans", html_mode=False, buttons=True).text
 
 
+@pytest.mark.parametrize("language", ["zh-Hans", "zh-Hant"])
+def test_a_private_chat_is_called_si_liao_in_every_chinese_reply(language: str) -> None:
+    renderer = Renderer(Router(COMMANDS))
+    help_line = renderer.markup("requests.help_line", {"key": "requests"}, language)
+    recorded = renderer.markup("points.recorded_here", {"name": "张"}, language)
+    assert "私聊" in help_line and "私聊" in recorded
+    for path in TEMPLATES_DIR.glob(f"*/{language}.j2"):
+        assert "私信" not in path.read_text("utf-8"), path
+
+
 @pytest.mark.parametrize(
     ("language", "typed"),
     [

@@ -285,6 +285,16 @@ def test_free_text_keeps_the_punctuation_that_ends_it(driver: Driver) -> None:
     assert driver.snapshot() == before
 
 
+def test_thanks_ending_a_report_or_topic_are_not_stored_with_it(driver: Driver) -> None:
+    driver.say("r1", "您好，報修 樓道燈壞了，謝謝", "g1")
+    driver.say("r1", "反映 电梯又坏了！麻烦了", "g1")
+    driver.say("r1", "提议 周末打扫卫生吧，辛苦了", "g1")
+    assert _requests(driver) == ["樓道燈壞了", "电梯又坏了"]
+    assert _topics(driver) == ["周末打扫卫生吧"]
+    mine = driver.one("r1", "诉求").text
+    assert "樓道燈壞了（" in mine and "謝謝" not in mine, mine
+
+
 def test_common_words_reach_their_commands(driver: Driver) -> None:
     driver.say("owner", SHIFT, "g1")
     driver.say("r2", "报名 1", "g1")

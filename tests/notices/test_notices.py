@@ -311,6 +311,21 @@ def test_a_scheduled_notice_goes_once_at_its_time_and_can_be_cancelled(app: App)
     assert sorted(line[:2] for line in lines if line[:1].isdigit()) == ["1.", "2.", "3."]
 
 
+def test_a_long_notice_is_cut_the_same_way_with_an_ellipsis_in_receipts_and_the_list(
+    app: App,
+) -> None:
+    driver = build(app)
+    text = "明天上午九点到十二点三号楼和四号楼停水，请大家提前储水，给您添麻烦了，谢谢配合"
+    _send(driver, f"通知 全部 | {text} | 回执")
+    cut = text[:29] + "…"
+    figures = driver.say("sec", "回执 1")[0].text
+    listing = driver.one("sec", "通知列表").text
+    assert cut in figures.splitlines(), figures
+    assert listing.splitlines()[1].endswith("] " + cut), listing
+    with session_of(app) as session:
+        assert session.scalar(select(Notice.text)) == text
+
+
 def test_at_the_deadline_building_heads_get_their_silent_households_privately(app: App) -> None:
     driver = build(app)
     driver.grant("bh", "楼长", "红旗里社区/1号院/3号楼")

@@ -167,7 +167,7 @@ def test_a_deduction_typed_in_a_group_is_told_privately(app: App) -> None:
     assert "r2 加 5 分（巡逻）" in awarded[0].text
     told = driver.say("sec", "加分 @r2 -3 值班迟到早退", "g1")
     group = [s for s in told if not s.private]
-    assert [s.text for s in group] == ["王书记，已记下，详情已私信发给您。"]
+    assert [s.text for s in group] == ["王书记，已记下，详情已私聊发给您。"]
     private = {s.chat: s.text for s in told if s.private}
     assert private == {
         "sec": "已给 r2 扣 3 分（调整：值班迟到早退）。",
@@ -181,7 +181,7 @@ def test_an_award_to_someone_off_the_boards_is_not_praised_in_the_group(app: App
     set_rules(driver)
     driver.say("r2", "积分榜 不显示我")
     told = driver.say("sec", "加分 @r2 5 巡逻", "g1")
-    assert [s.text for s in told if not s.private] == ["王书记，已记下，详情已私信发给您。"]
+    assert [s.text for s in told if not s.private] == ["王书记，已记下，详情已私聊发给您。"]
     private = {s.chat: s.text for s in told if s.private}
     assert private["sec"] == "已给 r2 加 5 分（巡逻）。" and "r2" in private
     assert balances(app) == [(5, 5)]
@@ -204,7 +204,7 @@ def test_recycling_by_address_in_a_group_names_nobody_there(app: App) -> None:
     driver = build(app)
     set_rules(driver)
     told = driver.say("r3", "回收 3-2-302 电池", "g1")
-    assert [s.text for s in told if not s.private] == ["r3，已记下，详情已私信发给您。"]
+    assert [s.text for s in told if not s.private] == ["r3，已记下，详情已私聊发给您。"]
     assert [(s.chat, s.text) for s in told if s.private] == [
         ("r3", "已记录：r2 交来电池，得 2 分。谢谢！")
     ]

@@ -373,7 +373,7 @@ def test_danger_told_privately_without_a_keyword_gets_the_emergency_numbers_firs
 @pytest.mark.parametrize(
     ("said", "chat", "text"),
     [
-        ("您好，報修 樓道燈壞了，謝謝", "g1", "樓道燈壞了，謝謝"),
+        ("您好，報修 樓道燈壞了，謝謝", "g1", "樓道燈壞了"),
         ("你好！麻烦您 报修 3号楼电梯坏了", "g1", "3号楼电梯坏了"),
         ("您好，報修 樓道燈壞了", None, "樓道燈壞了"),
         ("你好，报修楼道灯坏了。", None, "楼道灯坏了。"),
@@ -590,7 +590,7 @@ def test_a_report_made_before_a_private_chat_is_never_asked_for_again(app: App) 
         for _, e in place.recorder.sent
     ]
     assert all(e.target.chat_id == GROUP for _, e in place.recorder.sent)
-    assert "已受理（编号 1）" in texts[0] and "私信发给您" not in texts[0]
+    assert "已受理（编号 1）" in texts[0] and "私聊发给您" not in texts[0]
     assert "私聊我" in texts[1] and "再发一次" not in texts[1]
     # A command that only reads is safe to send again, and says so.
     place.recorder.sent.clear()

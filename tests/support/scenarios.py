@@ -759,6 +759,7 @@ RARER_VOTES: list[Line] = [
     ("owner", "决议 {topic} 修好 | 负责 @r2 | 期限 3天", "g1"),
     ("n15", "登记 3-2-320 同意", "g5"),
     ("n15", "投票 {poll} 1", "g5"),
+    ("r2", "我要投票", None),
 ]
 RARER_SHIFTS: list[Line] = [
     ("owner", "排班 一人岗 | 明天 08:00-10:00 | 1人 | 不候补", "g1"),
