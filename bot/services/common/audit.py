@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 from typing import Any, cast
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Table, bindparam, event, insert
 from sqlalchemy.orm import Session, SessionTransaction
@@ -70,15 +69,13 @@ def record(
     transaction = session.get_transaction()
     assert transaction is not None  # connection_of began one
     with _LOCK:
-        _PENDING.setdefault(session, []).append((transaction, entry))
+        _PENDING.setdefault(session.hash_key, []).append((transaction, entry))
 
 
-# Entries waiting for their transaction's commit; a commit costs a round trip anyway, and
-# the entries of many events handled together go in one more. Sessions of several dispatch
-# threads share it.
-_PENDING: WeakKeyDictionary[Session, list[tuple[SessionTransaction, dict[str, Any]]]] = (
-    WeakKeyDictionary()
-)
+# Entries waiting for their transaction's commit, by session; a commit costs a round trip
+# anyway, and the entries of many events handled together go in one more. Sessions of
+# several dispatch threads share it.
+_PENDING: dict[int, list[tuple[SessionTransaction, dict[str, Any]]]] = {}
 _LOCK = threading.Lock()
 
 
@@ -87,7 +84,7 @@ def write_pending(session: Session) -> None:
     """Write the entries recorded in the session's transaction, before it commits (or before
     anything reads or changes the log)."""
     with _LOCK:
-        pending = _PENDING.pop(session, None)
+        pending = _PENDING.pop(session.hash_key, None)
     if not pending:
         return
     _write(connection_of(session), [entry for _, entry in pending])
@@ -104,6 +101,14 @@ def _write(connection: Connection, entries: list[dict[str, Any]]) -> None:
 def _forget_rolled_back(session: Session, rolled_back: SessionTransaction) -> None:
     """Entries recorded inside a transaction rolled back are gone with it."""
     with _LOCK:
-        pending = _PENDING.get(session)
+        pending = _PENDING.get(session.hash_key)
         if pending:
             pending[:] = [(made, e) for made, e in pending if not within(made, rolled_back)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_ended(session: Session, ended: SessionTransaction) -> None:
+    """Nothing waits past the end of its session's outermost transaction."""
+    if ended.parent is None:
+        with _LOCK:
+            _PENDING.pop(session.hash_key, None)
