@@ -57,10 +57,10 @@ def picked(session: Session, now: datetime, incoming: Incoming, text: str) -> st
     A number the menu does not have is refused with the range it has.
     """
     number = as_number(without_ending(text.strip()))
-    if number is None or incoming.user is None:
+    if number is None:
         return None
-    menu = _menu(session, incoming.chat.platform, incoming.chat.chat_id, incoming.user.user_id)
-    if menu is None or menu.expires_at <= now:
+    menu = _live(session, now, incoming)
+    if menu is None:
         return None
     if not 1 <= number <= len(menu.commands):
         raise DomainError("core.no_such_choice", number=number, count=len(menu.commands))
@@ -72,10 +72,8 @@ def agreed(session: Session, now: datetime, incoming: Incoming, text: str) -> st
     choice that says yes to something (登记 3-2-301 同意), or for 确认 the move it asks to
     confirm (搬迁 3-2-302); None when it has none."""
     word = folded(without_ending(text))
-    if word not in _AGREEING or incoming.user is None:
-        return None
-    menu = _menu(session, incoming.chat.platform, incoming.chat.chat_id, incoming.user.user_id)
-    if menu is None or menu.expires_at <= now:
+    menu = _live(session, now, incoming) if word in _AGREEING else None
+    if menu is None:
         return None
     consents = [
         c
@@ -99,6 +97,14 @@ _MENU = select(Menu).where(
     Menu.chat_id == bindparam("chat_id"),
     Menu.user_id == bindparam("user_id"),
 )
+
+
+def _live(session: Session, now: datetime, incoming: Incoming) -> Menu | None:
+    """The sender's menu in this chat, unless it has expired."""
+    if incoming.user is None:
+        return None
+    menu = _menu(session, incoming.chat.platform, incoming.chat.chat_id, incoming.user.user_id)
+    return menu if menu is not None and menu.expires_at > now else None
 
 
 def _menu(session: Session, platform: str, chat_id: str, user_id: str) -> Menu | None:
