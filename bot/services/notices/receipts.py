@@ -106,14 +106,7 @@ def acknowledge(
     """Record a 收到 to notice `number`, or else to the newest open notice here this resident
     has not acknowledged; None where a group has no open notice, for then 收到 is only chat."""
     here = _open_here(session, now, resident, circle)
-    done = set(
-        session.scalars(
-            select(NoticeReceipt.notice_id).where(
-                NoticeReceipt.resident_id == resident.id,
-                NoticeReceipt.notice_id.in_([n.id for n in here]),
-            )
-        )
-    )
+    done = _acked_by(session, resident, here)
     waiting = [n for n in here if n.id not in done]
     if number is not None:
         here = [n for n in here if n.number == number]
@@ -122,7 +115,7 @@ def acknowledge(
         here = waiting[:1]
     if not here:
         late = _closed_here(session, now, resident, circle, number)
-        if late is not None and not _has_acked(session, late, resident):
+        if late is not None and late.id not in _acked_by(session, resident, [late]):
             raise DomainError("notices.ack_too_late", number=late.number)
         if late is not None and number is not None:
             raise DomainError("notices.already_acked", number=number)
@@ -158,11 +151,13 @@ def _closed_here(
     return found[0] if found else None
 
 
-def _has_acked(session: Session, notice: Notice, resident: Resident) -> bool:
-    query = select(NoticeReceipt.id).where(
-        NoticeReceipt.notice_id == notice.id, NoticeReceipt.resident_id == resident.id
+def _acked_by(session: Session, resident: Resident, notices: Sequence[Notice]) -> set[int]:
+    """The ids of those of `notices` the resident acknowledged."""
+    query = select(NoticeReceipt.notice_id).where(
+        NoticeReceipt.resident_id == resident.id,
+        NoticeReceipt.notice_id.in_([n.id for n in notices]),
     )
-    return session.scalar(query) is not None
+    return set(session.scalars(query))
 
 
 def _open_here(
@@ -233,9 +228,7 @@ def _view(session: Session, notice: Notice, areas: list[Place]) -> ReceiptView |
     if not covered:
         return None
     acked = _acked_households(session, notice)
-    places = [place.path for _, place in covered.values()]
-    query = registered_under(select(Place.id, Place.path), places).order_by(Place.path)
-    homes = {row.id: row.path for row in session.execute(query.distinct())}
+    homes = _registered_homes(session, [place.path for _, place in covered.values()])
     figures: list[CircleFigures] = []
     for title, place in covered.values():
         inside = {i for i, path in homes.items() if path.startswith(place.path)}
@@ -248,6 +241,15 @@ def _view(session: Session, notice: Notice, areas: list[Place]) -> ReceiptView |
         _silent(session, silent),
         notice.deadline_at,
     )
+
+
+def _registered_homes(session: Session, paths: list[str]) -> dict[int, str]:
+    """The path of each household under `paths` where someone is registered, by id, in the
+    order of their paths: read as rows, for a notice reaches thousands."""
+    if not paths:
+        return {}
+    query = registered_under(select(Place.id, Place.path), paths).order_by(Place.path)
+    return {row.id: row.path for row in session.execute(query.distinct())}
 
 
 def _silent(session: Session, paths: list[str]) -> Silent:
@@ -357,10 +359,7 @@ class NoticeDeadlines:
     def _lists(self, session: Session, notice: Notice) -> list[Envelope]:
         acked = _acked_households(session, notice)
         reached = [row.path for row in rows(session, _REACHED_PLACES, {"notice": notice.id})]
-        homes: dict[int, str] = {}
-        if reached:
-            query = registered_under(select(Place.id, Place.path), reached).order_by(Place.path)
-            homes = {row.id: row.path for row in session.execute(query.distinct())}
+        homes = _registered_homes(session, reached)
         silent = [path for i, path in homes.items() if i not in acked]
         by_building: dict[int, list[str]] = defaultdict(list)
         enclosing = enclosing_ids(session, silent, PlaceKind.BUILDING)
