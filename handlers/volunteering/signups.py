@@ -17,7 +17,7 @@ from bot.services.volunteering.shift_spec import parse_day
 from bot.services.volunteering.signups import Refused
 from handlers.access import actor_of, community_here
 from handlers.volunteering.common import bounded, duty, refusal, shift_numbers
-from models import Place, SignUpStatus
+from models import SignUpStatus
 
 MAX_SIGNUPS = 10
 
@@ -135,7 +135,8 @@ def _joined(ctx: Context, days: int, joined: signups.Joined) -> list[Reply]:
 def cancel(ctx: Context, args: str) -> list[Reply | Envelope]:
     """Withdraw from shifts (`取消报名 12`), before their cutoff; the waitlists move up."""
     numbers = shift_numbers(bounded(args), "volunteering.cancel_usage", MAX_SIGNUPS)
-    return _withdraw(ctx, community_here(ctx), numbers)
+    done = signups.withdraw_from(ctx.session, duty(ctx), ctx.resident, community_here(ctx), numbers)
+    return _withdrawn_replies(ctx, done)
 
 
 def numbers_alone(words: str) -> bool:
@@ -156,19 +157,17 @@ def not_going(ctx: Context, args: str) -> list[Reply | Envelope]:
     # What a group without a circle says is its own chat.
     if ctx.is_group and ctx.circle is None:
         return []
-    community = community_here(ctx)
-    mine = volunteering.withdrawable(ctx.session, ctx.now, ctx.resident, community, ctx.circle)
-    if len(mine) == 1:
-        return _withdraw(ctx, community, [mine[0][0].shift.number])
-    if not mine:
+    went = signups.not_going(ctx.session, duty(ctx), ctx.resident, community_here(ctx), ctx.circle)
+    if went.withdrew is not None:
+        return _withdrawn_replies(ctx, went.withdrew)
+    if not went.choices:
         return [] if ctx.is_group else [_mine(ctx)]
-    shown = [shift_data(view, ctx.zone) | {"status": s.status.value} for view, s in mine]
+    shown = [shift_data(view, ctx.zone) | {"status": s.status.value} for view, s in went.choices]
     data = {"name": ctx.resident.display_name, "shifts": shown}
     return [Reply("volunteering.which_to_withdraw", data)]
 
 
-def _withdraw(ctx: Context, community: Place, numbers: list[int]) -> list[Reply | Envelope]:
-    done = signups.withdraw_from(ctx.session, duty(ctx), ctx.resident, community, numbers)
+def _withdrawn_replies(ctx: Context, done: signups.WithdrewFrom) -> list[Reply | Envelope]:
     replies: list[Reply | Envelope] = [
         refusal(outcome) if isinstance(outcome, Refused) else _withdrawn(ctx, outcome)
         for outcome in done.outcomes

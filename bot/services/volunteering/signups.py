@@ -41,6 +41,7 @@ from bot.services.volunteering.shifts import (
     ACTIVE,
     HOLDING,
     ORGANISERS_ONLY,
+    ShiftView,
     Who,
     counts,
     find_shift,
@@ -50,8 +51,9 @@ from bot.services.volunteering.shifts import (
     someone_on,
     taken,
     waitlist,
+    withdrawable,
 )
-from models import Place, Resident, Shift, ShiftStatus, SignUp, SignUpStatus
+from models import Circle, Place, Resident, Shift, ShiftStatus, SignUp, SignUpStatus
 
 Done = TypeVar("Done")
 
@@ -259,6 +261,27 @@ def withdraw_from(
         *rosters(session, duty, shifts, create=True),
     ]
     return WithdrewFrom(outcomes, notices)
+
+
+@dataclass(frozen=True)
+class NotGoing:
+    """What `我不去了` did: the withdrawal from one's only shift here, or else the shifts one
+    signed up for here to choose from (none, or several)."""
+
+    withdrew: WithdrewFrom | None
+    choices: list[tuple[ShiftView, SignUp]]
+
+
+def not_going(
+    session: Session, duty: Duty, resident: Resident, community: Place, circle: Circle | None
+) -> NotGoing:
+    """Withdraw from the one shift of the circle (of the community, if none) the resident
+    signed up for and that has not started; with several, nothing is chosen for them."""
+    mine = withdrawable(session, duty.now, resident, community, circle)
+    if len(mine) != 1:
+        return NotGoing(None, mine)
+    number = mine[0][0].shift.number
+    return NotGoing(withdraw_from(session, duty, resident, community, [number]), [])
 
 
 @dataclass(frozen=True)
