@@ -7,7 +7,6 @@ from dataclasses import asdict
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Envelope, Reply
-from bot.services.common.access import is_points_admin
 from bot.services.common.arguments import bounded, number_and_rest, words_in
 from bot.services.common.outreach import to_person
 from bot.services.common.when import moment_data
@@ -88,26 +87,21 @@ def redeem(ctx: Context, args: str) -> Reply:
 def redemptions(ctx: Context, args: str) -> Reply:
     """兑换单: pending redemptions for a points admin; anyone else's own, as `我的兑换`."""
     words_in(args, 0, MAX_ARGUMENT)
-    community = community_here(ctx)
-    if not is_points_admin(ctx.session, ctx.resident.id, community):
-        return mine(ctx, args)
-    rows = shop.pending(ctx.session, ctx.resident, community)
-    return Reply(
-        "points.redemptions",
-        {"redemptions": [redemption_data(ctx, r) for r in rows]},
-        audience=Audience.PRIVATE,
-    )
+    return _listed(ctx, shop.listed(ctx.session, ctx.resident, community_here(ctx)))
 
 
 def mine(ctx: Context, args: str) -> Reply:
     """My own redemptions and whether they were handed over, newest first, privately."""
     words_in(args, 0, MAX_ARGUMENT)
-    rows, more = shop.own(ctx.session, ctx.resident)
-    return Reply(
-        "points.my_redemptions",
-        {"redemptions": [redemption_data(ctx, r) for r in rows], "more": more},
-        audience=Audience.PRIVATE,
-    )
+    return _listed(ctx, shop.own(ctx.session, ctx.resident))
+
+
+def _listed(ctx: Context, listed: shop.Listed) -> Reply:
+    shown = [redemption_data(ctx, r) for r in listed.lines]
+    if listed.own:
+        data: dict[str, object] = {"redemptions": shown, "more": listed.more}
+        return Reply("points.my_redemptions", data, audience=Audience.PRIVATE)
+    return Reply("points.redemptions", {"redemptions": shown}, audience=Audience.PRIVATE)
 
 
 def _told(ctx: Context, decided: shop.Decided, answer: str, notice: str) -> list[Reply | Envelope]:

@@ -333,10 +333,21 @@ def redeem(
     return _redemption_line(row)
 
 
-def pending(session: Session, actor: Resident, community: Place) -> list[RedemptionLine]:
-    """The community's redemptions waiting for a handover, oldest first, for points admins."""
-    if not access.is_points_admin(session, actor.id, community):
-        raise DomainError("points.admins_only")
+@dataclass(frozen=True)
+class Listed:
+    """兑换单 as its viewer sees it: for a points admin, the community's redemptions waiting
+    for a handover, oldest first; for anyone else (`own`), their own, newest first, and
+    whether there are more than listed."""
+
+    lines: list[RedemptionLine]
+    own: bool
+    more: bool = False
+
+
+def listed(session: Session, viewer: Resident, community: Place) -> Listed:
+    """The redemptions 兑换单 shows `viewer` (see Listed)."""
+    if not access.is_points_admin(session, viewer.id, community):
+        return own(session, viewer)
     rows = session.scalars(
         select(PointsRedemption)
         .where(
@@ -346,10 +357,10 @@ def pending(session: Session, actor: Resident, community: Place) -> list[Redempt
         .order_by(PointsRedemption.number)
         .limit(MAX_LISTED)
     )
-    return [_redemption_line(row) for row in rows]
+    return Listed([_redemption_line(row) for row in rows], own=False)
 
 
-def own(session: Session, member: Resident) -> tuple[list[RedemptionLine], bool]:
+def own(session: Session, member: Resident) -> Listed:
     """The member's own redemptions, newest first, and whether there are more than listed."""
     rows = session.scalars(
         select(PointsRedemption)
@@ -357,7 +368,7 @@ def own(session: Session, member: Resident) -> tuple[list[RedemptionLine], bool]
         .order_by(PointsRedemption.requested_at.desc(), PointsRedemption.id.desc())
         .limit(MY_LISTED + 1)
     ).all()
-    return [_redemption_line(row) for row in rows[:MY_LISTED]], len(rows) > MY_LISTED
+    return Listed([_redemption_line(row) for row in rows[:MY_LISTED]], True, len(rows) > MY_LISTED)
 
 
 def _decide(
