@@ -71,7 +71,8 @@ class Command:
     may run straight into them. `phrases` are whole private messages that ask for it alone
     (帮帮我 for help). One whose keyword is everyday chat (取消, 我不去了) gives `everyday`:
     whether the words after it make it a command (numbers, nothing); the sender's open
-    dialog reads it first, as chat.
+    dialog reads it first, as chat. `sentence` matches a whole message that asks for it in
+    words of its own (我投同意): its first group is what the command reads.
     """
 
     name: str
@@ -87,6 +88,7 @@ class Command:
     glued: bool = False
     phrases: tuple[str, ...] = ()
     everyday: Callable[[str], bool] | None = None
+    sentence: re.Pattern[str] | None = None
 
     @property
     def help_key(self) -> str:
@@ -114,6 +116,7 @@ class Router:
         # Longest keyword first, so 取消报名 wins over 取消.
         self._keywords = sorted(pairs, key=lambda pair: -len(pair[0]))
         self._phrases = {normalise(p): c for c in self.commands for p in c.phrases}
+        self._sentences = [c for c in self.commands if c.sentence is not None]
 
     def command(self, name: str) -> Command | None:
         """The command with this slash name."""
@@ -143,8 +146,16 @@ class Router:
         if matched is None and looking is not None:
             matched = self._keyword(cleaned, looking.end(), reading=True)
         if matched is None:
-            return None
+            return self._sentence(cleaned)
         return _route(*matched, text, prefixed=True)
+
+    def _sentence(self, cleaned: str) -> Route | None:
+        """The command a whole sentence asks for, with the words it names (see Command)."""
+        for command in self._sentences:
+            said = command.sentence.fullmatch(cleaned) if command.sentence else None
+            if said is not None:
+                return Route(command, said.group(1), prefixed=True)
+        return None
 
     def named(self, text: str) -> Route | None:
         """The command whose English name `text` opens with, typed without the slash: `help`;

@@ -53,7 +53,14 @@ COMMANDS: list[Command] = [
         access.GROUP,
         free_text=True,
     ),
-    Command("vote", ("投票", "投票"), polls.vote, listed_in="deliberation", menus=access.BOTH),
+    Command(
+        "vote",
+        ("投票", "投票"),
+        polls.vote,
+        listed_in="deliberation",
+        menus=access.BOTH,
+        sentence=polls.VOTE_SAID,
+    ),
     Command(
         "result",
         ("结果", "結果", "投票结果", "投票結果"),

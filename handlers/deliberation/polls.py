@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.context import Context
@@ -13,6 +14,15 @@ from bot.services.deliberation import polls
 from bot.services.deliberation.poll_spec import PollSpec, parse_poll, parse_settings
 from handlers.deliberation.parsing import at_most_one_number, bounded, when_shown, where
 from handlers.deliberation.replies import refused, told
+
+# The option words a vote may be said with (不同意 tried before 同意).
+_SAID_OPTIONS = sorted(
+    (word for words in polls.YES_NO_WORDS.values() for word in words if not word.isascii()),
+    key=len,
+    reverse=True,
+)
+# A vote said as people say it: 我投同意, 投反对票, 我投1.
+VOTE_SAID = re.compile(rf"我?(?:投|选|選)(?:个|個)?({'|'.join(_SAID_OPTIONS)}|\d{{1,2}})票?")
 
 
 def poll(ctx: Context, args: str) -> list[Reply | Envelope]:

@@ -312,6 +312,24 @@ def test_a_poll_number_then_words_fitting_several_options_or_none_asks_which(
     assert town.snapshot() == before
 
 
+def test_a_vote_said_as_people_say_it_counts(town: Driver) -> None:
+    town.one("owner", "发起投票 装充电桩吗 | 表决", "g1")
+    assert "已投票（#1）：同意" in town.one("r2", "我投同意", "g1").text
+    assert "已投票（#1）：反对" in town.one("r3", "投反对票。", "g1").text
+    assert "已投票（#1）：弃权" in town.one("r4", "我投棄權", "g1").text
+    assert counts(town.app, 1) == [1, 1, 1]
+    before = town.snapshot()
+    assert town.say("r2", "我投资了一家店", "g1") == []
+    assert town.snapshot() == before
+
+
+def test_a_choice_labelled_agree_or_disagree_is_named_by_the_yes_no_words(town: Driver) -> None:
+    town.one("owner", "发起投票 停车位划线 | 同意 | 不同意", "g1")
+    assert "已投票（#1）：不同意" in town.one("r2", "投票 反对", "g1").text
+    assert "已投票（#1）：同意" in town.one("r3", "我投赞成票", "g1").text
+    assert counts(town.app, 1) == [1, 1]
+
+
 def _outsider_in_g1(town: Driver) -> Sent:
     """r8 lives in 2号院 and joins 1号院's chat; g1 opens a poll; its message is returned."""
     register(town, "r8", "1-1-101", chat="g2")

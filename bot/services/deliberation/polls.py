@@ -425,13 +425,17 @@ def _option_names(poll: Poll, option: PollOption) -> list[str]:
     elif poll.kind == PollKind.RATING:
         names = [f"{option.label}分"]
     else:
-        names = [option.label]
+        # A choice labelled 同意 or 不同意 is also named by the words of a yes/no poll (反对).
+        names = [option.label, *_ALIKE.get(_squeezed(option.label), ())]
     return [_squeezed(name) for name in names]
 
 
 def _squeezed(text: str) -> str:
     """Folded and without spaces: how option names are compared, 东门 充电桩 as 东门充电桩."""
     return "".join(simplified(folded(text)).split())
+
+
+_ALIKE = {_squeezed(word): words for words in YES_NO_WORDS.values() for word in words}
 
 
 def option_named(poll: Poll, words: str) -> int:
