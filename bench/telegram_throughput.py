@@ -106,12 +106,19 @@ def join_updates(count: int) -> list[Raw]:
     chats = [group(-5000 - n, g.title) for n, g in enumerate(groups())]
     return [
         message_update(
-            user(20_000 + n, f"新邻居{n}"),
-            f"/join {n // 10 % BUILDINGS + 1}-{n // 60 % UNITS + 1}-{10_000 + n} 同意",
-            chats[n % len(chats)],
+            user(20_000 + n, f"新邻居{n}"), f"/join {_empty_room(n)} 同意", chats[n % len(chats)]
         )
         for n in range(count)
     ]
+
+
+def _empty_room(n: int) -> str:
+    """Registration `n`'s building-unit-room: doors 11 to 30, which the seeded residents
+    (doors 1 to 10) never take."""
+    rest, door = divmod(n, 20)
+    rest, building = divmod(rest, BUILDINGS)
+    floor, unit = divmod(rest, UNITS)
+    return f"{building + 1}-{unit + 1}-{floor + 1}{door + 11}"
 
 
 async def measure(

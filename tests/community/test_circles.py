@@ -246,6 +246,23 @@ def test_addresses_outside_the_circle_are_refused(grid: App, address: str, key: 
     assert refused.value.key == key
 
 
+@pytest.mark.parametrize("room", ["9999", "0", "300", "10001", "331", "0A"])
+def test_a_room_no_flat_could_have_is_refused_where_rooms_are_not_listed(
+    grid: App, room: str
+) -> None:
+    owner, resident = _people(grid, "owner", "r")
+    circle = _bind(grid, owner, "g1", "1号院")
+    with pytest.raises(DomainError, match=r"grid\.unlikely_room"):
+        _join(grid, resident, circle, f"3-2-{room}")
+
+
+@pytest.mark.parametrize("room", ["12", "101", "330", "1502A", "9901"])
+def test_rooms_a_flat_or_a_bungalow_could_have_are_registered(grid: App, room: str) -> None:
+    owner, resident = _people(grid, "owner", "r")
+    circle = _bind(grid, owner, "g1", "1号院")
+    assert _join(grid, resident, circle, f"3-2-{room}") == JoinOutcome.REGISTERED
+
+
 @pytest.mark.parametrize("twin", ["3栋", "3号楼/2号单元"])
 def test_a_number_two_buildings_or_units_share_is_not_guessed(grid: App, twin: str) -> None:
     with grid.db.transaction() as session:

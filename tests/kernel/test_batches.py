@@ -191,7 +191,7 @@ def test_events_that_come_while_the_thread_is_busy_wait_and_go_together(
 ) -> None:
     gate = threading.Event()
     sizes = _batched(town.app, monkeypatch, gate)
-    rooms = [str(320 + n) for n in range(MAX_BATCH + 3)]
+    rooms = [str(501 + n) for n in range(MAX_BATCH + 3)]
     batches = Batches(town.app.dispatcher, 1)
 
     async def scenario() -> list[list[Envelope]]:
@@ -222,7 +222,7 @@ def test_with_no_threads_the_events_of_one_loop_turn_go_together_on_the_loop(
         return handle_batch(batch)
 
     monkeypatch.setattr(town.app.dispatcher, "handle_batch", noted)
-    rooms = [str(330 + n) for n in range(MAX_BATCH + 2)]
+    rooms = [str(601 + n) for n in range(MAX_BATCH + 2)]
     batches = Batches(town.app.dispatcher, 0)
 
     async def scenario() -> list[list[Envelope]]:
@@ -254,14 +254,14 @@ def test_with_no_threads_a_failed_batch_fails_only_its_own_events(
     batches = Batches(town.app.dispatcher, 0)
 
     async def scenario() -> tuple[object, list[Envelope]]:
-        first, later = _joins(town, "341", "342")
+        first, later = _joins(town, "321", "322")
         (failed,) = await asyncio.gather(batches.handle(first, None, False), return_exceptions=True)
         return failed, await asyncio.wait_for(batches.handle(later, None, False), 30)
 
     failed, envelopes = asyncio.run(scenario())
     assert isinstance(failed, RuntimeError) and calls == [1, 1]
     (sent,) = town.received(envelopes)
-    assert "登记好了" in sent.text and _household(town.app, "n341") is None
+    assert "登记好了" in sent.text and _household(town.app, "n321") is None
 
 
 def _audit_inserts(app: App) -> tuple[list[str], Any]:

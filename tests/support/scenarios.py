@@ -62,6 +62,7 @@ COMMUNITY: list[Line] = [
     ("n2", "提议 修路灯", "g1"),
     ("r1", "拒绝入户 1", None),
     ("n3", "登记 9-9-999 同意", "g1"),
+    ("n3", "登记 3-2-9999 同意", "g1"),
     ("n3", "登记 天上人间", "g1"),
     ("r3", "登记 3-1-101 同意", "g1"),
     ("r3", "搬迁 3-1-101", "g1"),
@@ -590,7 +591,7 @@ def notices(driver: Driver) -> None:
     play(driver, [("r3", "收到", "g1")])
     play_newest(driver, NOTICES_GUIDED)
     # More silent households than are named one by one: counted per building.
-    for room in range(101, 132):
+    for room in [f"{floor}{door:02d}" for floor in (1, 2) for door in range(1, 17)]:
         driver.say(f"crowd{room}", f"登记 3-2-{room} 同意", "g1")
     play_newest(driver, [("sec", "回执 {notice}", None)])
 

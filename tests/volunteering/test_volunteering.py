@@ -337,7 +337,12 @@ def test_fifty_residents_racing_for_the_last_place_fill_exactly_the_capacity(
         for n, user in enumerate(racers):
             someone = ensure_identity(session, PLATFORM, user, user, app.clock.now()).resident
             circles.register(
-                session, app.clock.now(), someone, home, f"3-1-{500 + n}", consent=True
+                session,
+                app.clock.now(),
+                someone,
+                home,
+                f"3-1-{501 + n // 25 * 100 + n % 25}",
+                consent=True,
             )
     start = threading.Barrier(len(racers))
     outcomes: list[str] = []

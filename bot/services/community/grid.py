@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +48,10 @@ LEVELS: tuple[PlaceKind, ...] = (
 MAX_NAME = 100
 # Building, unit and room numbers as residents write them: 3, 2, 1502A.
 MAX_ADDRESS_PART = 6
+# The highest floor and door on a floor a room not listed by the operator may have: 9999
+# is a typing slip, not a flat.
+MAX_FLOOR = 99
+MAX_DOOR = 30
 # Place numbers are stored as 32-bit integers; longer numbers are not addresses.
 _MAX_NUMBER_DIGITS = 9
 _NUMBER = re.compile(r"\d+")
@@ -504,7 +509,20 @@ def locate_household(session: Session, within: Place, address: Address) -> House
     )
     if room is None and found:
         raise DomainError("grid.no_such_room", address=str(address))
+    if room is None and not likely_room(address.room):
+        raise DomainError("grid.unlikely_room", address=str(address))
     return HouseholdSpot(holder, address.room, room, verified_only)
+
+
+def likely_room(room: str) -> bool:
+    """Whether a room not listed could be a flat: its floor, then its door on that floor."""
+    digits = room.rstrip(string.ascii_uppercase)
+    number = int(digits) if digits.isdecimal() else 0
+    if number < 100:
+        # Bungalows and old courtyards number their doors alone: 3-12.
+        return number > 0
+    floor, door = divmod(number, 100)
+    return floor <= MAX_FLOOR and 0 < door <= MAX_DOOR
 
 
 def _unit_and_room(
