@@ -73,6 +73,9 @@ def test_a_report_in_a_circle_goes_to_the_member_covering_the_building(town: Dri
         ("樓道燈不亮", "公共设施"),
         ("二单元声控灯晚上不亮", "公共设施"),
         ("家里暖气不热", "物业"),
+        ("家里水管漏水", "物业"),
+        ("厨房的灯不亮", "物业"),
+        ("楼道水管漏水", "公共设施"),
     ],
 )
 def test_common_complaints_are_sorted_without_a_category_named(
@@ -102,6 +105,7 @@ def test_common_complaints_are_sorted_without_a_category_named(
         ("the family upstairs is noisy", RequestCategory.DISPUTE, "the family"),
         ("Rubbish piling up by block 3", RequestCategory.SANITATION, "Rubbish"),
         ("no heating in flat 201", RequestCategory.PROPERTY, "no heating"),
+        ("a water pipe leaking in my kitchen", RequestCategory.PROPERTY, "a water pipe"),
         ("a flight of steps outdoors", RequestCategory.OTHER, "a flight"),
     ],
 )

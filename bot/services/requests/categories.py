@@ -45,6 +45,14 @@ HINTS: dict[RequestCategory, tuple[str, ...]] = {
         "收費", "暖气", "暖氣", "供暖",
     ),
 }  # fmt: skip
+# Words that the trouble is inside a home: a pipe or a light there is the property
+# company's to repair, not a public facility (家里水管漏水).
+AT_HOME = (
+    "家里", "家裡", "屋里", "屋裡", "家中", "室内", "室內", "厨房", "廚房", "卫生间", "衛生間",
+)  # fmt: skip
+ENGLISH_AT_HOME = re.compile(
+    r"\b(?:at home|in my (?:flat|home|house|kitchen|bathroom))\b", re.IGNORECASE
+)
 # English hints match whole words, with a plural s: "lift" finds "lifts" but not "uplifting".
 ENGLISH_HINTS: dict[RequestCategory, tuple[str, ...]] = {
     RequestCategory.FACILITIES: (
@@ -118,6 +126,16 @@ def named_category(word: str) -> RequestCategory | None:
 
 
 def guess(text: str) -> RequestCategory:
+    """The category whose hint comes first in `text`, a facility inside a home being the
+    property company's; 其他 where none does."""
+    category = _first_hinted(text)
+    inside = any(word in text for word in AT_HOME) or ENGLISH_AT_HOME.search(text) is not None
+    if category == RequestCategory.FACILITIES and inside:
+        return RequestCategory.PROPERTY
+    return category
+
+
+def _first_hinted(text: str) -> RequestCategory:
     """The category whose hint comes first in `text`; 其他 where none does."""
     found = [
         (text.find(hint), category)
