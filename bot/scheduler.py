@@ -19,6 +19,9 @@ from bot.messages import Envelope
 
 log = logging.getLogger(__name__)
 TICK_JOB = "linli-tick"
+STATISTICS_JOB = "linli-statistics"
+# How often SQLite's statistics are refreshed, from start-up on, as the database grows.
+STATISTICS_HOURS = 6
 HELD_MESSAGES = "due:held-messages"
 
 
@@ -109,8 +112,28 @@ def start_live(
     background.add_job(
         _tick, "interval", seconds=every_seconds, max_instances=1, coalesce=True, id=TICK_JOB
     )
+    background.add_job(
+        _statistics(scheduler.db),
+        "interval",
+        hours=STATISTICS_HOURS,
+        next_run_time=datetime.now(UTC),
+        coalesce=True,
+        id=STATISTICS_JOB,
+    )
     background.start()
     return background
+
+
+def _statistics(db: Database) -> Callable[[], None]:
+    """A job refreshing the database's statistics (see Database.keep_statistics)."""
+
+    def refresh() -> None:
+        try:
+            db.keep_statistics()
+        except Exception:
+            log.exception("refreshing the database's statistics failed; it will be tried again")
+
+    return refresh
 
 
 def tick_soon(ticker: BackgroundScheduler) -> None:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime, timedelta
+from pathlib import Path
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from bot import migrate
 from bot.adapters.console import ConsoleChat
 from bot.app import bootstrap
 from bot.clock import VirtualClock
@@ -14,7 +18,8 @@ from bot.config import Settings
 from bot.db import Database
 from bot.delivery import PostOffice
 from bot.messages import ChatKind, Envelope, Reply, Target
-from bot.scheduler import Scheduler, start_live
+from bot.scheduler import STATISTICS_HOURS, STATISTICS_JOB, Scheduler, start_live
+from bot.services.community.grid import add_path
 from tests.conftest import START
 
 
@@ -72,3 +77,33 @@ def test_apscheduler_drives_tick_in_live_mode(db: Database) -> None:
     finally:
         live.shutdown()
     assert len(delivered) == 1 and alarms.fired == [START]
+
+
+def _statistics_of(db: Database) -> list[str]:
+    with db.engine.connect() as connection:
+        listed = connection.execute(
+            text("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        ).all()
+        if not listed:
+            return []
+        return sorted({row[0] for row in connection.execute(text("SELECT tbl FROM sqlite_stat1"))})
+
+
+def test_live_mode_gives_sqlite_statistics_at_start_up_and_keeps_them(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'linli.db'}")
+    migrate.upgrade(db.engine)
+    with db.transaction() as session:
+        add_path(session, "文化路街道/红旗里社区/1号院/3号楼/2单元")
+    assert _statistics_of(db) == []
+    live = start_live(Scheduler(db, PostOffice({}), []), lambda: START, 3600, lambda _: None)
+    try:
+        waited = 0.0
+        while "places" not in _statistics_of(db) and waited < 10:
+            time.sleep(0.05)
+            waited += 0.05
+        job = live.get_job(STATISTICS_JOB)
+    finally:
+        live.shutdown()
+        db.dispose()
+    assert "places" in _statistics_of(db)
+    assert job is not None and job.trigger.interval == timedelta(hours=STATISTICS_HOURS)
