@@ -20,7 +20,7 @@ from bot.services.common import audit
 from bot.services.common.access import Actor
 from bot.services.common.quiet import QuietHours, span_of
 from bot.services.community import circles, households, roles
-from bot.services.community.grid import add_path, resolve_place
+from bot.services.community.grid import add_path, parse_address, resolve_place
 from bot.services.community.people import ensure_identity
 from bot.services.deliberation import polls
 from bot.services.deliberation.poll_spec import parse_poll
@@ -68,9 +68,12 @@ GROUPS: tuple[Group, ...] = (
     Group("g2", "2号院邻里圈", f"{COMMUNITY}/2号院", CircleKind.NEIGHBOUR, ("u17",)),
     Group("g3", "幸福家园邻里圈", f"{COMMUNITY}/幸福家园", CircleKind.NEIGHBOUR, ("u27",)),
     Group("g4", "红旗里社区党员圈", f"{STREET}/{COMMUNITY}", CircleKind.PARTY, ("sec", "u22")),
+    Group("g5", "1号院3号楼楼栋群", f"{COMMUNITY}/1号院/3号楼", CircleKind.NEIGHBOUR, ("u1",)),
 )
 ESTATE_GROUPS = {"1号院": "g1", "2号院": "g2", "幸福家园": "g3"}
 PARTY_GROUP = "g4"
+# A building's own group, run by its building head: (chat, estate, building number).
+BUILDING_GROUP = ("g5", "1号院", 3)
 
 # (console user id, name, estate, building-unit-room); families share a household.
 PEOPLE: tuple[tuple[str, str, str, str], ...] = (
@@ -135,13 +138,14 @@ ROLES: tuple[tuple[str, Role, str], ...] = (
 
 GUIDE = """\
 Linli demo 演示: 文化路街道/红旗里社区, 3 estates 小区 (1号院, 2号院, 幸福家园),
-37 registered residents 居民, 4 circles 圈.
+37 registered residents 居民, 5 circles 圈.
 
 Groups 群:  g1 1号院邻里圈 · g2 2号院邻里圈 · g3 幸福家园邻里圈 · g4 红旗里社区党员圈
+            g5 1号院3号楼楼栋群 (its building head's group)
 
 Who you can be 可以扮演的人 (type :user ID):
   sec   王秀兰  社区书记, secretary of 红旗里社区: may do anything in the community
-  u1    刘建国  楼长, building head of 1号院/3号楼, 党员 (you start as u1)
+  u1    刘建国  楼长, building head of 1号院/3号楼 and admin of g5, 党员 (you start as u1)
   u3    张丽    admin of g1 1号院邻里圈, 志愿者
   u12   马文博  a plain resident of 1号院 (3-2-201)
   u40   nobody yet: an unregistered newcomer (any unknown id will do)
@@ -267,6 +271,10 @@ def seed(session: Session, now: datetime, zone: ZoneInfo = DEMO_ZONE) -> None:
             # Families share a household: the one registered first agrees.
             family = households.occupants(session, joined.request.household)[0]
             circles.decide_join(session, now, family, joined.request.id, agree=True)
+    chat, estate_name, building = BUILDING_GROUP
+    for user, _name, estate, address in PEOPLE:
+        if estate == estate_name and parse_address(address).building == building:
+            circles.touch_member(session, now, bound[chat], people[user])
     community = resolve_place(session, f"{STREET}/{COMMUNITY}")
     for user, role, below in ROLES:
         place = resolve_place(session, f"{COMMUNITY}/{below}") if below else community

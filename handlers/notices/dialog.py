@@ -43,7 +43,10 @@ def notice(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
     if args.strip():
         return commands.compose(ctx, args)
     notices.begin(ctx.session, ctx.now, ctx.resident, community_here(ctx), ctx.incoming)
-    return [_ask("notices.ask_scope", [("notices.all_button", "全部")])]
+    buttons = [("notices.all_button", "全部")]
+    if ctx.is_group:
+        buttons.insert(0, ("notices.here_button", "本群"))
+    return [_ask("notices.ask_scope", buttons, in_group=ctx.is_group)]
 
 
 def receipts(ctx: Context, args: str) -> list[Reply | Envelope]:
@@ -109,7 +112,8 @@ def _ask(template: str, buttons: list[tuple[str, str]], **data: object) -> Reply
 
 def _scope(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]:
     words = scope_words(text)
-    circles = notices.check_scope(ctx.session, ctx.resident, community_here(ctx), words)
+    here = ctx.circle if ctx.is_group else None
+    circles = notices.check_scope(ctx.session, ctx.resident, community_here(ctx), words, here)
     dialogs.advance(dialog, ctx.now, "text", scope=list(words))
     return [_ask("notices.ask_text", [], scope=" ".join(words), circles=circles)]
 

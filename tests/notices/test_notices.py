@@ -19,7 +19,13 @@ from bot.services.community.grid import add_path
 from bot.services.notices import parse_notice
 from bot.services.notices.receipts import household_figures
 from models import Notice, NoticeChat, NoticeReceipt, NoticeStatus, Place, PlaceKind
-from tests.support.community import build, register, session_of, without_private_chats
+from tests.support.community import (
+    build,
+    building_circles,
+    register,
+    session_of,
+    without_private_chats,
+)
 from tests.support.driver import Driver, Sent
 
 
@@ -441,6 +447,36 @@ def test_a_building_head_notifies_their_building_only(app: App) -> None:
     driver.say("r1", "收到", "g1")
     figures, _ = driver.say("bh", "回执")
     assert "1/4 户" in figures.text
+
+
+def test_a_building_head_notifies_their_buildings_group_as_this_group(app: App) -> None:
+    driver = build(app)
+    building_circles(driver)
+    preview = driver.one("bh", "通知 本群 | 明天上午停水", "g4")
+    assert preview.private and "将发到 1 个圈" in preview.text
+    posted = _confirm(driver, "bh", preview)
+    assert [s.chat for s in posted if not s.private] == ["g4"]
+    before = driver.snapshot()
+    refused = driver.one("bh", "通知 本群 | 明天上午停水", "g1")
+    assert "不能给「本群」发通知" in refused.text
+    in_private = driver.one("bh", "通知 本群 | 明天上午停水")
+    assert "「本群」要在群里用" in in_private.text
+    unknown = driver.one("bh", "通知 本楼 | 明天上午停水", "g4").text
+    assert "找不到「本楼」" in unknown and "「本群」" in unknown
+    assert "「本群」" not in driver.one("bh", "通知 本楼 | 明天上午停水").text
+    assert driver.snapshot() == before
+
+
+def test_the_guided_notice_offers_this_group_in_a_group_only(app: App) -> None:
+    driver = build(app)
+    building_circles(driver)
+    asked = driver.one("bh", "通知", "g4")
+    assert "「全部」、「本群」" in asked.text and [
+        label for row in asked.buttons for label, _ in row
+    ] == ["本群", "全部"]
+    told = driver.press("bh", asked, "本群", "g4")
+    assert "发给：本群（1 个圈）" in told.text
+    assert "本群" not in driver.one("sec", "通知").text
 
 
 @pytest.mark.parametrize(

@@ -102,11 +102,13 @@ def compose(
     community: Place,
     spec: NoticeSpec,
     platform: str,
+    here: Circle | None = None,
 ) -> Preview:
-    """Check the scope, times and file, keep the notice as a draft and say what it will reach."""
+    """Check the scope, times and file, keep the notice as a draft and say what it will
+    reach; `here` is the circle of the group it was typed in."""
     if not access.sends_notices(session, resident.id, community):
         raise DomainError("notices.senders_only")
-    reached = resolve_scope(session, resident, community, spec.scope)
+    reached = resolve_scope(session, resident, community, spec.scope, here)
     timing = _timing(session, now, settings, community, spec)
     chats = chats_per_platform(session, [r.circle for r in reached])
     image, document = attachment(spec.attachment, platform, chats, spec.media)

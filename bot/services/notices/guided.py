@@ -10,7 +10,7 @@ from bot.errors import DomainError
 from bot.messages import Incoming
 from bot.services.common import access, dialogs
 from bot.services.notices.reach import resolve_scope
-from models import Place, Resident
+from models import Circle, Place, Resident
 
 KIND = "notice"
 
@@ -25,9 +25,14 @@ def begin(
 
 
 def check_scope(
-    session: Session, resident: Resident, community: Place, words: tuple[str, ...]
+    session: Session,
+    resident: Resident,
+    community: Place,
+    words: tuple[str, ...],
+    here: Circle | None = None,
 ) -> int:
-    """How many circles the scope reaches; an error when the sender may not notify it."""
+    """How many circles the scope reaches (`here`: the group's own circle, for 本群); an error
+    when the sender may not notify it."""
     if not access.sends_notices(session, resident.id, community):
         raise DomainError("notices.senders_only")
-    return len(resolve_scope(session, resident, community, words))
+    return len(resolve_scope(session, resident, community, words, here))

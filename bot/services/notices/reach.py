@@ -18,6 +18,8 @@ from bot.services.community.grid import ancestors, find_places, inside
 from models import Circle, CircleKind, Place, PlaceKind, Resident
 
 ALL_WORDS = frozenset({"全部", "全社区", "全社區", "all"})
+# This group's own circle, as a building head says it in the building's group.
+HERE_WORDS = frozenset({"本群", "本圈", "这个群", "這個群", "here"})
 KIND_WORDS = {
     "党员圈": CircleKind.PARTY,
     "黨員圈": CircleKind.PARTY,
@@ -43,12 +45,17 @@ class Reached:
 
 
 def resolve_scope(
-    session: Session, resident: Resident, community: Place, words: tuple[str, ...]
+    session: Session,
+    resident: Resident,
+    community: Place,
+    words: tuple[str, ...],
+    here: Circle | None = None,
 ) -> list[Reached]:
-    """The circles the scope words name, each checked against the sender's authority."""
+    """The circles the scope words name, each checked against the sender's authority;
+    `here` is the circle of the group they were typed in (本群)."""
     found: dict[int, Reached] = {}
     for word in words:
-        for reached in _word(session, resident, community, word):
+        for reached in _word(session, resident, community, word, here):
             known = found.get(reached.circle.id)
             if known is None or reached.place.contains(known.place):
                 found[reached.circle.id] = reached
@@ -57,9 +64,16 @@ def resolve_scope(
     return sorted(found.values(), key=lambda r: r.circle.id)
 
 
-def _word(session: Session, resident: Resident, community: Place, word: str) -> list[Reached]:
+def _word(
+    session: Session, resident: Resident, community: Place, word: str, here: Circle | None
+) -> list[Reached]:
     if word.lower() in ALL_WORDS:
         return _at(session, resident, community, word)
+    if word.lower() in HERE_WORDS:
+        if here is None:
+            raise DomainError("notices.here_in_group_only", word=word[:30])
+        _allowed(session, resident, here.place, word)
+        return [Reached(here, here.place)]
     kind = KIND_WORDS.get(word)
     if kind is not None:
         _allowed(session, resident, community, word)
@@ -73,7 +87,7 @@ def _word(session: Session, resident: Resident, community: Place, word: str) -> 
     if len(named) == 1:
         _allowed(session, resident, named[0].place, word)
         return [Reached(named[0], named[0].place)]
-    raise DomainError("notices.unknown_scope", word=word[:30])
+    raise DomainError("notices.unknown_scope", word=word[:30], in_group=here is not None)
 
 
 def _at(session: Session, resident: Resident, place: Place, word: str) -> list[Reached]:
