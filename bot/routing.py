@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from bot.context import Context
 from bot.messages import Envelope, Reply
-from bot.services.common.keywords import normalise, starts_with_number, without_ending
+from bot.services.common.keywords import THANKS, normalise, starts_with_number, without_ending
 
 _SLASH = re.compile(r"^/([A-Za-z][A-Za-z0-9_]*)(?:@([A-Za-z0-9_]+))?(?=$|\s)(.*)$", re.DOTALL)
 _SEPARATORS = " :：,，"
@@ -34,11 +34,7 @@ _AFTER_KEYWORD = _SEPARATORS + "@" + "".join(_PAIRS)
 _NO_QUOTES = str.maketrans("", "", "".join(_PAIRS) + "".join(_PAIRS.values()))
 # Thanks after a command (报名 2，谢谢您了！) is no part of what it reads.
 _APART = " ,，、.。!！~～"
-_THANKS = re.compile(
-    r"[\s,，、.。!！~～]*(?:(?:谢谢|謝謝|多谢|多謝)(?:你|您)?(?:了|啦)?|(?:麻烦|麻煩|辛苦)(?:你|您)?了"
-    r"|thanks|thank you)$",
-    re.IGNORECASE,
-)
+_THANKS = re.compile(rf"[\s,，、.。!！~～]*(?:{THANKS})$", re.IGNORECASE)
 
 # Words that buttons' commands carry, as typed in traditional Chinese and in English; the
 # commands take every form.

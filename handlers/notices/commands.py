@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from bot.context import Context
@@ -9,6 +10,7 @@ from bot.errors import DomainError
 from bot.messages import Audience, Choice, Envelope, Reply
 from bot.services import notices
 from bot.services.common.arguments import as_number, bounded
+from bot.services.common.keywords import courtesy
 from bot.services.common.when import moment_data
 from handlers.access import community_here
 
@@ -116,20 +118,17 @@ def cancel(ctx: Context, args: str) -> Reply:
     return Reply("notices.cancelled", data)
 
 
-# Words that go with a 收到 and change nothing: 收到了，谢谢！ is a plain 收到.
-_COURTESY = (
-    "收到", "已阅", "已閱", "谢谢", "謝謝", "多谢", "多謝", "辛苦了", "辛苦", "好的", "了", "啦",
-)  # fmt: skip
-_ACK_WORDS = ("收到", "已阅", "已閱")
+# The words of a 收到: 收到了 and 已阅 too.
+_ACK = re.compile(r"(?:收到|已阅|已閱)(?:了|啦)?")
 
 
 def acknowledging(text: str) -> bool:
-    """Plain text that is a 收到 in other words (收到！, 收到收到, 已阅, 收到👌): courtesy words,
-    punctuation, emoji and spaces only."""
-    rest = text
-    for word in _COURTESY:
-        rest = rest.replace(word, "")
-    return any(word in text for word in _ACK_WORDS) and not any(ch.isalnum() for ch in rest)
+    """Plain text that is a 收到 in other words (收到！, 收到收到, 已阅, 收到👌, 收到了，谢谢！):
+    besides the 收到, courtesy, punctuation, emoji and spaces only."""
+    rest = _ACK.sub("", text)
+    if rest == text:
+        return False
+    return courtesy(rest) != "" or not any(ch.isalnum() for ch in rest)
 
 
 def ack(ctx: Context, args: str) -> list[Reply]:

@@ -27,11 +27,13 @@ _ENDING = frozenset(".!?。！？．｡…")
 _LEADING_NUMBER = re.compile(rf"第?(?:\d|[{_NUMERAL}]+(?:$|[{_APART}]|号|號|班|个|個))")
 
 
-# Thanks, and assent, that ask nothing: 谢谢, 辛苦了; 好的, 知道了.
-_GRATITUDE = re.compile(
-    r"(?:谢谢|謝謝|多谢|多謝|感谢|感謝)(?:你们|您们|你們|您們|你|您)?(?:了|啦)?|辛苦(?:你|您)?了?|麻烦(?:你|您)?了"
-    r"|麻煩(?:你|您)?了|thanks|thank you"
+# Thanks, as people end a message with them: 谢谢, 多谢您了, 辛苦了, 麻烦你了, thank you.
+THANKS = (
+    r"(?:谢谢|謝謝|多谢|多謝|感谢|感謝)(?:你们|您们|你們|您們|你|您)?(?:了|啦)?"
+    r"|辛苦(?:你|您)?了?|(?:麻烦|麻煩)(?:你|您)?了|thanks|thank you"
 )
+# Thanks, and assent, that ask nothing: 谢谢, 辛苦了; 好的, 知道了.
+_GRATITUDE = re.compile(THANKS)
 _ASSENT = re.compile(r"好的|知道了|明白了|嗯|啦|ok")
 
 
