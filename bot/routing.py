@@ -24,6 +24,8 @@ _NAMED = re.compile(r"^([A-Za-z]+)[.!?。！？]*(?=$|\s)(.*)$", re.DOTALL)
 _ASKING = re.compile(
     r"(?:(?:您好|你好|(?:麻烦|麻煩)(?:您|你)?|我想要|我要|我想|帮我|幫我|请|請)[\s,，、!！~～]*)+"
 )
+# "I", before a command that does something: 我报名2, 我签到 (not 我值班, which tells).
+_I = "我"
 # A look-up verb, before a command that only reads: 查积分, 看看值班表, 问一下我的诉求, 請問積分.
 _LOOKING = re.compile(r"(?:查一下|看一下|问一下|問一下|查看|看看|问问|問問|查|看|问|問)\s*")
 # Words that go on with a verb rather than start what is reported: 报修一下, 投诉过了.
@@ -138,6 +140,8 @@ class Router:
         asked = _ASKING.match(cleaned)
         if asked is not None:
             matched = self._keyword(cleaned, asked.end())
+        elif cleaned.startswith(_I):
+            matched = self._keyword(cleaned, len(_I), doing=True)
         looking = _LOOKING.match(cleaned, asked.end() if asked else 0)
         if matched is None and looking is not None:
             matched = self._keyword(cleaned, looking.end(), reading=True)
@@ -183,10 +187,13 @@ class Router:
         return None
 
     def _keyword(
-        self, cleaned: str, start: int, reading: bool = False
+        self, cleaned: str, start: int, reading: bool = False, doing: bool = False
     ) -> tuple[Command, int] | None:
-        """The command whose keyword `cleaned` has at `start`, and where the keyword ends."""
+        """The command whose keyword `cleaned` has at `start`, and where the keyword ends;
+        `reading` takes only commands that read, `doing` only those that do something."""
         for keyword, command in self._keywords:
+            if doing and command.reads:
+                continue
             if cleaned.startswith(keyword, start) and (command.reads or not reading):
                 end = start + len(keyword)
                 rest = cleaned[end:]

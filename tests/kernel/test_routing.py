@@ -95,6 +95,28 @@ def test_a_keyword_after_i_want_or_please_is_found(text: str, name: str, args: s
 
 
 @pytest.mark.parametrize(
+    ("text", "name", "args"),
+    [
+        ("我报名2", "signup", "2"),
+        ("我签到", "checkin", ""),
+        ("我收到了", "ack", ""),
+        ("我提议 修路灯", "propose", "修路灯"),
+        ("我投诉 楼上太吵", "report", "楼上太吵"),
+    ],
+)
+def test_i_before_a_command_that_does_something_is_that_command(
+    text: str, name: str, args: str
+) -> None:
+    route = ROUTER.route(text, "LinliBot")
+    assert route is not None and route.command.name == name and route.args == args
+
+
+@pytest.mark.parametrize("text", ["我值班", "我积分", "我的天", "我报名了", "我登记过了"])
+def test_i_before_a_command_that_only_reads_or_before_chat_is_plain_chat(text: str) -> None:
+    assert ROUTER.route(text, "LinliBot") is None
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "我想说两句",
