@@ -101,7 +101,7 @@ COMMANDS: list[Command] = [
     Command("rejectredeem", ("拒绝兑换", "拒絕兌換"), shop.reject, free_text=True),
     Command(
         "rank",
-        ("积分榜", "積分榜", "排行榜"),
+        ("积分榜", "積分榜", "排行榜", "積分排行", "积分排行", "积分排名", "積分排名"),
         commands.rank,
         listed_in="points",
         menus=access.BOTH,

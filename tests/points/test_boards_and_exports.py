@@ -38,6 +38,7 @@ def test_the_board_shows_only_where_posted_and_opted_out_members_are_not_named(
     assert driver.one("r2", "积分榜", "g1").text == "本社区没有公布积分榜。"
     driver.say("sec", "积分规则 居民积分 积分榜 开", "g1")
     board = driver.one("r2", "积分榜", "g1")
+    assert driver.one("r2", "积分排行", "g1").text == board.text
     assert not board.private and "1. r3 8 分\n2. r2 5 分\n3. r4 1 分" in board.text
     assert driver.one("r3", "积分榜 不显示我", "g1").private
     assert "1. 一位邻居 8 分\n2. r2 5 分" in driver.one("r2", "积分榜", "g1").text
