@@ -76,6 +76,7 @@ def test_a_report_in_a_circle_goes_to_the_member_covering_the_building(town: Dri
         ("家里水管漏水", "物业"),
         ("厨房的灯不亮", "物业"),
         ("楼道水管漏水", "公共设施"),
+        ("楼上太吵", "邻里纠纷"),
     ],
 )
 def test_common_complaints_are_sorted_without_a_category_named(

@@ -37,7 +37,7 @@ HINTS: dict[RequestCategory, tuple[str, ...]] = {
         "撬锁", "撬鎖", "消防", "失火",
     ),
     RequestCategory.DISPUTE: (
-        "纠纷", "糾紛", "吵架", "噪音", "扰民", "擾民", "邻居", "鄰居", "漏水", "占用", "佔用",
+        "纠纷", "糾紛", "吵", "噪音", "扰民", "擾民", "邻居", "鄰居", "漏水", "占用", "佔用",
         "宠物", "寵物",
     ),
     RequestCategory.PROPERTY: (
