@@ -271,9 +271,9 @@ def seed(session: Session, now: datetime, zone: ZoneInfo = DEMO_ZONE) -> None:
             # Families share a household: the one registered first agrees.
             family = households.occupants(session, joined.request.household)[0]
             circles.decide_join(session, now, family, joined.request.id, agree=True)
-    chat, estate_name, building = BUILDING_GROUP
+    chat, estate_name, number = BUILDING_GROUP
     for user, _name, estate, address in PEOPLE:
-        if estate == estate_name and parse_address(address).building == building:
+        if estate == estate_name and parse_address(address).building == number:
             circles.touch_member(session, now, bound[chat], people[user])
     community = resolve_place(session, f"{STREET}/{COMMUNITY}")
     for user, role, below in ROLES:

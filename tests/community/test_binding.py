@@ -101,7 +101,7 @@ def test_a_chat_approved_into_an_existing_circle_gives_its_admin_nothing(
 
 
 def test_a_chat_approved_into_a_new_circle_makes_its_asker_the_admin(street: Driver) -> None:
-    asked = street.say("u99", "绑定 红旗里社区/1号院/3号楼", "g99", name="陌生人")
+    asked = street.say("u99", "绑定 红旗里社区/1号院/2号楼", "g99", name="陌生人")
     number = _number(street.app, "g99")
     assert f"批准绑定 {number}" in _private(asked, "sec")[0].text
     approved = street.say("sec", f"批准绑定 {number}")

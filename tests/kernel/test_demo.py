@@ -74,7 +74,7 @@ def test_seeding_creates_the_demo_street(tmp_path: Path) -> None:
     assert demo.open_demo(path, NOW) is True
     counts = _counts(path)
     assert counts["estates"] == 3
-    assert counts["circles"] == counts["chats"] == 4
+    assert counts["circles"] == counts["chats"] == 5
     assert counts["party_circles"] == 1
     assert 30 <= counts["residents"] == counts["registered"] <= 40
     assert demo.is_demo(path)
