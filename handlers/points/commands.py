@@ -153,6 +153,7 @@ def rules(ctx: Context, args: str) -> Reply:
             "by_household": current.by_household,
             "programmes": [asdict(p) for p in view.programmes],
             "changed": view.changed,
+            "may_change": view.may_change,
         },
     )
 

@@ -89,6 +89,13 @@ def test_points_rules_are_set_and_shown_in_english_words(app: App) -> None:
         assert rules.per_recycling == {"hazardous": 2, "bulky": 5}
 
 
+def test_points_rules_show_how_to_change_them_only_to_those_who_may(app: App) -> None:
+    driver = build(app)
+    resident = driver.one("r2", "积分规则", "g1").text
+    assert "值班每小时：未设" in resident and "修改举例" not in resident
+    assert "修改举例：「积分规则 值守 2/小时」" in driver.one("sec", "积分规则", "g1").text
+
+
 def test_award_and_recycling_usage_in_english_shows_english_commands(app: App) -> None:
     driver = build(app)
     set_rules(driver)
