@@ -183,6 +183,18 @@ def test_a_deduction_typed_in_a_group_is_told_privately(app: App) -> None:
     assert balances(app) == [(2, 2)]
 
 
+def test_a_deduction_refused_in_a_group_tells_the_balance_privately(app: App) -> None:
+    driver = build(app)
+    set_rules(driver)
+    driver.say("sec", "加分 @r2 5 巡逻", "g1")
+    before = driver.snapshot()
+    (told,) = driver.say("sec", "加分 @r2 -9 迟到", "g1")
+    assert (told.chat, told.private) == ("sec", True)
+    assert told.text == "扣不了：只剩 5 分，本社区不允许扣成负分。"
+    assert driver.snapshot() == before
+    assert balances(app) == [(5, 5)]
+
+
 def test_an_award_to_someone_off_the_boards_is_not_praised_in_the_group(app: App) -> None:
     driver = build(app)
     set_rules(driver)
