@@ -89,6 +89,13 @@ def test_points_rules_are_set_and_shown_in_english_words(app: App) -> None:
         assert rules.per_recycling == {"hazardous": 2, "bulky": 5}
 
 
+def test_points_rules_show_how_to_change_them_only_to_those_who_may(app: App) -> None:
+    driver = build(app)
+    resident = driver.one("r2", "积分规则", "g1").text
+    assert "值班每小时：未设" in resident and "修改举例" not in resident
+    assert "修改举例：「积分规则 值守 2/小时」" in driver.one("sec", "积分规则", "g1").text
+
+
 def test_award_and_recycling_usage_in_english_shows_english_commands(app: App) -> None:
     driver = build(app)
     set_rules(driver)
@@ -174,6 +181,18 @@ def test_a_deduction_typed_in_a_group_is_told_privately(app: App) -> None:
         "r2": "您被扣 3 分（调整：值班迟到早退），现有 2 分。",
     }
     assert balances(app) == [(2, 2)]
+
+
+def test_a_deduction_refused_in_a_group_tells_the_balance_privately(app: App) -> None:
+    driver = build(app)
+    set_rules(driver)
+    driver.say("sec", "加分 @r2 5 巡逻", "g1")
+    before = driver.snapshot()
+    (told,) = driver.say("sec", "加分 @r2 -9 迟到", "g1")
+    assert (told.chat, told.private) == ("sec", True)
+    assert told.text == "扣不了：只剩 5 分，本社区不允许扣成负分。"
+    assert driver.snapshot() == before
+    assert balances(app) == [(5, 5)]
 
 
 def test_an_award_to_someone_off_the_boards_is_not_praised_in_the_group(app: App) -> None:

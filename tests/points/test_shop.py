@@ -117,6 +117,27 @@ def test_bad_redemptions_get_a_clear_reply_and_change_nothing(app: App) -> None:
         assert driver.snapshot() == before, text
 
 
+def test_numbers_with_their_counting_word_apart_redeem_and_decide(app: App) -> None:
+    driver = build(app)
+    _shop(driver, "大米 2分 5件")
+    assert "兑换单 #1" in driver.one("r2", "兑换 1 号", "g1").text
+    assert "兑换单 #2" in driver.one("r2", "兑换 一 号", "g1").text
+    assert "已发放：#1" in driver.say("sec", "发放 1 号", "g1")[0].text
+    told = driver.say("sec", "拒绝兑换 2 号 没货了", "g1")
+    assert "没有通过（没货了）" in told[1].text
+    consistent(app)
+
+
+def test_a_newcomer_who_has_not_registered_is_asked_to_register_first(app: App) -> None:
+    driver = build(app)
+    _shop(driver, "大米 2分 5件")
+    assert "#1 大米" in driver.one("newcomer", "兑换目录", "g1").text
+    before = driver.snapshot()
+    asked = driver.one("newcomer", "兑换 1", "g1")
+    assert asked.text == "请先在群里「登记」您家的地址，再兑换。"
+    assert driver.snapshot() == before
+
+
 def test_redeem_alone_shows_what_points_buy_and_changes_nothing(app: App) -> None:
     driver = build(app)
     _shop(driver, "大米 6分 2件")

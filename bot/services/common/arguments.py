@@ -14,6 +14,7 @@ _NUMBER = r"#?第?(\d{1,6})(?:号班|號班|号|號|班|个|個)?"
 # A counting word typed apart from its number: 报名 2 号.
 _APART_COUNTER = re.compile(r"\s+(?=(?:号|號|个|個|班)(?:\s|$))")
 _NUMBER_OR_RANGE = re.compile(rf"{_NUMBER}(?:[-~至到]{_NUMBER})?")
+_COUNTER_AFTER_HEAD = re.compile(rf"^(\S+){_APART_COUNTER.pattern}")
 
 
 def bounded(args: str, limit: int) -> str:
@@ -73,8 +74,9 @@ def numbers_and_ranges(text: str, usage: str, limit: int, *, too_many: str) -> l
 
 def number_and_rest(text: str, usage: str) -> tuple[int, str]:
     """A leading item number (`3`, `#3`, `三`) and the text after it, as typed; a number
-    with nothing after it may end the sentence (`驳回 3。`)."""
-    head, *rest = text.split(maxsplit=1) or [""]
+    with nothing after it may end the sentence (`驳回 3。`), and its counting word may stand
+    apart (`兑换 1 号`)."""
+    head, *rest = _COUNTER_AFTER_HEAD.sub(r"\1", text).split(maxsplit=1) or [""]
     number = as_number(head if rest else without_ending(head))
     if number is None:
         raise DomainError(usage)

@@ -160,12 +160,14 @@ class ProgrammeLine:
 
 @dataclass(frozen=True)
 class RulesView:
-    """积分规则: the community's rules and programmes, and whether a rule was just changed."""
+    """积分规则: the community's rules and programmes, whether a rule was just changed, and
+    whether the viewer may change them."""
 
     community: str
     settings: PointsSettings
     programmes: list[ProgrammeLine]
     changed: bool
+    may_change: bool
 
 
 def rules_of(
@@ -178,7 +180,10 @@ def rules_of(
         ProgrammeLine(p.code, p.title, p.expiry.value, p.expiry_day, p.ranked)
         for p in ledger.programmes(session, now, community)
     ]
-    return RulesView(community.name, settings_of(session, community), programmes, bool(text))
+    may_change = access.is_points_admin(session, actor.id, community)
+    return RulesView(
+        community.name, settings_of(session, community), programmes, bool(text), may_change
+    )
 
 
 def _number(text: str) -> int | None:

@@ -300,6 +300,8 @@ def redeem(
     """A member asks for an item: its points and one piece are held until a points admin
     decides. Too few points of the item's programme hold nothing and say what the member has."""
     if not in_community(session, member, community):
+        if member.household is None:
+            raise access.unregistered(session, member, "points.register_first")
         raise DomainError("points.outside_community", name=member.display_name)
     item = _item(session, community, number)
     account, household = _spending_account(session, member, community, item)
