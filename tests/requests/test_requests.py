@@ -420,7 +420,7 @@ def test_the_reporter_reopens_then_confirms_and_rates_once(town: Driver) -> None
     town.say("li", "接单 1")
     town.say("li", "办结诉求 1 换了线路")
     assert "反映人已确认诉求 1 解决了" in to(town.say("r1", "确认解决 1"), "li")
-    assert "已办结，不用再办了" in town.one("r1", "重新办理 1").text
+    assert "不能再重新办理了" in town.one("r1", "重新办理 1").text
     assert "5 分" in town.one("r1", "评价 1 五").text
     assert "打过 5 分" in town.one("r1", "评价 1 3").text
     assert "1 到 5" in town.one("r1", "评价 1 9").text
@@ -475,10 +475,26 @@ def test_unconfirmed_solutions_close_after_three_days(town: Driver) -> None:
     town.say("li", "接单 1")
     town.say("li", "办结诉求 1 换了灯泡")
     assert _tick(town.app, days=3, minutes=1) == []
-    assert "已办结，不用再办了" in town.one("r1", "重新办理 1").text
     with session_of(town.app) as session:
         assert session.scalars(select(Request)).one().status == RequestStatus.CLOSED
     assert "5 分" in town.one("r1", "评价 1 5").text
+
+
+def test_a_problem_still_there_after_closing_is_shown_how_to_report_it_again(
+    town: Driver,
+) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    town.say("li", "办结诉求 1 换了灯泡")
+    _tick(town.app, days=3, minutes=1)
+    before = town.snapshot()
+    answer = town.one("r1", "重新办理 1 还是不亮").text
+    assert "不用再办" not in answer
+    assert "不能再重新办理了" in answer and "「报修 哪里 什么问题」" in answer
+    assert town.snapshot() == before
+    assert "李党员" in to(town.say("r1", "报修 3号楼门口堆满了杂物", "g1"), "r1")
+    town.say("li", "退回 2 不归我们管")
+    assert "已退回，不能再重新办理了" in town.one("r1", "重新办理 2").text
 
 
 def test_another_buildings_chain_neither_sees_nor_acts_on_the_report(town: Driver) -> None:
