@@ -470,6 +470,23 @@ def test_a_bad_rating_is_shown_how_with_its_own_number(town: Driver) -> None:
         assert session.scalars(select(Request)).one().rating is None
 
 
+def test_a_solved_request_shows_what_was_done_and_its_reporter_how_to_answer(
+    town: Driver,
+) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    assert "办理结果" not in town.one("r1", "诉求 1").text
+    town.say("li", "办结诉求 1 换了灯泡")
+    shown = town.one("r1", "诉求 1").text
+    assert "办理结果：换了灯泡" in shown
+    assert "「确认解决 1」" in shown and "「重新办理 1」" in shown
+    owner = town.one("li", "诉求 1").text
+    assert "办理结果：换了灯泡" in owner and "确认解决" not in owner
+    town.say("r1", "确认解决 1")
+    closed = town.one("r1", "诉求 1").text
+    assert "办理结果：换了灯泡" in closed and "确认解决" not in closed
+
+
 def test_unconfirmed_solutions_close_after_three_days(town: Driver) -> None:
     town.say("r1", "报修 3号楼门口路灯坏了", "g1")
     town.say("li", "接单 1")

@@ -154,12 +154,16 @@ def shown(
     community: Place,
     number: int,
 ) -> tuple[dict[str, object], str | None, str | None]:
-    """`诉求 3`: one request's details, status and owner, with the picture or file kept with
-    it (image, document), for those who may see it."""
+    """`诉求 3`: one request's details, status and owner, how it was solved, with the picture
+    or file kept with it (image, document), for those who may see it; its reporter, while
+    the solution waits for them, is shown how to answer."""
     request = find_request(session, community, number, viewer)
+    solved = request.status in (RequestStatus.RESOLVED, RequestStatus.CLOSED)
     data = details(session, now, request, settings) | {
         "state": request.status.value,
         "owner": owner_name(request),
+        "how": request.resolution if solved else "",
+        "confirm": request.status == RequestStatus.RESOLVED and request.reporter_id == viewer.id,
     }
     return data, request.image, request.document
 
