@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -229,6 +229,24 @@ def test_unanswered_requests_climb_every_layer_once_across_a_restart(town: Drive
     listed = Driver(restarted).one("sec", "诉求").text
     assert "超时的：" in listed and "1 号" in listed
     restarted.close()
+
+
+def test_a_request_taken_in_the_night_is_not_pushed_to_its_owner_in_the_morning(
+    town: Driver,
+) -> None:
+    app = town.app
+    clock = app.clock
+    assert isinstance(clock, VirtualClock)
+    night = datetime.combine(clock.now().astimezone(app.settings.zone).date(), datetime.min.time())
+    clock.set(night.replace(hour=23, tzinfo=app.settings.zone))
+    reported = town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("r1", "报修 3号楼楼道堆满了杂物", "g1")
+    assert to(reported, "li") == ""
+    assert "李党员接单" not in to(town.say("li", "接单 1"), "r1")
+    morning = _tick(app, hours=9)
+    asked = [text for chat, text in morning if chat == "li"]
+    assert len(asked) == 1 and "诉求 2" in asked[0] and "诉求 1" not in asked[0]
+    assert any(chat == "r1" and "李党员接单" in text for chat, text in morning)
 
 
 def test_owners_take_reply_escalate_and_solve_and_the_reporter_hears_each(town: Driver) -> None:
