@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -231,6 +231,24 @@ def test_unanswered_requests_climb_every_layer_once_across_a_restart(town: Drive
     restarted.close()
 
 
+def test_a_request_taken_in_the_night_is_not_pushed_to_its_owner_in_the_morning(
+    town: Driver,
+) -> None:
+    app = town.app
+    clock = app.clock
+    assert isinstance(clock, VirtualClock)
+    night = datetime.combine(clock.now().astimezone(app.settings.zone).date(), datetime.min.time())
+    clock.set(night.replace(hour=23, tzinfo=app.settings.zone))
+    reported = town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("r1", "报修 3号楼楼道堆满了杂物", "g1")
+    assert to(reported, "li") == ""
+    assert "李党员接单" not in to(town.say("li", "接单 1"), "r1")
+    morning = _tick(app, hours=9)
+    asked = [text for chat, text in morning if chat == "li"]
+    assert len(asked) == 1 and "诉求 2" in asked[0] and "诉求 1" not in asked[0]
+    assert any(chat == "r1" and "李党员接单" in text for chat, text in morning)
+
+
 def test_owners_take_reply_escalate_and_solve_and_the_reporter_hears_each(town: Driver) -> None:
     town.say("r1", "报修 3号楼门口路灯坏了", "g1")
     taken = town.say("li", "接单 1")
@@ -420,7 +438,7 @@ def test_the_reporter_reopens_then_confirms_and_rates_once(town: Driver) -> None
     town.say("li", "接单 1")
     town.say("li", "办结诉求 1 换了线路")
     assert "反映人已确认诉求 1 解决了" in to(town.say("r1", "确认解决 1"), "li")
-    assert "已办结，不用再办了" in town.one("r1", "重新办理 1").text
+    assert "不能再重新办理了" in town.one("r1", "重新办理 1").text
     assert "5 分" in town.one("r1", "评价 1 五").text
     assert "打过 5 分" in town.one("r1", "评价 1 3").text
     assert "1 到 5" in town.one("r1", "评价 1 9").text
@@ -470,15 +488,48 @@ def test_a_bad_rating_is_shown_how_with_its_own_number(town: Driver) -> None:
         assert session.scalars(select(Request)).one().rating is None
 
 
+def test_a_solved_request_shows_what_was_done_and_its_reporter_how_to_answer(
+    town: Driver,
+) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    assert "办理结果" not in town.one("r1", "诉求 1").text
+    town.say("li", "办结诉求 1 换了灯泡")
+    shown = town.one("r1", "诉求 1").text
+    assert "办理结果：换了灯泡" in shown
+    assert "「确认解决 1」" in shown and "「重新办理 1」" in shown
+    owner = town.one("li", "诉求 1").text
+    assert "办理结果：换了灯泡" in owner and "确认解决" not in owner
+    town.say("r1", "确认解决 1")
+    closed = town.one("r1", "诉求 1").text
+    assert "办理结果：换了灯泡" in closed and "确认解决" not in closed
+
+
 def test_unconfirmed_solutions_close_after_three_days(town: Driver) -> None:
     town.say("r1", "报修 3号楼门口路灯坏了", "g1")
     town.say("li", "接单 1")
     town.say("li", "办结诉求 1 换了灯泡")
     assert _tick(town.app, days=3, minutes=1) == []
-    assert "已办结，不用再办了" in town.one("r1", "重新办理 1").text
     with session_of(town.app) as session:
         assert session.scalars(select(Request)).one().status == RequestStatus.CLOSED
     assert "5 分" in town.one("r1", "评价 1 5").text
+
+
+def test_a_problem_still_there_after_closing_is_shown_how_to_report_it_again(
+    town: Driver,
+) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    town.say("li", "办结诉求 1 换了灯泡")
+    _tick(town.app, days=3, minutes=1)
+    before = town.snapshot()
+    answer = town.one("r1", "重新办理 1 还是不亮").text
+    assert "不用再办" not in answer
+    assert "不能再重新办理了" in answer and "「报修 哪里 什么问题」" in answer
+    assert town.snapshot() == before
+    assert "李党员" in to(town.say("r1", "报修 3号楼门口堆满了杂物", "g1"), "r1")
+    town.say("li", "退回 2 不归我们管")
+    assert "已退回，不能再重新办理了" in town.one("r1", "重新办理 2").text
 
 
 def test_another_buildings_chain_neither_sees_nor_acts_on_the_report(town: Driver) -> None:
@@ -501,6 +552,9 @@ def test_bad_input_is_refused_with_a_clear_reply_and_changes_nothing(town: Drive
         ("r1", "我要反映问题", "请用文字写上"),
         ("r1", "报修 一个问题。", "请用文字写上"),
         ("r1", "反映情況", "请用文字写上"),
+        ("r1", "报修 1", "请用文字写上"),
+        ("r1", "报修 一。", "请用文字写上"),
+        ("r1", "求助 12", "请用文字写上"),
         ("li", "接单", "请写编号"),
         ("li", "接单 99", "没有找到"),
         ("li", "回复 1", "请写编号和要说的话"),

@@ -635,6 +635,7 @@ REQUESTS: list[tuple[str, str, str | None, tuple[str, ...]]] = [
     ("r1", "评价 1 5", None, ()),
     ("r1", "评价 1 4", None, ()),
     ("r1", "确认解决 1", None, ()),
+    ("r1", "重新办理 1 还是不亮", None, ()),
     ("r2", "接单 1", None, ()),
     ("r2", "报修 小区门口有陌生人", None, ()),
     ("r2", "确认解决 2", None, ()),

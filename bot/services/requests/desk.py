@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -18,10 +18,23 @@ from bot.services.common.when import moment_data
 from bot.services.community.grid import full_name
 from bot.services.requests.chain import Owner
 from bot.services.requests.rules import rules_of
-from models import Place, PlaceKind, Request, RequestStatus, RequestStep, Resident, StepKind
+from models import (
+    OutboxMessage,
+    OutboxState,
+    Place,
+    PlaceKind,
+    Request,
+    RequestStatus,
+    RequestStep,
+    Resident,
+    StepKind,
+)
 
 # A request in one of these is finished: nobody acts on it any more.
 FINISHED = (RequestStatus.CLOSED, RequestStatus.SENT_BACK, RequestStatus.WITHDRAWN)
+# Steps after which a message asking the owner to handle it, held for the morning, still
+# stands: a word to the reporter, a rating, the overdue flag.
+KEEPS_HELD = frozenset({StepKind.REPLIED, StepKind.RATED, StepKind.OVERDUE})
 
 
 @dataclass(frozen=True)
@@ -67,7 +80,9 @@ def step(
     actor: Resident | None,
     text: str = "",
 ) -> None:
-    """Record what happened, with the layer and owner after it."""
+    """Record what happened, with the layer and owner after it; a message asking an owner
+    to handle it that waits for the morning goes no more once it moved on (taken, passed
+    on or solved in the night, it would ask to take it again)."""
     session.add(
         RequestStep(
             request_id=request.id,
@@ -79,6 +94,19 @@ def step(
             text=text[:500],
         )
     )
+    if kind not in KEEPS_HELD:
+        session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.key == owner_key(request),
+                OutboxMessage.state == OutboxState.PENDING,
+                OutboxMessage.not_before > now,
+            )
+        )
+
+
+def owner_key(request: Request) -> str:
+    """The key of the messages asking a request's owner to handle it (their outbox rows)."""
+    return f"request:{request.id}"
 
 
 def assign(
@@ -143,6 +171,7 @@ def to_owner(
         platform = envelope.target.platform
         image, document = carried(request.image, platform), carried(request.document, platform)
         envelope.reply = replace(envelope.reply, image=image, document=document)
+        envelope.key = owner_key(request)
     return envelopes
 
 
@@ -154,12 +183,16 @@ def shown(
     community: Place,
     number: int,
 ) -> tuple[dict[str, object], str | None, str | None]:
-    """`诉求 3`: one request's details, status and owner, with the picture or file kept with
-    it (image, document), for those who may see it."""
+    """`诉求 3`: one request's details, status and owner, how it was solved, with the picture
+    or file kept with it (image, document), for those who may see it; its reporter, while
+    the solution waits for them, is shown how to answer."""
     request = find_request(session, community, number, viewer)
+    solved = request.status in (RequestStatus.RESOLVED, RequestStatus.CLOSED)
     data = details(session, now, request, settings) | {
         "state": request.status.value,
         "owner": owner_name(request),
+        "how": request.resolution if solved else "",
+        "confirm": request.status == RequestStatus.RESOLVED and request.reporter_id == viewer.id,
     }
     return data, request.image, request.document
 

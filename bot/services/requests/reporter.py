@@ -71,6 +71,9 @@ def reopen(
 ) -> Acted:
     """Within 3 days of its solution the reporter reopens it: the same owner takes it again."""
     request = _mine(session, community, number, reporter)
+    if request.status in FINISHED:
+        # Too late to reopen: a problem still there is reported afresh.
+        raise DomainError("requests.reopen_finished", number=number, state=request.status.value)
     _resolved(request)
     words = why.strip()[:MAX_REASON]
     same = chain.Owner(request.layer, request.node, request.owner)

@@ -32,8 +32,11 @@ REPEAT_WINDOW = timedelta(days=1)
 _HANDLING = (RequestStatus.OPEN, RequestStatus.TAKEN)
 _SPACES = re.compile(r"\s+")
 _TRAILING = re.compile(r"[\s.,!?;:~…。，、！？；：～·]+$")
-# Words that say there is a problem but not which: 我要反映问题, 报修 一个问题.
-_VAGUE = re.compile(r"(?:一|1)?(?:个|個|些|点|點)?(?:问题|問題|情况|情況|事情|事)")
+# Words that say there is a problem but not which: 我要反映问题, 报修 一个问题; or a bare
+# number, as if choosing from a list: 报修 1.
+_VAGUE = re.compile(
+    r"(?:一|1)?(?:个|個|些|点|點)?(?:问题|問題|情况|情況|事情|事)|[\d一二三四五六七八九十两兩零〇]+"
+)
 
 
 @dataclass(frozen=True)
