@@ -208,11 +208,13 @@ class PointsRules(Base):
 
 
 class RedemptionStatus(enum.StrEnum):
-    """A redemption waits for its handover, was handed over, or was rejected."""
+    """A redemption waits for its handover, was handed over, was rejected, or was cancelled
+    by the member who asked."""
 
     PENDING = "pending"
     HANDED_OVER = "handed_over"
     REJECTED = "rejected"
+    CANCELLED = "cancelled"
 
 
 class PointsItem(Base):

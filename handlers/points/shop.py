@@ -79,9 +79,22 @@ def redeem(ctx: Context, args: str) -> Reply:
     if isinstance(row, shop.Shortfall):
         # A member's balance is private, as `积分` is: the shortfall is told to them alone.
         return Reply("points.too_few_points", asdict(row), audience=Audience.PRIVATE)
+    if isinstance(row, shop.AlreadyAsked):
+        data = {"redemption": redemption_data(ctx, row.redemption)}
+        return Reply("points.already_asked", data, audience=Audience.PRIVATE)
     return Reply(
         "points.redeemed", {"redemption": redemption_data(ctx, row)}, audience=Audience.PRIVATE
     )
+
+
+def cancel(ctx: Context, args: str) -> Reply:
+    """`取消兑换 4`: the member takes back their redemption 4 still waiting; its points are free."""
+    number, rest = number_and_rest(bounded(args, MAX_ARGUMENT), "points.cancel_usage")
+    if rest:
+        raise DomainError("points.cancel_usage")
+    cancelled = shop.cancel(ctx.session, ctx.now, ctx.resident, community_here(ctx), number)
+    data = {"redemption": redemption_data(ctx, cancelled.redemption), "balance": cancelled.balance}
+    return Reply("points.cancelled", data, audience=Audience.PRIVATE)
 
 
 def redemptions(ctx: Context, args: str) -> Reply:

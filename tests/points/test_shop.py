@@ -65,12 +65,14 @@ def test_a_member_sees_their_own_redemptions_privately_newest_first(
 ) -> None:
     driver = build(app)
     _shop(driver, "大米 3分 5件", "油 2分 5件")
-    for item in (1, 2, 2):
-        driver.say("r2", f"兑换 {item}", "g1")
-        clock.set(clock.now() + timedelta(days=1))
+    driver.say("r2", "兑换 1", "g1")
+    clock.set(clock.now() + timedelta(days=1))
+    driver.say("r2", "兑换 2", "g1")
+    driver.say("sec", "拒绝兑换 2 今天没货", "g1")
+    clock.set(clock.now() + timedelta(days=1))
+    driver.say("r2", "兑换 2", "g1")
     driver.say("r4", "兑换 1", "g1")
     driver.say("sec", "发放 1", "g1")
-    driver.say("sec", "拒绝兑换 2 今天没货", "g1")
     driver.say("r2", "积分")  # r2's private chat is open before the snapshot.
     before = driver.snapshot()
     mine = (
@@ -78,7 +80,7 @@ def test_a_member_sees_their_own_redemptions_privately_newest_first(
         "#3 11月25日 周三 油，2 分：等待发放\n"
         "#2 11月24日 周二 油，2 分：没有通过（今天没货）\n"
         "#1 11月23日 周一 大米，3 分：已发放\n"
-        "等待发放的，积分先为您留着，领到东西时才扣。"
+        "等待发放的，积分先为您留着，领到东西时才扣；不想要了，发送「取消兑换 编号」。"
     )
     for text, chat in (("兑换单", "g1"), ("我的兑换", "g1"), ("/myredemptions", None)):
         shown = driver.say("r2", text, chat)
@@ -121,10 +123,56 @@ def test_numbers_with_their_counting_word_apart_redeem_and_decide(app: App) -> N
     driver = build(app)
     _shop(driver, "大米 2分 5件")
     assert "兑换单 #1" in driver.one("r2", "兑换 1 号", "g1").text
-    assert "兑换单 #2" in driver.one("r2", "兑换 一 号", "g1").text
     assert "已发放：#1" in driver.say("sec", "发放 1 号", "g1")[0].text
+    assert "兑换单 #2" in driver.one("r2", "兑换 一 号", "g1").text
     told = driver.say("sec", "拒绝兑换 2 号 没货了", "g1")
     assert "没有通过（没货了）" in told[1].text
+    consistent(app)
+
+
+def test_asking_again_for_an_item_still_waiting_holds_nothing_more(app: App) -> None:
+    driver = build(app)
+    _shop(driver, "大米 2分 5件")
+    assert "兑换单 #1" in driver.one("r2", "兑换 1", "g1").text
+    before = driver.snapshot()
+    for text in ("兑换一号，谢谢", "兑换 1，谢谢"):
+        again = driver.one("r2", text, "g1")
+        assert again.private and again.text == (
+            "您已经申请过兑换 大米，兑换单 #1，正在等待发放，不用再申请。"
+            "不想要了，发送「取消兑换 1」。"
+        ), text
+        assert driver.snapshot() == before, text
+    assert held(app) == ([(10, 2), (6, 0)], [(5, 1)])
+    driver.say("sec", "发放 1", "g1")
+    assert "兑换单 #2" in driver.one("r2", "兑换 1", "g1").text
+    consistent(app)
+
+
+def test_a_member_cancels_their_own_waiting_redemption_and_the_points_are_free(
+    app: App,
+) -> None:
+    driver = build(app)
+    _shop(driver, "大米 6分 1件")
+    driver.say("r2", "兑换 1", "g1")
+    refusals = [
+        ("r4", "取消兑换 1", "points.not_your_redemption"),
+        ("r2", "取消兑换 7", "points.no_such_redemption"),
+        ("r2", "取消兑换 大米", "points.cancel_usage"),
+    ]
+    for user, text, template in refusals:
+        before = driver.snapshot()
+        driver.say(user, text, "g1")
+        assert [a.reply.template for a in driver.answers] == [template], text
+        assert driver.snapshot() == before, text
+    cancelled = driver.one("r2", "取消兑换 1", "g1")
+    assert cancelled.private
+    assert cancelled.text == "已取消兑换单 #1（大米）。积分没有扣，现有 10 分。"
+    assert held(app) == ([(10, 0), (6, 0)], [(1, 0)])
+    assert "#1 11月23日 周一 大米，6 分：已取消" in driver.one("r2", "我的兑换", "g1").text
+    assert "没有等待发放的兑换" in driver.one("sec", "兑换单", "g1").text
+    assert driver.one("r2", "取消兑换 1", "g1").text == "#1 号兑换单已经取消过了，不能再改。"
+    assert "已经取消过了" in driver.one("sec", "发放 1", "g1").text
+    assert "兑换单 #2" in driver.one("r2", "兑换 1", "g1").text
     consistent(app)
 
 
@@ -173,9 +221,9 @@ def test_too_few_points_are_told_privately_with_what_the_member_has(app: App) ->
     assert refused.text == "积分不够：这件要 8 分，您的居民积分现有 6 分。"
     driver.say("r2", "兑换 1", "g1")
     before = driver.snapshot()
-    refused = driver.one("r2", "兑换 1", "g1")
+    refused = driver.one("r2", "兑换 2", "g1")
     assert refused.private
-    assert refused.text == "积分不够：这件要 6 分，您的居民积分现有 10 分，其中 6 分兑换中。"
+    assert refused.text == "积分不够：这件要 8 分，您的居民积分现有 10 分，其中 6 分兑换中。"
     assert driver.snapshot() == before
     driver.say("sec", "积分规则 按户 开", "g1")
     refused = driver.one("r4", "兑换 2", "g1")

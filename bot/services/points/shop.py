@@ -5,7 +5,7 @@ An item listed without a quantity (`上架 食用油 50分`) has no stock limit:
 A redemption holds its points (`points_accounts.held`) and one piece of its item
 (`points_items.held`) with two conditional UPDATEs, so two members can neither spend the
 same points twice nor take the same last piece. Handing over moves points and stock in
-one transaction; rejecting only releases what was held.
+one transaction; rejecting, or the member cancelling, only releases what was held.
 """
 
 from __future__ import annotations
@@ -91,6 +91,13 @@ class Shortfall:
     balance: int
     held: int
     household: bool
+
+
+@dataclass(frozen=True)
+class AlreadyAsked:
+    """The member's earlier redemption of the item, still waiting for its handover."""
+
+    redemption: RedemptionLine
 
 
 @dataclass(frozen=True)
@@ -296,7 +303,7 @@ def _shortfall(
 
 def redeem(
     session: Session, now: datetime, member: Resident, community: Place, number: int
-) -> RedemptionLine | Shortfall:
+) -> RedemptionLine | Shortfall | AlreadyAsked:
     """A member asks for an item: its points and one piece are held until a points admin
     decides. Too few points of the item's programme hold nothing and say what the member has."""
     if not in_community(session, member, community):
@@ -304,6 +311,19 @@ def redeem(
             raise access.unregistered(session, member, "points.register_first")
         raise DomainError("points.outside_community", name=member.display_name)
     item = _item(session, community, number)
+    # Asking again for an item still waiting (a retry) holds nothing more.
+    earlier = session.scalar(
+        select(PointsRedemption)
+        .where(
+            PointsRedemption.resident_id == member.id,
+            PointsRedemption.item_id == item.id,
+            PointsRedemption.status == RedemptionStatus.PENDING,
+        )
+        .order_by(PointsRedemption.number)
+        .limit(1)
+    )
+    if earlier is not None:
+        return AlreadyAsked(_redemption_line(earlier))
     account, household = _spending_account(session, member, community, item)
     redemption_number = next_number(session, PointsRedemption, community)
     if account is None or not _hold(session, account, item):
@@ -373,6 +393,17 @@ def own(session: Session, member: Resident) -> Listed:
     return Listed([_redemption_line(row) for row in rows[:MY_LISTED]], True, len(rows) > MY_LISTED)
 
 
+def _redemption(session: Session, community: Place, number: int) -> PointsRedemption:
+    row = session.scalar(
+        select(PointsRedemption).where(
+            PointsRedemption.community_id == community.id, PointsRedemption.number == number
+        )
+    )
+    if row is None:
+        raise DomainError("points.no_such_redemption", number=number)
+    return row
+
+
 def _decide(
     session: Session,
     now: datetime,
@@ -382,14 +413,11 @@ def _decide(
     status: RedemptionStatus,
 ) -> PointsRedemption:
     """Mark a pending redemption decided, once: a second decision finds it decided."""
-    row = session.scalar(
-        select(PointsRedemption).where(
-            PointsRedemption.community_id == community.id, PointsRedemption.number == number
-        )
-    )
-    if row is None:
-        raise DomainError("points.no_such_redemption", number=number)
-    if not access.is_points_admin(session, actor.id, community, row.item.programme_id):
+    row = _redemption(session, community, number)
+    if status == RedemptionStatus.CANCELLED:
+        if row.resident_id != actor.id:
+            raise DomainError("points.not_your_redemption", number=number)
+    elif not access.is_points_admin(session, actor.id, community, row.item.programme_id):
         raise DomainError("points.admins_only")
     decided = session.execute(
         update(PointsRedemption)
@@ -434,6 +462,23 @@ def reject(
     """A points admin rejects a redemption: what it held is free again, nothing else changes."""
     row = _decide(session, now, actor, community, number, RedemptionStatus.REJECTED)
     row.reason = clean_name(why, 60)
+    _release(session, row)
+    _audit(session, now, actor, community, row)
+    return Decided(_redemption_line(row), row.resident, row.account.balance, row.reason)
+
+
+def cancel(
+    session: Session, now: datetime, member: Resident, community: Place, number: int
+) -> Decided:
+    """A member takes back their own redemption still waiting: what it held is free again."""
+    row = _decide(session, now, member, community, number, RedemptionStatus.CANCELLED)
+    _release(session, row)
+    _audit(session, now, member, community, row)
+    return Decided(_redemption_line(row), row.resident, row.account.balance, "")
+
+
+def _release(session: Session, row: PointsRedemption) -> None:
+    """Free the points and the piece a redemption held."""
     session.execute(
         update(PointsItem)
         .where(PointsItem.id == row.item_id)
@@ -447,8 +492,6 @@ def reject(
         .execution_options(synchronize_session=False)
     )
     session.refresh(row.account)
-    _audit(session, now, actor, community, row)
-    return Decided(_redemption_line(row), row.resident, row.account.balance, row.reason)
 
 
 def _audit(
