@@ -106,6 +106,14 @@ def test_checking_in_with_no_shift_of_mine_is_refused_as_not_signed_up(town: Dri
     assert town.snapshot() == before
 
 
+def test_checking_out_of_a_shift_i_am_not_on_says_so(town: Driver) -> None:
+    advance(town.app, hours=1)
+    before = town.snapshot()
+    assert town.one("r4", "签退 1", "g1").text == "您没有报名 #1 号班次。"
+    assert town.one("r3", "签退 1", "g1").text == "您还没有签到，无法签退。"
+    assert town.snapshot() == before
+
+
 def test_checking_out_records_the_time_between_within_the_shift(town: Driver) -> None:
     app = town.app
     advance(app, minutes=45)

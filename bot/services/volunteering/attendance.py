@@ -129,15 +129,14 @@ def check_out(
 ) -> CheckedOut:
     """Check out of the shift I checked in to, until `checkin_tolerance` after its end."""
     now, late = duty.now, defaults(duty.settings).checkin_tolerance
-    mine = [
-        s
-        for s in _candidates(session, resident, number)
-        if s.checked_in_at is not None and s.checked_out_at is None
-    ]
+    candidates = _candidates(session, resident, number)
+    mine = [s for s in candidates if s.checked_in_at is not None and s.checked_out_at is None]
     if not mine:
         left = _checked_out_lately(session, resident, number, now - late)
         if left is not None:
             raise DomainError("volunteering.already_checked_out", number=left)
+        if number is not None and not candidates:
+            raise DomainError("volunteering.not_signed_up", number=number)
         raise DomainError("volunteering.not_checked_in")
     signup = mine[0]
     shift = signup.shift
