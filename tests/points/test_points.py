@@ -248,6 +248,8 @@ def test_a_name_typed_in_traditional_characters_finds_the_member(app: App) -> No
     [
         ("加分 马文博 5 巡逻", "马文博 加 5 分（巡逻）", 5),
         ("奖励 馬文博 ５分", "马文博 加 5 分", 5),
+        ("加分 马文博 五", "马文博 加 5 分", 5),
+        ("加分 马文博 十二分 巡逻", "马文博 加 12 分（巡逻）", 12),
     ],
 )
 def test_an_award_names_a_member_of_the_circle_without_the_at_sign(
@@ -297,6 +299,9 @@ def test_bad_input_gets_a_clear_reply_and_changes_nothing(app: App) -> None:
     cases = [
         ("r4", "加分 @r2 5", "g1", "points.admins_only"),
         ("sec", "加分 @r2 abc", "g1", "points.bad_amount"),
+        ("sec", "加分 @r2 一起", "g1", "points.bad_amount"),
+        ("sec", "加分 @r2 零", "g1", "points.zero_amount"),
+        ("sec", "加分 @r2 -七", "g1", "points.below_zero"),
         ("sec", "加分 @r2 0", "g1", "points.zero_amount"),
         ("sec", "加分 @r2 1.5", "g1", "points.whole_points"),
         ("sec", "加分 @r2 99999", "g1", "points.over_cap"),

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
 from bot.services.common import access, audit
-from bot.services.common.keywords import normalise
+from bot.services.common.keywords import normalise, numeral_value
 from bot.services.community.people import Named, people_named
 from bot.services.points import ledger
 from bot.services.points.earning import programme_for
@@ -28,19 +28,20 @@ from models import (
     VolunteerHours,
 )
 
-_WHOLE = re.compile(r"^[+-]?\d{1,9}$")
 _FRACTION = re.compile(r"^[+-]?\d*[.．]\d+$")
 MAX_SHIFT_AWARD = 200
 
 
 def parse_amount(text: str, cap: int) -> int:
-    """A whole, non-zero number of points no larger than the community's cap per award."""
+    """A whole, non-zero number of points (5, 五, -5), at most the community's cap per award."""
     word = normalise(text).removesuffix("分").replace("＋", "+").replace("－", "-")
     if _FRACTION.match(word):
         raise DomainError("points.whole_points", text=word[:12])
-    if not _WHOLE.match(word):
+    signed = word[:1] in ("+", "-")
+    value = numeral_value(word[1:] if signed else word)
+    if value is None:
         raise DomainError("points.bad_amount", text=word[:12])
-    amount = int(word)
+    amount = -value if word.startswith("-") else value
     if amount == 0:
         raise DomainError("points.zero_amount")
     if abs(amount) > cap:
