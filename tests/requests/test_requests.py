@@ -206,7 +206,7 @@ def test_unanswered_requests_climb_every_layer_once_across_a_restart(town: Drive
     town.say("r1", "报修 3号楼门口路灯坏了", "g1")
     first = dict(_tick(app, hours=4, minutes=1))
     assert "下一层超时未办" in first["wang"] and "王中心户" in first["r1"]
-    assert "没有按时办好" in first["r1"]
+    assert "没有按时接单" in first["r1"] and "办好" not in first["r1"]
     second = dict(_tick(app, hours=4))
     assert set(second) == {"zhang", "r1"}
     # 18:00 plus four hours of daytime: 21:30, then half an hour after 07:30.
@@ -695,3 +695,12 @@ def test_the_same_report_a_day_later_is_filed_again(town: Driver) -> None:
     assert "已经受理过了" in town.one("r1", "报修 楼道灯坏了").text
     _tick(town.app, hours=1, minutes=1)
     assert "编号 2" in to(town.say("r1", "报修 楼道灯坏了"), "r1")
+
+
+def test_a_request_taken_but_not_solved_in_time_is_said_to_be_late_in_solving(
+    town: Driver,
+) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    told = [text for chat, text in _tick(town.app, days=10) if chat == "r1"]
+    assert "没有按时办好" in told[0] and "接单" not in told[0], told

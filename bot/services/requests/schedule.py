@@ -71,11 +71,13 @@ class RequestDeadlines:
                 for s in secretaries(session, community)
                 for e in to_person(s, reply, self.language)
             ]
+        untaken = request.status == RequestStatus.OPEN
         assign(session, now, self.settings, request, higher)
         # Come late, it stays flagged until its new owner takes it or passes it on.
         request.overdue = True
         step(session, now, request, StepKind.ESCALATED, None)
-        notice = escalated_notice(request.number, request.layer.value, owner_name(request), True)
+        owner = owner_name(request)
+        notice = escalated_notice(request.number, request.layer.value, owner, True, untaken)
         return to_owner(
             session, now, request, self.settings, self.language, StepKind.OVERDUE
         ) + to_reporter(request, notice, self.language)
