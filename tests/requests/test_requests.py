@@ -704,3 +704,20 @@ def test_a_request_taken_but_not_solved_in_time_is_said_to_be_late_in_solving(
     town.say("li", "接单 1")
     told = [text for chat, text in _tick(town.app, days=10) if chat == "r1"]
     assert "没有按时办好" in told[0] and "接单" not in told[0], told
+
+
+def test_the_reporter_answers_in_the_bots_own_words_and_alone_they_stay_chat(
+    town: Driver,
+) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    town.say("li", "办结诉求 1 换了灯泡")
+    assert town.say("r1", "解决了，谢谢大家", "g1") == []
+    assert town.say("r1", "没解决", "g1") == []
+    again = town.say("r1", "没解决 1 还是不亮")
+    assert "重新办理" in again[0].text and "还是不亮" in to(again, "li")
+    town.say("li", "接单 1")
+    town.say("li", "办结诉求 1 换了线路")
+    assert "反映人已确认诉求 1 解决了" in to(town.say("r1", "解決了 1"), "li")
+    with session_of(town.app) as session:
+        assert session.scalars(select(Request)).one().status == RequestStatus.CLOSED
