@@ -509,7 +509,8 @@ def test_unconfirmed_solutions_close_after_three_days(town: Driver) -> None:
     town.say("r1", "报修 3号楼门口路灯坏了", "g1")
     town.say("li", "接单 1")
     town.say("li", "办结诉求 1 换了灯泡")
-    assert _tick(town.app, days=3, minutes=1) == []
+    told = _tick(town.app, days=3, minutes=1)
+    assert [chat for chat, _ in told] == ["r1"] and "没等到您回复，已经结案" in told[0][1]
     with session_of(town.app) as session:
         assert session.scalars(select(Request)).one().status == RequestStatus.CLOSED
     assert "5 分" in town.one("r1", "评价 1 5").text
@@ -721,3 +722,18 @@ def test_the_reporter_answers_in_the_bots_own_words_and_alone_they_stay_chat(
     assert "反映人已确认诉求 1 解决了" in to(town.say("r1", "解決了 1"), "li")
     with session_of(town.app) as session:
         assert session.scalars(select(Request)).one().status == RequestStatus.CLOSED
+
+
+def test_a_request_closed_in_the_night_is_told_to_its_reporter_in_the_morning(
+    town: Driver,
+) -> None:
+    clock = town.app.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(clock.now() + timedelta(hours=13))  # 23:00, in the default 21:30-07:30
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    town.say("li", "办结诉求 1 换了灯泡")
+    night = _tick(town.app, days=3, minutes=1)
+    assert not [text for _, text in night if "已经结案" in text]
+    morning = _tick(town.app, hours=9)
+    assert [chat for chat, text in morning if "已经结案" in text] == ["r1"]

@@ -724,6 +724,14 @@ def requests(driver: Driver) -> None:
         driver.say(user, "/start", name=name)
     for user, text, chat, mentions in REQUESTS + MEDIATION + CHAIN:
         driver.say(user, text, chat, mentions=mentions)
+    # A request solved and never answered by its reporter closes by itself.
+    driver.say("r1", "报修 楼道堆了杂物", "g1")
+    with driver.app.db.transaction() as session:
+        request = session.scalars(select(Request).order_by(Request.id.desc()).limit(1)).one()
+        number = request.number
+        assert request.owner is not None
+        owner = request.owner.identities[0].external_id
+    play(driver, [(owner, f"接单 {number}", None), (owner, f"办结诉求 {number} 清理了", None)])
     later(driver, timedelta(days=3))
     play(driver, [("sec", "诉求", None)])
     request_photos(driver)
