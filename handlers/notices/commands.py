@@ -10,8 +10,9 @@ from bot.errors import DomainError
 from bot.messages import Audience, Choice, Envelope, Reply
 from bot.services import notices
 from bot.services.common.arguments import as_number, bounded
-from bot.services.common.keywords import courtesy
+from bot.services.common.keywords import courtesy, folded
 from bot.services.common.when import moment_data
+from bot.services.notices.spec import NOW_WORDS
 from handlers.access import community_here
 
 MAX_ARGUMENT = 1200
@@ -68,6 +69,7 @@ def preview_reply(preview: notices.Preview) -> Reply:
             "deadline_minutes": preview.deadline_minutes,
             "attachment": preview.attachment,
             "photo": preview.photo,
+            "held": preview.held,
         },
         [
             [
@@ -80,24 +82,29 @@ def preview_reply(preview: notices.Preview) -> Reply:
 
 
 def confirm(ctx: Context, args: str) -> list[Reply | Envelope]:
-    """`确认发送 3`: the draft goes out now, or is scheduled."""
-    number = _number(args, "notices.confirm_usage")
-    if number is None:
+    """`确认发送 3`: the draft goes out now, or is scheduled; `确认发送 3 现在` sends it even
+    in the night."""
+    typed, _, word = folded(args).partition(" ")
+    at_once = word in NOW_WORDS
+    number = _number(typed, "notices.confirm_usage")
+    if number is None or (word and not at_once):
         raise DomainError("notices.confirm_usage")
     done = notices.confirm(
         ctx.session,
         ctx.now,
-        ctx.zone,
+        ctx.settings,
         ctx.resident,
         community_here(ctx),
         number,
         ctx.default_language,
+        at_once,
     )
     data = {
         "number": done.number,
         "chats": done.chats,
         "send_at": done.send_at,
         "repeat": done.repeat,
+        "held": done.held,
     }
     return [Reply("notices.confirmed", data), *done.envelopes]
 

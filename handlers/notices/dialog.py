@@ -21,6 +21,7 @@ from bot.services.notices.guided import KIND
 from bot.services.notices.spec import (
     AT_WORDS,
     DEADLINE_WORDS,
+    NOW_WORDS,
     RECEIPT_WORDS,
     leading_word,
     notice_text,
@@ -34,7 +35,6 @@ from models import Dialog
 CANCEL = frozenset({"取消", "退出", "cancel"})
 YES = frozenset({"要", "是", "需要", "要回执", "要回執", "回执", "回執", "yes"})
 NO = frozenset({"不要", "不", "否", "不用", "不要回执", "不要回執", "no"})
-NOW = frozenset({"现在", "現在", "马上", "馬上", "立即", "立刻", "现在发送", "現在傳送", "now"})
 
 
 def notice(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
@@ -149,7 +149,7 @@ def _when(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]:
         data["deadline"],
         media=Media(**kept | {"kind": MediaKind(kept["kind"])}) if kept else None,
     )
-    if folded(text) not in NOW:
+    if folded(text) not in NOW_WORDS:
         repeat = notices.parse_repeat(text)
         _, send_at = leading_word(text, AT_WORDS)
         spec = replace(spec, send_at=None if repeat else send_at, repeat=repeat)

@@ -8,6 +8,7 @@ from bot.errors import DomainError
 from bot.routing import Command
 from bot.scheduler import WorkFactory
 from bot.services.common.access import handles_requests, keeps_chain
+from bot.services.common.keywords import starts_with_number
 from bot.services.requests import OverdueDigest, RequestDeadlines
 from handlers import access
 from handlers.requests import commands
@@ -72,6 +73,23 @@ COMMANDS: list[Command] = [
     Command("solved", ("确认解决", "確認解決"), commands.solved, listed_in="requests"),
     Command(
         "reopen", ("重新办理", "重新辦理"), commands.reopen, listed_in="requests", free_text=True
+    ),
+    # The bot's own words to the reporter (解决了请回复…；没解决…): with a number only, for
+    # alone they are everyday chat.
+    Command(
+        "solvedsaid",
+        ("解决了", "解決了"),
+        commands.solved,
+        lambda ctx: False,
+        everyday=starts_with_number,
+    ),
+    Command(
+        "reopensaid",
+        ("没解决", "沒解決", "没有解决", "沒有解決"),
+        commands.reopen,
+        lambda ctx: False,
+        free_text=True,
+        everyday=starts_with_number,
     ),
     Command("rate", ("评价", "評價"), commands.rate, listed_in="requests"),
     Command("mediate", ("调解", "調解"), commands.mediate, listed_in="requests", free_text=True),

@@ -623,3 +623,27 @@ def test_a_shou_dao_from_someone_without_a_private_chat_is_answered_in_the_group
     answers = driver.say("r2", "收到", "g1")
     assert [(s.chat, s.text) for s in answers] == [("g1", "r2，已收到您的回执（通知 1）。谢谢！")]
     app.close()
+
+
+def test_a_notice_confirmed_in_the_night_waits_for_the_morning_unless_sent_at_once(
+    app: App,
+) -> None:
+    driver = build(app)
+    clock = app.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(clock.now() + timedelta(hours=13))  # 23:00, in the default 21:30-07:30
+    # An urgent one goes at once on the word; one whose receipts close in the night must.
+    driver.one("sec", "通知 1号院 | 今晚停气 | 回执 截止 1小时")
+    assert "明早发出前就截止" in driver.one("sec", "确认发送 1").text
+    assert "请写上通知编号" in driver.one("sec", "确认发送 1 马上马上").text
+    sent = driver.say("sec", "确认发送 1 现在")
+    assert [s.chat for s in sent] == ["sec", "g1"] and "已开始发送" in sent[0].text
+    preview = driver.one("sec", "通知 全部 | 明天上午停水 | 回执 截止 明天18:00")
+    assert "现在是夜间，确认后 07:30 发出" in preview.text, preview.text
+    assert "确认发送 2 现在" in preview.text
+    answers = _confirm(driver, "sec", preview)
+    assert [s.chat for s in answers] == ["sec"] and "现在是夜间" in answers[0].text
+    assert "已收到您的回执" not in driver.one("r1", "收到 2", "g1").text
+    assert [chat for chat, _ in _tick(app, hours=8) if chat.startswith("g")] == []
+    went = _tick(app, hours=1)
+    assert [chat for chat, _ in went if chat.startswith("g")] == ["g1", "g2"], went

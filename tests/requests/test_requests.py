@@ -206,7 +206,7 @@ def test_unanswered_requests_climb_every_layer_once_across_a_restart(town: Drive
     town.say("r1", "报修 3号楼门口路灯坏了", "g1")
     first = dict(_tick(app, hours=4, minutes=1))
     assert "下一层超时未办" in first["wang"] and "王中心户" in first["r1"]
-    assert "没有按时办好" in first["r1"]
+    assert "没有按时接单" in first["r1"] and "办好" not in first["r1"]
     second = dict(_tick(app, hours=4))
     assert set(second) == {"zhang", "r1"}
     # 18:00 plus four hours of daytime: 21:30, then half an hour after 07:30.
@@ -509,7 +509,8 @@ def test_unconfirmed_solutions_close_after_three_days(town: Driver) -> None:
     town.say("r1", "报修 3号楼门口路灯坏了", "g1")
     town.say("li", "接单 1")
     town.say("li", "办结诉求 1 换了灯泡")
-    assert _tick(town.app, days=3, minutes=1) == []
+    told = _tick(town.app, days=3, minutes=1)
+    assert [chat for chat, _ in told] == ["r1"] and "没等到您回复，已经结案" in told[0][1]
     with session_of(town.app) as session:
         assert session.scalars(select(Request)).one().status == RequestStatus.CLOSED
     assert "5 分" in town.one("r1", "评价 1 5").text
@@ -695,3 +696,44 @@ def test_the_same_report_a_day_later_is_filed_again(town: Driver) -> None:
     assert "已经受理过了" in town.one("r1", "报修 楼道灯坏了").text
     _tick(town.app, hours=1, minutes=1)
     assert "编号 2" in to(town.say("r1", "报修 楼道灯坏了"), "r1")
+
+
+def test_a_request_taken_but_not_solved_in_time_is_said_to_be_late_in_solving(
+    town: Driver,
+) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    told = [text for chat, text in _tick(town.app, days=10) if chat == "r1"]
+    assert "没有按时办好" in told[0] and "接单" not in told[0], told
+
+
+def test_the_reporter_answers_in_the_bots_own_words_and_alone_they_stay_chat(
+    town: Driver,
+) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    town.say("li", "办结诉求 1 换了灯泡")
+    assert town.say("r1", "解决了，谢谢大家", "g1") == []
+    assert town.say("r1", "没解决", "g1") == []
+    again = town.say("r1", "没解决 1 还是不亮")
+    assert "重新办理" in again[0].text and "还是不亮" in to(again, "li")
+    town.say("li", "接单 1")
+    town.say("li", "办结诉求 1 换了线路")
+    assert "反映人已确认诉求 1 解决了" in to(town.say("r1", "解決了 1"), "li")
+    with session_of(town.app) as session:
+        assert session.scalars(select(Request)).one().status == RequestStatus.CLOSED
+
+
+def test_a_request_closed_in_the_night_is_told_to_its_reporter_in_the_morning(
+    town: Driver,
+) -> None:
+    clock = town.app.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(clock.now() + timedelta(hours=13))  # 23:00, in the default 21:30-07:30
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    town.say("li", "办结诉求 1 换了灯泡")
+    night = _tick(town.app, days=3, minutes=1)
+    assert not [text for _, text in night if "已经结案" in text]
+    morning = _tick(town.app, hours=9)
+    assert [chat for chat, text in morning if "已经结案" in text] == ["r1"]

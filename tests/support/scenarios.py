@@ -588,6 +588,17 @@ NOTICES_GUIDED: list[Line] = [
     ("sec", "回执 {notice}", None),
 ]
 
+# Notices in the night: a deadline before the morning refused, sent at once on the word,
+# and one held for the morning, then cancelled.
+NOTICES_AT_NIGHT: list[Line] = [
+    ("sec", "通知 全部 | 今晚停气 | 回执 截止 1小时", None),
+    ("sec", "确认发送 {notice}", None),
+    ("sec", "确认发送 {notice} 现在", None),
+    ("sec", "通知 全部 | 明天停水", None),
+    ("sec", "确认发送 {notice}", None),
+    ("sec", "取消通知 {notice}", None),
+]
+
 
 def notices(driver: Driver) -> None:
     """A notice with receipts, a scheduled one cancelled, refusals, and the deadline's lists;
@@ -605,6 +616,11 @@ def notices(driver: Driver) -> None:
     for room in [f"{floor}{door:02d}" for floor in (1, 2) for door in range(1, 17)]:
         driver.say(f"crowd{room}", f"登记 3-2-{room} 同意", "g1")
     play_newest(driver, [("sec", "回执 {notice}", None)])
+    # The community's quiet hours moved to cover the present, then set back.
+    hour = driver.app.clock.now().astimezone(driver.app.settings.zone).hour
+    play(driver, [("sec", f"免打扰 {hour:02d}:00-{(hour + 2) % 24:02d}:00", "g1")])
+    play_newest(driver, NOTICES_AT_NIGHT)
+    play(driver, [("sec", f"免打扰 {driver.app.settings.delivery.quiet_hours}", "g1")])
 
 
 # (user, text, chat, mentions): the chain set up and refused, then requests through every verb.
@@ -714,6 +730,14 @@ def requests(driver: Driver) -> None:
         driver.say(user, "/start", name=name)
     for user, text, chat, mentions in REQUESTS + MEDIATION + CHAIN:
         driver.say(user, text, chat, mentions=mentions)
+    # A request solved and never answered by its reporter closes by itself.
+    driver.say("r1", "报修 楼道堆了杂物", "g1")
+    with driver.app.db.transaction() as session:
+        request = session.scalars(select(Request).order_by(Request.id.desc()).limit(1)).one()
+        number = request.number
+        assert request.owner is not None
+        owner = request.owner.identities[0].external_id
+    play(driver, [(owner, f"接单 {number}", None), (owner, f"办结诉求 {number} 清理了", None)])
     later(driver, timedelta(days=3))
     play(driver, [("sec", "诉求", None)])
     request_photos(driver)

@@ -60,17 +60,20 @@ class Preview:
     deadline_minutes: int | None = None
     attachment: str | None = None
     photo: bool = False
+    held: list[int | str] | None = None
 
 
 @dataclass(frozen=True)
 class Confirmed:
-    """A notice sent now (its messages), scheduled (its time), or recurring (its rule)."""
+    """A notice sent now (its messages), scheduled (its time; `held` when that is the end
+    of the night), or recurring (its rule)."""
 
     number: int
     chats: int
     send_at: list[int | str] | None
     envelopes: list[Envelope]
     repeat: dict[str, Any] | None = None
+    held: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,7 +136,16 @@ def compose(
     for r in reached:
         session.add(NoticeCircle(notice_id=notice.id, circle_id=r.circle.id, place_id=r.place.id))
     name = spec.media.name if spec.media else _file_name(image or document)
-    return _preview(settings, now, notice, len(reached), chats, name)
+    held = _night_end(session, now, settings, community) if notice.send_at is None else None
+    return _preview(settings, now, notice, len(reached), chats, name, held)
+
+
+def _night_end(
+    session: Session, now: datetime, settings: Settings, community: Place
+) -> datetime | None:
+    """The end of the community's quiet hours when `now` falls in them, else None."""
+    quiet = quiet_hours(session, community.id, default_quiet(settings))
+    return quiet.over(now) if quiet.holds(now) else None
 
 
 def _preview(
@@ -143,8 +155,10 @@ def _preview(
     circles: int,
     chats: dict[str, int],
     name: str | None,
+    held: datetime | None,
 ) -> Preview:
-    """What a draft will reach and when, for its sender to confirm."""
+    """What a draft will reach and when (`held`: the morning, when confirmed now in the
+    night), for its sender to confirm."""
     zone = settings.zone
     return Preview(
         number=notice.number,
@@ -159,6 +173,7 @@ def _preview(
         deadline_minutes=notice.deadline_minutes,
         attachment=name or None,
         photo=notice.image is not None,
+        held=moment_data(held, zone, now) if held else None,
     )
 
 
@@ -184,7 +199,8 @@ def attach_later(
     circles = [reached.circle for reached in notice.circles]
     chats = chats_per_platform(session, circles)
     notice.image, notice.document = sent_along(media, chats)
-    return _preview(settings, now, notice, len(circles), chats, media.name)
+    held = None if notice.send_at else _night_end(session, now, settings, notice.community)
+    return _preview(settings, now, notice, len(circles), chats, media.name, held)
 
 
 def _file_name(path: str | None) -> str | None:
@@ -249,19 +265,30 @@ def find_notice(session: Session, community: Place, number: int) -> Notice:
 def confirm(
     session: Session,
     now: datetime,
-    zone: ZoneInfo,
+    settings: Settings,
     resident: Resident,
     community: Place,
     number: int,
     language: str,
+    at_once: bool = False,
 ) -> Confirmed:
-    """The sender confirms a draft: it goes out now, waits for its time, or starts recurring."""
+    """The sender confirms a draft: it goes out now, waits for its time, or starts recurring.
+    One to go now in the community's quiet hours waits for the morning, unless `at_once`."""
+    zone = settings.zone
     notice = find_notice(session, community, number)
     if notice.sender_id != resident.id:
         raise DomainError("notices.not_yours", number=number)
     if notice.status != NoticeStatus.DRAFT:
         raise DomainError("notices.not_draft", number=number)
+    due = notice.repeat is None and (notice.send_at is None or notice.send_at <= now)
+    held = None if at_once or not due else _night_end(session, now, settings, community)
+    if held is not None and notice.deadline_at is not None and notice.deadline_at <= held:
+        # Residents would see it only after its receipts had closed.
+        raise DomainError("notices.deadline_before_morning", number=number)
     audit.record(session, now, "notice.confirm", actor_id=resident.id, place_id=community.id)
+    if held is not None:
+        notice.send_at, notice.status = held, NoticeStatus.SCHEDULED
+        return Confirmed(number, 0, moment_data(held, zone, now), [], held=True)
     if notice.repeat is not None:
         repeat = Repeat.of(notice.repeat)
         if notice.send_at is None or notice.send_at <= now:

@@ -19,6 +19,10 @@ RECEIPT_WORDS = ("回执", "回執", "receipts", "receipt")
 # 截至 is the common slip for 截止; "by " reads "receipts by Friday 18:00".
 DEADLINE_WORDS = ("截止", "截至", "deadline", "by ")
 AT_WORDS = ("定时", "定時", "at")
+# Send now: also what overrides the night's wait on confirming (确认发送 3 现在).
+NOW_WORDS = frozenset(
+    {"现在", "現在", "马上", "馬上", "立即", "立刻", "现在发送", "現在傳送", "now"}
+)
 FILE_WORDS = ("附件", "图片", "圖片", "文件", "檔案", "file", "image")
 
 

@@ -103,9 +103,18 @@ def escalate(
     return Acted(number, owner_name(request), request.layer.value, request.due_at, envelopes)
 
 
-def escalated_notice(number: int, layer: str, owner: str, overdue: bool) -> Reply:
-    """What the reporter hears when their request goes up a layer."""
-    data = {"number": number, "layer": layer, "owner": owner, "overdue": overdue}
+def escalated_notice(
+    number: int, layer: str, owner: str, overdue: bool, untaken: bool = False
+) -> Reply:
+    """What the reporter hears when their request goes up a layer (`overdue`: late, and
+    `untaken`: not even taken)."""
+    data = {
+        "number": number,
+        "layer": layer,
+        "owner": owner,
+        "overdue": overdue,
+        "untaken": untaken,
+    }
     return Reply("requests.escalated_notice", data)
 
 

@@ -19,14 +19,15 @@ from bot.services.common.outreach import secretaries, to_person
 from bot.services.requests import chain
 from bot.services.requests.desk import assign, owner_name, step, to_owner, to_reporter
 from bot.services.requests.handling import escalated_notice
+from bot.services.requests.rules import CONFIRM_WITHIN
 from models import Request, RequestStatus, StepKind
 
 DUE = (Request.due_at.is_not(None),)
 
 
 class RequestDeadlines:
-    """Moves every request whose deadline came: up a layer, or closed once the reporter's
-    three days to confirm have passed."""
+    """Moves every request whose deadline came: up a layer, or closed, and the reporter told,
+    once their three days to confirm have passed."""
 
     name = "request-deadlines"
 
@@ -51,6 +52,10 @@ class RequestDeadlines:
             if request.status == RequestStatus.RESOLVED:
                 request.status, request.closed_at, request.due_at = RequestStatus.CLOSED, now, None
                 step(session, now, request, StepKind.CLOSED, None)
+                # Told privately; a close in the night is told in the morning (quiet hours).
+                data = {"number": request.number, "days": CONFIRM_WITHIN.days}
+                closed = Reply("requests.closed_unanswered", data)
+                envelopes += to_reporter(request, closed, self.language)
             else:
                 envelopes += self._late(session, now, request)
         return envelopes
@@ -71,11 +76,13 @@ class RequestDeadlines:
                 for s in secretaries(session, community)
                 for e in to_person(s, reply, self.language)
             ]
+        untaken = request.status == RequestStatus.OPEN
         assign(session, now, self.settings, request, higher)
         # Come late, it stays flagged until its new owner takes it or passes it on.
         request.overdue = True
         step(session, now, request, StepKind.ESCALATED, None)
-        notice = escalated_notice(request.number, request.layer.value, owner_name(request), True)
+        owner = owner_name(request)
+        notice = escalated_notice(request.number, request.layer.value, owner, True, untaken)
         return to_owner(
             session, now, request, self.settings, self.language, StepKind.OVERDUE
         ) + to_reporter(request, notice, self.language)
