@@ -185,11 +185,11 @@ def _private(user: str, text: str) -> Incoming:
 def _sqlite_plans(
     app: App, statements: dict[str, Any], keep: Callable[[str], bool], *, analyze: bool
 ) -> list[str]:
-    """SQLite's plan, on one line, of each statement `keep` keeps; with statistics first when
-    `analyze`."""
+    """SQLite's plan, on one line, of each statement `keep` keeps; with the statistics
+    `linli run` keeps (Database.keep_statistics) first when `analyze`."""
+    if analyze:
+        app.db.keep_statistics()
     with app.db.engine.connect() as connection:
-        if analyze:
-            connection.exec_driver_sql("ANALYZE")
         return [
             " ".join(
                 str(row[-1])
