@@ -505,6 +505,14 @@ def test_a_solved_request_shows_what_was_done_and_its_reporter_how_to_answer(
     assert "办理结果：换了灯泡" in closed and "确认解决" not in closed
 
 
+def test_a_request_sent_back_shows_why_to_those_who_may_see_it(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "退回 1 和 2 号重复")
+    for user in ("r1", "li"):
+        assert "退回原因：和 2 号重复" in town.one(user, "诉求 1").text
+    assert "重复" not in town.one("zhao", "诉求 1").text
+
+
 def test_unconfirmed_solutions_close_after_three_days(town: Driver) -> None:
     town.say("r1", "报修 3号楼门口路灯坏了", "g1")
     town.say("li", "接单 1")

@@ -183,18 +183,32 @@ def shown(
     community: Place,
     number: int,
 ) -> tuple[dict[str, object], str | None, str | None]:
-    """`诉求 3`: one request's details, status and owner, how it was solved, with the picture
-    or file kept with it (image, document), for those who may see it; its reporter, while
-    the solution waits for them, is shown how to answer."""
+    """`诉求 3`: one request's details, status and owner, how it was solved or why it was sent
+    back, with the picture or file kept with it (image, document), for those who may see it;
+    its reporter, while the solution waits for them, is shown how to answer."""
     request = find_request(session, community, number, viewer)
     solved = request.status in (RequestStatus.RESOLVED, RequestStatus.CLOSED)
     data = details(session, now, request, settings) | {
         "state": request.status.value,
         "owner": owner_name(request),
         "how": request.resolution if solved else "",
+        "back": sent_back_why(session, request),
         "confirm": request.status == RequestStatus.RESOLVED and request.reporter_id == viewer.id,
     }
     return data, request.image, request.document
+
+
+def sent_back_why(session: Session, request: Request) -> str:
+    """Why the owner sent the request back, in their words; "" when it was not."""
+    if request.status != RequestStatus.SENT_BACK:
+        return ""
+    query = (
+        select(RequestStep.text)
+        .where(RequestStep.request_id == request.id, RequestStep.kind == StepKind.SENT_BACK)
+        .order_by(RequestStep.id.desc())
+        .limit(1)
+    )
+    return session.scalar(query) or ""
 
 
 def to_reporter(request: Request, reply: Reply, language: str) -> list[Envelope]:
