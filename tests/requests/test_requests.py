@@ -276,6 +276,13 @@ def test_passing_a_request_on_with_zhuanjiao_passes_it_up(town: Driver) -> None:
         assert session.scalars(select(Request)).one().layer == Layer.CENTRAL
 
 
+def test_the_next_layer_is_told_who_passed_it_up_and_why(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    # 转交 reads like "hand it to someone": the name typed is the reason, not who sent it.
+    told = to(town.say("li", "转交 1 刘建国"), "wang")
+    assert "李党员上报，原因：刘建国" in told and "下一层上报" not in told
+
+
 def test_a_secretary_whose_next_layer_up_is_herself_is_told_she_is_at_the_top(
     town: Driver,
 ) -> None:

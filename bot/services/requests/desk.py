@@ -158,13 +158,14 @@ def to_owner(
     language: str,
     cause: str = StepKind.ROUTED,
     why: str = "",
+    by: str = "",
 ) -> list[Envelope]:
     """The request's details, privately to its (new) owner, with a 接单 button; `cause` says
-    why it came (reported, escalated, overdue below, reopened, its link removed) and `why`
-    in whose words."""
+    why it came (reported, escalated, overdue below, reopened, its link removed), `why` in
+    whose words, and `by` who passed it up."""
     if request.owner is None:
         return []
-    data = details(session, now, request, settings) | {"cause": str(cause), "why": why}
+    data = details(session, now, request, settings) | {"cause": str(cause), "why": why, "by": by}
     choices = [[Choice("requests.take_button", f"/take {request.number}", True, True)]]
     envelopes = to_person(request.owner, Reply("requests.assigned", data, choices), language)
     for envelope in envelopes:

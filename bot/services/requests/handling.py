@@ -97,7 +97,9 @@ def escalate(
         raise DomainError("requests.top_layer", number=number)
     assign(session, now, settings, request, higher)
     step(session, now, request, StepKind.ESCALATED, actor, words)
-    envelopes = to_owner(session, now, request, settings, language, StepKind.ESCALATED, words)
+    envelopes = to_owner(
+        session, now, request, settings, language, StepKind.ESCALATED, words, actor.display_name
+    )
     notice = escalated_notice(request.number, request.layer.value, owner_name(request), False)
     envelopes += to_reporter(request, notice, language)
     return Acted(number, owner_name(request), request.layer.value, request.due_at, envelopes)
