@@ -82,7 +82,9 @@ COMMANDS: list[Command] = [
     ),
     Command("stock", ("上架", "上架"), shop.stock, _points_admin, "points", access.GROUP),
     Command("unstock", ("下架", "下架"), shop.unstock),
-    Command("redeem", ("兑换", "兌換"), shop.redeem, listed_in="points", menus=access.BOTH),
+    Command(
+        "redeem", ("兑换", "兌換"), shop.redeem, listed_in="points", menus=access.BOTH, glued=True
+    ),
     Command(
         "redemptions",
         ("兑换单", "兌換單"),

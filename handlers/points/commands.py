@@ -54,6 +54,7 @@ def show(ctx: Context, args: str) -> Reply:
             "own": view.own,
             "balances": [balance_data(b) for b in view.balances],
             "recent": [entry_data(ctx, e) for e in view.recent],
+            "registered": view.registered,
         },
         audience=Audience.PRIVATE,
     )

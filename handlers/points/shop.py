@@ -68,14 +68,19 @@ def unstock(ctx: Context, args: str) -> Reply:
 
 
 def redeem(ctx: Context, args: str) -> Reply:
-    """`兑换 1`: ask for item 1; its points are held until a points admin hands it over.
-    `兑换` alone shows what there is to ask for."""
+    """`兑换 1` or `兑换 大米`: ask for item 1; its points are held until a points admin hands it
+    over. `兑换` alone shows what there is to ask for."""
     if not args.strip():
         return rewards(ctx, args)
-    number, rest = number_and_rest(bounded(args, MAX_ARGUMENT), "points.redeem_usage")
+    text = bounded(args, MAX_ARGUMENT)
+    community = community_here(ctx)
+    try:
+        number, rest = number_and_rest(text, "points.redeem_usage")
+    except DomainError:
+        number, rest = shop.item_named(ctx.session, community, text), ""
     if rest:
         raise DomainError("points.redeem_usage")
-    row = shop.redeem(ctx.session, ctx.now, ctx.resident, community_here(ctx), number)
+    row = shop.redeem(ctx.session, ctx.now, ctx.resident, community, number)
     if isinstance(row, shop.Shortfall):
         # A member's balance is private, as `积分` is: the shortfall is told to them alone.
         return Reply("points.too_few_points", asdict(row), audience=Audience.PRIVATE)

@@ -236,6 +236,7 @@ def hours(ctx: Context, args: str) -> Reply:
             "month": shown.month,
             "shifts": shown.shifts,
             "projects": shown.projects,
+            "registered": shown.registered,
         },
         audience=Audience.PRIVATE,
     )

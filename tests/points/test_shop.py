@@ -103,7 +103,8 @@ def test_bad_redemptions_get_a_clear_reply_and_change_nothing(app: App) -> None:
         ("r4", "兑换 3", "points.out_of_stock"),
         ("r4", "兑换 1", "points.out_of_stock"),
         ("r4", "兑换 9", "points.no_such_item"),
-        ("r4", "兑换 大米", "points.redeem_usage"),
+        ("r4", "兑换 1 大米", "points.redeem_usage"),
+        ("r4", "兑换 肥皂", "points.item_not_named"),
         ("sec", "发放 1", "points.already_decided"),
         ("sec", "拒绝兑换 1", "points.already_decided"),
         ("sec", "发放 7", "points.no_such_redemption"),
@@ -117,6 +118,27 @@ def test_bad_redemptions_get_a_clear_reply_and_change_nothing(app: App) -> None:
         driver.say(user, text, "g1")
         assert [a.reply.template for a in driver.answers] == [template], text
         assert driver.snapshot() == before, text
+
+
+def test_an_item_named_instead_of_numbered_is_redeemed_when_only_one_fits(app: App) -> None:
+    driver = build(app)
+    _shop(driver, "大米 2分 5件", "小米 2分 5件", "食用油 3分 5件")
+    assert "兑换单 #1" in driver.one("r2", "兑换 大米", "g1").text
+    assert "兑换单 #2" in driver.one("r2", "兑换 食用", "g1").text
+    assert "兑换单 #3" in driver.one("r2", "兑换小米").text
+    driver.one("r4", "/lang en")
+    before = driver.snapshot()
+    assert driver.one("r2", "兑换 米", "g1").text == (
+        "「米」对得上好几样，请按编号兑换，例如「兑换 1」：\n#1 大米\n#2 小米"
+    )
+    assert driver.one("r2", "兑换 肥皂", "g1").text == (
+        "兑换目录里没有「肥皂」，请按编号兑换，例如「兑换 1」：\n#1 大米\n#2 小米\n#3 食用油"
+    )
+    assert driver.one("r4", "/redeem soap").text == (
+        'The catalogue has no "soap"; redeem by number, for example "/redeem 1":\n'
+        "#1 大米\n#2 小米\n#3 食用油"
+    )
+    assert driver.snapshot() == before
 
 
 def test_numbers_with_their_counting_word_apart_redeem_and_decide(app: App) -> None:

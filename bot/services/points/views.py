@@ -50,12 +50,14 @@ class EntryLine:
 
 @dataclass(frozen=True)
 class PointsView:
-    """A member's points: balances, the latest entries, and what expires within a month."""
+    """A member's points: balances, the latest entries, what expires within a month, and
+    whether they have registered a household."""
 
     name: str
     own: bool
     balances: list[Balance]
     recent: list[EntryLine]
+    registered: bool
 
 
 def next_expiry(expiry: Expiry, expiry_day: str | None, today: date) -> date | None:
@@ -169,6 +171,7 @@ def points_of(
         member.id == viewer.id,
         [_balance(a, today) for a in accounts],
         _lines(session, accounts, RECENT),
+        member.household_id is not None,
     )
 
 

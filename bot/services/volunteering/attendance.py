@@ -359,12 +359,14 @@ def undo_check_in_of(
 
 @dataclass(frozen=True)
 class MyHours:
-    """A volunteer's confirmed minutes: in all, this month, and by project."""
+    """A volunteer's confirmed minutes: in all, this month, and by project; and whether they
+    have registered a household (duty needs one)."""
 
     total: int
     month: int
     shifts: int
     projects: list[tuple[str, int]]
+    registered: bool
 
 
 def my_hours(session: Session, now: datetime, zone: ZoneInfo, resident: Resident) -> MyHours:
@@ -387,7 +389,13 @@ def my_hours(session: Session, now: datetime, zone: ZoneInfo, resident: Resident
         .group_by(VolunteerProject.title)
         .order_by(func.sum(VolunteerHours.minutes).desc(), VolunteerProject.title)
     ).all()
-    return MyHours(int(total), int(month or 0), int(shifts), [(t, int(m)) for t, m in projects])
+    return MyHours(
+        int(total),
+        int(month or 0),
+        int(shifts),
+        [(t, int(m)) for t, m in projects],
+        resident.household_id is not None,
+    )
 
 
 @dataclass(frozen=True)
