@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.context import Context
 from bot.db import Database, WriteAttempted, lost_connection
 from bot.delivery import PostOffice, first_delivery, resolve_button
-from bot.errors import DomainError
+from bot.errors import DomainError, PrivateRefusal
 from bot.logs import log_failure
 from bot.messages import (
     Audience,
@@ -250,6 +250,9 @@ class Dispatcher:
             if not (careful or direct):
                 raise _Refused from error
             audience = Audience.TOAST if ctx.pressed else Audience.HERE
+            if isinstance(error, PrivateRefusal) and not ctx.pressed:
+                # It changed nothing: once their private chat is open, they may send it again.
+                audience, ctx.reading = Audience.PRIVATE, True
             replies = [Reply(error.key, error.data, audience=audience)]
             session.expire_all()
         envelopes = [self._address(ctx, reply) for reply in replies]

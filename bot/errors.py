@@ -12,3 +12,8 @@ class DomainError(Exception):
         super().__init__(key)
         self.key = key
         self.data = data
+
+
+class PrivateRefusal(DomainError):
+    """A refusal whose words are the sender's alone (what a member has left): never said in a
+    group, but privately."""

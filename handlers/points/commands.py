@@ -97,17 +97,7 @@ def award(ctx: Context, args: str) -> list[Reply | Envelope]:
     else:
         named = named_or_first(ctx, args)
         typed = points.Award(*_amount_first(named.rest), named=named)
-    try:
-        with ctx.session.begin_nested():
-            done = points.award_named(
-                ctx.session, ctx.now, ctx.resident, community, ctx.circle, typed
-            )
-    except DomainError as refusal:
-        if not ctx.is_group or refusal.key != "points.below_zero":
-            raise
-        # What a member has left is theirs to know: a group does not hear it.
-        ctx.reading = True
-        return [Reply(refusal.key, refusal.data, audience=Audience.PRIVATE)]
+    done = points.award_named(ctx.session, ctx.now, ctx.resident, community, ctx.circle, typed)
     data = {"amount": done.amount, "category": done.category.value, "reason": done.reason}
     awarded = Reply("points.awarded", {"names": done.names, **data})
     told: list[Reply | Envelope] = [awarded] if done.praised else privately(ctx, awarded)

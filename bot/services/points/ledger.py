@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.errors import DomainError
+from bot.errors import DomainError, PrivateRefusal
 from models import (
     Place,
     PointsAccount,
@@ -142,7 +142,7 @@ def post(
         .execution_options(synchronize_session=False)
     ).one_or_none()
     if moved is None:
-        raise DomainError("points.below_zero", balance=account.balance - account.held)
+        raise PrivateRefusal("points.below_zero", balance=account.balance - account.held)
     set_committed_value(account, "balance", moved.balance)
     set_committed_value(account, "held", moved.held)
     entry = PointsEntry(
