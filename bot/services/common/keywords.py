@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from functools import cache
+from typing import TypeVar
 
 import opencc
 
@@ -35,6 +37,11 @@ THANKS = (
 # Thanks, and assent, that ask nothing: 谢谢, 辛苦了; 好的, 知道了.
 _GRATITUDE = re.compile(THANKS)
 _ASSENT = re.compile(r"好的|知道了|明白了|嗯|啦|ok")
+
+
+T = TypeVar("T")
+# How typed words name a thing, most exact first: all of its name, its start, a part of it.
+_FITS: tuple[Callable[[str, str], bool], ...] = (str.__eq__, str.startswith, str.__contains__)
 
 
 def courtesy(text: str) -> str:
@@ -70,6 +77,23 @@ def simplified(text: str) -> str:
     """Normalised, with traditional characters as simplified ones (1號院 -> 1号院): the form
     in which typed names, places and options are compared with stored ones."""
     return _converted("t2s", normalise(text))
+
+
+def squeezed(text: str) -> str:
+    """Folded, simplified and without spaces: how a typed name is compared with stored ones
+    (东门 充电桩 as 东门充电桩, 食用 油 as 食用油)."""
+    return "".join(simplified(folded(text)).split())
+
+
+def best_named(wanted: str, named: Sequence[tuple[T, Sequence[str]]]) -> list[T]:
+    """The things whose (squeezed) names `wanted` fits most exactly: all of a name, else its
+    start, else a part of it; none when it fits no name."""
+    word = squeezed(wanted)
+    for fits in _FITS:
+        found = [thing for thing, names in named if any(fits(name, word) for name in names)]
+        if found:
+            return found
+    return []
 
 
 def spellings(text: str) -> list[str]:

@@ -6,7 +6,6 @@ How ballots are kept (and kept anonymous) is in `ballots`; counts and turnout in
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,7 +29,7 @@ from bot.services.common.access import (
     topic_shown_in,
     unregistered,
 )
-from bot.services.common.keywords import folded, simplified
+from bot.services.common.keywords import best_named, squeezed
 from bot.services.common.numbering import next_number
 from bot.services.common.outreach import active_chats, circles_within
 from bot.services.common.quiet import QuietHours, quiet_hours
@@ -74,8 +73,6 @@ YES_NO_WORDS = {
     "no": ("反对", "反對", "不同意", "no"),
     "abstain": ("弃权", "棄權", "abstain"),
 }
-# How typed words name an option, most exact first: all of it, its start, a part of it.
-_FITS: tuple[Callable[[str, str], bool], ...] = (str.__eq__, str.startswith, str.__contains__)
 # How those who may not open a poll are refused: everyone, and building or unit heads.
 ORGANISERS_ONLY = ("deliberation.poll_admins_only", "deliberation.lead_own_area")
 # How those who may not close or change someone else's poll are refused.
@@ -426,28 +423,17 @@ def _option_names(poll: Poll, option: PollOption) -> list[str]:
         names = [f"{option.label}分"]
     else:
         # A choice labelled 同意 or 不同意 is also named by the words of a yes/no poll (反对).
-        names = [option.label, *_ALIKE.get(_squeezed(option.label), ())]
-    return [_squeezed(name) for name in names]
+        names = [option.label, *_ALIKE.get(squeezed(option.label), ())]
+    return [squeezed(name) for name in names]
 
 
-def _squeezed(text: str) -> str:
-    """Folded and without spaces: how option names are compared, 东门 充电桩 as 东门充电桩."""
-    return "".join(simplified(folded(text)).split())
-
-
-_ALIKE = {_squeezed(word): words for words in YES_NO_WORDS.values() for word in words}
+_ALIKE = {squeezed(word): words for words in YES_NO_WORDS.values() for word in words}
 
 
 def option_named(poll: Poll, words: str) -> int:
     """The position of the one option `words` name: exactly, else by its start, else by a part."""
-    wanted = _squeezed(words)
     options = sorted(poll.options, key=lambda o: o.position)
-    named = [(o, _option_names(poll, o)) for o in options]
-    found: list[PollOption] = []
-    for fits in _FITS:
-        found = [o for o, names in named if any(fits(name, wanted) for name in names)]
-        if found:
-            break
+    found = best_named(words, [(o, _option_names(poll, o)) for o in options])
     if len(found) == 1:
         return found[0].position
     key = "deliberation.option_ambiguous" if found else "deliberation.no_option_named"

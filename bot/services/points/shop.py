@@ -11,7 +11,6 @@ one transaction; rejecting, or the member cancelling, only releases what was hel
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.services.common import access, audit
 from bot.services.common.arguments import as_number
-from bot.services.common.keywords import folded, normalise, simplified
+from bot.services.common.keywords import best_named, normalise, squeezed
 from bot.services.common.names import clean_name
 from bot.services.common.numbering import next_number
 from bot.services.points import ledger
@@ -156,28 +155,14 @@ def _item(session: Session, community: Place, number: int) -> PointsItem:
     return item
 
 
-def _squeezed(text: str) -> str:
-    """Folded and without spaces: how item names are compared, 食用 油 as 食用油."""
-    return "".join(simplified(folded(text)).split())
-
-
-# An item is named by its whole name, else by its start, else by a part of it.
-_FITS: tuple[Callable[[str, str], bool], ...] = (str.__eq__, str.startswith, str.__contains__)
-
-
 def item_named(session: Session, community: Place, words: str) -> int:
     """The number of the one item on offer `words` name; else which items there are."""
-    wanted = _squeezed(words)
     items = session.scalars(
         select(PointsItem)
         .where(PointsItem.community_id == community.id, PointsItem.removed_at.is_(None))
         .order_by(PointsItem.number)
     ).all()
-    found: list[PointsItem] = []
-    for fits in _FITS:
-        found = [item for item in items if wanted and fits(_squeezed(item.name), wanted)]
-        if found:
-            break
+    found = best_named(words, [(item, [squeezed(item.name)]) for item in items])
     if len(found) == 1:
         return found[0].number
     shown = (found or items)[:MAX_LISTED]
