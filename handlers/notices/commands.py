@@ -45,7 +45,7 @@ def post(ctx: Context, spec: notices.NoticeSpec) -> Reply:
         community_here(ctx),
         spec,
         ctx.incoming.chat.platform,
-        ctx.circle if ctx.is_group else None,
+        ctx.circle,
     )
     return preview_reply(preview)
 

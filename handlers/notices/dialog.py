@@ -112,8 +112,7 @@ def _ask(template: str, buttons: list[tuple[str, str]], **data: object) -> Reply
 
 def _scope(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]:
     words = scope_words(text)
-    here = ctx.circle if ctx.is_group else None
-    circles = notices.check_scope(ctx.session, ctx.resident, community_here(ctx), words, here)
+    circles = notices.check_scope(ctx.session, ctx.resident, community_here(ctx), words, ctx.circle)
     dialogs.advance(dialog, ctx.now, "text", scope=list(words))
     return [_ask("notices.ask_text", [], scope=" ".join(words), circles=circles)]
 
