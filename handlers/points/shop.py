@@ -74,13 +74,14 @@ def redeem(ctx: Context, args: str) -> Reply:
         return rewards(ctx, args)
     text = bounded(args, MAX_ARGUMENT)
     community = community_here(ctx)
+    wanted: int | str
     try:
-        number, rest = number_and_rest(text, "points.redeem_usage")
+        wanted, rest = number_and_rest(text, "points.redeem_usage")
     except DomainError:
-        number, rest = shop.item_named(ctx.session, community, text), ""
+        wanted, rest = text, ""
     if rest:
         raise DomainError("points.redeem_usage")
-    row = shop.redeem(ctx.session, ctx.now, ctx.resident, community, number)
+    row = shop.redeem(ctx.session, ctx.now, ctx.resident, community, wanted)
     if isinstance(row, shop.Shortfall):
         # A member's balance is private, as `积分` is: the shortfall is told to them alone.
         return Reply("points.too_few_points", asdict(row), audience=Audience.PRIVATE)

@@ -155,7 +155,7 @@ def _item(session: Session, community: Place, number: int) -> PointsItem:
     return item
 
 
-def item_named(session: Session, community: Place, words: str) -> int:
+def _item_named(session: Session, community: Place, words: str) -> int:
     """The number of the one item on offer `words` name; else which items there are."""
     items = session.scalars(
         select(PointsItem)
@@ -321,10 +321,12 @@ def _shortfall(
 
 
 def redeem(
-    session: Session, now: datetime, member: Resident, community: Place, number: int
+    session: Session, now: datetime, member: Resident, community: Place, wanted: int | str
 ) -> RedemptionLine | Shortfall | AlreadyAsked:
-    """A member asks for an item: its points and one piece are held until a points admin
-    decides. Too few points of the item's programme hold nothing and say what the member has."""
+    """A member asks for an item, by its number or its name: its points and one piece are held
+    until a points admin decides. Too few points of the item's programme hold nothing and say
+    what the member has."""
+    number = wanted if isinstance(wanted, int) else _item_named(session, community, wanted)
     if not in_community(session, member, community):
         if member.household is None:
             raise access.unregistered(session, member, "points.register_first")
