@@ -101,7 +101,7 @@ COMMANDS: list[Command] = [
     ),
     Command("handover", ("发放", "發放"), shop.handover, _points_admin, "points", access.GROUP),
     Command("rejectredeem", ("拒绝兑换", "拒絕兌換"), shop.reject, free_text=True),
-    Command("cancelredeem", ("取消兑换", "取消兌換"), shop.cancel),
+    Command("cancelredeem", ("取消兑换", "取消兌換"), shop.cancel, listed_in="points"),
     Command(
         "rank",
         ("积分榜", "積分榜", "排行榜", "積分排行", "积分排行", "积分排名", "積分排名"),

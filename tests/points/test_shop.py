@@ -170,6 +170,12 @@ def test_asking_again_for_an_item_still_waiting_holds_nothing_more(app: App) -> 
     consistent(app)
 
 
+def test_help_tells_a_member_how_to_take_back_a_redemption(app: App) -> None:
+    driver = build(app)
+    listed = " ".join(s.text for s in driver.say("r2", "帮助 全部"))
+    assert "/cancelredeem 4（取消兑换 4）" in listed
+
+
 def test_a_member_cancels_their_own_waiting_redemption_and_the_points_are_free(
     app: App,
 ) -> None:
