@@ -180,6 +180,9 @@ def test_binding_needs_an_unambiguous_place_at_a_bindable_level(grid: App) -> No
         "3幢2单元301室",
         "3-2-301室",
         "3 栋 2 单元 301 室",
+        "1号院3号楼2单元301",
+        "1號院 3-2-301",
+        "1号院/3-2-301",
     ],
 )
 def test_every_address_form_registers_the_same_household(grid: App, address: str) -> None:

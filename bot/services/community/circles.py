@@ -21,11 +21,11 @@ from bot.services.common.names import clean_name
 from bot.services.community import households, roles
 from bot.services.community.grid import (
     address_of,
+    address_within,
     ancestor_of_kind,
     ensure_household,
     full_name,
     locate_household,
-    parse_address,
 )
 from bot.services.community.people import Member, made_member, made_now, mentioned
 from models import (
@@ -376,7 +376,7 @@ def register(
     must be confirmed (`move=True`), never done by a second /join. Joining a household
     that already has registered members waits for one of them to agree.
     """
-    address = parse_address(address_text)
+    address = address_within(session, circle.place, address_text)
     # Reading places needs nothing of this event's pending rows: they go in the next flush.
     with session.no_autoflush:
         spot = locate_household(session, circle.place, address)

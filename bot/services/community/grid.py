@@ -34,7 +34,13 @@ from sqlalchemy.types import TypeDecorator
 from bot.db import inserted_by, loaded, loaded_together, rows
 from bot.errors import DomainError
 from bot.queries import Query
-from bot.services.common.keywords import normalise, simplified, spellings, with_digits
+from bot.services.common.keywords import (
+    normalise,
+    simplified,
+    spellings,
+    squeezed,
+    with_digits,
+)
 from models import HouseholdRules, Place, PlaceKind
 
 LEVELS: tuple[PlaceKind, ...] = (
@@ -449,6 +455,18 @@ def parse_address(text: str) -> Address:
     if match:
         return _address(match.group(1), None, match.group(2))
     raise DomainError("grid.bad_address", text=text[:40])
+
+
+def address_within(session: Session, within: Place, text: str) -> Address:
+    """`parse_address`, reading past the estate's own name typed in front of the address
+    (1号院3号楼2单元502, 1號院 3-2-502 in 1号院's circle)."""
+    estate = within if within.kind == PlaceKind.ESTATE else None
+    estate = estate or ancestor_of_kind(session, within, PlaceKind.ESTATE)
+    typed = squeezed(text)
+    name = squeezed(estate.name) if estate is not None else ""
+    if name and typed.startswith(name) and len(typed) > len(name):
+        return parse_address(typed[len(name) :].lstrip("/-—，,、"))
+    return parse_address(text)
 
 
 def _address(building: str, unit: str | None, room: str) -> Address:

@@ -12,10 +12,10 @@ from bot.errors import DomainError
 from bot.services.common import access, audit
 from bot.services.common.rules import set_community_rules
 from bot.services.community.grid import (
+    address_within,
     full_name,
     inside,
     locate_household,
-    parse_address,
     verifying,
 )
 from models import Circle, HouseholdRules, Place, PlaceKind, Resident
@@ -85,7 +85,7 @@ def set_verifying(
 def verify(session: Session, now: datetime, actor: Resident, circle: Circle, address: str) -> str:
     """A building head, unit head or grid worker confirms a registered household is real;
     returns the household's name below the community."""
-    spot = locate_household(session, circle.place, parse_address(address))
+    spot = locate_household(session, circle.place, address_within(session, circle.place, address))
     household = spot.household
     if household is None or not occupants(session, household):
         raise DomainError("households.nobody_there", address=address[:40])
