@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from bot.context import Context
@@ -75,9 +76,14 @@ def _in_words(text: str) -> polls.VoteRequest:
 
 def vote(ctx: Context, args: str) -> Reply:
     """Vote: `投票 1` (option 1 of this circle's open poll), `投票 同意` (the option's words),
-    `投票 2 1 3` or `投票 2 同意` (poll 2); privately, `投票 2` offers poll 2's options."""
-    usage = "deliberation.vote_usage" if ctx.is_group else "deliberation.vote_usage_private"
-    request = vote_request(args, usage)
+    `投票 2 1 3` or `投票 2 同意` (poll 2); privately, `投票 2` offers poll 2's options, and
+    in a group a bare `投票` offers its open poll's."""
+    if ctx.is_group and not bounded(args):
+        offered = polls.ballot(ctx.session, where(ctx), ctx.settings.secret, None)
+        # Offered to the one who asked: where there are no buttons, their bare number votes.
+        offered.choices = [[replace(c, personal=True) for c in row] for row in offered.choices]
+        return offered
+    request = vote_request(args, "deliberation.vote_usage_private")
     if not ctx.is_group and request.number is None and request.picks:
         # Without a circle, one number can only name the poll.
         return polls.ballot(ctx.session, where(ctx), ctx.settings.secret, request.picks[0])

@@ -141,6 +141,29 @@ def test_in_private_a_polls_number_shows_its_options_and_a_bare_number_then_vote
     assert counts(town.app, 1) == [1, 1]
 
 
+def test_in_a_group_a_bare_vote_offers_the_open_polls_options_to_its_sender(
+    text_town: Driver,
+) -> None:
+    town = text_town
+    town.one("owner", "发起投票 装哪种充电桩 | 快充 | 慢充 | 截止 3天", "g1")
+    offered = town.one("r2", "我要投票", "g1")
+    assert not offered.private and "投票 #1：装哪种充电桩" in offered.text
+    assert "1. 快充" in offered.text and "回复「1」" in offered.text
+    assert town.say("r3", "2", "g1") == [], "the choice was offered to r2 alone"
+    assert "已投票（#1）：慢充" in town.one("r2", "2", "g1").text
+    assert counts(town.app, 1) == [0, 1]
+
+
+def test_in_a_group_a_bare_vote_offers_buttons_or_says_there_is_no_open_poll(
+    town: Driver,
+) -> None:
+    assert "没有进行中的投票" in town.one("r2", "投票", "g1").text
+    town.one("owner", "发起投票 装哪种充电桩 | 快充 | 慢充 | 截止 3天", "g1")
+    offered = town.one("r2", "投票", "g1")
+    assert "已投票（#1）：快充" in town.press("r2", offered, "快充", "g1").text
+    assert counts(town.app, 1) == [1, 0]
+
+
 def test_an_english_poll_card_starts_its_lines_with_capitals(town: Driver) -> None:
     town.one("owner", "/lang en", "g1")
     card = town.one("owner", "/poll Paint the fence? | yes | no | deadline 3d | anonymous", "g1")
@@ -708,7 +731,7 @@ def test_help_lists_deliberation_commands_by_role(town: Driver) -> None:
 
 def test_an_empty_vote_in_a_private_chat_explains_voting_from_there(town: Driver) -> None:
     town.one("owner", "发起投票 充电桩 | 同意 | 不同意", "g1")
-    assert "本群进行中" in town.one("r2", "我要投票", "g1").text
+    assert "投票 #1：充电桩" in town.one("r2", "我要投票", "g1").text
     answer = town.one("r2", "我要投票")
     assert answer.private and "在群里发「投票 1」" in answer.text, answer.text
     assert "「投票 2」看第 2 号投票的选项" in answer.text
@@ -725,7 +748,7 @@ BAD_INPUT = [
     ("r8", "投票 9", "g2", "投票 #6 没有第 9 项"),
     ("r9", "投票 3 1", "g1", "抱歉，投票 #3 只限1号院/3号楼的住户参加。"),
     ("r2", "投票 1", "g1", "请说明投哪一个"),
-    ("r2", "投票", "g1", "用法：「投票 1」"),
+    ("r2", "投票", "g1", "本群有 5 个进行中的投票，请说明投哪一个"),
     ("r8", "投票 不存在的项", "g2", "投票 #6 没有「不存在的项」这一项"),
     ("r2", "投票 1 丁", "g1", "投票 #1 没有「丁」这一项"),
     ("owner", "发起投票 问题 | 甲 | 乙 | 截止 2020-01-01 10:00", "g1", "截止时间已经过去了"),

@@ -567,9 +567,10 @@ def vote(
     )
 
 
-def ballot(session: Session, where: Where, secret: bytes, number: int) -> Reply:
-    """Poll `number`'s options to pick from, for someone who may vote in it now."""
-    shown = _numbered(session, where, number)
+def ballot(session: Session, where: Where, secret: bytes, number: int | None) -> Reply:
+    """Poll `number`'s (or this circle's one open poll's) options to pick from, for someone
+    who may vote in it now."""
+    shown = _named(session, where, number)
     require_ballot_open(session, where.now, secret, shown, where.resident)
     return poll_views.ballot_reply(shown, where.zone, where.now)
 
