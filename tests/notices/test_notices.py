@@ -667,3 +667,12 @@ def test_a_notice_held_for_the_morning_can_still_be_sent_now(app: App) -> None:
     assert [s.chat for s in sent] == ["sec", "g1"] and "已开始发送" in sent[0].text
     assert "已经确认过了" in driver.one("sec", "确认发送 1 现在").text
     assert [chat for chat, _ in _tick(app, hours=11) if chat.startswith("g")] == []
+
+
+def test_the_word_for_now_may_follow_the_number_without_a_space(app: App) -> None:
+    driver = build(app)
+    driver.one("sec", "通知 1号院 | 明天停水 | 定时 明天 8:00")
+    sent = driver.say("sec", "确认发送 1现在")
+    assert [s.chat for s in sent] == ["sec", "g1"] and "已开始发送" in sent[0].text
+    driver.one("sec", "通知 1号院 | 后天停电")
+    assert "请写上通知编号" in driver.one("sec", "确认发送 2马上马上").text
