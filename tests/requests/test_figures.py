@@ -120,3 +120,10 @@ def test_the_overdue_list_marks_a_request_come_late_whose_new_deadline_is_ahead(
     _tick(app, hours=2)
     wednesday = _digests(_tick(app, days=1))
     assert [chat for chat, _ in wednesday] == ["sec"] and "社区王书记，超时）" in wednesday[0][1]
+
+
+def test_a_layer_that_solved_nothing_shows_no_share_of_solutions(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    figures = town.one("sec", "诉求统计").text
+    assert "联系党员：收到 1 件，接单 0 件，办结 0 件；" in figures
+    assert "占全部办结" not in figures
