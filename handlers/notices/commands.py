@@ -82,9 +82,11 @@ def preview_reply(preview: notices.Preview) -> Reply:
 
 
 def confirm(ctx: Context, args: str) -> list[Reply | Envelope]:
-    """`确认发送 3`: the draft goes out now, or is scheduled; `确认发送 3 现在` sends it even
-    in the night."""
+    """`确认发送 3`: the draft goes out now, or is scheduled; `确认发送 3 现在` (or `3现在`)
+    sends it now, in the night too, or one already waiting."""
     typed, _, word = folded(args).partition(" ")
+    if not word:
+        typed, word = _now_split(typed)
     at_once = word in NOW_WORDS
     number = _number(typed, "notices.confirm_usage")
     if number is None or (word and not at_once):
@@ -107,6 +109,14 @@ def confirm(ctx: Context, args: str) -> list[Reply | Envelope]:
         "held": done.held,
     }
     return [Reply("notices.confirmed", data), *done.envelopes]
+
+
+def _now_split(typed: str) -> tuple[str, str]:
+    """`3现在` as the number and the word for now; anything else as it was typed."""
+    for word in sorted(NOW_WORDS, key=len, reverse=True):
+        if typed.endswith(word) and typed != word:
+            return typed.removesuffix(word), word
+    return typed, ""
 
 
 def cancel(ctx: Context, args: str) -> Reply:

@@ -647,3 +647,32 @@ def test_a_notice_confirmed_in_the_night_waits_for_the_morning_unless_sent_at_on
     assert [chat for chat, _ in _tick(app, hours=8) if chat.startswith("g")] == []
     went = _tick(app, hours=1)
     assert [chat for chat, _ in went if chat.startswith("g")] == ["g1", "g2"], went
+
+
+def test_a_notice_held_for_the_morning_can_still_be_sent_now(app: App) -> None:
+    driver = build(app)
+    clock = app.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(clock.now() + timedelta(hours=11))  # 21:00, before the default 21:30-07:30
+    preview = driver.one("sec", "通知 1号院 | 今晚停气 | 回执")
+    assert "夜间" not in preview.text
+    clock.set(clock.now() + timedelta(minutes=45))
+    held = _confirm(driver, "sec", preview)
+    assert [s.chat for s in held] == ["sec"]
+    assert "通知 1 等到 11月24日 周二 07:30 再发出" in held[0].text
+    assert "急事要马上发，请回复「确认发送 1 现在」" in held[0].text
+    again = driver.one("sec", "确认发送 1").text
+    assert "已经确认过了" in again and "确认发送 1 现在" in again
+    sent = driver.say("sec", "确认发送 1 现在")
+    assert [s.chat for s in sent] == ["sec", "g1"] and "已开始发送" in sent[0].text
+    assert "已经确认过了" in driver.one("sec", "确认发送 1 现在").text
+    assert [chat for chat, _ in _tick(app, hours=11) if chat.startswith("g")] == []
+
+
+def test_the_word_for_now_may_follow_the_number_without_a_space(app: App) -> None:
+    driver = build(app)
+    driver.one("sec", "通知 1号院 | 明天停水 | 定时 明天 8:00")
+    sent = driver.say("sec", "确认发送 1现在")
+    assert [s.chat for s in sent] == ["sec", "g1"] and "已开始发送" in sent[0].text
+    driver.one("sec", "通知 1号院 | 后天停电")
+    assert "请写上通知编号" in driver.one("sec", "确认发送 2马上马上").text

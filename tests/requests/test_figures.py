@@ -102,3 +102,28 @@ def test_the_overdue_list_waits_for_the_end_of_quiet_hours_and_skips_empty_morni
     assert [chat for chat, _ in held] == ["sec"] and "1 号" in held[0][1]
     town.say("sec", "办结诉求 1 换了灯泡")
     assert _digests(_tick(app, days=1)) == []
+
+
+def test_the_overdue_list_marks_a_request_come_late_whose_new_deadline_is_ahead(
+    town: Driver,
+) -> None:
+    app = town.app
+    _tick(app, hours=6)
+    # Monday 16:00: the member misses 20:00; the central household has until Tuesday 10:00.
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    assert "王中心户" in dict(_tick(app, hours=4, minutes=1))["r1"]
+    tuesday = _digests(_tick(app, hours=12, minutes=30))
+    assert [chat for chat, _ in tuesday] == ["sec"]
+    assert "10:00 前，下一层超时转来）" in tuesday[0][1] and "，超时）" not in tuesday[0][1]
+    assert "11月24日 周二 10:00 前，下一层超时转来）" in town.one("wang", "诉求").text
+    # Missed again, it is overdue at its own layer too.
+    _tick(app, hours=2)
+    wednesday = _digests(_tick(app, days=1))
+    assert [chat for chat, _ in wednesday] == ["sec"] and "社区王书记，超时）" in wednesday[0][1]
+
+
+def test_a_layer_that_solved_nothing_shows_no_share_of_solutions(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    figures = town.one("sec", "诉求统计").text
+    assert "联系党员：收到 1 件，接单 0 件，办结 0 件；" in figures
+    assert "占全部办结" not in figures

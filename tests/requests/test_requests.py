@@ -249,6 +249,23 @@ def test_a_request_taken_in_the_night_is_not_pushed_to_its_owner_in_the_morning(
     assert any(chat == "r1" and "李党员接单" in text for chat, text in morning)
 
 
+def test_no_deadline_to_take_or_to_solve_runs_out_in_quiet_hours(town: Driver) -> None:
+    app = town.app
+    clock = app.clock
+    assert isinstance(clock, VirtualClock)
+    # Monday 17:30: four hours of daytime to take it end as quiet hours (21:30) begin.
+    clock.set(clock.now() + timedelta(hours=7, minutes=30))
+    reported = town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    assert "11月24日 周二 07:30 前接单" in to(reported, "r1")
+    # Taken at 23:00, three days to solve would end on Thursday at 23:00.
+    clock.set(clock.now() + timedelta(hours=5, minutes=30))
+    taken = town.one("li", "接单 1").text
+    assert "11月27日 周五 07:30 前办结" in taken, taken
+    with session_of(app) as session:
+        due = session.scalars(select(Request)).one().due_at
+        assert due is not None and due.astimezone(app.settings.zone).hour == 7
+
+
 def test_owners_take_reply_escalate_and_solve_and_the_reporter_hears_each(town: Driver) -> None:
     town.say("r1", "报修 3号楼门口路灯坏了", "g1")
     taken = town.say("li", "接单 1")

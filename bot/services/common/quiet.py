@@ -74,7 +74,8 @@ class QuietHours:
         return (began - BEFORE_QUIET).astimezone(UTC)
 
     def daytime_after(self, start: datetime, length: timedelta) -> datetime:
-        """When `length` of daytime (outside quiet hours) has passed since `start`."""
+        """When `length` of daytime (outside quiet hours) has passed since `start`: never the
+        moment quiet hours begin, but the end of them."""
         moment = self.over(start)
         if self.span is None:
             return moment + length
@@ -84,7 +85,7 @@ class QuietHours:
             night = datetime.combine(local.date(), self.span[0], self.zone)
             if night <= local:
                 night = datetime.combine(local.date() + DAY, self.span[0], self.zone)
-            if moment + left <= night:
+            if moment + left < night:
                 return (moment + left).astimezone(UTC)
             left -= night - moment
             moment = self.over(night)

@@ -273,13 +273,17 @@ def confirm(
     at_once: bool = False,
 ) -> Confirmed:
     """The sender confirms a draft: it goes out now, waits for its time, or starts recurring.
-    One to go now in the community's quiet hours waits for the morning, unless `at_once`."""
+    One to go now in the community's quiet hours waits for the morning. `at_once` sends a
+    one-off notice now, a draft or one already waiting (for the morning or its time)."""
     zone = settings.zone
     notice = find_notice(session, community, number)
     if notice.sender_id != resident.id:
         raise DomainError("notices.not_yours", number=number)
-    if notice.status != NoticeStatus.DRAFT:
-        raise DomainError("notices.not_draft", number=number)
+    waiting = notice.status == NoticeStatus.SCHEDULED
+    if notice.status != NoticeStatus.DRAFT and not (waiting and at_once):
+        raise DomainError("notices.not_draft", number=number, waiting=waiting)
+    if at_once and notice.repeat is None:
+        notice.send_at = None
     due = notice.repeat is None and (notice.send_at is None or notice.send_at <= now)
     held = None if at_once or not due else _night_end(session, now, settings, community)
     if held is not None and notice.deadline_at is not None and notice.deadline_at <= held:

@@ -10,6 +10,7 @@ from bot.config import Settings
 from bot.errors import DomainError
 from bot.messages import Choice, Envelope, Reply
 from bot.services.common import audit
+from bot.services.common.quiet import default_quiet, quiet_hours
 from bot.services.common.when import moment_data
 from bot.services.requests import chain
 from bot.services.requests.desk import Acted, assign, owned, owner_name, step, to_owner, to_reporter
@@ -38,13 +39,16 @@ def take(
     number: int,
     language: str,
 ) -> Acted:
-    """The owner (or a secretary stepping in) takes an open request; the solving clock starts."""
+    """The owner (or a secretary stepping in) takes an open request; the solving clock starts,
+    its deadline out of the community's quiet hours."""
     request = owned(session, community, number, actor)
     if request.status != RequestStatus.OPEN:
         raise DomainError("requests.not_open", number=number, state=request.status.value)
     days = rules_of(session, community).solve_days[request.category]
     request.status, request.taken_at, request.owner = RequestStatus.TAKEN, now, actor
-    request.due_at, request.overdue = now + timedelta(days=days), False
+    quiet = quiet_hours(session, community.id, default_quiet(settings))
+    # No deadline runs out while everyone sleeps: one in quiet hours moves to their end.
+    request.due_at, request.overdue = quiet.over(now + timedelta(days=days)), False
     session.flush()
     step(session, now, request, StepKind.TAKEN, actor)
     due = moment_data(request.due_at, settings.zone, now)

@@ -78,7 +78,9 @@ def lines(session: Session, *where: ColumnElement[bool]) -> list[Line]:
 
 
 def line_data(line: Line, zone: ZoneInfo, now: datetime) -> dict[str, object]:
-    """A line as the templates take it, its deadline in local time."""
+    """A line as the templates take it, its deadline in local time: `overdue` once its
+    deadline has passed, `came_late` while one that missed the layer below's has a fresh one."""
+    late = line.overdue and (line.due_at is None or line.due_at <= now)
     return {
         "number": line.number,
         "category": line.category,
@@ -87,7 +89,8 @@ def line_data(line: Line, zone: ZoneInfo, now: datetime) -> dict[str, object]:
         "layer": line.layer,
         "owner": line.owner,
         "due": moment_data(line.due_at, zone, now) if line.due_at else None,
-        "overdue": line.overdue,
+        "overdue": late,
+        "came_late": line.overdue and not late,
     }
 
 
