@@ -9,9 +9,9 @@ from typing import Any
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Envelope, Reply
-from bot.services.common.arguments import as_number, number_and_rest, numbers_in, split_items
+from bot.services.common.arguments import as_number, number_and_rest, numbers_or_none, split_items
 from bot.services.common.quiet import default_quiet
-from bot.services.deliberation import polls
+from bot.services.deliberation import polls, votable
 from bot.services.deliberation.poll_spec import PollSpec, parse_poll, parse_settings
 from handlers.deliberation.parsing import at_most_one_number, bounded, when_shown, where
 from handlers.deliberation.replies import refused, told
@@ -51,14 +51,10 @@ def posted_replies(posted: polls.Posted) -> list[Reply | Envelope]:
     ]
 
 
-def vote_request(args: str, usage: str) -> polls.VoteRequest:
-    """A vote as typed: by numbers, or in words; `usage` answers an empty one."""
-    text = bounded(args)
-    if not text:
-        raise DomainError(usage)
-    try:
-        numbers = numbers_in(text, usage)
-    except DomainError:
+def vote_request(text: str) -> polls.VoteRequest:
+    """A vote as typed (some words): by numbers, or in words."""
+    numbers = numbers_or_none(text)
+    if not numbers:
         return _in_words(text)
     if len(numbers) == 1:
         return polls.VoteRequest(None, numbers)
@@ -76,14 +72,17 @@ def _in_words(text: str) -> polls.VoteRequest:
 
 def vote(ctx: Context, args: str) -> Reply:
     """Vote: `投票 1` (option 1 of this circle's open poll), `投票 同意` (the option's words),
-    `投票 2 1 3` or `投票 2 同意` (poll 2); privately, `投票 2` offers poll 2's options, and
-    in a group a bare `投票` offers its open poll's."""
-    if ctx.is_group and not bounded(args):
+    `投票 2 1 3` or `投票 2 同意` (poll 2); privately, `投票 2` offers poll 2's options. A bare
+    `投票` offers the open poll's options (in a group, its own; privately, the sender's)."""
+    text = bounded(args)
+    if not text and not ctx.is_group:
+        return votable.my_ballot(ctx.session, where(ctx), ctx.settings.secret)
+    if not text:
         offered = polls.ballot(ctx.session, where(ctx), ctx.settings.secret, None)
         # Offered to the one who asked: where there are no buttons, their bare number votes.
         offered.choices = [[replace(c, personal=True) for c in row] for row in offered.choices]
         return offered
-    request = vote_request(args, "deliberation.vote_usage_private")
+    request = vote_request(text)
     if not ctx.is_group and request.number is None and request.picks:
         # Without a circle, one number can only name the poll.
         return polls.ballot(ctx.session, where(ctx), ctx.settings.secret, request.picks[0])

@@ -729,14 +729,34 @@ def test_help_lists_deliberation_commands_by_role(town: Driver) -> None:
     assert "/hot" in secretary and "/threshold" in secretary
 
 
-def test_an_empty_vote_in_a_private_chat_explains_voting_from_there(town: Driver) -> None:
+def test_a_bare_vote_in_private_offers_the_one_poll_its_sender_may_vote_in(
+    text_town: Driver,
+) -> None:
+    town = text_town
+    assert "现在没有您可以投的投票" in town.one("r2", "我要投票").text
     town.one("owner", "发起投票 充电桩 | 同意 | 不同意", "g1")
-    assert "投票 #1：充电桩" in town.one("r2", "我要投票", "g1").text
-    answer = town.one("r2", "我要投票")
-    assert answer.private and "在群里发「投票 1」" in answer.text, answer.text
-    assert "「投票 2」看第 2 号投票的选项" in answer.text
-    assert "投票 #1" in town.one("r2", "投票 1").text
-    assert counts(town.app, 1) == [0, 0]
+    offered = town.one("r2", "我要投票")
+    assert offered.private and "投票 #1：充电桩" in offered.text and "回复「1」" in offered.text
+    assert "已投票（#1）：不同意" in town.one("r2", "2").text
+    assert counts(town.app, 1) == [0, 1]
+    assert "现在没有您可以投的投票" in town.one("r2", "投票").text, "cast for good"
+    assert "请先登记您家" in town.one("stranger", "投票").text
+
+
+def test_a_bare_vote_in_private_lists_several_polls_and_a_number_picks_one(
+    text_town: Driver,
+) -> None:
+    town = text_town
+    town.one("owner", "发起投票 充电桩 | 同意 | 不同意", "g1")
+    town.one("owner", "发起投票 哪天打扫 | 周六 | 周日", "g1")
+    town.one("owner", "发起投票 以后 | 甲 | 乙 | 开始 明天 | 截止 3天", "g1")
+    listed = town.one("r2", "投票")
+    assert "您现在可以投 2 个投票" in listed.text
+    assert "#1 充电桩" in listed.text and "#2 哪天打扫" in listed.text
+    assert "以后" not in listed.text, "not open yet"
+    assert "投票 #2：哪天打扫" in town.one("r2", "2").text
+    assert "已投票（#2）：周日" in town.one("r2", "2").text
+    assert counts(town.app, 2) == [0, 1]
 
 
 # Bad input: a clear reply, and nothing changes.

@@ -45,11 +45,19 @@ def only_numbers(text: str) -> bool:
 
 def numbers_in(text: str, usage: str) -> list[int]:
     """Item numbers in the order typed (`2`, `#2`, `2 1 3`); any other word gets `usage`."""
+    found = numbers_or_none(text)
+    if found is None:
+        raise DomainError(usage)
+    return found
+
+
+def numbers_or_none(text: str) -> list[int] | None:
+    """Item numbers in the order typed, or None when some word is not one."""
     found = []
     for word in _words(text):
         number = as_number(word)
         if number is None:
-            raise DomainError(usage)
+            return None
         found.append(number)
     return found
 
