@@ -47,9 +47,13 @@ def _minutes(span: timedelta) -> int:
     return max(int(span.total_seconds() // 60), 0)
 
 
-def _candidates(session: Session, resident: Resident, number: int | None) -> list[SignUp]:
+def _candidates(
+    session: Session, resident: Resident, community: Place, number: int | None
+) -> list[SignUp]:
+    """The resident's open sign-ups in the community (shift numbers count within it)."""
     where = [
         SignUp.resident_id == resident.id,
+        Shift.community_id == community.id,
         SignUp.status == SignUpStatus.SIGNED_UP,
         Shift.status == ShiftStatus.OPEN,
     ]
@@ -75,11 +79,11 @@ class CheckedIn:
 
 
 def check_in(
-    session: Session, duty: Duty, resident: Resident, number: int | None = None
+    session: Session, duty: Duty, resident: Resident, community: Place, number: int | None = None
 ) -> CheckedIn:
     """Check in to my shift, from `checkin_tolerance` before its start until its end."""
     now, early = duty.now, defaults(duty.settings).checkin_tolerance
-    mine = _candidates(session, resident, number)
+    mine = _candidates(session, resident, community, number)
     open_now = [
         s
         for s in mine
@@ -125,14 +129,14 @@ class CheckedOut:
 
 
 def check_out(
-    session: Session, duty: Duty, resident: Resident, number: int | None = None
+    session: Session, duty: Duty, resident: Resident, community: Place, number: int | None = None
 ) -> CheckedOut:
     """Check out of the shift I checked in to, until `checkin_tolerance` after its end."""
     now, late = duty.now, defaults(duty.settings).checkin_tolerance
-    candidates = _candidates(session, resident, number)
+    candidates = _candidates(session, resident, community, number)
     mine = [s for s in candidates if s.checked_in_at is not None and s.checked_out_at is None]
     if not mine:
-        left = _checked_out_lately(session, resident, number, now - late)
+        left = _checked_out_lately(session, resident, community, number, now - late)
         if left is not None:
             raise DomainError("volunteering.already_checked_out", number=left)
         if number is not None and not candidates:
@@ -153,10 +157,15 @@ def check_out(
 
 
 def _checked_out_lately(
-    session: Session, resident: Resident, number: int | None, since: datetime
+    session: Session, resident: Resident, community: Place, number: int | None, since: datetime
 ) -> int | None:
-    """The number of a shift the resident checked out of and that ended after `since`."""
-    where = [SignUp.resident_id == resident.id, SignUp.checked_out_at.is_not(None)]
+    """The number of a shift in the community the resident checked out of and that ended
+    after `since`."""
+    where = [
+        SignUp.resident_id == resident.id,
+        SignUp.checked_out_at.is_not(None),
+        Shift.community_id == community.id,
+    ]
     if number is not None:
         where.append(Shift.number == number)
     return session.scalar(
