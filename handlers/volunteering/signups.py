@@ -233,6 +233,7 @@ def hours(ctx: Context, args: str) -> Reply:
             "shifts": shown.shifts,
             "projects": shown.projects,
             "registered": shown.registered,
+            "waiting": shown.waiting,
         },
         audience=Audience.PRIVATE,
     )

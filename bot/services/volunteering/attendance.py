@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.messages import Envelope
 from bot.services.common import audit
-from bot.services.common.access import Actor, admin_here, community_for, manages
+from bot.services.common.access import Actor, admin_here, community_for, join_waiting, manages
 from bot.services.common.when import moment_data
 from bot.services.community.roles import circle_title
 from bot.services.points import earn_for_hours
@@ -368,14 +368,15 @@ def undo_check_in_of(
 
 @dataclass(frozen=True)
 class MyHours:
-    """A volunteer's confirmed minutes: in all, this month, and by project; and whether they
-    have registered a household (duty needs one)."""
+    """A volunteer's confirmed minutes: in all, this month, and by project; whether they
+    have registered a household (duty needs one), and their request to join one, waiting."""
 
     total: int
     month: int
     shifts: int
     projects: list[tuple[str, int]]
     registered: bool
+    waiting: int | None
 
 
 def my_hours(session: Session, now: datetime, zone: ZoneInfo, resident: Resident) -> MyHours:
@@ -404,6 +405,7 @@ def my_hours(session: Session, now: datetime, zone: ZoneInfo, resident: Resident
         int(shifts),
         [(t, int(m)) for t, m in projects],
         resident.household_id is not None,
+        join_waiting(session, resident) if resident.household_id is None else None,
     )
 
 
