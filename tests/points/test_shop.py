@@ -150,6 +150,15 @@ def test_an_item_named_instead_of_numbered_is_redeemed_when_only_one_fits(app: A
     assert driver.snapshot() == before
 
 
+def test_an_item_whose_name_opens_with_a_numeral_is_redeemed_by_its_name(app: App) -> None:
+    driver = build(app)
+    _shop(driver, "大米 1分 5件", "一次性手套 1分 5件", "一号电池 1分 5件")
+    assert "兑换 一次性手套（1 分），兑换单 #1" in driver.one("r2", "兑换 一次性手套", "g1").text
+    assert "兑换 一号电池（1 分），兑换单 #2" in driver.one("r2", "兑换一号电池", "g1").text
+    assert "兑换 一次性手套（1 分），兑换单 #3" in driver.one("r4", "兑换一次性手套").text
+    assert held(app)[1] == [(5, 0), (5, 2), (5, 1)]
+
+
 def test_numbers_with_their_counting_word_apart_redeem_and_decide(app: App) -> None:
     driver = build(app)
     _shop(driver, "大米 2分 5件")
