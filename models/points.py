@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -253,6 +254,15 @@ class PointsRedemption(Base):
     __table_args__ = (
         UniqueConstraint("community_id", "number"),
         Index("ix_points_redemptions_community_id_status", "community_id", "status"),
+        # One redemption of an item per member waits for its handover at a time.
+        Index(
+            "ix_points_redemptions_pending_resident_item",
+            "resident_id",
+            "item_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

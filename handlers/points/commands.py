@@ -42,11 +42,20 @@ def named_or_first(ctx: Context, args: str) -> Named:
 
 
 def show(ctx: Context, args: str) -> Reply:
-    """My balances, recent entries and what expires soon (or a member's, for those allowed)."""
+    """My balances, recent entries and what expires soon (or a member's, for those allowed:
+    `积分 @张三`, `积分 张三`)."""
     community = community_here(ctx)
-    view = points.points_of(
-        ctx.session, ctx.now, ctx.zone, ctx.resident, community, ctx.circle, named_in(ctx, args)
-    )
+    named = named_or_first(ctx, args)
+    try:
+        view = points.points_of(
+            ctx.session, ctx.now, ctx.zone, ctx.resident, community, ctx.circle, named
+        )
+    except DomainError as error:
+        # A word after 积分 that names no one (积分 查询) gets the usage, not "no such person".
+        unknown = error.key in ("people.no_such_member", "circles.no_such_member")
+        if unknown and not named_in(ctx, args).count:
+            raise DomainError("points.show_usage") from None
+        raise
     return Reply(
         "points.view",
         {
@@ -55,6 +64,7 @@ def show(ctx: Context, args: str) -> Reply:
             "balances": [balance_data(b) for b in view.balances],
             "recent": [entry_data(ctx, e) for e in view.recent],
             "registered": view.registered,
+            "waiting": view.waiting,
         },
         audience=Audience.PRIVATE,
     )

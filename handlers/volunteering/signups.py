@@ -196,9 +196,7 @@ def checkin(ctx: Context, args: str) -> list[Reply | Envelope]:
     """Check in to my shift (`签到`, or `签到 12`)."""
     number = _optional_number(args, "volunteering.checkin_usage")
     resident = ctx.resident
-    # Like every duty command, said only where a community is known.
-    community_here(ctx)
-    done = attendance.check_in(ctx.session, duty(ctx), resident, number)
+    done = attendance.check_in(ctx.session, duty(ctx), resident, community_here(ctx), number)
     data = done.shown | {
         "name": resident.display_name,
         "at": f"{ctx.now.astimezone(ctx.zone):%H:%M}",
@@ -210,9 +208,7 @@ def checkout(ctx: Context, args: str) -> list[Reply | Envelope]:
     """Check out of my shift (`签退`); the time since check-in, within the shift, counts."""
     number = _optional_number(args, "volunteering.checkout_usage")
     resident = ctx.resident
-    # Like every duty command, said only where a community is known.
-    community_here(ctx)
-    done = attendance.check_out(ctx.session, duty(ctx), resident, number)
+    done = attendance.check_out(ctx.session, duty(ctx), resident, community_here(ctx), number)
     data = done.shown | {
         "name": resident.display_name,
         "minutes": done.served.hours.minutes,
@@ -237,6 +233,7 @@ def hours(ctx: Context, args: str) -> Reply:
             "shifts": shown.shifts,
             "projects": shown.projects,
             "registered": shown.registered,
+            "waiting": shown.waiting,
         },
         audience=Audience.PRIVATE,
     )

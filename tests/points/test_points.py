@@ -334,6 +334,61 @@ def test_points_are_answered_privately_and_secretaries_see_a_members(app: App) -
     assert "+7 巡逻" in driver.one("r2", "我的数据").text
 
 
+def test_a_name_typed_after_points_is_looked_up_only_for_those_who_may(app: App) -> None:
+    driver = build(app)
+    set_rules(driver)
+    driver.say("sec", "加分 @r3 7 巡逻", "g1")
+    driver.say("sec", "加分 @r2 4 巡逻", "g1")
+    driver.say("r2", "/help")
+    refused = driver.say("r2", "积分 r3", "g1")
+    assert [(s.chat, s.text) for s in refused] == [
+        ("g1", "只有社区书记和积分管理员能查看别人的积分。发送「积分」查看您自己的。")
+    ]
+    driver.one("r4", "/lang zh-Hant")
+    before = driver.snapshot()
+    assert driver.one("r4", "積分 r3").text == (
+        "只有社區書記和積分管理員能檢視別人的積分。傳送「積分」檢視您自己的。"
+    )
+    assert driver.one("r2", "积分 查询", "g1").text.startswith("用法：「积分」查看自己的")
+    mine = driver.one("r2", "积分 r2", "g1")
+    assert mine.private and "居民积分：4 分" in mine.text
+    assert driver.snapshot() == before
+    theirs = driver.one("sec", "积分 r3", "g1")
+    assert theirs.private and theirs.text.startswith("r3 的积分\n居民积分：7 分")
+
+
+def test_someone_waiting_for_their_household_is_told_so_by_points_and_hours(app: App) -> None:
+    driver = build(app)
+    # Request 1 is r1b's, answered when the community was built.
+    driver.say("nr1", "登记 3-2-302 同意", "g1", name="nr1")
+    driver.one("nr2", "/lang zh-Hant")
+    driver.say("nr2", "登記 3-2-303 同意", "g1", name="nr2")
+    driver.one("nr3", "/lang en")
+    driver.say("nr3", "/join 3-2-304 agree", "g1", name="nr3")
+    assert driver.one("nr1", "积分", "g1").text == (
+        "我的积分\n还没有积分。您的登记还在等家里人确认（申请号 2），"
+        "确认后参加值班、分类回收都能得积分。"
+    )
+    assert driver.one("nr1", "时长", "g1").text == (
+        "您还没有志愿服务时长。您的登记还在等家里人确认（申请号 2），确认后就能报名值班。"
+    )
+    assert driver.one("nr2", "積分", "g1").text == (
+        "我的積分\n還沒有積分。您的登記還在等家裡人確認（申請號 3），"
+        "確認後參加值班、分類回收都能得積分。"
+    )
+    assert driver.one("nr2", "時長", "g1").text == (
+        "您還沒有志願服務時長。您的登記還在等家裡人確認（申請號 3），確認後就能報名值班。"
+    )
+    assert driver.one("nr3", "/points", "g1").text == (
+        "My points\nNo points yet. Your registration is waiting for your household to confirm "
+        "it (request 4); then duty shifts and recycling earn points."
+    )
+    assert driver.one("nr3", "/hours", "g1").text == (
+        "You have no volunteer hours yet. Your registration is waiting for your household to "
+        "confirm it (request 4); then you can sign up for duty."
+    )
+
+
 def test_someone_unregistered_is_told_to_register_not_to_earn_points(app: App) -> None:
     driver = build(app)
     driver.one("nr1", "/lang zh-Hans")

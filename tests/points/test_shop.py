@@ -7,13 +7,22 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from bot import migrate
 from bot.app import App
 from bot.clock import VirtualClock
 from bot.errors import DomainError
 from bot.services.community.grid import resolve_place
 from bot.services.points import shop
-from models import PointsEntry, PointsItem, PointsSource
+from models import (
+    PointsEntry,
+    PointsItem,
+    PointsRedemption,
+    PointsSource,
+    RedemptionStatus,
+    Resident,
+)
 from tests.support.community import build, community, resident, session_of
 from tests.support.driver import Driver
 from tests.support.points import consistent, held
@@ -141,6 +150,15 @@ def test_an_item_named_instead_of_numbered_is_redeemed_when_only_one_fits(app: A
     assert driver.snapshot() == before
 
 
+def test_an_item_whose_name_opens_with_a_numeral_is_redeemed_by_its_name(app: App) -> None:
+    driver = build(app)
+    _shop(driver, "大米 1分 5件", "一次性手套 1分 5件", "一号电池 1分 5件")
+    assert "兑换 一次性手套（1 分），兑换单 #1" in driver.one("r2", "兑换 一次性手套", "g1").text
+    assert "兑换 一号电池（1 分），兑换单 #2" in driver.one("r2", "兑换一号电池", "g1").text
+    assert "兑换 一次性手套（1 分），兑换单 #3" in driver.one("r4", "兑换一次性手套").text
+    assert held(app)[1] == [(5, 0), (5, 2), (5, 1)]
+
+
 def test_numbers_with_their_counting_word_apart_redeem_and_decide(app: App) -> None:
     driver = build(app)
     _shop(driver, "大米 2分 5件")
@@ -168,6 +186,65 @@ def test_asking_again_for_an_item_still_waiting_holds_nothing_more(app: App) -> 
     driver.say("sec", "发放 1", "g1")
     assert "兑换单 #2" in driver.one("r2", "兑换 1", "g1").text
     consistent(app)
+
+
+def test_the_same_ask_sent_twice_at_once_holds_once_and_is_told_it_was_asked(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    driver = build(app)
+    _shop(driver, "大米 2分 5件")
+    assert "兑换单 #1" in driver.one("r2", "兑换 1", "g1").text
+    before = driver.snapshot()
+    looked = shop._waiting
+    missed: list[bool] = []
+
+    def twin(session: Session, member: Resident, item: PointsItem) -> PointsRedemption | None:
+        # The twin looked before the first ask was stored, and found none.
+        if not missed:
+            missed.append(True)
+            return None
+        return looked(session, member, item)
+
+    monkeypatch.setattr(shop, "_waiting", twin)
+    again = driver.one("r2", "兑换 1", "g1")
+    assert again.private and again.text.startswith("您已经申请过兑换 大米，兑换单 #1，")
+    assert missed and driver.snapshot() == before
+    assert held(app) == ([(10, 2), (6, 0)], [(5, 1)])
+    consistent(app)
+
+
+def test_twin_asks_stored_before_the_rule_was_kept_are_cancelled_on_upgrade(app: App) -> None:
+    driver = build(app)
+    _shop(driver, "大米 2分 5件")
+    driver.say("r2", "兑换 1", "g1")
+    migrate.downgrade(app.db.engine, "-1")
+    with session_of(app) as session:
+        first = session.scalars(select(PointsRedemption)).one()
+        session.add(
+            PointsRedemption(
+                community_id=first.community_id,
+                number=2,
+                item_id=first.item_id,
+                account_id=first.account_id,
+                resident_id=first.resident_id,
+                cost=first.cost,
+                status=RedemptionStatus.PENDING,
+                requested_at=first.requested_at,
+                reason="",
+            )
+        )
+        first.account.held += first.cost
+        first.item.held += 1
+    assert held(app) == ([(10, 4), (6, 0)], [(5, 2)])
+    migrate.upgrade(app.db.engine)
+    assert held(app) == ([(10, 2), (6, 0)], [(5, 1)])
+    with session_of(app) as session:
+        rows = session.scalars(select(PointsRedemption).order_by(PointsRedemption.number))
+        assert [row.status for row in rows] == [
+            RedemptionStatus.PENDING,
+            RedemptionStatus.CANCELLED,
+        ]
+    assert "#2 11月23日 周一 大米，2 分：已取消" in driver.one("r2", "兑换单", "g1").text
 
 
 def test_help_tells_a_member_how_to_take_back_a_redemption(app: App) -> None:

@@ -11,11 +11,13 @@ from sqlalchemy.orm import Session
 from bot.app import App
 from bot.errors import DomainError
 from bot.services.common.access import Actor
+from bot.services.community.grid import resolve_place
 from bot.services.community.people import forget
-from bot.services.volunteering import attendance
+from bot.services.volunteering import attendance, signups
 from bot.services.volunteering import shifts as volunteering
+from bot.services.volunteering.rules import rules_for
 from models import HoursSource, SignUpStatus, VolunteerHours
-from tests.support.community import build, circle, community, resident, session_of
+from tests.support.community import bind_approved, build, circle, community, resident, session_of
 from tests.support.driver import Driver
 from tests.support.volunteers import advance, create, duty, join, statuses
 
@@ -39,13 +41,16 @@ def _refused(key: str) -> pytest.RaisesExc[DomainError]:
 
 def _in(app: App, user: str, number: int | None = None) -> None:
     with session_of(app) as session:
-        attendance.check_in(session, duty(app, session), resident(session, user), number)
+        member = resident(session, user)
+        attendance.check_in(session, duty(app, session), member, community(session), number)
 
 
 def _out(app: App, user: str) -> tuple[int, int]:
     """`user` checks out; the hours row's id and minutes."""
     with session_of(app) as session:
-        served = attendance.check_out(session, duty(app, session), resident(session, user)).served
+        member = resident(session, user)
+        done = attendance.check_out(session, duty(app, session), member, community(session))
+        served = done.served
         return served.hours.id, served.hours.minutes
 
 
@@ -104,6 +109,34 @@ def test_checking_in_with_no_shift_of_mine_is_refused_as_not_signed_up(town: Dri
         _in(town.app, "r4", 1)
     assert "您没有报名 #1 号班次" in town.one("r4", "签到 1", "g1").text
     assert town.snapshot() == before
+
+
+def test_a_shift_number_of_another_community_checks_no_one_in_or_out(app: App) -> None:
+    driver = build(app)
+    driver.grant("sec2", "书记", "幸福社区")
+    driver.say("sec2", "/start", name="幸福书记")
+    driver.group("g3", "幸福家园邻里圈", admins=("owner3",))
+    bind_approved(driver, "owner3", "g3", "幸福家园", name="三院群主", secretary="sec2")
+    # r2 volunteers in 幸福社区 too, and is on its shift #1.
+    driver.grant("r2", "志愿者", "幸福社区")
+    assert create(app, f"门岗 | {TODAY} | 3人", user="owner3", chat="g3") == [1]
+    with session_of(app) as session:
+        elsewhere = resolve_place(session, "幸福社区")
+        signups.sign_up(
+            session,
+            app.clock.now(),
+            app.settings.zone,
+            resident(session, "r2"),
+            volunteering.find_shift(session, elsewhere, 1),
+            rules_for(session, elsewhere.id, app.settings.volunteering),
+        )
+    advance(app, hours=1)
+    before = driver.snapshot()
+    assert driver.one("r2", "签到 1", "g1").text == "您没有报名 #1 号班次。"
+    assert driver.one("r2", "签到", "g1").text.startswith("您还没有报名值班")
+    assert driver.one("r2", "签退 1", "g1").text == "您没有报名 #1 号班次。"
+    assert driver.snapshot() == before
+    assert "签到" in driver.one("r2", "签到 1", "g3").text
 
 
 def test_checking_out_of_a_shift_i_am_not_on_says_so(town: Driver) -> None:
@@ -213,7 +246,7 @@ def test_only_confirmed_time_counts_in_my_hours(town: Driver) -> None:
     advance(app, minutes=40)
     _in(app, "r2")
     advance(app, hours=3)
-    assert _mine(app, "r2") == attendance.MyHours(0, 0, 0, [], registered=True)
+    assert _mine(app, "r2") == attendance.MyHours(0, 0, 0, [], registered=True, waiting=None)
 
 
 def test_my_hours_add_up_in_all_this_month_and_by_project(town: Driver) -> None:

@@ -66,14 +66,19 @@ def home_community(session: Session, resident: Resident) -> Place:
     return community_of(session, resident.household)
 
 
-def unregistered(session: Session, resident: Resident, key: str) -> DomainError:
-    """Why someone without a household may not act: their request to join one waits for the
-    household's answer, or (`key`) they must register first."""
-    waiting = session.scalar(
+def join_waiting(session: Session, resident: Resident) -> int | None:
+    """The number of the resident's request to join a household, while it waits for an answer."""
+    return session.scalar(
         select(JoinRequest.id).where(
             JoinRequest.resident_id == resident.id, JoinRequest.status == JoinStatus.PENDING
         )
     )
+
+
+def unregistered(session: Session, resident: Resident, key: str) -> DomainError:
+    """Why someone without a household may not act: their request to join one waits for the
+    household's answer, or (`key`) they must register first."""
+    waiting = join_waiting(session, resident)
     if waiting is not None:
         return DomainError("households.join_pending", number=waiting)
     return DomainError(key)

@@ -4,7 +4,8 @@ An item listed without a quantity (`上架 食用油 50分`) has no stock limit:
 
 A redemption holds its points (`points_accounts.held`) and one piece of its item
 (`points_items.held`) with two conditional UPDATEs, so two members can neither spend the
-same points twice nor take the same last piece. Handing over moves points and stock in
+same points twice nor take the same last piece; a partial unique index keeps one redemption
+per member and item waiting. Handing over moves points and stock in
 one transaction; rejecting, or the member cancelling, only releases what was held.
 """
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
@@ -320,6 +322,17 @@ def _shortfall(
     return Shortfall(item.cost, programme.code, programme.title, balance, held, household)
 
 
+def _waiting(session: Session, member: Resident, item: PointsItem) -> PointsRedemption | None:
+    """The member's redemption of the item still waiting for its handover, if any."""
+    return session.scalar(
+        select(PointsRedemption).where(
+            PointsRedemption.resident_id == member.id,
+            PointsRedemption.item_id == item.id,
+            PointsRedemption.status == RedemptionStatus.PENDING,
+        )
+    )
+
+
 def redeem(
     session: Session, now: datetime, member: Resident, community: Place, wanted: int | str
 ) -> RedemptionLine | Shortfall | AlreadyAsked:
@@ -333,21 +346,12 @@ def redeem(
         raise DomainError("points.outside_community", name=member.display_name)
     item = _item(session, community, number)
     # Asking again for an item still waiting (a retry) holds nothing more.
-    earlier = session.scalar(
-        select(PointsRedemption)
-        .where(
-            PointsRedemption.resident_id == member.id,
-            PointsRedemption.item_id == item.id,
-            PointsRedemption.status == RedemptionStatus.PENDING,
-        )
-        .order_by(PointsRedemption.number)
-        .limit(1)
-    )
+    earlier = _waiting(session, member, item)
     if earlier is not None:
         return AlreadyAsked(_redemption_line(earlier))
     account, household = _spending_account(session, member, community, item)
     redemption_number = next_number(session, PointsRedemption, community)
-    if account is None or not _hold(session, account, item):
+    if account is None:
         return _shortfall(session, item, account, household)
     row = PointsRedemption(
         community_id=community.id,
@@ -360,8 +364,18 @@ def redeem(
         requested_at=now,
         reason="",
     )
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():
+            if not _hold(session, account, item):
+                return _shortfall(session, item, account, household)
+            session.add(row)
+    except IntegrityError:
+        # The same ask sent twice at once: the index of waiting redemptions lets one in, and
+        # the other, holding nothing, is told about it.
+        earlier = _waiting(session, member, item)
+        if earlier is None:
+            raise
+        return AlreadyAsked(_redemption_line(earlier))
     session.refresh(row, ["item", "resident"])
     audit.record(
         session,

@@ -50,14 +50,15 @@ class EntryLine:
 
 @dataclass(frozen=True)
 class PointsView:
-    """A member's points: balances, the latest entries, what expires within a month, and
-    whether they have registered a household."""
+    """A member's points: balances, the latest entries, what expires within a month, whether
+    they have registered a household, and the number of their request to join one, waiting."""
 
     name: str
     own: bool
     balances: list[Balance]
     recent: list[EntryLine]
     registered: bool
+    waiting: int | None
 
 
 def next_expiry(expiry: Expiry, expiry_day: str | None, today: date) -> date | None:
@@ -172,6 +173,7 @@ def points_of(
         [_balance(a, today) for a in accounts],
         _lines(session, accounts, RECENT),
         member.household_id is not None,
+        access.join_waiting(session, member) if member.household_id is None else None,
     )
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.messages import Envelope
 from bot.services.common import audit
-from bot.services.common.access import Actor, admin_here, community_for, manages
+from bot.services.common.access import Actor, admin_here, community_for, join_waiting, manages
 from bot.services.common.when import moment_data
 from bot.services.community.roles import circle_title
 from bot.services.points import earn_for_hours
@@ -47,9 +47,13 @@ def _minutes(span: timedelta) -> int:
     return max(int(span.total_seconds() // 60), 0)
 
 
-def _candidates(session: Session, resident: Resident, number: int | None) -> list[SignUp]:
+def _candidates(
+    session: Session, resident: Resident, community: Place, number: int | None
+) -> list[SignUp]:
+    """The resident's open sign-ups in the community (shift numbers count within it)."""
     where = [
         SignUp.resident_id == resident.id,
+        Shift.community_id == community.id,
         SignUp.status == SignUpStatus.SIGNED_UP,
         Shift.status == ShiftStatus.OPEN,
     ]
@@ -75,11 +79,11 @@ class CheckedIn:
 
 
 def check_in(
-    session: Session, duty: Duty, resident: Resident, number: int | None = None
+    session: Session, duty: Duty, resident: Resident, community: Place, number: int | None = None
 ) -> CheckedIn:
     """Check in to my shift, from `checkin_tolerance` before its start until its end."""
     now, early = duty.now, defaults(duty.settings).checkin_tolerance
-    mine = _candidates(session, resident, number)
+    mine = _candidates(session, resident, community, number)
     open_now = [
         s
         for s in mine
@@ -125,14 +129,14 @@ class CheckedOut:
 
 
 def check_out(
-    session: Session, duty: Duty, resident: Resident, number: int | None = None
+    session: Session, duty: Duty, resident: Resident, community: Place, number: int | None = None
 ) -> CheckedOut:
     """Check out of the shift I checked in to, until `checkin_tolerance` after its end."""
     now, late = duty.now, defaults(duty.settings).checkin_tolerance
-    candidates = _candidates(session, resident, number)
+    candidates = _candidates(session, resident, community, number)
     mine = [s for s in candidates if s.checked_in_at is not None and s.checked_out_at is None]
     if not mine:
-        left = _checked_out_lately(session, resident, number, now - late)
+        left = _checked_out_lately(session, resident, community, number, now - late)
         if left is not None:
             raise DomainError("volunteering.already_checked_out", number=left)
         if number is not None and not candidates:
@@ -153,10 +157,15 @@ def check_out(
 
 
 def _checked_out_lately(
-    session: Session, resident: Resident, number: int | None, since: datetime
+    session: Session, resident: Resident, community: Place, number: int | None, since: datetime
 ) -> int | None:
-    """The number of a shift the resident checked out of and that ended after `since`."""
-    where = [SignUp.resident_id == resident.id, SignUp.checked_out_at.is_not(None)]
+    """The number of a shift in the community the resident checked out of and that ended
+    after `since`."""
+    where = [
+        SignUp.resident_id == resident.id,
+        SignUp.checked_out_at.is_not(None),
+        Shift.community_id == community.id,
+    ]
     if number is not None:
         where.append(Shift.number == number)
     return session.scalar(
@@ -359,14 +368,15 @@ def undo_check_in_of(
 
 @dataclass(frozen=True)
 class MyHours:
-    """A volunteer's confirmed minutes: in all, this month, and by project; and whether they
-    have registered a household (duty needs one)."""
+    """A volunteer's confirmed minutes: in all, this month, and by project; whether they
+    have registered a household (duty needs one), and their request to join one, waiting."""
 
     total: int
     month: int
     shifts: int
     projects: list[tuple[str, int]]
     registered: bool
+    waiting: int | None
 
 
 def my_hours(session: Session, now: datetime, zone: ZoneInfo, resident: Resident) -> MyHours:
@@ -395,6 +405,7 @@ def my_hours(session: Session, now: datetime, zone: ZoneInfo, resident: Resident
         int(shifts),
         [(t, int(m)) for t, m in projects],
         resident.household_id is not None,
+        join_waiting(session, resident) if resident.household_id is None else None,
     )
 
 
