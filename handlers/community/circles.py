@@ -195,6 +195,7 @@ def me(ctx: Context, args: str) -> Reply:
             "address": mine.profile.address,
             "roles": mine.profile.roles,
             "circles": mine.profile.circles,
+            "waiting": mine.profile.waiting,
             "points": [balance_data(b) for b in mine.balances],
         },
         audience=Audience.PRIVATE,

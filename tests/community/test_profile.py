@@ -55,3 +55,27 @@ def test_me_reads_rows_and_loads_no_object_beyond_the_sender(app: App) -> None:
         event.listen(session, "loaded_as_persistent", note)
         privacy.about_me(session, app.clock.now(), app.settings.zone, me)
     assert loaded == []
+
+
+def test_me_of_someone_waiting_for_their_household_says_where_they_asked_to_join(
+    app: App,
+) -> None:
+    driver = build(app)
+    # Request 1 is r1b's, answered when the community was built.
+    driver.say("nr1", "登记 3-2-302 同意", "g1", name="nr1")
+    driver.one("nr2", "/lang zh-Hant")
+    driver.say("nr2", "登記 3-2-302 同意", "g1", name="nr2")
+    driver.one("nr3", "/lang en")
+    driver.say("nr3", "/join 3-2-302 agree", "g1", name="nr3")
+    assert driver.one("nr1", "我的", "g1").text.startswith(
+        "nr1\n住址：还没有登记好\n"
+        "登记到 红旗里社区/1号院/3号楼/2单元/302 还在等家里人确认（申请号 2）"
+    )
+    assert driver.one("nr2", "我的", "g1").text.startswith(
+        "nr2\n住址：還沒有登記好\n"
+        "登記到 红旗里社区/1号院/3号楼/2单元/302 還在等家裡人確認（申請號 3）"
+    )
+    assert driver.one("nr3", "/me", "g1").text.startswith(
+        "nr3\nAddress: not registered yet\nRegistering at 红旗里社区/1号院/3号楼/2单元/302: "
+        "waiting for that household to agree (request 4)"
+    )

@@ -533,22 +533,30 @@ def members(session: Session, actor: Resident, circle: Circle, platform_admin: b
 
 @dataclass(frozen=True)
 class Profile:
-    """What /me shows: name, address, roles and circles (title, kind)."""
+    """What /me shows: name, address, roles and circles (title, kind); `waiting` is the
+    address and number of a request to join a household that waits for its answer."""
 
     name: str
     address: str
     roles: list[tuple[str, str]]
     circles: list[tuple[str, str]]
+    waiting: tuple[str, int] | None
 
 
 def profile(session: Session, member: Member) -> Profile:
     """A resident's address, roles and circles, read as rows."""
     household = member.household_id
+    asked = session.execute(
+        select(JoinRequest.household_id, JoinRequest.id).where(
+            JoinRequest.resident_id == member.id, JoinRequest.status == JoinStatus.PENDING
+        )
+    ).first()
     return Profile(
         name=member.display_name,
         address=address_of(session, household, PlaceKind.STREET) if household else "",
         roles=roles.describe(session, member.id),
         circles=[(title, kind.value) for title, kind in titles_of(session, member.id)],
+        waiting=(address_of(session, asked[0], PlaceKind.STREET), asked[1]) if asked else None,
     )
 
 
