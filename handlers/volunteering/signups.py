@@ -15,7 +15,7 @@ from bot.services.volunteering import shifts as volunteering
 from bot.services.volunteering.rosters import ShiftDetail, shift_data, shift_detail, shift_list
 from bot.services.volunteering.shift_spec import parse_day
 from bot.services.volunteering.signups import Refused
-from handlers.access import actor_of, community_here
+from handlers.access import actor_of, admin_here, community_here
 from handlers.volunteering.common import bounded, duty, refusal, shift_numbers
 from models import SignUpStatus
 
@@ -220,7 +220,7 @@ def hours(ctx: Context, args: str) -> Reply:
     """My confirmed hours; circle admins in their group see the circle's and community's."""
     text = folded(bounded(args))
     if text not in ("", *_MINE):
-        raise DomainError("volunteering.hours_usage")
+        raise DomainError("volunteering.hours_usage", admin=admin_here(ctx))
     shown = attendance.hours_shown(ctx.session, ctx.now, ctx.zone, actor_of(ctx), bool(text))
     if isinstance(shown, attendance.CircleHours):
         return _circle_hours(shown)

@@ -488,6 +488,33 @@ def test_hours_say_in_english_what_they_say_in_chinese(town: Driver) -> None:
     assert town.snapshot() == before
 
 
+def test_hours_with_words_it_does_not_know_explain_the_forms_the_sender_may_use(
+    town: Driver,
+) -> None:
+    town.one("r3", "/lang zh-Hant")
+    town.one("r4", "/lang en")
+    before = town.snapshot()
+    assert town.one("owner", "时长 全部", "g1").text == (
+        "用法：「时长」看本圈和全社区的志愿服务时长，「时长 我的」看您自己的。"
+    )
+    assert town.one("r2", "时长 全部", "g1").text == "用法：发送「时长」看您自己的志愿服务时长。"
+    assert town.one("owner", "时长 全部").text == "用法：发送「时长」看您自己的志愿服务时长。"
+    assert town.one("r3", "時長 全部").text == "用法：傳送「時長」看您自己的志願服務時長。"
+    assert town.one("r4", "/hours all").text == (
+        'Usage: send "/hours" to see your own volunteer hours.'
+    )
+    assert town.snapshot() == before
+    town.one("owner", "/lang zh-Hant", "g1")
+    assert town.one("owner", "時長 全部", "g1").text == (
+        "用法：「時長」看本圈和全社區的志願服務時長，「時長 我的」看您自己的。"
+    )
+    town.one("owner", "/lang en", "g1")
+    assert town.one("owner", "/hours all", "g1").text == (
+        'Usage: "/hours" shows the volunteer hours of this circle and the whole community, '
+        '"/hours mine" your own.'
+    )
+
+
 def test_an_admin_marks_a_no_show_by_the_number_on_the_list(town: Driver) -> None:
     town.say("r2", "报名 1", "g1")
     advance(town.app, hours=23)
