@@ -420,3 +420,18 @@ def test_forgetting_a_member_keeps_every_balance_and_drops_their_words(app: App)
         account = session.scalars(select(PointsAccount)).one()
         entry = session.scalars(select(PointsEntry)).one()
     assert account.resident_id is None and entry.reason == "" and entry.amount == 7
+
+
+def test_an_account_opened_with_nothing_on_it_reads_as_no_points_yet(app: App) -> None:
+    driver = build(app)
+    (number,) = create(app, "门岗值守 | 明天 08:00-10:00 | 2人")
+    join(app, "r2", number)
+    advance(app, hours=23)
+    # Without points rules, confirmed hours open an account and earn nothing.
+    driver.say("owner", f"确认出勤 {number}", "g1")
+    with session_of(app) as session:
+        assert session.scalars(select(PointsAccount)).all() != []
+    assert driver.one("r2", "积分", "g1").text == (
+        "我的积分\n还没有积分。参加值班、分类回收都能得积分。"
+    )
+    assert "积分" not in driver.one("r2", "我的", "g1").text

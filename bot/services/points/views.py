@@ -104,6 +104,17 @@ def _accounts(session: Session, member: Member) -> Sequence[Row[Any]]:
     return rows(session, _ACCOUNTS, {"resident": member.id, "household": member.household_id})
 
 
+def _shown(session: Session, accounts: Sequence[Row[Any]]) -> list[Row[Any]]:
+    """The accounts worth a line: an account opened by earning nothing reads as no points."""
+    empty = {a.id for a in accounts if a.balance == 0 and a.held == 0}
+    if not empty:
+        return list(accounts)
+    used = set(
+        session.scalars(select(PointsEntry.account_id).where(PointsEntry.account_id.in_(empty)))
+    )
+    return [a for a in accounts if a.id not in empty - used]
+
+
 def _balance(account: Row[Any], today: date) -> Balance:
     expires = next_expiry(account.expiry, account.expiry_day, today)
     soon = expires is not None and expires - today <= EXPIRY_NOTICE
@@ -170,7 +181,7 @@ def points_of(
     return PointsView(
         member.display_name,
         member.id == viewer.id,
-        [_balance(a, today) for a in accounts],
+        [_balance(a, today) for a in _shown(session, accounts)],
         _lines(session, accounts, RECENT),
         member.household_id is not None,
         access.join_waiting(session, member) if member.household_id is None else None,
@@ -180,7 +191,7 @@ def points_of(
 def summary(session: Session, now: datetime, zone: ZoneInfo, member: Member) -> list[Balance]:
     """A member's balances in every programme, for /me."""
     today = now.astimezone(zone).date()
-    return [_balance(a, today) for a in _accounts(session, member)]
+    return [_balance(a, today) for a in _shown(session, _accounts(session, member))]
 
 
 def my_entries(session: Session, member: Resident) -> list[EntryLine]:
