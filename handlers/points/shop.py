@@ -68,8 +68,8 @@ def unstock(ctx: Context, args: str) -> Reply:
 
 
 def redeem(ctx: Context, args: str) -> Reply:
-    """`兑换 1` or `兑换 大米`: ask for item 1; its points are held until a points admin hands it
-    over. `兑换` alone shows what there is to ask for."""
+    """`兑换 1` or `兑换 大米` (`一袋大米` too): ask for one of item 1; its points are held until a
+    points admin hands it over. `兑换` alone shows what there is to ask for."""
     if not args.strip():
         return rewards(ctx, args)
     text = bounded(args, MAX_ARGUMENT)
@@ -79,9 +79,10 @@ def redeem(ctx: Context, args: str) -> Reply:
         wanted, rest = number_and_rest(text, "points.redeem_usage")
     except DomainError:
         wanted, rest = text, ""
-    if rest:
+    count = shop.quantity(rest) if rest else 1
+    if count is None:
         raise DomainError("points.redeem_usage")
-    row = shop.redeem(ctx.session, ctx.now, ctx.resident, community, wanted)
+    row = shop.redeem(ctx.session, ctx.now, ctx.resident, community, wanted, count)
     if isinstance(row, shop.Shortfall):
         # A member's balance is private, as `积分` is: the shortfall is told to them alone.
         return Reply("points.too_few_points", asdict(row), audience=Audience.PRIVATE)

@@ -159,6 +159,33 @@ def test_an_item_whose_name_opens_with_a_numeral_is_redeemed_by_its_name(app: Ap
     assert held(app)[1] == [(5, 0), (5, 2), (5, 1)]
 
 
+def test_a_count_of_one_is_read_past_and_more_are_asked_for_one_at_a_time(app: App) -> None:
+    driver = build(app)
+    _shop(driver, "大米 1分 5件", "一次性手套 1分 5件", "挂面 2斤 1分 5件", "食用油 1分 5件")
+    gloves = driver.one("r2", "兑换 一副一次性手套", "g1").text
+    assert "兑换 一次性手套（1 分），兑换单 #1" in gloves
+    assert "兑换 大米（1 分），兑换单 #2" in driver.one("r2", "兑换 大米 1袋", "g1").text
+    # A name that holds a count is the item's name, not a count.
+    assert "兑换 挂面 2斤（1 分），兑换单 #3" in driver.one("r2", "兑换 挂面 2斤", "g1").text
+    assert "兑换 食用油（1 分），兑换单 #4" in driver.one("r2", "兑换 4 1桶", "g1").text
+    driver.one("r4", "/lang en")
+    driver.one("r3", "/lang zh-Hant")
+    before = driver.snapshot()
+    assert driver.one("r4", "兑换 两副一次性手套", "g1").text == (
+        "每次只能兑换一份「一次性手套」。请发送「兑换 2」先换一份，领到以后可以再换。"
+    )
+    assert driver.one("r4", "/redeem 大米 2袋").text == (
+        'Each redemption is for one 大米. Send "/redeem 1" for one; '
+        "once it is handed over, you may ask again."
+    )
+    assert driver.one("r3", "兌換 1 x3").text == (
+        "每次只能兌換一份「大米」。請傳送「兌換 1」先換一份，領到以後可以再換。"
+    )
+    assert driver.say("r4", "兑换 1 两张 红色", "g1")[0].text.startswith("用法：「兑换 1」")
+    assert driver.snapshot() == before
+    consistent(app)
+
+
 def test_numbers_with_their_counting_word_apart_redeem_and_decide(app: App) -> None:
     driver = build(app)
     _shop(driver, "大米 2分 5件")

@@ -12,6 +12,7 @@ one transaction; rejecting, or the member cancelling, only releases what was hel
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.services.common import access, audit
 from bot.services.common.arguments import as_number
-from bot.services.common.keywords import best_named, normalise, squeezed
+from bot.services.common.keywords import best_named, normalise, numeral_value, squeezed
 from bot.services.common.names import clean_name
 from bot.services.common.numbering import next_number
 from bot.services.points import ledger
@@ -52,6 +53,16 @@ _STOCK = re.compile(rf"^(\d{{1,5}})(?:{_STOCK_UNITS})$", re.IGNORECASE)
 # A number and its unit written apart (100 points, 10 pieces) read as one word.
 _APART = re.compile(rf"(\d)\s+({_COST_UNITS}|{_STOCK_UNITS})(?!\S)", re.IGNORECASE)
 _UNLIMITED = frozenset({"不限量", "不限", "unlimited"})
+# How many of an item an ask names (两副手套, 大米 2袋, 大米 x2): a redemption is for one piece.
+_NUMERALS = "零一二两兩三四五六七八九十百"
+_COUNT = rf"(\d{{1,4}}|[{_NUMERALS}]{{1,4}})"
+_PIECE_UNITS = rf"{_STOCK_UNITS}|副|双|雙|包|支|条|條|块|塊|斤|把|套|罐|卷|只|隻|台"
+_COUNT_FIRST = re.compile(rf"^{_COUNT}\s*(?:{_PIECE_UNITS})\s*(?:of\s+)?(\S.*)$", re.IGNORECASE)
+_TIMES = r"(?:\s+x|\s*[×*])\s*(\d{1,4})"
+_COUNT_LAST = re.compile(
+    rf"^(.*\S)(?:\s*(?<![\d{_NUMERALS}]){_COUNT}\s*(?:{_PIECE_UNITS})|{_TIMES})$", re.IGNORECASE
+)
+_QUANTITY = re.compile(rf"^(?:{_COUNT}\s*(?:{_PIECE_UNITS})|[x×*]\s*(\d{{1,4}}))$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -157,16 +168,25 @@ def _item(session: Session, community: Place, number: int) -> PointsItem:
     return item
 
 
-def _item_named(session: Session, community: Place, words: str) -> int:
-    """The number of the one item on offer `words` name; else which items there are."""
+def _named(items: Sequence[PointsItem], words: str) -> list[PointsItem]:
+    return best_named(words, [(item, [squeezed(item.name)]) for item in items])
+
+
+def _item_named(session: Session, community: Place, words: str) -> tuple[int, int]:
+    """The number of the one item on offer `words` name and how many they ask for (一袋大米:
+    one); else which items there are. A name that holds a count (大米 5斤) is a name."""
     items = session.scalars(
         select(PointsItem)
         .where(PointsItem.community_id == community.id, PointsItem.removed_at.is_(None))
         .order_by(PointsItem.number)
     ).all()
-    found = best_named(words, [(item, [squeezed(item.name)]) for item in items])
+    whole = _named(items, words)
+    if len(whole) == 1:
+        return whole[0].number, 1
+    name, count = counted(words)
+    found = _named(items, name)
     if len(found) == 1:
-        return found[0].number
+        return found[0].number, count
     shown = (found or items)[:MAX_LISTED]
     raise DomainError(
         "points.item_not_named",
@@ -333,18 +353,45 @@ def _waiting(session: Session, member: Resident, item: PointsItem) -> PointsRede
     )
 
 
+def quantity(text: str) -> int | None:
+    """The count a quantity alone names (2袋, 两副, x2); None for anything else."""
+    found = _QUANTITY.match(normalise(text))
+    return numeral_value(found.group(1) or found.group(2)) if found else None
+
+
+def counted(text: str) -> tuple[str, int]:
+    """What an ask for an item names and how many it asks for: 两副手套 -> (手套, 2)."""
+    typed = normalise(text)
+    if (found := _COUNT_FIRST.match(typed)) is not None:
+        count, rest = found.group(1), found.group(2)
+    elif (found := _COUNT_LAST.match(typed)) is not None:
+        rest, count = found.group(1), found.group(2) or found.group(3)
+    else:
+        return typed, 1
+    value = numeral_value(count)
+    return (rest.strip(), value) if value is not None else (typed, 1)
+
+
 def redeem(
-    session: Session, now: datetime, member: Resident, community: Place, wanted: int | str
+    session: Session,
+    now: datetime,
+    member: Resident,
+    community: Place,
+    wanted: int | str,
+    count: int = 1,
 ) -> RedemptionLine | Shortfall | AlreadyAsked:
-    """A member asks for an item, by its number or its name: its points and one piece are held
-    until a points admin decides. Too few points of the item's programme hold nothing and say
-    what the member has."""
-    number = wanted if isinstance(wanted, int) else _item_named(session, community, wanted)
+    """A member asks for one piece of an item, by its number or its name: its points and the
+    piece are held until a points admin decides. Too few points of the item's programme hold
+    nothing and say what the member has."""
+    if isinstance(wanted, str):
+        wanted, count = _item_named(session, community, wanted)
     if not in_community(session, member, community):
         if member.household is None:
             raise access.unregistered(session, member, "points.register_first")
         raise DomainError("points.outside_community", name=member.display_name)
-    item = _item(session, community, number)
+    item = _item(session, community, wanted)
+    if count != 1:
+        raise DomainError("points.one_at_a_time", item=item.name, number=item.number)
     # Asking again for an item still waiting (a retry) holds nothing more.
     earlier = _waiting(session, member, item)
     if earlier is not None:
