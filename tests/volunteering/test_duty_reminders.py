@@ -250,3 +250,41 @@ def test_private_reminders_go_on_the_platforms_of_the_shifts_circle(town: Driver
     morning = _run(app, _at(app, "2026-11-24 08:30"))
     personal = sorted(where for _, where, kind in morning if kind.endswith("hour_before"))
     assert personal == ["to console:r2", "to telegram:777"]
+
+
+def test_an_evening_reminder_of_several_shifts_lists_them_in_time_with_each_cutoff(
+    town: Driver,
+) -> None:
+    app = town.app
+    create(app, "巡逻 | 2026-11-24 20:00-22:00 | 2人")
+    create(app, "门岗 | 2026-11-24 08:00-10:00 | 2人 | 2号门")
+    for number in (1, 2):
+        join(app, "r2", number)
+    join(app, "r3", 2)
+    town.one("r3", "/lang en")
+    clock = app.clock
+    assert isinstance(clock, VirtualClock)
+    sent = [
+        s
+        for _, envelopes in app.scheduler.run_until(
+            clock.now(), _at(app, "2026-11-23 19:00"), clock.set
+        )
+        for s in town.received(envelopes)
+        if s.chat in ("r2", "r3")
+    ]
+    assert [(s.chat, s.text) for s in sent] == [
+        (
+            "r2",
+            "r2，提醒您明天值班：\n"
+            "#2 门岗 · 2号门 11月24日 周二 08:00–10:00（11月24日 周二 06:00 前可取消）\n"
+            "#1 巡逻 11月24日 周二 20:00–22:00（11月24日 周二 18:00 前可取消）\n"
+            "到岗后请发送「签到」，结束时发送「签退」。"
+            "哪个班不能来，请在它可取消的时间前发送「取消报名 编号」，例如「取消报名 2」。",
+        ),
+        (
+            "r3",
+            "r3, a reminder of your duty tomorrow:\n#2 门岗 · 2号门 Tue 24 Nov 08:00–10:00\n"
+            "On arrival send /checkin, and /checkout when you finish. "
+            'If you cannot come, send "/cancel 2" before Tue 24 Nov 06:00.',
+        ),
+    ]

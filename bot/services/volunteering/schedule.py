@@ -168,6 +168,7 @@ class DutyReminders:
         platforms: frozenset[str],
     ) -> list[Envelope]:
         volunteer = signups[0].resident
+        signups = sorted(signups, key=lambda s: (s.shift.starts_at, s.shift.number))
         reply = Reply(
             "volunteering.remind_day_before"
             if kind == ReminderKind.DAY_BEFORE
