@@ -299,12 +299,13 @@ def _seed_activity(
     secretary = Actor(people["sec"], circle)
     settings = VolunteeringSettings()
     rules = rules_for(session, community.id, settings)
-    duty = Duty(now, zone, settings, "zh-Hans", timedelta(seconds=settings.roster_repost_seconds))
+    quiet = QuietHours(zone, span_of(DeliverySettings().quiet_hours))
+    repost = timedelta(seconds=settings.roster_repost_seconds)
+    duty = Duty(now, zone, settings, "zh-Hans", repost, quiet)
     rota = create_shifts(session, duty, secretary, circle, parse_shift(DEMO_ROTA, now, zone))
     for number, user in DEMO_SIGNUPS:
         sign_up(session, now, zone, people[user], rota.shifts[number], rules)
     spec = parse_poll(DEMO_POLL, now, zone)
-    quiet = QuietHours(zone, span_of(DeliverySettings().quiet_hours))
     polls.open_poll(
         session, now, secretary, circle, spec, default_days=7, reminder_hours=24, quiet=quiet
     )

@@ -10,6 +10,7 @@ from bot.errors import DomainError
 from bot.messages import Reply
 from bot.services.common import arguments
 from bot.services.common.arguments import number_and_rest, numbers_and_ranges
+from bot.services.common.quiet import default_quiet
 from bot.services.volunteering.notices import Duty
 from bot.services.volunteering.shifts import MAX_NUMBERS, Who
 from bot.services.volunteering.signups import Refused
@@ -32,6 +33,7 @@ def duty(ctx: Context) -> Duty:
         settings=ctx.settings.volunteering,
         language=ctx.default_language,
         repost_after=timedelta(seconds=ctx.settings.volunteering.roster_repost_seconds),
+        quiet=default_quiet(ctx.settings),
     )
 
 

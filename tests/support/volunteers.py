@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from bot.app import App
 from bot.clock import VirtualClock
 from bot.services.common.access import Actor
+from bot.services.common.quiet import default_quiet
 from bot.services.volunteering import arranging, signups
 from bot.services.volunteering import shifts as volunteering
 from bot.services.volunteering.notices import Duty
@@ -34,6 +35,7 @@ def duty(app: App, session: Session) -> Duty:
         settings=settings,
         language="zh-Hans",
         repost_after=timedelta(seconds=settings.roster_repost_seconds),
+        quiet=default_quiet(app.settings),
     )
 
 

@@ -68,3 +68,36 @@ def test_a_promotion_at_night_tells_the_promoted_in_the_morning(town: Driver) ->
     assert "已由候补的 r3 补上" in gone[0].text
     assert not any(s.private and s.chat == "r3" for s in gone)
     assert ("11-24 07:30", "r3", "volunteering.promoted") in _private(town.app, "2026-11-24 08:00")
+
+
+def test_a_promotion_held_past_the_time_to_withdraw_says_whom_to_tell(town: Driver) -> None:
+    town.one("owner", "排班 门岗值守 | 2026-11-25 09:00-11:00 | 1人 | 2号门", "g1")
+    town.one("r4", "/lang en")
+    for user, number in (("r1", 1), ("r3", 1), ("r2", 2), ("r4", 2)):
+        town.say(user, f"报名 {number}", "g1")
+    clock = town.app.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(_local(town.app, "2026-11-23 23:00"))
+    town.say("r1", "取消报名 1", "g1")
+    town.say("r2", "取消报名 2", "g1")
+    told = [
+        (s.chat, s.text)
+        for _, envelopes in town.app.scheduler.run_until(
+            clock.now(), _local(town.app, "2026-11-24 07:30"), clock.set
+        )
+        for s in town.received(envelopes)
+        if s.chat in ("r3", "r4")
+    ]
+    assert told == [
+        (
+            "r3",
+            "r3，好消息：#1 门岗值守 · 2号门（11月24日 周二 09:00–11:00）有人取消了，"
+            "您已从候补转为正式报名。\n"
+            "取消截止时间（11月24日 周二 07:00）已过，确实来不了，请联系管理员。",
+        ),
+        (
+            "r4",
+            "r4, good news: a place opened on #2 门岗值守 · 2号门 (Wed 25 Nov 09:00–11:00) "
+            'and it is yours now.\nTo withdraw, send "/cancel 2" before Wed 25 Nov 07:00.',
+        ),
+    ]

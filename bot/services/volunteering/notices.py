@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.messages import Choice, Envelope, Reply
 from bot.services.common.outreach import circle_admins, leaders, secretaries
+from bot.services.common.quiet import QuietHours, quiet_hours
 from bot.services.common.when import moment_data
 from bot.services.volunteering.reminders import local_day
 from bot.services.volunteering.rosters import about, refresh_rosters, to_volunteer
@@ -28,13 +29,14 @@ from models import Place, Shift, SignUp, SignUpStatus
 class Duty:
     """What a duty verb works with: the moment, the zone, the settings whose defaults each
     community's rules start from, and how its messages go out (the default language, the
-    re-post delay of changed rosters)."""
+    re-post delay of changed rosters, the quiet hours of a community that set none)."""
 
     now: datetime
     zone: ZoneInfo
     settings: VolunteeringSettings
     language: str
     repost_after: timedelta
+    quiet: QuietHours
 
 
 def rosters(
@@ -84,8 +86,15 @@ def promotions(session: Session, duty: Duty, promoted: list[SignUp]) -> list[Env
         if signup.status == SignUpStatus.PENDING:
             envelopes += approval_requests(session, duty, signup)
         else:
-            cutoff = moment_data(signup.shift.cancel_until, duty.zone, duty.now)
-            envelopes += tell(session, duty, signup, "volunteering.promoted", cancel_until=cutoff)
+            shift = signup.shift
+            cutoff = moment_data(shift.cancel_until, duty.zone, duty.now)
+            # Held through the night, the news may arrive after the time to withdraw.
+            quiet = quiet_hours(session, shift.community_id, duty.quiet)
+            arrives = quiet.over(duty.now) if quiet.holds(duty.now) else duty.now
+            late = shift.cancel_until <= arrives
+            envelopes += tell(
+                session, duty, signup, "volunteering.promoted", cancel_until=cutoff, late=late
+            )
     return envelopes
 
 
