@@ -461,9 +461,24 @@ def test_a_building_head_notifies_their_buildings_group_as_this_group(app: App) 
     assert "不能给「本群」发通知" in refused.text
     in_private = driver.one("bh", "通知 本群 | 明天上午停水")
     assert "「本群」要在群里用" in in_private.text
-    unknown = driver.one("bh", "通知 本楼 | 明天上午停水", "g4").text
-    assert "找不到「本楼」" in unknown and "「本群」" in unknown
-    assert "「本群」" not in driver.one("bh", "通知 本楼 | 明天上午停水").text
+    unknown = driver.one("bh", "通知 本院 | 明天上午停水", "g4").text
+    assert "找不到「本院」" in unknown and "「本群」" in unknown
+    assert "「本群」" not in driver.one("bh", "通知 本院 | 明天上午停水").text
+    assert driver.snapshot() == before
+
+
+def test_this_building_in_a_building_or_units_group_is_the_whole_building(app: App) -> None:
+    driver = build(app)
+    building_circles(driver)
+    for word, chat in (("本楼", "g4"), ("本棟", "g6")):
+        preview = driver.one("bh", f"通知 {word} | 明天上午停水", chat)
+        assert preview.private and "将发到 2 个圈" in preview.text, preview.text
+    posted = _confirm(driver, "bh", preview)
+    assert sorted(s.chat for s in posted if not s.private) == ["g4", "g6"]
+    before = driver.snapshot()
+    estate = driver.one("sec", "通知 本楼 | 明天上午停水", "g1")
+    assert "「本楼」要在楼栋的群里用。这里请写「本群」或楼栋名" in estate.text, estate.text
+    assert "「本楼」要在群里用" in driver.one("bh", "通知 本楼 | 明天上午停水").text
     assert driver.snapshot() == before
 
 
