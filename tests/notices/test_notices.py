@@ -83,7 +83,7 @@ def test_preview_names_circles_and_chats_and_nothing_goes_before_confirmation(ap
     sent = _confirm(driver, "sec", preview)
     assert "2 个群" in sent[0].text and len(sent) == 3
     chats = [s.chat for s in driver.say("sec", "确认发送 1")]
-    assert chats == ["sec"] and "已经确认过" in driver.sent[-1].text
+    assert chats == ["sec"] and "通知 1 已经在 11月23日 周一 10:00 发出了" in driver.sent[-1].text
     assert _chats(app) == 2
 
 
@@ -680,8 +680,16 @@ def test_a_notice_held_for_the_morning_can_still_be_sent_now(app: App) -> None:
     assert "已经确认过了" in again and "确认发送 1 现在" in again
     sent = driver.say("sec", "确认发送 1 现在")
     assert [s.chat for s in sent] == ["sec", "g1"] and "已开始发送" in sent[0].text
-    assert "已经确认过了" in driver.one("sec", "确认发送 1 现在").text
+    told = driver.one("sec", "确认发送 1 现在").text
+    assert "通知 1 已经在 11月23日 周一 21:45 发出了，不用再发" in told, told
     assert [chat for chat, _ in _tick(app, hours=11) if chat.startswith("g")] == []
+
+
+def test_confirming_a_cancelled_notice_says_it_was_cancelled(app: App) -> None:
+    driver = build(app)
+    driver.one("sec", "通知 1号院 | 明天停水")
+    driver.one("sec", "取消通知 1")
+    assert "通知 1 已经取消或停止了" in driver.one("sec", "确认发送 1 现在").text
 
 
 def test_the_word_for_now_may_follow_the_number_without_a_space(app: App) -> None:

@@ -537,6 +537,7 @@ NOTICES: list[Line] = [
     ("sec", "通知列表", None),
     ("sec", "通知 1号院 | 明早停电 | 定时 2小时", None),
     ("sec", "确认发送 2", "g1"),
+    ("sec", "确认发送 2", None),
     ("sec", "取消通知 2", None),
     ("sec", "取消通知 2", None),
     ("sec", "取消通知 1", None),
