@@ -378,9 +378,9 @@ def circle_to_join(session: Session, resident: Resident, typed: str) -> JoinPlac
         raise DomainError("core.group_only")
     estates: dict[str, list[Circle]] = {}
     for circle in joined:
-        estate = ancestor_of_kind(session, circle.place, PlaceKind.ESTATE)
-        assert estate is not None
-        estates.setdefault(estate.name, []).append(circle)
+        home = ancestor_of_kind(session, circle.place, PlaceKind.ESTATE)
+        assert home is not None
+        estates.setdefault(home.name, []).append(circle)
     word = squeezed(typed)
     named = [name for name in estates if word.startswith(squeezed(name))]
     if len(estates) > 1 and not named:
