@@ -55,3 +55,11 @@ def test_me_reads_rows_and_loads_no_object_beyond_the_sender(app: App) -> None:
         event.listen(session, "loaded_as_persistent", note)
         privacy.about_me(session, app.clock.now(), app.settings.zone, me)
     assert loaded == []
+
+
+def test_asking_where_one_lives_in_private_shows_me_and_stays_chat_in_a_group(app: App) -> None:
+    driver = build(app)
+    for asked in ("我住哪", "我住哪裡？", "我的住址", "我家地址", "我的地址"):
+        answer = driver.one("r2", asked)
+        assert answer.private and "住址：红旗里社区/1号院/3号楼/2单元/302" in answer.text, asked
+    assert driver.say("r2", "我住哪", "g1") == []
