@@ -163,7 +163,10 @@ class Router:
         text = _unquoted(text)
         cleaned = _bare(normalise(text))
         asked = _ASKING.match(cleaned)
-        phrase = self._phrases.get(cleaned[asked.end() if asked else 0 :])
+        # A greeting alone (你好) is a phrase of its own, not words before a command.
+        phrase = self._phrases.get(cleaned) or self._phrases.get(
+            cleaned[asked.end() if asked else 0 :]
+        )
         if phrase is not None:
             return Route(phrase, "")
         match = _NAMED.match(cleaned)

@@ -101,6 +101,7 @@ COMMANDS: list[Command] = [
         access.hidden_unless_private,
         "core",
         access.PRIVATE,
+        phrases=("你好", "你好", "您好", "您好", "在吗", "在嗎"),
     ),
     Command(
         "help",

@@ -13,7 +13,7 @@ from bot.services.common.arguments import as_number, bounded, words_in
 from bot.services.common.outreach import to_person
 from bot.services.community import binding, circles, privacy, roles
 from bot.services.community.binding import BindOutcome, RequestView
-from bot.services.community.circles import ChatSpec, JoinOutcome, JoinResult
+from bot.services.community.circles import ChatSpec, JoinOutcome, JoinPlace, JoinResult
 from bot.services.community.grid import address_first
 from handlers.points.commands import balance_data
 
@@ -117,41 +117,60 @@ def bind_requests(ctx: Context, args: str) -> Reply:
 
 
 def join(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
-    """Register my household in this circle's estate (asks for consent the first time)."""
-    circle = ctx.require_circle()
+    """Register my household in this circle's estate (asks for consent the first time); in
+    private, through my circle's estate."""
     typed, consent = circles.consent_in(args)
     address, extra = address_first(bounded(typed, MAX_ARGUMENT))
     if extra:
         raise DomainError("core.extra_arguments", extra=extra[:40])
     if not address:
         raise DomainError("circles.join_usage")
-    result = circles.register(ctx.session, ctx.now, ctx.resident, circle, address, consent=consent)
-    return _joined(ctx, result, "circles.registered")
+    place = _join_place(ctx, address)
+    result = circles.register(
+        ctx.session, ctx.now, ctx.resident, place.circle, address, consent=consent
+    )
+    return _joined(ctx, result, "circles.registered", place.estate)
 
 
 def move(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
     """Confirm moving my registration to another household."""
-    circle = ctx.require_circle()
-    words = split_words(args, 1)
-    if not words:
+    address, extra = address_first(bounded(args, MAX_ARGUMENT))
+    if extra:
+        raise DomainError("core.extra_arguments", extra=extra[:40])
+    if not address:
         raise DomainError("circles.move_usage")
+    place = _join_place(ctx, address)
     result = circles.register(
-        ctx.session, ctx.now, ctx.resident, circle, words[0], consent=False, move=True
+        ctx.session, ctx.now, ctx.resident, place.circle, address, consent=False, move=True
     )
-    return _joined(ctx, result, "circles.moved")
+    return _joined(ctx, result, "circles.moved", place.estate)
 
 
-def _joined(ctx: Context, result: JoinResult, done: str) -> Reply | list[Reply | Envelope]:
-    """The answer to /join or /move: a question, or the registration and who must agree."""
+def _join_place(ctx: Context, address: str) -> JoinPlace:
+    """The group's circle, or in private the circle the service picks for the address."""
+    if ctx.is_group:
+        return JoinPlace(ctx.require_circle(), "")
+    return circles.circle_to_join(ctx.session, ctx.resident, address)
+
+
+def _joined(
+    ctx: Context, result: JoinResult, done: str, estate: str
+) -> Reply | list[Reply | Envelope]:
+    """The answer to /join or /move: a question, or the registration and who must agree;
+    the commands it offers name the `estate` where the sender's circles lie in several."""
     data = {"name": result.name, "address": result.address, "household": result.household}
+    where = f"{estate} {result.address}".strip()
     if result.outcome == JoinOutcome.NEEDS_CONSENT:
-        command = f"/join {result.address} 同意"
-        return Reply("circles.consent", data, choices=[[_mine("circles.consent_yes", command)]])
+        command = f"/join {where} 同意"
+        asked = data | {"address": where}
+        return Reply("circles.consent", asked, choices=[[_mine("circles.consent_yes", command)]])
     if result.outcome == JoinOutcome.NEEDS_MOVE:
-        command = f"/move {result.address}"
-        ask = Reply("circles.confirm_move", data, choices=[[_mine("circles.move_yes", command)]])
+        yes = [[_mine("circles.move_yes", f"/move {where}")]]
+        now = data | {"address": where, "current": result.current}
+        if not ctx.is_group:
+            return Reply("circles.confirm_move", now, choices=yes)
+        ask = Reply("circles.confirm_move", data, choices=yes)
         # Where someone is registered now is told to them alone, never to the group.
-        now = data | {"current": result.current}
         return [ask, Reply("circles.registered_now", now, audience=Audience.PRIVATE)]
     if result.outcome == JoinOutcome.ALREADY:
         return Reply("circles.already_registered", data)

@@ -10,6 +10,7 @@ from bot.messages import Audience, Envelope, Reply
 from bot.services.common.arguments import number_and_rest, split_items
 from bot.services.common.when import parse_when
 from bot.services.deliberation import topics
+from bot.services.deliberation.polls import polls_here
 from handlers.deliberation.parsing import (
     at_most_one_number,
     bounded,
@@ -58,12 +59,16 @@ def list_topics(ctx: Context, args: str) -> Reply:
     if number is not None:
         return _topic_detail(ctx, topics.topic_detail(ctx.session, where(ctx), number, needed))
     shown = topics.topic_list(ctx.session, where(ctx), needed)
+    # With no topics to show, a group is pointed at the polls it may vote in now.
+    circle = None if shown.topics else ctx.circle
+    voting = polls_here(ctx.session, circle, open_only=True) if circle is not None else []
     return Reply(
         "deliberation.topics",
         {
             "community": shown.community,
             "needed": shown.needed,
             "topics": [[t.number, t.title, t.status.value, n, t.hot] for t, n in shown.topics],
+            "polls": [[poll.number, poll.question] for poll in reversed(voting)],
         },
     )
 

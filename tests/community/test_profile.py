@@ -79,3 +79,11 @@ def test_me_of_someone_waiting_for_their_household_says_where_they_asked_to_join
         "nr3\nAddress: not registered yet\nRegistering at 红旗里社区/1号院/3号楼/2单元/302: "
         "waiting for that household to agree (request 4)"
     )
+
+
+def test_asking_where_one_lives_in_private_shows_me_and_stays_chat_in_a_group(app: App) -> None:
+    driver = build(app)
+    for asked in ("我住哪", "我住哪裡？", "我的住址", "我家地址", "我的地址"):
+        answer = driver.one("r2", asked)
+        assert answer.private and "住址：红旗里社区/1号院/3号楼/2单元/302" in answer.text, asked
+    assert driver.say("r2", "我住哪", "g1") == []

@@ -241,3 +241,17 @@ def test_a_hot_topic_goes_on_the_agenda_and_only_a_secretary_pushes_it(town: Dri
     with session_of(app) as session:
         pushed = session.get_one(Topic, topic.id)
         assert pushed.hot and pushed.status == TopicStatus.AGENDA
+
+
+def test_a_group_without_topics_is_pointed_at_its_open_polls(town: Driver) -> None:
+    empty = town.one("r2", "议题", "g1")
+    assert "还没有议题" in empty.text and "投票" not in empty.text
+    assert "议题 编号" not in empty.text
+    open_poll(town.app, "装充电桩吗 | 同意 | 不同意")
+    open_poll(town.app, "修路灯吗 | 同意 | 不同意")
+    pointed = town.one("r2", "议题", "g1")
+    assert "有进行中的投票，发送「投票」参加：#1 装充电桩吗；#2 修路灯吗" in pointed.text
+    town.one("r2", "/lang en")
+    town.one("owner", "/lang en", "g1")
+    english = town.one("r2", "/topics", "g1").text
+    assert 'There are open polls; send "/vote" to take part: #1 装充电桩吗; #2' in english

@@ -166,6 +166,9 @@ def test_an_english_command_name_is_found_without_its_slash(
         ("我想报名值班。", "roster"),
         ("我想報名值班", "roster"),
         ("值班报名", "roster"),
+        ("你好", "start"),
+        ("您好！", "start"),
+        ("在嗎？", "start"),
     ],
 )
 def test_a_whole_private_phrase_asks_for_its_command(text: str, name: str) -> None:

@@ -219,6 +219,13 @@ def test_help_with_polite_words_after_it_shows_the_help(driver: Driver) -> None:
     assert driver.snapshot() == before
 
 
+def test_a_greeting_in_private_is_welcomed_and_in_a_group_stays_chat(driver: Driver) -> None:
+    welcome = driver.one("r3", "/start").text
+    assert driver.one("r3", "你好").text == welcome == driver.one("r3", "您好！").text
+    assert driver.say("r3", "你好", "g1") == []
+    assert "没看懂" in driver.one("r3", "你好，今天天气不错").text
+
+
 def test_an_english_command_word_in_a_group_stays_chat(driver: Driver) -> None:
     driver.say("owner", SHIFT, "g1")
     driver.say("r2", "/lang en")

@@ -83,7 +83,7 @@ def test_preview_names_circles_and_chats_and_nothing_goes_before_confirmation(ap
     sent = _confirm(driver, "sec", preview)
     assert "2 个群" in sent[0].text and len(sent) == 3
     chats = [s.chat for s in driver.say("sec", "确认发送 1")]
-    assert chats == ["sec"] and "已经确认过" in driver.sent[-1].text
+    assert chats == ["sec"] and "通知 1 已经在 11月23日 周一 10:00 发出了" in driver.sent[-1].text
     assert _chats(app) == 2
 
 
@@ -461,9 +461,24 @@ def test_a_building_head_notifies_their_buildings_group_as_this_group(app: App) 
     assert "不能给「本群」发通知" in refused.text
     in_private = driver.one("bh", "通知 本群 | 明天上午停水")
     assert "「本群」要在群里用" in in_private.text
-    unknown = driver.one("bh", "通知 本楼 | 明天上午停水", "g4").text
-    assert "找不到「本楼」" in unknown and "「本群」" in unknown
-    assert "「本群」" not in driver.one("bh", "通知 本楼 | 明天上午停水").text
+    unknown = driver.one("bh", "通知 本院 | 明天上午停水", "g4").text
+    assert "找不到「本院」" in unknown and "「本群」" in unknown
+    assert "「本群」" not in driver.one("bh", "通知 本院 | 明天上午停水").text
+    assert driver.snapshot() == before
+
+
+def test_this_building_in_a_building_or_units_group_is_the_whole_building(app: App) -> None:
+    driver = build(app)
+    building_circles(driver)
+    for word, chat in (("本楼", "g4"), ("本棟", "g6")):
+        preview = driver.one("bh", f"通知 {word} | 明天上午停水", chat)
+        assert preview.private and "将发到 2 个圈" in preview.text, preview.text
+    posted = _confirm(driver, "bh", preview)
+    assert sorted(s.chat for s in posted if not s.private) == ["g4", "g6"]
+    before = driver.snapshot()
+    estate = driver.one("sec", "通知 本楼 | 明天上午停水", "g1")
+    assert "「本楼」要在楼栋的群里用。这里请写「本群」或楼栋名" in estate.text, estate.text
+    assert "「本楼」要在群里用" in driver.one("bh", "通知 本楼 | 明天上午停水").text
     assert driver.snapshot() == before
 
 
@@ -665,8 +680,16 @@ def test_a_notice_held_for_the_morning_can_still_be_sent_now(app: App) -> None:
     assert "已经确认过了" in again and "确认发送 1 现在" in again
     sent = driver.say("sec", "确认发送 1 现在")
     assert [s.chat for s in sent] == ["sec", "g1"] and "已开始发送" in sent[0].text
-    assert "已经确认过了" in driver.one("sec", "确认发送 1 现在").text
+    told = driver.one("sec", "确认发送 1 现在").text
+    assert "通知 1 已经在 11月23日 周一 21:45 发出了，不用再发" in told, told
     assert [chat for chat, _ in _tick(app, hours=11) if chat.startswith("g")] == []
+
+
+def test_confirming_a_cancelled_notice_says_it_was_cancelled(app: App) -> None:
+    driver = build(app)
+    driver.one("sec", "通知 1号院 | 明天停水")
+    driver.one("sec", "取消通知 1")
+    assert "通知 1 已经取消或停止了" in driver.one("sec", "确认发送 1 现在").text
 
 
 def test_the_word_for_now_may_follow_the_number_without_a_space(app: App) -> None:

@@ -12,6 +12,7 @@ from bot.services.community.grid import ancestor_of_kind, full_name
 from models import (
     ChainNode,
     Circle,
+    CircleChat,
     Decision,
     GrantKind,
     JoinRequest,
@@ -168,6 +169,23 @@ def is_circle_admin(
         if grant.role == Role.SECRETARY and grant.place and grant.place.contains(circle.place):
             return True
     return False
+
+
+def registers_through(session: Session, resident: Resident) -> list[Circle]:
+    """The circles a resident may register through from a private chat: those of an estate
+    or a place inside one whose live chats they are in."""
+    live = select(CircleChat.circle_id).where(CircleChat.active)
+    joined = session.scalars(
+        select(Circle)
+        .join(Membership, Membership.circle_id == Circle.id)
+        .where(
+            Membership.resident_id == resident.id,
+            Membership.left_at.is_(None),
+            Circle.id.in_(live),
+        )
+        .order_by(Circle.id)
+    )
+    return [c for c in joined if ancestor_of_kind(session, c.place, PlaceKind.ESTATE) is not None]
 
 
 def may_bind(session: Session, resident_id: int, place: Place) -> bool:

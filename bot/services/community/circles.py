@@ -17,6 +17,7 @@ from bot.errors import DomainError
 from bot.messages import UserRef
 from bot.queries import Query
 from bot.services.common import access, audit
+from bot.services.common.keywords import squeezed
 from bot.services.common.names import clean_name
 from bot.services.community import households, roles
 from bot.services.community.grid import (
@@ -358,6 +359,36 @@ class JoinResult:
     again: bool = False
     unverified: bool = False
     current: str = ""
+
+
+@dataclass(frozen=True)
+class JoinPlace:
+    """The circle a /join sent privately registers through, and the estate's name to write
+    before the address when the sender's circles lie in several estates (else empty)."""
+
+    circle: Circle
+    estate: str
+
+
+def circle_to_join(session: Session, resident: Resident, typed: str) -> JoinPlace:
+    """The circle a /join sent privately registers through: that of the sender's one estate,
+    or of the estate whose name they wrote before the address."""
+    joined = access.registers_through(session, resident)
+    if not joined:
+        raise DomainError("core.group_only")
+    estates: dict[str, list[Circle]] = {}
+    for circle in joined:
+        home = ancestor_of_kind(session, circle.place, PlaceKind.ESTATE)
+        assert home is not None
+        estates.setdefault(home.name, []).append(circle)
+    word = squeezed(typed)
+    named = [name for name in estates if word.startswith(squeezed(name))]
+    if len(estates) > 1 and not named:
+        raise DomainError("circles.join_which_estate", estates=list(estates))
+    estate = max(named, key=len) if named else next(iter(estates))
+    # The estate's own circle takes every address in it; a building's, only its own.
+    widest = min(estates[estate], key=lambda circle: circle.place.kind.depth)
+    return JoinPlace(widest, estate if len(estates) > 1 else "")
 
 
 def register(

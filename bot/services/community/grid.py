@@ -521,7 +521,8 @@ def locate_household(session: Session, within: Place, address: Address) -> House
         found = list(rows(session, _ROOM, {"parent": holder.id, **names}))
         verified_only = verifying(session, estate)
     if not holder.contains(within) and not within.contains(holder):
-        raise outside
+        area = full_name(session, within, PlaceKind.COMMUNITY)
+        raise DomainError("grid.outside_estate", address=str(address), estate=area)
     room = (
         loaded(session, Place, found[0]) if found and found[0][_NAME_AT] in names.values() else None
     )

@@ -280,6 +280,11 @@ def confirm(
     if notice.sender_id != resident.id:
         raise DomainError("notices.not_yours", number=number)
     waiting = notice.status == NoticeStatus.SCHEDULED
+    if notice.status == NoticeStatus.SENT and notice.sent_at is not None:
+        sent = moment_data(notice.sent_at, zone, now)
+        raise DomainError("notices.sent_before", number=number, sent_at=sent)
+    if notice.status in (NoticeStatus.CANCELLED, NoticeStatus.STOPPED):
+        raise DomainError("notices.already_cancelled", number=number)
     if notice.status != NoticeStatus.DRAFT and not (waiting and at_once):
         raise DomainError("notices.not_draft", number=number, waiting=waiting)
     if at_once and notice.repeat is None:

@@ -14,12 +14,14 @@ from bot.errors import DomainError
 from bot.services.common import access
 from bot.services.common.keywords import simplified
 from bot.services.common.outreach import active_chats, circles_within
-from bot.services.community.grid import ancestors, find_places, inside
+from bot.services.community.grid import ancestor_of_kind, ancestors, find_places, inside
 from models import Circle, CircleKind, Place, PlaceKind, Resident
 
 ALL_WORDS = frozenset({"全部", "全社区", "全社區", "all"})
 # This group's own circle, as a building head says it in the building's group.
 HERE_WORDS = frozenset({"本群", "本圈", "这个群", "這個群", "here"})
+# The building of this group, as its building head says it there.
+BUILDING_WORDS = frozenset({"本楼", "本栋", "本樓", "本棟", "this building"})
 KIND_WORDS = {
     "党员圈": CircleKind.PARTY,
     "黨員圈": CircleKind.PARTY,
@@ -74,6 +76,13 @@ def _word(
             raise DomainError("notices.here_in_group_only", word=word[:30])
         _allowed(session, resident, here.place, word)
         return [Reached(here, here.place)]
+    if word.lower() in BUILDING_WORDS:
+        if here is None:
+            raise DomainError("notices.here_in_group_only", word=word[:30])
+        building = ancestor_of_kind(session, here.place, PlaceKind.BUILDING)
+        if building is None:
+            raise DomainError("notices.building_group_only", word=word[:30])
+        return _at(session, resident, building, word)
     kind = KIND_WORDS.get(word)
     if kind is not None:
         _allowed(session, resident, community, word)
