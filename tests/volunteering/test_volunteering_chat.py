@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from bot.app import App
 from bot.clock import VirtualClock
@@ -13,7 +14,7 @@ from bot.messages import EventKind
 from bot.services.community.circles import bound_chat
 from bot.services.volunteering.rosters import roster_reply
 from bot.services.volunteering.shifts import find_shift
-from models import SignUp, SignUpStatus
+from models import Shift, SignUp, SignUpStatus
 from tests.support.community import build, community, session_of
 from tests.support.driver import PLATFORM, Driver
 from tests.support.scenarios import Recorder
@@ -638,3 +639,31 @@ def test_someone_unregistered_is_told_to_register_before_duty_not_to_sign_up(
         "You have no volunteer hours yet. To sign up for duty, please register your household "
         'first: send "/join building-unit-room" in your estate\'s group.'
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "example"),
+    [
+        ("zh-Hans", r"「(排班 [^」]+)」"),
+        ("zh-Hant", r"「(排班 [^」]+)」"),
+        ("en", r'"(/shift [^"]+)"'),
+    ],
+)
+def test_the_shift_usage_examples_can_be_copied_on_any_day(
+    app: App, language: str, example: str
+) -> None:
+    driver = build(app)
+    clock = app.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(datetime(2027, 6, 1, 9, 0, tzinfo=app.settings.zone))
+    driver.one("owner", f"/lang {language}", "g1")
+    usage = driver.one("owner", "/shift |", "g1").text
+    examples = re.findall(example, usage)
+    assert len(examples) == 2, usage
+    for at, typed in enumerate(examples):
+        with session_of(app) as session:
+            before = session.scalar(select(func.count()).select_from(Shift))
+        # Another title, or the rota's first shift would repeat the first example's.
+        driver.one("owner", typed.replace("|", f"{at} |", 1), "g1")
+        with session_of(app) as session:
+            assert session.scalar(select(func.count()).select_from(Shift)) > (before or 0), typed
