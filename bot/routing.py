@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 
 from bot.context import Context
 from bot.messages import Envelope, Reply
-from bot.services.common.keywords import THANKS, normalise, starts_with_number, without_ending
+from bot.services.common.keywords import (
+    APOLOGY,
+    THANKS,
+    normalise,
+    starts_with_number,
+    without_ending,
+)
 
 _SLASH = re.compile(r"^/([A-Za-z][A-Za-z0-9_]*)(?:@([A-Za-z0-9_]+))?(?=$|\s)(.*)$", re.DOTALL)
 _SEPARATORS = " :：,，"
@@ -34,9 +40,10 @@ _PARTICLES = ("一下", "了", "过", "過", "吗", "嗎", "呢", "吧", "啊", 
 _PAIRS = {"「": "」", "『": "』", "“": "”", "‘": "’", '"': '"', "'": "'"}
 _AFTER_KEYWORD = _SEPARATORS + "@" + "".join(_PAIRS)
 _NO_QUOTES = str.maketrans("", "", "".join(_PAIRS) + "".join(_PAIRS.values()))
-# Thanks after a command (报名 2，谢谢您了！) is no part of what it reads.
+# Thanks or an apology after a command (报名 2，谢谢您了！, 取消报名 2 不好意思) is no part
+# of what it reads.
 _APART = " ,，、.。!！~～"
-_THANKS = re.compile(rf"[\s,，、.。!！~～]*(?:{THANKS})$", re.IGNORECASE)
+_THANKS = re.compile(rf"[\s,，、.。!！~～]*(?:{THANKS}|{APOLOGY})$", re.IGNORECASE)
 
 # Words that buttons' commands carry, as typed in traditional Chinese and in English; the
 # commands take every form.
@@ -244,7 +251,7 @@ def _unquoted(text: str) -> str:
 
 
 def _bare(text: str) -> str:
-    """`text` without the sentence punctuation, spaces and thanks it ends with."""
+    """`text` without the sentence punctuation, spaces, thanks and apology it ends with."""
     bare = without_ending(text)
     thanks = _THANKS.search(bare)
     while thanks is not None and _apart(bare, thanks.start()):

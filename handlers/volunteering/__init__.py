@@ -51,7 +51,7 @@ COMMANDS: list[Command] = [
         "notgoing",
         ("我不去了", "我不去了", "我去不了了", "不去了"),
         signups.not_going,
-        everyday=signups.sorry_at_most,
+        everyday=signups.alone,
     ),
     Command(
         "checkin", ("签到", "簽到"), signups.checkin, listed_in="volunteering", menus=access.BOTH

@@ -26,7 +26,6 @@ LIST_LIMIT = 12
 
 
 _MINE = frozenset({"我的", "我", "mine", "me", "my"})
-_SORRY = frozenset({"", "不好意思", "抱歉", "对不起", "對不起", "sorry"})
 
 
 def list_shifts(ctx: Context, args: str) -> Reply:
@@ -144,15 +143,15 @@ def numbers_alone(words: str) -> bool:
     return bool(words) and only_numbers(words)
 
 
-def sorry_at_most(words: str) -> bool:
-    """Whether the words after 我不去了 keep it a withdrawal: none, or an apology."""
-    return folded(words) in _SORRY
+def alone(words: str) -> bool:
+    """Whether 我不去了 stands alone, a withdrawal (an apology after it is read past)."""
+    return not folded(words)
 
 
 def not_going(ctx: Context, args: str) -> list[Reply | Envelope]:
     """`我不去了`: withdraw from the one shift I signed up for here, or say which of several
     to name; with none it is chat in a group."""
-    if not sorry_at_most(bounded(args)):
+    if not alone(bounded(args)):
         raise DomainError("core.extra_arguments", extra=args.strip()[:40])
     # What a group without a circle says is its own chat.
     if ctx.is_group and ctx.circle is None:

@@ -34,7 +34,7 @@ ROUTER = Router(COMMANDS)
         ("设角色@王五 楼长", "role", "@王五 楼长"),
         ("取消 2", "drop", "2"),
         ("取消：第2个", "drop", "第2个"),
-        ("我不去了，不好意思。", "notgoing", "不好意思"),
+        ("我不去了，不好意思。", "notgoing", ""),
         ("不去了", "notgoing", ""),
     ],
 )
@@ -338,6 +338,9 @@ def test_quotes_copied_from_a_reply_are_no_part_of_the_command(
         ("报名 2，谢谢了！", "signup", "2"),
         ("评价 1 5分 谢谢您", "rate", "1 5分"),
         ("取消报名 1 麻烦了", "cancel", "1"),
+        ("取消报名 2 不好意思", "cancel", "2"),
+        ("/cancel 2 sorry", "cancel", "2"),
+        ("报名 3，抱歉", "signup", "3"),
         ("收到，辛苦了", "ack", ""),
         ("报修 电梯坏了，谢谢", "report", "电梯坏了"),
         ("/report The hall light is out. Thanks!", "report", "The hall light is out"),
@@ -354,7 +357,7 @@ def test_thanks_after_a_command_is_no_part_of_what_it_reads(
     assert route is not None and route.command.name == name and route.args == args
 
 
-@pytest.mark.parametrize("text", ["谢谢", "谢谢了！", "「谢谢」", "「」"])
+@pytest.mark.parametrize("text", ["谢谢", "谢谢了！", "「谢谢」", "「」", "不好意思"])
 def test_thanks_alone_stays_chat(text: str) -> None:
     assert ROUTER.route(text, "LinliBot") is None
 

@@ -34,6 +34,8 @@ THANKS = (
     r"(?:谢谢|謝謝|多谢|多謝|感谢|感謝)(?:你们|您们|你們|您們|你|您)?(?:了|啦)?"
     r"|辛苦(?:你|您)?了?|(?:麻烦|麻煩)(?:你|您)?了|thanks|thank you"
 )
+# An apology people end a request with: 取消报名 2 不好意思.
+APOLOGY = r"不好意思|抱歉|对不起|對不起|sorry"
 # Thanks, and assent, that ask nothing: 谢谢, 辛苦了; 好的, 知道了.
 _GRATITUDE = re.compile(THANKS)
 _ASSENT = re.compile(r"好的|知道了|明白了|嗯|啦|ok")
