@@ -33,11 +33,12 @@ def in_circle(ctx: Context) -> bool:
 
 
 def registers_here(ctx: Context) -> bool:
-    """Visible in a group whose circle takes registrations, and privately to those who may
-    register through one."""
+    """Visible in a group whose circle takes registrations, and privately to those not yet
+    registered who may register through one."""
     if ctx.is_group:
         return ctx.circle is not None and access.takes_registrations(ctx.session, ctx.circle)
-    return bool(access.registers_through(ctx.session, ctx.resident))
+    resident = ctx.resident
+    return resident.household_id is None and bool(access.registers_through(ctx.session, resident))
 
 
 def admin_here(ctx: Context) -> bool:

@@ -97,4 +97,4 @@ def test_one_asked_to_register_first_is_told_to_do_it_privately_where_one_may(ap
     assert "在小区群里发送「登记" in driver.one("stranger", "投票").text
     driver.say("newcomer", "大家好", "g1", name="小陈")
     told = driver.one("newcomer", "投票").text
-    assert "请先登记您家：私聊我发送「登记 楼号-单元-房号」" in told, told
+    assert "请先登记您家：在小区群里或私聊我发送「登记 楼号-单元-房号」" in told, told
