@@ -98,3 +98,10 @@ def test_one_asked_to_register_first_is_told_to_do_it_privately_where_one_may(ap
     driver.say("newcomer", "大家好", "g1", name="小陈")
     told = driver.one("newcomer", "投票").text
     assert "请先登记您家：在小区群里或私聊我发送「登记 楼号-单元-房号」" in told, told
+
+
+def test_me_tells_one_not_yet_registered_to_register_right_here_where_one_may(app: App) -> None:
+    driver = build(app)
+    assert "在小区群里发送「登记 3-2-301」" in driver.one("stranger", "我的").text
+    driver.say("newcomer", "大家好", "g1", name="小陈")
+    assert "还没有登记（直接在这里发送「登记 3-2-301」）" in driver.one("newcomer", "我的").text
