@@ -32,6 +32,15 @@ def in_circle(ctx: Context) -> bool:
     return ctx.circle is not None
 
 
+def registers_here(ctx: Context) -> bool:
+    """Visible in a group whose circle takes registrations, and privately to those not yet
+    registered who may register through one."""
+    if ctx.is_group:
+        return ctx.circle is not None and access.takes_registrations(ctx.session, ctx.circle)
+    resident = ctx.resident
+    return resident.household_id is None and bool(access.registers_through(ctx.session, resident))
+
+
 def admin_here(ctx: Context) -> bool:
     """True for admins of this chat's circle."""
     return access.admin_here(ctx.session, actor_of(ctx))

@@ -11,6 +11,7 @@ from bot.routing import Command
 from bot.services.common.arguments import bounded
 from bot.services.common.keywords import courtesy
 from bot.services.common.quiet import default_quiet, quiet_setting
+from bot.services.community.circles import greeting
 from bot.services.community.circles import set_language as set_circle_language
 from bot.services.community.people import parse_language, set_language
 from handlers import access
@@ -34,15 +35,23 @@ LANGUAGE_CHOICES = [
 
 
 def start(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
-    """Welcome in a private chat, and how to register; in a group, `开始 明天` typed to a guided
-    poll asking for its settings is one of them."""
+    """Welcome in a private chat, and where I am registered or how to register; in a group,
+    `开始 明天` typed to a guided poll asking for its settings is one of them."""
     if ctx.is_group:
         answered = poll_dialog.setting(ctx, args)
         return answered if answered is not None else Reply("core.start_group")
     if args.strip() == "me":
         # The deep link a group's pointer carries: open the private chat and answer /me.
         return me(ctx, "")
-    return Reply("core.start", {"name": ctx.resident.display_name})
+    greeted = greeting(ctx.session, ctx.resident)
+    return Reply(
+        "core.start",
+        {
+            "name": ctx.resident.display_name,
+            "address": greeted.address,
+            "here": greeted.registers_here,
+        },
+    )
 
 
 def help_(ctx: Context, args: str) -> Reply:

@@ -9,7 +9,7 @@ from bot.errors import DomainError
 from bot.messages import Audience, Envelope, Reply
 from bot.services.common.arguments import number_and_rest, split_items
 from bot.services.common.when import parse_when
-from bot.services.deliberation import topics
+from bot.services.deliberation import topics, votable
 from bot.services.deliberation.polls import polls_here
 from handlers.deliberation.parsing import (
     at_most_one_number,
@@ -19,6 +19,7 @@ from handlers.deliberation.parsing import (
     where,
 )
 from handlers.deliberation.replies import told
+from models import Poll
 
 _OWNER_WORDS = ("负责人", "負責人", "负责", "負責", "owner")
 
@@ -59,16 +60,20 @@ def list_topics(ctx: Context, args: str) -> Reply:
     if number is not None:
         return _topic_detail(ctx, topics.topic_detail(ctx.session, where(ctx), number, needed))
     shown = topics.topic_list(ctx.session, where(ctx), needed)
-    # With no topics to show, a group is pointed at the polls it may vote in now.
-    circle = None if shown.topics else ctx.circle
-    voting = polls_here(ctx.session, circle, open_only=True) if circle is not None else []
+    voting: list[Poll] = []
+    if ctx.circle is not None and not shown.topics:
+        # With no topics to show, a group is pointed at the polls it may vote in now.
+        voting = list(reversed(polls_here(ctx.session, ctx.circle, open_only=True)))
+    elif not ctx.is_group:
+        # Privately, the sender is pointed at the polls they have still to vote in.
+        voting = votable.voting_now(ctx.session, where(ctx), ctx.settings.secret)
     return Reply(
         "deliberation.topics",
         {
             "community": shown.community,
             "needed": shown.needed,
             "topics": [[t.number, t.title, t.status.value, n, t.hot] for t, n in shown.topics],
-            "polls": [[poll.number, poll.question] for poll in reversed(voting)],
+            "polls": [[poll.number, poll.question] for poll in voting],
         },
     )
 

@@ -43,10 +43,13 @@ def notice(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
     if args.strip():
         return commands.compose(ctx, args)
     notices.begin(ctx.session, ctx.now, ctx.resident, community_here(ctx), ctx.incoming)
+    building = notices.in_building(ctx.session, ctx.circle)
     buttons = [("notices.all_button", "全部")]
+    if building:
+        buttons.insert(0, ("notices.building_button", "本楼"))
     if ctx.is_group:
         buttons.insert(0, ("notices.here_button", "本群"))
-    return [_ask("notices.ask_scope", buttons, in_group=ctx.is_group)]
+    return [_ask("notices.ask_scope", buttons, in_group=ctx.is_group, in_building=building)]
 
 
 def receipts(ctx: Context, args: str) -> list[Reply | Envelope]:

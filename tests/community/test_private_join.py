@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.app import App
-from tests.support.community import build, building_circles
+from tests.support.community import bind_approved, build, building_circles
 
 
 def test_a_member_of_one_estates_group_registers_privately_with_the_same_consent(
@@ -56,3 +56,52 @@ def test_a_building_groups_member_registers_through_the_estates_wider_group(app:
     driver.say("newcomer", "大家好", "g1")
     assert "登记好了" in driver.one("newcomer", "登记 4-101 同意").text
     assert driver.household_of("newcomer") == "101"
+
+
+def test_help_offers_registration_only_where_it_can_work(app: App) -> None:
+    driver = build(app)
+    driver.group("g9", "党员圈", admins=("owner9",))
+    bind_approved(driver, "owner9", "g9", "红旗里社区")
+    assert "/join" not in driver.one("r1", "帮助", "g9").text
+    assert "/join" in driver.one("r1", "帮助", "g1").text
+    assert "/join" not in driver.one("stranger", "帮助").text
+    driver.say("newcomer", "大家好", "g1", name="小陈")
+    assert "/join" in driver.one("newcomer", "帮助").text
+
+
+def test_start_says_where_one_is_registered_or_how_to_register_from_here(app: App) -> None:
+    driver = build(app)
+    registered = driver.one("r2", "/start").text
+    assert "您已登记在 红旗里社区/1号院/3号楼/2单元/302" in registered, registered
+    assert "登记方法" not in registered
+    stranger = driver.one("stranger", "/start").text
+    assert "在您所在楼栋或小区的群里发送「登记" in stranger, stranger
+    driver.say("newcomer", "大家好", "g1", name="小陈")
+    newcomer = driver.one("newcomer", "/start").text
+    assert "直接在这里发送「登记 楼号-单元-房号」" in newcomer, newcomer
+
+
+def test_another_estates_name_before_the_address_sends_one_to_its_group(app: App) -> None:
+    driver = build(app)
+    driver.say("newcomer", "大家好", "g1", name="小陈")
+    for chat in (None, "g1"):
+        told = driver.one("newcomer", "登记 2号院 3-2-301", chat).text
+        assert "2号院的房子要在2号院的群里登记" in told, told
+    assert "2号院的房子" in driver.one("newcomer", "登記 2號院3-2-301").text
+    assert driver.household_of("newcomer") is None
+    assert "看不懂地址" in driver.one("newcomer", "登记 9号院 3-2-301").text
+
+
+def test_one_asked_to_register_first_is_told_to_do_it_privately_where_one_may(app: App) -> None:
+    driver = build(app)
+    assert "在小区群里发送「登记" in driver.one("stranger", "投票").text
+    driver.say("newcomer", "大家好", "g1", name="小陈")
+    told = driver.one("newcomer", "投票").text
+    assert "请先登记您家：在小区群里或私聊我发送「登记 楼号-单元-房号」" in told, told
+
+
+def test_me_tells_one_not_yet_registered_to_register_right_here_where_one_may(app: App) -> None:
+    driver = build(app)
+    assert "在小区群里发送「登记 3-2-301」" in driver.one("stranger", "我的").text
+    driver.say("newcomer", "大家好", "g1", name="小陈")
+    assert "还没有登记（直接在这里发送「登记 3-2-301」）" in driver.one("newcomer", "我的").text

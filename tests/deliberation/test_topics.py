@@ -255,3 +255,17 @@ def test_a_group_without_topics_is_pointed_at_its_open_polls(town: Driver) -> No
     town.one("owner", "/lang en", "g1")
     english = town.one("r2", "/topics", "g1").text
     assert 'There are open polls; send "/vote" to take part: #1 装充电桩吗; #2' in english
+
+
+def test_topics_in_a_private_chat_point_at_the_polls_one_may_still_vote_in(town: Driver) -> None:
+    town.one("r2", "提议 在2号门增设充电桩", "g1")
+    open_poll(town.app, "装充电桩吗 | 同意 | 不同意")
+    open_poll(town.app, "修路灯吗 | 同意 | 不同意")
+    town.say("r2", "投票 1 1", "g1")
+    pointed = town.one("r2", "议题").text
+    assert "#1 在2号门增设充电桩" in pointed, pointed
+    assert "有进行中的投票，发送「投票」参加：#2 修路灯吗\n" in pointed, pointed
+    assert "有进行中的投票" not in town.one("stranger", "议题").text
+    town.say("r2", "投票 2 1", "g1")
+    assert "有进行中的投票" not in town.one("r2", "议题").text
+    assert "有进行中的投票" not in town.one("r2", "议题", "g1").text

@@ -45,8 +45,10 @@ def test_help_lists_only_what_this_person_may_use_here(chat: Driver) -> None:
     assert "/members" in admin_help and "/role" in admin_help
     # A bound group is moved only by a secretary or grid worker of its place.
     assert "/bind" not in admin_help and "/bind" in chat.one("sec", "/help all", "g1").text
+    # u1, in 1号院's group but not registered, may register privately too.
     private_help = chat.one("u1", "/help").text
-    assert "/start" in private_help and "/join" not in private_help
+    assert "/start" in private_help and "/join" in private_help
+    assert "/join" not in chat.one("u9", "/help").text
 
 
 def test_slash_commands_take_the_bots_name_and_ignore_other_bots(chat: Driver) -> None:

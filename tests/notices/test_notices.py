@@ -485,13 +485,24 @@ def test_this_building_in_a_building_or_units_group_is_the_whole_building(app: A
 def test_the_guided_notice_offers_this_group_in_a_group_only(app: App) -> None:
     driver = build(app)
     building_circles(driver)
-    asked = driver.one("bh", "通知", "g4")
-    assert "「全部」、「本群」" in asked.text and [
+    asked = driver.one("sec", "通知", "g1")
+    assert "「全部」、「本群」，" in asked.text and [
         label for row in asked.buttons for label, _ in row
     ] == ["本群", "全部"]
-    told = driver.press("bh", asked, "本群", "g4")
+    told = driver.press("sec", asked, "本群", "g1")
     assert "发给：本群（1 个圈）" in told.text
-    assert "本群" not in driver.one("sec", "通知").text
+    assert "本群" not in driver.one("bh", "通知").text
+
+
+def test_the_guided_notice_offers_this_building_in_a_buildings_group(app: App) -> None:
+    driver = build(app)
+    building_circles(driver)
+    asked = driver.one("bh", "通知", "g6")
+    assert "「全部」、「本群」、「本楼」" in asked.text, asked.text
+    labels = [label for row in asked.buttons for label, _ in row]
+    assert labels == ["本群", "本楼", "全部"], labels
+    told = driver.press("bh", asked, "本楼", "g6")
+    assert "发给：本楼（2 个圈）" in told.text, told.text
 
 
 @pytest.mark.parametrize(

@@ -314,7 +314,7 @@ def test_a_newcomer_who_has_not_registered_is_asked_to_register_first(app: App) 
     assert "#1 大米" in driver.one("newcomer", "兑换目录", "g1").text
     before = driver.snapshot()
     asked = driver.one("newcomer", "兑换 1", "g1")
-    assert asked.text == "请先在群里「登记」您家的地址，再兑换。"
+    assert asked.text == "请先在小区群里或私聊我发送「登记 楼号-单元-房号」登记您家，再兑换。"
     assert driver.snapshot() == before
 
 

@@ -58,6 +58,7 @@ COMMUNITY: list[Line] = [
     ("n1", "登记 3-2-305 同意", "g1"),
     ("n2", "登记 3-2-301 同意", "g1"),
     ("n2", "/start", None),
+    ("n2", "登记 2号院 3-2-301", "g1"),
     ("n2", "登记 3-2-301 同意", "g1"),
     ("n2", "提议 修路灯", "g1"),
     ("r1", "拒绝入户 1", None),
@@ -632,6 +633,10 @@ def notices(driver: Driver) -> None:
     play(driver, [("sec", f"免打扰 {hour:02d}:00-{(hour + 2) % 24:02d}:00", "g1")])
     play_newest(driver, NOTICES_AT_NIGHT)
     play(driver, [("sec", f"免打扰 {driver.app.settings.delivery.quiet_hours}", "g1")])
+    # The guided notice in a building's group offers 本楼.
+    driver.group("g7", "3号楼邻里圈", admins=("owner7",))
+    bind_approved(driver, "owner7", "g7", "1号院/3号楼")
+    play(driver, [("bh", "通知", "g7"), ("bh", "取消", "g7")])
 
 
 # (user, text, chat, mentions): the chain set up and refused, then requests through every verb.

@@ -78,11 +78,11 @@ def join_waiting(session: Session, resident: Resident) -> int | None:
 
 def unregistered(session: Session, resident: Resident, key: str) -> DomainError:
     """Why someone without a household may not act: their request to join one waits for the
-    household's answer, or (`key`) they must register first."""
+    household's answer, or (`key`) they must register first, privately where they may."""
     waiting = join_waiting(session, resident)
     if waiting is not None:
         return DomainError("households.join_pending", number=waiting)
-    return DomainError(key)
+    return DomainError(key, here=bool(registers_through(session, resident)))
 
 
 def community_for(session: Session, resident: Resident, circle: Circle | None) -> Place:
@@ -185,7 +185,13 @@ def registers_through(session: Session, resident: Resident) -> list[Circle]:
         )
         .order_by(Circle.id)
     )
-    return [c for c in joined if ancestor_of_kind(session, c.place, PlaceKind.ESTATE) is not None]
+    return [c for c in joined if takes_registrations(session, c)]
+
+
+def takes_registrations(session: Session, circle: Circle) -> bool:
+    """True for a circle of an estate or of a place inside one: only there does an address
+    name a household."""
+    return ancestor_of_kind(session, circle.place, PlaceKind.ESTATE) is not None
 
 
 def may_bind(session: Session, resident_id: int, place: Place) -> bool:

@@ -391,6 +391,22 @@ def circle_to_join(session: Session, resident: Resident, typed: str) -> JoinPlac
     return JoinPlace(widest, estate if len(estates) > 1 else "")
 
 
+@dataclass(frozen=True)
+class Greeting:
+    """What /start tells someone: where they are registered, else whether they may register
+    in the private chat itself (through their estate's group)."""
+
+    address: str
+    registers_here: bool
+
+
+def greeting(session: Session, resident: Resident) -> Greeting:
+    """Where the resident is registered, or whether a private /join would work for them."""
+    if resident.household_id is not None:
+        return Greeting(address_of(session, resident.household_id, PlaceKind.STREET), False)
+    return Greeting("", bool(access.registers_through(session, resident)))
+
+
 def register(
     session: Session,
     now: datetime,

@@ -459,14 +459,33 @@ def parse_address(text: str) -> Address:
 
 def address_within(session: Session, within: Place, text: str) -> Address:
     """`parse_address`, reading past the estate's own name typed in front of the address
-    (1号院3号楼2单元502, 1號院 3-2-502 in 1号院's circle)."""
+    (1号院3号楼2单元502, 1號院 3-2-502 in 1号院's circle); another estate's name there is
+    told apart from a bad address."""
     estate = within if within.kind == PlaceKind.ESTATE else None
     estate = estate or ancestor_of_kind(session, within, PlaceKind.ESTATE)
     typed = squeezed(text)
     name = squeezed(estate.name) if estate is not None else ""
     if name and typed.startswith(name) and len(typed) > len(name):
         return parse_address(typed[len(name) :].lstrip("/-—，,、"))
-    return parse_address(text)
+    try:
+        return parse_address(text)
+    except DomainError:
+        other = _other_estate_named(session, estate, typed) if estate is not None else None
+        if other is not None:
+            raise DomainError("circles.join_other_estate", estate=other) from None
+        raise
+
+
+def _other_estate_named(session: Session, estate: Place, typed: str) -> str | None:
+    """The name of another estate of `estate`'s community that `typed` starts with."""
+    community = ancestor_of_kind(session, estate, PlaceKind.COMMUNITY)
+    siblings = children(session, community) if community is not None else []
+    named = [
+        p.name
+        for p in siblings
+        if p.kind == PlaceKind.ESTATE and p.id != estate.id and typed.startswith(squeezed(p.name))
+    ]
+    return max(named, key=len) if named else None
 
 
 def _address(building: str, unit: str | None, room: str) -> Address:

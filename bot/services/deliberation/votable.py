@@ -1,4 +1,4 @@
-"""The polls someone may vote in now, for a bare 投票 in a private chat."""
+"""The polls someone may vote in now, for a bare 投票 or 议题 in a private chat."""
 
 from __future__ import annotations
 
@@ -41,6 +41,13 @@ def votable_polls(session: Session, where: Where, secret: bytes) -> list[Poll]:
             continue
         found.append(poll)
     return found
+
+
+def voting_now(session: Session, where: Where, secret: bytes) -> list[Poll]:
+    """The polls the sender may vote in now; none before they register."""
+    if where.resident.household_id is None:
+        return []
+    return votable_polls(session, where, secret)
 
 
 def my_ballot(session: Session, where: Where, secret: bytes) -> Reply:

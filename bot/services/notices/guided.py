@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.messages import Incoming
 from bot.services.common import access, dialogs
+from bot.services.community.grid import ancestor_of_kind
 from bot.services.notices.reach import resolve_scope
-from models import Circle, Place, Resident
+from models import Circle, Place, PlaceKind, Resident
 
 KIND = "notice"
 
@@ -22,6 +23,13 @@ def begin(
     if not access.sends_notices(session, resident.id, community):
         raise DomainError("notices.senders_only")
     dialogs.start(session, now, incoming, KIND, "scope")
+
+
+def in_building(session: Session, here: Circle | None) -> bool:
+    """Whether the group a notice is begun in lies in a building, which 本楼 then names."""
+    return (
+        here is not None and ancestor_of_kind(session, here.place, PlaceKind.BUILDING) is not None
+    )
 
 
 def check_scope(
