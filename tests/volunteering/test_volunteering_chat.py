@@ -661,10 +661,11 @@ def test_the_shift_usage_examples_can_be_copied_on_any_day(
     usage = driver.one("owner", "/shift |", "g1").text
     examples = re.findall(example, usage)
     assert len(examples) == 2, usage
+    counted = select(func.count()).select_from(Shift)
     for at, typed in enumerate(examples):
         with session_of(app) as session:
-            before = session.scalar(select(func.count()).select_from(Shift))
+            before = session.scalars(counted).one()
         # Another title, or the rota's first shift would repeat the first example's.
         driver.one("owner", typed.replace("|", f"{at} |", 1), "g1")
         with session_of(app) as session:
-            assert session.scalar(select(func.count()).select_from(Shift)) > (before or 0), typed
+            assert session.scalars(counted).one() > before, typed
