@@ -36,7 +36,7 @@ def registers_here(ctx: Context) -> bool:
     """Visible in a group whose circle takes registrations, and privately to those not yet
     registered who may register through one."""
     if ctx.is_group:
-        return ctx.circle is not None and access.takes_registrations(ctx.session, ctx.circle)
+        return ctx.circle is not None and access.takes_registrations(ctx.circle)
     resident = ctx.resident
     return resident.household_id is None and bool(access.registers_through(ctx.session, resident))
 

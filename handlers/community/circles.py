@@ -216,9 +216,7 @@ def me(ctx: Context, args: str) -> Reply:
             "circles": mine.profile.circles,
             "waiting": mine.profile.waiting,
             "points": [balance_data(b) for b in mine.balances],
-            # Only someone not yet registered is told where to register.
-            "here": not mine.profile.address
-            and circles.greeting(ctx.session, ctx.resident).registers_here,
+            "here": mine.profile.registers_here,
         },
         audience=Audience.PRIVATE,
     )

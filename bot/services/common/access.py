@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, bindparam, event, or_, select, true
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, event, or_, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
+from bot.db import rows
 from bot.errors import DomainError
+from bot.queries import Query
 from bot.services.community.grid import ancestor_of_kind, full_name
 from models import (
     ChainNode,
@@ -171,27 +174,45 @@ def is_circle_admin(
     return False
 
 
-def registers_through(session: Session, resident: Resident) -> list[Circle]:
-    """The circles a resident may register through from a private chat: those of an estate
-    or a place inside one whose live chats they are in."""
+# Circles of an estate or of a place inside one take registrations: only there does an
+# address name a household.
+_REGISTERING_KINDS = [kind for kind in PlaceKind if kind.depth >= PlaceKind.ESTATE.depth]
+
+
+def _registering_circles(resident_id: int | BindParameter[int]) -> Select[Circle]:
+    """The circles whose live chats the resident is in and that take registrations."""
     live = select(CircleChat.circle_id).where(CircleChat.active)
-    joined = session.scalars(
+    return (
         select(Circle)
         .join(Membership, Membership.circle_id == Circle.id)
+        .join(Place, Place.id == Circle.place_id)
         .where(
-            Membership.resident_id == resident.id,
+            Membership.resident_id == resident_id,
             Membership.left_at.is_(None),
             Circle.id.in_(live),
+            or_(*(Place.kind == kind for kind in _REGISTERING_KINDS)),
         )
-        .order_by(Circle.id)
     )
-    return [c for c in joined if takes_registrations(session, c)]
 
 
-def takes_registrations(session: Session, circle: Circle) -> bool:
-    """True for a circle of an estate or of a place inside one: only there does an address
-    name a household."""
-    return ancestor_of_kind(session, circle.place, PlaceKind.ESTATE) is not None
+_REGISTERS_SOMEWHERE = Query(
+    _registering_circles(bindparam("resident", type_=Integer)).with_only_columns(Circle.id).limit(1)
+)
+
+
+def registers_through(session: Session, resident: Resident) -> list[Circle]:
+    """The circles a resident may register through from a private chat."""
+    return list(session.scalars(_registering_circles(resident.id).order_by(Circle.id)))
+
+
+def registers_privately(session: Session, resident_id: int) -> bool:
+    """Whether a private /join would find a circle to register the resident through."""
+    return bool(rows(session, _REGISTERS_SOMEWHERE, {"resident": resident_id}))
+
+
+def takes_registrations(circle: Circle) -> bool:
+    """True for a circle of an estate or of a place inside one."""
+    return circle.place.kind in _REGISTERING_KINDS
 
 
 def may_bind(session: Session, resident_id: int, place: Place) -> bool:

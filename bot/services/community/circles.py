@@ -404,7 +404,7 @@ def greeting(session: Session, resident: Resident) -> Greeting:
     """Where the resident is registered, or whether a private /join would work for them."""
     if resident.household_id is not None:
         return Greeting(address_of(session, resident.household_id, PlaceKind.STREET), False)
-    return Greeting("", bool(access.registers_through(session, resident)))
+    return Greeting("", access.registers_privately(session, resident.id))
 
 
 def register(
@@ -588,22 +588,37 @@ class Profile:
     roles: list[tuple[str, str]]
     circles: list[tuple[str, str]]
     waiting: tuple[str, int] | None
+    # Whether someone not registered, nor waiting to be, may register in the private chat.
+    registers_here: bool
+
+
+_WAITING = Query(
+    select(JoinRequest.household_id, JoinRequest.id)
+    .where(
+        JoinRequest.resident_id == bindparam("resident"),
+        JoinRequest.status == JoinStatus.PENDING,
+    )
+    .limit(1)
+)
 
 
 def profile(session: Session, member: Member) -> Profile:
     """A resident's address, roles and circles, read as rows."""
     household = member.household_id
-    asked = session.execute(
-        select(JoinRequest.household_id, JoinRequest.id).where(
-            JoinRequest.resident_id == member.id, JoinRequest.status == JoinStatus.PENDING
-        )
-    ).first()
+    asked = next(iter(rows(session, _WAITING, {"resident": member.id})), None)
+    waiting = (
+        (address_of(session, asked.household_id, PlaceKind.STREET), asked.id) if asked else None
+    )
+    circles = [(title, kind.value) for title, kind in titles_of(session, member.id)]
+    # Only someone in a circle, neither registered nor waiting to be, may be told to register.
+    unplaced = household is None and asked is None and bool(circles)
     return Profile(
         name=member.display_name,
         address=address_of(session, household, PlaceKind.STREET) if household else "",
         roles=roles.describe(session, member.id),
-        circles=[(title, kind.value) for title, kind in titles_of(session, member.id)],
-        waiting=(address_of(session, asked[0], PlaceKind.STREET), asked[1]) if asked else None,
+        circles=circles,
+        waiting=waiting,
+        registers_here=unplaced and access.registers_privately(session, member.id),
     )
 
 
