@@ -373,14 +373,13 @@ class JoinPlace:
 def circle_to_join(session: Session, resident: Resident, typed: str) -> JoinPlace:
     """The circle a /join sent privately registers through: that of the sender's one estate,
     or of the estate whose name they wrote before the address."""
-    joined = access.registers_through(session, resident)
-    if not joined:
-        raise DomainError("core.group_only")
     estates: dict[str, list[Circle]] = {}
-    for circle in joined:
+    for circle in access.registers_through(session, resident):
         home = ancestor_of_kind(session, circle.place, PlaceKind.ESTATE)
-        assert home is not None
-        estates.setdefault(home.name, []).append(circle)
+        if home is not None:
+            estates.setdefault(home.name, []).append(circle)
+    if not estates:
+        raise DomainError("core.group_only")
     word = squeezed(typed)
     named = [name for name in estates if word.startswith(squeezed(name))]
     if len(estates) > 1 and not named:
