@@ -470,7 +470,7 @@ def test_a_building_head_notifies_their_buildings_group_as_this_group(app: App) 
 def test_this_building_in_a_building_or_units_group_is_the_whole_building(app: App) -> None:
     driver = build(app)
     building_circles(driver)
-    for word, chat in (("本楼", "g4"), ("本棟", "g6")):
+    for word, chat in (("本楼", "g4"), ("this  Building", "g4"), ("本棟", "g6")):
         preview = driver.one("bh", f"通知 {word} | 明天上午停水", chat)
         assert preview.private and "将发到 2 个圈" in preview.text, preview.text
     posted = _confirm(driver, "bh", preview)

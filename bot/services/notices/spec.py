@@ -14,7 +14,8 @@ from bot.services.notices.recurring import Repeat, parse_repeat
 
 MAX_TEXT = 1000
 MAX_SCOPE_WORDS = 10
-_SCOPE_SEPARATORS = re.compile(r"[\s,，、;；]+")
+# A scope word, or an English one of two (this building).
+_SCOPE_WORD = re.compile(r"this\s+building|[^\s,，、;；]+", re.IGNORECASE)
 RECEIPT_WORDS = ("回执", "回執", "receipts", "receipt")
 # 截至 is the common slip for 截止; "by " reads "receipts by Friday 18:00".
 DEADLINE_WORDS = ("截止", "截至", "deadline", "by ")
@@ -57,8 +58,8 @@ def parse_notice(args: str) -> NoticeSpec:
 
 
 def scope_words(typed: str) -> tuple[str, ...]:
-    """The words of a typed scope (1号院 3号楼, 1号院、2号院)."""
-    words = tuple(w for w in _SCOPE_SEPARATORS.split(typed.strip()) if w)
+    """The words of a typed scope (1号院 3号楼, 1号院、2号院, this building)."""
+    words = tuple(" ".join(w.group().split()) for w in _SCOPE_WORD.finditer(typed.strip()))
     if not words or len(words) > MAX_SCOPE_WORDS:
         raise DomainError("notices.usage")
     return words
