@@ -342,13 +342,11 @@ def test_a_name_typed_after_points_is_looked_up_only_for_those_who_may(app: App)
     driver.say("r2", "/help")
     refused = driver.say("r2", "积分 r3", "g1")
     assert [(s.chat, s.text) for s in refused] == [
-        ("g1", "只有社区书记和积分管理员能查看别人的积分。发送「积分」查看您自己的。")
+        ("g1", "您只能查看自己的积分：发送「积分」就行。")
     ]
     driver.one("r4", "/lang zh-Hant")
     before = driver.snapshot()
-    assert driver.one("r4", "積分 r3").text == (
-        "只有社區書記和積分管理員能檢視別人的積分。傳送「積分」檢視您自己的。"
-    )
+    assert driver.one("r4", "積分 r3").text == "您只能檢視自己的積分：傳送「積分」就行。"
     assert driver.one("r2", "积分 查询", "g1").text.startswith("用法：「积分」查看自己的")
     mine = driver.one("r2", "积分 r2", "g1")
     assert mine.private and "居民积分：4 分" in mine.text
