@@ -260,3 +260,22 @@ def test_without_a_home_a_command_acts_in_the_community_of_a_role(app: App) -> N
         (answer,) = driver.answers
         assert answer.reply.template == "core.which_community"
     assert driver.snapshot() == before
+
+
+def test_without_a_home_or_role_a_command_acts_in_the_community_of_ones_groups(app: App) -> None:
+    driver = build(app)
+    driver.say("owner", "排班 门岗 | 明天 08:00-10:00 | 2人", "g1")
+    driver.say("newcomer", "大家好", "g1")
+    listed = driver.one("newcomer", "值班表")
+    assert "红旗里社区" in listed.text and "门岗" in listed.text, listed.text
+    # Being in the groups is not living there: points still wait for a registered home.
+    driver.say("newcomer", "兑换 1")
+    (refused,) = driver.answers
+    assert refused.reply.template == "points.register_first"
+    driver.grant("sec2", "书记", "幸福社区")
+    driver.group("g3", "幸福家园邻里圈", admins=("owner3",))
+    bind_approved(driver, "owner3", "g3", "幸福家园", secretary="sec2")
+    driver.say("newcomer", "大家好", "g3")
+    driver.say("newcomer", "值班表")
+    (answer,) = driver.answers
+    assert answer.reply.template == "core.which_community"

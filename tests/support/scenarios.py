@@ -865,6 +865,13 @@ STAGED: list[Line] = [
     ("n13", "你好", "g1"),
     ("sec", "设角色 @n13 楼长", "g1"),
 ]
+OUTSIDE_GROUPS: list[Line] = [
+    ("both", "大家好", "g1"),
+    ("both", "值班表", None),
+    ("both", "大家好", "g6"),
+    ("both", "值班表", None),
+    ("nowhere", "议题", None),
+]
 
 
 def staged(driver: Driver) -> None:
@@ -962,6 +969,9 @@ def outsider(driver: Driver) -> None:
     bind_approved(driver, "owner6", "g6", "幸福社区/幸福家园", secretary="sec6")
     register(driver, "far", "1-1-101", chat="g6")
     play_newest(driver, [("far", "附议 {topic}", "g1"), ("far", "提议 修路", "g1")])
+    # Someone not registered acts privately in the one community whose groups they are in;
+    # in the groups of two communities, or in none, they are asked where.
+    play(driver, OUTSIDE_GROUPS)
 
 
 SCENARIOS: list[Callable[[Driver], None]] = [

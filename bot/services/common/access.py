@@ -89,10 +89,23 @@ def unregistered(session: Session, resident: Resident, key: str) -> DomainError:
 
 
 def community_for(session: Session, resident: Resident, circle: Circle | None) -> Place:
-    """The community a command acts in: the circle's, else the sender's home's, else a role's,
-    else that of their place in the request chain."""
+    """The community a command acts in: the circle's, else the sender's own (see
+    `own_community`), else the one community whose groups they are in."""
     if circle is not None:
         return community_of(session, circle.place)
+    own = own_community(session, resident)
+    if own is not None:
+        return own
+    # Someone not yet registered, seen in the groups of one community only, acts in it.
+    seen_in = _group_communities(session, resident)
+    if len(seen_in) == 1:
+        return seen_in[0]
+    raise DomainError("core.which_community")
+
+
+def own_community(session: Session, resident: Resident) -> Place | None:
+    """The community of the resident's home, else of a role, else of their place in the
+    request chain; None for someone with none of these."""
     if resident.household is not None:
         return community_of(session, resident.household)
     for grant in active_grants(session, resident.id):
@@ -106,7 +119,28 @@ def community_for(session: Session, resident: Resident, circle: Circle | None) -
     )
     if linked is not None:
         return session.get_one(Place, linked.community_id)
-    raise DomainError("core.which_community")
+    return None
+
+
+def _group_communities(session: Session, resident: Resident) -> list[Place]:
+    """The communities of the circles whose live chats the resident is in."""
+    live = select(CircleChat.circle_id).where(CircleChat.active)
+    circles = session.scalars(
+        select(Circle)
+        .join(Membership, Membership.circle_id == Circle.id)
+        .where(
+            Membership.resident_id == resident.id,
+            Membership.left_at.is_(None),
+            Circle.id.in_(live),
+        )
+        .order_by(Circle.id)
+    )
+    found: list[Place] = []
+    for circle in circles:
+        community = ancestor_of_kind(session, circle.place, PlaceKind.COMMUNITY)
+        if community is not None and community not in found:
+            found.append(community)
+    return found
 
 
 _GRANTS = (

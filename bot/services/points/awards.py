@@ -83,11 +83,10 @@ def _category(reason: str, amount: int) -> tuple[PointsCategory, str]:
 
 
 def in_community(session: Session, member: Resident, community: Place) -> bool:
-    """The member lives in the community (or, without a home, holds a role there)."""
-    try:
-        return access.community_for(session, member, None).id == community.id
-    except DomainError:
-        return False
+    """The member lives in the community (or, without a home, holds a role there); being
+    only in its groups is not enough."""
+    own = access.own_community(session, member)
+    return own is not None and own.id == community.id
 
 
 def award(
