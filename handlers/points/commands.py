@@ -65,6 +65,7 @@ def show(ctx: Context, args: str) -> Reply:
             "recent": [entry_data(ctx, e) for e in view.recent],
             "registered": view.registered,
             "waiting": view.waiting,
+            "here": view.here,
         },
         audience=Audience.PRIVATE,
     )

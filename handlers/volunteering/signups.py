@@ -233,6 +233,7 @@ def hours(ctx: Context, args: str) -> Reply:
             "projects": shown.projects,
             "registered": shown.registered,
             "waiting": shown.waiting,
+            "here": shown.here,
         },
         audience=Audience.PRIVATE,
     )

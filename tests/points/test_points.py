@@ -396,14 +396,14 @@ def test_someone_unregistered_is_told_to_register_not_to_earn_points(app: App) -
         "我的积分\n还没有积分。参加值班、分类回收都能得积分。"
     )
     assert driver.one("nr1", "积分", "g1").text == (
-        "我的积分\n还没有积分。请先登记您家：在小区群里发送「登记 楼号-单元-房号」。"
+        "我的积分\n还没有积分。请先登记您家：在小区群里或私聊我发送「登记 楼号-单元-房号」。"
     )
     assert driver.one("nr2", "積分", "g1").text == (
-        "我的積分\n還沒有積分。請先登記您家：在小區群裡傳送「登記 樓號-單元-房號」。"
+        "我的積分\n還沒有積分。請先登記您家：在小區群裡或私聊我傳送「登記 樓號-單元-房號」。"
     )
     assert driver.one("nr3", "/points", "g1").text == (
         "My points\nNo points yet. Please register your household first: "
-        'send "/join building-unit-room" in your estate\'s group.'
+        'send "/join building-unit-room" in your estate\'s group or to me here.'
     )
 
 

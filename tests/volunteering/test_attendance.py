@@ -246,7 +246,9 @@ def test_only_confirmed_time_counts_in_my_hours(town: Driver) -> None:
     advance(app, minutes=40)
     _in(app, "r2")
     advance(app, hours=3)
-    assert _mine(app, "r2") == attendance.MyHours(0, 0, 0, [], registered=True, waiting=None)
+    assert _mine(app, "r2") == attendance.MyHours(
+        0, 0, 0, [], registered=True, waiting=None, here=False
+    )
 
 
 def test_my_hours_add_up_in_all_this_month_and_by_project(town: Driver) -> None:

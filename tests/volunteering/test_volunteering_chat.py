@@ -631,14 +631,16 @@ def test_someone_unregistered_is_told_to_register_before_duty_not_to_sign_up(
     town.one("nr2", "/lang zh-Hant")
     town.one("nr3", "/lang en")
     assert town.one("nr1", "时长", "g1").text == (
-        "您还没有志愿服务时长。要报名值班，请先登记您家：在小区群里发送「登记 楼号-单元-房号」。"
+        "您还没有志愿服务时长。要报名值班，请先登记您家："
+        "在小区群里或私聊我发送「登记 楼号-单元-房号」。"
     )
     assert town.one("nr2", "時長", "g1").text == (
-        "您還沒有志願服務時長。要報名值班，請先登記您家：在小區群裡傳送「登記 樓號-單元-房號」。"
+        "您還沒有志願服務時長。要報名值班，請先登記您家："
+        "在小區群裡或私聊我傳送「登記 樓號-單元-房號」。"
     )
     assert town.one("nr3", "/hours", "g1").text == (
         "You have no volunteer hours yet. To sign up for duty, please register your household "
-        'first: send "/join building-unit-room" in your estate\'s group.'
+        'first: send "/join building-unit-room" in your estate\'s group or to me here.'
     )
 
 

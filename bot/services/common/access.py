@@ -79,13 +79,22 @@ def join_waiting(session: Session, resident: Resident) -> int | None:
     )
 
 
+def registers_here(session: Session, resident: Resident) -> bool:
+    """Whether someone neither registered nor waiting to be may register in the private chat."""
+    return (
+        resident.household_id is None
+        and join_waiting(session, resident) is None
+        and registers_privately(session, resident.id)
+    )
+
+
 def unregistered(session: Session, resident: Resident, key: str) -> DomainError:
     """Why someone without a household may not act: their request to join one waits for the
     household's answer, or (`key`) they must register first, privately where they may."""
     waiting = join_waiting(session, resident)
     if waiting is not None:
         return DomainError("households.join_pending", number=waiting)
-    return DomainError(key, here=bool(registers_through(session, resident)))
+    return DomainError(key, here=registers_privately(session, resident.id))
 
 
 def community_for(session: Session, resident: Resident, circle: Circle | None) -> Place:

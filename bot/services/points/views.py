@@ -59,6 +59,8 @@ class PointsView:
     recent: list[EntryLine]
     registered: bool
     waiting: int | None
+    # Whether they may register in the private chat itself.
+    here: bool
 
 
 def next_expiry(expiry: Expiry, expiry_day: str | None, today: date) -> date | None:
@@ -185,6 +187,7 @@ def points_of(
         _lines(session, accounts, RECENT),
         member.household_id is not None,
         access.join_waiting(session, member) if member.household_id is None else None,
+        access.registers_here(session, member),
     )
 
 

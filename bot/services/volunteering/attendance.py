@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.messages import Envelope
 from bot.services.common import audit
-from bot.services.common.access import Actor, admin_here, community_for, join_waiting, manages
+from bot.services.common.access import (
+    Actor,
+    admin_here,
+    community_for,
+    join_waiting,
+    manages,
+    registers_here,
+)
 from bot.services.common.when import moment_data
 from bot.services.community.roles import circle_title
 from bot.services.points import earn_for_hours
@@ -377,6 +384,8 @@ class MyHours:
     projects: list[tuple[str, int]]
     registered: bool
     waiting: int | None
+    # Whether they may register in the private chat itself.
+    here: bool
 
 
 def my_hours(session: Session, now: datetime, zone: ZoneInfo, resident: Resident) -> MyHours:
@@ -406,6 +415,7 @@ def my_hours(session: Session, now: datetime, zone: ZoneInfo, resident: Resident
         [(t, int(m)) for t, m in projects],
         resident.household_id is not None,
         join_waiting(session, resident) if resident.household_id is None else None,
+        registers_here(session, resident),
     )
 
 
