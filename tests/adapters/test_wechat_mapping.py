@@ -259,7 +259,7 @@ def test_the_adapter_answers_in_the_room_and_privately_through_the_outbox(
     async def scenario(adapter: WeChatAdapter) -> None:
         fake.say("owner", "绑定 1号院", ROOM.room_id)
         fake.say("li", "我的", ROOM.room_id)
-        fake.say("li", "你好")
+        fake.say("li", "今天天气不错")
         fake.say("li", "@邻里小助手\u2005", ROOM.room_id, mentions=(BOT_ID,))
         fake.say("li", "", ROOM.room_id, is_text=False)
         fake.join(ROOM.room_id, "zhao", by="owner")
