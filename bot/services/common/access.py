@@ -133,17 +133,7 @@ def own_community(session: Session, resident: Resident) -> Place | None:
 
 def _group_communities(session: Session, resident: Resident) -> list[Place]:
     """The communities of the circles whose live chats the resident is in."""
-    live = select(CircleChat.circle_id).where(CircleChat.active)
-    circles = session.scalars(
-        select(Circle)
-        .join(Membership, Membership.circle_id == Circle.id)
-        .where(
-            Membership.resident_id == resident.id,
-            Membership.left_at.is_(None),
-            Circle.id.in_(live),
-        )
-        .order_by(Circle.id)
-    )
+    circles = session.scalars(_live_circles(resident.id).order_by(Circle.id))
     found: list[Place] = []
     for circle in circles:
         community = ancestor_of_kind(session, circle.place, PlaceKind.COMMUNITY)
@@ -222,19 +212,26 @@ def is_circle_admin(
 _REGISTERING_KINDS = [kind for kind in PlaceKind if kind.depth >= PlaceKind.ESTATE.depth]
 
 
-def _registering_circles(resident_id: int | BindParameter[int]) -> Select[Circle]:
-    """The circles whose live chats the resident is in and that take registrations."""
+def _live_circles(resident_id: int | BindParameter[int]) -> Select[Circle]:
+    """The circles whose live chats the resident is in."""
     live = select(CircleChat.circle_id).where(CircleChat.active)
     return (
         select(Circle)
         .join(Membership, Membership.circle_id == Circle.id)
-        .join(Place, Place.id == Circle.place_id)
         .where(
             Membership.resident_id == resident_id,
             Membership.left_at.is_(None),
             Circle.id.in_(live),
-            or_(*(Place.kind == kind for kind in _REGISTERING_KINDS)),
         )
+    )
+
+
+def _registering_circles(resident_id: int | BindParameter[int]) -> Select[Circle]:
+    """The circles whose live chats the resident is in and that take registrations."""
+    return (
+        _live_circles(resident_id)
+        .join(Place, Place.id == Circle.place_id)
+        .where(or_(*(Place.kind == kind for kind in _REGISTERING_KINDS)))
     )
 
 
