@@ -38,7 +38,7 @@ def registers_here(ctx: Context) -> bool:
     if ctx.is_group:
         return ctx.circle is not None and access.takes_registrations(ctx.circle)
     resident = ctx.resident
-    return resident.household_id is None and bool(access.registers_through(ctx.session, resident))
+    return resident.household_id is None and access.registers_privately(ctx.session, resident.id)
 
 
 def admin_here(ctx: Context) -> bool:
