@@ -120,7 +120,8 @@ class Router:
         pairs = [(normalise(k), c) for c in self.commands for k in c.keywords]
         # Longest keyword first, so 取消报名 wins over 取消.
         self._keywords = sorted(pairs, key=lambda pair: -len(pair[0]))
-        self._phrases = {normalise(p): c for c in self.commands for p in c.phrases}
+        # English phrases are matched in any case: Hello, hello.
+        self._phrases = {normalise(p).casefold(): c for c in self.commands for p in c.phrases}
         self._sentences = [c for c in self.commands if c.sentence is not None]
 
     def command(self, name: str) -> Command | None:
@@ -171,8 +172,8 @@ class Router:
         cleaned = _bare(normalise(text))
         asked = _ASKING.match(cleaned)
         # A greeting alone (你好) is a phrase of its own, not words before a command.
-        phrase = self._phrases.get(cleaned) or self._phrases.get(
-            cleaned[asked.end() if asked else 0 :]
+        phrase = self._phrases.get(cleaned.casefold()) or self._phrases.get(
+            cleaned[asked.end() if asked else 0 :].casefold()
         )
         if phrase is not None:
             return Route(phrase, "")

@@ -60,6 +60,7 @@ COMMANDS: list[Command] = [
         listed_in="deliberation",
         menus=access.BOTH,
         sentence=polls.VOTE_SAID,
+        phrases=("我的投票", "我的投票", "my votes", "my vote"),
     ),
     Command(
         "result",

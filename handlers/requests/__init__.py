@@ -50,6 +50,7 @@ COMMANDS: list[Command] = [
         listed_in="requests",
         menus=access.BOTH,
         reads=True,
+        phrases=("my requests", "my reports"),
     ),
     Command("take", ("接单", "接單"), commands.take, _handler, "requests"),
     Command("reply", ("回复", "回覆"), commands.reply, _handler, "requests", free_text=True),

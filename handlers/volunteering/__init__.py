@@ -34,7 +34,13 @@ COMMANDS: list[Command] = [
         reads=True,
         phrases=("报名值班", "報名值班", "值班报名", "值班報名"),
     ),
-    Command("myshifts", ("我的报名", "我的報名", "我的值班"), signups.mine, reads=True),
+    Command(
+        "myshifts",
+        ("我的报名", "我的報名", "我的值班"),
+        signups.mine,
+        reads=True,
+        phrases=("my shifts", "my signups"),
+    ),
     Command(
         "signup", ("报名", "報名"), signups.signup, listed_in="volunteering", menus=access.BOTH
     ),
@@ -66,6 +72,7 @@ COMMANDS: list[Command] = [
         listed_in="volunteering",
         menus=access.BOTH,
         reads=True,
+        phrases=("my hours",),
     ),
     Command(
         "editshift",

@@ -35,6 +35,8 @@ def _register(chat: Driver, user: str, address: str, name: str = "") -> None:
 def test_start_in_private_welcomes_and_explains_registration(chat: Driver) -> None:
     answer = chat.one("u1", "/start", name="张三")
     assert answer.private and "张三" in answer.text and "登记 3-2-301" in answer.text
+    # The welcome names what the bot does: polls, duty, points, notices and reports.
+    assert all(word in answer.text for word in ("投票", "值班", "积分", "通知", "报修"))
 
 
 def test_help_lists_only_what_this_person_may_use_here(chat: Driver) -> None:

@@ -169,6 +169,16 @@ def test_an_english_command_name_is_found_without_its_slash(
         ("你好", "start"),
         ("您好！", "start"),
         ("在嗎？", "start"),
+        ("Hello!", "start"),
+        ("hi", "start"),
+        ("Help me", "help"),
+        ("My points", "points"),
+        ("where do I live?", "me"),
+        ("my hours", "hours"),
+        ("my shifts", "myshifts"),
+        ("my requests", "requests"),
+        ("我的投票", "vote"),
+        ("my votes", "vote"),
     ],
 )
 def test_a_whole_private_phrase_asks_for_its_command(text: str, name: str) -> None:
@@ -176,7 +186,7 @@ def test_a_whole_private_phrase_asks_for_its_command(text: str, name: str) -> No
     assert route is not None and route.command.name == name and route.args == ""
 
 
-@pytest.mark.parametrize("text", ["hello", "helpme", "help-me", "/help", "帮助", "2"])
+@pytest.mark.parametrize("text", ["goodbye", "helpme", "help-me", "/help", "帮助", "2"])
 def test_other_words_are_no_english_command_name(text: str) -> None:
     assert ROUTER.named(text) is None
 
