@@ -192,7 +192,7 @@ def rank(ctx: Context, args: str) -> Reply:
     if len(text.split()) > 1:
         raise DomainError("points.rank_usage")
     code = points.programme_code(text) if text else None
-    boards = points.standings(ctx.session, ctx.now, community_here(ctx), code)
+    boards = points.standings(ctx.session, ctx.now, ctx.resident, community_here(ctx), code)
     return Reply(
         "points.board",
         {"boards": [{"code": b.code, "title": b.title, "lines": b.lines} for b in boards]},

@@ -36,6 +36,9 @@ def test_the_board_shows_only_where_posted_and_opted_out_members_are_not_named(
     driver = build(app)
     _board(driver)
     assert driver.one("r2", "积分榜", "g1").text == "本社区没有公布积分榜。"
+    # Someone who may post it is told how.
+    told = driver.one("sec", "积分榜", "g1").text
+    assert told == "本社区没有公布积分榜。要公布，发送「积分规则 居民积分 积分榜 开」。"
     driver.say("sec", "积分规则 居民积分 积分榜 开", "g1")
     board = driver.one("r2", "积分榜", "g1")
     assert driver.one("r2", "积分排行", "g1").text == board.text

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
-from bot.services.common import audit
+from bot.services.common import access, audit
 from bot.services.points import ledger
 from models import Place, PointsAccount, RankOptOut, Resident
 
@@ -25,13 +25,17 @@ class Board:
     lines: list[tuple[str, int]]
 
 
-def standings(session: Session, now: datetime, community: Place, code: str | None) -> list[Board]:
-    """The boards the community posts (or the one asked for), each its top members."""
+def standings(
+    session: Session, now: datetime, reader: Resident, community: Place, code: str | None
+) -> list[Board]:
+    """The boards the community posts (or the one asked for), each its top members; where
+    none is posted, a points admin is told how to post one."""
     posted = [p for p in ledger.programmes(session, now, community) if p.ranked]
     if code is not None:
         posted = [p for p in posted if p.code == code]
     if not posted:
-        raise DomainError("points.no_board")
+        may_post = access.is_points_admin(session, reader.id, community)
+        raise DomainError("points.no_board", may_post=may_post)
     boards = []
     for programme in posted:
         rows = session.execute(
