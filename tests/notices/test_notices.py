@@ -69,6 +69,13 @@ def test_parse_reads_scope_text_and_settings() -> None:
     by_friday = ("全部 | 停水 | 回执 截至 周五18:00", "all | No water | receipts by Friday 18:00")
     for typed in by_friday:
         assert parse_notice(typed).deadline in ("周五18:00", "friday 18:00"), typed
+    # The time after 回执 is its deadline without 截止 too.
+    plain = parse_notice("全部 | 停水 | 回执 明天18:00")
+    assert (plain.receipts, plain.deadline) == (True, "明天18:00")
+    assert (
+        parse_notice("全部 | 停水 | 回执").deadline,
+        parse_notice("全部 | 停水 | 回执").receipts,
+    ) == (None, True)
     for bad, key in (("全部 |", "notices.empty"), ("全部 | x | 乱写", "notices.bad_setting")):
         with pytest.raises(DomainError) as refused:
             parse_notice(bad)

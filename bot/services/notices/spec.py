@@ -83,6 +83,9 @@ def _setting(spec: NoticeSpec, item: str) -> NoticeSpec:
         item = rest
         if not item:
             return spec
+        # 回执 明天18:00: the time after 回执 is its deadline, 截止 or not.
+        if not leading_word(item, DEADLINE_WORDS)[0]:
+            return replace(spec, deadline=item)
     word, rest = leading_word(item, DEADLINE_WORDS)
     if word and rest:
         return replace(spec, receipts=True, deadline=rest)
