@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.context import Context
 from bot.errors import DomainError
-from bot.messages import Audience, Envelope, Reply
+from bot.messages import Audience, Choice, Envelope, Reply
 from bot.services.common.arguments import number_and_rest, split_items
 from bot.services.common.when import parse_when
 from bot.services.deliberation import topics, votable
@@ -54,7 +54,14 @@ def second(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 
 def list_topics(ctx: Context, args: str) -> Reply:
-    """Topics and their status; `/topics 3` shows one topic in full."""
+    """Topics and their status; `/topics 3` shows one topic in full. Words that are no
+    number (议题 装几个长椅) in a circle's chat are a topic to raise: asked, not raised."""
+    title = bounded(args)
+    if ctx.circle is not None and title and not title.isdigit():
+        offer = Choice(
+            "deliberation.propose_yes", f"/propose {title}", translated=True, personal=True
+        )
+        return Reply("deliberation.propose_this", {"title": title}, choices=[[offer]])
     number = at_most_one_number(args, "deliberation.topics_usage")
     needed = ctx.settings.deliberation.seconds_needed
     if number is not None:

@@ -70,6 +70,21 @@ def test_a_topic_is_raised_seconded_by_button_and_its_admins_are_told(town: Driv
     assert "#1 在2号门增设充电桩 —— 已列入议程" in listing
 
 
+def test_words_after_topics_in_a_group_are_offered_as_a_topic_raised_only_when_pressed(
+    town: Driver,
+) -> None:
+    offered = town.one("r1", "议题 在小区里装几个长椅", "g1")
+    assert offered.text == "要把「在小区里装几个长椅」提为新议题吗？"
+    with town.app.db.transaction() as session:
+        assert session.scalar(select(Topic.id)) is None
+    # Only the one who asked may press it.
+    assert "已提出议题" not in town.press("r2", offered, "提为议题", "g1").text
+    raised = town.press("r1", offered, "提为议题", "g1")
+    assert "已提出议题 #1" in raised.text and "在小区里装几个长椅" in raised.text
+    assert "提议 内容" in town.one("r1", "议题 在小区里装几个长椅").text
+    assert "议题 #1：在小区里装几个长椅" in town.one("r1", "议题 1", "g1").text
+
+
 def test_a_poll_with_buttons_counts_presses_and_answers_with_a_toast(town: Driver) -> None:
     posted = town.one(
         "owner", "发起投票 是否同意增设充电桩？ | 同意 | 不同意 | 弃权 | 截止 3天", "g1"
