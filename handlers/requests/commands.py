@@ -45,6 +45,7 @@ def report(ctx: Context, args: str) -> list[Reply | Envelope]:
         "owner": done.owner,
         "layer": done.layer,
         "due": _due(ctx, done),
+        "place": done.place,
     }
     answer = Reply("requests.reported", data, audience=Audience.PRIVATE)
     # Danger comes first: the numbers to call, where the resident wrote.

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from bot.app import App, bootstrap
 from bot.clock import VirtualClock
 from bot.services import requests
-from bot.services.community.grid import resolve_place
+from bot.services.community.grid import full_name, resolve_place
 from models import (
     Layer,
+    PlaceKind,
     Request,
     RequestCategory,
     RequestRules,
@@ -23,7 +24,13 @@ from models import (
     StepKind,
 )
 from tests.support.chain import chain_town, keeper, to
-from tests.support.community import COMMUNITY, register, resident, session_of
+from tests.support.community import (
+    COMMUNITY,
+    building_circles,
+    register,
+    resident,
+    session_of,
+)
 from tests.support.driver import Driver
 from tests.support.telegram_town import GROUP, Town
 
@@ -769,3 +776,50 @@ def test_a_request_closed_in_the_night_is_told_to_its_reporter_in_the_morning(
     assert not [text for _, text in night if "已经结案" in text]
     morning = _tick(town.app, hours=9)
     assert [chat for chat, text in morning if "已经结案" in text] == ["r1"]
+
+
+def _filed_at(app: App, number: int) -> str:
+    with session_of(app) as session:
+        request = session.scalars(select(Request).where(Request.number == number)).one()
+        assert request.place is not None
+        return full_name(session, request.place, below=PlaceKind.COMMUNITY) or request.place.name
+
+
+def test_a_newcomer_reporting_privately_is_filed_at_the_place_of_their_circle(
+    town: Driver,
+) -> None:
+    building_circles(town)
+    town.say("nb", "大家好", "g4", name="新邻居")
+    answers = town.say("nb", "报修 楼道灯坏了")
+    assert _filed_at(town.app, 1) == "1号院/3号楼"
+    assert "李党员" in to(answers, "nb") and "楼道灯坏了" in to(answers, "li")
+    assert "1号院/3号楼" in to(answers, "nb") and to(answers, "sec") == ""
+
+
+def test_a_newcomer_in_a_buildings_and_its_units_circles_is_filed_at_the_unit(
+    town: Driver,
+) -> None:
+    building_circles(town)
+    for chat in ("g6", "g4"):
+        town.say("nb", "大家好", chat, name="新邻居")
+    answer = to(town.say("nb", "报修 楼道灯坏了"), "nb")
+    assert _filed_at(town.app, 1) == "1号院/3号楼/2单元"
+    assert "（公共设施，1号院/3号楼/2单元）" in answer and "李党员" in answer
+
+
+def test_a_newcomer_in_two_buildings_circles_is_filed_at_their_estate(town: Driver) -> None:
+    building_circles(town)
+    for chat in ("g4", "g5"):
+        town.say("nb", "大家好", chat, name="新邻居")
+    answers = town.say("nb", "报修 楼道灯坏了")
+    assert _filed_at(town.app, 1) == "1号院"
+    assert "（公共设施，1号院）" in to(answers, "nb") and "楼道灯坏了" in to(answers, "sec")
+    assert to(answers, "li") == to(answers, "zhao") == ""
+
+
+def test_a_registered_resident_is_filed_at_home_and_not_told_the_address(town: Driver) -> None:
+    building_circles(town)
+    town.say("r1", "大家好", "g5")
+    answer = to(town.say("r1", "报修 楼道灯坏了"), "r1")
+    assert _filed_at(town.app, 1) == "1号院/3号楼/2单元/301"
+    assert "（公共设施）" in answer and "李党员" in answer

@@ -302,6 +302,8 @@ VOLUNTEERING: list[Line] = [
     ("owner", "排班 党员岗 | 明天 12:00-13:00 | 2人 | 仅党员", "g1"),
     ("r2", "报名 7", "g1"),
     ("r1", "我不去了", "g1"),
+    # Short in the afternoon: its alert goes alone, no digest before it.
+    ("owner", "排班 午后岗 | 今天 15:00-16:00 | 2人", "g1"),
 ]
 VOLUNTEERING_ON_DUTY: list[Line] = [
     ("r2", "签到", "g1"),

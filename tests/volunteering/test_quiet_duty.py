@@ -101,3 +101,57 @@ def test_a_promotion_held_past_the_time_to_withdraw_says_whom_to_tell(town: Driv
             'and it is yours now.\nTo withdraw, send "/cancel 2" before Wed 25 Nov 07:00.',
         ),
     ]
+
+
+def _to_owner(app: App, until: str) -> list[tuple[str, str, str]]:
+    """Run the scheduler to `until`: (local time, template, text) of what the admin is sent."""
+    clock = app.clock
+    assert isinstance(clock, VirtualClock)
+    return [
+        (
+            f"{at.astimezone(app.settings.zone):%m-%d %H:%M}",
+            e.reply.template,
+            app.renderer.render(e.reply, e.language, html_mode=False, buttons=False).text,
+        )
+        for at, envelopes in app.scheduler.run_until(clock.now(), _local(app, until), clock.set)
+        for e in envelopes
+        if e.target.chat_id == "owner"
+    ]
+
+
+def test_a_short_alert_due_at_night_goes_in_the_morning_digest_not_beside_it(
+    town: Driver,
+) -> None:
+    town.one("owner", "排班 门岗值守 | 2026-11-24 10:00-12:00 | 1人 | 2号门", "g1")
+    sent = _to_owner(town.app, "2026-11-24 12:00")
+    # #1's alert falls due at 07:00, in quiet hours; the 07:30 digest lists #2 anyway.
+    assert [(at, template) for at, template, _ in sent] == [
+        ("11-24 07:30", "volunteering.short_digest")
+    ]
+    assert "#1 门岗值守" in sent[0][2] and "#2 门岗值守" in sent[0][2]
+
+
+def test_an_alert_held_by_quiet_hours_waits_for_the_digest_minutes_later(town: Driver) -> None:
+    assert "22:00-07:00" in town.one("sec", "免打扰 22:00-07:00", "g1").text
+    town.one("owner", "排班 夜巡 | 2026-11-24 08:45-10:00 | 1人 | 北门", "g1")
+    town.say("r2", "报名 1", "g1")
+    sent = _to_owner(town.app, "2026-11-24 12:00")
+    # #2's alert is due at 06:45: not at 07:00 on its own, then the digest at 07:30.
+    assert [(at, template) for at, template, _ in sent] == [
+        ("11-24 07:30", "volunteering.short_digest")
+    ]
+    assert "#2 夜巡" in sent[0][2]
+
+
+def test_the_digest_never_repeats_a_shortage_already_alerted(town: Driver) -> None:
+    assert "22:00-07:00" in town.one("sec", "免打扰 22:00-07:00", "g1").text
+    town.one("owner", "排班 门岗值守 | 2026-11-24 10:00-12:00 | 1人 | 2号门", "g1")
+    town.one("owner", "排班 早巡 | 2026-11-24 09:15-10:00 | 1人 | 北门", "g1")
+    sent = _to_owner(town.app, "2026-11-24 12:00")
+    assert [(at, template) for at, template, _ in sent] == [
+        ("11-24 07:00", "volunteering.short_alert"),
+        ("11-24 07:15", "volunteering.short_alert"),
+        ("11-24 07:30", "volunteering.short_digest"),
+    ]
+    assert "#1 门岗值守" in sent[0][2] and "#3 早巡" in sent[1][2]
+    assert "#2 门岗值守" in sent[2][2] and "#1" not in sent[2][2] and "#3" not in sent[2][2]

@@ -11,7 +11,7 @@ from sqlalchemy.sql.elements import BindParameter
 from bot.db import rows
 from bot.errors import DomainError
 from bot.queries import Query
-from bot.services.community.grid import ancestor_of_kind, full_name
+from bot.services.community.grid import ancestor_of_kind, full_name, path_ids
 from models import (
     ChainNode,
     Circle,
@@ -110,6 +110,22 @@ def community_for(session: Session, resident: Resident, circle: Circle | None) -
     if len(seen_in) == 1:
         return seen_in[0]
     raise DomainError("core.which_community")
+
+
+def place_for(session: Session, resident: Resident, community: Place) -> Place:
+    """Where in `community` someone is, told by the circles they are in there: the innermost
+    where their places nest (a building and its unit), else the narrowest place holding them
+    all (two buildings: their estate); the community where they are in none."""
+    circles = session.scalars(_live_circles(resident.id).order_by(Circle.id))
+    places = [c.place for c in circles if community.contains(c.place)]
+    if not places:
+        return community
+    innermost = max(places, key=lambda place: len(path_ids(place.path)))
+    if all(place.contains(innermost) for place in places):
+        return innermost
+    paths = [path_ids(place.path) for place in places]
+    shared = [ids[0] for ids in zip(*paths, strict=False) if len(set(ids)) == 1]
+    return session.get_one(Place, shared[-1])
 
 
 def own_community(session: Session, resident: Resident) -> Place | None:

@@ -40,8 +40,8 @@ KEEPS_HELD = frozenset({StepKind.REPLIED, StepKind.RATED, StepKind.OVERDUE})
 @dataclass(frozen=True)
 class Acted:
     """A verb done on request `number`: who owns it now, at which layer, its next deadline,
-    the private messages it sends, its category, and whether it tells of danger to life or
-    health."""
+    the private messages it sends, its category, whether it tells of danger to life or health,
+    and where a new report was filed when not at the reporter's home."""
 
     number: int
     owner: str = ""
@@ -50,6 +50,7 @@ class Acted:
     envelopes: list[Envelope] = field(default_factory=list)
     category: str = ""
     emergency: bool = False
+    place: str = ""
 
 
 def find_request(session: Session, community: Place, number: int, viewer: Resident) -> Request:

@@ -15,13 +15,14 @@ from bot.messages import Envelope, Media, MediaKind
 from bot.services.common import access
 from bot.services.common.keywords import normalise
 from bot.services.common.numbering import next_number
+from bot.services.community.grid import full_name
 from bot.services.requests import chain
 from bot.services.requests.categories import category_and_text, emergency
 from bot.services.requests.desk import Acted, assign, owner_name, step, to_owner
 from bot.services.requests.digest import keep_digest
 from bot.services.requests.rules import rules_of
 from bot.services.requests.views import ACTIVE
-from models import Circle, Layer, Place, Request, RequestStatus, Resident, StepKind
+from models import Circle, Layer, Place, PlaceKind, Request, RequestStatus, Resident, StepKind
 
 MAX_TEXT = 500
 # WeChat carries no caption: a picture sent this soon after a report goes with it.
@@ -72,7 +73,7 @@ def report(
             raise DomainError("requests.already_reported", number=earlier.number)
         _keep(earlier, media)
         return Attached(earlier.number, to_owner(session, now, earlier, settings, language))
-    place = _where(reporter, circle, community)
+    place = _where(session, reporter, circle, community)
     request = Request(
         community_id=community.id,
         number=next_number(session, Request, community),
@@ -100,6 +101,7 @@ def report(
         to_owner(session, now, request, settings, language),
         category.value,
         emergency(text),
+        "" if place is reporter.household else _named(session, place),
     )
 
 
@@ -161,9 +163,15 @@ def _keep(request: Request, media: Media) -> None:
     )
 
 
-def _where(reporter: Resident, circle: Circle | None, community: Place) -> Place:
-    """The reporter's household where it lies in the community, else the circle's place."""
+def _where(session: Session, reporter: Resident, circle: Circle | None, community: Place) -> Place:
+    """The reporter's household where it lies in the community, else the circle's place, else
+    where the circles they are in put them (a newcomer's building: its chain comes first)."""
     home = reporter.household
     if home is not None and community.contains(home):
         return home
-    return circle.place if circle is not None else community
+    return circle.place if circle is not None else access.place_for(session, reporter, community)
+
+
+def _named(session: Session, place: Place) -> str:
+    """A place as the reporter is told it: 1号院/3号楼, or the community's own name."""
+    return full_name(session, place, below=PlaceKind.COMMUNITY) or place.name

@@ -31,6 +31,7 @@ from models import (
 
 PENDING = (DutyReminder.sent_at.is_(None), DutyReminder.skipped_at.is_(None))
 PERSONAL = (ReminderKind.DAY_BEFORE, ReminderKind.HOUR_BEFORE)
+DAY = timedelta(days=1)
 
 
 def local_day(moment: datetime, zone: ZoneInfo) -> date:
@@ -132,6 +133,24 @@ def digest_days(shift: Shift, rules: DutyRules, zone: ZoneInfo) -> list[date]:
         for morning in (day - timedelta(days=1), day)
         if datetime.combine(morning, rules.short_digest_at, zone) + lead < shift.starts_at
     ]
+
+
+def next_digest(now: datetime, rules: DutyRules, zone: ZoneInfo) -> datetime | None:
+    """The first short-of-people digest after `now`; None when there are none."""
+    if rules.short_digest_at is None:
+        return None
+    day = local_day(now, zone)
+    at = datetime.combine(day, rules.short_digest_at, zone)
+    return at if at > now else datetime.combine(day + DAY, rules.short_digest_at, zone)
+
+
+def fold_into_digest(session: Session, now: datetime, alert: DutyReminder, at: datetime) -> None:
+    """An alert put off to the digest at `at`, which then lists its shift (made if none was)."""
+    alert.due_at = at
+    day = at.date()
+    _once(
+        session, now, f"short_digest:{day.isoformat()}", at, kind=ReminderKind.SHORT_DIGEST, day=day
+    )
 
 
 def _once(session: Session, now: datetime, key: str, due: datetime, **fields: object) -> None:

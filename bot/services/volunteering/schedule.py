@@ -6,7 +6,9 @@ also stages the messages in the outbox: a crash before the commit leaves them pe
 and they go at the next tick; after it, they never go again. Rows overdue by more
 than the grace window (the bot was down) are skipped and logged instead. Private
 reminders that fall in quiet hours wait for the morning in the outbox, except those
-of duty that starts before the morning: the volunteer is up for it.
+of duty that starts before the morning: the volunteer is up for it. An admin's
+short-of-people alert that falls in quiet hours goes into the morning's digest instead,
+and so does any alert due with a digest: one message, not an alert and a digest at once.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from bot.services.common.access import community_of
 from bot.services.common.outreach import circle_admins, secretaries
 from bot.services.common.quiet import QuietHours, default_quiet, quiet_hours
 from bot.services.common.when import moment_data
-from bot.services.volunteering.reminders import PENDING, PERSONAL
+from bot.services.volunteering.reminders import PENDING, PERSONAL, fold_into_digest, next_digest
 from bot.services.volunteering.rosters import (
     circle_platforms,
     post_rosters,
@@ -62,7 +64,8 @@ class DutyReminders:
         self.zone = settings.zone
         self.language = language
         self.grace = timedelta(minutes=settings.volunteering.grace_minutes)
-        self.lead = defaults(settings.volunteering).short_alert or timedelta()
+        self.rules = defaults(settings.volunteering)
+        self.lead = self.rules.short_alert or timedelta()
         self.quiet = default_quiet(settings)
 
     def next_due(self, session: Session, after: datetime) -> datetime | None:
@@ -87,6 +90,15 @@ class DutyReminders:
         personal: dict[tuple[ReminderKind, int], list[SignUp]] = defaultdict(list)
         short: dict[int, list[Shift]] = defaultdict(list)
         envelopes: list[Envelope] = []
+        # Each community's quiet hours, read once for all its reminders.
+        nights: dict[int, QuietHours] = {}
+        # Alerts due with a digest go in it: one message to the admin, not several at once.
+        digest_due = any(row.kind == ReminderKind.SHORT_DIGEST for row in due)
+        folded = [
+            row.shift_id
+            for row in due
+            if digest_due and row.kind == ReminderKind.SHORT_ALERT and row.shift_id is not None
+        ]
         for row in due:
             if row.kind in PERSONAL:
                 signup = row.signup
@@ -96,12 +108,17 @@ class DutyReminders:
                 personal[(row.kind, signup.resident_id)].append(signup)
             elif row.kind == ReminderKind.SHORT_DIGEST:
                 assert row.day is not None
-                envelopes += self._digest(session, now, row.day)
+                envelopes += self._digest(session, now, row.day, folded)
             elif row.kind == ReminderKind.MORNING_ROSTER:
                 assert row.circle is not None and row.day is not None
                 envelopes += post_rosters(
                     session, now, self.zone, row.circle, row.day, self.language
                 )
+            elif row.shift_id in folded:
+                row.skipped_at, row.skip_reason = now, "digest"
+                continue
+            elif self._put_off(session, now, row, nights):
+                continue
             elif row.shift is not None and row.shift.circle_id is not None:
                 short[row.shift.circle_id].append(row.shift)
             row.sent_at = now
@@ -110,8 +127,6 @@ class DutyReminders:
             for view in views(session, list({s.shift for g in personal.values() for s in g}))
         }
         reach: dict[int | None, frozenset[str]] = {}
-        # Each community's quiet hours, read once for all its reminders.
-        nights: dict[int, QuietHours] = {}
         for (kind, _), signups in personal.items():
             circle = signups[0].shift.circle
             key = circle.id if circle else None
@@ -125,6 +140,28 @@ class DutyReminders:
             envelopes += self._urgent(session, now, shifts, alerts, nights)
         return envelopes
 
+    def _put_off(
+        self, session: Session, now: datetime, alert: DutyReminder, nights: dict[int, QuietHours]
+    ) -> bool:
+        """Put off an alert due in quiet hours to the morning's digest, when the digest comes
+        before its shift starts (a shift starting before the morning is alerted now)."""
+        shift = alert.shift
+        if shift is None:
+            return False
+        quiet = self._night(session, shift.community_id, nights)
+        digest = next_digest(now, self.rules, self.zone)
+        if not quiet.holds(now) or shift.starts_at <= quiet.over(now):
+            return False
+        if digest is None or digest >= shift.starts_at:
+            return False
+        fold_into_digest(session, now, alert, digest)
+        return True
+
+    def _night(self, session: Session, community: int, nights: dict[int, QuietHours]) -> QuietHours:
+        if community not in nights:
+            nights[community] = quiet_hours(session, community, self.quiet)
+        return nights[community]
+
     def _urgent(
         self,
         session: Session,
@@ -134,10 +171,7 @@ class DutyReminders:
         nights: dict[int, QuietHours],
     ) -> list[Envelope]:
         """The envelopes, marked to go even in quiet hours when a shift starts before they end."""
-        community = shifts[0].community_id
-        if community not in nights:
-            nights[community] = quiet_hours(session, community, self.quiet)
-        quiet = nights[community]
+        quiet = self._night(session, shifts[0].community_id, nights)
         if min(shift.starts_at for shift in shifts) <= quiet.over(now):
             for envelope in envelopes:
                 envelope.urgent = True
@@ -194,18 +228,22 @@ class DutyReminders:
             for e in to_volunteer(session, admin, circle, reply, self.language)
         ]
 
-    def _digest(self, session: Session, now: datetime, day: date) -> list[Envelope]:
-        """One message to each admin listing their shifts of today and tomorrow still short."""
+    def _digest(
+        self, session: Session, now: datetime, day: date, folded: list[int]
+    ) -> list[Envelope]:
+        """One message to each admin listing their shifts of today and tomorrow still short,
+        and those whose alerts were `folded` into it."""
         # Shifts starting within the alert's lead time are left to their own alerts; the
         # shifts a digest lists get no alert of their own.
         _, until = day_bounds(day + timedelta(days=1), self.zone)
+        upcoming = (Shift.starts_at > now + self.lead) & (Shift.starts_at < until)
         shifts = session.scalars(
             select(Shift)
             .where(
                 Shift.status == ShiftStatus.OPEN,
                 Shift.circle_id.is_not(None),
-                Shift.starts_at > now + self.lead,
-                Shift.starts_at < until,
+                Shift.starts_at > now,
+                upcoming | Shift.id.in_(folded),
             )
             .order_by(Shift.starts_at, Shift.number)
         ).all()
