@@ -27,6 +27,8 @@ POLITE_WORDS = frozenset(
 # A group's 帮助 fits a phone screen: what residents and admins there do most, in this order.
 GROUP_EVERYDAY = ("join", "vote", "propose", "second", "shifts", "signup", "poll", "shift", "me")
 GROUP_LINES = 8
+# An English word's ending, left off to find the command it names: voting, points, shifts.
+_ENGLISH_ENDING = re.compile(r"(?:ing|es|s|ed)$")
 QUIET_ARGUMENT = 40
 LANGUAGE_CHOICES = [
     [Choice("简体中文", "/lang zh-Hans"), Choice("繁體中文", "/lang zh-Hant")],
@@ -58,16 +60,30 @@ def help_(ctx: Context, args: str) -> Reply:
     """The commands this person may use here: in a group the everyday ones, all on request."""
     typed = [w for w in re.split(r"[\s,，]+", args.strip().lower()) if w]
     word = " ".join(w for w in typed if w not in POLITE_WORDS)
+    shown = [c for c in ctx.commands if c.help_key and c.visible(ctx)]
+    data = {"keys": [c.help_key for c in shown], "group": ctx.is_group, "short": False}
     if word and word not in ALL_WORDS:
-        raise DomainError("core.extra_arguments", extra=word[:40])
-    visible = {c.name: c.help_key for c in ctx.commands if c.help_key and c.visible(ctx)}
-    data = {"keys": list(visible.values()), "group": ctx.is_group, "short": False}
+        about = [c.help_key for c in shown if _about(c, word)]
+        if not about:
+            raise DomainError("core.help_nothing", word=word[:40])
+        return Reply("core.help", data | {"keys": about, "topic": word[:40]})
     if word:
         return Reply("core.help", data, audience=Audience.PRIVATE)
+    visible = {c.name: c.help_key for c in shown}
     if not ctx.is_group:
         return Reply("core.help", data)
     everyday = [visible[name] for name in GROUP_EVERYDAY if name in visible][:GROUP_LINES]
     return Reply("core.help", data | {"keys": everyday, "short": True})
+
+
+def _about(command: Command, word: str) -> bool:
+    """Whether `帮助 <word>` asks about the command: the word is in one of its keywords or
+    holds one (帮助 怎么投票), or starts its English name or its section's (help voting)."""
+    folded = word.replace(" ", "")
+    stem = _ENGLISH_ENDING.sub("", folded)
+    if len(stem) >= 3 and any(n.startswith(stem) for n in (command.name, command.listed_in)):
+        return True
+    return any(k in folded or folded in k for k in command.keywords)
 
 
 def lang(ctx: Context, args: str) -> Reply:

@@ -53,6 +53,18 @@ def test_help_lists_only_what_this_person_may_use_here(chat: Driver) -> None:
     assert "/join" not in chat.one("u9", "/help").text
 
 
+def test_help_about_a_word_lists_the_commands_it_names(chat: Driver) -> None:
+    about = chat.one("u1", "帮助 投票", "g1")
+    assert not about.private and about.text.startswith("和「投票」有关的命令：")
+    assert "/vote" in about.text and "/result" in about.text and "/join" not in about.text
+    assert "/vote" in chat.one("u1", "帮助 怎么投票", "g1").text
+    chat.one("u1", "/lang en")
+    english = chat.one("u1", "/help points").text
+    assert "/points" in english and "/rewards" in english and "/vote" not in english
+    nothing = chat.one("u1", "帮助 天气")
+    assert nothing.text == 'No command is about "天气". Send /help to see what you can use.'
+
+
 def test_slash_commands_take_the_bots_name_and_ignore_other_bots(chat: Driver) -> None:
     def answer(text: str) -> list[str]:
         incoming = Incoming(
