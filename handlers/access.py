@@ -32,7 +32,7 @@ def in_circle(ctx: Context) -> bool:
     return ctx.circle is not None
 
 
-def registers_here(ctx: Context) -> bool:
+def shows_join(ctx: Context) -> bool:
     """Visible in a group whose circle takes registrations, and privately to those not yet
     registered who may register through one."""
     if ctx.is_group:

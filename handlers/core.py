@@ -51,6 +51,7 @@ def start(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
         {
             "name": ctx.resident.display_name,
             "address": greeted.address,
+            "waiting": greeted.waiting,
             "here": greeted.registers_here,
         },
     )

@@ -21,7 +21,7 @@ COMMANDS: list[Command] = [
     ),
     Command("approvebind", ("批准绑定", "批准綁定"), circles.approve_bind),
     Command("rejectbind", ("拒绝绑定", "拒絕綁定"), circles.reject_bind),
-    Command("join", ("登记", "登記"), circles.join, access.registers_here, "circles", access.GROUP),
+    Command("join", ("登记", "登記"), circles.join, access.shows_join, "circles", access.GROUP),
     Command("move", ("搬迁", "搬遷", "搬家"), circles.move),
     Command(
         "me",

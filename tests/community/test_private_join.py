@@ -81,6 +81,17 @@ def test_start_says_where_one_is_registered_or_how_to_register_from_here(app: Ap
     assert "直接在这里发送「登记 楼号-单元-房号」" in newcomer, newcomer
 
 
+def test_start_tells_one_whose_household_has_not_answered_yet_that_the_request_waits(
+    app: App,
+) -> None:
+    driver = build(app)
+    # Request 1 is r1b's, answered when the community was built.
+    driver.say("nr1", "登记 3-2-302 同意", "g1", name="nr1")
+    waiting = driver.one("nr1", "/start").text
+    assert "您的登记还在等家里人确认（申请号 2）。" in waiting, waiting
+    assert "登记方法" not in waiting
+
+
 def test_another_estates_name_before_the_address_sends_one_to_its_group(app: App) -> None:
     driver = build(app)
     driver.say("newcomer", "大家好", "g1", name="小陈")

@@ -12,6 +12,7 @@ from bot.app import App
 from bot.services.community import privacy
 from tests.support.community import build, building_circles, resident, session_of
 from tests.support.points import set_rules
+from tests.support.queries import captured
 
 
 def _rich(app: App) -> None:
@@ -79,6 +80,18 @@ def test_me_of_someone_waiting_for_their_household_says_where_they_asked_to_join
         "nr3\nAddress: not registered yet\nRegistering at 红旗里社区/1号院/3号楼/2单元/302: "
         "waiting for that household to agree (request 4)"
     )
+
+
+def test_me_reads_where_one_stands_before_registering_in_one_statement_and_after_in_none(
+    app: App,
+) -> None:
+    driver = build(app)
+    driver.say("newcomer", "大家好", "g1", name="小陈")
+    for person, reads in (("newcomer", 1), ("r2", 0)):
+        with captured(app.db.engine) as statements:
+            driver.one(person, "我的")
+        standing = [s for s in statements if "join_requests" in s or "circle_chats" in s]
+        assert len(standing) == reads, (person, standing)
 
 
 def test_asking_where_one_lives_in_private_shows_me_and_stays_chat_in_a_group(app: App) -> None:

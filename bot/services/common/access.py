@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, Integer, Select, bindparam, event, or_, select, true
 from sqlalchemy.orm import Session
@@ -35,6 +36,9 @@ from models import (
     RoleGrant,
     Topic,
 )
+
+if TYPE_CHECKING:
+    from bot.services.community.people import Member
 
 # Who vouches for a household they do not live in: the people who know the building.
 HOUSEHOLD_CHECKERS = (Role.BUILDING_HEAD, Role.UNIT_HEAD, Role.GRID_WORKER)
@@ -70,31 +74,13 @@ def home_community(session: Session, resident: Resident) -> Place:
     return community_of(session, resident.household)
 
 
-def join_waiting(session: Session, resident: Resident) -> int | None:
-    """The number of the resident's request to join a household, while it waits for an answer."""
-    return session.scalar(
-        select(JoinRequest.id).where(
-            JoinRequest.resident_id == resident.id, JoinRequest.status == JoinStatus.PENDING
-        )
-    )
-
-
-def registers_here(session: Session, resident: Resident) -> bool:
-    """Whether someone neither registered nor waiting to be may register in the private chat."""
-    return (
-        resident.household_id is None
-        and join_waiting(session, resident) is None
-        and registers_privately(session, resident.id)
-    )
-
-
 def unregistered(session: Session, resident: Resident, key: str) -> DomainError:
     """Why someone without a household may not act: their request to join one waits for the
     household's answer, or (`key`) they must register first, privately where they may."""
-    waiting = join_waiting(session, resident)
-    if waiting is not None:
-        return DomainError("households.join_pending", number=waiting)
-    return DomainError(key, here=registers_privately(session, resident.id))
+    stands = standing(session, resident)
+    if stands.number is not None:
+        return DomainError("households.join_pending", number=stands.number)
+    return DomainError(key, here=stands.registers_here)
 
 
 def community_for(session: Session, resident: Resident, circle: Circle | None) -> Place:
@@ -251,9 +237,46 @@ def _registering_circles(resident_id: int | BindParameter[int]) -> Select[Circle
     )
 
 
-_REGISTERS_SOMEWHERE = Query(
-    _registering_circles(bindparam("resident", type_=Integer)).with_only_columns(Circle.id).limit(1)
+_RESIDENT = bindparam("resident", type_=Integer)
+_REGISTERS_SOMEWHERE = Query(_registering_circles(_RESIDENT).with_only_columns(Circle.id).limit(1))
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where someone without a household stands: their request to join one (the household's
+    id and the request's number) while it waits for an answer, and whether they may
+    register in the private chat itself."""
+
+    waiting: tuple[int, int] | None
+    registers_here: bool
+
+    @property
+    def number(self) -> int | None:
+        """The number of the request that waits, if one does."""
+        return self.waiting[1] if self.waiting else None
+
+
+_REGISTERED = Standing(None, False)
+# A resident's request to join a household, while it waits for an answer (one at most).
+_WAITING = JoinRequest.resident_id == _RESIDENT, JoinRequest.status == JoinStatus.PENDING
+_STANDING = Query(
+    select(
+        select(JoinRequest.household_id).where(*_WAITING).scalar_subquery().label("household"),
+        select(JoinRequest.id).where(*_WAITING).scalar_subquery().label("number"),
+        _registering_circles(_RESIDENT).exists().label("registers"),
+    )
 )
+
+
+def standing(session: Session, member: Member) -> Standing:
+    """Where someone stands before registering, read in one statement; a registered
+    resident stands nowhere and needs none."""
+    if member.household_id is not None:
+        return _REGISTERED
+    row = rows(session, _STANDING, {"resident": member.id})[0]
+    waiting = None if row.number is None else (row.household, row.number)
+    # Someone waiting for a household's answer is not told to register again.
+    return Standing(waiting, waiting is None and bool(row.registers))
 
 
 def registers_through(session: Session, resident: Resident) -> list[Circle]:

@@ -392,18 +392,21 @@ def circle_to_join(session: Session, resident: Resident, typed: str) -> JoinPlac
 
 @dataclass(frozen=True)
 class Greeting:
-    """What /start tells someone: where they are registered, else whether they may register
-    in the private chat itself (through their estate's group)."""
+    """What /start tells someone: where they are registered, else the number of their request
+    to join a household while it waits, else whether they may register in the private chat
+    itself (through their estate's group)."""
 
     address: str
+    waiting: int | None
     registers_here: bool
 
 
 def greeting(session: Session, resident: Resident) -> Greeting:
-    """Where the resident is registered, or whether a private /join would work for them."""
+    """Where the resident is registered, or where they stand before registering."""
     if resident.household_id is not None:
-        return Greeting(address_of(session, resident.household_id, PlaceKind.STREET), False)
-    return Greeting("", access.registers_privately(session, resident.id))
+        return Greeting(address_of(session, resident.household_id, PlaceKind.STREET), None, False)
+    stands = access.standing(session, resident)
+    return Greeting("", stands.number, stands.registers_here)
 
 
 def register(
@@ -591,33 +594,18 @@ class Profile:
     registers_here: bool
 
 
-_WAITING = Query(
-    select(JoinRequest.household_id, JoinRequest.id)
-    .where(
-        JoinRequest.resident_id == bindparam("resident"),
-        JoinRequest.status == JoinStatus.PENDING,
-    )
-    .limit(1)
-)
-
-
 def profile(session: Session, member: Member) -> Profile:
     """A resident's address, roles and circles, read as rows."""
     household = member.household_id
-    asked = next(iter(rows(session, _WAITING, {"resident": member.id})), None)
-    waiting = (
-        (address_of(session, asked.household_id, PlaceKind.STREET), asked.id) if asked else None
-    )
-    circles = [(title, kind.value) for title, kind in titles_of(session, member.id)]
-    # Only someone in a circle, neither registered nor waiting to be, may be told to register.
-    unplaced = household is None and asked is None and bool(circles)
+    stands = access.standing(session, member)
+    asked = stands.waiting
     return Profile(
         name=member.display_name,
         address=address_of(session, household, PlaceKind.STREET) if household else "",
         roles=roles.describe(session, member.id),
-        circles=circles,
-        waiting=waiting,
-        registers_here=unplaced and access.registers_privately(session, member.id),
+        circles=[(title, kind.value) for title, kind in titles_of(session, member.id)],
+        waiting=(address_of(session, asked[0], PlaceKind.STREET), asked[1]) if asked else None,
+        registers_here=stands.registers_here,
     )
 
 

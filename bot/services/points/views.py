@@ -180,14 +180,15 @@ def points_of(
     ):
         raise DomainError("points.not_yours")
     today = now.astimezone(zone).date()
+    stands = access.standing(session, member)
     return PointsView(
         member.display_name,
         member.id == viewer.id,
         [_balance(a, today) for a in _shown(session, accounts)],
         _lines(session, accounts, RECENT),
         member.household_id is not None,
-        access.join_waiting(session, member) if member.household_id is None else None,
-        access.registers_here(session, member),
+        stands.number,
+        stands.registers_here,
     )
 
 

@@ -23,9 +23,8 @@ from bot.services.common.access import (
     Actor,
     admin_here,
     community_for,
-    join_waiting,
     manages,
-    registers_here,
+    standing,
 )
 from bot.services.common.when import moment_data
 from bot.services.community.roles import circle_title
@@ -408,14 +407,15 @@ def my_hours(session: Session, now: datetime, zone: ZoneInfo, resident: Resident
         .group_by(VolunteerProject.title)
         .order_by(func.sum(VolunteerHours.minutes).desc(), VolunteerProject.title)
     ).all()
+    stands = standing(session, resident)
     return MyHours(
         int(total),
         int(month or 0),
         int(shifts),
         [(t, int(m)) for t, m in projects],
         resident.household_id is not None,
-        join_waiting(session, resident) if resident.household_id is None else None,
-        registers_here(session, resident),
+        stands.number,
+        stands.registers_here,
     )
 
 
