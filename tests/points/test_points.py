@@ -363,6 +363,11 @@ def test_someone_waiting_for_their_household_is_told_so_by_points_and_hours(app:
     driver.say("nr2", "登記 3-2-303 同意", "g1", name="nr2")
     driver.one("nr3", "/lang en")
     driver.say("nr3", "/join 3-2-304 agree", "g1", name="nr3")
+    # Without points rules nothing earns points by itself, so nothing is promised.
+    assert driver.one("nr1", "积分", "g1").text == (
+        "我的积分\n还没有积分。您的登记还在等家里人确认（申请号 2）。"
+    )
+    set_rules(driver)
     assert driver.one("nr1", "积分", "g1").text == (
         "我的积分\n还没有积分。您的登记还在等家里人确认（申请号 2），"
         "确认后参加值班、分类回收都能得积分。"
@@ -392,6 +397,10 @@ def test_someone_unregistered_is_told_to_register_not_to_earn_points(app: App) -
     driver.one("nr1", "/lang zh-Hans")
     driver.one("nr2", "/lang zh-Hant")
     driver.one("nr3", "/lang en")
+    assert driver.one("r3", "积分", "g1").text == "我的积分\n还没有积分。积分由社区发放。"
+    driver.say("sec", "积分规则 值守 2/小时", "g1")
+    assert driver.one("r3", "积分", "g1").text == "我的积分\n还没有积分。参加值班能得积分。"
+    driver.say("sec", "积分规则 电池 2", "g1")
     assert driver.one("r3", "积分", "g1").text == (
         "我的积分\n还没有积分。参加值班、分类回收都能得积分。"
     )
@@ -429,7 +438,5 @@ def test_an_account_opened_with_nothing_on_it_reads_as_no_points_yet(app: App) -
     driver.say("owner", f"确认出勤 {number}", "g1")
     with session_of(app) as session:
         assert session.scalars(select(PointsAccount)).all() != []
-    assert driver.one("r2", "积分", "g1").text == (
-        "我的积分\n还没有积分。参加值班、分类回收都能得积分。"
-    )
+    assert driver.one("r2", "积分", "g1").text == "我的积分\n还没有积分。积分由社区发放。"
     assert "积分" not in driver.one("r2", "我的", "g1").text

@@ -12,6 +12,7 @@ from bot.services.points.ledger import entries_sum, programmes
 from bot.services.points.rules import (
     PointsSettings,
     RulesView,
+    earning,
     english_phrases,
     programme_code,
     rules_of,
@@ -46,6 +47,7 @@ __all__ = [
     "award_named",
     "correct_hours",
     "earn_for_hours",
+    "earning",
     "english_phrases",
     "entries_sum",
     "export_for",

@@ -170,6 +170,13 @@ class RulesView:
     may_change: bool
 
 
+def earning(session: Session, community: Place) -> tuple[str, ...]:
+    """What earns points in the community without anyone awarding them: duty, recycling."""
+    settings = settings_of(session, community)
+    kinds = {"duty": settings.per_hour, "recycling": settings.per_recycling}
+    return tuple(kind for kind, rates in kinds.items() if any(rates.values()))
+
+
 def rules_of(
     session: Session, now: datetime, zone: ZoneInfo, actor: Resident, community: Place, text: str
 ) -> RulesView:
