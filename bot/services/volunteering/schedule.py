@@ -9,6 +9,8 @@ reminders that fall in quiet hours wait for the morning in the outbox, except th
 of duty that starts before the morning: the volunteer is up for it. An admin's
 short-of-people alert that falls in quiet hours goes into the morning's digest instead,
 and so does any alert due with a digest: one message, not an alert and a digest at once.
+An alert of a shift that starts before quiet hours end is timed before they begin; where
+it could not be (the shift was made at night), it is dropped: by then the shift has started.
 """
 
 from __future__ import annotations
@@ -117,6 +119,9 @@ class DutyReminders:
             elif row.shift_id in folded:
                 row.skipped_at, row.skip_reason = now, "digest"
                 continue
+            elif self._too_late(session, now, row, nights):
+                row.skipped_at, row.skip_reason = now, "night"
+                continue
             elif self._put_off(session, now, row, nights):
                 continue
             elif row.shift is not None and row.shift.circle_id is not None:
@@ -136,21 +141,30 @@ class DutyReminders:
             shifts = [s.shift for s in signups]
             envelopes += self._urgent(session, now, shifts, reminders, nights)
         for circle_id, shifts in short.items():
-            alerts = self._alert(session, now, session.get_one(Circle, circle_id), shifts)
-            envelopes += self._urgent(session, now, shifts, alerts, nights)
+            envelopes += self._alert(session, now, session.get_one(Circle, circle_id), shifts)
         return envelopes
+
+    def _too_late(
+        self, session: Session, now: datetime, alert: DutyReminder, nights: dict[int, QuietHours]
+    ) -> bool:
+        """An alert due in quiet hours whose shift starts before they end: it came too late."""
+        shift = alert.shift
+        if shift is None:
+            return False
+        quiet = self._night(session, shift.community_id, nights)
+        return quiet.holds(now) and shift.starts_at <= quiet.over(now)
 
     def _put_off(
         self, session: Session, now: datetime, alert: DutyReminder, nights: dict[int, QuietHours]
     ) -> bool:
         """Put off an alert due in quiet hours to the morning's digest, when the digest comes
-        before its shift starts (a shift starting before the morning is alerted now)."""
+        before its shift starts."""
         shift = alert.shift
         if shift is None:
             return False
         quiet = self._night(session, shift.community_id, nights)
         digest = next_digest(now, self.rules, self.zone)
-        if not quiet.holds(now) or shift.starts_at <= quiet.over(now):
+        if not quiet.holds(now):
             return False
         if digest is None or digest >= shift.starts_at:
             return False
@@ -170,7 +184,8 @@ class DutyReminders:
         envelopes: list[Envelope],
         nights: dict[int, QuietHours],
     ) -> list[Envelope]:
-        """The envelopes, marked to go even in quiet hours when a shift starts before they end."""
+        """A volunteer's reminders, marked to go even in quiet hours when their duty starts
+        before they end (the volunteer is up for it)."""
         quiet = self._night(session, shifts[0].community_id, nights)
         if min(shift.starts_at for shift in shifts) <= quiet.over(now):
             for envelope in envelopes:
