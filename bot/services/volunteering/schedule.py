@@ -6,11 +6,12 @@ also stages the messages in the outbox: a crash before the commit leaves them pe
 and they go at the next tick; after it, they never go again. Rows overdue by more
 than the grace window (the bot was down) are skipped and logged instead. Private
 reminders that fall in quiet hours wait for the morning in the outbox, except those
-of duty that starts before the morning: the volunteer is up for it. An admin's
-short-of-people alert that falls in quiet hours goes into the morning's digest instead,
-and so does any alert due with a digest: one message, not an alert and a digest at once.
-An alert of a shift that starts before quiet hours end is timed before they begin; where
-it could not be (the shift was made at night), it is dropped: by then the shift has started.
+of duty that starts before the morning: the volunteer is up for it. Morning rosters
+and re-posts wait for the end of the group's quiet hours. An admin's short-of-people
+alert that falls in quiet hours goes into the morning's digest instead, and so does any
+alert due with a digest: one message, not an alert and a digest at once. An alert of a
+shift that starts before quiet hours end is timed before they begin; where it could not
+be (the shift was made at night), it is dropped: by then the shift has started.
 """
 
 from __future__ import annotations
@@ -113,6 +114,12 @@ class DutyReminders:
                 envelopes += self._digest(session, now, row.day, folded)
             elif row.kind == ReminderKind.MORNING_ROSTER:
                 assert row.circle is not None and row.day is not None
+                place = community_of(session, row.circle.place)
+                quiet = self._night(session, place.id, nights)
+                if quiet.holds(now):
+                    # Posted in the group when its quiet hours end, not before.
+                    row.due_at = quiet.over(now)
+                    continue
                 envelopes += post_rosters(
                     session, now, self.zone, row.circle, row.day, self.language
                 )
@@ -320,6 +327,7 @@ class RosterReposts:
         self.zone = settings.zone
         self.language = language
         self.reposting = frozenset(p for p, t in traits.items() if not t.edits)
+        self.quiet = default_quiet(settings)
 
     def next_due(self, session: Session, after: datetime) -> datetime | None:
         """The earliest pending re-post."""
@@ -328,11 +336,20 @@ class RosterReposts:
     def run_due(self, session: Session, now: datetime) -> list[Envelope]:
         """Re-post every roster due now where editing is impossible; elsewhere it was edited."""
         envelopes: list[Envelope] = []
+        nights: dict[int, QuietHours] = {}
         for post in session.scalars(
             select(RosterPost).where(RosterPost.repost_at <= now).order_by(RosterPost.id)
         ).all():
             post.repost_at = None
-            if post.platform in self.reposting:
+            if post.platform not in self.reposting:
+                continue
+            community = community_of(session, session.get_one(Circle, post.circle_id).place).id
+            if community not in nights:
+                nights[community] = quiet_hours(session, community, self.quiet)
+            if nights[community].holds(now):
+                # A fresh copy in the group waits for the end of its quiet hours.
+                post.repost_at = nights[community].over(now)
+            else:
                 post.posted_at = now
                 envelopes += repost(session, post, self.zone, self.language)
         return envelopes
