@@ -70,10 +70,10 @@ def test_each_reminder_arrives_at_its_minute_exactly_once(town: Driver) -> None:
         ("11-24 07:30", "to console:owner", "volunteering.short_digest"),
         ("11-24 19:00", "to console:r2", "volunteering.remind_day_before"),
         ("11-24 19:00", "to console:r3", "volunteering.remind_day_before"),
-        ("11-25 07:00", "console:g1", "volunteering.roster"),
-        # Due at 07:00, in quiet hours: they wait until 07:30.
+        # Due at 07:00, in quiet hours: they wait until 07:30, and so does the roster.
         ("11-25 07:30", "to console:r2", "volunteering.remind_hour_before"),
         ("11-25 07:30", "to console:r3", "volunteering.remind_hour_before"),
+        ("11-25 07:30", "console:g1", "volunteering.roster"),
     ]
     assert _run(app, _at(app, "2026-11-30 00:00")) == []
     assert pending_reminders(app) == []
@@ -173,19 +173,22 @@ def test_a_crash_in_the_middle_of_a_tick_loses_nothing_and_repeats_nothing(
     staged = _outbox(app.db)
     post_office = _CrashOnce(app.post_office.traits)
     scheduler = Scheduler(app.db, post_office, [DutyReminders(app.settings, "zh-Hans")])
-    morning = _at(app, "2026-11-24 07:00")
+    # The first tick after quiet hours: the roster, the reminder and the digest, which
+    # took in the owner's alert.
+    morning = _at(app, "2026-11-24 07:30")
     with pytest.raises(RuntimeError):
         scheduler.tick(morning)
     assert _outbox(app.db) == staged
     assert len(pending_reminders(app)) == 4
     sent = scheduler.tick(morning)
-    assert sorted(_where(e) for e in sent) == ["console:g1", "telegram:-100777", "to console:r2"]
+    assert sorted(_where(e) for e in sent) == [
+        "console:g1",
+        "telegram:-100777",
+        "to console:owner",
+        "to console:r2",
+    ]
     assert _outbox(app.db) == staged + 1
     assert scheduler.tick(morning) == []
-    # The owner's alert, due in quiet hours, went into the 07:30 digest: once.
-    digest = _at(app, "2026-11-24 07:30")
-    assert [_where(e) for e in scheduler.tick(digest)] == ["to console:owner"]
-    assert scheduler.tick(digest) == []
 
 
 def test_a_roster_is_edited_in_place_but_re_posted_once_where_edits_are_impossible(
@@ -207,6 +210,19 @@ def test_a_roster_is_edited_in_place_but_re_posted_once_where_edits_are_impossib
     reposts = _run(app, app.clock.now() + timedelta(minutes=5))
     assert reposts == [("11-23 10:01", "wechat:room1", "volunteering.roster")]
     assert _run(app, app.clock.now() + timedelta(hours=1)) == []
+
+
+def test_a_roster_changed_at_night_is_re_posted_when_quiet_hours_end(town: Driver) -> None:
+    app = town.app
+    bind_elsewhere(app, "wechat", "room1", "1号院", "wx-owner")
+    create(app, "门岗 | 2026-11-25 08:00-10:00 | 3人")
+    town.say("r2", "报名 1", "g1")
+    clock = app.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(_at(app, "2026-11-23 23:00"))
+    town.say("r3", "报名 1", "g1")
+    reposts = [s for s in _run(app, _at(app, "2026-11-24 12:00")) if s[1] == "wechat:room1"]
+    assert reposts == [("11-24 07:30", "wechat:room1", "volunteering.roster")]
 
 
 def test_changing_the_communitys_rules_re_times_pending_reminders(town: Driver) -> None:

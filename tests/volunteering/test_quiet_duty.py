@@ -155,3 +155,19 @@ def test_the_digest_never_repeats_a_shortage_already_alerted(town: Driver) -> No
     ]
     assert "#1 门岗值守" in sent[0][2] and "#3 早巡" in sent[1][2]
     assert "#2 门岗值守" in sent[2][2] and "#1" not in sent[2][2] and "#3" not in sent[2][2]
+
+
+def test_an_alert_of_a_shift_before_the_morning_goes_before_the_night(town: Driver) -> None:
+    town.one("owner", "排班 早班 | 2026-11-24 06:00-08:00 | 2人 | 北门", "g1")
+    evening = _to_owner(town.app, "2026-11-23 23:00")
+    assert [(at, template) for at, template, _ in evening] == [
+        ("11-23 21:29", "volunteering.short_alert")
+    ]
+    assert "#2 早班" in evening[0][2]
+    # Made at night for the early morning: no one is woken, and by 07:30 it has started.
+    town.one("owner", "排班 拂晓岗 | 2026-11-24 06:30-07:30 | 1人 | 北门", "g1")
+    morning = _to_owner(town.app, "2026-11-24 12:00")
+    assert [(at, template) for at, template, _ in morning] == [
+        ("11-24 07:30", "volunteering.short_digest")
+    ]
+    assert "#1 门岗值守" in morning[0][2] and "拂晓岗" not in morning[0][2]

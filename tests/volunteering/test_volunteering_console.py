@@ -130,9 +130,9 @@ def test_a_rota_sign_ups_a_waitlist_promotion_and_reminders_on_the_virtual_clock
         ("u3", "11-23T19:00", "day_before"),
         ("u5", "11-23T19:00", "day_before"),
         ("u4", "11-23T19:00", "day_before"),
-        ("g1", "11-24T07:00", "roster"),
         ("u3", "11-24T07:30", "hour_before"),
         ("u4", "11-24T07:30", "hour_before"),
+        ("g1", "11-24T07:30", "roster"),
         ("u1", "11-24T07:30", "short_digest"),
         ("u5", "11-24T09:00", "hour_before"),
     ]
@@ -190,8 +190,8 @@ def test_text_style_and_two_restarts_lose_nothing_and_repeat_nothing(db_url: str
     )
     assert reminders(third) == [
         ("u2", "11-24T19:30", "day_before"),
-        ("g1", "11-25T07:00", "roster"),
         ("u2", "11-25T07:30", "hour_before"),
+        ("g1", "11-25T07:30", "roster"),
         ("u1", "11-25T07:30", "short_digest"),
     ]
     assert "skipped 1 duty reminders" in logged

@@ -14,6 +14,7 @@ from bot.messages import Envelope
 from bot.services.common import audit
 from bot.services.common.access import Actor, community_of, require_organiser
 from bot.services.common.numbering import next_number
+from bot.services.common.quiet import quiet_hours
 from bot.services.common.when import moment_data
 from bot.services.volunteering.notices import Duty, promotions, rosters, tell_each
 from bot.services.volunteering.reminders import (
@@ -81,8 +82,9 @@ def create_shifts(
     ]
     session.add_all(made)
     session.flush()
+    quiet = quiet_hours(session, community.id, duty.quiet)
     for shift in made:
-        schedule_shift(session, duty.now, duty.zone, shift, rules)
+        schedule_shift(session, duty.now, duty.zone, shift, rules, quiet)
     audit.record(
         session,
         duty.now,
@@ -298,7 +300,8 @@ def _after_edit(
         if items.times is not None or items.place is not None:
             told += active
         if items.times is not None:
-            schedule_shift(session, duty.now, duty.zone, shift, rules)
+            quiet = quiet_hours(session, shift.community_id, duty.quiet)
+            schedule_shift(session, duty.now, duty.zone, shift, rules, quiet)
             holders = [s for s in active if s.status == SignUpStatus.SIGNED_UP]
             reschedule_signups(session, duty.now, duty.zone, holders, rules)
         promoted += promote(session, duty.now, duty.zone, shift, rules)

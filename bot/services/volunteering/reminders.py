@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import VolunteeringSettings
 from bot.services.common import access
+from bot.services.common.quiet import QuietHours
 from bot.services.volunteering import rules as duty_rules
 from bot.services.volunteering.rules import DutyRules, RuleChanges
 from models import (
@@ -85,10 +86,19 @@ def schedule_signup(
 
 
 def schedule_shift(
-    session: Session, now: datetime, zone: ZoneInfo, shift: Shift, rules: DutyRules
+    session: Session,
+    now: datetime,
+    zone: ZoneInfo,
+    shift: Shift,
+    rules: DutyRules,
+    quiet: QuietHours,
 ) -> None:
     """A shift's short-of-people alert and digests, and the morning roster of its day."""
     alert = shift.starts_at - rules.short_alert if rules.short_alert else None
+    if alert is not None and quiet.holds(alert) and quiet.over(alert) >= shift.starts_at:
+        # The shift starts before quiet hours end: its alert goes before they begin, or
+        # not at all when they have begun (nothing is pushed at night).
+        alert = quiet.daytime_before(alert, shift.starts_at)
     _upsert(
         session,
         now,

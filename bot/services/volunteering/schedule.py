@@ -6,9 +6,12 @@ also stages the messages in the outbox: a crash before the commit leaves them pe
 and they go at the next tick; after it, they never go again. Rows overdue by more
 than the grace window (the bot was down) are skipped and logged instead. Private
 reminders that fall in quiet hours wait for the morning in the outbox, except those
-of duty that starts before the morning: the volunteer is up for it. An admin's
-short-of-people alert that falls in quiet hours goes into the morning's digest instead,
-and so does any alert due with a digest: one message, not an alert and a digest at once.
+of duty that starts before the morning: the volunteer is up for it. Morning rosters
+and re-posts wait for the end of the group's quiet hours. An admin's short-of-people
+alert that falls in quiet hours goes into the morning's digest instead, and so does any
+alert due with a digest: one message, not an alert and a digest at once. An alert of a
+shift that starts before quiet hours end is timed before they begin; where it could not
+be (the shift was made at night), it is dropped: by then the shift has started.
 """
 
 from __future__ import annotations
@@ -111,11 +114,20 @@ class DutyReminders:
                 envelopes += self._digest(session, now, row.day, folded)
             elif row.kind == ReminderKind.MORNING_ROSTER:
                 assert row.circle is not None and row.day is not None
+                place = community_of(session, row.circle.place)
+                quiet = self._night(session, place.id, nights)
+                if quiet.holds(now):
+                    # Posted in the group when its quiet hours end, not before.
+                    row.due_at = quiet.over(now)
+                    continue
                 envelopes += post_rosters(
                     session, now, self.zone, row.circle, row.day, self.language
                 )
             elif row.shift_id in folded:
                 row.skipped_at, row.skip_reason = now, "digest"
+                continue
+            elif self._too_late(session, now, row, nights):
+                row.skipped_at, row.skip_reason = now, "night"
                 continue
             elif self._put_off(session, now, row, nights):
                 continue
@@ -136,21 +148,30 @@ class DutyReminders:
             shifts = [s.shift for s in signups]
             envelopes += self._urgent(session, now, shifts, reminders, nights)
         for circle_id, shifts in short.items():
-            alerts = self._alert(session, now, session.get_one(Circle, circle_id), shifts)
-            envelopes += self._urgent(session, now, shifts, alerts, nights)
+            envelopes += self._alert(session, now, session.get_one(Circle, circle_id), shifts)
         return envelopes
+
+    def _too_late(
+        self, session: Session, now: datetime, alert: DutyReminder, nights: dict[int, QuietHours]
+    ) -> bool:
+        """An alert due in quiet hours whose shift starts before they end: it came too late."""
+        shift = alert.shift
+        if shift is None:
+            return False
+        quiet = self._night(session, shift.community_id, nights)
+        return quiet.holds(now) and shift.starts_at <= quiet.over(now)
 
     def _put_off(
         self, session: Session, now: datetime, alert: DutyReminder, nights: dict[int, QuietHours]
     ) -> bool:
         """Put off an alert due in quiet hours to the morning's digest, when the digest comes
-        before its shift starts (a shift starting before the morning is alerted now)."""
+        before its shift starts."""
         shift = alert.shift
         if shift is None:
             return False
         quiet = self._night(session, shift.community_id, nights)
         digest = next_digest(now, self.rules, self.zone)
-        if not quiet.holds(now) or shift.starts_at <= quiet.over(now):
+        if not quiet.holds(now):
             return False
         if digest is None or digest >= shift.starts_at:
             return False
@@ -170,7 +191,8 @@ class DutyReminders:
         envelopes: list[Envelope],
         nights: dict[int, QuietHours],
     ) -> list[Envelope]:
-        """The envelopes, marked to go even in quiet hours when a shift starts before they end."""
+        """A volunteer's reminders, marked to go even in quiet hours when their duty starts
+        before they end (the volunteer is up for it)."""
         quiet = self._night(session, shifts[0].community_id, nights)
         if min(shift.starts_at for shift in shifts) <= quiet.over(now):
             for envelope in envelopes:
@@ -305,6 +327,7 @@ class RosterReposts:
         self.zone = settings.zone
         self.language = language
         self.reposting = frozenset(p for p, t in traits.items() if not t.edits)
+        self.quiet = default_quiet(settings)
 
     def next_due(self, session: Session, after: datetime) -> datetime | None:
         """The earliest pending re-post."""
@@ -313,11 +336,20 @@ class RosterReposts:
     def run_due(self, session: Session, now: datetime) -> list[Envelope]:
         """Re-post every roster due now where editing is impossible; elsewhere it was edited."""
         envelopes: list[Envelope] = []
+        nights: dict[int, QuietHours] = {}
         for post in session.scalars(
             select(RosterPost).where(RosterPost.repost_at <= now).order_by(RosterPost.id)
         ).all():
             post.repost_at = None
-            if post.platform in self.reposting:
+            if post.platform not in self.reposting:
+                continue
+            community = community_of(session, session.get_one(Circle, post.circle_id).place).id
+            if community not in nights:
+                nights[community] = quiet_hours(session, community, self.quiet)
+            if nights[community].holds(now):
+                # A fresh copy in the group waits for the end of its quiet hours.
+                post.repost_at = nights[community].over(now)
+            else:
                 post.posted_at = now
                 envelopes += repost(session, post, self.zone, self.language)
         return envelopes
