@@ -110,7 +110,7 @@ def test_a_shift_and_its_circle_day_get_their_alert_digests_and_morning_roster(
     assert pending_reminders(app) == [
         ("short_digest:2026-11-24", "11-24 07:30"),
         ("short_alert:shift:1", "11-25 06:00"),
-        (f"morning_roster:{home}:2026-11-25", "11-25 07:00"),
+        (f"morning_roster:{home}:2026-11-25", "11-25 07:30"),
         ("short_digest:2026-11-25", "11-25 07:30"),
         ("short_alert:shift:2", "11-25 08:00"),
     ]

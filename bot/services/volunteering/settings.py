@@ -12,7 +12,7 @@ class VolunteeringSettings(Section):
 
     day_before_at: str = "19:00"
     hour_before_minutes: int = Field(default=60, ge=0, le=24 * 60)
-    morning_roster_at: str = "07:00"
+    morning_roster_at: str = "07:30"
     short_digest_at: str = "07:30"
     short_alert_hours: float = Field(default=2.0, ge=0, le=24 * 14)
     cancel_hours: float = Field(default=2.0, ge=0, le=24 * 14)
