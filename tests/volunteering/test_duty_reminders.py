@@ -70,7 +70,7 @@ def test_each_reminder_arrives_at_its_minute_exactly_once(town: Driver) -> None:
         ("11-24 07:30", "to console:owner", "volunteering.short_digest"),
         ("11-24 19:00", "to console:r2", "volunteering.remind_day_before"),
         ("11-24 19:00", "to console:r3", "volunteering.remind_day_before"),
-        # Due at 07:00, in quiet hours: they wait until 07:30, and so does the roster.
+        # Due at 07:00, in quiet hours: they wait until 07:30, the roster's own time.
         ("11-25 07:30", "to console:r2", "volunteering.remind_hour_before"),
         ("11-25 07:30", "to console:r3", "volunteering.remind_hour_before"),
         ("11-25 07:30", "console:g1", "volunteering.roster"),
