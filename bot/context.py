@@ -19,11 +19,19 @@ from models import Circle, CircleChat, Identity, Resident
 
 
 class Listed(Protocol):
-    """A command as /help sees it: its name, help key and who may see it."""
+    """A command as /help sees it: its name, keywords, section, help key and who may see it."""
 
     @property
     def name(self) -> str:
         """The command's slash name."""
+
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        """The words that invoke it."""
+
+    @property
+    def listed_in(self) -> str:
+        """The section of /help that lists it."""
 
     @property
     def help_key(self) -> str:

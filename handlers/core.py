@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.context import Context
+from bot.context import Context, Listed
 from bot.errors import DomainError
 from bot.messages import Audience, Choice, Envelope, Reply
 from bot.routing import Command
@@ -77,7 +77,7 @@ def help_(ctx: Context, args: str) -> Reply:
     return Reply("core.help", data | {"keys": everyday, "short": True})
 
 
-def _about(command: Command, word: str) -> bool:
+def _about(command: Listed, word: str) -> bool:
     """Whether `帮助 <word>` asks about the command: the word is in one of its keywords or
     holds one (帮助 怎么投票), or starts its English name or its section's (help voting)."""
     folded = word.replace(" ", "")

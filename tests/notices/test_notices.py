@@ -179,6 +179,7 @@ def test_notice_usage_in_english_shows_the_english_forms(app: App) -> None:
     replies = {
         typed: driver.one("sec", typed).text
         for typed in (
+            "/notice all | No water | later",
             "/notice all | No water | receipts later",
             "/notice all",
             "/notice nowhere | No water",
@@ -193,8 +194,10 @@ def test_notice_usage_in_english_shows_the_english_forms(app: App) -> None:
     replies["when"] = driver.one("sec", "no").text
     driver.one("sec", "cancel")
     assert driver.snapshot() == before
-    setting = replies["/notice all | No water | receipts later"]
+    setting = replies["/notice all | No water | later"]
     assert '"receipts deadline tomorrow 18:00"' in setting and '"every Monday 8:00"' in setting
+    # What follows "receipts" is its deadline: a word that is no time is asked again.
+    assert "Friday 18:00" in replies["/notice all | No water | receipts later"]
     assert '"/notice all | No water tomorrow morning"' in replies["/notice all"]
     assert 'Write "all"' in replies["/notice nowhere | No water"]
     assert '"every month 1 9:00"' in replies["/notice all | No water | every week 8:00"]
