@@ -66,6 +66,11 @@ def test_parse_reads_scope_text_and_settings() -> None:
     assert spec.text == "明天停水"
     assert (spec.receipts, spec.deadline, spec.send_at) == (True, "明天18:00", "明天 8:00")
     assert parse_notice("全部 今晚开会").text == "今晚开会"
+    # The scope and the text before the first bar, settings after it, as people type it.
+    glued = parse_notice("本楼 明天上午停水 | 回执 截止 明天18:00 | 定时 明天 8:00")
+    assert (glued.scope, glued.text) == (("本楼",), "明天上午停水")
+    assert (glued.deadline, glued.send_at) == ("明天18:00", "明天 8:00")
+    assert parse_notice("1号院 3号楼 | 明天停水").scope == ("1号院", "3号楼")
     by_friday = ("全部 | 停水 | 回执 截至 周五18:00", "all | No water | receipts by Friday 18:00")
     for typed in by_friday:
         assert parse_notice(typed).deadline in ("周五18:00", "friday 18:00"), typed
