@@ -490,8 +490,12 @@ def test_this_building_in_a_building_or_units_group_is_the_whole_building(app: A
     before = driver.snapshot()
     estate = driver.one("sec", "通知 本楼 | 明天上午停水", "g1")
     assert "「本楼」要在楼栋的群里用。这里请写「本群」或楼栋名" in estate.text, estate.text
-    assert "「本楼」要在群里用" in driver.one("bh", "通知 本楼 | 明天上午停水").text
+    assert "「本楼」要在群里用" in driver.one("sec", "通知 本楼 | 明天上午停水").text
     assert driver.snapshot() == before
+    # Privately, and in a group above buildings, 本楼 is the one building its head leads.
+    for where in (None, "g1"):
+        preview = driver.one("bh", "通知 本楼 明天上午停水", where)
+        assert preview.private and "将发到 2 个圈" in preview.text, preview.text
 
 
 def test_the_guided_notice_offers_this_group_in_a_group_only(app: App) -> None:
@@ -510,9 +514,14 @@ def test_the_guided_notice_offers_this_building_in_a_buildings_group(app: App) -
     driver = build(app)
     building_circles(driver)
     asked = driver.one("bh", "通知", "g6")
-    assert "「全部」、「本群」、「本楼」" in asked.text, asked.text
+    # 全部 is offered only to those who may notify the whole community.
+    assert "请回复「本群」、「本楼」，或" in asked.text, asked.text
     labels = [label for row in asked.buttons for label, _ in row]
-    assert labels == ["本群", "本楼", "全部"], labels
+    assert labels == ["本群", "本楼"], labels
+    everyone = driver.one("sec", "通知", "g6")
+    assert "「全部」、「本群」、「本楼」" in everyone.text, everyone.text
+    assert [label for row in everyone.buttons for label, _ in row] == ["本群", "本楼", "全部"]
+    driver.one("sec", "取消", "g6")
     told = driver.press("bh", asked, "本楼", "g6")
     assert "发给：本楼（2 个圈）" in told.text, told.text
 
