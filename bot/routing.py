@@ -54,6 +54,8 @@ _TYPED_WORDS = {
     "全部": {"en": "all"},
     "要": {"en": "yes"},
     "不要": {"en": "no"},
+    "本楼": {"zh-Hant": "本樓", "en": "this building"},
+    "本群": {"en": "here"},
 }
 
 
@@ -77,7 +79,9 @@ class Command:
     (帮帮我 for help). One whose keyword is everyday chat (取消, 我不去了) gives `everyday`:
     whether the words after it make it a command (numbers, nothing); the sender's open
     dialog reads it first, as chat. `sentence` matches a whole message that asks for it in
-    words of its own (我投同意): its first group is what the command reads.
+    words of its own (我投同意): its first group is what the command reads. A guided
+    dialog's step says `answer`: where there are no buttons its choices are typed as the
+    answer alone (本楼), which the open dialog reads.
     """
 
     name: str
@@ -94,6 +98,7 @@ class Command:
     phrases: tuple[str, ...] = ()
     everyday: Callable[[str], bool] | None = None
     sentence: re.Pattern[str] | None = None
+    answer: bool = False
 
     @property
     def help_key(self) -> str:
@@ -222,6 +227,8 @@ class Router:
         if match is None or found is None:
             return command_line
         args = " ".join(_TYPED_WORDS.get(w, {}).get(language, w) for w in match.group(3).split())
+        if found.answer:
+            return args
         if not found.keywords or language == "en":
             return f"/{found.name} {args}".strip()
         keyword = found.keywords[1 if language == "zh-Hant" and len(found.keywords) > 1 else 0]

@@ -28,7 +28,14 @@ COMMANDS: list[Command] = [
     Command(
         "notice", ("通知", "通知"), dialog.notice, _sender, "notices", access.BOTH, free_text=True
     ),
-    Command("noticestep", ("通知步骤", "通知步驟"), dialog.step, lambda ctx: False, free_text=True),
+    Command(
+        "noticestep",
+        ("通知步骤", "通知步驟"),
+        dialog.step,
+        lambda ctx: False,
+        free_text=True,
+        answer=True,
+    ),
     Command("sendnotice", ("确认发送", "確認傳送", "確認發送"), commands.confirm, _sender),
     Command("cancelnotice", ("取消通知", "取消通知"), commands.cancel, _sender),
     Command(

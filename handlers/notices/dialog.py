@@ -14,8 +14,8 @@ from bot.messages import Choice, Envelope, Media, MediaKind, Reply
 from bot.routing import Route
 from bot.services import notices
 from bot.services.common import dialogs
-from bot.services.common.arguments import bounded
-from bot.services.common.keywords import folded
+from bot.services.common.arguments import as_number, bounded
+from bot.services.common.keywords import folded, without_ending
 from bot.services.common.when import parse_duration, parse_when
 from bot.services.notices.guided import KIND
 from bot.services.notices.spec import (
@@ -42,14 +42,16 @@ def notice(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
     it asks for its text, `通知：明天停水` is that text: see own_text)."""
     if args.strip():
         return commands.compose(ctx, args)
-    notices.begin(ctx.session, ctx.now, ctx.resident, community_here(ctx), ctx.incoming)
-    building = notices.in_building(ctx.session, ctx.circle)
-    buttons = [("notices.all_button", "全部")]
-    if building:
-        buttons.insert(0, ("notices.building_button", "本楼"))
-    if ctx.is_group:
-        buttons.insert(0, ("notices.here_button", "本群"))
-    return [_ask("notices.ask_scope", buttons, in_group=ctx.is_group, in_building=building)]
+    community = community_here(ctx)
+    dialog = notices.begin(ctx.session, ctx.now, ctx.resident, community, ctx.incoming)
+    offer = notices.offer(ctx.session, ctx.resident, community, ctx.circle)
+    buttons = [("notices.here_button", "本群")] if ctx.is_group else []
+    if offer.building:
+        buttons.append(("notices.building_button", "本楼"))
+    if offer.everyone:
+        buttons.append(("notices.all_button", "全部"))
+    data = {"in_group": ctx.is_group, "in_building": offer.building, "everyone": offer.everyone}
+    return [_ask(dialog, ctx, "notices.ask_scope", buttons, **data)]
 
 
 def receipts(ctx: Context, args: str) -> list[Reply | Envelope]:
@@ -93,6 +95,13 @@ def _answered(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]
     if folded(typed) in CANCEL:
         dialogs.end(ctx.session, dialog)
         return [Reply("notices.dialog_cancelled")]
+    offered: list[str] = dialog.data.get("offered", [])
+    number = as_number(without_ending(typed.strip())) if offered else None
+    if number is not None:
+        # A bare number picks what the question offered, as where there are no buttons.
+        if not 1 <= number <= len(offered):
+            raise DomainError("core.no_such_choice", number=number, count=len(offered))
+        typed = offered[number - 1]
     step_of = {"scope": _scope, "text": _text, "receipts": _receipts, "when": _when}
     return step_of[dialog.step](ctx, dialog, typed)
 
@@ -108,7 +117,11 @@ def _attached(ctx: Context, text: str) -> list[Reply | Envelope] | None:
     return [commands.preview_reply(preview)] if preview is not None else None
 
 
-def _ask(template: str, buttons: list[tuple[str, str]], **data: object) -> Reply:
+def _ask(
+    dialog: Dialog, ctx: Context, template: str, buttons: list[tuple[str, str]], **data: object
+) -> Reply:
+    """The next question, offering `buttons`, whose answers a bare number also picks."""
+    dialogs.advance(dialog, ctx.now, dialog.step, offered=[word for _, word in buttons])
     choices = [Choice(label, f"/noticestep {word}", True, True) for label, word in buttons]
     return Reply(template, dict(data), [choices] if choices else [])
 
@@ -117,7 +130,7 @@ def _scope(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]:
     words = scope_words(text)
     circles = notices.check_scope(ctx.session, ctx.resident, community_here(ctx), words, ctx.circle)
     dialogs.advance(dialog, ctx.now, "text", scope=list(words))
-    return [_ask("notices.ask_text", [], scope=" ".join(words), circles=circles)]
+    return [_ask(dialog, ctx, "notices.ask_text", [], scope=" ".join(words), circles=circles)]
 
 
 def _text(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]:
@@ -126,7 +139,7 @@ def _text(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]:
     kept = asdict(media) if media else None
     dialogs.advance(dialog, ctx.now, "receipts", text=notice_text(text), media=kept)
     buttons = [("notices.yes_receipts_button", "要"), ("notices.no_receipts_button", "不要")]
-    return [_ask("notices.ask_receipts", buttons)]
+    return [_ask(dialog, ctx, "notices.ask_receipts", buttons)]
 
 
 def _receipts(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]:
@@ -138,7 +151,7 @@ def _receipts(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]
         if parse_duration(deadline) is None and parse_when(deadline, ctx.now, ctx.zone) <= ctx.now:
             raise DomainError("notices.in_past", when=deadline[:30])
     dialogs.advance(dialog, ctx.now, "when", receipts=word not in NO, deadline=deadline)
-    return [_ask("notices.ask_when", [("notices.now_button", "现在")])]
+    return [_ask(dialog, ctx, "notices.ask_when", [("notices.now_button", "现在")])]
 
 
 def _when(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]:

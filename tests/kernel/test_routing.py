@@ -396,5 +396,7 @@ def test_typed_forms_follow_the_readers_language() -> None:
     assert ROUTER.typed_form("/join 3-2-301 同意", "en") == "/join 3-2-301 agree"
     assert ROUTER.typed_form("/forget 确认", "zh-Hant") == "註銷 確認"
     assert ROUTER.typed_form("/forget 确认", "en") == "/forget confirm"
-    assert ROUTER.typed_form("/noticestep 现在", "zh-Hant") == "通知步驟 現在"
+    # A guided dialog's answer is typed alone: the open dialog reads it.
+    assert ROUTER.typed_form("/noticestep 现在", "zh-Hant") == "現在"
+    assert ROUTER.typed_form("/noticestep 本楼", "en") == "this building"
     assert ROUTER.typed_form("/approve 3 @王秀兰", "zh-Hant") == "批准報名 3 @王秀兰"

@@ -30,7 +30,6 @@ COMPUTED = {"deliberation.option_": YES_NO_LABELS}
 ONLY_ON_A_BUG = "the answer to a handler's unexpected failure"
 NO_SENDER = "an event without a sender, which no adapter makes"
 OTHER_PLATFORM = "needs a Telegram or WeChat chat, which the scenarios lack (tests/notices has it)"
-TEXT_MENUS = "a menu's answer where there are no buttons; the scenarios' app has them (test_menus)"
 EDITED_IN_PLACE = (
     "shown only where the outbox sends and edits (Telegram): tests/notices/test_broadcast.py"
 )
@@ -38,7 +37,6 @@ EDITED_IN_PLACE = (
 NOT_RENDERED = {
     "core.internal_error": ONLY_ON_A_BUG,
     "core.no_sender": NO_SENDER,
-    "core.no_such_choice": TEXT_MENUS,
     "notices.file_console_only": OTHER_PLATFORM,
     "notices.file_too_big": OTHER_PLATFORM,
     "notices.progress": EDITED_IN_PLACE,

@@ -13,7 +13,7 @@ from bot.errors import DomainError
 from bot.services.notices.attachments import MB, attachment
 from models import Notice
 from tests.notices.test_notices import _confirm
-from tests.support.community import bind_elsewhere, build, session_of
+from tests.support.community import bind_elsewhere, build, building_circles, session_of
 
 
 def test_the_guided_notice_with_buttons_ends_in_the_same_preview(app: App) -> None:
@@ -51,21 +51,43 @@ def test_text_style_choices_are_typed_in_the_readers_words(app: App) -> None:
     driver = build(app, buttons=False)
     driver.one("sec", "/lang en")
     asked = driver.one("sec", "/notice")
-    assert 'reply "/noticestep all"' in asked.text, asked.text
+    # A step's choices are typed as the answer alone, which the open dialog reads.
+    assert 'reply "all"' in asked.text and "noticestep" not in asked.text, asked.text
     driver.one("sec", "1号院")
     asked = driver.one("sec", "Stairs are cleaned on Monday")
-    assert '"/noticestep yes"' in asked.text and '"/noticestep no"' in asked.text, asked.text
-    asked = driver.one("sec", "/noticestep no")
-    assert 'reply "/noticestep now"' in asked.text and "现在" not in asked.text, asked.text
-    preview = driver.one("sec", "/noticestep now")
+    assert 'reply "yes"' in asked.text and 'reply "no"' in asked.text, asked.text
+    asked = driver.one("sec", "no")
+    assert 'reply "now"' in asked.text and "现在" not in asked.text, asked.text
+    preview = driver.one("sec", "now")
     assert "not sent yet" in preview.text and "Receipts" not in preview.text
     driver.one("sec", "/lang zh-Hant")
     driver.one("sec", "通知")
     driver.one("sec", "1号院")
     driver.one("sec", "週一清理樓道")
     asked = driver.one("sec", "要")
-    assert "回覆「通知步驟 現在」" in asked.text, asked.text
-    assert "還沒傳送" in driver.one("sec", "通知步驟 現在").text
+    assert "回覆「現在」" in asked.text, asked.text
+    assert "還沒傳送" in driver.one("sec", "現在").text
+
+
+def test_a_building_head_is_offered_his_building_and_picks_by_number_in_his_group(
+    app: App,
+) -> None:
+    driver = build(app, buttons=False)
+    building_circles(driver)
+    asked = driver.one("bh", "通知")
+    # In a private chat 本楼 is the one building he heads; 全部 is not his to send to.
+    assert "1. 本楼 —— 回复「本楼」" in asked.text and "全部" not in asked.text, asked.text
+    assert "发给：本楼（2 个圈）" in driver.one("bh", "1").text
+    assert "取消" in driver.one("bh", "取消").text
+    asked = driver.one("bh", "通知", "g4")
+    assert "1. 本群 —— 回复「本群」" in asked.text and "2. 本楼" in asked.text, asked.text
+    # The bare number answers his own question in the group, not the group's chat.
+    assert "发给：本楼（2 个圈）" in driver.one("bh", "2", "g4").text
+    assert "回复「要」" in driver.one("bh", "楼道清理", "g4").text
+    assert "没有第 3 项" in driver.one("bh", "3", "g4").text
+    driver.one("bh", "不要", "g4")
+    preview = driver.one("bh", "现在", "g4")
+    assert preview.private and "将发到 2 个圈" in preview.text, preview.text
 
 
 def test_a_wrong_answer_is_explained_and_the_same_question_stays(app: App) -> None:

@@ -66,6 +66,11 @@ def test_parse_reads_scope_text_and_settings() -> None:
     assert spec.text == "明天停水"
     assert (spec.receipts, spec.deadline, spec.send_at) == (True, "明天18:00", "明天 8:00")
     assert parse_notice("全部 今晚开会").text == "今晚开会"
+    # The scope and the text before the first bar, settings after it, as people type it.
+    glued = parse_notice("本楼 明天上午停水 | 回执 截止 明天18:00 | 定时 明天 8:00")
+    assert (glued.scope, glued.text) == (("本楼",), "明天上午停水")
+    assert (glued.deadline, glued.send_at) == ("明天18:00", "明天 8:00")
+    assert parse_notice("1号院 3号楼 | 明天停水").scope == ("1号院", "3号楼")
     by_friday = ("全部 | 停水 | 回执 截至 周五18:00", "all | No water | receipts by Friday 18:00")
     for typed in by_friday:
         assert parse_notice(typed).deadline in ("周五18:00", "friday 18:00"), typed
@@ -488,8 +493,12 @@ def test_this_building_in_a_building_or_units_group_is_the_whole_building(app: A
     before = driver.snapshot()
     estate = driver.one("sec", "通知 本楼 | 明天上午停水", "g1")
     assert "「本楼」要在楼栋的群里用。这里请写「本群」或楼栋名" in estate.text, estate.text
-    assert "「本楼」要在群里用" in driver.one("bh", "通知 本楼 | 明天上午停水").text
+    assert "「本楼」要在群里用" in driver.one("sec", "通知 本楼 | 明天上午停水").text
     assert driver.snapshot() == before
+    # Privately, and in a group above buildings, 本楼 is the one building its head leads.
+    for where in (None, "g1"):
+        preview = driver.one("bh", "通知 本楼 明天上午停水", where)
+        assert preview.private and "将发到 2 个圈" in preview.text, preview.text
 
 
 def test_the_guided_notice_offers_this_group_in_a_group_only(app: App) -> None:
@@ -508,9 +517,14 @@ def test_the_guided_notice_offers_this_building_in_a_buildings_group(app: App) -
     driver = build(app)
     building_circles(driver)
     asked = driver.one("bh", "通知", "g6")
-    assert "「全部」、「本群」、「本楼」" in asked.text, asked.text
+    # 全部 is offered only to those who may notify the whole community.
+    assert "请回复「本群」、「本楼」，或" in asked.text, asked.text
     labels = [label for row in asked.buttons for label, _ in row]
-    assert labels == ["本群", "本楼", "全部"], labels
+    assert labels == ["本群", "本楼"], labels
+    everyone = driver.one("sec", "通知", "g6")
+    assert "「全部」、「本群」、「本楼」" in everyone.text, everyone.text
+    assert [label for row in everyone.buttons for label, _ in row] == ["本群", "本楼", "全部"]
+    driver.one("sec", "取消", "g6")
     told = driver.press("bh", asked, "本楼", "g6")
     assert "发给：本楼（2 个圈）" in told.text, told.text
 

@@ -10,7 +10,7 @@ from bot.services.notices.compose import (
     confirm,
 )
 from bot.services.notices.delivery import NoticeProgress
-from bot.services.notices.guided import begin, check_scope, in_building
+from bot.services.notices.guided import begin, check_scope, offer
 from bot.services.notices.receipts import Acked, NoticeDeadlines, ReceiptView, acknowledge, receipts
 from bot.services.notices.recurring import Repeat, SendRecurring, parse_repeat
 from bot.services.notices.sending import SendNotices
@@ -38,8 +38,8 @@ __all__ = [
     "check_scope",
     "compose",
     "confirm",
-    "in_building",
     "notices_of",
+    "offer",
     "parse_notice",
     "parse_repeat",
     "receipts",

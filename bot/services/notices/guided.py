@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -9,26 +10,35 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.messages import Incoming
 from bot.services.common import access, dialogs
-from bot.services.community.grid import ancestor_of_kind
-from bot.services.notices.reach import resolve_scope
-from models import Circle, Place, PlaceKind, Resident
+from bot.services.notices.reach import resolve_scope, this_building
+from models import Circle, Dialog, Place, Resident
 
 KIND = "notice"
 
 
 def begin(
     session: Session, now: datetime, resident: Resident, community: Place, incoming: Incoming
-) -> None:
+) -> Dialog:
     """Start the guided notice for a sender, at its first question (the scope)."""
     if not access.sends_notices(session, resident.id, community):
         raise DomainError("notices.senders_only")
-    dialogs.start(session, now, incoming, KIND, "scope")
+    return dialogs.start(session, now, incoming, KIND, "scope")
 
 
-def in_building(session: Session, here: Circle | None) -> bool:
-    """Whether the group a notice is begun in lies in a building, which 本楼 then names."""
-    return (
-        here is not None and ancestor_of_kind(session, here.place, PlaceKind.BUILDING) is not None
+@dataclass(frozen=True)
+class Offer:
+    """What the first question offers: 本楼 where it names a building (the group's, else
+    the one the sender heads), 全部 to those who may notify the whole community."""
+
+    building: bool
+    everyone: bool
+
+
+def offer(session: Session, resident: Resident, community: Place, here: Circle | None) -> Offer:
+    """The scopes the guided notice offers this sender here."""
+    return Offer(
+        this_building(session, resident, community, here) is not None,
+        access.may_notify(session, resident.id, community),
     )
 
 

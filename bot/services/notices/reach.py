@@ -15,7 +15,7 @@ from bot.services.common import access
 from bot.services.common.keywords import simplified
 from bot.services.common.outreach import active_chats, circles_within
 from bot.services.community.grid import ancestor_of_kind, ancestors, find_places, inside
-from models import Circle, CircleKind, Place, PlaceKind, Resident
+from models import Circle, CircleKind, Place, PlaceKind, Resident, Role
 
 ALL_WORDS = frozenset({"全部", "全社区", "全社區", "all"})
 # This group's own circle, as a building head says it in the building's group.
@@ -77,9 +77,9 @@ def _word(
         _allowed(session, resident, here.place, word)
         return [Reached(here, here.place)]
     if word.lower() in BUILDING_WORDS:
-        if here is None:
+        building = this_building(session, resident, community, here)
+        if building is None and here is None:
             raise DomainError("notices.here_in_group_only", word=word[:30])
-        building = ancestor_of_kind(session, here.place, PlaceKind.BUILDING)
         if building is None:
             raise DomainError("notices.building_group_only", word=word[:30])
         return _at(session, resident, building, word)
@@ -97,6 +97,24 @@ def _word(
         _allowed(session, resident, named[0].place, word)
         return [Reached(named[0], named[0].place)]
     raise DomainError("notices.unknown_scope", word=word[:30], in_group=here is not None)
+
+
+def this_building(
+    session: Session, resident: Resident, community: Place, here: Circle | None
+) -> Place | None:
+    """The building 本楼 names: the group's own, else the one building the sender heads."""
+    if here is not None:
+        found = ancestor_of_kind(session, here.place, PlaceKind.BUILDING)
+        if found is not None:
+            return found
+    led = [
+        grant.place
+        for grant in access.active_grants(session, resident.id)
+        if grant.role == Role.BUILDING_HEAD
+        and grant.place is not None
+        and community.contains(grant.place)
+    ]
+    return led[0] if len(led) == 1 else None
 
 
 def _at(session: Session, resident: Resident, place: Place, word: str) -> list[Reached]:

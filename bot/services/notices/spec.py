@@ -44,11 +44,12 @@ class NoticeSpec:
 
 
 def parse_notice(args: str) -> NoticeSpec:
-    """The notice typed after `通知`; the scope is the first word when there is no `|`."""
+    """The notice typed after `通知`; the scope is the first word when there is no `|`, or
+    when what follows the first `|` is a setting (`本楼 明天停水 | 回执 截止 明天18:00`)."""
     items = split_items(args)
-    if len(items) == 1:
+    if len(items) == 1 or (" " in items[0].strip() and _is_setting(items[1])):
         scope, _, text = items[0].strip().partition(" ")
-        items = [scope, text]
+        items = [scope, text, *items[1:]]
     if not items or not items[0]:
         raise DomainError("notices.usage")
     spec = NoticeSpec(scope_words(items[0]), notice_text(items[1] if len(items) > 1 else ""))
@@ -99,6 +100,15 @@ def _setting(spec: NoticeSpec, item: str) -> NoticeSpec:
     if repeat is not None:
         return replace(spec, repeat=repeat)
     raise DomainError("notices.bad_setting", item=item[:30])
+
+
+def _is_setting(item: str) -> bool:
+    """Whether `item` reads as a setting rather than a notice's text."""
+    try:
+        _setting(NoticeSpec((), ""), item)
+    except DomainError:
+        return False
+    return True
 
 
 def leading_word(item: str, words: tuple[str, ...]) -> tuple[str, str]:
