@@ -29,7 +29,7 @@ from bot.messages import (
     Reply,
     Target,
 )
-from bot.routing import Command, Route, Router
+from bot.routing import Command, Route, Router, unquoted
 from bot.services.common import menus
 from bot.services.community.circles import bound_chat
 from bot.services.community.people import Sender, find_sender, settle_identity, unchanged
@@ -331,8 +331,13 @@ class Dispatcher:
             if route is None and ctx.is_group:
                 return []
             raise DomainError("core.control_characters")
+        # Quotes copied along with an answer (「3天」, 「1」) are no part of it.
+        words = unquoted(text)
         if not ctx.is_group:
-            route = self._private_route(ctx, route, text)
+            route = self._private_route(ctx, route, words)
+        elif route is None:
+            # A number picks from the sender's menu here before an open dialog reads it.
+            route = self._picked(ctx, words)
         # A dialog waiting for the sender's own words (a question, a notice) takes them, though
         # they begin with a command's keyword.
         if route is not None and not route.prefixed and self.own_words is not None:
@@ -343,7 +348,7 @@ class Dispatcher:
         # an open dialog: it reads them first.
         chat = route is None or route.prefixed or route.command.everyday is not None
         if chat and self.dialog is not None:
-            answered = self.dialog(ctx, text)
+            answered = self.dialog(ctx, words)
             if answered is not None:
                 return answered
         if route is None and not ctx.is_group:
@@ -354,9 +359,7 @@ class Dispatcher:
             if said is not None:
                 route = self._private_route(ctx, said, text)
         if route is None and ctx.is_group:
-            route = self._picked(ctx, text)
-            if route is None:
-                return []
+            return []
         if route is None:
             return self.unread(ctx, text) if self.unread else [Reply("core.private_hint")]
         if len(text) > MAX_COMMAND_TEXT:

@@ -135,7 +135,7 @@ class Router:
 
     def route(self, text: str, bot_username: str = "") -> Route | None:
         """The command `text` invokes; None for plain chat or a command meant for another bot."""
-        text = _unquoted(text)
+        text = unquoted(text)
         cleaned = _bare(normalise(text))
         slash = _SLASH.match(cleaned)
         if slash:
@@ -173,7 +173,7 @@ class Router:
     def named(self, text: str) -> Route | None:
         """The command whose English name `text` opens with, typed without the slash: `help`;
         or the one a whole phrase asks for: 帮帮我."""
-        text = _unquoted(text)
+        text = unquoted(text)
         cleaned = _bare(normalise(text))
         asked = _ASKING.match(cleaned)
         # A greeting alone (你好) is a phrase of its own, not words before a command.
@@ -190,7 +190,7 @@ class Router:
 
     def glued(self, text: str) -> Route | None:
         """The command whose keyword `text` runs straight into its words: 报修楼道灯坏了."""
-        text = _unquoted(text)
+        text = unquoted(text)
         cleaned = _bare(normalise(text))
         asked = _ASKING.match(cleaned)
         start = asked.end() if asked else 0
@@ -246,7 +246,7 @@ def _route(command: Command, folded_length: int, text: str, prefixed: bool = Fal
     return Route(command, bare.translate(_NO_QUOTES).strip(), prefixed)
 
 
-def _unquoted(text: str) -> str:
+def unquoted(text: str) -> str:
     """`text` without a pair of quotes around all of it: 「报名 3」。 -> 报名 3。"""
     typed = text.strip()
     body = without_ending(typed)

@@ -117,6 +117,55 @@ def test_in_a_group_a_bare_number_stays_chat(driver: Driver) -> None:
         assert session.scalars(select(Menu)).all() == []
 
 
+def test_in_a_group_a_number_answers_the_menu_of_the_sender_s_open_dialog(
+    driver: Driver,
+) -> None:
+    asked = driver.one("sec", "通知", "g1")
+    assert "1. 本群" in asked.text and "2. 全部" in asked.text
+    driver.one("sec", "2", "g1")
+    assert [a.reply.template for a in driver.answers] == ["notices.ask_text"]
+    assert driver.answers[0].reply.data["scope"] == "全部"
+
+
+@pytest.mark.parametrize(
+    ("chat", "answers"),
+    [
+        (None, ["「全部」", "停水", "「不要」", "「现在」"]),
+        ("g1", ["「本群」", "停水", "“要”", "『现在』"]),
+    ],
+)
+def test_an_answer_copied_with_its_quotes_answers_the_dialog(
+    driver: Driver, chat: str | None, answers: list[str]
+) -> None:
+    driver.one("sec", "通知", chat)
+    steps = []
+    for answer in answers:
+        driver.say("sec", answer, chat)
+        steps.append(driver.answers[0].reply.template)
+    assert steps == [
+        "notices.ask_text",
+        "notices.ask_receipts",
+        "notices.ask_when",
+        "notices.preview",
+    ]
+
+
+def test_a_guided_polls_answers_copied_with_their_quotes(driver: Driver) -> None:
+    driver.one("owner", "发起投票", "g1")
+    steps = []
+    for answer in ["修灯吗", "修 | 不修", "「完成」", "「3天」", "「匿名」", "「完成」"]:
+        driver.say("owner", answer, "g1")
+        steps.append(driver.answers[0].reply.template)
+    assert steps == [
+        "dialogs.ask_options",
+        "dialogs.options_so_far",
+        "dialogs.ask_deadline",
+        "dialogs.ask_settings",
+        "dialogs.settings_so_far",
+        "deliberation.poll",
+    ]
+
+
 def test_where_there_are_buttons_a_command_looks_for_no_menu(app: App) -> None:
     """Menus are remembered only where there are no buttons: elsewhere none is looked for."""
     driver = build(app)
