@@ -92,18 +92,20 @@ def answer(ctx: Context, text: str) -> list[Reply | Envelope] | None:
 def _answered(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]:
     """`text` as the answer to the guided notice's step; a cancelling word ends it."""
     typed = bounded(text, commands.MAX_ARGUMENT)
-    if folded(typed) in CANCEL:
+    # A full stop after a word (现在。, 本楼。) is no part of it; the notice's text keeps its own.
+    plain = without_ending(typed.strip())
+    if folded(plain) in CANCEL:
         dialogs.end(ctx.session, dialog)
         return [Reply("notices.dialog_cancelled")]
     offered: list[str] = dialog.data.get("offered", [])
-    number = as_number(without_ending(typed.strip())) if offered else None
+    number = as_number(plain) if offered else None
     if number is not None:
         # A bare number picks what the question offered, as where there are no buttons.
         if not 1 <= number <= len(offered):
             raise DomainError("core.no_such_choice", number=number, count=len(offered))
-        typed = offered[number - 1]
+        typed = plain = offered[number - 1]
     step_of = {"scope": _scope, "text": _text, "receipts": _receipts, "when": _when}
-    return step_of[dialog.step](ctx, dialog, typed)
+    return step_of[dialog.step](ctx, dialog, typed if dialog.step == "text" else plain)
 
 
 def _attached(ctx: Context, text: str) -> list[Reply | Envelope] | None:

@@ -132,6 +132,8 @@ def test_in_a_group_a_number_answers_the_menu_of_the_sender_s_open_dialog(
     [
         (None, ["「全部」", "停水", "「不要」", "「现在」"]),
         ("g1", ["「本群」", "停水", "“要”", "『现在』"]),
+        # Or typed with a full stop after it.
+        (None, ["全部。", "停水。", "不要。", "现在。"]),
     ],
 )
 def test_an_answer_copied_with_its_quotes_answers_the_dialog(
@@ -153,7 +155,7 @@ def test_an_answer_copied_with_its_quotes_answers_the_dialog(
 def test_a_guided_polls_answers_copied_with_their_quotes(driver: Driver) -> None:
     driver.one("owner", "发起投票", "g1")
     steps = []
-    for answer in ["修灯吗", "修 | 不修", "「完成」", "「3天」", "「匿名」", "「完成」"]:
+    for answer in ["修灯吗", "修 | 不修", "「完成」", "「3天」", "「匿名」", "完成。"]:
         driver.say("owner", answer, "g1")
         steps.append(driver.answers[0].reply.template)
     assert steps == [
@@ -164,6 +166,16 @@ def test_a_guided_polls_answers_copied_with_their_quotes(driver: Driver) -> None
         "dialogs.settings_so_far",
         "deliberation.poll",
     ]
+
+
+def test_a_guided_polls_question_keeps_its_mark_and_answers_drop_their_full_stop(
+    driver: Driver,
+) -> None:
+    driver.one("owner", "发起投票", "g1")
+    for answer in ["修灯吗？", "修。", "不修。", "完成。", "3天。"]:
+        driver.say("owner", answer, "g1")
+    posted = driver.say("owner", "完成！", "g1")[0].text
+    assert "修灯吗？" in posted and "1. 修 ——" in posted and "2. 不修 ——" in posted
 
 
 def test_where_there_are_buttons_a_command_looks_for_no_menu(app: App) -> None:

@@ -19,7 +19,7 @@ from bot.errors import DomainError
 from bot.messages import Incoming
 from bot.services.common import dialogs
 from bot.services.common.arguments import bounded, split_items
-from bot.services.common.keywords import folded
+from bot.services.common.keywords import folded, without_ending
 from bot.services.common.quiet import QuietHours
 from bot.services.common.when import moment_data, parse_when
 from bot.services.deliberation import polls
@@ -77,7 +77,9 @@ def answer(
     if dialog is None or dialog.kind != KIND:
         return None
     typed = text.strip()
-    if folded(typed) in CANCEL:
+    # A full stop after an answer (完成。, 3天。) is no part of it; the question keeps its ？.
+    plain = without_ending(typed)
+    if folded(plain) in CANCEL:
         dialogs.end(session, dialog)
         return Answered("dialogs.cancelled")
     bounded(typed, MAX_ANSWER)
@@ -87,7 +89,8 @@ def answer(
         "deadline": _deadline,
         "settings": _settings,
     }[dialog.step]
-    return step(_Step(session, now, zone, where, dialog, rules, quiet), typed)
+    answered = typed if dialog.step == "question" else plain
+    return step(_Step(session, now, zone, where, dialog, rules, quiet), answered)
 
 
 def _question(step: _Step, text: str) -> Answered:
