@@ -458,6 +458,14 @@ def test_a_topics_done_typed_with_a_solution_points_to_solving_the_request(town:
         assert session.scalars(select(Request)).one().status == RequestStatus.TAKEN
 
 
+def test_a_topics_done_typed_bare_by_the_one_handling_request_points_to_it(town: Driver) -> None:
+    assert "办结诉求" not in town.one("li", "办结 1").text
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    answer = town.one("li", "办结 1")
+    assert "「办结诉求 1 怎么办的」" in answer.text
+    assert "办结诉求" not in town.one("r1", "办结 1").text
+
+
 def test_the_reporter_reopens_then_confirms_and_rates_once(town: Driver) -> None:
     town.say("r1", "报修 3号楼门口路灯坏了", "g1")
     assert "还没办结" in town.one("r1", "确认解决 1").text
