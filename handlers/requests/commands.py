@@ -80,8 +80,8 @@ def photo_only(ctx: Context, text: str) -> list[Reply | Envelope] | None:
 
 
 def listing(ctx: Context, args: str) -> Reply:
-    """`诉求`: mine, those I handle, my layer's, and the overdue; `诉求 3` shows one, with
-    its photo; privately."""
+    """`诉求`: mine, those I handle, my layer's, the overdue, and those I passed up;
+    `诉求 3` shows one, with its photo; privately."""
     if args.strip():
         return _one(ctx, args)
     seen = requests.listing(ctx.session, ctx.resident, community_here(ctx))
@@ -90,6 +90,7 @@ def listing(ctx: Context, args: str) -> Reply:
         "handling": [requests.line_data(x, ctx.zone, ctx.now) for x in seen.handling],
         "below": [requests.line_data(x, ctx.zone, ctx.now) for x in seen.below],
         "overdue": [requests.line_data(x, ctx.zone, ctx.now) for x in seen.overdue],
+        "passed": [requests.line_data(x, ctx.zone, ctx.now) for x in seen.passed],
     }
     return Reply("requests.listing", data, audience=Audience.PRIVATE)
 

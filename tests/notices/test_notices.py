@@ -14,7 +14,7 @@ from bot.app import App
 from bot.clock import VirtualClock
 from bot.db import Database
 from bot.errors import DomainError
-from bot.messages import EventKind
+from bot.messages import EventKind, Reply
 from bot.services.community.grid import add_path
 from bot.services.notices import parse_notice
 from bot.services.notices.receipts import household_figures
@@ -462,6 +462,31 @@ def test_a_building_head_notifies_their_building_only(app: App) -> None:
     driver.say("r1", "收到", "g1")
     figures, _ = driver.say("bh", "回执")
     assert "1/4 户" in figures.text
+
+
+def test_a_building_heads_notice_is_headed_by_their_building_a_secretarys_by_the_community(
+    app: App,
+) -> None:
+    driver = build(app)
+    driver.grant("bh", "楼长", "红旗里社区/1号院/3号楼")
+    heads = []
+    for user in ("bh", "sec"):
+        posted = _confirm(driver, user, driver.one(user, "通知 1号院/3号楼 | 楼道清理"))
+        heads += [s.text.splitlines()[0] for s in posted if s.chat == "g1"]
+    assert heads == ["【3号楼楼长通知】", "【红旗里社区通知】"]
+
+
+@pytest.mark.parametrize(
+    ("language", "head"),
+    [("zh-Hant", "【3号楼樓長通知】"), ("en", "Notice from the head of 3号楼")],
+)
+def test_a_building_heads_notice_names_the_building_in_each_language(
+    app: App, language: str, head: str
+) -> None:
+    data = {"number": 1, "community": "红旗里社区", "building": "3号楼", "text": "楼道清理"}
+    notice = Reply("notices.notice", data | {"receipts": False, "deadline": None})
+    shown = app.renderer.render(notice, language, html_mode=False, buttons=False)
+    assert shown.text.splitlines()[0] == head
 
 
 def test_a_building_head_notifies_their_buildings_group_as_this_group(app: App) -> None:

@@ -291,6 +291,21 @@ def test_owners_take_reply_escalate_and_solve_and_the_reporter_hears_each(town: 
     assert "已退回，不用再办了" in town.one("wang", "回复 1 好的").text
 
 
+def test_one_who_passed_a_request_up_follows_it_in_the_list_until_it_is_done(
+    town: Driver,
+) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "上报 1 要换灯杆")
+    listed = town.one("li", "诉求").text
+    assert "我上报的：\n1 号 [公共设施] 3号楼门口路灯坏了（待接单，党员中心户王中心户" in listed
+    assert "还没有诉求" not in listed and "r1" not in listed
+    town.say("wang", "接单 1")
+    town.say("wang", "办结诉求 1 灯杆换好了")
+    assert "我上报的：" in town.one("li", "诉求").text
+    town.say("r1", "确认解决 1")
+    assert "还没有诉求" in town.one("li", "诉求").text
+
+
 def test_passing_a_request_on_with_zhuanjiao_passes_it_up(town: Driver) -> None:
     town.say("r1", "报修 3号楼门口路灯坏了", "g1")
     town.say("li", "接单 1")
@@ -456,6 +471,14 @@ def test_a_topics_done_typed_with_a_solution_points_to_solving_the_request(town:
     assert town.snapshot() == before
     with session_of(town.app) as session:
         assert session.scalars(select(Request)).one().status == RequestStatus.TAKEN
+
+
+def test_a_topics_done_typed_bare_by_the_one_handling_request_points_to_it(town: Driver) -> None:
+    assert "办结诉求" not in town.one("li", "办结 1").text
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    answer = town.one("li", "办结 1")
+    assert "「办结诉求 1 怎么办的」" in answer.text
+    assert "办结诉求" not in town.one("r1", "办结 1").text
 
 
 def test_the_reporter_reopens_then_confirms_and_rates_once(town: Driver) -> None:

@@ -668,6 +668,7 @@ REQUESTS: list[tuple[str, str, str | None, tuple[str, ...]]] = [
     ("pm1", "回复 1 明天来修", None, ()),
     ("pm1", "上报 1 要换灯杆", None, ()),
     ("pm1", "办结诉求 1 好了", None, ()),
+    ("pm1", "诉求", None, ()),
     ("pm2", "接单 1", None, ()),
     ("pm2", "办结诉求 1 换好了", None, ()),
     ("pm2", "办结诉求 1 换好了", None, ()),

@@ -39,6 +39,8 @@ from models import (
     Place,
     Poll,
     ProgressNote,
+    Request,
+    RequestStatus,
     Resident,
     Topic,
     TopicSecond,
@@ -634,11 +636,28 @@ def note_progress(session: Session, where: Where, number: int, text: str) -> Not
 
 def solve_topic(session: Session, where: Where, number: int) -> Told:
     """Mark topic `number` solved and tell its proposer and seconders."""
-    topic = _seen(session, where, number)
+    try:
+        topic = _seen(session, where, number)
+    except DomainError as error:
+        # 办结 is the topics' word: one handling request `number` is shown 办结诉求.
+        if error.key == "deliberation.no_such_topic" and _handles(session, where, number):
+            raise DomainError("deliberation.done_usage", number=number) from None
+        raise
     told = solve(session, where.now, where.actor, topic)
     notice = Reply("deliberation.solved_notice", {"number": topic.number, "title": topic.title})
     envelopes = [e for person in told for e in to_person(person, notice, where.language)]
     return Told(topic, len(told), envelopes, _here(where, topic))
+
+
+def _handles(session: Session, where: Where, number: int) -> bool:
+    """Whether the sender handles request `number` of their community, still unfinished."""
+    found = select(Request.id).where(
+        Request.community_id == where.community(session).id,
+        Request.number == number,
+        Request.owner_id == where.resident.id,
+        Request.status.in_((RequestStatus.OPEN, RequestStatus.TAKEN)),
+    )
+    return session.scalar(found) is not None
 
 
 def reject_topic(session: Session, where: Where, number: int, reason: str) -> Told:

@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.messages import Choice, Envelope, Reply
+from bot.services.common import access
 from bot.services.common.outreach import active_chats_of, to_chat
 from bot.services.common.when import moment_data
-from models import Notice, NoticeChat, NoticeStatus
+from models import Notice, NoticeChat, NoticeStatus, Role
 
 SCHEDULED = (Notice.status == NoticeStatus.SCHEDULED, Notice.send_at.is_not(None))
 
@@ -28,8 +29,9 @@ def notice_key(notice: Notice) -> str:
     return f"notice:{notice.id}"
 
 
-def notice_reply(notice: Notice, zone: ZoneInfo, now: datetime) -> Reply:
-    """The notice as residents see it, with a 收到 button when it asks for receipts."""
+def notice_reply(session: Session, notice: Notice, zone: ZoneInfo, now: datetime) -> Reply:
+    """The notice as residents see it, headed by who sends it, with a 收到 button when it
+    asks for receipts."""
     deadline = moment_data(notice.deadline_at, zone, now) if notice.deadline_at else None
     choices = (
         [[Choice("notices.ack_button", f"/ack {notice.number}", translated=True)]]
@@ -39,6 +41,7 @@ def notice_reply(notice: Notice, zone: ZoneInfo, now: datetime) -> Reply:
     data = {
         "number": notice.number,
         "community": notice.community.name,
+        "building": _headed_by(session, notice),
         "text": notice.text,
         "receipts": notice.receipts,
         "deadline": deadline,
@@ -46,6 +49,21 @@ def notice_reply(notice: Notice, zone: ZoneInfo, now: datetime) -> Reply:
     image = Path(notice.image) if notice.image else None
     document = Path(notice.document) if notice.document else None
     return Reply("notices.notice", data, choices, image=image, document=document)
+
+
+def _headed_by(session: Session, notice: Notice) -> str | None:
+    """The buildings a building head sends for (secretaries send for the community)."""
+    sender, community = notice.sender_id, notice.community
+    if sender is None or access.is_secretary_for(session, sender, community):
+        return None
+    buildings = [
+        grant.place.name
+        for grant in access.active_grants(session, sender)
+        if grant.role == Role.BUILDING_HEAD
+        and grant.place is not None
+        and community.contains(grant.place)
+    ]
+    return "、".join(sorted(set(buildings))) or None
 
 
 def broadcast(
@@ -56,7 +74,7 @@ def broadcast(
     notice.status = NoticeStatus.SENT
     notice.sent_at = now
     notice.progress_due_at = now
-    reply = notice_reply(notice, zone, now)
+    reply = notice_reply(session, notice, zone, now)
     envelopes: list[Envelope] = []
     seen: set[tuple[str, str]] = set()
     chats = active_chats_of(session, [reached.circle_id for reached in notice.circles])

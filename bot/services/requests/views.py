@@ -14,7 +14,16 @@ from bot.queries import Query
 from bot.services.common import access
 from bot.services.common.when import moment_data
 from bot.services.community.grid import ancestor_of_kind
-from models import ChainNode, Place, PlaceKind, Request, RequestStatus, RequestStep, Resident
+from models import (
+    ChainNode,
+    Place,
+    PlaceKind,
+    Request,
+    RequestStatus,
+    RequestStep,
+    Resident,
+    StepKind,
+)
 
 SHOWN = 20
 ACTIVE = (RequestStatus.OPEN, RequestStatus.TAKEN, RequestStatus.RESOLVED)
@@ -36,12 +45,14 @@ class Line:
 
 @dataclass(frozen=True)
 class Listing:
-    """My requests, those I handle, those at the layers under me, and the overdue among them."""
+    """My requests, those I handle, those at the layers under me, the overdue among them, and
+    those I passed up that are still unfinished."""
 
     mine: list[Line]
     handling: list[Line]
     below: list[Line]
     overdue: list[Line]
+    passed: list[Line]
 
 
 _LINE = select(
@@ -95,7 +106,7 @@ def line_data(line: Line, zone: ZoneInfo, now: datetime) -> dict[str, object]:
 
 
 def listing(session: Session, viewer: Resident, community: Place) -> Listing:
-    """`诉求`: what the viewer reported, owns, and may see below them in the chain."""
+    """`诉求`: what the viewer reported, owns, may see below them in the chain, and passed up."""
     here = Request.community_id == community.id
     active = Request.status.in_(ACTIVE)
     mine = lines(session, here, Request.reporter_id == viewer.id)
@@ -107,7 +118,12 @@ def listing(session: Session, viewer: Resident, community: Place) -> Listing:
         below = lines(session, here, active, Request.node_id.in_(nodes)) if nodes else []
     below = [line for line in below if line not in handling]
     overdue = [line for line in handling + below if line.overdue]
-    return Listing(mine, handling, below, overdue)
+    escalated = select(RequestStep.request_id).where(
+        RequestStep.kind == StepKind.ESCALATED, RequestStep.actor_id == viewer.id
+    )
+    passed = lines(session, here, active, Request.id.in_(escalated))
+    passed = [line for line in passed if line not in mine + handling + below]
+    return Listing(mine, handling, below, overdue, passed)
 
 
 _MINE = select(ChainNode.id).where(
