@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, Integer, Select, bindparam, event, or_, select, true
 from sqlalchemy.orm import Session
@@ -37,8 +37,18 @@ from models import (
     Topic,
 )
 
-if TYPE_CHECKING:
-    from bot.services.community.people import Member
+
+class Someone(Protocol):
+    """Who `standing` asks about: a Resident, or the sender read as a row."""
+
+    @property
+    def id(self) -> int:
+        """The resident's id."""
+
+    @property
+    def household_id(self) -> int | None:
+        """Their registered household, if any."""
+
 
 # Who vouches for a household they do not live in: the people who know the building.
 HOUSEHOLD_CHECKERS = (Role.BUILDING_HEAD, Role.UNIT_HEAD, Role.GRID_WORKER)
@@ -268,7 +278,7 @@ _STANDING = Query(
 )
 
 
-def standing(session: Session, member: Member) -> Standing:
+def standing(session: Session, member: Someone) -> Standing:
     """Where someone stands before registering, read in one statement; a registered
     resident stands nowhere and needs none."""
     if member.household_id is not None:
