@@ -588,6 +588,11 @@ def receipt_areas(
     secretaries, their own buildings for building heads, nowhere for anyone else."""
     if resident_id == sender_id or is_secretary_for(session, resident_id, community):
         return [community]
+    return headed_buildings(session, resident_id, community)
+
+
+def headed_buildings(session: Session, resident_id: int, community: Place) -> list[Place]:
+    """The buildings of `community` the resident is building head of."""
     return [
         grant.place
         for grant in active_grants(session, resident_id)

@@ -15,7 +15,7 @@ from bot.services.common import access
 from bot.services.common.keywords import simplified
 from bot.services.common.outreach import active_chats, circles_within
 from bot.services.community.grid import ancestor_of_kind, ancestors, find_places, inside
-from models import Circle, CircleKind, Place, PlaceKind, Resident, Role
+from models import Circle, CircleKind, Place, PlaceKind, Resident
 
 ALL_WORDS = frozenset({"全部", "全社区", "全社區", "all"})
 # This group's own circle, as a building head says it in the building's group.
@@ -107,13 +107,7 @@ def this_building(
         found = ancestor_of_kind(session, here.place, PlaceKind.BUILDING)
         if found is not None:
             return found
-    led = [
-        grant.place
-        for grant in access.active_grants(session, resident.id)
-        if grant.role == Role.BUILDING_HEAD
-        and grant.place is not None
-        and community.contains(grant.place)
-    ]
+    led = access.headed_buildings(session, resident.id, community)
     return led[0] if len(led) == 1 else None
 
 

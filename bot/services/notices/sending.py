@@ -19,7 +19,7 @@ from bot.messages import Choice, Envelope, Reply
 from bot.services.common import access
 from bot.services.common.outreach import active_chats_of, to_chat
 from bot.services.common.when import moment_data
-from models import Notice, NoticeChat, NoticeStatus, Role
+from models import Notice, NoticeChat, NoticeStatus
 
 SCHEDULED = (Notice.status == NoticeStatus.SCHEDULED, Notice.send_at.is_not(None))
 
@@ -56,14 +56,8 @@ def _headed_by(session: Session, notice: Notice) -> str | None:
     sender, community = notice.sender_id, notice.community
     if sender is None or access.is_secretary_for(session, sender, community):
         return None
-    buildings = [
-        grant.place.name
-        for grant in access.active_grants(session, sender)
-        if grant.role == Role.BUILDING_HEAD
-        and grant.place is not None
-        and community.contains(grant.place)
-    ]
-    return "、".join(sorted(set(buildings))) or None
+    buildings = {place.name for place in access.headed_buildings(session, sender, community)}
+    return "、".join(sorted(buildings)) or None
 
 
 def broadcast(
