@@ -115,7 +115,7 @@ class DutyReminders:
             elif row.kind == ReminderKind.MORNING_ROSTER:
                 assert row.circle is not None and row.day is not None
                 place = community_of(session, row.circle.place)
-                quiet = self._night(session, place.id, nights)
+                quiet = _night(session, self.quiet, place.id, nights)
                 if quiet.holds(now):
                     # Posted in the group when its quiet hours end, not before.
                     row.due_at = quiet.over(now)
@@ -158,7 +158,7 @@ class DutyReminders:
         shift = alert.shift
         if shift is None:
             return False
-        quiet = self._night(session, shift.community_id, nights)
+        quiet = _night(session, self.quiet, shift.community_id, nights)
         return quiet.holds(now) and shift.starts_at <= quiet.over(now)
 
     def _put_off(
@@ -169,19 +169,13 @@ class DutyReminders:
         shift = alert.shift
         if shift is None:
             return False
-        quiet = self._night(session, shift.community_id, nights)
-        digest = next_digest(now, self.rules, self.zone)
-        if not quiet.holds(now):
+        if not _night(session, self.quiet, shift.community_id, nights).holds(now):
             return False
+        digest = next_digest(now, self.rules, self.zone)
         if digest is None or digest >= shift.starts_at:
             return False
         fold_into_digest(session, now, alert, digest)
         return True
-
-    def _night(self, session: Session, community: int, nights: dict[int, QuietHours]) -> QuietHours:
-        if community not in nights:
-            nights[community] = quiet_hours(session, community, self.quiet)
-        return nights[community]
 
     def _urgent(
         self,
@@ -193,7 +187,7 @@ class DutyReminders:
     ) -> list[Envelope]:
         """A volunteer's reminders, marked to go even in quiet hours when their duty starts
         before they end (the volunteer is up for it)."""
-        quiet = self._night(session, shifts[0].community_id, nights)
+        quiet = _night(session, self.quiet, shifts[0].community_id, nights)
         if min(shift.starts_at for shift in shifts) <= quiet.over(now):
             for envelope in envelopes:
                 envelope.urgent = True
@@ -344,12 +338,20 @@ class RosterReposts:
             if post.platform not in self.reposting:
                 continue
             community = community_of(session, session.get_one(Circle, post.circle_id).place).id
-            if community not in nights:
-                nights[community] = quiet_hours(session, community, self.quiet)
-            if nights[community].holds(now):
+            quiet = _night(session, self.quiet, community, nights)
+            if quiet.holds(now):
                 # A fresh copy in the group waits for the end of its quiet hours.
-                post.repost_at = nights[community].over(now)
+                post.repost_at = quiet.over(now)
             else:
                 post.posted_at = now
                 envelopes += repost(session, post, self.zone, self.language)
         return envelopes
+
+
+def _night(
+    session: Session, default: QuietHours, community: int, nights: dict[int, QuietHours]
+) -> QuietHours:
+    """A community's quiet hours, read once a tick for all its reminders (kept in `nights`)."""
+    if community not in nights:
+        nights[community] = quiet_hours(session, community, default)
+    return nights[community]
