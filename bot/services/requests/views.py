@@ -121,8 +121,12 @@ def listing(session: Session, viewer: Resident, community: Place) -> Listing:
     escalated = select(RequestStep.request_id).where(
         RequestStep.kind == StepKind.ESCALATED, RequestStep.actor_id == viewer.id
     )
-    passed = lines(session, here, active, Request.id.in_(escalated))
-    passed = [line for line in passed if line not in mine + handling + below]
+    shown = mine + handling + below
+    passed = [
+        line
+        for line in lines(session, here, active, Request.id.in_(escalated))
+        if line not in shown
+    ]
     return Listing(mine, handling, below, overdue, passed)
 
 
