@@ -66,7 +66,7 @@ def show(ctx: Context, args: str) -> Reply:
             "registered": view.registered,
             "waiting": view.waiting,
             "here": view.here,
-            "earns": list(points.earning(ctx.session, community)),
+            "earns": list(view.earns),
         },
         audience=Audience.PRIVATE,
     )

@@ -12,7 +12,6 @@ from bot.services.points.ledger import entries_sum, programmes
 from bot.services.points.rules import (
     PointsSettings,
     RulesView,
-    earning,
     english_phrases,
     programme_code,
     rules_of,
@@ -47,7 +46,6 @@ __all__ = [
     "award_named",
     "correct_hours",
     "earn_for_hours",
-    "earning",
     "english_phrases",
     "entries_sum",
     "export_for",

@@ -8,7 +8,7 @@ costs one row however long the ledger grows, and two postings cannot overspend.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.errors import DomainError, PrivateRefusal
 from models import (
+    Expiry,
     Place,
     PointsAccount,
     PointsCategory,
@@ -32,6 +33,8 @@ DEFAULT_PROGRAMMES = ((PARTY, "党员积分"), (RESIDENT, "居民积分"))
 # Points earned automatically, which the daily cap limits.
 AUTOMATIC = (PointsSource.HOURS, PointsSource.RECYCLING)
 CAP_WINDOW = timedelta(days=1)
+# Points that lapse within this long are flagged where balances are shown.
+EXPIRY_NOTICE = timedelta(days=30)
 
 
 def programmes(session: Session, now: datetime, community: Place) -> list[PointsProgramme]:
@@ -186,3 +189,17 @@ def entries_sum(session: Session, account_id: int) -> int:
         )
     )
     return int(total or 0)
+
+
+def next_expiry(expiry: Expiry, expiry_day: str | None, today: date) -> date | None:
+    """The next day a programme's points are cleared, after `today`; None when they never are."""
+    if expiry == Expiry.YEARLY and expiry_day:
+        month, day = (int(part) for part in expiry_day.split("-"))
+        this_year = date(today.year, month, day)
+        return this_year if this_year > today else date(today.year + 1, month, day)
+    if expiry == Expiry.QUARTERLY:
+        # Points roll over at each quarter's end: cleared on its last day.
+        quarter_end_month = (today.month - 1) // 3 * 3 + 3
+        first_after = date(today.year + quarter_end_month // 12, quarter_end_month % 12 + 1, 1)
+        return first_after - timedelta(days=1)
+    return None

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.config import Settings
 from bot.messages import Envelope, Reply
 from bot.services.common.outreach import to_person
-from bot.services.points.views import EXPIRY_NOTICE, next_expiry
+from bot.services.points.ledger import EXPIRY_NOTICE, next_expiry
 from models import (
     Expiry,
     PointsAccount,

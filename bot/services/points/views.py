@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,11 +17,12 @@ from bot.queries import Query
 from bot.services.common import access
 from bot.services.community.people import Member, Named, people_named
 from bot.services.points import ledger
-from models import Circle, Expiry, Place, PointsAccount, PointsEntry, PointsProgramme, Resident
+from bot.services.points.ledger import EXPIRY_NOTICE, next_expiry
+from bot.services.points.rules import earning
+from models import Circle, Place, PointsAccount, PointsEntry, PointsProgramme, Resident
 
 RECENT = 10
 MYDATA_LIMIT = 500
-EXPIRY_NOTICE = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,8 @@ class EntryLine:
 @dataclass(frozen=True)
 class PointsView:
     """A member's points: balances, the latest entries, what expires within a month, whether
-    they have registered a household, and the number of their request to join one, waiting."""
+    they have registered a household, the number of their request to join one, waiting, and
+    what earns points in the community without anyone awarding them."""
 
     name: str
     own: bool
@@ -61,20 +63,7 @@ class PointsView:
     waiting: int | None
     # Whether they may register in the private chat itself.
     here: bool
-
-
-def next_expiry(expiry: Expiry, expiry_day: str | None, today: date) -> date | None:
-    """The next day a programme's points are cleared, after `today`; None when they never are."""
-    if expiry == Expiry.YEARLY and expiry_day:
-        month, day = (int(part) for part in expiry_day.split("-"))
-        this_year = date(today.year, month, day)
-        return this_year if this_year > today else date(today.year + 1, month, day)
-    if expiry == Expiry.QUARTERLY:
-        # Points roll over at each quarter's end: cleared on its last day.
-        quarter_end_month = (today.month - 1) // 3 * 3 + 3
-        first_after = date(today.year + quarter_end_month // 12, quarter_end_month % 12 + 1, 1)
-        return first_after - timedelta(days=1)
-    return None
+    earns: tuple[str, ...]
 
 
 _ACCOUNT_ROWS = select(
@@ -189,6 +178,7 @@ def points_of(
         member.household_id is not None,
         stands.number,
         stands.registers_here,
+        earning(session, community),
     )
 
 
