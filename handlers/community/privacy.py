@@ -60,7 +60,7 @@ def forget_me(ctx: Context, args: str) -> list[Reply | Envelope]:
     if word not in CONFIRM_WORDS:
         raise DomainError("core.extra_arguments", extra=args.strip()[:40])
     answer = _goodbye(ctx)
-    released = privacy.erase(ctx.session, duty(ctx), ctx.resident)
+    released = privacy.erase(ctx.session, duty(ctx), ctx.settings, ctx.resident)
     ctx.identity = None
     return [answer, *released.notices]
 

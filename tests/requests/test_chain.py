@@ -211,3 +211,31 @@ def _community(session: Session) -> Place:
 
 def _user(user: str) -> UserRef:
     return UserRef(PLATFORM, user)
+
+
+def test_a_member_who_erases_themselves_hands_their_requests_up_as_unlinking_does(
+    town: Driver,
+) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("r1", "报修 楼道灯也不亮")
+    town.say("li", "接单 2")
+    answers = town.say("li", "注销 确认")
+    told = to(answers, "wang")
+    assert "原来负责的党员不再联系这里，转给您" in told and "3号楼门口路灯坏了" in told
+    assert "已转给党员中心户王中心户处理" in to(answers, "r1")
+    assert _request(town.app, 1) == (RequestStatus.OPEN, Layer.CENTRAL, "王中心户")
+    assert _request(town.app, 2) == (RequestStatus.OPEN, Layer.CENTRAL, "王中心户")
+    # The report stays seen from above, where it was first routed.
+    assert "3号楼门口路灯坏了" in town.one("zhang", "诉求 1").text
+
+
+def test_a_central_household_who_erases_themselves_leaves_their_members_under_the_branch(
+    town: Driver,
+) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "上报 1 要换灯杆")
+    answers = town.say("wang", "注销 确认")
+    assert "原来负责的党员不再联系这里" in to(answers, "zhang")
+    assert _request(town.app, 1) == (RequestStatus.OPEN, Layer.BRANCH, "张书记")
+    listed = town.one("sec", "联系列表").text
+    assert f"{INDENT * 2}联系党员 李党员" in listed and "王中心户" not in listed

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from bot.config import Settings
 from bot.services import points, requests
 from bot.services.community import circles, people, roles
 from bot.services.community.grid import full_name
@@ -132,12 +133,13 @@ def _numbered(session: Session, query: Select[int, str]) -> list[tuple[int, str]
     return [(number, text) for number, text in session.execute(query)]
 
 
-def erase(session: Session, duty: Duty, resident: Resident) -> Released:
-    """Erase a resident after giving up their duty places (the waitlists move up) and
-    anonymising their points entries and requests."""
+def erase(session: Session, duty: Duty, settings: Settings, resident: Resident) -> Released:
+    """Erase a resident after giving up their duty places (the waitlists move up), handing
+    on the requests they handle, and anonymising their points entries and requests."""
     released = release_all(session, duty, resident)
     points.forget_member(session, resident)
     requests.forget_mediations(session, duty.now, resident)
     requests.forget_reporter(session, duty.now, resident)
+    handed = requests.forget_handler(session, duty.now, settings, resident, duty.language)
     people.forget(session, duty.now, resident)
-    return released
+    return Released(released.withdrawn, released.notices + handed)

@@ -5,7 +5,15 @@ from bot.services.requests.desk import Acted, shown
 from bot.services.requests.digest import OverdueDigest
 from bot.services.requests.figures import Figures, Tally, figures
 from bot.services.requests.handling import escalate, reply, resolve, send_back, take
-from bot.services.requests.links import ChainRow, ChainView, Moved, Unlinked, chain_view, unlink
+from bot.services.requests.links import (
+    ChainRow,
+    ChainView,
+    Moved,
+    Unlinked,
+    chain_view,
+    forget_handler,
+    unlink,
+)
 from bot.services.requests.mediation import (
     Mediated,
     agree,
@@ -51,6 +59,7 @@ __all__ = [
     "end",
     "escalate",
     "figures",
+    "forget_handler",
     "forget_mediations",
     "forget_reporter",
     "line_data",

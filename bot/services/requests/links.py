@@ -3,6 +3,8 @@
 Removing a link never leaves a request ownerless: what the person was handling goes one
 layer up (or to the secretary), and the new owner and the reporter are told. A central
 household or a branch with people under it is not removed: the keeper moves them first.
+Someone erasing themselves leaves no request ownerless either, and those under them move
+up to whoever was over them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from bot.config import Settings
 from bot.errors import DomainError
 from bot.messages import Envelope
 from bot.services.common import audit
+from bot.services.common.outreach import secretaries
 from bot.services.community.grid import full_name
 from bot.services.community.people import Named, people_named
 from bot.services.requests import chain
@@ -152,7 +155,7 @@ def unlink(
     if not named.rest:
         _refuse_if_over_others(session, person, nodes)
         mine = _active(session, nodes, person)
-        moved, envelopes = _move(session, now, settings, actor, community, mine, language)
+        moved, envelopes = _move(session, now, settings, actor, person, mine, language)
         _remove(session, nodes)
         audit.record(session, now, "request.unlink", actor_id=actor.id, target_id=person.id)
         return Unlinked(person.display_name, (), moved, envelopes)
@@ -192,7 +195,7 @@ def _unlink_place(
         and place.contains(r.place)
         and not any(k.contains(r.place) for k in kept)
     ]
-    moved, envelopes = _move(session, now, settings, actor, community, mine, language)
+    moved, envelopes = _move(session, now, settings, actor, person, mine, language)
     session.delete(gone)
     if not kept:
         _remove(session, [member])
@@ -244,17 +247,17 @@ def _move(
     session: Session,
     now: datetime,
     settings: Settings,
-    actor: Resident,
-    community: Place,
+    actor: Resident | None,
+    person: Resident,
     requests: list[Request],
     language: str,
 ) -> tuple[tuple[Moved, ...], list[Envelope]]:
-    """Each request one layer up (or to the secretary), to be taken again; both told."""
+    """Each of `person`'s requests one layer up past them (or to the secretary), to be taken
+    again; both told."""
     moved: list[Moved] = []
     envelopes: list[Envelope] = []
     for request in requests:
-        owner = chain.Owner(request.layer, request.node, request.owner)
-        higher = chain.above(session, community, owner) or chain.top(session, community)
+        higher = _higher(session, request, person)
         mediation = in_progress(session, request)
         if mediation is None:
             assign(session, now, settings, request, higher)
@@ -271,6 +274,39 @@ def _move(
         notice = escalated_notice(request.number, layer, name, False)
         envelopes += to_reporter(request, notice, language)
     return tuple(moved), envelopes
+
+
+def _higher(session: Session, request: Request, person: Resident) -> chain.Owner:
+    """Who takes over a request from `person`: the next layer up held by someone else, else
+    another secretary of the community."""
+    community = request.community
+    owner = chain.Owner(request.layer, request.node, person)
+    higher = chain.above_others(session, community, owner, person)
+    if higher is not None:
+        return higher
+    others = [s for s in secretaries(session, community) if s.id != person.id]
+    return chain.Owner(Layer.COMMUNITY, None, others[0] if others else None)
+
+
+def forget_handler(
+    session: Session, now: datetime, settings: Settings, person: Resident, language: str
+) -> list[Envelope]:
+    """Before someone is erased: the requests they handle go up as when their link is
+    removed, and whoever was under them in the chain moves up to whoever was over them."""
+    mine = list(
+        session.scalars(
+            select(Request)
+            .where(Request.owner_id == person.id, Request.status.in_(ACTIVE))
+            .order_by(Request.id)
+        )
+    )
+    _, envelopes = _move(session, now, settings, None, person, mine, language)
+    nodes = list(session.scalars(select(ChainNode).where(ChainNode.resident_id == person.id)))
+    for node in nodes:
+        for under in session.scalars(select(ChainNode).where(ChainNode.parent_id == node.id)):
+            under.parent_id = node.parent_id
+    _remove(session, nodes)
+    return envelopes
 
 
 def _remove(session: Session, nodes: list[ChainNode]) -> None:
