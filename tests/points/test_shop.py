@@ -455,3 +455,17 @@ def test_one_members_points_cannot_be_held_twice_by_racing_redemptions(app: App)
     assert _race(app, ["r2", "r2"], [1, 2]) == ["asked", "short"]
     accounts, items = held(app)
     assert accounts[0] == (10, 6) and sorted(items) == [(5, 0), (5, 1)]
+
+
+def test_forgetting_a_member_takes_back_their_waiting_redemptions(app: App) -> None:
+    driver = build(app)
+    _shop(driver, "大米 6分 1件")
+    driver.say("r2", "兑换 1", "g1")
+    driver.say("r2", "注销 确认")
+    assert held(app) == ([(10, 0), (6, 0)], [(1, 0)])
+    assert "没有等待发放的兑换" in driver.one("sec", "兑换单", "g1").text
+    assert "还有 1 件" in driver.one("r4", "兑换目录", "g1").text
+    with session_of(app) as session:
+        row = session.scalars(select(PointsRedemption)).one()
+        assert (row.status, row.resident_id) == (RedemptionStatus.CANCELLED, None)
+    consistent(app)

@@ -137,7 +137,7 @@ def erase(session: Session, duty: Duty, settings: Settings, resident: Resident) 
     """Erase a resident after giving up their duty places (the waitlists move up), handing
     on the requests they handle, and anonymising their points entries and requests."""
     released = release_all(session, duty, resident)
-    points.forget_member(session, resident)
+    points.forget_member(session, duty.now, resident)
     requests.forget_mediations(session, duty.now, resident)
     requests.forget_reporter(session, duty.now, resident)
     handed = requests.forget_handler(session, duty.now, settings, resident, duty.language)

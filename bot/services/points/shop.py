@@ -559,6 +559,21 @@ def cancel(
     return Decided(_redemption_line(row), row.resident, row.account.balance, "")
 
 
+def withdraw_waiting(session: Session, now: datetime, member: Resident) -> None:
+    """Before a member is erased: their redemptions still waiting are cancelled, and what they
+    held is free again (nobody is left to hand the piece to)."""
+    waiting = session.scalars(
+        select(PointsRedemption).where(
+            PointsRedemption.resident_id == member.id,
+            PointsRedemption.status == RedemptionStatus.PENDING,
+        )
+    ).all()
+    for row in waiting:
+        row.status, row.decided_at = RedemptionStatus.CANCELLED, now
+        _release(session, row)
+    session.flush()
+
+
 def _release(session: Session, row: PointsRedemption) -> None:
     """Free the points and the piece a redemption held."""
     session.execute(

@@ -16,7 +16,7 @@ from bot.errors import DomainError
 from bot.queries import Query
 from bot.services.common import access
 from bot.services.community.people import Member, Named, people_named
-from bot.services.points import ledger
+from bot.services.points import ledger, shop
 from bot.services.points.ledger import EXPIRY_NOTICE, next_expiry
 from bot.services.points.rules import earning
 from models import Circle, Place, PointsAccount, PointsEntry, PointsProgramme, Resident
@@ -194,9 +194,11 @@ def my_entries(session: Session, member: Resident) -> list[EntryLine]:
     return _lines(session, owned, MYDATA_LIMIT)
 
 
-def forget_member(session: Session, member: Resident) -> None:
-    """Before a member is erased: their entries keep their amounts (every balance stays) but
-    lose the words that could name them; the account itself loses its owner with the row."""
+def forget_member(session: Session, now: datetime, member: Resident) -> None:
+    """Before a member is erased: their waiting redemptions are cancelled, and their entries
+    keep their amounts (every balance stays) but lose the words that could name them; the
+    account itself loses its owner with the row."""
+    shop.withdraw_waiting(session, now, member)
     owned = select(PointsAccount.id).where(PointsAccount.resident_id == member.id)
     session.execute(
         update(PointsEntry)
