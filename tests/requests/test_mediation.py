@@ -187,6 +187,15 @@ def test_mydata_lists_mediations_and_forget_takes_a_party_out(dispute: Driver) -
     assert "1 号（调解员，已结束）" in dispute.one("li", "/mydata").text
 
 
+def test_forget_drops_the_outcome_of_a_mediation_i_took_part_in(dispute: Driver) -> None:
+    dispute.say("li", "调解 1 @r2", mentions=("r2",))
+    dispute.say("li", "调解 1 结果 r2家晚上十点后不装修")
+    dispute.say("r2", "/forget 确认")
+    with session_of(dispute.app) as session:
+        mediation = session.scalars(select(Mediation)).one()
+        assert (mediation.other_id, mediation.outcome) == (None, "")
+
+
 def test_relaying_names_parties_only_to_the_mediator(dispute: Driver) -> None:
     app = dispute.app
     now = app.clock.now()

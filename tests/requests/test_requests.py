@@ -693,6 +693,20 @@ def test_mydata_lists_my_requests_and_forget_anonymises_them(town: Driver) -> No
     assert "还没有诉求" in town.one("li", "诉求").text
 
 
+def test_forget_drops_the_words_others_wrote_on_my_requests_too(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    town.say("li", "回复 1 r1您好，明天上午到301门口看看")
+    town.say("li", "上报 1 r1家门口的灯要换灯杆")
+    town.say("wang", "办结诉求 1 已给301门口换了灯杆")
+    town.say("r1", "注销 确认")
+    with session_of(town.app) as session:
+        request = session.scalars(select(Request)).one()
+        assert (request.text, request.resolution) == ("", "")
+        assert set(session.scalars(select(RequestStep.text))) == {""}
+    assert "301" not in town.one("wang", "诉求 1").text
+
+
 def test_a_branch_secretary_sees_the_points_of_a_member_under_the_branch(town: Driver) -> None:
     town.say("sec", "加分 @李党员 5 巡逻", mentions=("li",))
     seen = town.one("zhang", "积分 @李党员", mentions=("li",)).text

@@ -188,7 +188,8 @@ def mediations_of(session: Session, resident: Resident) -> list[tuple[int, str, 
 
 
 def forget_mediations(session: Session, now: datetime, resident: Resident) -> None:
-    """Before a resident is erased: open mediations they are in end, and they leave all."""
+    """Before a resident is erased: open mediations they are in end, and they leave all; the
+    outcome, which may name the parties, goes with them."""
     rows = session.scalars(
         select(Mediation)
         .join(Request, Request.id == Mediation.request_id)
@@ -197,6 +198,7 @@ def forget_mediations(session: Session, now: datetime, resident: Resident) -> No
     for mediation in rows:
         if mediation.status == MediationStatus.OPEN:
             mediation.status, mediation.closed_at = MediationStatus.ENDED, now
+        mediation.outcome = ""
         if mediation.other_id == resident.id:
             mediation.other_id = None
         if mediation.mediator_id == resident.id:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, bindparam, select, update
+from sqlalchemy import ColumnElement, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import rows
@@ -169,8 +169,10 @@ def reported_by(session: Session, resident: Resident) -> list[tuple[int, str, st
 
 
 def forget_reporter(session: Session, now: datetime, resident: Resident) -> None:
-    """Before a resident is erased: their requests lose their words and their household
-    (the building stays, for the figures); the unfinished ones are withdrawn."""
+    """Before a resident is erased: their requests lose their words, and the words written
+    on them (replies, reasons, how it was solved), and their household (the building stays,
+    for the figures); the unfinished ones are withdrawn. Their words on others' go too."""
+    theirs: list[int] = []
     for request in session.scalars(select(Request).where(Request.reporter_id == resident.id)):
         place = request.place
         if place is not None and place.kind == PlaceKind.HOUSEHOLD:
@@ -178,11 +180,18 @@ def forget_reporter(session: Session, now: datetime, resident: Resident) -> None
             request.place_id = building.id if building else None
         if request.status in ACTIVE:
             request.status, request.closed_at, request.due_at = RequestStatus.WITHDRAWN, now, None
-        request.text, request.reporter_id = "", None
+        request.text, request.resolution, request.reporter_id = "", "", None
         request.image = request.document = None
+        theirs.append(request.id)
+    session.execute(
+        update(RequestStep)
+        .where(or_(RequestStep.actor_id == resident.id, RequestStep.request_id.in_(theirs)))
+        .values(text="")
+        .execution_options(synchronize_session=False)
+    )
     session.execute(
         update(RequestStep)
         .where(RequestStep.actor_id == resident.id)
-        .values(actor_id=None, text="")
+        .values(actor_id=None)
         .execution_options(synchronize_session=False)
     )
