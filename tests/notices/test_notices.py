@@ -81,7 +81,21 @@ def test_parse_reads_scope_text_and_settings() -> None:
         parse_notice("全部 | 停水 | 回执").deadline,
         parse_notice("全部 | 停水 | 回执").receipts,
     ) == (None, True)
-    for bad, key in (("全部 |", "notices.empty"), ("全部 | x | 乱写", "notices.bad_setting")):
+    # Without a bar, the scope is the first word, or the two of this building, then a space
+    # or a colon.
+    for typed in ("全部：明天停水", "全部: 明天停水", "全部 明天停水"):
+        assert (parse_notice(typed).scope, parse_notice(typed).text) == (("全部",), "明天停水")
+    colon = parse_notice("1号院、2号院：明天停水 | 回执")
+    assert (colon.scope, colon.text, colon.receipts) == (("1号院", "2号院"), "明天停水", True)
+    english = parse_notice("This  Building water off tomorrow | receipts")
+    assert (english.scope, english.text, english.receipts) == (
+        ("This Building",),
+        "water off tomorrow",
+        True,
+    )
+    assert parse_notice("this buildings closed").scope == ("this",)
+    bad_ones = (("全部 |", "notices.empty"), ("全部 | x | 乱写", "notices.bad_setting"))
+    for bad, key in (*bad_ones, ("|", "notices.usage"), (" ｜ ", "notices.usage")):
         with pytest.raises(DomainError) as refused:
             parse_notice(bad)
         assert refused.value.key == key
