@@ -326,6 +326,9 @@ class Dispatcher:
                 ctx.session, incoming.chat.platform, incoming.chat.chat_id, user_id, text
             )
         route = self.router.route(text, incoming.bot_username)
+        if route is not None and route.glued and not route.command.visible(ctx):
+            # A keyword run into a word of its own (通知本楼) is chat from those it is not for.
+            route = None
         if has_control_characters(text):
             # Plain chat in a group is left alone, garbled or not.
             if route is None and ctx.is_group:

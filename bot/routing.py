@@ -81,7 +81,9 @@ class Command:
     dialog reads it first, as chat. `sentence` matches a whole message that asks for it in
     words of its own (我投同意): its first group is what the command reads. A guided
     dialog's step says `answer`: where there are no buttons its choices are typed as the
-    answer alone (本楼), which the open dialog reads.
+    answer alone (本楼), which the open dialog reads. `glued_words` are words its keyword may
+    run straight into, in a group too, as into a number (通知本楼 明天停水, 通知全部): only from
+    those the command is `visible` to; from anyone else it is chat (see Route).
     """
 
     name: str
@@ -99,6 +101,7 @@ class Command:
     everyday: Callable[[str], bool] | None = None
     sentence: re.Pattern[str] | None = None
     answer: bool = False
+    glued_words: frozenset[str] = frozenset()
 
     @property
     def help_key(self) -> str:
@@ -109,11 +112,13 @@ class Command:
 @dataclass(frozen=True)
 class Route:
     """A matched command and the text after it, as typed; `prefixed` when words such as
-    我要 or 请 came before its keyword."""
+    我要 or 请 came before its keyword; `glued` when its keyword ran into one of its
+    `glued_words`."""
 
     command: Command
     args: str
     prefixed: bool = False
+    glued: bool = False
 
 
 class Router:
@@ -148,7 +153,8 @@ class Router:
             return _route(found, len(cleaned) - len(rest), text)
         matched = self._keyword(cleaned, 0)
         if matched is not None:
-            return _route(*matched, text)
+            command, end, glued = matched
+            return _route(command, end, text, glued=glued)
         # After 我要 or 请 only a keyword makes a command: 我要去买菜 stays chat.
         asked = _ASKING.match(cleaned)
         if asked is not None:
@@ -160,7 +166,8 @@ class Router:
             matched = self._keyword(cleaned, looking.end(), reading=True)
         if matched is None:
             return self._sentence(cleaned)
-        return _route(*matched, text, prefixed=True)
+        command, end, glued = matched
+        return _route(command, end, text, prefixed=True, glued=glued)
 
     def _sentence(self, cleaned: str) -> Route | None:
         """The command a whole sentence asks for, with the words it names (see Command)."""
@@ -204,19 +211,21 @@ class Router:
 
     def _keyword(
         self, cleaned: str, start: int, reading: bool = False, doing: bool = False
-    ) -> tuple[Command, int] | None:
-        """The command whose keyword `cleaned` has at `start`, and where the keyword ends;
-        `reading` takes only commands that read, `doing` only those that do something."""
+    ) -> tuple[Command, int, bool] | None:
+        """The command whose keyword `cleaned` has at `start`, where the keyword ends, and
+        whether it runs into one of the command's `glued_words`; `reading` takes only commands
+        that read, `doing` only those that do something."""
         for keyword, command in self._keywords:
             if doing and command.reads:
                 continue
             if cleaned.startswith(keyword, start) and (command.reads or not reading):
                 end = start + len(keyword)
                 rest = cleaned[end:]
-                if not rest or rest[0] in _AFTER_KEYWORD or starts_with_number(rest):
+                glued = _runs_into(rest, command.glued_words)
+                if _apart_from(rest) or starts_with_number(rest) or glued:
                     words = rest.lstrip(_SEPARATORS).translate(_NO_QUOTES)
                     if command.everyday is None or command.everyday(words):
-                        return command, end
+                        return command, end, glued
         return None
 
     def typed_form(self, command_line: str, language: str) -> str:
@@ -235,15 +244,31 @@ class Router:
         return f"{keyword} {args}".strip()
 
 
-def _route(command: Command, folded_length: int, text: str, prefixed: bool = False) -> Route:
+def _apart_from(rest: str) -> bool:
+    """Whether `rest`, what follows a keyword, stands apart from it: nothing, or a space, a
+    separator or a quote first."""
+    return not rest or rest[0] in _AFTER_KEYWORD
+
+
+def _runs_into(rest: str, words: frozenset[str]) -> bool:
+    """Whether `rest` opens with one of `words` (English in any case), standing apart from
+    what follows: 本楼 明天停水, not 本楼的人."""
+    return any(
+        rest[: len(word)].lower() == word and _apart_from(rest[len(word) :]) for word in words
+    )
+
+
+def _route(
+    command: Command, folded_length: int, text: str, prefixed: bool = False, glued: bool = False
+) -> Route:
     """`command` with what follows the first `folded_length` folded characters of `text`:
     sentence punctuation, thanks and quotes are dropped, but for free text."""
     typed = _typed_after(text, folded_length)
     bare = _bare(typed)
     if command.free_text and bare:
         kept = typed if not command.record or bare == without_ending(typed) else bare
-        return Route(command, kept, prefixed)
-    return Route(command, bare.translate(_NO_QUOTES).strip(), prefixed)
+        return Route(command, kept, prefixed, glued)
+    return Route(command, bare.translate(_NO_QUOTES).strip(), prefixed, glued)
 
 
 def unquoted(text: str) -> str:

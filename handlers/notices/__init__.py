@@ -11,6 +11,7 @@ from bot.routing import Command
 from bot.scheduler import DueWork, WorkFactory
 from bot.services.common.access import sends_notices
 from bot.services.notices import NoticeDeadlines, NoticeProgress, SendNotices, SendRecurring
+from bot.services.notices.reach import NAMED_SCOPES
 from handlers import access
 from handlers.notices import commands, dialog
 
@@ -26,7 +27,14 @@ def _sender(ctx: Context) -> bool:
 
 COMMANDS: list[Command] = [
     Command(
-        "notice", ("通知", "通知"), dialog.notice, _sender, "notices", access.BOTH, free_text=True
+        "notice",
+        ("通知", "通知"),
+        dialog.notice,
+        _sender,
+        "notices",
+        access.BOTH,
+        free_text=True,
+        glued_words=NAMED_SCOPES,
     ),
     Command(
         "noticestep",

@@ -42,16 +42,16 @@ def notice(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
     it asks for its text, `通知：明天停水` is that text: see own_text)."""
     if args.strip():
         return commands.compose(ctx, args)
-    community = community_here(ctx)
-    dialog = notices.begin(ctx.session, ctx.now, ctx.resident, community, ctx.incoming)
-    offer = notices.offer(ctx.session, ctx.resident, community, ctx.circle)
+    begun = notices.begin(
+        ctx.session, ctx.now, ctx.resident, community_here(ctx), ctx.incoming, ctx.circle
+    )
     buttons = [("notices.here_button", "本群")] if ctx.is_group else []
-    if offer.building:
+    if begun.building:
         buttons.append(("notices.building_button", "本楼"))
-    if offer.everyone:
+    if begun.everyone:
         buttons.append(("notices.all_button", "全部"))
-    data = {"in_group": ctx.is_group, "in_building": offer.building, "everyone": offer.everyone}
-    return [_ask(dialog, ctx, "notices.ask_scope", buttons, **data)]
+    data = {"in_group": ctx.is_group, "in_building": begun.building, "everyone": begun.everyone}
+    return [_ask(begun.dialog, ctx, "notices.ask_scope", buttons, **data)]
 
 
 def receipts(ctx: Context, args: str) -> list[Reply | Envelope]:

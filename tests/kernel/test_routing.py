@@ -380,6 +380,42 @@ def test_thanks_run_into_a_keyword_stay_chat(text: str) -> None:
     assert ROUTER.route(text, "LinliBot") is None
 
 
+@pytest.mark.parametrize(
+    ("text", "args"),
+    [
+        ("通知本楼 明天上午停水", "本楼 明天上午停水"),
+        ("通知本樓 明天上午停水", "本樓 明天上午停水"),
+        ("通知全部 明天停水", "全部 明天停水"),
+        ("通知全社区：明天停水", "全社区：明天停水"),
+        ("通知本群 | 明天停水", "本群 | 明天停水"),
+        ("通知党员圈 周五学习", "党员圈 周五学习"),
+        ("通知All 明天停水", "All 明天停水"),
+        ("通知this building 明天停水", "this building 明天停水"),
+        ("请通知全部 明天停水", "全部 明天停水"),
+        ("通知全部", "全部"),
+    ],
+)
+def test_a_keyword_run_into_a_word_of_its_own_is_its_command_glued(text: str, args: str) -> None:
+    route = ROUTER.route(text, "LinliBot")
+    assert route is not None and route.command.name == "notice" and route.args == args
+    assert route.glued
+
+
+@pytest.mark.parametrize(
+    "text", ["通知大家明天开会", "通知全部人明天开会", "通知本楼的邻居", "通知allen 明天", "通知本"]
+)
+def test_a_keyword_run_into_other_words_stays_chat(text: str) -> None:
+    assert ROUTER.route(text, "LinliBot") is None
+
+
+@pytest.mark.parametrize(
+    "text", ["通知 本楼 明天停水", "报名2", "通知3号楼 明天停水", "/notice 全部"]
+)
+def test_a_keyword_apart_from_its_words_or_run_into_a_number_is_not_glued(text: str) -> None:
+    route = ROUTER.route(text, "LinliBot")
+    assert route is not None and not route.glued
+
+
 def test_thanks_after_a_number_are_no_part_of_it() -> None:
     route = ROUTER.route("报名2谢谢", "LinliBot")
     assert route is not None and route.command.name == "signup" and route.args == "2"

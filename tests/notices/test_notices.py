@@ -81,7 +81,21 @@ def test_parse_reads_scope_text_and_settings() -> None:
         parse_notice("全部 | 停水 | 回执").deadline,
         parse_notice("全部 | 停水 | 回执").receipts,
     ) == (None, True)
-    for bad, key in (("全部 |", "notices.empty"), ("全部 | x | 乱写", "notices.bad_setting")):
+    # Without a bar, the scope is the first word, or the two of this building, then a space
+    # or a colon.
+    for typed in ("全部：明天停水", "全部: 明天停水", "全部 明天停水"):
+        assert (parse_notice(typed).scope, parse_notice(typed).text) == (("全部",), "明天停水")
+    colon = parse_notice("1号院、2号院：明天停水 | 回执")
+    assert (colon.scope, colon.text, colon.receipts) == (("1号院", "2号院"), "明天停水", True)
+    english = parse_notice("This  Building water off tomorrow | receipts")
+    assert (english.scope, english.text, english.receipts) == (
+        ("This Building",),
+        "water off tomorrow",
+        True,
+    )
+    assert parse_notice("this buildings closed").scope == ("this",)
+    bad_ones = (("全部 |", "notices.empty"), ("全部 | x | 乱写", "notices.bad_setting"))
+    for bad, key in (*bad_ones, ("|", "notices.usage"), (" ｜ ", "notices.usage")):
         with pytest.raises(DomainError) as refused:
             parse_notice(bad)
         assert refused.value.key == key
@@ -524,6 +538,27 @@ def test_this_building_in_a_building_or_units_group_is_the_whole_building(app: A
     for where in (None, "g1"):
         preview = driver.one("bh", "通知 本楼 明天上午停水", where)
         assert preview.private and "将发到 2 个圈" in preview.text, preview.text
+
+
+def test_a_scope_word_run_into_tongzhi_is_a_notice_from_senders_and_chat_from_others(
+    app: App,
+) -> None:
+    driver = build(app)
+    building_circles(driver)
+    glued = ("通知本楼 明天上午停水", "通知本樓 明天上午停水", "通知this building 明天上午停水")
+    for typed in glued:
+        preview = driver.one("bh", typed, "g4")
+        assert preview.private and "将发到 2 个圈" in preview.text, (typed, preview.text)
+    preview = driver.one("sec", "通知全部：明天停水", "g1")
+    assert preview.private and "明天停水" in preview.text and "还没发送" in preview.text
+    assert "还没发送" in driver.one("sec", "通知全部 明天停水").text
+    before = driver.snapshot()
+    for typed in ("通知全部 明天停水", "通知本楼 明天上午停水", "通知大家明天开会"):
+        assert driver.say("r1", typed, "g1") == [], typed
+    assert driver.say("sec", "通知大家明天开会", "g1") == []
+    assert driver.snapshot() == before
+    # Typed apart, it is the command for everyone: a resident is told who may send notices.
+    assert "只有社区书记和楼长" in driver.one("r1", "通知 全部 明天停水", "g1").text
 
 
 def test_the_guided_notice_offers_this_group_in_a_group_only(app: App) -> None:

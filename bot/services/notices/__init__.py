@@ -10,7 +10,7 @@ from bot.services.notices.compose import (
     confirm,
 )
 from bot.services.notices.delivery import NoticeProgress
-from bot.services.notices.guided import begin, check_scope, offer
+from bot.services.notices.guided import Begun, begin, check_scope
 from bot.services.notices.receipts import Acked, NoticeDeadlines, ReceiptView, acknowledge, receipts
 from bot.services.notices.recurring import Repeat, SendRecurring, parse_repeat
 from bot.services.notices.sending import SendNotices
@@ -19,6 +19,7 @@ from bot.services.notices.views import NoticeLine, NoticeList, notices_of
 
 __all__ = [
     "Acked",
+    "Begun",
     "Cancelled",
     "Confirmed",
     "NoticeDeadlines",
@@ -39,7 +40,6 @@ __all__ = [
     "compose",
     "confirm",
     "notices_of",
-    "offer",
     "parse_notice",
     "parse_repeat",
     "receipts",

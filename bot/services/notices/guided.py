@@ -16,27 +16,30 @@ from models import Circle, Dialog, Place, Resident
 KIND = "notice"
 
 
-def begin(
-    session: Session, now: datetime, resident: Resident, community: Place, incoming: Incoming
-) -> Dialog:
-    """Start the guided notice for a sender, at its first question (the scope)."""
-    if not access.sends_notices(session, resident.id, community):
-        raise DomainError("notices.senders_only")
-    return dialogs.start(session, now, incoming, KIND, "scope")
-
-
 @dataclass(frozen=True)
-class Offer:
-    """What the first question offers: 本楼 where it names a building (the group's, else
-    the one the sender heads), 全部 to those who may notify the whole community."""
+class Begun:
+    """A guided notice at its first question (the scope), and the scopes it offers: 本楼 where
+    it names a building (the group's, else the one the sender heads), 全部 to those who may
+    notify the whole community."""
 
+    dialog: Dialog
     building: bool
     everyone: bool
 
 
-def offer(session: Session, resident: Resident, community: Place, here: Circle | None) -> Offer:
-    """The scopes the guided notice offers this sender here."""
-    return Offer(
+def begin(
+    session: Session,
+    now: datetime,
+    resident: Resident,
+    community: Place,
+    incoming: Incoming,
+    here: Circle | None,
+) -> Begun:
+    """Start the guided notice for a sender, with the scopes it offers them here."""
+    if not access.sends_notices(session, resident.id, community):
+        raise DomainError("notices.senders_only")
+    return Begun(
+        dialogs.start(session, now, incoming, KIND, "scope"),
         this_building(session, resident, community, here) is not None,
         access.may_notify(session, resident.id, community),
     )

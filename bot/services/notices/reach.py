@@ -33,6 +33,8 @@ KIND_WORDS = {
     "服務圈": CircleKind.SERVICE,
     "party": CircleKind.PARTY,
 }
+# The scope words that name no place, which a sender may type straight after 通知 (通知本楼).
+NAMED_SCOPES = ALL_WORDS | HERE_WORDS | BUILDING_WORDS | frozenset(KIND_WORDS)
 Ts = TypeVarTuple("Ts")
 # Telegram sends at most 30 messages a second overall (one to each group at a time).
 TELEGRAM_PER_SECOND = 30.0

@@ -16,6 +16,11 @@ MAX_TEXT = 1000
 MAX_SCOPE_WORDS = 10
 # A scope word, or an English one of two (this building).
 _SCOPE_WORD = re.compile(r"this\s+building|[^\s,，、;；]+", re.IGNORECASE)
+# The scope before the text where no bar parts them: its first word, or this building, then
+# a space or a colon (全部：明天停水).
+_LEADING_SCOPE = re.compile(
+    r"(this\s+building(?=[\s:：]|$)|[^\s:：]+)[\s:：]*(.*)", re.IGNORECASE | re.DOTALL
+)
 RECEIPT_WORDS = ("回执", "回執", "receipts", "receipt")
 # 截至 is the common slip for 截止; "by " reads "receipts by Friday 18:00".
 DEADLINE_WORDS = ("截止", "截至", "deadline", "by ")
@@ -47,15 +52,21 @@ def parse_notice(args: str) -> NoticeSpec:
     """The notice typed after `通知`; the scope is the first word when there is no `|`, or
     when what follows the first `|` is a setting (`本楼 明天停水 | 回执 截止 明天18:00`)."""
     items = split_items(args)
-    if len(items) == 1 or (" " in items[0].strip() and _is_setting(items[1])):
-        scope, _, text = items[0].strip().partition(" ")
-        items = [scope, text, *items[1:]]
-    if not items or not items[0]:
+    if not items:
         raise DomainError("notices.usage")
+    scope, text = _leading_scope(items[0])
+    if len(items) == 1 or (text and _is_setting(items[1])):
+        items = [scope, text, *items[1:]]
     spec = NoticeSpec(scope_words(items[0]), notice_text(items[1] if len(items) > 1 else ""))
     for item in items[2:]:
         spec = _setting(spec, item)
     return spec
+
+
+def _leading_scope(item: str) -> tuple[str, str]:
+    """The scope `item` opens with and the text after it, where no bar parts them."""
+    leading = _LEADING_SCOPE.fullmatch(item.strip())
+    return (leading.group(1), leading.group(2)) if leading else (item, "")
 
 
 def scope_words(typed: str) -> tuple[str, ...]:
