@@ -83,7 +83,7 @@ def test_parse_reads_scope_text_and_settings() -> None:
     ) == (None, True)
     # Without a bar, the scope is the first word, or the two of this building, then a space
     # or a colon.
-    for typed in ("全部：明天停水", "全部: 明天停水", "全部 明天停水"):
+    for typed in ("全部：明天停水", "全部: 明天停水", "全部 明天停水", "全部，明天停水"):
         assert (parse_notice(typed).scope, parse_notice(typed).text) == (("全部",), "明天停水")
     colon = parse_notice("1号院、2号院：明天停水 | 回执")
     assert (colon.scope, colon.text, colon.receipts) == (("1号院", "2号院"), "明天停水", True)

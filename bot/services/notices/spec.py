@@ -21,6 +21,8 @@ _SCOPE_WORD = re.compile(r"this\s+building|[^\s,，、;；]+", re.IGNORECASE)
 _LEADING_SCOPE = re.compile(
     r"(this\s+building(?=[\s:：]|$)|[^\s:：]+)[\s:：]*(.*)", re.IGNORECASE | re.DOTALL
 )
+# Where nothing else parts them, a comma does (全部，明天停水).
+_COMMA = re.compile(r"[,，、]\s*")
 RECEIPT_WORDS = ("回执", "回執", "receipts", "receipt")
 # 截至 is the common slip for 截止; "by " reads "receipts by Friday 18:00".
 DEADLINE_WORDS = ("截止", "截至", "deadline", "by ")
@@ -66,7 +68,13 @@ def parse_notice(args: str) -> NoticeSpec:
 def _leading_scope(item: str) -> tuple[str, str]:
     """The scope `item` opens with and the text after it, where no bar parts them."""
     leading = _LEADING_SCOPE.fullmatch(item.strip())
-    return (leading.group(1), leading.group(2)) if leading else (item, "")
+    if leading is None:
+        return item, ""
+    scope, text = leading.group(1), leading.group(2)
+    parted = _COMMA.split(scope, maxsplit=1)
+    if not text and len(parted) == 2 and parted[1]:
+        return parted[0], parted[1]
+    return scope, text
 
 
 def scope_words(typed: str) -> tuple[str, ...]:
