@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import LABEL_STYLE_TABLENAME_PLUS_COL, bindparam, select
+from sqlalchemy import LABEL_STYLE_TABLENAME_PLUS_COL, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.db import inserted, loaded, loaded_together, loaded_with, rows, updated
@@ -465,6 +465,9 @@ def settle(
 ) -> None:
     """Register a resident in a household (a first registration or a move); registering
     is consenting, if they had not yet."""
+    # Registered now, they no longer wait for another household: its answer must not move them.
+    for older in session.scalars(_pending_of(resident)):
+        session.delete(older)
     previous = resident.household_id
     changes = {"household_id": household.id, "household": household, "registered_at": now}
     updated(session, resident, changes | {"consent_at": resident.consent_at or now})
@@ -481,15 +484,18 @@ def settle(
     )
 
 
+def _pending_of(resident: Resident) -> Select[tuple[JoinRequest]]:
+    """The resident's requests to join a household that still wait for an answer."""
+    return select(JoinRequest).where(
+        JoinRequest.resident_id == resident.id, JoinRequest.status == JoinStatus.PENDING
+    )
+
+
 def _ask_to_join(
     session: Session, now: datetime, resident: Resident, household: Place, circle: Circle
 ) -> tuple[JoinRequest, bool]:
     """The resident's request to join the household, and whether it is new."""
-    pending = session.scalars(
-        select(JoinRequest).where(
-            JoinRequest.resident_id == resident.id, JoinRequest.status == JoinStatus.PENDING
-        )
-    ).all()
+    pending = session.scalars(_pending_of(resident)).all()
     for older in pending:
         if older.household_id == household.id:
             return older, False
