@@ -392,12 +392,12 @@ def circle_to_join(session: Session, resident: Resident, typed: str) -> JoinPlac
 
 @dataclass(frozen=True)
 class Greeting:
-    """What /start tells someone: where they are registered, else the number of their request
-    to join a household while it waits, else whether they may register in the private chat
-    itself (through their estate's group)."""
+    """What /start and private help tell someone: where they are registered, else the
+    household address and number of their request to join it while it waits, else whether
+    they may register in the private chat itself (through their estate's group)."""
 
     address: str
-    waiting: int | None
+    waiting: tuple[str, int] | None
     registers_here: bool
 
 
@@ -406,7 +406,9 @@ def greeting(session: Session, resident: Resident) -> Greeting:
     if resident.household_id is not None:
         return Greeting(address_of(session, resident.household_id, PlaceKind.STREET), None, False)
     stands = access.standing(session, resident)
-    return Greeting("", stands.number, stands.registers_here)
+    asked = stands.waiting
+    waiting = (address_of(session, asked[0], PlaceKind.STREET), asked[1]) if asked else None
+    return Greeting("", waiting, stands.registers_here)
 
 
 def register(
@@ -484,7 +486,7 @@ def settle(
     )
 
 
-def _pending_of(resident: Resident) -> Select[tuple[JoinRequest]]:
+def _pending_of(resident: Resident) -> Select[JoinRequest]:
     """The resident's requests to join a household that still wait for an answer."""
     return select(JoinRequest).where(
         JoinRequest.resident_id == resident.id, JoinRequest.status == JoinStatus.PENDING
