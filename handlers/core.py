@@ -68,11 +68,12 @@ def help_(ctx: Context, args: str) -> Reply:
         if not about:
             raise DomainError("core.help_nothing", word=word[:40])
         return Reply("core.help", data | {"keys": about, "topic": word[:40]})
-    if word:
-        return Reply("core.help", data, audience=Audience.PRIVATE)
+    if word or not ctx.is_group:
+        # The full list, answered privately, leads with a request to join a household that waits.
+        unsettled = ctx.resident.household_id is None
+        waiting = greeting(ctx.session, ctx.resident).waiting if unsettled else None
+        return Reply("core.help", data | {"waiting": waiting}, audience=Audience.PRIVATE)
     visible = {c.name: c.help_key for c in shown}
-    if not ctx.is_group:
-        return Reply("core.help", data)
     everyday = [visible[name] for name in GROUP_EVERYDAY if name in visible][:GROUP_LINES]
     return Reply("core.help", data | {"keys": everyday, "short": True})
 
@@ -147,7 +148,17 @@ COMMANDS: list[Command] = [
         listed_in="core",
         menus=access.BOTH,
         reads=True,
-        phrases=("帮帮我", "幫幫我", "帮助一下", "幫助一下", "help me"),
+        phrases=(
+            "帮帮我",
+            "幫幫我",
+            "帮助一下",
+            "幫助一下",
+            "怎么用",
+            "怎麼用",
+            "这个怎么用",
+            "這個怎麼用",
+            "help me",
+        ),
     ),
     Command("lang", ("语言", "語言"), lang, listed_in="core", menus=access.BOTH),
     Command("quiet", ("免打扰", "免打擾"), quiet, access.secretary_here, "core"),

@@ -25,6 +25,7 @@ def mydata(ctx: Context, args: str) -> Reply:
             "name": data.name,
             "accounts": data.accounts,
             "household": data.household,
+            "asked": data.asked,
             "consent": moment_data(data.consent_at, zone, ctx.now) if data.consent_at else None,
             "roles": data.roles,
             "circles": data.circles,

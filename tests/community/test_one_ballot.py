@@ -164,6 +164,15 @@ def test_only_members_or_building_people_confirm_a_join(town: Driver) -> None:
     assert town.household_of("r5") == "302"
 
 
+def test_registering_elsewhere_withdraws_the_waiting_request(town: Driver) -> None:
+    waiting, _ = _ask_to_join(town, "r5", "3-2-302")
+    number = re.findall(r"申请号 (\d+)", waiting.text)[0]
+    assert "登记好了" in _text(town.say("r5", "登记 3-2-305", "g1"))
+    # The household's old question no longer moves r5 without asking them.
+    assert "没有" in town.one("r2", f"确认入户 {number}").text
+    assert town.household_of("r5") == "305"
+
+
 def test_a_join_decided_in_a_group_is_told_only_privately(town: Driver) -> None:
     waiting, _ = _ask_to_join(town, "r5", "3-2-302")
     number = re.findall(r"申请号 (\d+)", waiting.text)[0]

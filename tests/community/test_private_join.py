@@ -88,8 +88,22 @@ def test_start_tells_one_whose_household_has_not_answered_yet_that_the_request_w
     # Request 1 is r1b's, answered when the community was built.
     driver.say("nr1", "登记 3-2-302 同意", "g1", name="nr1")
     waiting = driver.one("nr1", "/start").text
-    assert "您的登记还在等家里人确认（申请号 2）。" in waiting, waiting
-    assert "登记方法" not in waiting
+    asked = "您申请登记到 红旗里社区/1号院/3号楼/2单元/302，还在等家里人确认（申请号 2）。"
+    assert asked in waiting, waiting
+    assert "重新登记，这个申请就撤回了" in waiting and "登记方法" not in waiting
+
+
+def test_private_help_leads_with_the_waiting_request_and_how_to_change_it(app: App) -> None:
+    driver = build(app)
+    driver.say("nr1", "登记 3-2-302 同意", "g1", name="nr1")
+    told = "您申请登记到 红旗里社区/1号院/3号楼/2单元/302，还在等家里人确认（申请号 2）。"
+    for typed, chat in (("帮助", None), ("帮助 全部", None), ("帮助 全部", "g1")):
+        answer = driver.one("nr1", typed, chat)
+        assert answer.private and answer.text.startswith(told), answer
+    assert told not in driver.one("nr1", "帮助", "g1").text
+    assert "申请" not in driver.one("r2", "帮助").text
+    driver.say("nr1", "登记 3-2-305", "g1")
+    assert "申请" not in driver.one("nr1", "帮助").text
 
 
 def test_another_estates_name_before_the_address_sends_one_to_its_group(app: App) -> None:

@@ -56,6 +56,15 @@ def test_mydata_lists_duty_hours_named_votes_and_topics_but_no_anonymous_poll(ap
     assert "修路灯" in mine.text
 
 
+def test_mydata_shows_the_household_a_waiting_join_request_asks_for(app: App) -> None:
+    driver = build(app)
+    driver.say("nr1", "登记 3-2-302 同意", "g1", name="nr1")
+    mine = driver.one("nr1", "我的数据").text
+    household = "文化路街道/红旗里社区/1号院/3号楼/2单元/302"
+    assert f"住址：未登记（申请登记到 {household}，还在等家里人确认）" in mine, mine
+    assert "住址：未登记\n" in driver.one("newcomer", "我的数据").text
+
+
 def test_my_data_typed_in_traditional_shows_what_is_stored_as_help_says(app: App) -> None:
     driver = build(app)
     driver.one("r2", "/lang zh-Hant")

@@ -158,6 +158,9 @@ def test_an_english_command_name_is_found_without_its_slash(
     ("text", "name"),
     [
         ("帮帮我", "help"),
+        ("怎么用？", "help"),
+        ("怎麼用", "help"),
+        ("这个怎么用", "help"),
         ("积分多少", "points"),
         ("積分多少？", "points"),
         ("我还有几分", "points"),

@@ -111,6 +111,15 @@ def test_checking_in_with_no_shift_of_mine_is_refused_as_not_signed_up(town: Dri
     assert town.snapshot() == before
 
 
+def test_checking_in_from_the_waitlist_says_one_is_waiting_not_unsigned(town: Driver) -> None:
+    create(town.app, "门岗 | 2026-11-23 14:00-16:00 | 1人")
+    join(town.app, "r4", 2)
+    join(town.app, "r1", 2)
+    assert statuses(town.app, 2)["r1"] == SignUpStatus.WAITLISTED
+    told = town.one("r1", "签到", "g1").text
+    assert told == "您在 #2 号班次的候补名单上，补上了才需要签到；补上时会通知您。", told
+
+
 def test_a_shift_number_of_another_community_checks_no_one_in_or_out(app: App) -> None:
     driver = build(app)
     driver.grant("sec2", "书记", "幸福社区")

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import LABEL_STYLE_TABLENAME_PLUS_COL, bindparam, select
+from sqlalchemy import LABEL_STYLE_TABLENAME_PLUS_COL, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.db import inserted, loaded, loaded_together, loaded_with, rows, updated
@@ -392,12 +392,12 @@ def circle_to_join(session: Session, resident: Resident, typed: str) -> JoinPlac
 
 @dataclass(frozen=True)
 class Greeting:
-    """What /start tells someone: where they are registered, else the number of their request
-    to join a household while it waits, else whether they may register in the private chat
-    itself (through their estate's group)."""
+    """What /start and private help tell someone: where they are registered, else the
+    household address and number of their request to join it while it waits, else whether
+    they may register in the private chat itself (through their estate's group)."""
 
     address: str
-    waiting: int | None
+    waiting: tuple[str, int] | None
     registers_here: bool
 
 
@@ -406,7 +406,9 @@ def greeting(session: Session, resident: Resident) -> Greeting:
     if resident.household_id is not None:
         return Greeting(address_of(session, resident.household_id, PlaceKind.STREET), None, False)
     stands = access.standing(session, resident)
-    return Greeting("", stands.number, stands.registers_here)
+    asked = stands.waiting
+    waiting = (address_of(session, asked[0], PlaceKind.STREET), asked[1]) if asked else None
+    return Greeting("", waiting, stands.registers_here)
 
 
 def register(
@@ -465,6 +467,9 @@ def settle(
 ) -> None:
     """Register a resident in a household (a first registration or a move); registering
     is consenting, if they had not yet."""
+    # Registered now, they no longer wait for another household: its answer must not move them.
+    for older in session.scalars(_pending_of(resident)):
+        session.delete(older)
     previous = resident.household_id
     changes = {"household_id": household.id, "household": household, "registered_at": now}
     updated(session, resident, changes | {"consent_at": resident.consent_at or now})
@@ -481,15 +486,18 @@ def settle(
     )
 
 
+def _pending_of(resident: Resident) -> Select[JoinRequest]:
+    """The resident's requests to join a household that still wait for an answer."""
+    return select(JoinRequest).where(
+        JoinRequest.resident_id == resident.id, JoinRequest.status == JoinStatus.PENDING
+    )
+
+
 def _ask_to_join(
     session: Session, now: datetime, resident: Resident, household: Place, circle: Circle
 ) -> tuple[JoinRequest, bool]:
     """The resident's request to join the household, and whether it is new."""
-    pending = session.scalars(
-        select(JoinRequest).where(
-            JoinRequest.resident_id == resident.id, JoinRequest.status == JoinStatus.PENDING
-        )
-    ).all()
+    pending = session.scalars(_pending_of(resident)).all()
     for older in pending:
         if older.household_id == household.id:
             return older, False

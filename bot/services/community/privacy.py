@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.services import points, requests
+from bot.services.common import access
 from bot.services.community import circles, people, roles
 from bot.services.community.grid import full_name
 from bot.services.community.people import Member
@@ -18,6 +19,7 @@ from bot.services.volunteering.notices import Duty
 from bot.services.volunteering.signups import Released, release_all
 from models import (
     Ballot,
+    Place,
     Poll,
     Resident,
     Shift,
@@ -43,12 +45,14 @@ class DutySignUp:
 class StoredData:
     """Everything Linli stores about one resident, for /mydata.
 
-    `votes` are the polls voted in by name; anonymous polls keep nothing that names the voter.
+    `votes` are the polls voted in by name; anonymous polls keep nothing that names the voter;
+    `asked` is the household a request to join waits for, while it waits.
     """
 
     name: str
     accounts: list[str]
     household: str
+    asked: str
     consent_at: datetime | None
     roles: list[tuple[str, str]]
     circles: list[str]
@@ -78,10 +82,13 @@ def about_me(session: Session, now: datetime, zone: ZoneInfo, member: Member) ->
 def stored_data(session: Session, resident: Resident) -> StoredData:
     """Collect what is stored about `resident`."""
     household = resident.household
+    waiting = access.standing(session, resident).waiting
+    asked = session.get(Place, waiting[0]) if waiting else None
     return StoredData(
         name=resident.display_name,
         accounts=[f"{i.platform}:{i.external_id}" for i in resident.identities],
         household=full_name(session, household) if household else "",
+        asked=full_name(session, asked) if asked else "",
         consent_at=resident.consent_at,
         roles=roles.describe(session, resident.id),
         circles=[title for title, _ in circles.titles_of(session, resident.id)],

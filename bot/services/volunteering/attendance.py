@@ -54,13 +54,18 @@ def _minutes(span: timedelta) -> int:
 
 
 def _candidates(
-    session: Session, resident: Resident, community: Place, number: int | None
+    session: Session,
+    resident: Resident,
+    community: Place,
+    number: int | None,
+    status: SignUpStatus = SignUpStatus.SIGNED_UP,
 ) -> list[SignUp]:
-    """The resident's open sign-ups in the community (shift numbers count within it)."""
+    """The resident's sign-ups of this status to open shifts in the community (shift numbers
+    count within it)."""
     where = [
         SignUp.resident_id == resident.id,
         Shift.community_id == community.id,
-        SignUp.status == SignUpStatus.SIGNED_UP,
+        SignUp.status == status,
         Shift.status == ShiftStatus.OPEN,
     ]
     if number is not None:
@@ -96,6 +101,10 @@ def check_in(
         if s.shift.starts_at - early <= now < s.shift.ends_at and not s.checked_in_at
     ]
     if not mine:
+        # Someone on a full shift's waitlist has signed up, but checks in only once moved up.
+        waiting = _candidates(session, resident, community, number, SignUpStatus.WAITLISTED)
+        if waiting:
+            raise DomainError("volunteering.checkin_waitlisted", number=waiting[0].shift.number)
         if number is not None:
             raise DomainError("volunteering.not_signed_up", number=number)
         raise DomainError("volunteering.checkin_none")
