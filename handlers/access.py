@@ -46,6 +46,13 @@ def admin_here(ctx: Context) -> bool:
     return access.admin_here(ctx.session, actor_of(ctx))
 
 
+def sees_rosters(ctx: Context) -> bool:
+    """In a group, admins of its circle; in private, those who admin a circle somewhere."""
+    if ctx.is_group:
+        return admin_here(ctx)
+    return bool(access.administered_circles(ctx.session, ctx.resident.id))
+
+
 def organiser_here(ctx: Context) -> bool:
     """True for those who arrange shifts and polls in this circle: its admins, and the heads
     of its building or unit."""

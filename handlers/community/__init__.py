@@ -61,7 +61,7 @@ COMMANDS: list[Command] = [
         "members",
         ("成员", "成員"),
         circles.members,
-        access.admin_here,
+        access.sees_rosters,
         "circles",
         access.GROUP,
         reads=True,

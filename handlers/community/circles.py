@@ -13,7 +13,13 @@ from bot.services.common.arguments import as_number, bounded, words_in
 from bot.services.common.outreach import to_person
 from bot.services.community import binding, circles, privacy, roles
 from bot.services.community.binding import BindOutcome, RequestView
-from bot.services.community.circles import ChatSpec, JoinOutcome, JoinPlace, JoinResult
+from bot.services.community.circles import (
+    ChatSpec,
+    JoinOutcome,
+    JoinPlace,
+    JoinResult,
+    Roster,
+)
 from bot.services.community.grid import address_first
 from handlers.points.commands import balance_data
 
@@ -222,8 +228,11 @@ def me(ctx: Context, args: str) -> Reply:
     )
 
 
-def members(ctx: Context, args: str) -> list[Reply]:
-    """Counts in the group; names with addresses privately to the admin who asked."""
+def members(ctx: Context, args: str) -> Reply | list[Reply]:
+    """Counts in the group; names with addresses privately to the admin who asked. In
+    private, the roster of the admin's circle, or `成员 2` for the second of theirs."""
+    if not ctx.is_group:
+        return _members_privately(ctx, args)
     split_words(args, 0)
     circle = ctx.require_circle()
     roster = circles.members(ctx.session, ctx.resident, circle, ctx.platform_admin)
@@ -233,15 +242,35 @@ def members(ctx: Context, args: str) -> list[Reply]:
         "people": len(roster.registered),
         "unregistered": len(roster.unregistered),
     }
-    names = {
+    return [
+        Reply("circles.member_counts", counts),
+        Reply("circles.members", _names(roster), audience=Audience.PRIVATE),
+    ]
+
+
+def _members_privately(ctx: Context, args: str) -> Reply:
+    words = split_words(args, 1)
+    number = as_number(words[0]) if words else None
+    if words and number is None:
+        raise DomainError("circles.members_usage")
+    found = circles.members_privately(ctx.session, ctx.resident, number)
+    if found.roster is not None:
+        return Reply("circles.members", _names(found.roster))
+    choices = [
+        [Choice(f"{position}. {title}", f"/members {position}")]
+        for position, (title, _) in enumerate(found.circles, start=1)
+    ]
+    return Reply("circles.my_circles", {"circles": found.circles}, choices=choices)
+
+
+def _names(roster: Roster) -> dict[str, object]:
+    """The private part of /members: names with addresses, and the households not yet claimed."""
+    return {
         "circle": roster.circle,
         "registered": [(m.name, m.address) for m in roster.registered],
         "unregistered": [m.name for m in roster.unregistered],
+        "unclaimed": roster.unclaimed,
     }
-    return [
-        Reply("circles.member_counts", counts),
-        Reply("circles.members", names, audience=Audience.PRIVATE),
-    ]
 
 
 def role(ctx: Context, args: str) -> Reply:

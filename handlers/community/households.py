@@ -5,10 +5,10 @@ from __future__ import annotations
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Envelope, Reply
-from bot.services.common.arguments import as_number
+from bot.services.common.arguments import as_number, bounded
 from bot.services.common.outreach import to_person
 from bot.services.community import circles, households
-from handlers.community.circles import split_words
+from handlers.community.circles import MAX_ARGUMENT, split_words
 
 ON_WORDS = frozenset({"开", "開", "开启", "開啟", "on"})
 OFF_WORDS = frozenset({"关", "關", "关闭", "關閉", "off"})
@@ -39,7 +39,14 @@ def _decide(ctx: Context, args: str, *, agree: bool) -> list[Reply | Envelope]:
 
 
 def verify(ctx: Context, args: str) -> Reply:
-    """A building head, unit head or grid worker verifies a household: `核验 3-2-301`."""
+    """A building head, unit head or grid worker verifies a household: `核验 3-2-301`; in
+    private, `核验 1号院 3-2-301` where they check households in several estates."""
+    if not ctx.is_group:
+        typed = bounded(args, MAX_ARGUMENT).strip()
+        if not typed:
+            raise DomainError("households.verify_usage")
+        household = households.verify_privately(ctx.session, ctx.now, ctx.resident, typed)
+        return Reply("households.verified", {"household": household})
     circle = ctx.require_circle()
     words = split_words(args, 1)
     if not words:

@@ -54,6 +54,11 @@ COMMUNITY: list[Line] = [
     ("r1", "我的数据", None),
     ("owner", "成员", "g1"),
     ("r2", "成员", "g1"),
+    ("owner", "成员", None),
+    ("r2", "成员", None),
+    ("sec", "成员", None),
+    ("sec", "成员 2", None),
+    ("sec", "成员 全部", None),
     ("n1", "登记 3-2-305", "g1"),
     ("n1", "登记 3-2-305 同意", "g1"),
     ("n2", "登记 3-2-301 同意", "g1"),
@@ -876,6 +881,13 @@ STAGED: list[Line] = [
     ("n13", "你好", "g1"),
     ("sec", "设角色 @n13 楼长", "g1"),
 ]
+# A grid worker of the community verifies privately, naming the estate; the roster counts
+# the listed room nobody registered in.
+STAGED_PRIVATE: list[Line] = [
+    ("gw", "核验 3-2-311", None),
+    ("gw", "核验 1号院 3-2-311", None),
+    ("owner", "成员", None),
+]
 OUTSIDE_GROUPS: list[Line] = [
     ("both", "大家好", "g1"),
     ("both", "值班表", None),
@@ -901,6 +913,8 @@ def staged(driver: Driver) -> None:
     pressing = Driver(driver.app, buttons=True)
     asked = pressing.say("n14", "登记 3-2-312", "g1")[0]
     pressing.say("r1", next(iter(asked.tokens.values())), "g1", event=EventKind.PRESS)
+    driver.grant("gw", "网格员", "红旗里社区")
+    play(driver, STAGED_PRIVATE)
     _render_refusals(driver)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.sql.elements import BindParameter
 from bot.db import rows
 from bot.errors import DomainError
 from bot.queries import Query
-from bot.services.community.grid import ancestor_of_kind, full_name, path_ids
+from bot.services.community.grid import ancestor_of_kind, full_name, inside, path_ids
 from models import (
     ChainNode,
     Circle,
@@ -219,6 +219,24 @@ def is_circle_admin(
     return False
 
 
+def administered_circles(session: Session, resident_id: int) -> list[Circle]:
+    """The circles with a live chat that a resident admins without being in one of their
+    chats (see `is_circle_admin`): those they are circle admin of, and every circle of the
+    communities they are secretary of."""
+    grants = active_grants(session, resident_id)
+    admin_of = [g.circle_id for g in grants if g.role == Role.CIRCLE_ADMIN and g.circle_id]
+    areas = [g.place.path for g in grants if g.role == Role.SECRETARY and g.place is not None]
+    if not admin_of and not areas:
+        return []
+    live = select(CircleChat.circle_id).where(CircleChat.active)
+    query = (
+        select(Circle)
+        .join(Place, Place.id == Circle.place_id)
+        .where(Circle.id.in_(live), or_(Circle.id.in_(admin_of), *(inside(a) for a in areas)))
+    )
+    return list(session.scalars(query.order_by(Circle.id)))
+
+
 # Circles of an estate or of a place inside one take registrations: only there does an
 # address name a household.
 _REGISTERING_KINDS = [kind for kind in PlaceKind if kind.depth >= PlaceKind.ESTATE.depth]
@@ -324,6 +342,16 @@ def may_use_bind(session: Session, actor: Actor, group_admin: bool) -> bool:
 def checks_household(session: Session, resident: Resident, household: Place) -> bool:
     """True for a building head, unit head or grid worker whose place holds the household."""
     return any(holds(session, resident.id, role, household) for role in HOUSEHOLD_CHECKERS)
+
+
+def household_check_areas(session: Session, resident_id: int) -> list[Place]:
+    """The places where a resident checks households: those of their building head, unit
+    head and grid worker roles."""
+    return [
+        g.place
+        for g in active_grants(session, resident_id)
+        if g.role in HOUSEHOLD_CHECKERS and g.place is not None
+    ]
 
 
 def manages(session: Session, actor: Actor, circle: Circle | None, community: Place) -> bool:

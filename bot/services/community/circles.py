@@ -17,7 +17,6 @@ from bot.errors import DomainError
 from bot.messages import UserRef
 from bot.queries import Query
 from bot.services.common import access, audit
-from bot.services.common.keywords import squeezed
 from bot.services.common.names import clean_name
 from bot.services.community import households, roles
 from bot.services.community.grid import (
@@ -25,6 +24,7 @@ from bot.services.community.grid import (
     address_within,
     ancestor_of_kind,
     ensure_household,
+    estate_written,
     full_name,
     locate_household,
 )
@@ -380,11 +380,7 @@ def circle_to_join(session: Session, resident: Resident, typed: str) -> JoinPlac
             estates.setdefault(home.name, []).append(circle)
     if not estates:
         raise DomainError("core.group_only")
-    word = squeezed(typed)
-    named = [name for name in estates if word.startswith(squeezed(name))]
-    if len(estates) > 1 and not named:
-        raise DomainError("circles.join_which_estate", estates=list(estates))
-    estate = max(named, key=len) if named else next(iter(estates))
+    estate = estate_written(typed, list(estates), "circles.join_which_estate")
     # The estate's own circle takes every address in it; a building's, only its own.
     widest = min(estates[estate], key=lambda circle: circle.place.kind.depth)
     return JoinPlace(widest, estate if len(estates) > 1 else "")
@@ -559,17 +555,46 @@ class MemberRow:
 
 @dataclass(frozen=True)
 class Roster:
-    """A circle's members: registered, and in the chat without registering."""
+    """A circle's members: registered, and in the chat without registering; `unclaimed`
+    counts the households of its place where nobody is registered."""
 
     circle: str
     registered: list[MemberRow]
     unregistered: list[MemberRow]
+    unclaimed: int
 
 
 def members(session: Session, actor: Resident, circle: Circle, platform_admin: bool) -> Roster:
     """Registered members of the circle, and those in its chat without registering."""
     if not access.is_circle_admin(session, actor.id, circle, platform_admin):
         raise DomainError("circles.admins_only")
+    return _roster(session, circle)
+
+
+@dataclass(frozen=True)
+class PrivateRoster:
+    """What /members answers privately: a circle's roster, or the titles and kinds of the
+    sender's circles to pick one from."""
+
+    roster: Roster | None
+    circles: list[tuple[str, str]]
+
+
+def members_privately(session: Session, actor: Resident, number: int | None) -> PrivateRoster:
+    """The roster of the one circle the sender admins, or of the `number`th of theirs; their
+    titles and kinds when they admin several and name none."""
+    mine = access.administered_circles(session, actor.id)
+    if not mine:
+        raise DomainError("circles.rosters_admins_only")
+    if number is None and len(mine) > 1:
+        return PrivateRoster(None, [(roles.circle_title(session, c), c.kind.value) for c in mine])
+    picked = number or 1
+    if not 1 <= picked <= len(mine):
+        raise DomainError("core.no_such_choice", number=picked, count=len(mine))
+    return PrivateRoster(_roster(session, mine[picked - 1]), [])
+
+
+def _roster(session: Session, circle: Circle) -> Roster:
     rows = session.execute(
         select(Resident)
         .join(Membership, Membership.resident_id == Resident.id)
@@ -585,7 +610,8 @@ def members(session: Session, actor: Resident, circle: Circle, platform_admin: b
             registered.append(MemberRow(resident.display_name, address, home.id))
         else:
             unregistered.append(MemberRow(resident.display_name, ""))
-    return Roster(roles.circle_title(session, circle), registered, unregistered)
+    unclaimed = households.unclaimed(session, circle.place)
+    return Roster(roles.circle_title(session, circle), registered, unregistered, unclaimed)
 
 
 @dataclass(frozen=True)

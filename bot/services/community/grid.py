@@ -476,6 +476,26 @@ def address_within(session: Session, within: Place, text: str) -> Address:
         raise
 
 
+def estate_written(typed: str, estates: Sequence[str], which: str) -> str:
+    """Of the estates someone acts in from a private chat (by name), the one whose name the
+    typed address starts with, else their only one; several and none named are refused with
+    `which`, which names them."""
+    word = squeezed(typed)
+    named = [name for name in estates if word.startswith(squeezed(name))]
+    if len(estates) > 1 and not named:
+        raise DomainError(which, estates=list(estates))
+    return max(named, key=len) if named else estates[0]
+
+
+def estates_at(session: Session, place: Place) -> list[Place]:
+    """The estate holding `place` (or `place` itself), else the estates under it."""
+    if place.kind.depth >= PlaceKind.ESTATE.depth:
+        estate = ancestor_of_kind(session, place, PlaceKind.ESTATE)
+        return [estate] if estate is not None else []
+    under = select(Place).where(Place.kind == PlaceKind.ESTATE, inside(place.path))
+    return list(session.scalars(under.order_by(Place.id)))
+
+
 def _other_estate_named(session: Session, estate: Place, typed: str) -> str | None:
     """The name of another estate of `estate`'s community that `typed` starts with."""
     community = ancestor_of_kind(session, estate, PlaceKind.COMMUNITY)

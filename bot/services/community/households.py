@@ -13,6 +13,8 @@ from bot.services.common import access, audit
 from bot.services.common.rules import set_community_rules
 from bot.services.community.grid import (
     address_within,
+    estate_written,
+    estates_at,
     full_name,
     inside,
     locate_household,
@@ -83,9 +85,35 @@ def set_verifying(
 
 
 def verify(session: Session, now: datetime, actor: Resident, circle: Circle, address: str) -> str:
-    """A building head, unit head or grid worker confirms a registered household is real;
-    returns the household's name below the community."""
-    spot = locate_household(session, circle.place, address_within(session, circle.place, address))
+    """A building head, unit head or grid worker confirms a registered household of the
+    circle's place is real; returns the household's name below the community."""
+    return _verified(session, now, actor, circle.place, address)
+
+
+def verify_privately(session: Session, now: datetime, actor: Resident, typed: str) -> str:
+    """`verify` from a private chat, where the sender checks households: in their one
+    estate, or in the one whose name they wrote before the address."""
+    return _verified(session, now, actor, _checked_area(session, actor, typed), typed)
+
+
+def _checked_area(session: Session, actor: Resident, typed: str) -> Place:
+    """Where a private /verify finds the address: the sender's one area in the estate meant
+    (their building, unit or estate), else that estate."""
+    estates: dict[str, Place] = {}
+    areas: dict[str, list[Place]] = {}
+    for area in access.household_check_areas(session, actor.id):
+        for estate in estates_at(session, area):
+            estates.setdefault(estate.name, estate)
+            areas.setdefault(estate.name, []).append(estate if area.contains(estate) else area)
+    if not estates:
+        raise DomainError("households.checkers_only")
+    name = estate_written(typed, list(estates), "households.verify_which_estate")
+    return areas[name][0] if len(set(areas[name])) == 1 else estates[name]
+
+
+def _verified(session: Session, now: datetime, actor: Resident, within: Place, address: str) -> str:
+    """Verify the household at `address` within a place; its name below the community."""
+    spot = locate_household(session, within, address_within(session, within, address))
     household = spot.household
     if household is None or not occupants(session, household):
         raise DomainError("households.nobody_there", address=address[:40])
@@ -96,6 +124,17 @@ def verify(session: Session, now: datetime, actor: Resident, circle: Circle, add
     household.verified_at = now
     audit.record(session, now, "household.verify", actor_id=actor.id, place_id=household.id)
     return full_name(session, household, PlaceKind.COMMUNITY)
+
+
+def unclaimed(session: Session, place: Place) -> int:
+    """How many households under `place` have nobody registered, counted in one query."""
+    registered = select(Resident.id).where(
+        Resident.household_id == Place.id, Resident.registered_at.is_not(None)
+    )
+    query = select(func.count(Place.id)).where(
+        Place.kind == PlaceKind.HOUSEHOLD, inside(place.path), ~registered.exists()
+    )
+    return session.scalar(query) or 0
 
 
 def verified_clause() -> ColumnElement[bool]:
