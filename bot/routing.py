@@ -81,7 +81,9 @@ class Command:
     dialog reads it first, as chat. `sentence` matches a whole message that asks for it in
     words of its own (我投同意): its first group is what the command reads. A guided
     dialog's step says `answer`: where there are no buttons its choices are typed as the
-    answer alone (本楼), which the open dialog reads.
+    answer alone (本楼), which the open dialog reads. In a group bound to no circle only a
+    command usable `anywhere` is answered (help, binding it, what answers the sender
+    privately): a community's matters are not for such a group (see Dispatcher).
     """
 
     name: str
@@ -99,6 +101,7 @@ class Command:
     everyday: Callable[[str], bool] | None = None
     sentence: re.Pattern[str] | None = None
     answer: bool = False
+    anywhere: bool = False
 
     @property
     def help_key(self) -> str:
@@ -293,4 +296,4 @@ def _unknown(ctx: Context, args: str) -> Reply:
     return Reply("core.unknown_command", {"name": args[:32]})
 
 
-UNKNOWN = Command(name="", keywords=(), handler=_unknown, reads=True)
+UNKNOWN = Command(name="", keywords=(), handler=_unknown, reads=True, anywhere=True)
