@@ -347,7 +347,10 @@ def test_a_name_typed_after_points_is_looked_up_only_for_those_who_may(app: App)
     driver.one("r4", "/lang zh-Hant")
     before = driver.snapshot()
     assert driver.one("r4", "積分 r3").text == "您只能檢視自己的積分：傳送「積分」就行。"
-    assert driver.one("r2", "积分 查询", "g1").text.startswith("用法：「积分」查看自己的")
+    # Found, unknown, or not a name at all: the same answer, so no name is learned.
+    for typed in ("积分 r3", "积分 张三丰", "积分 查询", "积分 r3 多少", "积分 @nobody"):
+        assert driver.one("r2", typed, "g1").text == "您只能查看自己的积分：发送「积分」就行。"
+    assert driver.one("sec", "积分 查询", "g1").text.startswith("用法：「积分」查看自己的")
     mine = driver.one("r2", "积分 r2", "g1")
     assert mine.private and "居民积分：4 分" in mine.text
     assert driver.snapshot() == before

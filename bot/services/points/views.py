@@ -153,10 +153,7 @@ def points_of(
 ) -> PointsView:
     """A member's points as `viewer` may see them: their own, or for points admins anyone's
     (the one member `named`)."""
-    people = people_named(session, now, community, circle, named)
-    if named.rest or len(people) > 1:
-        raise DomainError("points.show_usage")
-    member = people[0] if people else viewer
+    member = _member_named(session, now, viewer, community, circle, named)
     ledger.programmes(session, now, community)
     accounts = [
         a
@@ -180,6 +177,30 @@ def points_of(
         stands.registers_here,
         earning(session, community),
     )
+
+
+def _member_named(
+    session: Session,
+    now: datetime,
+    viewer: Resident,
+    community: Place,
+    circle: Circle | None,
+    named: Named,
+) -> Resident:
+    """The member whose points are asked for: the viewer, or the one `named`. Whoever may see
+    only their own gets one answer for any other name, found or not, once or twice."""
+    if not named.count or access.sees_others_points(session, viewer.id, community):
+        people = people_named(session, now, community, circle, named)
+        if named.rest or len(people) > 1:
+            raise DomainError("points.show_usage")
+        return people[0] if people else viewer
+    try:
+        people = people_named(session, now, community, circle, named)
+    except DomainError:
+        people = []
+    if named.rest or [person.id for person in people] != [viewer.id]:
+        raise DomainError("points.not_yours")
+    return viewer
 
 
 def summary(session: Session, now: datetime, zone: ZoneInfo, member: Member) -> list[Balance]:
