@@ -211,7 +211,7 @@ def test_a_pending_chat_sees_no_topics_polls_or_shifts(town: Driver) -> None:
 
 
 # Commands that show a community's boards, rotas, figures, topics and polls.
-COMMUNITY_VIEWS = ("积分榜", "兑换目录", "诉求统计", "值班表", "议题", "议事统计", "结果 1", "兑换单")
+COMMUNITY_VIEWS = ("积分榜", "兑换目录", "诉求统计", "值班表", "议题", "议事统计", "结果 1")
 
 
 def test_a_group_bound_to_no_circle_hears_nothing_of_a_residents_community(
