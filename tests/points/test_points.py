@@ -14,6 +14,7 @@ from models import (
     PointsGrant,
     PointsRules,
     PointsSource,
+    RecyclingRecord,
     VolunteerHours,
 )
 from tests.support.community import build, session_of
@@ -430,6 +431,18 @@ def test_forgetting_a_member_keeps_every_balance_and_drops_their_words(app: App)
         account = session.scalars(select(PointsAccount)).one()
         entry = session.scalars(select(PointsEntry)).one()
     assert account.resident_id is None and entry.reason == "" and entry.amount == 7
+
+
+def test_forgetting_a_member_drops_the_household_from_their_recycling(app: App) -> None:
+    driver = build(app)
+    set_rules(driver)
+    driver.say("r3", "回收 @r2 电池", "g1")
+    driver.say("r3", "回收 @r1 电池", "g1")
+    driver.say("r2", "注销 确认")
+    with session_of(app) as session:
+        records = session.scalars(select(RecyclingRecord).order_by(RecyclingRecord.id)).all()
+        kept = [(r.resident_id is None, r.household_id is None, r.kind) for r in records]
+    assert kept == [(True, True, "电池"), (False, False, "电池")]
 
 
 def test_an_account_opened_with_nothing_on_it_reads_as_no_points_yet(app: App) -> None:

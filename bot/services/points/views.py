@@ -19,7 +19,15 @@ from bot.services.community.people import Member, Named, people_named
 from bot.services.points import ledger, shop
 from bot.services.points.ledger import EXPIRY_NOTICE, next_expiry
 from bot.services.points.rules import earning
-from models import Circle, Place, PointsAccount, PointsEntry, PointsProgramme, Resident
+from models import (
+    Circle,
+    Place,
+    PointsAccount,
+    PointsEntry,
+    PointsProgramme,
+    RecyclingRecord,
+    Resident,
+)
 
 RECENT = 10
 MYDATA_LIMIT = 500
@@ -218,8 +226,15 @@ def my_entries(session: Session, member: Resident) -> list[EntryLine]:
 def forget_member(session: Session, now: datetime, member: Resident) -> None:
     """Before a member is erased: their waiting redemptions are cancelled, and their entries
     keep their amounts (every balance stays) but lose the words that could name them; the
-    account itself loses its owner with the row."""
+    account itself loses its owner with the row, their recycling its household (as ballots
+    do: a home of one would name them still)."""
     shop.withdraw_waiting(session, now, member)
+    session.execute(
+        update(RecyclingRecord)
+        .where(RecyclingRecord.resident_id == member.id)
+        .values(household_id=None)
+        .execution_options(synchronize_session=False)
+    )
     owned = select(PointsAccount.id).where(PointsAccount.resident_id == member.id)
     session.execute(
         update(PointsEntry)
