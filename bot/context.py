@@ -41,6 +41,10 @@ class Listed(Protocol):
     def visible(self) -> Callable[[Context], bool]:
         """Whether the sender of an event may see the command."""
 
+    @property
+    def anywhere(self) -> bool:
+        """Whether it is answered in a group bound to no circle too."""
+
 
 @dataclass
 class Context:
@@ -109,6 +113,11 @@ class Context:
     def circle(self) -> Circle | None:
         """The circle this chat is bound to, if any."""
         return self.binding.circle if self.binding else None
+
+    @property
+    def unbound_group(self) -> bool:
+        """True in a group bound to no circle: it hears nothing of a community (see Command)."""
+        return self.is_group and self.circle is None
 
     @property
     def platform_admin(self) -> bool:

@@ -83,7 +83,10 @@ class Command:
     dialog's step says `answer`: where there are no buttons its choices are typed as the
     answer alone (本楼), which the open dialog reads. `glued_words` are words its keyword may
     run straight into, in a group too, as into a number (通知本楼 明天停水, 通知全部): only from
-    those the command is `visible` to; from anyone else it is chat (see Route).
+    those the command is `visible` to; from anyone else it is chat (see Route). In a group
+    bound to no circle only a command usable `anywhere` is answered (help, binding it, what
+    answers the sender privately): a community's matters are not for such a group (see
+    Dispatcher).
     """
 
     name: str
@@ -102,6 +105,7 @@ class Command:
     sentence: re.Pattern[str] | None = None
     answer: bool = False
     glued_words: frozenset[str] = frozenset()
+    anywhere: bool = False
 
     @property
     def help_key(self) -> str:
@@ -318,4 +322,4 @@ def _unknown(ctx: Context, args: str) -> Reply:
     return Reply("core.unknown_command", {"name": args[:32]})
 
 
-UNKNOWN = Command(name="", keywords=(), handler=_unknown, reads=True)
+UNKNOWN = Command(name="", keywords=(), handler=_unknown, reads=True, anywhere=True)

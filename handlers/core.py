@@ -61,7 +61,11 @@ def help_(ctx: Context, args: str) -> Reply:
     """The commands this person may use here: in a group the everyday ones, all on request."""
     typed = [w for w in re.split(r"[\s,，]+", args.strip().lower()) if w]
     word = " ".join(w for w in typed if w not in POLITE_WORDS)
-    shown = [c for c in ctx.commands if c.help_key and c.visible(ctx)]
+    shown = [
+        c
+        for c in ctx.commands
+        if c.help_key and c.visible(ctx) and (c.anywhere or not ctx.unbound_group)
+    ]
     data = {"keys": [c.help_key for c in shown], "group": ctx.is_group, "short": False}
     if word and word not in ALL_WORDS:
         about = [c.help_key for c in shown if _about(c, word)]
@@ -128,6 +132,7 @@ COMMANDS: list[Command] = [
         access.hidden_unless_private,
         "core",
         access.PRIVATE,
+        anywhere=True,
         phrases=(
             "你好",
             "你好",
@@ -148,6 +153,7 @@ COMMANDS: list[Command] = [
         listed_in="core",
         menus=access.BOTH,
         reads=True,
+        anywhere=True,
         phrases=(
             "帮帮我",
             "幫幫我",
@@ -160,7 +166,7 @@ COMMANDS: list[Command] = [
             "help me",
         ),
     ),
-    Command("lang", ("语言", "語言"), lang, listed_in="core", menus=access.BOTH),
+    Command("lang", ("语言", "語言"), lang, listed_in="core", menus=access.BOTH, anywhere=True),
     Command("quiet", ("免打扰", "免打擾"), quiet, access.secretary_here, "core"),
 ]
 

@@ -9,7 +9,15 @@ from handlers import access
 from handlers.community import circles, households, privacy
 
 COMMANDS: list[Command] = [
-    Command("bind", ("绑定", "綁定"), circles.bind, access.bind_visible, "circles", access.GROUP),
+    Command(
+        "bind",
+        ("绑定", "綁定"),
+        circles.bind,
+        access.bind_visible,
+        "circles",
+        access.GROUP,
+        anywhere=True,
+    ),
     Command(
         "bindings",
         ("绑定申请", "綁定申請"),
@@ -21,8 +29,16 @@ COMMANDS: list[Command] = [
     ),
     Command("approvebind", ("批准绑定", "批准綁定"), circles.approve_bind),
     Command("rejectbind", ("拒绝绑定", "拒絕綁定"), circles.reject_bind),
-    Command("join", ("登记", "登記"), circles.join, access.shows_join, "circles", access.GROUP),
-    Command("move", ("搬迁", "搬遷", "搬家"), circles.move),
+    Command(
+        "join",
+        ("登记", "登記"),
+        circles.join,
+        access.shows_join,
+        "circles",
+        access.GROUP,
+        anywhere=True,
+    ),
+    Command("move", ("搬迁", "搬遷", "搬家"), circles.move, anywhere=True),
     Command(
         "me",
         ("我的", "我的", "我的信息", "我的資訊"),
@@ -48,6 +64,7 @@ COMMANDS: list[Command] = [
         menus=access.BOTH,
         reads=True,
         by_row=True,
+        anywhere=True,
     ),
     Command(
         "confirmjoin", ("确认入户", "確認入戶", "同意入户", "同意入戶"), households.confirm_join
@@ -80,6 +97,7 @@ COMMANDS: list[Command] = [
         privacy.mydata,
         listed_in="privacy",
         menus=access.PRIVATE,
+        anywhere=True,
     ),
     Command(
         "forget",
@@ -87,6 +105,7 @@ COMMANDS: list[Command] = [
         privacy.forget_me,
         listed_in="privacy",
         menus=access.PRIVATE,
+        anywhere=True,
     ),
 ]
 

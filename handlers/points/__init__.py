@@ -45,6 +45,7 @@ COMMANDS: list[Command] = [
         listed_in="points",
         menus=access.BOTH,
         reads=True,
+        anywhere=True,
         phrases=("积分多少", "積分多少", "我还有几分", "我還有幾分", "my points", "my balance"),
     ),
     Command(

@@ -58,6 +58,7 @@ COMMANDS: list[Command] = [
         ("我不去了", "我不去了", "我去不了了", "不去了"),
         signups.not_going,
         everyday=signups.alone,
+        anywhere=True,
     ),
     Command(
         "checkin", ("签到", "簽到"), signups.checkin, listed_in="volunteering", menus=access.BOTH

@@ -210,6 +210,38 @@ def test_a_pending_chat_sees_no_topics_polls_or_shifts(town: Driver) -> None:
             assert "修车棚" not in answer.text and "修路" not in answer.text, command
 
 
+# Commands that show a community's boards, rotas, figures, topics and polls, typed as words
+# and as slash commands.
+COMMUNITY_VIEWS = ("积分榜", "兑换目录", "诉求统计", "值班表", "议题", "议事统计", "结果 1")
+COMMUNITY_SLASHES = ("/rank", "/rewards", "/requeststats", "/shifts", "/topics", "/stats")
+
+
+def test_a_group_bound_to_no_circle_hears_nothing_of_a_residents_community(
+    street: Driver,
+) -> None:
+    for command in COMMUNITY_SLASHES:
+        answers = street.say("u12", command, "g99")
+        assert len(answers) == 1 and answers[0].chat == "g99", command
+        assert "本群还没有绑定到社区" in answers[0].text, command
+        assert "红旗里" not in answers[0].text and "门岗" not in answers[0].text, command
+    # Words are the group's own chat there: 收到 and 值班表 are not the bot's to answer.
+    for said in (*COMMUNITY_VIEWS, "收到", "报名 1"):
+        assert street.say("u12", said, "g99") == [], said
+
+
+def test_a_group_bound_to_no_circle_still_helps_binds_and_answers_privately(
+    street: Driver,
+) -> None:
+    help_here = street.one("u12", "帮助", "g99")
+    assert "/me" in help_here.text and "值班表" not in help_here.text
+    mine = street.say("u12", "我的", "g99")
+    assert [s.private for s in mine] == [True] and "3号楼" in mine[0].text
+    points = street.say("u12", "积分", "g99")
+    assert [s.private for s in points] == [True]
+    asked = street.say("u99", f"/bind {ATTACK}", "g99", name="陌生人")
+    assert "已提交绑定申请" in _in(asked, "g99")[0].text
+
+
 # A group title holding NUL, other control characters and bidi controls, and too long.
 GARBLED_TITLE = "3号\x00楼\u202e群\x07\u2066友\u2069\n邻" + "长" * 200
 CLEAN_TITLE = ("3号楼群友邻" + "长" * 200)[:128]

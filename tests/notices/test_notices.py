@@ -178,6 +178,21 @@ def test_receipts_of_a_notice_not_yet_sent_say_so_rather_than_list_every_househo
     assert driver.snapshot() == before
 
 
+def test_someone_who_may_not_see_receipts_learns_nothing_of_a_notice(app: App) -> None:
+    driver = build(app)
+    refused = "只有发通知的人、社区书记和楼长能看回执。"
+    # Whether the community has a notice asking for receipts is not told either.
+    assert driver.one("r1", "回执").text == refused
+    driver.one("sec", "通知 全部 | 明天上午停水 | 回执 截止 明天18:00")
+    _send(driver, "通知 全部 | 周六打扫楼道")
+    missing = driver.one("r1", "回执 9").text
+    assert missing == "没有编号 9 的通知。"
+    # Notice 1 is a draft, notice 2 asked for no receipts: neither is told to r1.
+    assert driver.one("r1", "回执 1").text == "没有编号 1 的通知。"
+    assert driver.one("r1", "回执 2").text == "没有编号 2 的通知。"
+    assert driver.one("sec", "回执 2").text == "通知 2 没有要求回执。"
+
+
 def test_an_english_notice_asks_for_a_receipt_english_readers_can_type(app: App) -> None:
     driver = build(app)
     driver.one("owner", "/lang en", "g1")

@@ -14,6 +14,7 @@ from models import (
     PointsGrant,
     PointsRules,
     PointsSource,
+    RecyclingRecord,
     VolunteerHours,
 )
 from tests.support.community import build, session_of
@@ -347,7 +348,10 @@ def test_a_name_typed_after_points_is_looked_up_only_for_those_who_may(app: App)
     driver.one("r4", "/lang zh-Hant")
     before = driver.snapshot()
     assert driver.one("r4", "積分 r3").text == "您只能檢視自己的積分：傳送「積分」就行。"
-    assert driver.one("r2", "积分 查询", "g1").text.startswith("用法：「积分」查看自己的")
+    # Found, unknown, or not a name at all: the same answer, so no name is learned.
+    for typed in ("积分 r3", "积分 张三丰", "积分 查询", "积分 r3 多少", "积分 @nobody"):
+        assert driver.one("r2", typed, "g1").text == "您只能查看自己的积分：发送「积分」就行。"
+    assert driver.one("sec", "积分 查询", "g1").text.startswith("用法：「积分」查看自己的")
     mine = driver.one("r2", "积分 r2", "g1")
     assert mine.private and "居民积分：4 分" in mine.text
     assert driver.snapshot() == before
@@ -427,6 +431,18 @@ def test_forgetting_a_member_keeps_every_balance_and_drops_their_words(app: App)
         account = session.scalars(select(PointsAccount)).one()
         entry = session.scalars(select(PointsEntry)).one()
     assert account.resident_id is None and entry.reason == "" and entry.amount == 7
+
+
+def test_forgetting_a_member_drops_the_household_from_their_recycling(app: App) -> None:
+    driver = build(app)
+    set_rules(driver)
+    driver.say("r3", "回收 @r2 电池", "g1")
+    driver.say("r3", "回收 @r1 电池", "g1")
+    driver.say("r2", "注销 确认")
+    with session_of(app) as session:
+        records = session.scalars(select(RecyclingRecord).order_by(RecyclingRecord.id)).all()
+        kept = [(r.resident_id is None, r.household_id is None, r.kind) for r in records]
+    assert kept == [(True, True, "电池"), (False, False, "电池")]
 
 
 def test_an_account_opened_with_nothing_on_it_reads_as_no_points_yet(app: App) -> None:

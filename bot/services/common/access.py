@@ -589,6 +589,19 @@ def sees_points_of(
     )
 
 
+def sees_others_points(session: Session, viewer_id: int, community: Place) -> bool:
+    """Who may ask for another member's points: the community's points admins (of any
+    programme), and the party branch secretaries (支部) of its request chain."""
+    if is_points_admin(session, viewer_id, community):
+        return True
+    branch = select(ChainNode.id).where(
+        ChainNode.community_id == community.id,
+        ChainNode.resident_id == viewer_id,
+        ChainNode.layer == Layer.BRANCH,
+    )
+    return session.scalar(branch.limit(1)) is not None
+
+
 def sends_notices(session: Session, resident_id: int, community: Place) -> bool:
     """Secretaries of the community, and building heads of a building in it."""
     for grant in active_grants(session, resident_id):

@@ -197,15 +197,20 @@ def receipts(
     within what the viewer may see (their own buildings for a building head); without a
     number, the latest notice with receipts the viewer may see."""
     notices = [find_notice(session, community, number)] if number else _latest(session, community)
+    if not notices and not access.receipt_areas(session, resident.id, community, None):
+        raise DomainError("notices.receipts_not_yours")
     refusal = DomainError("notices.none_with_receipts")
     for notice in notices:
+        areas = access.receipt_areas(session, resident.id, community, notice.sender_id)
+        # Whoever may not see a notice's receipts learns nothing of it, not even that it is.
+        if not areas and number:
+            raise DomainError("notices.not_found", number=number)
+        if not areas:
+            raise DomainError("notices.receipts_not_yours")
         if not notice.receipts:
             raise DomainError("notices.no_receipts_asked", number=notice.number)
         if notice.status in (NoticeStatus.DRAFT, NoticeStatus.SCHEDULED):
             raise DomainError("notices.receipts_not_sent", number=notice.number)
-        areas = access.receipt_areas(session, resident.id, community, notice.sender_id)
-        if not areas:
-            raise DomainError("notices.receipts_not_yours")
         view = _view(session, notice, areas)
         if view is not None:
             return view

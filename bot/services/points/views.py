@@ -19,7 +19,15 @@ from bot.services.community.people import Member, Named, people_named
 from bot.services.points import ledger, shop
 from bot.services.points.ledger import EXPIRY_NOTICE, next_expiry
 from bot.services.points.rules import earning
-from models import Circle, Place, PointsAccount, PointsEntry, PointsProgramme, Resident
+from models import (
+    Circle,
+    Place,
+    PointsAccount,
+    PointsEntry,
+    PointsProgramme,
+    RecyclingRecord,
+    Resident,
+)
 
 RECENT = 10
 MYDATA_LIMIT = 500
@@ -153,10 +161,7 @@ def points_of(
 ) -> PointsView:
     """A member's points as `viewer` may see them: their own, or for points admins anyone's
     (the one member `named`)."""
-    people = people_named(session, now, community, circle, named)
-    if named.rest or len(people) > 1:
-        raise DomainError("points.show_usage")
-    member = people[0] if people else viewer
+    member = _member_named(session, now, viewer, community, circle, named)
     ledger.programmes(session, now, community)
     accounts = [
         a
@@ -182,6 +187,30 @@ def points_of(
     )
 
 
+def _member_named(
+    session: Session,
+    now: datetime,
+    viewer: Resident,
+    community: Place,
+    circle: Circle | None,
+    named: Named,
+) -> Resident:
+    """The member whose points are asked for: the viewer, or the one `named`. Whoever may see
+    only their own gets one answer for any other name, found or not, once or twice."""
+    if not named.count or access.sees_others_points(session, viewer.id, community):
+        people = people_named(session, now, community, circle, named)
+        if named.rest or len(people) > 1:
+            raise DomainError("points.show_usage")
+        return people[0] if people else viewer
+    try:
+        people = people_named(session, now, community, circle, named)
+    except DomainError:
+        people = []
+    if named.rest or [person.id for person in people] != [viewer.id]:
+        raise DomainError("points.not_yours")
+    return viewer
+
+
 def summary(session: Session, now: datetime, zone: ZoneInfo, member: Member) -> list[Balance]:
     """A member's balances in every programme, for /me."""
     today = now.astimezone(zone).date()
@@ -197,8 +226,15 @@ def my_entries(session: Session, member: Resident) -> list[EntryLine]:
 def forget_member(session: Session, now: datetime, member: Resident) -> None:
     """Before a member is erased: their waiting redemptions are cancelled, and their entries
     keep their amounts (every balance stays) but lose the words that could name them; the
-    account itself loses its owner with the row."""
+    account itself loses its owner with the row, their recycling its household (as ballots
+    do: a home of one would name them still)."""
     shop.withdraw_waiting(session, now, member)
+    session.execute(
+        update(RecyclingRecord)
+        .where(RecyclingRecord.resident_id == member.id)
+        .values(household_id=None)
+        .execution_options(synchronize_session=False)
+    )
     owned = select(PointsAccount.id).where(PointsAccount.resident_id == member.id)
     session.execute(
         update(PointsEntry)
