@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from bot.context import Context, Listed
 from bot.errors import DomainError
@@ -17,6 +18,7 @@ from bot.services.community.people import parse_language, set_language
 from handlers import access
 from handlers.community.circles import me
 from handlers.deliberation import dialog as poll_dialog
+from handlers.points import hands_out
 from handlers.requests.commands import unread as unread_problem
 
 ALL_WORDS = frozenset({"全部", "所有", "all"})
@@ -27,6 +29,17 @@ POLITE_WORDS = frozenset(
 # A group's 帮助 fits a phone screen: what residents and admins there do most, in this order.
 GROUP_EVERYDAY = ("join", "vote", "propose", "second", "shifts", "signup", "poll", "shift", "me")
 GROUP_LINES = 8
+# So is a private 帮助: what a registered resident does most in a private chat...
+PRIVATE_EVERYDAY = ("me", "vote", "shifts", "points", "report", "requests")
+# ...or, before they belong to a household, how to register and in which language...
+PRIVATE_UNSETTLED = ("join", "start", "me", "lang")
+# ...then the work of the roles they hold, one line a role first: building heads and
+# secretaries send notices, request handlers take requests, secretaries and grid workers
+# decide binding requests, circle admins see rosters, points admins hand out rewards.
+PRIVATE_ROLES = ("notice", "take", "bindings", "members", "redemptions", "receipts")
+ROLE_LINES = 3
+# Role lines whose command everyone may use: shown only to those who hold the role.
+ROLE_HOLDERS = {"redemptions": hands_out}
 # An English word's ending, left off to find the command it names: voting, points, shifts.
 _ENGLISH_ENDING = re.compile(r"(?:ing|es|s|ed)$")
 QUIET_ARGUMENT = 40
@@ -58,7 +71,7 @@ def start(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
 
 
 def help_(ctx: Context, args: str) -> Reply:
-    """The commands this person may use here: in a group the everyday ones, all on request."""
+    """The commands this person may use here: those they use most, all of them on request."""
     typed = [w for w in re.split(r"[\s,，]+", args.strip().lower()) if w]
     word = " ".join(w for w in typed if w not in POLITE_WORDS)
     shown = [
@@ -72,14 +85,24 @@ def help_(ctx: Context, args: str) -> Reply:
         if not about:
             raise DomainError("core.help_nothing", word=word[:40])
         return Reply("core.help", data | {"keys": about, "topic": word[:40]})
+    visible = {c.name: c.help_key for c in shown}
     if word or not ctx.is_group:
-        # The full list, answered privately, leads with a request to join a household that waits.
+        # Answered privately, help leads with a request to join a household that waits.
         unsettled = ctx.resident.household_id is None
         waiting = greeting(ctx.session, ctx.resident).waiting if unsettled else None
+        if not word:
+            mine = PRIVATE_UNSETTLED if unsettled else PRIVATE_EVERYDAY
+            roles = [n for n in PRIVATE_ROLES if n not in ROLE_HOLDERS or ROLE_HOLDERS[n](ctx)]
+            lines = _listed(visible, mine) + _listed(visible, roles)[:ROLE_LINES]
+            data |= {"keys": lines, "short": True}
         return Reply("core.help", data | {"waiting": waiting}, audience=Audience.PRIVATE)
-    visible = {c.name: c.help_key for c in shown}
-    everyday = [visible[name] for name in GROUP_EVERYDAY if name in visible][:GROUP_LINES]
+    everyday = _listed(visible, GROUP_EVERYDAY)[:GROUP_LINES]
     return Reply("core.help", data | {"keys": everyday, "short": True})
+
+
+def _listed(visible: dict[str, str], names: Sequence[str]) -> list[str]:
+    """The help keys of those of `names` the sender sees here, in that order."""
+    return [visible[name] for name in names if name in visible]
 
 
 def _about(command: Listed, word: str) -> bool:

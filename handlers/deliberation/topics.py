@@ -68,12 +68,14 @@ def list_topics(ctx: Context, args: str) -> Reply:
         return _topic_detail(ctx, topics.topic_detail(ctx.session, where(ctx), number, needed))
     shown = topics.topic_list(ctx.session, where(ctx), needed)
     voting: list[Poll] = []
+    others: list[Poll] = []
     if ctx.circle is not None and not shown.topics:
         # With no topics to show, a group is pointed at the polls it may vote in now.
         voting = list(reversed(polls_here(ctx.session, ctx.circle, open_only=True)))
     elif not ctx.is_group:
-        # Privately, the sender is pointed at the polls they have still to vote in.
-        voting = votable.voting_now(ctx.session, where(ctx), ctx.settings.secret)
+        # Privately, the sender is pointed at the polls they have still to vote in, and at the
+        # results so far of the other open ones.
+        voting, others = votable.voting_now(ctx.session, where(ctx), ctx.settings.secret)
     return Reply(
         "deliberation.topics",
         {
@@ -81,6 +83,8 @@ def list_topics(ctx: Context, args: str) -> Reply:
             "needed": shown.needed,
             "topics": [[t.number, t.title, t.status.value, n, t.hot] for t, n in shown.topics],
             "polls": [[poll.number, poll.question] for poll in voting],
+            "others": [[poll.number, poll.question] for poll in others],
+            "group": ctx.is_group,
         },
     )
 

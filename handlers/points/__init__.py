@@ -4,6 +4,7 @@ the shop (兑换目录, 兑换, 兑换单, 发放), boards (积分榜), exports;
 from __future__ import annotations
 
 from bot.context import Context
+from bot.errors import DomainError
 from bot.routing import Command
 from bot.scheduler import WorkFactory
 from bot.services.common.access import is_points_admin, records_recycling
@@ -17,6 +18,15 @@ def _points_admin(ctx: Context) -> bool:
     return ctx.circle is not None and is_points_admin(
         ctx.session, ctx.resident.id, access.community_here(ctx)
     )
+
+
+def hands_out(ctx: Context) -> bool:
+    """Whether the sender hands out rewards: a points admin of their community here."""
+    try:
+        community = access.community_here(ctx)
+    except DomainError:
+        return False
+    return is_points_admin(ctx.session, ctx.resident.id, community)
 
 
 def _bin_duty(ctx: Context) -> bool:

@@ -68,7 +68,7 @@ def test_mydata_shows_the_household_a_waiting_join_request_asks_for(app: App) ->
 def test_my_data_typed_in_traditional_shows_what_is_stored_as_help_says(app: App) -> None:
     driver = build(app)
     driver.one("r2", "/lang zh-Hant")
-    assert "/mydata（我的資料）" in driver.one("r2", "幫助").text
+    assert "/mydata（我的資料）" in driver.one("r2", "幫助 全部").text
     mine = driver.one("r2", "我的資料")
     assert mine.private and mine.text.startswith("我們儲存的關於您的資訊"), mine.text
     assert "平臺帳號" in mine.text and driver.resident("r2").display_name in mine.text

@@ -269,3 +269,21 @@ def test_topics_in_a_private_chat_point_at_the_polls_one_may_still_vote_in(town:
     town.say("r2", "投票 2 1", "g1")
     assert "有进行中的投票" not in town.one("r2", "议题").text
     assert "有进行中的投票" not in town.one("r2", "议题", "g1").text
+
+
+def test_topics_in_a_private_chat_name_the_open_polls_one_has_voted_in(town: Driver) -> None:
+    open_poll(town.app, "装充电桩吗 | 同意 | 不同意")
+    before = town.one("r2", "议题").text
+    assert "还没有议题。要提出议题，请在群里发送「提议 议题内容」。" in before, before
+    assert "有进行中的投票，发送「投票」参加：#1 装充电桩吗" in before
+    town.say("r2", "投票 1 1")
+    voted = town.one("r2", "议题").text
+    assert "进行中的投票：#1 装充电桩吗\n发送「结果 1」看目前结果。" in voted, voted
+    assert "目前结果" in town.one("r2", "结果 1").text
+    assert "进行中的投票" not in town.one("stranger", "议题").text
+    town.one("r2", "/lang en")
+    english = town.one("r2", "/topics").text
+    assert 'To raise one, send "/propose your topic" in the group.' in english
+    assert 'Open poll: #1 装充电桩吗\nSend "/result 1" for the results so far.' in english
+    town.one("r2", "/lang zh-Hant")
+    assert "傳送「結果 1」看目前結果。" in town.one("r2", "議題").text

@@ -11,7 +11,7 @@ from bot.services.common.access import unregistered
 from bot.services.deliberation import poll_views
 from bot.services.deliberation.ballots import require_ballot_open
 from bot.services.deliberation.where import Where
-from models import Membership, Poll, PollPosting, PollStatus
+from models import Membership, Poll, PollPosting, PollStatus, Resident
 
 # How much of a question a button to pick its poll shows.
 SHOWN_QUESTION = 20
@@ -22,6 +22,22 @@ def votable_polls(session: Session, where: Where, secret: bytes) -> list[Poll]:
     resident = where.resident
     if resident.household_id is None:
         raise unregistered(session, resident, "deliberation.register_first")
+    return [p for p in _open_in_circles(session, resident) if _votable(session, where, secret, p)]
+
+
+def voting_now(session: Session, where: Where, secret: bytes) -> tuple[list[Poll], list[Poll]]:
+    """The open polls of the sender's circles: those they may vote in now, and the others
+    (voted in already, or put to other households); none before they register."""
+    if where.resident.household_id is None:
+        return [], []
+    votable: list[Poll] = []
+    others: list[Poll] = []
+    for poll in _open_in_circles(session, where.resident):
+        (votable if _votable(session, where, secret, poll) else others).append(poll)
+    return votable, others
+
+
+def _open_in_circles(session: Session, resident: Resident) -> list[Poll]:
     posted = (
         select(Poll)
         .join(PollPosting, PollPosting.poll_id == Poll.id)
@@ -33,21 +49,15 @@ def votable_polls(session: Session, where: Where, secret: bytes) -> list[Poll]:
         )
         .order_by(Poll.id)
     )
-    found = []
-    for poll in session.scalars(posted).unique():
-        try:
-            require_ballot_open(session, where.now, secret, poll, resident)
-        except DomainError:
-            continue
-        found.append(poll)
-    return found
+    return list(session.scalars(posted).unique())
 
 
-def voting_now(session: Session, where: Where, secret: bytes) -> list[Poll]:
-    """The polls the sender may vote in now; none before they register."""
-    if where.resident.household_id is None:
-        return []
-    return votable_polls(session, where, secret)
+def _votable(session: Session, where: Where, secret: bytes, poll: Poll) -> bool:
+    try:
+        require_ballot_open(session, where.now, secret, poll, where.resident)
+    except DomainError:
+        return False
+    return True
 
 
 def my_ballot(session: Session, where: Where, secret: bytes) -> Reply:

@@ -1,0 +1,84 @@
+"""A private 帮助 fits a phone: the everyday commands and the roles' own, the rest on request."""
+
+from __future__ import annotations
+
+import re
+
+from bot.app import App
+from tests.support.community import build, building_circles
+from tests.support.driver import Driver
+
+# A private help's longest answer for a registered resident with no role, in lines.
+RESIDENT_LINES = 10
+# One who holds roles gets a few lines more.
+ROLE_HOLDER_LINES = RESIDENT_LINES + 3
+COMMAND = re.compile(r"^/[a-z]+", re.MULTILINE)
+
+
+def _commands(text: str) -> set[str]:
+    """The slash commands a help answer lists, one a line."""
+    return set(COMMAND.findall(text))
+
+
+def test_a_residents_private_help_is_short_and_says_how_to_see_the_rest(app: App) -> None:
+    driver = build(app)
+    short = driver.one("r2", "帮助")
+    assert short.private and len(short.text.splitlines()) <= RESIDENT_LINES, short.text
+    assert {"/me", "/vote", "/shifts", "/points", "/report", "/requests"} <= _commands(short.text)
+    assert "发送「帮助 全部」" in short.text and "「帮助 积分」" in short.text
+    everything = driver.one("r2", "帮助 全部").text
+    assert _commands(short.text) < _commands(everything)
+    assert {"/mydata", "/forget", "/checkin", "/rank", "/rate"} <= _commands(everything)
+    assert not {"/mydata", "/checkin", "/notice", "/take", "/members"} & _commands(short.text)
+
+
+def test_a_private_help_adds_the_work_of_the_roles_one_holds(app: App) -> None:
+    driver = build(app)
+    building_circles(driver)
+    driver.say("bh", "/start", name="楼长")
+    driver.grant("gw", "网格员", "红旗里社区")
+    driver.say("gw", "/start", name="网格员")
+    driver.say("sec", "积分授权 @r3 管理员", "g1", mentions=("r3",))
+    expected = {
+        "bh": {"/notice", "/receipts"},
+        "sec": {"/notice", "/take", "/bindings"},
+        "gw": {"/take", "/bindings"},
+        "owner": {"/members"},
+        "r3": {"/redemptions"},
+    }
+    for user, work in expected.items():
+        answer = driver.one(user, "帮助").text
+        assert work <= _commands(answer), (user, answer)
+        assert len(answer.splitlines()) <= ROLE_HOLDER_LINES, answer
+        assert "「帮助 全部」" in answer
+    assert "/redemptions" not in driver.one("r2", "帮助").text
+    # The full list still holds every command the role may use.
+    assert {"/notice", "/receipts", "/notices", "/stopnotice"} <= _commands(
+        driver.one("bh", "帮助 全部").text
+    )
+
+
+def test_before_registering_the_private_help_is_about_registering(app: App) -> None:
+    driver = build(app)
+    driver.say("newcomer", "大家好", "g1", name="小陈")
+    answer = driver.one("newcomer", "帮助").text
+    assert {"/join", "/start", "/me", "/lang"} == _commands(answer), answer
+    assert "/vote" in driver.one("newcomer", "帮助 全部").text
+
+
+def test_the_short_private_help_in_traditional_and_english(app: App) -> None:
+    driver = build(app)
+    driver.one("r2", "/lang zh-Hant")
+    traditional = driver.one("r2", "幫助").text
+    assert traditional.startswith("您在私聊中可以使用（常用）：")
+    assert traditional.endswith("傳送「幫助 全部」。想了解一件事，例如積分：傳送「幫助 積分」。")
+    driver.one("r2", "/lang en")
+    english = driver.one("r2", "help").text
+    assert english.startswith("Everyday commands in this chat:")
+    assert 'send "/help all". About one thing, e.g. points: send "/help points".' in english
+
+
+def test_help_about_one_word_answers_privately_as_before(app: App) -> None:
+    driver: Driver = build(app)
+    about = driver.one("r2", "帮助 积分").text
+    assert about.startswith("和「积分」有关的命令：") and "/rewards" in about and "/rank" in about
