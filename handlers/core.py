@@ -97,7 +97,9 @@ def help_(ctx: Context, args: str) -> Reply:
             data |= {"keys": lines, "short": True}
         return Reply("core.help", data | {"waiting": waiting}, audience=Audience.PRIVATE)
     everyday = _listed(visible, GROUP_EVERYDAY)[:GROUP_LINES]
-    return Reply("core.help", data | {"keys": everyday, "short": True})
+    return Reply(
+        "core.help", data | {"keys": everyday, "short": True, "unbound": ctx.unbound_group}
+    )
 
 
 def _listed(visible: dict[str, str], names: Sequence[str]) -> list[str]:

@@ -234,6 +234,7 @@ def test_a_group_bound_to_no_circle_still_helps_binds_and_answers_privately(
 ) -> None:
     help_here = street.one("u12", "帮助", "g99")
     assert "/me" in help_here.text and "值班表" not in help_here.text
+    assert help_here.text.startswith("本群还没有绑定到社区")
     mine = street.say("u12", "我的", "g99")
     assert [s.private for s in mine] == [True] and "3号楼" in mine[0].text
     points = street.say("u12", "积分", "g99")
