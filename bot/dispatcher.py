@@ -256,6 +256,7 @@ class Dispatcher:
             replies = [Reply(error.key, error.data, audience=audience)]
             session.expire_all()
         envelopes = [self._address(ctx, reply) for reply in replies]
+        envelopes += self._noted(ctx, envelopes)
         owner = incoming.user.user_id if incoming.user else None
         return self.post_office.prepare(
             session, envelopes, now, owner, claim, direct=direct, platform=incoming.chat.platform
@@ -430,6 +431,29 @@ class Dispatcher:
             known_open = sender is not None and ctx.chat_open
             return Envelope(private, reply, ctx.personal_language(), user_id, chat_open=known_open)
         return Envelope(here, reply, ctx.chat_language(), chat_open=not ctx.is_group)
+
+    @staticmethod
+    def _noted(ctx: Context, envelopes: list[Envelope]) -> list[Envelope]:
+        """A short note where a group command was answered only privately (not a toast typed
+        instead of pressed): in the group for a message, as a toast for a press; none where
+        the group heard anything of it, a pointer to open the private chat included."""
+        incoming = ctx.incoming
+        user = incoming.user
+        commanded = incoming.event in (EventKind.MESSAGE, EventKind.PRESS)
+        if not ctx.is_group or user is None or not commanded:
+            return []
+        chat = incoming.chat
+        mine = Target(chat.platform, user.user_id, ChatKind.PRIVATE)
+        here = Target(chat.platform, chat.chat_id, chat.kind)
+        if not any(
+            e.target == mine and e.reply.audience == Audience.PRIVATE for e in envelopes
+        ) or any(e.target == here for e in envelopes):
+            return []
+        sender = ctx.sender
+        note = Reply("core.sent_privately", {"name": sender.account_name if sender else ""})
+        if ctx.pressed:
+            return [Envelope(here, note, ctx.personal_language(), user.user_id, toast=True)]
+        return [Envelope(here, note, ctx.chat_language())]
 
 
 def _group_id(chat: ChatRef) -> str | None:

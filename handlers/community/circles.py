@@ -178,8 +178,9 @@ def _joined(
         ask = Reply("circles.confirm_move", data, choices=yes)
         # Where someone is registered now is told to them alone, never to the group.
         return [ask, Reply("circles.registered_now", now, audience=Audience.PRIVATE)]
+    # Whether a household has registered members, and who, is told to the asker alone.
     if result.outcome == JoinOutcome.ALREADY:
-        return Reply("circles.already_registered", data)
+        return Reply("circles.already_registered", data, audience=Audience.PRIVATE)
     if result.request is None:
         if not result.unverified:
             return Reply(done, data)
@@ -190,7 +191,7 @@ def _joined(
         return Reply(
             "households.join_still_waiting", data | {"number": number}, audience=Audience.TOAST
         )
-    waiting = Reply("households.join_waiting", data | {"number": number})
+    waiting = Reply("households.join_waiting", data | {"number": number}, audience=Audience.PRIVATE)
     ask = Reply(
         "households.join_request",
         data | {"number": number},

@@ -111,7 +111,8 @@ def vote(ctx: Context, args: str) -> Reply:
 
 
 def result(ctx: Context, args: str) -> Reply:
-    """Results so far, or final: `/result 2`, or the latest poll of this circle."""
+    """Results so far, or final: `/result 2`, or the latest poll of this circle; privately,
+    the one poll the sender sees, or a choice of the newest."""
     number = at_most_one_number(args, "deliberation.result_usage")
     return polls.result(ctx.session, where(ctx), ctx.settings.secret, number)
 

@@ -153,9 +153,10 @@ def ack(ctx: Context, args: str) -> list[Reply]:
     notice 3); chat where none is open. Words after it are the resident's own
     (收到，我明天不去了), not a mistake. Typed in a group, the answer goes to the person
     alone: a busy group's thirty 收到 would otherwise each get a public reply. Where it
-    cannot reach them yet, the short answer beats a longer pointer in the group."""
+    cannot reach them yet, the short answer beats a longer pointer in the group; nor does
+    the group get a note that it went privately (a toast typed goes privately, unnoted)."""
     number = as_number(args.strip())
-    quiet = Audience.PRIVATE if ctx.reaches_privately else Audience.HERE
+    quiet = Audience.TOAST if ctx.reaches_privately else Audience.HERE
     try:
         done = notices.acknowledge(ctx.session, ctx.now, ctx.resident, ctx.circle, number)
     except DomainError as refusal:

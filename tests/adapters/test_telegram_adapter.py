@@ -170,8 +170,10 @@ def test_private_answers_go_privately_or_point_to_a_deep_link(tg: Harness) -> No
     assert pointer["chat_id"] == GROUP and "https://t.me/LinliBot?start=me" in pointer["text"]
     answer = tg.feed(message_update(RESIDENT, "/start me"))[0]
     assert answer["chat_id"] == RESIDENT["id"] and "还没有登记" in answer["text"]
-    again = tg.feed(message_update(RESIDENT, "/me", group(GROUP)))[0]
-    assert again["chat_id"] == RESIDENT["id"]
+    again = {
+        m["chat_id"]: m["text"] for m in tg.feed(message_update(RESIDENT, "/me", group(GROUP)))
+    }
+    assert "还没有登记" in again[RESIDENT["id"]] and "详情已私聊发给您" in again[GROUP]
 
 
 def test_admins_come_from_telegram_and_are_cached(tg: Harness) -> None:

@@ -212,11 +212,11 @@ def test_residents_in_a_wechat_room_bind_register_and_get_private_answers(
 
     consent = answer(service, LI, "登记 3-2-301", ROOM)
     assert consent.startswith("李四，登记 1号院/3号楼/2单元/301 之前请您确认")
-    assert consent.endswith("1. 同意并登记 —— 回复「登记 3-2-301 同意」")
+    assert consent.endswith("同意请回复「登记 3-2-301 同意」。") and "\n1. " not in consent
     assert answer(service, LI, "登记 3-2-301 同意", ROOM).startswith("李四，登记好了")
 
     since = service.say(LI, "我的", ROOM)
-    [mine] = service.wait_sent(lambda sent: True, since=since)
+    [mine] = service.wait_sent(lambda sent: sent["to"] == LI, since=since)
     assert mine["to"] == LI and "3号楼/2单元/301" in mine["text"]
 
     assert answer(service, LI, "语言 繁体") == "好的，以後用繁體中文和您說話。"

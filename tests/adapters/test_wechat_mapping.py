@@ -263,15 +263,16 @@ def test_the_adapter_answers_in_the_room_and_privately_through_the_outbox(
         fake.say("li", "@邻里小助手\u2005", ROOM.room_id, mentions=(BOT_ID,))
         fake.say("li", "", ROOM.room_id, is_text=False)
         fake.join(ROOM.room_id, "zhao", by="owner")
-        await until(lambda: len(fake.sent) == 4)
+        await until(lambda: len(fake.sent) == 5)
 
     run_with(live_app, fake, scenario)
     # Each chat's messages come in order; different chats' are sent side by side.
     in_room = [text for chat, text in fake.sent if chat == ROOM.room_id]
     to_li = [text for chat, text in fake.sent if chat == "li"]
-    assert len(in_room) == 2 and len(to_li) == 2
+    assert len(in_room) == 3 and len(to_li) == 2
     assert in_room[0].startswith("本群已绑定为")
-    assert in_room[1].startswith("欢迎 赵六 加入1号院")
+    assert in_room[1] == "李四，详情已私聊发给您。"
+    assert in_room[2].startswith("欢迎 赵六 加入1号院")
     assert to_li[0].startswith("李四\n住址：还没有登记")
     assert to_li[1] == "没看懂您的意思。发送「帮助」查看能用的命令。"
 

@@ -5,17 +5,28 @@ from __future__ import annotations
 import contextlib
 import random
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.app import App
+from bot.clock import VirtualClock
+from bot.db import Database
 from bot.errors import DomainError
 from bot.messages import EventKind
 from bot.services.community.grid import add_path
 from bot.services.deliberation import standings
 from models import Ballot, TopicSecond
-from tests.support.community import build, cast, open_poll, poll_of, resident, session_of
+from tests.support.community import (
+    build,
+    cast,
+    open_poll,
+    poll_of,
+    resident,
+    session_of,
+    without_private_chats,
+)
 from tests.support.driver import Driver, Sent
 
 
@@ -106,10 +117,45 @@ def test_seconding_is_once_per_person_however_often_they_move(town: Driver) -> N
 
 
 def _ask_to_join(town: Driver, user: str, address: str) -> tuple[Sent, list[Sent]]:
+    """The asker's private answer (the request's number), and the household asked."""
     answers = town.say(user, f"登记 {address} 同意", "g1", name=user)
-    public = [a for a in answers if a.chat == "g1"]
-    assert len(public) == 1 and "确认" in public[0].text, answers
-    return public[0], [a for a in answers if a.private]
+    assert [a.text for a in answers if a.chat == "g1"] == [f"{user}，详情已私聊发给您。"]
+    mine = [a for a in answers if a.chat == user]
+    assert len(mine) == 1 and "确认" in mine[0].text, answers
+    return mine[0], [a for a in answers if a.private and a.chat != user]
+
+
+def test_the_group_never_learns_that_a_household_has_registered_members(town: Driver) -> None:
+    answers = town.say("r5", "登记 3-2-302 同意", "g1", name="r5")
+    assert [(a.chat, a.text) for a in answers if not a.private] == [
+        ("g1", "r5，详情已私聊发给您。")
+    ]
+    told = [a.text for a in answers if a.chat == "r5"]
+    assert len(told) == 1 and "已经有登记的住户" in told[0]
+    # Typed again in the group, the request's state is still said to the asker alone.
+    again = town.say("r5", "登记 3-2-302 同意", "g1")
+    assert [(a.chat, a.private) for a in again] == [("r5", True)]
+    # Nor that the asker lives where they typed.
+    already = town.say("r2", "登记 3-2-302", "g1")
+    assert [(a.chat, a.text) for a in already if not a.private] == [
+        ("g1", "r2，详情已私聊发给您。")
+    ]
+    assert [a.chat for a in already if a.private] == ["r2"]
+    assert "已经登记在 1号院/3号楼/2单元/302" in already[0].text
+
+
+def test_where_the_asker_cannot_be_written_to_the_group_gets_only_the_pointer(
+    db: Database, clock: VirtualClock, tmp_path: Path
+) -> None:
+    town = build(without_private_chats(db, clock, tmp_path))
+    try:
+        answers = town.say("r5", "登记 3-2-302 同意", "g1", name="r5")
+        public = [a.text for a in answers if not a.private]
+        assert len(public) == 1 and "请先私聊我" in public[0] and "r2" not in public[0]
+        assert "登记的住户" not in public[0] and "302" not in public[0]
+        assert town.say("r5", "/start")[0].text.count("还在等家里人确认") == 1
+    finally:
+        town.app.close()
 
 
 def test_joining_an_occupied_household_waits_for_a_member_to_agree(town: Driver) -> None:
@@ -128,7 +174,8 @@ def test_asking_again_tells_the_household_once_and_the_group_once(town: Driver) 
     question = town.one("r5", "登记 3-2-302", "g1", name="r5")
     agree = question.buttons[0][0][0]
     first = town.say("r5", question.tokens[agree], "g1", event=EventKind.PRESS)
-    assert [a.chat for a in first] == ["g1", "r2"] and "已私聊告诉他们" in first[0].text
+    assert [(a.chat, a.toast) for a in first] == [("r5", False), ("r2", False), ("g1", True)]
+    assert "已私聊告诉他们" in first[0].text and first[2].text == "r5，详情已私聊发给您。"
     number = re.findall(r"申请号 (\d+)", first[0].text)[0]
     town.say("r5", "/start")
     before = town.snapshot()
@@ -178,16 +225,17 @@ def test_a_join_decided_in_a_group_is_told_only_privately(town: Driver) -> None:
     number = re.findall(r"申请号 (\d+)", waiting.text)[0]
     town.grant("head", "楼长", "1号院/3号楼")
     refused = town.say("head", f"拒绝入户 {number}", "g2", name="楼长老李")
-    assert [a for a in refused if not a.private] == []
+    # The group hears only that the answer went privately.
     assert [(a.chat, a.text) for a in refused] == [
         ("head", "好的，r5 没有登记到 1号院/3号楼/2单元/302。"),
         ("r5", "r5，您登记到 1号院/3号楼/2单元/302 的申请没有通过。如有疑问，请找楼长或网格员。"),
+        ("g2", "楼长老李，详情已私聊发给您。"),
     ]
     assert town.household_of("r5") is None
     waiting, _ = _ask_to_join(town, "r6", "3-2-302")
     number = re.findall(r"申请号 (\d+)", waiting.text)[0]
     agreed = town.say("r2", f"确认入户 {number}", "g1")
-    assert [(a.chat, a.private) for a in agreed] == [("r2", True), ("r6", True)]
+    assert [(a.chat, a.private) for a in agreed] == [("r2", True), ("r6", True), ("g1", False)]
     assert "r6 已登记到 1号院/3号楼/2单元/302" in agreed[0].text
     assert town.household_of("r6") == "302"
 

@@ -103,7 +103,24 @@ def test_a_poll_with_buttons_counts_presses_and_answers_with_a_toast(town: Drive
     standing = town.one("r4", "结果", "g1").text
     assert "1. 同意 —— 1 票（50%）" in standing and "4 户中 2 户投票（50%）" in standing
     assert town.one("r4", "投票结果 1", "g1").text == standing
-    assert "例如「结果 2」" in town.one("r4", "结果").text
+    # Privately, a bare 结果 shows the one poll its sender sees, as the group does.
+    assert town.one("r4", "结果").text == standing
+
+
+def test_a_bare_result_sent_privately_offers_the_polls_its_sender_sees(town: Driver) -> None:
+    assert town.one("r4", "结果").text == "还没有您能看的投票。"
+    town.say("owner2", "发起投票 二院的事 | 甲 | 乙", "g2")
+    town.say("owner", "发起投票 修不修车棚 | 修 | 不修", "g1")
+    assert "修不修车棚" in town.one("r4", "结果").text
+    town.say("owner", "发起投票 装不装路灯 | 装 | 不装", "g1")
+    town.buttons = False
+    offered = town.one("r4", "结果").text
+    assert offered.splitlines() == [
+        "您能看的最近 2 个投票，选一个看结果：",
+        "1. #3 装不装路灯 —— 回复「结果 3」",
+        "2. #2 修不修车棚 —— 回复「结果 2」",
+    ]
+    assert "1. 修 —— 0 票" in town.one("r4", "结果 2").text
 
 
 def test_an_open_anonymous_polls_result_says_its_counts_come_in_batches(town: Driver) -> None:
@@ -454,7 +471,7 @@ def test_a_poll_asked_for_in_a_group_it_was_not_put_to_is_answered_privately(
 ) -> None:
     _party_poll(town)
     answers = town.say("r2", "结果 1", "g1")
-    assert [(a.chat, a.private) for a in answers] == [("r2", True)]
+    assert [(a.chat, a.private) for a in answers] == [("r2", True), ("g1", False)]
     assert answers[0].text.startswith("投票 #1 目前结果：支部活动去哪")
 
 
@@ -475,7 +492,7 @@ def test_a_party_circle_s_topic_is_unknown_to_a_resident_outside_it(town: Driver
         assert "支部换届" in town.one(user, "议题 1").text
         assert "支部换届" in town.one(user, "议题").text
     answers = town.say("r8", "议题 1", "g2")
-    assert [(a.chat, a.private) for a in answers] == [("r8", True)]
+    assert [(a.chat, a.private) for a in answers] == [("r8", True), ("g2", False)]
     assert "支部换届" not in town.one("r8", "议题", "g2").text
 
 
@@ -502,7 +519,7 @@ def test_a_vote_refused_in_a_group_the_poll_was_not_put_to_is_answered_privately
         ("投票 1 1 2", "投票 #1 最多选 1 项。"),
     ):
         answers = town.say("r2", typed, "g1")
-        assert [(a.chat, a.private) for a in answers] == [("r2", True)], typed
+        assert [(a.chat, a.private) for a in answers] == [("r2", True), ("g1", False)], typed
         assert answers[0].text.startswith(shown), typed
     assert town.snapshot() == before and counts(town.app, 1) == [0, 0]
     # In the poll's own circle the refusal is answered where it was typed.

@@ -254,9 +254,9 @@ def test_without_buttons_choices_become_numbered_lines_to_type(app: App) -> None
     driver.grant("sec", "书记", "红旗里社区")
     driver.group("g1")
     driver.one("sec", "/bind 1号院", "g1")
-    ask = driver.one("u1", "登记 3-2-301", "g1")
+    ask = driver.one("u1", "语言")
     assert ask.buttons == []
-    assert "1. 同意并登记 —— 回复「登记 3-2-301 同意」" in ask.text
+    assert "1. 简体中文 —— 回复「语言 zh-Hans」" in ask.text
 
 
 def test_joining_a_bound_group_gets_a_welcome_with_a_registration_prompt(chat: Driver) -> None:

@@ -197,7 +197,7 @@ def test_where_there_are_buttons_a_command_looks_for_no_menu(app: App) -> None:
 
 def test_in_a_group_a_number_picks_the_choice_offered_to_its_sender_alone(driver: Driver) -> None:
     consent = driver.one("n1", "登记 3-2-305", "g1", name="n1")
-    assert "1. 同意并登记 —— 回复「登记 3-2-305 同意」" in consent.text
+    assert "同意请回复「登记 3-2-305 同意」" in consent.text
     assert driver.say("r1", "1", "g1") == [] and driver.household_of("n1") is None
     done = driver.one("n1", "1", "g1", name="n1")
     assert "登记好了" in done.text and not done.private
@@ -227,7 +227,7 @@ def test_in_a_group_agreeing_alone_accepts_the_consent_offered_to_its_sender(
 def test_in_a_group_agreeing_picks_no_choice_but_a_consent(driver: Driver) -> None:
     driver.one("n1", "登记 3-2-305 同意", "g1", name="n1")
     move = driver.say("n1", "登记 3-1-101", "g1", name="n1")[0]
-    assert "1. 确认搬迁" in move.text
+    assert "确认请回复「搬迁 3-1-101」" in move.text
     before = driver.snapshot()
     assert driver.say("n1", "同意", "g1") == []
     assert driver.snapshot() == before and driver.household_of("n1") == "305"

@@ -129,7 +129,7 @@ def test_a_push_at_night_waits_for_the_morning_but_the_answer_to_the_writer_does
 ) -> None:
     _at(town.app, "2026-11-23 23:00")
     answered = town.say("n1", "登记 3-2-302 同意", "g1", name="新邻居")
-    assert [s.chat for s in answered] == ["g1"] and "要等他们确认" in answered[0].text
+    assert [s.chat for s in answered] == ["n1", "g1"] and "要等他们确认" in answered[0].text
     assert _join_request(answered) == []
     assert town.one("n1", "我的").private
     morning = _morning(town.app, "2026-11-24 09:00")

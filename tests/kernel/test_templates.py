@@ -174,7 +174,7 @@ def test_a_private_chat_is_called_si_liao_in_every_chinese_reply(language: str) 
         ("en", "/join 3-2-301 agree"),
     ],
 )
-def test_choices_become_numbered_lines_typed_in_the_readers_language(
+def test_a_consent_says_once_what_to_type_in_the_readers_language(
     language: str, typed: str
 ) -> None:
     renderer = Renderer(Router(COMMANDS))
@@ -184,10 +184,38 @@ def test_choices_become_numbered_lines_typed_in_the_readers_language(
         choices=[[Choice("circles.consent_yes", "/join 3-2-301 同意", translated=True)]],
     )
     text_style = renderer.render(reply, language, html_mode=False, buttons=False)
-    assert text_style.buttons == [] and typed in text_style.text
+    assert text_style.buttons == [] and text_style.text.count(typed) == 1
+    assert "\n1. " not in text_style.text
     button_style = renderer.render(reply, language, html_mode=False, buttons=True)
     assert button_style.buttons[0][0].command == "/join 3-2-301 同意"
-    assert "\n1. " not in button_style.text
+    assert typed in button_style.text and "\n1. " not in button_style.text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_move_and_a_join_request_say_once_what_to_type(language: str) -> None:
+    renderer = Renderer(Router(COMMANDS))
+    data = {"name": "张", "address": "3-2-302", "household": "302"}
+    move = Reply(
+        "circles.confirm_move",
+        data,
+        choices=[[Choice("circles.move_yes", "/move 3-2-302", translated=True)]],
+    )
+    ask = Reply(
+        "households.join_request",
+        data | {"number": 7},
+        choices=[
+            [
+                Choice("households.join_yes", "/confirmjoin 7", translated=True),
+                Choice("households.join_no", "/refusejoin 7", translated=True),
+            ]
+        ],
+    )
+    router = Router(COMMANDS)
+    for reply in (move, ask):
+        text = renderer.render(reply, language, html_mode=False, buttons=False).text
+        for choice in (c for row in reply.choices for c in row):
+            assert text.count(router.typed_form(choice.command, language)) == 1, text
+        assert "\n1. " not in text
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -124,7 +124,8 @@ def test_a_scope_typed_in_traditional_characters_reaches_the_stored_place(app: A
 def test_a_notice_typed_in_a_group_is_previewed_privately(app: App) -> None:
     driver = build(app)
     answers = driver.say("sec", "通知 全部 | 明天上午停水", "g1")
-    assert [s.chat for s in answers] == ["sec"] and "还没发送" in answers[0].text
+    assert [s.chat for s in answers] == ["sec", "g1"] and "还没发送" in answers[0].text
+    assert answers[1].text == "王书记，详情已私聊发给您。"
     sent = _confirm(driver, "sec", answers[0])
     assert {s.chat for s in sent} == {"sec", "g1", "g2"} and _chats(app) == 2
 

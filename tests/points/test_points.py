@@ -189,8 +189,8 @@ def test_a_deduction_refused_in_a_group_tells_the_balance_privately(app: App) ->
     set_rules(driver)
     driver.say("sec", "加分 @r2 5 巡逻", "g1")
     before = driver.snapshot()
-    (told,) = driver.say("sec", "加分 @r2 -9 迟到", "g1")
-    assert (told.chat, told.private) == ("sec", True)
+    told, note = driver.say("sec", "加分 @r2 -9 迟到", "g1")
+    assert (told.chat, told.private) == ("sec", True) and note.chat == "g1"
     assert told.text == "扣不了：只剩 5 分，本社区不允许扣成负分。"
     assert driver.snapshot() == before
     assert balances(app) == [(5, 5)]
@@ -317,7 +317,7 @@ def test_bad_input_gets_a_clear_reply_and_changes_nothing(app: App) -> None:
     for user, text, chat, template in cases:
         before = driver.snapshot()
         driver.say(user, text, chat)
-        assert [a.reply.template for a in driver.answers] == [template], text
+        assert driver.templates() == [template], text
         assert driver.snapshot() == before, text
     before = driver.snapshot()
     driver.say("sec", "加分 @stranger 5", "g1", mentions=("stranger",))
@@ -329,7 +329,8 @@ def test_points_are_answered_privately_and_secretaries_see_a_members(app: App) -
     set_rules(driver)
     driver.say("sec", "加分 @r2 7 巡逻", "g1")
     in_group = driver.say("r2", "积分", "g1")
-    assert all(s.private for s in in_group) and "7 分" in in_group[0].text
+    assert [(s.chat, s.private) for s in in_group] == [("r2", True), ("g1", False)]
+    assert "7 分" in in_group[0].text and in_group[1].text == "r2，详情已私聊发给您。"
     assert "r2 的积分" in driver.one("sec", "积分 @r2").text
     assert "积分：居民积分 7 分" in driver.one("r2", "我的").text
     assert "+7 巡逻" in driver.one("r2", "我的数据").text

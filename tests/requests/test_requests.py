@@ -521,14 +521,14 @@ def test_a_rating_typed_in_a_group_is_answered_privately(town: Driver) -> None:
     town.say("li", "接单 1")
     town.say("li", "办结诉求 1 换了灯泡")
     rated = town.say("r1", "评价 1 2", "g1")
-    assert [(s.chat, s.private) for s in rated] == [("r1", True)]
+    assert [(s.chat, s.private) for s in rated] == [("r1", True), ("g1", False)]
     assert "2 分" in rated[0].text
     with session_of(town.app) as session:
         assert session.scalars(select(Request)).one().rating == 2
     # Refusals too: the group does not learn that r1 rated already, nor r2's mistakes.
     for user, typed in (("r1", "评价 1 5"), ("r2", "评价 1 1"), ("r1", "评价 1 很好")):
         answers = town.say(user, typed, "g1")
-        assert [(s.chat, s.private) for s in answers] == [(user, True)], typed
+        assert [(s.chat, s.private) for s in answers] == [(user, True), ("g1", False)], typed
     with session_of(town.app) as session:
         assert session.scalars(select(Request)).one().rating == 2
 

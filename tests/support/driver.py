@@ -15,6 +15,8 @@ from bot.services.community.people import ensure_identity
 from models import Place, Resident
 
 PLATFORM = "console"
+# The note a group gets where a command was answered privately.
+PRIVATELY = "core.sent_privately"
 # Bookkeeping of getting messages out, not domain state.
 DELIVERY_TABLES = frozenset({"alembic_version", "buttons", "menus", "outbox", "processed_updates"})
 GRID = [
@@ -142,14 +144,24 @@ class Driver:
         self.sent.extend(out)
         return out
 
+    def templates(self) -> list[str]:
+        """The templates of the latest answers, but the group's note that they went privately."""
+        return [e.reply.template for e in self.answers if e.reply.template != PRIVATELY]
+
     def press(self, user: str, message: Sent, label: str, chat: str | None = None) -> Sent:
         """`user` presses the button labelled `label` on a message the bot sent."""
         return self.one(user, message.tokens[label], chat, event=EventKind.PRESS)
 
     def one(self, user: str, message: str, chat: str | None = None, **kw: Any) -> Sent:
-        """Like say(), for an action answered by exactly one message."""
-        answers = self.say(user, message, chat, **kw)
-        assert len(answers) == 1, answers
+        """Like say(), for an action answered by exactly one message, besides the group's
+        note that it was answered privately (tests/kernel/test_private_notes.py)."""
+        said = self.say(user, message, chat, **kw)
+        answers = [
+            sent
+            for sent, envelope in zip(said, self.answers, strict=True)
+            if envelope.reply.template != PRIVATELY
+        ]
+        assert len(answers) == 1, said
         return answers[0]
 
     def resident(self, user: str) -> Resident:

@@ -142,6 +142,7 @@ COMMUNITY: list[Line] = [
 ]
 DELIBERATION: list[Line] = [
     ("r2", "投票", None),
+    ("r2", "结果", None),
     ("r1", "提议 在2号门增设充电桩", "g1"),
     ("r2", "附议 1", "g1"),
     ("r2", "附议 1", "g1"),

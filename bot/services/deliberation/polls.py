@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import DeliberationSettings
 from bot.errors import DomainError
-from bot.messages import Audience, Envelope, Incoming, Reply
+from bot.messages import Audience, Choice, Envelope, Incoming, Reply
 from bot.services.common import audit, dialogs
 from bot.services.common.access import (
     Actor,
@@ -26,6 +26,7 @@ from bot.services.common.access import (
     require_organiser,
     require_poll_seen,
     require_topic_seen,
+    sees_poll,
     topic_shown_in,
     unregistered,
 )
@@ -45,6 +46,7 @@ from bot.services.deliberation.ballots import (
 from bot.services.deliberation.poll_spec import PollSettings, PollSpec
 from bot.services.deliberation.standings import publish, require_visible, turnout
 from bot.services.deliberation.topics import UNDECIDED, find
+from bot.services.deliberation.votable import SHOWN_QUESTION
 from bot.services.deliberation.where import Where
 from models import (
     Ballot,
@@ -65,6 +67,8 @@ MIN_OPTIONS = 2
 MAX_OPTIONS = 10
 MAX_QUESTION = 300
 MAX_LABEL = 60
+# A bare 结果 sent privately offers the newest polls someone sees; older ones go by number.
+RESULTS_OFFERED = 5
 YES_NO_LABELS = ("yes", "no", "abstain")
 RATING_LABELS = ("1", "2", "3", "4", "5")
 # The words people type for the options of a yes/no poll, in every language.
@@ -585,7 +589,12 @@ def result(session: Session, where: Where, secret: bytes, number: int | None) ->
             raise DomainError("deliberation.no_poll_here")
         shown = found[0]
     else:
-        raise DomainError("deliberation.result_number_needed")
+        seen = _newest_seen(session, where)
+        if not seen:
+            raise DomainError("deliberation.no_poll_seen")
+        if len(seen) > 1:
+            return _results_to_pick(seen)
+        shown = seen[0]
     require_visible(shown)
     chart = Path(shown.chart) if shown.chart else None
     image = chart if chart is not None and chart.exists() else None
@@ -594,6 +603,35 @@ def result(session: Session, where: Where, secret: bytes, number: int | None) ->
         # A poll put to other circles is none of this chat's business: the sender alone reads it.
         reply.audience = Audience.PRIVATE
     return reply
+
+
+def _newest_seen(session: Session, where: Where) -> list[Poll]:
+    """The newest polls of the sender's community they may see, for a bare 结果 sent privately."""
+    resident = where.resident
+    if resident.household is None and not active_grants(session, resident.id):
+        raise unregistered(session, resident, "deliberation.register_first")
+    newest = (
+        select(Poll)
+        .where(Poll.community_id == where.community(session).id)
+        .order_by(Poll.id.desc())
+    )
+    seen: list[Poll] = []
+    for poll in session.scalars(newest):
+        if sees_poll(session, where.actor, poll):
+            seen.append(poll)
+            if len(seen) == RESULTS_OFFERED:
+                break
+    return seen
+
+
+def _results_to_pick(seen: list[Poll]) -> Reply:
+    """The polls whose results a bare 结果 may mean, one to pick."""
+    choices = [
+        [Choice(f"#{poll.number} {poll.question[:SHOWN_QUESTION]}", f"/result {poll.number}")]
+        for poll in seen
+    ]
+    polls = [[poll.number, poll.question] for poll in seen]
+    return Reply("deliberation.results_to_pick", {"polls": polls}, choices=choices)
 
 
 @dataclass(frozen=True)
