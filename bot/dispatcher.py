@@ -370,10 +370,7 @@ class Dispatcher:
             raise DomainError("core.too_long", limit=MAX_COMMAND_TEXT)
         if ctx.unbound_group and not route.command.anywhere:
             # A group bound to none of a community's circles hears nothing of one: not its
-            # boards, rotas or figures, though the sender's own community would answer. Only a
-            # slash command is told so; a keyword there (收到, 报名) is the group's own chat.
-            if not words.lstrip().startswith("/"):
-                return []
+            # boards, rotas or figures, though the sender's own community would answer.
             raise DomainError("core.unbound_group")
         ctx.reading = route.command.reads
         result = route.command.handler(ctx, route.args)

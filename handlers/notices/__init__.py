@@ -55,6 +55,7 @@ COMMANDS: list[Command] = [
         commands.ack,
         listed_in="notices",
         menus=access.GROUP,
+        anywhere=True,
     ),
     Command(
         "receipts",
