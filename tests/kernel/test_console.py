@@ -55,13 +55,14 @@ def test_buttons_style_registers_with_a_press_and_answers_privately(db_url: str)
             {"from": "u2", "text": "/lang en"},
         ],
     )
-    assert [o["id"] for o in out] == [1, 2, 3, 4, 5]
+    assert [o["id"] for o in out] == [1, 2, 3, 4, 5, 6]
     assert out[0]["chat"] == "g1" and "已绑定" in out[0]["text"]
     assert out[1]["buttons"] == [["同意并登记"]]
     assert "登记好了" in out[2]["text"] and "buttons" not in out[2]
     assert out[3]["to"] == "u2" and "3号楼/2单元/301" in out[3]["text"]
-    assert out[4] == {
-        "id": 5,
+    assert out[4]["chat"] == "g1" and "详情已私聊发给您" in out[4]["text"]
+    assert out[5] == {
+        "id": 6,
         "to": "u2",
         "text": "Done: I will speak English with you.",
         "at": NOW,
@@ -80,7 +81,8 @@ def test_text_style_has_no_buttons_and_numbered_choices_to_type(db_url: str) -> 
         "text",
     )
     assert all("buttons" not in o for o in out)
-    assert "1. 同意并登记 —— 回复「登记 3-2-301 同意」" in out[1]["text"]
+    # What to type is said once, with no numbered line repeating it.
+    assert out[1]["text"].count("「登记 3-2-301 同意」") == 1 and "1. " not in out[1]["text"]
     assert out[2] == {
         "error": "line 4: there are no buttons in text style; type the answer instead"
     }
