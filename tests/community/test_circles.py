@@ -342,14 +342,15 @@ def _newcomer_registers(app: App) -> tuple[list[Place], list[str]]:
 
 
 def test_a_registration_reads_the_circle_with_its_chat_and_each_place_once(app: App) -> None:
-    """A newcomer's /join reads no circle of its own, no place twice, no membership (they
-    have none yet), and stores consent with the household."""
+    """A newcomer's /join reads no circle of its own, no place twice, no membership and no
+    request to join a household (they have none yet), and stores consent with the household."""
     loaded, statements = _newcomer_registers(app)
     ids = [place.id for place in loaded]
     assert ids and len(ids) == len(set(ids))
     assert not [s for s in statements if s.startswith("SELECT circles.")]
     assert len([s for s in statements if s.startswith("UPDATE residents")]) == 1
     assert not [s for s in statements if s.startswith("SELECT memberships.")]
+    assert not [s for s in statements if "join_requests" in s]
 
 
 def test_a_registration_reads_its_address_in_one_statement_and_nothing_above_the_estate(

@@ -464,8 +464,10 @@ def settle(
     """Register a resident in a household (a first registration or a move); registering
     is consenting, if they had not yet."""
     # Registered now, they no longer wait for another household: its answer must not move them.
-    for older in session.scalars(_pending_of(resident)):
-        session.delete(older)
+    # Asking to join one records consent first, so someone without consent never asked.
+    if resident.consent_at is not None:
+        for older in session.scalars(_pending_of(resident)):
+            session.delete(older)
     previous = resident.household_id
     changes = {"household_id": household.id, "household": household, "registered_at": now}
     updated(session, resident, changes | {"consent_at": resident.consent_at or now})
