@@ -45,6 +45,10 @@ class Listed(Protocol):
     def anywhere(self) -> bool:
         """Whether it is answered in a group bound to no circle too."""
 
+    @property
+    def full_form(self) -> bool:
+        """Whether help about it shows a longer line than its lists do."""
+
 
 @dataclass
 class Context:
@@ -64,8 +68,8 @@ class Context:
     default_language: str
     settings: Settings
     loaded: Identity | None = field(default=None, repr=False)
-    # The platform delivers private messages without the person opening a chat first.
-    private_always_open: bool = False
+    # The platforms that deliver private messages without the person opening a chat first.
+    always_open: frozenset[str] = frozenset()
     # Whether the command being answered only reads: its answer may be asked for again.
     reading: bool = False
 
@@ -92,7 +96,7 @@ class Context:
     @property
     def reaches_privately(self) -> bool:
         """Whether a private answer reaches the sender now, rather than a pointer in the group."""
-        return self.private_always_open or self.chat_open
+        return self.incoming.chat.platform in self.always_open or self.chat_open
 
     @property
     def is_group(self) -> bool:

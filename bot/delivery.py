@@ -96,6 +96,8 @@ class PostOffice:
     ) -> None:
         self.traits = dict(traits)
         self.quiet = quiet
+        # The platforms where the bot may write privately to anyone, opened chat or not.
+        self.always_open = frozenset(n for n, t in self.traits.items() if t.private_always_open)
 
     def of(self, platform: str) -> PlatformTraits:
         """The traits of a platform."""
@@ -248,9 +250,9 @@ class PostOffice:
         ]
 
     def _needs_open_chat(self, envelope: Envelope) -> bool:
-        traits = self.of(envelope.target.platform)
         private = envelope.target.kind == ChatKind.PRIVATE and not envelope.toast
-        return private and not traits.private_always_open and not envelope.chat_open
+        opened = envelope.target.platform in self.always_open or envelope.chat_open
+        return private and not opened
 
     @staticmethod
     def _issue(
@@ -450,6 +452,12 @@ DUE_IN_BUSY = (
 DUE_KINDS = select(
     exists().where(*_DUE, _NOT_BUSY, ~_OUTBOX.c.edit),
     exists().where(*_DUE, _NOT_BUSY, _OUTBOX.c.edit),
+)
+# Each chat with due replies (neither edits nor bulk), and the newest of them.
+DUE_REPLIES = (
+    select(_OUTBOX.c.chat_id, func.max(_OUTBOX.c.id))
+    .where(*_DUE, ~_OUTBOX.c.edit, ~_OUTBOX.c.bulk)
+    .group_by(_OUTBOX.c.chat_id)
 )
 # Up to :at_most due edits, locked: replies before bulk, oldest first.
 DUE_EDITS = (

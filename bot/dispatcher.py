@@ -36,6 +36,8 @@ from bot.services.community.people import Sender, find_sender, settle_identity, 
 
 log = logging.getLogger(__name__)
 MAX_COMMAND_TEXT = 4096
+# The pointer a group gets where a reply for the sender alone cannot reach their private chat.
+OPEN_PRIVATE = "core.open_private"
 # Control characters and lone surrogates, but for the line breaks and tabs people type.
 _UNSTORABLE = frozenset({"Cc", "Cs"})
 _ALLOWED = frozenset("\t\n\r")
@@ -255,7 +257,7 @@ class Dispatcher:
                 audience, ctx.reading = Audience.PRIVATE, True
             replies = [Reply(error.key, error.data, audience=audience)]
             session.expire_all()
-        envelopes = [self._address(ctx, reply) for reply in replies]
+        envelopes = self._addressed(ctx, replies)
         envelopes += self._noted(ctx, envelopes)
         owner = incoming.user.user_id if incoming.user else None
         return self.post_office.prepare(
@@ -307,7 +309,7 @@ class Dispatcher:
             default_language=self.default_language,
             settings=self.settings,
             loaded=identity,
-            private_always_open=self.post_office.of(incoming.chat.platform).private_always_open,
+            always_open=self.post_office.always_open,
         )
 
     def _run(self, ctx: Context) -> list[Reply | Envelope]:
@@ -366,9 +368,13 @@ class Dispatcher:
             return []
         if route is None:
             return self.unread(ctx, text) if self.unread else [Reply("core.private_hint")]
+        unbound = ctx.unbound_group and not route.command.anywhere
+        if unbound and route.command.chat_words and not (ctx.slashed or ctx.pressed):
+            # Words residents say as chat (收到, 我不去了) are the group's own chat there.
+            return []
         if len(text) > MAX_COMMAND_TEXT:
             raise DomainError("core.too_long", limit=MAX_COMMAND_TEXT)
-        if ctx.unbound_group and not route.command.anywhere:
+        if unbound:
             # A group bound to none of a community's circles hears nothing of one: not its
             # boards, rotas or figures, though the sender's own community would answer.
             raise DomainError("core.unbound_group")
@@ -406,6 +412,17 @@ class Dispatcher:
         menus.forget(ctx.session, ctx.incoming)
         return self.router.route(command)
 
+    def _addressed(self, ctx: Context, replies: list[Reply | Envelope]) -> list[Envelope]:
+        """The replies' envelopes, with one pointer to the private chat however many private
+        replies it stands in for: the group must not count them."""
+        envelopes: list[Envelope] = []
+        for reply in replies:
+            envelope = self._address(ctx, reply)
+            pointer = envelope.reply.template == OPEN_PRIVATE
+            if not (pointer and any(e.reply.template == OPEN_PRIVATE for e in envelopes)):
+                envelopes.append(envelope)
+        return envelopes
+
     def _address(self, ctx: Context, reply: Reply | Envelope) -> Envelope:
         if isinstance(reply, Envelope):
             return reply
@@ -422,7 +439,7 @@ class Dispatcher:
             if sender is not None and not ctx.reaches_privately:
                 # Sending a command again is safe only where it changed nothing the first time.
                 data = {"name": sender.account_name, "link": incoming.private_link}
-                pointer = Reply("core.open_private", {**data, "again": ctx.reading})
+                pointer = Reply(OPEN_PRIVATE, {**data, "again": ctx.reading})
                 return Envelope(here, pointer, ctx.chat_language())
             private = Target(incoming.chat.platform, user_id, ChatKind.PRIVATE)
             known_open = sender is not None and ctx.chat_open

@@ -38,6 +38,24 @@ class Handed:
             heapq.heappush(self._heads, (order, chat))
         queue.append((order, row_id, envelope))
 
+    def add_found(self, row_id: int, envelope: Envelope) -> None:
+        """Queue a row a look found: a reply goes before its chat's rows handed after it was
+        staged (a greater id, or an answer never staged), in the place of the first of them."""
+        queue = self._chats.get(envelope.target.chat_id, deque())
+        later = [
+            at
+            for at, (_, handed_id, e) in enumerate(queue)
+            if e.direct or (handed_id > row_id and not e.bulk)
+        ]
+        if envelope.bulk or not later:
+            self.add(row_id, envelope)
+            return
+        # Each row from there on moves one place back, into the order of the one after it.
+        behind = [queue.pop() for _ in range(len(queue) - later[0])][::-1]
+        orders = [order for order, _, _ in behind] + [next(self._order)]
+        rows = [(row_id, envelope)] + [(r, e) for _, r, e in behind]
+        queue.extend((order, r, e) for order, (r, e) in zip(orders, rows, strict=True))
+
     def chats(self) -> set[str]:
         """The chats with rows waiting."""
         return set(self._chats)

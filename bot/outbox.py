@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -20,6 +21,7 @@ from bot.delivery import (
     DUE_EDITS,
     DUE_IN_BUSY,
     DUE_KINDS,
+    DUE_REPLIES,
     EDIT_STATE,
     Sent,
     claim_due,
@@ -136,6 +138,10 @@ class OutboxWorker:
         self._recheck: set[str] = set()
         self._handed = Handed()
         self._handed_ids: set[int] = set()
+        # Chats with replies due that were not handed when this worker became the sender,
+        # each with the newest of them: what is handed for one waits until a look finds them.
+        self._held: dict[str, int] = {}
+        self._holding = False
         self._stop: asyncio.Event | None = None
         self._nudged = 0.0
         self._settled = False
@@ -198,6 +204,10 @@ class OutboxWorker:
         (when `claimed`) or answered directly are handed to it; for the rest it, or the
         elected sender, is woken to look."""
         ready = handed(envelopes, self.platform) if claimed else []
+        if not claimed and self._holding:
+            # Dispatched before this worker became the sender: staged for a look to find.
+            for envelope in handed(envelopes, self.platform):
+                self._hold(envelope.target.chat_id, envelope.outbox_id)
         if ready and not self.sending:
             # Dispatched while this worker was the sender; it has lost the election since.
             passing = asyncio.ensure_future(self._pass_on(ready, wake=True))
@@ -267,16 +277,23 @@ class OutboxWorker:
 
         Claims left by an earlier sender are taken back before this worker counts as the
         sender, so none of the replies claimed for it to be handed is taken back, found by
-        a look and sent twice.
+        a look and sent twice. The chats with replies due then, or staged by a dispatch
+        begun before, are held: what is handed for one waits until a look has found those
+        older replies, so that each chat's go in order.
         """
         self._stop = stop
+        self._held, self._holding = {}, True
         try:
             await asyncio.to_thread(self._release_all)
+            for chat, newest in (await asyncio.to_thread(self._due_replies)).items():
+                self._hold(chat, newest)
+            self._look = True
             self._elected = True
             while not stop.is_set():
                 await self._drain_then_idle(stop)
         finally:
-            self._elected = False
+            self._elected = self._holding = False
+            self._held = {}
             left = self._handed.take_all()
             self._handed_ids.clear()
             # Whoever sends next finds them at its next look (every idle_seconds at most).
@@ -333,25 +350,41 @@ class OutboxWorker:
     def _looking(self) -> bool:
         return self._look or time.monotonic() - self._looked_at >= self.idle_seconds
 
+    def _hold(self, chat: str, newest: int | None) -> None:
+        """Let nothing handed for `chat` go before a look has found its reply `newest`."""
+        if newest is not None:
+            self._held[chat] = max(newest, self._held.get(chat, newest))
+
     def _start_handed(self, flight: dict[asyncio.Task[bool], str]) -> None:
-        """Put handed rows in flight, at most one per chat, in the order they were handed."""
+        """Put handed rows in flight, at most one per chat, in the order they were handed;
+        none of a chat whose older replies a look has still to find."""
         if self._stopping() or not self._handed:
             return
         room = self.concurrency - len(flight)
-        for row_id, envelope in self._handed.next_up(flight.values(), room):
+        busy = itertools.chain(flight.values(), self._held)
+        for row_id, envelope in self._handed.next_up(busy, room):
             flight[asyncio.create_task(self._deliver(row_id, envelope))] = envelope.target.chat_id
 
     async def _claim_due(self, flight: dict[asyncio.Task[bool], str], free: int) -> None:
         """Claim due rows from the database, queued behind the handed ones in chats of their
-        own; a row handed meanwhile is skipped."""
-        busy = set(flight.values()) | self._handed.chats()
+        own, or, in a chat whose older replies were still to be found, before the rows
+        handed after them; a row handed meanwhile is skipped."""
+        held = dict(self._held)
+        busy = set(flight.values()) | (self._handed.chats() - held.keys())
         handed = set(self._handed_ids)
         self._look, self._looked_at = False, time.monotonic()
-        rows, self._recheck = await asyncio.to_thread(self._due, busy, free)
+        rows, self._recheck, covered = await asyncio.to_thread(self._due, busy, free)
         self._look = self._look or len(rows) >= free
+        # A chat given an edit was left out of the look's messages.
+        passed = busy | {envelope.target.chat_id for _, envelope in rows if envelope.edit}
+        for chat, newest in held.items():
+            # A chat held again during the look stays held.
+            if chat not in passed and newest <= covered and self._held.get(chat) == newest:
+                del self._held[chat]
+        self._look = self._look or bool(self._held)
         for row_id, envelope in rows:
             if row_id not in handed and row_id not in self._handed_ids:
-                self._handed.add(row_id, envelope)
+                self._handed.add_found(row_id, envelope)
                 self._handed_ids.add(row_id)
 
     async def _settle_some(self, flight: dict[asyncio.Task[bool], str]) -> int:
@@ -404,10 +437,11 @@ class OutboxWorker:
             self._nudged, self._settled = now, False
             self.nudge()
 
-    def _due(self, busy: set[str], free: int) -> tuple[list[tuple[int, Envelope]], set[str]]:
+    def _due(self, busy: set[str], free: int) -> tuple[list[tuple[int, Envelope]], set[str], float]:
         """Claim up to `free` due rows of chats not in `busy`, replies before bulk, each
         chat's in order; also the chats left with due rows, to look again when their
-        message settles.
+        message settles, and the id up to which every due reply of the chats whose messages
+        were claimed is now claimed (infinite when all are).
 
         A look that finds nothing claimable only reads, so it never waits for a writer.
         Edits go first, each alone in its chat, as each waits for the message it edits (see
@@ -421,9 +455,10 @@ class OutboxWorker:
                 waiting.update(session.scalars(DUE_IN_BUSY, values))
             messages, edits = session.execute(DUE_KINDS, values).one()
         if not (messages or edits):
-            return [], waiting
+            return [], waiting, math.inf
         until = now + timedelta(seconds=self.claim_seconds)
         ready: list[tuple[int, Envelope]] = []
+        covered = -math.inf if messages else math.inf
         with self.db.transaction() as session:
             if edits:
                 ready = self._claim_edits(session, now, until, busy, free, waiting)
@@ -431,11 +466,11 @@ class OutboxWorker:
                 # A chat with an edit in hand is looked at again once it settles.
                 taken = {envelope.target.chat_id for _, envelope in ready}
                 waiting |= taken
-                claimed = claim_due(
-                    session, self.platform, now, until, busy | taken, free - len(ready)
-                )
+                limit = free - len(ready)
+                claimed = claim_due(session, self.platform, now, until, busy | taken, limit)
+                covered = _covered(claimed, limit)
                 ready += self._envelopes(session, claimed)
-        return ready, waiting
+        return ready, waiting, covered
 
     def _envelopes(self, session: Session, rows: list[Row[Any]]) -> list[tuple[int, Envelope]]:
         """The claimed rows' envelopes; a row that cannot make one fails for good."""
@@ -479,6 +514,12 @@ class OutboxWorker:
             chats.add(row.chat_id)
             ready.append((row.id, envelope_of(row, message_id)))
         return ready
+
+    def _due_replies(self) -> dict[str, int]:
+        """Each chat with replies due now (none claimed), and the newest of them."""
+        values = {"of_platform": self.platform, "due_at": self.clock.now()}
+        with self.db.reading() as session:
+            return {chat: newest for chat, newest in session.execute(DUE_REPLIES, values)}
 
     def _release_all(self) -> None:
         with self.db.transaction() as session:
@@ -644,6 +685,14 @@ class OutboxWorker:
                 close_private_chat(session, self.platform, envelope.target.chat_id)
             elif refused.chat_gone:
                 unbind_chat(session, self.clock.now(), self.platform, envelope.target.chat_id)
+
+
+def _covered(claimed: list[Row[Any]], limit: int) -> float:
+    """The id up to which a claim of up to `limit` due messages, replies first (each by id),
+    took every due reply: all of them when it took fewer than `limit`, or a bulk one."""
+    if len(claimed) < limit or any(row.bulk for row in claimed):
+        return math.inf
+    return float(max(row.id for row in claimed))
 
 
 def _attempted(row: OutboxMessage) -> OutboxMessage:

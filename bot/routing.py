@@ -83,10 +83,15 @@ class Command:
     dialog's step says `answer`: where there are no buttons its choices are typed as the
     answer alone (本楼), which the open dialog reads. `glued_words` are words its keyword may
     run straight into, in a group too, as into a number (通知本楼 明天停水, 通知全部): only from
-    those the command is `visible` to; from anyone else it is chat (see Route). In a group
+    those the command is `visible` to; from anyone else it is chat (see Route), and so is
+    its keyword run straight into a number (通知3号楼的人). In a group
     bound to no circle only a command usable `anywhere` is answered (help, binding it, what
     answers the sender privately): a community's matters are not for such a group (see
-    Dispatcher).
+    Dispatcher). One whose keywords residents type as ordinary chat (收到, 我不去了) says
+    `chat_words`: typed so in such a group it is that group's chat, left unanswered, while
+    its slash form is told the group is not bound. One whose help line in lists is cut short
+    says `full_form`: its templates' `help_line` with `form=true` gives the whole form, shown
+    where help is asked about it (帮助 通知).
     """
 
     name: str
@@ -106,6 +111,8 @@ class Command:
     answer: bool = False
     glued_words: frozenset[str] = frozenset()
     anywhere: bool = False
+    chat_words: bool = False
+    full_form: bool = False
 
     @property
     def help_key(self) -> str:
@@ -117,7 +124,7 @@ class Command:
 class Route:
     """A matched command and the text after it, as typed; `prefixed` when words such as
     我要 or 请 came before its keyword; `glued` when its keyword ran into one of its
-    `glued_words`."""
+    `glued_words`, or into a number where it has such words."""
 
     command: Command
     args: str
@@ -225,8 +232,11 @@ class Router:
             if cleaned.startswith(keyword, start) and (command.reads or not reading):
                 end = start + len(keyword)
                 rest = cleaned[end:]
-                glued = _runs_into(rest, command.glued_words)
-                if _apart_from(rest) or starts_with_number(rest) or glued:
+                runs_into = _runs_into(rest, command.glued_words)
+                # A keyword that takes scope words run into it takes a place run into it
+                # (通知3号楼的人) the same way.
+                glued = runs_into or (bool(command.glued_words) and not _apart_from(rest))
+                if _apart_from(rest) or starts_with_number(rest) or runs_into:
                     words = rest.lstrip(_SEPARATORS).translate(_NO_QUOTES)
                     if command.everyday is None or command.everyday(words):
                         return command, end, glued

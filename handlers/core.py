@@ -16,7 +16,7 @@ from bot.services.community.circles import greeting
 from bot.services.community.circles import set_language as set_circle_language
 from bot.services.community.people import parse_language, set_language
 from handlers import access
-from handlers.community.circles import me
+from handlers.community.circles import me, questions_to_me
 from handlers.deliberation import dialog as poll_dialog
 from handlers.points import hands_out
 from handlers.requests.commands import unread as unread_problem
@@ -33,6 +33,10 @@ GROUP_LINES = 8
 PRIVATE_EVERYDAY = ("me", "vote", "shifts", "points", "report", "requests")
 # ...or, before they belong to a household, how to register and in which language...
 PRIVATE_UNSETTLED = ("join", "start", "me", "lang")
+# ...but someone who works for the community without living in it (a secretary, a grid
+# worker) has their work first, then their own lines, and registering in one line at the end.
+PRIVATE_WORKING = ("me", "lang")
+REGISTERING = ("join", "start")
 # ...then the work of the roles they hold, one line a role first: building heads and
 # secretaries send notices, request handlers take requests, secretaries and grid workers
 # decide binding requests, circle admins see rosters, points admins hand out rewards.
@@ -49,9 +53,10 @@ LANGUAGE_CHOICES = [
 ]
 
 
-def start(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
-    """Welcome in a private chat, and where I am registered or how to register; in a group,
-    `开始 明天` typed to a guided poll asking for its settings is one of them."""
+def start(ctx: Context, args: str) -> Reply | Sequence[Reply | Envelope]:
+    """Welcome in a private chat, and where I am registered or how to register, after the
+    questions about joining my household that wait for its answer; in a group, `开始 明天`
+    typed to a guided poll asking for its settings is one of them."""
     if ctx.is_group:
         answered = poll_dialog.setting(ctx, args)
         return answered if answered is not None else Reply("core.start_group")
@@ -59,7 +64,7 @@ def start(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
         # The deep link a group's pointer carries: open the private chat and answer /me.
         return me(ctx, "")
     greeted = greeting(ctx.session, ctx.resident)
-    return Reply(
+    welcome = Reply(
         "core.start",
         {
             "name": ctx.resident.display_name,
@@ -68,10 +73,12 @@ def start(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
             "here": greeted.registers_here,
         },
     )
+    return [*questions_to_me(ctx), welcome]
 
 
-def help_(ctx: Context, args: str) -> Reply:
-    """The commands this person may use here: those they use most, all of them on request."""
+def help_(ctx: Context, args: str) -> Reply | list[Reply]:
+    """The commands this person may use here: those they use most, all of them on request;
+    in private, after the questions about joining their household that wait for its answer."""
     typed = [w for w in re.split(r"[\s,，]+", args.strip().lower()) if w]
     word = " ".join(w for w in typed if w not in POLITE_WORDS)
     shown = [
@@ -81,21 +88,30 @@ def help_(ctx: Context, args: str) -> Reply:
     ]
     data = {"keys": [c.help_key for c in shown], "group": ctx.is_group, "short": False}
     if word and word not in ALL_WORDS:
-        about = [c.help_key for c in shown if _about(c, word)]
+        about = [c for c in shown if _about(c, word)]
         if not about:
             raise DomainError("core.help_nothing", word=word[:40])
-        return Reply("core.help", data | {"keys": about, "topic": word[:40]})
+        # Asked about, a command shows its whole form where its line in lists is cut short.
+        forms = [c.help_key for c in about if c.full_form]
+        keys = [c.help_key for c in about]
+        return Reply("core.help", data | {"keys": keys, "topic": word[:40], "forms": forms})
     visible = {c.name: c.help_key for c in shown}
     if word or not ctx.is_group:
         # Answered privately, help leads with a request to join a household that waits.
         unsettled = ctx.resident.household_id is None
         waiting = greeting(ctx.session, ctx.resident).waiting if unsettled else None
         if not word:
-            mine = PRIVATE_UNSETTLED if unsettled else PRIVATE_EVERYDAY
             roles = [n for n in PRIVATE_ROLES if n not in ROLE_HOLDERS or ROLE_HOLDERS[n](ctx)]
-            lines = _listed(visible, mine) + _listed(visible, roles)[:ROLE_LINES]
+            work = _listed(visible, roles)[:ROLE_LINES]
+            if not unsettled:
+                lines = _listed(visible, PRIVATE_EVERYDAY) + work
+            elif work:
+                lines = work + _listed(visible, PRIVATE_WORKING) + _listed(visible, REGISTERING)[:1]
+            else:
+                lines = _listed(visible, PRIVATE_UNSETTLED)
             data |= {"keys": lines, "short": True}
-        return Reply("core.help", data | {"waiting": waiting}, audience=Audience.PRIVATE)
+        listed = Reply("core.help", data | {"waiting": waiting}, audience=Audience.PRIVATE)
+        return [*questions_to_me(ctx), listed]
     everyday = _listed(visible, GROUP_EVERYDAY)[:GROUP_LINES]
     return Reply(
         "core.help", data | {"keys": everyday, "short": True, "unbound": ctx.unbound_group}

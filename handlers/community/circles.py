@@ -11,7 +11,7 @@ from bot.messages import Audience, ChatKind, Choice, Envelope, Reply, Target
 from bot.services.common import outreach
 from bot.services.common.arguments import as_number, bounded, words_in
 from bot.services.common.outreach import to_person
-from bot.services.community import binding, circles, privacy, roles
+from bot.services.community import binding, circles, households, privacy, roles
 from bot.services.community.binding import BindOutcome, RequestView
 from bot.services.community.circles import (
     ChatSpec,
@@ -21,6 +21,7 @@ from bot.services.community.circles import (
     Roster,
 )
 from bot.services.community.grid import address_first
+from bot.services.community.households import Asking
 from handlers.points.commands import balance_data
 
 MAX_ARGUMENT = 200
@@ -178,23 +179,35 @@ def _joined(
         ask = Reply("circles.confirm_move", data, choices=yes)
         # Where someone is registered now is told to them alone, never to the group.
         return [ask, Reply("circles.registered_now", now, audience=Audience.PRIVATE)]
-    # Whether a household has registered members, and who, is told to the asker alone.
+    # Whether a household has registered members, and who, is told to the asker alone: from
+    # a group, every outcome for the address goes privately, so the group cannot tell them apart.
     if result.outcome == JoinOutcome.ALREADY:
         return Reply("circles.already_registered", data, audience=Audience.PRIVATE)
     if result.request is None:
+        registered = Reply(done, data, audience=Audience.PRIVATE)
         if not result.unverified:
-            return Reply(done, data)
-        return [Reply(done, data), Reply("households.awaits_verification", data)]
-    number = result.request.id
+            return registered
+        verify = Reply("households.awaits_verification", data, audience=Audience.PRIVATE)
+        return [registered, verify]
+    request = result.request
+    # The asker is told whether the household could be asked, or sees it when they write.
+    reached = households.reached_privately(ctx.session, request.household_id, ctx.always_open)
+    waited = data | {"number": request.id, "reached": reached}
     if result.again:
-        # Asked before: only the asker hears it is still waiting, the group is not told again.
-        return Reply(
-            "households.join_still_waiting", data | {"number": number}, audience=Audience.TOAST
-        )
-    waiting = Reply("households.join_waiting", data | {"number": number}, audience=Audience.PRIVATE)
-    ask = Reply(
+        # Asked before: only the asker hears it is still waiting, by the same note as the rest.
+        audience = Audience.TOAST if ctx.pressed else Audience.PRIVATE
+        return Reply("households.join_still_waiting", waited, audience=audience)
+    waiting = Reply("households.join_waiting", waited, audience=Audience.PRIVATE)
+    ask = join_question(Asking(request.id, result.name, result.household))
+    return [waiting, *(e for m in result.ask for e in to_person(m, ask, ctx.default_language))]
+
+
+def join_question(asking: Asking) -> Reply:
+    """The question a household is asked about a request to join it, with its two answers."""
+    number = asking.number
+    return Reply(
         "households.join_request",
-        data | {"number": number},
+        {"name": asking.name, "household": asking.household, "number": number},
         choices=[
             [
                 _mine("households.join_yes", f"/confirmjoin {number}"),
@@ -202,7 +215,15 @@ def _joined(
             ]
         ],
     )
-    return [waiting, *(e for m in result.ask for e in to_person(m, ask, ctx.default_language))]
+
+
+def questions_to_me(ctx: Context) -> list[Reply]:
+    """In a private chat, the questions about joining the sender's household that wait for
+    its answer: asked again whenever they come, as a push may never have reached them."""
+    if ctx.is_group:
+        return []
+    waiting = households.asking_to_join(ctx.session, ctx.member.household_id)
+    return [join_question(asking) for asking in waiting]
 
 
 def _mine(label: str, command: str) -> Choice:

@@ -94,6 +94,7 @@ COMMANDS: list[Command] = [
         "deliberation",
         access.GROUP,
         free_text=True,
+        full_form=True,
     ),
     Command(
         "progress",

@@ -35,6 +35,7 @@ COMMANDS: list[Command] = [
         access.BOTH,
         free_text=True,
         glued_words=NAMED_SCOPES,
+        full_form=True,
     ),
     Command(
         "noticestep",
@@ -55,7 +56,7 @@ COMMANDS: list[Command] = [
         commands.ack,
         listed_in="notices",
         menus=access.GROUP,
-        anywhere=True,
+        chat_words=True,
     ),
     Command(
         "receipts",

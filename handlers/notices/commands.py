@@ -156,11 +156,6 @@ def ack(ctx: Context, args: str) -> list[Reply]:
     cannot reach them yet, the short answer beats a longer pointer in the group; nor does
     the group get a note that it went privately (a toast typed goes privately, unnoted)."""
     number = as_number(args.strip())
-    if ctx.unbound_group:
-        # 收到 in a group bound to no circle is that group's own chat; /ack there is told so.
-        if ctx.slashed:
-            raise DomainError("core.unbound_group")
-        return []
     quiet = Audience.TOAST if ctx.reaches_privately else Audience.HERE
     try:
         done = notices.acknowledge(ctx.session, ctx.now, ctx.resident, ctx.circle, number)

@@ -65,8 +65,17 @@ COMMANDS: list[Command] = [
         _points_admin,
         "points",
         access.GROUP,
+        full_form=True,
     ),
-    Command("recycle", ("回收", "回收"), commands.recycle, _bin_duty, "points", access.GROUP),
+    Command(
+        "recycle",
+        ("回收", "回收"),
+        commands.recycle,
+        _bin_duty,
+        "points",
+        access.GROUP,
+        full_form=True,
+    ),
     Command(
         "pointrules",
         ("积分规则", "積分規則"),
@@ -103,6 +112,7 @@ COMMANDS: list[Command] = [
         listed_in="points",
         menus=access.BOTH,
         reads=True,
+        full_form=True,
     ),
     Command(
         "myredemptions",

@@ -8,7 +8,7 @@ from bot.errors import DomainError
 from bot.routing import Command
 from bot.scheduler import WorkFactory
 from bot.services.common.access import handles_requests, keeps_chain
-from bot.services.common.keywords import starts_with_number
+from bot.services.common.arguments import leads_with_number
 from bot.services.requests import OverdueDigest, RequestDeadlines
 from handlers import access
 from handlers.requests import commands
@@ -51,6 +51,7 @@ COMMANDS: list[Command] = [
         menus=access.BOTH,
         reads=True,
         phrases=("my requests", "my reports"),
+        full_form=True,
     ),
     Command("take", ("接单", "接單"), commands.take, _handler, "requests"),
     Command("reply", ("回复", "回覆"), commands.reply, _handler, "requests", free_text=True),
@@ -75,14 +76,16 @@ COMMANDS: list[Command] = [
     Command(
         "reopen", ("重新办理", "重新辦理"), commands.reopen, listed_in="requests", free_text=True
     ),
-    # The bot's own words to the reporter (解决了请回复…；没解决…): with a number only, for
-    # alone they are everyday chat.
+    # The bot's own words to the reporter (解决了请回复…；没解决…): with the request number as
+    # a word of its own only (没解决 3), for alone or run into other words (没解决，3天了) they
+    # are everyday chat, as they are with one in a group bound to no circle.
     Command(
         "solvedsaid",
         ("解决了", "解決了"),
         commands.solved,
         lambda ctx: False,
-        everyday=starts_with_number,
+        everyday=leads_with_number,
+        chat_words=True,
     ),
     Command(
         "reopensaid",
@@ -90,10 +93,18 @@ COMMANDS: list[Command] = [
         commands.reopen,
         lambda ctx: False,
         free_text=True,
-        everyday=starts_with_number,
+        everyday=leads_with_number,
+        chat_words=True,
     ),
     Command("rate", ("评价", "評價"), commands.rate, listed_in="requests"),
-    Command("mediate", ("调解", "調解"), commands.mediate, listed_in="requests", free_text=True),
+    Command(
+        "mediate",
+        ("调解", "調解"),
+        commands.mediate,
+        listed_in="requests",
+        free_text=True,
+        full_form=True,
+    ),
     Command("link", ("联系", "聯絡", "聯繫"), commands.link, _keeper, "requests"),
     Command("chain", ("联系列表", "聯絡列表"), commands.chain, _keeper, "requests", reads=True),
     Command("unlink", ("取消联系", "取消聯絡", "取消聯繫"), commands.unlink, _keeper, "requests"),

@@ -17,7 +17,15 @@ from handlers import access
 from handlers.volunteering import shifts, signups
 
 COMMANDS: list[Command] = [
-    Command("shift", ("排班",), shifts.shift, access.organiser_here, "volunteering", access.GROUP),
+    Command(
+        "shift",
+        ("排班",),
+        shifts.shift,
+        access.organiser_here,
+        "volunteering",
+        access.GROUP,
+        full_form=True,
+    ),
     Command("rota", ("新建班次",), shifts.shift),
     Command(
         "shifts",
@@ -58,7 +66,7 @@ COMMANDS: list[Command] = [
         ("我不去了", "我不去了", "我去不了了", "不去了"),
         signups.not_going,
         everyday=signups.alone,
-        anywhere=True,
+        chat_words=True,
     ),
     Command(
         "checkin", ("签到", "簽到"), signups.checkin, listed_in="volunteering", menus=access.BOTH

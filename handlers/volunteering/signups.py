@@ -153,9 +153,6 @@ def not_going(ctx: Context, args: str) -> list[Reply | Envelope]:
     to name; with none it is chat in a group."""
     if not alone(bounded(args)):
         raise DomainError("core.extra_arguments", extra=args.strip()[:40])
-    # What a group without a circle says is its own chat.
-    if ctx.is_group and ctx.circle is None:
-        return []
     went = signups.not_going(ctx.session, duty(ctx), ctx.resident, community_here(ctx), ctx.circle)
     if went.withdrew is not None:
         return _withdrawn_replies(ctx, went.withdrew)

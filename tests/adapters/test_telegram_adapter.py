@@ -107,19 +107,23 @@ def _keyboard(params: dict[str, Any]) -> list[list[dict[str, Any]]]:
 
 
 def test_replies_are_html_with_user_content_escaped(tg: Harness) -> None:
-    sent = tg.feed(message_update(user(1009, "<b>&"), "/join 3-2-301 同意", group(GROUP)))
-    assert sent[0]["parse_mode"] == "HTML"
-    assert "&lt;b&gt;&amp;" in sent[0]["text"] and "<b>1号院/3号楼/2单元/301</b>" in sent[0]["text"]
+    odd = user(1009, "<b>&")
+    tg.feed(message_update(odd, "/start"))
+    sent = tg.feed(message_update(odd, "/join 3-2-301 同意", group(GROUP)))
+    [mine] = [m for m in sent if m["chat_id"] == 1009]
+    assert mine["parse_mode"] == "HTML"
+    assert "&lt;b&gt;&amp;" in mine["text"] and "<b>1号院/3号楼/2单元/301</b>" in mine["text"]
 
 
 def test_buttons_carry_short_tokens_and_a_press_runs_the_command(tg: Harness) -> None:
+    tg.feed(message_update(RESIDENT, "/start"))
     ask = tg.feed(message_update(RESIDENT, "登记 3-2-301", group(GROUP)))[0]
     [[button]] = _keyboard(ask)
     assert button["text"] == "同意并登记"
     assert len(button["callback_data"].encode()) <= 64 and "登记" not in button["callback_data"]
     done = tg.text(press_update(RESIDENT, group(GROUP), 100, button["callback_data"]))
     assert "登记好了" in done
-    assert tg.toasts() == [None]
+    assert tg.toasts() == ["李四，详情已私聊发给您。"]
 
 
 def test_stale_foreign_and_forbidden_presses_answer_with_a_toast_and_change_nothing(
@@ -159,7 +163,7 @@ def test_long_incoming_messages_get_a_polite_reply_or_are_ignored(tg: Harness) -
 
 def test_an_update_delivered_twice_has_one_effect(tg: Harness) -> None:
     raw = message_update(RESIDENT, "/join 3-2-301 同意", group(GROUP))
-    assert "登记好了" in tg.text(raw)
+    assert "刚才的事已办好" in tg.text(raw)
     assert tg.feed(raw) == []
     with tg.app.db.transaction() as session:
         assert session.query(OutboxMessage).count() == 2
@@ -174,6 +178,28 @@ def test_private_answers_go_privately_or_point_to_a_deep_link(tg: Harness) -> No
         m["chat_id"]: m["text"] for m in tg.feed(message_update(RESIDENT, "/me", group(GROUP)))
     }
     assert "还没有登记" in again[RESIDENT["id"]] and "详情已私聊发给您" in again[GROUP]
+
+
+def test_a_join_nobody_can_be_told_of_waits_for_the_household_to_write_privately(
+    tg: Harness,
+) -> None:
+    """李四 registered in the group and never opened a private chat: 王五's request cannot
+    reach them, 王五 is told so, and 李四 is asked when they open the chat."""
+    registered = tg.text(message_update(RESIDENT, "/join 3-2-301 同意", group(GROUP)))
+    assert "刚才的事已办好" in registered
+    tg.feed(message_update(OTHER, "/start"))
+    asked = tg.feed(message_update(OTHER, "/join 3-2-301 同意", group(GROUP)))
+    assert RESIDENT["id"] not in [m["chat_id"] for m in asked]
+    [waiting] = [m for m in asked if m["chat_id"] == OTHER["id"]]
+    assert "他们还没有私聊过我，等他们私聊我时会看到" in waiting["text"]
+    question, welcome = tg.feed(message_update(RESIDENT, "/start"))
+    assert question["chat_id"] == welcome["chat_id"] == RESIDENT["id"]
+    assert question["text"].startswith("王五 想登记到您家 <b>1号院/3号楼/2单元/301</b>")
+    agree = _keyboard(question)[0][0]
+    assert agree["text"] == "同意"
+    private = {"id": RESIDENT["id"], "type": "private", "first_name": RESIDENT["first_name"]}
+    agreed = tg.feed(press_update(RESIDENT, private, 100, agree["callback_data"]))
+    assert any(m["chat_id"] == OTHER["id"] and "登记好了" in m["text"] for m in agreed)
 
 
 def test_admins_come_from_telegram_and_are_cached(tg: Harness) -> None:
@@ -199,7 +225,7 @@ def test_a_supergroup_migration_moves_the_circle_to_the_new_chat_id(tg: Harness)
     new_chat = group(-1_001_234_567_890, kind="supergroup")
     tg.request.admins[-1_001_234_567_890] = [OWNER["id"]]
     answer = tg.text(message_update(RESIDENT, "/join 3-2-301 同意", new_chat))
-    assert "登记好了" in answer
+    assert "刚才的事已办好" in answer
 
 
 def test_a_send_to_an_upgraded_group_follows_it(tg: Harness) -> None:

@@ -112,7 +112,8 @@ def test_residents_bind_register_change_language_and_are_refused(
     emulator.press(OTHER, ask["message_id"], "同意并登记")
     emulator.wait_for(lambda e: any("给别人的" in (a["text"] or "") for a in e.answers()))
     emulator.press(RESIDENT, ask["message_id"], "同意并登记")
-    said(emulator, GROUP, "登记好了")
+    # Registered, with its answer for the resident alone: the group gets the pointer.
+    said(emulator, GROUP, "刚才的事已办好")
     emulator.send_text(RESIDENT, "/me", GROUP)
     pointer = said(emulator, GROUP, "t.me/LinliBot?start=me")
     assert "李四" in pointer
@@ -123,9 +124,9 @@ def test_residents_bind_register_change_language_and_are_refused(
     emulator.send_text(RESIDENT, "/me", GROUP)
     said(emulator, RESIDENT, "Address:")
     emulator.send_text(OTHER, "登记 3-2-302 同意", GROUP)
-    registered = said(emulator, GROUP, "登记好了：1号院/3号楼/2单元/302")
-    assert "<b>&王五" in registered
-    raw = next(m for m in emulator.sent(GROUP) if "302" in m["plain"])["text"]
+    pointed = said(emulator, GROUP, "王五，这条回复只发给您本人")
+    assert "<b>&王五" in pointed
+    raw = next(m for m in emulator.sent(GROUP) if "王五，这条回复" in m["plain"])["text"]
     assert "&lt;b&gt;&amp;王五" in raw
     assert {key[0] for key in emulator.commands()} >= {"all_private_chats", "all_group_chats"}
     del app
@@ -169,7 +170,7 @@ def test_removal_migration_and_injected_updates_reach_the_core(
     assert len(emulator.sent(GROUP)) == before + 1
     emulator.migrate_to_supergroup(GROUP, NEW_SUPERGROUP)
     emulator.send_text(RESIDENT, "/join 3-2-301 同意", NEW_SUPERGROUP)
-    said(emulator, NEW_SUPERGROUP, "登记好了")
+    said(emulator, NEW_SUPERGROUP, "刚才的事已办好")
     emulator.kick_bot(NEW_SUPERGROUP)
 
     def unbound(_e: TelegramEmulator) -> bool:

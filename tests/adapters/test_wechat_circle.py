@@ -83,8 +83,10 @@ def test_a_poll_reaches_both_chats_of_a_circle_and_votes_from_both_count_togethe
         assert "已提交绑定申请" in await in_wechat("wx-owner", "绑定 1号院")
         assert "已批准" in await in_telegram("tg-zhang", "张三", "批准绑定 1")
         await until(lambda: "本群已绑定为" in wechat.sent[-1][1])
-        assert "登记好了" in await in_telegram("tg-zhang", "张三", "/join 3-2-301 同意")
-        assert "登记好了" in await in_wechat("wx-li", "登记 3-2-302 同意")
+        # Registered, each hears it alone: 张三 has no private chat yet, 李四 is told privately.
+        assert "刚才的事已办好" in await in_telegram("tg-zhang", "张三", "/join 3-2-301 同意")
+        await in_wechat("wx-li", "登记 3-2-302 同意")
+        await until(lambda: any(to == "wx-li" and "登记好了" in text for to, text in wechat.sent))
 
         posted = await in_telegram("tg-zhang", "张三", "/poll 装电梯吗 | 赞成 | 反对")
         assert "投票 #1：装电梯吗" in posted and "已发布到 2 个群" in posted

@@ -213,7 +213,8 @@ def test_residents_in_a_wechat_room_bind_register_and_get_private_answers(
     consent = answer(service, LI, "登记 3-2-301", ROOM)
     assert consent.startswith("李四，登记 1号院/3号楼/2单元/301 之前请您确认")
     assert consent.endswith("同意请回复「登记 3-2-301 同意」。") and "\n1. " not in consent
-    assert answer(service, LI, "登记 3-2-301 同意", ROOM).startswith("李四，登记好了")
+    # Registered: the room hears only that the answer went privately.
+    assert answer(service, LI, "登记 3-2-301 同意", ROOM) == "李四，详情已私聊发给您。"
 
     since = service.say(LI, "我的", ROOM)
     [mine] = service.wait_sent(lambda sent: sent["to"] == LI, since=since)
@@ -492,8 +493,8 @@ def test_one_process_serves_a_telegram_group_and_a_wechat_room_of_one_circle(
         assert answer(service, OWNER, "批准绑定 1").startswith("已批准第 1 号申请")
         emulator.wait_for(lambda e: any("已绑定" in m["plain"] for m in e.sent(tg_group)), 20)
         assert "已绑定" in answer(service, OWNER, "绑定 1号院", ROOM)
-        telegram(tg_resident, "登记 3-2-301 同意", "登记好了")
-        assert "登记好了" in answer(service, LI, "登记 3-2-302 同意", ROOM)
+        telegram(tg_resident, "登记 3-2-301 同意", "刚才的事已办好")
+        assert "详情已私聊发给您" in answer(service, LI, "登记 3-2-302 同意", ROOM)
 
         since = len(service.sent)
         telegram(tg_owner, "/poll 装电梯吗 | 赞成 | 反对", "投票 #1：装电梯吗")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
 from bot import demo
 from bot.app import App
-from bot.messages import EventKind
+from bot.context import Context
+from bot.messages import EventKind, Reply
+from bot.routing import Command, Router
 from bot.services.common import access
 from bot.services.community.binding import pending_request
 from bot.services.community.circles import bound_chat
@@ -217,13 +221,49 @@ COMMUNITY_VIEWS = ("积分榜", "兑换目录", "诉求统计", "值班表", "�
 def test_a_group_bound_to_no_circle_hears_nothing_of_a_residents_community(
     street: Driver,
 ) -> None:
-    for command in (*COMMUNITY_VIEWS, "/rank", "/ack"):
+    for command in (*COMMUNITY_VIEWS, "/rank", "/ack", "/ack 1", "/notgoing"):
         answers = street.say("u12", command, "g99")
         assert len(answers) == 1 and answers[0].chat == "g99", command
         assert "本群还没有绑定到社区" in answers[0].text, command
         assert "红旗里" not in answers[0].text and "门岗" not in answers[0].text, command
-    # 收到 is that group's own chat there.
-    assert street.say("u12", "收到", "g99") == []
+
+
+def test_everyday_chat_words_stay_the_chat_of_a_group_bound_to_no_circle(
+    street: Driver,
+) -> None:
+    street.say("u12", "大家好", "g99")
+    before = street.snapshot()
+    for said in (
+        "收到",
+        "收到！",
+        "收到 1",
+        "好的，收到",
+        "我不去了",
+        "不去了",
+        "没解决，3天了",
+        "解决了 2",
+    ):
+        assert street.say("u12", said, "g99") == [], said
+    assert street.snapshot() == before
+
+
+def test_a_group_bound_to_no_circle_keeps_any_command_typed_as_its_chat_word_as_chat(
+    street: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answered: list[str] = []
+
+    def meet(ctx: Context, args: str) -> Reply:
+        answered.append(args)
+        return Reply("core.unknown_command", {"name": "meet"})
+
+    meeting = Command("meet", ("开会",), meet, chat_words=True)
+    router = Router([*street.app.router.commands, meeting])
+    monkeypatch.setattr(street.app.dispatcher, "router", router)
+    assert street.say("u12", "开会", "g99") == []
+    refused = street.say("u12", "/meet", "g99")
+    assert len(refused) == 1 and "本群还没有绑定到社区" in refused[0].text
+    assert answered == []
+    assert len(street.say("u12", "开会", "g1")) == 1 and answered == [""]
 
 
 def test_a_group_bound_to_no_circle_still_helps_binds_and_answers_privately(
@@ -239,6 +279,15 @@ def test_a_group_bound_to_no_circle_still_helps_binds_and_answers_privately(
     assert [s.private for s in points] == [True, False]
     asked = street.say("u99", f"/bind {ATTACK}", "g99", name="陌生人")
     assert "已提交绑定申请" in _in(asked, "g99")[0].text
+
+
+def test_help_in_a_group_bound_to_no_circle_lists_only_what_works_there(street: Driver) -> None:
+    full = _private(street.say("u12", "帮助 全部", "g99"), "u12")[0].text
+    listed = re.findall(r"^/([a-z]+)", full, re.MULTILINE)
+    assert "me" in listed and "ack" not in listed and "rank" not in listed
+    for name in listed:
+        command = street.app.router.command(name)
+        assert command is not None and command.anywhere, name
 
 
 # A group title holding NUL, other control characters and bidi controls, and too long.

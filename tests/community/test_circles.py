@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from bot.app import App
+from bot.clock import VirtualClock
+from bot.db import Database
 from bot.errors import DomainError
 from bot.services.common import access
 from bot.services.common.names import clean_name
@@ -31,7 +35,7 @@ from models import (
     PlaceKind,
     Resident,
 )
-from tests.support.community import build, register
+from tests.support.community import build, register, without_private_chats
 from tests.support.driver import Driver
 
 
@@ -230,6 +234,35 @@ def test_a_second_join_in_a_group_tells_the_stored_address_only_privately(app: A
     assert driver.household_of("r2") == "302"
     assert "已改为" in driver.press("r2", question, "确认搬迁", "g1").text
     assert driver.household_of("r2") == "305"
+
+
+def test_a_registration_in_a_group_tells_it_nothing_of_the_flat(app: App) -> None:
+    driver = build(app)
+    driver.one("sec", "户核验 开", "g1")
+    # 301 has residents (the request goes to them, and asked again, waits), 309 is empty (a
+    # new household awaits verification): the group hears one note for each.
+    for user, room in (("n1", "301"), ("n2", "309"), ("n1", "301")):
+        told = driver.say(user, f"登记 3-2-{room} 同意", "g1", name=user)
+        assert [(s.chat, s.text) for s in told if s.chat == "g1"] == [
+            ("g1", f"{user}，详情已私聊发给您。")
+        ], told
+        assert any(s.private and s.chat == user for s in told), told
+    assert driver.household_of("n2") == "309" and driver.household_of("n1") is None
+
+
+def test_without_a_private_chat_a_registration_gets_one_pointer_whatever_the_flat(
+    db: Database, clock: VirtualClock, tmp_path: Path
+) -> None:
+    driver = build(without_private_chats(db, clock, tmp_path))
+    try:
+        driver.one("sec", "户核验 开", "g1")
+        pointer = "，这条回复只发给您本人：请先私聊我，发送「开始」，以后就能收到。"
+        pointer += "刚才的事已办好，不用再发。"
+        for user, room in (("n1", "301"), ("n2", "309")):
+            told = driver.say(user, f"登记 3-2-{room} 同意", "g1", name=user)
+            assert [s.text for s in told if s.chat == "g1"] == [user + pointer], told
+    finally:
+        driver.app.close()
 
 
 @pytest.mark.parametrize(

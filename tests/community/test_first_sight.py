@@ -25,7 +25,7 @@ def _memberships_read(statements: dict[str, Any]) -> list[str]:
 
 def test_a_newcomers_first_message_reads_no_membership_they_cannot_have(town: Driver) -> None:
     with captured(town.app.db.engine) as statements:
-        (joined,) = town.say("n311", "登记 3-2-311 同意", "g1", name="n311")
+        joined = town.one("n311", "登记 3-2-311 同意", "g1", name="n311")
     assert "登记好了" in joined.text and _memberships_read(statements) == []
     with captured(town.app.db.engine) as statements:
         town.say("n311", "大家好", "g1")

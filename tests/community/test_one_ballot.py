@@ -132,9 +132,11 @@ def test_the_group_never_learns_that_a_household_has_registered_members(town: Dr
     ]
     told = [a.text for a in answers if a.chat == "r5"]
     assert len(told) == 1 and "已经有登记的住户" in told[0]
-    # Typed again in the group, the request's state is still said to the asker alone.
+    # Typed again in the group, the request's state is still said to the asker alone, with
+    # the same note as an empty flat's registration typed again.
     again = town.say("r5", "登记 3-2-302 同意", "g1")
-    assert [(a.chat, a.private) for a in again] == [("r5", True)]
+    assert [(a.chat, a.private) for a in again] == [("r5", True), ("g1", False)]
+    assert again[1].text == "r5，详情已私聊发给您。"
     # Nor that the asker lives where they typed.
     already = town.say("r2", "登记 3-2-302", "g1")
     assert [(a.chat, a.text) for a in already if not a.private] == [
@@ -170,7 +172,9 @@ def test_joining_an_occupied_household_waits_for_a_member_to_agree(town: Driver)
     assert "已投票" in _text(town.say("r5", "投票 1", "g1"))
 
 
-def test_asking_again_tells_the_household_once_and_the_group_once(town: Driver) -> None:
+def test_asking_again_tells_the_household_once_and_the_group_only_the_note(
+    town: Driver,
+) -> None:
     question = town.one("r5", "登记 3-2-302", "g1", name="r5")
     agree = question.buttons[0][0][0]
     first = town.say("r5", question.tokens[agree], "g1", event=EventKind.PRESS)
@@ -185,8 +189,8 @@ def test_asking_again_tells_the_household_once_and_the_group_once(town: Driver) 
         f"您的登记还在等家里人确认（申请号 {number}），已经私聊问过他们了，请耐心等待。"
     )
     typed = town.say("r5", "登记 3-2-302 同意", "g1")
-    assert [(a.chat, a.private) for a in typed] == [("r5", True)]
-    assert typed[0].text == pressed[0].text
+    assert [(a.chat, a.private) for a in typed] == [("r5", True), ("g1", False)]
+    assert typed[0].text == pressed[0].text and typed[1].text == "r5，详情已私聊发给您。"
     assert town.snapshot() == before
 
 

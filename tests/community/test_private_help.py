@@ -13,6 +13,9 @@ RESIDENT_LINES = 10
 # One who holds roles gets a few lines more.
 ROLE_HOLDER_LINES = RESIDENT_LINES + 3
 COMMAND = re.compile(r"^/[a-z]+", re.MULTILINE)
+COMMAND_LINE = re.compile(r"^/[a-z]+.*$", re.MULTILINE)
+# A command's line in a help list, in characters: about two lines of a phone's screen.
+LIST_LINE = 45
 
 
 def _commands(text: str) -> set[str]:
@@ -66,6 +69,21 @@ def test_before_registering_the_private_help_is_about_registering(app: App) -> N
     assert "/vote" in driver.one("newcomer", "帮助 全部").text
 
 
+def test_a_role_holder_living_elsewhere_sees_their_work_first_and_registering_last(
+    app: App,
+) -> None:
+    """The secretary works for the community without a household in it: their work leads,
+    then their own details, and registering is offered in one line at the end."""
+    driver = build(app)
+    answer = driver.one("sec", "帮助").text
+    listed = COMMAND.findall(answer)
+    assert listed == ["/notice", "/take", "/bindings", "/me", "/lang", "/start"], answer
+    # Where they may register in the private chat itself, that line is how.
+    driver.say("sec", "大家好", "g1")
+    listed = COMMAND.findall(driver.one("sec", "帮助").text)
+    assert listed == ["/notice", "/take", "/bindings", "/me", "/lang", "/join"]
+
+
 def test_the_short_private_help_in_traditional_and_english(app: App) -> None:
     driver = build(app)
     driver.one("r2", "/lang zh-Hant")
@@ -82,3 +100,30 @@ def test_help_about_one_word_answers_privately_as_before(app: App) -> None:
     driver: Driver = build(app)
     about = driver.one("r2", "帮助 积分").text
     assert about.startswith("和「积分」有关的命令：") and "/rewards" in about and "/rank" in about
+
+
+def test_every_line_of_a_help_list_fits_a_phone_and_a_notice_leads_with_the_guided_way(
+    app: App,
+) -> None:
+    driver = build(app)
+    building_circles(driver)
+    driver.say("sec", "积分授权 @r3 管理员", "g1", mentions=("r3",))
+    for user in ("sec", "bh", "r3"):
+        for asked in ("帮助", "帮助 全部"):
+            answer = driver.one(user, asked).text
+            long = [line for line in COMMAND_LINE.findall(answer) if len(line) > LIST_LINE]
+            assert long == [], (user, asked, long)
+    guided = "/notice（通知）—— 发通知：只发「通知」，我一步一步问您"
+    assert guided in driver.one("sec", "帮助").text
+
+
+def test_help_about_notices_shows_the_whole_form_with_an_example(app: App) -> None:
+    driver = build(app)
+    about = driver.one("sec", "帮助 通知").text
+    assert "/notice 范围 | 内容 [| 回执 截止 明天18:00]" in about, about
+    assert "「通知 全部 | 明天上午停水 | 回执」" in about and "只发「通知」" in about
+    assert "范围 | 内容" not in driver.one("sec", "帮助 全部").text
+    driver.one("sec", "/lang zh-Hant")
+    assert "/notice 範圍 | 內容" in driver.one("sec", "幫助 通知").text
+    driver.one("sec", "/lang en")
+    assert "/notice scope | text [| receipts" in driver.one("sec", "help notice").text

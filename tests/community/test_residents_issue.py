@@ -79,7 +79,8 @@ def test_text_style_choices_are_typed_in_the_readers_words(app: App) -> None:
     driver.one("owner", "/lang en", "g1")
     consent = driver.one("newcomer", "/join 3-2-305", "g1")
     assert 'reply "/join 3-2-305 agree"' in consent.text and "同意" not in consent.text
-    assert "registered" in driver.one("newcomer", "/join 3-2-305 agree", "g1").text
+    # The answer goes to the newcomer alone, in their own language (the default).
+    assert "登记好了" in driver.one("newcomer", "/join 3-2-305 agree", "g1").text
     assert driver.household_of("newcomer") == "305"
     driver.one("r2", "/lang zh-Hant")
     asked = driver.one("r2", "註銷")

@@ -641,7 +641,8 @@ def test_the_same_poll_in_two_circles_on_two_platforms_has_one_tally(
     tg_user = UserRef("telegram", "555", "电报居民")
     chat = ChatRef("telegram", "-100200", ChatKind.GROUP, "2号院")
     join = Incoming(chat, tg_user, EventKind.MESSAGE, "/join 1-1-102 同意")
-    assert app.dispatcher.handle(join)[0].reply.template == "circles.registered"
+    # Registered; its answer is for them alone, and they have no private chat yet.
+    assert app.dispatcher.handle(join)[0].reply.template == "core.open_private"
     press = Incoming(chat, tg_user, EventKind.PRESS, button["token"])
     toast = app.dispatcher.handle(press)[0]
     assert toast.toast and toast.reply.template == "deliberation.voted"

@@ -64,35 +64,36 @@ def test_a_poll_runs_to_its_deadline_with_buttons_reminders_and_a_chart(db_url: 
         db_url,
         [
             *SETUP,
-            {"chat": "g1", "from": "u2", "press": [5, "同意"]},
+            {"chat": "g1", "from": "u2", "press": [8, "同意"]},
             {"chat": "g1", "from": "u3", "text": "投票 2"},
             {"clock": "2026-11-23T10:05:00+08:00"},
             {"clock": "2026-11-25T09:00:00+08:00"},
-            {"chat": "g1", "from": "u4", "press": [5, "同意"]},
+            {"chat": "g1", "from": "u4", "press": [8, "同意"]},
         ],
     )
-    poll = out[4]
-    assert poll["id"] == 5 and poll["buttons"] == [["同意"], ["不同意"], ["弃权"]]
+    # Each registration answers privately and notes it in the group: two messages.
+    poll = out[7]
+    assert poll["id"] == 8 and poll["buttons"] == [["同意"], ["不同意"], ["弃权"]]
     assert "截止：11月24日 周二 18:00" in poll["text"]
-    assert out[5] == {
+    assert out[8] == {
         "toast": "已记录您的匿名投票（#1），没有人能看到您的选择。",
         "to": "u2",
         "at": "2026-11-23T10:00:00+08:00",
     }
-    assert out[6]["to"] == "u3" and "没有人能看到您的选择" in out[6]["text"]
+    assert out[9]["to"] == "u3" and "没有人能看到您的选择" in out[9]["text"]
     # Two votes on an anonymous poll are too few for the live count to change.
-    assert [o["at"] for o in out if o.get("edit") == 5] == ["2026-11-24T18:00:00+08:00"]
+    assert [o["at"] for o in out if o.get("edit") == 8] == ["2026-11-24T18:00:00+08:00"]
     reminded = [o for o in out if o.get("at") == "2026-11-23T18:00:00+08:00"]
     assert [o.get("to") or o.get("chat") for o in reminded] == ["u4", "g1"]
     assert "还有 1 户未投票" in reminded[1]["text"] and "赵六" not in reminded[1]["text"]
     closing = [o for o in out if o.get("at") == "2026-11-24T18:00:00+08:00"]
-    assert closing[0]["edit"] == 5 and "buttons" not in closing[0]
+    assert closing[0]["edit"] == 8 and "buttons" not in closing[0]
     assert "（已结束）" in closing[0]["text"]
     result = closing[1]
     assert Path(result["image"]).read_bytes()[:4] == b"\x89PNG"
     assert "3 户中 2 户投票（66.7%）" in result["caption"]
     assert "1. 同意 —— 1 票（50%）" in result["caption"]
-    assert "no message 5 with buttons" in out[-1]["error"]
+    assert "no message 8 with buttons" in out[-1]["error"]
 
 
 def test_text_style_votes_by_typing_and_restarting_across_the_deadline_closes_once(
@@ -104,11 +105,11 @@ def test_text_style_votes_by_typing_and_restarting_across_the_deadline_closes_on
         "--style",
         "text",
     )
-    poll = first[4]
+    poll = first[7]
     assert "buttons" not in poll
     assert "1. 同意 —— 0 票（0%）—— 回复「投票 1 1」" in poll["text"]
     assert "3. 弃权 —— 0 票（0%）—— 回复「投票 1 3」" in poll["text"]
-    assert first[5]["to"] == "u2"
+    assert first[8]["to"] == "u2"
     again = [{"chat": "g1", "admins": ["u1"]}, {"clock": "2026-11-30T08:00:00+08:00"}]
     after = run_console(db_url, again, "--style", "text", "--now", "2026-11-30T08:00:00+08:00")
     results = [o for o in after if "image" in o]
@@ -136,10 +137,10 @@ def test_a_topic_goes_from_proposal_to_solved_in_english(db_url: str) -> None:
         "en",
     )
     texts = [o.get("text", "") for o in out]
-    assert "on the agenda" in texts[3]
-    assert [o["to"] for o in out[4:6]] == ["u1", "sec"]
-    assert all("please arrange its deliberation" in text for text in texts[4:6])
-    assert "Owner: 物业" in texts[6] and "Due: Thu 26 Nov 10:00" in texts[6]
+    assert "on the agenda" in texts[4]
+    assert [o["to"] for o in out[5:7]] == ["u1", "sec"]
+    assert all("please arrange its deliberation" in text for text in texts[5:7])
+    assert "Owner: 物业" in texts[7] and "Due: Thu 26 Nov 10:00" in texts[7]
     overdue = next(o for o in out if o.get("at") == "2026-11-26T10:00:00+08:00")
     assert overdue["to"] == "u1" and "was due Thu 26 Nov 10:00" in overdue["text"]
     assert "is solved" in texts[-2] and "Solved: 1" in texts[-1]
@@ -160,14 +161,14 @@ def test_the_interactive_console_shows_edits_of_earlier_messages(db_url: str) ->
         ":user u1",
         "发起投票 问题 | 甲 | 乙",
         ":user u2",
-        ":press 3 甲",
+        ":press 4 甲",
         ":clock 2026-11-23T10:01",
     ]:
         assert session.handle(line)
     app.close()
     shown = out.getvalue()
     assert "(toast to u2) 已投票（#1）：甲" in shown
-    assert "#3 (edited) [g1] 10:00" in shown and "1. 甲 —— 1 票（100%）" in shown
+    assert "#4 (edited) [g1] 10:00" in shown and "1. 甲 —— 1 票（100%）" in shown
 
 
 RESIDENTS = SETUP[:4]
@@ -189,7 +190,7 @@ def test_a_full_multiple_choice_ballot_says_so_in_text_style(db_url: str) -> Non
 def test_a_full_multiple_choice_ballot_says_how_to_change_with_buttons(db_url: str) -> None:
     changeable = dict(CHOOSE_TWO, text=CHOOSE_TWO["text"] + " | 可改票")
     presses = [
-        {"chat": "g1", "from": "u2", "press": [4, label]} for label in ("东门", "西门", "南门")
+        {"chat": "g1", "from": "u2", "press": [6, label]} for label in ("东门", "西门", "南门")
     ]
     out = run_console(db_url, [*RESIDENTS, changeable, *presses])
     full = out[-1]
@@ -203,7 +204,7 @@ def test_text_style_lists_each_option_once_with_its_count_and_what_to_type(db_ur
         {"chat": "g1", "from": "u1", "text": "发起投票 物业服务满意吗 | 评分"},
     ]
     text = run_console(db_url, [*RESIDENTS, *polls], "--style", "text")
-    choice, rating = text[3]["text"], text[4]["text"]
+    choice, rating = text[5]["text"], text[6]["text"]
     assert "1. 东门 —— 0 票（0%）—— 回复「投票 1 1」" in choice
     assert choice.count("东门") == 1 and choice.count("「投票 1 2」") == 1
     assert "1. 1 分 —— 0 票（0%）—— 回复「投票 2 1」" in rating
@@ -212,7 +213,7 @@ def test_text_style_lists_each_option_once_with_its_count_and_what_to_type(db_ur
 
 def test_buttons_style_lists_the_options_without_what_to_type(db_url: str) -> None:
     poll = {"chat": "g1", "from": "u1", "text": "发起投票 装在哪？ | 东门 | 西门"}
-    shown = run_console(db_url, [*RESIDENTS, poll])[3]
+    shown = run_console(db_url, [*RESIDENTS, poll])[5]
     assert "1. 东门 —— 0 票（0%）\n" in shown["text"] and "回复" not in shown["text"]
     assert shown["buttons"] == [["东门"], ["西门"]]
 
@@ -229,8 +230,8 @@ def test_a_vote_may_name_the_option_in_words(db_url: str) -> None:
         {"chat": "g1", "from": "u3", "text": "投票 同意"},
     ]
     out = run_console(db_url, events)
-    assert out[4] == {"id": 5, "to": "u2", "text": "已投票（#1）：南门。", "at": out[4]["at"]}
-    ambiguous, unknown = out[5]["text"], out[6]["text"]
+    assert out[6] == {"id": 7, "to": "u2", "text": "已投票（#1）：南门。", "at": out[6]["at"]}
+    ambiguous, unknown = out[7]["text"], out[8]["text"]
     assert "「充电桩」" in ambiguous and "「投票 1 1」" in ambiguous and "「投票 1 2」" in ambiguous
     assert "「投票 1 3」" not in ambiguous
     assert "「北门」" in unknown and "3. 南门" in unknown
@@ -243,19 +244,19 @@ def test_seconding_edits_the_topic_message_instead_of_posting_a_new_one(db_url: 
         {"chat": "g1", "from": "u4", "name": "赵六", "text": "登记 3-2-303 同意"},
         {"chat": "g1", "from": "sec", "text": "/threshold 3"},
         {"chat": "g1", "from": "u2", "text": "提议 修路灯"},
-        {"chat": "g1", "from": "u3", "press": [6, "附议"]},
-        {"chat": "g1", "from": "u4", "press": [6, "附议"]},
+        {"chat": "g1", "from": "u3", "press": [9, "附议"]},
+        {"chat": "g1", "from": "u4", "press": [9, "附议"]},
     ]
     out = run_console(db_url, events)
-    assert out[5]["id"] == 6 and out[5]["buttons"] == [["附议"]]
-    pressed = out[6:]
+    assert out[8]["id"] == 9 and out[8]["buttons"] == [["附议"]]
+    pressed = out[9:]
     assert pressed[0]["to"] == "u3" and "2/3" in pressed[0]["toast"]
-    assert pressed[1]["edit"] == 6 and "目前 2 户支持" in pressed[1]["text"]
+    assert pressed[1]["edit"] == 9 and "目前 2 户支持" in pressed[1]["text"]
     assert pressed[1]["buttons"] == [["附议"]]
-    assert [o.get("edit") for o in out if "id" not in o and "toast" not in o] == [6, 6]
-    last = next(o for o in out[8:] if o.get("edit") == 6)
+    assert [o.get("edit") for o in out if "id" not in o and "toast" not in o] == [9, 9]
+    last = next(o for o in out[11:] if o.get("edit") == 9)
     assert "列入议程" in last["text"] and "buttons" not in last
-    assert not [o for o in out[6:] if o.get("chat") == "g1" and "id" in o and "附议" in str(o)]
+    assert not [o for o in out[9:] if o.get("chat") == "g1" and "id" in o and "附议" in str(o)]
 
 
 def test_typed_seconding_in_text_style_answers_in_one_line_and_edits_the_topic(
@@ -268,7 +269,7 @@ def test_typed_seconding_in_text_style_answers_in_one_line_and_edits_the_topic(
         {"chat": "g1", "from": "u3", "text": "附议 1"},
     ]
     out = run_console(db_url, events, "--style", "text")
-    assert out[4]["id"] == 5 and "「附议 1」" in out[4]["text"]
-    answer, edit = out[5], out[6]
+    assert out[6]["id"] == 7 and "「附议 1」" in out[6]["text"]
+    answer, edit = out[7], out[8]
     assert answer["chat"] == "g1" and "2/3" in answer["text"] and "回复" not in answer["text"]
-    assert edit["edit"] == 5 and "目前 2 户支持" in edit["text"]
+    assert edit["edit"] == 7 and "目前 2 户支持" in edit["text"]

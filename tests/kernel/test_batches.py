@@ -61,7 +61,8 @@ def test_events_handled_together_share_one_commit_and_each_gets_its_answer(
     answers = town.together(*_joins(town, *ROOMS), me)
     assert len(commits) == 1
     for room, answered in zip(ROOMS, answers, strict=False):
-        assert len(answered) == 1 and "登记好了" in answered[0].text and room in answered[0].text
+        # Each registration is told privately, with its note in the group.
+        assert len(answered) == 2 and "登记好了" in answered[0].text and room in answered[0].text
         assert _household(town.app, f"n{room}") is not None
     assert [s.chat for s in answers[-1]] == ["r1"] and "r1" in answers[-1][0].text
 
@@ -207,7 +208,7 @@ def test_events_that_come_while_the_thread_is_busy_wait_and_go_together(
     # The first found the thread free; the rest came while it was busy.
     assert sizes == [1, MAX_BATCH, 2] and len(commits) == 3
     for room, envelopes in zip(rooms, answers, strict=True):
-        (sent,) = town.received(envelopes)
+        sent, _note = town.received(envelopes)
         assert "登记好了" in sent.text and room in sent.text
 
 
@@ -234,7 +235,7 @@ def test_with_no_threads_the_events_of_one_loop_turn_go_together_on_the_loop(
     answers = asyncio.run(scenario())
     assert threads == [threading.main_thread()] * 3 and len(commits) == 3
     for room, envelopes in zip(["329", *rooms], answers, strict=True):
-        (sent,) = town.received(envelopes)
+        sent, _note = town.received(envelopes)
         assert "登记好了" in sent.text and room in sent.text
 
 
@@ -260,7 +261,7 @@ def test_with_no_threads_a_failed_batch_fails_only_its_own_events(
 
     failed, envelopes = asyncio.run(scenario())
     assert isinstance(failed, RuntimeError) and calls == [1, 1]
-    (sent,) = town.received(envelopes)
+    sent, _note = town.received(envelopes)
     assert "登记好了" in sent.text and _household(town.app, "n321") is None
 
 
@@ -296,7 +297,7 @@ def test_an_entry_waiting_for_the_commit_is_unlinked_by_a_forget_handled_with_it
     """/forget clears the household from the person's entries: an entry recorded earlier in
     the same transaction is written first, so it is cleared too, and the events still share
     their commit."""
-    (joined,) = town.say("n311", "登记 3-2-311 同意", "g1", name="n311")
+    joined = town.one("n311", "登记 3-2-311 同意", "g1", name="n311")
     assert "登记好了" in joined.text
     town.say("n311", "/start")
     moving = town.incoming("n311", "/move 3-2-312", "g1", name="n311")

@@ -55,13 +55,14 @@ def test_buttons_style_registers_with_a_press_and_answers_privately(db_url: str)
             {"from": "u2", "text": "/lang en"},
         ],
     )
-    assert [o["id"] for o in out] == [1, 2, 3, 4, 5, 6]
+    assert [o.get("id") for o in out] == [1, 2, 3, None, 4, 5, 6]
     assert out[0]["chat"] == "g1" and "已绑定" in out[0]["text"]
     assert out[1]["buttons"] == [["同意并登记"]]
-    assert "登记好了" in out[2]["text"] and "buttons" not in out[2]
-    assert out[3]["to"] == "u2" and "3号楼/2单元/301" in out[3]["text"]
-    assert out[4]["chat"] == "g1" and "详情已私聊发给您" in out[4]["text"]
-    assert out[5] == {
+    assert out[2]["to"] == "u2" and "登记好了" in out[2]["text"] and "buttons" not in out[2]
+    assert out[3] == {"toast": "李四，详情已私聊发给您。", "to": "u2", "at": NOW}
+    assert out[4]["to"] == "u2" and "3号楼/2单元/301" in out[4]["text"]
+    assert out[5]["chat"] == "g1" and "详情已私聊发给您" in out[5]["text"]
+    assert out[6] == {
         "id": 6,
         "to": "u2",
         "text": "Done: I will speak English with you.",

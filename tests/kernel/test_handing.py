@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.handing import Handed
 from bot.messages import ChatKind, Envelope, Reply, Target
 
@@ -54,3 +56,23 @@ def test_taking_all_gives_every_row_in_the_order_handed() -> None:
     handed.next_up(set(), 1)
     assert [e.target.chat_id for e in handed.take_all()] == ["b", "a"]
     assert not handed and handed.chats() == set()
+
+
+def test_a_found_reply_goes_before_the_rows_of_its_chat_handed_after_it_was_staged() -> None:
+    """A look may find an older reply of a chat that has newer ones handed: it goes in the
+    place of the first newer one (or of an answer never staged), and keeps the chat's turn."""
+    handed = _handed([(5, "a"), (2, "b"), (9, "a")])
+    handed.add(-1, replace(_envelope("a"), direct=True))
+    handed.add_found(7, _envelope("a"))
+    handed.add_found(12, _envelope("a"))
+    handed.add_found(3, replace(_envelope("a"), bulk=True))
+    handed.add_found(1, _envelope("c"))
+    assert _ids(handed.next_up(set(), 5)) == [5, 2, 1]
+    assert [_ids(handed.next_up(set(), 5)) for _ in range(5)] == [[7], [9], [12], [-1], [3]]
+    assert not handed
+
+
+def test_a_found_reply_older_than_all_a_chat_was_handed_takes_the_chats_turn() -> None:
+    handed = _handed([(8, "a"), (9, "b")])
+    handed.add_found(4, _envelope("a"))
+    assert [_ids(handed.next_up(set(), 1)) for _ in range(3)] == [[4], [9], [8]]

@@ -200,7 +200,7 @@ def test_in_a_group_a_number_picks_the_choice_offered_to_its_sender_alone(driver
     assert "同意请回复「登记 3-2-305 同意」" in consent.text
     assert driver.say("r1", "1", "g1") == [] and driver.household_of("n1") is None
     done = driver.one("n1", "1", "g1", name="n1")
-    assert "登记好了" in done.text and not done.private
+    assert "登记好了" in done.text and done.private
     assert driver.household_of("n1") == "305"
     assert driver.say("n1", "1", "g1") == []
     with session_of(driver.app) as session:
@@ -217,7 +217,7 @@ def test_in_a_group_agreeing_alone_accepts_the_consent_offered_to_its_sender(
     assert driver.say("n1", "好的", "g1") == []
     assert driver.snapshot() == before and driver.household_of("n1") is None
     done = driver.one("n1", typed, "g1", name="n1")
-    assert "登记好了" in done.text and not done.private
+    assert "登记好了" in done.text and done.private
     assert driver.household_of("n1") == "305"
     assert driver.say("n1", typed, "g1") == []
     with session_of(driver.app) as session:
@@ -244,7 +244,7 @@ def test_in_a_group_confirming_alone_moves_the_sender_asked_to_confirm(
     assert driver.say("n1", "好的", "g1") == []
     assert driver.snapshot() == before and driver.household_of("n1") == "305"
     done = driver.one("n1", typed, "g1", name="n1")
-    assert "已改为" in done.text and "101" in done.text and not done.private
+    assert "已改为" in done.text and "101" in done.text and done.private
     assert driver.household_of("n1") == "101"
     assert driver.say("n1", typed, "g1") == []
     with session_of(driver.app) as session:

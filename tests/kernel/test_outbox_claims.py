@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import threading
 from collections import Counter
 from datetime import timedelta
@@ -188,7 +189,7 @@ def test_a_look_that_finds_nothing_due_takes_no_write_lock(db: Database) -> None
     _stage_in(db, clock, ["-1", "-2"], later=True)
     worker = OutboxWorker(db, clock, "telegram", SlowSender())
     with captured(db.engine) as statements:
-        assert worker._due(set(), 4) == ([], set())
+        assert worker._due(set(), 4) == ([], set(), math.inf)
     assert statements
     assert not [s for s in statements if "FOR UPDATE" in s or s.startswith("BEGIN IMMEDIATE")]
 
@@ -199,7 +200,7 @@ def test_a_look_names_only_the_chats_left_with_due_messages(db: Database) -> Non
     clock = VirtualClock(START)
     _stage_in(db, clock, ["-1", "-2", "-1", "-3"])
     worker = OutboxWorker(db, clock, "telegram", SlowSender())
-    ready, waiting = worker._due({"-3", "-4"}, 10)
+    ready, waiting, _ = worker._due({"-3", "-4"}, 10)
     assert [(e.target.chat_id, e.reply.data["number"]) for _, e in ready] == [
         ("-1", 0),
         ("-2", 1),
@@ -222,7 +223,7 @@ def test_a_look_claims_messages_in_one_statement_that_loads_no_row(db: Database)
     event.listen(OutboxMessage, "load", note)
     try:
         with captured(db.engine) as statements:
-            ready, _ = worker._due(set(), 4)
+            ready, _, _ = worker._due(set(), 4)
     finally:
         event.remove(OutboxMessage, "load", note)
     assert [e.reply.data["number"] for _, e in ready] == [0, 1, 2, 3]

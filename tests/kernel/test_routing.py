@@ -36,6 +36,11 @@ ROUTER = Router(COMMANDS)
         ("取消：第2个", "drop", "第2个"),
         ("我不去了，不好意思。", "notgoing", ""),
         ("不去了", "notgoing", ""),
+        ("没解决 3", "reopensaid", "3"),
+        ("没解决 3 灯还是不亮", "reopensaid", "3 灯还是不亮"),
+        ("没解决3号 灯还是不亮", "reopensaid", "3号 灯还是不亮"),
+        ("解决了 3", "solvedsaid", "3"),
+        ("解決了：#3。", "solvedsaid", "#3"),
     ],
 )
 def test_commands_are_found_in_every_form(text: str, name: str, args: str) -> None:
@@ -58,6 +63,12 @@ def test_commands_are_found_in_every_form(text: str, name: str, args: str) -> No
         "取消 明天的活动",
         "我不去了，你们去吧",
         "不去了吗",
+        "没解决，3天了",
+        "没解决 3天了",
+        "没有解决，2楼的灯还是不亮",
+        "解决了，2楼的灯",
+        "解决了一个大问题",
+        "取消，3楼的活动",
     ],
 )
 def test_plain_chat_and_other_bots_commands_are_not_commands(text: str) -> None:
@@ -412,11 +423,19 @@ def test_a_keyword_run_into_other_words_stays_chat(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["通知 本楼 明天停水", "报名2", "通知3号楼 明天停水", "/notice 全部"]
+    "text", ["通知 本楼 明天停水", "报名2", "通知 3号楼 明天停水", "/notice 全部"]
 )
 def test_a_keyword_apart_from_its_words_or_run_into_a_number_is_not_glued(text: str) -> None:
     route = ROUTER.route(text, "LinliBot")
     assert route is not None and not route.glued
+
+
+@pytest.mark.parametrize(
+    "text", ["通知3号楼 明天停水", "通知3号楼的人明天停水", "通知三号楼明天停水"]
+)
+def test_a_place_run_into_tongzhi_is_glued_as_a_scope_word_is(text: str) -> None:
+    route = ROUTER.route(text, "LinliBot")
+    assert route is not None and route.command.name == "notice" and route.glued
 
 
 def test_thanks_after_a_number_are_no_part_of_it() -> None:

@@ -202,7 +202,7 @@ def test_a_move_and_a_join_request_say_once_what_to_type(language: str) -> None:
     )
     ask = Reply(
         "households.join_request",
-        data | {"number": 7},
+        {"name": "张", "household": "302", "number": 7},
         choices=[
             [
                 Choice("households.join_yes", "/confirmjoin 7", translated=True),
@@ -233,3 +233,18 @@ def test_every_listed_command_has_its_help_line_and_menu_name_with_its_feature(
         if command.menus:
             name = renderer.markup(key, {"key": command.name, "menu": True}, language)
             assert name and "/" not in name and len(name) <= 256, (command.name, name)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_help_lists_line_is_short_and_a_full_form_says_more(language: str) -> None:
+    renderer = Renderer(Router(COMMANDS))
+    for command in (c for c in COMMANDS if c.listed_in):
+        key = f"{command.listed_in}.help_line"
+        line = renderer.markup(key, {"key": command.name}, language)
+        if language != "en":
+            # About two lines of a phone's screen.
+            assert len(line) <= 45, (command.name, line)
+        if command.full_form:
+            form = renderer.markup(key, {"key": command.name, "form": True}, language)
+            assert form.startswith(f"/{command.name}") and len(form) > len(line), form
+    assert any(c.full_form for c in COMMANDS)

@@ -179,6 +179,20 @@ def test_receipts_of_a_notice_not_yet_sent_say_so_rather_than_list_every_househo
     assert driver.snapshot() == before
 
 
+def test_someone_who_may_not_manage_a_notice_learns_nothing_of_it(app: App) -> None:
+    driver = build(app)
+    driver.one("sec", "通知 1号院 | 明天停水")
+    _send(driver, "通知 全部 | 周六打扫楼道 | 定时 1天")
+    _send(driver, "通知 全部 | 今晚开会")
+    driver.one("sec", "取消通知 2")
+    before = driver.snapshot()
+    # A draft, a cancelled notice and a sent one answer as a number no notice has.
+    for command in ("取消通知", "停止通知", "确认发送"):
+        answers = {driver.one("r1", f"{command} {n}").text for n in (1, 2, 3, 9)}
+        assert answers == {f"没有编号 {n} 的通知。" for n in (1, 2, 3, 9)}, answers
+    assert driver.snapshot() == before
+
+
 def test_someone_who_may_not_see_receipts_learns_nothing_of_a_notice(app: App) -> None:
     driver = build(app)
     refused = "只有发通知的人、社区书记和楼长能看回执。"
@@ -568,8 +582,14 @@ def test_a_scope_word_run_into_tongzhi_is_a_notice_from_senders_and_chat_from_ot
     preview = driver.one("sec", "通知全部：明天停水", "g1")
     assert preview.private and "明天停水" in preview.text and "还没发送" in preview.text
     assert "还没发送" in driver.one("sec", "通知全部 明天停水").text
+    assert "还没发送" in driver.one("sec", "通知3号楼 明天停水", "g1").text
     before = driver.snapshot()
-    for typed in ("通知全部 明天停水", "通知本楼 明天上午停水", "通知大家明天开会"):
+    for typed in (
+        "通知全部 明天停水",
+        "通知本楼 明天上午停水",
+        "通知大家明天开会",
+        "通知3号楼的人明天停水",
+    ):
         assert driver.say("r1", typed, "g1") == [], typed
     assert driver.say("sec", "通知大家明天开会", "g1") == []
     assert driver.snapshot() == before

@@ -107,7 +107,7 @@ def test_award_and_recycling_usage_in_english_shows_english_commands(app: App) -
         driver.one("sec", "/award @r2", "g1").text,
         driver.one("sec", "/award @r2 abc", "g1").text,
         driver.one("r3", "/recycle @r2 gold", "g1").text,
-        driver.one("sec", "/help all", "g1").text,
+        driver.one("sec", "/help points", "g1").text,
     ]
     assert driver.snapshot() == before
     assert '"/award @Zhang 5 patrol"' in replies[0] and '"/award shift 3 5 duty"' in replies[0]

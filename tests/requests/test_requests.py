@@ -716,6 +716,21 @@ def test_a_branch_secretary_sees_the_points_of_a_member_under_the_branch(town: D
         assert "只能查看自己的积分" in refused
 
 
+def test_a_branch_secretary_cannot_tell_a_name_outside_the_branch_from_no_name(
+    town: Driver,
+) -> None:
+    outside = "您能查看的是自己和本支部党员的积分，其中没有「{}」。"
+    # r3 is registered in the community, not under the branch; nobody is called 无此人.
+    for typed in ("r3", "@r3", "无此人"):
+        refused = town.one("zhang", f"积分 {typed}").text
+        assert refused == outside.format(typed.lstrip("@")), refused
+    assert town.one("zhang", "积分 @r3", mentions=("r3",)).text == outside.format("r3")
+    usage = "用法：「积分」查看自己的；管理员可以「积分 @张三」。"
+    assert town.one("zhang", "积分 r3 无此人").text == town.one("zhang", "积分 r3 r4").text == usage
+    # A party member under the branch with no points yet is shown, not refused.
+    assert "李党员 的积分" in town.one("zhang", "积分 @李党员", mentions=("li",)).text
+
+
 def test_a_report_made_before_a_private_chat_is_never_asked_for_again(app: App) -> None:
     place = Town(app, {"8001": "李四"})
     place.say("8001", "登记 3-2-301 同意", GROUP)
@@ -798,6 +813,22 @@ def test_the_reporter_answers_in_the_bots_own_words_and_alone_they_stay_chat(
     assert "反映人已确认诉求 1 解决了" in to(town.say("r1", "解決了 1"), "li")
     with session_of(town.app) as session:
         assert session.scalars(select(Request)).one().status == RequestStatus.CLOSED
+
+
+def test_the_bots_own_words_with_a_number_run_into_other_words_stay_chat(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    town.say("li", "办结诉求 1 换了灯泡")
+    before = town.snapshot()
+    chat = ("没解决，3天了", "没解决 1天了", "解决了，2楼的灯", "解决了一个大问题", "解決了，1楼的")
+    for said in chat:
+        assert town.say("r1", said, "g1") == [], said
+    assert town.snapshot() == before
+    again = town.say("r1", "没解决 1", "g1")
+    assert "重新办理" in again[0].text
+    town.say("li", "接单 1")
+    town.say("li", "办结诉求 1 换了线路")
+    assert "反映人已确认诉求 1 解决了" in to(town.say("r1", "解决了 #1", "g1"), "li")
 
 
 def test_a_request_closed_in_the_night_is_told_to_its_reporter_in_the_morning(

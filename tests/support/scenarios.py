@@ -635,6 +635,9 @@ def notices(driver: Driver) -> None:
     the guided notice made recurring, then stopped."""
     driver.grant("bh", "楼长", "红旗里社区/1号院/3号楼")
     play(driver, NOTICES)
+    # A building head's notice is not the secretary's to confirm.
+    play(driver, [("bh", "通知 3号楼 | 楼道清理", None)])
+    play_newest(driver, [("sec", "确认发送 {notice}", None)])
     # A Telegram picture (kept by Telegram) cannot go to the console's groups.
     kept = Media(MediaKind.PHOTO, "telegram", "AgACAgQAAx0", "", 120_000)
     driver.say("sec", "通知 全部 | 明天上午停水", None, media=kept)
@@ -662,6 +665,7 @@ REQUESTS: list[tuple[str, str, str | None, tuple[str, ...]]] = [
     ("sec", "联系 @李党员 1号院/3号楼", None, ("pm1",)),
     ("sec", "中心户 @王中心户 @李党员", None, ("pm2", "pm1")),
     ("sec", "支部 @张书记 @王中心户", None, ("pm3", "pm2")),
+    ("pm3", "积分 r3", None, ()),
     ("sec", "中心户 @王中心户 @张书记", None, ("pm2", "pm3")),
     ("sec", "支部 @张书记 @李党员", None, ("pm3", "pm1")),
     ("sec", "中心户 @李党员 @李党员", None, ("pm1", "pm1")),

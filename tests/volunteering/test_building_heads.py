@@ -36,7 +36,7 @@ def _shifts(app: App) -> list[tuple[int, str, ShiftStatus, int]]:
 
 def test_a_building_head_arranges_the_duty_of_their_building_in_its_circle(town: Driver) -> None:
     shown = town.one("bh", "帮助 全部", "g4").text
-    assert "/shift " in shown and "/editshift" in shown and "/cancelshift" in shown
+    assert "/shift（" in shown and "/editshift" in shown and "/cancelshift" in shown
     assert "/approve" in shown and "/attend" not in shown
     made = town.say("bh", SHIFT, "g4")
     assert "已排班" in made[0].text and "#1 楼道值守" in made[0].text
@@ -64,7 +64,7 @@ def test_a_building_head_arranges_nothing_in_a_wider_or_another_building_s_circl
 ) -> None:
     assert "已排班" in town.say("owner", SHIFT, "g1")[0].text
     shown = town.one("bh", "帮助 全部", chat).text
-    assert "/shift " not in shown and "/editshift" not in shown and "/cancelshift" not in shown
+    assert "/shift（" not in shown and "/editshift" not in shown and "/cancelshift" not in shown
     before = town.snapshot()
     for text in (SHIFT.replace("08:00", "07:00"), "修改班次 1 | 3人", "取消班次 1"):
         assert town.one("bh", text, chat).text == REFUSED

@@ -55,8 +55,8 @@ def test_help_shows_duty_commands_to_everyone_and_arranging_them_to_admins(
     resident_help = town.one("r2", "帮助 全部", "g1").text
     admin_help = town.one("owner", "帮助 全部", "g1").text
     assert "/shifts" in resident_help and "/signup" in resident_help and "/hours" in resident_help
-    assert "/shift " not in resident_help and "/noshow" not in resident_help
-    assert "/shift " in admin_help and "/editshift" in admin_help and "/attend" in admin_help
+    assert "/shift（" not in resident_help and "/noshow" not in resident_help
+    assert "/shift（" in admin_help and "/editshift" in admin_help and "/attend" in admin_help
     assert "/dutyrules" in town.one("sec", "帮助 全部", "g1").text
 
 

@@ -109,7 +109,8 @@ def test_a_rota_sign_ups_a_waitlist_promotion_and_reminders_on_the_virtual_clock
             {"chat": "g1", "from": "u3", "text": "报名 1"},
             {"chat": "g1", "from": "u4", "text": "报名 1"},
             {"chat": "g1", "from": "u5", "text": "/shifts 2"},
-            {"chat": "g1", "from": "u5", "press": [11, "报名"]},
+            # Message 15: each registration above is told privately and noted in the group.
+            {"chat": "g1", "from": "u5", "press": [15, "报名"]},
             {"chat": "g1", "from": "u2", "text": "取消报名 1"},
             {"clock": "2026-11-24T12:00:00+08:00"},
             {"chat": "g1", "from": "u1", "text": "/hours"},

@@ -205,6 +205,13 @@ def is_secretary_for(session: Session, resident_id: int, place: Place) -> bool:
     return holds(session, resident_id, Role.SECRETARY, place)
 
 
+def manages_notice(
+    session: Session, resident_id: int, community: Place, sender_id: int | None
+) -> bool:
+    """True for a notice's sender and the secretaries of its community."""
+    return resident_id == sender_id or is_secretary_for(session, resident_id, community)
+
+
 def is_circle_admin(
     session: Session, resident_id: int, circle: Circle, platform_admin: bool = False
 ) -> bool:
@@ -578,10 +585,15 @@ def records_recycling(session: Session, resident_id: int, community: Place) -> b
 
 
 def sees_points_of(
-    session: Session, viewer_id: int, member_id: int, community: Place, programme_id: int
+    session: Session,
+    viewer_id: int,
+    member_id: int,
+    community: Place,
+    programme_id: int | None = None,
 ) -> bool:
     """A member sees their own points; the community's secretaries and the programme's
-    points admins see everyone's; a branch secretary sees the party members under the branch."""
+    points admins (with no programme, of any) see everyone's; a branch secretary sees the
+    party members under the branch."""
     return (
         viewer_id == member_id
         or is_points_admin(session, viewer_id, community, programme_id)
@@ -627,7 +639,7 @@ def receipt_areas(
 ) -> list[Place]:
     """Where a viewer sees a notice's receipts: all of it for its sender and the community's
     secretaries, their own buildings for building heads, nowhere for anyone else."""
-    if resident_id == sender_id or is_secretary_for(session, resident_id, community):
+    if manages_notice(session, resident_id, community, sender_id):
         return [community]
     return headed_buildings(session, resident_id, community)
 

@@ -84,11 +84,21 @@ def number_and_rest(text: str, usage: str) -> tuple[int, str]:
     """A leading item number (`3`, `#3`, `三`) and the text after it, as typed; a number
     with nothing after it may end the sentence (`驳回 3。`), and its counting word may stand
     apart (`兑换 1 号`)."""
-    head, *rest = _COUNTER_AFTER_HEAD.sub(r"\1", text).split(maxsplit=1) or [""]
-    number = as_number(head if rest else without_ending(head))
+    number, rest = _leading(text)
     if number is None:
         raise DomainError(usage)
-    return number, rest[0] if rest else ""
+    return number, rest
+
+
+def leads_with_number(text: str) -> bool:
+    """True when `text` opens with an item number as a word of its own (`3`, `3 灯还是不亮`,
+    `#3`), not with one run into other words (`3天了`, `2楼的灯`)."""
+    return _leading(text)[0] is not None
+
+
+def _leading(text: str) -> tuple[int | None, str]:
+    head, *rest = _COUNTER_AFTER_HEAD.sub(r"\1", text).split(maxsplit=1) or [""]
+    return as_number(head if rest else without_ending(head)), rest[0] if rest else ""
 
 
 def split_items(text: str) -> list[str]:

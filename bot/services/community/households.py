@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.db import rows
 from bot.errors import DomainError
+from bot.queries import Query
 from bot.services.common import access, audit
 from bot.services.common.rules import set_community_rules
 from bot.services.community.grid import (
+    address_of,
     address_within,
     estate_written,
     estates_at,
@@ -20,7 +24,19 @@ from bot.services.community.grid import (
     locate_household,
     verifying,
 )
-from models import Circle, HouseholdRules, Place, PlaceKind, Resident
+from models import (
+    Circle,
+    HouseholdRules,
+    Identity,
+    JoinRequest,
+    JoinStatus,
+    Place,
+    PlaceKind,
+    Resident,
+)
+
+# A household is asked about this many of the requests to join it at once, the oldest first.
+MAX_ASKED = 3
 
 
 def occupants(
@@ -31,6 +47,62 @@ def occupants(
     if besides is not None:
         query = query.where(Resident.id != besides.id)
     return list(session.scalars(query.order_by(Resident.id)))
+
+
+# An account counts where the bot may write to it privately: on a platform that writes to
+# anyone, or where its owner opened a private chat with the bot (see PostOffice).
+_REACHED = (
+    select(Identity.id)
+    .join(Resident, Resident.id == Identity.resident_id)
+    .where(
+        Resident.household_id == bindparam("household"),
+        or_(
+            Identity.private_chat_open,
+            Identity.platform.in_(bindparam("always_open", expanding=True)),
+        ),
+    )
+    .limit(1)
+)
+
+
+def reached_privately(session: Session, household_id: int, always_open: Collection[str]) -> bool:
+    """Whether a private message reaches a registered member of a household now, read in one
+    statement; `always_open` are the platforms where the bot writes to anyone privately."""
+    found = rows(session, _REACHED, {"household": household_id, "always_open": sorted(always_open)})
+    return bool(found)
+
+
+@dataclass(frozen=True)
+class Asking:
+    """A request to join a household, as its members are asked about it."""
+
+    number: int
+    name: str
+    household: str
+
+
+_ASKING = Query(
+    select(JoinRequest.id, Resident.display_name)
+    .join(Resident, Resident.id == JoinRequest.resident_id)
+    .where(
+        JoinRequest.household_id == bindparam("household"),
+        JoinRequest.status == JoinStatus.PENDING,
+    )
+    .order_by(JoinRequest.id)
+    .limit(MAX_ASKED)
+)
+
+
+def asking_to_join(session: Session, household_id: int | None) -> list[Asking]:
+    """The requests to join a household that wait for its answer, read as rows: one
+    statement, and the household's name only where some wait."""
+    if household_id is None:
+        return []
+    found = rows(session, _ASKING, {"household": household_id})
+    if not found:
+        return []
+    household = address_of(session, household_id, PlaceKind.COMMUNITY)
+    return [Asking(row.id, row.display_name, household) for row in found]
 
 
 def unverified(session: Session, community: Place) -> int:

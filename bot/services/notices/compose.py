@@ -277,6 +277,8 @@ def confirm(
     one-off notice now, a draft or one already waiting (for the morning or its time)."""
     zone = settings.zone
     notice = find_notice(session, community, number)
+    if not access.manages_notice(session, resident.id, community, notice.sender_id):
+        raise DomainError("notices.not_found", number=number)
     if notice.sender_id != resident.id:
         raise DomainError("notices.not_yours", number=number)
     waiting = notice.status == NoticeStatus.SCHEDULED
@@ -317,9 +319,9 @@ def cancel(
     """Cancel a draft or scheduled notice, stop a recurring one, or withdraw what a running
     notice has not yet sent (its sender or a secretary); a notice fully sent stays."""
     notice = find_notice(session, community, number)
-    mine = notice.sender_id == resident.id
-    if not mine and not access.is_secretary_for(session, resident.id, community):
-        raise DomainError("notices.not_yours", number=number)
+    # Whoever may not manage a notice learns nothing of it, not even that it is.
+    if not access.manages_notice(session, resident.id, community, notice.sender_id):
+        raise DomainError("notices.not_found", number=number)
     if notice.status in (NoticeStatus.CANCELLED, NoticeStatus.STOPPED):
         raise DomainError("notices.already_cancelled", number=number)
     done = Cancelled(number, notice.status == NoticeStatus.RECURRING, [], 0)

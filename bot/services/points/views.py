@@ -15,6 +15,7 @@ from bot.db import rows
 from bot.errors import DomainError
 from bot.queries import Query
 from bot.services.common import access
+from bot.services.common.keywords import normalise
 from bot.services.community.people import Member, Named, people_named
 from bot.services.points import ledger, shop
 from bot.services.points.ledger import EXPIRY_NOTICE, next_expiry
@@ -169,10 +170,6 @@ def points_of(
         if a.community_id == community.id
         and access.sees_points_of(session, viewer.id, member.id, community, a.programme_id)
     ]
-    if member.id != viewer.id and not (
-        accounts or access.is_points_admin(session, viewer.id, community)
-    ):
-        raise DomainError("points.not_yours")
     today = now.astimezone(zone).date()
     stands = access.standing(session, member)
     return PointsView(
@@ -196,8 +193,9 @@ def _member_named(
     named: Named,
 ) -> Resident:
     """The member whose points are asked for: the viewer, or the one `named`. Whoever may see
-    only their own gets one answer for any other name, found or not, once or twice."""
-    if not named.count or access.sees_others_points(session, viewer.id, community):
+    only their own gets one answer for any other name, found or not, once or twice; a branch
+    secretary one answer for a name found outside the branch or not at all."""
+    if not named.count or access.is_points_admin(session, viewer.id, community):
         people = people_named(session, now, community, circle, named)
         if named.rest or len(people) > 1:
             raise DomainError("points.show_usage")
@@ -206,9 +204,19 @@ def _member_named(
         people = people_named(session, now, community, circle, named)
     except DomainError:
         people = []
-    if named.rest or [person.id for person in people] != [viewer.id]:
-        raise DomainError("points.not_yours")
-    return viewer
+    if not access.sees_others_points(session, viewer.id, community):
+        if named.rest or [person.id for person in people] != [viewer.id]:
+            raise DomainError("points.not_yours")
+        return viewer
+    if named.rest or named.count > 1:
+        raise DomainError("points.show_usage")
+    member = people[0] if people else None
+    if member is None or not access.sees_points_of(session, viewer.id, member.id, community):
+        # The name as typed, never as found: a spelling found would tell it was.
+        typed = normalise(named.names[0]).lstrip("@") if named.names else ""
+        shown = typed or (member.display_name if member else "")
+        raise DomainError("points.not_in_branch", name=shown[:30])
+    return member
 
 
 def summary(session: Session, now: datetime, zone: ZoneInfo, member: Member) -> list[Balance]:

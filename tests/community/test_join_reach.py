@@ -1,0 +1,159 @@
+"""A request to join a household reaches it, or the asker is told honestly that it could not:
+the household sees it when they next write to the bot privately."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from bot.clock import VirtualClock
+from bot.db import Database
+from bot.messages import EventKind
+from bot.services.community import households
+from tests.support.community import build, resident, session_of, without_private_chats
+from tests.support.driver import Driver, Sent
+from tests.support.queries import captured
+
+NOBODY_REACHED = "他们还没有私聊过我，等他们私聊我时会看到；您也可以当面告诉他们。"
+QUESTION = "r5 想登记到您家 1号院/3号楼/2单元/302。是您家里人吗？"
+
+
+@pytest.fixture
+def closed(db: Database, clock: VirtualClock, tmp_path: Path) -> Iterator[Driver]:
+    """The test community where, as on Telegram, the bot writes only to people who opened a
+    private chat with it; r2 (302) and r3 (303) never did, r1 (301) did."""
+    town = build(without_private_chats(db, clock, tmp_path))
+    yield town
+    town.app.close()
+
+
+def _asks(town: Driver, user: str, typed: str = "登记 3-2-302 同意") -> tuple[Sent, list[Sent]]:
+    """`user` opens a private chat, then asks in g1 to join a household: their own private
+    answer, and what anybody else was sent privately."""
+    town.say(user, "/start", name=user)
+    answers = town.say(user, typed, "g1")
+    mine = [a for a in answers if a.chat == user]
+    assert len(mine) == 1, answers
+    return mine[0], [a for a in answers if a.private and a.chat != user]
+
+
+def test_an_asker_whose_household_cannot_be_written_to_is_told_so(closed: Driver) -> None:
+    waiting, asked = _asks(closed, "r5")
+    assert asked == []
+    assert NOBODY_REACHED in waiting.text and "已私聊告诉他们" not in waiting.text
+    number = re.findall(r"申请号 (\d+)", waiting.text)[0]
+    assert f"「确认入户 {number}」" in waiting.text
+    # Asked again, the request still waits where nobody has seen it.
+    again = closed.say("r5", "登记 3-2-302 同意", "g1")
+    assert [(a.chat, a.private) for a in again] == [("r5", True), ("g1", False)]
+    assert NOBODY_REACHED in again[0].text and "已经私聊问过" not in again[0].text
+
+
+def test_an_asker_whose_household_can_be_written_to_hears_it_was_asked(closed: Driver) -> None:
+    closed.say("r2", "/start")
+    waiting, asked = _asks(closed, "r5")
+    assert [a.chat for a in asked] == ["r2"]
+    assert "已私聊告诉他们" in waiting.text and NOBODY_REACHED not in waiting.text
+
+
+def test_one_member_who_can_be_written_to_is_enough(closed: Driver) -> None:
+    # r1 opened a private chat when agreeing that r1b lives with them; r1b never did.
+    waiting, asked = _asks(closed, "r5", "登记 3-2-301 同意")
+    assert [a.chat for a in asked] == ["r1"]
+    assert "已私聊告诉他们" in waiting.text
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "told"),
+    [
+        (
+            "zh-Hant",
+            "登記 3-2-302 同意",
+            "他們還沒有私聊過我，等他們私聊我時會看到；您也可以當面告訴他們。",
+        ),
+        (
+            "en",
+            "/join 3-2-302 agree",
+            "They have not written to me privately yet: they will see it when they do. "
+            "You may also tell them in person.",
+        ),
+    ],
+)
+def test_the_asker_is_told_in_their_language(
+    closed: Driver, language: str, typed: str, told: str
+) -> None:
+    closed.say("r5", f"/lang {language}", name="r5")
+    waiting, _ = _asks(closed, "r5", typed)
+    assert told in waiting.text, waiting.text
+
+
+def test_a_household_member_writing_privately_is_asked_and_can_answer(closed: Driver) -> None:
+    waiting, _ = _asks(closed, "r5")
+    number = re.findall(r"申请号 (\d+)", waiting.text)[0]
+    started = closed.say("r2", "/start")
+    assert [a.chat for a in started] == ["r2", "r2"]
+    question, welcome = started
+    assert question.text.startswith(QUESTION) and welcome.text.startswith("您好")
+    assert question.buttons == [
+        [("同意", f"/confirmjoin {number}"), ("不同意", f"/refusejoin {number}")]
+    ]
+    agreed = closed.say("r2", question.tokens["同意"], None, event=EventKind.PRESS)
+    assert closed.household_of("r5") == "302"
+    assert any(a.chat == "r5" and "登记好了" in a.text for a in agreed)
+    # Answered, it is asked no more.
+    assert [a.text for a in closed.say("r2", "/start")] == [welcome.text]
+
+
+def test_private_help_asks_too_and_a_group_hears_nothing_of_it(closed: Driver) -> None:
+    _asks(closed, "r5")
+    for typed in ("帮助", "帮助 全部"):
+        answers = closed.say("r2", typed)
+        assert answers[0].text.startswith(QUESTION), (typed, answers)
+        assert len(answers) == 2 and QUESTION not in answers[1].text
+    # 我的 is answered from its one reading statement: /start and 帮助 ask.
+    assert [QUESTION in a.text for a in closed.say("r2", "我的")] == [False]
+    # Who asks to join a household is never said in a group, nor sent privately from one.
+    for typed in ("帮助", "我的", "/start"):
+        for answer in closed.say("r2", typed, "g1"):
+            assert "r5" not in answer.text, (typed, answer)
+    # A member of another household is not asked.
+    assert all("r5" not in a.text for a in closed.say("r3", "/start"))
+
+
+def test_the_household_is_asked_in_its_language_with_what_to_type(closed: Driver) -> None:
+    _asks(closed, "r5")
+    closed.say("r2", "/lang en")
+    question = closed.say("r2", "/help")[0]
+    assert question.text.startswith(
+        "r5 asks to register in your household 1号院/3号楼/2单元/302. Do they live with you?"
+    )
+
+
+def test_someone_with_no_household_is_asked_nothing(closed: Driver) -> None:
+    _asks(closed, "r5")
+    assert len(closed.say("r5", "/start")) == 1
+    assert len(closed.say("r6", "/start", name="r6")) == 1
+
+
+def _reached(app: App, user: str, always_open: frozenset[str]) -> tuple[bool, int]:
+    """Whether the household of `user` can be written to privately, and the statements read."""
+    with session_of(app) as session:
+        home = resident(session, user).household_id
+        assert home is not None
+        with captured(app.db.engine) as statements:
+            reached = households.reached_privately(session, home, always_open)
+    return reached, len(statements)
+
+
+def test_whether_a_household_can_be_written_to_is_read_in_one_statement(app: App) -> None:
+    town = build(app)
+    # r2 never wrote privately: only a platform where the bot writes first reaches them.
+    assert _reached(app, "r2", frozenset()) == (False, 1)
+    assert _reached(app, "r2", frozenset({"console"})) == (True, 1)
+    assert _reached(app, "r2", frozenset({"wechat"})) == (False, 1)
+    town.say("r2", "/start")
+    assert _reached(app, "r2", frozenset()) == (True, 1)
