@@ -120,8 +120,9 @@ def test_every_line_of_a_help_list_fits_a_phone_and_a_notice_leads_with_the_guid
 def test_help_about_notices_shows_the_whole_form_with_an_example(app: App) -> None:
     driver = build(app)
     about = driver.one("sec", "帮助 通知").text
-    assert "/notice 范围 | 内容 [| 回执 截止 明天18:00]" in about, about
-    assert "「通知 全部 | 明天上午停水 | 回执」" in about and "只发「通知」" in about
+    form = "/notice 范围 | 内容 [| 回执 明天18:00] [| 定时 明天8:00] [| 每周一 8:00]"
+    assert form in about, about
+    assert "「通知 全部 | 停水」" in about and "只发「通知」" in about
     assert "范围 | 内容" not in driver.one("sec", "帮助 全部").text
     driver.one("sec", "/lang zh-Hant")
     assert "/notice 範圍 | 內容" in driver.one("sec", "幫助 通知").text

@@ -14,7 +14,7 @@ from jinja2 import nodes
 from bot.app import App
 from bot.config import LANGUAGES
 from bot.messages import Choice, Reply
-from bot.rendering import TEMPLATES_DIR, Renderer, template_environment
+from bot.rendering import TEMPLATES_DIR, Renderer, template_environment, to_plain
 from bot.routing import Router
 from bot.services.deliberation.polls import YES_NO_LABELS
 from handlers.registry import COMMANDS
@@ -33,6 +33,9 @@ OTHER_PLATFORM = "needs a Telegram or WeChat chat, which the scenarios lack (tes
 EDITED_IN_PLACE = (
     "shown only where the outbox sends and edits (Telegram): tests/notices/test_broadcast.py"
 )
+# A help list's line, in Chinese characters or in English letters.
+HELP_LINE_CHARACTERS = 45
+HELP_LINE_LETTERS = 60
 # Macros no console scenario renders, each with the reason.
 NOT_RENDERED = {
     "core.internal_error": ONLY_ON_A_BUG,
@@ -238,13 +241,15 @@ def test_every_listed_command_has_its_help_line_and_menu_name_with_its_feature(
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_help_lists_line_is_short_and_a_full_form_says_more(language: str) -> None:
     renderer = Renderer(Router(COMMANDS))
+    # About two lines of a phone's screen: fewer Chinese characters fit than Latin letters.
+    limit = HELP_LINE_LETTERS if language == "en" else HELP_LINE_CHARACTERS
     for command in (c for c in COMMANDS if c.listed_in):
         key = f"{command.listed_in}.help_line"
-        line = renderer.markup(key, {"key": command.name}, language)
-        if language != "en":
-            # About two lines of a phone's screen.
-            assert len(line) <= 45, (command.name, line)
+        line = to_plain(renderer.markup(key, {"key": command.name}, language))
+        assert len(line) <= limit, (command.name, len(line), line)
         if command.full_form:
-            form = renderer.markup(key, {"key": command.name, "form": True}, language)
+            form = to_plain(renderer.markup(key, {"key": command.name, "form": True}, language))
             assert form.startswith(f"/{command.name}") and len(form) > len(line), form
+            # Asked about, a command may take the room of two lines of a list, not more.
+            assert len(form) <= 2 * limit, (command.name, len(form), form)
     assert any(c.full_form for c in COMMANDS)

@@ -130,7 +130,7 @@ def test_points_duties_are_granted_in_english_words(app: App) -> None:
     driver.one("sec", "/lang en")
     helped = driver.one("sec", "/help all", "g1").text
     assert "/pointduty @someone bin duty —" in helped
-    assert "/stock rice 100 points 10 pieces —" in helped
+    assert "/stock rice 100pts 10 bags —" in helped
     assert driver.one("sec", "/pointduty @r3 bin duty", "g1").text == "r3 is now on bin duty."
     admin = driver.one("sec", "/pointduty @r4 points admin party points", "g1").text
     assert admin == "r4 is now a points admin."

@@ -131,7 +131,7 @@ def test_english_category_names_and_common_words_sort_a_report(
 def test_the_english_help_gives_an_english_report_example(town: Driver) -> None:
     town.one("r1", "/lang en")
     helped = town.one("r1", "/help").text
-    assert '/report text — report a problem, e.g. "/report the stair light in building 3' in helped
+    assert '/report text — report a problem, e.g. "/report lift broken"' in helped
     assert "报修" not in helped
 
 
