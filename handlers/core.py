@@ -54,9 +54,10 @@ LANGUAGE_CHOICES = [
 
 
 def start(ctx: Context, args: str) -> Reply | Sequence[Reply | Envelope]:
-    """Welcome in a private chat, and where I am registered or how to register, after the
-    questions about joining my household that wait for its answer; in a group, `开始 明天`
-    typed to a guided poll asking for its settings is one of them."""
+    """Welcome in a private chat, and where I am registered or how to register (after my
+    roles' work when I hold some), after the questions about joining my household that wait
+    for its answer; in a group, `开始 明天` typed to a guided poll asking for its settings is
+    one of them."""
     if ctx.is_group:
         answered = poll_dialog.setting(ctx, args)
         return answered if answered is not None else Reply("core.start_group")
@@ -64,6 +65,15 @@ def start(ctx: Context, args: str) -> Reply | Sequence[Reply | Envelope]:
         # The deep link a group's pointer carries: open the private chat and answer /me.
         return me(ctx, "")
     greeted = greeting(ctx.session, ctx.resident)
+    work: list[str] = []
+    if not greeted.address and not greeted.waiting:
+        # Someone who works for the community needs no household: their work comes first.
+        visible = {
+            c.name: c.help_key
+            for c in ctx.commands
+            if c.name in PRIVATE_ROLES and c.help_key and c.visible(ctx)
+        }
+        work = _work(ctx, visible)
     welcome = Reply(
         "core.start",
         {
@@ -71,6 +81,7 @@ def start(ctx: Context, args: str) -> Reply | Sequence[Reply | Envelope]:
             "address": greeted.address,
             "waiting": greeted.waiting,
             "here": greeted.registers_here,
+            "work": work,
         },
     )
     return [*questions_to_me(ctx), welcome]
@@ -101,8 +112,7 @@ def help_(ctx: Context, args: str) -> Reply | list[Reply]:
         unsettled = ctx.resident.household_id is None
         waiting = greeting(ctx.session, ctx.resident).waiting if unsettled else None
         if not word:
-            roles = [n for n in PRIVATE_ROLES if n not in ROLE_HOLDERS or ROLE_HOLDERS[n](ctx)]
-            work = _listed(visible, roles)[:ROLE_LINES]
+            work = _work(ctx, visible)
             if not unsettled:
                 lines = _listed(visible, PRIVATE_EVERYDAY) + work
             elif work:
@@ -116,6 +126,12 @@ def help_(ctx: Context, args: str) -> Reply | list[Reply]:
     return Reply(
         "core.help", data | {"keys": everyday, "short": True, "unbound": ctx.unbound_group}
     )
+
+
+def _work(ctx: Context, visible: dict[str, str]) -> list[str]:
+    """The help keys of the work of the roles the sender holds, a few lines at most."""
+    roles = [n for n in PRIVATE_ROLES if n not in ROLE_HOLDERS or ROLE_HOLDERS[n](ctx)]
+    return _listed(visible, roles)[:ROLE_LINES]
 
 
 def _listed(visible: dict[str, str], names: Sequence[str]) -> list[str]:

@@ -84,6 +84,24 @@ def test_a_role_holder_living_elsewhere_sees_their_work_first_and_registering_la
     assert listed == ["/notice", "/take", "/bindings", "/me", "/lang", "/join"]
 
 
+def test_a_role_holder_living_elsewhere_is_welcomed_with_their_work_not_as_a_newcomer(
+    app: App,
+) -> None:
+    driver = build(app)
+    welcome = driver.one("sec", "/start").text
+    lines = welcome.splitlines()
+    assert lines[1] == "您在私聊中可以使用：", welcome
+    assert COMMAND.findall(welcome) == ["/notice", "/take", "/bindings"]
+    assert "登记方法" not in welcome and "不用登记" in lines[-2]
+    driver.one("sec", "/lang en")
+    english = driver.one("sec", "/start").text
+    assert english.splitlines()[1] == "In this chat you can use:", english
+    assert "To register," not in english and "need no registration" in english
+    # A newcomer without a role is still told first how to register.
+    driver.say("newcomer", "大家好", "g1", name="小陈")
+    assert driver.one("newcomer", "/start").text.splitlines()[1].startswith("登记方法")
+
+
 def test_the_short_private_help_in_traditional_and_english(app: App) -> None:
     driver = build(app)
     driver.one("r2", "/lang zh-Hant")
