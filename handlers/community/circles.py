@@ -134,7 +134,13 @@ def join(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
         raise DomainError("circles.join_usage")
     place = _join_place(ctx, address)
     result = circles.register(
-        ctx.session, ctx.now, ctx.resident, place.circle, address, consent=consent
+        ctx.session,
+        ctx.now,
+        ctx.resident,
+        place.circle,
+        address,
+        consent=consent,
+        always_open=ctx.always_open,
     )
     return _joined(ctx, result, "circles.registered", place.estate)
 
@@ -148,7 +154,14 @@ def move(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
         raise DomainError("circles.move_usage")
     place = _join_place(ctx, address)
     result = circles.register(
-        ctx.session, ctx.now, ctx.resident, place.circle, address, consent=False, move=True
+        ctx.session,
+        ctx.now,
+        ctx.resident,
+        place.circle,
+        address,
+        consent=False,
+        move=True,
+        always_open=ctx.always_open,
     )
     return _joined(ctx, result, "circles.moved", place.estate)
 
@@ -191,8 +204,7 @@ def _joined(
         return [registered, verify]
     request = result.request
     # The asker is told whether the household could be asked, or sees it when they write.
-    reached = households.reached_privately(ctx.session, request.household_id, ctx.always_open)
-    waited = data | {"number": request.id, "reached": reached}
+    waited = data | {"number": request.id, "reached": result.reached}
     if result.again:
         # Asked before: only the asker hears it is still waiting, by the same note as the rest.
         audience = Audience.TOAST if ctx.pressed else Audience.PRIVATE

@@ -13,8 +13,15 @@ from bot.app import App
 from bot.clock import VirtualClock
 from bot.db import Database
 from bot.messages import EventKind
-from bot.services.community import households
-from tests.support.community import build, resident, session_of, without_private_chats
+from bot.services.community import circles, households
+from bot.services.community.circles import JoinResult
+from tests.support.community import (
+    build,
+    circle,
+    resident,
+    session_of,
+    without_private_chats,
+)
 from tests.support.driver import Driver, Sent
 from tests.support.queries import captured
 
@@ -157,3 +164,42 @@ def test_whether_a_household_can_be_written_to_is_read_in_one_statement(app: App
     assert _reached(app, "r2", frozenset({"wechat"})) == (False, 1)
     town.say("r2", "/start")
     assert _reached(app, "r2", frozenset()) == (True, 1)
+
+
+def _register(
+    app: App, user: str, room: str, always_open: frozenset[str]
+) -> tuple[JoinResult, list[str]]:
+    """`user` registers at 3-2-`room` through g1's circle, by the service itself: its result
+    and the statements it ran."""
+    with session_of(app) as session:
+        who = resident(session, user)
+        here = circle(session, "g1")
+        with captured(app.db.engine) as statements:
+            done = circles.register(
+                session,
+                app.clock.now(),
+                who,
+                here,
+                f"3-2-{room}",
+                consent=True,
+                always_open=always_open,
+            )
+    return done, list(statements)
+
+
+def test_a_request_to_join_says_whether_the_household_can_be_written_to(app: App) -> None:
+    """The service tells the handler whether the household hears of the request: the handler
+    only replies."""
+    town = build(app)
+    town.say("r5", "/start", name="r5")
+    town.say("r6", "/start", name="r6")
+    asked, _ = _register(app, "r5", "302", frozenset())
+    assert asked.request is not None and not asked.reached
+    assert _register(app, "r5", "302", frozenset())[0].again
+    town.say("r2", "/start")
+    assert _register(app, "r5", "302", frozenset())[0].reached
+    assert _register(app, "r6", "303", frozenset({"console"}))[0].reached
+    # Registering in a household nobody lives in asks nobody, and reads no account for it.
+    registered, statements = _register(app, "r6", "305", frozenset({"console"}))
+    assert registered.request is None and not registered.reached
+    assert not [s for s in statements if "identities" in s]

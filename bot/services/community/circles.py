@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -344,8 +344,9 @@ class JoinResult:
     """The outcome of /join or /move, with the address in its canonical form.
 
     `request` is the join request waiting for the household's consent, and `ask` the
-    household's members to ask for it; `again` says it was asked before, so nobody is asked
-    and the group is not told again; `unverified`
+    household's members to ask for it; `reached` says one of them can be written to
+    privately now, else they see it when they write; `again` says it was asked before, so
+    nobody is asked and the group is not told again; `unverified`
     says a new household awaits verification before it votes per household; `current` is
     the household of someone who must confirm a move.
     """
@@ -356,6 +357,7 @@ class JoinResult:
     household: str
     request: JoinRequest | None = None
     ask: tuple[Resident, ...] = ()
+    reached: bool = False
     again: bool = False
     unverified: bool = False
     current: str = ""
@@ -416,12 +418,14 @@ def register(
     *,
     consent: bool,
     move: bool = False,
+    always_open: Collection[str] = (),
 ) -> JoinResult:
     """Register a resident's household inside the circle's estate.
 
     Registration needs the resident's consent once; moving to another household
     must be confirmed (`move=True`), never done by a second /join. Joining a household
-    that already has registered members waits for one of them to agree.
+    that already has registered members waits for one of them to agree; `always_open`
+    are the platforms where the bot writes to anyone privately, to tell whether they hear.
     """
     address = address_within(session, circle.place, address_text)
     # Reading places needs nothing of this event's pending rows: they go in the next flush.
@@ -445,11 +449,13 @@ def register(
         request, new = _ask_to_join(session, now, resident, spot.household, circle)
         # The household was asked once: asking again (a second press) must not nag them.
         asked = tuple(ask) if new else ()
+        reached = households.reached_privately(session, spot.household.id, always_open)
         return replace(
             said,
             outcome=JoinOutcome.NEEDS_CONFIRMATION,
             request=request,
             ask=asked,
+            reached=reached,
             again=not new,
         )
     unverified = spot.verifying and (spot.household is None or not spot.household.verified)

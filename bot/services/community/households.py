@@ -49,27 +49,23 @@ def occupants(
     return list(session.scalars(query.order_by(Resident.id)))
 
 
-# An account counts where the bot may write to it privately: on a platform that writes to
-# anyone, or where its owner opened a private chat with the bot (see PostOffice).
-_REACHED = (
-    select(Identity.id)
+# The accounts of a household's registered members, and whether each opened a private chat.
+_ACCOUNTS = Query(
+    select(Identity.platform, Identity.private_chat_open)
     .join(Resident, Resident.id == Identity.resident_id)
-    .where(
-        Resident.household_id == bindparam("household"),
-        or_(
-            Identity.private_chat_open,
-            Identity.platform.in_(bindparam("always_open", expanding=True)),
-        ),
-    )
-    .limit(1)
+    .where(Resident.household_id == bindparam("household"))
 )
 
 
 def reached_privately(session: Session, household_id: int, always_open: Collection[str]) -> bool:
     """Whether a private message reaches a registered member of a household now, read in one
     statement; `always_open` are the platforms where the bot writes to anyone privately."""
-    found = rows(session, _REACHED, {"household": household_id, "always_open": sorted(always_open)})
-    return bool(found)
+    # An account counts where the bot may write to it privately: on a platform that writes to
+    # anyone, or where its owner opened a private chat with the bot (see PostOffice).
+    return any(
+        row.private_chat_open or row.platform in always_open
+        for row in rows(session, _ACCOUNTS, {"household": household_id})
+    )
 
 
 @dataclass(frozen=True)
