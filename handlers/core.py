@@ -16,7 +16,7 @@ from bot.services.community.circles import greeting
 from bot.services.community.circles import set_language as set_circle_language
 from bot.services.community.people import parse_language, set_language
 from handlers import access
-from handlers.community.circles import me, questions_to_me
+from handlers.community.circles import me, questions_to_me, unheard_questions
 from handlers.deliberation import dialog as poll_dialog
 from handlers.points import hands_out
 from handlers.requests.commands import unread as unread_problem
@@ -89,7 +89,8 @@ def start(ctx: Context, args: str) -> Reply | Sequence[Reply | Envelope]:
 
 def help_(ctx: Context, args: str) -> Reply | list[Reply]:
     """The commands this person may use here: those they use most, all of them on request;
-    in private, after the questions about joining their household that wait for its answer."""
+    in private, after the questions about joining their household that wait for its answer,
+    and those its members cannot hear of that wait in the places the sender checks."""
     typed = [w for w in re.split(r"[\s,，]+", args.strip().lower()) if w]
     word = " ".join(w for w in typed if w not in POLITE_WORDS)
     shown = [
@@ -121,7 +122,7 @@ def help_(ctx: Context, args: str) -> Reply | list[Reply]:
                 lines = _listed(visible, PRIVATE_UNSETTLED)
             data |= {"keys": lines, "short": True}
         listed = Reply("core.help", data | {"waiting": waiting}, audience=Audience.PRIVATE)
-        return [*questions_to_me(ctx), listed]
+        return [*questions_to_me(ctx), *unheard_questions(ctx), listed]
     everyday = _listed(visible, GROUP_EVERYDAY)[:GROUP_LINES]
     return Reply(
         "core.help", data | {"keys": everyday, "short": True, "unbound": ctx.unbound_group}

@@ -214,11 +214,12 @@ def _joined(
     return [waiting, *(e for m in result.ask for e in to_person(m, ask, ctx.default_language))]
 
 
-def join_question(asking: Asking) -> Reply:
-    """The question a household is asked about a request to join it, with its two answers."""
+def join_question(asking: Asking, template: str = "households.join_request") -> Reply:
+    """The question a household is asked about a request to join it, with its two answers;
+    `households.unheard_request` asks someone who checks households in its stead."""
     number = asking.number
     return Reply(
-        "households.join_request",
+        template,
         {"name": asking.name, "household": asking.household, "number": number},
         choices=[
             [
@@ -236,6 +237,15 @@ def questions_to_me(ctx: Context) -> list[Reply]:
         return []
     waiting = households.asking_to_join(ctx.session, ctx.member.household_id)
     return [join_question(asking) for asking in waiting]
+
+
+def unheard_questions(ctx: Context) -> list[Reply]:
+    """In a private chat, to a building head, unit head or grid worker, the requests to join
+    a household in their places that none of its members can hear of."""
+    if ctx.is_group:
+        return []
+    unheard = households.unheard_in_checked_places(ctx.session, ctx.member.id, ctx.always_open)
+    return [join_question(asking, "households.unheard_request") for asking in unheard]
 
 
 def _mine(label: str, command: str) -> Choice:

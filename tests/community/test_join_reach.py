@@ -16,7 +16,9 @@ from bot.messages import EventKind
 from bot.services.community import circles, households
 from bot.services.community.circles import JoinResult
 from tests.support.community import (
+    COMMUNITY,
     build,
+    building_circles,
     circle,
     resident,
     session_of,
@@ -27,6 +29,7 @@ from tests.support.queries import captured
 
 NOBODY_REACHED = "他们还没有私聊过我，等他们私聊我时会看到；您也可以当面告诉他们。"
 QUESTION = "r5 想登记到您家 1号院/3号楼/2单元/302。是您家里人吗？"
+UNHEARD = "r5 想登记到 1号院/3号楼/2单元/302（申请号 {}），这户的家人还没私聊过我，看不到这个申请。"
 
 
 @pytest.fixture
@@ -203,3 +206,63 @@ def test_a_request_to_join_says_whether_the_household_can_be_written_to(app: App
     registered, statements = _register(app, "r6", "305", frozenset({"console"}))
     assert registered.request is None and not registered.reached
     assert not [s for s in statements if "identities" in s]
+
+
+def _checkers(town: Driver) -> None:
+    """`bh` heads 3号楼, `uh` its unit 2, `gw` is the community's grid worker and `bh4`
+    heads 4号楼; each has opened a private chat."""
+    building_circles(town)
+    town.grant("gw", "网格员", COMMUNITY)
+    town.grant("bh4", "楼长", "1号院/4号楼")
+    for user in ("bh", "uh", "gw", "bh4"):
+        town.say(user, "/start", name=user)
+
+
+def test_those_who_check_the_household_see_a_request_its_members_cannot(closed: Driver) -> None:
+    _checkers(closed)
+    waiting, _ = _asks(closed, "r5")
+    number = re.findall(r"申请号 (\d+)", waiting.text)[0]
+    for checker in ("bh", "uh", "gw"):
+        answers = closed.say(checker, "帮助")
+        assert len(answers) == 2 and answers[0].text.startswith(UNHEARD.format(number)), answers
+        assert answers[0].buttons == [
+            [("同意", f"/confirmjoin {number}"), ("不同意", f"/refusejoin {number}")]
+        ]
+    # Nobody else is told: not the head of another building, not a neighbour, not a group.
+    assert len(closed.say("bh4", "帮助")) == 1
+    assert all("r5" not in a.text for a in closed.say("r3", "帮助"))
+    assert all("r5" not in a.text for a in closed.say("bh", "帮助", "g1"))
+    question = closed.say("bh", "帮助")[0]
+    agreed = closed.say("bh", question.tokens["同意"], None, event=EventKind.PRESS)
+    assert closed.household_of("r5") == "302"
+    assert any(a.chat == "r5" and "登记好了" in a.text for a in agreed)
+    assert len(closed.say("bh", "帮助")) == 1
+
+
+def test_a_request_the_household_can_hear_of_is_left_to_it(closed: Driver) -> None:
+    _checkers(closed)
+    closed.say("r2", "/start")
+    _asks(closed, "r5")
+    assert len(closed.say("bh", "帮助")) == 1
+    # A household whose one member can be written to hears of it (r1 did, r1b did not).
+    _asks(closed, "r6", "登记 3-2-301 同意")
+    assert len(closed.say("gw", "帮助")) == 1
+
+
+def test_the_checker_reads_it_in_their_language(closed: Driver) -> None:
+    _checkers(closed)
+    _asks(closed, "r5")
+    closed.say("bh", "/lang en")
+    assert closed.say("bh", "/help")[0].text.startswith(
+        "r5 asks to register in the household 1号院/3号楼/2单元/302"
+    )
+
+
+def test_help_of_someone_who_checks_no_household_reads_no_request(closed: Driver) -> None:
+    """Private help already reads the sender's roles: one who checks no household costs it
+    nothing more."""
+    _asks(closed, "r5")
+    with captured(closed.app.db.engine) as statements:
+        closed.say("r3", "帮助")
+    # Only the question to r3's own household reads requests; none reads whom they reach.
+    assert not [s for s in statements if "join_requests" in s and "identities" in s]

@@ -889,11 +889,14 @@ STAGED: list[Line] = [
     ("sec", "设角色 @n13 楼长", "g1"),
 ]
 # A grid worker of the community verifies privately, naming the estate; the roster counts
-# the listed room nobody registered in.
+# the listed room nobody registered in. Once n11 moves out, nobody in 311 hears of n12's
+# request to join it: the grid worker's help asks them.
 STAGED_PRIVATE: list[Line] = [
     ("gw", "核验 3-2-311", None),
     ("gw", "核验 1号院 3-2-311", None),
     ("owner", "成员", None),
+    ("n11", "搬迁 3-2-330", "g1"),
+    ("gw", "帮助", None),
 ]
 OUTSIDE_GROUPS: list[Line] = [
     ("both", "大家好", "g1"),

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Row, bindparam, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from bot.db import rows
 from bot.errors import DomainError
@@ -20,6 +21,7 @@ from bot.services.community.grid import (
     estate_written,
     estates_at,
     full_name,
+    full_names,
     inside,
     locate_household,
     verifying,
@@ -60,12 +62,16 @@ _ACCOUNTS = Query(
 def reached_privately(session: Session, household_id: int, always_open: Collection[str]) -> bool:
     """Whether a private message reaches a registered member of a household now, read in one
     statement; `always_open` are the platforms where the bot writes to anyone privately."""
-    # An account counts where the bot may write to it privately: on a platform that writes to
-    # anyone, or where its owner opened a private chat with the bot (see PostOffice).
-    return any(
-        row.private_chat_open or row.platform in always_open
-        for row in rows(session, _ACCOUNTS, {"household": household_id})
-    )
+    found = rows(session, _ACCOUNTS, {"household": household_id})
+    return any(_reaches(account, always_open) for account in found)
+
+
+def _reaches(account: Row[Any], always_open: Collection[str]) -> bool:
+    """Whether the bot may write to an account (its `platform` and `private_chat_open`)
+    privately; an outer join's row of NULLs is no account."""
+    # On a platform that writes to anyone, or where its owner opened a private chat with the
+    # bot (see PostOffice).
+    return bool(account.private_chat_open) or account.platform in always_open
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,51 @@ def asking_to_join(session: Session, household_id: int | None) -> list[Asking]:
         return []
     household = address_of(session, household_id, PlaceKind.COMMUNITY)
     return [Asking(row.id, row.display_name, household) for row in found]
+
+
+def unheard_in_checked_places(
+    session: Session, resident_id: int, always_open: Collection[str]
+) -> list[Asking]:
+    """The requests to join a household where a building head, unit head or grid worker
+    checks households that none of its members can hear of privately (or it has none left),
+    the oldest first: the checker may answer them instead. Nothing is read for others."""
+    areas = access.household_check_areas(session, resident_id)
+    if not areas:
+        return []
+    member = aliased(Resident)
+    query = (
+        select(
+            JoinRequest.id,
+            Resident.display_name,
+            Place.path,
+            Identity.platform,
+            Identity.private_chat_open,
+        )
+        .join(Resident, Resident.id == JoinRequest.resident_id)
+        .join(Place, Place.id == JoinRequest.household_id)
+        .outerjoin(member, member.household_id == JoinRequest.household_id)
+        .outerjoin(Identity, Identity.resident_id == member.id)
+        .where(
+            JoinRequest.status == JoinStatus.PENDING,
+            JoinRequest.resident_id != resident_id,
+            or_(*(inside(area.path) for area in areas)),
+        )
+        .order_by(JoinRequest.id)
+    )
+    unheard: dict[int, Row[Any]] = {}
+    heard: set[int] = set()
+    for row in rows(session, query):
+        if _reaches(row, always_open):
+            heard.add(row.id)
+        else:
+            unheard.setdefault(row.id, row)
+    waiting = [row for number, row in unheard.items() if number not in heard][:MAX_ASKED]
+    if not waiting:
+        return []
+    names = full_names(session, [row.path for row in waiting], PlaceKind.COMMUNITY)
+    return [
+        Asking(row.id, row.display_name, name) for row, name in zip(waiting, names, strict=True)
+    ]
 
 
 def unverified(session: Session, community: Place) -> int:
