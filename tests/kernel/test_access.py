@@ -120,8 +120,9 @@ def _cases() -> list[Case]:
     def case(name: str, text: str, allowed: Allowed, *refusals: str) -> Case:
         return Case(name, text, allowed, frozenset(refusals), private=name == "approvebind")
 
-    admins_only = "volunteering.admins_only"
-    shift_refusals = (admins_only, "volunteering.lead_own_area")
+    create_refusals = ("volunteering.admins_only", "volunteering.lead_own_area")
+    # A shift one may not arrange is answered as one that does not exist.
+    shift_refusals = ("volunteering.not_your_shift",)
     poll_refusals = ("deliberation.poll_admins_only", "deliberation.lead_own_area")
     close_refusals = ("deliberation.close_not_allowed", "deliberation.lead_own_area")
     return [
@@ -133,9 +134,9 @@ def _cases() -> list[Case]:
         case("decide", "决议 {topic} 修好路灯", ADMINS, "deliberation.topic_admins_only"),
         case("hot", "热点议题 {topic}", SECRETARIES, "deliberation.secretary_only"),
         case("threshold", "附议门槛 5", SECRETARIES, "deliberation.secretary_only"),
-        case("shift", "排班 巡逻 | 2026-11-26 08:00-10:00 | 2人", ORGANISERS, *shift_refusals),
+        case("shift", "排班 巡逻 | 2026-11-26 08:00-10:00 | 2人", ORGANISERS, *create_refusals),
         case("editshift", "修改班次 {shift} | 3人", ORGANISERS, *shift_refusals),
-        case("attend", "确认出勤 {shift}", ADMINS, admins_only),
+        case("attend", "确认出勤 {shift}", ADMINS, *shift_refusals),
         case("cancelshift", "取消班次 {shift}", ORGANISERS, *shift_refusals),
         case("dutyrules", "值班设置 缺勤 3次", SECRETARIES, "volunteering.secretary_only"),
         case("verify", "核验 {household}", CHECKERS, "households.checkers_only"),

@@ -66,10 +66,13 @@ def test_a_building_head_arranges_nothing_in_a_wider_or_another_building_s_circl
     shown = town.one("bh", "帮助 全部", chat).text
     assert "/shift（" not in shown and "/editshift" not in shown and "/cancelshift" not in shown
     before = town.snapshot()
-    for text in (SHIFT.replace("08:00", "07:00"), "修改班次 1 | 3人", "取消班次 1"):
-        assert town.one("bh", text, chat).text == REFUSED
+    assert town.one("bh", SHIFT.replace("08:00", "07:00"), chat).text == REFUSED
+    # A shift they may not arrange is answered as a number no shift has, with their places.
+    for text in ("修改班次 1 | 3人", "取消班次 1", "取消班次 9"):
+        number = text.split()[1]
+        assert town.one("bh", text, chat).text == f"您能管理的班次里没有 #{number}。{REFUSED}"
     # Nor from their own building's circle, for a shift of the estate's circle.
-    assert town.one("bh", "取消班次 1", "g4").text == REFUSED
+    assert town.one("bh", "取消班次 1", "g4").text == f"您能管理的班次里没有 #1。{REFUSED}"
     assert town.snapshot() == before
 
 
@@ -90,5 +93,5 @@ def test_a_building_head_is_asked_to_approve_a_sign_up_for_their_building_s_shif
     assert statuses(town.app, 2) == {"r2": SignUpStatus.SIGNED_UP}
     assert "等管理员批准" in town.say("r2", "报名 3", "g1")[0].text
     before = town.snapshot()
-    assert town.one("bh", "批准 3 @r2", "g1").text == REFUSED
+    assert town.one("bh", "批准 3 @r2", "g1").text == f"您能管理的班次里没有 #3。{REFUSED}"
     assert town.snapshot() == before

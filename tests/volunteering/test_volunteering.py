@@ -480,7 +480,7 @@ def test_only_admins_of_the_shifts_circle_edit_it(town: Driver) -> None:
     before = town.snapshot()
     with session_of(app) as session:
         other = Actor(resident(session, "owner2"), circle(session, "g2"), platform_admin=True)
-        with _refused("volunteering.admins_only"):
+        with _refused("volunteering.not_your_shift"):
             arranging.cancel_shifts(session, duty(app, session), other, community(session), [1])
     assert town.snapshot() == before
     assert _shift(app, 1).status == ShiftStatus.OPEN

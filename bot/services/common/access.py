@@ -27,6 +27,7 @@ from models import (
     Place,
     PlaceKind,
     PointsGrant,
+    PointsRedemption,
     Poll,
     PollPosting,
     Request,
@@ -34,6 +35,7 @@ from models import (
     Resident,
     Role,
     RoleGrant,
+    Shift,
     Topic,
 )
 
@@ -396,14 +398,35 @@ def require_organiser(
     if organises(session, actor, circle, community):
         return
     refusal, heads_refusal = refusals
-    led = [
-        full_name(session, g.place, below=PlaceKind.COMMUNITY)
-        for g in active_grants(session, actor.resident.id)
-        if g.role in LEADERS and g.place is not None
-    ]
+    led = _led(session, actor.resident.id)
     if led:
         raise DomainError(heads_refusal, places=led, **data)
     raise DomainError(refusal, **data)
+
+
+def _led(session: Session, resident_id: int) -> list[str]:
+    """The names of the buildings and units a resident heads."""
+    return [
+        full_name(session, g.place, below=PlaceKind.COMMUNITY)
+        for g in active_grants(session, resident_id)
+        if g.role in LEADERS and g.place is not None
+    ]
+
+
+def require_shift_in_hand(
+    session: Session, actor: Actor, shift: Shift | None, number: int, heads: bool = True
+) -> Shift:
+    """The shift numbered `number` when the actor arranges it (with `heads`, as an organiser
+    of its circle; without, as its manager); anyone else hears one answer whether it exists
+    or not, so a shift elsewhere cannot be told from none; a building or unit head is
+    reminded of the places they lead."""
+    if shift is not None:
+        community = session.get_one(Place, shift.community_id)
+        allowed = organises if heads else manages
+        if allowed(session, actor, shift.circle, community):
+            return shift
+    led = _led(session, actor.resident.id) if heads else []
+    raise DomainError("volunteering.not_your_shift", number=number, places=led)
 
 
 def organiser_here(session: Session, actor: Actor) -> bool:
@@ -574,6 +597,27 @@ def is_points_admin(
     """The community's secretaries, and those they made points admin (of the programme)."""
     return is_secretary_for(session, resident_id, community) or _points_grant(
         session, resident_id, community, GrantKind.ADMIN, programme_id
+    )
+
+
+def require_redemption_in_hand(
+    session: Session,
+    resident_id: int,
+    community: Place,
+    row: PointsRedemption | None,
+    number: int,
+    own: bool,
+) -> PointsRedemption:
+    """Redemption `number` when the resident may decide it: with `own`, the member who asked
+    (to take it back); else a points admin of its programme. Anyone else hears one answer
+    whether it exists or not, so another member's redemption cannot be told from none."""
+    if row is not None:
+        if own and row.resident_id == resident_id:
+            return row
+        if not own and is_points_admin(session, resident_id, community, row.item.programme_id):
+            return row
+    raise DomainError(
+        "points.not_your_redemption" if own else "points.no_such_redemption", number=number
     )
 
 

@@ -146,6 +146,9 @@ def award_named(
     typed: Award,
 ) -> Awarded:
     """加分: award to the members named, or to everyone whose time on a shift was confirmed."""
+    # Only points admins learn whom a name or a shift's number finds.
+    if not access.is_points_admin(session, actor.id, community):
+        raise DomainError("points.admins_only")
     if typed.shift is not None:
         members = shift_attendees(session, community, typed.shift)
     else:

@@ -238,6 +238,7 @@ def stock_item(
 ) -> tuple[ItemLine, bool]:
     """A points admin adds an item (`大米 100分 10件`, or `油 50分` with no stock limit) or
     changes one (`1 120分 20件`, `1 不限量`)."""
+    _require_points_admin(session, actor, community)
     typed = _parse_item(text)
     code = typed.code or ledger.RESIDENT
     if typed.number is None:
@@ -278,6 +279,7 @@ def remove_item(
     session: Session, now: datetime, actor: Resident, community: Place, number: int
 ) -> ItemLine:
     """A points admin takes an item off the catalogue; pending redemptions of it still stand."""
+    _require_points_admin(session, actor, community)
     item = _item(session, community, number)
     if not access.is_points_admin(session, actor.id, community, item.programme_id):
         raise DomainError("points.admins_only")
@@ -475,15 +477,18 @@ def own(session: Session, member: Resident) -> Listed:
     return Listed([_redemption_line(row) for row in rows[:MY_LISTED]], True, len(rows) > MY_LISTED)
 
 
-def _redemption(session: Session, community: Place, number: int) -> PointsRedemption:
-    row = session.scalar(
+def _require_points_admin(session: Session, actor: Resident, community: Place) -> None:
+    # Asked before anything is looked up, so a number tells nobody else what it names.
+    if not access.is_points_admin(session, actor.id, community):
+        raise DomainError("points.admins_only")
+
+
+def _redemption(session: Session, community: Place, number: int) -> PointsRedemption | None:
+    return session.scalar(
         select(PointsRedemption).where(
             PointsRedemption.community_id == community.id, PointsRedemption.number == number
         )
     )
-    if row is None:
-        raise DomainError("points.no_such_redemption", number=number)
-    return row
 
 
 def _decide(
@@ -495,12 +500,12 @@ def _decide(
     status: RedemptionStatus,
 ) -> PointsRedemption:
     """Mark a pending redemption decided, once: a second decision finds it decided."""
-    row = _redemption(session, community, number)
-    if status == RedemptionStatus.CANCELLED:
-        if row.resident_id != actor.id:
-            raise DomainError("points.not_your_redemption", number=number)
-    elif not access.is_points_admin(session, actor.id, community, row.item.programme_id):
-        raise DomainError("points.admins_only")
+    if status != RedemptionStatus.CANCELLED:
+        _require_points_admin(session, actor, community)
+    found = _redemption(session, community, number)
+    row = access.require_redemption_in_hand(
+        session, actor.id, community, found, number, own=status == RedemptionStatus.CANCELLED
+    )
     decided = session.execute(
         update(PointsRedemption)
         .where(

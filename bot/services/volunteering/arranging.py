@@ -32,8 +32,8 @@ from bot.services.volunteering.shifts import (
     ORGANISERS_ONLY,
     ShiftView,
     counts,
-    find_shift,
     lock,
+    shift_in_hand,
     taken,
 )
 from bot.services.volunteering.signups import promote
@@ -186,8 +186,7 @@ def _managed(session: Session, actor: Actor, community: Place, numbers: list[int
         raise DomainError("volunteering.too_many_numbers", limit=MAX_NUMBERS)
     shifts = []
     for number in sorted(set(numbers)):
-        shift = lock(session, find_shift(session, community, number))
-        require_organiser(session, actor, shift.circle, community, ORGANISERS_ONLY)
+        shift = lock(session, shift_in_hand(session, actor, community, number))
         if shift.status == ShiftStatus.CANCELLED:
             raise DomainError("volunteering.shift_cancelled", number=number)
         shifts.append(shift)

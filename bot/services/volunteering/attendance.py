@@ -32,7 +32,7 @@ from bot.services.points import earn_for_hours
 from bot.services.volunteering.notices import Duty, rosters
 from bot.services.volunteering.rosters import about
 from bot.services.volunteering.rules import defaults
-from bot.services.volunteering.shifts import Who, day_bounds, find_shift, listed, someone_on
+from bot.services.volunteering.shifts import Who, day_bounds, listed, shift_in_hand, someone_on
 from models import (
     Circle,
     HoursSource,
@@ -338,7 +338,7 @@ def confirm_attendance(
     session: Session, duty: Duty, actor: Actor, community: Place, number: int, who: Who | None
 ) -> Confirmed:
     """An admin confirms a started shift for everyone on it, or for the one person named."""
-    shift = find_shift(session, community, number)
+    shift = shift_in_hand(session, actor, community, number, heads=False)
     one = someone_on(session, duty.now, shift, who) if who is not None else None
     served = confirm(session, duty.now, actor, shift, one)
     notices = rosters(session, duty, [shift], create=False)
@@ -360,7 +360,7 @@ def mark_absent(
     session: Session, duty: Duty, actor: Actor, community: Place, number: int, who: Who
 ) -> Marked:
     """An admin marks the person named on a started shift absent."""
-    shift = find_shift(session, community, number)
+    shift = shift_in_hand(session, actor, community, number, heads=False)
     signup = someone_on(session, duty.now, shift, who)
     mark_noshow(session, duty.now, actor, shift, signup)
     notices = rosters(session, duty, [shift], create=False)
@@ -371,7 +371,7 @@ def undo_check_in_of(
     session: Session, duty: Duty, actor: Actor, community: Place, number: int, who: Who
 ) -> Marked:
     """An admin undoes the check-in of the person named on a started shift."""
-    shift = find_shift(session, community, number)
+    shift = shift_in_hand(session, actor, community, number, heads=False)
     signup = someone_on(session, duty.now, shift, who)
     undo_check_in(session, duty.now, actor, shift, signup)
     notices = rosters(session, duty, [shift], create=False)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
 from bot.messages import UserRef
+from bot.services.common.access import Actor, require_shift_in_hand
 from bot.services.community.people import mentioned
 from bot.services.volunteering.rules import DutyRules
 from models import (
@@ -49,12 +50,24 @@ ORGANISERS_ONLY = ("volunteering.admins_only", "volunteering.lead_own_area")
 
 def find_shift(session: Session, community: Place, number: int) -> Shift:
     """Shift `number` of a community."""
-    shift = session.scalar(
-        select(Shift).where(Shift.community_id == community.id, Shift.number == number)
-    )
+    shift = _numbered(session, community, number)
     if shift is None:
         raise DomainError("volunteering.no_such_shift", number=number)
     return shift
+
+
+def shift_in_hand(
+    session: Session, actor: Actor, community: Place, number: int, heads: bool = True
+) -> Shift:
+    """Shift `number` of a community, for those who arrange it (see `require_shift_in_hand`)."""
+    shift = _numbered(session, community, number)
+    return require_shift_in_hand(session, actor, shift, number, heads)
+
+
+def _numbered(session: Session, community: Place, number: int) -> Shift | None:
+    return session.scalar(
+        select(Shift).where(Shift.community_id == community.id, Shift.number == number)
+    )
 
 
 def lock(session: Session, shift: Shift) -> Shift:

@@ -23,7 +23,6 @@ from bot.services.common.access import (
     Actor,
     holds,
     holds_any_role_around,
-    require_organiser,
     unregistered,
 )
 from bot.services.common.when import moment_data
@@ -40,7 +39,6 @@ from bot.services.volunteering.rules import DutyRules, rules_for
 from bot.services.volunteering.shifts import (
     ACTIVE,
     HOLDING,
-    ORGANISERS_ONLY,
     ShiftView,
     Who,
     counts,
@@ -48,6 +46,7 @@ from bot.services.volunteering.shifts import (
     lock,
     lock_resident,
     recent_noshows,
+    shift_in_hand,
     someone_on,
     taken,
     waitlist,
@@ -419,8 +418,7 @@ def decide(
 ) -> Decided:
     """An admin or the head of the shift's building or unit approves or declines a sign-up
     that waits for approval."""
-    shift = lock(session, find_shift(session, community, number))
-    require_organiser(session, actor, shift.circle, community, ORGANISERS_ONLY)
+    shift = lock(session, shift_in_hand(session, actor, community, number))
     signup = someone_on(session, duty.now, shift, who)
     if signup.status != SignUpStatus.PENDING:
         raise DomainError(
