@@ -79,8 +79,15 @@ MIX: tuple[tuple[float, str], ...] = (
     (0.20, "/help"),
     (0.30, "chat"),
 )
+# A registration typed in a group is answered privately, with a short note in the group.
 EXPECTED_REPLIES = frozenset(
-    {"circles.me", "circles.registered", "circles.already_registered", "core.help"}
+    {
+        "circles.me",
+        "circles.registered",
+        "circles.already_registered",
+        "core.help",
+        "core.sent_privately",
+    }
 )
 
 
