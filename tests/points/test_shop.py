@@ -389,7 +389,11 @@ def test_items_are_stocked_in_english_words(app: App) -> None:
     assert "#3 soap" in driver.one("sec", "/stock soap 5 pts 3 pcs", "g1").text
     assert "#1 rice" in driver.one("sec", "/stock 1 120 points unlimited", "g1").text
     usage = driver.one("sec", "/stock rice lots", "g1").text
-    assert '"/stock rice 100 points 10 pieces"' in usage and "分" not in usage
+    assert '"/stock rice 100pts 10 bags"' in usage and "分" not in usage
+    # The usage gives the form /help shows.
+    driver.one("sec", "/lang en")
+    helped = driver.one("sec", "/help all", "g1").text
+    assert "/stock rice 100pts 10 bags —" in helped
     with session_of(app) as session:
         items = session.scalars(select(PointsItem).order_by(PointsItem.id)).all()
         assert [(i.name, i.cost, i.stock) for i in items] == [
