@@ -266,3 +266,14 @@ def test_help_of_someone_who_checks_no_household_reads_no_request(closed: Driver
         closed.say("r3", "帮助")
     # Only the question to r3's own household reads requests; none reads whom they reach.
     assert not [s for s in statements if "join_requests" in s and "identities" in s]
+
+
+def test_a_checkers_read_takes_only_the_requests_it_shows(closed: Driver) -> None:
+    """However many requests wait in a grid worker's area, the database leaves out those a
+    household can hear of and gives at most the three shown: the read does not grow with it."""
+    _checkers(closed)
+    _asks(closed, "r5")
+    with captured(closed.app.db.engine) as statements:
+        assert closed.say("gw", "帮助")[0].text.startswith("r5 想登记到")
+    read = [s for s in statements if "join_requests" in s and "identities" in s]
+    assert len(read) == 1 and "EXISTS" in read[0] and "LIMIT" in read[0]

@@ -116,40 +116,41 @@ def unheard_in_checked_places(
     areas = access.household_check_areas(session, resident_id)
     if not areas:
         return []
-    member = aliased(Resident)
     query = (
-        select(
-            JoinRequest.id,
-            Resident.display_name,
-            Place.path,
-            Identity.platform,
-            Identity.private_chat_open,
-        )
+        select(JoinRequest.id, Resident.display_name, Place.path)
         .join(Resident, Resident.id == JoinRequest.resident_id)
         .join(Place, Place.id == JoinRequest.household_id)
-        .outerjoin(member, member.household_id == JoinRequest.household_id)
-        .outerjoin(Identity, Identity.resident_id == member.id)
         .where(
             JoinRequest.status == JoinStatus.PENDING,
             JoinRequest.resident_id != resident_id,
             or_(*(inside(area.path) for area in areas)),
+            ~_heard(always_open),
         )
         .order_by(JoinRequest.id)
+        .limit(MAX_ASKED)
     )
-    unheard: dict[int, Row[Any]] = {}
-    heard: set[int] = set()
-    for row in rows(session, query):
-        if _reaches(row, always_open):
-            heard.add(row.id)
-        else:
-            unheard.setdefault(row.id, row)
-    waiting = [row for number, row in unheard.items() if number not in heard][:MAX_ASKED]
+    waiting = rows(session, query)
     if not waiting:
         return []
     names = full_names(session, [row.path for row in waiting], PlaceKind.COMMUNITY)
     return [
         Asking(row.id, row.display_name, name) for row, name in zip(waiting, names, strict=True)
     ]
+
+
+def _heard(always_open: Collection[str]) -> ColumnElement[bool]:
+    """Whether a member of the household a join request is for can be written to privately."""
+    member = aliased(Resident)
+    # As in `_reaches`: a platform that writes to anyone, or a private chat its owner opened.
+    return (
+        select(Identity.id)
+        .join(member, member.id == Identity.resident_id)
+        .where(
+            member.household_id == JoinRequest.household_id,
+            or_(Identity.private_chat_open, Identity.platform.in_(sorted(always_open))),
+        )
+        .exists()
+    )
 
 
 def unverified(session: Session, community: Place) -> int:
