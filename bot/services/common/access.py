@@ -600,6 +600,14 @@ def is_points_admin(
     )
 
 
+def require_points_admin(
+    session: Session, resident_id: int, community: Place, programme_id: int | None = None
+) -> None:
+    """Refuse anyone but the community's points admins (of the programme, when given)."""
+    if not is_points_admin(session, resident_id, community, programme_id):
+        raise DomainError("points.admins_only")
+
+
 def require_redemption_in_hand(
     session: Session,
     resident_id: int,

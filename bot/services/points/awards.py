@@ -99,8 +99,7 @@ def award(
 ) -> Awarded:
     """Award (or, negative, deduct) points to members of the community, each audited."""
     rules = settings_of(session, community)
-    if not access.is_points_admin(session, actor.id, community):
-        raise DomainError("points.admins_only")
+    access.require_points_admin(session, actor.id, community)
     amount = parse_amount(typed.amount_text, rules.award_cap)
     reason = normalise(typed.reason)[:60]
     wanted = PROGRAMME_WORDS.get(reason.partition(" ")[0])
@@ -113,8 +112,7 @@ def award(
             raise DomainError("points.outside_community", name=member.display_name)
         code = wanted or programme_for(session, member, community)
         programme = ledger.programme(session, now, community, code)
-        if not access.is_points_admin(session, actor.id, community, programme.id):
-            raise DomainError("points.admins_only")
+        access.require_points_admin(session, actor.id, community, programme.id)
         account = ledger.account_of(session, programme, resident=member)
         posting = Posting(amount, category, PointsSource.AWARD, reason=reason)
         ledger.post(session, now, account, posting, actor.id, allow_negative=rules.allow_negative)
@@ -147,8 +145,7 @@ def award_named(
 ) -> Awarded:
     """加分: award to the members named, or to everyone whose time on a shift was confirmed."""
     # Only points admins learn whom a name or a shift's number finds.
-    if not access.is_points_admin(session, actor.id, community):
-        raise DomainError("points.admins_only")
+    access.require_points_admin(session, actor.id, community)
     if typed.shift is not None:
         members = shift_attendees(session, community, typed.shift)
     else:

@@ -229,8 +229,7 @@ def change_rule(
 ) -> None:
     """A points admin changes one rule: `值守 2/小时`, `电池 2`, `每日上限 10`, `允许负分 开`,
     `居民积分 积分榜 开` ..."""
-    if not access.is_points_admin(session, actor.id, community):
-        raise DomainError("points.admins_only")
+    access.require_points_admin(session, actor.id, community)
     head, _, rest = english_phrases(folded(text)).partition(" ")
     row = session.get(PointsRules, community.id) or PointsRules(
         community_id=community.id, per_hour={}, per_recycling={}

@@ -238,7 +238,8 @@ def stock_item(
 ) -> tuple[ItemLine, bool]:
     """A points admin adds an item (`大米 100分 10件`, or `油 50分` with no stock limit) or
     changes one (`1 120分 20件`, `1 不限量`)."""
-    _require_points_admin(session, actor, community)
+    # Asked before anything is looked up, so a number tells nobody else what it names.
+    access.require_points_admin(session, actor.id, community)
     typed = _parse_item(text)
     code = typed.code or ledger.RESIDENT
     if typed.number is None:
@@ -264,8 +265,7 @@ def stock_item(
         item.cost = typed.cost if typed.cost is not None else item.cost
         if typed.unlimited or typed.stock is not None:
             item.stock = typed.stock
-    if not access.is_points_admin(session, actor.id, community, item.programme_id):
-        raise DomainError("points.admins_only")
+    access.require_points_admin(session, actor.id, community, item.programme_id)
     session.add(item)
     session.flush()
     session.refresh(item, ["programme"])
@@ -279,10 +279,9 @@ def remove_item(
     session: Session, now: datetime, actor: Resident, community: Place, number: int
 ) -> ItemLine:
     """A points admin takes an item off the catalogue; pending redemptions of it still stand."""
-    _require_points_admin(session, actor, community)
+    access.require_points_admin(session, actor.id, community)
     item = _item(session, community, number)
-    if not access.is_points_admin(session, actor.id, community, item.programme_id):
-        raise DomainError("points.admins_only")
+    access.require_points_admin(session, actor.id, community, item.programme_id)
     item.removed_at = now
     audit.record(
         session, now, "points_item_removed", actor_id=actor.id, place_id=community.id, item=number
@@ -477,12 +476,6 @@ def own(session: Session, member: Resident) -> Listed:
     return Listed([_redemption_line(row) for row in rows[:MY_LISTED]], True, len(rows) > MY_LISTED)
 
 
-def _require_points_admin(session: Session, actor: Resident, community: Place) -> None:
-    # Asked before anything is looked up, so a number tells nobody else what it names.
-    if not access.is_points_admin(session, actor.id, community):
-        raise DomainError("points.admins_only")
-
-
 def _redemption(session: Session, community: Place, number: int) -> PointsRedemption | None:
     return session.scalar(
         select(PointsRedemption).where(
@@ -501,7 +494,7 @@ def _decide(
 ) -> PointsRedemption:
     """Mark a pending redemption decided, once: a second decision finds it decided."""
     if status != RedemptionStatus.CANCELLED:
-        _require_points_admin(session, actor, community)
+        access.require_points_admin(session, actor.id, community)
     found = _redemption(session, community, number)
     row = access.require_redemption_in_hand(
         session, actor.id, community, found, number, own=status == RedemptionStatus.CANCELLED
