@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, Row, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, bindparam, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.db import rows
@@ -51,27 +50,10 @@ def occupants(
     return list(session.scalars(query.order_by(Resident.id)))
 
 
-# The accounts of a household's registered members, and whether each opened a private chat.
-_ACCOUNTS = Query(
-    select(Identity.platform, Identity.private_chat_open)
-    .join(Resident, Resident.id == Identity.resident_id)
-    .where(Resident.household_id == bindparam("household"))
-)
-
-
 def reached_privately(session: Session, household_id: int, always_open: Collection[str]) -> bool:
     """Whether a private message reaches a registered member of a household now, read in one
     statement; `always_open` are the platforms where the bot writes to anyone privately."""
-    found = rows(session, _ACCOUNTS, {"household": household_id})
-    return any(_reaches(account, always_open) for account in found)
-
-
-def _reaches(account: Row[Any], always_open: Collection[str]) -> bool:
-    """Whether the bot may write to an account (its `platform` and `private_chat_open`)
-    privately; an outer join's row of NULLs is no account."""
-    # On a platform that writes to anyone, or where its owner opened a private chat with the
-    # bot (see PostOffice).
-    return bool(account.private_chat_open) or account.platform in always_open
+    return bool(session.scalar(select(_heard(literal(household_id), always_open))))
 
 
 @dataclass(frozen=True)
@@ -124,7 +106,7 @@ def unheard_in_checked_places(
             JoinRequest.status == JoinStatus.PENDING,
             JoinRequest.resident_id != resident_id,
             or_(*(inside(area.path) for area in areas)),
-            ~_heard(always_open),
+            ~_heard(JoinRequest.household_id, always_open),
         )
         .order_by(JoinRequest.id)
         .limit(MAX_ASKED)
@@ -138,15 +120,18 @@ def unheard_in_checked_places(
     ]
 
 
-def _heard(always_open: Collection[str]) -> ColumnElement[bool]:
-    """Whether a member of the household a join request is for can be written to privately."""
+def _heard(
+    household: SQLColumnExpression[int], always_open: Collection[str]
+) -> ColumnElement[bool]:
+    """Whether a registered member of `household` can be written to privately now."""
     member = aliased(Resident)
-    # As in `_reaches`: a platform that writes to anyone, or a private chat its owner opened.
+    # On a platform that writes to anyone, or where its owner opened a private chat with the
+    # bot (see PostOffice).
     return (
         select(Identity.id)
         .join(member, member.id == Identity.resident_id)
         .where(
-            member.household_id == JoinRequest.household_id,
+            member.household_id == household,
             or_(Identity.private_chat_open, Identity.platform.in_(sorted(always_open))),
         )
         .exists()
