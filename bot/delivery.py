@@ -517,7 +517,7 @@ EDIT_STATE = select(
 
 
 def due(platform: str, now: datetime, busy: Collection[str] = ()) -> dict[str, Any]:
-    """The values the statements for due rows (DUE_IN_BUSY, DUE_KINDS, DUE_EDITS) bind:
+    """The values the statements for due rows (DUE_IN_BUSY, DUE_KINDS, DUE_EDITS, DUE_REPLIES) bind:
     pending rows of `platform` due at `now` that no worker holds a claim on, of chats not
     in `busy` (DUE_IN_BUSY: of chats in `busy`)."""
     return {"of_platform": platform, "due_at": now, "busy_chats": list(busy)}

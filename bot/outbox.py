@@ -517,7 +517,7 @@ class OutboxWorker:
 
     def _due_replies(self) -> dict[str, int]:
         """Each chat with replies due now (none claimed), and the newest of them."""
-        values = {"of_platform": self.platform, "due_at": self.clock.now()}
+        values = due(self.platform, self.clock.now())
         with self.db.reading() as session:
             return {chat: newest for chat, newest in session.execute(DUE_REPLIES, values)}
 
