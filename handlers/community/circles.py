@@ -10,7 +10,7 @@ from bot.errors import DomainError
 from bot.messages import Audience, ChatKind, Choice, Envelope, Reply, Target
 from bot.services.common import outreach
 from bot.services.common.arguments import as_number, bounded, words_in
-from bot.services.common.outreach import to_person
+from bot.services.common.outreach import to_identities, to_person
 from bot.services.community import binding, circles, households, privacy, roles
 from bot.services.community.binding import BindOutcome, RequestView
 from bot.services.community.circles import (
@@ -209,9 +209,20 @@ def _joined(
         # Asked before: only the asker hears it is still waiting, by the same note as the rest.
         audience = Audience.TOAST if ctx.pressed else Audience.PRIVATE
         return Reply("households.join_still_waiting", waited, audience=audience)
-    waiting = Reply("households.join_waiting", waited, audience=Audience.PRIVATE)
-    ask = join_question(Asking(request.id, result.name, result.household))
-    return [waiting, *(e for m in result.ask for e in to_person(m, ask, ctx.default_language))]
+    told = waited | {"checked": bool(result.checkers)}
+    waiting = Reply("households.join_waiting", told, audience=Audience.PRIVATE)
+    asking = Asking(request.id, result.name, result.household)
+    ask = join_question(asking)
+    instead = join_question(asking, "households.unheard_request")
+    return [
+        waiting,
+        *(e for m in result.ask for e in to_person(m, ask, ctx.default_language)),
+        *(
+            e
+            for account in result.checkers
+            for e in to_identities(account.resident, [account], instead, ctx.default_language)
+        ),
+    ]
 
 
 def join_question(asking: Asking, template: str = "households.join_request") -> Reply:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -28,6 +30,7 @@ from tests.support.driver import Driver, Sent
 from tests.support.queries import captured
 
 NOBODY_REACHED = "他们还没有私聊过我，等他们私聊我时会看到；您也可以当面告诉他们。"
+CHECKERS_ASKED = "已私聊请楼长、单元长或网格员核实。"
 QUESTION = "r5 想登记到您家 1号院/3号楼/2单元/302。是您家里人吗？"
 UNHEARD = "r5 想登记到 1号院/3号楼/2单元/302（申请号 {}），这户的家人还没私聊过我，看不到这个申请。"
 
@@ -277,3 +280,93 @@ def test_a_checkers_read_takes_only_the_requests_it_shows(closed: Driver) -> Non
         assert closed.say("gw", "帮助")[0].text.startswith("r5 想登记到")
     read = [s for s in statements if "join_requests" in s and "identities" in s]
     assert len(read) == 1 and "EXISTS" in read[0] and "LIMIT" in read[0]
+
+
+def _pushed(town: Driver, user: str, typed: str = "登记 3-2-302 同意") -> tuple[str, list[Sent]]:
+    """`user` opens a private chat and asks in g1 to join a household: the request's number,
+    and what the bot sent anybody but them; the group hears only that it went privately."""
+    town.say(user, "/start", name=user)
+    answers = town.say(user, typed, "g1")
+    group = [a.text for a in answers if not a.private]
+    assert group == [f"{user}，详情已私聊发给您。"], answers
+    number = re.findall(r"申请号 (\d+)", next(a.text for a in answers if a.chat == user))[0]
+    return number, [a for a in answers if a.private and a.chat != user]
+
+
+def test_those_who_check_a_household_nobody_hears_in_are_asked_once(closed: Driver) -> None:
+    _checkers(closed)
+    # `bh3` heads 3号楼 too but never opened a private chat: the bot may not write to them.
+    closed.grant("bh3", "楼长", "1号院/3号楼")
+    number, pushed = _pushed(closed, "r5")
+    assert [p.chat for p in pushed] == ["bh", "uh", "gw"]
+    for push in pushed:
+        assert push.text.startswith(UNHEARD.format(number)), push
+        assert push.buttons == [
+            [("同意", f"/confirmjoin {number}"), ("不同意", f"/refusejoin {number}")]
+        ]
+    # Asking again nags nobody.
+    again = closed.say("r5", "登记 3-2-302 同意", "g1")
+    assert [(a.chat, a.private) for a in again] == [("r5", True), ("g1", False)]
+
+
+def test_the_asker_hears_that_a_checker_was_asked(closed: Driver) -> None:
+    _checkers(closed)
+    waiting, _ = _asks(closed, "r5")
+    assert waiting.text.endswith(NOBODY_REACHED + CHECKERS_ASKED), waiting.text
+    closed.say("r6", "/lang en", name="r6")
+    told, _ = _asks(closed, "r6", "/join 3-2-303 agree")
+    assert told.text.endswith(
+        "Your building head, unit head or grid worker has been asked privately to check."
+    ), told.text
+
+
+def test_a_household_that_hears_of_it_is_asked_and_no_checker(closed: Driver) -> None:
+    _checkers(closed)
+    closed.say("r2", "/start")
+    _, pushed = _pushed(closed, "r5")
+    assert [p.chat for p in pushed] == ["r2"]
+
+
+def test_only_those_who_check_that_household_are_asked(closed: Driver) -> None:
+    _checkers(closed)
+    # bh4 heads 4号楼; a checker asking to join is not asked about their own request.
+    _, pushed = _pushed(closed, "bh", "登记 3-2-302 同意")
+    assert [p.chat for p in pushed] == ["uh", "gw"]
+
+
+def test_a_checker_answers_the_question_pushed_to_them(closed: Driver) -> None:
+    _checkers(closed)
+    _, pushed = _pushed(closed, "r5")
+    agreed = closed.say("uh", pushed[1].tokens["同意"], None, event=EventKind.PRESS)
+    assert closed.household_of("r5") == "302"
+    assert any(a.chat == "r5" and "登记好了" in a.text for a in agreed)
+    assert len(closed.say("bh", "帮助")) == 1
+
+
+def test_a_checker_is_asked_in_the_morning_of_a_request_made_at_night(closed: Driver) -> None:
+    _checkers(closed)
+    zone = ZoneInfo("Asia/Shanghai")
+    clock = closed.app.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(datetime(2026, 11, 23, 23, 0, tzinfo=zone))
+    waiting, pushed = _asks(closed, "r5")
+    assert pushed == [] and CHECKERS_ASKED in waiting.text
+    morning = closed.app.scheduler.run_until(
+        clock.now(), datetime(2026, 11, 24, 9, 0, tzinfo=zone), clock.set
+    )
+    sent = [(at.astimezone(zone).strftime("%H:%M"), e) for at, batch in morning for e in batch]
+    assert [(at, e.target.chat_id, e.reply.template) for at, e in sent] == [
+        ("07:30", checker, "households.unheard_request") for checker in ("bh", "uh", "gw")
+    ]
+
+
+def test_who_checks_a_household_and_hears_is_read_in_one_statement(app: App) -> None:
+    town = build(app)
+    _checkers(town)
+    town.say("r5", "/start", name="r5")
+    asked, statements = _register(app, "r5", "302", frozenset())
+    assert [a.external_id for a in asked.checkers] == ["bh", "uh", "gw"]
+    read = [s for s in statements if "role_grants" in s and "identities" in s]
+    assert len(read) == 1, read
+    again, statements_again = _register(app, "r5", "302", frozenset())
+    assert again.checkers == () and not [s for s in statements_again if "role_grants" in s]

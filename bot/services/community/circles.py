@@ -33,6 +33,7 @@ from models import (
     Circle,
     CircleChat,
     CircleKind,
+    Identity,
     JoinRequest,
     JoinStatus,
     Membership,
@@ -345,8 +346,9 @@ class JoinResult:
 
     `request` is the join request waiting for the household's consent, and `ask` the
     household's members to ask for it; `reached` says one of them can be written to
-    privately now, else they see it when they write; `again` says it was asked before, so
-    nobody is asked and the group is not told again; `unverified`
+    privately now, else they see it when they write, and `checkers` are the accounts of
+    those who check the household that can be asked in their stead; `again` says it was
+    asked before, so nobody is asked and the group is not told again; `unverified`
     says a new household awaits verification before it votes per household; `current` is
     the household of someone who must confirm a move.
     """
@@ -358,6 +360,7 @@ class JoinResult:
     request: JoinRequest | None = None
     ask: tuple[Resident, ...] = ()
     reached: bool = False
+    checkers: tuple[Identity, ...] = ()
     again: bool = False
     unverified: bool = False
     current: str = ""
@@ -450,12 +453,19 @@ def register(
         # The household was asked once: asking again (a second press) must not nag them.
         asked = tuple(ask) if new else ()
         reached = households.reached_privately(session, spot.household.id, always_open)
+        # A request nobody in the household can hear of goes to those who check it, once.
+        checkers = (
+            households.checkers_reached(session, spot.household, always_open, besides=resident)
+            if new and not reached
+            else []
+        )
         return replace(
             said,
             outcome=JoinOutcome.NEEDS_CONFIRMATION,
             request=request,
             ask=asked,
             reached=reached,
+            checkers=tuple(checkers),
             again=not new,
         )
     unverified = spot.verifying and (spot.household is None or not spot.household.verified)

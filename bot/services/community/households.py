@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, SQLColumnExpression, bindparam, func, literal, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, contains_eager
 
 from bot.db import rows
 from bot.errors import DomainError
@@ -23,6 +23,7 @@ from bot.services.community.grid import (
     full_names,
     inside,
     locate_household,
+    path_ids,
     verifying,
 )
 from models import (
@@ -34,6 +35,7 @@ from models import (
     Place,
     PlaceKind,
     Resident,
+    RoleGrant,
 )
 
 # A household is asked about this many of the requests to join it at once, the oldest first.
@@ -120,22 +122,50 @@ def unheard_in_checked_places(
     ]
 
 
+def checkers_reached(
+    session: Session, household: Place, always_open: Collection[str], *, besides: Resident
+) -> list[Identity]:
+    """The accounts that can be written to privately now, with their residents, of the
+    building heads, unit heads and grid workers whose places hold a household, but those of
+    `besides`; read in one statement."""
+    checks = (
+        select(RoleGrant.id)
+        .where(
+            RoleGrant.resident_id == Identity.resident_id,
+            RoleGrant.role.in_(access.HOUSEHOLD_CHECKERS),
+            RoleGrant.place_id.in_(path_ids(household.path)),
+            RoleGrant.revoked_at.is_(None),
+        )
+        .exists()
+    )
+    query = (
+        select(Identity)
+        .join(Identity.resident)
+        .options(contains_eager(Identity.resident))
+        .where(Identity.resident_id != besides.id, _writable(always_open), checks)
+        .order_by(Identity.resident_id, Identity.id)
+    )
+    return list(session.scalars(query))
+
+
 def _heard(
     household: SQLColumnExpression[int], always_open: Collection[str]
 ) -> ColumnElement[bool]:
     """Whether a registered member of `household` can be written to privately now."""
     member = aliased(Resident)
-    # On a platform that writes to anyone, or where its owner opened a private chat with the
-    # bot (see PostOffice).
     return (
         select(Identity.id)
         .join(member, member.id == Identity.resident_id)
-        .where(
-            member.household_id == household,
-            or_(Identity.private_chat_open, Identity.platform.in_(sorted(always_open))),
-        )
+        .where(member.household_id == household, _writable(always_open))
         .exists()
     )
+
+
+def _writable(always_open: Collection[str]) -> ColumnElement[bool]:
+    """Whether the bot can write to an account (`Identity`) privately now."""
+    # On a platform that writes to anyone, or where its owner opened a private chat with the
+    # bot (see PostOffice).
+    return or_(Identity.private_chat_open, Identity.platform.in_(sorted(always_open)))
 
 
 def unverified(session: Session, community: Place) -> int:
