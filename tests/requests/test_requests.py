@@ -636,6 +636,16 @@ def test_bad_input_is_refused_with_a_clear_reply_and_changes_nothing(town: Drive
     assert town.snapshot() == before
 
 
+def test_a_number_written_as_people_write_numbers_is_asked_about_and_files_nothing(
+    town: Driver,
+) -> None:
+    """`第1个`, `#1`, `１号`, `1 2` are numbers as `报修 1` is: they name no problem."""
+    before = town.snapshot()
+    for text in ("报修 第1个", "报修 #1", "报修 １号", "反映 3 号", "报修 1 2。"):
+        assert "请用文字写上" in town.one("r1", text).text, text
+    assert town.snapshot() == before
+
+
 def test_the_list_reads_rows_and_walks_the_chain_down_from_the_viewer(town: Driver) -> None:
     """No request, owner or chain node is loaded as an object: one lazy load of an owner a
     line and every node of the community made 31 statements of the list on a street."""

@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.errors import DomainError
 from bot.messages import Envelope, Media, MediaKind
 from bot.services.common import access
+from bot.services.common.arguments import only_numbers
 from bot.services.common.keywords import normalise
 from bot.services.common.numbering import next_number
 from bot.services.community.grid import full_name
@@ -34,7 +35,7 @@ _HANDLING = (RequestStatus.OPEN, RequestStatus.TAKEN)
 _SPACES = re.compile(r"\s+")
 _TRAILING = re.compile(r"[\s.,!?;:~…。，、！？；：～·]+$")
 # Words that say there is a problem but not which: 我要反映问题, 报修 一个问题; or a bare
-# number, as if choosing from a list: 报修 1.
+# number, as if choosing from a list: 报修 1 (and as numbers are written: 第1个, #1, 1 号).
 _VAGUE = re.compile(
     r"(?:一|1)?(?:个|個|些|点|點)?(?:问题|問題|情况|情況|事情|事)|[\d一二三四五六七八九十两兩零〇]+"
 )
@@ -62,7 +63,8 @@ def report(
     by the reporter's place and its category, tell its owner. The same report sent again is
     not filed twice: its picture, if the first had none, goes with the first (Attached)."""
     category, text = category_and_text(typed)
-    if not text or _VAGUE.fullmatch(_TRAILING.sub("", normalise(text))):
+    gist = _TRAILING.sub("", normalise(text))
+    if not text or _VAGUE.fullmatch(gist) or only_numbers(gist):
         raise DomainError("requests.photo_needs_words" if media else "requests.empty")
     if len(text) > MAX_TEXT:
         raise DomainError("core.argument_too_long", limit=MAX_TEXT)
