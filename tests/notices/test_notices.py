@@ -406,6 +406,18 @@ def test_at_the_deadline_building_heads_get_their_silent_households_privately(ap
     assert _tick(app, hours=4) == []
 
 
+def test_a_building_heads_list_at_the_deadline_goes_door_by_door(app: App) -> None:
+    """The silent households come in the order of their addresses, as in `回执`, not in the
+    order they registered: the building head walks the list floor by floor."""
+    driver = build(app)
+    driver.grant("bh", "楼长", "红旗里社区/1号院/3号楼")
+    register(driver, "r5", "3-1-201")
+    register(driver, "r6", "3-2-101")
+    _send(driver, "通知 全部 | 明天上午停水 | 回执 截止 3小时")
+    lines = dict(_tick(app, hours=4))["bh"].splitlines()[1:]
+    assert lines == sorted(lines) and lines[:2] == ["1单元/201", "2单元/101"], lines
+
+
 def test_a_receipt_after_the_deadline_is_answered_privately_and_not_recorded(app: App) -> None:
     driver = build(app)
     _send(driver, "通知 全部 | 明天上午停水 | 回执 截止 3小时")

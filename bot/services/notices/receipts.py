@@ -380,7 +380,7 @@ class NoticeDeadlines:
                 {
                     "number": notice.number,
                     "building": full_name(session, building, below=PlaceKind.COMMUNITY),
-                    "households": full_names(session, paths, PlaceKind.BUILDING),
+                    "households": sorted(full_names(session, paths, PlaceKind.BUILDING)),
                 },
             )
             for head in holders_at(session, Role.BUILDING_HEAD, building):
