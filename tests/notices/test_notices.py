@@ -642,6 +642,10 @@ def test_the_guided_notice_offers_this_building_in_a_buildings_group(app: App) -
     [
         ("r3", "通知 全部 | 停水", "只有社区书记和楼长"),
         ("sec", "通知 全部 |", "通知内容是空的"),
+        # One run of words with no bar is no empty notice: its scope may be what is missing.
+        ("sec", "通知 明天上午停水", "用法：「通知 范围 | 内容」"),
+        ("sec", "通知3号楼的人明天停水", "用法：「通知 范围 | 内容」"),
+        ("sec", "通知 ｜明天停水", "用法：「通知 范围 | 内容」"),
         ("sec", "通知 火星 | 停水", "找不到「火星」"),
         ("sec", "通知 幸福家园 | 停水", "找不到「幸福家园」"),
         ("sec", "通知 全部 | 停水 | 定时 2026-11-22 08:00", "已经过去"),

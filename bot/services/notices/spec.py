@@ -10,6 +10,7 @@ from bot.errors import DomainError
 from bot.messages import Media
 from bot.services.common.arguments import split_items
 from bot.services.common.keywords import folded
+from bot.services.notices.reach import NAMED_SCOPES
 from bot.services.notices.recurring import Repeat, parse_repeat
 
 MAX_TEXT = 1000
@@ -21,6 +22,8 @@ _SCOPE_WORD = re.compile(r"this\s+building|[^\s,，、;；]+", re.IGNORECASE)
 _LEADING_SCOPE = re.compile(
     r"(this\s+building(?=[\s:：]|$)|[^\s:：]+)[\s:：]*(.*)", re.IGNORECASE | re.DOTALL
 )
+# A bar typed after the scope (全部 |): what is missing is the text.
+_BAR_AFTER_WORDS = re.compile(r"\S\s*[|｜]")
 # Where nothing else parts them, a comma does (全部，明天停水).
 _COMMA = re.compile(r"[,，、]\s*")
 RECEIPT_WORDS = ("回执", "回執", "receipts", "receipt")
@@ -57,6 +60,11 @@ def parse_notice(args: str) -> NoticeSpec:
     if not items:
         raise DomainError("notices.usage")
     scope, text = _leading_scope(items[0])
+    lone = len(items) == 1 and not text and not _BAR_AFTER_WORDS.search(args)
+    if lone and scope.lower() not in NAMED_SCOPES:
+        # One run of words and no bar (通知 明天停水, 通知3号楼的人明天停水) may be a text
+        # whose scope was forgotten as well as a scope without text: the form answers both.
+        raise DomainError("notices.usage")
     if len(items) == 1 or (text and _is_setting(items[1])):
         items = [scope, text, *items[1:]]
     spec = NoticeSpec(scope_words(items[0]), notice_text(items[1] if len(items) > 1 else ""))
