@@ -380,6 +380,20 @@ def test_an_item_listed_without_a_quantity_has_no_stock_limit(app: App) -> None:
     consistent(app)
 
 
+def test_a_quantity_with_any_counting_word_is_the_stock_not_part_of_the_name(app: App) -> None:
+    driver = build(app)
+    for text, shown in (
+        ("上架 毛巾 20分 3条", "已上架：#1 毛巾：20 分，还有 3 件。"),
+        ("上架 手套 5分 10副", "已上架：#2 手套：5 分，还有 10 件。"),
+        ("上架 抽纸 8分 6 包", "已上架：#3 抽纸：8 分，还有 6 件。"),
+        ("上架 1 4條", "已修改：#1 毛巾：20 分，还有 4 件。"),
+    ):
+        assert driver.one("sec", text, "g1").text == shown, text
+    # A weight is part of what the item is, not how many there are.
+    assert "#4 大米 5斤：30 分，不限量" in driver.one("sec", "上架 大米 5斤 30分", "g1").text
+    assert held(app)[1] == [(4, 0), (10, 0), (6, 0), (None, 0)]
+
+
 def test_items_are_stocked_in_english_words(app: App) -> None:
     driver = build(app)
     driver.one("sec", "/lang en", "g1")

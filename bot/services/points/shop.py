@@ -47,7 +47,11 @@ MAX_ITEM_NAME = 30
 MAX_LISTED = 50
 MY_LISTED = 10
 _COST_UNITS = r"分|points?|pts?"
-_STOCK_UNITS = r"件|个|個|份|袋|桶|瓶|盒|箱|张|張|本|pieces?|pcs|items?|bags?|bottles?|box(?:es)?"
+# Any counting word is a quantity (毛巾 3条, 手套 10副); a weight (大米 5斤) is part of the name.
+_STOCK_UNITS = (
+    r"件|个|個|份|袋|桶|瓶|盒|箱|张|張|本|副|双|雙|包|支|条|條|块|塊|把|套|罐|卷|只|隻|台"
+    r"|pieces?|pcs|items?|bags?|bottles?|box(?:es)?"
+)
 _COST = re.compile(rf"^(\d{{1,6}})(?:{_COST_UNITS})$", re.IGNORECASE)
 _STOCK = re.compile(rf"^(\d{{1,5}})(?:{_STOCK_UNITS})$", re.IGNORECASE)
 # A number and its unit written apart (100 points, 10 pieces) read as one word.
@@ -56,7 +60,7 @@ _UNLIMITED = frozenset({"不限量", "不限", "unlimited"})
 # How many of an item an ask names (两副手套, 大米 2袋, 大米 x2): a redemption is for one piece.
 _NUMERALS = "零一二两兩三四五六七八九十百"
 _COUNT = rf"(\d{{1,4}}|[{_NUMERALS}]{{1,4}})"
-_PIECE_UNITS = rf"{_STOCK_UNITS}|副|双|雙|包|支|条|條|块|塊|斤|把|套|罐|卷|只|隻|台"
+_PIECE_UNITS = rf"{_STOCK_UNITS}|斤"
 _COUNT_FIRST = re.compile(rf"^{_COUNT}\s*(?:{_PIECE_UNITS})\s*(?:of\s+)?(\S.*)$", re.IGNORECASE)
 _TIMES = r"(?:\s+x|\s*[×*])\s*(\d{1,4})"
 _COUNT_LAST = re.compile(
