@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict
 
@@ -17,6 +18,8 @@ from handlers.access import community_here
 
 MAX_ARGUMENT = 200
 SHIFT_WORDS = frozenset({"班次", "shift"})
+# A comma (、：；) between a name, an amount and a reason parts them; between digits it is none.
+_APART = re.compile(r"[、:：;；]+|(?<!\d)[,，]+|[,，]+(?!\d)")
 
 
 def named_in(ctx: Context, args: str) -> Named:
@@ -34,11 +37,20 @@ def named_in(ctx: Context, args: str) -> Named:
 def named_or_first(ctx: Context, args: str) -> Named:
     """Whom a command names as `named_in` reads it; else its first word, unless a number, is a
     name typed without the @ (`加分 马文博 5`)."""
-    named = named_in(ctx, args)
+    named = named_in(ctx, _first_apart(args))
     first = named.rest[0] if named.rest else ""
     if named.count or not first or starts_with_number(normalise(first).lstrip("+-")):
         return named
     return Named(names=(first,), rest=named.rest[1:])
+
+
+def _first_apart(text: str) -> str:
+    """`text` with its first word parted where a comma runs it into the next: `马文博，5` is
+    `马文博 5`."""
+    words = text.split(maxsplit=1)
+    if not words:
+        return text
+    return " ".join([w for w in _APART.split(words[0], maxsplit=1) if w] + words[1:])
 
 
 def show(ctx: Context, args: str) -> Reply:
@@ -122,6 +134,7 @@ def award(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 def _amount_first(words: Sequence[str]) -> tuple[str, str]:
     """The amount typed first and the reason after it; a 分 typed apart goes with the amount."""
+    words = _first_apart(" ".join(words)).split()
     if [normalise(word) for word in words[1:2]] == ["分"]:
         words = [*words[:1], *words[2:]]
     return " ".join(words[:1]), " ".join(words[1:])

@@ -251,6 +251,10 @@ def test_a_name_typed_in_traditional_characters_finds_the_member(app: App) -> No
         ("奖励 馬文博 ５分", "马文博 加 5 分", 5),
         ("加分 马文博 五", "马文博 加 5 分", 5),
         ("加分 马文博 十二分 巡逻", "马文博 加 12 分（巡逻）", 12),
+        ("加分 马文博，5", "马文博 加 5 分", 5),
+        ("加分 @马文博，5分，巡逻", "马文博 加 5 分（巡逻）", 5),
+        ("加分 马文博：5 巡逻 夜间", "马文博 加 5 分（巡逻：夜间）", 5),
+        ("加分 马文博 5，巡逻", "马文博 加 5 分（巡逻）", 5),
     ],
 )
 def test_an_award_names_a_member_of_the_circle_without_the_at_sign(
@@ -353,6 +357,7 @@ def test_a_name_typed_after_points_is_looked_up_only_for_those_who_may(app: App)
     for typed in ("积分 r3", "积分 张三丰", "积分 查询", "积分 r3 多少", "积分 @nobody"):
         assert driver.one("r2", typed, "g1").text == "您只能查看自己的积分：发送「积分」就行。"
     assert driver.one("sec", "积分 查询", "g1").text.startswith("用法：「积分」查看自己的")
+    assert "r3 的积分" in driver.one("sec", "积分 r3，", "g1").text
     mine = driver.one("r2", "积分 r2", "g1")
     assert mine.private and "居民积分：4 分" in mine.text
     assert driver.snapshot() == before
