@@ -329,6 +329,10 @@ VOLUNTEERING_ON_DUTY: list[Line] = [
     ("owner", "撤销签到 1", "g1"),
     ("r2", "签到 1", "g1"),
     ("r2", "签退", "g1"),
+]
+# Half an hour later, on the same shift.
+VOLUNTEERING_LATER_ON_DUTY: list[Line] = [
+    ("r2", "签退", "g1"),
     ("r2", "签退", "g1"),
     ("r1", "签退 1", "g1"),
     ("r3", "报名 1", "g1"),
@@ -522,8 +526,10 @@ def volunteering(driver: Driver) -> None:
     play(driver, VOLUNTEERING)
     later(driver, timedelta(hours=22))
     play(driver, VOLUNTEERING_ON_DUTY)
-    later(driver, timedelta(hours=3))
-    play(driver, VOLUNTEERING_ON_DUTY)
+    later(driver, timedelta(minutes=30))
+    play(driver, VOLUNTEERING_LATER_ON_DUTY)
+    later(driver, timedelta(hours=2, minutes=30))
+    play(driver, VOLUNTEERING_ON_DUTY + VOLUNTEERING_LATER_ON_DUTY)
 
 
 def points(driver: Driver) -> None:

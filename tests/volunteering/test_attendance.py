@@ -207,6 +207,20 @@ def test_checking_out_outside_the_window_is_refused_and_changes_nothing(
     assert town.snapshot() == before
 
 
+def test_checking_out_right_after_checking_in_records_nothing_and_says_when(
+    town: Driver,
+) -> None:
+    # A check-out sent by mistake at once would record no time and could not be undone.
+    advance(town.app, hours=1, minutes=10)
+    assert "已签到" in town.one("r2", "签到", "g1").text
+    before = town.snapshot()
+    assert town.one("r2", "签退", "g1").text == "您刚签到（#1）。值班结束时再发送「签退」。"
+    assert town.snapshot() == before
+    assert statuses(town.app, 1)["r2"] == SignUpStatus.SIGNED_UP
+    advance(town.app, minutes=30)
+    assert "记志愿服务时长 0.5 小时" in town.one("r2", "签退", "g1").text
+
+
 def test_an_admin_confirms_the_whole_shift_for_those_not_yet_confirmed(town: Driver) -> None:
     app = town.app
     advance(app, minutes=50)

@@ -164,8 +164,11 @@ def check_out(
     if now > shift.ends_at + late:
         raise DomainError("volunteering.checkout_late", number=shift.number, minutes=_minutes(late))
     assert signup.checked_in_at is not None
-    signup.checked_out_at = now
     served = min(now, shift.ends_at) - max(signup.checked_in_at, shift.starts_at)
+    # A check-out sent at once is a slip: it would record no time, for good.
+    if _minutes(served) < 1 and now < shift.ends_at:
+        raise DomainError("volunteering.checkout_at_once", number=shift.number)
+    signup.checked_out_at = now
     hours = _record(session, now, signup, _minutes(served), HoursSource.CHECKOUT, resident.id)
     notices = rosters(session, duty, [shift], create=False)
     return CheckedOut(Served(signup, hours), about(session, shift, duty.zone), notices)
