@@ -509,6 +509,12 @@ def test_parse_address_reads_the_usual_forms() -> None:
     assert str(parse_address("3-2-0301")) == "3-2-301" and str(parse_address("3-2-0")) == "3-2-0"
 
 
+def test_parse_address_reads_a_room_in_chinese_numerals() -> None:
+    assert str(parse_address("三号楼二单元二零一")) == "3-2-201"
+    assert str(parse_address("3号楼2单元三百零一室")) == "3-2-301"
+    assert str(parse_address("4号楼一零二")) == "4-102"
+
+
 def test_resolve_place_takes_partial_paths(grid: App) -> None:
     with grid.db.transaction() as session:
         assert resolve_place(session, "红旗里社区/1号院/3号楼").kind == PlaceKind.BUILDING

@@ -23,6 +23,7 @@ _NUMERAL_RUN = re.compile(
     rf"(?:(?<=^)|(?<=[{_APART}]))([{_NUMERAL}]+)(?=$|[{_APART}])"
     rf"|(?<![{_NUMERAL}])([{_NUMERAL}]+)(?={_COUNTED})"
 )
+_ANY_NUMERAL_RUN = re.compile(rf"[{_NUMERAL}]+")
 # Sentence punctuation ending a message, as typed or folded: 。！？.!?… (repeated).
 _ENDING = frozenset(".!?。！？．｡…")
 # Text that opens with a number: 2, 二, 三号, 一号班, 第一个 (but not 一下, 一起 or 第一天).
@@ -149,3 +150,14 @@ def with_digits(text: str) -> str:
         return run if value is None else str(value)
 
     return _NUMERAL_RUN.sub(digits, text)
+
+
+def all_digits(text: str) -> str:
+    """`text` with every run of Chinese numerals as digits (三号楼二单元二零一 -> 3号楼2单元201):
+    for text made only of numbers and their counters, such as an address."""
+
+    def digits(match: re.Match[str]) -> str:
+        value = numeral_value(match.group(0))
+        return match.group(0) if value is None else str(value)
+
+    return _ANY_NUMERAL_RUN.sub(digits, text)

@@ -35,6 +35,7 @@ from bot.db import inserted_by, loaded, loaded_together, rows
 from bot.errors import DomainError
 from bot.queries import Query
 from bot.services.common.keywords import (
+    all_digits,
     normalise,
     simplified,
     spellings,
@@ -442,9 +443,9 @@ def address_first(text: str) -> tuple[str, str]:
 
 
 def parse_address(text: str) -> Address:
-    """Read 3-2-301, 3 2 301, 3栋2单元301, 3座2單元301, 三号楼二单元301室 (or 3-301 without
-    a unit)."""
-    spaced = with_digits(normalise(text)).replace("—", "-").replace("－", "-")
+    """Read 3-2-301, 3 2 301, 3栋2单元301, 3座2單元301, 三号楼二单元二零一室 (or 3-301
+    without a unit)."""
+    spaced = all_digits(normalise(text)).replace("—", "-").replace("－", "-")
     cleaned = re.sub(r"\s+", "", _SPACE_BETWEEN_NUMBERS.sub("-", spaced))
     for pattern in (_ADDRESS_DASHED, _ADDRESS_WORDS):
         match = pattern.match(cleaned)
