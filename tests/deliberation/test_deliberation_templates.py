@@ -94,3 +94,14 @@ def test_every_message_of_a_whole_deliberation_renders_in_every_language(app: Ap
     ):
         rendered = app.renderer.render(yes_no.reply, language, html_mode=False, buttons=True)
         assert [c.label for c in rendered.buttons[0]] == labels
+
+
+def test_an_anonymous_polls_privacy_note_starts_its_own_line(app: App) -> None:
+    town = build(app)
+    town.say("owner", "发起投票 装长椅吗 | 装 | 不装 | 匿名", "g1")
+    (poll,) = [e.reply for e in town.answers if e.reply.template == "deliberation.poll"]
+    notes = (("zh-Hans", "匿名投票："), ("zh-Hant", "匿名投票："), ("en", "Anonymous:"))
+    for language, note in notes:
+        for buttons in (True, False):
+            text = app.renderer.render(poll, language, html_mode=False, buttons=buttons).text
+            assert any(line.startswith(note) for line in text.splitlines()), text
