@@ -76,6 +76,15 @@ def test_a_number_the_menu_lacks_is_refused_and_changes_nothing(driver: Driver) 
     assert _language(driver, "r1") == "zh-Hans"
 
 
+def test_a_number_a_one_choice_menu_lacks_asks_for_that_one(driver: Driver) -> None:
+    driver.say("n1", "大家好", "g1", name="n1")
+    consent = driver.one("n1", "登记 3-2-305")
+    assert "同意请回复「登记 3-2-305 同意」" in consent.text
+    answer = driver.one("n1", "2")
+    assert answer.text == "没有第 2 项。请回复 1，或直接发送命令。"
+    assert driver.household_of("n1") is None
+
+
 def test_the_menu_is_forgotten_after_another_command(driver: Driver) -> None:
     driver.one("r1", "语言")
     driver.one("r1", "帮助")
