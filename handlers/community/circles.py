@@ -169,7 +169,9 @@ def move(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
 def _join_place(ctx: Context, address: str) -> JoinPlace:
     """The group's circle, or in private the circle the service picks for the address."""
     if ctx.is_group:
-        return JoinPlace(ctx.require_circle(), "")
+        if ctx.circle is None:
+            raise DomainError("circles.join_unbound")
+        return JoinPlace(ctx.circle, "")
     return circles.circle_to_join(ctx.session, ctx.resident, address)
 
 

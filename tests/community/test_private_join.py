@@ -21,7 +21,19 @@ def test_a_member_of_one_estates_group_registers_privately_with_the_same_consent
 
 def test_someone_in_no_estates_group_is_still_sent_to_the_group(app: App) -> None:
     driver = build(app)
-    assert "请在邻里圈的群里发送" in driver.one("stranger", "登记 3-2-305 同意").text
+    told = driver.one("stranger", "登记 3-2-305 同意").text
+    said = "请在您所在楼栋或小区的群里发送「登记 楼号-单元-房号」，例如「登记 3-2-301」。"
+    assert told == said, told
+    assert driver.household_of("stranger") is None
+
+
+def test_registering_in_a_group_bound_to_nothing_says_where_to_register(app: App) -> None:
+    driver = build(app)
+    driver.group("g9", "新群", admins=("owner9",))
+    for command in ("登记 3-2-305 同意", "搬迁 3-2-305"):
+        told = driver.one("stranger", command, "g9").text
+        assert told.startswith("本群还没有绑定到小区，这里还不能登记。"), told
+        assert "「登记 3-2-301」" in told and "书记" not in told, told
     assert driver.household_of("stranger") is None
 
 

@@ -384,7 +384,7 @@ def circle_to_join(session: Session, resident: Resident, typed: str) -> JoinPlac
         if home is not None:
             estates.setdefault(home.name, []).append(circle)
     if not estates:
-        raise DomainError("core.group_only")
+        raise DomainError("circles.join_in_group")
     estate = estate_written(typed, list(estates), "circles.join_which_estate")
     # The estate's own circle takes every address in it; a building's, only its own.
     widest = min(estates[estate], key=lambda circle: circle.place.kind.depth)
