@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict
 from functools import partial
 
@@ -21,7 +22,7 @@ from bot.services.community.circles import (
     Roster,
 )
 from bot.services.community.grid import address_first
-from bot.services.community.households import Asking
+from bot.services.community.households import Asking, Stranded
 from handlers.points.commands import balance_data
 
 MAX_ARGUMENT = 200
@@ -199,11 +200,13 @@ def _joined(
     if result.outcome == JoinOutcome.ALREADY:
         return Reply("circles.already_registered", data, audience=Audience.PRIVATE)
     if result.request is None:
-        registered = Reply(done, data, audience=Audience.PRIVATE)
-        if not result.unverified:
-            return registered
-        verify = Reply("households.awaits_verification", data, audience=Audience.PRIVATE)
-        return [registered, verify]
+        registered: list[Reply | Envelope] = [Reply(done, data, audience=Audience.PRIVATE)]
+        if result.unverified:
+            registered.append(
+                Reply("households.awaits_verification", data, audience=Audience.PRIVATE)
+            )
+        # A move that left a household empty sends on the requests that waited for it.
+        return [*registered, *stranded_pushes(result.stranded, ctx.default_language)]
     request = result.request
     # The asker is told whether the household could be asked, or sees it when they write.
     waited = data | {"number": request.id, "reached": result.reached}
@@ -229,7 +232,8 @@ def _joined(
 
 def join_question(asking: Asking, template: str = "households.join_request") -> Reply:
     """The question a household is asked about a request to join it, with its two answers;
-    `households.unheard_request` asks someone who checks households in its stead."""
+    `households.unheard_request` or `households.emptied_request` asks someone who checks
+    households in its stead."""
     number = asking.number
     return Reply(
         template,
@@ -241,6 +245,26 @@ def join_question(asking: Asking, template: str = "households.join_request") -> 
             ]
         ],
     )
+
+
+def stranded_pushes(stranded: Iterable[Stranded], default_language: str) -> list[Envelope]:
+    """For each request waiting for a household its last member has left: the question to
+    those who check the household, and a private note to the asker."""
+    pushed: list[Envelope] = []
+    for each in stranded:
+        asking = each.asking
+        noted = {
+            "name": asking.name,
+            "household": asking.household,
+            "number": asking.number,
+            "checked": bool(each.checkers),
+        }
+        note = Reply("households.members_left", noted)
+        pushed += to_person(each.asker, note, default_language)
+        question = join_question(asking, _instead(asking))
+        for account in each.checkers:
+            pushed += to_identities(account.resident, [account], question, default_language)
+    return pushed
 
 
 def questions_to_me(ctx: Context) -> list[Reply]:
@@ -258,7 +282,13 @@ def unheard_questions(ctx: Context) -> list[Reply]:
     if ctx.is_group:
         return []
     unheard = households.unheard_in_checked_places(ctx.session, ctx.member.id, ctx.always_open)
-    return [join_question(asking, "households.unheard_request") for asking in unheard]
+    return [join_question(asking, _instead(asking)) for asking in unheard]
+
+
+def _instead(asking: Asking) -> str:
+    """The question to one who checks a household, asked in its members' stead: because
+    they cannot hear of it, or because none is left."""
+    return "households.emptied_request" if asking.emptied else "households.unheard_request"
 
 
 def _mine(label: str, command: str) -> Choice:

@@ -8,7 +8,7 @@ from bot.messages import Audience, Envelope, Reply
 from bot.services.common.arguments import as_number, bounded
 from bot.services.common.outreach import to_person
 from bot.services.community import circles, households
-from handlers.community.circles import MAX_ARGUMENT, split_words
+from handlers.community.circles import MAX_ARGUMENT, split_words, stranded_pushes
 
 ON_WORDS = frozenset({"开", "開", "开启", "開啟", "on"})
 OFF_WORDS = frozenset({"关", "關", "关闭", "關閉", "off"})
@@ -29,13 +29,19 @@ def _decide(ctx: Context, args: str, *, agree: bool) -> list[Reply | Envelope]:
     number = as_number(words[0]) if words else None
     if number is None:
         raise DomainError("households.confirm_usage")
-    decided = circles.decide_join(ctx.session, ctx.now, ctx.resident, number, agree)
+    decided = circles.decide_join(
+        ctx.session, ctx.now, ctx.resident, number, agree, ctx.always_open
+    )
     data = {"name": decided.name, "household": decided.household}
     # Typed in a group, the answer names a person and a home: it goes to the one who decided.
     answer = "households.join_agreed" if agree else "households.join_refused"
     told = Reply(answer, data, audience=Audience.PRIVATE)
     notice = Reply("households.agreed_notice" if agree else "households.refused_notice", data)
-    return [told, *to_person(decided.resident, notice, ctx.default_language)]
+    return [
+        told,
+        *to_person(decided.resident, notice, ctx.default_language),
+        *stranded_pushes(decided.stranded, ctx.default_language),
+    ]
 
 
 def verify(ctx: Context, args: str) -> Reply:

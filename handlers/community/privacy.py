@@ -7,6 +7,7 @@ from bot.errors import DomainError
 from bot.messages import Audience, ChatKind, Choice, Envelope, Reply, Target
 from bot.services.common.when import moment_data
 from bot.services.community import privacy
+from handlers.community.circles import stranded_pushes
 from handlers.points.commands import entry_data
 from handlers.volunteering.common import duty
 
@@ -61,9 +62,9 @@ def forget_me(ctx: Context, args: str) -> list[Reply | Envelope]:
     if word not in CONFIRM_WORDS:
         raise DomainError("core.extra_arguments", extra=args.strip()[:40])
     answer = _goodbye(ctx)
-    released = privacy.erase(ctx.session, duty(ctx), ctx.settings, ctx.resident)
+    erased = privacy.erase(ctx.session, duty(ctx), ctx.settings, ctx.resident, ctx.always_open)
     ctx.identity = None
-    return [answer, *released.notices]
+    return [answer, *erased.notices, *stranded_pushes(erased.stranded, ctx.default_language)]
 
 
 def _goodbye(ctx: Context) -> Envelope:

@@ -908,6 +908,11 @@ STAGED_PRIVATE: list[Line] = [
     ("owner", "成员", None),
     ("n11", "搬迁 3-2-330", "g1"),
     ("gw", "帮助", None),
+    # The last member of a household moves out while a request to join it waits.
+    ("n30", "登记 3-2-325 同意", "g1"),
+    ("n31", "登记 3-2-325 同意", "g1"),
+    ("n30", "搬迁 3-2-326", "g1"),
+    ("gw", "帮助", None),
 ]
 OUTSIDE_GROUPS: list[Line] = [
     ("both", "大家好", "g1"),

@@ -350,7 +350,8 @@ class JoinResult:
     those who check the household that can be asked in their stead; `again` says it was
     asked before, so nobody is asked and the group is not told again; `unverified`
     says a new household awaits verification before it votes per household; `current` is
-    the household of someone who must confirm a move.
+    the household of someone who must confirm a move; `stranded` are the requests waiting
+    for the household a move left empty.
     """
 
     outcome: JoinOutcome
@@ -364,6 +365,7 @@ class JoinResult:
     again: bool = False
     unverified: bool = False
     current: str = ""
+    stranded: tuple[households.Stranded, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -470,21 +472,22 @@ def register(
         )
     unverified = spot.verifying and (spot.household is None or not spot.household.verified)
     household = ensure_household(session, spot)
-    settle(session, now, resident, household, circle)
-    return replace(said, outcome=JoinOutcome.REGISTERED, unverified=unverified)
+    left = settle(session, now, resident, household, circle)
+    stranded = tuple(households.stranded(session, left, always_open))
+    return replace(said, outcome=JoinOutcome.REGISTERED, unverified=unverified, stranded=stranded)
 
 
 def settle(
     session: Session, now: datetime, resident: Resident, household: Place, circle: Circle | None
-) -> None:
+) -> Place | None:
     """Register a resident in a household (a first registration or a move); registering
-    is consenting, if they had not yet."""
+    is consenting, if they had not yet. Returns the household they moved out of."""
     # Registered now, they no longer wait for another household: its answer must not move them.
     # Asking to join one records consent first, so someone without consent never asked.
     if resident.consent_at is not None:
         for older in session.scalars(_pending_of(resident)):
             session.delete(older)
-    previous = resident.household_id
+    previous = resident.household
     changes = {"household_id": household.id, "household": household, "registered_at": now}
     updated(session, resident, changes | {"consent_at": resident.consent_at or now})
     if circle is not None:
@@ -492,12 +495,13 @@ def settle(
     audit.record(
         session,
         now,
-        "resident.move" if previous else "resident.register",
+        "resident.move" if previous is not None else "resident.register",
         actor_id=resident.id,
         target_id=resident.id,
         place_id=household.id,
         circle_id=circle.id if circle else None,
     )
+    return previous
 
 
 def _pending_of(resident: Resident) -> Select[JoinRequest]:
@@ -527,17 +531,25 @@ def _ask_to_join(
 
 @dataclass(frozen=True)
 class JoinDecision:
-    """A decided join request: who asked to join, and the household named below the community."""
+    """A decided join request: who asked to join, the household named below the community,
+    and the requests waiting for the household the asker's move left empty."""
 
     resident: Resident
     name: str
     household: str
+    stranded: tuple[households.Stranded, ...] = ()
 
 
 def decide_join(
-    session: Session, now: datetime, actor: Resident, number: int, agree: bool
+    session: Session,
+    now: datetime,
+    actor: Resident,
+    number: int,
+    agree: bool,
+    always_open: Collection[str] = (),
 ) -> JoinDecision:
-    """A member of the household, or someone who checks households there, decides a request."""
+    """A member of the household, or someone who checks households there, decides a request;
+    `always_open` are the platforms where the bot writes to anyone privately."""
     request = session.get(JoinRequest, number)
     if request is None or request.status != JoinStatus.PENDING:
         raise DomainError("households.no_such_request", number=number)
@@ -548,8 +560,7 @@ def decide_join(
     request.status = JoinStatus.APPROVED if agree else JoinStatus.REFUSED
     request.decided_at = now
     request.decided_by_id = actor.id
-    if agree:
-        settle(session, now, request.resident, household, request.circle)
+    left = settle(session, now, request.resident, household, request.circle) if agree else None
     audit.record(
         session,
         now,
@@ -559,7 +570,8 @@ def decide_join(
         place_id=household.id,
     )
     shown = full_name(session, household, PlaceKind.COMMUNITY)
-    return JoinDecision(request.resident, request.resident.display_name, shown)
+    stranded = tuple(households.stranded(session, left, always_open))
+    return JoinDecision(request.resident, request.resident.display_name, shown, stranded)
 
 
 @dataclass(frozen=True)

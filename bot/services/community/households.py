@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, SQLColumnExpression, bindparam, func, literal, or_, select
-from sqlalchemy.orm import Session, aliased, contains_eager
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from bot.db import rows
 from bot.errors import DomainError
@@ -60,11 +60,13 @@ def reached_privately(session: Session, household_id: int, always_open: Collecti
 
 @dataclass(frozen=True)
 class Asking:
-    """A request to join a household, as its members are asked about it."""
+    """A request to join a household, as its members are asked about it; `emptied` says
+    nobody is registered there any more, so only those who check it can answer."""
 
     number: int
     name: str
     household: str
+    emptied: bool = False
 
 
 _ASKING = Query(
@@ -101,7 +103,12 @@ def unheard_in_checked_places(
     if not areas:
         return []
     query = (
-        select(JoinRequest.id, Resident.display_name, Place.path)
+        select(
+            JoinRequest.id,
+            Resident.display_name,
+            Place.path,
+            _nobody(JoinRequest.household_id).label("emptied"),
+        )
         .join(Resident, Resident.id == JoinRequest.resident_id)
         .join(Place, Place.id == JoinRequest.household_id)
         .where(
@@ -118,12 +125,17 @@ def unheard_in_checked_places(
         return []
     names = full_names(session, [row.path for row in waiting], PlaceKind.COMMUNITY)
     return [
-        Asking(row.id, row.display_name, name) for row, name in zip(waiting, names, strict=True)
+        Asking(row.id, row.display_name, name, bool(row.emptied))
+        for row, name in zip(waiting, names, strict=True)
     ]
 
 
 def checkers_reached(
-    session: Session, household: Place, always_open: Collection[str], *, besides: Resident
+    session: Session,
+    household: Place,
+    always_open: Collection[str],
+    *,
+    besides: Resident | None = None,
 ) -> list[Identity]:
     """The accounts that can be written to privately now, with their residents, of the
     building heads, unit heads and grid workers whose places hold a household, but those of
@@ -142,10 +154,55 @@ def checkers_reached(
         select(Identity)
         .join(Identity.resident)
         .options(contains_eager(Identity.resident))
-        .where(Identity.resident_id != besides.id, _writable(always_open), checks)
+        .where(_writable(always_open), checks)
         .order_by(Identity.resident_id, Identity.id)
     )
+    if besides is not None:
+        query = query.where(Identity.resident_id != besides.id)
     return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class Stranded:
+    """A request to join a household whose last registered member has just left it: the
+    asker, and the accounts of those who check the household to ask in the members' stead."""
+
+    asking: Asking
+    asker: Resident
+    checkers: tuple[Identity, ...]
+
+
+def stranded(
+    session: Session, household: Place | None, always_open: Collection[str]
+) -> list[Stranded]:
+    """The requests that wait for a household someone has just left, if nobody is registered
+    there any more (else none), each with the accounts of those who check the household that
+    can be written to privately now, but the asker's own."""
+    if household is None:
+        return []
+    query = (
+        select(JoinRequest)
+        .options(joinedload(JoinRequest.resident))
+        .where(
+            JoinRequest.household_id == household.id,
+            JoinRequest.status == JoinStatus.PENDING,
+            _nobody(literal(household.id)),
+        )
+        .order_by(JoinRequest.id)
+    )
+    waiting = list(session.scalars(query))
+    if not waiting:
+        return []
+    checkers = checkers_reached(session, household, always_open)
+    name = address_of(session, household.id, PlaceKind.COMMUNITY)
+    return [
+        Stranded(
+            Asking(request.id, request.resident.display_name, name, emptied=True),
+            request.resident,
+            tuple(account for account in checkers if account.resident_id != request.resident_id),
+        )
+        for request in waiting
+    ]
 
 
 def _heard(
@@ -159,6 +216,12 @@ def _heard(
         .where(member.household_id == household, _writable(always_open))
         .exists()
     )
+
+
+def _nobody(household: SQLColumnExpression[int]) -> ColumnElement[bool]:
+    """Whether nobody is registered in `household` any more."""
+    member = aliased(Resident)
+    return ~select(member.id).where(member.household_id == household).exists()
 
 
 def _writable(always_open: Collection[str]) -> ColumnElement[bool]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -10,13 +11,14 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.messages import Envelope
 from bot.services import points, requests
 from bot.services.common import access
-from bot.services.community import circles, people, roles
+from bot.services.community import circles, households, people, roles
 from bot.services.community.grid import full_name
 from bot.services.community.people import Member
 from bot.services.volunteering.notices import Duty
-from bot.services.volunteering.signups import Released, release_all
+from bot.services.volunteering.signups import release_all
 from models import (
     Ballot,
     Place,
@@ -140,13 +142,30 @@ def _numbered(session: Session, query: Select[int, str]) -> list[tuple[int, str]
     return [(number, text) for number, text in session.execute(query)]
 
 
-def erase(session: Session, duty: Duty, settings: Settings, resident: Resident) -> Released:
+@dataclass(frozen=True)
+class Erased:
+    """What erasing someone sends: the notices of the duty places and requests they gave up,
+    and the requests waiting for the household they were the last to leave."""
+
+    notices: list[Envelope]
+    stranded: list[households.Stranded]
+
+
+def erase(
+    session: Session,
+    duty: Duty,
+    settings: Settings,
+    resident: Resident,
+    always_open: Collection[str] = (),
+) -> Erased:
     """Erase a resident after giving up their duty places (the waitlists move up), handing
-    on the requests they handle, and anonymising their points entries and requests."""
+    on the requests they handle, and anonymising their points entries and requests;
+    `always_open` are the platforms where the bot writes to anyone privately."""
     released = release_all(session, duty, resident)
     points.forget_member(session, duty.now, resident)
     requests.forget_mediations(session, duty.now, resident)
     requests.forget_reporter(session, duty.now, resident)
     handed = requests.forget_handler(session, duty.now, settings, resident, duty.language)
+    home = resident.household
     people.forget(session, duty.now, resident)
-    return Released(released.withdrawn, released.notices + handed)
+    return Erased(released.notices + handed, households.stranded(session, home, always_open))
