@@ -24,6 +24,7 @@ from bot.services.community.circles import (
 from bot.services.community.grid import address_first
 from bot.services.community.households import Asking, Stranded
 from handlers.points.commands import balance_data
+from models import Identity
 
 MAX_ARGUMENT = 200
 
@@ -222,11 +223,7 @@ def _joined(
     return [
         waiting,
         *(e for m in result.ask for e in to_person(m, ask, ctx.default_language)),
-        *(
-            e
-            for account in result.checkers
-            for e in to_identities(account.resident, [account], instead, ctx.default_language)
-        ),
+        *_to_checkers(result.checkers, instead, ctx.default_language),
     ]
 
 
@@ -262,9 +259,19 @@ def stranded_pushes(stranded: Iterable[Stranded], default_language: str) -> list
         note = Reply("households.members_left", noted)
         pushed += to_person(each.asker, note, default_language)
         question = join_question(asking, _instead(asking))
-        for account in each.checkers:
-            pushed += to_identities(account.resident, [account], question, default_language)
+        pushed += _to_checkers(each.checkers, question, default_language)
     return pushed
+
+
+def _to_checkers(
+    accounts: Iterable[Identity], question: Reply, default_language: str
+) -> list[Envelope]:
+    """A question pushed privately to each of these accounts of those who check households."""
+    return [
+        envelope
+        for account in accounts
+        for envelope in to_identities(account.resident, [account], question, default_language)
+    ]
 
 
 def questions_to_me(ctx: Context) -> list[Reply]:
