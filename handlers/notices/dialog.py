@@ -6,6 +6,7 @@ the same answers may be typed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, replace
 
 from bot.context import Context
@@ -33,8 +34,12 @@ from handlers.notices import commands
 from models import Dialog
 
 CANCEL = frozenset({"取消", "退出", "cancel"})
-YES = frozenset({"要", "是", "需要", "要回执", "要回執", "回执", "回執", "yes"})
-NO = frozenset({"不要", "不", "否", "不用", "不要回执", "不要回執", "no"})
+YES = frozenset({"要", "是", "需要", "要回执", "要回執", "回执", "回執", "yes", "ask for receipts"})
+NO = frozenset({"不要", "不", "否", "不用", "不要回执", "不要回執", "no", "no receipts"})
+# A yes run into a deadline (要，明天18:00前; yes, tomorrow 18:00).
+_YES_THEN = re.compile(
+    "(?:{})[\\s,，、:：;；]+(.+)".format("|".join(sorted(YES, key=len, reverse=True))), re.DOTALL
+)
 
 
 def notice(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
@@ -148,6 +153,8 @@ def _receipts(ctx: Context, dialog: Dialog, text: str) -> list[Reply | Envelope]
     word = folded(text)
     deadline: str | None = None
     if word not in YES | NO:
+        said = _YES_THEN.fullmatch(word)
+        text = said.group(1) if said else text
         _, rest = leading_word(text, RECEIPT_WORDS)
         _, deadline = leading_word(rest, DEADLINE_WORDS)
         if parse_duration(deadline) is None and parse_when(deadline, ctx.now, ctx.zone) <= ctx.now:

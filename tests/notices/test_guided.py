@@ -205,3 +205,51 @@ def test_a_text_beginning_with_any_command_word_is_the_notice_s_text(app: App) -
     assert "回复「收到」" in driver.one("sec", "投票：周二选业委会，请大家参加").text
     assert "已取消" in driver.one("sec", "退出").text
     assert "回复「收到」" not in driver.one("sec", "积分：本月加分名单").text
+
+
+@pytest.mark.parametrize(
+    ("language", "scope", "receipts", "now"),
+    [
+        ("en", "Everyone", "Ask for receipts", "Send now"),
+        ("en", "This group", "No receipts", "Send now"),
+        ("zh-Hans", "全部", "要回执", "现在发送"),
+        ("zh-Hans", "本群", "不要回执", "现在发送"),
+        ("zh-Hant", "全部", "要回執", "現在傳送"),
+        ("zh-Hant", "本群", "不要回執", "現在傳送"),
+    ],
+)
+def test_the_words_on_the_guided_notice_s_buttons_work_typed(
+    app: App, language: str, scope: str, receipts: str, now: str
+) -> None:
+    driver = build(app)
+    driver.one("sec", f"/lang {language}", "g1")
+    asked = driver.one("sec", "/notice", "g1")
+    for typed, shown in ((scope, True), ("Stairs cleaned on Monday", False), (receipts, True)):
+        labels = [label for row in asked.buttons for label, _ in row]
+        assert typed in labels or not shown, labels
+        asked = driver.one("sec", typed, "g1")
+    assert now in [label for row in asked.buttons for label, _ in row], asked.text
+    driver.one("sec", now, "g1")
+    with session_of(app) as session:
+        notice = session.scalars(select(Notice)).one()
+        assert notice.receipts == (receipts in ("Ask for receipts", "要回执", "要回執"))
+        assert len(notice.circles) == (2 if scope in ("Everyone", "全部") else 1)
+
+
+@pytest.mark.parametrize(
+    ("language", "answer"),
+    [("zh-Hans", "要，明天18:00前"), ("zh-Hant", "要，明天18:00前"), ("en", "yes, tomorrow 18:00")],
+)
+def test_a_yes_run_into_a_deadline_asks_for_receipts_by_then(
+    app: App, language: str, answer: str
+) -> None:
+    driver = build(app)
+    driver.one("sec", f"/lang {language}")
+    driver.one("sec", "/notice")
+    driver.one("sec", "1号院")
+    driver.one("sec", "Stairs cleaned on Monday")
+    driver.one("sec", answer)
+    driver.one("sec", "/noticestep 现在")
+    with session_of(app) as session:
+        notice = session.scalars(select(Notice)).one()
+        assert notice.receipts and notice.deadline_at is not None

@@ -17,9 +17,9 @@ from bot.services.common.outreach import active_chats, circles_within
 from bot.services.community.grid import ancestor_of_kind, ancestors, find_places, inside
 from models import Circle, CircleKind, Place, PlaceKind, Resident
 
-ALL_WORDS = frozenset({"全部", "全社区", "全社區", "all"})
+ALL_WORDS = frozenset({"全部", "全社区", "全社區", "all", "everyone"})
 # This group's own circle, as a building head says it in the building's group.
-HERE_WORDS = frozenset({"本群", "本圈", "这个群", "這個群", "here"})
+HERE_WORDS = frozenset({"本群", "本圈", "这个群", "這個群", "here", "this group"})
 # The building of this group, as its building head says it there.
 BUILDING_WORDS = frozenset({"本楼", "本栋", "本樓", "本棟", "this building"})
 KIND_WORDS = {

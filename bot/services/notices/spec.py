@@ -15,12 +15,12 @@ from bot.services.notices.recurring import Repeat, parse_repeat
 
 MAX_TEXT = 1000
 MAX_SCOPE_WORDS = 10
-# A scope word, or an English one of two (this building).
-_SCOPE_WORD = re.compile(r"this\s+building|[^\s,，、;；]+", re.IGNORECASE)
-# The scope before the text where no bar parts them: its first word, or this building, then
-# a space or a colon (全部：明天停水).
+# A scope word, or an English one of two (this building, this group).
+_SCOPE_WORD = re.compile(r"this\s+(?:building|group)|[^\s,，、;；]+", re.IGNORECASE)
+# The scope before the text where no bar parts them: its first word, or this building or
+# this group, then a space or a colon (全部：明天停水).
 _LEADING_SCOPE = re.compile(
-    r"(this\s+building(?=[\s:：]|$)|[^\s:：]+)[\s:：]*(.*)", re.IGNORECASE | re.DOTALL
+    r"(this\s+(?:building|group)(?=[\s:：]|$)|[^\s:：]+)[\s:：]*(.*)", re.IGNORECASE | re.DOTALL
 )
 # A bar typed after the scope (全部 |): what is missing is the text.
 _BAR_AFTER_WORDS = re.compile(r"\S\s*[|｜]")
@@ -32,7 +32,7 @@ DEADLINE_WORDS = ("截止", "截至", "deadline", "by ")
 AT_WORDS = ("定时", "定時", "at")
 # Send now: also what overrides the night's wait on confirming (确认发送 3 现在).
 NOW_WORDS = frozenset(
-    {"现在", "現在", "马上", "馬上", "立即", "立刻", "现在发送", "現在傳送", "now"}
+    {"现在", "現在", "马上", "馬上", "立即", "立刻", "现在发送", "現在傳送", "now", "send now"}
 )
 FILE_WORDS = ("附件", "图片", "圖片", "文件", "檔案", "file", "image")
 
