@@ -77,14 +77,15 @@ COMMANDS: list[Command] = [
         "reopen", ("重新办理", "重新辦理"), commands.reopen, listed_in="requests", free_text=True
     ),
     # The bot's own words to the reporter (解决了请回复…；没解决…): with the request number as
-    # a word of its own only (没解决 3), for alone or run into other words (没解决，3天了) they
-    # are everyday chat, as they are with one in a group bound to no circle.
+    # a word of its own only (没解决 3), for run into other words (没解决，3天了) they are
+    # everyday chat, as they are with one in a group bound to no circle; 解决了 alone confirms
+    # privately the one request waiting for it, and is chat in a group.
     Command(
         "solvedsaid",
         ("解决了", "解決了"),
-        commands.solved,
+        commands.solved_said,
         lambda ctx: False,
-        everyday=leads_with_number,
+        everyday=commands.said_alone_or_numbered,
         chat_words=True,
     ),
     Command(

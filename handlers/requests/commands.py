@@ -8,7 +8,7 @@ from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Envelope, Reply, carried
 from bot.services import requests
-from bot.services.common.arguments import bounded, number_and_rest
+from bot.services.common.arguments import bounded, leads_with_number, number_and_rest
 from bot.services.common.keywords import without_ending
 from bot.services.common.when import moment_data
 from bot.services.requests.categories import emergency, sounds_like_report
@@ -181,14 +181,29 @@ def send_back(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 
 def solved(ctx: Context, args: str) -> list[Reply | Envelope]:
-    """`确认解决 3`: the reporter confirms; the request closes."""
-    number, rest = _number(args, "requests.solved_usage")
-    if rest:
-        raise DomainError("requests.solved_usage")
+    """`确认解决 3`: the reporter confirms; the request closes. Privately `确认解决` alone
+    confirms the one request waiting for it, or asks which of several."""
+    number: int | None = None
+    if args.strip() or ctx.is_group:
+        number, rest = _number(args, "requests.solved_usage")
+        if rest:
+            raise DomainError("requests.solved_usage")
     done = requests.confirm(
         ctx.session, ctx.now, ctx.resident, community_here(ctx), number, ctx.default_language
     )
-    return [Reply("requests.confirmed", {"number": number}), *done.envelopes]
+    return [Reply("requests.confirmed", {"number": done.number}), *done.envelopes]
+
+
+def solved_said(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """`解决了 3`, and privately `解决了` alone, as `确认解决`; alone in a group it is chat."""
+    if ctx.is_group and not args.strip():
+        return []
+    return solved(ctx, args)
+
+
+def said_alone_or_numbered(words: str) -> bool:
+    """Whether the words after the bot's own 解决了 make it a command: a number, or nothing."""
+    return not without_ending(words) or leads_with_number(words)
 
 
 def reopen(ctx: Context, args: str) -> list[Reply | Envelope]:

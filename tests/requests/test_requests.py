@@ -901,3 +901,24 @@ def test_a_registered_resident_is_filed_at_home_and_not_told_the_address(town: D
     answer = to(town.say("r1", "报修 楼道灯坏了"), "r1")
     assert _filed_at(town.app, 1) == "1号院/3号楼/2单元/301"
     assert "（公共设施）" in answer and "李党员" in answer
+
+
+def test_solved_alone_privately_confirms_the_one_request_waiting_or_asks_which(
+    town: Driver,
+) -> None:
+    assert town.one("r1", "解决了").text == "现在没有等您确认解决的诉求。"
+    for where in ("3号楼门口路灯坏了", "3号楼楼道灯坏了"):
+        town.say("r1", f"报修 {where}", "g1")
+    for number in (1, 2):
+        town.say("li", f"接单 {number}")
+        town.say("li", f"办结诉求 {number} 换了灯泡")
+    # Alone in a group it stays chat; privately it is asked which of the two.
+    assert town.say("r1", "解决了", "g1") == []
+    which = "您有 2 个诉求等您确认：1、2。请写编号，例如「确认解决 1」。"
+    assert town.one("r1", "确认解决").text == which
+    assert town.one("r1", "解决了").text == which
+    town.say("r1", "确认解决 1")
+    assert "诉求 2 已办结" in town.say("r1", "解决了！")[0].text
+    with session_of(town.app) as session:
+        closed = session.scalars(select(Request.status)).all()
+        assert closed == [RequestStatus.CLOSED, RequestStatus.CLOSED]

@@ -723,6 +723,7 @@ REQUESTS: list[tuple[str, str, str | None, tuple[str, ...]]] = [
     ("sec", "办结诉求 3", None, ()),
     ("sec", "退回 3", None, ()),
     ("r1", "确认解决", None, ()),
+    ("r1", "确认解决", "g1", ()),
     ("r1", "重新办理", None, ()),
     ("r1", "评价 1", None, ()),
     ("sec", "诉求规则", None, ()),
@@ -792,6 +793,16 @@ def requests(driver: Driver) -> None:
     later(driver, timedelta(days=3))
     play(driver, [("sec", "诉求", None)])
     request_photos(driver)
+    # Two solved at once: 解决了 alone asks which.
+    for text in ("报修 1号楼门口灯坏了", "报修 1号楼楼道灯坏了"):
+        driver.say("r1", text, "g1")
+        with driver.app.db.transaction() as session:
+            request = session.scalars(select(Request).order_by(Request.id.desc()).limit(1)).one()
+            number = request.number
+            assert request.owner is not None
+            owner = request.owner.identities[0].external_id
+        play(driver, [(owner, f"接单 {number}", None), (owner, f"办结诉求 {number} 好了", None)])
+    play(driver, [("r1", "解决了", None)])
 
 
 def request_photos(driver: Driver) -> None:

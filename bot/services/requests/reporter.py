@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -40,15 +41,35 @@ def _resolved(request: Request) -> None:
         raise DomainError("requests.not_resolved", number=request.number)
 
 
+def _awaiting(session: Session, community: Place, reporter: Resident) -> int:
+    """The number of the reporter's one request solved and waiting for their word."""
+    waiting = session.scalars(
+        select(Request.number)
+        .where(
+            Request.community_id == community.id,
+            Request.reporter_id == reporter.id,
+            Request.status == RequestStatus.RESOLVED,
+        )
+        .order_by(Request.number)
+    ).all()
+    if not waiting:
+        raise DomainError("requests.none_to_confirm")
+    if len(waiting) > 1:
+        raise DomainError("requests.which_to_confirm", numbers=list(waiting))
+    return waiting[0]
+
+
 def confirm(
     session: Session,
     now: datetime,
     reporter: Resident,
     community: Place,
-    number: int,
+    number: int | None,
     language: str,
 ) -> Acted:
-    """The reporter confirms the solution: the request closes and its owner is told."""
+    """The reporter confirms the solution: the request closes and its owner is told. Without
+    a number, the one of theirs waiting for it; where several wait, they are asked which."""
+    number = _awaiting(session, community, reporter) if number is None else number
     request = _mine(session, community, number, reporter)
     _resolved(request)
     request.status, request.closed_at, request.due_at = RequestStatus.CLOSED, now, None
