@@ -766,7 +766,7 @@ def test_a_shou_dao_typed_in_a_group_is_answered_privately_and_the_group_stays_q
             "r3，已收到您的回执（通知 2）。谢谢！还有通知 1 等您回执，再回复「收到」就好。",
         ),
         ("r2", "收到 2", "您已经回执过通知 2 了，不用再发。"),
-        ("r2", "收到 9", "现在没有需要回执的通知。"),
+        ("r2", "收到 9", "没有要您回执的通知 9。还有通知 1 等您回执，回复「收到」就好。"),
     ]:
         answers = driver.say(user, typed, "g1")
         assert [(s.chat, s.private, s.text) for s in answers] == [(user, True, expected)]
@@ -846,3 +846,36 @@ def test_the_word_for_now_may_follow_the_number_without_a_space(app: App) -> Non
     assert [s.chat for s in sent] == ["sec", "g1"] and "已开始发送" in sent[0].text
     driver.one("sec", "通知 1号院 | 后天停电")
     assert "请写上通知编号" in driver.one("sec", "确认发送 2马上马上").text
+
+
+def test_a_shou_dao_to_a_notice_not_waiting_for_it_privately_names_those_that_are(
+    app: App,
+) -> None:
+    driver = build(app)
+    _send(driver, "通知 全部 | 周六停水 | 回执")
+    _send(driver, "通知 全部 | 周日停电 | 回执")
+    driver.one("r2", "收到")
+    answer = driver.one("r2", "收到 9").text
+    assert answer == "没有要您回执的通知 9。还有通知 1 等您回执，回复「收到」就好。"
+    driver.one("r2", "收到")
+    assert driver.one("r2", "收到 9").text == "没有要您回执的通知 9。"
+
+
+def test_a_building_head_told_who_may_stop_a_notice_he_sees_and_nothing_of_others(
+    app: App,
+) -> None:
+    driver = build(app)
+    building_circles(driver)
+    _send(driver, "通知 全部 | 周六打扫楼道 | 定时 1天")
+    _send(driver, "通知 2号院 | 二院停电 | 定时 1天")
+    driver.one("sec", "通知 全部 | 明天停水")
+    listed = driver.one("bh", "通知列表").text
+    assert "周六打扫楼道" in listed and "二院停电" not in listed, listed
+    before = driver.snapshot()
+    refused = "只有发通知的人或社区书记能取消或停止通知 1。"
+    assert driver.one("bh", "停止通知 1").text == refused
+    assert driver.one("bh", "确认发送 1").text == "通知 1 不是您发的。"
+    # Notice 2 never reached his building, and notice 3 is the secretary's draft.
+    for number in (2, 3):
+        assert driver.one("bh", f"停止通知 {number}").text == f"没有编号 {number} 的通知。"
+    assert driver.snapshot() == before

@@ -214,6 +214,21 @@ def manages_notice(
     return resident_id == sender_id or is_secretary_for(session, resident_id, community)
 
 
+def sees_notice(
+    session: Session,
+    resident_id: int,
+    community: Place,
+    sender_id: int | None,
+    reached: list[Place],
+) -> bool:
+    """Who sees a notice in their list: those who manage it, and building heads of a building
+    it reached (or of one inside a place it reached)."""
+    if manages_notice(session, resident_id, community, sender_id):
+        return True
+    buildings = headed_buildings(session, resident_id, community)
+    return any(b.contains(p) or p.contains(b) for b in buildings for p in reached)
+
+
 def is_circle_admin(
     session: Session, resident_id: int, circle: Circle, platform_admin: bool = False
 ) -> bool:

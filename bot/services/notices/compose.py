@@ -262,6 +262,17 @@ def find_notice(session: Session, community: Place, number: int) -> Notice:
     return notice
 
 
+def _seen(session: Session, resident: Resident, community: Place, notice: Notice) -> bool:
+    """Whether the resident may learn that the notice is: those who manage it, and those who
+    see it in their list, where drafts are not; anyone else learns nothing of it."""
+    if access.manages_notice(session, resident.id, community, notice.sender_id):
+        return True
+    reached = [c.place for c in notice.circles]
+    return notice.status != NoticeStatus.DRAFT and access.sees_notice(
+        session, resident.id, community, notice.sender_id, reached
+    )
+
+
 def confirm(
     session: Session,
     now: datetime,
@@ -277,7 +288,7 @@ def confirm(
     one-off notice now, a draft or one already waiting (for the morning or its time)."""
     zone = settings.zone
     notice = find_notice(session, community, number)
-    if not access.manages_notice(session, resident.id, community, notice.sender_id):
+    if not _seen(session, resident, community, notice):
         raise DomainError("notices.not_found", number=number)
     if notice.sender_id != resident.id:
         raise DomainError("notices.not_yours", number=number)
@@ -319,9 +330,10 @@ def cancel(
     """Cancel a draft or scheduled notice, stop a recurring one, or withdraw what a running
     notice has not yet sent (its sender or a secretary); a notice fully sent stays."""
     notice = find_notice(session, community, number)
-    # Whoever may not manage a notice learns nothing of it, not even that it is.
-    if not access.manages_notice(session, resident.id, community, notice.sender_id):
+    if not _seen(session, resident, community, notice):
         raise DomainError("notices.not_found", number=number)
+    if not access.manages_notice(session, resident.id, community, notice.sender_id):
+        raise DomainError("notices.stop_not_yours", number=number)
     if notice.status in (NoticeStatus.CANCELLED, NoticeStatus.STOPPED):
         raise DomainError("notices.already_cancelled", number=number)
     done = Cancelled(number, notice.status == NoticeStatus.RECURRING, [], 0)

@@ -104,7 +104,8 @@ def acknowledge(
     session: Session, now: datetime, resident: Resident, circle: Circle | None, number: int | None
 ) -> Acked | None:
     """Record a 收到 to notice `number`, or else to the newest open notice here this resident
-    has not acknowledged; None where a group has no open notice, for then 收到 is only chat."""
+    has not acknowledged; None where a group has no open notice, for then 收到 is only chat.
+    A number no open notice here of theirs has is refused with those still waiting."""
     here = _open_here(session, now, resident, circle)
     done = _acked_by(session, resident, here)
     waiting = [n for n in here if n.id not in done]
@@ -121,6 +122,9 @@ def acknowledge(
             raise DomainError("notices.already_acked", number=number)
         if circle is not None and number is None:
             return None
+        if number is not None:
+            waited = [n.number for n in waiting]
+            raise DomainError("notices.no_notice_to_ack", number=number, waiting=sorted(waited))
         raise DomainError("notices.nothing_to_ack")
     notice = here[0]
     if notice.id in done:
