@@ -5,7 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, Integer, Select, bindparam, event, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    bindparam,
+    event,
+    false,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
 
@@ -24,6 +34,7 @@ from models import (
     Layer,
     Mediation,
     Membership,
+    NoticeCircle,
     Place,
     PlaceKind,
     PointsGrant,
@@ -215,18 +226,27 @@ def manages_notice(
 
 
 def sees_notice(
-    session: Session,
-    resident_id: int,
-    community: Place,
-    sender_id: int | None,
-    reached: list[Place],
+    session: Session, resident_id: int, community: Place, sender_id: int | None, notice_id: int
 ) -> bool:
     """Who sees a notice in their list: those who manage it, and building heads of a building
     it reached (or of one inside a place it reached)."""
     if manages_notice(session, resident_id, community, sender_id):
         return True
     buildings = headed_buildings(session, resident_id, community)
-    return any(b.contains(p) or p.contains(b) for b in buildings for p in reached)
+    if not buildings:
+        return False
+    reached = notices_reaching(buildings).where(NoticeCircle.notice_id == notice_id)
+    return bool(session.scalar(select(reached.exists())))
+
+
+def notices_reaching(areas: list[Place]) -> Select[int]:
+    """The notices that reached a place inside one of `areas` or holding it."""
+    overlap = [or_(inside(a.path), Place.id.in_(path_ids(a.path))) for a in areas]
+    return (
+        select(NoticeCircle.notice_id)
+        .join(Place, Place.id == NoticeCircle.place_id)
+        .where(or_(false(), *overlap))
+    )
 
 
 def is_circle_admin(

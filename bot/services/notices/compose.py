@@ -267,9 +267,8 @@ def _seen(session: Session, resident: Resident, community: Place, notice: Notice
     see it in their list, where drafts are not; anyone else learns nothing of it."""
     if access.manages_notice(session, resident.id, community, notice.sender_id):
         return True
-    reached = [c.place for c in notice.circles]
     return notice.status != NoticeStatus.DRAFT and access.sees_notice(
-        session, resident.id, community, notice.sender_id, reached
+        session, resident.id, community, notice.sender_id, notice.id
     )
 
 

@@ -6,20 +6,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.db import rows
 from bot.errors import DomainError
 from bot.services.common import access
-from bot.services.community.grid import inside, path_ids
 from bot.services.notices.receipts import household_figures
 from bot.services.notices.recurring import Repeat
 from bot.services.notices.sending import notice_key
 from models import (
     Notice,
     NoticeChat,
-    NoticeCircle,
     NoticeStatus,
     OutboxMessage,
     OutboxState,
@@ -68,7 +66,8 @@ def notices_of(session: Session, resident: Resident, community: Place) -> Notice
     whole = access.is_secretary_for(session, resident.id, community)
     areas = access.receipt_areas(session, resident.id, community, None)
     if not whole:
-        query = query.where(or_(Notice.sender_id == resident.id, Notice.id.in_(_reaching(areas))))
+        reaching = access.notices_reaching(areas)
+        query = query.where(or_(Notice.sender_id == resident.id, Notice.id.in_(reaching)))
     notices = session.scalars(query.order_by(Notice.number.desc()).limit(RECENT)).all()
     chats = _chats(session, [n.id for n in notices])
     states = _states(session, [notice_key(n) for n in notices])
@@ -84,16 +83,6 @@ def notices_of(session: Session, resident: Resident, community: Place) -> Notice
         for n in notices
     ]
     return NoticeList(lines, whole)
-
-
-def _reaching(areas: list[Place]) -> Select[int]:
-    """The notices that reached a place inside one of `areas` or holding it."""
-    overlap = [or_(inside(a.path), Place.id.in_(path_ids(a.path))) for a in areas]
-    return (
-        select(NoticeCircle.notice_id)
-        .join(Place, Place.id == NoticeCircle.place_id)
-        .where(or_(false(), *overlap))
-    )
 
 
 def _chats(session: Session, ids: list[int]) -> dict[int, int]:
