@@ -222,7 +222,7 @@ def _cases(n: int) -> Iterator[tuple[str, dict[str, Any], str]]:
         f"; {n} point{s}.",
     )
     yield "points.over_cap", {"cap": n}, f"At most {n} point{s} at"
-    yield "points.below_zero", {"balance": n}, f"only {n} point{s} left"
+    yield "points.below_zero", {"balance": n, "held": 0}, f"only {n} point{s} left,"
     yield "roles.circle_at", {"place": "1号院", "count": n}, f"has {n} circle{s};"
     yield "volunteering.places", {"s": _shift(capacity=n)}, f"{n} {people}, full"
     yield (

@@ -196,6 +196,61 @@ def test_a_deduction_refused_in_a_group_tells_the_balance_privately(app: App) ->
     assert balances(app) == [(5, 5)]
 
 
+def test_nobody_awards_points_to_themselves_or_their_household(app: App) -> None:
+    # r1 and r1b share a household; r1 is a points admin.
+    driver = build(app)
+    set_rules(driver)
+    driver.say("sec", "积分授权 @r1 管理员", "g1")
+    driver.say("r1", "/help")
+    refusal = "不能给自己或家里人加分（{}）。请另一位积分管理员或书记来加。"
+    for text, name in (
+        ("加分 @r1 1000", "r1"),
+        ("加分 r1 五 巡逻", "r1"),
+        ("奖励 @r1b 5", "r1b"),
+        ("加分 @r2 @r1b 5", "r1b"),
+    ):
+        before = driver.snapshot()
+        told = driver.say("r1", text, "g1")
+        assert [(s.chat, s.text) for s in told if s.private] == [("r1", refusal.format(name))]
+        assert [s.text for s in told if not s.private] == ["r1，详情已私聊发给您。"], text
+        assert driver.snapshot() == before, text
+    assert "r1 加 5 分" in driver.say("sec", "加分 @r1 5", "g1")[0].text
+    assert "r2 加 5 分" in driver.say("r1", "加分 @r2 5", "g1")[0].text
+    # Taking points off oneself grants nothing: a slip may be put right.
+    assert "扣 2 分" in driver.say("r1", "加分 @r1 -2 更正", "g1")[1].text
+    assert balances(app) == [(3, 3), (5, 5)]
+    consistent(app)
+
+
+def test_an_admin_on_a_shift_does_not_award_its_points(app: App) -> None:
+    driver = build(app)
+    set_rules(driver)
+    driver.say("sec", "积分授权 @r2 管理员", "g1")
+    (number,) = create(app, "门岗值守 | 明天 08:00-10:00 | 2人")
+    join(app, "r2", number)
+    join(app, "r4", number)
+    advance(app, hours=23)
+    driver.say("owner", f"确认出勤 {number}", "g1")
+    before = driver.snapshot()
+    told = driver.say("r2", f"加分 班次 {number} 5 值守", "g1")
+    assert driver.templates() == ["points.not_to_own"] and told[0].private
+    assert driver.snapshot() == before
+    assert "r2、r4 加 5 分" in driver.say("sec", f"加分 班次 {number} 5 值守", "g1")[0].text
+
+
+def test_a_deduction_refused_says_what_redemptions_hold(app: App) -> None:
+    driver = build(app)
+    set_rules(driver)
+    driver.say("sec", "加分 @r2 100", "g1")
+    driver.say("sec", "上架 大米 100分", "g1")
+    driver.say("r2", "兑换 1", "g1")
+    before = driver.snapshot()
+    told = driver.one("sec", "加分 @r2 -5 迟到", "g1")
+    assert told.private
+    assert told.text == "扣不了：只剩 0 分（另有 100 分兑换中），本社区不允许扣成负分。"
+    assert driver.snapshot() == before
+
+
 def test_an_award_to_someone_off_the_boards_is_not_praised_in_the_group(app: App) -> None:
     driver = build(app)
     set_rules(driver)

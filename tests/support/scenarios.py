@@ -394,6 +394,9 @@ POINTS: list[Line] = [
     ("r2", "积分 @r3 @r4", None),
     ("r2", "我的", None),
     ("r2", "我的数据", None),
+    ("sec", "积分授权 @r2 管理员", "g1"),
+    ("r2", "加分 @r2 5", "g1"),
+    ("sec", "积分授权 @r2 -管理员", "g1"),
 ]
 POINTS_SHOP: list[Line] = [
     ("sec", "加分 @r2 20 服务", "g1"),

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
 
 from bot.db import rows
-from bot.errors import DomainError
+from bot.errors import DomainError, PrivateRefusal
 from bot.queries import Query
 from bot.services.community.grid import ancestor_of_kind, full_name, inside, path_ids
 from models import (
@@ -641,6 +641,15 @@ def require_points_admin(
     """Refuse anyone but the community's points admins (of the programme, when given)."""
     if not is_points_admin(session, resident_id, community, programme_id):
         raise DomainError("points.admins_only")
+
+
+def require_credit_to_another(actor: Resident, member: Resident) -> None:
+    """Refuse points credited by hand to the admin themselves or anyone of their household:
+    another points admin or the secretary must do it."""
+    own = actor.household_id is not None and member.household_id == actor.household_id
+    if member.id == actor.id or own:
+        # Privately: whom a member lives with is not the group's to learn.
+        raise PrivateRefusal("points.not_to_own", name=member.display_name)
 
 
 def require_redemption_in_hand(

@@ -106,6 +106,10 @@ def award(
     if wanted is not None:
         reason = reason.partition(" ")[2]
     category, reason = _category(reason, amount)
+    # Nobody grants themselves points; taking points off oneself grants nothing.
+    if amount > 0:
+        for member in members:
+            access.require_credit_to_another(actor, member)
     balances = []
     for member in members:
         if not in_community(session, member, community):

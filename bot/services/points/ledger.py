@@ -145,7 +145,8 @@ def post(
         .execution_options(synchronize_session=False)
     ).one_or_none()
     if moved is None:
-        raise PrivateRefusal("points.below_zero", balance=account.balance - account.held)
+        left = account.balance - account.held
+        raise PrivateRefusal("points.below_zero", balance=left, held=account.held)
     set_committed_value(account, "balance", moved.balance)
     set_committed_value(account, "held", moved.held)
     entry = PointsEntry(
