@@ -341,6 +341,7 @@ VOLUNTEERING_LATER_ON_DUTY: list[Line] = [
     ("r3", "报名 1", "g1"),
     ("r1", "取消报名 1", "g1"),
     ("owner", "确认出勤 1", "g1"),
+    ("r1", "签退", "g1"),
     ("owner", "确认出勤 1 1", "g1"),
     ("owner", "缺勤 1 2", "g1"),
     ("owner", "批准 1 @r1", "g1"),

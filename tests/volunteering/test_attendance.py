@@ -156,6 +156,21 @@ def test_checking_out_of_a_shift_i_am_not_on_says_so(town: Driver) -> None:
     assert town.snapshot() == before
 
 
+def test_checking_out_after_an_admin_confirmed_the_shift_says_it_is_confirmed(
+    town: Driver,
+) -> None:
+    app = town.app
+    advance(app, hours=1, minutes=10)
+    _in(app, "r2")
+    advance(app, minutes=20)
+    assert _confirm(app) == [("r2", 120), ("r3", 120)]
+    before = town.snapshot()
+    confirmed = "您在 #1 的出勤已由管理员确认，时长已经记上。"
+    for user, text in (("r2", "签退"), ("r2", "签退 1"), ("r3", "签退")):
+        assert town.one(user, text, "g1").text == confirmed, (user, text)
+    assert town.snapshot() == before
+
+
 def test_checking_out_records_the_time_between_within_the_shift(town: Driver) -> None:
     app = town.app
     advance(app, minutes=45)

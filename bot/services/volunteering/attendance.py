@@ -151,9 +151,12 @@ def check_out(
     candidates = _candidates(session, resident, community, number)
     mine = [s for s in candidates if s.checked_in_at is not None and s.checked_out_at is None]
     if not mine:
-        left = _checked_out_lately(session, resident, community, number, now - late)
-        if left is not None:
-            raise DomainError("volunteering.already_checked_out", number=left)
+        done = _done_lately(session, resident, community, number, now - late)
+        if done is not None:
+            left, checked_out = done
+            if checked_out:
+                raise DomainError("volunteering.already_checked_out", number=left)
+            raise DomainError("volunteering.confirmed_by_admin", number=left)
         if number is not None and not candidates:
             raise DomainError("volunteering.not_signed_up", number=number)
         raise DomainError("volunteering.not_checked_in")
@@ -174,25 +177,26 @@ def check_out(
     return CheckedOut(Served(signup, hours), about(session, shift, duty.zone), notices)
 
 
-def _checked_out_lately(
+def _done_lately(
     session: Session, resident: Resident, community: Place, number: int | None, since: datetime
-) -> int | None:
-    """The number of a shift in the community the resident checked out of and that ended
-    after `since`."""
+) -> tuple[int, bool] | None:
+    """The number of a shift in the community that ended after `since` and whose time for the
+    resident is recorded, and whether by their check-out (else by an admin's confirmation)."""
     where = [
         SignUp.resident_id == resident.id,
-        SignUp.checked_out_at.is_not(None),
+        SignUp.status == SignUpStatus.ATTENDED,
         Shift.community_id == community.id,
     ]
     if number is not None:
         where.append(Shift.number == number)
-    return session.scalar(
-        select(Shift.number)
+    row = session.execute(
+        select(Shift.number, SignUp.checked_out_at.is_not(None))
         .join(SignUp, SignUp.shift_id == Shift.id)
         .where(*where, Shift.ends_at > since)
         .order_by(Shift.ends_at.desc())
         .limit(1)
-    )
+    ).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def _record(
