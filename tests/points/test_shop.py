@@ -394,6 +394,23 @@ def test_a_quantity_with_any_counting_word_is_the_stock_not_part_of_the_name(app
     assert held(app)[1] == [(4, 0), (10, 0), (6, 0), (None, 0)]
 
 
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("上架 花生油 一百分 十件", "已上架：#1 花生油：100 分，还有 10 件。"),
+        ("上架 面条 100积分 3件", "已上架：#1 面条：100 分，还有 3 件。"),
+        ("上架 面条 100 积分 两袋", "已上架：#1 面条：100 分，还有 2 件。"),
+        ("上架 香皂 二十積分", "已上架：#1 香皂：20 分，不限量。"),
+    ],
+)
+def test_a_cost_and_stock_in_chinese_numerals_or_in_jifen_are_read(
+    app: App, text: str, shown: str
+) -> None:
+    driver = build(app)
+    assert driver.one("sec", text, "g1").text == shown
+    assert driver.one("sec", "上架 1 五十分 二十件", "g1").text.endswith("50 分，还有 20 件。")
+
+
 def test_items_are_stocked_in_english_words(app: App) -> None:
     driver = build(app)
     driver.one("sec", "/lang en", "g1")

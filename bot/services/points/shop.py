@@ -46,14 +46,15 @@ MAX_STOCK = 10_000
 MAX_ITEM_NAME = 30
 MAX_LISTED = 50
 MY_LISTED = 10
-_COST_UNITS = r"分|points?|pts?"
+_COST_UNITS = r"积分|積分|分|points?|pts?"
 # Any counting word is a quantity (毛巾 3条, 手套 10副); a weight (大米 5斤) is part of the name.
 _STOCK_UNITS = (
     r"件|个|個|份|袋|桶|瓶|盒|箱|张|張|本|副|双|雙|包|支|条|條|块|塊|把|套|罐|卷|只|隻|台"
     r"|pieces?|pcs|items?|bags?|bottles?|box(?:es)?"
 )
-_COST = re.compile(rf"^(\d{{1,6}})(?:{_COST_UNITS})$", re.IGNORECASE)
-_STOCK = re.compile(rf"^(\d{{1,5}})(?:{_STOCK_UNITS})$", re.IGNORECASE)
+# A number in digits or Chinese numerals and its unit: 100分, 一百积分, 10件, 十件.
+_COST = re.compile(rf"^(\S+?)(?:{_COST_UNITS})$", re.IGNORECASE)
+_STOCK = re.compile(rf"^(\S+?)(?:{_STOCK_UNITS})$", re.IGNORECASE)
 # A number and its unit written apart (100 points, 10 pieces) read as one word.
 _APART = re.compile(rf"(\d)\s+({_COST_UNITS}|{_STOCK_UNITS})(?!\S)", re.IGNORECASE)
 _UNLIMITED = frozenset({"不限量", "不限", "unlimited"})
@@ -220,10 +221,10 @@ def _parse_item(text: str) -> _Typed:
     code = None
     name: list[str] = []
     for word in words[1:] if number is not None else words:
-        if (found := _COST.match(word)) is not None:
-            cost = int(found.group(1))
-        elif (found := _STOCK.match(word)) is not None:
-            stock = int(found.group(1))
+        if (value := _counted_by(_COST, word)) is not None:
+            cost = value
+        elif (value := _counted_by(_STOCK, word)) is not None:
+            stock = value
         elif word.lower() in _UNLIMITED:
             unlimited = True
         elif word in PROGRAMME_WORDS:
@@ -235,6 +236,12 @@ def _parse_item(text: str) -> _Typed:
     if (stock is not None and stock > MAX_STOCK) or (stock is not None and unlimited):
         raise DomainError("points.item_usage")
     return _Typed(number, clean_name(" ".join(name), MAX_ITEM_NAME), cost, stock, unlimited, code)
+
+
+def _counted_by(unit: re.Pattern[str], word: str) -> int | None:
+    """The number `word` gives with its unit (100分, 一百积分, 十件); None for any other word."""
+    found = unit.match(word)
+    return numeral_value(found.group(1)) if found else None
 
 
 def stock_item(
