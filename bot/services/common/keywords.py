@@ -11,7 +11,7 @@ from typing import TypeVar
 import opencc
 
 # The characters of Chinese numerals people type: 三, 十二, 两, 三零一, 廿一, 一万.
-_NUMERAL = "零〇一二两兩三四五六七八九十廿百千万萬"
+NUMERALS = "零〇一二两兩三四五六七八九十廿百千万萬"
 # A numeral standing alone between these (or the text's ends) is a number: 报名 二, 三-二-三零一.
 _APART = r"\s#\-~至到,，、;；:：|/"
 # A numeral right before one of these counts something: 三号楼, 二单元, 三天, 下午三点, 两人.
@@ -20,14 +20,14 @@ _COUNTED = (
     "|分|秒|月|年|点|點|时|時|人|次|项|項|票|名|位|%"
 )
 _NUMERAL_RUN = re.compile(
-    rf"(?:(?<=^)|(?<=[{_APART}]))([{_NUMERAL}]+)(?=$|[{_APART}])"
-    rf"|(?<![{_NUMERAL}])([{_NUMERAL}]+)(?={_COUNTED})"
+    rf"(?:(?<=^)|(?<=[{_APART}]))([{NUMERALS}]+)(?=$|[{_APART}])"
+    rf"|(?<![{NUMERALS}])([{NUMERALS}]+)(?={_COUNTED})"
 )
-_ANY_NUMERAL_RUN = re.compile(rf"[{_NUMERAL}]+")
+_ANY_NUMERAL_RUN = re.compile(rf"[{NUMERALS}]+")
 # Sentence punctuation ending a message, as typed or folded: 。！？.!?… (repeated).
 _ENDING = frozenset(".!?。！？．｡…")
 # Text that opens with a number: 2, 二, 三号, 一号班, 第一个 (but not 一下, 一起 or 第一天).
-_LEADING_NUMBER = re.compile(rf"第?(?:\d|[{_NUMERAL}]+(?:$|[{_APART}]|号|號|班|个|個))")
+_LEADING_NUMBER = re.compile(rf"第?(?:\d|[{NUMERALS}]+(?:$|[{_APART}]|号|號|班|个|個))")
 
 
 # Thanks, as people end a message with them: 谢谢, 多谢您了, 辛苦了, 麻烦你了, thank you.
@@ -120,7 +120,7 @@ def numeral_value(word: str) -> int | None:
     """A whole number written in digits or Chinese numerals (12, 十二, 两, 三零一); else None."""
     if word.isascii() and word.isdigit():
         return int(word)
-    if not word or any(ch not in _NUMERAL for ch in word):
+    if not word or any(ch not in NUMERALS for ch in word):
         return None
     # cn2an compiles its patterns on import (~0.2 s): only the first numeral pays for it.
     import cn2an  # type: ignore[import-untyped]

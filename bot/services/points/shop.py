@@ -23,7 +23,13 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.services.common import access, audit
 from bot.services.common.arguments import as_number
-from bot.services.common.keywords import best_named, normalise, numeral_value, squeezed
+from bot.services.common.keywords import (
+    NUMERALS,
+    best_named,
+    normalise,
+    numeral_value,
+    squeezed,
+)
 from bot.services.common.names import clean_name
 from bot.services.common.numbering import next_number
 from bot.services.points import ledger
@@ -59,13 +65,12 @@ _STOCK = re.compile(rf"^(\S+?)(?:{_STOCK_UNITS})$", re.IGNORECASE)
 _APART = re.compile(rf"(\d)\s+({_COST_UNITS}|{_STOCK_UNITS})(?!\S)", re.IGNORECASE)
 _UNLIMITED = frozenset({"不限量", "不限", "unlimited"})
 # How many of an item an ask names (两副手套, 大米 2袋, 大米 x2): a redemption is for one piece.
-_NUMERALS = "零一二两兩三四五六七八九十百"
-_COUNT = rf"(\d{{1,4}}|[{_NUMERALS}]{{1,4}})"
+_COUNT = rf"(\d{{1,4}}|[{NUMERALS}]{{1,4}})"
 _PIECE_UNITS = rf"{_STOCK_UNITS}|斤"
 _COUNT_FIRST = re.compile(rf"^{_COUNT}\s*(?:{_PIECE_UNITS})\s*(?:of\s+)?(\S.*)$", re.IGNORECASE)
 _TIMES = r"(?:\s+x|\s*[×*])\s*(\d{1,4})"
 _COUNT_LAST = re.compile(
-    rf"^(.*\S)(?:\s*(?<![\d{_NUMERALS}]){_COUNT}\s*(?:{_PIECE_UNITS})|{_TIMES})$", re.IGNORECASE
+    rf"^(.*\S)(?:\s*(?<![\d{NUMERALS}]){_COUNT}\s*(?:{_PIECE_UNITS})|{_TIMES})$", re.IGNORECASE
 )
 _QUANTITY = re.compile(rf"^(?:{_COUNT}\s*(?:{_PIECE_UNITS})|[x×*]\s*(\d{{1,4}}))$", re.IGNORECASE)
 
