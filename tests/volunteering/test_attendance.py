@@ -166,8 +166,20 @@ def test_checking_out_after_an_admin_confirmed_the_shift_says_it_is_confirmed(
     assert _confirm(app) == [("r2", 120), ("r3", 120)]
     before = town.snapshot()
     confirmed = "您在 #1 的出勤已由管理员确认，时长已经记上。"
-    for user, text in (("r2", "签退"), ("r2", "签退 1"), ("r3", "签退")):
+    for user, text in (("r2", "签退"), ("r2", "签退 1"), ("r3", "签退"), ("r3", "签到")):
         assert town.one(user, text, "g1").text == confirmed, (user, text)
+    assert town.snapshot() == before
+
+
+def test_checking_in_again_after_checking_out_says_so(town: Driver) -> None:
+    app = town.app
+    advance(app, hours=1, minutes=10)
+    _in(app, "r2")
+    advance(app, minutes=20)
+    _out(app, "r2")
+    before = town.snapshot()
+    for text in ("签到", "签到 1"):
+        assert "您已经签退了（#1）" in town.one("r2", text, "g1").text, text
     assert town.snapshot() == before
 
 

@@ -101,6 +101,7 @@ def check_in(
         if s.shift.starts_at - early <= now < s.shift.ends_at and not s.checked_in_at
     ]
     if not mine:
+        _refuse_if_done(session, resident, community, number, now - early)
         # Someone on a full shift's waitlist has signed up, but checks in only once moved up.
         waiting = _candidates(session, resident, community, number, SignUpStatus.WAITLISTED)
         if waiting:
@@ -151,12 +152,7 @@ def check_out(
     candidates = _candidates(session, resident, community, number)
     mine = [s for s in candidates if s.checked_in_at is not None and s.checked_out_at is None]
     if not mine:
-        done = _done_lately(session, resident, community, number, now - late)
-        if done is not None:
-            left, checked_out = done
-            if checked_out:
-                raise DomainError("volunteering.already_checked_out", number=left)
-            raise DomainError("volunteering.confirmed_by_admin", number=left)
+        _refuse_if_done(session, resident, community, number, now - late)
         if number is not None and not candidates:
             raise DomainError("volunteering.not_signed_up", number=number)
         raise DomainError("volunteering.not_checked_in")
@@ -175,6 +171,19 @@ def check_out(
     hours = _record(session, now, signup, _minutes(served), HoursSource.CHECKOUT, resident.id)
     notices = rosters(session, duty, [shift], create=False)
     return CheckedOut(Served(signup, hours), about(session, shift, duty.zone), notices)
+
+
+def _refuse_if_done(
+    session: Session, resident: Resident, community: Place, number: int | None, since: datetime
+) -> None:
+    """Refuse a check-in or check-out for a shift that ended after `since` and whose time for
+    the resident is already recorded, saying by whom."""
+    done = _done_lately(session, resident, community, number, since)
+    if done is not None:
+        left, checked_out = done
+        if checked_out:
+            raise DomainError("volunteering.already_checked_out", number=left)
+        raise DomainError("volunteering.confirmed_by_admin", number=left)
 
 
 def _done_lately(
