@@ -222,6 +222,36 @@ def test_nobody_awards_points_to_themselves_or_their_household(app: App) -> None
     consistent(app)
 
 
+def test_nobody_records_recycling_for_themselves_or_their_household(app: App) -> None:
+    # r3 is on bin duty at 303; r1, on bin duty and then points admin, shares 301 with r1b.
+    driver = build(app)
+    set_rules(driver)
+    driver.say("sec", "积分授权 @r1 守桶", "g1")
+    driver.say("r1", "/help")
+    driver.say("r3", "/help")
+    refusal = "不能给自己或家里人记录分类回收（{}）。请另一位守桶员或积分管理员来记。"
+    named = [("r3", "回收 @r3 电池", "r3"), ("r1", "回收 @r1b 电池", "r1b")]
+    by_address = [("r3", "回收 3-2-303 大件", "r3")]
+    by_household = [("r3", "回收 3-2-303 电池", "303"), ("r1", "回收 3-2-301 大件", "301")]
+    for rule, cases in (("关", named + by_address), ("开", named + by_household)):
+        driver.say("sec", f"积分规则 按户 {rule}", "g1")
+        if rule == "开":
+            driver.say("sec", "积分授权 @r1 -守桶", "g1")
+            driver.say("sec", "积分授权 @r1 管理员", "g1")
+        for user, text, name in cases:
+            before = driver.snapshot()
+            told = driver.say(user, text, "g1")
+            assert [(s.chat, s.text) for s in told if s.private] == [
+                (user, refusal.format(name))
+            ], text
+            assert [s.text for s in told if not s.private] == [f"{user}，详情已私聊发给您。"]
+            assert driver.snapshot() == before, text
+    assert "r3 交来电池" in driver.one("r1", "回收 @r3 电池", "g1").text
+    assert "r1b 交来电池" in driver.one("sec", "回收 @r1b 电池", "g1").text
+    assert balances(app) == [(2, 2), (2, 2)]
+    consistent(app)
+
+
 def test_an_admin_on_a_shift_does_not_award_its_points(app: App) -> None:
     driver = build(app)
     set_rules(driver)

@@ -652,6 +652,19 @@ def require_credit_to_another(actor: Resident, member: Resident) -> None:
         raise PrivateRefusal("points.not_to_own", name=member.display_name)
 
 
+def require_recycling_by_another(
+    actor: Resident, member: Resident | None, household: Place | None
+) -> None:
+    """Refuse recycling recorded for the recorder themselves or their own household (it earns
+    them points): another bin-duty volunteer or a points admin must record it."""
+    household_id = household.id if household is not None else None
+    own = actor.household_id is not None and household_id == actor.household_id
+    if own or (member is not None and member.id == actor.id):
+        name = member.display_name if member is not None else household.name if household else ""
+        # Privately: whom a member lives with is not the group's to learn.
+        raise PrivateRefusal("points.not_own_recycling", name=name)
+
+
 def require_redemption_in_hand(
     session: Session,
     resident_id: int,

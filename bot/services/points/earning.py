@@ -137,6 +137,7 @@ def recycle(
     household = _household(session, community, member, address)
     if member is None and not rules.by_household:
         member = _only_occupant(session, household)
+    access.require_recycling_by_another(actor, member, household)
     programme = ledger.programme(session, now, community, ledger.RESIDENT)
     if member is not None and not (member.household and community.contains(member.household)):
         raise DomainError("points.outside_community", name=member.display_name)
