@@ -18,7 +18,7 @@ from models import (
     VolunteerHours,
 )
 from tests.support.community import build, session_of
-from tests.support.points import balances, consistent, set_rules
+from tests.support.points import balances, consistent, held, set_rules
 from tests.support.volunteers import advance, create, join
 
 
@@ -279,6 +279,27 @@ def test_a_deduction_refused_says_what_redemptions_hold(app: App) -> None:
     assert told.private
     assert told.text == "扣不了：只剩 0 分（另有 100 分兑换中），本社区不允许扣成负分。"
     assert driver.snapshot() == before
+
+
+def test_with_negative_balances_allowed_a_deduction_still_leaves_what_redemptions_hold(
+    app: App,
+) -> None:
+    driver = build(app)
+    set_rules(driver)
+    driver.say("sec", "积分规则 允许负分 开", "g1")
+    driver.say("sec", "加分 @r2 100", "g1")
+    driver.say("sec", "上架 大米 90分", "g1")
+    driver.say("r2", "兑换 1", "g1")
+    before = driver.snapshot()
+    told = driver.one("sec", "加分 @r2 -15 迟到", "g1")
+    assert told.private
+    assert told.text == "扣不了：只剩 10 分（另有 90 分兑换中），兑换中的积分不能扣。"
+    assert driver.snapshot() == before
+    assert "扣 10 分" in driver.say("sec", "加分 @r2 -10 迟到", "g1")[1].text
+    assert "现有 0 分" in driver.say("sec", "发放 1", "g1")[1].text
+    assert "扣 5 分" in driver.say("sec", "加分 @r2 -5 迟到", "g1")[1].text
+    assert held(app) == ([(-5, 0)], [(None, 0)])
+    consistent(app)
 
 
 def test_an_award_to_someone_off_the_boards_is_not_praised_in_the_group(app: App) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -128,15 +128,20 @@ def post(
     allow_negative: bool = False,
     release: int = 0,
 ) -> PointsEntry:
-    """Append an entry and move the balance with it; a deduction below zero is refused.
+    """Append an entry and move the balance with it; a deduction below zero is refused
+    unless allowed.
 
-    What pending redemptions hold counts as spent, so a deduction cannot take it away;
-    `release` frees that much of the hold in the same statement (a redemption handed over).
+    What pending redemptions hold counts as spent, so a deduction cannot take it away, even
+    where negative balances are allowed; `release` frees that much of the hold in the same
+    statement (a redemption handed over).
     """
     change = update(PointsAccount).where(PointsAccount.id == account.id)
-    if posting.amount < 0 and not allow_negative:
+    if posting.amount < 0:
         free = PointsAccount.balance - PointsAccount.held + release
-        change = change.where(free + posting.amount >= 0)
+        covered = free + posting.amount >= 0
+        # 允许负分 lets a balance go below zero only once no redemption holds any of it.
+        nothing_held = PointsAccount.held - release <= 0
+        change = change.where(or_(covered, nothing_held) if allow_negative else covered)
     moved = session.execute(
         change.values(
             balance=PointsAccount.balance + posting.amount, held=PointsAccount.held - release
@@ -146,7 +151,9 @@ def post(
     ).one_or_none()
     if moved is None:
         left = account.balance - account.held
-        raise PrivateRefusal("points.below_zero", balance=left, held=account.held)
+        raise PrivateRefusal(
+            "points.below_zero", balance=left, held=account.held, negative=allow_negative
+        )
     set_committed_value(account, "balance", moved.balance)
     set_committed_value(account, "held", moved.held)
     entry = PointsEntry(
