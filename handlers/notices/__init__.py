@@ -71,9 +71,8 @@ COMMANDS: list[Command] = [
         "notices",
         ("通知列表", "通知列表"),
         commands.listing,
-        _sender,
-        "notices",
-        access.BOTH,
+        listed_in="notices",
+        menus=access.BOTH,
         reads=True,
     ),
 ]

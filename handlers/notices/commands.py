@@ -9,6 +9,7 @@ from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Choice, Envelope, Reply
 from bot.services import notices
+from bot.services.common.access import sends_notices
 from bot.services.common.arguments import as_number, bounded
 from bot.services.common.keywords import courtesy, folded
 from bot.services.common.when import moment_data
@@ -203,8 +204,12 @@ def receipts(ctx: Context, args: str) -> list[Reply]:
 
 
 def listing(ctx: Context, args: str) -> Reply:
-    """`通知列表`: recent and scheduled notices with their figures."""
-    listed = notices.notices_of(ctx.session, ctx.resident, community_here(ctx))
+    """`通知列表`: for a sender, recent and scheduled notices with their figures; for anyone
+    else, the latest that reached their home and their own receipts. Always privately."""
+    community = community_here(ctx)
+    if not sends_notices(ctx.session, ctx.resident.id, community):
+        return _reached(ctx)
+    listed = notices.notices_of(ctx.session, ctx.resident, community)
     return Reply(
         "notices.listing",
         {
@@ -229,3 +234,25 @@ def listing(ctx: Context, args: str) -> Reply:
         },
         audience=Audience.PRIVATE,
     )
+
+
+def _reached(ctx: Context) -> Reply:
+    """The notices that reached the resident's home, with whether they acknowledged each;
+    someone not registered hears how to register, privately too."""
+    try:
+        reached = notices.reached_home(ctx.session, ctx.now, ctx.resident)
+    except DomainError as refusal:
+        return Reply(refusal.key, refusal.data, audience=Audience.PRIVATE)
+    lines = [
+        {
+            "number": n.number,
+            "text": n.text,
+            "at": moment_data(n.at, ctx.zone, ctx.now) if n.at else None,
+            "receipts": n.receipts,
+            "acked": n.acked,
+            "open": n.open,
+            "deadline": moment_data(n.deadline, ctx.zone, ctx.now) if n.deadline else None,
+        }
+        for n in reached
+    ]
+    return Reply("notices.reached", {"notices": lines}, audience=Audience.PRIVATE)

@@ -879,3 +879,45 @@ def test_a_building_head_told_who_may_stop_a_notice_he_sees_and_nothing_of_other
     for number in (2, 3):
         assert driver.one("bh", f"停止通知 {number}").text == f"没有编号 {number} 的通知。"
     assert driver.snapshot() == before
+
+
+def test_a_resident_lists_privately_the_latest_notices_that_reached_their_home(app: App) -> None:
+    driver = build(app)
+    assert driver.one("r1", "通知列表").text == "最近没有发到您家的通知。"
+    _send(driver, "通知 全部 | 明天上午停水 | 回执 截止 明天18:00")
+    _send(driver, "通知 2号院 | 二院停电")
+    long = "周六上午社区义诊，请带好医保卡和身份证，到一楼活动室排队，听从工作人员安排"
+    _send(driver, f"通知 1号院 | {long} | 回执")
+    answered = driver.say("r1", "通知列表", "g1")
+    # In the group only the note that it went privately: nothing of the list is said there.
+    assert [(s.chat, s.private) for s in answered] == [("r1", True), ("g1", False)]
+    assert answered[1].text == "r1，详情已私聊发给您。"
+    assert answered[0].text.splitlines() == [
+        "最近发到您家的通知",
+        "3. [11月23日 周一] 周六上午社区义诊，请带好医保卡和身份证，到一楼活动室排队，…",
+        "   还没回执：看到请回复「收到 3」",
+        "1. [11月23日 周一] 明天上午停水",
+        "   还没回执：看到请回复「收到 1」，11月24日 周二 18:00 前",
+    ]
+    driver.say("r1", "收到 1")
+    _tick(app, days=2)
+    lines = driver.one("r1", "/notices").text.splitlines()
+    assert lines[2:] == ["   还没回执：看到请回复「收到 3」", lines[3], "   您已回执"]
+    assert driver.one("r2", "通知列表").text.splitlines()[-1] == "   回执已截止"
+    for day in range(5):
+        _send(driver, f"通知 全部 | 第{day}次通知")
+    newest = driver.one("r1", "通知列表").text.splitlines()[1:]
+    assert [line[:2] for line in newest] == ["8.", "7.", "6.", "5.", "4."]
+    # Those who send notices keep their own list.
+    assert "送达 2/2 个群" in driver.one("sec", "通知列表").text
+
+
+def test_someone_not_registered_is_told_privately_to_register_to_list_notices(app: App) -> None:
+    driver = build(app)
+    driver.say("n1", "大家好", "g1", name="新邻居")
+    answered = driver.say("n1", "通知列表", "g1")
+    assert [(s.chat, s.private) for s in answered] == [("n1", True), ("g1", False)]
+    assert answered[0].text.startswith("通知按住址发到各家。请先登记您家")
+    # 通知 alone from a resident points to the list.
+    pointer = "只有社区书记和楼长能发通知。要看发到您家的通知，请发送「通知列表」。"
+    assert driver.one("r1", "通知").text == pointer

@@ -15,7 +15,7 @@ from bot.services.notices.receipts import Acked, NoticeDeadlines, ReceiptView, a
 from bot.services.notices.recurring import Repeat, SendRecurring, parse_repeat
 from bot.services.notices.sending import SendNotices
 from bot.services.notices.spec import NoticeSpec, parse_notice
-from bot.services.notices.views import NoticeLine, NoticeList, notices_of
+from bot.services.notices.views import NoticeLine, NoticeList, ReachedLine, notices_of, reached_home
 
 __all__ = [
     "Acked",
@@ -28,6 +28,7 @@ __all__ = [
     "NoticeProgress",
     "NoticeSpec",
     "Preview",
+    "ReachedLine",
     "ReceiptView",
     "Repeat",
     "SendNotices",
@@ -42,5 +43,6 @@ __all__ = [
     "notices_of",
     "parse_notice",
     "parse_repeat",
+    "reached_home",
     "receipts",
 ]

@@ -35,9 +35,10 @@ def begin(
     incoming: Incoming,
     here: Circle | None,
 ) -> Begun:
-    """Start the guided notice for a sender, with the scopes it offers them here."""
+    """Start the guided notice for a sender, with the scopes it offers them here; anyone else
+    is pointed to the notices that reached them."""
     if not access.sends_notices(session, resident.id, community):
-        raise DomainError("notices.senders_only")
+        raise DomainError("notices.senders_only", listing=True)
     return Begun(
         dialogs.start(session, now, incoming, KIND, "scope"),
         this_building(session, resident, community, here) is not None,

@@ -1,4 +1,5 @@
-"""The notices a sender sees in `/notices`: recent and scheduled, with their figures."""
+"""The notices a sender sees in `/notices`, recent and scheduled, with their figures; and
+those that reached a resident's home, with their own receipts."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from bot.services.notices.sending import notice_key
 from models import (
     Notice,
     NoticeChat,
+    NoticeReceipt,
     NoticeStatus,
     OutboxMessage,
     OutboxState,
@@ -26,6 +28,8 @@ from models import (
 )
 
 RECENT = 10
+# How many of the notices that reached them a resident's list shows, newest first.
+REACHED = 5
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,55 @@ class NoticeList:
 
     lines: list[NoticeLine]
     community: bool
+
+
+@dataclass(frozen=True)
+class ReachedLine:
+    """A notice that reached a resident's home: when it went, and for one asking receipts
+    whether they acknowledged it and whether it still takes a 收到 (until its deadline)."""
+
+    number: int
+    text: str
+    at: datetime | None
+    receipts: bool
+    acked: bool
+    open: bool
+    deadline: datetime | None
+
+
+def reached_home(session: Session, now: datetime, resident: Resident) -> list[ReachedLine]:
+    """The latest notices sent to a place holding the resident's home, newest first; someone
+    not registered is told how to register, for notices reach homes."""
+    home = resident.household
+    if home is None:
+        raise access.unregistered(session, resident, "notices.register_to_list")
+    reaching = access.notices_reaching([home])
+    notices = session.scalars(
+        select(Notice)
+        .where(Notice.id.in_(reaching), Notice.status == NoticeStatus.SENT)
+        .order_by(Notice.sent_at.desc(), Notice.id.desc())
+        .limit(REACHED)
+    ).all()
+    acked = set(
+        session.scalars(
+            select(NoticeReceipt.notice_id).where(
+                NoticeReceipt.resident_id == resident.id,
+                NoticeReceipt.notice_id.in_([n.id for n in notices]),
+            )
+        )
+    )
+    return [
+        ReachedLine(
+            number=n.number,
+            text=n.text,
+            at=n.sent_at,
+            receipts=n.receipts,
+            acked=n.id in acked,
+            open=n.deadline_at is None or n.deadline_at > now,
+            deadline=n.deadline_at,
+        )
+        for n in notices
+    ]
 
 
 def notices_of(session: Session, resident: Resident, community: Place) -> NoticeList:
