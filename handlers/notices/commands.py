@@ -84,13 +84,16 @@ def preview_reply(preview: notices.Preview) -> Reply:
 
 def confirm(ctx: Context, args: str) -> list[Reply | Envelope]:
     """`确认发送 3`: the draft goes out now, or is scheduled; `确认发送 3 现在` (or `3现在`)
-    sends it now, in the night too, or one already waiting."""
+    sends it now, in the night too, or one already waiting. Without a number (`确认发送`,
+    `确认发送 现在`) it is the sender's one draft."""
     typed, _, word = folded(args).partition(" ")
     if not word:
         typed, word = _now_split(typed)
+    if not word and typed in NOW_WORDS:
+        typed, word = "", typed
     at_once = word in NOW_WORDS
     number = _number(typed, "notices.confirm_usage")
-    if number is None or (word and not at_once):
+    if word and not at_once:
         raise DomainError("notices.confirm_usage")
     done = notices.confirm(
         ctx.session,

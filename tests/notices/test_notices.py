@@ -921,3 +921,33 @@ def test_someone_not_registered_is_told_privately_to_register_to_list_notices(ap
     # 通知 alone from a resident points to the list.
     pointer = "只有社区书记和楼长能发通知。要看发到您家的通知，请发送「通知列表」。"
     assert driver.one("r1", "通知").text == pointer
+
+
+def test_confirm_alone_sends_the_senders_one_draft_or_asks_which(app: App) -> None:
+    driver = build(app)
+    driver.grant("bh", "楼长", "红旗里社区/1号院/3号楼")
+    assert driver.one("sec", "确认发送").text == "您没有等着确认发送的通知。"
+    driver.one("sec", "通知 全部 | 明天上午停水")
+    sent = driver.say("sec", "确认发送")
+    assert [s.chat for s in sent] == ["sec", "g1", "g2"]
+    assert sent[0].text.startswith("通知 1 已开始发送到 2 个群")
+    # A building head's draft is theirs alone to confirm.
+    driver.one("bh", "通知 本楼 | 楼道清理")
+    driver.one("sec", "通知 全部 | 周六停电")
+    driver.one("sec", "通知 1号院 | 周日停气")
+    which = "您有 2 个通知等着确认发送：3、4。请写编号，例如「确认发送 3」。"
+    for typed in ("确认发送", "確認發送", "/sendnotice"):
+        assert driver.one("sec", typed).text == which, typed
+    driver.say("sec", "取消通知 3")
+    assert driver.say("sec", "確認傳送")[0].text.startswith("通知 4 已开始发送到 1 个群")
+    assert driver.say("bh", "确认发送")[0].text.startswith("通知 2 已开始发送到 1 个群")
+    # In the night the one draft waits for the morning, unless it is sent now.
+    clock = app.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(clock.now() + timedelta(hours=13))  # 23:00, in the default 21:30-07:30
+    driver.one("sec", "通知 全部 | 明早停水")
+    held = driver.say("sec", "确认发送")
+    assert [s.chat for s in held] == ["sec"] and "通知 5 等到" in held[0].text
+    driver.one("sec", "通知 全部 | 今晚停气")
+    sent = driver.say("sec", "确认发送 现在")
+    assert [s.chat for s in sent] == ["sec", "g1", "g2"] and "通知 6 已开始" in sent[0].text

@@ -586,7 +586,8 @@ NOTICES: list[Line] = [
     ("sec", "通知 全部 | 周末义诊", None),
     ("sec", "回执 3", None),
     ("sec", "确认发送 99", None),
-    ("sec", "确认发送", None),
+    ("sec", "确认发送 乱", None),
+    ("r3", "确认发送", None),
     ("sec", "取消通知", None),
     ("sec", "回执 乱", None),
     ("sec", "收到 乱", "g1"),
@@ -606,6 +607,8 @@ NOTICES: list[Line] = [
     ("bh", "确认发送 4", None),
     ("bh", "取消通知 1", None),
     ("r3", "通知 全部 | 停水", None),
+    ("sec", "通知 全部 | 周日义诊", None),
+    ("sec", "确认发送", None),
 ]
 
 

@@ -272,20 +272,40 @@ def _seen(session: Session, resident: Resident, community: Place, notice: Notice
     )
 
 
+def _draft_waiting(session: Session, community: Place, sender: Resident) -> int:
+    """The number of the sender's one draft waiting for their confirmation."""
+    drafts = session.scalars(
+        select(Notice.number)
+        .where(
+            Notice.community_id == community.id,
+            Notice.sender_id == sender.id,
+            Notice.status == NoticeStatus.DRAFT,
+        )
+        .order_by(Notice.number)
+    ).all()
+    if not drafts:
+        raise DomainError("notices.none_to_confirm")
+    if len(drafts) > 1:
+        raise DomainError("notices.which_to_confirm", numbers=list(drafts))
+    return drafts[0]
+
+
 def confirm(
     session: Session,
     now: datetime,
     settings: Settings,
     resident: Resident,
     community: Place,
-    number: int,
+    number: int | None,
     language: str,
     at_once: bool = False,
 ) -> Confirmed:
     """The sender confirms a draft: it goes out now, waits for its time, or starts recurring.
     One to go now in the community's quiet hours waits for the morning. `at_once` sends a
-    one-off notice now, a draft or one already waiting (for the morning or its time)."""
+    one-off notice now, a draft or one already waiting (for the morning or its time).
+    Without a number, the sender's one draft; where several wait, they are asked which."""
     zone = settings.zone
+    number = _draft_waiting(session, community, resident) if number is None else number
     notice = find_notice(session, community, number)
     if not _seen(session, resident, community, notice):
         raise DomainError("notices.not_found", number=number)
