@@ -80,6 +80,7 @@ def start(ctx: Context, args: str) -> Reply | Sequence[Reply | Envelope]:
             "name": ctx.resident.display_name,
             "address": greeted.address,
             "waiting": greeted.waiting,
+            "emptied": greeted.emptied,
             "here": greeted.registers_here,
             "work": work,
         },
@@ -111,7 +112,8 @@ def help_(ctx: Context, args: str) -> Reply | list[Reply]:
     if word or not ctx.is_group:
         # Answered privately, help leads with a request to join a household that waits.
         unsettled = ctx.resident.household_id is None
-        waiting = greeting(ctx.session, ctx.resident).waiting if unsettled else None
+        greeted = greeting(ctx.session, ctx.resident) if unsettled else None
+        waiting = {"waiting": greeted.waiting, "emptied": greeted.emptied} if greeted else {}
         if not word:
             work = _work(ctx, visible)
             if not unsettled:
@@ -121,7 +123,7 @@ def help_(ctx: Context, args: str) -> Reply | list[Reply]:
             else:
                 lines = _listed(visible, PRIVATE_UNSETTLED)
             data |= {"keys": lines, "short": True}
-        listed = Reply("core.help", data | {"waiting": waiting}, audience=Audience.PRIVATE)
+        listed = Reply("core.help", data | waiting, audience=Audience.PRIVATE)
         return [*questions_to_me(ctx), *unheard_questions(ctx), listed]
     everyday = _listed(visible, GROUP_EVERYDAY)[:GROUP_LINES]
     return Reply(

@@ -315,6 +315,7 @@ def me(ctx: Context, args: str) -> Reply:
             "roles": mine.profile.roles,
             "circles": mine.profile.circles,
             "waiting": mine.profile.waiting,
+            "emptied": mine.profile.emptied,
             "points": [balance_data(b) for b in mine.balances],
             "here": mine.profile.registers_here,
         },

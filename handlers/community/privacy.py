@@ -27,6 +27,7 @@ def mydata(ctx: Context, args: str) -> Reply:
             "accounts": data.accounts,
             "household": data.household,
             "asked": data.asked,
+            "emptied": data.emptied,
             "consent": moment_data(data.consent_at, zone, ctx.now) if data.consent_at else None,
             "roles": data.roles,
             "circles": data.circles,

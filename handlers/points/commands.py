@@ -77,6 +77,7 @@ def show(ctx: Context, args: str) -> Reply:
             "recent": [entry_data(ctx, e) for e in view.recent],
             "registered": view.registered,
             "waiting": view.waiting,
+            "emptied": view.emptied,
             "here": view.here,
             "earns": list(view.earns),
         },

@@ -230,6 +230,7 @@ def hours(ctx: Context, args: str) -> Reply:
             "projects": shown.projects,
             "registered": shown.registered,
             "waiting": shown.waiting,
+            "emptied": shown.emptied,
             "here": shown.here,
         },
         audience=Audience.PRIVATE,

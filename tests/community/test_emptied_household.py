@@ -93,6 +93,32 @@ def test_a_checkers_help_says_the_household_has_nobody_left(town: Driver) -> Non
     assert question.text.startswith(EMPTIED.format("r5", number)), question.text
 
 
+def test_the_asker_reads_everywhere_that_the_request_now_waits_for_those_who_check(
+    town: Driver,
+) -> None:
+    number = _asks(town, "r5")
+    town.say("r2", "/move 3-2-305", "g1")
+    waits = f"还在等楼长、单元长或网格员确认（申请号 {number}）"
+    asked = f"您申请登记到 红旗里社区/1号院/3号楼/2单元/302，{waits}。"
+    assert asked in town.say("r5", "/start")[0].text
+    assert asked in town.say("r5", "帮助")[-1].text
+    assert f"登记到 红旗里社区/1号院/3号楼/2单元/302 {waits}" in town.say("r5", "我的")[0].text
+    assert f"还没有积分。您的登记{waits}" in town.say("r5", "积分")[0].text
+    assert f"您的登记{waits}，确认后就能报名值班。" in town.say("r5", "时长")[0].text
+    mine = town.say("r5", "我的数据")[0].text
+    assert (
+        "申请登记到 文化路街道/红旗里社区/1号院/3号楼/2单元/302，还在等楼长、单元长或网格员确认）"
+        in mine
+    )
+    town.say("owner", "发起投票 问题 | 甲 | 乙 | 每人一票", "g1")
+    assert f"您的登记{waits}，确认后就能投票、报名了。" in town.say("r5", "投票 1")[0].text
+    town.say("r5", "/lang zh-Hant")
+    assert f"還在等樓長、單元長或網格員確認（申請號 {number}）" in town.say("r5", "/start")[0].text
+    town.say("r5", "/lang en")
+    checked = f"your building head, unit head or grid worker to check it (request {number})."
+    assert f"302, still waiting for {checked}" in town.say("r5", "/start")[0].text
+
+
 def test_a_member_leaving_while_another_stays_sends_nothing_new(town: Driver) -> None:
     # r1 and r1b live in 301; r1 moves out, r1b still answers.
     _asks(town, "r5", "301")

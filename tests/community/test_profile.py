@@ -78,7 +78,7 @@ def test_me_of_someone_waiting_for_their_household_says_where_they_asked_to_join
     )
     assert driver.one("nr3", "/me", "g1").text.startswith(
         "nr3\nAddress: not registered yet\nRegistering at 红旗里社区/1号院/3号楼/2单元/302: "
-        "waiting for that household to agree (request 4)"
+        "waiting for your household to confirm it (request 4)"
     )
 
 

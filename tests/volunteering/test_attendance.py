@@ -297,7 +297,7 @@ def test_only_confirmed_time_counts_in_my_hours(town: Driver) -> None:
     _in(app, "r2")
     advance(app, hours=3)
     assert _mine(app, "r2") == attendance.MyHours(
-        0, 0, 0, [], registered=True, waiting=None, here=False
+        0, 0, 0, [], registered=True, waiting=None, here=False, emptied=False
     )
 
 

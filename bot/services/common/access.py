@@ -102,7 +102,7 @@ def unregistered(session: Session, resident: Resident, key: str) -> DomainError:
     household's answer, or (`key`) they must register first, privately where they may."""
     stands = standing(session, resident)
     if stands.number is not None:
-        return DomainError("households.join_pending", number=stands.number)
+        return DomainError("households.join_pending", number=stands.number, emptied=stands.emptied)
     return DomainError(key, here=stands.registers_here)
 
 
@@ -316,11 +316,13 @@ _REGISTERS_SOMEWHERE = Query(_registering_circles(_RESIDENT).with_only_columns(C
 @dataclass(frozen=True)
 class Standing:
     """Where someone without a household stands: their request to join one (the household's
-    id and the request's number) while it waits for an answer, and whether they may
-    register in the private chat itself."""
+    id and the request's number) while it waits for an answer, whether they may register in
+    the private chat itself, and whether that household has nobody registered any more, so
+    the request waits for those who check households instead."""
 
     waiting: tuple[int, int] | None
     registers_here: bool
+    emptied: bool
 
     @property
     def number(self) -> int | None:
@@ -328,14 +330,16 @@ class Standing:
         return self.waiting[1] if self.waiting else None
 
 
-_REGISTERED = Standing(None, False)
+_REGISTERED = Standing(None, False, False)
 # A resident's request to join a household, while it waits for an answer (one at most).
 _WAITING = JoinRequest.resident_id == _RESIDENT, JoinRequest.status == JoinStatus.PENDING
+_WAITED_FOR = select(JoinRequest.household_id).where(*_WAITING).scalar_subquery()
 _STANDING = Query(
     select(
-        select(JoinRequest.household_id).where(*_WAITING).scalar_subquery().label("household"),
+        _WAITED_FOR.label("household"),
         select(JoinRequest.id).where(*_WAITING).scalar_subquery().label("number"),
         _registering_circles(_RESIDENT).exists().label("registers"),
+        ~select(Resident.id).where(Resident.household_id == _WAITED_FOR).exists().label("emptied"),
     )
 )
 
@@ -348,7 +352,9 @@ def standing(session: Session, member: Someone) -> Standing:
     row = rows(session, _STANDING, {"resident": member.id})[0]
     waiting = None if row.number is None else (row.household, row.number)
     # Someone waiting for a household's answer is not told to register again.
-    return Standing(waiting, waiting is None and bool(row.registers))
+    return Standing(
+        waiting, waiting is None and bool(row.registers), bool(row.emptied) and waiting is not None
+    )
 
 
 def registers_through(session: Session, resident: Resident) -> list[Circle]:

@@ -396,22 +396,25 @@ def circle_to_join(session: Session, resident: Resident, typed: str) -> JoinPlac
 @dataclass(frozen=True)
 class Greeting:
     """What /start and private help tell someone: where they are registered, else the
-    household address and number of their request to join it while it waits, else whether
-    they may register in the private chat itself (through their estate's group)."""
+    household address and number of their request to join it while it waits (`emptied`:
+    for those who check households, nobody being left there), else whether they may
+    register in the private chat itself (through their estate's group)."""
 
     address: str
     waiting: tuple[str, int] | None
     registers_here: bool
+    emptied: bool
 
 
 def greeting(session: Session, resident: Resident) -> Greeting:
     """Where the resident is registered, or where they stand before registering."""
     if resident.household_id is not None:
-        return Greeting(address_of(session, resident.household_id, PlaceKind.STREET), None, False)
+        address = address_of(session, resident.household_id, PlaceKind.STREET)
+        return Greeting(address, None, False, False)
     stands = access.standing(session, resident)
     asked = stands.waiting
     waiting = (address_of(session, asked[0], PlaceKind.STREET), asked[1]) if asked else None
-    return Greeting("", waiting, stands.registers_here)
+    return Greeting("", waiting, stands.registers_here, stands.emptied)
 
 
 def register(
@@ -647,7 +650,8 @@ def _roster(session: Session, circle: Circle) -> Roster:
 @dataclass(frozen=True)
 class Profile:
     """What /me shows: name, address, roles and circles (title, kind); `waiting` is the
-    address and number of a request to join a household that waits for its answer."""
+    address and number of a request to join a household that waits for its answer, or
+    (`emptied`) for those who check households, nobody being left there."""
 
     name: str
     address: str
@@ -656,6 +660,7 @@ class Profile:
     waiting: tuple[str, int] | None
     # Whether someone not registered, nor waiting to be, may register in the private chat.
     registers_here: bool
+    emptied: bool
 
 
 def profile(session: Session, member: Member) -> Profile:
@@ -670,6 +675,7 @@ def profile(session: Session, member: Member) -> Profile:
         circles=[(title, kind.value) for title, kind in titles_of(session, member.id)],
         waiting=(address_of(session, asked[0], PlaceKind.STREET), asked[1]) if asked else None,
         registers_here=stands.registers_here,
+        emptied=stands.emptied,
     )
 
 

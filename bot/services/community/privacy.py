@@ -48,13 +48,15 @@ class StoredData:
     """Everything Linli stores about one resident, for /mydata.
 
     `votes` are the polls voted in by name; anonymous polls keep nothing that names the voter;
-    `asked` is the household a request to join waits for, while it waits.
+    `asked` is the household a request to join waits for, while it waits, and `emptied` says
+    nobody is registered there any more, so it waits for those who check households.
     """
 
     name: str
     accounts: list[str]
     household: str
     asked: str
+    emptied: bool
     consent_at: datetime | None
     roles: list[tuple[str, str]]
     circles: list[str]
@@ -84,13 +86,14 @@ def about_me(session: Session, now: datetime, zone: ZoneInfo, member: Member) ->
 def stored_data(session: Session, resident: Resident) -> StoredData:
     """Collect what is stored about `resident`."""
     household = resident.household
-    waiting = access.standing(session, resident).waiting
-    asked = session.get(Place, waiting[0]) if waiting else None
+    stands = access.standing(session, resident)
+    asked = session.get(Place, stands.waiting[0]) if stands.waiting else None
     return StoredData(
         name=resident.display_name,
         accounts=[f"{i.platform}:{i.external_id}" for i in resident.identities],
         household=full_name(session, household) if household else "",
         asked=full_name(session, asked) if asked else "",
+        emptied=stands.emptied,
         consent_at=resident.consent_at,
         roles=roles.describe(session, resident.id),
         circles=[title for title, _ in circles.titles_of(session, resident.id)],

@@ -61,8 +61,9 @@ class EntryLine:
 @dataclass(frozen=True)
 class PointsView:
     """A member's points: balances, the latest entries, what expires within a month, whether
-    they have registered a household, the number of their request to join one, waiting, and
-    what earns points in the community without anyone awarding them."""
+    they have registered a household, the number of their request to join one, waiting (for
+    those who check households if `emptied`), and what earns points in the community without
+    anyone awarding them."""
 
     name: str
     own: bool
@@ -73,6 +74,7 @@ class PointsView:
     # Whether they may register in the private chat itself.
     here: bool
     earns: tuple[str, ...]
+    emptied: bool
 
 
 _ACCOUNT_ROWS = select(
@@ -181,6 +183,7 @@ def points_of(
         stands.number,
         stands.registers_here,
         earning(session, community),
+        stands.emptied,
     )
 
 

@@ -400,7 +400,8 @@ def undo_check_in_of(
 @dataclass(frozen=True)
 class MyHours:
     """A volunteer's confirmed minutes: in all, this month, and by project; whether they
-    have registered a household (duty needs one), and their request to join one, waiting."""
+    have registered a household (duty needs one), and their request to join one, waiting (for
+    those who check households if `emptied`)."""
 
     total: int
     month: int
@@ -410,6 +411,7 @@ class MyHours:
     waiting: int | None
     # Whether they may register in the private chat itself.
     here: bool
+    emptied: bool
 
 
 def my_hours(session: Session, now: datetime, zone: ZoneInfo, resident: Resident) -> MyHours:
@@ -441,6 +443,7 @@ def my_hours(session: Session, now: datetime, zone: ZoneInfo, resident: Resident
         resident.household_id is not None,
         stands.number,
         stands.registers_here,
+        stands.emptied,
     )
 
 
