@@ -951,3 +951,20 @@ def test_confirm_alone_sends_the_senders_one_draft_or_asks_which(app: App) -> No
     driver.one("sec", "通知 全部 | 今晚停气")
     sent = driver.say("sec", "确认发送 现在")
     assert [s.chat for s in sent] == ["sec", "g1", "g2"] and "通知 6 已开始" in sent[0].text
+
+
+def test_a_draft_is_seen_by_those_who_manage_it_and_by_no_other_building_head(app: App) -> None:
+    driver = build(app)
+    driver.grant("bh", "楼长", "红旗里社区/1号院/3号楼")
+    # Notice 1 is the secretary's draft to everyone, notice 2 the building head's own.
+    assert "还没发送" in driver.one("sec", "通知 全部 | 明天停水").text
+    assert "还没发送" in driver.one("bh", "通知 1号院/3号楼 | 楼道清理").text
+    before = driver.snapshot()
+    assert driver.one("bh", "确认发送 1").text == "没有编号 1 的通知。"
+    assert driver.one("bh", "停止通知 1").text == "没有编号 1 的通知。"
+    assert driver.one("sec", "确认发送 2").text == "通知 2 不是您发的。"
+    assert driver.snapshot() == before
+    assert driver.one("bh", "停止通知 2").text == "通知 2 已取消，不会发送。"
+    driver.say("sec", "确认发送 1")
+    refused = "只有发通知的人或社区书记能取消或停止通知 1。"
+    assert driver.one("bh", "停止通知 1").text == refused

@@ -34,7 +34,9 @@ from models import (
     Layer,
     Mediation,
     Membership,
+    Notice,
     NoticeCircle,
+    NoticeStatus,
     Place,
     PlaceKind,
     PointsGrant,
@@ -225,17 +227,18 @@ def manages_notice(
     return resident_id == sender_id or is_secretary_for(session, resident_id, community)
 
 
-def sees_notice(
-    session: Session, resident_id: int, community: Place, sender_id: int | None, notice_id: int
-) -> bool:
-    """Who sees a notice in their list: those who manage it, and building heads of a building
-    it reached (or of one inside a place it reached)."""
-    if manages_notice(session, resident_id, community, sender_id):
+def sees_notice(session: Session, resident_id: int, community: Place, notice: Notice) -> bool:
+    """Who may learn that a notice is: those who manage it, and, once it is no draft, building
+    heads of a building it reached (or of one inside a place it reached)."""
+    if manages_notice(session, resident_id, community, notice.sender_id):
         return True
+    # A draft is seen only by those who manage it.
+    if notice.status == NoticeStatus.DRAFT:
+        return False
     buildings = headed_buildings(session, resident_id, community)
     if not buildings:
         return False
-    reached = notices_reaching(buildings).where(NoticeCircle.notice_id == notice_id)
+    reached = notices_reaching(buildings).where(NoticeCircle.notice_id == notice.id)
     return bool(session.scalar(select(reached.exists())))
 
 

@@ -262,16 +262,6 @@ def find_notice(session: Session, community: Place, number: int) -> Notice:
     return notice
 
 
-def _seen(session: Session, resident: Resident, community: Place, notice: Notice) -> bool:
-    """Whether the resident may learn that the notice is: those who manage it, and those who
-    see it in their list, where drafts are not; anyone else learns nothing of it."""
-    if access.manages_notice(session, resident.id, community, notice.sender_id):
-        return True
-    return notice.status != NoticeStatus.DRAFT and access.sees_notice(
-        session, resident.id, community, notice.sender_id, notice.id
-    )
-
-
 def _draft_waiting(session: Session, community: Place, sender: Resident) -> int:
     """The number of the sender's one draft waiting for their confirmation."""
     drafts = session.scalars(
@@ -307,7 +297,7 @@ def confirm(
     zone = settings.zone
     number = _draft_waiting(session, community, resident) if number is None else number
     notice = find_notice(session, community, number)
-    if not _seen(session, resident, community, notice):
+    if not access.sees_notice(session, resident.id, community, notice):
         raise DomainError("notices.not_found", number=number)
     if notice.sender_id != resident.id:
         raise DomainError("notices.not_yours", number=number)
@@ -349,7 +339,7 @@ def cancel(
     """Cancel a draft or scheduled notice, stop a recurring one, or withdraw what a running
     notice has not yet sent (its sender or a secretary); a notice fully sent stays."""
     notice = find_notice(session, community, number)
-    if not _seen(session, resident, community, notice):
+    if not access.sees_notice(session, resident.id, community, notice):
         raise DomainError("notices.not_found", number=number)
     if not access.manages_notice(session, resident.id, community, notice.sender_id):
         raise DomainError("notices.stop_not_yours", number=number)
