@@ -8,7 +8,6 @@ from bot.errors import DomainError
 from bot.routing import Command
 from bot.scheduler import WorkFactory
 from bot.services.common.access import handles_requests, keeps_chain
-from bot.services.common.arguments import leads_with_number
 from bot.services.requests import OverdueDigest, RequestDeadlines
 from handlers import access
 from handlers.requests import commands
@@ -78,8 +77,8 @@ COMMANDS: list[Command] = [
     ),
     # The bot's own words to the reporter (解决了请回复…；没解决…): with the request number as
     # a word of its own only (没解决 3), for run into other words (没解决，3天了) they are
-    # everyday chat, as they are with one in a group bound to no circle; 解决了 alone confirms
-    # privately the one request waiting for it, and is chat in a group.
+    # everyday chat, as they are with one in a group bound to no circle; alone they confirm or
+    # reopen privately the one request waiting for it, and are chat in a group.
     Command(
         "solvedsaid",
         ("解决了", "解決了"),
@@ -91,10 +90,10 @@ COMMANDS: list[Command] = [
     Command(
         "reopensaid",
         ("没解决", "沒解決", "没有解决", "沒有解決"),
-        commands.reopen,
+        commands.reopen_said,
         lambda ctx: False,
         free_text=True,
-        everyday=leads_with_number,
+        everyday=commands.said_alone_or_numbered,
         chat_words=True,
     ),
     Command("rate", ("评价", "評價"), commands.rate, listed_in="requests"),

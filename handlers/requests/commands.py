@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 
 from bot.context import Context
@@ -17,6 +18,7 @@ from handlers.points.commands import named_in
 from models import Layer, Place
 
 MAX_ARGUMENT = 600
+Verb = Callable[[Context, str], list[Reply | Envelope]]
 
 
 def _due(ctx: Context, done: requests.Acted) -> list[int | str] | None:
@@ -180,35 +182,30 @@ def send_back(ctx: Context, args: str) -> list[Reply | Envelope]:
     return [Reply("requests.sent_back", {"number": number}), *done.envelopes]
 
 
+def _waiting(ctx: Context, args: str, usage: str) -> tuple[int | None, str]:
+    """The request number and the words after it; privately, with none typed, no number: the
+    reporter's one request waiting for their word is meant."""
+    if not args.strip() and not ctx.is_group:
+        return None, ""
+    return _number(args, usage)
+
+
 def solved(ctx: Context, args: str) -> list[Reply | Envelope]:
     """`确认解决 3`: the reporter confirms; the request closes. Privately `确认解决` alone
     confirms the one request waiting for it, or asks which of several."""
-    number: int | None = None
-    if args.strip() or ctx.is_group:
-        number, rest = _number(args, "requests.solved_usage")
-        if rest:
-            raise DomainError("requests.solved_usage")
+    number, rest = _waiting(ctx, args, "requests.solved_usage")
+    if rest:
+        raise DomainError("requests.solved_usage")
     done = requests.confirm(
         ctx.session, ctx.now, ctx.resident, community_here(ctx), number, ctx.default_language
     )
     return [Reply("requests.confirmed", {"number": done.number}), *done.envelopes]
 
 
-def solved_said(ctx: Context, args: str) -> list[Reply | Envelope]:
-    """`解决了 3`, and privately `解决了` alone, as `确认解决`; alone in a group it is chat."""
-    if ctx.is_group and not args.strip():
-        return []
-    return solved(ctx, args)
-
-
-def said_alone_or_numbered(words: str) -> bool:
-    """Whether the words after the bot's own 解决了 make it a command: a number, or nothing."""
-    return not without_ending(words) or leads_with_number(words)
-
-
 def reopen(ctx: Context, args: str) -> list[Reply | Envelope]:
-    """`重新办理 3 灯还是不亮`: back to its owner, to be taken again."""
-    number, why = _number(args, "requests.reopen_usage")
+    """`重新办理 3 灯还是不亮`: back to its owner, to be taken again. Privately `重新办理`
+    alone reopens the one request waiting for the reporter's word, or asks which of several."""
+    number, why = _waiting(ctx, args, "requests.reopen_usage")
     done = requests.reopen(
         ctx.session,
         ctx.now,
@@ -219,8 +216,30 @@ def reopen(ctx: Context, args: str) -> list[Reply | Envelope]:
         why,
         ctx.default_language,
     )
-    data = {"number": number, "owner": done.owner, "layer": done.layer}
+    data = {"number": done.number, "owner": done.owner, "layer": done.layer}
     return [Reply("requests.reopened", data), *done.envelopes]
+
+
+def _said(verb: Verb) -> Verb:
+    """The bot's own words for `verb` (`解决了 3`, `没解决 3`), and privately the words alone,
+    as `verb`; alone in a group they are chat."""
+
+    def said(ctx: Context, args: str) -> list[Reply | Envelope]:
+        if ctx.is_group and not args.strip():
+            return []
+        return verb(ctx, args)
+
+    return said
+
+
+solved_said = _said(solved)
+reopen_said = _said(reopen)
+
+
+def said_alone_or_numbered(words: str) -> bool:
+    """Whether the words after the bot's own 解决了 or 没解决 make it a command: a number, or
+    nothing."""
+    return not without_ending(words) or leads_with_number(words)
 
 
 def rate(ctx: Context, args: str) -> Reply:

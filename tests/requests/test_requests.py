@@ -922,3 +922,26 @@ def test_solved_alone_privately_confirms_the_one_request_waiting_or_asks_which(
     with session_of(town.app) as session:
         closed = session.scalars(select(Request.status)).all()
         assert closed == [RequestStatus.CLOSED, RequestStatus.CLOSED]
+
+
+def test_not_solved_alone_privately_reopens_the_one_request_waiting_or_asks_which(
+    town: Driver,
+) -> None:
+    assert town.one("r1", "没解决").text == "现在没有等您确认解决的诉求。"
+    for where in ("3号楼门口路灯坏了", "3号楼楼道灯坏了"):
+        town.say("r1", f"报修 {where}", "g1")
+    for number in (1, 2):
+        town.say("li", f"接单 {number}")
+        town.say("li", f"办结诉求 {number} 换了灯泡")
+    # Alone in a group it stays chat; privately it is asked which of the two.
+    assert town.say("r1", "没解决", "g1") == []
+    which = "您有 2 个诉求等您确认：1、2。请写编号，例如「没解决 1」。"
+    assert town.one("r1", "没解决").text == which
+    assert town.one("r1", "重新办理").text == which
+    assert "请写编号" in town.one("r1", "重新办理", "g1").text
+    town.say("r1", "确认解决 1")
+    again = town.say("r1", "沒解決！")
+    assert "诉求 2 重新办理" in again[0].text and "诉求 2" in to(again, "li")
+    with session_of(town.app) as session:
+        statuses = session.scalars(select(Request.status).order_by(Request.number)).all()
+        assert statuses == [RequestStatus.CLOSED, RequestStatus.OPEN]

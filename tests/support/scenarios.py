@@ -736,6 +736,7 @@ REQUESTS: list[tuple[str, str, str | None, tuple[str, ...]]] = [
     ("r1", "确认解决", None, ()),
     ("r1", "确认解决", "g1", ()),
     ("r1", "重新办理", None, ()),
+    ("r1", "重新办理", "g1", ()),
     ("r1", "评价 1", None, ()),
     ("sec", "诉求规则", None, ()),
     ("sec", "诉求规则 治安 网格员", None, ()),
@@ -804,7 +805,7 @@ def requests(driver: Driver) -> None:
     later(driver, timedelta(days=3))
     play(driver, [("sec", "诉求", None)])
     request_photos(driver)
-    # Two solved at once: 解决了 alone asks which.
+    # Two solved at once: 解决了 or 没解决 alone asks which.
     for text in ("报修 1号楼门口灯坏了", "报修 1号楼楼道灯坏了"):
         driver.say("r1", text, "g1")
         with driver.app.db.transaction() as session:
@@ -813,7 +814,7 @@ def requests(driver: Driver) -> None:
             assert request.owner is not None
             owner = request.owner.identities[0].external_id
         play(driver, [(owner, f"接单 {number}", None), (owner, f"办结诉求 {number} 好了", None)])
-    play(driver, [("r1", "解决了", None)])
+    play(driver, [("r1", "解决了", None), ("r1", "没解决", None)])
 
 
 def request_photos(driver: Driver) -> None:

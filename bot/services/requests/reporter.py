@@ -41,8 +41,9 @@ def _resolved(request: Request) -> None:
         raise DomainError("requests.not_resolved", number=request.number)
 
 
-def _awaiting(session: Session, community: Place, reporter: Resident) -> int:
-    """The number of the reporter's one request solved and waiting for their word."""
+def _awaiting(session: Session, community: Place, reporter: Resident, which: str) -> int:
+    """The number of the reporter's one request solved and waiting for their word; where
+    several wait, the refusal `which` names them."""
     waiting = session.scalars(
         select(Request.number)
         .where(
@@ -55,7 +56,7 @@ def _awaiting(session: Session, community: Place, reporter: Resident) -> int:
     if not waiting:
         raise DomainError("requests.none_to_confirm")
     if len(waiting) > 1:
-        raise DomainError("requests.which_to_confirm", numbers=list(waiting))
+        raise DomainError(which, numbers=list(waiting))
     return waiting[0]
 
 
@@ -69,7 +70,8 @@ def confirm(
 ) -> Acted:
     """The reporter confirms the solution: the request closes and its owner is told. Without
     a number, the one of theirs waiting for it; where several wait, they are asked which."""
-    number = _awaiting(session, community, reporter) if number is None else number
+    if number is None:
+        number = _awaiting(session, community, reporter, "requests.which_to_confirm")
     request = _mine(session, community, number, reporter)
     _resolved(request)
     request.status, request.closed_at, request.due_at = RequestStatus.CLOSED, now, None
@@ -86,11 +88,14 @@ def reopen(
     settings: Settings,
     reporter: Resident,
     community: Place,
-    number: int,
+    number: int | None,
     why: str,
     language: str,
 ) -> Acted:
-    """Within 3 days of its solution the reporter reopens it: the same owner takes it again."""
+    """Within 3 days of its solution the reporter reopens it: the same owner takes it again.
+    Without a number, the one of theirs waiting for their word; where several wait, which."""
+    if number is None:
+        number = _awaiting(session, community, reporter, "requests.which_to_reopen")
     request = _mine(session, community, number, reporter)
     if request.status in FINISHED:
         # Too late to reopen: a problem still there is reported afresh.
