@@ -139,8 +139,9 @@ def cancel(ctx: Context, args: str) -> Reply:
     return Reply("notices.cancelled", data)
 
 
-# The words of a 收到: 收到了 and 已阅 too.
-_ACK = re.compile(r"(?:收到|已阅|已閱)(?:了|啦)?")
+# The words of a 收到: 收到了 and 已阅 too, with a stray space inside (收 到), as elderly
+# typists and some input methods leave one.
+_ACK = re.compile(r"(?:收\s*到|已\s*[阅閱])(?:了|啦)?")
 
 
 def acknowledging(text: str) -> bool:

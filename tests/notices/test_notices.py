@@ -326,6 +326,34 @@ def test_shou_dao_with_thanks_punctuation_or_emoji_is_a_receipt(app: App, typed:
     assert "1号院：1/4 户已回执" in driver.say("sec", "回执")[0].text
 
 
+@pytest.mark.parametrize(
+    ("user", "typed", "chat"),
+    [
+        ("r2", "收 到", "g1"),
+        ("r3", "收\u3000到！", "g1"),
+        ("r4", "收 到", None),
+        ("r2", "已 阅", "g1"),
+    ],
+)
+def test_shou_dao_with_a_stray_space_inside_is_a_receipt(
+    app: App, user: str, typed: str, chat: str | None
+) -> None:
+    """Elderly typists, and some input methods, leave a space inside the word."""
+    driver = build(app)
+    _send(driver, "通知 全部 | 明天上午停水 | 回执 截止 明天18:00")
+    assert "已收到您的回执" in driver.one(user, typed, chat).text
+    assert "1号院：1/4 户已回执" in driver.say("sec", "回执")[0].text
+
+
+def test_words_around_a_spaced_shou_dao_keep_it_chat(app: App) -> None:
+    driver = build(app)
+    _send(driver, "通知 全部 | 明天上午停水 | 回执 截止 明天18:00")
+    before = driver.snapshot()
+    for said in ("收到了吗 谢谢", "收 到了吗", "我 收 到 了", "收 到通知没有"):
+        assert driver.say("r2", said, "g1") == [], said
+    assert driver.snapshot() == before
+
+
 def test_a_second_shou_dao_ending_in_punctuation_is_told_it_was_counted(app: App) -> None:
     driver = build(app)
     _send(driver, "通知 全部 | 明天上午停水 | 回执 截止 明天18:00")
@@ -344,7 +372,9 @@ def test_a_notice_dialog_cancelled_says_no_notice_was_sent(app: App) -> None:
 def test_without_an_open_notice_shou_dao_is_chat_in_a_group_and_a_hint_privately(app: App) -> None:
     driver = build(app)
     assert driver.say("r1", "收到", "g1") == [] and driver.say("r1", "收到！谢谢", "g1") == []
-    assert driver.say("r1", "收到，我明天不去了", "g1") == []
+    assert (
+        driver.say("r1", "收到，我明天不去了", "g1") == [] and driver.say("r1", "收 到", "g1") == []
+    )
     assert "没有需要回执" in driver.one("r1", "收到").text
     # /ack asks the bot, not the neighbours: it is answered, to the sender alone.
     answers = driver.say("r1", "/ack", "g1")
