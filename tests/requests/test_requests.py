@@ -945,3 +945,21 @@ def test_not_solved_alone_privately_reopens_the_one_request_waiting_or_asks_whic
     with session_of(town.app) as session:
         statuses = session.scalars(select(Request.status).order_by(Request.number)).all()
         assert statuses == [RequestStatus.CLOSED, RequestStatus.OPEN]
+
+
+def test_a_report_naming_only_a_place_is_asked_what_is_wrong_and_files_nothing(
+    town: Driver,
+) -> None:
+    before = town.snapshot()
+    for text in (
+        "报修 3号楼",
+        "报修 3号楼 2单元 301",
+        "反映 3-2-301。",
+        "报修 楼道",
+        "報修 3號樓樓道",
+    ):
+        answer = town.one("r1", text).text
+        assert "是什么问题" in answer and "「报修 3号楼楼道灯坏了」" in answer, text
+    assert "是什么问题" in town.one("r1", "报修 三号楼", "g1").text
+    assert town.snapshot() == before
+    assert "编号 1" in town.say("r1", "报修 3号楼楼道灯坏了")[0].text

@@ -40,6 +40,13 @@ _VAGUE = re.compile(
     r"(?:一|1)?(?:个|個|些|点|點)?(?:问题|問題|情况|情況|事情|事)|[\d一二三四五六七八九十两兩零〇]+"
 )
 
+# Words that only say where, not what is wrong: 3号楼, 3号楼2单元301, 3-2-301, 楼道.
+_PLACE_ONLY = re.compile(
+    r"(?:(?:第?[\d一二三四五六七八九十两兩零〇]+[A-Za-z]?\s*"
+    r"(?:号楼|號樓|号院|號院|单元|單元|栋|棟|幢|座|号|號|楼|樓|层|層|室|户|戶|院)?"
+    r"|[-—/]|楼道|樓道|门口|門口)\s*)+"
+)
+
 
 @dataclass(frozen=True)
 class Attached:
@@ -66,6 +73,10 @@ def report(
     gist = _TRAILING.sub("", normalise(text))
     if not text or _VAGUE.fullmatch(gist) or only_numbers(gist):
         raise DomainError("requests.photo_needs_words" if media else "requests.empty")
+    if _PLACE_ONLY.fullmatch(gist):
+        if media:
+            raise DomainError("requests.photo_needs_words")
+        raise DomainError("requests.only_place", place=gist)
     if len(text) > MAX_TEXT:
         raise DomainError("core.argument_too_long", limit=MAX_TEXT)
     community = access.community_for(session, reporter, circle)
