@@ -3,9 +3,12 @@ and requests each count 1, 2, 3 … in theirs."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.errors import DomainError
 from models import Notice, Place, PointsItem, PointsRedemption, Poll, Request, Shift, Topic
 
 Numbered = (
@@ -24,3 +27,13 @@ def next_number(session: Session, kind: Numbered, community: Place) -> int:
     session.scalar(select(Place.id).where(Place.id == community.id).with_for_update())
     latest = session.scalar(select(func.max(kind.number)).where(kind.community_id == community.id))
     return (latest or 0) + 1
+
+
+def the_one(numbers: Sequence[int], none: str, which: str) -> int:
+    """The one number of `numbers`, the items waiting for someone's word; the refusal `none`
+    where nothing waits, and `which`, naming them, where several do."""
+    if not numbers:
+        raise DomainError(none)
+    if len(numbers) > 1:
+        raise DomainError(which, numbers=list(numbers))
+    return numbers[0]

@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.errors import DomainError
 from bot.messages import Envelope, Media
 from bot.services.common import access, audit
-from bot.services.common.numbering import next_number
+from bot.services.common.numbering import next_number, the_one
 from bot.services.common.quiet import default_quiet, quiet_hours
 from bot.services.common.when import moment_data, parse_duration, parse_when
 from bot.services.notices.attachments import attachment, sent_along
@@ -273,11 +273,7 @@ def _draft_waiting(session: Session, community: Place, sender: Resident) -> int:
         )
         .order_by(Notice.number)
     ).all()
-    if not drafts:
-        raise DomainError("notices.none_to_confirm")
-    if len(drafts) > 1:
-        raise DomainError("notices.which_to_confirm", numbers=list(drafts))
-    return drafts[0]
+    return the_one(drafts, "notices.none_to_confirm", "notices.which_to_confirm")
 
 
 def confirm(

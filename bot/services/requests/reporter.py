@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.errors import DomainError
 from bot.messages import Reply
 from bot.services.common.keywords import normalise, numeral_value
+from bot.services.common.numbering import the_one
 from bot.services.common.outreach import to_person
 from bot.services.requests import chain
 from bot.services.requests.desk import (
@@ -53,11 +54,7 @@ def _awaiting(session: Session, community: Place, reporter: Resident, which: str
         )
         .order_by(Request.number)
     ).all()
-    if not waiting:
-        raise DomainError("requests.none_to_confirm")
-    if len(waiting) > 1:
-        raise DomainError(which, numbers=list(waiting))
-    return waiting[0]
+    return the_one(waiting, "requests.none_to_confirm", which)
 
 
 def confirm(
