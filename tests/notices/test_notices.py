@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -998,3 +999,16 @@ def test_a_draft_is_seen_by_those_who_manage_it_and_by_no_other_building_head(ap
     driver.say("sec", "确认发送 1")
     refused = "只有发通知的人或社区书记能取消或停止通知 1。"
     assert driver.one("bh", "停止通知 1").text == refused
+
+
+def test_a_private_ack_finds_the_notice_to_home_behind_newer_ones_to_elsewhere(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A street's other estates send notices too: they must not hide the one to this home.
+    monkeypatch.setattr(sys.modules[household_figures.__module__], "LATEST", 2)
+    driver = build(app)
+    _send(driver, "通知 1号院 | 明天上午停水 | 回执")
+    for n in range(3):
+        _send(driver, f"通知 2号院 | 二院第{n}次通知 | 回执")
+    assert "已收到您的回执" in driver.one("r1", "收到").text
+    assert "已经回执过通知 1" in driver.one("r1", "收到 1").text

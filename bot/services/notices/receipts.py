@@ -190,8 +190,8 @@ def _reached_here(
     home = resident.household
     if home is None:
         return []
-    notices = session.scalars(query.limit(LATEST)).unique()
-    return [n for n in notices if any(reached.place.contains(home) for reached in n.circles)]
+    reaching = Notice.id.in_(access.notices_reaching([home]))
+    return list(session.scalars(query.where(reaching).limit(LATEST)).unique())
 
 
 def receipts(
