@@ -9,7 +9,6 @@ from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Choice, Envelope, Reply
 from bot.services import notices
-from bot.services.common.access import sends_notices
 from bot.services.common.arguments import as_number, bounded
 from bot.services.common.keywords import courtesy, folded
 from bot.services.common.when import moment_data
@@ -210,10 +209,13 @@ def receipts(ctx: Context, args: str) -> list[Reply]:
 def listing(ctx: Context, args: str) -> Reply:
     """`通知列表`: for a sender, recent and scheduled notices with their figures; for anyone
     else, the latest that reached their home and their own receipts. Always privately."""
-    community = community_here(ctx)
-    if not sends_notices(ctx.session, ctx.resident.id, community):
-        return _reached(ctx)
-    listed = notices.notices_of(ctx.session, ctx.resident, community)
+    try:
+        listed = notices.listing(ctx.session, ctx.now, ctx.resident, community_here(ctx))
+    except DomainError as refusal:
+        # Someone not registered hears how to register: privately too.
+        return Reply(refusal.key, refusal.data, audience=Audience.PRIVATE)
+    if not isinstance(listed, notices.NoticeList):
+        return _reached(ctx, listed)
     return Reply(
         "notices.listing",
         {
@@ -240,13 +242,8 @@ def listing(ctx: Context, args: str) -> Reply:
     )
 
 
-def _reached(ctx: Context) -> Reply:
-    """The notices that reached the resident's home, with whether they acknowledged each;
-    someone not registered hears how to register, privately too."""
-    try:
-        reached = notices.reached_home(ctx.session, ctx.now, ctx.resident)
-    except DomainError as refusal:
-        return Reply(refusal.key, refusal.data, audience=Audience.PRIVATE)
+def _reached(ctx: Context, reached: list[notices.ReachedLine]) -> Reply:
+    """The notices that reached the resident's home, with whether they acknowledged each."""
     lines = [
         {
             "number": n.number,

@@ -15,7 +15,12 @@ from bot.services.notices.receipts import Acked, NoticeDeadlines, ReceiptView, a
 from bot.services.notices.recurring import Repeat, SendRecurring, parse_repeat
 from bot.services.notices.sending import SendNotices
 from bot.services.notices.spec import NoticeSpec, parse_notice
-from bot.services.notices.views import NoticeLine, NoticeList, ReachedLine, notices_of, reached_home
+from bot.services.notices.views import (
+    NoticeLine,
+    NoticeList,
+    ReachedLine,
+    listing,
+)
 
 __all__ = [
     "Acked",
@@ -40,9 +45,8 @@ __all__ = [
     "check_scope",
     "compose",
     "confirm",
-    "notices_of",
+    "listing",
     "parse_notice",
     "parse_repeat",
-    "reached_home",
     "receipts",
 ]

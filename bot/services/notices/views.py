@@ -11,7 +11,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.db import rows
-from bot.errors import DomainError
 from bot.services.common import access
 from bot.services.notices.receipts import household_figures
 from bot.services.notices.recurring import Repeat
@@ -108,11 +107,19 @@ def reached_home(session: Session, now: datetime, resident: Resident) -> list[Re
     ]
 
 
-def notices_of(session: Session, resident: Resident, community: Place) -> NoticeList:
+def listing(
+    session: Session, now: datetime, resident: Resident, community: Place
+) -> NoticeList | list[ReachedLine]:
+    """`/notices`: a sender's list (see `_notices_of`); anyone else's, the notices that reached
+    their home (see `reached_home`)."""
+    if access.sends_notices(session, resident.id, community):
+        return _notices_of(session, resident, community)
+    return reached_home(session, now, resident)
+
+
+def _notices_of(session: Session, resident: Resident, community: Place) -> NoticeList:
     """The latest notices of the community (a secretary's view), or those a building head sent
     or that reached their buildings, with the figures of the places the viewer may see."""
-    if not access.sends_notices(session, resident.id, community):
-        raise DomainError("notices.senders_only")
     query = select(Notice).where(
         Notice.community_id == community.id, Notice.status != NoticeStatus.DRAFT
     )
