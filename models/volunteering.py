@@ -145,8 +145,8 @@ class SignUp(Base):
 class VolunteerHours(Base):
     """Confirmed volunteer time for one volunteer on one shift; a points ledger references its id.
 
-    Rows are never changed or deleted once written; erasing a resident keeps the
-    community's totals by leaving the row without a resident.
+    Rows are never deleted, and only an admin's audited correction changes `minutes`; erasing
+    a resident keeps the community's totals by leaving the row without a resident.
     """
 
     __tablename__ = "volunteer_hours"

@@ -119,6 +119,14 @@ COMMANDS: list[Command] = [
         access.GROUP,
     ),
     Command(
+        "fixhours",
+        ("更正时长", "更正時長"),
+        shifts.fix_hours,
+        access.admin_here,
+        "volunteering",
+        access.GROUP,
+    ),
+    Command(
         "approve",
         ("批准报名", "批准報名", "批准"),
         shifts.approve,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from decimal import Decimal
 from functools import partial
 
 from bot.context import Context
@@ -10,12 +12,20 @@ from bot.errors import DomainError
 from bot.messages import Reply
 from bot.services.common import arguments
 from bot.services.common.arguments import number_and_rest, numbers_and_ranges
+from bot.services.common.keywords import folded, with_digits
 from bot.services.common.quiet import default_quiet
+from bot.services.common.when import parse_duration
 from bot.services.volunteering.notices import Duty
 from bot.services.volunteering.shifts import MAX_NUMBERS, Who
 from bot.services.volunteering.signups import Refused
 
 MAX_ARGUMENT = 500
+SHIFT_WORDS = frozenset({"班次", "shift"})
+_HOUR = r"(?:个|個)?\s*(?:小时|小時|钟头|鐘頭|h|hr|hrs|hour|hours)"
+_MINUTE = r"(?:分钟|分鐘|分|m|min|mins|minute|minutes)"
+# 1.5小时, 90分钟 and 1个半小时; lengths in parts (1小时30分) are read as spans.
+_ONE_UNIT = re.compile(rf"^(\d{{1,4}})(?:\.(\d{{1,3}}))?\s*(?:({_HOUR})|{_MINUTE})$")
+_AND_A_HALF = re.compile(rf"^(\d{{1,3}})?\s*(?:个|個)?\s*半\s*{_HOUR}$")
 
 bounded = partial(arguments.bounded, limit=MAX_ARGUMENT)
 
@@ -50,6 +60,24 @@ def shift_and_someone(ctx: Context, args: str, usage: str) -> tuple[int, Who]:
     if who is None:
         raise DomainError(usage)
     return number, who
+
+
+def length_typed(text: str) -> int | None:
+    """Minutes of a length as typed (`1.5小时`, `2小时`, `90分钟`, `1小时30分`, `1.5h`,
+    `一个半小时`), rounded to the minute; None if `text` is not one."""
+    cleaned = with_digits(folded(text))
+    half = _AND_A_HALF.match(cleaned)
+    if half:
+        return int(half.group(1) or 0) * 60 + 30
+    one = _ONE_UNIT.match(cleaned)
+    if one:
+        amount = Decimal(f"{one.group(1)}.{one.group(2) or 0}")
+        return round(amount * (60 if one.group(3) else 1))
+    try:
+        span = parse_duration(cleaned)
+    except DomainError:
+        return None
+    return int(span.total_seconds() // 60) if span is not None else None
 
 
 def refusal(outcome: Refused) -> Reply:

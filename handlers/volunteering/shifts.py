@@ -6,12 +6,15 @@ from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Choice, Envelope, Reply
 from bot.services.common.arguments import split_items
+from bot.services.common.keywords import folded
 from bot.services.volunteering import arranging, attendance, reminders, signups
 from bot.services.volunteering.shift_spec import parse_items, parse_shift
 from handlers.access import actor_of, community_here
 from handlers.volunteering.common import (
+    SHIFT_WORDS,
     bounded,
     duty,
+    length_typed,
     shift_and_person,
     shift_and_someone,
     shift_numbers,
@@ -115,6 +118,36 @@ def undo_checkin(ctx: Context, args: str) -> list[Reply | Envelope]:
         ctx.session, duty(ctx), actor_of(ctx), community, number, who
     )
     return [_about_person("volunteering.checkin_undone", undone), *undone.notices]
+
+
+def fix_hours(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """Correct one person's recorded hours: `/fixhours 3 @张三 1.5h` (admins); the group
+    sees the new length, the volunteer is told privately, points follow privately."""
+    words = bounded(args).split()
+    if words[:1] and folded(words[0]) in SHIFT_WORDS:
+        words = words[1:]
+    minutes, cut = _length_at_end(words)
+    number, who = shift_and_someone(ctx, " ".join(words[:-cut]), "volunteering.fix_hours_usage")
+    community = community_here(ctx)
+    fixed = attendance.correct_hours_of(
+        ctx.session, duty(ctx), actor_of(ctx), community, number, who, minutes
+    )
+    data = fixed.shown | {
+        "name": fixed.signup.resident.display_name,
+        "was": fixed.was,
+        "minutes": fixed.minutes,
+    }
+    return [Reply("volunteering.hours_corrected", data), *fixed.notices]
+
+
+def _length_at_end(words: list[str]) -> tuple[int, int]:
+    """The minutes of the length typed last, after at least the shift's number, and how many
+    words it takes (its parts may stand apart: `1 小时 30 分`)."""
+    for cut in range(min(len(words) - 1, 4), 0, -1):
+        minutes = length_typed(" ".join(words[-cut:]))
+        if minutes is not None:
+            return minutes, cut
+    raise DomainError("volunteering.fix_hours_usage")
 
 
 def _about_person(template: str, marked: attendance.Marked) -> Reply:

@@ -137,6 +137,7 @@ def _cases() -> list[Case]:
         case("shift", "排班 巡逻 | 2026-11-26 08:00-10:00 | 2人", ORGANISERS, *create_refusals),
         case("editshift", "修改班次 {shift} | 3人", ORGANISERS, *shift_refusals),
         case("attend", "确认出勤 {shift}", ADMINS, *shift_refusals),
+        case("fixhours", "更正时长 {shift} @tgt 1小时", ADMINS, *shift_refusals),
         case("cancelshift", "取消班次 {shift}", ORGANISERS, *shift_refusals),
         case("dutyrules", "值班设置 缺勤 3次", SECRETARIES, "volunteering.secretary_only"),
         case("verify", "核验 {household}", CHECKERS, "households.checkers_only"),

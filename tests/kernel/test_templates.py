@@ -37,6 +37,10 @@ UNREACHABLE = (
     "needs a household whose members the bot may not write to first, which no console chat is"
     " (tests/community/test_join_reach.py has it)"
 )
+CORRECTED_HOURS = (
+    "needs an admin on duty themselves, or points held for a redemption, when hours are"
+    " corrected: tests/volunteering/test_correcting_hours.py and tests/points/test_points.py"
+)
 # A help list's line, in Chinese characters or in English letters.
 HELP_LINE_CHARACTERS = 45
 HELP_LINE_LETTERS = 60
@@ -48,6 +52,8 @@ NOT_RENDERED = {
     "notices.file_console_only": OTHER_PLATFORM,
     "notices.file_too_big": OTHER_PLATFORM,
     "notices.progress": EDITED_IN_PLACE,
+    "volunteering.hours_points_held": CORRECTED_HOURS,
+    "volunteering.not_own_hours": CORRECTED_HOURS,
 }
 
 

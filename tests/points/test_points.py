@@ -58,6 +58,52 @@ def test_a_correction_of_hours_posts_the_correcting_entry(app: App) -> None:
     consistent(app)
 
 
+def test_corrected_hours_move_the_volunteers_points_and_tell_them_privately(app: App) -> None:
+    driver = build(app)
+    set_rules(driver)
+    (number,) = create(app, "门岗值守 | 明天 08:00-11:00 | 2人")
+    join(app, "r2", number)
+    advance(app, hours=23)
+    driver.say("owner", f"确认出勤 {number}", "g1")
+    reply, notice = driver.say("owner", f"更正时长 班次 {number} @r2 1.5小时", "g1")
+    assert not reply.private and "分" not in reply.text
+    assert notice.private and notice.text.endswith("积分相应扣 3 分。有疑问请联系管理员。")
+    assert balances(app) == [(3, 3)]
+    assert "积分相应加 1 分" in driver.say("owner", f"更正时长 {number} @r2 2小时", "g1")[1].text
+    with session_of(app) as session:
+        entries = session.execute(select(PointsEntry.amount, PointsEntry.reason)).all()
+        details = session.scalars(
+            select(AuditEntry.details).where(AuditEntry.action == "shift.correct_hours")
+        ).all()
+    assert [tuple(e) for e in entries] == [(6, ""), (-3, "更正时长"), (1, "更正时长")]
+    assert [d["points"] for d in details] == [-3, 1]
+    consistent(app)
+
+
+def test_hours_are_not_corrected_when_the_points_they_take_are_held_for_a_redemption(
+    app: App,
+) -> None:
+    driver = build(app)
+    set_rules(driver)
+    (number,) = create(app, "门岗值守 | 明天 08:00-11:00 | 2人")
+    join(app, "r2", number)
+    advance(app, hours=23)
+    driver.say("owner", f"确认出勤 {number}", "g1")
+    driver.say("sec", "上架 大米 5分", "g1")
+    driver.say("r2", "兑换 1", "g1")
+    before = driver.snapshot()
+    told = driver.one("owner", f"更正时长 {number} @r2 1小时", "g1")
+    assert told.private
+    assert told.text == (
+        f"没有更正 r2 在 #{number} 的时长：要扣的积分会动到 TA 兑换中的 5 分。"
+        "请等兑换完成或取消后再更正。"
+    )
+    assert driver.snapshot() == before
+    driver.say("owner", f"更正时长 {number} @r2 2.5小时", "g1")
+    assert held(app)[0] == [(5, 5)]
+    consistent(app)
+
+
 def test_recycling_earns_the_kinds_points_up_to_the_daily_cap(app: App) -> None:
     driver = build(app)
     set_rules(driver)

@@ -331,6 +331,7 @@ VOLUNTEERING_ON_DUTY: list[Line] = [
     ("owner", "撤销签到 1 @r2", "g1"),
     ("owner", "撤销签到 1", "g1"),
     ("r2", "签到 1", "g1"),
+    ("owner", "更正时长 1 @r2 1小时", "g1"),
     ("r2", "签退", "g1"),
 ]
 # Half an hour later, on the same shift.
@@ -344,6 +345,10 @@ VOLUNTEERING_LATER_ON_DUTY: list[Line] = [
     ("r1", "签退", "g1"),
     ("owner", "确认出勤 1 1", "g1"),
     ("owner", "缺勤 1 2", "g1"),
+    ("owner", "更正时长 1 1 1小时", "g1"),
+    ("owner", "更正时长 1 1 1小时", "g1"),
+    ("owner", "更正时长 1 1 99小时", "g1"),
+    ("owner", "更正时长 1 1", "g1"),
     ("owner", "批准 1 @r1", "g1"),
     ("owner", "不批准 1 @r1", "g1"),
     ("r2", "时长", None),

@@ -661,6 +661,15 @@ def require_credit_to_another(actor: Resident, member: Resident) -> None:
         raise PrivateRefusal("points.not_to_own", name=member.display_name)
 
 
+def require_hours_by_another(actor: Resident, member: Resident) -> None:
+    """Refuse more duty time (it earns points) given by an admin to themselves or anyone of
+    their household: another admin or the secretary must correct it."""
+    own = actor.household_id is not None and member.household_id == actor.household_id
+    if member.id == actor.id or own:
+        # Privately: whom a member lives with is not the group's to learn.
+        raise PrivateRefusal("volunteering.not_own_hours", name=member.display_name)
+
+
 def require_recycling_by_another(
     actor: Resident, member: Resident | None, household: Place | None
 ) -> None:

@@ -2,8 +2,9 @@
 
 Only confirmed time counts. A volunteer confirms their own time by checking in and
 out inside the shift's window (the time between, within the shift); an admin confirms
-a whole shift for those on it. Each confirmation is one `volunteer_hours` row, never
-changed afterwards, which the points ledger can reference by its id.
+a whole shift for those on it. Each confirmation is one `volunteer_hours` row, which the
+points ledger references by its id; only an admin's correction changes its minutes, audited,
+with the points following.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, distinct, func, select
 from sqlalchemy.orm import Session
 
-from bot.errors import DomainError
+from bot.errors import DomainError, PrivateRefusal
 from bot.messages import Envelope
 from bot.services.common import audit
 from bot.services.common.access import (
@@ -24,12 +25,13 @@ from bot.services.common.access import (
     admin_here,
     community_for,
     manages,
+    require_hours_by_another,
     standing,
 )
 from bot.services.common.when import moment_data
 from bot.services.community.roles import circle_title
-from bot.services.points import earn_for_hours
-from bot.services.volunteering.notices import Duty, rosters
+from bot.services.points import correct_hours, earn_for_hours
+from bot.services.volunteering.notices import Duty, rosters, tell
 from bot.services.volunteering.rosters import about
 from bot.services.volunteering.rules import defaults
 from bot.services.volunteering.shifts import Who, day_bounds, listed, shift_in_hand, someone_on
@@ -392,6 +394,88 @@ def undo_check_in_of(
     undo_check_in(session, duty.now, actor, shift, signup)
     notices = rosters(session, duty, [shift], create=False)
     return Marked(shift, about(session, shift, duty.zone), signup, notices)
+
+
+@dataclass(frozen=True)
+class Corrected:
+    """One person's hours on a shift as an admin corrected them, the shift as it shows, and
+    the private notice to them."""
+
+    signup: SignUp
+    was: int
+    minutes: int
+    shown: dict[str, Any]
+    notices: list[Envelope]
+
+
+def correct_hours_of(
+    session: Session,
+    duty: Duty,
+    actor: Actor,
+    community: Place,
+    number: int,
+    who: Who,
+    minutes: int,
+) -> Corrected:
+    """Whoever may confirm a shift's attendance corrects the time recorded for one person on
+    it: more than nothing and no longer than the shift; their points follow."""
+    shift = shift_in_hand(session, actor, community, number, heads=False)
+    signup = someone_on(session, duty.now, shift, who)
+    name = signup.resident.display_name
+    hours = session.scalar(
+        select(VolunteerHours)
+        .where(
+            VolunteerHours.shift_id == shift.id, VolunteerHours.resident_id == signup.resident_id
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if hours is None:
+        raise DomainError("volunteering.hours_not_recorded", number=shift.number, name=name)
+    longest = _minutes(shift.ends_at - shift.starts_at)
+    if not 0 < minutes <= longest:
+        raise DomainError("volunteering.bad_length", number=shift.number, longest=longest)
+    was = hours.minutes
+    if minutes == was:
+        raise DomainError(
+            "volunteering.hours_unchanged", number=shift.number, name=name, minutes=was
+        )
+    if minutes > was:
+        require_hours_by_another(actor.resident, signup.resident)
+    hours.minutes = minutes
+    try:
+        entry = correct_hours(session, duty.now, hours, was, actor.resident.id)
+    except PrivateRefusal as refused:
+        # A deduction may not take points held for a redemption: the time stays as it was.
+        raise PrivateRefusal(
+            "volunteering.hours_points_held",
+            number=shift.number,
+            name=name,
+            held=refused.data.get("held", 0),
+        ) from refused
+    points = entry.amount if entry is not None else 0
+    audit.record(
+        session,
+        duty.now,
+        "shift.correct_hours",
+        actor_id=actor.resident.id,
+        target_id=signup.resident_id,
+        place_id=community.id,
+        shift=shift.number,
+        was=was,
+        minutes=minutes,
+        points=points,
+    )
+    notices = tell(
+        session,
+        duty,
+        signup,
+        "volunteering.hours_corrected_notice",
+        was=was,
+        minutes=minutes,
+        points=points,
+    )
+    return Corrected(signup, was, minutes, about(session, shift, duty.zone), notices)
 
 
 # Totals ----------------------------------------------------------------------------------
