@@ -48,9 +48,8 @@ def test_a_correction_of_hours_posts_the_correcting_entry(app: App) -> None:
     driver.say("owner", f"确认出勤 {number}", "g1")
     with session_of(app) as session:
         hours = session.scalars(select(VolunteerHours)).one()
-        was = hours.minutes
         hours.minutes = 60
-        correction = points.correct_hours(session, app.clock.now(), hours, was, None)
+        correction = points.correct_hours(session, app.clock.now(), hours, None)
         assert correction is not None and correction.amount == -4
     with session_of(app) as session:
         amounts = session.scalars(select(PointsEntry.amount).order_by(PointsEntry.id)).all()
@@ -77,6 +76,26 @@ def test_corrected_hours_move_the_volunteers_points_and_tell_them_privately(app:
         ).all()
     assert [tuple(e) for e in entries] == [(6, ""), (-3, "更正时长"), (1, "更正时长")]
     assert [d["points"] for d in details] == [-3, 1]
+    consistent(app)
+
+
+def test_a_correction_keeps_the_daily_cap_that_cut_the_award(app: App) -> None:
+    driver = build(app)
+    set_rules(driver)
+    (number,) = create(app, "门岗值守 | 明天 08:00-12:00 | 2人")
+    join(app, "r2", number)
+    advance(app, hours=23)
+    driver.say("owner", f"确认出勤 {number}", "g1")
+    # Four hours earn 8 points, cut to the daily cap of 6.
+    assert balances(app) == [(6, 6)]
+    # Three and a half would earn 7: still over the cap, so the award stands.
+    driver.say("owner", f"更正时长 {number} @r2 3.5小时", "g1")
+    assert balances(app) == [(6, 6)]
+    driver.say("owner", f"更正时长 {number} @r2 2小时", "g1")
+    assert balances(app) == [(4, 4)]
+    # Back up again, the cap still holds.
+    driver.say("owner", f"更正时长 {number} @r2 4小时", "g1")
+    assert balances(app) == [(6, 6)]
     consistent(app)
 
 

@@ -83,19 +83,23 @@ def earn_for_hours(session: Session, now: datetime, hours: VolunteerHours) -> Po
 
 
 def correct_hours(
-    session: Session, now: datetime, hours: VolunteerHours, was_minutes: int, by_id: int | None
+    session: Session, now: datetime, hours: VolunteerHours, by_id: int | None
 ) -> PointsEntry | None:
-    """After hours were corrected, the entry that corrects their points (it may deduct)."""
-    _, category, per_hour = _hours_context(session, hours)
-    account = session.scalar(
-        select(PointsAccount)
-        .join(PointsEntry, PointsEntry.account_id == PointsAccount.id)
+    """After hours were corrected, the entry that corrects their points (it may deduct): to
+    what the hours would have earned when first awarded, under that day's cap."""
+    community, category, per_hour = _hours_context(session, hours)
+    earned = session.scalars(
+        select(PointsEntry)
         .where(PointsEntry.source == PointsSource.HOURS, PointsEntry.source_id == hours.id)
-        .limit(1)
-    )
-    if account is None:
+        .order_by(PointsEntry.id)
+    ).all()
+    if not earned:
         return earn_for_hours(session, now, hours)
-    change = _hours_points(hours.minutes, per_hour) - _hours_points(was_minutes, per_hour)
+    account = session.get_one(PointsAccount, earned[0].account_id)
+    cap = settings_of(session, community).daily_cap
+    room = ledger.room_under_cap(session, earned[0].recorded_at, account, cap, besides=hours)
+    due = _hours_points(hours.minutes, per_hour)
+    change = (due if room is None else min(due, room)) - sum(e.amount for e in earned)
     if change == 0:
         return None
     posting = Posting(change, category, PointsSource.HOURS, hours.id, "更正时长")

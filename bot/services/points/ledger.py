@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -24,6 +24,7 @@ from models import (
     PointsProgramme,
     PointsSource,
     Resident,
+    VolunteerHours,
 )
 
 PARTY = "party"
@@ -173,19 +174,28 @@ def post(
 
 
 def room_under_cap(
-    session: Session, now: datetime, account: PointsAccount, cap: int | None
+    session: Session,
+    now: datetime,
+    account: PointsAccount,
+    cap: int | None,
+    besides: VolunteerHours | None = None,
 ) -> int | None:
-    """How many automatic points the account may still earn in the last day; None: no cap."""
+    """How many automatic points the account may still earn in the day up to `now`, not
+    counting what `besides` earned; None: no cap."""
     if cap is None:
         return None
-    earned = session.scalar(
-        select(func.coalesce(func.sum(PointsEntry.amount), 0)).where(
-            PointsEntry.account_id == account.id,
-            PointsEntry.source.in_(AUTOMATIC),
-            PointsEntry.recorded_at > now - CAP_WINDOW,
-            PointsEntry.amount > 0,
+    counted = [
+        PointsEntry.account_id == account.id,
+        PointsEntry.source.in_(AUTOMATIC),
+        PointsEntry.recorded_at > now - CAP_WINDOW,
+        PointsEntry.recorded_at <= now,
+        PointsEntry.amount > 0,
+    ]
+    if besides is not None:
+        counted.append(
+            ~and_(PointsEntry.source == PointsSource.HOURS, PointsEntry.source_id == besides.id)
         )
-    )
+    earned = session.scalar(select(func.coalesce(func.sum(PointsEntry.amount), 0)).where(*counted))
     return max(cap - int(earned or 0), 0)
 
 

@@ -444,7 +444,7 @@ def correct_hours_of(
         require_hours_by_another(actor.resident, signup.resident)
     hours.minutes = minutes
     try:
-        entry = correct_hours(session, duty.now, hours, was, actor.resident.id)
+        entry = correct_hours(session, duty.now, hours, actor.resident.id)
     except PrivateRefusal as refused:
         # A deduction may not take points held for a redemption: the time stays as it was.
         raise PrivateRefusal(
