@@ -652,11 +652,17 @@ def require_points_admin(
         raise DomainError("points.admins_only")
 
 
+def _own(actor: Resident, resident_id: int | None, household_id: int | None) -> bool:
+    """Whether points or time credited to this resident or household would be the actor's
+    own: theirs, or their household's."""
+    same_home = actor.household_id is not None and household_id == actor.household_id
+    return resident_id == actor.id or same_home
+
+
 def require_credit_to_another(actor: Resident, member: Resident) -> None:
     """Refuse points credited by hand to the admin themselves or anyone of their household:
     another points admin or the secretary must do it."""
-    own = actor.household_id is not None and member.household_id == actor.household_id
-    if member.id == actor.id or own:
+    if _own(actor, member.id, member.household_id):
         # Privately: whom a member lives with is not the group's to learn.
         raise PrivateRefusal("points.not_to_own", name=member.display_name)
 
@@ -664,8 +670,7 @@ def require_credit_to_another(actor: Resident, member: Resident) -> None:
 def require_hours_by_another(actor: Resident, member: Resident) -> None:
     """Refuse more duty time (it earns points) given by an admin to themselves or anyone of
     their household: another admin or the secretary must correct it."""
-    own = actor.household_id is not None and member.household_id == actor.household_id
-    if member.id == actor.id or own:
+    if _own(actor, member.id, member.household_id):
         # Privately: whom a member lives with is not the group's to learn.
         raise PrivateRefusal("volunteering.not_own_hours", name=member.display_name)
 
@@ -675,9 +680,8 @@ def require_recycling_by_another(
 ) -> None:
     """Refuse recycling recorded for the recorder themselves or their own household (it earns
     them points): another bin-duty volunteer or a points admin must record it."""
-    household_id = household.id if household is not None else None
-    own = actor.household_id is not None and household_id == actor.household_id
-    if own or (member is not None and member.id == actor.id):
+    member_id = member.id if member is not None else None
+    if _own(actor, member_id, household.id if household is not None else None):
         name = member.display_name if member is not None else household.name if household else ""
         # Privately: whom a member lives with is not the group's to learn.
         raise PrivateRefusal("points.not_own_recycling", name=name)
