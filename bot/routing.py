@@ -34,6 +34,16 @@ _ASKING = re.compile(
 _I = "我"
 # A look-up verb, before a command that only reads: 查积分, 看看值班表, 问一下我的诉求, 請問積分.
 _LOOKING = re.compile(r"(?:查一下|看一下|问一下|問一下|查看|看看|问问|問問|查|看|问|問)\s*")
+# A private question how to do something, asking help about its words: 怎么投票, 请问如何报名,
+# 积分怎么用, how do I vote.
+_HOW = (
+    re.compile(
+        r"(?:请问|請問|问一下|問一下|我想问一下|我想問一下|我想问|我想問)?[\s,，]*我?(?:该|該|要)?"
+        r"(?:怎么|怎麼|怎样|怎樣|如何)(?:才能|才可以|可以|能|才)?\s*(.+?)(?:呢|啊|呀|吗|嗎)?"
+    ),
+    re.compile(r"(.+?)(?:该|該|要)?(?:怎么|怎麼|怎样|怎樣)(?:用|弄|操作|搞)(?:呢|啊|呀)?"),
+    re.compile(r"how (?:do i|can i|should i|do we|to) (.+)", re.IGNORECASE),
+)
 # Words that go on with a verb rather than start what is reported: 报修一下, 投诉过了.
 _PARTICLES = ("一下", "了", "过", "過", "吗", "嗎", "呢", "吧", "啊", "的")
 # Quotes copied along with a command from a reply (发送「报名 3」), or put around its words.
@@ -91,7 +101,8 @@ class Command:
     `chat_words`: typed so in such a group it is that group's chat, left unanswered, while
     its slash form is told the group is not bound. One whose help line in lists is cut short
     says `full_form`: its templates' `help_line` with `form=true` gives the whole form, shown
-    where help is asked about it (帮助 通知).
+    where help is asked about it (帮助 通知). Help says `how`: a private question how to do
+    something (怎么投票, how do I vote) asks it about those words, where they name a command.
     """
 
     name: str
@@ -113,6 +124,7 @@ class Command:
     anywhere: bool = False
     chat_words: bool = False
     full_form: bool = False
+    how: bool = False
 
     @property
     def help_key(self) -> str:
@@ -144,6 +156,7 @@ class Router:
         # English phrases are matched in any case: Hello, hello.
         self._phrases = {normalise(p).casefold(): c for c in self.commands for p in c.phrases}
         self._sentences = [c for c in self.commands if c.sentence is not None]
+        self._how = next((c for c in self.commands if c.how), None)
 
     def command(self, name: str) -> Command | None:
         """The command with this slash name."""
@@ -200,11 +213,30 @@ class Router:
         )
         if phrase is not None:
             return Route(phrase, "")
+        how = self._asked_how(cleaned)
+        if how is not None:
+            return how
         match = _NAMED.match(cleaned)
         found = self._by_name.get(match.group(1).lower()) if match else None
         if match is None or found is None:
             return None
         return _route(found, len(cleaned) - len(match.group(2)), text)
+
+    def _asked_how(self, cleaned: str) -> Route | None:
+        """Help about the words a question how to do something names (怎么投票 -> 投票), when
+        they hold a command's keyword or begin its English name; else None (怎么办 is chat)."""
+        if self._how is None:
+            return None
+        for pattern in _HOW:
+            asked = pattern.fullmatch(cleaned)
+            words = asked.group(1).strip() if asked else ""
+            folded = words.lower().replace(" ", "")
+            named = any(keyword in folded for keyword, _ in self._keywords) or (
+                len(folded) >= 3 and any(c.name.startswith(folded[:4]) for c in self.commands)
+            )
+            if words and named:
+                return Route(self._how, words, prefixed=True)
+        return None
 
     def glued(self, text: str) -> Route | None:
         """The command whose keyword `text` runs straight into its words: 报修楼道灯坏了."""

@@ -214,6 +214,7 @@ COMMANDS: list[Command] = [
         menus=access.BOTH,
         reads=True,
         anywhere=True,
+        how=True,
         phrases=(
             "帮帮我",
             "幫幫我",

@@ -58,6 +58,9 @@ def test_help_about_a_word_lists_the_commands_it_names(chat: Driver) -> None:
     assert not about.private and about.text.startswith("和「投票」有关的命令：")
     assert "/vote" in about.text and "/result" in about.text and "/join" not in about.text
     assert "/vote" in chat.one("u1", "帮助 怎么投票", "g1").text
+    asked = chat.one("u1", "怎么投票")
+    assert asked.text.startswith("和「投票」有关的命令：") and "/vote" in asked.text
+    assert chat.say("u1", "怎么投票", "g1") == []
     chat.one("u1", "/lang en")
     english = chat.one("u1", "/help points").text
     assert "/points" in english and "/rewards" in english and "/vote" not in english

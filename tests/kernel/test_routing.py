@@ -297,6 +297,29 @@ def test_common_words_for_commands_are_keywords(text: str, name: str, args: str)
 
 
 @pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("怎么投票", "投票"),
+        ("请问如何报名？", "报名"),
+        ("怎麼投票呢", "投票"),
+        ("我该怎么取消报名", "取消报名"),
+        ("积分怎么用", "积分"),
+        ("How do I vote?", "vote"),
+        ("how to sign up", "sign up"),
+    ],
+)
+def test_a_private_question_how_to_do_something_asks_help_about_it(text: str, words: str) -> None:
+    route = ROUTER.named(text)
+    assert route is not None and route.command.name == "help" and route.args == words
+    assert ROUTER.route(text, "LinliBot") is None
+
+
+@pytest.mark.parametrize("text", ["怎么办", "怎么没人管", "电梯怎么又坏了", "how are you"])
+def test_a_question_how_that_names_no_command_is_no_help(text: str) -> None:
+    assert ROUTER.named(text) is None
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "帮助他。",
