@@ -103,6 +103,8 @@ class Command:
     says `full_form`: its templates' `help_line` with `form=true` gives the whole form, shown
     where help is asked about it (帮助 通知). Help says `how`: a private question how to do
     something (怎么投票, how do I vote) asks it about those words, where they name a command.
+    `asking` matches a whole private message that asks for it in words of its own (报名明天的值班),
+    after words such as 我想: its first group is what the command reads.
     """
 
     name: str
@@ -125,6 +127,7 @@ class Command:
     chat_words: bool = False
     full_form: bool = False
     how: bool = False
+    asking: re.Pattern[str] | None = None
 
     @property
     def help_key(self) -> str:
@@ -157,6 +160,7 @@ class Router:
         self._phrases = {normalise(p).casefold(): c for c in self.commands for p in c.phrases}
         self._sentences = [c for c in self.commands if c.sentence is not None]
         self._how = next((c for c in self.commands if c.how), None)
+        self._asking = [(c, c.asking) for c in self.commands if c.asking is not None]
 
     def command(self, name: str) -> Command | None:
         """The command with this slash name."""
@@ -213,6 +217,10 @@ class Router:
         )
         if phrase is not None:
             return Route(phrase, "")
+        for command, asking in self._asking:
+            said = asking.fullmatch(cleaned, asked.end() if asked else 0)
+            if said is not None:
+                return Route(command, said.group(1), prefixed=True)
         how = self._asked_how(cleaned)
         if how is not None:
             return how

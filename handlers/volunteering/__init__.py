@@ -8,6 +8,8 @@ on its 接龙 list (`缺勤 12 2`), by @name, or by a mention.
 
 from __future__ import annotations
 
+import re
+
 from bot.config import Settings
 from bot.platforms import PLATFORMS
 from bot.routing import Command
@@ -15,6 +17,9 @@ from bot.scheduler import DueWork, WorkFactory
 from bot.services.volunteering.schedule import DutyReminders, RosterReposts
 from handlers import access
 from handlers.volunteering import shifts, signups
+
+# Signing up for a day's duty, said in words (我想报名明天的值班): that day's shifts to pick from.
+SIGNING_UP_FOR_A_DAY = re.compile(r"(?:报名|報名)\s*(.{1,10}?)\s*的?(?:值班|班)")
 
 COMMANDS: list[Command] = [
     Command(
@@ -41,6 +46,7 @@ COMMANDS: list[Command] = [
         signups.list_shifts,
         reads=True,
         phrases=("报名值班", "報名值班", "值班报名", "值班報名"),
+        asking=SIGNING_UP_FOR_A_DAY,
     ),
     Command(
         "myshifts",

@@ -314,6 +314,16 @@ def test_a_private_question_how_to_do_something_asks_help_about_it(text: str, wo
     assert ROUTER.route(text, "LinliBot") is None
 
 
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [("我想报名明天的值班", "明天"), ("报名周六的班。", "周六"), ("我要報名後天的值班", "後天")],
+)
+def test_signing_up_for_a_days_duty_in_words_lists_that_days_shifts(text: str, day: str) -> None:
+    route = ROUTER.named(text)
+    assert route is not None and route.command.name == "roster" and route.args == day
+    assert ROUTER.route(text, "LinliBot") is None
+
+
 @pytest.mark.parametrize("text", ["怎么办", "怎么没人管", "电梯怎么又坏了", "how are you"])
 def test_a_question_how_that_names_no_command_is_no_help(text: str) -> None:
     assert ROUTER.named(text) is None

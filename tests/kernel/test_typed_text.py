@@ -154,6 +154,18 @@ def test_i_want_to_sign_up_for_duty_shows_the_shifts_open(driver: Driver) -> Non
     assert driver.snapshot() == before
 
 
+def test_i_want_to_sign_up_for_a_days_duty_shows_that_days_shifts(driver: Driver) -> None:
+    driver.say("owner", SHIFT, "g1")
+    tomorrow = driver.one("r2", "值班表 明天").text
+    assert "#1" in tomorrow and "报名" in tomorrow
+    before = driver.snapshot()
+    for typed in ("我想报名明天的值班", "报名明天的班。", "我要報名明天的值班"):
+        assert driver.one("r2", typed).text == tomorrow, typed
+    assert "暂时没有可报名的值班" in driver.one("r2", "我想报名后天的值班").text
+    assert driver.say("r2", "我想报名明天的值班", "g1") == []
+    assert driver.snapshot() == before
+
+
 @pytest.mark.parametrize("typed", ["我想说两句", "我要去买菜", "请帮我一下", "我要登记一下"])
 def test_i_want_before_plain_words_stays_chat(driver: Driver, typed: str) -> None:
     driver.say("r2", "/start")
