@@ -984,6 +984,58 @@ def test_confirm_alone_sends_the_senders_one_draft_or_asks_which(app: App) -> No
     assert [s.chat for s in sent] == ["sec", "g1", "g2"] and "通知 6 已开始" in sent[0].text
 
 
+def _later(app: App, **delta: float) -> None:
+    """Move the virtual clock without running what falls due."""
+    clock = app.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(clock.now() + timedelta(**delta))
+
+
+def test_a_draft_a_day_old_is_not_sent_and_the_sender_writes_it_again(app: App) -> None:
+    driver = build(app)
+    driver.one("sec", "通知 全部 | 明天停水")
+    _later(app, days=1)
+    before = driver.snapshot()
+    expired = "通知 1 写好已超过一天，不能再发送了。请重新写一遍通知。"
+    for typed in ("确认发送 1", "确认发送 1 现在"):
+        assert driver.one("sec", typed).text == expired, typed
+    assert driver.snapshot() == before and _chats(app) == 0
+    # It may still be cancelled.
+    assert driver.one("sec", "取消通知 1").text == "通知 1 已取消，不会发送。"
+
+
+def test_a_draft_confirmed_a_minute_before_the_day_is_out_is_sent(app: App) -> None:
+    driver = build(app)
+    driver.one("sec", "通知 全部 | 明天停水")
+    _later(app, hours=23, minutes=59)
+    assert driver.say("sec", "确认发送 1")[0].text.startswith("通知 1 已开始发送到 2 个群")
+    assert _chats(app) == 2
+
+
+def test_confirm_alone_passes_over_drafts_a_day_old(app: App) -> None:
+    driver = build(app)
+    driver.one("sec", "通知 全部 | 明天停水")
+    _later(app, days=1)
+    assert driver.one("sec", "确认发送").text == "您没有等着确认发送的通知。"
+    driver.one("sec", "通知 全部 | 后天停电")
+    sent = driver.say("sec", "确认发送")
+    assert [s.chat for s in sent] == ["sec", "g1", "g2"]
+    assert sent[0].text.startswith("通知 2 已开始发送到 2 个群")
+    driver.one("sec", "通知 1号院 | 周六义诊")
+    driver.one("sec", "通知 2号院 | 周日义诊")
+    which = "您有 2 个通知等着确认发送：3、4。请写编号，例如「确认发送 3」。"
+    assert driver.one("sec", "确认发送").text == which
+
+
+def test_the_senders_list_does_not_show_a_draft_a_day_old_as_waiting(app: App) -> None:
+    driver = build(app)
+    _send(driver, "通知 全部 | 周一停电")
+    driver.one("sec", "通知 全部 | 明天停水")
+    _later(app, days=1)
+    listing = driver.one("sec", "通知列表").text
+    assert "周一停电" in listing and "明天停水" not in listing and "草稿" not in listing
+
+
 def test_a_draft_is_seen_by_those_who_manage_it_and_by_no_other_building_head(app: App) -> None:
     driver = build(app)
     driver.grant("bh", "楼长", "红旗里社区/1号院/3号楼")

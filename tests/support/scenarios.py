@@ -1054,6 +1054,13 @@ def outsider(driver: Driver) -> None:
     play(driver, OUTSIDE_GROUPS)
 
 
+def stale_draft(driver: Driver) -> None:
+    """A draft left unconfirmed for a day is no longer sent."""
+    play(driver, [("sec", "通知 全部 | 明天停水", None)])
+    later(driver, timedelta(days=1))
+    play_newest(driver, [("sec", "确认发送 {notice}", None)])
+
+
 SCENARIOS: list[Callable[[Driver], None]] = [
     community,
     staged,
@@ -1065,6 +1072,7 @@ SCENARIOS: list[Callable[[Driver], None]] = [
     requests,
     outsider,
     probe,
+    stale_draft,
 ]
 
 

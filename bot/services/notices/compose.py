@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -42,6 +42,9 @@ from models import (
 
 # WeChat carries no caption: a picture sent this soon after a draft goes with it.
 ATTACH_WINDOW = timedelta(minutes=5)
+# A draft says what was true when written ("明天停水"): unconfirmed for a day, it may no
+# longer be sent, and the sender writes it again.
+DRAFT_LIFE = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -262,14 +265,27 @@ def find_notice(session: Session, community: Place, number: int) -> Notice:
     return notice
 
 
-def _draft_waiting(session: Session, community: Place, sender: Resident) -> int:
-    """The number of the sender's one draft waiting for their confirmation."""
+def _fresh(now: datetime) -> ColumnElement[bool]:
+    """A notice written less than DRAFT_LIFE before `now`: as a draft, still to be sent."""
+    return Notice.created_at > now - DRAFT_LIFE
+
+
+def _expired(session: Session, now: datetime, notice: Notice) -> bool:
+    """Whether a draft was written too long ago to be sent."""
+    fresh = session.scalar(select(Notice.id).where(Notice.id == notice.id, _fresh(now)))
+    return fresh is None
+
+
+def _draft_waiting(session: Session, now: datetime, community: Place, sender: Resident) -> int:
+    """The number of the sender's one draft waiting for their confirmation (expired ones
+    wait no more)."""
     drafts = session.scalars(
         select(Notice.number)
         .where(
             Notice.community_id == community.id,
             Notice.sender_id == sender.id,
             Notice.status == NoticeStatus.DRAFT,
+            _fresh(now),
         )
         .order_by(Notice.number)
     ).all()
@@ -289,9 +305,10 @@ def confirm(
     """The sender confirms a draft: it goes out now, waits for its time, or starts recurring.
     One to go now in the community's quiet hours waits for the morning. `at_once` sends a
     one-off notice now, a draft or one already waiting (for the morning or its time).
-    Without a number, the sender's one draft; where several wait, they are asked which."""
+    Without a number, the sender's one draft; where several wait, they are asked which.
+    A draft older than DRAFT_LIFE is not sent."""
     zone = settings.zone
-    number = _draft_waiting(session, community, resident) if number is None else number
+    number = _draft_waiting(session, now, community, resident) if number is None else number
     notice = find_notice(session, community, number)
     if not access.sees_notice(session, resident.id, community, notice):
         raise DomainError("notices.not_found", number=number)
@@ -305,6 +322,8 @@ def confirm(
         raise DomainError("notices.already_cancelled", number=number)
     if notice.status != NoticeStatus.DRAFT and not (waiting and at_once):
         raise DomainError("notices.not_draft", number=number, waiting=waiting)
+    if notice.status == NoticeStatus.DRAFT and _expired(session, now, notice):
+        raise DomainError("notices.draft_expired", number=number)
     if at_once and notice.repeat is None:
         notice.send_at = None
     due = notice.repeat is None and (notice.send_at is None or notice.send_at <= now)
