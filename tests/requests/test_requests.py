@@ -957,9 +957,29 @@ def test_a_report_naming_only_a_place_is_asked_what_is_wrong_and_files_nothing(
         "反映 3-2-301。",
         "报修 楼道",
         "報修 3號樓樓道",
+        "反映 3號樓",
     ):
         answer = town.one("r1", text).text
         assert "是什么问题" in answer and "「报修 3号楼楼道灯坏了」" in answer, text
     assert "是什么问题" in town.one("r1", "报修 三号楼", "g1").text
     assert town.snapshot() == before
     assert "编号 1" in town.say("r1", "报修 3号楼楼道灯坏了")[0].text
+
+
+def test_an_english_report_naming_only_a_place_is_asked_what_is_wrong(town: Driver) -> None:
+    town.one("r1", "/lang en")
+    before = town.snapshot()
+    for text in (
+        "/report building 3",
+        "/report Building 3 unit 2",
+        "/report bldg 3 room 301",
+        "/report unit 2",
+        "/report Bldg. 3, Rm 301",
+        "/report the stairway, 3rd floor",
+    ):
+        answer = town.one("r1", text).text
+        assert answer.startswith("Please say what is wrong at"), text
+    assert "「building 3」是什么问题" in town.one("r1", "/report building 3", "g1").text
+    assert town.snapshot() == before
+    answers = town.say("r1", "/report building 3 lift broken")
+    assert "We have your report, number 1" in to(answers, "r1")
