@@ -56,6 +56,7 @@ COMMANDS: list[Command] = [
         commands.ack,
         listed_in="notices",
         menus=access.GROUP,
+        sentence=commands.ACK_SAID,
         chat_words=True,
     ),
     Command(

@@ -10,7 +10,7 @@ from bot.errors import DomainError
 from bot.messages import Audience, Choice, Envelope, Reply
 from bot.services import notices
 from bot.services.common.arguments import as_number, bounded
-from bot.services.common.keywords import courtesy, folded
+from bot.services.common.keywords import NUMERALS, courtesy, folded
 from bot.services.common.when import moment_data
 from bot.services.notices.spec import NOW_WORDS
 from handlers.access import community_here
@@ -141,6 +141,8 @@ def cancel(ctx: Context, args: str) -> Reply:
 # The words of a 收到: 收到了 and 已阅 too, with a stray space inside (收 到), as elderly
 # typists and some input methods leave one.
 _ACK = re.compile(r"(?:收\s*到|已\s*[阅閱])(?:了|啦)?")
+# 收到 3 with that stray space too (收 到 3): the number is the notice's, as in 收到 3.
+ACK_SAID = re.compile(rf"收\s*到了?[\s:,]*(#?第?[\d{NUMERALS}]+(?:号|號|个|個)?)")
 
 
 def acknowledging(text: str) -> bool:

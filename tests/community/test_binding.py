@@ -240,6 +240,7 @@ def test_everyday_chat_words_stay_the_chat_of_a_group_bound_to_no_circle(
         "已阅",
         "收 到",
         "收到 1",
+        "收 到 1",
         "好的，收到",
         "我不去了",
         "不去了",

@@ -350,9 +350,30 @@ def test_words_around_a_spaced_shou_dao_keep_it_chat(app: App) -> None:
     driver = build(app)
     _send(driver, "通知 全部 | 明天上午停水 | 回执 截止 明天18:00")
     before = driver.snapshot()
-    for said in ("收到了吗 谢谢", "收 到了吗", "我 收 到 了", "收 到通知没有"):
+    for said in ("收到了吗 谢谢", "收 到了吗", "我 收 到 了", "收 到通知没有", "收 到了吗 3楼"):
         assert driver.say("r2", said, "g1") == [], said
     assert driver.snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("user", "typed", "chat"),
+    [
+        ("r2", "收 到 1", "g1"),
+        ("r3", "收\u3000到 1！", "g1"),
+        ("r4", "收 到 1", None),
+        ("r2", "收 到了 #1", "g1"),
+    ],
+)
+def test_a_spaced_shou_dao_with_a_number_acknowledges_that_notice(
+    app: App, user: str, typed: str, chat: str | None
+) -> None:
+    driver = build(app)
+    _send(driver, "通知 全部 | 周六停水 | 回执")
+    _send(driver, "通知 全部 | 周日停电 | 回执")
+    answers = driver.say(user, typed, chat)
+    assert [(s.chat, s.private) for s in answers] == [(user, True)], typed
+    assert "已收到您的回执（通知 1）" in answers[0].text
+    assert "还有通知 2 等您回执" in answers[0].text
 
 
 def test_a_second_shou_dao_ending_in_punctuation_is_told_it_was_counted(app: App) -> None:
