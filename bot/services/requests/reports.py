@@ -43,7 +43,7 @@ _VAGUE = re.compile(
 # Words that only say where, not what is wrong: 3号楼, 3号楼2单元301, 3-2-301, 楼道; in
 # English the place word mostly comes first: building 3, bldg 3 room 301, 3rd floor, the stairway.
 _PLACE_ONLY = re.compile(
-    r"(?:(?:第?[\d一二三四五六七八九十两兩零〇]+(?:st|nd|rd|th|[A-Za-z])?\s*"
+    r"(?:(?:第?[\d一二三四五六七八九十两兩零〇]++(?:st|nd|rd|th|[A-Za-z])?\s*+"
     r"(?:号楼|號樓|号院|號院|单元|單元|栋|棟|幢|座|号|號|楼|樓|层|層|室|户|戶|院)?"
     r"|(?:the\s+)?(?:building|bldg|block|blk|unit|room|rm|flat|floor|apartment|apt"
     r"|stairway|stairwell|corridor|entrance|gate)(?![A-Za-z])\.?"
