@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -986,9 +985,8 @@ def test_an_english_report_naming_only_a_place_is_asked_what_is_wrong(town: Driv
     assert "We have your report, number 1" in to(answers, "r1")
 
 
-def test_a_report_with_phone_numbers_in_it_is_filed_at_once(town: Driver) -> None:
-    """Runs of digits once made the place-only check try every way of splitting them."""
-    started = time.monotonic()
-    answers = town.say("r1", "报修 123 13812345678 13912345678 电梯坏了")
-    assert time.monotonic() - started < 2
+def test_a_report_with_phone_numbers_in_it_is_filed(town: Driver) -> None:
+    """Runs of digits once made the place-only check try every way of splitting them: with
+    three phone numbers that took hours, so this test never finished."""
+    answers = town.say("r1", "报修 123 13812345678 13912345678 13712345678 电梯坏了")
     assert "编号 1" in answers[0].text
