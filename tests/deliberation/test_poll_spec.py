@@ -78,3 +78,25 @@ def test_pollset_accepts_only_settings() -> None:
     with pytest.raises(DomainError) as raised:
         parse_settings(["改个名字"], NOW, ZONE)
     assert raised.value.key == "deliberation.unknown_setting"
+
+
+@pytest.mark.parametrize(
+    "deadline",
+    [
+        "截至 3天",
+        "截止日期 3天",
+        "截止 3天后",
+        "截止 三天内",
+        "closes in 3 days",
+        "ends 3d",
+        "by 3 days",
+    ],
+)
+def test_a_deadline_in_everyday_words_is_a_deadline_not_an_option(deadline: str) -> None:
+    spec = parse_poll(f"装充电桩吗 | 同意 | 反对 | {deadline}", NOW, ZONE)
+    assert spec.options == ["同意", "反对"]
+    assert spec.settings.closes_at == NOW + timedelta(days=3)
+
+
+def test_an_option_beginning_with_an_english_deadline_word_stays_an_option() -> None:
+    assert parse_poll("How to go | by bus | by car", NOW, ZONE).options == ["by bus", "by car"]

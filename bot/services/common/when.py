@@ -98,6 +98,8 @@ _CLOCK = re.compile(
     rf"?\s*({_PERIOD})?$"
 )
 _TRAILING = ("之前", "以前", "前", "为止", "為止", "截止")
+# A span from now as said: "in 3 days", 3天后, 三天内.
+_AHEAD = re.compile(r"^in\s+|\s*[以之]?[后後内內]$")
 
 
 def parse_when(text: str, now: datetime, zone: ZoneInfo, *, date_only: DayPart = "end") -> datetime:
@@ -110,7 +112,7 @@ def parse_when(text: str, now: datetime, zone: ZoneInfo, *, date_only: DayPart =
     cleaned = _clean(text)
     if not cleaned:
         raise DomainError("when.unreadable", text=text[:40])
-    duration = parse_duration(cleaned)
+    duration = parse_duration(_AHEAD.sub("", cleaned))
     if duration is not None:
         return now.astimezone(UTC) + duration
     local_now = now.astimezone(zone)

@@ -34,7 +34,10 @@ FLAGS: dict[str, tuple[str, object]] = {
 }
 # Settings followed by a value.
 VALUED: dict[str, str] = {
-    **dict.fromkeys(("截止时间", "截止時間", "截止", "deadline", "until"), "closes_at"),
+    **dict.fromkeys(
+        ("截止时间", "截止時間", "截止日期", "截止", "截至", "deadline", "until"), "closes_at"
+    ),
+    **dict.fromkeys(("closes", "closing", "ends", "by"), "closes_at"),
     **dict.fromkeys(("开始时间", "開始時間", "开始", "開始", "opens", "start"), "opens_at"),
     **dict.fromkeys(("多选", "多選", "choose"), "max_choices"),
     **dict.fromkeys(("法定", "quorum"), "quorum_percent"),
@@ -42,6 +45,9 @@ VALUED: dict[str, str] = {
     **dict.fromkeys(("议题", "議題", "topic"), "topic_number"),
 }
 _VALUED_WORDS = sorted(VALUED, key=len, reverse=True)
+# Everyday English words for a deadline: a setting only when a time follows, else an option
+# ("by bus").
+_LOOSE = frozenset(("closes", "closing", "ends", "by"))
 
 
 @dataclass
@@ -120,7 +126,7 @@ def read_setting(item: str, now: datetime, zone: ZoneInfo, settings: PollSetting
         parsed = _value(name, value, now, zone)
     except DomainError as error:
         # A time read but too far off is a deadline all the same, not an option.
-        if spaced or error.key == "when.too_far":
+        if (spaced and word not in _LOOSE) or error.key == "when.too_far":
             raise
         return False
     setattr(settings, name, parsed)
