@@ -132,13 +132,18 @@ def test_numbers_and_ranges_refused(text: str, limit: int, key: str) -> None:
         ("3。", (3, "")),
         ("#3！！", (3, "")),
         ("3 修好了。", (3, "修好了。")),
+        ("1：明天安排电工", (1, "明天安排电工")),
+        ("１，明天安排电工", (1, "明天安排电工")),
+        ("#2号, 换了灯泡", (2, "换了灯泡")),
+        ("3 、已转物业", (3, "已转物业")),
+        ("3 3:30 到", (3, "3:30 到")),
     ],
 )
 def test_number_and_rest_keeps_the_rest_as_typed(text: str, result: tuple[int, str]) -> None:
     assert number_and_rest(text, USAGE) == result
 
 
-@pytest.mark.parametrize("text", ["", "x 3", "12-13 a"])
+@pytest.mark.parametrize("text", ["", "x 3", "12-13 a", "3:30 到", "3楼，灯坏了"])
 def test_number_and_rest_needs_a_leading_number(text: str) -> None:
     assert _key(lambda: number_and_rest(text, USAGE)) == USAGE
 

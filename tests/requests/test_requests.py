@@ -291,6 +291,14 @@ def test_owners_take_reply_escalate_and_solve_and_the_reporter_hears_each(town: 
     assert "已退回，不用再办了" in town.one("wang", "回复 1 好的").text
 
 
+def test_a_comma_or_colon_after_the_number_parts_it_from_the_words(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    assert "明天来修" in to(town.say("li", "回复１，明天来修"), "r1")
+    up = town.say("li", "上报 1：要换灯杆")
+    assert "要换灯杆" in to(up, "wang")
+
+
 def test_one_who_passed_a_request_up_follows_it_in_the_list_until_it_is_done(
     town: Driver,
 ) -> None:

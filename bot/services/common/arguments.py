@@ -15,6 +15,8 @@ _NUMBER = r"#?第?(\d{1,6})(?:号班|號班|号|號|班|个|個)?"
 _APART_COUNTER = re.compile(r"\s+(?=(?:号|號|个|個|班)(?:\s|$))")
 _NUMBER_OR_RANGE = re.compile(rf"{_NUMBER}(?:[-~至到]{_NUMBER})?")
 _COUNTER_AFTER_HEAD = re.compile(rf"^(\S+){_APART_COUNTER.pattern}")
+# A number parted from the words after it by a comma or colon (回复 1：明天来修), not a time (3:30).
+_PUNCTUATED = re.compile(r"^(\S+?)\s*[，,：:、](?![\d０-９])\s*(.*)$", re.DOTALL)
 
 
 def bounded(args: str, limit: int) -> str:
@@ -82,8 +84,8 @@ def numbers_and_ranges(text: str, usage: str, limit: int, *, too_many: str) -> l
 
 def number_and_rest(text: str, usage: str) -> tuple[int, str]:
     """A leading item number (`3`, `#3`, `三`) and the text after it, as typed; a number
-    with nothing after it may end the sentence (`驳回 3。`), and its counting word may stand
-    apart (`兑换 1 号`)."""
+    with nothing after it may end the sentence (`驳回 3。`), a comma or colon may part it from
+    the text (`回复 3：明天来修`), and its counting word may stand apart (`兑换 1 号`)."""
     number, rest = _leading(text)
     if number is None:
         raise DomainError(usage)
@@ -97,6 +99,9 @@ def leads_with_number(text: str) -> bool:
 
 
 def _leading(text: str) -> tuple[int | None, str]:
+    punctuated = _PUNCTUATED.match(text)
+    if punctuated and (number := as_number(punctuated.group(1))) is not None:
+        return number, punctuated.group(2)
     head, *rest = _COUNTER_AFTER_HEAD.sub(r"\1", text).split(maxsplit=1) or [""]
     return as_number(head if rest else without_ending(head)), rest[0] if rest else ""
 
