@@ -751,6 +751,17 @@ def test_a_building_heads_receipts_are_labelled_with_their_building_and_true(app
     assert driver.snapshot() == before
 
 
+def test_a_building_reached_through_two_circles_is_counted_once(app: App) -> None:
+    """A notice to the estate's circle and the building's own circle reaches the building's
+    households once: its building head sees one line for them, not one per circle."""
+    driver = build(app)
+    building_circles(driver)
+    _send(driver, "通知 1号院 | 明天上午停水 | 回执")
+    driver.say("r1", "收到", "g1")
+    lines = driver.say("bh", "回执")[0].text.splitlines()[2:]
+    assert lines == ["1号院/3号楼：1/4 户已回执", "2单元：1/4 户已回执"], lines
+
+
 def test_a_building_heads_own_notice_is_counted_under_their_building(app: App) -> None:
     driver = build(app)
     driver.grant("bh", "楼长", "红旗里社区/1号院/3号楼")

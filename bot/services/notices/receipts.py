@@ -223,17 +223,20 @@ def receipts(
 
 
 def _view(session: Session, notice: Notice, areas: list[Place]) -> ReceiptView | None:
-    """The notice's figures within `areas`, each named after the place it covers: a circle's
-    own place by the circle's title, a part of it (a building of an estate) by its own name;
-    None where the notice reached none of `areas`."""
-    covered: dict[tuple[str, int], tuple[str, Place]] = {}
+    """The notice's figures within `areas`, one per place it covers, named after it: a
+    circle's own place by the circle's title, a part of it (a building of an estate), or a
+    place several circles reached, by its own name; None where the notice reached none of
+    `areas`."""
+    covered: dict[int, tuple[str, Place]] = {}
     for reached in notice.circles:
         for place in _overlaps(reached.place, areas):
-            if place.id == reached.circle.place_id:
-                key, title = ("circle", reached.circle.id), circle_title(reached.circle)
-            else:
-                key, title = ("place", place.id), full_name(session, place, PlaceKind.COMMUNITY)
-            covered.setdefault(key, (title, place))
+            own = place.id == reached.circle.place_id and place.id not in covered
+            title = (
+                circle_title(reached.circle)
+                if own
+                else full_name(session, place, PlaceKind.COMMUNITY)
+            )
+            covered[place.id] = (title, place)
     if not covered:
         return None
     acked = _acked_households(session, notice)
