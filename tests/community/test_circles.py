@@ -509,6 +509,48 @@ def test_parse_address_reads_the_usual_forms() -> None:
     assert str(parse_address("3-2-0301")) == "3-2-301" and str(parse_address("3-2-0")) == "3-2-0"
 
 
+def test_parse_address_reads_english_forms_as_the_dashed_one() -> None:
+    for typed in (
+        "building 3 unit 2 room 301",
+        "Bldg 3, Unit 2, Rm 301",
+        "3/2/301",
+        "3 / 2 / 301",
+        "３／２／３０１",
+        "block 3 unit 2 flat 301",
+        "Building #3 Unit 2 Apt 301",
+        "BLDG. No. 3, unit 02, room 0301",
+        "3rd building 2nd unit room 301",
+        "building 3 unit 2 301",
+        "Flat 301, Unit 2, Block 3",
+        "building 3/unit 2/room 301",
+    ):
+        assert str(parse_address(typed)) == "3-2-301", typed
+    assert str(parse_address("Block 4 Flat 101")) == "4-101"
+    assert str(parse_address("3/301")) == "3-301"
+    assert str(parse_address("building 3 unit 2 room 301a")) == "3-2-301A"
+
+
+def test_parse_address_asks_again_for_english_it_cannot_be_sure_of() -> None:
+    for typed in (
+        "building 3",
+        "building 3 unit 2",
+        "building 3 unit 301",
+        "unit 2 room 301",
+        "building 3 2 301",
+        "building 3 301 unit 2",
+        "building 3 building 4 room 301",
+        "building 3 room 301 apt 302",
+        "building 3a unit 2 room 301",
+        "building 3 floor 2 room 301",
+        "building 3-2-301",
+        "building 3 unit 2 room 301 please",
+        "building three unit two room 301",
+    ):
+        with pytest.raises(DomainError) as refused:
+            parse_address(typed)
+        assert refused.value.key == "grid.bad_address", typed
+
+
 def test_parse_address_reads_a_room_in_chinese_numerals() -> None:
     assert str(parse_address("三号楼二单元二零一")) == "3-2-201"
     assert str(parse_address("3号楼2单元三百零一室")) == "3-2-301"

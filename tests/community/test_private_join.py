@@ -145,3 +145,21 @@ def test_me_tells_one_not_yet_registered_to_register_right_here_where_one_may(ap
     assert "在小区群里发送「登记 3-2-301」" in driver.one("stranger", "我的").text
     driver.say("newcomer", "大家好", "g1", name="小陈")
     assert "还没有登记（直接在这里发送「登记 3-2-301」）" in driver.one("newcomer", "我的").text
+
+
+def test_an_english_speaker_registers_with_the_address_in_english(app: App) -> None:
+    driver = build(app)
+    driver.say("newcomer", "/lang en", name="Tom")
+    for typed in (
+        "building 3 unit 2 room 305",
+        "Bldg 3, Unit 2, Rm 305",
+        "block 3 flat 305 unit 2",
+    ):
+        asked = driver.one("newcomer", f"/join {typed}", "g1")
+        assert "1号院/3号楼/2单元/305" in asked.text, asked.text
+        assert asked.buttons[0][0][1] == "/join 3-2-305 同意", typed
+    done = driver.one("newcomer", "/join 3/2/305 agree")
+    assert "registered at 1号院/3号楼/2单元/305" in done.text, done.text
+    assert driver.household_of("newcomer") == "305"
+    moved = driver.say("newcomer", "/move Building #3, Unit 2, Room #304")[0]
+    assert "1号院/3号楼/2单元/304 already has registered residents" in moved.text, moved.text

@@ -71,8 +71,26 @@ _ADDRESS_WORDS = re.compile(
 )
 # Numbers typed apart (3 2 301) are the parts of a dashed address.
 _SPACE_BETWEEN_NUMBERS = re.compile(r"(?<=\d)\s+(?=\d)")
-# A word that goes on an address typed with spaces: 2, 2单元, 301室, 栋.
-_ADDRESS_PART = re.compile(r"^(?:\d+[A-Za-z]?|[-—号號楼樓栋棟幢座室]|单元|單元)+$")
+# The English words naming each part of an address: building 3 unit 2 room 301, Bldg 3 Rm 301,
+# block 3 flat 301. Every part is named, so they may come in any order.
+BUILDING_WORDS = ("building", "bldg", "block", "blk")
+UNIT_WORDS = ("unit",)
+ROOM_WORDS = ("room", "rm", "flat", "apartment", "apt")
+ENGLISH_ADDRESS_WORDS = BUILDING_WORDS + UNIT_WORDS + ROOM_WORDS
+_ENGLISH_KINDS = {"building": BUILDING_WORDS, "unit": UNIT_WORDS, "room": ROOM_WORDS}
+_ENGLISH_WORD = "|".join(ENGLISH_ADDRESS_WORDS)
+# An English part: a word then its number (Building #3, bldg. no. 3, unit 2nd, room 301A), or
+# an ordinal then the word (3rd building); the room's number may stand last on its own.
+_ENGLISH_PART = re.compile(
+    rf"(?:({_ENGLISH_WORD})\.?\s*(?:#|no\.?)?\s*(\d+)(?:st|nd|rd|th|([a-z]))?"
+    rf"|(\d+)(?:st|nd|rd|th)\s*({_ENGLISH_WORD})\.?|#?(\d+)([a-z])?)(?![a-z\d])[\s,;/-]*"
+)
+_HAS_ENGLISH_WORD = re.compile(rf"(?<![a-z])(?:{_ENGLISH_WORD})(?![a-z])")
+# A word that goes on an address typed with spaces: 2, 2单元, 301室, 栋, unit, Rm, #3, 3rd, No.
+_ADDRESS_PART = re.compile(
+    rf"^(?:\d+[A-Za-z]*|[-—/#,，.号號楼樓栋棟幢座室]|单元|單元|no\.?|{_ENGLISH_WORD})+$",
+    re.IGNORECASE,
+)
 
 
 def number_in(name: str) -> int | None:
@@ -443,9 +461,11 @@ def address_first(text: str) -> tuple[str, str]:
 
 
 def parse_address(text: str) -> Address:
-    """Read 3-2-301, 3 2 301, 3栋2单元301, 3座2單元301, 三号楼二单元二零一室 (or 3-301
-    without a unit)."""
-    spaced = all_digits(normalise(text)).replace("—", "-").replace("－", "-")
+    """Read 3-2-301, 3/2/301, 3 2 301, 3栋2单元301, 3座2單元301, 三号楼二单元二零一室,
+    building 3 unit 2 room 301 (or 3-301 without a unit)."""
+    spaced = all_digits(normalise(text)).replace("—", "-").replace("－", "-").replace("/", "-")
+    if _HAS_ENGLISH_WORD.search(spaced.lower()):
+        return _english_address(text, spaced.lower())
     cleaned = re.sub(r"\s+", "", _SPACE_BETWEEN_NUMBERS.sub("-", spaced))
     for pattern in (_ADDRESS_DASHED, _ADDRESS_WORDS):
         match = pattern.match(cleaned)
@@ -456,6 +476,30 @@ def parse_address(text: str) -> Address:
     if match:
         return _address(match.group(1), None, match.group(2))
     raise DomainError("grid.bad_address", text=text[:40])
+
+
+def _english_address(text: str, typed: str) -> Address:
+    """An address whose parts are named in English; a part named twice, a number named by
+    nothing but the room's, or no building or room, is not read."""
+    parts: dict[str, tuple[str, str]] = {}
+    at = 0
+    while at < len(typed):
+        match = _ENGLISH_PART.match(typed, at)
+        if match is None or (at := match.end()) == match.start():
+            raise DomainError("grid.bad_address", text=text[:40])
+        word, number, letter, ordinal, ordinal_word, bare, bare_letter = match.groups()
+        if bare is not None:
+            # Only the room's number may stand unnamed, and only last: building 3 unit 2 301.
+            word, number, letter = "room" if at == len(typed) else "", bare, bare_letter
+        word = word or ordinal_word
+        kind = next((k for k, words in _ENGLISH_KINDS.items() if word in words), "")
+        if not kind or kind in parts or (letter and kind != "room"):
+            raise DomainError("grid.bad_address", text=text[:40])
+        parts[kind] = (number or ordinal, letter or "")
+    if "building" not in parts or "room" not in parts:
+        raise DomainError("grid.bad_address", text=text[:40])
+    unit = parts["unit"][0] if "unit" in parts else None
+    return _address(parts["building"][0], unit, "".join(parts["room"]))
 
 
 def address_within(session: Session, within: Place, text: str) -> Address:
