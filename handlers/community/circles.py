@@ -129,11 +129,7 @@ def join(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
     """Register my household in this circle's estate (asks for consent the first time); in
     private, through my circle's estate."""
     typed, consent = circles.consent_in(args)
-    address, extra = address_first(bounded(typed, MAX_ARGUMENT))
-    if extra:
-        raise DomainError("core.extra_arguments", extra=extra[:40])
-    if not address:
-        raise DomainError("circles.join_usage")
+    address = address_typed(typed, "circles.join_usage")
     place = _join_place(ctx, address)
     result = circles.register(
         ctx.session,
@@ -149,11 +145,7 @@ def join(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
 
 def move(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
     """Confirm moving my registration to another household."""
-    address, extra = address_first(bounded(args, MAX_ARGUMENT))
-    if extra:
-        raise DomainError("core.extra_arguments", extra=extra[:40])
-    if not address:
-        raise DomainError("circles.move_usage")
+    address = address_typed(args, "circles.move_usage")
     place = _join_place(ctx, address)
     result = circles.register(
         ctx.session,
@@ -166,6 +158,17 @@ def move(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
         always_open=ctx.always_open,
     )
     return _joined(ctx, result, "circles.moved", place.estate)
+
+
+def address_typed(args: str, usage: str) -> str:
+    """The address that is a command's one argument, however spaced (3栋 2单元 301,
+    building 3 unit 2 room 301); `usage` answers when none is typed."""
+    address, extra = address_first(bounded(args, MAX_ARGUMENT))
+    if extra:
+        raise DomainError("core.extra_arguments", extra=extra[:40])
+    if not address:
+        raise DomainError(usage)
+    return address
 
 
 def _join_place(ctx: Context, address: str) -> JoinPlace:

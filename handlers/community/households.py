@@ -8,7 +8,12 @@ from bot.messages import Audience, Envelope, Reply
 from bot.services.common.arguments import as_number, bounded
 from bot.services.common.outreach import to_person
 from bot.services.community import circles, households
-from handlers.community.circles import MAX_ARGUMENT, split_words, stranded_pushes
+from handlers.community.circles import (
+    MAX_ARGUMENT,
+    address_typed,
+    split_words,
+    stranded_pushes,
+)
 
 ON_WORDS = frozenset({"开", "開", "开启", "開啟", "on"})
 OFF_WORDS = frozenset({"关", "關", "关闭", "關閉", "off"})
@@ -54,10 +59,8 @@ def verify(ctx: Context, args: str) -> Reply:
         household = households.verify_privately(ctx.session, ctx.now, ctx.resident, typed)
         return Reply("households.verified", {"household": household})
     circle = ctx.require_circle()
-    words = split_words(args, 1)
-    if not words:
-        raise DomainError("households.verify_usage")
-    household = households.verify(ctx.session, ctx.now, ctx.resident, circle, words[0])
+    address = address_typed(args, "households.verify_usage")
+    household = households.verify(ctx.session, ctx.now, ctx.resident, circle, address)
     return Reply("households.verified", {"household": household})
 
 

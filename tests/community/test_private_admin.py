@@ -133,3 +133,13 @@ def test_the_households_nobody_registered_in_are_counted_in_one_query(app: App) 
         finally:
             event.remove(app.db.engine, "before_cursor_execute", record)
     assert len(statements) == 1, statements
+
+
+def test_a_building_head_verifies_in_the_group_an_address_typed_with_spaces(app: App) -> None:
+    driver = build(app)
+    building_circles(driver)
+    assert "已核验" in driver.one("bh", "核验 3栋 2单元 302", "g4").text
+    assert _verified(app, "1号院/3号楼/2单元/302")
+    done = driver.one("bh", "/verify building 3 unit 2 room 303", "g4").text
+    assert "已核验：1号院/3号楼/2单元/303" in done, done
+    assert "多了「please」" in driver.one("bh", "核验 3-2-304 please", "g4").text
