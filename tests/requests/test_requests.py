@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.app import App, bootstrap
 from bot.clock import VirtualClock
 from bot.services import requests
-from bot.services.community.grid import full_name, resolve_place
+from bot.services.community.grid import ENGLISH_ADDRESS_WORDS, full_name, resolve_place
 from models import (
     Layer,
     PlaceKind,
@@ -998,3 +998,14 @@ def test_a_report_with_phone_numbers_in_it_is_filed(town: Driver) -> None:
     three phone numbers that took hours, so this test never finished."""
     answers = town.say("r1", "报修 123 13812345678 13912345678 13712345678 电梯坏了")
     assert "编号 1" in answers[0].text
+
+
+def test_every_english_address_word_alone_with_a_number_is_only_a_place(town: Driver) -> None:
+    """Reports share the address words parse_address reads, so a word added there is a place
+    here too: /report flat 301 is asked what is wrong, not filed."""
+    town.one("r1", "/lang en")
+    before = town.snapshot()
+    for word in ENGLISH_ADDRESS_WORDS:
+        answer = town.one("r1", f"/report {word} 3").text
+        assert answer.startswith("Please say what is wrong at"), word
+    assert town.snapshot() == before

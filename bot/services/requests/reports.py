@@ -16,7 +16,7 @@ from bot.services.common import access
 from bot.services.common.arguments import only_numbers
 from bot.services.common.keywords import normalise
 from bot.services.common.numbering import next_number
-from bot.services.community.grid import full_name
+from bot.services.community.grid import ENGLISH_ADDRESS_WORDS, full_name
 from bot.services.requests import chain
 from bot.services.requests.categories import category_and_text, emergency
 from bot.services.requests.desk import Acted, assign, owner_name, step, to_owner
@@ -40,13 +40,22 @@ _VAGUE = re.compile(
     r"(?:一|1)?(?:个|個|些|点|點)?(?:问题|問題|情况|情況|事情|事)|[\d一二三四五六七八九十两兩零〇]+"
 )
 
+# The English words of addresses, and of places no address names: 3rd floor, the stairway.
+_PLACE_WORDS = (
+    *ENGLISH_ADDRESS_WORDS,
+    "floor",
+    "stairway",
+    "stairwell",
+    "corridor",
+    "entrance",
+    "gate",
+)
 # Words that only say where, not what is wrong: 3号楼, 3号楼2单元301, 3-2-301, 楼道; in
 # English the place word mostly comes first: building 3, bldg 3 room 301, 3rd floor, the stairway.
 _PLACE_ONLY = re.compile(
     r"(?:(?:第?[\d一二三四五六七八九十两兩零〇]++(?:st|nd|rd|th|[A-Za-z])?\s*+"
     r"(?:号楼|號樓|号院|號院|单元|單元|栋|棟|幢|座|号|號|楼|樓|层|層|室|户|戶|院)?"
-    r"|(?:the\s+)?(?:building|bldg|block|blk|unit|room|rm|flat|floor|apartment|apt"
-    r"|stairway|stairwell|corridor|entrance|gate)(?![A-Za-z])\.?"
+    rf"|(?:the\s+)?(?:{'|'.join(_PLACE_WORDS)})(?![A-Za-z])\.?"
     r"|[-—/#,，]|楼道|樓道|门口|門口)\s*)+",
     re.IGNORECASE,
 )
