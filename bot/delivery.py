@@ -124,7 +124,8 @@ class PostOffice:
         Edits are dropped where the platform cannot edit, and private messages where
         the platform lets the bot write only to people who opened a chat with it.
         Numbered choices sent without buttons to a private chat, or to a group for the
-        sender alone, are remembered there.
+        sender alone, are remembered there; where there are buttons, only those that may be
+        picked `by_number` (a ballot), and other choices shown so make it forgotten.
         """
         kept = []
         staged: list[tuple[Envelope, dict[str, Any]]] = []
@@ -133,10 +134,15 @@ class PostOffice:
         for envelope in deliverable:
             traits = self.of(envelope.target.platform)
             reader = _menu_reader(envelope, owner)
-            if envelope.reply.choices and not traits.buttons and reader is not None:
+            if envelope.reply.choices and reader is not None:
                 target = envelope.target
-                commands = [c.command for row in envelope.reply.choices for c in row]
-                menus.remember(session, now, (target.platform, target.chat_id, reader), commands)
+                where = (target.platform, target.chat_id, reader)
+                if not traits.buttons or envelope.reply.by_number:
+                    commands = [c.command for row in envelope.reply.choices for c in row]
+                    menus.remember(session, now, where, commands)
+                else:
+                    # Newer buttons are what a typed number would mean: not an older ballot.
+                    menus.drop(session, where)
             if envelope.reply.choices and traits.buttons and not envelope.toast:
                 # A personal button belongs to the person the envelope is for.
                 holder = envelope.to_user or owner

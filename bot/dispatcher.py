@@ -385,28 +385,26 @@ class Dispatcher:
     def _private_route(self, ctx: Context, route: Route | None, text: str) -> Route | None:
         """A private chat's command: typed, or picked by a bare number from the last menu.
 
-        Any command used forgets the menu; its answer may show a new one. Menus are only
-        remembered where there are no buttons (see PostOffice.prepare): elsewhere there is
-        none to look for.
+        Any command used forgets the menu; its answer may show a new one. Where there are
+        buttons only a ballot is remembered (see PostOffice.prepare), for a bare number alone:
+        a command looks for no menu there.
         """
-        if self.post_office.of(ctx.incoming.chat.platform).buttons:
-            return route
-        if route is None:
-            command = menus.picked(ctx.session, ctx.now, ctx.incoming, text)
-            route = self.router.route(command) if command is not None else None
-        if route is not None:
+        buttons = self.post_office.of(ctx.incoming.chat.platform).buttons
+        command = menus.picked(ctx.session, ctx.now, ctx.incoming, text) if route is None else None
+        if command is not None:
+            route = self.router.route(command)
+        if route is not None and (command is not None or not buttons):
             menus.forget(ctx.session, ctx.incoming)
         return route
 
     def _picked(self, ctx: Context, text: str) -> Route | None:
         """The choice a bare number, a bare 同意 its consent or a bare 确认 also its move, picks
         from the menu a group reply offered the sender alone where there are no buttons; else
-        None, for a number or a 同意 in a group is mostly chat."""
-        if self.post_office.of(ctx.incoming.chat.platform).buttons:
-            return None
-        command = menus.picked(ctx.session, ctx.now, ctx.incoming, text) or menus.agreed(
-            ctx.session, ctx.now, ctx.incoming, text
-        )
+        None, for a number or a 同意 in a group is mostly chat. Where there are buttons only a
+        number picks, from a ballot offered the sender alone."""
+        command = menus.picked(ctx.session, ctx.now, ctx.incoming, text)
+        if command is None and not self.post_office.of(ctx.incoming.chat.platform).buttons:
+            command = menus.agreed(ctx.session, ctx.now, ctx.incoming, text)
         if command is None:
             return None
         menus.forget(ctx.session, ctx.incoming)

@@ -144,6 +144,7 @@ class Reply:
     """What a handler answers: a template, its data and the choices offered.
 
     An `image` goes as a picture with the text; a `document` as a file sent after it.
+    `by_number` choices may be picked by typing their number where buttons show them too.
     """
 
     template: str
@@ -152,6 +153,7 @@ class Reply:
     audience: Audience = Audience.HERE
     image: Path | None = None
     document: Path | None = None
+    by_number: bool = False
 
 
 @dataclass(frozen=True)

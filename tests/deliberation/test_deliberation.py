@@ -196,6 +196,41 @@ def test_in_a_group_a_bare_vote_offers_buttons_or_says_there_is_no_open_poll(
     assert counts(town.app, 1) == [1, 0]
 
 
+def test_with_buttons_a_typed_number_after_a_ballot_shown_privately_votes(town: Driver) -> None:
+    town.one("owner", "发起投票 装哪种充电桩 | 快充 | 慢充 | 截止 3天", "g1")
+    offered = town.one("r2", "投票")
+    assert offered.private and offered.buttons
+    assert "已投票（#1）：慢充" in town.one("r2", "2。").text
+    assert counts(town.app, 1) == [0, 1]
+    assert "没看懂" in town.one("r2", "1").text, "the ballot is used up"
+
+
+def test_with_buttons_a_typed_number_after_a_ballot_offered_in_a_group_votes_for_its_sender(
+    town: Driver,
+) -> None:
+    town.one("owner", "发起投票 装哪种充电桩 | 快充 | 慢充 | 截止 3天", "g1")
+    town.one("r2", "投票", "g1")
+    assert town.say("r3", "2", "g1") == [], "the ballot was offered to r2 alone"
+    assert "已投票（#1）：慢充" in town.one("r2", "2", "g1").text
+    assert town.say("r2", "1", "g1") == [], "the ballot is used up"
+    assert counts(town.app, 1) == [0, 1]
+
+
+def test_with_buttons_a_number_means_the_newest_buttons_not_an_older_ballot(town: Driver) -> None:
+    town.one("owner", "发起投票 装哪种充电桩 | 快充 | 慢充 | 截止 3天", "g1")
+    town.one("r2", "投票")
+    town.one("r2", "语言")
+    assert "没看懂" in town.one("r2", "1").text
+    assert counts(town.app, 1) == [0, 0]
+
+
+def test_with_buttons_a_number_after_a_group_poll_card_stays_chat(town: Driver) -> None:
+    town.one("owner", "发起投票 装哪种充电桩 | 快充 | 慢充 | 截止 3天", "g1")
+    assert town.say("r2", "1", "g1") == []
+    assert "没看懂" in town.one("r2", "1").text
+    assert counts(town.app, 1) == [0, 0]
+
+
 def test_an_english_poll_card_starts_its_lines_with_capitals(town: Driver) -> None:
     town.one("owner", "/lang en", "g1")
     card = town.one("owner", "/poll Paint the fence? | yes | no | deadline 3d | anonymous", "g1")

@@ -1,10 +1,10 @@
 """Numbered menus where there are no buttons: a bare `2` picks the second choice, in a
 private chat or, from a group reply whose choices are its reader's alone, in that group;
 there a bare 同意 accepts the consent such a reply asks for, and a bare 确认 that or the move
-it asks to confirm.
+it asks to confirm. Where there are buttons only a ballot's options are picked so, by number.
 
 The menu last shown to a person in a chat is remembered for 30 minutes, or until
-they use another command.
+they use another command (where there are buttons: until other buttons are shown them).
 """
 
 from __future__ import annotations
@@ -81,6 +81,16 @@ def agreed(session: Session, now: datetime, incoming: Incoming, text: str) -> st
         if c.split()[-1] in _CONSENTS or (word in _CONFIRMING and c.split()[0] in _CONFIRMS)
     ]
     return consents[0] if len(consents) == 1 else None
+
+
+def drop(session: Session, where: tuple[str, str, str]) -> None:
+    """Drop the menu (platform, chat, user) was shown, if any."""
+    platform, chat_id, user_id = where
+    session.execute(
+        delete(Menu).where(
+            Menu.platform == platform, Menu.chat_id == chat_id, Menu.user_id == user_id
+        )
+    )
 
 
 def forget(session: Session, incoming: Incoming) -> None:

@@ -68,7 +68,8 @@ def poll_reply(session: Session, poll: Poll, zone: ZoneInfo, now: datetime) -> R
 def ballot_reply(poll: Poll, zone: ZoneInfo, now: datetime) -> Reply:
     """A poll's question and options to pick from, with no counts (in a private chat)."""
     data = _basics(poll, zone, now) | {"options": [[o.position, o.label] for o in poll.options]}
-    return Reply("deliberation.ballot", data, choices=_buttons(poll))
+    # Elderly voters type an option's number rather than press its button.
+    return Reply("deliberation.ballot", data, choices=_buttons(poll), by_number=True)
 
 
 def _buttons(poll: Poll) -> list[list[Choice]]:
