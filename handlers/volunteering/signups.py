@@ -132,7 +132,13 @@ def _joined(ctx: Context, days: int, joined: signups.Joined) -> list[Reply]:
 
 
 def cancel(ctx: Context, args: str) -> list[Reply | Envelope]:
-    """Withdraw from shifts (`取消报名 12`), before their cutoff; the waitlists move up."""
+    """Withdraw from shifts (`取消报名 12`), before their cutoff; the waitlists move up. Alone,
+    `取消报名` withdraws from the one shift signed up for here, as 我不去了 does."""
+    if not folded(bounded(args)):
+        withdrawn = _the_one_withdrawn(ctx)
+        if withdrawn is None:
+            raise DomainError("volunteering.nothing_to_withdraw", here=ctx.is_group)
+        return withdrawn
     numbers = shift_numbers(bounded(args), "volunteering.cancel_usage", MAX_SIGNUPS)
     done = signups.withdraw_from(ctx.session, duty(ctx), ctx.resident, community_here(ctx), numbers)
     return _withdrawn_replies(ctx, done)
@@ -153,11 +159,20 @@ def not_going(ctx: Context, args: str) -> list[Reply | Envelope]:
     to name; with none it is chat in a group."""
     if not alone(bounded(args)):
         raise DomainError("core.extra_arguments", extra=args.strip()[:40])
+    withdrawn = _the_one_withdrawn(ctx)
+    if withdrawn is None:
+        return [] if ctx.is_group else [_mine(ctx)]
+    return withdrawn
+
+
+def _the_one_withdrawn(ctx: Context) -> list[Reply | Envelope] | None:
+    """The withdrawal from the one shift signed up for here, or the several to name one of;
+    None where there is none."""
     went = signups.not_going(ctx.session, duty(ctx), ctx.resident, community_here(ctx), ctx.circle)
     if went.withdrew is not None:
         return _withdrawn_replies(ctx, went.withdrew)
     if not went.choices:
-        return [] if ctx.is_group else [_mine(ctx)]
+        return None
     shown = [shift_data(view, ctx.zone) | {"status": s.status.value} for view, s in went.choices]
     data = {"name": ctx.resident.display_name, "shifts": shown}
     return [Reply("volunteering.which_to_withdraw", data)]

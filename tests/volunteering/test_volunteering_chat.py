@@ -290,6 +290,46 @@ def test_not_going_in_a_private_chat_withdraws_from_my_one_shift_or_says_there_i
     assert statuses(town.app, 1) == {"r2": SignUpStatus.CANCELLED}
 
 
+@pytest.mark.parametrize(
+    ("text", "chat"), [("取消报名", "g1"), ("取消報名", None), ("/cancel", "g1")]
+)
+def test_cancel_alone_withdraws_the_one_shift_signed_up_for(
+    town: Driver, text: str, chat: str | None
+) -> None:
+    for user in ("r1", "r2", "r3"):
+        town.say(user, "报名 1", "g1")
+    gone = town.say("r2", text, chat)
+    assert "r2 已取消报名：#1" in gone[0].text and "已由候补的 r3 补上" in gone[0].text
+    assert statuses(town.app, 1) == {
+        "r1": SignUpStatus.SIGNED_UP,
+        "r2": SignUpStatus.CANCELLED,
+        "r3": SignUpStatus.SIGNED_UP,
+    }
+
+
+def test_cancel_alone_with_several_shifts_names_them_and_changes_nothing(town: Driver) -> None:
+    town.one("owner", "排班 讲座 | 2026-11-24 14:00-15:00 | 3人", "g1")
+    town.say("r2", "报名 1 2", "g1")
+    before = town.snapshot()
+    listed = town.one("r2", "取消报名", "g1")
+    assert "#1 门岗值守" in listed.text and "#2 讲座" in listed.text
+    assert "取消报名 1" in listed.text and "取消报名 12" not in listed.text
+    assert town.snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("chat", "said"),
+    [("g1", "您在本群没有可以取消的值班报名。"), (None, "您没有可以取消的值班报名。")],
+)
+def test_cancel_alone_without_a_sign_up_says_there_is_none(
+    town: Driver, chat: str | None, said: str
+) -> None:
+    town.say("r2", "/start")
+    before = town.snapshot()
+    assert town.one("r2", "取消报名", chat).text == said
+    assert town.snapshot() == before
+
+
 def test_my_shifts_are_answered_privately(town: Driver) -> None:
     town.say("r2", "报名 1", "g1")
     mine = town.one("r2", "值班表 我的", "g1")
