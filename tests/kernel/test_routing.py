@@ -187,6 +187,7 @@ def test_an_english_command_name_is_found_without_its_slash(
         ("hi", "start"),
         ("Help me", "help"),
         ("My points", "points"),
+        ("How many points do I have?", "points"),
         ("where do I live?", "me"),
         ("my hours", "hours"),
         ("my shifts", "myshifts"),
@@ -289,6 +290,10 @@ def test_free_text_keeps_the_punctuation_that_ends_it(text: str, name: str, args
         ("我的積分有多少。", "points", ""),
         ("我还有多少积分", "points", ""),
         ("我還有多少積分", "points", ""),
+        ("我有多少分", "points", ""),
+        ("我还有多少分？", "points", ""),
+        ("我的积分多少", "points", ""),
+        ("我的積分多少。", "points", ""),
     ],
 )
 def test_common_words_for_commands_are_keywords(text: str, name: str, args: str) -> None:
@@ -339,6 +344,8 @@ def test_a_question_how_that_names_no_command_is_no_help(text: str) -> None:
         "排行榜上有我",
         "今天积分活动真热闹",
         "我有多少积分的事明天再说",
+        "我有多少分钟",
+        "我有多少分数",
         "积分多少",
         "我还有几分",
         "我要报名值班",

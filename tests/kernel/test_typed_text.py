@@ -143,6 +143,27 @@ def test_points_asked_as_a_sentence_are_shown_as_points_is(driver: Driver) -> No
     assert driver.snapshot() == before
 
 
+def test_points_asked_in_other_words_are_shown_as_points_is(driver: Driver) -> None:
+    driver.say("sec", "加分 @r2 5 巡逻", "g1")
+    shown = driver.one("r2", "积分").text
+    pointer = driver.one("r2", "积分", "g1")
+    before = driver.snapshot()
+    for typed in ("我有多少分", "我还有多少分？", "我的积分多少", "我的積分多少"):
+        assert driver.one("r2", typed).text == shown, typed
+    for typed in ("我的积分多少", "我有多少分？", "我還有多少分"):
+        asked = driver.one("r2", typed, "g1")
+        assert asked.private and asked.chat == "r2" and asked.text == pointer.text, typed
+    for typed in ("我有多少分钟", "我有多少分钟到楼下"):
+        assert driver.say("r2", typed, "g1") == [], typed
+        assert "没看懂" in driver.one("r2", typed).text, typed
+    assert driver.snapshot() == before
+    driver.one("r2", "/lang en")
+    english = driver.one("r2", "/points").text
+    assert "5" in english
+    for typed in ("how many points do I have?", "How many points have I got"):
+        assert driver.one("r2", typed).text == english, typed
+
+
 def test_i_want_to_sign_up_for_duty_shows_the_shifts_open(driver: Driver) -> None:
     driver.say("owner", SHIFT, "g1")
     listed = driver.one("r2", "值班").text
