@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.errors import DomainError
-from bot.messages import Choice, Envelope, Reply
+from bot.messages import Audience, Choice, Envelope, Reply
 from bot.services.common.arguments import split_items
 from bot.services.common.keywords import folded
 from bot.services.volunteering import arranging, attendance, reminders, signups
@@ -94,12 +94,20 @@ def attend(ctx: Context, args: str) -> list[Reply | Envelope]:
     confirmed = attendance.confirm_attendance(
         ctx.session, duty(ctx), actor_of(ctx), community, number, who
     )
-    reply = Reply(
-        "volunteering.attendance_confirmed",
-        confirmed.shown
-        | {"people": [[s.signup.resident.display_name, s.hours.minutes] for s in confirmed.served]},
-    )
-    return [reply, *confirmed.notices]
+    people = [[s.signup.resident.display_name, s.hours.minutes] for s in confirmed.served]
+    left = [signup.resident.display_name for signup in confirmed.left]
+    data = confirmed.shown | {"people": people, "others": len(left)}
+    replies: list[Reply | Envelope] = [Reply("volunteering.attendance_confirmed", data)]
+    if left:
+        # Whose attendance is the admin's own or their household's is said only to them.
+        replies.append(
+            Reply(
+                "volunteering.not_own_attendance",
+                {"names": left, "number": confirmed.shift.number},
+                audience=Audience.PRIVATE,
+            )
+        )
+    return [*replies, *confirmed.notices]
 
 
 def noshow(ctx: Context, args: str) -> list[Reply | Envelope]:

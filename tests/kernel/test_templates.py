@@ -41,6 +41,10 @@ CORRECTED_HOURS = (
     "needs an admin on duty themselves, or points held for a redemption, when hours are"
     " corrected: tests/volunteering/test_correcting_hours.py and tests/points/test_points.py"
 )
+OWN_ATTENDANCE = (
+    "needs an admin on the shift they confirm, or someone of their household:"
+    " tests/volunteering/test_volunteering_chat.py"
+)
 # A help list's line, in Chinese characters or in English letters.
 HELP_LINE_CHARACTERS = 45
 HELP_LINE_LETTERS = 60
@@ -54,6 +58,7 @@ NOT_RENDERED = {
     "notices.progress": EDITED_IN_PLACE,
     "volunteering.hours_points_held": CORRECTED_HOURS,
     "volunteering.not_own_hours": CORRECTED_HOURS,
+    "volunteering.not_own_attendance": OWN_ATTENDANCE,
 }
 
 

@@ -62,7 +62,7 @@ def _confirm(app: App, reference: str = "") -> list[tuple[str, int]]:
     with session_of(app) as session:
         shift = volunteering.find_shift(session, community(session), 1)
         one = volunteering.person_on(session, shift, reference, None) if reference else None
-        served = attendance.confirm(session, app.clock.now(), _admin(session), shift, one)
+        served, _ = attendance.confirm(session, app.clock.now(), _admin(session), shift, one)
         return [(s.signup.resident.display_name, s.hours.minutes) for s in served]
 
 

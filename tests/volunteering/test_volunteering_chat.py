@@ -14,7 +14,7 @@ from bot.messages import EventKind
 from bot.services.community.circles import bound_chat
 from bot.services.volunteering.rosters import roster_reply
 from bot.services.volunteering.shifts import find_shift
-from models import Shift, SignUp, SignUpStatus
+from models import Shift, SignUp, SignUpStatus, VolunteerHours
 from tests.support.community import build, community, session_of
 from tests.support.driver import PLATFORM, Driver
 from tests.support.scenarios import Recorder
@@ -487,6 +487,42 @@ def test_attendance_by_check_in_and_out_then_hours_for_me_and_for_admins(town: D
     circle = town.one("owner", "时长", "g1").text
     assert "红旗里社区：志愿服务时长 4 小时，项目 1 个，志愿者 2 人" in circle
     assert "1. r2 2 小时" in circle
+
+
+def test_an_admin_leaves_their_own_and_their_households_attendance_to_another_admin(
+    town: Driver,
+) -> None:
+    town.say("owner", "排班 门岗值守 | 2026-11-24 11:00-13:00 | 3人", "g1")
+    for user in ("r1", "r1b", "r2"):
+        town.say(user, "报名 2", "g1")
+    town.admins["g1"].add("r1")
+    advance(town.app, days=1, hours=3, minutes=30)
+    before = town.snapshot()
+    for name in ("r1", "r1b"):
+        told = town.say("r1", f"确认出勤 2 @{name}", "g1")
+        assert [(s.chat, s.text) for s in told if s.private] == [
+            ("r1", f"不能给自己或家里人确认出勤（{name}）。请另一位管理员或书记来确认。")
+        ]
+        assert [s.text for s in told if not s.private] == ["r1，详情已私聊发给您。"]
+        assert town.snapshot() == before
+    told = town.say("r1", "确认出勤 2", "g1")
+    group = [s.text for s in told if s.chat == "g1" and "已确认" in s.text]
+    when = "#2 门岗值守（11月24日 周二 11:00–13:00）"
+    assert group == [f"已确认 {when}的出勤：\nr2 2 小时\n另有 2 人请另一位管理员或书记确认。"]
+    assert [(s.chat, s.text) for s in told if s.private] == [
+        ("r1", "不能给自己或家里人确认 #2 的出勤（r1、r1b）。请另一位管理员或书记来确认。")
+    ]
+    assert _confirmed(town) == {"r2"}
+    again = town.say("r1", "确认出勤 2", "g1")[0].text
+    assert again == f"{when}还有 2 人的出勤请另一位管理员或书记确认。"
+    assert "r1 2 小时\nr1b 2 小时" in town.say("owner", "确认出勤 2", "g1")[0].text
+    assert _confirmed(town) == {"r1", "r1b", "r2"}
+
+
+def _confirmed(town: Driver) -> set[str]:
+    with session_of(town.app) as session:
+        rows = session.scalars(select(VolunteerHours)).all()
+        return {hours.resident.display_name for hours in rows if hours.resident}
 
 
 def test_hours_say_in_english_what_they_say_in_chinese(town: Driver) -> None:

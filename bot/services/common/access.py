@@ -675,6 +675,20 @@ def require_hours_by_another(actor: Resident, member: Resident) -> None:
         raise PrivateRefusal("volunteering.not_own_hours", name=member.display_name)
 
 
+def attends_for_another(actor: Resident, member: Resident) -> bool:
+    """Whether an admin may confirm a member's attendance (it earns them hours and points):
+    not the admin's own nor their household's, which another admin must confirm."""
+    return not _own(actor, member.id, member.household_id)
+
+
+def require_attendance_by_another(actor: Resident, member: Resident) -> None:
+    """Refuse attendance confirmed by an admin for themselves or anyone of their household:
+    another admin or the secretary must confirm it."""
+    if not attends_for_another(actor, member):
+        # Privately: whom a member lives with is not the group's to learn.
+        raise PrivateRefusal("volunteering.not_own_attendance", names=[member.display_name])
+
+
 def require_recycling_by_another(
     actor: Resident, member: Resident | None, household: Place | None
 ) -> None:

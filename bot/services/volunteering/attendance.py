@@ -23,8 +23,10 @@ from bot.services.common import audit
 from bot.services.common.access import (
     Actor,
     admin_here,
+    attends_for_another,
     community_for,
     manages,
+    require_attendance_by_another,
     require_hours_by_another,
     standing,
 )
@@ -251,8 +253,9 @@ def _started(session: Session, actor: Actor, shift: Shift, now: datetime) -> Pla
 
 def confirm(
     session: Session, now: datetime, actor: Actor, shift: Shift, signup: SignUp | None = None
-) -> list[Served]:
-    """An admin confirms the whole of a started shift for everyone on it, or for one person."""
+) -> tuple[list[Served], list[SignUp]]:
+    """An admin confirms the whole of a started shift for everyone on it, or for one person;
+    with the time, those of everyone whom another admin must confirm (see `attends_for_another`)."""
     # Everyone means those not marked absent; one person may be, to correct a mistake.
     community = _started(session, actor, shift, now)
     people = [signup] if signup is not None else listed(session, shift)
@@ -268,9 +271,14 @@ def confirm(
             select(VolunteerHours.resident_id).where(VolunteerHours.shift_id == shift.id)
         )
     )
-    served = []
+    served, left = [], []
     for person in people:
         if person.status not in confirmable or person.resident_id in done:
+            continue
+        if not attends_for_another(actor.resident, person.resident):
+            if signup is not None:
+                require_attendance_by_another(actor.resident, person.resident)
+            left.append(person)
             continue
         minutes = _minutes(shift.ends_at - shift.starts_at)
         hours = _record(session, now, person, minutes, HoursSource.ADMIN, actor.resident.id)
@@ -288,7 +296,7 @@ def confirm(
         shift=shift.number,
         confirmed=[s.signup.resident_id for s in served],
     )
-    return served
+    return served, left
 
 
 def mark_noshow(
@@ -344,23 +352,26 @@ def undo_check_in(
 
 @dataclass(frozen=True)
 class Confirmed:
-    """Time an admin confirmed on a shift, the shift as it now shows, and the rosters."""
+    """Time an admin confirmed on a shift, the shift as it now shows, those left for another
+    admin to confirm, and the rosters."""
 
     shift: Shift
     shown: dict[str, Any]
     served: list[Served]
+    left: list[SignUp]
     notices: list[Envelope]
 
 
 def confirm_attendance(
     session: Session, duty: Duty, actor: Actor, community: Place, number: int, who: Who | None
 ) -> Confirmed:
-    """An admin confirms a started shift for everyone on it, or for the one person named."""
+    """An admin confirms a started shift for everyone on it, or for the one person named;
+    their own attendance and their household's are left for another admin."""
     shift = shift_in_hand(session, actor, community, number, heads=False)
     one = someone_on(session, duty.now, shift, who) if who is not None else None
-    served = confirm(session, duty.now, actor, shift, one)
+    served, left = confirm(session, duty.now, actor, shift, one)
     notices = rosters(session, duty, [shift], create=False)
-    return Confirmed(shift, about(session, shift, duty.zone), served, notices)
+    return Confirmed(shift, about(session, shift, duty.zone), served, left, notices)
 
 
 @dataclass(frozen=True)
