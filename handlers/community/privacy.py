@@ -35,7 +35,7 @@ def mydata(ctx: Context, args: str) -> Reply:
                 (s.number, s.project, moment_data(s.starts_at, zone, ctx.now), s.status)
                 for s in data.signups
             ],
-            "hours": f"{data.minutes / 60:.1f}".removesuffix(".0"),
+            "minutes": data.minutes,
             "votes": data.votes,
             "topics": data.topics,
             "seconded": data.seconded,

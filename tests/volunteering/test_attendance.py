@@ -245,7 +245,7 @@ def test_checking_out_right_after_checking_in_records_nothing_and_says_when(
     assert town.snapshot() == before
     assert statuses(town.app, 1)["r2"] == SignUpStatus.SIGNED_UP
     advance(town.app, minutes=30)
-    assert "记志愿服务时长 0.5 小时" in town.one("r2", "签退", "g1").text
+    assert "记志愿服务时长 30分钟" in town.one("r2", "签退", "g1").text
 
 
 def test_an_admin_confirms_the_whole_shift_for_those_not_yet_confirmed(town: Driver) -> None:

@@ -67,10 +67,10 @@ def test_the_group_sees_the_new_length_and_the_volunteer_is_told_privately(town:
     reply, notice = town.say("owner", "更正时长 班次 1 @r2 1.5小时", "g1")
     assert (reply.chat, reply.private) == ("g1", False)
     when = "#1 门岗（11月23日 周一 11:00–14:00）"
-    assert reply.text == f"已更正 r2 在 {when}的志愿服务时长：1.5 小时（原来 3 小时）。"
+    assert reply.text == f"已更正 r2 在 {when}的志愿服务时长：1小时30分（原来 3 小时）。"
     assert notice.private and notice.chat == "r2"
     assert notice.text == (
-        f"r2，管理员更正了您在 {when}的志愿服务时长：1.5 小时（原来 3 小时）。有疑问请联系管理员。"
+        f"r2，管理员更正了您在 {when}的志愿服务时长：1小时30分（原来 3 小时）。有疑问请联系管理员。"
     )
     with session_of(town.app) as session:
         entry = session.scalars(
@@ -79,7 +79,26 @@ def test_the_group_sees_the_new_length_and_the_volunteer_is_told_privately(town:
         owner = session.get_one(VolunteerHours, 1).confirmed_by_id
         assert entry.actor_id == owner and entry.target_id is not None
         assert entry.details == {"shift": 1, "was": 180, "minutes": 90, "points": 0}
-    assert "r2 1.5 小时" in town.one("r2", "时长").text.replace("共 ", "r2 ").replace("<b>", "")
+    assert "r2 1小时30分" in town.one("r2", "时长").text.replace("共 ", "r2 ").replace("<b>", "")
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "length", "data"),
+    [
+        ("zh-Hans", "更正时长 1 @r2 80分钟", "1小时20分", "志愿服务时长：1小时20分"),
+        ("zh-Hant", "更正時長 1 @r2 45分鐘", "45分鐘", "志願服務時長：45分鐘"),
+        ("en", "/fixhours 1 @r2 80m", "1 hour 20 minutes", "Volunteer hours: 1 hour 20 minutes"),
+    ],
+)
+def test_a_length_reads_back_in_hours_and_minutes_not_as_a_decimal(
+    town: Driver, language: str, typed: str, length: str, data: str
+) -> None:
+    town.one("owner", f"/lang {language}", "g1")
+    town.one("r2", f"/lang {language}")
+    reply, notice = town.say("owner", typed, "g1")
+    assert length in reply.text and length in notice.text
+    assert f"门岗 {length}" in town.one("r2", "/hours").text
+    assert data in town.one("r2", "/mydata").text
 
 
 def test_hours_a_volunteer_checked_out_are_corrected_too(app: App) -> None:
@@ -152,6 +171,6 @@ def test_in_english_the_usage_and_the_notice_are_english(town: Driver) -> None:
     assert usage.startswith('Usage: "/fixhours 12 @Zhang 1.5h"')
     done = town.say("owner", "/fixhours 1 @r2 1.5h", "g1")[0].text
     assert (
-        done == "Corrected r2's volunteer hours on #1 门岗 (Mon 23 Nov 11:00–14:00): 1.5 hours"
-        " (was 3 hours)."
+        done == "Corrected r2's volunteer hours on #1 门岗 (Mon 23 Nov 11:00–14:00):"
+        " 1 hour 30 minutes (was 3 hours)."
     )

@@ -534,21 +534,21 @@ def test_hours_say_in_english_what_they_say_in_chinese(town: Driver) -> None:
     advance(town.app, hours=22, minutes=30)
     town.say("r2", "签到", "g1")
     advance(town.app, hours=1, minutes=30)
-    assert "1.5 hours of volunteer time recorded" in town.say("r2", "签退", "g1")[0].text
+    assert "1 hour 30 minutes of volunteer time recorded" in town.say("r2", "签退", "g1")[0].text
     town.say("owner", "确认出勤 1", "g1")
     before = town.snapshot()
     mine = town.one("r2", "/hours", "g1")
     assert mine.private and mine.text == (
-        "r2's volunteer service: 1.5 hours in all (1.5 hours this month), 1 shift\n"
-        "· 门岗值守 1.5 hours"
+        "r2's volunteer service: 1 hour 30 minutes in all (1 hour 30 minutes this month),"
+        " 1 shift\n· 门岗值守 1 hour 30 minutes"
     )
     assert town.one("r3", "时长", "g1").text == (
         "r3 的志愿服务时长：共 2 小时（本月 2 小时），值班 1 次\n· 门岗值守 2 小时"
     )
     assert town.one("owner", "/hours", "g1").text == (
-        "1号院: 3.5 hours of volunteer service, 1 project, 2 volunteers\n"
-        "红旗里社区: 3.5 hours of volunteer service, 1 project, 2 volunteers\n"
-        "Ranked by hours:\n1. r3 2 hours\n2. r2 1.5 hours"
+        "1号院: 3 hours 30 minutes of volunteer service, 1 project, 2 volunteers\n"
+        "红旗里社区: 3 hours 30 minutes of volunteer service, 1 project, 2 volunteers\n"
+        "Ranked by hours:\n1. r3 2 hours\n2. r2 1 hour 30 minutes"
     )
     assert town.one("r4", "/hours", "g1").text == (
         "You have no volunteer hours yet. They are recorded when you check in and out of duty; "
