@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from bot.app import App, bootstrap
 from bot.clock import VirtualClock
 from tests.requests.test_requests import _tick, town
@@ -40,14 +44,34 @@ def test_the_secretary_sees_each_layer_of_the_month(town: Driver) -> None:
     _month(town)
     figures = town.one("sec", "诉求统计").text
     assert "2026年11月诉求统计" in figures
-    assert "收到 3 件，接单 2 件，办结 2 件；办结用时中位数 3.5 小时；满意度 3 分（2 人评价）" in (
+    assert "收到 3 件，接单 2 件，办结 2 件；办结用时中位数 3小时30分；满意度 3 分（2 人评价）" in (
         figures
     )
     member = "联系党员：收到 3 件，接单 1 件，办结 1 件（占全部办结的 50%）"
-    assert member + "；办结用时中位数 2.0 小时" in figures
+    assert member + "；办结用时中位数 2 小时；" in figures
     assert "党员中心户：收到 1 件，接单 1 件，办结 1 件（占全部办结的 50%）" in figures
-    assert "5.0 小时；满意度 2 分（1 人评价）" in figures
+    assert "；办结用时中位数 5 小时；满意度 2 分（1 人评价）" in figures
     assert "党支部" not in figures and "现在超时未办：0 件" in figures
+
+
+@pytest.mark.parametrize(
+    ("language", "command", "length"),
+    [
+        ("zh-Hans", "诉求统计", "办结用时中位数 2天3小时；"),
+        ("zh-Hant", "訴求統計", "辦結用時中位數 2天3小時；"),
+        ("en", "/requeststats", "median time to solve 2 days 3 hours;"),
+    ],
+)
+def test_a_solution_of_days_is_told_in_days_and_hours(
+    town: Driver, language: str, command: str, length: str
+) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    _tick(town.app, days=2, hours=3, minutes=10)
+    town.say("li", "办结诉求 1 换了灯泡")
+    town.one("sec", f"/lang {language}")
+    figures = town.one("sec", command).text
+    assert figures.count(length) == 2 and re.search(r"\d\.\d", figures) is None
 
 
 def test_a_circle_and_a_resident_see_only_the_counts(town: Driver) -> None:

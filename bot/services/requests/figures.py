@@ -24,14 +24,14 @@ REACHED = (StepKind.ROUTED, StepKind.ESCALATED)
 
 @dataclass(frozen=True)
 class Tally:
-    """Received, accepted, solved; median hours to solve; share of all solutions in
+    """Received, accepted, solved; median minutes to solve; share of all solutions in
     percent; mean rating and how many rated."""
 
     layer: str
     received: int
     accepted: int
     solved: int
-    median_hours: float | None
+    median_minutes: int | None
     share: int
     rating: float | None
     rated: int
@@ -106,14 +106,15 @@ def _tally(
     solved: list[tuple[Layer, timedelta, int | None]],
     all_solved: int,
 ) -> Tally:
-    hours = [took.total_seconds() / 3600 for _, took, _ in solved]
+    seconds = [took.total_seconds() for _, took, _ in solved]
     ratings = [rating for _, _, rating in solved if rating is not None]
     return Tally(
         layer,
         received,
         accepted,
         len(solved),
-        round(median(hours), 1) if hours else None,
+        # Whole minutes, to the nearest; a solution within half a minute still took one.
+        max(1, round(median(seconds) / 60)) if seconds else None,
         round(100 * len(solved) / all_solved) if all_solved else 0,
         round(mean(ratings), 1) if ratings else None,
         len(ratings),
