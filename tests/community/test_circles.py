@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,11 @@ from sqlalchemy.orm import Session
 
 from bot.app import App
 from bot.clock import VirtualClock
+from bot.config import LANGUAGES
 from bot.db import Database
 from bot.errors import DomainError
+from bot.rendering import Renderer
+from bot.routing import Router
 from bot.services.common import access
 from bot.services.common.names import clean_name
 from bot.services.community import binding, circles
@@ -25,6 +29,7 @@ from bot.services.community.grid import (
     resolve_place,
 )
 from bot.services.community.people import ensure_identity, find_identity
+from handlers.registry import COMMANDS
 from models import (
     BindingRequest,
     Circle,
@@ -549,6 +554,13 @@ def test_parse_address_asks_again_for_english_it_cannot_be_sure_of() -> None:
         with pytest.raises(DomainError) as refused:
             parse_address(typed)
         assert refused.value.key == "grid.bad_address", typed
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_unread_address_is_answered_with_two_examples_that_are_read(language: str) -> None:
+    text = Renderer(Router(COMMANDS)).markup("grid.bad_address", {"text": "楼上那家"}, language)
+    examples = re.split(" 或 | or ", re.split("例如 |for example ", text)[1].rstrip("。."))
+    assert len(examples) == 2 and {str(parse_address(e)) for e in examples} == {"3-2-301"}
 
 
 def test_parse_address_reads_a_room_in_chinese_numerals() -> None:
