@@ -181,6 +181,30 @@ def test_full_width_bars_separate_items_and_options_are_recognised() -> None:
     assert found.times is not None and found.times.count() == 84
 
 
+def test_chinese_commas_separate_items_when_there_is_no_bar() -> None:
+    found = parse_shift("巡逻，明天19:00-21:00，2人，小区大门", NOW, SHANGHAI)
+    assert (found.title, found.capacity, found.place) == ("巡逻", 2, "小区大门")
+    assert found.times is not None and found.times.count() == 1
+
+
+def test_with_bars_a_comma_stays_within_its_item() -> None:
+    found = parse_shift("巡逻，夜间 | 明天19:00-21:00 | 2人 | 大门，东侧", NOW, SHANGHAI)
+    assert (found.title, found.place) == ("巡逻，夜间", "大门，东侧")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "巡逻 明天 19:00-21:00 2人 小区大门",
+        "巡逻 明天 19:00-21:00 2人 " + "小区大门" * 15,
+        "巡逻，2人，明天19:00-21:00 小区大门",
+    ],
+)
+def test_a_time_run_into_other_items_asks_for_separators(text: str) -> None:
+    with _refused("volunteering.shift_items_apart"):
+        parse_shift(text, NOW, SHANGHAI)
+
+
 @pytest.mark.parametrize(
     ("item", "field", "value"),
     [

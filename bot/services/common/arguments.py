@@ -106,12 +106,16 @@ def _leading(text: str) -> tuple[int | None, str]:
     return as_number(head if rest else without_ending(head)), rest[0] if rest else ""
 
 
-def split_items(text: str) -> list[str]:
-    """The `|`-separated items (half- or full-width) as typed, each trimmed with single spaces.
+def split_items(text: str, unbarred: str = "") -> list[str]:
+    """The `|`-separated items (half- or full-width) as typed, each trimmed with single spaces;
+    in a text without a bar the characters of `unbarred` (say `，`) part them instead.
 
     Empty items are dropped: a doubled or trailing bar is a slip, never a missing value.
     """
-    items = (" ".join(item.split()) for item in _ITEM_SEPARATOR.split(text))
+    separator = _ITEM_SEPARATOR
+    if unbarred and not _ITEM_SEPARATOR.search(text):
+        separator = re.compile(rf"\s*[{re.escape(unbarred)}]\s*")
+    items = (" ".join(item.split()) for item in separator.split(text))
     return [item for item in items if item]
 
 

@@ -48,9 +48,10 @@ _CLOCK = (
     rf"(?:\s*({_PERIOD}))?"
 )
 _NEXT_DAY = r"(?:次日|翌日|第二天|next day\s*)"
+_WINDOW = re.compile(rf"{_CLOCK}{_RANGE}({_NEXT_DAY})?\s*{_CLOCK}")
 # Each token of a time item, tried in this order at the current position.
 _TOKENS: list[tuple[str, re.Pattern[str]]] = [
-    ("window", re.compile(rf"{_CLOCK}{_RANGE}({_NEXT_DAY})?\s*{_CLOCK}")),
+    ("window", _WINDOW),
     ("full_date", re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号號]?")),
     ("month_day", re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号號]?|(\d{1,2})/(\d{1,2})")),
     (
@@ -160,16 +161,19 @@ class ShiftItems:
 
 
 def parse_shift(text: str, now: datetime, zone: ZoneInfo) -> ShiftItems:
-    """`/shift <title> | <when> | <n>人 | <place> | options`: a shift or a rota to create."""
-    items = split_items(text)
+    """`/shift <title> | <when> | <n>人 | <place> | options` (or `，` between them when there is
+    no bar): a shift or a rota to create."""
+    items = split_items(text, "，")
     if not items:
         raise DomainError("volunteering.shift_usage")
     title = " ".join(items[0].split())
     if len(title) > MAX_TITLE:
+        _refuse_run_together([title])
         raise DomainError("volunteering.title_too_long", limit=MAX_TITLE)
     found = parse_items(items[1:], now, zone)
     found.title = title
     if found.times is None:
+        _refuse_run_together(items)
         raise DomainError("volunteering.shift_needs_time")
     if not found.times.dated:
         raise DomainError("volunteering.shift_needs_date")
@@ -178,6 +182,12 @@ def parse_shift(text: str, now: datetime, zone: ZoneInfo) -> ShiftItems:
     if found.capacity is None:
         raise DomainError("volunteering.shift_needs_capacity")
     return found
+
+
+def _refuse_run_together(items: list[str]) -> None:
+    """A time run into other words (`巡逻 明天 19:00-21:00 2人`) was given, only not apart."""
+    if any(_WINDOW.search(folded(item)) for item in items):
+        raise DomainError("volunteering.shift_items_apart")
 
 
 def parse_items(items: list[str], now: datetime, zone: ZoneInfo) -> ShiftItems:
