@@ -38,6 +38,23 @@ def test_full_width_bars_and_english_settings_work() -> None:
     assert settings.closes_at == NOW + timedelta(days=2)
 
 
+@pytest.mark.parametrize(
+    "text", ["周末活动，打扫，聚餐，截止：明天18:00", "周末活动，打扫、聚餐，截止：明天18:00"]
+)
+def test_without_bars_chinese_commas_part_the_items_and_enumeration_commas_the_options(
+    text: str,
+) -> None:
+    spec = parse_poll(text, NOW, ZONE)
+    assert (spec.question, spec.options) == ("周末活动", ["打扫", "聚餐"])
+    assert spec.settings.closes_at == datetime(2026, 11, 24, 18, 0, tzinfo=ZONE)
+
+
+def test_with_bars_commas_stay_within_the_question_and_options() -> None:
+    spec = parse_poll("周末活动，选哪个？ | 打扫、整理 | 聚餐，包饺子", NOW, ZONE)
+    assert spec.question == "周末活动，选哪个？"
+    assert spec.options == ["打扫、整理", "聚餐，包饺子"]
+
+
 def test_a_rating_needs_no_options_and_a_yes_no_vote_neither() -> None:
     assert parse_poll("满意度测评 | 评分", NOW, ZONE).settings.kind == PollKind.RATING
     assert parse_poll("加装电梯 | 表决 | 议题 3", NOW, ZONE).settings.topic_number == 3

@@ -79,14 +79,19 @@ class PollSpec:
 
 
 def parse_poll(text: str, now: datetime, zone: ZoneInfo) -> PollSpec:
-    """`question | option | option | setting …`: trailing items that are settings are settings."""
-    items = split_items(text)
+    """`question | option | option | setting …`: trailing items that are settings are settings.
+
+    Without any bar, `，` parts the items, and `、` the options too (`周末活动，打扫、聚餐`).
+    """
+    items = split_items(text, "，")
     if not items:
         raise DomainError("deliberation.poll_usage")
     settings = PollSettings()
     while len(items) > 1 and read_setting(items[-1], now, zone, settings):
         items.pop()
     question, options = items[0], items[1:]
+    if "|" not in text and "｜" not in text:
+        options = [option for item in options for option in split_items(item, "、")]
     if read_setting(question, now, zone, PollSettings()):
         raise DomainError("deliberation.poll_usage")
     return PollSpec(question, options, settings)
