@@ -23,7 +23,7 @@ from bot.services.community.circles import (
 )
 from bot.services.community.grid import address_first
 from bot.services.community.households import Asking, Stranded
-from handlers.points.commands import balance_data
+from handlers.points.commands import balance_data, named_in, named_or_first
 from models import Identity
 
 MAX_ARGUMENT = 200
@@ -372,25 +372,25 @@ def _names(roster: Roster) -> dict[str, object]:
 
 
 def role(ctx: Context, args: str) -> Reply:
-    """Grant (`/role @name 楼长`) or revoke (`/role @name -楼长`) a role."""
+    """Grant (`/role @name 楼长`, `/role name 楼长`) or revoke (`/role name -楼长`) a role."""
     circle = ctx.require_circle()
-    words = bounded(args, MAX_ARGUMENT).split()
-    incoming = ctx.incoming
-    person = incoming.mentions[0] if incoming.mentions else incoming.reply_to
-    if not words or words[-1].startswith("@"):
-        if not words and person is None:
-            raise DomainError("circles.role_usage")
+    named = named_or_first(ctx, args)
+    # 设角色 楼长 alone names no one: its word is the role.
+    if not named.rest and not named_in(ctx, args).count:
+        raise DomainError("circles.role_usage")
+    person = named.users[0] if named.users else None
+    name = " ".join([*named.names, *named.rest[:-1]])
+    if not named.rest:
         grantor = roles.Grantor(ctx.resident.id, circle, ctx.platform_admin)
-        named = " ".join(word.lstrip("@") for word in words)
         return Reply(
             "circles.role_choices",
             {
-                "name": named or (person.display_name if person else ""),
-                "by_name": bool(named),
+                "name": name or (person.display_name if person else ""),
+                "by_name": bool(name or ctx.incoming.mentions),
                 "roles": [role.value for role in roles.grantable_in(ctx.session, grantor, circle)],
             },
         )
-    role_word = words[-1]
+    role_word = named.rest[-1]
     revoking = role_word.startswith("-")
     wanted = roles.parse_role(role_word.lstrip("-"))
     changed = roles.change_in_circle(
@@ -401,7 +401,7 @@ def role(ctx: Context, args: str) -> Reply:
         wanted,
         revoking=revoking,
         mention=person,
-        named=" ".join(words[:-1]),
+        named=name,
     )
     return Reply(
         "circles.role_revoked" if changed.revoked else "circles.role_granted",

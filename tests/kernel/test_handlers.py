@@ -167,6 +167,17 @@ def test_role_by_mention_and_by_name_then_revoke(chat: Driver) -> None:
     assert "已撤销" in revoked.text
 
 
+def test_a_role_is_given_and_taken_by_a_name_typed_without_the_at(chat: Driver) -> None:
+    _register(chat, "u1", "3-2-301", "李四")
+    granted = chat.one("owner", "设角色 李四 单元长", "g1")
+    assert "单元长" in granted.text and "2单元" in granted.text
+    assert "已撤销" in chat.one("owner", "/role 李四，-单元长", "g1").text
+    chat.say("u2", "大家好", "g1", name="李四")
+    before = chat.snapshot()
+    assert "不止一位「李四」" in chat.one("owner", "设角色 李四 单元长", "g1").text
+    assert chat.snapshot() == before
+
+
 def test_a_role_command_naming_no_role_lists_the_roles_i_may_give_and_changes_nothing(
     chat: Driver,
 ) -> None:
@@ -293,6 +304,8 @@ BAD_INPUT = [
     ("u1", "/role @李四 楼长", "g1", "您不能授予或撤销楼长"),
     ("owner", "/role @查无此人 楼长", "g1", "没找到「查无此人」"),
     ("owner", "/role @李四 国王", "g1", "没有「国王」这个角色"),
+    ("owner", "/role 查无此人 楼长", "g1", "没找到「查无此人」"),
+    ("owner", "设角色 楼长", "g1", "用法：「设角色 @某人 楼长」"),
     ("owner", "/role", "g1", "用法：「设角色 @某人 楼长」"),
     ("owner", "/me 多余", "g1", "多了「多余」"),
     ("u1", "/lang 火星文", None, "不认识「火星文」这种语言"),

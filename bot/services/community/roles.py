@@ -249,11 +249,12 @@ def change_in_circle(
     mention: UserRef | None,
     named: str,
 ) -> RoleChange:
-    """/role: grant or revoke `role` for the person mentioned (or `@named`) at its scope there."""
+    """/role: grant or revoke `role` for the person mentioned (or the member `named`) at its
+    scope there."""
     if mention is not None:
         target = mentioned(session, now, mention)
-    elif named.startswith("@") and len(named) > 1:
-        target = find_member_by_name(session, circle, named[1:])
+    elif named:
+        target = find_member_by_name(session, circle, named)
     else:
         raise DomainError("circles.role_usage")
     scope = scope_for(session, role, circle, target)
