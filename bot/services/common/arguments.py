@@ -106,6 +106,11 @@ def _leading(text: str) -> tuple[int | None, str]:
     return as_number(head if rest else without_ending(head)), rest[0] if rest else ""
 
 
+def barred(text: str) -> bool:
+    """Whether `text` parts its items with `|` (half- or full-width)."""
+    return _ITEM_SEPARATOR.search(text) is not None
+
+
 def split_items(text: str, unbarred: str = "") -> list[str]:
     """The `|`-separated items (half- or full-width) as typed, each trimmed with single spaces;
     in a text without a bar the characters of `unbarred` (say `，`) part them instead.
@@ -113,7 +118,7 @@ def split_items(text: str, unbarred: str = "") -> list[str]:
     Empty items are dropped: a doubled or trailing bar is a slip, never a missing value.
     """
     separator = _ITEM_SEPARATOR
-    if unbarred and not _ITEM_SEPARATOR.search(text):
+    if unbarred and not barred(text):
         separator = re.compile(rf"\s*[{re.escape(unbarred)}]\s*")
     items = (" ".join(item.split()) for item in separator.split(text))
     return [item for item in items if item]

@@ -35,7 +35,7 @@ MAX_ANSWER = 1000
 _SETTING_SEPARATORS = ("，", ",", "、", ";", "；")
 # Options typed without `|` as people write lists: one a line, or between commas, 、 or ;
 # after a label such as 选项： or 投票选项：.
-_OPTION_SEPARATORS = re.compile(r"[\n,，、;；]")
+_OPTION_SEPARATORS = "\n,，、;；"
 _OPTIONS_LABEL = re.compile(r"^(?:(?:投票)?(?:选项|選項)|options?)\s*[:：]", re.IGNORECASE)
 
 
@@ -127,10 +127,7 @@ def _options(step: _Step, text: str) -> Answered:
 
 def _typed_options(text: str) -> list[str]:
     """The options in one message: `|`-separated, else as a list (see _OPTION_SEPARATORS)."""
-    listed = _OPTIONS_LABEL.sub("", text)
-    if "|" in listed or "｜" in listed:
-        return split_items(listed)
-    return split_items(_OPTION_SEPARATORS.sub("|", listed))
+    return split_items(_OPTIONS_LABEL.sub("", text), _OPTION_SEPARATORS)
 
 
 def _ask_deadline(step: _Step, kind: str) -> Answered:

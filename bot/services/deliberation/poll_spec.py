@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.errors import DomainError
-from bot.services.common.arguments import split_items
+from bot.services.common.arguments import barred, split_items
 from bot.services.common.keywords import normalise, with_digits
 from bot.services.common.when import parse_when
 from models import PollKind
@@ -90,7 +90,7 @@ def parse_poll(text: str, now: datetime, zone: ZoneInfo) -> PollSpec:
     while len(items) > 1 and read_setting(items[-1], now, zone, settings):
         items.pop()
     question, options = items[0], items[1:]
-    if "|" not in text and "｜" not in text:
+    if not barred(text):
         options = [option for item in options for option in split_items(item, "、")]
     if read_setting(question, now, zone, PollSettings()):
         raise DomainError("deliberation.poll_usage")
