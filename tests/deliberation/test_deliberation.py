@@ -261,6 +261,32 @@ def test_a_poll_deadline_reads_as_a_day_and_time_with_the_year_only_when_not_thi
     assert closes == [START + timedelta(days=3), START.replace(2027, 1, 5, 8)]
 
 
+def test_a_poll_deadline_said_as_tomorrow_evening_closes_at_that_hour(town: Driver) -> None:
+    card = town.one("owner", "发起投票 换门禁？ | 换 | 不换 | 截止 明晚8点", "g1")
+    assert "截止：11月24日 周二 20:00" in card.text.splitlines(), card.text
+    english = town.one("owner", "/poll Benches? | yes | no | deadline tonight 11pm", "g1")
+    assert "Benches?" in english.text
+    with session_of(town.app) as session:
+        closes = [poll_of(session, n).closes_at for n in (1, 2)]
+    assert closes == [START.replace(day=24, hour=20), START.replace(hour=23)]
+
+
+@pytest.mark.parametrize(
+    ("deadline", "answer"),
+    [("今晚8点", "截止时间已经过去了"), ("今晚3点", "看不懂时间「今晚3点」")],
+)
+def test_a_deadline_tonight_already_gone_or_at_an_unclear_hour_opens_nothing(
+    town: Driver, deadline: str, answer: str
+) -> None:
+    clock = town.app.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(START.replace(hour=21))
+    before = town.snapshot()
+    reply = town.one("owner", f"发起投票 换门禁？ | 换 | 不换 | 截止 {deadline}", "g1")
+    assert answer in reply.text, reply.text
+    assert town.snapshot() == before
+
+
 def test_with_buttons_a_polls_number_in_private_offers_its_options_as_buttons(
     town: Driver,
 ) -> None:

@@ -103,6 +103,77 @@ def test_english_weekdays_months_and_am_pm_are_read(text: str, expected: str) ->
     assert _local(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("今晚23点", "2026-11-23 23:00"),
+        ("今晚8点", "2026-11-23 20:00"),
+        ("今晚8点半", "2026-11-23 20:30"),
+        ("今晚十一点", "2026-11-23 23:00"),
+        ("明晚8点", "2026-11-24 20:00"),
+        ("明晚八点半", "2026-11-24 20:30"),
+        ("明晚上8点", "2026-11-24 20:00"),
+        ("明天晚8点", "2026-11-24 20:00"),
+        ("后天中午", "2026-11-25 12:00"),
+        ("明天中午12点", "2026-11-24 12:00"),
+        ("明天中午1点", "2026-11-24 13:00"),
+        ("明天中午11点半", "2026-11-24 11:30"),
+        ("明早7点", "2026-11-24 07:00"),
+        ("明晨6点半", "2026-11-24 06:30"),
+        ("明天上午9点", "2026-11-24 09:00"),
+        ("明天凌晨12点", "2026-11-24 00:00"),
+        ("今天下午3点", "2026-11-23 15:00"),
+        ("周五晚上7点", "2026-11-27 19:00"),
+        ("周五晚7点", "2026-11-27 19:00"),
+        ("明天傍晚6点", "2026-11-24 18:00"),
+        ("明天晚上20:00", "2026-11-24 20:00"),
+        ("中午", "2026-11-23 12:00"),
+        ("tonight 11pm", "2026-11-23 23:00"),
+        ("Tonight 8:30 pm", "2026-11-23 20:30"),
+        ("tomorrow noon", "2026-11-24 12:00"),
+        ("tomorrow 8pm", "2026-11-24 20:00"),
+        ("friday 7pm", "2026-11-27 19:00"),
+        ("tomorrow 7:30am", "2026-11-24 07:30"),
+        ("tomorrow evening 7pm", "2026-11-24 19:00"),
+    ],
+)
+def test_a_part_of_the_day_reads_the_hour_in_it(text: str, expected: str) -> None:
+    assert _local(text) == expected
+
+
+def test_a_part_of_the_day_already_gone_is_returned_for_the_caller_to_refuse() -> None:
+    assert _local("今早8点") == "2026-11-23 08:00"
+    assert parse_when("今晚8点", NOW.replace(hour=21), SHANGHAI) < NOW.replace(hour=21)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "晚上12点",
+        "今晚12点",
+        "今晚3点",
+        "明晚1点",
+        "夜里2点",
+        "晚上15点",
+        "下午12点",
+        "下午0点",
+        "傍晚13点",
+        "中午5点",
+        "早上12点",
+        "上午13点",
+        "今晚",
+        "明天下午",
+        "tonight",
+        "tonight 3am",
+        "tomorrow midnight",
+    ],
+)
+def test_an_hour_the_part_of_the_day_leaves_unclear_is_not_read(text: str) -> None:
+    with pytest.raises(DomainError) as raised:
+        parse_when(text, NOW, SHANGHAI)
+    assert raised.value.key == "when.unreadable"
+
+
 def test_a_time_that_has_passed_today_means_tomorrow() -> None:
     assert _local("8:00") == "2026-11-24 08:00"
 

@@ -1,4 +1,4 @@
-"""Reading times as people type them: 3天, 三天, 明天 18:00, 周五 18:00, 12月1日 18:00, 3d."""
+"""Reading times as people type them: 3天, 三天, 明天 18:00, 明晚8点, 周五 18:00, 12月1日, 3d."""
 
 from __future__ import annotations
 
@@ -78,25 +78,20 @@ _ENGLISH_DATE = re.compile(
 )
 _FULL_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号號]?(.*)$")
 _MONTH_DAY = re.compile(r"^(\d{1,2})\s*月\s*(\d{1,2})\s*[日号號](.*)$|^(\d{1,2})[-/](\d{1,2})(.*)$")
-_PERIODS: dict[str, int] = {
-    "凌晨": 0,
-    "早上": 0,
-    "早晨": 0,
-    "上午": 0,
-    "am": 0,
-    "中午": 12,
-    "下午": 12,
-    "傍晚": 12,
-    "晚上": 12,
-    "夜里": 12,
-    "夜裡": 12,
-    "pm": 12,
-}
-_PERIOD = "|".join(sorted(_PERIODS, key=len, reverse=True))
+# The parts of the day an hour may be said in (下午3点, 3pm, 明晚8点 is 明天晚上8点).
+_MORNING = ("凌晨", "早上", "早晨", "上午", "早", "am", "morning")
+_NOON = ("中午", "noon")
+_AFTERNOON = ("下午", "傍晚", "pm", "afternoon")
+_EVENING = ("晚上", "夜里", "夜裡", "晚", "evening", "night")
+LATER_PERIODS = frozenset(_NOON + _AFTERNOON + _EVENING)
+PERIOD = "|".join(sorted(_MORNING + _NOON + _AFTERNOON + _EVENING, key=len, reverse=True))
 _CLOCK = re.compile(
-    rf"^(?:({_PERIOD})\s*)?(\d{{1,2}})(?:\s*[:：]\s*(\d{{2}})|\s*[点點时時]\s*(?:(半)|(\d{{1,2}})\s*分?)?)"
-    rf"?\s*({_PERIOD})?$"
+    rf"^(?:({PERIOD})\s*)?(\d{{1,2}})(?:\s*[:：]\s*(\d{{2}})|\s*[点點时時]\s*(?:(半)|(\d{{1,2}})\s*分?)?)"
+    rf"?\s*({PERIOD})?$"
 )
+# A day and its part said as one word: 今晚, 明早, 明晨, 昨晚上, tonight.
+_DAY_PART = re.compile(r"([今明昨])(晚|早|晨)上?|(?<![a-z])(tonight)(?![a-z])")
+_DAY_PART_WORDS = {"晚": "晚上", "早": "早上", "晨": "早晨"}
 _TRAILING = ("之前", "以前", "前", "为止", "為止", "截止")
 # A span from now as said: "in 3 days", 3天后, 三天内.
 _AHEAD = re.compile(r"^in\s+|\s*[以之]?[后後内內]$")
@@ -174,8 +169,54 @@ def english_dates(text: str) -> str:
     return _ENGLISH_DATE.sub(month_day, _ENGLISH_WEEKDAY.sub(weekday, text))
 
 
+def time_words(text: str) -> str:
+    """Folded `text` with English dates as Chinese ones (see `english_dates`) and a day and
+    its part said as one word spelled out: 明晚 as 明天晚上, 今早 as 今天早上, tonight as
+    今天晚上."""
+
+    def spelled(match: re.Match[str]) -> str:
+        if match.group(3):
+            return "今天晚上"
+        return f"{match.group(1)}天{_DAY_PART_WORDS[match.group(2)]}"
+
+    return _DAY_PART.sub(spelled, english_dates(text))
+
+
+def hour_of_day(hour: int, periods: tuple[str | None, ...]) -> int | None:
+    """The hour of the day `hour` names in the parts of the day said with it (下午3点 and 3pm
+    are 15), `hour` itself when none is; None when they leave it unclear or disagree."""
+    said = {_in_period(hour, period) for period in periods if period}
+    if not said:
+        return hour
+    return said.pop() if len(said) == 1 else None
+
+
+def _in_period(hour: int, period: str) -> int | None:
+    if period in _MORNING:
+        # 12am and 凌晨12点 are midnight; 上午12点 is noon.
+        if hour < 12:
+            return hour
+        if hour == 12 and period in ("am", "凌晨"):
+            return 0
+        # 早上12点 is no morning hour.
+        return 12 if hour == 12 and period == "上午" else None
+    if period in _NOON:
+        # 中午 is from 11 to 2 in the afternoon: 中午11点, 中午12点, 中午1点.
+        return hour if hour in (11, 12) else hour + 12 if hour in (1, 2) else None
+    if period in _AFTERNOON:
+        # 12pm is noon, but 下午12点 may be noon or midnight, and 下午13点 mixes two clocks.
+        if period == "pm" and hour == 12:
+            return 12
+        return hour + 12 if 1 <= hour <= 11 else None
+    # 晚上 from 1 to 4 may be after midnight and 晚上12点 either midnight, so an evening
+    # hour is also read as written in 24 hours (今晚23点).
+    if 5 <= hour <= 11:
+        return hour + 12
+    return hour if 18 <= hour <= 23 else None
+
+
 def _clean(text: str) -> str:
-    cleaned = english_dates(with_digits(folded(text)))
+    cleaned = time_words(with_digits(folded(text)))
     for word in _TRAILING:
         cleaned = cleaned.removesuffix(word).strip()
     return cleaned
@@ -238,7 +279,10 @@ def _on(day: date, rest: str, zone: ZoneInfo, date_only: DayPart) -> datetime | 
 
 
 def _clock(text: str) -> time | None:
-    match = _CLOCK.match(text.strip())
+    text = text.strip()
+    if text in _NOON:
+        return time(12, 0)
+    match = _CLOCK.match(text)
     if match is None:
         return None
     before, hour_text, colon_minutes, half, word_minutes, after = match.groups()
@@ -246,17 +290,9 @@ def _clock(text: str) -> time | None:
     if bare and not (before or after) and not re.search(r"[点點时時]", text):
         # A bare number is not a time: "18" could be anything.
         return None
-    hour = int(hour_text)
+    hour = hour_of_day(int(hour_text), (before, after))
     minute = int(colon_minutes or word_minutes or (30 if half else 0))
-    period = before or after
-    if period is not None:
-        if hour > 12:
-            return None
-        if _PERIODS[period] == 12 and hour < 12 and not (period == "中午" and hour >= 11):
-            hour += 12
-        elif _PERIODS[period] == 0 and hour == 12 and period in ("am", "凌晨"):
-            hour = 0
-    if hour > 23 or minute > 59:
+    if hour is None or hour > 23 or minute > 59:
         return None
     return time(hour, minute)
 
