@@ -127,6 +127,35 @@ def test_a_time_without_a_date_is_read_but_marked_undated() -> None:
     assert spec is not None and not spec.dated
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("明晚7点-9点", ["11-24 19:00–11-24 21:00"]),
+        ("明天下午3点到5点", ["11-24 15:00–11-24 17:00"]),
+        ("今晚8点-10点半", ["11-23 20:00–11-23 22:30"]),
+        ("周五晚7点-9点", ["11-27 19:00–11-27 21:00"]),
+        ("明早7点-9点", ["11-24 07:00–11-24 09:00"]),
+        ("明天中午11点-1点", ["11-24 11:00–11-24 13:00"]),
+        ("明晚20:00-22:00", ["11-24 20:00–11-24 22:00"]),
+        ("tonight 8pm-10pm", ["11-23 20:00–11-23 22:00"]),
+        ("tomorrow evening 7-9pm", ["11-24 19:00–11-24 21:00"]),
+    ],
+)
+def test_a_window_said_with_a_part_of_the_day_reads_as_the_time_reader_does(
+    text: str, expected: list[str]
+) -> None:
+    assert _slots(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["明晚11点-1点", "今晚3点-5点", "明天晚上8点-12点", "明天下午13点-15点"]
+)
+def test_a_window_whose_part_of_the_day_leaves_an_hour_unclear_is_refused(text: str) -> None:
+    with pytest.raises(DomainError) as refused:
+        parse_times(text, NOW, SHANGHAI)
+    assert refused.value.key == "when.unreadable"
+
+
 @pytest.mark.parametrize("text", ["2号门", "2026-11-24", "活动室 3", "1/2号门"])
 def test_text_that_holds_no_time_window_is_not_a_time(text: str) -> None:
     assert parse_times(text, NOW, SHANGHAI) is None

@@ -88,6 +88,25 @@ def test_shifts_are_made_and_listed_with_english_days_and_times(town: Driver) ->
     assert "#2 Patrol" in listed and "#3" not in listed
 
 
+def test_a_shift_said_as_tomorrow_evening_from_7_to_9_starts_at_19_00(town: Driver) -> None:
+    made = town.one("owner", "排班 巡逻，明晚7点-9点，2人，小区大门，截止 明天中午", "g1")
+    assert "已排班 #2 巡逻" in made.text, made.text
+    with session_of(town.app) as session:
+        shift = find_shift(session, community(session), 2)
+        times = f"{shift.starts_at:%m-%d %H:%M}–{shift.ends_at:%H:%M}"
+        cutoff = f"{shift.signup_until:%m-%d %H:%M}"
+    assert (times, cutoff) == ("11-24 11:00–13:00", "11-24 04:00")
+
+
+def test_a_shift_at_an_unclear_hour_of_the_night_is_refused_and_nothing_is_made(
+    town: Driver,
+) -> None:
+    before = town.snapshot()
+    refused = town.one("owner", "排班 巡逻 | 今晚3点-5点 | 2人", "g1")
+    assert "看不懂时间「今晚3点-5点」" in refused.text, refused.text
+    assert town.snapshot() == before
+
+
 def test_signing_up_answers_here_and_posts_then_edits_the_days_roster(town: Driver) -> None:
     first = town.say("r2", "报名 1", "g1", name="李四")
     assert "李四，您报名成功" in first[0].text and "接龙第 1 位" in first[0].text

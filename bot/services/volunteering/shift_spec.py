@@ -18,7 +18,14 @@ from zoneinfo import ZoneInfo
 from bot.errors import DomainError
 from bot.services.common.arguments import split_items
 from bot.services.common.keywords import folded, with_digits
-from bot.services.common.when import english_dates, parse_duration, parse_when
+from bot.services.common.when import (
+    LATER_PERIODS,
+    PERIOD,
+    hour_of_day,
+    parse_duration,
+    parse_when,
+    time_words,
+)
 from bot.services.community import roles
 from models import Role
 
@@ -36,16 +43,13 @@ _WEEKDAY_CHARS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "�
 _DAY_WORDS = {"今天": 0, "今日": 0, "today": 0, "明天": 1, "明日": 1, "tomorrow": 1}
 _DAY_WORDS |= {"后天": 2, "後天": 2, "昨天": -1, "昨日": -1, "yesterday": -1, "前天": -2}
 _WEEK = r"(?:周|週|星期|礼拜|禮拜)"
-_PERIODS = {"上午": 0, "早上": 0, "早晨": 0, "凌晨": 0, "am": 0}
-_PERIODS |= {"中午": 12, "下午": 12, "傍晚": 12, "晚上": 12, "夜里": 12, "夜裡": 12, "pm": 12}
-_PERIOD = "|".join(sorted(_PERIODS, key=len, reverse=True))
 _RANGE = r"\s*(?:-|–|—|~|～|至|到|to)\s*"
 # A bare hour is a time before am/pm (9am), or before a window's end that has one (9-11am).
 _BARE_HOUR = rf"(?=\s*[ap]m|{_RANGE}\d{{1,2}}(?:\s*[:：]\s*\d{{2}})?\s*[ap]m)"
 _CLOCK = (
-    rf"(?:({_PERIOD})\s*)?(\d{{1,2}})"
+    rf"(?:({PERIOD})\s*)?(\d{{1,2}})"
     rf"(?:\s*[:：]\s*(\d{{2}})|\s*[点點时時]\s*(?:(半)|(\d{{1,2}})\s*分?)?|{_BARE_HOUR})"
-    rf"(?:\s*({_PERIOD}))?"
+    rf"(?:\s*({PERIOD}))?"
 )
 _NEXT_DAY = r"(?:次日|翌日|第二天|next day\s*)"
 _WINDOW = re.compile(rf"{_CLOCK}{_RANGE}({_NEXT_DAY})?\s*{_CLOCK}")
@@ -272,10 +276,13 @@ class _Tokens:
 
 def parse_times(text: str, now: datetime, zone: ZoneInfo) -> TimeSpec | None:
     """The days and time window a time item names; None when the item is not a time."""
-    tokens = _tokenise(english_dates(folded(text)), now.astimezone(zone).date())
+    tokens = _tokenise(time_words(folded(text)), now.astimezone(zone).date())
     if tokens is None or tokens.window is None:
         return None
-    start, end, overnight = _window(tokens.window)
+    window = _window(tokens.window)
+    if window is None:
+        raise DomainError("when.unreadable", text=text[:40])
+    start, end, overnight = window
     today = now.astimezone(zone).date()
     days = _days(tokens, today)
     # 周六 named on a Saturday whose hour has gone by is next Saturday, as in when.py.
@@ -400,19 +407,21 @@ def _days(tokens: _Tokens, today: date) -> list[date]:
     return [day for day in every if day.weekday() in tokens.weekdays]
 
 
-def _window(match: re.Match[str]) -> tuple[time, time, bool]:
+def _window(match: re.Match[str]) -> tuple[time, time, bool] | None:
     groups = match.groups()
     first, next_day, second = groups[:6], groups[6], groups[7:]
     overnight = next_day is not None
     start_period, end_period = first[0] or first[5], second[0] or second[5]
     # 下午2点-4点: an afternoon or evening start carries over to an end without its own.
-    carried = start_period if start_period and _PERIODS[start_period] == 12 else None
+    carried = start_period if start_period in LATER_PERIODS else None
     start = _clock(first, None)
     end = _clock(second, None if overnight else carried)
+    if start is None or end is None:
+        return None
     # 9-11am: a start without its own am/pm takes the end's when that puts it first.
     if start_period is None and end_period in ("am", "pm") and not overnight:
         taken = _clock(first, end_period)
-        if taken < end:
+        if taken is not None and taken < end:
             start = taken
     # An end at midnight (24:00 or 00:00) is the end of the day.
     if end == time(0) and not overnight:
@@ -420,16 +429,14 @@ def _window(match: re.Match[str]) -> tuple[time, time, bool]:
     return start, end, overnight
 
 
-def _clock(groups: tuple[str | None, ...], carried: str | None) -> time:
+def _clock(groups: tuple[str | None, ...], carried: str | None) -> time | None:
+    """The time one end of a window says; None when its part of the day leaves the hour unclear."""
     before, hour_text, colon, half, word_minutes, after = groups
     assert hour_text is not None
-    hour, minute = int(hour_text), int(colon or word_minutes or (30 if half else 0))
-    period = before or after or carried
-    if period is not None and hour <= 12:
-        if _PERIODS[period] == 12 and hour < 12 and not (period == "中午" and hour >= 11):
-            hour += 12
-        elif _PERIODS[period] == 0 and hour == 12 and period in ("am", "凌晨"):
-            hour = 0
+    hour = hour_of_day(int(hour_text), (before, after) if before or after else (carried,))
+    if hour is None:
+        return None
+    minute = int(colon or word_minutes or (30 if half else 0))
     if hour == 24 and minute == 0:
         return time(0)
     if hour > 23 or minute > 59:
@@ -465,7 +472,7 @@ def _month_day(month: int, day: int, today: date, start: date | None) -> date:
 def parse_day(text: str, now: datetime, zone: ZoneInfo) -> date | None:
     """One day named alone (明天, 周六, 11月25日, 2026-11-25); None when `text` is not one."""
     today = now.astimezone(zone).date()
-    tokens = _tokenise(english_dates(folded(text)), today)
+    tokens = _tokenise(time_words(folded(text)), today)
     if tokens is None or tokens.window or tokens.weekdays or tokens.step or tokens.ranged:
         return None
     return tokens.dates[0] if len(tokens.dates) == 1 else None
