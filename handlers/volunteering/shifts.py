@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Choice, Envelope, Reply
-from bot.services.common.arguments import split_items
+from bot.services.common.arguments import barred, only_numbers, split_items
 from bot.services.common.keywords import folded
 from bot.services.volunteering import arranging, attendance, reminders, signups
 from bot.services.volunteering.shift_spec import parse_items, parse_shift
@@ -51,8 +51,14 @@ def shift(ctx: Context, args: str) -> Reply:
 
 
 def edit_shift(ctx: Context, args: str) -> list[Reply | Envelope]:
-    """Change shifts: `/editshift 12 | 3人`, `/editshift 12-20 | 09:00-11:00` (admins)."""
-    items = split_items(bounded(args))
+    """Change shifts: `/editshift 12 | 3人`, `/editshift 12-20 | 09:00-11:00` (admins); without
+    a bar `，` parts the items (`/editshift 12，3人`)."""
+    typed = bounded(args)
+    items = split_items(typed, "，")
+    if not barred(typed):
+        # 修改班次 12，13，3人: every leading item of numbers names shifts.
+        count = next((i for i, item in enumerate(items) if not only_numbers(item)), len(items))
+        items = [" ".join(items[:count]), *items[count:]]
     if len(items) < 2:
         raise DomainError("volunteering.edit_usage")
     numbers = shift_numbers(items[0], "volunteering.edit_usage")

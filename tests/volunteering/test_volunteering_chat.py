@@ -476,6 +476,17 @@ def test_an_edit_reads_a_capacity_and_a_waitlist_in_chinese_numerals(town: Drive
         assert (shift.capacity, shift.waitlist_limit) == (3, 2)
 
 
+def test_an_edit_written_with_chinese_commas_reads_as_with_bars(town: Driver) -> None:
+    town.one("owner", "排班 巡逻 | 2026-11-25 18:00-20:00 | 2人 | 3号门", "g1")
+    edited = town.say("owner", "修改班次 1，2，三人，候补 两", "g1")
+    assert "已修改班次 #1、#2 的人数、候补" in edited[0].text
+    town.say("owner", "修改班次 1 | 4人 | 东门，北门", "g1")
+    with session_of(town.app) as session:
+        shifts = [find_shift(session, community(session), number) for number in (1, 2)]
+        assert [(s.capacity, s.waitlist_limit) for s in shifts] == [(4, 2), (3, 2)]
+        assert shifts[0].place == "东门，北门"
+
+
 def test_admins_edit_and_cancel_shifts_and_the_volunteers_are_told(town: Driver) -> None:
     town.say("r2", "报名 1", "g1")
     edited = town.say("owner", "修改班次 1 | 09:00-11:00 | 3号门", "g1")
