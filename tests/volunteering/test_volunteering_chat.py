@@ -680,6 +680,14 @@ def test_a_secretary_reads_and_changes_the_duty_rules(town: Driver) -> None:
     assert "提前 30 分钟" in changed and "开始前 180 分钟" in changed
 
 
+def test_duty_rules_written_with_chinese_commas_read_as_with_bars(town: Driver) -> None:
+    changed = town.one("sec", "值班设置 前一天 20:00，提前 30分钟，缺勤 3次", "g1").text
+    assert "前一天提醒：20:00" in changed and "提前 30 分钟" in changed
+    # With bars a comma stays within its item, as before.
+    barred = town.one("sec", "值班设置 前一天 21:00，提前 1小时 | 缺勤 2次", "g1").text
+    assert barred.startswith("看不懂「21:00,提前 1小时」")
+
+
 def test_only_who_may_change_the_duty_rules_is_told_how(town: Driver) -> None:
     assert "修改" not in town.one("r2", "值班设置", "g1").text
     assert "您可以修改，例如「值班设置" in town.one("sec", "值班设置", "g1").text

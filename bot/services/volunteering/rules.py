@@ -114,9 +114,10 @@ class RuleChanges:
 
 
 def parse_rules(text: str) -> RuleChanges:
-    """`前一天 19:00 | 提前 1小时 | 取消截止 2小时 | 缺勤 3次` (any of them; 关 turns one off)."""
+    """`前一天 19:00 | 提前 1小时 | 取消截止 2小时 | 缺勤 3次` (any of them; 关 turns one off),
+    or `，` between them when there is no bar."""
     changes = RuleChanges()
-    for item in split_items(text):
+    for item in split_items(text, "，"):
         word = folded(item)
         if match := _DAY_BEFORE.match(word):
             changes.day_before_at = _day_before(match.group(1))
