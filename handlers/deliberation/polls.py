@@ -126,9 +126,10 @@ def close(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 
 def pollset(ctx: Context, args: str) -> list[Reply]:
-    """Change an open poll's settings: `/pollset 2 截止 5天 | 匿名`."""
+    """Change an open poll's settings: `/pollset 2 截止 5天 | 匿名`, or `，` between them when
+    there is no bar."""
     number, rest = number_and_rest(bounded(args), "deliberation.pollset_usage")
-    items = split_items(rest)
+    items = split_items(rest, "，")
     if not items:
         raise DomainError("deliberation.pollset_usage")
     changes = parse_settings(items, ctx.now, ctx.zone)

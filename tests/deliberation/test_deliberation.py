@@ -650,6 +650,19 @@ def test_a_poll_s_settings_changed_in_a_group_it_was_not_put_to_are_told_private
     assert [(a.chat, a.private) for a in answers] == [("g7", False)]
 
 
+def test_poll_settings_written_with_chinese_commas_read_as_with_bars(town: Driver) -> None:
+    town.one("owner", "发起投票 周末去哪 | 公园 | 展览馆", "g1")
+    changed = town.one("owner", "投票设置 1，截止 5天，可改票", "g1").text
+    assert changed.startswith("已修改投票 #1：截止") and "可改票" in changed
+    with session_of(town.app) as session:
+        assert poll_of(session, 1).closes_at == town.app.clock.now() + timedelta(days=5)
+    # With bars a comma stays within its item, as before.
+    barred = town.one("owner", "投票设置 1 截止 6天，匿名 | 可改票", "g1").text
+    assert barred.startswith("看不懂时间「6天,匿名」")
+    with session_of(town.app) as session:
+        assert poll_of(session, 1).closes_at == town.app.clock.now() + timedelta(days=5)
+
+
 def test_a_topic_decided_elsewhere_without_a_private_chat_says_it_is_done(
     db: Database, clock: VirtualClock, tmp_path: Path
 ) -> None:
