@@ -114,6 +114,25 @@ def test_preview_names_circles_and_chats_and_nothing_goes_before_confirmation(ap
     assert _chats(app) == 2
 
 
+def test_a_comma_after_the_scope_parts_it_from_a_text_sent_whole(app: App) -> None:
+    driver = build(app)
+    preview = driver.one("sec", "通知 1号院、2号院，明天上午停水，请大家提前储水")
+    assert "2 个圈" in preview.text, preview.text
+    sent = _confirm(driver, "sec", preview)
+    posted = {s.chat: s.text for s in sent if not s.private}
+    assert set(posted) == {"g1", "g2"}
+    assert all("明天上午停水，请大家提前储水" in text for text in posted.values()), posted
+    # With bars a comma stays within the text, as before.
+    barred = parse_notice("1号院、2号院 | 明天停水，请储水 | 回执")
+    assert (barred.scope, barred.text, barred.receipts) == (
+        ("1号院", "2号院"),
+        "明天停水，请储水",
+        True,
+    )
+    english = parse_notice("this building, water off tomorrow, sorry")
+    assert (english.scope, english.text) == (("this building",), "water off tomorrow, sorry")
+
+
 def test_a_scope_typed_in_traditional_characters_reaches_the_stored_place(app: App) -> None:
     driver = build(app)
     preview = driver.one("sec", "通知 1號院 | 週六停水")

@@ -18,14 +18,16 @@ MAX_SCOPE_WORDS = 10
 # A scope word, or an English one of two (this building, this group).
 _SCOPE_WORD = re.compile(r"this\s+(?:building|group)|[^\s,，、;；]+", re.IGNORECASE)
 # The scope before the text where no bar parts them: its first word, or this building or
-# this group, then a space or a colon (全部：明天停水).
+# this group, then a space, a colon or a comma (全部：明天停水, 1号院、2号院，明天停水); the
+# text after it is kept whole, commas and all.
 _LEADING_SCOPE = re.compile(
-    r"(this\s+(?:building|group)(?=[\s:：]|$)|[^\s:：]+)[\s:：]*(.*)", re.IGNORECASE | re.DOTALL
+    r"(this\s+(?:building|group)(?=[\s:：,，]|$)|[^\s:：,，]+)[\s:：,，]*(.*)",
+    re.IGNORECASE | re.DOTALL,
 )
 # A bar typed after the scope (全部 |): what is missing is the text.
 _BAR_AFTER_WORDS = re.compile(r"\S\s*[|｜]")
-# Where nothing else parts them, a comma does (全部，明天停水).
-_COMMA = re.compile(r"[,，、]\s*")
+# Where nothing else parts them, 、 does (全部、明天停水).
+_ENUMERATION_COMMA = re.compile(r"、\s*")
 RECEIPT_WORDS = ("回执", "回執", "receipts", "receipt")
 # 截至 is the common slip for 截止; "by " reads "receipts by Friday 18:00".
 DEADLINE_WORDS = ("截止", "截至", "deadline", "by ")
@@ -79,7 +81,7 @@ def _leading_scope(item: str) -> tuple[str, str]:
     if leading is None:
         return item, ""
     scope, text = leading.group(1), leading.group(2)
-    parted = _COMMA.split(scope, maxsplit=1)
+    parted = _ENUMERATION_COMMA.split(scope, maxsplit=1)
     if not text and len(parted) == 2 and parted[1]:
         return parted[0], parted[1]
     return scope, text
