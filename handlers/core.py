@@ -47,6 +47,12 @@ ROLE_HOLDERS = {"redemptions": hands_out}
 # An English word's ending, left off to find the command it names: voting, points, shifts.
 _ENGLISH_ENDING = re.compile(r"(?:ing|es|s|ed)$")
 QUIET_ARGUMENT = 40
+# A language named alone in a private chat, or after words that change to it: 繁体, 换成英文.
+LANGUAGE_SAID = re.compile(
+    r"(?:换成|換成|改成|改为|改為|切换到|切換到|切换成|切換成|用)?\s*"
+    r"((?:简体|簡體|繁体|繁體|正体|正體)(?:字|中文)?|英文|英语|英語|english)",
+    re.IGNORECASE,
+)
 LANGUAGE_CHOICES = [
     [Choice("简体中文", "/lang zh-Hans"), Choice("繁體中文", "/lang zh-Hant")],
     [Choice("English", "/lang en")],
@@ -227,7 +233,16 @@ COMMANDS: list[Command] = [
             "help me",
         ),
     ),
-    Command("lang", ("语言", "語言"), lang, listed_in="core", menus=access.BOTH, anywhere=True),
+    Command(
+        "lang",
+        ("语言", "語言"),
+        lang,
+        listed_in="core",
+        menus=access.BOTH,
+        anywhere=True,
+        phrases=("language", "change language"),
+        asking=LANGUAGE_SAID,
+    ),
     Command("quiet", ("免打扰", "免打擾"), quiet, access.secretary_here, "core"),
 ]
 

@@ -226,6 +226,8 @@ def test_language_per_person_and_per_circle(chat: Driver) -> None:
         ("繁體", "zh-Hant", "好的，以後用繁體中文和您說話。"),
         ("繁体", "zh-Hant", "好的，以後用繁體中文和您說話。"),
         ("中文繁體", "zh-Hant", "好的，以後用繁體中文和您說話。"),
+        ("繁体字", "zh-Hant", "好的，以後用繁體中文和您說話。"),
+        ("簡體字", "zh-Hans", "好的，以后用简体中文和您说话。"),
         ("台灣", "zh-Hant", "好的，以後用繁體中文和您說話。"),
         ("台湾", "zh-Hant", "好的，以後用繁體中文和您說話。"),
         ("香港", "zh-Hant", "好的，以後用繁體中文和您說話。"),
@@ -246,6 +248,50 @@ def test_lang_takes_the_names_people_type_and_answers_in_the_new_language(
     chat.one("u1", f"/lang {start}")
     assert chat.one("u1", f"語言 {word}").text == done
     assert chat.resident("u1").language == language
+
+
+@pytest.mark.parametrize(
+    ("said", "language", "done"),
+    [
+        ("繁体", "zh-Hant", "好的，以後用繁體中文和您說話。"),
+        ("繁體", "zh-Hant", "好的，以後用繁體中文和您說話。"),
+        ("繁体字", "zh-Hant", "好的，以後用繁體中文和您說話。"),
+        ("改成繁体", "zh-Hant", "好的，以後用繁體中文和您說話。"),
+        ("切换到繁体。", "zh-Hant", "好的，以後用繁體中文和您說話。"),
+        ("我要用繁體字", "zh-Hant", "好的，以後用繁體中文和您說話。"),
+        ("简体", "zh-Hans", "好的，以后用简体中文和您说话。"),
+        ("簡體", "zh-Hans", "好的，以后用简体中文和您说话。"),
+        ("英文", "en", "Done: I will speak English with you."),
+        ("English", "en", "Done: I will speak English with you."),
+        ("换成英文", "en", "Done: I will speak English with you."),
+        ("用英文", "en", "Done: I will speak English with you."),
+    ],
+)
+def test_a_language_named_alone_in_private_is_set_as_lang_sets_it(
+    chat: Driver, said: str, language: str, done: str
+) -> None:
+    start = "en" if language != "en" else "zh-Hant"
+    chat.one("u1", f"/lang {start}")
+    assert chat.one("u1", said).text == done
+    assert chat.resident("u1").language == language
+
+
+def test_a_language_named_in_a_group_stays_chat(chat: Driver) -> None:
+    chat.say("owner", "大家好", "g1")
+    before = chat.snapshot()
+    for said in ("繁体", "英文", "English", "换成英文", "language"):
+        assert chat.say("owner", said, "g1") == [], said
+    assert chat.snapshot() == before
+
+
+@pytest.mark.parametrize("said", ["language", "Change language"])
+def test_language_asked_in_english_offers_the_choices(chat: Driver, said: str) -> None:
+    answer = chat.one("u1", said)
+    assert [label for row in answer.buttons for label, _ in row] == [
+        "简体中文",
+        "繁體中文",
+        "English",
+    ]
 
 
 def test_an_admin_sets_the_groups_language_by_its_name(chat: Driver) -> None:

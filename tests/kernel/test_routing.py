@@ -194,6 +194,8 @@ def test_an_english_command_name_is_found_without_its_slash(
         ("my requests", "requests"),
         ("我的投票", "vote"),
         ("my votes", "vote"),
+        ("language", "lang"),
+        ("Change language", "lang"),
     ],
 )
 def test_a_whole_private_phrase_asks_for_its_command(text: str, name: str) -> None:
@@ -327,6 +329,31 @@ def test_signing_up_for_a_days_duty_in_words_lists_that_days_shifts(text: str, d
     route = ROUTER.named(text)
     assert route is not None and route.command.name == "roster" and route.args == day
     assert ROUTER.route(text, "LinliBot") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("繁体", "繁体"),
+        ("繁體字", "繁體字"),
+        ("簡體", "簡體"),
+        ("English", "English"),
+        ("换成英文", "英文"),
+        ("改成繁体", "繁体"),
+        ("切换到繁体！", "繁体"),
+        ("用英文", "英文"),
+        ("请用繁体字", "繁体字"),
+    ],
+)
+def test_a_language_named_in_private_sets_it(text: str, words: str) -> None:
+    route = ROUTER.named(text)
+    assert route is not None and route.command.name == "lang" and route.args == words
+    assert ROUTER.route(text, "LinliBot") is None
+
+
+@pytest.mark.parametrize("text", ["繁体字好看", "英文老师", "换成别的", "用中文说"])
+def test_other_words_about_languages_stay_chat(text: str) -> None:
+    assert ROUTER.named(text) is None
 
 
 @pytest.mark.parametrize("text", ["怎么办", "怎么没人管", "电梯怎么又坏了", "how are you"])
