@@ -483,6 +483,20 @@ def test_forget_asks_then_erases_the_resident_and_everything_hanging_off_them(
     assert "登记好了" in chat.one("u1", "登记 3-2-301 同意", "g1", name="李四").text
 
 
+@pytest.mark.parametrize(
+    "said",
+    ["删除我的信息", "刪除我的資訊", "delete my data", "Erase my data.", "delete my account"],
+)
+def test_asking_in_private_to_delete_ones_data_asks_as_forget_does(chat: Driver, said: str) -> None:
+    _register(chat, "u1", "3-2-301", "李四")
+    asked = chat.one("u1", "注销").text
+    before = chat.snapshot()
+    ask = chat.one("u1", said)
+    assert ask.text == asked and ask.buttons == [[("确认注销", "/forget 确认")]]
+    assert chat.say("u1", said, "g1") == []
+    assert chat.snapshot() == before
+
+
 def test_forget_from_a_group_answers_in_private(chat: Driver) -> None:
     chat.say("u1", "在", "g1", name="王五")
     answer = chat.one("u1", "/forget confirm", "g1")

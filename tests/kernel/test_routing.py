@@ -196,6 +196,11 @@ def test_an_english_command_name_is_found_without_its_slash(
         ("my votes", "vote"),
         ("language", "lang"),
         ("Change language", "lang"),
+        ("删除我的信息", "forget"),
+        ("我要删除我的信息。", "forget"),
+        ("Delete my data", "forget"),
+        ("erase my data", "forget"),
+        ("delete my account!", "forget"),
     ],
 )
 def test_a_whole_private_phrase_asks_for_its_command(text: str, name: str) -> None:
