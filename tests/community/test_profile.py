@@ -96,7 +96,11 @@ def test_me_reads_where_one_stands_before_registering_in_one_statement_and_after
 
 def test_asking_where_one_lives_in_private_shows_me_and_stays_chat_in_a_group(app: App) -> None:
     driver = build(app)
-    for asked in ("我住哪", "我住哪裡？", "我的住址", "我家地址", "我的地址"):
+    where = ("我住哪", "我住哪裡？", "我的住址", "我家地址", "我的地址")
+    for asked in (*where, "我的房号", "我的房號", "我登记的地址", "我登記的地址？"):
         answer = driver.one("r2", asked)
         assert answer.private and "住址：红旗里社区/1号院/3号楼/2单元/302" in answer.text, asked
-    assert driver.say("r2", "我住哪", "g1") == []
+    for asked in ("我住哪", "我的房号", "我登记的地址"):
+        assert driver.say("r2", asked, "g1") == [], asked
+    driver.one("r2", "/lang en")
+    assert "红旗里社区/1号院/3号楼/2单元/302" in driver.one("r2", "my address").text
