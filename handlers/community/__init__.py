@@ -38,7 +38,9 @@ COMMANDS: list[Command] = [
         access.GROUP,
         anywhere=True,
     ),
-    Command("move", ("搬迁", "搬遷", "搬家"), circles.move, anywhere=True),
+    Command(
+        "move", ("搬迁", "搬遷", "搬家"), circles.move, anywhere=True, asking=circles.MOVED_SAID
+    ),
     Command(
         "me",
         ("我的", "我的", "我的信息", "我的資訊"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import asdict
 from functools import partial
@@ -11,6 +12,7 @@ from bot.errors import DomainError
 from bot.messages import Audience, ChatKind, Choice, Envelope, Reply, Target
 from bot.services.common import outreach
 from bot.services.common.arguments import as_number, bounded, words_in
+from bot.services.common.keywords import NUMERALS
 from bot.services.common.outreach import to_identities, to_person
 from bot.services.community import binding, circles, households, privacy, roles
 from bot.services.community.binding import BindOutcome, RequestView
@@ -21,7 +23,7 @@ from bot.services.community.circles import (
     JoinResult,
     Roster,
 )
-from bot.services.community.grid import address_first
+from bot.services.community.grid import ENGLISH_ADDRESS_WORDS, address_first
 from bot.services.community.households import Asking, Stranded
 from handlers.points.commands import balance_data, named_in, named_or_first
 from models import Identity
@@ -29,6 +31,22 @@ from models import Identity
 MAX_ARGUMENT = 200
 
 split_words = partial(words_in, limit=MAX_ARGUMENT)
+
+# An address as said in a sentence: maybe an estate's name, then numbers and their words
+# (幸福家园3号楼2单元502, 2-1-101, 三号楼二单元二零一室), or its parts named in English.
+_ADDRESS_SAID = (
+    rf"(?:[\u4e00-\u9fff]{{2,12}}?\s*)?[\d{NUMERALS}]"
+    rf"[\d{NUMERALS}\s\-—/#号號楼樓栋棟幢座院单元單室]*?[A-Za-z]?"
+)
+_ENGLISH_PART = rf"(?:{'|'.join(ENGLISH_ADDRESS_WORDS)}|no|#?\d+(?:st|nd|rd|th|[a-z])?)"
+_ENGLISH_SAID = rf"{_ENGLISH_PART}(?:[\s,.#/-]*{_ENGLISH_PART})*"
+# Telling the bot in private that one has moved to an address (我搬到2号楼1单元101了,
+# I moved to building 2 unit 1 room 101) moves one's registration there, as 搬家 does.
+MOVED_SAID = re.compile(
+    rf"(?:(?:我家|我)(?:已经|已經)?搬家?到|i(?:'ve|\s+have)?(?:\s+just)?\s+moved\s+(?:to|into))"
+    rf"\s*({_ADDRESS_SAID}|{_ENGLISH_SAID})\s*(?:了|啦)?",
+    re.IGNORECASE,
+)
 
 
 def bind(ctx: Context, args: str) -> list[Reply | Envelope]:

@@ -397,6 +397,46 @@ def test_a_second_join_to_another_household_asks_to_confirm_the_move(chat: Drive
     assert "已改为" in moved.text and chat.household_of("u1") == "101"
 
 
+@pytest.mark.parametrize(
+    "said",
+    [
+        "搬家 3-1-101",
+        "我搬到3号楼1单元101了",
+        "我家搬到 3-1-101",
+        "我已经搬到3号楼1单元101。",
+        "我搬家到三号楼一单元一零一室啦！",
+        "I moved to building 3 unit 1 room 101",
+        "I've moved to Bldg 3, Unit 1, Room 101.",
+    ],
+)
+def test_saying_in_private_that_one_moved_to_an_address_moves_as_move_does(
+    chat: Driver, said: str
+) -> None:
+    _register(chat, "u1", "3-2-301", "张三")
+    assert chat.one("u1", said).text == "张三，已改为 1号院/3号楼/1单元/101。"
+    assert chat.household_of("u1") == "101"
+
+
+def test_saying_in_private_that_one_moved_to_no_address_is_read_as_move_reads_it(
+    chat: Driver,
+) -> None:
+    _register(chat, "u1", "3-2-301", "张三")
+    told = chat.one("u1", "搬家 3号楼").text
+    before = chat.snapshot()
+    assert chat.one("u1", "我搬到3号楼了").text == told and "看不懂地址「3号楼」" in told
+    assert chat.snapshot() == before
+
+
+def test_other_words_about_moving_stay_chat(chat: Driver) -> None:
+    _register(chat, "u1", "3-2-301", "张三")
+    chat.say("u1", "/start")
+    before = chat.snapshot()
+    for said in ("我搬到3号楼1单元101了吗", "我想搬到3号楼", "邻居搬到3号楼了", "我搬到女儿家了"):
+        assert "没看懂您的意思" in chat.one("u1", said).text, said
+    assert chat.say("u1", "我搬到3号楼1单元101了", "g1") == []
+    assert chat.snapshot() == before
+
+
 def test_a_long_plain_message_in_a_group_is_ignored(chat: Driver) -> None:
     chat.say("u1", "在吗", "g1")
     before = chat.snapshot()

@@ -364,6 +364,40 @@ def test_other_words_about_languages_stay_chat(text: str) -> None:
     assert ROUTER.named(text) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("我搬到2号楼1单元101了", "2号楼1单元101"),
+        ("我家搬到 2-1-101", "2-1-101"),
+        ("我已经搬到2号楼1单元101。", "2号楼1单元101"),
+        ("我已經搬到2號樓1單元101室啦", "2號樓1單元101室"),
+        ("我搬到幸福家园3号楼2单元502了", "幸福家园3号楼2单元502"),
+        ("I moved to building 2 unit 1 room 101", "building 2 unit 1 room 101"),
+        ("I have moved into Bldg 2, unit 1, room 101.", "Bldg 2, unit 1, room 101"),
+    ],
+)
+def test_saying_one_moved_to_an_address_in_private_moves(text: str, address: str) -> None:
+    route = ROUTER.named(text)
+    assert route is not None and route.command.name == "move" and route.args == address
+    assert ROUTER.route(text, "LinliBot") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我搬到2号楼1单元101了吗",
+        "我想搬到2号楼",
+        "邻居搬到2号楼了",
+        "我搬到女儿家了",
+        "我搬到北京3年了",
+        "I moved to London",
+        "I moved to building 2 unit 1 room 101 last year",
+    ],
+)
+def test_other_words_about_moving_are_no_move(text: str) -> None:
+    assert ROUTER.named(text) is None
+
+
 @pytest.mark.parametrize("text", ["怎么办", "怎么没人管", "电梯怎么又坏了", "how are you"])
 def test_a_question_how_that_names_no_command_is_no_help(text: str) -> None:
     assert ROUTER.named(text) is None
