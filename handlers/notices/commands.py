@@ -110,6 +110,7 @@ def confirm(ctx: Context, args: str) -> list[Reply | Envelope]:
         "send_at": done.send_at,
         "repeat": done.repeat,
         "held": done.held,
+        "day_words": list(done.day_words),
     }
     return [Reply("notices.confirmed", data), *done.envelopes]
 

@@ -914,6 +914,63 @@ def test_a_notice_held_for_the_morning_can_still_be_sent_now(app: App) -> None:
     assert [chat for chat, _ in _tick(app, hours=11) if chat.startswith("g")] == []
 
 
+def test_a_notice_held_overnight_warns_its_sender_of_words_read_on_the_day_it_goes(
+    app: App,
+) -> None:
+    driver = build(app)
+    clock = app.clock
+    assert isinstance(clock, VirtualClock)
+    driver.one("sec", "通知 1号院 | 今晚停电，请提前准备")
+    driver.one("sec", "通知 1号院 | 周六大扫除")
+    clock.set(clock.now() + timedelta(hours=12, minutes=30))  # 22:30, in the quiet hours
+    held = driver.say("sec", "确认发送 1")
+    assert [s.chat for s in held] == ["sec"]
+    assert held[0].text.splitlines() == [
+        "现在是夜间，通知 1 等到 11月24日 周二 07:30 再发出。"
+        "急事要马上发，请回复「确认发送 1 现在」；发送「取消通知 1」可以取消。",
+        "注意：通知里的「今晚」，大家会按收到的那天（11月24日 周二）来理解。"
+        "要改写，请发送「取消通知 1」，再重新写一条。",
+    ]
+    # Held too, but nothing in it turns with the day.
+    assert "注意" not in driver.one("sec", "确认发送 2").text
+    # The notice goes as written.
+    went = _tick(app, hours=9)
+    assert ("g1", "【红旗里社区通知】\n今晚停电，请提前准备") in went, went
+
+
+def test_a_notice_sent_at_once_with_day_words_has_no_warning(app: App) -> None:
+    driver = build(app)
+    sent = _confirm(driver, "sec", driver.one("sec", "通知 1号院 | 今晚停电"))
+    assert [s.chat for s in sent] == ["sec", "g1"]
+    assert sent[0].text == "通知 1 已开始发送到 1 个群。发送「通知列表」查看送达情况。"
+
+
+def test_a_notice_scheduled_for_a_later_day_warns_of_its_day_words_in_each_language(
+    app: App,
+) -> None:
+    driver = build(app)
+    driver.one("sec", "通知 1号院 | 明天停水 | 定时 明天 8:00")
+    warned = driver.one("sec", "确认发送 1").text
+    assert "注意：通知里的「明天」，大家会按收到的那天（11月24日 周二）来理解" in warned, warned
+    # Later the same day, 今天 is still today; a recurring notice's words are for each day.
+    driver.one("sec", "通知 1号院 | 今天下午停水 | 定时 14:00")
+    driver.one("sec", "通知 1号院 | 今天收垃圾 | 每天 8:00")
+    for number in (2, 3):
+        assert "注意" not in driver.one("sec", f"确认发送 {number}").text
+    driver.one("sec", "/lang en")
+    driver.one("sec", "/notice 1号院 | No water tomorrow or Tomorrow night | at tomorrow 8:00")
+    english = driver.one("sec", "/sendnotice 4").text
+    assert english.splitlines()[1] == (
+        'Note: residents will read "tomorrow" as of the day they get it (Tue 24 Nov). '
+        'To change it, send "/cancelnotice 4" and write it again.'
+    ), english
+    driver.one("sec", "/lang zh-Hant")
+    driver.one("sec", "通知 1號院 | 後天停電 | 定時 明天 8:00")
+    hant = driver.one("sec", "確認傳送 5").text
+    assert "注意：通知裡的「後天」，大家會按收到的那天（11月24日 週二）來理解" in hant, hant
+    assert "請傳送「取消通知 5」，再重新寫一條" in hant
+
+
 def test_confirming_a_cancelled_notice_says_it_was_cancelled(app: App) -> None:
     driver = build(app)
     driver.one("sec", "通知 1号院 | 明天停水")

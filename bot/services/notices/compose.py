@@ -27,7 +27,7 @@ from bot.services.notices.reach import (
 )
 from bot.services.notices.recurring import Repeat
 from bot.services.notices.sending import broadcast, notice_key
-from bot.services.notices.spec import NoticeSpec
+from bot.services.notices.spec import NoticeSpec, day_words
 from models import (
     Circle,
     Notice,
@@ -69,7 +69,8 @@ class Preview:
 @dataclass(frozen=True)
 class Confirmed:
     """A notice sent now (its messages), scheduled (its time; `held` when that is the end
-    of the night), or recurring (its rule)."""
+    of the night), or recurring (its rule); `day_words`, its words that residents will read
+    as of the later day it goes out on (今晚, 明天)."""
 
     number: int
     chats: int
@@ -77,6 +78,7 @@ class Confirmed:
     envelopes: list[Envelope]
     repeat: dict[str, Any] | None = None
     held: bool = False
+    day_words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -332,9 +334,12 @@ def confirm(
         # Residents would see it only after its receipts had closed.
         raise DomainError("notices.deadline_before_morning", number=number)
     audit.record(session, now, "notice.confirm", actor_id=resident.id, place_id=community.id)
+    # Words such as 今晚 are read on the day the notice goes out: after the night, or on a
+    # later day than it was written. A recurring notice's words are meant for each day.
     if held is not None:
         notice.send_at, notice.status = held, NoticeStatus.SCHEDULED
-        return Confirmed(number, 0, moment_data(held, zone, now), [], held=True)
+        words = day_words(notice.text)
+        return Confirmed(number, 0, moment_data(held, zone, now), [], held=True, day_words=words)
     if notice.repeat is not None:
         repeat = Repeat.of(notice.repeat)
         if notice.send_at is None or notice.send_at <= now:
@@ -343,7 +348,9 @@ def confirm(
         return Confirmed(number, 0, moment_data(notice.send_at, zone, now), [], repeat.shown)
     if notice.send_at is not None and notice.send_at > now:
         notice.status = NoticeStatus.SCHEDULED
-        return Confirmed(number, 0, moment_data(notice.send_at, zone, now), [])
+        later = notice.send_at.astimezone(zone).date() > notice.created_at.astimezone(zone).date()
+        words = day_words(notice.text) if later else ()
+        return Confirmed(number, 0, moment_data(notice.send_at, zone, now), [], day_words=words)
     envelopes = broadcast(session, now, zone, notice, language)
     return Confirmed(number, len(envelopes), None, envelopes)
 

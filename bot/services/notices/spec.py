@@ -37,6 +37,12 @@ NOW_WORDS = frozenset(
     {"现在", "現在", "马上", "馬上", "立即", "立刻", "现在发送", "現在傳送", "now", "send now"}
 )
 FILE_WORDS = ("附件", "图片", "圖片", "文件", "檔案", "file", "image")
+# Words whose day is the day the notice is read, not the day it was written.
+_DAY_WORDS = re.compile(
+    r"大后天|大後天|今晚|今夜|今天|今日|今早|明天|明日|明晚|明早|后天|後天|昨天|昨日|昨晚"
+    r"|\b(?:tonight|today|tomorrow|yesterday|this\s+(?:morning|afternoon|evening))\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,14 @@ def notice_text(typed: str) -> str:
     if len(text) > MAX_TEXT:
         raise DomainError("core.argument_too_long", limit=MAX_TEXT)
     return text
+
+
+def day_words(text: str) -> tuple[str, ...]:
+    """The words of `text` naming a day from the day it is read (今晚, tonight), once each."""
+    found: dict[str, str] = {}
+    for word in _DAY_WORDS.findall(text):
+        found.setdefault(word.casefold(), word)
+    return tuple(found.values())
 
 
 def _setting(spec: NoticeSpec, item: str) -> NoticeSpec:
