@@ -142,8 +142,11 @@ def cancel(ctx: Context, args: str) -> Reply:
 # The words of a 收到: 收到了 and 已阅 too, with a stray space inside (收 到), as elderly
 # typists and some input methods leave one.
 _ACK = re.compile(r"(?:收\s*到|已\s*[阅閱])(?:了|啦)?")
-# 收到 3 with that stray space too (收 到 3): the number is the notice's, as in 收到 3.
-ACK_SAID = re.compile(rf"收\s*到了?[\s:,]*(#?第?[\d{NUMERALS}]+(?:号|號|个|個)?)")
+# 收到 3 in other words (收到啦 3, 已阅 3, 已读 3) or with that stray space (收 到 3): the
+# number is the notice's, as in 收到 3. Alone, 已读 stays chat; 已阅 is a 收到 (acknowledging).
+ACK_SAID = re.compile(
+    rf"(?:收\s*到(?:了|啦)?|已\s*收\s*到|已\s*[阅閱读讀])[\s:,]*(#?第?[\d{NUMERALS}]+(?:号|號|个|個)?)"
+)
 
 
 def acknowledging(text: str) -> bool:

@@ -395,6 +395,36 @@ def test_a_spaced_shou_dao_with_a_number_acknowledges_that_notice(
     assert "还有通知 2 等您回执" in answers[0].text
 
 
+@pytest.mark.parametrize(
+    "said", ["已阅 1", "已读 1", "收到啦 1", "收到了 1", "已收到 1", "已閱 1", "已讀 1", "已读1"]
+)
+@pytest.mark.parametrize("chat", ["g1", None])
+def test_other_words_for_shou_dao_with_a_number_acknowledge_that_notice(
+    app: App, said: str, chat: str | None
+) -> None:
+    driver = build(app)
+    _send(driver, "通知 全部 | 周六停水 | 回执")
+    _send(driver, "通知 全部 | 周日停电 | 回执")
+    answers = driver.say("r2", said, chat)
+    assert [(s.chat, s.private) for s in answers] == [("r2", True)], said
+    assert answers[0].text == (
+        "r2，已收到您的回执（通知 1）。谢谢！还有通知 2 等您回执，再回复「收到」就好。"
+    )
+    assert [a.reply.template for a in driver.answers] == ["notices.acked"]
+
+
+def test_other_words_for_shou_dao_without_a_number_stay_as_they_were(app: App) -> None:
+    driver = build(app)
+    _send(driver, "通知 全部 | 周六停水 | 回执")
+    before = driver.snapshot()
+    for said in ("已读", "已讀", "收到了吗 3楼", "已读了吗 1", "已读 3楼", "收到啦吗 1"):
+        assert driver.say("r2", said, "g1") == [], said
+    assert driver.snapshot() == before
+    # As 收到 alone, 已阅 and 收到啦 alone answer the newest notice.
+    assert "已收到您的回执（通知 1）" in driver.one("r2", "收到啦", "g1").text
+    assert "已经回执过通知 1" in driver.one("r2", "已阅", "g1").text
+
+
 def test_a_second_shou_dao_ending_in_punctuation_is_told_it_was_counted(app: App) -> None:
     driver = build(app)
     _send(driver, "通知 全部 | 明天上午停水 | 回执 截止 明天18:00")
