@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from bot.routing import Router
+from bot.services.common.keywords import normalise
 from handlers.registry import COMMANDS
 
 ROUTER = Router(COMMANDS)
@@ -555,6 +558,15 @@ def test_a_place_run_into_tongzhi_is_glued_as_a_scope_word_is(text: str) -> None
 def test_thanks_after_a_number_are_no_part_of_it() -> None:
     route = ROUTER.route("报名2谢谢", "LinliBot")
     assert route is not None and route.command.name == "signup" and route.args == "2"
+
+
+def test_every_keyword_and_phrase_belongs_to_one_command() -> None:
+    keywords = Counter(k for c in COMMANDS for k in {normalise(w) for w in c.keywords})
+    phrases = Counter(p for c in COMMANDS for p in {normalise(w).casefold() for w in c.phrases})
+    assert [k for k, n in keywords.items() if n > 1] == []
+    assert [p for p, n in phrases.items() if n > 1 or p in keywords] == []
+    names = Counter(c.name for c in COMMANDS)
+    assert [n for n, count in names.items() if count > 1] == []
 
 
 def test_an_unknown_slash_command_is_routed_to_the_unknown_reply() -> None:
