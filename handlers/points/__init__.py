@@ -1,5 +1,6 @@
-"""Points commands (积分): balances privately, awards, recycling records, rules and duties,
-the shop (兑换目录, 兑换, 兑换单, 发放), boards (积分榜), exports; monthly statements and expiry."""
+"""Points commands (积分): balances privately, awards and deductions (扣分), recycling records,
+rules and duties, the shop (兑换目录, 兑换, 兑换单, 发放), boards (积分榜), exports; monthly
+statements and expiry."""
 
 from __future__ import annotations
 
@@ -82,6 +83,7 @@ COMMANDS: list[Command] = [
         access.GROUP,
         full_form=True,
     ),
+    Command("deduct", ("扣分", "扣分"), commands.deduct, _points_admin, "points"),
     Command(
         "recycle",
         ("回收", "回收"),

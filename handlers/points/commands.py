@@ -112,16 +112,26 @@ def entry_data(ctx: Context, entry: points.EntryLine) -> dict[str, object]:
 def award(ctx: Context, args: str) -> list[Reply | Envelope]:
     """`加分 @张三 5 巡逻` or `加分 张三 5 巡逻` (negative deducts), or `加分 班次 3 5 值守` for
     everyone on shift 3."""
+    return _award(ctx, args, deduct=False)
+
+
+def deduct(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """`扣分 @张三 3 迟到`: 加分 with the amount taken off."""
+    return _award(ctx, args, deduct=True)
+
+
+def _award(ctx: Context, args: str, deduct: bool) -> list[Reply | Envelope]:
+    """An award, or with `deduct` a deduction, as typed after 加分 or 扣分."""
     community = community_here(ctx)
     words = bounded(args, MAX_ARGUMENT).split()
     if words[:1] and words[0].lower() in SHIFT_WORDS:
         number = as_number(words[1]) if len(words) > 1 else None
         if number is None or len(words) < 3:
-            raise DomainError("points.award_usage")
-        typed = points.Award(*_amount_first(words[2:]), shift=number)
+            raise DomainError(points.award_usage(deduct))
+        typed = points.Award(*_amount_first(words[2:]), shift=number, deduct=deduct)
     else:
         named = named_or_first(ctx, args)
-        typed = points.Award(*_amount_first(named.rest), named=named)
+        typed = points.Award(*_amount_first(named.rest), named=named, deduct=deduct)
     done = points.award_named(ctx.session, ctx.now, ctx.resident, community, ctx.circle, typed)
     data = {"amount": done.amount, "category": done.category.value, "reason": done.reason}
     awarded = Reply("points.awarded", {"names": done.names, **data})

@@ -443,6 +443,46 @@ def test_an_award_names_a_member_of_the_circle_without_the_at_sign(
     assert balances(app) == [(balance - 2, balance - 2)]
 
 
+@pytest.mark.parametrize(
+    "text", ["扣分 马文博 3 迟到", "扣分 @马文博 3分 迟到", "/deduct 马文博 3 迟到"]
+)
+def test_deducting_takes_the_points_off_as_a_negative_award_does(app: App, text: str) -> None:
+    driver = build(app)
+    set_rules(driver)
+    driver.say("r2", "大家好", "g1", name="马文博")
+    driver.say("sec", "加分 马文博 5 巡逻", "g1")
+    told = driver.say("sec", text, "g1")
+    assert [s.text for s in told if not s.private] == ["王书记，已记下，详情已私聊发给您。"]
+    private = {s.chat: s.text for s in told if s.private}
+    assert private == {
+        "sec": "已给 马文博 扣 3 分（调整：迟到）。",
+        "r2": "您被扣 3 分（调整：迟到），现有 2 分。",
+    }
+    assert balances(app) == [(2, 2)]
+    consistent(app)
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("扣分 马文博 -3 迟到", "扣分写要扣的分数，不带负号，例如「扣分 @张三 3 迟到」。"),
+        ("扣分 马文博", "用法：「扣分 @张三 3 迟到」，写要扣的分数。"),
+        ("扣分", "用法：「扣分 @张三 3 迟到」，写要扣的分数。"),
+    ],
+)
+def test_a_negative_or_missing_deduction_is_refused_and_changes_nothing(
+    app: App, text: str, answer: str
+) -> None:
+    driver = build(app)
+    set_rules(driver)
+    driver.say("r2", "大家好", "g1", name="马文博")
+    driver.say("sec", "加分 马文博 5 巡逻", "g1")
+    before = driver.snapshot()
+    assert driver.one("sec", text, "g1").text == answer
+    assert driver.snapshot() == before
+    assert balances(app) == [(5, 5)]
+
+
 def test_an_award_to_a_name_shared_or_unknown_here_asks_and_changes_nothing(app: App) -> None:
     driver = build(app)
     set_rules(driver)

@@ -52,12 +52,14 @@ def parse_amount(text: str, cap: int) -> int:
 @dataclass(frozen=True)
 class Award:
     """What a points admin typed: how much, the reason (its first word may be a category), and
-    to whom: the members named, or everyone on shift number `shift`."""
+    to whom: the members named, or everyone on shift number `shift`; `deduct` (扣分) takes the
+    amount off."""
 
     amount_text: str
     reason: str
     named: Named = field(default_factory=Named)
     shift: int | None = None
+    deduct: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,11 @@ def award(
     rules = settings_of(session, community)
     access.require_points_admin(session, actor.id, community)
     amount = parse_amount(typed.amount_text, rules.award_cap)
+    if typed.deduct:
+        # 扣分 says how much to take off; a negative one would be an award in disguise.
+        if amount < 0:
+            raise DomainError("points.deduct_negative")
+        amount = -amount
     reason = normalise(typed.reason)[:60]
     wanted = PROGRAMME_WORDS.get(reason.partition(" ")[0])
     if wanted is not None:
@@ -155,8 +162,13 @@ def award_named(
     else:
         members = people_named(session, now, community, circle, typed.named)
     if not members or not typed.amount_text:
-        raise DomainError("points.award_usage")
+        raise DomainError(award_usage(typed.deduct))
     return award(session, now, actor, community, members, typed)
+
+
+def award_usage(deduct: bool) -> str:
+    """The key of the usage reply of 加分, or of 扣分."""
+    return "points.deduct_usage" if deduct else "points.award_usage"
 
 
 def shift_attendees(session: Session, community: Place, number: int) -> list[Resident]:
