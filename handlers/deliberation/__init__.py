@@ -72,7 +72,7 @@ COMMANDS: list[Command] = [
     ),
     Command(
         "close",
-        ("结束投票", "結束投票"),
+        ("结束投票", "結束投票", "关闭投票", "關閉投票", "停止投票", "截止投票"),
         polls.close,
         access.organiser_here,
         "deliberation",

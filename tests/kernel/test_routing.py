@@ -307,6 +307,10 @@ def test_free_text_keeps_the_punctuation_that_ends_it(text: str, name: str, args
         ("我还有多少分？", "points", ""),
         ("我的积分多少", "points", ""),
         ("我的積分多少。", "points", ""),
+        ("关闭投票 1", "close", "1"),
+        ("關閉投票 1", "close", "1"),
+        ("停止投票 1", "close", "1"),
+        ("截止投票：2", "close", "2"),
     ],
 )
 def test_common_words_for_commands_are_keywords(text: str, name: str, args: str) -> None:
