@@ -38,7 +38,7 @@ COMMANDS: list[Command] = [
     ),
     Command(
         "topics",
-        ("议题", "議題"),
+        ("议题", "議題", "议题列表", "議題列表"),
         dialog.topics,
         listed_in="deliberation",
         menus=access.BOTH,
@@ -62,6 +62,7 @@ COMMANDS: list[Command] = [
         sentence=polls.VOTE_SAID,
         phrases=("我的投票", "我的投票", "my votes", "my vote"),
     ),
+    Command("polls", ("投票列表", "投票列表"), polls.open_polls),
     Command(
         "result",
         ("结果", "結果", "投票结果", "投票結果"),

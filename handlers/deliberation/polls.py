@@ -110,6 +110,12 @@ def vote(ctx: Context, args: str) -> Reply:
     return Reply("deliberation.voted", data, audience=Audience.TOAST)
 
 
+def open_polls(ctx: Context, args: str) -> Reply:
+    """`投票列表`: the open polls, offered as a bare `投票` offers them; a number after it is no
+    vote, so nothing after it is read."""
+    return vote(ctx, "")
+
+
 def result(ctx: Context, args: str) -> Reply:
     """Results so far, or final: `/result 2`, or the latest poll of this circle; privately,
     the one poll the sender sees, or a choice of the newest."""

@@ -34,7 +34,7 @@ COMMANDS: list[Command] = [
     Command("rota", ("新建班次",), shifts.shift),
     Command(
         "shifts",
-        ("值班表", "值班表", "接龙", "接龍", "班次", "值班安排", "排班表"),
+        ("值班表", "值班表", "接龙", "接龍", "班次", "值班安排", "排班表", "值班列表"),
         signups.list_shifts,
         listed_in="volunteering",
         menus=access.BOTH,

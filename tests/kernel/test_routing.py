@@ -311,6 +311,11 @@ def test_free_text_keeps_the_punctuation_that_ends_it(text: str, name: str, args
         ("關閉投票 1", "close", "1"),
         ("停止投票 1", "close", "1"),
         ("截止投票：2", "close", "2"),
+        ("议题列表", "topics", ""),
+        ("議題列表 3", "topics", "3"),
+        ("值班列表", "shifts", ""),
+        ("投票列表", "polls", ""),
+        ("通知列表", "notices", ""),
     ],
 )
 def test_common_words_for_commands_are_keywords(text: str, name: str, args: str) -> None:
