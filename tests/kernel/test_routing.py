@@ -320,6 +320,9 @@ def test_free_text_keeps_the_punctuation_that_ends_it(text: str, name: str, args
         ("值班列表", "shifts", ""),
         ("投票列表", "polls", ""),
         ("通知列表", "notices", ""),
+        ("值班统计", "hours", ""),
+        ("時長統計", "hours", ""),
+        ("查一下时长统计", "hours", ""),
     ],
 )
 def test_common_words_for_commands_are_keywords(text: str, name: str, args: str) -> None:
