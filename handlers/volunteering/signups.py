@@ -98,7 +98,10 @@ def _mine(ctx: Context) -> Reply:
 
 
 def signup(ctx: Context, args: str) -> list[Reply | Envelope]:
-    """Sign up for shifts (`报名 12`, `报名 12 13`); a full shift puts me on its waitlist."""
+    """Sign up for shifts (`报名 12`, `报名 12 13`); a full shift puts me on its waitlist. A bare
+    `报名` lists the shifts there are to sign up for, and how, as `值班表` does."""
+    if not args.strip():
+        return [list_shifts(ctx, "")]
     numbers = shift_numbers(bounded(args), "volunteering.signup_usage", MAX_SIGNUPS)
     community = community_here(ctx)
     done = signups.sign_up_for(ctx.session, duty(ctx), ctx.resident, community, numbers)

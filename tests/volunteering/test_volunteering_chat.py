@@ -411,10 +411,24 @@ def test_pressing_the_sign_up_button_signs_up(town: Driver) -> None:
     assert "报名成功" in pressed[0].text
 
 
+@pytest.mark.parametrize(("chat", "private"), [("g1", False), (None, True)])
+def test_sign_up_alone_lists_the_shifts_to_sign_up_for(
+    app: App, chat: str | None, private: bool
+) -> None:
+    driver = build(app)
+    nothing = driver.one("r2", "报名", chat)
+    assert "暂时没有可报名的值班。" in nothing.text and nothing.private == private
+    driver.one("owner", SHIFT, "g1")
+    listed = driver.one("r2", "报名", chat)
+    assert listed.text == driver.one("r2", "值班表", chat).text
+    assert "#1" in listed.text and "报名发送「报名 编号」" in listed.text
+    assert "12" not in listed.text
+
+
 @pytest.mark.parametrize(
     ("user", "text", "answer"),
     [
-        ("r2", "报名", "用法：「报名 12」"),
+        ("r2", "报名", "报名发送「报名 编号」"),
         ("r2", "报名 abc", "用法：「报名 12」"),
         ("r2", "报名 99", "没有 #99 号班次"),
         ("r2", "报名 1-50", "一次最多 10 个班次"),
