@@ -59,7 +59,7 @@ def test_a_topic_is_raised_seconded_by_button_and_its_admins_are_told(town: Driv
         assert toast.toast and f"目前 {count}/5 户支持" in toast.text
         assert f"目前 {count} 户支持" in edited.text and town.answers[1].edit
     refused = town.press("r1b", raised, "附议", "g1")
-    assert "您家已经支持过议题 #1" in refused.text
+    assert "您家已经支持过议题 #1 了" in refused.text
     register(town, "r5", "3-1-101")
     answers = town.say("r5", "附议 1", "g1")
     assert "列入议程" in answers[0].text and answers[0].chat == "g1"

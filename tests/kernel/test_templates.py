@@ -185,6 +185,14 @@ def test_a_private_chat_is_called_si_liao_in_every_chinese_reply(language: str) 
         assert "私信" not in path.read_text("utf-8"), path
 
 
+@pytest.mark.parametrize("language", ["zh-Hans", "zh-Hant"])
+def test_a_number_after_hash_stands_apart_from_the_chinese_word_after_it(language: str) -> None:
+    # 议题 #1 了, not 议题 #1了: the number is read apart from the word that follows it.
+    run_in = re.compile(r"#\{\{[^}]*\}\}[\u4e00-\u9fff]")
+    for path in TEMPLATES_DIR.glob(f"*/{language}.j2"):
+        assert run_in.findall(path.read_text("utf-8")) == [], path
+
+
 @pytest.mark.parametrize(
     ("language", "typed"),
     [
