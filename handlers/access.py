@@ -64,6 +64,11 @@ def secretary_here(ctx: Context) -> bool:
     return access.secretary_here(ctx.session, actor_of(ctx))
 
 
+def oversees_hours(ctx: Context) -> bool:
+    """In a private chat, secretaries and grid workers, who see their communities' hours."""
+    return not ctx.is_group and bool(access.overseen_communities(ctx.session, ctx.resident.id))
+
+
 def binder(ctx: Context) -> bool:
     """Secretaries and grid workers, who bind groups and decide binding requests."""
     return access.binds_somewhere(ctx.session, ctx.resident.id)

@@ -15,7 +15,7 @@ from bot.services.volunteering import shifts as volunteering
 from bot.services.volunteering.rosters import ShiftDetail, shift_data, shift_detail, shift_list
 from bot.services.volunteering.shift_spec import parse_day
 from bot.services.volunteering.signups import Refused
-from handlers.access import actor_of, admin_here, community_here
+from handlers.access import actor_of, admin_here, community_here, oversees_hours
 from handlers.volunteering.common import bounded, duty, refusal, shift_numbers
 from models import SignUpStatus
 
@@ -231,13 +231,22 @@ def checkout(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 
 def hours(ctx: Context, args: str) -> Reply:
-    """My confirmed hours; circle admins in their group see the circle's and community's."""
+    """My confirmed hours; circle admins in their group see the circle's and community's,
+    secretaries and grid workers in private their communities'."""
     text = folded(bounded(args))
     if text not in ("", *_MINE):
-        raise DomainError("volunteering.hours_usage", admin=admin_here(ctx))
+        raise DomainError(
+            "volunteering.hours_usage", admin=admin_here(ctx), community=oversees_hours(ctx)
+        )
     shown = attendance.hours_shown(ctx.session, ctx.now, ctx.zone, actor_of(ctx), bool(text))
     if isinstance(shown, attendance.CircleHours):
         return _circle_hours(shown)
+    if isinstance(shown, list):
+        return Reply(
+            "volunteering.community_hours",
+            {"communities": [[c.name, _totals(c.whole), c.top] for c in shown]},
+            audience=Audience.PRIVATE,
+        )
     return Reply(
         "volunteering.my_hours",
         {
@@ -256,14 +265,18 @@ def hours(ctx: Context, args: str) -> Reply:
 
 
 def _circle_hours(found: attendance.CircleHours) -> Reply:
-    here, whole = found.here, found.whole
+    community = found.community
     return Reply(
         "volunteering.circle_hours",
         {
             "circle": found.circle,
-            "community": found.community,
-            "here": [here.minutes, here.projects, here.volunteers],
-            "whole": [whole.minutes, whole.projects, whole.volunteers],
-            "top": found.top,
+            "community": community.name,
+            "here": _totals(found.here),
+            "whole": _totals(community.whole),
+            "top": community.top,
         },
     )
+
+
+def _totals(totals: attendance.Totals) -> list[int]:
+    return [totals.minutes, totals.projects, totals.volunteers]

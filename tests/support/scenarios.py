@@ -355,6 +355,7 @@ VOLUNTEERING_LATER_ON_DUTY: list[Line] = [
     ("owner", "不批准 1 @r1", "g1"),
     ("r2", "时长", None),
     ("owner", "时长", "g1"),
+    ("sec", "时长", None),
 ]
 POINTS: list[Line] = [
     ("sec", "积分规则", "g1"),

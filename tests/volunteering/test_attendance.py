@@ -330,7 +330,7 @@ def test_circle_and_community_totals_and_the_top_list(town: Driver) -> None:
             session, app.clock.now(), actor, volunteering.find_shift(session, community(session), 2)
         )
         found = attendance.circle_hours(session, circle(session, "g1"), community(session))
-        here, whole, top = found.here, found.whole, found.top
+        here, whole, top = found.here, found.community.whole, found.community.top
     assert here == attendance.Totals(240, 1, 2)
     assert whole == attendance.Totals(300, 2, 3)
     assert top == [("r2", 120), ("r3", 120), ("r4", 60)]
@@ -348,4 +348,4 @@ def test_hours_stay_in_the_communitys_totals_when_a_volunteer_is_erased(town: Dr
         assert [row.id for row in rows] == ids
         assert sorted(row.resident_id is None for row in rows) == [False, True]
         found = attendance.circle_hours(session, circle(session, "g1"), community(session))
-        assert found.whole.minutes == 240
+        assert found.community.whole.minutes == 240

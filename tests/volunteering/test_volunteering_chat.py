@@ -604,6 +604,76 @@ def test_hours_say_in_english_what_they_say_in_chinese(town: Driver) -> None:
     assert town.snapshot() == before
 
 
+def _two_served(town: Driver) -> None:
+    """r2 served 1 hour 30 minutes and r3 2 hours on shift #1, in 1号院."""
+    town.say("r2", "报名 1", "g1")
+    town.say("r3", "报名 1", "g1")
+    advance(town.app, hours=22, minutes=30)
+    town.say("r2", "签到", "g1")
+    advance(town.app, hours=1, minutes=30)
+    town.say("r2", "签退", "g1")
+    town.say("owner", "确认出勤 1", "g1")
+
+
+def test_a_secretary_asking_privately_sees_the_communitys_hours_and_mine_her_own(
+    town: Driver,
+) -> None:
+    _two_served(town)
+    before = town.snapshot()
+    told = town.one("sec", "时长")
+    assert told.private and told.text == (
+        "红旗里社区：志愿服务时长 3小时30分，项目 1 个，志愿者 2 人\n"
+        "时长排行：\n1. r3 2 小时\n2. r2 1小时30分\n\n"
+        "发送「时长 我的」看您自己的志愿服务时长。"
+    )
+    assert town.one("sec", "时长 我的").text.startswith("您还没有志愿服务时长。")
+    assert town.one("sec", "时长 全部").text == (
+        "用法：「时长」看全社区的志愿服务时长，「时长 我的」看您自己的。"
+    )
+    assert town.snapshot() == before
+
+
+def test_a_grid_worker_asking_privately_sees_each_community_she_serves(town: Driver) -> None:
+    _two_served(town)
+    town.grant("gw", "网格员", "红旗里社区/2号院")
+    town.grant("gw", "书记", "幸福社区")
+    town.one("gw", "/lang en")
+    assert town.one("gw", "/hours").text == (
+        "红旗里社区: 3 hours 30 minutes of volunteer service, 1 project, 2 volunteers\n"
+        "Ranked by hours:\n1. r3 2 hours\n2. r2 1 hour 30 minutes\n\n"
+        "幸福社区: 0 hours of volunteer service, 0 projects, 0 volunteers\n\n"
+        'Send "/hours mine" to see your own volunteer hours.'
+    )
+    town.one("gw", "/lang zh-Hant")
+    assert town.one("gw", "時長 全部").text == (
+        "用法：「時長」看全社區的志願服務時長，「時長 我的」看您自己的。"
+    )
+    assert town.one("gw", "時長").text.endswith("傳送「時長 我的」看您自己的志願服務時長。")
+
+
+def test_residents_and_circle_admins_asking_privately_see_their_own_hours(town: Driver) -> None:
+    _two_served(town)
+    assert town.one("r2", "时长").text == (
+        "r2 的志愿服务时长：共 1小时30分（本月 1小时30分），值班 1 次\n· 门岗值守 1小时30分"
+    )
+    assert town.one("owner", "时长").text.startswith("您还没有志愿服务时长。")
+    town.grant("bh", "楼长", "1号院/3号楼")
+    assert town.one("bh", "时长").text.startswith("您还没有志愿服务时长。")
+
+
+def test_a_secretary_in_a_group_sees_what_its_admins_see(town: Driver) -> None:
+    _two_served(town)
+    circle = town.one("owner", "时长", "g1").text
+    assert circle.startswith("1号院：志愿服务时长 3小时30分，项目 1 个，志愿者 2 人\n红旗里社区：")
+    assert town.one("sec", "时长", "g1").text == circle
+    assert town.one("sec", "时长 全部", "g1").text == (
+        "用法：「时长」看本圈和全社区的志愿服务时长，「时长 我的」看您自己的。"
+    )
+    mine = town.one("sec", "时长 我的", "g1")
+    assert mine.private and mine.text.startswith("您还没有志愿服务时长。")
+    assert town.one("r2", "时长", "g1").private
+
+
 def test_hours_with_words_it_does_not_know_explain_the_forms_the_sender_may_use(
     town: Driver,
 ) -> None:

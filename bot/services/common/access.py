@@ -73,6 +73,8 @@ BINDERS = (Role.SECRETARY, Role.GRID_WORKER)
 LEADERS = (Role.BUILDING_HEAD, Role.UNIT_HEAD)
 # Who links the request chain (联系, 中心户, 支部) of their community.
 CHAIN_KEEPERS = (Role.SECRETARY, Role.GRID_WORKER)
+# Who sees their community's volunteer totals and top volunteers in a private chat.
+HOURS_OVERSEERS = (Role.SECRETARY, Role.GRID_WORKER)
 
 
 @dataclass(frozen=True)
@@ -390,6 +392,19 @@ def may_use_bind(session: Session, actor: Actor, group_admin: bool) -> bool:
     if actor.circle is not None:
         return may_bind(session, actor.resident.id, actor.circle.place)
     return group_admin or binds_somewhere(session, actor.resident.id)
+
+
+def overseen_communities(session: Session, resident_id: int) -> list[Place]:
+    """The communities whose volunteer hours a resident oversees privately: those they are
+    secretary or grid worker of, or of an estate in."""
+    found: list[Place] = []
+    for grant in active_grants(session, resident_id):
+        if grant.role not in HOURS_OVERSEERS or grant.place is None:
+            continue
+        community = ancestor_of_kind(session, grant.place, PlaceKind.COMMUNITY)
+        if community is not None and community not in found:
+            found.append(community)
+    return found
 
 
 def checks_household(session: Session, resident: Resident, household: Place) -> bool:

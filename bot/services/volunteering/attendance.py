@@ -26,6 +26,7 @@ from bot.services.common.access import (
     attends_for_another,
     community_for,
     manages,
+    overseen_communities,
     require_attendance_by_another,
     require_hours_by_another,
     standing,
@@ -564,34 +565,52 @@ def _totals(session: Session, where: ColumnElement[bool]) -> Totals:
 
 
 @dataclass(frozen=True)
-class CircleHours:
-    """A circle's and its community's names and confirmed time, and the community's top
-    volunteers."""
+class CommunityHours:
+    """A community's name, confirmed time and top volunteers."""
 
-    circle: str
-    community: str
-    here: Totals
+    name: str
     whole: Totals
     top: list[tuple[str, int]]
+
+
+def community_hours(session: Session, community: Place) -> CommunityHours:
+    """A community's totals and top list."""
+    return CommunityHours(
+        community.name,
+        _totals(session, VolunteerHours.community_id == community.id),
+        top_volunteers(session, community),
+    )
+
+
+@dataclass(frozen=True)
+class CircleHours:
+    """A circle's name and confirmed time, and its community's."""
+
+    circle: str
+    here: Totals
+    community: CommunityHours
 
 
 def circle_hours(session: Session, circle: Circle, community: Place) -> CircleHours:
     """The totals a circle admin sees: the circle's, the community's and the top list."""
     return CircleHours(
         circle_title(session, circle),
-        community.name,
         _totals(session, VolunteerHours.circle_id == circle.id),
-        _totals(session, VolunteerHours.community_id == community.id),
-        top_volunteers(session, community),
+        community_hours(session, community),
     )
 
 
 def hours_shown(
     session: Session, now: datetime, zone: ZoneInfo, actor: Actor, mine: bool
-) -> MyHours | CircleHours:
-    """/hours: my confirmed time; a circle's admins in its chat see the circle's and the
-    community's unless they ask for their own."""
+) -> MyHours | CircleHours | list[CommunityHours]:
+    """/hours: my confirmed time; unless they ask for their own, a circle's admins in its
+    chat see the circle's and the community's, and secretaries and grid workers in private
+    those of the communities they serve."""
     circle = actor.circle
+    asked = circle is None and not mine
+    overseen = overseen_communities(session, actor.resident.id) if asked else []
+    if overseen:
+        return [community_hours(session, community) for community in overseen]
     if mine or circle is None or not admin_here(session, actor):
         return my_hours(session, now, zone, actor.resident)
     return circle_hours(session, circle, community_for(session, actor.resident, circle))
