@@ -264,6 +264,11 @@ def hours(ctx: Context, args: str) -> Reply:
     )
 
 
+def my_hours(ctx: Context, args: str) -> Reply:
+    """我的时长: my own confirmed hours, whoever asks and wherever."""
+    return hours(ctx, args or "我的")
+
+
 def _circle_hours(found: attendance.CircleHours) -> Reply:
     community = found.community
     return Reply(

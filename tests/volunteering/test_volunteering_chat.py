@@ -627,6 +627,8 @@ def test_a_secretary_asking_privately_sees_the_communitys_hours_and_mine_her_own
         "发送「时长 我的」看您自己的志愿服务时长。"
     )
     assert town.one("sec", "时长 我的").text.startswith("您还没有志愿服务时长。")
+    assert town.one("sec", "我的时长").text.startswith("您还没有志愿服务时长。")
+    assert town.one("sec", "my hours").text.startswith("您还没有志愿服务时长。")
     assert town.one("sec", "时长 全部").text == (
         "用法：「时长」看全社区的志愿服务时长，「时长 我的」看您自己的。"
     )
@@ -669,8 +671,9 @@ def test_a_secretary_in_a_group_sees_what_its_admins_see(town: Driver) -> None:
     assert town.one("sec", "时长 全部", "g1").text == (
         "用法：「时长」看本圈和全社区的志愿服务时长，「时长 我的」看您自己的。"
     )
-    mine = town.one("sec", "时长 我的", "g1")
-    assert mine.private and mine.text.startswith("您还没有志愿服务时长。")
+    for words in ("时长 我的", "我的时长"):
+        mine = town.one("sec", words, "g1")
+        assert mine.private and mine.text.startswith("您还没有志愿服务时长。")
     assert town.one("r2", "时长", "g1").private
 
 
