@@ -60,6 +60,8 @@ class StepKind(enum.StrEnum):
     REOPENED = "reopened"
     RATED = "rated"
     CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+    URGED = "urged"
 
 
 class ChainNode(Base):
@@ -162,6 +164,8 @@ class Request(Base):
     taken_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When its reporter last urged its handler (催办): at most once a day.
+    urged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     community: Mapped[Place] = relationship(foreign_keys=[community_id])
     place: Mapped[Place | None] = relationship(foreign_keys=[place_id])

@@ -114,6 +114,23 @@ COMMANDS: list[Command] = [
         chat_words=True,
     ),
     Command("rate", ("评价", "評價"), commands.rate, listed_in="requests"),
+    # Everyday words too (撤回, 催一下): a command with a number after them only; alone they
+    # are chat in a group, and privately show how to write them. /withdraw is 退出报名's.
+    Command(
+        "cancelrequest",
+        ("撤回", "撤回", "撤回诉求", "撤回訴求", "撤销", "撤銷", "撤销诉求", "撤銷訴求"),
+        commands.withdraw_said,
+        listed_in="requests",
+        free_text=True,
+        everyday=commands.said_alone_or_numbered,
+    ),
+    Command(
+        "remind",
+        ("催办", "催辦", "催一下", "催一下", "催办诉求", "催辦訴求"),
+        commands.urge_said,
+        listed_in="requests",
+        everyday=commands.said_alone_or_numbered,
+    ),
     Command(
         "mediate",
         ("调解", "調解"),

@@ -21,7 +21,7 @@ MAX_ARGUMENT = 600
 Verb = Callable[[Context, str], list[Reply | Envelope]]
 
 
-def _due(ctx: Context, done: requests.Acted) -> list[int | str] | None:
+def _due(ctx: Context, done: requests.Acted | requests.Urged) -> list[int | str] | None:
     return moment_data(done.due_at, ctx.zone, ctx.now) if done.due_at else None
 
 
@@ -220,6 +220,39 @@ def reopen(ctx: Context, args: str) -> list[Reply | Envelope]:
     return [Reply("requests.reopened", data), *done.envelopes]
 
 
+def withdraw(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """`撤回 3 [我自己修好了]`: the reporter withdraws it; whoever handles it is told."""
+    number, why = _number(args, "requests.withdraw_usage")
+    done = requests.withdraw(
+        ctx.session, ctx.now, ctx.resident, community_here(ctx), number, why, ctx.default_language
+    )
+    return [Reply("requests.withdrawn", {"number": number}), *done.envelopes]
+
+
+def urge(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """`催办 3`: the reporter reminds the handler privately, once a day."""
+    number, rest = _number(args, "requests.urge_usage")
+    if rest:
+        raise DomainError("requests.urge_usage")
+    done = requests.urge(
+        ctx.session,
+        ctx.now,
+        ctx.settings,
+        ctx.resident,
+        community_here(ctx),
+        number,
+        ctx.default_language,
+    )
+    data = {
+        "number": number,
+        "owner": done.owner,
+        "layer": done.layer,
+        "due": _due(ctx, done),
+        "held": moment_data(done.held_until, ctx.zone, ctx.now) if done.held_until else None,
+    }
+    return [Reply("requests.urged", data), *done.envelopes]
+
+
 def _said(verb: Verb) -> Verb:
     """The bot's own words for `verb` (`解决了 3`, `没解决 3`), and privately the words alone,
     as `verb`; alone in a group they are chat."""
@@ -234,6 +267,8 @@ def _said(verb: Verb) -> Verb:
 
 solved_said = _said(solved)
 reopen_said = _said(reopen)
+withdraw_said = _said(withdraw)
+urge_said = _said(urge)
 
 
 def said_alone_or_numbered(words: str) -> bool:
@@ -340,15 +375,15 @@ def stats(ctx: Context, args: str) -> list[Reply]:
         raise DomainError("core.extra_arguments", extra=args.strip()[:40])
     seen = requests.figures(ctx.session, ctx.now, ctx.zone, ctx.resident, community_here(ctx))
     when = {"community": seen.community, "year": seen.year, "month": seen.month}
-    counts = Reply(
-        "requests.counts", when | {"received": seen.total.received, "solved": seen.total.solved}
-    )
+    told = {"received": seen.total.received, "solved": seen.total.solved}
+    counts = Reply("requests.counts", when | told | {"withdrawn": seen.withdrawn})
     if not seen.full:
         return [counts]
     data = when | {
         "total": asdict(seen.total),
         "layers": [asdict(t) for t in seen.layers],
         "overdue": seen.overdue,
+        "withdrawn": seen.withdrawn,
     }
     full = Reply("requests.figures", data, audience=Audience.PRIVATE)
     return [counts, full] if ctx.is_group else [full]

@@ -45,6 +45,10 @@ OWN_ATTENDANCE = (
     "needs an admin on the shift they confirm, or someone of their household:"
     " tests/volunteering/test_volunteering_chat.py"
 )
+NOBODY_HANDLING = (
+    "needs a request at a layer with nobody, as in a community without a secretary:"
+    " tests/requests/test_withdraw_urge.py"
+)
 # A help list's line, in Chinese characters or in English letters.
 HELP_LINE_CHARACTERS = 45
 HELP_LINE_LETTERS = 60
@@ -56,6 +60,7 @@ NOT_RENDERED = {
     "notices.file_console_only": OTHER_PLATFORM,
     "notices.file_too_big": OTHER_PLATFORM,
     "notices.progress": EDITED_IN_PLACE,
+    "requests.nobody_to_urge": NOBODY_HANDLING,
     "volunteering.hours_points_held": CORRECTED_HOURS,
     "volunteering.not_own_hours": CORRECTED_HOURS,
     "volunteering.not_own_attendance": OWN_ATTENDANCE,

@@ -826,6 +826,34 @@ def requests(driver: Driver) -> None:
             owner = request.owner.identities[0].external_id
         play(driver, [(owner, f"接单 {number}", None), (owner, f"办结诉求 {number} 好了", None)])
     play(driver, [("r1", "解决了", None), ("r1", "没解决", None)])
+    reporter_urges_and_withdraws(driver, number)
+
+
+def reporter_urges_and_withdraws(driver: Driver, waiting: int) -> None:
+    """The reporter urges a request once a day and withdraws it, and a dispute in mediation;
+    neither for one whose solution waits for their word (`waiting`) or one finished."""
+    driver.say("r1", "报修 3号楼门口灯又坏了", "g1")
+    driver.say("r1", "反映 邻里纠纷 楼上天天吵")
+    with driver.app.db.transaction() as session:
+        newest = session.scalars(select(Request).order_by(Request.id.desc()).limit(2)).all()
+        dispute, lamp = (r.number for r in newest)
+        assert newest[0].owner is not None
+        owner = newest[0].owner.identities[0].external_id
+    play(
+        driver,
+        [
+            ("r1", "催办", None),
+            ("r1", f"催办 {lamp}", None),
+            ("r1", f"催一下 {lamp}", None),
+            ("r1", f"催办 {waiting}", None),
+            ("r1", "撤回", None),
+            ("r1", f"撤回 {lamp} 自己修好了", None),
+            ("r1", f"撤回 {lamp}", None),
+            ("r1", f"催办 {lamp}", None),
+        ],
+    )
+    driver.say(owner, f"调解 {dispute} @r2 @张书记", mentions=("r2", "pm3"))
+    play(driver, [("r1", f"催办 {dispute}", None), ("r1", f"撤回 {dispute} 谈好了", None)])
 
 
 def request_photos(driver: Driver) -> None:

@@ -879,6 +879,11 @@ def acts_on_request(session: Session, actor_id: int, request: Request) -> bool:
     return actor_id == request.owner_id or is_secretary_for(session, actor_id, request.community)
 
 
+def reported_request(resident_id: int, request: Request) -> bool:
+    """Only its reporter answers for a request: confirms, reopens, rates, withdraws, urges."""
+    return request.reporter_id is not None and request.reporter_id == resident_id
+
+
 def may_mediate(session: Session, resident_id: int, community: Place) -> bool:
     """A mediator: a party member (in the community's chain or holding the role) or a
     secretary of the community."""

@@ -23,7 +23,7 @@ from bot.services.requests.mediation import (
     open_mediation,
     relay,
 )
-from bot.services.requests.reporter import confirm, rate, reopen
+from bot.services.requests.reporter import Urged, confirm, rate, reopen, urge, withdraw
 from bot.services.requests.reports import Attached, attach_later, report
 from bot.services.requests.rules import Rules, request_rules, rules_of
 from bot.services.requests.schedule import RequestDeadlines
@@ -52,6 +52,7 @@ __all__ = [
     "Rules",
     "Tally",
     "Unlinked",
+    "Urged",
     "agree",
     "attach_later",
     "chain_view",
@@ -81,4 +82,6 @@ __all__ = [
     "shown",
     "take",
     "unlink",
+    "urge",
+    "withdraw",
 ]

@@ -33,8 +33,8 @@ from models import (
 # A request in one of these is finished: nobody acts on it any more.
 FINISHED = (RequestStatus.CLOSED, RequestStatus.SENT_BACK, RequestStatus.WITHDRAWN)
 # Steps after which a message asking the owner to handle it, held for the morning, still
-# stands: a word to the reporter, a rating, the overdue flag.
-KEEPS_HELD = frozenset({StepKind.REPLIED, StepKind.RATED, StepKind.OVERDUE})
+# stands: a word to the reporter, a rating, the overdue flag, the reporter urging.
+KEEPS_HELD = frozenset({StepKind.REPLIED, StepKind.RATED, StepKind.OVERDUE, StepKind.URGED})
 
 
 @dataclass(frozen=True)

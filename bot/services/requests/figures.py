@@ -2,7 +2,8 @@
 
 Counted over the requests received in the month: how many each layer received (routed or
 escalated to it), accepted and solved, how long solving took, the share of all solutions
-each layer gave, and the reporters' ratings. Circles see only the two counts.
+each layer gave, and the reporters' ratings; and how many their reporters withdrew (never
+solved, nor overdue). Circles see only the counts.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.services.common import access
 from bot.services.requests.digest import overdue_in
-from models import Layer, Place, Request, RequestStep, Resident, StepKind
+from models import Layer, Place, Request, RequestStatus, RequestStep, Resident, StepKind
 
 REACHED = (StepKind.ROUTED, StepKind.ESCALATED)
 
@@ -39,7 +40,8 @@ class Tally:
 
 @dataclass(frozen=True)
 class Figures:
-    """A community's month: the whole and each layer (empty for those who see only counts)."""
+    """A community's month: the whole and each layer (empty for those who see only counts),
+    and how many of the month's requests were withdrawn."""
 
     community: str
     year: int
@@ -48,6 +50,7 @@ class Figures:
     layers: list[Tally]
     overdue: int
     full: bool
+    withdrawn: int
 
 
 def month_span(now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -70,15 +73,21 @@ def figures(
     )
     rows = session.execute(
         select(
-            Request.layer, Request.taken_at, Request.created_at, Request.resolved_at, Request.rating
+            Request.layer,
+            Request.taken_at,
+            Request.created_at,
+            Request.resolved_at,
+            Request.rating,
+            Request.status,
         ).where(*month)
     ).all()
     solved = [(r.layer, r.resolved_at - r.created_at, r.rating) for r in rows if r.resolved_at]
     local = start.astimezone(zone)
     accepted = sum(1 for r in rows if r.taken_at is not None)
     total = _tally("", len(rows), accepted, solved, len(solved))
+    withdrawn = sum(1 for r in rows if r.status == RequestStatus.WITHDRAWN)
     if not access.keeps_chain(session, viewer.id, community):
-        return Figures(community.name, local.year, local.month, total, [], 0, False)
+        return Figures(community.name, local.year, local.month, total, [], 0, False, withdrawn)
     reached = session.execute(
         select(
             RequestStep.layer,
@@ -96,7 +105,9 @@ def figures(
         if layer in counts
     ]
     overdue = session.scalar(select(func.count()).where(*overdue_in(community)))
-    return Figures(community.name, local.year, local.month, total, layers, overdue or 0, True)
+    return Figures(
+        community.name, local.year, local.month, total, layers, overdue or 0, True, withdrawn
+    )
 
 
 def _tally(

@@ -158,6 +158,20 @@ def end(
     return Mediated(number, role, envelopes=envelopes)
 
 
+def end_withdrawn(
+    mediation: Mediation, now: datetime, told: Resident | None, language: str
+) -> list[Envelope]:
+    """End the mediation of a request its reporter withdrew; the other party and the
+    mediator (unless `told` of the withdrawal already) hear it."""
+    mediation.status, mediation.closed_at = MediationStatus.ENDED, now
+    notice = Reply("requests.mediation_withdrawn", {"number": mediation.request.number})
+    envelopes = _to(mediation.other, notice, language)
+    mediator = mediation.mediator
+    if mediator is not None and (told is None or mediator.id != told.id):
+        envelopes += _to(mediator, notice, language)
+    return envelopes
+
+
 def in_progress(session: Session, request: Request) -> Mediation | None:
     """The request's mediation while it is open; None otherwise."""
     return session.scalar(

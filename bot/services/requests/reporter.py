@@ -1,36 +1,67 @@
-"""The reporter's verbs: confirm it solved (确认解决), reopen (重新办理), rate (评价 1–5)."""
+"""The reporter's verbs: confirm it solved (确认解决), reopen (重新办理), rate (评价 1–5),
+withdraw it (撤回) and urge its handler (催办)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.errors import DomainError
-from bot.messages import Reply
+from bot.messages import Choice, Envelope, Reply
+from bot.services.common import access
 from bot.services.common.keywords import normalise, numeral_value
 from bot.services.common.numbering import the_one
 from bot.services.common.outreach import to_person
+from bot.services.common.quiet import default_quiet, quiet_hours
+from bot.services.common.when import moment_data
 from bot.services.requests import chain
 from bot.services.requests.desk import (
     FINISHED,
     Acted,
     assign,
+    details,
     find_request,
+    owner_key,
     owner_name,
     step,
     to_owner,
 )
-from models import Place, Request, RequestStatus, Resident, StepKind
+from bot.services.requests.mediation import end_withdrawn, in_progress
+from models import (
+    OutboxMessage,
+    OutboxState,
+    Place,
+    Request,
+    RequestStatus,
+    Resident,
+    StepKind,
+)
 
 MAX_REASON = 500
+# A reporter urges the handler of a request at most this often (催办).
+URGE_EVERY = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Urged:
+    """An urge sent on request `number`: its handler and layer, their deadline, when it
+    reaches them where it waits for the end of quiet hours, and the message itself."""
+
+    number: int
+    owner: str
+    layer: str
+    due_at: datetime | None
+    held_until: datetime | None
+    envelopes: list[Envelope] = field(default_factory=list)
 
 
 def _mine(session: Session, community: Place, number: int, reporter: Resident) -> Request:
     request = find_request(session, community, number, reporter)
-    if request.reporter_id != reporter.id:
+    if not access.reported_request(reporter.id, request):
         raise DomainError("requests.reporter_only", number=number)
     return request
 
@@ -124,3 +155,87 @@ def rate(
     request.rating = value
     step(session, now, request, StepKind.RATED, reporter, str(value))
     return value
+
+
+def withdraw(
+    session: Session,
+    now: datetime,
+    reporter: Resident,
+    community: Place,
+    number: int,
+    why: str,
+    language: str,
+) -> Acted:
+    """The reporter withdraws a request not yet finished (filed by mistake, solved by
+    themselves): it closes, neither solved nor overdue, and whoever handles it is told. A
+    solution waiting for their word is confirmed or reopened instead."""
+    request = _mine(session, community, number, reporter)
+    if request.status in FINISHED:
+        raise DomainError("requests.withdraw_finished", number=number, state=request.status.value)
+    if request.status == RequestStatus.RESOLVED:
+        raise DomainError("requests.awaiting_you", number=number)
+    words = why.strip()[:MAX_REASON]
+    # An owner whose request still waits for the morning never heard of it: nothing to undo.
+    told = request.owner if request.owner and not _held(session, now, request) else None
+    mediation = in_progress(session, request)
+    request.status, request.closed_at = RequestStatus.WITHDRAWN, now
+    request.due_at, request.overdue = None, False
+    session.flush()
+    step(session, now, request, StepKind.WITHDRAWN, reporter, words)
+    notice = Reply(
+        "requests.withdrawn_notice", {"number": number, "text": request.text, "why": words}
+    )
+    envelopes = to_person(told, notice, language) if told else []
+    if mediation is not None:
+        envelopes += end_withdrawn(mediation, now, told, language)
+    return Acted(number, envelopes=envelopes)
+
+
+def _held(session: Session, now: datetime, request: Request) -> bool:
+    """Whether a message asking the owner to handle the request waits for the morning."""
+    waiting = select(OutboxMessage.id).where(
+        OutboxMessage.key == owner_key(request),
+        OutboxMessage.state == OutboxState.PENDING,
+        OutboxMessage.not_before > now,
+    )
+    return session.scalar(waiting.limit(1)) is not None
+
+
+def urge(
+    session: Session,
+    now: datetime,
+    settings: Settings,
+    reporter: Resident,
+    community: Place,
+    number: int,
+    language: str,
+) -> Urged:
+    """The reporter urges the handler of a request still being handled (催办), once a day:
+    the handler gets the request again privately; at night it waits for the morning."""
+    request = _mine(session, community, number, reporter)
+    if request.status in FINISHED:
+        raise DomainError("requests.urge_finished", number=number, state=request.status.value)
+    if request.status == RequestStatus.RESOLVED:
+        raise DomainError("requests.awaiting_you", number=number)
+    if in_progress(session, request) is not None:
+        raise DomainError("requests.urge_mediating", number=number)
+    owner = request.owner
+    if owner is None:
+        raise DomainError("requests.nobody_to_urge", number=number)
+    due = moment_data(request.due_at, settings.zone, now) if request.due_at else None
+    if request.urged_at is not None and now < request.urged_at + URGE_EVERY:
+        at = moment_data(request.urged_at, settings.zone, now)
+        raise DomainError("requests.already_urged", number=number, at=at, due=due)
+    request.urged_at = now
+    step(session, now, request, StepKind.URGED, reporter)
+    data = details(session, now, request, settings) | {"state": request.status.value}
+    untaken = request.status == RequestStatus.OPEN
+    choices = [[Choice("requests.take_button", f"/take {number}", True, True)]] if untaken else []
+    envelopes = to_person(owner, Reply("requests.urged_notice", data, choices), language)
+    for envelope in envelopes:
+        # Keyed as the owner's other messages: one waiting for the morning goes no more
+        # once the request moves on.
+        envelope.key = owner_key(request)
+    quiet = quiet_hours(session, community.id, default_quiet(settings))
+    held = quiet.over(now) if quiet.holds(now) else None
+    return Urged(number, owner.display_name, request.layer.value, request.due_at, held, envelopes)
