@@ -11,7 +11,7 @@ from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Reply
 from bot.services.common import arguments
-from bot.services.common.arguments import number_and_rest, numbers_and_ranges
+from bot.services.common.arguments import number_and_rest, numbers_and_ranges, words_apart
 from bot.services.common.keywords import folded, with_digits
 from bot.services.common.quiet import default_quiet
 from bot.services.common.when import parse_duration
@@ -52,6 +52,15 @@ def shift_and_person(ctx: Context, args: str, usage: str) -> tuple[int, Who | No
     number, rest = number_and_rest(bounded(args), usage)
     mention = ctx.incoming.mentions[0] if ctx.incoming.mentions else None
     return number, Who(rest, mention) if rest or mention else None
+
+
+def shift_and_people(ctx: Context, args: str, usage: str) -> tuple[int, list[Who]]:
+    """A shift number and whoever it names on it, each once: `12` (no one), `12 2 3`,
+    `12 @张三 @李四`, `12 张三、李四`, or mentions."""
+    number, rest = number_and_rest(bounded(args), usage)
+    if ctx.incoming.mentions:
+        return number, [Who(mention=mention) for mention in ctx.incoming.mentions]
+    return number, [Who(word) for word in dict.fromkeys(words_apart(rest))]
 
 
 def shift_and_someone(ctx: Context, args: str, usage: str) -> tuple[int, Who]:

@@ -15,7 +15,7 @@ from handlers.volunteering.common import (
     bounded,
     duty,
     length_typed,
-    shift_and_person,
+    shift_and_people,
     shift_and_someone,
     shift_numbers,
 )
@@ -94,15 +94,17 @@ def cancel_shift(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 
 def attend(ctx: Context, args: str) -> list[Reply | Envelope]:
-    """Confirm attendance: everyone on shift 12 (`/attend 12`) or one (`/attend 12 2`) (admins)."""
-    number, who = shift_and_person(ctx, args, "volunteering.attend_usage")
+    """Confirm attendance: everyone on shift 12 (`/attend 12`), one (`/attend 12 2`) or several
+    (`/attend 12 @张三 @李四`) (admins)."""
+    number, named = shift_and_people(ctx, args, "volunteering.attend_usage")
     community = community_here(ctx)
     confirmed = attendance.confirm_attendance(
-        ctx.session, duty(ctx), actor_of(ctx), community, number, who
+        ctx.session, duty(ctx), actor_of(ctx), community, number, named
     )
     people = [[s.signup.resident.display_name, s.hours.minutes] for s in confirmed.served]
     left = [signup.resident.display_name for signup in confirmed.left]
-    data = confirmed.shown | {"people": people, "others": len(left)}
+    refused = [[r.key, r.data] for r in confirmed.refused]
+    data = confirmed.shown | {"people": people, "others": len(left), "refused": refused}
     replies: list[Reply | Envelope] = [Reply("volunteering.attendance_confirmed", data)]
     if left:
         # Whose attendance is the admin's own or their household's is said only to them.

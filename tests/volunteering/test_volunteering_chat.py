@@ -563,6 +563,55 @@ def test_an_admin_leaves_their_own_and_their_households_attendance_to_another_ad
     assert _confirmed(town) == {"r1", "r1b", "r2"}
 
 
+def _shift_two_started(town: Driver) -> None:
+    """Shift #2 of four places, with r1 (an admin), r1b of their household, r2 and r3 on it."""
+    town.say("owner", "排班 门岗值守 | 2026-11-24 11:00-13:00 | 4人", "g1")
+    for user in ("r1", "r1b", "r2", "r3"):
+        town.say(user, "报名 2", "g1")
+    town.admins["g1"].add("r1")
+    advance(town.app, days=1, hours=3, minutes=30)
+
+
+def test_an_admin_confirms_several_named_and_hears_why_the_others_were_not(
+    town: Driver,
+) -> None:
+    _shift_two_started(town)
+    told = town.say("r1", "确认出勤 2 @r2 r3、r1b，张三 r4", "g1")
+    group = [s.text for s in told if s.chat == "g1" and "出勤" in s.text]
+    assert group == [
+        "已确认 #2 门岗值守（11月24日 周二 11:00–13:00）的出勤：\nr2 2 小时\nr3 2 小时\n"
+        "另有 1 人请另一位管理员或书记确认。\n"
+        "张三 不在 #2 号班次的名单上。\nr4 不在 #2 号班次的名单上。"
+    ]
+    assert [(s.chat, s.text) for s in told if s.private] == [
+        ("r1", "不能给自己或家里人确认 #2 的出勤（r1b）。请另一位管理员或书记来确认。")
+    ]
+    assert _confirmed(town) == {"r2", "r3"}
+    again = town.say("r1", "确认出勤 2 1 3", "g1")[0].text
+    assert again == (
+        "#2 门岗值守（11月24日 周二 11:00–13:00）还有 1 人的出勤请另一位管理员或书记确认。\n"
+        "r2 在 #2 的出勤已经确认过了。"
+    )
+
+
+def test_several_named_by_mention_or_number_are_each_confirmed(town: Driver) -> None:
+    _shift_two_started(town)
+    told = town.say("owner", "确认出勤 2 @r2 @r3", "g1", mentions=("r2", "r3"))
+    assert "r2 2 小时\nr3 2 小时" in told[0].text
+    assert _confirmed(town) == {"r2", "r3"}
+    told = town.say("owner", "确认出勤 2 1，2 3", "g1")
+    assert told[0].text.endswith("r1 2 小时\nr1b 2 小时\nr2 在 #2 的出勤已经确认过了。")
+    assert _confirmed(town) == {"r1", "r1b", "r2", "r3"}
+
+
+def test_naming_only_people_who_cannot_be_confirmed_changes_nothing(town: Driver) -> None:
+    _shift_two_started(town)
+    before = town.snapshot()
+    told = town.say("r1", "确认出勤 2 张三 r4 张三", "g1")
+    assert told[0].text == "张三 不在 #2 号班次的名单上。\nr4 不在 #2 号班次的名单上。"
+    assert town.snapshot() == before
+
+
 def _confirmed(town: Driver) -> set[str]:
     with session_of(town.app) as session:
         rows = session.scalars(select(VolunteerHours)).all()

@@ -128,6 +128,10 @@ def _number_or_range(word: str) -> re.Match[str] | None:
     return _NUMBER_OR_RANGE.fullmatch(with_digits(normalise(word)))
 
 
+def words_apart(text: str) -> list[str]:
+    """The words of `text` as typed, parted by spaces, commas (，、) or semicolons."""
+    return [word for word in _WORD_SEPARATORS.split(text) if word]
+
+
 def _words(text: str) -> list[str]:
-    joined = _APART_COUNTER.sub("", normalise(text))
-    return [word for word in _WORD_SEPARATORS.split(joined) if word]
+    return words_apart(_APART_COUNTER.sub("", normalise(text)))

@@ -38,6 +38,7 @@ from bot.services.volunteering.notices import Duty, rosters, tell
 from bot.services.volunteering.rosters import about
 from bot.services.volunteering.rules import defaults
 from bot.services.volunteering.shifts import Who, day_bounds, listed, shift_in_hand, someone_on
+from bot.services.volunteering.signups import Refused
 from models import (
     Circle,
     HoursSource,
@@ -354,25 +355,58 @@ def undo_check_in(
 @dataclass(frozen=True)
 class Confirmed:
     """Time an admin confirmed on a shift, the shift as it now shows, those left for another
-    admin to confirm, and the rosters."""
+    admin to confirm, those named who could not be confirmed and why, and the rosters."""
 
     shift: Shift
     shown: dict[str, Any]
     served: list[Served]
     left: list[SignUp]
+    refused: list[Refused]
     notices: list[Envelope]
 
 
 def confirm_attendance(
-    session: Session, duty: Duty, actor: Actor, community: Place, number: int, who: Who | None
+    session: Session, duty: Duty, actor: Actor, community: Place, number: int, named: list[Who]
 ) -> Confirmed:
-    """An admin confirms a started shift for everyone on it, or for the one person named;
-    their own attendance and their household's are left for another admin."""
+    """An admin confirms a started shift for everyone on it (no one named), for the one person
+    named, or for each of several named; their own attendance and their household's are left
+    for another admin."""
     shift = shift_in_hand(session, actor, community, number, heads=False)
-    one = someone_on(session, duty.now, shift, who) if who is not None else None
-    served, left = confirm(session, duty.now, actor, shift, one)
-    notices = rosters(session, duty, [shift], create=False)
-    return Confirmed(shift, about(session, shift, duty.zone), served, left, notices)
+    refused: list[Refused] = []
+    if len(named) > 1:
+        served, left, refused = _confirm_each(session, duty.now, actor, shift, named)
+    else:
+        one = someone_on(session, duty.now, shift, named[0]) if named else None
+        served, left = confirm(session, duty.now, actor, shift, one)
+    notices = rosters(session, duty, [shift], create=False) if served else []
+    return Confirmed(shift, about(session, shift, duty.zone), served, left, refused, notices)
+
+
+def _confirm_each(
+    session: Session, now: datetime, actor: Actor, shift: Shift, named: list[Who]
+) -> tuple[list[Served], list[SignUp], list[Refused]]:
+    """Confirm each person named on a started shift as one alone is, each in its own savepoint:
+    a refusal undoes that one alone and is kept with its reason, once."""
+    _started(session, actor, shift, now)
+    served: list[Served] = []
+    left: list[SignUp] = []
+    refused: list[Refused] = []
+    seen: set[int] = set()
+    for who in named:
+        try:
+            with session.begin_nested():
+                signup = someone_on(session, now, shift, who)
+                if signup.id in seen:
+                    continue
+                seen.add(signup.id)
+                served += confirm(session, now, actor, shift, signup)[0]
+        except PrivateRefusal:
+            left.append(signup)
+        except DomainError as error:
+            refusal = Refused(error.key, error.data)
+            if refusal not in refused:
+                refused.append(refusal)
+    return served, left, refused
 
 
 @dataclass(frozen=True)

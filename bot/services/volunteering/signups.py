@@ -59,8 +59,8 @@ Done = TypeVar("Done")
 
 @dataclass(frozen=True)
 class Refused:
-    """One shift of a several-shift command that could not be done, and why (a refusal's
-    template and its data)."""
+    """One shift (or person) of a several-shift (or several-person) command that could not be
+    done, and why (a refusal's template and its data)."""
 
     key: str
     data: dict[str, Any]
