@@ -298,6 +298,20 @@ def test_silent_households_are_named_with_their_estate(app: App) -> None:
     assert "1号院/3号楼/2单元/303" in silent.text and "2号院/3号楼/2单元/303" in silent.text
 
 
+def test_a_building_or_units_circle_in_the_receipts_names_its_estate(app: App) -> None:
+    driver = build(app)
+    building_circles(driver)
+    _send(driver, "通知 全部 | 明天上午停水 | 回执 截止 明天18:00")
+    figures = driver.say("sec", "回执")[0].text.splitlines()
+    assert figures[2:] == [
+        "1号院：0/4 户已回执",
+        "2号院：0/0 户已回执",
+        "1号院/3号楼：0/4 户已回执",
+        "1号院/4号楼：0/0 户已回执",
+        "1号院/3号楼/2单元：0/4 户已回执",
+    ], figures
+
+
 def _crowd(driver: Driver, building: int, rooms: range) -> None:
     """Register one resident at each room of `building`'s unit 1 in 1号院, through g1."""
     for room in rooms:
@@ -808,7 +822,7 @@ def test_a_building_reached_through_two_circles_is_counted_once(app: App) -> Non
     _send(driver, "通知 1号院 | 明天上午停水 | 回执")
     driver.say("r1", "收到", "g1")
     lines = driver.say("bh", "回执")[0].text.splitlines()[2:]
-    assert lines == ["1号院/3号楼：1/4 户已回执", "2单元：1/4 户已回执"], lines
+    assert lines == ["1号院/3号楼：1/4 户已回执", "1号院/3号楼/2单元：1/4 户已回执"], lines
 
 
 def test_a_building_heads_own_notice_is_counted_under_their_building(app: App) -> None:

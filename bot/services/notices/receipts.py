@@ -231,9 +231,12 @@ def _view(session: Session, notice: Notice, areas: list[Place]) -> ReceiptView |
     for reached in notice.circles:
         for place in _overlaps(reached.place, areas):
             own = place.id == reached.circle.place_id and place.id not in covered
+            # An unnamed building's or unit's circle is named with its estate (1号院/3号楼):
+            # beside an estate's circle, 3号楼 alone reads as another estate.
+            titled = own and (reached.circle.name or place.kind.depth <= PlaceKind.ESTATE.depth)
             title = (
                 circle_title(reached.circle)
-                if own
+                if titled
                 else full_name(session, place, PlaceKind.COMMUNITY)
             )
             covered[place.id] = (title, place)
