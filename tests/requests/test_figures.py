@@ -151,3 +151,11 @@ def test_a_layer_that_solved_nothing_shows_no_share_of_solutions(town: Driver) -
     figures = town.one("sec", "诉求统计").text
     assert "联系党员：收到 1 件，接单 0 件，办结 0 件；" in figures
     assert "占全部办结" not in figures
+
+
+def test_a_request_sent_back_after_coming_late_is_not_shown_as_overdue(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    assert "王中心户" in dict(_tick(town.app, hours=4, minutes=1))["r1"]
+    town.say("wang", "退回 1 不归我们管")
+    line = town.one("r1", "诉求").text
+    assert "（已退回）" in line and "超时" not in line

@@ -173,7 +173,8 @@ def send_back(
     """The owner sends it back (not ours, a duplicate), saying why; the reporter is told."""
     words = said(why, "requests.sendback_usage")
     request = owned(session, community, number, actor)
-    request.status, request.closed_at, request.due_at = RequestStatus.SENT_BACK, now, None
+    request.status, request.closed_at = RequestStatus.SENT_BACK, now
+    request.due_at, request.overdue = None, False
     session.flush()
     step(session, now, request, StepKind.SENT_BACK, actor, words)
     audit.record(session, now, "request.send_back", actor_id=actor.id, place_id=community.id)

@@ -179,7 +179,8 @@ def forget_reporter(session: Session, now: datetime, resident: Resident) -> None
             building = ancestor_of_kind(session, place, PlaceKind.BUILDING)
             request.place_id = building.id if building else None
         if request.status in ACTIVE:
-            request.status, request.closed_at, request.due_at = RequestStatus.WITHDRAWN, now, None
+            request.status, request.closed_at = RequestStatus.WITHDRAWN, now
+            request.due_at, request.overdue = None, False
         request.text, request.resolution, request.reporter_id = "", "", None
         request.image = request.document = None
         theirs.append(request.id)
