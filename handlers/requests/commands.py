@@ -120,11 +120,16 @@ def _number(args: str, usage: str) -> tuple[int, str]:
     return number_and_rest(bounded(args, MAX_ARGUMENT), usage)
 
 
+def _number_alone(args: str, usage: str) -> int:
+    number, rest = _number(args, usage)
+    if rest:
+        raise DomainError(usage)
+    return number
+
+
 def take(ctx: Context, args: str) -> list[Reply | Envelope]:
     """`接单 3`: I handle request 3; the reporter is told."""
-    number, rest = _number(args, "requests.take_usage")
-    if rest:
-        raise DomainError("requests.take_usage")
+    number = _number_alone(args, "requests.take_usage")
     done = requests.take(
         ctx.session,
         ctx.now,
@@ -231,9 +236,7 @@ def withdraw(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 def urge(ctx: Context, args: str) -> list[Reply | Envelope]:
     """`催办 3`: the reporter reminds the handler privately, once a day."""
-    number, rest = _number(args, "requests.urge_usage")
-    if rest:
-        raise DomainError("requests.urge_usage")
+    number = _number_alone(args, "requests.urge_usage")
     done = requests.urge(
         ctx.session,
         ctx.now,
