@@ -245,7 +245,7 @@ def test_twin_asks_stored_before_the_rule_was_kept_are_cancelled_on_upgrade(app:
     driver = build(app)
     _shop(driver, "大米 2分 5件")
     driver.say("r2", "兑换 1", "g1")
-    migrate.downgrade(app.db.engine, "-1")
+    migrate.downgrade(app.db.engine, "0027")
     with session_of(app) as session:
         first = session.scalars(select(PointsRedemption)).one()
         session.add(
