@@ -37,6 +37,7 @@ COMMANDS: list[Command] = [
         "circles",
         access.GROUP,
         anywhere=True,
+        asking=circles.JOINED_SAID,
     ),
     Command(
         "move", ("搬迁", "搬遷", "搬家"), circles.move, anywhere=True, asking=circles.MOVED_SAID

@@ -47,6 +47,13 @@ MOVED_SAID = re.compile(
     rf"\s*({_ADDRESS_SAID}|{_ENGLISH_SAID})\s*(?:了|啦)?",
     re.IGNORECASE,
 )
+# Telling the bot in private where one lives (我住3号楼2单元301, 我家是3-2-301, 我是3-2-301的,
+# I live at 3-2-301) registers there, as 登记 does.
+JOINED_SAID = re.compile(
+    rf"(?:我家?(?:就)?住在?|我家(?:就)?(?:在|是)|我是|i\s+live\s+(?:at|in))"
+    rf"\s*({_ADDRESS_SAID}|{_ENGLISH_SAID})\s*(?:的)?",
+    re.IGNORECASE,
+)
 
 
 def bind(ctx: Context, args: str) -> list[Reply | Envelope]:

@@ -116,6 +116,15 @@ COMMANDS: list[Command] = [
         listed_in="points",
         menus=access.BOTH,
         reads=True,
+        phrases=(
+            "奖品",
+            "獎品",
+            "有什么奖品",
+            "有什麼獎品",
+            "积分能换什么",
+            "積分能換什麼",
+            "what can i get with my points",
+        ),
     ),
     Command("stock", ("上架", "上架"), shop.stock, _points_admin, "points", access.GROUP),
     Command("unstock", ("下架", "下架"), shop.unstock),
@@ -147,6 +156,7 @@ COMMANDS: list[Command] = [
         listed_in="points",
         menus=access.BOTH,
         reads=True,
+        phrases=("谁的积分最多", "誰的積分最多", "leaderboard", "points ranking"),
     ),
     Command(
         "pointexport",

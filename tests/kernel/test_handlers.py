@@ -541,3 +541,14 @@ def test_forget_from_a_group_answers_in_private(chat: Driver) -> None:
     chat.say("u1", "在", "g1", name="王五")
     answer = chat.one("u1", "/forget confirm", "g1")
     assert answer.private and "已删除" in answer.text
+
+
+def test_saying_in_private_where_one_lives_is_answered_as_join_is(chat: Driver) -> None:
+    told = chat.one("u7", "登记 3-2-301").text
+    assert chat.one("u7", "我住3号楼2单元301").text == told
+    _register(chat, "u1", "3-2-301", "张三")
+    asked = chat.one("u1", "登记 3-1-101").text
+    before = chat.snapshot()
+    assert chat.one("u1", "我家是3-1-101").text == asked and "搬迁 3-1-101" in asked
+    assert chat.say("u1", "我住3号楼1单元101", "g1") == []
+    assert chat.snapshot() == before

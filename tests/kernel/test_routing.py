@@ -211,6 +211,11 @@ def test_an_english_command_name_is_found_without_its_slash(
         ("Delete my data", "forget"),
         ("erase my data", "forget"),
         ("delete my account!", "forget"),
+        ("奖品", "rewards"),
+        ("有什么奖品？", "rewards"),
+        ("积分能换什么", "rewards"),
+        ("Leaderboard", "rank"),
+        ("谁的积分最多？", "rank"),
     ],
 )
 def test_a_whole_private_phrase_asks_for_its_command(text: str, name: str) -> None:
@@ -600,3 +605,29 @@ def test_typed_forms_follow_the_readers_language() -> None:
     assert ROUTER.typed_form("/noticestep 现在", "zh-Hant") == "現在"
     assert ROUTER.typed_form("/noticestep 本楼", "en") == "this building"
     assert ROUTER.typed_form("/approve 3 @王秀兰", "zh-Hant") == "批准報名 3 @王秀兰"
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("我住3号楼2单元301", "3号楼2单元301"),
+        ("我住在3-2-301", "3-2-301"),
+        ("我家是3-2-301", "3-2-301"),
+        ("我家就住在幸福家园3号楼2单元502。", "幸福家园3号楼2单元502"),
+        ("我是3号楼2单元301的", "3号楼2单元301"),
+        ("I live at building 3 unit 2 room 301", "building 3 unit 2 room 301"),
+    ],
+)
+def test_saying_where_one_lives_in_private_registers(text: str, address: str) -> None:
+    route = ROUTER.named(text)
+    assert route is not None and route.command.name == "join" and route.args == address
+    assert ROUTER.route(text, "LinliBot") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["我住哪", "我住院了", "我是王秀兰的女儿", "我是3号楼的楼长", "我在3号楼门口", "我住3号楼吗"],
+)
+def test_other_words_about_where_one_lives_are_no_registration(text: str) -> None:
+    route = ROUTER.named(text)
+    assert route is None or route.command.name != "join"
