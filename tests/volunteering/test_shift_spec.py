@@ -111,6 +111,7 @@ def test_half_hour_slots_are_allowed() -> None:
         ("每周六日 08:00-12:00", "11-28", 8),
         ("每周一三五 08:00-09:00 共2周", "11-23", 6),
         ("每周一至周五 18:00-20:00 共1周", "11-23", 5),
+        ("每周一、三、五 十八点-二十点 共2周", "11-23", 6),
         ("周末 9:00-11:00 共2周", "11-28", 4),
         ("工作日 9:00-11:00 共1周", "11-23", 5),
         ("every sat 08:00-12:00", "11-28", 4),
@@ -139,6 +140,10 @@ def test_a_time_without_a_date_is_read_but_marked_undated() -> None:
         ("明晚20:00-22:00", ["11-24 20:00–11-24 22:00"]),
         ("tonight 8pm-10pm", ["11-23 20:00–11-23 22:00"]),
         ("tomorrow evening 7-9pm", ["11-24 19:00–11-24 21:00"]),
+        ("明晚七点-九点", ["11-24 19:00–11-24 21:00"]),
+        ("明天下午三点到五点", ["11-24 15:00–11-24 17:00"]),
+        ("明天十点-十二点", ["11-24 10:00–11-24 12:00"]),
+        ("明天八点二十-九点半", ["11-24 08:20–11-24 09:30"]),
     ],
 )
 def test_a_window_said_with_a_part_of_the_day_reads_as_the_time_reader_does(
@@ -148,7 +153,15 @@ def test_a_window_said_with_a_part_of_the_day_reads_as_the_time_reader_does(
 
 
 @pytest.mark.parametrize(
-    "text", ["明晚11点-1点", "今晚3点-5点", "明天晚上8点-12点", "明天下午13点-15点"]
+    "text",
+    [
+        "明晚11点-1点",
+        "今晚3点-5点",
+        "明天晚上8点-12点",
+        "明天下午13点-15点",
+        "明晚一点-三点",
+        "明天下午十二点-两点",
+    ],
 )
 def test_a_window_whose_part_of_the_day_leaves_an_hour_unclear_is_refused(text: str) -> None:
     with pytest.raises(DomainError) as refused:
@@ -227,6 +240,7 @@ def test_with_bars_a_comma_stays_within_its_item() -> None:
         "巡逻 明天 19:00-21:00 2人 小区大门",
         "巡逻 明天 19:00-21:00 2人 " + "小区大门" * 15,
         "巡逻，2人，明天19:00-21:00 小区大门",
+        "巡逻 明晚七点-九点 2人",
     ],
 )
 def test_a_time_run_into_other_items_asks_for_separators(text: str) -> None:

@@ -5,7 +5,8 @@ A time item names one or more days and a time window on each: `2026-11-24 08:00-
 day), `每周六 08:00-12:00 共4周`, `20:00-次日08:00` (overnight). Every other item is
 recognised by its shape: `2人` (capacity), `仅党员` (a required role), `截止 2小时` (sign-up
 cutoff before each start, or a moment), `候补 3` / `不候补` (waitlist), and one free text,
-the place. Counts may be written in Chinese numerals: `两人`, `十个人`, `候补 三`.
+the place. Counts and hours may be written in Chinese numerals: `两人`, `十个人`, `候补 三`,
+`明晚七点-九点`.
 """
 
 from __future__ import annotations
@@ -190,7 +191,7 @@ def parse_shift(text: str, now: datetime, zone: ZoneInfo) -> ShiftItems:
 
 def _refuse_run_together(items: list[str]) -> None:
     """A time run into other words (`巡逻 明天 19:00-21:00 2人`) was given, only not apart."""
-    if any(_WINDOW.search(folded(item)) for item in items):
+    if any(_WINDOW.search(time_words(folded(item))) for item in items):
         raise DomainError("volunteering.shift_items_apart")
 
 
