@@ -115,5 +115,18 @@ def test_a_deadline_in_everyday_words_is_a_deadline_not_an_option(deadline: str)
     assert spec.settings.closes_at == NOW + timedelta(days=3)
 
 
+@pytest.mark.parametrize(
+    ("deadline", "closes"),
+    [
+        ("deadline tomorrow at 6pm", datetime(2026, 11, 24, 18, 0, tzinfo=ZONE)),
+        ("by friday at 7pm", datetime(2026, 11, 27, 19, 0, tzinfo=ZONE)),
+        ("closes at 6pm", datetime(2026, 11, 23, 18, 0, tzinfo=ZONE)),
+    ],
+)
+def test_an_english_deadline_may_say_at_before_its_time(deadline: str, closes: datetime) -> None:
+    spec = parse_poll(f"Charging point? | yes | no | {deadline}", NOW, ZONE)
+    assert spec.options == ["yes", "no"] and spec.settings.closes_at == closes
+
+
 def test_an_option_beginning_with_an_english_deadline_word_stays_an_option() -> None:
     assert parse_poll("How to go | by bus | by car", NOW, ZONE).options == ["by bus", "by car"]

@@ -109,6 +109,11 @@ def test_every_documented_form_reads_in_the_communitys_time_zone(text: str, expe
         ("December 1st", "2026-12-01 23:59"),
         ("Jan 5 9:00", "2027-01-05 09:00"),
         ("12pm", "2026-11-23 12:00"),
+        ("tomorrow at 6pm", "2026-11-24 18:00"),
+        ("friday at 7pm", "2026-11-27 19:00"),
+        ("today at 3:30pm", "2026-11-23 15:30"),
+        ("tomorrow at noon", "2026-11-24 12:00"),
+        ("at 6pm", "2026-11-23 18:00"),
     ],
 )
 def test_english_weekdays_months_and_am_pm_are_read(text: str, expected: str) -> None:

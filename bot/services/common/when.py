@@ -94,6 +94,8 @@ _DAY_PART = re.compile(r"([今明昨])(晚|早|晨)上?|(?<![a-z])(tonight)(?![a
 _DAY_PART_WORDS = {"晚": "晚上", "早": "早上", "晨": "早晨"}
 # The hour and minutes of a clock said in Chinese numerals: 七点, 十二点, 八点二十, 九时十五分.
 _CLOCK_NUMERAL = re.compile(rf"[{NUMERALS}]+(?=[点點时時])|(?<=[点點时時])[{NUMERALS}]+")
+# "at" before a clock says nothing more: tomorrow at 6pm, closes at noon.
+_AT = re.compile(r"(?<![a-z])at\s+(?=\d|noon)")
 _TRAILING = ("之前", "以前", "前", "为止", "為止", "截止")
 # A span from now as said: "in 3 days", 3天后, 三天内.
 _AHEAD = re.compile(r"^in\s+|\s*[以之]?[后後内內]$")
@@ -172,9 +174,10 @@ def english_dates(text: str) -> str:
 
 
 def time_words(text: str) -> str:
-    """Folded `text` with English dates as Chinese ones (see `english_dates`), the hour and
-    minutes of a clock in digits (七点 as 7点, 八点二十 as 8点20) and a day and its part said
-    as one word spelled out: 明晚 as 明天晚上, 今早 as 今天早上, tonight as 今天晚上."""
+    """Folded `text` with English dates as Chinese ones (see `english_dates`) and no "at"
+    before a clock, the hour and minutes of a clock in digits (七点 as 7点, 八点二十 as 8点20)
+    and a day and its part said as one word spelled out: 明晚 as 明天晚上, 今早 as 今天早上,
+    tonight as 今天晚上."""
 
     def digits(match: re.Match[str]) -> str:
         value = numeral_value(match.group(0))
@@ -185,7 +188,7 @@ def time_words(text: str) -> str:
             return "今天晚上"
         return f"{match.group(1)}天{_DAY_PART_WORDS[match.group(2)]}"
 
-    return _DAY_PART.sub(spelled, _CLOCK_NUMERAL.sub(digits, english_dates(text)))
+    return _DAY_PART.sub(spelled, _CLOCK_NUMERAL.sub(digits, english_dates(_AT.sub("", text))))
 
 
 def hour_of_day(hour: int, periods: tuple[str | None, ...]) -> int | None:
