@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.config import LANGUAGES
 from bot.errors import DomainError
+from bot.rendering import Renderer, to_plain
+from bot.routing import Router
 from bot.services.common.when import moment_data, parse_duration, parse_when
+from handlers.registry import COMMANDS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
@@ -193,6 +198,18 @@ def test_an_hour_the_part_of_the_day_leaves_unclear_is_not_read(text: str) -> No
     with pytest.raises(DomainError) as raised:
         parse_when(text, NOW, SHANGHAI)
     assert raised.value.key == "when.unreadable"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_times_an_unreadable_time_suggests_read_as_times_to_come_in_any_year(
+    language: str,
+) -> None:
+    text = to_plain(Renderer(Router(COMMANDS)).markup("when.unreadable", {"text": "x"}, language))
+    said = re.split(r"[：:]\s*", text, maxsplit=1)[1].rstrip("。.")
+    examples = re.split(r"、|, | or ", said)
+    assert 3 <= len(examples) <= 4, examples
+    for now in (NOW, NOW.replace(year=NOW.year + 1)):
+        assert all(parse_when(example, now, SHANGHAI) > now for example in examples), examples
 
 
 def test_a_time_that_has_passed_today_means_tomorrow() -> None:
