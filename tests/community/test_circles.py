@@ -575,6 +575,35 @@ def test_resolve_place_takes_partial_paths(grid: App) -> None:
         assert resolve_place(session, "幸福家园").kind == PlaceKind.ESTATE
 
 
+@pytest.mark.parametrize(
+    ("typed", "path"),
+    [
+        ("1号院3号楼", "文化路街道/红旗里社区/1号院/3号楼"),
+        ("1号院3号楼2单元", "文化路街道/红旗里社区/1号院/3号楼/2单元"),
+        ("红旗里社区1号院", "文化路街道/红旗里社区/1号院"),
+        ("紅旗里社區1號院/3號樓", "文化路街道/红旗里社区/1号院/3号楼"),
+        ("红旗里社区/1号院3号楼", "文化路街道/红旗里社区/1号院/3号楼"),
+    ],
+)
+def test_place_names_run_together_find_the_deepest_place(grid: App, typed: str, path: str) -> None:
+    with grid.db.transaction() as session:
+        assert full_name(session, resolve_place(session, typed)) == path
+
+
+@pytest.mark.parametrize("typed", ["1号院9号楼", "1号院3号楼9单元", "1号院3号", "号院3号楼"])
+def test_names_run_together_match_whole_names_only(grid: App, typed: str) -> None:
+    with grid.db.transaction() as session, pytest.raises(DomainError, match=r"place_not_found"):
+        resolve_place(session, typed)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_example_of_a_place_not_found_is_found(grid: App, language: str) -> None:
+    text = Renderer(Router(COMMANDS)).markup("grid.place_not_found", {"query": "9号院"}, language)
+    example = re.findall(r"[「\"]([^」\"]+)[」\"]", text)[-1]
+    with grid.db.transaction() as session:
+        assert resolve_place(session, example).kind == PlaceKind.BUILDING
+
+
 def test_places_typed_in_traditional_characters_find_the_stored_names(grid: App) -> None:
     (owner,) = _people(grid, "owner")
     bound = _bind(grid, owner, "g1", "紅旗里社區/1號院")

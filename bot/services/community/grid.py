@@ -408,19 +408,35 @@ def _joined(chain: list[tuple[PlaceKind, str]], below: PlaceKind | None) -> str:
 
 
 def find_places(session: Session, query: str) -> list[Place]:
-    """Places whose path ends with the names in `query` (e.g. 1号院/3号楼)."""
+    """Places whose path ends with the names in `query`, each typed alone or run into the
+    next (1号院/3号楼, 1号院3号楼, 红旗里社区1号院, 1号院3号楼2单元)."""
     typed = split_path(query)
     if not typed:
         return []
     # Names match whatever script they are typed in: 1號院 finds 1号院.
     names = [simplified(name) for name in typed]
+    last = typed[-1]
+    ends = {spelling for at in range(len(last)) for spelling in spellings(last[at:])}
     matches = []
-    named = select(Place).where(Place.name.in_(spellings(typed[-1])))
+    named = select(Place).where(Place.name.in_(ends))
     for place in session.scalars(named).all():
         chain = [simplified(p.name) for p in ancestors(session, place)]
-        if chain[-len(names) :] == names:
+        if _chain_ends_with(chain, names):
             matches.append(place)
     return sorted(matches, key=lambda p: p.path)
+
+
+def _chain_ends_with(chain: list[str], names: list[str]) -> bool:
+    """Whether the names on a path end with `names`, each one name or several run together."""
+    at = len(chain)
+    for name in reversed(names):
+        glued = ""
+        while len(glued) < len(name) and at > 0:
+            at -= 1
+            glued = chain[at] + glued
+        if glued != name:
+            return False
+    return True
 
 
 def resolve_place(session: Session, query: str) -> Place:
