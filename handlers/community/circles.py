@@ -60,7 +60,7 @@ def bind(ctx: Context, args: str) -> list[Reply | Envelope]:
     """Bind this group to a place (secretaries, grid workers), or ask them to (group admins)."""
     if not ctx.is_group:
         raise DomainError("core.group_only")
-    place, kind, name = circles.parse_bind_args(split_words(args, 3))
+    place, kind, name = circles.parse_bind_args(ctx.session, split_words(args, circles.BIND_WORDS))
     chat = ctx.incoming.chat
     result = binding.bind(
         ctx.session,

@@ -85,6 +85,29 @@ def test_a_strangers_group_asking_for_the_party_circle_lists_nobody(street: Driv
     assert not any("1号楼" in s.text or "刘建国" in s.text for s in members)
 
 
+def test_a_building_typed_apart_from_its_estate_is_asked_for_not_named(street: Driver) -> None:
+    asked = street.say("u99", "绑定 1号院 3号楼", "g99", name="陌生人")
+    notice = _private(asked, "sec")[0].text
+    assert "红旗里社区/1号院/3号楼 的邻里圈。" in notice and "「3号楼」" not in notice
+
+
+@pytest.mark.parametrize(
+    ("typed", "bound"),
+    [
+        ("绑定 1号院 3号楼 2单元", "红旗里社区/1号院/3号楼/2单元 的邻里圈。"),
+        ("绑定 红旗里社区 1号院", "红旗里社区/1号院 的邻里圈。"),
+        ("绑定 红旗里社区 党员圈", "红旗里社区 的党员圈。"),
+        ("绑定 1号院 3号楼 党员圈 先锋", "红旗里社区/1号院/3号楼 的党员圈「先锋」"),
+        ("绑定 1号院 先锋队", "红旗里社区/1号院 的邻里圈「先锋队」"),
+        ("绑定 1号院 9号楼", "没找到「1号院/9号楼」"),
+    ],
+)
+def test_a_place_goes_on_over_the_words_that_continue_its_path(
+    street: Driver, typed: str, bound: str
+) -> None:
+    assert bound in street.one("sec", typed, "g99").text
+
+
 def test_a_chat_approved_into_an_existing_circle_gives_its_admin_nothing(
     street: Driver,
 ) -> None:

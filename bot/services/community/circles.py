@@ -27,6 +27,7 @@ from bot.services.community.grid import (
     estate_written,
     full_name,
     locate_household,
+    place_first,
 )
 from bot.services.community.people import Member, made_member, made_now, mentioned
 from models import (
@@ -59,6 +60,8 @@ CIRCLE_KINDS: dict[str, CircleKind] = {
     **{kind.value: kind for kind in CircleKind},
 }
 MAX_CIRCLE_NAME = 64
+# The words of 绑定: the four levels of a place below the street typed apart, a kind and a name.
+BIND_WORDS = 6
 MAX_CHAT_TITLE = 128
 # Last-seen times are kept to the quarter hour, so ordinary chat does not write on every message.
 SEEN_GRANULARITY = timedelta(minutes=15)
@@ -96,11 +99,12 @@ def binding_of(session: Session, row: Sequence[Any]) -> CircleChat | None:
     return chat
 
 
-def parse_bind_args(args: list[str]) -> tuple[str, CircleKind, str]:
-    """`<place> [kind] [name]`: the place query, the circle kind and an optional name."""
+def parse_bind_args(session: Session, args: list[str]) -> tuple[str, CircleKind, str]:
+    """`<place> [kind] [name]`: the place query (its names may be typed apart: 1号院 3号楼),
+    the circle kind and an optional name."""
     if not args:
         raise DomainError("circles.bind_usage")
-    place, rest = args[0], args[1:]
+    place, rest = place_first(session, args)
     kind = CircleKind.NEIGHBOUR
     if rest and rest[0].lower() in CIRCLE_KINDS:
         kind = CIRCLE_KINDS[rest[0].lower()]

@@ -471,9 +471,30 @@ def address_first(text: str) -> tuple[str, str]:
     3栋 2单元 301), and the words after it."""
     words = text.split()
     taken = 1
-    while taken < len(words) and _ADDRESS_PART.match(with_digits(normalise(words[taken]))):
+    while taken < len(words) and _goes_on_address(words[taken]):
         taken += 1
     return " ".join(words[:taken]), " ".join(words[taken:])
+
+
+def _goes_on_address(word: str) -> bool:
+    """Whether a word typed after the start of an address is part of it: 2, 2单元, 301室, unit."""
+    return _ADDRESS_PART.match(with_digits(normalise(word))) is not None
+
+
+def place_first(session: Session, words: Sequence[str]) -> tuple[str, list[str]]:
+    """The place named by the first of `words` and those after it that go on its path, as a
+    path (1号院 3号楼 2单元 -> 1号院/3号楼/2单元), and the words after it.
+
+    A word goes on the path when it is typed as an address's part (3号楼, 2单元, 3栋), so a
+    building that is not there is not found rather than read as something else, or when it
+    names a place under the words before it (红旗里社区 1号院).
+    """
+    taken = 1
+    while taken < len(words) and (
+        _goes_on_address(words[taken]) or find_places(session, "/".join(words[: taken + 1]))
+    ):
+        taken += 1
+    return "/".join(words[:taken]), list(words[taken:])
 
 
 def parse_address(text: str) -> Address:
