@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from bot.db import connection_of, rows
 from bot.delivery import first_delivery
 from bot.queries import Query
-from bot.services.common import dialogs
+from bot.services.common import dialogs, menus
 from bot.services.community.circles import BOUND_ROW, binding_of, member_read
 from bot.services.community.people import (
     IDENTITY_ROW,
@@ -78,6 +78,8 @@ _READS: dict[tuple[bool, bool], Query] = {}
 # A reading command in a group: its sender as a row, and the group's binding.
 _SENDER = SENDER_ROW.subquery("sender")
 _READING_IN_GROUP = Query(_one_row(_SENDER, _BINDING))
+# A reading command in private: its sender as a row, and whether they were shown a menu there.
+_READING_IN_PRIVATE = Query(_one_row(_SENDER).add_columns(menus.MENU_SHOWN))
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,8 @@ def arrive(
     known, bound = len(_KNOWN.c), len(_KNOWN.c) + len(_BINDING.c)
     identity = identity_of(session, row[:known])
     if chat_id is None:
+        if not row[-1]:
+            menus.none_shown(session, platform, user_id)
         return Arrival(True, identity)
     binding = binding_of(session, row[known:bound])
     member_read(session, row[bound:-1])
@@ -133,6 +137,16 @@ def reading_in_group(
     return sender, binding_of(session, row[len(_SENDER.c) :])
 
 
+def reading_in_private(session: Session, platform: str, user_id: str) -> Sender | None:
+    """For a reading command in a private chat: its sender as a row (see `find_sender`),
+    read with whether they have a menu there."""
+    params = {"platform": platform, "external_id": user_id}
+    (row,) = rows(session, _READING_IN_PRIVATE, params)
+    if not row[-1]:
+        menus.none_shown(session, platform, user_id)
+    return sender_of(row[:-1])
+
+
 def _read(group: bool, recording: bool) -> Query:
     """The statement for an event in a group or not, recording its delivery or not."""
     found = _READS.get((group, recording))
@@ -145,6 +159,6 @@ def _statement(group: bool, recording: bool) -> Select[tuple[object, ...]]:
     parts: list[FromClause] = [_RECORDED] if recording else []
     parts += [_KNOWN, _BINDING] if group else [_KNOWN]
     if not group:
-        return _one_row(*parts)
+        return _one_row(*parts).add_columns(menus.MENU_SHOWN)
     member = _one_row(*parts).outerjoin(_MEMBER, _MEMBER_OF_SENDER).add_columns(*_MEMBER.c)
     return member.add_columns(_DIALOG_OPEN)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.arrival import Arrival, arrive, reading_in_group
+from bot.arrival import Arrival, arrive, reading_in_group, reading_in_private
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context
@@ -32,7 +32,7 @@ from bot.messages import (
 from bot.routing import Command, Route, Router, unquoted
 from bot.services.common import menus
 from bot.services.community.circles import bound_chat
-from bot.services.community.people import Sender, find_sender, settle_identity, unchanged
+from bot.services.community.people import Sender, settle_identity, unchanged
 
 log = logging.getLogger(__name__)
 MAX_COMMAND_TEXT = 4096
@@ -277,7 +277,7 @@ class Dispatcher:
         opening = incoming.chat.kind == ChatKind.PRIVATE and incoming.event != EventKind.BOT_REMOVED
         if user is not None and by_row:
             if group is None:
-                sender = find_sender(session, user.platform, user.user_id)
+                sender = reading_in_private(session, user.platform, user.user_id)
             else:
                 sender, binding = reading_in_group(session, user.platform, user.user_id, group)
             if sender is None or not unchanged(sender, user.display_name, user.username):
@@ -386,14 +386,12 @@ class Dispatcher:
         """A private chat's command: typed, or picked by a bare number from the last menu.
 
         Any command used forgets the menu; its answer may show a new one. Where there are
-        buttons only a ballot is remembered (see PostOffice.prepare), for a bare number alone:
-        a command looks for no menu there.
+        buttons only a ballot is remembered (see PostOffice.prepare), and forgotten so too.
         """
-        buttons = self.post_office.of(ctx.incoming.chat.platform).buttons
         command = menus.picked(ctx.session, ctx.now, ctx.incoming, text) if route is None else None
         if command is not None:
             route = self.router.route(command)
-        if route is not None and (command is not None or not buttons):
+        if route is not None:
             menus.forget(ctx.session, ctx.incoming)
         return route
 

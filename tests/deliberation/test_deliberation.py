@@ -224,6 +224,23 @@ def test_with_buttons_a_number_means_the_newest_buttons_not_an_older_ballot(town
     assert counts(town.app, 1) == [0, 0]
 
 
+def test_with_buttons_a_command_typed_after_a_ballot_forgets_it(town: Driver) -> None:
+    town.one("owner", "发起投票 装哪种充电桩 | 快充 | 慢充 | 截止 3天", "g1")
+    town.one("r2", "投票")
+    assert "投票" in town.one("r2", "帮助").text
+    assert "没看懂" in town.one("r2", "1").text
+    assert counts(town.app, 1) == [0, 0]
+
+
+def test_with_buttons_a_reading_command_answered_directly_forgets_a_ballot(town: Driver) -> None:
+    town.one("owner", "发起投票 装哪种充电桩 | 快充 | 慢充 | 截止 3天", "g1")
+    town.one("r2", "投票")
+    (answer,) = town.received(town.app.dispatcher.handle(town.incoming("r2", "积分"), direct=True))
+    assert "积分" in answer.text
+    assert "没看懂" in town.one("r2", "1").text
+    assert counts(town.app, 1) == [0, 0]
+
+
 def test_with_buttons_a_number_after_a_group_poll_card_stays_chat(town: Driver) -> None:
     town.one("owner", "发起投票 装哪种充电桩 | 快充 | 慢充 | 截止 3天", "g1")
     assert town.say("r2", "1", "g1") == []

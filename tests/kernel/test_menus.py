@@ -187,8 +187,10 @@ def test_a_guided_polls_question_keeps_its_mark_and_answers_drop_their_full_stop
     assert "修灯吗？" in posted and "1. 修 ——" in posted and "2. 不修 ——" in posted
 
 
-def test_where_there_are_buttons_a_command_looks_for_no_menu(app: App) -> None:
-    """Menus are remembered only where there are no buttons: elsewhere none is looked for."""
+def test_a_private_command_without_a_menu_costs_no_statement_of_its_own_for_menus(
+    app: App,
+) -> None:
+    """Whether the sender has a menu (where there are buttons, a ballot) is read with them."""
     driver = build(app)
     statements: list[str] = []
 
@@ -198,10 +200,14 @@ def test_where_there_are_buttons_a_command_looks_for_no_menu(app: App) -> None:
     event.listen(app.db.engine, "before_cursor_execute", note)
     try:
         assert "住址" in driver.one("r1", "/me").text
+        direct = app.dispatcher.handle(driver.incoming("r1", "/me"), direct=True)
+        assert "住址" in driver.received(direct)[0].text
     finally:
         event.remove(app.db.engine, "before_cursor_execute", note)
     assert statements
-    assert not [s for s in statements if "menus" in s]
+    own = ("SELECT menus.", "DELETE FROM menus", "INSERT INTO menus", "UPDATE menus")
+    assert not [s for s in statements if s.lstrip().startswith(own)]
+    assert len([s for s in statements if "FROM menus" in s]) == 2
 
 
 def test_in_a_group_a_number_picks_the_choice_offered_to_its_sender_alone(driver: Driver) -> None:

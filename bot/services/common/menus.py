@@ -4,14 +4,15 @@ there a bare 同意 accepts the consent such a reply asks for, and a bare 确认
 it asks to confirm. Where there are buttons only a ballot's options are picked so, by number.
 
 The menu last shown to a person in a chat is remembered for 30 minutes, or until
-they use another command (where there are buttons: until other buttons are shown them).
+they use another command there in private (where there are buttons, a ballot is also
+forgotten once other buttons are shown them).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, exists, select
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
@@ -27,6 +28,24 @@ _CONSENTS = ("同意", "确认")
 # Words that confirm on their own, and the commands they confirm besides (/move 3-2-302).
 _CONFIRMING = frozenset({"确认", "確認", "confirm"})
 _CONFIRMS = ("/move",)
+# The sender whose private chat a read made anyway found without a menu: every command there
+# forgets the menu, and most people have none.
+_NONE_FOR = "no menu for"
+# Whether the sender has a menu in their private chat (whose id is theirs), read with them.
+MENU_SHOWN = (
+    exists()
+    .where(
+        Menu.platform == bindparam("platform"),
+        Menu.chat_id == bindparam("external_id"),
+        Menu.user_id == bindparam("external_id"),
+    )
+    .label("menu_shown")
+)
+
+
+def none_shown(session: Session, platform: str, user_id: str) -> None:
+    """Note that the sender has no menu in their private chat, as a read made anyway found."""
+    session.info[_NONE_FOR] = (platform, user_id, user_id)
 
 
 def remember(
@@ -35,6 +54,7 @@ def remember(
     """Remember `commands` as the menu (platform, chat, user) just saw; drop expired menus."""
     session.execute(delete(Menu).where(Menu.expires_at <= now))
     platform, chat_id, user_id = where
+    session.info.pop(_NONE_FOR, None)
     found = _menu(session, platform, chat_id, user_id)
     if found is None:
         session.add(
@@ -86,6 +106,8 @@ def agreed(session: Session, now: datetime, incoming: Incoming, text: str) -> st
 def drop(session: Session, where: tuple[str, str, str]) -> None:
     """Drop the menu (platform, chat, user) was shown, if any."""
     platform, chat_id, user_id = where
+    if session.info.get(_NONE_FOR) == where:
+        return
     session.execute(
         delete(Menu).where(
             Menu.platform == platform, Menu.chat_id == chat_id, Menu.user_id == user_id
@@ -94,7 +116,8 @@ def drop(session: Session, where: tuple[str, str, str]) -> None:
 
 
 def forget(session: Session, incoming: Incoming) -> None:
-    """Forget the sender's menu in this chat: they used a command (reads only if none)."""
+    """Forget the sender's menu in this chat: they used a command (reads nothing where the
+    sender's own read found none)."""
     if incoming.user is None:
         return
     menu = _menu(session, incoming.chat.platform, incoming.chat.chat_id, incoming.user.user_id)
@@ -118,4 +141,6 @@ def _live(session: Session, now: datetime, incoming: Incoming) -> Menu | None:
 
 
 def _menu(session: Session, platform: str, chat_id: str, user_id: str) -> Menu | None:
+    if session.info.get(_NONE_FOR) == (platform, chat_id, user_id):
+        return None
     return session.scalar(_MENU, {"platform": platform, "chat_id": chat_id, "user_id": user_id})
