@@ -215,13 +215,14 @@ def _joined(
     if result.outcome == JoinOutcome.NEEDS_CONSENT:
         command = f"/join {where} 同意"
         asked = data | {"address": where}
-        return Reply("circles.consent", asked, choices=[[_mine("circles.consent_yes", command)]])
+        consent = [[_mine("circles.consent_yes", command)]]
+        return [_to_sender(ctx, Reply("circles.consent", asked, choices=consent))]
     if result.outcome == JoinOutcome.NEEDS_MOVE:
         yes = [[_mine("circles.move_yes", f"/move {where}")]]
         now = data | {"address": where, "current": result.current}
         if not ctx.is_group:
             return Reply("circles.confirm_move", now, choices=yes)
-        ask = Reply("circles.confirm_move", data, choices=yes)
+        ask = _to_sender(ctx, Reply("circles.confirm_move", data, choices=yes))
         # Where someone is registered now is told to them alone, never to the group.
         return [ask, Reply("circles.registered_now", now, audience=Audience.PRIVATE)]
     # Whether a household has registered members, and who, is told to the asker alone: from
@@ -253,6 +254,16 @@ def _joined(
         *(e for m in result.ask for e in to_person(m, ask, ctx.default_language)),
         *_to_checkers(result.checkers, instead, ctx.default_language),
     ]
+
+
+def _to_sender(ctx: Context, question: Reply) -> Reply | Envelope:
+    """A question for the sender alone, asked where they asked: in their own language, as
+    all else /join answers them, though in a group, where it must be answered."""
+    if not ctx.is_group:
+        return question
+    chat = ctx.incoming.chat
+    here = Target(chat.platform, chat.chat_id, chat.kind)
+    return Envelope(here, question, ctx.personal_language())
 
 
 def join_question(asking: Asking, template: str = "households.join_request") -> Reply:

@@ -241,6 +241,22 @@ def test_a_second_join_in_a_group_tells_the_stored_address_only_privately(app: A
     assert driver.household_of("r2") == "305"
 
 
+def test_the_questions_a_join_in_a_group_asks_its_sender_are_in_the_senders_language(
+    app: App,
+) -> None:
+    driver = build(app)
+    driver.say("newcomer", "/lang en", name="Ann")
+    asked = driver.one("newcomer", "/join 3-2-305", "g1")
+    assert not asked.private and "before I register 1号院/3号楼/2单元/305" in asked.text, asked
+    done = driver.press("newcomer", asked, "I agree, register me", "g1")
+    assert "you are registered at" in done.text, done.text
+    driver.one("newcomer", "/lang zh-Hant")
+    question, note = driver.say("newcomer", "/join 3-2-306", "g1")
+    assert not question.private and "您已經登記在另一戶" in question.text, question.text
+    assert note.private and "請在群裡確認" in note.text, note.text
+    assert "登记 1号院/3号楼/2单元/307" in driver.one("r9", "/join 3-2-307", "g1").text
+
+
 def test_a_registration_in_a_group_tells_it_nothing_of_the_flat(app: App) -> None:
     driver = build(app)
     driver.one("sec", "户核验 开", "g1")
