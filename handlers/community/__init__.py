@@ -20,7 +20,7 @@ COMMANDS: list[Command] = [
     ),
     Command(
         "bindings",
-        ("绑定申请", "綁定申請"),
+        ("绑定申请", "綁定申請", "待审批", "待審批"),
         circles.bind_requests,
         access.binder,
         "circles",

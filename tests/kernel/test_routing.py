@@ -328,6 +328,8 @@ def test_free_text_keeps_the_punctuation_that_ends_it(text: str, name: str, args
         ("值班统计", "hours", ""),
         ("時長統計", "hours", ""),
         ("查一下时长统计", "hours", ""),
+        ("待审批", "bindings", ""),
+        ("待審批", "bindings", ""),
     ],
 )
 def test_common_words_for_commands_are_keywords(text: str, name: str, args: str) -> None:
