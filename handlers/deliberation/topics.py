@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from bot.context import Context
@@ -25,6 +26,10 @@ _OWNER_WORDS = ("负责人", "負責人", "负责", "負責", "owner")
 
 
 _DUE_WORDS = ("期限", "截止", "due")
+# Without a bar the decision's text keeps its commas, but an owner or a deadline may follow
+# it after one (决议 3 同意加装电梯，下月开工，负责 物业，期限 12月31日): only trailing items
+# that begin with a Chinese owner or deadline word and a space or colon are read so.
+_SETTING_AFTER_COMMA = re.compile(r"[，,]\s*((?:负责人|負責人|负责|負責|期限|截止)[\s:：][^，,]*)$")
 
 
 def propose(ctx: Context, args: str) -> list[Reply | Envelope]:
@@ -137,6 +142,8 @@ def threshold(ctx: Context, args: str) -> Reply:
 def decide(ctx: Context, args: str) -> list[Reply | Envelope]:
     """Record a topic's outcome: `/decide 3 <decision> | 负责 物业 | 期限 12月31日`."""
     items = split_items(bounded(args)) or [""]
+    if len(items) == 1:
+        items = _settings_after_commas(items[0])
     number, text = number_and_rest(items[0], "deliberation.decide_usage")
     owner_name, due_at = _owner_and_due(ctx, items[1:])
     mentioned = ctx.incoming.mentions[0] if ctx.incoming.mentions else None
@@ -144,6 +151,15 @@ def decide(ctx: Context, args: str) -> list[Reply | Envelope]:
     done = topics.decide_topic(ctx.session, where(ctx), number, text, owner, due_at)
     data = topics.decision_data(done.topic, done.decision, ctx.zone, ctx.now)
     return [*told(ctx, Reply("deliberation.decided", data), done.here), *done.envelopes]
+
+
+def _settings_after_commas(text: str) -> list[str]:
+    """The decision and the owner and deadline items that follow it after commas."""
+    settings: list[str] = []
+    while (found := _SETTING_AFTER_COMMA.search(text)) is not None:
+        settings.insert(0, found.group(1).strip())
+        text = text[: found.start()]
+    return [text, *settings]
 
 
 def _owner_and_due(ctx: Context, items: list[str]) -> tuple[str | None, datetime | None]:

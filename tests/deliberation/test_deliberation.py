@@ -806,6 +806,20 @@ def test_decisions_follow_up_and_solving_tell_the_right_people(town: Driver) -> 
     assert "提出议题：1 个" in figures and "已经办结：1 个" in figures
 
 
+def test_a_decision_without_bars_keeps_its_commas_and_reads_an_owner_and_deadline_after_them(
+    town: Driver,
+) -> None:
+    for title in ("加装电梯", "修路灯", "换门禁"):
+        town.one("r1", f"提议 {title}", "g1")
+    kept = town.one("owner", "决议 1 同意加装电梯，下月开工", "g1").text
+    assert "已形成决议：\n同意加装电梯，下月开工\n" in kept and "负责" not in kept, kept
+    read = town.one("owner", "决议 2 同意修，下月开工，负责 物业，期限：12月31日", "g1").text
+    assert "已形成决议：\n同意修，下月开工\n" in read, read
+    assert "负责：物业" in read and "期限：12月31日 周四 23:59" in read, read
+    said = town.one("owner", "决议 3 同意，负责人由业委会确定", "g1").text
+    assert "已形成决议：\n同意，负责人由业委会确定\n" in said and "负责：" not in said, said
+
+
 def test_a_rejected_topic_tells_its_proposer_why(town: Driver) -> None:
     town.say("r1", "/start")
     town.one("r1", "提议 拆掉凉亭", "g1")
