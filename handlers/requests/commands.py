@@ -258,10 +258,10 @@ def urge(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 def _said(verb: Verb) -> Verb:
     """The bot's own words for `verb` (`解决了 3`, `没解决 3`), and privately the words alone,
-    as `verb`; alone in a group they are chat."""
+    as `verb`; alone in a group they are chat, but the slash form alone is shown its usage."""
 
     def said(ctx: Context, args: str) -> list[Reply | Envelope]:
-        if ctx.is_group and not args.strip():
+        if ctx.is_group and not ctx.slashed and not args.strip():
             return []
         return verb(ctx, args)
 

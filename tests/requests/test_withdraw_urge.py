@@ -139,6 +139,18 @@ def test_english_withdraw_and_remind_commands(town: Driver) -> None:
     assert "反映人撤回了诉求 1" in to(withdrawn, "li")
 
 
+def test_the_slash_forms_alone_in_a_group_are_shown_how_to_write_them(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    assert town.say("r1", "催办", "g1") == []
+    withdraw = town.say("r1", "/cancelrequest", "g1")
+    assert [(s.chat, s.text) for s in withdraw] == [
+        ("g1", "请写编号，例如「撤回 3」，也可以写原因：「撤回 3 已经自己修好了」。")
+    ]
+    remind = town.say("r1", "/remind", "g1")
+    assert [(s.chat, s.text) for s in remind] == [("g1", "请写编号，例如「催办 3」。")]
+    assert _request(town.app).status == RequestStatus.OPEN
+
+
 def test_the_handler_is_urged_once_a_day_across_a_restart(town: Driver) -> None:
     app = town.app
     town.say("r1", "报修 3号楼门口路灯坏了", "g1")
