@@ -73,6 +73,15 @@ def _resolved(request: Request) -> None:
         raise DomainError("requests.not_resolved", number=request.number)
 
 
+def _still_open(request: Request, finished: str) -> None:
+    """Refuse a request that is finished (the refusal `finished`) or solved and waiting for
+    its reporter's word."""
+    if request.status in FINISHED:
+        raise DomainError(finished, number=request.number, state=request.status.value)
+    if request.status == RequestStatus.RESOLVED:
+        raise DomainError("requests.awaiting_you", number=request.number)
+
+
 def _awaiting(session: Session, community: Place, reporter: Resident, which: str) -> int:
     """The number of the reporter's one request solved and waiting for their word; where
     several wait, the refusal `which` names them."""
@@ -170,10 +179,7 @@ def withdraw(
     themselves): it closes, neither solved nor overdue, and whoever handles it is told. A
     solution waiting for their word is confirmed or reopened instead."""
     request = _mine(session, community, number, reporter)
-    if request.status in FINISHED:
-        raise DomainError("requests.withdraw_finished", number=number, state=request.status.value)
-    if request.status == RequestStatus.RESOLVED:
-        raise DomainError("requests.awaiting_you", number=number)
+    _still_open(request, "requests.withdraw_finished")
     words = why.strip()[:MAX_REASON]
     # An owner whose request still waits for the morning never heard of it: nothing to undo.
     told = request.owner if request.owner and not _held(session, now, request) else None
@@ -213,10 +219,7 @@ def urge(
     """The reporter urges the handler of a request still being handled (催办), once a day:
     the handler gets the request again privately; at night it waits for the morning."""
     request = _mine(session, community, number, reporter)
-    if request.status in FINISHED:
-        raise DomainError("requests.urge_finished", number=number, state=request.status.value)
-    if request.status == RequestStatus.RESOLVED:
-        raise DomainError("requests.awaiting_you", number=number)
+    _still_open(request, "requests.urge_finished")
     if in_progress(session, request) is not None:
         raise DomainError("requests.urge_mediating", number=number)
     owner = request.owner
