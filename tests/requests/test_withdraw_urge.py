@@ -9,7 +9,16 @@ from sqlalchemy import func, select
 
 from bot.app import App, bootstrap
 from bot.clock import VirtualClock
-from models import Mediation, MediationStatus, Request, RequestStatus, RequestStep, StepKind
+from bot.services.community.grid import resolve_place
+from models import (
+    DeliveryRules,
+    Mediation,
+    MediationStatus,
+    Request,
+    RequestStatus,
+    RequestStep,
+    StepKind,
+)
 from tests.support.chain import chain_town, to
 from tests.support.community import session_of
 from tests.support.driver import Driver
@@ -226,6 +235,27 @@ def test_an_urge_at_night_reaches_the_handler_once_in_the_morning(town: Driver) 
     assert [chat for chat, text in morning if "反映人催办诉求 1" in text] == ["li"]
     assert _tick(restarted, hours=2) == []
     restarted.close()
+
+
+def test_an_urge_at_night_waits_for_the_end_of_the_handlers_own_quiet_hours(
+    town: Driver,
+) -> None:
+    app = town.app
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    # The handler is found in another community, whose nights end at 06:00.
+    town.grant("li", "网格员", "幸福社区")
+    with session_of(app) as session:
+        there = resolve_place(session, "幸福社区")
+        session.add(
+            DeliveryRules(
+                community_id=there.id, quiet_hours="22:00-06:00", updated_at=app.clock.now()
+            )
+        )
+    _night(app)
+    urged = town.say("r1", "催办 1")
+    assert to(urged, "li") == "" and "提醒 11月24日 周二 06:00 发出" in to(urged, "r1")
+    assert [chat for chat, text in _tick(app, hours=7, minutes=1) if "反映人催办" in text] == ["li"]
 
 
 def test_an_urge_held_for_the_morning_goes_no_more_once_the_request_is_solved(

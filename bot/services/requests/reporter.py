@@ -16,7 +16,7 @@ from bot.services.common import access
 from bot.services.common.keywords import normalise, numeral_value
 from bot.services.common.numbering import the_one
 from bot.services.common.outreach import to_person
-from bot.services.common.quiet import default_quiet, quiet_hours
+from bot.services.common.quiet import default_quiet, recipients_quiet
 from bot.services.common.when import moment_data
 from bot.services.requests import chain
 from bot.services.requests.desk import (
@@ -239,6 +239,18 @@ def urge(
         # Keyed as the owner's other messages: one waiting for the morning goes no more
         # once the request moves on.
         envelope.key = owner_key(request)
-    quiet = quiet_hours(session, community.id, default_quiet(settings))
-    held = quiet.over(now) if quiet.holds(now) else None
+    held = _held_until(session, now, settings, envelopes)
     return Urged(number, owner.display_name, request.layer.value, request.due_at, held, envelopes)
+
+
+def _held_until(
+    session: Session, now: datetime, settings: Settings, envelopes: list[Envelope]
+) -> datetime | None:
+    """When a private message to the handler goes where it waits for the end of their quiet
+    hours (those of the community they are found in, as the post office holds it)."""
+    if not envelopes:
+        return None
+    target = envelopes[0].target
+    found = recipients_quiet(session, target.platform, [target.chat_id], default_quiet(settings))
+    quiet = found[target.chat_id]
+    return quiet.over(now) if quiet.holds(now) else None
