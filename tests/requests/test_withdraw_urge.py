@@ -14,6 +14,7 @@ from models import (
     DeliveryRules,
     Mediation,
     MediationStatus,
+    OutboxMessage,
     Request,
     RequestStatus,
     RequestStep,
@@ -256,6 +257,23 @@ def test_an_urge_at_night_waits_for_the_end_of_the_handlers_own_quiet_hours(
     urged = town.say("r1", "催办 1")
     assert to(urged, "li") == "" and "提醒 11月24日 周二 06:00 发出" in to(urged, "r1")
     assert [chat for chat, text in _tick(app, hours=7, minutes=1) if "反映人催办" in text] == ["li"]
+
+
+def test_an_urge_has_a_key_of_its_own_and_a_held_one_does_not_hide_the_handler(
+    town: Driver,
+) -> None:
+    """The handler heard of the request by day: withdrawn at night, with an urge still
+    waiting for the morning, they are told in the morning and the urge goes no more."""
+    app = town.app
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    _night(app)
+    town.say("r1", "催办 1")
+    with session_of(app) as session:
+        assert session.scalars(select(OutboxMessage.key)).all() == ["request:1:urge"]
+    town.say("r1", "撤回 1 修好了")
+    morning = [text for chat, text in _tick(app, hours=9) if chat == "li"]
+    assert len(morning) == 1 and "反映人撤回了诉求 1（3号楼门口路灯坏了）" in morning[0]
 
 
 def test_an_urge_held_for_the_morning_goes_no_more_once_the_request_is_solved(

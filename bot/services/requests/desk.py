@@ -82,8 +82,8 @@ def step(
     text: str = "",
 ) -> None:
     """Record what happened, with the layer and owner after it; a message asking an owner
-    to handle it that waits for the morning goes no more once it moved on (taken, passed
-    on or solved in the night, it would ask to take it again)."""
+    to handle it, or urging them, that waits for the morning goes no more once it moved on
+    (taken, passed on or solved in the night, it would ask to take it again)."""
     session.add(
         RequestStep(
             request_id=request.id,
@@ -98,7 +98,7 @@ def step(
     if kind not in KEEPS_HELD:
         session.execute(
             delete(OutboxMessage).where(
-                OutboxMessage.key == owner_key(request),
+                OutboxMessage.key.in_((owner_key(request), urge_key(request))),
                 OutboxMessage.state == OutboxState.PENDING,
                 OutboxMessage.not_before > now,
             )
@@ -108,6 +108,12 @@ def step(
 def owner_key(request: Request) -> str:
     """The key of the messages asking a request's owner to handle it (their outbox rows)."""
     return f"request:{request.id}"
+
+
+def urge_key(request: Request) -> str:
+    """The key of the reporter's urges to a request's owner: apart from `owner_key`, so that
+    the message asking them to handle it stays the one that key finds."""
+    return f"request:{request.id}:urge"
 
 
 def assign(

@@ -29,6 +29,7 @@ from bot.services.requests.desk import (
     owner_name,
     step,
     to_owner,
+    urge_key,
 )
 from bot.services.requests.mediation import end_withdrawn, in_progress
 from models import (
@@ -236,9 +237,8 @@ def urge(
     choices = [[Choice("requests.take_button", f"/take {number}", True, True)]] if untaken else []
     envelopes = to_person(owner, Reply("requests.urged_notice", data, choices), language)
     for envelope in envelopes:
-        # Keyed as the owner's other messages: one waiting for the morning goes no more
-        # once the request moves on.
-        envelope.key = owner_key(request)
+        # One waiting for the morning goes no more once the request moves on.
+        envelope.key = urge_key(request)
     held = _held_until(session, now, settings, envelopes)
     return Urged(number, owner.display_name, request.layer.value, request.due_at, held, envelopes)
 
