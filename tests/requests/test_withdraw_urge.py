@@ -59,6 +59,13 @@ def _steps(app: App, kind: StepKind) -> int:
         return session.scalar(query) or 0
 
 
+def _a_day_old(app: App) -> None:
+    """The requests reported a day earlier than they were, so that they may be urged."""
+    with session_of(app) as session:
+        for request in session.scalars(select(Request)):
+            request.created_at -= timedelta(days=1)
+
+
 def _night(app: App) -> None:
     """23:00 the same day, in the default quiet hours (21:30-07:30)."""
     clock = app.clock
@@ -142,6 +149,7 @@ def test_withdrawing_a_dispute_in_mediation_ends_it_and_tells_the_other_two(
 def test_english_withdraw_and_remind_commands(town: Driver) -> None:
     town.one("r1", "/lang en")
     town.say("r1", "/report the lift is broken in 3号楼", "g1")
+    _a_day_old(town.app)
     reminded = town.say("r1", "/remind 1")
     assert "reminded of request 1" in to(reminded, "r1") and "催办诉求 1" in to(reminded, "li")
     withdrawn = town.say("r1", "/cancelrequest 1")
@@ -164,6 +172,7 @@ def test_the_slash_forms_alone_in_a_group_are_shown_how_to_write_them(town: Driv
 def test_the_handler_is_urged_once_a_day_across_a_restart(town: Driver) -> None:
     app = town.app
     town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    _a_day_old(town.app)
     urged = town.say("r1", "催办 1")
     assert "已提醒联系党员李党员办理诉求 1" in to(urged, "r1")
     notice = to(urged, "li")
@@ -188,6 +197,24 @@ def test_the_handler_is_urged_once_a_day_across_a_restart(town: Driver) -> None:
     assert "请在 11月26日 周四 11:00 前办好" in to(later, "li")
     assert _steps(restarted, StepKind.URGED) == 2
     restarted.close()
+
+
+def test_a_request_is_urged_first_a_day_after_it_was_reported(town: Driver) -> None:
+    app = town.app
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    soon = town.say("r1", "催办 1")
+    assert [s.chat for s in soon] == ["r1"]
+    assert "诉求 1 反映还不到一天，请在 11月24日 周二 10:00 以后再催办" in soon[0].text
+    assert "办理期限是 11月26日 周四 10:00" in soon[0].text
+    clock = app.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(clock.now() + timedelta(hours=23, minutes=59))
+    assert "还不到一天" in town.one("r1", "催办 1").text
+    assert _steps(app, StepKind.URGED) == 0 and _request(app).urged_at is None
+    clock.set(clock.now() + timedelta(minutes=1))
+    assert "反映人催办诉求 1" in to(town.say("r1", "催办 1"), "li")
+    assert _steps(app, StepKind.URGED) == 1
 
 
 def test_only_the_reporter_urges_a_request_still_being_handled(town: Driver) -> None:
@@ -225,6 +252,7 @@ def test_an_urge_at_night_reaches_the_handler_once_in_the_morning(town: Driver) 
     town.say("r1", "报修 3号楼门口路灯坏了", "g1")
     town.say("li", "接单 1")
     _night(app)
+    _a_day_old(town.app)
     urged = town.say("r1", "催办 1")
     assert to(urged, "li") == "" and "现在是夜间，提醒 11月24日 周二 07:30 发出" in to(urged, "r1")
     assert _tick(app, hours=8) == []
@@ -254,6 +282,7 @@ def test_an_urge_at_night_waits_for_the_end_of_the_handlers_own_quiet_hours(
             )
         )
     _night(app)
+    _a_day_old(town.app)
     urged = town.say("r1", "催办 1")
     assert to(urged, "li") == "" and "提醒 11月24日 周二 06:00 发出" in to(urged, "r1")
     assert [chat for chat, text in _tick(app, hours=7, minutes=1) if "反映人催办" in text] == ["li"]
@@ -268,6 +297,7 @@ def test_an_urge_has_a_key_of_its_own_and_a_held_one_does_not_hide_the_handler(
     town.say("r1", "报修 3号楼门口路灯坏了", "g1")
     town.say("li", "接单 1")
     _night(app)
+    _a_day_old(town.app)
     town.say("r1", "催办 1")
     with session_of(app) as session:
         assert session.scalars(select(OutboxMessage.key)).all() == ["request:1:urge"]
@@ -282,6 +312,7 @@ def test_an_urge_held_for_the_morning_goes_no_more_once_the_request_is_solved(
     town.say("r1", "报修 3号楼门口路灯坏了", "g1")
     town.say("li", "接单 1")
     _night(town.app)
+    _a_day_old(town.app)
     town.say("r1", "催办 1")
     town.say("li", "办结诉求 1 换了灯泡")
     assert not [text for _, text in _tick(town.app, hours=9) if "催办" in text]

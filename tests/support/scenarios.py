@@ -830,19 +830,25 @@ def requests(driver: Driver) -> None:
 
 
 def reporter_urges_and_withdraws(driver: Driver, waiting: int) -> None:
-    """The reporter urges a request once a day and withdraws it, and a dispute in mediation;
-    neither for one whose solution waits for their word (`waiting`) or one finished."""
+    """The reporter urges a request a day after reporting it and once a day after that, and
+    withdraws it, and a dispute in mediation; neither for one whose solution waits for their
+    word (`waiting`) or one finished."""
     driver.say("r1", "报修 3号楼门口灯又坏了", "g1")
     driver.say("r1", "反映 邻里纠纷 楼上天天吵")
     with driver.app.db.transaction() as session:
         newest = session.scalars(select(Request).order_by(Request.id.desc()).limit(2)).all()
         dispute, lamp = (r.number for r in newest)
+        lamp_id = newest[1].id
         assert newest[0].owner is not None
         owner = newest[0].owner.identities[0].external_id
+    play(driver, [("r1", "催办", None), ("r1", f"催办 {lamp}", None)])
+    # A day after it was reported, it may be urged.
+    with driver.app.db.transaction() as session:
+        reported = session.get_one(Request, lamp_id)
+        reported.created_at -= timedelta(days=1)
     play(
         driver,
         [
-            ("r1", "催办", None),
             ("r1", f"催办 {lamp}", None),
             ("r1", f"催一下 {lamp}", None),
             ("r1", f"催办 {waiting}", None),

@@ -43,7 +43,8 @@ from models import (
 )
 
 MAX_REASON = 500
-# A reporter urges the handler of a request at most this often (催办).
+# A reporter urges the handler of a request at most this often (催办), and first this long
+# after reporting it: a handler gets a day before being urged.
 URGE_EVERY = timedelta(hours=24)
 
 
@@ -217,8 +218,9 @@ def urge(
     number: int,
     language: str,
 ) -> Urged:
-    """The reporter urges the handler of a request still being handled (催办), once a day:
-    the handler gets the request again privately; at night it waits for the morning."""
+    """The reporter urges the handler of a request still being handled (催办), a day after
+    reporting it and once a day after that: the handler gets the request again privately;
+    at night it waits for the morning."""
     request = _mine(session, community, number, reporter)
     _still_open(request, "requests.urge_finished")
     if in_progress(session, request) is not None:
@@ -227,6 +229,9 @@ def urge(
     if owner is None:
         raise DomainError("requests.nobody_to_urge", number=number)
     due = moment_data(request.due_at, settings.zone, now) if request.due_at else None
+    if now < request.created_at + URGE_EVERY:
+        at = moment_data(request.created_at + URGE_EVERY, settings.zone, now)
+        raise DomainError("requests.urge_too_soon", number=number, at=at, due=due)
     if request.urged_at is not None and now < request.urged_at + URGE_EVERY:
         at = moment_data(request.urged_at, settings.zone, now)
         raise DomainError("requests.already_urged", number=number, at=at, due=due)
