@@ -984,6 +984,7 @@ def test_an_english_report_naming_only_a_place_is_asked_what_is_wrong(town: Driv
         "/report unit 2",
         "/report Bldg. 3, Rm 301",
         "/report the stairway, 3rd floor",
+        "/report the 3rd floor stairway",
     ):
         answer = town.one("r1", text).text
         assert answer.startswith("Please say what is wrong at"), text
@@ -991,6 +992,8 @@ def test_an_english_report_naming_only_a_place_is_asked_what_is_wrong(town: Driv
     assert town.snapshot() == before
     answers = town.say("r1", "/report building 3 lift broken")
     assert "We have your report, number 1" in to(answers, "r1")
+    answers = town.say("r1", "/report the 3rd floor stairway light is out")
+    assert "We have your report, number 2" in to(answers, "r1")
 
 
 def test_a_report_with_phone_numbers_in_it_is_filed(town: Driver) -> None:

@@ -51,9 +51,9 @@ _PLACE_WORDS = (
     "gate",
 )
 # Words that only say where, not what is wrong: 3号楼, 3号楼2单元301, 3-2-301, 楼道; in
-# English the place word mostly comes first: building 3, bldg 3 room 301, 3rd floor, the stairway.
+# English the place word mostly comes first: building 3, bldg 3 room 301, the 3rd floor stairway.
 _PLACE_ONLY = re.compile(
-    r"(?:(?:第?[\d一二三四五六七八九十两兩零〇]++(?:st|nd|rd|th|[A-Za-z])?\s*+"
+    r"(?:(?:(?:the\s+)?第?[\d一二三四五六七八九十两兩零〇]++(?:st|nd|rd|th|[A-Za-z])?\s*+"
     r"(?:号楼|號樓|号院|號院|单元|單元|栋|棟|幢|座|号|號|楼|樓|层|層|室|户|戶|院)?"
     rf"|(?:the\s+)?(?:{'|'.join(_PLACE_WORDS)})(?![A-Za-z])\.?"
     r"|[-—/#,，]|楼道|樓道|门口|門口)\s*)+",
