@@ -236,15 +236,61 @@ def test_with_bars_a_comma_stays_within_its_item() -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "title", "place"),
     [
-        "巡逻 明天 19:00-21:00 2人 小区大门",
-        "巡逻 明天 19:00-21:00 2人 " + "小区大门" * 15,
-        "巡逻，2人，明天19:00-21:00 小区大门",
-        "巡逻 明晚七点-九点 2人",
+        ("打扫楼道 明天下午3点到5点 3人 3号楼", "打扫楼道", "3号楼"),
+        ("巡逻 明天 19:00-21:00 2人 小区大门", "巡逻", "小区大门"),
+        ("夜间 巡逻 明天 19:00 - 21:00 小区 大门 两人", "夜间 巡逻", "小区 大门"),
+        ("巡逻 明晚七点-九点 2人", "巡逻", None),
+        ("Patrol tomorrow at 7pm-9pm 2 people Main gate", "Patrol", "Main gate"),
     ],
 )
-def test_a_time_run_into_other_items_asks_for_separators(text: str) -> None:
+def test_items_parted_by_spaces_are_told_apart_by_their_shape(
+    text: str, title: str, place: str | None
+) -> None:
+    found = parse_shift(text, NOW, SHANGHAI)
+    assert (found.title, found.place) == (title, place)
+    assert found.times is not None and found.times.count() == 1 and found.capacity in (2, 3)
+
+
+def test_options_and_a_rota_may_be_parted_by_spaces_too() -> None:
+    found = parse_shift(
+        "门岗 2026-11-24 至 2026-12-07 08:00-20:00 每2小时 2 人 2号门 仅党员 截止 2小时 候补 3",
+        NOW,
+        SHANGHAI,
+    )
+    assert (found.title, found.capacity, found.place) == ("门岗", 2, "2号门")
+    assert found.times is not None and found.times.count() == 84
+    assert found.role == Role.PARTY_MEMBER and found.cutoff == Cutoff(before=timedelta(hours=2))
+    assert found.waitlist == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("巡逻 明天 19:00-21:00 0人 大门", "volunteering.bad_capacity"),
+        ("巡逻 明天 25:00-26:00 2人 大门", "volunteering.bad_clock"),
+        ("巡逻 明晚一点-三点 2人", "when.unreadable"),
+        ("巡逻 明天 19:00-21:00 大门", "volunteering.shift_needs_capacity"),
+    ],
+)
+def test_a_fault_in_items_parted_by_spaces_gets_its_own_reason(text: str, key: str) -> None:
+    with _refused(key):
+        parse_shift(text, NOW, SHANGHAI)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "巡逻 明天 19:00-21:00 小区 2人 大门",
+        "巡逻 明天 19:00-21:00 " + "小区大门" * 15 + " 2人 东门",
+        "巡逻 2人 明天 19:00-21:00 小区大门",
+        "明天 19:00-21:00 巡逻 2人",
+        "巡逻 明天 8:00-9:00 2人 后天 8:00-9:00",
+        "巡逻，2人，明天19:00-21:00 小区大门",
+    ],
+)
+def test_a_time_run_into_items_that_cannot_be_told_apart_asks_for_separators(text: str) -> None:
     with _refused("volunteering.shift_items_apart"):
         parse_shift(text, NOW, SHANGHAI)
 

@@ -5,8 +5,9 @@ A time item names one or more days and a time window on each: `2026-11-24 08:00-
 day), `每周六 08:00-12:00 共4周`, `20:00-次日08:00` (overnight). Every other item is
 recognised by its shape: `2人` (capacity), `仅党员` (a required role), `截止 2小时` (sign-up
 cutoff before each start, or a moment), `候补 3` / `不候补` (waitlist), and one free text,
-the place. Counts and hours may be written in Chinese numerals: `两人`, `十个人`, `候补 三`,
-`明晚七点-九点`.
+the place. Without bars or commas the items may be parted by spaces when each can be told by
+its shape: the title before the time, the options and the place after it. Counts and hours
+may be written in Chinese numerals: `两人`, `十个人`, `候补 三`, `明晚七点-九点`.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ MAX_CAPACITY = 500
 MIN_STEP = timedelta(minutes=15)
 DEFAULT_WEEKS = 4
 MAX_WEEKS = 52
+# The most words a time typed among other items with spaces may take (Sat 9 am - 11 am 每2小时).
+MAX_TIME_WORDS = 12
 
 _WEEKDAY_CHARS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 # Days named by a word, as days from today; past ones are read so that they can be refused.
@@ -167,10 +170,12 @@ class ShiftItems:
 
 def parse_shift(text: str, now: datetime, zone: ZoneInfo) -> ShiftItems:
     """`/shift <title> | <when> | <n>人 | <place> | options` (or `，` between them when there is
-    no bar): a shift or a rota to create."""
+    no bar, or spaces when each item can be told by its shape): a shift or a rota to create."""
     items = split_items(text, "，")
     if not items:
         raise DomainError("volunteering.shift_usage")
+    if len(items) == 1:
+        items = _spaced_items(items[0], now, zone) or items
     title = " ".join(items[0].split())
     if len(title) > MAX_TITLE:
         _refuse_run_together([title])
@@ -195,6 +200,83 @@ def _refuse_run_together(items: list[str]) -> None:
         raise DomainError("volunteering.shift_items_apart")
 
 
+def _spaced_items(text: str, now: datetime, zone: ZoneInfo) -> list[str] | None:
+    """`巡逻 明天 19:00-21:00 2人 小区大门` as its items: the title before the one run of words
+    that is a time, and after it options and the place; None when they cannot be told apart."""
+    words = text.split()
+    runs = [
+        (first, last)
+        for first in range(len(words))
+        for last in range(first + 1, min(first + MAX_TIME_WORDS, len(words)) + 1)
+        if _is_time(" ".join(words[first:last]), now, zone)
+    ]
+    widest = [
+        run
+        for run in runs
+        if not any(other != run and other[0] <= run[0] and run[1] <= other[1] for other in runs)
+    ]
+    if len(widest) != 1 or widest[0][0] == 0:
+        return None
+    first, last = widest[0]
+    title = words[:first]
+    if any(_as_option(" ".join(title[n:m]), now, zone) is not False for n, m in _spans(title)):
+        return None
+    options, place = _options_and_place(words[last:], now, zone)
+    if len(place) > 1:
+        return None
+    return [" ".join(title), " ".join(words[first:last]), *options, *place]
+
+
+def _spans(words: list[str]) -> list[tuple[int, int]]:
+    return [(n, m) for n in range(len(words)) for m in range(n + 1, len(words) + 1)]
+
+
+def _is_time(text: str, now: datetime, zone: ZoneInfo) -> bool:
+    """Whether `text` is all one time item holding a window (an impossible one included)."""
+    try:
+        tokens = _tokenise(time_words(folded(text)), now.astimezone(zone).date())
+    except DomainError:
+        return False
+    return tokens is not None and tokens.window is not None
+
+
+def _as_option(text: str, now: datetime, zone: ZoneInfo) -> bool | None:
+    """True when `text` reads as an option (a count, role, cutoff or waitlist), None when it
+    is one with a fault (`0人`), False when it is none."""
+    try:
+        return _read_option(ShiftItems(), text, now, zone)
+    except DomainError:
+        return None
+
+
+def _options_and_place(
+    words: list[str], now: datetime, zone: ZoneInfo
+) -> tuple[list[str], list[str]]:
+    """The options among `words`, each its longest run that reads as one, and the runs of
+    other words between them (one of them is the place)."""
+    options: list[str] = []
+    place: list[str] = []
+    loose: list[str] = []
+    position = 0
+    while position < len(words):
+        ends = range(len(words), position, -1)
+        end = next((e for e in ends if _as_option(" ".join(words[position:e]), now, zone)), None)
+        if end is None and _as_option(words[position], now, zone) is None:
+            end = position + 1
+        if end is None:
+            loose.append(words[position])
+            position += 1
+            continue
+        if loose:
+            place.append(" ".join(loose))
+            loose = []
+        options.append(" ".join(words[position:end]))
+        position = end
+    if loose:
+        place.append(" ".join(loose))
+    return options, place
+
+
 def parse_items(items: list[str], now: datetime, zone: ZoneInfo) -> ShiftItems:
     """Recognise each item by its shape; one free text is the place."""
     found = ShiftItems()
@@ -206,35 +288,9 @@ def parse_items(items: list[str], now: datetime, zone: ZoneInfo) -> ShiftItems:
 
 
 def _read_item(found: ShiftItems, item: str, now: datetime, zone: ZoneInfo) -> None:
+    if _read_option(found, item, now, zone):
+        return
     text = folded(item)
-    counted = with_digits(text)
-    capacity = _CAPACITY.match(counted)
-    if capacity:
-        number = int(capacity.group(1) or capacity.group(2))
-        if not 1 <= number <= MAX_CAPACITY:
-            raise DomainError("volunteering.bad_capacity", limit=MAX_CAPACITY)
-        found.capacity = number
-        return
-    if text in _OPEN_TO_ALL:
-        found.role, found.role_given = None, True
-        return
-    role = _ROLE.match(text)
-    if role:
-        found.role, found.role_given = _role(role.group(1) or role.group(2)), True
-        return
-    cutoff = _CUTOFF.match(text)
-    if cutoff:
-        found.cutoff = _cutoff(cutoff.group(1), now, zone)
-        return
-    if text in _NO_WAITLIST:
-        found.waitlist, found.waitlist_given = 0, True
-        return
-    waitlist = _WAITLIST.match(counted)
-    if waitlist:
-        limit = waitlist.group(1)
-        found.waitlist = int(limit) if limit and limit.isdigit() else None
-        found.waitlist_given = True
-        return
     times = parse_times(text, now, zone)
     if times is not None:
         if found.times is not None:
@@ -248,6 +304,33 @@ def _read_item(found: ShiftItems, item: str, now: datetime, zone: ZoneInfo) -> N
     if len(place) > MAX_PLACE:
         raise DomainError("volunteering.place_too_long", limit=MAX_PLACE)
     found.place = place
+
+
+def _read_option(found: ShiftItems, item: str, now: datetime, zone: ZoneInfo) -> bool:
+    """Read `item` into `found` when it is a count, role, cutoff or waitlist; False if not."""
+    text = folded(item)
+    counted = with_digits(text)
+    capacity = _CAPACITY.match(counted)
+    if capacity:
+        number = int(capacity.group(1) or capacity.group(2))
+        if not 1 <= number <= MAX_CAPACITY:
+            raise DomainError("volunteering.bad_capacity", limit=MAX_CAPACITY)
+        found.capacity = number
+    elif text in _OPEN_TO_ALL:
+        found.role, found.role_given = None, True
+    elif role := _ROLE.match(text):
+        found.role, found.role_given = _role(role.group(1) or role.group(2)), True
+    elif cutoff := _CUTOFF.match(text):
+        found.cutoff = _cutoff(cutoff.group(1), now, zone)
+    elif text in _NO_WAITLIST:
+        found.waitlist, found.waitlist_given = 0, True
+    elif waitlist := _WAITLIST.match(counted):
+        limit = waitlist.group(1)
+        found.waitlist = int(limit) if limit and limit.isdigit() else None
+        found.waitlist_given = True
+    else:
+        return False
+    return True
 
 
 def _role(text: str) -> Role:
