@@ -8,7 +8,7 @@ from bot.messages import Audience, Choice, Envelope, Reply
 from bot.services.common.arguments import barred, only_numbers, split_items
 from bot.services.common.keywords import folded
 from bot.services.volunteering import arranging, attendance, reminders, signups
-from bot.services.volunteering.shift_spec import parse_items, parse_shift
+from bot.services.volunteering.shift_spec import parse_items, parse_shift, spaced_changes
 from handlers.access import actor_of, community_here
 from handlers.volunteering.common import (
     SHIFT_WORDS,
@@ -59,6 +59,8 @@ def edit_shift(ctx: Context, args: str) -> list[Reply | Envelope]:
         # 修改班次 12，13，3人: every leading item of numbers names shifts.
         count = next((i for i, item in enumerate(items) if not only_numbers(item)), len(items))
         items = [" ".join(items[:count]), *items[count:]]
+        if count == 0 and items[1:]:
+            items = _numbers_then_changes(items[1], ctx) + items[2:]
     if len(items) < 2:
         raise DomainError("volunteering.edit_usage")
     numbers = shift_numbers(items[0], "volunteering.edit_usage")
@@ -76,6 +78,16 @@ def edit_shift(ctx: Context, args: str) -> list[Reply | Envelope]:
         },
     )
     return [reply, *edited.notices]
+
+
+def _numbers_then_changes(item: str, ctx: Context) -> list[str]:
+    """`12 13 3人 东门` (spaces only) as the shift numbers and each change, told by their shapes."""
+    words = item.split()
+    count = next((i for i, word in enumerate(words) if not only_numbers(word)), len(words))
+    changes = spaced_changes(" ".join(words[count:]), ctx.now, ctx.zone)
+    if count == 0 or changes is None:
+        raise DomainError("volunteering.edit_usage")
+    return [" ".join(words[:count]), *changes]
 
 
 def cancel_shift(ctx: Context, args: str) -> list[Reply | Envelope]:

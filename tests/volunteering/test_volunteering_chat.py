@@ -501,6 +501,21 @@ def test_an_edit_written_with_chinese_commas_reads_as_with_bars(town: Driver) ->
         assert shifts[0].place == "东门，北门"
 
 
+def test_an_edit_parted_by_spaces_tells_its_changes_by_their_shapes(town: Driver) -> None:
+    town.one("owner", "排班 巡逻 | 2026-11-25 18:00-20:00 | 2人 | 3号门", "g1")
+    edited = town.say("owner", "修改班次 1 2 3人 东门 小广场 候补 两", "g1")
+    assert "已修改班次 #1、#2 的人数、地点、候补" in edited[0].text
+    town.say("owner", "修改班次 1 9:00 - 11:00 四人", "g1")
+    with session_of(town.app) as session:
+        shifts = [find_shift(session, community(session), number) for number in (1, 2)]
+        assert [(s.capacity, s.place, s.waitlist_limit) for s in shifts] == [
+            (4, "东门 小广场", 2),
+            (3, "东门 小广场", 2),
+        ]
+        assert shifts[0].starts_at.astimezone(town.app.settings.zone).hour == 9
+    assert "用法：「修改班次 12 | 3人」" in town.one("owner", "修改班次 1 东门 3人 北门", "g1").text
+
+
 def test_admins_edit_and_cancel_shifts_and_the_volunteers_are_told(town: Driver) -> None:
     town.say("r2", "报名 1", "g1")
     edited = town.say("owner", "修改班次 1 | 09:00-11:00 | 3号门", "g1")

@@ -204,20 +204,10 @@ def _spaced_items(text: str, now: datetime, zone: ZoneInfo) -> list[str] | None:
     """`巡逻 明天 19:00-21:00 2人 小区大门` as its items: the title before the one run of words
     that is a time, and after it options and the place; None when they cannot be told apart."""
     words = text.split()
-    runs = [
-        (first, last)
-        for first in range(len(words))
-        for last in range(first + 1, min(first + MAX_TIME_WORDS, len(words)) + 1)
-        if _is_time(" ".join(words[first:last]), now, zone)
-    ]
-    widest = [
-        run
-        for run in runs
-        if not any(other != run and other[0] <= run[0] and run[1] <= other[1] for other in runs)
-    ]
-    if len(widest) != 1 or widest[0][0] == 0:
+    runs = _time_runs(words, now, zone)
+    if len(runs) != 1 or runs[0][0] == 0:
         return None
-    first, last = widest[0]
+    first, last = runs[0]
     title = words[:first]
     if any(_as_option(" ".join(title[n:m]), now, zone) is not False for n, m in _spans(title)):
         return None
@@ -225,6 +215,37 @@ def _spaced_items(text: str, now: datetime, zone: ZoneInfo) -> list[str] | None:
     if len(place) > 1:
         return None
     return [" ".join(title), " ".join(words[first:last]), *options, *place]
+
+
+def spaced_changes(text: str, now: datetime, zone: ZoneInfo) -> list[str] | None:
+    """`明天 19:00-21:00 3人 东门` (what /editshift changes) as its items, told apart by their
+    shapes: at most one time, options, and one place; None when they cannot be told apart."""
+    words = text.split()
+    runs = _time_runs(words, now, zone)
+    if len(runs) > 1:
+        return None
+    first, last = runs[0] if runs else (len(words), len(words))
+    before, place_before = _options_and_place(words[:first], now, zone)
+    after, place_after = _options_and_place(words[last:], now, zone)
+    if len(place_before + place_after) > 1:
+        return None
+    timed = [" ".join(words[first:last])] if runs else []
+    return [*timed, *before, *after, *place_before, *place_after]
+
+
+def _time_runs(words: list[str], now: datetime, zone: ZoneInfo) -> list[tuple[int, int]]:
+    """The widest runs of `words` that are each all one time item."""
+    runs = [
+        (first, last)
+        for first in range(len(words))
+        for last in range(first + 1, min(first + MAX_TIME_WORDS, len(words)) + 1)
+        if _is_time(" ".join(words[first:last]), now, zone)
+    ]
+    return [
+        run
+        for run in runs
+        if not any(other != run and other[0] <= run[0] and run[1] <= other[1] for other in runs)
+    ]
 
 
 def _spans(words: list[str]) -> list[tuple[int, int]]:
