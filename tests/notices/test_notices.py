@@ -133,6 +133,28 @@ def test_a_comma_after_the_scope_parts_it_from_a_text_sent_whole(app: App) -> No
     assert (english.scope, english.text) == (("this building",), "water off tomorrow, sorry")
 
 
+def test_a_list_of_scope_words_ends_at_the_first_word_that_names_no_place(app: App) -> None:
+    driver = build(app)
+    preview = driver.one("sec", "通知 全部、明天停水，请储水")
+    assert "明天停水，请储水" in preview.text and "2 个圈" in preview.text, preview.text
+    read = {
+        "全部、明天停水，请储水": (("全部",), "明天停水，请储水"),
+        "全部，明天停水": (("全部",), "明天停水"),
+        "1号院、2号院，明天停水": (("1号院", "2号院"), "明天停水"),
+        "1号院、幸福家园、明天停水，请储水": (("1号院", "幸福家园"), "明天停水，请储水"),
+        "1号院、2号院 明天停水": (("1号院", "2号院"), "明天停水"),
+        "党员圈、明天开会、请准时": (("党员圈",), "明天开会、请准时"),
+        "本楼、明天3号楼停水：请储水": (("本楼",), "明天3号楼停水：请储水"),
+    }
+    for typed, (scope, text) in read.items():
+        spec = parse_notice(typed)
+        assert (spec.scope, spec.text) == (scope, text), typed
+    # Places alone are a scope without a text, not 2号院 sent to 1号院.
+    with pytest.raises(DomainError) as refused:
+        parse_notice("1号院、2号院")
+    assert refused.value.key == "notices.usage"
+
+
 def test_a_scope_typed_in_traditional_characters_reaches_the_stored_place(app: App) -> None:
     driver = build(app)
     preview = driver.one("sec", "通知 1號院 | 週六停水")

@@ -21,13 +21,17 @@ _SCOPE_WORD = re.compile(r"this\s+(?:building|group)|[^\s,，、;；]+", re.IGNO
 # this group, then a space, a colon or a comma (全部：明天停水, 1号院、2号院，明天停水); the
 # text after it is kept whole, commas and all.
 _LEADING_SCOPE = re.compile(
-    r"(this\s+(?:building|group)(?=[\s:：,，]|$)|[^\s:：,，]+)[\s:：,，]*(.*)",
+    r"(this\s+(?:building|group)(?=[\s:：,，]|$)|[^\s:：,，]+)([\s:：,，]*)(.*)",
     re.IGNORECASE | re.DOTALL,
 )
 # A bar typed after the scope (全部 |): what is missing is the text.
 _BAR_AFTER_WORDS = re.compile(r"\S\s*[|｜]")
-# Where nothing else parts them, 、 does (全部、明天停水).
-_ENUMERATION_COMMA = re.compile(r"、\s*")
+# The end of a place's or circle's name (1号院, 3号楼, 1栋, 2单元, 幸福家园, 红旗里社区,
+# 党员圈, 楼栋群) or path (1号院/3号楼): after the first scope word, a word listed with 、
+# is read as scope only in this shape, so 全部、明天停水，请储水 parts at the 、.
+_PLACE_SHAPED = re.compile(
+    r"(?:院|楼|樓|栋|棟|幢|单元|單元|小区|小區|社区|社區|园|園|苑|里|村|圈|群)$"
+)
 RECEIPT_WORDS = ("回执", "回執", "receipts", "receipt")
 # 截至 is the common slip for 截止; "by " reads "receipts by Friday 18:00".
 DEADLINE_WORDS = ("截止", "截至", "deadline", "by ")
@@ -86,11 +90,20 @@ def _leading_scope(item: str) -> tuple[str, str]:
     leading = _LEADING_SCOPE.fullmatch(item.strip())
     if leading is None:
         return item, ""
-    scope, text = leading.group(1), leading.group(2)
-    parted = _ENUMERATION_COMMA.split(scope, maxsplit=1)
-    if not text and len(parted) == 2 and parted[1]:
-        return parted[0], parted[1]
-    return scope, text
+    scope, gap, text = leading.groups()
+    words = scope.split("、")
+    named = next((n for n, w in enumerate(words[1:], 1) if not _names_place(w)), len(words))
+    if named == len(words):
+        return scope, text
+    rest = "、".join(words[named:]).lstrip("、")
+    return "、".join(words[:named]), f"{rest}{gap}{text}" if text else rest
+
+
+def _names_place(word: str) -> bool:
+    """Whether a word listed with 、 after the first scope word is one more scope word."""
+    if word.lower() in NAMED_SCOPES:
+        return True
+    return bool(_PLACE_SHAPED.search(word)) and not _DAY_WORDS.search(word)
 
 
 def scope_words(typed: str) -> tuple[str, ...]:
