@@ -995,8 +995,9 @@ def test_a_notice_held_overnight_warns_its_sender_of_words_read_on_the_day_it_go
         "现在是夜间，通知 1 等到 11月24日 周二 07:30 再发出。"
         "急事要马上发，请回复「确认发送 1 现在」；发送「取消通知 1」可以取消。",
         "注意：通知里的「今晚」，大家会按收到的那天（11月24日 周二）来理解。"
-        "要改写，请发送「取消通知 1」，再重新写一条。",
+        "要改写，请先取消，再重新写一条。",
     ]
+    assert held[0].text.count("取消通知 1") == 1
     # Held too, but nothing in it turns with the day.
     assert "注意" not in driver.one("sec", "确认发送 2").text
     # The notice goes as written.
@@ -1018,6 +1019,7 @@ def test_a_notice_scheduled_for_a_later_day_warns_of_its_day_words_in_each_langu
     driver.one("sec", "通知 1号院 | 明天停水 | 定时 明天 8:00")
     warned = driver.one("sec", "确认发送 1").text
     assert "注意：通知里的「明天」，大家会按收到的那天（11月24日 周二）来理解" in warned, warned
+    assert warned.count("取消通知 1") == 1, warned
     # Later the same day, 今天 is still today; a recurring notice's words are for each day.
     driver.one("sec", "通知 1号院 | 今天下午停水 | 定时 14:00")
     driver.one("sec", "通知 1号院 | 今天收垃圾 | 每天 8:00")
@@ -1028,13 +1030,14 @@ def test_a_notice_scheduled_for_a_later_day_warns_of_its_day_words_in_each_langu
     english = driver.one("sec", "/sendnotice 4").text
     assert english.splitlines()[1] == (
         'Note: residents will read "tomorrow" as of the day they get it (Tue 24 Nov). '
-        'To change it, send "/cancelnotice 4" and write it again.'
+        "To change it, cancel it and write it again."
     ), english
+    assert english.count("/cancelnotice 4") == 1, english
     driver.one("sec", "/lang zh-Hant")
     driver.one("sec", "通知 1號院 | 後天停電 | 定時 明天 8:00")
     hant = driver.one("sec", "確認傳送 5").text
     assert "注意：通知裡的「後天」，大家會按收到的那天（11月24日 週二）來理解" in hant, hant
-    assert "請傳送「取消通知 5」，再重新寫一條" in hant
+    assert "要改寫，請先取消，再重新寫一條" in hant and hant.count("取消通知 5") == 1, hant
 
 
 def test_confirming_a_cancelled_notice_says_it_was_cancelled(app: App) -> None:
