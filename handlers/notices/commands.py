@@ -70,6 +70,7 @@ def preview_reply(preview: notices.Preview) -> Reply:
             "attachment": preview.attachment,
             "photo": preview.photo,
             "held": preview.held,
+            "day_words": list(preview.day_words),
         },
         [
             [

@@ -1040,6 +1040,24 @@ def test_a_notice_scheduled_for_a_later_day_warns_of_its_day_words_in_each_langu
     assert "要改寫，請先取消，再重新寫一條" in hant and hant.count("取消通知 5") == 1, hant
 
 
+def test_the_preview_warns_of_day_words_as_the_confirmation_does(app: App) -> None:
+    driver = build(app)
+    note = "注意：通知里的「明天」，大家会按收到的那天（11月24日 周二）来理解。"
+    timed = driver.one("sec", "通知 1号院 | 明天停水 | 定时 明天 8:00").text
+    assert f"定时：11月24日 周二 08:00 发送。\n{note}要改写，请先取消，再重新写一条。" in timed
+    # Sent at once, later the same day or recurring: nothing turns with the day.
+    for typed in ("明天停水", "今天下午停水 | 定时 14:00", "今天收垃圾 | 每天 8:00"):
+        assert "注意" not in driver.one("sec", f"通知 1号院 | {typed}").text, typed
+    clock = app.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(clock.now() + timedelta(hours=12, minutes=30))  # 22:30, in the quiet hours
+    held = driver.one("sec", "通知 1号院 | 明天停水").text
+    assert "现在是夜间，确认后 07:30 发出" in held and note in held, held
+    driver.one("sec", "/lang en")
+    english = driver.one("sec", "/notice 1号院 | No water tomorrow").text
+    assert 'Note: residents will read "tomorrow" as of the day they get it (Tue 24 Nov).' in english
+
+
 def test_confirming_a_cancelled_notice_says_it_was_cancelled(app: App) -> None:
     driver = build(app)
     driver.one("sec", "通知 1号院 | 明天停水")

@@ -49,7 +49,8 @@ DRAFT_LIFE = timedelta(days=1)
 
 @dataclass(frozen=True)
 class Preview:
-    """What a draft will reach and how long sending takes, for the sender to confirm."""
+    """What a draft will reach and how long sending takes, for the sender to confirm;
+    `day_words` as for Confirmed."""
 
     number: int
     text: str
@@ -64,6 +65,7 @@ class Preview:
     attachment: str | None = None
     photo: bool = False
     held: list[int | str] | None = None
+    day_words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -179,7 +181,22 @@ def _preview(
         attachment=name or None,
         photo=notice.image is not None,
         held=moment_data(held, zone, now) if held else None,
+        day_words=_read_later(notice, held, zone),
     )
+
+
+def _read_later(notice: Notice, held: datetime | None, zone: ZoneInfo) -> tuple[str, ...]:
+    """The words of a notice such as 今晚 that residents will read on a later day than written."""
+    # Words such as 今晚 are read on the day the notice goes out: after the night (`held`),
+    # or on a later day than it was written. A recurring notice's words are meant for each day.
+    sent = notice.send_at
+    later = (
+        sent is not None
+        and sent.astimezone(zone).date() > notice.created_at.astimezone(zone).date()
+    )
+    if held is None and (notice.repeat is not None or not later):
+        return ()
+    return day_words(notice.text)
 
 
 def attach_later(
@@ -334,11 +351,9 @@ def confirm(
         # Residents would see it only after its receipts had closed.
         raise DomainError("notices.deadline_before_morning", number=number)
     audit.record(session, now, "notice.confirm", actor_id=resident.id, place_id=community.id)
-    # Words such as 今晚 are read on the day the notice goes out: after the night, or on a
-    # later day than it was written. A recurring notice's words are meant for each day.
+    words = _read_later(notice, held, zone)
     if held is not None:
         notice.send_at, notice.status = held, NoticeStatus.SCHEDULED
-        words = day_words(notice.text)
         return Confirmed(number, 0, moment_data(held, zone, now), [], held=True, day_words=words)
     if notice.repeat is not None:
         repeat = Repeat.of(notice.repeat)
@@ -348,8 +363,6 @@ def confirm(
         return Confirmed(number, 0, moment_data(notice.send_at, zone, now), [], repeat.shown)
     if notice.send_at is not None and notice.send_at > now:
         notice.status = NoticeStatus.SCHEDULED
-        later = notice.send_at.astimezone(zone).date() > notice.created_at.astimezone(zone).date()
-        words = day_words(notice.text) if later else ()
         return Confirmed(number, 0, moment_data(notice.send_at, zone, now), [], day_words=words)
     envelopes = broadcast(session, now, zone, notice, language)
     return Confirmed(number, len(envelopes), None, envelopes)
