@@ -155,6 +155,24 @@ def test_a_list_of_scope_words_ends_at_the_first_word_that_names_no_place(app: A
     assert refused.value.key == "notices.usage"
 
 
+def test_receipts_alone_after_the_texts_last_comma_asks_for_them(app: App) -> None:
+    driver = build(app)
+    preview = driver.one("sec", "通知 全部 明天停水，回执").text
+    assert "明天停水\n" in preview and "要求回执" in preview, preview
+    read = {
+        "全部，明天停水，请储水，回执": ("明天停水，请储水", True),
+        "全部 明天停水, 回執": ("明天停水", True),
+        # A word around it, bars, or English (a list may end with receipts): all text.
+        "全部 明天停水，请回执": ("明天停水，请回执", False),
+        "全部 | 明天停水，回执": ("明天停水，回执", False),
+        "all water off, bring ID, receipts": ("water off, bring ID, receipts", False),
+        "全部，回执": ("回执", False),
+    }
+    for typed, (text, receipts) in read.items():
+        spec = parse_notice(typed)
+        assert (spec.text, spec.receipts) == (text, receipts), typed
+
+
 def test_a_scope_typed_in_traditional_characters_reaches_the_stored_place(app: App) -> None:
     driver = build(app)
     preview = driver.one("sec", "通知 1號院 | 週六停水")

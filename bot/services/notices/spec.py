@@ -33,6 +33,9 @@ _PLACE_SHAPED = re.compile(
     r"(?:院|楼|樓|栋|棟|幢|单元|單元|小区|小區|社区|社區|园|園|苑|里|村|圈|群)$"
 )
 RECEIPT_WORDS = ("回执", "回執", "receipts", "receipt")
+# Without bars, 回执 alone after the text's last comma asks for receipts (全部 明天停水，回执),
+# as no notice's text ends so; not English "receipts", with which a list may end.
+_TRAILING_RECEIPTS = re.compile(r"(.*\S)\s*[,，]\s*(回执|回執)", re.DOTALL)
 # 截至 is the common slip for 截止; "by " reads "receipts by Friday 18:00".
 DEADLINE_WORDS = ("截止", "截至", "deadline", "by ")
 AT_WORDS = ("定时", "定時", "at")
@@ -77,7 +80,9 @@ def parse_notice(args: str) -> NoticeSpec:
         # One run of words and no bar (通知 明天停水, 通知3号楼的人明天停水) may be a text
         # whose scope was forgotten as well as a scope without text: the form answers both.
         raise DomainError("notices.usage")
-    if len(items) == 1 or (text and _is_setting(items[1])):
+    if len(items) == 1:
+        items = [scope, *_trailing_receipts(text)]
+    elif text and _is_setting(items[1]):
         items = [scope, text, *items[1:]]
     spec = NoticeSpec(scope_words(items[0]), notice_text(items[1] if len(items) > 1 else ""))
     for item in items[2:]:
@@ -104,6 +109,12 @@ def _names_place(word: str) -> bool:
     if word.lower() in NAMED_SCOPES:
         return True
     return bool(_PLACE_SHAPED.search(word)) and not _DAY_WORDS.search(word)
+
+
+def _trailing_receipts(text: str) -> list[str]:
+    """The text, then 回执 as a setting where it ends the text after a comma."""
+    trailing = _TRAILING_RECEIPTS.fullmatch(text)
+    return [trailing.group(1), trailing.group(2)] if trailing else [text]
 
 
 def scope_words(typed: str) -> tuple[str, ...]:
