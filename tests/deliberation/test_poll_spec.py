@@ -130,3 +130,29 @@ def test_an_english_deadline_may_say_at_before_its_time(deadline: str, closes: d
 
 def test_an_option_beginning_with_an_english_deadline_word_stays_an_option() -> None:
     assert parse_poll("How to go | by bus | by car", NOW, ZONE).options == ["by bus", "by car"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "要不要在院里装健身器材？同意，不同意，截止 周五晚上8点",
+        "要不要在院里装健身器材? 同意，不同意，截止 周五晚上8点",
+        "要不要在院里装健身器材？，同意、不同意，截止 周五晚上8点",
+    ],
+)
+def test_without_bars_the_question_ends_at_its_first_question_mark(text: str) -> None:
+    spec = parse_poll(text, NOW, ZONE)
+    assert spec.question.startswith("要不要在院里装健身器材")
+    assert spec.question[-1] in "？?"
+    assert spec.options == ["同意", "不同意"]
+    assert spec.settings.closes_at == datetime(2026, 11, 27, 20, 0, tzinfo=ZONE)
+
+
+def test_without_bars_a_question_with_commas_before_its_mark_keeps_them() -> None:
+    spec = parse_poll("周末活动，选哪个？打扫，聚餐", NOW, ZONE)
+    assert (spec.question, spec.options) == ("周末活动，选哪个？", ["打扫", "聚餐"])
+
+
+def test_without_bars_a_question_mark_ending_the_text_parts_nothing() -> None:
+    spec = parse_poll("周末活动，打扫、聚餐，还是别的？", NOW, ZONE)
+    assert (spec.question, spec.options) == ("周末活动", ["打扫", "聚餐", "还是别的？"])

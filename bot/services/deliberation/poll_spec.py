@@ -14,6 +14,7 @@ from bot.services.common.when import parse_when
 from models import PollKind
 
 _VALUE_SEPARATOR = re.compile(r"^[\s:：]+")
+_QUESTION_MARK = re.compile(r"[？?]")
 # Settings that stand alone, and the (field, value) each sets.
 FLAGS: dict[str, tuple[str, object]] = {
     **dict.fromkeys(("匿名", "anonymous"), ("anonymous", True)),
@@ -81,20 +82,40 @@ class PollSpec:
 def parse_poll(text: str, now: datetime, zone: ZoneInfo) -> PollSpec:
     """`question | option | option | setting …`: trailing items that are settings are settings.
 
-    Without any bar, `，` parts the items, and `、` the options too (`周末活动，打扫、聚餐`).
+    Without any bar, the question ends at its first question mark when words follow it
+    (`要不要装？同意，不同意`), else at the first `，`; then `，` parts the items, and `、`
+    the options too (`周末活动，打扫、聚餐`).
     """
-    items = split_items(text, "，")
-    if not items:
+    unbarred = not barred(text)
+    question, items = _unbarred(text) if unbarred else _barred(text)
+    if not question:
         raise DomainError("deliberation.poll_usage")
     settings = PollSettings()
-    while len(items) > 1 and read_setting(items[-1], now, zone, settings):
+    while items and read_setting(items[-1], now, zone, settings):
         items.pop()
-    question, options = items[0], items[1:]
-    if not barred(text):
-        options = [option for item in options for option in split_items(item, "、")]
+    options = items
+    if unbarred:
+        options = [option for item in items for option in split_items(item, "、")]
     if read_setting(question, now, zone, PollSettings()):
         raise DomainError("deliberation.poll_usage")
     return PollSpec(question, options, settings)
+
+
+def _barred(text: str) -> tuple[str, list[str]]:
+    return _question_first(split_items(text))
+
+
+def _unbarred(text: str) -> tuple[str, list[str]]:
+    mark = _QUESTION_MARK.search(text)
+    if mark is not None:
+        rest = split_items(text[mark.end() :], "，")
+        if rest:
+            return " ".join(text[: mark.end()].split()), rest
+    return _question_first(split_items(text, "，"))
+
+
+def _question_first(items: list[str]) -> tuple[str, list[str]]:
+    return (items[0], items[1:]) if items else ("", [])
 
 
 def parse_settings(items: list[str], now: datetime, zone: ZoneInfo) -> PollSettings:
