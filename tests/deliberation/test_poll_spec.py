@@ -156,3 +156,40 @@ def test_without_bars_a_question_with_commas_before_its_mark_keeps_them() -> Non
 def test_without_bars_a_question_mark_ending_the_text_parts_nothing() -> None:
     spec = parse_poll("周末活动，打扫、聚餐，还是别的？", NOW, ZONE)
     assert (spec.question, spec.options) == ("周末活动", ["打扫", "聚餐", "还是别的？"])
+
+
+@pytest.mark.parametrize(
+    ("text", "closes"),
+    [
+        (
+            "要不要装健身器材？ 同意/不同意 截止 周五晚上8点",
+            datetime(2026, 11, 27, 20, 0, tzinfo=ZONE),
+        ),
+        ("要不要装健身器材？同意 不同意 截止 3天 匿名", NOW + timedelta(days=3)),
+        ("要不要装健身器材？同意、不同意", None),
+    ],
+)
+def test_after_a_question_mark_without_commas_spaces_and_slashes_part_the_options(
+    text: str, closes: datetime | None
+) -> None:
+    spec = parse_poll(text, NOW, ZONE)
+    assert (spec.question, spec.options) == ("要不要装健身器材？", ["同意", "不同意"])
+    assert spec.settings.closes_at == closes
+
+
+def test_after_a_question_mark_an_option_beginning_with_a_settings_word_stays_one() -> None:
+    spec = parse_poll("何时动工？暂缓 开始施工 多选 2", NOW, ZONE)
+    assert spec.options == ["暂缓", "开始施工"] and spec.settings.max_choices == 2
+
+
+def test_after_a_question_mark_a_bad_setting_is_refused() -> None:
+    with pytest.raises(DomainError) as raised:
+        parse_poll("要不要装？同意 不同意 截止 明年", NOW, ZONE)
+    assert raised.value.key == "when.unreadable"
+
+
+def test_with_bars_a_slash_stays_inside_an_option() -> None:
+    assert parse_poll("要不要装？ | 同意/不同意 | 弃权", NOW, ZONE).options == [
+        "同意/不同意",
+        "弃权",
+    ]

@@ -91,6 +91,8 @@ def parse_poll(text: str, now: datetime, zone: ZoneInfo) -> PollSpec:
     if not question:
         raise DomainError("deliberation.poll_usage")
     settings = PollSettings()
+    if unbarred and len(items) == 1 and question[-1] in "？?":
+        items, settings = _spaced(items[0], now, zone)
     while items and read_setting(items[-1], now, zone, settings):
         items.pop()
     options = items
@@ -112,6 +114,37 @@ def _unbarred(text: str) -> tuple[str, list[str]]:
         if rest:
             return " ".join(text[: mark.end()].split()), rest
     return _question_first(split_items(text, "，"))
+
+
+def _spaced(text: str, now: datetime, zone: ZoneInfo) -> tuple[list[str], PollSettings]:
+    """After a question mark and without `，`: options parted by spaces, `/` or `、`, then
+    the settings from the first word that begins a run of them reading to the end (a valued
+    setting takes the words up to the next setting's: `截止 周五 晚上8点`)."""
+    words = text.split()
+    for start in range(len(words)):
+        settings = PollSettings()
+        if _settings_from(words[start:], now, zone, settings):
+            return split_items(" ".join(words[:start]), " /、"), settings
+    return split_items(text, " /、"), PollSettings()
+
+
+def _settings_from(words: list[str], now: datetime, zone: ZoneInfo, settings: PollSettings) -> bool:
+    """Whether `words` are settings only, each read into `settings`."""
+    starts = [at for at in range(len(words)) if _begins_setting(words, at)]
+    if not starts or starts[0] != 0:
+        return False
+    ends = [*starts[1:], len(words)]
+    return all(
+        read_setting(" ".join(words[at:end]), now, zone, settings)
+        for at, end in zip(starts, ends, strict=True)
+    )
+
+
+def _begins_setting(words: list[str], at: int) -> bool:
+    lowered = normalise(words[at]).lower()
+    if any(" ".join(words[at : at + size]).lower() in FLAGS for size in (1, 2, 3)):
+        return True
+    return any(lowered.startswith(word) for word in _VALUED_WORDS)
 
 
 def _question_first(items: list[str]) -> tuple[str, list[str]]:
