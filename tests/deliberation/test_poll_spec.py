@@ -193,3 +193,10 @@ def test_with_bars_a_slash_stays_inside_an_option() -> None:
         "同意/不同意",
         "弃权",
     ]
+
+
+def test_after_a_question_mark_english_commas_part_the_items_but_not_a_number() -> None:
+    spec = parse_poll("Paint the gate? yes, no, closes friday 7pm", NOW, ZONE)
+    assert (spec.question, spec.options) == ("Paint the gate?", ["yes", "no"])
+    assert spec.settings.closes_at == datetime(2026, 11, 27, 19, 0, tzinfo=ZONE)
+    assert parse_poll("预算多少？1,000元，2,000元", NOW, ZONE).options == ["1,000元", "2,000元"]

@@ -15,6 +15,8 @@ from models import PollKind
 
 _VALUE_SEPARATOR = re.compile(r"^[\s:：]+")
 _QUESTION_MARK = re.compile(r"[？?]")
+# After a question mark an English comma parts items too, but not one within a number (10,000).
+_ENGLISH_COMMA = re.compile(r",(?!\d)|(?<!\d),")
 # Settings that stand alone, and the (field, value) each sets.
 FLAGS: dict[str, tuple[str, object]] = {
     **dict.fromkeys(("匿名", "anonymous"), ("anonymous", True)),
@@ -110,7 +112,7 @@ def _barred(text: str) -> tuple[str, list[str]]:
 def _unbarred(text: str) -> tuple[str, list[str]]:
     mark = _QUESTION_MARK.search(text)
     if mark is not None:
-        rest = split_items(text[mark.end() :], "，")
+        rest = split_items(_ENGLISH_COMMA.sub("，", text[mark.end() :]), "，")
         if rest:
             return " ".join(text[: mark.end()].split()), rest
     return _question_first(split_items(text, "，"))
