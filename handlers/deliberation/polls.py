@@ -81,6 +81,7 @@ def vote(ctx: Context, args: str) -> Reply:
         offered = polls.ballot(ctx.session, where(ctx), ctx.settings.secret, None)
         # Offered to the one who asked: where there are no buttons, their bare number votes.
         offered.choices = [[replace(c, personal=True) for c in row] for row in offered.choices]
+        offered.data = offered.data | {"asker": ctx.resident.display_name}
         return offered
     request = vote_request(text)
     if not ctx.is_group and request.number is None and request.picks:

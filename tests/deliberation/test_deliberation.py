@@ -186,6 +186,21 @@ def test_in_a_group_a_bare_vote_offers_the_open_polls_options_to_its_sender(
     assert counts(town.app, 1) == [0, 1]
 
 
+def _offered_by_name(driver: Driver, line: str) -> None:
+    driver.one("owner", "发起投票 装哪种充电桩 | 快充 | 慢充 | 截止 3天", "g1")
+    assert line in driver.one("r2", "投票", "g1").text
+    private = driver.one("r2", "投票").text
+    assert "r2，" not in private and line.split("，")[1] in private
+
+
+def test_a_typed_ballot_offered_in_a_group_names_the_one_it_is_for(text_town: Driver) -> None:
+    _offered_by_name(text_town, "r2，回复编号就投好了")
+
+
+def test_a_ballot_with_buttons_offered_in_a_group_names_the_one_it_is_for(town: Driver) -> None:
+    _offered_by_name(town, "r2，点下面的按钮投票")
+
+
 def test_in_a_group_a_bare_vote_offers_buttons_or_says_there_is_no_open_poll(
     town: Driver,
 ) -> None:
