@@ -130,7 +130,7 @@ def _award(ctx: Context, args: str, deduct: bool) -> list[Reply | Envelope]:
             raise DomainError(points.award_usage(deduct))
         typed = points.Award(*_amount_first(words[2:]), shift=number, deduct=deduct)
     else:
-        named = named_or_first(ctx, args)
+        named = _awarded(ctx, args)
         typed = points.Award(*_amount_first(named.rest), named=named, deduct=deduct)
     done = points.award_named(ctx.session, ctx.now, ctx.resident, community, ctx.circle, typed)
     data = {"amount": done.amount, "category": done.category.value, "reason": done.reason}
@@ -141,6 +141,18 @@ def _award(ctx: Context, args: str, deduct: bool) -> list[Reply | Envelope]:
             notice = Reply("points.awarded_you", {"balance": balance, **data})
             told += to_person(member, notice, ctx.default_language)
     return told
+
+
+def _awarded(ctx: Context, args: str) -> Named:
+    """Whom 加分 names as `named_or_first` reads it, a name typed running over several words
+    when they are a member's name (`加分 Mary Lee 3`)."""
+    named = named_or_first(ctx, args)
+    words = _first_apart(bounded(args, MAX_ARGUMENT)).split()
+    if not named.names or starts_with_number(normalise(words[0]).lstrip("+-")):
+        return named
+    community = community_here(ctx)
+    names, taken = points.names_awarded(ctx.session, ctx.resident, community, ctx.circle, words)
+    return Named(names=tuple(names), rest=tuple(words[taken:]))
 
 
 def _amount_first(words: Sequence[str]) -> tuple[str, str]:

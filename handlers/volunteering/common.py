@@ -11,7 +11,7 @@ from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Reply
 from bot.services.common import arguments
-from bot.services.common.arguments import number_and_rest, numbers_and_ranges, words_apart
+from bot.services.common.arguments import number_and_rest, numbers_and_ranges
 from bot.services.common.keywords import folded, with_digits
 from bot.services.common.quiet import default_quiet
 from bot.services.common.when import parse_duration
@@ -55,12 +55,12 @@ def shift_and_person(ctx: Context, args: str, usage: str) -> tuple[int, Who | No
 
 
 def shift_and_people(ctx: Context, args: str, usage: str) -> tuple[int, list[Who]]:
-    """A shift number and whoever it names on it, each once: `12` (no one), `12 2 3`,
-    `12 @张三 @李四`, `12 张三、李四`, or mentions."""
+    """A shift number and whoever it names on it: `12` (no one), mentions, or what was typed
+    (`12 2 3`, `12 @张三 @李四`, `12 张三、李四`) for the service to part."""
     number, rest = number_and_rest(bounded(args), usage)
     if ctx.incoming.mentions:
         return number, [Who(mention=mention) for mention in ctx.incoming.mentions]
-    return number, [Who(word) for word in dict.fromkeys(words_apart(rest))]
+    return number, [Who(rest)] if rest.strip() else []
 
 
 def shift_and_someone(ctx: Context, args: str, usage: str) -> tuple[int, Who]:

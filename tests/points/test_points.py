@@ -444,6 +444,42 @@ def test_an_award_names_a_member_of_the_circle_without_the_at_sign(
 
 
 @pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("加分 Mary Lee 3 扫雪", "已给 Mary Lee 加 3 分（服务：扫雪）"),
+        ("加分 @Mary Lee 3 扫雪", "已给 Mary Lee 加 3 分（服务：扫雪）"),
+        ("加分 @r3 @Mary Lee 3", "r3、Mary Lee 加 3 分"),
+    ],
+)
+def test_an_award_reads_a_name_of_several_words_as_one_member(
+    app: App, text: str, shown: str
+) -> None:
+    driver = build(app)
+    set_rules(driver)
+    driver.say("r2", "大家好", "g1", name="Mary Lee")
+    driver.say("r4", "大家好", "g1", name="Mary")
+    told = driver.say("sec", text, "g1")
+    assert shown in told[0].text, told[0].text
+    deducted = driver.say("sec", "扣分 Mary Lee 1 迟到", "g1")
+    assert ("sec", "已给 Mary Lee 扣 1 分（调整：迟到）。") in [(s.chat, s.text) for s in deducted]
+
+
+def test_an_award_to_a_name_that_may_be_one_member_or_two_asks_and_changes_nothing(
+    app: App,
+) -> None:
+    driver = build(app)
+    set_rules(driver)
+    for user, name in (("r2", "Mary Lee"), ("r3", "Mary"), ("r4", "Lee")):
+        driver.say(user, "大家好", "g1", name=name)
+    before = driver.snapshot()
+    for text in ("加分 Mary Lee 3 扫雪", "扣分 @Mary Lee 3"):
+        told = driver.one("sec", text, "g1")
+        assert told.text == "「Mary Lee」可能是一位，也可能是几位。请用 @ 选中每一位再发送。"
+    assert driver.snapshot() == before
+    assert balances(app) == []
+
+
+@pytest.mark.parametrize(
     "text", ["扣分 马文博 3 迟到", "扣分 @马文博 3分 迟到", "/deduct 马文博 3 迟到"]
 )
 def test_deducting_takes_the_points_off_as_a_negative_award_does(app: App, text: str) -> None:

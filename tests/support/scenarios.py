@@ -554,6 +554,12 @@ def points(driver: Driver) -> None:
     """Rules, duties, recycling, awards and their refusals, balances, /me and /mydata."""
     play(driver, POINTS)
     driver.say("sec", "加分 @n9 5", "g1", mentions=("n9",))
+    # Words that are one member's name and two others' ask which is meant.
+    for user, name in (("r2", "Mary Lee"), ("r3", "Mary"), ("r1", "Lee")):
+        driver.say(user, "积分", name=name)
+    driver.say("sec", "加分 Mary Lee 5", "g1")
+    for user in ("r2", "r3", "r1"):
+        driver.say(user, "积分", name=user)
     play(driver, POINTS_SHOP)
     # The first tick after points are in use schedules the monthly statements.
     later(driver, timedelta(hours=1))

@@ -627,6 +627,36 @@ def test_naming_only_people_who_cannot_be_confirmed_changes_nothing(town: Driver
     assert town.snapshot() == before
 
 
+def test_a_name_of_several_words_on_the_shift_is_one_person(town: Driver) -> None:
+    _shift_two_started(town)
+    town.say("r2", "大家好", "g1", name="Mary Lee")
+    town.say("r4", "大家好", "g1", name="Mary")
+    told = town.say("owner", "确认出勤 2 Mary Lee r3", "g1")
+    assert "Mary Lee 2 小时\nr3 2 小时" in told[0].text, told[0].text
+    assert _confirmed(town) == {"Mary Lee", "r3"}
+
+
+@pytest.mark.parametrize("names", ["r1 r1b", "r1、r1b", "r1，r1b"])
+def test_words_that_are_no_name_together_are_each_a_person(town: Driver, names: str) -> None:
+    _shift_two_started(town)
+    town.say("owner", f"确认出勤 2 {names}", "g1")
+    assert _confirmed(town) == {"r1", "r1b"}
+
+
+def test_a_name_that_may_be_one_person_or_two_is_asked_about(town: Driver) -> None:
+    _shift_two_started(town)
+    town.say("r2", "大家好", "g1", name="Mary Lee")
+    town.say("r3", "大家好", "g1", name="Mary")
+    town.say("r4", "大家好", "g1", name="Lee")
+    before = town.snapshot()
+    told = town.say("owner", "确认出勤 2 Mary Lee", "g1")
+    asked = "「Mary Lee」可能是一位，也可能是几位。请用 @ 选中每一位再发送。"
+    assert [s.text for s in told] == [asked]
+    assert town.snapshot() == before
+    town.say("owner", "确认出勤 2 Mary、Lee", "g1")
+    assert _confirmed(town) == {"Mary"}
+
+
 def _confirmed(town: Driver) -> set[str]:
     with session_of(town.app) as session:
         rows = session.scalars(select(VolunteerHours)).all()

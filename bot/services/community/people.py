@@ -37,7 +37,7 @@ from bot.messages import UserRef
 from bot.queries import Query
 from bot.services.common import audit
 from bot.services.common.keywords import normalise, spellings
-from bot.services.common.names import clean_name
+from bot.services.common.names import clean_name, leading_names
 from bot.services.community.grid import full_name
 from models import (
     AuditEntry,
@@ -493,6 +493,23 @@ def member_named(session: Session, community: Place, circle: Circle | None, name
     if len(found) != 1:
         raise DomainError("people.no_such_member", name=wanted[:30])
     return found[0]
+
+
+def member_called(session: Session, community: Place, circle: Circle | None, name: str) -> bool:
+    """Whether `member_named` finds one member or more called `name`."""
+    try:
+        member_named(session, community, circle, name)
+    except DomainError as error:
+        return error.key == "circles.ambiguous_member"
+    return True
+
+
+def names_leading(
+    session: Session, community: Place, circle: Circle | None, words: Sequence[str]
+) -> tuple[list[str], int]:
+    """The names that open a command's words (see `leading_names`), read against the members
+    here, and how many words they take."""
+    return leading_names(words, lambda name: member_called(session, community, circle, name))
 
 
 def people_named(

@@ -4,7 +4,14 @@ The verbs the rest of Linli calls are exported here; `earn_for_hours` is the one
 volunteering makes when it confirms hours.
 """
 
-from bot.services.points.awards import Award, Awarded, award, award_named, award_usage
+from bot.services.points.awards import (
+    Award,
+    Awarded,
+    award,
+    award_named,
+    award_usage,
+    names_awarded,
+)
 from bot.services.points.earning import Recycled, correct_hours, earn_for_hours, recycle
 from bot.services.points.export import Exported, export_for
 from bot.services.points.grants import DutyChanged, grant_duty
@@ -53,6 +60,7 @@ __all__ = [
     "forget_member",
     "grant_duty",
     "my_entries",
+    "names_awarded",
     "points_of",
     "programme_code",
     "programmes",

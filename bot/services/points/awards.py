@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.services.common import access, audit
 from bot.services.common.keywords import normalise, numeral_value
-from bot.services.community.people import Named, people_named
+from bot.services.community.people import Named, names_leading, people_named
 from bot.services.points import ledger
 from bot.services.points.earning import programme_for
 from bot.services.points.ledger import Posting
@@ -164,6 +165,16 @@ def award_named(
     if not members or not typed.amount_text:
         raise DomainError(award_usage(typed.deduct))
     return award(session, now, actor, community, members, typed)
+
+
+def names_awarded(
+    session: Session, actor: Resident, community: Place, circle: Circle | None, words: Sequence[str]
+) -> tuple[list[str], int]:
+    """The names typed at the start of 加分's words (`Mary Lee 3`), and how many words they
+    take."""
+    # Only points admins learn whom a name finds.
+    access.require_points_admin(session, actor.id, community)
+    return names_leading(session, community, circle, words)
 
 
 def award_usage(deduct: bool) -> str:

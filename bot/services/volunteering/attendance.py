@@ -37,7 +37,14 @@ from bot.services.points import correct_hours, earn_for_hours
 from bot.services.volunteering.notices import Duty, rosters, tell
 from bot.services.volunteering.rosters import about
 from bot.services.volunteering.rules import defaults
-from bot.services.volunteering.shifts import Who, day_bounds, listed, shift_in_hand, someone_on
+from bot.services.volunteering.shifts import (
+    Who,
+    day_bounds,
+    each_named,
+    listed,
+    shift_in_hand,
+    someone_on,
+)
 from bot.services.volunteering.signups import Refused
 from models import (
     Circle,
@@ -372,6 +379,7 @@ def confirm_attendance(
     named, or for each of several named; their own attendance and their household's are left
     for another admin."""
     shift = shift_in_hand(session, actor, community, number, heads=False)
+    named = each_named(session, community, shift, named)
     refused: list[Refused] = []
     if len(named) > 1:
         served, left, refused = _confirm_each(session, duty.now, actor, shift, named)

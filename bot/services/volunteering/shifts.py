@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.messages import UserRef
 from bot.services.common.access import Actor, require_shift_in_hand
-from bot.services.community.people import mentioned
+from bot.services.common.names import names_in
+from bot.services.community.people import member_called, mentioned
 from bot.services.volunteering.rules import DutyRules
 from models import (
     Circle,
@@ -318,6 +319,30 @@ class Who:
 
     reference: str = ""
     mention: UserRef | None = None
+
+
+def each_named(session: Session, community: Place, shift: Shift, named: list[Who]) -> list[Who]:
+    """Whoever an admin names on a shift, each once: mentions as they are; what was typed
+    parted into list numbers and names (`2 3`, `张三 李四`, `Mary Lee、张三`), a name of
+    several words being one when someone on the shift or in the community is called so."""
+    on = set(
+        session.scalars(
+            select(Resident.display_name)
+            .join(SignUp, SignUp.resident_id == Resident.id)
+            .where(SignUp.shift_id == shift.id, SignUp.status != SignUpStatus.CANCELLED)
+        )
+    )
+
+    def known(name: str) -> bool:
+        return name in on or member_called(session, community, None, name)
+
+    parted: list[Who] = []
+    for who in named:
+        if who.mention is not None:
+            parted.append(who)
+        else:
+            parted += [Who(name) for name in names_in(who.reference, known)]
+    return list(dict.fromkeys(parted))
 
 
 def someone_on(session: Session, now: datetime, shift: Shift, who: Who) -> SignUp:
