@@ -498,12 +498,47 @@ def test_deducting_takes_the_points_off_as_a_negative_award_does(app: App, text:
     consistent(app)
 
 
+DEDUCT_USAGE = (
+    "用法：「扣分 @张三 3 迟到」，写要扣的分数；「扣分 班次 3 5 迟到」给班次 3 出勤的每人扣 5 分。"
+)
+
+
+def test_deducting_from_a_shift_takes_the_points_off_everyone_who_attended(app: App) -> None:
+    driver = build(app)
+    set_rules(driver)
+    (number,) = create(app, "门岗值守 | 明天 08:00-10:00 | 2人")
+    join(app, "r2", number)
+    join(app, "r4", number)
+    advance(app, hours=23)
+    driver.say("owner", f"确认出勤 {number}", "g1")
+    driver.say("sec", f"加分 班次 {number} 5 值守", "g1")
+    told = driver.say("sec", f"扣分 班次 {number} 2 迟到", "g1")
+    assert ("sec", "已给 r2、r4 扣 2 分（调整：迟到）。") in [(s.chat, s.text) for s in told]
+    with session_of(app) as session:
+        audited = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "points_award")
+        ).all()
+    assert [e.details["amount"] for e in audited] == [5, 5, -2, -2]
+    consistent(app)
+
+
+def test_the_english_deduct_usage_shows_the_shift_form(app: App) -> None:
+    driver = build(app)
+    driver.one("owner", "/lang en", "g1")
+    driver.one("sec", "/lang en")
+    assert driver.one("sec", "/deduct", "g1").text == (
+        'Usage: "/deduct @Zhang 3 late", with the points to take off; "/deduct shift 3 5 late"'
+        " takes 5 from everyone who attended shift 3."
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "answer"),
     [
         ("扣分 马文博 -3 迟到", "扣分写要扣的分数，不带负号，例如「扣分 @张三 3 迟到」。"),
-        ("扣分 马文博", "用法：「扣分 @张三 3 迟到」，写要扣的分数。"),
-        ("扣分", "用法：「扣分 @张三 3 迟到」，写要扣的分数。"),
+        ("扣分 马文博", DEDUCT_USAGE),
+        ("扣分", DEDUCT_USAGE),
+        ("扣分 班次 3", DEDUCT_USAGE),
     ],
 )
 def test_a_negative_or_missing_deduction_is_refused_and_changes_nothing(
