@@ -18,6 +18,7 @@ from models import (
     VolunteerHours,
 )
 from tests.support.community import build, session_of
+from tests.support.driver import Driver, Sent
 from tests.support.points import balances, consistent, held, set_rules
 from tests.support.volunteers import advance, create, join
 
@@ -210,7 +211,8 @@ def test_points_duties_are_granted_in_english_words(app: App) -> None:
         ]
 
 
-def test_awards_to_a_whole_shift_and_deductions_are_audited(app: App) -> None:
+def _shift_awarded(app: App) -> tuple[Driver, int, list[Sent]]:
+    """A shift that r2 and r4 attended, 5 points given to each; the award's replies."""
     driver = build(app)
     set_rules(driver)
     (number,) = create(app, "门岗值守 | 明天 08:00-10:00 | 2人")
@@ -218,17 +220,26 @@ def test_awards_to_a_whole_shift_and_deductions_are_audited(app: App) -> None:
     join(app, "r4", number)
     advance(app, hours=23)
     driver.say("owner", f"确认出勤 {number}", "g1")
-    shift = driver.say("sec", f"加分 班次 {number} 5 值守", "g1")
+    return driver, number, driver.say("sec", f"加分 班次 {number} 5 值守", "g1")
+
+
+def _awarded_amounts(app: App) -> list[int]:
+    """The amounts of the audited awards and deductions, in order."""
+    with session_of(app) as session:
+        audited = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "points_award")
+        ).all()
+    return [e.details["amount"] for e in audited]
+
+
+def test_awards_to_a_whole_shift_and_deductions_are_audited(app: App) -> None:
+    driver, _, shift = _shift_awarded(app)
     assert "r2、r4 加 5 分" in shift[0].text
     assert [s.chat for s in shift[1:]] == ["r2", "r4"] and all(s.private for s in shift[1:])
     deducted = driver.say("sec", "加分 @r2 -3 迟到", "g1")
     assert [(s.chat, s.private) for s in deducted] == [("g1", False), ("sec", True), ("r2", True)]
     assert "扣 3 分" in deducted[1].text and "扣" not in deducted[0].text
-    with session_of(app) as session:
-        audited = session.scalars(
-            select(AuditEntry).where(AuditEntry.action == "points_award")
-        ).all()
-    assert [e.details["amount"] for e in audited] == [5, 5, -3]
+    assert _awarded_amounts(app) == [5, 5, -3]
     consistent(app)
 
 
@@ -504,21 +515,10 @@ DEDUCT_USAGE = (
 
 
 def test_deducting_from_a_shift_takes_the_points_off_everyone_who_attended(app: App) -> None:
-    driver = build(app)
-    set_rules(driver)
-    (number,) = create(app, "门岗值守 | 明天 08:00-10:00 | 2人")
-    join(app, "r2", number)
-    join(app, "r4", number)
-    advance(app, hours=23)
-    driver.say("owner", f"确认出勤 {number}", "g1")
-    driver.say("sec", f"加分 班次 {number} 5 值守", "g1")
+    driver, number, _ = _shift_awarded(app)
     told = driver.say("sec", f"扣分 班次 {number} 2 迟到", "g1")
     assert ("sec", "已给 r2、r4 扣 2 分（调整：迟到）。") in [(s.chat, s.text) for s in told]
-    with session_of(app) as session:
-        audited = session.scalars(
-            select(AuditEntry).where(AuditEntry.action == "points_award")
-        ).all()
-    assert [e.details["amount"] for e in audited] == [5, 5, -2, -2]
+    assert _awarded_amounts(app) == [5, 5, -2, -2]
     consistent(app)
 
 
