@@ -383,12 +383,15 @@ class Dispatcher:
         return [result] if isinstance(result, Reply) else list(result)
 
     def _private_route(self, ctx: Context, route: Route | None, text: str) -> Route | None:
-        """A private chat's command: typed, or picked by a bare number from the last menu.
+        """A private chat's command: typed, or picked from the last menu by a bare number or
+        a bare yes or no (是, 不是) where it has one choice that says so.
 
         Any command used forgets the menu; its answer may show a new one. Where there are
         buttons only a ballot is remembered (see PostOffice.prepare), and forgotten so too.
         """
         command = menus.picked(ctx.session, ctx.now, ctx.incoming, text) if route is None else None
+        if command is None and route is None:
+            command = menus.answered(ctx.session, ctx.now, ctx.incoming, text)
         if command is not None:
             route = self.router.route(command)
         if route is not None:

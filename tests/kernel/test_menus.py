@@ -272,3 +272,42 @@ def test_in_a_private_chat_confirming_alone_erases_nothing(driver: Driver) -> No
     before = driver.snapshot()
     assert HINT in driver.one("r1", "确认").text
     assert driver.snapshot() == before and driver.household_of("r1") is not None
+
+
+def _asked_to_join(driver: Driver) -> str:
+    """n1 asks to join r1's household; the question r1 is asked privately."""
+    sent = driver.say("n1", "登记 3-2-301 同意", "g1", name="n1")
+    return next(s.text for s in sent if s.private and s.chat == "r1")
+
+
+def test_the_household_is_asked_with_numbered_choices(driver: Driver) -> None:
+    asked = _asked_to_join(driver)
+    assert "是请回复「是」，不是请回复「不是」" in asked
+    assert "1. 同意 —— 回复「确认入户 " in asked and "2. 不同意 —— 回复「拒绝入户 " in asked
+
+
+@pytest.mark.parametrize("typed", ["是", "是的。", "对", "對的", "好的", "OK", "yes"])
+def test_in_a_private_chat_a_bare_yes_confirms_the_join_asked(driver: Driver, typed: str) -> None:
+    _asked_to_join(driver)
+    assert "已登记" in driver.say("r1", typed)[0].text
+    assert driver.household_of("n1") == "301"
+    assert all("已登记" not in s.text for s in driver.say("r1", typed))
+
+
+@pytest.mark.parametrize("typed", ["不是", "不", "不同意", "No"])
+def test_in_a_private_chat_a_bare_no_refuses_the_join_asked(driver: Driver, typed: str) -> None:
+    _asked_to_join(driver)
+    assert "没有登记到" in driver.say("r1", typed)[0].text
+    assert driver.household_of("n1") is None
+
+
+def test_a_bare_yes_is_no_answer_to_someone_else_s_question(driver: Driver) -> None:
+    _asked_to_join(driver)
+    assert HINT in driver.one("r2", "是").text
+    assert driver.household_of("n1") is None
+
+
+def test_a_bare_yes_picks_nothing_from_a_menu_without_a_yes(driver: Driver) -> None:
+    driver.one("r1", "语言")
+    assert HINT in driver.one("r1", "是").text
+    assert _language(driver, "r1") is None

@@ -1,7 +1,8 @@
 """Numbered menus where there are no buttons: a bare `2` picks the second choice, in a
 private chat or, from a group reply whose choices are its reader's alone, in that group;
 there a bare 同意 accepts the consent such a reply asks for, and a bare 确认 that or the move
-it asks to confirm. Where there are buttons only a ballot's options are picked so, by number.
+it asks to confirm. In a private chat a bare yes (是, 好的) or no (不是) picks the menu's one
+choice that says so. Where there are buttons only a ballot's options are picked so, by number.
 
 The menu last shown to a person in a chat is remembered for 30 minutes, or until
 they use another command there in private (where there are buttons, a ballot is also
@@ -28,6 +29,17 @@ _CONSENTS = ("同意", "确认")
 # Words that confirm on their own, and the commands they confirm besides (/move 3-2-302).
 _CONFIRMING = frozenset({"确认", "確認", "confirm"})
 _CONFIRMS = ("/move",)
+# Words that answer a private question on their own, yes or no (folded; zh-Hant where it differs).
+_YES = frozenset(
+    {"是", "是的", "对", "对的", "對", "對的", "好", "好的", "同意", "确认", "確認"}
+    | {"yes", "ok", "okay", "agree", "confirm"}
+)
+_NO = frozenset({"不是", "不", "不对", "不對", "不同意", "no"})
+# The commands whose choice says yes to a question, and those that say no: a request to join
+# a household or bind a group, a consent (登记 … 同意), a move. /forget 确认 is none: a bare yes
+# must not erase anyone.
+_SAYS_YES = ("/confirmjoin", "/approvebind", "/move")
+_SAYS_NO = ("/refusejoin", "/rejectbind")
 # The sender whose private chat a read made anyway found without a menu: every command there
 # forgets the menu, and most people have none.
 _NONE_FOR = "no menu for"
@@ -101,6 +113,26 @@ def agreed(session: Session, now: datetime, incoming: Incoming, text: str) -> st
         if c.split()[-1] in _CONSENTS or (word in _CONFIRMING and c.split()[0] in _CONFIRMS)
     ]
     return consents[0] if len(consents) == 1 else None
+
+
+def answered(session: Session, now: datetime, incoming: Incoming, text: str) -> str | None:
+    """The choice a bare yes (是, 好的, ok) or no (不是, no) picks from the sender's live menu
+    here: its one choice that says so; None when it has no such one."""
+    word = folded(without_ending(text))
+    yes = True if word in _YES else False if word in _NO else None
+    menu = _live(session, now, incoming) if yes is not None else None
+    if menu is None:
+        return None
+    saying = [c for c in menu.commands if _says_yes(c) is yes]
+    return saying[0] if len(saying) == 1 else None
+
+
+def _says_yes(command: str) -> bool | None:
+    """Whether a choice's command says yes to its question (True), no (False), or neither."""
+    words = command.split()
+    if words[0] in _SAYS_YES or (words[0] == "/join" and words[-1] in _CONSENTS):
+        return True
+    return False if words[0] in _SAYS_NO else None
 
 
 def drop(session: Session, where: tuple[str, str, str]) -> None:
