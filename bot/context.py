@@ -154,13 +154,15 @@ class Context:
             raise DomainError("circles.not_bound")
         return self.circle
 
-    def personal_language(self) -> str:
-        """The sender's language for private answers (as it stands now: /lang changes it)."""
+    def chosen_language(self) -> str | None:
+        """The language the sender chose with /lang (as it stands now), if any."""
         if self.loaded is not None:
-            language = self.loaded.resident.language
-        else:
-            language = self.sender.language if self.sender is not None else None
-        return language or self.default_language
+            return self.loaded.resident.language
+        return self.sender.language if self.sender is not None else None
+
+    def personal_language(self) -> str:
+        """The sender's language for private answers."""
+        return self.chosen_language() or self.default_language
 
     def chat_language(self) -> str:
         """The language of answers in this chat."""

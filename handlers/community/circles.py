@@ -257,13 +257,14 @@ def _joined(
 
 
 def _to_sender(ctx: Context, question: Reply) -> Reply | Envelope:
-    """A question for the sender alone, asked where they asked: in their own language, as
-    all else /join answers them, though in a group, where it must be answered."""
+    """A question for the sender alone, asked where they asked: in the language they chose,
+    as all else /join answers them, though in a group, where it must be answered; in the
+    group's if they chose none (a newcomer reads the group they are in)."""
     if not ctx.is_group:
         return question
     chat = ctx.incoming.chat
     here = Target(chat.platform, chat.chat_id, chat.kind)
-    return Envelope(here, question, ctx.personal_language())
+    return Envelope(here, question, ctx.chosen_language() or ctx.chat_language())
 
 
 def join_question(asking: Asking, template: str = "households.join_request") -> Reply:
