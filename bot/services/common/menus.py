@@ -29,11 +29,9 @@ _CONSENTS = ("同意", "确认")
 # Words that confirm on their own, and the commands they confirm besides (/move 3-2-302).
 _CONFIRMING = frozenset({"确认", "確認", "confirm"})
 _CONFIRMS = ("/move",)
-# Words that answer a private question on their own, yes or no (folded; zh-Hant where it differs).
-_YES = frozenset(
-    {"是", "是的", "对", "对的", "對", "對的", "好", "好的", "同意", "确认", "確認"}
-    | {"yes", "ok", "okay", "agree", "confirm"}
-)
+# Words that answer a private question on their own, yes or no (folded; zh-Hant where it
+# differs): every word that agrees says yes.
+_YES = _AGREEING | {"是", "是的", "对", "对的", "對", "對的", "好", "好的", "yes", "ok", "okay"}
 _NO = frozenset({"不是", "不", "不对", "不對", "不同意", "no"})
 # The commands whose choice says yes to a question, and those that say no: a request to join
 # a household or bind a group, a consent (登记 … 同意), a move. /forget 确认 is none: a bare yes
