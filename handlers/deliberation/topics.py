@@ -22,6 +22,7 @@ from handlers.deliberation.parsing import (
 from handlers.deliberation.replies import told
 from models import Poll
 
+LABEL = 24
 _OWNER_WORDS = ("负责人", "負責人", "负责", "負責", "owner")
 
 
@@ -41,7 +42,10 @@ def propose(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 
 def second(ctx: Context, args: str) -> list[Reply | Envelope]:
-    """Support a topic (附议): one per household; the topic's message shows the new count."""
+    """Support a topic (附议): one per household; the topic's message shows the new count.
+    Typed alone, the sender is offered the topics they may still second here."""
+    if not bounded(args):
+        return _offer_topics(ctx)
     number = one_number(args, "deliberation.second_usage")
     needed = ctx.settings.deliberation.seconds_needed
     done = topics.support_topic(ctx.session, where(ctx), number, needed)
@@ -56,6 +60,27 @@ def second(ctx: Context, args: str) -> list[Reply | Envelope]:
     # A press is answered to the presser alone: the topic's message shows the count.
     audience = Audience.TOAST if ctx.pressed else Audience.HERE if done.here else Audience.PRIVATE
     return [Reply("deliberation.seconded", data, audience=audience), *done.envelopes]
+
+
+def _offer_topics(ctx: Context) -> list[Reply | Envelope]:
+    offered = topics.to_support(ctx.session, where(ctx))
+    if not offered:
+        return [Reply("deliberation.none_to_second")]
+    if len(offered) == 1:
+        only = offered[0]
+        yes = Choice("deliberation.second_yes", f"/second {only.number}", True, personal=True)
+        data = {"number": only.number, "title": only.title}
+        return [Reply("deliberation.second_this", data, choices=[[yes]])]
+    choices = [
+        [Choice(_short(f"#{t.number} {t.title}"), f"/second {t.number}", personal=True)]
+        for t in offered
+    ]
+    return [Reply("deliberation.second_which", choices=choices)]
+
+
+def _short(label: str) -> str:
+    """A button's label, cut to what a phone shows on one line."""
+    return label if len(label) <= LABEL else label[: LABEL - 1] + "…"
 
 
 def list_topics(ctx: Context, args: str) -> Reply:

@@ -15,7 +15,7 @@ from bot.clock import VirtualClock
 from bot.config import DeliberationSettings, GeneralSettings, Settings
 from bot.db import Database
 from bot.messages import ChatKind, ChatRef, EventKind, Incoming, PlatformTraits, UserRef
-from models import Menu, OutboxMessage, Place, PlaceKind, Topic, TopicStatus
+from models import Menu, OutboxMessage, Place, PlaceKind, Topic, TopicSecond, TopicStatus
 from tests.conftest import START
 from tests.support.community import (
     bind_approved,
@@ -68,6 +68,25 @@ def test_a_topic_is_raised_seconded_by_button_and_its_admins_are_told(town: Driv
     assert told == ["owner", "sec"] and all(a.private for a in answers[2:])
     listing = town.one("r2", "议题", "g1").text
     assert "#1 在2号门增设充电桩 —— 已列入议程" in listing
+
+
+def test_second_typed_alone_offers_the_topics_the_household_may_still_second(
+    text_town: Driver,
+) -> None:
+    town = text_town
+    assert "现在没有可以附议的议题" in town.one("r2", "附议", "g1").text
+    town.one("r1", "提议 在2号门增设充电桩", "g1")
+    assert "现在没有可以附议的议题" in town.one("r1", "附议", "g1").text
+    offered = town.one("r2", "附议", "g1")
+    assert offered.text.startswith("要支持议题 #1「在2号门增设充电桩」吗？")
+    assert "1. 附议 —— 回复「附议 1」" in offered.text
+    assert "已附议议题 #1" in town.say("r2", "1", "g1")[0].text
+    town.one("r3", "提议 修路灯", "g1")
+    several = town.one("r4", "附议", "g1").text
+    assert "您要支持哪个议题？" in several
+    assert "1. #2 修路灯 —— 回复「附议 2」" in several and "2. #1 在2号门增设充电桩" in several
+    with town.app.db.transaction() as session:
+        assert len(session.scalars(select(TopicSecond)).all()) == 3
 
 
 def test_words_after_topics_in_a_group_are_offered_as_a_topic_raised_only_when_pressed(

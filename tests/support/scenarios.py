@@ -146,7 +146,9 @@ COMMUNITY: list[Line] = [
 DELIBERATION: list[Line] = [
     ("r2", "投票", None),
     ("r2", "结果", None),
+    ("r2", "附议", "g1"),
     ("r1", "提议 在2号门增设充电桩", "g1"),
+    ("r3", "附议", "g1"),
     ("r2", "附议 1", "g1"),
     ("r2", "附议 1", "g1"),
     ("owner", "发起投票 充电桩 | 表决 | 议题 1 | 法定 50% | 截止 2天", "g1"),
@@ -189,6 +191,7 @@ DELIBERATION: list[Line] = [
     ("r3", "附议 2", "g1"),
     ("r1", "提议 " + "长" * 201, "g1"),
     ("r1", "提议 修水管", "g1"),
+    ("r4", "附议", "g1"),
     ("owner", "发起投票 问 | 表决 | 议题 4", "g1"),
     # The guided poll begun above would take the words that follow as its question.
     ("owner", "取消", "g1"),

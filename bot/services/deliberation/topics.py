@@ -454,6 +454,25 @@ def support_topic(session: Session, where: Where, number: int, default: int) -> 
     return _supported(session, where, done, edit=True)
 
 
+OFFERED = 5
+
+
+def to_support(session: Session, where: Where) -> list[Topic]:
+    """The newest topics this chat sees that are still open for support and the sender's
+    household has not seconded, for `附议` typed alone."""
+    community = where.community(session)
+    circle = where.circle
+    shown = topics_shown_in(circle) if circle else seen_topics(session, where.actor, community)
+    query = select(Topic).where(
+        Topic.community_id == community.id, shown, Topic.status.in_(OPEN_FOR_SUPPORT)
+    )
+    household = where.resident.household_id
+    if household is not None:
+        seconded = select(TopicSecond.topic_id).where(TopicSecond.household_id == household)
+        query = query.where(Topic.id.not_in(seconded))
+    return list(session.scalars(query.order_by(Topic.number.desc()).limit(OFFERED)))
+
+
 def _supported(session: Session, where: Where, done: Support, *, edit: bool) -> Supported:
     topic = done.topic
     message = topic_views.topic_message(topic, done.count, done.needed)
