@@ -475,6 +475,47 @@ def test_an_award_reads_a_name_of_several_words_as_one_member(
     assert ("sec", "已给 Mary Lee 扣 1 分（调整：迟到）。") in [(s.chat, s.text) for s in deducted]
 
 
+@pytest.mark.parametrize(
+    "text", ["加分 张三 李四 5 扫雪", "加分 张三 @李四 5 扫雪", "加分 张三、李四 5分 扫雪"]
+)
+def test_an_award_to_several_names_typed_without_the_at_sign_awards_each(
+    app: App, text: str
+) -> None:
+    driver = build(app)
+    set_rules(driver)
+    driver.say("r2", "大家好", "g1", name="张三")
+    driver.say("r3", "大家好", "g1", name="李四")
+    told = driver.say("sec", text, "g1")
+    assert "已给 张三、李四 加 5 分（服务：扫雪）" in told[0].text, told[0].text
+    assert sorted(s.chat for s in told if s.private) == ["r2", "r3"]
+    assert balances(app) == [(5, 5), (5, 5)]
+
+
+def test_several_names_typed_one_of_them_shared_or_unknown_ask_and_change_nothing(
+    app: App,
+) -> None:
+    driver = build(app)
+    set_rules(driver)
+    driver.say("r2", "大家好", "g1", name="张三")
+    driver.say("r3", "大家好", "g1", name="李四")
+    driver.say("r4", "大家好", "g1", name="李四")
+    cases = [
+        (
+            "加分 张三 李四 5 扫雪",
+            "本群有不止一位「李四」，请用 @ 选中要找的那一位，或回复那个人的消息再发命令。",
+        ),
+        (
+            "扣分 张三 王五 5",
+            "本群里没找到「王五」。请对方先在群里说句话，或者回复对方的消息再发命令。",
+        ),
+    ]
+    for text, answer in cases:
+        before = driver.snapshot()
+        assert driver.one("sec", text, "g1").text == answer
+        assert driver.snapshot() == before, text
+    assert balances(app) == []
+
+
 def test_an_award_to_a_name_that_may_be_one_member_or_two_asks_and_changes_nothing(
     app: App,
 ) -> None:

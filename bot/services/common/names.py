@@ -41,11 +41,17 @@ def names_in(text: str, known: Callable[[str], bool]) -> list[str]:
     return [name for name in found if name]
 
 
-def leading_names(words: Sequence[str], known: Callable[[str], bool]) -> tuple[list[str], int]:
+def leading_names(
+    words: Sequence[str], known: Callable[[str], bool], ends: Callable[[str], bool]
+) -> tuple[list[str], int]:
     """The names a command's words open with, without their @, and how many words they take:
-    the first word and each word after it with an @ starts a name, which runs over the
-    longest run of words that is a known name; a run that also reads as several known names
-    is refused."""
+    every word before the first after it that `ends` the names, read as `names_in` reads
+    them; where none does, the first word and each word after it with an @ starts a name,
+    which runs over the longest run of words that is a known name. A run that also reads as
+    several known names is refused."""
+    cut = next((n for n in range(1, len(words)) if ends(words[n])), None)
+    if cut is not None:
+        return names_in(" ".join(words[:cut]), known), cut
     is_known = _remembered(known)
     names: list[str] = []
     taken = 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -505,11 +505,15 @@ def member_called(session: Session, community: Place, circle: Circle | None, nam
 
 
 def names_leading(
-    session: Session, community: Place, circle: Circle | None, words: Sequence[str]
+    session: Session,
+    community: Place,
+    circle: Circle | None,
+    words: Sequence[str],
+    ends: Callable[[str], bool],
 ) -> tuple[list[str], int]:
-    """The names that open a command's words (see `leading_names`), read against the members
-    here, and how many words they take."""
-    return leading_names(words, lambda name: member_called(session, community, circle, name))
+    """The names that open a command's words up to the word that `ends` them (see
+    `leading_names`), read against the members here, and how many words they take."""
+    return leading_names(words, lambda name: member_called(session, community, circle, name), ends)
 
 
 def people_named(

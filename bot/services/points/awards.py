@@ -33,9 +33,20 @@ _FRACTION = re.compile(r"^[+-]?\d*[.．]\d+$")
 MAX_SHIFT_AWARD = 200
 
 
+def _amount_word(text: str) -> str:
+    """An amount as typed, without its 分 and with its sign as a plain + or -."""
+    return normalise(text).removesuffix("分").replace("＋", "+").replace("－", "-")
+
+
+def reads_as_amount(text: str) -> bool:
+    """Whether a word is written as an amount of points (5, 五分, -3, 1.5), right or not."""
+    word = _amount_word(text)
+    return bool(_FRACTION.match(word)) or numeral_value(word.lstrip("+-")) is not None
+
+
 def parse_amount(text: str, cap: int) -> int:
     """A whole, non-zero number of points (5, 五, -5), at most the community's cap per award."""
-    word = normalise(text).removesuffix("分").replace("＋", "+").replace("－", "-")
+    word = _amount_word(text)
     if _FRACTION.match(word):
         raise DomainError("points.whole_points", text=word[:12])
     signed = word[:1] in ("+", "-")
@@ -170,11 +181,11 @@ def award_named(
 def names_awarded(
     session: Session, actor: Resident, community: Place, circle: Circle | None, words: Sequence[str]
 ) -> tuple[list[str], int]:
-    """The names typed at the start of 加分's words (`Mary Lee 3`), and how many words they
-    take."""
+    """The names typed at the start of 加分's words, up to the amount (`Mary Lee 3`,
+    `张三 李四 5`), and how many words they take."""
     # Only points admins learn whom a name finds.
     access.require_points_admin(session, actor.id, community)
-    return names_leading(session, community, circle, words)
+    return names_leading(session, community, circle, words, reads_as_amount)
 
 
 def award_usage(deduct: bool) -> str:
