@@ -688,6 +688,20 @@ def test_a_name_typed_after_points_is_looked_up_only_for_those_who_may(app: App)
     assert theirs.private and theirs.text.startswith("r3 的积分\n居民积分：7 分")
 
 
+def test_points_of_a_member_whose_name_has_a_space_are_found(app: App) -> None:
+    driver = build(app)
+    set_rules(driver)
+    driver.say("r2", "大家好", "g1", name="Mary Lee")
+    driver.say("r3", "大家好", "g1", name="Mary")
+    driver.say("sec", "加分 Mary Lee 3 扫雪", "g1")
+    theirs = driver.one("sec", "积分 Mary Lee", "g1")
+    assert theirs.private and theirs.text.startswith("Mary Lee 的积分\n居民积分：3 分")
+    mine = driver.one("r2", "积分 Mary Lee", "g1")
+    assert mine.private and "居民积分：3 分" in mine.text
+    refused = "您只能查看自己的积分：发送「积分」就行。"
+    assert driver.one("r3", "积分 Mary Lee", "g1").text == refused
+
+
 def test_someone_waiting_for_their_household_is_told_so_by_points_and_hours(app: App) -> None:
     driver = build(app)
     # Request 1 is r1b's, answered when the community was built.

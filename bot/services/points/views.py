@@ -198,6 +198,14 @@ def _member_named(
     """The member whose points are asked for: the viewer, or the one `named`. Whoever may see
     only their own gets one answer for any other name, found or not, once or twice; a branch
     secretary one answer for a name found outside the branch or not at all."""
+    if len(named.names) == 1 and named.rest:
+        # 积分 asks about one person: all its words may be one name (积分 Mary Lee); where
+        # they find nobody to show, they are read as before, so the answer tells nothing.
+        whole = Named(names=(" ".join((named.names[0], *named.rest)),))
+        try:
+            return _member_named(session, now, viewer, community, circle, whole)
+        except DomainError:
+            pass
     if not named.count or access.is_points_admin(session, viewer.id, community):
         people = people_named(session, now, community, circle, named)
         if named.rest or len(people) > 1:
