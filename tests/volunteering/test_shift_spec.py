@@ -154,6 +154,25 @@ def test_a_window_said_with_a_part_of_the_day_reads_as_the_time_reader_does(
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("7到9点", ["11-23 07:00–11-23 09:00"]),
+        ("明天7到9点", ["11-24 07:00–11-24 09:00"]),
+        ("晚上7到9点", ["11-23 19:00–11-23 21:00"]),
+        ("明晚7到9点", ["11-24 19:00–11-24 21:00"]),
+        ("明天晚上7-9点半", ["11-24 19:00–11-24 21:30"]),
+        ("下午3到5点", ["11-23 15:00–11-23 17:00"]),
+        ("明天下午3至5点", ["11-24 15:00–11-24 17:00"]),
+        ("明晚七到九点", ["11-24 19:00–11-24 21:00"]),
+    ],
+)
+def test_a_start_without_its_own_hour_word_takes_the_ends_and_the_part_of_the_day(
+    text: str, expected: list[str]
+) -> None:
+    assert _slots(text) == expected
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "明晚11点-1点",
@@ -170,7 +189,9 @@ def test_a_window_whose_part_of_the_day_leaves_an_hour_unclear_is_refused(text: 
     assert refused.value.key == "when.unreadable"
 
 
-@pytest.mark.parametrize("text", ["2号门", "2026-11-24", "活动室 3", "1/2号门"])
+@pytest.mark.parametrize(
+    "text", ["2号门", "2026-11-24", "活动室 3", "1/2号门", "明天7到9", "下午3到5", "3到5号楼"]
+)
 def test_text_that_holds_no_time_window_is_not_a_time(text: str) -> None:
     assert parse_times(text, NOW, SHANGHAI) is None
 
@@ -242,6 +263,8 @@ def test_with_bars_a_comma_stays_within_its_item() -> None:
         ("巡逻 明天 19:00-21:00 2人 小区大门", "巡逻", "小区大门"),
         ("夜间 巡逻 明天 19:00 - 21:00 小区 大门 两人", "夜间 巡逻", "小区 大门"),
         ("巡逻 明晚七点-九点 2人", "巡逻", None),
+        ("巡逻 明晚7到9点 2人 东门", "巡逻", "东门"),
+        ("打扫楼道 明天下午3到5点 3人 3号楼", "打扫楼道", "3号楼"),
         ("Patrol tomorrow at 7pm-9pm 2 people Main gate", "Patrol", "Main gate"),
     ],
 )

@@ -7,7 +7,8 @@ recognised by its shape: `2人` (capacity), `仅党员` (a required role), `截�
 cutoff before each start, or a moment), `候补 3` / `不候补` (waitlist), and one free text,
 the place. Without bars or commas the items may be parted by spaces when each can be told by
 its shape: the title before the time, the options and the place after it. Counts and hours
-may be written in Chinese numerals: `两人`, `十个人`, `候补 三`, `明晚七点-九点`.
+may be written in Chinese numerals: `两人`, `十个人`, `候补 三`, `明晚七点-九点`; a start
+without 点 takes the end's: `明晚7到9点`.
 """
 
 from __future__ import annotations
@@ -48,8 +49,12 @@ _DAY_WORDS = {"今天": 0, "今日": 0, "today": 0, "明天": 1, "明日": 1, "t
 _DAY_WORDS |= {"后天": 2, "後天": 2, "昨天": -1, "昨日": -1, "yesterday": -1, "前天": -2}
 _WEEK = r"(?:周|週|星期|礼拜|禮拜)"
 _RANGE = r"\s*(?:-|–|—|~|～|至|到|to)\s*"
-# A bare hour is a time before am/pm (9am), or before a window's end that has one (9-11am).
-_BARE_HOUR = rf"(?=\s*[ap]m|{_RANGE}\d{{1,2}}(?:\s*[:：]\s*\d{{2}})?\s*[ap]m)"
+# A bare hour is a time before am/pm (9am), or before a window's end that has one (9-11am,
+# 7到9点: the start takes the end's 点).
+_BARE_HOUR = (
+    rf"(?=\s*[ap]m|{_RANGE}\d{{1,2}}(?:\s*[:：]\s*\d{{2}})?\s*[ap]m"
+    rf"|{_RANGE}\d{{1,2}}\s*[点點时時])"
+)
 _CLOCK = (
     rf"(?:({PERIOD})\s*)?(\d{{1,2}})"
     rf"(?:\s*[:：]\s*(\d{{2}})|\s*[点點时時]\s*(?:(半)|(\d{{1,2}})\s*分?)?|{_BARE_HOUR})"
