@@ -57,6 +57,7 @@ NOT_UNDERSTOOD = frozenset(
         "volunteering.unknown_item",
         "volunteering.bad_weekdays",
         "volunteering.rules_bad_value",
+        "volunteering.window_unreadable",
     }
 )
 

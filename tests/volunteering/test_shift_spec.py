@@ -8,7 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.config import LANGUAGES
 from bot.errors import DomainError
+from bot.rendering import Renderer, to_plain
+from bot.routing import Router
 from bot.services.volunteering.shift_spec import (
     MAX_SLOTS,
     Cutoff,
@@ -17,6 +20,7 @@ from bot.services.volunteering.shift_spec import (
     parse_shift,
     parse_times,
 )
+from handlers.registry import COMMANDS
 from models import Role
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -186,7 +190,19 @@ def test_a_start_without_its_own_hour_word_takes_the_ends_and_the_part_of_the_da
 def test_a_window_whose_part_of_the_day_leaves_an_hour_unclear_is_refused(text: str) -> None:
     with pytest.raises(DomainError) as refused:
         parse_times(text, NOW, SHANGHAI)
-    assert refused.value.key == "when.unreadable"
+    assert refused.value.key == "volunteering.window_unreadable"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_windows_an_unreadable_window_suggests_read_as_dated_windows(language: str) -> None:
+    markup = Renderer(Router(COMMANDS)).markup(
+        "volunteering.window_unreadable", {"text": "x"}, language
+    )
+    examples = re.findall(r"「([^」]+)」|\"([^\"]+)\"", to_plain(markup))[1:]
+    assert len(examples) == 2, examples
+    for example in ("".join(groups) for groups in examples):
+        spec = parse_times(example, NOW, SHANGHAI)
+        assert spec is not None and spec.dated and spec.count() == 1, example
 
 
 @pytest.mark.parametrize(
@@ -293,7 +309,7 @@ def test_options_and_a_rota_may_be_parted_by_spaces_too() -> None:
     [
         ("巡逻 明天 19:00-21:00 0人 大门", "volunteering.bad_capacity"),
         ("巡逻 明天 25:00-26:00 2人 大门", "volunteering.bad_clock"),
-        ("巡逻 明晚一点-三点 2人", "when.unreadable"),
+        ("巡逻 明晚一点-三点 2人", "volunteering.window_unreadable"),
         ("巡逻 明天 19:00-21:00 大门", "volunteering.shift_needs_capacity"),
     ],
 )

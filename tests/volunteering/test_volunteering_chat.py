@@ -103,7 +103,11 @@ def test_a_shift_at_an_unclear_hour_of_the_night_is_refused_and_nothing_is_made(
 ) -> None:
     before = town.snapshot()
     refused = town.one("owner", "排班 巡逻 | 今晚3点-5点 | 2人", "g1")
-    assert "看不懂时间「今晚3点-5点」" in refused.text, refused.text
+    assert refused.text.startswith("看不懂时间「今晚3点-5点」"), refused.text
+    # The examples are shift windows, not deadlines (3天, 明晚8点).
+    assert "「明天下午3点到5点」" in refused.text and "3天" not in refused.text
+    edit = town.one("owner", "修改班次 1 | 明晚11点-1点", "g1")
+    assert edit.text == refused.text.replace("今晚3点-5点", "明晚11点-1点"), edit.text
     assert town.snapshot() == before
 
 

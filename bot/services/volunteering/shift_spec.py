@@ -391,7 +391,7 @@ def parse_times(text: str, now: datetime, zone: ZoneInfo) -> TimeSpec | None:
         return None
     window = _window(tokens.window)
     if window is None:
-        raise DomainError("when.unreadable", text=text[:40])
+        raise DomainError("volunteering.window_unreadable", text=text[:40])
     start, end, overnight = window
     today = now.astimezone(zone).date()
     days = _days(tokens, today)
