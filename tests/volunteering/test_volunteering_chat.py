@@ -871,6 +871,8 @@ def test_duty_rules_written_with_chinese_commas_read_as_with_bars(town: Driver) 
     # With bars a comma stays within its item, as before.
     barred = town.one("sec", "值班设置 前一天 21:00，提前 1小时 | 缺勤 2次", "g1").text
     assert barred.startswith("看不懂「21:00,提前 1小时」")
+    spaced = town.one("sec", "值班设置 前一天 19:30 提前 1小时 缺勤 2次", "g1").text
+    assert "前一天提醒：19:30" in spaced and "提前 60 分钟" in spaced, spaced
 
 
 def test_only_who_may_change_the_duty_rules_is_told_how(town: Driver) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from itertools import pairwise
 
 from sqlalchemy.orm import Session
 
@@ -20,10 +21,18 @@ from models import Place, Resident, VolunteerRules
 MAX_NOSHOW_LIMIT = 100
 MAX_BEFORE = timedelta(days=14)
 _OFF = frozenset({"关", "關", "关闭", "關閉", "不提醒", "off", "none", "0"})
-_DAY_BEFORE = re.compile(r"^(?:前一天|前一日|day before)\s*[:：]?\s*(.+)$")
-_HOUR_BEFORE = re.compile(r"^(?:提前|开始前|開始前|before)\s*[:：]?\s*(.+)$")
-_CANCEL = re.compile(r"^(?:取消截止|取消|cancel)\s*[:：]?\s*(.+)$")
-_NOSHOW = re.compile(r"^(?:缺勤|no-?shows?)\s*[:：]?\s*(.+?)\s*(?:次|times)?$")
+_DAY_BEFORE_WORDS = "前一天|前一日|day before"
+_HOUR_BEFORE_WORDS = "提前|开始前|開始前|before"
+_CANCEL_WORDS = "取消截止|取消|cancel"
+_NOSHOW_WORDS = "缺勤|no-?shows?"
+_DAY_BEFORE = re.compile(rf"^(?:{_DAY_BEFORE_WORDS})\s*[:：]?\s*(.+)$")
+_HOUR_BEFORE = re.compile(rf"^(?:{_HOUR_BEFORE_WORDS})\s*[:：]?\s*(.+)$")
+_CANCEL = re.compile(rf"^(?:{_CANCEL_WORDS})\s*[:：]?\s*(.+)$")
+_NOSHOW = re.compile(rf"^(?:{_NOSHOW_WORDS})\s*[:：]?\s*(.+?)\s*(?:次|times)?$")
+# A rule's word opening a word of its own: in `day before 20:00 before 1h` the second before.
+_RULE_WORD = re.compile(
+    rf"(?:^|(?<=\s))(?:{_DAY_BEFORE_WORDS}|{_HOUR_BEFORE_WORDS}|{_CANCEL_WORDS}|{_NOSHOW_WORDS})"
+)
 _CLOCK = re.compile(r"^(\d{1,2})\s*[:：]\s*(\d{2})$")
 
 
@@ -115,9 +124,12 @@ class RuleChanges:
 
 def parse_rules(text: str) -> RuleChanges:
     """`前一天 19:00 | 提前 1小时 | 取消截止 2小时 | 缺勤 3次` (any of them; 关 turns one off),
-    or `，` between them when there is no bar."""
+    or `，` between them when there is no bar, or spaces when there is neither."""
     changes = RuleChanges()
-    for item in split_items(text, "，"):
+    items = split_items(text, "，")
+    if len(items) == 1:
+        items = _spaced_items(folded(items[0]))
+    for item in items:
         word = folded(item)
         if match := _DAY_BEFORE.match(word):
             changes.day_before_at = _day_before(match.group(1))
@@ -130,6 +142,15 @@ def parse_rules(text: str) -> RuleChanges:
         else:
             raise DomainError("volunteering.rules_usage")
     return changes
+
+
+def _spaced_items(text: str) -> list[str]:
+    """`前一天 20:00 提前 30分钟` as its items, each opening with a rule's word; the text
+    whole when it does not open with one."""
+    starts = [match.start() for match in _RULE_WORD.finditer(text)]
+    if not starts or starts[0] != 0:
+        return [text]
+    return [text[start:end].strip() for start, end in pairwise([*starts, len(text)])]
 
 
 def _day_before(text: str) -> str:
