@@ -30,6 +30,10 @@ INTENDED = {
     "天后": "天後",  # OpenCC reads 天后 as the goddess; here it is "days later"
     "好訊息": "好消息",  # 好消息 is "good news", not a good message
     "簡體中文": "简体中文",  # each language's name is written in its own script
+    # What the user sends is 傳送 everywhere, as in the command 確認傳送: OpenCC gives 發送
+    # before some quotes and commands, and 傳送 before others.
+    "發送「": "傳送「",
+    "發送命令": "傳送命令",
 }
 
 

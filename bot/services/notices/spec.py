@@ -41,7 +41,19 @@ DEADLINE_WORDS = ("截止", "截至", "deadline", "by ")
 AT_WORDS = ("定时", "定時", "at")
 # Send now: also what overrides the night's wait on confirming (确认发送 3 现在).
 NOW_WORDS = frozenset(
-    {"现在", "現在", "马上", "馬上", "立即", "立刻", "现在发送", "現在傳送", "now", "send now"}
+    {
+        "现在",
+        "現在",
+        "马上",
+        "馬上",
+        "立即",
+        "立刻",
+        "现在发送",
+        "現在傳送",
+        "現在發送",
+        "now",
+        "send now",
+    }
 )
 FILE_WORDS = ("附件", "图片", "圖片", "文件", "檔案", "file", "image")
 # Words whose day is the day the notice is read, not the day it was written.
