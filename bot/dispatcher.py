@@ -362,6 +362,8 @@ class Dispatcher:
             # and a keyword may run into its words (报修楼道灯坏了); an open dialog reads its
             # own words (done, cancel) first.
             said = self.router.named(text) or self.router.glued(text)
+            if said is not None and said.phrase and not said.command.visible(ctx):
+                said = None
             if said is not None:
                 route = self._private_route(ctx, said, text)
         if route is None and ctx.is_group:

@@ -86,7 +86,8 @@ class Command:
     (a report, a topic: thanks there are said to the bot, not words for others to read).
     One whose arguments are all such words says `glued` too: in a private chat its keyword
     may run straight into them. `phrases` are whole private messages that ask for it alone
-    (帮帮我 for help). One whose keyword is everyday chat (取消, 我不去了) gives `everyday`:
+    (帮帮我 for help), from those it is `visible` to only (a notice's sender's 发送; anyone
+    else's is not understood). One whose keyword is everyday chat (取消, 我不去了) gives `everyday`:
     whether the words after it make it a command (numbers, nothing); the sender's open
     dialog reads it first, as chat. `sentence` matches a whole message that asks for it in
     words of its own (我投同意): its first group is what the command reads. A guided
@@ -139,12 +140,14 @@ class Command:
 class Route:
     """A matched command and the text after it, as typed; `prefixed` when words such as
     我要 or 请 came before its keyword; `glued` when its keyword ran into one of its
-    `glued_words`, or into a number where it has such words."""
+    `glued_words`, or into a number where it has such words; `phrase` when the whole text
+    was one of its `phrases`."""
 
     command: Command
     args: str
     prefixed: bool = False
     glued: bool = False
+    phrase: bool = False
 
 
 class Router:
@@ -216,7 +219,7 @@ class Router:
             cleaned[asked.end() if asked else 0 :].casefold()
         )
         if phrase is not None:
-            return Route(phrase, "")
+            return Route(phrase, "", phrase=True)
         for command, asking in self._asking:
             said = asking.fullmatch(cleaned, asked.end() if asked else 0)
             if said is not None:

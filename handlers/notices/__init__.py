@@ -45,7 +45,14 @@ COMMANDS: list[Command] = [
         free_text=True,
         answer=True,
     ),
-    Command("sendnotice", ("确认发送", "確認傳送", "確認發送"), commands.confirm, _sender),
+    Command(
+        "sendnotice",
+        ("确认发送", "確認傳送", "確認發送"),
+        commands.confirm,
+        _sender,
+        # Said alone after a preview, the sender's one draft (see commands.confirm).
+        phrases=("发送", "發送", "傳送", "发", "發", "send"),
+    ),
     Command("cancelnotice", ("取消通知", "取消通知"), commands.cancel, _sender),
     Command(
         "stopnotice", ("停止通知", "停止通知"), commands.cancel, _sender, "notices", access.BOTH

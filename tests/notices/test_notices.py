@@ -1277,3 +1277,41 @@ def test_a_private_ack_finds_the_notice_to_home_behind_newer_ones_to_elsewhere(
         _send(driver, f"通知 2号院 | 二院第{n}次通知 | 回执")
     assert "已收到您的回执" in driver.one("r1", "收到").text
     assert "已经回执过通知 1" in driver.one("r1", "收到 1").text
+
+
+def test_a_bare_send_confirms_the_senders_one_draft(app: App) -> None:
+    driver = build(app)
+    driver.one("sec", "通知 1号院 | 明天停水")
+    sent = driver.say("sec", "发送")
+    assert [s.chat for s in sent] == ["sec", "g1"] and "已开始发送" in sent[0].text
+    # None waits, or several do: how to confirm is told, and nothing is sent.
+    assert driver.one("sec", "发送").text == "您没有等着确认发送的通知。"
+    driver.one("sec", "通知 1号院 | 后天停电")
+    driver.one("sec", "通知 2号院 | 后天停电")
+    before = driver.snapshot()
+    several = driver.one("sec", "发").text
+    assert "您有 2 个通知等着确认发送：2、3。请写编号，例如「确认发送 2」" in several, several
+    assert driver.snapshot() == before
+    # To a resident a bare 发送 is no command.
+    assert driver.one("r1", "发送").text == driver.one("r1", "随便说说").text
+    driver.one("sec", "取消通知 3")
+    driver.one("sec", "/lang en")
+    assert "Notice 2 is being sent" in driver.say("sec", "Send")[0].text
+    for typed, number in (("發送", 4), ("傳送", 5)):
+        driver.one("sec", "/lang zh-Hant")
+        driver.one("sec", f"通知 1號院 | 停水 {number}")
+        assert "已開始傳送" in driver.say("sec", typed)[0].text, typed
+
+
+def test_weekday_names_warn_where_the_day_read_names_another_day(app: App) -> None:
+    driver = build(app)
+    # Written on Monday 23 Nov, read on Saturday 28: 周五 is then the next Friday.
+    for word in ("周五", "星期五", "礼拜五", "下周五"):
+        timed = driver.one("sec", f"通知 1号院 | {word}停水 | 定时 周六 8:00").text
+        assert f"注意：通知里的「{word}」，大家会按收到的那天（11月28日 周六）" in timed, timed
+    # Read on Tuesday, 周五 is the same Friday; 每周五 is every Friday.
+    for typed in ("周五停水 | 定时 明天 8:00", "每周五收垃圾 | 定时 周六 8:00"):
+        assert "注意" not in driver.one("sec", f"通知 1号院 | {typed}").text, typed
+    driver.one("sec", "/lang en")
+    english = driver.one("sec", "/notice 1号院 | No water on Friday | at Saturday 8:00").text
+    assert 'Note: residents will read "Friday" as of the day they get it' in english, english
