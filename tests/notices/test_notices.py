@@ -1306,11 +1306,17 @@ def test_a_bare_send_confirms_the_senders_one_draft(app: App) -> None:
 def test_weekday_names_warn_where_the_day_read_names_another_day(app: App) -> None:
     driver = build(app)
     # Written on Monday 23 Nov, read on Saturday 28: 周五 is then the next Friday.
-    for word in ("周五", "星期五", "礼拜五", "下周五"):
+    for word in ("周五", "星期五", "礼拜五"):
         timed = driver.one("sec", f"通知 1号院 | {word}停水 | 定时 周六 8:00").text
         assert f"注意：通知里的「{word}」，大家会按收到的那天（11月28日 周六）" in timed, timed
-    # Read on Tuesday, 周五 is the same Friday; 每周五 is every Friday.
-    for typed in ("周五停水 | 定时 明天 8:00", "每周五收垃圾 | 定时 周六 8:00"):
+    later = driver.one("sec", "通知 1号院 | 下周五停水 | 定时 下周一 8:00").text
+    assert "注意：通知里的「下周五」，大家会按收到的那天（11月30日 周一）" in later, later
+    # Read on Tuesday, 周五 is the same Friday, and 下周五 on Saturday; 每周五 is every Friday.
+    for typed in (
+        "周五停水 | 定时 明天 8:00",
+        "下周五停水 | 定时 周六 8:00",
+        "每周五收垃圾 | 定时 周六 8:00",
+    ):
         assert "注意" not in driver.one("sec", f"通知 1号院 | {typed}").text, typed
     driver.one("sec", "/lang en")
     english = driver.one("sec", "/notice 1号院 | No water on Friday | at Saturday 8:00").text

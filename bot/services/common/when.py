@@ -269,17 +269,27 @@ def _on_weekday(
     match: re.Match[str], now: datetime, zone: ZoneInfo, date_only: DayPart
 ) -> datetime | None:
     which, day_text, rest = match.groups()
-    today, rest = now.date(), rest or ""
-    monday = today - timedelta(days=today.weekday())
-    wanted = timedelta(days=_WEEKDAY_NUMBERS[day_text])
-    if which == "下":
-        return _on(monday + timedelta(weeks=1) + wanted, rest, zone, date_only)
-    if which:
-        return _on(monday + wanted, rest, zone, date_only)
-    moment = _on(monday + wanted, rest, zone, date_only)
-    if moment is not None and moment <= now:
-        moment = _on(monday + timedelta(weeks=1) + wanted, rest, zone, date_only)
+    day = _weekday(which, day_text, now.date())
+    moment = _on(day, rest or "", zone, date_only)
+    if not which and moment is not None and moment <= now:
+        moment = _on(day + timedelta(weeks=1), rest or "", zone, date_only)
     return moment
+
+
+def weekday_date(word: str, today: date) -> date | None:
+    """The day a weekday's name (周五, 下周五, 星期五, next Friday) names, read on `today`;
+    None for any other word."""
+    match = _WEEKDAY.match(english_dates(folded(word)))
+    return _weekday(*match.group(1, 2), today) if match else None
+
+
+def _weekday(which: str | None, day_text: str, today: date) -> date:
+    """The day of 周<day_text> after `which` (下, 这, 本 or nothing: the next, today's too)."""
+    monday = today - timedelta(days=today.weekday())
+    day = monday + timedelta(days=_WEEKDAY_NUMBERS[day_text])
+    if which == "下":
+        return day + timedelta(weeks=1)
+    return day if which or day >= today else day + timedelta(weeks=1)
 
 
 def _on(day: date, rest: str, zone: ZoneInfo, date_only: DayPart) -> datetime | None:

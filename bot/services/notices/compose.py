@@ -189,14 +189,11 @@ def _read_later(notice: Notice, held: datetime | None, zone: ZoneInfo) -> tuple[
     """The words of a notice such as 今晚 that residents will read on a later day than written."""
     # Words such as 今晚 are read on the day the notice goes out: after the night (`held`),
     # or on a later day than it was written. A recurring notice's words are meant for each day.
-    sent = notice.send_at
-    later = (
-        sent is not None
-        and sent.astimezone(zone).date() > notice.created_at.astimezone(zone).date()
-    )
-    if held is None and (notice.repeat is not None or not later):
+    written = notice.created_at.astimezone(zone).date()
+    read = (held or notice.send_at or notice.created_at).astimezone(zone).date()
+    if held is None and (notice.repeat is not None or read <= written):
         return ()
-    return day_words(notice.text)
+    return day_words(notice.text, written, read)
 
 
 def attach_later(

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from datetime import date
 
 from bot.errors import DomainError
 from bot.messages import Media
 from bot.services.common.arguments import split_items
 from bot.services.common.keywords import folded
+from bot.services.common.when import weekday_date
 from bot.services.notices.reach import NAMED_SCOPES
 from bot.services.notices.recurring import Repeat, parse_repeat
 
@@ -60,6 +62,14 @@ FILE_WORDS = ("附件", "图片", "圖片", "文件", "檔案", "file", "image")
 _DAY_WORDS = re.compile(
     r"大后天|大後天|今晚|今夜|今天|今日|今早|明天|明日|明晚|明早|后天|後天|昨天|昨日|昨晚"
     r"|\b(?:tonight|today|tomorrow|yesterday|this\s+(?:morning|afternoon|evening))\b",
+    re.IGNORECASE,
+)
+# A weekday's name (周五, 星期五, 礼拜五, 下周五, Friday): its day is counted from the day the
+# notice is read too, but moves only where that is another week or past it. Not 每周五 or
+# every Friday, nor 一周一次.
+_WEEKDAY_WORDS = re.compile(
+    r"(?<![每一二两兩三四几幾个個\d])(?:[下这這本]\s*)?(?:周|週|星期|礼拜|禮拜)\s*[一二三四五六日天1-7]"
+    r"|(?<!every )\b(?:(?:next|this)\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day\b",
     re.IGNORECASE,
 )
 
@@ -147,11 +157,16 @@ def notice_text(typed: str) -> str:
     return text
 
 
-def day_words(text: str) -> tuple[str, ...]:
-    """The words of `text` naming a day from the day it is read (今晚, tonight), once each."""
+def day_words(text: str, written: date, read: date) -> tuple[str, ...]:
+    """The words of `text` naming a day from the day it is read (今晚, tonight), once each, and
+    the weekdays named (周五) that name another day read on `read` than on `written`."""
+    said = [*_DAY_WORDS.finditer(text), *_WEEKDAY_WORDS.finditer(text)]
     found: dict[str, str] = {}
-    for word in _DAY_WORDS.findall(text):
-        found.setdefault(word.casefold(), word)
+    for match in sorted(said, key=lambda m: m.start()):
+        word = match.group()
+        day = weekday_date(word, written)
+        if day is None or day != weekday_date(word, read):
+            found.setdefault(word.casefold(), word)
     return tuple(found.values())
 
 
