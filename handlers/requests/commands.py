@@ -252,6 +252,7 @@ def urge(ctx: Context, args: str) -> list[Reply | Envelope]:
         "layer": done.layer,
         "due": _due(ctx, done),
         "held": moment_data(done.held_until, ctx.zone, ctx.now) if done.held_until else None,
+        "state": done.state,
     }
     return [Reply("requests.urged", data), *done.envelopes]
 

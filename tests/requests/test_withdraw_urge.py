@@ -316,3 +316,23 @@ def test_an_urge_held_for_the_morning_goes_no_more_once_the_request_is_solved(
     town.say("r1", "催办 1")
     town.say("li", "办结诉求 1 换了灯泡")
     assert not [text for _, text in _tick(town.app, hours=9) if "催办" in text]
+
+
+def test_urging_a_request_not_taken_names_when_it_is_to_be_taken_and_urged_again(
+    town: Driver,
+) -> None:
+    app = town.app
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    soon = town.one("r1", "催办 1").text
+    assert soon == (
+        "诉求 1 反映还不到一天，请在 11月24日 周二 10:00 以后再催办。"
+        "处理人要在 11月23日 周一 14:00 前接单。"
+    ), soon
+    _a_day_old(app)
+    urged = to(town.say("r1", "催办 1"), "r1")
+    assert "办理期限" not in urged and "处理人要在 11月23日 周一 14:00 前接单" in urged, urged
+    again = town.one("r1", "催办 1").text
+    assert again.startswith(
+        "诉求 1 在 11月23日 周一 10:00 已经催办过了。"
+        "一天只能催一次，请在 11月24日 周二 10:00 以后再催办。"
+    ), again

@@ -51,13 +51,15 @@ URGE_EVERY = timedelta(hours=24)
 @dataclass(frozen=True)
 class Urged:
     """An urge sent on request `number`: its handler and layer, their deadline, when it
-    reaches them where it waits for the end of quiet hours, and the message itself."""
+    reaches them where it waits for the end of quiet hours, its status (whose deadline that
+    is: to take it, or to solve it), and the message itself."""
 
     number: int
     owner: str
     layer: str
     due_at: datetime | None
     held_until: datetime | None
+    state: str
     envelopes: list[Envelope] = field(default_factory=list)
 
 
@@ -229,15 +231,20 @@ def urge(
     if owner is None:
         raise DomainError("requests.nobody_to_urge", number=number)
     due = moment_data(request.due_at, settings.zone, now) if request.due_at else None
+    # The deadline told is the one the handler has now: to take it (open), or to solve it.
+    state = request.status.value
     if now < request.created_at + URGE_EVERY:
         at = moment_data(request.created_at + URGE_EVERY, settings.zone, now)
-        raise DomainError("requests.urge_too_soon", number=number, at=at, due=due)
+        raise DomainError("requests.urge_too_soon", number=number, at=at, due=due, state=state)
     if request.urged_at is not None and now < request.urged_at + URGE_EVERY:
         at = moment_data(request.urged_at, settings.zone, now)
-        raise DomainError("requests.already_urged", number=number, at=at, due=due)
+        following = moment_data(request.urged_at + URGE_EVERY, settings.zone, now)
+        raise DomainError(
+            "requests.already_urged", number=number, at=at, next=following, due=due, state=state
+        )
     request.urged_at = now
     step(session, now, request, StepKind.URGED, reporter)
-    data = details(session, now, request, settings) | {"state": request.status.value}
+    data = details(session, now, request, settings) | {"state": state}
     untaken = request.status == RequestStatus.OPEN
     choices = [[Choice("requests.take_button", f"/take {number}", True, True)]] if untaken else []
     envelopes = to_person(owner, Reply("requests.urged_notice", data, choices), language)
@@ -245,7 +252,9 @@ def urge(
         # One waiting for the morning goes no more once the request moves on.
         envelope.key = urge_key(request)
     held = _held_until(session, now, settings, envelopes)
-    return Urged(number, owner.display_name, request.layer.value, request.due_at, held, envelopes)
+    return Urged(
+        number, owner.display_name, request.layer.value, request.due_at, held, state, envelopes
+    )
 
 
 def _held_until(
