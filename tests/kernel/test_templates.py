@@ -49,6 +49,9 @@ NOBODY_HANDLING = (
     "needs a request at a layer with nobody, as in a community without a secretary:"
     " tests/requests/test_withdraw_urge.py"
 )
+TAKEN_EDITED = (
+    "shown only where the outbox sends and edits (Telegram): tests/requests/test_requests.py"
+)
 # A help list's line, in Chinese characters or in English letters.
 HELP_LINE_CHARACTERS = 45
 HELP_LINE_LETTERS = 60
@@ -60,6 +63,7 @@ NOT_RENDERED = {
     "notices.file_console_only": OTHER_PLATFORM,
     "notices.file_too_big": OTHER_PLATFORM,
     "notices.progress": EDITED_IN_PLACE,
+    "requests.assigned_taken": TAKEN_EDITED,
     "requests.nobody_to_urge": NOBODY_HANDLING,
     "volunteering.hours_points_held": CORRECTED_HOURS,
     "volunteering.not_own_hours": CORRECTED_HOURS,

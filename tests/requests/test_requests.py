@@ -13,6 +13,8 @@ from bot.app import App, bootstrap
 from bot.clock import VirtualClock
 from bot.services import requests
 from bot.services.community.grid import ENGLISH_ADDRESS_WORDS, full_name, resolve_place
+from bot.services.community.people import ensure_identity
+from bot.services.community.roles import OPERATOR, Scope, grant
 from models import (
     Layer,
     PlaceKind,
@@ -21,6 +23,7 @@ from models import (
     RequestRules,
     RequestStatus,
     RequestStep,
+    Role,
     StepKind,
 )
 from tests.support.chain import chain_town, keeper, to
@@ -1012,3 +1015,26 @@ def test_every_english_address_word_alone_with_a_number_is_only_a_place(town: Dr
         answer = town.one("r1", f"/report {word} 3").text
         assert answer.startswith("Please say what is wrong at"), word
     assert town.snapshot() == before
+
+
+def test_the_take_button_goes_from_the_handlers_message_once_the_request_is_taken(
+    app: App,
+) -> None:
+    place = Town(app, {"8001": "李四", "8002": "王书记"})
+    with app.db.transaction() as session:
+        now = app.clock.now()
+        secretary = ensure_identity(session, "telegram", "8002", "王书记", now)
+        secretary.private_chat_open = True
+        community = Scope(place=resolve_place(session, "红旗里社区"))
+        grant(session, now, secretary.resident, Role.SECRETARY, community, OPERATOR)
+    place.say("8001", "登记 3-2-301 同意", GROUP)
+    place.say("8001", "报修 楼道灯坏了", GROUP)
+    [asked] = [e for _, e in place.recorder.sent if e.target.chat_id == "8002"]
+    assert asked.reply.template == "requests.assigned" and asked.reply.choices
+    place.recorder.sent.clear()
+    place.say("8002", "接单 1")
+    [edit] = [e for _, e in place.recorder.sent if e.edit]
+    assert (edit.target.chat_id, edit.message_id) == ("8002", "1004"), edit
+    shown = app.renderer.render(edit.reply, edit.language, html_mode=False, buttons=True)
+    assert shown.buttons == [], shown
+    assert shown.text.splitlines()[:2] == ["诉求 1（公共设施）已由王书记接单", "楼道灯坏了"], shown

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.delivery import envelope_of
 from bot.errors import DomainError
 from bot.messages import Choice, Envelope, Reply, carried
 from bot.services.common import access
@@ -108,6 +109,38 @@ def step(
 def owner_key(request: Request) -> str:
     """The key of the messages asking a request's owner to handle it (their outbox rows)."""
     return f"request:{request.id}"
+
+
+def take_buttons_gone(
+    session: Session, now: datetime, request: Request, settings: Settings, taker: Resident
+) -> list[Envelope]:
+    """The messages that asked to take the request (sent, or on their way), each edited to
+    say who took it, without its 接单 button. Only the outbox keeps such messages (Telegram,
+    WeChat), and the post office drops edits where the platform cannot make them (WeChat)."""
+    asked = session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.key == owner_key(request),
+            OutboxMessage.state != OutboxState.FAILED,
+            ~OutboxMessage.edit,
+        )
+        .order_by(OutboxMessage.id)
+    ).all()
+    # The newest of each chat is the one an edit there edits; a sent one has forgotten its
+    # words, so the edit says them afresh.
+    newest = {(row.platform, row.chat_id): row for row in asked}
+    shown = details(session, now, request, settings)
+    data = {k: shown[k] for k in ("number", "category", "text", "reporter", "address")}
+    envelopes = []
+    for row in newest.values():
+        envelope = envelope_of(row)
+        reply = Reply("requests.assigned_taken", data | {"name": taker.display_name})
+        envelope.reply = replace(
+            reply, image=envelope.reply.image, document=envelope.reply.document
+        )
+        envelope.outbox_id, envelope.edit = None, True
+        envelopes.append(envelope)
+    return envelopes
 
 
 def urge_key(request: Request) -> str:

@@ -13,7 +13,16 @@ from bot.services.common import audit
 from bot.services.common.quiet import default_quiet, quiet_hours
 from bot.services.common.when import moment_data
 from bot.services.requests import chain
-from bot.services.requests.desk import Acted, assign, owned, owner_name, step, to_owner, to_reporter
+from bot.services.requests.desk import (
+    Acted,
+    assign,
+    owned,
+    owner_name,
+    step,
+    take_buttons_gone,
+    to_owner,
+    to_reporter,
+)
 from bot.services.requests.rules import CONFIRM_WITHIN, rules_of
 from models import Place, Request, RequestStatus, Resident, StepKind
 
@@ -55,7 +64,9 @@ def take(
     notice = Reply(
         "requests.taken_notice", {"number": number, "name": actor.display_name, "due": due}
     )
-    envelopes = to_reporter(request, notice, language)
+    envelopes = to_reporter(request, notice, language) + take_buttons_gone(
+        session, now, request, settings, actor
+    )
     return Acted(number, actor.display_name, request.layer.value, request.due_at, envelopes)
 
 
