@@ -280,7 +280,7 @@ def weekday_date(word: str, today: date) -> date | None:
     """The day a weekday's name (周五, 下周五, 星期五, next Friday) names, read on `today`;
     None for any other word."""
     match = _WEEKDAY.match(english_dates(folded(word)))
-    return _weekday(*match.group(1, 2), today) if match else None
+    return _weekday(match.group(1), match.group(2), today) if match else None
 
 
 def _weekday(which: str | None, day_text: str, today: date) -> date:
