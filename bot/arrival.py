@@ -75,9 +75,10 @@ _DIALOG_OPEN = (
     .label("dialog_open")
 )
 _READS: dict[tuple[bool, bool], Query] = {}
-# A reading command in a group: its sender as a row, and the group's binding.
+# A reading command in a group: its sender as a row, the group's binding, and whether the
+# sender was shown a menu there.
 _SENDER = SENDER_ROW.subquery("sender")
-_READING_IN_GROUP = Query(_one_row(_SENDER, _BINDING))
+_READING_IN_GROUP = Query(_one_row(_SENDER, _BINDING).add_columns(menus.MENU_SHOWN_HERE))
 # A reading command in private: its sender as a row, and whether they were shown a menu there.
 _READING_IN_PRIVATE = Query(_one_row(_SENDER).add_columns(menus.MENU_SHOWN))
 
@@ -117,12 +118,14 @@ def arrive(
     identity = identity_of(session, row[:known])
     if chat_id is None:
         if not row[-1]:
-            menus.none_shown(session, platform, user_id)
+            menus.none_shown(session, (platform, user_id, user_id))
         return Arrival(True, identity)
     binding = binding_of(session, row[known:bound])
-    member_read(session, row[bound:-1])
-    if not row[-1]:
+    member_read(session, row[bound:-2])
+    if not row[-2]:
         dialogs.none_open(session, platform, chat_id, user_id)
+    if not row[-1]:
+        menus.none_shown(session, (platform, chat_id, user_id))
     return Arrival(True, identity, binding)
 
 
@@ -130,11 +133,13 @@ def reading_in_group(
     session: Session, platform: str, user_id: str, chat_id: str
 ) -> tuple[Sender | None, CircleChat | None]:
     """For a reading command in a group: its sender as a row (see `find_sender`), and the
-    group's binding, read together."""
+    group's binding, read together with whether the sender has a menu there."""
     params = {"platform": platform, "external_id": user_id, "chat_id": chat_id}
     (row,) = rows(session, _READING_IN_GROUP, params)
+    if not row[-1]:
+        menus.none_shown(session, (platform, chat_id, user_id))
     sender = sender_of(row[: len(_SENDER.c)])
-    return sender, binding_of(session, row[len(_SENDER.c) :])
+    return sender, binding_of(session, row[len(_SENDER.c) : -1])
 
 
 def reading_in_private(session: Session, platform: str, user_id: str) -> Sender | None:
@@ -143,7 +148,7 @@ def reading_in_private(session: Session, platform: str, user_id: str) -> Sender 
     params = {"platform": platform, "external_id": user_id}
     (row,) = rows(session, _READING_IN_PRIVATE, params)
     if not row[-1]:
-        menus.none_shown(session, platform, user_id)
+        menus.none_shown(session, (platform, user_id, user_id))
     return sender_of(row[:-1])
 
 
@@ -161,4 +166,4 @@ def _statement(group: bool, recording: bool) -> Select[tuple[object, ...]]:
     if not group:
         return _one_row(*parts).add_columns(menus.MENU_SHOWN)
     member = _one_row(*parts).outerjoin(_MEMBER, _MEMBER_OF_SENDER).add_columns(*_MEMBER.c)
-    return member.add_columns(_DIALOG_OPEN)
+    return member.add_columns(_DIALOG_OPEN, menus.MENU_SHOWN_HERE)

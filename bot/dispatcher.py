@@ -339,11 +339,8 @@ class Dispatcher:
             raise DomainError("core.control_characters")
         # Quotes copied along with an answer (「3天」, 「1」) are no part of it.
         words = unquoted(text)
-        if not ctx.is_group:
-            route = self._private_route(ctx, route, words)
-        elif route is None:
-            # A number picks from the sender's menu here before an open dialog reads it.
-            route = self._picked(ctx, words)
+        # A number picks from the sender's menu here before an open dialog reads it.
+        route = self._menu_route(ctx, route, words)
         # A dialog waiting for the sender's own words (a question, a notice) takes them, though
         # they begin with a command's keyword.
         if route is not None and not route.prefixed and self.own_words is not None:
@@ -365,7 +362,8 @@ class Dispatcher:
             if said is not None and said.phrase and not said.command.visible(ctx):
                 said = None
             if said is not None:
-                route = self._private_route(ctx, said, text)
+                route = said
+                menus.forget(ctx.session, ctx.incoming)
         if route is None and ctx.is_group:
             return []
         if route is None:
@@ -384,34 +382,28 @@ class Dispatcher:
         result = route.command.handler(ctx, route.args)
         return [result] if isinstance(result, Reply) else list(result)
 
-    def _private_route(self, ctx: Context, route: Route | None, text: str) -> Route | None:
-        """A private chat's command: typed, or picked from the last menu by a bare number or
-        a bare yes or no (是, 不是) where it has one choice that says so.
+    def _menu_route(self, ctx: Context, route: Route | None, text: str) -> Route | None:
+        """The command typed, or picked from the sender's last menu here: by a bare number, or
+        by a bare yes or no (是, 不是) in private, a bare 同意 (确认) in a group without
+        buttons, where the menu has one choice that says so. In a group only a reply's
+        choices offered the sender alone are a menu, for a number or a 同意 there is mostly
+        chat.
 
         Any command used forgets the menu; its answer may show a new one. Where there are
         buttons only a ballot is remembered (see PostOffice.prepare), and forgotten so too.
         """
-        command = menus.picked(ctx.session, ctx.now, ctx.incoming, text) if route is None else None
-        if command is None and route is None:
-            command = menus.answered(ctx.session, ctx.now, ctx.incoming, text)
+        session, now, incoming = ctx.session, ctx.now, ctx.incoming
+        command = menus.picked(session, now, incoming, text) if route is None else None
+        buttons = self.post_office.of(incoming.chat.platform).buttons
+        if command is None and route is None and not ctx.is_group:
+            command = menus.answered(session, now, incoming, text)
+        elif command is None and route is None and not buttons:
+            command = menus.agreed(session, now, incoming, text)
         if command is not None:
             route = self.router.route(command)
         if route is not None:
-            menus.forget(ctx.session, ctx.incoming)
+            menus.forget(session, incoming)
         return route
-
-    def _picked(self, ctx: Context, text: str) -> Route | None:
-        """The choice a bare number, a bare 同意 its consent or a bare 确认 also its move, picks
-        from the menu a group reply offered the sender alone where there are no buttons; else
-        None, for a number or a 同意 in a group is mostly chat. Where there are buttons only a
-        number picks, from a ballot offered the sender alone."""
-        command = menus.picked(ctx.session, ctx.now, ctx.incoming, text)
-        if command is None and not self.post_office.of(ctx.incoming.chat.platform).buttons:
-            command = menus.agreed(ctx.session, ctx.now, ctx.incoming, text)
-        if command is None:
-            return None
-        menus.forget(ctx.session, ctx.incoming)
-        return self.router.route(command)
 
     def _addressed(self, ctx: Context, replies: list[Reply | Envelope]) -> list[Envelope]:
         """The replies' envelopes, with one pointer to the private chat however many private

@@ -311,3 +311,39 @@ def test_a_bare_yes_picks_nothing_from_a_menu_without_a_yes(driver: Driver) -> N
     driver.one("r1", "语言")
     assert HINT in driver.one("r1", "是").text
     assert _language(driver, "r1") is None
+
+
+@pytest.mark.parametrize("direct", [False, True])
+def test_in_a_group_a_menu_is_forgotten_after_another_command_of_its_sender(
+    driver: Driver, direct: bool
+) -> None:
+    driver.one("n1", "登记 3-2-305", "g1", name="n1")
+    shifts = driver.incoming("n1", "值班表", "g1", name="n1")
+    assert driver.received(driver.app.dispatcher.handle(shifts, direct=direct))
+    assert driver.say("n1", "1", "g1", name="n1") == []
+    assert driver.household_of("n1") is None
+    with session_of(driver.app) as session:
+        assert session.scalars(select(Menu)).all() == []
+
+
+def test_a_group_command_without_a_menu_costs_no_statement_of_its_own_for_menus(
+    text_app: App,
+) -> None:
+    """Whether the sender has a menu in the group is read with them."""
+    driver = build(text_app, buttons=False)
+    statements: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(text_app.db.engine, "before_cursor_execute", note)
+    try:
+        assert driver.say("r1", "大家好", "g1") == []
+        assert driver.say("r1", "议题", "g1")
+        direct = text_app.dispatcher.handle(driver.incoming("r1", "值班表", "g1"), direct=True)
+        assert driver.received(direct)
+    finally:
+        event.remove(text_app.db.engine, "before_cursor_execute", note)
+    own = ("SELECT menus.", "DELETE FROM menus", "INSERT INTO menus", "UPDATE menus")
+    assert not [s for s in statements if s.lstrip().startswith(own)]
+    assert len([s for s in statements if "FROM menus" in s]) == 3

@@ -5,8 +5,8 @@ it asks to confirm. In a private chat a bare yes (是, 好的) or no (不是) pi
 choice that says so. Where there are buttons only a ballot's options are picked so, by number.
 
 The menu last shown to a person in a chat is remembered for 30 minutes, or until
-they use another command there in private (where there are buttons, a ballot is also
-forgotten once other buttons are shown them).
+they use another command there (where there are buttons, a ballot is also forgotten
+once other buttons are shown them).
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ _NO = frozenset({"不是", "不", "不对", "不對", "不同意", "no"})
 # must not erase anyone.
 _SAYS_YES = ("/confirmjoin", "/approvebind", "/move")
 _SAYS_NO = ("/refusejoin", "/rejectbind")
-# The sender whose private chat a read made anyway found without a menu: every command there
-# forgets the menu, and most people have none.
+# The sender and chat a read made anyway found without a menu: every command there forgets
+# the menu, and most people have none.
 _NONE_FOR = "no menu for"
 # Whether the sender has a menu in their private chat (whose id is theirs), read with them.
 MENU_SHOWN = (
@@ -51,11 +51,22 @@ MENU_SHOWN = (
     )
     .label("menu_shown")
 )
+# Whether the sender has a menu in the group the event came from, read with them.
+MENU_SHOWN_HERE = (
+    exists()
+    .where(
+        Menu.platform == bindparam("platform"),
+        Menu.chat_id == bindparam("chat_id"),
+        Menu.user_id == bindparam("external_id"),
+    )
+    .label("menu_shown_here")
+)
 
 
-def none_shown(session: Session, platform: str, user_id: str) -> None:
-    """Note that the sender has no menu in their private chat, as a read made anyway found."""
-    session.info[_NONE_FOR] = (platform, user_id, user_id)
+def none_shown(session: Session, where: tuple[str, str, str]) -> None:
+    """Note that the sender has no menu in a chat (platform, chat, user), as a read made
+    anyway found."""
+    session.info[_NONE_FOR] = where
 
 
 def remember(
