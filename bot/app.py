@@ -61,7 +61,9 @@ def bootstrap(
     database = db or prepare_database(settings.database.url)
     language = default_language or settings.general.default_language
     router = Router(COMMANDS)
-    post_office = PostOffice({**PLATFORMS, **(platforms or {})}, default_quiet(settings))
+    renderer = Renderer(router)
+    traits = {**PLATFORMS, **(platforms or {})}
+    post_office = PostOffice(traits, default_quiet(settings), renderer.label)
     dispatcher = Dispatcher(
         database,
         clock,
@@ -81,7 +83,7 @@ def bootstrap(
         clock=clock,
         db=database,
         router=router,
-        renderer=Renderer(router),
+        renderer=renderer,
         post_office=post_office,
         dispatcher=dispatcher,
         scheduler=Scheduler(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -92,10 +92,16 @@ class PostOffice:
     """
 
     def __init__(
-        self, traits: Mapping[str, PlatformTraits], quiet: QuietHours | None = None
+        self,
+        traits: Mapping[str, PlatformTraits],
+        quiet: QuietHours | None = None,
+        labels: Callable[[Choice, str], str] | None = None,
     ) -> None:
         self.traits = dict(traits)
         self.quiet = quiet
+        # A choice's label as its reader sees it in a language; without it a menu is
+        # remembered for its numbers alone.
+        self.labels = labels
         # The platforms where the bot may write privately to anyone, opened chat or not.
         self.always_open = frozenset(n for n, t in self.traits.items() if t.private_always_open)
 
@@ -138,8 +144,10 @@ class PostOffice:
                 target = envelope.target
                 where = (target.platform, target.chat_id, reader)
                 if not traits.buttons or envelope.reply.by_number:
-                    commands = [c.command for row in envelope.reply.choices for c in row]
-                    menus.remember(session, now, where, commands)
+                    choices = [c for row in envelope.reply.choices for c in row]
+                    labels = self.labels
+                    shown = [labels(c, envelope.language) for c in choices] if labels else None
+                    menus.remember(session, now, where, [c.command for c in choices], shown)
                 else:
                     # Newer buttons are what a typed number would mean: not an older ballot.
                     menus.drop(session, where)

@@ -383,17 +383,19 @@ class Dispatcher:
         return [result] if isinstance(result, Reply) else list(result)
 
     def _menu_route(self, ctx: Context, route: Route | None, text: str) -> Route | None:
-        """The command typed, or picked from the sender's last menu here: by a bare number, or
-        by a bare yes or no (是, 不是) in private, a bare 同意 (确认) in a group without
-        buttons, where the menu has one choice that says so. In a group only a reply's
-        choices offered the sender alone are a menu, for a number or a 同意 there is mostly
-        chat.
+        """The command typed, or picked from the sender's last menu here: by a bare number, by
+        a label typed whole (before the command its word is: 批准), or by a bare yes or no
+        (是, 不是) in private, a bare 同意 (确认) in a group without buttons, where the menu
+        has one choice that says so. In a group only a reply's choices offered the sender
+        alone are a menu, for a number or a 同意 there is mostly chat.
 
         Any command used forgets the menu; its answer may show a new one. Where there are
         buttons only a ballot is remembered (see PostOffice.prepare), and forgotten so too.
         """
         session, now, incoming = ctx.session, ctx.now, ctx.incoming
         command = menus.picked(session, now, incoming, text) if route is None else None
+        if command is None:
+            command = menus.labelled(session, now, incoming, text)
         buttons = self.post_office.of(incoming.chat.platform).buttons
         if command is None and route is None and not ctx.is_group:
             command = menus.answered(session, now, incoming, text)

@@ -99,7 +99,7 @@ class Renderer:
         """
         rows = [
             [
-                replace(choice, label=self._label(choice, language), translated=False)
+                replace(choice, label=self.label(choice, language), translated=False)
                 for choice in row
             ]
             for row in reply.choices
@@ -128,7 +128,8 @@ class Renderer:
             text = to_plain(text)
         return Rendered(text, rows if buttons else [])
 
-    def _label(self, choice: Choice, language: str) -> str:
+    def label(self, choice: Choice, language: str) -> str:
+        """The choice's label as a reader sees it in `language`."""
         if not choice.translated:
             return choice.label
         return to_plain(self.markup(choice.label, {}, language))

@@ -28,9 +28,11 @@ class Dialog(Base):
 
 
 class Menu(Base):
-    """The numbered choices last shown to a person in a private chat without buttons.
+    """The numbered choices last shown to a person in a chat without buttons.
 
-    A bare number typed there picks one of `commands`, until `expires_at`.
+    A bare number typed there picks one of `commands`, until `expires_at`: each a
+    [command, label] pair, the label as the person saw it, or (stored before labels
+    were) the command alone.
     """
 
     __tablename__ = "menus"
@@ -40,5 +42,5 @@ class Menu(Base):
     platform: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[str] = mapped_column(String(128))
     user_id: Mapped[str] = mapped_column(String(128))
-    commands: Mapped[list[str]] = mapped_column(JSON)
+    commands: Mapped[list[str | list[str]]] = mapped_column(JSON)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

@@ -14,9 +14,10 @@ from bot.app import App, bootstrap
 from bot.clock import VirtualClock
 from bot.config import GeneralSettings, Settings
 from bot.db import Database
+from bot.services.common import menus
 from models import Menu
 from tests.support.community import build, session_of
-from tests.support.driver import Driver
+from tests.support.driver import PLATFORM, Driver
 
 HINT = "没看懂您的意思"
 
@@ -310,6 +311,76 @@ def test_a_bare_yes_is_no_answer_to_someone_else_s_question(driver: Driver) -> N
 def test_a_bare_yes_picks_nothing_from_a_menu_without_a_yes(driver: Driver) -> None:
     driver.one("r1", "语言")
     assert HINT in driver.one("r1", "是").text
+    assert _language(driver, "r1") is None
+
+
+@pytest.mark.parametrize(
+    ("language", "typed"),
+    [("zh-Hans", "确认注销"), ("zh-Hant", "確認註銷"), ("en", "Yes, erase everything")],
+)
+def test_typing_a_translated_label_in_the_reader_s_language_picks_it(
+    driver: Driver, language: str, typed: str
+) -> None:
+    driver.one("r1", f"/lang {language}")
+    asked = driver.one("r1", "/forget")
+    assert f"1. {typed}" in asked.text
+    driver.one("r1", typed)
+    assert driver.household_of("r1") is None
+
+
+def test_a_label_picks_its_choice_before_the_command_its_word_is(driver: Driver) -> None:
+    driver.group("g99", "新群", admins=("u99",))
+    asked = driver.say("u99", "/bind 红旗里社区/2号院/1号楼", "g99", name="陌生人")
+    assert any(s.private and s.chat == "sec" and "1. 批准" in s.text for s in asked)
+    approved = driver.say("sec", "批准")
+    assert any(s.private and s.chat == "sec" and "已批准" in s.text for s in approved)
+
+
+def test_in_a_group_typing_a_label_picks_the_choice_offered_to_its_sender_alone(
+    driver: Driver,
+) -> None:
+    offer = driver.one("r1", "议题 装几个长椅", "g1")
+    assert "1. 提为议题" in offer.text
+    assert driver.say("r2", "提为议题", "g1") == []
+    raised = driver.say("r1", "提为议题", "g1")
+    assert raised and "装几个长椅" in raised[0].text
+    assert "装几个长椅" in driver.one("r1", "议题", "g1").text
+
+
+def test_a_menu_stored_with_commands_alone_is_still_picked_by_number(driver: Driver) -> None:
+    """Menus stored before labels were (they live 30 minutes across an upgrade)."""
+    with session_of(driver.app) as session:
+        session.add(
+            Menu(
+                platform=PLATFORM,
+                chat_id="r1",
+                user_id="r1",
+                commands=["/forget 确认"],
+                expires_at=driver.app.clock.now() + timedelta(minutes=30),
+            )
+        )
+    assert HINT in driver.one("r1", "确认注销").text
+    assert driver.household_of("r1") is not None
+    assert "已删除" in driver.one("r1", "1").text
+
+
+@pytest.mark.parametrize("typed", ["确认", "同意", "是"])
+def test_a_label_that_is_a_bare_yes_picks_nothing_by_its_text(driver: Driver, typed: str) -> None:
+    """A bare yes keeps its own rules (it must never erase anyone), whatever the label."""
+    with session_of(driver.app) as session:
+        where = (PLATFORM, "r1", "r1")
+        menus.remember(session, driver.app.clock.now(), where, ["/forget 确认"], [typed])
+    assert HINT in driver.one("r1", typed).text
+    assert driver.household_of("r1") is not None
+
+
+def test_a_label_two_choices_share_picks_neither(driver: Driver) -> None:
+    with session_of(driver.app) as session:
+        where = (PLATFORM, "r1", "r1")
+        menus.remember(
+            session, driver.app.clock.now(), where, ["/lang zh-Hant", "/lang en"], ["换", "换"]
+        )
+    assert HINT in driver.one("r1", "换").text
     assert _language(driver, "r1") is None
 
 

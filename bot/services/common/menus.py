@@ -1,8 +1,9 @@
-"""Numbered menus where there are no buttons: a bare `2` picks the second choice, in a
-private chat or, from a group reply whose choices are its reader's alone, in that group;
-there a bare 同意 accepts the consent such a reply asks for, and a bare 确认 that or the move
-it asks to confirm. In a private chat a bare yes (是, 好的) or no (不是) picks the menu's one
-choice that says so. Where there are buttons only a ballot's options are picked so, by number.
+"""Numbered menus where there are no buttons: a bare `2` picks the second choice, and so
+does its label typed whole (确认注销) unless a bare yes or no, in a private chat or, from a
+group reply whose choices are its reader's alone, in that group; there a bare 同意 accepts
+the consent such a reply asks for, and a bare 确认 that or the move it asks to confirm. In a
+private chat a bare yes (是, 好的) or no (不是) picks the menu's one choice that says so.
+Where there are buttons only a ballot's options are picked so, by number or label.
 
 The menu last shown to a person in a chat is remembered for 30 minutes, or until
 they use another command there (where there are buttons, a ballot is also forgotten
@@ -70,25 +71,35 @@ def none_shown(session: Session, where: tuple[str, str, str]) -> None:
 
 
 def remember(
-    session: Session, now: datetime, where: tuple[str, str, str], commands: list[str]
+    session: Session,
+    now: datetime,
+    where: tuple[str, str, str],
+    commands: list[str],
+    labels: list[str] | None,
 ) -> None:
-    """Remember `commands` as the menu (platform, chat, user) just saw; drop expired menus."""
+    """Remember `commands` as the menu (platform, chat, user) just saw, with the `labels` it
+    saw them by, if known; drop expired menus."""
     session.execute(delete(Menu).where(Menu.expires_at <= now))
     platform, chat_id, user_id = where
     session.info.pop(_NONE_FOR, None)
     found = _menu(session, platform, chat_id, user_id)
+    choices: list[str | list[str]] = (
+        [[c, label] for c, label in zip(commands, labels, strict=True)]
+        if labels is not None
+        else list(commands)
+    )
     if found is None:
         session.add(
             Menu(
                 platform=platform,
                 chat_id=chat_id,
                 user_id=user_id,
-                commands=commands,
+                commands=choices,
                 expires_at=now + LIFE,
             )
         )
     else:
-        found.commands, found.expires_at = commands, now + LIFE
+        found.commands, found.expires_at = choices, now + LIFE
     session.flush()
 
 
@@ -103,9 +114,25 @@ def picked(session: Session, now: datetime, incoming: Incoming, text: str) -> st
     menu = _live(session, now, incoming)
     if menu is None:
         return None
-    if not 1 <= number <= len(menu.commands):
-        raise DomainError("core.no_such_choice", number=number, count=len(menu.commands))
-    return menu.commands[number - 1]
+    commands = _commands(menu)
+    if not 1 <= number <= len(commands):
+        raise DomainError("core.no_such_choice", number=number, count=len(commands))
+    return commands[number - 1]
+
+
+def labelled(session: Session, now: datetime, incoming: Incoming, text: str) -> str | None:
+    """The command of the one choice of the sender's live menu here whose label `text` is,
+    typed whole (确认注销, 批准); None for a bare yes or no, which picks by its own rules."""
+    word = folded(without_ending(text))
+    menu = _live(session, now, incoming) if word and word not in _YES | _NO else None
+    if menu is None:
+        return None
+    found = [
+        entry[0]
+        for entry in menu.commands
+        if not isinstance(entry, str) and folded(without_ending(entry[1])) == word
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def agreed(session: Session, now: datetime, incoming: Incoming, text: str) -> str | None:
@@ -118,7 +145,7 @@ def agreed(session: Session, now: datetime, incoming: Incoming, text: str) -> st
         return None
     consents = [
         c
-        for c in menu.commands
+        for c in _commands(menu)
         if c.split()[-1] in _CONSENTS or (word in _CONFIRMING and c.split()[0] in _CONFIRMS)
     ]
     return consents[0] if len(consents) == 1 else None
@@ -132,8 +159,13 @@ def answered(session: Session, now: datetime, incoming: Incoming, text: str) -> 
     menu = _live(session, now, incoming) if yes is not None else None
     if menu is None:
         return None
-    saying = [c for c in menu.commands if _says_yes(c) is yes]
+    saying = [c for c in _commands(menu) if _says_yes(c) is yes]
     return saying[0] if len(saying) == 1 else None
+
+
+def _commands(menu: Menu) -> list[str]:
+    """The menu's commands, in order, whether stored with their labels or alone."""
+    return [entry if isinstance(entry, str) else entry[0] for entry in menu.commands]
 
 
 def _says_yes(command: str) -> bool | None:
