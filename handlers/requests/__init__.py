@@ -113,7 +113,7 @@ COMMANDS: list[Command] = [
         everyday=commands.said_alone_or_numbered,
         chat_words=True,
     ),
-    Command("rate", ("评价", "評價"), commands.rate, listed_in="requests"),
+    Command("rate", ("评价", "評價", "打分"), commands.rate, listed_in="requests"),
     # Everyday words too (撤回, 催一下): a command with a number after them only; alone they
     # are chat in a group, and privately show how to write them. /withdraw is 退出报名's.
     Command(

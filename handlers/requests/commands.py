@@ -18,6 +18,8 @@ from handlers.points.commands import named_in
 from models import Layer, Place
 
 MAX_ARGUMENT = 600
+# A score typed alone says it is one (评价 5分, 评价 五星), not a request number.
+_SCORE_WORDS = ("分", "星")
 Verb = Callable[[Context, str], list[Reply | Envelope]]
 
 
@@ -128,8 +130,11 @@ def _number_alone(args: str, usage: str) -> int:
 
 
 def take(ctx: Context, args: str) -> list[Reply | Envelope]:
-    """`接单 3`: I handle request 3; the reporter is told."""
-    number = _number_alone(args, "requests.take_usage")
+    """`接单 3`: I handle request 3; the reporter is told. Privately `接单` alone takes the one
+    request waiting for me to take it, or asks which of several."""
+    number, rest = _waiting(ctx, args, "requests.take_usage")
+    if rest:
+        raise DomainError("requests.take_usage")
     done = requests.take(
         ctx.session,
         ctx.now,
@@ -139,7 +144,7 @@ def take(ctx: Context, args: str) -> list[Reply | Envelope]:
         number,
         ctx.default_language,
     )
-    taken = Reply("requests.taken", {"number": number, "due": _due(ctx, done)})
+    taken = Reply("requests.taken", {"number": done.number, "due": _due(ctx, done)})
     return [taken, *done.envelopes]
 
 
@@ -189,7 +194,7 @@ def send_back(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 def _waiting(ctx: Context, args: str, usage: str) -> tuple[int | None, str]:
     """The request number and the words after it; privately, with none typed, no number: the
-    reporter's one request waiting for their word is meant."""
+    one request waiting for the sender's word is meant."""
     if not args.strip() and not ctx.is_group:
         return None, ""
     return _number(args, usage)
@@ -285,9 +290,7 @@ def rate(ctx: Context, args: str) -> Reply:
     """`评价 3 5`: how satisfied I am, 1 to 5; a score is the reporter's to tell, so a group
     does not hear it, nor why one was refused (rated already, not theirs)."""
     try:
-        number, stars = _number(args, "requests.rate_usage")
-        if not stars.strip():
-            raise DomainError("requests.rate_usage")
+        number, stars = _scored(args)
         given = requests.rate(
             ctx.session, ctx.now, ctx.resident, community_here(ctx), number, stars
         )
@@ -297,8 +300,20 @@ def rate(ctx: Context, args: str) -> Reply:
         # It changed nothing: once their private chat is open, they may send it again.
         ctx.reading = True
         return Reply(refusal.key, refusal.data, audience=Audience.PRIVATE)
-    data = {"number": number, "stars": given}
+    data = {"number": given.number, "stars": given.stars}
     return Reply("requests.rated", data, audience=Audience.PRIVATE)
+
+
+def _scored(args: str) -> tuple[int | None, str]:
+    """The request number and the score; a score alone, with its 分 or 星 (评价 5分), is for
+    the one request waiting for it."""
+    words = bounded(args, MAX_ARGUMENT).split()
+    if len(words) == 1 and words[0].endswith(_SCORE_WORDS):
+        return None, words[0]
+    number, stars = _number(args, "requests.rate_usage")
+    if not stars.strip():
+        raise DomainError("requests.rate_usage")
+    return number, stars
 
 
 def link(ctx: Context, args: str) -> Reply:

@@ -935,6 +935,37 @@ def test_solved_alone_privately_confirms_the_one_request_waiting_or_asks_which(
         assert closed == [RequestStatus.CLOSED, RequestStatus.CLOSED]
 
 
+def test_take_alone_privately_takes_the_one_request_waiting_for_it_or_asks_which(
+    town: Driver,
+) -> None:
+    assert town.one("li", "接单").text == "现在没有等您接单的诉求。"
+    for where in ("3号楼门口路灯坏了", "3号楼楼道灯坏了"):
+        town.say("r1", f"报修 {where}", "g1")
+    assert "例如「接单 3」" in town.one("li", "接单", "g1").text
+    assert town.one("li", "接单").text == "有 2 个诉求等您接单：1、2。请写编号，例如「接单 1」。"
+    town.say("li", "接单 1")
+    assert "诉求 2 由您办理" in town.say("li", "接单")[0].text
+    with session_of(town.app) as session:
+        taken = session.scalars(select(Request.status)).all()
+        assert taken == [RequestStatus.TAKEN, RequestStatus.TAKEN]
+
+
+def test_a_score_alone_rates_the_one_request_waiting_for_it_or_asks_which(town: Driver) -> None:
+    assert town.one("r1", "评价 5分").text == "现在没有等您打分的诉求。"
+    for where in ("3号楼门口路灯坏了", "3号楼楼道灯坏了"):
+        town.say("r1", f"报修 {where}", "g1")
+    for number in (1, 2):
+        town.say("li", f"接单 {number}")
+        town.say("li", f"办结诉求 {number} 换了灯泡")
+    which = "您有 2 个诉求可以打分：1、2。请写编号和分数，例如「评价 1 5」。"
+    assert town.one("r1", "评价 5分").text == which
+    assert "请写编号和分数" in town.one("r1", "评价 5").text
+    town.say("r1", "评价 1 3")
+    assert town.one("r1", "打分 四星").text == "谢谢您给诉求 2 打了 4 分。"
+    with session_of(town.app) as session:
+        assert session.scalars(select(Request.rating).order_by(Request.number)).all() == [3, 4]
+
+
 def test_not_solved_alone_privately_reopens_the_one_request_waiting_or_asks_which(
     town: Driver,
 ) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.messages import Choice, Envelope, Reply
 from bot.services.common import audit
+from bot.services.common.numbering import the_one
 from bot.services.common.quiet import default_quiet, quiet_hours
 from bot.services.common.when import moment_data
 from bot.services.requests import chain
@@ -45,11 +47,14 @@ def take(
     settings: Settings,
     actor: Resident,
     community: Place,
-    number: int,
+    number: int | None,
     language: str,
 ) -> Acted:
     """The owner (or a secretary stepping in) takes an open request; the solving clock starts,
-    its deadline out of the community's quiet hours."""
+    its deadline out of the community's quiet hours. Without a number, the one waiting for
+    the actor to take it; where several wait, they are asked which."""
+    if number is None:
+        number = _to_take(session, community, actor)
     request = owned(session, community, number, actor)
     if request.status != RequestStatus.OPEN:
         raise DomainError("requests.not_open", number=number, state=request.status.value)
@@ -68,6 +73,19 @@ def take(
         session, now, request, settings, actor
     )
     return Acted(number, actor.display_name, request.layer.value, request.due_at, envelopes)
+
+
+def _to_take(session: Session, community: Place, actor: Resident) -> int:
+    waiting = session.scalars(
+        select(Request.number)
+        .where(
+            Request.owner_id == actor.id,
+            Request.community_id == community.id,
+            Request.status == RequestStatus.OPEN,
+        )
+        .order_by(Request.number)
+    ).all()
+    return the_one(waiting, "requests.none_to_take", "requests.which_to_take")
 
 
 def reply(

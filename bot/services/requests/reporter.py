@@ -154,9 +154,17 @@ def reopen(
 
 
 def rate(
-    session: Session, now: datetime, reporter: Resident, community: Place, number: int, stars: str
-) -> int:
-    """The reporter rates a solved request 1–5 (满意度), once; the stars given."""
+    session: Session,
+    now: datetime,
+    reporter: Resident,
+    community: Place,
+    number: int | None,
+    stars: str,
+) -> Rated:
+    """The reporter rates a solved request 1–5 (满意度), once. Without a number, the one of
+    theirs solved and not yet rated; where several are, they are asked which."""
+    if number is None:
+        number = _to_rate(session, community, reporter)
     request = _mine(session, community, number, reporter)
     if request.resolved_at is None:
         raise DomainError("requests.not_resolved", number=number)
@@ -167,7 +175,29 @@ def rate(
         raise DomainError("requests.already_rated", number=number, stars=request.rating)
     request.rating = value
     step(session, now, request, StepKind.RATED, reporter, str(value))
-    return value
+    return Rated(number, value)
+
+
+@dataclass(frozen=True)
+class Rated:
+    """The request rated and the stars given."""
+
+    number: int
+    stars: int
+
+
+def _to_rate(session: Session, community: Place, reporter: Resident) -> int:
+    scored = session.scalars(
+        select(Request.number)
+        .where(
+            Request.community_id == community.id,
+            Request.reporter_id == reporter.id,
+            Request.resolved_at.is_not(None),
+            Request.rating.is_(None),
+        )
+        .order_by(Request.number)
+    ).all()
+    return the_one(scored, "requests.none_to_rate", "requests.which_to_rate")
 
 
 def withdraw(
