@@ -749,7 +749,9 @@ REQUESTS: list[tuple[str, str, str | None, tuple[str, ...]]] = [
     ("rq9", "登记 1-1-101 同意", "g2", ()),
     ("rq9", "报修 下水道堵塞", "g2", ()),
     ("sec", "上报 4 办不了", None, ()),
-    ("sec", "接单", None, ()),
+    ("sec", "接单", "g1", ()),
+    ("r1", "接单", None, ()),
+    ("r1", "评价 5分", None, ()),
     ("sec", "回复 1", None, ()),
     ("sec", "上报 3", None, ()),
     ("sec", "办结诉求 3", None, ()),
@@ -826,16 +828,21 @@ def requests(driver: Driver) -> None:
     later(driver, timedelta(days=3))
     play(driver, [("sec", "诉求", None)])
     request_photos(driver)
-    # Two solved at once: 解决了 or 没解决 alone asks which.
+    # Two waiting at once: 接单 alone asks their owner which; then, solved, 解决了, 没解决
+    # or a score alone asks the reporter which.
+    filed: list[tuple[str, int]] = []
     for text in ("报修 1号楼门口灯坏了", "报修 1号楼楼道灯坏了"):
         driver.say("r1", text, "g1")
         with driver.app.db.transaction() as session:
             request = session.scalars(select(Request).order_by(Request.id.desc()).limit(1)).one()
-            number = request.number
             assert request.owner is not None
-            owner = request.owner.identities[0].external_id
+            filed.append((request.owner.identities[0].external_id, request.number))
+    owner = filed[0][0]
+    assert filed[1][0] == owner
+    play(driver, [(owner, "接单", None)])
+    for _, number in filed:
         play(driver, [(owner, f"接单 {number}", None), (owner, f"办结诉求 {number} 好了", None)])
-    play(driver, [("r1", "解决了", None), ("r1", "没解决", None)])
+    play(driver, [("r1", "解决了", None), ("r1", "没解决", None), ("r1", "评价 5分", None)])
     reporter_urges_and_withdraws(driver, number)
 
 
