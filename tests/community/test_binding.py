@@ -100,6 +100,9 @@ def test_a_building_typed_apart_from_its_estate_is_asked_for_not_named(street: D
         ("绑定 1号院 3号楼 党员圈 先锋", "红旗里社区/1号院/3号楼 的党员圈「先锋」"),
         ("绑定 1号院 先锋队", "红旗里社区/1号院 的邻里圈「先锋队」"),
         ("绑定 1号院 9号楼", "没找到「1号院/9号楼」"),
+        ("绑定 1号院 Block A", "红旗里社区/1号院 的邻里圈「Block A」"),
+        ("绑定 1号院 栋长群", "红旗里社区/1号院 的邻里圈「栋长群」"),
+        ("绑定 1号院 3号楼 Unit Team", "红旗里社区/1号院/3号楼 的邻里圈「Unit Team」"),
     ],
 )
 def test_a_place_goes_on_over_the_words_that_continue_its_path(

@@ -481,17 +481,23 @@ def _goes_on_address(word: str) -> bool:
     return _ADDRESS_PART.match(with_digits(normalise(word))) is not None
 
 
+def _numbered_part(word: str) -> bool:
+    """Whether a word is typed as an address's part with its number: 3号楼, 2单元, #3, 2."""
+    return _goes_on_address(word) and _NUMBER.search(with_digits(normalise(word))) is not None
+
+
 def place_first(session: Session, words: Sequence[str]) -> tuple[str, list[str]]:
     """The place named by the first of `words` and those after it that go on its path, as a
     path (1号院 3号楼 2单元 -> 1号院/3号楼/2单元), and the words after it.
 
-    A word goes on the path when it is typed as an address's part (3号楼, 2单元, 3栋), so a
-    building that is not there is not found rather than read as something else, or when it
-    names a place under the words before it (红旗里社区 1号院).
+    A word goes on the path when it is typed as a numbered part of an address (3号楼, 2单元,
+    3栋), so a building that is not there is not found rather than read as something else, or
+    when it names a place under the words before it (红旗里社区 1号院). A part's word with no
+    number (Block, 栋) names nothing, so 1号院 Block A leaves the circle's name Block A.
     """
     taken = 1
     while taken < len(words) and (
-        _goes_on_address(words[taken]) or find_places(session, "/".join(words[: taken + 1]))
+        _numbered_part(words[taken]) or find_places(session, "/".join(words[: taken + 1]))
     ):
         taken += 1
     return "/".join(words[:taken]), list(words[taken:])
