@@ -606,10 +606,40 @@ def test_place_names_run_together_find_the_deepest_place(grid: App, typed: str, 
         assert full_name(session, resolve_place(session, typed)) == path
 
 
-@pytest.mark.parametrize("typed", ["1号院9号楼", "1号院3号楼9单元", "1号院3号", "号院3号楼"])
+@pytest.mark.parametrize("typed", ["1号院9号楼", "1号院3号楼9单元", "1号院3号楼2", "号院3号楼"])
 def test_names_run_together_match_whole_names_only(grid: App, typed: str) -> None:
     with grid.db.transaction() as session, pytest.raises(DomainError, match=r"place_not_found"):
         resolve_place(session, typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "path"),
+    [
+        ("1号院/3栋", "文化路街道/红旗里社区/1号院/3号楼"),
+        ("1号院3幢2单元", "文化路街道/红旗里社区/1号院/3号楼/2单元"),
+        ("1號院/4棟", "文化路街道/红旗里社区/1号院/4号楼"),
+        ("1号院/4座", "文化路街道/红旗里社区/1号院/4号楼"),
+        ("1号院3号", "文化路街道/红旗里社区/1号院/3号楼"),
+        ("2号院/1栋/1单元", "文化路街道/红旗里社区/2号院/1号楼/1单元"),
+    ],
+)
+def test_a_buildings_word_may_be_any_of_its_words(grid: App, typed: str, path: str) -> None:
+    with grid.db.transaction() as session:
+        assert full_name(session, resolve_place(session, typed)) == path
+
+
+def test_a_building_stored_under_another_word_is_found_by_it(grid: App) -> None:
+    with grid.db.transaction() as session:
+        add_path(session, "文化路街道/红旗里社区/1号院/5栋")
+        assert full_name(session, resolve_place(session, "1号院5号楼")).endswith("1号院/5栋")
+
+
+def test_two_buildings_an_other_word_names_alike_are_asked_about(grid: App) -> None:
+    with grid.db.transaction() as session:
+        add_path(session, "文化路街道/红旗里社区/1号院/3栋")
+        assert full_name(session, resolve_place(session, "1号院/3栋")).endswith("1号院/3栋")
+        with pytest.raises(DomainError, match=r"place_ambiguous"):
+            resolve_place(session, "1号院/3幢")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

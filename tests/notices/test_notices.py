@@ -181,6 +181,15 @@ def test_a_scope_typed_in_traditional_characters_reaches_the_stored_place(app: A
     assert [s.chat for s in sent if not s.private] == ["g1"] and _chats(app) == 1
 
 
+def test_a_scope_naming_a_building_by_another_word_reaches_it(app: App) -> None:
+    driver = build(app)
+    building_circles(driver)
+    preview = driver.one("sec", "通知 1号院3栋 | 周六停水")
+    assert "还没发送" in preview.text and "2 个圈" in preview.text, preview.text
+    sent = _confirm(driver, "sec", preview)
+    assert sorted(s.chat for s in sent if not s.private) == ["g4", "g6"]
+
+
 def test_a_notice_typed_in_a_group_is_previewed_privately(app: App) -> None:
     driver = build(app)
     answers = driver.say("sec", "通知 全部 | 明天上午停水", "g1")

@@ -63,6 +63,11 @@ def test_a_name_and_place_typed_in_traditional_characters_link_the_stored_ones(
     assert f"{INDENT * 3}联系党员 李党员：1号院/3号楼、1号院/4号楼" in lines, lines
 
 
+def test_a_building_named_by_another_word_links_the_stored_one(town: Driver) -> None:
+    answer = town.one("sec", "联系 @李党员 1号院4栋", "g1", mentions=("li",))
+    assert "李党员" in answer.text and "1号院/4号楼" in answer.text, answer.text
+
+
 # Branches first, each with what is under it, then central households nobody is over.
 PEOPLE_ORDER = ["张书记", "王中心户", "李党员", "钱中心户", "赵党员"]
 

@@ -93,6 +93,12 @@ _ADDRESS_PART = re.compile(
 )
 
 
+# The words after a building's number that name one building: 3号楼, 3栋, 3幢, 3座 and 3号. 号
+# is one only at a name's end or before the next number (3号2单元), so 1号院 stays an estate.
+_BUILDING_WORDS = ("号楼", "栋", "幢", "座", "号")
+_BUILDING_NAMED = re.compile(r"(\d+)(?:号楼|栋|幢|座|号(?=\d|$))")
+
+
 def number_in(name: str) -> int | None:
     """The first number in a place's name (3号楼 -> 3), used to match addresses."""
     match = _NUMBER.search(normalise(name))
@@ -416,14 +422,34 @@ def find_places(session: Session, query: str) -> list[Place]:
     # Names match whatever script they are typed in: 1號院 finds 1号院.
     names = [simplified(name) for name in typed]
     last = typed[-1]
-    ends = {spelling for at in range(len(last)) for spelling in spellings(last[at:])}
-    matches = []
+    ends = {
+        spelling
+        for at in range(len(last))
+        for end in _building_words(last[at:])
+        for spelling in spellings(end)
+    }
+    exact: list[Place] = []
+    alike: list[Place] = []
     named = select(Place).where(Place.name.in_(ends))
     for place in session.scalars(named).all():
         chain = [simplified(p.name) for p in ancestors(session, place)]
         if _chain_ends_with(chain, names):
-            matches.append(place)
-    return sorted(matches, key=lambda p: p.path)
+            exact.append(place)
+        elif _chain_ends_with(_one_building_word(chain), _one_building_word(names)):
+            alike.append(place)
+    # A name typed as stored is that place, though another building's word names another too.
+    return sorted(exact or alike, key=lambda p: p.path)
+
+
+def _building_words(name: str) -> list[str]:
+    """`name` and, where it is a building's number and word (3栋), its number with each word."""
+    match = _BUILDING_NAMED.fullmatch(simplified(name))
+    return [name] if match is None else [name, *(match[1] + word for word in _BUILDING_WORDS)]
+
+
+def _one_building_word(names: list[str]) -> list[str]:
+    """Simplified `names` with every building's word after its number written 号楼."""
+    return [_BUILDING_NAMED.sub(r"\1号楼", name) for name in names]
 
 
 def _chain_ends_with(chain: list[str], names: list[str]) -> bool:
