@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -13,6 +13,7 @@ from bot.delivery import envelope_of
 from bot.errors import DomainError
 from bot.messages import Choice, Envelope, Reply, carried
 from bot.services.common import access
+from bot.services.common.numbering import the_one
 from bot.services.common.outreach import to_person
 from bot.services.common.quiet import default_quiet, quiet_hours
 from bot.services.common.when import moment_data
@@ -52,6 +53,19 @@ class Acted:
     category: str = ""
     emergency: bool = False
     place: str = ""
+
+
+def waiting_one(
+    session: Session, community: Place, waits: ColumnElement[bool], none: str, which: str
+) -> int:
+    """The number of the community's one request that `waits` for someone's word; the
+    refusal `none` where none does, `which`, naming them, where several do."""
+    numbers = session.scalars(
+        select(Request.number)
+        .where(Request.community_id == community.id, waits)
+        .order_by(Request.number)
+    ).all()
+    return the_one(numbers, none, which)
 
 
 def find_request(session: Session, community: Place, number: int, viewer: Resident) -> Request:

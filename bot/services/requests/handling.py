@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.messages import Choice, Envelope, Reply
 from bot.services.common import audit
-from bot.services.common.numbering import the_one
 from bot.services.common.quiet import default_quiet, quiet_hours
 from bot.services.common.when import moment_data
 from bot.services.requests import chain
@@ -24,6 +23,7 @@ from bot.services.requests.desk import (
     take_buttons_gone,
     to_owner,
     to_reporter,
+    waiting_one,
 )
 from bot.services.requests.rules import CONFIRM_WITHIN, rules_of
 from models import Place, Request, RequestStatus, Resident, StepKind
@@ -76,16 +76,8 @@ def take(
 
 
 def _to_take(session: Session, community: Place, actor: Resident) -> int:
-    waiting = session.scalars(
-        select(Request.number)
-        .where(
-            Request.owner_id == actor.id,
-            Request.community_id == community.id,
-            Request.status == RequestStatus.OPEN,
-        )
-        .order_by(Request.number)
-    ).all()
-    return the_one(waiting, "requests.none_to_take", "requests.which_to_take")
+    waits = and_(Request.owner_id == actor.id, Request.status == RequestStatus.OPEN)
+    return waiting_one(session, community, waits, "requests.none_to_take", "requests.which_to_take")
 
 
 def reply(

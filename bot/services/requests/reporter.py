@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -14,7 +14,6 @@ from bot.errors import DomainError
 from bot.messages import Choice, Envelope, Reply
 from bot.services.common import access
 from bot.services.common.keywords import normalise, numeral_value
-from bot.services.common.numbering import the_one
 from bot.services.common.outreach import to_person
 from bot.services.common.quiet import default_quiet, recipients_quiet
 from bot.services.common.when import moment_data
@@ -30,6 +29,7 @@ from bot.services.requests.desk import (
     step,
     to_owner,
     urge_key,
+    waiting_one,
 )
 from bot.services.requests.mediation import end_withdrawn, in_progress
 from models import (
@@ -89,16 +89,8 @@ def _still_open(request: Request, finished: str) -> None:
 def _awaiting(session: Session, community: Place, reporter: Resident, which: str) -> int:
     """The number of the reporter's one request solved and waiting for their word; where
     several wait, the refusal `which` names them."""
-    waiting = session.scalars(
-        select(Request.number)
-        .where(
-            Request.community_id == community.id,
-            Request.reporter_id == reporter.id,
-            Request.status == RequestStatus.RESOLVED,
-        )
-        .order_by(Request.number)
-    ).all()
-    return the_one(waiting, "requests.none_to_confirm", which)
+    waits = and_(Request.reporter_id == reporter.id, Request.status == RequestStatus.RESOLVED)
+    return waiting_one(session, community, waits, "requests.none_to_confirm", which)
 
 
 def confirm(
@@ -187,17 +179,12 @@ class Rated:
 
 
 def _to_rate(session: Session, community: Place, reporter: Resident) -> int:
-    scored = session.scalars(
-        select(Request.number)
-        .where(
-            Request.community_id == community.id,
-            Request.reporter_id == reporter.id,
-            Request.resolved_at.is_not(None),
-            Request.rating.is_(None),
-        )
-        .order_by(Request.number)
-    ).all()
-    return the_one(scored, "requests.none_to_rate", "requests.which_to_rate")
+    waits = and_(
+        Request.reporter_id == reporter.id,
+        Request.resolved_at.is_not(None),
+        Request.rating.is_(None),
+    )
+    return waiting_one(session, community, waits, "requests.none_to_rate", "requests.which_to_rate")
 
 
 def withdraw(
