@@ -99,6 +99,8 @@ class Incoming:
     For a press, `text` is the button's token; for a migration, the chat's new id.
     `delivery_key` identifies a platform delivery, so a redelivered update is skipped.
     `media` is a picture or file sent with the message (its caption is the text).
+    `mentioned_as` is each mention as it is written in the text (`@Mary Lee`, or a name
+    without its @), so that what follows it can be read apart from it.
     """
 
     chat: ChatRef
@@ -107,6 +109,7 @@ class Incoming:
     text: str = ""
     is_platform_admin: bool = False
     mentions: tuple[UserRef, ...] = ()
+    mentioned_as: tuple[str, ...] = ()
     reply_to: UserRef | None = None
     subject: UserRef | None = None
     bot_username: str = ""

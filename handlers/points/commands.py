@@ -10,7 +10,7 @@ from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Envelope, Reply
 from bot.services import points
-from bot.services.common.arguments import as_number, bounded
+from bot.services.common.arguments import after_mentions, as_number, bounded
 from bot.services.common.keywords import normalise, starts_with_number
 from bot.services.common.outreach import to_person
 from bot.services.community.people import Named
@@ -24,10 +24,13 @@ _APART = re.compile(r"[、:：;；]+|(?<!\d)[,，]+|[,，]+(?!\d)")
 
 def named_in(ctx: Context, args: str) -> Named:
     """Whom a command names (mentions, a reply, or leading `@name` words), and the rest."""
-    words = bounded(args, MAX_ARGUMENT).split()
+    incoming = ctx.incoming
+    text = bounded(args, MAX_ARGUMENT)
+    if incoming.mentions:
+        text = after_mentions(text, incoming.mentioned_as)
+    words = text.split()
     named = [w for w in words if w.startswith("@") and len(w) > 1]
     rest = tuple(words[len(named) :] if words[: len(named)] == named else words)
-    incoming = ctx.incoming
     users = tuple(incoming.mentions) or ((incoming.reply_to,) if incoming.reply_to else ())
     if users:
         return Named(users=users, rest=rest)

@@ -8,6 +8,7 @@ import pytest
 
 from bot.errors import DomainError
 from bot.services.common.arguments import (
+    after_mentions,
     as_number,
     bounded,
     number_and_rest,
@@ -175,3 +176,22 @@ def test_bounded_arguments_and_words() -> None:
 )
 def test_chinese_numerals_become_digits_only_where_numbers_are(text: str, digits: str) -> None:
     assert with_digits(text) == digits
+
+
+@pytest.mark.parametrize(
+    ("text", "written", "rest"),
+    [
+        ("@Mary Lee\u20053 扫雪", ("@Mary Lee",), "3 扫雪"),
+        ("Mary Lee 3", ("Mary Lee",), "3"),
+        ("@张三 5", ("张三",), "5"),
+        ("张三，5", ("张三",), "5"),
+        ("@张三\u2005@Mary Lee\u20052", ("@Mary Lee", "@张三"), "2"),
+        ("楼长 @张三", ("@张三",), "楼长 @张三"),
+        ("@李四 5", ("@张三",), "@李四 5"),
+        ("@张三 5", (), "@张三 5"),
+    ],
+)
+def test_the_mentions_a_text_opens_with_are_taken_off_as_written(
+    text: str, written: tuple[str, ...], rest: str
+) -> None:
+    assert after_mentions(text, written) == rest

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from bot.errors import DomainError
 from bot.services.common.keywords import normalise, with_digits, without_ending
@@ -17,6 +18,8 @@ _NUMBER_OR_RANGE = re.compile(rf"{_NUMBER}(?:[-~至到]{_NUMBER})?")
 _COUNTER_AFTER_HEAD = re.compile(rf"^(\S+){_APART_COUNTER.pattern}")
 # A number parted from the words after it by a comma or colon (回复 1：明天来修), not a time (3:30).
 _PUNCTUATED = re.compile(r"^(\S+?)\s*[，,：:、](?![\d０-９])\s*(.*)$", re.DOTALL)
+# Spaces, or a comma or colon, part a mention from what follows it: @张三，5.
+_AFTER_MENTION = re.compile(r"^[\s,，、:：;；]*")
 
 
 def bounded(args: str, limit: int) -> str:
@@ -24,6 +27,19 @@ def bounded(args: str, limit: int) -> str:
     if len(args) > limit:
         raise DomainError("core.argument_too_long", limit=limit)
     return args.strip()
+
+
+def after_mentions(text: str, written: Sequence[str]) -> str:
+    """`text` without the mentions, as `written`, that it opens with (`@Mary Lee 3` is `3`)."""
+    spans = sorted({w.removeprefix("@") for w in written} - {""}, key=len, reverse=True)
+    rest = text.lstrip()
+    while spans:
+        body = rest.removeprefix("@")
+        span = next((s for s in spans if body.startswith(s)), None)
+        if span is None:
+            break
+        rest = _AFTER_MENTION.sub("", body[len(span) :], count=1)
+    return rest
 
 
 def words_in(args: str, most: int, limit: int) -> list[str]:
