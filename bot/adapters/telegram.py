@@ -195,12 +195,14 @@ def _chat(chat: Chat) -> ChatRef | None:
     return None
 
 
-def _mentions(message: Message) -> tuple[UserRef, ...]:
-    return tuple(
-        _user(entity.user)
+def _mentions(message: Message) -> tuple[tuple[UserRef, ...], tuple[str, ...]]:
+    """The people a message mentions without a username, and each mention as written."""
+    found = [
+        (_user(entity.user), message.parse_entity(entity))
         for entity in message.entities
         if entity.type == MessageEntity.TEXT_MENTION and entity.user is not None
-    )
+    ]
+    return tuple(user for user, _ in found), tuple(written for _, written in found)
 
 
 def _media(message: Message) -> Media | None:
@@ -268,13 +270,15 @@ def _message_events(
     if not text and media is None:
         return []
     reply_to = message.reply_to_message
+    mentions, mentioned_as = _mentions(message)
     return [
         Incoming(
             chat,
             sender,
             EventKind.MESSAGE,
             text,
-            mentions=_mentions(message),
+            mentions=mentions,
+            mentioned_as=mentioned_as,
             reply_to=_user(reply_to.from_user) if reply_to and reply_to.from_user else None,
             delivery_key=key,
             media=media,

@@ -301,6 +301,24 @@ def test_mentions_by_text_mention_and_by_username_name_a_person(tg: Harness) -> 
     assert "楼长" in tg.text(raw)
 
 
+def test_a_text_mention_without_an_at_names_the_person_and_the_amount_follows(
+    tg: Harness,
+) -> None:
+    mary, zhang = user(1004, "Mary Lee"), user(1005, "张三")
+    for person, address in ((mary, "3-2-301"), (zhang, "3-2-302")):
+        tg.feed(message_update(person, f"/join {address} 同意", group(GROUP)))
+    for person, text, told in (
+        (mary, "加分 Mary Lee 3 扫雪", "Mary Lee 加 3 分"),
+        (zhang, "加分 张三 5", "张三 加 5 分"),
+    ):
+        length = len(person["first_name"])
+        raw = message_update(OWNER, text, group(GROUP))
+        entity = {"type": "text_mention", "offset": 3, "length": length, "user": person}
+        raw["message"]["entities"] = [entity]
+        sent = [m["text"] for m in tg.feed(raw) if m["chat_id"] == GROUP]
+        assert any(told in m for m in sent), sent
+
+
 def test_command_menus_are_set_per_language_and_scope(tg: Harness) -> None:
     tg.run(lambda: tg.adapter.set_menus(COMMANDS))
     menus = {
