@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import logging
 import random
+import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -47,6 +48,8 @@ MAX_FILE_BYTES = 3_000_000
 MAX_RECEIVED_BYTES = 50 * 1024 * 1024
 SEND_TIMEOUT = 30.0
 MAX_DELIVERY_KEY = 96
+# A mention as WeChat writes it: @ and the name, ended by a U+2005 space.
+_MENTION = re.compile(r"@[^@\u2005]*(?=\u2005)")
 # The SDK's loggers (one logs the token at WARNING), and hpack's, which logs gRPC headers
 # (the token among them) at DEBUG.
 QUIET_LOGGERS = ("PuppetService", "WechatyPuppet", "WechatyPuppetServiceConfig", "FileBox", "hpack")
@@ -188,6 +191,11 @@ def strip_bot_mention(text: str, bot_name: str) -> str:
     return text
 
 
+def mentioned_as(text: str, bot_name: str) -> tuple[str, ...]:
+    """Each mention of someone other than the bot as written: WeChat ends it with a U+2005."""
+    return tuple(span for span in _MENTION.findall(text) if span != "@" + bot_name)
+
+
 def delivery_key(message_id: str) -> str:
     """The dispatcher's redelivery key for a WeChat message id (hashed when very long)."""
     if not message_id:
@@ -220,14 +228,16 @@ def message_incoming(
         for contact in dict.fromkeys(message.mention_ids)
         if contact and contact != me.contact_id
     )
+    text = strip_bot_mention(message.text, me.name) if message.is_text else ""
     return Incoming(
         chat=chat,
         user=user,
         event=EventKind.MESSAGE,
         # Pictures, voice and files carry no command (WeChat has no captions).
-        text=strip_bot_mention(message.text, me.name) if message.is_text else "",
+        text=text,
         is_platform_admin=room is not None and room.is_admin(talker),
         mentions=mentions,
+        mentioned_as=mentioned_as(text, me.name) if mentions else (),
         delivery_key=delivery_key(message.message_id),
         media=media,
     )

@@ -91,6 +91,11 @@ def test_mentions_name_people_and_a_leading_mention_of_the_bot_is_dropped() -> N
     assert incoming is not None
     assert incoming.mentions == (UserRef("wechat", "li", "李四"),)
     assert incoming.text == "设角色 @李四\u2005楼长"
+    assert incoming.mentioned_as == ("@李四",)
+    text = "加分 @a@Mary Lee\u20053 @邻里小助手\u2005"
+    award = MessageInfo("m3", "owner", ROOM.room_id, text, ("mary", BOT_ID))
+    found = message_incoming(award, ROOM, NAMES, ME)
+    assert found is not None and found.mentioned_as == ("@Mary Lee",)
     for text, expected in (
         ("@邻里小助手\u2005登记 3-2-301", "登记 3-2-301"),
         ("@邻里小助手", ""),
@@ -275,6 +280,29 @@ def test_the_adapter_answers_in_the_room_and_privately_through_the_outbox(
     assert in_room[2].startswith("欢迎 赵六 加入1号院")
     assert to_li[0].startswith("李四\n住址：还没有登记")
     assert to_li[1] == "没看懂您的意思。发送「帮助」查看能用的命令。"
+
+
+def test_a_mention_of_a_name_with_a_space_is_taken_whole_before_the_amount(
+    live_app: App, fake: FakeWeChat
+) -> None:
+    Driver(live_app).grant("owner", "书记", "红旗里社区", platform="wechat")
+    fake.add_room(ROOM, {"mary": "Mary Lee"})
+
+    def in_room() -> list[str]:
+        return [text for chat, text in fake.sent if chat == ROOM.room_id]
+
+    async def answered(talker: str, text: str, mentions: tuple[str, ...] = ()) -> None:
+        before = len(in_room())
+        fake.say(talker, text, ROOM.room_id, mentions=mentions)
+        await until(lambda: len(in_room()) > before)
+
+    async def scenario(adapter: WeChatAdapter) -> None:
+        await answered("owner", "绑定 1号院")
+        await answered("mary", "登记 3-2-301 同意")
+        await answered("owner", "加分 @Mary Lee\u20053 扫雪", ("mary",))
+
+    run_with(live_app, fake, scenario)
+    assert "Mary Lee 加 3 分" in in_room()[-1]
 
 
 def _stage(app: App, chat: str, *names: str, image: Path | None = None) -> list[int]:
