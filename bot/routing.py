@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from difflib import get_close_matches
 
 from bot.context import Context
 from bot.messages import Envelope, Reply
@@ -156,6 +157,7 @@ class Router:
     def __init__(self, commands: Iterable[Command]) -> None:
         self.commands = list(commands)
         self._by_name = {c.name: c for c in self.commands}
+        self._listed = [c.name for c in self.commands if c.listed_in]
         pairs = [(normalise(k), c) for c in self.commands for k in c.keywords]
         # Longest keyword first, so 取消报名 wins over 取消.
         self._keywords = sorted(pairs, key=lambda pair: -len(pair[0]))
@@ -180,7 +182,7 @@ class Router:
                 return None
             found = self._by_name.get(name.lower())
             if found is None:
-                return Route(UNKNOWN, name)
+                return Route(UNKNOWN, " ".join([name, *self._like(name)]))
             return _route(found, len(cleaned) - len(rest), text)
         matched = self._keyword(cleaned, 0)
         if matched is not None:
@@ -199,6 +201,10 @@ class Router:
             return self._sentence(cleaned)
         command, end, glued = matched
         return _route(command, end, text, prefixed=True, glued=glued)
+
+    def _like(self, name: str) -> list[str]:
+        """The listed command whose slash name is nearest a mistyped one (/results: result)."""
+        return get_close_matches(name.lower(), self._listed, n=1, cutoff=0.8)
 
     def _sentence(self, cleaned: str) -> Route | None:
         """The command a whole sentence asks for, with the words it names (see Command)."""
@@ -372,7 +378,9 @@ def _typed_after(text: str, folded_length: int) -> str:
 
 
 def _unknown(ctx: Context, args: str) -> Reply:
-    return Reply("core.unknown_command", {"name": args[:32]})
+    """An unknown slash command: `args` is its name, then the likeliest known one, if any."""
+    name, _, like = args.partition(" ")
+    return Reply("core.unknown_command", {"name": name[:32], "like": like})
 
 
 UNKNOWN = Command(name="", keywords=(), handler=_unknown, reads=True, anywhere=True)

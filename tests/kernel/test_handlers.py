@@ -209,6 +209,16 @@ def test_a_role_command_naming_no_role_lists_the_roles_i_may_give_and_changes_no
     )
 
 
+def test_a_mistyped_slash_command_is_told_the_nearest_listed_one(chat: Driver) -> None:
+    assert chat.one("u3", "/results", "g1").text == (
+        "抱歉，没有「/results」这个命令。您是想用「/result」吗？发送「帮助」查看能用的命令。"
+    )
+    assert "您是想用「/vote」吗？" in chat.one("u3", "/vot 1", "g1").text
+    # Nothing near enough, or near only in letters (/endpoll is no /poll), is not guessed.
+    for typed in ("/xyz", "/endpoll"):
+        assert "您是想用" not in chat.one("u3", typed, "g1").text
+
+
 def test_language_per_person_and_per_circle(chat: Driver) -> None:
     chat.one("u1", "/lang zh-Hant")
     assert "幫助" in chat.one("u1", "hello").text

@@ -34,6 +34,7 @@ CORE: list[Line] = [
     ("r1", "帮助", "g1"),
     ("r1", "帮助 全部", None),
     ("r1", "/nosuchcommand", None),
+    ("r1", "/results", None),
     ("r1", "语言", None),
     ("r1", "语言 火星文", None),
     ("r1", "/lang en", None),
