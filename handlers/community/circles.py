@@ -152,7 +152,14 @@ def bind_requests(ctx: Context, args: str) -> Reply:
 
 def join(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
     """Register my household in this circle's estate (asks for consent the first time); in
-    private, through my circle's estate."""
+    private, through my circle's estate. Typed alone by someone registered, it says where
+    (privately) and how to register a move."""
+    if not bounded(args, MAX_ARGUMENT):
+        registered = circles.greeting(ctx.session, ctx.resident).address
+        if registered:
+            audience = Audience.PRIVATE if ctx.is_group else Audience.HERE
+            data = {"address": registered}
+            return Reply("circles.registered_already", data, audience=audience)
     typed, consent = circles.consent_in(args)
     address = address_typed(typed, "circles.join_usage")
     place = _join_place(ctx, address)

@@ -163,3 +163,19 @@ def test_an_english_speaker_registers_with_the_address_in_english(app: App) -> N
     assert driver.household_of("newcomer") == "305"
     moved = driver.say("newcomer", "/move Building #3, Unit 2, Room #304")[0]
     assert "1号院/3号楼/2单元/304 already has registered residents" in moved.text, moved.text
+
+
+def test_register_alone_tells_someone_registered_where_privately_and_changes_nothing(
+    app: App,
+) -> None:
+    driver = build(app)
+    said = (
+        "您已经登记在 红旗里社区/1号院/3号楼/2单元/302。"
+        "搬家了，请发送新家的「登记 楼号-单元-房号」。"
+    )
+    assert driver.one("r2", "登记").text == said
+    in_group = driver.say("r2", "登记", "g1")
+    assert [a.text for a in in_group if a.private] == [said]
+    assert all("302" not in a.text for a in in_group if not a.private)
+    assert driver.household_of("r2") == "302"
+    assert "用法：「登记 楼号-单元-房号」" in driver.one("stranger", "登记").text
