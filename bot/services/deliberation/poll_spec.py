@@ -55,7 +55,7 @@ _LOOSE = frozenset(("closes", "closing", "ends", "by"))
 
 @dataclass
 class PollSettings:
-    """Settings given with /poll or /pollset; None means not given."""
+    """Settings given with /poll or /pollset; None means not given; `typed`, each as read."""
 
     closes_at: datetime | None = None
     opens_at: datetime | None = None
@@ -70,6 +70,7 @@ class PollSettings:
     scope: str | None = None
     topic_number: int | None = None
     given: list[str] = field(default_factory=list)
+    typed: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -95,14 +96,31 @@ def parse_poll(text: str, now: datetime, zone: ZoneInfo) -> PollSpec:
     settings = PollSettings()
     if unbarred and len(items) == 1 and question[-1] in "？?":
         items, settings = _spaced(items[0], now, zone)
+    read = len(settings.typed)
     while items and read_setting(items[-1], now, zone, settings):
         items.pop()
+    settings.typed[read:] = reversed(settings.typed[read:])
     options = items
     if unbarred:
         options = [option for item in items for option in split_items(item, "、")]
     if read_setting(question, now, zone, PollSettings()):
         raise DomainError("deliberation.poll_usage")
     return PollSpec(question, options, settings)
+
+
+def whole_poll(text: str, now: datetime, zone: ZoneInfo) -> PollSpec | None:
+    """`text` read as /poll when it writes out a whole poll: bars, or words after the
+    question mark, and at least two options; else None (a question alone)."""
+    mark = _QUESTION_MARK.search(text)
+    if not barred(text) and (mark is None or not text[mark.end() :].strip()):
+        return None
+    try:
+        spec = parse_poll(text, now, zone)
+    except DomainError as error:
+        if error.key == "deliberation.poll_usage":
+            return None
+        raise
+    return spec if len(spec.options) >= 2 else None
 
 
 def _barred(text: str) -> tuple[str, list[str]]:
@@ -175,6 +193,7 @@ def read_setting(item: str, now: datetime, zone: ZoneInfo, settings: PollSetting
         name, value = flag
         setattr(settings, name, value)
         settings.given.append(name)
+        settings.typed.append(item)
         return True
     word = next((w for w in _VALUED_WORDS if lowered.startswith(w)), None)
     if word is None:
@@ -194,6 +213,7 @@ def read_setting(item: str, now: datetime, zone: ZoneInfo, settings: PollSetting
     if name == "max_choices":
         settings.kind = PollKind.MULTIPLE
     settings.given.append(name)
+    settings.typed.append(item)
     return True
 
 

@@ -169,7 +169,7 @@ def _check(
 ) -> _Checked:
     settings = spec.settings
     kind = settings.kind or PollKind.SINGLE
-    labels = _labels(kind, spec.options, settings)
+    labels = check_options(kind, spec.options, settings)
     if not spec.question:
         raise DomainError("deliberation.poll_usage")
     if len(spec.question) > MAX_QUESTION:
@@ -203,7 +203,8 @@ def topic_to_decide(
     return topic
 
 
-def _labels(kind: PollKind, options: list[str], settings: PollSettings) -> list[str]:
+def check_options(kind: PollKind, options: list[str], settings: PollSettings) -> list[str]:
+    """The labels of a poll of `kind` with these options, refused if they don't fit it."""
     if kind in (PollKind.YES_NO, PollKind.RATING):
         if options:
             raise DomainError("deliberation.no_options_needed", kind=kind)
