@@ -268,3 +268,79 @@ def test_a_question_beginning_with_any_command_word_is_the_question(town: Driver
     assert f"问题：{question}" in town.one("owner", question, "g1").text
     assert "已取消" in town.one("owner", "退出", "g1").text
     assert _dialogs(town.app) == 0
+
+
+def test_a_whole_poll_sent_as_the_question_gives_its_options_and_asks_the_deadline(
+    town: Driver,
+) -> None:
+    town.one("owner", "发起投票", "g1")
+    asked = town.one("owner", "要不要装健身器材？同意，不同意", "g1").text
+    assert "问题：要不要装健身器材？\n" in asked and "1. 同意\n2. 不同意\n" in asked
+    assert "什么时候截止" in asked and "请发送选项" not in asked
+    assert "还要什么设置" in town.one("owner", "3天", "g1").text
+    assert "投票 #1" in town.one("owner", "完成", "g1").text
+    assert _poll(town.app, 1)[:3] == ("要不要装健身器材？", "single", ("同意", "不同意"))
+
+
+def test_a_deadline_in_the_whole_poll_answers_the_deadline_step_too(town: Driver) -> None:
+    town.one("owner", "发起投票", "g1")
+    asked = town.one("owner", "要不要装健身器材？ 同意/不同意 截止 周五晚上8点", "g1").text
+    assert "1. 同意\n2. 不同意\n" in asked and "截止：11月27日 周五 20:00" in asked
+    assert "还要什么设置" in asked and "什么时候截止" not in asked
+    assert "投票 #1" in town.one("owner", "完成", "g1").text
+    question, _, options, closes_at, *_ = _poll(town.app, 1)
+    assert (question, options) == ("要不要装健身器材？", ("同意", "不同意"))
+    assert closes_at == datetime(2026, 11, 27, 12, tzinfo=UTC)
+
+
+def test_bars_and_settings_in_the_whole_poll_are_read_as_the_one_line_command_reads_them(
+    town: Driver,
+) -> None:
+    town.one("owner", "发起投票", "g1")
+    asked = town.one("owner", "几点锁门 | 22:00 | 23:00 | 匿名 | 每人一票", "g1").text
+    assert "问题：几点锁门\n" in asked and "1. 22:00\n2. 23:00\n" in asked
+    assert "已记下：匿名、每人一票" in asked and "什么时候截止" in asked
+    assert "还要什么设置" in town.one("owner", "跳过", "g1").text
+    assert "已记下：匿名、每人一票、可改票" in town.one("owner", "可改票", "g1").text
+    assert "投票 #1" in town.one("owner", "完成", "g1").text
+    question, _, options, _, anonymous, _, per_household = _poll(town.app, 1)
+    assert (question, options, anonymous, per_household) == (
+        "几点锁门",
+        ("22:00", "23:00"),
+        True,
+        False,
+    )
+
+
+def test_a_whole_poll_in_english_is_read_as_the_one_line_command_reads_it(town: Driver) -> None:
+    town.one("owner", "/lang en", "g1")
+    town.one("owner", "/poll", "g1")
+    asked = town.one("owner", "Paint the gate? yes, no", "g1").text
+    assert "Question: Paint the gate?\n" in asked and "1. yes\n2. no\n" in asked
+    assert "When should the poll close?" in asked
+    assert "Any settings?" in town.one("owner", "skip", "g1").text
+    assert "Poll #1" in town.one("owner", "done", "g1").text
+    assert _poll(town.app, 1)[:3] == ("Paint the gate?", "single", ("yes", "no"))
+
+
+@pytest.mark.parametrize(
+    "question", ["要不要装健身器材？同意", "Paint the gate? yes", "周末活动，打扫，聚餐"]
+)
+def test_a_question_with_one_word_or_no_mark_stays_the_question(
+    town: Driver, question: str
+) -> None:
+    town.one("owner", "发起投票", "g1")
+    asked = town.one("owner", question, "g1").text
+    assert f"问题：{question}\n" in asked and "请发送选项" in asked
+
+
+def test_a_bad_whole_poll_is_explained_and_the_question_asked_again(town: Driver) -> None:
+    town.one("owner", "发起投票", "g1")
+    before = town.snapshot()
+    assert "选项一样" in town.one("owner", "要不要装？同意，同意", "g1").text
+    assert "看不懂时间" in town.one("owner", "要不要装？同意 不同意 截止 下辈子", "g1").text
+    assert "已经过去了" in town.one("owner", "要不要装？同意 不同意 截止 2020-01-01", "g1").text
+    assert "没有议题 #9" in town.one("owner", "要不要装？ | 同意 | 不同意 | 议题 9", "g1").text
+    assert "太长" in town.one("owner", "长" * 301 + "？同意，不同意", "g1").text
+    assert town.snapshot() == before
+    assert "请发送选项" in town.one("owner", "要不要装？", "g1").text

@@ -23,7 +23,13 @@ from bot.services.common.keywords import folded, without_ending
 from bot.services.common.quiet import QuietHours
 from bot.services.common.when import moment_data, parse_when
 from bot.services.deliberation import polls
-from bot.services.deliberation.poll_spec import FLAGS, PollSettings, PollSpec, read_setting
+from bot.services.deliberation.poll_spec import (
+    FLAGS,
+    PollSettings,
+    PollSpec,
+    read_setting,
+    whole_poll,
+)
 from bot.services.deliberation.where import Where
 from models import Dialog, PollKind
 
@@ -97,9 +103,12 @@ def _question(step: _Step, text: str) -> Answered:
     question = " ".join(text.split())
     if not question:
         raise DomainError("dialogs.ask_question")
-    if len(question) > polls.MAX_QUESTION:
+    spec = whole_poll(text, step.now, step.zone)
+    if len(question if spec is None else spec.question) > polls.MAX_QUESTION:
         raise DomainError("deliberation.question_too_long", limit=polls.MAX_QUESTION)
-    dialogs.advance(step.dialog, step.now, "options", question=question, options=[])
+    if spec is not None:
+        return _whole(step, spec)
+    dialogs.advance(step.dialog, step.now, "options", question=question, options=[], settings=[])
     return Answered("dialogs.ask_options", {"question": question})
 
 
@@ -125,6 +134,25 @@ def _options(step: _Step, text: str) -> Answered:
     return Answered("dialogs.options_so_far", {"options": everything})
 
 
+def _whole(step: _Step, spec: PollSpec) -> Answered:
+    """A whole poll sent as the question: its options and settings taken as if sent one by
+    one and 完成 typed, and its deadline as the answer to that step when it has one."""
+    settings = spec.settings
+    polls.check_options(settings.kind or PollKind.SINGLE, spec.options, settings)
+    chosen: list[str] = []
+    for item in settings.typed:
+        given = PollSettings()
+        read_setting(item, step.now, step.zone, given)
+        _check_topic(step, given)
+        if given.closes_at is None:
+            chosen.append(item)
+    data = {"question": spec.question, "options": spec.options, "settings": chosen}
+    dialogs.advance(step.dialog, step.now, "options", **data, kind="")
+    closes_at = settings.closes_at
+    asked = _ask_deadline(step, "") if closes_at is None else _to_settings(step, closes_at)
+    return Answered("dialogs.whole_poll", {**data, **asked.data, "asked": step.dialog.step})
+
+
 def _typed_options(text: str) -> list[str]:
     """The options in one message: `|`-separated, else as a list (see _OPTION_SEPARATORS)."""
     return split_items(_OPTIONS_LABEL.sub("", text), _OPTION_SEPARATORS)
@@ -143,11 +171,18 @@ def _deadline(step: _Step, text: str) -> Answered:
         if not read_setting(text, now, zone, given) or given.closes_at is None:
             given.closes_at = parse_when(text, now, zone, date_only="end")
         closes_at = given.closes_at
-        if closes_at <= now:
-            raise DomainError("deliberation.deadline_past")
+    return _to_settings(step, closes_at)
+
+
+def _to_settings(step: _Step, closes_at: datetime | None) -> Answered:
+    """The deadline answered (None for the default): on to the settings."""
+    now = step.now
+    if closes_at is not None and closes_at <= now:
+        raise DomainError("deliberation.deadline_past")
     deadline = closes_at.isoformat() if closes_at else ""
-    dialogs.advance(step.dialog, now, "settings", closes_at=deadline, settings=[])
-    shown = moment_data(closes_at, zone, now) if closes_at else None
+    chosen = step.dialog.data.get("settings", [])
+    dialogs.advance(step.dialog, now, "settings", closes_at=deadline, settings=chosen)
+    shown = moment_data(closes_at, step.zone, now) if closes_at else None
     return Answered("dialogs.ask_settings", {"deadline": shown})
 
 
@@ -168,13 +203,19 @@ def _settings(step: _Step, text: str) -> Answered:
         given = PollSettings()
         if not read_setting(item, step.now, step.zone, given):
             raise DomainError("deliberation.unknown_setting", text=item[:30])
-        if given.topic_number is not None and where is not None:
-            community = where.community(step.session)
-            number = given.topic_number
-            polls.topic_to_decide(step.session, where.actor, community, number, where.circle)
+        _check_topic(step, given)
     chosen = [*step.dialog.data["settings"], *items]
     dialogs.advance(step.dialog, step.now, "settings", settings=chosen)
     return Answered("dialogs.settings_so_far", {"settings": chosen})
+
+
+def _check_topic(step: _Step, given: PollSettings) -> None:
+    """A topic among the settings is checked as soon as it is given."""
+    where = step.where
+    if given.topic_number is not None and where is not None:
+        community = where.community(step.session)
+        number = given.topic_number
+        polls.topic_to_decide(step.session, where.actor, community, number, where.circle)
 
 
 def _spec(where: Where, dialog: Dialog) -> PollSpec:
