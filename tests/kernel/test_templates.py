@@ -202,6 +202,12 @@ def test_a_number_after_hash_stands_apart_from_the_chinese_word_after_it(languag
         assert run_in.findall(path.read_text("utf-8")) == [], path
 
 
+def test_english_replies_quote_with_straight_quotes() -> None:
+    # "here", as every English reply quotes what to type, not “here”.
+    for path in TEMPLATES_DIR.glob("*/en.j2"):
+        assert re.findall("[“”]", path.read_text("utf-8")) == [], path
+
+
 @pytest.mark.parametrize(
     ("language", "typed"),
     [
