@@ -190,6 +190,19 @@ def test_a_scope_naming_a_building_by_another_word_reaches_it(app: App) -> None:
     assert sorted(s.chat for s in sent if not s.private) == ["g4", "g6"]
 
 
+def test_a_scope_fitting_several_places_is_asked_about_and_nothing_is_kept(app: App) -> None:
+    driver = build(app)
+    with session_of(app) as session:
+        add_path(session, "文化路街道/红旗里社区/1号院/1号楼")
+    driver.say("sec", "帮助")
+    before = driver.snapshot()
+    for chat in ("g1", None):
+        asked = driver.one("sec", "通知 1号楼 明天停水", chat).text
+        assert "「1号楼」有好几处：" in asked and "请写全一点" in asked, asked
+        assert "1号院/1号楼" in asked and "2号院/1号楼" in asked, asked
+    assert driver.snapshot() == before
+
+
 def test_a_notice_typed_in_a_group_is_previewed_privately(app: App) -> None:
     driver = build(app)
     answers = driver.say("sec", "通知 全部 | 明天上午停水", "g1")

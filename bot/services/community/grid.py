@@ -471,9 +471,14 @@ def resolve_place(session: Session, query: str) -> Place:
     if not matches:
         raise DomainError("grid.place_not_found", query=query[:60])
     if len(matches) > 1:
-        names = [full_name(session, p) for p in matches[:5]]
-        raise DomainError("grid.place_ambiguous", query=query[:60], candidates=names)
+        raise several_places(session, query, matches)
     return matches[0]
+
+
+def several_places(session: Session, query: str, matches: Sequence[Place]) -> DomainError:
+    """The answer to a name that fits several places, naming the first five of them."""
+    names = [full_name(session, p) for p in matches[:5]]
+    return DomainError("grid.place_ambiguous", query=query[:60], candidates=names)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,13 @@ from bot.errors import DomainError
 from bot.services.common import access
 from bot.services.common.keywords import simplified
 from bot.services.common.outreach import active_chats, circles_within
-from bot.services.community.grid import ancestor_of_kind, ancestors, find_places, inside
+from bot.services.community.grid import (
+    ancestor_of_kind,
+    ancestors,
+    find_places,
+    inside,
+    several_places,
+)
 from models import Circle, CircleKind, Place, PlaceKind, Resident
 
 ALL_WORDS = frozenset({"全部", "全社区", "全社區", "all", "everyone"})
@@ -89,8 +95,12 @@ def _word(
     if kind is not None:
         _allowed(session, resident, community, word)
         return [Reached(c, c.place) for c in circles_within(session, community) if c.kind == kind]
-    places = [p for p in find_places(session, word) if community.contains(p)]
-    if len(places) == 1 and places[0].kind != PlaceKind.HOUSEHOLD:
+    places = [
+        p
+        for p in find_places(session, word)
+        if community.contains(p) and p.kind != PlaceKind.HOUSEHOLD
+    ]
+    if len(places) == 1:
         return _at(session, resident, places[0], word)
     named = [
         c for c in circles_within(session, community) if simplified(c.name) == simplified(word)
@@ -98,6 +108,8 @@ def _word(
     if len(named) == 1:
         _allowed(session, resident, named[0].place, word)
         return [Reached(named[0], named[0].place)]
+    if places:
+        raise several_places(session, word, places)
     raise DomainError("notices.unknown_scope", word=word[:30], in_group=here is not None)
 
 
