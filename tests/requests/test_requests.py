@@ -1069,3 +1069,31 @@ def test_the_take_button_goes_from_the_handlers_message_once_the_request_is_take
     shown = app.renderer.render(edit.reply, edit.language, html_mode=False, buttons=True)
     assert shown.buttons == [], shown
     assert shown.text.splitlines()[:2] == ["诉求 1（公共设施）已由王书记接单", "楼道灯坏了"], shown
+
+
+def test_the_take_button_goes_from_an_urge_too_once_the_request_is_taken(app: App) -> None:
+    place = Town(app, {"8001": "李四", "8002": "王书记"})
+    with app.db.transaction() as session:
+        now = app.clock.now()
+        secretary = ensure_identity(session, "telegram", "8002", "王书记", now)
+        secretary.private_chat_open = True
+        community = Scope(place=resolve_place(session, "红旗里社区"))
+        grant(session, now, secretary.resident, Role.SECRETARY, community, OPERATOR)
+    place.say("8001", "登记 3-2-301 同意", GROUP)
+    place.say("8001", "报修 楼道灯坏了", GROUP)
+    clock = app.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(clock.now() + timedelta(hours=24))
+    place.say("8001", "催办 1")
+    asked = [e for _, e in place.recorder.sent if e.target.chat_id == "8002"]
+    assert [e.reply.template for e in asked] == ["requests.assigned", "requests.urged_notice"]
+    assert all(e.reply.choices for e in asked), asked
+    place.recorder.sent.clear()
+    place.say("8002", "接单 1")
+    edits = [e for _, e in place.recorder.sent if e.edit]
+    assert sorted(e.key for e in edits) == ["request:1", "request:1:urge"], edits
+    for edit in edits:
+        shown = app.renderer.render(edit.reply, edit.language, html_mode=False, buttons=True)
+        assert shown.buttons == [] and edit.target.chat_id == "8002", shown
+        assert shown.text.startswith("诉求 1（公共设施）已由王书记接单"), shown
+    assert len({e.message_id for e in edits}) == 2, edits

@@ -128,21 +128,22 @@ def owner_key(request: Request) -> str:
 def take_buttons_gone(
     session: Session, now: datetime, request: Request, settings: Settings, taker: Resident
 ) -> list[Envelope]:
-    """The messages that asked to take the request (sent, or on their way), each edited to
-    say who took it, without its 接单 button. Only the outbox keeps such messages (Telegram,
-    WeChat), and the post office drops edits where the platform cannot make them (WeChat)."""
+    """The messages that asked to take the request (sent, or on their way), and the urges
+    to take it, each edited to say who took it, without its 接单 button. Only the outbox keeps
+    such messages (Telegram, WeChat), and the post office drops edits where the platform
+    cannot make them (WeChat)."""
     asked = session.scalars(
         select(OutboxMessage)
         .where(
-            OutboxMessage.key == owner_key(request),
+            OutboxMessage.key.in_((owner_key(request), urge_key(request))),
             OutboxMessage.state != OutboxState.FAILED,
             ~OutboxMessage.edit,
         )
         .order_by(OutboxMessage.id)
     ).all()
-    # The newest of each chat is the one an edit there edits; a sent one has forgotten its
-    # words, so the edit says them afresh.
-    newest = {(row.platform, row.chat_id): row for row in asked}
+    # The newest of each chat and key is the one an edit there edits; a sent one has
+    # forgotten its words, so the edit says them afresh.
+    newest = {(row.platform, row.chat_id, row.key): row for row in asked}
     shown = details(session, now, request, settings)
     data = {k: shown[k] for k in ("number", "category", "text", "reporter", "address")}
     envelopes = []
