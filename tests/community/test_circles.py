@@ -628,6 +628,29 @@ def test_a_buildings_word_may_be_any_of_its_words(grid: App, typed: str, path: s
         assert full_name(session, resolve_place(session, typed)) == path
 
 
+@pytest.mark.parametrize(
+    ("typed", "path"),
+    [
+        ("1号院/Building 3", "文化路街道/红旗里社区/1号院/3号楼"),
+        ("Bldg. No. 4", "文化路街道/红旗里社区/1号院/4号楼"),
+        ("1号院/block #3 unit 2", "文化路街道/红旗里社区/1号院/3号楼/2单元"),
+        ("1号院/BLK 03/Unit 1", "文化路街道/红旗里社区/1号院/3号楼/1单元"),
+        ("2号院/1st building", "文化路街道/红旗里社区/2号院/1号楼"),
+    ],
+)
+def test_a_building_and_unit_named_in_english_are_found(grid: App, typed: str, path: str) -> None:
+    with grid.db.transaction() as session:
+        assert full_name(session, resolve_place(session, typed)) == path
+
+
+@pytest.mark.parametrize("typed", ["1号院/Building", "1号院/Room 3", "1号院/Building 3 Room 301"])
+def test_english_words_other_than_a_numbered_building_or_unit_find_nothing(
+    grid: App, typed: str
+) -> None:
+    with grid.db.transaction() as session, pytest.raises(DomainError, match=r"place_not_found"):
+        resolve_place(session, typed)
+
+
 def test_a_building_stored_under_another_word_is_found_by_it(grid: App) -> None:
     with grid.db.transaction() as session:
         add_path(session, "文化路街道/红旗里社区/1号院/5栋")

@@ -203,6 +203,40 @@ def test_a_scope_fitting_several_places_is_asked_about_and_nothing_is_kept(app: 
     assert driver.snapshot() == before
 
 
+@pytest.mark.parametrize(
+    ("typed", "scope", "text"),
+    [
+        ("Building 3 Water off tomorrow", ("Building 3",), "Water off tomorrow"),
+        ("Building 3 | Water off", ("Building 3",), "Water off"),
+        ("bldg. no. 3 unit 2: Water off", ("bldg. no. 3 unit 2",), "Water off"),
+        ("1号院/Block  3, Water off", ("1号院/Block 3",), "Water off"),
+        ("1号院 Blk 3 | Water off", ("1号院", "Blk 3"), "Water off"),
+        ("Block A Water off", ("Block",), "A Water off"),
+    ],
+)
+def test_a_building_named_in_english_is_one_scope_word(
+    typed: str, scope: tuple[str, ...], text: str
+) -> None:
+    spec = parse_notice(typed)
+    assert (spec.scope, spec.text) == (scope, text)
+
+
+def test_a_scope_naming_a_building_in_english_reaches_its_circles(app: App) -> None:
+    driver = build(app)
+    building_circles(driver)
+    for typed in ("/notice Building 3 Water off tomorrow", "/notice Bldg 3 | Water off"):
+        preview = driver.one("sec", typed)
+        assert "还没发送" in preview.text and "2 个圈" in preview.text, preview.text
+    sent = _confirm(driver, "sec", preview)
+    assert sorted(s.chat for s in sent if not s.private) == ["g4", "g6"]
+    preview = driver.one("sec", "/notice Building 3 Unit 2 Water off", "g1")
+    assert preview.private and "1 个圈" in preview.text, preview.text
+    with session_of(app) as session:
+        add_path(session, "文化路街道/红旗里社区/1号院/1号楼")
+    asked = driver.one("sec", "/notice Building 1 Water off").text
+    assert "「Building 1」有好几处：" in asked and "2号院/1号楼" in asked, asked
+
+
 def test_a_notice_typed_in_a_group_is_previewed_privately(app: App) -> None:
     driver = build(app)
     answers = driver.say("sec", "通知 全部 | 明天上午停水", "g1")

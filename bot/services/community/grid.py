@@ -85,6 +85,15 @@ _ENGLISH_PART = re.compile(
     rf"(?:({_ENGLISH_WORD})\.?\s*(?:#|no\.?)?\s*(\d+)(?:st|nd|rd|th|([a-z]))?"
     rf"|(\d+)(?:st|nd|rd|th)\s*({_ENGLISH_WORD})\.?|#?(\d+)([a-z])?)(?![a-z\d])[\s,;/-]*"
 )
+# A building named in English with its number, then maybe its unit (Building 3, bldg. no. 3
+# unit 2), as a scope word is typed: apart from the words after it by a space.
+_ENGLISH_NUMBER = r"\.?\s*(?:#|no\.?)?\s*\d+"
+ENGLISH_BUILDING = (
+    rf"(?:{'|'.join(BUILDING_WORDS)}){_ENGLISH_NUMBER}"
+    rf"(?:\s*(?:{'|'.join(UNIT_WORDS)}){_ENGLISH_NUMBER})?(?![a-z\d])"
+)
+# The Chinese word after the number of a building or unit named in English.
+_CHINESE_WORD = {"building": "号楼", "unit": "单元"}
 _HAS_ENGLISH_WORD = re.compile(rf"(?<![a-z])(?:{_ENGLISH_WORD})(?![a-z])")
 # A word that goes on an address typed with spaces: 2, 2单元, 301室, 栋, unit, Rm, #3, 3rd, No.
 _ADDRESS_PART = re.compile(
@@ -416,7 +425,7 @@ def _joined(chain: list[tuple[PlaceKind, str]], below: PlaceKind | None) -> str:
 def find_places(session: Session, query: str) -> list[Place]:
     """Places whose path ends with the names in `query`, each typed alone or run into the
     next (1号院/3号楼, 1号院3号楼, 红旗里社区1号院, 1号院3号楼2单元)."""
-    typed = split_path(query)
+    typed = [_in_chinese(name) for name in split_path(query)]
     if not typed:
         return []
     # Names match whatever script they are typed in: 1號院 finds 1号院.
@@ -439,6 +448,27 @@ def find_places(session: Session, query: str) -> list[Place]:
             alike.append(place)
     # A name typed as stored is that place, though another building's word names another too.
     return sorted(exact or alike, key=lambda p: p.path)
+
+
+def _in_chinese(name: str) -> str:
+    """A building or unit named with the English words of addresses (Building 3, bldg. no. 3
+    unit 2, Unit 2, 3rd block) as its Chinese name (3号楼, 3号楼2单元, 2单元); any other name
+    as typed."""
+    typed = name.lower()
+    chinese, at = "", 0
+    while at < len(typed):
+        match = _ENGLISH_PART.match(typed, at)
+        if match is None or match.end() == at:
+            return name
+        word, number, letter, ordinal, ordinal_word, _, _ = match.groups()
+        kind = next(
+            (k for k, words in _ENGLISH_KINDS.items() if (word or ordinal_word) in words), ""
+        )
+        if kind not in _CHINESE_WORD or letter:
+            return name
+        chinese += f"{int(number or ordinal)}{_CHINESE_WORD[kind]}"
+        at = match.end()
+    return chinese or name
 
 
 def _building_words(name: str) -> list[str]:

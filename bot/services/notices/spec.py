@@ -12,18 +12,24 @@ from bot.messages import Media
 from bot.services.common.arguments import split_items
 from bot.services.common.keywords import folded
 from bot.services.common.when import weekday_date
+from bot.services.community.grid import ENGLISH_BUILDING
 from bot.services.notices.reach import NAMED_SCOPES
 from bot.services.notices.recurring import Repeat, parse_repeat
 
 MAX_TEXT = 1000
 MAX_SCOPE_WORDS = 10
-# A scope word, or an English one of two (this building, this group).
-_SCOPE_WORD = re.compile(r"this\s+(?:building|group)|[^\s,，、;；]+", re.IGNORECASE)
-# The scope before the text where no bar parts them: its first word, or this building or
-# this group, then a space, a colon or a comma (全部：明天停水, 1号院、2号院，明天停水); the
-# text after it is kept whole, commas and all.
+# A scope word, or an English one of several (this building, this group, Building 3 Unit 2,
+# 1号院/Bldg 3).
+_SCOPE_WORD = re.compile(
+    rf"this\s+(?:building|group)|(?:[^\s,，、;；]*/\s*)?{ENGLISH_BUILDING}|[^\s,，、;；]+",
+    re.IGNORECASE,
+)
+# The scope before the text where no bar parts them: its first word, or this building, this
+# group or a building named in English, then a space, a colon or a comma (全部：明天停水,
+# 1号院、2号院，明天停水); the text after it is kept whole, commas and all.
 _LEADING_SCOPE = re.compile(
-    r"(this\s+(?:building|group)(?=[\s:：,，]|$)|[^\s:：,，]+)([\s:：,，]*)(.*)",
+    rf"((?:this\s+(?:building|group)|(?:[^\s:：,，]*/\s*)?{ENGLISH_BUILDING})(?=[\s:：,，]|$)"
+    r"|[^\s:：,，]+)([\s:：,，]*)(.*)",
     re.IGNORECASE | re.DOTALL,
 )
 # A bar typed after the scope (全部 |): what is missing is the text.
