@@ -18,6 +18,9 @@ from bot.services.volunteering.rules import RuleChanges, parse_rules
         ("提前 1小时 30分钟 缺勤 关", RuleChanges(None, 90, None, 0)),
         ("前一天 关 提前 关", RuleChanges("", 0, None, None)),
         ("Day before 20:00 before 1h cancel 2h no-shows 3", RuleChanges("20:00", 60, 120, 3)),
+        ("取消 截止 2小时", RuleChanges(None, None, 120, None)),
+        ("前一天 20:00 取消 截止 3小时 缺勤 2次", RuleChanges("20:00", None, 180, 2)),
+        ("前一天 20:00 | 取消 截止 1小时", RuleChanges("20:00", None, 60, None)),
     ],
 )
 def test_rules_are_read_parted_by_bars_commas_or_spaces(text: str, expected: RuleChanges) -> None:

@@ -23,7 +23,7 @@ MAX_BEFORE = timedelta(days=14)
 _OFF = frozenset({"关", "關", "关闭", "關閉", "不提醒", "off", "none", "0"})
 _DAY_BEFORE_WORDS = "前一天|前一日|day before"
 _HOUR_BEFORE_WORDS = "提前|开始前|開始前|before"
-_CANCEL_WORDS = "取消截止|取消|cancel"
+_CANCEL_WORDS = r"取消\s*截止|取消|cancel"
 _NOSHOW_WORDS = "缺勤|no-?shows?"
 _DAY_BEFORE = re.compile(rf"^(?:{_DAY_BEFORE_WORDS})\s*[:：]?\s*(.+)$")
 _HOUR_BEFORE = re.compile(rf"^(?:{_HOUR_BEFORE_WORDS})\s*[:：]?\s*(.+)$")
