@@ -177,6 +177,24 @@ def test_a_start_without_its_own_hour_word_takes_the_ends_and_the_part_of_the_da
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("7到晚上9点", ["11-23 19:00–11-23 21:00"]),
+        ("明天7点到晚上9点", ["11-24 19:00–11-24 21:00"]),
+        ("明天2点-下午4点", ["11-24 14:00–11-24 16:00"]),
+        ("明天七到晚上九点", ["11-24 19:00–11-24 21:00"]),
+        ("明天早上7到晚上9点", ["11-24 07:00–11-24 21:00"]),
+        ("明天10点到下午2点", ["11-24 10:00–11-24 14:00"]),
+        ("明天11点到中午12点", ["11-24 11:00–11-24 12:00"]),
+    ],
+)
+def test_a_part_of_the_day_before_the_end_is_the_ends_and_the_starts_when_it_keeps_it_first(
+    text: str, expected: list[str]
+) -> None:
+    assert _slots(text) == expected
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "明晚11点-1点",

@@ -93,9 +93,9 @@ _CLOCK = re.compile(
 _DAY_PART = re.compile(r"([今明昨])(晚|早|晨)上?|(?<![a-z])(tonight)(?![a-z])")
 _DAY_PART_WORDS = {"晚": "晚上", "早": "早上", "晨": "早晨"}
 # The hour and minutes of a clock said in Chinese numerals: 七点, 十二点, 八点二十, 九时十五分,
-# and a window's start that takes its end's 点: 七到九点.
+# and a window's start that takes its end's 点: 七到九点, 七到晚上九点.
 _CLOCK_NUMERAL = re.compile(
-    rf"[{NUMERALS}]+(?=[点點时時]|\s*[-–—~～至到]\s*[{NUMERALS}]+[点點时時])"
+    rf"[{NUMERALS}]+(?=[点點时時]|\s*[-–—~～至到]\s*(?:(?:{PERIOD})\s*)?[{NUMERALS}]+[点點时時])"
     rf"|(?<=[点點时時])[{NUMERALS}]+"
 )
 # "at" before a clock says nothing more: tomorrow at 6pm, closes at noon.
@@ -180,8 +180,8 @@ def english_dates(text: str) -> str:
 def time_words(text: str) -> str:
     """Folded `text` with English dates as Chinese ones (see `english_dates`) and no "at"
     before a clock, the hour and minutes of a clock in digits (七点 as 7点, 八点二十 as 8点20,
-    七到九点 as 7到9点) and a day and its part said as one word spelled out: 明晚 as 明天晚上,
-    今早 as 今天早上, tonight as 今天晚上."""
+    七到九点 as 7到9点, 七到晚上九点 as 7到晚上9点) and a day and its part said as one word
+    spelled out: 明晚 as 明天晚上, 今早 as 今天早上, tonight as 今天晚上."""
 
     def digits(match: re.Match[str]) -> str:
         value = numeral_value(match.group(0))

@@ -8,7 +8,8 @@ cutoff before each start, or a moment), `候补 3` / `不候补` (waitlist), and
 the place. Without bars or commas the items may be parted by spaces when each can be told by
 its shape: the title before the time, the options and the place after it. Counts and hours
 may be written in Chinese numerals: `两人`, `十个人`, `候补 三`, `明晚七点-九点`; a start
-without 点 takes the end's: `明晚7到9点`.
+without 点 takes the end's: `明晚7到9点`, and without a part of the day the end's when that
+keeps it first: `7到晚上9点` is 19:00-21:00.
 """
 
 from __future__ import annotations
@@ -50,10 +51,10 @@ _DAY_WORDS |= {"后天": 2, "後天": 2, "昨天": -1, "昨日": -1, "yesterday"
 _WEEK = r"(?:周|週|星期|礼拜|禮拜)"
 _RANGE = r"\s*(?:-|–|—|~|～|至|到|to)\s*"
 # A bare hour is a time before am/pm (9am), or before a window's end that has one (9-11am,
-# 7到9点: the start takes the end's 点).
+# 7到9点 and 7到晚上9点: the start takes the end's 点).
 _BARE_HOUR = (
     rf"(?=\s*[ap]m|{_RANGE}\d{{1,2}}(?:\s*[:：]\s*\d{{2}})?\s*[ap]m"
-    rf"|{_RANGE}\d{{1,2}}\s*[点點时時])"
+    rf"|{_RANGE}(?:(?:{PERIOD})\s*)?\d{{1,2}}\s*[点點时時])"
 )
 _CLOCK = (
     rf"(?:({PERIOD})\s*)?(\d{{1,2}})"
@@ -528,8 +529,10 @@ def _window(match: re.Match[str]) -> tuple[time, time, bool] | None:
     end = _clock(second, None if overnight else carried)
     if start is None or end is None:
         return None
-    # 9-11am: a start without its own am/pm takes the end's when that puts it first.
-    if start_period is None and end_period in ("am", "pm") and not overnight:
+    # 9-11am, 7到晚上9点: a part of the day said before the end is the end's; a start without
+    # its own takes it too when that puts it first (7到晚上9点 is 19:00-21:00, 10点到下午2点
+    # 10:00-14:00).
+    if start_period is None and end_period is not None and not overnight:
         taken = _clock(first, end_period)
         if taken is not None and taken < end:
             start = taken
