@@ -373,6 +373,22 @@ def test_each_option_is_read_in_chinese_and_english(item: str, field: str, value
     assert getattr(parse_items([item], NOW, SHANGHAI), field) == value
 
 
+@pytest.mark.parametrize(
+    "place",
+    ["明天7到9", "明天 7到9", "7到9", "今晚7到9", "周六 7-9", "明天", "9点", "东门 明天7到9"],
+)
+def test_time_like_text_is_never_taken_for_the_place(place: str) -> None:
+    with _refused("volunteering.window_unreadable"):
+        parse_items([place], NOW, SHANGHAI)
+    with _refused("volunteering.window_unreadable"):
+        parse_shift(f"巡逻，{place}，2人", NOW, SHANGHAI)
+
+
+@pytest.mark.parametrize("place", ["3到5号楼", "活动室 3", "1/2号门", "3-2-201", "Night market"])
+def test_a_place_with_numbers_or_time_words_in_it_is_still_a_place(place: str) -> None:
+    assert parse_items([place], NOW, SHANGHAI).place == place
+
+
 def test_a_cutoff_is_a_span_before_each_start_or_one_moment() -> None:
     start = datetime(2026, 11, 25, 8, 0, tzinfo=SHANGHAI)
     before = parse_items(["截止 开始前1天"], NOW, SHANGHAI).cutoff

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from bot.errors import DomainError
 from bot.services.common.arguments import split_items
-from bot.services.common.keywords import folded, with_digits
+from bot.services.common.keywords import NUMERALS, folded, with_digits
 from bot.services.common.when import (
     LATER_PERIODS,
     PERIOD,
@@ -93,6 +93,12 @@ _WAITLIST = re.compile(
     r"^(?:候补|候補|waitlist)\s*[:：]?\s*(\d+|不限|unlimited)?\s*(?:人|名|位|个|個|people)?$"
 )
 _PARTY_ONLY = frozenset({"party members", "party member", "party"})
+# Beside a time item's tokens, the words a time is said in: a part of the day, one clock, a
+# bare hour (明天7到9, 今晚, 9点); a place is never made of these alone.
+_TIME_WORD = re.compile(
+    rf"{PERIOD}|\d{{1,2}}(?!\d)(?:\s*[点點时時:：]\s*(?:半|\d{{1,2}}\s*分?)?)?|[{NUMERALS}]+"
+)
+_BARE_NUMBER = re.compile(rf"\d+|[{NUMERALS}]+")
 
 
 @dataclass(frozen=True)
@@ -325,12 +331,41 @@ def _read_item(found: ShiftItems, item: str, now: datetime, zone: ZoneInfo) -> N
         found.times = times
         return
     place = " ".join(item.split())
+    if _time_like(place):
+        _refuse_run_together([place])
+        raise DomainError("volunteering.window_unreadable", text=place[:40])
     if found.place is not None:
         found.unknown.append(place)
         return
     if len(place) > MAX_PLACE:
         raise DomainError("volunteering.place_too_long", limit=MAX_PLACE)
     found.place = place
+
+
+def _time_like(text: str) -> bool:
+    """Whether `text`, or one of its words, is made of time words alone and more than bare
+    numbers (明天7到9, 东门 今晚): a time that cannot be read, not a place. An English word
+    alone (Night market) is a place's."""
+    words = [word for word in text.split() if not (word.isascii() and word.isalpha())]
+    return any(_time_words_alone(part) for part in [text, *words])
+
+
+def _time_words_alone(text: str) -> bool:
+    words = time_words(folded(text))
+    patterns = [*(pattern for _, pattern in _TOKENS), _TIME_WORD]
+    position, timed = 0, False
+    while position < len(words):
+        if words[position] in " ,，、":
+            position += 1
+            continue
+        match = next(
+            (m for p in patterns if (m := p.match(words, position)) and m.end() > position), None
+        )
+        if match is None:
+            return False
+        timed = timed or not _BARE_NUMBER.fullmatch(match.group(0))
+        position = match.end()
+    return timed
 
 
 def _read_option(found: ShiftItems, item: str, now: datetime, zone: ZoneInfo) -> bool:
