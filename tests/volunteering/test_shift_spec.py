@@ -384,7 +384,9 @@ def test_time_like_text_is_never_taken_for_the_place(place: str) -> None:
         parse_shift(f"巡逻，{place}，2人", NOW, SHANGHAI)
 
 
-@pytest.mark.parametrize("place", ["3到5号楼", "活动室 3", "1/2号门", "3-2-201", "Night market"])
+@pytest.mark.parametrize(
+    "place", ["3到5号楼", "活动室 3", "1/2号门", "3-2-201", "3-2", "Night market"]
+)
 def test_a_place_with_numbers_or_time_words_in_it_is_still_a_place(place: str) -> None:
     assert parse_items([place], NOW, SHANGHAI).place == place
 

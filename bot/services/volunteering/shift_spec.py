@@ -99,6 +99,8 @@ _TIME_WORD = re.compile(
     rf"{PERIOD}|\d{{1,2}}(?!\d)(?:\s*[点點时時:：]\s*(?:半|\d{{1,2}}\s*分?)?)?|[{NUMERALS}]+"
 )
 _BARE_NUMBER = re.compile(rf"\d+|[{NUMERALS}]+")
+# Numbers joined by dashes alone (3-2) are a building and unit as often as hours.
+_DASHES = ("-", "–", "—", "~", "～")
 
 
 @dataclass(frozen=True)
@@ -363,7 +365,8 @@ def _time_words_alone(text: str) -> bool:
         )
         if match is None:
             return False
-        timed = timed or not _BARE_NUMBER.fullmatch(match.group(0))
+        said = match.group(0)
+        timed = timed or not (_BARE_NUMBER.fullmatch(said) or said in _DASHES)
         position = match.end()
     return timed
 
