@@ -1048,9 +1048,8 @@ def test_every_english_address_word_alone_with_a_number_is_only_a_place(town: Dr
     assert town.snapshot() == before
 
 
-def test_the_take_button_goes_from_the_handlers_message_once_the_request_is_taken(
-    app: App,
-) -> None:
+def _reported_on_telegram(app: App) -> Town:
+    """A Telegram resident reports a request that the community's secretary, 8002, handles."""
     place = Town(app, {"8001": "李四", "8002": "王书记"})
     with app.db.transaction() as session:
         now = app.clock.now()
@@ -1060,6 +1059,13 @@ def test_the_take_button_goes_from_the_handlers_message_once_the_request_is_take
         grant(session, now, secretary.resident, Role.SECRETARY, community, OPERATOR)
     place.say("8001", "登记 3-2-301 同意", GROUP)
     place.say("8001", "报修 楼道灯坏了", GROUP)
+    return place
+
+
+def test_the_take_button_goes_from_the_handlers_message_once_the_request_is_taken(
+    app: App,
+) -> None:
+    place = _reported_on_telegram(app)
     [asked] = [e for _, e in place.recorder.sent if e.target.chat_id == "8002"]
     assert asked.reply.template == "requests.assigned" and asked.reply.choices
     place.recorder.sent.clear()
@@ -1072,15 +1078,7 @@ def test_the_take_button_goes_from_the_handlers_message_once_the_request_is_take
 
 
 def test_the_take_button_goes_from_an_urge_too_once_the_request_is_taken(app: App) -> None:
-    place = Town(app, {"8001": "李四", "8002": "王书记"})
-    with app.db.transaction() as session:
-        now = app.clock.now()
-        secretary = ensure_identity(session, "telegram", "8002", "王书记", now)
-        secretary.private_chat_open = True
-        community = Scope(place=resolve_place(session, "红旗里社区"))
-        grant(session, now, secretary.resident, Role.SECRETARY, community, OPERATOR)
-    place.say("8001", "登记 3-2-301 同意", GROUP)
-    place.say("8001", "报修 楼道灯坏了", GROUP)
+    place = _reported_on_telegram(app)
     clock = app.clock
     assert isinstance(clock, VirtualClock)
     clock.set(clock.now() + timedelta(hours=24))
