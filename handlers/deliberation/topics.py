@@ -9,6 +9,7 @@ from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Choice, Envelope, Reply
 from bot.services.common.arguments import number_and_rest, split_items
+from bot.services.common.keywords import clipped
 from bot.services.common.when import parse_when
 from bot.services.deliberation import topics, votable
 from bot.services.deliberation.polls import polls_here
@@ -22,6 +23,7 @@ from handlers.deliberation.parsing import (
 from handlers.deliberation.replies import told
 from models import Poll
 
+# A button's label, cut to what a phone shows on one line.
 LABEL = 24
 _OWNER_WORDS = ("负责人", "負責人", "负责", "負責", "owner")
 
@@ -72,15 +74,10 @@ def _offer_topics(ctx: Context) -> list[Reply | Envelope]:
         data = {"number": only.number, "title": only.title}
         return [Reply("deliberation.second_this", data, choices=[[yes]])]
     choices = [
-        [Choice(_short(f"#{t.number} {t.title}"), f"/second {t.number}", personal=True)]
+        [Choice(clipped(f"#{t.number} {t.title}", LABEL), f"/second {t.number}", personal=True)]
         for t in offered
     ]
     return [Reply("deliberation.second_which", choices=choices)]
-
-
-def _short(label: str) -> str:
-    """A button's label, cut to what a phone shows on one line."""
-    return label if len(label) <= LABEL else label[: LABEL - 1] + "…"
 
 
 def list_topics(ctx: Context, args: str) -> Reply:

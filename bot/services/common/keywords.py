@@ -82,6 +82,11 @@ def simplified(text: str) -> str:
     return _converted("t2s", normalise(text))
 
 
+def clipped(text: str, most: int) -> str:
+    """`text` cut to `most` characters, its last an ellipsis where it was cut."""
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
 def squeezed(text: str) -> str:
     """Folded, simplified and without spaces: how a typed name is compared with stored ones
     (东门 充电桩 as 东门充电桩, 食用 油 as 食用油)."""

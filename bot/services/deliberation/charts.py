@@ -14,6 +14,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.services.common.keywords import clipped
 from bot.services.deliberation.standings import Standing
 
 log = logging.getLogger(__name__)
@@ -84,8 +85,7 @@ def cjk_family() -> str | None:
 
 
 def _label(position: int, text: str) -> str:
-    cut = text if len(text) <= LABEL_CHARACTERS else text[: LABEL_CHARACTERS - 1] + "…"
-    return f"{position}. {cut}"
+    return f"{position}. {clipped(text, LABEL_CHARACTERS)}"
 
 
 def draw(standing: Standing, title: str, path: Path, *, rating: bool, named: bool) -> Chart:
