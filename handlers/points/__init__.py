@@ -53,6 +53,10 @@ COMMANDS: list[Command] = [
             "我的積分有多少",
             "我的积分多少",
             "我的積分多少",
+            "积分明细",
+            "積分明細",
+            "积分记录",
+            "積分記錄",
             # Points said as 分 (a keyword, so 我有多少分钟 is no points question).
             "我有多少分",
             "我还有多少分",
@@ -133,7 +137,7 @@ COMMANDS: list[Command] = [
     ),
     Command(
         "redemptions",
-        ("兑换单", "兌換單"),
+        ("兑换单", "兌換單", "待发放", "待發放", "兑换申请", "兌換申請"),
         shop.redemptions,
         listed_in="points",
         menus=access.BOTH,
@@ -142,7 +146,7 @@ COMMANDS: list[Command] = [
     ),
     Command(
         "myredemptions",
-        ("我的兑换", "我的兌換", "我的兑换单", "我的兌換單"),
+        ("我的兑换", "我的兌換", "我的兑换单", "我的兌換單", "兑换记录", "兌換記錄"),
         shop.mine,
         reads=True,
     ),

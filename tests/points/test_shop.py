@@ -13,6 +13,7 @@ from bot import migrate
 from bot.app import App
 from bot.clock import VirtualClock
 from bot.errors import DomainError
+from bot.messages import EventKind
 from bot.services.community.grid import resolve_place
 from bot.services.points import shop
 from models import (
@@ -506,3 +507,66 @@ def test_forgetting_a_member_takes_back_their_waiting_redemptions(app: App) -> N
         row = session.scalars(select(PointsRedemption)).one()
         assert (row.status, row.resident_id) == (RedemptionStatus.CANCELLED, None)
     consistent(app)
+
+
+def test_a_bare_number_after_a_new_items_name_is_its_cost(app: App) -> None:
+    driver = build(app)
+    assert driver.one("sec", "上架 大米 50", "g1").text == "已上架：#1 大米：50 分，不限量。"
+    stocked = driver.one("sec", "上架 食用油 30 5件", "g1").text
+    assert stocked == "已上架：#2 食用油：30 分，还有 5 件。"
+    # Two bare numbers could be either way round, and a changed item's number is no cost.
+    for text in ("上架 面条 5 10", "上架 1 120"):
+        before = driver.snapshot()
+        driver.say("sec", text, "g1")
+        assert driver.templates() == ["points.item_usage"], text
+        assert driver.snapshot() == before, text
+
+
+def test_records_and_waiting_lists_are_asked_for_in_the_words_people_use(app: App) -> None:
+    driver = build(app)
+    _shop(driver, "大米 6分 2件")
+    driver.say("r2", "兑换 1", "g1")
+    for user, text, template in (
+        ("r2", "兑换记录", "points.my_redemptions"),
+        ("r2", "兌換記錄", "points.my_redemptions"),
+        ("sec", "待发放", "points.redemptions"),
+        ("sec", "兑换申请", "points.redemptions"),
+        ("r2", "积分明细", "points.view"),
+        ("r2", "积分记录", "points.view"),
+    ):
+        driver.say(user, text, "g1")
+        assert driver.templates() == [template], text
+
+
+def test_cancel_alone_offers_the_members_waiting_redemptions(app: App) -> None:
+    driver = build(app)
+    _shop(driver, "大米 6分 2件", "油 1分 5件")
+    none = driver.one("r2", "取消兑换", "g1")
+    assert none.private and none.text == "您没有等待发放的兑换。"
+    driver.say("r2", "兑换 1", "g1")
+    before = driver.snapshot()
+    asked = driver.one("r2", "取消兑换", "g1")
+    assert asked.private and asked.text.startswith("要取消兑换单 #1（大米，6 分）吗？")
+    assert driver.snapshot() == before
+    assert "已取消兑换单 #1" in driver.press("r2", asked, "取消兑换").text
+    driver.say("r2", "兑换 1", "g1")
+    driver.say("r2", "兑换 2", "g1")
+    which = driver.one("r2", "取消兑换", "g1")
+    assert which.text.startswith("您要取消哪个兑换单？")
+    assert [label for row in which.buttons for label, _ in row] == ["#2 大米", "#3 油"]
+    assert "已取消兑换单 #3" in driver.press("r2", which, "#3 油").text
+
+
+def test_handover_alone_offers_a_points_admin_the_redemptions_waiting(app: App) -> None:
+    driver = build(app)
+    _shop(driver, "大米 6分 2件")
+    assert driver.one("sec", "发放", "g1").text == "没有等待发放的兑换。"
+    driver.say("r2", "兑换 1", "g1")
+    before = driver.snapshot()
+    asked = driver.one("sec", "发放", "g1")
+    assert asked.private and asked.text.startswith("已把兑换单 #1（r2：大米，6 分）交给本人了吗？")
+    assert driver.snapshot() == before
+    told = driver.say("sec", asked.tokens["已发放"], event=EventKind.PRESS)
+    assert "已扣积分" in told[0].text and "已发放" in told[1].text
+    driver.say("r4", "发放", "g1")
+    assert driver.templates() == ["points.admins_only"]

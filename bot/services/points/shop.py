@@ -236,6 +236,10 @@ def _parse_item(text: str) -> _Typed:
             code = PROGRAMME_WORDS[word]
         else:
             name.append(word)
+    bare = [word for word in name if as_number(word) is not None]
+    # A new item's one bare number after its name is what it costs (上架 大米 50).
+    if number is None and cost is None and bare == name[-1:] and len(name) > 1:
+        cost = as_number(name.pop())
     if (number is None) == (not name) or (cost is not None and not 1 <= cost <= MAX_COST):
         raise DomainError("points.item_usage")
     if (stock is not None and stock > MAX_STOCK) or (stock is not None and unlimited):
@@ -469,16 +473,32 @@ def listed(session: Session, viewer: Resident, community: Place) -> Listed:
     """The redemptions 兑换单 shows `viewer` (see Listed)."""
     if not access.is_points_admin(session, viewer.id, community):
         return own(session, viewer)
-    rows = session.scalars(
-        select(PointsRedemption)
-        .where(
-            PointsRedemption.community_id == community.id,
-            PointsRedemption.status == RedemptionStatus.PENDING,
-        )
-        .order_by(PointsRedemption.number)
-        .limit(MAX_LISTED)
+    return Listed(_pending(session, community), own=False)
+
+
+def to_hand_over(session: Session, actor: Resident, community: Place) -> list[RedemptionLine]:
+    """The redemptions a points admin may hand over here (`发放` alone), oldest first."""
+    access.require_points_admin(session, actor.id, community)
+    return _pending(session, community)
+
+
+def to_cancel(session: Session, member: Resident, community: Place) -> list[RedemptionLine]:
+    """The member's own redemptions here still waiting (`取消兑换` alone), oldest first."""
+    return _pending(session, community, member)
+
+
+def _pending(
+    session: Session, community: Place, member: Resident | None = None
+) -> list[RedemptionLine]:
+    """The community's redemptions waiting for a handover (only `member`'s, if given)."""
+    query = select(PointsRedemption).where(
+        PointsRedemption.community_id == community.id,
+        PointsRedemption.status == RedemptionStatus.PENDING,
     )
-    return Listed([_redemption_line(row) for row in rows], own=False)
+    if member is not None:
+        query = query.where(PointsRedemption.resident_id == member.id)
+    rows = session.scalars(query.order_by(PointsRedemption.number).limit(MAX_LISTED))
+    return [_redemption_line(row) for row in rows]
 
 
 def own(session: Session, member: Resident) -> Listed:
