@@ -68,7 +68,16 @@ COMMANDS: list[Command] = [
     ),
     Command(
         "receipts",
-        ("回执", "回執", "谁没回执", "誰沒回執"),
+        (
+            "回执",
+            "回執",
+            "谁没回执",
+            "誰沒回執",
+            "谁没收到",
+            "誰沒收到",
+            "谁还没收到",
+            "誰還沒收到",
+        ),
         dialog.receipts,
         _sender,
         "notices",
