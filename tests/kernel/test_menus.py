@@ -249,6 +249,17 @@ def test_in_a_group_agreeing_picks_no_choice_but_a_consent(driver: Driver) -> No
     assert driver.snapshot() == before and driver.household_of("n1") == "305"
 
 
+@pytest.mark.parametrize("word", ["同意", "确认"])
+def test_in_a_group_agreeing_alone_raises_no_topic_whose_words_end_so(
+    driver: Driver, word: str
+) -> None:
+    asked = driver.one("r1", f"议题 装个长椅 {word}", "g1")
+    assert f"提议 装个长椅 {word}" in asked.text
+    before = driver.snapshot()
+    assert driver.say("r1", word, "g1") == []
+    assert driver.snapshot() == before
+
+
 @pytest.mark.parametrize("typed", ["确认", "確認。", "Confirm"])
 def test_in_a_group_confirming_alone_moves_the_sender_asked_to_confirm(
     driver: Driver, typed: str

@@ -24,12 +24,15 @@ from bot.services.common.keywords import folded, without_ending
 from models import Menu
 
 LIFE = timedelta(minutes=30)
-# Words that say yes on their own, and the last word of a command they accept (登记 … 同意).
+# Words that say yes on their own in a group too, and the last word of a consent (登记 … 同意).
 _AGREEING = frozenset({"同意", "agree", "确认", "確認", "confirm"})
 _CONSENTS = ("同意", "确认")
-# Words that confirm on their own, and the commands they confirm besides (/move 3-2-302).
+# Words that confirm on their own: in a group they say yes to a move as well as a consent.
 _CONFIRMING = frozenset({"确认", "確認", "confirm"})
-_CONFIRMS = ("/move",)
+# The commands a bare 同意 in a group may say yes to, and a bare 确认: a join's consent and a
+# move, never another reply's choice whose words end so (提议 装个长椅 确认).
+_AGREES_TO = ("/join",)
+_CONFIRMS = ("/join", "/move")
 # Words that answer a private question on their own, yes or no (folded; zh-Hant where it
 # differs): every word that agrees says yes.
 _YES = _AGREEING | {"是", "是的", "对", "对的", "對", "對的", "好", "好的", "yes", "ok", "okay"}
@@ -137,18 +140,12 @@ def labelled(session: Session, now: datetime, incoming: Incoming, text: str) -> 
 
 def agreed(session: Session, now: datetime, incoming: Incoming, text: str) -> str | None:
     """The consent a bare 同意 (确认, agree) accepts from the sender's live menu here: its one
-    choice that says yes to something (登记 3-2-301 同意), or for 确认 the move it asks to
-    confirm (搬迁 3-2-302); None when it has none."""
+    choice that says yes to a join (登记 3-2-301 同意), or for 确认 to a join or the move it
+    asks to confirm (搬迁 3-2-302); None when it has none."""
     word = folded(without_ending(text))
-    menu = _live(session, now, incoming) if word in _AGREEING else None
-    if menu is None:
+    if word not in _AGREEING:
         return None
-    consents = [
-        c
-        for c in _commands(menu)
-        if c.split()[-1] in _CONSENTS or (word in _CONFIRMING and c.split()[0] in _CONFIRMS)
-    ]
-    return consents[0] if len(consents) == 1 else None
+    return _saying(session, now, incoming, True, _CONFIRMS if word in _CONFIRMING else _AGREES_TO)
 
 
 def answered(session: Session, now: datetime, incoming: Incoming, text: str) -> str | None:
@@ -156,10 +153,22 @@ def answered(session: Session, now: datetime, incoming: Incoming, text: str) -> 
     here: its one choice that says so; None when it has no such one."""
     word = folded(without_ending(text))
     yes = True if word in _YES else False if word in _NO else None
-    menu = _live(session, now, incoming) if yes is not None else None
+    return None if yes is None else _saying(session, now, incoming, yes, None)
+
+
+def _saying(
+    session: Session, now: datetime, incoming: Incoming, yes: bool, commands: tuple[str, ...] | None
+) -> str | None:
+    """The one choice of the sender's live menu here that says yes (or no), among `commands`
+    when given; None when it has no such one."""
+    menu = _live(session, now, incoming)
     if menu is None:
         return None
-    saying = [c for c in _commands(menu) if _says_yes(c) is yes]
+    saying = [
+        c
+        for c in _commands(menu)
+        if _says_yes(c) is yes and (commands is None or c.split()[0] in commands)
+    ]
     return saying[0] if len(saying) == 1 else None
 
 
