@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -454,20 +454,11 @@ def _in_chinese(name: str) -> str:
     """A building or unit named with the English words of addresses (Building 3, bldg. no. 3
     unit 2, Unit 2, 3rd block) as its Chinese name (3号楼, 3号楼2单元, 2单元); any other name
     as typed."""
-    typed = name.lower()
-    chinese, at = "", 0
-    while at < len(typed):
-        match = _ENGLISH_PART.match(typed, at)
-        if match is None or match.end() == at:
-            return name
-        word, number, letter, ordinal, ordinal_word, _, _ = match.groups()
-        kind = next(
-            (k for k, words in _ENGLISH_KINDS.items() if (word or ordinal_word) in words), ""
-        )
+    chinese = ""
+    for kind, number, letter in _english_parts(name.lower()):
         if kind not in _CHINESE_WORD or letter:
             return name
-        chinese += f"{int(number or ordinal)}{_CHINESE_WORD[kind]}"
-        at = match.end()
+        chinese += f"{int(number)}{_CHINESE_WORD[kind]}"
     return chinese or name
 
 
@@ -586,24 +577,34 @@ def _english_address(text: str, typed: str) -> Address:
     """An address whose parts are named in English; a part named twice, a number named by
     nothing but the room's, or no building or room, is not read."""
     parts: dict[str, tuple[str, str]] = {}
-    at = 0
-    while at < len(typed):
-        match = _ENGLISH_PART.match(typed, at)
-        if match is None or (at := match.end()) == match.start():
-            raise DomainError("grid.bad_address", text=text[:40])
-        word, number, letter, ordinal, ordinal_word, bare, bare_letter = match.groups()
-        if bare is not None:
-            # Only the room's number may stand unnamed, and only last: building 3 unit 2 301.
-            word, number, letter = "room" if at == len(typed) else "", bare, bare_letter
-        word = word or ordinal_word
-        kind = next((k for k, words in _ENGLISH_KINDS.items() if word in words), "")
+    for kind, number, letter in _english_parts(typed):
         if not kind or kind in parts or (letter and kind != "room"):
             raise DomainError("grid.bad_address", text=text[:40])
-        parts[kind] = (number or ordinal, letter or "")
+        parts[kind] = (number, letter)
     if "building" not in parts or "room" not in parts:
         raise DomainError("grid.bad_address", text=text[:40])
     unit = parts["unit"][0] if "unit" in parts else None
     return _address(parts["building"][0], unit, "".join(parts["room"]))
+
+
+def _english_parts(typed: str) -> Iterator[tuple[str, str, str]]:
+    """The parts of lower-case text naming an address's parts in English, each as its kind
+    (building, unit, room), number and letter; a part that does not read has no kind, and
+    is the last."""
+    at = 0
+    while at < len(typed):
+        match = _ENGLISH_PART.match(typed, at)
+        if match is None or match.end() == at:
+            yield "", "", ""
+            return
+        at = match.end()
+        word, number, letter, ordinal, ordinal_word, bare, bare_letter = match.groups()
+        if bare is not None:
+            # Only the room's number may stand unnamed, and only last: building 3 unit 2 301.
+            yield "room" if at == len(typed) else "", bare, bare_letter or ""
+            continue
+        kind = next((k for k, words in _ENGLISH_KINDS.items() if (word or ordinal_word) in words))
+        yield kind, number or ordinal, letter or ""
 
 
 def address_within(session: Session, within: Place, text: str) -> Address:
