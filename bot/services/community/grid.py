@@ -105,7 +105,9 @@ _ADDRESS_PART = re.compile(
 # The words after a building's number that name one building: 3号楼, 3栋, 3幢, 3座 and 3号. 号
 # is one only at a name's end or before the next number (3号2单元), so 1号院 stays an estate.
 _BUILDING_WORDS = ("号楼", "栋", "幢", "座", "号")
-_BUILDING_NAMED = re.compile(r"(\d+)(?:号楼|栋|幢|座|号(?=\d|$))")
+_BUILDING_NAMED = re.compile(
+    r"(\d+)(?:" + "|".join(w if w != "号" else r"号(?=\d|$)" for w in _BUILDING_WORDS) + ")"
+)
 
 
 def number_in(name: str) -> int | None:
