@@ -139,13 +139,8 @@ def _whole(step: _Step, spec: PollSpec) -> Answered:
     one and 完成 typed, and its deadline as the answer to that step when it has one."""
     settings = spec.settings
     polls.check_options(settings.kind or PollKind.SINGLE, spec.options, settings)
-    chosen: list[str] = []
-    for item in settings.typed:
-        given = PollSettings()
-        read_setting(item, step.now, step.zone, given)
-        _check_topic(step, given)
-        if given.closes_at is None:
-            chosen.append(item)
+    _check_topic(step, settings)
+    chosen = [item for name, item in settings.typed if name != "closes_at"]
     data = {"question": spec.question, "options": spec.options, "settings": chosen}
     dialogs.advance(step.dialog, step.now, "options", **data, kind="")
     closes_at = settings.closes_at

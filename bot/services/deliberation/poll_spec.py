@@ -55,7 +55,8 @@ _LOOSE = frozenset(("closes", "closing", "ends", "by"))
 
 @dataclass
 class PollSettings:
-    """Settings given with /poll or /pollset; None means not given; `typed`, each as read."""
+    """Settings given with /poll or /pollset; None means not given; `typed`, each as read
+    with the field it sets."""
 
     closes_at: datetime | None = None
     opens_at: datetime | None = None
@@ -70,7 +71,7 @@ class PollSettings:
     scope: str | None = None
     topic_number: int | None = None
     given: list[str] = field(default_factory=list)
-    typed: list[str] = field(default_factory=list)
+    typed: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,7 @@ def read_setting(item: str, now: datetime, zone: ZoneInfo, settings: PollSetting
         name, value = flag
         setattr(settings, name, value)
         settings.given.append(name)
-        settings.typed.append(item)
+        settings.typed.append((name, item))
         return True
     word = next((w for w in _VALUED_WORDS if lowered.startswith(w)), None)
     if word is None:
@@ -213,7 +214,7 @@ def read_setting(item: str, now: datetime, zone: ZoneInfo, settings: PollSetting
     if name == "max_choices":
         settings.kind = PollKind.MULTIPLE
     settings.given.append(name)
-    settings.typed.append(item)
+    settings.typed.append((name, item))
     return True
 
 
