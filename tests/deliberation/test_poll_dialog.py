@@ -324,6 +324,32 @@ def test_a_whole_poll_in_english_is_read_as_the_one_line_command_reads_it(town: 
 
 
 @pytest.mark.parametrize(
+    ("language", "typed", "options", "noted"),
+    [
+        ("zh-Hans", "要不要装？同意，不同意 匿名", "1. 同意\n2. 不同意\n", "已记下：匿名"),
+        ("en", "Paint the gate? yes, no anonymous", "1. yes\n2. no\n", "anonymous"),
+        (
+            "zh-Hans",
+            "要不要装？同意，不同意 匿名 每户一票",
+            "2. 不同意\n",
+            "已记下：匿名、每户一票",
+        ),
+    ],
+)
+def test_a_setting_after_the_whole_polls_last_option_without_a_comma_is_a_setting(
+    town: Driver, language: str, typed: str, options: str, noted: str
+) -> None:
+    town.one("owner", f"/lang {language}", "g1")
+    town.one("owner", "/poll", "g1")
+    asked = town.one("owner", typed, "g1").text
+    assert options in asked and noted in asked and "3. " not in asked
+    town.one("owner", "skip" if language == "en" else "跳过", "g1")
+    town.one("owner", "done" if language == "en" else "完成", "g1")
+    poll = _poll(town.app, 1)
+    assert len(poll[2]) == 2 and poll[4] is True
+
+
+@pytest.mark.parametrize(
     "question", ["要不要装健身器材？同意", "Paint the gate? yes", "周末活动，打扫，聚餐"]
 )
 def test_a_question_with_one_word_or_no_mark_stays_the_question(

@@ -200,3 +200,19 @@ def test_after_a_question_mark_english_commas_part_the_items_but_not_a_number() 
     assert (spec.question, spec.options) == ("Paint the gate?", ["yes", "no"])
     assert spec.settings.closes_at == datetime(2026, 11, 27, 19, 0, tzinfo=ZONE)
     assert parse_poll("预算多少？1,000元，2,000元", NOW, ZONE).options == ["1,000元", "2,000元"]
+
+
+@pytest.mark.parametrize(
+    ("text", "options"),
+    [
+        ("Paint the gate? yes, no 匿名", ["yes", "no"]),
+        ("要不要装？同意，不同意 匿名", ["同意", "不同意"]),
+        ("要不要装？同意，不同意 匿名，每户一票", ["同意", "不同意"]),
+        ("周末活动，打扫、聚餐 anonymous", ["打扫", "聚餐"]),
+    ],
+)
+def test_a_setting_after_the_last_option_without_a_comma_is_a_setting(
+    text: str, options: list[str]
+) -> None:
+    spec = parse_poll(text, NOW, ZONE)
+    assert spec.options == options and spec.settings.anonymous is True

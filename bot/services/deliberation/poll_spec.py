@@ -100,6 +100,8 @@ def parse_poll(text: str, now: datetime, zone: ZoneInfo) -> PollSpec:
     read = len(settings.typed)
     while items and read_setting(items[-1], now, zone, settings):
         items.pop()
+    if unbarred and items:
+        items[-1] = _without_flags(items[-1], now, zone, settings)
     settings.typed[read:] = reversed(settings.typed[read:])
     options = items
     if unbarred:
@@ -149,6 +151,22 @@ def _spaced(text: str, now: datetime, zone: ZoneInfo) -> tuple[list[str], PollSe
     return split_items(text, " /、"), PollSettings()
 
 
+def _without_flags(option: str, now: datetime, zone: ZoneInfo, settings: PollSettings) -> str:
+    """The last option without the settings that stand alone after it with no comma (`no
+    匿名`), read into `settings` from the last, as long as some of its words stay."""
+    words = option.split()
+    end = len(words)
+    while size := next((n for n in (3, 2, 1) if n < end and _flag(words[end - n : end])), 0):
+        read_setting(" ".join(words[end - size : end]), now, zone, settings)
+        end -= size
+    return " ".join(words[:end]) if end < len(words) else option
+
+
+def _flag(words: list[str]) -> bool:
+    """Whether `words` are a setting that stands alone (匿名, per household)."""
+    return normalise(" ".join(words)).lower() in FLAGS
+
+
 def _settings_from(words: list[str], now: datetime, zone: ZoneInfo, settings: PollSettings) -> bool:
     """Whether `words` are settings only, each read into `settings`."""
     starts = [at for at in range(len(words)) if _begins_setting(words, at)]
@@ -163,7 +181,7 @@ def _settings_from(words: list[str], now: datetime, zone: ZoneInfo, settings: Po
 
 def _begins_setting(words: list[str], at: int) -> bool:
     lowered = normalise(words[at]).lower()
-    if any(" ".join(words[at : at + size]).lower() in FLAGS for size in (1, 2, 3)):
+    if any(_flag(words[at : at + size]) for size in (1, 2, 3)):
         return True
     return any(lowered.startswith(word) for word in _VALUED_WORDS)
 
