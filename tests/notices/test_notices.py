@@ -212,6 +212,14 @@ def test_a_scope_fitting_several_places_is_asked_about_and_nothing_is_kept(app: 
         ("1号院/Block  3, Water off", ("1号院/Block 3",), "Water off"),
         ("1号院 Blk 3 | Water off", ("1号院", "Blk 3"), "Water off"),
         ("Block A Water off", ("Block",), "A Water off"),
+        ("3rd building Water off tomorrow", ("3rd building",), "Water off tomorrow"),
+        ("1st Bldg. 2nd unit: Water off", ("1st Bldg. 2nd unit",), "Water off"),
+        ("Building 3、Building 4 Water off", ("Building 3", "Building 4"), "Water off"),
+        ("Building 3, Building 4 Water off", ("Building 3", "Building 4"), "Water off"),
+        ("Building 3 and 3rd block: Water off", ("Building 3", "3rd block"), "Water off"),
+        ("Building 3 | and the lift, Water off", ("Building 3",), "and the lift, Water off"),
+        ("Building 3, and 4 Water off", ("Building 3",), "and 4 Water off"),
+        ("Building 3, 4th floor: Water off", ("Building 3",), "4th floor: Water off"),
     ],
 )
 def test_a_building_named_in_english_is_one_scope_word(
@@ -229,6 +237,12 @@ def test_a_scope_naming_a_building_in_english_reaches_its_circles(app: App) -> N
         assert "还没发送" in preview.text and "2 个圈" in preview.text, preview.text
     sent = _confirm(driver, "sec", preview)
     assert sorted(s.chat for s in sent if not s.private) == ["g4", "g6"]
+    preview = driver.one("sec", "/notice 3rd building Water off tomorrow")
+    assert "还没发送" in preview.text and "2 个圈" in preview.text, preview.text
+    for typed in ("/notice Building 3、Building 4 Water off", "/notice Bldg 3, Bldg 4 Water off"):
+        preview = driver.one("sec", typed)
+        assert "还没发送" in preview.text and "3 个圈" in preview.text, preview.text
+        assert "\nWater off\n" in preview.text, preview.text
     preview = driver.one("sec", "/notice Building 3 Unit 2 Water off", "g1")
     assert preview.private and "1 个圈" in preview.text, preview.text
     with session_of(app) as session:

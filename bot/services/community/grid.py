@@ -85,12 +85,19 @@ _ENGLISH_PART = re.compile(
     rf"(?:({_ENGLISH_WORD})\.?\s*(?:#|no\.?)?\s*(\d+)(?:st|nd|rd|th|([a-z]))?"
     rf"|(\d+)(?:st|nd|rd|th)\s*({_ENGLISH_WORD})\.?|#?(\d+)([a-z])?)(?![a-z\d])[\s,;/-]*"
 )
-# A building named in English with its number, then maybe its unit (Building 3, bldg. no. 3
-# unit 2), as a scope word is typed: apart from the words after it by a space.
-_ENGLISH_NUMBER = r"\.?\s*(?:#|no\.?)?\s*\d+"
+
+
+def _english_named(words: tuple[str, ...]) -> str:
+    """A pattern of a part named in English by one of `words`: its word then its number
+    (Building 3, bldg. no. 3), or an ordinal then its word (3rd building)."""
+    word = f"(?:{'|'.join(words)})"
+    return rf"(?:{word}\.?\s*(?:#|no\.?)?\s*\d+|\d+(?:st|nd|rd|th)\s*{word}\.?)"
+
+
+# A building named in English, then maybe its unit (Building 3, bldg. no. 3 unit 2, 3rd
+# building), as a scope word is typed: apart from the words after it by a space.
 ENGLISH_BUILDING = (
-    rf"(?:{'|'.join(BUILDING_WORDS)}){_ENGLISH_NUMBER}"
-    rf"(?:\s*(?:{'|'.join(UNIT_WORDS)}){_ENGLISH_NUMBER})?(?![a-z\d])"
+    rf"{_english_named(BUILDING_WORDS)}(?:\s*{_english_named(UNIT_WORDS)})?(?![a-z\d])"
 )
 # The Chinese word after the number of a building or unit named in English.
 _CHINESE_WORD = {"building": "号楼", "unit": "单元"}

@@ -18,18 +18,26 @@ from bot.services.notices.recurring import Repeat, parse_repeat
 
 MAX_TEXT = 1000
 MAX_SCOPE_WORDS = 10
+# A building named in English, maybe on its estate's path (Building 3 Unit 2, 1号院/Bldg 3).
+_ENGLISH_PLACE = rf"(?:[^\s:：,，、;；]*/\s*)?{ENGLISH_BUILDING}"
+# What parts buildings named in English in a list: 、, a comma, & or "and" (Building 3,
+# Building 4; Building 3 and 3rd block). Each is named whole, so "Building 3, and 4" is not one.
+_ENGLISH_AND = r"\s*(?:[,，、&]|\band\b)\s*"
+_IS_ENGLISH_PLACE = re.compile(_ENGLISH_PLACE, re.IGNORECASE)
 # A scope word, or an English one of several (this building, this group, Building 3 Unit 2,
 # 1号院/Bldg 3).
 _SCOPE_WORD = re.compile(
-    rf"this\s+(?:building|group)|(?:[^\s,，、;；]*/\s*)?{ENGLISH_BUILDING}|[^\s,，、;；]+",
-    re.IGNORECASE,
+    rf"this\s+(?:building|group)|{_ENGLISH_PLACE}|[^\s,，、;；]+", re.IGNORECASE
 )
+# The words between scope words that name nothing (Building 3 and Building 4).
+_AND_WORDS = frozenset({"and", "&"})
 # The scope before the text where no bar parts them: its first word, or this building, this
-# group or a building named in English, then a space, a colon or a comma (全部：明天停水,
-# 1号院、2号院，明天停水); the text after it is kept whole, commas and all.
+# group or buildings named in English, then a space, a colon or a comma (全部：明天停水,
+# 1号院、2号院，明天停水, Building 3, Building 4 Water off); the text after it is kept whole,
+# commas and all.
 _LEADING_SCOPE = re.compile(
-    rf"((?:this\s+(?:building|group)|(?:[^\s:：,，]*/\s*)?{ENGLISH_BUILDING})(?=[\s:：,，]|$)"
-    r"|[^\s:：,，]+)([\s:：,，]*)(.*)",
+    rf"((?:this\s+(?:building|group)|{_ENGLISH_PLACE}(?:{_ENGLISH_AND}{_ENGLISH_PLACE})*)"
+    r"(?=[\s:：,，]|$)|[^\s:：,，]+)([\s:：,，]*)(.*)",
     re.IGNORECASE | re.DOTALL,
 )
 # A bar typed after the scope (全部 |): what is missing is the text.
@@ -134,7 +142,7 @@ def _leading_scope(item: str) -> tuple[str, str]:
 
 def _names_place(word: str) -> bool:
     """Whether a word listed with 、 after the first scope word is one more scope word."""
-    if word.lower() in NAMED_SCOPES:
+    if word.lower() in NAMED_SCOPES or _IS_ENGLISH_PLACE.fullmatch(word.strip()):
         return True
     return bool(_PLACE_SHAPED.search(word)) and not _DAY_WORDS.search(word)
 
@@ -147,7 +155,8 @@ def _trailing_receipts(text: str) -> list[str]:
 
 def scope_words(typed: str) -> tuple[str, ...]:
     """The words of a typed scope (1号院 3号楼, 1号院、2号院, this building)."""
-    words = tuple(" ".join(w.group().split()) for w in _SCOPE_WORD.finditer(typed.strip()))
+    found = (" ".join(w.group().split()) for w in _SCOPE_WORD.finditer(typed.strip()))
+    words = tuple(w for w in found if w.lower() not in _AND_WORDS)
     if not words or len(words) > MAX_SCOPE_WORDS:
         raise DomainError("notices.usage")
     return words
