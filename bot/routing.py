@@ -106,7 +106,8 @@ class Command:
     where help is asked about it (帮助 通知). Help says `how`: a private question how to do
     something (怎么投票, how do I vote) asks it about those words, where they name a command.
     `asking` matches a whole private message that asks for it in words of its own (报名明天的值班),
-    after words such as 我想: its first group is what the command reads.
+    after words such as 我想: its first group is what the command reads. `synonyms` are
+    English slash names it may be meant by (/endpoll for /close): suggested, never run.
     """
 
     name: str
@@ -130,6 +131,7 @@ class Command:
     full_form: bool = False
     how: bool = False
     asking: re.Pattern[str] | None = None
+    synonyms: tuple[str, ...] = ()
 
     @property
     def help_key(self) -> str:
@@ -157,7 +159,9 @@ class Router:
     def __init__(self, commands: Iterable[Command]) -> None:
         self.commands = list(commands)
         self._by_name = {c.name: c for c in self.commands}
-        self._listed = [c.name for c in self.commands if c.listed_in]
+        listed = [c for c in self.commands if c.listed_in]
+        # The slash names a mistyped one is compared with, and the command each suggests.
+        self._near = {n: c.name for c in listed for n in (c.name, *c.synonyms)}
         pairs = [(normalise(k), c) for c in self.commands for k in c.keywords]
         # Longest keyword first, so 取消报名 wins over 取消.
         self._keywords = sorted(pairs, key=lambda pair: -len(pair[0]))
@@ -203,8 +207,10 @@ class Router:
         return _route(command, end, text, prefixed=True, glued=glued)
 
     def _like(self, name: str) -> list[str]:
-        """The listed command whose slash name is nearest a mistyped one (/results: result)."""
-        return get_close_matches(name.lower(), self._listed, n=1, cutoff=0.8)
+        """The listed command whose slash name, or synonym, is nearest a mistyped one
+        (/results: result, /endpoll: close)."""
+        near = get_close_matches(name.lower(), self._near, n=1, cutoff=0.8)
+        return [self._near[n] for n in near]
 
     def _sentence(self, cleaned: str) -> Route | None:
         """The command a whole sentence asks for, with the words it names (see Command)."""

@@ -232,6 +232,7 @@ COMMANDS: list[Command] = [
             "這個怎麼用",
             "help me",
         ),
+        synonyms=("commands",),
     ),
     Command(
         "lang",
@@ -242,6 +243,7 @@ COMMANDS: list[Command] = [
         anywhere=True,
         phrases=("language", "change language"),
         asking=LANGUAGE_SAID,
+        synonyms=("language",),
     ),
     Command("quiet", ("免打扰", "免打擾"), quiet, access.secretary_here, "core"),
 ]

@@ -78,6 +78,7 @@ COMMANDS: list[Command] = [
         access.organiser_here,
         "deliberation",
         access.GROUP,
+        synonyms=("closepoll", "close_poll", "endpoll", "end_poll", "stoppoll"),
     ),
     Command(
         "pollset",

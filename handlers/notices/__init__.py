@@ -36,6 +36,7 @@ COMMANDS: list[Command] = [
         free_text=True,
         glued_words=NAMED_SCOPES,
         full_form=True,
+        synonyms=("announce", "announcement"),
     ),
     Command(
         "noticestep",

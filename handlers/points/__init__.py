@@ -161,6 +161,7 @@ COMMANDS: list[Command] = [
         menus=access.BOTH,
         reads=True,
         phrases=("谁的积分最多", "誰的積分最多", "leaderboard", "points ranking"),
+        synonyms=("leaderboard", "ranking"),
     ),
     Command(
         "pointexport",

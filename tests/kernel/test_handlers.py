@@ -214,9 +214,29 @@ def test_a_mistyped_slash_command_is_told_the_nearest_listed_one(chat: Driver) -
         "抱歉，没有「/results」这个命令。您是想用「/result」吗？发送「帮助」查看能用的命令。"
     )
     assert "您是想用「/vote」吗？" in chat.one("u3", "/vot 1", "g1").text
-    # Nothing near enough, or near only in letters (/endpoll is no /poll), is not guessed.
-    for typed in ("/xyz", "/endpoll"):
+    # Nothing near enough, or near only in letters (/pollend is no /poll), is not guessed.
+    for typed in ("/xyz", "/pollend"):
         assert "您是想用" not in chat.one("u3", typed, "g1").text
+
+
+def test_an_english_synonym_of_a_listed_command_is_told_that_command(chat: Driver) -> None:
+    meant = {
+        "/closepoll": "close",
+        "/endpoll": "close",
+        "/close_poll": "close",
+        "/closepol 2": "close",
+        "/language en": "lang",
+        "/announce": "notice",
+        "/leaderboard": "rank",
+        "/commands": "help",
+    }
+    chat.say("u3", "帮助", "g1")
+    before = chat.snapshot()
+    for typed, name in meant.items():
+        answer = chat.one("u3", typed, "g1").text
+        assert answer.startswith(f"抱歉，没有「{typed.split()[0]}」这个命令"), answer
+        assert f"您是想用「/{name}」吗？" in answer, answer
+    assert chat.snapshot() == before
 
 
 def test_language_per_person_and_per_circle(chat: Driver) -> None:
