@@ -423,7 +423,8 @@ def role(ctx: Context, args: str) -> Reply:
     if not named.rest and not named_in(ctx, args).count:
         raise DomainError("circles.role_usage")
     person = named.users[0] if named.users else None
-    name = " ".join([*named.names, *named.rest[:-1]])
+    # A role is one person's: the one mentioned, where someone is.
+    name = " ".join([*([] if person else named.names), *named.rest[:-1]])
     if not named.rest:
         grantor = roles.Grantor(ctx.resident.id, circle, ctx.platform_admin)
         return Reply(

@@ -26,15 +26,28 @@ def named_in(ctx: Context, args: str) -> Named:
     """Whom a command names (mentions, a reply, or leading `@name` words), and the rest."""
     incoming = ctx.incoming
     text = bounded(args, MAX_ARGUMENT)
+    typed: list[str] = []
     if incoming.mentions:
         text = after_mentions(text, incoming.mentioned_as)
+        # A person chosen from the list and an @username typed among them are both named,
+        # where it is known how the mentions are written.
+        while incoming.mentioned_as and _at_name(
+            first := text.split(maxsplit=1)[0] if text else ""
+        ):
+            typed.append(first[1:])
+            text = after_mentions(text.lstrip()[len(first) :], incoming.mentioned_as)
     words = text.split()
-    named = [w for w in words if w.startswith("@") and len(w) > 1]
+    named = [w for w in words if _at_name(w)]
     rest = tuple(words[len(named) :] if words[: len(named)] == named else words)
     users = tuple(incoming.mentions) or ((incoming.reply_to,) if incoming.reply_to else ())
     if users:
-        return Named(users=users, rest=rest)
+        return Named(users=users, names=tuple(typed), rest=rest)
     return Named(names=tuple(n[1:] for n in named), rest=rest)
+
+
+def _at_name(word: str) -> bool:
+    """Whether a word is a name typed with its @ (`@bob`)."""
+    return word.startswith("@") and len(word) > 1
 
 
 def named_or_first(ctx: Context, args: str) -> Named:

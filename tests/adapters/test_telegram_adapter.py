@@ -649,3 +649,19 @@ def test_a_photo_without_words_is_asked_about_privately_and_left_alone_in_a_grou
     assert tg.feed(photo_update(RESIDENT, "", group(GROUP))) == []
     assert "请用文字说一下是哪里" in tg.text(photo_update(RESIDENT))
     assert "请用文字说一下是哪里" in tg.text(photo_update(RESIDENT, "/report", group(GROUP)))
+
+
+def test_a_text_mention_and_a_typed_username_in_one_message_name_both(tg: Harness) -> None:
+    mary = user(1004, "Mary Lee")
+    for person, address in ((mary, "3-2-302"), (RESIDENT, "3-2-301")):
+        tg.feed(message_update(person, f"/join {address} 同意", group(GROUP)))
+    for text, offset, typed in (
+        ("加分 @Mary Lee @lisi 3 扫雪", 4, 13),
+        ("加分 @lisi @Mary Lee 3 扫雪", 10, 3),
+    ):
+        raw = message_update(OWNER, text, group(GROUP))
+        mention = {"type": "mention", "offset": typed, "length": 5}
+        entity = {"type": "text_mention", "offset": offset, "length": 8, "user": mary}
+        raw["message"]["entities"] = [mention, entity]
+        sent = "\n".join(m["text"] for m in tg.feed(raw) if m["chat_id"] == GROUP)
+        assert "Mary Lee" in sent and "李四" in sent and "3 分" in sent, sent

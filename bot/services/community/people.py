@@ -465,8 +465,8 @@ def find_member_by_name(session: Session, circle: Circle, name: str) -> Resident
 
 @dataclass(frozen=True)
 class Named:
-    """The accounts a command mentions (or replies to), else the `@name` words it starts with,
-    and the words that follow."""
+    """The accounts a command mentions (or replies to), the `@name` words it starts with
+    (besides such accounts only those typed among their mentions), and the words that follow."""
 
     users: tuple[UserRef, ...] = ()
     names: tuple[str, ...] = ()
@@ -475,7 +475,7 @@ class Named:
     @property
     def count(self) -> int:
         """How many people the command names."""
-        return len(self.users or self.names)
+        return len(self.users) + len(self.names)
 
 
 def member_named(session: Session, community: Place, circle: Circle | None, name: str) -> Resident:
@@ -519,7 +519,7 @@ def names_leading(
 def people_named(
     session: Session, now: datetime, community: Place, circle: Circle | None, named: Named
 ) -> list[Resident]:
-    """The residents a command names, in the order named."""
-    if named.users:
-        return [mentioned(session, now, user) for user in named.users]
-    return [member_named(session, community, circle, name) for name in named.names]
+    """The residents a command names: those mentioned, then those named by their words."""
+    return [mentioned(session, now, user) for user in named.users] + [
+        member_named(session, community, circle, name) for name in named.names
+    ]
