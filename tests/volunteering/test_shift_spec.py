@@ -224,7 +224,24 @@ def test_the_windows_an_unreadable_window_suggests_read_as_dated_windows(languag
 
 
 @pytest.mark.parametrize(
-    "text", ["2号门", "2026-11-24", "活动室 3", "1/2号门", "明天7到9", "下午3到5", "3到5号楼"]
+    ("text", "expected"),
+    [
+        ("明天7到9", ["11-24 07:00–11-24 09:00"]),
+        ("明天 7 至 9", ["11-24 07:00–11-24 09:00"]),
+        ("今晚7到9", ["11-23 19:00–11-23 21:00"]),
+        ("下午3到5", ["11-23 15:00–11-23 17:00"]),
+        ("明天7到9半", ["11-24 07:00–11-24 09:30"]),
+    ],
+)
+def test_a_window_of_bare_hours_said_with_dao_reads_as_with_dian(
+    text: str, expected: list[str]
+) -> None:
+    assert _slots(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2号门", "2026-11-24", "活动室 3", "1/2号门", "3到5号楼", "3到5 号楼", "1到3单元", "7-9"],
 )
 def test_text_that_holds_no_time_window_is_not_a_time(text: str) -> None:
     assert parse_times(text, NOW, SHANGHAI) is None
@@ -299,6 +316,7 @@ def test_with_bars_a_comma_stays_within_its_item() -> None:
         ("巡逻 明晚七点-九点 2人", "巡逻", None),
         ("巡逻 明晚7到9点 2人 东门", "巡逻", "东门"),
         ("打扫楼道 明天下午3到5点 3人 3号楼", "打扫楼道", "3号楼"),
+        ("巡逻 明天7到9 2人 东门", "巡逻", "东门"),
         ("Patrol tomorrow at 7pm-9pm 2 people Main gate", "Patrol", "Main gate"),
     ],
 )
@@ -308,6 +326,13 @@ def test_items_parted_by_spaces_are_told_apart_by_their_shape(
     found = parse_shift(text, NOW, SHANGHAI)
     assert (found.title, found.place) == (title, place)
     assert found.times is not None and found.times.count() == 1 and found.capacity in (2, 3)
+
+
+def test_a_shift_of_bare_hours_parted_by_spaces_reads_its_window() -> None:
+    found = parse_shift("巡逻 明天7到9 2人 东门", NOW, SHANGHAI)
+    assert (found.title, found.capacity, found.place) == ("巡逻", 2, "东门")
+    assert found.times is not None
+    assert [f"{s:%H:%M}" for s in (found.times.start, found.times.end)] == ["07:00", "09:00"]
 
 
 def test_options_and_a_rota_may_be_parted_by_spaces_too() -> None:
@@ -375,7 +400,7 @@ def test_each_option_is_read_in_chinese_and_english(item: str, field: str, value
 
 @pytest.mark.parametrize(
     "place",
-    ["明天7到9", "明天 7到9", "7到9", "今晚7到9", "周六 7-9", "明天", "9点", "东门 明天7到9"],
+    ["明天7-9", "明天 7-9", "今晚7-9", "周六 7-9", "明天", "9点", "东门 明天7-9"],
 )
 def test_time_like_text_is_never_taken_for_the_place(place: str) -> None:
     with _refused("volunteering.window_unreadable"):

@@ -452,9 +452,9 @@ def test_sign_up_alone_lists_the_shifts_to_sign_up_for(
         ("owner", "修改班次 1 | -1人", "人数要在 1 到 500 之间"),
         ("owner", "排班 门岗 | 2026-11-24 08:00-10:00 | -2 people", "人数要在 1 到 500 之间"),
         ("owner", "修改班次 1", "用法：「修改班次 12 | 3人」"),
-        ("owner", "修改班次 1 明天7到9", "看不懂时间「明天7到9」"),
-        ("owner", "修改班次 1 | 今晚7到9", "看不懂时间「今晚7到9」"),
-        ("owner", "排班 巡逻，明天7到9，2人，东门", "看不懂时间「明天7到9」"),
+        ("owner", "修改班次 1 明天7-9", "看不懂时间「明天7-9」"),
+        ("owner", "修改班次 1 | 今晚7-9", "看不懂时间「今晚7-9」"),
+        ("owner", "排班 巡逻，明天7-9，2人，东门", "看不懂时间「明天7-9」"),
         ("owner", "取消班次 abc", "用法：「取消班次 12」"),
         ("owner", "缺勤 1 1", "#1 的接龙名单上没有第 1 位"),
         ("owner", "确认出勤 1", "#1 号班次还没开始"),
@@ -525,6 +525,16 @@ def test_an_edit_parted_by_spaces_tells_its_changes_by_their_shapes(town: Driver
         ]
         assert shifts[0].starts_at.astimezone(town.app.settings.zone).hour == 9
     assert "用法：「修改班次 12 | 3人」" in town.one("owner", "修改班次 1 东门 3人 北门", "g1").text
+
+
+def test_a_shift_and_an_edit_in_bare_hours_read_them_as_with_dian(town: Driver) -> None:
+    made = town.one("owner", "排班 巡逻 明天7到9 2人 东门", "g1")
+    assert made.text.startswith("已排班 #2 巡逻 · 东门\n") and "07:00–09:00" in made.text
+    edited = town.say("owner", "修改班次 1 明天7到9", "g1")
+    assert "已修改班次 #1 的时间" in edited[0].text
+    with session_of(town.app) as session:
+        shift = find_shift(session, community(session), 1)
+        assert shift.starts_at.astimezone(town.app.settings.zone).hour == 7
 
 
 def test_admins_edit_and_cancel_shifts_and_the_volunteers_are_told(town: Driver) -> None:

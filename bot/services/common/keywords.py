@@ -15,13 +15,13 @@ NUMERALS = "零〇一二两兩三四五六七八九十廿百千万萬"
 # A numeral standing alone between these (or the text's ends) is a number: 报名 二, 三-二-三零一.
 _APART = r"\s#\-~至到,，、;；:：|/"
 # A numeral right before one of these counts something: 三号楼, 二单元, 三天, 下午三点, 两人.
-_COUNTED = (
+COUNTED = (
     "号|號|楼|樓|栋|棟|幢|单元|單元|室|户|戶|层|層|班|天|日|周|週|星期|个|個|小时|小時|钟|鐘"
     "|分|秒|月|年|点|點|时|時|人|次|项|項|票|名|位|%"
 )
 _NUMERAL_RUN = re.compile(
     rf"(?:(?<=^)|(?<=[{_APART}]))([{NUMERALS}]+)(?=$|[{_APART}])"
-    rf"|(?<![{NUMERALS}])([{NUMERALS}]+)(?={_COUNTED})"
+    rf"|(?<![{NUMERALS}])([{NUMERALS}]+)(?={COUNTED})"
 )
 _ANY_NUMERAL_RUN = re.compile(rf"[{NUMERALS}]+")
 # Sentence punctuation ending a message, as typed or folded: 。！？.!?… (repeated).

@@ -9,7 +9,8 @@ the place. Without bars or commas the items may be parted by spaces when each ca
 its shape: the title before the time, the options and the place after it. Counts and hours
 may be written in Chinese numerals: `两人`, `十个人`, `候补 三`, `明晚七点-九点`; a start
 without 点 takes the end's: `明晚7到9点`, and without a part of the day the end's when that
-keeps it first: `7到晚上9点` is 19:00-21:00.
+keeps it first: `7到晚上9点` is 19:00-21:00. Bare hours said with 到 or 至 are read as with 点:
+`明天7到9` is `明天7到9点`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from bot.errors import DomainError
 from bot.services.common.arguments import split_items
-from bot.services.common.keywords import NUMERALS, folded, with_digits
+from bot.services.common.keywords import COUNTED, NUMERALS, folded, numeral_value, with_digits
 from bot.services.common.when import (
     LATER_PERIODS,
     PERIOD,
@@ -60,6 +61,13 @@ _CLOCK = (
     rf"(?:({PERIOD})\s*)?(\d{{1,2}})"
     rf"(?:\s*[:：]\s*(\d{{2}})|\s*[点點时時]\s*(?:(半)|(\d{{1,2}})\s*分?)?|{_BARE_HOUR})"
     rf"(?:\s*({PERIOD}))?"
+)
+# Bare hours said with 到 or 至 (明天7到9) are a window as with 点 (明天7到9点). Not so numbers
+# joined by dashes alone (3-2, a building and unit), a number that counts something (3到5号楼)
+# or one run into other numbers.
+_BARE_WINDOW = re.compile(
+    rf"(?<![\d:：])(\d{{1,2}})(\s*[到至]\s*(?:(?:{PERIOD})\s*)?)(\d{{1,2}})"
+    rf"(?![\d:：]|\s*(?:{COUNTED}|[ap]m))"
 )
 _NEXT_DAY = r"(?:次日|翌日|第二天|next day\s*)"
 _WINDOW = re.compile(rf"{_CLOCK}{_RANGE}({_NEXT_DAY})?\s*{_CLOCK}")
@@ -210,7 +218,7 @@ def parse_shift(text: str, now: datetime, zone: ZoneInfo) -> ShiftItems:
 
 def _refuse_run_together(items: list[str]) -> None:
     """A time run into other words (`巡逻 明天 19:00-21:00 2人`) was given, only not apart."""
-    if any(_WINDOW.search(time_words(folded(item))) for item in items):
+    if any(_WINDOW.search(_said_times(item)) for item in items):
         raise DomainError("volunteering.shift_items_apart")
 
 
@@ -269,7 +277,7 @@ def _spans(words: list[str]) -> list[tuple[int, int]]:
 def _is_time(text: str, now: datetime, zone: ZoneInfo) -> bool:
     """Whether `text` is all one time item holding a window (an impossible one included)."""
     try:
-        tokens = _tokenise(time_words(folded(text)), now.astimezone(zone).date())
+        tokens = _tokenise(_said_times(text), now.astimezone(zone).date())
     except DomainError:
         return False
     return tokens is not None and tokens.window is not None
@@ -353,7 +361,7 @@ def _time_like(text: str) -> bool:
 
 
 def _time_words_alone(text: str) -> bool:
-    words = time_words(folded(text))
+    words = _said_times(text)
     patterns = [*(pattern for _, pattern in _TOKENS), _TIME_WORD]
     position, timed = 0, False
     while position < len(words):
@@ -425,7 +433,7 @@ class _Tokens:
 
 def parse_times(text: str, now: datetime, zone: ZoneInfo) -> TimeSpec | None:
     """The days and time window a time item names; None when the item is not a time."""
-    tokens = _tokenise(time_words(folded(text)), now.astimezone(zone).date())
+    tokens = _tokenise(_said_times(text), now.astimezone(zone).date())
     if tokens is None or tokens.window is None:
         return None
     window = _window(tokens.window)
@@ -455,6 +463,17 @@ def parse_times(text: str, now: datetime, zone: ZoneInfo) -> TimeSpec | None:
     if not days:
         raise DomainError("volunteering.no_days")
     return spec
+
+
+def _said_times(text: str) -> str:
+    """`text` in the form its times are read in: folded, in time words (see `time_words`),
+    and bare hours said with 到 or 至 given the end's 点 (明天7到9 as 明天7到9点)."""
+
+    def with_dian(match: re.Match[str]) -> str:
+        start, said, end = match.groups()
+        return f"{numeral_value(start)}{said}{numeral_value(end)}点"
+
+    return _BARE_WINDOW.sub(with_dian, time_words(folded(text)))
 
 
 def _tokenise(text: str, today: date) -> _Tokens | None:
@@ -623,7 +642,7 @@ def _month_day(month: int, day: int, today: date, start: date | None) -> date:
 def parse_day(text: str, now: datetime, zone: ZoneInfo) -> date | None:
     """One day named alone (明天, 周六, 11月25日, 2026-11-25); None when `text` is not one."""
     today = now.astimezone(zone).date()
-    tokens = _tokenise(time_words(folded(text)), today)
+    tokens = _tokenise(_said_times(text), today)
     if tokens is None or tokens.window or tokens.weekdays or tokens.step or tokens.ranged:
         return None
     return tokens.dates[0] if len(tokens.dates) == 1 else None
