@@ -128,6 +128,12 @@ def test_weekly_patterns_pick_their_weekdays(text: str, first: str, count: int) 
     assert slots[0].startswith(first) and len(slots) == count
 
 
+@pytest.mark.parametrize("text", ["每周一到五 8:00-9:00", "每星期一至五 8:00-9:00"])
+def test_weekdays_said_with_dao_are_days_not_hours(text: str) -> None:
+    assert _slots(text)[:2] == ["11-23 08:00–11-23 09:00", "11-24 08:00–11-24 09:00"]
+    assert len(_slots(text)) == 20
+
+
 def test_a_time_without_a_date_is_read_but_marked_undated() -> None:
     spec = parse_times("09:00-11:00", NOW, SHANGHAI)
     assert spec is not None and not spec.dated
@@ -231,6 +237,9 @@ def test_the_windows_an_unreadable_window_suggests_read_as_dated_windows(languag
         ("今晚7到9", ["11-23 19:00–11-23 21:00"]),
         ("下午3到5", ["11-23 15:00–11-23 17:00"]),
         ("明天7到9半", ["11-24 07:00–11-24 09:30"]),
+        ("明天七到九", ["11-24 07:00–11-24 09:00"]),
+        ("明晚七至九", ["11-24 19:00–11-24 21:00"]),
+        ("明天十到十二", ["11-24 10:00–11-24 12:00"]),
     ],
 )
 def test_a_window_of_bare_hours_said_with_dao_reads_as_with_dian(
@@ -317,6 +326,7 @@ def test_with_bars_a_comma_stays_within_its_item() -> None:
         ("巡逻 明晚7到9点 2人 东门", "巡逻", "东门"),
         ("打扫楼道 明天下午3到5点 3人 3号楼", "打扫楼道", "3号楼"),
         ("巡逻 明天7到9 2人 东门", "巡逻", "东门"),
+        ("巡逻 明天七到九 2人 东门", "巡逻", "东门"),
         ("Patrol tomorrow at 7pm-9pm 2 people Main gate", "Patrol", "Main gate"),
     ],
 )
@@ -328,8 +338,9 @@ def test_items_parted_by_spaces_are_told_apart_by_their_shape(
     assert found.times is not None and found.times.count() == 1 and found.capacity in (2, 3)
 
 
-def test_a_shift_of_bare_hours_parted_by_spaces_reads_its_window() -> None:
-    found = parse_shift("巡逻 明天7到9 2人 东门", NOW, SHANGHAI)
+@pytest.mark.parametrize("hours", ["7到9", "七到九"])
+def test_a_shift_of_bare_hours_parted_by_spaces_reads_its_window(hours: str) -> None:
+    found = parse_shift(f"巡逻 明天{hours} 2人 东门", NOW, SHANGHAI)
     assert (found.title, found.capacity, found.place) == ("巡逻", 2, "东门")
     assert found.times is not None
     assert [f"{s:%H:%M}" for s in (found.times.start, found.times.end)] == ["07:00", "09:00"]
@@ -410,7 +421,17 @@ def test_time_like_text_is_never_taken_for_the_place(place: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "place", ["3到5号楼", "活动室 3", "1/2号门", "3-2-201", "3-2", "Night market"]
+    "place",
+    [
+        "3到5号楼",
+        "三到五号楼",
+        "一到三单元",
+        "活动室 3",
+        "1/2号门",
+        "3-2-201",
+        "3-2",
+        "Night market",
+    ],
 )
 def test_a_place_with_numbers_or_time_words_in_it_is_still_a_place(place: str) -> None:
     assert parse_items([place], NOW, SHANGHAI).place == place

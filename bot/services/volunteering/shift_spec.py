@@ -10,7 +10,7 @@ its shape: the title before the time, the options and the place after it. Counts
 may be written in Chinese numerals: `两人`, `十个人`, `候补 三`, `明晚七点-九点`; a start
 without 点 takes the end's: `明晚7到9点`, and without a part of the day the end's when that
 keeps it first: `7到晚上9点` is 19:00-21:00. Bare hours said with 到 or 至 are read as with 点:
-`明天7到9` is `明天7到9点`.
+`明天7到9` and `明天七到九` are `明天7到9点`.
 """
 
 from __future__ import annotations
@@ -62,12 +62,13 @@ _CLOCK = (
     rf"(?:\s*[:：]\s*(\d{{2}})|\s*[点點时時]\s*(?:(半)|(\d{{1,2}})\s*分?)?|{_BARE_HOUR})"
     rf"(?:\s*({PERIOD}))?"
 )
-# Bare hours said with 到 or 至 (明天7到9) are a window as with 点 (明天7到9点). Not so numbers
-# joined by dashes alone (3-2, a building and unit), a number that counts something (3到5号楼)
-# or one run into other numbers.
+# Bare hours said with 到 or 至 (明天7到9, 七到九) are a window as with 点 (明天7到9点). Not so
+# numbers joined by dashes alone (3-2, a building and unit), a number that counts something
+# (3到5号楼), one run into other numbers, or weekdays (每周一到五).
+_HOUR = rf"\d{{1,2}}|[{NUMERALS}]+"
 _BARE_WINDOW = re.compile(
-    rf"(?<![\d:：])(\d{{1,2}})(\s*[到至]\s*(?:(?:{PERIOD})\s*)?)(\d{{1,2}})"
-    rf"(?![\d:：]|\s*(?:{COUNTED}|[ap]m))"
+    rf"(?<![\d{NUMERALS}:：周週期拜第])({_HOUR})(\s*[到至]\s*(?:(?:{PERIOD})\s*)?)({_HOUR})"
+    rf"(?![\d{NUMERALS}:：]|\s*(?:{COUNTED}|[ap]m))"
 )
 _NEXT_DAY = r"(?:次日|翌日|第二天|next day\s*)"
 _WINDOW = re.compile(rf"{_CLOCK}{_RANGE}({_NEXT_DAY})?\s*{_CLOCK}")
@@ -471,7 +472,10 @@ def _said_times(text: str) -> str:
 
     def with_dian(match: re.Match[str]) -> str:
         start, said, end = match.groups()
-        return f"{numeral_value(start)}{said}{numeral_value(end)}点"
+        hours = numeral_value(start), numeral_value(end)
+        if None in hours:
+            return match.group(0)
+        return f"{hours[0]}{said}{hours[1]}点"
 
     return _BARE_WINDOW.sub(with_dian, time_words(folded(text)))
 
