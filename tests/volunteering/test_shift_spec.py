@@ -19,6 +19,7 @@ from bot.services.volunteering.shift_spec import (
     parse_items,
     parse_shift,
     parse_times,
+    spaced_changes,
 )
 from handlers.registry import COMMANDS
 from models import Role
@@ -344,6 +345,37 @@ def test_a_shift_of_bare_hours_parted_by_spaces_reads_its_window(hours: str) -> 
     assert (found.title, found.capacity, found.place) == ("巡逻", 2, "东门")
     assert found.times is not None
     assert [f"{s:%H:%M}" for s in (found.times.start, found.times.end)] == ["07:00", "09:00"]
+
+
+@pytest.mark.parametrize(
+    ("text", "window"),
+    [
+        ("巡逻 明天7到9东门 2人", ["07:00", "09:00"]),
+        ("巡逻 明天7到9点东门 2人", ["07:00", "09:00"]),
+        ("巡逻 明天七到九东门 2人", ["07:00", "09:00"]),
+        ("巡逻 明天19:00-21:00东门 2人", ["19:00", "21:00"]),
+    ],
+)
+def test_a_window_run_into_the_place_after_it_is_read_apart_from_it(
+    text: str, window: list[str]
+) -> None:
+    found = parse_shift(text, NOW, SHANGHAI)
+    assert (found.title, found.capacity, found.place) == ("巡逻", 2, "东门")
+    assert found.times is not None
+    assert [f"{s:%H:%M}" for s in (found.times.start, found.times.end)] == window
+
+
+def test_an_edit_reads_a_window_run_into_the_place_apart_from_it() -> None:
+    assert spaced_changes("明天7到9东门", NOW, SHANGHAI) == ["明天7到9", "东门"]
+    assert spaced_changes("3到5号楼", NOW, SHANGHAI) == ["3到5号楼"]
+
+
+@pytest.mark.parametrize("item", ["明天7到9东门", "明天7到9点东门"])
+def test_a_window_run_into_a_place_between_separators_is_never_taken_for_the_place(
+    item: str,
+) -> None:
+    with _refused("volunteering.shift_items_apart"):
+        parse_items([item], NOW, SHANGHAI)
 
 
 def test_options_and_a_rota_may_be_parted_by_spaces_too() -> None:

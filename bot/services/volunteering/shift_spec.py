@@ -6,7 +6,8 @@ day), `每周六 08:00-12:00 共4周`, `20:00-次日08:00` (overnight). Every ot
 recognised by its shape: `2人` (capacity), `仅党员` (a required role), `截止 2小时` (sign-up
 cutoff before each start, or a moment), `候补 3` / `不候补` (waitlist), and one free text,
 the place. Without bars or commas the items may be parted by spaces when each can be told by
-its shape: the title before the time, the options and the place after it. Counts and hours
+its shape: the title before the time, the options and the place after it (a place may be run
+into the time before it: `明天7到9东门`). Counts and hours
 may be written in Chinese numerals: `两人`, `十个人`, `候补 三`, `明晚七点-九点`; a start
 without 点 takes the end's: `明晚7到9点`, and without a part of the day the end's when that
 keeps it first: `7到晚上9点` is 19:00-21:00. Bare hours said with 到 or 至 are read as with 点:
@@ -107,6 +108,8 @@ _PARTY_ONLY = frozenset({"party members", "party member", "party"})
 _TIME_WORD = re.compile(
     rf"{PERIOD}|\d{{1,2}}(?!\d)(?:\s*[点點时時:：]\s*(?:半|\d{{1,2}}\s*分?)?)?|[{NUMERALS}]+"
 )
+# A place run into a time starts with a letter that does not go on with a number or a clock.
+_PLACE_START = re.compile(rf"(?![{NUMERALS}半]|{COUNTED}|{PERIOD}|次日|翌日)[^\W\d_]")
 _BARE_NUMBER = re.compile(rf"\d+|[{NUMERALS}]+")
 # Numbers joined by dashes alone (3-2) are a building and unit as often as hours.
 _DASHES = ("-", "–", "—", "~", "～")
@@ -226,7 +229,7 @@ def _refuse_run_together(items: list[str]) -> None:
 def _spaced_items(text: str, now: datetime, zone: ZoneInfo) -> list[str] | None:
     """`巡逻 明天 19:00-21:00 2人 小区大门` as its items: the title before the one run of words
     that is a time, and after it options and the place; None when they cannot be told apart."""
-    words = text.split()
+    words = _words(text, now, zone)
     runs = _time_runs(words, now, zone)
     if len(runs) != 1 or runs[0][0] == 0:
         return None
@@ -243,7 +246,7 @@ def _spaced_items(text: str, now: datetime, zone: ZoneInfo) -> list[str] | None:
 def spaced_changes(text: str, now: datetime, zone: ZoneInfo) -> list[str] | None:
     """`明天 19:00-21:00 3人 东门` (what /editshift changes) as its items, told apart by their
     shapes: at most one time, options, and one place; None when they cannot be told apart."""
-    words = text.split()
+    words = _words(text, now, zone)
     runs = _time_runs(words, now, zone)
     if len(runs) > 1:
         return None
@@ -254,6 +257,21 @@ def spaced_changes(text: str, now: datetime, zone: ZoneInfo) -> list[str] | None
         return None
     timed = [" ".join(words[first:last])] if runs else []
     return [*timed, *before, *after, *place_before, *place_after]
+
+
+def _words(text: str, now: datetime, zone: ZoneInfo) -> list[str]:
+    """The words of `text`, a time run into the place after it (明天7到9东门) parted from it."""
+    return [part for word in text.split() for part in _time_and_place(word, now, zone)]
+
+
+def _time_and_place(word: str, now: datetime, zone: ZoneInfo) -> list[str]:
+    """`明天7到9东门` as its time and its place; `word` alone when it is not one run into the
+    other (3到5号楼 counts floors, and 东门 is no time)."""
+    for cut in range(len(word) - 1, 0, -1):
+        said, place = word[:cut], word[cut:]
+        if _PLACE_START.match(place) and _is_time(said, now, zone) and not _time_like(place):
+            return [said, place]
+    return [word]
 
 
 def _time_runs(words: list[str], now: datetime, zone: ZoneInfo) -> list[tuple[int, int]]:
@@ -342,8 +360,8 @@ def _read_item(found: ShiftItems, item: str, now: datetime, zone: ZoneInfo) -> N
         found.times = times
         return
     place = " ".join(item.split())
+    _refuse_run_together([place])
     if _time_like(place):
-        _refuse_run_together([place])
         raise DomainError("volunteering.window_unreadable", text=place[:40])
     if found.place is not None:
         found.unknown.append(place)
