@@ -20,6 +20,8 @@ from bot.routing import Router
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 _TAG = re.compile(r"</?(?:b|i|u|s|code|pre)>")
 _BLANK_RUNS = re.compile(r"\n{3,}")
+# What a reply tells its reader to type: 「报名 3」, “报名 3”, "/signup 3".
+_QUOTED = re.compile(r"「([^」]+)」|“([^”]+)”|\"([^\"]+)\"")
 
 
 @dataclass
@@ -95,7 +97,9 @@ class Renderer:
 
         A message whose macro takes `typed` lists its choices itself: without buttons it
         gets what to type for each choice, in order (with buttons, nothing), and no
-        numbered lines are added.
+        numbered lines are added. Nor is a line added for a choice the text already tells
+        its reader to type (报名请发送「报名 3」); the others keep their numbers, which a
+        typed number picks by.
         """
         rows = [
             [
@@ -111,22 +115,34 @@ class Renderer:
             data = data | {"typed": [] if buttons else typed}
         text = self.markup(reply.template, data, language, buttons=buttons)
         if rows and not buttons and not listed:
+            spelled = self._spelled_out(text, language)
+            typed = [self.router.typed_form(c.command, language) for row in rows for c in row]
             lines = [
                 self.markup(
                     "core.choice_line",
-                    {
-                        "number": number,
-                        "label": choice.label,
-                        "typed": self.router.typed_form(choice.command, language),
-                    },
+                    {"number": number, "label": choice.label, "typed": typed[number - 1]},
                     language,
                 )
                 for number, choice in enumerate((c for row in rows for c in row), start=1)
+                if typed[number - 1] not in spelled
             ]
-            text = text + "\n" + "\n".join(lines)
+            text = "\n".join([text, *lines])
         if not html_mode:
             text = to_plain(text)
         return Rendered(text, rows if buttons else [])
+
+    def _spelled_out(self, markup: str, language: str) -> set[str]:
+        """What `markup` tells its reader to type, in quotes, each as a choice's typed form
+        would say it (「批准 3 @张三」 as 批准报名 3 @张三)."""
+        found = set()
+        for match in _QUOTED.finditer(to_plain(markup)):
+            said = next(group for group in match.groups() if group)
+            found.add(said)
+            route = self.router.route(said)
+            if route is not None:
+                command = f"/{route.command.name} {route.args}"
+                found.add(self.router.typed_form(command, language))
+        return found
 
     def label(self, choice: Choice, language: str) -> str:
         """The choice's label as a reader sees it in `language`."""

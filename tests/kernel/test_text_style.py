@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.app import App
-from bot.messages import Reply
-from bot.rendering import Rendered
+from bot.messages import Choice, Reply
+from bot.rendering import TEMPLATES_DIR, Rendered, Renderer
+from bot.routing import Router
+from handlers.registry import COMMANDS
 from tests.support.community import build
 from tests.support.scenarios import SCENARIOS
 
@@ -65,3 +69,44 @@ def test_consent_in_text_style_says_what_to_reply(app: App) -> None:
     assert "同意请回复「登记 3-2-305 同意」" in text and "按钮" not in text
     # Said once: no numbered line repeats it.
     assert text.count("「登记 3-2-305 同意」") == 1 and "\n1. " not in text
+
+
+# A numbered line and what it says to type (「报名 3」, "/signup 3").
+_CHOICE_LINE = re.compile(r"^\d+\. .* (?:—— 回[复覆]「(.+)」|— reply \"(.+)\")$", re.MULTILINE)
+
+
+def test_no_text_style_reply_lists_a_choice_it_already_spells_out(app: App) -> None:
+    repeated = [
+        text
+        for text in _rendered_texts(app, buttons=False)
+        for typed in (a or b for a, b in _CHOICE_LINE.findall(text))
+        if any(f"{q}{typed}{e}" in _CHOICE_LINE.sub("", text) for q, e in ("「」", '""'))
+    ]
+    assert repeated == []
+
+
+def test_a_posted_shift_says_how_to_sign_up_once_and_keeps_its_button(app: App) -> None:
+    driver = build(app)
+    pressing = driver.one("owner", "排班 巡逻 | 2026-11-24 08:00-10:00 | 2人 | 东门", "g1")
+    assert "报名请发送「报名 1」" in pressing.text
+    assert [label for row in pressing.buttons for label, _ in row] == ["报名"]
+    driver.buttons = False
+    texting = driver.one("owner", "排班 巡逻 | 2026-11-25 08:00-10:00 | 2人 | 东门", "g1")
+    assert texting.text.count("「报名 2」") == 1 and "\n1. " not in texting.text
+
+
+def test_a_choice_spelled_out_with_another_keyword_is_not_listed_again(tmp_path: Path) -> None:
+    shutil.copytree(TEMPLATES_DIR, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "trial").mkdir()
+    (tmp_path / "trial" / "zh-Hans.j2").write_text(
+        "{% macro asked() %}也可以发送「批准 3 @张三」。{% endmacro %}", encoding="utf-8"
+    )
+    reply = Reply(
+        "trial.asked", choices=[[Choice("批准", "/approve 3 @张三"), Choice("看看", "/shifts")]]
+    )
+    renderer = Renderer(Router(COMMANDS), tmp_path)
+    texting = renderer.render(reply, "zh-Hans", html_mode=False, buttons=False)
+    # The number picks the same choice as before: the menu keeps every choice.
+    assert texting.text == "也可以发送「批准 3 @张三」。\n2. 看看 —— 回复「值班表」"
+    pressing = renderer.render(reply, "zh-Hans", html_mode=True, buttons=True)
+    assert pressing.text == "也可以发送「批准 3 @张三」。" and len(pressing.buttons[0]) == 2

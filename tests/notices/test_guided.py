@@ -76,11 +76,13 @@ def test_a_building_head_is_offered_his_building_and_picks_by_number_in_his_grou
     building_circles(driver)
     asked = driver.one("bh", "通知")
     # In a private chat 本楼 is the one building he heads; 全部 is not his to send to.
-    assert "1. 本楼 —— 回复「本楼」" in asked.text and "全部" not in asked.text, asked.text
+    # What to type is said once: no numbered line repeats 「本楼」.
+    assert "「本楼」" in asked.text and "\n1. " not in asked.text, asked.text
+    assert "全部" not in asked.text, asked.text
     assert "发给：本楼（2 个圈）" in driver.one("bh", "1").text
     assert "取消" in driver.one("bh", "取消").text
     asked = driver.one("bh", "通知", "g4")
-    assert "1. 本群 —— 回复「本群」" in asked.text and "2. 本楼" in asked.text, asked.text
+    assert "「本群」、「本楼」" in asked.text and "\n1. " not in asked.text, asked.text
     # The bare number answers his own question in the group, not the group's chat.
     assert "发给：本楼（2 个圈）" in driver.one("bh", "2", "g4").text
     assert "回复「要」" in driver.one("bh", "楼道清理", "g4").text
