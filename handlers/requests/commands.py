@@ -7,10 +7,10 @@ from dataclasses import asdict
 
 from bot.context import Context
 from bot.errors import DomainError
-from bot.messages import Audience, Envelope, Reply, carried
+from bot.messages import Audience, Choice, Envelope, Reply, carried
 from bot.services import requests
 from bot.services.common.arguments import bounded, leads_with_number, number_and_rest
-from bot.services.common.keywords import without_ending
+from bot.services.common.keywords import clipped, without_ending
 from bot.services.common.when import moment_data
 from bot.services.requests.categories import emergency, sounds_like_report
 from handlers.access import community_here
@@ -18,6 +18,8 @@ from handlers.points.commands import named_in
 from models import Layer, Place
 
 MAX_ARGUMENT = 600
+# A button's label, cut to what a phone shows on one line.
+LABEL = 24
 # A score typed alone says it is one (评价 5分, 评价 五星), not a request number.
 _SCORE_WORDS = ("分", "星")
 Verb = Callable[[Context, str], list[Reply | Envelope]]
@@ -122,13 +124,6 @@ def _number(args: str, usage: str) -> tuple[int, str]:
     return number_and_rest(bounded(args, MAX_ARGUMENT), usage)
 
 
-def _number_alone(args: str, usage: str) -> int:
-    number, rest = _number(args, usage)
-    if rest:
-        raise DomainError(usage)
-    return number
-
-
 def take(ctx: Context, args: str) -> list[Reply | Envelope]:
     """`接单 3`: I handle request 3; the reporter is told. Privately `接单` alone takes the one
     request waiting for me to take it, or asks which of several."""
@@ -175,12 +170,13 @@ def escalate(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 
 def resolve(ctx: Context, args: str) -> list[Reply | Envelope]:
-    """`办结诉求 3 路灯已换新`: solved; the reporter confirms or reopens."""
-    number, how = _number(args, "requests.resolve_usage")
+    """`办结诉求 3 路灯已换新`: solved; the reporter confirms or reopens. Privately the words
+    alone (`办结诉求 路灯已换新`) solve the one request I have taken, or ask which of several."""
+    number, how = _waiting(ctx, args, "requests.resolve_usage")
     done = requests.resolve(
         ctx.session, ctx.now, ctx.resident, community_here(ctx), number, how, ctx.default_language
     )
-    return [Reply("requests.resolved", {"number": number}), *done.envelopes]
+    return [Reply("requests.resolved", {"number": done.number}), *done.envelopes]
 
 
 def send_back(ctx: Context, args: str) -> list[Reply | Envelope]:
@@ -193,11 +189,12 @@ def send_back(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 
 def _waiting(ctx: Context, args: str, usage: str) -> tuple[int | None, str]:
-    """The request number and the words after it; privately, with none typed, no number: the
-    one request waiting for the sender's word is meant."""
-    if not args.strip() and not ctx.is_group:
-        return None, ""
-    return _number(args, usage)
+    """The request number and the words after it; privately, with no number first, None and
+    the words: the one request waiting for the sender's word is meant."""
+    text = bounded(args, MAX_ARGUMENT)
+    if not ctx.is_group and not leads_with_number(text):
+        return None, text
+    return number_and_rest(text, usage)
 
 
 def solved(ctx: Context, args: str) -> list[Reply | Envelope]:
@@ -231,7 +228,11 @@ def reopen(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 
 def withdraw(ctx: Context, args: str) -> list[Reply | Envelope]:
-    """`撤回 3 [我自己修好了]`: the reporter withdraws it; whoever handles it is told."""
+    """`撤回 3 [我自己修好了]`: the reporter withdraws it; whoever handles it is told. Privately
+    `撤回` alone asks about the reporter's one request still in hand, or which of several:
+    撤回 also means taking back one's own chat message, so it is asked, not done."""
+    if not args.strip() and not ctx.is_group:
+        return [_offer_withdrawal(ctx)]
     number, why = _number(args, "requests.withdraw_usage")
     done = requests.withdraw(
         ctx.session, ctx.now, ctx.resident, community_here(ctx), number, why, ctx.default_language
@@ -239,9 +240,33 @@ def withdraw(ctx: Context, args: str) -> list[Reply | Envelope]:
     return [Reply("requests.withdrawn", {"number": number}), *done.envelopes]
 
 
+def _offer_withdrawal(ctx: Context) -> Reply:
+    """The reporter's one request still in hand asked about, several to pick, or none."""
+    offered = requests.to_withdraw(ctx.session, community_here(ctx), ctx.resident)
+    if len(offered) == 1:
+        only = offered[0]
+        yes = Choice("requests.withdraw_yes", f"/cancelrequest {only.number}", True, True)
+        data = {"number": only.number, "text": clipped(only.text, LABEL)}
+        return Reply("requests.withdraw_this", data, [[yes]])
+    choices = [
+        [
+            Choice(
+                clipped(f"#{r.number} {r.text}", LABEL), f"/cancelrequest {r.number}", personal=True
+            )
+        ]
+        for r in offered
+    ]
+    return Reply(
+        "requests.withdraw_which" if offered else "requests.none_to_withdraw", choices=choices
+    )
+
+
 def urge(ctx: Context, args: str) -> list[Reply | Envelope]:
-    """`催办 3`: the reporter reminds the handler privately, once a day."""
-    number = _number_alone(args, "requests.urge_usage")
+    """`催办 3`: the reporter reminds the handler privately, once a day. Privately `催办` alone
+    urges the reporter's one request still in hand, or asks which of several."""
+    number, rest = _waiting(ctx, args, "requests.urge_usage")
+    if rest:
+        raise DomainError("requests.urge_usage")
     done = requests.urge(
         ctx.session,
         ctx.now,
@@ -252,7 +277,7 @@ def urge(ctx: Context, args: str) -> list[Reply | Envelope]:
         ctx.default_language,
     )
     data = {
-        "number": number,
+        "number": done.number,
         "owner": done.owner,
         "layer": done.layer,
         "due": _due(ctx, done),

@@ -316,6 +316,8 @@ def test_free_text_keeps_the_punctuation_that_ends_it(text: str, name: str, args
         ("兑换记录", "myredemptions", ""),
         ("积分明细", "points", ""),
         ("请假", "notgoing", ""),
+        ("待办", "requests", ""),
+        ("我的待辦", "requests", ""),
         ("值班安排", "shifts", ""),
         ("排班表 明天", "shifts", "明天"),
         ("我有多少积分", "points", ""),

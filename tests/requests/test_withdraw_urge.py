@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from bot.app import App, bootstrap
 from bot.clock import VirtualClock
+from bot.messages import EventKind
 from bot.services.community.grid import resolve_place
 from models import (
     DeliveryRules,
@@ -57,6 +58,11 @@ def _steps(app: App, kind: StepKind) -> int:
     with session_of(app) as session:
         query = select(func.count()).select_from(RequestStep).where(RequestStep.kind == kind)
         return session.scalar(query) or 0
+
+
+def _status(app: App, number: int) -> RequestStatus:
+    with session_of(app) as session:
+        return session.scalars(select(Request.status).where(Request.number == number)).one()
 
 
 def _a_day_old(app: App) -> None:
@@ -111,7 +117,7 @@ def test_only_the_reporter_withdraws_an_unfinished_request(town: Driver) -> None
     assert "只有反映人能" in town.one("li", "撤回 1").text
     assert "没有找到您能查看的诉求 1" in town.one("r2", "撤回 1").text
     assert "没有找到您能查看的诉求 7" in town.one("r1", "撤回 7").text
-    assert "请写编号" in town.one("r1", "撤回").text
+    assert "要撤回诉求 1" in town.one("r1", "撤回").text
     assert town.say("r1", "撤回", "g1") == []
     assert _request(town.app).status == RequestStatus.TAKEN
     town.say("li", "办结诉求 1 换了灯泡")
@@ -336,3 +342,55 @@ def test_urging_a_request_not_taken_names_when_it_is_to_be_taken_and_urged_again
         "诉求 1 在 11月23日 周一 10:00 已经催办过了。"
         "一天只能催一次，请在 11月24日 周二 10:00 以后再催办。"
     ), again
+
+
+def test_withdraw_alone_privately_asks_which_and_changes_nothing_until_chosen(
+    town: Driver,
+) -> None:
+    assert town.one("r1", "撤回").text == "现在没有您可以撤回的诉求。"
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    before = town.snapshot()
+    asked = town.one("r1", "撤回")
+    assert asked.text.startswith("要撤回诉求 1「3号楼门口路灯坏了」吗？撤回后就不再办理了。")
+    assert town.snapshot() == before
+    assert town.say("r1", "撤回", "g1") == []
+    town.say("r1", "报修 2号楼楼道灯不亮", "g1")
+    before = town.snapshot()
+    which = town.one("r1", "撤销")
+    assert which.text.startswith("您要撤回哪个诉求？")
+    assert [label for row in which.buttons for label, _ in row] == [
+        "#1 3号楼门口路灯坏了",
+        "#2 2号楼楼道灯不亮",
+    ]
+    assert town.snapshot() == before
+    answers = town.say("r1", which.tokens["#1 3号楼门口路灯坏了"], event=EventKind.PRESS)
+    assert "诉求 1 已撤回" in to(answers, "r1") and "反映人撤回了诉求 1" in to(answers, "li")
+    assert _status(town.app, 1) == RequestStatus.WITHDRAWN
+    assert _status(town.app, 2) == RequestStatus.OPEN
+
+
+def test_urge_alone_privately_urges_the_reporters_one_request_in_hand(town: Driver) -> None:
+    assert town.one("r1", "催办").text == "现在没有您可以催办的诉求。"
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    _a_day_old(town.app)
+    urged = town.say("r1", "催办")
+    assert "催办诉求 1" in to(urged, "li")
+    town.say("r1", "报修 2号楼楼道灯不亮", "g1")
+    before = town.snapshot()
+    which = town.one("r1", "催一下")
+    assert which.text == "您有 2 个诉求正在办：1、2。请写编号，例如「催办 1」。"
+    assert town.snapshot() == before
+
+
+def test_resolve_with_words_alone_solves_the_handlers_one_request_taken(town: Driver) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    assert town.one("li", "办结诉求 换了灯泡").text == "现在没有您在办的诉求。"
+    town.say("li", "接单 1")
+    answers = town.say("li", "办结诉求 换了灯泡")
+    assert "诉求 1" in to(answers, "li") and "换了灯泡" in to(answers, "r1")
+    assert _status(town.app, 1) == RequestStatus.RESOLVED
+    # The reporter's words alone reopen their one request waiting for their word.
+    reopened = town.say("r1", "重新办理 灯还是不亮")
+    assert "灯还是不亮" in to(reopened, "li")
+    assert _status(town.app, 1) == RequestStatus.OPEN

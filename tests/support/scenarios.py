@@ -856,10 +856,11 @@ def requests(driver: Driver) -> None:
     owner = filed[0][0]
     assert filed[1][0] == owner
     play(driver, [(owner, "接单", None)])
-    for _, number in filed:
-        play(driver, [(owner, f"接单 {number}", None), (owner, f"办结诉求 {number} 好了", None)])
+    play(driver, [(owner, f"接单 {number}", None) for _, number in filed])
+    play(driver, [(owner, "办结诉求 好了", None)])
+    play(driver, [(owner, f"办结诉求 {number} 好了", None) for _, number in filed])
     play(driver, [("r1", "解决了", None), ("r1", "没解决", None), ("r1", "评价 5分", None)])
-    reporter_urges_and_withdraws(driver, number)
+    reporter_urges_and_withdraws(driver, filed[-1][1])
 
 
 def reporter_urges_and_withdraws(driver: Driver, waiting: int) -> None:
@@ -893,6 +894,15 @@ def reporter_urges_and_withdraws(driver: Driver, waiting: int) -> None:
     )
     driver.say(owner, f"调解 {dispute} @r2 @张书记", mentions=("r2", "pm3"))
     play(driver, [("r1", f"催办 {dispute}", None), ("r1", f"撤回 {dispute} 谈好了", None)])
+    # Alone, privately: nothing in hand to urge, withdraw or solve; then one of each.
+    play(driver, [("r2", "催办", None), ("r2", "撤回", None), ("r2", "办结诉求 好了", None)])
+    driver.say("r2", "报修 5号楼门口灯坏了", "g1")
+    with driver.app.db.transaction() as session:
+        request = session.scalars(select(Request).order_by(Request.id.desc()).limit(1)).one()
+        assert request.owner is not None
+        owner = request.owner.identities[0].external_id
+    play(driver, [("r2", "撤回", None), (owner, f"接单 {request.number}", None)])
+    play(driver, [(owner, "办结诉求 换了灯泡", None)])
 
 
 def request_photos(driver: Driver) -> None:

@@ -23,7 +23,16 @@ from bot.services.requests.mediation import (
     open_mediation,
     relay,
 )
-from bot.services.requests.reporter import Urged, confirm, rate, reopen, urge, withdraw
+from bot.services.requests.reporter import (
+    Urged,
+    Withdrawable,
+    confirm,
+    rate,
+    reopen,
+    to_withdraw,
+    urge,
+    withdraw,
+)
 from bot.services.requests.reports import Attached, attach_later, report
 from bot.services.requests.rules import Rules, request_rules, rules_of
 from bot.services.requests.schedule import RequestDeadlines
@@ -53,6 +62,7 @@ __all__ = [
     "Tally",
     "Unlinked",
     "Urged",
+    "Withdrawable",
     "agree",
     "attach_later",
     "chain_view",
@@ -81,6 +91,7 @@ __all__ = [
     "send_back",
     "shown",
     "take",
+    "to_withdraw",
     "unlink",
     "urge",
     "withdraw",

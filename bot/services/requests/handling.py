@@ -150,12 +150,18 @@ def resolve(
     now: datetime,
     actor: Resident,
     community: Place,
-    number: int,
+    number: int | None,
     how: str,
     language: str,
 ) -> Acted:
-    """The owner says how it was solved; the reporter confirms or reopens within 3 days."""
+    """The owner says how it was solved; the reporter confirms or reopens within 3 days. No
+    number: the one request the owner has taken."""
     words = said(how, "requests.resolve_usage")
+    if number is None:
+        waits = and_(Request.owner_id == actor.id, Request.status == RequestStatus.TAKEN)
+        number = waiting_one(
+            session, community, waits, "requests.none_to_resolve", "requests.which_to_resolve"
+        )
     request = owned(session, community, number, actor)
     return Acted(number, envelopes=mark_resolved(session, now, request, actor, words, language))
 

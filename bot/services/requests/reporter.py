@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -187,6 +187,32 @@ def _to_rate(session: Session, community: Place, reporter: Resident) -> int:
     return waiting_one(session, community, waits, "requests.none_to_rate", "requests.which_to_rate")
 
 
+def _in_hand(reporter: Resident) -> ColumnElement[bool]:
+    """The reporter's requests still being taken or handled: those to withdraw or urge."""
+    return and_(
+        Request.reporter_id == reporter.id,
+        Request.status.in_((RequestStatus.OPEN, RequestStatus.TAKEN)),
+    )
+
+
+@dataclass(frozen=True)
+class Withdrawable:
+    """A request its reporter may withdraw (`撤回` alone offers it): number and what it says."""
+
+    number: int
+    text: str
+
+
+def to_withdraw(session: Session, community: Place, reporter: Resident) -> list[Withdrawable]:
+    """The reporter's requests here still being taken or handled, by number."""
+    rows = session.execute(
+        select(Request.number, Request.text)
+        .where(Request.community_id == community.id, _in_hand(reporter))
+        .order_by(Request.number)
+    )
+    return [Withdrawable(number, text) for number, text in rows]
+
+
 def withdraw(
     session: Session,
     now: datetime,
@@ -234,12 +260,17 @@ def urge(
     settings: Settings,
     reporter: Resident,
     community: Place,
-    number: int,
+    number: int | None,
     language: str,
 ) -> Urged:
     """The reporter urges the handler of a request still being handled (催办), a day after
     reporting it and once a day after that: the handler gets the request again privately;
-    at night it waits for the morning."""
+    at night it waits for the morning. No number: the reporter's one such request."""
+    if number is None:
+        waits = _in_hand(reporter)
+        number = waiting_one(
+            session, community, waits, "requests.none_to_urge", "requests.which_to_urge"
+        )
     request = _mine(session, community, number, reporter)
     _still_open(request, "requests.urge_finished")
     if in_progress(session, request) is not None:
