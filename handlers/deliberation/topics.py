@@ -9,7 +9,6 @@ from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Choice, Envelope, Reply
 from bot.services.common.arguments import number_and_rest, split_items
-from bot.services.common.keywords import clipped
 from bot.services.common.when import parse_when
 from bot.services.deliberation import topics, votable
 from bot.services.deliberation.polls import polls_here
@@ -21,10 +20,17 @@ from handlers.deliberation.parsing import (
     where,
 )
 from handlers.deliberation.replies import told
+from handlers.offers import Item, Offer, offered
 from models import Poll
 
-# A button's label, cut to what a phone shows on one line.
-LABEL = 24
+# What 附议 alone offers: the topics here the household may still second.
+_SECOND = Offer(
+    "deliberation.second_this",
+    "deliberation.second_yes",
+    "deliberation.second_which",
+    "deliberation.none_to_second",
+    "/second",
+)
 _OWNER_WORDS = ("负责人", "負責人", "负责", "負責", "owner")
 
 
@@ -65,19 +71,11 @@ def second(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 
 def _offer_topics(ctx: Context) -> list[Reply | Envelope]:
-    offered = topics.to_support(ctx.session, where(ctx))
-    if not offered:
-        return [Reply("deliberation.none_to_second")]
-    if len(offered) == 1:
-        only = offered[0]
-        yes = Choice("deliberation.second_yes", f"/second {only.number}", True, personal=True)
-        data = {"number": only.number, "title": only.title}
-        return [Reply("deliberation.second_this", data, choices=[[yes]])]
-    choices = [
-        [Choice(clipped(f"#{t.number} {t.title}", LABEL), f"/second {t.number}", personal=True)]
-        for t in offered
+    items = [
+        Item(t.number, f"#{t.number} {t.title}", {"number": t.number, "title": t.title})
+        for t in topics.to_support(ctx.session, where(ctx))
     ]
-    return [Reply("deliberation.second_which", choices=choices)]
+    return [offered(_SECOND, items)]
 
 
 def list_topics(ctx: Context, args: str) -> Reply:

@@ -2,51 +2,33 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 from bot.context import Context
 from bot.errors import DomainError
-from bot.messages import Audience, Choice, Envelope, Reply
+from bot.messages import Audience, Envelope, Reply
 from bot.services.common.arguments import bounded, number_and_rest, words_in
-from bot.services.common.keywords import clipped
 from bot.services.common.outreach import to_person
 from bot.services.common.when import moment_data
 from bot.services.points import shop
 from handlers.access import community_here
+from handlers.offers import Item, Offer, offered
 
 MAX_ARGUMENT = 200
-# A button's label, cut to what a phone shows on one line.
-LABEL = 24
-
-
-@dataclass(frozen=True)
-class _Offer:
-    """What `取消兑换` or `发放` alone offers: its templates, the command each choice runs, and
-    whether each names the member (`whose`)."""
-
-    this: str
-    yes: str
-    which: str
-    none: str
-    command: str
-    whose: bool
-
-
-_CANCEL = _Offer(
+# What 取消兑换 and 发放 alone offer: the member's own redemptions waiting, and all waiting.
+_CANCEL = Offer(
     "points.cancel_this",
     "points.cancel_yes",
     "points.cancel_which",
     "points.none_to_cancel",
     "/cancelredeem",
-    whose=False,
 )
-_HANDOVER = _Offer(
+_HANDOVER = Offer(
     "points.handover_this",
     "points.handover_yes",
     "points.handover_which",
     "points.none_to_handover",
     "/handover",
-    whose=True,
 )
 
 
@@ -162,21 +144,20 @@ def _listed(ctx: Context, listed: shop.Listed) -> Reply:
     return Reply("points.redemptions", {"redemptions": shown}, audience=Audience.PRIVATE)
 
 
-def _offered(ctx: Context, waiting: list[shop.RedemptionLine], offer: _Offer) -> Reply:
-    """One waiting redemption asked about, several to pick from, or none (privately)."""
-    if len(waiting) == 1:
-        only = waiting[0]
-        yes = Choice(offer.yes, f"{offer.command} {only.number}", True, personal=True)
-        data = {"redemption": redemption_data(ctx, only)}
-        return Reply(offer.this, data, [[yes]], Audience.PRIVATE)
-    choices = [[_choice(row, offer)] for row in waiting]
-    return Reply(offer.which if waiting else offer.none, choices=choices, audience=Audience.PRIVATE)
-
-
-def _choice(row: shop.RedemptionLine, offer: _Offer) -> Choice:
-    """A waiting redemption's button: its number and item, after whose it is if `whose`."""
-    label = f"#{row.number} {row.name} {row.item}" if offer.whose else f"#{row.number} {row.item}"
-    return Choice(clipped(label, LABEL), f"{offer.command} {row.number}", personal=True)
+def _offered(
+    ctx: Context, waiting: list[shop.RedemptionLine], offer: Offer, whose: bool = False
+) -> Reply:
+    """The one redemption waiting asked about, several to pick, or none, privately; `whose`
+    names the member on each choice."""
+    items = [
+        Item(
+            row.number,
+            f"#{row.number} {row.name} {row.item}" if whose else f"#{row.number} {row.item}",
+            {"redemption": redemption_data(ctx, row)},
+        )
+        for row in waiting
+    ]
+    return offered(offer, items, Audience.PRIVATE)
 
 
 def _told(ctx: Context, decided: shop.Decided, answer: str, notice: str) -> list[Reply | Envelope]:
@@ -197,7 +178,7 @@ def handover(ctx: Context, args: str) -> list[Reply | Envelope]:
     alone offers the redemptions waiting."""
     if not args.strip():
         waiting = shop.to_hand_over(ctx.session, ctx.resident, community_here(ctx))
-        return [_offered(ctx, waiting, _HANDOVER)]
+        return [_offered(ctx, waiting, _HANDOVER, whose=True)]
     number, rest = number_and_rest(bounded(args, MAX_ARGUMENT), "points.decide_usage")
     if rest:
         raise DomainError("points.decide_usage")

@@ -7,19 +7,26 @@ from dataclasses import asdict
 
 from bot.context import Context
 from bot.errors import DomainError
-from bot.messages import Audience, Choice, Envelope, Reply, carried
+from bot.messages import Audience, Envelope, Reply, carried
 from bot.services import requests
 from bot.services.common.arguments import bounded, leads_with_number, number_and_rest
 from bot.services.common.keywords import clipped, without_ending
 from bot.services.common.when import moment_data
 from bot.services.requests.categories import emergency, sounds_like_report
 from handlers.access import community_here
+from handlers.offers import LABEL, Item, Offer, offered
 from handlers.points.commands import named_in
 from models import Layer, Place
 
 MAX_ARGUMENT = 600
-# A button's label, cut to what a phone shows on one line.
-LABEL = 24
+# What 撤回 alone offers: the reporter's requests still in hand.
+_WITHDRAW = Offer(
+    "requests.withdraw_this",
+    "requests.withdraw_yes",
+    "requests.withdraw_which",
+    "requests.none_to_withdraw",
+    "/cancelrequest",
+)
 # A score typed alone says it is one (评价 5分, 评价 五星), not a request number.
 _SCORE_WORDS = ("分", "星")
 Verb = Callable[[Context, str], list[Reply | Envelope]]
@@ -242,23 +249,13 @@ def withdraw(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 def _offer_withdrawal(ctx: Context) -> Reply:
     """The reporter's one request still in hand asked about, several to pick, or none."""
-    offered = requests.to_withdraw(ctx.session, community_here(ctx), ctx.resident)
-    if len(offered) == 1:
-        only = offered[0]
-        yes = Choice("requests.withdraw_yes", f"/cancelrequest {only.number}", True, True)
-        data = {"number": only.number, "text": clipped(only.text, LABEL)}
-        return Reply("requests.withdraw_this", data, [[yes]])
-    choices = [
-        [
-            Choice(
-                clipped(f"#{r.number} {r.text}", LABEL), f"/cancelrequest {r.number}", personal=True
-            )
-        ]
-        for r in offered
+    items = [
+        Item(
+            r.number, f"#{r.number} {r.text}", {"number": r.number, "text": clipped(r.text, LABEL)}
+        )
+        for r in requests.to_withdraw(ctx.session, community_here(ctx), ctx.resident)
     ]
-    return Reply(
-        "requests.withdraw_which" if offered else "requests.none_to_withdraw", choices=choices
-    )
+    return offered(_WITHDRAW, items)
 
 
 def urge(ctx: Context, args: str) -> list[Reply | Envelope]:
