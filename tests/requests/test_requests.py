@@ -17,6 +17,7 @@ from bot.services.community.people import ensure_identity
 from bot.services.community.roles import OPERATOR, Scope, grant
 from models import (
     Layer,
+    OutboxMessage,
     PlaceKind,
     Request,
     RequestCategory,
@@ -1089,9 +1090,42 @@ def test_the_take_button_goes_from_an_urge_too_once_the_request_is_taken(app: Ap
     place.recorder.sent.clear()
     place.say("8002", "接单 1")
     edits = [e for _, e in place.recorder.sent if e.edit]
-    assert sorted(e.key for e in edits) == ["request:1", "request:1:urge"], edits
+    assert sorted(e.key for e in edits) == ["request:1", "request:1:urge:1"], edits
     for edit in edits:
         shown = app.renderer.render(edit.reply, edit.language, html_mode=False, buttons=True)
         assert shown.buttons == [] and edit.target.chat_id == "8002", shown
         assert shown.text.startswith("诉求 1（公共设施）已由王书记接单"), shown
     assert len({e.message_id for e in edits}) == 2, edits
+
+
+def _urged_on_telegram(place: Town, app: App) -> None:
+    """A day on, the reporter urges request 1 (催办)."""
+    clock = app.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(clock.now() + timedelta(hours=24))
+    place.say("8001", "催办 1")
+
+
+def test_the_take_button_goes_from_every_urge_in_one_chat_an_old_shared_key_too(
+    app: App,
+) -> None:
+    """Each urge is a message of its own; one stored when all urges shared a key is edited
+    too."""
+    place = _reported_on_telegram(app)
+    _urged_on_telegram(place, app)
+    with app.db.transaction() as session:
+        [first] = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.template == "requests.urged_notice")
+        ).all()
+        first.key = "request:1:urge"
+    _urged_on_telegram(place, app)
+    _urged_on_telegram(place, app)
+    asked = [e for _, e in place.recorder.sent if e.target.chat_id == "8002"]
+    assert [e.reply.template for e in asked].count("requests.urged_notice") == 3, asked
+    place.recorder.sent.clear()
+    place.say("8002", "接单 1")
+    edits = [e for _, e in place.recorder.sent if e.edit]
+    assert len({e.message_id for e in edits}) == len(edits) == 4, edits
+    for edit in edits:
+        shown = app.renderer.render(edit.reply, edit.language, html_mode=False, buttons=True)
+        assert shown.buttons == [] and shown.text.startswith("诉求 1（公共设施）已由王书记接单")

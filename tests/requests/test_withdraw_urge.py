@@ -306,7 +306,7 @@ def test_an_urge_has_a_key_of_its_own_and_a_held_one_does_not_hide_the_handler(
     _a_day_old(town.app)
     town.say("r1", "催办 1")
     with session_of(app) as session:
-        assert session.scalars(select(OutboxMessage.key)).all() == ["request:1:urge"]
+        assert session.scalars(select(OutboxMessage.key)).all() == ["request:1:urge:1"]
     town.say("r1", "撤回 1 修好了")
     morning = [text for chat, text in _tick(app, hours=9) if chat == "li"]
     assert len(morning) == 1 and "反映人撤回了诉求 1（3号楼门口路灯坏了）" in morning[0]
@@ -320,6 +320,23 @@ def test_an_urge_held_for_the_morning_goes_no_more_once_the_request_is_solved(
     _night(town.app)
     _a_day_old(town.app)
     town.say("r1", "催办 1")
+    town.say("li", "办结诉求 1 换了灯泡")
+    assert not [text for _, text in _tick(town.app, hours=9) if "催办" in text]
+
+
+def test_a_second_urge_held_for_the_morning_goes_no_more_once_the_request_is_solved(
+    town: Driver,
+) -> None:
+    """Each urge has a key of its own: the clean-up finds a later one too."""
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    _a_day_old(town.app)
+    assert "反映人催办诉求 1" in to(town.say("r1", "催办 1"), "li")
+    _night(town.app)
+    clock = town.app.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(clock.now() + timedelta(hours=24))
+    assert to(town.say("r1", "催办 1"), "li") == ""
     town.say("li", "办结诉求 1 换了灯泡")
     assert not [text for _, text in _tick(town.app, hours=9) if "催办" in text]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -113,7 +113,7 @@ def step(
     if kind not in KEEPS_HELD:
         session.execute(
             delete(OutboxMessage).where(
-                OutboxMessage.key.in_((owner_key(request), urge_key(request))),
+                OutboxMessage.key.in_(asking_keys(session, request)),
                 OutboxMessage.state == OutboxState.PENDING,
                 OutboxMessage.not_before > now,
             )
@@ -135,7 +135,7 @@ def take_buttons_gone(
     asked = session.scalars(
         select(OutboxMessage)
         .where(
-            OutboxMessage.key.in_((owner_key(request), urge_key(request))),
+            OutboxMessage.key.in_(asking_keys(session, request)),
             OutboxMessage.state != OutboxState.FAILED,
             ~OutboxMessage.edit,
         )
@@ -158,10 +158,31 @@ def take_buttons_gone(
     return envelopes
 
 
-def urge_key(request: Request) -> str:
-    """The key of the reporter's urges to a request's owner: apart from `owner_key`, so that
-    the message asking them to handle it stays the one that key finds."""
+def urge_key(request: Request, urge: int) -> str:
+    """The key of the reporter's `urge`th urge to a request's owner, apart from every other."""
+    return f"{_urges_key(request)}:{urge}"
+
+
+def _urges_key(request: Request) -> str:
+    """The key every urge of a request once shared (rows stored then still carry it)."""
     return f"request:{request.id}:urge"
+
+
+def urges(session: Session, request: Request) -> int:
+    """How many times the reporter urged the request's owner (催办)."""
+    count = select(func.count()).where(
+        RequestStep.request_id == request.id, RequestStep.kind == StepKind.URGED
+    )
+    return session.scalar(count) or 0
+
+
+def asking_keys(session: Session, request: Request) -> list[str]:
+    """The keys of the messages that asked the request's owner to handle it, and of each urge."""
+    # Each urge has a key of its own, so that an edit finds it (an edit finds the newest
+    # message with its key); those stored before that share one.
+    shared = _urges_key(request)
+    numbered = [urge_key(request, urge) for urge in range(1, urges(session, request) + 1)]
+    return [owner_key(request), shared, *numbered]
 
 
 def assign(

@@ -29,6 +29,7 @@ from bot.services.requests.desk import (
     step,
     to_owner,
     urge_key,
+    urges,
     waiting_one,
 )
 from bot.services.requests.mediation import end_withdrawn, in_progress
@@ -296,9 +297,10 @@ def urge(
     untaken = request.status == RequestStatus.OPEN
     choices = [[Choice("requests.take_button", f"/take {number}", True, True)]] if untaken else []
     envelopes = to_person(owner, Reply("requests.urged_notice", data, choices), language)
+    key = urge_key(request, urges(session, request))
     for envelope in envelopes:
         # One waiting for the morning goes no more once the request moves on.
-        envelope.key = urge_key(request)
+        envelope.key = key
     held = _held_until(session, now, settings, envelopes)
     return Urged(
         number, owner.display_name, request.layer.value, request.due_at, held, state, envelopes
