@@ -1129,3 +1129,18 @@ def test_the_take_button_goes_from_every_urge_in_one_chat_an_old_shared_key_too(
     for edit in edits:
         shown = app.renderer.render(edit.reply, edit.language, html_mode=False, buttons=True)
         assert shown.buttons == [] and shown.text.startswith("诉求 1（公共设施）已由王书记接单")
+
+
+def test_a_take_again_leaves_the_messages_an_earlier_take_edited(app: App) -> None:
+    place = _reported_on_telegram(app)
+    _urged_on_telegram(place, app)
+    place.recorder.sent.clear()
+    place.say("8002", "接单 1")
+    edited = {e.message_id for _, e in place.recorder.sent if e.edit}
+    assert len(edited) == 2, edited
+    place.say("8002", "办结诉求 1 换了灯泡")
+    place.say("8001", "重新办理 1 灯还是不亮")
+    place.recorder.sent.clear()
+    place.say("8002", "接单 1")
+    [edit] = [e for _, e in place.recorder.sent if e.edit]
+    assert edit.key == "request:1" and edit.message_id not in edited, edit

@@ -129,25 +129,24 @@ def take_buttons_gone(
     session: Session, now: datetime, request: Request, settings: Settings, taker: Resident
 ) -> list[Envelope]:
     """The messages that asked to take the request (sent, or on their way), and the urges
-    to take it, each edited to say who took it, without its 接单 button. Only the outbox keeps
-    such messages (Telegram, WeChat), and the post office drops edits where the platform
-    cannot make them (WeChat)."""
-    asked = session.scalars(
+    to take it, each edited to say who took it, without its 接单 button, unless an earlier
+    take edited it so. Only the outbox keeps such messages (Telegram, WeChat), and the post
+    office drops edits where the platform cannot make them (WeChat)."""
+    rows = session.scalars(
         select(OutboxMessage)
         .where(
             OutboxMessage.key.in_(asking_keys(session, request)),
             OutboxMessage.state != OutboxState.FAILED,
-            ~OutboxMessage.edit,
         )
         .order_by(OutboxMessage.id)
     ).all()
-    # The newest of each chat and key is the one an edit there edits; a sent one has
-    # forgotten its words, so the edit says them afresh.
-    newest = {(row.platform, row.chat_id, row.key): row for row in asked}
+    # The newest of each chat and key is the one an edit there edits, none where an edit
+    # followed it; a sent one has forgotten its words, so the edit says them afresh.
+    newest = {(row.platform, row.chat_id, row.key): None if row.edit else row for row in rows}
     shown = details(session, now, request, settings)
     data = {k: shown[k] for k in ("number", "category", "text", "reporter", "address")}
     envelopes = []
-    for row in newest.values():
+    for row in filter(None, newest.values()):
         envelope = envelope_of(row)
         reply = Reply("requests.assigned_taken", data | {"name": taker.display_name})
         envelope.reply = replace(
