@@ -422,9 +422,11 @@ def role(ctx: Context, args: str) -> Reply:
     # 设角色 楼长 alone names no one: its word is the role.
     if not named.rest and not named_in(ctx, args).count:
         raise DomainError("circles.role_usage")
+    # A role is given to one person at a time.
+    if named.count > 1:
+        raise DomainError("circles.role_one_person")
     person = named.users[0] if named.users else None
-    # A role is one person's: the one mentioned, where someone is.
-    name = " ".join([*([] if person else named.names), *named.rest[:-1]])
+    name = " ".join([*named.names, *named.rest[:-1]])
     if not named.rest:
         grantor = roles.Grantor(ctx.resident.id, circle, ctx.platform_admin)
         return Reply(

@@ -665,3 +665,18 @@ def test_a_text_mention_and_a_typed_username_in_one_message_name_both(tg: Harnes
         raw["message"]["entities"] = [mention, entity]
         sent = "\n".join(m["text"] for m in tg.feed(raw) if m["chat_id"] == GROUP)
         assert "Mary Lee" in sent and "李四" in sent and "3 分" in sent, sent
+
+
+def test_a_role_for_a_text_mention_and_a_typed_username_asks_for_one_at_a_time(
+    tg: Harness,
+) -> None:
+    mary = user(1004, "Mary Lee")
+    for person, address in ((mary, "3-2-302"), (RESIDENT, "3-2-301")):
+        tg.feed(message_update(person, f"/join {address} 同意", group(GROUP)))
+    raw = message_update(OWNER, "设角色 @Mary Lee @lisi 志愿者", group(GROUP))
+    mention = {"type": "mention", "offset": 14, "length": 5}
+    entity = {"type": "text_mention", "offset": 5, "length": 8, "user": mary}
+    raw["message"]["entities"] = [entity, mention]
+    sent = "\n".join(m["text"] for m in tg.feed(raw) if m["chat_id"] == GROUP)
+    assert "请一次给一个人设角色" in sent, sent
+    assert "志愿者" not in tg.text(message_update(mary, "我的"))

@@ -178,6 +178,20 @@ def test_a_role_is_given_and_taken_by_a_name_typed_without_the_at(chat: Driver) 
     assert chat.snapshot() == before
 
 
+def test_a_role_command_naming_two_people_asks_for_one_at_a_time_and_changes_nothing(
+    chat: Driver,
+) -> None:
+    _register(chat, "u1", "3-2-301", "李四")
+    _register(chat, "u2", "3-2-302", "王五")
+    before = chat.snapshot()
+    one_at_a_time = "请一次给一个人设角色"
+    assert one_at_a_time in chat.one("owner", "设角色 @李四 @王五 楼长", "g1").text
+    assert one_at_a_time in chat.one("owner", "设角色 @李四 @王五", "g1").text
+    both = chat.one("owner", "/role @李四 @王五 志愿者", "g1", mentions=("u1", "u2"))
+    assert one_at_a_time in both.text
+    assert chat.snapshot() == before
+
+
 def test_a_role_command_naming_no_role_lists_the_roles_i_may_give_and_changes_nothing(
     chat: Driver,
 ) -> None:
