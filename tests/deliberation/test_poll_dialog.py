@@ -349,6 +349,18 @@ def test_a_setting_after_the_whole_polls_last_option_without_a_comma_is_a_settin
     assert len(poll[2]) == 2 and poll[4] is True
 
 
+def test_a_whole_poll_correcting_its_settings_keeps_the_last_as_the_command_does(
+    town: Driver,
+) -> None:
+    typed = "要不要装？ | 同意 | 不同意 | 匿名 | 截止 明天 | 实名 | 截止 3天"
+    town.one("owner", "发起投票", "g1")
+    town.one("owner", typed, "g1")
+    assert "投票 #1" in town.one("owner", "完成", "g1").text
+    assert "投票 #2" in town.one("owner", f"发起投票 {typed}", "g1").text
+    assert _poll(town.app, 1) == _poll(town.app, 2)
+    assert _poll(town.app, 1)[3:5] == (datetime(2026, 11, 26, 2, tzinfo=UTC), False)
+
+
 @pytest.mark.parametrize(
     "question", ["要不要装健身器材？同意", "Paint the gate? yes", "周末活动，打扫，聚餐"]
 )

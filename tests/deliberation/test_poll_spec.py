@@ -216,3 +216,17 @@ def test_a_setting_after_the_last_option_without_a_comma_is_a_setting(
 ) -> None:
     spec = parse_poll(text, NOW, ZONE)
     assert spec.options == options and spec.settings.anonymous is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "要不要装？ | 同意 | 不同意 | 匿名 | 截止 明天 | 实名 | 截止 3天",
+        "要不要装？同意，不同意，匿名，截止 明天，实名，截止 3天",
+        "要不要装？同意，不同意 匿名 实名，截止 明天，截止 3天",
+        "要不要装？ 同意 不同意 匿名 截止 明天 实名 截止 3天",
+    ],
+)
+def test_of_two_settings_that_contradict_the_last_typed_counts(text: str) -> None:
+    settings = parse_poll(text, NOW, ZONE).settings
+    assert settings.anonymous is False and settings.closes_at == NOW + timedelta(days=3)

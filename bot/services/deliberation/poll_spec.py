@@ -98,7 +98,7 @@ def parse_poll(text: str, now: datetime, zone: ZoneInfo) -> PollSpec:
     if unbarred and len(items) == 1 and question[-1] in "？?":
         items, settings = _spaced(items[0], now, zone)
     read = len(settings.typed)
-    while items and read_setting(items[-1], now, zone, settings):
+    while items and read_setting(items[-1], now, zone, settings, earlier=True):
         items.pop()
     if unbarred and items:
         items[-1] = _without_flags(items[-1], now, zone, settings)
@@ -157,7 +157,7 @@ def _without_flags(option: str, now: datetime, zone: ZoneInfo, settings: PollSet
     words = option.split()
     end = len(words)
     while size := next((n for n in (3, 2, 1) if n < end and _flag(words[end - n : end])), 0):
-        read_setting(" ".join(words[end - size : end]), now, zone, settings)
+        read_setting(" ".join(words[end - size : end]), now, zone, settings, earlier=True)
         end -= size
     return " ".join(words[:end]) if end < len(words) else option
 
@@ -199,19 +199,21 @@ def parse_settings(items: list[str], now: datetime, zone: ZoneInfo) -> PollSetti
     return settings
 
 
-def read_setting(item: str, now: datetime, zone: ZoneInfo, settings: PollSettings) -> bool:
+def read_setting(
+    item: str, now: datetime, zone: ZoneInfo, settings: PollSettings, earlier: bool = False
+) -> bool:
     """Apply `item` to `settings` if it is a setting; a setting with a bad value is an error.
 
     A valued setting written without a space (开始施工) counts only if its value reads,
-    so options that merely begin with a setting's word stay options.
+    so options that merely begin with a setting's word stay options. An `earlier` item, one
+    typed before those already read, leaves alone what they set.
     """
     item = normalise(item)
     lowered = item.lower()
     flag = FLAGS.get(lowered)
     if flag is not None:
         name, value = flag
-        setattr(settings, name, value)
-        settings.given.append(name)
+        _set(settings, name, value, earlier)
         settings.typed.append((name, item))
         return True
     word = next((w for w in _VALUED_WORDS if lowered.startswith(w)), None)
@@ -228,12 +230,20 @@ def read_setting(item: str, now: datetime, zone: ZoneInfo, settings: PollSetting
         if (spaced and word not in _LOOSE) or error.key == "when.too_far":
             raise
         return False
-    setattr(settings, name, parsed)
-    if name == "max_choices":
-        settings.kind = PollKind.MULTIPLE
-    settings.given.append(name)
+    _set(settings, name, parsed, earlier)
     settings.typed.append((name, item))
     return True
+
+
+def _set(settings: PollSettings, name: str, value: object, earlier: bool) -> None:
+    """Set a field as given, unless an item typed later set it already."""
+    # People correct themselves: of two settings that contradict, the last typed counts.
+    if earlier and name in settings.given:
+        return
+    setattr(settings, name, value)
+    if name == "max_choices" and not (earlier and "kind" in settings.given):
+        settings.kind = PollKind.MULTIPLE
+    settings.given.append(name)
 
 
 def _value(name: str, value: str, now: datetime, zone: ZoneInfo) -> object:
