@@ -220,6 +220,9 @@ def test_a_scope_fitting_several_places_is_asked_about_and_nothing_is_kept(app: 
         ("Building 3 | and the lift, Water off", ("Building 3",), "and the lift, Water off"),
         ("Building 3, and 4 Water off", ("Building 3",), "and 4 Water off"),
         ("Building 3, 4th floor: Water off", ("Building 3",), "4th floor: Water off"),
+        ("3号楼、Building 4 明天停水", ("3号楼", "Building 4"), "明天停水"),
+        ("Building 3、4号楼 明天停水", ("Building 3", "4号楼"), "明天停水"),
+        ("3号楼、Building 4、明天停水", ("3号楼", "Building 4"), "明天停水"),
     ],
 )
 def test_a_building_named_in_english_is_one_scope_word(

@@ -31,13 +31,15 @@ _SCOPE_WORD = re.compile(
 )
 # The words between scope words that name nothing (Building 3 and Building 4).
 _AND_WORDS = frozenset({"and", "&"})
+# One word of a list with 、, a building named in English among them (3号楼、Building 4).
+_LISTED = rf"(?:{_ENGLISH_PLACE}|[^\s:：,，、]+)"
 # The scope before the text where no bar parts them: its first word, or this building, this
 # group or buildings named in English, then a space, a colon or a comma (全部：明天停水,
 # 1号院、2号院，明天停水, Building 3, Building 4 Water off); the text after it is kept whole,
 # commas and all.
 _LEADING_SCOPE = re.compile(
     rf"((?:this\s+(?:building|group)|{_ENGLISH_PLACE}(?:{_ENGLISH_AND}{_ENGLISH_PLACE})*)"
-    r"(?=[\s:：,，]|$)|[^\s:：,，]+)([\s:：,，]*)(.*)",
+    rf"(?=[\s:：,，]|$)|{_LISTED}(?:、{_LISTED})*、*)([\s:：,，]*)(.*)",
     re.IGNORECASE | re.DOTALL,
 )
 # A bar typed after the scope (全部 |): what is missing is the text.
