@@ -39,7 +39,10 @@ def named_in(ctx: Context, args: str) -> Named:
     words = text.split()
     named = [w for w in words if _at_name(w)]
     rest = tuple(words[len(named) :] if words[: len(named)] == named else words)
-    users = tuple(incoming.mentions) or ((incoming.reply_to,) if incoming.reply_to else ())
+    # A reply names whom it answers only where no one is named in it: 加分 @张三 5, sent as
+    # a reply to 李四's message, is 张三's.
+    replied = (incoming.reply_to,) if incoming.reply_to and not named else ()
+    users = tuple(incoming.mentions) or replied
     if users:
         return Named(users=users, names=tuple(typed), rest=rest)
     return Named(names=tuple(n[1:] for n in named), rest=rest)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlalchemy import select
 
 from bot.app import App
+from bot.messages import ChatKind, ChatRef, Incoming, UserRef
 from bot.services import points
 from models import (
     AuditEntry,
@@ -18,7 +21,7 @@ from models import (
     VolunteerHours,
 )
 from tests.support.community import build, session_of
-from tests.support.driver import Driver, Sent
+from tests.support.driver import PLATFORM, Driver, Sent
 from tests.support.points import balances, consistent, held, set_rules
 from tests.support.volunteers import advance, create, join
 
@@ -799,3 +802,20 @@ def test_an_account_opened_with_nothing_on_it_reads_as_no_points_yet(app: App) -
         assert session.scalars(select(PointsAccount)).all() != []
     assert driver.one("r2", "积分", "g1").text == "我的积分\n还没有积分。积分由社区发放。"
     assert "积分" not in driver.one("r2", "我的", "g1").text
+
+
+def test_a_name_typed_in_a_reply_is_the_one_awarded_not_the_person_replied_to(app: App) -> None:
+    driver = build(app)
+    replied = Incoming(
+        ChatRef(PLATFORM, "g1", ChatKind.GROUP, "1号院邻里圈"),
+        UserRef(PLATFORM, "sec", "王书记"),
+        text="加分 @r2 5 扫雪",
+        reply_to=UserRef(PLATFORM, "r4", "r4"),
+    )
+    awarded = driver.received(driver.app.dispatcher.handle(replied))
+    assert "已给 r2 加 5 分" in awarded[0].text
+    assert "居民积分：5 分" in driver.one("r2", "积分", "g1").text
+    assert "还没有积分" in driver.one("r4", "积分", "g1").text
+    # With no name typed, the reply names whom it answers.
+    alone = replace(replied, text="加分 3 扫雪")
+    assert "已给 r4 加 3 分" in driver.received(driver.app.dispatcher.handle(alone))[0].text
