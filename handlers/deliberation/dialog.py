@@ -8,6 +8,7 @@ from bot.routing import Route
 from bot.services.common.arguments import split_items
 from bot.services.common.quiet import default_quiet
 from bot.services.deliberation import guided, polls
+from bot.services.deliberation.poll_spec import topic_alone
 from handlers.deliberation import polls as poll_commands
 from handlers.deliberation import topics as topic_commands
 from handlers.deliberation.parsing import where
@@ -16,10 +17,15 @@ from handlers.dialogs import claimed
 
 def poll(ctx: Context, args: str) -> list[Reply | Envelope]:
     """`/poll question | A | B | settings…` opens a poll; `/poll` alone starts the guided dialog
-    (while it asks for its question, `发起投票：要不要装充电桩` is that question: see question)."""
-    if args.strip():
+    (while it asks for its question, `发起投票：要不要装充电桩` is that question: see question),
+    and `/poll 议题 3` starts it on topic 3, asking for the options."""
+    topic = topic_alone(args, ctx.now, ctx.zone)
+    if args.strip() and topic is None:
         return poll_commands.poll(ctx, args)
     ctx.require_circle()
+    if topic is not None:
+        started = guided.start_on_topic(ctx.session, where(ctx), ctx.incoming, *topic)
+        return [Reply(started.key, started.data)]
     polls.start_guided(ctx.session, where(ctx), ctx.incoming, guided.KIND)
     return [Reply("dialogs.ask_question")]
 
@@ -41,8 +47,10 @@ def question(ctx: Context, route: Route) -> list[Reply | Envelope] | None:
     keyword begins them (`报名：周六打扫楼道，大家来吗？`); after 投票 or 发起投票 only what
     follows (`投票：要不要装充电桩`); else None."""
     name = route.command.name
-    # A question alone is no one-line poll: that needs options.
-    if name == "poll" and len(split_items(route.args)) > 1:
+    # A question alone is no one-line poll: that needs options; a topic alone starts afresh.
+    if name == "poll" and (
+        len(split_items(route.args)) > 1 or topic_alone(route.args, ctx.now, ctx.zone)
+    ):
         return None
     return _claimed(ctx, "question", route.args if name in ("poll", "vote") else ctx.incoming.text)
 

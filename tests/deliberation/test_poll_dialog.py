@@ -235,6 +235,56 @@ def test_a_topic_among_the_settings_is_checked_at_that_step(town: Driver) -> Non
         assert poll.topic is not None and poll.topic.number == 1
 
 
+@pytest.mark.parametrize(
+    "typed", ["发起投票 议题 1", "发起投票 议题1", "/poll 议题 1", "/poll topic 1"]
+)
+def test_a_poll_on_a_topic_starts_the_guided_poll_at_its_options(town: Driver, typed: str) -> None:
+    town.one("r1", "提议 在3号楼门口装个长椅", "g1")
+    asked = town.one("owner", typed, "g1").text
+    assert "问题：在3号楼门口装个长椅\n" in asked and "请发送选项" in asked
+    assert f"已记下：{typed.split(maxsplit=1)[1]}" in asked
+    assert "同意/反对/弃权的表决请发送「表决」" in asked
+    assert "什么时候截止" in town.one("owner", "表决", "g1").text
+    assert "还要什么设置" in town.one("owner", "跳过", "g1").text
+    assert "投票 #1" in town.one("owner", "完成", "g1").text
+    with session_of(town.app) as session:
+        poll = session.scalars(select(Poll)).one()
+        assert poll.question == "在3号楼门口装个长椅" and poll.kind == "yes_no"
+        assert poll.topic is not None and poll.topic.number == 1
+    assert _dialogs(town.app) == 0
+
+
+def test_a_poll_on_a_topic_is_asked_in_the_senders_language(town: Driver) -> None:
+    town.one("r1", "提议 在3号楼门口装个长椅", "g1")
+    town.one("owner", "/lang en", "g1")
+    asked = town.one("owner", "/poll topic 1", "g1").text
+    assert "Question: 在3号楼门口装个长椅\n" in asked and "Noted: topic 1" in asked
+    assert 'for yes / no / abstain send "yes-no"' in asked
+
+
+def test_a_poll_on_a_topic_refuses_as_the_settings_step_does(town: Driver) -> None:
+    town.one("r1", "提议 在3号楼装充电桩", "g1")
+    town.one("r1", "提议 楼道装灯", "g1")
+    town.one("owner", "决议 2 装", "g1")
+    register(town, "r9", "1-1-101", "g2")
+    town.one("r9", "提议 2号院换路灯", "g2")
+    before = town.snapshot()
+    for number in (99, 3):
+        refused = town.one("owner", f"发起投票 议题 {number}", "g1").text
+        assert refused.startswith(f"没有议题 #{number}。"), number
+    assert "不能发起表决" in town.one("owner", "发起投票 议题 2", "g1").text
+    assert "只有本圈管理员" in town.one("r2", "发起投票 议题 1", "g1").text
+    assert town.snapshot() == before and _dialogs(town.app) == 0
+
+
+def test_a_poll_on_a_topic_typed_to_the_question_step_starts_on_the_topic(town: Driver) -> None:
+    town.one("r1", "提议 在3号楼装充电桩", "g1")
+    town.one("owner", "发起投票", "g1")
+    asked = town.one("owner", "发起投票 议题 1", "g1").text
+    assert "问题：在3号楼装充电桩\n" in asked and "已记下：议题 1" in asked
+    assert _dialogs(town.app) == 1
+
+
 def test_options_may_come_in_one_message_as_people_write_lists(town: Driver) -> None:
     for text in ("发起投票", "要不要装充电桩"):
         town.one("owner", text, "g1")

@@ -31,7 +31,7 @@ from bot.services.deliberation.poll_spec import (
     whole_poll,
 )
 from bot.services.deliberation.where import Where
-from models import Dialog, PollKind
+from models import Dialog, PollKind, Topic
 
 KIND = "poll"
 CANCEL = frozenset({"取消", "退出", "cancel"})
@@ -99,6 +99,18 @@ def answer(
     return step(_Step(session, now, zone, where, dialog, rules, quiet), answered)
 
 
+def start_on_topic(
+    session: Session, where: Where, incoming: Incoming, number: int, typed: str
+) -> Answered:
+    """Start the guided poll on topic `number`, its setting `typed` (`发起投票 议题 3`): the
+    topic is checked as among the settings, its title is the question, the options asked."""
+    dialog = polls.start_guided(session, where, incoming, KIND)
+    topic = _topic_to_decide(session, where, number)
+    chosen = [typed]
+    dialogs.advance(dialog, where.now, "options", question=topic.title, options=[], settings=chosen)
+    return Answered("dialogs.ask_options", {"question": topic.title, "settings": chosen})
+
+
 def _question(step: _Step, text: str) -> Answered:
     question = " ".join(text.split())
     if not question:
@@ -139,7 +151,7 @@ def _whole(step: _Step, spec: PollSpec) -> Answered:
     one and 完成 typed, and its deadline as the answer to that step when it has one."""
     settings = spec.settings
     polls.check_options(settings.kind or PollKind.SINGLE, spec.options, settings)
-    _check_topic(step, settings)
+    _check_topic(step.session, step.where, settings)
     chosen = [item for name, item in settings.typed if name != "closes_at"]
     data = {"question": spec.question, "options": spec.options, "settings": chosen}
     dialogs.advance(step.dialog, step.now, "options", **data, kind="")
@@ -198,19 +210,21 @@ def _settings(step: _Step, text: str) -> Answered:
         given = PollSettings()
         if not read_setting(item, step.now, step.zone, given):
             raise DomainError("deliberation.unknown_setting", text=item[:30])
-        _check_topic(step, given)
+        _check_topic(step.session, step.where, given)
     chosen = [*step.dialog.data["settings"], *items]
     dialogs.advance(step.dialog, step.now, "settings", settings=chosen)
     return Answered("dialogs.settings_so_far", {"settings": chosen})
 
 
-def _check_topic(step: _Step, given: PollSettings) -> None:
+def _check_topic(session: Session, where: Where | None, given: PollSettings) -> None:
     """A topic among the settings is checked as soon as it is given."""
-    where = step.where
     if given.topic_number is not None and where is not None:
-        community = where.community(step.session)
-        number = given.topic_number
-        polls.topic_to_decide(step.session, where.actor, community, number, where.circle)
+        _topic_to_decide(session, where, given.topic_number)
+
+
+def _topic_to_decide(session: Session, where: Where, number: int) -> Topic:
+    community = where.community(session)
+    return polls.topic_to_decide(session, where.actor, community, number, where.circle)
 
 
 def _spec(where: Where, dialog: Dialog) -> PollSpec:

@@ -126,6 +126,19 @@ def whole_poll(text: str, now: datetime, zone: ZoneInfo) -> PollSpec | None:
     return spec if len(spec.options) >= 2 else None
 
 
+def topic_alone(text: str, now: datetime, zone: ZoneInfo) -> tuple[int, str] | None:
+    """`text` read as a topic setting alone (`议题 3`, `topic 3`): its number and the setting
+    as typed; else None."""
+    settings = PollSettings()
+    try:
+        read = read_setting(text, now, zone, settings)
+    except DomainError:
+        return None
+    if not read or settings.topic_number is None or settings.given != ["topic_number"]:
+        return None
+    return settings.topic_number, settings.typed[0][1]
+
+
 def _barred(text: str) -> tuple[str, list[str]]:
     return _question_first(split_items(text))
 

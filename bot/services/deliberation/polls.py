@@ -51,6 +51,7 @@ from bot.services.deliberation.where import Where
 from models import (
     Ballot,
     Circle,
+    Dialog,
     Place,
     PlaceKind,
     Poll,
@@ -499,14 +500,14 @@ def finish(
 # What the poll commands do ----------------------------------------------------------
 
 
-def start_guided(session: Session, where: Where, incoming: Incoming, kind: str) -> None:
+def start_guided(session: Session, where: Where, incoming: Incoming, kind: str) -> Dialog:
     """Start the guided poll dialog for someone who may open a poll in this circle."""
     circle = where.circle
     if circle is None:
         raise DomainError("core.group_only")
     community = community_of(session, circle.place)
     require_organiser(session, where.actor, circle, community, ORGANISERS_ONLY)
-    dialogs.start(session, where.now, incoming, kind, "question")
+    return dialogs.start(session, where.now, incoming, kind, "question")
 
 
 @dataclass(frozen=True)
