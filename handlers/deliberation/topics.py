@@ -133,6 +133,7 @@ def _topic_detail(ctx: Context, detail: topics.Detail) -> Reply:
             "owner": decision.owner_name if decision else "",
             "due": when_shown(ctx, decision.due_at) if decision else None,
             "polls": [list(poll) for poll in detail.polls],
+            "pollable": detail.pollable,
             "notes": [
                 [when_shown(ctx, n.at), n.author.display_name if n.author else "", n.text]
                 for n in detail.notes

@@ -157,6 +157,21 @@ def test_only_admins_and_the_secretary_decide_and_residents_are_refused(town: Dr
     assert _status(town.app) == TopicStatus.DECIDED
 
 
+def test_a_topics_details_tell_an_admin_how_to_put_it_to_a_vote(town: Driver) -> None:
+    town.one("r1", "提议 在3号楼装充电桩", "g1")
+    assert "发送「发起投票 议题 1」就此发起投票。" in town.one("owner", "议题 1", "g1").text
+    assert "发起投票" not in town.one("r2", "议题 1", "g1").text
+    # Privately no poll opens, and an open poll on the topic needs no second one.
+    assert "发起投票" not in town.one("owner", "议题 1").text
+    town.one("owner", "/lang en", "g1")
+    assert 'Send "/poll topic 1" to put it to a vote.' in town.one("owner", "议题 1", "g1").text
+    town.one("owner", "/poll 充电桩 | 表决 | 议题 1", "g1")
+    assert "/poll topic" not in town.one("owner", "议题 1", "g1").text
+    town.say("owner", "/close 1", "g1")
+    town.one("owner", "/decide 1 装", "g1")
+    assert "/poll topic" not in town.one("owner", "议题 1", "g1").text
+
+
 def test_the_owner_of_a_decision_may_add_progress(town: Driver) -> None:
     app = town.app
     _propose(app, "r1")

@@ -19,6 +19,7 @@ from bot.services.common.access import (
     community_of,
     is_secretary_for,
     manages,
+    organises,
     require_topic_seen,
     seen_topics,
     topic_shown_in,
@@ -38,6 +39,7 @@ from models import (
     DeliberationRules,
     Place,
     Poll,
+    PollStatus,
     ProgressNote,
     Request,
     RequestStatus,
@@ -518,13 +520,25 @@ class Detail:
     notes: list[ProgressNote]
     here: bool
     """Whether the chat it was asked in sees the topic (else the sender alone is answered)."""
+    pollable: bool
+    """Whether the sender may put it to a vote here, with no poll on it open yet."""
 
 
 def topic_detail(session: Session, where: Where, number: int, default: int) -> Detail:
     """Topic `number` of this community in full."""
     topic = _seen(session, where, number)
     community = session.get_one(Place, topic.community_id)
-    held = session.scalars(select(Poll).where(Poll.topic_id == topic.id).order_by(Poll.number))
+    held = list(
+        session.scalars(select(Poll).where(Poll.topic_id == topic.id).order_by(Poll.number))
+    )
+    circle = where.circle
+    pollable = (
+        circle is not None
+        and topic.status in UNDECIDED
+        and topic_shown_in(topic, circle)
+        and all(poll.status != PollStatus.OPEN for poll in held)
+        and organises(session, where.actor, circle, community)
+    )
     return Detail(
         topic,
         support(session, topic),
@@ -533,6 +547,7 @@ def topic_detail(session: Session, where: Where, number: int, default: int) -> D
         [(poll.number, poll.status.value) for poll in held],
         notes_of(session, topic),
         _here(where, topic),
+        pollable,
     )
 
 
