@@ -198,6 +198,9 @@ DELIBERATION: list[Line] = [
     ("owner", "发起投票 问 | 表决 | 议题 4", "g1"),
     # The guided poll begun above would take the words that follow as its question.
     ("owner", "取消", "g1"),
+    ("owner", "议题 3", "g1"),
+    ("owner", "发起投票 议题 3", "g1"),
+    ("owner", "取消", "g1"),
     ("owner", "决议 1 增设", "g1"),
     ("owner", "办结 2", "g1"),
     ("r3", "投票 2 3", "g1"),
