@@ -109,6 +109,7 @@ _TOPIC = {
     "due": None,
     "polls": [],
     "notes": [],
+    "pollable": False,
 }
 _RULES = {
     "community": "红旗里社区",
