@@ -131,7 +131,8 @@ def test_in_a_group_a_number_answers_the_menu_of_the_sender_s_open_dialog(
     driver: Driver,
 ) -> None:
     asked = driver.one("sec", "通知", "g1")
-    assert "1. 本群" in asked.text and "2. 全部" in asked.text
+    # The step says what to type; its menu still holds 本群 and 全部, in that order.
+    assert "「全部」、「本群」" in asked.text and "1. 本群" not in asked.text
     driver.one("sec", "2", "g1")
     assert [a.reply.template for a in driver.answers] == ["notices.ask_text"]
     assert driver.answers[0].reply.data["scope"] == "全部"
@@ -342,7 +343,7 @@ def test_typing_a_translated_label_in_the_reader_s_language_picks_it(
 def test_a_label_picks_its_choice_before_the_command_its_word_is(driver: Driver) -> None:
     driver.group("g99", "新群", admins=("u99",))
     asked = driver.say("u99", "/bind 红旗里社区/2号院/1号楼", "g99", name="陌生人")
-    assert any(s.private and s.chat == "sec" and "1. 批准" in s.text for s in asked)
+    assert any(s.private and s.chat == "sec" and "批准" in s.text for s in asked)
     approved = driver.say("sec", "批准")
     assert any(s.private and s.chat == "sec" and "已批准" in s.text for s in approved)
 

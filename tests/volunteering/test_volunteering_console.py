@@ -159,7 +159,9 @@ def test_text_style_and_two_restarts_lose_nothing_and_repeat_nothing(db_url: str
         style="text",
     )
     assert all("buttons" not in o for o in first)
-    assert "1. 查看值班表 —— 回复「值班表」" in said(first, "共 4 个班次")[0]["text"]
+    # Text style says what to type once: the reply's own 「值班表」, no numbered line after it.
+    series = said(first, "共 4 个班次")[0]["text"]
+    assert "发送「值班表」查看" in series and "1. 查看值班表" not in series
     assert reminders(first) == [
         ("u2", "11-23T19:00", "day_before"),
         ("u3", "11-23T19:00", "day_before"),
