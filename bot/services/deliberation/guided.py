@@ -104,8 +104,8 @@ def start_on_topic(
 ) -> Answered:
     """Start the guided poll on topic `number`, its setting `typed` (`发起投票 议题 3`): the
     topic is checked as among the settings, its title is the question, the options asked."""
-    dialog = polls.start_guided(session, where, incoming, KIND)
     topic = _topic_to_decide(session, where, number)
+    dialog = polls.start_guided(session, where, incoming, KIND)
     chosen = [typed]
     dialogs.advance(dialog, where.now, "options", question=topic.title, options=[], settings=chosen)
     return Answered("dialogs.ask_options", {"question": topic.title, "settings": chosen})
