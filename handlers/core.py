@@ -131,7 +131,9 @@ def help_(ctx: Context, args: str) -> Reply | list[Reply]:
             data |= {"keys": lines, "short": True}
         listed = Reply("core.help", data | waiting, audience=Audience.PRIVATE)
         return [*questions_to_me(ctx), *unheard_questions(ctx), listed]
-    everyday = _listed(visible, GROUP_EVERYDAY)[:GROUP_LINES]
+    # A registered resident has no use for registering among the few lines shown.
+    common = [n for n in GROUP_EVERYDAY if n != "join" or ctx.resident.household_id is None]
+    everyday = _listed(visible, common)[:GROUP_LINES]
     return Reply(
         "core.help", data | {"keys": everyday, "short": True, "unbound": ctx.unbound_group}
     )

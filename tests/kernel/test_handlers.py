@@ -53,6 +53,14 @@ def test_help_lists_only_what_this_person_may_use_here(chat: Driver) -> None:
     assert "/join" not in chat.one("u9", "/help").text
 
 
+def test_a_registered_residents_group_help_leaves_out_registering(chat: Driver) -> None:
+    _register(chat, "u2", "3-2-301")
+    registered = chat.one("u2", "帮助", "g1").text
+    assert "/join" not in registered and "/vote" in registered and "/me" in registered
+    # Registering comes first for those not registered.
+    assert chat.one("u1", "帮助", "g1").text.splitlines()[1].startswith("/join")
+
+
 def test_help_about_a_word_lists_the_commands_it_names(chat: Driver) -> None:
     about = chat.one("u1", "帮助 投票", "g1")
     assert not about.private and about.text.startswith("和「投票」有关的命令：")
