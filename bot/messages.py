@@ -93,6 +93,15 @@ def carried(stored: str | None, platform: str) -> Path | None:
 
 
 @dataclass(frozen=True)
+class Replied:
+    """The bot's own message a user's message replies to (quotes): its id on the platform,
+    or the key the bot sent it under where the adapter knows that (the console)."""
+
+    message_id: str = ""
+    key: str = ""
+
+
+@dataclass(frozen=True)
 class Incoming:
     """One event from a platform, in neutral form.
 
@@ -100,7 +109,8 @@ class Incoming:
     `delivery_key` identifies a platform delivery, so a redelivered update is skipped.
     `media` is a picture or file sent with the message (its caption is the text).
     `mentioned_as` is each mention as it is written in the text (`@Mary Lee`, or a name
-    without its @), so that what follows it can be read apart from it.
+    without its @), so that what follows it can be read apart from it. `replied` is the
+    bot's message this one replies to, where the platform tells.
     """
 
     chat: ChatRef
@@ -116,6 +126,7 @@ class Incoming:
     delivery_key: str = ""
     private_link: str = ""
     media: Media | None = None
+    replied: Replied | None = None
 
 
 class Audience(enum.StrEnum):

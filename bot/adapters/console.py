@@ -25,6 +25,7 @@ from bot.messages import (
     Media,
     MediaKind,
     PlatformTraits,
+    Replied,
     UserRef,
 )
 
@@ -133,7 +134,21 @@ class ConsoleChat:
             raise InputError("a message needs text (a string)")
         chat, admin = self._chat(event, user)
         incoming = Incoming(chat, user, EventKind.MESSAGE, text, is_platform_admin=admin)
-        return self._run(replace(incoming, media=media))
+        return self._run(replace(incoming, media=media, replied=self._replied(event, chat)))
+
+    def _replied(self, event: dict[str, Any], chat: ChatRef) -> Replied | None:
+        """The bot's message `reply_to` names, with the key it was sent under in that chat."""
+        if "reply_to" not in event:
+            return None
+        number = event["reply_to"]
+        if not isinstance(number, int) or not 1 <= number <= self.last_id:
+            raise InputError("reply_to must be the id of a bot message")
+        keys = (
+            key
+            for (chat_id, key), n in self.keyed.items()
+            if (chat_id, n) == (chat.chat_id, number)
+        )
+        return Replied(message_id=str(number), key=next(keys, ""))
 
     def _membership(self, event: dict[str, Any]) -> list[dict[str, Any]]:
         if "chat" not in event:
@@ -311,6 +326,7 @@ Type a message to send it as the current user in the current chat.
   :admins ID ...      set the platform admins of the current group
   :joined ID [NAME]   someone joins the current group;  :left ID  someone leaves
   :press N LABEL      press the button LABEL (or its number) on bot message N
+  :reply N TEXT       say TEXT as a reply to (a quote of) bot message N
   :clock ISO-TIME     move the virtual clock forward, e.g. :clock 2026-11-24T08:00
   :now                show the virtual time
   :help  :quit"""
@@ -387,6 +403,9 @@ class Interactive:
             self.show(
                 self.chat.process({**base, "from": self.user, "press": [int(args[0]), label]})
             )
+        elif word == "reply" and len(args) >= 2 and args[0].isdigit():
+            event = {**base, "from": self.user, "text": rest.split(None, 1)[1]}
+            self.show(self.chat.process({**event, "reply_to": int(args[0])}))
         elif word == "clock" and args:
             self.show(self.chat.process({"clock": args[0]}))
         elif word == "now":

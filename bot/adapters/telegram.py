@@ -62,6 +62,7 @@ from bot.messages import (
     Incoming,
     Media,
     MediaKind,
+    Replied,
     UserRef,
     platform_file,
 )
@@ -280,11 +281,19 @@ def _message_events(
             mentions=mentions,
             mentioned_as=mentioned_as,
             reply_to=_user(reply_to.from_user) if reply_to and reply_to.from_user else None,
+            replied=_replied(reply_to, bot_id),
             delivery_key=key,
             media=media,
             **common,
         )
     ]
+
+
+def _replied(message: Message | None, bot_id: int) -> Replied | None:
+    """The bot's own message `message` is, replied to; None for anyone else's."""
+    if message is None or message.from_user is None or message.from_user.id != bot_id:
+        return None
+    return Replied(message_id=str(message.message_id))
 
 
 def _press(query: CallbackQuery, key: str, common: dict[str, Any]) -> list[Incoming]:

@@ -10,7 +10,7 @@ from bot.errors import DomainError
 from bot.messages import Audience, Choice, Envelope, Reply
 from bot.services import notices
 from bot.services.common.arguments import as_number, bounded
-from bot.services.common.keywords import NUMERALS, courtesy, folded
+from bot.services.common.keywords import NUMERALS, THANKS, courtesy, folded, normalise
 from bot.services.common.when import moment_data
 from bot.services.notices.spec import NOW_WORDS
 from handlers.access import community_here
@@ -159,14 +159,43 @@ def acknowledging(text: str) -> bool:
     return courtesy(rest) != "" or not any(ch.isalnum() for ch in rest)
 
 
+# A bare yes as people answer a notice (好的, 好, 知道了, 嗯嗯, 明白, 已读, 👌): a 收到 only
+# where it plainly answers the notice (see assent), for in a busy group it is chat.
+_ASSENT = re.compile(
+    r"好的|好滴|好嘞|好|知道了|知道啦|知道|晓得了|曉得了|明白了|明白|了解|嗯+|已[读讀]|okay|ok|👌|👍"
+)
+_GRATITUDE = re.compile(THANKS)
+
+
+def assenting(text: str) -> bool:
+    """A bare yes (好的, 知道了，谢谢！, 嗯嗯, 👌): besides it, thanks, punctuation, emoji and
+    spaces only."""
+    said = _GRATITUDE.sub("", normalise(text).lower())
+    rest = _ASSENT.sub("", said)
+    return rest != said and not any(ch.isalnum() for ch in rest)
+
+
+def assent(ctx: Context) -> list[Reply] | None:
+    """A bare yes as a 收到, where it plainly answers a notice: as a reply to (a quote of) the
+    notice's message, anywhere, or privately within hours of a notice reaching the sender's
+    home; None elsewhere, for then it is chat or answers something else."""
+    number = notices.replied_notice(ctx.session, ctx.incoming)
+    if number is None and not ctx.is_group:
+        number = notices.fresh_notice(ctx.session, ctx.now, ctx.resident)
+    return None if number is None else ack(ctx, str(number))
+
+
 def ack(ctx: Context, args: str) -> list[Reply]:
     """`收到`: a receipt for the newest open notice here not yet acknowledged (`收到 3` for
-    notice 3); chat where none is open. Words after it are the resident's own
-    (收到，我明天不去了), not a mistake. Typed in a group, the answer goes to the person
-    alone: a busy group's thirty 收到 would otherwise each get a public reply. Where it
-    cannot reach them yet, the short answer beats a longer pointer in the group; nor does
-    the group get a note that it went privately (a toast typed goes privately, unnoted)."""
+    notice 3, as does a 收到 replying to notice 3's message); chat where none is open. Words
+    after it are the resident's own (收到，我明天不去了), not a mistake. Typed in a group, the
+    answer goes to the person alone: a busy group's thirty 收到 would otherwise each get a
+    public reply. Where it cannot reach them yet, the short answer beats a longer pointer in
+    the group; nor does the group get a note that it went privately (a toast typed goes
+    privately, unnoted)."""
     number = as_number(args.strip())
+    if number is None:
+        number = notices.replied_notice(ctx.session, ctx.incoming)
     quiet = Audience.TOAST if ctx.reaches_privately else Audience.HERE
     try:
         done = notices.acknowledge(ctx.session, ctx.now, ctx.resident, ctx.circle, number)

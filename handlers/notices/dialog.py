@@ -91,6 +91,11 @@ def answer(ctx: Context, text: str) -> list[Reply | Envelope] | None:
         # In a group bound to no circle a 收到 in other words is its chat, as 收到 is there.
         if commands.acknowledging(text) and not ctx.unbound_group:
             return [*commands.ack(ctx, "")]
+        # A bare 好的 answers another feature's open dialog, not a notice.
+        if dialog is None and commands.assenting(text) and not ctx.unbound_group:
+            acked = commands.assent(ctx)
+            if acked is not None:
+                return [*acked]
         return _attached(ctx, text)
     return _answered(ctx, dialog, text)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.adapters.console import ConsoleChat, Interactive
+from bot.adapters.console import ConsoleChat, InputError, Interactive
 from bot.app import bootstrap, prepare_database
 from bot.clock import VirtualClock
 from bot.config import Settings
@@ -239,3 +239,25 @@ def test_a_picture_goes_with_a_notice_and_a_missing_one_is_a_bad_line(
     assert any("请用文字说一下是哪里" in o.get("text", "") for o in out if o.get("to") == "u2")
     [posted] = [o for o in out if o.get("chat") == "g1" and "image" in o]
     assert posted["image"] == str(poster.resolve()) and "周六义诊" in posted["caption"]
+
+
+def test_a_reply_to_a_notice_message_is_its_receipt_and_a_bad_reply_to_a_bad_line(
+    db_url: str,
+) -> None:
+    clock = VirtualClock(datetime.fromisoformat(NOW))
+    app = bootstrap(Settings(), clock, db=Database(db_url))
+    chat = ConsoleChat(app, clock)
+    for event in [
+        *SETUP,
+        {"chat": "g1", "from": "u2", "text": "登记 3-2-301 同意"},
+        {"from": "u1", "text": "通知 全部 | 明天停水 | 回执"},
+    ]:
+        chat.process(event)
+    [posted] = [o for o in chat.process({"from": "u1", "text": "确认发送 1"}) if "chat" in o]
+    assert "明天停水" in posted["text"]
+    assert chat.process({"chat": "g1", "from": "u2", "text": "好的"}) == []
+    with pytest.raises(InputError, match="reply_to must be the id of a bot message"):
+        chat.process({"chat": "g1", "from": "u2", "text": "好的", "reply_to": 99})
+    [acked] = chat.process({"chat": "g1", "from": "u2", "text": "好的", "reply_to": posted["id"]})
+    assert acked["to"] == "u2" and "已收到您的回执（通知 1）" in acked["text"], acked
+    app.close()

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import inspect, select, text
 
 from bot.app import App
-from bot.messages import ChatKind, ChatRef, Envelope, EventKind, Incoming, Media, UserRef
+from bot.messages import (
+    ChatKind,
+    ChatRef,
+    Envelope,
+    EventKind,
+    Incoming,
+    Media,
+    Replied,
+    UserRef,
+)
 from bot.services.community import roles
 from bot.services.community.grid import add_path, resolve_place
 from bot.services.community.people import ensure_identity
@@ -82,10 +91,13 @@ class Driver:
         event: EventKind = EventKind.MESSAGE,
         mentions: tuple[str, ...] = (),
         media: Media | None = None,
+        replied: Replied | None = None,
     ) -> list[Sent]:
         """`user` sends `message` in `chat` (private when None), with a picture or file as
-        `media` (the message its caption); returns the bot's answers."""
+        `media` (the message its caption), as a reply to the bot's message `replied`; returns
+        the bot's answers."""
         incoming = self.incoming(user, message, chat, name, event, mentions, media)
+        incoming = replace(incoming, replied=replied)
         return self.received(self.app.dispatcher.handle(incoming))
 
     def incoming(

@@ -11,7 +11,15 @@ from bot.services.notices.compose import (
 )
 from bot.services.notices.delivery import NoticeProgress
 from bot.services.notices.guided import Begun, begin, check_scope
-from bot.services.notices.receipts import Acked, NoticeDeadlines, ReceiptView, acknowledge, receipts
+from bot.services.notices.receipts import (
+    Acked,
+    NoticeDeadlines,
+    ReceiptView,
+    acknowledge,
+    fresh_notice,
+    receipts,
+    replied_notice,
+)
 from bot.services.notices.recurring import Repeat, SendRecurring, parse_repeat
 from bot.services.notices.sending import SendNotices
 from bot.services.notices.spec import NoticeSpec, parse_notice
@@ -45,8 +53,10 @@ __all__ = [
     "check_scope",
     "compose",
     "confirm",
+    "fresh_notice",
     "listing",
     "parse_notice",
     "parse_repeat",
     "receipts",
+    "replied_notice",
 ]

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.db import rows
 from bot.errors import DomainError
-from bot.messages import Envelope, Reply
+from bot.messages import Envelope, Incoming, Reply
 from bot.queries import Query
 from bot.services.common import access
 from bot.services.common.outreach import holders_at, to_person
@@ -25,12 +25,14 @@ from bot.services.community.grid import (
 )
 from bot.services.notices.compose import find_notice
 from bot.services.notices.reach import circle_title, registered_under
+from bot.services.notices.sending import NOTICE_KEY
 from models import (
     Circle,
     Notice,
     NoticeCircle,
     NoticeReceipt,
     NoticeStatus,
+    OutboxMessage,
     Place,
     PlaceKind,
     Resident,
@@ -42,6 +44,9 @@ LATEST = 50
 # A bare 收到 this soon after a notice's deadline is a late receipt, answered as such; later
 # on, in a group, it is chat about something else.
 LATE_ANSWERED = timedelta(days=3)
+# A bare 好的 said privately this soon after a notice reached the resident's home answers it;
+# later it answers whatever the bot said last.
+ASSENT_SOON = timedelta(hours=2)
 # Up to this many silent households are named one by one; more are counted per building,
 # for a list of thousands helps nobody, and building heads see their own buildings' lists.
 NAMED = 30
@@ -138,6 +143,37 @@ def acknowledge(
     return Acked(
         notice.number, resident.display_name, sorted(others), resident.household_id is not None
     )
+
+
+def replied_notice(session: Session, incoming: Incoming) -> int | None:
+    """The number of the notice whose message `incoming` replies to; None where it replies
+    to none (or the platform does not tell)."""
+    replied = incoming.replied
+    if replied is None:
+        return None
+    key = replied.key
+    if not key and replied.message_id:
+        sent = select(OutboxMessage.key).where(
+            OutboxMessage.platform == incoming.chat.platform,
+            OutboxMessage.chat_id == incoming.chat.chat_id,
+            OutboxMessage.sent_message_id == replied.message_id,
+            OutboxMessage.edit.is_(False),
+        )
+        key = session.scalar(sent.limit(1)) or ""
+    number = key.removeprefix(NOTICE_KEY)
+    if number == key or not number.isdigit():
+        return None
+    notice = session.get(Notice, int(number))
+    return notice.number if notice is not None else None
+
+
+def fresh_notice(session: Session, now: datetime, resident: Resident) -> int | None:
+    """The number of the newest open notice that reached the resident's home within
+    `ASSENT_SOON` and that they have not acknowledged; None where there is none."""
+    here = _open_here(session, now, resident, None)
+    fresh = [n for n in here if n.sent_at is not None and n.sent_at >= now - ASSENT_SOON]
+    done = _acked_by(session, resident, fresh)
+    return next((n.number for n in fresh if n.id not in done), None)
 
 
 def _closed_here(

@@ -24,9 +24,12 @@ from models import Notice, NoticeChat, NoticeStatus
 SCHEDULED = (Notice.status == NoticeStatus.SCHEDULED, Notice.send_at.is_not(None))
 
 
+NOTICE_KEY = "notice:"
+
+
 def notice_key(notice: Notice) -> str:
     """The key of a notice's message in each chat (its outbox rows carry it)."""
-    return f"notice:{notice.id}"
+    return f"{NOTICE_KEY}{notice.id}"
 
 
 def notice_reply(session: Session, notice: Notice, zone: ZoneInfo, now: datetime) -> Reply:
