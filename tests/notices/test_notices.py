@@ -173,6 +173,24 @@ def test_receipts_alone_after_the_texts_last_comma_asks_for_them(app: App) -> No
         assert (spec.text, spec.receipts) == (text, receipts), typed
 
 
+def test_receipts_with_a_deadline_after_the_texts_last_comma_ask_for_them(app: App) -> None:
+    """Residents were shown 回执 截止 明天18:00 as words of the notice, and their 收到 was
+    refused, for the notice asked for no receipts."""
+    read = {
+        "全部 明天停水，回执 截止 明天18:00": ("明天停水", "明天18:00"),
+        "1号院，明天停水，请储水，回执截至周五18:00": ("明天停水，请储水", "周五18:00"),
+        "全部 明天停水，回执 明天18:00": ("明天停水", "明天18:00"),
+    }
+    for typed, (text, deadline) in read.items():
+        spec = parse_notice(typed)
+        assert (spec.text, spec.receipts, spec.deadline) == (text, True, deadline), typed
+    # Words that are no time stay the notice's own.
+    assert parse_notice("全部 明天停水，回执一下就好").receipts is False
+    driver = build(app)
+    preview = driver.one("sec", "通知 全部 明天停水，回执 截止 明天18:00").text
+    assert "明天停水\n" in preview and "要求回执" in preview and "18:00" in preview, preview
+
+
 def test_a_scope_typed_in_traditional_characters_reaches_the_stored_place(app: App) -> None:
     driver = build(app)
     preview = driver.one("sec", "通知 1號院 | 週六停水")

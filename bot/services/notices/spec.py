@@ -51,9 +51,13 @@ _PLACE_SHAPED = re.compile(
     r"(?:院|楼|樓|栋|棟|幢|单元|單元|小区|小區|社区|社區|园|園|苑|里|村|圈|群)$"
 )
 RECEIPT_WORDS = ("回执", "回執", "receipts", "receipt")
-# Without bars, 回执 alone after the text's last comma asks for receipts (全部 明天停水，回执),
-# as no notice's text ends so; not English "receipts", with which a list may end.
-_TRAILING_RECEIPTS = re.compile(r"(.*\S)\s*[,，]\s*(回执|回執)", re.DOTALL)
+# Without bars, 回执 after the text's last comma asks for receipts (全部 明天停水，回执), alone
+# or with its deadline (，回执 截止 明天18:00, ，回执 明天18:00: words with a number), as no
+# notice's text ends so; not English "receipts", with which a list may end.
+_TRAILING_RECEIPTS = re.compile(
+    r"(.*\S)\s*[,，]\s*((?:回执|回執)(?:\s*(?:截止|截至)\s*[^,，]+|\s*[^,，]*\d[^,，]*)?)",
+    re.DOTALL,
+)
 # 截至 is the common slip for 截止; "by " reads "receipts by Friday 18:00".
 DEADLINE_WORDS = ("截止", "截至", "deadline", "by ")
 AT_WORDS = ("定时", "定時", "at")
