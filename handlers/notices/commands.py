@@ -162,7 +162,8 @@ def acknowledging(text: str) -> bool:
 # A bare yes as people answer a notice (好的, 好, 知道了, 嗯嗯, 明白, 已读, 👌): a 收到 only
 # where it plainly answers the notice (see assent), for in a busy group it is chat.
 _ASSENT = re.compile(
-    r"好的|好滴|好嘞|好|知道了|知道啦|知道|晓得了|曉得了|明白了|明白|了解|嗯+|已[读讀]|okay|ok|👌|👍"
+    r"好的|好滴|好嘞|好|知道了|知道啦|知道|晓得了|曉得了|明白了|明白|了解|嗯+|已[读讀]"
+    r"|okay|ok|got it|noted|👌|👍"
 )
 _GRATITUDE = re.compile(THANKS)
 

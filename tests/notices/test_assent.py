@@ -19,7 +19,19 @@ from tests.support.community import build, session_of
 from tests.support.driver import Driver
 from tests.support.telegram_fakes import message_update
 
-ASSENTS = ["好的", "好", "知道了", "嗯嗯", "明白了", "好的，谢谢", "已读", "👌", "OK"]
+ASSENTS = [
+    "好的",
+    "好",
+    "知道了",
+    "嗯嗯",
+    "明白了",
+    "好的，谢谢",
+    "已读",
+    "👌",
+    "OK",
+    "Got it!",
+    "noted",
+]
 
 
 def _notice(driver: Driver, text: str) -> Replied:
