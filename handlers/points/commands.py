@@ -20,6 +20,9 @@ MAX_ARGUMENT = 200
 SHIFT_WORDS = frozenset({"班次", "shift"})
 # A comma (、：；) between a name, an amount and a reason parts them; between digits it is none.
 _APART = re.compile(r"[、:：;；]+|(?<!\d)[,，]+|[,，]+(?!\d)")
+# An amount in digits run into a name that ends in a Chinese character (马文博5分, 马文博-3):
+# a username's digits (bob2) stay its own.
+_GLUED_AMOUNT = re.compile(r"(@?.*[\u4e00-\u9fff])([+-]?\d+分?)")
 
 
 def named_in(ctx: Context, args: str) -> Named:
@@ -65,11 +68,15 @@ def named_or_first(ctx: Context, args: str) -> Named:
 
 def _first_apart(text: str) -> str:
     """`text` with its first word parted where a comma runs it into the next: `马文博，5` is
-    `马文博 5`."""
+    `马文博 5`, as is an amount run into a Chinese name, `马文博5分`."""
     words = text.split(maxsplit=1)
     if not words:
         return text
-    return " ".join([w for w in _APART.split(words[0], maxsplit=1) if w] + words[1:])
+    parted = [w for w in _APART.split(words[0], maxsplit=1) if w]
+    glued = _GLUED_AMOUNT.fullmatch(normalise(parted[0]))
+    if glued is not None:
+        parted[:1] = glued.groups()
+    return " ".join(parted + words[1:])
 
 
 def show(ctx: Context, args: str) -> Reply:

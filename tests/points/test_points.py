@@ -440,6 +440,10 @@ def test_a_name_typed_in_traditional_characters_finds_the_member(app: App) -> No
         ("加分 @马文博，5分，巡逻", "马文博 加 5 分（巡逻）", 5),
         ("加分 马文博：5 巡逻 夜间", "马文博 加 5 分（巡逻：夜间）", 5),
         ("加分 马文博 5，巡逻", "马文博 加 5 分（巡逻）", 5),
+        # The amount run into the name, as typed quickly: it was looked for as a name.
+        ("加分 马文博5分 巡逻", "马文博 加 5 分（巡逻）", 5),
+        ("加分 马文博5", "马文博 加 5 分", 5),
+        ("加分 @马文博8分", "马文博 加 8 分", 8),
     ],
 )
 def test_an_award_names_a_member_of_the_circle_without_the_at_sign(
