@@ -370,6 +370,38 @@ def test_an_edit_reads_a_window_run_into_the_place_apart_from_it() -> None:
     assert spaced_changes("3到5号楼", NOW, SHANGHAI) == ["3到5号楼"]
 
 
+@pytest.mark.parametrize(
+    ("text", "window"),
+    [
+        ("巡逻 东门明天7到9 2人", ["07:00", "09:00"]),
+        ("巡逻 东门明天七到九点 2人", ["07:00", "09:00"]),
+        ("巡逻 东门明天19:00-21:00 2人", ["19:00", "21:00"]),
+        ("巡逻 东门明晚7到9点 2人", ["19:00", "21:00"]),
+    ],
+)
+def test_a_place_run_into_the_window_after_it_is_read_apart_from_it(
+    text: str, window: list[str]
+) -> None:
+    found = parse_shift(text, NOW, SHANGHAI)
+    assert (found.title, found.capacity, found.place) == ("巡逻", 2, "东门")
+    assert found.times is not None
+    assert [f"{s:%H:%M}" for s in (found.times.start, found.times.end)] == window
+
+
+def test_an_edit_reads_a_place_run_into_the_window_after_it_apart_from_it() -> None:
+    assert spaced_changes("东门明天7到9", NOW, SHANGHAI) == ["明天7到9", "东门"]
+    assert spaced_changes("下周六7到9", NOW, SHANGHAI) == ["下周六7到9"]
+    assert spaced_changes("每周六7到9", NOW, SHANGHAI) == ["每周六7到9"]
+
+
+@pytest.mark.parametrize("text", ["东门明天7到9 2人", "巡逻 东门明天7到9西门 2人"])
+def test_a_place_run_into_a_window_without_a_title_before_it_asks_for_separators(
+    text: str,
+) -> None:
+    with _refused("volunteering.shift_items_apart"):
+        parse_shift(text, NOW, SHANGHAI)
+
+
 @pytest.mark.parametrize("item", ["明天7到9东门", "明天7到9点东门"])
 def test_a_window_run_into_a_place_between_separators_is_never_taken_for_the_place(
     item: str,

@@ -546,6 +546,15 @@ def test_an_edit_reads_a_window_run_into_the_place_apart_from_it(town: Driver) -
         assert shift.starts_at.astimezone(town.app.settings.zone).hour == 7
 
 
+def test_an_edit_reads_a_place_run_into_the_window_after_it_apart_from_it(town: Driver) -> None:
+    edited = town.say("owner", "修改班次 1 东门明天7到9", "g1")
+    assert "已修改班次 #1 的时间、地点" in edited[0].text
+    with session_of(town.app) as session:
+        shift = find_shift(session, community(session), 1)
+        assert shift.place == "东门"
+        assert shift.starts_at.astimezone(town.app.settings.zone).hour == 7
+
+
 def test_admins_edit_and_cancel_shifts_and_the_volunteers_are_told(town: Driver) -> None:
     town.say("r2", "报名 1", "g1")
     edited = town.say("owner", "修改班次 1 | 09:00-11:00 | 3号门", "g1")

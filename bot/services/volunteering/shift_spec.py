@@ -7,7 +7,7 @@ recognised by its shape: `2人` (capacity), `仅党员` (a required role), `截�
 cutoff before each start, or a moment), `候补 3` / `不候补` (waitlist), and one free text,
 the place. Without bars or commas the items may be parted by spaces when each can be told by
 its shape: the title before the time, the options and the place after it (a place may be run
-into the time before it: `明天7到9东门`). Counts and hours
+into the time before or after it: `明天7到9东门`, `东门明天7到9`). Counts and hours
 may be written in Chinese numerals: `两人`, `十个人`, `候补 三`, `明晚七点-九点`; a start
 without 点 takes the end's: `明晚7到9点`, and without a part of the day the end's when that
 keeps it first: `7到晚上9点` is 19:00-21:00. Bare hours said with 到 or 至 are read as with 点:
@@ -265,10 +265,14 @@ def _words(text: str, now: datetime, zone: ZoneInfo) -> list[str]:
 
 
 def _time_and_place(word: str, now: datetime, zone: ZoneInfo) -> list[str]:
-    """`明天7到9东门` as its time and its place; `word` alone when it is not one run into the
-    other (3到5号楼 counts floors, and 东门 is no time)."""
-    for cut in range(len(word) - 1, 0, -1):
-        said, place = word[:cut], word[cut:]
+    """`明天7到9东门` and `东门明天7到9` as their time and their place, in that order; `word`
+    alone when it is not one run into the other (3到5号楼 counts floors, 东门 is no time, and
+    每周六7到9 is all time)."""
+    if _time_like(word):
+        return [word]
+    # The longest time first: a place after it, then a place before it.
+    cuts = [(word[:cut], word[cut:]) for cut in range(len(word) - 1, 0, -1)]
+    for said, place in [*cuts, *((said, place) for place, said in reversed(cuts))]:
         if _PLACE_START.match(place) and _is_time(said, now, zone) and not _time_like(place):
             return [said, place]
     return [word]
