@@ -555,6 +555,16 @@ def test_an_edit_reads_a_place_run_into_the_window_after_it_apart_from_it(town: 
         assert shift.starts_at.astimezone(town.app.settings.zone).hour == 7
 
 
+def test_a_days_roster_left_empty_by_a_move_says_so_and_not_that_it_is_cancelled(
+    town: Driver,
+) -> None:
+    town.say("r2", "报名 1", "g1")
+    moved = town.say("owner", "修改班次 1 | 2026-11-25 08:00-10:00", "g1")
+    roster = moved[-1].text
+    assert roster.startswith("【值班接龙】11月24日 周二")
+    assert "已全部取消" not in roster and "改到别的日子" in roster
+
+
 def test_admins_edit_and_cancel_shifts_and_the_volunteers_are_told(town: Driver) -> None:
     town.say("r2", "报名 1", "g1")
     edited = town.say("owner", "修改班次 1 | 09:00-11:00 | 3号门", "g1")

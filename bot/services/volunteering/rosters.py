@@ -152,10 +152,26 @@ def roster_reply(session: Session, circle: Circle, day: date, zone: ZoneInfo) ->
     for view in day_views:
         on_list, waiting = people[view.shift.id]
         shifts.append(shift_data(view, zone) | {"people": on_list, "waiting_names": waiting})
+    # A day left without shifts had them cancelled, or else moved to other days.
+    moved = not shifts and not _cancelled_on(session, circle, day, zone)
     return Reply(
         "volunteering.roster",
-        {"date": [day.year, day.month, day.day, day.weekday()], "shifts": shifts},
+        {"date": [day.year, day.month, day.day, day.weekday()], "shifts": shifts, "moved": moved},
     )
+
+
+def _cancelled_on(session: Session, circle: Circle, day: date, zone: ZoneInfo) -> bool:
+    """Whether a shift of the circle starting on this local day was cancelled."""
+    start, end = day_bounds(day, zone)
+    found = session.scalar(
+        select(Shift.id).where(
+            Shift.circle_id == circle.id,
+            Shift.status == ShiftStatus.CANCELLED,
+            Shift.starts_at >= start,
+            Shift.starts_at < end,
+        )
+    )
+    return found is not None
 
 
 def _people(session: Session, shift_ids: list[int]) -> dict[int, tuple[list[list[Any]], list[str]]]:
