@@ -565,6 +565,15 @@ def test_a_days_roster_left_empty_by_a_move_says_so_and_not_that_it_is_cancelled
     assert "已全部取消" not in roster and "改到别的日子" in roster
 
 
+def test_a_change_tells_those_waiting_that_they_wait_and_where(town: Driver) -> None:
+    for person in ("r1", "r2", "r3", "r4"):
+        town.say(person, "报名 1", "g1")
+    edited = town.say("owner", "修改班次 1 | 09:00-11:00", "g1")
+    told = {m.chat: m.text for m in edited if m.private}
+    assert "候补" not in told["r1"] and "候补" not in told["r2"]
+    assert "您在候补第 1 位" in told["r3"] and "您在候补第 2 位" in told["r4"]
+
+
 def test_admins_edit_and_cancel_shifts_and_the_volunteers_are_told(town: Driver) -> None:
     town.say("r2", "报名 1", "g1")
     edited = town.say("owner", "修改班次 1 | 09:00-11:00 | 3号门", "g1")

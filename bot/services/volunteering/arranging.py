@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,7 +17,7 @@ from bot.services.common.access import Actor, community_of, require_organiser
 from bot.services.common.numbering import next_number
 from bot.services.common.quiet import quiet_hours
 from bot.services.common.when import moment_data
-from bot.services.volunteering.notices import Duty, promotions, rosters, tell_each
+from bot.services.volunteering.notices import Duty, promotions, rosters, tell, tell_each
 from bot.services.volunteering.reminders import (
     local_day,
     reschedule_signups,
@@ -256,11 +257,27 @@ def edit_shifts(
     )
     told = [s for s in told if s not in promoted]
     notices = [
-        *tell_each(session, duty, told, "volunteering.shift_changed", changed=changed),
+        *_tell_changed(session, duty, told, changed),
         *promotions(session, duty, promoted),
         *rosters(session, duty, shifts, create=False, also=days),
     ]
     return Edited(shifts, changed, told, promoted, notices)
+
+
+def _tell_changed(
+    session: Session, duty: Duty, told: list[SignUp], changed: list[str]
+) -> list[Envelope]:
+    """Tell each volunteer what changed; those on the waitlist also hear where they wait."""
+    waiting: Counter[int] = Counter()
+    envelopes: list[Envelope] = []
+    for signup in told:
+        if signup.status == SignUpStatus.WAITLISTED:
+            waiting[signup.shift_id] += 1
+        position = waiting[signup.shift_id] if signup.status == SignUpStatus.WAITLISTED else 0
+        envelopes += tell(
+            session, duty, signup, "volunteering.shift_changed", changed=changed, waiting=position
+        )
+    return envelopes
 
 
 def _changes(items: ShiftItems) -> list[str]:
