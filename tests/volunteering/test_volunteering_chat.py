@@ -574,6 +574,14 @@ def test_a_change_tells_those_waiting_that_they_wait_and_where(town: Driver) -> 
     assert "您在候补第 1 位" in told["r3"] and "您在候补第 2 位" in told["r4"]
 
 
+def test_one_moved_up_by_more_places_is_not_told_that_someone_withdrew(town: Driver) -> None:
+    for person in ("r1", "r2", "r3"):
+        town.say(person, "报名 1", "g1")
+    edited = town.say("owner", "修改班次 1 3人", "g1")
+    told = next(m.text for m in edited if m.chat == "r3")
+    assert "您已从候补转为正式报名" in told and "有人取消" not in told
+
+
 def test_admins_edit_and_cancel_shifts_and_the_volunteers_are_told(town: Driver) -> None:
     town.say("r2", "报名 1", "g1")
     edited = town.say("owner", "修改班次 1 | 09:00-11:00 | 3号门", "g1")
