@@ -171,3 +171,21 @@ def test_an_alert_of_a_shift_before_the_morning_goes_before_the_night(town: Driv
         ("11-24 07:30", "volunteering.short_digest")
     ]
     assert "#1 门岗值守" in morning[0][2] and "拂晓岗" not in morning[0][2]
+
+
+def test_no_morning_roster_is_posted_for_a_day_whose_duty_is_over_by_then(town: Driver) -> None:
+    town.one("owner", "排班 晨扫 | 2026-11-25 06:00-07:00 | 2人 | 小广场", "g1")
+    town.one("owner", "排班 早班 | 2026-11-26 06:00-08:00 | 2人 | 北门", "g1")
+    town.say("r2", "报名 2", "g1")
+    town.say("r2", "报名 3", "g1")
+    clock = town.app.clock
+    assert isinstance(clock, VirtualClock)
+    posted = [
+        (f"{at.astimezone(town.app.settings.zone):%m-%d %H:%M}", e.reply.data["date"][2])
+        for at, envelopes in town.app.scheduler.run_until(
+            clock.now(), _local(town.app, "2026-11-26 12:00"), clock.set
+        )
+        for e in envelopes
+        if e.reply.template == "volunteering.roster" and e.reply.data["date"][2] != 24
+    ]
+    assert posted == [("11-26 07:30", 26)]

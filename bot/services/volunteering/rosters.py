@@ -254,10 +254,11 @@ def refresh_rosters(
 def post_rosters(
     session: Session, now: datetime, zone: ZoneInfo, circle: Circle, day: date, language: str
 ) -> list[Envelope]:
-    """Post a circle's roster of a day afresh in every chat (the morning roster)."""
-    reply = roster_reply(session, circle, day, zone)
-    if not reply.data["shifts"]:
+    """Post a circle's roster of a day afresh in every chat (the morning roster), unless
+    the day's duty is all over by then (a dawn shift before quiet hours end)."""
+    if all(shift.ends_at <= now for shift in shifts_on(session, circle, day, zone)):
         return []
+    reply = roster_reply(session, circle, day, zone)
     envelopes = []
     for chat in active_chats(session, circle):
         post = _post(session, circle, chat, day)
