@@ -164,12 +164,14 @@ def _cancelled_on(session: Session, circle: Circle, day: date, zone: ZoneInfo) -
     """Whether a shift of the circle starting on this local day was cancelled."""
     start, end = day_bounds(day, zone)
     found = session.scalar(
-        select(Shift.id).where(
+        select(Shift.id)
+        .where(
             Shift.circle_id == circle.id,
             Shift.status == ShiftStatus.CANCELLED,
             Shift.starts_at >= start,
             Shift.starts_at < end,
         )
+        .limit(1)
     )
     return found is not None
 
