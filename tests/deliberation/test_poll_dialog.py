@@ -287,6 +287,39 @@ def test_a_poll_on_a_topic_typed_to_the_question_step_starts_on_the_topic(town: 
     assert _dialogs(town.app) == 1
 
 
+@pytest.mark.parametrize("typed", ["议题 1", "议题1", "議題 1", "议题 １", "topic 1"])
+def test_a_bare_topic_typed_to_the_question_step_starts_on_the_topic(
+    town: Driver, typed: str
+) -> None:
+    town.one("r1", "提议 在3号楼装充电桩", "g1")
+    town.one("owner", "发起投票", "g1")
+    asked = town.one("owner", typed, "g1").text
+    # Full-width digits are noted as digits.
+    assert "问题：在3号楼装充电桩\n" in asked and f"已记下：{typed.replace('１', '1')}" in asked
+    assert "请发送选项" in asked
+    town.one("owner", "表决", "g1")
+    town.one("owner", "跳过", "g1")
+    assert "投票 #1" in town.one("owner", "完成", "g1").text
+    with session_of(town.app) as session:
+        poll = session.scalars(select(Poll)).one()
+        assert poll.topic is not None and poll.topic.number == 1
+
+
+def test_a_refused_bare_topic_at_the_question_step_changes_nothing(town: Driver) -> None:
+    town.one("r1", "提议 在3号楼装充电桩", "g1")
+    town.one("r1", "提议 楼道装灯", "g1")
+    town.one("owner", "决议 2 装", "g1")
+    town.one("owner", "发起投票", "g1")
+    before = town.snapshot()
+    assert town.one("owner", "议题 99", "g1").text.startswith("没有议题 #99。")
+    assert "不能发起表决" in town.one("owner", "议题 2", "g1").text
+    assert town.snapshot() == before
+    # The question is still asked: the next words are the question.
+    assert "问题：要不要装长椅？" in town.one("owner", "要不要装长椅？", "g1").text
+    # Someone with no dialog open still just reads the topic.
+    assert "议题 #1：在3号楼装充电桩" in town.one("r2", "议题 1", "g1").text
+
+
 def test_options_may_come_in_one_message_as_people_write_lists(town: Driver) -> None:
     for text in ("发起投票", "要不要装充电桩"):
         town.one("owner", text, "g1")
