@@ -31,8 +31,11 @@ def poll(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 
 def topics(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
-    """`议题 [3]`; while the guided poll asks for its settings, `议题 3` is one of them."""
+    """`议题 [3]`; while the guided poll asks for its question, `议题 3` starts it on topic 3
+    as `发起投票 议题 3` does, and while it asks for its settings, is one of them."""
     answered = setting(ctx, args)
+    if answered is None and topic_alone(ctx.incoming.text, ctx.now, ctx.zone):
+        answered = _claimed(ctx, "question", ctx.incoming.text)
     return answered if answered is not None else topic_commands.list_topics(ctx, args)
 
 

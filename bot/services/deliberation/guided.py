@@ -28,6 +28,7 @@ from bot.services.deliberation.poll_spec import (
     PollSettings,
     PollSpec,
     read_setting,
+    topic_alone,
     whole_poll,
 )
 from bot.services.deliberation.where import Where
@@ -106,8 +107,13 @@ def start_on_topic(
     topic is checked as among the settings, its title is the question, the options asked."""
     topic = _topic_to_decide(session, where, number)
     dialog = polls.start_guided(session, where, incoming, KIND)
+    return _on_topic(dialog, where.now, topic, typed)
+
+
+def _on_topic(dialog: Dialog, now: datetime, topic: Topic, typed: str) -> Answered:
+    """The dialog on a topic checked already: its title is the question, the options asked."""
     chosen = [typed]
-    dialogs.advance(dialog, where.now, "options", question=topic.title, options=[], settings=chosen)
+    dialogs.advance(dialog, now, "options", question=topic.title, options=[], settings=chosen)
     return Answered("dialogs.ask_options", {"question": topic.title, "settings": chosen})
 
 
@@ -115,6 +121,11 @@ def _question(step: _Step, text: str) -> Answered:
     question = " ".join(text.split())
     if not question:
         raise DomainError("dialogs.ask_question")
+    on_topic = topic_alone(text, step.now, step.zone)
+    if on_topic is not None and step.where is not None:
+        number, typed = on_topic
+        topic = _topic_to_decide(step.session, step.where, number)
+        return _on_topic(step.dialog, step.now, topic, typed)
     spec = whole_poll(text, step.now, step.zone)
     if len(question if spec is None else spec.question) > polls.MAX_QUESTION:
         raise DomainError("deliberation.question_too_long", limit=polls.MAX_QUESTION)
