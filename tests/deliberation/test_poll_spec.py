@@ -221,6 +221,24 @@ def test_a_setting_after_the_last_option_without_a_comma_is_a_setting(
 @pytest.mark.parametrize(
     "text",
     [
+        "要不要修花坛？同意，不同意，截止3天 匿名",
+        "要不要修花坛？同意，不同意，截止３天 匿名",
+        "要不要修花坛？同意，不同意，匿名 截止 3天",
+        "要不要修花坛？同意，不同意，截止 3天 匿名",
+        "要不要修花坛？同意，不同意，匿名 每人一票 截止3天",
+        "修花坛，同意，不同意，截止3天 匿名",
+        "要不要修花坛？ | 同意 | 不同意 | 截止3天 匿名",
+    ],
+)
+def test_a_last_item_of_settings_parted_by_spaces_is_no_option(text: str) -> None:
+    spec = parse_poll(text, NOW, ZONE)
+    assert spec.options == ["同意", "不同意"]
+    assert spec.settings.anonymous is True and spec.settings.closes_at == NOW + timedelta(days=3)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "要不要装？ | 同意 | 不同意 | 匿名 | 截止 明天 | 实名 | 截止 3天",
         "要不要装？同意，不同意，匿名，截止 明天，实名，截止 3天",
         "要不要装？同意，不同意 匿名 实名，截止 明天，截止 3天",
