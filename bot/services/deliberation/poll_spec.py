@@ -98,7 +98,10 @@ def parse_poll(text: str, now: datetime, zone: ZoneInfo) -> PollSpec:
     if unbarred and len(items) == 1 and question[-1] in "？?":
         items, settings = _spaced(items[0], now, zone)
     read = len(settings.typed)
-    while items and read_setting(items[-1], now, zone, settings, earlier=True):
+    while items and (
+        _settings_only(items[-1], now, zone, settings)
+        or read_setting(items[-1], now, zone, settings, earlier=True)
+    ):
         items.pop()
     if unbarred and items:
         items[-1] = _without_flags(items[-1], now, zone, settings)
@@ -182,14 +185,31 @@ def _flag(words: list[str]) -> bool:
 
 def _settings_from(words: list[str], now: datetime, zone: ZoneInfo, settings: PollSettings) -> bool:
     """Whether `words` are settings only, each read into `settings`."""
+    runs = _runs(words)
+    return runs is not None and all(read_setting(run, now, zone, settings) for run in runs)
+
+
+def _settings_only(item: str, now: datetime, zone: ZoneInfo, settings: PollSettings) -> bool:
+    """Whether `item` is settings only, parted by spaces (`截止3天 匿名`), then read into
+    `settings` as typed before those read already."""
+    runs = _runs(item.split())
+    try:
+        if runs is None or not _settings_from(item.split(), now, zone, PollSettings()):
+            return False
+    except DomainError:
+        return False
+    for run in reversed(runs):
+        read_setting(run, now, zone, settings, earlier=True)
+    return True
+
+
+def _runs(words: list[str]) -> list[str] | None:
+    """`words` parted where each setting begins, or None when they do not begin with one."""
     starts = [at for at in range(len(words)) if _begins_setting(words, at)]
     if not starts or starts[0] != 0:
-        return False
+        return None
     ends = [*starts[1:], len(words)]
-    return all(
-        read_setting(" ".join(words[at:end]), now, zone, settings)
-        for at, end in zip(starts, ends, strict=True)
-    )
+    return [" ".join(words[at:end]) for at, end in zip(starts, ends, strict=True)]
 
 
 def _begins_setting(words: list[str], at: int) -> bool:
