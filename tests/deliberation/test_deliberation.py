@@ -834,7 +834,8 @@ def test_decisions_follow_up_and_solving_tell_the_right_people(town: Driver) -> 
     detail = town.one("r3", "议题 1", "g1").text
     assert "决议：更换路灯" in detail and "灯已买好" in detail
     solved = town.say("owner", "办结 1", "g1")
-    assert "已告知提议人和附议的 2 位居民" in solved[0].text
+    # Two people in all: the proposer r1 and r2 who seconded.
+    assert solved[0].text.endswith("已办结，已告知提议人和附议的居民，共 2 人。")
     assert sorted(a.chat for a in solved[1:]) == ["r1", "r2"]
     figures = town.one("r3", "议事统计", "g1").text
     assert "提出议题：1 个" in figures and "已经办结：1 个" in figures
