@@ -106,6 +106,25 @@ def test_bad_answers_keep_the_step_and_change_nothing(town: Driver) -> None:
     assert "投票 #1" in town.one("owner", "完成", "g1").text
 
 
+@pytest.mark.parametrize(
+    ("ended", "none"),
+    [("好了", "没有了"), ("完成了", "不用了"), ("就这些", "好了"), ("完毕。", "发布")],
+)
+def test_done_said_in_other_words_ends_the_options_and_the_settings(
+    town: Driver, ended: str, none: str
+) -> None:
+    for text in ("发起投票", "要不要装长椅？"):
+        town.one("owner", text, "g1")
+    assert "至少需要 2 个选项" in town.one("owner", ended, "g1").text
+    town.one("owner", "要", "g1")
+    town.one("owner", "不要", "g1")
+    assert "什么时候截止" in town.one("owner", ended, "g1").text
+    town.one("owner", "3天", "g1")
+    assert "投票 #1" in town.one("owner", none, "g1").text
+    assert _poll(town.app, 1)[2] == ("要", "不要")
+    assert _dialogs(town.app) == 0
+
+
 def test_a_dialog_expires_after_30_minutes_of_silence(town: Driver) -> None:
     town.one("owner", "/poll", "g1")
     clock = town.app.clock
