@@ -36,7 +36,16 @@ from models import Dialog, PollKind, Topic
 
 KIND = "poll"
 CANCEL = frozenset({"取消", "退出", "cancel"})
-DONE = frozenset({"完成", "done"})
+# 完成 as people also say it; none of these is taken as an option.
+DONE = frozenset(
+    {
+        *("完成", "完成了", "好了", "就这些", "就這些", "就这些了", "就這些了", "没有了", "沒有了"),
+        *("没了", "沒了", "完毕", "完畢", "发布", "發布", "發佈"),
+        *("done", "finished", "that's all", "that's it"),
+    }
+)
+# Asked for more settings, a plain no (没有, 不用) opens the poll as 完成 does.
+NO_MORE = DONE | {"没有", "沒有", "不用", "不用了", "不需要", "不要了", "no", "none"}
 SKIP = frozenset({"跳过", "跳過", "skip"})
 MAX_ANSWER = 1000
 _SETTING_SEPARATORS = ("，", ",", "、", ";", "；")
@@ -206,7 +215,7 @@ def _to_settings(step: _Step, closes_at: datetime | None) -> Answered:
 
 def _settings(step: _Step, text: str) -> Answered:
     where = step.where
-    if folded(text) in DONE:
+    if folded(text) in NO_MORE:
         if where is None:
             raise DomainError("core.no_sender")
         if where.circle is None:
