@@ -988,3 +988,21 @@ def test_bad_input_gets_a_clear_reply_and_changes_nothing(
     answer = town.one(user, text, where)
     assert expected in answer.text, answer.text
     assert town.snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("second", "result"),
+    [
+        ("附议 议题1", "结果 投票1"),
+        ("附议 1号议题", "结果 1号投票"),
+        ("附议第一个议题", "结果 投票 1"),
+    ],
+)
+def test_a_number_may_carry_the_name_of_what_it_numbers(
+    town: Driver, second: str, result: str
+) -> None:
+    town.one("r1", "提议 路灯坏了", "g1")
+    town.one("owner", "发起投票 要不要换路灯？换，不换", "g1")
+    # The usage says 「附议 议题编号」: typed as it reads, it seconds the topic.
+    assert "已附议议题 #1「路灯坏了」" in town.say("r2", second, "g1")[0].text
+    assert town.one("r2", result, "g1").text.startswith("投票 #1 目前结果：要不要换路灯？")
