@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from functools import partial
 
 from bot.context import Context
 from bot.errors import DomainError
 from bot.services.common import arguments
-from bot.services.common.arguments import numbers_in
+from bot.services.common.arguments import numbers_in, numbers_or_none
 from bot.services.common.when import moment_data
 from bot.services.deliberation.where import Where
 from handlers.access import actor_of
@@ -18,9 +19,23 @@ MAX_ARGUMENT = 1000
 bounded = partial(arguments.bounded, limit=MAX_ARGUMENT)
 
 
+# The name of what a number numbers, typed with it as the usage reads: 议题1, 1号议题, 投票 1.
+_NAMED = re.compile(
+    r"^(?:议题|議題|投票|topic|poll)\s*|(?<=\S)\s*(?:议题|議題|投票)$", re.IGNORECASE
+)
+
+
+def _numbers(args: str, usage: str) -> list[int]:
+    """The item numbers typed, with or without the name of what they number."""
+    typed = bounded(args)
+    named = _NAMED.sub("", typed)
+    found = numbers_or_none(named) if named else None
+    return found if found is not None else numbers_in(typed, usage)
+
+
 def one_number(args: str, usage: str) -> int:
     """Exactly one item number."""
-    numbers = numbers_in(bounded(args), usage)
+    numbers = _numbers(args, usage)
     if len(numbers) != 1:
         raise DomainError(usage)
     return numbers[0]
@@ -28,7 +43,7 @@ def one_number(args: str, usage: str) -> int:
 
 def at_most_one_number(args: str, usage: str) -> int | None:
     """One item number, or none."""
-    numbers = numbers_in(bounded(args), usage)
+    numbers = _numbers(args, usage)
     if len(numbers) > 1:
         raise DomainError(usage)
     return numbers[0] if numbers else None
