@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.app import App, bootstrap
 from bot.clock import VirtualClock
+from bot.messages import Media, MediaKind
 from bot.services import requests
 from bot.services.community.grid import ENGLISH_ADDRESS_WORDS, full_name, resolve_place
 from bot.services.community.people import ensure_identity
@@ -1144,3 +1145,22 @@ def test_a_take_again_leaves_the_messages_an_earlier_take_edited(app: App) -> No
     place.say("8002", "接单 1")
     [edit] = [e for _, e in place.recorder.sent if e.edit]
     assert edit.key == "request:1" and edit.message_id not in edited, edit
+
+
+def test_the_take_button_goes_from_every_message_that_asked_one_owner_to_take_it(
+    app: App,
+) -> None:
+    """The same report sent again with a photo asks its owner again: taking it edits both
+    messages, not only the newest."""
+    place = _reported_on_telegram(app)
+    photo = Media(MediaKind.PHOTO, "telegram", "AgAD-lamp", "lamp.jpg", 80_000)
+    place.say("8001", "报修 楼道灯坏了", GROUP, media=photo)
+    asked = [e for _, e in place.recorder.sent if e.target.chat_id == "8002"]
+    assert [e.reply.template for e in asked] == ["requests.assigned"] * 2, asked
+    place.recorder.sent.clear()
+    place.say("8002", "接单 1")
+    edits = [e for _, e in place.recorder.sent if e.edit]
+    assert len({e.message_id for e in edits}) == len(edits) == 2, edits
+    for edit in edits:
+        shown = app.renderer.render(edit.reply, edit.language, html_mode=False, buttons=True)
+        assert shown.buttons == [] and shown.text.startswith("诉求 1（公共设施）已由王书记接单")

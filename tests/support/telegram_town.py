@@ -11,7 +11,7 @@ from sqlalchemy import inspect, text
 
 from bot.app import App
 from bot.clock import VirtualClock
-from bot.messages import ChatKind, ChatRef, Envelope, EventKind, Incoming, UserRef
+from bot.messages import ChatKind, ChatRef, Envelope, EventKind, Incoming, Media, UserRef
 from bot.outbox import OutboxWorker
 from bot.services.community.circles import ChatSpec, attach_chat
 from bot.services.community.grid import resolve_place
@@ -64,9 +64,10 @@ class Town:
         *,
         admin: bool = False,
         mentions: tuple[str, ...] = (),
+        media: Media | None = None,
     ) -> list[Envelope]:
-        """`user` writes `message` in the group `chat`, or privately; the outbox is drained
-        unless `hold` keeps it waiting."""
+        """`user` writes `message` (a caption, with `media`) in the group `chat`, or privately;
+        the outbox is drained unless `hold` keeps it waiting."""
         ref = (
             ChatRef(PLATFORM, chat, ChatKind.GROUP, "1号院邻里圈")
             if chat
@@ -80,6 +81,7 @@ class Town:
             is_platform_admin=admin,
             mentions=tuple(self.user(m) for m in mentions),
             private_link="https://t.me/LinliBot?start=me",
+            media=media,
         )
         answers = self.app.dispatcher.handle(incoming)
         if not self.hold:
