@@ -1144,7 +1144,7 @@ def test_a_take_again_leaves_the_messages_an_earlier_take_edited(app: App) -> No
     place.recorder.sent.clear()
     place.say("8002", "接单 1")
     [edit] = [e for _, e in place.recorder.sent if e.edit]
-    assert edit.key == "request:1" and edit.message_id not in edited, edit
+    assert edit.key == "request:1:ask:2" and edit.message_id not in edited, edit
 
 
 def test_the_take_button_goes_from_every_message_that_asked_one_owner_to_take_it(

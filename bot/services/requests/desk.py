@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -121,8 +121,26 @@ def step(
 
 
 def owner_key(request: Request) -> str:
-    """The key of the messages asking a request's owner to handle it (their outbox rows)."""
+    """The key of the first message asking a request's owner to handle it (its outbox row)."""
     return f"request:{request.id}"
+
+
+def asked_keys(session: Session, request: Request) -> list[str]:
+    """The keys of the messages stored that asked the request's owner to handle it."""
+    first = owner_key(request)
+    stored = select(OutboxMessage.key).distinct()
+    mine = OutboxMessage.key == first, OutboxMessage.key.like(f"{first}:ask:%")
+    return [key for key in session.scalars(stored.where(or_(*mine))).all() if key]
+
+
+def ask_key(session: Session, request: Request) -> str:
+    """The key of a new message asking the request's owner to handle it: each has its own,
+    as an edit finds only the newest message with its key, and taking the request edits
+    every one of them (one owner may be asked twice: a photo added, the chain climbed)."""
+    first = owner_key(request)
+    keys = asked_keys(session, request)
+    numbers = [int(key.rsplit(":", 1)[1]) for key in keys if key != first]
+    return f"{first}:ask:{max(numbers, default=1) + 1}" if keys else first
 
 
 def take_buttons_gone(
@@ -181,7 +199,7 @@ def asking_keys(session: Session, request: Request) -> list[str]:
     # message with its key); those stored before that share one.
     shared = _urges_key(request)
     numbered = [urge_key(request, urge) for urge in range(1, urges(session, request) + 1)]
-    return [owner_key(request), shared, *numbered]
+    return [*asked_keys(session, request), shared, *numbered]
 
 
 def assign(
@@ -243,11 +261,12 @@ def to_owner(
     data = details(session, now, request, settings) | {"cause": str(cause), "why": why, "by": by}
     choices = [[Choice("requests.take_button", f"/take {request.number}", True, True)]]
     envelopes = to_person(request.owner, Reply("requests.assigned", data, choices), language)
+    key = ask_key(session, request)
     for envelope in envelopes:
         platform = envelope.target.platform
         image, document = carried(request.image, platform), carried(request.document, platform)
         envelope.reply = replace(envelope.reply, image=image, document=document)
-        envelope.key = owner_key(request)
+        envelope.key = key
     return envelopes
 
 

@@ -21,10 +21,10 @@ from bot.services.requests import chain
 from bot.services.requests.desk import (
     FINISHED,
     Acted,
+    asked_keys,
     assign,
     details,
     find_request,
-    owner_key,
     owner_name,
     step,
     to_owner,
@@ -248,7 +248,7 @@ def withdraw(
 def _held(session: Session, now: datetime, request: Request) -> bool:
     """Whether a message asking the owner to handle the request waits for the morning."""
     waiting = select(OutboxMessage.id).where(
-        OutboxMessage.key == owner_key(request),
+        OutboxMessage.key.in_(asked_keys(session, request)),
         OutboxMessage.state == OutboxState.PENDING,
         OutboxMessage.not_before > now,
     )
