@@ -241,3 +241,20 @@ def test_a_grant_rolled_back_with_the_command_is_not_seen_afterwards(app: App) -
             assert len(access.active_grants(session, head.id)) == 1
             raise DomainError("core.no_sender")
         assert access.active_grants(session, head.id) == []
+
+
+@pytest.mark.parametrize("grantor_kind", list(EXPECTED))
+def test_the_roles_offered_are_those_one_may_grant(app: App, grantor_kind: str) -> None:
+    """`设角色 @name` alone lists what the sender may give; someone who may give none is
+    refused as a non-admin, not offered roles they would be refused."""
+    circle, grantor, _ = _setup(app)
+    _give(app, grantor, circle, grantor_kind)
+    with app.db.transaction() as session:
+        here = session.get_one(Circle, circle.id)
+        by = roles.Grantor(grantor.id, here, grantor_kind == "platform-admin")
+        if EXPECTED[grantor_kind]:
+            assert set(roles.grantable_in(session, by, here)) == EXPECTED[grantor_kind]
+        else:
+            with pytest.raises(DomainError) as refused:
+                roles.grantable_in(session, by, here)
+            assert refused.value.key == "circles.admins_only"
