@@ -139,9 +139,11 @@ def can_grant(
 
 def grantable_in(session: Session, by: Grantor, circle: Circle) -> list[Role]:
     """The roles `by` may give in `circle`: any for its community's secretary, else the few
-    a circle admin gives."""
+    a circle admin gives; anyone else is refused, as when they give one."""
     if by.actor_id is None or access.is_secretary_for(session, by.actor_id, circle.place):
         return list(Role)
+    if not access.is_circle_admin(session, by.actor_id, circle, by.platform_admin):
+        raise DomainError("circles.admins_only")
     return [role for role in Role if role in CIRCLE_ADMIN_GRANTS]
 
 
