@@ -28,7 +28,7 @@ def _sender(ctx: Context) -> bool:
 COMMANDS: list[Command] = [
     Command(
         "notice",
-        ("通知", "通知"),
+        ("通知", "通知", "发通知", "發通知", "发个通知", "發個通知", "发布通知", "發佈通知"),
         dialog.notice,
         _sender,
         "notices",

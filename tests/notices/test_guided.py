@@ -104,6 +104,15 @@ def test_a_wrong_answer_is_explained_and_the_same_question_stays(app: App) -> No
     assert "还没发送" in driver.one("sec", "明天 8:00").text
 
 
+@pytest.mark.parametrize("said", ["发通知", "发个通知", "发布通知", "發通知"])
+def test_a_notice_asked_for_with_its_verb_is_the_notice(app: App, said: str) -> None:
+    driver = build(app)
+    assert "发给谁" in driver.one("sec", said).text
+    driver.one("sec", "取消")
+    assert "还没发送" in driver.one("sec", f"{said} 全部 明天上午停水").text
+    assert "只有社区书记和楼长" in driver.one("r1", said).text
+
+
 def test_cancel_leaves_the_dialog_and_a_resident_cannot_start_one(app: App) -> None:
     driver = build(app)
     driver.one("sec", "通知")
