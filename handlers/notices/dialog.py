@@ -34,8 +34,10 @@ from handlers.notices import commands
 from models import Dialog
 
 CANCEL = frozenset({"取消", "退出", "cancel"})
-YES = frozenset({"要", "是", "需要", "要回执", "要回執", "回执", "回執", "yes", "ask for receipts"})
-NO = frozenset({"不要", "不", "否", "不用", "不要回执", "不要回執", "no", "no receipts"})
+_SAID_YES = {"要", "是", "需要", "要的", "好", "好的", "回执", "回執", "yes", "ok"}
+YES = frozenset(_SAID_YES | {"要回执", "要回執", "需要回执", "需要回執", "ask for receipts"})
+_SAID_NO = {"不要", "不", "否", "不用", "不用了", "不需要", "不要了", "no"}
+NO = frozenset(_SAID_NO | {"不要回执", "不要回執", "不需要回执", "不需要回執", "no receipts"})
 # A yes run into a deadline (要，明天18:00前; yes, tomorrow 18:00).
 _YES_THEN = re.compile(
     "(?:{})[\\s,，、:：;；]+(.+)".format("|".join(sorted(YES, key=len, reverse=True))), re.DOTALL

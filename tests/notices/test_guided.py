@@ -264,3 +264,21 @@ def test_a_yes_run_into_a_deadline_asks_for_receipts_by_then(
     with session_of(app) as session:
         notice = session.scalars(select(Notice)).one()
         assert notice.receipts and notice.deadline_at is not None
+
+
+@pytest.mark.parametrize(
+    ("answer", "receipts"),
+    [("好的", True), ("需要回执", True), ("要的", True), ("不需要", False), ("不用了", False)],
+)
+def test_receipts_are_asked_for_in_the_words_a_secretary_would_say(
+    app: App, answer: str, receipts: bool
+) -> None:
+    driver = build(app)
+    driver.one("sec", "通知")
+    driver.one("sec", "1号院")
+    driver.one("sec", "楼道清理")
+    assert "什么时候发" in driver.one("sec", answer).text
+    driver.one("sec", "现在")
+    with session_of(app) as session:
+        notice = session.scalars(select(Notice)).one()
+        assert notice.receipts is receipts and notice.deadline_at is None
