@@ -152,6 +152,33 @@ def test_withdrawing_a_dispute_in_mediation_ends_it_and_tells_the_other_two(
     assert "已经结束了" in town.one("r2", "调解 1 说 好的").text
 
 
+def test_erasing_the_reporter_withdraws_and_tells_the_handler_nothing_of_theirs(
+    town: Driver,
+) -> None:
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    answers = town.say("r1", "注销 确认")
+    told = to(answers, "li")
+    assert "反映人撤回了诉求 1。不用再办了" in told
+    assert "路灯" not in told and "r1" not in told and "301" not in told
+    assert _request(town.app).status == RequestStatus.WITHDRAWN
+    assert _steps(town.app, StepKind.WITHDRAWN) == 1
+    with session_of(town.app) as session:
+        notices = select(OutboxMessage.data).where(
+            OutboxMessage.template == "requests.withdrawn_notice"
+        )
+        assert all("路灯" not in str(data) for data in session.scalars(notices))
+
+
+def test_erasing_a_reporter_whose_handler_never_heard_of_it_sends_them_nothing(
+    town: Driver,
+) -> None:
+    _night(town.app)
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    assert to(town.say("r1", "注销 确认"), "li") == ""
+    assert [chat for chat, _ in _tick(town.app, hours=9)] == []
+
+
 def test_english_withdraw_and_remind_commands(town: Driver) -> None:
     town.one("r1", "/lang en")
     town.say("r1", "/report the lift is broken in 3号楼", "g1")

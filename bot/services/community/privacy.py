@@ -147,8 +147,9 @@ def _numbered(session: Session, query: Select[int, str]) -> list[tuple[int, str]
 
 @dataclass(frozen=True)
 class Erased:
-    """What erasing someone sends: the notices of the duty places and requests they gave up,
-    and the requests waiting for the household they were the last to leave."""
+    """What erasing someone sends: the notices of the duty places they gave up, of the
+    requests they reported (withdrawn) and handled (handed on), and the requests waiting for
+    the household they were the last to leave."""
 
     notices: list[Envelope]
     stranded: list[households.Stranded]
@@ -167,8 +168,9 @@ def erase(
     released = release_all(session, duty, resident)
     points.forget_member(session, duty.now, resident)
     requests.forget_mediations(session, duty.now, resident)
-    requests.forget_reporter(session, duty.now, resident)
+    withdrawn = requests.forget_reporter(session, duty.now, resident, duty.language)
     handed = requests.forget_handler(session, duty.now, settings, resident, duty.language)
     home = resident.household
     people.forget(session, duty.now, resident)
-    return Erased(released.notices + handed, households.stranded(session, home, always_open))
+    notices = released.notices + withdrawn + handed
+    return Erased(notices, households.stranded(session, home, always_open))

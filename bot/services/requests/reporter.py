@@ -229,13 +229,8 @@ def withdraw(
     request = _mine(session, community, number, reporter)
     _still_open(request, "requests.withdraw_finished")
     words = why.strip()[:MAX_REASON]
-    # An owner whose request still waits for the morning never heard of it: nothing to undo.
-    told = request.owner if request.owner and not _held(session, now, request) else None
     mediation = in_progress(session, request)
-    request.status, request.closed_at = RequestStatus.WITHDRAWN, now
-    request.due_at, request.overdue = None, False
-    session.flush()
-    step(session, now, request, StepKind.WITHDRAWN, reporter, words)
+    told = close_withdrawn(session, now, request, reporter, words)
     notice = Reply(
         "requests.withdrawn_notice", {"number": number, "text": request.text, "why": words}
     )
@@ -243,6 +238,20 @@ def withdraw(
     if mediation is not None:
         envelopes += end_withdrawn(mediation, now, told, language)
     return Acted(number, envelopes=envelopes)
+
+
+def close_withdrawn(
+    session: Session, now: datetime, request: Request, reporter: Resident | None, words: str
+) -> Resident | None:
+    """Close a request its reporter withdrew, neither solved nor overdue; the owner to tell,
+    if any (a message asking them to handle it, held for the morning, goes no more)."""
+    # An owner whose request still waits for the morning never heard of it: nothing to undo.
+    told = request.owner if request.owner and not _held(session, now, request) else None
+    request.status, request.closed_at = RequestStatus.WITHDRAWN, now
+    request.due_at, request.overdue = None, False
+    session.flush()
+    step(session, now, request, StepKind.WITHDRAWN, reporter, words)
+    return told
 
 
 def _held(session: Session, now: datetime, request: Request) -> bool:

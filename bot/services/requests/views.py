@@ -10,10 +10,13 @@ from sqlalchemy import ColumnElement, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import rows
+from bot.messages import Envelope, Reply
 from bot.queries import Query
 from bot.services.common import access
+from bot.services.common.outreach import to_person
 from bot.services.common.when import moment_data
 from bot.services.community.grid import ancestor_of_kind
+from bot.services.requests.reporter import close_withdrawn
 from models import (
     ChainNode,
     Place,
@@ -168,19 +171,27 @@ def reported_by(session: Session, resident: Resident) -> list[tuple[int, str, st
     ]
 
 
-def forget_reporter(session: Session, now: datetime, resident: Resident) -> None:
+def forget_reporter(
+    session: Session, now: datetime, resident: Resident, language: str
+) -> list[Envelope]:
     """Before a resident is erased: their requests lose their words, and the words written
     on them (replies, reasons, how it was solved), and their household (the building stays,
-    for the figures); the unfinished ones are withdrawn. Their words on others' go too."""
+    for the figures); the unfinished ones are withdrawn, their handlers told as by 撤回 but
+    by number only. Their words on others' go too."""
     theirs: list[int] = []
+    envelopes: list[Envelope] = []
     for request in session.scalars(select(Request).where(Request.reporter_id == resident.id)):
         place = request.place
         if place is not None and place.kind == PlaceKind.HOUSEHOLD:
             building = ancestor_of_kind(session, place, PlaceKind.BUILDING)
             request.place_id = building.id if building else None
         if request.status in ACTIVE:
-            request.status, request.closed_at = RequestStatus.WITHDRAWN, now
-            request.due_at, request.overdue = None, False
+            # A solution waiting for the reporter's word leaves nothing for the handler to do.
+            handled = request.status != RequestStatus.RESOLVED
+            told = close_withdrawn(session, now, request, None, "")
+            if handled and told is not None and told.id != resident.id:
+                data = {"number": request.number, "text": "", "why": ""}
+                envelopes += to_person(told, Reply("requests.withdrawn_notice", data), language)
         request.text, request.resolution, request.reporter_id = "", "", None
         request.image = request.document = None
         theirs.append(request.id)
@@ -196,3 +207,4 @@ def forget_reporter(session: Session, now: datetime, resident: Resident) -> None
         .values(actor_id=None)
         .execution_options(synchronize_session=False)
     )
+    return envelopes
