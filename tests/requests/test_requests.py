@@ -1147,6 +1147,33 @@ def test_a_take_again_leaves_the_messages_an_earlier_take_edited(app: App) -> No
     assert edit.key == "request:1:ask:2" and edit.message_id not in edited, edit
 
 
+def test_the_take_button_goes_from_the_message_handing_back_a_mediation_that_ended(
+    app: App,
+) -> None:
+    place = Town(app, {"8001": "李四", "8002": "王书记", "8003": "张三", "8004": "赵调解"})
+    with app.db.transaction() as session:
+        now = app.clock.now()
+        community = Scope(place=resolve_place(session, "红旗里社区"))
+        for user, name in (("8002", "王书记"), ("8004", "赵调解")):
+            secretary = ensure_identity(session, "telegram", user, name, now)
+            secretary.private_chat_open = True
+            grant(session, now, secretary.resident, Role.SECRETARY, community, OPERATOR)
+    place.say("8001", "登记 3-2-301 同意", GROUP)
+    place.say("8003", "登记 3-2-302 同意", GROUP)
+    place.say("8001", "报修 邻里纠纷 楼上太吵", GROUP)
+    place.say("8002", "调解 1 @张三 @赵调解", mentions=("8003", "8004"))
+    place.say("8004", "调解 1 结束")
+    [back] = [e for _, e in place.recorder.sent if e.reply.template == "requests.mediation_back"]
+    assert back.target.chat_id == "8002" and back.reply.choices and back.key, back
+    place.recorder.sent.clear()
+    place.say("8002", "接单 1")
+    edits = [e for _, e in place.recorder.sent if e.edit]
+    assert back.key in {e.key for e in edits}, edits
+    for edit in edits:
+        shown = app.renderer.render(edit.reply, edit.language, html_mode=False, buttons=True)
+        assert shown.buttons == [] and shown.text.startswith("诉求 1（邻里纠纷）已由王书记接单")
+
+
 def test_the_take_button_goes_from_every_message_that_asked_one_owner_to_take_it(
     app: App,
 ) -> None:

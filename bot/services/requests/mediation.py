@@ -16,7 +16,7 @@ from bot.services.common import access
 from bot.services.common.outreach import to_person
 from bot.services.community.people import Named, people_named
 from bot.services.requests import chain
-from bot.services.requests.desk import assign, owned
+from bot.services.requests.desk import ask_key, assign, owned
 from bot.services.requests.handling import mark_resolved, said
 from models import (
     Circle,
@@ -154,7 +154,12 @@ def end(
     if request.owner is not None and request.owner.id != actor.id:
         choices = [[Choice("requests.take_button", f"/take {number}", True, True)]]
         back = Reply("requests.mediation_back", {"number": number}, choices)
-        envelopes += _to(request.owner, back, language)
+        asking = _to(request.owner, back, language)
+        key = ask_key(session, request)
+        for envelope in asking:
+            # Taking the request edits this message too, as every one asking to take it.
+            envelope.key = key
+        envelopes += asking
     return Mediated(number, role, envelopes=envelopes)
 
 
