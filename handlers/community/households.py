@@ -14,26 +14,52 @@ from handlers.community.circles import (
     split_words,
     stranded_pushes,
 )
+from handlers.offers import Item, Offer, offered
 
+# What 确认入户 alone offers where not exactly one request waits for the sender's answer.
+_CONFIRM = Offer(
+    "households.join_request",
+    "households.join_yes",
+    "households.confirm_which",
+    "households.none_to_confirm",
+    "/confirmjoin",
+)
 ON_WORDS = frozenset({"开", "開", "开启", "開啟", "on"})
 OFF_WORDS = frozenset({"关", "關", "关闭", "關閉", "off"})
 
 
 def confirm_join(ctx: Context, args: str) -> list[Reply | Envelope]:
-    """A household member agrees that someone joins it: `确认入户 5`."""
-    return _decide(ctx, args, agree=True)
+    """A household member agrees that someone joins it: `确认入户 5`. Privately `确认入户`
+    alone agrees to the one request waiting for the sender's answer, or asks which of several."""
+    if not ctx.is_group and not args.strip():
+        waiting = households.waiting_for(ctx.session, ctx.resident, ctx.always_open)
+        if len(waiting) != 1:
+            items = [Item(a.number, f"#{a.number} {a.name}", _asking(a)) for a in waiting]
+            return [offered(_CONFIRM, items, Audience.PRIVATE)]
+        return _decide(ctx, waiting[0].number, agree=True)
+    return _decide(ctx, _number(args), agree=True)
 
 
 def refuse_join(ctx: Context, args: str) -> list[Reply | Envelope]:
     """A household member refuses a join request: `拒绝入户 5`."""
-    return _decide(ctx, args, agree=False)
+    return _decide(ctx, _number(args), agree=False)
 
 
-def _decide(ctx: Context, args: str, *, agree: bool) -> list[Reply | Envelope]:
+def _asking(asking: households.Asking) -> dict[str, object]:
+    """What the question about one join request shows."""
+    return {"name": asking.name, "household": asking.household, "number": asking.number}
+
+
+def _number(args: str) -> int:
+    """The join request's number typed after the command."""
     words = split_words(args, 1)
     number = as_number(words[0]) if words else None
     if number is None:
         raise DomainError("households.confirm_usage")
+    return number
+
+
+def _decide(ctx: Context, number: int, *, agree: bool) -> list[Reply | Envelope]:
     decided = circles.decide_join(
         ctx.session, ctx.now, ctx.resident, number, agree, ctx.always_open
     )

@@ -215,6 +215,25 @@ def test_only_members_or_building_people_confirm_a_join(town: Driver) -> None:
     assert town.household_of("r5") == "302"
 
 
+def test_confirm_join_alone_privately_agrees_to_the_one_waiting_or_asks_which(
+    town: Driver,
+) -> None:
+    assert "没有等您确认的入户申请" in town.one("r2", "确认入户").text
+    _ask_to_join(town, "r5", "3-2-302")
+    agreed = town.say("r2", "确认入户")
+    assert "r5 已登记到 1号院/3号楼/2单元/302" in agreed[0].text
+    assert town.household_of("r5") == "302"
+    _ask_to_join(town, "r6", "3-2-302")
+    _ask_to_join(town, "r7", "3-2-302")
+    before = town.snapshot()
+    asked = town.say("r2", "确认入户")[0]
+    assert "您要确认哪一个" in asked.text
+    assert [label for row in asked.buttons for label, _ in row] == ["#3 r6", "#4 r7"]
+    assert town.snapshot() == before
+    assert "用法" in town.one("r2", "确认入户", "g1").text
+    assert town.household_of("r6") is None and town.household_of("r7") is None
+
+
 def test_registering_elsewhere_withdraws_the_waiting_request(town: Driver) -> None:
     waiting, _ = _ask_to_join(town, "r5", "3-2-302")
     number = re.findall(r"申请号 (\d+)", waiting.text)[0]

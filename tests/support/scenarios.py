@@ -1028,6 +1028,13 @@ STAGED_PRIVATE: list[Line] = [
     ("n31", "登记 3-2-325 同意", "g1"),
     ("n30", "搬迁 3-2-326", "g1"),
     ("gw", "帮助", None),
+    # 确认入户 alone: nothing waits, one waits (agreed), then several (asked which).
+    ("n30", "确认入户", None),
+    ("n33", "登记 3-2-326 同意", "g1"),
+    ("n30", "确认入户", None),
+    ("n34", "登记 3-2-326 同意", "g1"),
+    ("n35", "登记 3-2-326 同意", "g1"),
+    ("n30", "确认入户", None),
 ]
 OUTSIDE_GROUPS: list[Line] = [
     ("both", "大家好", "g1"),

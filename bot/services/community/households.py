@@ -130,6 +130,15 @@ def unheard_in_checked_places(
     ]
 
 
+def waiting_for(session: Session, resident: Resident, always_open: Collection[str]) -> list[Asking]:
+    """The requests to join a household that wait for this resident's answer: those of
+    their own household, then those they are asked about as one who checks households."""
+    own = asking_to_join(session, resident.household_id)
+    numbers = {asking.number for asking in own}
+    checked = unheard_in_checked_places(session, resident.id, always_open)
+    return own + [asking for asking in checked if asking.number not in numbers]
+
+
 def checkers_reached(
     session: Session,
     household: Place,
