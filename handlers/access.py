@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.context import Context
+from bot.messages import Envelope, Reply, Target
 from bot.services.common import access
 from bot.services.common.access import Actor
 from models import Place
@@ -79,3 +80,14 @@ def bind_visible(ctx: Context) -> bool:
     return ctx.is_group and access.may_use_bind(
         ctx.session, actor_of(ctx), ctx.incoming.is_platform_admin
     )
+
+
+def to_sender(ctx: Context, question: Reply) -> Reply | Envelope:
+    """A question for the sender alone, asked where they asked: in the language they chose,
+    though in a group, where it must be answered; in the group's if they chose none (a
+    newcomer reads the group they are in)."""
+    if not ctx.is_group:
+        return question
+    chat = ctx.incoming.chat
+    here = Target(chat.platform, chat.chat_id, chat.kind)
+    return Envelope(here, question, ctx.chosen_language() or ctx.chat_language())

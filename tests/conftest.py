@@ -16,6 +16,7 @@ from bot.app import App, bootstrap
 from bot.clock import VirtualClock
 from bot.config import GeneralSettings, Settings
 from bot.db import Database
+from tests.support.community import text_style
 from tests.support.postgres_server import PostgresServer, PostgresUnavailable
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -81,6 +82,14 @@ def app(db: Database, clock: VirtualClock, tmp_path: Path) -> Iterator[App]:
     """The wired application on a migrated database and the virtual clock."""
     settings = Settings(general=GeneralSettings(data_dir=str(tmp_path / "data")))
     application = bootstrap(settings, clock, db=db)
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def text_app(db: Database, clock: VirtualClock, tmp_path: Path) -> Iterator[App]:
+    """The wired application for a chat without buttons, like WeChat."""
+    application = text_style(db, clock, tmp_path)
     yield application
     application.close()
 

@@ -25,6 +25,7 @@ from bot.services.community.circles import (
 )
 from bot.services.community.grid import ENGLISH_ADDRESS_WORDS, address_first
 from bot.services.community.households import Asking, Stranded
+from handlers.access import to_sender
 from handlers.points.commands import balance_data, named_in, named_or_first
 from models import Identity
 
@@ -223,13 +224,13 @@ def _joined(
         command = f"/join {where} 同意"
         asked = data | {"address": where}
         consent = [[_mine("circles.consent_yes", command)]]
-        return [_to_sender(ctx, Reply("circles.consent", asked, choices=consent))]
+        return [to_sender(ctx, Reply("circles.consent", asked, choices=consent))]
     if result.outcome == JoinOutcome.NEEDS_MOVE:
         yes = [[_mine("circles.move_yes", f"/move {where}")]]
         now = data | {"address": where, "current": result.current}
         if not ctx.is_group:
             return Reply("circles.confirm_move", now, choices=yes)
-        ask = _to_sender(ctx, Reply("circles.confirm_move", data, choices=yes))
+        ask = to_sender(ctx, Reply("circles.confirm_move", data, choices=yes))
         # Where someone is registered now is told to them alone, never to the group.
         return [ask, Reply("circles.registered_now", now, audience=Audience.PRIVATE)]
     # Whether a household has registered members, and who, is told to the asker alone: from
@@ -261,17 +262,6 @@ def _joined(
         *(e for m in result.ask for e in to_person(m, ask, ctx.default_language)),
         *_to_checkers(result.checkers, instead, ctx.default_language),
     ]
-
-
-def _to_sender(ctx: Context, question: Reply) -> Reply | Envelope:
-    """A question for the sender alone, asked where they asked: in the language they chose,
-    as all else /join answers them, though in a group, where it must be answered; in the
-    group's if they chose none (a newcomer reads the group they are in)."""
-    if not ctx.is_group:
-        return question
-    chat = ctx.incoming.chat
-    here = Target(chat.platform, chat.chat_id, chat.kind)
-    return Envelope(here, question, ctx.chosen_language() or ctx.chat_language())
 
 
 def join_question(asking: Asking, template: str = "households.join_request") -> Reply:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, ChatKind, Choice, Envelope, Reply, Target
+from bot.services.common.keywords import CONFIRMING
 from bot.services.common.when import moment_data
 from bot.services.community import privacy
 from handlers.community.circles import stranded_pushes
 from handlers.points.commands import entry_data
 from handlers.volunteering.common import duty
-
-CONFIRM_WORDS = frozenset({"确认", "確認", "confirm"})
 
 
 def mydata(ctx: Context, args: str) -> Reply:
@@ -60,7 +59,7 @@ def forget_me(ctx: Context, args: str) -> list[Reply | Envelope]:
                 audience=Audience.PRIVATE,
             )
         ]
-    if word not in CONFIRM_WORDS:
+    if word not in CONFIRMING:
         raise DomainError("core.extra_arguments", extra=args.strip()[:40])
     answer = _goodbye(ctx)
     erased = privacy.erase(ctx.session, duty(ctx), ctx.settings, ctx.resident, ctx.always_open)

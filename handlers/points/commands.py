@@ -8,13 +8,13 @@ from dataclasses import asdict
 
 from bot.context import Context
 from bot.errors import DomainError
-from bot.messages import Audience, Envelope, Reply
+from bot.messages import Audience, Choice, Envelope, Reply
 from bot.services import points
 from bot.services.common.arguments import after_mentions, as_number, bounded
-from bot.services.common.keywords import normalise, starts_with_number
+from bot.services.common.keywords import CONFIRMING, folded, normalise, starts_with_number
 from bot.services.common.outreach import to_person
 from bot.services.community.people import Named
-from handlers.access import community_here
+from handlers.access import community_here, to_sender
 
 MAX_ARGUMENT = 200
 SHIFT_WORDS = frozenset({"班次", "shift"})
@@ -147,9 +147,17 @@ def deduct(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 
 def _award(ctx: Context, args: str, deduct: bool) -> list[Reply | Envelope]:
-    """An award, or with `deduct` a deduction, as typed after 加分 or 扣分."""
+    """An award, or with `deduct` a deduction, as typed after 加分 or 扣分; `加分 确认 12` gives
+    again what award 12 gave, as its question offers."""
     community = community_here(ctx)
     words = bounded(args, MAX_ARGUMENT).split()
+    if words[:1] and folded(words[0]) in CONFIRMING:
+        earlier = [as_number(word) for word in words[1:]]
+        numbers = [n for n in earlier if n is not None]
+        if not numbers or len(numbers) != len(earlier):
+            raise DomainError(points.award_usage(deduct))
+        again = points.award_again(ctx.session, ctx.now, ctx.resident, community, numbers)
+        return _told(ctx, again)
     if words[:1] and words[0].lower() in SHIFT_WORDS:
         number = as_number(words[1]) if len(words) > 1 else None
         if number is None or len(words) < 3:
@@ -159,13 +167,28 @@ def _award(ctx: Context, args: str, deduct: bool) -> list[Reply | Envelope]:
         named = _awarded(ctx, args)
         typed = points.Award(*_amount_first(named.rest), named=named, deduct=deduct)
     done = points.award_named(ctx.session, ctx.now, ctx.resident, community, ctx.circle, typed)
+    return _told(ctx, done)
+
+
+def _told(ctx: Context, done: points.Awarded) -> list[Reply | Envelope]:
+    """What an award says: to the group (or the admin alone), to each member given it, and
+    the question about those just given the same."""
     data = {"amount": done.amount, "category": done.category.value, "reason": done.reason}
-    awarded = Reply("points.awarded", {"names": done.names, **data})
-    told: list[Reply | Envelope] = [awarded] if done.praised else privately(ctx, awarded)
+    told: list[Reply | Envelope] = []
+    if done.names:
+        awarded = Reply("points.awarded", {"names": done.names, **data})
+        told += [awarded] if done.praised else privately(ctx, awarded)
     for member, balance in zip(done.members, done.balances, strict=True):
         if member.id != ctx.resident.id:
             notice = Reply("points.awarded_you", {"balance": balance, **data})
             told += to_person(member, notice, ctx.default_language)
+    if done.repeated:
+        again = f"/award 确认 {' '.join(str(n) for n in done.earlier)}"
+        yes = [[Choice("points.repeat_yes", again, translated=True, personal=True)]]
+        question = Reply("points.award_repeated", {"names": done.repeated, **data}, choices=yes)
+        if not done.praised:
+            question.audience = Audience.PRIVATE
+        told.append(to_sender(ctx, question) if done.praised else question)
     return told
 
 

@@ -2,37 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import event, select
 
-from bot.adapters.console import console_platform
-from bot.app import App, bootstrap
+from bot.app import App
 from bot.clock import VirtualClock
-from bot.config import GeneralSettings, Settings
 from bot.db import Database
 from bot.services.common import menus
 from models import Menu
-from tests.support.community import build, session_of
+from tests.support.community import build, session_of, text_style
 from tests.support.driver import PLATFORM, Driver
 
 HINT = "没看懂您的意思"
-
-
-def _text_app(db: Database, clock: VirtualClock, tmp_path: Path) -> App:
-    settings = Settings(general=GeneralSettings(data_dir=str(tmp_path / "data")))
-    return bootstrap(settings, clock, db=db, platforms=console_platform("text"))
-
-
-@pytest.fixture
-def text_app(db: Database, clock: VirtualClock, tmp_path: Path) -> Iterator[App]:
-    """The wired application for a chat without buttons, like WeChat."""
-    application = _text_app(db, clock, tmp_path)
-    yield application
-    application.close()
 
 
 @pytest.fixture
@@ -104,7 +88,7 @@ def test_the_menu_survives_a_restart(
     driver: Driver, db: Database, clock: VirtualClock, tmp_path: Path
 ) -> None:
     driver.one("r1", "语言")
-    again = _text_app(db, clock, tmp_path)
+    again = text_style(db, clock, tmp_path)
     try:
         Driver(again, buttons=False).one("r1", "2")
     finally:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from bot.adapters.console import console_platform
 from bot.app import App, bootstrap
 from bot.clock import VirtualClock
 from bot.config import GeneralSettings, Settings
@@ -49,6 +50,12 @@ def build(app: App, buttons: bool = True) -> Driver:
         else:
             register(driver, user, f"3-2-{room}")
     return driver
+
+
+def text_style(db: Database, clock: VirtualClock, folder: Path) -> App:
+    """An app whose console, like WeChat, has no buttons."""
+    settings = Settings(general=GeneralSettings(data_dir=str(folder / "data")))
+    return bootstrap(settings, clock, db=db, platforms=console_platform("text"))
 
 
 def without_private_chats(db: Database, clock: VirtualClock, folder: Path) -> App:

@@ -584,6 +584,12 @@ def points(driver: Driver) -> None:
     driver.say("sec", "加分 Mary Lee 5", "g1")
     for user in ("r2", "r3", "r1"):
         driver.say(user, "积分", name=user)
+    # The same award again at once is asked about; confirmed twice, it is given once more.
+    driver.say("sec", "加分 @r2 2 扫雪", "g1")
+    driver.say("sec", "加分 @r2 2 扫雪", "g1")
+    again = driver.answers[0].reply.choices[0][0].command
+    driver.say("sec", again, "g1")
+    driver.say("sec", again, "g1")
     play(driver, POINTS_SHOP)
     # The first tick after points are in use schedules the monthly statements.
     later(driver, timedelta(hours=1))

@@ -38,6 +38,8 @@ THANKS = (
 # An apology people end a request with: 取消报名 2 不好意思.
 APOLOGY = r"不好意思|抱歉|对不起|對不起|sorry"
 # Thanks, and assent, that ask nothing: 谢谢, 辛苦了; 好的, 知道了.
+# Words that confirm on their own: what a question asking to confirm is answered with.
+CONFIRMING = frozenset({"确认", "確認", "confirm"})
 _GRATITUDE = re.compile(THANKS)
 _ASSENT = re.compile(r"好的|知道了|明白了|嗯|啦|ok")
 

@@ -20,27 +20,26 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError
 from bot.messages import Incoming
 from bot.services.common.arguments import as_number
-from bot.services.common.keywords import folded, without_ending
+from bot.services.common.keywords import CONFIRMING, folded, without_ending
 from models import Menu
 
 LIFE = timedelta(minutes=30)
 # Words that say yes on their own in a group too, and the last word of a consent (登记 … 同意).
 _AGREEING = frozenset({"同意", "agree", "确认", "確認", "confirm"})
 _CONSENTS = ("同意", "确认")
-# Words that confirm on their own: in a group they say yes to a move as well as a consent.
-_CONFIRMING = frozenset({"确认", "確認", "confirm"})
-# The commands a bare 同意 in a group may say yes to, and a bare 确认: a join's consent and a
-# move, never another reply's choice whose words end so (提议 装个长椅 确认).
+# The commands a bare 同意 in a group may say yes to, and a bare 确认 (which also says yes to a
+# move and to an award given again): a join's consent, never another reply's choice whose
+# words end so (提议 装个长椅 确认).
 _AGREES_TO = ("/join",)
-_CONFIRMS = ("/join", "/move")
+_CONFIRMS = ("/join", "/move", "/award")
 # Words that answer a private question on their own, yes or no (folded; zh-Hant where it
 # differs): every word that agrees says yes.
 _YES = _AGREEING | {"是", "是的", "对", "对的", "對", "對的", "好", "好的", "yes", "ok", "okay"}
 _NO = frozenset({"不是", "不", "不对", "不對", "不同意", "no"})
 # The commands whose choice says yes to a question, and those that say no: a request to join
-# a household or bind a group, a consent (登记 … 同意), a move. /forget 确认 is none: a bare yes
-# must not erase anyone.
-_SAYS_YES = ("/confirmjoin", "/approvebind", "/move")
+# a household or bind a group, a consent (登记 … 同意), a move, an award given again. /forget 确认
+# is none: a bare yes must not erase anyone.
+_SAYS_YES = ("/confirmjoin", "/approvebind", "/move", "/award")
 _SAYS_NO = ("/refusejoin", "/rejectbind")
 # The sender and chat a read made anyway found without a menu: every command there forgets
 # the menu, and most people have none.
@@ -145,7 +144,7 @@ def agreed(session: Session, now: datetime, incoming: Incoming, text: str) -> st
     word = folded(without_ending(text))
     if word not in _AGREEING:
         return None
-    return _saying(session, now, incoming, True, _CONFIRMS if word in _CONFIRMING else _AGREES_TO)
+    return _saying(session, now, incoming, True, _CONFIRMS if word in CONFIRMING else _AGREES_TO)
 
 
 def answered(session: Session, now: datetime, incoming: Incoming, text: str) -> str | None:

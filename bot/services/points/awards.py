@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,7 +21,10 @@ from bot.services.points.rules import CATEGORY_WORDS, PROGRAMME_WORDS, settings_
 from models import (
     Circle,
     Place,
+    PointsAccount,
     PointsCategory,
+    PointsEntry,
+    PointsProgramme,
     PointsSource,
     RankOptOut,
     Resident,
@@ -31,6 +34,9 @@ from models import (
 
 _FRACTION = re.compile(r"^[+-]?\d*[.．]\d+$")
 MAX_SHIFT_AWARD = 200
+# The same award by the same admin this soon again (a double send, a resend) is asked about
+# before it is recorded.
+REPEAT_WINDOW = timedelta(minutes=10)
 
 
 def _amount_word(text: str) -> str:
@@ -87,6 +93,10 @@ class Awarded:
     # Whether the group may hear it: an award (a deduction is private) to nobody who asked
     # to be left off the boards.
     praised: bool
+    # Those just given the same by the same admin, not given it again: their names and the
+    # earlier entries, which `award_again` repeats once confirmed.
+    repeated: list[str] = field(default_factory=list)
+    earlier: list[int] = field(default_factory=list)
 
 
 def _category(reason: str, amount: int) -> tuple[PointsCategory, str]:
@@ -125,36 +135,149 @@ def award(
     if wanted is not None:
         reason = reason.partition(" ")[2]
     category, reason = _category(reason, amount)
-    # Nobody grants themselves points; taking points off oneself grants nothing.
-    if amount > 0:
-        for member in members:
-            access.require_credit_to_another(actor, member)
-    balances = []
+    balances: list[int] = []
+    given: list[Resident] = []
+    repeated: list[str] = []
+    earlier: list[int] = []
     for member in members:
-        if not in_community(session, member, community):
-            raise DomainError("points.outside_community", name=member.display_name)
         code = wanted or programme_for(session, member, community)
         programme = ledger.programme(session, now, community, code)
-        access.require_points_admin(session, actor.id, community, programme.id)
+        _may_give(session, actor, community, member, programme, amount)
+        if not in_community(session, member, community):
+            raise DomainError("points.outside_community", name=member.display_name)
         account = ledger.account_of(session, programme, resident=member)
         posting = Posting(amount, category, PointsSource.AWARD, reason=reason)
-        ledger.post(session, now, account, posting, actor.id, allow_negative=rules.allow_negative)
-        balances.append(account.balance)
-        audit.record(
-            session,
-            now,
-            "points_award",
-            actor_id=actor.id,
-            target_id=member.id,
-            place_id=community.id,
-            amount=amount,
-            programme=code,
-            category=category.value,
+        last = _last_same(session, actor, account, posting)
+        if last is not None and last.recorded_at > now - REPEAT_WINDOW:
+            repeated.append(member.display_name)
+            earlier.append(last.id)
+            continue
+        balances.append(_give(session, now, actor, account, posting, rules.allow_negative))
+        given.append(member)
+    praised = _praised(session, amount, members)
+    done = _awarded(session, given, amount, category, reason, balances, praised)
+    return replace(done, repeated=repeated, earlier=earlier)
+
+
+def award_again(
+    session: Session, now: datetime, actor: Resident, community: Place, earlier: Sequence[int]
+) -> Awarded:
+    """Give again what the actor's awards `earlier` gave, as confirmed after they were asked
+    whether they meant to; an award repeated since is not repeated twice."""
+    rules = settings_of(session, community)
+    access.require_points_admin(session, actor.id, community)
+    entries = list(
+        session.scalars(
+            select(PointsEntry)
+            .where(
+                PointsEntry.id.in_(earlier),
+                PointsEntry.community_id == community.id,
+                PointsEntry.recorded_by_id == actor.id,
+                PointsEntry.source == PointsSource.AWARD,
+            )
+            .order_by(PointsEntry.id)
         )
-    names = [m.display_name for m in members]
+    )
+    said = {(e.amount, e.category, e.reason) for e in entries}
+    if not entries or len(entries) != len(set(earlier)) or len(said) != 1:
+        raise DomainError("points.award_usage")
+    first = entries[0]
+    members: list[Resident] = []
+    balances: list[int] = []
+    for entry in entries:
+        account = session.get_one(PointsAccount, entry.account_id)
+        member = account.resident
+        if member is None:
+            raise DomainError("points.award_usage")
+        if not in_community(session, member, community):
+            raise DomainError("points.outside_community", name=member.display_name)
+        posting = Posting(entry.amount, entry.category, PointsSource.AWARD, reason=entry.reason)
+        _may_give(session, actor, community, member, account.programme, entry.amount)
+        last = _last_same(session, actor, account, posting)
+        if last is not None and last.id != entry.id:
+            raise DomainError("points.repeated_already", amount=entry.amount)
+        balances.append(_give(session, now, actor, account, posting, rules.allow_negative))
+        members.append(member)
+    praised = _praised(session, first.amount, members)
+    return _awarded(session, members, first.amount, first.category, first.reason, balances, praised)
+
+
+def _may_give(
+    session: Session,
+    actor: Resident,
+    community: Place,
+    member: Resident,
+    programme: PointsProgramme,
+    amount: int,
+) -> None:
+    """Refuse an award the actor may not give the member in that programme."""
+    access.require_points_admin(session, actor.id, community, programme.id)
+    # Nobody grants themselves points; taking points off oneself grants nothing.
+    if amount > 0:
+        access.require_credit_to_another(actor, member)
+
+
+def _last_same(
+    session: Session, actor: Resident, account: PointsAccount, posting: Posting
+) -> PointsEntry | None:
+    """The actor's latest award to the account of the same amount, category and reason."""
+    return session.scalar(
+        select(PointsEntry)
+        .where(
+            PointsEntry.account_id == account.id,
+            PointsEntry.source == PointsSource.AWARD,
+            PointsEntry.recorded_by_id == actor.id,
+            PointsEntry.amount == posting.amount,
+            PointsEntry.category == posting.category,
+            PointsEntry.reason == posting.reason,
+        )
+        .order_by(PointsEntry.id.desc())
+        .limit(1)
+    )
+
+
+def _give(
+    session: Session,
+    now: datetime,
+    actor: Resident,
+    account: PointsAccount,
+    posting: Posting,
+    allow_negative: bool,
+) -> int:
+    """Post an award to the account, audited; the account's balance after it."""
+    ledger.post(session, now, account, posting, actor.id, allow_negative=allow_negative)
+    audit.record(
+        session,
+        now,
+        "points_award",
+        actor_id=actor.id,
+        target_id=account.resident_id,
+        place_id=account.community_id,
+        amount=posting.amount,
+        programme=account.programme.code,
+        category=posting.category.value,
+    )
+    return account.balance
+
+
+def _praised(session: Session, amount: int, members: list[Resident]) -> bool:
+    """Whether the group may hear of an award: points given, to nobody off the boards."""
     ids = [m.id for m in members]
     unnamed = session.scalar(select(RankOptOut.resident_id).where(RankOptOut.resident_id.in_(ids)))
-    praised = amount > 0 and unnamed is None
+    return amount > 0 and unnamed is None
+
+
+def _awarded(
+    session: Session,
+    members: list[Resident],
+    amount: int,
+    category: PointsCategory,
+    reason: str,
+    balances: list[int],
+    praised: bool,
+) -> Awarded:
+    """What an award made, for the members given it."""
+    names = [m.display_name for m in members]
     return Awarded(names, amount, category, reason, balances, members, praised)
 
 
