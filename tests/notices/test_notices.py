@@ -346,7 +346,7 @@ def test_someone_who_may_not_manage_a_notice_learns_nothing_of_it(app: App) -> N
 
 def test_someone_who_may_not_see_receipts_learns_nothing_of_a_notice(app: App) -> None:
     driver = build(app)
-    refused = "只有发通知的人、社区书记和楼长能看回执。"
+    refused = "只有发通知的人、社区书记、网格员和楼长能看回执。"
     # Whether the community has a notice asking for receipts is not told either.
     assert driver.one("r1", "回执").text == refused
     driver.one("sec", "通知 全部 | 明天上午停水 | 回执 截止 明天18:00")
@@ -941,7 +941,7 @@ def test_a_building_heads_receipts_are_labelled_with_their_building_and_true(app
     _send(driver, "通知 2号院 | 2号院停电 | 回执")
     assert "通知 1 的回执" in driver.say("bh", "回执")[0].text
     before = driver.snapshot()
-    assert driver.one("bh", "回执 2").text == "通知 2 没有发到您的楼，您看不到它的回执。"
+    assert driver.one("bh", "回执 2").text == "通知 2 没有发到您负责的地方，您看不到它的回执。"
     assert driver.snapshot() == before
 
 
@@ -1412,3 +1412,20 @@ def test_weekday_names_warn_where_the_day_read_names_another_day(app: App) -> No
     driver.one("sec", "/lang en")
     english = driver.one("sec", "/notice 1号院 | No water on Friday | at Saturday 8:00").text
     assert 'Note: residents will read "Friday" as of the day they get it' in english, english
+
+
+def test_a_grid_worker_sees_the_receipts_of_their_area_and_no_other(app: App) -> None:
+    driver = build(app)
+    driver.grant("gw", "网格员", "红旗里社区/1号院")
+    driver.grant("gw2", "网格员", "红旗里社区/2号院")
+    register(driver, "r9", "1-1-101", chat="g2")
+    _send(driver, "通知 全部 | 明天上午停水 | 回执")
+    driver.say("r1", "收到", "g1")
+    figures, silent = driver.say("gw", "回执")
+    assert figures.text.splitlines()[2:] == ["1号院：1/4 户已回执"], figures.text
+    assert silent.private and "302" in silent.text and "2号院" not in silent.text
+    _send(driver, "通知 1号院 | 1号院停电 | 回执")
+    before = driver.snapshot()
+    assert driver.one("gw2", "回执 2").text == "通知 2 没有发到您负责的地方，您看不到它的回执。"
+    assert "1号院" not in driver.say("gw2", "回执 1")[0].text
+    assert driver.snapshot() == before

@@ -798,10 +798,31 @@ def receipt_areas(
     session: Session, resident_id: int, community: Place, sender_id: int | None
 ) -> list[Place]:
     """Where a viewer sees a notice's receipts: all of it for its sender and the community's
-    secretaries, their own buildings for building heads, nowhere for anyone else."""
+    secretaries, their own buildings for building heads, the places they work for for grid
+    workers (who follow up on the households that did not answer), nowhere for anyone else."""
     if manages_notice(session, resident_id, community, sender_id):
         return [community]
-    return headed_buildings(session, resident_id, community)
+    areas = headed_buildings(session, resident_id, community) + grid_areas(
+        session, resident_id, community
+    )
+    # A place inside another of the viewer's areas is counted with it, not again.
+    unique = list({a.id: a for a in areas}.values())
+    return [a for a in unique if not any(o.id != a.id and o.contains(a) for o in unique)]
+
+
+def grid_areas(session: Session, resident_id: int, community: Place) -> list[Place]:
+    """The places of `community` the resident is grid worker for: all of it for one granted
+    the community or a place above it."""
+    areas: list[Place] = []
+    for grant in active_grants(session, resident_id):
+        where = _place_of(grant)
+        if grant.role != Role.GRID_WORKER or where is None:
+            continue
+        if where.contains(community):
+            return [community]
+        if community.contains(where):
+            areas.append(where)
+    return areas
 
 
 def headed_buildings(session: Session, resident_id: int, community: Place) -> list[Place]:
