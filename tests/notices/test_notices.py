@@ -1425,7 +1425,7 @@ def test_a_grid_worker_sees_the_receipts_of_their_area_and_no_other(app: App) ->
     assert figures.text.splitlines()[2:] == ["1号院：1/4 户已回执"], figures.text
     assert silent.private and "302" in silent.text and "2号院" not in silent.text
     _send(driver, "通知 1号院 | 1号院停电 | 回执")
+    assert "1号院" not in driver.say("gw2", "回执 1")[0].text
     before = driver.snapshot()
     assert driver.one("gw2", "回执 2").text == "通知 2 没有发到您负责的地方，您看不到它的回执。"
-    assert "1号院" not in driver.say("gw2", "回执 1")[0].text
     assert driver.snapshot() == before
