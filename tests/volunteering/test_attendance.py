@@ -248,6 +248,16 @@ def test_checking_out_right_after_checking_in_records_nothing_and_says_when(
     assert "记志愿服务时长 30分钟" in town.one("r2", "签退", "g1").text
 
 
+def test_hours_read_alike_in_a_check_out_and_an_admins_confirmation(town: Driver) -> None:
+    advance(town.app, hours=1, minutes=30)
+    town.say("r2", "签到", "g1")
+    advance(town.app, hours=1, minutes=30)
+    assert "记志愿服务时长 1 小时 30 分。" in town.say("r2", "签退", "g1")[0].text
+    confirmed = town.say("owner", "确认出勤 1", "g1")[0].text
+    assert "\nr3 2 小时" in confirmed, confirmed
+    assert "r2 1 小时 30 分" in town.one("owner", "时长", "g1").text
+
+
 def test_an_admin_confirms_the_whole_shift_for_those_not_yet_confirmed(town: Driver) -> None:
     app = town.app
     advance(app, minutes=50)
