@@ -69,7 +69,7 @@ def test_corrected_hours_move_the_volunteers_points_and_tell_them_privately(app:
     advance(app, hours=23)
     driver.say("owner", f"确认出勤 {number}", "g1")
     reply, notice = driver.say("owner", f"更正时长 班次 {number} @r2 1.5小时", "g1")
-    assert not reply.private and reply.text.endswith("时长：1小时30分（原来 3 小时）。")
+    assert not reply.private and reply.text.endswith("时长：1 小时 30 分（原来 3 小时）。")
     assert notice.private and notice.text.endswith("积分相应扣 3 分。有疑问请联系管理员。")
     assert balances(app) == [(3, 3)]
     assert "积分相应加 1 分" in driver.say("owner", f"更正时长 {number} @r2 2小时", "g1")[1].text

@@ -44,8 +44,9 @@ def test_the_secretary_sees_each_layer_of_the_month(town: Driver) -> None:
     _month(town)
     figures = town.one("sec", "诉求统计").text
     assert "2026年11月诉求统计" in figures
-    assert "收到 3 件，接单 2 件，办结 2 件；办结用时中位数 3小时30分；满意度 3 分（2 人评价）" in (
-        figures
+    assert (
+        "收到 3 件，接单 2 件，办结 2 件；办结用时中位数 3 小时 30 分；满意度 3 分（2 人评价）"
+        in figures
     )
     member = "联系党员：收到 3 件，接单 1 件，办结 1 件（占全部办结的 50%）"
     assert member + "；办结用时中位数 2 小时；" in figures
@@ -57,8 +58,8 @@ def test_the_secretary_sees_each_layer_of_the_month(town: Driver) -> None:
 @pytest.mark.parametrize(
     ("language", "command", "length"),
     [
-        ("zh-Hans", "诉求统计", "办结用时中位数 2天3小时；"),
-        ("zh-Hant", "訴求統計", "辦結用時中位數 2天3小時；"),
+        ("zh-Hans", "诉求统计", "办结用时中位数 2 天 3 小时；"),
+        ("zh-Hant", "訴求統計", "辦結用時中位數 2 天 3 小時；"),
         ("en", "/requeststats", "median time to solve 2 days 3 hours;"),
     ],
 )

@@ -245,7 +245,7 @@ def test_checking_out_right_after_checking_in_records_nothing_and_says_when(
     assert town.snapshot() == before
     assert statuses(town.app, 1)["r2"] == SignUpStatus.SIGNED_UP
     advance(town.app, minutes=30)
-    assert "记志愿服务时长 30分钟" in town.one("r2", "签退", "g1").text
+    assert "记志愿服务时长 30 分钟" in town.one("r2", "签退", "g1").text
 
 
 def test_hours_read_alike_in_a_check_out_and_an_admins_confirmation(town: Driver) -> None:

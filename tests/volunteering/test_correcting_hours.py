@@ -67,10 +67,11 @@ def test_the_group_sees_the_new_length_and_the_volunteer_is_told_privately(town:
     reply, notice = town.say("owner", "更正时长 班次 1 @r2 1.5小时", "g1")
     assert (reply.chat, reply.private) == ("g1", False)
     when = "#1 门岗（11月23日 周一 11:00–14:00）"
-    assert reply.text == f"已更正 r2 在 {when}的志愿服务时长：1小时30分（原来 3 小时）。"
+    assert reply.text == f"已更正 r2 在 {when}的志愿服务时长：1 小时 30 分（原来 3 小时）。"
     assert notice.private and notice.chat == "r2"
     assert notice.text == (
-        f"r2，管理员更正了您在 {when}的志愿服务时长：1小时30分（原来 3 小时）。有疑问请联系管理员。"
+        f"r2，管理员更正了您在 {when}的志愿服务时长：1 小时 30 分（原来 3 小时）。"
+        "有疑问请联系管理员。"
     )
     with session_of(town.app) as session:
         entry = session.scalars(
@@ -79,14 +80,14 @@ def test_the_group_sees_the_new_length_and_the_volunteer_is_told_privately(town:
         owner = session.get_one(VolunteerHours, 1).confirmed_by_id
         assert entry.actor_id == owner and entry.target_id is not None
         assert entry.details == {"shift": 1, "was": 180, "minutes": 90, "points": 0}
-    assert "r2 1小时30分" in town.one("r2", "时长").text.replace("共 ", "r2 ").replace("<b>", "")
+    assert "r2 1 小时 30 分" in town.one("r2", "时长").text.replace("共 ", "r2 ").replace("<b>", "")
 
 
 @pytest.mark.parametrize(
     ("language", "typed", "length", "data"),
     [
-        ("zh-Hans", "更正时长 1 @r2 80分钟", "1小时20分", "志愿服务时长：1小时20分"),
-        ("zh-Hant", "更正時長 1 @r2 45分鐘", "45分鐘", "志願服務時長：45分鐘"),
+        ("zh-Hans", "更正时长 1 @r2 80分钟", "1 小时 20 分", "志愿服务时长：1 小时 20 分"),
+        ("zh-Hant", "更正時長 1 @r2 45分鐘", "45 分鐘", "志願服務時長：45 分鐘"),
         ("en", "/fixhours 1 @r2 80m", "1 hour 20 minutes", "Volunteer hours: 1 hour 20 minutes"),
     ],
 )

@@ -782,8 +782,8 @@ def test_a_secretary_asking_privately_sees_the_communitys_hours_and_mine_her_own
     before = town.snapshot()
     told = town.one("sec", "时长")
     assert told.private and told.text == (
-        "红旗里社区：志愿服务时长 3小时30分，项目 1 个，志愿者 2 人\n"
-        "时长排行：\n1. r3 2 小时\n2. r2 1小时30分\n\n"
+        "红旗里社区：志愿服务时长 3 小时 30 分，项目 1 个，志愿者 2 人\n"
+        "时长排行：\n1. r3 2 小时\n2. r2 1 小时 30 分\n\n"
         "发送「时长 我的」看您自己的志愿服务时长。"
     )
     assert town.one("sec", "时长 我的").text.startswith("您还没有志愿服务时长。")
@@ -816,7 +816,8 @@ def test_a_grid_worker_asking_privately_sees_each_community_she_serves(town: Dri
 def test_residents_and_circle_admins_asking_privately_see_their_own_hours(town: Driver) -> None:
     _two_served(town)
     assert town.one("r2", "时长").text == (
-        "r2 的志愿服务时长：共 1小时30分（本月 1小时30分），值班 1 次\n· 门岗值守 1小时30分"
+        "r2 的志愿服务时长：共 1 小时 30 分（本月 1 小时 30 分），值班 1 次\n"
+        "· 门岗值守 1 小时 30 分"
     )
     assert town.one("owner", "时长").text.startswith("您还没有志愿服务时长。")
     town.grant("bh", "楼长", "1号院/3号楼")
@@ -826,7 +827,9 @@ def test_residents_and_circle_admins_asking_privately_see_their_own_hours(town: 
 def test_a_secretary_in_a_group_sees_what_its_admins_see(town: Driver) -> None:
     _two_served(town)
     circle = town.one("owner", "时长", "g1").text
-    assert circle.startswith("1号院：志愿服务时长 3小时30分，项目 1 个，志愿者 2 人\n红旗里社区：")
+    assert circle.startswith(
+        "1号院：志愿服务时长 3 小时 30 分，项目 1 个，志愿者 2 人\n红旗里社区："
+    )
     assert town.one("sec", "时长", "g1").text == circle
     assert town.one("sec", "时长 全部", "g1").text == (
         "用法：「时长」看本圈和全社区的志愿服务时长，「时长 我的」看您自己的。"
