@@ -189,3 +189,22 @@ def test_no_morning_roster_is_posted_for_a_day_whose_duty_is_over_by_then(town: 
         if e.reply.template == "volunteering.roster" and e.reply.data["date"][2] != 24
     ]
     assert posted == [("11-26 07:30", 26)]
+
+
+def test_the_morning_roster_asks_for_no_one_on_a_shift_that_has_ended(town: Driver) -> None:
+    town.one("owner", "排班 晨扫 | 2026-11-25 06:00-07:00 | 2人 | 小广场", "g1")
+    town.one("owner", "排班 早班 | 2026-11-25 09:00-10:00 | 2人 | 北门", "g1")
+    town.say("r2", "报名 3", "g1")
+    clock = town.app.clock
+    assert isinstance(clock, VirtualClock)
+    morning = [
+        e
+        for _, envelopes in town.app.scheduler.run_until(
+            clock.now(), _local(town.app, "2026-11-25 08:00"), clock.set
+        )
+        for e in envelopes
+        if e.reply.template == "volunteering.roster" and e.reply.data["date"][2] == 25
+    ]
+    text = town.received(morning[-1:])[0].text
+    assert "#2 晨扫 · 小广场 06:00–07:00（已结束）" in text, text
+    assert "#3 早班 · 北门 09:00–10:00（2人，还缺 1 人）" in text, text
