@@ -173,7 +173,9 @@ def _roster_statements(app: App) -> int:
         assert binding is not None
         event.listen(app.db.engine, "before_cursor_execute", note)
         try:
-            roster_reply(session, binding.circle, date(2026, 11, 24), app.settings.zone)
+            roster_reply(
+                session, app.clock.now(), binding.circle, date(2026, 11, 24), app.settings.zone
+            )
         finally:
             event.remove(app.db.engine, "before_cursor_execute", note)
     return len(ran)

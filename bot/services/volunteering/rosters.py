@@ -124,11 +124,14 @@ def shift_detail(
     shift = find_shift(session, community, number)
     circle = shift.circle
     roster = (
-        roster_reply(session, circle, local_day(shift.starts_at, zone), zone) if circle else None
+        roster_reply(session, now, circle, local_day(shift.starts_at, zone), zone)
+        if circle
+        else None
     )
     entry = next(
         (s for s in (roster.data["shifts"] if roster else []) if s["number"] == shift.number),
-        about(session, shift, zone)["shift"] | {"people": [], "waiting_names": []},
+        about(session, shift, zone)["shift"]
+        | {"people": [], "waiting_names": [], "ended": shift.ends_at <= now},
     )
     return ShiftDetail(
         shift.number,
@@ -144,14 +147,20 @@ def roster_key(circle_id: int, day: date) -> str:
     return f"roster:{circle_id}:{day.isoformat()}"
 
 
-def roster_reply(session: Session, circle: Circle, day: date, zone: ZoneInfo) -> Reply:
-    """The day's 接龙 roster of a circle: each shift with its numbered list and waitlist."""
+def roster_reply(
+    session: Session, now: datetime, circle: Circle, day: date, zone: ZoneInfo
+) -> Reply:
+    """The day's 接龙 roster of a circle: each shift with its numbered list and waitlist;
+    a shift that has ended asks for no one."""
     day_views = views(session, shifts_on(session, circle, day, zone))
     people = _people(session, [view.shift.id for view in day_views])
     shifts = []
     for view in day_views:
         on_list, waiting = people[view.shift.id]
-        shifts.append(shift_data(view, zone) | {"people": on_list, "waiting_names": waiting})
+        ended = view.shift.ends_at <= now
+        shifts.append(
+            shift_data(view, zone) | {"people": on_list, "waiting_names": waiting, "ended": ended}
+        )
     # A day left without shifts had them cancelled, or else moved to other days.
     moved = not shifts and not _cancelled_on(session, circle, day, zone)
     return Reply(
@@ -231,7 +240,7 @@ def refresh_rosters(
     envelopes: list[Envelope] = []
     chats = active_chats(session, circle)
     for day in sorted(set(days)):
-        reply = roster_reply(session, circle, day, zone)
+        reply = roster_reply(session, now, circle, day, zone)
         key = roster_key(circle.id, day)
         for chat in chats:
             post = _post(session, circle, chat, day)
@@ -260,7 +269,7 @@ def post_rosters(
     the day's duty is all over by then (a dawn shift before quiet hours end)."""
     if all(shift.ends_at <= now for shift in shifts_on(session, circle, day, zone)):
         return []
-    reply = roster_reply(session, circle, day, zone)
+    reply = roster_reply(session, now, circle, day, zone)
     envelopes = []
     for chat in active_chats(session, circle):
         post = _post(session, circle, chat, day)
@@ -279,7 +288,9 @@ def post_rosters(
     return envelopes
 
 
-def repost(session: Session, post: RosterPost, zone: ZoneInfo, language: str) -> list[Envelope]:
+def repost(
+    session: Session, now: datetime, post: RosterPost, zone: ZoneInfo, language: str
+) -> list[Envelope]:
     """A fresh copy of a roster message where the platform cannot edit the old one."""
     chat = session.scalar(
         select(CircleChat).where(
@@ -291,7 +302,7 @@ def repost(session: Session, post: RosterPost, zone: ZoneInfo, language: str) ->
     )
     if chat is None:
         return []
-    reply = roster_reply(session, chat.circle, post.day, zone)
+    reply = roster_reply(session, now, chat.circle, post.day, zone)
     return [_envelope(chat, reply, language, roster_key(post.circle_id, post.day), edit=False)]
 
 

@@ -344,7 +344,7 @@ class RosterReposts:
                 post.repost_at = quiet.over(now)
             else:
                 post.posted_at = now
-                envelopes += repost(session, post, self.zone, self.language)
+                envelopes += repost(session, now, post, self.zone, self.language)
         return envelopes
 
 
