@@ -304,6 +304,23 @@ def test_not_going_with_several_shifts_here_lists_them_and_changes_nothing(
     assert town.snapshot() == before
 
 
+def test_not_going_with_several_shifts_marks_those_past_their_cutoff_as_too_late(
+    town: Driver,
+) -> None:
+    town.one("owner", "排班 讲座 | 2026-11-24 14:00-15:00 | 3人", "g1")
+    town.say("r2", "报名 1 2", "g1")
+    clock = town.app.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(datetime(2026, 11, 24, 7, 0, tzinfo=town.app.settings.zone))
+    before = town.snapshot()
+    listed = town.one("r2", "我不去了", "g1").text
+    lines = listed.splitlines()
+    assert lines[1].startswith("#1 门岗值守") and lines[1].endswith("（已过取消截止时间）"), listed
+    assert lines[2].startswith("#2 讲座") and "截止" not in lines[2], listed
+    assert "比如「取消报名 2」" in listed and "请联系管理员" in listed, listed
+    assert town.snapshot() == before
+
+
 @pytest.mark.parametrize("text", ["我不去了", "我不去了，你们去吧", "不去了吗"])
 def test_not_going_without_a_sign_up_here_is_chat(town: Driver, text: str) -> None:
     before = town.snapshot()
