@@ -176,7 +176,10 @@ def _the_one_withdrawn(ctx: Context) -> list[Reply | Envelope] | None:
         return _withdrawn_replies(ctx, went.withdrew)
     if not went.choices:
         return None
-    shown = [shift_data(view, ctx.zone) | {"status": s.status.value} for view, s in went.choices]
+    shown = [
+        shift_data(view, ctx.zone) | {"status": s.status.value, "late": late}
+        for view, s, late in went.choices
+    ]
     data = {"name": ctx.resident.display_name, "shifts": shown}
     return [Reply("volunteering.which_to_withdraw", data)]
 

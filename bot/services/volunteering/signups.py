@@ -265,10 +265,11 @@ def withdraw_from(
 @dataclass(frozen=True)
 class NotGoing:
     """What `我不去了` did: the withdrawal from one's only shift here, or else the shifts one
-    signed up for here to choose from (none, or several)."""
+    signed up for here to choose from (none, or several), each with whether its cutoff
+    has passed."""
 
     withdrew: WithdrewFrom | None
-    choices: list[tuple[ShiftView, SignUp]]
+    choices: list[tuple[ShiftView, SignUp, bool]]
 
 
 def not_going(
@@ -278,7 +279,7 @@ def not_going(
     signed up for and that has not started; with several, nothing is chosen for them."""
     mine = withdrawable(session, duty.now, resident, community, circle)
     if len(mine) != 1:
-        return NotGoing(None, mine)
+        return NotGoing(None, [(view, s, too_late(s, duty.now)) for view, s in mine])
     number = mine[0][0].shift.number
     return NotGoing(withdraw_from(session, duty, resident, community, [number]), [])
 
@@ -315,13 +316,19 @@ def withdraw(
         raise DomainError("volunteering.not_signed_up", number=shift.number)
     if now >= shift.starts_at:
         raise DomainError("volunteering.shift_started", number=shift.number)
-    if mine.status in HOLDING and now >= shift.cancel_until:
+    if too_late(mine, now):
         raise DomainError(
             "volunteering.cancel_closed",
             number=shift.number,
             at=moment_data(shift.cancel_until, zone, now),
         )
     return _release(session, now, zone, mine, rules)
+
+
+def too_late(signup: SignUp, now: datetime) -> bool:
+    """Whether it is too late to withdraw: a place is held until the cutoff, a waitlist spot
+    until the start."""
+    return signup.status in HOLDING and now >= signup.shift.cancel_until
 
 
 def _release(
