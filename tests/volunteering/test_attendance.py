@@ -183,6 +183,59 @@ def test_checking_in_again_after_checking_out_says_so(town: Driver) -> None:
     assert town.snapshot() == before
 
 
+@pytest.mark.parametrize(
+    "text", ["签到了", "已签到", "我签到了", "我已签到", "簽到了", "我到了", "我到了！"]
+)
+def test_saying_one_has_checked_in_or_arrived_checks_in_as_check_in_does(
+    town: Driver, text: str
+) -> None:
+    advance(town.app, hours=1)
+    told = town.say("r2", text, "g1")
+    assert told[0].text.startswith(
+        "r2 已签到：#1 门岗（11月23日 周一 11:00–13:00），签到时间 11:00"
+    )
+    assert statuses(town.app, 1)["r2"] == SignUpStatus.SIGNED_UP
+    assert town.one("r2", "签到", "g1").text == "您已经签到了，结束时请发送「签退」。"
+
+
+@pytest.mark.parametrize("text", ["签退了", "已签退", "我签退了", "簽退了"])
+def test_saying_one_has_checked_out_checks_out_as_check_out_does(town: Driver, text: str) -> None:
+    advance(town.app, hours=1)
+    town.say("r2", "签到", "g1")
+    advance(town.app, hours=1)
+    assert "r2 已签退：#1 门岗，记志愿服务时长 1 小时。" in town.say("r2", text, "g1")[0].text
+    assert statuses(town.app, 1)["r2"] == SignUpStatus.ATTENDED
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["签到了吗", "签到了？", "签到了没", "已签到?", "我到了？", "签退了？", "我到了，在门口"],
+)
+def test_asking_whether_one_checked_in_is_chat(town: Driver, text: str) -> None:
+    advance(town.app, hours=1)
+    town.say("r3", "签到", "g1")
+    before = town.snapshot()
+    assert town.say("r2", text, "g1") == []
+    assert town.say("r3", text, "g1") == []
+    assert town.snapshot() == before
+
+
+def test_i_have_arrived_without_a_shift_to_check_in_to_now_is_chat_in_a_group(
+    town: Driver,
+) -> None:
+    before = town.snapshot()
+    # Before the check-in window opens, and from someone on no shift at all.
+    assert town.say("r2", "我到了", "g1") == []
+    assert town.say("r4", "我到了", "g1") == []
+    assert town.snapshot() == before
+    # 签到了 is said to the bot, and answered as 签到 is; so is 我到了 said privately.
+    assert town.one("r4", "签到了", "g1").text == town.one("r4", "签到", "g1").text
+    assert town.snapshot() == before
+    assert town.one("r2", "我到了").text == town.one("r2", "签到").text
+    assert "11月23日 周一 10:30 起可签到" in town.one("r2", "我到了").text
+    assert statuses(town.app, 1)["r2"] == SignUpStatus.SIGNED_UP
+
+
 def test_checking_out_records_the_time_between_within_the_shift(town: Driver) -> None:
     app = town.app
     advance(app, minutes=45)
