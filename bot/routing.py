@@ -108,6 +108,8 @@ class Command:
     `asking` matches a whole private message that asks for it in words of its own (报名明天的值班),
     after words such as 我想: its first group is what the command reads. `synonyms` are
     English slash names it may be meant by (/endpoll for /close): suggested, never run.
+    `told` are keywords that tell it is done (签到了, 已签到, 我到了): with a question mark
+    after them (签到了？) they ask whether it is, and are chat.
     """
 
     name: str
@@ -132,6 +134,7 @@ class Command:
     how: bool = False
     asking: re.Pattern[str] | None = None
     synonyms: tuple[str, ...] = ()
+    told: tuple[str, ...] = ()
 
     @property
     def help_key(self) -> str:
@@ -170,6 +173,7 @@ class Router:
         self._sentences = [c for c in self.commands if c.sentence is not None]
         self._how = next((c for c in self.commands if c.how), None)
         self._asking = [(c, c.asking) for c in self.commands if c.asking is not None]
+        self._told = frozenset(normalise(k) for c in self.commands for k in c.told)
 
     def command(self, name: str) -> Command | None:
         """The command with this slash name."""
@@ -188,19 +192,21 @@ class Router:
             if found is None:
                 return Route(UNKNOWN, " ".join([name, *self._like(name)]))
             return _route(found, len(cleaned) - len(rest), text)
-        matched = self._keyword(cleaned, 0)
+        # A question (签到了？) takes no keyword that tells something is done.
+        told = frozenset() if _asked(text) else self._told
+        matched = self._keyword(cleaned, 0, told=told)
         if matched is not None:
             command, end, glued = matched
             return _route(command, end, text, glued=glued)
         # After 我要 or 请 only a keyword makes a command: 我要去买菜 stays chat.
         asked = _ASKING.match(cleaned)
         if asked is not None:
-            matched = self._keyword(cleaned, asked.end())
+            matched = self._keyword(cleaned, asked.end(), told=told)
         elif cleaned.startswith(_I):
-            matched = self._keyword(cleaned, len(_I), doing=True)
+            matched = self._keyword(cleaned, len(_I), doing=True, told=told)
         looking = _LOOKING.match(cleaned, asked.end() if asked else 0)
         if matched is None and looking is not None:
-            matched = self._keyword(cleaned, looking.end(), reading=True)
+            matched = self._keyword(cleaned, looking.end(), reading=True, told=told)
         if matched is None:
             return self._sentence(cleaned)
         command, end, glued = matched
@@ -276,13 +282,19 @@ class Router:
         return None
 
     def _keyword(
-        self, cleaned: str, start: int, reading: bool = False, doing: bool = False
+        self,
+        cleaned: str,
+        start: int,
+        reading: bool = False,
+        doing: bool = False,
+        told: frozenset[str] = frozenset(),
     ) -> tuple[Command, int, bool] | None:
         """The command whose keyword `cleaned` has at `start`, where the keyword ends, and
         whether it runs into one of the command's `glued_words`; `reading` takes only commands
-        that read, `doing` only those that do something."""
+        that read, `doing` only those that do something; `told` are keywords it may take
+        (those that tell something is done, but in a question)."""
         for keyword, command in self._keywords:
-            if doing and command.reads:
+            if (doing and command.reads) or (keyword in self._told and keyword not in told):
                 continue
             if cleaned.startswith(keyword, start) and (command.reads or not reading):
                 end = start + len(keyword)
@@ -311,6 +323,12 @@ class Router:
             return f"/{found.name} {args}".strip()
         keyword = found.keywords[1 if language == "zh-Hant" and len(found.keywords) > 1 else 0]
         return f"{keyword} {args}".strip()
+
+
+def _asked(text: str) -> bool:
+    """Whether `text` ends with a question mark: 签到了？"""
+    typed = normalise(text)
+    return "?" in typed[len(without_ending(typed)) :]
 
 
 def _apart_from(rest: str) -> bool:

@@ -21,6 +21,10 @@ from handlers.volunteering import shifts, signups
 # Signing up for a day's duty, said in words (我想报名明天的值班): that day's shifts to pick from.
 SIGNING_UP_FOR_A_DAY = re.compile(r"(?:报名|報名)\s*(.{1,10}?)\s*的?(?:值班|班)")
 
+# Saying one has checked in or out (签到了, 已签到) does it, as volunteers believe it does.
+CHECKED_IN = ("签到了", "簽到了", "已签到", "已簽到")
+CHECKED_OUT = ("签退了", "簽退了", "已签退", "已簽退")
+
 COMMANDS: list[Command] = [
     Command(
         "shift",
@@ -88,10 +92,28 @@ COMMANDS: list[Command] = [
         chat_words=True,
     ),
     Command(
-        "checkin", ("签到", "簽到"), signups.checkin, listed_in="volunteering", menus=access.BOTH
+        "checkin",
+        ("签到", "簽到", *CHECKED_IN),
+        signups.checkin,
+        listed_in="volunteering",
+        menus=access.BOTH,
+        told=CHECKED_IN,
     ),
     Command(
-        "checkout", ("签退", "簽退"), signups.checkout, listed_in="volunteering", menus=access.BOTH
+        "arrived",
+        ("我到了",),
+        signups.arrived,
+        everyday=signups.alone,
+        chat_words=True,
+        told=("我到了",),
+    ),
+    Command(
+        "checkout",
+        ("签退", "簽退", *CHECKED_OUT),
+        signups.checkout,
+        listed_in="volunteering",
+        menus=access.BOTH,
+        told=CHECKED_OUT,
     ),
     Command(
         "hours",

@@ -221,6 +221,19 @@ def checkin(ctx: Context, args: str) -> list[Reply | Envelope]:
     return [Reply("volunteering.checked_in", data), *done.notices]
 
 
+def arrived(ctx: Context, args: str) -> list[Reply | Envelope]:
+    """`我到了`: check in to my shift open for check-in now; without one it is chat in a
+    group, and answered as `签到` is in private."""
+    if not alone(bounded(args)):
+        raise DomainError("core.extra_arguments", extra=args.strip()[:40])
+    resident = ctx.resident
+    if ctx.is_group and not attendance.may_check_in(
+        ctx.session, duty(ctx), resident, community_here(ctx)
+    ):
+        return []
+    return checkin(ctx, "")
+
+
 def checkout(ctx: Context, args: str) -> list[Reply | Envelope]:
     """Check out of my shift (`签退`); the time since check-in, within the shift, counts."""
     number = _optional_number(args, "volunteering.checkout_usage")

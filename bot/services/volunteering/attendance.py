@@ -108,11 +108,7 @@ def check_in(
     """Check in to my shift, from `checkin_tolerance` before its start until its end."""
     now, early = duty.now, defaults(duty.settings).checkin_tolerance
     mine = _candidates(session, resident, community, number)
-    open_now = [
-        s
-        for s in mine
-        if s.shift.starts_at - early <= now < s.shift.ends_at and not s.checked_in_at
-    ]
+    open_now = _open_now(mine, now, early)
     if not mine:
         _refuse_if_done(session, resident, community, number, now - early)
         # Someone on a full shift's waitlist has signed up, but checks in only once moved up.
@@ -137,6 +133,21 @@ def check_in(
     signup.checked_in_at = now
     notices = rosters(session, duty, [signup.shift], create=False)
     return CheckedIn(signup, about(session, signup.shift, duty.zone), notices)
+
+
+def _open_now(mine: list[SignUp], now: datetime, early: timedelta) -> list[SignUp]:
+    """The sign-ups not checked in to whose shift is open for check-in now."""
+    return [
+        s
+        for s in mine
+        if s.shift.starts_at - early <= now < s.shift.ends_at and not s.checked_in_at
+    ]
+
+
+def may_check_in(session: Session, duty: Duty, resident: Resident, community: Place) -> bool:
+    """Whether the resident has a shift in the community open for check-in now."""
+    mine = _candidates(session, resident, community, None)
+    return bool(_open_now(mine, duty.now, defaults(duty.settings).checkin_tolerance))
 
 
 @dataclass(frozen=True)
