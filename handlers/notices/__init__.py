@@ -66,6 +66,7 @@ COMMANDS: list[Command] = [
         menus=access.GROUP,
         sentence=commands.ACK_SAID,
         chat_words=True,
+        told=("收到了", "已收到"),
     ),
     Command(
         "receipts",

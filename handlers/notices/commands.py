@@ -152,9 +152,9 @@ ACK_SAID = re.compile(
 
 def acknowledging(text: str) -> bool:
     """Plain text that is a 收到 in other words (收到！, 收到收到, 已阅, 收到👌, 收到了，谢谢！):
-    besides the 收到, courtesy, punctuation, emoji and spaces only."""
+    besides the 收到, courtesy, punctuation, emoji and spaces only (收到了？ asks, not tells)."""
     rest = _ACK.sub("", text)
-    if rest == text:
+    if rest == text or "?" in normalise(rest):
         return False
     return courtesy(rest) != "" or not any(ch.isalnum() for ch in rest)
 

@@ -514,8 +514,16 @@ def test_words_around_a_spaced_shou_dao_keep_it_chat(app: App) -> None:
     driver = build(app)
     _send(driver, "通知 全部 | 明天上午停水 | 回执 截止 明天18:00")
     before = driver.snapshot()
-    for said in ("收到了吗 谢谢", "收 到了吗", "我 收 到 了", "收 到通知没有", "收 到了吗 3楼"):
+    for said in (
+        "收到了吗 谢谢",
+        "收 到了吗",
+        "我 收 到 了",
+        "收 到通知没有",
+        "收 到了吗 3楼",
+        "收到了？",
+    ):
         assert driver.say("r2", said, "g1") == [], said
+    assert driver.say("r2", "已收到?", "g1") == []
     assert driver.snapshot() == before
 
 
