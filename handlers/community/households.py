@@ -24,6 +24,14 @@ _CONFIRM = Offer(
     "households.none_to_confirm",
     "/confirmjoin",
 )
+# What 拒绝入户 alone offers: a refusal cannot be undone, so even the one waiting is asked about.
+_REFUSE = Offer(
+    "households.refuse_this",
+    "households.join_no",
+    "households.refuse_which",
+    "households.none_to_confirm",
+    "/refusejoin",
+)
 ON_WORDS = frozenset({"开", "開", "开启", "開啟", "on"})
 OFF_WORDS = frozenset({"关", "關", "关闭", "關閉", "off"})
 
@@ -32,22 +40,31 @@ def confirm_join(ctx: Context, args: str) -> list[Reply | Envelope]:
     """A household member agrees that someone joins it: `确认入户 5`. Privately `确认入户`
     alone agrees to the one request waiting for the sender's answer, or asks which of several."""
     if not ctx.is_group and not args.strip():
-        waiting = households.waiting_for(ctx.session, ctx.resident, ctx.always_open)
+        waiting = _waiting(ctx)
         if len(waiting) != 1:
-            items = [Item(a.number, f"#{a.number} {a.name}", _asking(a)) for a in waiting]
-            return [offered(_CONFIRM, items, Audience.PRIVATE)]
+            return [offered(_CONFIRM, waiting, Audience.PRIVATE)]
         return _decide(ctx, waiting[0].number, agree=True)
     return _decide(ctx, _number(args), agree=True)
 
 
 def refuse_join(ctx: Context, args: str) -> list[Reply | Envelope]:
-    """A household member refuses a join request: `拒绝入户 5`."""
+    """A household member refuses a join request: `拒绝入户 5`. Privately `拒绝入户` alone
+    asks whether to refuse the one request waiting for the sender's answer, or which of several."""
+    if not ctx.is_group and not args.strip():
+        return [offered(_REFUSE, _waiting(ctx), Audience.PRIVATE)]
     return _decide(ctx, _number(args), agree=False)
 
 
-def _asking(asking: households.Asking) -> dict[str, object]:
-    """What the question about one join request shows."""
-    return {"name": asking.name, "household": asking.household, "number": asking.number}
+def _waiting(ctx: Context) -> list[Item]:
+    """The join requests waiting for the sender's answer, as a command typed alone offers them."""
+    return [
+        Item(
+            a.number,
+            f"#{a.number} {a.name}",
+            {"name": a.name, "household": a.household, "number": a.number},
+        )
+        for a in households.waiting_for(ctx.session, ctx.resident, ctx.always_open)
+    ]
 
 
 def _number(args: str) -> int:

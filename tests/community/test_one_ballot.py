@@ -234,6 +234,30 @@ def test_confirm_join_alone_privately_agrees_to_the_one_waiting_or_asks_which(
     assert town.household_of("r6") is None and town.household_of("r7") is None
 
 
+def test_refuse_join_alone_privately_asks_before_refusing_the_one_waiting_or_asks_which(
+    town: Driver,
+) -> None:
+    assert "没有等您确认的入户申请" in town.one("r2", "拒绝入户").text
+    _ask_to_join(town, "r5", "3-2-302")
+    before = town.snapshot()
+    asked = town.one("r2", "拒绝入户")
+    assert "r5" in asked.text and "1号院/3号楼/2单元/302" in asked.text
+    assert [label for row in asked.buttons for label, _ in row] == ["不同意"]
+    assert town.snapshot() == before
+    refused = town.say("r2", asked.tokens["不同意"], None, event=EventKind.PRESS)
+    assert "r5 没有登记到 1号院/3号楼/2单元/302" in refused[0].text
+    assert any(a.chat == "r5" and "没有通过" in a.text for a in refused)
+    _ask_to_join(town, "r6", "3-2-302")
+    _ask_to_join(town, "r7", "3-2-302")
+    before = town.snapshot()
+    several = town.one("r2", "拒绝入户")
+    assert "您要拒绝哪一个" in several.text
+    assert [label for row in several.buttons for label, _ in row] == ["#3 r6", "#4 r7"]
+    assert "用法" in town.one("r2", "拒绝入户", "g1").text
+    assert town.snapshot() == before
+    assert town.household_of("r5") is None
+
+
 def test_registering_elsewhere_withdraws_the_waiting_request(town: Driver) -> None:
     waiting, _ = _ask_to_join(town, "r5", "3-2-302")
     number = re.findall(r"申请号 (\d+)", waiting.text)[0]

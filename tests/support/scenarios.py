@@ -1041,6 +1041,11 @@ STAGED_PRIVATE: list[Line] = [
     ("n34", "登记 3-2-326 同意", "g1"),
     ("n35", "登记 3-2-326 同意", "g1"),
     ("n30", "确认入户", None),
+    # 拒绝入户 alone: several wait (asked which), then one waits (asked before refusing).
+    ("n30", "拒绝入户", None),
+    ("n36", "登记 3-2-327 同意", "g1"),
+    ("n37", "登记 3-2-327 同意", "g1"),
+    ("n36", "拒绝入户", None),
 ]
 OUTSIDE_GROUPS: list[Line] = [
     ("both", "大家好", "g1"),
