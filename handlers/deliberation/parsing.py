@@ -9,7 +9,7 @@ from functools import partial
 from bot.context import Context
 from bot.errors import DomainError
 from bot.services.common import arguments
-from bot.services.common.arguments import numbers_in, numbers_or_none
+from bot.services.common.arguments import numbers_or_none
 from bot.services.common.when import moment_data
 from bot.services.deliberation.where import Where
 from handlers.access import actor_of
@@ -27,10 +27,19 @@ _NAMED = re.compile(
 
 def _numbers(args: str, usage: str) -> list[int]:
     """The item numbers typed, with or without the name of what they number."""
+    found = numbers_typed(args)
+    if found is None:
+        raise DomainError(usage)
+    return found
+
+
+def numbers_typed(args: str) -> list[int] | None:
+    """The item numbers typed, with or without the name of what they number; None when some
+    word is no item number."""
     typed = bounded(args)
     named = _NAMED.sub("", typed)
     found = numbers_or_none(named) if named else None
-    return found if found is not None else numbers_in(typed, usage)
+    return found if found is not None else numbers_or_none(typed)
 
 
 def one_number(args: str, usage: str) -> int:

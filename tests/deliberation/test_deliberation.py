@@ -104,6 +104,19 @@ def test_words_after_topics_in_a_group_are_offered_as_a_topic_raised_only_when_p
     assert "议题 #1：在小区里装几个长椅" in town.one("r1", "议题 1", "g1").text
 
 
+def test_a_number_after_topics_in_a_group_is_never_offered_as_a_topic(town: Driver) -> None:
+    town.one("r1", "提议 在小区里装几个长椅", "g1")
+    before = town.snapshot()
+    for typed in ("1.5", "1。5", "２.０"):
+        answer = town.one("r1", f"议题 {typed}", "g1")
+        assert answer.text.startswith("用法：") and answer.buttons == [], typed
+    for typed in ("#2", "2号", "第2个"):
+        answer = town.one("r1", f"议题 {typed}", "g1")
+        assert answer.text == "没有议题 #2。发送「议题」查看议题列表。" and answer.buttons == []
+    assert "议题 #1：在小区里装几个长椅" in town.one("r1", "议题 第1个", "g1").text
+    assert town.snapshot() == before
+
+
 def test_a_poll_with_buttons_counts_presses_and_answers_with_a_toast(town: Driver) -> None:
     posted = town.one(
         "owner", "发起投票 是否同意增设充电桩？ | 同意 | 不同意 | 弃权 | 截止 3天", "g1"
