@@ -21,6 +21,13 @@ from handlers.volunteering import shifts, signups
 # Signing up for a day's duty, said in words (我想报名明天的值班): that day's shifts to pick from.
 SIGNING_UP_FOR_A_DAY = re.compile(r"(?:报名|報名)\s*(.{1,10}?)\s*的?(?:值班|班)")
 
+# Asking after one's own duty (我明天值班吗, 我什么时候值班): the shifts one signed up for.
+ASKING_MY_DUTY = re.compile(
+    r"我(?:(?:今天|明天|后天|後天|这周|這週|本周|本週|哪天|哪一天|什么时候|什麼時候|几号|幾號)"
+    r"(?:有|要|该|該)?(?:值班|的班|班)(?:吗|嗎|呢|没有|沒有)?"
+    r"|(?:有|要)?(?:值班|班)(?:吗|嗎|呢))()"
+)
+
 # Saying one has checked in or out (签到了, 已签到) does it, as volunteers believe it does.
 CHECKED_IN = ("签到了", "簽到了", "已签到", "已簽到")
 CHECKED_OUT = ("签退了", "簽退了", "已签退", "已簽退")
@@ -57,7 +64,8 @@ COMMANDS: list[Command] = [
         ("我的报名", "我的報名", "我的值班"),
         signups.mine,
         reads=True,
-        phrases=("my shifts", "my signups"),
+        phrases=("my shifts", "my signups", "when is my shift", "when are my shifts"),
+        asking=ASKING_MY_DUTY,
     ),
     Command(
         "signup", ("报名", "報名"), signups.signup, listed_in="volunteering", menus=access.BOTH

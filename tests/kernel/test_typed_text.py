@@ -187,6 +187,29 @@ def test_i_want_to_sign_up_for_a_days_duty_shows_that_days_shifts(driver: Driver
     assert driver.snapshot() == before
 
 
+def test_asking_after_my_own_duty_shows_my_shifts(driver: Driver) -> None:
+    driver.say("owner", SHIFT, "g1")
+    driver.say("r2", "报名 1", "g1")
+    mine = driver.one("r2", "我的值班").text
+    assert "#1" in mine
+    before = driver.snapshot()
+    for typed in (
+        "我明天值班吗",
+        "我明天有班吗？",
+        "我什么时候值班",
+        "我哪天值班？",
+        "我有班吗",
+        "我今天值班嗎",
+    ):
+        assert driver.one("r2", typed).text == mine, typed
+    assert driver.say("r2", "我明天值班吗", "g1") == []
+    assert "没看懂" in driver.one("r2", "我值班").text
+    assert driver.snapshot() == before
+    driver.one("r2", "/lang en")
+    english = driver.one("r2", "/myshifts").text
+    assert driver.one("r2", "When is my shift?").text == english
+
+
 @pytest.mark.parametrize("typed", ["我想说两句", "我要去买菜", "请帮我一下", "我要登记一下"])
 def test_i_want_before_plain_words_stays_chat(driver: Driver, typed: str) -> None:
     driver.say("r2", "/start")
