@@ -570,3 +570,16 @@ def test_handover_alone_offers_a_points_admin_the_redemptions_waiting(app: App) 
     assert "已扣积分" in told[0].text and "已发放" in told[1].text
     driver.say("r4", "发放", "g1")
     assert driver.templates() == ["points.admins_only"]
+
+
+def test_an_item_asked_for_by_number_with_nothing_on_offer_says_there_is_nothing(
+    app: App,
+) -> None:
+    driver = build(app)
+    driver.one("r2", "兑换目录")
+    before = driver.snapshot()
+    for text in ("兑换 1", "兑换 大米"):
+        assert driver.one("r2", text).text == "目前没有可兑换的物品。", text
+    assert driver.snapshot() == before
+    _shop(driver, "大米 6分 1件")
+    assert driver.one("r2", "兑换 9").text == "兑换目录里没有 #9。发送「兑换目录」看看有什么。"

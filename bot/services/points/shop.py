@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -156,13 +156,17 @@ def _redemption_line(row: PointsRedemption) -> RedemptionLine:
 def catalogue(session: Session, now: datetime, community: Place) -> list[ItemLine]:
     """The community's items on offer, by number."""
     ledger.programmes(session, now, community)
-    items = session.scalars(
+    items = session.scalars(_on_offer(community).limit(MAX_LISTED))
+    return [_item_line(item) for item in items]
+
+
+def _on_offer(community: Place) -> Select[PointsItem]:
+    """The community's items on offer, by number."""
+    return (
         select(PointsItem)
         .where(PointsItem.community_id == community.id, PointsItem.removed_at.is_(None))
         .order_by(PointsItem.number)
-        .limit(MAX_LISTED)
     )
-    return [_item_line(item) for item in items]
 
 
 def _item(session: Session, community: Place, number: int) -> PointsItem:
@@ -174,7 +178,8 @@ def _item(session: Session, community: Place, number: int) -> PointsItem:
         )
     )
     if item is None:
-        raise DomainError("points.no_such_item", number=number)
+        offered = session.scalar(_on_offer(community).limit(1)) is not None
+        raise DomainError("points.no_such_item", number=number, offered=offered)
     return item
 
 
@@ -185,11 +190,7 @@ def _named(items: Sequence[PointsItem], words: str) -> list[PointsItem]:
 def _item_named(session: Session, community: Place, words: str) -> tuple[int, int]:
     """The number of the one item on offer `words` name and how many they ask for (一袋大米:
     one); else which items there are. A name that holds a count (大米 5斤) is a name."""
-    items = session.scalars(
-        select(PointsItem)
-        .where(PointsItem.community_id == community.id, PointsItem.removed_at.is_(None))
-        .order_by(PointsItem.number)
-    ).all()
+    items = session.scalars(_on_offer(community)).all()
     whole = _named(items, words)
     if len(whole) == 1:
         return whole[0].number, 1
