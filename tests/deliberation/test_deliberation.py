@@ -155,12 +155,38 @@ def test_a_bare_result_sent_privately_offers_the_polls_its_sender_sees(town: Dri
     assert "1. 修 —— 0 票" in town.one("r4", "结果 2").text
 
 
-def test_an_open_anonymous_polls_result_says_its_counts_come_in_batches(town: Driver) -> None:
-    town.say("owner", "发起投票 装哪种充电桩？ | 快充 | 慢充 | 匿名", "g1")
+def test_an_anonymous_poll_shows_turnout_only_until_three_have_voted(town: Driver) -> None:
+    posted = town.one("owner", "发起投票 装哪种充电桩？ | 快充 | 慢充 | 匿名", "g1").text
+    assert "1. 快充\n" in posted and "满 3 户后才显示各选项票数，以免看出谁投了什么" in posted
     town.say("r2", "投票 1 1", "g1")
     town.say("r3", "投票 1 2", "g1")
     shown = town.one("r4", "结果 1", "g1").text
-    assert "4 户中 2 户投票" in shown and "上面只算了前 0 票" in shown
+    assert "4 户中 2 户投票" in shown and "满 3 户后才显示各选项票数" in shown
+    assert "——" not in shown and "上面只算了" not in shown
+    town.say("r4", "投票 1 1", "g1")
+    assert "各选项票数稍后显示" in town.one("r1", "结果 1", "g1").text
+    (edited,) = town.received(town.app.scheduler.tick(town.app.clock.now()))
+    assert "1. 快充 —— 2 票（66.7%）" in edited.text and "满 3 户" not in edited.text
+    assert "2. 慢充 —— 1 票" in town.one("r1", "结果 1", "g1").text
+
+
+def test_an_anonymous_poll_closed_with_fewer_than_three_voters_publishes_no_counts(
+    town: Driver,
+) -> None:
+    town.one("owner", "发起投票 装哪种充电桩？ | 快充 | 慢充 | 匿名 | 法定 50% | 截止 1天", "g1")
+    town.say("r2", "投票 1 1", "g1")
+    town.say("r3", "投票 1 1", "g1")
+    clock = town.app.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(clock.now() + timedelta(days=1))
+    final, result = town.received(town.app.scheduler.tick(clock.now()))
+    assert [e.reply.image for e in town.answers] == [None, None]
+    for shown in (final.text, result.text, town.one("r4", "结果 1", "g1").text):
+        assert "快充" in shown and "——" not in shown
+    assert "已投 2 户，不足 3 户，不公布各选项票数" in final.text
+    assert "4 户中 2 户投票" in result.text and "这次投票不作数" in result.text
+    assert "结果有效" not in result.text
+    assert not (town.app.settings.data_path / "charts").exists()
 
 
 def test_an_anonymous_vote_is_never_echoed(town: Driver) -> None:

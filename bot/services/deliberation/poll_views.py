@@ -15,12 +15,14 @@ from bot.messages import ChatKind, Choice, Envelope, Reply, Target
 from bot.services.common.when import moment_data
 from bot.services.deliberation import charts
 from bot.services.deliberation.standings import (
+    FEWEST_COUNTED,
     Turnout,
     quorum_met,
     shown_percent,
     shown_standing,
     standing,
     turnout,
+    withheld,
 )
 from models import CircleChat, Poll, PollKind, PollPosting, PollStatus
 
@@ -52,13 +54,16 @@ def _basics(poll: Poll, zone: ZoneInfo, now: datetime) -> dict[str, Any]:
 def poll_reply(session: Session, poll: Poll, zone: ZoneInfo, now: datetime) -> Reply:
     """The poll message: question, options (with counts unless hidden), settings, buttons."""
     counted = shown_standing(session, poll)
-    shown = not poll.hidden or poll.status == PollStatus.CLOSED
+    few = withheld(poll, counted)
+    shown = (not poll.hidden or poll.status == PollStatus.CLOSED) and not few
     data = _basics(poll, zone, now) | {
         "options": [
             [o.position, o.label, o.votes if shown else None, o.percent if shown else None]
             for o in counted.options
         ],
         "ballots": counted.ballots,
+        "withheld": few,
+        "fewest": FEWEST_COUNTED,
         "opens": moment_data(poll.opens_at, zone, now) if poll.opens_at > now else None,
         "closed": poll.status == PollStatus.CLOSED,
     }
@@ -96,6 +101,7 @@ def result_reply(
 ) -> Reply:
     """The standing so far, or the final result of a closed poll (with its chart)."""
     counted = shown_standing(session, poll)
+    few = withheld(poll, counted)
     closed = poll.status == PollStatus.CLOSED
     if closed:
         eligible, voted = poll.eligible_households or 0, poll.voted_households or 0
@@ -103,10 +109,15 @@ def result_reply(
         live = turnout(session, secret, poll)
         eligible, voted = live.eligible_households, live.voted_households
     data = _basics(poll, zone, now) | {
-        "options": [[o.position, o.label, o.votes, o.percent] for o in counted.options],
+        "options": [
+            [o.position, o.label, None if few else o.votes, None if few else o.percent]
+            for o in counted.options
+        ],
         "ballots": counted.ballots,
-        "choices": sum(o.votes for o in counted.options),
-        "average": counted.average,
+        "choices": 0 if few else sum(o.votes for o in counted.options),
+        "average": None if few else counted.average,
+        "withheld": few,
+        "fewest": FEWEST_COUNTED,
         "eligible": eligible,
         "voted": voted,
         "turnout": shown_percent(voted, eligible),
@@ -199,8 +210,9 @@ def result_envelopes(
     folder: Path,
     language: str,
 ) -> list[Envelope]:
-    """A closed poll's result with its chart, wherever the poll was posted."""
-    image = draw_chart(session, poll, folder)
-    poll.chart = str(image)
+    """A closed poll's result with its chart (none where its counts are withheld), wherever
+    the poll was posted."""
+    image = None if withheld(poll, standing(session, poll)) else draw_chart(session, poll, folder)
+    poll.chart = str(image) if image else None
     result = result_reply(session, poll, zone, now, secret, image)
     return to_postings(session, poll, result, language)

@@ -11,6 +11,10 @@ from bot.errors import DomainError
 from bot.services.deliberation.ballots import ballot_count, eligible, key_of, person_of
 from models import Ballot, BallotVoter, Poll, PollKind, PollOption, PollStatus
 
+# An anonymous poll's counts are shown only once this many have voted: with fewer, anyone who
+# knows who voted (or is one of them) reads the others' choices from the counts.
+FEWEST_COUNTED = 3
+
 
 @dataclass(frozen=True)
 class Turnout:
@@ -88,6 +92,11 @@ def shown_standing(session: Session, poll: Poll) -> Standing:
     # Before the first batch nothing was published: every option shows 0.
     votes = dict(zip(positions, published.get("votes", [0] * len(positions)), strict=True))
     return _standing(poll, votes, published.get("ballots", 0))
+
+
+def withheld(poll: Poll, counted: Standing) -> bool:
+    """Whether chats see only turnout: an anonymous poll counted over too few ballots."""
+    return poll.anonymous and counted.ballots < FEWEST_COUNTED
 
 
 def publish(session: Session, poll: Poll) -> None:
