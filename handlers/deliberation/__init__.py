@@ -60,7 +60,13 @@ COMMANDS: list[Command] = [
         listed_in="deliberation",
         menus=access.BOTH,
         sentence=polls.VOTE_SAID,
-        phrases=("我的投票", "我的投票", "my votes", "my vote"),
+    ),
+    Command(
+        "myvotes",
+        ("我的投票", "我的投票"),
+        polls.mine,
+        reads=True,
+        phrases=("my votes", "my vote"),
     ),
     Command("polls", ("投票列表", "投票列表"), polls.open_polls),
     Command(

@@ -111,6 +111,19 @@ def vote(ctx: Context, args: str) -> Reply:
     return Reply("deliberation.voted", data, audience=Audience.TOAST)
 
 
+def mine(ctx: Context, args: str) -> Reply:
+    """`我的投票`: the polls I may vote in now, as a bare `投票` offers them privately; typed in a
+    group, answered privately too (what someone has left to vote in is theirs alone)."""
+    if args.strip():
+        raise DomainError("core.extra_arguments", extra=args.strip()[:40])
+    try:
+        offered = votable.my_ballot(ctx.session, where(ctx), ctx.settings.secret)
+    except DomainError as refusal:
+        return refused(ctx, refusal)
+    offered.audience = Audience.PRIVATE
+    return offered
+
+
 def open_polls(ctx: Context, args: str) -> Reply:
     """`投票列表`: the open polls, offered as a bare `投票` offers them; a number after it is no
     vote, so nothing after it is read."""

@@ -955,6 +955,20 @@ def test_a_bare_vote_in_private_offers_the_one_poll_its_sender_may_vote_in(
     assert "请先登记您家" in town.one("stranger", "投票").text
 
 
+def test_my_votes_typed_in_a_group_is_answered_privately(text_town: Driver) -> None:
+    town = text_town
+    town.one("owner", "发起投票 充电桩 | 同意 | 不同意 | 匿名", "g1")
+    for typed in ("我的投票", "我的投票？"):
+        offered, note = town.say("r2", typed, "g1")
+        assert offered.private and "投票 #1：充电桩" in offered.text
+        assert not note.private and note.text == "r2，详情已私聊发给您。"
+    town.one("r2", "投票 1 2", "g1")
+    told, note = town.say("r2", "我的投票", "g1")
+    assert told.private and "现在没有您可以投的投票" in told.text
+    assert not note.private and note.text == "r2，详情已私聊发给您。"
+    assert "投票 #1：充电桩" in town.one("r3", "我的投票").text
+
+
 def test_a_bare_vote_in_private_lists_several_polls_and_a_number_picks_one(
     text_town: Driver,
 ) -> None:
