@@ -9,7 +9,8 @@ from functools import partial
 from bot.context import Context
 from bot.errors import DomainError
 from bot.services.common import arguments
-from bot.services.common.arguments import numbers_or_none
+from bot.services.common.arguments import numbers_or_none, words_apart
+from bot.services.common.keywords import all_digits, normalise
 from bot.services.common.when import moment_data
 from bot.services.deliberation.where import Where
 from handlers.access import actor_of
@@ -23,6 +24,9 @@ bounded = partial(arguments.bounded, limit=MAX_ARGUMENT)
 _NAMED = re.compile(
     r"^(?:议题|議題|投票|topic|poll)\s*|(?<=\S)\s*(?:议题|議題|投票)$", re.IGNORECASE
 )
+
+# A number, though maybe no item number: 1.5, 一点五, 二点, 第一点五, 12点5号.
+_NUMBER_SAID = re.compile(r"#?第?\d+(?:[.点點]\d*)?(?:号|號|个|個)?")
 
 
 def _numbers(args: str, usage: str) -> list[int]:
@@ -40,6 +44,13 @@ def numbers_typed(args: str) -> list[int] | None:
     named = _NAMED.sub("", typed)
     found = numbers_or_none(named) if named else None
     return found if found is not None else numbers_or_none(typed)
+
+
+def numbers_said(args: str) -> bool:
+    """Whether every word typed is a number, in digits or Chinese numerals, maybe with a
+    decimal point (1.5, 一点五), though it numbers no item."""
+    words = words_apart(normalise(args))
+    return bool(words) and all(_NUMBER_SAID.fullmatch(all_digits(word)) for word in words)
 
 
 def one_number(args: str, usage: str) -> int:

@@ -15,6 +15,7 @@ from bot.services.deliberation.polls import polls_here
 from handlers.deliberation.parsing import (
     at_most_one_number,
     bounded,
+    numbers_said,
     numbers_typed,
     one_number,
     when_shown,
@@ -83,8 +84,12 @@ def list_topics(ctx: Context, args: str) -> Reply:
     """Topics and their status; `/topics 3` shows one topic in full. Words that are no
     number (议题 装几个长椅) in a circle's chat are a topic to raise: asked, not raised."""
     title = bounded(args)
-    # Only words are a topic to raise: a number, even mistyped (议题 1.5), is no title.
-    worded = numbers_typed(title) is None and any(ch.isalpha() for ch in title)
+    # Only words are a topic to raise: a number, even mistyped (议题 1.5, 议题 一点五), is no title.
+    worded = (
+        numbers_typed(title) is None
+        and not numbers_said(title)
+        and any(ch.isalpha() for ch in title)
+    )
     if ctx.circle is not None and worded:
         offer = Choice(
             "deliberation.propose_yes", f"/propose {title}", translated=True, personal=True

@@ -117,6 +117,19 @@ def test_a_number_after_topics_in_a_group_is_never_offered_as_a_topic(town: Driv
     assert town.snapshot() == before
 
 
+def test_a_number_in_chinese_numerals_after_topics_is_never_offered_as_a_topic(
+    town: Driver,
+) -> None:
+    before = town.snapshot()
+    for typed in ("一点五", "二点", "第一点五", "一點五", "十二点五号"):
+        answer = town.one("r1", f"议题 {typed}", "g1")
+        assert answer.text.startswith("用法：") and answer.buttons == [], typed
+    assert town.snapshot() == before
+    for typed in ("一楼大门坏了", "二点以后别放音乐"):
+        offered = town.one("r1", f"议题 {typed}", "g1")
+        assert typed in offered.text and offered.buttons, typed
+
+
 def test_a_poll_with_buttons_counts_presses_and_answers_with_a_toast(town: Driver) -> None:
     posted = town.one(
         "owner", "发起投票 是否同意增设充电桩？ | 同意 | 不同意 | 弃权 | 截止 3天", "g1"
