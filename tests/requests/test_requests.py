@@ -946,8 +946,8 @@ def test_take_alone_privately_takes_the_one_request_waiting_for_it_or_asks_which
     assert "例如「接单 3」" in town.one("li", "接单", "g1").text
     assert town.one("li", "接单").text == "有 2 个诉求等您接单：1、2。请写编号，例如「接单 1」。"
     town.say("li", "接单 1")
-    taken = town.say("li", "接单")[0].text
-    assert "诉求 2 由您办理" in taken and "办好后发送「办结诉求 2 怎么办的」" in taken
+    took = town.say("li", "接单")[0].text
+    assert "诉求 2 由您办理" in took and "办好后发送「办结诉求 2 怎么办的」" in took
     with session_of(town.app) as session:
         taken = session.scalars(select(Request.status)).all()
         assert taken == [RequestStatus.TAKEN, RequestStatus.TAKEN]
