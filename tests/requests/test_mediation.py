@@ -215,3 +215,52 @@ def test_relaying_names_parties_only_to_the_mediator(dispute: Driver) -> None:
         assert sent["li"] == {"number": 1, "sender": "reporter", "name": "r1", "text": "你好"}
         count = session.scalar(select(func.count()).select_from(Mediation))
         assert said.role == "reporter" and count == 1
+
+
+def test_erasing_the_reporter_mid_mediation_tells_the_other_side_and_the_mediator(
+    dispute: Driver,
+) -> None:
+    dispute.say("li", "调解 1 @r2 @王书记", mentions=("r2", "sec"))
+    answers = dispute.say("r1", "注销 确认")
+    assert "调解 1 已结束：反映人撤回了这个诉求" in _to(answers, "r2")
+    assert "调解 1 已结束：反映人撤回了这个诉求" in _to(answers, "sec")
+    assert "反映人撤回了诉求 1。不用再办了" in _to(answers, "li")
+    told = "\n".join(s.text for s in answers if s.chat != "r1")
+    assert "装修" not in told and "r1" not in told and "301" not in told
+    assert _mediation(dispute.app) == (MediationStatus.ENDED, RequestStatus.WITHDRAWN, False)
+
+
+def test_erasing_the_other_side_mid_mediation_hands_it_back_and_tells_the_rest(
+    dispute: Driver,
+) -> None:
+    dispute.say("li", "调解 1 @r2 @王书记", mentions=("r2", "sec"))
+    answers = dispute.say("r2", "注销 确认")
+    assert "调解 1 已结束，有人退出了调解。诉求交回处理人" in _to(answers, "r1")
+    assert "调解 1 已结束，有人退出了调解。诉求交回处理人" in _to(answers, "sec")
+    assert "有人退出了调解，诉求 1 交回给您" in _to(answers, "li")
+    assert "r2" not in "\n".join(s.text for s in answers if s.chat != "r2")
+    assert _mediation(dispute.app) == (MediationStatus.ENDED, RequestStatus.OPEN, True)
+    assert "好的" in _to(dispute.say("li", "接单 1"), "li")
+
+
+def test_erasing_the_mediator_mid_mediation_hands_it_back_and_tells_both_sides(
+    dispute: Driver,
+) -> None:
+    dispute.say("zhao", "/start", name="赵党员")
+    dispute.say("sec", "联系 @赵党员 4号楼", mentions=("zhao",))
+    dispute.say("li", "调解 1 @r2 @赵党员", mentions=("r2", "zhao"))
+    answers = dispute.say("zhao", "注销 确认")
+    assert "有人退出了调解。诉求交回处理人" in _to(answers, "r1")
+    assert "有人退出了调解。诉求交回处理人" in _to(answers, "r2")
+    assert "诉求 1 交回给您。请回复「接单 1」" in _to(answers, "li")
+    assert _mediation(dispute.app) == (MediationStatus.ENDED, RequestStatus.OPEN, True)
+
+
+def test_erasing_a_mediator_who_handles_it_hands_it_up_the_chain(dispute: Driver) -> None:
+    dispute.say("li", "调解 1 @r2", mentions=("r2",))
+    answers = dispute.say("li", "注销 确认")
+    assert "有人退出了调解。诉求交回处理人" in _to(answers, "r1")
+    assert "有人退出了调解。诉求交回处理人" in _to(answers, "r2")
+    assert "接单 1" in _to(answers, "sec")
+    assert _mediation(dispute.app) == (MediationStatus.ENDED, RequestStatus.OPEN, True)
+    assert "好的" in _to(dispute.say("sec", "接单 1"), "sec")

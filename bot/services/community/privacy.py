@@ -167,10 +167,10 @@ def erase(
     `always_open` are the platforms where the bot writes to anyone privately."""
     released = release_all(session, duty, resident)
     points.forget_member(session, duty.now, resident)
-    requests.forget_mediations(session, duty.now, resident)
+    mediated = requests.forget_mediations(session, duty.now, settings, resident, duty.language)
     withdrawn = requests.forget_reporter(session, duty.now, resident, duty.language)
     handed = requests.forget_handler(session, duty.now, settings, resident, duty.language)
     home = resident.household
     people.forget(session, duty.now, resident)
-    notices = released.notices + withdrawn + handed
+    notices = released.notices + mediated + withdrawn + handed
     return Erased(notices, households.stranded(session, home, always_open))

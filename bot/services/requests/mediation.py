@@ -146,21 +146,42 @@ def end(
     mediation, role = _open_as(session, community, number, actor, secretaries=True)
     if role not in ("mediator", "secretary"):
         raise DomainError("requests.mediator_only", number=number)
+    return Mediated(
+        number, role, envelopes=_hand_back(session, now, settings, mediation, actor, language)
+    )
+
+
+def _hand_back(
+    session: Session,
+    now: datetime,
+    settings: Settings,
+    mediation: Mediation,
+    actor: Resident,
+    language: str,
+    left: bool = False,
+) -> list[Envelope]:
+    """End a mediation without agreement (or as someone in it, `left`, is erased): the request
+    goes back to its owner, asked to take it again; everyone else in it is told."""
     mediation.status, mediation.closed_at = MediationStatus.ENDED, now
     request = mediation.request
+    number = request.number
     assign(session, now, settings, request, chain.Owner(request.layer, request.node, request.owner))
-    notice = Reply("requests.mediation_ended_notice", {"number": number})
-    envelopes = _to(request.reporter, notice, language) + _to(mediation.other, notice, language)
-    if request.owner is not None and request.owner.id != actor.id:
+    owner_id = request.owner.id if request.owner is not None else None
+    notice = Reply("requests.mediation_ended_notice", {"number": number, "left": left})
+    envelopes: list[Envelope] = []
+    for person, _ in _people(mediation):
+        if person is not None and person.id not in (actor.id, owner_id):
+            envelopes += _to(person, notice, language)
+    if request.owner is not None and owner_id != actor.id:
         choices = [[Choice("requests.take_button", f"/take {number}", True, True)]]
-        back = Reply("requests.mediation_back", {"number": number}, choices)
+        back = Reply("requests.mediation_back", {"number": number, "left": left}, choices)
         asking = _to(request.owner, back, language)
         key = ask_key(session, request)
         for envelope in asking:
             # Taking the request edits this message too, as every one asking to take it.
             envelope.key = key
         envelopes += asking
-    return Mediated(number, role, envelopes=envelopes)
+    return envelopes
 
 
 def end_withdrawn(
@@ -206,23 +227,29 @@ def mediations_of(session: Session, resident: Resident) -> list[tuple[int, str, 
     return [(m.request.number, access.mediation_role(m, resident.id), m.status.value) for m in rows]
 
 
-def forget_mediations(session: Session, now: datetime, resident: Resident) -> None:
-    """Before a resident is erased: open mediations they are in end, and they leave all; the
-    outcome, which may name the parties, goes with them."""
+def forget_mediations(
+    session: Session, now: datetime, settings: Settings, resident: Resident, language: str
+) -> list[Envelope]:
+    """Before a resident is erased: they leave all their mediations, and the outcome, which
+    may name the parties, goes with them. An open one they are a party to or mediate ends
+    and goes back to its owner, the others told; one they reported ends as it is withdrawn."""
     rows = session.scalars(
         select(Mediation)
         .join(Request, Request.id == Mediation.request_id)
         .where(_involving(resident))
-    )
+    ).all()
+    envelopes: list[Envelope] = []
     for mediation in rows:
-        if mediation.status == MediationStatus.OPEN:
-            mediation.status, mediation.closed_at = MediationStatus.ENDED, now
+        reported = mediation.request.reporter_id == resident.id
+        if mediation.status == MediationStatus.OPEN and not reported:
+            envelopes += _hand_back(session, now, settings, mediation, resident, language, True)
         mediation.outcome = ""
         if mediation.other_id == resident.id:
             mediation.other_id = None
         if mediation.mediator_id == resident.id:
             mediation.mediator_id = None
     session.flush()
+    return envelopes
 
 
 def _involving(resident: Resident) -> ColumnElement[bool]:

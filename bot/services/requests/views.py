@@ -16,6 +16,7 @@ from bot.services.common import access
 from bot.services.common.outreach import to_person
 from bot.services.common.when import moment_data
 from bot.services.community.grid import ancestor_of_kind
+from bot.services.requests.mediation import end_withdrawn, in_progress
 from bot.services.requests.reporter import close_withdrawn
 from models import (
     ChainNode,
@@ -188,10 +189,13 @@ def forget_reporter(
         if request.status in ACTIVE:
             # A solution waiting for the reporter's word leaves nothing for the handler to do.
             handled = request.status != RequestStatus.RESOLVED
+            mediation = in_progress(session, request)
             told = close_withdrawn(session, now, request, None, "")
             if handled and told is not None and told.id != resident.id:
                 data = {"number": request.number, "text": "", "why": ""}
                 envelopes += to_person(told, Reply("requests.withdrawn_notice", data), language)
+            if mediation is not None:
+                envelopes += end_withdrawn(mediation, now, told, language)
         request.text, request.resolution, request.reporter_id = "", "", None
         request.image = request.document = None
         theirs.append(request.id)
