@@ -64,6 +64,7 @@ NOT_RENDERED = {
     "notices.file_too_big": OTHER_PLATFORM,
     "notices.progress": EDITED_IN_PLACE,
     "requests.assigned_taken": TAKEN_EDITED,
+    "requests.assigned_withdrawn": TAKEN_EDITED,
     "requests.nobody_to_urge": NOBODY_HANDLING,
     "volunteering.hours_points_held": CORRECTED_HOURS,
     "volunteering.not_own_hours": CORRECTED_HOURS,

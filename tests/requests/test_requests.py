@@ -1192,3 +1192,19 @@ def test_the_take_button_goes_from_every_message_that_asked_one_owner_to_take_it
     for edit in edits:
         shown = app.renderer.render(edit.reply, edit.language, html_mode=False, buttons=True)
         assert shown.buttons == [] and shown.text.startswith("诉求 1（公共设施）已由王书记接单")
+
+
+@pytest.mark.parametrize("typed", ["撤回 1 自己修好了", "注销 确认"])
+def test_the_take_button_goes_from_the_handlers_message_once_the_request_is_withdrawn(
+    app: App, typed: str
+) -> None:
+    place = _reported_on_telegram(app)
+    _urged_on_telegram(place, app)
+    place.recorder.sent.clear()
+    place.say("8001", typed)
+    edits = [e for _, e in place.recorder.sent if e.edit]
+    assert sorted(e.key for e in edits) == ["request:1", "request:1:urge:1"], edits
+    for edit in edits:
+        shown = app.renderer.render(edit.reply, edit.language, html_mode=False, buttons=True)
+        assert shown.buttons == [] and edit.target.chat_id == "8002", shown
+        assert shown.text == "诉求 1 已撤回，不用再办了。", shown

@@ -146,10 +146,19 @@ def ask_key(session: Session, request: Request) -> str:
 def take_buttons_gone(
     session: Session, now: datetime, request: Request, settings: Settings, taker: Resident
 ) -> list[Envelope]:
+    """The messages asking to take the request, edited to say who took it."""
+    shown = details(session, now, request, settings)
+    data = {k: shown[k] for k in ("number", "category", "text", "reporter", "address")}
+    return asking_edited(
+        session, request, Reply("requests.assigned_taken", data | {"name": taker.display_name})
+    )
+
+
+def asking_edited(session: Session, request: Request, reply: Reply) -> list[Envelope]:
     """The messages that asked to take the request (sent, or on their way), and the urges
-    to take it, each edited to say who took it, without its 接单 button, unless an earlier
-    take edited it so. Only the outbox keeps such messages (Telegram, WeChat), and the post
-    office drops edits where the platform cannot make them (WeChat)."""
+    to take it, each edited to say `reply`, without its 接单 button, unless an earlier take
+    or withdrawal edited it so. Only the outbox keeps such messages (Telegram, WeChat), and
+    the post office drops edits where the platform cannot make them (WeChat)."""
     rows = session.scalars(
         select(OutboxMessage)
         .where(
@@ -161,12 +170,9 @@ def take_buttons_gone(
     # The newest of each chat and key is the one an edit there edits, none where an edit
     # followed it; a sent one has forgotten its words, so the edit says them afresh.
     newest = {(row.platform, row.chat_id, row.key): None if row.edit else row for row in rows}
-    shown = details(session, now, request, settings)
-    data = {k: shown[k] for k in ("number", "category", "text", "reporter", "address")}
     envelopes = []
     for row in filter(None, newest.values()):
         envelope = envelope_of(row)
-        reply = Reply("requests.assigned_taken", data | {"name": taker.display_name})
         envelope.reply = replace(
             reply, image=envelope.reply.image, document=envelope.reply.document
         )

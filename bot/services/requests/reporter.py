@@ -22,6 +22,7 @@ from bot.services.requests.desk import (
     FINISHED,
     Acted,
     asked_keys,
+    asking_edited,
     assign,
     details,
     find_request,
@@ -229,29 +230,38 @@ def withdraw(
     request = _mine(session, community, number, reporter)
     _still_open(request, "requests.withdraw_finished")
     words = why.strip()[:MAX_REASON]
-    mediation = in_progress(session, request)
-    told = close_withdrawn(session, now, request, reporter, words)
-    notice = Reply(
-        "requests.withdrawn_notice", {"number": number, "text": request.text, "why": words}
-    )
-    envelopes = to_person(told, notice, language) if told else []
-    if mediation is not None:
-        envelopes += end_withdrawn(mediation, now, told, language)
+    envelopes = close_withdrawn(session, now, request, reporter, words, language)
     return Acted(number, envelopes=envelopes)
 
 
 def close_withdrawn(
-    session: Session, now: datetime, request: Request, reporter: Resident | None, words: str
-) -> Resident | None:
-    """Close a request its reporter withdrew, neither solved nor overdue; the owner to tell,
-    if any (a message asking them to handle it, held for the morning, goes no more)."""
-    # An owner whose request still waits for the morning never heard of it: nothing to undo.
-    told = request.owner if request.owner and not _held(session, now, request) else None
+    session: Session,
+    now: datetime,
+    request: Request,
+    reporter: Resident,
+    words: str,
+    language: str,
+) -> list[Envelope]:
+    """Close a request its reporter withdrew, neither solved nor overdue: its owner is told
+    what it said and why, anyone else in its mediation that it ended, and the messages asking
+    to take it say it is withdrawn (one held for the morning goes no more)."""
+    mediation = in_progress(session, request)
+    # An owner whose request still waits for the morning never heard of it, and one whose
+    # solution waits for the reporter's word has nothing left to do.
+    idle = request.status == RequestStatus.RESOLVED or _held(session, now, request)
+    owner = request.owner
+    told = owner if owner is not None and owner.id != reporter.id and not idle else None
     request.status, request.closed_at = RequestStatus.WITHDRAWN, now
     request.due_at, request.overdue = None, False
     session.flush()
     step(session, now, request, StepKind.WITHDRAWN, reporter, words)
-    return told
+    data = {"number": request.number, "text": request.text, "why": words}
+    notice = Reply("requests.withdrawn_notice", data)
+    envelopes = to_person(told, notice, language) if told is not None else []
+    if mediation is not None:
+        envelopes += end_withdrawn(mediation, now, told, language)
+    gone = Reply("requests.assigned_withdrawn", {"number": request.number})
+    return envelopes + asking_edited(session, request, gone)
 
 
 def _held(session: Session, now: datetime, request: Request) -> bool:

@@ -10,13 +10,11 @@ from sqlalchemy import ColumnElement, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import rows
-from bot.messages import Envelope, Reply
+from bot.messages import Envelope
 from bot.queries import Query
 from bot.services.common import access
-from bot.services.common.outreach import to_person
 from bot.services.common.when import moment_data
 from bot.services.community.grid import ancestor_of_kind
-from bot.services.requests.mediation import end_withdrawn, in_progress
 from bot.services.requests.reporter import close_withdrawn
 from models import (
     ChainNode,
@@ -186,18 +184,10 @@ def forget_reporter(
         if place is not None and place.kind == PlaceKind.HOUSEHOLD:
             building = ancestor_of_kind(session, place, PlaceKind.BUILDING)
             request.place_id = building.id if building else None
-        if request.status in ACTIVE:
-            # A solution waiting for the reporter's word leaves nothing for the handler to do.
-            handled = request.status != RequestStatus.RESOLVED
-            mediation = in_progress(session, request)
-            told = close_withdrawn(session, now, request, None, "")
-            if handled and told is not None and told.id != resident.id:
-                data = {"number": request.number, "text": "", "why": ""}
-                envelopes += to_person(told, Reply("requests.withdrawn_notice", data), language)
-            if mediation is not None:
-                envelopes += end_withdrawn(mediation, now, told, language)
         request.text, request.resolution, request.reporter_id = "", "", None
         request.image = request.document = None
+        if request.status in ACTIVE:
+            envelopes += close_withdrawn(session, now, request, resident, "", language)
         theirs.append(request.id)
     session.execute(
         update(RequestStep)
