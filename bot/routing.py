@@ -193,7 +193,7 @@ class Router:
                 return Route(UNKNOWN, " ".join([name, *self._like(name)]))
             return _route(found, len(cleaned) - len(rest), text)
         # A question (签到了？) takes no keyword that tells something is done.
-        told = frozenset() if _asked(text) else self._told
+        told = frozenset() if is_question(text) else self._told
         matched = self._keyword(cleaned, 0, told=told)
         if matched is not None:
             command, end, glued = matched
@@ -325,7 +325,7 @@ class Router:
         return f"{keyword} {args}".strip()
 
 
-def _asked(text: str) -> bool:
+def is_question(text: str) -> bool:
     """Whether `text` ends with a question mark: 签到了？"""
     typed = normalise(text)
     return "?" in typed[len(without_ending(typed)) :]

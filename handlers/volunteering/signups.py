@@ -7,6 +7,7 @@ from datetime import date
 from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Choice, Envelope, Reply
+from bot.routing import is_question
 from bot.services.common.arguments import as_number, only_numbers
 from bot.services.common.keywords import folded
 from bot.services.common.when import moment_data
@@ -210,9 +211,14 @@ def _optional_number(args: str, usage: str) -> int | None:
 
 
 def checkin(ctx: Context, args: str) -> list[Reply | Envelope]:
-    """Check in to my shift (`签到`, or `签到 12`)."""
+    """Check in to my shift (`签到`, or `签到 12`); asked (`签到？`), say whether I may."""
     number = _optional_number(args, "volunteering.checkin_usage")
     resident = ctx.resident
+    if is_question(ctx.incoming.text):
+        shown = attendance.open_to_check_in(
+            ctx.session, duty(ctx), resident, community_here(ctx), number
+        )
+        return [Reply("volunteering.checkin_open", shown)]
     done = attendance.check_in(ctx.session, duty(ctx), resident, community_here(ctx), number)
     data = done.shown | {
         "name": resident.display_name,

@@ -340,6 +340,7 @@ VOLUNTEERING: list[Line] = [
     ("owner", "排班 午后岗 | 今天 15:00-16:00 | 2人", "g1"),
 ]
 VOLUNTEERING_ON_DUTY: list[Line] = [
+    ("r2", "签到？", "g1"),
     ("r2", "签到", "g1"),
     ("r2", "签到 1", "g1"),
     ("owner", "缺勤 1 @r2", "g1"),

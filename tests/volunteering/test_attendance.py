@@ -412,3 +412,19 @@ def test_hours_stay_in_the_communitys_totals_when_a_volunteer_is_erased(town: Dr
         assert sorted(row.resident_id is None for row in rows) == [False, True]
         found = attendance.circle_hours(session, circle(session, "g1"), community(session))
         assert found.community.whole.minutes == 240
+
+
+@pytest.mark.parametrize("text", ["签到？", "签到?", "簽到？", "签到 1？"])
+def test_asking_about_checking_in_says_whether_one_may_and_checks_no_one_in(
+    town: Driver, text: str
+) -> None:
+    before = town.snapshot()
+    assert "11月23日 周一 10:30 起可签到" in town.one("r2", text, "g1").text
+    assert "没有报名" in town.one("r4", text, "g1").text
+    advance(town.app, hours=1)
+    assert town.one("r2", text, "g1").text == (
+        "您现在可以签到：#1 门岗（11月23日 周一 11:00–13:00）。要签到，请发「签到」。"
+    )
+    assert town.snapshot() == before
+    assert town.one("r2", "签到", "g1").text.startswith("r2 已签到")
+    assert town.one("r2", text, "g1").text == "您已经签到了，结束时请发送「签退」。"

@@ -106,6 +106,25 @@ def check_in(
     session: Session, duty: Duty, resident: Resident, community: Place, number: int | None = None
 ) -> CheckedIn:
     """Check in to my shift, from `checkin_tolerance` before its start until its end."""
+    signup = _to_check_in(session, duty, resident, community, number)
+    signup.checked_in_at = duty.now
+    notices = rosters(session, duty, [signup.shift], create=False)
+    return CheckedIn(signup, about(session, signup.shift, duty.zone), notices)
+
+
+def open_to_check_in(
+    session: Session, duty: Duty, resident: Resident, community: Place, number: int | None = None
+) -> dict[str, Any]:
+    """The shift as shown that I may check in to now, checking in to nothing (签到？); where
+    there is none, why, as a check-in is refused."""
+    signup = _to_check_in(session, duty, resident, community, number)
+    return about(session, signup.shift, duty.zone)
+
+
+def _to_check_in(
+    session: Session, duty: Duty, resident: Resident, community: Place, number: int | None
+) -> SignUp:
+    """My sign-up open for check-in now; where there is none, why."""
     now, early = duty.now, defaults(duty.settings).checkin_tolerance
     mine = _candidates(session, resident, community, number)
     open_now = _open_now(mine, now, early)
@@ -129,10 +148,7 @@ def check_in(
             number=first.number if first else None,
             at=moment_data(first.starts_at - early, duty.zone, now) if first else None,
         )
-    signup = open_now[0]
-    signup.checked_in_at = now
-    notices = rosters(session, duty, [signup.shift], create=False)
-    return CheckedIn(signup, about(session, signup.shift, duty.zone), notices)
+    return open_now[0]
 
 
 def _open_now(mine: list[SignUp], now: datetime, early: timedelta) -> list[SignUp]:
