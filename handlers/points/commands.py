@@ -13,6 +13,7 @@ from bot.services import points
 from bot.services.common.arguments import after_mentions, as_number, bounded
 from bot.services.common.keywords import CONFIRMING, folded, normalise, starts_with_number
 from bot.services.common.outreach import to_person
+from bot.services.community.grid import parse_address
 from bot.services.community.people import Named
 from handlers.access import community_here, to_sender
 
@@ -84,9 +85,10 @@ def show(ctx: Context, args: str) -> Reply:
     `积分 @张三`, `积分 张三`)."""
     community = community_here(ctx)
     named = named_or_first(ctx, args)
+    address = named.rest[0] if len(named.rest) == 1 and _an_address(named) else ""
     try:
         view = points.points_of(
-            ctx.session, ctx.now, ctx.zone, ctx.resident, community, ctx.circle, named
+            ctx.session, ctx.now, ctx.zone, ctx.resident, community, ctx.circle, named, address
         )
     except DomainError as error:
         # A word after 积分 that names no one (积分 查询) gets the usage, not "no such person".
@@ -165,7 +167,11 @@ def _award(ctx: Context, args: str, deduct: bool) -> list[Reply | Envelope]:
         typed = points.Award(*_amount_first(words[2:]), shift=number, deduct=deduct)
     else:
         named = _awarded(ctx, args)
-        typed = points.Award(*_amount_first(named.rest), named=named, deduct=deduct)
+        if _an_address(named):
+            amount, reason = _amount_first(named.rest[1:])
+            typed = points.Award(amount, reason, address=named.rest[0], deduct=deduct)
+        else:
+            typed = points.Award(*_amount_first(named.rest), named=named, deduct=deduct)
     done = points.award_named(ctx.session, ctx.now, ctx.resident, community, ctx.circle, typed)
     return _told(ctx, done)
 
@@ -202,6 +208,17 @@ def _awarded(ctx: Context, args: str) -> Named:
     community = community_here(ctx)
     names, taken = points.names_awarded(ctx.session, ctx.resident, community, ctx.circle, words)
     return Named(names=tuple(names), rest=tuple(words[taken:]))
+
+
+def _an_address(named: Named) -> bool:
+    """Whether no one is named and the first word is a household's address (3-2-301)."""
+    if named.count or not named.rest:
+        return False
+    try:
+        parse_address(named.rest[0])
+    except DomainError:
+        return False
+    return True
 
 
 def _amount_first(words: Sequence[str]) -> tuple[str, str]:

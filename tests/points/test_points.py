@@ -823,3 +823,24 @@ def test_a_name_typed_in_a_reply_is_the_one_awarded_not_the_person_replied_to(ap
     # With no name typed, the reply names whom it answers.
     alone = replace(replied, text="加分 3 扫雪")
     assert "已给 r4 加 3 分" in driver.received(driver.app.dispatcher.handle(alone))[0].text
+
+
+def test_an_address_names_whom_points_are_awarded_to_or_shown_for(app: App) -> None:
+    """3-2-302 is r2's household: 加分 and 积分 read it as r2, told privately, as the group
+    is not to learn who lives there; a household of two is asked which."""
+    driver = build(app)
+    set_rules(driver)
+    awarded = driver.say("sec", "加分 3-2-302 5 巡逻", "g1")
+    assert [s.text for s in awarded if not s.private] == ["王书记，已记下，详情已私聊发给您。"]
+    private = {s.chat: s.text for s in awarded if s.private}
+    assert "r2 加 5 分（巡逻）" in private["sec"] and "得到 5 分" in private["r2"]
+    assert balances(app) == [(5, 5)]
+    assert driver.one("sec", "积分 3-2-302").text == driver.one("sec", "积分 @r2").text
+    assert driver.one("r3", "积分 3-2-302").text == driver.one("r3", "积分 @r2").text
+    before = driver.snapshot()
+    asked = driver.one("sec", "加分 3-2-301 5 巡逻", "g1").text
+    assert asked == "「3-2-301」登记了 2 位，请用 @ 点名是哪一位。"
+    assert driver.one("sec", "积分 3-2-301").text == asked
+    assert driver.one("sec", "扣分 3-2-305 5").text == "本社区没有登记过「3-2-305」这一户。"
+    assert driver.snapshot() == before
+    consistent(app)

@@ -15,7 +15,7 @@ from bot.services.common import access, audit
 from bot.services.common.keywords import normalise, numeral_value
 from bot.services.community.people import Named, names_leading, people_named
 from bot.services.points import ledger
-from bot.services.points.earning import programme_for
+from bot.services.points.earning import programme_for, resident_at
 from bot.services.points.ledger import Posting
 from bot.services.points.rules import CATEGORY_WORDS, PROGRAMME_WORDS, settings_of
 from models import (
@@ -70,14 +70,15 @@ def parse_amount(text: str, cap: int) -> int:
 @dataclass(frozen=True)
 class Award:
     """What a points admin typed: how much, the reason (its first word may be a category), and
-    to whom: the members named, or everyone on shift number `shift`; `deduct` (扣分) takes the
-    amount off."""
+    to whom: the members named, the one registered at a household `address`, or everyone on
+    shift number `shift`; `deduct` (扣分) takes the amount off."""
 
     amount_text: str
     reason: str
     named: Named = field(default_factory=Named)
     shift: int | None = None
     deduct: bool = False
+    address: str = ""
 
 
 @dataclass(frozen=True)
@@ -294,11 +295,15 @@ def award_named(
     access.require_points_admin(session, actor.id, community)
     if typed.shift is not None:
         members = shift_attendees(session, community, typed.shift)
+    elif typed.address:
+        members = [resident_at(session, community, typed.address)]
     else:
         members = people_named(session, now, community, circle, typed.named)
     if not members or not typed.amount_text:
         raise DomainError(award_usage(typed.deduct))
-    return award(session, now, actor, community, members, typed)
+    done = award(session, now, actor, community, members, typed)
+    # Who lives at an address typed in a group is not the group's to learn.
+    return replace(done, praised=False) if typed.address else done
 
 
 def names_awarded(

@@ -169,11 +169,24 @@ def recycle(
     return Recycled(name, word, amount, account.balance, amount < wanted)
 
 
+def resident_at(session: Session, community: Place, address: str) -> Resident:
+    """The one resident registered at a household address typed in the community
+    (`加分 3-2-301 5`); where none or several are, the admin is asked to name one."""
+    found = occupants(session, _household_at(session, community, address))
+    if len(found) != 1:
+        raise DomainError("points.which_resident", address=address[:20], count=len(found))
+    return found[0]
+
+
 def _household(
     session: Session, community: Place, member: Resident | None, address: str
 ) -> Place | None:
     if member is not None:
         return member.household
+    return _household_at(session, community, address)
+
+
+def _household_at(session: Session, community: Place, address: str) -> Place:
     parsed = parse_address(address)
     for estate in _estates(session, community):
         try:

@@ -18,6 +18,7 @@ from bot.services.common import access
 from bot.services.common.keywords import normalise
 from bot.services.community.people import Member, Named, people_named
 from bot.services.points import ledger, shop
+from bot.services.points.earning import resident_at
 from bot.services.points.ledger import EXPIRY_NOTICE, next_expiry
 from bot.services.points.rules import earning
 from models import (
@@ -161,10 +162,14 @@ def points_of(
     community: Place,
     circle: Circle | None,
     named: Named,
+    address: str = "",
 ) -> PointsView:
     """A member's points as `viewer` may see them: their own, or for points admins anyone's
-    (the one member `named`)."""
-    member = _member_named(session, now, viewer, community, circle, named)
+    (the one member `named`, or registered at a household `address`)."""
+    if address:
+        member = _member_at(session, viewer, community, address)
+    else:
+        member = _member_named(session, now, viewer, community, circle, named)
     ledger.programmes(session, now, community)
     accounts = [
         a
@@ -227,6 +232,23 @@ def _member_named(
         typed = normalise(named.names[0]).lstrip("@") if named.names else ""
         shown = typed or (member.display_name if member else "")
         raise DomainError("points.not_in_branch", name=shown[:30])
+    return member
+
+
+def _member_at(session: Session, viewer: Resident, community: Place, address: str) -> Resident:
+    """The one member registered at `address`, for those who may see others' points; a branch
+    secretary gets one answer for an address outside the branch, found or not."""
+    if not access.sees_others_points(session, viewer.id, community):
+        raise DomainError("points.not_yours")
+    admin = access.is_points_admin(session, viewer.id, community)
+    try:
+        member: Resident | None = resident_at(session, community, address)
+    except DomainError:
+        if admin:
+            raise
+        member = None
+    if member is None or not access.sees_points_of(session, viewer.id, member.id, community):
+        raise DomainError("points.not_in_branch", name=address[:30])
     return member
 
 
