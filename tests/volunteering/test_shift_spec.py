@@ -329,6 +329,12 @@ def test_with_bars_a_comma_stays_within_its_item() -> None:
         ("巡逻 明天7到9 2人 东门", "巡逻", "东门"),
         ("巡逻 明天七到九 2人 东门", "巡逻", "东门"),
         ("Patrol tomorrow at 7pm-9pm 2 people Main gate", "Patrol", "Main gate"),
+        ("Patrol at East gate tomorrow 7pm-9pm 2 people", "Patrol", "East gate"),
+        (
+            "Night patrol AT the east gate tomorrow at 7pm-9pm 2 people",
+            "Night patrol",
+            "the east gate",
+        ),
     ],
 )
 def test_items_parted_by_spaces_are_told_apart_by_their_shape(
@@ -534,3 +540,17 @@ def test_a_day_named_alone_is_read_for_the_list(text: str, day: str) -> None:
 @pytest.mark.parametrize("text", ["我的", "2026-11-24 08:00-10:00", "每周六"])
 def test_anything_but_one_day_is_not_a_day(text: str) -> None:
     assert parse_day(text, NOW, SHANGHAI) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Patrol at East gate tomorrow 7pm-9pm 2 people West gate",
+        "Meet at tomorrow 7pm-9pm 2 people",
+        "At East gate tomorrow 7pm-9pm 2 people",
+    ],
+)
+def test_an_english_title_keeps_its_at_where_it_names_no_place_alone(text: str) -> None:
+    """A place after the time is the place; `at` first or last in the title is the title's."""
+    found = parse_shift(text, NOW, SHANGHAI)
+    assert found.title == text.split(" tomorrow")[0]

@@ -240,7 +240,17 @@ def _spaced_items(text: str, now: datetime, zone: ZoneInfo) -> list[str] | None:
     options, place = _options_and_place(words[last:], now, zone)
     if len(place) > 1:
         return None
+    title, place = _place_in_title(title, place)
     return [" ".join(title), " ".join(words[first:last]), *options, *place]
+
+
+def _place_in_title(title: list[str], place: list[str]) -> tuple[list[str], list[str]]:
+    """An English title names the place after `at` (`Patrol at East gate tomorrow 7pm-9pm`),
+    where no place follows the time and words stand on both sides of it."""
+    at = next((n for n, word in enumerate(title) if word.casefold() == "at"), None)
+    if place or at is None or at == 0 or at == len(title) - 1:
+        return title, place
+    return title[:at], [" ".join(title[at + 1 :])]
 
 
 def spaced_changes(text: str, now: datetime, zone: ZoneInfo) -> list[str] | None:
