@@ -241,9 +241,15 @@ def arrived(ctx: Context, args: str) -> list[Reply | Envelope]:
 
 
 def checkout(ctx: Context, args: str) -> list[Reply | Envelope]:
-    """Check out of my shift (`签退`); the time since check-in, within the shift, counts."""
+    """Check out of my shift (`签退`); the time since check-in, within the shift, counts.
+    Asked (`签退？`), say whether I may."""
     number = _optional_number(args, "volunteering.checkout_usage")
     resident = ctx.resident
+    if is_question(ctx.incoming.text):
+        shown = attendance.open_to_check_out(
+            ctx.session, duty(ctx), resident, community_here(ctx), number
+        )
+        return [Reply("volunteering.checkout_open", shown)]
     done = attendance.check_out(ctx.session, duty(ctx), resident, community_here(ctx), number)
     data = done.shown | {
         "name": resident.display_name,

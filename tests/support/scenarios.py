@@ -353,6 +353,7 @@ VOLUNTEERING_ON_DUTY: list[Line] = [
 ]
 # Half an hour later, on the same shift.
 VOLUNTEERING_LATER_ON_DUTY: list[Line] = [
+    ("r2", "签退？", "g1"),
     ("r2", "签退", "g1"),
     ("r2", "签退", "g1"),
     ("r1", "签退 1", "g1"),

@@ -428,3 +428,20 @@ def test_asking_about_checking_in_says_whether_one_may_and_checks_no_one_in(
     assert town.snapshot() == before
     assert town.one("r2", "签到", "g1").text.startswith("r2 已签到")
     assert town.one("r2", text, "g1").text == "您已经签到了，结束时请发送「签退」。"
+
+
+@pytest.mark.parametrize("text", ["签退？", "签退?", "簽退？", "签退 1？"])
+def test_asking_about_checking_out_says_whether_one_may_and_checks_no_one_out(
+    town: Driver, text: str
+) -> None:
+    advance(town.app, hours=1)
+    assert town.one("r2", text, "g1").text == "您还没有签到，无法签退。"
+    town.say("r2", "签到", "g1")
+    advance(town.app, hours=1)
+    before = town.snapshot()
+    assert town.one("r2", text, "g1").text == (
+        "您现在可以签退：#1 门岗（11月23日 周一 11:00–13:00）。要签退，请发「签退」。"
+    )
+    assert town.snapshot() == before
+    assert statuses(town.app, 1)["r2"] == SignUpStatus.SIGNED_UP
+    assert "r2 已签退" in town.say("r2", "签退", "g1")[0].text

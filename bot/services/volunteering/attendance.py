@@ -188,6 +188,29 @@ def check_out(
     session: Session, duty: Duty, resident: Resident, community: Place, number: int | None = None
 ) -> CheckedOut:
     """Check out of the shift I checked in to, until `checkin_tolerance` after its end."""
+    signup = _to_check_out(session, duty, resident, community, number)
+    shift, now = signup.shift, duty.now
+    assert signup.checked_in_at is not None
+    served = min(now, shift.ends_at) - max(signup.checked_in_at, shift.starts_at)
+    signup.checked_out_at = now
+    hours = _record(session, now, signup, _minutes(served), HoursSource.CHECKOUT, resident.id)
+    notices = rosters(session, duty, [shift], create=False)
+    return CheckedOut(Served(signup, hours), about(session, shift, duty.zone), notices)
+
+
+def open_to_check_out(
+    session: Session, duty: Duty, resident: Resident, community: Place, number: int | None = None
+) -> dict[str, Any]:
+    """The shift as shown that I may check out of now, checking out of nothing (签退？); where
+    there is none, why, as a check-out is refused."""
+    signup = _to_check_out(session, duty, resident, community, number)
+    return about(session, signup.shift, duty.zone)
+
+
+def _to_check_out(
+    session: Session, duty: Duty, resident: Resident, community: Place, number: int | None
+) -> SignUp:
+    """My checked-in sign-up I may check out of now; where there is none, why."""
     now, late = duty.now, defaults(duty.settings).checkin_tolerance
     candidates = _candidates(session, resident, community, number)
     mine = [s for s in candidates if s.checked_in_at is not None and s.checked_out_at is None]
@@ -207,10 +230,7 @@ def check_out(
     # A check-out sent at once is a slip: it would record no time, for good.
     if _minutes(served) < 1 and now < shift.ends_at:
         raise DomainError("volunteering.checkout_at_once", number=shift.number)
-    signup.checked_out_at = now
-    hours = _record(session, now, signup, _minutes(served), HoursSource.CHECKOUT, resident.id)
-    notices = rosters(session, duty, [shift], create=False)
-    return CheckedOut(Served(signup, hours), about(session, shift, duty.zone), notices)
+    return signup
 
 
 def _refuse_if_done(
