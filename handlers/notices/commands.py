@@ -150,11 +150,17 @@ ACK_SAID = re.compile(
 )
 
 
+def _asks(rest: str) -> bool:
+    """Whether what is said besides a 收到 or a yes holds a question mark, full- or
+    half-width: 收到了？ and 好的？ ask whether it is so, they do not tell."""
+    return "?" in normalise(rest)
+
+
 def acknowledging(text: str) -> bool:
     """Plain text that is a 收到 in other words (收到！, 收到收到, 已阅, 收到👌, 收到了，谢谢！):
     besides the 收到, courtesy, punctuation, emoji and spaces only (收到了？ asks, not tells)."""
     rest = _ACK.sub("", text)
-    if rest == text or "?" in normalise(rest):
+    if rest == text or _asks(rest):
         return False
     return courtesy(rest) != "" or not any(ch.isalnum() for ch in rest)
 
@@ -170,10 +176,10 @@ _GRATITUDE = re.compile(THANKS)
 
 def assenting(text: str) -> bool:
     """A bare yes (好的, 知道了，谢谢！, 嗯嗯, 👌): besides it, thanks, punctuation, emoji and
-    spaces only."""
+    spaces only (好的？ asks, not tells)."""
     said = _GRATITUDE.sub("", normalise(text).lower())
     rest = _ASSENT.sub("", said)
-    return rest != said and not any(ch.isalnum() for ch in rest)
+    return rest != said and not _asks(rest) and not any(ch.isalnum() for ch in rest)
 
 
 def assent(ctx: Context) -> list[Reply] | None:

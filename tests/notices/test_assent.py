@@ -137,3 +137,15 @@ def test_telegram_tells_a_reply_to_the_bots_own_message_only() -> None:
         raw = message_update(asker, "好的", group, reply_to_message=quoted)
         [incoming] = to_incoming(Update.de_json(raw, None), 42, "")
         assert incoming.replied == expected
+
+
+@pytest.mark.parametrize("said", ["好的？", "知道了？", "好?", "嗯？", "OK?"])
+def test_an_assent_asked_as_a_question_is_no_receipt(app: App, said: str) -> None:
+    """好的？ asks (is it so?), as 收到了？ does: neither replying to the notice nor privately
+    soon after it does it acknowledge."""
+    driver = build(app)
+    notice = _notice(driver, "明天上午停水")
+    assert driver.say("r2", said, "g1", replied=notice) == [], said
+    replies = driver.say("r2", said)
+    assert all("回执" not in r.text for r in replies), replies
+    assert _receipts(app) == 0
