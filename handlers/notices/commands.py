@@ -280,6 +280,7 @@ def listing(ctx: Context, args: str) -> Reply:
                 for n in listed.lines
             ],
             "community": listed.community,
+            "sends": listed.sends,
         },
         audience=Audience.PRIVATE,
     )

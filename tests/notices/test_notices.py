@@ -1437,3 +1437,33 @@ def test_a_grid_worker_sees_the_receipts_of_their_area_and_no_other(app: App) ->
     before = driver.snapshot()
     assert driver.one("gw2", "回执 2").text == "通知 2 没有发到您负责的地方，您看不到它的回执。"
     assert driver.snapshot() == before
+
+
+def test_at_the_deadline_a_grid_worker_gets_the_silent_households_of_their_area(
+    app: App,
+) -> None:
+    """A grid worker follows up on the households of their area that did not answer, as a
+    building head does on those of their building: the same list, privately."""
+    driver = build(app)
+    driver.grant("gw", "网格员", "红旗里社区/1号院")
+    driver.grant("gw2", "网格员", "红旗里社区/2号院")
+    driver.grant("bh", "楼长", "红旗里社区/1号院/3号楼")
+    _send(driver, "通知 全部 | 明天上午停水 | 回执 截止 3小时")
+    driver.say("r1", "收到", "g1")
+    by_chat = dict(_tick(app, hours=4))
+    assert set(by_chat) == {"gw", "bh", "sec"}, by_chat
+    assert by_chat["gw"] == by_chat["bh"] and "2单元/302" in by_chat["gw"]
+
+
+def test_a_grid_workers_list_holds_the_notices_that_reached_their_area(app: App) -> None:
+    driver = build(app)
+    driver.grant("gw", "网格员", "红旗里社区/1号院")
+    empty = driver.one("gw", "通知列表").text
+    assert empty.splitlines()[1:] == ["还没有发到您负责的地方的通知。"], empty
+    _send(driver, "通知 2号院 | 二院停电")
+    _send(driver, "通知 全部 | 明天上午停水 | 回执")
+    driver.say("r1", "收到", "g1")
+    listing = driver.one("gw", "通知列表")
+    assert listing.private and "二院停电" not in listing.text, listing.text
+    assert "2. [已发" in listing.text and "明天上午停水（王书记发的）" in listing.text
+    assert "回执 1/4 户" in listing.text

@@ -9,6 +9,7 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    and_,
     bindparam,
     event,
     false,
@@ -785,6 +786,33 @@ def sends_notices(session: Session, resident_id: int, community: Place) -> bool:
         if grant.role == Role.BUILDING_HEAD and community.contains(where):
             return True
     return False
+
+
+def lists_notices(session: Session, resident_id: int, community: Place) -> bool:
+    """Who lists the notices of the places they look after, with their figures: those who
+    send notices, and grid workers of a place in the community."""
+    return sends_notices(session, resident_id, community) or bool(
+        grid_areas(session, resident_id, community)
+    )
+
+
+def follows_up(session: Session, building: Place) -> list[Resident]:
+    """Who gets a building's households that did not answer a notice by its deadline, to
+    go door to door: its building heads, and the grid workers of a place holding it."""
+    above = path_ids(building.path)
+    circles = select(Circle.id).where(Circle.place_id.in_(above))
+    heads = and_(RoleGrant.role == Role.BUILDING_HEAD, RoleGrant.place_id == building.id)
+    workers = and_(
+        RoleGrant.role == Role.GRID_WORKER,
+        or_(RoleGrant.place_id.in_(above), RoleGrant.circle_id.in_(circles)),
+    )
+    query = (
+        select(Resident)
+        .join(RoleGrant, RoleGrant.resident_id == Resident.id)
+        .where(or_(heads, workers), RoleGrant.revoked_at.is_(None))
+        .order_by(Resident.id)
+    )
+    return list(session.scalars(query).unique())
 
 
 def may_notify(session: Session, resident_id: int, place: Place) -> bool:

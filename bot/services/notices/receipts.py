@@ -16,7 +16,7 @@ from bot.errors import DomainError
 from bot.messages import Envelope, Incoming, Reply
 from bot.queries import Query
 from bot.services.common import access
-from bot.services.common.outreach import holders_at, to_person
+from bot.services.common.outreach import to_person
 from bot.services.community.grid import (
     enclosing_ids,
     enclosing_names,
@@ -36,7 +36,6 @@ from models import (
     Place,
     PlaceKind,
     Resident,
-    Role,
 )
 
 # How many of the newest notices a 收到 or a bare 回执 looks through.
@@ -381,8 +380,9 @@ def _narrowed(paths: list[str], areas: list[str]) -> list[str]:
 
 
 class NoticeDeadlines:
-    """At a notice's receipt deadline, each building head privately gets the households of
-    their building that have not acknowledged, and the sender gets the figures."""
+    """At a notice's receipt deadline, each building head, and each grid worker of a place
+    holding the building, privately gets the households of the building that have not
+    acknowledged, and the sender gets the figures."""
 
     name = "notices-deadlines"
 
@@ -429,8 +429,8 @@ class NoticeDeadlines:
                     "households": sorted(full_names(session, paths, PlaceKind.BUILDING)),
                 },
             )
-            for head in holders_at(session, Role.BUILDING_HEAD, building):
-                envelopes += to_person(head, reply, self.language)
+            for person in access.follows_up(session, building):
+                envelopes += to_person(person, reply, self.language)
         if notice.sender is not None:
             figures = {
                 "number": notice.number,

@@ -52,10 +52,12 @@ class NoticeLine:
 
 @dataclass(frozen=True)
 class NoticeList:
-    """The notices a viewer sees, and whether they are the whole community's."""
+    """The notices a viewer sees, whether they are the whole community's, and whether the
+    viewer sends notices (a grid worker only follows those reaching their area)."""
 
     lines: list[NoticeLine]
     community: bool
+    sends: bool
 
 
 @dataclass(frozen=True)
@@ -110,16 +112,17 @@ def reached_home(session: Session, now: datetime, resident: Resident) -> list[Re
 def listing(
     session: Session, now: datetime, resident: Resident, community: Place
 ) -> NoticeList | list[ReachedLine]:
-    """`/notices`: a sender's list (see `_notices_of`); anyone else's, the notices that reached
-    their home (see `reached_home`)."""
-    if access.sends_notices(session, resident.id, community):
+    """`/notices`: a sender's or grid worker's list (see `_notices_of`); anyone else's, the
+    notices that reached their home (see `reached_home`)."""
+    if access.lists_notices(session, resident.id, community):
         return _notices_of(session, resident, community)
     return reached_home(session, now, resident)
 
 
 def _notices_of(session: Session, resident: Resident, community: Place) -> NoticeList:
     """The latest notices of the community (a secretary's view), or those a building head sent
-    or that reached their buildings, with the figures of the places the viewer may see."""
+    or that reached their buildings (a grid worker's area), with the figures of the places
+    the viewer may see."""
     query = select(Notice).where(
         Notice.community_id == community.id, Notice.status != NoticeStatus.DRAFT
     )
@@ -142,7 +145,7 @@ def _notices_of(session: Session, resident: Resident, community: Place) -> Notic
         )
         for n in notices
     ]
-    return NoticeList(lines, whole)
+    return NoticeList(lines, whole, access.sends_notices(session, resident.id, community))
 
 
 def _chats(session: Session, ids: list[int]) -> dict[int, int]:
