@@ -1467,3 +1467,21 @@ def test_a_grid_workers_list_holds_the_notices_that_reached_their_area(app: App)
     assert listing.private and "二院停电" not in listing.text, listing.text
     assert "2. [已发" in listing.text and "明天上午停水（王书记发的）" in listing.text
     assert "回执 1/4 户" in listing.text
+
+
+def test_an_empty_list_says_in_short_words_whose_notices_there_are_none(app: App) -> None:
+    driver = build(app)
+    driver.grant("bh", "楼长", "红旗里社区/1号院/3号楼")
+    driver.grant("gw", "网格员", "红旗里社区/1号院")
+    expected = {
+        "zh-Hant": (
+            "您還沒有發過通知，也還沒有發到您樓裡的通知。",
+            "還沒有發到您負責的地方的通知。",
+        ),
+        "en": ("No notices from you or to your building yet.", "No notices to your area yet."),
+    }
+    for language, (head, worker) in expected.items():
+        driver.one("bh", f"/lang {language}")
+        driver.one("gw", f"/lang {language}")
+        assert driver.one("bh", "/notices").text.splitlines()[1:] == [head], language
+        assert driver.one("gw", "/notices").text.splitlines()[1:] == [worker], language
