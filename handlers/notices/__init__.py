@@ -4,33 +4,20 @@ the list; scheduled and recurring sending; the guided notice's dialog."""
 from __future__ import annotations
 
 from bot.config import Settings
-from bot.context import Context
-from bot.errors import DomainError
 from bot.platforms import PLATFORMS
 from bot.routing import Command
 from bot.scheduler import DueWork, WorkFactory
-from bot.services.common.access import sends_notices
 from bot.services.notices import NoticeDeadlines, NoticeProgress, SendNotices, SendRecurring
 from bot.services.notices.reach import NAMED_SCOPES
 from handlers import access
 from handlers.notices import commands, dialog
-
-
-def _sender(ctx: Context) -> bool:
-    """Visible to secretaries and building heads of the community."""
-    try:
-        community = access.community_here(ctx)
-    except DomainError:
-        return False
-    return sends_notices(ctx.session, ctx.resident.id, community)
-
 
 COMMANDS: list[Command] = [
     Command(
         "notice",
         ("通知", "通知", "发通知", "發通知", "发个通知", "發個通知", "发布通知", "發佈通知"),
         dialog.notice,
-        _sender,
+        commands.sender,
         "notices",
         access.BOTH,
         free_text=True,
@@ -50,13 +37,18 @@ COMMANDS: list[Command] = [
         "sendnotice",
         ("确认发送", "確認傳送", "確認發送"),
         commands.confirm,
-        _sender,
+        commands.sender,
         # Said alone after a preview, the sender's one draft (see commands.confirm).
-        phrases=("发送", "發送", "傳送", "发", "發", "send"),
+        phrases=commands.SEND_WORDS,
     ),
-    Command("cancelnotice", ("取消通知", "取消通知"), commands.cancel, _sender),
+    Command("cancelnotice", ("取消通知", "取消通知"), commands.cancel, commands.sender),
     Command(
-        "stopnotice", ("停止通知", "停止通知"), commands.cancel, _sender, "notices", access.BOTH
+        "stopnotice",
+        ("停止通知", "停止通知"),
+        commands.cancel,
+        commands.sender,
+        "notices",
+        access.BOTH,
     ),
     Command(
         "ack",
@@ -81,7 +73,7 @@ COMMANDS: list[Command] = [
             "誰還沒收到",
         ),
         dialog.receipts,
-        _sender,
+        commands.sender,
         "notices",
         access.BOTH,
         reads=True,

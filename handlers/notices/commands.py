@@ -9,6 +9,7 @@ from bot.context import Context
 from bot.errors import DomainError
 from bot.messages import Audience, Choice, Envelope, Reply
 from bot.services import notices
+from bot.services.common import access
 from bot.services.common.arguments import as_number, bounded
 from bot.services.common.keywords import NUMERALS, THANKS, courtesy, folded, normalise
 from bot.services.common.when import moment_data
@@ -27,6 +28,30 @@ def _number(args: str, usage: str) -> int | None:
     if number is None:
         raise DomainError(usage)
     return number
+
+
+# 发送 said alone: privately it confirms the sender's one draft (see confirm); in a group,
+# where a bare word may be chat and a notice reaches many, it only says how to confirm.
+SEND_WORDS = ("发送", "發送", "傳送", "发", "發", "send")
+
+
+def sender(ctx: Context) -> bool:
+    """Whether the person sends notices here: secretaries and building heads of the
+    community."""
+    try:
+        community = community_here(ctx)
+    except DomainError:
+        return False
+    return access.sends_notices(ctx.session, ctx.resident.id, community)
+
+
+def send_in_group(ctx: Context) -> Reply | None:
+    """`发送` alone in a group: how to confirm the sender's one draft (or that none or several
+    wait); None from anyone else, for whom it is the group's chat."""
+    if not sender(ctx):
+        return None
+    number = notices.draft_waiting(ctx.session, ctx.now, community_here(ctx), ctx.resident)
+    return Reply("notices.confirm_by_number", {"number": number})
 
 
 def compose(ctx: Context, args: str) -> Reply:

@@ -90,6 +90,10 @@ def answer(ctx: Context, text: str) -> list[Reply | Envelope] | None:
     """Take the sender's plain text as the next answer of their guided notice, if any."""
     dialog = dialogs.active(ctx.session, ctx.now, ctx.incoming)
     if dialog is None or dialog.kind != KIND:
+        if ctx.is_group and folded(without_ending(text)) in commands.SEND_WORDS:
+            sent = commands.send_in_group(ctx)
+            if sent is not None:
+                return [sent]
         # In a group bound to no circle a 收到 in other words is its chat, as 收到 is there.
         if commands.acknowledging(text) and not ctx.unbound_group:
             return [*commands.ack(ctx, "")]

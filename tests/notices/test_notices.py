@@ -1485,3 +1485,23 @@ def test_an_empty_list_says_in_short_words_whose_notices_there_are_none(app: App
         driver.one("gw", f"/lang {language}")
         assert driver.one("bh", "/notices").text.splitlines()[1:] == [head], language
         assert driver.one("gw", "/notices").text.splitlines()[1:] == [worker], language
+
+
+def test_a_bare_send_in_a_group_is_answered_and_sends_nothing(app: App) -> None:
+    """After a private preview, 发送 typed in the group by mistake gets a short pointer to
+    the confirmation, not silence; from a resident it stays the group's chat."""
+    driver = build(app)
+    assert driver.one("sec", "发送", "g1").text == "您没有等着确认发送的通知。"
+    driver.one("sec", "通知 1号院 | 明天停水")
+    pointer = "要发出通知 1，请回复「确认发送 1」。"
+    assert driver.one("sec", "发送", "g1").text == pointer
+    before = driver.snapshot()
+    assert driver.one("sec", "发送", "g1").text == pointer
+    assert driver.snapshot() == before
+    assert driver.say("r1", "发送", "g1") == []
+    driver.one("sec", "通知 2号院 | 后天停电")
+    several = driver.one("sec", "发", "g1").text
+    assert "您有 2 个通知等着确认发送：1、2。" in several, several
+    driver.one("sec", "取消通知 2")
+    # The group's language answers, as to anything said there.
+    assert driver.one("sec", "Send", "g1").text == pointer

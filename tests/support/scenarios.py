@@ -658,6 +658,7 @@ NOTICES: list[Line] = [
     ("bh", "取消通知 1", None),
     ("r3", "通知 全部 | 停水", None),
     ("sec", "通知 全部 | 周日义诊", None),
+    ("sec", "发送", "g1"),
     ("sec", "确认发送", None),
 ]
 

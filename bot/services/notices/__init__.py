@@ -8,6 +8,7 @@ from bot.services.notices.compose import (
     cancel,
     compose,
     confirm,
+    draft_waiting,
 )
 from bot.services.notices.delivery import NoticeProgress
 from bot.services.notices.guided import Begun, begin, check_scope
@@ -53,6 +54,7 @@ __all__ = [
     "check_scope",
     "compose",
     "confirm",
+    "draft_waiting",
     "fresh_notice",
     "listing",
     "parse_notice",

@@ -292,7 +292,7 @@ def _expired(session: Session, now: datetime, notice: Notice) -> bool:
     return fresh is None
 
 
-def _draft_waiting(session: Session, now: datetime, community: Place, sender: Resident) -> int:
+def draft_waiting(session: Session, now: datetime, community: Place, sender: Resident) -> int:
     """The number of the sender's one draft waiting for their confirmation (expired ones
     wait no more)."""
     drafts = session.scalars(
@@ -324,7 +324,7 @@ def confirm(
     Without a number, the sender's one draft; where several wait, they are asked which.
     A draft older than DRAFT_LIFE is not sent."""
     zone = settings.zone
-    number = _draft_waiting(session, now, community, resident) if number is None else number
+    number = draft_waiting(session, now, community, resident) if number is None else number
     notice = find_notice(session, community, number)
     if not access.sees_notice(session, resident.id, community, notice):
         raise DomainError("notices.not_found", number=number)
