@@ -177,3 +177,20 @@ def test_a_running_notice_is_cancelled_naming_the_circles_it_reached(app: App) -
     with session_of(app) as session:
         session.execute(update(OutboxMessage).values(state=OutboxState.SENT))
     assert "已经发出，不能取消" in driver.one("sec", "取消通知 2").text
+
+
+def test_a_recurring_notices_receipt_window_reads_as_other_durations_do(app: App) -> None:
+    """The window after each sending is written as every duration is (1 小时 30 分), not
+    as a count of minutes (90 分钟), in each language."""
+    driver = build(app)
+    expected = {
+        "1小时30分": "每次发出后 1 小时 30 分内",
+        "2天": "每次发出后 2 天内",
+        "45分钟": "每次发出后 45 分钟内",
+    }
+    for typed, shown in expected.items():
+        preview = driver.one("sec", f"通知 1号院 | 垃圾分类 | 每天 11:00 | 回执 截止 {typed}")
+        assert shown in preview.text, preview.text
+    driver.one("sec", "/lang en")
+    preview = driver.one("sec", "/notice 1号院 | Sorting | every day 11:00 | receipts 1小时30分")
+    assert "within 1 hour 30 minutes of each sending" in preview.text, preview.text
