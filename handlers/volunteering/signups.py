@@ -215,10 +215,7 @@ def checkin(ctx: Context, args: str) -> list[Reply | Envelope]:
     number = _optional_number(args, "volunteering.checkin_usage")
     resident = ctx.resident
     if is_question(ctx.incoming.text):
-        shown = attendance.open_to_check_in(
-            ctx.session, duty(ctx), resident, community_here(ctx), number
-        )
-        return [Reply("volunteering.checkin_open", shown)]
+        return [_open_to_attend(ctx, number, leaving=False)]
     done = attendance.check_in(ctx.session, duty(ctx), resident, community_here(ctx), number)
     data = done.shown | {
         "name": resident.display_name,
@@ -246,16 +243,21 @@ def checkout(ctx: Context, args: str) -> list[Reply | Envelope]:
     number = _optional_number(args, "volunteering.checkout_usage")
     resident = ctx.resident
     if is_question(ctx.incoming.text):
-        shown = attendance.open_to_check_out(
-            ctx.session, duty(ctx), resident, community_here(ctx), number
-        )
-        return [Reply("volunteering.checkout_open", shown)]
+        return [_open_to_attend(ctx, number, leaving=True)]
     done = attendance.check_out(ctx.session, duty(ctx), resident, community_here(ctx), number)
     data = done.shown | {
         "name": resident.display_name,
         "minutes": done.served.hours.minutes,
     }
     return [Reply("volunteering.checked_out", data), *done.notices]
+
+
+def _open_to_attend(ctx: Context, number: int | None, leaving: bool) -> Reply:
+    """Whether I may check in (or out) now, asked as a question: 签到？, 签退？"""
+    shown = attendance.open_to_attend(
+        ctx.session, duty(ctx), ctx.resident, community_here(ctx), number, leaving
+    )
+    return Reply("volunteering.checkout_open" if leaving else "volunteering.checkin_open", shown)
 
 
 def hours(ctx: Context, args: str) -> Reply:

@@ -112,12 +112,18 @@ def check_in(
     return CheckedIn(signup, about(session, signup.shift, duty.zone), notices)
 
 
-def open_to_check_in(
-    session: Session, duty: Duty, resident: Resident, community: Place, number: int | None = None
+def open_to_attend(
+    session: Session,
+    duty: Duty,
+    resident: Resident,
+    community: Place,
+    number: int | None,
+    leaving: bool,
 ) -> dict[str, Any]:
-    """The shift as shown that I may check in to now, checking in to nothing (签到？); where
-    there is none, why, as a check-in is refused."""
-    signup = _to_check_in(session, duty, resident, community, number)
+    """The shift as shown that I may check in to now (or, `leaving`, out of), doing neither
+    (签到？, 签退？); where there is none, why, as the check-in or check-out is refused."""
+    found = _to_check_out if leaving else _to_check_in
+    signup = found(session, duty, resident, community, number)
     return about(session, signup.shift, duty.zone)
 
 
@@ -196,15 +202,6 @@ def check_out(
     hours = _record(session, now, signup, _minutes(served), HoursSource.CHECKOUT, resident.id)
     notices = rosters(session, duty, [shift], create=False)
     return CheckedOut(Served(signup, hours), about(session, shift, duty.zone), notices)
-
-
-def open_to_check_out(
-    session: Session, duty: Duty, resident: Resident, community: Place, number: int | None = None
-) -> dict[str, Any]:
-    """The shift as shown that I may check out of now, checking out of nothing (签退？); where
-    there is none, why, as a check-out is refused."""
-    signup = _to_check_out(session, duty, resident, community, number)
-    return about(session, signup.shift, duty.zone)
 
 
 def _to_check_out(
