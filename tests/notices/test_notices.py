@@ -1505,3 +1505,20 @@ def test_a_bare_send_in_a_group_is_answered_and_sends_nothing(app: App) -> None:
     driver.one("sec", "取消通知 2")
     # The group's language answers, as to anything said there.
     assert driver.one("sec", "Send", "g1").text == pointer
+
+
+def test_a_grid_worker_gets_one_list_for_all_the_buildings_of_their_area(app: App) -> None:
+    """Several buildings' silent households reach a grid worker as one message, not one
+    message a building."""
+    driver = build(app)
+    assert "登记好了" in driver.one("n4", "登记 4-101 同意", "g1", name="n4").text
+    driver.grant("gw", "网格员", "红旗里社区/1号院")
+    driver.grant("bh", "楼长", "红旗里社区/1号院/3号楼")
+    _send(driver, "通知 全部 | 明天上午停水 | 回执 截止 3小时")
+    driver.say("r1", "收到", "g1")
+    sent = _tick(app, hours=4)
+    to_worker = [text for chat, text in sent if chat == "gw"]
+    assert len(to_worker) == 1, to_worker
+    assert "3号楼" in to_worker[0] and "4号楼" in to_worker[0] and "101" in to_worker[0]
+    to_head = [text for chat, text in sent if chat == "bh"]
+    assert len(to_head) == 1 and "4号楼" not in to_head[0], to_head

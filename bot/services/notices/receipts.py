@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, distinct, func, or_, select
 from sqlalchemy.orm import Session
@@ -418,19 +419,19 @@ class NoticeDeadlines:
             if building_id is not None:
                 by_building[building_id].append(path)
         buildings = session.scalars(select(Place).where(Place.id.in_(by_building))).all()
-        envelopes: list[Envelope] = []
+        # One list a person, of all the buildings they follow up on (a grid worker's several).
+        lists: dict[int, tuple[Resident, list[list[Any]]]] = {}
         for building in sorted(buildings, key=lambda b: b.path):
-            paths = by_building[building.id]
-            reply = Reply(
-                "notices.deadline_list",
-                {
-                    "number": notice.number,
-                    "building": full_name(session, building, below=PlaceKind.COMMUNITY),
-                    "households": sorted(full_names(session, paths, PlaceKind.BUILDING)),
-                },
-            )
+            listed = [
+                full_name(session, building, below=PlaceKind.COMMUNITY),
+                sorted(full_names(session, by_building[building.id], PlaceKind.BUILDING)),
+            ]
             for person in access.follows_up(session, building):
-                envelopes += to_person(person, reply, self.language)
+                lists.setdefault(person.id, (person, []))[1].append(listed)
+        envelopes: list[Envelope] = []
+        for person, listing in lists.values():
+            reply = Reply("notices.deadline_list", {"number": notice.number, "buildings": listing})
+            envelopes += to_person(person, reply, self.language)
         if notice.sender is not None:
             figures = {
                 "number": notice.number,
