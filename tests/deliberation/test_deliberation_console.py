@@ -67,6 +67,8 @@ def test_a_poll_runs_to_its_deadline_with_buttons_reminders_and_a_chart(db_url: 
             {"chat": "g1", "from": "u2", "press": [8, "同意"]},
             {"chat": "g1", "from": "u3", "text": "投票 2"},
             {"clock": "2026-11-23T10:05:00+08:00"},
+            {"clock": "2026-11-24T09:00:00+08:00"},
+            {"chat": "g1", "from": "u4", "text": "投票 1"},
             {"clock": "2026-11-25T09:00:00+08:00"},
             {"chat": "g1", "from": "u4", "press": [8, "同意"]},
         ],
@@ -81,8 +83,9 @@ def test_a_poll_runs_to_its_deadline_with_buttons_reminders_and_a_chart(db_url: 
         "at": "2026-11-23T10:00:00+08:00",
     }
     assert out[9]["to"] == "u3" and "没有人能看到您的选择" in out[9]["text"]
-    # Two votes on an anonymous poll are too few for the live count to change.
-    assert [o["at"] for o in out if o.get("edit") == 8] == ["2026-11-24T18:00:00+08:00"]
+    # An anonymous poll's counts show only once 3 households have voted: the third vote.
+    edits = [o["at"] for o in out if o.get("edit") == 8]
+    assert edits == ["2026-11-24T09:00:00+08:00", "2026-11-24T18:00:00+08:00"]
     reminded = [o for o in out if o.get("at") == "2026-11-23T18:00:00+08:00"]
     assert [o.get("to") or o.get("chat") for o in reminded] == ["u4", "g1"]
     assert "还有 1 户未投票" in reminded[1]["text"] and "赵六" not in reminded[1]["text"]
@@ -91,8 +94,8 @@ def test_a_poll_runs_to_its_deadline_with_buttons_reminders_and_a_chart(db_url: 
     assert "（已结束）" in closing[0]["text"]
     result = closing[1]
     assert Path(result["image"]).read_bytes()[:4] == b"\x89PNG"
-    assert "3 户中 2 户投票（66.7%）" in result["caption"]
-    assert "1. 同意 —— 1 票（50%）" in result["caption"]
+    assert "3 户中 3 户投票（100%）" in result["caption"]
+    assert "1. 同意 —— 2 票（66.7%）" in result["caption"]
     assert "no message 8 with buttons" in out[-1]["error"]
 
 
@@ -107,14 +110,17 @@ def test_text_style_votes_by_typing_and_restarting_across_the_deadline_closes_on
     )
     poll = first[7]
     assert "buttons" not in poll
-    assert "1. 同意 —— 0 票（0%）—— 回复「投票 1 1」" in poll["text"]
-    assert "3. 弃权 —— 0 票（0%）—— 回复「投票 1 3」" in poll["text"]
+    # An anonymous poll shows no counts before 3 households have voted.
+    assert "1. 同意 —— 回复「投票 1 1」" in poll["text"]
+    assert "3. 弃权 —— 回复「投票 1 3」" in poll["text"]
     assert first[8]["to"] == "u2"
     again = [{"chat": "g1", "admins": ["u1"]}, {"clock": "2026-11-30T08:00:00+08:00"}]
     after = run_console(db_url, again, "--style", "text", "--now", "2026-11-30T08:00:00+08:00")
-    results = [o for o in after if "image" in o]
-    assert len(results) == 1 and "最终结果" in results[0]["caption"]
-    assert "1 户投票" in results[0]["caption"]
+    # One vote on an anonymous poll: the result shows turnout only, with no counts or chart.
+    results = [o for o in after if "最终结果" in o.get("text", "")]
+    assert len(results) == 1 and "image" not in results[0]
+    assert "1 户投票" in results[0]["text"] and "不公布各选项票数" in results[0]["text"]
+    assert "——" not in results[0]["text"] and not any("image" in o for o in after)
     later = [{"chat": "g1", "admins": ["u1"]}, {"clock": "2026-11-30T09:00:00+08:00"}]
     assert run_console(db_url, later, "--now", "2026-11-30T09:00:00+08:00") == []
 
