@@ -838,8 +838,13 @@ def test_an_address_names_whom_points_are_awarded_to_or_shown_for(app: App) -> N
     assert driver.one("sec", "积分 3-2-302").text == driver.one("sec", "积分 @r2").text
     assert driver.one("r3", "积分 3-2-302").text == driver.one("r3", "积分 @r2").text
     before = driver.snapshot()
-    asked = driver.one("sec", "加分 3-2-301 5 巡逻", "g1").text
-    assert asked == "「3-2-301」登记了 2 位，请用 @ 点名是哪一位。"
+    # How many live at an address, or that nobody does, is said privately only.
+    answers = driver.say("sec", "加分 3-2-301 5 巡逻", "g1")
+    asked = "「3-2-301」登记了 2 位，请用 @ 点名是哪一位。"
+    assert [s.text for s in answers if s.private and s.chat == "sec"] == [asked]
+    assert all("3-2-301" not in s.text for s in answers if not s.private), answers
+    nobody = driver.say("sec", "加分 3-2-305 5 巡逻", "g1")
+    assert all("3-2-305" not in s.text for s in nobody if not s.private), nobody
     assert driver.one("sec", "积分 3-2-301").text == asked
     assert driver.one("sec", "扣分 3-2-305 5").text == "本社区没有登记过「3-2-305」这一户。"
     assert driver.snapshot() == before

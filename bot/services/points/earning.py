@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.errors import DomainError
+from bot.errors import DomainError, PrivateRefusal
 from bot.services.common import access
 from bot.services.common.keywords import folded
 from bot.services.community.grid import inside, locate_household, parse_address
@@ -174,7 +174,8 @@ def resident_at(session: Session, community: Place, address: str) -> Resident:
     (`加分 3-2-301 5`); where none or several are, the admin is asked to name one."""
     found = occupants(session, _household_at(session, community, address))
     if len(found) != 1:
-        raise DomainError("points.which_resident", address=address[:20], count=len(found))
+        # Who lives at an address, or that nobody does, is not for a group to read.
+        raise PrivateRefusal("points.which_resident", address=address[:20], count=len(found))
     return found[0]
 
 
@@ -195,7 +196,7 @@ def _household_at(session: Session, community: Place, address: str) -> Place:
             continue
         if spot.household is not None:
             return spot.household
-    raise DomainError("points.no_such_household", address=address[:20])
+    raise PrivateRefusal("points.no_such_household", address=address[:20])
 
 
 def _estates(session: Session, community: Place) -> list[Place]:
