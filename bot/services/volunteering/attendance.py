@@ -196,8 +196,7 @@ def check_out(
     """Check out of the shift I checked in to, until `checkin_tolerance` after its end."""
     signup = _to_check_out(session, duty, resident, community, number)
     shift, now = signup.shift, duty.now
-    assert signup.checked_in_at is not None
-    served = min(now, shift.ends_at) - max(signup.checked_in_at, shift.starts_at)
+    served = _served(signup, now)
     signup.checked_out_at = now
     hours = _record(session, now, signup, _minutes(served), HoursSource.CHECKOUT, resident.id)
     notices = rosters(session, duty, [shift], create=False)
@@ -222,12 +221,18 @@ def _to_check_out(
         raise DomainError("volunteering.checkout_early", number=shift.number)
     if now > shift.ends_at + late:
         raise DomainError("volunteering.checkout_late", number=shift.number, minutes=_minutes(late))
-    assert signup.checked_in_at is not None
-    served = min(now, shift.ends_at) - max(signup.checked_in_at, shift.starts_at)
+    served = _served(signup, now)
     # A check-out sent at once is a slip: it would record no time, for good.
     if _minutes(served) < 1 and now < shift.ends_at:
         raise DomainError("volunteering.checkout_at_once", number=shift.number)
     return signup
+
+
+def _served(signup: SignUp, now: datetime) -> timedelta:
+    """The time a checked-in volunteer has served on their shift by `now`, within it."""
+    assert signup.checked_in_at is not None
+    shift = signup.shift
+    return min(now, shift.ends_at) - max(signup.checked_in_at, shift.starts_at)
 
 
 def _refuse_if_done(
