@@ -96,13 +96,24 @@ COMMANDS: list[Command] = [
     Command(
         "reopen", ("重新办理", "重新辦理"), commands.reopen, listed_in="requests", free_text=True
     ),
-    # The bot's own words to the reporter (解决了请回复…；没解决…): with the request number as
-    # a word of its own only (没解决 3), for run into other words (没解决，3天了) they are
-    # everyday chat, as they are with one in a group bound to no circle; alone they confirm or
-    # reopen privately the one request waiting for it, and are chat in a group.
+    # The bot's own words to the reporter (解决了请回复…；没解决…), and the reporter's own for
+    # them (修好了, 还没修好): with the request number as a word of its own only (没解决 3), for
+    # run into other words (没解决，3天了) they are everyday chat, as they are with one in a
+    # group bound to no circle; alone they confirm or reopen privately the one request
+    # waiting for it, and are chat in a group.
     Command(
         "solvedsaid",
-        ("解决了", "解決了"),
+        (
+            "解决了",
+            "解決了",
+            "已经解决了",
+            "已經解決了",
+            "已解决",
+            "已解決",
+            "修好了",
+            "已经修好了",
+            "已經修好了",
+        ),
         commands.solved_said,
         lambda ctx: False,
         everyday=commands.said_alone_or_numbered,
@@ -110,7 +121,22 @@ COMMANDS: list[Command] = [
     ),
     Command(
         "reopensaid",
-        ("没解决", "沒解決", "没有解决", "沒有解決"),
+        (
+            "没解决",
+            "沒解決",
+            "没有解决",
+            "沒有解決",
+            "还没解决",
+            "還沒解決",
+            "没修好",
+            "沒修好",
+            "没有修好",
+            "沒有修好",
+            "还没修好",
+            "還沒修好",
+            "还是没修好",
+            "還是沒修好",
+        ),
         commands.reopen_said,
         lambda ctx: False,
         free_text=True,

@@ -1208,3 +1208,22 @@ def test_the_take_button_goes_from_the_handlers_message_once_the_request_is_with
         shown = app.renderer.render(edit.reply, edit.language, html_mode=False, buttons=True)
         assert shown.buttons == [] and edit.target.chat_id == "8002", shown
         assert shown.text == "诉求 1 已撤回，不用再办了。", shown
+
+
+def test_the_reporters_own_words_that_it_is_fixed_or_not_answer_as_the_bots_words_do(
+    town: Driver,
+) -> None:
+    """修好了, 已经解决了 confirm privately, 没修好, 还没解决 reopen; in a group they are chat."""
+    town.say("r1", "报修 3号楼门口路灯坏了", "g1")
+    town.say("li", "接单 1")
+    town.say("li", "办结诉求 1 换了灯泡")
+    for said in ("修好了", "已经解决了", "没修好", "还没解决"):
+        assert town.say("r1", said, "g1") == [], said
+    again = town.say("r1", "还是没修好")
+    assert "重新办理" in again[0].text, again
+    town.say("li", "接单 1")
+    town.say("li", "办结诉求 1 换了线路")
+    assert "反映人已确认诉求 1 解决了" in to(town.say("r1", "已经修好了"), "li")
+    with session_of(town.app) as session:
+        assert session.scalars(select(Request)).one().status == RequestStatus.CLOSED
+    assert town.one("r1", "修好了").text == "现在没有等您确认解决的诉求。"
