@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.errors import DomainError
-from bot.messages import ChatKind, EventKind, Incoming
+from bot.messages import ChatKind, EventKind, Incoming, Reply
 from bot.services.common.keywords import normalise
 from bot.services.community.people import Sender, find_identity
 from models import Circle, CircleChat, Identity, Resident
@@ -28,6 +28,10 @@ class Listed(Protocol):
     @property
     def keywords(self) -> tuple[str, ...]:
         """The words that invoke it."""
+
+    @property
+    def synonyms(self) -> tuple[str, ...]:
+        """English names it may be meant by."""
 
     @property
     def listed_in(self) -> str:
@@ -48,6 +52,10 @@ class Listed(Protocol):
     @property
     def full_form(self) -> bool:
         """Whether help about it shows a longer line than its lists do."""
+
+    @property
+    def unseen_help(self) -> Callable[[Context], Reply] | None:
+        """What help about it tells someone it is hidden from, if anything."""
 
 
 @dataclass

@@ -109,7 +109,8 @@ class Command:
     after words such as 我想: its first group is what the command reads. `synonyms` are
     English slash names it may be meant by (/endpoll for /close): suggested, never run.
     `told` are keywords that tell it is done (签到了, 已签到, 我到了): with a question mark
-    after them (签到了？) they ask whether it is, and are chat.
+    after them (签到了？) they ask whether it is, and are chat. `unseen_help` answers help
+    about it asked by someone it is hidden from (怎么登记, from someone registered).
     """
 
     name: str
@@ -135,11 +136,17 @@ class Command:
     asking: re.Pattern[str] | None = None
     synonyms: tuple[str, ...] = ()
     told: tuple[str, ...] = ()
+    unseen_help: Callable[[Context], Reply] | None = None
 
     @property
     def help_key(self) -> str:
         """Where /help finds its line: `<templates>.<name>`; empty when it is not listed."""
         return f"{self.listed_in}.{self.name}" if self.listed_in else ""
+
+
+def _names(command: Command) -> tuple[str, ...]:
+    """The command's English name and those it may be meant by."""
+    return (command.name, *command.synonyms)
 
 
 @dataclass(frozen=True)
@@ -164,7 +171,7 @@ class Router:
         self._by_name = {c.name: c for c in self.commands}
         listed = [c for c in self.commands if c.listed_in]
         # The slash names a mistyped one is compared with, and the command each suggests.
-        self._near = {n: c.name for c in listed for n in (c.name, *c.synonyms)}
+        self._near = {n: c.name for c in listed for n in _names(c)}
         pairs = [(normalise(k), c) for c in self.commands for k in c.keywords]
         # Longest keyword first, so 取消报名 wins over 取消.
         self._keywords = sorted(pairs, key=lambda pair: -len(pair[0]))
@@ -261,7 +268,8 @@ class Router:
             words = asked.group(1).strip() if asked else ""
             folded = words.lower().replace(" ", "")
             named = any(keyword in folded for keyword, _ in self._keywords) or (
-                len(folded) >= 3 and any(c.name.startswith(folded[:4]) for c in self.commands)
+                len(folded) >= 3
+                and any(n.startswith(folded[:4]) for c in self.commands for n in _names(c))
             )
             if words and named:
                 return Route(self._how, words, prefixed=True)

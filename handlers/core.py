@@ -109,6 +109,10 @@ def help_(ctx: Context, args: str) -> Reply | list[Reply]:
     if word and word not in ALL_WORDS:
         about = [c for c in shown if _about(c, word)]
         if not about:
+            hidden = (c.unseen_help for c in ctx.commands if c.unseen_help and _about(c, word))
+            unseen = next(hidden, None)
+            if unseen is not None:
+                return unseen(ctx)
             raise DomainError("core.help_nothing", word=word[:40])
         # Asked about, a command shows its whole form where its line in lists is cut short.
         forms = [c.help_key for c in about if c.full_form]
@@ -152,10 +156,12 @@ def _listed(visible: dict[str, str], names: Sequence[str]) -> list[str]:
 
 def _about(command: Listed, word: str) -> bool:
     """Whether `帮助 <word>` asks about the command: the word is in one of its keywords or
-    holds one (帮助 怎么投票), or starts its English name or its section's (help voting)."""
+    holds one (帮助 怎么投票), or starts its English name, one it may be meant by or its
+    section's (help voting, help register)."""
     folded = word.replace(" ", "")
     stem = _ENGLISH_ENDING.sub("", folded)
-    if len(stem) >= 3 and any(n.startswith(stem) for n in (command.name, command.listed_in)):
+    names = (command.name, command.listed_in, *command.synonyms)
+    if len(stem) >= 3 and any(n.startswith(stem) for n in names):
         return True
     return any(k in folded or folded in k for k in command.keywords)
 

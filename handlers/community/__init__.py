@@ -38,9 +38,16 @@ COMMANDS: list[Command] = [
         access.GROUP,
         anywhere=True,
         asking=circles.JOINED_SAID,
+        synonyms=("register",),
+        unseen_help=circles.registering,
     ),
     Command(
-        "move", ("搬迁", "搬遷", "搬家"), circles.move, anywhere=True, asking=circles.MOVED_SAID
+        "move",
+        ("搬迁", "搬遷", "搬家"),
+        circles.move,
+        anywhere=True,
+        asking=circles.MOVED_SAID,
+        unseen_help=circles.registering,
     ),
     Command(
         "me",

@@ -25,7 +25,7 @@ from bot.services.community.circles import (
 )
 from bot.services.community.grid import ENGLISH_ADDRESS_WORDS, address_first
 from bot.services.community.households import Asking, Stranded
-from handlers.access import to_sender
+from handlers.access import shows_join, to_sender
 from handlers.points.commands import balance_data, named_in, named_or_first
 from models import Identity
 
@@ -156,11 +156,7 @@ def join(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
     private, through my circle's estate. Typed alone by someone registered, it says where
     (privately) and how to register a move."""
     if not bounded(args, MAX_ARGUMENT):
-        registered = circles.greeting(ctx.session, ctx.resident).address
-        if registered:
-            audience = Audience.PRIVATE if ctx.is_group else Audience.HERE
-            data = {"address": registered}
-            return Reply("circles.registered_already", data, audience=audience)
+        return registering(ctx)
     typed, consent = circles.consent_in(args)
     address = address_typed(typed, "circles.join_usage")
     place = _join_place(ctx, address)
@@ -176,8 +172,25 @@ def join(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
     return _joined(ctx, result, "circles.registered", place.estate)
 
 
+def registering(ctx: Context) -> Reply:
+    """What 登记 alone, or help about registering where it is not offered, tells the sender:
+    where they are registered and how to register a move (privately), else how to register
+    or where they can."""
+    registered = circles.greeting(ctx.session, ctx.resident).address
+    if registered:
+        audience = Audience.PRIVATE if ctx.is_group else Audience.HERE
+        return Reply("circles.registered_already", {"address": registered}, audience=audience)
+    if ctx.unbound_group:
+        raise DomainError("circles.join_unbound")
+    if not shows_join(ctx):
+        raise DomainError("circles.join_in_group")
+    raise DomainError("circles.join_usage")
+
+
 def move(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
     """Confirm moving my registration to another household."""
+    if not bounded(args, MAX_ARGUMENT) and ctx.resident.household_id is None:
+        return registering(ctx)
     address = address_typed(args, "circles.move_usage")
     place = _join_place(ctx, address)
     result = circles.register(

@@ -146,3 +146,32 @@ def test_help_about_notices_shows_the_whole_form_with_an_example(app: App) -> No
     assert "/notice 範圍 | 內容" in driver.one("sec", "幫助 通知").text
     driver.one("sec", "/lang en")
     assert "/notice scope | text [| receipts" in driver.one("sec", "help notice").text
+
+
+def test_help_about_registering_where_it_is_not_offered_says_where_one_stands(app: App) -> None:
+    """A registered resident asking how to register or move hears where they are registered
+    and how to register a move; someone in no estate's group hears where to register."""
+    driver = build(app)
+    for asked in ("怎么登记", "帮助 登记", "怎么搬家", "帮助 搬家"):
+        answer = driver.one("r2", asked).text
+        assert answer.startswith("您已经登记在 红旗里社区/1号院/3号楼/2单元/302。"), (asked, answer)
+        assert "搬家了，请发送新家的「登记 楼号-单元-房号」" in answer
+    for asked in ("怎么登记", "帮助 登记", "怎么搬家", "登记"):
+        answer = driver.one("stranger", asked).text
+        assert answer.startswith("请在您所在楼栋或小区的群里发送「登记 楼号-单元-房号」"), (
+            asked,
+            answer,
+        )
+    assert "没有和「天气」有关的命令" in driver.one("r2", "帮助 天气").text
+
+
+def test_an_english_newcomer_asking_to_register_is_shown_join(app: App) -> None:
+    """English speakers say "register": help about it, and /register, lead to /join."""
+    driver = build(app)
+    driver.say("newcomer", "hello", "g1", name="Tom")
+    driver.one("newcomer", "/lang en")
+    for asked in ("help register", "how do I register?"):
+        answer = driver.one("newcomer", asked).text
+        assert answer.startswith('Commands about "register"'), (asked, answer)
+        assert "/join" in answer
+    assert "/join" in driver.one("newcomer", "/register").text

@@ -179,4 +179,7 @@ def test_register_alone_tells_someone_registered_where_privately_and_changes_not
     assert [a.text for a in in_group if a.private] == [said]
     assert all("302" not in a.text for a in in_group if not a.private)
     assert driver.household_of("r2") == "302"
-    assert "用法：「登记 楼号-单元-房号」" in driver.one("stranger", "登记").text
+    # Someone in no estate's group is told where registering works, a newcomer how.
+    assert driver.one("stranger", "登记").text.startswith("请在您所在楼栋或小区的群里发送「登记")
+    driver.say("newcomer", "大家好", "g1", name="小陈")
+    assert "用法：「登记 楼号-单元-房号」" in driver.one("newcomer", "登记").text

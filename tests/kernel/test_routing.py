@@ -360,6 +360,7 @@ def test_common_words_for_commands_are_keywords(text: str, name: str, args: str)
         ("积分怎么用", "积分"),
         ("How do I vote?", "vote"),
         ("how to sign up", "sign up"),
+        ("how do I register", "register"),
     ],
 )
 def test_a_private_question_how_to_do_something_asks_help_about_it(text: str, words: str) -> None:
