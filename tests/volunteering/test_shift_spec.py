@@ -156,6 +156,9 @@ def test_a_time_without_a_date_is_read_but_marked_undated() -> None:
         ("明天下午三点到五点", ["11-24 15:00–11-24 17:00"]),
         ("明天十点-十二点", ["11-24 10:00–11-24 12:00"]),
         ("明天八点二十-九点半", ["11-24 08:20–11-24 09:30"]),
+        ("明天 8点-9点30", ["11-24 08:00–11-24 09:30"]),
+        ("明天 8点-9点 30分", ["11-24 08:00–11-24 09:30"]),
+        ("明天 8点 15分-9点", ["11-24 08:15–11-24 09:00"]),
     ],
 )
 def test_a_window_said_with_a_part_of_the_day_reads_as_the_time_reader_does(
@@ -250,8 +253,54 @@ def test_a_window_of_bare_hours_said_with_dao_reads_as_with_dian(
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("明天7-9", ["11-24 07:00–11-24 09:00"]),
+        ("明天 7-9", ["11-24 07:00–11-24 09:00"]),
+        ("明天 7 - 9", ["11-24 07:00–11-24 09:00"]),
+        ("明天 19-21", ["11-24 19:00–11-24 21:00"]),
+        ("明天 7-9点", ["11-24 07:00–11-24 09:00"]),
+        ("今晚7-9", ["11-23 19:00–11-23 21:00"]),
+        ("明天晚上7-9", ["11-24 19:00–11-24 21:00"]),
+        ("明天 晚上 7-9点", ["11-24 19:00–11-24 21:00"]),
+        ("周六 7-9", ["11-28 07:00–11-28 09:00"]),
+        ("2026-11-24 8-10", ["11-24 08:00–11-24 10:00"]),
+        ("11月24日 7~9", ["11-24 07:00–11-24 09:00"]),
+        ("tomorrow 7-9", ["11-24 07:00–11-24 09:00"]),
+        ("tomorrow evening 7-9", ["11-24 19:00–11-24 21:00"]),
+        ("tomorrow 7-9pm", ["11-24 19:00–11-24 21:00"]),
+    ],
+)
+def test_a_window_of_bare_hours_joined_by_a_dash_after_a_day_or_part_of_the_day_reads_as_with_dian(
+    text: str, expected: list[str]
+) -> None:
+    assert _slots(text) == expected
+
+
+def test_a_rota_of_bare_hours_joined_by_a_dash_reads_its_window_each_week() -> None:
+    assert _slots("每周六 7-9 共2周") == [
+        "11-28 07:00–11-28 09:00",
+        "12-05 07:00–12-05 09:00",
+    ]
+
+
+@pytest.mark.parametrize(
     "text",
-    ["2号门", "2026-11-24", "活动室 3", "1/2号门", "3到5号楼", "3到5 号楼", "1到3单元", "7-9"],
+    [
+        "2号门",
+        "2026-11-24",
+        "活动室 3",
+        "1/2号门",
+        "3到5号楼",
+        "3到5 号楼",
+        "1到3单元",
+        "7-9",
+        "3-2",
+        "3-2-201",
+        "11-24",
+        "明天 3-2-201",
+        "东门 3-2",
+    ],
 )
 def test_text_that_holds_no_time_window_is_not_a_time(text: str) -> None:
     assert parse_times(text, NOW, SHANGHAI) is None
@@ -272,6 +321,9 @@ def test_text_that_holds_no_time_window_is_not_a_time(text: str) -> None:
         ("每周八 08:00-10:00", "volunteering.bad_weekdays"),
         ("每周六 08:00-10:00 共99周", "volunteering.bad_weeks"),
         ("2026-11-24 2026-11-25 08:00-10:00", "volunteering.bad_date_range"),
+        ("明天 9-7", "volunteering.ends_before_start"),
+        ("明天 25-26", "volunteering.bad_clock"),
+        ("明天 20-25", "volunteering.bad_clock"),
         ("2026-11-24 08:00-10:00 09:00-11:00", "volunteering.two_times"),
     ],
 )
@@ -328,6 +380,11 @@ def test_with_bars_a_comma_stays_within_its_item() -> None:
         ("打扫楼道 明天下午3到5点 3人 3号楼", "打扫楼道", "3号楼"),
         ("巡逻 明天7到9 2人 东门", "巡逻", "东门"),
         ("巡逻 明天七到九 2人 东门", "巡逻", "东门"),
+        ("巡逻 明天 7-9 2人", "巡逻", None),
+        ("巡逻 明天 19-21 2人 3-2-201", "巡逻", "3-2-201"),
+        ("巡逻 明天晚上7-9点 2人 东门", "巡逻", "东门"),
+        ("Patrol tomorrow 7-9 2 people", "Patrol", None),
+        ("Patrol tomorrow 7-9pm 2 people Main gate", "Patrol", "Main gate"),
         ("Patrol tomorrow at 7pm-9pm 2 people Main gate", "Patrol", "Main gate"),
         ("Patrol at East gate tomorrow 7pm-9pm 2 people", "Patrol", "East gate"),
         (
@@ -345,7 +402,7 @@ def test_items_parted_by_spaces_are_told_apart_by_their_shape(
     assert found.times is not None and found.times.count() == 1 and found.capacity in (2, 3)
 
 
-@pytest.mark.parametrize("hours", ["7到9", "七到九"])
+@pytest.mark.parametrize("hours", ["7到9", "七到九", "7-9", " 7-9", "7-9点", " 7 - 9"])
 def test_a_shift_of_bare_hours_parted_by_spaces_reads_its_window(hours: str) -> None:
     found = parse_shift(f"巡逻 明天{hours} 2人 东门", NOW, SHANGHAI)
     assert (found.title, found.capacity, found.place) == ("巡逻", 2, "东门")
@@ -372,6 +429,25 @@ def test_a_window_run_into_its_place_is_read_apart_from_it(text: str, window: li
     assert (found.title, found.capacity, found.place) == ("巡逻", 2, "东门")
     assert found.times is not None
     assert [f"{s:%H:%M}" for s in (found.times.start, found.times.end)] == window
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("巡逻 | 明天 7-9 | 2人 | 3-2", "3-2"),
+        ("巡逻 | 明天 7-9 | 2人 | 3-2-201", "3-2-201"),
+        ("巡逻，3-2-201，明天 7-9，2人", "3-2-201"),
+        ("巡逻 明天 7-9 2人 3-2", "3-2"),
+        ("Patrol tomorrow 7-9 2 people Team 3-2", "Team 3-2"),
+    ],
+)
+def test_an_address_joined_by_dashes_beside_a_dash_window_stays_the_place(
+    text: str, place: str
+) -> None:
+    found = parse_shift(text, NOW, SHANGHAI)
+    assert found.place == place and found.capacity == 2
+    assert found.times is not None
+    assert [f"{s:%H:%M}" for s in (found.times.start, found.times.end)] == ["07:00", "09:00"]
 
 
 def test_an_edit_reads_a_window_run_into_its_place_apart_from_it() -> None:
@@ -463,7 +539,7 @@ def test_each_option_is_read_in_chinese_and_english(item: str, field: str, value
 
 @pytest.mark.parametrize(
     "place",
-    ["明天7-9", "明天 7-9", "今晚7-9", "周六 7-9", "明天", "9点", "东门 明天7-9"],
+    ["明天", "9点", "今晚", "明天 晚上"],
 )
 def test_time_like_text_is_never_taken_for_the_place(place: str) -> None:
     with _refused("volunteering.window_unreadable"):

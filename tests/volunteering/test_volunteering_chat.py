@@ -471,9 +471,11 @@ def test_sign_up_alone_lists_the_shifts_to_sign_up_for(
         ("owner", "修改班次 1 | -1人", "人数要在 1 到 500 之间"),
         ("owner", "排班 门岗 | 2026-11-24 08:00-10:00 | -2 people", "人数要在 1 到 500 之间"),
         ("owner", "修改班次 1", "用法：「修改班次 12 | 3人」"),
-        ("owner", "修改班次 1 明天7-9", "看不懂时间「明天7-9」"),
-        ("owner", "修改班次 1 | 今晚7-9", "看不懂时间「今晚7-9」"),
-        ("owner", "排班 巡逻，明天7-9，2人，东门", "看不懂时间「明天7-9」"),
+        ("owner", "修改班次 1 明天9-7", "结束时间早于开始时间"),
+        ("owner", "修改班次 1 | 今晚", "看不懂时间「今晚」"),
+        ("owner", "排班 巡逻，明天，2人，东门", "看不懂时间「明天」"),
+        ("owner", "排班 巡逻 明天 9-7 2人", "结束时间早于开始时间"),
+        ("owner", "排班 巡逻 明天 25-26 2人", "没有 25:00 这个时间"),
         ("owner", "取消班次 abc", "用法：「取消班次 12」"),
         ("owner", "缺勤 1 1", "#1 的接龙名单上没有第 1 位"),
         ("owner", "确认出勤 1", "#1 号班次还没开始"),
@@ -554,6 +556,41 @@ def test_a_shift_and_an_edit_in_bare_hours_read_them_as_with_dian(town: Driver) 
     with session_of(town.app) as session:
         shift = find_shift(session, community(session), 1)
         assert shift.starts_at.astimezone(town.app.settings.zone).hour == 7
+
+
+@pytest.mark.parametrize(
+    ("text", "window"),
+    [
+        ("排班 巡逻 明天 7-9 2人", "07:00–09:00"),
+        ("排班 巡逻 明天 7-9点 2人", "07:00–09:00"),
+        ("排班 巡逻 明天 19-21 2人 3-2-201", "19:00–21:00"),
+        ("排班 巡逻 明天晚上7-9点 2人", "19:00–21:00"),
+    ],
+)
+def test_a_shift_in_hours_joined_by_a_dash_reads_them_as_its_window(
+    town: Driver, text: str, window: str
+) -> None:
+    made = town.one("owner", text, "g1")
+    assert made.text.startswith("已排班 #2 巡逻") and window in made.text, made.text
+    assert "，2人" in made.text
+
+
+def test_an_english_shift_in_hours_joined_by_a_dash_reads_them_as_its_window(
+    town: Driver,
+) -> None:
+    town.one("owner", "/lang en", "g1")
+    made = town.one("owner", "/shift Patrol tomorrow 7-9 2 people", "g1")
+    assert "Shift created" in made.text and "07:00–09:00" in made.text, made.text
+    evening = town.one("owner", "/shift Patrol tomorrow 7-9pm 2 people", "g1")
+    assert "Shift created" in evening.text and "19:00–21:00" in evening.text, evening.text
+
+
+def test_an_edit_in_hours_joined_by_a_dash_reads_them_as_its_window(town: Driver) -> None:
+    edited = town.say("owner", "修改班次 1 明天 19-21", "g1")
+    assert "已修改班次 #1 的时间" in edited[0].text
+    with session_of(town.app) as session:
+        shift = find_shift(session, community(session), 1)
+        assert shift.starts_at.astimezone(town.app.settings.zone).hour == 19
 
 
 def test_an_edit_reads_a_window_run_into_the_place_apart_from_it(town: Driver) -> None:

@@ -11,7 +11,8 @@ into the time before or after it: `明天7到9东门`, `东门明天7到9`). Cou
 may be written in Chinese numerals: `两人`, `十个人`, `候补 三`, `明晚七点-九点`; a start
 without 点 takes the end's: `明晚7到9点`, and without a part of the day the end's when that
 keeps it first: `7到晚上9点` is 19:00-21:00. Bare hours said with 到 or 至 are read as with 点:
-`明天7到9` and `明天七到九` are `明天7到9点`.
+`明天7到9` and `明天七到九` are `明天7到9点`; so are bare hours joined by a dash right after a
+day or a part of the day (`明天 7-9`, `晚上7-9`, `tomorrow 19-21`), while 3-2 alone is an address.
 """
 
 from __future__ import annotations
@@ -58,9 +59,12 @@ _BARE_HOUR = (
     rf"(?=\s*[ap]m|{_RANGE}\d{{1,2}}(?:\s*[:：]\s*\d{{2}})?\s*[ap]m"
     rf"|{_RANGE}(?:(?:{PERIOD})\s*)?\d{{1,2}}\s*[点點时時])"
 )
+# Minutes after 点 are written right after it (9点30) or with 分 (9点 30分): a number a space
+# after 9点 is something else (tomorrow 7-9 2 people, a count).
 _CLOCK = (
     rf"(?:({PERIOD})\s*)?(\d{{1,2}})"
-    rf"(?:\s*[:：]\s*(\d{{2}})|\s*[点點时時]\s*(?:(半)|(\d{{1,2}})\s*分?)?|{_BARE_HOUR})"
+    rf"(?:\s*[:：]\s*(\d{{2}})|\s*[点點时時]\s*(?:(半)|(\d{{1,2}})"
+    rf"(?:\s*分|(?<=[点點时時]\d)|(?<=[点點时時]\d\d)))?|{_BARE_HOUR})"
     rf"(?:\s*({PERIOD}))?"
 )
 # Bare hours said with 到 or 至 (明天7到9, 七到九) are a window as with 点 (明天7到9点). Not so
@@ -70,6 +74,13 @@ _HOUR = rf"\d{{1,2}}|[{NUMERALS}]+"
 _BARE_WINDOW = re.compile(
     rf"(?<![\d{NUMERALS}:：周週期拜第])({_HOUR})(\s*[到至]\s*(?:(?:{PERIOD})\s*)?)({_HOUR})"
     rf"(?![\d{NUMERALS}:：]|\s*(?:{COUNTED}|[ap]m))"
+)
+# Bare hours joined by a dash (明天 7-9, 晚上7-9, tomorrow 19-21) are a window too, but only
+# right after a day or a part of the day: alone, 3-2 and 3-2-201 are addresses.
+_DASHED = r"\-–—~～"
+_DASH_WINDOW = re.compile(
+    rf"(?<![\d{NUMERALS}:：/.{_DASHED}周週期拜第])({_HOUR})(\s*[{_DASHED}]\s*)({_HOUR})"
+    rf"(?![\d{NUMERALS}:：/.{_DASHED}]|\s*(?:{COUNTED}|[ap]m))"
 )
 _NEXT_DAY = r"(?:次日|翌日|第二天|next day\s*)"
 _WINDOW = re.compile(rf"{_CLOCK}{_RANGE}({_NEXT_DAY})?\s*{_CLOCK}")
@@ -90,6 +101,13 @@ _TOKENS: list[tuple[str, re.Pattern[str]]] = [
     ("one_weekday", re.compile(rf"(?:(下|本|这|這)\s*(?:个|個)?)?{_WEEK}([一二三四五六日天])")),
     ("range", re.compile(r"-|–|—|~|～|至|到|to")),
 ]
+# What a window of bare hours joined by a dash must follow: a day, or a part of the day.
+_DAY_NAMES = ("full_date", "month_day", "day_word", "daily", "weekly", "weekend", "one_weekday")
+_DAY_BEFORE = re.compile(
+    "(?<![a-z])(?:"
+    + "|".join(p.pattern for name, p in _TOKENS if name in _DAY_NAMES)
+    + rf"|{PERIOD})\s*$"
+)
 # A sign is read so that a negative count is refused as a count, not taken for a date range.
 _CAPACITY = re.compile(
     r"^(?:(-?\d+)\s*(?:人|名|位|个人|個人|people|persons?)"
@@ -500,7 +518,8 @@ def parse_times(text: str, now: datetime, zone: ZoneInfo) -> TimeSpec | None:
 
 def _said_times(text: str) -> str:
     """`text` in the form its times are read in: folded, in time words (see `time_words`),
-    and bare hours said with 到 or 至 given the end's 点 (明天7到9 as 明天7到9点)."""
+    and bare hours said with 到 or 至, or with a dash after a day or a part of the day, given
+    the end's 点 (明天7到9 and 明天 7-9 as 明天7到9点 and 明天 7-9点)."""
 
     def with_dian(match: re.Match[str]) -> str:
         start, said, end = match.groups()
@@ -509,7 +528,12 @@ def _said_times(text: str) -> str:
             return match.group(0)
         return f"{hours[0]}{said}{hours[1]}点"
 
-    return _BARE_WINDOW.sub(with_dian, time_words(folded(text)))
+    def after_a_day(match: re.Match[str]) -> str:
+        if _DAY_BEFORE.search(match.string, 0, match.start()):
+            return with_dian(match)
+        return match.group(0)
+
+    return _DASH_WINDOW.sub(after_a_day, _BARE_WINDOW.sub(with_dian, time_words(folded(text))))
 
 
 def _tokenise(text: str, today: date) -> _Tokens | None:
