@@ -450,6 +450,39 @@ def test_an_address_joined_by_dashes_beside_a_dash_window_stays_the_place(
     assert [f"{s:%H:%M}" for s in (found.times.start, found.times.end)] == ["07:00", "09:00"]
 
 
+@pytest.mark.parametrize(
+    ("text", "window"),
+    [
+        ("巡逻 明天 7-9 2", ["07:00", "09:00"]),
+        ("巡逻 明天7到9 2", ["07:00", "09:00"]),
+        ("巡逻 明天 7-9点 2", ["07:00", "09:00"]),
+        ("巡逻 明天 19:00-21:00 两", ["19:00", "21:00"]),
+        ("Patrol tomorrow 7-9 2", ["07:00", "09:00"]),
+        ("Patrol tomorrow 7-9pm 2", ["19:00", "21:00"]),
+    ],
+)
+def test_a_bare_number_ending_a_shift_right_after_its_time_is_the_count(
+    text: str, window: list[str]
+) -> None:
+    found = parse_shift(text, NOW, SHANGHAI)
+    assert (found.capacity, found.place) == (2, None)
+    assert found.times is not None
+    assert [f"{s:%H:%M}" for s in (found.times.start, found.times.end)] == window
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["巡逻 明天 7-9 东门 2", "巡逻 明天 7-9 2 东门", "巡逻 | 明天 7-9 | 2"],
+)
+def test_a_bare_number_elsewhere_is_no_count(text: str) -> None:
+    with _refused("volunteering.shift_needs_capacity"):
+        parse_shift(text, NOW, SHANGHAI)
+
+
+def test_a_bare_number_after_the_time_of_an_edit_is_the_count() -> None:
+    assert spaced_changes("明天 7-9 3", NOW, SHANGHAI) == ["明天 7-9", "3人"]
+
+
 def test_an_edit_reads_a_window_run_into_its_place_apart_from_it() -> None:
     assert spaced_changes("明天7到9东门", NOW, SHANGHAI) == ["明天7到9", "东门"]
     assert spaced_changes("3到5号楼", NOW, SHANGHAI) == ["3到5号楼"]

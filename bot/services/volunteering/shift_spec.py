@@ -13,6 +13,7 @@ without 点 takes the end's: `明晚7到9点`, and without a part of the day the
 keeps it first: `7到晚上9点` is 19:00-21:00. Bare hours said with 到 or 至 are read as with 点:
 `明天7到9` and `明天七到九` are `明天7到9点`; so are bare hours joined by a dash right after a
 day or a part of the day (`明天 7-9`, `晚上7-9`, `tomorrow 19-21`), while 3-2 alone is an address.
+A bare number alone after the time is the count: `巡逻 明天 7-9 2`.
 """
 
 from __future__ import annotations
@@ -255,7 +256,7 @@ def _spaced_items(text: str, now: datetime, zone: ZoneInfo) -> list[str] | None:
     title = words[:first]
     if any(_as_option(" ".join(title[n:m]), now, zone) is not False for n, m in _spans(title)):
         return None
-    options, place = _options_and_place(words[last:], now, zone)
+    options, place = _after_time(words[last:], now, zone)
     if len(place) > 1:
         return None
     title, place = _place_in_title(title, place)
@@ -280,7 +281,7 @@ def spaced_changes(text: str, now: datetime, zone: ZoneInfo) -> list[str] | None
         return None
     first, last = runs[0] if runs else (len(words), len(words))
     before, place_before = _options_and_place(words[:first], now, zone)
-    after, place_after = _options_and_place(words[last:], now, zone)
+    after, place_after = _after_time(words[last:], now, zone)
     if len(place_before + place_after) > 1:
         return None
     timed = [" ".join(words[first:last])] if runs else []
@@ -341,6 +342,14 @@ def _as_option(text: str, now: datetime, zone: ZoneInfo) -> bool | None:
         return _read_option(ShiftItems(), text, now, zone)
     except DomainError:
         return None
+
+
+def _after_time(words: list[str], now: datetime, zone: ZoneInfo) -> tuple[list[str], list[str]]:
+    """The options and place after the time; a bare number alone after it is the count
+    (巡逻 明天 7-9 2), while one with other words may be the place's (2 东门)."""
+    if len(words) == 1 and _BARE_NUMBER.fullmatch(folded(words[0])):
+        return [f"{words[0]}人"], []
+    return _options_and_place(words, now, zone)
 
 
 def _options_and_place(
