@@ -124,6 +124,43 @@ def test_a_poll_that_breaks_a_rule_is_refused_and_nothing_is_stored(
     assert town.snapshot() == before
 
 
+def _two_households_of_three_in_2号院(town: Driver) -> None:
+    """a1 and a2 share 2号院's 1-1-101, b lives at 1-1-102: the only residents there."""
+    register(town, "a1", "1-1-101", chat="g2")
+    town.say("a2", "登记 1-1-101 同意", "g2", name="a2")
+    assert "已登记" in town.say("a1", "确认入户")[0].text
+    register(town, "b", "1-1-102", chat="g2")
+
+
+def test_an_anonymous_poll_fewer_than_three_may_vote_in_is_refused_and_nothing_is_stored(
+    town: Driver,
+) -> None:
+    _two_households_of_three_in_2号院(town)
+    before = town.snapshot()
+    with _refused("deliberation.anonymous_too_few") as refused:
+        open_poll(town.app, "问题 | 甲 | 乙 | 匿名", user="owner2", chat="g2")
+    assert refused.value.data == {"voters": 2, "fewest": 3, "per_household": True}
+    assert town.snapshot() == before
+    # One vote per person counts residents, and three may vote; a named poll may always open.
+    assert open_poll(town.app, "问题 | 甲 | 乙 | 匿名 | 每人一票", user="owner2", chat="g2") == 1
+    assert open_poll(town.app, "问题 | 甲 | 乙", user="owner2", chat="g2") == 2
+
+
+def test_an_anonymous_poll_in_a_scope_with_too_few_households_is_refused(town: Driver) -> None:
+    with _refused("deliberation.anonymous_too_few") as refused:
+        open_poll(town.app, "问题 | 甲 | 乙 | 匿名 | 范围 1号院/4号楼")
+    assert refused.value.data["voters"] == 0
+
+
+def test_the_opener_is_told_why_and_offered_a_named_vote(town: Driver) -> None:
+    _two_households_of_three_in_2号院(town)
+    answer = town.one("owner2", "发起投票 装哪种灯 | 甲 | 乙 | 匿名", "g2")
+    assert "匿名投票至少要 3 户能投票" in answer.text
+    assert "只有 2 户" in answer.text and "记名投票" in answer.text
+    with session_of(town.app) as session:
+        assert session.scalar(select(func.count()).select_from(PollPosting)) == 0
+
+
 def test_ten_options_are_the_most_and_two_the_least(town: Driver) -> None:
     assert open_poll(town.app, "问题 | " + " | ".join(f"选项{n}" for n in range(10))) == 1
     assert open_poll(town.app, "问题 | 甲 | 乙") == 2

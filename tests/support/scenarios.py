@@ -250,6 +250,8 @@ DELIBERATION: list[Line] = [
     ("owner2", "发起投票 装在哪 | 东门口 | 西门口 | 南边", "g2"),
     ("owner2", "投票 门口", "g2"),
     ("owner2", "投票 北边", "g2"),
+    # Too few households in 2号院 may vote for an anonymous poll ever to have a result.
+    ("owner2", "发起投票 装在哪 | 东门口 | 西门口 | 匿名", "g2"),
     ("r3", "投票 1", None),
 ]
 DELIBERATION_LATER: list[Line] = [

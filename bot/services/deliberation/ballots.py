@@ -49,8 +49,14 @@ TALLY_BATCH = 3
 def voter_key(secret: bytes, poll: Poll, resident: Resident) -> str:
     """The key one voter's ballot is stored under: per household or per resident."""
     assert resident.household_id is not None
-    voter = resident.household_id if poll.per_household else resident.id
+    voter = voter_of(poll, resident.id, resident.household_id)
     return key_of(secret, poll.id, poll.per_household, voter)
+
+
+def voter_of(poll: Poll, resident_id: int, household_id: int) -> int:
+    """Whom a poll counts one vote for: the household, or the resident on a one-vote-per-person
+    poll."""
+    return household_id if poll.per_household else resident_id
 
 
 def key_of(secret: bytes, poll_id: int, per_household: bool, voter: int) -> str:
@@ -109,6 +115,13 @@ def eligible(session: Session, poll: Poll) -> list[tuple[int, int]]:
         )
         query = query.where(member.exists())
     return [(resident, household) for resident, household in session.execute(query) if household]
+
+
+def eligible_voters(session: Session, poll: Poll) -> int:
+    """How many households (or residents, one vote per person) may vote on a poll now."""
+    return len(
+        {voter_of(poll, resident, household) for resident, household in eligible(session, poll)}
+    )
 
 
 # Voting -----------------------------------------------------------------------------

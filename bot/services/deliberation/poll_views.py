@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.messages import ChatKind, Choice, Envelope, Reply, Target
 from bot.services.common.when import moment_data
 from bot.services.deliberation import charts
+from bot.services.deliberation.ballots import voter_of
 from bot.services.deliberation.standings import (
     FEWEST_COUNTED,
     Turnout,
@@ -149,7 +150,7 @@ def reminder_reply(poll: Poll, zone: ZoneInfo, now: datetime) -> Reply:
 
 def waiting_reply(poll: Poll, zone: ZoneInfo, now: datetime, counted: Turnout) -> Reply:
     """The count of who has not voted yet, for the circles (nobody is named)."""
-    waiting = len({h if poll.per_household else r for r, h in counted.waiting})
+    waiting = len({voter_of(poll, r, h) for r, h in counted.waiting})
     return Reply("deliberation.remind_circle", _basics(poll, zone, now) | {"waiting": waiting})
 
 

@@ -40,11 +40,17 @@ from bot.services.deliberation.ballots import (
     Vote,
     ballot_count,
     cast,
+    eligible_voters,
     lock,
     require_ballot_open,
 )
 from bot.services.deliberation.poll_spec import PollSettings, PollSpec
-from bot.services.deliberation.standings import publish, require_visible, turnout
+from bot.services.deliberation.standings import (
+    FEWEST_COUNTED,
+    publish,
+    require_visible,
+    turnout,
+)
 from bot.services.deliberation.topics import UNDECIDED, find
 from bot.services.deliberation.votable import SHOWN_QUESTION
 from bot.services.deliberation.where import Where
@@ -146,6 +152,7 @@ def open_poll(
         night_results=bool(settings.night_results),
     )
     _add(session, poll, checked, circle)
+    _require_enough_voters(session, poll)
     audit.record(
         session,
         now,
@@ -260,6 +267,21 @@ def _add(session: Session, poll: Poll, checked: _Checked, circle: Circle) -> Non
         checked.topic.status = TopicStatus.VOTING
     session.flush()
     session.refresh(poll)
+
+
+def _require_enough_voters(session: Session, poll: Poll) -> None:
+    """An anonymous poll shows no result with fewer than FEWEST_COUNTED ballots, so one fewer
+    may vote in could never have one (who may vote depends on where it was just posted)."""
+    if not poll.anonymous:
+        return
+    voters = eligible_voters(session, poll)
+    if voters < FEWEST_COUNTED:
+        raise DomainError(
+            "deliberation.anonymous_too_few",
+            voters=voters,
+            fewest=FEWEST_COUNTED,
+            per_household=poll.per_household,
+        )
 
 
 def _remind_at(

@@ -8,7 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
-from bot.services.deliberation.ballots import ballot_count, eligible, key_of, person_of
+from bot.services.deliberation.ballots import (
+    ballot_count,
+    eligible,
+    key_of,
+    person_of,
+    voter_of,
+)
 from models import Ballot, BallotVoter, Poll, PollKind, PollOption, PollStatus
 
 # An anonymous poll's counts are shown only once this many have voted: with fewer, anyone who
@@ -41,7 +47,7 @@ def turnout(session: Session, secret: bytes, poll: Poll) -> Turnout:
     people = eligible(session, poll)
     voter_keys = {
         (resident, household): key_of(
-            secret, poll.id, poll.per_household, household if poll.per_household else resident
+            secret, poll.id, poll.per_household, voter_of(poll, resident, household)
         )
         for resident, household in people
     }
