@@ -214,3 +214,29 @@ def test_asking_for_the_result_of_an_open_anonymous_poll_shows_only_the_last_bat
     assert asked() == [2, 1]
     town.advance(days=8)
     assert asked() == [2, 2], "the final result is exact"
+
+
+def test_an_open_anonymous_polls_turnout_is_the_published_one_in_its_message_and_result(
+    town: Town,
+) -> None:
+    town.say(OWNER, "/poll 装哪种充电桩？ | 快充 | 慢充 | 匿名", GROUP, admin=True)
+
+    def result() -> tuple[int, int]:
+        (answer,) = town.say("7006", "/result 1", GROUP)
+        return answer.reply.data["ballots"], answer.reply.data["voted"]
+
+    def message() -> int:
+        posted = [env for _, env in town.recorder.sent if env.key == "poll:1"]
+        ballots: int = posted[-1].reply.data["ballots"]
+        return ballots
+
+    town.say("7001", "投票 1 1")
+    town.say("7002", "投票 1 2")
+    assert message() == 0 and result() == (0, 0), "two votes must not show, not even as turnout"
+    town.say("7003", "投票 1 1")
+    town.advance(seconds=1)
+    assert message() == 3 and result() == (3, 3)
+    town.say("7004", "投票 1 2")
+    assert message() == 3 and result() == (3, 3)
+    town.advance(days=8)
+    assert message() == 4 and result() == (4, 4), "the final turnout is exact"

@@ -174,13 +174,17 @@ def test_an_anonymous_poll_shows_turnout_only_until_three_have_voted(town: Drive
     town.say("r2", "投票 1 1", "g1")
     town.say("r3", "投票 1 2", "g1")
     shown = town.one("r4", "结果 1", "g1").text
-    assert "4 户中 2 户投票" in shown and "满 3 户后才显示各选项票数" in shown
-    assert "——" not in shown and "上面只算了" not in shown
+    # The turnout too is the last batch's, as on the poll message: none yet.
+    assert "4 户中 0 户投票" in shown and "满 3 户后才显示各选项票数" in shown
+    assert "——" not in shown
     town.say("r4", "投票 1 1", "g1")
-    assert "各选项票数稍后显示" in town.one("r1", "结果 1", "g1").text
+    assert "4 户中 0 户投票" in town.one("r1", "结果 1", "g1").text
     (edited,) = town.received(town.app.scheduler.tick(town.app.clock.now()))
     assert "1. 快充 —— 2 票（66.7%）" in edited.text and "满 3 户" not in edited.text
-    assert "2. 慢充 —— 1 票" in town.one("r1", "结果 1", "g1").text
+    assert "已投 3 户" in edited.text
+    shown = town.one("r1", "结果 1", "g1").text
+    assert "2. 慢充 —— 1 票" in shown and "4 户中 3 户投票" in shown
+    assert "刚投的票稍后才算进来" in shown
 
 
 def test_an_anonymous_poll_closed_with_fewer_than_three_voters_publishes_no_counts(

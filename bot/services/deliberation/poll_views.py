@@ -108,7 +108,10 @@ def result_reply(
         eligible, voted = poll.eligible_households or 0, poll.voted_households or 0
     else:
         live = turnout(session, secret, poll)
-        eligible, voted = live.eligible_households, live.voted_households
+        # An open anonymous poll's turnout is its last batch too, as on its message: a live
+        # one would show when each ballot came in.
+        voted = counted.ballots if poll.anonymous else live.voted_households
+        eligible = live.eligible_households
     data = _basics(poll, zone, now) | {
         "options": [
             [o.position, o.label, None if few else o.votes, None if few else o.percent]
