@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from bot import migrate
 from bot.app import App, bootstrap
@@ -21,9 +22,18 @@ from bot.services.common.access import Actor
 from bot.services.common.quiet import default_quiet
 from bot.services.community import circles
 from bot.services.community.people import ensure_identity
-from bot.services.deliberation import ballots, charts, polls, standings
+from bot.services.deliberation import ballots, charts, poll_views, polls, standings
 from bot.services.deliberation.poll_spec import parse_settings
-from models import AuditEntry, Ballot, BallotMark, Base, PollPosting, PollStatus, TopicStatus
+from models import (
+    AuditEntry,
+    Ballot,
+    BallotMark,
+    Base,
+    Poll,
+    PollPosting,
+    PollStatus,
+    TopicStatus,
+)
 from tests.conftest import START
 from tests.support.community import (
     bind_elsewhere,
@@ -455,6 +465,29 @@ def test_closing_keeps_turnout_and_judges_the_quorum(town: Driver) -> None:
         valid, invalid = poll_of(session, 1), poll_of(session, 2)
         assert (valid.eligible_households, valid.voted_households) == (4, 2)
         assert standings.quorum_met(valid) is True and standings.quorum_met(invalid) is False
+
+
+def test_closing_works_out_the_final_standing_once_for_the_message_chart_and_result(
+    town: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = town.app
+    open_poll(app, "问题 | 甲 | 乙 | 截止 1天")
+    cast(app, "r1", 1, 1)
+    app.scheduler.tick(app.clock.now())
+    worked_out: list[int] = []
+    real = standings.standing
+
+    def counting(session: Session, poll: Poll) -> standings.Standing:
+        worked_out.append(poll.number)
+        return real(session, poll)
+
+    monkeypatch.setattr(standings, "standing", counting)
+    monkeypatch.setattr(poll_views, "standing", counting)
+    _advance(app, days=1)
+    closed = app.scheduler.tick(app.clock.now())
+    assert worked_out == [1]
+    assert [e.reply.template for e in closed] == ["deliberation.poll", "deliberation.result"]
+    assert closed[1].reply.image is not None
 
 
 def test_the_scheduler_closes_a_poll_exactly_once_also_after_a_restart(town: Driver) -> None:

@@ -17,6 +17,7 @@ from bot.services.deliberation import charts
 from bot.services.deliberation.ballots import voter_of
 from bot.services.deliberation.standings import (
     FEWEST_COUNTED,
+    Standing,
     Turnout,
     quorum_met,
     shown_percent,
@@ -52,9 +53,12 @@ def _basics(poll: Poll, zone: ZoneInfo, now: datetime) -> dict[str, Any]:
     }
 
 
-def poll_reply(session: Session, poll: Poll, zone: ZoneInfo, now: datetime) -> Reply:
-    """The poll message: question, options (with counts unless hidden), settings, buttons."""
-    counted = shown_standing(session, poll)
+def poll_reply(
+    session: Session, poll: Poll, zone: ZoneInfo, now: datetime, counted: Standing | None = None
+) -> Reply:
+    """The poll message: question, options (with counts unless hidden), settings, buttons;
+    `counted` is what chats see of its standing, where already worked out."""
+    counted = shown_standing(session, poll) if counted is None else counted
     few = withheld(poll, counted)
     shown = (not poll.hidden or poll.status == PollStatus.CLOSED) and not few
     data = _basics(poll, zone, now) | {
@@ -99,9 +103,11 @@ def result_reply(
     now: datetime,
     secret: bytes,
     image: Path | None = None,
+    counted: Standing | None = None,
 ) -> Reply:
-    """The standing so far, or the final result of a closed poll (with its chart)."""
-    counted = shown_standing(session, poll)
+    """The standing so far, or the final result of a closed poll (with its chart); `counted`
+    is what chats see of its standing, where already worked out."""
+    counted = shown_standing(session, poll) if counted is None else counted
     few = withheld(poll, counted)
     closed = poll.status == PollStatus.CLOSED
     if closed:
@@ -131,10 +137,9 @@ def result_reply(
     return Reply("deliberation.result", data, image=image)
 
 
-def draw_chart(session: Session, poll: Poll, folder: Path) -> Path:
-    """The result chart of a poll, drawn into `folder`; bars carry the options' own words
-    (a yes/no poll's, named by the templates in each reader's language, carry numbers)."""
-    counted = standing(session, poll)
+def draw_chart(poll: Poll, counted: Standing, folder: Path) -> Path:
+    """The result chart of a poll's standing, drawn into `folder`; bars carry the options' own
+    words (a yes/no poll's, named by the templates in each reader's language, carry numbers)."""
     if poll.kind == PollKind.RATING and counted.average is not None:
         title = f"#{poll.number}  n={counted.ballots}  avg {counted.average:.1f}"
     else:
@@ -199,10 +204,11 @@ def closing_envelopes(
     language: str,
 ) -> list[Envelope]:
     """A closed poll's messages: its final state in place, and the result with its chart."""
-    final = poll_reply(session, poll, zone, now)
+    counted = standing(session, poll)
+    final = poll_reply(session, poll, zone, now, counted)
     return to_postings(
         session, poll, final, language, key=message_key(poll), edit=True
-    ) + result_envelopes(session, now, poll, secret, zone, folder, language)
+    ) + result_envelopes(session, now, poll, secret, zone, folder, language, counted)
 
 
 def result_envelopes(
@@ -213,10 +219,12 @@ def result_envelopes(
     zone: ZoneInfo,
     folder: Path,
     language: str,
+    counted: Standing | None = None,
 ) -> list[Envelope]:
     """A closed poll's result with its chart (none where its counts are withheld), wherever
-    the poll was posted."""
-    image = None if withheld(poll, standing(session, poll)) else draw_chart(session, poll, folder)
+    the poll was posted; `counted` is its final standing, where already worked out."""
+    counted = standing(session, poll) if counted is None else counted
+    image = None if withheld(poll, counted) else draw_chart(poll, counted, folder)
     poll.chart = str(image) if image else None
-    result = result_reply(session, poll, zone, now, secret, image)
+    result = result_reply(session, poll, zone, now, secret, image, counted)
     return to_postings(session, poll, result, language)
