@@ -346,7 +346,7 @@ def test_someone_who_may_not_manage_a_notice_learns_nothing_of_it(app: App) -> N
 
 def test_someone_who_may_not_see_receipts_learns_nothing_of_a_notice(app: App) -> None:
     driver = build(app)
-    refused = "只有发通知的人、社区书记、网格员和楼长能看回执。"
+    refused = "只有发通知的人、社区书记、网格员、楼长和单元长能看回执。"
     # Whether the community has a notice asking for receipts is not told either.
     assert driver.one("r1", "回执").text == refused
     driver.one("sec", "通知 全部 | 明天上午停水 | 回执 截止 明天18:00")
@@ -464,7 +464,7 @@ def test_many_silent_households_are_counted_per_building_not_listed(app: App) ->
     # The buildings with most silent households first; no household is named.
     assert lines[1:3] == ["1号院/3号楼：24 户", "1号院/5号楼：15 户"], lines
     assert "101" not in silent.text
-    assert lines[-1] == "楼长和网格员发送「回执 1」，可以看自己负责的楼里还没回执的住户。"
+    assert lines[-1] == "楼长、单元长和网格员发送「回执 1」，可以看自己负责的地方还没回执的住户。"
     # A building head still gets his own building's households one by one.
     _, own = driver.say("bh", "回执 1")
     assert "还没回执的 15 户" in own.text and "5号楼/1单元/115" in own.text, own.text
@@ -1523,3 +1523,60 @@ def test_a_grid_worker_gets_one_list_for_all_the_buildings_of_their_area(app: Ap
     assert "3号楼" in to_worker[0] and "4号楼" in to_worker[0] and "101" in to_worker[0]
     to_head = [text for chat, text in sent if chat == "bh"]
     assert len(to_head) == 1 and "4号楼" not in to_head[0], to_head
+
+
+def test_a_unit_head_sees_the_receipts_of_their_unit_and_no_other(app: App) -> None:
+    """A unit head follows up on their unit as a building head does on their building: the
+    figures of the unit in the group, its silent households privately, nothing beyond it."""
+    driver = build(app)
+    driver.grant("uh", "单元长", "红旗里社区/1号院/3号楼/2单元")
+    register(driver, "r5", "3-1-201")
+    _send(driver, "通知 全部 | 明天上午停水 | 回执")
+    driver.say("r1", "收到", "g1")
+    figures, silent = driver.say("uh", "回执", "g1")
+    assert figures.chat == "g1"
+    assert figures.text.splitlines()[2:] == ["1号院/3号楼/2单元：1/4 户已回执"], figures.text
+    assert silent.private and "302" in silent.text and "1单元" not in silent.text
+    _send(driver, "通知 2号院 | 二院停电 | 回执")
+    assert "通知 1 的回执" in driver.say("uh", "回执")[0].text
+    before = driver.snapshot()
+    assert driver.one("uh", "回执 2").text == "通知 2 没有发到您负责的地方，您看不到它的回执。"
+    assert driver.snapshot() == before
+
+
+def test_a_unit_heads_list_holds_the_notices_that_reached_their_unit(app: App) -> None:
+    driver = build(app)
+    driver.grant("uh", "单元长", "红旗里社区/1号院/3号楼/2单元")
+    register(driver, "r5", "3-1-201")
+    empty = driver.one("uh", "通知列表").text
+    assert empty.splitlines()[1:] == ["还没有发到您负责的地方的通知。"], empty
+    _send(driver, "通知 2号院 | 二院停电")
+    _send(driver, "通知 全部 | 明天上午停水 | 回执")
+    driver.say("r1", "收到", "g1")
+    listing = driver.one("uh", "通知列表")
+    assert listing.private and "二院停电" not in listing.text, listing.text
+    assert "明天上午停水（王书记发的）" in listing.text and "回执 1/4 户" in listing.text
+
+
+def test_at_the_deadline_unit_scoped_roles_get_the_silent_households_of_their_unit(
+    app: App,
+) -> None:
+    """A unit head, and a grid worker granted a unit only, get privately the silent
+    households of that unit, one message each; the building head those of the building."""
+    driver = build(app)
+    driver.grant("uh", "单元长", "红旗里社区/1号院/3号楼/2单元")
+    driver.grant("gwu", "网格员", "红旗里社区/1号院/3号楼/1单元")
+    driver.grant("bh", "楼长", "红旗里社区/1号院/3号楼")
+    register(driver, "r5", "3-1-201")
+    _send(driver, "通知 全部 | 明天上午停水 | 回执 截止 3小时")
+    driver.say("r1", "收到", "g1")
+    sent = [(chat, text) for chat, text in _tick(app, hours=4) if "回执已截止" in text]
+    assert sorted(chat for chat, _ in sent) == ["bh", "gwu", "sec", "uh"], sent
+    by_chat = dict(sent)
+    unit = by_chat["uh"].splitlines()
+    assert unit[0].endswith("1号院/3号楼/2单元 还有 3 户没有回执，请上门告知："), unit
+    assert unit[1:] == ["302", "303", "304"], unit
+    other = by_chat["gwu"].splitlines()
+    assert other[0].endswith("1号院/3号楼/1单元 还有 1 户没有回执，请上门告知："), other
+    assert other[1:] == ["201"], other
+    assert "1单元/201" in by_chat["bh"] and "2单元/302" in by_chat["bh"]

@@ -9,10 +9,10 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
-    and_,
     bindparam,
     event,
     false,
+    func,
     or_,
     select,
     true,
@@ -66,7 +66,8 @@ class Someone(Protocol):
         """Their registered household, if any."""
 
 
-# Who vouches for a household they do not live in: the people who know the building.
+# The people who know the building: they vouch for a household they do not live in, and
+# follow up on the households of their area that did not answer a notice.
 HOUSEHOLD_CHECKERS = (Role.BUILDING_HEAD, Role.UNIT_HEAD, Role.GRID_WORKER)
 # Who binds chats to places and decides binding requests, inside their area.
 BINDERS = (Role.SECRETARY, Role.GRID_WORKER)
@@ -790,26 +791,27 @@ def sends_notices(session: Session, resident_id: int, community: Place) -> bool:
 
 def lists_notices(session: Session, resident_id: int, community: Place) -> bool:
     """Who lists the notices of the places they look after, with their figures: those who
-    send notices, and grid workers of a place in the community."""
+    send notices, and those who follow up on households of the community."""
     return sends_notices(session, resident_id, community) or bool(
-        grid_areas(session, resident_id, community)
+        followed_areas(session, resident_id, community)
     )
 
 
-def follows_up(session: Session, building: Place) -> list[Resident]:
-    """Who gets a building's households that did not answer a notice by its deadline, to
-    go door to door: its building heads, and the grid workers of a place holding it."""
-    above = path_ids(building.path)
-    circles = select(Circle.id).where(Circle.place_id.in_(above))
-    heads = and_(RoleGrant.role == Role.BUILDING_HEAD, RoleGrant.place_id == building.id)
-    workers = and_(
-        RoleGrant.role == Role.GRID_WORKER,
-        or_(RoleGrant.place_id.in_(above), RoleGrant.circle_id.in_(circles)),
-    )
+def followers(session: Session, community: Place) -> list[Resident]:
+    """Who gets households of `community` that did not answer a notice by its deadline, to
+    go door to door: its building heads and unit heads, and the grid workers of a place in
+    it or holding it (each for their `followed_areas`)."""
+    held = Place.id == func.coalesce(RoleGrant.place_id, Circle.place_id)
     query = (
         select(Resident)
         .join(RoleGrant, RoleGrant.resident_id == Resident.id)
-        .where(or_(heads, workers), RoleGrant.revoked_at.is_(None))
+        .outerjoin(Circle, Circle.id == RoleGrant.circle_id)
+        .join(Place, held)
+        .where(
+            RoleGrant.role.in_(HOUSEHOLD_CHECKERS),
+            RoleGrant.revoked_at.is_(None),
+            or_(inside(community.path), Place.id.in_(path_ids(community.path))),
+        )
         .order_by(Resident.id)
     )
     return list(session.scalars(query).unique())
@@ -826,13 +828,24 @@ def receipt_areas(
     session: Session, resident_id: int, community: Place, sender_id: int | None
 ) -> list[Place]:
     """Where a viewer sees a notice's receipts: all of it for its sender and the community's
-    secretaries, their own buildings for building heads, the places they work for for grid
-    workers (who follow up on the households that did not answer), nowhere for anyone else."""
+    secretaries, the places they follow up on for the others (see `followed_areas`), nowhere
+    for anyone else."""
     if manages_notice(session, resident_id, community, sender_id):
         return [community]
-    areas = headed_buildings(session, resident_id, community) + grid_areas(
-        session, resident_id, community
-    )
+    return followed_areas(session, resident_id, community)
+
+
+def followed_areas(session: Session, resident_id: int, community: Place) -> list[Place]:
+    """The places of `community` whose households a resident follows up on after a notice:
+    the buildings and units they head, and the places they are grid worker for."""
+    led = [
+        where
+        for grant in active_grants(session, resident_id)
+        if grant.role in LEADERS
+        and (where := _place_of(grant)) is not None
+        and community.contains(where)
+    ]
+    areas = led + grid_areas(session, resident_id, community)
     # A place inside another of the viewer's areas is counted with it, not again.
     unique = list({a.id: a for a in areas}.values())
     return [a for a in unique if not any(o.id != a.id and o.contains(a) for o in unique)]

@@ -23,6 +23,7 @@ from bot.services.community.grid import (
     enclosing_names,
     full_name,
     full_names,
+    path_ids,
 )
 from bot.services.notices.compose import find_notice
 from bot.services.notices.reach import circle_title, registered_under
@@ -381,8 +382,8 @@ def _narrowed(paths: list[str], areas: list[str]) -> list[str]:
 
 
 class NoticeDeadlines:
-    """At a notice's receipt deadline, each building head, and each grid worker of a place
-    holding the building, privately gets the households of the building that have not
+    """At a notice's receipt deadline, whoever follows up on households it reached (building
+    heads, unit heads, grid workers) privately gets those of their area that have not
     acknowledged, and the sender gets the figures."""
 
     name = "notices-deadlines"
@@ -419,19 +420,35 @@ class NoticeDeadlines:
             if building_id is not None:
                 by_building[building_id].append(path)
         buildings = session.scalars(select(Place).where(Place.id.in_(by_building))).all()
-        # One list a person, of all the buildings they follow up on (a grid worker's several).
-        lists: dict[int, tuple[Resident, list[list[Any]]]] = {}
-        for building in sorted(buildings, key=lambda b: b.path):
-            listed = [
-                full_name(session, building, below=PlaceKind.COMMUNITY),
-                sorted(full_names(session, by_building[building.id], PlaceKind.BUILDING)),
-            ]
-            for person in access.follows_up(session, building):
-                lists.setdefault(person.id, (person, []))[1].append(listed)
+        listed: dict[int, list[Any]] = {}
+
+        def listing(place: Place, paths: list[str]) -> list[Any]:
+            """A place's silent households, named below it, once for everyone given it."""
+            if place.id not in listed:
+                names = sorted(full_names(session, paths, place.kind))
+                listed[place.id] = [full_name(session, place, below=PlaceKind.COMMUNITY), names]
+            return listed[place.id]
+
         envelopes: list[Envelope] = []
-        for person, listing in lists.values():
-            reply = Reply("notices.deadline_list", {"number": notice.number, "buildings": listing})
-            envelopes += to_person(person, reply, self.language)
+        # One list a person, of all the places they follow up on (a grid worker's several).
+        for person in access.followers(session, notice.community):
+            lists: list[tuple[str, list[Any]]] = []
+            for area in access.followed_areas(session, person.id, notice.community):
+                if area.kind.depth > PlaceKind.BUILDING.depth:
+                    # A unit's people go to its doors only, named below the unit.
+                    held = (by_building.get(i, []) for i in path_ids(area.path))
+                    inside = [
+                        path for paths in held for path in paths if path.startswith(area.path)
+                    ]
+                    if inside:
+                        lists.append((area.path, listing(area, inside)))
+                    continue
+                lists += [
+                    (b.path, listing(b, by_building[b.id])) for b in buildings if area.contains(b)
+                ]
+            if lists:
+                data = {"number": notice.number, "buildings": [x for _, x in sorted(lists)]}
+                envelopes += to_person(person, Reply("notices.deadline_list", data), self.language)
         if notice.sender is not None:
             figures = {
                 "number": notice.number,
