@@ -8,17 +8,19 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import App
+from bot.services.common import access
 from bot.services.community import roles
 from bot.services.community.binding import pending_request
 from bot.services.community.grid import resolve_place
 from bot.services.community.people import ensure_identity
-from models import DeliberationRules, Role, Topic
+from models import DeliberationRules, Notice, Role, Topic
 from tests.support.community import (
     bind_approved,
     build,
     circle,
     open_poll,
     register,
+    resident,
     session_of,
 )
 from tests.support.driver import PLATFORM, Driver
@@ -282,3 +284,34 @@ def test_without_a_home_or_role_a_command_acts_in_the_community_of_ones_groups(a
     driver.say("newcomer", "值班表")
     (answer,) = driver.answers
     assert answer.reply.template == "core.which_community"
+
+
+def test_who_learns_of_a_notice_is_who_follows_up_the_households_it_reached(app: App) -> None:
+    """A notice once sent is known to its sender, the secretaries and whoever follows up on
+    households it reached (building heads, unit heads, grid workers of places there); a
+    draft to its sender and the secretaries only; nobody else."""
+    driver = build(app)
+    grants = [
+        ("bh", "楼长", "1号院/3号楼"),
+        ("uh", "单元长", "1号院/3号楼/2单元"),
+        ("gw", "网格员", "1号院"),
+        ("gwu", "网格员", "1号院/3号楼/1单元"),
+        ("bh2", "楼长", "2号院/1号楼"),
+        ("uh2", "单元长", "2号院/1号楼/1单元"),
+        ("gw2", "网格员", "2号院"),
+    ]
+    for user, role, place in grants:
+        driver.grant(user, role, place)
+    driver.say("sec", "通知 1号院 | 明天停水")
+    driver.say("sec", "确认发送 1")
+    driver.say("sec", "通知 全部 | 后天停电")
+    seen = {"sec", "bh", "uh", "gw", "gwu"}
+    with session_of(app) as session:
+        home = resolve_place(session, "红旗里社区")
+        sent, draft = (
+            session.scalars(select(Notice).where(Notice.number == n)).one() for n in (1, 2)
+        )
+        for user in [*(g[0] for g in grants), "sec", "r1"]:
+            viewer = resident(session, user).id
+            assert access.sees_notice(session, viewer, home, sent) == (user in seen), user
+            assert access.sees_notice(session, viewer, home, draft) == (user == "sec"), user

@@ -1580,3 +1580,25 @@ def test_at_the_deadline_unit_scoped_roles_get_the_silent_households_of_their_un
     assert other[0].endswith("1号院/3号楼/1单元 还有 1 户没有回执，请上门告知："), other
     assert other[1:] == ["201"], other
     assert "1单元/201" in by_chat["bh"] and "2单元/302" in by_chat["bh"]
+
+
+def test_those_who_see_a_notice_in_their_list_are_told_only_its_sender_may_act_on_it(
+    app: App,
+) -> None:
+    """A unit head and a grid worker see in `通知列表` the notices that reached their area:
+    asked to confirm or stop one, they hear it is not theirs, as a building head does; of a
+    notice elsewhere, nothing."""
+    driver = build(app)
+    driver.grant("uh", "单元长", "红旗里社区/1号院/3号楼/2单元")
+    driver.grant("gw", "网格员", "红旗里社区/1号院")
+    _send(driver, "通知 全部 | 周六打扫楼道 | 定时 1天")
+    _send(driver, "通知 2号院 | 二院停电 | 定时 1天")
+    for user in ("uh", "gw"):
+        assert "周六打扫楼道" in driver.one(user, "通知列表").text, user
+    before = driver.snapshot()
+    for user in ("uh", "gw"):
+        refused = "只有发通知的人或社区书记能取消或停止通知 1。"
+        assert driver.one(user, "停止通知 1").text == refused, user
+        assert driver.one(user, "确认发送 1").text == "通知 1 不是您发的。", user
+        assert driver.one(user, "停止通知 2").text == "没有编号 2 的通知。", user
+    assert driver.snapshot() == before

@@ -232,17 +232,18 @@ def manages_notice(
 
 
 def sees_notice(session: Session, resident_id: int, community: Place, notice: Notice) -> bool:
-    """Who may learn that a notice is: those who manage it, and, once it is no draft, building
-    heads of a building it reached (or of one inside a place it reached)."""
+    """Who may learn that a notice is: those who manage it, and, once it is no draft, those
+    who follow up on households of a place it reached (see `followed_areas`), as they see it
+    in `/notices`."""
     if manages_notice(session, resident_id, community, notice.sender_id):
         return True
     # A draft is seen only by those who manage it.
     if notice.status == NoticeStatus.DRAFT:
         return False
-    buildings = headed_buildings(session, resident_id, community)
-    if not buildings:
+    areas = followed_areas(session, resident_id, community)
+    if not areas:
         return False
-    reached = notices_reaching(buildings).where(NoticeCircle.notice_id == notice.id)
+    reached = notices_reaching(areas).where(NoticeCircle.notice_id == notice.id)
     return bool(session.scalar(select(reached.exists())))
 
 
