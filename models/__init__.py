@@ -20,7 +20,14 @@ from models.deliberation import (
     TopicSecond,
     TopicStatus,
 )
-from models.delivery import Button, DeliveryRules, OutboxMessage, OutboxState, ProcessedUpdate
+from models.delivery import (
+    Button,
+    DeliveryRules,
+    OutboxMessage,
+    OutboxPiece,
+    OutboxState,
+    ProcessedUpdate,
+)
 from models.dialogs import Dialog, Menu
 from models.grid import Place, PlaceKind
 from models.households import HouseholdRules, JoinRequest, JoinStatus
@@ -110,6 +117,7 @@ __all__ = [
     "NoticeReceipt",
     "NoticeStatus",
     "OutboxMessage",
+    "OutboxPiece",
     "OutboxState",
     "Place",
     "PlaceKind",

@@ -65,6 +65,21 @@ class OutboxMessage(Base):
     bulk: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
+class OutboxPiece(Base):
+    """One of the platform messages an outbox row went out as, when it took several (a
+    long text cut in pieces, a picture and its text, a file after its text): a reply to
+    any of them answers the row's message."""
+
+    __tablename__ = "outbox_pieces"
+    __table_args__ = (Index("ix_outbox_pieces_message", "message_id"),)
+
+    outbox_id: Mapped[int] = mapped_column(
+        ForeignKey("outbox.id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(64))
+
+
 class Button(Base):
     """A button shown in a chat: its short token stands for the command it runs."""
 

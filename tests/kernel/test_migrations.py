@@ -6,7 +6,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 import models
 from bot import migrate
@@ -91,3 +91,39 @@ def test_another_database_refuses_an_unmigrated_schema(postgres_server: object) 
     postgres_server.execute("CREATE DATABASE linli_unmigrated")
     with pytest.raises(migrate.SchemaNotMigrated):
         prepare_database(postgres_server.url("linli_unmigrated"))
+
+
+def test_0030_adds_the_pieces_of_sent_messages_and_takes_them_away_again(
+    database_url: str,
+) -> None:
+    db = Database(database_url)
+    migrate.upgrade(db.engine, "0029")
+    row = (
+        "INSERT INTO outbox (id, platform, chat_id, chat_kind, template, data, choices,"
+        " language, state, created_at, not_before, attempts, sent_message_id, edit, bulk)"
+        " VALUES (1, 'telegram', '-4001', 'group', 'notices.notice', '{}', '[]', 'zh-Hans',"
+        " 'sent', '2026-12-07 10:00:00', '2026-12-07 10:00:00', 1, '9007199254740993',"
+        " false, false)"
+    )
+    with db.engine.begin() as connection:
+        connection.execute(text(row))
+    migrate.upgrade(db.engine, "0030")
+    assert {c["name"] for c in inspect(db.engine).get_columns("outbox_pieces")} == {
+        "outbox_id",
+        "number",
+        "message_id",
+    }
+    with db.engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO outbox_pieces VALUES (1, 1, '9007199254740992'), (1, 2, :id)"),
+            {"id": "9007199254740993"},
+        )
+        found = connection.scalar(
+            text("SELECT outbox_id FROM outbox_pieces WHERE message_id = '9007199254740992'")
+        )
+    assert found == 1
+    migrate.downgrade(db.engine, "0029")
+    assert "outbox_pieces" not in _tables(db)
+    with db.engine.connect() as connection:
+        assert connection.scalar(text("SELECT sent_message_id FROM outbox")) == "9007199254740993"
+    db.dispose()
