@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     bindparam,
     case,
+    cast,
     delete,
     exists,
     func,
@@ -37,7 +38,15 @@ from bot.messages import ChatKind, Choice, Envelope, PlatformTraits, Reply, Targ
 from bot.queries import Query
 from bot.services.common import menus
 from bot.services.common.quiet import QuietHours, recipients_quiet
-from models import Button, Identity, Menu, OutboxMessage, OutboxState, ProcessedUpdate
+from models import (
+    Button,
+    Identity,
+    Menu,
+    OutboxMessage,
+    OutboxPiece,
+    OutboxState,
+    ProcessedUpdate,
+)
 
 UNSENT = (OutboxState.PENDING, OutboxState.FAILED)
 
@@ -556,18 +565,33 @@ def claim_due(
 
 
 class Sent(NamedTuple):
-    """An outbox row that went out: its id, the platform's id of the message, and whether
-    it went to a private chat."""
+    """An outbox row that went out: its id, the platform's id of the message, whether it
+    went to a private chat, and the ids of all the messages it went out as."""
 
     row_id: int
     message_id: str | None
     private: bool
+    pieces: Sequence[str] = ()
+
+
+_PIECES = OutboxPiece.metadata.tables[OutboxPiece.__tablename__]
+# A piece of a sent row's message, added only while the row is there: a private row may go
+# with its person at any moment.
+_ADD_PIECE = insert(_PIECES).from_select(
+    ["outbox_id", "number", "message_id"],
+    select(
+        _OUTBOX.c.id,
+        cast(bindparam("piece_number"), Integer),
+        cast(bindparam("piece_id"), String(64)),
+    ).where(_OUTBOX.c.id == bindparam("piece_row")),
+)
 
 
 def mark_sent(session: Session, now: datetime, sent: Collection[Sent]) -> None:
     """Mark rows sent (with the platform's message id) and `scrub` them, reading no row into
-    the session: one statement, and a second when some went to private chats (such a row
-    goes entirely when its person is no longer known). The sender marks every worker's."""
+    the session: one statement, another for the pieces of those that went out in several,
+    and one more when some went to private chats (such a row goes entirely when its person
+    is no longer known). The sender marks every worker's."""
     if not sent:
         return
     connection = connection_of(session)
@@ -577,9 +601,30 @@ def mark_sent(session: Session, now: datetime, sent: Collection[Sent]) -> None:
             marks[f"row_{at}"] = row.row_id
             marks[f"message_{at}"] = row.message_id
         _marking(len(chunk)).run(connection, marks)
+    pieces = [
+        {"piece_row": row.row_id, "piece_number": number, "piece_id": piece}
+        for row in sent
+        if len(row.pieces) > 1
+        for number, piece in enumerate(row.pieces, 1)
+    ]
+    if pieces:
+        session.execute(_ADD_PIECE, pieces)
     private = [row.row_id for row in sent if row.private]
     if private:
         session.execute(_FORGET_UNKNOWN, {"ids": private})
+
+
+def key_of_sent(session: Session, platform: str, chat_id: str, message_id: str) -> str:
+    """The key the bot's message `message_id` in a chat was sent under, whichever of its
+    pieces the id names; empty when it had none (or is not the bot's)."""
+    pieces = select(OutboxPiece.outbox_id).where(OutboxPiece.message_id == message_id)
+    sent = select(OutboxMessage.key).where(
+        OutboxMessage.platform == platform,
+        OutboxMessage.chat_id == chat_id,
+        or_(OutboxMessage.sent_message_id == message_id, OutboxMessage.id.in_(pieces)),
+        OutboxMessage.edit.is_(False),
+    )
+    return session.scalar(sent.limit(1)) or ""
 
 
 def erase_person(

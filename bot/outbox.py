@@ -85,23 +85,27 @@ Sender = Callable[[Envelope], Awaitable[str | None]]
 
 @dataclass
 class PartsSent:
-    """How far each outbox row's message of several parts got, so that a retry resumes there."""
+    """The platform's ids of the parts each outbox row's message went out as so far, so that
+    a retry resumes after them and the row, once sent, records them all."""
 
-    rows: dict[int, tuple[int, str | None]] = field(default_factory=dict)
+    rows: dict[int, list[str]] = field(default_factory=dict)
 
-    def resume(self, row: int | None) -> tuple[int, str | None]:
-        """How many parts of the row went out, and the id it is to return (0 and None at first)."""
-        return self.rows.get(row, (0, None)) if row is not None else (0, None)
+    def resume(self, row: int | None) -> list[str]:
+        """The ids of the row's parts that went out, in order (none at first)."""
+        return list(self.rows.get(row, ())) if row is not None else []
 
-    def record(self, row: int | None, parts: int, message_id: str | None) -> None:
-        """Note that the row's first `parts` parts went out."""
+    def record(self, row: int | None, message_id: str) -> None:
+        """Note that the row's next part went out as `message_id`."""
         if row is not None:
-            self.rows[row] = (parts, message_id)
+            self.rows.setdefault(row, []).append(message_id)
+
+    def take(self, row: int | None) -> list[str]:
+        """The ids of all the row's parts, once it went out; nothing is left to resume."""
+        return self.rows.pop(row, []) if row is not None else []
 
     def forget(self, row: int | None) -> None:
-        """The row is done (sent or failed for good): nothing to resume."""
-        if row is not None:
-            self.rows.pop(row, None)
+        """The row failed for good: nothing to resume."""
+        self.take(row)
 
     def move(self, old: int, new: int) -> None:
         """A direct message that failed was stored as row `new`: its parts are that row's."""
@@ -129,7 +133,8 @@ class OutboxWorker:
     claim_seconds: float = CLAIM_SECONDS
     concurrency: int = 1
     nudge: Callable[[], None] | None = None
-    parts: PartsSent | None = None
+    # Shared with the platform's adapter, which sends a message in parts.
+    parts: PartsSent = field(default_factory=PartsSent)
 
     def __post_init__(self) -> None:
         self._ring = asyncio.Event()
@@ -581,9 +586,10 @@ class OutboxWorker:
                 self._release(row_id)
             raise
         else:
+            pieces = self.parts.take(envelope.outbox_id)
             if row_id >= 0:
                 private = envelope.target.kind == ChatKind.PRIVATE
-                await self._record_sent(Sent(row_id, message_id, private))
+                await self._record_sent(Sent(row_id, message_id, private, pieces))
             return True
         finally:
             self._handed_ids.discard(handed_id)
@@ -598,6 +604,7 @@ class OutboxWorker:
             await asyncio.to_thread(self._follow, row_id, envelope, error.new_chat_id)
             self._follow_handed(envelope.target.chat_id, error.new_chat_id)
         elif isinstance(error, Undeliverable):
+            self.parts.forget(row_id)
             self._log_failure(row_id, error, None)
             await asyncio.to_thread(self._give_up, row_id, envelope, error)
         elif isinstance(error, RetryLater):
@@ -612,7 +619,7 @@ class OutboxWorker:
         until = now + timedelta(seconds=self.claim_seconds)
         with self.db.transaction() as session:
             stored = stage(session, replace(envelope, direct=False), now, claimed_until=until)
-        if self.parts is not None and envelope.outbox_id is not None:
+        if envelope.outbox_id is not None:
             self.parts.move(envelope.outbox_id, stored)
         return stored
 
@@ -626,14 +633,16 @@ class OutboxWorker:
 
     def _mark_sent(self, sent: list[Sent]) -> None:
         """Mark rows sent, without reading them (see `mark_sent`)."""
-        # Each UPDATE marking rows sent stands alone; a row to a private chat adds a DELETE
-        # that must hold together with its UPDATE.
-        alone = not any(row.private for row in sent)
+        # Each UPDATE marking rows sent stands alone; a row to a private chat adds a DELETE,
+        # and a row sent in pieces an INSERT, that must hold together with its UPDATE.
+        alone = not any(row.private or len(row.pieces) > 1 for row in sent)
         with self.db.at_once() if alone else self.db.transaction() as session:
             mark_sent(session, self.clock.now(), sent)
 
     async def _retry(self, row_id: int, retry: RetryLater, cause: Exception) -> None:
         delay = await asyncio.to_thread(self._postpone, row_id, retry)
+        if delay is None:
+            self.parts.forget(row_id)
         self._log_failure(row_id, cause, delay)
 
     def _postpone(self, row_id: int, retry: RetryLater) -> float | None:

@@ -66,7 +66,7 @@ from bot.messages import (
     UserRef,
     platform_file,
 )
-from bot.outbox import ChatMoved, OutboxWorker, PartsSent, RetryLater, Undeliverable
+from bot.outbox import ChatMoved, OutboxWorker, RetryLater, Undeliverable
 from bot.pacing import FloodLimits
 from bot.rendering import to_plain
 from bot.routing import Command
@@ -344,7 +344,6 @@ class TelegramAdapter:
         self.bot = bot
         self.settings = settings
         self.limits = FloodLimits()
-        self._parts = PartsSent()
         self.worker = OutboxWorker(
             app.db,
             app.clock,
@@ -353,7 +352,6 @@ class TelegramAdapter:
             idle_seconds=2.0,
             concurrency=CONCURRENCY,
             nudge=nudge,
-            parts=self._parts,
         )
         self._admins: dict[str, tuple[float, frozenset[str]]] = {}
         # On SQLite events are dispatched on the event loop itself: a statement there takes
@@ -460,23 +458,18 @@ class TelegramAdapter:
     ) -> str | None:
         """A new message in pieces, resuming after the pieces a failed try already sent.
 
-        The row's id is the picture's when there is one, else the last text's.
+        The row's id is the picture's when there is one, else the last text's; the worker
+        records every piece's (see PartsSent).
         """
         chat_id, row = int(envelope.target.chat_id), envelope.outbox_id
         pieces = _pieces(text, envelope.reply.image, markup, envelope.reply.document)
-        done, message_id = self._parts.resume(row)
-        try:
-            for number in range(done, len(pieces)):
-                async with self._turn(envelope):
-                    sent = await self._piece(chat_id, pieces[number])
-                if pieces[number].document is None and (number == 0 or pieces[0].image is None):
-                    message_id = sent
-                self._parts.record(row, number + 1, message_id)
-        except (BadRequest, Forbidden):
-            self._parts.forget(row)  # refused for good: the row fails, nothing to resume
-            raise
-        self._parts.forget(row)
-        return message_id
+        sent = self.worker.parts.resume(row)
+        for number in range(len(sent), len(pieces)):
+            async with self._turn(envelope):
+                sent.append(await self._piece(chat_id, pieces[number]))
+            self.worker.parts.record(row, sent[-1])
+        texts = [at for at, piece in enumerate(pieces) if piece.document is None]
+        return sent[0] if pieces[0].image is not None else sent[texts[-1]]
 
     def _turn(self, envelope: Envelope) -> AbstractAsyncContextManager[None]:
         """One request to the envelope's chat, when Telegram's flood limits let it go."""

@@ -34,7 +34,7 @@ from bot.messages import (
     MediaKind,
     UserRef,
 )
-from bot.outbox import OutboxWorker, PartsSent, RetryLater
+from bot.outbox import OutboxWorker, RetryLater
 
 if TYPE_CHECKING:
     from wechaty_puppet_service import PuppetService
@@ -377,7 +377,6 @@ class WeChatAdapter:
         self._online = asyncio.Event()
         self._stop = asyncio.Event()
         self._events: asyncio.Queue[Event] = asyncio.Queue()
-        self._parts = PartsSent()
 
     @property
     def online(self) -> bool:
@@ -525,15 +524,14 @@ class WeChatAdapter:
             rendered.text, envelope.reply.image, document=envelope.reply.document
         )
         row, chat = envelope.outbox_id, envelope.target.chat_id
-        done, message_id = self._parts.resume(row)
-        for number in range(done, len(parts)):
+        sent = self.worker.parts.resume(row)
+        for number in range(len(sent), len(parts)):
             await self._interruptible(self._online.wait())
             await self._interruptible(asyncio.sleep(self.pacer.delay(chat)))
             await self._interruptible(self._online.wait())
-            message_id = await self._transmit(chat, parts[number])
-            self._parts.record(row, number + 1, message_id)
-        self._parts.forget(row)
-        return message_id
+            sent.append(await self._transmit(chat, parts[number]))
+            self.worker.parts.record(row, sent[-1])
+        return sent[-1] if sent else None
 
     async def _transmit(self, chat: str, part: Part) -> str:
         client = self._client

@@ -27,7 +27,7 @@ from bot.messages import ChatKind, Choice, Envelope, Reply, Target
 from bot.outbox import OutboxWorker
 from bot.rendering import to_plain
 from handlers.registry import COMMANDS
-from models import CircleChat, OutboxMessage, OutboxState
+from models import CircleChat, NoticeReceipt, OutboxMessage, OutboxPiece, OutboxState
 from tests.support.driver import Driver
 from tests.support.telegram_fakes import (
     BOT_ID,
@@ -581,6 +581,14 @@ def _send_with_one_flood_wait(tg: Harness, reply: Reply, language: str) -> list[
     first, last = tg.request.message_ids[ids], tg.request.message_ids[-1]
     expected = first if reply.image is not None else last
     assert row.state == OutboxState.SENT and row.sent_message_id == str(expected)
+    with tg.app.db.transaction() as session:
+        pieces = session.scalars(
+            select(OutboxPiece.message_id)
+            .where(OutboxPiece.outbox_id == row_id)
+            .order_by(OutboxPiece.number)
+        )
+        assert list(pieces) == [str(n) for n in tg.request.message_ids[ids:]]
+    assert tg.adapter.worker.parts.rows == {}
     assert [p.get("reply_markup") is not None for _, p in sent] == [False] * (len(sent) - 1) + [
         True
     ]
@@ -623,6 +631,38 @@ def test_a_photo_captioned_as_a_notice_goes_to_the_groups_by_its_file_id(tg: Har
     photos = [p for name, p in tg.request.calls[before:] if name == "sendPhoto"]
     assert [(p["chat_id"], p["photo"]) for p in photos] == [(GROUP, "photo-large")]
     assert "明天上午停水" in photos[0]["caption"]
+
+
+def test_shou_dao_replying_to_any_piece_of_a_long_notice_acknowledges_it(tg: Harness) -> None:
+    """A picture notice too long for a caption goes as the picture, then its whole text:
+    residents reply to the text, which is not the message the row's id names; the reply
+    answers that notice, not the newest."""
+    tg.feed(message_update(RESIDENT, "/start"))
+    ask = tg.feed(message_update(RESIDENT, "登记 3-2-301", group(GROUP)))[0]
+    tg.feed(press_update(RESIDENT, group(GROUP), 100, _keyboard(ask)[0][0]["callback_data"]))
+    text = "明天上午停水，请提前储水。" * 76
+    tg.feed(photo_update(OWNER, f"/notice 全部 | {text} | 回执 截止 明天18:00"))
+    before, ids = len(tg.request.calls), len(tg.request.message_ids)
+    tg.feed(message_update(OWNER, "/sendnotice 1"))
+    sends = [(n, p) for n, p in tg.request.calls[before:] if n in ("sendMessage", "sendPhoto")]
+    to_group = [
+        (name, message_id)
+        for (name, params), message_id in zip(sends, tg.request.message_ids[ids:], strict=True)
+        if params["chat_id"] == GROUP
+    ]
+    assert [name for name, _ in to_group] == ["sendPhoto", "sendMessage"]
+    (_, photo), (_, whole) = to_group
+    # A newer notice: a 收到 that is not read as a reply acknowledges that one instead.
+    tg.feed(message_update(OWNER, "/notice 全部 | 周六大扫除 | 回执 截止 明天18:00"))
+    tg.feed(message_update(OWNER, "/sendnotice 2"))
+    bot = {"id": BOT_ID, "is_bot": True, "first_name": "Linli"}
+    quoted = {"message_id": whole, "date": 1_795_000_000, "chat": group(GROUP), "from": bot}
+    [answer] = tg.feed(message_update(RESIDENT, "收到", group(GROUP), reply_to_message=quoted))
+    assert "已收到您的回执（通知 1）" in answer["text"], answer["text"]
+    with tg.app.db.transaction() as session:
+        assert session.scalars(select(NoticeReceipt.notice_id)).all() == [1]
+        row = session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == str(GROUP)))
+        assert str(photo) in [r.sent_message_id for r in row]
 
 
 def test_a_file_over_telegrams_limit_is_refused_and_nothing_goes(tg: Harness) -> None:

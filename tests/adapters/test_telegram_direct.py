@@ -199,7 +199,7 @@ def test_a_direct_answer_refused_for_now_is_stored_and_sent_once_later(tg: Harne
 
 def test_the_parts_a_direct_answer_sent_go_with_the_row_it_is_stored_as() -> None:
     parts = PartsSent()
-    parts.record(-3, 1, "55")
+    parts.record(-3, "55")
     parts.move(-3, 12)
-    assert parts.resume(12) == (1, "55")
-    assert parts.resume(-3) == (0, None)
+    assert parts.resume(12) == ["55"]
+    assert parts.resume(-3) == []

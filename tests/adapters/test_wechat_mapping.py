@@ -7,6 +7,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,7 @@ from bot.db import Database
 from bot.delivery import stage
 from bot.messages import ChatKind, ChatRef, Envelope, EventKind, Reply, Target, UserRef
 from bot.services.community.grid import add_path
-from models import OutboxMessage, OutboxState
+from models import OutboxMessage, OutboxPiece, OutboxState
 from tests.support.driver import GRID, Driver
 from tests.support.wechat_fakes import BOT_ID, BOT_NAME, FakeWeChat, until
 
@@ -343,10 +344,43 @@ def test_a_long_message_cut_short_by_a_failure_resumes_without_repeating_pieces(
         adapter.worker.wake()
         await until(lambda: _rows(live_app, rows)[0][0] == OutboxState.SENT)
         assert _rows(live_app, rows) == [(OutboxState.SENT, 2)]
+        with live_app.db.transaction() as session:
+            pieces = select(OutboxPiece.message_id).where(OutboxPiece.outbox_id == rows[0])
+            assert list(session.scalars(pieces.order_by(OutboxPiece.number))) == [
+                "sent-1",
+                "sent-2",
+                "sent-3",
+            ]
 
     run_with(live_app, fake, scenario)
     assert [what[:6] for _, what in fake.sent] == ["[file ", "欢迎 名名名", "名名名名名名"]
     assert fake.attempts == 4
+
+
+def test_a_direct_answer_cut_short_by_a_failure_is_stored_and_resumes_without_repeats(
+    live_app: App, fake: FakeWeChat, tmp_path: Path
+) -> None:
+    """An answer sent without a row is stored as one when it fails; the parts that went
+    out before go with it."""
+    chart = tmp_path / "chart.png"
+    chart.write_bytes(bytes(100))
+    fake.failing_attempts = {2}
+    welcome = Reply("circles.welcome", {"name": "名" * 2000, "circle": "圈", "registered": True})
+    welcome.image = chart
+    answer = Envelope(Target("wechat", ROOM.room_id, ChatKind.GROUP), welcome, "zh-Hans")
+
+    async def scenario(adapter: WeChatAdapter) -> None:
+        adapter.worker.hand([replace(answer, direct=True)])
+        await until(lambda: _sent_rows(live_app) == 1)
+
+    run_with(live_app, fake, scenario)
+    assert [what[:6] for _, what in fake.sent] == ["[file ", "欢迎 名名名", "名名名名名名"]
+
+
+def _sent_rows(app: App) -> int:
+    with app.db.transaction() as session:
+        sent = select(OutboxMessage).where(OutboxMessage.state == OutboxState.SENT)
+        return len(session.scalars(sent).all())
 
 
 def test_nothing_goes_out_while_disconnected_and_nothing_is_lost_or_repeated(

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.db import rows
+from bot.delivery import key_of_sent
 from bot.errors import DomainError
 from bot.messages import Envelope, Incoming, Reply
 from bot.queries import Query
@@ -34,7 +35,6 @@ from models import (
     NoticeCircle,
     NoticeReceipt,
     NoticeStatus,
-    OutboxMessage,
     Place,
     PlaceKind,
     Resident,
@@ -154,13 +154,8 @@ def replied_notice(session: Session, incoming: Incoming) -> int | None:
         return None
     key = replied.key
     if not key and replied.message_id:
-        sent = select(OutboxMessage.key).where(
-            OutboxMessage.platform == incoming.chat.platform,
-            OutboxMessage.chat_id == incoming.chat.chat_id,
-            OutboxMessage.sent_message_id == replied.message_id,
-            OutboxMessage.edit.is_(False),
-        )
-        key = session.scalar(sent.limit(1)) or ""
+        chat = incoming.chat
+        key = key_of_sent(session, chat.platform, chat.chat_id, replied.message_id)
     number = key.removeprefix(NOTICE_KEY)
     if number == key or not number.isdigit():
         return None
