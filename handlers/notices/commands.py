@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import Any
 
 from bot.context import Context
 from bot.errors import DomainError
@@ -313,16 +314,24 @@ def listing(ctx: Context, args: str) -> Reply:
 
 def _reached(ctx: Context, reached: list[notices.ReachedLine]) -> Reply:
     """The notices that reached the resident's home, with whether they acknowledged each."""
-    lines = [
-        {
-            "number": n.number,
-            "text": n.text,
-            "at": moment_data(n.at, ctx.zone, ctx.now) if n.at else None,
-            "receipts": n.receipts,
-            "acked": n.acked,
-            "open": n.open,
-            "deadline": moment_data(n.deadline, ctx.zone, ctx.now) if n.deadline else None,
-        }
-        for n in reached
-    ]
+    lines = [_reached_data(ctx, n) for n in reached]
     return Reply("notices.reached", {"notices": lines}, audience=Audience.PRIVATE)
+
+
+def shown(ctx: Context, number: int) -> Reply:
+    """`通知 3`: notice 3 whole, privately, with whether the reader acknowledged it."""
+    notice = notices.shown(ctx.session, ctx.now, ctx.resident, community_here(ctx), number)
+    return Reply("notices.shown", {"notice": _reached_data(ctx, notice)}, audience=Audience.PRIVATE)
+
+
+def _reached_data(ctx: Context, notice: notices.ReachedLine) -> dict[str, Any]:
+    """A notice as a resident reads it, for the templates."""
+    return {
+        "number": notice.number,
+        "text": notice.text,
+        "at": moment_data(notice.at, ctx.zone, ctx.now) if notice.at else None,
+        "receipts": notice.receipts,
+        "acked": notice.acked,
+        "open": notice.open,
+        "deadline": moment_data(notice.deadline, ctx.zone, ctx.now) if notice.deadline else None,
+    }

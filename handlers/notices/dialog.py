@@ -46,7 +46,10 @@ _YES_THEN = re.compile(
 
 def notice(ctx: Context, args: str) -> Reply | list[Reply | Envelope]:
     """`通知 scope | text …` composes at once; `通知` alone starts the guided dialog (while
-    it asks for its text, `通知：明天停水` is that text: see own_text)."""
+    it asks for its text, `通知：明天停水` is that text: see own_text); `通知 3` shows notice 3."""
+    number = as_number(args.strip())
+    if number is not None:
+        return commands.shown(ctx, number)
     if args.strip():
         return commands.compose(ctx, args)
     begun = notices.begin(

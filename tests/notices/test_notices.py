@@ -1242,16 +1242,17 @@ def test_a_resident_lists_privately_the_latest_notices_that_reached_their_home(a
         "   还没回执：看到请回复「收到 3」",
         "1. [11月23日 周一] 明天上午停水",
         "   还没回执：看到请回复「收到 1」，11月24日 周二 18:00 前",
+        "看全文请发送「通知 编号」。",
     ]
     driver.say("r1", "收到 1")
     _tick(app, days=2)
     lines = driver.one("r1", "/notices").text.splitlines()
-    assert lines[2:] == ["   还没回执：看到请回复「收到 3」", lines[3], "   您已回执"]
-    assert driver.one("r2", "通知列表").text.splitlines()[-1] == "   回执已截止"
+    assert lines[2:-1] == ["   还没回执：看到请回复「收到 3」", lines[3], "   您已回执"]
+    assert driver.one("r2", "通知列表").text.splitlines()[-2] == "   回执已截止"
     for day in range(5):
         _send(driver, f"通知 全部 | 第{day}次通知")
     newest = driver.one("r1", "通知列表").text.splitlines()[1:]
-    assert [line[:2] for line in newest] == ["8.", "7.", "6.", "5.", "4."]
+    assert [line[:2] for line in newest[:-1]] == ["8.", "7.", "6.", "5.", "4."]
     # Those who send notices keep their own list.
     assert "送达 2/2 个群" in driver.one("sec", "通知列表").text
 
@@ -1602,3 +1603,30 @@ def test_those_who_see_a_notice_in_their_list_are_told_only_its_sender_may_act_o
         assert driver.one(user, "确认发送 1").text == "通知 1 不是您发的。", user
         assert driver.one(user, "停止通知 2").text == "没有编号 2 的通知。", user
     assert driver.snapshot() == before
+
+
+def test_a_resident_reads_the_whole_of_a_notice_that_reached_their_home_privately(
+    app: App,
+) -> None:
+    """`通知 N` shows the notice whole, where the list cuts it short; to whom it did not
+    reach it answers as a number no notice has."""
+    driver = build(app)
+    long = "周六上午社区义诊，请带好医保卡和身份证，到一楼活动室排队，听从工作人员安排"
+    _send(driver, f"通知 1号院 | {long} | 回执")
+    _send(driver, "通知 2号院 | 二院停电")
+    whole = driver.one("r1", "通知 1")
+    assert whole.private
+    assert whole.text.splitlines() == ["通知 1（11月23日 周一）", long, "看到请回复「收到 1」。"]
+    assert "看全文请发送「通知 编号」" in driver.one("r1", "通知列表").text
+    driver.say("r1", "收到 1")
+    assert driver.one("r1", "通知 一").text.splitlines()[-1] == "您已回执。"
+    in_group = driver.say("r1", "通知 1", "g1")
+    assert [(s.chat, s.private) for s in in_group] == [("r1", True), ("g1", False)]
+    assert in_group[0].text.splitlines()[1] == long
+    assert driver.one("r1", "通知 2").text == "没有编号 2 的通知。"
+    assert driver.one("r1", "通知 9").text == "没有编号 9 的通知。"
+    # Its sender reads any of theirs; a draft is not sent yet, and nobody else learns of it.
+    assert driver.one("sec", "通知 2").text.splitlines()[1] == "二院停电"
+    driver.one("sec", "通知 全部 | 明天停电")
+    assert driver.one("sec", "通知 3").text == "通知 3 还没有发出。"
+    assert driver.one("r1", "通知 3").text == "没有编号 3 的通知。"

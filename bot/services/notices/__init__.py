@@ -29,6 +29,7 @@ from bot.services.notices.views import (
     NoticeList,
     ReachedLine,
     listing,
+    shown,
 )
 
 __all__ = [
@@ -61,4 +62,5 @@ __all__ = [
     "parse_repeat",
     "receipts",
     "replied_notice",
+    "shown",
 ]

@@ -11,13 +11,16 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.db import rows
+from bot.errors import DomainError
 from bot.services.common import access
+from bot.services.notices.compose import find_notice
 from bot.services.notices.receipts import household_figures
 from bot.services.notices.recurring import Repeat
 from bot.services.notices.sending import notice_key
 from models import (
     Notice,
     NoticeChat,
+    NoticeCircle,
     NoticeReceipt,
     NoticeStatus,
     OutboxMessage,
@@ -95,18 +98,41 @@ def reached_home(session: Session, now: datetime, resident: Resident) -> list[Re
             )
         )
     )
-    return [
-        ReachedLine(
-            number=n.number,
-            text=n.text,
-            at=n.sent_at,
-            receipts=n.receipts,
-            acked=n.id in acked,
-            open=n.deadline_at is None or n.deadline_at > now,
-            deadline=n.deadline_at,
-        )
-        for n in notices
-    ]
+    return [_reached_line(n, now, n.id in acked) for n in notices]
+
+
+def shown(
+    session: Session, now: datetime, resident: Resident, community: Place, number: int
+) -> ReachedLine:
+    """`通知 N`: a sent notice whole, for one whose home it reached or who sees it in
+    `/notices`; to anyone else it answers as a number no notice has."""
+    notice = find_notice(session, community, number)
+    home = resident.household
+    reached = False
+    if home is not None and notice.sent_at is not None:
+        reaching = access.notices_reaching([home]).where(NoticeCircle.notice_id == notice.id)
+        reached = bool(session.scalar(select(reaching.exists())))
+    if not reached and not access.sees_notice(session, resident.id, community, notice):
+        raise DomainError("notices.not_found", number=number)
+    if notice.sent_at is None:
+        raise DomainError("notices.shown_not_sent", number=number)
+    acked = select(NoticeReceipt).where(
+        NoticeReceipt.resident_id == resident.id, NoticeReceipt.notice_id == notice.id
+    )
+    return _reached_line(notice, now, bool(session.scalar(select(acked.exists()))))
+
+
+def _reached_line(notice: Notice, now: datetime, acked: bool) -> ReachedLine:
+    """A sent notice as a resident sees it, with whether they acknowledged it."""
+    return ReachedLine(
+        number=notice.number,
+        text=notice.text,
+        at=notice.sent_at,
+        receipts=notice.receipts,
+        acked=acked,
+        open=notice.deadline_at is None or notice.deadline_at > now,
+        deadline=notice.deadline_at,
+    )
 
 
 def listing(
