@@ -73,7 +73,7 @@ COMMANDS: list[Command] = [
             "誰還沒收到",
         ),
         dialog.receipts,
-        commands.sender,
+        commands.follower,
         "notices",
         access.BOTH,
         reads=True,

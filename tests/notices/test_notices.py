@@ -1630,3 +1630,13 @@ def test_a_resident_reads_the_whole_of_a_notice_that_reached_their_home_privatel
     driver.one("sec", "通知 全部 | 明天停电")
     assert driver.one("sec", "通知 3").text == "通知 3 还没有发出。"
     assert driver.one("r1", "通知 3").text == "没有编号 3 的通知。"
+
+
+def test_help_shows_receipts_to_grid_workers_and_not_to_residents(app: App) -> None:
+    """Those who may see receipts are shown 回执 in help: a grid worker too, not a resident."""
+    driver = build(app)
+    driver.grant("gw", "网格员", "红旗里社区/1号院")
+    driver.say("gw", "大家好", "g1", name="网格员小赵")
+    assert "/receipts" in driver.one("gw", "帮助 全部").text
+    assert "/receipts" in driver.one("gw", "帮助 回执").text
+    assert "/receipts" not in driver.one("r1", "帮助 全部").text
