@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
 from bot.context import Context
+from bot.errors import DomainError
 from bot.messages import Envelope, Reply, Target
 from bot.services.common import access
 from bot.services.common.access import Actor
@@ -21,6 +26,15 @@ def actor_of(ctx: Context) -> Actor:
 def community_here(ctx: Context) -> Place:
     """The community a command acts in."""
     return access.community_for(ctx.session, ctx.resident, ctx.circle)
+
+
+def holds_here(ctx: Context, role: Callable[[Session, int, Place], bool]) -> bool:
+    """Whether `role` holds for the sender in the community here; never where there is none."""
+    try:
+        community = community_here(ctx)
+    except DomainError:
+        return False
+    return role(ctx.session, ctx.resident.id, community)
 
 
 def hidden_unless_private(ctx: Context) -> bool:

@@ -15,8 +15,7 @@ from bot.services.common.arguments import as_number, bounded
 from bot.services.common.keywords import NUMERALS, THANKS, courtesy, folded, normalise
 from bot.services.common.when import moment_data
 from bot.services.notices.spec import NOW_WORDS
-from handlers.access import community_here
-from models import Place
+from handlers.access import community_here, holds_here
 
 MAX_ARGUMENT = 1200
 
@@ -40,23 +39,13 @@ SEND_WORDS = ("发送", "發送", "傳送", "发", "發", "send")
 def sender(ctx: Context) -> bool:
     """Whether the person sends notices here: secretaries and building heads of the
     community."""
-    community = _community(ctx)
-    return community is not None and access.sends_notices(ctx.session, ctx.resident.id, community)
+    return holds_here(ctx, access.sends_notices)
 
 
 def follower(ctx: Context) -> bool:
     """Whether the person sees notices' receipts here: those who send notices, and building
     heads, unit heads and grid workers for the places they follow up on."""
-    community = _community(ctx)
-    return community is not None and access.lists_notices(ctx.session, ctx.resident.id, community)
-
-
-def _community(ctx: Context) -> Place | None:
-    """The community here, if there is one."""
-    try:
-        return community_here(ctx)
-    except DomainError:
-        return None
+    return holds_here(ctx, access.lists_notices)
 
 
 def send_in_group(ctx: Context) -> Reply | None:

@@ -5,7 +5,6 @@ statements and expiry."""
 from __future__ import annotations
 
 from bot.context import Context
-from bot.errors import DomainError
 from bot.routing import Command
 from bot.scheduler import WorkFactory
 from bot.services.common.access import is_points_admin, records_recycling
@@ -23,11 +22,7 @@ def _points_admin(ctx: Context) -> bool:
 
 def hands_out(ctx: Context) -> bool:
     """Whether the sender hands out rewards: a points admin of their community here."""
-    try:
-        community = access.community_here(ctx)
-    except DomainError:
-        return False
-    return is_points_admin(ctx.session, ctx.resident.id, community)
+    return access.holds_here(ctx, is_points_admin)
 
 
 def _bin_duty(ctx: Context) -> bool:

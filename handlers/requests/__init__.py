@@ -4,7 +4,6 @@ deadlines that move requests up the chain."""
 from __future__ import annotations
 
 from bot.context import Context
-from bot.errors import DomainError
 from bot.routing import Command
 from bot.scheduler import WorkFactory
 from bot.services.common.access import handles_requests, keeps_chain
@@ -15,20 +14,12 @@ from handlers.requests import commands
 
 def _handler(ctx: Context) -> bool:
     """Visible to the chain, the secretaries and the grid workers of the community."""
-    try:
-        community = access.community_here(ctx)
-    except DomainError:
-        return False
-    return handles_requests(ctx.session, ctx.resident.id, community)
+    return access.holds_here(ctx, handles_requests)
 
 
 def _keeper(ctx: Context) -> bool:
     """Visible to the secretaries and grid workers of the community."""
-    try:
-        community = access.community_here(ctx)
-    except DomainError:
-        return False
-    return keeps_chain(ctx.session, ctx.resident.id, community)
+    return access.holds_here(ctx, keeps_chain)
 
 
 COMMANDS: list[Command] = [
