@@ -30,8 +30,8 @@ class Listed(Protocol):
         """The words that invoke it."""
 
     @property
-    def synonyms(self) -> tuple[str, ...]:
-        """English names it may be meant by."""
+    def names(self) -> tuple[str, ...]:
+        """Its English name and those it may be meant by."""
 
     @property
     def listed_in(self) -> str:

@@ -143,10 +143,10 @@ class Command:
         """Where /help finds its line: `<templates>.<name>`; empty when it is not listed."""
         return f"{self.listed_in}.{self.name}" if self.listed_in else ""
 
-
-def _names(command: Command) -> tuple[str, ...]:
-    """The command's English name and those it may be meant by."""
-    return (command.name, *command.synonyms)
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Its English name and those it may be meant by."""
+        return (self.name, *self.synonyms)
 
 
 @dataclass(frozen=True)
@@ -171,7 +171,7 @@ class Router:
         self._by_name = {c.name: c for c in self.commands}
         listed = [c for c in self.commands if c.listed_in]
         # The slash names a mistyped one is compared with, and the command each suggests.
-        self._near = {n: c.name for c in listed for n in _names(c)}
+        self._near = {n: c.name for c in listed for n in c.names}
         pairs = [(normalise(k), c) for c in self.commands for k in c.keywords]
         # Longest keyword first, so 取消报名 wins over 取消.
         self._keywords = sorted(pairs, key=lambda pair: -len(pair[0]))
@@ -269,7 +269,7 @@ class Router:
             folded = words.lower().replace(" ", "")
             named = any(keyword in folded for keyword, _ in self._keywords) or (
                 len(folded) >= 3
-                and any(n.startswith(folded[:4]) for c in self.commands for n in _names(c))
+                and any(n.startswith(folded[:4]) for c in self.commands for n in c.names)
             )
             if words and named:
                 return Route(self._how, words, prefixed=True)

@@ -160,8 +160,7 @@ def _about(command: Listed, word: str) -> bool:
     section's (help voting, help register)."""
     folded = word.replace(" ", "")
     stem = _ENGLISH_ENDING.sub("", folded)
-    names = (command.name, command.listed_in, *command.synonyms)
-    if len(stem) >= 3 and any(n.startswith(stem) for n in names):
+    if len(stem) >= 3 and any(n.startswith(stem) for n in (*command.names, command.listed_in)):
         return True
     return any(k in folded or folded in k for k in command.keywords)
 
